@@ -1,0 +1,531 @@
+package org.hipforge.io.code;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Finds the HIP source file in an LLM's markdown answer, following CommonMark fence rules with a
+ * preference for the block that holds the kernel.
+ *
+ * <p>{@code ExtractedCode r = CodeExtractor.extract(response); if (r.isPresent()) write(r.code());}
+ *
+ * <p>Rules, in order:
+ *
+ * <ul>
+ *   <li>Fences are runs of 3 or more {@code `} or {@code ~}, indented at most 3 spaces; a block is
+ *       closed by a run of the same character at least as long, with only blanks around it (any
+ *       indentation is accepted, LLMs indent closing fences inconsistently). A backtick fence's info
+ *       string may not contain a backtick, so {@code ```x```} at a line start is inline code.
+ *   <li>Blocks tagged hip, cpp, c++, cuda, cu, c, cc, cxx, h, hpp (also cuh, hh, hxx, and a file name
+ *       with one of those extensions) are C++ blocks, case-insensitively; the tag is the first word
+ *       of the info string. Untagged blocks count only if they look like C++ source. Every other tag
+ *       (bash, json, python, ...) is never picked.
+ *   <li>Among the blocks that count, those holding a kernel ({@code __global__}, {@code <<<},
+ *       {@code hipMalloc}, {@code hipLaunchKernel}, {@code hip/hip_runtime}) win, then C++ blocks,
+ *       then untagged ones; the largest wins within a rank, the first on a tie. Blank blocks never
+ *       count.
+ *   <li>An unclosed last fence runs to the end of the response (a truncated answer).
+ *   <li>With no fence at all the whole trimmed response is the code if it looks like C++ source (a
+ *       marker such as {@code #include} or {@code __global__}, braces and semicolons, and no more
+ *       prose lines than code lines).
+ * </ul>
+ *
+ * <p>The code always has {@code \n} line endings, ends with {@code \n}, and loses the indentation its
+ * opening fence had (as CommonMark does). Failures have category {@link ExtractedCode#NO_CODE}.
+ * Never throws: any string, or null, gives a result.
+ *
+ * <p>Speed: one forward pass that jumps from fence candidate to fence candidate with {@link
+ * String#indexOf(String, int)} (a vectorised JVM intrinsic), so prose and code between fences are
+ * never looked at char by char; the only copy is the chosen block, usually as one {@code substring}.
+ * Stateless and thread-safe.
+ */
+public final class CodeExtractor {
+
+  private CodeExtractor() {}
+
+  /** Returns the HIP source in {@code response}, or a {@link ExtractedCode#NO_CODE} failure; never throws. */
+  public static ExtractedCode extract(String response) {
+    if (response == null) {
+      return ExtractedCode.noCode("response is null");
+    }
+    return new Scan(response).run();
+  }
+
+  /** Kinds of fenced block, by their info string. */
+  private static final int OTHER = 0;
+
+  private static final int CPP = 1;
+  private static final int UNTAGGED = 2;
+
+  /** Selection ranks; higher wins. */
+  private static final int RANK_UNTAGGED = 1;
+
+  private static final int RANK_CPP = 2;
+  private static final int RANK_KERNEL = 3;
+
+  private static final String[] CPP_TAGS = {
+    "hip", "cpp", "c++", "cuda", "cu", "c", "cc", "cxx", "h", "hpp", "cuh", "hh", "hxx"
+  };
+
+  /** Per-candidate fields, flattened into one int array to keep allocation to one small array. */
+  private static final int F_START = 0;
+
+  private static final int F_END = 1;
+  private static final int F_INDENT = 2;
+  private static final int F_KIND = 3;
+  private static final int F_UNTERMINATED = 4;
+  private static final int F_TAG_START = 5;
+  private static final int F_TAG_END = 6;
+  private static final int FIELDS = 7;
+
+  /** The state of one extraction; confined to one call, which is what makes the class thread-safe. */
+  private static final class Scan {
+    private final String s;
+    private final int n;
+
+    /** Next known "```" / "~~~" at or after the search point; -2 = not searched yet, -1 = none left. */
+    private int nextBacktick = -2;
+
+    private int nextTilde = -2;
+
+    // Outputs of isOpening / isClosing, read right after a true result.
+    private int openIndent;
+    private int openLineEnd;
+    private int closeLineStart;
+    private int closeLineEnd;
+    // Outputs of kindOf: the tag's bounds in s.
+    private int tagStart;
+    private int tagEnd;
+
+    // Room for 4 candidates: answers rarely have more than 2 C++ or untagged blocks; it grows if needed.
+    private int[] cands = new int[4 * FIELDS];
+    private int count;
+    private int fences;
+    private int blankBlocks;
+
+    Scan(String s) {
+      this.s = s;
+      this.n = s.length();
+    }
+
+    ExtractedCode run() {
+      int pos = 0;
+      while (pos < n) {
+        int q = nextFence(pos, '\0');
+        if (q < 0) {
+          break;
+        }
+        char c = s.charAt(q);
+        int runEnd = runEnd(q, c);
+        if (!isOpening(q, c, runEnd)) {
+          // Not a fence (inline code, too indented): skip the whole run so its tail is not retried.
+          pos = runEnd;
+          continue;
+        }
+        fences++;
+        int need = runEnd - q;
+        int indent = openIndent;
+        int lineEnd = openLineEnd;
+        int kind = kindOf(runEnd, lineEnd);
+        int contentStart = afterEol(lineEnd);
+        int closeEnd = findClosing(contentStart, c, need);
+        boolean unterminated = closeEnd < 0;
+        int contentEnd = unterminated ? n : closeLineStart;
+        if (kind != OTHER) {
+          if (isBlank(contentStart, contentEnd)) {
+            blankBlocks++;
+          } else {
+            add(contentStart, contentEnd, indent, kind, unterminated);
+          }
+        }
+        if (unterminated) {
+          break;
+        }
+        pos = closeEnd;
+      }
+      if (fences == 0) {
+        return unfenced();
+      }
+      return choose();
+    }
+
+    /** Index of the next "```" or "~~~" at or after {@code from}, or -1; {@code only} restricts the char. */
+    private int nextFence(int from, char only) {
+      if (only != '~' && nextBacktick != -1 && nextBacktick < from) {
+        nextBacktick = s.indexOf("```", from);
+      }
+      if (only != '`' && nextTilde != -1 && nextTilde < from) {
+        nextTilde = s.indexOf("~~~", from);
+      }
+      if (only == '`') {
+        return nextBacktick;
+      }
+      if (only == '~') {
+        return nextTilde;
+      }
+      if (nextBacktick < 0) {
+        return nextTilde;
+      }
+      return nextTilde < 0 ? nextBacktick : Math.min(nextBacktick, nextTilde);
+    }
+
+    private int runEnd(int q, char c) {
+      int i = q;
+      while (i < n && s.charAt(i) == c) {
+        i++;
+      }
+      return i;
+    }
+
+    /** Whether the run at q..runEnd opens a block; sets openIndent and openLineEnd. */
+    private boolean isOpening(int q, char c, int runEnd) {
+      int i = q;
+      int spaces = 0;
+      while (i > 0 && s.charAt(i - 1) == ' ') {
+        // CommonMark: 4 spaces of indentation make an indented code block, not a fence.
+        if (++spaces > 3) {
+          return false;
+        }
+        i--;
+      }
+      if (i > 0 && !isEol(s.charAt(i - 1))) {
+        return false;
+      }
+      int e = runEnd;
+      while (e < n) {
+        char ch = s.charAt(e);
+        if (isEol(ch)) {
+          break;
+        }
+        if (c == '`' && ch == '`') {
+          return false;
+        }
+        e++;
+      }
+      openIndent = spaces;
+      openLineEnd = e;
+      return true;
+    }
+
+    /**
+     * Finds the closing fence of a block of char c opened with need chars, from contentStart; returns
+     * the index after the closing line (its terminator excluded) and sets closeLineStart, or -1.
+     */
+    private int findClosing(int contentStart, char c, int need) {
+      int p = contentStart;
+      while (p < n) {
+        int q = nextFence(p, c);
+        if (q < 0) {
+          return -1;
+        }
+        int runEnd = runEnd(q, c);
+        if (runEnd - q >= need && isClosing(q, runEnd)) {
+          return closeLineEnd;
+        }
+        p = runEnd;
+      }
+      return -1;
+    }
+
+    /** Whether the run q..runEnd stands alone on its line (blanks around it are fine). */
+    private boolean isClosing(int q, int runEnd) {
+      int i = q;
+      while (i > 0 && isBlankChar(s.charAt(i - 1))) {
+        i--;
+      }
+      if (i > 0 && !isEol(s.charAt(i - 1))) {
+        return false;
+      }
+      int j = runEnd;
+      while (j < n && isBlankChar(s.charAt(j))) {
+        j++;
+      }
+      if (j < n && !isEol(s.charAt(j))) {
+        return false;
+      }
+      closeLineStart = i;
+      closeLineEnd = j;
+      return true;
+    }
+
+    /** Classifies the info string in from..to and remembers the tag's bounds. */
+    private int kindOf(int from, int to) {
+      int i = from;
+      while (i < to && isBlankChar(s.charAt(i))) {
+        i++;
+      }
+      // Pandoc style "{.cpp}" carries the same tag.
+      if (i < to && s.charAt(i) == '{') {
+        i++;
+      }
+      if (i < to && s.charAt(i) == '.') {
+        i++;
+      }
+      int start = i;
+      while (i < to && !isTagEnd(s.charAt(i))) {
+        i++;
+      }
+      tagStart = start;
+      tagEnd = i;
+      if (start == i) {
+        return UNTAGGED;
+      }
+      // A file name such as "vector_add.hip" is classified by its extension.
+      // (A bounded backward loop, not lastIndexOf, which would run on to the start of the response.)
+      int word = start;
+      for (int d = i - 2; d >= start; d--) {
+        if (s.charAt(d) == '.') {
+          word = d + 1;
+          break;
+        }
+      }
+      int len = i - word;
+      for (String tag : CPP_TAGS) {
+        if (tag.length() == len && s.regionMatches(true, word, tag, 0, len)) {
+          return CPP;
+        }
+      }
+      return OTHER;
+    }
+
+    private void add(int start, int end, int indent, int kind, boolean unterminated) {
+      int base = count * FIELDS;
+      if (base + FIELDS > cands.length) {
+        cands = Arrays.copyOf(cands, cands.length * 2);
+      }
+      cands[base + F_START] = start;
+      cands[base + F_END] = end;
+      cands[base + F_INDENT] = indent;
+      cands[base + F_KIND] = kind;
+      cands[base + F_UNTERMINATED] = unterminated ? 1 : 0;
+      cands[base + F_TAG_START] = tagStart;
+      cands[base + F_TAG_END] = tagEnd;
+      count++;
+    }
+
+    private ExtractedCode choose() {
+      int best = -1;
+      if (count == 1 && cands[F_KIND] == CPP) {
+        // The common answer: one C++ block, maybe beside shell ones; nothing to compare.
+        best = 0;
+      } else {
+        int bestRank = 0;
+        int bestLen = -1;
+        for (int k = 0; k < count; k++) {
+          int base = k * FIELDS;
+          int start = cands[base + F_START];
+          int end = cands[base + F_END];
+          boolean cpp = cands[base + F_KIND] == CPP;
+          if (!cpp && !looksLikeCpp(start, end)) {
+            continue;
+          }
+          int rank = holdsKernel(start, end) ? RANK_KERNEL : cpp ? RANK_CPP : RANK_UNTAGGED;
+          int len = end - start;
+          if (rank > bestRank || (rank == bestRank && len > bestLen)) {
+            best = k;
+            bestRank = rank;
+            bestLen = len;
+          }
+        }
+      }
+      if (best < 0) {
+        if (count > 0) {
+          return ExtractedCode.noCode("no C++ code block; the untagged blocks do not look like C++");
+        }
+        if (blankBlocks > 0) {
+          return ExtractedCode.noCode("every C++ or untagged code block is empty");
+        }
+        return ExtractedCode.noCode("no C++ code block; the fenced blocks are in other languages");
+      }
+      int base = best * FIELDS;
+      String code = build(cands[base + F_START], cands[base + F_END], cands[base + F_INDENT]);
+      String language = language(cands[base + F_TAG_START], cands[base + F_TAG_END]);
+      return ExtractedCode.of(
+          code,
+          language,
+          cands[base + F_UNTERMINATED] == 1
+              ? ExtractedCode.Origin.UNTERMINATED_FENCE
+              : ExtractedCode.Origin.FENCED);
+    }
+
+    /** The lower-cased tag; a known tag is returned as its constant, saving two allocations per call. */
+    private String language(int from, int to) {
+      int len = to - from;
+      for (String tag : CPP_TAGS) {
+        if (tag.length() == len && s.regionMatches(true, from, tag, 0, len)) {
+          return tag;
+        }
+      }
+      return s.substring(from, to).toLowerCase(Locale.ROOT);
+    }
+
+    private ExtractedCode unfenced() {
+      int a = 0;
+      int b = n;
+      while (a < b && s.charAt(a) <= ' ') {
+        a++;
+      }
+      while (b > a && s.charAt(b - 1) <= ' ') {
+        b--;
+      }
+      if (a == b) {
+        return ExtractedCode.noCode("response is empty");
+      }
+      if (!looksLikeCpp(a, b)) {
+        return ExtractedCode.noCode("no code fence and the text does not look like C++ source");
+      }
+      return ExtractedCode.of(build(a, b, 0), "", ExtractedCode.Origin.UNFENCED);
+    }
+
+    /** Copies from..to with \n line endings, up to indent leading spaces removed, ending in \n. */
+    private String build(int from, int to, int indent) {
+      int cr = s.indexOf('\r', from);
+      if (indent == 0 && (cr < 0 || cr >= to)) {
+        // The fast path: a closed block already ends with its \n, so this is the one copy.
+        return s.charAt(to - 1) == '\n' ? s.substring(from, to) : s.substring(from, to).concat("\n");
+      }
+      StringBuilder sb = new StringBuilder(to - from + 1);
+      int i = from;
+      while (i < to) {
+        int k = 0;
+        while (k < indent && i < to && s.charAt(i) == ' ') {
+          i++;
+          k++;
+        }
+        int e = i;
+        while (e < to && !isEol(s.charAt(e))) {
+          e++;
+        }
+        sb.append(s, i, e).append('\n');
+        i = e < to && s.charAt(e) == '\r' && e + 1 < to && s.charAt(e + 1) == '\n' ? e + 2 : e + 1;
+      }
+      return sb.toString();
+    }
+
+    /** Whether from..to holds a kernel or HIP runtime calls; a bounded scan, blocks never overlap. */
+    private boolean holdsKernel(int from, int to) {
+      for (int i = from; i < to; i++) {
+        char ch = s.charAt(i);
+        if (ch == '_') {
+          if (at(i, to, "__global__")) {
+            return true;
+          }
+        } else if (ch == '<') {
+          if (at(i, to, "<<<")) {
+            return true;
+          }
+        } else if (ch == 'h') {
+          if (at(i, to, "hipMalloc") || at(i, to, "hipLaunchKernel") || at(i, to, "hip/hip_runtime")) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
+    /**
+     * Whether from..to looks like C++ source: a C/C++/HIP marker, braces and semicolons, and no more
+     * prose lines than code lines (a line is code if it starts with #, {, }, // or /*, or ends with
+     * ; { } ) , > or \).
+     */
+    private boolean looksLikeCpp(int from, int to) {
+      boolean marker = false;
+      boolean brace = false;
+      boolean semicolon = false;
+      int codeLines = 0;
+      int proseLines = 0;
+      int i = from;
+      while (i < to) {
+        int first = -1;
+        int last = -1;
+        int e = i;
+        for (; e < to; e++) {
+          char ch = s.charAt(e);
+          if (isEol(ch)) {
+            break;
+          }
+          if (ch > ' ') {
+            if (first < 0) {
+              first = e;
+            }
+            last = e;
+          }
+          if (ch == '{') {
+            brace = true;
+          } else if (ch == ';') {
+            semicolon = true;
+          } else if (!marker && (ch == '#' || ch == '_' || ch == 'i' || ch == 't' || ch == 'h' || ch == 'v')) {
+            marker = isMarkerAt(e, to);
+          }
+        }
+        if (first >= 0) {
+          char f = s.charAt(first);
+          char l = s.charAt(last);
+          boolean comment =
+              f == '/' && first + 1 <= last && (s.charAt(first + 1) == '/' || s.charAt(first + 1) == '*');
+          if (f == '#' || f == '{' || f == '}' || comment
+              || l == ';' || l == '{' || l == '}' || l == ')' || l == ',' || l == '>' || l == '\\') {
+            codeLines++;
+          } else if (f != '*') {
+            // A leading * is a block-comment line or a markdown bullet: evidence for neither side.
+            proseLines++;
+          }
+        }
+        i = e + 1;
+      }
+      return marker && brace && semicolon && proseLines <= codeLines;
+    }
+
+    private boolean isMarkerAt(int i, int to) {
+      switch (s.charAt(i)) {
+        case '#':
+          return at(i, to, "#include") || at(i, to, "#define") || at(i, to, "#pragma");
+        case '_':
+          return at(i, to, "__global__") || at(i, to, "__device__") || at(i, to, "__host__");
+        case 'i':
+          return at(i, to, "int main");
+        case 't':
+          return at(i, to, "template<") || at(i, to, "template <");
+        case 'h':
+          return at(i, to, "hipMalloc") || at(i, to, "hipLaunchKernel");
+        case 'v':
+          return at(i, to, "void ");
+        default:
+          return false;
+      }
+    }
+
+    private boolean at(int i, int to, String word) {
+      return i + word.length() <= to && s.startsWith(word, i);
+    }
+
+    private boolean isBlank(int from, int to) {
+      for (int i = from; i < to; i++) {
+        if (s.charAt(i) > ' ') {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** The index after the line terminator at e (\r\n counts as one), or n at the end. */
+    private int afterEol(int e) {
+      if (e >= n) {
+        return n;
+      }
+      return s.charAt(e) == '\r' && e + 1 < n && s.charAt(e + 1) == '\n' ? e + 2 : e + 1;
+    }
+  }
+
+  private static boolean isEol(char c) {
+    return c == '\n' || c == '\r';
+  }
+
+  private static boolean isBlankChar(char c) {
+    return c == ' ' || c == '\t';
+  }
+
+  private static boolean isTagEnd(char c) {
+    return c <= ' ' || c == '{' || c == '}' || c == ',' || c == ';' || c == ':' || c == '=' || c == '`';
+  }
+}

@@ -1,0 +1,253 @@
+package org.hipforge.io.jsonl;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import org.hipforge.io.record.FileNames;
+import org.hipforge.io.record.StateRecord;
+
+/**
+ * Reads and writes {@link StateRecord}s as one-line JSON objects with DESIGN.md's snake_case keys.
+ *
+ * <p>Streaming Jackson (no tree, no reflection) because state files are the hot path at millions
+ * of lines. Unknown keys are skipped so older and newer files stay readable; the older Python
+ * scripts' {@code results.jsonl} lines read as records too.
+ */
+public final class StateRecordJson {
+  private static final JsonFactory FACTORY = new JsonFactory();
+
+  private StateRecordJson() {}
+
+  public static String toJson(StateRecord r) {
+    StringWriter out = new StringWriter(256);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeNumberField("id", r.id());
+      g.writeStringField("file_name", r.fileName());
+      g.writeBooleanField("pass", r.pass());
+      writeIfSet(g, "instruction", r.instruction());
+      writeIfSet(g, "error_msg", r.errorMsg());
+      writeIfSet(g, "source_sha256", r.sourceSha256());
+      writeIfSet(g, "provider", r.provider());
+      writeIfSet(g, "model", r.model());
+      g.writeNumberField("input_tokens", r.inputTokens());
+      g.writeNumberField("output_tokens", r.outputTokens());
+      g.writeNumberField("latency_ms", r.latencyMs());
+      g.writeNumberField("attempts", r.attempts());
+      g.writeStringField("finished_at", Timestamps.format(r.finishedAtMillis()));
+      writeIfSet(g, "run_id", r.runId());
+      writeIfSet(g, "prompt_sha256", r.promptSha256());
+      if (r.cached()) {
+        g.writeBooleanField("cached", true);
+      }
+      writeIfSet(g, "code_sha256", r.codeSha256());
+      if (r.compiled() != null) {
+        g.writeBooleanField("compiled", r.compiled());
+      }
+      writeIfSet(g, "compile_error", r.compileError());
+      writeIfSet(g, "output_path", r.outputPath());
+      writeIfSet(g, "toolchain", r.toolchain());
+      writeIfSet(g, "response", r.response());
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringWriter does not fail
+    }
+    return out.toString();
+  }
+
+  private static void writeIfSet(JsonGenerator g, String key, String value) throws IOException {
+    if (value != null) {
+      g.writeStringField(key, value);
+    }
+  }
+
+  /** Parses one line; throws {@link MalformedLineException} naming what is wrong. */
+  public static StateRecord parse(String line) throws MalformedLineException {
+    if (line == null || line.isBlank()) {
+      throw new MalformedLineException("empty line");
+    }
+    StateRecord.Builder b = StateRecord.builder();
+    boolean sawId = false;
+    boolean sawFileName = false;
+    boolean sawPass = false;
+    try (JsonParser p = FACTORY.createParser(line)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new MalformedLineException("not a JSON object");
+      }
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String key = p.currentName();
+        JsonToken v = p.nextToken();
+        switch (key) {
+          case "id":
+            b.id(readId(p, v));
+            sawId = true;
+            break;
+          case "file_name":
+            String name = text(p, v, key);
+            String problem = FileNames.problem(name);
+            if (problem != null) {
+              throw new MalformedLineException("file_name '" + name + "' refused: " + problem);
+            }
+            b.fileName(name);
+            sawFileName = true;
+            break;
+          case "pass":
+            if (v != JsonToken.VALUE_TRUE && v != JsonToken.VALUE_FALSE) {
+              throw new MalformedLineException("pass must be true or false");
+            }
+            b.pass(v == JsonToken.VALUE_TRUE);
+            sawPass = true;
+            break;
+          case "instruction":
+            b.instruction(text(p, v, key));
+            break;
+          case "error_msg":
+            b.errorMsg(text(p, v, key));
+            break;
+          case "source_sha256":
+            b.sourceSha256(text(p, v, key));
+            break;
+          case "provider":
+            b.provider(text(p, v, key));
+            break;
+          case "model":
+            b.model(text(p, v, key));
+            break;
+          case "input_tokens":
+            b.inputTokens(number(p, v, key));
+            break;
+          case "output_tokens":
+            b.outputTokens(number(p, v, key));
+            break;
+          case "latency_ms":
+            b.latencyMs(number(p, v, key));
+            break;
+          case "attempts":
+            b.attempts((int) number(p, v, key));
+            break;
+          case "finished_at":
+            b.finishedAtMillis(readTime(p, v));
+            break;
+          case "run_id":
+            b.runId(text(p, v, key));
+            break;
+          case "prompt_sha256":
+            b.promptSha256(text(p, v, key));
+            break;
+          case "cached":
+            b.cached(v == JsonToken.VALUE_TRUE);
+            break;
+          case "code_sha256":
+            b.codeSha256(text(p, v, key));
+            break;
+          case "compiled":
+            b.compiled(v == JsonToken.VALUE_NULL ? null : v == JsonToken.VALUE_TRUE);
+            break;
+          case "compile_error":
+            b.compileError(text(p, v, key));
+            break;
+          case "output_path":
+            b.outputPath(text(p, v, key));
+            break;
+          case "toolchain":
+            b.toolchain(text(p, v, key));
+            break;
+          case "response":
+            b.response(text(p, v, key));
+            break;
+          default:
+            p.skipChildren();
+        }
+      }
+      if (t != JsonToken.END_OBJECT) {
+        throw new MalformedLineException("truncated JSON object");
+      }
+      if (p.nextToken() != null) {
+        throw new MalformedLineException("trailing characters after the JSON object");
+      }
+    } catch (JsonProcessingException e) {
+      throw new MalformedLineException("invalid JSON: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new MalformedLineException("unreadable line: " + e.getMessage(), e);
+    }
+    if (!sawId) {
+      throw new MalformedLineException("missing \"id\"");
+    }
+    if (!sawFileName) {
+      throw new MalformedLineException("missing \"file_name\"");
+    }
+    if (!sawPass) {
+      throw new MalformedLineException("missing \"pass\"");
+    }
+    return b.build();
+  }
+
+  static long readId(JsonParser p, JsonToken v) throws IOException, MalformedLineException {
+    if (v == JsonToken.VALUE_NUMBER_INT) {
+      long id = p.getLongValue();
+      if (id < 0) {
+        throw new MalformedLineException("id must be >= 0, was " + id);
+      }
+      return id;
+    }
+    if (v == JsonToken.VALUE_STRING) {
+      try {
+        long id = Long.parseLong(p.getText().trim());
+        if (id >= 0) {
+          return id;
+        }
+      } catch (NumberFormatException e) {
+        // fall through to the error below
+      }
+      throw new MalformedLineException("id must be a non-negative integer, was '" + p.getText() + "'");
+    }
+    throw new MalformedLineException("id must be a non-negative integer");
+  }
+
+  private static String text(JsonParser p, JsonToken v, String key)
+      throws IOException, MalformedLineException {
+    if (v == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    if (v == JsonToken.VALUE_STRING) {
+      return p.getText();
+    }
+    throw new MalformedLineException("\"" + key + "\" must be a string");
+  }
+
+  private static long number(JsonParser p, JsonToken v, String key)
+      throws IOException, MalformedLineException {
+    if (v == JsonToken.VALUE_NULL) {
+      return 0;
+    }
+    if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) {
+      return p.getValueAsLong();
+    }
+    throw new MalformedLineException("\"" + key + "\" must be a number");
+  }
+
+  private static long readTime(JsonParser p, JsonToken v) throws IOException, MalformedLineException {
+    if (v == JsonToken.VALUE_NULL) {
+      return 0;
+    }
+    if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) {
+      // Epoch seconds (the older scripts used time.time()) or millis: tell them apart by size.
+      double d = p.getValueAsDouble();
+      return d < 1e11 ? (long) (d * 1000) : (long) d;
+    }
+    if (v == JsonToken.VALUE_STRING) {
+      try {
+        return Timestamps.parse(p.getText());
+      } catch (IllegalArgumentException e) {
+        throw new MalformedLineException("finished_at: " + e.getMessage());
+      }
+    }
+    throw new MalformedLineException("finished_at must be an ISO-8601 string");
+  }
+}

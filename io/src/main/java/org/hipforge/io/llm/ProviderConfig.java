@@ -1,0 +1,320 @@
+package org.hipforge.io.llm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.Serializable;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One named LLM provider from {@code config.json}: where it is, which wire format, which model,
+ * which environment variable holds its key, and its limits.
+ *
+ * <p>The key itself is never stored here (this object is serialized to workers and may be
+ * logged); workers read it from the environment variable when they open their client.
+ */
+public final class ProviderConfig implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** The wire formats we speak. */
+  public enum Api {
+    OPENAI,
+    ANTHROPIC
+  }
+
+  private final String name;
+  private final Api api;
+  private final String baseUrl;
+  private final String model;
+  private final String apiKeyEnv;
+  private final double temperature;
+  private final int maxTokens;
+  private final int timeoutS;
+  private final int rpm;
+  private final long tpm;
+  private final int maxAttempts;
+  private final double inputPricePerMTok;
+  private final double outputPricePerMTok;
+  private final String anthropicVersion;
+
+  private ProviderConfig(String name, Api api, String baseUrl, String model, String apiKeyEnv,
+      double temperature, int maxTokens, int timeoutS, int rpm, long tpm, int maxAttempts,
+      double inputPricePerMTok, double outputPricePerMTok, String anthropicVersion) {
+    this.name = name;
+    this.api = api;
+    this.baseUrl = baseUrl;
+    this.model = model;
+    this.apiKeyEnv = apiKeyEnv;
+    this.temperature = temperature;
+    this.maxTokens = maxTokens;
+    this.timeoutS = timeoutS;
+    this.rpm = rpm;
+    this.tpm = tpm;
+    this.maxAttempts = maxAttempts;
+    this.inputPricePerMTok = inputPricePerMTok;
+    this.outputPricePerMTok = outputPricePerMTok;
+    this.anthropicVersion = anthropicVersion;
+  }
+
+  /** A provider with the defaults (temperature 0.2, 1024 max tokens, 120 s timeout, 6 attempts). */
+  public static ProviderConfig of(String name, Api api, String baseUrl, String model, String apiKeyEnv) {
+    return new ProviderConfig(name, api, stripSlash(baseUrl), model, apiKeyEnv, 0.2, 1024, 120, 0, 0,
+        6, 0, 0, "2023-06-01");
+  }
+
+  /** Loads provider {@code name} from the config file; errors name the file, provider and key. */
+  public static ProviderConfig load(Path file, String name) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new IOException("config file not found: " + file);
+    }
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(file.toFile());
+    } catch (IOException e) {
+      throw new IOException(file + ": not valid JSON: " + e.getMessage());
+    }
+    return fromJson(root, name, file.toString());
+  }
+
+  /** Parses provider {@code name} from a config document; {@code source} names it in errors. */
+  public static ProviderConfig fromJson(JsonNode root, String name, String source) throws IOException {
+    if (root == null || !root.isObject()) {
+      throw new IOException(source + ": the config must be a JSON object of named providers");
+    }
+    JsonNode p = root.get(name);
+    if (p == null) {
+      List<String> names = new ArrayList<>();
+      Iterator<String> it = root.fieldNames();
+      it.forEachRemaining(names::add);
+      throw new IOException(source + ": no provider named '" + name + "' (--modelName); the config has "
+          + names);
+    }
+    if (!p.isObject()) {
+      throw new IOException(source + ": provider '" + name + "' must be a JSON object");
+    }
+    String where = source + ": provider '" + name + "': ";
+    String apiText = text(p, "api", "openai");
+    Api api;
+    switch (apiText.toLowerCase(java.util.Locale.ROOT)) {
+      case "openai":
+        api = Api.OPENAI;
+        break;
+      case "anthropic":
+        api = Api.ANTHROPIC;
+        break;
+      default:
+        throw new IOException(where + "\"api\" must be \"openai\" or \"anthropic\", was \"" + apiText + "\"");
+    }
+    String baseUrl = text(p, "base_url", api == Api.ANTHROPIC ? "https://api.anthropic.com/v1" : null);
+    if (baseUrl == null) {
+      throw new IOException(where + "\"base_url\" is required");
+    }
+    try {
+      URI u = URI.create(baseUrl);
+      if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
+        throw new IllegalArgumentException("scheme must be http or https");
+      }
+    } catch (IllegalArgumentException e) {
+      throw new IOException(where + "\"base_url\" is not an http(s) URL: " + baseUrl);
+    }
+    String model = text(p, "model", null);
+    if (model == null || model.isBlank()) {
+      throw new IOException(where + "\"model\" is required");
+    }
+    String keyEnv = text(p, "api_key_env", null);
+    if (p.has("api_key")) {
+      throw new IOException(where + "keys do not belong in the config file; put the key in an "
+          + "environment variable and name it with \"api_key_env\"");
+    }
+    double temperature = number(p, "temperature", 0.2, 0, 2, where);
+    int maxTokens = (int) number(p, "max_tokens", 1024, 1, 1_000_000, where);
+    int timeoutS = (int) number(p, "timeout_s", 120, 1, 3600, where);
+    int rpm = (int) number(p, "rpm", 0, 0, 10_000_000, where);
+    long tpm = (long) number(p, "tpm", 0, 0, 1e12, where);
+    int maxAttempts = (int) number(p, "max_attempts", 6, 1, 100, where);
+    double inPrice = number(p, "input_price_per_mtok", 0, 0, 1e6, where);
+    double outPrice = number(p, "output_price_per_mtok", 0, 0, 1e6, where);
+    String version = text(p, "anthropic_version", "2023-06-01");
+    return new ProviderConfig(name, api, stripSlash(baseUrl), model, keyEnv, temperature, maxTokens,
+        timeoutS, rpm, tpm, maxAttempts, inPrice, outPrice, version);
+  }
+
+  private static String stripSlash(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  private static String text(JsonNode p, String key, String dflt) throws IOException {
+    JsonNode v = p.get(key);
+    if (v == null || v.isNull()) {
+      return dflt;
+    }
+    if (!v.isTextual()) {
+      throw new IOException("\"" + key + "\" must be a string");
+    }
+    return v.asText();
+  }
+
+  private static double number(JsonNode p, String key, double dflt, double min, double max, String where)
+      throws IOException {
+    JsonNode v = p.get(key);
+    if (v == null || v.isNull()) {
+      return dflt;
+    }
+    if (!v.isNumber()) {
+      throw new IOException(where + "\"" + key + "\" must be a number, was " + v);
+    }
+    double d = v.asDouble();
+    if (d < min || d > max) {
+      throw new IOException(where + "\"" + key + "\" must be in [" + min + ", " + max + "], was " + d);
+    }
+    return d;
+  }
+
+  public ProviderConfig withBaseUrl(String url) {
+    return new ProviderConfig(name, api, stripSlash(url), model, apiKeyEnv, temperature, maxTokens,
+        timeoutS, rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion);
+  }
+
+  public ProviderConfig withLimits(int newRpm, long newTpm) {
+    if (newRpm < 0 || newTpm < 0) {
+      throw new IllegalArgumentException("rpm and tpm must be >= 0, were " + newRpm + ", " + newTpm);
+    }
+    return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
+        newRpm, newTpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion);
+  }
+
+  public ProviderConfig withTimeoutS(int seconds) {
+    if (seconds < 1) {
+      throw new IllegalArgumentException("timeoutS must be >= 1, was " + seconds);
+    }
+    return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, seconds,
+        rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion);
+  }
+
+  public ProviderConfig withMaxAttempts(int attempts) {
+    if (attempts < 1) {
+      throw new IllegalArgumentException("maxAttempts must be >= 1, was " + attempts);
+    }
+    return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
+        rpm, tpm, attempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion);
+  }
+
+  /** True when base_url points at this machine, where servers (vLLM, Ollama) usually need no key. */
+  public boolean isLoopback() {
+    String host = URI.create(baseUrl).getHost();
+    return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]")
+        || host.equals("::1"));
+  }
+
+  /**
+   * Reads the key from the environment; null when the variable is unset on a loopback server.
+   *
+   * @throws IllegalStateException with a message naming the provider and variable (never a key)
+   */
+  public String resolveApiKey() {
+    String value = apiKeyEnv == null ? null : System.getenv(apiKeyEnv);
+    if (value != null && !value.isBlank()) {
+      return value.trim();
+    }
+    if (isLoopback()) {
+      return null;
+    }
+    if (apiKeyEnv == null) {
+      throw new IllegalStateException("provider '" + name + "' has no \"api_key_env\" in the config: "
+          + "name the environment variable that holds its API key");
+    }
+    throw new IllegalStateException("provider '" + name + "' needs its API key in the environment "
+        + "variable " + apiKeyEnv + ", which is not set");
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Api api() {
+    return api;
+  }
+
+  public String baseUrl() {
+    return baseUrl;
+  }
+
+  public String model() {
+    return model;
+  }
+
+  public String apiKeyEnv() {
+    return apiKeyEnv;
+  }
+
+  public double temperature() {
+    return temperature;
+  }
+
+  public int maxTokens() {
+    return maxTokens;
+  }
+
+  public int timeoutS() {
+    return timeoutS;
+  }
+
+  /** Requests per minute, the global budget of the whole run; 0 means no limit. */
+  public int rpm() {
+    return rpm;
+  }
+
+  /** Tokens per minute, the global budget of the whole run; 0 means no limit. */
+  public long tpm() {
+    return tpm;
+  }
+
+  public int maxAttempts() {
+    return maxAttempts;
+  }
+
+  public double inputPricePerMTok() {
+    return inputPricePerMTok;
+  }
+
+  public double outputPricePerMTok() {
+    return outputPricePerMTok;
+  }
+
+  public String anthropicVersion() {
+    return anthropicVersion;
+  }
+
+  /** Identifies the endpoint a rate limit applies to: one limiter per endpoint and model per JVM. */
+  public String endpointKey() {
+    return api + " " + baseUrl + " " + model;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof ProviderConfig)) {
+      return false;
+    }
+    ProviderConfig c = (ProviderConfig) o;
+    return name.equals(c.name) && api == c.api && baseUrl.equals(c.baseUrl) && model.equals(c.model)
+        && Objects.equals(apiKeyEnv, c.apiKeyEnv) && temperature == c.temperature
+        && maxTokens == c.maxTokens && timeoutS == c.timeoutS && rpm == c.rpm && tpm == c.tpm
+        && maxAttempts == c.maxAttempts;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, api, baseUrl, model);
+  }
+
+  @Override
+  public String toString() {
+    return name + " (" + api.name().toLowerCase(java.util.Locale.ROOT) + ", " + model + " at " + baseUrl + ")";
+  }
+}

@@ -1,0 +1,308 @@
+package org.hipforge.io.llm.sim;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+
+/**
+ * A loopback HTTP server that speaks the OpenAI chat-completions and Anthropic messages wire
+ * formats with configurable latency, rate limits and faults, and records every call.
+ *
+ * <p>Serves {@code POST /v1/chat/completions}, {@code POST /v1/messages} and {@code GET
+ * /v1/models}; {@link #baseUrl()} ends in {@code /v1}. Answers are deterministic (see {@link
+ * SimulatedAnswers}); random choices (latency, faults, compile errors) come from the configured
+ * seed and the order requests arrive in. Per admitted request, in order: authentication (401),
+ * request validation (400), context length (400), the shared request and token buckets (429),
+ * then one fault draw, the latency wait and the answer. 400, 401 and 404 answers carry no rate
+ * limit headers and no latency. Usage:
+ *
+ * <pre>{@code
+ * try (SimulatedLlmServer llm = SimulatedLlmServer.start(
+ *     SimulatorConfig.defaults().withLatencyMs(200).withRpm(600).withHttp500Rate(0.05))) {
+ *   String baseUrl = llm.baseUrl(); // http://127.0.0.1:PORT/v1
+ *   ...
+ *   assertThat(llm.successCountsByPrompt(), ...);
+ * }
+ * }</pre>
+ *
+ * <p>As a process: {@code java -cp ... org.hipforge.io.llm.sim.SimulatedLlmServer --port=0
+ * --latency-ms=200 --rpm=600}; it prints {@code SIMULATED LLM listening on
+ * http://127.0.0.1:PORT/v1} and serves until killed.
+ */
+public final class SimulatedLlmServer implements AutoCloseable {
+
+  static {
+    // The JDK server writes headers and body in two segments; with Nagle's algorithm on, the
+    // second waits for a delayed ACK (40 ms on Linux) and keep-alive throughput collapses to
+    // about 25 requests/s per connection. The property is read once, by the first HttpServer
+    // of the JVM, so it is set before ours exists unless the user chose otherwise.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
+  /** The line the process prints once it accepts connections, followed by the base URL. */
+  public static final String LISTENING_PREFIX = "SIMULATED LLM listening on ";
+
+  // Pending connections the kernel queues for us: hundreds of clients may connect at once.
+  private static final int BACKLOG = 1024;
+
+  private final SimulatorConfig config;
+  private final HttpServer http;
+  private final ExecutorService workers;
+  private final RequestRecorder recorder;
+  private final OutputStream requestsLog;
+  private final String baseUrl;
+  private boolean closed;
+
+  private SimulatedLlmServer(SimulatorConfig config, HttpServer http, ExecutorService workers,
+      RequestRecorder recorder, OutputStream requestsLog) {
+    this.config = config;
+    this.http = http;
+    this.workers = workers;
+    this.recorder = recorder;
+    this.requestsLog = requestsLog;
+    this.baseUrl = "http://127.0.0.1:" + http.getAddress().getPort() + "/v1";
+  }
+
+  /** Starts a server on 127.0.0.1 at the configured port (0: an ephemeral one). */
+  public static SimulatedLlmServer start(SimulatorConfig config) throws IOException {
+    Objects.requireNonNull(config, "config");
+    OutputStream log = config.requestsLog() == null ? null
+        : Files.newOutputStream(config.requestsLog(), StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    RequestRecorder recorder = new RequestRecorder();
+    // Cached: every slow or sleeping request holds a thread, and hundreds may be in flight;
+    // idle threads die after a minute.
+    ExecutorService workers = Executors.newCachedThreadPool(daemonThreads());
+    HttpServer http;
+    try {
+      http = HttpServer.create(
+          new InetSocketAddress(InetAddress.getByName("127.0.0.1"), config.port()), BACKLOG);
+    } catch (IOException e) {
+      workers.shutdownNow();
+      if (log != null) {
+        log.close();
+      }
+      throw e;
+    }
+    http.setExecutor(workers);
+    http.createContext("/", new SimulatorHandler(config,
+        new SimulatedRateLimiter(config.rpm(), config.tpm(), System::nanoTime), recorder, log));
+    http.start();
+    return new SimulatedLlmServer(config, http, workers, recorder, log);
+  }
+
+  private static ThreadFactory daemonThreads() {
+    AtomicInteger count = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "simulated-llm-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** {@code http://127.0.0.1:PORT/v1}: append {@code /chat/completions} or {@code /messages}. */
+  public String baseUrl() {
+    return baseUrl;
+  }
+
+  public int port() {
+    return http.getAddress().getPort();
+  }
+
+  public SimulatorConfig config() {
+    return config;
+  }
+
+  /** Every HTTP request received, whatever its outcome. */
+  public long totalRequests() {
+    return recorder.total();
+  }
+
+  /**
+   * Requests by outcome: the status code as text ({@code "200"}, {@code "429"}, ...), {@code
+   * "dropped"} for closed connections and {@code "html"} for the 200 HTML pages.
+   */
+  public Map<String, Long> requestsByStatus() {
+    return recorder.byStatus();
+  }
+
+  /** Successful (200, provider-format) answers per prompt key; see {@link #promptKey}. */
+  public Map<String, Long> successCountsByPrompt() {
+    return recorder.successByPrompt();
+  }
+
+  /** Well-formed chat requests per prompt key, whatever their outcome. */
+  public Map<String, Long> requestsByPrompt() {
+    return recorder.byPrompt();
+  }
+
+  /** The most requests that were being handled at the same moment. */
+  public int maxConcurrentRequests() {
+    return recorder.maxInFlight();
+  }
+
+  /** When each successful answer was sent, in epoch milliseconds, in the order recorded. */
+  public long[] successTimestampsMillis() {
+    return recorder.successMillis();
+  }
+
+  /** Successful answers per epoch second, for measuring the rate a client achieved. */
+  public SortedMap<Long, Long> successesPerSecond() {
+    return recorder.successesPerSecond();
+  }
+
+  /** Successful answers whose code holds the deliberate compile error. */
+  public long compileErrorAnswers() {
+    return recorder.compileErrors();
+  }
+
+  /** Forgets everything recorded; rate-limit buckets and the random sequence carry on. */
+  public void reset() {
+    recorder.reset();
+  }
+
+  /** The key requests are recorded under: the SHA-256 hex of the last user message's text. */
+  public static String promptKey(String userContent) {
+    return SimulatorHandler.promptKey(userContent);
+  }
+
+  /** Stops listening and cuts off requests still waiting, within milliseconds. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    http.stop(0);
+    workers.shutdownNow();
+    try {
+      workers.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (requestsLog != null) {
+      try {
+        requestsLog.close();
+      } catch (IOException e) {
+        // Every line was flushed when written; nothing is lost by a failing close.
+      }
+    }
+  }
+
+  /** Runs the simulator as its own process; see {@link #usage()} for the flags. */
+  public static void main(String[] args) throws Exception {
+    SimulatorConfig config;
+    try {
+      config = parseArgs(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.println(usage());
+      System.exit(2);
+      return;
+    }
+    if (config == null) {
+      System.out.println(usage());
+      return;
+    }
+    SimulatedLlmServer server = start(config);
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "simulated-llm-shutdown"));
+    PrintStream out = System.out;
+    out.println(LISTENING_PREFIX + server.baseUrl());
+    out.flush();
+    new CountDownLatch(1).await();
+  }
+
+  private static final Map<String, BiFunction<SimulatorConfig, String, SimulatorConfig>> FLAGS =
+      flags();
+
+  private static Map<String, BiFunction<SimulatorConfig, String, SimulatorConfig>> flags() {
+    Map<String, BiFunction<SimulatorConfig, String, SimulatorConfig>> f = new LinkedHashMap<>();
+    f.put("port", (c, v) -> c.withPort(Integer.parseInt(v)));
+    f.put("latency-ms", (c, v) -> c.withLatencyMs(Long.parseLong(v)));
+    f.put("latency", (c, v) -> c.withLatencyDistribution(
+        LatencyDistribution.valueOf(v.toUpperCase(Locale.ROOT))));
+    f.put("seed", (c, v) -> c.withSeed(Long.parseLong(v)));
+    f.put("rpm", (c, v) -> c.withRpm(Integer.parseInt(v)));
+    f.put("tpm", (c, v) -> c.withTpm(Long.parseLong(v)));
+    f.put("api-key", (c, v) -> c.withApiKey(v.isEmpty() ? null : v));
+    f.put("max-context-tokens", (c, v) -> c.withMaxContextTokens(Integer.parseInt(v)));
+    f.put("fault-drop", (c, v) -> c.withDropRate(Double.parseDouble(v)));
+    f.put("fault-500", (c, v) -> c.withHttp500Rate(Double.parseDouble(v)));
+    f.put("fault-502", (c, v) -> c.withHttp502Rate(Double.parseDouble(v)));
+    f.put("fault-503", (c, v) -> c.withHttp503Rate(Double.parseDouble(v)));
+    // Shorthand: one rate split evenly over 500, 502 and 503.
+    f.put("fault-5xx", (c, v) -> {
+      double third = Double.parseDouble(v) / 3;
+      return c.withHttp500Rate(third).withHttp502Rate(third).withHttp503Rate(third);
+    });
+    f.put("fault-529", (c, v) -> c.withHttp529Rate(Double.parseDouble(v)));
+    f.put("fault-html", (c, v) -> c.withHtmlRate(Double.parseDouble(v)));
+    f.put("fault-slow", (c, v) -> c.withSlowRate(Double.parseDouble(v)));
+    f.put("slow-ms", (c, v) -> c.withSlowMs(Long.parseLong(v)));
+    f.put("compile-error-rate", (c, v) -> c.withCompileErrorRate(Double.parseDouble(v)));
+    f.put("requests-log", (c, v) -> c.withRequestsLog(Path.of(v)));
+    return f;
+  }
+
+  /** The config the flags describe, or null when {@code --help} asks for the usage text. */
+  static SimulatorConfig parseArgs(String[] args) {
+    SimulatorConfig config = SimulatorConfig.defaults();
+    for (String arg : args) {
+      if (arg.equals("--help") || arg.equals("-h")) {
+        return null;
+      }
+      int eq = arg.indexOf('=');
+      if (!arg.startsWith("--") || eq < 0) {
+        throw new IllegalArgumentException("expected --flag=value, but got " + arg);
+      }
+      String name = arg.substring(2, eq);
+      BiFunction<SimulatorConfig, String, SimulatorConfig> flag = FLAGS.get(name);
+      if (flag == null) {
+        throw new IllegalArgumentException("unknown flag --" + name);
+      }
+      try {
+        config = flag.apply(config, arg.substring(eq + 1));
+      } catch (IllegalArgumentException e) {
+        // NumberFormatException is one too: both mean this flag's value is wrong.
+        throw new IllegalArgumentException("--" + name + ": " + e.getMessage(), e);
+      }
+    }
+    return config;
+  }
+
+  static String usage() {
+    return "usage: SimulatedLlmServer [--flag=value ...]\n"
+        + "  --port=0                 listen port on 127.0.0.1 (0: ephemeral)\n"
+        + "  --latency-ms=0           mean answer latency\n"
+        + "  --latency=fixed          fixed | exponential\n"
+        + "  --seed=42                seed of latency, fault and compile-error draws\n"
+        + "  --rpm=0 --tpm=0          requests / tokens per minute (0: unlimited)\n"
+        + "  --api-key=KEY            the only key accepted (default: any)\n"
+        + "  --max-context-tokens=0   prompts above this get a 400 (0: no limit)\n"
+        + "  --fault-drop= --fault-500= --fault-502= --fault-503= --fault-5xx=\n"
+        + "  --fault-529= --fault-html= --fault-slow=   fault rates in [0, 1]\n"
+        + "  --slow-ms=10000          how long a slow answer waits\n"
+        + "  --compile-error-rate=0   fraction of generated programs that do not compile\n"
+        + "  --requests-log=FILE      append the prompt key of every successful answer";
+  }
+}

@@ -1,0 +1,219 @@
+package org.hipforge.io.manifest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileSystems;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.hipforge.io.record.FileNames;
+import org.hipforge.io.record.ManifestEntry;
+import org.hipforge.io.util.Hex;
+
+/**
+ * Scans a directory of HIP sources into manifest entries, keeping the id of every known name.
+ *
+ * <p>Ids are dense integers in sorted {@code file_name} order on the first scan; on a re-scan a
+ * known name keeps its id and new names get ids after the largest id ever given. Symlinks are
+ * never followed out of the source directory, symlinked directories are not entered (no cycles),
+ * and unreadable files are skipped; each skip is reported with its reason.
+ */
+public final class ManifestScanner {
+  /** Default file-name patterns of HIP sources and the headers they include. */
+  public static final List<String> DEFAULT_PATTERNS =
+      List.of("*.hip", "*.cpp", "*.cu", "*.h", "*.hpp");
+
+  private final List<PathMatcher> matchers;
+  private final List<String> patterns;
+
+  public ManifestScanner(List<String> patterns) {
+    if (patterns == null || patterns.isEmpty()) {
+      throw new IllegalArgumentException("patterns must not be empty, was " + patterns);
+    }
+    this.patterns = List.copyOf(patterns);
+    this.matchers = new ArrayList<>();
+    for (String p : patterns) {
+      if (p.isBlank()) {
+        throw new IllegalArgumentException("patterns must not hold a blank pattern: " + patterns);
+      }
+      matchers.add(FileSystems.getDefault().getPathMatcher("glob:" + p.trim()));
+    }
+  }
+
+  /** What a scan found: the new manifest, what it skipped and why, and what changed. */
+  public static final class Result {
+    public final List<ManifestEntry> entries;
+    public final List<String> skipped;
+    public final int added;
+    public final int changed;
+    public final List<String> removed;
+
+    Result(List<ManifestEntry> entries, List<String> skipped, int added, int changed,
+        List<String> removed) {
+      this.entries = entries;
+      this.skipped = skipped;
+      this.added = added;
+      this.changed = changed;
+      this.removed = removed;
+    }
+  }
+
+  /**
+   * Scans {@code sourceDir}; {@code previous} is the current manifest (empty on the first scan).
+   */
+  public Result scan(Path sourceDir, Collection<ManifestEntry> previous) throws IOException {
+    if (!Files.isDirectory(sourceDir)) {
+      throw new IOException("source directory does not exist or is not a directory: " + sourceDir);
+    }
+    Path root = sourceDir.toRealPath();
+    TreeMap<String, Path> found = new TreeMap<>();
+    List<String> skipped = new ArrayList<>();
+    Files.walkFileTree(root, EnumSet.noneOf(FileVisitOption.class), Integer.MAX_VALUE,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            String rel = relativeName(root, file);
+            if (!matches(file)) {
+              return FileVisitResult.CONTINUE;
+            }
+            String problem = FileNames.problem(rel);
+            if (problem != null) {
+              skipped.add(rel + ": " + problem);
+              return FileVisitResult.CONTINUE;
+            }
+            if (attrs.isSymbolicLink()) {
+              Path target;
+              try {
+                target = file.toRealPath();
+              } catch (IOException e) {
+                skipped.add(rel + ": broken symlink");
+                return FileVisitResult.CONTINUE;
+              }
+              if (!target.startsWith(root)) {
+                skipped.add(rel + ": symlink leaves the source directory (to " + target + "), not followed");
+                return FileVisitResult.CONTINUE;
+              }
+              if (!Files.isRegularFile(target)) {
+                skipped.add(rel + ": symlink to a directory or special file, not followed");
+                return FileVisitResult.CONTINUE;
+              }
+            } else if (!attrs.isRegularFile()) {
+              skipped.add(rel + ": not a regular file");
+              return FileVisitResult.CONTINUE;
+            }
+            if (!Files.isReadable(file)) {
+              skipped.add(rel + ": not readable");
+              return FileVisitResult.CONTINUE;
+            }
+            found.put(rel, file);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException exc) {
+            skipped.add(relativeName(root, file) + ": cannot be read (" + exc.getClass().getSimpleName() + ")");
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+            if (!dir.equals(root) && Files.isSymbolicLink(dir)) {
+              skipped.add(relativeName(root, dir) + "/: symlinked directory, not followed");
+              return FileVisitResult.SKIP_SUBTREE;
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
+
+    Map<String, ManifestEntry> known = new HashMap<>();
+    long nextId = 0;
+    for (ManifestEntry e : previous) {
+      known.put(e.fileName(), e);
+      nextId = Math.max(nextId, e.id() + 1);
+    }
+    List<ManifestEntry> entries = new ArrayList<>(found.size());
+    int added = 0;
+    int changed = 0;
+    for (Map.Entry<String, Path> f : found.entrySet()) {
+      String name = f.getKey();
+      long bytes;
+      String sha;
+      try {
+        bytes = Files.size(f.getValue());
+        sha = sha256(f.getValue());
+      } catch (IOException e) {
+        skipped.add(name + ": cannot be read (" + e.getMessage() + ")");
+        continue;
+      }
+      ManifestEntry old = known.remove(name);
+      long id;
+      if (old != null) {
+        id = old.id();
+        if (old.sha256() != null && !old.sha256().equals(sha)) {
+          changed++;
+        }
+      } else {
+        id = nextId++;
+        added++;
+      }
+      entries.add(new ManifestEntry(id, name, bytes, sha));
+    }
+    List<String> removed = new ArrayList<>(known.keySet());
+    removed.sort(null);
+    entries.sort((a, b) -> Long.compare(a.id(), b.id()));
+    return new Result(entries, skipped, added, changed, removed);
+  }
+
+  public List<String> patterns() {
+    return patterns;
+  }
+
+  private boolean matches(Path file) {
+    Path name = file.getFileName();
+    for (PathMatcher m : matchers) {
+      if (m.matches(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String relativeName(Path root, Path file) {
+    return root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+  }
+
+  /** Hex SHA-256 of a file's bytes, streamed. */
+  public static String sha256(Path file) throws IOException {
+    MessageDigest md = Hex.sha256Digest();
+    byte[] buf = new byte[1 << 16];
+    try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        md.update(buf, 0, n);
+      }
+    } catch (IOException e) {
+      // NOFOLLOW_LINKS refuses links; the scan already checked they stay inside the root.
+      try (InputStream in = Files.newInputStream(file)) {
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          md.update(buf, 0, n);
+        }
+      }
+    }
+    return Hex.of(md.digest());
+  }
+
+}

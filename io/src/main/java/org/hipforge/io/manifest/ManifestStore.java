@@ -1,0 +1,102 @@
+package org.hipforge.io.manifest;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.hipforge.io.jsonl.MalformedLineException;
+import org.hipforge.io.jsonl.ManifestJson;
+import org.hipforge.io.record.ManifestEntry;
+
+/**
+ * Reads and atomically writes {@code manifest.jsonl}, and imports the older scripts' {@code
+ * manifest.json} array.
+ *
+ * <p>The manifest is the dataset's index, so it is read strictly: a malformed line or a duplicate
+ * id or name stops with an error naming the file and line instead of silently dropping a task.
+ */
+public final class ManifestStore {
+  private ManifestStore() {}
+
+  public static List<ManifestEntry> read(Path file) throws IOException {
+    List<ManifestEntry> out = new ArrayList<>();
+    Set<Long> ids = new HashSet<>();
+    Set<String> names = new HashSet<>();
+    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      String line;
+      int lineNo = 0;
+      while ((line = r.readLine()) != null) {
+        lineNo++;
+        if (line.isBlank()) {
+          continue;
+        }
+        ManifestEntry e;
+        try {
+          e = ManifestJson.parse(line);
+        } catch (MalformedLineException ex) {
+          throw new IOException(file + ":" + lineNo + ": malformed manifest line: " + ex.getMessage());
+        }
+        if (!ids.add(e.id())) {
+          throw new IOException(file + ":" + lineNo + ": duplicate id " + e.id());
+        }
+        if (!names.add(e.fileName())) {
+          throw new IOException(file + ":" + lineNo + ": duplicate file_name '" + e.fileName() + "'");
+        }
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  /** Reads the older scripts' {@code manifest.json}: a JSON array of {id, file_name, ...}. */
+  public static List<ManifestEntry> readLegacyArray(Path file) throws IOException {
+    List<ManifestEntry> out = new ArrayList<>();
+    try (JsonParser p = new JsonFactory().createParser(file.toFile())) {
+      if (p.nextToken() != JsonToken.START_ARRAY) {
+        throw new IOException(file + ": expected a JSON array of {id, file_name} objects");
+      }
+      int index = 0;
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.START_OBJECT) {
+        try {
+          out.add(ManifestJson.readObject(p));
+        } catch (MalformedLineException e) {
+          throw new IOException(file + ": element " + index + ": " + e.getMessage());
+        }
+        index++;
+      }
+      if (t != JsonToken.END_ARRAY) {
+        throw new IOException(file + ": element " + index + " is not a JSON object");
+      }
+    }
+    return out;
+  }
+
+  /** Writes the manifest to a temp file beside it and renames it over, so readers never see half. */
+  public static void write(Path file, List<ManifestEntry> entries) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, ".manifest", ".tmp");
+    try {
+      try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+        for (ManifestEntry e : entries) {
+          w.write(ManifestJson.toJson(e));
+          w.write('\n');
+        }
+      }
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

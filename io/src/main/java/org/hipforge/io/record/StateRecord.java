@@ -1,0 +1,414 @@
+package org.hipforge.io.record;
+
+import java.io.Serializable;
+import java.util.Comparator;
+import java.util.Objects;
+
+/**
+ * The outcome of one task at one step (describe or generate): one JSON line in the state files.
+ *
+ * <p>Field names in JSON are snake_case as in DESIGN.md; absent optional fields are null (or 0 for
+ * counters). A failed record carries {@code error_msg} = {@code "<category>: <detail>"}, so the
+ * category is stable and machine-readable.
+ */
+public final class StateRecord implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * Latest wins: the greater {@code (finished_at, run_id, attempts)} is the truth. Ties are broken
+   * by pass (a success beats a failure from the same instant) so the merge is a total order and
+   * stays idempotent whatever order duplicates arrive in.
+   */
+  public static final Comparator<StateRecord> LATEST_ORDER =
+      Comparator.comparingLong(StateRecord::finishedAtMillis)
+          .thenComparing(r -> r.runId == null ? "" : r.runId)
+          .thenComparingInt(StateRecord::attempts)
+          .thenComparing(StateRecord::pass);
+
+  private final long id;
+  private final String fileName;
+  private final boolean pass;
+  private final String instruction;
+  private final String errorMsg;
+  private final String sourceSha256;
+  private final String provider;
+  private final String model;
+  private final long inputTokens;
+  private final long outputTokens;
+  private final long latencyMs;
+  private final int attempts;
+  private final long finishedAtMillis;
+  private final String runId;
+  private final String promptSha256;
+  private final boolean cached;
+  // generate step only
+  private final String codeSha256;
+  private final Boolean compiled;
+  private final String compileError;
+  private final String outputPath;
+  private final String toolchain;
+  private final String response;
+
+  private StateRecord(Builder b) {
+    this.id = b.id;
+    this.fileName = b.fileName;
+    this.pass = b.pass;
+    this.instruction = b.instruction;
+    this.errorMsg = b.errorMsg;
+    this.sourceSha256 = b.sourceSha256;
+    this.provider = b.provider;
+    this.model = b.model;
+    this.inputTokens = b.inputTokens;
+    this.outputTokens = b.outputTokens;
+    this.latencyMs = b.latencyMs;
+    this.attempts = b.attempts;
+    this.finishedAtMillis = b.finishedAtMillis;
+    this.runId = b.runId;
+    this.promptSha256 = b.promptSha256;
+    this.cached = b.cached;
+    this.codeSha256 = b.codeSha256;
+    this.compiled = b.compiled;
+    this.compileError = b.compileError;
+    this.outputPath = b.outputPath;
+    this.toolchain = b.toolchain;
+    this.response = b.response;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.id = id;
+    b.fileName = fileName;
+    b.pass = pass;
+    b.instruction = instruction;
+    b.errorMsg = errorMsg;
+    b.sourceSha256 = sourceSha256;
+    b.provider = provider;
+    b.model = model;
+    b.inputTokens = inputTokens;
+    b.outputTokens = outputTokens;
+    b.latencyMs = latencyMs;
+    b.attempts = attempts;
+    b.finishedAtMillis = finishedAtMillis;
+    b.runId = runId;
+    b.promptSha256 = promptSha256;
+    b.cached = cached;
+    b.codeSha256 = codeSha256;
+    b.compiled = compiled;
+    b.compileError = compileError;
+    b.outputPath = outputPath;
+    b.toolchain = toolchain;
+    b.response = response;
+    return b;
+  }
+
+  /** The later of two records by {@link #LATEST_ORDER}; {@code a} when they tie. */
+  public static StateRecord latest(StateRecord a, StateRecord b) {
+    if (a == null) {
+      return b;
+    }
+    if (b == null) {
+      return a;
+    }
+    return LATEST_ORDER.compare(b, a) > 0 ? b : a;
+  }
+
+  /** The category before the first ':' of {@code error_msg}, or null for a passed record. */
+  public String errorCategory() {
+    if (pass) {
+      return null;
+    }
+    if (errorMsg == null || errorMsg.isEmpty()) {
+      return "unknown";
+    }
+    int colon = errorMsg.indexOf(':');
+    String head = colon < 0 ? errorMsg : errorMsg.substring(0, colon);
+    return head.isEmpty() || head.length() > 40 || head.indexOf(' ') >= 0 ? "unknown" : head;
+  }
+
+  public long id() {
+    return id;
+  }
+
+  public String fileName() {
+    return fileName;
+  }
+
+  public boolean pass() {
+    return pass;
+  }
+
+  public String instruction() {
+    return instruction;
+  }
+
+  public String errorMsg() {
+    return errorMsg;
+  }
+
+  public String sourceSha256() {
+    return sourceSha256;
+  }
+
+  public String provider() {
+    return provider;
+  }
+
+  public String model() {
+    return model;
+  }
+
+  public long inputTokens() {
+    return inputTokens;
+  }
+
+  public long outputTokens() {
+    return outputTokens;
+  }
+
+  public long latencyMs() {
+    return latencyMs;
+  }
+
+  public int attempts() {
+    return attempts;
+  }
+
+  public long finishedAtMillis() {
+    return finishedAtMillis;
+  }
+
+  public String runId() {
+    return runId;
+  }
+
+  public String promptSha256() {
+    return promptSha256;
+  }
+
+  /** True when the answer came from the response cache (journal) instead of a new LLM call. */
+  public boolean cached() {
+    return cached;
+  }
+
+  public String codeSha256() {
+    return codeSha256;
+  }
+
+  public Boolean compiled() {
+    return compiled;
+  }
+
+  public String compileError() {
+    return compileError;
+  }
+
+  public String outputPath() {
+    return outputPath;
+  }
+
+  public String toolchain() {
+    return toolchain;
+  }
+
+  /** The raw LLM answer; kept only in generate journals, where it is the paid-for response. */
+  public String response() {
+    return response;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof StateRecord)) {
+      return false;
+    }
+    StateRecord r = (StateRecord) o;
+    return id == r.id
+        && pass == r.pass
+        && inputTokens == r.inputTokens
+        && outputTokens == r.outputTokens
+        && latencyMs == r.latencyMs
+        && attempts == r.attempts
+        && finishedAtMillis == r.finishedAtMillis
+        && cached == r.cached
+        && Objects.equals(fileName, r.fileName)
+        && Objects.equals(instruction, r.instruction)
+        && Objects.equals(errorMsg, r.errorMsg)
+        && Objects.equals(sourceSha256, r.sourceSha256)
+        && Objects.equals(provider, r.provider)
+        && Objects.equals(model, r.model)
+        && Objects.equals(runId, r.runId)
+        && Objects.equals(promptSha256, r.promptSha256)
+        && Objects.equals(codeSha256, r.codeSha256)
+        && Objects.equals(compiled, r.compiled)
+        && Objects.equals(compileError, r.compileError)
+        && Objects.equals(outputPath, r.outputPath)
+        && Objects.equals(toolchain, r.toolchain)
+        && Objects.equals(response, r.response);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(id, fileName, pass, finishedAtMillis, runId, attempts);
+  }
+
+  @Override
+  public String toString() {
+    return "StateRecord{id=" + id + ", file_name=" + fileName + ", pass=" + pass
+        + (pass ? "" : ", error_msg=" + errorMsg) + ", run_id=" + runId + "}";
+  }
+
+  /** Mutable builder; {@link #build()} makes the immutable record. */
+  public static final class Builder {
+    private long id;
+    private String fileName;
+    private boolean pass;
+    private String instruction;
+    private String errorMsg;
+    private String sourceSha256;
+    private String provider;
+    private String model;
+    private long inputTokens;
+    private long outputTokens;
+    private long latencyMs;
+    private int attempts;
+    private long finishedAtMillis;
+    private String runId;
+    private String promptSha256;
+    private boolean cached;
+    private String codeSha256;
+    private Boolean compiled;
+    private String compileError;
+    private String outputPath;
+    private String toolchain;
+    private String response;
+
+    private Builder() {}
+
+    public Builder id(long v) {
+      this.id = v;
+      return this;
+    }
+
+    public Builder fileName(String v) {
+      this.fileName = v;
+      return this;
+    }
+
+    public Builder pass(boolean v) {
+      this.pass = v;
+      return this;
+    }
+
+    public Builder instruction(String v) {
+      this.instruction = v;
+      return this;
+    }
+
+    public Builder errorMsg(String v) {
+      this.errorMsg = v;
+      return this;
+    }
+
+    /** Sets pass=false and error_msg="category: detail". */
+    public Builder failure(String category, String detail) {
+      this.pass = false;
+      this.errorMsg = category + ": " + detail;
+      return this;
+    }
+
+    public Builder sourceSha256(String v) {
+      this.sourceSha256 = v;
+      return this;
+    }
+
+    public Builder provider(String v) {
+      this.provider = v;
+      return this;
+    }
+
+    public Builder model(String v) {
+      this.model = v;
+      return this;
+    }
+
+    public Builder inputTokens(long v) {
+      this.inputTokens = v;
+      return this;
+    }
+
+    public Builder outputTokens(long v) {
+      this.outputTokens = v;
+      return this;
+    }
+
+    public Builder latencyMs(long v) {
+      this.latencyMs = v;
+      return this;
+    }
+
+    public Builder attempts(int v) {
+      this.attempts = v;
+      return this;
+    }
+
+    public Builder finishedAtMillis(long v) {
+      this.finishedAtMillis = v;
+      return this;
+    }
+
+    public Builder runId(String v) {
+      this.runId = v;
+      return this;
+    }
+
+    public Builder promptSha256(String v) {
+      this.promptSha256 = v;
+      return this;
+    }
+
+    public Builder cached(boolean v) {
+      this.cached = v;
+      return this;
+    }
+
+    public Builder codeSha256(String v) {
+      this.codeSha256 = v;
+      return this;
+    }
+
+    public Builder compiled(Boolean v) {
+      this.compiled = v;
+      return this;
+    }
+
+    public Builder compileError(String v) {
+      this.compileError = v;
+      return this;
+    }
+
+    public Builder outputPath(String v) {
+      this.outputPath = v;
+      return this;
+    }
+
+    public Builder toolchain(String v) {
+      this.toolchain = v;
+      return this;
+    }
+
+    public Builder response(String v) {
+      this.response = v;
+      return this;
+    }
+
+    public StateRecord build() {
+      if (id < 0) {
+        throw new IllegalArgumentException("id must be >= 0, was " + id);
+      }
+      return new StateRecord(this);
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package org.hipforge.io.util;
+
+import java.io.PrintStream;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Prints one progress line every {@link #PERIOD_SECONDS} s while a long step runs in this JVM:
+ * done/total, rate, ETA, calls, cache hits and tokens so far.
+ *
+ * <p>JVM-wide (static) because every DoFn instance of a step reports into the same line.
+ */
+public final class Progress {
+  /** Often enough to see a run is alive, rare enough not to flood a log. */
+  public static final int PERIOD_SECONDS = 10;
+
+  private static final AtomicLong DONE = new AtomicLong();
+  private static final AtomicLong FAILED = new AtomicLong();
+  private static final AtomicLong CALLS = new AtomicLong();
+  private static final AtomicLong CACHE_HITS = new AtomicLong();
+  private static final AtomicLong TOKENS_IN = new AtomicLong();
+  private static final AtomicLong TOKENS_OUT = new AtomicLong();
+  private static volatile long total = -1;
+  private static volatile String label = "";
+  private static volatile long startNanos;
+  private static ScheduledExecutorService timer;
+
+  private Progress() {}
+
+  /** Starts reporting for a step expected to finish {@code totalTasks} tasks (-1 if unknown). */
+  public static synchronized void start(String stepLabel, long totalTasks, PrintStream out) {
+    stop();
+    DONE.set(0);
+    FAILED.set(0);
+    CALLS.set(0);
+    CACHE_HITS.set(0);
+    TOKENS_IN.set(0);
+    TOKENS_OUT.set(0);
+    label = stepLabel;
+    total = totalTasks;
+    startNanos = System.nanoTime();
+    timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "hipforge-progress");
+      t.setDaemon(true);
+      return t;
+    });
+    timer.scheduleAtFixedRate(() -> out.println(line()), PERIOD_SECONDS, PERIOD_SECONDS, TimeUnit.SECONDS);
+  }
+
+  public static synchronized void stop() {
+    if (timer != null) {
+      timer.shutdownNow();
+      timer = null;
+    }
+  }
+
+  public static void taskDone(boolean ok) {
+    (ok ? DONE : FAILED).incrementAndGet();
+  }
+
+  public static void call() {
+    CALLS.incrementAndGet();
+  }
+
+  public static void cacheHit() {
+    CACHE_HITS.incrementAndGet();
+  }
+
+  public static void tokens(long in, long out) {
+    TOKENS_IN.addAndGet(Math.max(0, in));
+    TOKENS_OUT.addAndGet(Math.max(0, out));
+  }
+
+  public static long calls() {
+    return CALLS.get();
+  }
+
+  public static long cacheHits() {
+    return CACHE_HITS.get();
+  }
+
+  public static long tokensIn() {
+    return TOKENS_IN.get();
+  }
+
+  public static long tokensOut() {
+    return TOKENS_OUT.get();
+  }
+
+  /** The current progress line. */
+  public static String line() {
+    long done = DONE.get() + FAILED.get();
+    double secs = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
+    double rate = done / secs;
+    StringBuilder b = new StringBuilder();
+    b.append(label).append(": ").append(done);
+    if (total >= 0) {
+      b.append('/').append(total);
+      if (total > 0) {
+        b.append(String.format(" (%.1f%%)", 100.0 * done / total));
+      }
+    }
+    b.append(String.format(", %.1f tasks/s", rate));
+    if (total > done && rate > 0) {
+      long eta = (long) ((total - done) / rate);
+      b.append(String.format(", ETA %dm%02ds", eta / 60, eta % 60));
+    }
+    b.append(", failed ").append(FAILED.get());
+    b.append(", LLM requests ").append(CALLS.get());
+    b.append(", cache hits ").append(CACHE_HITS.get());
+    b.append(", tokens in/out ").append(TOKENS_IN.get()).append('/').append(TOKENS_OUT.get());
+    return b.toString();
+  }
+}

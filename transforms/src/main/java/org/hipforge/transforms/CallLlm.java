@@ -1,0 +1,418 @@
+package org.hipforge.transforms;
+
+import java.io.IOException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.hipforge.io.jsonl.StateRecordJson;
+import org.hipforge.io.llm.ChatResponse;
+import org.hipforge.io.llm.ErrorCategory;
+import org.hipforge.io.llm.LlmClient;
+import org.hipforge.io.llm.LlmException;
+import org.hipforge.io.llm.ProviderConfig;
+import org.hipforge.io.llm.RateLimiter;
+import org.hipforge.io.llm.RetryingCaller;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.JournalWriter;
+import org.hipforge.io.state.ResponseCache;
+import org.hipforge.io.state.WorkLayout;
+import org.hipforge.io.util.Progress;
+import org.hipforge.transforms.coders.StateRecordCoder;
+
+/**
+ * Sends each task's prompt to the LLM, many in flight at once, and journals every answer the
+ * moment it arrives; answers already journaled are reused, never paid for again.
+ *
+ * <p>Per DoFn instance a bounded window of requests runs on its own threads ({@code maxInFlight},
+ * default {@link #DEFAULT_MAX_IN_FLIGHT}), so two cores keep hundreds of slow calls going. One
+ * {@link RateLimiter} per endpoint per JVM paces them all. Results are emitted on the processing
+ * thread or in {@code @FinishBundle}, each exactly once. Guarantees: at-least-once delivery
+ * downstream; a prompt whose answer reached the journal is never sent again (the journal is read
+ * back as a cache on every worker start). A rejected key (401/403) stops the run with one message
+ * and writes no record for tasks not yet answered, so they stay pending.
+ *
+ * <pre>{@code
+ * CallLlm.Result answers = tasks.apply("CallLlm",
+ *     CallLlm.to(provider, WorkLayout.Step.DESCRIBE).withJournal(journalDir, cacheGlob).withRunId(runId));
+ * }</pre>
+ */
+public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Result> {
+  /** Enough to keep a provider busy at ~1.5 s latency and a few hundred RPM from one worker. */
+  public static final int DEFAULT_MAX_IN_FLIGHT = 32;
+
+  private final ProviderConfig provider;
+  private final WorkLayout.Step step;
+  private final String journalDir;
+  private final String cacheGlob;
+  private final String runId;
+  private final int maxInFlight;
+  private final double rateShare;
+
+  private CallLlm(ProviderConfig provider, WorkLayout.Step step, String journalDir, String cacheGlob,
+      String runId, int maxInFlight, double rateShare) {
+    this.provider = provider;
+    this.step = step;
+    this.journalDir = journalDir;
+    this.cacheGlob = cacheGlob;
+    this.runId = runId;
+    this.maxInFlight = maxInFlight;
+    this.rateShare = rateShare;
+  }
+
+  public static CallLlm to(ProviderConfig provider, WorkLayout.Step step) {
+    if (provider == null || step == null) {
+      throw new IllegalArgumentException("provider and step must be set, were " + provider + ", " + step);
+    }
+    return new CallLlm(provider, step, null, null, "run", DEFAULT_MAX_IN_FLIGHT, 1.0);
+  }
+
+  /** Journals answers into {@code dir} and reuses answers from journals matching {@code glob}. */
+  public CallLlm withJournal(String dir, String glob) {
+    if (dir == null || dir.isBlank()) {
+      throw new IllegalArgumentException("journal dir must be set, was '" + dir + "'");
+    }
+    return new CallLlm(provider, step, dir, glob, runId, maxInFlight, rateShare);
+  }
+
+  public CallLlm withRunId(String id) {
+    if (id == null || id.isBlank()) {
+      throw new IllegalArgumentException("runId must be set, was '" + id + "'");
+    }
+    return new CallLlm(provider, step, journalDir, cacheGlob, id, maxInFlight, rateShare);
+  }
+
+  public CallLlm withMaxInFlight(int n) {
+    if (n < 1 || n > 4096) {
+      throw new IllegalArgumentException("maxInFlight must be in [1, 4096], was " + n);
+    }
+    return new CallLlm(provider, step, journalDir, cacheGlob, runId, n, rateShare);
+  }
+
+  /** This JVM's share of the provider's rpm/tpm (1/number of worker JVMs on a cluster). */
+  public CallLlm withRateShare(double share) {
+    if (!(share > 0 && share <= 1)) {
+      throw new IllegalArgumentException("rateShare must be in (0, 1], was " + share);
+    }
+    return new CallLlm(provider, step, journalDir, cacheGlob, runId, maxInFlight, share);
+  }
+
+  /** Answers (as state records: describe records hold the instruction, generate the response). */
+  public static final class Result extends StageResult<StateRecord, Failure> {
+    Result(PCollection<StateRecord> output, PCollection<Failure> failures) {
+      super(output, failures);
+    }
+  }
+
+  @Override
+  public Result expand(PCollection<LlmTask> tasks) {
+    if (journalDir == null) {
+      throw new IllegalStateException("CallLlm needs withJournal(dir, glob): answers must be durable");
+    }
+    TupleTag<StateRecord> outTag = new TupleTag<>() {};
+    TupleTag<Failure> failTag = new TupleTag<>() {};
+    PCollectionTuple result = tasks.apply("CallLlmFn",
+        ParDo.of(new CallFn(this, outTag, failTag)).withOutputTags(outTag, TupleTagList.of(failTag)));
+    return new Result(result.get(outTag).setCoder(StateRecordCoder.of()),
+        result.get(failTag).setCoder(SerializableCoder.of(Failure.class)));
+  }
+
+  /** One finished task, handed from a worker thread to the processing thread. */
+  private static final class Done {
+    final StateRecord record;
+    final Failure failure;
+    final String abort;
+
+    Done(StateRecord record, Failure failure, String abort) {
+      this.record = record;
+      this.failure = failure;
+      this.abort = abort;
+    }
+  }
+
+  private static final class CallFn extends DoFn<LlmTask, StateRecord> {
+    private final ProviderConfig provider;
+    private final WorkLayout.Step step;
+    private final String journalDir;
+    private final String cacheGlob;
+    private final String runId;
+    private final int maxInFlight;
+    private final double rateShare;
+    private final TupleTag<StateRecord> outTag;
+    private final TupleTag<Failure> failTag;
+
+    private final Counter sent = Metrics.counter(CallLlm.class, "requests_sent");
+    private final Counter succeeded = Metrics.counter(CallLlm.class, "succeeded");
+    private final Counter failedCount = Metrics.counter(CallLlm.class, "failed");
+    private final Counter retried = Metrics.counter(CallLlm.class, "retried");
+    private final Counter rateLimited = Metrics.counter(CallLlm.class, "rate_limited_429");
+    private final Counter cacheHits = Metrics.counter(CallLlm.class, "cache_hits");
+    private final Counter tokensIn = Metrics.counter(CallLlm.class, "input_tokens");
+    private final Counter tokensOut = Metrics.counter(CallLlm.class, "output_tokens");
+
+    private transient LlmClient client;
+    private transient RetryingCaller caller;
+    private transient ExecutorService pool;
+    private transient Semaphore window;
+    private transient ConcurrentLinkedQueue<Done> done;
+    private transient AtomicInteger inFlight;
+    private transient JournalWriter journal;
+    private transient ResponseCache cache;
+    // Beam counters only count on the processing thread: worker threads add here, drain() flushes.
+    private transient AtomicLong sentDelta;
+    private transient AtomicLong retriedDelta;
+    private transient AtomicLong limitedDelta;
+
+    CallFn(CallLlm spec, TupleTag<StateRecord> outTag, TupleTag<Failure> failTag) {
+      this.provider = spec.provider;
+      this.step = spec.step;
+      this.journalDir = spec.journalDir;
+      this.cacheGlob = spec.cacheGlob;
+      this.runId = spec.runId;
+      this.maxInFlight = spec.maxInFlight;
+      this.rateShare = spec.rateShare;
+      this.outTag = outTag;
+      this.failTag = failTag;
+    }
+
+    @Setup
+    public void setup() throws IOException {
+      String apiKey = provider.resolveApiKey();
+      client = LlmClient.create(provider, apiKey);
+      int rpm = provider.rpm() == 0 ? 0 : Math.max(1, (int) Math.floor(provider.rpm() * rateShare));
+      long tpm = provider.tpm() == 0 ? 0 : Math.max(1, (long) Math.floor(provider.tpm() * rateShare));
+      // Keyed by run id too: a new run (or test) starts with a fresh limiter and no abort flag.
+      RateLimiter limiter = RateLimiter.shared(runId + " " + provider.endpointKey(), rpm, tpm);
+      sentDelta = new AtomicLong();
+      retriedDelta = new AtomicLong();
+      limitedDelta = new AtomicLong();
+      caller = new RetryingCaller(client, limiter, provider.maxAttempts(), provider.maxTokens(),
+          RateLimiter.SYSTEM_SLEEPER, new RetryingCaller.Listener() {
+            @Override
+            public void sent() {
+              sentDelta.incrementAndGet();
+              Progress.call();
+            }
+
+            @Override
+            public void retried(ErrorCategory category) {
+              retriedDelta.incrementAndGet();
+            }
+
+            @Override
+            public void rateLimited() {
+              limitedDelta.incrementAndGet();
+            }
+          });
+      AtomicInteger threadNo = new AtomicInteger();
+      pool = Executors.newFixedThreadPool(maxInFlight, r -> {
+        Thread t = new Thread(r, "hipforge-llm-" + threadNo.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
+      window = new Semaphore(maxInFlight);
+      done = new ConcurrentLinkedQueue<>();
+      inFlight = new AtomicInteger();
+      journal = JournalWriter.open(journalDir);
+      cache = cacheGlob == null ? ResponseCache.empty() : ResponseCache.forGlob(cacheGlob);
+    }
+
+    @ProcessElement
+    public void process(@Element LlmTask task, MultiOutputReceiver out) throws InterruptedException {
+      drain(out, null);
+      StateRecord cached = cache.get(task.promptSha256());
+      if (cached != null) {
+        cacheHits.inc();
+        Progress.cacheHit();
+        Progress.taskDone(true);
+        out.get(outTag).output(fromCache(task, cached));
+        return;
+      }
+      window.acquire();
+      inFlight.incrementAndGet();
+      try {
+        pool.execute(() -> {
+          try {
+            done.add(run(task));
+          } catch (Throwable t) {
+            done.add(new Done(null, failure(task, "internal", t.toString(), 0), null));
+          } finally {
+            inFlight.decrementAndGet();
+            window.release();
+          }
+        });
+      } catch (RuntimeException rejected) {
+        inFlight.decrementAndGet();
+        window.release();
+        throw rejected;
+      }
+      drain(out, null);
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) throws InterruptedException {
+      while (inFlight.get() > 0 || !done.isEmpty()) {
+        drain(null, context);
+        if (inFlight.get() > 0) {
+          Thread.sleep(5); // waiting for answers still in flight, not throttling
+        }
+      }
+      drain(null, context);
+    }
+
+    private void drain(MultiOutputReceiver out, FinishBundleContext context) {
+      sent.inc(sentDelta.getAndSet(0));
+      retried.inc(retriedDelta.getAndSet(0));
+      rateLimited.inc(limitedDelta.getAndSet(0));
+      Done d;
+      String abort = null;
+      while ((d = done.poll()) != null) {
+        if (d.abort != null) {
+          abort = d.abort;
+          continue;
+        }
+        if (d.record != null) {
+          succeeded.inc();
+          tokensIn.inc(Math.max(0, d.record.inputTokens()));
+          tokensOut.inc(Math.max(0, d.record.outputTokens()));
+          if (out != null) {
+            out.get(outTag).output(d.record);
+          } else {
+            context.output(outTag, d.record, GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
+          }
+        } else {
+          failedCount.inc();
+          if (out != null) {
+            out.get(failTag).output(d.failure);
+          } else {
+            context.output(failTag, d.failure, GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
+          }
+        }
+      }
+      if (abort != null) {
+        throw new ProviderRejectedKeyException(abort);
+      }
+    }
+
+    private Done run(LlmTask task) throws InterruptedException, IOException {
+      StateRecord cached = cache.get(task.promptSha256());
+      if (cached != null) {
+        Progress.cacheHit();
+        Progress.taskDone(true);
+        return new Done(fromCache(task, cached), null, null);
+      }
+      RetryingCaller.Outcome outcome = caller.call(task.request());
+      if (outcome.ok()) {
+        ChatResponse r = outcome.response();
+        long in = r.inputTokens() >= 0 ? r.inputTokens() : task.request().estimatedTokens(0);
+        long outTokens = r.outputTokens() >= 0 ? r.outputTokens() : r.text().length() / 4;
+        StateRecord.Builder b = base(task)
+            .pass(true)
+            .inputTokens(in)
+            .outputTokens(outTokens)
+            .latencyMs(outcome.latencyMillis())
+            .attempts(outcome.attempts())
+            .finishedAtMillis(System.currentTimeMillis());
+        if (step == WorkLayout.Step.DESCRIBE) {
+          b.instruction(r.text().strip());
+        } else {
+          b.instruction(task.instruction()).response(r.text());
+        }
+        StateRecord record = b.build();
+        // Durable before it goes anywhere else: this line is the paid-for answer.
+        journal.append(StateRecordJson.toJson(record));
+        cache.put(record);
+        Progress.tokens(in, outTokens);
+        Progress.taskDone(true);
+        return new Done(record, null, null);
+      }
+      LlmException e = outcome.error();
+      if (e.category() == ErrorCategory.AUTH) {
+        return new Done(null, null, "auth: provider " + provider.name() + " rejected the request: "
+            + e.getMessage() + ". Set a valid key in the environment variable "
+            + provider.apiKeyEnv() + " and run the same command again; tasks not yet answered "
+            + "stay pending.");
+      }
+      Progress.taskDone(false);
+      return new Done(null, failure(task, e.category().label(), e.getMessage(), outcome.attempts()), null);
+    }
+
+    private StateRecord.Builder base(LlmTask task) {
+      return StateRecord.builder()
+          .id(task.id())
+          .fileName(task.fileName())
+          .sourceSha256(task.sourceSha256())
+          .provider(provider.name())
+          .model(provider.model())
+          .runId(runId)
+          .promptSha256(task.promptSha256());
+    }
+
+    /** A journaled answer re-issued for this task (it may be another task with the same prompt). */
+    private StateRecord fromCache(LlmTask task, StateRecord cached) {
+      StateRecord.Builder b = base(task)
+          .pass(true)
+          .cached(true)
+          .inputTokens(cached.inputTokens())
+          .outputTokens(cached.outputTokens())
+          .latencyMs(cached.latencyMs())
+          .attempts(cached.attempts())
+          .finishedAtMillis(System.currentTimeMillis())
+          .provider(cached.provider())
+          .model(cached.model());
+      if (step == WorkLayout.Step.DESCRIBE) {
+        b.instruction(cached.instruction());
+      } else {
+        b.instruction(task.instruction()).response(cached.response());
+      }
+      return b.build();
+    }
+
+    private Failure failure(LlmTask task, String category, String message, int attempts) {
+      return new Failure(task.id(), task.fileName(), task.sourceSha256(), "call_llm", category, message,
+          System.currentTimeMillis(), attempts, task.instruction());
+    }
+
+    @Teardown
+    public void teardown() throws IOException {
+      if (pool != null) {
+        pool.shutdownNow();
+        try {
+          pool.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (journal != null) {
+        journal.close();
+      }
+      if (client != null) {
+        client.close();
+      }
+    }
+  }
+
+  /** The provider refused our key: the run must stop, not fail every remaining task. */
+  public static final class ProviderRejectedKeyException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public ProviderRejectedKeyException(String message) {
+      super(message);
+    }
+  }
+
+}

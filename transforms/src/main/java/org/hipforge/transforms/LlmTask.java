@@ -1,0 +1,76 @@
+package org.hipforge.transforms;
+
+import java.io.Serializable;
+import java.util.Objects;
+import org.hipforge.io.llm.ChatRequest;
+
+/**
+ * One prompt to send for one task: the task's identity, the messages, and the prompt's hash.
+ *
+ * <p>{@code promptSha256} keys the response cache: the same prompt to the same model with the same
+ * parameters is answered from the journal instead of being paid for again.
+ */
+public final class LlmTask implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final long id;
+  private final String fileName;
+  private final String sourceSha256;
+  private final ChatRequest request;
+  private final String promptSha256;
+  private final String instruction;
+
+  public LlmTask(long id, String fileName, String sourceSha256, ChatRequest request,
+      String promptSha256, String instruction) {
+    this.id = id;
+    this.fileName = fileName;
+    this.sourceSha256 = sourceSha256;
+    this.request = Objects.requireNonNull(request, "request");
+    this.promptSha256 = Objects.requireNonNull(promptSha256, "promptSha256");
+    this.instruction = instruction;
+  }
+
+  public long id() {
+    return id;
+  }
+
+  public String fileName() {
+    return fileName;
+  }
+
+  public String sourceSha256() {
+    return sourceSha256;
+  }
+
+  public ChatRequest request() {
+    return request;
+  }
+
+  public String promptSha256() {
+    return promptSha256;
+  }
+
+  /** The describe instruction this generate task was built from; null for describe tasks. */
+  public String instruction() {
+    return instruction;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof LlmTask)) {
+      return false;
+    }
+    LlmTask t = (LlmTask) o;
+    return id == t.id && promptSha256.equals(t.promptSha256) && Objects.equals(fileName, t.fileName);
+  }
+
+  @Override
+  public int hashCode() {
+    return Long.hashCode(id) * 31 + promptSha256.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "LlmTask{id=" + id + ", file_name=" + fileName + "}";
+  }
+}

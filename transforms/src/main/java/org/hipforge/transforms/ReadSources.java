@@ -1,0 +1,206 @@
+package org.hipforge.transforms;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.hipforge.io.record.FileNames;
+import org.hipforge.io.record.ManifestEntry;
+import org.hipforge.io.util.Hex;
+
+/**
+ * Reads each pending entry's source text from the source directory and checks it is usable.
+ *
+ * <p>A file that is missing, empty, not UTF-8, larger than {@code maxBytes}, changed since the
+ * manifest scan, or whose name would leave the source directory becomes a {@link Failure} with a
+ * clear category ({@code missing_source}, {@code empty_source}, {@code not_utf8}, {@code
+ * too_large}, {@code source_changed}, {@code unsafe_path}) instead of stopping the run: no LLM
+ * call is paid for a file that cannot be described.
+ *
+ * <pre>{@code ReadSources.Result sources = pending.apply("ReadSources", ReadSources.from(dir));}</pre>
+ */
+public final class ReadSources extends PTransform<PCollection<ManifestEntry>, ReadSources.Result> {
+  /** Default cap: larger files rarely fit a model's context and cost more than they teach. */
+  public static final long DEFAULT_MAX_BYTES = 256 * 1024;
+
+  private final String sourceDir;
+  private final long maxBytes;
+
+  private ReadSources(String sourceDir, long maxBytes) {
+    this.sourceDir = sourceDir;
+    this.maxBytes = maxBytes;
+  }
+
+  public static ReadSources from(String sourceDir) {
+    if (sourceDir == null || sourceDir.isBlank()) {
+      throw new IllegalArgumentException("sourceDir must be set, was '" + sourceDir + "'");
+    }
+    return new ReadSources(sourceDir.endsWith("/") ? sourceDir.substring(0, sourceDir.length() - 1)
+        : sourceDir, DEFAULT_MAX_BYTES);
+  }
+
+  public ReadSources withMaxBytes(long bytes) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("maxBytes must be >= 1, was " + bytes);
+    }
+    return new ReadSources(sourceDir, bytes);
+  }
+
+  /** The readable sources and the failures. */
+  public static final class Result extends StageResult<SourceFile, Failure> {
+    Result(PCollection<SourceFile> output, PCollection<Failure> failures) {
+      super(output, failures);
+    }
+  }
+
+  @Override
+  public Result expand(PCollection<ManifestEntry> pending) {
+    TupleTag<SourceFile> outTag = new TupleTag<>() {};
+    TupleTag<Failure> failTag = new TupleTag<>() {};
+    PCollectionTuple read = pending.apply("ReadSource",
+        ParDo.of(new ReadFn(sourceDir, maxBytes, outTag, failTag)).withOutputTags(outTag, TupleTagList.of(failTag)));
+    return new Result(
+        read.get(outTag).setCoder(SerializableCoder.of(SourceFile.class)),
+        read.get(failTag).setCoder(SerializableCoder.of(Failure.class)));
+  }
+
+  private static final class ReadFn extends DoFn<ManifestEntry, SourceFile> {
+    private final String sourceDir;
+    private final long maxBytes;
+    private final TupleTag<SourceFile> outTag;
+    private final TupleTag<Failure> failTag;
+
+    ReadFn(String sourceDir, long maxBytes, TupleTag<SourceFile> outTag, TupleTag<Failure> failTag) {
+      this.sourceDir = sourceDir;
+      this.maxBytes = maxBytes;
+      this.outTag = outTag;
+      this.failTag = failTag;
+    }
+
+    @ProcessElement
+    public void process(@Element ManifestEntry e, MultiOutputReceiver out) {
+      String problem = FileNames.problem(e.fileName());
+      if (problem != null) {
+        fail(out, e, "unsafe_path", "file_name refused: " + problem);
+        return;
+      }
+      byte[] bytes;
+      try {
+        bytes = read(e);
+      } catch (TooLarge t) {
+        fail(out, e, "too_large", "the source has " + t.size + " bytes, more than --maxSourceBytes="
+            + maxBytes);
+        return;
+      } catch (SourceProblem p) {
+        fail(out, e, p.category, p.getMessage());
+        return;
+      } catch (IOException io) {
+        fail(out, e, "missing_source", "cannot read " + e.fileName() + " under " + sourceDir + ": "
+            + io.getClass().getSimpleName() + " " + io.getMessage());
+        return;
+      }
+      if (bytes.length == 0 || isBlank(bytes)) {
+        fail(out, e, "empty_source", "the source file is empty");
+        return;
+      }
+      if (e.sha256() != null && !e.sha256().equals(Hex.sha256(bytes))) {
+        fail(out, e, "source_changed", "the file changed since the manifest was written; run "
+            + "'hipforge manifest' again");
+        return;
+      }
+      String text;
+      try {
+        text = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(ByteBuffer.wrap(bytes)).toString();
+      } catch (CharacterCodingException ex) {
+        fail(out, e, "not_utf8", "the source is not valid UTF-8");
+        return;
+      }
+      if (text.indexOf('\0') >= 0) {
+        fail(out, e, "not_utf8", "the source holds NUL bytes (a binary file?)");
+        return;
+      }
+      out.get(outTag).output(new SourceFile(e, text));
+    }
+
+    private byte[] read(ManifestEntry e) throws IOException {
+      String full = sourceDir + "/" + e.fileName();
+      if (!full.contains("://") || full.startsWith("file://")) {
+        Path root = Paths.get(sourceDir).toRealPath();
+        Path file = root.resolve(e.fileName()).normalize();
+        if (!Files.exists(file)) {
+          throw new SourceProblem("missing_source", "no file " + e.fileName() + " under " + sourceDir);
+        }
+        Path real = file.toRealPath();
+        if (!real.startsWith(root)) {
+          throw new SourceProblem("unsafe_path", e.fileName() + " resolves outside the source directory");
+        }
+        long size = Files.size(real);
+        if (size > maxBytes) {
+          throw new TooLarge(size);
+        }
+        return Files.readAllBytes(real);
+      }
+      ResourceId id = FileSystems.matchSingleFileSpec(full).resourceId();
+      long size = FileSystems.matchSingleFileSpec(full).sizeBytes();
+      if (size > maxBytes) {
+        throw new TooLarge(size);
+      }
+      try (InputStream in = Channels.newInputStream(FileSystems.open(id))) {
+        return in.readAllBytes();
+      }
+    }
+
+    private void fail(MultiOutputReceiver out, ManifestEntry e, String category, String message) {
+      out.get(failTag).output(new Failure(e.id(), e.fileName(), e.sha256(), "read_source", category,
+          message, System.currentTimeMillis(), 0, null));
+    }
+
+    private static boolean isBlank(byte[] b) {
+      for (byte x : b) {
+        if (x != ' ' && x != '\n' && x != '\r' && x != '\t') {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  private static class SourceProblem extends IOException {
+    private static final long serialVersionUID = 1L;
+    final String category;
+
+    SourceProblem(String category, String message) {
+      super(message);
+      this.category = category;
+    }
+  }
+
+  private static final class TooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+    final long size;
+
+    TooLarge(long size) {
+      super("too large");
+      this.size = size;
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package org.hipforge.transforms;
+
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PDone;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.hipforge.io.jsonl.StateRecordJson;
+import org.hipforge.io.record.StateRecord;
+
+/**
+ * Writes a run's records as sharded JSONL: {@code <prefix>-00000-of-00004.jsonl}.
+ *
+ * <p>Shards appear only when the run finishes (Beam writes temp files and renames them), which
+ * is why every answer is also journaled the moment it arrives.
+ *
+ * <pre>{@code records.apply("WriteState", WriteState.to(layout.shardPrefix(step, runId)).withShards(4));}</pre>
+ */
+public final class WriteState extends PTransform<PCollection<StateRecord>, PDone> {
+  /** Default shards: a few files per run keep listing cheap and reads parallel. */
+  public static final int DEFAULT_SHARDS = 4;
+
+  private final String prefix;
+  private final int shards;
+
+  private WriteState(String prefix, int shards) {
+    this.prefix = prefix;
+    this.shards = shards;
+  }
+
+  public static WriteState to(String prefix) {
+    if (prefix == null || prefix.isBlank()) {
+      throw new IllegalArgumentException("prefix must be set, was '" + prefix + "'");
+    }
+    return new WriteState(prefix, DEFAULT_SHARDS);
+  }
+
+  public WriteState withShards(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("shards must be >= 1, was " + n);
+    }
+    return new WriteState(prefix, n);
+  }
+
+  @Override
+  public PDone expand(PCollection<StateRecord> records) {
+    return records
+        .apply("ToJson", MapElements.into(TypeDescriptors.strings()).via(StateRecordJson::toJson))
+        .apply("WriteShards", TextIO.write().to(prefix).withSuffix(".jsonl").withNumShards(shards));
+  }
+}

@@ -1,0 +1,89 @@
+package org.hipforge.transforms.coders;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.hipforge.io.record.StateRecord;
+
+/** Compact binary coder for {@link StateRecord}: a flag word for optional fields, then values. */
+public final class StateRecordCoder extends CustomCoder<StateRecord> {
+  private static final StateRecordCoder INSTANCE = new StateRecordCoder();
+  private static final int PASS = 1;
+  private static final int CACHED = 2;
+  private static final int HAS_COMPILED = 4;
+  private static final int COMPILED = 8;
+
+  public static StateRecordCoder of() {
+    return INSTANCE;
+  }
+
+  @Override
+  public void encode(StateRecord r, OutputStream os) throws IOException {
+    DataOutputStream out = new DataOutputStream(os);
+    int flags = (r.pass() ? PASS : 0) | (r.cached() ? CACHED : 0)
+        | (r.compiled() != null ? HAS_COMPILED : 0)
+        | (Boolean.TRUE.equals(r.compiled()) ? COMPILED : 0);
+    out.writeByte(flags);
+    Wire.writeVarLong(out, r.id());
+    Wire.writeString(out, r.fileName());
+    Wire.writeString(out, r.instruction());
+    Wire.writeString(out, r.errorMsg());
+    Wire.writeString(out, r.sourceSha256());
+    Wire.writeString(out, r.provider());
+    Wire.writeString(out, r.model());
+    Wire.writeVarLong(out, r.inputTokens() + 1);
+    Wire.writeVarLong(out, r.outputTokens() + 1);
+    Wire.writeVarLong(out, r.latencyMs() + 1);
+    Wire.writeVarInt(out, r.attempts());
+    out.writeLong(r.finishedAtMillis());
+    Wire.writeString(out, r.runId());
+    Wire.writeString(out, r.promptSha256());
+    Wire.writeString(out, r.codeSha256());
+    Wire.writeString(out, r.compileError());
+    Wire.writeString(out, r.outputPath());
+    Wire.writeString(out, r.toolchain());
+    Wire.writeString(out, r.response());
+    out.flush();
+  }
+
+  @Override
+  public StateRecord decode(InputStream is) throws IOException {
+    DataInputStream in = new DataInputStream(is);
+    int flags = in.readUnsignedByte();
+    return StateRecord.builder()
+        .pass((flags & PASS) != 0)
+        .cached((flags & CACHED) != 0)
+        .compiled((flags & HAS_COMPILED) != 0 ? (flags & COMPILED) != 0 : null)
+        .id(Wire.readVarLong(in))
+        .fileName(Wire.readString(in))
+        .instruction(Wire.readString(in))
+        .errorMsg(Wire.readString(in))
+        .sourceSha256(Wire.readString(in))
+        .provider(Wire.readString(in))
+        .model(Wire.readString(in))
+        .inputTokens(Wire.readVarLong(in) - 1)
+        .outputTokens(Wire.readVarLong(in) - 1)
+        .latencyMs(Wire.readVarLong(in) - 1)
+        .attempts(Wire.readVarInt(in))
+        .finishedAtMillis(in.readLong())
+        .runId(Wire.readString(in))
+        .promptSha256(Wire.readString(in))
+        .codeSha256(Wire.readString(in))
+        .compileError(Wire.readString(in))
+        .outputPath(Wire.readString(in))
+        .toolchain(Wire.readString(in))
+        .response(Wire.readString(in))
+        .build();
+  }
+
+  @Override
+  public void verifyDeterministic() {}
+
+  @Override
+  public boolean consistentWithEquals() {
+    return true;
+  }
+}

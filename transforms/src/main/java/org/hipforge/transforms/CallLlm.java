@@ -123,8 +123,8 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     if (journalDir == null) {
       throw new IllegalStateException("CallLlm needs withJournal(dir, glob): answers must be durable");
     }
-    TupleTag<StateRecord> outTag = new TupleTag<>() {};
-    TupleTag<Failure> failTag = new TupleTag<>() {};
+    TupleTag<StateRecord> outTag = new TupleTag<>("out");
+    TupleTag<Failure> failTag = new TupleTag<>("fail");
     PCollectionTuple result = tasks.apply("CallLlmFn",
         ParDo.of(new CallFn(this, outTag, failTag)).withOutputTags(outTag, TupleTagList.of(failTag)));
     return new Result(result.get(outTag).setCoder(StateRecordCoder.of()),

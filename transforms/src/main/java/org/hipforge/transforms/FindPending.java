@@ -60,8 +60,8 @@ public final class FindPending
 
   @Override
   public PCollection<ManifestEntry> expand(PCollection<ManifestEntry> manifest) {
-    TupleTag<ManifestEntry> entryTag = new TupleTag<>() {};
-    TupleTag<StateRecord> stateTag = new TupleTag<>() {};
+    TupleTag<ManifestEntry> entryTag = new TupleTag<>("manifest");
+    TupleTag<StateRecord> stateTag = new TupleTag<>("latest");
     PCollection<KV<Long, ManifestEntry>> keyed = manifest
         .apply("KeyManifestById", WithKeys.of(ManifestEntry::id).withKeyType(TypeDescriptors.longs()))
         .setCoder(KvCoder.of(VarLongCoder.of(), ManifestEntryCoder.of()));

@@ -71,8 +71,8 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
 
   @Override
   public Result expand(PCollection<ManifestEntry> pending) {
-    TupleTag<SourceFile> outTag = new TupleTag<>() {};
-    TupleTag<Failure> failTag = new TupleTag<>() {};
+    TupleTag<SourceFile> outTag = new TupleTag<>("out");
+    TupleTag<Failure> failTag = new TupleTag<>("fail");
     PCollectionTuple read = pending.apply("ReadSource",
         ParDo.of(new ReadFn(sourceDir, maxBytes, outTag, failTag)).withOutputTags(outTag, TupleTagList.of(failTag)));
     return new Result(

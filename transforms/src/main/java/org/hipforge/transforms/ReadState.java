@@ -68,8 +68,8 @@ public final class ReadState extends PTransform<PBegin, ReadState.Result> {
 
   @Override
   public Result expand(PBegin input) {
-    TupleTag<StateRecord> recordsTag = new TupleTag<>() {};
-    TupleTag<MalformedLine> malformedTag = new TupleTag<>() {};
+    TupleTag<StateRecord> recordsTag = new TupleTag<>("records");
+    TupleTag<MalformedLine> malformedTag = new TupleTag<>("malformed");
     PCollectionTuple read = input
         .apply("Globs", Create.of(new ArrayList<>(globs)).withCoder(StringUtf8Coder.of()))
         .apply("MatchFiles", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))

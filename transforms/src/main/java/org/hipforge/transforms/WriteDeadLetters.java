@@ -5,31 +5,35 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import org.apache.beam.sdk.io.TextIO;
-import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
-import org.apache.beam.sdk.values.TypeDescriptors;
+import org.hipforge.io.state.JournalWriter;
 
 /**
- * Writes unreadable state lines, with file, line and reason, to a dead-letter JSONL file that
- * people can inspect: {@code {"file","line","reason","torn"}}. Outside {@code state/}, so it is
- * never read back as state.
+ * Appends unreadable state lines, with file, line and reason, to dead-letter JSONL files in
+ * {@code dir} that people can inspect: {@code {"file","line","reason","torn"}}.
+ *
+ * <p>Files are created only when there is something to report, and live outside {@code state/}, so
+ * they are never read back as state.
+ *
+ * <pre>{@code state.malformed().apply("WriteDeadLetters", WriteDeadLetters.to(dir));}</pre>
  */
 public final class WriteDeadLetters extends PTransform<PCollection<MalformedLine>, PDone> {
   private static final JsonFactory FACTORY = new JsonFactory();
-  private final String prefix;
+  private final String dir;
 
-  private WriteDeadLetters(String prefix) {
-    this.prefix = prefix;
+  private WriteDeadLetters(String dir) {
+    this.dir = dir;
   }
 
-  public static WriteDeadLetters to(String prefix) {
-    if (prefix == null || prefix.isBlank()) {
-      throw new IllegalArgumentException("prefix must be set, was '" + prefix + "'");
+  public static WriteDeadLetters to(String dir) {
+    if (dir == null || dir.isBlank()) {
+      throw new IllegalArgumentException("dir must be set, was '" + dir + "'");
     }
-    return new WriteDeadLetters(prefix);
+    return new WriteDeadLetters(dir);
   }
 
   static String toJson(MalformedLine m) {
@@ -49,8 +53,33 @@ public final class WriteDeadLetters extends PTransform<PCollection<MalformedLine
 
   @Override
   public PDone expand(PCollection<MalformedLine> lines) {
-    return lines
-        .apply("ToJson", MapElements.into(TypeDescriptors.strings()).via(WriteDeadLetters::toJson))
-        .apply("WriteFile", TextIO.write().to(prefix).withSuffix(".jsonl").withNumShards(1));
+    lines.apply("AppendDeadLetters", ParDo.of(new AppendFn(dir)));
+    return PDone.in(lines.getPipeline());
+  }
+
+  private static final class AppendFn extends DoFn<MalformedLine, Void> {
+    private final String dir;
+    private transient JournalWriter writer;
+
+    AppendFn(String dir) {
+      this.dir = dir;
+    }
+
+    @Setup
+    public void setup() {
+      writer = JournalWriter.open(dir);
+    }
+
+    @ProcessElement
+    public void process(@Element MalformedLine line) throws IOException {
+      writer.append(toJson(line));
+    }
+
+    @Teardown
+    public void teardown() throws IOException {
+      if (writer != null) {
+        writer.close();
+      }
+    }
   }
 }

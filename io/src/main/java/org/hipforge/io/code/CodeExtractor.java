@@ -35,9 +35,10 @@ import java.util.Locale;
  * Never throws: any string, or null, gives a result.
  *
  * <p>Speed: one forward pass that jumps from fence candidate to fence candidate with {@link
- * String#indexOf(String, int)} (a vectorised JVM intrinsic), so prose and code between fences are
- * never looked at char by char; the only copy is the chosen block, usually as one {@code substring}.
- * Stateless and thread-safe.
+ * String#indexOf(String, int)} (a vectorised JVM intrinsic), so in the common answer (one C++ block,
+ * maybe beside shell ones) prose and code are never looked at char by char; the C++-likeness and
+ * kernel checks scan a block only when there is a choice to make, and every block at most once. The
+ * only copy is the chosen block, usually as one {@code substring}. Stateless and thread-safe.
  */
 public final class CodeExtractor {
 

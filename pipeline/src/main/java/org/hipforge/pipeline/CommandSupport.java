@@ -1,0 +1,109 @@
+package org.hipforge.pipeline;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.hipforge.io.llm.ProviderConfig;
+import org.hipforge.io.manifest.ManifestStore;
+import org.hipforge.io.state.WorkLayout;
+import org.hipforge.io.util.Progress;
+import org.hipforge.transforms.CallLlm;
+
+/** What the LLM commands share: loading the provider, running a pipeline, reporting. */
+final class CommandSupport {
+  private CommandSupport() {}
+
+  static ProviderConfig loadProvider(HipforgeOptions o) {
+    ProviderConfig provider;
+    try {
+      provider = ProviderConfig.load(Paths.get(o.getConfig()), o.getModelName());
+    } catch (IOException e) {
+      throw new UsageException(e.getMessage());
+    }
+    try {
+      provider.resolveApiKey(); // fail now, before any work, when the key variable is missing
+    } catch (IllegalStateException e) {
+      throw new UsageException(e.getMessage());
+    }
+    return provider;
+  }
+
+  static WorkLayout requireManifest(HipforgeOptions o) throws IOException {
+    if (o.getWorkDir() == null) {
+      throw new UsageException("needs --workDir=DIR (the dataset's work directory)");
+    }
+    WorkLayout layout = new WorkLayout(o.getWorkDir());
+    if (!Files.exists(Paths.get(layout.manifest()))) {
+      throw new UsageException("no manifest at " + layout.manifest() + ": run 'hipforge manifest "
+          + "--sourceDir=DIR --workDir=" + o.getWorkDir() + "' first");
+    }
+    ManifestStore.read(Paths.get(layout.manifest())); // strict: a bad line stops here, named
+    return layout;
+  }
+
+  static double rateShare(HipforgeOptions o) {
+    double share = o.getRateShare() == null ? 0 : o.getRateShare();
+    if (share < 0 || share > 1) {
+      throw new UsageException("--rateShare must be in (0, 1], or 0 for automatic, was " + share);
+    }
+    return share == 0 ? 1.0 : share;
+  }
+
+  /** Runs the pipeline to the end; a rejected key surfaces as its own clear message. */
+  static void runToEnd(Pipeline p, PrintStream out) {
+    try {
+      PipelineResult result = p.run();
+      PipelineResult.State state = result.waitUntilFinish();
+      if (state != PipelineResult.State.DONE) {
+        throw new IllegalStateException("the pipeline ended in state " + state);
+      }
+    } catch (RuntimeException e) {
+      Throwable auth = find(e, CallLlm.ProviderRejectedKeyException.class);
+      if (auth != null) {
+        throw new AuthStop(auth.getMessage());
+      }
+      throw e;
+    } finally {
+      Progress.stop();
+    }
+  }
+
+  static Throwable find(Throwable t, Class<?> type) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (type.isInstance(c)) {
+        return c;
+      }
+      if (c.getMessage() != null && c.getMessage().contains(type.getSimpleName())) {
+        return new RuntimeException(c.getMessage().substring(c.getMessage().indexOf(type.getSimpleName())
+            + type.getSimpleName().length()).replaceFirst("^:\\s*", ""));
+      }
+    }
+    return null;
+  }
+
+  /** Summary of the calls this JVM made: requests, cache hits, tokens and estimated cost. */
+  static String callSummary(ProviderConfig p) {
+    long in = Progress.tokensIn();
+    long outTokens = Progress.tokensOut();
+    String cost = "";
+    if (p.inputPricePerMTok() > 0 || p.outputPricePerMTok() > 0) {
+      double usd = in / 1e6 * p.inputPricePerMTok() + outTokens / 1e6 * p.outputPricePerMTok();
+      cost = String.format(", estimated cost $%.4f", usd);
+    }
+    return String.format("LLM requests %d (including retries), cache hits %d, tokens in/out %d/%d%s",
+        Progress.calls(), Progress.cacheHits(), in, outTokens, cost);
+  }
+
+  /** The run stopped because the provider rejected the key. */
+  static final class AuthStop extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    AuthStop(String message) {
+      super(message);
+    }
+  }
+
+}

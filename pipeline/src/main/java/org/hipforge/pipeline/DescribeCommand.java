@@ -1,0 +1,49 @@
+package org.hipforge.pipeline;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import org.apache.beam.sdk.Pipeline;
+import org.hipforge.io.llm.ProviderConfig;
+import org.hipforge.io.state.StatusReport;
+import org.hipforge.io.state.WorkLayout;
+import org.hipforge.io.util.Progress;
+
+/** {@code hipforge describe}: asks the LLM for an instruction for every pending HIP source. */
+public final class DescribeCommand {
+  private DescribeCommand() {}
+
+  public static StatusReport run(HipforgeOptions o, PrintStream out) throws IOException {
+    WorkLayout layout = CommandSupport.requireManifest(o);
+    if (o.getSourceDir() == null) {
+      throw new UsageException("describe needs --sourceDir=DIR (the directory the manifest was scanned from)");
+    }
+    ProviderConfig provider = CommandSupport.loadProvider(o);
+    String runId = RunIds.orNew(o.getRunId());
+    o.setRunId(runId);
+    StatusReport before = StatusReport.compute(layout, WorkLayout.Step.DESCRIBE);
+    out.printf("describe: run %s, %d of %d tasks to do, provider %s%n", runId, before.pending(),
+        before.manifestSize, provider);
+    if (before.pending() == 0) {
+      out.println("describe: nothing to do, every task has a current pass:true record");
+      if (!Boolean.TRUE.equals(o.getQuiet())) {
+        out.print(before.table());
+      }
+      return before;
+    }
+    Progress.start("describe", before.pending(), out);
+    Pipeline p = Pipeline.create(o);
+    DescribePipeline.build(p, new DescribePipeline.Spec(layout, o.getSourceDir(), provider, runId,
+        o.getMaxSourceBytes(), o.getMaxInFlight(), CommandSupport.rateShare(o), o.getNumShards()));
+    long start = System.nanoTime();
+    CommandSupport.runToEnd(p, out);
+    double secs = (System.nanoTime() - start) / 1e9;
+    out.println(Progress.line());
+    out.printf("describe: finished in %.1f s; %s%n", secs, CommandSupport.callSummary(provider));
+    StatusReport after = StatusReport.compute(layout, WorkLayout.Step.DESCRIBE);
+    if (!Boolean.TRUE.equals(o.getQuiet())) {
+      out.print(after.table());
+      out.println("state: " + layout.stepDir(WorkLayout.Step.DESCRIBE));
+    }
+    return after;
+  }
+}

@@ -1,0 +1,76 @@
+package org.hipforge.pipeline;
+
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.hipforge.io.llm.ProviderConfig;
+import org.hipforge.io.record.ManifestEntry;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.WorkLayout;
+import org.hipforge.transforms.BuildDescribePrompts;
+import org.hipforge.transforms.CallLlm;
+import org.hipforge.transforms.FindPending;
+import org.hipforge.transforms.MergeLatest;
+import org.hipforge.transforms.ReadManifest;
+import org.hipforge.transforms.ReadSources;
+import org.hipforge.transforms.ReadState;
+import org.hipforge.transforms.RecordFailures;
+import org.hipforge.transforms.WriteDeadLetters;
+import org.hipforge.transforms.WriteState;
+
+/** Builds the describe pipeline: pending HIP sources to instructions, journaled as they arrive. */
+public final class DescribePipeline {
+  private DescribePipeline() {}
+
+  /** What one describe run needs, fixed before the pipeline is built. */
+  public static final class Spec {
+    final WorkLayout layout;
+    final String sourceDir;
+    final ProviderConfig provider;
+    final String runId;
+    final long maxSourceBytes;
+    final int maxInFlight;
+    final double rateShare;
+    final int numShards;
+
+    public Spec(WorkLayout layout, String sourceDir, ProviderConfig provider, String runId,
+        long maxSourceBytes, int maxInFlight, double rateShare, int numShards) {
+      this.layout = layout;
+      this.sourceDir = sourceDir;
+      this.provider = provider;
+      this.runId = runId;
+      this.maxSourceBytes = maxSourceBytes;
+      this.maxInFlight = maxInFlight;
+      this.rateShare = rateShare;
+      this.numShards = numShards;
+    }
+  }
+
+  public static void build(Pipeline p, Spec s) {
+    WorkLayout.Step step = WorkLayout.Step.DESCRIBE;
+    WorkLayout layout = s.layout;
+    PCollection<ManifestEntry> manifest = p.apply("ReadManifest", ReadManifest.from(layout.manifest()));
+    ReadState.Result state = p.apply("ReadState",
+        ReadState.fromGlobs(List.of(layout.shardGlob(step), layout.journalGlob(step))));
+    PCollection<KV<Long, StateRecord>> latest = state.records().apply("MergeLatest", MergeLatest.create());
+    PCollection<ManifestEntry> pending = manifest.apply("FindPending", FindPending.against(latest));
+    ReadSources.Result sources = pending.apply("ReadSources",
+        ReadSources.from(s.sourceDir).withMaxBytes(s.maxSourceBytes));
+    CallLlm.Result answers = sources.output()
+        .apply("BuildPrompts", BuildDescribePrompts.forProvider(s.provider))
+        .apply("CallLlm", CallLlm.to(s.provider, step)
+            .withJournal(layout.journalDir(step, s.runId), layout.journalGlob(step))
+            .withRunId(s.runId)
+            .withMaxInFlight(s.maxInFlight)
+            .withRateShare(s.rateShare));
+    PCollection<StateRecord> failed = PCollectionList.of(sources.failures()).and(answers.failures())
+        .apply("RecordFailures", RecordFailures.asRun(s.runId, s.provider.name(), s.provider.model()));
+    PCollectionList.of(answers.output()).and(failed)
+        .apply("AllRecords", org.apache.beam.sdk.transforms.Flatten.pCollections())
+        .apply("WriteState", WriteState.to(layout.shardPrefix(step, s.runId)).withShards(s.numShards));
+    state.malformed().apply("WriteDeadLetters",
+        WriteDeadLetters.to(layout.root() + "/deadletter/" + step.dir() + "/" + s.runId));
+  }
+}

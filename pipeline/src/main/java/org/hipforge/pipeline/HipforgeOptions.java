@@ -1,0 +1,98 @@
+package org.hipforge.pipeline;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/**
+ * Every hipforge flag. Beam parses them, so runner flags ({@code --runner}, {@code --flinkMaster},
+ * {@code --parallelism}) sit beside ours. The names are a contract: scripts and docs use them.
+ */
+public interface HipforgeOptions extends PipelineOptions {
+  @Description("Work directory of the dataset: manifest.jsonl, state/, out/ (a local path or any "
+      + "Beam filesystem URI)")
+  String getWorkDir();
+
+  void setWorkDir(String value);
+
+  @Description("Directory of HIP sources (manifest scans it; describe reads sources from it)")
+  String getSourceDir();
+
+  void setSourceDir(String value);
+
+  @Description("Provider config file (JSON object of named providers)")
+  @Default.String("config.json")
+  String getConfig();
+
+  void setConfig(String value);
+
+  @Description("Which provider of the config to use")
+  @Default.String("openai")
+  String getModelName();
+
+  void setModelName(String value);
+
+  @Description("Id of this run (names its journal and state directory); generated when absent. "
+      + "Reuse it to resume a Flink job after a restart with the same journal.")
+  String getRunId();
+
+  void setRunId(String value);
+
+  @Description("File-name patterns the manifest scan takes, comma-separated")
+  @Default.String("*.hip,*.cpp,*.cu,*.h,*.hpp")
+  String getPatterns();
+
+  void setPatterns(String value);
+
+  @Description("Older scripts' manifest.json (JSON array) whose ids the first scan keeps")
+  String getFromManifestJson();
+
+  void setFromManifestJson(String value);
+
+  @Description("Older scripts' results.jsonl to import as describe state, so paid work is kept")
+  String getImportResults();
+
+  void setImportResults(String value);
+
+  @Description("Sources larger than this many bytes become pass:false (too_large) without a call")
+  @Default.Long(262144)
+  Long getMaxSourceBytes();
+
+  void setMaxSourceBytes(Long value);
+
+  @Description("LLM requests in flight per worker")
+  @Default.Integer(32)
+  Integer getMaxInFlight();
+
+  void setMaxInFlight(Integer value);
+
+  @Description("This worker JVM's share of the provider's rpm/tpm budget, in (0, 1]; 0 = "
+      + "1 / number of worker JVMs (1 on one machine)")
+  @Default.Double(0)
+  Double getRateShare();
+
+  void setRateShare(Double value);
+
+  @Description("Shards of the state a run writes")
+  @Default.Integer(4)
+  Integer getNumShards();
+
+  void setNumShards(Integer value);
+
+  @Description("Describe-state ids to generate for, comma-separated (all when absent)")
+  String getIds();
+
+  void setIds(String value);
+
+  @Description("Do not print the status table at the end")
+  @Default.Boolean(false)
+  Boolean getQuiet();
+
+  void setQuiet(Boolean value);
+
+  @Description("demo only: mean latency in ms of the built-in simulated LLM")
+  @Default.Long(300)
+  Long getSimLatencyMs();
+
+  void setSimLatencyMs(Long value);
+}

@@ -1,0 +1,106 @@
+package org.hipforge.pipeline;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * The {@code hipforge} command line: {@code hipforge <command> [--flags]}.
+ *
+ * <p>{@code main} only parses and dispatches; each command's {@code run(options, out)} does the
+ * work, so tests call it directly.
+ */
+public final class Main {
+  /** Exit codes: 0 done, 1 failed, 2 usage error, 3 the provider rejected the API key. */
+  static final int OK = 0;
+  static final int FAILED = 1;
+  static final int USAGE = 2;
+  static final int AUTH = 3;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    int code = run(args, System.out, System.err);
+    System.out.flush();
+    System.exit(code);
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+      out.print(usage());
+      return args.length == 0 ? USAGE : OK;
+    }
+    String command = args[0];
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    if (Arrays.asList(rest).contains("--help")) {
+      out.print(usage());
+      PipelineOptionsFactory.printHelp(out, HipforgeOptions.class);
+      return OK;
+    }
+    try {
+      PipelineOptionsFactory.register(HipforgeOptions.class);
+      HipforgeOptions options = PipelineOptionsFactory.fromArgs(RunnerDefaults.apply(rest))
+          .withValidation().as(HipforgeOptions.class);
+      options.setJobName("hipforge-" + command);
+      switch (command) {
+        case "manifest":
+          ManifestCommand.run(options, out);
+          return OK;
+        case "describe":
+          DescribeCommand.run(options, out);
+          return OK;
+        case "status":
+          StatusCommand.run(options, out);
+          return OK;
+        case "demo":
+          DemoCommand.run(options, out, RunnerDefaults.value(rest, "config") != null);
+          return OK;
+        default:
+          err.println("hipforge: unknown command '" + command + "'");
+          err.print(usage());
+          return USAGE;
+      }
+    } catch (UsageException | IllegalArgumentException e) {
+      err.println("hipforge " + command + ": " + e.getMessage());
+      return USAGE;
+    } catch (CommandSupport.AuthStop e) {
+      err.println("hipforge " + command + ": STOPPED: " + e.getMessage());
+      return AUTH;
+    } catch (Exception e) {
+      err.println("hipforge " + command + ": FAILED: " + rootMessage(e));
+      if (System.getenv("HIPFORGE_DEBUG") != null) {
+        e.printStackTrace(err);
+      } else {
+        err.println("(set HIPFORGE_DEBUG=1 for the stack trace; work already journaled is kept)");
+      }
+      return FAILED;
+    }
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String m = root.getMessage();
+    return root.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+
+  static String usage() {
+    return String.join("\n",
+        "usage: hipforge <command> [--flags]",
+        "",
+        "commands:",
+        "  demo      run manifest + describe on the bundled example kernels against a built-in",
+        "            simulated LLM on loopback (no network, no key); --config=... uses a real provider",
+        "  manifest  --sourceDir=DIR --workDir=W   scan HIP sources into W/manifest.jsonl (stable ids)",
+        "  describe  --workDir=W --sourceDir=DIR --config=config.json [--modelName=openai]",
+        "            ask the LLM for an instruction per pending source; resumable, never pays twice",
+        "  status    --workDir=W   totals: passed, failed by category, pending, stale, malformed",
+        "",
+        "engine: embedded Flink by default; --runner=DirectRunner for debugging;",
+        "        --flinkMaster=host:port to submit to a Flink 1.19 cluster",
+        "every flag: hipforge <command> --help",
+        "");
+  }
+}

@@ -357,6 +357,12 @@ public final class HipCompiler implements AutoCloseable {
     return verdict(outs, dir, plan.pch == null ? null : plan.pch.dir(), t0);
   }
 
+  /**
+   * Runs the passes in hipcc's order and stops at the first that fails, as the clang driver does
+   * for HIP (a failed pass skips the remaining ones): the outcomes end with the failing pass, so
+   * its errors are the ones hipcc would print. With parallel passes all start at once and the
+   * passes after a failure are killed, which saves their CPU time.
+   */
   private List<BoundedProcess.Outcome> runJobs(
       List<Cc1Job> jobs, Path dir, String rel, PchCache.Entry pch, long deadline, ExecutorService exec)
       throws IOException {
@@ -364,7 +370,11 @@ public final class HipCompiler implements AutoCloseable {
     if (!parallelPasses) {
       for (int j = 0; j < jobs.size(); j++) {
         List<String> argv = jobs.get(j).forFile(dir, rel, pch == null ? null : pch.pchs().get(j));
-        outs.add(BoundedProcess.run(argv, dir, HipToolchain.ENV, outputCap, deadline, exec));
+        BoundedProcess.Outcome o = BoundedProcess.run(argv, dir, HipToolchain.ENV, outputCap, deadline, exec);
+        outs.add(o);
+        if (!o.ok()) {
+          break;
+        }
       }
       return outs;
     }
@@ -376,12 +386,19 @@ public final class HipCompiler implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       for (BoundedProcess p : running) {
-        p.await(0); // deadline already passed: kills it
+        p.await(0); // a deadline in the past kills it
       }
       throw e;
     }
+    boolean failed = false;
     for (BoundedProcess p : running) {
-      outs.add(p.await(deadline));
+      if (failed) {
+        p.await(0);
+        continue;
+      }
+      BoundedProcess.Outcome o = p.await(deadline);
+      outs.add(o);
+      failed = !o.ok();
     }
     return outs;
   }
@@ -406,7 +423,10 @@ public final class HipCompiler implements AutoCloseable {
     return false;
   }
 
-  /** Turns the passes' outcomes (in hipcc's order: host, then each device arch) into a verdict. */
+  /**
+   * Turns the passes' outcomes (in hipcc's order: host, then each device arch, ending at the first
+   * failure) into a verdict; the error lines come from the failing pass, as in hipcc's output.
+   */
   private CompileResult verdict(List<BoundedProcess.Outcome> outs, Path dir, Path pchDir, long t0) {
     boolean timedOut = false;
     boolean ok = true;

@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
  * <p>One instance per endpoint per JVM ({@link #shared}), used by every worker thread, so the
  * configured limit holds for the whole JVM however many DoFn instances run in it. Buckets hold at
  * most one second of budget: a burst the size of a whole minute would trip the provider's own
- * sliding window. Time is injectable so tests never sleep.
+ * sliding window. Until the first call succeeds only one call is in flight, so a rejected key
+ * costs one request. Time is injectable so tests never sleep.
  */
 public final class RateLimiter {
   /** Reads a monotonic clock in nanoseconds. */
@@ -36,6 +37,9 @@ public final class RateLimiter {
   /** 429s closer together than this count as one overload signal, not many. */
   static final long DECREASE_COOLDOWN_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+  /** How often callers waiting for the first call's verdict look again. */
+  static final long PROBE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
   private static final ConcurrentHashMap<String, RateLimiter> SHARED = new ConcurrentHashMap<>();
 
   private final double requestsPerNano;
@@ -52,8 +56,20 @@ public final class RateLimiter {
   private long pausedUntil;
   private long lastDecrease = Long.MIN_VALUE / 2;
   private volatile String abortReason;
+  // Until one call has succeeded, only one is in flight: a wrong key or URL then costs one request,
+  // not a whole window of them.
+  private boolean verified;
+  private boolean probing;
 
+  /** A limiter without the first-call probe (every caller may start at once). */
   public RateLimiter(int rpm, long tpm, Clock clock, Sleeper sleeper) {
+    this(rpm, tpm, clock, sleeper, false);
+  }
+
+  /**
+   * A limiter; with {@code probeFirstCall} only one call is in flight until one has succeeded.
+   */
+  public RateLimiter(int rpm, long tpm, Clock clock, Sleeper sleeper, boolean probeFirstCall) {
     if (rpm < 0 || tpm < 0) {
       throw new IllegalArgumentException("rpm and tpm must be >= 0, were " + rpm + ", " + tpm);
     }
@@ -67,12 +83,13 @@ public final class RateLimiter {
     this.tokenBucket = tokenCapacity;
     this.lastRefill = clock.nanos();
     this.pausedUntil = lastRefill;
+    this.verified = !probeFirstCall;
   }
 
   /** The JVM-wide limiter of an endpoint; the first caller's limits win until {@link #clearShared}. */
   public static RateLimiter shared(String endpointKey, int rpm, long tpm) {
     return SHARED.computeIfAbsent(endpointKey + " rpm=" + rpm + " tpm=" + tpm,
-        k -> new RateLimiter(rpm, tpm, SYSTEM_CLOCK, SYSTEM_SLEEPER));
+        k -> new RateLimiter(rpm, tpm, SYSTEM_CLOCK, SYSTEM_SLEEPER, true));
   }
 
   /** Forgets the shared limiters (tests and benchmarks that run many pipelines in one JVM). */
@@ -95,6 +112,9 @@ public final class RateLimiter {
         long now = clock.nanos();
         refill(now);
         wait = Math.max(0, pausedUntil - now);
+        if (wait == 0 && !verified && probing) {
+          wait = PROBE_POLL_NANOS;
+        }
         if (wait == 0 && requestsPerNano > 0 && requestBucket < 1.0) {
           wait = (long) Math.ceil((1.0 - requestBucket) / (requestsPerNano * multiplier));
         }
@@ -109,6 +129,9 @@ public final class RateLimiter {
           }
           if (tokensPerNano > 0) {
             tokenBucket -= estimatedTokens;
+          }
+          if (!verified) {
+            probing = true;
           }
           return;
         }
@@ -141,8 +164,15 @@ public final class RateLimiter {
 
   /** A success: recover a little of the rate lost to 429s, and heed the provider's headers. */
   public synchronized void onSuccess(RateLimitSnapshot limits) {
+    verified = true;
+    probing = false;
     multiplier = Math.min(1.0, multiplier + INCREASE);
     observe(limits);
+  }
+
+  /** A failed call that says nothing about the key: let the next call probe again. */
+  public synchronized void onFailure() {
+    probing = false;
   }
 
   /** A 429 (or 529): slow down, and pause everyone for the provider's retry-after if it sent one. */

@@ -105,6 +105,9 @@ public final class RetryingCaller {
       } catch (LlmException e) {
         latency = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         last = e;
+        if (e.category() != ErrorCategory.AUTH) {
+          limiter.onFailure();
+        }
         if (e.category() == ErrorCategory.AUTH) {
           limiter.abort(e.getMessage());
           return new Outcome(null, e, attempt, latency);

@@ -1,0 +1,321 @@
+package org.hipforge.io.hip;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Compiles real HIP code with the installed hipcc; skipped when none is installed. */
+class HipCompilerTest {
+
+  private static final String GOOD =
+      """
+      #include <hip/hip_runtime.h>
+      #include <vector>
+
+      __global__ void saxpy(int n, float a, const float* x, float* y) {
+        int i = blockIdx.x * blockDim.x + threadIdx.x;
+        if (i < n) y[i] = a * x[i] + y[i];
+      }
+
+      int main() {
+        std::vector<float> h(1024, 1.0f);
+        float *x = nullptr, *y = nullptr;
+        (void)hipMalloc(&x, h.size() * sizeof(float));
+        (void)hipMalloc(&y, h.size() * sizeof(float));
+        hipLaunchKernelGGL(saxpy, dim3(4), dim3(256), 0, 0, 1024, 2.0f, x, y);
+        return hipDeviceSynchronize() == hipSuccess ? 0 : 1;
+      }
+      """;
+
+  private static final String BROKEN = GOOD.replace("a * x[i]", "a * xs[i]");
+
+  /** Different errors in the host and the device pass: hipcc reports only the host's. */
+  private static final String SIDES =
+      """
+      #include <hip/hip_runtime.h>
+      #ifdef __HIP_DEVICE_COMPILE__
+      int device_side = undeclared_on_device;
+      #else
+      int host_side = undeclared_on_host;
+      #endif
+      """;
+
+  /** An error in device passes only; with two archs hipcc reports the first arch it runs. */
+  private static final String DEVICE_ONLY_ERROR =
+      """
+      #include <hip/hip_runtime.h>
+      #ifdef __HIP_DEVICE_COMPILE__
+      int device_side = undeclared_on_device;
+      #endif
+      """;
+
+  @TempDir static Path pchDir;
+
+  private static HipToolchain toolchain;
+  private static HipCompiler direct;
+  private static HipCompiler hipcc;
+
+  @BeforeAll
+  static void setUp() {
+    Optional<HipToolchain> found = HipToolchain.detect();
+    Assumptions.assumeTrue(found.isPresent(), "no hipcc installed; " + HipToolchain.INSTALL_HINT);
+    toolchain = found.get();
+    direct = HipCompiler.create(toolchain).withPchCacheDir(pchDir);
+    hipcc = HipCompiler.create(toolchain).withMode(HipCompiler.Mode.HIPCC);
+    direct.prepare();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    if (direct != null) {
+      direct.close();
+      hipcc.close();
+    }
+  }
+
+  @Test
+  void goodKernelCompiles() {
+    CompileResult r = direct.compile("saxpy.hip", GOOD);
+
+    assertThat(r.firstErrors(), r.compiled(), is(true));
+    assertThat(r.category(), nullValue());
+    assertThat(r.toolchainVersion(), equalTo(toolchain.version()));
+    assertThat(r.toolchainVersion(), startsWith("HIP "));
+  }
+
+  @Test
+  void brokenKernelFailsWithAnErrorLineNamingTheFileAndTheUndeclaredIdentifier() {
+    CompileResult r = direct.compile("kernels/saxpy_broken.hip", BROKEN);
+
+    assertThat(r.compiled(), is(false));
+    assertThat(r.category(), equalTo(CompileResult.COMPILE_ERROR));
+    assertThat(r.firstErrors(), startsWith("kernels/saxpy_broken.hip:6:"));
+    assertThat(r.firstErrors(), containsString("error: use of undeclared identifier 'xs'"));
+    assertThat(r.firstErrors(), not(containsString("hipforge-hip-")));
+  }
+
+  @Test
+  void hostileIncludesAreRefusedWithoutCompiling() {
+    List<String> hostile =
+        List.of(
+            "#include \"/etc/passwd\"\n",
+            "#include <../../x.h>\n",
+            "#include \"a/../../b.h\"\n",
+            "  #  include\t\"/etc/passwd\"\n",
+            "#include /* hidden */ \"/etc/passwd\"\n",
+            "#inc\\\nlude \"/etc/passwd\"\n",
+            "#define P \"/etc/pas\\\nswd\"\n#include P\n",
+            "#define P <hip/hip_runtime.h>\n#include P\n",
+            "%:include \"/etc/passwd\"\n",
+            "#if __has_include(\"/etc/passwd\")\n#endif\n",
+            "#include_next </etc/x.h>\n",
+            "#pragma GCC dependency \"/etc/passwd\"\n",
+            "const char* s = \"/*\";\n#include \"/etc/shadow\"\n// */\n",
+            "#include <a/*/../../etc/passwd>\n");
+    for (String code : hostile) {
+      // The hipcc reference mode takes ~0.5 s a file, so a fast answer proves nothing was compiled.
+      CompileResult r = hipcc.compile("evil.hip", code + GOOD);
+
+      assertThat(code, r.category(), equalTo(CompileResult.UNSAFE_INCLUDE));
+      assertThat(code, r.compiled(), is(false));
+      assertThat(code, r.elapsedMs(), lessThan(200L));
+      assertThat(code, r.firstErrors(), startsWith("evil.hip: "));
+    }
+  }
+
+  @Test
+  void includesThatOnlyLookHostileInsideStringsStillCompile() {
+    String code = "// see ../docs for the math\n" + GOOD + "const char* note = \"a/b\";\n";
+
+    CompileResult r = direct.compile("ok.hip", code);
+
+    assertThat(r.firstErrors(), r.compiled(), is(true));
+  }
+
+  @Test
+  void fileNamesOutsideTheCompileDirectoryAreRejected() {
+    for (String bad : List.of("/etc/x.hip", "../x.hip", "a/../../x.hip", "-o.hip", "a//b.hip", "")) {
+      assertThrows(IllegalArgumentException.class, () -> direct.compile(bad, GOOD), bad);
+    }
+  }
+
+  @Test
+  void aHangingCompileEndsAsTimeoutWithinBoundedTimeAndLeavesNoProcessBehind() throws Exception {
+    // ~3 s of constexpr evaluation per 10 leaves per pass: 1,000 leaves would run for minutes.
+    String slow =
+        """
+        #include <hip/hip_runtime.h>
+        constexpr unsigned long spin(unsigned long n) {
+          unsigned long s = 0;
+          for (unsigned long i = 0; i < 100000; ++i) s += (i ^ n) % 7;
+          return s;
+        }
+        template <unsigned long N> struct Leaf { static constexpr unsigned long value = spin(N); };
+        template <unsigned long Lo, unsigned long Hi> struct Tree {
+          static constexpr unsigned long value =
+              Tree<Lo, (Lo + Hi) / 2>::value + Tree<(Lo + Hi) / 2 + 1, Hi>::value;
+        };
+        template <unsigned long I> struct Tree<I, I> {
+          static constexpr unsigned long value = Leaf<I>::value;
+        };
+        static_assert(Tree<0, 1000>::value > 0, "never false");
+        """;
+    for (HipCompiler c : List.of(direct, hipcc)) {
+      try (HipCompiler quick = c.withTimeout(Duration.ofSeconds(2))) {
+        CompileResult r = quick.compile("slow.hip", slow);
+
+        assertThat(c.mode().toString(), r.category(), equalTo(CompileResult.TIMEOUT));
+        assertThat(r.compiled(), is(false));
+        assertThat(r.firstErrors(), startsWith("timed out after 2000 ms"));
+        assertThat(r.elapsedMs(), lessThan(6_000L));
+      }
+      assertThat(c.mode() + " left processes running", noChildProcessesWithin(Duration.ofSeconds(3)), is(true));
+    }
+  }
+
+  @Test
+  void hugeOutputIsCappedAndTheFirstErrorsStayShort() {
+    StringBuilder code = new StringBuilder("#include <hip/hip_runtime.h>\n");
+    String longName = "undeclared_" + "x".repeat(5_000);
+    for (int i = 0; i < 40; i++) {
+      code.append("int v").append(i).append(" = ").append(longName).append(";\n");
+    }
+    try (HipCompiler capped = direct.withOutputCap(16 * 1024)) {
+      CompileResult r = capped.compile("noisy.hip", code.toString());
+
+      assertThat(r.category(), equalTo(CompileResult.COMPILE_ERROR));
+      assertThat(r.outputTruncated(), is(true));
+      assertThat(r.firstErrors().length(), lessThanOrEqualTo(CompileResult.MAX_ERROR_CHARS));
+      assertThat(r.firstErrors(), startsWith("noisy.hip:2:"));
+    }
+  }
+
+  @Test
+  void directClangWithPchAndHipccGiveTheSameVerdicts() {
+    Map<String, String> cases = new LinkedHashMap<>();
+    cases.put("good.hip", GOOD);
+    cases.put("broken.hip", BROKEN);
+    cases.put("std_first.hip", "#include <cstdio>\n#include <cmath>\n" + GOOD);
+    cases.put("quoted.hip", GOOD.replace("<hip/hip_runtime.h>", "\"hip/hip_runtime.h\""));
+    cases.put("no_runtime_include.hip", GOOD.replace("#include <hip/hip_runtime.h>\n", ""));
+    cases.put("no_vector_include.hip", GOOD.replace("#include <vector>\n", ""));
+    cases.put("extra_tokens.hip", GOOD.replace("#include <vector>", "#include <vector> int junk;"));
+    cases.put("missing_header.hip", "#include <hip/hip_runtime.h>\n#include <hipcub/hipcub.hpp>\n" + GOOD);
+    cases.put("cxx17.hip",
+        GOOD + "template <class T> constexpr int f(T) { if constexpr (sizeof(T) > 4) return 8; else return 4; }\n"
+            + "int g() { auto [a, b] = std::pair<int, int>(1, 2); return a + b + f(1.0); }\n");
+    cases.put("device_calls_host.hip",
+        "#include <hip/hip_runtime.h>\nint host_only() { return 1; }\n"
+            + "__global__ void k(int* p) { *p = host_only(); }\n");
+    cases.put("host_calls_device.hip",
+        "#include <hip/hip_runtime.h>\n__device__ int dev_only() { return 1; }\n"
+            + "int main() { return dev_only(); }\n");
+    cases.put("newer_rocm_api.hip",
+        "#include <hip/hip_runtime.h>\n__global__ void k(long* p) { *p = wall_clock64(); }\n");
+    cases.put("errors_differ_by_side.hip", SIDES);
+
+    Set<Boolean> verdicts = new HashSet<>();
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      CompileResult reference = hipcc.compile(c.getKey(), c.getValue());
+      verdicts.add(reference.compiled());
+      assertThat(reference.toString(), reference.category(), not(equalTo(CompileResult.TOOLCHAIN_ERROR)));
+      // Twice: the first sighting of a preamble uses a prefix PCH, the second builds its own.
+      for (int round = 0; round < 2; round++) {
+        CompileResult fast = direct.compile(c.getKey(), c.getValue());
+
+        String what = c.getKey() + " round " + round + ": hipcc=" + reference + " direct=" + fast;
+        assertThat(what, fast.compiled(), equalTo(reference.compiled()));
+        assertThat(what, fast.category(), equalTo(reference.category()));
+        assertThat(what, fast.firstErrors(), equalTo(reference.firstErrors()));
+      }
+    }
+    assertThat("the cases must mix good and bad code", verdicts, equalTo(Set.of(true, false)));
+  }
+
+  @Test
+  void withSeveralOffloadArchsTheErrorsComeFromThePassHipccStopsAt() {
+    List<String> archs = List.of("gfx90a", "gfx1030");
+    try (HipCompiler multiDirect = direct.withOffloadArchs(archs);
+        HipCompiler multiHipcc = hipcc.withOffloadArchs(archs)) {
+      for (String code : List.of(SIDES, DEVICE_ONLY_ERROR, GOOD)) {
+        CompileResult reference = multiHipcc.compile("multi.hip", code);
+        CompileResult fast = multiDirect.compile("multi.hip", code);
+
+        assertThat(fast.toString(), fast.compiled(), equalTo(reference.compiled()));
+        assertThat(fast.firstErrors(), equalTo(reference.firstErrors()));
+      }
+    }
+  }
+
+  @Test
+  void compileIsSafeToCallFromManyThreads() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<CompileResult>> results = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        boolean good = i % 2 == 0;
+        String name = "t" + i + ".hip";
+        results.add(pool.submit(() -> direct.compile(name, good ? GOOD : BROKEN)));
+      }
+      for (int i = 0; i < results.size(); i++) {
+        CompileResult r = results.get(i).get();
+        assertThat("file " + i + ": " + r, r.compiled(), is(i % 2 == 0));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void preambleIsTheLeadingRunOfPlainIncludes() {
+    String code =
+        "// header comment\n#include <hip/hip_runtime.h>\n/* x */ #include <vector> // y\n"
+            + "#include \"local.h\"\n#include <cmath>\n";
+
+    HipSourceScanner.Preamble quotedOff = HipSourceScanner.preamble(code, "k.hip", false);
+    HipSourceScanner.Preamble quotedOn = HipSourceScanner.preamble(code, "k.hip", true);
+
+    assertThat(quotedOff.headers(), equalTo(List.of("hip/hip_runtime.h", "vector")));
+    assertThat(quotedOn.headers(), equalTo(List.of("hip/hip_runtime.h", "vector", "local.h", "cmath")));
+    String blanked = quotedOff.withoutFirst(2);
+    assertThat(blanked.length(), equalTo(code.length()));
+    assertThat(blanked.lines().count(), equalTo(code.lines().count()));
+    assertThat(blanked, containsString("/* x */                   // y\n#include \"local.h\""));
+  }
+
+  private static boolean noChildProcessesWithin(Duration d) throws InterruptedException {
+    long end = System.nanoTime() + d.toNanos();
+    while (System.nanoTime() < end) {
+      if (ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive)) {
+        return true;
+      }
+      Thread.sleep(50);
+    }
+    return false;
+  }
+}

@@ -1,0 +1,277 @@
+package org.hipforge.io.jsonl;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.stream.Stream;
+import org.hipforge.io.record.StateRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class StateRecordJsonTest {
+
+  private static final String SHA_A = "a".repeat(64);
+  private static final String SHA_B = "b".repeat(64);
+  private static final String SHA_C = "c".repeat(64);
+  private static final long T = Instant.parse("2025-03-04T05:06:07.089Z").toEpochMilli();
+
+  static StateRecord fullDescribe() {
+    return StateRecord.builder()
+        .id(42)
+        .fileName("kernels/reduce.hip")
+        .pass(true)
+        .instruction("Write a HIP kernel that sums an array.")
+        .sourceSha256(SHA_A)
+        .provider("openai")
+        .model("gpt-4o-mini")
+        .inputTokens(1234)
+        .outputTokens(567)
+        .latencyMs(8901)
+        .attempts(2)
+        .finishedAtMillis(T)
+        .runId("run-20250304-050607")
+        .promptSha256(SHA_B)
+        .cached(true)
+        .build();
+  }
+
+  static StateRecord fullGenerate() {
+    return StateRecord.builder()
+        .id(7)
+        .fileName("a/b/c.hip")
+        .failure("compile_error", "hipcc exited 1")
+        .instruction("Describe me")
+        .sourceSha256(SHA_A)
+        .provider("anthropic")
+        .model("claude-sonnet")
+        .inputTokens(10)
+        .outputTokens(20)
+        .latencyMs(30)
+        .attempts(1)
+        .finishedAtMillis(T + 1)
+        .runId("gen-1")
+        .promptSha256(SHA_B)
+        .codeSha256(SHA_C)
+        .compiled(false)
+        .compileError("c.hip:3:1: error: expected ';'\n1 error generated.")
+        .outputPath("out/hip/a/b/c.hip")
+        .toolchain("hipcc 5.2.3 gfx90a")
+        .response("Here you go:\n```hip\n__global__ void k() {}\n```\n")
+        .build();
+  }
+
+  private static String malformedReason(String line) {
+    MalformedLineException e =
+        assertThrows(MalformedLineException.class, () -> StateRecordJson.parse(line));
+    return e.getMessage();
+  }
+
+  // ---- round trips
+
+  @Test
+  void fullDescribeRecordSurvivesTheRoundTrip() throws Exception {
+    StateRecord r = fullDescribe();
+    String json = StateRecordJson.toJson(r);
+    StateRecord back = StateRecordJson.parse(json);
+    assertThat(back, is(r));
+    assertThat(back.cached(), is(true));
+    assertThat(back.compiled(), is(nullValue()));
+    assertThat(back.finishedAtMillis(), is(T));
+    assertThat(json, containsString("\"finished_at\":\"2025-03-04T05:06:07.089Z\""));
+  }
+
+  @Test
+  void fullGenerateRecordSurvivesTheRoundTripWithEveryField() throws Exception {
+    StateRecord r = fullGenerate();
+    StateRecord back = StateRecordJson.parse(StateRecordJson.toJson(r));
+    assertThat(back, is(r));
+    assertThat(back.pass(), is(false));
+    assertThat(back.errorMsg(), is("compile_error: hipcc exited 1"));
+    assertThat(back.errorCategory(), is("compile_error"));
+    assertThat(back.compiled(), is(false));
+    assertThat(back.codeSha256(), is(SHA_C));
+    assertThat(back.response(), is(r.response()));
+    assertThat(back.compileError(), is(r.compileError()));
+    assertThat(back.outputPath(), is("out/hip/a/b/c.hip"));
+    assertThat(back.toolchain(), is("hipcc 5.2.3 gfx90a"));
+  }
+
+  @Test
+  void compiledTrueSurvivesTheRoundTrip() throws Exception {
+    StateRecord r = fullGenerate().toBuilder().pass(true).errorMsg(null).compiled(true).build();
+    assertThat(StateRecordJson.parse(StateRecordJson.toJson(r)), is(r));
+  }
+
+  @Test
+  void minimalRecordSurvivesTheRoundTripAndOmitsUnsetOptionalKeys() throws Exception {
+    StateRecord r = StateRecord.builder().id(0).fileName("x.hip").pass(false).build();
+    String json = StateRecordJson.toJson(r);
+    assertThat(StateRecordJson.parse(json), is(r));
+    for (String absent : new String[] {"instruction", "error_msg", "cached", "compiled", "response",
+        "code_sha256", "run_id"}) {
+      assertThat(json, not(containsString("\"" + absent + "\"")));
+    }
+  }
+
+  @Test
+  void unicodeAndNewlinesInsideInstructionSurviveOnExactlyOneLine() throws Exception {
+    String instruction = "Line one\nline two\r\nTabs\tand \"quotes\" and \\ backslash\n"
+        + "Ünïcödé 核函数 emoji \uD83D\uDE80 and U+2028[\u2028] and NUL[\u0000]";
+    StateRecord r = fullDescribe().toBuilder().instruction(instruction).build();
+    String json = StateRecordJson.toJson(r);
+    assertThat(json.indexOf('\n'), is(-1));
+    assertThat(json.indexOf('\r'), is(-1));
+    assertThat(json.lines().count(), is(1L));
+    StateRecord back = StateRecordJson.parse(json);
+    assertThat(back.instruction(), is(instruction));
+    assertThat(back, is(r));
+  }
+
+  // ---- older Python scripts
+
+  @Test
+  void pythonLineWithStringIdEpochSecondsAndMissingOptionalFieldsParses() throws Exception {
+    StateRecord r = StateRecordJson.parse(
+        "{\"id\": \"12\", \"file_name\": \"vec_add.hip\", \"pass\": true, "
+            + "\"instruction\": \"Add two vectors.\", \"finished_at\": 1700000000.25}");
+    assertThat(r.id(), is(12L));
+    assertThat(r.fileName(), is("vec_add.hip"));
+    assertThat(r.pass(), is(true));
+    assertThat(r.instruction(), is("Add two vectors."));
+    assertThat(r.finishedAtMillis(), is(1_700_000_000_250L));
+    assertThat(r.runId(), is(nullValue()));
+    assertThat(r.sourceSha256(), is(nullValue()));
+    assertThat(r.attempts(), is(0));
+    assertThat(r.inputTokens(), is(0L));
+    assertThat(r.compiled(), is(nullValue()));
+  }
+
+  @Test
+  void pythonIntegerEpochSecondsAndEpochMillisAreToldApartBySize() throws Exception {
+    StateRecord secs = StateRecordJson.parse(
+        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":false,\"finished_at\":1700000000}");
+    assertThat(secs.finishedAtMillis(), is(1_700_000_000_000L));
+    StateRecord millis = StateRecordJson.parse(
+        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":false,\"finished_at\":1700000000123}");
+    assertThat(millis.finishedAtMillis(), is(1_700_000_000_123L));
+  }
+
+  @Test
+  void pythonNaiveIsoFinishedAtIsReadAsUtc() throws Exception {
+    StateRecord r = StateRecordJson.parse(
+        "{\"id\":\"3\",\"file_name\":\"a.hip\",\"pass\":true,"
+            + "\"finished_at\":\"2024-03-01T12:34:56.789123\"}");
+    long expected = LocalDateTime.parse("2024-03-01T12:34:56.789").toInstant(ZoneOffset.UTC)
+        .toEpochMilli();
+    assertThat(r.finishedAtMillis(), is(expected));
+  }
+
+  @Test
+  void isoFinishedAtWithAnOffsetIsConvertedToUtc() throws Exception {
+    StateRecord r = StateRecordJson.parse(
+        "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":true,\"finished_at\":\"2024-03-01T14:00:00+02:00\"}");
+    assertThat(r.finishedAtMillis(), is(Instant.parse("2024-03-01T12:00:00Z").toEpochMilli()));
+  }
+
+  @Test
+  void unknownExtraKeysOfAnyShapeAreIgnored() throws Exception {
+    StateRecord r = StateRecordJson.parse(
+        "{\"id\":5,\"extra\":{\"nested\":[1,2,{\"x\":null}]},\"file_name\":\"a.hip\","
+            + "\"list\":[\"pass\",false],\"pass\":true,\"score\":0.9,\"flag\":null,"
+            + "\"instruction\":\"ok\",\"python_version\":\"3.11\"}");
+    assertThat(r.id(), is(5L));
+    assertThat(r.pass(), is(true));
+    assertThat(r.instruction(), is("ok"));
+  }
+
+  @Test
+  void nullOptionalFieldsReadAsUnset() throws Exception {
+    StateRecord r = StateRecordJson.parse(
+        "{\"id\":5,\"file_name\":\"a.hip\",\"pass\":false,\"error_msg\":null,\"instruction\":null,"
+            + "\"input_tokens\":null,\"finished_at\":null,\"compiled\":null}");
+    assertThat(r.errorMsg(), is(nullValue()));
+    assertThat(r.instruction(), is(nullValue()));
+    assertThat(r.inputTokens(), is(0L));
+    assertThat(r.finishedAtMillis(), is(0L));
+    assertThat(r.compiled(), is(nullValue()));
+    assertThat(r.errorCategory(), is("unknown"));
+  }
+
+  // ---- malformed lines name their problem
+
+  static Stream<Arguments> malformedLines() {
+    String ok = "\"file_name\":\"a.hip\",\"pass\":true";
+    return Stream.of(
+        Arguments.of("empty", "", "empty line"),
+        Arguments.of("blank", "   \t ", "empty line"),
+        Arguments.of("plain text", "hello world", "invalid JSON"),
+        Arguments.of("a JSON array", "[1,2,3]", "not a JSON object"),
+        Arguments.of("a JSON string", "\"id\"", "not a JSON object"),
+        Arguments.of("truncated object", "{\"id\":1,\"file_name\":\"a.hip\",\"pa", "end-of-input"),
+        Arguments.of("truncated after a value", "{\"id\":1," + ok, "end-of-input"),
+        Arguments.of("missing id", "{" + ok + "}", "missing \"id\""),
+        Arguments.of("missing file_name", "{\"id\":1,\"pass\":true}", "missing \"file_name\""),
+        Arguments.of("missing pass", "{\"id\":1,\"file_name\":\"a.hip\"}", "missing \"pass\""),
+        Arguments.of("pass as string", "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":\"true\"}",
+            "pass must be true or false"),
+        Arguments.of("pass as number", "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":1}",
+            "pass must be true or false"),
+        Arguments.of("file_name as number", "{\"id\":1,\"file_name\":5,\"pass\":true}",
+            "\"file_name\" must be a string"),
+        Arguments.of("file_name null", "{\"id\":1,\"file_name\":null,\"pass\":true}", "refused"),
+        Arguments.of("instruction as object", "{\"id\":1," + ok + ",\"instruction\":{}}",
+            "\"instruction\" must be a string"),
+        Arguments.of("tokens as string", "{\"id\":1," + ok + ",\"input_tokens\":\"many\"}",
+            "\"input_tokens\" must be a number"),
+        Arguments.of("attempts as bool", "{\"id\":1," + ok + ",\"attempts\":true}",
+            "\"attempts\" must be a number"),
+        Arguments.of("id as float", "{\"id\":1.5," + ok + "}", "id must be a non-negative integer"),
+        Arguments.of("id as word", "{\"id\":\"twelve\"," + ok + "}",
+            "id must be a non-negative integer, was 'twelve'"),
+        Arguments.of("id as bool", "{\"id\":true," + ok + "}", "id must be a non-negative integer"),
+        Arguments.of("negative id", "{\"id\":-3," + ok + "}", "id must be >= 0, was -3"),
+        Arguments.of("negative string id", "{\"id\":\"-3\"," + ok + "}", "was '-3'"),
+        Arguments.of("finished_at as bool", "{\"id\":1," + ok + ",\"finished_at\":true}",
+            "finished_at must be an ISO-8601 string"),
+        Arguments.of("finished_at as prose", "{\"id\":1," + ok + ",\"finished_at\":\"yesterday\"}",
+            "finished_at: not an ISO-8601 time: 'yesterday'"),
+        Arguments.of("file_name with ..", "{\"id\":1,\"file_name\":\"../../etc/passwd\",\"pass\":true}",
+            "file_name '../../etc/passwd' refused: it climbs out of its root with '..'"),
+        Arguments.of("absolute file_name", "{\"id\":1,\"file_name\":\"/etc/passwd\",\"pass\":true}",
+            "file_name '/etc/passwd' refused: it is absolute"),
+        Arguments.of("second object on the line", "{\"id\":1," + ok + "}{\"id\":2}",
+            "trailing characters after the JSON object"),
+        Arguments.of("trailing number", "{\"id\":1," + ok + "} 7",
+            "trailing characters after the JSON object"),
+        Arguments.of("trailing word", "{\"id\":1," + ok + "} garbage", "garbage"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("malformedLines")
+  void malformedLineIsRefusedWithItsProblemNamed(String what, String line, String reasonPart) {
+    assertThat(malformedReason(line), containsString(reasonPart));
+  }
+
+  @Test
+  void invalidJsonReasonStartsWithInvalidJson() {
+    assertThat(malformedReason("{\"id\":1 \"file_name\":\"a.hip\"}"), startsWith("invalid JSON: "));
+  }
+
+  @Test
+  void refusedFileNameIsCheckedEvenWhenOtherFieldsAreFine() {
+    assertThat(malformedReason(StateRecordJson.toJson(fullDescribe())
+            .replace("kernels/reduce.hip", "kernels/../../reduce.hip")),
+        allOf(containsString("refused"), containsString("'..'")));
+  }
+}

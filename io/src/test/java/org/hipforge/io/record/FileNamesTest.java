@@ -1,0 +1,108 @@
+package org.hipforge.io.record;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class FileNamesTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "a.hip",
+      "kernels/reduce.hip",
+      "deep/er/still/ok.cpp",
+      "with space.hip",
+      "dir with space/file name.hip",
+      "ünïcödé/核函数.hip",
+      ".hidden.hip",
+      ".config/x.h",
+      "a..b.hip",
+      "..hip",
+      "x/...",
+      "trailing.",
+      "ab:c.hip"
+  })
+  void safeRelativeNamesAreAcceptedUnchanged(String name) {
+    assertThat(FileNames.isSafe(name), is(true));
+    assertThat(FileNames.problem(name), is(nullValue()));
+    assertThat(FileNames.requireSafe(name), is(name));
+  }
+
+  @Test
+  void nullAndEmptyNamesAreRefusedAsEmpty() {
+    assertThat(FileNames.problem(null), containsString("empty"));
+    assertThat(FileNames.problem(""), containsString("empty"));
+    assertThat(FileNames.isSafe(null), is(false));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/etc/passwd", "/a.hip", "//server/share/a.hip"})
+  void absolutePathsAreRefused(String name) {
+    assertThat(FileNames.problem(name), containsString("absolute"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"C:/x.hip", "c:x.hip", "Z:"})
+  void driveLettersAreRefusedAsAbsolute(String name) {
+    assertThat(FileNames.problem(name), containsString("drive letter"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"..", "../a.hip", "a/../b.hip", "a/b/..", "a/../../etc/passwd"})
+  void dotDotSegmentsAnywhereAreRefused(String name) {
+    assertThat(FileNames.problem(name), containsString("'..'"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"a\\b.hip", "..\\..\\x.hip", "C:\\x.hip", "\\\\server\\x"})
+  void backslashesAreRefused(String name) {
+    assertThat(FileNames.problem(name), containsString("'\\'"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"a\0.hip", "\0", "dir/x.hip\0.txt"})
+  void nulCharactersAreRefused(String name) {
+    assertThat(FileNames.problem(name), containsString("NUL"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"a//b.hip", "a/", "./a.hip", "a/./b.hip", "a/.", ".", "dir/"})
+  void emptyAndDotSegmentsAreRefused(String name) {
+    assertThat(FileNames.problem(name), containsString("empty or '.' path segment"));
+  }
+
+  @Test
+  void requireSafeNamesTheRefusedNameAndTheReason() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> FileNames.requireSafe("a/../b.hip"));
+    assertThat(e.getMessage(), containsString("'a/../b.hip'"));
+    assertThat(e.getMessage(), containsString("'..'"));
+  }
+
+  @Test
+  void requireSafeShowsNulAsEscapeAndShortensHugeNames() {
+    IllegalArgumentException nul =
+        assertThrows(IllegalArgumentException.class, () -> FileNames.requireSafe("a\0b"));
+    assertThat(nul.getMessage(), containsString("'a\\0b'"));
+    assertThat(nul.getMessage().indexOf('\0'), is(-1));
+
+    String huge = "/" + "x".repeat(10_000);
+    IllegalArgumentException abs =
+        assertThrows(IllegalArgumentException.class, () -> FileNames.requireSafe(huge));
+    assertThat(abs.getMessage().length() < 400, is(true));
+    assertThat(abs.getMessage(), containsString("..."));
+  }
+
+  @Test
+  void requireSafeOfNullSaysNull() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> FileNames.requireSafe(null));
+    assertThat(e.getMessage(), containsString("null"));
+  }
+}

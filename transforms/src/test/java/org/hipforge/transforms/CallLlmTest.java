@@ -1,0 +1,181 @@
+package org.hipforge.transforms;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Create;
+import org.hipforge.io.llm.ChatRequest;
+import org.hipforge.io.llm.ProviderConfig;
+import org.hipforge.io.llm.Prompts;
+import org.hipforge.io.llm.sim.SimulatedLlmServer;
+import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.ResponseCache;
+import org.hipforge.io.state.StateFileReader;
+import org.hipforge.io.state.WorkLayout;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(TestPipelineExtension.class)
+class CallLlmTest {
+  @TempDir Path work;
+  private SimulatedLlmServer server;
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private static List<LlmTask> tasks(ProviderConfig provider, int n) {
+    List<LlmTask> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String code = "__global__ void kernel_" + i + "(float* x) { x[threadIdx.x] = " + i + "; }\n";
+      ChatRequest r = Prompts.describe("k" + i + ".hip", code);
+      out.add(new LlmTask(i, "k" + i + ".hip", "sha" + i, r, Prompts.key(provider, r), null));
+    }
+    return out;
+  }
+
+  private static List<StateRecord> readJournal(Path dir) throws Exception {
+    List<StateRecord> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+        StateFileReader.read(new ByteArrayInputStream(Files.readAllBytes(f)), f.toString(),
+            new StateFileReader.Sink() {
+              @Override
+              public void record(StateRecord r) {
+                out.add(r);
+              }
+
+              @Override
+              public void malformed(String file, long line, String reason, boolean torn) {
+                throw new AssertionError(file + ":" + line + " " + reason);
+              }
+            });
+      }
+    }
+    return out;
+  }
+
+  private CallLlm callLlm(ProviderConfig provider, String run) {
+    WorkLayout layout = new WorkLayout(work.toString());
+    return CallLlm.to(provider, WorkLayout.Step.DESCRIBE)
+        .withJournal(layout.journalDir(WorkLayout.Step.DESCRIBE, run), layout.journalGlob(WorkLayout.Step.DESCRIBE))
+        .withRunId(run)
+        .withMaxInFlight(8);
+  }
+
+  @Test
+  void everyAnswerIsJournaledAndEmittedOnce(TestPipeline p) throws Exception {
+    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(20));
+    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
+    CallLlm.Result result = p
+        .apply(Create.of(tasks(provider, 40)).withCoder(SerializableCoder.of(LlmTask.class)))
+        .apply(callLlm(provider, "run-a"));
+    PAssert.that(result.output().apply(Count.globally())).containsInAnyOrder(40L);
+    PAssert.that(result.failures()).empty();
+    p.run().waitUntilFinish();
+
+    List<StateRecord> journal = readJournal(work.resolve("state/describe/journal/run-a"));
+    assertThat(journal.size(), is(40));
+    assertThat(journal.stream().map(StateRecord::pass).toList(), everyItem(is(true)));
+    assertThat(journal.get(0).instruction(), containsString("kernel_"));
+    assertThat(server.successCountsByPrompt().size(), is(40));
+  }
+
+  @Test
+  void aRerunAnswersJournaledPromptsFromTheCacheWithoutCalling(TestPipeline p) throws Exception {
+    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(5));
+    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
+    List<LlmTask> tasks = tasks(provider, 10);
+    // A previous run journaled all ten answers...
+    org.apache.beam.sdk.Pipeline first = org.apache.beam.sdk.Pipeline.create();
+    first.apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class))).apply(callLlm(provider, "run-1"));
+    first.run().waitUntilFinish();
+    long callsBefore = server.totalRequests();
+    // ...and a new process (fresh cache, read from disk) gets the same prompts again.
+    ResponseCache.clearLoaded();
+    CallLlm.Result again = p.apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class)))
+        .apply(callLlm(provider, "run-2"));
+    PAssert.that(again.output()).satisfies(records -> {
+      int n = 0;
+      for (StateRecord r : records) {
+        assertThat(r.cached(), is(true));
+        assertThat(r.runId(), is("run-2"));
+        n++;
+      }
+      assertThat(n, is(10));
+      return null;
+    });
+    p.run().waitUntilFinish();
+    assertThat(server.totalRequests(), is(callsBefore));
+  }
+
+  @Test
+  void finalErrorsBecomeFailuresWithTheirCategory(TestPipeline p) throws Exception {
+    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(1).withMaxContextTokens(10));
+    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
+    CallLlm.Result result = p.apply(Create.of(tasks(provider, 3)).withCoder(SerializableCoder.of(LlmTask.class)))
+        .apply(callLlm(provider, "run-ctx"));
+    PAssert.that(result.output()).empty();
+    PAssert.that(result.failures()).satisfies(failures -> {
+      int n = 0;
+      for (Failure f : failures) {
+        assertThat(f.category(), is("context_length"));
+        assertThat(f.stage(), is("call_llm"));
+        assertThat(f.attempts(), is(1));
+        n++;
+      }
+      assertThat(n, is(3));
+      return null;
+    });
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void aRejectedKeyStopsTheRunWithinAFewRequestsAndJournalsNothing(TestPipeline p) throws Exception {
+    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(5).withApiKey("the-right-key"));
+    // PATH is always set: it stands in for an env var holding a wrong key.
+    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", "PATH");
+    p.apply(Create.of(tasks(provider, 200)).withCoder(SerializableCoder.of(LlmTask.class)))
+        .apply(callLlm(provider, "run-auth"));
+    RuntimeException e = assertThrows(RuntimeException.class, () -> p.run().waitUntilFinish());
+    assertThat(String.valueOf(CallLlmTest.root(e).getMessage()), containsString("rejected"));
+    // Until a first call succeeds only one is in flight, so a rejected key costs one request.
+    assertThat(server.totalRequests(), lessThanOrEqualTo(2L));
+    assertThat(readJournal(work.resolve("state/describe/journal/run-auth")).size(), is(0));
+  }
+
+  static Throwable root(Throwable t) {
+    Throwable r = t;
+    while (r.getCause() != null) {
+      if (r instanceof CallLlm.ProviderRejectedKeyException) {
+        return r;
+      }
+      r = r.getCause();
+    }
+    return r;
+  }
+}

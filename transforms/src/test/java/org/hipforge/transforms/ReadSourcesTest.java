@@ -1,0 +1,72 @@
+package org.hipforge.transforms;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.hipforge.io.record.ManifestEntry;
+import org.hipforge.io.util.Hex;
+import org.hipforge.transforms.coders.ManifestEntryCoder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(TestPipelineExtension.class)
+class ReadSourcesTest {
+  @TempDir Path dir;
+
+  private ManifestEntry write(long id, String name, byte[] content) throws Exception {
+    Path f = dir.resolve("src").resolve(name);
+    Files.createDirectories(f.getParent());
+    Files.write(f, content);
+    return new ManifestEntry(id, name, content.length, Hex.sha256(content));
+  }
+
+  @Test
+  void unusableSourcesBecomeCategorisedFailuresAndGoodOnesAreRead(TestPipeline p) throws Exception {
+    String kernel = "__global__ void k(float* x) { x[threadIdx.x] = 1; }\n";
+    ManifestEntry good = write(0, "dir/good.hip", kernel.getBytes(StandardCharsets.UTF_8));
+    ManifestEntry empty = write(1, "empty.hip", new byte[0]);
+    ManifestEntry latin1 = write(2, "latin1.hip", new byte[] {'/', '/', ' ', (byte) 0xE9, '\n'});
+    ManifestEntry big = write(3, "big.hip", new byte[5000]);
+    ManifestEntry missing = new ManifestEntry(4, "missing.hip", 1, "00");
+    ManifestEntry changed = new ManifestEntry(5, "dir/good.hip", kernel.length(), "not-the-hash");
+    Path outside = dir.resolve("secret.hip");
+    Files.writeString(outside, kernel);
+    Files.createSymbolicLink(dir.resolve("src/escape.hip"), outside);
+    ManifestEntry escape = new ManifestEntry(6, "escape.hip", kernel.length(), Hex.sha256(kernel));
+
+    ReadSources.Result result = p
+        .apply(Create.of(good, empty, latin1, big, missing, changed, escape).withCoder(ManifestEntryCoder.of()))
+        .apply(ReadSources.from(dir.resolve("src").toString()).withMaxBytes(4096));
+
+    PAssert.that(result.output().apply("Names", MapElements.into(TypeDescriptors.strings())
+        .via(s -> s.entry().fileName() + "|" + s.code()))).containsInAnyOrder("dir/good.hip|" + kernel);
+    PAssert.that(result.failures()).satisfies(failures -> {
+      Map<Long, Failure> byId = new HashMap<>();
+      failures.forEach(f -> byId.put(f.id(), f));
+      assertThat(byId.size(), is(6));
+      assertThat(byId.get(1L).category(), is("empty_source"));
+      assertThat(byId.get(2L).category(), is("not_utf8"));
+      assertThat(byId.get(3L).category(), is("too_large"));
+      assertThat(byId.get(3L).message(), containsString("5000 bytes"));
+      assertThat(byId.get(4L).category(), is("missing_source"));
+      assertThat(byId.get(5L).category(), is("source_changed"));
+      assertThat(byId.get(6L).category(), is("unsafe_path"));
+      assertThat(byId.get(6L).stage(), is("read_source"));
+      return null;
+    });
+    p.run().waitUntilFinish();
+  }
+}

@@ -104,7 +104,10 @@ final class OpenAiChatClient extends HttpLlmClient {
       return true;
     }
     String lower = rawBody.toLowerCase(java.util.Locale.ROOT);
+    // "context size": llama.cpp's server ("exceeds the available context size", type
+    // exceed_context_size_error).
     return lower.contains("context length") || lower.contains("context_length")
-        || lower.contains("maximum context") || lower.contains("too many tokens");
+        || lower.contains("maximum context") || lower.contains("too many tokens")
+        || lower.contains("context size");
   }
 }

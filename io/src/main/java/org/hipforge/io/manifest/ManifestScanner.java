@@ -86,6 +86,11 @@ public final class ManifestScanner {
           @Override
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
             String rel = relativeName(root, file);
+            // Without FOLLOW_LINKS a symlinked directory arrives here, never in preVisitDirectory.
+            if (attrs.isSymbolicLink() && Files.isDirectory(file)) {
+              skipped.add(rel + "/: symlinked directory, not followed");
+              return FileVisitResult.CONTINUE;
+            }
             if (!matches(file)) {
               return FileVisitResult.CONTINUE;
             }

@@ -2,6 +2,7 @@ package org.hipforge.io.manifest;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -61,6 +62,9 @@ public final class ManifestStore {
   /** Reads the older scripts' {@code manifest.json}: a JSON array of {id, file_name, ...}. */
   public static List<ManifestEntry> readLegacyArray(Path file) throws IOException {
     List<ManifestEntry> out = new ArrayList<>();
+    // The same uniqueness as read(): the imported ids go into manifest.jsonl, which read() checks.
+    Set<Long> ids = new HashSet<>();
+    Set<String> names = new HashSet<>();
     try (JsonParser p = new JsonFactory().createParser(file.toFile())) {
       if (p.nextToken() != JsonToken.START_ARRAY) {
         throw new IOException(file + ": expected a JSON array of {id, file_name} objects");
@@ -68,16 +72,26 @@ public final class ManifestStore {
       int index = 0;
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.START_OBJECT) {
+        ManifestEntry e;
         try {
-          out.add(ManifestJson.readObject(p));
-        } catch (MalformedLineException e) {
-          throw new IOException(file + ": element " + index + ": " + e.getMessage());
+          e = ManifestJson.readObject(p);
+        } catch (MalformedLineException ex) {
+          throw new IOException(file + ": element " + index + ": " + ex.getMessage());
         }
+        if (!ids.add(e.id())) {
+          throw new IOException(file + ": element " + index + ": duplicate id " + e.id());
+        }
+        if (!names.add(e.fileName())) {
+          throw new IOException(file + ": element " + index + ": duplicate file_name '" + e.fileName() + "'");
+        }
+        out.add(e);
         index++;
       }
       if (t != JsonToken.END_ARRAY) {
         throw new IOException(file + ": element " + index + " is not a JSON object");
       }
+    } catch (JsonProcessingException e) {
+      throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
     }
     return out;
   }

@@ -1,0 +1,396 @@
+package org.hipforge.io.llm;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.hipforge.io.llm.ProviderConfig.Api;
+import org.hipforge.io.llm.sim.SimulatedLlmServer;
+import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * {@link RetryingCaller} against the simulated provider over loopback HTTP. Time is fake: the
+ * sleepers record what they were asked to wait and advance a fake clock, so backoffs of many
+ * seconds cost nothing and can be asserted exactly.
+ */
+class RetryingCallerTest {
+
+  private static final String KEY = "sk-retry-test-0123456789abcdefghij";
+
+  /** A fake monotonic clock whose sleeps record the request and advance it. */
+  static final class FakeTime implements RateLimiter.Clock, RateLimiter.Sleeper {
+    final AtomicLong now = new AtomicLong(1_000_000_000L);
+    final List<Long> sleptMillis = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public long nanos() {
+      return now.get();
+    }
+
+    @Override
+    public void sleep(long nanos) {
+      sleptMillis.add(TimeUnit.NANOSECONDS.toMillis(nanos));
+      now.addAndGet(nanos);
+    }
+  }
+
+  /** Counts what the caller reports. */
+  static final class CountingListener implements RetryingCaller.Listener {
+    final AtomicInteger sent = new AtomicInteger();
+    final AtomicInteger rateLimited = new AtomicInteger();
+    final Map<ErrorCategory, Integer> retried = Collections.synchronizedMap(new EnumMap<>(ErrorCategory.class));
+
+    @Override
+    public void sent() {
+      sent.incrementAndGet();
+    }
+
+    @Override
+    public void retried(ErrorCategory category) {
+      retried.merge(category, 1, Integer::sum);
+    }
+
+    @Override
+    public void rateLimited() {
+      rateLimited.incrementAndGet();
+    }
+  }
+
+  /** Remembers every failure the real client threw, to compare with what the caller did. */
+  static final class RecordingClient implements LlmClient {
+    final LlmClient delegate;
+    final List<LlmException> failures = Collections.synchronizedList(new ArrayList<>());
+
+    RecordingClient(LlmClient delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public ChatResponse complete(ChatRequest request) throws LlmException {
+      try {
+        return delegate.complete(request);
+      } catch (LlmException e) {
+        failures.add(e);
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+  }
+
+  private static ProviderConfig config(Api api, String baseUrl) {
+    return ProviderConfig.of("retry-" + api.name().toLowerCase(java.util.Locale.ROOT), api, baseUrl,
+        "test-model", "HIPFORGE_RETRY_TEST_KEY").withTimeoutS(2);
+  }
+
+  private static ChatRequest task(int i) {
+    return new ChatRequest("You are terse.", "Write program number " + i + " of the retry test.");
+  }
+
+  // ------------------------------------------------------------------ faults are retried
+
+  @ParameterizedTest
+  @EnumSource(Api.class)
+  void everyCallSucceedsThroughFaultsAndAttemptsAddUpToRequests(Api api) throws Exception {
+    // 40 % of requests fail (20 % HTTP 500, 10 % dropped connection, 10 % HTML 200): with 8
+    // attempts a call fails for good with probability 0.4^8 = 0.07 %. The seed makes it exact.
+    SimulatorConfig sim = SimulatorConfig.defaults().withSeed(7).withHttp500Rate(0.20)
+        .withDropRate(0.10).withHtmlRate(0.10);
+    int n = 50;
+    FakeTime time = new FakeTime();
+    CountingListener listener = new CountingListener();
+    try (SimulatedLlmServer server = SimulatedLlmServer.start(sim);
+        LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
+      RateLimiter limiter = new RateLimiter(0, 0, time, time);
+      RetryingCaller caller = new RetryingCaller(client, limiter, 8, 1024, time, listener);
+      long attempts = 0;
+      for (int i = 0; i < n; i++) {
+        RetryingCaller.Outcome o = caller.call(task(i));
+        assertThat("call " + i + ": " + (o.error() == null ? "" : o.error().toErrorMsg()), o.ok(), is(true));
+        assertThat(o.error(), nullValue());
+        assertThat(o.attempts(), allOf(greaterThanOrEqualTo(1), lessThanOrEqualTo(8)));
+        assertThat(o.response().text().isBlank(), is(false));
+        attempts += o.attempts();
+      }
+      assertThat("every attempt is exactly one request", server.totalRequests(), is(attempts));
+      assertThat(listener.sent.get(), is((int) attempts));
+      assertThat("faults happened", attempts, greaterThan((long) n));
+
+      Map<String, Long> byStatus = server.requestsByStatus();
+      assertThat(byStatus.get("200"), is((long) n));
+      long failures = byStatus.getOrDefault("500", 0L) + byStatus.getOrDefault("dropped", 0L)
+          + byStatus.getOrDefault("html", 0L);
+      assertThat(failures, is(attempts - n));
+      assertThat(byStatus.get("500"), greaterThan(0L));
+      assertThat(byStatus.get("dropped"), greaterThan(0L));
+      assertThat(byStatus.get("html"), greaterThan(0L));
+
+      // Each category retried as often as the server produced it; nothing was rate limited.
+      assertThat(listener.retried.get(ErrorCategory.SERVER_ERROR), is(byStatus.get("500").intValue()));
+      assertThat(listener.retried.get(ErrorCategory.CONNECTION), is(byStatus.get("dropped").intValue()));
+      assertThat(listener.retried.get(ErrorCategory.BAD_RESPONSE), is(byStatus.get("html").intValue()));
+      assertThat(listener.rateLimited.get(), is(0));
+
+      // Exactly one paid answer per prompt: no duplicates, none missing.
+      Map<String, Long> successes = server.successCountsByPrompt();
+      assertThat(successes.size(), is(n));
+      assertThat(successes.values(), everyItem(is(1L)));
+
+      // One backoff per retry, each within the bounds of its attempt (at most the 8th).
+      assertThat(time.sleptMillis, hasSize((int) (attempts - n)));
+      assertThat(time.sleptMillis, everyItem(allOf(
+          greaterThanOrEqualTo(RetryingCaller.BASE_BACKOFF_MILLIS / 2),
+          lessThanOrEqualTo(RetryingCaller.MAX_BACKOFF_MILLIS))));
+    }
+  }
+
+  @Test
+  void overloadedIsRetriedUntilAttemptsRunOut() throws Exception {
+    FakeTime time = new FakeTime();
+    CountingListener listener = new CountingListener();
+    try (SimulatedLlmServer server = SimulatedLlmServer.start(
+        SimulatorConfig.defaults().withHttp529Rate(1.0));
+        LlmClient client = LlmClient.create(config(Api.ANTHROPIC, server.baseUrl()), KEY)) {
+      RateLimiter limiter = new RateLimiter(0, 0, time, time);
+      RetryingCaller.Outcome o = new RetryingCaller(client, limiter, 4, 1024, time, listener)
+          .call(task(1));
+      assertThat(o.ok(), is(false));
+      assertThat(o.error().category(), is(ErrorCategory.OVERLOADED));
+      assertThat(o.attempts(), is(4));
+      assertThat(server.totalRequests(), is(4L));
+      assertThat(listener.rateLimited.get(), is(4));
+      assertThat("no sleep after the last attempt", time.sleptMillis, hasSize(3));
+      assertThat("529 slows the shared limiter", limiter.multiplier(), lessThan(1.0));
+    }
+  }
+
+  // ------------------------------------------------------------------- final errors stop
+
+  @ParameterizedTest
+  @EnumSource(Api.class)
+  void contextLengthIsSentExactlyOnce(Api api) throws Exception {
+    FakeTime time = new FakeTime();
+    try (SimulatedLlmServer server = SimulatedLlmServer.start(
+        SimulatorConfig.defaults().withMaxContextTokens(50));
+        LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
+      RateLimiter limiter = new RateLimiter(0, 0, time, time);
+      RetryingCaller caller = new RetryingCaller(client, limiter, 8, 1024, time, null);
+      RetryingCaller.Outcome o = caller.call(new ChatRequest("You are terse.", "y".repeat(2_000)));
+      assertThat(o.ok(), is(false));
+      assertThat(o.error().category(), is(ErrorCategory.CONTEXT_LENGTH));
+      assertThat(o.attempts(), is(1));
+      assertThat(server.totalRequests(), is(1L));
+      assertThat(time.sleptMillis, empty());
+      assertThat("not an auth problem: the limiter carries on", limiter.abortReason(), nullValue());
+      assertThat(caller.call(task(2)).ok(), is(true));
+      assertThat(server.totalRequests(), is(2L));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Api.class)
+  void rejectedKeyAbortsTheSharedLimiterSoNothingMoreIsSent(Api api) throws Exception {
+    FakeTime time = new FakeTime();
+    try (SimulatedLlmServer server = SimulatedLlmServer.start(
+        SimulatorConfig.defaults().withApiKey("sk-the-only-accepted-key-000000000000"));
+        LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
+      RateLimiter limiter = new RateLimiter(0, 0, time, time);
+      RetryingCaller caller = new RetryingCaller(client, limiter, 8, 1024, time, null);
+
+      RetryingCaller.Outcome first = caller.call(task(1));
+      assertThat(first.ok(), is(false));
+      assertThat(first.error().category(), is(ErrorCategory.AUTH));
+      assertThat(first.error().httpStatus(), is(401));
+      assertThat(first.attempts(), is(1));
+      assertThat(server.totalRequests(), is(1L));
+      assertThat(limiter.abortReason(), notNullValue());
+      assertThat(time.sleptMillis, empty());
+
+      RetryingCaller.Outcome second = caller.call(task(2));
+      assertThat(second.ok(), is(false));
+      assertThat(second.error().category(), is(ErrorCategory.AUTH));
+      assertThat(second.attempts(), is(0));
+      assertThat(second.error().getMessage(), containsString("HIPFORGE_RETRY_TEST_KEY"));
+
+      // Another caller (another worker) on the same limiter sends nothing either.
+      CountingListener other = new CountingListener();
+      RetryingCaller.Outcome third = new RetryingCaller(client, limiter, 8, 1024, time, other)
+          .call(task(3));
+      assertThat(third.error().category(), is(ErrorCategory.AUTH));
+      assertThat(third.attempts(), is(0));
+      assertThat(other.sent.get(), is(0));
+      assertThat("no request after the 401", server.totalRequests(), is(1L));
+    }
+  }
+
+  // ----------------------------------------------------------------- retry-after is obeyed
+
+  @ParameterizedTest
+  @EnumSource(Api.class)
+  void retryAfterOfASimulated429IsObeyed(Api api) throws Exception {
+    FakeTime time = new FakeTime();
+    CountingListener listener = new CountingListener();
+    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults().withRpm(1));
+        RecordingClient client = new RecordingClient(
+            LlmClient.create(config(api, server.baseUrl()), KEY))) {
+      RateLimiter limiter = new RateLimiter(0, 0, time, time);
+      RetryingCaller caller = new RetryingCaller(client, limiter, 3, 1024, time, listener);
+      assertThat(caller.call(task(1)).ok(), is(true));
+      // The server's bucket refills in real time (a minute); fake sleeps do not refill it, so
+      // every attempt of the second call is refused with a retry-after of about a minute.
+      RetryingCaller.Outcome o = caller.call(task(2));
+      assertThat(o.ok(), is(false));
+      assertThat(o.error().category(), is(ErrorCategory.RATE_LIMITED));
+      assertThat(o.attempts(), is(3));
+      assertThat(server.totalRequests(), is(4L));
+      assertThat(server.requestsByStatus().get("429"), is(3L));
+      assertThat(listener.rateLimited.get(), is(3));
+      assertThat(client.failures, hasSize(3));
+      // Two retries, each waiting at least what the 429 before it asked for (about 60 s, far
+      // above the 0.5-1 s jittered backoff of attempts 1 and 2).
+      assertThat(time.sleptMillis, hasSize(2));
+      for (int i = 0; i < 2; i++) {
+        long asked = client.failures.get(i).retryAfterMillis();
+        assertThat(asked, greaterThan(55_000L));
+        assertThat("sleep " + i, time.sleptMillis.get(i), greaterThanOrEqualTo(asked));
+      }
+      assertThat(limiter.multiplier(), lessThan(1.0));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Api.class)
+  void retryAfterSecondsThenSuccess(Api api) throws Exception {
+    String ok = api == Api.OPENAI
+        ? "{\"choices\":[{\"message\":{\"content\":\"done\"}}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1}}"
+        : "{\"content\":[{\"type\":\"text\",\"text\":\"done\"}],\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}";
+    AtomicInteger requests = new AtomicInteger();
+    HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 8);
+    http.createContext("/", ex -> {
+      ex.getRequestBody().readAllBytes();
+      boolean first = requests.getAndIncrement() == 0;
+      byte[] body = (first ? "{\"error\":{\"message\":\"Rate limit reached\"}}" : ok)
+          .getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("Content-Type", "application/json");
+      if (first) {
+        ex.getResponseHeaders().set("retry-after", "3");
+      }
+      ex.sendResponseHeaders(first ? 429 : 200, body.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    http.start();
+    FakeTime time = new FakeTime();
+    try (LlmClient client = LlmClient.create(
+        config(api, "http://127.0.0.1:" + http.getAddress().getPort() + "/v1"), KEY)) {
+      RateLimiter limiter = new RateLimiter(0, 0, time, time);
+      RetryingCaller.Outcome o = new RetryingCaller(client, limiter, 5, 1024, time, null).call(task(1));
+      assertThat(o.ok(), is(true));
+      assertThat(o.response().text(), is("done"));
+      assertThat(o.attempts(), is(2));
+      assertThat(requests.get(), is(2));
+      assertThat(time.sleptMillis, hasSize(1));
+      assertThat(time.sleptMillis.get(0), greaterThanOrEqualTo(3_000L));
+    } finally {
+      http.stop(0);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ backoff
+
+  private static long cap(int attempt) {
+    return Math.min(RetryingCaller.MAX_BACKOFF_MILLIS,
+        RetryingCaller.BASE_BACKOFF_MILLIS << Math.min(attempt - 1, 16));
+  }
+
+  @Test
+  void backoffStaysWithinItsJitterBounds() {
+    for (int attempt = 1; attempt <= 40; attempt++) {
+      for (int i = 0; i < 200; i++) {
+        long b = RetryingCaller.backoffMillis(attempt, -1);
+        assertThat("attempt " + attempt, b, allOf(greaterThanOrEqualTo(cap(attempt) / 2),
+            lessThanOrEqualTo(cap(attempt))));
+      }
+    }
+    assertThat(RetryingCaller.backoffMillis(1, -1), greaterThanOrEqualTo(RetryingCaller.BASE_BACKOFF_MILLIS / 2));
+    for (int attempt : new int[] {100, 1_000, Integer.MAX_VALUE}) {
+      long b = RetryingCaller.backoffMillis(attempt, -1);
+      assertThat(b, allOf(greaterThanOrEqualTo(RetryingCaller.MAX_BACKOFF_MILLIS / 2),
+          lessThanOrEqualTo(RetryingCaller.MAX_BACKOFF_MILLIS)));
+    }
+  }
+
+  @Test
+  void backoffGrowsUntilTheCap() {
+    long previousMax = 0;
+    double previousMean = 0;
+    for (int attempt = 1; attempt <= 8; attempt++) {
+      long min = Long.MAX_VALUE;
+      long max = 0;
+      long sum = 0;
+      Set<Long> distinct = new HashSet<>();
+      for (int i = 0; i < 500; i++) {
+        long b = RetryingCaller.backoffMillis(attempt, 0);
+        min = Math.min(min, b);
+        max = Math.max(max, b);
+        sum += b;
+        distinct.add(b);
+      }
+      double mean = sum / 500.0;
+      assertThat("jittered", distinct.size(), greaterThan(10));
+      if (attempt > 1 && cap(attempt) == 2 * cap(attempt - 1)) {
+        // Doubling: the shortest wait of this attempt is no shorter than the longest before.
+        assertThat("attempt " + attempt, min, greaterThanOrEqualTo(previousMax));
+      }
+      if (attempt > 1) {
+        assertThat("attempt " + attempt, mean, greaterThan(previousMean));
+      }
+      previousMax = max;
+      previousMean = mean;
+    }
+  }
+
+  @Test
+  void retryAfterWinsWhenLonger() {
+    for (int i = 0; i < 100; i++) {
+      assertThat(RetryingCaller.backoffMillis(1, 5_000), is(5_000L));
+      // A server's hint longer than our own maximum is still obeyed.
+      assertThat(RetryingCaller.backoffMillis(10, 90_000), is(90_000L));
+      // A shorter hint does not shorten our backoff.
+      assertThat(RetryingCaller.backoffMillis(3, 100), greaterThanOrEqualTo(cap(3) / 2));
+    }
+  }
+}

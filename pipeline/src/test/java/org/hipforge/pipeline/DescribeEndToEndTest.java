@@ -1,0 +1,128 @@
+package org.hipforge.pipeline;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.is;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.hipforge.io.jsonl.StateRecordJson;
+import org.hipforge.io.llm.Prompts;
+import org.hipforge.io.llm.sim.SimulatedLlmServer;
+import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.ResponseCache;
+import org.hipforge.io.state.StatusReport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** describe end to end: real files, real HTTP on loopback, the real runners. */
+class DescribeEndToEndTest {
+  @TempDir Path tmp;
+  private SimulatedLlmServer server;
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private HipforgeOptions options(Path config, String... extra) {
+    List<String> args = new ArrayList<>(List.of("--workDir=" + tmp.resolve("work"),
+        "--sourceDir=" + tmp.resolve("src"), "--config=" + config, "--modelName=sim", "--quiet=true"));
+    args.addAll(List.of(extra));
+    return TestCorpus.options(args.toArray(new String[0]));
+  }
+
+  @Test
+  void describes200FilesThenARerunCallsNothingAndDeletedStateIsAskedAgainExactly() throws Exception {
+    List<String> names = TestCorpus.writeKernels(tmp.resolve("src"), 200);
+    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(5));
+    Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
+    TestCorpus.Captured log = new TestCorpus.Captured();
+
+    ManifestCommand.run(options(config, "--runner=DirectRunner"), log.out);
+    StatusReport first = DescribeCommand.run(options(config, "--runner=DirectRunner"), log.out);
+    assertThat(first.passed, is(200L));
+    assertThat(first.pending(), is(0L));
+    assertThat(server.successCountsByPrompt().size(), is(200));
+    assertThat(server.successCountsByPrompt().values(), everyItem(is(1L)));
+
+    long callsAfterFirst = server.totalRequests();
+    StatusReport second = DescribeCommand.run(options(config, "--runner=DirectRunner"), log.out);
+    assertThat(second.passed, is(200L));
+    assertThat(server.totalRequests(), is(callsAfterFirst));
+    assertThat(log.text(), containsString("nothing to do"));
+
+    // Delete the state of every even id, in shards and journals alike, as a new process would see it.
+    Set<Long> deleted = dropEvenIds(tmp.resolve("work/state/describe"));
+    assertThat(deleted.size(), is(100));
+    ResponseCache.clearLoaded();
+    StatusReport third = DescribeCommand.run(options(config, "--runner=DirectRunner"), log.out);
+    assertThat(third.passed, is(200L));
+    assertThat(server.totalRequests(), is(callsAfterFirst + 100));
+    Set<String> askedTwice = new HashSet<>();
+    for (Map.Entry<String, Long> e : server.successCountsByPrompt().entrySet()) {
+      if (e.getValue() == 2L) {
+        askedTwice.add(e.getKey());
+      }
+    }
+    Set<String> expected = new HashSet<>();
+    for (String name : names) {
+      long id = names.stream().sorted().toList().indexOf(name);
+      if (id % 2 == 0) {
+        String code = Files.readString(tmp.resolve("src").resolve(name));
+        expected.add(SimulatedLlmServer.promptKey(Prompts.describe(name, code).user()));
+      }
+    }
+    assertThat(askedTwice, is(expected));
+  }
+
+  @Test
+  void describeRunsOnEmbeddedFlink() throws Exception {
+    TestCorpus.writeKernels(tmp.resolve("src"), 30);
+    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(5));
+    Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
+    TestCorpus.Captured log = new TestCorpus.Captured();
+    ManifestCommand.run(options(config), log.out);
+    StatusReport report = DescribeCommand.run(options(config, "--runner=FlinkRunner",
+        "--flinkMaster=[local]", "--parallelism=2"), log.out);
+    assertThat(report.passed, is(30L));
+    assertThat(server.successCountsByPrompt().size(), is(30));
+  }
+
+  /** Rewrites every state file without the records of even ids; returns the ids dropped. */
+  static Set<Long> dropEvenIds(Path stateDir) throws Exception {
+    Set<Long> dropped = new HashSet<>();
+    List<Path> files;
+    try (Stream<Path> s = Files.walk(stateDir)) {
+      files = s.filter(p -> p.toString().endsWith(".jsonl")).toList();
+    }
+    for (Path f : files) {
+      StringBuilder kept = new StringBuilder();
+      for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+        if (line.isBlank()) {
+          continue;
+        }
+        StateRecord r = StateRecordJson.parse(line);
+        if (r.id() % 2 == 0) {
+          dropped.add(r.id());
+        } else {
+          kept.append(line).append('\n');
+        }
+      }
+      Files.writeString(f, kept.toString(), StandardCharsets.UTF_8);
+    }
+    return dropped;
+  }
+}

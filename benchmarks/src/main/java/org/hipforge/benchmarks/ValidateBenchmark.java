@@ -58,10 +58,18 @@ public final class ValidateBenchmark {
   /** One source file to validate. */
   private record Source(String name, String code) {}
 
-  /** One timed pass over all sources. */
-  private record Pass(String label, List<CompileResult> results, double seconds) {
+  /**
+   * One timed pass over all sources. {@code childCpuSeconds} is the CPU time of the compiler
+   * processes (from /proc/self/stat, so it includes hipcc's clang grandchildren); unlike wall time
+   * it barely moves when other work shares the machine.
+   */
+  private record Pass(String label, List<CompileResult> results, double seconds, double childCpuSeconds) {
     double filesPerSecond() {
       return results.size() / seconds;
+    }
+
+    double cpuMsPerFile() {
+      return childCpuSeconds * 1000 / results.size();
     }
 
     double medianMs() {
@@ -93,10 +101,15 @@ public final class ValidateBenchmark {
       direct.prepare();
       double setup = (System.nanoTime() - t0) / 1e9;
       System.out.printf("direct mode one-time setup (probe hipcc, build 2 base PCH sets): %.2f s%n", setup);
+      // One file at a time, the passes of each file run in parallel (HipCompiler's default then).
       passes.add(timed("direct+PCH, sequential, cold cache", direct, sources, 1));
       passes.add(timed("direct+PCH, sequential, warm", direct, sources, 1));
       passes.add(timed("direct+PCH, passes one after another, warm", directSerialPasses, sources, 1));
       passes.add(timed("direct+PCH, " + cores + " at once, warm", direct, sources, cores));
+      try (HipCompiler directParallelPasses = direct.withParallelPasses(true)) {
+        passes.add(timed("direct+PCH, " + cores + " at once, passes forced parallel", directParallelPasses,
+            sources, cores));
+      }
 
       report(sources, reference, passes, cores);
       boolean allAgree = true;
@@ -113,6 +126,7 @@ public final class ValidateBenchmark {
 
   private static Pass timed(String label, HipCompiler compiler, List<Source> sources, int threads)
       throws Exception {
+    double cpu0 = childCpuSeconds();
     long t0 = System.nanoTime();
     List<CompileResult> results = new ArrayList<>(sources.size());
     if (threads == 1) {
@@ -133,9 +147,9 @@ public final class ValidateBenchmark {
         pool.shutdownNow();
       }
     }
-    Pass p = new Pass(label, results, (System.nanoTime() - t0) / 1e9);
-    System.out.printf("  %-45s %6.2f files/s  (%.1f s, median %.0f ms/file)%n",
-        label, p.filesPerSecond(), p.seconds(), p.medianMs());
+    Pass p = new Pass(label, results, (System.nanoTime() - t0) / 1e9, childCpuSeconds() - cpu0);
+    System.out.printf("  %-45s %6.2f files/s  (%.1f s, median %.0f ms/file, compiler CPU %.0f ms/file)%n",
+        label, p.filesPerSecond(), p.seconds(), p.medianMs(), p.cpuMsPerFile());
     return p;
   }
 
@@ -147,8 +161,8 @@ public final class ValidateBenchmark {
             .filter(r -> !r.compiled())
             .collect(Collectors.groupingBy(CompileResult::category, LinkedHashMap::new, Collectors.counting()));
     System.out.println("failure categories (hipcc): " + categories);
-    System.out.printf("%n%-45s %10s %9s %9s %10s %12s%n",
-        "pass", "files/s", "speedup", "median", "agreement", "same errors");
+    System.out.printf("%n%-45s %8s %8s %8s %9s %8s %10s %12s%n",
+        "pass", "files/s", "speedup", "median", "CPU/file", "CPU gain", "agreement", "same errors");
     for (Pass p : passes) {
       int agree = agreement(sources, reference, p);
       int sameErrors = 0;
@@ -157,11 +171,13 @@ public final class ValidateBenchmark {
           sameErrors++;
         }
       }
-      System.out.printf("%-45s %10.2f %8.1fx %7.0fms %9.1f%% %11.1f%%%n",
+      System.out.printf("%-45s %8.2f %7.1fx %6.0fms %7.0fms %7.1fx %9.1f%% %11.1f%%%n",
           p.label(), p.filesPerSecond(), p.filesPerSecond() / reference.filesPerSecond(), p.medianMs(),
+          p.cpuMsPerFile(), reference.cpuMsPerFile() / p.cpuMsPerFile(),
           100.0 * agree / sources.size(), 100.0 * sameErrors / sources.size());
     }
-    System.out.println("(speedup = files/s relative to sequential hipcc; agreement = same compiled flag and category)");
+    System.out.println("(speedup = files/s relative to sequential hipcc; CPU gain = hipcc compiler CPU per file"
+        + " / this pass's; agreement = same compiled flag and category)");
     for (Pass p : passes.subList(1, passes.size())) {
       for (int i = 0; i < sources.size(); i++) {
         CompileResult a = reference.results().get(i);
@@ -269,6 +285,19 @@ public final class ValidateBenchmark {
     String line = lines.remove(runtime);
     lines.add(lastInclude, line);
     return String.join("\n", lines);
+  }
+
+  /** CPU seconds (user + system) of all reaped child processes of this JVM; NaN off Linux. */
+  private static double childCpuSeconds() {
+    try {
+      String stat = Files.readString(Paths.get("/proc/self/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // After the command name: state is field 3, so cutime (16) and cstime (17) are at 13 and 14.
+      long ticks = Long.parseLong(f[13]) + Long.parseLong(f[14]);
+      return ticks / 100.0; // USER_HZ is 100 on every Linux this runs on
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
   }
 
   private static String cpuModel() {

@@ -15,8 +15,9 @@ import org.hipforge.io.state.StatusReport;
  * {@code hipforge demo}: the whole job on built-in defaults, on any machine, with no network.
  *
  * <p>Scans the bundled example kernels, starts the simulated OpenAI-compatible LLM on loopback
- * (clearly labelled), describes every kernel, and prints the status table and where the dataset
- * is. With {@code --config} it talks to that real provider instead of the simulator.
+ * (clearly labelled), describes every kernel, generates HIP code from the instructions, compiles it
+ * when the HIP compiler is installed, exports the dataset, and prints the status tables and where
+ * the dataset is. With {@code --config} it talks to that real provider instead of the simulator.
  */
 public final class DemoCommand {
   private DemoCommand() {}
@@ -32,7 +33,9 @@ public final class DemoCommand {
     ManifestCommand.run(o, out);
     if (configGiven) {
       out.println("demo: using provider '" + o.getModelName() + "' from " + o.getConfig());
-      return DescribeCommand.run(o, out);
+      StatusReport report = DescribeCommand.run(o, out);
+      describeThenGenerate(o, out);
+      return report;
     }
     SimulatorConfig sim = SimulatorConfig.defaults()
         .withLatencyMs(o.getSimLatencyMs())
@@ -50,10 +53,22 @@ public final class DemoCommand {
       o.setConfig(config.toString());
       o.setModelName("simulated");
       StatusReport report = DescribeCommand.run(o, out);
-      out.println("demo: dataset (describe state) in " + Paths.get(o.getWorkDir(), "state", "describe")
-          .toAbsolutePath() + "; rerun the same command and it makes no new LLM calls");
+      describeThenGenerate(o, out);
       return report;
     }
+  }
+
+  private static void describeThenGenerate(HipforgeOptions o, PrintStream out) throws IOException {
+    o.setRunId(null);
+    if (!"none".equals(o.getValidate()) && org.hipforge.io.hip.HipToolchain.detect().isEmpty()) {
+      out.println("demo: no HIP compiler (hipcc) here, so generated code is not compiled; install it "
+          + "with '" + org.hipforge.io.hip.HipToolchain.INSTALL_HINT + "' to validate");
+      o.setValidate("none");
+    }
+    GenerateCommand.run(o, out);
+    ExportCommand.run(o, out);
+    out.println("demo: dataset in " + Paths.get(o.getWorkDir()).toAbsolutePath() + " (state/, out/hip/, "
+        + "export/dataset.jsonl); rerun the same command and it makes no new LLM calls");
   }
 
   /** The example kernels beside the launcher ($HIPFORGE_HOME), or under the current directory. */

@@ -95,4 +95,34 @@ public interface HipforgeOptions extends PipelineOptions {
   Long getSimLatencyMs();
 
   void setSimLatencyMs(Long value);
+
+  @Description("generate/validate: how to check generated code: 'hipcc' (compile for AMD GPU "
+      + "targets with the HIP compiler; no GPU needed) or 'none'")
+  @Default.String("hipcc")
+  String getValidate();
+
+  void setValidate(String value);
+
+  @Description("generate/validate: AMD GPU targets to compile for, comma-separated")
+  @Default.String("gfx90a")
+  String getOffloadArch();
+
+  void setOffloadArch(String value);
+
+  @Description("export: output file (default W/export/dataset.jsonl, or results.json for json-array)")
+  String getOut();
+
+  void setOut(String value);
+
+  @Description("export: 'jsonl' (Hugging Face datasets-ready) or 'json-array' (the older results.json)")
+  @Default.String("jsonl")
+  String getFormat();
+
+  void setFormat(String value);
+
+  @Description("export: rows per JSONL file; more rows are written as numbered shards")
+  @Default.Integer(100000)
+  Integer getShardRows();
+
+  void setShardRows(Integer value);
 }

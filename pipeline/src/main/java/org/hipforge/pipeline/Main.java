@@ -49,6 +49,15 @@ public final class Main {
         case "describe":
           DescribeCommand.run(options, out);
           return OK;
+        case "generate":
+          GenerateCommand.run(options, out);
+          return OK;
+        case "validate":
+          ValidateCommand.run(options, out);
+          return OK;
+        case "export":
+          ExportCommand.run(options, out);
+          return OK;
         case "status":
           StatusCommand.run(options, out);
           return OK;
@@ -91,11 +100,17 @@ public final class Main {
         "usage: hipforge <command> [--flags]",
         "",
         "commands:",
-        "  demo      run manifest + describe on the bundled example kernels against a built-in",
+        "  demo      run manifest + describe + generate on the bundled example kernels against a built-in",
         "            simulated LLM on loopback (no network, no key); --config=... uses a real provider",
         "  manifest  --sourceDir=DIR --workDir=W   scan HIP sources into W/manifest.jsonl (stable ids)",
         "  describe  --workDir=W --sourceDir=DIR --config=config.json [--modelName=openai]",
         "            ask the LLM for an instruction per pending source; resumable, never pays twice",
+        "  generate  --workDir=W --config=config.json [--ids=3,7] [--modelName=anthropic]",
+        "            ask the LLM for HIP code per described task, compile it for AMD GPUs (hipcc),",
+        "            write W/out/hip/<file_name>; --validate=none skips compiling",
+        "  validate  --workDir=W   re-check W/out/hip files with the HIP compiler, record verdicts",
+        "  export    --workDir=W [--sourceDir=DIR] [--format=jsonl|json-array] [--out=FILE]",
+        "            the dataset: {id, file_name, instruction, source_code, generated_code, ...}",
         "  status    --workDir=W   totals: passed, failed by category, pending, stale, malformed",
         "",
         "engine: embedded Flink by default; --runner=DirectRunner for debugging;",

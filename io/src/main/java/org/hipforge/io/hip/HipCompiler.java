@@ -57,9 +57,9 @@ import java.util.stream.Stream;
  *
  * <p><b>Threads.</b> Immutable configuration ({@code withX} returns a copy) and {@link #compile} is
  * safe to call from many threads at once; callers should run about as many compiles at once as
- * there are cores (each compile itself runs its passes in parallel, which fills idle cores when
- * fewer compiles are in flight). {@link #close} stops the output-reader threads; the PCH cache
- * stays on disk for the next run.
+ * there are cores. A lone compile runs its host and device passes in parallel to use the idle
+ * cores; see {@link #withParallelPasses}. {@link #close} stops the output-reader threads; the PCH
+ * cache stays on disk for the next run.
  */
 public final class HipCompiler implements AutoCloseable {
 
@@ -91,6 +91,11 @@ public final class HipCompiler implements AutoCloseable {
       List.of("-o", "-###", "-E", "-c", "-S", "-M", "-save-temps", "-emit-", "-x", "--cuda-",
           "--offload", "-std=", "-include-pch", "-fsyntax-only");
 
+  private static final int CORES = Runtime.getRuntime().availableProcessors();
+
+  /** Compiles running their passes right now, in this JVM; drives the automatic pass parallelism. */
+  private static final AtomicInteger IN_FLIGHT = new AtomicInteger();
+
   /** One plan (hipcc's jobs and their PCH cache) per configuration per JVM, shared by instances. */
   private static final ConcurrentHashMap<String, PlanHolder> PLANS = new ConcurrentHashMap<>();
 
@@ -102,7 +107,8 @@ public final class HipCompiler implements AutoCloseable {
   private final List<String> extraFlags;
   private final Mode mode;
   private final Path pchCacheDir;
-  private final boolean parallelPasses;
+  /** null: automatic (see {@link #withParallelPasses}). */
+  private final Boolean parallelPasses;
   private final int maxPreamblePchs;
 
   private final Object lifecycle = new Object();
@@ -118,7 +124,7 @@ public final class HipCompiler implements AutoCloseable {
       List<String> extraFlags,
       Mode mode,
       Path pchCacheDir,
-      boolean parallelPasses,
+      Boolean parallelPasses,
       int maxPreamblePchs) {
     this.toolchain = toolchain;
     this.offloadArchs = offloadArchs;
@@ -144,7 +150,7 @@ public final class HipCompiler implements AutoCloseable {
         List.of(),
         Mode.DIRECT_CLANG_PCH,
         Paths.get(System.getProperty("java.io.tmpdir")),
-        true,
+        null,
         DEFAULT_MAX_PREAMBLE_PCHS);
   }
 
@@ -225,7 +231,13 @@ public final class HipCompiler implements AutoCloseable {
         dir.toAbsolutePath(), parallelPasses, maxPreamblePchs);
   }
 
-  /** Whether a file's host and device passes run at once (default true); verdicts are the same. */
+  /**
+   * Forces a file's host and device passes to run at once ({@code true}) or one after another
+   * ({@code false}); verdicts are the same either way. By default they run at once only while the
+   * JVM has fewer compiles in flight than cores to give each pass one: that halves the latency of
+   * a lone compile, while under full load one-after-another is cheaper because a failing host
+   * pass then skips the device passes (as hipcc does).
+   */
   public HipCompiler withParallelPasses(boolean parallel) {
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
         pchCacheDir, parallel, maxPreamblePchs);
@@ -345,14 +357,19 @@ public final class HipCompiler implements AutoCloseable {
     Files.writeString(file, text, StandardCharsets.UTF_8);
     // The timeout covers this file's compiler runs, not a one-off PCH build for its preamble.
     long deadline = System.nanoTime() + timeout.toNanos();
-    List<BoundedProcess.Outcome> outs = runJobs(plan.jobs, dir, rel, pch, deadline, exec);
-    if (pch != null && rejectsPch(outs, pch)) {
-      // A header changed since the PCH was built (or the file is damaged): drop it and check this
-      // file the plain way, which gives the verdict hipcc would.
-      plan.pch.invalidate(pch);
-      Files.writeString(file, code, StandardCharsets.UTF_8);
-      outs = runJobs(plan.jobs, dir, rel, null, deadline, exec);
-      pch = null;
+    List<BoundedProcess.Outcome> outs;
+    IN_FLIGHT.incrementAndGet();
+    try {
+      outs = runJobs(plan.jobs, dir, rel, pch, deadline, exec);
+      if (pch != null && rejectsPch(outs, pch)) {
+        // A header changed since the PCH was built (or the file is damaged): drop it and check
+        // this file the plain way, which gives the verdict hipcc would.
+        plan.pch.invalidate(pch);
+        Files.writeString(file, code, StandardCharsets.UTF_8);
+        outs = runJobs(plan.jobs, dir, rel, null, deadline, exec);
+      }
+    } finally {
+      IN_FLIGHT.decrementAndGet();
     }
     return verdict(outs, dir, plan.pch == null ? null : plan.pch.dir(), t0);
   }
@@ -367,7 +384,9 @@ public final class HipCompiler implements AutoCloseable {
       List<Cc1Job> jobs, Path dir, String rel, PchCache.Entry pch, long deadline, ExecutorService exec)
       throws IOException {
     List<BoundedProcess.Outcome> outs = new ArrayList<>(jobs.size());
-    if (!parallelPasses) {
+    boolean parallel =
+        parallelPasses != null ? parallelPasses : IN_FLIGHT.get() * jobs.size() <= CORES;
+    if (!parallel) {
       for (int j = 0; j < jobs.size(); j++) {
         List<String> argv = jobs.get(j).forFile(dir, rel, pch == null ? null : pch.pchs().get(j));
         BoundedProcess.Outcome o = BoundedProcess.run(argv, dir, HipToolchain.ENV, outputCap, deadline, exec);

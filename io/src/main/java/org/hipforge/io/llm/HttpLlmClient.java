@@ -73,9 +73,20 @@ abstract class HttpLlmClient implements LlmClient {
 
   @Override
   public ChatResponse complete(ChatRequest request) throws LlmException {
+    Request.Builder builder = new Request.Builder().url(endpoint());
+    try {
+      builder = authorize(builder);
+    } catch (IllegalArgumentException e) {
+      // OkHttp refuses header values outside printable ASCII (a key pasted with a no-break
+      // space, say) and quotes the value in its message unless the header is Authorization:
+      // for x-api-key that is the key itself, so neither the message nor the cause is kept.
+      throw new LlmException(ErrorCategory.AUTH, 0, -1, "the API key of " + config.name()
+          + " (or its anthropic_version) holds a character not allowed in an HTTP header (check "
+          + "the key in environment variable " + config.apiKeyEnv() + ")");
+    }
     Request httpRequest;
     try {
-      httpRequest = authorize(new Request.Builder().url(endpoint()))
+      httpRequest = builder
           .post(RequestBody.create(body(request), JSON))
           .build();
     } catch (IOException e) {
@@ -144,10 +155,11 @@ abstract class HttpLlmClient implements LlmClient {
     return t.length() > max ? t.substring(0, max) + "..." : t;
   }
 
-  static LlmException badResponse(String what, byte[] body) {
+  /** A 200 whose body is not the expected answer; the quoted start of it is redacted (echo servers). */
+  LlmException badResponse(String what, byte[] body) {
     String head = new String(body, 0, Math.min(body.length, 400), java.nio.charset.StandardCharsets.UTF_8);
     return new LlmException(ErrorCategory.BAD_RESPONSE, 200, -1,
-        what + "; body starts: " + oneLine(head, 120));
+        what + "; body starts: " + oneLine(redact(head), 120));
   }
 
   @Override

@@ -88,7 +88,9 @@ public final class RateLimitSnapshot {
       return -1;
     }
     try {
-      return (long) Double.parseDouble(s.trim());
+      double d = Double.parseDouble(s.trim());
+      // "NaN" would read as 0 (a spent budget) and "Infinity" as Long.MAX_VALUE: both are garbage.
+      return Double.isFinite(d) ? (long) d : -1;
     } catch (NumberFormatException e) {
       return -1;
     }
@@ -96,7 +98,9 @@ public final class RateLimitSnapshot {
 
   private static long parseSecondsOrDate(String s, long nowMillis) {
     try {
-      return (long) (Double.parseDouble(s.trim()) * 1000);
+      double seconds = Double.parseDouble(s.trim());
+      // "Infinity" would make callers sleep for Long.MAX_VALUE ms, "NaN" would read as 0.
+      return Double.isFinite(seconds) ? (long) (seconds * 1000) : -1;
     } catch (NumberFormatException e) {
       try {
         long at = java.time.ZonedDateTime.parse(s.trim(),

@@ -114,6 +114,9 @@ public final class StatusReport {
     StringBuilder b = new StringBuilder();
     b.append(String.format("%-28s %10d%n", "manifest tasks", manifestSize));
     b.append(String.format("%-28s %10d%n", step.dir() + " passed", passed));
+    if (step == WorkLayout.Step.GENERATE) {
+      b.append(String.format("%-28s %10d%n", "  of which compiled", compiled));
+    }
     b.append(String.format("%-28s %10d%n", step.dir() + " failed", failed));
     for (Map.Entry<String, Long> e : failedByCategory.entrySet()) {
       b.append(String.format("  %-26s %10d%n", e.getKey(), e.getValue()));

@@ -42,6 +42,14 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class ApiKeyNeverLeaksTest {
 
+  static {
+    // The JDK HTTP server reads this once, at the first server of the JVM; a stub server started
+    // before the simulator would otherwise leave Nagle on (40 ms per keep-alive request).
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private static final String KEY_ENV = "HIPFORGE_LEAK_TEST_KEY";
   private static final ChatRequest HELLO = new ChatRequest("You are terse.", "Say hello to the leak test.");
 
@@ -60,8 +68,9 @@ class ApiKeyNeverLeaksTest {
     key = "sk-test-" + random(32);
     originalOut = System.out;
     originalErr = System.err;
-    System.setOut(new PrintStream(new Tee(originalOut, printed), true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(new Tee(originalErr, printed), true, StandardCharsets.UTF_8));
+    // Captured only, not passed on: the failures' stack traces would flood the build log.
+    System.setOut(new PrintStream(new Capture(printed), true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(new Capture(printed), true, StandardCharsets.UTF_8));
     SimpleFormatter formatter = new SimpleFormatter();
     logHandler = new Handler() {
       @Override
@@ -86,7 +95,10 @@ class ApiKeyNeverLeaksTest {
     System.setOut(originalOut);
     System.setErr(originalErr);
     Logger.getLogger("").removeHandler(logHandler);
-    String out = printed.toString(StandardCharsets.UTF_8);
+    String out;
+    synchronized (printed) {
+      out = printed.toString(StandardCharsets.UTF_8);
+    }
     assertThat("something was printed (the failures' stack traces)", out.length(), greaterThan(0));
     assertNoKey("System.out / System.err", out);
     for (String line : logged) {
@@ -146,8 +158,12 @@ class ApiKeyNeverLeaksTest {
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), key)) {
       client.complete(HELLO);
       expectFailure(config(api, server.baseUrl()), key, HELLO);
-      RateLimiter limiter = new RateLimiter(0, 0, RateLimiter.SYSTEM_CLOCK, nanos -> {});
-      record(new RetryingCaller(client, limiter, 2, 1024, nanos -> {}, null).call(HELLO));
+      // Fake time: the limiter's pause for the server's retry-after passes at once, while the
+      // server's own minute does not, so both attempts meet a 429.
+      java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+      RateLimiter.Sleeper sleeper = now::addAndGet;
+      RateLimiter limiter = new RateLimiter(0, 0, now::get, sleeper);
+      record(new RetryingCaller(client, limiter, 2, 1024, sleeper, null).call(HELLO));
     }
     assertThat(failuresSeen, is(10));
   }
@@ -247,35 +263,26 @@ class ApiKeyNeverLeaksTest {
     return b.toString();
   }
 
-  /** Writes to the original stream and to the capture. */
-  private static final class Tee extends OutputStream {
-    private final OutputStream a;
-    private final OutputStream b;
+  /** Appends to the shared capture, whichever stream wrote. */
+  private static final class Capture extends OutputStream {
+    private final ByteArrayOutputStream to;
 
-    Tee(OutputStream a, OutputStream b) {
-      this.a = a;
-      this.b = b;
+    Capture(ByteArrayOutputStream to) {
+      this.to = to;
     }
 
     @Override
-    public void write(int c) throws IOException {
-      a.write(c);
-      synchronized (b) {
-        b.write(c);
+    public void write(int c) {
+      synchronized (to) {
+        to.write(c);
       }
     }
 
     @Override
-    public void write(byte[] buf, int off, int len) throws IOException {
-      a.write(buf, off, len);
-      synchronized (b) {
-        b.write(buf, off, len);
+    public void write(byte[] buf, int off, int len) {
+      synchronized (to) {
+        to.write(buf, off, len);
       }
-    }
-
-    @Override
-    public void flush() throws IOException {
-      a.flush();
     }
   }
 

@@ -46,6 +46,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class LlmClientWireTest {
 
+  static {
+    // The JDK HTTP server reads this once, at the first server of the JVM; a stub server started
+    // before the simulator would otherwise leave Nagle on (40 ms per keep-alive request).
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private static final String KEY_ENV = "HIPFORGE_WIRE_TEST_KEY";
   private static final String RIGHT_KEY = "sk-wire-right-0123456789abcdefghijklmnop";
   private static final String WRONG_KEY = "sk-wire-wrong-ZYXWVUTSRQPONMLKJIHGFEDCBA";

@@ -15,7 +15,6 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -44,12 +43,36 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class RetryingCallerTest {
 
+  static {
+    // The JDK HTTP server reads this once, at the first server of the JVM; a stub server started
+    // before the simulator would otherwise leave Nagle on (40 ms per keep-alive request).
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private static final String KEY = "sk-retry-test-0123456789abcdefghij";
 
-  /** A fake monotonic clock whose sleeps record the request and advance it. */
+  /**
+   * A fake monotonic clock whose sleeps record the request and advance it; {@link #other()} is a
+   * second sleeper on the same clock that records separately (the limiter's waits apart from the
+   * caller's backoffs).
+   */
   static final class FakeTime implements RateLimiter.Clock, RateLimiter.Sleeper {
-    final AtomicLong now = new AtomicLong(1_000_000_000L);
+    final AtomicLong now;
     final List<Long> sleptMillis = Collections.synchronizedList(new ArrayList<>());
+
+    FakeTime() {
+      this(new AtomicLong(1_000_000_000L));
+    }
+
+    private FakeTime(AtomicLong now) {
+      this.now = now;
+    }
+
+    FakeTime other() {
+      return new FakeTime(now);
+    }
 
     @Override
     public long nanos() {
@@ -261,13 +284,17 @@ class RetryingCallerTest {
   @EnumSource(Api.class)
   void retryAfterOfASimulated429IsObeyed(Api api) throws Exception {
     FakeTime time = new FakeTime();
+    FakeTime limiterTime = time.other();
     CountingListener listener = new CountingListener();
     try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults().withRpm(1));
         RecordingClient client = new RecordingClient(
             LlmClient.create(config(api, server.baseUrl()), KEY))) {
-      RateLimiter limiter = new RateLimiter(0, 0, time, time);
+      RateLimiter limiter = new RateLimiter(0, 0, limiterTime, limiterTime);
       RetryingCaller caller = new RetryingCaller(client, limiter, 3, 1024, time, listener);
       assertThat(caller.call(task(1)).ok(), is(true));
+      // That answer's headers said no request is left until the window resets (about a
+      // minute): the limiter holds the next call back that long before sending it.
+      assertThat(limiterTime.sleptMillis, empty());
       // The server's bucket refills in real time (a minute); fake sleeps do not refill it, so
       // every attempt of the second call is refused with a retry-after of about a minute.
       RetryingCaller.Outcome o = caller.call(task(2));
@@ -287,6 +314,8 @@ class RetryingCallerTest {
         assertThat("sleep " + i, time.sleptMillis.get(i), greaterThanOrEqualTo(asked));
       }
       assertThat(limiter.multiplier(), lessThan(1.0));
+      assertThat(limiterTime.sleptMillis.size(), greaterThan(0));
+      assertThat(limiterTime.sleptMillis.get(0), greaterThan(50_000L));
     }
   }
 
@@ -375,8 +404,11 @@ class RetryingCallerTest {
         // Doubling: the shortest wait of this attempt is no shorter than the longest before.
         assertThat("attempt " + attempt, min, greaterThanOrEqualTo(previousMax));
       }
-      if (attempt > 1) {
+      if (attempt > 1 && cap(attempt) > cap(attempt - 1)) {
         assertThat("attempt " + attempt, mean, greaterThan(previousMean));
+      }
+      if (cap(attempt) == RetryingCaller.MAX_BACKOFF_MILLIS) {
+        assertThat(max, lessThanOrEqualTo(RetryingCaller.MAX_BACKOFF_MILLIS));
       }
       previousMax = max;
       previousMean = mean;

@@ -1,0 +1,180 @@
+package org.hipforge.io.state;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.hipforge.io.jsonl.StateRecordJson;
+import org.hipforge.io.record.StateRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JournalWriterTest {
+
+  @TempDir Path tmp;
+
+  private static List<Path> files(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.sorted().collect(Collectors.toList());
+    }
+  }
+
+  private static String record(long id, String instruction) {
+    return StateRecordJson.toJson(StateRecord.builder().id(id).fileName("k" + id + ".hip").pass(true)
+        .instruction(instruction).build());
+  }
+
+  @Test
+  void appendCreatesTheMissingDirectoryAndExactlyOneFile() throws Exception {
+    Path dir = tmp.resolve("state/describe/journal/run-1");
+    try (JournalWriter w = JournalWriter.open(dir.toString())) {
+      assertThat(Files.exists(dir), is(false)); // nothing is created before the first append
+      w.append(record(0, "a"));
+      w.append(record(1, "b"));
+      assertThat(w.linesWritten(), is(2L));
+    }
+    List<Path> files = files(dir);
+    assertThat(files.size(), is(1));
+    assertThat(files.get(0).getFileName().toString(), endsWith(".jsonl"));
+    assertThat(Files.readAllLines(files.get(0)), contains(record(0, "a"), record(1, "b")));
+  }
+
+  @Test
+  void eachLineIsOnDiskAsSoonAsAppendReturns() throws Exception {
+    Path dir = tmp.resolve("journal");
+    try (JournalWriter w = JournalWriter.open(dir.toString())) {
+      for (int i = 0; i < 5; i++) {
+        String line = record(i, "answer " + i + " ünï");
+        w.append(line);
+        // A fresh reader, while the writer is still open: the line must already be there, whole.
+        Path f = files(dir).get(0);
+        byte[] bytes = Files.readAllBytes(f);
+        assertThat(bytes[bytes.length - 1], is((byte) '\n'));
+        List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+        assertThat(lines.size(), is(i + 1));
+        assertThat(lines.get(i), is(line));
+        assertThat(StateRecordJson.parse(lines.get(i)).id(), is((long) i));
+      }
+    }
+  }
+
+  @Test
+  void lineWithANewlineIsRefusedAndNothingIsWritten() throws Exception {
+    Path dir = tmp.resolve("journal");
+    try (JournalWriter w = JournalWriter.open(dir.toString())) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> w.append("{\"id\":1}\n{\"id\":2}"));
+      assertThat(e.getMessage(), is("a journal line must not contain a newline"));
+      assertThrows(IllegalArgumentException.class, () -> w.append("trailing\n"));
+      assertThat(w.linesWritten(), is(0L));
+      w.append(record(3, "fine"));
+    }
+    assertThat(Files.readAllLines(files(dir).get(0)), contains(record(3, "fine")));
+  }
+
+  @Test
+  void manyThreadsAppendingConcurrentlyGiveIntactLines() throws Exception {
+    int threads = 8;
+    int perThread = 500;
+    Path dir = tmp.resolve("journal/run-c");
+    // Lines of different lengths, some long, so interleaved writes would show as broken JSON.
+    try (JournalWriter w = JournalWriter.open(dir.toString())) {
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        done.add(pool.submit(() -> {
+          start.await();
+          for (int i = 0; i < perThread; i++) {
+            long id = (long) thread * perThread + i;
+            w.append(record(id, "x".repeat((int) (id % 97) * 40) + " thread " + thread));
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get();
+      }
+      pool.shutdown();
+      assertThat(w.linesWritten(), is((long) threads * perThread));
+    }
+    List<Path> files = files(dir);
+    assertThat(files.size(), is(1));
+    List<String> lines = Files.readAllLines(files.get(0), StandardCharsets.UTF_8);
+    assertThat(lines.size(), is(threads * perThread));
+    Set<Long> ids = new HashSet<>();
+    for (String line : lines) {
+      StateRecord r = StateRecordJson.parse(line); // throws on any torn or interleaved line
+      assertThat(r.instruction(), endsWith(" thread " + (r.id() / perThread)));
+      ids.add(r.id());
+    }
+    assertThat(ids.size(), is(threads * perThread));
+  }
+
+  @Test
+  void twoWritersInOneDirectoryUseTwoFiles() throws Exception {
+    Path dir = tmp.resolve("journal");
+    try (JournalWriter a = JournalWriter.open(dir.toString());
+        JournalWriter b = JournalWriter.open(dir.toString())) {
+      a.append(record(1, "a"));
+      b.append(record(2, "b"));
+    }
+    List<Path> files = files(dir);
+    assertThat(files.size(), is(2));
+    assertThat(files.get(0), is(not(files.get(1))));
+  }
+
+  @Test
+  void appendAfterCloseContinuesTheSameFile() throws Exception {
+    Path dir = tmp.resolve("journal");
+    JournalWriter w = JournalWriter.open(dir.toString());
+    w.append(record(1, "before"));
+    w.close();
+    w.append(record(2, "after"));
+    w.close();
+    w.close(); // closing twice is harmless
+    List<Path> files = files(dir);
+    assertThat(files.size(), is(1));
+    assertThat(Files.readAllLines(files.get(0)), contains(record(1, "before"), record(2, "after")));
+  }
+
+  @Test
+  void fileUriIsALocalJournal() throws Exception {
+    Path dir = tmp.resolve("uri journal");
+    try (JournalWriter w = JournalWriter.open(dir.toUri().toString().replaceAll("/$", ""))) {
+      w.append(record(7, "via file://"));
+      assertThat(Files.readAllLines(files(dir).get(0)), contains(record(7, "via file://")));
+    }
+    assertThat(JournalWriter.isLocal("/tmp/x"), is(true));
+    assertThat(JournalWriter.isLocal("file:///tmp/x"), is(true));
+    assertThat(JournalWriter.isLocal("gs://bucket/x"), is(false));
+  }
+
+  @Test
+  void closeWithoutAppendCreatesNothing() throws Exception {
+    Path dir = tmp.resolve("journal");
+    JournalWriter.open(dir.toString()).close();
+    assertThat(Files.exists(dir), is(false));
+    assertThat(files(tmp), is(empty()));
+  }
+}

@@ -1,0 +1,134 @@
+package org.hipforge.pipeline;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.beam.sdk.Pipeline;
+import org.hipforge.io.hip.HipToolchain;
+import org.hipforge.io.llm.ProviderConfig;
+import org.hipforge.io.manifest.ManifestStore;
+import org.hipforge.io.record.ManifestEntry;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.StatusReport;
+import org.hipforge.io.state.WorkLayout;
+import org.hipforge.io.util.Progress;
+import org.hipforge.transforms.FindPendingGenerations;
+import org.hipforge.transforms.ValidateHip;
+
+/** {@code hipforge generate}: HIP code from the instructions, compiled, written to out/hip. */
+public final class GenerateCommand {
+  private GenerateCommand() {}
+
+  public static StatusReport run(HipforgeOptions o, PrintStream out) throws IOException {
+    WorkLayout layout = CommandSupport.requireManifest(o);
+    ProviderConfig provider = CommandSupport.loadProvider(o);
+    ValidateHip validate = validation(o, out);
+    Set<Long> ids = parseIds(o.getIds(), layout);
+    String runId = RunIds.orNew(o.getRunId());
+    o.setRunId(runId);
+
+    long todo = countPending(layout, ids);
+    out.printf("generate: run %s, %d tasks to do, provider %s%n", runId, todo, provider);
+    if (todo == 0) {
+      out.println("generate: nothing to do (no described task without a current pass:true generation)");
+      StatusReport report = StatusReport.compute(layout, WorkLayout.Step.GENERATE);
+      if (!Boolean.TRUE.equals(o.getQuiet())) {
+        out.print(report.table());
+      }
+      return report;
+    }
+    Progress.start("generate", todo, out);
+    Pipeline p = Pipeline.create(o);
+    GeneratePipeline.build(p, new GeneratePipeline.Spec(layout, provider, runId, ids, validate,
+        o.getMaxInFlight(), CommandSupport.rateShare(o), o.getNumShards()));
+    long start = System.nanoTime();
+    CommandSupport.runToEnd(p, out);
+    out.println(Progress.line());
+    out.printf("generate: finished in %.1f s; %s%n", (System.nanoTime() - start) / 1e9,
+        CommandSupport.callSummary(provider));
+    StatusReport report = StatusReport.compute(layout, WorkLayout.Step.GENERATE);
+    if (!Boolean.TRUE.equals(o.getQuiet())) {
+      out.print(report.table());
+    }
+    out.printf("generate: %d of %d tasks have compiled HIP code in %s%n", report.compiled,
+        report.manifestSize, layout.outHipDir());
+    return report;
+  }
+
+  static ValidateHip validation(HipforgeOptions o, PrintStream out) {
+    String mode = o.getValidate();
+    if ("none".equals(mode)) {
+      out.println("generate: --validate=none: code is written without compiling (compiled stays unknown)");
+      return ValidateHip.skip();
+    }
+    if (!"hipcc".equals(mode)) {
+      throw new UsageException("--validate must be 'hipcc' or 'none', was '" + mode + "'");
+    }
+    if (HipToolchain.detect().isEmpty()) {
+      throw new UsageException("no HIP compiler found (hipcc): install it with '"
+          + HipToolchain.INSTALL_HINT + "', or pass --validate=none to skip validation");
+    }
+    List<String> archs = new ArrayList<>();
+    for (String a : o.getOffloadArch().split(",")) {
+      if (!a.isBlank()) {
+        archs.add(a.trim());
+      }
+    }
+    return ValidateHip.forArchs(archs);
+  }
+
+  /** Parses --ids; ids the manifest does not know stop the command with their list. */
+  static Set<Long> parseIds(String text, WorkLayout layout) throws IOException {
+    if (text == null || text.isBlank()) {
+      return null;
+    }
+    Set<Long> ids = new TreeSet<>();
+    for (String part : text.split(",")) {
+      String t = part.trim();
+      if (t.isEmpty()) {
+        continue;
+      }
+      try {
+        ids.add(Long.parseLong(t));
+      } catch (NumberFormatException e) {
+        throw new UsageException("--ids must be comma-separated integers, got '" + t + "'");
+      }
+    }
+    Set<Long> known = new TreeSet<>();
+    for (ManifestEntry e : ManifestStore.read(Paths.get(layout.manifest()))) {
+      known.add(e.id());
+    }
+    List<Long> unknown = new ArrayList<>();
+    for (Long id : ids) {
+      if (!known.contains(id)) {
+        unknown.add(id);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new UsageException("unknown ids in --ids (not in " + layout.manifest() + "): "
+          + Arrays.toString(unknown.toArray()));
+    }
+    return ids;
+  }
+
+  /** How many tasks this run will generate: described, selected, and not yet generated. */
+  static long countPending(WorkLayout layout, Set<Long> ids) throws IOException {
+    Map<Long, StateRecord> described = StateIndex.latest(List.of(
+        layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE)));
+    Map<Long, StateRecord> generated = StateIndex.latest(List.of(layout.shardGlob(WorkLayout.Step.GENERATE)));
+    long n = 0;
+    for (StateRecord d : described.values()) {
+      if ((ids == null || ids.contains(d.id())) && d.pass() && d.instruction() != null
+          && !d.instruction().isBlank() && FindPendingGenerations.isPending(d, generated.get(d.id()))) {
+        n++;
+      }
+    }
+    return n;
+  }
+}

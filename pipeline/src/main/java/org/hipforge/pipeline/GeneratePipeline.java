@@ -1,0 +1,91 @@
+package org.hipforge.pipeline;
+
+import java.util.List;
+import java.util.Set;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.hipforge.io.llm.ProviderConfig;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.WorkLayout;
+import org.hipforge.transforms.BuildGeneratePrompts;
+import org.hipforge.transforms.CallLlm;
+import org.hipforge.transforms.ExtractCode;
+import org.hipforge.transforms.FindPendingGenerations;
+import org.hipforge.transforms.MergeLatest;
+import org.hipforge.transforms.ReadState;
+import org.hipforge.transforms.RecordFailures;
+import org.hipforge.transforms.SelectDescribed;
+import org.hipforge.transforms.ValidateHip;
+import org.hipforge.transforms.WriteDeadLetters;
+import org.hipforge.transforms.WriteHipFiles;
+import org.hipforge.transforms.WriteState;
+
+/** Builds the generate pipeline: instructions to HIP code, compiled, written as .hip files. */
+public final class GeneratePipeline {
+  private GeneratePipeline() {}
+
+  /** What one generate run needs, fixed before the pipeline is built. */
+  public static final class Spec {
+    final WorkLayout layout;
+    final ProviderConfig provider;
+    final String runId;
+    final Set<Long> ids;
+    final ValidateHip validate;
+    final int maxInFlight;
+    final double rateShare;
+    final int numShards;
+
+    /** {@code ids} null means every described task. */
+    public Spec(WorkLayout layout, ProviderConfig provider, String runId, Set<Long> ids,
+        ValidateHip validate, int maxInFlight, double rateShare, int numShards) {
+      this.layout = layout;
+      this.provider = provider;
+      this.runId = runId;
+      this.ids = ids;
+      this.validate = validate;
+      this.maxInFlight = maxInFlight;
+      this.rateShare = rateShare;
+      this.numShards = numShards;
+    }
+  }
+
+  public static void build(Pipeline p, Spec s) {
+    WorkLayout layout = s.layout;
+    WorkLayout.Step describe = WorkLayout.Step.DESCRIBE;
+    WorkLayout.Step generate = WorkLayout.Step.GENERATE;
+    ReadState.Result described = p.apply("ReadDescribeState",
+        ReadState.fromGlobs(List.of(layout.shardGlob(describe), layout.journalGlob(describe))));
+    // Generate journals hold raw answers (the response cache), not verdicts: only shards are state.
+    ReadState.Result generated = p.apply("ReadGenerateState",
+        ReadState.fromGlobs(List.of(layout.shardGlob(generate))));
+    PCollection<KV<Long, StateRecord>> latestGenerated =
+        generated.records().apply("MergeLatestGenerate", MergeLatest.create());
+    PCollection<StateRecord> pending = described.records()
+        .apply("MergeLatestDescribe", MergeLatest.create())
+        .apply("SelectDescribed", s.ids == null ? SelectDescribed.all() : SelectDescribed.ids(s.ids))
+        .apply("FindPending", FindPendingGenerations.against(latestGenerated));
+    CallLlm.Result answers = pending
+        .apply("BuildPrompts", BuildGeneratePrompts.forProvider(s.provider))
+        .apply("CallLlm", CallLlm.to(s.provider, generate)
+            .withJournal(layout.journalDir(generate, s.runId), layout.journalGlob(generate))
+            .withRunId(s.runId)
+            .withMaxInFlight(s.maxInFlight)
+            .withRateShare(s.rateShare));
+    ExtractCode.Result code = answers.output().apply("ExtractCode", ExtractCode.create());
+    WriteHipFiles.Result written = code.output()
+        .apply("ValidateHip", s.validate)
+        .apply("WriteHipFiles", WriteHipFiles.to(layout.outHipDir(), "out/hip"));
+    PCollection<StateRecord> failed = PCollectionList.of(answers.failures()).and(code.failures())
+        .and(written.failures())
+        .apply("RecordFailures", RecordFailures.asRun(s.runId, s.provider.name(), s.provider.model()));
+    PCollectionList.of(written.output()).and(failed)
+        .apply("AllRecords", Flatten.pCollections())
+        .apply("WriteState", WriteState.to(layout.shardPrefix(generate, s.runId)).withShards(s.numShards));
+    PCollectionList.of(described.malformed()).and(generated.malformed())
+        .apply("AllMalformed", Flatten.pCollections())
+        .apply("WriteDeadLetters", WriteDeadLetters.to(layout.root() + "/deadletter/" + generate.dir() + "/" + s.runId));
+  }
+}

@@ -1,0 +1,89 @@
+package org.hipforge.pipeline;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.hipforge.io.hip.CompileResult;
+import org.hipforge.io.hip.HipCompiler;
+import org.hipforge.io.hip.HipToolchain;
+import org.hipforge.io.jsonl.StateRecordJson;
+import org.hipforge.io.record.FileNames;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.WorkLayout;
+
+/**
+ * {@code hipforge validate}: re-checks the existing {@code out/hip} files on their own (e.g. on a
+ * machine with the ROCm toolchain after {@code generate --validate=none} elsewhere) and appends
+ * the new verdicts as a generate run, so the latest record carries them.
+ */
+public final class ValidateCommand {
+  private ValidateCommand() {}
+
+  /** Returns how many files compiled. */
+  public static long run(HipforgeOptions o, PrintStream out) throws Exception {
+    WorkLayout layout = CommandSupport.requireManifest(o);
+    if ("none".equals(o.getValidate())) {
+      throw new UsageException("validate needs a compiler; --validate=none makes no sense here");
+    }
+    HipToolchain toolchain = HipToolchain.detect().orElseThrow(() -> new UsageException(
+        "no HIP compiler found (hipcc): install it with '" + HipToolchain.INSTALL_HINT + "'"));
+    List<String> archs = List.of(o.getOffloadArch().split(","));
+    String runId = RunIds.orNew(o.getRunId());
+    Map<Long, StateRecord> generated = StateIndex.latest(List.of(layout.shardGlob(WorkLayout.Step.GENERATE)));
+    List<StateRecord> todo = new ArrayList<>();
+    for (StateRecord r : generated.values()) {
+      if (r.outputPath() != null && FileNames.isSafe(r.fileName())
+          && Files.isRegularFile(Paths.get(layout.outHipDir()).resolve(r.fileName()))) {
+        todo.add(r);
+      }
+    }
+    out.printf("validate: %d generated files to check with %s%n", todo.size(), toolchain);
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    long compiled = 0;
+    Path shard = Paths.get(layout.shardPrefix(WorkLayout.Step.GENERATE, runId) + "-00000-of-00001.jsonl");
+    Files.createDirectories(shard.getParent());
+    try (HipCompiler compiler = HipCompiler.create(toolchain).withOffloadArchs(archs);
+        BufferedWriter w = Files.newBufferedWriter(shard, StandardCharsets.UTF_8)) {
+      List<Future<StateRecord>> results = new ArrayList<>();
+      for (StateRecord r : todo) {
+        results.add(pool.submit(() -> {
+          String code = Files.readString(Paths.get(layout.outHipDir()).resolve(r.fileName()));
+          CompileResult verdict = compiler.compile(r.fileName(), code);
+          StateRecord.Builder b = r.toBuilder().runId(runId).finishedAtMillis(System.currentTimeMillis())
+              .compiled(verdict.compiled()).toolchain(verdict.toolchainVersion());
+          if (verdict.compiled()) {
+            b.pass(true).errorMsg(null).compileError(null);
+          } else {
+            String category = CompileResult.TIMEOUT.equals(verdict.category()) ? "compile_timeout" : verdict.category();
+            b.failure(category, verdict.firstErrors().lines().findFirst().orElse("the compiler failed"))
+                .compileError(verdict.firstErrors());
+          }
+          return b.build();
+        }));
+      }
+      for (Future<StateRecord> f : results) {
+        StateRecord r = f.get();
+        if (Boolean.TRUE.equals(r.compiled())) {
+          compiled++;
+        }
+        w.write(StateRecordJson.toJson(r));
+        w.write('\n');
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    out.printf("validate: %d of %d compiled; verdicts in %s%n", compiled, todo.size(), shard);
+    return compiled;
+  }
+}

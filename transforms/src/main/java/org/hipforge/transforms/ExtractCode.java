@@ -1,0 +1,68 @@
+package org.hipforge.transforms;
+
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.hipforge.io.code.CodeExtractor;
+import org.hipforge.io.code.ExtractedCode;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.util.Hex;
+
+/**
+ * Pulls the HIP source out of each generate answer (markdown fences and all, see {@link
+ * CodeExtractor}); an answer with no code becomes a {@code no_code} failure.
+ *
+ * <pre>{@code ExtractCode.Result code = answers.apply("ExtractCode", ExtractCode.create());}</pre>
+ */
+public final class ExtractCode extends PTransform<PCollection<StateRecord>, ExtractCode.Result> {
+  private ExtractCode() {}
+
+  public static ExtractCode create() {
+    return new ExtractCode();
+  }
+
+  /** Extracted code and the answers without any. */
+  public static final class Result extends StageResult<GeneratedCode, Failure> {
+    Result(PCollection<GeneratedCode> output, PCollection<Failure> failures) {
+      super(output, failures);
+    }
+  }
+
+  @Override
+  public Result expand(PCollection<StateRecord> answers) {
+    TupleTag<GeneratedCode> outTag = new TupleTag<>("code");
+    TupleTag<Failure> failTag = new TupleTag<>("no_code");
+    PCollectionTuple t = answers.apply("Extract",
+        ParDo.of(new ExtractFn(outTag, failTag)).withOutputTags(outTag, TupleTagList.of(failTag)));
+    return new Result(t.get(outTag).setCoder(SerializableCoder.of(GeneratedCode.class)),
+        t.get(failTag).setCoder(SerializableCoder.of(Failure.class)));
+  }
+
+  private static final class ExtractFn extends DoFn<StateRecord, GeneratedCode> {
+    private final TupleTag<GeneratedCode> outTag;
+    private final TupleTag<Failure> failTag;
+
+    ExtractFn(TupleTag<GeneratedCode> outTag, TupleTag<Failure> failTag) {
+      this.outTag = outTag;
+      this.failTag = failTag;
+    }
+
+    @ProcessElement
+    public void process(@Element StateRecord answer, MultiOutputReceiver out) {
+      ExtractedCode code = CodeExtractor.extract(answer.response());
+      if (!code.isPresent()) {
+        out.get(failTag).output(new Failure(answer.id(), answer.fileName(), answer.sourceSha256(),
+            "extract_code", code.failureCategory(), code.reason(), System.currentTimeMillis(),
+            answer.attempts(), answer.instruction()));
+        return;
+      }
+      StateRecord r = answer.toBuilder().response(null).codeSha256(Hex.sha256(code.code())).build();
+      out.get(outTag).output(new GeneratedCode(r, code.code()));
+    }
+  }
+}

@@ -1,0 +1,133 @@
+package org.hipforge.transforms;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MoveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.hipforge.io.record.FileNames;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.transforms.coders.StateRecordCoder;
+
+/**
+ * Writes each passed piece of generated code to {@code <outDir>/<file_name>} atomically (a temp
+ * name, then a rename) and returns every record with {@code output_path} set where a file was
+ * written. Code that failed validation is not written (its answer stays in the journal).
+ *
+ * <p>Idempotent: a rerun writes the same bytes to the same name. A {@code file_name} that is
+ * absolute or climbs out with {@code ..} is refused ({@code unsafe_path}).
+ *
+ * <pre>{@code WriteHipFiles.Result written = checked.apply("WriteHipFiles", WriteHipFiles.to(outDir, "out/hip"));}</pre>
+ */
+public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, WriteHipFiles.Result> {
+  private final String outDir;
+  private final String recordedPrefix;
+
+  private WriteHipFiles(String outDir, String recordedPrefix) {
+    this.outDir = outDir;
+    this.recordedPrefix = recordedPrefix;
+  }
+
+  /** Writes under {@code outDir}; records {@code recordedPrefix + "/" + file_name} as output_path. */
+  public static WriteHipFiles to(String outDir, String recordedPrefix) {
+    if (outDir == null || outDir.isBlank()) {
+      throw new IllegalArgumentException("outDir must be set, was '" + outDir + "'");
+    }
+    return new WriteHipFiles(outDir, recordedPrefix);
+  }
+
+  /** Records (written or not) and write failures. */
+  public static final class Result extends StageResult<StateRecord, Failure> {
+    Result(PCollection<StateRecord> output, PCollection<Failure> failures) {
+      super(output, failures);
+    }
+  }
+
+  @Override
+  public Result expand(PCollection<GeneratedCode> code) {
+    TupleTag<StateRecord> outTag = new TupleTag<>("records");
+    TupleTag<Failure> failTag = new TupleTag<>("write_failures");
+    PCollectionTuple t = code.apply("Write", ParDo.of(new WriteFn(outDir, recordedPrefix, outTag, failTag))
+        .withOutputTags(outTag, TupleTagList.of(failTag)));
+    return new Result(t.get(outTag).setCoder(StateRecordCoder.of()),
+        t.get(failTag).setCoder(SerializableCoder.of(Failure.class)));
+  }
+
+  /** Writes {@code bytes} to {@code target} through a temp file and a rename. */
+  public static void writeAtomically(String target, byte[] bytes) throws IOException {
+    boolean local = !target.contains("://") || target.startsWith("file://");
+    if (local) {
+      Path path = target.startsWith("file://") ? Paths.get(java.net.URI.create(target)) : Paths.get(target);
+      Files.createDirectories(path.toAbsolutePath().getParent());
+      Path tmp = Files.createTempFile(path.toAbsolutePath().getParent(), ".hipforge-", ".tmp");
+      try {
+        Files.write(tmp, bytes);
+        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+      return;
+    }
+    ResourceId dest = FileSystems.matchNewResource(target, false);
+    ResourceId tmp = FileSystems.matchNewResource(target + ".tmp-" + java.util.UUID.randomUUID(), false);
+    try (WritableByteChannel ch = FileSystems.create(tmp, "text/plain")) {
+      ch.write(ByteBuffer.wrap(bytes));
+    }
+    FileSystems.rename(java.util.List.of(tmp), java.util.List.of(dest),
+        MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+  }
+
+  private static final class WriteFn extends DoFn<GeneratedCode, StateRecord> {
+    private final String outDir;
+    private final String recordedPrefix;
+    private final TupleTag<StateRecord> outTag;
+    private final TupleTag<Failure> failTag;
+
+    WriteFn(String outDir, String recordedPrefix, TupleTag<StateRecord> outTag, TupleTag<Failure> failTag) {
+      this.outDir = outDir;
+      this.recordedPrefix = recordedPrefix;
+      this.outTag = outTag;
+      this.failTag = failTag;
+    }
+
+    @ProcessElement
+    public void process(@Element GeneratedCode g, MultiOutputReceiver out) {
+      StateRecord r = g.record();
+      if (!r.pass()) {
+        out.get(outTag).output(r);
+        return;
+      }
+      String problem = FileNames.problem(r.fileName());
+      if (problem != null) {
+        out.get(failTag).output(failure(r, "unsafe_path", "file_name refused: " + problem));
+        return;
+      }
+      try {
+        writeAtomically(outDir + "/" + r.fileName(), g.code().getBytes(StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        out.get(failTag).output(failure(r, "write_error", "cannot write " + r.fileName() + ": " + e));
+        return;
+      }
+      out.get(outTag).output(r.toBuilder().outputPath(recordedPrefix + "/" + r.fileName()).build());
+    }
+
+    private static Failure failure(StateRecord r, String category, String message) {
+      return new Failure(r.id(), r.fileName(), r.sourceSha256(), "write_hip", category, message,
+          System.currentTimeMillis(), r.attempts(), r.instruction());
+    }
+  }
+}

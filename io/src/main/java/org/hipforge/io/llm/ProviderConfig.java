@@ -99,7 +99,7 @@ public final class ProviderConfig implements Serializable {
       throw new IOException(source + ": provider '" + name + "' must be a JSON object");
     }
     String where = source + ": provider '" + name + "': ";
-    String apiText = text(p, "api", "openai");
+    String apiText = text(p, "api", "openai", where);
     Api api;
     switch (apiText.toLowerCase(java.util.Locale.ROOT)) {
       case "openai":
@@ -111,7 +111,7 @@ public final class ProviderConfig implements Serializable {
       default:
         throw new IOException(where + "\"api\" must be \"openai\" or \"anthropic\", was \"" + apiText + "\"");
     }
-    String baseUrl = text(p, "base_url", api == Api.ANTHROPIC ? "https://api.anthropic.com/v1" : null);
+    String baseUrl = text(p, "base_url", api == Api.ANTHROPIC ? "https://api.anthropic.com/v1" : null, where);
     if (baseUrl == null) {
       throw new IOException(where + "\"base_url\" is required");
     }
@@ -123,11 +123,11 @@ public final class ProviderConfig implements Serializable {
     } catch (IllegalArgumentException e) {
       throw new IOException(where + "\"base_url\" is not an http(s) URL: " + baseUrl);
     }
-    String model = text(p, "model", null);
+    String model = text(p, "model", null, where);
     if (model == null || model.isBlank()) {
       throw new IOException(where + "\"model\" is required");
     }
-    String keyEnv = text(p, "api_key_env", null);
+    String keyEnv = text(p, "api_key_env", null, where);
     if (p.has("api_key")) {
       throw new IOException(where + "keys do not belong in the config file; put the key in an "
           + "environment variable and name it with \"api_key_env\"");
@@ -140,7 +140,7 @@ public final class ProviderConfig implements Serializable {
     int maxAttempts = (int) number(p, "max_attempts", 6, 1, 100, where);
     double inPrice = number(p, "input_price_per_mtok", 0, 0, 1e6, where);
     double outPrice = number(p, "output_price_per_mtok", 0, 0, 1e6, where);
-    String version = text(p, "anthropic_version", "2023-06-01");
+    String version = text(p, "anthropic_version", "2023-06-01", where);
     return new ProviderConfig(name, api, stripSlash(baseUrl), model, keyEnv, temperature, maxTokens,
         timeoutS, rpm, tpm, maxAttempts, inPrice, outPrice, version);
   }
@@ -149,13 +149,13 @@ public final class ProviderConfig implements Serializable {
     return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
-  private static String text(JsonNode p, String key, String dflt) throws IOException {
+  private static String text(JsonNode p, String key, String dflt, String where) throws IOException {
     JsonNode v = p.get(key);
     if (v == null || v.isNull()) {
       return dflt;
     }
     if (!v.isTextual()) {
-      throw new IOException("\"" + key + "\" must be a string");
+      throw new IOException(where + "\"" + key + "\" must be a string");
     }
     return v.asText();
   }

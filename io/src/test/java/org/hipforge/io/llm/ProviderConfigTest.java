@@ -1,0 +1,323 @@
+package org.hipforge.io.llm;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.hipforge.io.llm.ProviderConfig.Api;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ProviderConfigTest {
+
+  /** The README's example config (openai + local + anthropic), read from the README itself. */
+  static String readmeExampleConfig() throws IOException {
+    Path readme = Path.of("..", "README.md"); // surefire runs in the module directory
+    if (!Files.exists(readme)) {
+      readme = Path.of("README.md");
+    }
+    String text = Files.readString(readme, StandardCharsets.UTF_8);
+    int section = text.indexOf("## Provider config");
+    assertThat("README has a provider config section", section >= 0, is(true));
+    int open = text.indexOf("```json\n", section);
+    int close = text.indexOf("```", open + 8);
+    assertThat("README shows the config as a json block", open >= 0 && close > open, is(true));
+    return text.substring(open + 8, close);
+  }
+
+  @TempDir Path dir;
+  private Path example;
+
+  @BeforeEach
+  void writeExample() throws IOException {
+    example = write("config.json", readmeExampleConfig());
+  }
+
+  private Path write(String name, String text) throws IOException {
+    Path p = dir.resolve(name);
+    Files.writeString(p, text, StandardCharsets.UTF_8);
+    return p;
+  }
+
+  /** Loads provider "p" whose JSON object body is {@code body}. */
+  private ProviderConfig loadOne(String body) throws IOException {
+    return ProviderConfig.load(write("one.json", "{\"p\": {" + body + "}}"), "p");
+  }
+
+  private String errorOf(String body) throws IOException {
+    Path file = write("bad.json", "{\"p\": {" + body + "}}");
+    IOException e = assertThrows(IOException.class, () -> ProviderConfig.load(file, "p"));
+    assertThat(e.getMessage(), containsString(file.toString()));
+    assertThat(e.getMessage(), containsString("provider 'p'"));
+    return e.getMessage();
+  }
+
+  private static String unsetVariable() {
+    String name = "HIPFORGE_TEST_UNSET_" + UUID.randomUUID().toString().replace("-", "").toUpperCase();
+    assertThat(System.getenv(name), is(nullValue()));
+    return name;
+  }
+
+  // ---- the example config
+
+  @Test
+  void exampleOpenAiProviderIsReadWithItsLimitsAndPrices() throws Exception {
+    ProviderConfig c = ProviderConfig.load(example, "openai");
+    assertThat(c.name(), is("openai"));
+    assertThat(c.api(), is(Api.OPENAI));
+    assertThat(c.baseUrl(), is("https://api.openai.com/v1"));
+    assertThat(c.model(), is("gpt-4o-mini"));
+    assertThat(c.apiKeyEnv(), is("OPENAI_API_KEY"));
+    assertThat(c.temperature(), is(0.2));
+    assertThat(c.maxTokens(), is(1024));
+    assertThat(c.timeoutS(), is(120));
+    assertThat(c.rpm(), is(500));
+    assertThat(c.tpm(), is(200_000L));
+    assertThat(c.inputPricePerMTok(), is(0.15));
+    assertThat(c.outputPricePerMTok(), is(0.6));
+    assertThat(c.isLoopback(), is(false));
+    assertThat(c.endpointKey(), is("OPENAI https://api.openai.com/v1 gpt-4o-mini"));
+  }
+
+  @Test
+  void exampleLocalProviderGetsDefaultsAndNeedsNoKey() throws Exception {
+    ProviderConfig c = ProviderConfig.load(example, "local");
+    assertThat(c.api(), is(Api.OPENAI));
+    assertThat(c.baseUrl(), is("http://localhost:8000/v1"));
+    assertThat(c.model(), is("qwen2.5-coder"));
+    assertThat(c.apiKeyEnv(), is("LOCAL_LLM_KEY"));
+    assertThat(c.temperature(), is(0.2));
+    assertThat(c.maxTokens(), is(1024));
+    assertThat(c.timeoutS(), is(120));
+    assertThat(c.maxAttempts(), is(6));
+    assertThat(c.rpm(), is(0));
+    assertThat(c.tpm(), is(0L));
+    assertThat(c.isLoopback(), is(true));
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("LOCAL_LLM_KEY") == null);
+    assertThat(c.resolveApiKey(), is(nullValue()));
+  }
+
+  @Test
+  void exampleAnthropicProviderIsReadWithDefaultsForWhatItOmits() throws Exception {
+    ProviderConfig c = ProviderConfig.load(example, "anthropic");
+    assertThat(c.api(), is(Api.ANTHROPIC));
+    assertThat(c.baseUrl(), is("https://api.anthropic.com/v1"));
+    assertThat(c.model(), is("claude-sonnet-4-5"));
+    assertThat(c.apiKeyEnv(), is("ANTHROPIC_API_KEY"));
+    assertThat(c.maxTokens(), is(2048));
+    assertThat(c.rpm(), is(0));
+    assertThat(c.maxAttempts(), is(6));
+    assertThat(c.anthropicVersion(), is("2023-06-01"));
+    assertThat(c.isLoopback(), is(false));
+  }
+
+  @Test
+  void anthropicBaseUrlDefaultsToTheHostedApi() throws Exception {
+    ProviderConfig c = loadOne("\"api\": \"anthropic\", \"model\": \"claude-haiku\"");
+    assertThat(c.baseUrl(), is("https://api.anthropic.com/v1"));
+  }
+
+  @Test
+  void omittedSettingsTakeTheDocumentedDefaults() throws Exception {
+    ProviderConfig c = loadOne("\"base_url\": \"https://h.example/v1\", \"model\": \"m\"");
+    assertThat(c.api(), is(Api.OPENAI));
+    assertThat(c.temperature(), is(0.2));
+    assertThat(c.maxTokens(), is(1024));
+    assertThat(c.timeoutS(), is(120));
+    assertThat(c.rpm(), is(0));
+    assertThat(c.tpm(), is(0L));
+    assertThat(c.maxAttempts(), is(6));
+    assertThat(c.inputPricePerMTok(), is(0.0));
+    assertThat(c.outputPricePerMTok(), is(0.0));
+    assertThat(c.anthropicVersion(), is("2023-06-01"));
+    assertThat(c, is(ProviderConfig.of("p", Api.OPENAI, "https://h.example/v1/", "m", null)));
+  }
+
+  @Test
+  void apiNameIsCaseInsensitiveAndNullsMeanDefaults() throws Exception {
+    ProviderConfig c = loadOne("\"api\": \"Anthropic\", \"model\": \"m\", \"base_url\": null, "
+        + "\"rpm\": null");
+    assertThat(c.api(), is(Api.ANTHROPIC));
+    assertThat(c.baseUrl(), is("https://api.anthropic.com/v1"));
+    assertThat(c.rpm(), is(0));
+  }
+
+  // ---- errors name the file, the provider and the key
+
+  @Test
+  void missingProviderIsNamedAndTheAvailableOnesListed() {
+    IOException e = assertThrows(IOException.class, () -> ProviderConfig.load(example, "gemini"));
+    assertThat(e.getMessage(), allOf(containsString(example.toString()),
+        containsString("no provider named 'gemini'"), containsString("[openai, local, anthropic]")));
+  }
+
+  @Test
+  void badApiValueIsNamed() throws Exception {
+    assertThat(errorOf("\"api\": \"gemini\", \"model\": \"m\", \"base_url\": \"https://x\""),
+        containsString("\"api\" must be \"openai\" or \"anthropic\", was \"gemini\""));
+  }
+
+  @Test
+  void missingModelIsNamed() throws Exception {
+    assertThat(errorOf("\"base_url\": \"https://x\""), containsString("\"model\" is required"));
+    assertThat(errorOf("\"base_url\": \"https://x\", \"model\": \"  \""),
+        containsString("\"model\" is required"));
+  }
+
+  @Test
+  void missingBaseUrlOfAnOpenAiProviderIsNamed() throws Exception {
+    assertThat(errorOf("\"model\": \"m\""), containsString("\"base_url\" is required"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ftp://files.example/v1", "api.openai.com/v1", "localhost:8000/v1",
+      "http://", "file:///etc/passwd", "not a url at all"})
+  void nonHttpBaseUrlIsRefused(String url) throws Exception {
+    assertThat(errorOf("\"model\": \"m\", \"base_url\": \"" + url + "\""),
+        containsString("\"base_url\" is not an http(s) URL: " + url));
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "temperature | 2.5",
+      "temperature | -0.1",
+      "max_tokens | 0",
+      "max_tokens | 2000000",
+      "timeout_s | 0",
+      "timeout_s | 3601",
+      "rpm | -1",
+      "rpm | 20000000",
+      "tpm | -1",
+      "max_attempts | 0",
+      "max_attempts | 101",
+      "input_price_per_mtok | -1",
+      "output_price_per_mtok | 1e7"})
+  void outOfRangeNumbersAreNamedWithTheirValue(String key, String value) throws Exception {
+    String msg = errorOf("\"model\": \"m\", \"base_url\": \"https://x\", \"" + key + "\": " + value);
+    assertThat(msg, containsString("\"" + key + "\" must be in ["));
+    assertThat(msg, containsString("was " + Double.parseDouble(value)));
+  }
+
+  @Test
+  void numberGivenAsTextIsNamed() throws Exception {
+    assertThat(errorOf("\"model\": \"m\", \"base_url\": \"https://x\", \"rpm\": \"500\""),
+        containsString("\"rpm\" must be a number, was \"500\""));
+  }
+
+  @Test
+  void textGivenAsANumberIsNamedWithFileAndProvider() throws Exception {
+    assertThat(errorOf("\"model\": 4, \"base_url\": \"https://x\""),
+        containsString("\"model\" must be a string"));
+    assertThat(errorOf("\"model\": \"m\", \"base_url\": \"https://x\", \"api_key_env\": 1"),
+        containsString("\"api_key_env\" must be a string"));
+  }
+
+  @Test
+  void anApiKeyInTheFileIsRefusedWithoutRepeatingIt() throws Exception {
+    String msg = errorOf("\"model\": \"m\", \"base_url\": \"https://x\", "
+        + "\"api_key\": \"sk-proj-SECRET123456\"");
+    assertThat(msg, containsString("keys do not belong in the config file"));
+    assertThat(msg, containsString("api_key_env"));
+    assertThat(msg, not(containsString("SECRET")));
+  }
+
+  @Test
+  void configThatIsNotAnObjectOfProvidersIsRefused() throws Exception {
+    Path arr = write("arr.json", "[{\"model\": \"m\"}]");
+    IOException e = assertThrows(IOException.class, () -> ProviderConfig.load(arr, "p"));
+    assertThat(e.getMessage(), containsString(arr + ": the config must be a JSON object"));
+    Path str = write("str.json", "{\"p\": \"gpt-4o\"}");
+    IOException e2 = assertThrows(IOException.class, () -> ProviderConfig.load(str, "p"));
+    assertThat(e2.getMessage(), containsString(str + ": provider 'p' must be a JSON object"));
+  }
+
+  @Test
+  void missingOrInvalidFileIsNamed() throws Exception {
+    Path missing = dir.resolve("nope.json");
+    IOException e = assertThrows(IOException.class, () -> ProviderConfig.load(missing, "p"));
+    assertThat(e.getMessage(), is("config file not found: " + missing));
+    Path broken = write("broken.json", "{\"p\": {\"model\": ");
+    IOException e2 = assertThrows(IOException.class, () -> ProviderConfig.load(broken, "p"));
+    assertThat(e2.getMessage(), containsString(broken + ": not valid JSON"));
+  }
+
+  // ---- the key comes from the environment
+
+  @Test
+  void keyIsReadFromTheNamedEnvironmentVariable() throws Exception {
+    String path = System.getenv("PATH");
+    org.junit.jupiter.api.Assumptions.assumeTrue(path != null && !path.isBlank());
+    ProviderConfig c = loadOne("\"model\": \"m\", \"base_url\": \"https://api.example.com/v1\", "
+        + "\"api_key_env\": \"PATH\"");
+    assertThat(c.resolveApiKey(), is(path.trim()));
+    assertThat(c.toString(), not(containsString(path)));
+  }
+
+  @Test
+  void unsetKeyVariableOnARemoteServerIsAnErrorNamingTheVariable() throws Exception {
+    String var = unsetVariable();
+    ProviderConfig c = loadOne("\"model\": \"m\", \"base_url\": \"https://api.example.com/v1\", "
+        + "\"api_key_env\": \"" + var + "\"");
+    IllegalStateException e = assertThrows(IllegalStateException.class, c::resolveApiKey);
+    assertThat(e.getMessage(), allOf(containsString("provider 'p'"), containsString(var),
+        containsString("not set")));
+  }
+
+  @Test
+  void remoteServerWithoutAnyKeyVariableSaysToNameOne() throws Exception {
+    ProviderConfig c = loadOne("\"model\": \"m\", \"base_url\": \"https://api.example.com/v1\"");
+    IllegalStateException e = assertThrows(IllegalStateException.class, c::resolveApiKey);
+    assertThat(e.getMessage(), allOf(containsString("provider 'p'"), containsString("api_key_env")));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"http://localhost:8000/v1", "http://127.0.0.1:11434/v1",
+      "http://127.1.2.3/v1", "http://[::1]:8080/v1"})
+  void loopbackServerWithoutAKeyNeedsNone(String url) throws Exception {
+    ProviderConfig noVar = loadOne("\"model\": \"m\", \"base_url\": \"" + url + "\"");
+    assertThat(noVar.isLoopback(), is(true));
+    assertThat(noVar.resolveApiKey(), is(nullValue()));
+    ProviderConfig unsetVar = loadOne("\"model\": \"m\", \"base_url\": \"" + url + "\", "
+        + "\"api_key_env\": \"" + unsetVariable() + "\"");
+    assertThat(unsetVar.resolveApiKey(), is(nullValue()));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"http://localhost.example.com/v1", "https://10.0.0.5/v1",
+      "http://0.0.0.0:8000/v1", "https://api.openai.com/v1"})
+  void otherHostsAreNotLoopback(String url) throws Exception {
+    assertThat(loadOne("\"model\": \"m\", \"base_url\": \"" + url + "\"").isLoopback(), is(false));
+  }
+
+  // ---- withers
+
+  @Test
+  void withersChangeOneSettingAndCheckIt() throws Exception {
+    ProviderConfig c = ProviderConfig.load(example, "openai");
+    assertThat(c.withLimits(10, 20).rpm(), is(10));
+    assertThat(c.withLimits(10, 20).tpm(), is(20L));
+    assertThat(c.withTimeoutS(5).timeoutS(), is(5));
+    assertThat(c.withMaxAttempts(2).maxAttempts(), is(2));
+    assertThat(c.withBaseUrl("http://127.0.0.1:9/v1/").baseUrl(), is("http://127.0.0.1:9/v1"));
+    assertThat(c.withBaseUrl("http://127.0.0.1:9/v1/").isLoopback(), is(true));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> c.withLimits(-1, 0)).getMessage(),
+        containsString("-1"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> c.withTimeoutS(0)).getMessage(),
+        containsString("0"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> c.withMaxAttempts(0)).getMessage(),
+        containsString("0"));
+  }
+}

@@ -1,0 +1,138 @@
+package org.hipforge.pipeline;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.emptyOrNullString;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.hipforge.io.hip.HipToolchain;
+import org.hipforge.io.llm.sim.SimulatedLlmServer;
+import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.StatusReport;
+import org.hipforge.io.state.WorkLayout;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** generate end to end: real HTTP on loopback, real hipcc, real files. */
+class GenerateEndToEndTest {
+  private static final int TASKS = 12;
+  @TempDir Path tmp;
+  private SimulatedLlmServer server;
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private HipforgeOptions options(Path config, String... extra) {
+    List<String> args = new ArrayList<>(List.of("--workDir=" + tmp.resolve("work"),
+        "--sourceDir=" + tmp.resolve("src"), "--config=" + config, "--modelName=sim", "--quiet=true",
+        "--runner=DirectRunner"));
+    args.addAll(List.of(extra));
+    return TestCorpus.options(args.toArray(new String[0]));
+  }
+
+  private Path describeAll(double compileErrorRate) throws Exception {
+    TestCorpus.writeKernels(tmp.resolve("src"), TASKS);
+    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(2)
+        .withCompileErrorRate(compileErrorRate).withSeed(7));
+    Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
+    TestCorpus.Captured log = new TestCorpus.Captured();
+    ManifestCommand.run(options(config), log.out);
+    assertThat(DescribeCommand.run(options(config), log.out).passed, is((long) TASKS));
+    return config;
+  }
+
+  @Test
+  void generatedCodeIsCompiledAndOnlyCompilingCodeIsWrittenAndARerunCallsNothing() throws Exception {
+    Assumptions.assumeTrue(HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    Path config = describeAll(0.4);
+    long afterDescribe = server.totalRequests();
+    TestCorpus.Captured log = new TestCorpus.Captured();
+
+    StatusReport report = GenerateCommand.run(options(config), log.out);
+    assertThat(server.totalRequests(), is(afterDescribe + TASKS));
+    assertThat(report.passed + report.failed, is((long) TASKS));
+    assertThat("some answers compile", report.compiled, greaterThan(0L));
+    assertThat("some answers were broken on purpose", report.failed, greaterThan(0L));
+    assertThat(report.failedByCategory, is(Map.of("compile_error", report.failed)));
+    assertThat(report.compiled, is(report.passed));
+
+    Map<Long, StateRecord> generated = StateIndex.latest(List.of(
+        new WorkLayout(tmp.resolve("work").toString()).shardGlob(WorkLayout.Step.GENERATE)));
+    for (StateRecord r : generated.values()) {
+      Path file = tmp.resolve("work/out/hip").resolve(r.fileName());
+      if (r.pass()) {
+        assertThat(r.compiled(), is(true));
+        assertThat(r.outputPath(), is("out/hip/" + r.fileName()));
+        assertThat(Files.readString(file), containsString("__global__"));
+        assertThat(r.codeSha256(), not(emptyOrNullString()));
+        assertThat(r.toolchain(), containsString("HIP"));
+      } else {
+        assertThat(r.compiled(), is(false));
+        assertThat(r.compileError(), containsString("error"));
+        assertThat(r.errorMsg(), containsString("compile_error: "));
+        assertThat(r.outputPath(), nullValue());
+        assertThat(Files.exists(file), is(false));
+      }
+    }
+
+    // The rerun retries the failed ones, but their prompts were paid for: all from the journal.
+    long beforeRerun = server.totalRequests();
+    StatusReport again = GenerateCommand.run(options(config), log.out);
+    assertThat(server.totalRequests(), is(beforeRerun));
+    assertThat(again.passed, is(report.passed));
+
+    long rows = ExportCommand.run(options(config), log.out);
+    assertThat(rows, is((long) TASKS));
+    List<String> lines = Files.readAllLines(tmp.resolve("work/export/dataset.jsonl"), StandardCharsets.UTF_8);
+    assertThat(lines.size(), is(TASKS));
+    JsonNode first = new ObjectMapper().readTree(lines.get(0));
+    assertThat(first.get("instruction").asText(), containsString("kernel"));
+    assertThat(first.get("source_code").asText(), containsString("__global__"));
+    assertThat(first.has("generated_code"), is(true));
+    assertThat(first.get("tokens").get("describe_input").asLong(), greaterThan(0L));
+  }
+
+  @Test
+  void withoutValidationCodeIsWrittenWithCompiledUnknown() throws Exception {
+    Path config = describeAll(0.0);
+    StatusReport report = GenerateCommand.run(options(config, "--validate=none"), new TestCorpus.Captured().out);
+    assertThat(report.passed, is((long) TASKS));
+    assertThat(report.compiled, is(0L));
+    try (var files = Files.walk(tmp.resolve("work/out/hip"))) {
+      assertThat(files.filter(Files::isRegularFile).count(), is((long) TASKS));
+    }
+  }
+
+  @Test
+  void idsSelectTasksAndUnknownIdsAreReportedNotIgnored() throws Exception {
+    Path config = describeAll(0.0);
+    UsageException unknown = assertThrows(UsageException.class, () ->
+        GenerateCommand.run(options(config, "--validate=none", "--ids=1,999,1000"), new TestCorpus.Captured().out));
+    assertThat(unknown.getMessage(), containsString("[999, 1000]"));
+
+    long before = server.totalRequests();
+    StatusReport report = GenerateCommand.run(options(config, "--validate=none", "--ids=3,5"),
+        new TestCorpus.Captured().out);
+    assertThat(server.totalRequests(), is(before + 2));
+    assertThat(report.passed, is(2L));
+  }
+}

@@ -184,7 +184,8 @@ public final class RateLimiter {
       requestBucket = Math.min(requestBucket, 0);
     }
     if (retryAfterMillis > 0) {
-      pausedUntil = Math.max(pausedUntil, now + TimeUnit.MILLISECONDS.toNanos(retryAfterMillis));
+      long capped = Math.min(retryAfterMillis, RetryingCaller.MAX_RETRY_AFTER_MILLIS);
+      pausedUntil = Math.max(pausedUntil, now + TimeUnit.MILLISECONDS.toNanos(capped));
     }
   }
 

@@ -16,6 +16,8 @@ public final class RetryingCaller {
   public static final long BASE_BACKOFF_MILLIS = 500;
   /** Longest backoff between attempts. */
   public static final long MAX_BACKOFF_MILLIS = 30_000;
+  /** The longest retry-after we obey; a larger one (or a broken header) is treated as this. */
+  public static final long MAX_RETRY_AFTER_MILLIS = 15 * 60_000;
 
   /** Hears every attempt, for metrics. */
   public interface Listener {
@@ -130,6 +132,6 @@ public final class RetryingCaller {
   static long backoffMillis(int attempt, long retryAfterMillis) {
     long cap = Math.min(MAX_BACKOFF_MILLIS, BASE_BACKOFF_MILLIS << Math.min(attempt - 1, 16));
     long jittered = ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
-    return Math.max(jittered, retryAfterMillis);
+    return Math.max(jittered, Math.min(retryAfterMillis, MAX_RETRY_AFTER_MILLIS));
   }
 }

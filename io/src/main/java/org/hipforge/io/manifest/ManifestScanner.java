@@ -6,7 +6,6 @@ import java.nio.file.FileSystems;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.SimpleFileVisitor;
@@ -204,18 +203,11 @@ public final class ManifestScanner {
   public static String sha256(Path file) throws IOException {
     MessageDigest md = Hex.sha256Digest();
     byte[] buf = new byte[1 << 16];
-    try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+    // The scan has already checked that a symlink stays inside the source root.
+    try (InputStream in = Files.newInputStream(file)) {
       int n;
       while ((n = in.read(buf)) > 0) {
         md.update(buf, 0, n);
-      }
-    } catch (IOException e) {
-      // NOFOLLOW_LINKS refuses links; the scan already checked they stay inside the root.
-      try (InputStream in = Files.newInputStream(file)) {
-        int n;
-        while ((n = in.read(buf)) > 0) {
-          md.update(buf, 0, n);
-        }
       }
     }
     return Hex.of(md.digest());

@@ -2,7 +2,6 @@ package org.hipforge.pipeline;
 
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.hipforge.io.llm.ProviderConfig;
@@ -12,7 +11,6 @@ import org.hipforge.io.state.WorkLayout;
 import org.hipforge.transforms.BuildDescribePrompts;
 import org.hipforge.transforms.CallLlm;
 import org.hipforge.transforms.FindPending;
-import org.hipforge.transforms.MergeLatest;
 import org.hipforge.transforms.ReadManifest;
 import org.hipforge.transforms.ReadSources;
 import org.hipforge.transforms.ReadState;
@@ -54,8 +52,7 @@ public final class DescribePipeline {
     PCollection<ManifestEntry> manifest = p.apply("ReadManifest", ReadManifest.from(layout.manifest()));
     ReadState.Result state = p.apply("ReadState",
         ReadState.fromGlobs(List.of(layout.shardGlob(step), layout.journalGlob(step))));
-    PCollection<KV<Long, StateRecord>> latest = state.records().apply("MergeLatest", MergeLatest.create());
-    PCollection<ManifestEntry> pending = manifest.apply("FindPending", FindPending.against(latest));
+    PCollection<ManifestEntry> pending = manifest.apply("FindPending", FindPending.against(state.records()));
     ReadSources.Result sources = pending.apply("ReadSources",
         ReadSources.from(s.sourceDir).withMaxBytes(s.maxSourceBytes));
     CallLlm.Result answers = sources.output()

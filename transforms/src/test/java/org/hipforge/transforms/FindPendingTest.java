@@ -1,12 +1,9 @@
 package org.hipforge.transforms;
 
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
 import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
@@ -27,15 +24,18 @@ class FindPendingTest {
 
     PCollection<ManifestEntry> manifest = p.apply("Manifest",
         Create.of(done, fresh, changed, failed, renamed).withCoder(ManifestEntryCoder.of()));
-    PCollection<KV<Long, StateRecord>> latest = p.apply("Latest", Create.of(
-        KV.of(0L, Records.passed(0, "done.hip", "s0", 1, "r")),
-        KV.of(2L, Records.passed(2, "changed.hip", "s2-old", 1, "r")),
-        KV.of(3L, Records.failed(3, "failed.hip", "s3", 1, "r", "timeout")),
-        KV.of(4L, Records.passed(4, "old-name.hip", "s4", 1, "r")),
-        KV.of(99L, Records.passed(99, "gone.hip", "s99", 1, "r")))
-        .withCoder(KvCoder.of(VarLongCoder.of(), StateRecordCoder.of())));
+    PCollection<StateRecord> records = p.apply("State", Create.of(
+        Records.passed(0, "done.hip", "s0", 1, "r"),
+        Records.passed(0, "done.hip", "s0", 1, "r"), // the same record in a shard and a journal
+        Records.failed(0, "done.hip", "s0", 0, "r", "timeout"), // an older failure
+        Records.passed(2, "changed.hip", "s2-old", 1, "r"),
+        Records.passed(3, "failed.hip", "s3", 1, "r"),
+        Records.failed(3, "failed.hip", "s3", 2, "r", "timeout"), // a later failure wins
+        Records.passed(4, "old-name.hip", "s4", 1, "r"),
+        Records.passed(99, "gone.hip", "s99", 1, "r"))
+        .withCoder(StateRecordCoder.of()));
 
-    PAssert.that(manifest.apply(FindPending.against(latest)))
+    PAssert.that(manifest.apply(FindPending.against(records)))
         .containsInAnyOrder(fresh, changed, failed, renamed);
     p.run().waitUntilFinish();
   }

@@ -19,6 +19,10 @@ public final class Timestamps {
 
   /** Parses an ISO-8601 instant (any precision, with 'Z' or an offset); throws on anything else. */
   public static long parse(String text) {
+    long fast = parseFixed(text);
+    if (fast != Long.MIN_VALUE) {
+      return fast;
+    }
     try {
       return Instant.parse(text).toEpochMilli();
     } catch (DateTimeParseException e) {
@@ -33,5 +37,54 @@ public final class Timestamps {
         }
       }
     }
+  }
+
+  /**
+   * The hot path: our own fixed format {@code yyyy-MM-ddTHH:mm:ss.SSSZ}, read without a parser
+   * (state files hold millions of these). Returns Long.MIN_VALUE for anything else.
+   */
+  static long parseFixed(String t) {
+    if (t.length() != 24 || t.charAt(4) != '-' || t.charAt(7) != '-' || t.charAt(10) != 'T'
+        || t.charAt(13) != ':' || t.charAt(16) != ':' || t.charAt(19) != '.' || t.charAt(23) != 'Z') {
+      return Long.MIN_VALUE;
+    }
+    int year = digits(t, 0, 4);
+    int month = digits(t, 5, 2);
+    int day = digits(t, 8, 2);
+    int hour = digits(t, 11, 2);
+    int minute = digits(t, 14, 2);
+    int second = digits(t, 17, 2);
+    int milli = digits(t, 20, 3);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23
+        || minute < 0 || minute > 59 || second < 0 || second > 59 || milli < 0) {
+      return Long.MIN_VALUE;
+    }
+    if (day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
+      return Long.MIN_VALUE;
+    }
+    long days = daysFromCivil(year, month, day);
+    return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + milli;
+  }
+
+  private static int digits(String t, int from, int n) {
+    int v = 0;
+    for (int i = from; i < from + n; i++) {
+      char c = t.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  }
+
+  /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+  private static long daysFromCivil(int y, int m, int d) {
+    y -= m <= 2 ? 1 : 0;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
   }
 }

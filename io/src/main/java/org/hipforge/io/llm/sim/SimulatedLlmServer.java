@@ -3,7 +3,6 @@ package org.hipforge.io.llm.sim;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -29,10 +28,11 @@ import java.util.function.BiFunction;
  * <p>Serves {@code POST /v1/chat/completions}, {@code POST /v1/messages} and {@code GET
  * /v1/models}; {@link #baseUrl()} ends in {@code /v1}. Answers are deterministic (see {@link
  * SimulatedAnswers}); random choices (latency, faults, compile errors) come from the configured
- * seed and the order requests arrive in. Per admitted request, in order: authentication (401),
- * request validation (400), context length (400), the shared request and token buckets (429),
- * then one fault draw, the latency wait and the answer. 400, 401 and 404 answers carry no rate
- * limit headers and no latency. Usage:
+ * seed and the order requests arrive in. Each chat request goes through, in order:
+ * authentication (401), validation (400), context length (400), the request and token buckets
+ * shared by both formats (429, counting prompt + answer tokens), then one fault draw, the latency
+ * wait and the answer. 400, 401 and 404 answers come at once and carry no rate-limit headers.
+ * Usage:
  *
  * <pre>{@code
  * try (SimulatedLlmServer llm = SimulatedLlmServer.start(
@@ -64,6 +64,10 @@ public final class SimulatedLlmServer implements AutoCloseable {
 
   // Pending connections the kernel queues for us: hundreds of clients may connect at once.
   private static final int BACKLOG = 1024;
+
+  // --name=value flags of main(), in the order usage() lists them.
+  private static final Map<String, BiFunction<SimulatorConfig, String, SimulatorConfig>> FLAGS =
+      flags();
 
   private final SimulatorConfig config;
   private final HttpServer http;
@@ -226,14 +230,11 @@ public final class SimulatedLlmServer implements AutoCloseable {
     }
     SimulatedLlmServer server = start(config);
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "simulated-llm-shutdown"));
-    PrintStream out = System.out;
-    out.println(LISTENING_PREFIX + server.baseUrl());
-    out.flush();
+    // Flushed at once: a parent process waits for this line to learn the port.
+    System.out.println(LISTENING_PREFIX + server.baseUrl());
+    System.out.flush();
     new CountDownLatch(1).await();
   }
-
-  private static final Map<String, BiFunction<SimulatorConfig, String, SimulatorConfig>> FLAGS =
-      flags();
 
   private static Map<String, BiFunction<SimulatorConfig, String, SimulatorConfig>> flags() {
     Map<String, BiFunction<SimulatorConfig, String, SimulatorConfig>> f = new LinkedHashMap<>();

@@ -1,0 +1,89 @@
+package org.hipforge.benchmarks;
+
+import java.util.HashMap;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.hipforge.io.jsonl.MalformedLineException;
+import org.hipforge.io.jsonl.StateRecordJson;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.transforms.MergeLatest;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * Question: how many state lines per second does one core parse and fold into the latest-wins
+ * merge (the per-line work of {@code ReadState} + {@code MergeLatest})? Target ≥ 1 M lines/s.
+ *
+ * <p>Each op parses one batch of {@link #BATCH} realistic describe-state lines (~600 bytes each,
+ * half passed with an instruction, half failed) and merges them into a map keyed by id with the
+ * pipeline's own {@link MergeLatest.LatestFn}; {@code ids} sets how many distinct ids the batch
+ * has (fewer ids = more duplicates to fold).
+ *
+ * <p>How to run: {@code java -jar benchmarks/target/benchmarks.jar StateParseMergeBenchmark -f 1
+ * -wi 3 -i 5 -w 2s -r 2s}; the score is lines/s (ops/s × {@link #BATCH}, reported per line via
+ * {@code @OperationsPerInvocation}).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class StateParseMergeBenchmark {
+  static final int BATCH = 10_000;
+
+  @Param({"10000", "5000"})
+  int ids;
+
+  private String[] lines;
+  private final MergeLatest.LatestFn latest = new MergeLatest.LatestFn();
+
+  @Setup(Level.Trial)
+  public void setup() {
+    SplittableRandom random = new SplittableRandom(7);
+    lines = new String[BATCH];
+    for (int i = 0; i < BATCH; i++) {
+      long id = i % ids;
+      boolean pass = random.nextBoolean();
+      StateRecord.Builder b = StateRecord.builder().id(id).fileName("k" + (id % 100) + "/kernel_" + id + ".hip")
+          .pass(pass).sourceSha256(String.format("%064x", id * 0x9E3779B97F4A7C15L))
+          .provider("openai").model("gpt-4o-mini").inputTokens(900).outputTokens(150).latencyMs(1200)
+          .attempts(1).finishedAtMillis(1_790_000_000_000L + random.nextInt(1_000_000))
+          .runId("20261127T180000Z-abcd").promptSha256(String.format("%064x", id));
+      if (pass) {
+        b.instruction("Write a HIP program with a __global__ kernel named `kernel_" + id + "` that "
+            + "scales a float array in place, one element per thread, with a bounds check; the host "
+            + "allocates with hipMalloc, copies, launches 256-thread blocks and checks every call.");
+      } else {
+        b.errorMsg("timeout: no answer from openai within 120 s");
+      }
+      lines[i] = StateRecordJson.toJson(b.build());
+    }
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public HashMap<Long, StateRecord> parseAndMerge() throws MalformedLineException {
+    HashMap<Long, StateRecord> merged = new HashMap<>(ids * 2);
+    for (String line : lines) {
+      StateRecord r = StateRecordJson.parse(line);
+      merged.merge(r.id(), r, latest::apply);
+    }
+    return merged;
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public long parseOnly() throws MalformedLineException {
+    long sum = 0;
+    for (String line : lines) {
+      sum += StateRecordJson.parse(line).id();
+    }
+    return sum;
+  }
+}

@@ -44,12 +44,44 @@ final class CommandSupport {
     return layout;
   }
 
-  static double rateShare(HipforgeOptions o) {
+  /**
+   * This worker JVM's share of the provider's rpm/tpm. Explicit with --rateShare; otherwise 1 on
+   * one machine (embedded Flink or the DirectRunner run every worker in this JVM) and 1/N on a
+   * Flink cluster of N TaskManagers (asked from its REST API), so together they stay under the
+   * provider's limit.
+   */
+  static double rateShare(HipforgeOptions o, PrintStream out) {
     double share = o.getRateShare() == null ? 0 : o.getRateShare();
     if (share < 0 || share > 1) {
       throw new UsageException("--rateShare must be in (0, 1], or 0 for automatic, was " + share);
     }
-    return share == 0 ? 1.0 : share;
+    if (share > 0) {
+      return share;
+    }
+    String master = flinkMaster(o);
+    if (master == null || master.startsWith("[")) {
+      return 1.0;
+    }
+    int taskManagers = FlinkRest.countTaskManagers(master);
+    if (taskManagers < 1) {
+      out.println("rate limits: could not ask " + master + " how many TaskManagers it has; each "
+          + "worker JVM takes the whole rpm/tpm budget (set --rateShare=1/N to split it)");
+      return 1.0;
+    }
+    out.printf("rate limits: %d TaskManagers, each takes 1/%d of the provider's rpm/tpm%n",
+        taskManagers, taskManagers);
+    return 1.0 / taskManagers;
+  }
+
+  private static String flinkMaster(HipforgeOptions o) {
+    if (!o.getRunner().getSimpleName().toLowerCase(java.util.Locale.ROOT).contains("flink")) {
+      return null;
+    }
+    try {
+      return o.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class).getFlinkMaster();
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /** Runs the pipeline to the end; a rejected key surfaces as its own clear message. */

@@ -33,7 +33,7 @@ public final class DescribeCommand {
     Progress.start("describe", before.pending(), out);
     Pipeline p = Pipeline.create(o);
     DescribePipeline.build(p, new DescribePipeline.Spec(layout, o.getSourceDir(), provider, runId,
-        o.getMaxSourceBytes(), o.getMaxInFlight(), CommandSupport.rateShare(o), o.getNumShards()));
+        o.getMaxSourceBytes(), o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards()));
     long start = System.nanoTime();
     CommandSupport.runToEnd(p, out);
     double secs = (System.nanoTime() - start) / 1e9;

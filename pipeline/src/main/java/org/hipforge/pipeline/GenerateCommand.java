@@ -46,7 +46,7 @@ public final class GenerateCommand {
     Progress.start("generate", todo, out);
     Pipeline p = Pipeline.create(o);
     GeneratePipeline.build(p, new GeneratePipeline.Spec(layout, provider, runId, ids, validate,
-        o.getMaxInFlight(), CommandSupport.rateShare(o), o.getNumShards()));
+        o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards()));
     long start = System.nanoTime();
     CommandSupport.runToEnd(p, out);
     out.println(Progress.line());

@@ -296,6 +296,8 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
           }
         } else {
           failedCount.inc();
+          // One counter per category (rate_limited, server_error, ...): created on first use.
+          Metrics.counter(CallLlm.class, "failed_" + d.failure.category()).inc();
           if (out != null) {
             out.get(failTag).output(d.failure);
           } else {

@@ -1,0 +1,91 @@
+package org.hipforge.pipeline;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line: clear errors and exit codes before any work is done. */
+class MainTest {
+  @TempDir Path tmp;
+
+  private int run(TestCorpus.Captured out, TestCorpus.Captured err, String... args) {
+    return Main.run(args, out.out, err.out);
+  }
+
+  @Test
+  void noArgumentsPrintsUsageAndExitsTwo() {
+    TestCorpus.Captured out = new TestCorpus.Captured();
+    assertThat(run(out, new TestCorpus.Captured()), is(2));
+    assertThat(out.text(), containsString("usage: hipforge <command>"));
+  }
+
+  @Test
+  void helpListsTheCommandsAndFlags() {
+    TestCorpus.Captured out = new TestCorpus.Captured();
+    assertThat(run(out, new TestCorpus.Captured(), "describe", "--help"), is(0));
+    assertThat(out.text(), containsString("--sourceDir"));
+    assertThat(out.text(), containsString("generate"));
+  }
+
+  @Test
+  void anUnknownCommandIsAUsageError() {
+    TestCorpus.Captured err = new TestCorpus.Captured();
+    assertThat(run(new TestCorpus.Captured(), err, "frobnicate"), is(2));
+    assertThat(err.text(), containsString("unknown command 'frobnicate'"));
+  }
+
+  @Test
+  void describeWithoutAManifestSaysWhichCommandToRunFirst() {
+    TestCorpus.Captured err = new TestCorpus.Captured();
+    assertThat(run(new TestCorpus.Captured(), err, "describe", "--workDir=" + tmp, "--sourceDir=" + tmp,
+        "--runner=DirectRunner"), is(2));
+    assertThat(err.text(), containsString("run 'hipforge manifest"));
+  }
+
+  @Test
+  void aMissingKeyVariableStopsBeforeAnyWorkAndNamesTheVariable() throws Exception {
+    TestCorpus.writeKernels(tmp.resolve("src"), 2);
+    Path config = tmp.resolve("config.json");
+    Files.writeString(config, "{\"openai\": {\"api\": \"openai\", \"base_url\": \"https://api.example.invalid/v1\","
+        + " \"model\": \"m\", \"api_key_env\": \"HIPFORGE_TEST_KEY_THAT_IS_NOT_SET\"}}");
+    TestCorpus.Captured out = new TestCorpus.Captured();
+    assertThat(run(out, new TestCorpus.Captured(), "manifest", "--workDir=" + tmp.resolve("w"),
+        "--sourceDir=" + tmp.resolve("src")), is(0));
+    TestCorpus.Captured err = new TestCorpus.Captured();
+    assertThat(run(new TestCorpus.Captured(), err, "describe", "--workDir=" + tmp.resolve("w"),
+        "--sourceDir=" + tmp.resolve("src"), "--config=" + config, "--runner=DirectRunner"), is(2));
+    assertThat(err.text(), containsString("HIPFORGE_TEST_KEY_THAT_IS_NOT_SET"));
+    assertThat(Files.exists(tmp.resolve("w/state")), is(false));
+  }
+
+  @Test
+  void anUnknownProviderNameListsTheConfiguredOnes() throws Exception {
+    Path config = TestCorpus.writeConfig(tmp, "http://127.0.0.1:9/v1");
+    TestCorpus.writeKernels(tmp.resolve("src"), 1);
+    run(new TestCorpus.Captured(), new TestCorpus.Captured(), "manifest", "--workDir=" + tmp.resolve("w"),
+        "--sourceDir=" + tmp.resolve("src"));
+    TestCorpus.Captured err = new TestCorpus.Captured();
+    assertThat(run(new TestCorpus.Captured(), err, "describe", "--workDir=" + tmp.resolve("w"),
+        "--sourceDir=" + tmp.resolve("src"), "--config=" + config, "--modelName=gpt5",
+        "--runner=DirectRunner"), is(2));
+    assertThat(err.text(), containsString("no provider named 'gpt5'"));
+    assertThat(err.text(), containsString("[sim]"));
+  }
+
+  @Test
+  void aMalformedManifestLineIsNamedByFileAndLine() throws Exception {
+    Files.createDirectories(tmp.resolve("w"));
+    Files.writeString(tmp.resolve("w/manifest.jsonl"), "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\n");
+    TestCorpus.Captured err = new TestCorpus.Captured();
+    assertThat(run(new TestCorpus.Captured(), err, "status", "--workDir=" + tmp.resolve("w"),
+        "--runner=DirectRunner"), is(1));
+    assertThat(err.text(), containsString("manifest.jsonl:2"));
+    assertThat(err.text(), not(containsString("Exception\n\tat")));
+  }
+}

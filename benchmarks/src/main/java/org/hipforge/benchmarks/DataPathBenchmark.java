@@ -88,7 +88,7 @@ public final class DataPathBenchmark {
     Pipeline p = Pipeline.create(options);
     PCollection<ManifestEntry> manifest = p.apply("ReadManifest", ReadManifest.from(layout.manifest()));
     ReadState.Result state = p.apply("ReadState", ReadState.fromGlobs(List.of(
-        layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE))));
+        layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE))).slim());
     manifest.apply("FindPending", FindPending.against(state.records()))
         .apply("CountPending", Count.globally())
         .apply("Format", MapElements.into(TypeDescriptors.strings()).via(String::valueOf))

@@ -54,7 +54,7 @@ import org.hipforge.pipeline.ManifestCommand;
  * mvn -B -o -q -pl benchmarks -am package -DskipTests
  * java <--add-opens flags> -cp benchmarks/target/benchmarks.jar \
  *     org.hipforge.benchmarks.LlmLoadBenchmark --scenario=rpm [--tasks=N] [--latencyMs=1500]
- *     [--rpm=600] [--maxInFlight=32] [--direct] [--parallelism=2] [--timeoutS=20]
+ *     [--rpm=600] [--maxInFlight=32] [--direct [--targetParallelism=3]] [--parallelism=2] [--timeoutS=20]
  *     [--maxAttempts=6] [--slowMs=5000] [--workDir=DIR] [--keep]
  * }</pre>
  */
@@ -75,6 +75,7 @@ public final class LlmLoadBenchmark {
     int maxInFlight;
     boolean direct;
     int parallelism = 2;
+    int targetParallelism;
     int timeoutS = 20;
     int maxAttempts = 6;
     double fault5xx;
@@ -174,6 +175,9 @@ public final class LlmLoadBenchmark {
           case "parallelism":
             s.parallelism = Integer.parseInt(v);
             break;
+          case "targetParallelism": // DirectRunner: bundles processed at once (Beam's default 3)
+            s.targetParallelism = Integer.parseInt(v);
+            break;
           case "timeoutS":
             s.timeoutS = Integer.parseInt(v);
             break;
@@ -229,7 +233,8 @@ public final class LlmLoadBenchmark {
           + "config rpm=%d, maxInFlight=%d, engine=%s, timeout_s=%d, max_attempts=%d, "
           + "faults 5xx=%.3f drop=%.3f html=%.3f slow=%.3f (%d ms)", scenario, tasks,
           distribution.name().toLowerCase(Locale.ROOT), latencyMs, simRpm, configRpm, maxInFlight,
-          direct ? "DirectRunner" : "FlinkRunner [local] parallelism " + parallelism, timeoutS,
+          direct ? "DirectRunner" + (targetParallelism > 0 ? " targetParallelism " + targetParallelism : "")
+              : "FlinkRunner [local] parallelism " + parallelism, timeoutS,
           maxAttempts, fault5xx, faultDrop, faultHtml, faultSlow, slowMs);
     }
   }
@@ -327,6 +332,10 @@ public final class LlmLoadBenchmark {
         + "answered more than once, max %d; %d prompts never answered)%n",
         (double) successes / s.tasks, successes, s.tasks, answeredTwice, maxPerPrompt,
         s.tasks - successByPrompt.size());
+    if (s.faultSlow > 0 && s.slowMs >= s.timeoutS * 1000L) {
+      out.printf(Locale.ROOT, "  note: slow answers take %d ms, longer than timeout_s=%d: the provider "
+          + "finishes (and bills) each one after the client gave up and asked again%n", s.slowMs, s.timeoutS);
+    }
     out.printf(Locale.ROOT, "  journal lines               %d%n", journaled);
     out.printf(Locale.ROOT, "  tasks pass:true at the end  %d of %d (failed %d %s, pending %d)%n",
         report.passed, report.manifestSize, report.failed, report.failedByCategory, report.pending());
@@ -369,6 +378,9 @@ public final class LlmLoadBenchmark {
         "--config=" + config, "--modelName=sim", "--quiet=true", "--maxInFlight=" + s.maxInFlight));
     if (s.direct) {
       args.add("--runner=DirectRunner");
+      if (s.targetParallelism > 0) {
+        args.add("--targetParallelism=" + s.targetParallelism);
+      }
     } else {
       args.addAll(List.of("--runner=FlinkRunner", "--flinkMaster=[local]",
           "--parallelism=" + s.parallelism));

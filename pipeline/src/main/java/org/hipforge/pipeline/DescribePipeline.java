@@ -51,7 +51,7 @@ public final class DescribePipeline {
     WorkLayout layout = s.layout;
     PCollection<ManifestEntry> manifest = p.apply("ReadManifest", ReadManifest.from(layout.manifest()));
     ReadState.Result state = p.apply("ReadState",
-        ReadState.fromGlobs(List.of(layout.shardGlob(step), layout.journalGlob(step))));
+        ReadState.fromGlobs(List.of(layout.shardGlob(step), layout.journalGlob(step))).slim());
     PCollection<ManifestEntry> pending = manifest.apply("FindPending", FindPending.against(state.records()));
     ReadSources.Result sources = pending.apply("ReadSources",
         ReadSources.from(s.sourceDir).withMaxBytes(s.maxSourceBytes));

@@ -22,9 +22,8 @@ import java.util.regex.Pattern;
  * <p>On a cluster it asks the JobManager's REST API ({@code GET /overview}) before anything runs:
  * an address where no JobManager answers is a usage error at once (instead of a minute of Flink
  * client retries and a stack trace), and unless given, {@code --parallelism} becomes the cluster's
- * slot count (Beam would use 1, one slot of the whole cluster) and {@code --rateShare} becomes
- * 1 / number of TaskManagers (the rate limiter is per JVM: every TaskManager would otherwise take
- * the provider's whole rpm/tpm budget). Passing both flags skips the question.
+ * slot count (Beam would use 1: one slot of the whole cluster). Passing {@code --parallelism} skips
+ * the question. (The rate share per TaskManager is asked separately: CommandSupport.rateShare.)
  */
 final class RunnerDefaults {
   private RunnerDefaults() {}
@@ -44,19 +43,16 @@ final class RunnerDefaults {
       if (value(args, "parallelism") == null && "[local]".equals(master)) {
         out.add("--parallelism=" + Math.max(1, Runtime.getRuntime().availableProcessors()));
       }
-      if (isCluster(master) && (value(args, "parallelism") == null || value(args, "rateShare") == null)) {
+      if (isCluster(master) && value(args, "parallelism") == null) {
         ClusterInfo cluster = ClusterInfo.ask(master);
-        List<String> added = new ArrayList<>();
-        if (value(args, "parallelism") == null && cluster.slots > 0) {
-          added.add("--parallelism=" + cluster.slots);
+        String added = "";
+        if (cluster.slots > 0) {
+          added = "--parallelism=" + cluster.slots;
+          out.add(added);
         }
-        if (value(args, "rateShare") == null && cluster.taskManagers > 1) {
-          added.add("--rateShare=" + (1.0 / cluster.taskManagers));
-        }
-        out.addAll(added);
         System.err.println("hipforge: Flink cluster at " + master + ": Flink " + cluster.version + ", "
             + cluster.taskManagers + " TaskManager(s), " + cluster.slots + " slots"
-            + (added.isEmpty() ? "" : "; using " + String.join(" ", added)));
+            + (added.isEmpty() ? "" : "; using " + added));
         if (!cluster.version.startsWith("1.19")) {
           System.err.println("hipforge: WARNING: this build's Beam Flink runner is for Flink 1.19; the "
               + "cluster runs " + cluster.version + " and may reject or fail the job");
@@ -92,8 +88,7 @@ final class RunnerDefaults {
       base = base.replaceAll("/+$", "");
       String url = base + "/overview";
       String hint = "; start one (scripts/flink-cluster start) or fix --flinkMaster=host:port (the "
-          + "JobManager's REST port, 8081 by default); to skip this check pass both --parallelism "
-          + "and --rateShare";
+          + "JobManager's REST port, 8081 by default); --parallelism=N skips this check";
       String body;
       try {
         HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeoutException;
  * separate thread so a chatty compiler can never block on a full pipe; bytes past the cap are read
  * and dropped.
  */
-final class BoundedProcess {
+final class BoundedProcess implements PassRun {
 
   /** What a finished (or killed) process left behind. */
   record Outcome(int exitCode, String output, boolean timedOut, boolean truncated) {
@@ -81,8 +81,8 @@ final class BoundedProcess {
     return start(argv, dir, env, outputCap, readers).await(deadlineNanos);
   }
 
-  /** Waits until the process exits or {@code deadlineNanos} (a {@link System#nanoTime} value) passes. */
-  Outcome await(long deadlineNanos) {
+  @Override
+  public Outcome await(long deadlineNanos) {
     boolean exited;
     try {
       exited = process.waitFor(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);

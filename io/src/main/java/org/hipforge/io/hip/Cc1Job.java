@@ -89,6 +89,11 @@ final class Cc1Job {
     return label;
   }
 
+  /** The compiler binary the job runs (its first argument). */
+  String program() {
+    return args.get(0);
+  }
+
   /** True when the job force-includes clang's HIP wrapper, which a PCH can then replace. */
   boolean supportsPch() {
     return wrapperIdx >= 0;

@@ -37,12 +37,14 @@ import java.util.stream.Stream;
  * <p><b>Modes.</b> {@link Mode#HIPCC} runs {@code hipcc -fsyntax-only}, the reference. {@link
  * Mode#DIRECT_CLANG_PCH} (the default) asks hipcc once, with {@code -###}, which {@code clang
  * -cc1} jobs it would run, then runs those jobs itself: no Perl wrapper, no clang driver, the host
- * and device passes in parallel, and each pass loading a precompiled header of the file's own
- * leading {@code #include <...>} lines (see {@link PchCache}) with
- * {@code -fpch-instantiate-templates}. Measured on a 2-core Xeon, an 89-line kernel: hipcc 0.86 s,
- * one pass without PCH 0.38 s, with a PCH of {@code hip_runtime.h} 0.07 s, with a PCH of the
- * whole preamble 0.05 s. Verdicts are the same by construction (the same jobs, and a PCH holds
- * exactly the text it replaces); {@code HipCompilerTest} and {@code ValidateBenchmark} check it.
+ * and device passes in parallel when cores are idle, each pass loading a precompiled header of
+ * the file's own leading {@code #include <...>} lines (see {@link PchCache}) built with {@code
+ * -fpch-instantiate-templates}, and each clang forked from an already-loaded one (see {@link
+ * ForkServer}). Measured on a 2-core Xeon, an 89-line kernel: hipcc 0.86 s, one pass without PCH
+ * 0.38 s, with a PCH of {@code hip_runtime.h} 0.07 s, with a PCH of the whole preamble 0.05 s.
+ * Verdicts are the same by construction (the same jobs, run in hipcc's order and stopping at the
+ * first failing pass as the clang driver does, and a PCH holds exactly the text it replaces);
+ * {@code HipCompilerTest} and {@code ValidateBenchmark} check it.
  *
  * <p><b>Defaults.</b> offload archs {@code [gfx90a]}, {@code -std=c++17} (hipcc itself injects
  * {@code -std=c++11}, which rejects much modern code), timeout 60 s per file (the first call also
@@ -110,6 +112,7 @@ public final class HipCompiler implements AutoCloseable {
   /** null: automatic (see {@link #withParallelPasses}). */
   private final Boolean parallelPasses;
   private final int maxPreamblePchs;
+  private final boolean forkServer;
 
   private final Object lifecycle = new Object();
   private ExecutorService readers;
@@ -125,7 +128,8 @@ public final class HipCompiler implements AutoCloseable {
       Mode mode,
       Path pchCacheDir,
       Boolean parallelPasses,
-      int maxPreamblePchs) {
+      int maxPreamblePchs,
+      boolean forkServer) {
     this.toolchain = toolchain;
     this.offloadArchs = offloadArchs;
     this.std = std;
@@ -136,6 +140,7 @@ public final class HipCompiler implements AutoCloseable {
     this.pchCacheDir = pchCacheDir;
     this.parallelPasses = parallelPasses;
     this.maxPreamblePchs = maxPreamblePchs;
+    this.forkServer = forkServer;
   }
 
   /** A compiler for {@code toolchain} with the defaults listed in the class comment. */
@@ -151,7 +156,8 @@ public final class HipCompiler implements AutoCloseable {
         Mode.DIRECT_CLANG_PCH,
         Paths.get(System.getProperty("java.io.tmpdir")),
         null,
-        DEFAULT_MAX_PREAMBLE_PCHS);
+        DEFAULT_MAX_PREAMBLE_PCHS,
+        true);
   }
 
   /** Device architectures to check, each a separate pass, e.g. {@code [gfx90a, gfx1100]}. */
@@ -166,7 +172,7 @@ public final class HipCompiler implements AutoCloseable {
       }
     }
     return new HipCompiler(toolchain, List.copyOf(archs), std, timeout, outputCap, extraFlags, mode,
-        pchCacheDir, parallelPasses, maxPreamblePchs);
+        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer);
   }
 
   /** The C++ standard, e.g. {@code c++17} or {@code gnu++20}. */
@@ -175,7 +181,7 @@ public final class HipCompiler implements AutoCloseable {
       throw new IllegalArgumentException("std must look like c++17 or gnu++20, got: " + std);
     }
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
-        pchCacheDir, parallelPasses, maxPreamblePchs);
+        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer);
   }
 
   /** How long one file's compiler passes may run before they are killed (category timeout). */
@@ -184,7 +190,7 @@ public final class HipCompiler implements AutoCloseable {
       throw new IllegalArgumentException("timeout must be positive, got: " + timeout);
     }
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
-        pchCacheDir, parallelPasses, maxPreamblePchs);
+        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer);
   }
 
   /** The most compiler output kept per file, in bytes; the rest is read and dropped. */
@@ -193,7 +199,7 @@ public final class HipCompiler implements AutoCloseable {
       throw new IllegalArgumentException("outputCap must be at least 1024 bytes, got: " + bytes);
     }
     return new HipCompiler(toolchain, offloadArchs, std, timeout, bytes, extraFlags, mode,
-        pchCacheDir, parallelPasses, maxPreamblePchs);
+        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer);
   }
 
   /**
@@ -214,21 +220,21 @@ public final class HipCompiler implements AutoCloseable {
       }
     }
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, List.copyOf(flags), mode,
-        pchCacheDir, parallelPasses, maxPreamblePchs);
+        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer);
   }
 
   /** {@link Mode#DIRECT_CLANG_PCH} (default) or the {@link Mode#HIPCC} reference. */
   public HipCompiler withMode(Mode mode) {
     Objects.requireNonNull(mode, "mode");
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
-        pchCacheDir, parallelPasses, maxPreamblePchs);
+        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer);
   }
 
   /** Where the {@code hipforge-pch-<hash>} cache directory lives (default {@code java.io.tmpdir}). */
   public HipCompiler withPchCacheDir(Path dir) {
     Objects.requireNonNull(dir, "dir");
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
-        dir.toAbsolutePath(), parallelPasses, maxPreamblePchs);
+        dir.toAbsolutePath(), parallelPasses, maxPreamblePchs, forkServer);
   }
 
   /**
@@ -240,7 +246,7 @@ public final class HipCompiler implements AutoCloseable {
    */
   public HipCompiler withParallelPasses(boolean parallel) {
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
-        pchCacheDir, parallel, maxPreamblePchs);
+        pchCacheDir, parallel, maxPreamblePchs, forkServer);
   }
 
   /** The most preamble PCH sets built per JVM (default 32, ~1 GB of disk at most). */
@@ -249,7 +255,17 @@ public final class HipCompiler implements AutoCloseable {
       throw new IllegalArgumentException("maxPreamblePchs must be >= 0, got: " + max);
     }
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
-        pchCacheDir, parallelPasses, max);
+        pchCacheDir, parallelPasses, max, forkServer);
+  }
+
+  /**
+   * Whether direct mode starts clang through a {@link ForkServer} (default true): a clang that
+   * has already loaded its libraries forks per pass, saving ~20 ms of CPU per pass. Falls back to
+   * starting clang normally when the server cannot be built or breaks; verdicts are the same.
+   */
+  public HipCompiler withForkServer(boolean use) {
+    return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
+        pchCacheDir, parallelPasses, maxPreamblePchs, use);
   }
 
   /** The toolchain whose version is stored with every verdict. */
@@ -360,13 +376,13 @@ public final class HipCompiler implements AutoCloseable {
     List<BoundedProcess.Outcome> outs;
     IN_FLIGHT.incrementAndGet();
     try {
-      outs = runJobs(plan.jobs, dir, rel, pch, deadline, exec);
+      outs = runJobs(plan, dir, rel, pch, deadline, exec);
       if (pch != null && rejectsPch(outs, pch)) {
         // A header changed since the PCH was built (or the file is damaged): drop it and check
         // this file the plain way, which gives the verdict hipcc would.
         plan.pch.invalidate(pch);
         Files.writeString(file, code, StandardCharsets.UTF_8);
-        outs = runJobs(plan.jobs, dir, rel, null, deadline, exec);
+        outs = runJobs(plan, dir, rel, null, deadline, exec);
       }
     } finally {
       IN_FLIGHT.decrementAndGet();
@@ -378,18 +394,30 @@ public final class HipCompiler implements AutoCloseable {
    * Runs the passes in hipcc's order and stops at the first that fails, as the clang driver does
    * for HIP (a failed pass skips the remaining ones): the outcomes end with the failing pass, so
    * its errors are the ones hipcc would print. With parallel passes all start at once and the
-   * passes after a failure are killed, which saves their CPU time.
+   * passes after a failure are killed, which saves their CPU time. If a fork server breaks down
+   * mid-run, the passes are run again with plainly started compilers.
    */
   private List<BoundedProcess.Outcome> runJobs(
-      List<Cc1Job> jobs, Path dir, String rel, PchCache.Entry pch, long deadline, ExecutorService exec)
+      Plan plan, Path dir, String rel, PchCache.Entry pch, long deadline, ExecutorService exec)
       throws IOException {
+    List<BoundedProcess.Outcome> outs = runJobs(plan, plan.forkServer, dir, rel, pch, deadline, exec);
+    if (outs.stream().anyMatch(o -> o.exitCode() == ForkServer.SERVER_FAILED)) {
+      outs = runJobs(plan, null, dir, rel, pch, deadline, exec);
+    }
+    return outs;
+  }
+
+  private List<BoundedProcess.Outcome> runJobs(
+      Plan plan, ForkServer server, Path dir, String rel, PchCache.Entry pch, long deadline,
+      ExecutorService exec) throws IOException {
+    List<Cc1Job> jobs = plan.jobs;
     List<BoundedProcess.Outcome> outs = new ArrayList<>(jobs.size());
     boolean parallel =
         parallelPasses != null ? parallelPasses : IN_FLIGHT.get() * jobs.size() <= CORES;
     if (!parallel) {
       for (int j = 0; j < jobs.size(); j++) {
         List<String> argv = jobs.get(j).forFile(dir, rel, pch == null ? null : pch.pchs().get(j));
-        BoundedProcess.Outcome o = BoundedProcess.run(argv, dir, HipToolchain.ENV, outputCap, deadline, exec);
+        BoundedProcess.Outcome o = startPass(server, argv, dir, exec).await(deadline);
         outs.add(o);
         if (!o.ok()) {
           break;
@@ -397,20 +425,20 @@ public final class HipCompiler implements AutoCloseable {
       }
       return outs;
     }
-    List<BoundedProcess> running = new ArrayList<>(jobs.size());
+    List<PassRun> running = new ArrayList<>(jobs.size());
     try {
       for (int j = 0; j < jobs.size(); j++) {
         List<String> argv = jobs.get(j).forFile(dir, rel, pch == null ? null : pch.pchs().get(j));
-        running.add(BoundedProcess.start(argv, dir, HipToolchain.ENV, outputCap, exec));
+        running.add(startPass(server, argv, dir, exec));
       }
     } catch (IOException | RuntimeException e) {
-      for (BoundedProcess p : running) {
+      for (PassRun p : running) {
         p.await(0); // a deadline in the past kills it
       }
       throw e;
     }
     boolean failed = false;
-    for (BoundedProcess p : running) {
+    for (PassRun p : running) {
       if (failed) {
         p.await(0);
         continue;
@@ -420,6 +448,18 @@ public final class HipCompiler implements AutoCloseable {
       failed = !o.ok();
     }
     return outs;
+  }
+
+  private PassRun startPass(ForkServer server, List<String> argv, Path dir, ExecutorService exec)
+      throws IOException {
+    if (server != null) {
+      try {
+        return server.start(argv, dir, outputCap, exec);
+      } catch (IOException | RuntimeException e) {
+        // A server that cannot take the request is replaced next time; this pass starts clang.
+      }
+    }
+    return BoundedProcess.start(argv, dir, HipToolchain.ENV, outputCap, exec);
   }
 
   /** True when clang refused to load one of the entry's PCH files (named in a fatal error). */
@@ -614,11 +654,13 @@ public final class HipCompiler implements AutoCloseable {
     final List<Cc1Job> jobs;
     final PchCache pch;
     final boolean quotedPreamble;
+    final ForkServer forkServer;
 
-    Plan(List<Cc1Job> jobs, PchCache pch, boolean quotedPreamble) {
+    Plan(List<Cc1Job> jobs, PchCache pch, boolean quotedPreamble, ForkServer forkServer) {
       this.jobs = jobs;
       this.pch = pch;
       this.quotedPreamble = quotedPreamble;
+      this.forkServer = forkServer;
     }
   }
 
@@ -636,7 +678,8 @@ public final class HipCompiler implements AutoCloseable {
 
   private Plan plan(ExecutorService exec) {
     String key = String.join("\u0000", toolchain.hipcc().toString(), toolchain.version(),
-        String.join(" ", flags()), pchCacheDir.toString(), Integer.toString(maxPreamblePchs));
+        String.join(" ", flags()), pchCacheDir.toString(), Integer.toString(maxPreamblePchs),
+        Boolean.toString(forkServer));
     return PLANS.computeIfAbsent(key, k -> new PlanHolder()).get(this, exec);
   }
 
@@ -651,10 +694,6 @@ public final class HipCompiler implements AutoCloseable {
       // -iquote directories are searched for "..." includes only, so a quoted preamble include
       // could then resolve differently from the <...> form the PCH header uses.
       boolean quotedPreamble = extraFlags.stream().noneMatch(f -> f.startsWith("-iquote") || f.equals("-I-"));
-      boolean pchPossible = jobs.stream().allMatch(Cc1Job::supportsPch);
-      if (!pchPossible) {
-        return new Plan(List.copyOf(jobs), null, quotedPreamble);
-      }
       StringBuilder fp = new StringBuilder(toolchain.version()).append('\u0000');
       Path clang = toolchain.clang();
       fp.append(clang).append('\u0000');
@@ -668,13 +707,21 @@ public final class HipCompiler implements AutoCloseable {
       }
       String fingerprint = fp.toString();
       Path cacheDir = PchCache.openDir(pchCacheDir, fingerprint);
+      ForkServer server = null;
+      if (forkServer && jobs.stream().allMatch(j -> j.program().equals(clang.toString()))) {
+        server = ForkServer.create(clang, cacheDir, fingerprint, exec);
+      }
+      List<Cc1Job> js = List.copyOf(jobs);
+      if (!jobs.stream().allMatch(Cc1Job::supportsPch)) {
+        return new Plan(js, null, quotedPreamble, server);
+      }
       PchCache cache = new PchCache(cacheDir, jobs, fingerprint, maxPreamblePchs);
       if (cache.ensure(List.of(), exec) == null) {
         // Not even clang's wrapper precompiles: run the jobs without PCHs (still no wrapper cost).
-        return new Plan(List.copyOf(jobs), null, quotedPreamble);
+        return new Plan(js, null, quotedPreamble, server);
       }
       cache.ensure(PchCache.HIP_RUNTIME, exec);
-      return new Plan(List.copyOf(jobs), cache, quotedPreamble);
+      return new Plan(js, cache, quotedPreamble, server);
     } catch (IOException e) {
       throw new UncheckedIOException("could not prepare the HIP compiler", e);
     } finally {

@@ -68,6 +68,19 @@ public final class StateRecordJson {
 
   /** Parses one line; throws {@link MalformedLineException} naming what is wrong. */
   public static StateRecord parse(String line) throws MalformedLineException {
+    return parse(line, true);
+  }
+
+  /**
+   * Parses only what deciding "pending or done" needs (id, file_name, pass, source_sha256,
+   * finished_at, run_id, attempts): the long text fields are skipped without being decoded, which
+   * is most of a line. The line is still checked to be one whole, valid JSON object.
+   */
+  public static StateRecord parseSlim(String line) throws MalformedLineException {
+    return parse(line, false);
+  }
+
+  private static StateRecord parse(String line, boolean full) throws MalformedLineException {
     if (line == null || line.isBlank()) {
       throw new MalformedLineException("empty line");
     }
@@ -105,19 +118,35 @@ public final class StateRecordJson {
             sawPass = true;
             break;
           case "instruction":
-            b.instruction(text(p, v, key));
+            if (full) {
+              b.instruction(text(p, v, key));
+            } else {
+              p.skipChildren();
+            }
             break;
           case "error_msg":
-            b.errorMsg(text(p, v, key));
+            if (full) {
+              b.errorMsg(text(p, v, key));
+            } else {
+              p.skipChildren();
+            }
             break;
           case "source_sha256":
             b.sourceSha256(text(p, v, key));
             break;
           case "provider":
-            b.provider(text(p, v, key));
+            if (full) {
+              b.provider(text(p, v, key));
+            } else {
+              p.skipChildren();
+            }
             break;
           case "model":
-            b.model(text(p, v, key));
+            if (full) {
+              b.model(text(p, v, key));
+            } else {
+              p.skipChildren();
+            }
             break;
           case "input_tokens":
             b.inputTokens(number(p, v, key));
@@ -138,28 +167,52 @@ public final class StateRecordJson {
             b.runId(text(p, v, key));
             break;
           case "prompt_sha256":
-            b.promptSha256(text(p, v, key));
+            if (full) {
+              b.promptSha256(text(p, v, key));
+            } else {
+              p.skipChildren();
+            }
             break;
           case "cached":
             b.cached(v == JsonToken.VALUE_TRUE);
             break;
           case "code_sha256":
-            b.codeSha256(text(p, v, key));
+            if (full) {
+              b.codeSha256(text(p, v, key));
+            } else {
+              p.skipChildren();
+            }
             break;
           case "compiled":
             b.compiled(v == JsonToken.VALUE_NULL ? null : v == JsonToken.VALUE_TRUE);
             break;
           case "compile_error":
-            b.compileError(text(p, v, key));
+            if (full) {
+              b.compileError(text(p, v, key));
+            } else {
+              p.skipChildren();
+            }
             break;
           case "output_path":
-            b.outputPath(text(p, v, key));
+            if (full) {
+              b.outputPath(text(p, v, key));
+            } else {
+              p.skipChildren();
+            }
             break;
           case "toolchain":
-            b.toolchain(text(p, v, key));
+            if (full) {
+              b.toolchain(text(p, v, key));
+            } else {
+              p.skipChildren();
+            }
             break;
           case "response":
-            b.response(text(p, v, key));
+            if (full) {
+              b.response(text(p, v, key));
+            } else {
+              p.skipChildren();
+            }
             break;
           default:
             p.skipChildren();

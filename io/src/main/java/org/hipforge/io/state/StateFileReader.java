@@ -31,6 +31,14 @@ public final class StateFileReader {
 
   /** Reads {@code in} to its end; {@code file} names it in reports. Returns the lines read. */
   public static long read(InputStream in, String file, Sink sink) throws IOException {
+    return read(in, file, sink, false);
+  }
+
+  /**
+   * Like {@link #read(InputStream, String, Sink)}; with {@code slim} only the fields the pending
+   * decision needs are decoded ({@link StateRecordJson#parseSlim}).
+   */
+  public static long read(InputStream in, String file, Sink sink, boolean slim) throws IOException {
     CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT)
         .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -50,7 +58,7 @@ public final class StateFileReader {
           System.arraycopy(buf, start, line, lineLen, len);
           lineLen += len;
           lineNo++;
-          handle(line, lineLen, file, lineNo, false, utf8, sink);
+          handle(line, lineLen, file, lineNo, false, utf8, sink, slim);
           lineLen = 0;
           start = i + 1;
         }
@@ -66,7 +74,7 @@ public final class StateFileReader {
     }
     if (lineLen > 0) {
       lineNo++;
-      handle(line, lineLen, file, lineNo, true, utf8, sink);
+      handle(line, lineLen, file, lineNo, true, utf8, sink, slim);
     }
     return lineNo;
   }
@@ -82,7 +90,7 @@ public final class StateFileReader {
   }
 
   private static void handle(byte[] bytes, int len, String file, long lineNo, boolean unterminated,
-      CharsetDecoder utf8, Sink sink) {
+      CharsetDecoder utf8, Sink sink, boolean slim) {
     int end = len;
     if (end > 0 && bytes[end - 1] == '\r') {
       end--;
@@ -100,7 +108,7 @@ public final class StateFileReader {
       return;
     }
     try {
-      sink.record(StateRecordJson.parse(text));
+      sink.record(slim ? StateRecordJson.parseSlim(text) : StateRecordJson.parse(text));
     } catch (MalformedLineException e) {
       sink.malformed(file, lineNo,
           unterminated ? "torn last line (no newline): " + e.getMessage() : e.getMessage(),

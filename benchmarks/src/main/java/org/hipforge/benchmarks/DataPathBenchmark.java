@@ -20,7 +20,6 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.MapElements;
-import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.hipforge.io.jsonl.ManifestJson;
 import org.hipforge.io.jsonl.StateRecordJson;
@@ -28,8 +27,6 @@ import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.transforms.FindPending;
-import org.hipforge.transforms.ReadManifest;
-import org.hipforge.transforms.ReadState;
 
 /**
  * The data-path benchmark: {@code FindPending} end to end (read manifest, read every state shard,
@@ -56,6 +53,7 @@ public final class DataPathBenchmark {
     String dir = "/tmp/hipforge-datapath";
     String runner = "FlinkRunner";
     int parallelism = Runtime.getRuntime().availableProcessors();
+    List<String> beamFlags = new ArrayList<>();
     for (String a : args) {
       if (a.startsWith("--lines=")) {
         lines = Long.parseLong(a.substring(8).replace("_", ""));
@@ -65,9 +63,11 @@ public final class DataPathBenchmark {
         runner = a.substring(9);
       } else if (a.startsWith("--parallelism=")) {
         parallelism = Integer.parseInt(a.substring(14));
+      } else if (a.startsWith("--")) {
+        beamFlags.add(a); // any other Beam/Flink option, e.g. --objectReuse=true
       } else {
-        throw new IllegalArgumentException("unknown flag " + a
-            + " (flags: --lines=N --dir=DIR --runner=FlinkRunner|DirectRunner --parallelism=N)");
+        throw new IllegalArgumentException("unknown argument " + a
+            + " (flags: --lines=N --dir=DIR --runner=FlinkRunner|DirectRunner --parallelism=N, Beam flags)");
       }
     }
     Path work = Paths.get(dir, "n" + lines);
@@ -82,14 +82,14 @@ public final class DataPathBenchmark {
       opts.add("--flinkMaster=[local]");
       opts.add("--parallelism=" + parallelism);
     }
+    opts.addAll(beamFlags);
     PipelineOptions options = PipelineOptionsFactory.fromArgs(opts.toArray(new String[0])).create();
     WorkLayout layout = new WorkLayout(work.toString());
     Path out = work.resolve("pending-count");
     Pipeline p = Pipeline.create(options);
-    PCollection<ManifestEntry> manifest = p.apply("ReadManifest", ReadManifest.from(layout.manifest()));
-    ReadState.Result state = p.apply("ReadState", ReadState.fromGlobs(List.of(
-        layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE))).slim());
-    manifest.apply("FindPending", FindPending.against(state.records()))
+    p.apply("FindPending", FindPending.of(layout.manifest(), List.of(
+            layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE))))
+        .pending()
         .apply("CountPending", Count.globally())
         .apply("Format", MapElements.into(TypeDescriptors.strings()).via(String::valueOf))
         .apply("WriteCount", TextIO.write().to(out.toString()).withoutSharding());
@@ -112,7 +112,7 @@ public final class DataPathBenchmark {
   private static long counter(PipelineResult result, String name) {
     try {
       MetricQueryResults q = result.metrics().queryMetrics(MetricsFilter.builder()
-          .addNameFilter(MetricNameFilter.named(ReadState.class, name)).build());
+          .addNameFilter(MetricNameFilter.named(FindPending.class, name)).build());
       long sum = 0;
       for (MetricResult<Long> c : q.getCounters()) {
         sum += c.getAttempted();

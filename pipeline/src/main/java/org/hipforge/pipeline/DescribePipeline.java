@@ -5,15 +5,12 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.hipforge.io.llm.ProviderConfig;
-import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.transforms.BuildDescribePrompts;
 import org.hipforge.transforms.CallLlm;
 import org.hipforge.transforms.FindPending;
-import org.hipforge.transforms.ReadManifest;
 import org.hipforge.transforms.ReadSources;
-import org.hipforge.transforms.ReadState;
 import org.hipforge.transforms.RecordFailures;
 import org.hipforge.transforms.WriteDeadLetters;
 import org.hipforge.transforms.WriteState;
@@ -49,11 +46,9 @@ public final class DescribePipeline {
   public static void build(Pipeline p, Spec s) {
     WorkLayout.Step step = WorkLayout.Step.DESCRIBE;
     WorkLayout layout = s.layout;
-    PCollection<ManifestEntry> manifest = p.apply("ReadManifest", ReadManifest.from(layout.manifest()));
-    ReadState.Result state = p.apply("ReadState",
-        ReadState.fromGlobs(List.of(layout.shardGlob(step), layout.journalGlob(step))).slim());
-    PCollection<ManifestEntry> pending = manifest.apply("FindPending", FindPending.against(state.records()));
-    ReadSources.Result sources = pending.apply("ReadSources",
+    FindPending.Result pending = p.apply("FindPending", FindPending.of(layout.manifest(),
+        List.of(layout.shardGlob(step), layout.journalGlob(step))));
+    ReadSources.Result sources = pending.pending().apply("ReadSources",
         ReadSources.from(s.sourceDir).withMaxBytes(s.maxSourceBytes));
     CallLlm.Result answers = sources.output()
         .apply("BuildPrompts", BuildDescribePrompts.forProvider(s.provider))
@@ -67,7 +62,7 @@ public final class DescribePipeline {
     PCollectionList.of(answers.output()).and(failed)
         .apply("AllRecords", org.apache.beam.sdk.transforms.Flatten.pCollections())
         .apply("WriteState", WriteState.to(layout.shardPrefix(step, s.runId)).withShards(s.numShards));
-    state.malformed().apply("WriteDeadLetters",
+    pending.malformed().apply("WriteDeadLetters",
         WriteDeadLetters.to(layout.root() + "/deadletter/" + step.dir() + "/" + s.runId));
   }
 }

@@ -1,51 +1,92 @@
 package org.hipforge.transforms;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
-import org.apache.beam.sdk.values.TypeDescriptor;
-import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.hipforge.io.jsonl.MalformedLineException;
+import org.hipforge.io.jsonl.ManifestJson;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.StateFileReader;
+import org.hipforge.transforms.coders.BucketBatchCoder;
 import org.hipforge.transforms.coders.ManifestEntryCoder;
-import org.hipforge.transforms.coders.PendingCheckCoder;
 
 /**
- * The anti-join: manifest entries whose latest state record is missing, stale or not {@code
- * pass:true}, with the latest-wins merge folded in.
+ * The anti-join: reads the manifest and every state file matching the globs, merges each id's
+ * state records (latest wins) and emits the manifest entries whose latest record is missing,
+ * stale or not {@code pass:true}; unreadable state lines go to the dead-letter output.
  *
- * <p>One shuffle: manifest entries and slimmed state records become {@link PendingCheck}s keyed by
- * id, combined (before the shuffle too, so duplicates across shards and journals fold locally),
- * then decided. A record is stale when its {@code source_sha256} differs from the manifest's (the
- * file changed) or it names another file (an id given to a different file). Records of ids no
- * longer in the manifest are ignored.
+ * <p>How it stays cheap at millions of lines: each file is read whole by one worker that parses
+ * each line once (state lines slim: the long text fields are skipped undecoded) and packs the
+ * results into {@link BucketBatch}es by {@code id % buckets}; only those batches are shuffled, and
+ * each bucket is decided in memory. Memory stays bounded: a worker holds one bucket (1/buckets of
+ * the ids) at a time, never all tasks. A record is stale when its {@code source_sha256} differs
+ * from the manifest's (the file changed) or it names another file; records of ids no longer in
+ * the manifest are ignored. The manifest is read strictly: a malformed manifest line fails the run.
  *
- * <pre>{@code PCollection<ManifestEntry> pending = manifest.apply("FindPending", FindPending.against(records));}</pre>
+ * <pre>{@code
+ * FindPending.Result r = p.apply("FindPending", FindPending.of(layout.manifest(), List.of(shards, journals)));
+ * r.pending(); r.malformed();
+ * }</pre>
  */
-public final class FindPending
-    extends PTransform<PCollection<ManifestEntry>, PCollection<ManifestEntry>> {
-  private final PCollection<StateRecord> records;
+public final class FindPending extends PTransform<PBegin, FindPending.Result> {
+  /** Default buckets: enough to spread over a cluster and keep each bucket small at 10M ids. */
+  public static final int DEFAULT_BUCKETS = 128;
+  /** Records a reader buffers across all buckets before it flushes: bounds reader memory. */
+  static final int READER_BUFFER = 1 << 18;
 
-  private FindPending(PCollection<StateRecord> records) {
-    this.records = records;
+  private final String manifest;
+  private final List<String> stateGlobs;
+  private final int buckets;
+
+  private FindPending(String manifest, List<String> stateGlobs, int buckets) {
+    this.manifest = manifest;
+    this.stateGlobs = stateGlobs;
+    this.buckets = buckets;
   }
 
-  /** Pending against every state record read (the merge to latest happens inside). */
-  public static FindPending against(PCollection<StateRecord> records) {
-    if (records == null) {
-      throw new IllegalArgumentException("records must be set");
+  public static FindPending of(String manifest, List<String> stateGlobs) {
+    if (manifest == null || manifest.isBlank()) {
+      throw new IllegalArgumentException("manifest must be set, was '" + manifest + "'");
     }
-    return new FindPending(records);
+    if (stateGlobs == null) {
+      throw new IllegalArgumentException("stateGlobs must not be null");
+    }
+    return new FindPending(manifest, List.copyOf(stateGlobs), DEFAULT_BUCKETS);
+  }
+
+  public FindPending withBuckets(int n) {
+    if (n < 1 || n > 1 << 16) {
+      throw new IllegalArgumentException("buckets must be in [1, 65536], was " + n);
+    }
+    return new FindPending(manifest, stateGlobs, n);
   }
 
   /** Whether a task still needs work given its latest record (null when it has none). */
@@ -62,56 +103,183 @@ public final class FindPending
         && !entry.sha256().equals(latest.sourceSha256());
   }
 
-  @Override
-  public PCollection<ManifestEntry> expand(PCollection<ManifestEntry> manifest) {
-    KvCoder<Long, PendingCheck> coder = KvCoder.of(VarLongCoder.of(), PendingCheckCoder.of());
-    TypeDescriptor<KV<Long, PendingCheck>> kvType =
-        TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptor.of(PendingCheck.class));
-    PCollection<KV<Long, PendingCheck>> entries = manifest
-        .apply("KeyEntries", MapElements.into(kvType).via(e -> KV.of(e.id(), PendingCheck.ofEntry(e))))
-        .setCoder(coder);
-    PCollection<KV<Long, PendingCheck>> states = records
-        .apply("SlimRecords", MapElements.into(kvType).via(r -> KV.of(r.id(), PendingCheck.ofRecord(r))))
-        .setCoder(coder);
-    return PCollectionList.of(entries).and(states)
-        .apply("Union", Flatten.pCollections())
-        .apply("MergeById", Combine.perKey(new MergeFn()))
-        .setCoder(coder)
-        .apply("KeepPending", ParDo.of(new KeepPendingFn()))
-        .setCoder(ManifestEntryCoder.of());
-  }
+  /** Pending manifest entries and the state lines that could not be read. */
+  public static final class Result extends StageResult<ManifestEntry, MalformedLine> {
+    Result(PCollection<ManifestEntry> pending, PCollection<MalformedLine> malformed) {
+      super(pending, malformed);
+    }
 
-  private static final class MergeFn extends Combine.BinaryCombineFn<PendingCheck> {
-    @Override
-    public PendingCheck apply(PendingCheck left, PendingCheck right) {
-      return PendingCheck.merge(left, right);
+    public PCollection<ManifestEntry> pending() {
+      return output();
+    }
+
+    public PCollection<MalformedLine> malformed() {
+      return failures();
     }
   }
 
-  private static final class KeepPendingFn extends DoFn<KV<Long, PendingCheck>, ManifestEntry> {
+  @Override
+  public Result expand(PBegin input) {
+    TupleTag<KV<Integer, BucketBatch>> batchTag = new TupleTag<>("batches");
+    TupleTag<MalformedLine> malformedTag = new TupleTag<>("malformed");
+    PCollectionTuple manifestBatches = readIntoBuckets(input, "Manifest", List.of(manifest), true,
+        batchTag, malformedTag);
+    PCollectionTuple stateBatches = readIntoBuckets(input, "State", stateGlobs, false,
+        batchTag, malformedTag);
+    KvCoder<Integer, BucketBatch> coder = KvCoder.of(VarIntCoder.of(), BucketBatchCoder.of());
+    PCollection<ManifestEntry> pending = PCollectionList.of(manifestBatches.get(batchTag).setCoder(coder))
+        .and(stateBatches.get(batchTag).setCoder(coder))
+        .apply("AllBatches", Flatten.pCollections())
+        .apply("GroupBuckets", GroupByKey.create())
+        .apply("DecideBucket", ParDo.of(new DecideBucketFn()))
+        .setCoder(ManifestEntryCoder.of());
+    manifestBatches.get(malformedTag).setCoder(SerializableCoder.of(MalformedLine.class));
+    return new Result(pending,
+        stateBatches.get(malformedTag).setCoder(SerializableCoder.of(MalformedLine.class)));
+  }
+
+  private PCollectionTuple readIntoBuckets(PBegin input, String name, List<String> patterns,
+      boolean isManifest, TupleTag<KV<Integer, BucketBatch>> batchTag, TupleTag<MalformedLine> malformedTag) {
+    return input
+        .apply(name + "Files", Create.of(patterns).withCoder(StringUtf8Coder.of()))
+        .apply(name + "Match", FileIO.matchAll().withEmptyMatchTreatment(
+            isManifest ? EmptyMatchTreatment.DISALLOW : EmptyMatchTreatment.ALLOW))
+        .apply(name + "Open", FileIO.readMatches())
+        .apply(name + "IntoBuckets", ParDo.of(new ReadIntoBucketsFn(isManifest, buckets, batchTag, malformedTag))
+            .withOutputTags(batchTag, TupleTagList.of(malformedTag)));
+  }
+
+  /** Parses one file (the manifest or a state file) into per-bucket batches. */
+  private static final class ReadIntoBucketsFn extends DoFn<FileIO.ReadableFile, KV<Integer, BucketBatch>> {
+    private final boolean isManifest;
+    private final int buckets;
+    private final TupleTag<KV<Integer, BucketBatch>> batchTag;
+    private final TupleTag<MalformedLine> malformedTag;
+    private final Counter lines = Metrics.counter(FindPending.class, "state_lines");
+    private final Counter bad = Metrics.counter(FindPending.class, "malformed_lines");
+    private final Counter torn = Metrics.counter(FindPending.class, "torn_lines");
+    private transient BucketBatch[] open;
+    private transient int buffered;
+
+    ReadIntoBucketsFn(boolean isManifest, int buckets, TupleTag<KV<Integer, BucketBatch>> batchTag,
+        TupleTag<MalformedLine> malformedTag) {
+      this.isManifest = isManifest;
+      this.buckets = buckets;
+      this.batchTag = batchTag;
+      this.malformedTag = malformedTag;
+    }
+
+    @StartBundle
+    public void startBundle() {
+      open = new BucketBatch[buckets];
+      buffered = 0;
+    }
+
+    @ProcessElement
+    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) throws IOException {
+      String name = file.getMetadata().resourceId().toString();
+      try (InputStream in = Channels.newInputStream(file.open())) {
+        if (isManifest) {
+          readManifest(in, name, out);
+        } else {
+          long n = StateFileReader.read(in, name, new StateFileReader.Sink() {
+            @Override
+            public void record(StateRecord r) {
+              BucketBatch b = batch(r.id());
+              b.records.add(r);
+              afterAdd(out);
+            }
+
+            @Override
+            public void malformed(String f, long line, String reason, boolean isTorn) {
+              (isTorn ? torn : bad).inc();
+              out.get(malformedTag).output(new MalformedLine(f, line, reason, isTorn));
+            }
+          }, true);
+          lines.inc(n);
+        }
+      }
+      flushAll(out);
+    }
+
+    private void readManifest(InputStream in, String name, MultiOutputReceiver out) throws IOException {
+      BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+      String line;
+      long lineNo = 0;
+      while ((line = r.readLine()) != null) {
+        lineNo++;
+        if (line.isBlank()) {
+          continue;
+        }
+        ManifestEntry e;
+        try {
+          e = ManifestJson.parse(line);
+        } catch (MalformedLineException ex) {
+          throw new IllegalStateException(name + ":" + lineNo + ": malformed manifest line: " + ex.getMessage());
+        }
+        batch(e.id()).entries.add(e);
+        afterAdd(out);
+      }
+    }
+
+    private BucketBatch batch(long id) {
+      int b = (int) Math.floorMod(id, (long) buckets);
+      if (open[b] == null) {
+        open[b] = BucketBatch.empty();
+      }
+      return open[b];
+    }
+
+    private void afterAdd(MultiOutputReceiver out) {
+      if (++buffered >= READER_BUFFER) {
+        flushAll(out);
+      }
+    }
+
+    private void flushAll(MultiOutputReceiver out) {
+      for (int b = 0; b < buckets; b++) {
+        if (open[b] != null && open[b].size() > 0) {
+          out.get(batchTag).output(KV.of(b, open[b]));
+          open[b] = null;
+        }
+      }
+      buffered = 0;
+    }
+  }
+
+  /** Decides one bucket: all its ids' entries and records are in memory here. */
+  private static final class DecideBucketFn extends DoFn<KV<Integer, Iterable<BucketBatch>>, ManifestEntry> {
     private final Counter fresh = Metrics.counter(FindPending.class, "pending_new");
     private final Counter stale = Metrics.counter(FindPending.class, "pending_stale");
     private final Counter failed = Metrics.counter(FindPending.class, "pending_failed");
     private final Counter done = Metrics.counter(FindPending.class, "done");
 
     @ProcessElement
-    public void process(@Element KV<Long, PendingCheck> kv, OutputReceiver<ManifestEntry> out) {
-      ManifestEntry entry = kv.getValue().entry();
-      if (entry == null) {
-        return; // state of a task no longer in the manifest
+    public void process(@Element KV<Integer, Iterable<BucketBatch>> bucket, OutputReceiver<ManifestEntry> out) {
+      Map<Long, ManifestEntry> entries = new HashMap<>();
+      Map<Long, StateRecord> latest = new HashMap<>();
+      for (BucketBatch b : bucket.getValue()) {
+        for (ManifestEntry e : b.entries) {
+          entries.put(e.id(), e);
+        }
+        for (StateRecord r : b.records) {
+          latest.merge(r.id(), r, StateRecord::latest);
+        }
       }
-      StateRecord latest = kv.getValue().latest();
-      if (latest == null) {
-        fresh.inc();
-      } else if (isStale(entry, latest)) {
-        stale.inc();
-      } else if (!latest.pass()) {
-        failed.inc();
-      } else {
-        done.inc();
-        return;
+      for (ManifestEntry e : entries.values()) {
+        StateRecord l = latest.get(e.id());
+        if (l == null) {
+          fresh.inc();
+        } else if (isStale(e, l)) {
+          stale.inc();
+        } else if (!l.pass()) {
+          failed.inc();
+        } else {
+          done.inc();
+          continue;
+        }
+        out.output(e);
       }
-      out.output(entry);
     }
   }
 }

@@ -19,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -49,7 +48,8 @@ import java.util.stream.Stream;
  * <p><b>Defaults.</b> offload archs {@code [gfx90a]}, {@code -std=c++17} (hipcc itself injects
  * {@code -std=c++11}, which rejects much modern code), timeout 60 s per file (the first call also
  * spends ~1–2 s once per JVM probing hipcc and building the base PCHs, which is not counted), 64 KB
- * of captured compiler output, no extra flags.
+ * of captured compiler output, no extra flags, PCHs under {@code java.io.tmpdir}, fork server on,
+ * passes in parallel only while cores are idle.
  *
  * <p><b>Guarantees.</b> Code is written to a private temp dir that is deleted afterwards and is
  * only compiled, never run; an {@code #include} of an absolute path or a path with {@code ..} (or a

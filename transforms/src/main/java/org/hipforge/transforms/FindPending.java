@@ -23,6 +23,8 @@ import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -122,18 +124,20 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
   public Result expand(PBegin input) {
     TupleTag<KV<Integer, BucketBatch>> batchTag = new TupleTag<>("batches");
     TupleTag<MalformedLine> malformedTag = new TupleTag<>("malformed");
-    PCollectionTuple manifestBatches = readIntoBuckets(input, "Manifest", List.of(manifest), true,
-        batchTag, malformedTag);
+    // The manifest is one big file: read it split (TextIO), so every worker parses a share. It was
+    // checked line by line before the run, so a bad line here only means it changed since.
+    PCollection<KV<Integer, BucketBatch>> manifestBatches = input
+        .apply("ReadManifestLines", TextIO.read().from(manifest))
+        .apply("ManifestIntoBuckets", ParDo.of(new ManifestLinesIntoBucketsFn(manifest, buckets)));
     PCollectionTuple stateBatches = readIntoBuckets(input, "State", stateGlobs, false,
         batchTag, malformedTag);
     KvCoder<Integer, BucketBatch> coder = KvCoder.of(VarIntCoder.of(), BucketBatchCoder.of());
-    PCollection<ManifestEntry> pending = PCollectionList.of(manifestBatches.get(batchTag).setCoder(coder))
+    PCollection<ManifestEntry> pending = PCollectionList.of(manifestBatches.setCoder(coder))
         .and(stateBatches.get(batchTag).setCoder(coder))
         .apply("AllBatches", Flatten.pCollections())
         .apply("GroupBuckets", GroupByKey.create())
         .apply("DecideBucket", ParDo.of(new DecideBucketFn()))
         .setCoder(ManifestEntryCoder.of());
-    manifestBatches.get(malformedTag).setCoder(SerializableCoder.of(MalformedLine.class));
     return new Result(pending,
         stateBatches.get(malformedTag).setCoder(SerializableCoder.of(MalformedLine.class)));
   }
@@ -142,11 +146,56 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
       boolean isManifest, TupleTag<KV<Integer, BucketBatch>> batchTag, TupleTag<MalformedLine> malformedTag) {
     return input
         .apply(name + "Files", Create.of(patterns).withCoder(StringUtf8Coder.of()))
-        .apply(name + "Match", FileIO.matchAll().withEmptyMatchTreatment(
-            isManifest ? EmptyMatchTreatment.DISALLOW : EmptyMatchTreatment.ALLOW))
+        .apply(name + "Match", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
         .apply(name + "Open", FileIO.readMatches())
         .apply(name + "IntoBuckets", ParDo.of(new ReadIntoBucketsFn(isManifest, buckets, batchTag, malformedTag))
             .withOutputTags(batchTag, TupleTagList.of(malformedTag)));
+  }
+
+  /** Parses manifest lines into per-bucket batches, flushed at the end of each bundle. */
+  private static final class ManifestLinesIntoBucketsFn extends DoFn<String, KV<Integer, BucketBatch>> {
+    private final String manifest;
+    private final int buckets;
+    private transient BucketBatch[] open;
+
+    ManifestLinesIntoBucketsFn(String manifest, int buckets) {
+      this.manifest = manifest;
+      this.buckets = buckets;
+    }
+
+    @StartBundle
+    public void startBundle() {
+      open = new BucketBatch[buckets];
+    }
+
+    @ProcessElement
+    public void process(@Element String line) {
+      if (line.isBlank()) {
+        return;
+      }
+      ManifestEntry e;
+      try {
+        e = ManifestJson.parse(line);
+      } catch (MalformedLineException ex) {
+        throw new IllegalStateException(manifest + ": malformed manifest line (" + ex.getMessage()
+            + "); it changed during the run? " + (line.length() > 200 ? line.substring(0, 200) + "..." : line));
+      }
+      int b = (int) Math.floorMod(e.id(), (long) buckets);
+      if (open[b] == null) {
+        open[b] = BucketBatch.empty();
+      }
+      open[b].entries.add(e);
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) {
+      for (int b = 0; b < buckets; b++) {
+        if (open[b] != null) {
+          context.output(KV.of(b, open[b]), GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
+          open[b] = null;
+        }
+      }
+    }
   }
 
   /** Parses one file (the manifest or a state file) into per-bucket batches. */

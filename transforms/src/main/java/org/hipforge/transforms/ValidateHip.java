@@ -105,7 +105,16 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, PC
         out.output(in.withRecord(in.record().toBuilder().pass(true).compiled(null).build()));
         return;
       }
-      CompileResult verdict = compiler.compile(in.record().fileName(), in.code());
+      CompileResult verdict;
+      try {
+        verdict = compiler.compile(in.record().fileName(), in.code());
+      } catch (IllegalArgumentException refused) {
+        // A file name the compiler will not put on a command line (e.g. a leading '-').
+        out.output(in.withRecord(in.record().toBuilder()
+            .failure("unsafe_path", String.valueOf(refused.getMessage())).compiled(false).build()));
+        rejected.inc();
+        return;
+      }
       (verdict.compiled() ? compiled : rejected).inc();
       out.output(in.withRecord(withVerdict(in.record(), verdict)));
     }

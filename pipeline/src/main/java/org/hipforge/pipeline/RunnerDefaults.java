@@ -40,6 +40,11 @@ final class RunnerDefaults {
         out.add("--flinkMaster=[local]");
       }
       String master = value(out.toArray(new String[0]), "flinkMaster");
+      if (value(args, "objectReuse") == null) {
+        // Our DoFns never change an element after emitting it, so Flink may pass objects between
+        // chained operators instead of copying each one through its coder.
+        out.add("--objectReuse=true");
+      }
       if (value(args, "parallelism") == null && "[local]".equals(master)) {
         out.add("--parallelism=" + Math.max(1, Runtime.getRuntime().availableProcessors()));
       }

@@ -61,8 +61,12 @@ import org.hipforge.transforms.coders.ManifestEntryCoder;
 public final class FindPending extends PTransform<PBegin, FindPending.Result> {
   /** Default buckets: enough to spread over a cluster and keep each bucket small at 10M ids. */
   public static final int DEFAULT_BUCKETS = 128;
-  /** Records a reader buffers across all buckets before it flushes: bounds reader memory. */
-  static final int READER_BUFFER = 1 << 18;
+  /**
+   * Records per shuffled batch: big enough that the engine's per-element cost vanishes, small
+   * enough (tens of KB) to stay below Flink's network buffer size, where large-record handling
+   * gets slow. It also bounds a reader's memory to buckets × this many records.
+   */
+  static final int BATCH_RECORDS = Integer.getInteger("hipforge.findPending.batch", 512);
 
   private final String manifest;
   private final List<String> stateGlobs;
@@ -169,7 +173,7 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
     }
 
     @ProcessElement
-    public void process(@Element String line) {
+    public void process(@Element String line, OutputReceiver<KV<Integer, BucketBatch>> out) {
       if (line.isBlank()) {
         return;
       }
@@ -185,6 +189,10 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
         open[b] = BucketBatch.empty();
       }
       open[b].entries.add(e);
+      if (open[b].size() >= BATCH_RECORDS) {
+        out.output(KV.of(b, open[b]));
+        open[b] = null;
+      }
     }
 
     @FinishBundle
@@ -208,7 +216,6 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
     private final Counter bad = Metrics.counter(FindPending.class, "malformed_lines");
     private final Counter torn = Metrics.counter(FindPending.class, "torn_lines");
     private transient BucketBatch[] open;
-    private transient int buffered;
 
     ReadIntoBucketsFn(boolean isManifest, int buckets, TupleTag<KV<Integer, BucketBatch>> batchTag,
         TupleTag<MalformedLine> malformedTag) {
@@ -221,7 +228,6 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
     @StartBundle
     public void startBundle() {
       open = new BucketBatch[buckets];
-      buffered = 0;
     }
 
     @ProcessElement
@@ -234,9 +240,10 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
           long n = StateFileReader.read(in, name, new StateFileReader.Sink() {
             @Override
             public void record(StateRecord r) {
-              BucketBatch b = batch(r.id());
+              int bucket = bucketOf(r.id());
+              BucketBatch b = batch(bucket);
               b.records.add(r);
-              afterAdd(out);
+              afterAdd(out, bucket);
             }
 
             @Override
@@ -266,22 +273,27 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
         } catch (MalformedLineException ex) {
           throw new IllegalStateException(name + ":" + lineNo + ": malformed manifest line: " + ex.getMessage());
         }
-        batch(e.id()).entries.add(e);
-        afterAdd(out);
+        int bucket = bucketOf(e.id());
+        batch(bucket).entries.add(e);
+        afterAdd(out, bucket);
       }
     }
 
-    private BucketBatch batch(long id) {
-      int b = (int) Math.floorMod(id, (long) buckets);
+    private int bucketOf(long id) {
+      return (int) Math.floorMod(id, (long) buckets);
+    }
+
+    private BucketBatch batch(int b) {
       if (open[b] == null) {
         open[b] = BucketBatch.empty();
       }
       return open[b];
     }
 
-    private void afterAdd(MultiOutputReceiver out) {
-      if (++buffered >= READER_BUFFER) {
-        flushAll(out);
+    private void afterAdd(MultiOutputReceiver out, int bucket) {
+      if (open[bucket].size() >= BATCH_RECORDS) {
+        out.get(batchTag).output(KV.of(bucket, open[bucket]));
+        open[bucket] = null;
       }
     }
 
@@ -292,7 +304,6 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
           open[b] = null;
         }
       }
-      buffered = 0;
     }
   }
 

@@ -1,0 +1,70 @@
+package org.hipforge.transforms.coders;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A growable, unsynchronized byte buffer with the var-int and string encodings of {@link Wire}:
+ * batch coders encode thousands of records into one of these, then hand the runner one array.
+ * (ByteArrayOutputStream synchronizes every single-byte write; that showed up in the profile.)
+ */
+final class ByteSink {
+  private byte[] buf;
+  private int size;
+
+  ByteSink(int capacity) {
+    buf = new byte[Math.max(16, capacity)];
+  }
+
+  private void ensure(int extra) {
+    if (size + extra > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + extra));
+    }
+  }
+
+  void writeByte(int b) {
+    ensure(1);
+    buf[size++] = (byte) b;
+  }
+
+  void writeVarLong(long v) {
+    ensure(10);
+    while ((v & ~0x7FL) != 0) {
+      buf[size++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    buf[size++] = (byte) v;
+  }
+
+  void writeVarInt(int v) {
+    writeVarLong(v & 0xFFFFFFFFL);
+  }
+
+  void writeLong(long v) {
+    ensure(8);
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      buf[size++] = (byte) (v >>> shift);
+    }
+  }
+
+  /** Null-aware: 0 for null, else length+1 then UTF-8 bytes (the same format as Wire). */
+  void writeString(String s) {
+    if (s == null) {
+      writeVarInt(0);
+      return;
+    }
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    writeVarInt(b.length + 1);
+    ensure(b.length);
+    System.arraycopy(b, 0, buf, size, b.length);
+    size += b.length;
+  }
+
+  int size() {
+    return size;
+  }
+
+  byte[] array() {
+    return buf;
+  }
+}

@@ -1,0 +1,47 @@
+package org.hipforge.transforms;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.testing.CoderProperties;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.hipforge.io.record.ManifestEntry;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.transforms.coders.BucketBatchCoder;
+import org.hipforge.transforms.coders.ManifestEntryCoder;
+import org.hipforge.transforms.coders.StateRecordCoder;
+import org.junit.jupiter.api.Test;
+
+class CodersTest {
+  private static StateRecord full() {
+    return StateRecord.builder().id(123456789L).fileName("dir/ü.hip").pass(false).instruction("do ✓")
+        .errorMsg("compile_error: x").sourceSha256("ab").provider("p").model("m").inputTokens(-1)
+        .outputTokens(7).latencyMs(0).attempts(3).finishedAtMillis(-5).runId("r").promptSha256("ps")
+        .cached(true).codeSha256("cs").compiled(false).compileError("e").outputPath("out/hip/x")
+        .toolchain("HIP").response("```hip```").build();
+  }
+
+  @Test
+  void everyRecordFieldSurvivesTheCompactCoders() throws Exception {
+    CoderProperties.coderDecodeEncodeEqual(StateRecordCoder.of(), full());
+    CoderProperties.coderDecodeEncodeEqual(StateRecordCoder.of(),
+        StateRecord.builder().id(0).fileName("a.hip").pass(true).build());
+    CoderProperties.coderDecodeEncodeEqual(ManifestEntryCoder.of(), new ManifestEntry(9, "a/b.hip", -1, null));
+  }
+
+  @Test
+  void aBatchRoundTripsThroughItsSingleBlockEncoding() throws Exception {
+    List<ManifestEntry> entries = new ArrayList<>();
+    List<StateRecord> records = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      entries.add(new ManifestEntry(i, "k" + i + ".hip", i, "sha" + i));
+      records.add(full().toBuilder().id(i).compiled(i % 2 == 0 ? null : true).build());
+    }
+    BucketBatch decoded = CoderUtils.decodeFromByteArray(BucketBatchCoder.of(),
+        CoderUtils.encodeToByteArray(BucketBatchCoder.of(), new BucketBatch(entries, records)));
+    assertThat(decoded.entries(), is(entries));
+    assertThat(decoded.records(), is(records));
+  }
+}

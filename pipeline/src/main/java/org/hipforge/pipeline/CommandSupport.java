@@ -85,13 +85,14 @@ final class CommandSupport {
   }
 
   /** Runs the pipeline to the end; a rejected key surfaces as its own clear message. */
-  static void runToEnd(Pipeline p, PrintStream out) {
+  static PipelineResult runToEnd(Pipeline p, PrintStream out) {
     try {
       PipelineResult result = p.run();
       PipelineResult.State state = result.waitUntilFinish();
       if (state != PipelineResult.State.DONE) {
         throw new IllegalStateException("the pipeline ended in state " + state);
       }
+      return result;
     } catch (RuntimeException e) {
       Throwable auth = find(e, CallLlm.ProviderRejectedKeyException.class);
       if (auth != null) {
@@ -116,17 +117,41 @@ final class CommandSupport {
     return null;
   }
 
-  /** Summary of the calls this JVM made: requests, cache hits, tokens and estimated cost. */
-  static String callSummary(ProviderConfig p) {
-    long in = Progress.tokensIn();
-    long outTokens = Progress.tokensOut();
+  /**
+   * Summary of the run's LLM calls: requests, retries, 429s, cache hits, tokens and estimated cost.
+   * From the job's Beam metrics, which count on every worker (on a cluster the client's own
+   * progress counters see nothing); from the progress counters when the runner has no metrics.
+   */
+  static String callSummary(ProviderConfig p, PipelineResult result) {
+    long requests = metric(result, "requests_sent", Progress.calls());
+    long hits = metric(result, "cache_hits", Progress.cacheHits());
+    long in = metric(result, "input_tokens", Progress.tokensIn());
+    long outTokens = metric(result, "output_tokens", Progress.tokensOut());
+    long retried = metric(result, "retried", 0);
+    long limited = metric(result, "rate_limited_429", 0);
     String cost = "";
     if (p.inputPricePerMTok() > 0 || p.outputPricePerMTok() > 0) {
       double usd = in / 1e6 * p.inputPricePerMTok() + outTokens / 1e6 * p.outputPricePerMTok();
       cost = String.format(", estimated cost $%.4f", usd);
     }
-    return String.format("LLM requests %d (including retries), cache hits %d, tokens in/out %d/%d%s",
-        Progress.calls(), Progress.cacheHits(), in, outTokens, cost);
+    return String.format("LLM requests %d (retries %d, 429s %d), cache hits %d, tokens in/out %d/%d%s",
+        requests, retried, limited, hits, in, outTokens, cost);
+  }
+
+  private static long metric(PipelineResult result, String name, long fallback) {
+    try {
+      long sum = 0;
+      boolean any = false;
+      for (org.apache.beam.sdk.metrics.MetricResult<Long> c : result.metrics().queryMetrics(
+          org.apache.beam.sdk.metrics.MetricsFilter.builder().addNameFilter(
+              org.apache.beam.sdk.metrics.MetricNameFilter.named(CallLlm.class, name)).build()).getCounters()) {
+        sum += c.getAttempted();
+        any = true;
+      }
+      return any ? sum : fallback;
+    } catch (RuntimeException unsupported) {
+      return fallback;
+    }
   }
 
   /** The run stopped because the provider rejected the key. */

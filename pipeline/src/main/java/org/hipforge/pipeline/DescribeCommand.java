@@ -35,10 +35,10 @@ public final class DescribeCommand {
     DescribePipeline.build(p, new DescribePipeline.Spec(layout, o.getSourceDir(), provider, runId,
         o.getMaxSourceBytes(), o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards()));
     long start = System.nanoTime();
-    CommandSupport.runToEnd(p, out);
+    org.apache.beam.sdk.PipelineResult result = CommandSupport.runToEnd(p, out);
     double secs = (System.nanoTime() - start) / 1e9;
     out.println(Progress.line());
-    out.printf("describe: finished in %.1f s; %s%n", secs, CommandSupport.callSummary(provider));
+    out.printf("describe: finished in %.1f s; %s%n", secs, CommandSupport.callSummary(provider, result));
     StatusReport after = StatusReport.compute(layout, WorkLayout.Step.DESCRIBE);
     if (!Boolean.TRUE.equals(o.getQuiet())) {
       out.print(after.table());

@@ -48,10 +48,10 @@ public final class GenerateCommand {
     GeneratePipeline.build(p, new GeneratePipeline.Spec(layout, provider, runId, ids, validate,
         o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards()));
     long start = System.nanoTime();
-    CommandSupport.runToEnd(p, out);
+    org.apache.beam.sdk.PipelineResult result = CommandSupport.runToEnd(p, out);
     out.println(Progress.line());
     out.printf("generate: finished in %.1f s; %s%n", (System.nanoTime() - start) / 1e9,
-        CommandSupport.callSummary(provider));
+        CommandSupport.callSummary(provider, result));
     StatusReport report = StatusReport.compute(layout, WorkLayout.Step.GENERATE);
     if (!Boolean.TRUE.equals(o.getQuiet())) {
       out.print(report.table());

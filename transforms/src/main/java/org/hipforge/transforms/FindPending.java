@@ -1,11 +1,8 @@
 package org.hipforge.transforms;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.InputStream;
 import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -133,8 +130,7 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
     PCollection<KV<Integer, BucketBatch>> manifestBatches = input
         .apply("ReadManifestLines", TextIO.read().from(manifest))
         .apply("ManifestIntoBuckets", ParDo.of(new ManifestLinesIntoBucketsFn(manifest, buckets)));
-    PCollectionTuple stateBatches = readIntoBuckets(input, "State", stateGlobs, false,
-        batchTag, malformedTag);
+    PCollectionTuple stateBatches = readStateIntoBuckets(input, batchTag, malformedTag);
     KvCoder<Integer, BucketBatch> coder = KvCoder.of(VarIntCoder.of(), BucketBatchCoder.of());
     PCollection<ManifestEntry> pending = PCollectionList.of(manifestBatches.setCoder(coder))
         .and(stateBatches.get(batchTag).setCoder(coder))
@@ -146,13 +142,14 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
         stateBatches.get(malformedTag).setCoder(SerializableCoder.of(MalformedLine.class)));
   }
 
-  private PCollectionTuple readIntoBuckets(PBegin input, String name, List<String> patterns,
-      boolean isManifest, TupleTag<KV<Integer, BucketBatch>> batchTag, TupleTag<MalformedLine> malformedTag) {
+  /** Each state file is read whole by one worker, so a bad line is named by file and line. */
+  private PCollectionTuple readStateIntoBuckets(PBegin input, TupleTag<KV<Integer, BucketBatch>> batchTag,
+      TupleTag<MalformedLine> malformedTag) {
     return input
-        .apply(name + "Files", Create.of(patterns).withCoder(StringUtf8Coder.of()))
-        .apply(name + "Match", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
-        .apply(name + "Open", FileIO.readMatches())
-        .apply(name + "IntoBuckets", ParDo.of(new ReadIntoBucketsFn(isManifest, buckets, batchTag, malformedTag))
+        .apply("StateFiles", Create.of(stateGlobs).withCoder(StringUtf8Coder.of()))
+        .apply("StateMatch", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+        .apply("StateOpen", FileIO.readMatches())
+        .apply("StateIntoBuckets", ParDo.of(new StateIntoBucketsFn(buckets, batchTag, malformedTag))
             .withOutputTags(batchTag, TupleTagList.of(malformedTag)));
   }
 
@@ -206,9 +203,8 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
     }
   }
 
-  /** Parses one file (the manifest or a state file) into per-bucket batches. */
-  private static final class ReadIntoBucketsFn extends DoFn<FileIO.ReadableFile, KV<Integer, BucketBatch>> {
-    private final boolean isManifest;
+  /** Parses one state file into per-bucket batches (slim records) and dead letters. */
+  private static final class StateIntoBucketsFn extends DoFn<FileIO.ReadableFile, KV<Integer, BucketBatch>> {
     private final int buckets;
     private final TupleTag<KV<Integer, BucketBatch>> batchTag;
     private final TupleTag<MalformedLine> malformedTag;
@@ -217,9 +213,8 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
     private final Counter torn = Metrics.counter(FindPending.class, "torn_lines");
     private transient BucketBatch[] open;
 
-    ReadIntoBucketsFn(boolean isManifest, int buckets, TupleTag<KV<Integer, BucketBatch>> batchTag,
+    StateIntoBucketsFn(int buckets, TupleTag<KV<Integer, BucketBatch>> batchTag,
         TupleTag<MalformedLine> malformedTag) {
-      this.isManifest = isManifest;
       this.buckets = buckets;
       this.batchTag = batchTag;
       this.malformedTag = malformedTag;
@@ -234,49 +229,24 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
     public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) throws IOException {
       String name = file.getMetadata().resourceId().toString();
       try (InputStream in = Channels.newInputStream(file.open())) {
-        if (isManifest) {
-          readManifest(in, name, out);
-        } else {
-          long n = StateFileReader.read(in, name, new StateFileReader.Sink() {
-            @Override
-            public void record(StateRecord r) {
-              int bucket = bucketOf(r.id());
-              BucketBatch b = batch(bucket);
-              b.records.add(r);
-              afterAdd(out, bucket);
-            }
+        long n = StateFileReader.read(in, name, new StateFileReader.Sink() {
+          @Override
+          public void record(StateRecord r) {
+            int bucket = bucketOf(r.id());
+            BucketBatch b = batch(bucket);
+            b.records.add(r);
+            afterAdd(out, bucket);
+          }
 
-            @Override
-            public void malformed(String f, long line, String reason, boolean isTorn) {
-              (isTorn ? torn : bad).inc();
-              out.get(malformedTag).output(new MalformedLine(f, line, reason, isTorn));
-            }
-          }, true);
-          lines.inc(n);
-        }
+          @Override
+          public void malformed(String f, long line, String reason, boolean isTorn) {
+            (isTorn ? torn : bad).inc();
+            out.get(malformedTag).output(new MalformedLine(f, line, reason, isTorn));
+          }
+        }, true);
+        lines.inc(n);
       }
       flushAll(out);
-    }
-
-    private void readManifest(InputStream in, String name, MultiOutputReceiver out) throws IOException {
-      BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
-      String line;
-      long lineNo = 0;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
-        if (line.isBlank()) {
-          continue;
-        }
-        ManifestEntry e;
-        try {
-          e = ManifestJson.parse(line);
-        } catch (MalformedLineException ex) {
-          throw new IllegalStateException(name + ":" + lineNo + ": malformed manifest line: " + ex.getMessage());
-        }
-        int bucket = bucketOf(e.id());
-        batch(bucket).entries.add(e);
-        afterAdd(out, bucket);
-      }
     }
 
     private int bucketOf(long id) {

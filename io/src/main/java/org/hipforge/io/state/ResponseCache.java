@@ -1,13 +1,8 @@
 package org.hipforge.io.state;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.Channels;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.io.fs.MatchResult;
 import org.hipforge.io.record.StateRecord;
 
 /**
@@ -54,27 +49,17 @@ public final class ResponseCache {
   }
 
   private void load(String glob) throws IOException {
-    List<MatchResult> matches = FileSystems.match(List.of(glob), EmptyMatchTreatment.ALLOW);
-    for (MatchResult m : matches) {
-      if (m.status() != MatchResult.Status.OK) {
-        continue;
+    StateFiles.readAll(List.of(glob), new StateFileReader.Sink() {
+      @Override
+      public void record(StateRecord r) {
+        put(r);
       }
-      for (MatchResult.Metadata md : m.metadata()) {
-        try (InputStream in = Channels.newInputStream(FileSystems.open(md.resourceId()))) {
-          StateFileReader.read(in, md.resourceId().toString(), new StateFileReader.Sink() {
-            @Override
-            public void record(StateRecord r) {
-              put(r);
-            }
 
-            @Override
-            public void malformed(String file, long line, String reason, boolean torn) {
-              malformedLines++;
-            }
-          });
-        }
+      @Override
+      public void malformed(String file, long line, String reason, boolean torn) {
+        malformedLines++;
       }
-    }
+    });
   }
 
   /** Remembers a successful answer under its prompt hash (others are ignored). */

@@ -1,8 +1,6 @@
 package org.hipforge.io.state;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -10,9 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.io.fs.MatchResult;
 import org.hipforge.io.manifest.ManifestStore;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
@@ -60,33 +55,27 @@ public final class StatusReport {
     List<String> globs = step == WorkLayout.Step.DESCRIBE
         ? List.of(layout.shardGlob(step), layout.journalGlob(step))
         : List.of(layout.shardGlob(step));
-    for (MatchResult m : FileSystems.match(globs, EmptyMatchTreatment.ALLOW)) {
-      if (m.status() != MatchResult.Status.OK) {
-        continue;
+    final long[] lines = {0};
+    s.stateFiles = StateFiles.readAll(globs, new StateFileReader.Sink() {
+      @Override
+      public void record(StateRecord r) {
+        lines[0]++;
+        // Keep only what the report needs: the large text fields would hold the whole dataset.
+        StateRecord slim = r.toBuilder().instruction(null).response(null).compileError(null).build();
+        latest.merge(r.id(), slim, StateRecord::latest);
       }
-      for (MatchResult.Metadata md : m.metadata()) {
-        s.stateFiles++;
-        try (InputStream in = Channels.newInputStream(FileSystems.open(md.resourceId()))) {
-          s.stateLines += StateFileReader.read(in, md.resourceId().toString(), new StateFileReader.Sink() {
-            @Override
-            public void record(StateRecord r) {
-              // Keep only what the report needs: the large text fields would hold the whole dataset.
-              StateRecord slim = r.toBuilder().instruction(null).response(null).compileError(null).build();
-              latest.merge(r.id(), slim, StateRecord::latest);
-            }
 
-            @Override
-            public void malformed(String file, long line, String reason, boolean torn) {
-              if (torn) {
-                s.tornLines++;
-              } else {
-                s.malformedLines++;
-              }
-            }
-          });
+      @Override
+      public void malformed(String file, long line, String reason, boolean torn) {
+        lines[0]++;
+        if (torn) {
+          s.tornLines++;
+        } else {
+          s.malformedLines++;
         }
       }
-    }
+    });
+    s.stateLines = lines[0];
     for (ManifestEntry e : manifest) {
       StateRecord r = latest.get(e.id());
       if (r == null) {

@@ -220,13 +220,14 @@ id_of = {k: i for i, k in key_of.items()}
 
 def journal(root):
     lines = []
-    for p in glob.glob(os.path.join(root, "*", "*.jsonl")):
+    for p in sorted(glob.glob(os.path.join(root, "*", "*.jsonl"))):
         for l in open(p, encoding="utf-8"):
             try:
                 r = json.loads(l)
             except ValueError:
                 continue  # a torn last line
             if not r.get("cached"):
+                r["_worker"] = os.path.basename(os.path.dirname(p)) + "/" + os.path.basename(p)
                 lines.append(r)
     return lines
 
@@ -278,6 +279,19 @@ if ts:
         say("achieved RPM after the first 10 s", "%.1f = %.3f x %d (journal finished_at)" % (r, r / rpm, rpm))
     win = Counter(int((t - ts[0]) // 10000) for t in ts)
     say("answers per 10 s window", " ".join(str(win.get(w, 0)) for w in range(max(win) + 1)))
+    # Each worker (one journal file per CallLlm instance) paces itself to its TaskManager's share;
+    # once one runs out of tasks, its share of the budget goes unused.
+    workers = {}
+    for r in final:
+        workers.setdefault(r["_worker"], []).append(ms(r["finished_at"]))
+    say("answers per worker (last answer, s)", ", ".join(
+        "%d (+%.1f)" % (len(v), (max(v) - ts[0]) / 1000) for v in sorted(workers.values(), key=max)))
+    first_done = min(max(v) for v in workers.values())
+    busy = [t for t in ts if start <= t <= first_done]
+    if len(busy) > 1 and first_done > start:
+        say("RPM from +10 s until a worker ran out", "%.1f = %.3f x %d (%.1f s)" % (
+            len(busy) / ((first_done - start) / 60000), len(busy) / ((first_done - start) / 60000) / rpm,
+            rpm, (first_done - start) / 1000))
 
 if killed:
     def snap(name):

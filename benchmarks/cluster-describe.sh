@@ -252,7 +252,7 @@ for n in ("1", "2"):
 
 out = []
 def say(k, v):
-    out.append("%-44s %s" % (k, v))
+    out.append("%-44s %s" % (k, v) if len(k) <= 44 else k + "\n  " + str(v))
 
 say("tasks", len(manifest))
 say("pass:true at the end (hipforge status)", passed.group(1) if passed else "?")
@@ -265,6 +265,11 @@ say("tasks never answered", len(never))
 if unknown:
     say("answers for prompts not in the manifest", unknown)
 say("journal lines / distinct ids", "%d / %d" % (len(final), len({r["id"] for r in final})))
+# Every answer that reaches a live worker is journaled, so a journaled answer paid for again would
+# show up as a second journal line for its id.
+per_id = Counter(r["id"] for r in final)
+twice = sorted(i for i, n in per_id.items() if n > 1)
+say("ids journaled more than once (must be 0)", "%d%s" % (len(twice), (" ids " + str(twice[:20])) if twice else ""))
 for i, (req, retries, r429) in enumerate(summaries):
     say("client summary" + (" (rerun)" if i else ""), "requests %d, retries %d, 429s %d = %.2f %%" % (req, retries, r429, 100.0 * r429 / max(1, req)))
 
@@ -288,7 +293,7 @@ if ts:
         "%d (+%.1f)" % (len(v), (max(v) - ts[0]) / 1000) for v in sorted(workers.values(), key=max)))
     first_done = min(max(v) for v in workers.values())
     busy = [t for t in ts if start <= t <= first_done]
-    if len(busy) > 1 and first_done > start:
+    if not killed and len(busy) > 1 and first_done > start:
         say("RPM from +10 s until a worker ran out", "%.1f = %.3f x %d (%.1f s)" % (
             len(busy) / ((first_done - start) / 60000), len(busy) / ((first_done - start) / 60000) / rpm,
             rpm, (first_done - start) / 1000))
@@ -306,6 +311,10 @@ if killed:
     keys, logged = snap("at-kill")
     in_flight = set(answers[:logged]) - keys
     say("answered by the kill, not yet journaled", "%d, of them answered again: %d" % (len(in_flight), sum(1 for k in in_flight if per_key[k] > 1)))
-    say("repeated prompts, ids", sorted(id_of.get(k, -1) for k in dups)[:40])
+    first = {}
+    for n, k in enumerate(answers):
+        first.setdefault(k, n)
+    say("repeated prompts: ids (1st answer's position in the simulator log)", ", ".join(
+        "%d (%d)" % (id_of.get(k, -1), first[k]) for k in sorted(dups, key=first.get)))
 print("\n".join(out))
 PY

@@ -35,6 +35,11 @@ final class RunnerDefaults {
       out.add("--runner=FlinkRunner");
       runner = "FlinkRunner";
     }
+    if (runner.equals("DirectRunner") && value(args, "targetParallelism") == null) {
+      // The DirectRunner runs a bundle per key after a shuffle; more threads keep more LLM calls
+      // in flight (its default, max(cores, 3), gave 3 calls at once).
+      out.add("--targetParallelism=8");
+    }
     if (runner.toLowerCase(Locale.ROOT).contains("flink")) {
       if (value(args, "flinkMaster") == null) {
         out.add("--flinkMaster=[local]");

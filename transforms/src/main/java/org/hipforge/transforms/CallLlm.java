@@ -14,6 +14,7 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -125,7 +126,12 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     }
     TupleTag<StateRecord> outTag = new TupleTag<>("out");
     TupleTag<Failure> failTag = new TupleTag<>("fail");
-    PCollectionTuple result = tasks.apply("CallLlmFn",
+    // Spread tasks evenly over the workers: the anti-join groups them by id bucket, and uneven
+    // buckets left one TaskManager working alone at its share of the rate limit at the end.
+    PCollectionTuple result = tasks
+        .apply("SpreadEvenly", Reshuffle.viaRandomKey())
+        .setCoder(tasks.getCoder())
+        .apply("CallLlmFn",
         ParDo.of(new CallFn(this, outTag, failTag)).withOutputTags(outTag, TupleTagList.of(failTag)));
     return new Result(result.get(outTag).setCoder(StateRecordCoder.of()),
         result.get(failTag).setCoder(SerializableCoder.of(Failure.class)));
@@ -392,10 +398,15 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     @Teardown
     public void teardown() throws IOException {
       if (pool != null) {
-        pool.shutdownNow();
+        // Calls already in flight were paid for: let them finish and reach the journal (a
+        // cancelled task gets here too), and only then stop what is still waiting.
+        pool.shutdown();
         try {
-          pool.awaitTermination(5, TimeUnit.SECONDS);
+          if (!pool.awaitTermination(Math.min(provider.timeoutS() + 5, 60), TimeUnit.SECONDS)) {
+            pool.shutdownNow();
+          }
         } catch (InterruptedException e) {
+          pool.shutdownNow();
           Thread.currentThread().interrupt();
         }
       }

@@ -73,6 +73,20 @@ final class CommandSupport {
     return 1.0 / taskManagers;
   }
 
+  /**
+   * Starts the progress line, unless the work runs on a remote cluster: the counters behind it
+   * only see calls made in this JVM, so there it would stay at 0; point at Flink's web UI instead.
+   */
+  static void startProgress(HipforgeOptions o, String step, long total, PrintStream out) {
+    String master = flinkMaster(o);
+    if (master != null && !master.startsWith("[")) {
+      out.println(step + ": running on the Flink cluster at " + master + "; follow it in the Flink "
+          + "web UI (http://" + master + "), the summary comes when the job ends");
+      return;
+    }
+    Progress.start(step, total, out);
+  }
+
   private static String flinkMaster(HipforgeOptions o) {
     if (!o.getRunner().getSimpleName().toLowerCase(java.util.Locale.ROOT).contains("flink")) {
       return null;

@@ -30,14 +30,13 @@ public final class DescribeCommand {
       }
       return before;
     }
-    Progress.start("describe", before.pending(), out);
+    CommandSupport.startProgress(o, "describe", before.pending(), out);
     Pipeline p = Pipeline.create(o);
     DescribePipeline.build(p, new DescribePipeline.Spec(layout, o.getSourceDir(), provider, runId,
         o.getMaxSourceBytes(), o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards()));
     long start = System.nanoTime();
     org.apache.beam.sdk.PipelineResult result = CommandSupport.runToEnd(p, out);
     double secs = (System.nanoTime() - start) / 1e9;
-    out.println(Progress.line());
     out.printf("describe: finished in %.1f s; %s%n", secs, CommandSupport.callSummary(provider, result));
     StatusReport after = StatusReport.compute(layout, WorkLayout.Step.DESCRIBE);
     if (!Boolean.TRUE.equals(o.getQuiet())) {

@@ -43,13 +43,12 @@ public final class GenerateCommand {
       }
       return report;
     }
-    Progress.start("generate", todo, out);
+    CommandSupport.startProgress(o, "generate", todo, out);
     Pipeline p = Pipeline.create(o);
     GeneratePipeline.build(p, new GeneratePipeline.Spec(layout, provider, runId, ids, validate,
         o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards()));
     long start = System.nanoTime();
     org.apache.beam.sdk.PipelineResult result = CommandSupport.runToEnd(p, out);
-    out.println(Progress.line());
     out.printf("generate: finished in %.1f s; %s%n", (System.nanoTime() - start) / 1e9,
         CommandSupport.callSummary(provider, result));
     StatusReport report = StatusReport.compute(layout, WorkLayout.Step.GENERATE);

@@ -208,8 +208,8 @@ public final class ProviderConfig implements Serializable {
   /** True when base_url points at this machine, where servers (vLLM, Ollama) usually need no key. */
   public boolean isLoopback() {
     String host = URI.create(baseUrl).getHost();
-    return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]")
-        || host.equals("::1"));
+    return host != null && (host.equals("localhost") || host.matches("127(\\.\\d{1,3}){3}")
+        || host.equals("[::1]") || host.equals("::1"));
   }
 
   /**

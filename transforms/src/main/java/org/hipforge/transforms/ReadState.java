@@ -39,27 +39,16 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  */
 public final class ReadState extends PTransform<PBegin, ReadState.Result> {
   private final List<String> globs;
-  private final boolean slim;
 
-  private ReadState(List<String> globs, boolean slim) {
+  private ReadState(List<String> globs) {
     this.globs = globs;
-    this.slim = slim;
   }
 
   public static ReadState fromGlobs(List<String> globs) {
     if (globs == null || globs.isEmpty()) {
       throw new IllegalArgumentException("globs must not be empty, was " + globs);
     }
-    return new ReadState(List.copyOf(globs), false);
-  }
-
-  /**
-   * Decodes only the fields the pending decision needs (id, file_name, pass, source_sha256,
-   * finished_at, run_id, attempts): the instruction and other long text are skipped, which is most
-   * of each line. For the anti-join, which never reads them.
-   */
-  public ReadState slim() {
-    return new ReadState(globs, true);
+    return new ReadState(List.copyOf(globs));
   }
 
   /** What was read: good records ({@link #records()}) and dead letters ({@link #malformed()}). */
@@ -85,7 +74,7 @@ public final class ReadState extends PTransform<PBegin, ReadState.Result> {
         .apply("Globs", Create.of(new ArrayList<>(globs)).withCoder(StringUtf8Coder.of()))
         .apply("MatchFiles", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
         .apply("OpenFiles", FileIO.readMatches())
-        .apply("ParseLines", ParDo.of(new ReadFileFn(recordsTag, malformedTag, slim))
+        .apply("ParseLines", ParDo.of(new ReadFileFn(recordsTag, malformedTag))
             .withOutputTags(recordsTag, TupleTagList.of(malformedTag)));
     PCollection<StateRecord> records = read.get(recordsTag).setCoder(StateRecordCoder.of());
     PCollection<MalformedLine> malformed =
@@ -100,12 +89,9 @@ public final class ReadState extends PTransform<PBegin, ReadState.Result> {
     private final Counter bad = Metrics.counter(ReadState.class, "malformed_lines");
     private final Counter torn = Metrics.counter(ReadState.class, "torn_lines");
 
-    private final boolean slim;
-
-    ReadFileFn(TupleTag<StateRecord> recordsTag, TupleTag<MalformedLine> malformedTag, boolean slim) {
+    ReadFileFn(TupleTag<StateRecord> recordsTag, TupleTag<MalformedLine> malformedTag) {
       this.recordsTag = recordsTag;
       this.malformedTag = malformedTag;
-      this.slim = slim;
     }
 
     @ProcessElement
@@ -123,7 +109,7 @@ public final class ReadState extends PTransform<PBegin, ReadState.Result> {
             (isTorn ? torn : bad).inc();
             out.get(malformedTag).output(new MalformedLine(f, line, reason, isTorn));
           }
-        }, slim);
+        });
         lines.inc(n);
       }
     }

@@ -20,6 +20,7 @@ import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.transforms.ValidateHip;
 
 /**
  * {@code hipforge validate}: re-checks the existing {@code out/hip} files on their own (e.g. on a
@@ -60,16 +61,8 @@ public final class ValidateCommand {
         results.add(pool.submit(() -> {
           String code = Files.readString(Paths.get(layout.outHipDir()).resolve(r.fileName()));
           CompileResult verdict = compiler.compile(r.fileName(), code);
-          StateRecord.Builder b = r.toBuilder().runId(runId).finishedAtMillis(System.currentTimeMillis())
-              .compiled(verdict.compiled()).toolchain(verdict.toolchainVersion());
-          if (verdict.compiled()) {
-            b.pass(true).errorMsg(null).compileError(null);
-          } else {
-            String category = CompileResult.TIMEOUT.equals(verdict.category()) ? "compile_timeout" : verdict.category();
-            b.failure(category, verdict.firstErrors().lines().findFirst().orElse("the compiler failed"))
-                .compileError(verdict.firstErrors());
-          }
-          return b.build();
+          return ValidateHip.withVerdict(r.toBuilder().runId(runId)
+              .finishedAtMillis(System.currentTimeMillis()).build(), verdict);
         }));
       }
       for (Future<StateRecord> f : results) {

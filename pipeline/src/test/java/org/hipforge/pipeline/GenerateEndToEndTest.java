@@ -123,6 +123,27 @@ class GenerateEndToEndTest {
   }
 
   @Test
+  void validateRechecksCodeWrittenWithoutValidationAndRecordsTheVerdicts() throws Exception {
+    Assumptions.assumeTrue(HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    Path config = describeAll(0.0);
+    GenerateCommand.run(options(config, "--validate=none"), new TestCorpus.Captured().out);
+    // One file is broken by hand after generation: validate must catch it.
+    Path broken;
+    try (var files = Files.walk(tmp.resolve("work/out/hip"))) {
+      broken = files.filter(Files::isRegularFile).sorted().findFirst().orElseThrow();
+    }
+    Files.writeString(broken, Files.readString(broken) + "\nint broken = undeclared_thing;\n");
+
+    long compiled = ValidateCommand.run(options(config), new TestCorpus.Captured().out);
+
+    assertThat(compiled, is((long) TASKS - 1));
+    StatusReport report = StatusReport.compute(new WorkLayout(tmp.resolve("work").toString()),
+        WorkLayout.Step.GENERATE);
+    assertThat(report.compiled, is((long) TASKS - 1));
+    assertThat(report.failedByCategory, is(Map.of("compile_error", 1L)));
+  }
+
+  @Test
   void idsSelectTasksAndUnknownIdsAreReportedNotIgnored() throws Exception {
     Path config = describeAll(0.0);
     UsageException unknown = assertThrows(UsageException.class, () ->

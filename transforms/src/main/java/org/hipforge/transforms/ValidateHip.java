@@ -64,8 +64,8 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, PC
         .setCoder(SerializableCoder.of(GeneratedCode.class));
   }
 
-  /** Maps a compiler verdict onto a generate record. */
-  static StateRecord withVerdict(StateRecord r, CompileResult verdict) {
+  /** Maps a compiler verdict onto a generate record (also used by the {@code validate} command). */
+  public static StateRecord withVerdict(StateRecord r, CompileResult verdict) {
     StateRecord.Builder b = r.toBuilder()
         .compiled(verdict.compiled())
         .toolchain(verdict.toolchainVersion());

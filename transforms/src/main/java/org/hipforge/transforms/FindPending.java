@@ -27,8 +27,7 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.hipforge.io.jsonl.MalformedLineException;
-import org.hipforge.io.jsonl.ManifestJson;
+import org.hipforge.io.manifest.ManifestStore;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StateFileReader;
@@ -167,21 +166,8 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
     public void process(@Element FileIO.ReadableFile file, OutputReceiver<KV<Integer, BucketBatch>> out)
         throws IOException {
       BucketBatch[] open = new BucketBatch[buckets];
-      try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
-          Channels.newInputStream(file.open()), java.nio.charset.StandardCharsets.UTF_8), 1 << 16)) {
-        String line;
-        long lineNo = 0;
-        while ((line = r.readLine()) != null) {
-          lineNo++;
-          if (line.isBlank()) {
-            continue;
-          }
-          ManifestEntry e;
-          try {
-            e = ManifestJson.parse(line);
-          } catch (MalformedLineException ex) {
-            throw new IllegalStateException(manifest + ":" + lineNo + ": malformed manifest line: " + ex.getMessage());
-          }
+      try (InputStream in = Channels.newInputStream(file.open())) {
+        ManifestStore.forEachEntry(in, manifest, (e, lineNo) -> {
           int b = (int) Math.floorMod(e.id(), (long) buckets);
           if (open[b] == null) {
             open[b] = BucketBatch.empty();
@@ -191,7 +177,7 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
             out.output(KV.of(b, open[b]));
             open[b] = null;
           }
-        }
+        });
       }
       for (int b = 0; b < buckets; b++) {
         if (open[b] != null) {

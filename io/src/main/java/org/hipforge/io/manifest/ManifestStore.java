@@ -7,6 +7,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,24 +31,17 @@ import org.hipforge.io.record.ManifestEntry;
 public final class ManifestStore {
   private ManifestStore() {}
 
+  /** Receives each manifest entry with its line number. */
+  public interface EntryVisitor {
+    void entry(ManifestEntry entry, long lineNo) throws IOException;
+  }
+
   public static List<ManifestEntry> read(Path file) throws IOException {
     List<ManifestEntry> out = new ArrayList<>();
     Set<Long> ids = new HashSet<>();
     Set<String> names = new HashSet<>();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      int lineNo = 0;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
-        if (line.isBlank()) {
-          continue;
-        }
-        ManifestEntry e;
-        try {
-          e = ManifestJson.parse(line);
-        } catch (MalformedLineException ex) {
-          throw new IOException(file + ":" + lineNo + ": malformed manifest line: " + ex.getMessage());
-        }
+    try (InputStream in = Files.newInputStream(file)) {
+      forEachEntry(in, file.toString(), (e, lineNo) -> {
         if (!ids.add(e.id())) {
           throw new IOException(file + ":" + lineNo + ": duplicate id " + e.id());
         }
@@ -54,9 +49,33 @@ public final class ManifestStore {
           throw new IOException(file + ":" + lineNo + ": duplicate file_name '" + e.fileName() + "'");
         }
         out.add(e);
-      }
+      });
     }
     return out;
+  }
+
+  /**
+   * Streams the entries of a manifest ({@code name} labels errors); a malformed line stops with
+   * {@code name:line}. Used by {@link #read} and by the pipeline, which reads through Beam's
+   * filesystems.
+   */
+  public static void forEachEntry(InputStream in, String name, EntryVisitor visitor) throws IOException {
+    BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+    String line;
+    long lineNo = 0;
+    while ((line = r.readLine()) != null) {
+      lineNo++;
+      if (line.isBlank()) {
+        continue;
+      }
+      ManifestEntry e;
+      try {
+        e = ManifestJson.parse(line);
+      } catch (MalformedLineException ex) {
+        throw new IOException(name + ":" + lineNo + ": malformed manifest line: " + ex.getMessage());
+      }
+      visitor.entry(e, lineNo);
+    }
   }
 
   /** Reads the older scripts' {@code manifest.json}: a JSON array of {id, file_name, ...}. */

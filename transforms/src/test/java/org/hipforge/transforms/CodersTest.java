@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.beam.sdk.testing.CoderProperties;
 import org.apache.beam.sdk.util.CoderUtils;
@@ -33,15 +34,19 @@ class CodersTest {
 
   @Test
   void aBatchRoundTripsThroughItsSingleBlockEncoding() throws Exception {
-    List<ManifestEntry> entries = new ArrayList<>();
-    List<StateRecord> records = new ArrayList<>();
+    List<BucketBatch> batches = new ArrayList<>();
+    BucketBatchWriter writer = new BucketBatchWriter(false, 1, (b, batch) -> batches.add(batch));
     for (int i = 0; i < 1000; i++) {
-      entries.add(new ManifestEntry(i, "k" + i + ".hip", i, "sha" + i));
-      records.add(full().toBuilder().id(i).compiled(i % 2 == 0 ? null : true).build());
+      writer.add(full().toBuilder().id(i).compiled(i % 2 == 0 ? null : true).build());
     }
-    BucketBatch decoded = CoderUtils.decodeFromByteArray(BucketBatchCoder.of(),
-        CoderUtils.encodeToByteArray(BucketBatchCoder.of(), new BucketBatch(entries, records)));
-    assertThat(decoded.entries(), is(entries));
-    assertThat(decoded.records(), is(records));
+    writer.flush();
+    assertThat(batches.stream().mapToInt(BucketBatch::count).sum(), is(1000));
+    for (BucketBatch batch : batches) {
+      BucketBatch decoded = CoderUtils.decodeFromByteArray(BucketBatchCoder.of(),
+          CoderUtils.encodeToByteArray(BucketBatchCoder.of(), batch));
+      assertThat(decoded.isManifest(), is(false));
+      assertThat(decoded.count(), is(batch.count()));
+      assertThat(Arrays.copyOf(decoded.bytes(), decoded.length()), is(Arrays.copyOf(batch.bytes(), batch.length())));
+    }
   }
 }

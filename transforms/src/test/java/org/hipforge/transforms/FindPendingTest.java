@@ -1,8 +1,12 @@
 package org.hipforge.transforms;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +16,7 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
 import org.hipforge.io.jsonl.ManifestJson;
+import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.state.WorkLayout;
 import org.junit.jupiter.api.Test;
@@ -76,5 +81,60 @@ class FindPendingTest {
     PAssert.that(result.pending()).containsInAnyOrder(all);
     PAssert.that(result.malformed()).empty();
     p.run().waitUntilFinish();
+  }
+
+  @Test
+  void unreadableStateLinesAreDeadLettersNamedByFileAndLineAndTheRestIsStillRead(TestPipeline p) throws Exception {
+    ManifestEntry a = Records.entry(0, "a.hip", "s0");
+    ManifestEntry b = Records.entry(1, "b.hip", "s1");
+    ManifestEntry c = Records.entry(2, "c.hip", "s2");
+    Path shard = work.resolve("state/describe/r1/part-00000-of-00001.jsonl");
+    Files.createDirectories(shard.getParent());
+    java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+    content.write((StateRecordJson.toJson(Records.passed(0, "a.hip", "s0", 1, "r1")) + "\n").getBytes(UTF_8));
+    content.write("this is not json\n".getBytes(UTF_8));
+    content.write("{\"id\":1,\"file_name\":\"b.hip\",\"pass\":true,\"instruction\":\"".getBytes(UTF_8));
+    content.write(new byte[] {(byte) 0xC3, (byte) 0x28}); // not UTF-8
+    content.write("\"}\n".getBytes(UTF_8));
+    content.write((StateRecordJson.toJson(Records.passed(2, "c.hip", "s2", 1, "r1")) + "\n").getBytes(UTF_8));
+    Files.write(shard, content.toByteArray());
+
+    FindPending.Result result = findPending(p, 2, a, b, c);
+
+    PAssert.that(result.pending()).containsInAnyOrder(b);
+    PAssert.that(result.malformed()).satisfies(lines -> {
+      List<String> where = new ArrayList<>();
+      lines.forEach(m -> where.add(m.file().replaceAll(".*/", "") + ":" + m.line() + ":" + m.torn()
+          + ":" + m.reason().replaceAll(":.*", "")));
+      assertThat(where, containsInAnyOrder("part-00000-of-00001.jsonl:2:false:invalid JSON",
+          "part-00000-of-00001.jsonl:3:false:not valid UTF-8"));
+      return null;
+    });
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void aMalformedManifestLineStopsTheRunNamingFileAndLine(TestPipeline p) throws Exception {
+    findPending(p, 2, Records.entry(0, "a.hip", "s0"));
+    Files.writeString(work.resolve("manifest.jsonl"),
+        ManifestJson.toJson(Records.entry(0, "a.hip", "s0")) + "\n{\"id\":1,\"file_name\":\"../x\"}\n");
+    Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
+    assertThat(rootMessage(e), allOf(containsString("manifest.jsonl:2"), containsString("climbs out")));
+  }
+
+  @Test
+  void aMissingManifestIsAClearError(TestPipeline p) throws Exception {
+    findPending(p, 2, Records.entry(0, "a.hip", "s0"));
+    Files.delete(work.resolve("manifest.jsonl"));
+    Exception e = assertThrows(Exception.class, () -> p.run().waitUntilFinish());
+    assertThat(rootMessage(e), containsString("manifest.jsonl not found"));
+  }
+
+  private static String rootMessage(Throwable t) {
+    StringBuilder all = new StringBuilder();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      all.append(c.getMessage()).append(" | ");
+    }
+    return all.toString();
   }
 }

@@ -48,22 +48,45 @@ public final class Timestamps {
         || t.charAt(13) != ':' || t.charAt(16) != ':' || t.charAt(19) != '.' || t.charAt(23) != 'Z') {
       return Long.MIN_VALUE;
     }
-    int year = digits(t, 0, 4);
-    int month = digits(t, 5, 2);
-    int day = digits(t, 8, 2);
-    int hour = digits(t, 11, 2);
-    int minute = digits(t, 14, 2);
-    int second = digits(t, 17, 2);
-    int milli = digits(t, 20, 3);
+    return fromFields(digits(t, 0, 4), digits(t, 5, 2), digits(t, 8, 2), digits(t, 11, 2),
+        digits(t, 14, 2), digits(t, 17, 2), digits(t, 20, 3));
+  }
+
+  /**
+   * {@link #parseFixed(String)} on the ASCII bytes {@code b[from, to)} of a line, without making a
+   * String; Long.MIN_VALUE for anything but the fixed format.
+   */
+  public static long parseFixed(byte[] b, int from, int to) {
+    if (to - from != 24 || b[from + 4] != '-' || b[from + 7] != '-' || b[from + 10] != 'T'
+        || b[from + 13] != ':' || b[from + 16] != ':' || b[from + 19] != '.' || b[from + 23] != 'Z') {
+      return Long.MIN_VALUE;
+    }
+    return fromFields(digits(b, from, 4), digits(b, from + 5, 2), digits(b, from + 8, 2),
+        digits(b, from + 11, 2), digits(b, from + 14, 2), digits(b, from + 17, 2), digits(b, from + 20, 3));
+  }
+
+  private static long fromFields(int year, int month, int day, int hour, int minute, int second, int milli) {
     if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23
         || minute < 0 || minute > 59 || second < 0 || second > 59 || milli < 0) {
       return Long.MIN_VALUE;
     }
-    if (day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
+    if (day > 28 && day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
       return Long.MIN_VALUE;
     }
     long days = daysFromCivil(year, month, day);
     return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + milli;
+  }
+
+  private static int digits(byte[] b, int from, int n) {
+    int v = 0;
+    for (int i = from; i < from + n; i++) {
+      int c = b[i];
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
   }
 
   private static int digits(String t, int from, int n) {

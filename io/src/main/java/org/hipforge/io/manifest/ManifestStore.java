@@ -4,11 +4,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +15,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.hipforge.io.jsonl.MalformedLineException;
+import org.hipforge.io.jsonl.ByteLines;
 import org.hipforge.io.jsonl.ManifestJson;
+import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.record.ManifestEntry;
 
 /**
@@ -60,21 +59,23 @@ public final class ManifestStore {
    * filesystems.
    */
   public static void forEachEntry(InputStream in, String name, EntryVisitor visitor) throws IOException {
-    BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
-    String line;
-    long lineNo = 0;
-    while ((line = r.readLine()) != null) {
-      lineNo++;
-      if (line.isBlank()) {
-        continue;
+    ByteLines.forEach(in, (buf, from, to, lineNo, unterminated) -> {
+      if (!ByteLines.isBlank(buf, from, to)) {
+        visitor.entry(parseLine(buf, from, to, name, lineNo), lineNo);
       }
-      ManifestEntry e;
-      try {
-        e = ManifestJson.parse(line);
-      } catch (MalformedLineException ex) {
-        throw new IOException(name + ":" + lineNo + ": malformed manifest line: " + ex.getMessage());
-      }
-      visitor.entry(e, lineNo);
+    });
+  }
+
+  /**
+   * Parses one non-blank manifest line {@code buf[from, to)} of {@code name}; a malformed line
+   * stops with {@code name:line}.
+   */
+  public static ManifestEntry parseLine(byte[] buf, int from, int to, String name, long lineNo)
+      throws IOException {
+    try {
+      return ManifestJson.parse(new String(buf, from, to - from, StandardCharsets.UTF_8));
+    } catch (MalformedLineException ex) {
+      throw new IOException(name + ":" + lineNo + ": malformed manifest line: " + ex.getMessage());
     }
   }
 

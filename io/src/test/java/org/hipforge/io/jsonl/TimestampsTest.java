@@ -16,6 +16,8 @@ class TimestampsTest {
       String text = Timestamps.format(millis);
       if (text.length() == 24) {
         assertThat(text, Timestamps.parseFixed(text), is(millis));
+        byte[] b = ("x" + text + "y").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertThat(text, Timestamps.parseFixed(b, 1, b.length - 1), is(millis));
       }
       assertThat(text, Timestamps.parse(text), is(millis));
     }
@@ -34,5 +36,10 @@ class TimestampsTest {
   void impossibleDatesInTheFixedFormAreNotMisread() {
     assertThat(Timestamps.parseFixed("2026-02-30T00:00:00.000Z"), is(Long.MIN_VALUE));
     assertThat(Timestamps.parseFixed("2026-13-01T00:00:00.000Z"), is(Long.MIN_VALUE));
+    for (String bad : new String[] {"2026-02-30T00:00:00.000Z", "2026-13-01T00:00:00.000Z",
+        "2026-11-27T18:00:00Z", "2026-11-27T18:00:00.000+", "2026-1x-27T18:00:00.000Z", ""}) {
+      byte[] b = bad.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      assertThat(bad, Timestamps.parseFixed(b, 0, b.length), is(Long.MIN_VALUE));
+    }
   }
 }

@@ -8,11 +8,11 @@ import java.util.Arrays;
  * batch coders encode thousands of records into one of these, then hand the runner one array.
  * (ByteArrayOutputStream synchronizes every single-byte write; that showed up in the profile.)
  */
-final class ByteSink {
+public final class ByteSink {
   private byte[] buf;
   private int size;
 
-  ByteSink(int capacity) {
+  public ByteSink(int capacity) {
     buf = new byte[Math.max(16, capacity)];
   }
 
@@ -22,12 +22,12 @@ final class ByteSink {
     }
   }
 
-  void writeByte(int b) {
+  public void writeByte(int b) {
     ensure(1);
     buf[size++] = (byte) b;
   }
 
-  void writeVarLong(long v) {
+  public void writeVarLong(long v) {
     ensure(10);
     while ((v & ~0x7FL) != 0) {
       buf[size++] = (byte) ((v & 0x7F) | 0x80);
@@ -36,11 +36,11 @@ final class ByteSink {
     buf[size++] = (byte) v;
   }
 
-  void writeVarInt(int v) {
+  public void writeVarInt(int v) {
     writeVarLong(v & 0xFFFFFFFFL);
   }
 
-  void writeLong(long v) {
+  public void writeLong(long v) {
     ensure(8);
     for (int shift = 56; shift >= 0; shift -= 8) {
       buf[size++] = (byte) (v >>> shift);
@@ -48,7 +48,7 @@ final class ByteSink {
   }
 
   /** Null-aware: 0 for null, else length+1 then UTF-8 bytes (the same format as Wire). */
-  void writeString(String s) {
+  public void writeString(String s) {
     if (s == null) {
       writeVarInt(0);
       return;
@@ -60,11 +60,34 @@ final class ByteSink {
     size += b.length;
   }
 
-  int size() {
+  /** Zig-zag var-long: small negative numbers stay small. */
+  public void writeZigZag(long v) {
+    writeVarLong((v << 1) ^ (v >> 63));
+  }
+
+  /** {@code b[from, to)} as length+1 then the bytes: the same format as {@link #writeString}. */
+  public void writeString(byte[] b, int from, int to) {
+    int len = to - from;
+    writeVarInt(len + 1);
+    writeBytes(b, from, len);
+  }
+
+  public void writeBytes(byte[] b, int from, int len) {
+    ensure(len);
+    System.arraycopy(b, from, buf, size, len);
+    size += len;
+  }
+
+  /** Empties the buffer, keeping its capacity. */
+  public void clear() {
+    size = 0;
+  }
+
+  public int size() {
     return size;
   }
 
-  byte[] array() {
+  public byte[] array() {
     return buf;
   }
 }

@@ -5,22 +5,51 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /** Reads what {@link ByteSink} wrote, from one array, without per-byte stream calls. */
-final class ByteSource {
+public final class ByteSource {
   private final byte[] buf;
+  private final int end;
   private int pos;
 
-  ByteSource(byte[] buf) {
-    this.buf = buf;
+  public ByteSource(byte[] buf) {
+    this(buf, 0, buf.length);
   }
 
-  int readUnsignedByte() throws IOException {
-    if (pos >= buf.length) {
+  /** Reads {@code buf[from, to)}. */
+  public ByteSource(byte[] buf, int from, int to) {
+    this.buf = buf;
+    this.pos = from;
+    this.end = to;
+  }
+
+  public int position() {
+    return pos;
+  }
+
+  public boolean hasMore() {
+    return pos < end;
+  }
+
+  /** Skips {@code n} bytes (a field read in place by its position). */
+  public void skip(int n) throws IOException {
+    if (n < 0 || pos + n > end) {
+      throw new EOFException();
+    }
+    pos += n;
+  }
+
+  public long readZigZag() throws IOException {
+    long v = readVarLong();
+    return (v >>> 1) ^ -(v & 1);
+  }
+
+  public int readUnsignedByte() throws IOException {
+    if (pos >= end) {
       throw new EOFException();
     }
     return buf[pos++] & 0xFF;
   }
 
-  long readVarLong() throws IOException {
+  public long readVarLong() throws IOException {
     long result = 0;
     int shift = 0;
     while (true) {
@@ -36,12 +65,12 @@ final class ByteSource {
     }
   }
 
-  int readVarInt() throws IOException {
+  public int readVarInt() throws IOException {
     return (int) readVarLong();
   }
 
-  long readLong() throws IOException {
-    if (pos + 8 > buf.length) {
+  public long readLong() throws IOException {
+    if (pos + 8 > end) {
       throw new EOFException();
     }
     long v = 0;
@@ -51,13 +80,13 @@ final class ByteSource {
     return v;
   }
 
-  String readString() throws IOException {
+  public String readString() throws IOException {
     int n = readVarInt();
     if (n == 0) {
       return null;
     }
     int len = n - 1;
-    if (pos + len > buf.length) {
+    if (pos + len > end) {
       throw new EOFException();
     }
     String s = new String(buf, pos, len, StandardCharsets.UTF_8);

@@ -1,0 +1,196 @@
+package org.hipforge.transforms;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.channels.Channels;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.io.BoundedSource;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.hipforge.transforms.coders.BatchOrDeadLetterCoder;
+
+/**
+ * The anti-join's input: the manifest and every state file matching the globs, each read whole
+ * into bucket batches (and dead letters) by one worker, so a bad line is named by file and line.
+ *
+ * <p>One split per file, made where the runner plans the read (on Flink: the JobManager), so the
+ * files go straight to the workers that ask for them, without a match step and a shuffle of file
+ * names first. Files are listed smallest first: Flink hands out the last split first, so the
+ * biggest files start first and the workers finish together. Files are read through Beam's
+ * {@link FileSystems}: local paths, HDFS or object stores.
+ */
+final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
+  private static final long serialVersionUID = 1L;
+
+  private final String manifest;
+  private final List<String> stateGlobs;
+  private final int buckets;
+  /** For a split: the one file it reads; null for the whole input. */
+  private final FileSpec file;
+
+  /** One file to read: its path, what it holds and its size. */
+  static final class FileSpec implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final String path;
+    final boolean manifest;
+    final long bytes;
+
+    FileSpec(String path, boolean manifest, long bytes) {
+      this.path = path;
+      this.manifest = manifest;
+      this.bytes = bytes;
+    }
+  }
+
+  BucketBatchSource(String manifest, List<String> stateGlobs, int buckets) {
+    this(manifest, List.copyOf(stateGlobs), buckets, null);
+  }
+
+  private BucketBatchSource(String manifest, List<String> stateGlobs, int buckets, FileSpec file) {
+    this.manifest = manifest;
+    this.stateGlobs = stateGlobs;
+    this.buckets = buckets;
+    this.file = file;
+  }
+
+  @Override
+  public List<BucketBatchSource> split(long desiredBundleSizeBytes, PipelineOptions options) throws IOException {
+    if (file != null) {
+      return List.of(this);
+    }
+    List<BucketBatchSource> splits = new ArrayList<>();
+    for (FileSpec f : files()) {
+      splits.add(new BucketBatchSource(manifest, stateGlobs, buckets, f));
+    }
+    return splits;
+  }
+
+  @Override
+  public long getEstimatedSizeBytes(PipelineOptions options) throws IOException {
+    if (file != null) {
+      return file.bytes;
+    }
+    long sum = 0;
+    for (FileSpec f : files()) {
+      sum += f.bytes;
+    }
+    return sum;
+  }
+
+  @Override
+  public BoundedReader<BatchOrDeadLetter> createReader(PipelineOptions options) throws IOException {
+    return new Reader(this);
+  }
+
+  @Override
+  public Coder<BatchOrDeadLetter> getOutputCoder() {
+    return BatchOrDeadLetterCoder.of();
+  }
+
+  /** The manifest (it must exist) and every distinct state file, smallest first. */
+  private List<FileSpec> files() throws IOException {
+    List<FileSpec> out = new ArrayList<>();
+    MatchResult m = FileSystems.match(manifest, EmptyMatchTreatment.DISALLOW);
+    if (m.status() != MatchResult.Status.OK) {
+      throw new FileNotFoundException("manifest " + manifest + " not found (run `hipforge manifest` first)");
+    }
+    for (MatchResult.Metadata md : m.metadata()) {
+      out.add(new FileSpec(md.resourceId().toString(), true, md.sizeBytes()));
+    }
+    Map<String, FileSpec> state = new LinkedHashMap<>();
+    for (MatchResult r : FileSystems.match(stateGlobs, EmptyMatchTreatment.ALLOW)) {
+      if (r.status() == MatchResult.Status.NOT_FOUND) {
+        continue; // no state yet: the first run
+      }
+      for (MatchResult.Metadata md : r.metadata()) {
+        String path = md.resourceId().toString();
+        state.putIfAbsent(path, new FileSpec(path, false, md.sizeBytes()));
+      }
+    }
+    out.addAll(state.values());
+    out.sort(Comparator.comparingLong((FileSpec f) -> f.bytes).thenComparing(f -> f.path));
+    return out;
+  }
+
+  /** Reads the files of its source one after another. */
+  private static final class Reader extends BoundedReader<BatchOrDeadLetter> {
+    private final BucketBatchSource source;
+    private final Counter stateLines = Metrics.counter(FindPending.class, "state_lines");
+    private final Counter bad = Metrics.counter(FindPending.class, "malformed_lines");
+    private final Counter torn = Metrics.counter(FindPending.class, "torn_lines");
+    private List<FileSpec> files;
+    private int next;
+    private BucketFileReader current;
+
+    Reader(BucketBatchSource source) {
+      this.source = source;
+    }
+
+    @Override
+    public boolean start() throws IOException {
+      files = source.file != null ? List.of(source.file) : source.files();
+      return advance();
+    }
+
+    @Override
+    public boolean advance() throws IOException {
+      while (true) {
+        if (current != null) {
+          if (current.advance()) {
+            return true;
+          }
+          finishFile();
+        }
+        if (next >= files.size()) {
+          return false;
+        }
+        FileSpec f = files.get(next++);
+        current = new BucketFileReader(f.manifest, f.path,
+            Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(f.path, false))),
+            source.buckets);
+      }
+    }
+
+    /** Counts the file's lines here, while the runner's metrics scope is still open. */
+    private void finishFile() throws IOException {
+      if (!files.get(next - 1).manifest) {
+        stateLines.inc(current.lines());
+        bad.inc(current.malformed());
+        torn.inc(current.torn());
+      }
+      current.close();
+      current = null;
+    }
+
+    @Override
+    public BatchOrDeadLetter getCurrent() {
+      if (current == null || current.current() == null) {
+        throw new NoSuchElementException();
+      }
+      return current.current();
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (current != null) {
+        current.close();
+        current = null;
+      }
+    }
+
+    @Override
+    public BoundedSource<BatchOrDeadLetter> getCurrentSource() {
+      return source;
+    }
+  }
+}

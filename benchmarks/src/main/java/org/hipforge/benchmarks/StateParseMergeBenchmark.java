@@ -1,11 +1,19 @@
 package org.hipforge.benchmarks;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.hipforge.io.jsonl.ByteLines;
+import org.hipforge.io.jsonl.FlatLineScanner;
 import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.transforms.BucketBatchWriter;
+import org.hipforge.transforms.BucketDecision;
 import org.hipforge.transforms.MergeLatest;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -41,6 +49,8 @@ public class StateParseMergeBenchmark {
   int ids;
 
   private String[] lines;
+  private byte[] file; // the same lines as one state file's bytes
+  private final FlatLineScanner scanner = new FlatLineScanner();
   private final MergeLatest.LatestFn latest = new MergeLatest.LatestFn();
 
   @Setup(Level.Trial)
@@ -64,6 +74,7 @@ public class StateParseMergeBenchmark {
       }
       lines[i] = StateRecordJson.toJson(b.build());
     }
+    file = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
   }
 
   @Benchmark
@@ -87,6 +98,33 @@ public class StateParseMergeBenchmark {
       merged.merge(r.id(), r, latest::apply);
     }
     return merged;
+  }
+
+  /**
+   * What {@code FindPending} does per state line since the byte scanner: split the lines of a
+   * buffer, scan each line's bytes for the slim fields, encode them into a bucket batch, and fold
+   * the batch into the latest-per-id map of {@code BucketDecision}.
+   */
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public BucketDecision scanEncodeAndMerge() throws IOException {
+    BucketDecision decision = new BucketDecision();
+    BucketBatchWriter writer = new BucketBatchWriter(false, 1, (bucket, batch) -> {
+      try {
+        decision.add(batch);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    FlatLineScanner.StateFields fields = new FlatLineScanner.StateFields();
+    ByteLines.forEach(new ByteArrayInputStream(file), (buf, from, to, lineNo, unterminated) -> {
+      if (!scanner.scanState(buf, from, to, fields)) {
+        throw new IllegalStateException("line " + lineNo + " left to the slow path");
+      }
+      writer.add(fields);
+    });
+    writer.flush();
+    return decision;
   }
 
   @Benchmark

@@ -12,7 +12,7 @@ import org.hipforge.transforms.coders.ByteSink;
  *
  * <p>Memory stays bounded by buckets x {@link #BATCH_BYTES}, whatever the file's size.
  */
-final class BucketBatchWriter {
+public final class BucketBatchWriter {
   /**
    * Bytes per shuffled batch: big enough that the engine's per-element cost vanishes (a few
    * hundred records), small enough to stay below Flink's 32 KB network buffer, past which a
@@ -21,7 +21,7 @@ final class BucketBatchWriter {
   static final int BATCH_BYTES = Integer.getInteger("hipforge.findPending.batchBytes", 24 * 1024);
 
   /** Receives each full batch and, at {@link #flush}, the rest. */
-  interface Emitter {
+  public interface Emitter {
     void emit(int bucket, BucketBatch batch);
   }
 
@@ -31,7 +31,7 @@ final class BucketBatchWriter {
   private final ByteSink[] sinks;
   private final int[] counts;
 
-  BucketBatchWriter(boolean manifest, int buckets, Emitter emitter) {
+  public BucketBatchWriter(boolean manifest, int buckets, Emitter emitter) {
     this.manifest = manifest;
     this.buckets = buckets;
     this.emitter = emitter;
@@ -39,32 +39,32 @@ final class BucketBatchWriter {
     this.counts = new int[buckets];
   }
 
-  void add(FlatLineScanner.ManifestFields f) {
+  public void add(FlatLineScanner.ManifestFields f) {
     int b = bucketOf(f.id);
     BucketBatch.writeManifest(sink(b), f);
     added(b);
   }
 
-  void add(ManifestEntry e) {
+  public void add(ManifestEntry e) {
     int b = bucketOf(e.id());
     BucketBatch.writeManifest(sink(b), e);
     added(b);
   }
 
-  void add(FlatLineScanner.StateFields f) {
+  public void add(FlatLineScanner.StateFields f) {
     int b = bucketOf(f.id);
     BucketBatch.writeState(sink(b), f);
     added(b);
   }
 
-  void add(StateRecord r) {
+  public void add(StateRecord r) {
     int b = bucketOf(r.id());
     BucketBatch.writeState(sink(b), r);
     added(b);
   }
 
   /** Emits every batch that holds anything. */
-  void flush() {
+  public void flush() {
     for (int b = 0; b < buckets; b++) {
       if (counts[b] > 0) {
         emit(b);

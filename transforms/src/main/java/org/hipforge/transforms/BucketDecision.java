@@ -16,20 +16,20 @@ import org.hipforge.transforms.coders.ByteSource;
  * been folded in. Records are read in place from the batches; only the latest record per id and
  * the pending entries become objects.
  */
-final class BucketDecision {
+public final class BucketDecision {
   /** What the bucket held, by outcome. */
-  static final class Counts {
-    long fresh;
-    long stale;
-    long failed;
-    long done;
+  public static final class Counts {
+    public long fresh;
+    public long stale;
+    public long failed;
+    public long done;
   }
 
   private final LongMap<BucketBatch.View> latest = new LongMap<>();
   private final List<BucketBatch> manifestBatches = new ArrayList<>();
   private final BucketBatch.View scratch = new BucketBatch.View();
 
-  void add(BucketBatch batch) throws IOException {
+  public void add(BucketBatch batch) throws IOException {
     if (batch.manifest) {
       manifestBatches.add(batch);
       return;
@@ -45,7 +45,7 @@ final class BucketDecision {
   }
 
   /** Emits the pending entries; call once, after every batch was added. */
-  Counts decide(Consumer<ManifestEntry> pending) throws IOException {
+  public Counts decide(Consumer<ManifestEntry> pending) throws IOException {
     Counts counts = new Counts();
     BucketBatch.View entry = new BucketBatch.View();
     for (BucketBatch batch : manifestBatches) {

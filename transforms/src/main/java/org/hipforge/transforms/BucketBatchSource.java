@@ -5,10 +5,12 @@ import java.io.IOException;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Set;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.io.BoundedSource;
 import org.apache.beam.sdk.io.FileSystems;
@@ -28,6 +30,11 @@ import org.hipforge.transforms.coders.BatchOrDeadLetterCoder;
  * names first. Files are listed smallest first: Flink hands out the last split first, so the
  * biggest files start first and the workers finish together. Files are read through Beam's
  * {@link FileSystems}: local paths, HDFS or object stores.
+ *
+ * <p>Plus one split that matches the state globs again when it is read and reads the files that
+ * were not there when the splits were made. Flink makes the splits once per job; when it restarts
+ * a failed job, the journals written by the failed attempt exist only since then, and without
+ * them every task answered in that attempt would look pending again (and be paid for again).
  */
 final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   private static final long serialVersionUID = 1L;
@@ -35,8 +42,10 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   private final String manifest;
   private final List<String> stateGlobs;
   private final int buckets;
-  /** For a split: the one file it reads; null for the whole input. */
+  /** For a split: the one file it reads; null for the whole input and for the late split. */
   private final FileSpec file;
+  /** For the late split: the state files the other splits read; null otherwise. */
+  private final Set<String> known;
 
   /** One file to read: its path, what it holds and its size. */
   static final class FileSpec implements java.io.Serializable {
@@ -53,25 +62,32 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   }
 
   BucketBatchSource(String manifest, List<String> stateGlobs, int buckets) {
-    this(manifest, List.copyOf(stateGlobs), buckets, null);
+    this(manifest, List.copyOf(stateGlobs), buckets, null, null);
   }
 
-  private BucketBatchSource(String manifest, List<String> stateGlobs, int buckets, FileSpec file) {
+  private BucketBatchSource(String manifest, List<String> stateGlobs, int buckets, FileSpec file,
+      Set<String> known) {
     this.manifest = manifest;
     this.stateGlobs = stateGlobs;
     this.buckets = buckets;
     this.file = file;
+    this.known = known;
   }
 
   @Override
   public List<BucketBatchSource> split(long desiredBundleSizeBytes, PipelineOptions options) throws IOException {
-    if (file != null) {
+    if (file != null || known != null) {
       return List.of(this);
     }
     List<BucketBatchSource> splits = new ArrayList<>();
+    Set<String> state = new HashSet<>();
     for (FileSpec f : files()) {
-      splits.add(new BucketBatchSource(manifest, stateGlobs, buckets, f));
+      splits.add(new BucketBatchSource(manifest, stateGlobs, buckets, f, null));
+      if (!f.manifest) {
+        state.add(f.path);
+      }
     }
+    splits.add(0, new BucketBatchSource(manifest, stateGlobs, buckets, null, state)); // handed out last
     return splits;
   }
 
@@ -79,6 +95,9 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   public long getEstimatedSizeBytes(PipelineOptions options) throws IOException {
     if (file != null) {
       return file.bytes;
+    }
+    if (known != null) {
+      return 0; // usually nothing: files that appear after planning
     }
     long sum = 0;
     for (FileSpec f : files()) {
@@ -107,6 +126,13 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
     for (MatchResult.Metadata md : m.metadata()) {
       out.add(new FileSpec(md.resourceId().toString(), true, md.sizeBytes()));
     }
+    out.addAll(stateFiles().values());
+    out.sort(Comparator.comparingLong((FileSpec f) -> f.bytes).thenComparing(f -> f.path));
+    return out;
+  }
+
+  /** The state files matching the globs now, each once. */
+  private Map<String, FileSpec> stateFiles() throws IOException {
     Map<String, FileSpec> state = new LinkedHashMap<>();
     for (MatchResult r : FileSystems.match(stateGlobs, EmptyMatchTreatment.ALLOW)) {
       if (r.status() == MatchResult.Status.NOT_FOUND) {
@@ -117,9 +143,24 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
         state.putIfAbsent(path, new FileSpec(path, false, md.sizeBytes()));
       }
     }
-    out.addAll(state.values());
-    out.sort(Comparator.comparingLong((FileSpec f) -> f.bytes).thenComparing(f -> f.path));
-    return out;
+    return state;
+  }
+
+  /** What a reader of this source reads, matched when the read starts. */
+  private List<FileSpec> filesToRead() throws IOException {
+    if (file != null) {
+      return List.of(file);
+    }
+    if (known == null) {
+      return files();
+    }
+    List<FileSpec> late = new ArrayList<>();
+    for (FileSpec f : stateFiles().values()) {
+      if (!known.contains(f.path)) {
+        late.add(f);
+      }
+    }
+    return late;
   }
 
   /** Reads the files of its source one after another. */
@@ -138,7 +179,7 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
 
     @Override
     public boolean start() throws IOException {
-      files = source.file != null ? List.of(source.file) : source.files();
+      files = source.filesToRead();
       return advance();
     }
 

@@ -2,6 +2,7 @@ package org.hipforge.transforms;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.hipforge.io.jsonl.FlatLineScanner;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
@@ -36,7 +37,7 @@ public final class BucketBatch {
   private static final int[] HEX = new int[256];
 
   static {
-    java.util.Arrays.fill(HEX, -1);
+    Arrays.fill(HEX, -1);
     for (int c = '0'; c <= '9'; c++) {
       HEX[c] = c - '0';
     }
@@ -216,7 +217,7 @@ public final class BucketBatch {
     }
 
     boolean sameFileName(View o) {
-      return java.util.Arrays.equals(buf, nameFrom, nameFrom + nameLen, o.buf, o.nameFrom, o.nameFrom + o.nameLen);
+      return Arrays.equals(buf, nameFrom, nameFrom + nameLen, o.buf, o.nameFrom, o.nameFrom + o.nameLen);
     }
 
     /** Both hashes known and different (a null on either side is not a difference). */
@@ -225,7 +226,7 @@ public final class BucketBatch {
         return false;
       }
       return shaKind != o.shaKind
-          || !java.util.Arrays.equals(buf, shaFrom, shaFrom + shaLen, o.buf, o.shaFrom, o.shaFrom + o.shaLen);
+          || !Arrays.equals(buf, shaFrom, shaFrom + shaLen, o.buf, o.shaFrom, o.shaFrom + o.shaLen);
     }
 
     ManifestEntry toManifestEntry() {

@@ -30,9 +30,9 @@ import org.hipforge.transforms.coders.ManifestEntryCoder;
  * <p>How it stays cheap at millions of lines: each file is read whole by one worker
  * ({@link BucketBatchSource}) that scans each line's bytes once for the few fields the decision
  * needs ({@link org.hipforge.io.jsonl.FlatLineScanner}) and writes them straight into compact
- * {@link BucketBatch}es by {@code id % buckets}; only those batches are shuffled, and each bucket is
- * decided in memory ({@link BucketDecision}). Memory stays bounded: a worker holds one bucket (1/buckets of
- * the ids) at a time, never all tasks. A record is stale when its {@code source_sha256} differs
+ * {@link BucketBatch}es by {@code id % buckets}; only those batches are shuffled, and each bucket
+ * is decided in memory ({@link BucketDecision}). Memory stays bounded: a worker holds one bucket
+ * (1/buckets of the ids) at a time, never all tasks. A record is stale when its {@code source_sha256} differs
  * from the manifest's (the file changed) or it names another file; records of ids no longer in
  * the manifest are ignored. The manifest is read strictly: a malformed manifest line fails the run.
  *

@@ -5,7 +5,8 @@ import java.util.Arrays;
 
 /**
  * A growable, unsynchronized byte buffer with the var-int and string encodings of {@link Wire}:
- * batch coders encode thousands of records into one of these, then hand the runner one array.
+ * the anti-join writes thousands of records into one of these per bucket batch, which then
+ * crosses the runner as one array.
  * (ByteArrayOutputStream synchronizes every single-byte write; that showed up in the profile.)
  */
 public final class ByteSink {

@@ -36,21 +36,6 @@ public final class ManifestEntryCoder extends CustomCoder<ManifestEntry> {
     return new ManifestEntry(id, name, bytes, sha);
   }
 
-  static void encodeTo(ManifestEntry e, ByteSink sink) {
-    sink.writeVarLong(e.id());
-    sink.writeString(e.fileName());
-    sink.writeVarLong(e.bytes() + 1);
-    sink.writeString(e.sha256());
-  }
-
-  static ManifestEntry decodeFrom(ByteSource in) throws IOException {
-    long id = in.readVarLong();
-    String name = in.readString();
-    long bytes = in.readVarLong() - 1;
-    String sha = in.readString();
-    return new ManifestEntry(id, name, bytes, sha);
-  }
-
   @Override
   public void verifyDeterministic() {}
 

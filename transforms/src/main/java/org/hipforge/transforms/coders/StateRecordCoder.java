@@ -79,60 +79,6 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         .build();
   }
 
-  static void encodeTo(StateRecord r, ByteSink sink) {
-    int flags = (r.pass() ? PASS : 0) | (r.cached() ? CACHED : 0)
-        | (r.compiled() != null ? HAS_COMPILED : 0)
-        | (Boolean.TRUE.equals(r.compiled()) ? COMPILED : 0);
-    sink.writeByte(flags);
-    sink.writeVarLong(r.id());
-    sink.writeString(r.fileName());
-    sink.writeString(r.instruction());
-    sink.writeString(r.errorMsg());
-    sink.writeString(r.sourceSha256());
-    sink.writeString(r.provider());
-    sink.writeString(r.model());
-    sink.writeVarLong(r.inputTokens() + 1);
-    sink.writeVarLong(r.outputTokens() + 1);
-    sink.writeVarLong(r.latencyMs() + 1);
-    sink.writeVarInt(r.attempts());
-    sink.writeLong(r.finishedAtMillis());
-    sink.writeString(r.runId());
-    sink.writeString(r.promptSha256());
-    sink.writeString(r.codeSha256());
-    sink.writeString(r.compileError());
-    sink.writeString(r.outputPath());
-    sink.writeString(r.toolchain());
-    sink.writeString(r.response());
-  }
-
-  static StateRecord decodeFrom(ByteSource in) throws IOException {
-    int flags = in.readUnsignedByte();
-    return StateRecord.builder()
-        .pass((flags & PASS) != 0)
-        .cached((flags & CACHED) != 0)
-        .compiled((flags & HAS_COMPILED) != 0 ? (flags & COMPILED) != 0 : null)
-        .id(in.readVarLong())
-        .fileName(in.readString())
-        .instruction(in.readString())
-        .errorMsg(in.readString())
-        .sourceSha256(in.readString())
-        .provider(in.readString())
-        .model(in.readString())
-        .inputTokens(in.readVarLong() - 1)
-        .outputTokens(in.readVarLong() - 1)
-        .latencyMs(in.readVarLong() - 1)
-        .attempts(in.readVarInt())
-        .finishedAtMillis(in.readLong())
-        .runId(in.readString())
-        .promptSha256(in.readString())
-        .codeSha256(in.readString())
-        .compileError(in.readString())
-        .outputPath(in.readString())
-        .toolchain(in.readString())
-        .response(in.readString())
-        .build();
-  }
-
   @Override
   public void verifyDeterministic() {}
 

@@ -542,35 +542,9 @@ public final class FlatLineScanner {
     return type == NULL || isPlainString();
   }
 
-  /** {@link FileNames#problem} on the bytes of the current string value (ASCII only, else false). */
+  /** The current string value passes {@link FileNames#problem}, the one rule for file names. */
   private boolean isSafeFileName() {
-    int from = valueFrom;
-    int to = valueTo;
-    if (from == to) {
-      return false;
-    }
-    for (int i = from; i < to; i++) {
-      if (b[i] < 0) { // non-ASCII: check the decoded name the slow way
-        return FileNames.isSafe(new String(b, from, to - from, StandardCharsets.UTF_8));
-      }
-    }
-    if (b[from] == '/' || (to - from >= 2 && b[from + 1] == ':')) {
-      return false;
-    }
-    int segment = from;
-    for (int i = from; i <= to; i++) {
-      if (i == to || b[i] == '/') {
-        int len = i - segment;
-        if (len == 0 || (len == 1 && b[segment] == '.')
-            || (len == 2 && b[segment] == '.' && b[segment + 1] == '.')) {
-          return false;
-        }
-        segment = i + 1;
-      } else if (b[i] == '\\' || b[i] == 0) {
-        return false;
-      }
-    }
-    return true;
+    return FileNames.isSafe(new String(b, valueFrom, valueTo - valueFrom, StandardCharsets.UTF_8));
   }
 
   private static byte[] key(String k) {

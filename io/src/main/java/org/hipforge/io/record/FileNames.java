@@ -40,15 +40,17 @@ public final class FileNames {
     if (name.length() >= 2 && name.charAt(1) == ':') {
       return "it is absolute (drive letter)";
     }
+    // Segment by segment without substrings: this runs for every manifest and state line read.
     int start = 0;
-    while (start <= name.length()) {
+    int n = name.length();
+    while (true) {
       int slash = name.indexOf('/', start);
-      int end = slash < 0 ? name.length() : slash;
-      String part = name.substring(start, end);
-      if (part.equals("..")) {
+      int end = slash < 0 ? n : slash;
+      int len = end - start;
+      if (len == 2 && name.charAt(start) == '.' && name.charAt(start + 1) == '.') {
         return "it climbs out of its root with '..'";
       }
-      if (part.isEmpty() || part.equals(".")) {
+      if (len == 0 || (len == 1 && name.charAt(start) == '.')) {
         return "it has an empty or '.' path segment";
       }
       if (slash < 0) {

@@ -46,6 +46,8 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   private final FileSpec file;
   /** For the late split: the state files the other splits read; null otherwise. */
   private final Set<String> known;
+  /** The match made for planning: Flink asks for the size and for the splits in a row. */
+  private transient List<FileSpec> planned;
 
   /** One file to read: its path, what it holds and its size. */
   static final class FileSpec implements java.io.Serializable {
@@ -81,7 +83,7 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
     }
     List<BucketBatchSource> splits = new ArrayList<>();
     Set<String> state = new HashSet<>();
-    for (FileSpec f : files()) {
+    for (FileSpec f : planned()) {
       splits.add(new BucketBatchSource(manifest, stateGlobs, buckets, f, null));
       if (!f.manifest) {
         state.add(f.path);
@@ -100,7 +102,7 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
       return 0; // usually nothing: files that appear after planning
     }
     long sum = 0;
-    for (FileSpec f : files()) {
+    for (FileSpec f : planned()) {
       sum += f.bytes;
     }
     return sum;
@@ -114,6 +116,13 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   @Override
   public Coder<BatchOrDeadLetter> getOutputCoder() {
     return BatchOrDeadLetterCoder.of();
+  }
+
+  private List<FileSpec> planned() throws IOException {
+    if (planned == null) {
+      planned = files();
+    }
+    return planned;
   }
 
   /** The manifest (it must exist) and every distinct state file, smallest first. */

@@ -48,10 +48,6 @@ final class LongMap<V> {
     }
   }
 
-  int size() {
-    return size;
-  }
-
   private int slot(long key) {
     long h = key * 0x9E3779B97F4A7C15L; // ids are dense and share their low bits within a bucket
     return (int) (h >>> 32) & mask;

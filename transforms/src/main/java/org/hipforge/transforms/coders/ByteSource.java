@@ -25,10 +25,6 @@ public final class ByteSource {
     return pos;
   }
 
-  public boolean hasMore() {
-    return pos < end;
-  }
-
   /** Skips {@code n} bytes (a field read in place by its position). */
   public void skip(int n) throws IOException {
     if (n < 0 || pos + n > end) {

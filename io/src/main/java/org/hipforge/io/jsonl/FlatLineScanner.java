@@ -47,6 +47,10 @@ public final class FlatLineScanner {
   private static final byte[] K_INPUT_TOKENS = key("input_tokens");
   private static final byte[] K_OUTPUT_TOKENS = key("output_tokens");
   private static final byte[] K_LATENCY_MS = key("latency_ms");
+  private static final byte[] K_PROMPT_SHA256 = key("prompt_sha256");
+  private static final byte[] K_COMPILED = key("compiled");
+  private static final byte[] K_INSTRUCTION = key("instruction");
+  private static final byte[] K_ERROR_MSG = key("error_msg");
   private static final byte[] K_BYTES = key("bytes");
   private static final byte[] K_SHA256 = key("sha256");
 
@@ -63,7 +67,27 @@ public final class FlatLineScanner {
     public int sourceSha256To;
     public int runIdFrom;
     public int runIdTo;
+    /** 0 when absent or null, as the Jackson path reads them. */
+    public long inputTokens;
+    public long outputTokens;
+    /** {@link #COMPILED_NULL} (absent or null), {@link #COMPILED_FALSE} or {@link #COMPILED_TRUE}. */
+    public int compiled;
+    public int promptSha256From;
+    public int promptSha256To;
+    /** The raw JSON string content (escapes not decoded: see {@link #instructionHasEscape}). */
+    public int instructionFrom;
+    public int instructionTo;
+    public boolean instructionHasEscape;
+    /** The raw JSON string content (escapes not decoded: see {@link #errorMsgHasEscape}). */
+    public int errorMsgFrom;
+    public int errorMsgTo;
+    public boolean errorMsgHasEscape;
   }
+
+  /** Values of {@link StateFields#compiled}. */
+  public static final int COMPILED_NULL = -1;
+  public static final int COMPILED_FALSE = 0;
+  public static final int COMPILED_TRUE = 1;
 
   /** The fields of a manifest line; string fields are ranges of {@link #line} (from = -1: null). */
   public static final class ManifestFields {
@@ -102,6 +126,17 @@ public final class FlatLineScanner {
     f.sourceSha256To = -1;
     f.runIdFrom = -1;
     f.runIdTo = -1;
+    f.inputTokens = 0;
+    f.outputTokens = 0;
+    f.compiled = COMPILED_NULL;
+    f.promptSha256From = -1;
+    f.promptSha256To = -1;
+    f.instructionFrom = -1;
+    f.instructionTo = -1;
+    f.instructionHasEscape = false;
+    f.errorMsgFrom = -1;
+    f.errorMsgTo = -1;
+    f.errorMsgHasEscape = false;
     boolean sawId = false;
     boolean sawFileName = false;
     boolean sawPass = false;
@@ -158,11 +193,51 @@ public final class FlatLineScanner {
         } else {
           return false;
         }
-      } else if (isKey(K_INPUT_TOKENS) || isKey(K_OUTPUT_TOKENS) || isKey(K_LATENCY_MS)) {
-        // Not needed here, but the Jackson path rejects a non-number, so must we.
-        if (type != NULL && !(type == NUMBER && valueIsInt)) {
+      } else if (isKey(K_INPUT_TOKENS)) {
+        if (!isIntOrNull()) {
           return false;
         }
+        f.inputTokens = type == NULL ? 0 : valueLong;
+      } else if (isKey(K_OUTPUT_TOKENS)) {
+        if (!isIntOrNull()) {
+          return false;
+        }
+        f.outputTokens = type == NULL ? 0 : valueLong;
+      } else if (isKey(K_LATENCY_MS)) {
+        // Not returned, but the Jackson path rejects a non-number, so must we.
+        if (!isIntOrNull()) {
+          return false;
+        }
+      } else if (isKey(K_COMPILED)) {
+        if (type == TRUE) {
+          f.compiled = COMPILED_TRUE;
+        } else if (type == FALSE) {
+          f.compiled = COMPILED_FALSE;
+        } else if (type == NULL) {
+          f.compiled = COMPILED_NULL;
+        } else {
+          return false; // Jackson reads any other scalar as false: let it say so
+        }
+      } else if (isKey(K_PROMPT_SHA256)) {
+        if (!isPlainStringOrNull()) {
+          return false;
+        }
+        f.promptSha256From = type == NULL ? -1 : valueFrom;
+        f.promptSha256To = type == NULL ? -1 : valueTo;
+      } else if (isKey(K_INSTRUCTION)) {
+        if (type != STRING && type != NULL) {
+          return false;
+        }
+        f.instructionFrom = type == NULL ? -1 : valueFrom;
+        f.instructionTo = type == NULL ? -1 : valueTo;
+        f.instructionHasEscape = type == STRING && valueHasEscape;
+      } else if (isKey(K_ERROR_MSG)) {
+        if (type != STRING && type != NULL) {
+          return false;
+        }
+        f.errorMsgFrom = type == NULL ? -1 : valueFrom;
+        f.errorMsgTo = type == NULL ? -1 : valueTo;
+        f.errorMsgHasEscape = type == STRING && valueHasEscape;
       }
       // Any other key: any scalar value is fine (nested values already returned -1).
     }
@@ -532,6 +607,10 @@ public final class FlatLineScanner {
 
   private boolean isNonNegativeInt() {
     return type == NUMBER && valueIsInt && b[valueFrom] != '-';
+  }
+
+  private boolean isIntOrNull() {
+    return type == NULL || (type == NUMBER && valueIsInt);
   }
 
   private boolean isPlainString() {

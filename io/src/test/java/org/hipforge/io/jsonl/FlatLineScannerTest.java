@@ -38,7 +38,18 @@ class FlatLineScannerTest {
     try {
       StateRecord r = StateRecordJson.parseSlim(text);
       return r.id() + "|" + r.fileName() + "|" + r.pass() + "|" + r.sourceSha256() + "|" + r.runId()
-          + "|" + r.attempts() + "|" + r.finishedAtMillis();
+          + "|" + r.attempts() + "|" + r.finishedAtMillis() + "|" + r.inputTokens() + "|"
+          + r.outputTokens() + "|" + r.compiled();
+    } catch (MalformedLineException e) {
+      return null;
+    }
+  }
+
+  /** The text fields only the full Jackson parse reads, or null when it refuses the line. */
+  private static String slowText(byte[] line) {
+    try {
+      StateRecord r = StateRecordJson.parse(new String(line, StandardCharsets.UTF_8));
+      return r.instruction() + "|" + r.errorMsg() + "|" + r.promptSha256();
     } catch (MalformedLineException e) {
       return null;
     }
@@ -52,7 +63,23 @@ class FlatLineScannerTest {
     }
     return f.id + "|" + text(line, f.fileNameFrom, f.fileNameTo) + "|" + f.pass + "|"
         + text(line, f.sourceSha256From, f.sourceSha256To) + "|" + text(line, f.runIdFrom, f.runIdTo)
-        + "|" + f.attempts + "|" + f.finishedAtMillis;
+        + "|" + f.attempts + "|" + f.finishedAtMillis + "|" + f.inputTokens + "|" + f.outputTokens
+        + "|" + (f.compiled == FlatLineScanner.COMPILED_NULL ? null : f.compiled == FlatLineScanner.COMPILED_TRUE);
+  }
+
+  /** The text fields as a reader decodes them from the scanner's ranges. */
+  private String fastText(byte[] line) {
+    FlatLineScanner.StateFields f = new FlatLineScanner.StateFields();
+    if (!scanner.scanState(line, 0, line.length, f)) {
+      return null;
+    }
+    return decoded(line, f.instructionFrom, f.instructionTo, f.instructionHasEscape) + "|"
+        + decoded(line, f.errorMsgFrom, f.errorMsgTo, f.errorMsgHasEscape) + "|"
+        + text(line, f.promptSha256From, f.promptSha256To);
+  }
+
+  private static String decoded(byte[] line, int from, int to, boolean escaped) {
+    return from < 0 ? null : JsonStrings.decode(line, from, to, escaped);
   }
 
   private static String slowManifest(byte[] line) {
@@ -86,6 +113,10 @@ class FlatLineScannerTest {
     String fast = fastState(line);
     if (fast != null) {
       assertThat(new String(line, StandardCharsets.ISO_8859_1), fast, is(slowState(line)));
+      String full = slowText(line);
+      if (full != null) { // the full parse also checks fields the scanner passes over
+        assertThat(new String(line, StandardCharsets.ISO_8859_1), fastText(line), is(full));
+      }
     }
     return fast != null;
   }
@@ -148,6 +179,12 @@ class FlatLineScannerTest {
       "{\"id\":-0,\"file_name\":\"a.hip\",\"pass\":true}",
       "{\"id\":1234567890123456789,\"file_name\":\"a.hip\",\"pass\":true}", // 19 digits
       "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"attempts\":1.5}",
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"input_tokens\":1.5}",
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"compiled\":\"yes\"}",
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"compiled\":1}",
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"prompt_sha256\":\"a\\u0062\"}",
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"instruction\":7}",
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":false,\"error_msg\":false}",
       "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"finished_at\":1790000000}", // epoch seconds
       "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"finished_at\":\"2026-11-27T18:00:00Z\"}",
       "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"extra\":{\"nested\":[1,2]}}",
@@ -187,6 +224,19 @@ class FlatLineScannerTest {
       } else {
         assertThat(line, agreesOnState(b), is(true));
       }
+    }
+  }
+
+  @Test
+  void decodesEscapedTextFieldsAsJacksonDoes() {
+    for (String line : List.of(
+        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"instruction\":\"a\\nb\\t\\\"q\\\" \\\\ \\/ \\b\\f\\r\"}",
+        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"instruction\":\"\\u00e9 \\ud83d\\ude00 \\u0000 ✓\"}",
+        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":false,\"error_msg\":\"time\\u006fut: \\\"slow\\\"\",\"instruction\":null}",
+        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"compiled\":true,\"input_tokens\":null,\"output_tokens\":9}")) {
+      byte[] b = utf8(line);
+      assertThat(line, agreesOnState(b), is(true));
+      assertThat(line, slowText(b) != null, is(true));
     }
   }
 

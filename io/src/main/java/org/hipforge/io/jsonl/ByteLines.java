@@ -37,6 +37,7 @@ public final class ByteLines {
     private byte[] buf;
     private int start; // first byte of the next line
     private int filled; // bytes of buf holding data
+    private long shifted; // bytes of the stream moved out of the front of buf so far
     private boolean eof;
     private int from;
     private int to;
@@ -86,6 +87,7 @@ public final class ByteLines {
       if (start > 0) {
         System.arraycopy(buf, start, buf, 0, filled - start);
         filled -= start;
+        shifted += start;
         start = 0;
       }
       if (filled == buf.length) { // one line fills the whole buffer
@@ -115,6 +117,19 @@ public final class ByteLines {
 
     public long lineNo() {
       return lineNo;
+    }
+
+    /**
+     * Where the current line starts, in bytes from the start of the stream: a reader can come back
+     * to it (read one record on demand, or resume after a line that was still being written).
+     */
+    public long offset() {
+      return shifted + from;
+    }
+
+    /** Where the next line starts, in bytes from the start of the stream. */
+    public long nextOffset() {
+      return shifted + start;
     }
 
     /** True for a last line without its '\n' (a torn write in an append-only file). */

@@ -76,6 +76,29 @@ class ByteLinesTest {
   }
 
   @Test
+  void eachLinesOffsetIsWhereItStartsInTheStreamWhateverTheBuffer() throws IOException {
+    SplittableRandom random = new SplittableRandom(5);
+    for (int round = 0; round < 500; round++) {
+      StringBuilder sb = new StringBuilder();
+      int lines = random.nextInt(30);
+      for (int i = 0; i < lines; i++) {
+        sb.append("l").append(i).append("x".repeat(random.nextInt(40))).append('\n');
+      }
+      if (random.nextBoolean()) {
+        sb.append("torn");
+      }
+      byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
+      ByteLines.Cursor c = new ByteLines.Cursor(new ByteArrayInputStream(bytes), 16 + random.nextInt(50));
+      while (c.next()) {
+        String line = new String(c.buf(), c.from(), c.to() - c.from(), StandardCharsets.UTF_8);
+        String atOffset = new String(bytes, (int) c.offset(), c.to() - c.from(), StandardCharsets.UTF_8);
+        assertThat(atOffset, is(line));
+        assertThat(c.nextOffset(), is(c.unterminated() ? (long) bytes.length : c.offset() + line.length() + 1));
+      }
+    }
+  }
+
+  @Test
   void aLineLongerThanTheBufferGrowsIt() throws IOException {
     String big = "x".repeat(100_000);
     assertThat(split((big + "\nshort\n" + big).getBytes(StandardCharsets.UTF_8), 16, false),

@@ -9,6 +9,7 @@ import org.apache.beam.sdk.PipelineResult;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.manifest.ManifestStore;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.io.state.WorkLock;
 import org.hipforge.io.util.Progress;
 import org.hipforge.transforms.CallLlm;
 
@@ -165,6 +166,19 @@ final class CommandSupport {
       return any ? sum : fallback;
     } catch (RuntimeException unsupported) {
       return fallback;
+    }
+  }
+
+  /**
+   * Takes the one-writer lock of {@code step} for this run before anything is counted or sent:
+   * another live run holding it is a usage error (exit 2) naming that run, unless {@code --wait}.
+   */
+  static WorkLock lockStep(HipforgeOptions o, WorkLayout layout, WorkLayout.Step step, String command,
+      String runId, PrintStream out) throws IOException {
+    try {
+      return WorkLock.acquire(layout, step, runId, command, Boolean.TRUE.equals(o.getWait()), out);
+    } catch (WorkLock.HeldException e) {
+      throw new UsageException(e.getMessage());
     }
   }
 

@@ -92,6 +92,8 @@ public final class WorkLock implements AutoCloseable {
   private final Path file;
   private final LockHolder holder;
   private final PrintStream out;
+  /** The lock's directory did not exist before: removed again on release when still empty. */
+  private boolean createdDir;
   private volatile boolean released;
   private volatile boolean lost;
 
@@ -125,6 +127,7 @@ public final class WorkLock implements AutoCloseable {
   public static WorkLock acquire(Path file, String runId, String command, boolean wait, PrintStream out)
       throws IOException, HeldException {
     LockHolder me = LockHolder.forThisProcess(runId, command);
+    boolean dirExisted = Files.isDirectory(file.getParent());
     long waitStart = System.nanoTime();
     boolean waiting = false;
     while (true) {
@@ -138,7 +141,9 @@ public final class WorkLock implements AutoCloseable {
           out.printf("%s: the lock is free after %.1f s of waiting, starting%n", command,
               (System.nanoTime() - waitStart) / 1e9);
         }
-        return hold(new WorkLock(file, me, out));
+        WorkLock lock = new WorkLock(file, me, out);
+        lock.createdDir = !dirExisted;
+        return hold(lock);
       }
       if (a.kind == Attempt.Kind.HELD && !wait) {
         throw new HeldException(file, a.seen.holder, heldMessage(file, a.seen, command));
@@ -191,6 +196,13 @@ public final class WorkLock implements AutoCloseable {
       if (now != null && now.isToken(holder.token())) {
         Files.deleteIfExists(file);
       }
+      if (createdDir) {
+        // A run that wrote nothing leaves the work directory as it found it (status shows a
+        // step's table when its directory exists).
+        Files.deleteIfExists(file.getParent());
+      }
+    } catch (java.nio.file.DirectoryNotEmptyException wroteSomething) {
+      // the run's state is in it: keep it
     } catch (IOException e) {
       out.println(holder.command() + ": could not remove the lock " + file + ": " + e.getMessage()
           + " (the next run on this host takes it over, since this process is gone by then)");
@@ -285,12 +297,20 @@ public final class WorkLock implements AutoCloseable {
   }
 
   private static Path writeTemp(Path file, LockHolder me) throws IOException {
-    Files.createDirectories(file.getParent());
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + me.token() + "-"
         + TEMP_COUNTER.incrementAndGet());
-    Files.write(tmp, (me.toJson() + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE);
-    return tmp;
+    for (int tries = 1; ; tries++) {
+      Files.createDirectories(file.getParent());
+      try {
+        Files.write(tmp, (me.toJson() + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE);
+        return tmp;
+      } catch (NoSuchFileException dirRemoved) {
+        if (tries == 3) { // a run that created the empty directory removed it as it ended: again
+          throw dirRemoved;
+        }
+      }
+    }
   }
 
   // --------------------------------------------------------------------------- holding a lock

@@ -104,6 +104,19 @@ class WorkLockTest {
   }
 
   @Test
+  void aRunThatWroteNothingLeavesNoStepDirectoryButOneThatWroteKeepsIt() throws Exception {
+    Path stepDir = lockFile().getParent();
+    WorkLock.acquire(lockFile(), "r", "generate", false, out).close();
+    assertThat(Files.exists(stepDir), is(false));
+    assertThat(Files.exists(stepDir.getParent()), is(true)); // only the directory the lock needed
+    try (WorkLock lock = WorkLock.acquire(lockFile(), "r", "generate", false, out)) {
+      Files.createDirectories(stepDir.resolve("r"));
+    }
+    assertThat(Files.exists(stepDir.resolve("r")), is(true));
+    assertThat(siblings(lockFile()), is(List.of("r")));
+  }
+
+  @Test
   void aSecondAcquireRefusesAtOnceNamingTheHolderAndSayingWaitWaits() throws Exception {
     try (WorkLock first = WorkLock.acquire(lockFile(), "run-1", "describe", false, out)) {
       WorkLock.HeldException e = assertThrows(WorkLock.HeldException.class,

@@ -182,6 +182,29 @@ final class CommandSupport {
     }
   }
 
+  /**
+   * describe, generate and validate without --wait: a live run holding the step's lock is a usage
+   * error (exit 2) here, before Beam's options start (seconds of CPU on a busy machine). Only a
+   * look: {@link #lockStep} takes the lock later and decides.
+   */
+  static void refuseEarlyIfHeld(String command, String[] args) {
+    WorkLayout.Step step = command.equals("describe") ? WorkLayout.Step.DESCRIBE
+        : command.equals("generate") || command.equals("validate") ? WorkLayout.Step.GENERATE : null;
+    String workDir = RunnerDefaults.value(args, "workDir");
+    boolean wait = false;
+    for (String a : args) {
+      wait |= a.equals("--wait") || a.startsWith("--wait=") && !a.equalsIgnoreCase("--wait=false");
+    }
+    if (step == null || workDir == null || workDir.isBlank() || wait) {
+      return;
+    }
+    try {
+      WorkLock.refuseIfHeld(new WorkLayout(workDir), step, command);
+    } catch (WorkLock.HeldException e) {
+      throw new UsageException(e.getMessage());
+    }
+  }
+
   /** The run stopped because the provider rejected the key. */
   static final class AuthStop extends RuntimeException {
     private static final long serialVersionUID = 1L;

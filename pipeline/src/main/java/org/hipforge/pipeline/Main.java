@@ -38,6 +38,7 @@ public final class Main {
       return OK;
     }
     try {
+      CommandSupport.refuseEarlyIfHeld(command, rest); // before Beam's options: seconds of CPU
       PipelineOptionsFactory.register(HipforgeOptions.class);
       HipforgeOptions options = PipelineOptionsFactory.fromArgs(RunnerDefaults.apply(rest))
           .withValidation().as(HipforgeOptions.class);

@@ -5,10 +5,12 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -157,6 +159,11 @@ class OneWriterPerStepTest {
           is(2));
       assertThat(err.text(), containsString("pid " + ProcessHandle.current().pid()));
       assertThat(err.text(), containsString("run held-by-test"));
+      // The same refusal where the command takes the lock (Main looks earlier, before Beam starts).
+      String[] flags = describeArgs(config, "--runner=DirectRunner");
+      UsageException late = assertThrows(UsageException.class, () -> DescribeCommand.run(
+          TestCorpus.options(Arrays.copyOfRange(flags, 1, flags.length)), new TestCorpus.Captured().out));
+      assertThat(late.getMessage(), containsString("pid " + ProcessHandle.current().pid()));
       assertThat(lockHolder().orElseThrow().token(), is(held.holder().token()));
       assertThat(server.totalRequests(), is(0L));
       // status and export read only: they run beside a writer.

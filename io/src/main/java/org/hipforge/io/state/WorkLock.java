@@ -118,9 +118,34 @@ public final class WorkLock implements AutoCloseable {
           + "one-run-per-step lock is not enforced there: do not start a second " + command + " on it");
       return new WorkLock(null, LockHolder.forThisProcess(runId, command), out);
     }
+    return acquire(localFile(layout, step), runId, command, wait, out);
+  }
+
+  /**
+   * Throws when a live run holds the lock of {@code step} now, without taking it: one read, so a
+   * command can refuse before its slow start-up. {@link #acquire} still decides; a lock that is
+   * stale, absent or cannot be read here is left to it.
+   */
+  public static void refuseIfHeld(WorkLayout layout, WorkLayout.Step step, String command)
+      throws HeldException {
+    if (!JournalWriter.isLocal(layout.root())) {
+      return;
+    }
+    Path file = localFile(layout, step);
+    Observed seen;
+    try {
+      seen = Observed.read(file);
+    } catch (IOException | RuntimeException unreadable) {
+      return;
+    }
+    if (seen != null && seen.staleReason(System.currentTimeMillis()) == null) {
+      throw new HeldException(file, seen.holder, heldMessage(file, seen, command));
+    }
+  }
+
+  private static Path localFile(WorkLayout layout, WorkLayout.Step step) {
     String lock = layout.lockFile(step);
-    Path file = lock.startsWith("file://") ? Paths.get(java.net.URI.create(lock)) : Paths.get(lock);
-    return acquire(file, runId, command, wait, out);
+    return lock.startsWith("file://") ? Paths.get(java.net.URI.create(lock)) : Paths.get(lock);
   }
 
   /** {@link #acquire(WorkLayout, WorkLayout.Step, String, String, boolean, PrintStream)} on a lock file. */

@@ -134,6 +134,21 @@ class WorkLockTest {
   }
 
   @Test
+  void refuseIfHeldThrowsForALiveHolderOnlyAndTakesNothing() throws Exception {
+    WorkLayout layout = new WorkLayout(tmp.resolve("work").toString());
+    WorkLock.refuseIfHeld(layout, WorkLayout.Step.DESCRIBE, "describe"); // no lock: nothing
+    assertThat(Files.exists(lockFile()), is(false));
+    writeLock(lockFile(), holder("aaaa", deadPid(), -1, LockHolder.thisHost()), System.currentTimeMillis());
+    WorkLock.refuseIfHeld(layout, WorkLayout.Step.DESCRIBE, "describe"); // stale: left to acquire
+    try (WorkLock lock = WorkLock.acquire(layout, WorkLayout.Step.DESCRIBE, "run-1", "describe", false, out)) {
+      WorkLock.HeldException e = assertThrows(WorkLock.HeldException.class,
+          () -> WorkLock.refuseIfHeld(layout, WorkLayout.Step.DESCRIBE, "describe"));
+      assertThat(e.getMessage(), containsString("run run-1"));
+      WorkLock.refuseIfHeld(layout, WorkLayout.Step.GENERATE, "generate"); // another step is free
+    }
+  }
+
+  @Test
   void closeAndReleaseAllHeldRemoveTheFilesAndCloseTwiceIsHarmless() throws Exception {
     Path other = tmp.resolve("work/state/generate/LOCK");
     WorkLock a = WorkLock.acquire(lockFile(), "r", "describe", false, out);

@@ -194,10 +194,12 @@ class OneWriterPerStepTest {
     assertThat(err.text(), containsString("FAILED"));
     assertThat(Files.exists(describeLock()), is(false));
 
-    // A normal run: exit 0 and the lock removed.
+    // A normal run: exit 0 and the lock removed. Main took the lock before Beam's options started
+    // and the command ran under the run id that lock named.
     TestCorpus.Captured out = new TestCorpus.Captured();
     assertThat(Main.run(describeArgs(config, "--runner=DirectRunner"), out.out, new TestCorpus.Captured().out),
         is(0));
+    assertThat(out.text(), containsString("describe: run "));
     assertThat(Files.exists(describeLock()), is(false));
     try (var files = Files.list(describeLock().getParent())) {
       assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("LOCK")).count(), is(0L));

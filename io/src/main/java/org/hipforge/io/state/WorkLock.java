@@ -14,6 +14,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -92,8 +94,8 @@ public final class WorkLock implements AutoCloseable {
   private final Path file;
   private final LockHolder holder;
   private final PrintStream out;
-  /** The lock's directory did not exist before: removed again on release when still empty. */
-  private boolean createdDir;
+  /** The directories the lock created (deepest first): removed again on release while empty. */
+  private List<Path> createdDirs = List.of();
   private volatile boolean released;
   private volatile boolean lost;
 
@@ -118,32 +120,11 @@ public final class WorkLock implements AutoCloseable {
           + "one-run-per-step lock is not enforced there: do not start a second " + command + " on it");
       return new WorkLock(null, LockHolder.forThisProcess(runId, command), out);
     }
-    return acquire(localFile(layout, step), runId, command, wait, out);
+    return acquire(lockPath(layout, step), runId, command, wait, out);
   }
 
-  /**
-   * Throws when a live run holds the lock of {@code step} now, without taking it: one read, so a
-   * command can refuse before its slow start-up. {@link #acquire} still decides; a lock that is
-   * stale, absent or cannot be read here is left to it.
-   */
-  public static void refuseIfHeld(WorkLayout layout, WorkLayout.Step step, String command)
-      throws HeldException {
-    if (!JournalWriter.isLocal(layout.root())) {
-      return;
-    }
-    Path file = localFile(layout, step);
-    Observed seen;
-    try {
-      seen = Observed.read(file);
-    } catch (IOException | RuntimeException unreadable) {
-      return;
-    }
-    if (seen != null && seen.staleReason(System.currentTimeMillis()) == null) {
-      throw new HeldException(file, seen.holder, heldMessage(file, seen, command));
-    }
-  }
-
-  private static Path localFile(WorkLayout layout, WorkLayout.Step step) {
+  /** The lock file of {@code step} in a work directory that is a local path. */
+  public static Path lockPath(WorkLayout layout, WorkLayout.Step step) {
     String lock = layout.lockFile(step);
     return lock.startsWith("file://") ? Paths.get(java.net.URI.create(lock)) : Paths.get(lock);
   }
@@ -152,7 +133,10 @@ public final class WorkLock implements AutoCloseable {
   public static WorkLock acquire(Path file, String runId, String command, boolean wait, PrintStream out)
       throws IOException, HeldException {
     LockHolder me = LockHolder.forThisProcess(runId, command);
-    boolean dirExisted = Files.isDirectory(file.getParent());
+    List<Path> missingDirs = new ArrayList<>();
+    for (Path d = file.toAbsolutePath().getParent(); d != null && !Files.isDirectory(d); d = d.getParent()) {
+      missingDirs.add(d);
+    }
     long waitStart = System.nanoTime();
     boolean waiting = false;
     while (true) {
@@ -167,7 +151,7 @@ public final class WorkLock implements AutoCloseable {
               (System.nanoTime() - waitStart) / 1e9);
         }
         WorkLock lock = new WorkLock(file, me, out);
-        lock.createdDir = !dirExisted;
+        lock.createdDirs = missingDirs;
         return hold(lock);
       }
       if (a.kind == Attempt.Kind.HELD && !wait) {
@@ -221,13 +205,13 @@ public final class WorkLock implements AutoCloseable {
       if (now != null && now.isToken(holder.token())) {
         Files.deleteIfExists(file);
       }
-      if (createdDir) {
-        // A run that wrote nothing leaves the work directory as it found it (status shows a
-        // step's table when its directory exists).
-        Files.deleteIfExists(file.getParent());
+      // A run that wrote nothing leaves the work directory as it found it (status shows a step's
+      // table when its directory exists; a usage error creates nothing).
+      for (Path d : createdDirs) {
+        Files.deleteIfExists(d);
       }
     } catch (java.nio.file.DirectoryNotEmptyException wroteSomething) {
-      // the run's state is in it: keep it
+      // the run's state is in it: keep it and its parents
     } catch (IOException e) {
       out.println(holder.command() + ": could not remove the lock " + file + ": " + e.getMessage()
           + " (the next run on this host takes it over, since this process is gone by then)");

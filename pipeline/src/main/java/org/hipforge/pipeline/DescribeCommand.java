@@ -6,12 +6,14 @@ import org.apache.beam.sdk.Pipeline;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.io.state.WorkLock;
 import org.hipforge.io.util.Progress;
 
 /** {@code hipforge describe}: asks the LLM for an instruction for every pending HIP source. */
 public final class DescribeCommand {
   private DescribeCommand() {}
 
+  @SuppressWarnings("try") // the lock is held by the try, not used in it
   public static StatusReport run(HipforgeOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
     if (o.getSourceDir() == null) {
@@ -20,6 +22,14 @@ public final class DescribeCommand {
     ProviderConfig provider = CommandSupport.loadProvider(o);
     String runId = RunIds.orNew(o.getRunId());
     o.setRunId(runId);
+    try (WorkLock lock = CommandSupport.lockStep(o, layout, WorkLayout.Step.DESCRIBE, "describe", runId, out)) {
+      return runLocked(o, out, layout, provider, runId);
+    }
+  }
+
+  /** The run itself, while it holds the describe lock of the work directory. */
+  private static StatusReport runLocked(HipforgeOptions o, PrintStream out, WorkLayout layout,
+      ProviderConfig provider, String runId) throws IOException {
     StatusReport before = StatusReport.compute(layout, WorkLayout.Step.DESCRIBE);
     out.printf("describe: run %s, %d of %d tasks to do, provider %s%n", runId, before.pending(),
         before.manifestSize, provider);

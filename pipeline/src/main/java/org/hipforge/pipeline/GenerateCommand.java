@@ -17,6 +17,7 @@ import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.io.state.WorkLock;
 import org.hipforge.io.util.Progress;
 import org.hipforge.transforms.FindPendingGenerations;
 import org.hipforge.transforms.ValidateHip;
@@ -25,6 +26,7 @@ import org.hipforge.transforms.ValidateHip;
 public final class GenerateCommand {
   private GenerateCommand() {}
 
+  @SuppressWarnings("try") // the lock is held by the try, not used in it
   public static StatusReport run(HipforgeOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
     ProviderConfig provider = CommandSupport.loadProvider(o);
@@ -32,7 +34,14 @@ public final class GenerateCommand {
     Set<Long> ids = parseIds(o.getIds(), layout);
     String runId = RunIds.orNew(o.getRunId());
     o.setRunId(runId);
+    try (WorkLock lock = CommandSupport.lockStep(o, layout, WorkLayout.Step.GENERATE, "generate", runId, out)) {
+      return runLocked(o, out, layout, provider, validate, ids, runId);
+    }
+  }
 
+  /** The run itself, while it holds the generate lock of the work directory. */
+  private static StatusReport runLocked(HipforgeOptions o, PrintStream out, WorkLayout layout,
+      ProviderConfig provider, ValidateHip validate, Set<Long> ids, String runId) throws IOException {
     long todo = countPending(layout, ids);
     out.printf("generate: run %s, %d tasks to do, provider %s%n", runId, todo, provider);
     if (todo == 0) {

@@ -84,6 +84,14 @@ public interface HipforgeOptions extends PipelineOptions {
 
   void setIds(String value);
 
+  @Description("describe/generate/validate: when another run holds this step of the work directory "
+      + "(its lock W/state/<step>/LOCK), wait for it to end (looking every second) instead of "
+      + "exiting with code 2")
+  @Default.Boolean(false)
+  Boolean getWait();
+
+  void setWait(Boolean value);
+
   @Description("Do not print the status table at the end")
   @Default.Boolean(false)
   Boolean getQuiet();

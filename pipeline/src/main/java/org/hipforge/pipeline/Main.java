@@ -38,6 +38,7 @@ public final class Main {
       return OK;
     }
     try {
+      rest = CommandSupport.lockEarly(command, rest, out); // before Beam's options: seconds of CPU
       PipelineOptionsFactory.register(HipforgeOptions.class);
       HipforgeOptions options = PipelineOptionsFactory.fromArgs(RunnerDefaults.apply(rest))
           .withValidation().as(HipforgeOptions.class);
@@ -83,6 +84,8 @@ public final class Main {
         err.println("(set HIPFORGE_DEBUG=1 for the stack trace; work already journaled is kept)");
       }
       return FAILED;
+    } finally {
+      CommandSupport.releaseEarly();
     }
   }
 

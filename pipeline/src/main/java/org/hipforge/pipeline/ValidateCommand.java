@@ -20,6 +20,7 @@ import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.io.state.WorkLock;
 import org.hipforge.transforms.ValidateHip;
 
 /**
@@ -31,6 +32,7 @@ public final class ValidateCommand {
   private ValidateCommand() {}
 
   /** Returns how many files compiled. */
+  @SuppressWarnings("try") // the lock is held by the try, not used in it
   public static long run(HipforgeOptions o, PrintStream out) throws Exception {
     WorkLayout layout = CommandSupport.requireManifest(o);
     if ("none".equals(o.getValidate())) {
@@ -40,6 +42,14 @@ public final class ValidateCommand {
         "no HIP compiler found (hipcc): install it with '" + HipToolchain.INSTALL_HINT + "'"));
     List<String> archs = List.of(o.getOffloadArch().split(","));
     String runId = RunIds.orNew(o.getRunId());
+    try (WorkLock lock = CommandSupport.lockStep(o, layout, WorkLayout.Step.GENERATE, "validate", runId, out)) {
+      return runLocked(out, layout, toolchain, archs, runId);
+    }
+  }
+
+  /** The run itself, while it holds the generate lock (it writes generate state). */
+  private static long runLocked(PrintStream out, WorkLayout layout, HipToolchain toolchain,
+      List<String> archs, String runId) throws Exception {
     Map<Long, StateRecord> generated = StateIndex.latest(List.of(layout.shardGlob(WorkLayout.Step.GENERATE)));
     List<StateRecord> todo = new ArrayList<>();
     for (StateRecord r : generated.values()) {

@@ -69,6 +69,14 @@ public final class WorkLayout implements Serializable {
     return stepDir(step) + "/" + runId + "/part";
   }
 
+  /**
+   * The one-writer lock of {@code step} ({@link WorkLock}): held by the describe, generate or
+   * validate run that writes the step's state; not matched by the shard or journal globs.
+   */
+  public String lockFile(Step step) {
+    return stepDir(step) + "/LOCK";
+  }
+
   public String outHipDir() {
     return root + "/out/hip";
   }

@@ -1,0 +1,208 @@
+package org.hipforge.pipeline;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.hipforge.io.llm.sim.SimulatedLlmServer;
+import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.io.state.LockHolder;
+import org.hipforge.io.state.WorkLayout;
+import org.hipforge.io.state.WorkLock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One writer per (work directory, step): a second describe on the same work directory refuses at
+ * once naming the first, or waits with {@code --wait}; no answer is paid twice; every way a run
+ * ends removes its lock.
+ */
+class OneWriterPerStepTest {
+  private static final int TASKS = 150;
+  private static final int FEW = 6;
+  @TempDir Path tmp;
+  private SimulatedLlmServer server;
+  private final List<Process> children = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    for (Process p : children) {
+      p.destroyForcibly();
+    }
+    if (server != null) {
+      server.close();
+    }
+    WorkLock.releaseAllHeld();
+  }
+
+  private Path work() {
+    return tmp.resolve("work");
+  }
+
+  private Path describeLock() {
+    return Path.of(new WorkLayout(work().toString()).lockFile(WorkLayout.Step.DESCRIBE));
+  }
+
+  private Path setUp(int tasks, long latencyMs) throws Exception {
+    TestCorpus.writeKernels(tmp.resolve("src"), tasks);
+    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(latencyMs));
+    Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
+    ManifestCommand.run(TestCorpus.options("--workDir=" + work(), "--sourceDir=" + tmp.resolve("src")),
+        new TestCorpus.Captured().out);
+    return config;
+  }
+
+  private String[] describeArgs(Path config, String... more) {
+    List<String> args = new ArrayList<>(List.of("describe", "--workDir=" + work(),
+        "--sourceDir=" + tmp.resolve("src"), "--config=" + config, "--modelName=sim", "--quiet=true"));
+    args.addAll(List.of(more));
+    return args.toArray(new String[0]);
+  }
+
+  /** {@code hipforge <args>} in a child JVM (embedded Flink, as a user runs it), output in {@code log}. */
+  private Process start(Path log, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+        "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
+        "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+        "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+        "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    children.add(p);
+    return p;
+  }
+
+  private Optional<LockHolder> lockHolder() {
+    try {
+      return LockHolder.parse(Files.readAllBytes(describeLock()));
+    } catch (java.io.IOException absent) {
+      return Optional.empty();
+    }
+  }
+
+  private static void awaitLine(Process p, Path log, String text) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!Files.readString(log).contains(text)) {
+      assertThat("no '" + text + "' in:\n" + Files.readString(log),
+          p.isAlive() && System.nanoTime() < deadline, is(true));
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
+  void aSecondDescribeRefusesNamingTheFirstAndAWaitingOneDoesOnlyWhatIsLeft() throws Exception {
+    // 150 tasks, 4 in flight, 300 ms each: the first run calls for ~11 s, long after the others start.
+    Path config = setUp(TASKS, 300);
+    Path log1 = tmp.resolve("first.log");
+    Process first = start(log1, describeArgs(config, "--maxInFlight=4", "--parallelism=1"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (lockHolder().map(h -> h.pid() != first.pid()).orElse(true)) {
+      assertThat("the first run never took the lock:\n" + Files.readString(log1),
+          first.isAlive() && System.nanoTime() < deadline, is(true));
+      Thread.sleep(20);
+    }
+
+    Path log2 = tmp.resolve("second.log");
+    long secondStart = System.nanoTime();
+    Process second = start(log2, describeArgs(config, "--maxInFlight=4", "--parallelism=1"));
+    Path log3 = tmp.resolve("third.log");
+    Process third = start(log3, describeArgs(config, "--maxInFlight=4", "--parallelism=1", "--wait=true"));
+
+    assertThat(second.waitFor(120, TimeUnit.SECONDS), is(true));
+    double refusedAfter = (System.nanoTime() - secondStart) / 1e9;
+    String refused = Files.readString(log2);
+    assertThat(refused, second.exitValue(), is(2));
+    assertThat(refused, containsString("another run holds the lock"));
+    assertThat(refused, containsString("describe, pid " + first.pid() + " on host " + LockHolder.thisHost()));
+    assertThat(refused, containsString("pass --wait"));
+    assertThat(refused, not(containsString("tasks to do"))); // refused before counting anything
+
+    awaitLine(third, log3, "waiting (--wait) for the run holding " + describeLock());
+    assertThat(first.waitFor(180, TimeUnit.SECONDS), is(true));
+    assertThat(Files.readString(log1), first.exitValue(), is(0));
+    assertThat(third.waitFor(120, TimeUnit.SECONDS), is(true));
+    String waited = Files.readString(log3);
+    assertThat(waited, third.exitValue(), is(0));
+    assertThat(waited, containsString("the lock is free after"));
+    assertThat(waited, containsString("0 of " + TASKS + " tasks to do"));
+
+    // The simulator answered every prompt exactly once: nothing was paid twice.
+    assertThat(server.successCountsByPrompt().size(), is(TASKS));
+    assertThat(server.successCountsByPrompt().values(), everyItem(is(1L)));
+    assertThat(server.totalRequests(), is((long) TASKS));
+    assertThat(Files.exists(describeLock()), is(false));
+    System.out.printf("two runs: the second exited 2 %.1f s after it started (JVM start included); "
+        + "the waiting one: %s%n", refusedAfter, waited.lines().filter(l -> l.contains("the lock is free"))
+        .findFirst().orElse("?"));
+  }
+
+  @Test
+  void aRunRefusedWhileThisJvmHoldsTheLockLeavesTheHoldersFileAndStatusNeedsNoLock() throws Exception {
+    Path config = setUp(FEW, 0);
+    try (WorkLock held = WorkLock.acquire(describeLock(), "held-by-test", "describe", false,
+        new TestCorpus.Captured().out)) {
+      TestCorpus.Captured err = new TestCorpus.Captured();
+      assertThat(Main.run(describeArgs(config, "--runner=DirectRunner"), new TestCorpus.Captured().out, err.out),
+          is(2));
+      assertThat(err.text(), containsString("pid " + ProcessHandle.current().pid()));
+      assertThat(err.text(), containsString("run held-by-test"));
+      // The same refusal where the command takes the lock (Main looks earlier, before Beam starts).
+      String[] flags = describeArgs(config, "--runner=DirectRunner");
+      UsageException late = assertThrows(UsageException.class, () -> DescribeCommand.run(
+          TestCorpus.options(Arrays.copyOfRange(flags, 1, flags.length)), new TestCorpus.Captured().out));
+      assertThat(late.getMessage(), containsString("pid " + ProcessHandle.current().pid()));
+      assertThat(lockHolder().orElseThrow().token(), is(held.holder().token()));
+      assertThat(server.totalRequests(), is(0L));
+      // status and export read only: they run beside a writer.
+      assertThat(Main.run(new String[] {"status", "--workDir=" + work()}, new TestCorpus.Captured().out,
+          new TestCorpus.Captured().out), is(0));
+      assertThat(Main.run(new String[] {"export", "--workDir=" + work()}, new TestCorpus.Captured().out,
+          new TestCorpus.Captured().out), is(0));
+    }
+    assertThat(Files.exists(describeLock()), is(false));
+  }
+
+  @Test
+  void theLockIsGoneAfterANormalRunAFailedRunAndAUsageErrorAfterTakingIt() throws Exception {
+    Path config = setUp(FEW, 0);
+    // A usage error found after the lock was taken (a rate share above 1): exit 2.
+    TestCorpus.Captured err = new TestCorpus.Captured();
+    assertThat(Main.run(describeArgs(config, "--runner=DirectRunner", "--rateShare=5"),
+        new TestCorpus.Captured().out, err.out), is(2));
+    assertThat(err.text(), containsString("--rateShare must be in (0, 1]"));
+    assertThat(Files.exists(describeLock()), is(false));
+
+    // A run that fails: its state directory cannot be created (a file is in the way): exit 1.
+    Files.createDirectories(work().resolve("state/describe"));
+    Files.writeString(work().resolve("state/describe/run-fails"), "in the way");
+    err = new TestCorpus.Captured();
+    assertThat(Main.run(describeArgs(config, "--runner=DirectRunner", "--runId=run-fails"),
+        new TestCorpus.Captured().out, err.out), is(1));
+    assertThat(err.text(), containsString("FAILED"));
+    assertThat(Files.exists(describeLock()), is(false));
+
+    // A normal run: exit 0 and the lock removed. Main took the lock before Beam's options started
+    // and the command ran under the run id that lock named.
+    TestCorpus.Captured out = new TestCorpus.Captured();
+    assertThat(Main.run(describeArgs(config, "--runner=DirectRunner"), out.out, new TestCorpus.Captured().out),
+        is(0));
+    assertThat(out.text(), containsString("describe: run "));
+    assertThat(Files.exists(describeLock()), is(false));
+    try (var files = Files.list(describeLock().getParent())) {
+      assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("LOCK")).count(), is(0L));
+    }
+  }
+}

@@ -316,12 +316,27 @@ for i, (req, retries, r429) in enumerate(summaries):
     say("client summary" + (" (rerun)" if i else ""), "requests %d, retries %d, 429s %d" % (req, retries, r429))
 ts = sorted(ms(r["finished_at"]) for r in final)
 if ts:
+    start = ts[0] + 10000
+    late = [t for t in ts if t >= start]
     say("LLM phase, first to last answer (s)", "%.1f" % ((ts[-1] - ts[0]) / 1000))
+    if len(late) > 1 and ts[-1] > start:
+        r = len(late) / ((ts[-1] - start) / 60000)
+        say("achieved RPM after the first 10 s", "%.1f = %.3f x %d (journal finished_at)" % (r, r / rpm, rpm))
+    win = Counter(int((t - ts[0]) // 10000) for t in ts)
+    say("answers per 10 s window", " ".join(str(win.get(w, 0)) for w in range(max(win) + 1)))
+    # Each worker (one journal file per CallLlm instance) paces itself to its TaskManager's share;
+    # once one runs out of tasks, its share of the budget goes unused.
     workers = defaultdict(list)
     for r in final:
         workers[r["_worker"]].append(ms(r["finished_at"]))
     say("answers per journal file (last answer, s)", ", ".join(
         "%d (+%.1f)" % (len(v), (max(v) - ts[0]) / 1000) for v in sorted(workers.values(), key=max)))
+    first_done = min(max(v) for v in workers.values())
+    busy = [t for t in ts if start <= t <= first_done]
+    if not killed and len(busy) > 1 and first_done > start:
+        say("RPM from +10 s until a worker ran out", "%.1f = %.3f x %d (%.1f s)" % (
+            len(busy) / ((first_done - start) / 60000), len(busy) / ((first_done - start) / 60000) / rpm,
+            rpm, (first_done - start) / 1000))
 if killed:
     for name in ("before-kill", "at-kill", "before-restart"):
         keys = {key(r) for r in journal(os.path.join(T, "snap-" + name))}

@@ -38,9 +38,9 @@ import org.hipforge.io.util.Hash64;
  *
  * <p>Why an index: the cache used to hold every journaled record in memory, i.e. memory grew with
  * the journals. Here an answer costs one slot of two {@code long}s (the first 8 bytes of its
- * prompt hash, and file number + offset), at most 2/3 full: about 24 bytes, 24 MB per million
- * answers. Two prompts whose hashes share their first 8 bytes share a key; the full
- * {@code prompt_sha256} of the line read is compared before it counts as a hit.
+ * prompt hash, and file number + offset) in a table kept between 1/3 and 2/3 full: 24 to 48
+ * bytes, 24–48 MB per million answers. Two prompts whose hashes share their first 8 bytes share
+ * a key; the full {@code prompt_sha256} of the line read is compared before it counts as a hit.
  *
  * <p>Why {@link #refresh}: answers keep arriving from other workers and from earlier attempts of a
  * restarted job. The cache remembers per file how far it has read (the end of its last complete

@@ -45,8 +45,8 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  * thread or in {@code @FinishBundle}, each exactly once. Guarantees: at-least-once delivery
  * downstream; a prompt whose answer reached the journal is never sent again (the journals are
  * read back as a cache on every worker start and again before a call when the last read is older
- * than {@link ResponseCache#REFRESH_MILLIS}). A rejected key (401/403) stops the run with one message
- * and writes no record for tasks not yet answered, so they stay pending.
+ * than {@link ResponseCache#REFRESH_MILLIS}). A rejected key (401/403) stops the run with one
+ * message and writes no record for tasks not yet answered, so they stay pending.
  *
  * <pre>{@code
  * CallLlm.Result answers = tasks.apply("CallLlm",
@@ -235,8 +235,8 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       done = new ConcurrentLinkedQueue<>();
       inFlight = new AtomicInteger();
       journal = JournalWriter.open(journalDir);
-      // Refreshed here (each attempt of a restarted job makes new instances) and before each paid
-      // call, so answers any worker journaled before are never paid for again.
+      // Refreshed here (each attempt of a restarted job makes new instances) and in run() before a
+      // paid call once it is 2 s old, so answers any worker journaled are not paid for again.
       cache = cacheGlob == null ? ResponseCache.empty() : ResponseCache.forGlob(cacheGlob);
     }
 

@@ -43,9 +43,10 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  * default {@link #DEFAULT_MAX_IN_FLIGHT}), so two cores keep hundreds of slow calls going. One
  * {@link RateLimiter} per endpoint per JVM paces them all. Results are emitted on the processing
  * thread or in {@code @FinishBundle}, each exactly once. Guarantees: at-least-once delivery
- * downstream; a prompt whose answer reached the journal is never sent again (the journal is read
- * back as a cache on every worker start). A rejected key (401/403) stops the run with one message
- * and writes no record for tasks not yet answered, so they stay pending.
+ * downstream; a prompt whose answer reached the journal is never sent again (the journals are
+ * read back as a cache on every worker start and again before a call when the last read is older
+ * than {@link ResponseCache#REFRESH_MILLIS}). A rejected key (401/403) stops the run with one
+ * message and writes no record for tasks not yet answered, so they stay pending.
  *
  * <pre>{@code
  * CallLlm.Result answers = tasks.apply("CallLlm",
@@ -234,6 +235,8 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       done = new ConcurrentLinkedQueue<>();
       inFlight = new AtomicInteger();
       journal = JournalWriter.open(journalDir);
+      // Refreshed here (each attempt of a restarted job makes new instances) and in run() before a
+      // paid call once it is 2 s old, so answers any worker journaled are not paid for again.
       cache = cacheGlob == null ? ResponseCache.empty() : ResponseCache.forGlob(cacheGlob);
     }
 
@@ -317,6 +320,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     }
 
     private Done run(LlmTask task) throws InterruptedException, IOException {
+      cache.refreshIfOlderThan(ResponseCache.REFRESH_MILLIS);
       StateRecord cached = cache.get(task.promptSha256());
       if (cached != null) {
         Progress.cacheHit();

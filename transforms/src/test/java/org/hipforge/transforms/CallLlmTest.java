@@ -19,12 +19,14 @@ import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
+import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.llm.ChatRequest;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.llm.Prompts;
 import org.hipforge.io.llm.sim.SimulatedLlmServer;
 import org.hipforge.io.llm.sim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.JournalWriter;
 import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.StateFileReader;
 import org.hipforge.io.state.WorkLayout;
@@ -131,6 +133,46 @@ class CallLlmTest {
     });
     p.run().waitUntilFinish();
     assertThat(server.totalRequests(), is(callsBefore));
+  }
+
+  @Test
+  void answersAnotherWorkerJournaledAfterThisJvmLoadedTheCacheAreNotPaidForAgain(TestPipeline p) throws Exception {
+    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(5));
+    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
+    List<LlmTask> tasks = tasks(provider, 15);
+    ResponseCache.clearLoaded();
+    // This JVM's first job loads the cache (and pays for tasks 0-4)...
+    org.apache.beam.sdk.Pipeline first = org.apache.beam.sdk.Pipeline.create();
+    first.apply(Create.of(tasks.subList(0, 5)).withCoder(SerializableCoder.of(LlmTask.class)))
+        .apply(callLlm(provider, "run-1"));
+    first.run().waitUntilFinish();
+    assertThat(server.totalRequests(), is(5L));
+    // ...then another worker (another JVM: only its journal file is shared) journals tasks 5-14.
+    WorkLayout layout = new WorkLayout(work.toString());
+    try (JournalWriter other = JournalWriter.open(layout.journalDir(WorkLayout.Step.DESCRIBE, "run-1"))) {
+      for (LlmTask t : tasks.subList(5, 15)) {
+        other.append(StateRecordJson.toJson(StateRecord.builder().id(t.id()).fileName(t.fileName())
+            .sourceSha256(t.sourceSha256()).pass(true).instruction("from the other worker " + t.id())
+            .inputTokens(10).outputTokens(20).attempts(1).finishedAtMillis(System.currentTimeMillis())
+            .runId("run-1").promptSha256(t.promptSha256()).build()));
+      }
+    }
+    // A restarted attempt in this JVM: new CallLlm instances, the JVM's cache is not cleared.
+    CallLlm.Result again = p.apply(Create.of(tasks.subList(5, 15)).withCoder(SerializableCoder.of(LlmTask.class)))
+        .apply(callLlm(provider, "run-1"));
+    PAssert.that(again.output()).satisfies(records -> {
+      int n = 0;
+      for (StateRecord r : records) {
+        assertThat(r.cached(), is(true));
+        assertThat(r.instruction(), is("from the other worker " + r.id()));
+        n++;
+      }
+      assertThat(n, is(10));
+      return null;
+    });
+    PAssert.that(again.failures()).empty();
+    p.run().waitUntilFinish();
+    assertThat(server.totalRequests(), is(5L));
   }
 
   @Test

@@ -48,7 +48,8 @@ public final class ByteLines {
       this(in, BUFFER_BYTES);
     }
 
-    Cursor(InputStream in, int bufferBytes) {
+    /** With a first buffer of {@code bufferBytes} (it grows for a longer line). */
+    public Cursor(InputStream in, int bufferBytes) {
       this.in = in;
       this.buf = new byte[Math.max(16, bufferBytes)];
     }

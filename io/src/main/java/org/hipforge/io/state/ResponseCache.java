@@ -1,46 +1,137 @@
 package org.hipforge.io.state;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.hipforge.io.jsonl.ByteLines;
+import org.hipforge.io.jsonl.FlatLineScanner;
+import org.hipforge.io.jsonl.MalformedLineException;
+import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.util.Hash64;
 
 /**
- * Answers already paid for, by prompt hash: loaded once per JVM from the journals, and filled as
- * new answers are journaled, so a retried bundle, a restarted job or a rerun after {@code kill -9}
- * never pays for the same prompt twice.
+ * Answers already paid for, by prompt hash: an index from the prompt hash of every journaled
+ * {@code pass: true} answer to where its line is (journal file, byte offset); on a hit that one
+ * line is read from disk and parsed.
  *
- * <p>It holds every journaled answer of the step in memory (about the size of the journals): fine
- * for hundreds of thousands of tasks per worker; larger runs should rely on the anti-join.
+ * <p>Why an index: the cache used to hold every journaled record in memory, i.e. memory grew with
+ * the journals. Here an answer costs one slot of two {@code long}s (the first 8 bytes of its
+ * prompt hash, and file number + offset) in a table kept between 1/3 and 2/3 full: 24 to 48
+ * bytes, 24–48 MB per million answers. Two prompts whose hashes share their first 8 bytes share
+ * a key; the full {@code prompt_sha256} of the line read is compared before it counts as a hit.
+ *
+ * <p>Why {@link #refresh}: answers keep arriving from other workers and from earlier attempts of a
+ * restarted job. The cache remembers per file how far it has read (the end of its last complete
+ * line) and a refresh matches the glob again and reads only new files and new bytes. A last line
+ * without its '\n' may still be being written, so it is left for a later refresh. Lines are read
+ * with {@link FlatLineScanner}, Jackson for the lines it leaves; malformed lines are skipped and
+ * counted. Answers {@link #put} by this JVM are hits at once: such a record is held only until a
+ * refresh has indexed its journal line (on a local disk the next refresh; on an object store,
+ * where a journal part becomes visible when it is closed, at most {@link JournalWriter#ROLL_LINES}
+ * per journal).
+ *
+ * <p>One instance per glob per JVM ({@link #forGlob}), shared by every DoFn instance. Thread-safe.
  */
 public final class ResponseCache {
+  /**
+   * How old the index may be before {@link #refreshIfOlderThan} reads the journals again just
+   * before a paid call: the window in which an answer another worker journaled can be paid for
+   * again. 2 s is a fraction of one LLM call; a refresh that finds nothing new costs a glob match
+   * and no file reads (benchmarks/README.md "Response cache").
+   */
+  public static final long REFRESH_MILLIS = 2_000;
+
   private static final ConcurrentHashMap<String, ResponseCache> BY_GLOB = new ConcurrentHashMap<>();
+  /** Offsets up to 2^40 bytes (1 TiB) per journal file; file numbers up to 2^23 above them. */
+  static final int OFFSET_BITS = 40;
+  private static final long OFFSET_MASK = (1L << OFFSET_BITS) - 1;
+  private static final int MAX_FILES = (1 << (63 - OFFSET_BITS)) - 1;
+  /** The first refresh reads whole journals; later ones usually a few new lines. */
+  private static final int MAX_READ_BUFFER = 1 << 20;
+  /** Enough for a typical journal line (a few KB); a longer one grows the buffer. */
+  private static final int LINE_BUFFER = 16 << 10;
 
-  private final ConcurrentHashMap<String, StateRecord> byPrompt = new ConcurrentHashMap<>();
-  private long malformedLines;
+  private final String glob;
+  private final LongSupplier clockMillis;
+  private final ReentrantLock refreshing = new ReentrantLock();
+  private volatile long lastRefreshMillis;
+  private volatile boolean everRefreshed;
 
-  private ResponseCache() {}
+  // The index (guarded by this): open addressing with linear probing; a key may occur in several
+  // slots (hashes sharing their first 8 bytes, or one prompt answered twice). places[i] == 0 marks
+  // an empty slot: file numbers start at 1.
+  private long[] keys = new long[1024];
+  private long[] places = new long[1024];
+  private int size;
+  private final List<ResourceId> files = new ArrayList<>(); // file number - 1
 
-  /** The JVM's cache of the journals matching {@code glob}, loaded on first use. */
-  public static ResponseCache forGlob(String glob) throws IOException {
-    ResponseCache cache = BY_GLOB.get(glob);
-    if (cache != null) {
-      return cache;
-    }
-    synchronized (BY_GLOB) {
-      cache = BY_GLOB.get(glob);
-      if (cache == null) {
-        cache = new ResponseCache();
-        cache.load(glob);
-        BY_GLOB.put(glob, cache);
-      }
-      return cache;
+  // Read state (guarded by refreshing).
+  private final Map<String, FileState> byName = new HashMap<>();
+  private final FlatLineScanner scanner = new FlatLineScanner();
+  private final FlatLineScanner.StateFields fields = new FlatLineScanner.StateFields();
+  private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+      .onMalformedInput(CodingErrorAction.REPORT)
+      .onUnmappableCharacter(CodingErrorAction.REPORT);
+  private volatile long malformedLines;
+  private volatile String firstProblem;
+
+  /** Answers put by this JVM whose journal line no refresh has indexed yet. */
+  private final ConcurrentHashMap<String, StateRecord> notYetIndexed = new ConcurrentHashMap<>();
+
+  private static final class FileState {
+    final int number;
+    long readUpTo;
+    long lines;
+
+    FileState(int number) {
+      this.number = number;
     }
   }
 
-  /** An empty cache that reads nothing (tests, or {@code --responseCache=none}). */
+  ResponseCache(String glob, LongSupplier clockMillis) {
+    this.glob = glob;
+    this.clockMillis = clockMillis;
+  }
+
+  /**
+   * The JVM's cache of the journals matching {@code glob}, brought up to date with them: every
+   * caller (each new DoFn instance, so each attempt of a restarted job) sees every answer any
+   * worker journaled before the call.
+   */
+  public static ResponseCache forGlob(String glob) throws IOException {
+    if (glob == null || glob.isBlank()) {
+      throw new IllegalArgumentException("glob must be set, was '" + glob + "'");
+    }
+    ResponseCache cache = BY_GLOB.computeIfAbsent(glob, g -> new ResponseCache(g, System::currentTimeMillis));
+    cache.refresh();
+    return cache;
+  }
+
+  /** An empty cache that reads no journal; it still remembers what is {@link #put}. */
   public static ResponseCache empty() {
-    return new ResponseCache();
+    return new ResponseCache(null, System::currentTimeMillis);
   }
 
   /** Drops every loaded cache (tests that run many pipelines in one JVM over new directories). */
@@ -48,33 +139,359 @@ public final class ResponseCache {
     BY_GLOB.clear();
   }
 
-  private void load(String glob) throws IOException {
-    StateFiles.readAll(List.of(glob), new StateFileReader.Sink() {
-      @Override
-      public void record(StateRecord r) {
-        put(r);
+  /**
+   * Matches the glob again and indexes what is new: new files, and the bytes appended to known
+   * files since the last refresh, up to their last complete line.
+   */
+  public void refresh() throws IOException {
+    if (glob == null) {
+      return;
+    }
+    refreshing.lock();
+    try {
+      // Taken before the match: whatever is journaled after this instant is left to the next one.
+      long now = clockMillis.getAsLong();
+      for (MatchResult m : FileSystems.match(List.of(glob), EmptyMatchTreatment.ALLOW)) {
+        if (m.status() != MatchResult.Status.OK) {
+          continue;
+        }
+        for (MatchResult.Metadata md : m.metadata()) {
+          readNew(md);
+        }
       }
-
-      @Override
-      public void malformed(String file, long line, String reason, boolean torn) {
-        malformedLines++;
-      }
-    });
-  }
-
-  /** Remembers a successful answer under its prompt hash (others are ignored). */
-  public void put(StateRecord r) {
-    if (r.pass() && r.promptSha256() != null) {
-      byPrompt.merge(r.promptSha256(), r, StateRecord::latest);
+      forgetHeldAnswersAlreadyIndexed();
+      lastRefreshMillis = now;
+      everRefreshed = true;
+    } finally {
+      refreshing.unlock();
     }
   }
 
-  /** The journaled answer to this prompt, or null. */
-  public StateRecord get(String promptSha256) {
-    return byPrompt.get(promptSha256);
+  /**
+   * Refreshes when the last refresh started {@code millis} or more ago and no other thread is
+   * refreshing right now (that one's result is as good); returns whether it did.
+   */
+  public boolean refreshIfOlderThan(long millis) throws IOException {
+    if (glob == null || (everRefreshed && clockMillis.getAsLong() - lastRefreshMillis < millis)) {
+      return false;
+    }
+    if (!refreshing.tryLock()) {
+      return false;
+    }
+    try {
+      if (everRefreshed && clockMillis.getAsLong() - lastRefreshMillis < millis) {
+        return false;
+      }
+      refresh();
+      return true;
+    } finally {
+      refreshing.unlock();
+    }
   }
 
-  public int size() {
-    return byPrompt.size();
+  /**
+   * A refresh may index a line between its journal append and the {@link #put} that follows; such
+   * a held answer is dropped here (rare: only a held answer whose key is in the index is read).
+   */
+  private void forgetHeldAnswersAlreadyIndexed() {
+    if (notYetIndexed.isEmpty()) {
+      return;
+    }
+    for (String hash : notYetIndexed.keySet()) {
+      if (fromIndex(hash) != null) {
+        notYetIndexed.remove(hash);
+      }
+    }
+  }
+
+  private void readNew(MatchResult.Metadata md) throws IOException {
+    ResourceId id = md.resourceId();
+    FileState f = byName.get(id.toString());
+    if (f == null) {
+      synchronized (this) {
+        if (files.size() >= MAX_FILES) {
+          throw new IOException("more than " + MAX_FILES + " journal files match " + glob
+              + ": compact the state first");
+        }
+        files.add(id);
+        f = new FileState(files.size());
+      }
+      byName.put(id.toString(), f);
+    }
+    // Journals only grow; a file that shrank was replaced, and its old offsets are checked on
+    // every hit anyway (the full prompt hash of the line read must match).
+    if (md.sizeBytes() <= f.readUpTo) {
+      return;
+    }
+    long base = f.readUpTo;
+    try (ReadableByteChannel ch = FileSystems.open(id)) {
+      position(ch, base);
+      int buffer = (int) Math.min(MAX_READ_BUFFER, Math.max(LINE_BUFFER, md.sizeBytes() - base + 1));
+      ByteLines.Cursor c = new ByteLines.Cursor(Channels.newInputStream(ch), buffer);
+      while (c.next()) {
+        if (c.unterminated()) {
+          break; // still being written (or torn by a crash): not consumed, read again next time
+        }
+        f.lines++;
+        index(c.buf(), c.from(), c.to(), f, base + c.offset(), id);
+        f.readUpTo = base + c.nextOffset();
+      }
+    }
+  }
+
+  private void index(byte[] b, int from, int to, FileState f, long offset, ResourceId id) {
+    if (ByteLines.isBlank(b, from, to)) {
+      return;
+    }
+    if (offset > OFFSET_MASK) {
+      throw new IllegalStateException("journal " + id + " is larger than " + OFFSET_MASK
+          + " bytes: the response cache cannot point into it");
+    }
+    long key;
+    String hash = null;
+    if (scanner.scanState(b, from, to, fields)) {
+      if (!fields.pass || fields.promptSha256From < 0) {
+        return;
+      }
+      key = key(b, fields.promptSha256From, fields.promptSha256To);
+      if (!notYetIndexed.isEmpty()) {
+        hash = new String(b, fields.promptSha256From, fields.promptSha256To - fields.promptSha256From,
+            StandardCharsets.UTF_8);
+      }
+    } else {
+      StateRecord r;
+      try {
+        CharBuffer chars = utf8.reset().decode(ByteBuffer.wrap(b, from, to - from));
+        r = StateRecordJson.parse(chars.toString());
+      } catch (CharacterCodingException e) {
+        malformed(id, f.lines, "not valid UTF-8");
+        return;
+      } catch (MalformedLineException e) {
+        malformed(id, f.lines, e.getMessage());
+        return;
+      }
+      if (!r.pass() || r.promptSha256() == null) {
+        return;
+      }
+      hash = r.promptSha256();
+      key = key(hash);
+    }
+    insert(key, ((long) f.number << OFFSET_BITS) | offset);
+    if (hash != null) {
+      notYetIndexed.remove(hash);
+    }
+  }
+
+  private void malformed(ResourceId id, long line, String reason) {
+    if (firstProblem == null) {
+      firstProblem = id + ":" + line + ": " + reason;
+    }
+    malformedLines++;
+  }
+
+  private synchronized void insert(long key, long place) {
+    if ((size + 1) * 3L > keys.length * 2L) {
+      grow();
+    }
+    int mask = keys.length - 1;
+    int i = slot(key, mask);
+    while (places[i] != 0) {
+      i = (i + 1) & mask;
+    }
+    keys[i] = key;
+    places[i] = place;
+    size++;
+  }
+
+  private void grow() {
+    long[] oldKeys = keys;
+    long[] oldPlaces = places;
+    keys = new long[oldKeys.length * 2];
+    places = new long[oldPlaces.length * 2];
+    int mask = keys.length - 1;
+    for (int j = 0; j < oldKeys.length; j++) {
+      if (oldPlaces[j] != 0) {
+        int i = slot(oldKeys[j], mask);
+        while (places[i] != 0) {
+          i = (i + 1) & mask;
+        }
+        keys[i] = oldKeys[j];
+        places[i] = oldPlaces[j];
+      }
+    }
+  }
+
+  private static int slot(long key, int mask) {
+    long h = key * 0x9E3779B97F4A7C15L; // keys are hash bytes already; this only guards odd ones
+    return (int) (h >>> 32) & mask;
+  }
+
+  /** Remembers an answer this JVM just journaled, until a refresh has indexed its line. */
+  public void put(StateRecord r) {
+    if (r.pass() && r.promptSha256() != null) {
+      notYetIndexed.merge(r.promptSha256(), r, StateRecord::latest);
+    }
+  }
+
+  /**
+   * The journaled {@code pass: true} answer to this prompt, or null: read from its journal line.
+   *
+   * @throws UncheckedIOException when an indexed journal cannot be read any more (it was deleted
+   *     during the run): not a miss, because a miss would pay for the answer again
+   */
+  public StateRecord get(String promptSha256) {
+    if (promptSha256 == null) {
+      return null;
+    }
+    StateRecord held = notYetIndexed.get(promptSha256);
+    return held != null ? held : fromIndex(promptSha256);
+  }
+
+  private StateRecord fromIndex(String promptSha256) {
+    long key = key(promptSha256);
+    long[] candidates = candidates(key);
+    for (long place : candidates) {
+      StateRecord r = readAt(place);
+      if (r != null && r.pass() && promptSha256.equals(r.promptSha256())) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  /** The places of every slot holding {@code key} (usually none or one). */
+  private synchronized long[] candidates(long key) {
+    int mask = keys.length - 1;
+    long[] out = null;
+    int n = 0;
+    for (int i = slot(key, mask); places[i] != 0; i = (i + 1) & mask) {
+      if (keys[i] == key) {
+        if (out == null) {
+          out = new long[2];
+        } else if (n == out.length) {
+          out = Arrays.copyOf(out, n * 2);
+        }
+        out[n++] = places[i];
+      }
+    }
+    return out == null ? new long[0] : Arrays.copyOf(out, n);
+  }
+
+  private StateRecord readAt(long place) {
+    int fileNo = (int) (place >>> OFFSET_BITS);
+    long offset = place & OFFSET_MASK;
+    ResourceId id;
+    synchronized (this) {
+      id = files.get(fileNo - 1);
+    }
+    try (ReadableByteChannel ch = FileSystems.open(id)) {
+      position(ch, offset);
+      ByteLines.Cursor c = new ByteLines.Cursor(Channels.newInputStream(ch), LINE_BUFFER);
+      if (!c.next() || c.unterminated()) {
+        return null; // the file was replaced by a shorter one
+      }
+      return StateRecordJson.parse(new String(c.buf(), c.from(), c.to() - c.from(), StandardCharsets.UTF_8));
+    } catch (MalformedLineException e) {
+      return null; // the file was replaced: this offset is no longer the start of our line
+    } catch (IOException e) {
+      throw new UncheckedIOException("the response cache cannot read the journaled answer at "
+          + id + ", byte " + offset + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Moves a freshly opened channel to {@code offset}: seeks when it can, else skips bytes. */
+  private static void position(ReadableByteChannel ch, long offset) throws IOException {
+    if (offset == 0) {
+      return;
+    }
+    if (ch instanceof SeekableByteChannel) {
+      ((SeekableByteChannel) ch).position(offset);
+      return;
+    }
+    InputStream in = Channels.newInputStream(ch);
+    long left = offset;
+    while (left > 0) {
+      long n = in.skip(left);
+      if (n <= 0) {
+        if (in.read() < 0) {
+          throw new IOException("ends before byte " + offset);
+        }
+        n = 1;
+      }
+      left -= n;
+    }
+  }
+
+  /**
+   * The index key of a prompt hash: its first 8 bytes (16 hex digits) when it starts with them, as
+   * every {@code prompt_sha256} hipforge writes does; else a 64-bit hash of the whole text.
+   */
+  static long key(String promptSha256) {
+    if (promptSha256.length() >= 16) {
+      long k = 0;
+      int i = 0;
+      for (; i < 16; i++) {
+        int d = hexDigit(promptSha256.charAt(i));
+        if (d < 0) {
+          break;
+        }
+        k = (k << 4) | d;
+      }
+      if (i == 16) {
+        return k;
+      }
+    }
+    return Hash64.of(promptSha256);
+  }
+
+  private static long key(byte[] b, int from, int to) {
+    if (to - from >= 16) {
+      long k = 0;
+      int i = 0;
+      for (; i < 16; i++) {
+        int d = hexDigit(b[from + i]);
+        if (d < 0) {
+          break;
+        }
+        k = (k << 4) | d;
+      }
+      if (i == 16) {
+        return k;
+      }
+    }
+    return Hash64.of(b, from, to);
+  }
+
+  private static int hexDigit(int c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
+  }
+
+  /** Answers in the index (a prompt answered twice counts twice). */
+  public synchronized int size() {
+    return size;
+  }
+
+  /** Answers held in memory because no refresh has indexed their journal line yet. */
+  int heldAnswers() {
+    return notYetIndexed.size();
+  }
+
+  /** Complete journal lines that could not be read (they are skipped). */
+  public long malformedLines() {
+    return malformedLines;
+  }
+
+  /** The first malformed line as {@code file:line: reason}, or null. */
+  public String firstProblem() {
+    return firstProblem;
   }
 }

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# describe on the two-TaskManager Flink session cluster of scripts/flink-cluster against a loopback
-# simulated LLM (its own process), and the numbers: achieved RPM, 429 share, calls per task, and with
-# --kill-tm a TaskManager SIGKILLed mid-run (what was paid twice, and whether any task already in
-# the journal at the kill was asked again: that must never happen).
+# describe or generate on the two-TaskManager Flink session cluster of scripts/flink-cluster against
+# a loopback simulated LLM (its own process), and the ledger's numbers: answers the simulator served
+# (paid) per prompt against the lines journaled, and with --kill-tm a TaskManager SIGKILLed mid-run:
+# journaled answers paid again (must be 0), answers paid but never journaled (the killed worker's
+# calls in flight), rate and 429s.
 #
-#   benchmarks/cluster-describe.sh TASKS [--kill-tm]
+#   benchmarks/cluster-run.sh describe|generate TASKS [--kill-tm]
 #
-# Expects the cluster of scripts/flink-cluster (starts it when nothing answers on 127.0.0.1:8081;
-# it is left running). Uses pipeline/target/hipforge.jar as it is (built only when missing), copied
-# into the temporary directory first so that a rebuild during the run cannot change it.
-# Settings (environment variables, defaults):
+# generate first runs describe on the cluster (no fault) so there is something to generate from,
+# then generate with --validate=none (the cache, not the compiler, is under test). Expects the
+# cluster of scripts/flink-cluster (starts it when nothing answers; it is left running). Uses the
+# jar as it is (built only when missing), copied into the temporary directory first so that a
+# rebuild during the run cannot change it. Settings (environment variables, defaults):
+#   HIPFORGE_JAR=pipeline/target/hipforge.jar   the jar to run (e.g. one built from another commit)
+#   PARALLELISM=          --parallelism (empty: the cluster's slots)
 #   RPM=600               the simulator's limit and the config's rpm (split over the TaskManagers)
 #   LATENCY_MS=1500       mean simulator latency (exponential)
 #   KILL_AT=0.3           --kill-tm: SIGKILL TaskManager 1 once this fraction of tasks is journaled
@@ -18,19 +22,21 @@
 #   FLINK_REST_PORT=8081  the cluster's REST port (as for scripts/flink-cluster)
 set -euo pipefail
 
-usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
+STEP=""
 TASKS=""
 KILL=0
 for a in "$@"; do
   case "$a" in
     --kill-tm) KILL=1 ;;
     -h|--help) usage; exit 0 ;;
-    *[!0-9]*|'') echo "cluster-describe: unknown argument '$a'" >&2; usage >&2; exit 2 ;;
+    describe|generate) STEP="$a" ;;
+    *[!0-9]*|'') echo "cluster-run: unknown argument '$a'" >&2; usage >&2; exit 2 ;;
     *) TASKS="$a" ;;
   esac
 done
-[ -n "$TASKS" ] && [ "$TASKS" -gt 0 ] || { usage >&2; exit 2; }
+[ -n "$STEP" ] && [ -n "$TASKS" ] && [ "$TASKS" -gt 0 ] || { usage >&2; exit 2; }
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RPM="${RPM:-600}"
@@ -38,22 +44,23 @@ LATENCY_MS="${LATENCY_MS:-1500}"
 KILL_AT="${KILL_AT:-0.3}"
 RESTART_AFTER_S="${RESTART_AFTER_S:-5}"
 KEEP="${KEEP:-0}"
+PARALLELISM="${PARALLELISM:-}"
 MASTER="127.0.0.1:${FLINK_REST_PORT:-8081}"
 CLUSTER="$REPO/scripts/flink-cluster"
-JAR="$REPO/pipeline/target/hipforge.jar"
+JAR="${HIPFORGE_JAR:-$REPO/pipeline/target/hipforge.jar}"
 
-say() { echo "cluster-describe: $*"; }
-die() { echo "cluster-describe: ERROR: $*" >&2; exit 1; }
+say() { echo "cluster-run: $*"; }
+die() { echo "cluster-run: ERROR: $*" >&2; exit 1; }
 command -v python3 >/dev/null || die "python3 is needed for the counting"
 command -v curl >/dev/null || die "curl is needed to ask the cluster's REST API"
 
-T="$(mktemp -d "${TMPDIR:-/tmp}/hipforge-cluster-describe.XXXXXX")"
+T="$(mktemp -d "${TMPDIR:-/tmp}/hipforge-cluster-$STEP.XXXXXX")"
 SIM_PID=""
-DESCRIBE_PID=""
+RUN_PID=""
 TAIL_PID=""
 cleanup() {
   local rc=$?
-  for p in "$TAIL_PID" "$DESCRIBE_PID" "$SIM_PID"; do
+  for p in "$TAIL_PID" "$RUN_PID" "$SIM_PID"; do
     [ -n "$p" ] && kill "$p" 2>/dev/null || true
   done
   if [ "$KEEP" = 1 ]; then
@@ -68,8 +75,9 @@ trap 'exit 130' INT TERM HUP
 
 # --------------------------------------------------------------------------------------- the jar
 if [ ! -f "$JAR" ]; then
+  [ -z "${HIPFORGE_JAR:-}" ] || die "HIPFORGE_JAR=$JAR does not exist"
   say "building $JAR (missing)"
-  (cd "$REPO" && mvn -B -q -Dmaven.test.skip=true -pl pipeline -am install)
+  (cd "$REPO" && mvn -B -q -Dmaven.test.skip=true -pl pipeline -am package)
 fi
 cp "$JAR" "$T/hipforge.jar"
 say "jar: $JAR ($(date -u -r "$JAR" '+%Y-%m-%dT%H:%M:%SZ')), copied to $T/hipforge.jar"
@@ -125,53 +133,70 @@ done
 say "simulator $URL: $RPM RPM, latency exponential mean $LATENCY_MS ms, requests log $REQLOG"
 
 CFG="$T/config.json"
-cat >"$CFG" <<EOF
+cat >"$CFG" <<JSON
 {"sim": {"api": "openai", "base_url": "$URL", "model": "m", "api_key_env": "UNSET_VAR",
          "rpm": $RPM, "max_tokens": 256, "timeout_s": 30}}
-EOF
+JSON
 
 hipforge manifest --sourceDir="$SRC" --workDir="$W"
 
-# -------------------------------------------------------------------------------------- describe
-DESCRIBE=(describe --workDir="$W" --sourceDir="$SRC" --config="$CFG" --modelName=sim
-  --flinkMaster="$MASTER" --filesToStage="$T/hipforge.jar")
-JOURNAL="$W/state/describe/journal"
+# ---------------------------------------------------------------------------------------- the run
+CLUSTER_FLAGS=(--flinkMaster="$MASTER" --filesToStage="$T/hipforge.jar")
+[ -z "$PARALLELISM" ] || CLUSTER_FLAGS+=(--parallelism="$PARALLELISM")
+DESCRIBE=(describe --workDir="$W" --sourceDir="$SRC" --config="$CFG" --modelName=sim "${CLUSTER_FLAGS[@]}")
+GENERATE=(generate --workDir="$W" --config="$CFG" --modelName=sim --validate=none "${CLUSTER_FLAGS[@]}")
+JOURNAL="$W/state/$STEP/journal"
 journal_lines() { cat "$JOURNAL"/*/*.jsonl 2>/dev/null | wc -l; }
-snapshot() { # NAME: a copy of the journal files, and how many answers the simulator had logged
+requests_logged() { wc -l <"$REQLOG" 2>/dev/null || echo 0; }
+snapshot() { # NAME: a copy of the step's journal files, and how many answers the simulator had logged
   mkdir -p "$T/snap-$1"
   cp -r "$JOURNAL"/. "$T/snap-$1/" 2>/dev/null || true
-  wc -l <"$REQLOG" >"$T/snap-$1.requests" 2>/dev/null || echo 0 >"$T/snap-$1.requests"
+  requests_logged >"$T/snap-$1.requests"
 }
 
-# run_describe N: runs describe in the background, log $T/describe-N.log, shown as it grows
-run_describe() {
-  : >"$T/describe-$1.log"
-  hipforge "${DESCRIBE[@]}" >"$T/describe-$1.log" 2>&1 &
-  DESCRIBE_PID=$!
-  tail -n +1 -f --pid="$DESCRIBE_PID" "$T/describe-$1.log" &
+# start_run N CMD...: runs a hipforge command in the background, log $T/run-N.log, shown as it grows
+start_run() {
+  local n="$1"
+  shift
+  : >"$T/run-$n.log"
+  hipforge "$@" >"$T/run-$n.log" 2>&1 &
+  RUN_PID=$!
+  tail -n +1 -f --pid="$RUN_PID" "$T/run-$n.log" &
   TAIL_PID=$!
 }
 RC=0
-finish_describe() { # waits for describe; its exit code in RC
+finish_run() { # waits for the run; its exit code in RC
   RC=0
-  wait "$DESCRIBE_PID" || RC=$?
-  DESCRIBE_PID=""
+  wait "$RUN_PID" || RC=$?
+  RUN_PID=""
   wait "$TAIL_PID" 2>/dev/null || true
   TAIL_PID=""
 }
 
+if [ "$STEP" = generate ]; then
+  say "describing the $TASKS tasks first (no fault)"
+  start_run describe "${DESCRIBE[@]}"
+  finish_run
+  [ "$RC" = 0 ] || die "describe before generate failed (exit $RC; log $T/run-describe.log)"
+fi
+BASE="$(requests_logged)" # answers of this step start after this line of the requests log
+echo "$BASE" >"$T/requests.base"
+STEP_CMD=(DESCRIBE)
+[ "$STEP" = generate ] && STEP_CMD=(GENERATE)
+declare -n CMD="${STEP_CMD[0]}"
+
 T0=$SECONDS
-run_describe 1
+start_run 1 "${CMD[@]}"
 KILLED=0
 if [ "$KILL" = 1 ]; then
   target="$(python3 -c "import math; print(max(1, math.ceil($TASKS * $KILL_AT)))")"
-  while kill -0 "$DESCRIBE_PID" 2>/dev/null; do
+  while kill -0 "$RUN_PID" 2>/dev/null; do
     if [ "$(journal_lines)" -ge "$target" ]; then
       snapshot before-kill
       "$CLUSTER" kill-tm 1
       snapshot at-kill
       KILLED=1
-      say "killed TaskManager 1 at $(cat "$T/snap-at-kill/"*/*.jsonl | wc -l) journal lines, $(cat "$T/snap-at-kill.requests") answers logged by the simulator, $((SECONDS - T0)) s into describe; restart in $RESTART_AFTER_S s"
+      say "killed TaskManager 1 at $(cat "$T/snap-at-kill/"*/*.jsonl | wc -l) journal lines, $(( $(cat "$T/snap-at-kill.requests") - BASE )) answers logged by the simulator, $((SECONDS - T0)) s into $STEP; restart in $RESTART_AFTER_S s"
       sleep "$RESTART_AFTER_S"
       snapshot before-restart
       "$CLUSTER" restart-tm 1
@@ -179,17 +204,17 @@ if [ "$KILL" = 1 ]; then
     fi
     sleep 0.2
   done
-  [ "$KILLED" = 1 ] || say "describe ended before $target journal lines: no kill"
+  [ "$KILLED" = 1 ] || say "$STEP ended before $target journal lines: no kill"
 fi
-finish_describe
+finish_run
 RC1=$RC
 RC2=""
-say "describe exited with $RC1 after $((SECONDS - T0)) s"
+say "$STEP exited with $RC1 after $((SECONDS - T0)) s"
 if [ "$RC1" != 0 ]; then
-  [ "$KILL" = 1 ] || die "describe failed (exit $RC1; log $T/describe-1.log)"
-  say "rerunning the same describe command once"
-  run_describe 2
-  finish_describe
+  [ "$KILL" = 1 ] || die "$STEP failed (exit $RC1; log $T/run-1.log)"
+  say "rerunning the same $STEP command once"
+  start_run 2 "${CMD[@]}"
+  finish_run
   RC2=$RC
   say "the rerun exited with $RC2"
 fi
@@ -199,24 +224,25 @@ sleep 1 # the simulator flushes each line at once; this only lets the last answe
 hipforge status --workDir="$W" | tee "$T/status.txt"
 
 # ---------------------------------------------------------------------------------------- numbers
-python3 - "$T" "$TASKS" "$KILLED" "$WALL" "$RC1" "$RC2" "$RPM" <<'PY'
-import glob, hashlib, json, math, os, re, sys
-from collections import Counter
+python3 - "$T" "$STEP" "$TASKS" "$KILLED" "$WALL" "$RC1" "$RC2" "$RPM" <<'PY'
+import glob, hashlib, json, os, re, sys
+from collections import Counter, defaultdict
 from datetime import datetime
 
-T, tasks, killed, wall, rc1, rc2, rpm = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", int(sys.argv[4]), sys.argv[5], sys.argv[6], int(sys.argv[7])
+T, step, tasks, killed, wall, rc1, rc2, rpm = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1", int(sys.argv[5]), sys.argv[6], sys.argv[7], int(sys.argv[8])
 src, work = os.path.join(T, "src"), os.path.join(T, "work")
+base = int(open(os.path.join(T, "requests.base")).read().split()[0])
+sha = lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest()
 
-def prompt_key(file_name):
+def describe_key(file_name):
     # the simulator's prompt key: SHA-256 of the user message of Prompts.describe(fileName, code)
     with open(os.path.join(src, file_name), encoding="utf-8") as f:
         code = f.read()
-    user = "File: " + file_name + "\n\n```hip\n" + code + ("" if code.endswith("\n") else "\n") + "```"
-    return hashlib.sha256(user.encode("utf-8")).hexdigest()
+    return sha("File: " + file_name + "\n\n```hip\n" + code + ("" if code.endswith("\n") else "\n") + "```")
 
-manifest = [json.loads(l) for l in open(os.path.join(work, "manifest.jsonl")) if l.strip()]
-key_of = {e["id"]: prompt_key(e["file_name"]) for e in manifest}
-id_of = {k: i for i, k in key_of.items()}
+def key(r):
+    # generate's user message is the instruction itself (Prompts.generate)
+    return describe_key(r["file_name"]) if step == "describe" else sha(r["instruction"])
 
 def journal(root):
     lines = []
@@ -234,17 +260,37 @@ def journal(root):
 def ms(ts):
     return datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp() * 1000
 
-answers = [l.strip() for l in open(os.path.join(T, "requests.log")) if l.strip()]
-per_key = Counter(answers)
-dups = {k: n for k, n in per_key.items() if n > 1}
-unknown = sum(n for k, n in per_key.items() if k not in id_of)
-never = [i for i, k in key_of.items() if per_key.get(k, 0) == 0]
-final = journal(os.path.join(work, "state", "describe", "journal"))
+manifest = [json.loads(l) for l in open(os.path.join(work, "manifest.jsonl")) if l.strip()]
+if step == "describe":
+    prompts = {describe_key(e["file_name"]) for e in manifest}
+else:
+    described = journal(os.path.join(work, "state", "describe", "journal"))
+    prompts = {sha(r["instruction"]) for r in described if r.get("pass") and r.get("instruction")}
+log = [l.strip() for l in open(os.path.join(T, "requests.log")) if l.strip()]
+answers = log[base:]
+paid = Counter(answers)
+final = journal(os.path.join(work, "state", step, "journal"))
+journaled = defaultdict(list)
+for r in final:
+    journaled[key(r)].append(r)
+
+# A journaled answer paid again: a later call for the same prompt sent after the first answer was
+# journaled (sent = finished_at - latency_ms, same clock). Calls both in flight at once are not that.
+again, concurrent = 0, 0
+for k, rs in journaled.items():
+    rs.sort(key=lambda r: ms(r["finished_at"]))
+    first_done = ms(rs[0]["finished_at"])
+    for r in rs[1:]:
+        if ms(r["finished_at"]) - int(r.get("latency_ms") or 0) >= first_done:
+            again += 1
+        else:
+            concurrent += 1
+unjournaled = sum(max(0, n - len(journaled.get(k, []))) for k, n in paid.items())
 status = open(os.path.join(T, "status.txt")).read()
-passed = re.search(r"describe passed\s+(\d+)", status)
+passed = re.search(step + r" passed\s+(\d+)", status)
 summaries = []
 for n in ("1", "2"):
-    p = os.path.join(T, "describe-%s.log" % n)
+    p = os.path.join(T, "run-%s.log" % n)
     if os.path.exists(p):
         m = re.search(r"LLM requests (\d+) \(retries (\d+), 429s (\d+)\)", open(p).read())
         if m:
@@ -252,33 +298,27 @@ for n in ("1", "2"):
 
 out = []
 def say(k, v):
-    out.append("%-44s %s" % (k, v) if len(k) <= 44 else k + "\n  " + str(v))
+    out.append("%-52s %s" % (k, v) if len(k) <= 52 else k + "\n  " + str(v))
 
-say("tasks", len(manifest))
+say("step", step)
+say("tasks / distinct prompts", "%d / %d" % (len(manifest), len(prompts)))
 say("pass:true at the end (hipforge status)", passed.group(1) if passed else "?")
-say("describe exit code", rc1 + ("" if not rc2 else ", rerun: " + rc2))
-say("wall time of describe (s)", wall)
-say("successful LLM calls (simulator log)", len(answers))
-say("successful calls per task", "%.4f" % (len(answers) / max(1, len(manifest))))
-say("prompts answered more than once", "%d (%d repeated calls)" % (len(dups), sum(n - 1 for n in dups.values())))
-say("tasks never answered", len(never))
-if unknown:
-    say("answers for prompts not in the manifest", unknown)
-say("journal lines / distinct ids", "%d / %d" % (len(final), len({r["id"] for r in final})))
-# Every answer that reaches a live worker is journaled, so a journaled answer paid for again would
-# show up as a second journal line for its id.
-per_id = Counter(r["id"] for r in final)
-twice = sorted(i for i, n in per_id.items() if n > 1)
-say("ids journaled more than once (must be 0)", "%d%s" % (len(twice), (" ids " + str(twice[:20])) if twice else ""))
+say("exit code", rc1 + ("" if not rc2 else ", rerun: " + rc2))
+say("wall time of the step (s)", wall)
+say("paid answers (simulator 200s)", "%d = %.2f per prompt" % (len(answers), len(answers) / max(1, len(prompts))))
+say("prompts paid more than once", "%d (%d extra answers)" % (sum(1 for n in paid.values() if n > 1), sum(n - 1 for n in paid.values() if n > 1)))
+say("prompts never answered", len(prompts - set(paid)))
+say("journal lines / distinct prompts journaled", "%d / %d" % (len(final), len(journaled)))
+say("JOURNALED ANSWERS PAID AGAIN (target 0)", again)
+say("answers paid while the same prompt was in flight", concurrent)
+say("paid but never journaled (in flight at a kill)", unjournaled)
 for i, (req, retries, r429) in enumerate(summaries):
-    say("client summary" + (" (rerun)" if i else ""), "requests %d, retries %d, 429s %d = %.2f %%" % (req, retries, r429, 100.0 * r429 / max(1, req)))
-
+    say("client summary" + (" (rerun)" if i else ""), "requests %d, retries %d, 429s %d" % (req, retries, r429))
 ts = sorted(ms(r["finished_at"]) for r in final)
 if ts:
     start = ts[0] + 10000
     late = [t for t in ts if t >= start]
-    phase = (ts[-1] - ts[0]) / 1000
-    say("LLM phase, first to last answer (s)", "%.1f" % phase)
+    say("LLM phase, first to last answer (s)", "%.1f" % ((ts[-1] - ts[0]) / 1000))
     if len(late) > 1 and ts[-1] > start:
         r = len(late) / ((ts[-1] - start) / 60000)
         say("achieved RPM after the first 10 s", "%.1f = %.3f x %d (journal finished_at)" % (r, r / rpm, rpm))
@@ -286,10 +326,10 @@ if ts:
     say("answers per 10 s window", " ".join(str(win.get(w, 0)) for w in range(max(win) + 1)))
     # Each worker (one journal file per CallLlm instance) paces itself to its TaskManager's share;
     # once one runs out of tasks, its share of the budget goes unused.
-    workers = {}
+    workers = defaultdict(list)
     for r in final:
-        workers.setdefault(r["_worker"], []).append(ms(r["finished_at"]))
-    say("answers per worker (last answer, s)", ", ".join(
+        workers[r["_worker"]].append(ms(r["finished_at"]))
+    say("answers per journal file (last answer, s)", ", ".join(
         "%d (+%.1f)" % (len(v), (max(v) - ts[0]) / 1000) for v in sorted(workers.values(), key=max)))
     first_done = min(max(v) for v in workers.values())
     busy = [t for t in ts if start <= t <= first_done]
@@ -297,24 +337,13 @@ if ts:
         say("RPM from +10 s until a worker ran out", "%.1f = %.3f x %d (%.1f s)" % (
             len(busy) / ((first_done - start) / 60000), len(busy) / ((first_done - start) / 60000) / rpm,
             rpm, (first_done - start) / 1000))
-
 if killed:
-    def snap(name):
-        lines = journal(os.path.join(T, "snap-" + name))
-        logged = int(open(os.path.join(T, "snap-%s.requests" % name)).read().split()[0])
-        return {key_of[r["id"]] for r in lines}, logged
     for name in ("before-kill", "at-kill", "before-restart"):
-        keys, logged = snap(name)
-        asked_again = sorted(id_of[k] for k in keys if per_key.get(k, 0) > 1)
-        say("journaled %s: tasks" % name, "%d (simulator had answered %d)" % (len(keys), logged))
-        say("  of them answered again (must be 0)", "%d%s" % (len(asked_again), (" ids " + str(asked_again[:20])) if asked_again else ""))
-    keys, logged = snap("at-kill")
-    in_flight = set(answers[:logged]) - keys
-    say("answered by the kill, not yet journaled", "%d, of them answered again: %d" % (len(in_flight), sum(1 for k in in_flight if per_key[k] > 1)))
-    first = {}
-    for n, k in enumerate(answers):
-        first.setdefault(k, n)
-    say("repeated prompts: ids (1st answer's position in the simulator log)", ", ".join(
-        "%d (%d)" % (id_of.get(k, -1), first[k]) for k in sorted(dups, key=first.get)))
+        keys = {key(r) for r in journal(os.path.join(T, "snap-" + name))}
+        logged = int(open(os.path.join(T, "snap-%s.requests" % name)).read().split()[0])
+        after = Counter(log[logged:])
+        again_snap = sorted(k for k in keys if after.get(k, 0) > 0)
+        say("journaled %s: prompts" % name, "%d (simulator had answered %d)" % (len(keys), logged - base))
+        say("  of them paid again after that point (must be 0)", len(again_snap))
 print("\n".join(out))
 PY

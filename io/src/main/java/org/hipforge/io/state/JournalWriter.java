@@ -26,8 +26,9 @@ import org.apache.beam.sdk.util.MimeTypes;
  * made durable) after {@link #ROLL_LINES} lines or on {@link #close}. Thread-safe.
  *
  * <p><b>When the disk fills.</b> Calls already in flight are paid for whatever happens to the
- * disk, so on a local path {@link #open(String, long)} sets aside a reserve file ({@code
- * <worker>.reserve}, not a journal file) big enough for the answers of a full in-flight window.
+ * disk, so on a local path {@link #open(String, String, long)} sets aside a reserve file ({@code
+ * <reserveDir>/<worker>.reserve}, on the same filesystem, outside the state tree) big enough for the
+ * answers of a full in-flight window.
  * The first failed write deletes it and tries again, so the answers still arriving fit; {@link
  * #failure()} then reports the first error, and the caller must stop sending. A line that cannot
  * be written at all is cut back off the file, so the next line does not join a fragment.
@@ -68,26 +69,28 @@ public final class JournalWriter implements AutoCloseable {
   }
 
   /**
-   * A journal in {@code dir} that first sets aside {@code reserveBytes} of disk (local paths only)
-   * for the answers in flight when the disk fills.
+   * A journal in {@code dir} that first sets aside {@code reserveBytes} of disk in {@code
+   * reserveDir} (local paths only, same filesystem as {@code dir}) for the answers in flight when
+   * the disk fills.
    *
    * @throws IOException naming the directory and its free space when the reserve cannot be made
    */
-  public static JournalWriter open(String dir, long reserveBytes) throws IOException {
-    return open(dir, reserveBytes, APPEND);
+  public static JournalWriter open(String dir, String reserveDir, long reserveBytes) throws IOException {
+    return open(dir, reserveDir, reserveBytes, APPEND);
   }
 
-  static JournalWriter open(String dir, long reserveBytes, Opener opener) throws IOException {
+  static JournalWriter open(String dir, String reserveDir, long reserveBytes, Opener opener)
+      throws IOException {
     JournalWriter w = new JournalWriter(dir, isLocal(dir), opener);
-    if (w.local && reserveBytes > 0) {
-      Path r = localPath(dir + "/" + w.workerId + ".reserve");
+    if (w.local && reserveDir != null && isLocal(reserveDir) && reserveBytes > 0) {
+      Path r = localPath(reserveDir + "/" + w.workerId + ".reserve");
       try {
         Files.createDirectories(r.getParent());
         fill(r, reserveBytes);
       } catch (IOException e) {
         Files.deleteIfExists(r);
         throw new IOException("cannot set aside " + reserveBytes / 1024 + " KB for the answers in "
-            + "flight: " + describe(dir, e), e);
+            + "flight: " + describe(reserveDir, e), e);
       }
       w.reserve = r;
     }
@@ -151,6 +154,28 @@ public final class JournalWriter implements AutoCloseable {
     String what = e.getMessage() == null ? e.getClass().getSimpleName()
         : e.getClass().getSimpleName() + ": " + e.getMessage();
     return dir + free + ": " + what;
+  }
+
+  /**
+   * Deletes the reserve files left in {@code reserveDir} by a run that was killed before it could
+   * close its journals. Only call it while no run of the step is writing (the command holds the
+   * work directory).
+   */
+  public static void removeStaleReserves(String reserveDir) throws IOException {
+    if (!isLocal(reserveDir)) {
+      return;
+    }
+    Path d = localPath(reserveDir);
+    if (!Files.isDirectory(d)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> files = Files.list(d)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        if (f.getFileName().toString().endsWith(".reserve")) {
+          Files.deleteIfExists(f);
+        }
+      }
+    }
   }
 
   /** The first write error, also when the reserve let the line through; null while all is well. */

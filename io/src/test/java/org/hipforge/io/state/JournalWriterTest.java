@@ -31,6 +31,13 @@ class JournalWriterTest {
 
   @TempDir Path tmp;
 
+  private Path reserveDir;
+
+  @org.junit.jupiter.api.BeforeEach
+  void reserveDir() {
+    reserveDir = tmp.resolve("tmp/journal-reserve/describe");
+  }
+
   private static List<Path> files(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
       return s.sorted().collect(Collectors.toList());
@@ -260,19 +267,19 @@ class JournalWriterTest {
   void aWriteThatFindsTheDiskFullReleasesTheReserveAndTheLineStillLandsWhole() throws Exception {
     Path dir = tmp.resolve("journal");
     List<FillingChannel> opened = new ArrayList<>();
-    try (JournalWriter w = JournalWriter.open(dir.toString(), 64 * 1024, path -> {
+    try (JournalWriter w = JournalWriter.open(dir.toString(), reserveDir.toString(), 64 * 1024, path -> {
       FillingChannel c = new FillingChannel(path, 2, 1);
       opened.add(c);
       return c;
     })) {
-      assertThat(reserves(dir).size(), is(1));
-      assertThat(Files.size(reserves(dir).get(0)), is(64L * 1024));
+      assertThat(reserves(reserveDir).size(), is(1));
+      assertThat(Files.size(reserves(reserveDir).get(0)), is(64L * 1024));
       w.append(record(1, "first"));
       assertThat(w.failure(), is(org.hamcrest.Matchers.nullValue()));
       w.append(record(2, "second, written after the reserve was released"));
       assertThat("the caller is told the journal is failing", w.failure().getMessage(),
           is("No space left on device"));
-      assertThat(reserves(dir), is(empty()));
+      assertThat(reserves(reserveDir), is(empty()));
       assertThat(w.linesWritten(), is(2L));
     }
     assertThat(Files.readAllLines(journals(dir).get(0)),
@@ -283,7 +290,7 @@ class JournalWriterTest {
   void aLineThatCannotBeWrittenIsCutBackOffTheFileAndThrown() throws Exception {
     Path dir = tmp.resolve("journal");
     List<FillingChannel> opened = new ArrayList<>();
-    try (JournalWriter w = JournalWriter.open(dir.toString(), 0, path -> {
+    try (JournalWriter w = JournalWriter.open(dir.toString(), reserveDir.toString(), 0, path -> {
       FillingChannel c = new FillingChannel(path, 2, Integer.MAX_VALUE);
       opened.add(c);
       return c;
@@ -300,15 +307,18 @@ class JournalWriterTest {
   }
 
   @Test
-  void closeGivesTheReserveBackAndItIsNeverAJournalFile() throws Exception {
+  void closeGivesTheReserveBackAndAKilledRunsReserveIsRemovedByTheNext() throws Exception {
     Path dir = tmp.resolve("state/describe/journal/run-1");
-    JournalWriter w = JournalWriter.open(dir.toString(), 10_000);
-    assertThat(reserves(dir).size(), is(1));
-    assertThat(journals(dir), is(empty()));
+    JournalWriter w = JournalWriter.open(dir.toString(), reserveDir.toString(), 10_000);
+    JournalWriter killed = JournalWriter.open(dir.toString(), reserveDir.toString(), 10_000);
+    assertThat(reserves(reserveDir).size(), is(2));
     w.append(record(1, "a"));
     w.close();
-    assertThat(reserves(dir), is(empty()));
-    assertThat(journals(dir).size(), is(1));
+    assertThat(reserves(reserveDir).size(), is(1));
+    assertThat(files(dir).size(), is(1));
+    JournalWriter.removeStaleReserves(reserveDir.toString());
+    assertThat(reserves(reserveDir), is(empty()));
+    killed.close(); // closing after the sweep is harmless
   }
 
   @Test
@@ -327,7 +337,8 @@ class JournalWriterTest {
     IOException e = assertThrows(IOException.class, () -> JournalWriter.probe(dir));
     assertThat(e.getMessage(), org.hamcrest.Matchers.startsWith(dir + " (free on its filesystem: "));
     assertThat(e.getMessage(), org.hamcrest.Matchers.containsString("Not a directory"));
-    IOException r = assertThrows(IOException.class, () -> JournalWriter.open(dir, 1000));
-    assertThat(r.getMessage(), org.hamcrest.Matchers.containsString(dir));
+    String blocked = tmp.resolve("state/describe/journal/reserve").toString();
+    IOException r = assertThrows(IOException.class, () -> JournalWriter.open(dir, blocked, 1000));
+    assertThat(r.getMessage(), org.hamcrest.Matchers.containsString(blocked));
   }
 }

@@ -510,7 +510,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
   }
 
   /** The message of a failed journal: what failed, and what it cost in this JVM. */
-  static String journalFailure(String reason, CallGate gate) {
+  public static String journalFailure(String reason, CallGate gate) {
     return "journal write failed at " + reason + "; no new requests were sent after it; "
         + gate.notJournaledCount() + " answers were paid for but could not be journaled, "
         + gate.journaledCount() + " were journaled in this run, " + gate.notSentCount()

@@ -160,9 +160,9 @@ final class CommandSupport {
   static String stopSummary(String command, WorkLayout layout, WorkLayout.Step step, String runId,
       ProviderConfig provider, CallGate gate, long pendingAfter, boolean drained) throws IOException {
     RunLedger paid = RunLedger.read(layout, step, runId);
-    String s = String.format(Locale.ROOT, "%s: stopped: %d tasks done in this run; %s in this run; %d tasks "
-        + "left pending; %d answers paid for but not journaled", command, Progress.done(), paid.summary(provider),
-        pendingAfter, gate.notJournaledCount());
+    String s = String.format(Locale.ROOT, "%s: stopped: %d tasks done in this run (%s); %d tasks left pending; "
+        + "%d answers paid for but not journaled", command, Progress.done(), paid.summary(provider), pendingAfter,
+        gate.notJournaledCount());
     if (!drained) {
       s += "; calls still in flight at the deadline were dropped (paid for, asked again by the next run)";
     }

@@ -48,6 +48,7 @@ public final class Main {
       HipforgeOptions options = PipelineOptionsFactory.fromArgs(RunnerDefaults.apply(rest))
           .withValidation().as(HipforgeOptions.class);
       options.setJobName("hipforge-" + command);
+      StopSignals.command(command);
       switch (command) {
         case "manifest":
           ManifestCommand.run(options, out);

@@ -63,6 +63,7 @@ final class StopSignals {
   private static final AtomicInteger SIGNALS = new AtomicInteger();
   private static volatile boolean stopping;
   private static volatile Scope current;
+  private static volatile String command = "hipforge";
   private static volatile PrintStream out = System.out;
 
   private StopSignals() {}
@@ -77,6 +78,11 @@ final class StopSignals {
         // -Xrs, or a signal the JVM keeps for itself: the default (immediate) stop stays.
       }
     }
+  }
+
+  /** Names the command in the lines a stop prints when no calls are running (e.g. during a scan). */
+  static void command(String name) {
+    command = "hipforge " + name;
   }
 
   /** Marks {@code command}'s calls as running: a stop drains them for up to {@code drain}. */
@@ -120,7 +126,7 @@ final class StopSignals {
     stopping = true;
     long t0 = System.nanoTime();
     Scope scope = current;
-    String name = scope == null ? "hipforge" : scope.command;
+    String name = scope == null ? command : scope.command;
     List<CallGate> gates = CallGate.runs();
     int inFlight = 0;
     for (CallGate g : gates) {

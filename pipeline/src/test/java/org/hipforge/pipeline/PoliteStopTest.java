@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * left, exits 130 / 143, and the rerun asks only for tasks with no journaled answer.
  */
 class PoliteStopTest {
-  private static final int TASKS = 40;
+  private static final int TASKS = 24;
   private static final int IN_FLIGHT = 8;
   @TempDir Path tmp;
   private SimulatedLlmServer server;

@@ -411,13 +411,14 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
           journal.append(StateRecordJson.toJson(record));
         } catch (IOException failed) {
           gate.notJournaled();
-          gate.root().close(CallGate.Kind.JOURNAL_FAILED, JournalWriter.describe(journalDir, failed));
+          String why = journal.failureDescription();
+          gate.root().close(CallGate.Kind.JOURNAL_FAILED, why != null ? why : JournalWriter.describe(journalDir, failed));
           return Done.NOTHING; // paid, but with no journal line it must not go on as done
         }
         gate.journaled();
         if (journal.failure() != null) {
           // Written into the reserve: the disk is full, so stop sending now.
-          gate.root().close(CallGate.Kind.JOURNAL_FAILED, JournalWriter.describe(journalDir, journal.failure()));
+          gate.root().close(CallGate.Kind.JOURNAL_FAILED, journal.failureDescription());
         }
         cache.put(record);
         Progress.tokens(in, outTokens);

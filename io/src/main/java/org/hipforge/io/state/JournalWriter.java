@@ -55,6 +55,7 @@ public final class JournalWriter implements AutoCloseable {
   private long linesWritten;
   private Path reserve;
   private IOException failure;
+  private String failureDescription;
 
   private JournalWriter(String dir, boolean local, Opener opener) {
     this.dir = dir;
@@ -183,6 +184,14 @@ public final class JournalWriter implements AutoCloseable {
     return failure;
   }
 
+  /**
+   * {@link #describe} of the first write error, taken when it happened (before the reserve was
+   * released, so the free space is what filled up); null while all is well.
+   */
+  public synchronized String failureDescription() {
+    return failureDescription;
+  }
+
   /** The journal directory. */
   public String dir() {
     return dir;
@@ -242,6 +251,7 @@ public final class JournalWriter implements AutoCloseable {
     } catch (IOException first) {
       if (failure == null) {
         failure = first;
+        failureDescription = describe(dir, first); // the free space before the reserve is let go
       }
       if (!releaseReserve()) {
         cutBack(before);

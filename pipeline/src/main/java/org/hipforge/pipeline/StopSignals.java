@@ -134,9 +134,14 @@ final class StopSignals {
       inFlight += g.inFlight();
     }
     Duration drain = scope == null ? Duration.ZERO : scope.drain;
-    out.printf(Locale.ROOT, "%s: stopping (%s): no new requests; waiting up to %d s for %d calls in flight "
-        + "to reach the journal; %s again to stop at once%n", name, kind.label(), drain.toSeconds(), inFlight,
-        again);
+    if (scope == null && inFlight == 0) {
+      out.printf(Locale.ROOT, "%s: stopping (%s): no LLM calls in flight; stopping the compilers%n", name,
+          kind.label());
+    } else {
+      out.printf(Locale.ROOT, "%s: stopping (%s): no new requests; waiting up to %d s for %d calls in flight "
+          + "to reach the journal; %s again to stop at once%n", name, kind.label(), drain.toSeconds(), inFlight,
+          again);
+    }
     out.flush();
     boolean drained = true;
     long deadline = t0 + drain.toNanos();

@@ -135,8 +135,7 @@ final class StopSignals {
     }
     Duration drain = scope == null ? Duration.ZERO : scope.drain;
     if (scope == null && inFlight == 0) {
-      out.printf(Locale.ROOT, "%s: stopping (%s): no LLM calls in flight; stopping the compilers%n", name,
-          kind.label());
+      out.printf(Locale.ROOT, "%s: stopping (%s): no LLM calls in flight%n", name, kind.label());
     } else {
       out.printf(Locale.ROOT, "%s: stopping (%s): no new requests; waiting up to %d s for %d calls in flight "
           + "to reach the journal; %s again to stop at once%n", name, kind.label(), drain.toSeconds(), inFlight,

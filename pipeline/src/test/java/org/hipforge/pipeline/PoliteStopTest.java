@@ -152,4 +152,38 @@ class PoliteStopTest {
         atStop.size());
     assertThat("no answer paid twice", repeats, is(0L));
   }
+
+  @org.junit.jupiter.api.Test
+  void aSecondCtrlCStopsAtOnceWithoutWaitingForTheCallsInFlight() throws Exception {
+    TestCorpus.writeKernels(tmp.resolve("src"), 4);
+    // Answers that take ten minutes: only the second Ctrl-C can end this run soon.
+    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(600_000));
+    Path config = tmp.resolve("config.json");
+    Files.writeString(config, "{\"sim\": {\"api\": \"openai\", \"base_url\": \"" + server.baseUrl()
+        + "\", \"model\": \"sim-model\", \"api_key_env\": \"HIPFORGE_TEST_UNSET_KEY\", \"timeout_s\": 900}}");
+    Path work = tmp.resolve("work");
+    ManifestCommand.run(TestCorpus.options("--workDir=" + work, "--sourceDir=" + tmp.resolve("src")),
+        new TestCorpus.Captured().out);
+    Path log = tmp.resolve("describe.log");
+    Process child = startInOwnGroup(tmp, log, "describe", "--workDir=" + work, "--sourceDir=" + tmp.resolve("src"),
+        "--config=" + config, "--modelName=sim", "--parallelism=1");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (server.maxConcurrentRequests() == 0 && child.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat("no request was sent:\n" + Files.readString(log), server.maxConcurrentRequests(), greaterThan(0));
+    signalGroup(child, "INT");
+    while (!Files.readString(log).contains("describe: stopping (SIGINT)") && child.isAlive()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(Files.readString(log), containsString("waiting up to 905 s for 1 calls in flight"));
+    assertThat("the first Ctrl-C waits for the call in flight", child.isAlive(), is(true));
+    signalGroup(child, "INT");
+    assertThat(child.waitFor(60, TimeUnit.SECONDS), is(true));
+    String out = Files.readString(log);
+    assertThat(out, child.exitValue(), is(130));
+    assertThat(out, containsString("hipforge: SIGINT again: stopping at once"));
+    assertThat(journaled(work, WorkLayout.Step.DESCRIBE).size(), is(0));
+  }
 }

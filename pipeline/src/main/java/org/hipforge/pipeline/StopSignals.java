@@ -131,7 +131,7 @@ final class StopSignals {
     int inFlight = 0;
     for (CallGate g : gates) {
       g.close(kind, kind.label());
-      inFlight += g.inFlight();
+      inFlight += g.requestsOnTheWire();
     }
     Duration drain = scope == null ? Duration.ZERO : scope.drain;
     if (scope == null && inFlight == 0) {

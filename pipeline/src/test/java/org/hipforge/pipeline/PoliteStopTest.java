@@ -177,7 +177,8 @@ class PoliteStopTest {
         && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
-    assertThat(Files.readString(log), containsString("waiting up to 905 s for 1 calls in flight"));
+    assertThat("the first-call probe: one request out", Files.readString(log),
+        containsString("waiting up to 905 s for 1 calls in flight"));
     assertThat("the first Ctrl-C waits for the call in flight", child.isAlive(), is(true));
     signalGroup(child, "INT");
     assertThat(child.waitFor(60, TimeUnit.SECONDS), is(true));

@@ -70,6 +70,7 @@ public final class CallGate {
   /** Threads in {@link #pause}: close() interrupts exactly these, never a thread in a request. */
   private final Set<Thread> pausing = ConcurrentHashMap.newKeySet();
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger onTheWire = new AtomicInteger();
   private final AtomicLong journaled = new AtomicLong();
   private final AtomicLong notJournaled = new AtomicLong();
   private final AtomicLong notSent = new AtomicLong();
@@ -210,6 +211,24 @@ public final class CallGate {
   /** Calls in flight through this gate (a run's counts all its children). */
   public int inFlight() {
     return inFlight.get();
+  }
+
+  /** A request went out and its answer is awaited (counted on the run's gate). */
+  public void requestSent() {
+    root().onTheWire.incrementAndGet();
+  }
+
+  /** The answer (or error) of a request counted by {@link #requestSent} came back. */
+  public void requestReturned() {
+    root().onTheWire.decrementAndGet();
+  }
+
+  /**
+   * Requests sent whose answer has not come back: the calls a stop really waits for ({@link
+   * #inFlight} also counts calls still waiting for the limiter or a backoff, which a close ends).
+   */
+  public int requestsOnTheWire() {
+    return root().onTheWire.get();
   }
 
   /** Waits until no call is in flight; false when {@code timeout} passed first. */

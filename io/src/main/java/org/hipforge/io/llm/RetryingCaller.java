@@ -124,8 +124,14 @@ public final class RetryingCaller {
       }
       listener.sent();
       long start = System.nanoTime();
+      gate.requestSent();
       try {
-        ChatResponse response = client.complete(request);
+        ChatResponse response;
+        try {
+          response = client.complete(request);
+        } finally {
+          gate.requestReturned();
+        }
         latency = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         long actual = response.inputTokens() >= 0 && response.outputTokens() >= 0
             ? response.inputTokens() + response.outputTokens() : -1;

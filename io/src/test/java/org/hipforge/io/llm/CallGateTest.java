@@ -57,6 +57,10 @@ class CallGateTest {
     assertThat(a.enter(), is(true));
     assertThat(b.enter(), is(true));
     assertThat(run.inFlight(), is(2));
+    a.requestSent();
+    assertThat("counted on the run", run.requestsOnTheWire(), is(1));
+    a.requestReturned();
+    assertThat(run.requestsOnTheWire(), is(0));
     a.journaled();
     b.notJournaled();
     b.notSent();

@@ -4,10 +4,16 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.hipforge.io.llm.CallGate;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.manifest.ManifestStore;
+import org.hipforge.io.state.JournalWriter;
+import org.hipforge.io.state.RunLedger;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.state.WorkLock;
 import org.hipforge.io.util.Progress;
@@ -78,7 +84,7 @@ final class CommandSupport {
    * Starts the progress line, unless the work runs on a remote cluster: the counters behind it
    * only see calls made in this JVM, so there it would stay at 0; point at Flink's web UI instead.
    */
-  static void startProgress(HipforgeOptions o, String step, long total, PrintStream out) {
+  static void startProgress(HipforgeOptions o, String step, long total, PrintStream out, ProviderConfig p) {
     String master = flinkMaster(o);
     if (master != null && !master.startsWith("[")) {
       out.println(step + ": running on the Flink cluster at " + master + "; follow it in the Flink "
@@ -86,6 +92,82 @@ final class CommandSupport {
       return;
     }
     Progress.start(step, total, out);
+    Progress.prices(p.inputPricePerMTok(), p.outputPricePerMTok());
+  }
+
+  /**
+   * Proves, before any request, that run {@code runId}'s journal directory takes lines (creates
+   * it, writes, forces and deletes a probe); a usage error naming the path and the reason if not.
+   * Also removes journal reserves a killed run left behind (the command holds the work directory).
+   */
+  static void preflightJournal(WorkLayout layout, WorkLayout.Step step, String runId) {
+    String dir = layout.journalDir(step, runId);
+    try {
+      JournalWriter.probe(dir);
+      JournalWriter.removeStaleReserves(layout.journalReserveDir(step));
+    } catch (IOException e) {
+      throw new UsageException("cannot write the journal, so no request was sent: " + e.getMessage()
+          + " (the work directory must be writable, with free space)");
+    }
+  }
+
+  /**
+   * Runs a pipeline that calls the LLM as run {@code runId} of {@code step}, with the stops of
+   * DESIGN.md "The ledger's invariants": a fresh {@link CallGate} for the run; a signal drains the
+   * calls in flight and prints what was done, journaled and left ({@code pendingAfter} counts what
+   * is left); a failed journal write ends the command with {@link JournalStop} (exit 1) once the
+   * calls in flight had their chance to reach the journal.
+   */
+  static PipelineResult runCalls(Pipeline p, String command, WorkLayout layout, WorkLayout.Step step,
+      String runId, ProviderConfig provider, Callable<Long> pendingAfter, PrintStream out) {
+    CallGate gate = CallGate.startRun(runId);
+    // Once retries stop, no call in flight takes longer than one attempt (the provider's timeout).
+    Duration drain = Duration.ofSeconds(provider.timeoutS() + 5);
+    StopSignals.Report report = (kind, drained) -> stopSummary(command, layout, step, runId, provider, gate,
+        pendingAfter.call(), drained);
+    try (StopSignals.Scope scope = StopSignals.during(command, drain, report)) {
+      PipelineResult result;
+      try {
+        result = runToEnd(p, out);
+      } catch (RuntimeException e) {
+        throw journalStopOr(gate, drain, e);
+      }
+      RuntimeException stop = journalStopOr(gate, drain, null);
+      if (stop != null) {
+        throw stop;
+      }
+      return result;
+    } finally {
+      CallGate.endRun(runId);
+    }
+  }
+
+  /** A {@link JournalStop} when the run's journal failed (here or on a worker), else {@code e}. */
+  private static RuntimeException journalStopOr(CallGate gate, Duration drain, RuntimeException e) {
+    CallGate.Stop s = gate.stop();
+    if (s != null && s.kind() == CallGate.Kind.JOURNAL_FAILED) {
+      try {
+        gate.awaitIdle(drain); // other workers' calls in flight still try to reach the journal
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      return new JournalStop(CallLlm.journalFailure(s.reason(), gate));
+    }
+    Throwable remote = e == null ? null : find(e, CallLlm.JournalFailedException.class);
+    return remote != null ? new JournalStop(remote.getMessage()) : e;
+  }
+
+  /** What a stop prints once the calls in flight are drained. */
+  static String stopSummary(String command, WorkLayout layout, WorkLayout.Step step, String runId,
+      ProviderConfig provider, CallGate gate, long pendingAfter, boolean drained) throws IOException {
+    RunLedger paid = RunLedger.read(layout, step, runId);
+    String s = String.format(Locale.ROOT, "%s: stopped: %d tasks done in this run (%s); %d tasks left pending; "
+        + "%d answers paid for but not journaled", command, Progress.done(), paid.summary(provider), pendingAfter,
+        gate.notJournaledCount());
+    if (!drained) {
+      s += "; calls still in flight at the deadline were dropped (paid for, asked again by the next run)";
+    }
+    return s;
   }
 
   private static String flinkMaster(HipforgeOptions o) {
@@ -116,6 +198,8 @@ final class CommandSupport {
       throw e;
     } finally {
       Progress.stop();
+      // A signal's stop is draining: it prints the summary and exits; no normal finish here.
+      StopSignals.waitIfStopping();
     }
   }
 
@@ -133,24 +217,19 @@ final class CommandSupport {
   }
 
   /**
-   * Summary of the run's LLM calls: requests, retries, 429s, cache hits, tokens and estimated cost.
-   * From the job's Beam metrics, which count on every worker (on a cluster the client's own
-   * progress counters see nothing); from the progress counters when the runner has no metrics.
+   * Summary of the run's LLM calls: requests, retries, 429s and cache hits from the job's Beam
+   * metrics (they count on every worker; the progress counters when the runner has none), and
+   * the answers, tokens and estimated cost from the run's journal files ({@link RunLedger}): the
+   * journal holds every billed answer, also a failed attempt's, which metrics lose on a restart.
    */
-  static String callSummary(ProviderConfig p, PipelineResult result) {
+  static String callSummary(ProviderConfig p, PipelineResult result, WorkLayout layout, WorkLayout.Step step,
+      String runId) throws IOException {
     long requests = metric(result, "requests_sent", Progress.calls());
     long hits = metric(result, "cache_hits", Progress.cacheHits());
-    long in = metric(result, "input_tokens", Progress.tokensIn());
-    long outTokens = metric(result, "output_tokens", Progress.tokensOut());
     long retried = metric(result, "retried", 0);
     long limited = metric(result, "rate_limited_429", 0);
-    String cost = "";
-    if (p.inputPricePerMTok() > 0 || p.outputPricePerMTok() > 0) {
-      double usd = in / 1e6 * p.inputPricePerMTok() + outTokens / 1e6 * p.outputPricePerMTok();
-      cost = String.format(", estimated cost $%.4f", usd);
-    }
-    return String.format("LLM requests %d (retries %d, 429s %d), cache hits %d, tokens in/out %d/%d%s",
-        requests, retried, limited, hits, in, outTokens, cost);
+    return String.format(Locale.ROOT, "LLM requests %d (retries %d, 429s %d), cache hits %d; %s in this run",
+        requests, retried, limited, hits, RunLedger.read(layout, step, runId).summary(p));
   }
 
   private static long metric(PipelineResult result, String name, long fallback) {
@@ -234,6 +313,15 @@ final class CommandSupport {
       return WorkLock.acquire(layout, step, runId, command, Boolean.TRUE.equals(o.getWait()), out);
     } catch (WorkLock.HeldException e) {
       throw new UsageException(e.getMessage());
+    }
+  }
+
+  /** A journal write failed: the run stopped sending; exit 1 with the path, free space and counts. */
+  static final class JournalStop extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    JournalStop(String message) {
+      super(message);
     }
   }
 

@@ -40,14 +40,18 @@ public final class DescribeCommand {
       }
       return before;
     }
-    CommandSupport.startProgress(o, "describe", before.pending(), out);
+    WorkLayout.Step step = WorkLayout.Step.DESCRIBE;
+    CommandSupport.preflightJournal(layout, step, runId);
+    CommandSupport.startProgress(o, "describe", before.pending(), out, provider);
     Pipeline p = Pipeline.create(o);
     DescribePipeline.build(p, new DescribePipeline.Spec(layout, o.getSourceDir(), provider, runId,
         o.getMaxSourceBytes(), o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards()));
     long start = System.nanoTime();
-    org.apache.beam.sdk.PipelineResult result = CommandSupport.runToEnd(p, out);
+    org.apache.beam.sdk.PipelineResult result = CommandSupport.runCalls(p, "describe", layout, step, runId,
+        provider, () -> StatusReport.compute(layout, step).pending(), out);
     double secs = (System.nanoTime() - start) / 1e9;
-    out.printf("describe: finished in %.1f s; %s%n", secs, CommandSupport.callSummary(provider, result));
+    out.printf("describe: finished in %.1f s; %s%n", secs,
+        CommandSupport.callSummary(provider, result, layout, step, runId));
     StatusReport after = StatusReport.compute(layout, WorkLayout.Step.DESCRIBE);
     if (!Boolean.TRUE.equals(o.getQuiet())) {
       out.print(after.table());

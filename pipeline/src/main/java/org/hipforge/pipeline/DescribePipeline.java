@@ -54,6 +54,7 @@ public final class DescribePipeline {
         .apply("BuildPrompts", BuildDescribePrompts.forProvider(s.provider))
         .apply("CallLlm", CallLlm.to(s.provider, step)
             .withJournal(layout.journalDir(step, s.runId), layout.journalGlob(step))
+            .withJournalReserve(layout.journalReserveDir(step))
             .withRunId(s.runId)
             .withMaxInFlight(s.maxInFlight)
             .withRateShare(s.rateShare));

@@ -52,14 +52,19 @@ public final class GenerateCommand {
       }
       return report;
     }
-    CommandSupport.startProgress(o, "generate", todo, out);
+    WorkLayout.Step step = WorkLayout.Step.GENERATE;
+    CommandSupport.preflightJournal(layout, step, runId);
+    CommandSupport.startProgress(o, "generate", todo, out, provider);
     Pipeline p = Pipeline.create(o);
     GeneratePipeline.build(p, new GeneratePipeline.Spec(layout, provider, runId, ids, validate,
         o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards()));
     long start = System.nanoTime();
-    org.apache.beam.sdk.PipelineResult result = CommandSupport.runToEnd(p, out);
+    // Left pending after a stop: generate records are written when the job ends, but the answers
+    // already journaled are reused from the response cache by the next run, without paying.
+    org.apache.beam.sdk.PipelineResult result = CommandSupport.runCalls(p, "generate", layout, step, runId,
+        provider, () -> countPending(layout, ids), out);
     out.printf("generate: finished in %.1f s; %s%n", (System.nanoTime() - start) / 1e9,
-        CommandSupport.callSummary(provider, result));
+        CommandSupport.callSummary(provider, result, layout, step, runId));
     StatusReport report = StatusReport.compute(layout, WorkLayout.Step.GENERATE);
     if (!Boolean.TRUE.equals(o.getQuiet())) {
       out.print(report.table());

@@ -71,6 +71,7 @@ public final class GeneratePipeline {
         .apply("BuildPrompts", BuildGeneratePrompts.forProvider(s.provider))
         .apply("CallLlm", CallLlm.to(s.provider, generate)
             .withJournal(layout.journalDir(generate, s.runId), layout.journalGlob(generate))
+            .withJournalReserve(layout.journalReserveDir(generate))
             .withRunId(s.runId)
             .withMaxInFlight(s.maxInFlight)
             .withRateShare(s.rateShare));

@@ -11,7 +11,11 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * work, so tests call it directly.
  */
 public final class Main {
-  /** Exit codes: 0 done, 1 failed, 2 usage error, 3 the provider rejected the API key. */
+  /**
+   * Exit codes: 0 done, 1 failed (also a failed journal write), 2 usage error (also a journal that
+   * cannot be written before the first request), 3 the provider rejected the API key; 130 / 143
+   * after a polite stop on SIGINT / SIGTERM ({@link StopSignals}).
+   */
   static final int OK = 0;
   static final int FAILED = 1;
   static final int USAGE = 2;
@@ -20,7 +24,9 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    StopSignals.install(System.out);
     int code = run(args, System.out, System.err);
+    StopSignals.waitIfStopping(); // a signal's stop decides the exit code and exits itself
     System.out.flush();
     System.exit(code);
   }
@@ -43,6 +49,7 @@ public final class Main {
       HipforgeOptions options = PipelineOptionsFactory.fromArgs(RunnerDefaults.apply(rest))
           .withValidation().as(HipforgeOptions.class);
       options.setJobName("hipforge-" + command);
+      StopSignals.command(command);
       switch (command) {
         case "manifest":
           ManifestCommand.run(options, out);
@@ -76,6 +83,9 @@ public final class Main {
     } catch (CommandSupport.AuthStop e) {
       err.println("hipforge " + command + ": STOPPED: " + e.getMessage());
       return AUTH;
+    } catch (CommandSupport.JournalStop e) {
+      err.println("hipforge " + command + ": STOPPED: " + e.getMessage());
+      return FAILED;
     } catch (Exception e) {
       err.println("hipforge " + command + ": FAILED: " + rootMessage(e));
       if (System.getenv("HIPFORGE_DEBUG") != null) {

@@ -88,4 +88,22 @@ class MainTest {
     assertThat(err.text(), containsString("manifest.jsonl:2"));
     assertThat(err.text(), not(containsString("Exception\n\tat")));
   }
+
+  @Test
+  void aRejectedKeyStopsDescribeWithExitThreeAfterOneRequest() throws Exception {
+    TestCorpus.writeKernels(tmp.resolve("src"), 6);
+    try (org.hipforge.io.llm.sim.SimulatedLlmServer server = org.hipforge.io.llm.sim.SimulatedLlmServer.start(
+        org.hipforge.io.llm.sim.SimulatorConfig.defaults().withApiKey("sk-only-this-key-is-accepted-0000"))) {
+      Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
+      assertThat(run(new TestCorpus.Captured(), new TestCorpus.Captured(), "manifest", "--workDir=" + tmp.resolve("w"),
+          "--sourceDir=" + tmp.resolve("src")), is(0));
+      TestCorpus.Captured err = new TestCorpus.Captured();
+      assertThat(run(new TestCorpus.Captured(), err, "describe", "--workDir=" + tmp.resolve("w"),
+          "--sourceDir=" + tmp.resolve("src"), "--config=" + config, "--modelName=sim", "--runner=DirectRunner"),
+          is(3));
+      assertThat(err.text(), containsString("STOPPED: auth: provider sim rejected the request"));
+      assertThat(err.text(), containsString("HIPFORGE_TEST_UNSET_KEY"));
+      assertThat("the first-call probe: one request, not a window of them", server.totalRequests(), is(1L));
+    }
+  }
 }

@@ -21,6 +21,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.hipforge.io.jsonl.StateRecordJson;
+import org.hipforge.io.llm.CallGate;
 import org.hipforge.io.llm.ChatResponse;
 import org.hipforge.io.llm.ErrorCategory;
 import org.hipforge.io.llm.LlmClient;
@@ -48,6 +49,14 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  * than {@link ResponseCache#REFRESH_MILLIS}). A rejected key (401/403) stops the run with one
  * message and writes no record for tasks not yet answered, so they stay pending.
  *
+ * <p>Stops: every call goes through the run's {@link CallGate} in this JVM. Once it is closed (a
+ * signal, a failed journal write, a rejected key) or this instance is torn down (a cancelled job),
+ * no task is sent and no retry is tried; tasks not sent get no record and stay pending; the calls
+ * already in flight still reach the journal. A failed journal write also fails the bundle once
+ * the calls in flight are done ({@link JournalFailedException}). Each worker's journal sets aside
+ * a reserve of disk for a full window of answers ({@link #reserveBytes}), so the answers in flight
+ * when the disk fills are still journaled.
+ *
  * <pre>{@code
  * CallLlm.Result answers = tasks.apply("CallLlm",
  *     CallLlm.to(provider, WorkLayout.Step.DESCRIBE).withJournal(journalDir, cacheGlob).withRunId(runId));
@@ -61,16 +70,18 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
   private final WorkLayout.Step step;
   private final String journalDir;
   private final String cacheGlob;
+  private final String reserveDir;
   private final String runId;
   private final int maxInFlight;
   private final double rateShare;
 
   private CallLlm(ProviderConfig provider, WorkLayout.Step step, String journalDir, String cacheGlob,
-      String runId, int maxInFlight, double rateShare) {
+      String reserveDir, String runId, int maxInFlight, double rateShare) {
     this.provider = provider;
     this.step = step;
     this.journalDir = journalDir;
     this.cacheGlob = cacheGlob;
+    this.reserveDir = reserveDir;
     this.runId = runId;
     this.maxInFlight = maxInFlight;
     this.rateShare = rateShare;
@@ -80,7 +91,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     if (provider == null || step == null) {
       throw new IllegalArgumentException("provider and step must be set, were " + provider + ", " + step);
     }
-    return new CallLlm(provider, step, null, null, "run", DEFAULT_MAX_IN_FLIGHT, 1.0);
+    return new CallLlm(provider, step, null, null, null, "run", DEFAULT_MAX_IN_FLIGHT, 1.0);
   }
 
   /** Journals answers into {@code dir} and reuses answers from journals matching {@code glob}. */
@@ -88,21 +99,33 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     if (dir == null || dir.isBlank()) {
       throw new IllegalArgumentException("journal dir must be set, was '" + dir + "'");
     }
-    return new CallLlm(provider, step, dir, glob, runId, maxInFlight, rateShare);
+    return new CallLlm(provider, step, dir, glob, reserveDir, runId, maxInFlight, rateShare);
+  }
+
+  /**
+   * Sets aside disk in {@code dir} (same filesystem as the journal; see {@link
+   * WorkLayout#journalReserveDir}) so the answers in flight are still journaled when the disk
+   * fills. Without it a full disk loses them.
+   */
+  public CallLlm withJournalReserve(String dir) {
+    if (dir == null || dir.isBlank()) {
+      throw new IllegalArgumentException("journal reserve dir must be set, was '" + dir + "'");
+    }
+    return new CallLlm(provider, step, journalDir, cacheGlob, dir, runId, maxInFlight, rateShare);
   }
 
   public CallLlm withRunId(String id) {
     if (id == null || id.isBlank()) {
       throw new IllegalArgumentException("runId must be set, was '" + id + "'");
     }
-    return new CallLlm(provider, step, journalDir, cacheGlob, id, maxInFlight, rateShare);
+    return new CallLlm(provider, step, journalDir, cacheGlob, reserveDir, id, maxInFlight, rateShare);
   }
 
   public CallLlm withMaxInFlight(int n) {
     if (n < 1 || n > 4096) {
       throw new IllegalArgumentException("maxInFlight must be in [1, 4096], was " + n);
     }
-    return new CallLlm(provider, step, journalDir, cacheGlob, runId, n, rateShare);
+    return new CallLlm(provider, step, journalDir, cacheGlob, reserveDir, runId, n, rateShare);
   }
 
   /** This JVM's share of the provider's rpm/tpm (1/number of worker JVMs on a cluster). */
@@ -110,7 +133,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     if (!(share > 0 && share <= 1)) {
       throw new IllegalArgumentException("rateShare must be in (0, 1], was " + share);
     }
-    return new CallLlm(provider, step, journalDir, cacheGlob, runId, maxInFlight, share);
+    return new CallLlm(provider, step, journalDir, cacheGlob, reserveDir, runId, maxInFlight, share);
   }
 
   /** Answers (as state records: describe records hold the instruction, generate the response). */
@@ -138,16 +161,28 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
         result.get(failTag).setCoder(SerializableCoder.of(Failure.class)));
   }
 
+  /**
+   * Disk set aside per worker journal for a full window of answers when the disk fills: an answer
+   * of {@code maxTokens} tokens is at most ~4 bytes a token, ~5 with JSON escapes; a generate line
+   * also carries its instruction (another answer's worth); plus 1 KB of the record's other fields.
+   * At most 64 MB, so a huge window does not fill a disk by itself.
+   */
+  static long reserveBytes(WorkLayout.Step step, int maxInFlight, int maxTokens) {
+    long perAnswer = (step == WorkLayout.Step.GENERATE ? 10L : 5L) * Math.max(1, maxTokens) + 1024;
+    return Math.min(64L << 20, maxInFlight * perAnswer);
+  }
+
   /** One finished task, handed from a worker thread to the processing thread. */
   private static final class Done {
+    /** A task that ends with nothing to emit: not sent because of a stop, or not journaled. */
+    static final Done NOTHING = new Done(null, null);
+
     final StateRecord record;
     final Failure failure;
-    final String abort;
 
-    Done(StateRecord record, Failure failure, String abort) {
+    Done(StateRecord record, Failure failure) {
       this.record = record;
       this.failure = failure;
-      this.abort = abort;
     }
   }
 
@@ -156,6 +191,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     private final WorkLayout.Step step;
     private final String journalDir;
     private final String cacheGlob;
+    private final String reserveDir;
     private final String runId;
     private final int maxInFlight;
     private final double rateShare;
@@ -172,6 +208,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     private final Counter tokensOut = Metrics.counter(CallLlm.class, "output_tokens");
 
     private transient LlmClient client;
+    private transient CallGate gate;
     private transient RetryingCaller caller;
     private transient ExecutorService pool;
     private transient Semaphore window;
@@ -189,6 +226,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       this.step = spec.step;
       this.journalDir = spec.journalDir;
       this.cacheGlob = spec.cacheGlob;
+      this.reserveDir = spec.reserveDir;
       this.runId = spec.runId;
       this.maxInFlight = spec.maxInFlight;
       this.rateShare = spec.rateShare;
@@ -207,6 +245,8 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       sentDelta = new AtomicLong();
       retriedDelta = new AtomicLong();
       limitedDelta = new AtomicLong();
+      // This instance's switch under the run's: a teardown closes only this one.
+      gate = CallGate.forRun(runId).child();
       caller = new RetryingCaller(client, limiter, provider.maxAttempts(), provider.maxTokens(),
           RateLimiter.SYSTEM_SLEEPER, new RetryingCaller.Listener() {
             @Override
@@ -224,7 +264,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
             public void rateLimited() {
               limitedDelta.incrementAndGet();
             }
-          });
+          }, gate);
       AtomicInteger threadNo = new AtomicInteger();
       pool = Executors.newFixedThreadPool(maxInFlight, r -> {
         Thread t = new Thread(r, "hipforge-llm-" + threadNo.incrementAndGet());
@@ -234,7 +274,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       window = new Semaphore(maxInFlight);
       done = new ConcurrentLinkedQueue<>();
       inFlight = new AtomicInteger();
-      journal = JournalWriter.open(journalDir);
+      journal = JournalWriter.open(journalDir, reserveDir, reserveBytes(step, maxInFlight, provider.maxTokens()));
       // Refreshed here (each attempt of a restarted job makes new instances) and in run() before a
       // paid call once it is 2 s old, so answers any worker journaled are not paid for again.
       cache = cacheGlob == null ? ResponseCache.empty() : ResponseCache.forGlob(cacheGlob);
@@ -251,6 +291,10 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
         out.get(outTag).output(fromCache(task, cached));
         return;
       }
+      if (!gate.isOpen()) {
+        gate.notSent(); // stopped: no record, the task stays pending
+        return;
+      }
       window.acquire();
       inFlight.incrementAndGet();
       try {
@@ -258,7 +302,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
           try {
             done.add(run(task));
           } catch (Throwable t) {
-            done.add(new Done(null, failure(task, "internal", t.toString(), 0), null));
+            done.add(new Done(null, failure(task, "internal", t.toString(), 0)));
           } finally {
             inFlight.decrementAndGet();
             window.release();
@@ -288,12 +332,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       retried.inc(retriedDelta.getAndSet(0));
       rateLimited.inc(limitedDelta.getAndSet(0));
       Done d;
-      String abort = null;
       while ((d = done.poll()) != null) {
-        if (d.abort != null) {
-          abort = d.abort;
-          continue;
-        }
         if (d.record != null) {
           succeeded.inc();
           tokensIn.inc(Math.max(0, d.record.inputTokens()));
@@ -303,7 +342,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
           } else {
             context.output(outTag, d.record, GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
           }
-        } else {
+        } else if (d.failure != null) {
           failedCount.inc();
           // One counter per category (rate_limited, server_error, ...): created on first use.
           Metrics.counter(CallLlm.class, "failed_" + d.failure.category()).inc();
@@ -314,8 +353,18 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
           }
         }
       }
-      if (abort != null) {
-        throw new ProviderRejectedKeyException(abort);
+      CallGate.Stop stop = gate.stop();
+      if (stop == null) {
+        return;
+      }
+      if (stop.kind() == CallGate.Kind.AUTH) {
+        throw new ProviderRejectedKeyException("auth: provider " + provider.name() + " rejected the request: "
+            + stop.reason() + ". Set a valid key in the environment variable " + provider.apiKeyEnv()
+            + " and run the same command again; tasks not yet answered stay pending.");
+      }
+      if (stop.kind() == CallGate.Kind.JOURNAL_FAILED && inFlight.get() == 0 && done.isEmpty()) {
+        // Every answer in flight has had its chance to reach the journal: now fail the bundle.
+        throw new JournalFailedException(journalFailure(stop.reason(), gate));
       }
     }
 
@@ -325,9 +374,25 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       if (cached != null) {
         Progress.cacheHit();
         Progress.taskDone(true);
-        return new Done(fromCache(task, cached), null, null);
+        return new Done(fromCache(task, cached), null);
       }
+      if (!gate.enter()) {
+        gate.notSent();
+        return Done.NOTHING;
+      }
+      try {
+        return call(task);
+      } finally {
+        gate.leave(); // after the answer reached the journal (or could not)
+      }
+    }
+
+    private Done call(LlmTask task) throws InterruptedException {
       RetryingCaller.Outcome outcome = caller.call(task.request());
+      if (outcome.stopped()) {
+        gate.notSent();
+        return Done.NOTHING;
+      }
       if (outcome.ok()) {
         ChatResponse r = outcome.response();
         long in = r.inputTokens() >= 0 ? r.inputTokens() : task.request().estimatedTokens(0);
@@ -346,21 +411,30 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
         }
         StateRecord record = b.build();
         // Durable before it goes anywhere else: this line is the paid-for answer.
-        journal.append(StateRecordJson.toJson(record));
+        try {
+          journal.append(StateRecordJson.toJson(record));
+        } catch (IOException failed) {
+          gate.notJournaled();
+          String why = journal.failureDescription();
+          gate.root().close(CallGate.Kind.JOURNAL_FAILED, why != null ? why : JournalWriter.describe(journalDir, failed));
+          return Done.NOTHING; // paid, but with no journal line it must not go on as done
+        }
+        gate.journaled();
+        if (journal.failure() != null) {
+          // Written into the reserve: the disk is full, so stop sending now.
+          gate.root().close(CallGate.Kind.JOURNAL_FAILED, journal.failureDescription());
+        }
         cache.put(record);
         Progress.tokens(in, outTokens);
         Progress.taskDone(true);
-        return new Done(record, null, null);
+        return new Done(record, null);
       }
       LlmException e = outcome.error();
       if (e.category() == ErrorCategory.AUTH) {
-        return new Done(null, null, "auth: provider " + provider.name() + " rejected the request: "
-            + e.getMessage() + ". Set a valid key in the environment variable "
-            + provider.apiKeyEnv() + " and run the same command again; tasks not yet answered "
-            + "stay pending.");
+        return Done.NOTHING; // the gate is closed; drain() stops the run with one message
       }
       Progress.taskDone(false);
-      return new Done(null, failure(task, e.category().label(), e.getMessage(), outcome.attempts()), null);
+      return new Done(null, failure(task, e.category().label(), e.getMessage(), outcome.attempts()));
     }
 
     private StateRecord.Builder base(LlmTask task) {
@@ -401,12 +475,29 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
 
     @Teardown
     public void teardown() throws IOException {
+      if (gate != null) {
+        // A cancelled task gets here too: send nothing more from this instance, retry nothing,
+        // and let the calls already in flight (paid for) finish and reach the journal. The
+        // runner may interrupt us meanwhile; the wait goes on until its deadline regardless.
+        gate.close(CallGate.Kind.CANCELLED, "this worker instance is being torn down");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(provider.timeoutS() + 5);
+        boolean interrupted = false;
+        while (gate.inFlight() > 0 && System.nanoTime() < deadline) {
+          try {
+            gate.awaitIdle(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+          } catch (InterruptedException e) {
+            interrupted = true;
+          }
+        }
+        gate.detach();
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
       if (pool != null) {
-        // Calls already in flight were paid for: let them finish and reach the journal (a
-        // cancelled task gets here too), and only then stop what is still waiting.
         pool.shutdown();
         try {
-          if (!pool.awaitTermination(Math.min(provider.timeoutS() + 5, 60), TimeUnit.SECONDS)) {
+          if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
             pool.shutdownNow();
           }
         } catch (InterruptedException e) {
@@ -420,6 +511,26 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       if (client != null) {
         client.close();
       }
+    }
+  }
+
+  /** The message of a failed journal: what failed, and what it cost in this JVM. */
+  public static String journalFailure(String reason, CallGate gate) {
+    return "journal write failed at " + reason + "; no new requests were sent after it; "
+        + gate.notJournaledCount() + " answers were paid for but could not be journaled, "
+        + gate.journaledCount() + " were journaled in this run, " + gate.notSentCount()
+        + " tasks were not sent and stay pending";
+  }
+
+  /**
+   * A journal write failed: the run stops sending and fails once the calls in flight are done
+   * (the journal is the only proof an answer was paid for; going on would buy answers to lose).
+   */
+  public static final class JournalFailedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public JournalFailedException(String message) {
+      super(message);
     }
   }
 

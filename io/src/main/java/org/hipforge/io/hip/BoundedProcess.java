@@ -58,12 +58,13 @@ final class BoundedProcess implements PassRun {
     ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true);
     pb.redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
     pb.environment().putAll(env);
-    Process p = pb.start();
+    Process p = LiveCompilers.start(pb);
     Future<Captured> f;
     try {
       f = readers.submit(() -> capture(p.getInputStream(), outputCap));
     } catch (RuntimeException e) {
       kill(p);
+      LiveCompilers.done(p);
       throw e;
     }
     return new BoundedProcess(p, f);
@@ -88,6 +89,7 @@ final class BoundedProcess implements PassRun {
       exited = process.waitFor(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       kill(process);
+      LiveCompilers.done(process);
       Thread.currentThread().interrupt();
       Captured c = drain();
       return new Outcome(-1, text(c), false, c.truncated());
@@ -95,6 +97,7 @@ final class BoundedProcess implements PassRun {
     if (!exited) {
       kill(process);
     }
+    LiveCompilers.done(process);
     Captured c = drain();
     int code = exited ? process.exitValue() : -1;
     return new Outcome(code, text(c), !exited, c.truncated());

@@ -269,7 +269,7 @@ final class ForkServer {
     pb.environment().putAll(env);
     pb.environment().put("HIPFORGE_FORK_SERVER", "1");
     pb.environment().put("LD_PRELOAD", library.toString());
-    Process p = pb.start();
+    Process p = LiveCompilers.start(pb);
     Server s = new Server(p);
     Future<String> ready = exec.submit(() -> s.readLine());
     try {
@@ -423,6 +423,7 @@ final class ForkServer {
 
     void destroy() {
       BoundedProcess.kill(process);
+      LiveCompilers.done(process);
       try {
         OutputStream o = process.getOutputStream();
         o.close();

@@ -316,7 +316,7 @@ public final class HipCompiler implements AutoCloseable {
     }
     Path dir = null;
     try {
-      dir = Files.createTempDirectory("hipforge-hip-");
+      dir = LiveCompilers.tempDir("hipforge-hip-");
       Path file = dir.resolve(rel);
       Files.createDirectories(file.getParent());
       if (mode == Mode.HIPCC) {
@@ -336,7 +336,7 @@ public final class HipCompiler implements AutoCloseable {
           CompileResult.TOOLCHAIN_ERROR, sanitize(msg, dir, null), toolchain.version(), millis(t0), false);
     } finally {
       if (dir != null) {
-        deleteTree(dir);
+        LiveCompilers.remove(dir);
       }
     }
   }
@@ -686,7 +686,7 @@ public final class HipCompiler implements AutoCloseable {
   private Plan createPlan(ExecutorService exec) {
     Path probeDir = null;
     try {
-      probeDir = Files.createTempDirectory("hipforge-probe-");
+      probeDir = LiveCompilers.tempDir("hipforge-probe-");
       List<Cc1Job> jobs = new ArrayList<>();
       for (List<String> printed : toolchain.cc1Jobs(flags(), probeDir, exec)) {
         jobs.add(Cc1Job.fromProbe(printed, probeDir, HipToolchain.probeFileName()));
@@ -726,7 +726,7 @@ public final class HipCompiler implements AutoCloseable {
       throw new UncheckedIOException("could not prepare the HIP compiler", e);
     } finally {
       if (probeDir != null) {
-        deleteTree(probeDir);
+        LiveCompilers.remove(probeDir);
       }
     }
   }

@@ -86,7 +86,7 @@ public final class HipToolchain {
     ExecutorService readers = Executors.newCachedThreadPool(HipCompiler.daemonThreads("hip-detect"));
     Path dir = null;
     try {
-      dir = Files.createTempDirectory("hipforge-detect-");
+      dir = LiveCompilers.tempDir("hipforge-detect-");
       String hipVersion = hipVersion(hipcc, dir, readers);
       List<List<String>> jobs =
           probeJobs(hipcc, List.of("--offload-arch=gfx90a", "-fsyntax-only", "-x", "hip"), dir, readers);
@@ -104,7 +104,7 @@ public final class HipToolchain {
     } finally {
       readers.shutdownNow();
       if (dir != null) {
-        HipCompiler.deleteTree(dir);
+        LiveCompilers.remove(dir);
       }
     }
   }

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * configured limit holds for the whole JVM however many DoFn instances run in it. Buckets hold at
  * most one second of budget: a burst the size of a whole minute would trip the provider's own
  * sliding window. Until the first call succeeds only one call is in flight, so a rejected key
- * costs one request. Time is injectable so tests never sleep.
+ * costs one request. A caller waiting in {@link #acquire(long, CallGate)} returns as soon as its
+ * {@link CallGate} closes. Time is injectable so tests never sleep.
  */
 public final class RateLimiter {
   /** Reads a monotonic clock in nanoseconds. */
@@ -55,7 +56,6 @@ public final class RateLimiter {
   private double multiplier = 1.0;
   private long pausedUntil;
   private long lastDecrease = Long.MIN_VALUE / 2;
-  private volatile String abortReason;
   // Until one call has succeeded, only one is in flight: a wrong key or URL then costs one request,
   // not a whole window of them.
   private boolean verified;
@@ -97,17 +97,23 @@ public final class RateLimiter {
     SHARED.clear();
   }
 
+  /** Blocks until one request carrying {@code estimatedTokens} may be sent. */
+  public void acquire(long estimatedTokens) throws InterruptedException {
+    acquire(estimatedTokens, null);
+  }
+
   /**
-   * Blocks until one request carrying {@code estimatedTokens} may be sent.
+   * Blocks until one request carrying {@code estimatedTokens} may be sent, or until {@code gate}
+   * (may be null) closes.
    *
-   * @throws LlmException category AUTH once {@link #abort} was called: nothing more is sent
+   * @return true when the request may be sent; false when the gate is closed (nothing taken)
    */
-  public void acquire(long estimatedTokens) throws InterruptedException, LlmException {
+  public boolean acquire(long estimatedTokens, CallGate gate) throws InterruptedException {
     while (true) {
       long wait;
       synchronized (this) {
-        if (abortReason != null) {
-          throw new LlmException(ErrorCategory.AUTH, 0, -1, abortReason);
+        if (gate != null && !gate.isOpen()) {
+          return false;
         }
         long now = clock.nanos();
         refill(now);
@@ -133,10 +139,15 @@ public final class RateLimiter {
           if (!verified) {
             probing = true;
           }
-          return;
+          return true;
         }
       }
-      sleeper.sleep(Math.max(wait, 100_000L));
+      long nanos = Math.max(wait, 100_000L);
+      if (gate == null) {
+        sleeper.sleep(nanos);
+      } else {
+        gate.pause(nanos, sleeper);
+      }
     }
   }
 
@@ -197,15 +208,6 @@ public final class RateLimiter {
     if (limits.remainingTokens() == 0 && limits.tokensResetMillis() > 0) {
       pausedUntil = Math.max(pausedUntil, now + TimeUnit.MILLISECONDS.toNanos(limits.tokensResetMillis()));
     }
-  }
-
-  /** Stops every further {@link #acquire} with {@code reason} (a rejected key: stop the run). */
-  public void abort(String reason) {
-    this.abortReason = reason;
-  }
-
-  public String abortReason() {
-    return abortReason;
   }
 
   /** The share of the configured rate in use now (1.0 unless 429s slowed it). */

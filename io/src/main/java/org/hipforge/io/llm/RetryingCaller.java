@@ -8,8 +8,10 @@ import java.util.concurrent.TimeUnit;
  * RateLimiter}, retrying retryable categories with exponential backoff and full jitter.
  *
  * <p>Backoff starts at {@link #BASE_BACKOFF_MILLIS} and doubles to at most {@link
- * #MAX_BACKOFF_MILLIS}; a server's retry-after is obeyed when it asks for longer. An AUTH failure
- * aborts the shared limiter so no other thread in this JVM sends another request.
+ * #MAX_BACKOFF_MILLIS}; a server's retry-after is obeyed when it asks for longer. The {@link
+ * CallGate} is looked at before every attempt: once it is closed nothing more is sent, and a wait
+ * for a backoff or for the limiter ends at once. An AUTH failure closes the run's gate, so no other
+ * thread of the run in this JVM sends another request.
  */
 public final class RetryingCaller {
   /** First backoff: long enough for a blip to pass, short enough not to idle a run. */
@@ -28,22 +30,41 @@ public final class RetryingCaller {
     default void rateLimited() {}
   }
 
-  /** How a call ended: an answer, or the last error, and how many attempts it took. */
+  /**
+   * How a call ended: an answer, the last error, or stopped by the gate (no answer, no final
+   * error: the task stays pending), and how many attempts it took.
+   */
   public static final class Outcome {
     private final ChatResponse response;
     private final LlmException error;
     private final int attempts;
     private final long latencyMillis;
+    private final boolean stopped;
 
     Outcome(ChatResponse response, LlmException error, int attempts, long latencyMillis) {
+      this(response, error, attempts, latencyMillis, false);
+    }
+
+    private Outcome(ChatResponse response, LlmException error, int attempts, long latencyMillis,
+        boolean stopped) {
       this.response = response;
       this.error = error;
       this.attempts = attempts;
       this.latencyMillis = latencyMillis;
+      this.stopped = stopped;
     }
 
     public boolean ok() {
       return response != null;
+    }
+
+    /**
+     * The gate closed before an answer (not by a rejected key, which is an AUTH {@link #error}):
+     * no answer was paid for and the task must get no record. {@link #error} is the last attempt's
+     * error, or null when nothing was sent.
+     */
+    public boolean stopped() {
+      return stopped;
     }
 
     public ChatResponse response() {
@@ -70,9 +91,17 @@ public final class RetryingCaller {
   private final int maxTokens;
   private final RateLimiter.Sleeper sleeper;
   private final Listener listener;
+  private final CallGate gate;
 
+  /** A caller with a gate of its own (it stops only on a rejected key). */
   public RetryingCaller(LlmClient client, RateLimiter limiter, int maxAttempts, int maxTokens,
       RateLimiter.Sleeper sleeper, Listener listener) {
+    this(client, limiter, maxAttempts, maxTokens, sleeper, listener, CallGate.standalone());
+  }
+
+  /** A caller that stops when {@code gate} closes, and closes its run's gate on a rejected key. */
+  public RetryingCaller(LlmClient client, RateLimiter limiter, int maxAttempts, int maxTokens,
+      RateLimiter.Sleeper sleeper, Listener listener, CallGate gate) {
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
     }
@@ -82,6 +111,7 @@ public final class RetryingCaller {
     this.maxTokens = maxTokens;
     this.sleeper = sleeper;
     this.listener = listener == null ? new Listener() {} : listener;
+    this.gate = gate;
   }
 
   public Outcome call(ChatRequest request) throws InterruptedException {
@@ -89,15 +119,19 @@ public final class RetryingCaller {
     LlmException last = null;
     long latency = 0;
     for (int attempt = 1; attempt <= maxAttempts; attempt++) {
-      try {
-        limiter.acquire(estimate);
-      } catch (LlmException aborted) {
-        return new Outcome(null, aborted, attempt - 1, latency);
+      if (!limiter.acquire(estimate, gate)) {
+        return stopped(last, attempt - 1, latency);
       }
       listener.sent();
       long start = System.nanoTime();
+      gate.requestSent();
       try {
-        ChatResponse response = client.complete(request);
+        ChatResponse response;
+        try {
+          response = client.complete(request);
+        } finally {
+          gate.requestReturned();
+        }
         latency = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         long actual = response.inputTokens() >= 0 && response.outputTokens() >= 0
             ? response.inputTokens() + response.outputTokens() : -1;
@@ -107,13 +141,11 @@ public final class RetryingCaller {
       } catch (LlmException e) {
         latency = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         last = e;
-        if (e.category() != ErrorCategory.AUTH) {
-          limiter.onFailure();
-        }
         if (e.category() == ErrorCategory.AUTH) {
-          limiter.abort(e.getMessage());
+          gate.root().close(CallGate.Kind.AUTH, e.getMessage());
           return new Outcome(null, e, attempt, latency);
         }
+        limiter.onFailure();
         if (e.category() == ErrorCategory.RATE_LIMITED || e.category() == ErrorCategory.OVERLOADED) {
           listener.rateLimited();
           limiter.onRateLimited(e.retryAfterMillis());
@@ -121,11 +153,23 @@ public final class RetryingCaller {
         if (!e.category().retryable() || attempt == maxAttempts) {
           return new Outcome(null, e, attempt, latency);
         }
+        if (!gate.isOpen()) {
+          return stopped(e, attempt, latency);
+        }
         listener.retried(e.category());
-        sleeper.sleep(TimeUnit.MILLISECONDS.toNanos(backoffMillis(attempt, e.retryAfterMillis())));
+        gate.pause(TimeUnit.MILLISECONDS.toNanos(backoffMillis(attempt, e.retryAfterMillis())), sleeper);
       }
     }
     return new Outcome(null, last, maxAttempts, latency);
+  }
+
+  /** The gate closed: an AUTH error when the key was rejected (by any caller of the run). */
+  private Outcome stopped(LlmException last, int attempts, long latency) {
+    CallGate.Stop s = gate.stop();
+    if (s != null && s.kind() == CallGate.Kind.AUTH) {
+      return new Outcome(null, new LlmException(ErrorCategory.AUTH, 0, -1, s.reason()), attempts, latency);
+    }
+    return new Outcome(null, last, attempts, latency, true);
   }
 
   /** Full-jitter exponential backoff, never shorter than what the server asked for. */

@@ -64,6 +64,14 @@ public final class WorkLayout implements Serializable {
     return stepDir(step) + "/journal/" + runId;
   }
 
+  /**
+   * Where each worker sets aside disk for the answers in flight when the disk fills (see {@link
+   * JournalWriter}): in the work directory (its filesystem), outside the state tree.
+   */
+  public String journalReserveDir(Step step) {
+    return root + "/tmp/journal-reserve/" + step.dir();
+  }
+
   /** Shard prefix for a finished run's state: {@code <prefix>-00000-of-00004.jsonl}. */
   public String shardPrefix(Step step, String runId) {
     return stepDir(step) + "/" + runId + "/part";

@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.hipforge.io.util.BeforeExit;
 import org.hipforge.io.util.Hex;
 
 /**
@@ -51,8 +52,9 @@ import org.hipforge.io.util.Hex;
  *       {@code T} and replaces it with an atomic rename. Only the mutex holder of the current token
  *       ever replaces {@code LOCK}, and a newcomer can only create it when absent, so of many
  *       contenders on one stale lock exactly one wins; the rest see its fresh lock.</li>
- *   <li><b>Release</b> on {@link #close} (commands use try-with-resources), on JVM shutdown (a hook)
- *       and through {@link #releaseAllHeld} for a signal path that ends the JVM itself. A lock
+ *   <li><b>Release</b> on {@link #close} (commands use try-with-resources), and through
+ *       {@link #releaseAllHeld} on every other way out ({@link BeforeExit}: a polite stop after
+ *       it drained, a second Ctrl-C, JVM shutdown). A lock
  *       file is only ever deleted by the holder whose token it holds.</li>
  * </ul>
  *
@@ -328,11 +330,9 @@ public final class WorkLock implements AutoCloseable {
     synchronized (WorkLock.class) {
       if (!hookAdded) {
         hookAdded = true;
-        try {
-          Runtime.getRuntime().addShutdownHook(new Thread(WorkLock::releaseAllHeld, "hipforge-lock-release"));
-        } catch (IllegalStateException shuttingDown) {
-          // the JVM is already ending; close() still releases it
-        }
+        // The one exit list (also run by a JVM shutdown hook): after a polite stop has drained the
+        // calls in flight, and on every other way out.
+        BeforeExit.register("work directory locks", WorkLock::releaseAllHeld);
       }
       if (heartbeat == null) {
         heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Prints one progress line every {@link #PERIOD_SECONDS} s while a long step runs in this JVM:
- * done/total, rate, ETA, calls, cache hits and tokens so far.
+ * done/total, rate, ETA, calls, cache hits, tokens so far and, when prices are configured, the
+ * estimated cost so far (of the answers journaled in this JVM).
  *
  * <p>JVM-wide (static) because every DoFn instance of a step reports into the same line.
  */
@@ -25,6 +26,8 @@ public final class Progress {
   private static volatile long total = -1;
   private static volatile String label = "";
   private static volatile long startNanos;
+  private static volatile double inputPricePerMTok;
+  private static volatile double outputPricePerMTok;
   private static ScheduledExecutorService timer;
 
   private Progress() {}
@@ -40,6 +43,8 @@ public final class Progress {
     TOKENS_OUT.set(0);
     label = stepLabel;
     total = totalTasks;
+    inputPricePerMTok = 0;
+    outputPricePerMTok = 0;
     startNanos = System.nanoTime();
     timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "hipforge-progress");
@@ -47,6 +52,12 @@ public final class Progress {
       return t;
     });
     timer.scheduleAtFixedRate(() -> out.println(line()), PERIOD_SECONDS, PERIOD_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** Shows the cost so far in the line, at these prices (USD per million tokens; 0: none). */
+  public static void prices(double inputPerMTok, double outputPerMTok) {
+    inputPricePerMTok = inputPerMTok;
+    outputPricePerMTok = outputPerMTok;
   }
 
   public static synchronized void stop() {
@@ -71,6 +82,11 @@ public final class Progress {
   public static void tokens(long in, long out) {
     TOKENS_IN.addAndGet(Math.max(0, in));
     TOKENS_OUT.addAndGet(Math.max(0, out));
+  }
+
+  /** Tasks finished in this JVM since {@link #start}, passed or failed. */
+  public static long done() {
+    return DONE.get() + FAILED.get();
   }
 
   public static long calls() {
@@ -111,6 +127,10 @@ public final class Progress {
     b.append(", LLM requests ").append(CALLS.get());
     b.append(", cache hits ").append(CACHE_HITS.get());
     b.append(", tokens in/out ").append(TOKENS_IN.get()).append('/').append(TOKENS_OUT.get());
+    if (inputPricePerMTok > 0 || outputPricePerMTok > 0) {
+      double usd = TOKENS_IN.get() / 1e6 * inputPricePerMTok + TOKENS_OUT.get() / 1e6 * outputPricePerMTok;
+      b.append(String.format(java.util.Locale.ROOT, ", cost so far $%.4f", usd));
+    }
     return b.toString();
   }
 }

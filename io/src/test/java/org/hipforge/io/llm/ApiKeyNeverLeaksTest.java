@@ -127,15 +127,16 @@ class ApiKeyNeverLeaksTest {
       ProviderConfig c = config(api, server.baseUrl());
       ErrorCategory category = expectFailure(c, key, HELLO);
       assertThat(category, is(ErrorCategory.AUTH));
-      // Through the caller: the abort reason is shared with every worker and may be logged.
+      // Through the caller: the stop reason is shared with every worker and may be logged.
       RateLimiter limiter = new RateLimiter(0, 0, RateLimiter.SYSTEM_CLOCK, nanos -> {});
+      CallGate gate = CallGate.standalone();
       try (LlmClient client = LlmClient.create(c, key)) {
-        RetryingCaller caller = new RetryingCaller(client, limiter, 5, 1024, nanos -> {}, null);
+        RetryingCaller caller = new RetryingCaller(client, limiter, 5, 1024, nanos -> {}, null, gate);
         record(caller.call(HELLO));
-        record(caller.call(HELLO)); // refused by the aborted limiter without a request
+        record(caller.call(HELLO)); // refused by the closed gate without a request
       }
-      evidence.add(String.valueOf(limiter.abortReason()));
-      System.err.println("limiter aborted: " + limiter.abortReason());
+      evidence.add(String.valueOf(gate.stop().reason()));
+      System.err.println("gate closed: " + gate.stop().reason());
       assertThat(server.requestsByStatus().get("401"), is(2L));
     }
   }

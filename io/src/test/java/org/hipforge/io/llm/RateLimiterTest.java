@@ -250,24 +250,45 @@ class RateLimiterTest {
   }
 
   @Test
-  void abortMakesAcquireThrowAnAuthError() {
-    RateLimiter l = limiter(600, 0);
-    l.abort("provider 'openai' rejected the key (401)");
-    LlmException e = assertThrows(LlmException.class, () -> l.acquire(1));
-    assertThat(e.category(), is(ErrorCategory.AUTH));
-    assertThat(e.getMessage(), is("provider 'openai' rejected the key (401)"));
-    assertThat(l.abortReason(), is("provider 'openai' rejected the key (401)"));
-    assertThrows(LlmException.class, () -> l.acquire(1)); // and stays aborted
+  void aClosedGateMakesAcquireReturnFalseAndTakesNothing() throws Exception {
+    RateLimiter l = limiter(60, 0);
+    CallGate gate = CallGate.standalone();
+    gate.close(CallGate.Kind.AUTH, "provider 'openai' rejected the key (401)");
+    assertThat(l.acquire(1, gate), is(false));
+    assertThat(l.acquire(1, gate), is(false)); // and stays closed
+    assertThat(time.sleeps, is(empty()));
+    // Nothing was taken: an open caller still gets the one request of the bucket at once.
+    assertThat(l.acquire(1, CallGate.standalone()), is(true));
+    assertThat(time.sleeps, is(empty()));
   }
 
   @Test
-  void abortStopsACallerThatIsAlreadyWaiting() throws Exception {
+  void aGateClosingWhileACallerWaitsEndsTheWait() throws Exception {
     RateLimiter l = limiter(0, 0);
     l.onRateLimited(60_000);
-    time.onSleep = () -> l.abort("bad key");
-    LlmException e = assertThrows(LlmException.class, () -> l.acquire(1));
-    assertThat(e.category(), is(ErrorCategory.AUTH));
+    CallGate gate = CallGate.standalone();
+    time.onSleep = () -> gate.close(CallGate.Kind.SIGINT, "Ctrl-C");
+    assertThat(l.acquire(1, gate), is(false));
     assertThat(time.sleeps.size(), is(1));
+  }
+
+  @Test
+  void aGateClosingWakesACallerInARealSleep() throws Exception {
+    RateLimiter l = new RateLimiter(0, 0, RateLimiter.SYSTEM_CLOCK, RateLimiter.SYSTEM_SLEEPER);
+    l.onRateLimited(RetryingCaller.MAX_RETRY_AFTER_MILLIS); // a 15-minute pause
+    CallGate gate = CallGate.standalone();
+    java.util.concurrent.CompletableFuture<Boolean> got = java.util.concurrent.CompletableFuture
+        .supplyAsync(() -> {
+          try {
+            return l.acquire(1, gate);
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+    Thread.sleep(100);
+    assertThat(got.isDone(), is(false));
+    gate.close(CallGate.Kind.SIGTERM, "kill");
+    assertThat(got.get(60, TimeUnit.SECONDS), is(false));
   }
 
   @Test

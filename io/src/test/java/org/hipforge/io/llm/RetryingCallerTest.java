@@ -229,14 +229,15 @@ class RetryingCallerTest {
         SimulatorConfig.defaults().withMaxContextTokens(50));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
-      RetryingCaller caller = new RetryingCaller(client, limiter, 8, 1024, time, null);
+      CallGate gate = CallGate.standalone();
+      RetryingCaller caller = new RetryingCaller(client, limiter, 8, 1024, time, null, gate);
       RetryingCaller.Outcome o = caller.call(new ChatRequest("You are terse.", "y".repeat(2_000)));
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(ErrorCategory.CONTEXT_LENGTH));
       assertThat(o.attempts(), is(1));
       assertThat(server.totalRequests(), is(1L));
       assertThat(time.sleptMillis, empty());
-      assertThat("not an auth problem: the limiter carries on", limiter.abortReason(), nullValue());
+      assertThat("not an auth problem: the gate stays open", gate.isOpen(), is(true));
       assertThat(caller.call(task(2)).ok(), is(true));
       assertThat(server.totalRequests(), is(2L));
     }
@@ -244,13 +245,14 @@ class RetryingCallerTest {
 
   @ParameterizedTest
   @EnumSource(Api.class)
-  void rejectedKeyAbortsTheSharedLimiterSoNothingMoreIsSent(Api api) throws Exception {
+  void rejectedKeyClosesTheRunsGateSoNothingMoreIsSent(Api api) throws Exception {
     FakeTime time = new FakeTime();
     try (SimulatedLlmServer server = SimulatedLlmServer.start(
         SimulatorConfig.defaults().withApiKey("sk-the-only-accepted-key-000000000000"));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
-      RetryingCaller caller = new RetryingCaller(client, limiter, 8, 1024, time, null);
+      CallGate run = CallGate.standalone();
+      RetryingCaller caller = new RetryingCaller(client, limiter, 8, 1024, time, null, run.child());
 
       RetryingCaller.Outcome first = caller.call(task(1));
       assertThat(first.ok(), is(false));
@@ -258,7 +260,7 @@ class RetryingCallerTest {
       assertThat(first.error().httpStatus(), is(401));
       assertThat(first.attempts(), is(1));
       assertThat(server.totalRequests(), is(1L));
-      assertThat(limiter.abortReason(), notNullValue());
+      assertThat(run.stop().kind(), is(CallGate.Kind.AUTH));
       assertThat(time.sleptMillis, empty());
 
       RetryingCaller.Outcome second = caller.call(task(2));
@@ -267,9 +269,9 @@ class RetryingCallerTest {
       assertThat(second.attempts(), is(0));
       assertThat(second.error().getMessage(), containsString("HIPFORGE_RETRY_TEST_KEY"));
 
-      // Another caller (another worker) on the same limiter sends nothing either.
+      // Another caller (another worker of the run) sends nothing either.
       CountingListener other = new CountingListener();
-      RetryingCaller.Outcome third = new RetryingCaller(client, limiter, 8, 1024, time, other)
+      RetryingCaller.Outcome third = new RetryingCaller(client, limiter, 8, 1024, time, other, run.child())
           .call(task(3));
       assertThat(third.error().category(), is(ErrorCategory.AUTH));
       assertThat(third.attempts(), is(0));
@@ -353,6 +355,92 @@ class RetryingCallerTest {
       assertThat(requests.get(), is(2));
       assertThat(time.sleptMillis, hasSize(1));
       assertThat(time.sleptMillis.get(0), greaterThanOrEqualTo(3_000L));
+    } finally {
+      http.stop(0);
+    }
+  }
+
+  // ------------------------------------------------------------------------- the gate stops
+
+  @Test
+  void aClosedGateSendsNothing() throws Exception {
+    FakeTime time = new FakeTime();
+    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults());
+        LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
+      CallGate gate = CallGate.standalone();
+      gate.close(CallGate.Kind.SIGINT, "Ctrl-C");
+      RetryingCaller.Outcome o = new RetryingCaller(client, new RateLimiter(0, 0, time, time), 4, 1024,
+          time, null, gate).call(task(1));
+      assertThat(o.ok(), is(false));
+      assertThat(o.stopped(), is(true));
+      assertThat(o.error(), nullValue());
+      assertThat(o.attempts(), is(0));
+      assertThat(server.totalRequests(), is(0L));
+    }
+  }
+
+  @Test
+  void aGateClosedDuringABackoffStopsTheRetries() throws Exception {
+    FakeTime time = new FakeTime();
+    CallGate run = CallGate.standalone();
+    RateLimiter.Sleeper closingSleeper = nanos -> {
+      time.sleep(nanos);
+      run.close(CallGate.Kind.SIGTERM, "kill");
+    };
+    try (SimulatedLlmServer server = SimulatedLlmServer.start(
+        SimulatorConfig.defaults().withHttp529Rate(1.0));
+        LlmClient client = LlmClient.create(config(Api.ANTHROPIC, server.baseUrl()), KEY)) {
+      RetryingCaller.Outcome o = new RetryingCaller(client, new RateLimiter(0, 0, time, time), 6, 1024,
+          closingSleeper, null, run.child()).call(task(1));
+      assertThat(o.stopped(), is(true));
+      assertThat(o.error().category(), is(ErrorCategory.OVERLOADED));
+      assertThat(o.attempts(), is(1));
+      assertThat("no retry after the stop", server.totalRequests(), is(1L));
+      assertThat(time.sleptMillis, hasSize(1));
+    }
+  }
+
+  @Test
+  void aBackoffWaitWakesWhenTheGateCloses() throws Exception {
+    AtomicInteger requests = new AtomicInteger();
+    HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 8);
+    http.createContext("/", ex -> {
+      ex.getRequestBody().readAllBytes();
+      requests.incrementAndGet();
+      byte[] body = "{\"error\":{\"message\":\"Rate limit reached\"}}".getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("Content-Type", "application/json");
+      ex.getResponseHeaders().set("retry-after", "600"); // ten minutes
+      ex.sendResponseHeaders(429, body.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    http.start();
+    FakeTime limiterTime = new FakeTime();
+    CallGate gate = CallGate.standalone();
+    try (LlmClient client = LlmClient.create(
+        config(Api.OPENAI, "http://127.0.0.1:" + http.getAddress().getPort() + "/v1"), KEY)) {
+      RetryingCaller caller = new RetryingCaller(client, new RateLimiter(0, 0, limiterTime, limiterTime),
+          5, 1024, RateLimiter.SYSTEM_SLEEPER, null, gate);
+      java.util.concurrent.CompletableFuture<RetryingCaller.Outcome> call =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+              return caller.call(task(1));
+            } catch (InterruptedException e) {
+              throw new IllegalStateException(e);
+            }
+          });
+      while (requests.get() == 0) {
+        Thread.sleep(10);
+      }
+      Thread.sleep(100); // now in the ten-minute backoff
+      assertThat(call.isDone(), is(false));
+      gate.close(CallGate.Kind.SIGINT, "Ctrl-C");
+      RetryingCaller.Outcome o = call.get(60, TimeUnit.SECONDS);
+      assertThat(o.stopped(), is(true));
+      assertThat(o.error().category(), is(ErrorCategory.RATE_LIMITED));
+      assertThat(o.attempts(), is(1));
+      assertThat(requests.get(), is(1));
     } finally {
       http.stop(0);
     }

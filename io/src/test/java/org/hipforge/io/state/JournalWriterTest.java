@@ -31,6 +31,13 @@ class JournalWriterTest {
 
   @TempDir Path tmp;
 
+  private Path reserveDir;
+
+  @org.junit.jupiter.api.BeforeEach
+  void reserveDir() {
+    reserveDir = tmp.resolve("tmp/journal-reserve/describe");
+  }
+
   private static List<Path> files(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
       return s.sorted().collect(Collectors.toList());
@@ -176,5 +183,162 @@ class JournalWriterTest {
     JournalWriter.open(dir.toString()).close();
     assertThat(Files.exists(dir), is(false));
     assertThat(files(tmp), is(empty()));
+  }
+
+  // ------------------------------------------------------------------ when the disk fills
+
+  /**
+   * A journal file channel that runs out of space: from write number {@code failFrom} on, the next
+   * {@code failures} writes each put half of what they are given on disk, then fail like ENOSPC.
+   */
+  static final class FillingChannel implements java.nio.channels.SeekableByteChannel {
+    final java.nio.channels.FileChannel file;
+    final int failFrom;
+    int failures;
+    int writes;
+
+    FillingChannel(Path path, int failFrom, int failures) throws IOException {
+      this.file = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.APPEND);
+      this.failFrom = failFrom;
+      this.failures = failures;
+    }
+
+    @Override
+    public int write(java.nio.ByteBuffer src) throws IOException {
+      if (++writes >= failFrom && failures > 0) {
+        failures--;
+        java.nio.ByteBuffer half = src.duplicate();
+        half.limit(src.position() + src.remaining() / 2);
+        int n = file.write(half);
+        src.position(src.position() + n);
+        throw new IOException("No space left on device");
+      }
+      return file.write(src);
+    }
+
+    @Override
+    public int read(java.nio.ByteBuffer dst) throws IOException {
+      return file.read(dst);
+    }
+
+    @Override
+    public long position() throws IOException {
+      return file.position();
+    }
+
+    @Override
+    public java.nio.channels.SeekableByteChannel position(long p) throws IOException {
+      file.position(p);
+      return this;
+    }
+
+    @Override
+    public long size() throws IOException {
+      return file.size();
+    }
+
+    @Override
+    public java.nio.channels.SeekableByteChannel truncate(long size) throws IOException {
+      file.truncate(size);
+      return this;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return file.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+      file.close();
+    }
+  }
+
+  private static List<Path> reserves(Path dir) throws IOException {
+    return files(dir).stream().filter(p -> p.toString().endsWith(".reserve")).collect(Collectors.toList());
+  }
+
+  private static List<Path> journals(Path dir) throws IOException {
+    return files(dir).stream().filter(p -> p.toString().endsWith(".jsonl")).collect(Collectors.toList());
+  }
+
+  @Test
+  void aWriteThatFindsTheDiskFullReleasesTheReserveAndTheLineStillLandsWhole() throws Exception {
+    Path dir = tmp.resolve("journal");
+    List<FillingChannel> opened = new ArrayList<>();
+    try (JournalWriter w = JournalWriter.open(dir.toString(), reserveDir.toString(), 64 * 1024, path -> {
+      FillingChannel c = new FillingChannel(path, 2, 1);
+      opened.add(c);
+      return c;
+    })) {
+      assertThat(reserves(reserveDir).size(), is(1));
+      assertThat(Files.size(reserves(reserveDir).get(0)), is(64L * 1024));
+      w.append(record(1, "first"));
+      assertThat(w.failure(), is(org.hamcrest.Matchers.nullValue()));
+      w.append(record(2, "second, written after the reserve was released"));
+      assertThat("the caller is told the journal is failing", w.failure().getMessage(),
+          is("No space left on device"));
+      assertThat(reserves(reserveDir), is(empty()));
+      assertThat(w.linesWritten(), is(2L));
+    }
+    assertThat(Files.readAllLines(journals(dir).get(0)),
+        contains(record(1, "first"), record(2, "second, written after the reserve was released")));
+  }
+
+  @Test
+  void aLineThatCannotBeWrittenIsCutBackOffTheFileAndThrown() throws Exception {
+    Path dir = tmp.resolve("journal");
+    List<FillingChannel> opened = new ArrayList<>();
+    try (JournalWriter w = JournalWriter.open(dir.toString(), reserveDir.toString(), 0, path -> {
+      FillingChannel c = new FillingChannel(path, 2, Integer.MAX_VALUE);
+      opened.add(c);
+      return c;
+    })) {
+      w.append(record(1, "first"));
+      IOException e = assertThrows(IOException.class, () -> w.append(record(2, "lost")));
+      assertThat(e.getMessage(), is("No space left on device"));
+      assertThat(w.failure(), is(e));
+      opened.get(0).failures = 0; // space came back
+      w.append(record(3, "third"));
+    }
+    assertThat("no fragment of the lost line joins the next one",
+        Files.readAllLines(journals(dir).get(0)), contains(record(1, "first"), record(3, "third")));
+  }
+
+  @Test
+  void closeGivesTheReserveBackAndAKilledRunsReserveIsRemovedByTheNext() throws Exception {
+    Path dir = tmp.resolve("state/describe/journal/run-1");
+    JournalWriter w = JournalWriter.open(dir.toString(), reserveDir.toString(), 10_000);
+    JournalWriter killed = JournalWriter.open(dir.toString(), reserveDir.toString(), 10_000);
+    assertThat(reserves(reserveDir).size(), is(2));
+    w.append(record(1, "a"));
+    w.close();
+    assertThat(reserves(reserveDir).size(), is(1));
+    assertThat(files(dir).size(), is(1));
+    JournalWriter.removeStaleReserves(reserveDir.toString());
+    assertThat(reserves(reserveDir), is(empty()));
+    killed.close(); // closing after the sweep is harmless
+  }
+
+  @Test
+  void probeLeavesNothingBehindInAWritableDirectory() throws Exception {
+    Path dir = tmp.resolve("state/describe/journal/run-1");
+    JournalWriter.probe(dir.toString());
+    assertThat(Files.isDirectory(dir), is(true));
+    assertThat(files(dir), is(empty()));
+  }
+
+  @Test
+  void probeNamesThePathWhenAFileBlocksTheJournalDirectory() throws Exception {
+    Files.createDirectories(tmp.resolve("state/describe"));
+    Files.writeString(tmp.resolve("state/describe/journal"), "not a directory");
+    String dir = tmp.resolve("state/describe/journal/run-1").toString();
+    IOException e = assertThrows(IOException.class, () -> JournalWriter.probe(dir));
+    assertThat(e.getMessage(), org.hamcrest.Matchers.startsWith(dir + " (free on its filesystem: "));
+    assertThat(e.getMessage(), org.hamcrest.Matchers.containsString("Not a directory"));
+    String blocked = tmp.resolve("state/describe/journal/reserve").toString();
+    IOException r = assertThrows(IOException.class, () -> JournalWriter.open(dir, blocked, 1000));
+    assertThat(r.getMessage(), org.hamcrest.Matchers.containsString(blocked));
   }
 }

@@ -1,0 +1,94 @@
+package org.hipforge.io.hip;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.hipforge.io.util.BeforeExit;
+
+/**
+ * Every compiler process and private temp dir of this JVM, so that any exit kills the compilers
+ * with all their descendants and removes the {@code hipforge-hip-*} directories.
+ *
+ * <p>Compilers are started, and temp dirs made, only through here. {@link #killAllAndClean} runs
+ * from {@link BeforeExit} (a polite stop, a second Ctrl-C, a normal end, a shutdown hook); after it
+ * no new compiler starts, so a pipeline still running while the JVM exits cannot leave a fresh one
+ * behind.
+ */
+final class LiveCompilers {
+  private static final Set<Process> PROCESSES = ConcurrentHashMap.newKeySet();
+  private static final Set<Path> DIRS = ConcurrentHashMap.newKeySet();
+  private static volatile boolean closed;
+
+  static {
+    BeforeExit.register("HIP compilers and their temp dirs", LiveCompilers::killAllAndClean);
+  }
+
+  private LiveCompilers() {}
+
+  /** Starts {@code pb} and tracks the process until {@link #done}. */
+  static Process start(ProcessBuilder pb) throws IOException {
+    refuseWhenClosed();
+    Process p = pb.start();
+    PROCESSES.add(p);
+    if (closed) {
+      // killAllAndClean ran while this one started: it may have missed it.
+      BoundedProcess.kill(p);
+      PROCESSES.remove(p);
+      refuseWhenClosed();
+    }
+    return p;
+  }
+
+  /** The process ended (or was killed): stop tracking it. */
+  static void done(Process p) {
+    PROCESSES.remove(p);
+  }
+
+  /** A new private temp dir {@code <prefix>*} under {@code java.io.tmpdir}, tracked until {@link #remove}. */
+  static Path tempDir(String prefix) throws IOException {
+    refuseWhenClosed();
+    Path d = Files.createTempDirectory(prefix);
+    DIRS.add(d);
+    if (closed) {
+      remove(d);
+      refuseWhenClosed();
+    }
+    return d;
+  }
+
+  /** Deletes a temp dir made by {@link #tempDir} with everything in it. */
+  static void remove(Path dir) {
+    HipCompiler.deleteTree(dir);
+    DIRS.remove(dir);
+  }
+
+  /** Kills every tracked compiler with its descendants and deletes every tracked temp dir. */
+  static void killAllAndClean() {
+    closed = true;
+    for (Process p : PROCESSES) {
+      BoundedProcess.kill(p);
+    }
+    PROCESSES.clear();
+    for (Path d : DIRS) {
+      remove(d);
+    }
+  }
+
+  /** Compilers tracked now (tests). */
+  static int liveProcesses() {
+    return PROCESSES.size();
+  }
+
+  /** Lets compilers start again after {@link #killAllAndClean} (tests in one JVM only). */
+  static void reopenForTests() {
+    closed = false;
+  }
+
+  private static void refuseWhenClosed() throws IOException {
+    if (closed) {
+      throw new IOException("not starting a compiler: hipforge is exiting");
+    }
+  }
+}

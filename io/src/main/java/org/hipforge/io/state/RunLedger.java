@@ -1,0 +1,122 @@
+package org.hipforge.io.state;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.util.List;
+import java.util.Locale;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.hipforge.io.jsonl.ByteLines;
+import org.hipforge.io.jsonl.FlatLineScanner;
+import org.hipforge.io.llm.ProviderConfig;
+import org.hipforge.io.record.StateRecord;
+
+/**
+ * What one run paid for, read from its journal files: every answer the provider billed is one
+ * journal line (also those later rejected by extraction or the compiler), so the sum of their
+ * tokens is the run's bill, whichever worker, attempt or engine wrote them.
+ *
+ * <p>Why not the job's metrics: a failed attempt's metrics are lost when Flink restarts the job,
+ * and a cluster client's own counters see no call at all; the journal sees every one. Reads
+ * {@link WorkLayout#journalDir}{@code (step, runId)/*.jsonl} through Beam {@code FileSystems},
+ * bytes first ({@link FlatLineScanner}), Jackson only for lines the scanner leaves alone; torn or
+ * unreadable lines are counted, never fatal.
+ *
+ * <pre>{@code
+ * RunLedger paid = RunLedger.read(layout, WorkLayout.Step.DESCRIBE, runId);
+ * out.println(paid.summary(provider)); // 400 answers journaled, tokens in/out 52000/81000, cost $0.0564
+ * }</pre>
+ */
+public final class RunLedger {
+  /** Journal lines read as answers. */
+  public final long answers;
+  public final long inputTokens;
+  public final long outputTokens;
+  /** Lines that are not answers (torn by a crash, or damaged). */
+  public final long unreadableLines;
+
+  private RunLedger(long answers, long inputTokens, long outputTokens, long unreadableLines) {
+    this.answers = answers;
+    this.inputTokens = inputTokens;
+    this.outputTokens = outputTokens;
+    this.unreadableLines = unreadableLines;
+  }
+
+  /** Reads run {@code runId}'s journals of {@code step}; an absent directory is an empty ledger. */
+  public static RunLedger read(WorkLayout layout, WorkLayout.Step step, String runId) throws IOException {
+    return readGlob(layout.journalDir(step, runId) + "/*.jsonl");
+  }
+
+  /** Reads every journal file matching {@code glob}. */
+  public static RunLedger readGlob(String glob) throws IOException {
+    long[] sums = new long[4]; // answers, input tokens, output tokens, unreadable
+    FlatLineScanner scanner = new FlatLineScanner();
+    FlatLineScanner.StateFields fields = new FlatLineScanner.StateFields();
+    StateFileReader.Sink jackson = new StateFileReader.Sink() {
+      @Override
+      public void record(StateRecord r) {
+        sums[0]++;
+        sums[1] += Math.max(0, r.inputTokens());
+        sums[2] += Math.max(0, r.outputTokens());
+      }
+
+      @Override
+      public void malformed(String file, long line, String reason, boolean torn) {
+        sums[3]++;
+      }
+    };
+    for (MatchResult m : FileSystems.match(List.of(glob), EmptyMatchTreatment.ALLOW)) {
+      if (m.status() != MatchResult.Status.OK) {
+        continue;
+      }
+      for (MatchResult.Metadata md : m.metadata()) {
+        StateFileReader.LineParser parser = new StateFileReader.LineParser(md.resourceId().toString(), jackson, false);
+        try (InputStream in = Channels.newInputStream(FileSystems.open(md.resourceId()))) {
+          ByteLines.forEach(in, (buf, from, to, lineNo, unterminated) -> {
+            if (ByteLines.isBlank(buf, from, to)) {
+              return;
+            }
+            if (scanner.scanState(buf, from, to, fields)) {
+              sums[0]++;
+              sums[1] += Math.max(0, fields.inputTokens);
+              sums[2] += Math.max(0, fields.outputTokens);
+            } else {
+              parser.line(buf, from, to, lineNo, unterminated);
+            }
+          });
+        }
+      }
+    }
+    return new RunLedger(sums[0], sums[1], sums[2], sums[3]);
+  }
+
+  /** The estimated cost at the provider's configured prices; 0 when none are configured. */
+  public double costUsd(ProviderConfig p) {
+    return cost(p, inputTokens, outputTokens);
+  }
+
+  /** The estimated cost of some tokens at the provider's configured prices (one home for it). */
+  public static double cost(ProviderConfig p, long inputTokens, long outputTokens) {
+    return inputTokens / 1e6 * p.inputPricePerMTok() + outputTokens / 1e6 * p.outputPricePerMTok();
+  }
+
+  /** True when the provider's config has prices, so a cost can be shown. */
+  public static boolean priced(ProviderConfig p) {
+    return p.inputPricePerMTok() > 0 || p.outputPricePerMTok() > 0;
+  }
+
+  /** e.g. {@code 400 answers journaled, tokens in/out 52000/81000, estimated cost $0.0564}. */
+  public String summary(ProviderConfig p) {
+    String s = String.format(Locale.ROOT, "%d answers journaled, tokens in/out %d/%d", answers,
+        inputTokens, outputTokens);
+    if (priced(p)) {
+      s += String.format(Locale.ROOT, ", estimated cost $%.4f", costUsd(p));
+    }
+    if (unreadableLines > 0) {
+      s += ", " + unreadableLines + " unreadable journal lines";
+    }
+    return s;
+  }
+}

@@ -170,8 +170,8 @@ final class StopSignals {
 
   /**
    * The one place a stop lets go of what this JVM holds before it exits: everything registered
-   * with {@link BeforeExit} (today the HIP compilers and their temp dirs). Anything else a command
-   * must release on a stop (e.g. a work-directory lock) belongs here or in {@link BeforeExit}.
+   * with {@link BeforeExit} (the HIP compilers and their temp dirs, the work-directory locks).
+   * Anything else a command must release on a stop belongs in {@link BeforeExit} too.
    */
   static void releaseBeforeExit() {
     BeforeExit.runAll();

@@ -12,7 +12,9 @@ import java.util.Map;
  * <p>Holders register an action under a name once (registering the same name again replaces it);
  * {@link #runAll} runs every action in registration order, each in its own try, and a JVM shutdown
  * hook runs them too, so they must be idempotent (kill what is alive, delete what exists). What
- * registers today: the HIP compiler subprocesses and their temp dirs ({@code io/hip}).
+ * registers today: the HIP compiler subprocesses and their temp dirs ({@code io/hip}) and the
+ * work-directory locks ({@code WorkLock}); a polite stop runs the list only after its drain, so no
+ * other run takes the step while answers are still arriving.
  *
  * <pre>{@code
  * BeforeExit.register("HIP compilers", LiveCompilers::killAllAndClean);

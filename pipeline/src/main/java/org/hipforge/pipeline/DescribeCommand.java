@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import org.apache.beam.sdk.Pipeline;
 import org.hipforge.io.llm.ProviderConfig;
+import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.util.Progress;
@@ -20,7 +21,8 @@ public final class DescribeCommand {
     ProviderConfig provider = CommandSupport.loadProvider(o);
     String runId = RunIds.orNew(o.getRunId());
     o.setRunId(runId);
-    StatusReport before = StatusReport.compute(layout, WorkLayout.Step.DESCRIBE);
+    StateIndex described = StateIndex.describe(layout, false);
+    StatusReport before = plan(layout, described);
     out.printf("describe: run %s, %d of %d tasks to do, provider %s%n", runId, before.pending(),
         before.manifestSize, provider);
     if (before.pending() == 0) {
@@ -38,11 +40,17 @@ public final class DescribeCommand {
     org.apache.beam.sdk.PipelineResult result = CommandSupport.runToEnd(p, out);
     double secs = (System.nanoTime() - start) / 1e9;
     out.printf("describe: finished in %.1f s; %s%n", secs, CommandSupport.callSummary(provider, result));
-    StatusReport after = StatusReport.compute(layout, WorkLayout.Step.DESCRIBE);
+    described.refresh(); // only this run's new shards and journals are read
+    StatusReport after = StatusReport.describe(layout, described);
     if (!Boolean.TRUE.equals(o.getQuiet())) {
       out.print(after.table());
       out.println("state: " + layout.stepDir(WorkLayout.Step.DESCRIBE));
     }
     return after;
+  }
+
+  /** What the run will work on ("N of M tasks to do"): the describe rule on the index. */
+  static StatusReport plan(WorkLayout layout, StateIndex described) throws IOException {
+    return StatusReport.describe(layout, described);
   }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.beam.sdk.io.FileSystems;
 import org.hipforge.io.jsonl.ByteLines;
 import org.hipforge.io.jsonl.FlatLineScanner;
@@ -18,9 +19,10 @@ import org.hipforge.io.util.LongSet;
  * which also names a malformed line), and a duplicate id or file name stops the scan naming the
  * line, as {@link ManifestStore#read} does.
  *
- * <p>Memory: two sets of longs (ids, and 64-bit hashes of file names); a hash seen twice is
- * checked against the earlier line's text in a second pass, so two different names never count as
- * a duplicate.
+ * <p>Memory: two longs an entry (its id and a 64-bit hash of its file name), sorted after the
+ * pass to find repeats; a repeat is located (and a repeated name hash checked against the text) in
+ * a second pass, so the error names the line and two different names never count as one. The
+ * visitor has seen every entry by the time a duplicate is reported.
  */
 public final class ManifestScan {
   private ManifestScan() {}
@@ -36,6 +38,7 @@ public final class ManifestScan {
     private int nameFrom;
     private int nameTo;
     private ManifestEntry parsed;
+    private long ordinal; // entries before this one
 
     /** The file name (decoded on demand). */
     public String fileName() {
@@ -60,22 +63,52 @@ public final class ManifestScan {
 
   /** Streams the manifest at {@code path} (any Beam filesystem); returns the number of entries. */
   public static long forEach(String path, Visitor visitor) throws IOException {
-    LongSet ids = new LongSet();
-    LongSet names = new LongSet();
-    LongSet repeatedNames = new LongSet(); // hashes seen twice: names to compare as text
+    // Duplicates are found by sorting the ids and name hashes afterwards: sequential work, where a
+    // hash set would cost a cache miss per line; a duplicate is then located in a second pass.
+    long[][] seen = {new long[1024], new long[1024]};
     long n = scan(path, (e, lineNo) -> {
-      if (!ids.add(e.id)) {
-        throw new IOException(path + ":" + lineNo + ": duplicate id " + e.id);
+      int i = (int) e.ordinal;
+      if (i == seen[0].length) {
+        seen[0] = Arrays.copyOf(seen[0], i + (i >> 1));
+        seen[1] = Arrays.copyOf(seen[1], i + (i >> 1));
       }
-      if (!names.add(e.nameHash)) {
-        repeatedNames.add(e.nameHash);
-      }
+      seen[0][i] = e.id;
+      seen[1][i] = e.nameHash;
       visitor.entry(e);
     });
-    if (repeatedNames.size() > 0) {
-      confirmRepeatedNames(path, repeatedNames);
+    LongSet repeatedIds = repeats(seen[0], (int) n);
+    LongSet repeatedNames = repeats(seen[1], (int) n);
+    if (repeatedIds.size() > 0 || repeatedNames.size() > 0) {
+      failOnFirstDuplicate(path, repeatedIds, repeatedNames);
     }
     return n;
+  }
+
+  /** The values that occur more than once in {@code v[0, n)} (sorts it). */
+  private static LongSet repeats(long[] v, int n) {
+    Arrays.sort(v, 0, n);
+    LongSet out = new LongSet();
+    for (int i = 1; i < n; i++) {
+      if (v[i] == v[i - 1]) {
+        out.add(v[i]);
+      }
+    }
+    return out;
+  }
+
+  /** Some id or file-name hash repeats: fails on the first line that repeats an id or a name. */
+  private static void failOnFirstDuplicate(String path, LongSet ids, LongSet nameHashes) throws IOException {
+    LongSet seenIds = new LongSet();
+    java.util.Set<String> seenNames = new java.util.HashSet<>();
+    scan(path, (e, lineNo) -> {
+      if (ids.contains(e.id) && !seenIds.add(e.id)) {
+        throw new IOException(path + ":" + lineNo + ": duplicate id " + e.id);
+      }
+      // Equal hashes of different names (about 2^-64 a pair) are not a duplicate: compare the text.
+      if (nameHashes.contains(e.nameHash) && !seenNames.add(e.fileName())) {
+        throw new IOException(path + ":" + lineNo + ": duplicate file_name '" + e.fileName() + "'");
+      }
+    });
   }
 
   private interface LineVisitor {
@@ -110,20 +143,11 @@ public final class ManifestScan {
           e.nameHash = Hash64.of(m.fileName());
           e.sha.set(m.sha256());
         }
+        e.ordinal = n;
         n++;
         visitor.entry(e, c.lineNo());
       }
     }
     return n;
-  }
-
-  /** Some file-name hashes were seen twice: fails on the first line whose name is a repeat. */
-  private static void confirmRepeatedNames(String path, LongSet hashes) throws IOException {
-    java.util.Set<String> seen = new java.util.HashSet<>();
-    scan(path, (e, lineNo) -> {
-      if (hashes.contains(e.nameHash) && !seen.add(e.fileName())) {
-        throw new IOException(path + ":" + lineNo + ": duplicate file_name '" + e.fileName() + "'");
-      }
-    });
   }
 }

@@ -66,6 +66,7 @@ public final class StateIndex {
    * merging cost more than the few milliseconds of reading they save.
    */
   static final long PARALLEL_BYTES = 8L << 20;
+  private final long parallelBytes;
   /** Malformed lines named in {@link #malformedExamples}: enough to find the problem. */
   private static final int EXAMPLES = 5;
 
@@ -74,8 +75,12 @@ public final class StateIndex {
   private final List<FileState> files;
   private final Map<String, FileState> filesByName;
 
-  // id -> slot + 1 (0 = empty), open addressing
-  private int[] table = new int[1024];
+  // id -> slot + 1 (0 = empty): ids are usually dense (the manifest numbers files 0, 1, 2, ...),
+  // so an array indexed by id holds them (one memory access, in file order mostly sequential);
+  // ids far beyond the ids seen so far go to an open-addressing table (sparse ids).
+  private int[] direct = new int[0];
+  private int[] table = new int[16];
+  private int hashed;
   private int size;
   // the columns, by slot
   private long[] ids;
@@ -104,9 +109,10 @@ public final class StateIndex {
   private int currentFile;
   private long currentOffset;
 
-  private StateIndex(List<String> globs, boolean withInstructions, List<FileState> files,
-      Map<String, FileState> filesByName) {
+  private StateIndex(List<String> globs, boolean withInstructions, long parallelBytes,
+      List<FileState> files, Map<String, FileState> filesByName) {
     this.globs = globs;
+    this.parallelBytes = parallelBytes;
     this.withInstructions = withInstructions;
     this.files = files;
     this.filesByName = filesByName;
@@ -118,7 +124,13 @@ public final class StateIndex {
    * each instruction's hash and blank flag (the generate rule needs them).
    */
   public static StateIndex read(List<String> globs, boolean withInstructions) throws IOException {
-    StateIndex index = new StateIndex(List.copyOf(globs), withInstructions, new ArrayList<>(), new HashMap<>());
+    return read(globs, withInstructions, PARALLEL_BYTES);
+  }
+
+  /** {@link #read(List, boolean)} on two threads from {@code parallelBytes} of state (tests: 0). */
+  static StateIndex read(List<String> globs, boolean withInstructions, long parallelBytes) throws IOException {
+    StateIndex index = new StateIndex(List.copyOf(globs), withInstructions, parallelBytes,
+        new ArrayList<>(), new HashMap<>());
     index.refresh();
     return index;
   }
@@ -178,7 +190,7 @@ public final class StateIndex {
     for (Task t : tasks) {
       total += t.bytes;
     }
-    if (tasks.size() < 2 || total < PARALLEL_BYTES || Runtime.getRuntime().availableProcessors() < 2) {
+    if (tasks.size() < 2 || total < parallelBytes || Runtime.getRuntime().availableProcessors() < 2) {
       StateIndex part = newPart();
       part.readAll(tasks);
       mergeFrom(part);
@@ -236,7 +248,7 @@ public final class StateIndex {
   }
 
   private StateIndex newPart() {
-    return new StateIndex(globs, withInstructions, files, filesByName);
+    return new StateIndex(globs, withInstructions, parallelBytes, files, filesByName);
   }
 
   private void readAll(List<Task> tasks) throws IOException {
@@ -470,7 +482,9 @@ public final class StateIndex {
 
   /** Takes over the columns of {@code p} (this index is empty). */
   private void adopt(StateIndex p) {
+    direct = p.direct;
     table = p.table;
+    hashed = p.hashed;
     size = p.size;
     ids = p.ids;
     finishedAt = p.finishedAt;
@@ -494,6 +508,15 @@ public final class StateIndex {
 
   /** The slot of {@code id}'s latest record, or -1 when the id has none. */
   public int slotOf(long id) {
+    if (id >= 0 && id < direct.length) {
+      int s = direct[(int) id];
+      if (s != 0) {
+        return s - 1;
+      }
+    }
+    if (hashed == 0) {
+      return -1;
+    }
     int mask = table.length - 1;
     int i = hash(id) & mask;
     int s;
@@ -510,18 +533,34 @@ public final class StateIndex {
     if (size == ids.length) {
       allocate(Math.max(1024, ids.length + (ids.length >> 1)));
     }
-    if ((size + 1) * 4L > table.length * 3L) { // at most three quarters full
-      rehash(table.length * 2);
-    }
     int slot = size++;
     ids[slot] = id;
-    int mask = table.length - 1;
+    if (id >= 0 && id < direct.length) {
+      direct[(int) id] = slot + 1;
+      return slot;
+    }
+    // Dense enough for the array: at most about two array entries per id held.
+    if (id >= 0 && id < 2L * size + 1024 && id < Integer.MAX_VALUE - 16) {
+      direct = Arrays.copyOf(direct, (int) Math.min(Integer.MAX_VALUE - 16,
+          Math.max(id + 1, direct.length + (direct.length >> 1))));
+      direct[(int) id] = slot + 1;
+      return slot;
+    }
+    if ((hashed + 1) * 4L > table.length * 3L) { // at most three quarters full
+      rehash(table.length * 2);
+    }
+    hashed++;
+    put(table, id, slot);
+    return slot;
+  }
+
+  private void put(int[] t, long id, int slot) {
+    int mask = t.length - 1;
     int i = hash(id) & mask;
-    while (table[i] != 0) {
+    while (t[i] != 0) {
       i = (i + 1) & mask;
     }
-    table[i] = slot + 1;
-    return slot;
+    t[i] = slot + 1;
   }
 
   private static int hash(long id) {
@@ -531,13 +570,11 @@ public final class StateIndex {
 
   private void rehash(int capacity) {
     int[] t = new int[capacity];
-    int mask = capacity - 1;
     for (int s = 0; s < size; s++) {
-      int i = hash(ids[s]) & mask;
-      while (t[i] != 0) {
-        i = (i + 1) & mask;
+      long id = ids[s];
+      if (id < 0 || id >= direct.length || direct[(int) id] != s + 1) {
+        put(t, id, s);
       }
-      t[i] = s + 1;
     }
     table = t;
   }
@@ -621,7 +658,11 @@ public final class StateIndex {
 
   /** The describe outcome of manifest entry {@code e} ({@link PendingRule#describe}). */
   public PendingRule.Outcome describe(ManifestScan.Entry e) {
-    int s = slotOf(e.id);
+    return describe(e, slotOf(e.id));
+  }
+
+  /** {@link #describe(ManifestScan.Entry)} when the caller has looked up {@code s = slotOf(e.id)}. */
+  public PendingRule.Outcome describe(ManifestScan.Entry e, int s) {
     if (s < 0) {
       return PendingRule.Outcome.NEW;
     }

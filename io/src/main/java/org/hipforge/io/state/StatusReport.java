@@ -63,8 +63,8 @@ public final class StatusReport {
   public static StatusReport describe(WorkLayout layout, StateIndex described) throws IOException {
     StatusReport s = new StatusReport(WorkLayout.Step.DESCRIBE);
     s.manifestSize = forEachManifestEntry(layout, e -> {
-      PendingRule.Outcome o = described.describe(e);
-      switch (o) {
+      int slot = described.slotOf(e.id);
+      switch (described.describe(e, slot)) {
         case NEW:
           s.neverTried++;
           break;
@@ -73,10 +73,9 @@ public final class StatusReport {
           break;
         case FAILED:
           s.failed++;
-          s.failedByCategory.merge(described.errorCategory(described.slotOf(e.id)), 1L, Long::sum);
+          s.failedByCategory.merge(described.errorCategory(slot), 1L, Long::sum);
           break;
         default:
-          int slot = described.slotOf(e.id);
           s.passed++;
           s.inputTokens += Math.max(0, described.inputTokens(slot));
           s.outputTokens += Math.max(0, described.outputTokens(slot));

@@ -59,33 +59,59 @@ public final class StatusReport {
     return generate(manifestSize(layout), StateIndex.describe(layout, true), StateIndex.generate(layout), null);
   }
 
-  /** The describe totals: the manifest streamed against the describe index. */
+  /**
+   * The describe totals: the manifest streamed against the describe index (on two threads when it
+   * is big, each counting its half).
+   */
   public static StatusReport describe(WorkLayout layout, StateIndex described) throws IOException {
+    List<StatusReport> parts = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     StatusReport s = new StatusReport(WorkLayout.Step.DESCRIBE);
-    s.manifestSize = forEachManifestEntry(layout, e -> {
-      int slot = described.slotOf(e.id);
-      switch (described.describe(e, slot)) {
-        case NEW:
-          s.neverTried++;
-          break;
-        case STALE:
-          s.stale++;
-          break;
-        case FAILED:
-          s.failed++;
-          s.failedByCategory.merge(described.errorCategory(slot), 1L, Long::sum);
-          break;
-        default:
-          s.passed++;
-          s.inputTokens += Math.max(0, described.inputTokens(slot));
-          s.outputTokens += Math.max(0, described.outputTokens(slot));
-          if (Boolean.TRUE.equals(described.compiled(slot))) {
-            s.compiled++;
-          }
-      }
-    });
+    if (manifestExists(layout)) {
+      s.manifestSize = ManifestScan.forEachInParallel(layout.manifest(), () -> {
+        StatusReport part = new StatusReport(WorkLayout.Step.DESCRIBE);
+        parts.add(part);
+        return e -> part.countDescribe(described, e);
+      });
+    }
+    for (StatusReport part : parts) {
+      s.add(part);
+    }
     s.counts(described);
     return s;
+  }
+
+  private void countDescribe(StateIndex described, ManifestScan.Entry e) {
+    int slot = described.slotOf(e.id);
+    switch (described.describe(e, slot)) {
+      case NEW:
+        neverTried++;
+        break;
+      case STALE:
+        stale++;
+        break;
+      case FAILED:
+        failed++;
+        failedByCategory.merge(described.errorCategory(slot), 1L, Long::sum);
+        break;
+      default:
+        passed++;
+        inputTokens += Math.max(0, described.inputTokens(slot));
+        outputTokens += Math.max(0, described.outputTokens(slot));
+        if (Boolean.TRUE.equals(described.compiled(slot))) {
+          compiled++;
+        }
+    }
+  }
+
+  private void add(StatusReport o) {
+    passed += o.passed;
+    failed += o.failed;
+    neverTried += o.neverTried;
+    stale += o.stale;
+    inputTokens += o.inputTokens;
+    outputTokens += o.outputTokens;
+    compiled += o.compiled;
+    o.failedByCategory.forEach((k, v) -> failedByCategory.merge(k, v, Long::sum));
   }
 
   /**
@@ -148,11 +174,12 @@ public final class StatusReport {
 
   /** Streams the manifest strictly ({@link ManifestScan}); a missing manifest has no entries. */
   private static long forEachManifestEntry(WorkLayout layout, ManifestScan.Visitor v) throws IOException {
+    return manifestExists(layout) ? ManifestScan.forEach(layout.manifest(), v) : 0;
+  }
+
+  private static boolean manifestExists(WorkLayout layout) throws IOException {
     List<MatchResult> m = FileSystems.match(List.of(layout.manifest()), EmptyMatchTreatment.ALLOW);
-    if (m.get(0).status() != MatchResult.Status.OK || m.get(0).metadata().isEmpty()) {
-      return 0;
-    }
-    return ManifestScan.forEach(layout.manifest(), v);
+    return m.get(0).status() == MatchResult.Status.OK && !m.get(0).metadata().isEmpty();
   }
 
   /** The table people read at the end of a run and from {@code hipforge status}. */

@@ -93,8 +93,10 @@ public final class StateIndex {
   private final Map<Integer, String> shaTexts = new HashMap<>();
   private long[] instructionHashes;
   private int[] categories;
-  private long[] inputTokens;
-  private long[] outputTokens;
+  // Tokens of one answer, at most Integer.MAX_VALUE (no model answers two billion tokens at once):
+  // 8 bytes an id less than longs, 80 MB at 10M ids.
+  private int[] inputTokens;
+  private int[] outputTokens;
   private int[] fileOf;
   private long[] offsets;
   private final Interner runIdNames = new Interner();
@@ -242,8 +244,10 @@ public final class StateIndex {
     } finally {
       pool.shutdownNow();
     }
-    mergeFrom(a);
-    mergeFrom(b);
+    // The bigger part is taken over (when this index is empty) and the smaller merged into it.
+    StateIndex big = a.size >= b.size ? a : b;
+    mergeFrom(big);
+    mergeFrom(big == a ? b : a);
     return lines - before;
   }
 
@@ -359,8 +363,8 @@ public final class StateIndex {
     }
     categories[slot] = f.pass ? -1 : categoryNames.intern(StateRecord.errorCategoryOf(f.errorMsgFrom < 0
         ? null : JsonStrings.decode(b, f.errorMsgFrom, f.errorMsgTo, f.errorMsgHasEscape)));
-    inputTokens[slot] = f.inputTokens;
-    outputTokens[slot] = f.outputTokens;
+    inputTokens[slot] = tokens(f.inputTokens);
+    outputTokens[slot] = tokens(f.outputTokens);
     fileOf[slot] = currentFile;
     offsets[slot] = currentOffset;
     flags[slot] = (byte) fl;
@@ -387,8 +391,8 @@ public final class StateIndex {
       instructionHashes[slot] = Hash64.of(r.instruction());
     }
     categories[slot] = r.pass() ? -1 : categoryNames.intern(r.errorCategory());
-    inputTokens[slot] = r.inputTokens();
-    outputTokens[slot] = r.outputTokens();
+    inputTokens[slot] = tokens(r.inputTokens());
+    outputTokens[slot] = tokens(r.outputTokens());
     fileOf[slot] = currentFile;
     offsets[slot] = currentOffset;
     flags[slot] = (byte) fl;
@@ -415,6 +419,10 @@ public final class StateIndex {
     runIds[slot] = run;
     attempts[slot] = att;
     return slot;
+  }
+
+  private static int tokens(long n) {
+    return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, n));
   }
 
   private int setSha(int slot, byte[] b, int from, int to) {
@@ -456,6 +464,9 @@ public final class StateIndex {
     if (size == 0 && runIdNames.size() == 1 && categoryNames.size() == 1) {
       adopt(p);
       return;
+    }
+    if (size + p.size > ids.length) { // grow once, to at most what both hold
+      allocate(size + p.size);
     }
     for (int s = 0; s < p.size; s++) {
       int run = runIdNames.intern(p.runIdNames.name(p.runIds[s]));
@@ -591,8 +602,8 @@ public final class StateIndex {
       instructionHashes = instructionHashes == null ? new long[capacity] : Arrays.copyOf(instructionHashes, capacity);
     }
     categories = categories == null ? new int[capacity] : Arrays.copyOf(categories, capacity);
-    inputTokens = inputTokens == null ? new long[capacity] : Arrays.copyOf(inputTokens, capacity);
-    outputTokens = outputTokens == null ? new long[capacity] : Arrays.copyOf(outputTokens, capacity);
+    inputTokens = inputTokens == null ? new int[capacity] : Arrays.copyOf(inputTokens, capacity);
+    outputTokens = outputTokens == null ? new int[capacity] : Arrays.copyOf(outputTokens, capacity);
     fileOf = fileOf == null ? new int[capacity] : Arrays.copyOf(fileOf, capacity);
     offsets = offsets == null ? new long[capacity] : Arrays.copyOf(offsets, capacity);
   }

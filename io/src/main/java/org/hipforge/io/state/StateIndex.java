@@ -39,7 +39,7 @@ import org.hipforge.io.util.Hash64;
  * lowercase hex digits), the instruction as a Hash64 and a blank flag (only {@code
  * withInstructions}: hashing every instruction costs time), the error category (interned), the
  * tokens, and where the line is (file, byte offset), so a whole record is read only on demand
- * ({@link Records}). About 110 bytes an id.
+ * ({@link Records}). About 100 bytes an id.
  *
  * <p>Lines are read by {@link FlatLineScanner}; a line it leaves goes the Jackson path ({@link
  * StateFileReader.LineParser}), which also names a malformed line. Malformed lines and torn last
@@ -146,12 +146,6 @@ public final class StateIndex {
   /** The generate state of a work directory: its shards (generate journals are the response cache). */
   public static StateIndex generate(WorkLayout layout) throws IOException {
     return read(List.of(layout.shardGlob(WorkLayout.Step.GENERATE)), true);
-  }
-
-  /** The index of {@code step}: generate's keeps instructions, describe's when {@code withInstructions}. */
-  public static StateIndex of(WorkLayout layout, WorkLayout.Step step, boolean withInstructions)
-      throws IOException {
-    return step == WorkLayout.Step.DESCRIBE ? describe(layout, withInstructions) : generate(layout);
   }
 
   // ---- reading ----

@@ -11,7 +11,6 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.hipforge.io.llm.CallGate;
 import org.hipforge.io.llm.ProviderConfig;
-import org.hipforge.io.manifest.ManifestStore;
 import org.hipforge.io.state.JournalWriter;
 import org.hipforge.io.state.RunLedger;
 import org.hipforge.io.state.WorkLayout;
@@ -47,7 +46,8 @@ final class CommandSupport {
       throw new UsageException("no manifest at " + layout.manifest() + ": run 'hipforge manifest "
           + "--sourceDir=DIR --workDir=" + o.getWorkDir() + "' first");
     }
-    ManifestStore.read(Paths.get(layout.manifest())); // strict: a bad line stops here, named
+    // The strict read (a malformed line or a duplicate stops, named) is each command's one
+    // streamed pass over the manifest (ManifestScan), not a list of every entry held here.
     return layout;
   }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import org.apache.beam.sdk.Pipeline;
 import org.hipforge.io.llm.ProviderConfig;
+import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.state.WorkLock;
@@ -30,7 +31,8 @@ public final class DescribeCommand {
   /** The run itself, while it holds the describe lock of the work directory. */
   private static StatusReport runLocked(HipforgeOptions o, PrintStream out, WorkLayout layout,
       ProviderConfig provider, String runId) throws IOException {
-    StatusReport before = StatusReport.compute(layout, WorkLayout.Step.DESCRIBE);
+    StateIndex described = StateIndex.describe(layout, false);
+    StatusReport before = plan(layout, described);
     out.printf("describe: run %s, %d of %d tasks to do, provider %s%n", runId, before.pending(),
         before.manifestSize, provider);
     if (before.pending() == 0) {
@@ -48,15 +50,24 @@ public final class DescribeCommand {
         o.getMaxSourceBytes(), o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards()));
     long start = System.nanoTime();
     org.apache.beam.sdk.PipelineResult result = CommandSupport.runCalls(p, "describe", layout, step, runId,
-        provider, () -> StatusReport.compute(layout, step).pending(), out);
+        provider, () -> {
+          described.refresh(); // only this run's journals so far
+          return plan(layout, described).pending();
+        }, out);
     double secs = (System.nanoTime() - start) / 1e9;
     out.printf("describe: finished in %.1f s; %s%n", secs,
         CommandSupport.callSummary(provider, result, layout, step, runId));
-    StatusReport after = StatusReport.compute(layout, WorkLayout.Step.DESCRIBE);
+    described.refresh(); // only this run's new shards and journals are read
+    StatusReport after = StatusReport.describe(layout, described);
     if (!Boolean.TRUE.equals(o.getQuiet())) {
       out.print(after.table());
       out.println("state: " + layout.stepDir(WorkLayout.Step.DESCRIBE));
     }
     return after;
+  }
+
+  /** What the run will work on ("N of M tasks to do"): the describe rule on the index. */
+  static StatusReport plan(WorkLayout layout, StateIndex described) throws IOException {
+    return StatusReport.describe(layout, described);
   }
 }

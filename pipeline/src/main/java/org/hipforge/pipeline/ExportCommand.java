@@ -2,20 +2,17 @@ package org.hipforge.pipeline;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import org.hipforge.io.manifest.ManifestStore;
 import org.hipforge.io.record.FileNames;
-import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.ManifestScan;
+import org.hipforge.io.state.PendingRule;
+import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.WorkLayout;
 
 /**
@@ -39,65 +36,104 @@ public final class ExportCommand {
     boolean array = "json-array".equals(format);
     Path target = o.getOut() != null ? Paths.get(o.getOut())
         : Paths.get(layout.root(), "export", array ? "results.json" : "dataset.jsonl");
-    List<ManifestEntry> manifest = ManifestStore.read(Paths.get(layout.manifest()));
-    Map<Long, StateRecord> described = StateIndex.latest(List.of(
-        layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE)));
-    Map<Long, StateRecord> generated = StateIndex.latest(List.of(layout.shardGlob(WorkLayout.Step.GENERATE)));
     int shardRows = o.getShardRows();
     if (shardRows < 1) {
       throw new UsageException("--shardRows must be >= 1, was " + shardRows);
     }
-    List<ManifestEntry> rows = new ArrayList<>();
-    for (ManifestEntry e : manifest) {
-      StateRecord d = described.get(e.id());
-      if (d != null && d.pass() && e.fileName().equals(d.fileName())
-          && (e.sha256() == null || e.sha256().equals(d.sourceSha256()) || d.sourceSha256() == null)) {
-        rows.add(e);
+    StateIndex described = StateIndex.describe(layout, true);
+    StateIndex generated = StateIndex.generate(layout);
+    // Rows: manifest entries whose describe record is current and passed (PendingRule: DONE).
+    // Counted first (the manifest is streamed, never held), so the sharding is known up front.
+    long[] rows = {0};
+    ManifestScan.forEach(layout.manifest(), e -> {
+      if (described.describe(e) == PendingRule.Outcome.DONE) {
+        rows[0]++;
       }
-    }
+    });
     Files.createDirectories(target.toAbsolutePath().getParent());
-    boolean sharded = !array && rows.size() > shardRows;
-    long written = 0;
-    int shard = 0;
-    BufferedWriter w = null;
-    JsonGenerator g = null;
-    try {
-      for (int i = 0; i < rows.size(); i++) {
-        if (g == null || (sharded && i % shardRows == 0)) {
-          if (g != null) {
-            closeFile(g, array);
-          }
-          Path file = sharded ? shardName(target, shard++) : target;
-          w = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-          g = JSON.createGenerator(w);
-          if (array) {
-            g.writeStartArray();
-          }
+    boolean sharded = !array && rows[0] > shardRows;
+    Writer w = new Writer(target, array, sharded, shardRows);
+    try (StateIndex.Records describeRecords = described.records();
+        StateIndex.Records generateRecords = generated.records()) {
+      ManifestScan.forEach(layout.manifest(), e -> {
+        if (described.describe(e) != PendingRule.Outcome.DONE) {
+          return;
         }
-        ManifestEntry e = rows.get(i);
-        writeRow(g, e, described.get(e.id()), generated.get(e.id()), o, layout);
-        if (!array) {
-          g.flush();
-          w.write('\n');
-        }
-        written++;
+        int d = described.slotOf(e.id);
+        // Generated code belongs to the row only while it is current: made from this file, source
+        // and instruction (PendingRule: DONE), not an older generation of a changed task.
+        boolean generatedOk = StateIndex.generate(described, d, true, generated) == PendingRule.Outcome.DONE;
+        StateRecord gen = generatedOk ? generateRecords.readId(e.id) : null;
+        writeRow(w.next(), e.id, e.fileName(), describeRecords.read(d), gen, o, layout);
+      });
+      w.finish();
+    } finally {
+      w.closeQuietly();
+    }
+    long written = w.written;
+    int shard = w.shard;
+    out.printf("export: %d rows (%s) -> %s%s%n", written, format, sharded ? shardName(target, 0) + " ..." : target,
+        sharded ? " (" + shard + " files)" : "");
+    return written;
+  }
+
+  /** The output file(s): one, or a new shard every {@code shardRows} rows. */
+  private static final class Writer {
+    final Path target;
+    final boolean array;
+    final boolean sharded;
+    final int shardRows;
+    long written;
+    int shard;
+    private java.io.Writer w;
+    private JsonGenerator g;
+
+    Writer(Path target, boolean array, boolean sharded, int shardRows) {
+      this.target = target;
+      this.array = array;
+      this.sharded = sharded;
+      this.shardRows = shardRows;
+    }
+
+    /** The generator for the next row (the previous row, if any, is ended). */
+    JsonGenerator next() throws IOException {
+      if (g != null && !array) {
+        g.flush();
+        w.write('\n');
       }
-      if (g == null) {
-        w = Files.newBufferedWriter(target, StandardCharsets.UTF_8);
-        g = JSON.createGenerator(w);
-        if (array) {
-          g.writeStartArray();
+      if (g == null || (sharded && written % shardRows == 0)) {
+        if (g != null) {
+          closeFile(g, array);
         }
+        open(sharded ? shardName(target, shard++) : target);
+      }
+      written++;
+      return g;
+    }
+
+    void finish() throws IOException {
+      if (g == null) {
+        open(target);
+      } else if (!array) {
+        g.flush();
+        w.write('\n');
       }
       closeFile(g, array);
-    } finally {
+    }
+
+    private void open(Path file) throws IOException {
+      w = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+      g = JSON.createGenerator(w);
+      if (array) {
+        g.writeStartArray();
+      }
+    }
+
+    void closeQuietly() throws IOException {
       if (g != null && !g.isClosed()) {
         g.close();
       }
     }
-    out.printf("export: %d rows (%s) -> %s%s%n", written, format, sharded ? shardName(target, 0) + " ..." : target,
-        sharded ? " (" + shard + " files)" : "");
-    return written;
   }
 
   private static void closeFile(JsonGenerator g, boolean array) throws IOException {
@@ -116,15 +152,15 @@ public final class ExportCommand {
     return target.resolveSibling(String.format("%s-%05d%s", base, shard, ext));
   }
 
-  private static void writeRow(JsonGenerator g, ManifestEntry e, StateRecord d, StateRecord gen,
+  private static void writeRow(JsonGenerator g, long id, String fileName, StateRecord d, StateRecord gen,
       HipforgeOptions o, WorkLayout layout) throws IOException {
     g.writeStartObject();
-    g.writeNumberField("id", e.id());
-    g.writeStringField("file_name", e.fileName());
+    g.writeNumberField("id", id);
+    g.writeStringField("file_name", fileName);
     g.writeStringField("instruction", d.instruction());
-    writeText(g, "source_code", o.getSourceDir() == null ? null : readIfSafe(o.getSourceDir(), e.fileName()));
-    boolean generatedOk = gen != null && gen.pass() && gen.fileName().equals(e.fileName());
-    writeText(g, "generated_code", generatedOk ? readIfSafe(layout.outHipDir(), e.fileName()) : null);
+    writeText(g, "source_code", o.getSourceDir() == null ? null : readIfSafe(o.getSourceDir(), fileName));
+    boolean generatedOk = gen != null;
+    writeText(g, "generated_code", generatedOk ? readIfSafe(layout.outHipDir(), fileName) : null);
     if (generatedOk && gen.compiled() != null) {
       g.writeBooleanField("compiled", gen.compiled());
     } else {

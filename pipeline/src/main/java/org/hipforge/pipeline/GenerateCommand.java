@@ -2,24 +2,20 @@ package org.hipforge.pipeline;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.beam.sdk.Pipeline;
 import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.llm.ProviderConfig;
-import org.hipforge.io.manifest.ManifestStore;
-import org.hipforge.io.record.ManifestEntry;
-import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.ManifestScan;
+import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.state.WorkLock;
 import org.hipforge.io.util.Progress;
-import org.hipforge.transforms.FindPendingGenerations;
 import org.hipforge.transforms.ValidateHip;
 
 /** {@code hipforge generate}: HIP code from the instructions, compiled, written to out/hip. */
@@ -42,11 +38,14 @@ public final class GenerateCommand {
   /** The run itself, while it holds the generate lock of the work directory. */
   private static StatusReport runLocked(HipforgeOptions o, PrintStream out, WorkLayout layout,
       ProviderConfig provider, ValidateHip validate, Set<Long> ids, String runId) throws IOException {
-    long todo = countPending(layout, ids);
+    long manifestSize = StatusReport.manifestSize(layout);
+    StateIndex described = StateIndex.describe(layout, true);
+    StateIndex generated = StateIndex.generate(layout);
+    long todo = plan(manifestSize, described, generated, ids).pending();
     out.printf("generate: run %s, %d tasks to do, provider %s%n", runId, todo, provider);
     if (todo == 0) {
       out.println("generate: nothing to do (no described task without a current pass:true generation)");
-      StatusReport report = StatusReport.compute(layout, WorkLayout.Step.GENERATE);
+      StatusReport report = StatusReport.generate(manifestSize, described, generated, null);
       if (!Boolean.TRUE.equals(o.getQuiet())) {
         out.print(report.table());
       }
@@ -62,10 +61,14 @@ public final class GenerateCommand {
     // Left pending after a stop: generate records are written when the job ends, but the answers
     // already journaled are reused from the response cache by the next run, without paying.
     org.apache.beam.sdk.PipelineResult result = CommandSupport.runCalls(p, "generate", layout, step, runId,
-        provider, () -> countPending(layout, ids), out);
+        provider, () -> {
+          generated.refresh(); // only what this run wrote so far
+          return plan(manifestSize, described, generated, ids).pending();
+        }, out);
     out.printf("generate: finished in %.1f s; %s%n", (System.nanoTime() - start) / 1e9,
         CommandSupport.callSummary(provider, result, layout, step, runId));
-    StatusReport report = StatusReport.compute(layout, WorkLayout.Step.GENERATE);
+    generated.refresh(); // only this run's new shards are read
+    StatusReport report = StatusReport.generate(manifestSize, described, generated, null);
     if (!Boolean.TRUE.equals(o.getQuiet())) {
       out.print(report.table());
     }
@@ -114,9 +117,11 @@ public final class GenerateCommand {
       }
     }
     Set<Long> known = new TreeSet<>();
-    for (ManifestEntry e : ManifestStore.read(Paths.get(layout.manifest()))) {
-      known.add(e.id());
-    }
+    ManifestScan.forEach(layout.manifest(), e -> {
+      if (ids.contains(e.id)) {
+        known.add(e.id);
+      }
+    });
     List<Long> unknown = new ArrayList<>();
     for (Long id : ids) {
       if (!known.contains(id)) {
@@ -130,18 +135,11 @@ public final class GenerateCommand {
     return ids;
   }
 
-  /** How many tasks this run will generate: described, selected, and not yet generated. */
-  static long countPending(WorkLayout layout, Set<Long> ids) throws IOException {
-    Map<Long, StateRecord> described = StateIndex.latest(List.of(
-        layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE)));
-    Map<Long, StateRecord> generated = StateIndex.latest(List.of(layout.shardGlob(WorkLayout.Step.GENERATE)));
-    long n = 0;
-    for (StateRecord d : described.values()) {
-      if ((ids == null || ids.contains(d.id())) && d.pass() && d.instruction() != null
-          && !d.instruction().isBlank() && FindPendingGenerations.isPending(d, generated.get(d.id()))) {
-        n++;
-      }
-    }
-    return n;
+  /**
+   * What this run will work on ("N tasks to do"): the generate rule on the indexes, for the tasks
+   * --ids selects ({@code ids} null: all).
+   */
+  static StatusReport plan(long manifestSize, StateIndex described, StateIndex generated, Set<Long> ids) {
+    return StatusReport.generate(manifestSize, described, generated, ids);
   }
 }

@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.hipforge.io.llm.ProviderConfig;
@@ -13,11 +12,8 @@ import org.hipforge.io.state.WorkLayout;
 import org.hipforge.transforms.BuildGeneratePrompts;
 import org.hipforge.transforms.CallLlm;
 import org.hipforge.transforms.ExtractCode;
-import org.hipforge.transforms.FindPendingGenerations;
-import org.hipforge.transforms.MergeLatest;
-import org.hipforge.transforms.ReadState;
+import org.hipforge.transforms.PendingGenerations;
 import org.hipforge.transforms.RecordFailures;
-import org.hipforge.transforms.SelectDescribed;
 import org.hipforge.transforms.ValidateHip;
 import org.hipforge.transforms.WriteDeadLetters;
 import org.hipforge.transforms.WriteHipFiles;
@@ -56,17 +52,11 @@ public final class GeneratePipeline {
     WorkLayout layout = s.layout;
     WorkLayout.Step describe = WorkLayout.Step.DESCRIBE;
     WorkLayout.Step generate = WorkLayout.Step.GENERATE;
-    ReadState.Result described = p.apply("ReadDescribeState",
-        ReadState.fromGlobs(List.of(layout.shardGlob(describe), layout.journalGlob(describe))));
     // Generate journals hold raw answers (the response cache), not verdicts: only shards are state.
-    ReadState.Result generated = p.apply("ReadGenerateState",
-        ReadState.fromGlobs(List.of(layout.shardGlob(generate))));
-    PCollection<KV<Long, StateRecord>> latestGenerated =
-        generated.records().apply("MergeLatestGenerate", MergeLatest.create());
-    PCollection<StateRecord> pending = described.records()
-        .apply("MergeLatestDescribe", MergeLatest.create())
-        .apply("SelectDescribed", s.ids == null ? SelectDescribed.all() : SelectDescribed.ids(s.ids))
-        .apply("FindPending", FindPendingGenerations.against(latestGenerated));
+    PendingGenerations.Result front = p.apply("FindPendingGenerations", PendingGenerations.of(
+        List.of(layout.shardGlob(describe), layout.journalGlob(describe)),
+        List.of(layout.shardGlob(generate))).withIds(s.ids));
+    PCollection<StateRecord> pending = front.pending();
     CallLlm.Result answers = pending
         .apply("BuildPrompts", BuildGeneratePrompts.forProvider(s.provider))
         .apply("CallLlm", CallLlm.to(s.provider, generate)
@@ -85,8 +75,7 @@ public final class GeneratePipeline {
     PCollectionList.of(written.output()).and(failed)
         .apply("AllRecords", Flatten.pCollections())
         .apply("WriteState", WriteState.to(layout.shardPrefix(generate, s.runId)).withShards(s.numShards));
-    PCollectionList.of(described.malformed()).and(generated.malformed())
-        .apply("AllMalformed", Flatten.pCollections())
+    front.malformed()
         .apply("WriteDeadLetters", WriteDeadLetters.to(layout.root() + "/deadletter/" + generate.dir() + "/" + s.runId));
   }
 }

@@ -4,20 +4,28 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
 
-/** {@code hipforge status}: prints the totals of every step's state against the manifest. */
+/**
+ * {@code hipforge status}: prints the totals of every step's state, decided by the same rule the
+ * step's next run uses ({@link org.hipforge.io.state.PendingRule}).
+ */
 public final class StatusCommand {
   private StatusCommand() {}
 
   public static StatusReport run(HipforgeOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
-    StatusReport describe = StatusReport.compute(layout, WorkLayout.Step.DESCRIBE);
+    boolean generated = Files.isDirectory(Paths.get(layout.stepDir(WorkLayout.Step.GENERATE)));
+    // One describe index for both tables; instructions are hashed only when generate needs them.
+    StateIndex described = StateIndex.describe(layout, generated);
+    StatusReport describe = StatusReport.describe(layout, described);
     out.println("== describe (" + layout.stepDir(WorkLayout.Step.DESCRIBE) + ")");
     out.print(describe.table());
-    if (Files.isDirectory(Paths.get(layout.stepDir(WorkLayout.Step.GENERATE)))) {
-      StatusReport generate = StatusReport.compute(layout, WorkLayout.Step.GENERATE);
+    if (generated) {
+      StatusReport generate = StatusReport.generate(describe.manifestSize, described,
+          StateIndex.generate(layout), null);
       out.println("== generate (" + layout.stepDir(WorkLayout.Step.GENERATE) + ")");
       out.print(generate.table());
     }

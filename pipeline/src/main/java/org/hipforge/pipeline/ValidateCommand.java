@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -19,6 +18,8 @@ import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.StateIndex;
+import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.state.WorkLock;
 import org.hipforge.transforms.ValidateHip;
@@ -50,12 +51,16 @@ public final class ValidateCommand {
   /** The run itself, while it holds the generate lock (it writes generate state). */
   private static long runLocked(PrintStream out, WorkLayout layout, HipToolchain toolchain,
       List<String> archs, String runId) throws Exception {
-    Map<Long, StateRecord> generated = StateIndex.latest(List.of(layout.shardGlob(WorkLayout.Step.GENERATE)));
+    StatusReport.manifestSize(layout); // the strict manifest read: a bad line stops here, named
+    StateIndex generated = StateIndex.generate(layout);
     List<StateRecord> todo = new ArrayList<>();
-    for (StateRecord r : generated.values()) {
-      if (r.outputPath() != null && FileNames.isSafe(r.fileName())
-          && Files.isRegularFile(Paths.get(layout.outHipDir()).resolve(r.fileName()))) {
-        todo.add(r);
+    try (StateIndex.Records records = generated.records()) {
+      for (int slot = 0; slot < generated.size(); slot++) {
+        StateRecord r = records.read(slot); // the latest generate record, whole
+        if (r.outputPath() != null && FileNames.isSafe(r.fileName())
+            && Files.isRegularFile(Paths.get(layout.outHipDir()).resolve(r.fileName()))) {
+          todo.add(r.response() == null ? r : r.toBuilder().response(null).build());
+        }
       }
     }
     out.printf("validate: %d generated files to check with %s%n", todo.size(), toolchain);

@@ -21,6 +21,7 @@ import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.llm.sim.SimulatedLlmServer;
 import org.hipforge.io.llm.sim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
 import org.junit.jupiter.api.AfterEach;
@@ -77,9 +78,15 @@ class GenerateEndToEndTest {
     assertThat(report.failedByCategory, is(Map.of("compile_error", report.failed)));
     assertThat(report.compiled, is(report.passed));
 
-    Map<Long, StateRecord> generated = StateIndex.latest(List.of(
-        new WorkLayout(tmp.resolve("work").toString()).shardGlob(WorkLayout.Step.GENERATE)));
-    for (StateRecord r : generated.values()) {
+    StateIndex index = StateIndex.generate(new WorkLayout(tmp.resolve("work").toString()));
+    List<StateRecord> generated = new java.util.ArrayList<>();
+    try (StateIndex.Records records = index.records()) {
+      for (int slot = 0; slot < index.size(); slot++) {
+        generated.add(records.read(slot));
+      }
+    }
+    assertThat(generated.size(), is(TASKS));
+    for (StateRecord r : generated) {
       Path file = tmp.resolve("work/out/hip").resolve(r.fileName());
       if (r.pass()) {
         assertThat(r.compiled(), is(true));

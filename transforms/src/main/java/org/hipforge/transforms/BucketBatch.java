@@ -6,6 +6,7 @@ import java.util.Arrays;
 import org.hipforge.io.jsonl.FlatLineScanner;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.PendingRule;
 import org.hipforge.transforms.coders.ByteSink;
 import org.hipforge.transforms.coders.ByteSource;
 
@@ -220,13 +221,11 @@ public final class BucketBatch {
       return Arrays.equals(buf, nameFrom, nameFrom + nameLen, o.buf, o.nameFrom, o.nameFrom + o.nameLen);
     }
 
-    /** Both hashes known and different (a null on either side is not a difference). */
+    /** The source changed ({@link PendingRule#sourceChanged}): both hashes known and different. */
     boolean shaDiffers(View o) {
-      if (shaKind == SHA_NULL || o.shaKind == SHA_NULL) {
-        return false;
-      }
-      return shaKind != o.shaKind
-          || !Arrays.equals(buf, shaFrom, shaFrom + shaLen, o.buf, o.shaFrom, o.shaFrom + o.shaLen);
+      boolean known = shaKind != SHA_NULL && o.shaKind != SHA_NULL;
+      return PendingRule.sourceChanged(shaKind != SHA_NULL, o.shaKind != SHA_NULL, known
+          && shaKind == o.shaKind && Arrays.equals(buf, shaFrom, shaFrom + shaLen, o.buf, o.shaFrom, o.shaFrom + o.shaLen));
     }
 
     ManifestEntry toManifestEntry() {

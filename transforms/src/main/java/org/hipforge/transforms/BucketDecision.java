@@ -5,12 +5,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.hipforge.io.record.ManifestEntry;
+import org.hipforge.io.state.PendingRule;
 import org.hipforge.transforms.coders.ByteSource;
 
 /**
  * Decides one bucket of the anti-join: folds its state records into the latest record per id
- * (latest wins, as {@link org.hipforge.io.record.StateRecord#LATEST_ORDER}) and hands on each
- * manifest entry whose latest record is missing, stale or not {@code pass:true}.
+ * ({@link PendingRule#compareLatest}) and hands on each manifest entry that {@link
+ * PendingRule#describe} finds pending (no record, stale, or not {@code pass:true}).
  *
  * <p>Batches may come in any order, so manifest batches are kept (as bytes) until all state has
  * been folded in. Records are read in place from the batches; only the latest record per id and
@@ -53,15 +54,22 @@ public final class BucketDecision {
       for (int i = 0; i < batch.count; i++) {
         BucketBatch.readManifest(in, batch.bytes, entry);
         BucketBatch.View l = latest.get(entry.id);
-        if (l == null) {
-          counts.fresh++;
-        } else if (!entry.sameFileName(l) || entry.shaDiffers(l)) {
-          counts.stale++; // made from another file, or another version of this one
-        } else if (!l.pass) {
-          counts.failed++;
-        } else {
-          counts.done++;
-          continue;
+        PendingRule.Outcome outcome = l == null
+            ? PendingRule.describe(false, false, false, false)
+            : PendingRule.describe(true, entry.sameFileName(l), entry.shaDiffers(l), l.pass);
+        switch (outcome) {
+          case NEW:
+            counts.fresh++;
+            break;
+          case STALE:
+            counts.stale++; // made from another file, or another version of this one
+            break;
+          case FAILED:
+            counts.failed++;
+            break;
+          default:
+            counts.done++;
+            continue;
         }
         pending.accept(entry.toManifestEntry());
       }
@@ -69,23 +77,12 @@ public final class BucketDecision {
     return counts;
   }
 
-  /** {@code b} is later than {@code a} by (finished_at, run_id, attempts, pass). */
+  /** {@code b} is later than {@code a} by {@link PendingRule#compareLatest}. */
   static boolean isLater(BucketBatch.View b, BucketBatch.View a) {
-    if (b.finishedAtMillis != a.finishedAtMillis) {
+    if (b.finishedAtMillis != a.finishedAtMillis) { // the usual case: no run id to decode
       return b.finishedAtMillis > a.finishedAtMillis;
     }
-    int byRun = runIdOrEmpty(b).compareTo(runIdOrEmpty(a)); // ties on time are rare: decode then
-    if (byRun != 0) {
-      return byRun > 0;
-    }
-    if (b.attempts != a.attempts) {
-      return b.attempts > a.attempts;
-    }
-    return b.pass && !a.pass;
-  }
-
-  private static String runIdOrEmpty(BucketBatch.View v) {
-    String r = v.runId();
-    return r == null ? "" : r;
+    return PendingRule.compareLatest(b.finishedAtMillis, b.runId(), b.attempts, b.pass,
+        a.finishedAtMillis, a.runId(), a.attempts, a.pass) > 0;
   }
 }

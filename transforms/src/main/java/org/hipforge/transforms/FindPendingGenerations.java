@@ -14,11 +14,13 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.PendingRule;
 import org.hipforge.transforms.coders.StateRecordCoder;
 
 /**
- * The generate anti-join: describe records whose latest generate record is missing, failed, or
- * made from another instruction or source (the task was described again since).
+ * The generate anti-join: the selected describe records that {@link PendingRule#generate} finds
+ * pending (latest generate record missing, failed, or made from another file, source or
+ * instruction: the task was described again since).
  *
  * <pre>{@code PCollection<StateRecord> todo = ready.apply("FindPending", FindPendingGenerations.against(latestGenerate));}</pre>
  */
@@ -35,21 +37,6 @@ public final class FindPendingGenerations
       throw new IllegalArgumentException("latestGenerate must be set");
     }
     return new FindPendingGenerations(latestGenerate);
-  }
-
-  /** Whether a described task still needs generating given its latest generate record. */
-  public static boolean isPending(StateRecord described, StateRecord generated) {
-    if (generated == null || !generated.pass()) {
-      return true;
-    }
-    if (!described.fileName().equals(generated.fileName())) {
-      return true;
-    }
-    if (described.sourceSha256() != null && generated.sourceSha256() != null
-        && !described.sourceSha256().equals(generated.sourceSha256())) {
-      return true;
-    }
-    return generated.instruction() != null && !generated.instruction().equals(described.instruction());
   }
 
   @Override
@@ -85,7 +72,7 @@ public final class FindPendingGenerations
       for (StateRecord r : joined.getValue().getAll(generatedTag)) {
         generated = StateRecord.latest(generated, r);
       }
-      if (isPending(described, generated)) {
+      if (PendingRule.generate(described, null, generated).pending()) { // described is selected
         out.output(described);
       }
     }

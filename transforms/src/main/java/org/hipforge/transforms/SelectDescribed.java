@@ -10,11 +10,12 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.PendingRule;
 import org.hipforge.transforms.coders.StateRecordCoder;
 
 /**
- * Keeps the latest describe records that can be generated from: {@code pass:true}, a non-empty
- * instruction, and (when ids are given) an id in the set.
+ * Keeps the latest describe records that can be generated from ({@link PendingRule#ready}):
+ * {@code pass:true}, a non-blank instruction, and (when ids are given) an id in the set.
  *
  * <pre>{@code PCollection<StateRecord> ready = latestDescribe.apply("SelectDescribed", SelectDescribed.ids(Set.of(3L, 7L)));}</pre>
  */
@@ -56,18 +57,11 @@ public final class SelectDescribed
     @ProcessElement
     public void process(@Element KV<Long, StateRecord> kv, OutputReceiver<StateRecord> out) {
       StateRecord r = kv.getValue();
-      if (ids != null && !ids.contains(r.id())) {
-        return;
+      if (PendingRule.ready(r, ids)) {
+        out.output(r);
+      } else if (ids == null || ids.contains(r.id())) { // why a selected task is left out
+        (r.pass() ? noInstruction : notPassed).inc();
       }
-      if (!r.pass()) {
-        notPassed.inc();
-        return;
-      }
-      if (r.instruction() == null || r.instruction().isBlank()) {
-        noInstruction.inc();
-        return;
-      }
-      out.output(r);
     }
   }
 }

@@ -15,15 +15,11 @@ public final class StateRecord implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /**
-   * Latest wins: the greater {@code (finished_at, run_id, attempts)} is the truth. Ties are broken
-   * by pass (a success beats a failure from the same instant) so the merge is a total order and
-   * stays idempotent whatever order duplicates arrive in.
+   * Latest wins: the order of {@link org.hipforge.io.state.PendingRule#compareLatest}, the one home
+   * of that rule ({@code (finished_at, run_id, attempts, pass)}).
    */
   public static final Comparator<StateRecord> LATEST_ORDER =
-      Comparator.comparingLong(StateRecord::finishedAtMillis)
-          .thenComparing(r -> r.runId == null ? "" : r.runId)
-          .thenComparingInt(StateRecord::attempts)
-          .thenComparing(StateRecord::pass);
+      (a, b) -> org.hipforge.io.state.PendingRule.compareLatest(a, b);
 
   private final long id;
   private final String fileName;
@@ -107,20 +103,19 @@ public final class StateRecord implements Serializable {
 
   /** The later of two records by {@link #LATEST_ORDER}; {@code a} when they tie. */
   public static StateRecord latest(StateRecord a, StateRecord b) {
-    if (a == null) {
-      return b;
-    }
-    if (b == null) {
-      return a;
-    }
-    return LATEST_ORDER.compare(b, a) > 0 ? b : a;
+    return org.hipforge.io.state.PendingRule.latest(a, b);
   }
 
   /** The category before the first ':' of {@code error_msg}, or null for a passed record. */
   public String errorCategory() {
-    if (pass) {
-      return null;
-    }
+    return pass ? null : errorCategoryOf(errorMsg);
+  }
+
+  /**
+   * The category of a failed record's {@code error_msg}: the text before its first ':' when that
+   * is a short word, else "unknown".
+   */
+  public static String errorCategoryOf(String errorMsg) {
     if (errorMsg == null || errorMsg.isEmpty()) {
       return "unknown";
     }

@@ -1,23 +1,22 @@
 package org.hipforge.io.state;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
-import org.hipforge.io.manifest.ManifestStore;
-import org.hipforge.io.record.ManifestEntry;
-import org.hipforge.io.record.StateRecord;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
 
 /**
- * Totals of one step's state against the manifest, computed the same way the pipeline decides
- * what is pending (latest record wins; a changed source makes a record stale).
+ * Totals of one step's state, decided by {@link PendingRule} on a {@link StateIndex}: exactly what
+ * the step's next run will work on.
  *
- * <p>Plain Java in one JVM, holding one small summary per manifest id: fine for the millions of
- * tasks one machine can hold; it is a report, not a pipeline.
+ * <p>Describe: every manifest entry (streamed, never held) against its latest describe record.
+ * Generate: every latest describe record (generate's universe; it does not read the manifest)
+ * against its latest generate record: ready (passed, with an instruction, selected), then never
+ * tried, stale, failed or passed. Memory is the indexes', a few primitive fields per id.
  */
 public final class StatusReport {
   public final WorkLayout.Step step;
@@ -34,7 +33,14 @@ public final class StatusReport {
   public long inputTokens;
   public long outputTokens;
   public long compiled;
+  /** Generate: described tasks that --ids leaves out. */
   public long notInScope;
+  /** Generate: selected described tasks generate can work from (passed, with an instruction). */
+  public long ready;
+  /** Generate: selected described tasks without a passed describe record or an instruction. */
+  public long notReady;
+  /** The first few malformed state lines, named by file and line. */
+  public List<String> malformedExamples = List.of();
 
   private StatusReport(WorkLayout.Step step) {
     this.step = step;
@@ -45,65 +51,147 @@ public final class StatusReport {
     return neverTried + stale + failed;
   }
 
-  /** Reads the manifest and every shard and journal of {@code step}. */
+  /** Reads the manifest and every shard and journal of {@code step} (both steps' for generate). */
   public static StatusReport compute(WorkLayout layout, WorkLayout.Step step) throws IOException {
-    StatusReport s = new StatusReport(step);
-    Path manifestPath = Paths.get(layout.manifest());
-    List<ManifestEntry> manifest = Files.exists(manifestPath) ? ManifestStore.read(manifestPath) : List.of();
-    s.manifestSize = manifest.size();
-    Map<Long, StateRecord> latest = new HashMap<>();
-    List<String> globs = step == WorkLayout.Step.DESCRIBE
-        ? List.of(layout.shardGlob(step), layout.journalGlob(step))
-        : List.of(layout.shardGlob(step));
-    final long[] lines = {0};
-    s.stateFiles = StateFiles.readAll(globs, new StateFileReader.Sink() {
-      @Override
-      public void record(StateRecord r) {
-        lines[0]++;
-        // Keep only what the report needs: the large text fields would hold the whole dataset.
-        StateRecord slim = r.toBuilder().instruction(null).response(null).compileError(null).build();
-        latest.merge(r.id(), slim, StateRecord::latest);
-      }
+    if (step == WorkLayout.Step.DESCRIBE) {
+      return describe(layout, StateIndex.describe(layout, false));
+    }
+    return generate(manifestSize(layout), StateIndex.describe(layout, true), StateIndex.generate(layout), null);
+  }
 
-      @Override
-      public void malformed(String file, long line, String reason, boolean torn) {
-        lines[0]++;
-        if (torn) {
-          s.tornLines++;
-        } else {
-          s.malformedLines++;
+  /**
+   * The describe totals: the manifest streamed against the describe index (on two threads when it
+   * is big, each counting its half).
+   */
+  public static StatusReport describe(WorkLayout layout, StateIndex described) throws IOException {
+    List<StatusReport> parts = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    StatusReport s = new StatusReport(WorkLayout.Step.DESCRIBE);
+    if (manifestExists(layout)) {
+      s.manifestSize = ManifestScan.forEachInParallel(layout.manifest(), () -> {
+        StatusReport part = new StatusReport(WorkLayout.Step.DESCRIBE);
+        parts.add(part);
+        return e -> part.countDescribe(described, e);
+      });
+    }
+    for (StatusReport part : parts) {
+      s.add(part);
+    }
+    s.counts(described);
+    return s;
+  }
+
+  private void countDescribe(StateIndex described, ManifestScan.Entry e) {
+    int slot = described.slotOf(e.id);
+    switch (described.describe(e, slot)) {
+      case NEW:
+        neverTried++;
+        break;
+      case STALE:
+        stale++;
+        break;
+      case FAILED:
+        failed++;
+        failedByCategory.merge(described.errorCategory(slot), 1L, Long::sum);
+        break;
+      default:
+        passed++;
+        inputTokens += Math.max(0, described.inputTokens(slot));
+        outputTokens += Math.max(0, described.outputTokens(slot));
+        if (Boolean.TRUE.equals(described.compiled(slot))) {
+          compiled++;
         }
-      }
-    });
-    s.stateLines = lines[0];
-    for (ManifestEntry e : manifest) {
-      StateRecord r = latest.get(e.id());
-      if (r == null) {
-        s.neverTried++;
-      } else if (!e.fileName().equals(r.fileName())
-          || (e.sha256() != null && r.sourceSha256() != null && !e.sha256().equals(r.sourceSha256()))) {
-        s.stale++;
-      } else if (r.pass()) {
-        s.passed++;
-        s.inputTokens += Math.max(0, r.inputTokens());
-        s.outputTokens += Math.max(0, r.outputTokens());
-        if (Boolean.TRUE.equals(r.compiled())) {
-          s.compiled++;
-        }
-      } else {
-        s.failed++;
-        s.failedByCategory.merge(r.errorCategory(), 1L, Long::sum);
+    }
+  }
+
+  private void add(StatusReport o) {
+    passed += o.passed;
+    failed += o.failed;
+    neverTried += o.neverTried;
+    stale += o.stale;
+    inputTokens += o.inputTokens;
+    outputTokens += o.outputTokens;
+    compiled += o.compiled;
+    o.failedByCategory.forEach((k, v) -> failedByCategory.merge(k, v, Long::sum));
+  }
+
+  /**
+   * The generate totals: each latest describe record ({@code ids} null: all selected) against
+   * the generate index; both indexes must keep instructions. {@code manifestSize} is only shown.
+   */
+  public static StatusReport generate(long manifestSize, StateIndex described, StateIndex generated,
+      Set<Long> ids) {
+    StatusReport s = new StatusReport(WorkLayout.Step.GENERATE);
+    s.manifestSize = manifestSize;
+    for (int d = 0; d < described.size(); d++) {
+      long id = described.id(d);
+      boolean selected = ids == null || ids.contains(id);
+      PendingRule.Outcome o = StateIndex.generate(described, d, selected, generated);
+      switch (o) {
+        case NOT_READY:
+          if (selected) {
+            s.notReady++;
+          } else {
+            s.notInScope++;
+          }
+          break;
+        case NEW:
+          s.neverTried++;
+          break;
+        case STALE:
+          s.stale++;
+          break;
+        case FAILED:
+          s.failed++;
+          s.failedByCategory.merge(generated.errorCategory(generated.slotOf(id)), 1L, Long::sum);
+          break;
+        default:
+          int g = generated.slotOf(id);
+          s.passed++;
+          s.inputTokens += Math.max(0, generated.inputTokens(g));
+          s.outputTokens += Math.max(0, generated.outputTokens(g));
+          if (Boolean.TRUE.equals(generated.compiled(g))) {
+            s.compiled++;
+          }
       }
     }
+    s.ready = s.neverTried + s.stale + s.failed + s.passed;
+    s.counts(generated);
     return s;
+  }
+
+  private void counts(StateIndex index) {
+    malformedLines = index.malformedLines();
+    tornLines = index.tornLines();
+    stateLines = index.lines();
+    stateFiles = index.files();
+    malformedExamples = index.malformedExamples();
+  }
+
+  /** The number of manifest entries, read strictly and streamed ({@link ManifestScan}). */
+  public static long manifestSize(WorkLayout layout) throws IOException {
+    return forEachManifestEntry(layout, e -> {});
+  }
+
+  /** Streams the manifest strictly ({@link ManifestScan}); a missing manifest has no entries. */
+  private static long forEachManifestEntry(WorkLayout layout, ManifestScan.Visitor v) throws IOException {
+    return manifestExists(layout) ? ManifestScan.forEach(layout.manifest(), v) : 0;
+  }
+
+  private static boolean manifestExists(WorkLayout layout) throws IOException {
+    List<MatchResult> m = FileSystems.match(List.of(layout.manifest()), EmptyMatchTreatment.ALLOW);
+    return m.get(0).status() == MatchResult.Status.OK && !m.get(0).metadata().isEmpty();
   }
 
   /** The table people read at the end of a run and from {@code hipforge status}. */
   public String table() {
+    boolean generate = step == WorkLayout.Step.GENERATE;
     StringBuilder b = new StringBuilder();
     b.append(String.format("%-28s %10d%n", "manifest tasks", manifestSize));
+    if (generate) {
+      b.append(String.format("%-28s %10d%n", "ready (described, instructed)", ready));
+    }
     b.append(String.format("%-28s %10d%n", step.dir() + " passed", passed));
-    if (step == WorkLayout.Step.GENERATE) {
+    if (generate) {
       b.append(String.format("%-28s %10d%n", "  of which compiled", compiled));
     }
     b.append(String.format("%-28s %10d%n", step.dir() + " failed", failed));
@@ -111,9 +199,18 @@ public final class StatusReport {
       b.append(String.format("  %-26s %10d%n", e.getKey(), e.getValue()));
     }
     b.append(String.format("%-28s %10d%n", "pending (never tried)", neverTried));
-    b.append(String.format("%-28s %10d%n", "stale (source changed)", stale));
+    b.append(String.format("%-28s %10d%n", generate ? "stale (instruction/source)" : "stale (source changed)", stale));
+    if (generate) {
+      b.append(String.format("%-28s %10d%n", "not ready (describe failed)", notReady));
+      if (notInScope > 0) {
+        b.append(String.format("%-28s %10d%n", "not selected by --ids", notInScope));
+      }
+    }
     b.append(String.format("%-28s %10d%n", "next run will work on", pending()));
     b.append(String.format("%-28s %10d%n", "malformed state lines", malformedLines));
+    if (!malformedExamples.isEmpty() && malformedLines > 0) {
+      b.append("  e.g. ").append(malformedExamples.get(0)).append(System.lineSeparator());
+    }
     b.append(String.format("%-28s %10d%n", "torn last lines (crash)", tornLines));
     b.append(String.format("%-28s %10d / %d%n", "tokens in / out (passed)", inputTokens, outputTokens));
     return b.toString();

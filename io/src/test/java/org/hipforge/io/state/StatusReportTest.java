@@ -184,11 +184,47 @@ class StatusReportTest {
         StateRecordJson.toJson(rec(0, 1, "run-g").pass(true).compiled(true).build()),
         StateRecordJson.toJson(rec(1, 1, "run-g").failure("compile_error", "x").compiled(false)
             .build())));
-    writeLines("state/describe/run-d/part-00000-of-00001.jsonl", lines(pass(2, 1, "run-d", 1, 1)));
+    writeLines("state/describe/run-d/part-00000-of-00001.jsonl", lines(
+        pass(0, 1, "run-d", 1, 1), pass(1, 1, "run-d", 1, 1), pass(2, 1, "run-d", 1, 1)));
     StatusReport s = StatusReport.compute(layout, WorkLayout.Step.GENERATE);
+    assertThat(s.ready, is(3L));
     assertThat(s.passed, is(1L));
     assertThat(s.compiled, is(1L));
     assertThat(s.failedByCategory, is(Map.of("compile_error", 1L)));
     assertThat(s.neverTried, is(1L));
+    assertThat(s.pending(), is(2L));
+  }
+
+  /** The case: 28 kernels, 2 described with pass. Generate works on 2; status must say 2. */
+  @Test
+  void generateWorksOnDescribedTasksNotOnTheWholeManifest() throws Exception {
+    writeManifest(28);
+    writeLines("state/describe/run-d/part-00000-of-00001.jsonl", lines(
+        pass(0, 1, "run-d", 1, 1), pass(1, 1, "run-d", 1, 1), fail(2, 1, "run-d", "timeout"),
+        StateRecordJson.toJson(rec(3, 1, "run-d").instruction("  ").pass(true).build())));
+    Files.createDirectories(work.resolve("state/generate"));
+    StatusReport s = StatusReport.compute(layout, WorkLayout.Step.GENERATE);
+    assertThat(s.manifestSize, is(28L));
+    assertThat(s.ready, is(2L));
+    assertThat(s.notReady, is(2L)); // a failed describe, a blank instruction
+    assertThat(s.neverTried, is(2L));
+    assertThat(s.pending(), is(2L));
+    assertThat(s.table(), containsString("next run will work on"));
+  }
+
+  @Test
+  void aGenerationMadeFromAnOlderInstructionIsStale() throws Exception {
+    writeManifest(2);
+    writeLines("state/describe/run-d/part-00000-of-00001.jsonl", lines(
+        StateRecordJson.toJson(rec(0, 1, "run-d").instruction("old \\ text").pass(true).build()),
+        StateRecordJson.toJson(rec(1, 1, "run-d").instruction("same").pass(true).build()),
+        StateRecordJson.toJson(rec(0, 5, "run-e").instruction("new text \u00e9").pass(true).build())));
+    writeLines("state/generate/run-g/part-00000-of-00001.jsonl", lines(
+        StateRecordJson.toJson(rec(0, 2, "run-g").instruction("old \\ text").pass(true).compiled(true).build()),
+        StateRecordJson.toJson(rec(1, 2, "run-g").instruction("same").pass(true).compiled(true).build())));
+    StatusReport s = StatusReport.compute(layout, WorkLayout.Step.GENERATE);
+    assertThat(s.stale, is(1L));
+    assertThat(s.passed, is(1L));
+    assertThat(s.pending(), is(1L));
   }
 }

@@ -1,0 +1,941 @@
+package org.hipforge.io.state;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.hipforge.io.jsonl.ByteLines;
+import org.hipforge.io.jsonl.FlatLineScanner;
+import org.hipforge.io.jsonl.JsonStrings;
+import org.hipforge.io.jsonl.MalformedLineException;
+import org.hipforge.io.jsonl.StateRecordJson;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.util.Hash64;
+
+/**
+ * The latest record per id of one step's state files ({@link PendingRule#compareLatest}), kept as a
+ * few primitive columns per id instead of records: what status, the commands' counts, export and
+ * validate need, at tens of millions of ids in one JVM.
+ *
+ * <p>Per id: finished_at, attempts, run id (interned), pass, compiled (true/false/unknown), the
+ * file name as a {@link Hash64}, source_sha256 exactly (32 bytes, or its text when it is not 64
+ * lowercase hex digits), the instruction as a Hash64 and a blank flag (only {@code
+ * withInstructions}: hashing every instruction costs time), the error category (interned), the
+ * tokens, and where the line is (file, byte offset), so a whole record is read only on demand
+ * ({@link Records}). About 100 bytes an id.
+ *
+ * <p>Lines are read by {@link FlatLineScanner}; a line it leaves goes the Jackson path ({@link
+ * StateFileReader.LineParser}), which also names a malformed line. Malformed lines and torn last
+ * lines are counted (never fatal), as every state reader does. Files are read on two threads when
+ * there is enough to read, each into its own index, merged by the latest rule. {@link #refresh}
+ * reads only what appeared since (new files, appended lines, a torn last line again), so a command
+ * adds its own run's output without reading everything twice. Not thread-safe.
+ *
+ * <pre>{@code
+ * StateIndex describe = StateIndex.read(List.of(layout.shardGlob(DESCRIBE), layout.journalGlob(DESCRIBE)), false);
+ * int slot = describe.slotOf(42);
+ * }</pre>
+ */
+public final class StateIndex {
+  private static final int PASS = 1;
+  private static final int COMPILED_KNOWN = 2;
+  private static final int COMPILED_TRUE = 4;
+  private static final int SHA_PACKED = 8;
+  private static final int SHA_TEXT = 16;
+  private static final int INSTRUCTION = 32;
+  private static final int INSTRUCTION_BLANK = 64;
+  /**
+   * A second reading thread pays from about this much state: below it, starting a thread and
+   * merging cost more than the few milliseconds of reading they save.
+   */
+  static final long PARALLEL_BYTES = 8L << 20;
+  private final long parallelBytes;
+  /** Malformed lines named in {@link #malformedExamples}: enough to find the problem. */
+  private static final int EXAMPLES = 5;
+
+  private final List<String> globs;
+  private final boolean withInstructions;
+  private final List<FileState> files;
+  private final Map<String, FileState> filesByName;
+
+  // id -> slot + 1 (0 = empty): ids are usually dense (the manifest numbers files 0, 1, 2, ...),
+  // so an array indexed by id holds them (one memory access, in file order mostly sequential);
+  // ids far beyond the ids seen so far go to an open-addressing table (sparse ids).
+  private int[] direct = new int[0];
+  private int[] table = new int[16];
+  private int hashed;
+  private int size;
+  // the columns, by slot
+  private long[] ids;
+  private long[] finishedAt;
+  private int[] attempts;
+  private int[] runIds;
+  private byte[] flags;
+  private long[] nameHashes;
+  private byte[] shas;
+  private final Map<Integer, String> shaTexts = new HashMap<>();
+  private long[] instructionHashes;
+  private int[] categories;
+  // Tokens of one answer, at most Integer.MAX_VALUE (no model answers two billion tokens at once):
+  // 8 bytes an id less than longs, 80 MB at 10M ids.
+  private int[] inputTokens;
+  private int[] outputTokens;
+  private int[] fileOf;
+  private long[] offsets;
+  private final Interner runIdNames = new Interner();
+  private final Interner categoryNames = new Interner();
+
+  private long lines;
+  private long malformed;
+  private long torn;
+  private final List<String> malformedExamples = new ArrayList<>();
+
+  // reading state (one file at a time per index)
+  private int currentFile;
+  private long currentOffset;
+
+  private StateIndex(List<String> globs, boolean withInstructions, long parallelBytes,
+      List<FileState> files, Map<String, FileState> filesByName) {
+    this.globs = globs;
+    this.parallelBytes = parallelBytes;
+    this.withInstructions = withInstructions;
+    this.files = files;
+    this.filesByName = filesByName;
+    allocate(1024);
+  }
+
+  /**
+   * Reads every file matching {@code globs} (any Beam filesystem); {@code withInstructions} keeps
+   * each instruction's hash and blank flag (the generate rule needs them).
+   */
+  public static StateIndex read(List<String> globs, boolean withInstructions) throws IOException {
+    return read(globs, withInstructions, PARALLEL_BYTES);
+  }
+
+  /** {@link #read(List, boolean)} on two threads from {@code parallelBytes} of state (tests: 0). */
+  static StateIndex read(List<String> globs, boolean withInstructions, long parallelBytes) throws IOException {
+    StateIndex index = new StateIndex(List.copyOf(globs), withInstructions, parallelBytes,
+        new ArrayList<>(), new HashMap<>());
+    index.refresh();
+    return index;
+  }
+
+  /** The describe state of a work directory: shards and journals (a describe answer is a record). */
+  public static StateIndex describe(WorkLayout layout, boolean withInstructions) throws IOException {
+    return read(List.of(layout.shardGlob(WorkLayout.Step.DESCRIBE),
+        layout.journalGlob(WorkLayout.Step.DESCRIBE)), withInstructions);
+  }
+
+  /** The generate state of a work directory: its shards (generate journals are the response cache). */
+  public static StateIndex generate(WorkLayout layout) throws IOException {
+    return read(List.of(layout.shardGlob(WorkLayout.Step.GENERATE)), true);
+  }
+
+  // ---- reading ----
+
+  /**
+   * Reads what appeared since the last read: new files matching the globs, lines appended to known
+   * files, and a torn last line again (it may be whole now). Returns the lines read.
+   */
+  public long refresh() throws IOException {
+    List<Task> tasks = new ArrayList<>();
+    for (MatchResult m : FileSystems.match(globs, EmptyMatchTreatment.ALLOW)) {
+      if (m.status() != MatchResult.Status.OK) {
+        continue;
+      }
+      for (MatchResult.Metadata md : m.metadata()) {
+        String name = md.resourceId().toString();
+        FileState fs = filesByName.get(name);
+        if (fs == null) {
+          fs = new FileState(files.size(), name, md.resourceId());
+          files.add(fs);
+          filesByName.put(name, fs);
+        } else if (md.sizeBytes() == fs.readTo) {
+          continue;
+        }
+        // The last line, when it had no newline, is read again: take back what it counted.
+        if (fs.tail != FileState.TAIL_NONE) {
+          lines--;
+          if (fs.tail == FileState.TAIL_TORN) {
+            torn--;
+          }
+          fs.tail = FileState.TAIL_NONE;
+        }
+        tasks.add(new Task(fs, fs.resumeOffset, fs.resumeLine, md.sizeBytes() - fs.resumeOffset));
+      }
+    }
+    long before = lines;
+    long total = 0;
+    for (Task t : tasks) {
+      total += t.bytes;
+    }
+    if (tasks.size() < 2 || total < parallelBytes || Runtime.getRuntime().availableProcessors() < 2) {
+      StateIndex part = newPart();
+      part.readAll(tasks);
+      mergeFrom(part);
+      return lines - before;
+    }
+    // Two workers, the biggest files first to whichever has less so far.
+    tasks.sort((a, b) -> Long.compare(b.bytes, a.bytes));
+    List<Task> first = new ArrayList<>();
+    List<Task> second = new ArrayList<>();
+    long firstBytes = 0;
+    long secondBytes = 0;
+    for (Task t : tasks) {
+      if (firstBytes <= secondBytes) {
+        first.add(t);
+        firstBytes += t.bytes;
+      } else {
+        second.add(t);
+        secondBytes += t.bytes;
+      }
+    }
+    StateIndex a = newPart();
+    StateIndex b = newPart();
+    ExecutorService pool = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "state-index-reader");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      Future<?> other = pool.submit(() -> {
+        b.readAll(second);
+        return null;
+      });
+      a.readAll(first);
+      try {
+        other.get();
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause();
+        if (c instanceof IOException) {
+          throw (IOException) c;
+        }
+        if (c instanceof RuntimeException) {
+          throw (RuntimeException) c;
+        }
+        throw new IOException(c);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while reading state", e);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    // The bigger part is taken over (when this index is empty) and the smaller merged into it.
+    StateIndex big = a.size >= b.size ? a : b;
+    mergeFrom(big);
+    mergeFrom(big == a ? b : a);
+    return lines - before;
+  }
+
+  private StateIndex newPart() {
+    return new StateIndex(globs, withInstructions, parallelBytes, files, filesByName);
+  }
+
+  private void readAll(List<Task> tasks) throws IOException {
+    FlatLineScanner scanner = new FlatLineScanner();
+    FlatLineScanner.StateFields fields = new FlatLineScanner.StateFields();
+    for (Task t : tasks) {
+      readFile(t, scanner, fields);
+    }
+  }
+
+  private void readFile(Task t, FlatLineScanner scanner, FlatLineScanner.StateFields f) throws IOException {
+    FileState fs = t.file;
+    StateFileReader.LineParser slow = new StateFileReader.LineParser(fs.name, new StateFileReader.Sink() {
+      @Override
+      public void record(StateRecord r) {
+        offer(r);
+      }
+
+      @Override
+      public void malformed(String file, long line, String reason, boolean isTorn) {
+        if (isTorn) {
+          torn++;
+        } else {
+          malformed++;
+        }
+        if (!isTorn && malformedExamples.size() < EXAMPLES) {
+          malformedExamples.add(file + ":" + line + ": " + reason);
+        }
+      }
+    }, false);
+    currentFile = fs.index;
+    try (ReadableByteChannel ch = FileSystems.open(fs.resourceId)) {
+      InputStream in = Channels.newInputStream(positioned(ch, t.from));
+      ByteLines.Cursor c = new ByteLines.Cursor(in);
+      while (c.next()) {
+        byte[] buf = c.buf();
+        long lineNo = t.fromLine + c.lineNo();
+        int tail = FileState.TAIL_NONE;
+        if (!ByteLines.isBlank(buf, c.from(), c.to())) {
+          lines++;
+          currentOffset = t.from + c.offset();
+          if (scanner.scanState(buf, c.from(), c.to(), f)) {
+            offer(f);
+            tail = FileState.TAIL_RECORD;
+          } else {
+            long tornBefore = torn;
+            slow.line(buf, c.from(), c.to(), lineNo, c.unterminated());
+            tail = torn > tornBefore ? FileState.TAIL_TORN : FileState.TAIL_RECORD;
+          }
+        }
+        if (c.unterminated()) {
+          fs.tail = tail;
+        } else {
+          fs.resumeOffset = t.from + c.nextOffset();
+          fs.resumeLine = lineNo;
+          fs.tail = FileState.TAIL_NONE;
+        }
+      }
+      fs.readTo = t.from + c.nextOffset();
+    }
+  }
+
+  private static ReadableByteChannel positioned(ReadableByteChannel ch, long offset) throws IOException {
+    if (offset == 0) {
+      return ch;
+    }
+    if (ch instanceof SeekableByteChannel) {
+      ((SeekableByteChannel) ch).position(offset);
+      return ch;
+    }
+    ByteBuffer skip = ByteBuffer.allocate(64 * 1024);
+    long left = offset;
+    while (left > 0) {
+      skip.clear().limit((int) Math.min(skip.capacity(), left));
+      int n = ch.read(skip);
+      if (n < 0) {
+        throw new IOException("file shorter than the " + offset + " bytes read before");
+      }
+      left -= n;
+    }
+    return ch;
+  }
+
+  /** A line the scanner read: the few fields are written only when it is the latest so far. */
+  private void offer(FlatLineScanner.StateFields f) {
+    byte[] b = f.line;
+    int run = runIdNames.intern(b, f.runIdFrom, f.runIdTo);
+    int slot = claim(f.id, f.finishedAtMillis, run, f.attempts, f.pass);
+    if (slot < 0) {
+      return;
+    }
+    int fl = f.pass ? PASS : 0;
+    if (f.compiled != FlatLineScanner.COMPILED_NULL) {
+      fl |= COMPILED_KNOWN | (f.compiled == FlatLineScanner.COMPILED_TRUE ? COMPILED_TRUE : 0);
+    }
+    nameHashes[slot] = Hash64.of(b, f.fileNameFrom, f.fileNameTo);
+    fl |= setSha(slot, b, f.sourceSha256From, f.sourceSha256To);
+    if (withInstructions && f.instructionFrom >= 0) {
+      fl |= INSTRUCTION;
+      if (f.instructionHasEscape) {
+        String text = JsonStrings.decode(b, f.instructionFrom, f.instructionTo, true);
+        instructionHashes[slot] = Hash64.of(text);
+        fl |= text.isBlank() ? INSTRUCTION_BLANK : 0;
+      } else {
+        instructionHashes[slot] = Hash64.of(b, f.instructionFrom, f.instructionTo);
+        fl |= isBlank(b, f.instructionFrom, f.instructionTo) ? INSTRUCTION_BLANK : 0;
+      }
+    }
+    categories[slot] = f.pass ? -1 : categoryNames.intern(StateRecord.errorCategoryOf(f.errorMsgFrom < 0
+        ? null : JsonStrings.decode(b, f.errorMsgFrom, f.errorMsgTo, f.errorMsgHasEscape)));
+    inputTokens[slot] = tokens(f.inputTokens);
+    outputTokens[slot] = tokens(f.outputTokens);
+    fileOf[slot] = currentFile;
+    offsets[slot] = currentOffset;
+    flags[slot] = (byte) fl;
+  }
+
+  /** A line the Jackson path read. */
+  private void offer(StateRecord r) {
+    int run = runIdNames.intern(r.runId());
+    int slot = claim(r.id(), r.finishedAtMillis(), run, r.attempts(), r.pass());
+    if (slot < 0) {
+      return;
+    }
+    int fl = r.pass() ? PASS : 0;
+    if (r.compiled() != null) {
+      fl |= COMPILED_KNOWN | (r.compiled() ? COMPILED_TRUE : 0);
+    }
+    nameHashes[slot] = Hash64.of(r.fileName());
+    if (r.sourceSha256() != null) {
+      byte[] sha = r.sourceSha256().getBytes(StandardCharsets.UTF_8);
+      fl |= setSha(slot, sha, 0, sha.length);
+    }
+    if (withInstructions && r.instruction() != null) {
+      fl |= INSTRUCTION | (r.instruction().isBlank() ? INSTRUCTION_BLANK : 0);
+      instructionHashes[slot] = Hash64.of(r.instruction());
+    }
+    categories[slot] = r.pass() ? -1 : categoryNames.intern(r.errorCategory());
+    inputTokens[slot] = tokens(r.inputTokens());
+    outputTokens[slot] = tokens(r.outputTokens());
+    fileOf[slot] = currentFile;
+    offsets[slot] = currentOffset;
+    flags[slot] = (byte) fl;
+  }
+
+  /**
+   * The slot to write a record with these keys into, or -1 when the id's record is later (or the
+   * same: the merge keeps the first of equals, so it is idempotent).
+   */
+  private int claim(long id, long finished, int run, int att, boolean pass) {
+    int slot = slotOf(id);
+    if (slot >= 0) {
+      if (PendingRule.compareLatest(finished, runIdNames.name(run), att, pass,
+          finishedAt[slot], runIdNames.name(runIds[slot]), attempts[slot], pass(slot)) <= 0) {
+        return -1;
+      }
+      if ((flags[slot] & SHA_TEXT) != 0) {
+        shaTexts.remove(slot);
+      }
+    } else {
+      slot = insert(id);
+    }
+    finishedAt[slot] = finished;
+    runIds[slot] = run;
+    attempts[slot] = att;
+    return slot;
+  }
+
+  private static int tokens(long n) {
+    return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, n));
+  }
+
+  private int setSha(int slot, byte[] b, int from, int to) {
+    if (from < 0) {
+      return 0;
+    }
+    if (Sha256.pack(b, from, to, shas, slot * 32)) {
+      return SHA_PACKED;
+    }
+    shaTexts.put(slot, new String(b, from, to - from, StandardCharsets.UTF_8));
+    return SHA_TEXT;
+  }
+
+  /** Whether the raw bytes of a JSON string without escapes are blank text ({@link String#isBlank}). */
+  private static boolean isBlank(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      byte c = b[i];
+      if (c == ' ') {
+        continue;
+      }
+      if (c < 0) { // non-ASCII: Unicode spaces are blank too, so decide on the text
+        return new String(b, from, to - from, StandardCharsets.UTF_8).isBlank();
+      }
+      return false;
+    }
+    return true;
+  }
+
+  /** Folds another index (over other files) into this one, by the latest rule. */
+  private void mergeFrom(StateIndex p) {
+    lines += p.lines;
+    malformed += p.malformed;
+    torn += p.torn;
+    for (String e : p.malformedExamples) {
+      if (malformedExamples.size() < EXAMPLES) {
+        malformedExamples.add(e);
+      }
+    }
+    if (size == 0 && runIdNames.size() == 1 && categoryNames.size() == 1) {
+      adopt(p);
+      return;
+    }
+    if (size + p.size > ids.length) { // grow once, to at most what both hold
+      allocate(size + p.size);
+    }
+    for (int s = 0; s < p.size; s++) {
+      int run = runIdNames.intern(p.runIdNames.name(p.runIds[s]));
+      int slot = claim(p.ids[s], p.finishedAt[s], run, p.attempts[s], p.pass(s));
+      if (slot < 0) {
+        continue;
+      }
+      flags[slot] = p.flags[s];
+      nameHashes[slot] = p.nameHashes[s];
+      System.arraycopy(p.shas, s * 32, shas, slot * 32, 32);
+      if ((p.flags[s] & SHA_TEXT) != 0) {
+        shaTexts.put(slot, p.shaTexts.get(s));
+      }
+      if (withInstructions) {
+        instructionHashes[slot] = p.instructionHashes[s];
+      }
+      categories[slot] = p.categories[s] < 0 ? -1 : categoryNames.intern(p.categoryNames.name(p.categories[s]));
+      inputTokens[slot] = p.inputTokens[s];
+      outputTokens[slot] = p.outputTokens[s];
+      fileOf[slot] = p.fileOf[s];
+      offsets[slot] = p.offsets[s];
+    }
+  }
+
+  /** Takes over the columns of {@code p} (this index is empty). */
+  private void adopt(StateIndex p) {
+    direct = p.direct;
+    table = p.table;
+    hashed = p.hashed;
+    size = p.size;
+    ids = p.ids;
+    finishedAt = p.finishedAt;
+    attempts = p.attempts;
+    runIds = p.runIds;
+    flags = p.flags;
+    nameHashes = p.nameHashes;
+    shas = p.shas;
+    shaTexts.putAll(p.shaTexts);
+    instructionHashes = p.instructionHashes;
+    categories = p.categories;
+    inputTokens = p.inputTokens;
+    outputTokens = p.outputTokens;
+    fileOf = p.fileOf;
+    offsets = p.offsets;
+    runIdNames.copyFrom(p.runIdNames);
+    categoryNames.copyFrom(p.categoryNames);
+  }
+
+  // ---- the id -> slot map and the columns ----
+
+  /** The slot of {@code id}'s latest record, or -1 when the id has none. */
+  public int slotOf(long id) {
+    if (id >= 0 && id < direct.length) {
+      int s = direct[(int) id];
+      if (s != 0) {
+        return s - 1;
+      }
+    }
+    if (hashed == 0) {
+      return -1;
+    }
+    int mask = table.length - 1;
+    int i = hash(id) & mask;
+    int s;
+    while ((s = table[i]) != 0) {
+      if (ids[s - 1] == id) {
+        return s - 1;
+      }
+      i = (i + 1) & mask;
+    }
+    return -1;
+  }
+
+  private int insert(long id) {
+    if (size == ids.length) {
+      allocate(Math.max(1024, ids.length + (ids.length >> 1)));
+    }
+    int slot = size++;
+    ids[slot] = id;
+    if (id >= 0 && id < direct.length) {
+      direct[(int) id] = slot + 1;
+      return slot;
+    }
+    // Dense enough for the array: at most about two array entries per id held.
+    if (id >= 0 && id < 2L * size + 1024 && id < Integer.MAX_VALUE - 16) {
+      direct = Arrays.copyOf(direct, (int) Math.min(Integer.MAX_VALUE - 16,
+          Math.max(id + 1, direct.length + (direct.length >> 1))));
+      direct[(int) id] = slot + 1;
+      return slot;
+    }
+    if ((hashed + 1) * 4L > table.length * 3L) { // at most three quarters full
+      rehash(table.length * 2);
+    }
+    hashed++;
+    put(table, id, slot);
+    return slot;
+  }
+
+  private void put(int[] t, long id, int slot) {
+    int mask = t.length - 1;
+    int i = hash(id) & mask;
+    while (t[i] != 0) {
+      i = (i + 1) & mask;
+    }
+    t[i] = slot + 1;
+  }
+
+  private static int hash(long id) {
+    long h = id * 0x9E3779B97F4A7C15L; // dense ids share their low bits
+    return (int) (h >>> 32);
+  }
+
+  private void rehash(int capacity) {
+    int[] t = new int[capacity];
+    for (int s = 0; s < size; s++) {
+      long id = ids[s];
+      if (id < 0 || id >= direct.length || direct[(int) id] != s + 1) {
+        put(t, id, s);
+      }
+    }
+    table = t;
+  }
+
+  private void allocate(int capacity) {
+    ids = ids == null ? new long[capacity] : Arrays.copyOf(ids, capacity);
+    finishedAt = finishedAt == null ? new long[capacity] : Arrays.copyOf(finishedAt, capacity);
+    attempts = attempts == null ? new int[capacity] : Arrays.copyOf(attempts, capacity);
+    runIds = runIds == null ? new int[capacity] : Arrays.copyOf(runIds, capacity);
+    flags = flags == null ? new byte[capacity] : Arrays.copyOf(flags, capacity);
+    nameHashes = nameHashes == null ? new long[capacity] : Arrays.copyOf(nameHashes, capacity);
+    shas = shas == null ? new byte[capacity * 32] : Arrays.copyOf(shas, capacity * 32);
+    if (withInstructions) {
+      instructionHashes = instructionHashes == null ? new long[capacity] : Arrays.copyOf(instructionHashes, capacity);
+    }
+    categories = categories == null ? new int[capacity] : Arrays.copyOf(categories, capacity);
+    inputTokens = inputTokens == null ? new int[capacity] : Arrays.copyOf(inputTokens, capacity);
+    outputTokens = outputTokens == null ? new int[capacity] : Arrays.copyOf(outputTokens, capacity);
+    fileOf = fileOf == null ? new int[capacity] : Arrays.copyOf(fileOf, capacity);
+    offsets = offsets == null ? new long[capacity] : Arrays.copyOf(offsets, capacity);
+  }
+
+  // ---- what callers read ----
+
+  /** Ids with a record. Slots run from 0 to {@code size() - 1}. */
+  public int size() {
+    return size;
+  }
+
+  public long id(int slot) {
+    return ids[slot];
+  }
+
+  public boolean pass(int slot) {
+    return (flags[slot] & PASS) != 0;
+  }
+
+  /** The latest record's {@code compiled}, or null when unknown. */
+  public Boolean compiled(int slot) {
+    return (flags[slot] & COMPILED_KNOWN) == 0 ? null : (flags[slot] & COMPILED_TRUE) != 0;
+  }
+
+  /** The error category of a failed latest record, or null for a passed one. */
+  public String errorCategory(int slot) {
+    return categories[slot] < 0 ? null : categoryNames.name(categories[slot]);
+  }
+
+  public long inputTokens(int slot) {
+    return inputTokens[slot];
+  }
+
+  public long outputTokens(int slot) {
+    return outputTokens[slot];
+  }
+
+  /** Non-blank lines read (records, malformed and torn). */
+  public long lines() {
+    return lines;
+  }
+
+  public long malformedLines() {
+    return malformed;
+  }
+
+  /** Last lines without their newline that did not parse: a crash mid-write. */
+  public long tornLines() {
+    return torn;
+  }
+
+  /** Files read. */
+  public int files() {
+    return files.size();
+  }
+
+  /** The first few malformed lines, as "file:line: reason". */
+  public List<String> malformedExamples() {
+    return List.copyOf(malformedExamples);
+  }
+
+  // ---- the rule, on the index ----
+
+  /** The describe outcome of manifest entry {@code e} ({@link PendingRule#describe}). */
+  public PendingRule.Outcome describe(ManifestScan.Entry e) {
+    return describe(e, slotOf(e.id));
+  }
+
+  /** {@link #describe(ManifestScan.Entry)} when the caller has looked up {@code s = slotOf(e.id)}. */
+  public PendingRule.Outcome describe(ManifestScan.Entry e, int s) {
+    if (s < 0) {
+      return PendingRule.Outcome.NEW;
+    }
+    return PendingRule.describe(true, nameHashes[s] == e.nameHash,
+        PendingRule.sourceChanged(e.sha.kind != Sha256.NULL, hasSha(s), sameSha(s, e.sha)), pass(s));
+  }
+
+  /**
+   * The generate outcome ({@link PendingRule#generate}) of the task in slot {@code d} of the
+   * describe index, {@code selected} by --ids, against the generate index; both must keep
+   * instructions.
+   */
+  public static PendingRule.Outcome generate(StateIndex described, int d, boolean selected, StateIndex generated) {
+    if (!described.withInstructions || !generated.withInstructions) {
+      throw new IllegalStateException("the generate rule needs both indexes built withInstructions");
+    }
+    int df = described.flags[d];
+    boolean ready = PendingRule.ready((df & PASS) != 0,
+        (df & INSTRUCTION) == 0 || (df & INSTRUCTION_BLANK) != 0, selected);
+    int g = ready ? generated.slotOf(described.ids[d]) : -1;
+    if (g < 0) {
+      return PendingRule.generate(ready, false, false, false, false, false);
+    }
+    int gf = generated.flags[g];
+    return PendingRule.generate(true, true,
+        described.nameHashes[d] == generated.nameHashes[g],
+        PendingRule.sourceChanged(described.hasSha(d), generated.hasSha(g), sameSha(described, d, generated, g)),
+        PendingRule.instructionChanged((gf & INSTRUCTION) != 0,
+            generated.instructionHashes[g] == described.instructionHashes[d]),
+        (gf & PASS) != 0);
+  }
+
+  private boolean hasSha(int s) {
+    return (flags[s] & (SHA_PACKED | SHA_TEXT)) != 0;
+  }
+
+  private boolean sameSha(int s, Sha256 v) {
+    if (v.kind == Sha256.PACKED) {
+      return (flags[s] & SHA_PACKED) != 0 && Sha256.samePacked(shas, s * 32, v.packed, 0);
+    }
+    if (v.kind == Sha256.TEXT) {
+      return (flags[s] & SHA_TEXT) != 0 && v.text.equals(shaTexts.get(s));
+    }
+    return !hasSha(s);
+  }
+
+  private static boolean sameSha(StateIndex a, int s, StateIndex b, int t) {
+    int kindA = a.flags[s] & (SHA_PACKED | SHA_TEXT);
+    int kindB = b.flags[t] & (SHA_PACKED | SHA_TEXT);
+    if (kindA != kindB) {
+      return false;
+    }
+    if (kindA == SHA_PACKED) {
+      return Sha256.samePacked(a.shas, s * 32, b.shas, t * 32);
+    }
+    return kindA == 0 || a.shaTexts.get(s).equals(b.shaTexts.get(t));
+  }
+
+  // ---- whole records, on demand ----
+
+  /** Reads whole latest records by their (file, offset); close it to close the files. */
+  public Records records() {
+    return new Records();
+  }
+
+  /** Reads the latest records of this index from their files, keeping each file open once read. */
+  public final class Records implements Closeable {
+    private final Map<Integer, SeekableByteChannel> open = new HashMap<>();
+    private final ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+    private byte[] line = new byte[64 * 1024];
+
+    private Records() {}
+
+    /** The whole latest record of {@code slot}. */
+    public StateRecord read(int slot) throws IOException {
+      FileState fs = files.get(fileOf[slot]);
+      SeekableByteChannel ch = open.get(fs.index);
+      if (ch == null) {
+        ReadableByteChannel c = FileSystems.open(fs.resourceId);
+        if (!(c instanceof SeekableByteChannel)) {
+          c.close();
+          throw new IOException(fs.name + ": the filesystem cannot seek; cannot read a record by offset");
+        }
+        ch = (SeekableByteChannel) c;
+        open.put(fs.index, ch);
+      }
+      ch.position(offsets[slot]);
+      int n = 0;
+      while (true) {
+        chunk.clear();
+        int r = ch.read(chunk);
+        if (r <= 0) {
+          break;
+        }
+        int nl = -1;
+        for (int i = 0; i < r; i++) {
+          if (chunk.get(i) == '\n') {
+            nl = i;
+            break;
+          }
+        }
+        int take = nl < 0 ? r : nl;
+        if (n + take > line.length) {
+          line = Arrays.copyOf(line, Math.max(line.length * 2, n + take));
+        }
+        chunk.get(0, line, n, take);
+        n += take;
+        if (nl >= 0) {
+          break;
+        }
+      }
+      if (n > 0 && line[n - 1] == '\r') {
+        n--;
+      }
+      try {
+        return StateRecordJson.parse(new String(line, 0, n, StandardCharsets.UTF_8));
+      } catch (MalformedLineException e) {
+        throw new IOException(fs.name + " at byte " + offsets[slot] + ": the record read before is not "
+            + "there any more (was the file rewritten?): " + e.getMessage(), e);
+      }
+    }
+
+    /** The whole latest record of {@code id}, or null. */
+    public StateRecord readId(long id) throws IOException {
+      int slot = slotOf(id);
+      return slot < 0 ? null : read(slot);
+    }
+
+    @Override
+    public void close() throws IOException {
+      IOException first = null;
+      for (SeekableByteChannel ch : open.values()) {
+        try {
+          ch.close();
+        } catch (IOException e) {
+          first = first == null ? e : first;
+        }
+      }
+      open.clear();
+      if (first != null) {
+        throw first;
+      }
+    }
+  }
+
+  // ---- small helpers ----
+
+  /** One state file: where the next read starts and what its unfinished last line counted. */
+  private static final class FileState {
+    static final int TAIL_NONE = 0;
+    static final int TAIL_RECORD = 1;
+    static final int TAIL_TORN = 2;
+
+    final int index;
+    final String name;
+    final ResourceId resourceId;
+    long resumeOffset; // after the last line that had its newline
+    long resumeLine;
+    long readTo; // bytes of the file seen
+    int tail; // what a last line without newline counted
+
+    FileState(int index, String name, ResourceId resourceId) {
+      this.index = index;
+      this.name = name;
+      this.resourceId = resourceId;
+    }
+  }
+
+  private static final class Task {
+    final FileState file;
+    final long from;
+    final long fromLine;
+    final long bytes;
+
+    Task(FileState file, long from, long fromLine, long bytes) {
+      this.file = file;
+      this.from = from;
+      this.fromLine = fromLine;
+      this.bytes = bytes;
+    }
+  }
+
+  /**
+   * Short repeated strings (run ids, error categories) as small ints; run ids straight from line
+   * bytes without making a String for the common repeat. Index 0 is null.
+   */
+  static final class Interner {
+    private final List<String> names = new ArrayList<>();
+    private final List<byte[]> bytes = new ArrayList<>();
+    private final Map<String, Integer> byName = new HashMap<>();
+    private long[] hashes = new long[64];
+    private int[] values = new int[64]; // index + 1; 0 = empty
+
+    Interner() {
+      names.add(null);
+      bytes.add(null);
+    }
+
+    int size() {
+      return names.size();
+    }
+
+    String name(int i) {
+      return names.get(i);
+    }
+
+    int intern(String s) {
+      if (s == null) {
+        return 0;
+      }
+      Integer i = byName.get(s);
+      if (i != null) {
+        return i;
+      }
+      byte[] b = s.getBytes(StandardCharsets.UTF_8);
+      return intern(b, 0, b.length);
+    }
+
+    int intern(byte[] b, int from, int to) {
+      if (from < 0) {
+        return 0;
+      }
+      long h = Hash64.of(b, from, to);
+      int mask = hashes.length - 1;
+      int i = (int) h & mask;
+      while (values[i] != 0) {
+        int v = values[i] - 1;
+        if (hashes[i] == h && Arrays.equals(bytes.get(v), 0, bytes.get(v).length, b, from, to)) {
+          return v;
+        }
+        i = (i + 1) & mask;
+      }
+      int v = names.size();
+      String s = new String(b, from, to - from, StandardCharsets.UTF_8);
+      names.add(s);
+      bytes.add(Arrays.copyOfRange(b, from, to));
+      byName.put(s, v);
+      hashes[i] = h;
+      values[i] = v + 1;
+      if (names.size() * 2 > hashes.length) {
+        grow();
+      }
+      return v;
+    }
+
+    void copyFrom(Interner o) {
+      for (int i = 1; i < o.names.size(); i++) {
+        byte[] b = o.bytes.get(i);
+        intern(b, 0, b.length);
+      }
+    }
+
+    private void grow() {
+      long[] oldHashes = hashes;
+      int[] oldValues = values;
+      hashes = new long[oldHashes.length * 2];
+      values = new int[oldValues.length * 2];
+      int mask = hashes.length - 1;
+      for (int j = 0; j < oldHashes.length; j++) {
+        if (oldValues[j] != 0) {
+          int i = (int) oldHashes[j] & mask;
+          while (values[i] != 0) {
+            i = (i + 1) & mask;
+          }
+          hashes[i] = oldHashes[j];
+          values[i] = oldValues[j];
+        }
+      }
+    }
+  }
+}

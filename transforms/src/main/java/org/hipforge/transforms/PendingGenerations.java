@@ -1,0 +1,83 @@
+package org.hipforge.transforms;
+
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.PendingRule;
+
+/**
+ * The front of the generate pipeline: reads the describe and generate state, keeps each id's
+ * latest record, selects what can be generated from and keeps what {@link PendingRule#generate}
+ * finds pending. Its universe is the describe records (it does not read the manifest). Unreadable
+ * state lines of both steps go to {@link Result#malformed()}.
+ *
+ * <pre>{@code
+ * PendingGenerations.Result r = p.apply("FindPendingGenerations",
+ *     PendingGenerations.of(List.of(describeShards, describeJournals), List.of(generateShards)).withIds(ids));
+ * r.pending(); r.malformed();
+ * }</pre>
+ */
+public final class PendingGenerations extends PTransform<PBegin, PendingGenerations.Result> {
+  private final List<String> describeGlobs;
+  private final List<String> generateGlobs;
+  private final TreeSet<Long> ids;
+
+  private PendingGenerations(List<String> describeGlobs, List<String> generateGlobs, TreeSet<Long> ids) {
+    this.describeGlobs = describeGlobs;
+    this.generateGlobs = generateGlobs;
+    this.ids = ids;
+  }
+
+  /** Every described task; the globs of the describe state and of the generate state. */
+  public static PendingGenerations of(List<String> describeGlobs, List<String> generateGlobs) {
+    if (describeGlobs == null || describeGlobs.isEmpty()) {
+      throw new IllegalArgumentException("describeGlobs must not be empty, was " + describeGlobs);
+    }
+    if (generateGlobs == null || generateGlobs.isEmpty()) {
+      throw new IllegalArgumentException("generateGlobs must not be empty, was " + generateGlobs);
+    }
+    return new PendingGenerations(List.copyOf(describeGlobs), List.copyOf(generateGlobs), null);
+  }
+
+  /** Only these ids ({@code --ids}); null selects every described task. */
+  public PendingGenerations withIds(Set<Long> selected) {
+    return new PendingGenerations(describeGlobs, generateGlobs, selected == null ? null : new TreeSet<>(selected));
+  }
+
+  /** The describe records to generate from, and the state lines that could not be read. */
+  public static final class Result extends StageResult<StateRecord, MalformedLine> {
+    Result(PCollection<StateRecord> pending, PCollection<MalformedLine> malformed) {
+      super(pending, malformed);
+    }
+
+    public PCollection<StateRecord> pending() {
+      return output();
+    }
+
+    public PCollection<MalformedLine> malformed() {
+      return failures();
+    }
+  }
+
+  @Override
+  public Result expand(PBegin input) {
+    ReadState.Result described = input.apply("ReadDescribeState", ReadState.fromGlobs(describeGlobs));
+    ReadState.Result generated = input.apply("ReadGenerateState", ReadState.fromGlobs(generateGlobs));
+    PCollection<KV<Long, StateRecord>> latestGenerated =
+        generated.records().apply("MergeLatestGenerate", MergeLatest.create());
+    PCollection<StateRecord> pending = described.records()
+        .apply("MergeLatestDescribe", MergeLatest.create())
+        .apply("SelectDescribed", ids == null ? SelectDescribed.all() : SelectDescribed.ids(ids))
+        .apply("FindPending", FindPendingGenerations.against(latestGenerated));
+    PCollection<MalformedLine> malformed = PCollectionList.of(described.malformed()).and(generated.malformed())
+        .apply("AllMalformed", Flatten.pCollections());
+    return new Result(pending, malformed);
+  }
+}

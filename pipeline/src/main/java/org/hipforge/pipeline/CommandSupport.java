@@ -38,13 +38,17 @@ final class CommandSupport {
   }
 
   static WorkLayout requireManifest(HipforgeOptions o) throws IOException {
-    if (o.getWorkDir() == null) {
+    return requireManifest(o.getWorkDir());
+  }
+
+  static WorkLayout requireManifest(String workDir) throws IOException {
+    if (workDir == null) {
       throw new UsageException("needs --workDir=DIR (the dataset's work directory)");
     }
-    WorkLayout layout = new WorkLayout(o.getWorkDir());
+    WorkLayout layout = new WorkLayout(workDir);
     if (!Files.exists(Paths.get(layout.manifest()))) {
       throw new UsageException("no manifest at " + layout.manifest() + ": run 'hipforge manifest "
-          + "--sourceDir=DIR --workDir=" + o.getWorkDir() + "' first");
+          + "--sourceDir=DIR --workDir=" + workDir + "' first");
     }
     // The strict read (a malformed line or a duplicate stops, named) is each command's one
     // streamed pass over the manifest (ManifestScan), not a list of every entry held here.

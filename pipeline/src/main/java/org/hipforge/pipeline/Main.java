@@ -44,6 +44,11 @@ public final class Main {
       return OK;
     }
     try {
+      String statusDir = onlyWorkDir(command, rest);
+      if (statusDir != null) {
+        StatusCommand.run(statusDir, out); // no Beam options to start: a status is a read
+        return OK;
+      }
       rest = CommandSupport.lockEarly(command, rest, out); // before Beam's options: seconds of CPU
       PipelineOptionsFactory.register(HipforgeOptions.class);
       HipforgeOptions options = PipelineOptionsFactory.fromArgs(RunnerDefaults.apply(rest))
@@ -97,6 +102,14 @@ public final class Main {
     } finally {
       CommandSupport.releaseEarly();
     }
+  }
+
+  /** The work directory of a {@code status} whose one flag is {@code --workDir=W}, else null. */
+  static String onlyWorkDir(String command, String[] rest) {
+    if (!command.equals("status") || rest.length != 1 || !rest[0].startsWith("--workDir=")) {
+      return null; // anything else goes through Beam's options, which check every flag
+    }
+    return rest[0].substring("--workDir=".length());
   }
 
   static String rootMessage(Throwable e) {

@@ -16,7 +16,16 @@ public final class StatusCommand {
   private StatusCommand() {}
 
   public static StatusReport run(HipforgeOptions o, PrintStream out) throws IOException {
-    WorkLayout layout = CommandSupport.requireManifest(o);
+    return run(o.getWorkDir(), out);
+  }
+
+  /**
+   * The same without Beam's options: {@code Main} calls this when {@code --workDir} is the only
+   * flag, because starting {@code PipelineOptionsFactory} (it validates every registered options
+   * interface) costs ~3 s of CPU, more than the status of a million tasks.
+   */
+  public static StatusReport run(String workDir, PrintStream out) throws IOException {
+    WorkLayout layout = CommandSupport.requireManifest(workDir);
     boolean generated = Files.isDirectory(Paths.get(layout.stepDir(WorkLayout.Step.GENERATE)));
     // One describe index for both tables; instructions are hashed only when generate needs them.
     StateIndex described = StateIndex.describe(layout, generated);

@@ -90,6 +90,24 @@ class MainTest {
   }
 
   @Test
+  void statusWithOnlyTheWorkDirPrintsWhatTheFullOptionsPathPrints() throws Exception {
+    TestCorpus.writeKernels(tmp.resolve("src"), 3);
+    assertThat(run(new TestCorpus.Captured(), new TestCorpus.Captured(), "manifest",
+        "--workDir=" + tmp.resolve("w"), "--sourceDir=" + tmp.resolve("src")), is(0));
+    TestCorpus.Captured plain = new TestCorpus.Captured();
+    assertThat(Main.onlyWorkDir("status", new String[] {"--workDir=" + tmp.resolve("w")}), is(tmp.resolve("w").toString()));
+    assertThat(run(plain, new TestCorpus.Captured(), "status", "--workDir=" + tmp.resolve("w")), is(0));
+    TestCorpus.Captured full = new TestCorpus.Captured();
+    assertThat(run(full, new TestCorpus.Captured(), "status", "--workDir=" + tmp.resolve("w"),
+        "--runner=DirectRunner"), is(0));
+    assertThat(plain.text(), containsString("next run will work on"));
+    assertThat(plain.text(), is(full.text()));
+    TestCorpus.Captured err = new TestCorpus.Captured();
+    assertThat(run(new TestCorpus.Captured(), err, "status", "--workDir=" + tmp.resolve("nowhere")), is(2));
+    assertThat(err.text(), containsString("run 'hipforge manifest"));
+  }
+
+  @Test
   void aRejectedKeyStopsDescribeWithExitThreeAfterOneRequest() throws Exception {
     TestCorpus.writeKernels(tmp.resolve("src"), 6);
     try (org.hipforge.io.llm.sim.SimulatedLlmServer server = org.hipforge.io.llm.sim.SimulatedLlmServer.start(

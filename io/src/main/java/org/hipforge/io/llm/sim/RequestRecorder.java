@@ -13,6 +13,9 @@ final class RequestRecorder {
 
   private final LongAdder total = new LongAdder();
   private final LongAdder compileErrors = new LongAdder();
+  // The usage of every answer served with 200: what a provider bills, repeats included.
+  private final LongAdder billedPromptTokens = new LongAdder();
+  private final LongAdder billedCompletionTokens = new LongAdder();
   private final Map<String, LongAdder> byStatus = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> byPrompt = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> successByPrompt = new ConcurrentHashMap<>();
@@ -41,8 +44,11 @@ final class RequestRecorder {
     byStatus.computeIfAbsent(status, k -> new LongAdder()).increment();
   }
 
-  void success(String key, long epochMillis, boolean compileError) {
+  void success(String key, long epochMillis, boolean compileError, long promptTokens,
+      long completionTokens) {
     status("200");
+    billedPromptTokens.add(promptTokens);
+    billedCompletionTokens.add(completionTokens);
     successByPrompt.computeIfAbsent(key, k -> new LongAdder()).increment();
     if (compileError) {
       compileErrors.increment();
@@ -53,6 +59,23 @@ final class RequestRecorder {
       }
       successMillis[successCount++] = epochMillis;
     }
+  }
+
+  long billedPromptTokens() {
+    return billedPromptTokens.sum();
+  }
+
+  long billedCompletionTokens() {
+    return billedCompletionTokens.sum();
+  }
+
+  /** {@code {"requests", "answers", "billed_prompt_tokens", "billed_completion_tokens"}} as JSON. */
+  byte[] statsJson() {
+    long answers = byStatus.getOrDefault("200", new LongAdder()).sum();
+    return String.format(java.util.Locale.ROOT,
+        "{\"requests\":%d,\"answers\":%d,\"billed_prompt_tokens\":%d,\"billed_completion_tokens\":%d}",
+        total(), answers, billedPromptTokens(), billedCompletionTokens())
+        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   }
 
   long total() {
@@ -94,6 +117,8 @@ final class RequestRecorder {
   synchronized void reset() {
     total.reset();
     compileErrors.reset();
+    billedPromptTokens.reset();
+    billedCompletionTokens.reset();
     byStatus.clear();
     byPrompt.clear();
     successByPrompt.clear();

@@ -150,6 +150,14 @@ public final class SimulatedLlmServer implements AutoCloseable {
     return recorder.byStatus();
   }
 
+  /**
+   * Prompt and completion tokens of every answer served with 200, repeats included: what a
+   * provider would bill. A separate process reads the same from {@code GET /sim/stats}.
+   */
+  public long[] billedTokens() {
+    return new long[] {recorder.billedPromptTokens(), recorder.billedCompletionTokens()};
+  }
+
   /** Successful (200, provider-format) answers per prompt key; see {@link #promptKey}. */
   public Map<String, Long> successCountsByPrompt() {
     return recorder.successByPrompt();
@@ -304,6 +312,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
         + "  --fault-529= --fault-html= --fault-slow=   fault rates in [0, 1]\n"
         + "  --slow-ms=10000          how long a slow answer waits\n"
         + "  --compile-error-rate=0   fraction of generated programs that do not compile\n"
-        + "  --requests-log=FILE      append the prompt key of every successful answer";
+        + "  --requests-log=FILE      append the prompt key of every successful answer\n"
+        + "GET /sim/stats: requests, answers and the tokens billed in them, as JSON";
   }
 }

@@ -70,8 +70,15 @@ final class SimulatorHandler implements HttpHandler {
     return HexFormat.of().formatHex(sha.digest(userContent.getBytes(StandardCharsets.UTF_8)));
   }
 
+  /** Where a script reads what the simulator billed; not an LLM request, so not counted. */
+  static final String STATS_PATH = "/sim/stats";
+
   @Override
   public void handle(HttpExchange exchange) throws IOException {
+    if (exchange.getRequestURI().getRawPath().equals(STATS_PATH)) {
+      write(exchange, WireFormat.Reply.json(200, recorder.statsJson()));
+      return;
+    }
     recorder.begin();
     try {
       serve(exchange);
@@ -203,7 +210,7 @@ final class SimulatorHandler implements HttpHandler {
         // Logged and counted before the bytes leave: a caller holding the answer must already
         // see it counted, and a paid answer lost on the wire is still a paid answer.
         logSuccess(key);
-        recorder.success(key, System.currentTimeMillis(), compileError);
+        recorder.success(key, System.currentTimeMillis(), compileError, promptTokens, completionTokens);
         decorate(ex, wire, ok, decision);
         write(ex, ok);
     }

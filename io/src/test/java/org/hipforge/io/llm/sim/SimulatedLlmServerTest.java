@@ -345,6 +345,32 @@ class SimulatedLlmServerTest {
   }
 
   @Test
+  void statsSayWhatWasBilledInEveryAnswersUsageRepeatsIncluded() throws Exception {
+    try (SimulatedLlmServer llm = SimulatedLlmServer.start(SimulatorConfig.defaults())) {
+      long in = 0;
+      long out = 0;
+      for (String user : List.of("prompt A", "prompt A", "prompt B")) {
+        JsonNode usage = json(openAi(llm, user)).get("usage");
+        in += usage.get("prompt_tokens").asLong();
+        out += usage.get("completion_tokens").asLong();
+      }
+      JsonNode anthropicUsage = json(anthropic(llm, "prompt C")).get("usage");
+      in += anthropicUsage.get("input_tokens").asLong();
+      out += anthropicUsage.get("output_tokens").asLong();
+
+      assertThat(llm.billedTokens(), is(new long[] {in, out}));
+      // What a script in another process reads; asking is not an LLM request.
+      JsonNode stats = json(SimHttp.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(llm.baseUrl().replace("/v1", "/sim/stats"))).GET().build()));
+      assertThat(stats.get("answers").asLong(), is(4L));
+      assertThat(stats.get("requests").asLong(), is(4L));
+      assertThat(stats.get("billed_prompt_tokens").asLong(), is(in));
+      assertThat(stats.get("billed_completion_tokens").asLong(), is(out));
+      assertThat(llm.totalRequests(), is(4L));
+    }
+  }
+
+  @Test
   void concurrentCallsOverlapAndEachWaitsTheFixedLatency() throws Exception {
     int calls = 40;
     long latency = 400;

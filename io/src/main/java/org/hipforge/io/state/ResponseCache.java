@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -18,6 +17,7 @@ import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.Hash64;
+import org.hipforge.io.util.LongTable;
 
 /**
  * Answers already paid for, by prompt hash: an index from the prompt hash of every journaled
@@ -63,12 +63,9 @@ public final class ResponseCache {
   private volatile long lastRefreshMillis;
   private volatile boolean everRefreshed;
 
-  // The index (guarded by this): open addressing with linear probing; a key may occur in several
-  // slots (hashes sharing their first 8 bytes, or one prompt answered twice). places[i] == 0 marks
-  // an empty slot: file numbers start at 1.
-  private long[] keys = new long[1024];
-  private long[] places = new long[1024];
-  private int size;
+  // The index (guarded by this): key -> place, a multimap (hashes sharing their first 8 bytes, or
+  // one prompt answered twice); a place is never 0: file numbers start at 1.
+  private final LongTable index = new LongTable(2, 3);
 
   // Read state (guarded by refreshing); feed.file(n) may be read on any thread.
   private final StateLineFeed feed;
@@ -203,40 +200,7 @@ public final class ResponseCache {
   }
 
   private synchronized void insert(long key, long place) {
-    if ((size + 1) * 3L > keys.length * 2L) {
-      grow();
-    }
-    int mask = keys.length - 1;
-    int i = slot(key, mask);
-    while (places[i] != 0) {
-      i = (i + 1) & mask;
-    }
-    keys[i] = key;
-    places[i] = place;
-    size++;
-  }
-
-  private void grow() {
-    long[] oldKeys = keys;
-    long[] oldPlaces = places;
-    keys = new long[oldKeys.length * 2];
-    places = new long[oldPlaces.length * 2];
-    int mask = keys.length - 1;
-    for (int j = 0; j < oldKeys.length; j++) {
-      if (oldPlaces[j] != 0) {
-        int i = slot(oldKeys[j], mask);
-        while (places[i] != 0) {
-          i = (i + 1) & mask;
-        }
-        keys[i] = oldKeys[j];
-        places[i] = oldPlaces[j];
-      }
-    }
-  }
-
-  private static int slot(long key, int mask) {
-    long h = key * 0x9E3779B97F4A7C15L; // keys are hash bytes already; this only guards odd ones
-    return (int) (h >>> 32) & mask;
+    index.add(key, place);
   }
 
   /** Remembers an answer this JVM just journaled, until a refresh has indexed its line. */
@@ -272,22 +236,9 @@ public final class ResponseCache {
     return null;
   }
 
-  /** The places of every slot holding {@code key} (usually none or one). */
+  /** The places of every entry of {@code key} (usually none or one). */
   private synchronized long[] candidates(long key) {
-    int mask = keys.length - 1;
-    long[] out = null;
-    int n = 0;
-    for (int i = slot(key, mask); places[i] != 0; i = (i + 1) & mask) {
-      if (keys[i] == key) {
-        if (out == null) {
-          out = new long[2];
-        } else if (n == out.length) {
-          out = Arrays.copyOf(out, n * 2);
-        }
-        out[n++] = places[i];
-      }
-    }
-    return out == null ? new long[0] : Arrays.copyOf(out, n);
+    return index.all(key);
   }
 
   private StateRecord readAt(long place) {
@@ -364,7 +315,7 @@ public final class ResponseCache {
 
   /** Answers in the index (a prompt answered twice counts twice). */
   public synchronized int size() {
-    return size;
+    return index.size();
   }
 
   /** Answers held in memory because no refresh has indexed their journal line yet. */

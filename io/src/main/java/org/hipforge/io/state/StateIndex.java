@@ -22,6 +22,7 @@ import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.Hash64;
+import org.hipforge.io.util.LongTable;
 
 /**
  * The latest record per id of one step's state files ({@link PendingRule#compareLatest}), kept as a
@@ -78,10 +79,9 @@ public final class StateIndex {
 
   // id -> slot + 1 (0 = empty): ids are usually dense (the manifest numbers files 0, 1, 2, ...),
   // so an array indexed by id holds them (one memory access, in file order mostly sequential);
-  // ids far beyond the ids seen so far go to an open-addressing table (sparse ids).
+  // ids far beyond the ids seen so far go to an open-addressing table (sparse ids), id -> slot + 1.
   private int[] direct = new int[0];
-  private int[] table = new int[16];
-  private int hashed;
+  private LongTable sparse = new LongTable(3, 4);
   private int size;
   // the columns, by slot
   private long[] ids;
@@ -369,8 +369,7 @@ public final class StateIndex {
   /** Takes over the columns of {@code p} (this index is empty). */
   private void adopt(StateIndex p) {
     direct = p.direct;
-    table = p.table;
-    hashed = p.hashed;
+    sparse = p.sparse;
     size = p.size;
     ids = p.ids;
     finishedAt = p.finishedAt;
@@ -400,19 +399,7 @@ public final class StateIndex {
         return s - 1;
       }
     }
-    if (hashed == 0) {
-      return -1;
-    }
-    int mask = table.length - 1;
-    int i = hash(id) & mask;
-    int s;
-    while ((s = table[i]) != 0) {
-      if (ids[s - 1] == id) {
-        return s - 1;
-      }
-      i = (i + 1) & mask;
-    }
-    return -1;
+    return sparse.size() == 0 ? -1 : (int) sparse.get(id) - 1;
   }
 
   private int insert(long id) {
@@ -432,37 +419,8 @@ public final class StateIndex {
       direct[(int) id] = slot + 1;
       return slot;
     }
-    if ((hashed + 1) * 4L > table.length * 3L) { // at most three quarters full
-      rehash(table.length * 2);
-    }
-    hashed++;
-    put(table, id, slot);
+    sparse.put(id, slot + 1);
     return slot;
-  }
-
-  private void put(int[] t, long id, int slot) {
-    int mask = t.length - 1;
-    int i = hash(id) & mask;
-    while (t[i] != 0) {
-      i = (i + 1) & mask;
-    }
-    t[i] = slot + 1;
-  }
-
-  private static int hash(long id) {
-    long h = id * 0x9E3779B97F4A7C15L; // dense ids share their low bits
-    return (int) (h >>> 32);
-  }
-
-  private void rehash(int capacity) {
-    int[] t = new int[capacity];
-    for (int s = 0; s < size; s++) {
-      long id = ids[s];
-      if (id < 0 || id >= direct.length || direct[(int) id] != s + 1) {
-        put(t, id, s);
-      }
-    }
-    table = t;
   }
 
   private void allocate(int capacity) {

@@ -33,8 +33,9 @@ import org.hipforge.io.util.LongTable;
  * <p>Why {@link #refresh}: answers keep arriving from other workers and from earlier attempts of a
  * restarted job. A refresh reads only new files and new bytes through a {@link StateLineFeed}; a
  * last line without its '\n' may still be being written, so it is left for a later refresh
- * ({@link StateLineFeed.LastLine#WAIT}). Malformed lines are skipped and counted. Answers {@link #put} by this JVM are hits at once: such a record is held only until a
- * refresh has indexed its journal line (on a local disk the next refresh; on an object store,
+ * ({@link StateLineFeed.LastLine#WAIT}). Malformed lines are skipped and counted. Answers {@link
+ * #put} by this JVM are hits at once: such a record is held only until a refresh has indexed its
+ * journal line (on a local disk the next refresh; on an object store,
  * where a journal part becomes visible when it is closed, at most {@link JournalWriter#ROLL_LINES}
  * per journal).
  *

@@ -2,7 +2,6 @@ package org.hipforge.io.state;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -11,7 +10,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
-import org.hipforge.io.jsonl.ByteLines;
 import org.hipforge.io.jsonl.FlatLineScanner;
 import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
@@ -247,14 +245,9 @@ public final class ResponseCache {
     long offset = place & OFFSET_MASK;
     ResourceId id = feed.file(fileNo - 1);
     try (ReadableByteChannel ch = FileSystems.open(id)) {
-      StateLineFeed.positioned(ch, offset);
-      ByteLines.Cursor c = new ByteLines.Cursor(Channels.newInputStream(ch), LINE_BUFFER);
-      if (!c.next() || c.unterminated()) {
-        return null; // the file was replaced by a shorter one
-      }
-      return StateRecordJson.parse(new String(c.buf(), c.from(), c.to() - c.from(), StandardCharsets.UTF_8));
+      return StateRecordJson.parse(new StateLineFeed.LineAt(LINE_BUFFER).read(ch, offset));
     } catch (MalformedLineException e) {
-      return null; // the file was replaced: this offset is no longer the start of our line
+      return null; // the file was replaced (by a shorter one): this offset is not our line's start
     } catch (IOException e) {
       throw new UncheckedIOException("the response cache cannot read the journaled answer at "
           + id + ", byte " + offset + ": " + e.getMessage(), e);

@@ -2,7 +2,6 @@ package org.hipforge.io.state;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -575,8 +574,7 @@ public final class StateIndex {
   /** Reads the latest records of this index from their files, keeping each file open once read. */
   public final class Records implements Closeable {
     private final Map<Integer, SeekableByteChannel> open = new HashMap<>();
-    private final ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
-    private byte[] line = new byte[64 * 1024];
+    private final StateLineFeed.LineAt lines = new StateLineFeed.LineAt(64 * 1024);
 
     private Records() {}
 
@@ -593,38 +591,11 @@ public final class StateIndex {
         ch = (SeekableByteChannel) c;
         open.put(file, ch);
       }
-      ch.position(offsets[slot]);
-      int n = 0;
-      while (true) {
-        chunk.clear();
-        int r = ch.read(chunk);
-        if (r <= 0) {
-          break;
-        }
-        int nl = -1;
-        for (int i = 0; i < r; i++) {
-          if (chunk.get(i) == '\n') {
-            nl = i;
-            break;
-          }
-        }
-        int take = nl < 0 ? r : nl;
-        if (n + take > line.length) {
-          line = Arrays.copyOf(line, Math.max(line.length * 2, n + take));
-        }
-        chunk.get(0, line, n, take);
-        n += take;
-        if (nl >= 0) {
-          break;
-        }
-      }
-      if (n > 0 && line[n - 1] == '\r') {
-        n--;
-      }
+      String line = lines.read(ch, offsets[slot]);
       try {
-        return StateRecordJson.parse(new String(line, 0, n, StandardCharsets.UTF_8));
+        return StateRecordJson.parse(line);
       } catch (MalformedLineException e) {
-        throw new IOException(feed.file(fileOf[slot]) + " at byte " + offsets[slot] + ": the record read before is not "
+        throw new IOException(feed.file(file) + " at byte " + offsets[slot] + ": the record read before is not "
             + "there any more (was the file rewritten?): " + e.getMessage(), e);
       }
     }

@@ -6,7 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -206,13 +208,16 @@ final class StateLineFeed {
     return (int) Math.min(MAX_READ_BUFFER, Math.max(MIN_READ_BUFFER, bytes + 1));
   }
 
-  /** Moves a freshly opened channel to {@code offset}: seeks when it can, else skips bytes. */
+  /**
+   * Moves a channel to {@code offset}: seeks when it can, else skips bytes (then it must be freshly
+   * opened).
+   */
   static ReadableByteChannel positioned(ReadableByteChannel ch, long offset) throws IOException {
-    if (offset == 0) {
-      return ch;
-    }
     if (ch instanceof SeekableByteChannel) {
       ((SeekableByteChannel) ch).position(offset);
+      return ch;
+    }
+    if (offset == 0) {
       return ch;
     }
     ByteBuffer skip = ByteBuffer.allocate(64 * 1024);
@@ -226,6 +231,57 @@ final class StateLineFeed {
       left -= n;
     }
     return ch;
+  }
+
+  /**
+   * Reads the single line at a byte offset that a {@link Lines} call was given: the whole record
+   * behind an index entry, read on demand. Reuses its buffers; not thread-safe.
+   */
+  static final class LineAt {
+    private final ByteBuffer chunk;
+    private byte[] line;
+
+    /** With buffers of {@code bytes} (the line buffer grows for a longer line). */
+    LineAt(int bytes) {
+      chunk = ByteBuffer.allocate(bytes);
+      line = new byte[bytes];
+    }
+
+    /**
+     * The line starting at {@code offset} of {@code ch}, without its '\n' (and a '\r' before it),
+     * up to the end of the file when it has no newline; "" when the file ends at {@code offset}.
+     */
+    String read(ReadableByteChannel ch, long offset) throws IOException {
+      positioned(ch, offset);
+      int n = 0;
+      while (true) {
+        chunk.clear();
+        int r = ch.read(chunk);
+        if (r <= 0) {
+          break;
+        }
+        int nl = -1;
+        for (int i = 0; i < r; i++) {
+          if (chunk.get(i) == '\n') {
+            nl = i;
+            break;
+          }
+        }
+        int take = nl < 0 ? r : nl;
+        if (n + take > line.length) {
+          line = Arrays.copyOf(line, Math.max(line.length * 2, n + take));
+        }
+        chunk.get(0, line, n, take);
+        n += take;
+        if (nl >= 0) {
+          break;
+        }
+      }
+      if (n > 0 && line[n - 1] == '\r') {
+        n--;
+      }
+      return new String(line, 0, n, StandardCharsets.UTF_8);
+    }
   }
 
   /** The file numbered {@code file} (thread-safe: the response cache reads hits on any thread). */

@@ -225,4 +225,32 @@ class StateLineFeedTest {
     assertThat(feed.tornLines(), is(0L));
     assertThat(feed.malformedLines(), is(1L));
   }
+
+  @Test
+  void lineAtReadsTheWholeLineAtAnOffsetTheFeedGaveInAnyOrderAndPastItsBuffer() throws Exception {
+    Path a = file("a/1.jsonl");
+    String longLine = StateRecordJson.toJson(record(2).toBuilder().instruction("x".repeat(5000)).build());
+    append(a, line(1) + longLine + "\r\n" + line(3).trim()); // a CRLF line, a last line without newline
+    StateLineFeed feed = feed(StateLineFeed.LastLine.READ);
+    List<Long> offsets = new ArrayList<>();
+    feed.refresh(new StateLineFeed.Lines() {
+      @Override
+      public void fields(FlatLineScanner.StateFields f, int file, long offset) {
+        offsets.add(offset);
+      }
+
+      @Override
+      public void record(StateRecord r, int file, long offset) {
+        offsets.add(offset);
+      }
+    });
+    assertThat(offsets, hasSize(3));
+    StateLineFeed.LineAt lines = new StateLineFeed.LineAt(64); // smaller than a line: it grows
+    try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(a)) {
+      assertThat(lines.read(ch, offsets.get(2)), is(line(3).trim()));
+      assertThat(lines.read(ch, offsets.get(0)), is(line(1).trim()));
+      assertThat(lines.read(ch, offsets.get(1)), is(longLine));
+      assertThat(lines.read(ch, Files.size(a)), is(""));
+    }
+  }
 }

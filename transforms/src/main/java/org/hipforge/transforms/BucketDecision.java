@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.state.PendingRule;
+import org.hipforge.io.util.LongTable;
 import org.hipforge.transforms.coders.ByteSource;
 
 /**
@@ -26,7 +27,9 @@ public final class BucketDecision {
     public long done;
   }
 
-  private final LongMap<BucketBatch.View> latest = new LongMap<>();
+  /** id -> index + 1 into {@link #views}: the latest record per id. */
+  private final LongTable latest = new LongTable();
+  private final List<BucketBatch.View> views = new ArrayList<>();
   private final List<BucketBatch> manifestBatches = new ArrayList<>();
   private final BucketBatch.View scratch = new BucketBatch.View();
 
@@ -38,9 +41,12 @@ public final class BucketDecision {
     ByteSource in = new ByteSource(batch.bytes, 0, batch.length);
     for (int i = 0; i < batch.count; i++) {
       BucketBatch.readState(in, batch.bytes, scratch);
-      BucketBatch.View old = latest.get(scratch.id);
-      if (old == null || isLater(scratch, old)) {
-        latest.put(scratch.id, scratch.copy());
+      long at = latest.get(scratch.id);
+      if (at == 0) {
+        views.add(scratch.copy());
+        latest.put(scratch.id, views.size());
+      } else if (isLater(scratch, views.get((int) at - 1))) {
+        views.set((int) at - 1, scratch.copy());
       }
     }
   }
@@ -53,7 +59,8 @@ public final class BucketDecision {
       ByteSource in = new ByteSource(batch.bytes, 0, batch.length);
       for (int i = 0; i < batch.count; i++) {
         BucketBatch.readManifest(in, batch.bytes, entry);
-        BucketBatch.View l = latest.get(entry.id);
+        long at = latest.get(entry.id);
+        BucketBatch.View l = at == 0 ? null : views.get((int) at - 1);
         PendingRule.Outcome outcome = l == null
             ? PendingRule.describe(false, false, false, false)
             : PendingRule.describe(true, entry.sameFileName(l), entry.shaDiffers(l), l.pass);

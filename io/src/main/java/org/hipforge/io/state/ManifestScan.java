@@ -11,7 +11,7 @@ import org.hipforge.io.jsonl.FlatLineScanner;
 import org.hipforge.io.manifest.ManifestStore;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.util.Hash64;
-import org.hipforge.io.util.LongSet;
+import org.hipforge.io.util.LongTable;
 
 /**
  * Streams {@code manifest.jsonl} strictly without holding its entries: each line is read by
@@ -193,8 +193,8 @@ public final class ManifestScan {
     }
 
     void checkUnique(String path) throws IOException {
-      LongSet repeatedIds = repeats(ids, n);
-      LongSet repeatedNames = repeats(names, n);
+      LongTable repeatedIds = repeats(ids, n);
+      LongTable repeatedNames = repeats(names, n);
       if (repeatedIds.size() > 0 || repeatedNames.size() > 0) {
         failOnFirstDuplicate(path, repeatedIds, repeatedNames);
       }
@@ -202,23 +202,23 @@ public final class ManifestScan {
   }
 
   /** The values that occur more than once in {@code v[0, n)} (sorts it). */
-  private static LongSet repeats(long[] v, int n) {
+  private static LongTable repeats(long[] v, int n) {
     Arrays.sort(v, 0, n);
-    LongSet out = new LongSet();
+    LongTable out = new LongTable();
     for (int i = 1; i < n; i++) {
       if (v[i] == v[i - 1]) {
-        out.add(v[i]);
+        out.put(v[i], 1);
       }
     }
     return out;
   }
 
   /** Some id or file-name hash repeats: fails on the first line that repeats an id or a name. */
-  private static void failOnFirstDuplicate(String path, LongSet ids, LongSet nameHashes) throws IOException {
-    LongSet seenIds = new LongSet();
+  private static void failOnFirstDuplicate(String path, LongTable ids, LongTable nameHashes) throws IOException {
+    LongTable seenIds = new LongTable();
     java.util.Set<String> seenNames = new java.util.HashSet<>();
     scan(path, 0, Long.MAX_VALUE, (e, lineNo) -> {
-      if (ids.contains(e.id) && !seenIds.add(e.id)) {
+      if (ids.contains(e.id) && seenIds.put(e.id, 1) != 0) {
         throw new IOException(path + ":" + lineNo + ": duplicate id " + e.id);
       }
       // Equal hashes of different names (about 2^-64 a pair) are not a duplicate: compare the text.

@@ -1,35 +1,21 @@
 package org.hipforge.io.state;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
-import org.hipforge.io.jsonl.ByteLines;
 import org.hipforge.io.jsonl.FlatLineScanner;
 import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.Hash64;
+import org.hipforge.io.util.LongTable;
 
 /**
  * Answers already paid for, by prompt hash: an index from the prompt hash of every journaled
@@ -43,12 +29,11 @@ import org.hipforge.io.util.Hash64;
  * a key; the full {@code prompt_sha256} of the line read is compared before it counts as a hit.
  *
  * <p>Why {@link #refresh}: answers keep arriving from other workers and from earlier attempts of a
- * restarted job. The cache remembers per file how far it has read (the end of its last complete
- * line) and a refresh matches the glob again and reads only new files and new bytes. A last line
- * without its '\n' may still be being written, so it is left for a later refresh. Lines are read
- * with {@link FlatLineScanner}, Jackson for the lines it leaves; malformed lines are skipped and
- * counted. Answers {@link #put} by this JVM are hits at once: such a record is held only until a
- * refresh has indexed its journal line (on a local disk the next refresh; on an object store,
+ * restarted job. A refresh reads only new files and new bytes through a {@link StateLineFeed}; a
+ * last line without its '\n' may still be being written, so it is left for a later refresh
+ * ({@link StateLineFeed.LastLine#WAIT}). Malformed lines are skipped and counted. Answers {@link
+ * #put} by this JVM are hits at once: such a record is held only until a refresh has indexed its
+ * journal line (on a local disk the next refresh; on an object store,
  * where a journal part becomes visible when it is closed, at most {@link JournalWriter#ROLL_LINES}
  * per journal).
  *
@@ -68,8 +53,6 @@ public final class ResponseCache {
   static final int OFFSET_BITS = 40;
   private static final long OFFSET_MASK = (1L << OFFSET_BITS) - 1;
   private static final int MAX_FILES = (1 << (63 - OFFSET_BITS)) - 1;
-  /** The first refresh reads whole journals; later ones usually a few new lines. */
-  private static final int MAX_READ_BUFFER = 1 << 20;
   /** Enough for a typical journal line (a few KB); a longer one grows the buffer. */
   private static final int LINE_BUFFER = 16 << 10;
 
@@ -79,40 +62,40 @@ public final class ResponseCache {
   private volatile long lastRefreshMillis;
   private volatile boolean everRefreshed;
 
-  // The index (guarded by this): open addressing with linear probing; a key may occur in several
-  // slots (hashes sharing their first 8 bytes, or one prompt answered twice). places[i] == 0 marks
-  // an empty slot: file numbers start at 1.
-  private long[] keys = new long[1024];
-  private long[] places = new long[1024];
-  private int size;
-  private final List<ResourceId> files = new ArrayList<>(); // file number - 1
+  // The index (guarded by this): key -> place, a multimap (hashes sharing their first 8 bytes, or
+  // one prompt answered twice); a place is never 0: file numbers start at 1.
+  private final LongTable index = new LongTable(2, 3);
 
-  // Read state (guarded by refreshing).
-  private final Map<String, FileState> byName = new HashMap<>();
-  private final FlatLineScanner scanner = new FlatLineScanner();
-  private final FlatLineScanner.StateFields fields = new FlatLineScanner.StateFields();
-  private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-      .onMalformedInput(CodingErrorAction.REPORT)
-      .onUnmappableCharacter(CodingErrorAction.REPORT);
+  // Read state (guarded by refreshing); feed.file(n) may be read on any thread.
+  private final StateLineFeed feed;
+  private final StateLineFeed.Lines sink = new StateLineFeed.Lines() {
+    @Override
+    public void fields(FlatLineScanner.StateFields f, int file, long offset) {
+      if (!f.pass || f.promptSha256From < 0) {
+        return;
+      }
+      String hash = notYetIndexed.isEmpty() ? null : new String(f.line, f.promptSha256From,
+          f.promptSha256To - f.promptSha256From, StandardCharsets.UTF_8);
+      index(key(f.line, f.promptSha256From, f.promptSha256To), hash, file, offset);
+    }
+
+    @Override
+    public void record(StateRecord r, int file, long offset) {
+      if (r.pass() && r.promptSha256() != null) {
+        index(key(r.promptSha256()), r.promptSha256(), file, offset);
+      }
+    }
+  };
   private volatile long malformedLines;
   private volatile String firstProblem;
 
   /** Answers put by this JVM whose journal line no refresh has indexed yet. */
   private final ConcurrentHashMap<String, StateRecord> notYetIndexed = new ConcurrentHashMap<>();
 
-  private static final class FileState {
-    final int number;
-    long readUpTo;
-    long lines;
-
-    FileState(int number) {
-      this.number = number;
-    }
-  }
-
   ResponseCache(String glob, LongSupplier clockMillis) {
     this.glob = glob;
     this.clockMillis = clockMillis;
+    this.feed = glob == null ? null : new StateLineFeed(List.of(glob), StateLineFeed.LastLine.WAIT);
   }
 
   /**
@@ -151,14 +134,10 @@ public final class ResponseCache {
     try {
       // Taken before the match: whatever is journaled after this instant is left to the next one.
       long now = clockMillis.getAsLong();
-      for (MatchResult m : FileSystems.match(List.of(glob), EmptyMatchTreatment.ALLOW)) {
-        if (m.status() != MatchResult.Status.OK) {
-          continue;
-        }
-        for (MatchResult.Metadata md : m.metadata()) {
-          readNew(md);
-        }
-      }
+      feed.refresh(sink);
+      malformedLines = feed.malformedLines();
+      List<String> problems = feed.malformedExamples();
+      firstProblem = problems.isEmpty() ? null : problems.get(0);
       forgetHeldAnswersAlreadyIndexed();
       lastRefreshMillis = now;
       everRefreshed = true;
@@ -204,126 +183,23 @@ public final class ResponseCache {
     }
   }
 
-  private void readNew(MatchResult.Metadata md) throws IOException {
-    ResourceId id = md.resourceId();
-    FileState f = byName.get(id.toString());
-    if (f == null) {
-      synchronized (this) {
-        if (files.size() >= MAX_FILES) {
-          throw new IOException("more than " + MAX_FILES + " journal files match " + glob
-              + ": compact the state first");
-        }
-        files.add(id);
-        f = new FileState(files.size());
-      }
-      byName.put(id.toString(), f);
-    }
-    // Journals only grow; a file that shrank was replaced, and its old offsets are checked on
-    // every hit anyway (the full prompt hash of the line read must match).
-    if (md.sizeBytes() <= f.readUpTo) {
-      return;
-    }
-    long base = f.readUpTo;
-    try (ReadableByteChannel ch = FileSystems.open(id)) {
-      position(ch, base);
-      int buffer = (int) Math.min(MAX_READ_BUFFER, Math.max(LINE_BUFFER, md.sizeBytes() - base + 1));
-      ByteLines.Cursor c = new ByteLines.Cursor(Channels.newInputStream(ch), buffer);
-      while (c.next()) {
-        if (c.unterminated()) {
-          break; // still being written (or torn by a crash): not consumed, read again next time
-        }
-        f.lines++;
-        index(c.buf(), c.from(), c.to(), f, base + c.offset(), id);
-        f.readUpTo = base + c.nextOffset();
-      }
-    }
-  }
-
-  private void index(byte[] b, int from, int to, FileState f, long offset, ResourceId id) {
-    if (ByteLines.isBlank(b, from, to)) {
-      return;
+  private void index(long key, String hash, int file, long offset) {
+    if (file >= MAX_FILES) {
+      throw new IllegalStateException("more than " + MAX_FILES + " journal files match " + glob
+          + ": compact the state first");
     }
     if (offset > OFFSET_MASK) {
-      throw new IllegalStateException("journal " + id + " is larger than " + OFFSET_MASK
+      throw new IllegalStateException("journal " + feed.file(file) + " is larger than " + OFFSET_MASK
           + " bytes: the response cache cannot point into it");
     }
-    long key;
-    String hash = null;
-    if (scanner.scanState(b, from, to, fields)) {
-      if (!fields.pass || fields.promptSha256From < 0) {
-        return;
-      }
-      key = key(b, fields.promptSha256From, fields.promptSha256To);
-      if (!notYetIndexed.isEmpty()) {
-        hash = new String(b, fields.promptSha256From, fields.promptSha256To - fields.promptSha256From,
-            StandardCharsets.UTF_8);
-      }
-    } else {
-      StateRecord r;
-      try {
-        CharBuffer chars = utf8.reset().decode(ByteBuffer.wrap(b, from, to - from));
-        r = StateRecordJson.parse(chars.toString());
-      } catch (CharacterCodingException e) {
-        malformed(id, f.lines, "not valid UTF-8");
-        return;
-      } catch (MalformedLineException e) {
-        malformed(id, f.lines, e.getMessage());
-        return;
-      }
-      if (!r.pass() || r.promptSha256() == null) {
-        return;
-      }
-      hash = r.promptSha256();
-      key = key(hash);
-    }
-    insert(key, ((long) f.number << OFFSET_BITS) | offset);
+    insert(key, ((long) (file + 1) << OFFSET_BITS) | offset);
     if (hash != null) {
       notYetIndexed.remove(hash);
     }
   }
 
-  private void malformed(ResourceId id, long line, String reason) {
-    if (firstProblem == null) {
-      firstProblem = id + ":" + line + ": " + reason;
-    }
-    malformedLines++;
-  }
-
   private synchronized void insert(long key, long place) {
-    if ((size + 1) * 3L > keys.length * 2L) {
-      grow();
-    }
-    int mask = keys.length - 1;
-    int i = slot(key, mask);
-    while (places[i] != 0) {
-      i = (i + 1) & mask;
-    }
-    keys[i] = key;
-    places[i] = place;
-    size++;
-  }
-
-  private void grow() {
-    long[] oldKeys = keys;
-    long[] oldPlaces = places;
-    keys = new long[oldKeys.length * 2];
-    places = new long[oldPlaces.length * 2];
-    int mask = keys.length - 1;
-    for (int j = 0; j < oldKeys.length; j++) {
-      if (oldPlaces[j] != 0) {
-        int i = slot(oldKeys[j], mask);
-        while (places[i] != 0) {
-          i = (i + 1) & mask;
-        }
-        keys[i] = oldKeys[j];
-        places[i] = oldPlaces[j];
-      }
-    }
-  }
-
-  private static int slot(long key, int mask) {
-    long h = key * 0x9E3779B97F4A7C15L; // keys are hash bytes already; this only guards odd ones
-    return (int) (h >>> 32) & mask;
+    index.add(key, place);
   }
 
   /** Remembers an answer this JVM just journaled, until a refresh has indexed its line. */
@@ -359,66 +235,22 @@ public final class ResponseCache {
     return null;
   }
 
-  /** The places of every slot holding {@code key} (usually none or one). */
+  /** The places of every entry of {@code key} (usually none or one). */
   private synchronized long[] candidates(long key) {
-    int mask = keys.length - 1;
-    long[] out = null;
-    int n = 0;
-    for (int i = slot(key, mask); places[i] != 0; i = (i + 1) & mask) {
-      if (keys[i] == key) {
-        if (out == null) {
-          out = new long[2];
-        } else if (n == out.length) {
-          out = Arrays.copyOf(out, n * 2);
-        }
-        out[n++] = places[i];
-      }
-    }
-    return out == null ? new long[0] : Arrays.copyOf(out, n);
+    return index.all(key);
   }
 
   private StateRecord readAt(long place) {
     int fileNo = (int) (place >>> OFFSET_BITS);
     long offset = place & OFFSET_MASK;
-    ResourceId id;
-    synchronized (this) {
-      id = files.get(fileNo - 1);
-    }
+    ResourceId id = feed.file(fileNo - 1);
     try (ReadableByteChannel ch = FileSystems.open(id)) {
-      position(ch, offset);
-      ByteLines.Cursor c = new ByteLines.Cursor(Channels.newInputStream(ch), LINE_BUFFER);
-      if (!c.next() || c.unterminated()) {
-        return null; // the file was replaced by a shorter one
-      }
-      return StateRecordJson.parse(new String(c.buf(), c.from(), c.to() - c.from(), StandardCharsets.UTF_8));
+      return StateRecordJson.parse(new StateLineFeed.LineAt(LINE_BUFFER).read(ch, offset));
     } catch (MalformedLineException e) {
-      return null; // the file was replaced: this offset is no longer the start of our line
+      return null; // the file was replaced (by a shorter one): this offset is not our line's start
     } catch (IOException e) {
       throw new UncheckedIOException("the response cache cannot read the journaled answer at "
           + id + ", byte " + offset + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Moves a freshly opened channel to {@code offset}: seeks when it can, else skips bytes. */
-  private static void position(ReadableByteChannel ch, long offset) throws IOException {
-    if (offset == 0) {
-      return;
-    }
-    if (ch instanceof SeekableByteChannel) {
-      ((SeekableByteChannel) ch).position(offset);
-      return;
-    }
-    InputStream in = Channels.newInputStream(ch);
-    long left = offset;
-    while (left > 0) {
-      long n = in.skip(left);
-      if (n <= 0) {
-        if (in.read() < 0) {
-          throw new IOException("ends before byte " + offset);
-        }
-        n = 1;
-      }
-      left -= n;
     }
   }
 
@@ -477,7 +309,7 @@ public final class ResponseCache {
 
   /** Answers in the index (a prompt answered twice counts twice). */
   public synchronized int size() {
-    return size;
+    return index.size();
   }
 
   /** Answers held in memory because no refresh has indexed their journal line yet. */

@@ -1,14 +1,8 @@
 package org.hipforge.io.state;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.Channels;
 import java.util.List;
 import java.util.Locale;
-import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.io.fs.MatchResult;
-import org.hipforge.io.jsonl.ByteLines;
 import org.hipforge.io.jsonl.FlatLineScanner;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.record.StateRecord;
@@ -20,9 +14,9 @@ import org.hipforge.io.record.StateRecord;
  *
  * <p>Why not the job's metrics: a failed attempt's metrics are lost when Flink restarts the job,
  * and a cluster client's own counters see no call at all; the journal sees every one. Reads
- * {@link WorkLayout#journalDir}{@code (step, runId)/*.jsonl} through Beam {@code FileSystems},
- * bytes first ({@link FlatLineScanner}), Jackson only for lines the scanner leaves alone; torn or
- * unreadable lines are counted, never fatal.
+ * {@link WorkLayout#journalDir}{@code (step, runId)/*.jsonl} with {@link StateLineFeed} (bytes
+ * first, Jackson only for lines the scanner leaves alone); torn or unreadable lines are counted,
+ * never fatal.
  *
  * <pre>{@code
  * RunLedger paid = RunLedger.read(layout, WorkLayout.Step.DESCRIBE, runId);
@@ -51,45 +45,26 @@ public final class RunLedger {
 
   /** Reads every journal file matching {@code glob}. */
   public static RunLedger readGlob(String glob) throws IOException {
-    long[] sums = new long[4]; // answers, input tokens, output tokens, unreadable
-    FlatLineScanner scanner = new FlatLineScanner();
-    FlatLineScanner.StateFields fields = new FlatLineScanner.StateFields();
-    StateFileReader.Sink jackson = new StateFileReader.Sink() {
+    long[] sums = new long[3]; // answers, input tokens, output tokens
+    StateLineFeed feed = new StateLineFeed(List.of(glob), StateLineFeed.LastLine.READ);
+    feed.refresh(new StateLineFeed.Lines() {
       @Override
-      public void record(StateRecord r) {
-        sums[0]++;
-        sums[1] += Math.max(0, r.inputTokens());
-        sums[2] += Math.max(0, r.outputTokens());
+      public void fields(FlatLineScanner.StateFields f, int file, long offset) {
+        add(f.inputTokens, f.outputTokens);
       }
 
       @Override
-      public void malformed(String file, long line, String reason, boolean torn) {
-        sums[3]++;
+      public void record(StateRecord r, int file, long offset) {
+        add(r.inputTokens(), r.outputTokens());
       }
-    };
-    for (MatchResult m : FileSystems.match(List.of(glob), EmptyMatchTreatment.ALLOW)) {
-      if (m.status() != MatchResult.Status.OK) {
-        continue;
+
+      private void add(long in, long out) {
+        sums[0]++;
+        sums[1] += Math.max(0, in);
+        sums[2] += Math.max(0, out);
       }
-      for (MatchResult.Metadata md : m.metadata()) {
-        StateFileReader.LineParser parser = new StateFileReader.LineParser(md.resourceId().toString(), jackson, false);
-        try (InputStream in = Channels.newInputStream(FileSystems.open(md.resourceId()))) {
-          ByteLines.forEach(in, (buf, from, to, lineNo, unterminated) -> {
-            if (ByteLines.isBlank(buf, from, to)) {
-              return;
-            }
-            if (scanner.scanState(buf, from, to, fields)) {
-              sums[0]++;
-              sums[1] += Math.max(0, fields.inputTokens);
-              sums[2] += Math.max(0, fields.outputTokens);
-            } else {
-              parser.line(buf, from, to, lineNo, unterminated);
-            }
-          });
-        }
-      }
-    }
-    return new RunLedger(sums[0], sums[1], sums[2], sums[3]);
+    });
+    return new RunLedger(sums[0], sums[1], sums[2], feed.malformedLines() + feed.tornLines());
   }
 
   /** The estimated cost at the provider's configured prices; 0 when none are configured. */

@@ -2,9 +2,6 @@ package org.hipforge.io.state;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -18,16 +15,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.io.fs.MatchResult;
-import org.apache.beam.sdk.io.fs.ResourceId;
-import org.hipforge.io.jsonl.ByteLines;
 import org.hipforge.io.jsonl.FlatLineScanner;
 import org.hipforge.io.jsonl.JsonStrings;
 import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.Hash64;
+import org.hipforge.io.util.LongTable;
 
 /**
  * The latest record per id of one step's state files ({@link PendingRule#compareLatest}), kept as a
@@ -41,12 +35,12 @@ import org.hipforge.io.util.Hash64;
  * tokens, and where the line is (file, byte offset), so a whole record is read only on demand
  * ({@link Records}). About 100 bytes an id.
  *
- * <p>Lines are read by {@link FlatLineScanner}; a line it leaves goes the Jackson path ({@link
- * StateFileReader.LineParser}), which also names a malformed line. Malformed lines and torn last
- * lines are counted (never fatal), as every state reader does. Files are read on two threads when
- * there is enough to read, each into its own index, merged by the latest rule. {@link #refresh}
- * reads only what appeared since (new files, appended lines, a torn last line again), so a command
- * adds its own run's output without reading everything twice. Not thread-safe.
+ * <p>Lines come from a {@link StateLineFeed} ({@link StateLineFeed.LastLine#READ}): scanner fields,
+ * or a Jackson record for a line the scanner leaves; malformed and torn last lines are counted
+ * there (never fatal). Files are read on two threads when there is enough to read, each into its
+ * own index, merged by the latest rule. {@link #refresh} reads only what appeared since (new
+ * files, appended lines, a torn last line again), so a command adds its own run's output without
+ * reading everything twice. Not thread-safe.
  *
  * <pre>{@code
  * StateIndex describe = StateIndex.read(List.of(layout.shardGlob(DESCRIBE), layout.journalGlob(DESCRIBE)), false);
@@ -67,20 +61,26 @@ public final class StateIndex {
    */
   static final long PARALLEL_BYTES = 8L << 20;
   private final long parallelBytes;
-  /** Malformed lines named in {@link #malformedExamples}: enough to find the problem. */
-  private static final int EXAMPLES = 5;
 
-  private final List<String> globs;
   private final boolean withInstructions;
-  private final List<FileState> files;
-  private final Map<String, FileState> filesByName;
+  private final StateLineFeed feed;
+  private final StateLineFeed.Lines sink = new StateLineFeed.Lines() {
+    @Override
+    public void fields(FlatLineScanner.StateFields f, int file, long offset) {
+      offer(f, file, offset);
+    }
+
+    @Override
+    public void record(StateRecord r, int file, long offset) {
+      offer(r, file, offset);
+    }
+  };
 
   // id -> slot + 1 (0 = empty): ids are usually dense (the manifest numbers files 0, 1, 2, ...),
   // so an array indexed by id holds them (one memory access, in file order mostly sequential);
-  // ids far beyond the ids seen so far go to an open-addressing table (sparse ids).
+  // ids far beyond the ids seen so far go to an open-addressing table (sparse ids), id -> slot + 1.
   private int[] direct = new int[0];
-  private int[] table = new int[16];
-  private int hashed;
+  private LongTable sparse = new LongTable(3, 4);
   private int size;
   // the columns, by slot
   private long[] ids;
@@ -102,22 +102,10 @@ public final class StateIndex {
   private final Interner runIdNames = new Interner();
   private final Interner categoryNames = new Interner();
 
-  private long lines;
-  private long malformed;
-  private long torn;
-  private final List<String> malformedExamples = new ArrayList<>();
-
-  // reading state (one file at a time per index)
-  private int currentFile;
-  private long currentOffset;
-
-  private StateIndex(List<String> globs, boolean withInstructions, long parallelBytes,
-      List<FileState> files, Map<String, FileState> filesByName) {
-    this.globs = globs;
+  private StateIndex(StateLineFeed feed, boolean withInstructions, long parallelBytes) {
+    this.feed = feed;
     this.parallelBytes = parallelBytes;
     this.withInstructions = withInstructions;
-    this.files = files;
-    this.filesByName = filesByName;
     allocate(1024);
   }
 
@@ -131,8 +119,8 @@ public final class StateIndex {
 
   /** {@link #read(List, boolean)} on two threads from {@code parallelBytes} of state (tests: 0). */
   static StateIndex read(List<String> globs, boolean withInstructions, long parallelBytes) throws IOException {
-    StateIndex index = new StateIndex(List.copyOf(globs), withInstructions, parallelBytes,
-        new ArrayList<>(), new HashMap<>());
+    StateIndex index = new StateIndex(new StateLineFeed(globs, StateLineFeed.LastLine.READ),
+        withInstructions, parallelBytes);
     index.refresh();
     return index;
   }
@@ -155,50 +143,27 @@ public final class StateIndex {
    * files, and a torn last line again (it may be whole now). Returns the lines read.
    */
   public long refresh() throws IOException {
-    List<Task> tasks = new ArrayList<>();
-    for (MatchResult m : FileSystems.match(globs, EmptyMatchTreatment.ALLOW)) {
-      if (m.status() != MatchResult.Status.OK) {
-        continue;
-      }
-      for (MatchResult.Metadata md : m.metadata()) {
-        String name = md.resourceId().toString();
-        FileState fs = filesByName.get(name);
-        if (fs == null) {
-          fs = new FileState(files.size(), name, md.resourceId());
-          files.add(fs);
-          filesByName.put(name, fs);
-        } else if (md.sizeBytes() == fs.readTo) {
-          continue;
-        }
-        // The last line, when it had no newline, is read again: take back what it counted.
-        if (fs.tail != FileState.TAIL_NONE) {
-          lines--;
-          if (fs.tail == FileState.TAIL_TORN) {
-            torn--;
-          }
-          fs.tail = FileState.TAIL_NONE;
-        }
-        tasks.add(new Task(fs, fs.resumeOffset, fs.resumeLine, md.sizeBytes() - fs.resumeOffset));
-      }
-    }
-    long before = lines;
+    List<StateLineFeed.Part> tasks = feed.pending();
+    long before = feed.lines();
     long total = 0;
-    for (Task t : tasks) {
+    for (StateLineFeed.Part t : tasks) {
       total += t.bytes;
     }
     if (tasks.size() < 2 || total < parallelBytes || Runtime.getRuntime().availableProcessors() < 2) {
       StateIndex part = newPart();
-      part.readAll(tasks);
+      StateLineFeed.Tally counted = new StateLineFeed.Tally();
+      feed.read(tasks, part.sink, counted);
+      feed.count(counted);
       mergeFrom(part);
-      return lines - before;
+      return feed.lines() - before;
     }
     // Two workers, the biggest files first to whichever has less so far.
     tasks.sort((a, b) -> Long.compare(b.bytes, a.bytes));
-    List<Task> first = new ArrayList<>();
-    List<Task> second = new ArrayList<>();
+    List<StateLineFeed.Part> first = new ArrayList<>();
+    List<StateLineFeed.Part> second = new ArrayList<>();
     long firstBytes = 0;
     long secondBytes = 0;
-    for (Task t : tasks) {
+    for (StateLineFeed.Part t : tasks) {
       if (firstBytes <= secondBytes) {
         first.add(t);
         firstBytes += t.bytes;
@@ -209,6 +174,8 @@ public final class StateIndex {
     }
     StateIndex a = newPart();
     StateIndex b = newPart();
+    StateLineFeed.Tally countedA = new StateLineFeed.Tally();
+    StateLineFeed.Tally countedB = new StateLineFeed.Tally();
     ExecutorService pool = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "state-index-reader");
       t.setDaemon(true);
@@ -216,10 +183,10 @@ public final class StateIndex {
     });
     try {
       Future<?> other = pool.submit(() -> {
-        b.readAll(second);
+        feed.read(second, b.sink, countedB);
         return null;
       });
-      a.readAll(first);
+      feed.read(first, a.sink, countedA);
       try {
         other.get();
       } catch (ExecutionException e) {
@@ -238,100 +205,21 @@ public final class StateIndex {
     } finally {
       pool.shutdownNow();
     }
+    feed.count(countedA);
+    feed.count(countedB);
     // The bigger part is taken over (when this index is empty) and the smaller merged into it.
     StateIndex big = a.size >= b.size ? a : b;
     mergeFrom(big);
     mergeFrom(big == a ? b : a);
-    return lines - before;
+    return feed.lines() - before;
   }
 
   private StateIndex newPart() {
-    return new StateIndex(globs, withInstructions, parallelBytes, files, filesByName);
-  }
-
-  private void readAll(List<Task> tasks) throws IOException {
-    FlatLineScanner scanner = new FlatLineScanner();
-    FlatLineScanner.StateFields fields = new FlatLineScanner.StateFields();
-    for (Task t : tasks) {
-      readFile(t, scanner, fields);
-    }
-  }
-
-  private void readFile(Task t, FlatLineScanner scanner, FlatLineScanner.StateFields f) throws IOException {
-    FileState fs = t.file;
-    StateFileReader.LineParser slow = new StateFileReader.LineParser(fs.name, new StateFileReader.Sink() {
-      @Override
-      public void record(StateRecord r) {
-        offer(r);
-      }
-
-      @Override
-      public void malformed(String file, long line, String reason, boolean isTorn) {
-        if (isTorn) {
-          torn++;
-        } else {
-          malformed++;
-        }
-        if (!isTorn && malformedExamples.size() < EXAMPLES) {
-          malformedExamples.add(file + ":" + line + ": " + reason);
-        }
-      }
-    }, false);
-    currentFile = fs.index;
-    try (ReadableByteChannel ch = FileSystems.open(fs.resourceId)) {
-      InputStream in = Channels.newInputStream(positioned(ch, t.from));
-      ByteLines.Cursor c = new ByteLines.Cursor(in);
-      while (c.next()) {
-        byte[] buf = c.buf();
-        long lineNo = t.fromLine + c.lineNo();
-        int tail = FileState.TAIL_NONE;
-        if (!ByteLines.isBlank(buf, c.from(), c.to())) {
-          lines++;
-          currentOffset = t.from + c.offset();
-          if (scanner.scanState(buf, c.from(), c.to(), f)) {
-            offer(f);
-            tail = FileState.TAIL_RECORD;
-          } else {
-            long tornBefore = torn;
-            slow.line(buf, c.from(), c.to(), lineNo, c.unterminated());
-            tail = torn > tornBefore ? FileState.TAIL_TORN : FileState.TAIL_RECORD;
-          }
-        }
-        if (c.unterminated()) {
-          fs.tail = tail;
-        } else {
-          fs.resumeOffset = t.from + c.nextOffset();
-          fs.resumeLine = lineNo;
-          fs.tail = FileState.TAIL_NONE;
-        }
-      }
-      fs.readTo = t.from + c.nextOffset();
-    }
-  }
-
-  private static ReadableByteChannel positioned(ReadableByteChannel ch, long offset) throws IOException {
-    if (offset == 0) {
-      return ch;
-    }
-    if (ch instanceof SeekableByteChannel) {
-      ((SeekableByteChannel) ch).position(offset);
-      return ch;
-    }
-    ByteBuffer skip = ByteBuffer.allocate(64 * 1024);
-    long left = offset;
-    while (left > 0) {
-      skip.clear().limit((int) Math.min(skip.capacity(), left));
-      int n = ch.read(skip);
-      if (n < 0) {
-        throw new IOException("file shorter than the " + offset + " bytes read before");
-      }
-      left -= n;
-    }
-    return ch;
+    return new StateIndex(feed, withInstructions, parallelBytes);
   }
 
   /** A line the scanner read: the few fields are written only when it is the latest so far. */
-  private void offer(FlatLineScanner.StateFields f) {
+  private void offer(FlatLineScanner.StateFields f, int file, long offset) {
     byte[] b = f.line;
     int run = runIdNames.intern(b, f.runIdFrom, f.runIdTo);
     int slot = claim(f.id, f.finishedAtMillis, run, f.attempts, f.pass);
@@ -359,13 +247,13 @@ public final class StateIndex {
         ? null : JsonStrings.decode(b, f.errorMsgFrom, f.errorMsgTo, f.errorMsgHasEscape)));
     inputTokens[slot] = tokens(f.inputTokens);
     outputTokens[slot] = tokens(f.outputTokens);
-    fileOf[slot] = currentFile;
-    offsets[slot] = currentOffset;
+    fileOf[slot] = file;
+    offsets[slot] = offset;
     flags[slot] = (byte) fl;
   }
 
   /** A line the Jackson path read. */
-  private void offer(StateRecord r) {
+  private void offer(StateRecord r, int file, long offset) {
     int run = runIdNames.intern(r.runId());
     int slot = claim(r.id(), r.finishedAtMillis(), run, r.attempts(), r.pass());
     if (slot < 0) {
@@ -387,8 +275,8 @@ public final class StateIndex {
     categories[slot] = r.pass() ? -1 : categoryNames.intern(r.errorCategory());
     inputTokens[slot] = tokens(r.inputTokens());
     outputTokens[slot] = tokens(r.outputTokens());
-    fileOf[slot] = currentFile;
-    offsets[slot] = currentOffset;
+    fileOf[slot] = file;
+    offsets[slot] = offset;
     flags[slot] = (byte) fl;
   }
 
@@ -447,14 +335,6 @@ public final class StateIndex {
 
   /** Folds another index (over other files) into this one, by the latest rule. */
   private void mergeFrom(StateIndex p) {
-    lines += p.lines;
-    malformed += p.malformed;
-    torn += p.torn;
-    for (String e : p.malformedExamples) {
-      if (malformedExamples.size() < EXAMPLES) {
-        malformedExamples.add(e);
-      }
-    }
     if (size == 0 && runIdNames.size() == 1 && categoryNames.size() == 1) {
       adopt(p);
       return;
@@ -488,8 +368,7 @@ public final class StateIndex {
   /** Takes over the columns of {@code p} (this index is empty). */
   private void adopt(StateIndex p) {
     direct = p.direct;
-    table = p.table;
-    hashed = p.hashed;
+    sparse = p.sparse;
     size = p.size;
     ids = p.ids;
     finishedAt = p.finishedAt;
@@ -519,19 +398,7 @@ public final class StateIndex {
         return s - 1;
       }
     }
-    if (hashed == 0) {
-      return -1;
-    }
-    int mask = table.length - 1;
-    int i = hash(id) & mask;
-    int s;
-    while ((s = table[i]) != 0) {
-      if (ids[s - 1] == id) {
-        return s - 1;
-      }
-      i = (i + 1) & mask;
-    }
-    return -1;
+    return sparse.size() == 0 ? -1 : (int) sparse.get(id) - 1;
   }
 
   private int insert(long id) {
@@ -551,37 +418,8 @@ public final class StateIndex {
       direct[(int) id] = slot + 1;
       return slot;
     }
-    if ((hashed + 1) * 4L > table.length * 3L) { // at most three quarters full
-      rehash(table.length * 2);
-    }
-    hashed++;
-    put(table, id, slot);
+    sparse.put(id, slot + 1);
     return slot;
-  }
-
-  private void put(int[] t, long id, int slot) {
-    int mask = t.length - 1;
-    int i = hash(id) & mask;
-    while (t[i] != 0) {
-      i = (i + 1) & mask;
-    }
-    t[i] = slot + 1;
-  }
-
-  private static int hash(long id) {
-    long h = id * 0x9E3779B97F4A7C15L; // dense ids share their low bits
-    return (int) (h >>> 32);
-  }
-
-  private void rehash(int capacity) {
-    int[] t = new int[capacity];
-    for (int s = 0; s < size; s++) {
-      long id = ids[s];
-      if (id < 0 || id >= direct.length || direct[(int) id] != s + 1) {
-        put(t, id, s);
-      }
-    }
-    table = t;
   }
 
   private void allocate(int capacity) {
@@ -637,26 +475,26 @@ public final class StateIndex {
 
   /** Non-blank lines read (records, malformed and torn). */
   public long lines() {
-    return lines;
+    return feed.lines();
   }
 
   public long malformedLines() {
-    return malformed;
+    return feed.malformedLines();
   }
 
   /** Last lines without their newline that did not parse: a crash mid-write. */
   public long tornLines() {
-    return torn;
+    return feed.tornLines();
   }
 
   /** Files read. */
   public int files() {
-    return files.size();
+    return feed.files();
   }
 
   /** The first few malformed lines, as "file:line: reason". */
   public List<String> malformedExamples() {
-    return List.copyOf(malformedExamples);
+    return feed.malformedExamples();
   }
 
   // ---- the rule, on the index ----
@@ -736,56 +574,28 @@ public final class StateIndex {
   /** Reads the latest records of this index from their files, keeping each file open once read. */
   public final class Records implements Closeable {
     private final Map<Integer, SeekableByteChannel> open = new HashMap<>();
-    private final ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
-    private byte[] line = new byte[64 * 1024];
+    private final StateLineFeed.LineAt lines = new StateLineFeed.LineAt(64 * 1024);
 
     private Records() {}
 
     /** The whole latest record of {@code slot}. */
     public StateRecord read(int slot) throws IOException {
-      FileState fs = files.get(fileOf[slot]);
-      SeekableByteChannel ch = open.get(fs.index);
+      int file = fileOf[slot];
+      SeekableByteChannel ch = open.get(file);
       if (ch == null) {
-        ReadableByteChannel c = FileSystems.open(fs.resourceId);
+        ReadableByteChannel c = FileSystems.open(feed.file(file));
         if (!(c instanceof SeekableByteChannel)) {
           c.close();
-          throw new IOException(fs.name + ": the filesystem cannot seek; cannot read a record by offset");
+          throw new IOException(feed.file(file) + ": the filesystem cannot seek; cannot read a record by offset");
         }
         ch = (SeekableByteChannel) c;
-        open.put(fs.index, ch);
+        open.put(file, ch);
       }
-      ch.position(offsets[slot]);
-      int n = 0;
-      while (true) {
-        chunk.clear();
-        int r = ch.read(chunk);
-        if (r <= 0) {
-          break;
-        }
-        int nl = -1;
-        for (int i = 0; i < r; i++) {
-          if (chunk.get(i) == '\n') {
-            nl = i;
-            break;
-          }
-        }
-        int take = nl < 0 ? r : nl;
-        if (n + take > line.length) {
-          line = Arrays.copyOf(line, Math.max(line.length * 2, n + take));
-        }
-        chunk.get(0, line, n, take);
-        n += take;
-        if (nl >= 0) {
-          break;
-        }
-      }
-      if (n > 0 && line[n - 1] == '\r') {
-        n--;
-      }
+      String line = lines.read(ch, offsets[slot]);
       try {
-        return StateRecordJson.parse(new String(line, 0, n, StandardCharsets.UTF_8));
+        return StateRecordJson.parse(line);
       } catch (MalformedLineException e) {
-        throw new IOException(fs.name + " at byte " + offsets[slot] + ": the record read before is not "
+        throw new IOException(feed.file(file) + " at byte " + offsets[slot] + ": the record read before is not "
             + "there any more (was the file rewritten?): " + e.getMessage(), e);
       }
     }
@@ -814,41 +624,6 @@ public final class StateIndex {
   }
 
   // ---- small helpers ----
-
-  /** One state file: where the next read starts and what its unfinished last line counted. */
-  private static final class FileState {
-    static final int TAIL_NONE = 0;
-    static final int TAIL_RECORD = 1;
-    static final int TAIL_TORN = 2;
-
-    final int index;
-    final String name;
-    final ResourceId resourceId;
-    long resumeOffset; // after the last line that had its newline
-    long resumeLine;
-    long readTo; // bytes of the file seen
-    int tail; // what a last line without newline counted
-
-    FileState(int index, String name, ResourceId resourceId) {
-      this.index = index;
-      this.name = name;
-      this.resourceId = resourceId;
-    }
-  }
-
-  private static final class Task {
-    final FileState file;
-    final long from;
-    final long fromLine;
-    final long bytes;
-
-    Task(FileState file, long from, long fromLine, long bytes) {
-      this.file = file;
-      this.from = from;
-      this.fromLine = fromLine;
-      this.bytes = bytes;
-    }
-  }
 
   /**
    * Short repeated strings (run ids, error categories) as small ints; run ids straight from line

@@ -18,7 +18,7 @@ import org.hipforge.io.llm.sim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,14 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashRecoveryTest {
   private static final int TASKS = 300;
   @TempDir Path tmp;
-  private TestCorpus.SimulatedWork sim;
-
-  @AfterEach
-  void stop() {
-    if (sim != null) {
-      sim.close();
-    }
-  }
+  @AutoClose private TestCorpus.SimulatedWork sim;
 
   private Process startDescribe(Path log) throws Exception {
     return ChildRun.start(log, sim.args("describe", "--maxInFlight=8", "--parallelism=1"));

@@ -20,21 +20,14 @@ import org.hipforge.io.llm.sim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.StatusReport;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** describe end to end: real files, real HTTP on loopback, the real runners. */
 class DescribeEndToEndTest {
   @TempDir Path tmp;
-  private TestCorpus.SimulatedWork sim;
-
-  @AfterEach
-  void stop() {
-    if (sim != null) {
-      sim.close();
-    }
-  }
+  @AutoClose private TestCorpus.SimulatedWork sim;
 
   private HipforgeOptions options(String... extra) {
     List<String> args = new ArrayList<>(List.of("--quiet=true"));

@@ -24,8 +24,8 @@ import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,15 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 class GenerateEndToEndTest {
   private static final int TASKS = 12;
   @TempDir Path tmp;
-  private TestCorpus.SimulatedWork sim;
+  @AutoClose private TestCorpus.SimulatedWork sim;
   private SimulatedLlmServer server;
-
-  @AfterEach
-  void stop() {
-    if (sim != null) {
-      sim.close();
-    }
-  }
 
   private HipforgeOptions options(String... extra) {
     List<String> args = new ArrayList<>(List.of("--quiet=true", "--runner=DirectRunner"));

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.llm.sim.SimulatorConfig;
 import org.hipforge.io.state.WorkLayout;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,14 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GenerateStopTest {
   private static final int TASKS = 30;
   @TempDir Path tmp;
-  private TestCorpus.SimulatedWork sim;
-
-  @AfterEach
-  void stop() {
-    if (sim != null) {
-      sim.close();
-    }
-  }
+  @AutoClose private TestCorpus.SimulatedWork sim;
 
   private List<Path> compileDirs(Path dir) throws Exception {
     try (Stream<Path> s = Files.list(dir)) {

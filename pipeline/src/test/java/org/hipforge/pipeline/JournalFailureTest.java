@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.hipforge.io.llm.sim.SimulatorConfig;
 import org.hipforge.io.state.WorkLayout;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,14 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class JournalFailureTest {
   @TempDir Path tmp;
-  private TestCorpus.SimulatedWork sim;
-
-  @AfterEach
-  void stop() {
-    if (sim != null) {
-      sim.close();
-    }
-  }
+  @AutoClose private TestCorpus.SimulatedWork sim;
 
   private int describe(TestCorpus.Captured out, TestCorpus.Captured err, String... extra) {
     List<String> args = new java.util.ArrayList<>(List.of("--quiet=true"));

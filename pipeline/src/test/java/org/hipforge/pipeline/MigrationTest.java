@@ -11,21 +11,14 @@ import org.hipforge.io.llm.sim.SimulatorConfig;
 import org.hipforge.io.manifest.ManifestStore;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.state.StatusReport;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Users of the older Python scripts switch without losing ids or paid work. */
 class MigrationTest {
   @TempDir Path tmp;
-  private TestCorpus.SimulatedWork sim;
-
-  @AfterEach
-  void stop() {
-    if (sim != null) {
-      sim.close();
-    }
-  }
+  @AutoClose private TestCorpus.SimulatedWork sim;
 
   @Test
   void oldManifestIdsAndOldResultsAreKeptAndOnlyTheRestIsAskedFor() throws Exception {

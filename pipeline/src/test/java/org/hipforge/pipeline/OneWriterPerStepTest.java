@@ -19,6 +19,7 @@ import org.hipforge.io.state.LockHolder;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.state.WorkLock;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,16 +32,13 @@ class OneWriterPerStepTest {
   private static final int TASKS = 150;
   private static final int FEW = 6;
   @TempDir Path tmp;
-  private TestCorpus.SimulatedWork sim;
+  @AutoClose private TestCorpus.SimulatedWork sim;
   private final List<Process> children = new ArrayList<>();
 
   @AfterEach
   void stop() {
     for (Process p : children) {
       p.destroyForcibly();
-    }
-    if (sim != null) {
-      sim.close();
     }
     WorkLock.releaseAllHeld();
   }

@@ -16,7 +16,7 @@ import org.hipforge.io.llm.sim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,14 +31,7 @@ class PoliteStopTest {
   private static final int TASKS = 24;
   private static final int IN_FLIGHT = 8;
   @TempDir Path tmp;
-  private TestCorpus.SimulatedWork sim;
-
-  @AfterEach
-  void stop() {
-    if (sim != null) {
-      sim.close();
-    }
-  }
+  @AutoClose private TestCorpus.SimulatedWork sim;
 
   @ParameterizedTest
   @ValueSource(strings = {"INT", "TERM"})

@@ -86,7 +86,7 @@ class JournalFailureTest {
     try {
       int tasks = 60;
       sim = TestCorpus.SimulatedWork.start(tmp, disk.resolve("work"), tasks,
-          SimulatorConfig.defaults().withLatencyMs(200), 20);
+          SimulatorConfig.defaults().withLatencyMs(200), TestCorpus.TIMEOUT_S);
       Path work = sim.work;
       // Room for the journal reserve of one worker (8 in flight) and ~20 answers (~1 KB each).
       Path ballast = disk.resolve("ballast");

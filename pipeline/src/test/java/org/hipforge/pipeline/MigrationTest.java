@@ -50,7 +50,8 @@ class MigrationTest {
     assertThat(log.text(), containsString("results.jsonl:3: skipped, 'not/in/the/manifest.hip' is not in the manifest"));
     assertThat(log.text(), containsString("results.jsonl:4: skipped"));
 
-    sim = TestCorpus.SimulatedWork.provider(tmp, tmp.resolve("w"), SimulatorConfig.defaults().withLatencyMs(1), 20);
+    sim = TestCorpus.SimulatedWork.provider(tmp, tmp.resolve("w"), SimulatorConfig.defaults().withLatencyMs(1),
+        TestCorpus.TIMEOUT_S);
     StatusReport report = DescribeCommand.run(sim.options("--quiet=true", "--runner=DirectRunner"), log.out);
     assertThat(report.passed, is(6L));
     assertThat(sim.server.totalRequests(), is(4L));

@@ -25,6 +25,9 @@ import org.hipforge.io.state.WorkLayout;
  * journal as a test reads it, and a simulated provider with a work directory ({@link SimulatedWork}).
  */
 final class TestCorpus {
+  /** The provider config's request timeout (s): far above the simulator latencies these tests set. */
+  static final int TIMEOUT_S = 20;
+
   private TestCorpus() {}
 
   /** Writes {@code n} small, distinct HIP kernels (some in subdirectories) under {@code dir}. */
@@ -45,7 +48,7 @@ final class TestCorpus {
   }
 
   static Path writeConfig(Path dir, String baseUrl) throws IOException {
-    return writeConfig(dir, baseUrl, 20);
+    return writeConfig(dir, baseUrl, TIMEOUT_S);
   }
 
   /** {@code dir/config.json}: one provider "sim" at {@code baseUrl} with a request timeout of {@code timeoutS}. */
@@ -105,7 +108,7 @@ final class TestCorpus {
 
     /** {@code tasks} kernels, the manifest of {@code tmp/work}, a server with {@code sim}. */
     static SimulatedWork start(Path tmp, int tasks, SimulatorConfig sim) throws IOException {
-      return start(tmp, tmp.resolve("work"), tasks, sim, 20);
+      return start(tmp, tmp.resolve("work"), tasks, sim, TIMEOUT_S);
     }
 
     /** {@code tasks} kernels, the manifest of {@code work}, a server with {@code sim}, a request timeout. */

@@ -38,63 +38,32 @@ for a in "$@"; do
 done
 [ -n "$STEP" ] && [ -n "$TASKS" ] && [ "$TASKS" -gt 0 ] || { usage >&2; exit 2; }
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NAME=cluster-run
+# shellcheck source=benchmarks/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RPM="${RPM:-600}"
 LATENCY_MS="${LATENCY_MS:-1500}"
 KILL_AT="${KILL_AT:-0.3}"
 RESTART_AFTER_S="${RESTART_AFTER_S:-5}"
-KEEP="${KEEP:-0}"
 PARALLELISM="${PARALLELISM:-}"
 MASTER="127.0.0.1:${FLINK_REST_PORT:-8081}"
 CLUSTER="$REPO/scripts/flink-cluster"
 JAR="${HIPFORGE_JAR:-$REPO/pipeline/target/hipforge.jar}"
-
-say() { echo "cluster-run: $*"; }
-die() { echo "cluster-run: ERROR: $*" >&2; exit 1; }
 command -v python3 >/dev/null || die "python3 is needed for the counting"
 command -v curl >/dev/null || die "curl is needed to ask the cluster's REST API"
 
-T="$(mktemp -d "${TMPDIR:-/tmp}/hipforge-cluster-$STEP.XXXXXX")"
-SIM_PID=""
 RUN_PID=""
 TAIL_PID=""
-cleanup() {
-  local rc=$?
-  for p in "$TAIL_PID" "$RUN_PID" "$SIM_PID"; do
+cleanup_more() {
+  for p in "$TAIL_PID" "$RUN_PID"; do
     [ -n "$p" ] && kill "$p" 2>/dev/null || true
   done
-  if [ "$KEEP" = 1 ]; then
-    say "kept $T"
-  else
-    rm -rf "$T"
-  fi
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+make_tmp "hipforge-cluster-$STEP"
 
 # --------------------------------------------------------------------------------------- the jar
-if [ ! -f "$JAR" ]; then
-  [ -z "${HIPFORGE_JAR:-}" ] || die "HIPFORGE_JAR=$JAR does not exist"
-  say "building $JAR (missing)"
-  (cd "$REPO" && mvn -B -q -Dmaven.test.skip=true -pl pipeline -am package)
-fi
-cp "$JAR" "$T/hipforge.jar"
-say "jar: $JAR ($(date -u -r "$JAR" '+%Y-%m-%dT%H:%M:%SZ')), copied to $T/hipforge.jar"
-
-# The hipforge launcher's JVM flags, on the copied jar.
-OPENS=(
-  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED
-  --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.text=ALL-UNNAMED
-  --add-opens=java.base/java.time=ALL-UNNAMED --add-opens=java.sql/java.sql=ALL-UNNAMED
-)
-hipforge() {
-  java -Xmx2g "${OPENS[@]}" -Djava.util.logging.config.file="$REPO/pipeline/logging.properties" \
-    -cp "$T/hipforge.jar" org.hipforge.pipeline.Main "$@"
-}
+[ -f "$JAR" ] || [ -z "${HIPFORGE_JAR:-}" ] || die "HIPFORGE_JAR=$JAR does not exist"
+use_jar "$JAR"
 
 # ----------------------------------------------------------------------------------- the cluster
 tm_count() {
@@ -111,32 +80,14 @@ say "cluster at $MASTER: 2 TaskManagers"
 # ------------------------------------------------------------------------------- inputs, simulator
 SRC="$T/src"
 W="$T/work"
-mkdir -p "$SRC"
-for ((i = 1; i <= TASKS; i++)); do
-  printf '__global__ void k_%d(float* x, int n) {\n  int i = blockIdx.x * blockDim.x + threadIdx.x;\n  if (i < n) x[i] = x[i] * %d.0f + %d.0f;\n}\n' \
-    "$i" "$i" "$((i % 7))" >"$SRC/k_$i.hip"
-done
+write_kernels "$SRC" "$TASKS"
 
 REQLOG="$T/requests.log"
-java -cp "$T/hipforge.jar" org.hipforge.io.llm.sim.SimulatedLlmServer --port=0 \
-  --latency-ms="$LATENCY_MS" --latency=exponential --rpm="$RPM" --requests-log="$REQLOG" \
-  >"$T/sim.out" 2>&1 &
-SIM_PID=$!
-URL=""
-for _ in $(seq 1 120); do
-  URL="$(sed -n 's/^SIMULATED LLM listening on //p' "$T/sim.out")"
-  [ -n "$URL" ] && break
-  kill -0 "$SIM_PID" 2>/dev/null || { cat "$T/sim.out" >&2; die "the simulator exited"; }
-  sleep 0.5
-done
-[ -n "$URL" ] || die "the simulator did not print its URL within 60 s"
+start_sim "$T/sim.out" "$REQLOG" --latency-ms="$LATENCY_MS" --latency=exponential --rpm="$RPM"
 say "simulator $URL: $RPM RPM, latency exponential mean $LATENCY_MS ms, requests log $REQLOG"
 
 CFG="$T/config.json"
-cat >"$CFG" <<JSON
-{"sim": {"api": "openai", "base_url": "$URL", "model": "m", "api_key_env": "UNSET_VAR",
-         "rpm": $RPM, "max_tokens": 256, "timeout_s": 30}}
-JSON
+write_config "$CFG" "$URL" "\"rpm\": $RPM, \"max_tokens\": 256"
 
 hipforge manifest --sourceDir="$SRC" --workDir="$W"
 
@@ -146,12 +97,10 @@ CLUSTER_FLAGS=(--flinkMaster="$MASTER" --filesToStage="$T/hipforge.jar")
 DESCRIBE=(describe --workDir="$W" --sourceDir="$SRC" --config="$CFG" --modelName=sim "${CLUSTER_FLAGS[@]}")
 GENERATE=(generate --workDir="$W" --config="$CFG" --modelName=sim --validate=none "${CLUSTER_FLAGS[@]}")
 JOURNAL="$W/state/$STEP/journal"
-journal_lines() { cat "$JOURNAL"/*/*.jsonl 2>/dev/null | wc -l; }
-requests_logged() { wc -l <"$REQLOG" 2>/dev/null || echo 0; }
 snapshot() { # NAME: a copy of the step's journal files, and how many answers the simulator had logged
   mkdir -p "$T/snap-$1"
   cp -r "$JOURNAL"/. "$T/snap-$1/" 2>/dev/null || true
-  requests_logged >"$T/snap-$1.requests"
+  requests_paid "$REQLOG" >"$T/snap-$1.requests"
 }
 
 # start_run N CMD...: runs a hipforge command in the background, log $T/run-N.log, shown as it grows
@@ -179,7 +128,7 @@ if [ "$STEP" = generate ]; then
   finish_run
   [ "$RC" = 0 ] || die "describe before generate failed (exit $RC; log $T/run-describe.log)"
 fi
-BASE="$(requests_logged)" # answers of this step start after this line of the requests log
+BASE="$(requests_paid "$REQLOG")" # answers of this step start after this line of the requests log
 echo "$BASE" >"$T/requests.base"
 STEP_CMD=(DESCRIBE)
 [ "$STEP" = generate ] && STEP_CMD=(GENERATE)
@@ -191,7 +140,7 @@ KILLED=0
 if [ "$KILL" = 1 ]; then
   target="$(python3 -c "import math; print(max(1, math.ceil($TASKS * $KILL_AT)))")"
   while kill -0 "$RUN_PID" 2>/dev/null; do
-    if [ "$(journal_lines)" -ge "$target" ]; then
+    if [ "$(journal_lines "$W" "$STEP")" -ge "$target" ]; then
       snapshot before-kill
       "$CLUSTER" kill-tm 1
       snapshot at-kill

@@ -32,79 +32,32 @@ for a in "$@"; do
 done
 [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(sigint sigterm diskfull readonly)
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NAME=stop-scenarios
+# shellcheck source=benchmarks/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 TASKS="${TASKS:-400}"
 LATENCY_MS="${LATENCY_MS:-1000}"
 MAX_IN_FLIGHT="${MAX_IN_FLIGHT:-64}"
 STOP_AT="${STOP_AT:-100}"
 BALLAST_FREE_KB="${BALLAST_FREE_KB:-900}"
-KEEP="${KEEP:-0}"
-JAR="$REPO/pipeline/target/hipforge.jar"
 
-say() { echo "stop-scenarios: $*"; }
-die() { echo "stop-scenarios: ERROR: $*" >&2; exit 1; }
-
-T="$(mktemp -d "${TMPDIR:-/tmp}/hipforge-stops.XXXXXX")"
-SIM_PID=""
-MOUNTS=()
-cleanup() {
-  local rc=$?
-  [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null || true
-  for m in "${MOUNTS[@]}"; do umount -l "$m" 2>/dev/null || true; done
-  if [ "$KEEP" = 1 ]; then say "kept $T"; else rm -rf "$T"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-
-if [ ! -f "$JAR" ]; then
-  say "building $JAR (missing)"
-  (cd "$REPO" && mvn -B -q -o -Dmaven.test.skip=true -pl pipeline -am package)
-fi
-cp "$JAR" "$T/hipforge.jar"
-OPENS=(
-  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED
-  --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.text=ALL-UNNAMED
-  --add-opens=java.base/java.time=ALL-UNNAMED --add-opens=java.sql/java.sql=ALL-UNNAMED
-)
-HF=(java -Xmx4g "${OPENS[@]}" -Djava.util.logging.config.file="$REPO/pipeline/logging.properties"
-  -cp "$T/hipforge.jar" org.hipforge.pipeline.Main)
-
+make_tmp hipforge-stops
+use_jar "$REPO/pipeline/target/hipforge.jar" 4g
 SRC="$T/src"
-mkdir -p "$SRC"
-for ((i = 1; i <= TASKS; i++)); do
-  printf '__global__ void k_%d(float* x, int n) {\n  int i = blockIdx.x * blockDim.x + threadIdx.x;\n  if (i < n) x[i] = x[i] * %d.0f + %d.0f;\n}\n' \
-    "$i" "$i" "$((i % 7))" >"$SRC/k_$i.hip"
-done
+write_kernels "$SRC" "$TASKS"
 
 REQLOG=""
-start_sim() { # a fresh simulator with its own requests log ($REQLOG)
-  [ -n "$SIM_PID" ] && { kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; }
+fresh_sim() { # NAME: a fresh simulator with its own requests log ($REQLOG), and $T/config.json for it
   REQLOG="$T/$1.requests.log"
-  : >"$REQLOG"
-  java -cp "$T/hipforge.jar" org.hipforge.io.llm.sim.SimulatedLlmServer --port=0 \
-    --latency-ms="$LATENCY_MS" --requests-log="$REQLOG" >"$T/$1.sim.out" 2>&1 &
-  SIM_PID=$!
-  URL=""
-  for _ in $(seq 1 120); do
-    URL="$(sed -n 's/^SIMULATED LLM listening on //p' "$T/$1.sim.out")"
-    [ -n "$URL" ] && break
-    sleep 0.5
-  done
-  [ -n "$URL" ] || die "the simulator did not start"
-  cat >"$T/config.json" <<EOF
-{"sim": {"api": "openai", "base_url": "$URL", "model": "m", "api_key_env": "UNSET_VAR", "timeout_s": 30}}
-EOF
+  start_sim "$T/$1.sim.out" "$REQLOG" --latency-ms="$LATENCY_MS"
+  write_config "$T/config.json" "$URL"
 }
 
-paid() { wc -l <"$REQLOG"; }
-journaled() { cat "$1"/state/describe/journal/*/*.jsonl 2>/dev/null | wc -l; }
-repeats() { sort "$REQLOG" | uniq -d | wc -l; }
+paid() { requests_paid "$REQLOG"; }
+journaled() { journal_lines "$1" describe; }
+repeats() { requests_repeated "$REQLOG"; }
 describe_args() { echo describe --workDir="$1" --sourceDir="$SRC" --config="$T/config.json" --modelName=sim \
   --maxInFlight="$MAX_IN_FLIGHT" --quiet=true; }
-now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2 - $1:.1f}')"; }
 
 ROWS=()
@@ -113,8 +66,8 @@ row() { ROWS+=("$*"); say "RESULT $*"; }
 signal_scenario() { # NAME SIGNAL
   local name="$1" sig="$2" W="$T/$1/work"
   mkdir -p "$T/$1"
-  start_sim "$1"
-  "${HF[@]}" manifest --sourceDir="$SRC" --workDir="$W" >"$T/$1.manifest.log" 2>&1
+  fresh_sim "$1"
+  hipforge manifest --sourceDir="$SRC" --workDir="$W" >"$T/$1.manifest.log" 2>&1
   local t0; t0="$(now)"
   # Its own process group (like a terminal's foreground job), and SIGINT/SIGTERM back to their
   # defaults: a non-interactive shell starts background jobs with SIGINT ignored, and the JVM
@@ -131,7 +84,7 @@ signal_scenario() { # NAME SIGNAL
   sleep 0.5
   local p j; p="$(paid)"; j="$(journaled "$W")"
   grep -E "^describe: (stopping|stopped)" "$T/$1.run1.log" | sed "s/^/    /" || true
-  "${HF[@]}" $(describe_args "$W") >"$T/$1.run2.log" 2>&1 || die "$name: the rerun failed ($T/$1.run2.log)"
+  hipforge $(describe_args "$W") >"$T/$1.run2.log" 2>&1 || die "$name: the rerun failed ($T/$1.run2.log)"
   row "$name | exit $rc | paid $p, journaled $j at the stop | signal to exit $(secs "$tsig" "$texit") s | rerun paid $(( $(paid) - p )), repeats $(repeats)"
 }
 
@@ -140,19 +93,19 @@ diskfull_scenario() {
   mkdir -p "$D"
   if ! mount -t tmpfs -o size=2m tmpfs "$D" 2>/dev/null; then say "diskfull: skipped (mount -t tmpfs needs root)"; return; fi
   MOUNTS+=("$D")
-  start_sim diskfull
-  "${HF[@]}" manifest --sourceDir="$SRC" --workDir="$W" >"$T/diskfull.manifest.log" 2>&1
+  fresh_sim diskfull
+  hipforge manifest --sourceDir="$SRC" --workDir="$W" >"$T/diskfull.manifest.log" 2>&1
   local free_kb; free_kb="$(df -k --output=avail "$D" | tail -1 | tr -d ' ')"
   [ "$free_kb" -gt "$BALLAST_FREE_KB" ] && dd if=/dev/zero of="$D/ballast" bs=1k count=$((free_kb - BALLAST_FREE_KB)) status=none 2>/dev/null || true
   say "diskfull: 2 MB tmpfs, $(df -k --output=avail "$D" | tail -1 | tr -d ' ') KB free after the manifest and the ballast"
   local t0 rc=0; t0="$(now)"
-  "${HF[@]}" $(describe_args "$W") >"$T/diskfull.run1.log" 2>&1 || rc=$?
+  hipforge $(describe_args "$W") >"$T/diskfull.run1.log" 2>&1 || rc=$?
   local t1; t1="$(now)"
   local p j; p="$(paid)"; j="$(journaled "$W")"
   grep -E 'STOPPED|FAILED' "$T/diskfull.run1.log" | cut -c1-400 | sed 's/^/    /'  || true
   rm -f "$D/ballast"
   mount -o remount,size=64m "$D"
-  "${HF[@]}" $(describe_args "$W") >"$T/diskfull.run2.log" 2>&1 || die "diskfull: the rerun failed ($T/diskfull.run2.log)"
+  hipforge $(describe_args "$W") >"$T/diskfull.run2.log" 2>&1 || die "diskfull: the rerun failed ($T/diskfull.run2.log)"
   row "diskfull | exit $rc after $(secs "$t0" "$t1") s | paid $p, journaled $j when it stopped | rerun (ballast removed, tmpfs grown to 64 MB) paid $(( $(paid) - p )), repeats $(repeats)"
 }
 
@@ -161,11 +114,11 @@ readonly_scenario() {
   mkdir -p "$D"
   if ! mount -t tmpfs -o size=16m tmpfs "$D" 2>/dev/null; then say "readonly: skipped (mount -t tmpfs needs root)"; return; fi
   MOUNTS+=("$D")
-  start_sim readonly
-  "${HF[@]}" manifest --sourceDir="$SRC" --workDir="$W" >"$T/readonly.manifest.log" 2>&1
+  fresh_sim readonly
+  hipforge manifest --sourceDir="$SRC" --workDir="$W" >"$T/readonly.manifest.log" 2>&1
   mount -o remount,ro "$D"
   local rc=0
-  "${HF[@]}" $(describe_args "$W") >"$T/readonly.run1.log" 2>&1 || rc=$?
+  hipforge $(describe_args "$W") >"$T/readonly.run1.log" 2>&1 || rc=$?
   grep -E 'hipforge describe' "$T/readonly.run1.log" | cut -c1-400 | sed 's/^/    /' || true
   row "readonly | exit $rc | requests sent $(paid)"
 }

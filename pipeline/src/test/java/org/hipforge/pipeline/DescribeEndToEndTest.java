@@ -15,51 +15,41 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.hipforge.io.jsonl.StateRecordJson;
-import org.hipforge.io.llm.Prompts;
 import org.hipforge.io.llm.sim.SimulatedLlmServer;
 import org.hipforge.io.llm.sim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.StatusReport;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** describe end to end: real files, real HTTP on loopback, the real runners. */
 class DescribeEndToEndTest {
   @TempDir Path tmp;
-  private SimulatedLlmServer server;
+  @AutoClose private TestCorpus.SimulatedWork sim;
 
-  @AfterEach
-  void stop() {
-    if (server != null) {
-      server.close();
-    }
-  }
-
-  private HipforgeOptions options(Path config, String... extra) {
-    List<String> args = new ArrayList<>(List.of("--workDir=" + tmp.resolve("work"),
-        "--sourceDir=" + tmp.resolve("src"), "--config=" + config, "--modelName=sim", "--quiet=true"));
+  private HipforgeOptions options(String... extra) {
+    List<String> args = new ArrayList<>(List.of("--quiet=true"));
     args.addAll(List.of(extra));
-    return TestCorpus.options(args.toArray(new String[0]));
+    return sim.options(args.toArray(new String[0]));
   }
 
   @Test
   void describes200FilesThenARerunCallsNothingAndDeletedStateIsAskedAgainExactly() throws Exception {
-    List<String> names = TestCorpus.writeKernels(tmp.resolve("src"), 200);
-    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(5));
-    Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
+    sim = TestCorpus.SimulatedWork.start(tmp, 200, SimulatorConfig.defaults().withLatencyMs(5));
+    SimulatedLlmServer server = sim.server;
+    List<String> names = sim.names;
     TestCorpus.Captured log = new TestCorpus.Captured();
 
-    ManifestCommand.run(options(config, "--runner=DirectRunner"), log.out);
-    StatusReport first = DescribeCommand.run(options(config, "--runner=DirectRunner"), log.out);
+    StatusReport first = DescribeCommand.run(options("--runner=DirectRunner"), log.out);
     assertThat(first.passed, is(200L));
     assertThat(first.pending(), is(0L));
     assertThat(server.successCountsByPrompt().size(), is(200));
     assertThat(server.successCountsByPrompt().values(), everyItem(is(1L)));
 
     long callsAfterFirst = server.totalRequests();
-    StatusReport second = DescribeCommand.run(options(config, "--runner=DirectRunner"), log.out);
+    StatusReport second = DescribeCommand.run(options("--runner=DirectRunner"), log.out);
     assertThat(second.passed, is(200L));
     assertThat(server.totalRequests(), is(callsAfterFirst));
     assertThat(log.text(), containsString("nothing to do"));
@@ -68,7 +58,7 @@ class DescribeEndToEndTest {
     Set<Long> deleted = dropEvenIds(tmp.resolve("work/state/describe"));
     assertThat(deleted.size(), is(100));
     ResponseCache.clearLoaded();
-    StatusReport third = DescribeCommand.run(options(config, "--runner=DirectRunner"), log.out);
+    StatusReport third = DescribeCommand.run(options("--runner=DirectRunner"), log.out);
     assertThat(third.passed, is(200L));
     assertThat(server.totalRequests(), is(callsAfterFirst + 100));
     Set<String> askedTwice = new HashSet<>();
@@ -81,8 +71,7 @@ class DescribeEndToEndTest {
     for (String name : names) {
       long id = names.stream().sorted().toList().indexOf(name);
       if (id % 2 == 0) {
-        String code = Files.readString(tmp.resolve("src").resolve(name));
-        expected.add(SimulatedLlmServer.promptKey(Prompts.describe(name, code).user()));
+        expected.add(sim.describeKey(name));
       }
     }
     assertThat(askedTwice, is(expected));
@@ -90,15 +79,12 @@ class DescribeEndToEndTest {
 
   @Test
   void describeRunsOnEmbeddedFlink() throws Exception {
-    TestCorpus.writeKernels(tmp.resolve("src"), 30);
-    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(5));
-    Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
+    sim = TestCorpus.SimulatedWork.start(tmp, 30, SimulatorConfig.defaults().withLatencyMs(5));
     TestCorpus.Captured log = new TestCorpus.Captured();
-    ManifestCommand.run(options(config), log.out);
-    StatusReport report = DescribeCommand.run(options(config, "--runner=FlinkRunner",
+    StatusReport report = DescribeCommand.run(options("--runner=FlinkRunner",
         "--flinkMaster=[local]", "--parallelism=2"), log.out);
     assertThat(report.passed, is(30L));
-    assertThat(server.successCountsByPrompt().size(), is(30));
+    assertThat(sim.server.successCountsByPrompt().size(), is(30));
   }
 
   /** Rewrites every state file without the records of even ids; returns the ids dropped. */

@@ -24,8 +24,8 @@ import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,32 +33,20 @@ import org.junit.jupiter.api.io.TempDir;
 class GenerateEndToEndTest {
   private static final int TASKS = 12;
   @TempDir Path tmp;
+  @AutoClose private TestCorpus.SimulatedWork sim;
   private SimulatedLlmServer server;
 
-  @AfterEach
-  void stop() {
-    if (server != null) {
-      server.close();
-    }
-  }
-
-  private HipforgeOptions options(Path config, String... extra) {
-    List<String> args = new ArrayList<>(List.of("--workDir=" + tmp.resolve("work"),
-        "--sourceDir=" + tmp.resolve("src"), "--config=" + config, "--modelName=sim", "--quiet=true",
-        "--runner=DirectRunner"));
+  private HipforgeOptions options(String... extra) {
+    List<String> args = new ArrayList<>(List.of("--quiet=true", "--runner=DirectRunner"));
     args.addAll(List.of(extra));
-    return TestCorpus.options(args.toArray(new String[0]));
+    return sim.options(args.toArray(new String[0]));
   }
 
-  private Path describeAll(double compileErrorRate) throws Exception {
-    TestCorpus.writeKernels(tmp.resolve("src"), TASKS);
-    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(2)
+  private void describeAll(double compileErrorRate) throws Exception {
+    sim = TestCorpus.SimulatedWork.start(tmp, TASKS, SimulatorConfig.defaults().withLatencyMs(2)
         .withCompileErrorRate(compileErrorRate).withSeed(7));
-    Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
-    TestCorpus.Captured log = new TestCorpus.Captured();
-    ManifestCommand.run(options(config), log.out);
-    assertThat(DescribeCommand.run(options(config), log.out).passed, is((long) TASKS));
-    return config;
+    server = sim.server;
+    assertThat(DescribeCommand.run(options(), new TestCorpus.Captured().out).passed, is((long) TASKS));
   }
 
   @Test
@@ -66,11 +54,11 @@ class GenerateEndToEndTest {
     Assumptions.assumeTrue(HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
     // Half the answers are broken on purpose (draws depend on arrival order; 0.5^12 makes
     // "none broken" or "all broken" a 1-in-4096 event).
-    Path config = describeAll(0.5);
+    describeAll(0.5);
     long afterDescribe = server.totalRequests();
     TestCorpus.Captured log = new TestCorpus.Captured();
 
-    StatusReport report = GenerateCommand.run(options(config), log.out);
+    StatusReport report = GenerateCommand.run(options(), log.out);
     assertThat(server.totalRequests(), is(afterDescribe + TASKS));
     assertThat(report.passed + report.failed, is((long) TASKS));
     assertThat("some answers compile", report.compiled, greaterThan(0L));
@@ -105,11 +93,11 @@ class GenerateEndToEndTest {
 
     // The rerun retries the failed ones, but their prompts were paid for: all from the journal.
     long beforeRerun = server.totalRequests();
-    StatusReport again = GenerateCommand.run(options(config), log.out);
+    StatusReport again = GenerateCommand.run(options(), log.out);
     assertThat(server.totalRequests(), is(beforeRerun));
     assertThat(again.passed, is(report.passed));
 
-    long rows = ExportCommand.run(options(config), log.out);
+    long rows = ExportCommand.run(options(), log.out);
     assertThat(rows, is((long) TASKS));
     List<String> lines = Files.readAllLines(tmp.resolve("work/export/dataset.jsonl"), StandardCharsets.UTF_8);
     assertThat(lines.size(), is(TASKS));
@@ -122,8 +110,8 @@ class GenerateEndToEndTest {
 
   @Test
   void withoutValidationCodeIsWrittenWithCompiledUnknown() throws Exception {
-    Path config = describeAll(0.0);
-    StatusReport report = GenerateCommand.run(options(config, "--validate=none"), new TestCorpus.Captured().out);
+    describeAll(0.0);
+    StatusReport report = GenerateCommand.run(options("--validate=none"), new TestCorpus.Captured().out);
     assertThat(report.passed, is((long) TASKS));
     assertThat(report.compiled, is(0L));
     try (var files = Files.walk(tmp.resolve("work/out/hip"))) {
@@ -134,8 +122,8 @@ class GenerateEndToEndTest {
   @Test
   void validateRechecksCodeWrittenWithoutValidationAndRecordsTheVerdicts() throws Exception {
     Assumptions.assumeTrue(HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
-    Path config = describeAll(0.0);
-    GenerateCommand.run(options(config, "--validate=none"), new TestCorpus.Captured().out);
+    describeAll(0.0);
+    GenerateCommand.run(options("--validate=none"), new TestCorpus.Captured().out);
     // One file is broken by hand after generation: validate must catch it.
     Path broken;
     try (var files = Files.walk(tmp.resolve("work/out/hip"))) {
@@ -143,7 +131,7 @@ class GenerateEndToEndTest {
     }
     Files.writeString(broken, Files.readString(broken) + "\nint broken = undeclared_thing;\n");
 
-    long compiled = ValidateCommand.run(options(config), new TestCorpus.Captured().out);
+    long compiled = ValidateCommand.run(options(), new TestCorpus.Captured().out);
 
     assertThat(compiled, is((long) TASKS - 1));
     StatusReport report = StatusReport.compute(new WorkLayout(tmp.resolve("work").toString()),
@@ -154,13 +142,13 @@ class GenerateEndToEndTest {
 
   @Test
   void idsSelectTasksAndUnknownIdsAreReportedNotIgnored() throws Exception {
-    Path config = describeAll(0.0);
+    describeAll(0.0);
     UsageException unknown = assertThrows(UsageException.class, () ->
-        GenerateCommand.run(options(config, "--validate=none", "--ids=1,999,1000"), new TestCorpus.Captured().out));
+        GenerateCommand.run(options("--validate=none", "--ids=1,999,1000"), new TestCorpus.Captured().out));
     assertThat(unknown.getMessage(), containsString("[999, 1000]"));
 
     long before = server.totalRequests();
-    StatusReport report = GenerateCommand.run(options(config, "--validate=none", "--ids=3,5"),
+    StatusReport report = GenerateCommand.run(options("--validate=none", "--ids=3,5"),
         new TestCorpus.Captured().out);
     assertThat(server.totalRequests(), is(before + 2));
     assertThat(report.passed, is(2L));

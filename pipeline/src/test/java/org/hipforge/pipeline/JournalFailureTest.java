@@ -16,10 +16,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.hipforge.io.llm.sim.SimulatedLlmServer;
 import org.hipforge.io.llm.sim.SimulatorConfig;
 import org.hipforge.io.state.WorkLayout;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,41 +29,29 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class JournalFailureTest {
   @TempDir Path tmp;
-  private SimulatedLlmServer server;
+  @AutoClose private TestCorpus.SimulatedWork sim;
 
-  @AfterEach
-  void stop() {
-    if (server != null) {
-      server.close();
-    }
-  }
-
-  private int describe(Path work, Path config, TestCorpus.Captured out, TestCorpus.Captured err, String... extra) {
-    List<String> args = new java.util.ArrayList<>(List.of("describe", "--workDir=" + work,
-        "--sourceDir=" + tmp.resolve("src"), "--config=" + config, "--modelName=sim", "--quiet=true"));
+  private int describe(TestCorpus.Captured out, TestCorpus.Captured err, String... extra) {
+    List<String> args = new java.util.ArrayList<>(List.of("--quiet=true"));
     args.addAll(List.of(extra));
-    return Main.run(args.toArray(new String[0]), out.out, err.out);
+    return Main.run(sim.args("describe", args.toArray(new String[0])), out.out, err.out);
   }
 
   @Test
   void aJournalDirectoryBlockedByAFileStopsDescribeBeforeAnyRequest() throws Exception {
-    TestCorpus.writeKernels(tmp.resolve("src"), 5);
-    server = SimulatedLlmServer.start(SimulatorConfig.defaults());
-    Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
-    Path work = tmp.resolve("work");
-    ManifestCommand.run(TestCorpus.options("--workDir=" + work, "--sourceDir=" + tmp.resolve("src")),
-        new TestCorpus.Captured().out);
+    sim = TestCorpus.SimulatedWork.start(tmp, 5, SimulatorConfig.defaults());
+    Path work = sim.work;
     Files.createDirectories(work.resolve("state/describe"));
     Files.writeString(work.resolve("state/describe/journal"), "a file where the journals' directory belongs");
 
     TestCorpus.Captured out = new TestCorpus.Captured();
     TestCorpus.Captured err = new TestCorpus.Captured();
-    int code = describe(work, config, out, err, "--runner=DirectRunner");
+    int code = describe(out, err, "--runner=DirectRunner");
     assertThat(err.text(), code, is(2));
     assertThat(err.text(), containsString("cannot write the journal, so no request was sent: "
         + work.resolve("state/describe/journal/")));
     assertThat(err.text(), containsString("Not a directory"));
-    assertThat(server.totalRequests(), is(0L));
+    assertThat(sim.server.totalRequests(), is(0L));
   }
 
   private static boolean mountTmpfs(Path dir, String size) throws Exception {
@@ -98,19 +85,16 @@ class JournalFailureTest {
     assumeTrue(mountTmpfs(disk, "2m"), "mounting a tmpfs needs root (mount -t tmpfs)");
     try {
       int tasks = 60;
-      TestCorpus.writeKernels(tmp.resolve("src"), tasks);
-      server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(200));
-      Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
-      Path work = disk.resolve("work");
-      ManifestCommand.run(TestCorpus.options("--workDir=" + work, "--sourceDir=" + tmp.resolve("src")),
-          new TestCorpus.Captured().out);
+      sim = TestCorpus.SimulatedWork.start(tmp, disk.resolve("work"), tasks,
+          SimulatorConfig.defaults().withLatencyMs(200), TestCorpus.TIMEOUT_S);
+      Path work = sim.work;
       // Room for the journal reserve of one worker (8 in flight) and ~20 answers (~1 KB each).
       Path ballast = disk.resolve("ballast");
       fillUntil(ballast, 8 * (5 * 1024 + 1024) + 20 * 1024);
 
       TestCorpus.Captured out = new TestCorpus.Captured();
       TestCorpus.Captured err = new TestCorpus.Captured();
-      int code = describe(work, config, out, err, "--maxInFlight=8", "--parallelism=1");
+      int code = describe(out, err, "--maxInFlight=8", "--parallelism=1");
       String said = out.text() + err.text();
       assertThat(said, code, is(1));
       String journalDir = new WorkLayout(work.toString()).journalDir(WorkLayout.Step.DESCRIBE, "");
@@ -119,8 +103,8 @@ class JournalFailureTest {
       assertThat(said, containsString("No space left on device"));
       assertThat(said, containsString("; 0 answers were paid for but could not be journaled"));
 
-      long paid = server.successCountsByPrompt().values().stream().mapToLong(Long::longValue).sum();
-      long journaled = PoliteStopTest.journaled(work, WorkLayout.Step.DESCRIBE).size();
+      long paid = sim.paid();
+      long journaled = TestCorpus.journaled(work, WorkLayout.Step.DESCRIBE).size();
       System.out.printf("full disk: %d tasks, %d answers paid, %d journaled when it filled%n", tasks, paid, journaled);
       assertThat("every paid answer is in the journal", journaled, is(paid));
       assertThat(journaled, greaterThan(0L));
@@ -128,8 +112,8 @@ class JournalFailureTest {
 
       Files.delete(ballast);
       TestCorpus.Captured rerun = new TestCorpus.Captured();
-      assertThat(rerun.text(), describe(work, config, rerun, rerun, "--runner=DirectRunner"), is(0));
-      Map<String, Long> successes = server.successCountsByPrompt();
+      assertThat(rerun.text(), describe(rerun, rerun, "--runner=DirectRunner"), is(0));
+      Map<String, Long> successes = sim.server.successCountsByPrompt();
       assertThat(successes.size(), is(tasks));
       long repeats = successes.values().stream().filter(n -> n != 1L).count();
       System.out.printf("full disk: rerun asked %d journaled tasks again%n", repeats);

@@ -7,26 +7,18 @@ import static org.hamcrest.Matchers.is;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.hipforge.io.llm.sim.SimulatedLlmServer;
 import org.hipforge.io.llm.sim.SimulatorConfig;
 import org.hipforge.io.manifest.ManifestStore;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.state.StatusReport;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Users of the older Python scripts switch without losing ids or paid work. */
 class MigrationTest {
   @TempDir Path tmp;
-  private SimulatedLlmServer server;
-
-  @AfterEach
-  void stop() {
-    if (server != null) {
-      server.close();
-    }
-  }
+  @AutoClose private TestCorpus.SimulatedWork sim;
 
   @Test
   void oldManifestIdsAndOldResultsAreKeptAndOnlyTheRestIsAskedFor() throws Exception {
@@ -58,12 +50,10 @@ class MigrationTest {
     assertThat(log.text(), containsString("results.jsonl:3: skipped, 'not/in/the/manifest.hip' is not in the manifest"));
     assertThat(log.text(), containsString("results.jsonl:4: skipped"));
 
-    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(1));
-    Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
-    StatusReport report = DescribeCommand.run(TestCorpus.options("--workDir=" + tmp.resolve("w"),
-        "--sourceDir=" + tmp.resolve("src"), "--config=" + config, "--modelName=sim", "--quiet=true",
-        "--runner=DirectRunner"), log.out);
+    sim = TestCorpus.SimulatedWork.provider(tmp, tmp.resolve("w"), SimulatorConfig.defaults().withLatencyMs(1),
+        TestCorpus.TIMEOUT_S);
+    StatusReport report = DescribeCommand.run(sim.options("--quiet=true", "--runner=DirectRunner"), log.out);
     assertThat(report.passed, is(6L));
-    assertThat(server.totalRequests(), is(4L));
+    assertThat(sim.server.totalRequests(), is(4L));
   }
 }

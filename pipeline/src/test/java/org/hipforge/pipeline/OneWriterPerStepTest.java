@@ -14,12 +14,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.hipforge.io.llm.sim.SimulatedLlmServer;
 import org.hipforge.io.llm.sim.SimulatorConfig;
 import org.hipforge.io.state.LockHolder;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.state.WorkLock;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,16 +32,13 @@ class OneWriterPerStepTest {
   private static final int TASKS = 150;
   private static final int FEW = 6;
   @TempDir Path tmp;
-  private SimulatedLlmServer server;
+  @AutoClose private TestCorpus.SimulatedWork sim;
   private final List<Process> children = new ArrayList<>();
 
   @AfterEach
   void stop() {
     for (Process p : children) {
       p.destroyForcibly();
-    }
-    if (server != null) {
-      server.close();
     }
     WorkLock.releaseAllHeld();
   }
@@ -54,33 +51,19 @@ class OneWriterPerStepTest {
     return Path.of(new WorkLayout(work().toString()).lockFile(WorkLayout.Step.DESCRIBE));
   }
 
-  private Path setUp(int tasks, long latencyMs) throws Exception {
-    TestCorpus.writeKernels(tmp.resolve("src"), tasks);
-    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(latencyMs));
-    Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
-    ManifestCommand.run(TestCorpus.options("--workDir=" + work(), "--sourceDir=" + tmp.resolve("src")),
-        new TestCorpus.Captured().out);
-    return config;
+  private void setUp(int tasks, long latencyMs) throws Exception {
+    sim = TestCorpus.SimulatedWork.start(tmp, tasks, SimulatorConfig.defaults().withLatencyMs(latencyMs));
   }
 
-  private String[] describeArgs(Path config, String... more) {
-    List<String> args = new ArrayList<>(List.of("describe", "--workDir=" + work(),
-        "--sourceDir=" + tmp.resolve("src"), "--config=" + config, "--modelName=sim", "--quiet=true"));
+  private String[] describeArgs(String... more) {
+    List<String> args = new ArrayList<>(List.of("--quiet=true"));
     args.addAll(List.of(more));
-    return args.toArray(new String[0]);
+    return sim.args("describe", args.toArray(new String[0]));
   }
 
   /** {@code hipforge <args>} in a child JVM (embedded Flink, as a user runs it), output in {@code log}. */
   private Process start(Path log, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-        "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-        "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-        "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
-        "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p = ChildRun.start(log, args);
     children.add(p);
     return p;
   }
@@ -94,32 +77,25 @@ class OneWriterPerStepTest {
   }
 
   private static void awaitLine(Process p, Path log, String text) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (!Files.readString(log).contains(text)) {
-      assertThat("no '" + text + "' in:\n" + Files.readString(log),
-          p.isAlive() && System.nanoTime() < deadline, is(true));
-      Thread.sleep(20);
-    }
+    boolean seen = ChildRun.awaitWhileAlive(p, 120, () -> Files.readString(log).contains(text));
+    assertThat("no '" + text + "' in:\n" + Files.readString(log), seen, is(true));
   }
 
   @Test
   void aSecondDescribeRefusesNamingTheFirstAndAWaitingOneDoesOnlyWhatIsLeft() throws Exception {
     // 150 tasks, 4 in flight, 300 ms each: the first run calls for ~11 s, long after the others start.
-    Path config = setUp(TASKS, 300);
+    setUp(TASKS, 300);
     Path log1 = tmp.resolve("first.log");
-    Process first = start(log1, describeArgs(config, "--maxInFlight=4", "--parallelism=1"));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (lockHolder().map(h -> h.pid() != first.pid()).orElse(true)) {
-      assertThat("the first run never took the lock:\n" + Files.readString(log1),
-          first.isAlive() && System.nanoTime() < deadline, is(true));
-      Thread.sleep(20);
-    }
+    Process first = start(log1, describeArgs("--maxInFlight=4", "--parallelism=1"));
+    boolean locked = ChildRun.awaitWhileAlive(first, 120,
+        () -> lockHolder().map(h -> h.pid() == first.pid()).orElse(false));
+    assertThat("the first run never took the lock:\n" + Files.readString(log1), locked, is(true));
 
     Path log2 = tmp.resolve("second.log");
     long secondStart = System.nanoTime();
-    Process second = start(log2, describeArgs(config, "--maxInFlight=4", "--parallelism=1"));
+    Process second = start(log2, describeArgs("--maxInFlight=4", "--parallelism=1"));
     Path log3 = tmp.resolve("third.log");
-    Process third = start(log3, describeArgs(config, "--maxInFlight=4", "--parallelism=1", "--wait=true"));
+    Process third = start(log3, describeArgs("--maxInFlight=4", "--parallelism=1", "--wait=true"));
 
     assertThat(second.waitFor(120, TimeUnit.SECONDS), is(true));
     double refusedAfter = (System.nanoTime() - secondStart) / 1e9;
@@ -140,9 +116,9 @@ class OneWriterPerStepTest {
     assertThat(waited, containsString("0 of " + TASKS + " tasks to do"));
 
     // The simulator answered every prompt exactly once: nothing was paid twice.
-    assertThat(server.successCountsByPrompt().size(), is(TASKS));
-    assertThat(server.successCountsByPrompt().values(), everyItem(is(1L)));
-    assertThat(server.totalRequests(), is((long) TASKS));
+    assertThat(sim.server.successCountsByPrompt().size(), is(TASKS));
+    assertThat(sim.server.successCountsByPrompt().values(), everyItem(is(1L)));
+    assertThat(sim.server.totalRequests(), is((long) TASKS));
     assertThat(Files.exists(describeLock()), is(false));
     System.out.printf("two runs: the second exited 2 %.1f s after it started (JVM start included); "
         + "the waiting one: %s%n", refusedAfter, waited.lines().filter(l -> l.contains("the lock is free"))
@@ -151,21 +127,21 @@ class OneWriterPerStepTest {
 
   @Test
   void aRunRefusedWhileThisJvmHoldsTheLockLeavesTheHoldersFileAndStatusNeedsNoLock() throws Exception {
-    Path config = setUp(FEW, 0);
+    setUp(FEW, 0);
     try (WorkLock held = WorkLock.acquire(describeLock(), "held-by-test", "describe", false,
         new TestCorpus.Captured().out)) {
       TestCorpus.Captured err = new TestCorpus.Captured();
-      assertThat(Main.run(describeArgs(config, "--runner=DirectRunner"), new TestCorpus.Captured().out, err.out),
+      assertThat(Main.run(describeArgs("--runner=DirectRunner"), new TestCorpus.Captured().out, err.out),
           is(2));
       assertThat(err.text(), containsString("pid " + ProcessHandle.current().pid()));
       assertThat(err.text(), containsString("run held-by-test"));
       // The same refusal where the command takes the lock (Main looks earlier, before Beam starts).
-      String[] flags = describeArgs(config, "--runner=DirectRunner");
+      String[] flags = describeArgs("--runner=DirectRunner");
       UsageException late = assertThrows(UsageException.class, () -> DescribeCommand.run(
           TestCorpus.options(Arrays.copyOfRange(flags, 1, flags.length)), new TestCorpus.Captured().out));
       assertThat(late.getMessage(), containsString("pid " + ProcessHandle.current().pid()));
       assertThat(lockHolder().orElseThrow().token(), is(held.holder().token()));
-      assertThat(server.totalRequests(), is(0L));
+      assertThat(sim.server.totalRequests(), is(0L));
       // status and export read only: they run beside a writer.
       assertThat(Main.run(new String[] {"status", "--workDir=" + work()}, new TestCorpus.Captured().out,
           new TestCorpus.Captured().out), is(0));
@@ -177,10 +153,10 @@ class OneWriterPerStepTest {
 
   @Test
   void theLockIsGoneAfterANormalRunAFailedRunAndAUsageErrorAfterTakingIt() throws Exception {
-    Path config = setUp(FEW, 0);
+    setUp(FEW, 0);
     // A usage error found after the lock was taken (a rate share above 1): exit 2.
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(Main.run(describeArgs(config, "--runner=DirectRunner", "--rateShare=5"),
+    assertThat(Main.run(describeArgs("--runner=DirectRunner", "--rateShare=5"),
         new TestCorpus.Captured().out, err.out), is(2));
     assertThat(err.text(), containsString("--rateShare must be in (0, 1]"));
     assertThat(Files.exists(describeLock()), is(false));
@@ -189,7 +165,7 @@ class OneWriterPerStepTest {
     Files.createDirectories(work().resolve("state/describe"));
     Files.writeString(work().resolve("state/describe/run-fails"), "in the way");
     err = new TestCorpus.Captured();
-    assertThat(Main.run(describeArgs(config, "--runner=DirectRunner", "--runId=run-fails"),
+    assertThat(Main.run(describeArgs("--runner=DirectRunner", "--runId=run-fails"),
         new TestCorpus.Captured().out, err.out), is(1));
     assertThat(err.text(), containsString("FAILED"));
     assertThat(Files.exists(describeLock()), is(false));
@@ -197,7 +173,7 @@ class OneWriterPerStepTest {
     // A normal run: exit 0 and the lock removed. Main took the lock before Beam's options started
     // and the command ran under the run id that lock named.
     TestCorpus.Captured out = new TestCorpus.Captured();
-    assertThat(Main.run(describeArgs(config, "--runner=DirectRunner"), out.out, new TestCorpus.Captured().out),
+    assertThat(Main.run(describeArgs("--runner=DirectRunner"), out.out, new TestCorpus.Captured().out),
         is(0));
     assertThat(out.text(), containsString("describe: run "));
     assertThat(Files.exists(describeLock()), is(false));

@@ -20,9 +20,11 @@
 #   RESTART_AFTER_S=5     --kill-tm: restart it this many seconds after the kill
 #   KEEP=0                1 keeps the temporary directory (sources, work dir, logs, snapshots)
 #   FLINK_REST_PORT=8081  the cluster's REST port (as for scripts/flink-cluster)
+#   PRICE_IN=0.15 PRICE_OUT=0.6   $ per million tokens in the config: the client's cost is then
+#                         compared with what the simulator billed (GET /sim/stats)
 set -euo pipefail
 
-usage() { sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 STEP=""
 TASKS=""
@@ -42,6 +44,8 @@ NAME=cluster-run
 # shellcheck source=benchmarks/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RPM="${RPM:-600}"
+PRICE_IN="${PRICE_IN:-0.15}"
+PRICE_OUT="${PRICE_OUT:-0.6}"
 LATENCY_MS="${LATENCY_MS:-1500}"
 KILL_AT="${KILL_AT:-0.3}"
 RESTART_AFTER_S="${RESTART_AFTER_S:-5}"
@@ -87,7 +91,8 @@ start_sim "$T/sim.out" "$REQLOG" --latency-ms="$LATENCY_MS" --latency=exponentia
 say "simulator $URL: $RPM RPM, latency exponential mean $LATENCY_MS ms, requests log $REQLOG"
 
 CFG="$T/config.json"
-write_config "$CFG" "$URL" "\"rpm\": $RPM, \"max_tokens\": 256"
+write_config "$CFG" "$URL" "\"rpm\": $RPM, \"max_tokens\": 256, \"input_price_per_mtok\": $PRICE_IN, \"output_price_per_mtok\": $PRICE_OUT"
+sim_stats() { curl -sf --max-time 5 "${URL%/v1}/sim/stats"; } # what the simulator billed so far
 
 hipforge manifest --sourceDir="$SRC" --workDir="$W"
 
@@ -129,6 +134,7 @@ if [ "$STEP" = generate ]; then
   [ "$RC" = 0 ] || die "describe before generate failed (exit $RC; log $T/run-describe.log)"
 fi
 BASE="$(requests_paid "$REQLOG")" # answers of this step start after this line of the requests log
+sim_stats >"$T/stats.base"
 echo "$BASE" >"$T/requests.base"
 STEP_CMD=(DESCRIBE)
 [ "$STEP" = generate ] && STEP_CMD=(GENERATE)
@@ -169,11 +175,12 @@ if [ "$RC1" != 0 ]; then
 fi
 WALL=$((SECONDS - T0))
 sleep 1 # the simulator flushes each line at once; this only lets the last answers land
+sim_stats >"$T/stats.end"
 
 hipforge status --workDir="$W" | tee "$T/status.txt"
 
 # ---------------------------------------------------------------------------------------- numbers
-python3 - "$T" "$STEP" "$TASKS" "$KILLED" "$WALL" "$RC1" "$RC2" "$RPM" <<'PY'
+python3 - "$T" "$STEP" "$TASKS" "$KILLED" "$WALL" "$RC1" "$RC2" "$RPM" "$PRICE_IN" "$PRICE_OUT" <<'PY'
 import glob, hashlib, json, os, re, sys
 from collections import Counter, defaultdict
 from datetime import datetime
@@ -263,6 +270,22 @@ say("answers paid while the same prompt was in flight", concurrent)
 say("paid but never journaled (in flight at a kill)", unjournaled)
 for i, (req, retries, r429) in enumerate(summaries):
     say("client summary" + (" (rerun)" if i else ""), "requests %d, retries %d, 429s %d" % (req, retries, r429))
+# Cost: what the client's summary said (from its run's journal) against what the simulator billed
+# (the usage of every answer it served with 200, repeats and answers lost in flight included).
+price_in, price_out = float(sys.argv[9]), float(sys.argv[10])
+stats = [json.load(open(os.path.join(T, f))) for f in ("stats.base", "stats.end")]
+billed_in = stats[1]["billed_prompt_tokens"] - stats[0]["billed_prompt_tokens"]
+billed_out = stats[1]["billed_completion_tokens"] - stats[0]["billed_completion_tokens"]
+reported = []
+for n in ("1", "2"):
+    p = os.path.join(T, "run-%s.log" % n)
+    if os.path.exists(p):
+        m = re.search(r"tokens in/out (\d+)/(\d+), estimated cost \$([0-9.]+) in this run", open(p).read())
+        if m:
+            reported.append((int(m.group(1)), int(m.group(2)), float(m.group(3))))
+say("billed by the simulator: tokens in/out, cost", "%d/%d, $%.4f" % (billed_in, billed_out,
+    billed_in / 1e6 * price_in + billed_out / 1e6 * price_out))
+say("the client's summary: tokens in/out, cost", " + ".join("%d/%d, $%.4f" % r for r in reported) or "none printed")
 ts = sorted(ms(r["finished_at"]) for r in final)
 if ts:
     start = ts[0] + 10000

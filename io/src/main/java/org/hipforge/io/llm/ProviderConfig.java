@@ -132,6 +132,7 @@ public final class ProviderConfig implements Serializable {
       throw new IOException(where + "keys do not belong in the config file; put the key in an "
           + "environment variable and name it with \"api_key_env\"");
     }
+    refuseUnknownKeys(p, where);
     double temperature = number(p, "temperature", 0.2, 0, 2, where);
     int maxTokens = (int) number(p, "max_tokens", 1024, 1, 1_000_000, where);
     int timeoutS = (int) number(p, "timeout_s", 120, 1, 3600, where);
@@ -143,6 +144,57 @@ public final class ProviderConfig implements Serializable {
     String version = text(p, "anthropic_version", "2023-06-01", where);
     return new ProviderConfig(name, api, stripSlash(baseUrl), model, keyEnv, temperature, maxTokens,
         timeoutS, rpm, tpm, maxAttempts, inPrice, outPrice, version);
+  }
+
+  /** Every key a provider may have: a typo ({@code "rpms"}) must not silently mean "no limit". */
+  static final List<String> KNOWN_KEYS = List.of("api", "base_url", "model", "api_key_env",
+      "temperature", "max_tokens", "timeout_s", "rpm", "tpm", "max_attempts", "input_price_per_mtok",
+      "output_price_per_mtok", "anthropic_version");
+
+  private static void refuseUnknownKeys(JsonNode p, String where) throws IOException {
+    Iterator<String> it = p.fieldNames();
+    while (it.hasNext()) {
+      String key = it.next();
+      if (!KNOWN_KEYS.contains(key)) {
+        String closest = closest(key);
+        throw new IOException(where + "unknown key \"" + key + "\""
+            + (closest == null ? "" : " (did you mean \"" + closest + "\"?)") + "; the keys are " + KNOWN_KEYS);
+      }
+    }
+  }
+
+  /** The known key nearest to {@code key} by edit distance, when it is near enough to be a typo. */
+  static String closest(String key) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String k : KNOWN_KEYS) {
+      int d = editDistance(key.toLowerCase(java.util.Locale.ROOT), k);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = k;
+      }
+    }
+    // A third of the key's length: "rpms" -> "rpm", "maxtokens" -> "max_tokens", not "foo" -> "tpm".
+    return bestDistance <= Math.max(1, key.length() / 3) ? best : null;
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(substitute, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   private static String stripSlash(String url) {

@@ -125,6 +125,17 @@ class ProviderConfigTest {
   }
 
   @Test
+  void anUnknownKeyIsAnErrorNamingItAndTheClosestKnownOne() throws Exception {
+    String base = "\"base_url\": \"https://h.example/v1\", \"model\": \"m\", ";
+    assertThat(errorOf(base + "\"rpms\": 500"), containsString("unknown key \"rpms\" (did you mean \"rpm\"?)"));
+    assertThat(errorOf(base + "\"maxTokens\": 9"), containsString("(did you mean \"max_tokens\"?)"));
+    assertThat(errorOf(base + "\"input_price\": 1"), containsString("unknown key \"input_price\""));
+    String far = errorOf(base + "\"colour\": \"blue\"");
+    assertThat(far, containsString("unknown key \"colour\"; the keys are [api, base_url"));
+    assertThat(far, not(containsString("did you mean")));
+  }
+
+  @Test
   void anthropicBaseUrlDefaultsToTheHostedApi() throws Exception {
     ProviderConfig c = loadOne("\"api\": \"anthropic\", \"model\": \"claude-haiku\"");
     assertThat(c.baseUrl(), is("https://api.anthropic.com/v1"));

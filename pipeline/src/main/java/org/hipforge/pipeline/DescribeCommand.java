@@ -31,6 +31,7 @@ public final class DescribeCommand {
   /** The run itself, while it holds the describe lock of the work directory. */
   private static StatusReport runLocked(HipforgeOptions o, PrintStream out, WorkLayout layout,
       ProviderConfig provider, String runId) throws IOException {
+    RunLog.start(layout, runId);
     StateIndex described = StateIndex.describe(layout, false);
     StatusReport before = plan(layout, described);
     out.printf("describe: run %s, %d of %d tasks to do, provider %s%n", runId, before.pending(),

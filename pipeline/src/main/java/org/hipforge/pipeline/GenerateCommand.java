@@ -38,6 +38,7 @@ public final class GenerateCommand {
   /** The run itself, while it holds the generate lock of the work directory. */
   private static StatusReport runLocked(HipforgeOptions o, PrintStream out, WorkLayout layout,
       ProviderConfig provider, ValidateHip validate, Set<Long> ids, String runId) throws IOException {
+    RunLog.start(layout, runId);
     long manifestSize = StatusReport.manifestSize(layout);
     StateIndex described = StateIndex.describe(layout, true);
     StateIndex generated = StateIndex.generate(layout);

@@ -25,6 +25,7 @@ public final class Main {
 
   public static void main(String[] args) {
     StopSignals.install(System.out);
+    RunLog.enable();
     int code = run(args, System.out, System.err);
     StopSignals.waitIfStopping(); // a signal's stop decides the exit code and exits itself
     System.out.flush();
@@ -86,17 +87,18 @@ public final class Main {
       err.println("hipforge " + command + ": " + e.getMessage());
       return USAGE;
     } catch (CommandSupport.AuthStop e) {
-      err.println("hipforge " + command + ": STOPPED: " + e.getMessage());
+      err.println("hipforge " + command + ": STOPPED: " + e.getMessage() + logHint());
       return AUTH;
     } catch (CommandSupport.JournalStop e) {
-      err.println("hipforge " + command + ": STOPPED: " + e.getMessage());
+      err.println("hipforge " + command + ": STOPPED: " + e.getMessage() + logHint());
       return FAILED;
     } catch (Exception e) {
       err.println("hipforge " + command + ": FAILED: " + rootMessage(e));
       if (System.getenv("HIPFORGE_DEBUG") != null) {
         e.printStackTrace(err);
       } else {
-        err.println("(set HIPFORGE_DEBUG=1 for the stack trace; work already journaled is kept)");
+        err.println("(set HIPFORGE_DEBUG=1 for the stack trace" + (RunLog.file() == null ? ""
+            : "; the engines' log is in " + RunLog.file()) + "; work already journaled is kept)");
       }
       return FAILED;
     } finally {
@@ -110,6 +112,11 @@ public final class Main {
       return null; // anything else goes through Beam's options, which check every flag
     }
     return rest[0].substring("--workDir=".length());
+  }
+
+  /** Where the stack traces of a stopped run went, when they are not on the console. */
+  private static String logHint() {
+    return RunLog.file() == null ? "" : " (the engines' log: " + RunLog.file() + ")";
   }
 
   static String rootMessage(Throwable e) {

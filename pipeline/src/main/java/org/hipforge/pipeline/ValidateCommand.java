@@ -51,6 +51,7 @@ public final class ValidateCommand {
   /** The run itself, while it holds the generate lock (it writes generate state). */
   private static long runLocked(PrintStream out, WorkLayout layout, HipToolchain toolchain,
       List<String> archs, String runId) throws Exception {
+    RunLog.start(layout, runId);
     StatusReport.manifestSize(layout); // the strict manifest read: a bad line stops here, named
     StateIndex generated = StateIndex.generate(layout);
     List<StateRecord> todo = new ArrayList<>();

@@ -1,0 +1,46 @@
+package org.hipforge.pipeline;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.hamcrest.Matchers.not;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A run that stops on an error says so in one clear line: the engines' stack traces go to the
+ * run's log file, which that line names, not to the terminal.
+ */
+class RunLogTest {
+  @TempDir Path tmp;
+  @AutoClose TestCorpus.SimulatedWork sim;
+
+  @Test
+  void aRejectedKeyPrintsTheClearLineAndLeavesTheStackTracesInTheRunsLogFile() throws Exception {
+    sim = TestCorpus.SimulatedWork.start(tmp, 3,
+        SimulatorConfig.defaults().withApiKey("sk-only-this-key-is-accepted-0000"));
+    Path log = tmp.resolve("describe.out");
+    Process child = ChildRun.start(log, sim.args("describe", "--runId=r1"));
+    assertThat("describe ended", child.waitFor(120, TimeUnit.SECONDS), is(true));
+    assertThat(child.exitValue(), is(3));
+
+    String terminal = Files.readString(log);
+    assertThat(terminal, containsString("STOPPED: auth: provider sim rejected the request"));
+    assertThat(terminal, containsString("the engines' log: " + sim.work.resolve("logs/r1.log")));
+    assertThat(terminal, not(containsString("\tat ")));
+    assertThat("a few lines, not pages: " + terminal, terminal.lines().count(), lessThanOrEqualTo(8L));
+
+    String engines = Files.readString(sim.work.resolve("logs/r1.log"));
+    assertThat(engines, containsString("ProviderRejectedKeyException"));
+    assertThat(engines, containsString("\tat "));
+  }
+}

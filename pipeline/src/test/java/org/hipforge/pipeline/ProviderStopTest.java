@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stay pending (no record).
  */
 class ProviderStopTest {
+  /** One DoFn instance ({@code --targetParallelism=1}) with this window: the most requests a stop can overlap. */
   private static final int MAX_IN_FLIGHT = 4;
   @TempDir Path tmp;
 
@@ -98,7 +99,7 @@ class ProviderStopTest {
     assertThat(Main.run(new String[] {"manifest", "--workDir=" + tmp.resolve("w"), "--sourceDir=" + tmp.resolve("src")},
         new TestCorpus.Captured().out, new TestCorpus.Captured().out), is(0));
     return Main.run(new String[] {"describe", "--workDir=" + tmp.resolve("w"), "--sourceDir=" + tmp.resolve("src"),
-        "--config=" + config, "--modelName=sim", "--runner=DirectRunner", "--maxInFlight=" + MAX_IN_FLIGHT},
+        "--config=" + config, "--modelName=sim", "--runner=DirectRunner", "--targetParallelism=1", "--maxInFlight=" + MAX_IN_FLIGHT},
         new TestCorpus.Captured().out, err.out);
   }
 

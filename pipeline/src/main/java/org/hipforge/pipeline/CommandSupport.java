@@ -185,7 +185,7 @@ final class CommandSupport {
     }
   }
 
-  /** Runs the pipeline to the end; a rejected key surfaces as its own clear message. */
+  /** Runs the pipeline to the end; a rejected key, a spent quota or a wrong endpoint surface as one clear message. */
   static PipelineResult runToEnd(Pipeline p, PrintStream out) {
     try {
       PipelineResult result = p.run();
@@ -198,6 +198,14 @@ final class CommandSupport {
       Throwable auth = find(e, CallLlm.ProviderRejectedKeyException.class);
       if (auth != null) {
         throw new AuthStop(auth.getMessage());
+      }
+      Throwable quota = find(e, CallLlm.ProviderQuotaException.class);
+      if (quota != null) {
+        throw new ProviderStop(quota.getMessage(), Main.QUOTA);
+      }
+      Throwable endpoint = find(e, CallLlm.ProviderEndpointException.class);
+      if (endpoint != null) {
+        throw new ProviderStop(endpoint.getMessage(), Main.ENDPOINT);
       }
       throw e;
     } finally {
@@ -326,6 +334,18 @@ final class CommandSupport {
 
     JournalStop(String message) {
       super(message);
+    }
+  }
+
+  /** The run stopped because the provider cannot answer any task (quota, endpoint): its exit code. */
+  static final class ProviderStop extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    final int exitCode;
+
+    ProviderStop(String message, int exitCode) {
+      super(message);
+      this.exitCode = exitCode;
     }
   }
 

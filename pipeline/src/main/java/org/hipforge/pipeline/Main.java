@@ -13,13 +13,19 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 public final class Main {
   /**
    * Exit codes: 0 done, 1 failed (also a failed journal write), 2 usage error (also a journal that
-   * cannot be written before the first request), 3 the provider rejected the API key; 130 / 143
+   * cannot be written before the first request), 3 the provider rejected the API key (category
+   * {@code auth}), 4 the provider's account has no quota or credit left ({@code quota}: OpenAI's
+   * 429 {@code insufficient_quota}, Anthropic's "credit balance is too low", any 402), 5 no usable
+   * chat endpoint at {@code base_url} ({@code endpoint}: a 404/405, or "cannot connect to" once the
+   * first task's retries are used up); after 3, 4 and 5 tasks not yet answered stay pending; 130 / 143
    * after a polite stop on SIGINT / SIGTERM ({@link StopSignals}).
    */
   static final int OK = 0;
   static final int FAILED = 1;
   static final int USAGE = 2;
   static final int AUTH = 3;
+  static final int QUOTA = 4;
+  static final int ENDPOINT = 5;
 
   private Main() {}
 
@@ -89,6 +95,9 @@ public final class Main {
     } catch (CommandSupport.AuthStop e) {
       err.println("hipforge " + command + ": STOPPED: " + e.getMessage() + logHint());
       return AUTH;
+    } catch (CommandSupport.ProviderStop e) {
+      err.println("hipforge " + command + ": STOPPED: " + e.getMessage() + logHint());
+      return e.exitCode;
     } catch (CommandSupport.JournalStop e) {
       err.println("hipforge " + command + ": STOPPED: " + e.getMessage() + logHint());
       return FAILED;

@@ -362,6 +362,18 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
             + stop.reason() + ". Set a valid key in the environment variable " + provider.apiKeyEnv()
             + " and run the same command again; tasks not yet answered stay pending.");
       }
+      if (stop.kind() == CallGate.Kind.QUOTA) {
+        throw new ProviderQuotaException("quota: provider " + provider.name() + " refused the request for lack "
+            + "of quota or credit: " + stop.reason() + ". Top up or check the billing of the account behind the "
+            + "key in the environment variable " + provider.apiKeyEnv()
+            + ", then run the same command again; tasks not yet answered stay pending.");
+      }
+      if (stop.kind() == CallGate.Kind.ENDPOINT) {
+        throw new ProviderEndpointException("endpoint: provider " + provider.name() + " has no usable chat "
+            + "endpoint at base_url " + provider.baseUrl() + ": " + stop.reason() + ". Check \"base_url\" (and "
+            + "\"model\") of provider " + provider.name() + " in the config and that the server runs, then run the "
+            + "same command again; tasks not yet answered stay pending.");
+      }
       if (stop.kind() == CallGate.Kind.JOURNAL_FAILED && inFlight.get() == 0 && done.isEmpty()) {
         // Every answer in flight has had its chance to reach the journal: now fail the bundle.
         throw new JournalFailedException(journalFailure(stop.reason(), gate));
@@ -430,7 +442,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
         return new Done(record, null);
       }
       LlmException e = outcome.error();
-      if (e.category() == ErrorCategory.AUTH) {
+      if (e.category().runStop(true) != null) {
         return Done.NOTHING; // the gate is closed; drain() stops the run with one message
       }
       Progress.taskDone(false);
@@ -539,6 +551,24 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     private static final long serialVersionUID = 1L;
 
     public ProviderRejectedKeyException(String message) {
+      super(message);
+    }
+  }
+
+  /** The provider's account has no quota or credit left: the run stops, unanswered tasks stay pending. */
+  public static final class ProviderQuotaException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public ProviderQuotaException(String message) {
+      super(message);
+    }
+  }
+
+  /** No usable chat endpoint at base_url: the run stops, unanswered tasks stay pending. */
+  public static final class ProviderEndpointException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public ProviderEndpointException(String message) {
       super(message);
     }
   }

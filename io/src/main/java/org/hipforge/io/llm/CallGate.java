@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * this JVM shares it, and tests or a TaskManager running many jobs in one JVM get one per run id.
  * A {@link #child} is the switch of one DoFn instance: closing it stops that instance only (a
  * cancelled task), closing the run's stops every child too (a signal, a failed journal write, a
- * rejected key). The first close wins and is kept, with its {@link Kind} and reason.
+ * rejected key, an exhausted quota, a wrong endpoint). The first close wins and is kept, with its {@link Kind} and reason.
  *
  * <p>It also keeps the run's ledger counts in this JVM: calls in flight ({@link #enter} before a
  * request is sent, {@link #leave} after its answer is journaled or the call failed), answers
@@ -44,6 +44,10 @@ public final class CallGate {
     JOURNAL_FAILED("journal write failed"),
     /** The provider rejected the key (401/403): every further call would be refused too. */
     AUTH("provider rejected the key"),
+    /** The provider's account has no quota or credit left: every further call would be refused. */
+    QUOTA("provider quota exhausted"),
+    /** No chat endpoint at base_url (404/405, or nothing accepts a connection): nothing can succeed. */
+    ENDPOINT("provider endpoint unusable"),
     /** The runner cancelled or tore down this DoFn instance. */
     CANCELLED("cancelled");
 

@@ -1,7 +1,13 @@
 package org.hipforge.io.llm;
 
 /**
- * Why an LLM call failed, and whether trying again can help: the retry policy lives here.
+ * Why an LLM call failed, whether trying again can help, and whether it stops the whole run: the
+ * retry and stop policy lives here.
+ *
+ * <p>Three categories stop the run ({@link #runStop}): {@code auth} (a rejected key),
+ * {@code quota} (no money left on the account) and {@code endpoint} (no chat endpoint at
+ * {@code base_url}: a 404/405, or {@code unreachable} once a task's retries are used up). Every
+ * other task of the run would fail the same way, so nothing more is sent.
  *
  * <p>The {@link #label()} is the stable prefix of every {@code error_msg} in the state files.
  */
@@ -11,11 +17,16 @@ public enum ErrorCategory {
   OVERLOADED("overloaded", true),
   TIMEOUT("timeout", true),
   CONNECTION("connection", true),
+  /** Nothing accepts a connection at base_url (refused, unknown host): retried, then it stops the run. */
+  UNREACHABLE("unreachable", true),
   BAD_RESPONSE("bad_response", true),
   CONTEXT_LENGTH("context_length", false),
   AUTH("auth", false),
+  /** The account has no quota or credit left (OpenAI insufficient_quota, Anthropic credit balance, 402). */
+  QUOTA("quota", false),
+  /** The chat endpoint does not exist at base_url (404, 405): a wrong path or model. */
+  ENDPOINT("endpoint", false),
   BAD_REQUEST("bad_request", false),
-  NOT_FOUND("not_found", false),
   UNPROCESSABLE("unprocessable", false),
   EMPTY_ANSWER("empty_answer", false);
 
@@ -35,14 +46,36 @@ public enum ErrorCategory {
     return retryable;
   }
 
+  /**
+   * How an error of this category stops the run, or null when it does not: AUTH, QUOTA and
+   * ENDPOINT at once; UNREACHABLE once the task's retries are used up ({@code retriesUsedUp}).
+   */
+  public CallGate.Kind runStop(boolean retriesUsedUp) {
+    switch (this) {
+      case AUTH:
+        return CallGate.Kind.AUTH;
+      case QUOTA:
+        return CallGate.Kind.QUOTA;
+      case ENDPOINT:
+        return CallGate.Kind.ENDPOINT;
+      case UNREACHABLE:
+        return retriesUsedUp ? CallGate.Kind.ENDPOINT : null;
+      default:
+        return null;
+    }
+  }
+
   /** The category of an HTTP error status that is not a success. */
   public static ErrorCategory ofStatus(int status) {
     switch (status) {
       case 401:
       case 403:
         return AUTH;
+      case 402:
+        return QUOTA;
       case 404:
-        return NOT_FOUND;
+      case 405:
+        return ENDPOINT;
       case 408:
         return TIMEOUT;
       case 413:

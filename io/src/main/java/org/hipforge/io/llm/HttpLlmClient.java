@@ -118,12 +118,16 @@ abstract class HttpLlmClient implements LlmClient {
         message = oneLine(raw, 200);
       }
       ErrorCategory category = ErrorCategory.ofStatus(status);
-      if (status == 400 && isContextLength(status, json, raw)) {
+      if (isQuota(status, json, raw)) {
+        category = ErrorCategory.QUOTA;
+      } else if (status == 400 && isContextLength(status, json, raw)) {
         category = ErrorCategory.CONTEXT_LENGTH;
       }
       String detail = "HTTP " + status + " from " + config.name() + ": " + redact(message);
       if (category == ErrorCategory.AUTH) {
         detail += " (check the key in environment variable " + config.apiKeyEnv() + ")";
+      } else if (category == ErrorCategory.ENDPOINT) {
+        detail += " (POST " + endpoint() + ")";
       }
       throw new LlmException(category, status, limits.retryAfterMillis(), detail);
     } catch (SocketTimeoutException e) {
@@ -132,10 +136,31 @@ abstract class HttpLlmClient implements LlmClient {
     } catch (InterruptedIOException e) {
       throw new LlmException(ErrorCategory.TIMEOUT, "no answer from " + config.name() + " within "
           + config.timeoutS() + " s (" + e.getMessage() + ")", e);
+    } catch (java.net.ConnectException | java.net.UnknownHostException | java.net.NoRouteToHostException e) {
+      throw new LlmException(ErrorCategory.UNREACHABLE, "cannot connect to " + config.baseUrl() + " ("
+          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + redact(e.getMessage())) + ")", e);
     } catch (IOException e) {
       throw new LlmException(ErrorCategory.CONNECTION, "connection to " + config.name() + " failed: "
           + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + redact(e.getMessage())), e);
     }
+  }
+
+  /**
+   * True when an error says the account has no quota or credit left, in either wire format (a
+   * proxy may speak one and relay the other's body): any 402; a 429 whose {@code error.code} or
+   * {@code error.type} is {@code insufficient_quota} (OpenAI, which a plain rate limit never
+   * carries); a 400 saying the credit balance is too low (Anthropic).
+   */
+  static boolean isQuota(int status, JsonNode body, String rawBody) {
+    if (status == 402) {
+      return true;
+    }
+    if (status == 429) {
+      JsonNode err = body == null ? null : body.path("error");
+      return err != null && ("insufficient_quota".equals(err.path("code").asText())
+          || "insufficient_quota".equals(err.path("type").asText()));
+    }
+    return status == 400 && rawBody.toLowerCase(java.util.Locale.ROOT).contains("credit balance is too low");
   }
 
   /** Never let a key reach an error message, a log line or a state file. */

@@ -10,8 +10,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Backoff starts at {@link #BASE_BACKOFF_MILLIS} and doubles to at most {@link
  * #MAX_BACKOFF_MILLIS}; a server's retry-after is obeyed when it asks for longer. The {@link
  * CallGate} is looked at before every attempt: once it is closed nothing more is sent, and a wait
- * for a backoff or for the limiter ends at once. An AUTH failure closes the run's gate, so no other
- * thread of the run in this JVM sends another request.
+ * for a backoff or for the limiter ends at once. An error whose category stops the run ({@link
+ * ErrorCategory#runStop}: a rejected key, an exhausted quota, a wrong endpoint, an unreachable
+ * base_url after the last attempt) closes the run's gate, so no other thread of the run in this
+ * JVM sends another request; it is not retried.
  */
 public final class RetryingCaller {
   /** First backoff: long enough for a blip to pass, short enough not to idle a run. */
@@ -141,8 +143,9 @@ public final class RetryingCaller {
       } catch (LlmException e) {
         latency = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         last = e;
-        if (e.category() == ErrorCategory.AUTH) {
-          gate.root().close(CallGate.Kind.AUTH, e.getMessage());
+        CallGate.Kind runStop = e.category().runStop(attempt == maxAttempts);
+        if (runStop != null) {
+          gate.root().close(runStop, e.getMessage());
           return new Outcome(null, e, attempt, latency);
         }
         limiter.onFailure();

@@ -317,7 +317,7 @@ class LlmClientWireTest {
       assertThat(e.getMessage(), containsString("Loading model"));
 
       e = assertThrows(LlmException.class, () -> client.complete(HELLO));
-      assertThat(e.category(), is(ErrorCategory.NOT_FOUND));
+      assertThat("a model the server does not have: every call would fail", e.category(), is(ErrorCategory.ENDPOINT));
       assertThat(e.getMessage(), containsString("model \"qwen\" not found"));
 
       e = assertThrows(LlmException.class, () -> client.complete(HELLO));
@@ -423,6 +423,90 @@ class LlmClientWireTest {
   }
 
   /** A loopback server answering request i with {@code replies.apply(i)} and recording requests. */
+  /** OpenAI's body when the account's spend cap or free credit is used up. */
+  static final String OPENAI_INSUFFICIENT_QUOTA = "{\n  \"error\": {\n    \"message\": \"You exceeded your current quota, "
+      + "please check your plan and billing details. For more information on this error, read the docs: "
+      + "https://platform.openai.com/docs/guides/error-codes/api-errors.\",\n    \"type\": \"insufficient_quota\",\n"
+      + "    \"param\": null,\n    \"code\": \"insufficient_quota\"\n  }\n}\n";
+  /** Anthropic's body when the organization's prepaid credit is used up. */
+  static final String ANTHROPIC_CREDIT_TOO_LOW = "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+      + "\"message\":\"Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to "
+      + "upgrade or purchase credits.\"},\"request_id\":\"req_011CQaxxxxxxxxxxxxxxxxxx\"}";
+  /** OpenAI's body for a plain rate limit: a 429 that is not about quota. */
+  static final String OPENAI_RATE_LIMIT = "{\"error\":{\"message\":\"Rate limit reached for gpt-4o-mini in organization "
+      + "org-x on requests per min (RPM): Limit 3, Used 3, Requested 1.\",\"type\":\"requests\",\"param\":null,"
+      + "\"code\":\"rate_limit_exceeded\"}}";
+
+  private static LlmException failWith(Api api, StubServer.Reply reply) throws Exception {
+    try (StubServer stub = new StubServer(i -> reply);
+        LlmClient client = LlmClient.create(config(api, stub.baseUrl()), RIGHT_KEY)) {
+      return assertThrows(LlmException.class, () -> client.complete(HELLO));
+    }
+  }
+
+  @Test
+  void openAisInsufficientQuota429IsQuotaNotARateLimit() throws Exception {
+    LlmException e = failWith(Api.OPENAI, StubServer.json(429, OPENAI_INSUFFICIENT_QUOTA));
+    assertThat(e.category(), is(ErrorCategory.QUOTA));
+    assertThat(e.category().retryable(), is(false));
+    assertThat(e.category().runStop(false), is(CallGate.Kind.QUOTA));
+    assertThat(e.getMessage(), containsString("You exceeded your current quota"));
+  }
+
+  @Test
+  void aPlainOpenAiRateLimitStaysRateLimited() throws Exception {
+    LlmException e = failWith(Api.OPENAI, StubServer.json(429, OPENAI_RATE_LIMIT));
+    assertThat(e.category(), is(ErrorCategory.RATE_LIMITED));
+    assertThat(e.category().runStop(true), is(nullValue()));
+  }
+
+  @Test
+  void anthropicsCreditBalanceTooLowIsQuotaNotABadRequest() throws Exception {
+    LlmException e = failWith(Api.ANTHROPIC, StubServer.json(400, ANTHROPIC_CREDIT_TOO_LOW));
+    assertThat(e.category(), is(ErrorCategory.QUOTA));
+    assertThat(e.getMessage(), containsString("credit balance is too low"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Api.class)
+  void status402IsQuota(Api api) throws Exception {
+    LlmException e = failWith(api, StubServer.json(402, "{\"error\":{\"message\":\"Payment Required\"}}"));
+    assertThat(e.category(), is(ErrorCategory.QUOTA));
+    assertThat(e.httpStatus(), is(402));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Api.class)
+  void status404And405AreEndpointAndNameTheUrl(Api api) throws Exception {
+    for (int status : new int[] {404, 405}) {
+      LlmException e = failWith(api, new StubServer.Reply(status, "text/html", "<html><body>Not Found</body></html>",
+          Map.of()));
+      assertThat(e.category(), is(ErrorCategory.ENDPOINT));
+      assertThat(e.category().retryable(), is(false));
+      assertThat(e.category().runStop(false), is(CallGate.Kind.ENDPOINT));
+      assertThat(e.getMessage(), containsString("POST http://127.0.0.1:"));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Api.class)
+  void nothingListeningIsUnreachableRetryableAndStopsOnlyAfterTheRetries(Api api) throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      port = s.getLocalPort();
+    }
+    String base = "http://127.0.0.1:" + port + "/v1";
+    LlmException e;
+    try (LlmClient client = LlmClient.create(config(api, base), RIGHT_KEY)) {
+      e = assertThrows(LlmException.class, () -> client.complete(HELLO));
+    }
+    assertThat(e.category(), is(ErrorCategory.UNREACHABLE));
+    assertThat(e.category().retryable(), is(true));
+    assertThat(e.category().runStop(false), is(nullValue()));
+    assertThat(e.category().runStop(true), is(CallGate.Kind.ENDPOINT));
+    assertThat(e.getMessage(), containsString("cannot connect to " + base));
+  }
+
   static final class StubServer implements AutoCloseable {
     record Reply(int status, String contentType, String body, Map<String, String> headers) {}
 

@@ -362,6 +362,66 @@ class RetryingCallerTest {
 
   // ------------------------------------------------------------------------- the gate stops
 
+  @ParameterizedTest
+  @EnumSource(Api.class)
+  void aSpentQuotaIsNotRetriedAndClosesTheRunsGate(Api api) throws Exception {
+    FakeTime time = new FakeTime();
+    String body = api == Api.OPENAI ? LlmClientWireTest.OPENAI_INSUFFICIENT_QUOTA : LlmClientWireTest.ANTHROPIC_CREDIT_TOO_LOW;
+    int status = api == Api.OPENAI ? 429 : 400;
+    try (LlmClientWireTest.StubServer stub = new LlmClientWireTest.StubServer(
+            i -> LlmClientWireTest.StubServer.json(status, body));
+        LlmClient client = LlmClient.create(config(api, stub.baseUrl()), KEY)) {
+      CallGate run = CallGate.standalone();
+      RateLimiter limiter = new RateLimiter(0, 0, time, time);
+      RetryingCaller.Outcome o = new RetryingCaller(client, limiter, 6, 1024, time, null, run.child()).call(task(1));
+      assertThat(o.ok(), is(false));
+      assertThat(o.error().category(), is(ErrorCategory.QUOTA));
+      assertThat(o.attempts(), is(1));
+      assertThat(stub.seen, hasSize(1));
+      assertThat(time.sleptMillis, empty());
+      assertThat(run.stop().kind(), is(CallGate.Kind.QUOTA));
+
+      RetryingCaller.Outcome next = new RetryingCaller(client, limiter, 6, 1024, time, null, run.child()).call(task(2));
+      assertThat("another worker of the run: nothing sent, the task stays pending", next.stopped(), is(true));
+      assertThat(stub.seen, hasSize(1));
+    }
+  }
+
+  @Test
+  void aWrongEndpointIsNotRetriedAndClosesTheRunsGate() throws Exception {
+    FakeTime time = new FakeTime();
+    try (LlmClientWireTest.StubServer stub = new LlmClientWireTest.StubServer(
+            i -> LlmClientWireTest.StubServer.json(404, "{\"error\":{\"message\":\"Not found\"}}"));
+        LlmClient client = LlmClient.create(config(Api.OPENAI, stub.baseUrl()), KEY)) {
+      CallGate run = CallGate.standalone();
+      RetryingCaller.Outcome o = new RetryingCaller(client, new RateLimiter(0, 0, time, time), 6, 1024, time, null,
+          run.child()).call(task(1));
+      assertThat(o.error().category(), is(ErrorCategory.ENDPOINT));
+      assertThat(o.attempts(), is(1));
+      assertThat(stub.seen, hasSize(1));
+      assertThat(run.stop().kind(), is(CallGate.Kind.ENDPOINT));
+    }
+  }
+
+  @Test
+  void anUnreachableBaseUrlIsRetriedThenClosesTheRunsGate() throws Exception {
+    FakeTime time = new FakeTime();
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      port = s.getLocalPort();
+    }
+    try (LlmClient client = LlmClient.create(config(Api.OPENAI, "http://127.0.0.1:" + port + "/v1"), KEY)) {
+      CallGate run = CallGate.standalone();
+      RetryingCaller.Outcome o = new RetryingCaller(client, new RateLimiter(0, 0, time, time), 3, 1024, time, null,
+          run.child()).call(task(1));
+      assertThat(o.error().category(), is(ErrorCategory.UNREACHABLE));
+      assertThat(o.attempts(), is(3));
+      assertThat(time.sleptMillis, hasSize(2));
+      assertThat(run.stop().kind(), is(CallGate.Kind.ENDPOINT));
+      assertThat(run.stop().reason(), containsString("cannot connect to"));
+    }
+  }
+
   @Test
   void aClosedGateSendsNothing() throws Exception {
     FakeTime time = new FakeTime();

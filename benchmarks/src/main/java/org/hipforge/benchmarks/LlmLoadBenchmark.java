@@ -346,6 +346,20 @@ public final class LlmLoadBenchmark {
           s.warmupMillis / 1000, steadyRpm, s.simRpm > 0 ? s.simRpm : s.configRpm,
           steadyRpm / (s.simRpm > 0 ? s.simRpm : s.configRpm));
     }
+    if (ts.length > 1) {
+      // Even pacing or bursts: the busiest 10 s and the longest stretch without an answer.
+      long longestGap = 0;
+      int busiest = 0;
+      for (int i = 1, lo = 0; i < ts.length; i++) {
+        longestGap = Math.max(longestGap, ts[i] - ts[i - 1]);
+        while (ts[i] - ts[lo] >= 10_000) {
+          lo++;
+        }
+        busiest = Math.max(busiest, i - lo + 1);
+      }
+      out.printf(Locale.ROOT, "  evenness                    busiest 10 s %d answers (%.1f/s), longest gap %.1f s%n",
+          busiest, busiest / 10.0, longestGap / 1000.0);
+    }
     out.printf(Locale.ROOT, "  requests                    %d, by status %s%n", total, byStatus);
     out.printf(Locale.ROOT, "  429 share                   %.3f %% (%d of %d)%n", 100 * share429, limited, total);
     out.printf(Locale.ROOT, "  successful calls per task   %.4f (%d successes, %d tasks; %d prompts "

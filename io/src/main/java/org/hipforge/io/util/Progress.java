@@ -29,6 +29,7 @@ public final class Progress {
   private static volatile double inputPricePerMTok;
   private static volatile double outputPricePerMTok;
   private static ScheduledExecutorService timer;
+  private static volatile PrintStream stream;
 
   private Progress() {}
 
@@ -51,6 +52,7 @@ public final class Progress {
       t.setDaemon(true);
       return t;
     });
+    stream = out;
     timer.scheduleAtFixedRate(() -> out.println(line()), PERIOD_SECONDS, PERIOD_SECONDS, TimeUnit.SECONDS);
   }
 
@@ -60,7 +62,17 @@ public final class Progress {
     outputPricePerMTok = outputPerMTok;
   }
 
+  /**
+   * Prints one line among the progress lines (a fact worth one line, such as a rate limit learned
+   * from the provider); on stderr when no step is reporting (--quiet, or on a cluster's worker).
+   */
+  public static void note(String line) {
+    PrintStream s = stream;
+    (s != null ? s : System.err).println(line);
+  }
+
   public static synchronized void stop() {
+    stream = null;
     if (timer != null) {
       timer.shutdownNow();
       timer = null;

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -208,7 +209,7 @@ final class CompilerSandbox {
   }
 
   /** Whole seconds of CPU for a compile with this wall-clock timeout (never less than it). */
-  static long cpuSeconds(java.time.Duration timeout) {
+  static long cpuSeconds(Duration timeout) {
     return Math.max(1, (timeout.toMillis() + 999) / 1000);
   }
 

@@ -51,11 +51,16 @@ import java.util.stream.Stream;
  * of captured compiler output, no extra flags, PCHs under {@code java.io.tmpdir}, fork server on,
  * passes in parallel only while cores are idle.
  *
- * <p><b>Guarantees.</b> Code is written to a private temp dir that is deleted afterwards and is
- * only compiled, never run; an {@code #include} of an absolute path or a path with {@code ..} (or a
- * computed include) is refused before any compiler starts; compilers run from an argument list
- * (never a shell) with {@code HIP_PLATFORM=amd} and are killed with all their descendants at the
- * timeout.
+ * <p><b>Guarantees.</b> Code is written to a private temp dir ({@code hipforge-hip-p<pid>-*}) that
+ * is deleted afterwards (on every exit path; after a {@code kill -9} the next start sweeps it) and
+ * is only compiled, never run; an {@code #include} of an absolute path or a path with {@code ..}
+ * (or a computed include, or a pragma naming a file) is refused before any compiler starts; in
+ * direct mode clang sees only the include directories, the PCH cache and the temp dir (a VFS
+ * overlay, see {@link CompilerSandbox}) and its dependency list is checked before the verdict
+ * counts (the {@link Mode#HIPCC} reference has the text check only); compilers run from an
+ * argument list (never a shell) with {@code HIP_PLATFORM=amd}, each in its own process group with a
+ * CPU limit the kernel enforces, are killed with all their descendants at the timeout, and die
+ * with the JVM (also on {@code kill -9}).
  *
  * <p><b>Threads.</b> Immutable configuration ({@code withX} returns a copy) and {@link #compile} is
  * safe to call from many threads at once; callers should run about as many compiles at once as

@@ -39,7 +39,7 @@ final class HipSourceScanner {
 
   /** The same inside {@code _Pragma(...)}, where the operand is a string that macros may build. */
   private static final Pattern UNDERSCORE_PRAGMA_NAMING_FILES =
-      Pattern.compile("_Pragma[\\s\\S]*(?:\\bdependency\\b|\\binclude_alias\\b|\\bmodule\\b)");
+      Pattern.compile("_Pragma[\\s\\S]*(?:\\bdependency\\b|\\binclude_alias\\b|\\bclang\\s+module\\b)");
 
   /** {@code #line 12 "name"} and the GNU line marker {@code # 12 "name"}: the name is shown as a file. */
   private static final Pattern LINE_NAME =

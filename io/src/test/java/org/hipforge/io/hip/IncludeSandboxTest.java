@@ -120,6 +120,17 @@ class IncludeSandboxTest {
   }
 
   @Test
+  void ordinaryPragmasLineDirectivesAndAVariableCalledModuleStillCompile() {
+    String code = KERNEL + "#line 40 \"kernels/saxpy.hip\"\n"
+        + "__global__ void u(float* x) {\n  _Pragma(\"unroll\") for (int i = 0; i < 4; ++i) x[i] = 0;\n}\n"
+        + "int module = 0;\n#pragma once\n";
+
+    CompileResult r = direct.compile("ok.hip", code);
+
+    assertThat(r.firstErrors(), r.compiled(), is(true));
+  }
+
+  @Test
   void aDependencyListNamingAFileOutsideTheRootsIsReported(@TempDir Path dir) throws Exception {
     CompilerSandbox box = CompilerSandbox.forJobs(List.of(), pchDir);
     Path deps = dir.resolve("d.d");

@@ -110,12 +110,34 @@ final class Cc1Job {
 
   /** The job checking {@code relFile} in {@code dir}, using {@code pch} when not null. */
   List<String> forFile(Path dir, String relFile, Path pch) {
+    return forFile(dir, relFile, pch, null, null);
+  }
+
+  /**
+   * The job checking {@code relFile} in {@code dir}, using {@code pch} when not null, seeing only
+   * the files of the VFS {@code overlay} and writing its dependency list (system headers
+   * included) to {@code depFile} when those are not null (see {@link CompilerSandbox}).
+   */
+  List<String> forFile(Path dir, String relFile, Path pch, Path overlay, Path depFile) {
     List<String> out = retarget(dir, relFile, baseName(relFile));
     if (pch != null) {
       out.set(wrapperIdx, "-include-pch");
       out.set(wrapperIdx + 1, pch.toString());
     }
+    List<String> extra = new ArrayList<>(7);
+    if (overlay != null) {
+      extra.addAll(List.of("-ivfsoverlay", overlay.toString()));
+    }
+    if (depFile != null) {
+      extra.addAll(List.of("-dependency-file", depFile.toString(), "-MT", "hipforge", "-sys-header-deps"));
+    }
+    out.addAll(inputIdx, extra);
     return out;
+  }
+
+  /** The template's arguments (its include directories are the sandbox's roots). */
+  List<String> args() {
+    return args;
   }
 
   /**

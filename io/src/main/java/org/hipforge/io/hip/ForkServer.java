@@ -37,7 +37,14 @@ import java.util.concurrent.TimeoutException;
  * verdicts cannot differ; measured 63 → 45 ms of CPU per device pass. Any server failure makes
  * the caller fall back to starting clang normally.
  *
- * <p>Protocol: the request is a count and length-prefixed strings {@code [dir, arg0, arg1...]};
+ * <p>Each forked compiler runs in its own process group (session) with a CPU limit ({@code
+ * RLIMIT_CPU}) the kernel enforces, and the server is its watchdog: past the wall-clock limit
+ * (plus 2 s of grace for the JVM's own kill) it kills the group, and when its stdin closes (the
+ * JVM ended in any way, {@code kill -9} included) it kills the group and exits. So no compiler
+ * outlives the JVM by more than a moment, and none runs past its limit.
+ *
+ * <p>Protocol: the request is a count and length-prefixed strings {@code [dir, cap, limit seconds,
+ * arg0, arg1...]};
  * the server answers {@code P <pid>}, then {@code O <n>} frames of merged stdout/stderr (only the
  * first {@code cap} bytes are forwarded, the rest is drained), then {@code X <exit> <total bytes>}.
  */
@@ -51,12 +58,15 @@ final class ForkServer {
       #include <dlfcn.h>
       #include <errno.h>
       #include <fcntl.h>
+      #include <poll.h>
       #include <signal.h>
       #include <stdint.h>
       #include <stdio.h>
       #include <stdlib.h>
       #include <string.h>
+      #include <sys/resource.h>
       #include <sys/wait.h>
+      #include <time.h>
       #include <unistd.h>
 
       typedef int (*main_fn)(int, char **, char **);
@@ -90,11 +100,17 @@ final class ForkServer {
         write_full(1, line, (size_t) n);
       }
 
-      /* [dir, cap, arg0, arg1, ...] or NULL at end of input. */
+      static long now_ms(void) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (long) t.tv_sec * 1000 + t.tv_nsec / 1000000;
+      }
+
+      /* [dir, cap, limit seconds, arg0, arg1, ...] or NULL at end of input. */
       static char **read_request(uint32_t *count) {
         uint32_t n;
         if (read_full(0, &n, 4) != 0) return NULL;
-        if (n < 3 || n > 100000) _exit(2);
+        if (n < 4 || n > 100000) _exit(2);
         char **v = calloc(n + 1, sizeof(char *));
         if (!v) _exit(2);
         for (uint32_t i = 0; i < n; i++) {
@@ -124,22 +140,45 @@ final class ForkServer {
           char **req = read_request(&n);
           if (!req) _exit(0);
           long cap = atol(req[1]);
+          long limit = atol(req[2]);
+          if (limit < 1) limit = 1;
           int p[2];
           if (pipe2(p, O_CLOEXEC) != 0) _exit(5);
           pid_t pid = fork();
           if (pid == 0) {
             signal(SIGPIPE, SIG_DFL);
+            /* Its own process group, and a CPU limit the kernel enforces whatever the JVM does. */
+            setsid();
+            struct rlimit cpu = { (rlim_t) limit, (rlim_t) limit + 1 };
+            if (setrlimit(RLIMIT_CPU, &cpu) != 0) _exit(127);
             if (chdir(req[0]) != 0) _exit(127);
             int nul = open("/dev/null", O_RDONLY);
             if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0) _exit(127);
             close(nul); close(p[0]); close(p[1]);
-            return real(main, (int) n - 2, req + 2, init, fini, rtld_fini, stack_end);
+            return real(main, (int) n - 3, req + 3, init, fini, rtld_fini, stack_end);
           }
           close(p[1]);
           send_line("P %ld %ld\\n", (long) pid, 0);
           long total = 0, sent = 0;
           if (pid > 0) {
+            /* Watchdog: the wall-clock limit, and the JVM's end (stdin closes, also on kill -9),
+               kill the compiler's whole process group. */
+            long deadline = now_ms() + limit * 1000 + 2000;
+            int killed = 0;
             for (;;) {
+              struct pollfd fds[2] = { { p[0], POLLIN, 0 }, { 0, 0, 0 } };
+              long left = deadline - now_ms();
+              int pr = poll(fds, 2, killed ? 1000 : (left > 0 ? (int) left : 0));
+              if (pr < 0 && errno == EINTR) continue;
+              if (fds[1].revents & (POLLHUP | POLLERR)) {
+                kill(-pid, SIGKILL);
+                kill(pid, SIGKILL);
+                _exit(0);
+              }
+              if (pr == 0) {
+                if (!killed) { kill(-pid, SIGKILL); kill(pid, SIGKILL); killed = 1; }
+                continue;
+              }
               ssize_t r = read(p[0], buf, sizeof buf);
               if (r < 0 && errno == EINTR) continue;
               if (r <= 0) break;
@@ -219,7 +258,7 @@ final class ForkServer {
           BoundedProcess.run(List.of(clang.toString(), "--version"), dir, HipToolchain.ENV, 64 * 1024,
               System.nanoTime() + START_TIMEOUT_NANOS, exec);
       BoundedProcess.Outcome served =
-          fs.start(List.of(clang.toString(), "--version"), dir, 64 * 1024, exec)
+          fs.start(List.of(clang.toString(), "--version"), dir, 64 * 1024, 30, exec)
               .await(System.nanoTime() + START_TIMEOUT_NANOS);
       if (!direct.ok() || !served.ok() || !served.output().equals(direct.output())) {
         fs.close();
@@ -232,7 +271,8 @@ final class ForkServer {
   }
 
   /** Starts {@code argv} (whose first element must be this server's clang) in {@code dir}. */
-  Run start(List<String> argv, Path dir, int cap, ExecutorService exec) throws IOException {
+  Run start(List<String> argv, Path dir, int cap, long limitSeconds, ExecutorService exec)
+      throws IOException {
     if (!argv.get(0).equals(clang.toString())) {
       throw new IllegalArgumentException("the fork server runs only " + clang + ", not " + argv.get(0));
     }
@@ -241,7 +281,7 @@ final class ForkServer {
       s = startServer(exec);
     }
     try {
-      return s.submit(argv, dir, cap, exec);
+      return s.submit(argv, dir, cap, limitSeconds, exec);
     } catch (IOException | RuntimeException e) {
       s.destroy();
       throw e;
@@ -352,10 +392,12 @@ final class ForkServer {
       this.out = new BufferedInputStream(process.getInputStream(), 1 << 16);
     }
 
-    Run submit(List<String> argv, Path dir, int cap, ExecutorService exec) throws IOException {
+    Run submit(List<String> argv, Path dir, int cap, long limitSeconds, ExecutorService exec)
+        throws IOException {
       List<String> req = new ArrayList<>(argv.size() + 2);
       req.add(dir.toString());
       req.add(Integer.toString(cap));
+      req.add(Long.toString(limitSeconds));
       req.addAll(argv);
       ByteArrayOutputStream buf = new ByteArrayOutputStream();
       DataOutputStream d = new DataOutputStream(buf);

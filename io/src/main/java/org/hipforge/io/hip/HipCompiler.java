@@ -51,11 +51,16 @@ import java.util.stream.Stream;
  * of captured compiler output, no extra flags, PCHs under {@code java.io.tmpdir}, fork server on,
  * passes in parallel only while cores are idle.
  *
- * <p><b>Guarantees.</b> Code is written to a private temp dir that is deleted afterwards and is
- * only compiled, never run; an {@code #include} of an absolute path or a path with {@code ..} (or a
- * computed include) is refused before any compiler starts; compilers run from an argument list
- * (never a shell) with {@code HIP_PLATFORM=amd} and are killed with all their descendants at the
- * timeout.
+ * <p><b>Guarantees.</b> Code is written to a private temp dir ({@code hipforge-hip-p<pid>-*}) that
+ * is deleted afterwards (on every exit path; after a {@code kill -9} the next start sweeps it) and
+ * is only compiled, never run; an {@code #include} of an absolute path or a path with {@code ..}
+ * (or a computed include, or a pragma naming a file) is refused before any compiler starts; in
+ * direct mode clang sees only the include directories, the PCH cache and the temp dir (a VFS
+ * overlay, see {@link CompilerSandbox}) and its dependency list is checked before the verdict
+ * counts (the {@link Mode#HIPCC} reference has the text check only); compilers run from an
+ * argument list (never a shell) with {@code HIP_PLATFORM=amd}, each in its own process group with a
+ * CPU limit the kernel enforces, are killed with all their descendants at the timeout, and die
+ * with the JVM (also on {@code kill -9}).
  *
  * <p><b>Threads.</b> Immutable configuration ({@code withX} returns a copy) and {@link #compile} is
  * safe to call from many threads at once; callers should run about as many compiles at once as
@@ -326,7 +331,9 @@ public final class HipCompiler implements AutoCloseable {
         argv.addAll(flags());
         argv.add(rel);
         long deadline = System.nanoTime() + timeout.toNanos();
-        BoundedProcess.Outcome o = BoundedProcess.run(argv, dir, HipToolchain.ENV, outputCap, deadline, exec);
+        BoundedProcess.Outcome o = BoundedProcess.run(
+            CompilerSandbox.limited(argv, CompilerSandbox.cpuSeconds(timeout)), dir, HipToolchain.ENV,
+            outputCap, deadline, exec);
         return verdict(List.of(o), dir, null, t0);
       }
       return compileDirect(plan(exec), dir, file, rel, code, t0, exec);
@@ -371,23 +378,54 @@ public final class HipCompiler implements AutoCloseable {
       }
     }
     Files.writeString(file, text, StandardCharsets.UTF_8);
+    Path overlay = plan.sandbox.writeOverlay(dir);
     // The timeout covers this file's compiler runs, not a one-off PCH build for its preamble.
     long deadline = System.nanoTime() + timeout.toNanos();
     List<BoundedProcess.Outcome> outs;
     IN_FLIGHT.incrementAndGet();
     try {
-      outs = runJobs(plan, dir, rel, pch, deadline, exec);
+      outs = runJobs(plan, dir, rel, pch, overlay, deadline, exec);
       if (pch != null && rejectsPch(outs, pch)) {
         // A header changed since the PCH was built (or the file is damaged): drop it and check
         // this file the plain way, which gives the verdict hipcc would.
         plan.pch.invalidate(pch);
         Files.writeString(file, code, StandardCharsets.UTF_8);
-        outs = runJobs(plan, dir, rel, null, deadline, exec);
+        outs = runJobs(plan, dir, rel, null, overlay, deadline, exec);
       }
     } finally {
       IN_FLIGHT.decrementAndGet();
     }
+    Optional<String> outside = readOutsideRoots(plan, outs, dir);
+    if (outside.isPresent()) {
+      return CompileResult.failure(CompileResult.UNSAFE_INCLUDE,
+          rel + ": the compiler read a file outside the include directories: " + outside.get(),
+          toolchain.version(), millis(t0), false);
+    }
     return verdict(outs, dir, plan.pch == null ? null : plan.pch.dir(), t0);
+  }
+
+  /**
+   * Checks the dependency list of every pass that ran against the sandbox's roots, before the
+   * verdict counts. A pass that succeeded must have written one; a failed pass may have none
+   * (clang deletes it when a header was not found).
+   */
+  private static Optional<String> readOutsideRoots(Plan plan, List<BoundedProcess.Outcome> outs, Path dir) {
+    for (int j = 0; j < outs.size(); j++) {
+      BoundedProcess.Outcome o = outs.get(j);
+      Path deps = depFile(dir, j);
+      if (o.timedOut() || (!o.ok() && !Files.exists(deps))) {
+        continue;
+      }
+      Optional<String> bad = plan.sandbox.outsideRoots(deps, dir);
+      if (bad.isPresent()) {
+        return bad;
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Path depFile(Path dir, int pass) {
+    return dir.resolve(".hipforge-deps-" + pass + ".d");
   }
 
   /**
@@ -398,25 +436,27 @@ public final class HipCompiler implements AutoCloseable {
    * mid-run, the passes are run again with plainly started compilers.
    */
   private List<BoundedProcess.Outcome> runJobs(
-      Plan plan, Path dir, String rel, PchCache.Entry pch, long deadline, ExecutorService exec)
-      throws IOException {
-    List<BoundedProcess.Outcome> outs = runJobs(plan, plan.forkServer, dir, rel, pch, deadline, exec);
+      Plan plan, Path dir, String rel, PchCache.Entry pch, Path overlay, long deadline,
+      ExecutorService exec) throws IOException {
+    List<BoundedProcess.Outcome> outs =
+        runJobs(plan, plan.forkServer, dir, rel, pch, overlay, deadline, exec);
     if (outs.stream().anyMatch(o -> o.exitCode() == ForkServer.SERVER_FAILED)) {
-      outs = runJobs(plan, null, dir, rel, pch, deadline, exec);
+      outs = runJobs(plan, null, dir, rel, pch, overlay, deadline, exec);
     }
     return outs;
   }
 
   private List<BoundedProcess.Outcome> runJobs(
-      Plan plan, ForkServer server, Path dir, String rel, PchCache.Entry pch, long deadline,
-      ExecutorService exec) throws IOException {
+      Plan plan, ForkServer server, Path dir, String rel, PchCache.Entry pch, Path overlay,
+      long deadline, ExecutorService exec) throws IOException {
     List<Cc1Job> jobs = plan.jobs;
     List<BoundedProcess.Outcome> outs = new ArrayList<>(jobs.size());
     boolean parallel =
         parallelPasses != null ? parallelPasses : IN_FLIGHT.get() * jobs.size() <= CORES;
     if (!parallel) {
       for (int j = 0; j < jobs.size(); j++) {
-        List<String> argv = jobs.get(j).forFile(dir, rel, pch == null ? null : pch.pchs().get(j));
+        List<String> argv = jobs.get(j).forFile(
+            dir, rel, pch == null ? null : pch.pchs().get(j), overlay, depFile(dir, j));
         BoundedProcess.Outcome o = startPass(server, argv, dir, exec).await(deadline);
         outs.add(o);
         if (!o.ok()) {
@@ -428,7 +468,8 @@ public final class HipCompiler implements AutoCloseable {
     List<PassRun> running = new ArrayList<>(jobs.size());
     try {
       for (int j = 0; j < jobs.size(); j++) {
-        List<String> argv = jobs.get(j).forFile(dir, rel, pch == null ? null : pch.pchs().get(j));
+        List<String> argv = jobs.get(j).forFile(
+            dir, rel, pch == null ? null : pch.pchs().get(j), overlay, depFile(dir, j));
         running.add(startPass(server, argv, dir, exec));
       }
     } catch (IOException | RuntimeException e) {
@@ -454,12 +495,14 @@ public final class HipCompiler implements AutoCloseable {
       throws IOException {
     if (server != null) {
       try {
-        return server.start(argv, dir, outputCap, exec);
+        return server.start(argv, dir, outputCap, CompilerSandbox.cpuSeconds(timeout), exec);
       } catch (IOException | RuntimeException e) {
         // A server that cannot take the request is replaced next time; this pass starts clang.
       }
     }
-    return BoundedProcess.start(argv, dir, HipToolchain.ENV, outputCap, exec);
+    return BoundedProcess.start(
+        CompilerSandbox.limited(argv, CompilerSandbox.cpuSeconds(timeout)), dir, HipToolchain.ENV,
+        outputCap, exec);
   }
 
   /** True when clang refused to load one of the entry's PCH files (named in a fatal error). */
@@ -655,12 +698,15 @@ public final class HipCompiler implements AutoCloseable {
     final PchCache pch;
     final boolean quotedPreamble;
     final ForkServer forkServer;
+    final CompilerSandbox sandbox;
 
-    Plan(List<Cc1Job> jobs, PchCache pch, boolean quotedPreamble, ForkServer forkServer) {
+    Plan(List<Cc1Job> jobs, PchCache pch, boolean quotedPreamble, ForkServer forkServer,
+        CompilerSandbox sandbox) {
       this.jobs = jobs;
       this.pch = pch;
       this.quotedPreamble = quotedPreamble;
       this.forkServer = forkServer;
+      this.sandbox = sandbox;
     }
   }
 
@@ -712,16 +758,17 @@ public final class HipCompiler implements AutoCloseable {
         server = ForkServer.create(clang, cacheDir, fingerprint, exec);
       }
       List<Cc1Job> js = List.copyOf(jobs);
+      CompilerSandbox sandbox = CompilerSandbox.forJobs(js, cacheDir);
       if (!jobs.stream().allMatch(Cc1Job::supportsPch)) {
-        return new Plan(js, null, quotedPreamble, server);
+        return new Plan(js, null, quotedPreamble, server, sandbox);
       }
       PchCache cache = new PchCache(cacheDir, jobs, fingerprint, maxPreamblePchs);
       if (cache.ensure(List.of(), exec) == null) {
         // Not even clang's wrapper precompiles: run the jobs without PCHs (still no wrapper cost).
-        return new Plan(js, null, quotedPreamble, server);
+        return new Plan(js, null, quotedPreamble, server, sandbox);
       }
       cache.ensure(PchCache.HIP_RUNTIME, exec);
-      return new Plan(js, cache, quotedPreamble, server);
+      return new Plan(js, cache, quotedPreamble, server, sandbox);
     } catch (IOException e) {
       throw new UncheckedIOException("could not prepare the HIP compiler", e);
     } finally {

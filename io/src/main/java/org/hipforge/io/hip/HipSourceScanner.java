@@ -28,7 +28,22 @@ final class HipSourceScanner {
       Pattern.compile("^[ \\t\\f\\u000B]*(?:#|%:)[ \\t\\f\\u000B]*([A-Za-z_]\\w*)(.*)$");
 
   private static final Pattern HAS_INCLUDE =
-      Pattern.compile("__has_include(?:_next)?\\s*\\(\\s*([^)]*)\\)?");
+      Pattern.compile("(?:__has_include(?:_next)?|__has_embed)\\s*\\(\\s*([^)]*)\\)?");
+
+  /**
+   * Pragmas that name a file to open or map (MSVC-style include aliases, clang modules); validated
+   * code never needs them, so they are refused whatever they name.
+   */
+  private static final Pattern PRAGMA_NAMING_FILES =
+      Pattern.compile("\\binclude_alias\\b|\\bclang\\s+module\\b");
+
+  /** The same inside {@code _Pragma(...)}, where the operand is a string that macros may build. */
+  private static final Pattern UNDERSCORE_PRAGMA_NAMING_FILES =
+      Pattern.compile("_Pragma[\\s\\S]*(?:\\bdependency\\b|\\binclude_alias\\b|\\bclang\\s+module\\b)");
+
+  /** {@code #line 12 "name"} and the GNU line marker {@code # 12 "name"}: the name is shown as a file. */
+  private static final Pattern LINE_NAME =
+      Pattern.compile("^[ \\t\\f\\u000B]*(?:#|%:)[ \\t\\f\\u000B]*(?:line\\b)?[ \\t\\f\\u000B]*[0-9]\\S*\\s+(.*)$");
 
   /** {@code #pragma GCC dependency "file"} stats the named file, so it counts as an include. */
   private static final Pattern PRAGMA_DEPENDENCY = Pattern.compile("\\bdependency\\b(.*)");
@@ -39,7 +54,7 @@ final class HipSourceScanner {
    */
   private static final Pattern CRUDE_INCLUDE =
       Pattern.compile(
-          "(?:include(?:_next)?|import|embed|__has_include(?:_next)?|dependency)"
+          "(?:include(?:_next)?|import|embed|__has_include(?:_next)?|__has_embed|dependency)"
               + "\\s*\\(?\\s*(?:<([^>\\n]*)>|\"([^\"\\n]*)\")");
 
   /** An include path may read outside the compile directory, so it is refused. */
@@ -56,10 +71,20 @@ final class HipSourceScanner {
     }
 
     String text = stripComments(spliced);
-    if (text.contains("_Pragma") && Pattern.compile("_Pragma[\\s\\S]*dependency").matcher(text).find()) {
-      return Optional.of("_Pragma with a file dependency refused");
+    if (text.contains("_Pragma") && UNDERSCORE_PRAGMA_NAMING_FILES.matcher(text).find()) {
+      return Optional.of("_Pragma that may name a file (dependency, include_alias, module) refused");
     }
     for (String line : text.split("\n", -1)) {
+      Matcher lineName = LINE_NAME.matcher(line);
+      if (lineName.matches()) {
+        String operand = lineName.group(1).strip();
+        Optional<String> why = operand.isEmpty() ? Optional.empty()
+            : operand.startsWith("\"") ? checkOperand(operand)
+            : Optional.of("computed file name (a macro or other non-literal operand) is not allowed");
+        if (why.isPresent()) {
+          return Optional.of(line.strip() + " refused: " + why.get());
+        }
+      }
       Matcher d = DIRECTIVE.matcher(line);
       if (!d.matches()) {
         continue;
@@ -72,6 +97,9 @@ final class HipSourceScanner {
           return Optional.of("#" + directive + " " + rest.strip() + " refused: " + why.get());
         }
       } else if (directive.equals("pragma")) {
+        if (PRAGMA_NAMING_FILES.matcher(rest).find()) {
+          return Optional.of("#pragma" + rest + " refused: names a file to open or map");
+        }
         Matcher dep = PRAGMA_DEPENDENCY.matcher(rest);
         if (dep.find()) {
           Optional<String> why = checkOperand(dep.group(1).strip());

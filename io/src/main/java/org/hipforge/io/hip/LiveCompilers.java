@@ -1,10 +1,15 @@
 package org.hipforge.io.hip;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.hipforge.io.util.BeforeExit;
 
 /**
@@ -21,8 +26,15 @@ final class LiveCompilers {
   private static final Set<Path> DIRS = ConcurrentHashMap.newKeySet();
   private static volatile boolean closed;
 
+  /** Temp dir names carry the owning JVM's pid, so the next start can tell a stale dir from a live one. */
+  private static final String PID_TAG = "p" + ProcessHandle.current().pid() + "-";
+
+  /** {@code hipforge-hip-p<pid>-*} and {@code hipforge-probe-p<pid>-*}. */
+  private static final Pattern OWNED = Pattern.compile("hipforge-(?:hip|probe)-p(\\d{1,10})-.*");
+
   static {
     BeforeExit.register("HIP compilers and their temp dirs", LiveCompilers::killAllAndClean);
+    sweepStaleDirs(Paths.get(System.getProperty("java.io.tmpdir")));
   }
 
   private LiveCompilers() {}
@@ -49,7 +61,7 @@ final class LiveCompilers {
   /** A new private temp dir {@code <prefix>*} under {@code java.io.tmpdir}, tracked until {@link #remove}. */
   static Path tempDir(String prefix) throws IOException {
     refuseWhenClosed();
-    Path d = Files.createTempDirectory(prefix);
+    Path d = Files.createTempDirectory(prefix + PID_TAG);
     DIRS.add(d);
     if (closed) {
       remove(d);
@@ -74,6 +86,31 @@ final class LiveCompilers {
     for (Path d : DIRS) {
       remove(d);
     }
+  }
+
+  /**
+   * Deletes the temp dirs in {@code tmp} left by hipforge JVMs that no longer run (a {@code kill
+   * -9} skips every cleanup); returns how many. Dirs of live pids, this one included, stay.
+   */
+  static int sweepStaleDirs(Path tmp) {
+    int n = 0;
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp, "hipforge-*")) {
+      for (Path d : ds) {
+        Matcher m = OWNED.matcher(d.getFileName().toString());
+        if (!m.matches() || !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        long pid = Long.parseLong(m.group(1));
+        if (pid == ProcessHandle.current().pid() || ProcessHandle.of(pid).isPresent()) {
+          continue;
+        }
+        HipCompiler.deleteTree(d);
+        n++;
+      }
+    } catch (IOException | RuntimeException e) {
+      // Best effort: a stale dir only takes disk space, and the next start tries again.
+    }
+    return n;
   }
 
   /** Compilers tracked now (tests). */

@@ -38,9 +38,11 @@ class LiveCompilersTest {
     LiveCompilers.reopenForTests();
   }
 
+  /** This JVM's compile dirs only: other JVMs on the machine compile in the same tmp dir. */
   private static Set<Path> tempDirs() throws Exception {
+    String mine = "hipforge-hip-p" + ProcessHandle.current().pid() + "-";
     try (Stream<Path> s = Files.list(Paths.get(System.getProperty("java.io.tmpdir")))) {
-      return s.filter(p -> p.getFileName().toString().startsWith("hipforge-hip-")).collect(Collectors.toSet());
+      return s.filter(p -> p.getFileName().toString().startsWith(mine)).collect(Collectors.toSet());
     }
   }
 

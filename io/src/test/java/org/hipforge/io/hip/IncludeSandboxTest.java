@@ -1,0 +1,151 @@
+package org.hipforge.io.hip;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.startsWith;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The include tricks of issue 11 against the real compiler: an answer can make clang read no file
+ * outside the system/HIP include directories and its private temp dir, and cannot learn whether
+ * such a file exists (an existing and a missing secret give the same verdict).
+ */
+class IncludeSandboxTest {
+
+  private static final String KERNEL =
+      "\n#include <hip/hip_runtime.h>\n__global__ void k(float* x) { x[threadIdx.x] = 1.0f; }\n";
+
+  private static final String MACROS =
+      "#define S(x) #x\n#define XS(x) S(x)\n#define CAT(a, b) a##b\n";
+
+  @TempDir static Path pchDir;
+  @TempDir static Path outside;
+
+  private static HipCompiler direct;
+  private static String secret;
+  private static String missing;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    Optional<HipToolchain> found = HipToolchain.detect();
+    Assumptions.assumeTrue(found.isPresent(), "no hipcc installed; " + HipToolchain.INSTALL_HINT);
+    direct = HipCompiler.create(found.get()).withPchCacheDir(pchDir);
+    direct.prepare();
+    Path s = outside.resolve("secret.h");
+    Files.writeString(s, "#error SECRET_CONTENT_WAS_READ\nint secret_value = 42;\n");
+    secret = s.toString();
+    missing = outside.resolve("no-such-file.h").toString();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    if (direct != null) {
+      direct.close();
+    }
+  }
+
+  /** Each trick, with {@code FILE} standing for an absolute path outside the tree. */
+  private static final List<String> TEXT_REFUSED = List.of(
+      // The row of the issue: a stringized _Pragma naming the file.
+      MACROS + "_Pragma(S(GCC dependency \"FILE\"))\n",
+      "#if __has_include(\"FILE\")\n#endif\n",
+      "#if __has_include_next(<FILE>)\n#endif\n",
+      "#pragma GCC dependency \"FILE\"\n",
+      "#include_next \"FILE\"\n",
+      "#embed \"FILE\"\n",
+      "#if defined(__has_embed)\n#if __has_embed(\"FILE\")\n#endif\n#endif\n",
+      "#line 7 \"FILE\"\n#include \"secret.h\"\n",
+      "# 7 \"FILE\"\n",
+      "#pragma include_alias(\"a.h\", \"FILE\")\n#include \"a.h\"\n",
+      "#pragma clang module import secret\n",
+      "_Pragma(\"clang module import secret\")\n",
+      MACROS + "#include XS(FILE)\n",
+      "#include \"../../../../../../../FILE\"\n");
+
+  /** Tricks the text check cannot see (macros build the words); the compiler's sandbox stops them. */
+  private static final List<String> PAST_THE_TEXT_CHECK = List.of(
+      MACROS + "_Pragma(XS(GCC CAT(depend, ency) \"FILE\"))\n",
+      MACROS + "#define HAS CAT(__has_, include)\n#if HAS(\"FILE\")\n#error the file exists\n#endif\n",
+      MACROS + "#define P(x) CAT(_Pra, gma)(x)\nP(XS(GCC CAT(depend, ency) \"FILE\"))\n");
+
+  @Test
+  void includeTricksNamingAFileOutsideTheTreeAreRefusedBeforeAnyCompilerStarts() {
+    for (String trick : TEXT_REFUSED) {
+      String code = trick.replace("FILE", secret) + KERNEL;
+
+      CompileResult r = direct.compile("evil.hip", code);
+
+      assertThat(code, r.category(), equalTo(CompileResult.UNSAFE_INCLUDE));
+      assertThat(code, r.compiled(), is(false));
+      assertThat(code, r.firstErrors(), startsWith("evil.hip: "));
+    }
+  }
+
+  @Test
+  void tricksPastTheTextCheckCannotReadOrProbeAFileOutsideTheTree() {
+    for (String trick : PAST_THE_TEXT_CHECK) {
+      assertThat(trick, HipSourceScanner.findUnsafeInclude(trick.replace("FILE", secret)), is(Optional.empty()));
+
+      CompileResult present = direct.compile("evil.hip", trick.replace("FILE", secret) + KERNEL);
+      CompileResult absent = direct.compile("evil.hip", trick.replace("FILE", missing) + KERNEL);
+
+      assertThat(trick, present.firstErrors(), not(containsString("SECRET_CONTENT_WAS_READ")));
+      assertThat(trick, present.firstErrors(), not(containsString("the file exists")));
+      assertThat(trick, present.compiled(), equalTo(absent.compiled()));
+      assertThat(trick, String.valueOf(present.category()), equalTo(String.valueOf(absent.category())));
+      assertThat(trick, present.firstErrors().replace(secret, "FILE"),
+          equalTo(absent.firstErrors().replace(missing, "FILE")));
+    }
+  }
+
+  @Test
+  void theCompilerSeesOnlyTheIncludeDirectoriesThePchCacheAndItsOwnTempDir() {
+    // The same file inside the tree compiles: the sandbox hides only what lies outside.
+    CompileResult ok = direct.compile("ok.hip", MACROS + "_Pragma(XS(GCC CAT(depend, ency) \"ok.hip\"))\n" + KERNEL);
+
+    assertThat(ok.firstErrors(), ok.compiled(), is(true));
+  }
+
+  @Test
+  void ordinaryPragmasLineDirectivesAndAVariableCalledModuleStillCompile() {
+    String code = KERNEL + "#line 40 \"kernels/saxpy.hip\"\n"
+        + "__global__ void u(float* x) {\n  _Pragma(\"unroll\") for (int i = 0; i < 4; ++i) x[i] = 0;\n}\n"
+        + "int module = 0;\n#pragma once\n";
+
+    CompileResult r = direct.compile("ok.hip", code);
+
+    assertThat(r.firstErrors(), r.compiled(), is(true));
+  }
+
+  @Test
+  void aDependencyListNamingAFileOutsideTheRootsIsReported(@TempDir Path dir) throws Exception {
+    CompilerSandbox box = CompilerSandbox.forJobs(List.of(), pchDir);
+    Path deps = dir.resolve("d.d");
+    Files.writeString(deps, "hipforge: evil.hip " + pchDir.resolve("a.pch") + " \\\n  " + secret + "\n");
+
+    assertThat(box.outsideRoots(deps, dir), is(Optional.of(secret)));
+
+    Files.writeString(deps, "hipforge: evil.hip sub/x.h " + pchDir.resolve("a\\ b.pch") + "\n");
+    assertThat(box.outsideRoots(deps, dir), is(Optional.empty()));
+    assertThat(box.outsideRoots(dir.resolve("none.d"), dir).isPresent(), is(true));
+  }
+
+  @Test
+  void dependencyListsAreSplitLikeMakeReadsThem() {
+    assertThat(CompilerSandbox.depNames("t: a.hip /usr/x\\ y.h \\\n  /b/c.h$$\n"),
+        contains("a.hip", "/usr/x y.h", "/b/c.h$"));
+  }
+}

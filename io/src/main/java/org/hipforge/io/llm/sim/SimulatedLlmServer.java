@@ -320,7 +320,8 @@ public final class SimulatedLlmServer implements AutoCloseable {
         + "  --slow-ms=10000          how long a slow answer waits\n"
         + "  --compile-error-rate=0   fraction of generated programs that do not compile\n"
         + "  --requests-log=FILE      append the prompt key of every successful answer\n"
-        + "  --answer-refusal= --answer-content-filter= --answer-truncated= --answer-reasoning-cut=\n"
+        + "  --answer-refusal= --answer-refusal-as-text= --answer-content-filter=\n"
+        + "  --answer-truncated= --answer-reasoning-cut=\n"
         + "  --answer-no-choices= --answer-parts= --answer-think= --answer-no-usage=\n"
         + "  --answer-cache-tokens=   rates of 200 answer shapes (by prompt) in [0, 1]\n"
         + "GET /sim/stats: requests, answers and the tokens billed in them, as JSON";

@@ -30,6 +30,8 @@ public final class SimulatorConfig {
     NORMAL,
     /** OpenAI {@code content: null} + {@code message.refusal}; Anthropic {@code stop_reason: refusal}. */
     REFUSAL,
+    /** A refusal said as the plain answer ("I'm sorry, but I can't help…", finish stop / end_turn). */
+    REFUSAL_AS_TEXT,
     /** OpenAI {@code finish_reason: content_filter} with null content (Anthropic: a refusal). */
     CONTENT_FILTER,
     /** Half the text, {@code finish_reason: length} / {@code stop_reason: max_tokens}. */

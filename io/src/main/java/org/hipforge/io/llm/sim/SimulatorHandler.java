@@ -195,6 +195,7 @@ final class SimulatorHandler implements HttpHandler {
         }
         break;
       case REFUSAL:
+      case REFUSAL_AS_TEXT:
         text = REFUSAL_TEXT;
         completionTokens = SimulatedAnswers.estimateTokens(text.length());
         break;

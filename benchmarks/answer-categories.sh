@@ -4,7 +4,8 @@
 # (requests sent, categories recorded, exit code, wall time) and once more (requests of the rerun).
 # The generate case describes with a plain provider, then generates against one that cuts answers.
 #
-#   benchmarks/answer-categories.sh          (TASKS=100 LATENCY_MS=50)
+#   benchmarks/answer-categories.sh          (TASKS=100 LATENCY_MS=50; ONLY=text runs the cases
+#                                             whose name contains text, e.g. ONLY=baseline)
 #
 # Requests are the simulator's own count (GET /sim/stats), categories the latest record per id in
 # the state (journals and shards), tokens the run's journal (what the provider billed).
@@ -72,7 +73,9 @@ print(f"| {case} | {req1} | {', '.join(f'{k} {v}' for k, v in sorted(cats.items(
 PY
 }
 
+ONLY="${ONLY:-}"
 describe_case() { # CASE API SIMFLAGS...
+  [[ -z "$ONLY" || "$1" == *"$ONLY"* ]] || return 0
   local case="$1" api="$2" dir
   shift 2
   dir="$T/$(echo "$case" | tr -c 'a-zA-Z0-9' '_')"
@@ -90,6 +93,7 @@ describe_case() { # CASE API SIMFLAGS...
 say "$TASKS tasks per case, simulator latency $LATENCY_MS ms; $(nproc) cores"
 echo "| case | requests | categories recorded | tokens in/out billed | exit | wall | rerun requests |"
 echo "|---|---|---|---|---|---|---|"
+describe_case "plain answers (baseline)" openai
 describe_case "OpenAI content null + refusal" openai --answer-refusal=1
 describe_case "Anthropic stop_reason refusal" anthropic --answer-refusal=1
 describe_case "refusal as plain text (\"I'm sorry, but I can't help…\")" openai --answer-refusal-as-text=1
@@ -107,6 +111,7 @@ describe_case "mixed: 10 % each of refusal, filter, length, parts, think" openai
   --answer-content-filter=0.1 --answer-truncated=0.1 --answer-parts=0.1 --answer-think=0.1
 
 # generate: described by a plain provider, then every generate answer cut at max_tokens.
+[[ -z "$ONLY" || "generate" == *"$ONLY"* ]] || exit 0
 dir="$T/generate_length"
 mkdir -p "$dir"
 start_sim "$dir/sim.out" "$dir/requests.log" --latency-ms="$LATENCY_MS"

@@ -90,4 +90,31 @@ class AnswerCategoriesEndToEndTest {
     }
     return out;
   }
+
+  @Test
+  void aGenerateAnswerCutAtMaxTokensIsTruncatedNotPassedOrACompileErrorAndIsNotBoughtAgain() throws Exception {
+    sim = TestCorpus.SimulatedWork.start(tmp, 40, SimulatorConfig.defaults().withLatencyMs(2)
+        .withAnswerRate(Answer.TRUNCATED, 0.5));
+    StatusReport described = DescribeCommand.run(sim.options("--quiet=true"), new TestCorpus.Captured().out);
+    long ready = described.passed;
+    assertThat("some describe answers were cut too", described.failedByCategory.get("truncated") > 0, is(true));
+    long before = sim.server.totalRequests();
+
+    StatusReport generated = GenerateCommand.run(sim.options("--quiet=true", "--validate=none"),
+        new TestCorpus.Captured().out);
+    assertThat("one request per ready task", sim.server.totalRequests() - before, is(ready));
+    assertThat(generated.failedByCategory.keySet(), is(java.util.Set.of("truncated")));
+    assertThat(generated.passed + generated.failed, is(ready));
+    for (StateRecord r : TestCorpus.journaled(sim.work, WorkLayout.Step.GENERATE)) {
+      assertThat(r.inputTokens() > 0, is(true));
+      assertThat(r.finishReason(), is(r.pass() ? "stop" : "length"));
+    }
+
+    ResponseCache.clearLoaded();
+    long afterFirst = sim.server.totalRequests();
+    StatusReport again = GenerateCommand.run(sim.options("--quiet=true", "--validate=none"),
+        new TestCorpus.Captured().out);
+    assertThat(sim.server.totalRequests(), is(afterFirst));
+    assertThat(again.failedByCategory, is(generated.failedByCategory));
+  }
 }

@@ -24,6 +24,7 @@ import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.llm.CallGate;
 import org.hipforge.io.llm.ChatResponse;
 import org.hipforge.io.llm.ErrorCategory;
+import org.hipforge.io.llm.InstructionCheck;
 import org.hipforge.io.llm.LlmClient;
 import org.hipforge.io.llm.LlmException;
 import org.hipforge.io.llm.ProviderConfig;
@@ -48,6 +49,11 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  * read back as a cache on every worker start and again before a call when the last read is older
  * than {@link ResponseCache#REFRESH_MILLIS}). A rejected key (401/403) stops the run with one
  * message and writes no record for tasks not yet answered, so they stay pending.
+ *
+ * <p>An answer the provider billed but that cannot be used (refused, filtered, truncated, empty,
+ * and for describe a code block or a refusal sentence: {@code bad_instruction}) is journaled like
+ * any paid answer, {@code pass:false} with its category and tokens, and goes to the failures; a
+ * rerun finds it in the cache and replays the same verdict without a request.
  *
  * <p>Stops: every call goes through the run's {@link CallGate} in this JVM. Once it is closed (a
  * signal, a failed journal write, a rejected key) or this instance is torn down (a cancelled job),
@@ -291,8 +297,12 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       if (cached != null) {
         cacheHits.inc();
         Progress.cacheHit();
-        Progress.taskDone(true);
-        out.get(outTag).output(fromCache(task, cached));
+        Done replay = fromCache(task, cached);
+        if (replay.record != null) {
+          out.get(outTag).output(replay.record);
+        } else {
+          out.get(failTag).output(replay.failure);
+        }
         return;
       }
       if (!gate.isOpen()) {
@@ -339,7 +349,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       while ((d = done.poll()) != null) {
         if (d.record != null) {
           succeeded.inc();
-          tokensIn.inc(Math.max(0, d.record.inputTokens()));
+          tokensIn.inc(Math.max(0, d.record.inputTokens())); // each at most TokenMath.MAX_PER_CALL
           tokensOut.inc(Math.max(0, d.record.outputTokens()));
           if (out != null) {
             out.get(outTag).output(d.record);
@@ -389,8 +399,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       StateRecord cached = cache.get(task.promptSha256());
       if (cached != null) {
         Progress.cacheHit();
-        Progress.taskDone(true);
-        return new Done(fromCache(task, cached), null);
+        return fromCache(task, cached);
       }
       if (!gate.enter()) {
         gate.notSent();
@@ -409,48 +418,77 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
         gate.notSent();
         return Done.NOTHING;
       }
-      if (outcome.ok()) {
-        ChatResponse r = outcome.response();
-        long in = r.inputTokens() >= 0 ? r.inputTokens() : task.request().estimatedTokens(0);
-        long outTokens = r.outputTokens() >= 0 ? r.outputTokens() : r.text().length() / 4;
-        StateRecord.Builder b = base(task)
-            .pass(true)
-            .inputTokens(in)
-            .outputTokens(outTokens)
-            .latencyMs(outcome.latencyMillis())
-            .attempts(outcome.attempts())
-            .finishedAtMillis(System.currentTimeMillis());
-        if (step == WorkLayout.Step.DESCRIBE) {
-          b.instruction(r.text().strip());
-        } else {
-          b.instruction(task.instruction()).response(r.text());
-        }
-        StateRecord record = b.build();
-        // Durable before it goes anywhere else: this line is the paid-for answer.
-        try {
-          journal.append(StateRecordJson.toJson(record));
-        } catch (IOException failed) {
-          gate.notJournaled();
-          String why = journal.failureDescription();
-          gate.root().close(CallGate.Kind.JOURNAL_FAILED, why != null ? why : JournalWriter.describe(journalDir, failed));
-          return Done.NOTHING; // paid, but with no journal line it must not go on as done
-        }
-        gate.journaled();
-        if (journal.failure() != null) {
-          // Written into the reserve: the disk is full, so stop sending now.
-          gate.root().close(CallGate.Kind.JOURNAL_FAILED, journal.failureDescription());
-        }
-        cache.put(record);
-        Progress.tokens(in, outTokens);
-        Progress.taskDone(true);
-        return new Done(record, null);
-      }
       LlmException e = outcome.error();
-      if (e.category().runStop(true) != null) {
-        return Done.NOTHING; // the gate is closed; drain() stops the run with one message
+      ChatResponse r = outcome.ok() ? outcome.response() : e.answer();
+      if (r == null) {
+        if (e.category().runStop(true) != null) {
+          return Done.NOTHING; // the gate is closed; drain() stops the run with one message
+        }
+        Progress.taskDone(false);
+        return new Done(null, failure(task, e.category().label(), e.getMessage(), outcome.attempts()));
       }
-      Progress.taskDone(false);
-      return new Done(null, failure(task, e.category().label(), e.getMessage(), outcome.attempts()));
+      // A billed answer, usable or not: its record is journaled with its tokens before anything else.
+      StateRecord record = answerRecord(task, outcome, r, e);
+      try {
+        journal.append(StateRecordJson.toJson(record));
+      } catch (IOException failed) {
+        gate.notJournaled();
+        String why = journal.failureDescription();
+        gate.root().close(CallGate.Kind.JOURNAL_FAILED, why != null ? why : JournalWriter.describe(journalDir, failed));
+        return Done.NOTHING; // paid, but with no journal line it must not go on as done
+      }
+      gate.journaled();
+      if (journal.failure() != null) {
+        // Written into the reserve: the disk is full, so stop sending now.
+        gate.root().close(CallGate.Kind.JOURNAL_FAILED, journal.failureDescription());
+      }
+      cache.put(record);
+      Progress.tokens(record.inputTokens(), record.outputTokens());
+      Progress.taskDone(record.pass());
+      return record.pass() ? new Done(record, null) : new Done(null, Failure.ofPaidAnswer(record, "call_llm"));
+    }
+
+    /**
+     * The record of a billed answer: {@code pass:true} with the text, or {@code pass:false} with
+     * the category of an unusable 200 ({@code e}), or, for describe, {@code bad_instruction} when
+     * the text is a code block or a refusal ({@link InstructionCheck}). Usage the provider did not
+     * report (or reported unbelievably) is our estimate, marked {@code tokens_estimated}.
+     */
+    private StateRecord answerRecord(LlmTask task, RetryingCaller.Outcome outcome, ChatResponse r, LlmException e) {
+      String text = r.text();
+      boolean estimated = r.inputTokens() < 0 || r.outputTokens() < 0;
+      long in = r.inputTokens() >= 0 ? r.inputTokens() : task.request().estimatedTokens(0);
+      long outTokens = r.outputTokens() >= 0 ? r.outputTokens() : (text == null ? 0 : text.length() / 4);
+      StateRecord.Builder b = base(task)
+          .pass(true)
+          .inputTokens(in)
+          .outputTokens(outTokens)
+          .tokensEstimated(estimated)
+          .finishReason(r.finishReason())
+          .cacheCreationInputTokens(r.cacheCreationInputTokens())
+          .cacheReadInputTokens(r.cacheReadInputTokens())
+          .latencyMs(outcome.latencyMillis())
+          .attempts(outcome.attempts())
+          .finishedAtMillis(System.currentTimeMillis());
+      if (e != null) {
+        b.failure(e.category().label(), e.getMessage());
+        if (step == WorkLayout.Step.GENERATE) {
+          b.instruction(task.instruction());
+        }
+        return b.build();
+      }
+      if (step == WorkLayout.Step.DESCRIBE) {
+        String instruction = text.strip();
+        String problem = InstructionCheck.problem(instruction);
+        if (problem != null) {
+          b.failure(ErrorCategory.BAD_INSTRUCTION.label(), problem);
+        } else {
+          b.instruction(instruction);
+        }
+      } else {
+        b.instruction(task.instruction()).response(text);
+      }
+      return b.build();
     }
 
     private StateRecord.Builder base(LlmTask task) {
@@ -464,13 +502,21 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
           .promptSha256(task.promptSha256());
     }
 
-    /** A journaled answer re-issued for this task (it may be another task with the same prompt). */
-    private StateRecord fromCache(LlmTask task, StateRecord cached) {
+    /**
+     * A journaled answer re-issued for this task (it may be another task with the same prompt):
+     * a record to go on, or the failure of a paid unusable answer (its verdict, not asked again).
+     */
+    private Done fromCache(LlmTask task, StateRecord cached) {
       StateRecord.Builder b = base(task)
-          .pass(true)
+          .pass(cached.pass())
+          .errorMsg(cached.errorMsg())
           .cached(true)
           .inputTokens(cached.inputTokens())
           .outputTokens(cached.outputTokens())
+          .tokensEstimated(cached.tokensEstimated())
+          .finishReason(cached.finishReason())
+          .cacheCreationInputTokens(cached.cacheCreationInputTokens())
+          .cacheReadInputTokens(cached.cacheReadInputTokens())
           .latencyMs(cached.latencyMs())
           .attempts(cached.attempts())
           .finishedAtMillis(System.currentTimeMillis())
@@ -481,7 +527,9 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       } else {
         b.instruction(task.instruction()).response(cached.response());
       }
-      return b.build();
+      StateRecord record = b.build();
+      Progress.taskDone(record.pass());
+      return record.pass() ? new Done(record, null) : new Done(null, Failure.ofPaidAnswer(record, "call_llm"));
     }
 
     private Failure failure(LlmTask task, String category, String message, int attempts) {

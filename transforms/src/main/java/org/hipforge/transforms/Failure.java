@@ -22,6 +22,8 @@ public final class Failure implements Serializable {
   private final long atMillis;
   private final int attempts;
   private final String instruction;
+  /** The journaled record of a billed but unusable answer (its tokens, finish reason), or null. */
+  private final StateRecord answer;
 
   public Failure(long id, String fileName, String sourceSha256, String stage, String category,
       String message, long atMillis, int attempts, String instruction) {
@@ -34,6 +36,38 @@ public final class Failure implements Serializable {
     this.atMillis = atMillis;
     this.attempts = attempts;
     this.instruction = instruction;
+    this.answer = null;
+  }
+
+  private Failure(StateRecord answer, String stage) {
+    this.id = answer.id();
+    this.fileName = answer.fileName();
+    this.sourceSha256 = answer.sourceSha256();
+    this.stage = Objects.requireNonNull(stage, "stage");
+    this.category = answer.errorCategory();
+    String msg = answer.errorMsg() == null ? "" : answer.errorMsg();
+    int colon = msg.indexOf(": ");
+    this.message = colon < 0 ? msg : msg.substring(colon + 2);
+    this.atMillis = answer.finishedAtMillis();
+    this.attempts = answer.attempts();
+    this.instruction = answer.instruction();
+    this.answer = answer;
+  }
+
+  /**
+   * The failure of a paid answer that cannot be used (refused, filtered, truncated, ...): its
+   * state record is {@code answer} itself, so the billed tokens and finish reason reach the state.
+   */
+  public static Failure ofPaidAnswer(StateRecord answer, String stage) {
+    if (answer.pass()) {
+      throw new IllegalArgumentException("a paid answer's failure needs a pass:false record, was " + answer);
+    }
+    return new Failure(answer, stage);
+  }
+
+  /** The paid answer's record when this failure is one ({@link #ofPaidAnswer}), else null. */
+  public StateRecord answer() {
+    return answer;
   }
 
   public long id() {
@@ -75,6 +109,9 @@ public final class Failure implements Serializable {
 
   /** The {@code pass:false} state record of this failure. */
   public StateRecord toStateRecord(String runId, String provider, String model) {
+    if (answer != null) {
+      return answer.toBuilder().runId(runId).build();
+    }
     return StateRecord.builder()
         .id(id)
         .fileName(fileName)
@@ -98,7 +135,7 @@ public final class Failure implements Serializable {
     return id == f.id && atMillis == f.atMillis && attempts == f.attempts
         && Objects.equals(fileName, f.fileName) && Objects.equals(sourceSha256, f.sourceSha256)
         && stage.equals(f.stage) && category.equals(f.category) && message.equals(f.message)
-        && Objects.equals(instruction, f.instruction);
+        && Objects.equals(instruction, f.instruction) && Objects.equals(answer, f.answer);
   }
 
   @Override

@@ -216,6 +216,59 @@ class CallLlmTest {
   }
 
   @Test
+  void billedButUnusableAnswersAreJournaledWithTheirCategoryAndTokensAndARerunReplaysThemWithoutARequest(
+      TestPipeline p) throws Exception {
+    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(2)
+        .withAnswerRate(SimulatorConfig.Answer.REFUSAL, 0.2)
+        .withAnswerRate(SimulatorConfig.Answer.REFUSAL_AS_TEXT, 0.1)
+        .withAnswerRate(SimulatorConfig.Answer.CONTENT_FILTER, 0.1)
+        .withAnswerRate(SimulatorConfig.Answer.TRUNCATED, 0.1)
+        .withAnswerRate(SimulatorConfig.Answer.REASONING_CUT, 0.1)
+        .withAnswerRate(SimulatorConfig.Answer.NO_CHOICES, 0.1)
+        .withAnswerRate(SimulatorConfig.Answer.NO_USAGE, 0.1));
+    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
+    List<LlmTask> tasks = tasks(provider, 60);
+    org.apache.beam.sdk.Pipeline first = org.apache.beam.sdk.Pipeline.create();
+    first.apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class))).apply(callLlm(provider, "run-1"));
+    first.run().waitUntilFinish();
+    assertThat("one request per task, none retried", server.totalRequests(), is(60L));
+
+    List<StateRecord> journal = readJournal(work.resolve("state/describe/journal/run-1"));
+    assertThat("every billed answer is journaled, usable or not", journal.size(), is(60));
+    java.util.Map<String, Long> byCategory = new java.util.TreeMap<>();
+    for (StateRecord r : journal) {
+      byCategory.merge(r.pass() ? "pass" : r.errorCategory(), 1L, Long::sum);
+      assertThat("billed tokens are recorded: " + r, r.inputTokens() > 0, is(true));
+      if (!r.pass()) {
+        assertThat(r.instruction(), is((String) null));
+      }
+    }
+    assertThat(byCategory.keySet(), is(new java.util.TreeSet<>(List.of("bad_instruction", "empty_answer",
+        "filtered", "pass", "refused", "truncated"))));
+    assertThat(journal.stream().filter(StateRecord::tokensEstimated).count() > 0, is(true));
+    assertThat(journal.stream().filter(r -> "length".equals(r.finishReason())).count(), is(byCategory.get("truncated")));
+    long failedBefore = 60 - byCategory.get("pass");
+
+    // A rerun in a new process: the same prompts get the same verdicts from the journal, unpaid.
+    ResponseCache.clearLoaded();
+    CallLlm.Result again = p.apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class)))
+        .apply(callLlm(provider, "run-2"));
+    PAssert.that(again.failures()).satisfies(failures -> {
+      long n = 0;
+      for (Failure f : failures) {
+        assertThat(f.answer().cached(), is(true));
+        assertThat(f.answer().inputTokens() > 0, is(true));
+        assertThat(f.toStateRecord("run-2", "sim", "m").errorCategory(), is(f.category()));
+        n++;
+      }
+      assertThat(n, is(failedBefore));
+      return null;
+    });
+    p.run().waitUntilFinish();
+    assertThat("the rerun sent nothing", server.totalRequests(), is(60L));
+  }
+
+  @Test
   void aRejectedKeyStopsTheRunWithinAFewRequestsAndJournalsNothing(TestPipeline p) throws Exception {
     server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(5).withApiKey("the-right-key"));
     // PATH is always set: it stands in for an env var holding a wrong key.

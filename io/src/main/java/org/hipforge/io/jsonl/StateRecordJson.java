@@ -45,6 +45,16 @@ public final class StateRecordJson {
       if (r.cached()) {
         g.writeBooleanField("cached", true);
       }
+      writeIfSet(g, "finish_reason", r.finishReason());
+      if (r.tokensEstimated()) {
+        g.writeBooleanField("tokens_estimated", true);
+      }
+      if (r.cacheCreationInputTokens() > 0) {
+        g.writeNumberField("cache_creation_input_tokens", r.cacheCreationInputTokens());
+      }
+      if (r.cacheReadInputTokens() > 0) {
+        g.writeNumberField("cache_read_input_tokens", r.cacheReadInputTokens());
+      }
       writeIfSet(g, "code_sha256", r.codeSha256());
       if (r.compiled() != null) {
         g.writeBooleanField("compiled", r.compiled());
@@ -149,10 +159,28 @@ public final class StateRecordJson {
             }
             break;
           case "input_tokens":
-            b.inputTokens(number(p, v, key));
+            b.inputTokens(tokens(p, v, key));
             break;
           case "output_tokens":
-            b.outputTokens(number(p, v, key));
+            b.outputTokens(tokens(p, v, key));
+            break;
+          // Added later (finish reason, estimate flag, cache tokens): read leniently, as the
+          // byte scanner treats any scalar of a key it does not return; older lines lack them.
+          case "finish_reason":
+            b.finishReason(full && v == JsonToken.VALUE_STRING ? p.getText() : null);
+            p.skipChildren();
+            break;
+          case "tokens_estimated":
+            b.tokensEstimated(v == JsonToken.VALUE_TRUE);
+            p.skipChildren();
+            break;
+          case "cache_creation_input_tokens":
+            b.cacheCreationInputTokens(v == JsonToken.VALUE_NUMBER_INT ? Math.max(0, tokens(p, v, key)) : 0);
+            p.skipChildren();
+            break;
+          case "cache_read_input_tokens":
+            b.cacheReadInputTokens(v == JsonToken.VALUE_NUMBER_INT ? Math.max(0, tokens(p, v, key)) : 0);
+            p.skipChildren();
             break;
           case "latency_ms":
             b.latencyMs(number(p, v, key));
@@ -283,6 +311,21 @@ public final class StateRecordJson {
       return p.getValueAsLong();
     }
     throw new MalformedLineException("\"" + key + "\" must be a number");
+  }
+
+  /**
+   * A token count that never fails or wraps: an integer beyond a long (or a huge float) saturates
+   * at Long.MAX_VALUE / MIN_VALUE instead of making the line unreadable.
+   */
+  private static long tokens(JsonParser p, JsonToken v, String key)
+      throws IOException, MalformedLineException {
+    if (v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+      return p.getBigIntegerValue().signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+    if (v == JsonToken.VALUE_NUMBER_FLOAT) {
+      return (long) p.getDoubleValue(); // saturating cast; NaN cannot occur in JSON
+    }
+    return number(p, v, key);
   }
 
   private static long readTime(JsonParser p, JsonToken v) throws IOException, MalformedLineException {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import okhttp3.Request;
+import org.hipforge.io.util.TokenMath;
 
 /** Anthropic's {@code POST /v1/messages}: {@code x-api-key}, {@code anthropic-version}, system field. */
 final class AnthropicMessagesClient extends HttpLlmClient {
@@ -47,6 +48,14 @@ final class AnthropicMessagesClient extends HttpLlmClient {
     return apiKey == null ? b : b.header("x-api-key", apiKey);
   }
 
+  /**
+   * A usable answer, or the final category of a billed one that is not: {@code refused}
+   * ({@code stop_reason: refusal}), {@code truncated} ({@code max_tokens}, {@code
+   * model_context_window_exceeded}), {@code empty_answer} (no text). Text blocks are joined,
+   * {@code thinking} blocks skipped and inline think blocks removed. The input count includes
+   * the cache tokens ({@code cache_creation_input_tokens}, {@code cache_read_input_tokens}),
+   * which are billed too and kept apart as well.
+   */
   @Override
   ChatResponse parse(byte[] body, RateLimitSnapshot limits) throws LlmException {
     JsonNode root;
@@ -62,20 +71,32 @@ final class AnthropicMessagesClient extends HttpLlmClient {
     if (content == null || !content.isArray()) {
       throw badResponse("the answer has no content array", body);
     }
-    StringBuilder text = new StringBuilder();
-    for (JsonNode block : content) {
-      if ("text".equals(block.path("type").asText())) {
-        text.append(block.path("text").asText(""));
-      }
+    JsonNode usage = root.path("usage");
+    long base = AnswerText.tokens(usage.get("input_tokens"));
+    long created = Math.max(0, AnswerText.tokens(usage.get("cache_creation_input_tokens")));
+    long read = Math.max(0, AnswerText.tokens(usage.get("cache_read_input_tokens")));
+    long in = base < 0 ? base : TokenMath.add(TokenMath.add(base, created), read);
+    long out = AnswerText.tokens(usage.get("output_tokens"));
+    JsonNode stopNode = root.get("stop_reason");
+    String stop = stopNode != null && stopNode.isTextual() ? stopNode.asText() : null;
+    String raw = AnswerText.of(content);
+    String text = AnswerText.withoutThinking(raw);
+    ChatResponse answer = new ChatResponse(text, in, out, limits, stop, created, read);
+    if ("refusal".equals(stop)) {
+      throw new LlmException(ErrorCategory.REFUSED, answer, "the model refused (stop_reason refusal)"
+          + (text == null || text.isBlank() ? "" : ": \"" + oneLine(redact(text), 160) + "\""));
     }
-    if (text.length() == 0 || text.toString().isBlank()) {
-      throw new LlmException(ErrorCategory.EMPTY_ANSWER, 200, -1,
-          "the model answered with no text (stop_reason " + root.path("stop_reason").asText("unknown") + ")");
+    if ("max_tokens".equals(stop) || "model_context_window_exceeded".equals(stop)) {
+      throw new LlmException(ErrorCategory.TRUNCATED, answer, "the answer was cut "
+          + ("max_tokens".equals(stop) ? "at max_tokens " + config.maxTokens() : "at the model's context window")
+          + (text == null || text.isBlank() ? " before any text (only thinking)" : " after " + text.length() + " characters")
+          + " (stop_reason " + stop + ", " + (out >= 0 ? out : "unknown") + " output tokens)");
     }
-    JsonNode usage = root.get("usage");
-    long in = usage == null ? -1 : usage.path("input_tokens").asLong(-1);
-    long out = usage == null ? -1 : usage.path("output_tokens").asLong(-1);
-    return new ChatResponse(text.toString(), in, out, limits);
+    if (text == null || text.isBlank()) {
+      throw new LlmException(ErrorCategory.EMPTY_ANSWER, answer,
+          "the model answered with no text (stop_reason " + stop + ")");
+    }
+    return answer;
   }
 
   @Override

@@ -28,7 +28,23 @@ public enum ErrorCategory {
   ENDPOINT("endpoint", false),
   BAD_REQUEST("bad_request", false),
   UNPROCESSABLE("unprocessable", false),
-  EMPTY_ANSWER("empty_answer", false);
+  /**
+   * The provider billed a 200 whose answer says no: OpenAI {@code message.refusal}, Anthropic
+   * {@code stop_reason: refusal}.
+   */
+  REFUSED("refused", false),
+  /** The provider withheld the answer by its content filter ({@code finish_reason: content_filter}). */
+  FILTERED("filtered", false),
+  /**
+   * The answer was cut at the token limit ({@code finish_reason: length}, Anthropic {@code
+   * max_tokens} / {@code model_context_window_exceeded}), also a reasoning model's cut with no
+   * content at all.
+   */
+  TRUNCATED("truncated", false),
+  /** A 200 with no text: {@code choices: []}, blank content, nothing left after think blocks. */
+  EMPTY_ANSWER("empty_answer", false),
+  /** A describe answer that is not an instruction: a code block or a refusal sentence. */
+  BAD_INSTRUCTION("bad_instruction", false);
 
   private final String label;
   private final boolean retryable;
@@ -44,6 +60,24 @@ public enum ErrorCategory {
 
   public boolean retryable() {
     return retryable;
+  }
+
+  /**
+   * True for an answer the provider billed (a 200) that cannot be used: it is journaled with its
+   * tokens like any paid answer and replayed from the journal on a rerun, never requested again
+   * (the same prompt gets the same verdict).
+   */
+  public boolean paidAnswer() {
+    switch (this) {
+      case REFUSED:
+      case FILTERED:
+      case TRUNCATED:
+      case EMPTY_ANSWER:
+      case BAD_INSTRUCTION:
+        return true;
+      default:
+        return false;
+    }
   }
 
   /**

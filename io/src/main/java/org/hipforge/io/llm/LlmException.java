@@ -7,12 +7,26 @@ public final class LlmException extends Exception {
   private final ErrorCategory category;
   private final int httpStatus;
   private final long retryAfterMillis;
+  private final transient ChatResponse answer;
 
   public LlmException(ErrorCategory category, int httpStatus, long retryAfterMillis, String message) {
     super(message);
     this.category = category;
     this.httpStatus = httpStatus;
     this.retryAfterMillis = retryAfterMillis;
+    this.answer = null;
+  }
+
+  /**
+   * A 200 the provider billed whose answer is unusable ({@link ErrorCategory#paidAnswer}): it
+   * carries the answer's usage and finish reason, so its tokens are recorded.
+   */
+  public LlmException(ErrorCategory category, ChatResponse answer, String message) {
+    super(message);
+    this.category = category;
+    this.httpStatus = 200;
+    this.retryAfterMillis = -1;
+    this.answer = answer;
   }
 
   public LlmException(ErrorCategory category, String message, Throwable cause) {
@@ -20,6 +34,12 @@ public final class LlmException extends Exception {
     this.category = category;
     this.httpStatus = 0;
     this.retryAfterMillis = -1;
+    this.answer = null;
+  }
+
+  /** The billed but unusable answer (usage, finish reason, text), or null when none was paid. */
+  public ChatResponse answer() {
+    return answer;
   }
 
   public ErrorCategory category() {

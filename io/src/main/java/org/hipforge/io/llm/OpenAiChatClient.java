@@ -9,7 +9,8 @@ import okhttp3.Request;
 /**
  * OpenAI-compatible {@code POST /chat/completions} (OpenAI, vLLM, Ollama, llama.cpp).
  *
- * <p>Tolerates what compatible servers leave out: no {@code usage} gives -1 token counts.
+ * <p>Tolerates what compatible servers leave out: no {@code usage} gives -1 token counts (the
+ * caller then stores its own estimate, marked {@code tokens_estimated}).
  */
 final class OpenAiChatClient extends HttpLlmClient {
   private final String url;
@@ -55,6 +56,13 @@ final class OpenAiChatClient extends HttpLlmClient {
     return apiKey == null ? builder : builder.header("Authorization", "Bearer " + apiKey);
   }
 
+  /**
+   * A usable answer, or the final category of a billed one that is not: {@code refused}
+   * ({@code message.refusal}), {@code filtered} ({@code finish_reason: content_filter}), {@code
+   * truncated} ({@code finish_reason: length}, also a reasoning cut with null content), {@code
+   * empty_answer} ({@code choices: []}, blank content). Content parts are joined and think
+   * blocks removed; usage values that are not believable read as unknown (-1).
+   */
   @Override
   ChatResponse parse(byte[] body, RateLimitSnapshot limits) throws LlmException {
     JsonNode root;
@@ -67,23 +75,49 @@ final class OpenAiChatClient extends HttpLlmClient {
       throw badResponse("the 200 answer is not a JSON object", body);
     }
     JsonNode choices = root.get("choices");
-    if (choices == null || !choices.isArray() || choices.isEmpty()) {
+    if (choices == null || !choices.isArray()) {
       throw badResponse("the answer has no choices", body);
     }
-    JsonNode content = choices.get(0).path("message").get("content");
-    if (content == null || !content.isTextual()) {
-      throw badResponse("the answer's first choice has no message content", body);
+    JsonNode usage = root.path("usage");
+    long in = AnswerText.tokens(usage.get("prompt_tokens"));
+    long out = AnswerText.tokens(usage.get("completion_tokens"));
+    if (choices.isEmpty()) {
+      throw new LlmException(ErrorCategory.EMPTY_ANSWER, new ChatResponse(null, in, out, limits),
+          "the model answered with no choices (choices: [])");
     }
-    String text = content.asText();
-    if (text.isBlank()) {
-      throw new LlmException(ErrorCategory.EMPTY_ANSWER, 200, -1,
-          "the model answered with empty content (finish_reason "
-              + choices.get(0).path("finish_reason").asText("unknown") + ")");
+    JsonNode choice = choices.get(0);
+    JsonNode message = choice.path("message");
+    JsonNode finishNode = choice.get("finish_reason");
+    String finish = finishNode != null && finishNode.isTextual() ? finishNode.asText() : null;
+    String raw = AnswerText.of(message.get("content"));
+    String text = AnswerText.withoutThinking(raw);
+    ChatResponse answer = new ChatResponse(text, in, out, limits, finish, 0, 0);
+    JsonNode refusal = message.get("refusal");
+    if (refusal != null && refusal.isTextual() && !refusal.asText().isBlank()) {
+      throw new LlmException(ErrorCategory.REFUSED, answer, "the model refused: \""
+          + oneLine(redact(refusal.asText()), 160) + "\" (finish_reason " + finish + ")");
     }
-    JsonNode usage = root.get("usage");
-    long in = usage == null ? -1 : usage.path("prompt_tokens").asLong(-1);
-    long out = usage == null ? -1 : usage.path("completion_tokens").asLong(-1);
-    return new ChatResponse(text, in, out, limits);
+    if ("content_filter".equals(finish)) {
+      throw new LlmException(ErrorCategory.FILTERED, answer, "the provider's content filter withheld the "
+          + "answer (finish_reason content_filter" + (raw == null ? ", content null" : "") + ")");
+    }
+    if ("length".equals(finish)) {
+      throw new LlmException(ErrorCategory.TRUNCATED, answer, truncatedDetail(raw, text, out));
+    }
+    if (text == null || text.isBlank()) {
+      throw new LlmException(ErrorCategory.EMPTY_ANSWER, answer, "the model answered with "
+          + (raw == null ? "no content" : raw.isBlank() ? "empty content" : "only a think block")
+          + " (finish_reason " + finish + ")");
+    }
+    return answer;
+  }
+
+  private String truncatedDetail(String raw, String text, long out) {
+    String what = raw == null || raw.isBlank() ? "with no content (the reasoning used up the budget)"
+        : text == null || text.isBlank() ? "while still reasoning (only a think block)"
+        : "after " + text.length() + " characters";
+    return "the answer was cut at max_tokens " + config.maxTokens() + " " + what
+        + " (finish_reason length, " + (out >= 0 ? out : "unknown") + " output tokens)";
   }
 
   @Override

@@ -143,6 +143,15 @@ public final class RetryingCaller {
       } catch (LlmException e) {
         latency = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         last = e;
+        if (e.answer() != null) {
+          // A billed 200 that cannot be used (refused, filtered, truncated, empty): the endpoint
+          // and key work, its usage paces like an answer's; final, never a second paid try.
+          ChatResponse a = e.answer();
+          limiter.correctTokens(estimate, a.inputTokens() >= 0 && a.outputTokens() >= 0
+              ? a.inputTokens() + a.outputTokens() : -1);
+          limiter.onSuccess(a.rateLimits());
+          return new Outcome(null, e, attempt, latency);
+        }
         CallGate.Kind runStop = e.category().runStop(attempt == maxAttempts);
         if (runStop != null) {
           gate.root().close(runStop, e.getMessage());

@@ -37,6 +37,10 @@ public final class StateRecord implements Serializable {
   private final String runId;
   private final String promptSha256;
   private final boolean cached;
+  private final String finishReason;
+  private final boolean tokensEstimated;
+  private final long cacheCreationInputTokens;
+  private final long cacheReadInputTokens;
   // generate step only
   private final String codeSha256;
   private final Boolean compiled;
@@ -62,6 +66,10 @@ public final class StateRecord implements Serializable {
     this.runId = b.runId;
     this.promptSha256 = b.promptSha256;
     this.cached = b.cached;
+    this.finishReason = b.finishReason;
+    this.tokensEstimated = b.tokensEstimated;
+    this.cacheCreationInputTokens = b.cacheCreationInputTokens;
+    this.cacheReadInputTokens = b.cacheReadInputTokens;
     this.codeSha256 = b.codeSha256;
     this.compiled = b.compiled;
     this.compileError = b.compileError;
@@ -92,6 +100,10 @@ public final class StateRecord implements Serializable {
     b.runId = runId;
     b.promptSha256 = promptSha256;
     b.cached = cached;
+    b.finishReason = finishReason;
+    b.tokensEstimated = tokensEstimated;
+    b.cacheCreationInputTokens = cacheCreationInputTokens;
+    b.cacheReadInputTokens = cacheReadInputTokens;
     b.codeSha256 = codeSha256;
     b.compiled = compiled;
     b.compileError = compileError;
@@ -189,6 +201,29 @@ public final class StateRecord implements Serializable {
     return cached;
   }
 
+  /** The provider's raw finish_reason (OpenAI) or stop_reason (Anthropic); null when unknown. */
+  public String finishReason() {
+    return finishReason;
+  }
+
+  /**
+   * True when the provider reported no (believable) usage and the token counts are our estimate
+   * (prompt characters / 4, answer characters / 4).
+   */
+  public boolean tokensEstimated() {
+    return tokensEstimated;
+  }
+
+  /** Anthropic prompt-cache writes, already included in {@link #inputTokens}; 0 when none. */
+  public long cacheCreationInputTokens() {
+    return cacheCreationInputTokens;
+  }
+
+  /** Anthropic prompt-cache reads, already included in {@link #inputTokens}; 0 when none. */
+  public long cacheReadInputTokens() {
+    return cacheReadInputTokens;
+  }
+
   public String codeSha256() {
     return codeSha256;
   }
@@ -228,6 +263,10 @@ public final class StateRecord implements Serializable {
         && attempts == r.attempts
         && finishedAtMillis == r.finishedAtMillis
         && cached == r.cached
+        && tokensEstimated == r.tokensEstimated
+        && cacheCreationInputTokens == r.cacheCreationInputTokens
+        && cacheReadInputTokens == r.cacheReadInputTokens
+        && Objects.equals(finishReason, r.finishReason)
         && Objects.equals(fileName, r.fileName)
         && Objects.equals(instruction, r.instruction)
         && Objects.equals(errorMsg, r.errorMsg)
@@ -273,6 +312,10 @@ public final class StateRecord implements Serializable {
     private String runId;
     private String promptSha256;
     private boolean cached;
+    private String finishReason;
+    private boolean tokensEstimated;
+    private long cacheCreationInputTokens;
+    private long cacheReadInputTokens;
     private String codeSha256;
     private Boolean compiled;
     private String compileError;
@@ -366,6 +409,26 @@ public final class StateRecord implements Serializable {
 
     public Builder cached(boolean v) {
       this.cached = v;
+      return this;
+    }
+
+    public Builder finishReason(String v) {
+      this.finishReason = v;
+      return this;
+    }
+
+    public Builder tokensEstimated(boolean v) {
+      this.tokensEstimated = v;
+      return this;
+    }
+
+    public Builder cacheCreationInputTokens(long v) {
+      this.cacheCreationInputTokens = v;
+      return this;
+    }
+
+    public Builder cacheReadInputTokens(long v) {
+      this.cacheReadInputTokens = v;
       return this;
     }
 

@@ -19,8 +19,13 @@ import org.hipforge.io.util.LongTable;
 
 /**
  * Answers already paid for, by prompt hash: an index from the prompt hash of every journaled
- * {@code pass: true} answer to where its line is (journal file, byte offset); on a hit that one
+ * answer to where its line is (journal file, byte offset); on a hit that one
  * line is read from disk and parsed.
+ *
+ * <p>A journal line is a paid answer: {@code pass: true}, or {@code pass: false} with a category
+ * of a billed but unusable answer (refused, filtered, truncated, empty_answer, bad_instruction;
+ * {@code ErrorCategory.paidAnswer}). Both are hits, so a rerun replays the verdict instead of
+ * paying for the same prompt again; when one prompt has both, the usable answer wins.
  *
  * <p>Why an index: the cache used to hold every journaled record in memory, i.e. memory grew with
  * the journals. Here an answer costs one slot of two {@code long}s (the first 8 bytes of its
@@ -71,7 +76,7 @@ public final class ResponseCache {
   private final StateLineFeed.Lines sink = new StateLineFeed.Lines() {
     @Override
     public void fields(FlatLineScanner.StateFields f, int file, long offset) {
-      if (!f.pass || f.promptSha256From < 0) {
+      if (f.promptSha256From < 0) {
         return;
       }
       String hash = notYetIndexed.isEmpty() ? null : new String(f.line, f.promptSha256From,
@@ -81,7 +86,7 @@ public final class ResponseCache {
 
     @Override
     public void record(StateRecord r, int file, long offset) {
-      if (r.pass() && r.promptSha256() != null) {
+      if (r.promptSha256() != null) {
         index(key(r.promptSha256()), r.promptSha256(), file, offset);
       }
     }
@@ -204,13 +209,14 @@ public final class ResponseCache {
 
   /** Remembers an answer this JVM just journaled, until a refresh has indexed its line. */
   public void put(StateRecord r) {
-    if (r.pass() && r.promptSha256() != null) {
+    if (r.promptSha256() != null) {
       notYetIndexed.merge(r.promptSha256(), r, StateRecord::latest);
     }
   }
 
   /**
-   * The journaled {@code pass: true} answer to this prompt, or null: read from its journal line.
+   * The journaled answer to this prompt (a usable one when there is one, else a paid verdict), or
+   * null: read from its journal line.
    *
    * @throws UncheckedIOException when an indexed journal cannot be read any more (it was deleted
    *     during the run): not a miss, because a miss would pay for the answer again
@@ -226,13 +232,17 @@ public final class ResponseCache {
   private StateRecord fromIndex(String promptSha256) {
     long key = key(promptSha256);
     long[] candidates = candidates(key);
+    StateRecord verdict = null;
     for (long place : candidates) {
       StateRecord r = readAt(place);
-      if (r != null && r.pass() && promptSha256.equals(r.promptSha256())) {
-        return r;
+      if (r != null && promptSha256.equals(r.promptSha256())) {
+        if (r.pass()) {
+          return r;
+        }
+        verdict = verdict == null ? r : verdict; // a paid unusable answer: a usable one wins
       }
     }
-    return null;
+    return verdict;
   }
 
   /** The places of every entry of {@code key} (usually none or one). */

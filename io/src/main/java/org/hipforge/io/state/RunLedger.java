@@ -6,6 +6,7 @@ import java.util.Locale;
 import org.hipforge.io.jsonl.FlatLineScanner;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.util.TokenMath;
 
 /**
  * What one run paid for, read from its journal files: every answer the provider billed is one
@@ -60,8 +61,8 @@ public final class RunLedger {
 
       private void add(long in, long out) {
         sums[0]++;
-        sums[1] += Math.max(0, in);
-        sums[2] += Math.max(0, out);
+        sums[1] = TokenMath.add(sums[1], in); // saturating: a usage of 1e30 must not wrap
+        sums[2] = TokenMath.add(sums[2], out);
       }
     });
     return new RunLedger(sums[0], sums[1], sums[2], feed.malformedLines() + feed.tornLines());

@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.hipforge.io.util.TokenMath;
 
 /**
  * Totals of one step's state, decided by {@link PendingRule} on a {@link StateIndex}: exactly what
@@ -95,8 +96,8 @@ public final class StatusReport {
         break;
       default:
         passed++;
-        inputTokens += Math.max(0, described.inputTokens(slot));
-        outputTokens += Math.max(0, described.outputTokens(slot));
+        inputTokens = TokenMath.add(inputTokens, described.inputTokens(slot));
+        outputTokens = TokenMath.add(outputTokens, described.outputTokens(slot));
         if (Boolean.TRUE.equals(described.compiled(slot))) {
           compiled++;
         }
@@ -108,8 +109,8 @@ public final class StatusReport {
     failed += o.failed;
     neverTried += o.neverTried;
     stale += o.stale;
-    inputTokens += o.inputTokens;
-    outputTokens += o.outputTokens;
+    inputTokens = TokenMath.add(inputTokens, o.inputTokens);
+    outputTokens = TokenMath.add(outputTokens, o.outputTokens);
     compiled += o.compiled;
     o.failedByCategory.forEach((k, v) -> failedByCategory.merge(k, v, Long::sum));
   }
@@ -147,8 +148,8 @@ public final class StatusReport {
         default:
           int g = generated.slotOf(id);
           s.passed++;
-          s.inputTokens += Math.max(0, generated.inputTokens(g));
-          s.outputTokens += Math.max(0, generated.outputTokens(g));
+          s.inputTokens = TokenMath.add(s.inputTokens, generated.inputTokens(g));
+          s.outputTokens = TokenMath.add(s.outputTokens, generated.outputTokens(g));
           if (Boolean.TRUE.equals(generated.compiled(g))) {
             s.compiled++;
           }

@@ -92,8 +92,8 @@ public final class Progress {
   }
 
   public static void tokens(long in, long out) {
-    TOKENS_IN.addAndGet(Math.max(0, in));
-    TOKENS_OUT.addAndGet(Math.max(0, out));
+    TOKENS_IN.accumulateAndGet(in, TokenMath::add); // saturating, never wraps
+    TOKENS_OUT.accumulateAndGet(out, TokenMath::add);
   }
 
   /** Tasks finished in this JVM since {@link #start}, passed or failed. */

@@ -274,4 +274,48 @@ class StateRecordJsonTest {
             .replace("kernels/reduce.hip", "kernels/../../reduce.hip")),
         allOf(containsString("refused"), containsString("'..'")));
   }
+
+  @Test
+  void aPaidUnusableAnswerKeepsItsCategoryFinishReasonEstimateFlagAndCacheTokens() throws Exception {
+    StateRecord r = StateRecord.builder().id(7).fileName("k.hip").failure("truncated", "cut at max_tokens 1024")
+        .inputTokens(4012).outputTokens(1024).finishReason("max_tokens").tokensEstimated(true)
+        .cacheCreationInputTokens(1000).cacheReadInputTokens(3000).promptSha256("ab").finishedAtMillis(T)
+        .runId("r").build();
+    String json = StateRecordJson.toJson(r);
+    assertThat(json, allOf(containsString("\"finish_reason\":\"max_tokens\""),
+        containsString("\"tokens_estimated\":true"), containsString("\"cache_creation_input_tokens\":1000"),
+        containsString("\"cache_read_input_tokens\":3000")));
+    StateRecord back = StateRecordJson.parse(json);
+    assertThat(back, is(r));
+    assertThat(back.errorCategory(), is("truncated"));
+    assertThat("the scan for pending decisions reads it too", StateRecordJson.parseSlim(json).pass(), is(false));
+  }
+
+  @Test
+  void anOlderRecordWithoutTheNewFieldsStillParsesAndANewOneOmitsThemWhenUnset() throws Exception {
+    StateRecord back = StateRecordJson.parse("{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,"
+        + "\"instruction\":\"x\",\"input_tokens\":5,\"output_tokens\":6}");
+    assertThat(back.finishReason(), is(nullValue()));
+    assertThat(back.tokensEstimated(), is(false));
+    assertThat(back.cacheReadInputTokens(), is(0L));
+    assertThat(StateRecordJson.toJson(back), allOf(not(containsString("finish_reason")),
+        not(containsString("tokens_estimated")), not(containsString("cache_"))));
+  }
+
+  @Test
+  void oddValuesOfTheNewFieldsAreReadLenientlyLikeTheByteScannerReadsUnknownKeys() throws Exception {
+    StateRecord back = StateRecordJson.parse("{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,"
+        + "\"finish_reason\":7,\"tokens_estimated\":\"yes\",\"cache_read_input_tokens\":\"9\"}");
+    assertThat(back.finishReason(), is(nullValue()));
+    assertThat(back.tokensEstimated(), is(false));
+    assertThat(back.cacheReadInputTokens(), is(0L));
+  }
+
+  @Test
+  void hugeTokenCountsSaturateInsteadOfMakingTheLineUnreadable() throws Exception {
+    StateRecord back = StateRecordJson.parse("{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,"
+        + "\"input_tokens\":1e30,\"output_tokens\":99999999999999999999999}");
+    assertThat(back.inputTokens(), is(Long.MAX_VALUE));
+    assertThat(back.outputTokens(), is(Long.MAX_VALUE));
+  }
 }

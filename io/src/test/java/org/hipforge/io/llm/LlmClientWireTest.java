@@ -400,8 +400,8 @@ class LlmClientWireTest {
   @EnumSource(Api.class)
   void emptyAnswerIsEmptyAnswerAndFinal(Api api) throws Exception {
     String body = api == Api.OPENAI
-        ? "{\"choices\":[{\"message\":{\"content\":\"  \"},\"finish_reason\":\"length\"}]}"
-        : "{\"content\":[],\"stop_reason\":\"max_tokens\"}";
+        ? "{\"choices\":[{\"message\":{\"content\":\"  \"},\"finish_reason\":\"stop\"}]}"
+        : "{\"content\":[],\"stop_reason\":\"end_turn\"}";
     try (StubServer stub = new StubServer(i -> StubServer.json(200, body))) {
       LlmException e = fail(config(api, stub.baseUrl()), RIGHT_KEY, HELLO);
       assertThat(e.category(), is(ErrorCategory.EMPTY_ANSWER));

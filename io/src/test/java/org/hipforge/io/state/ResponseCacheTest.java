@@ -164,16 +164,20 @@ class ResponseCacheTest {
   }
 
   @Test
-  void onlyPassedAnswersWithAPromptHashAreEntries() throws Exception {
+  void everyJournaledAnswerWithAPromptHashIsAnEntryAndAUsableOneWinsOverAVerdict() throws Exception {
     Path f = journal("run-1", "w1");
+    // A pass:false journal line is a paid but unusable answer (refused, truncated, ...): its
+    // verdict is replayed, never paid for again.
     append(f, line(answer(1, hash(1), false)));
     append(f, line(answer(2, null, true)));
     append(f, line(answer(3, hash(3), true)));
+    append(f, line(answer(4, hash(3), false)));
     ResponseCache cache = cache();
     cache.refresh();
-    assertThat(cache.size(), is(1));
-    assertThat(cache.get(hash(1)), nullValue());
+    assertThat(cache.size(), is(3));
+    assertThat(cache.get(hash(1)).pass(), is(false));
     assertThat(cache.get(hash(3)).id(), is(3L));
+    assertThat(cache.get(hash(3)).pass(), is(true));
   }
 
   @Test

@@ -49,4 +49,34 @@ class RunLedgerTest {
         is("3 answers journaled, tokens in/out 600/120, estimated cost $0.0002, 1 unreadable journal lines"));
     assertThat(RunLedger.read(layout, WorkLayout.Step.DESCRIBE, "none").answers, is(0L));
   }
+
+  @Test
+  void tokenSumsSaturateInsteadOfTurningNegative() throws Exception {
+    WorkLayout layout = new WorkLayout(tmp.toString());
+    Path run = Path.of(layout.journalDir(WorkLayout.Step.DESCRIBE, "r1"));
+    Files.createDirectories(run);
+    // Records written before absurd usage was read as unknown: each near Long.MAX_VALUE.
+    long huge = Long.MAX_VALUE / 2 + 1;
+    Files.writeString(run.resolve("w.jsonl"), answer(1, "a", huge, huge, true) + "\n"
+        + answer(2, "b", huge, 5, true) + "\n" + answer(3, "c", -1, -1, true) + "\n");
+    RunLedger paid = RunLedger.read(layout, WorkLayout.Step.DESCRIBE, "r1");
+    assertThat(paid.answers, is(3L));
+    assertThat(paid.inputTokens, is(Long.MAX_VALUE));
+    assertThat(paid.outputTokens, is(huge + 5));
+  }
+
+  @Test
+  void aRefusedOrTruncatedAnswerIsBilledLikeAnyOther() throws Exception {
+    WorkLayout layout = new WorkLayout(tmp.toString());
+    Path run = Path.of(layout.journalDir(WorkLayout.Step.DESCRIBE, "r1"));
+    Files.createDirectories(run);
+    Files.writeString(run.resolve("w.jsonl"), answer(1, "ok", 100, 20, true) + "\n"
+        + StateRecordJson.toJson(StateRecord.builder().id(2).fileName("b.hip").failure("refused", "no")
+            .inputTokens(80).outputTokens(11).finishReason("refusal").promptSha256("p2").runId("r1").build())
+        + "\n");
+    RunLedger paid = RunLedger.read(layout, WorkLayout.Step.DESCRIBE, "r1");
+    assertThat(paid.answers, is(2L));
+    assertThat(paid.inputTokens, is(180L));
+    assertThat(paid.outputTokens, is(31L));
+  }
 }

@@ -15,6 +15,7 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
   private static final int CACHED = 2;
   private static final int HAS_COMPILED = 4;
   private static final int COMPILED = 8;
+  private static final int TOKENS_ESTIMATED = 16;
 
   public static StateRecordCoder of() {
     return INSTANCE;
@@ -25,7 +26,8 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
     DataOutputStream out = new DataOutputStream(os);
     int flags = (r.pass() ? PASS : 0) | (r.cached() ? CACHED : 0)
         | (r.compiled() != null ? HAS_COMPILED : 0)
-        | (Boolean.TRUE.equals(r.compiled()) ? COMPILED : 0);
+        | (Boolean.TRUE.equals(r.compiled()) ? COMPILED : 0)
+        | (r.tokensEstimated() ? TOKENS_ESTIMATED : 0);
     out.writeByte(flags);
     Wire.writeVarLong(out, r.id());
     Wire.writeString(out, r.fileName());
@@ -46,6 +48,9 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
     Wire.writeString(out, r.outputPath());
     Wire.writeString(out, r.toolchain());
     Wire.writeString(out, r.response());
+    Wire.writeString(out, r.finishReason());
+    Wire.writeVarLong(out, r.cacheCreationInputTokens());
+    Wire.writeVarLong(out, r.cacheReadInputTokens());
     out.flush();
   }
 
@@ -76,6 +81,10 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         .outputPath(Wire.readString(in))
         .toolchain(Wire.readString(in))
         .response(Wire.readString(in))
+        .finishReason(Wire.readString(in))
+        .cacheCreationInputTokens(Wire.readVarLong(in))
+        .cacheReadInputTokens(Wire.readVarLong(in))
+        .tokensEstimated((flags & TOKENS_ESTIMATED) != 0)
         .build();
   }
 

@@ -71,23 +71,61 @@ final class AnthropicWire extends WireFormat {
 
   @Override
   Reply success(ChatRequest request, String text, int promptTokens, int completionTokens,
-      boolean truncated) {
+      SimulatorConfig.Answer shape) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("id", "msg_01" + randomId(22));
     root.put("type", "message");
     root.put("role", "assistant");
     root.put("model", request.model);
-    ObjectNode block = root.putArray("content").addObject();
-    block.put("type", "text");
-    block.put("text", text);
-    root.put("stop_reason", truncated ? "max_tokens" : "end_turn");
+    com.fasterxml.jackson.databind.node.ArrayNode content = root.putArray("content");
+    String stop = "end_turn";
+    switch (shape) {
+      case REFUSAL:
+      case CONTENT_FILTER: // Anthropic has no separate filter reason: its classifiers refuse
+        content.addObject().put("type", "text").put("text", SimulatorHandler.REFUSAL_TEXT);
+        stop = "refusal";
+        break;
+      case REASONING_CUT:
+        content.addObject().put("type", "thinking")
+            .put("thinking", "Let me look at the kernel launch first. The grid is")
+            .put("signature", "EqQBCgIYAhIM" + randomId(20));
+        stop = "max_tokens";
+        break;
+      case NO_CHOICES:
+        break;
+      case PARTS: {
+        int half = text.length() / 2;
+        content.addObject().put("type", "text").put("text", text.substring(0, half));
+        content.addObject().put("type", "text").put("text", text.substring(half));
+        break;
+      }
+      case THINK:
+        content.addObject().put("type", "thinking")
+            .put("thinking", "The user wants a description. Let me read the kernel.")
+            .put("signature", "EqQBCgIYAhIM" + randomId(20));
+        content.addObject().put("type", "text").put("text", text);
+        break;
+      case TRUNCATED:
+        content.addObject().put("type", "text").put("text", text);
+        stop = "max_tokens";
+        break;
+      default:
+        content.addObject().put("type", "text").put("text", text);
+    }
+    root.put("stop_reason", stop);
     root.putNull("stop_sequence");
-    ObjectNode usage = root.putObject("usage");
-    usage.put("input_tokens", promptTokens);
-    usage.put("cache_creation_input_tokens", 0);
-    usage.put("cache_read_input_tokens", 0);
-    usage.put("output_tokens", completionTokens);
-    usage.put("service_tier", "standard");
+    if (shape != SimulatorConfig.Answer.NO_USAGE) {
+      ObjectNode usage = root.putObject("usage");
+      boolean cache = shape == SimulatorConfig.Answer.CACHE_TOKENS;
+      // With caching, input_tokens counts only the uncached rest of the prompt.
+      int created = cache ? promptTokens / 4 : 0;
+      int read = cache ? promptTokens / 2 : 0;
+      usage.put("input_tokens", promptTokens - created - read);
+      usage.put("cache_creation_input_tokens", created);
+      usage.put("cache_read_input_tokens", read);
+      usage.put("output_tokens", completionTokens);
+      usage.put("service_tier", "standard");
+    }
     return Reply.json(200, bytes(root));
   }
 

@@ -82,33 +82,76 @@ final class OpenAiWire extends WireFormat {
 
   @Override
   Reply success(ChatRequest request, String text, int promptTokens, int completionTokens,
-      boolean truncated) {
+      SimulatorConfig.Answer shape) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("id", "chatcmpl-" + randomId(29));
     root.put("object", "chat.completion");
     root.put("created", System.currentTimeMillis() / 1000);
     root.put("model", request.model);
-    ObjectNode choice = root.putArray("choices").addObject();
-    choice.put("index", 0);
-    ObjectNode message = choice.putObject("message");
-    message.put("role", "assistant");
-    message.put("content", text);
-    message.putNull("refusal");
-    message.putArray("annotations");
-    choice.putNull("logprobs");
-    choice.put("finish_reason", truncated ? "length" : "stop");
-    ObjectNode usage = root.putObject("usage");
-    usage.put("prompt_tokens", promptTokens);
-    usage.put("completion_tokens", completionTokens);
-    usage.put("total_tokens", promptTokens + completionTokens);
-    ObjectNode promptDetails = usage.putObject("prompt_tokens_details");
-    promptDetails.put("cached_tokens", 0);
-    promptDetails.put("audio_tokens", 0);
-    ObjectNode completionDetails = usage.putObject("completion_tokens_details");
-    completionDetails.put("reasoning_tokens", 0);
-    completionDetails.put("audio_tokens", 0);
-    completionDetails.put("accepted_prediction_tokens", 0);
-    completionDetails.put("rejected_prediction_tokens", 0);
+    com.fasterxml.jackson.databind.node.ArrayNode choices = root.putArray("choices");
+    int reasoningTokens = 0;
+    if (shape != SimulatorConfig.Answer.NO_CHOICES) {
+      ObjectNode choice = choices.addObject();
+      choice.put("index", 0);
+      ObjectNode message = choice.putObject("message");
+      message.put("role", "assistant");
+      String finish = "stop";
+      switch (shape) {
+        case REFUSAL: // the shape of OpenAI's structured-output refusals
+          message.putNull("content");
+          message.put("refusal", text);
+          break;
+        case CONTENT_FILTER:
+          message.putNull("content");
+          message.putNull("refusal");
+          finish = "content_filter";
+          break;
+        case REASONING_CUT: // o-series / vLLM reasoning models: the budget went on reasoning
+          message.putNull("content");
+          message.putNull("refusal");
+          message.put("reasoning_content", "Let me look at the kernel launch first. The grid is");
+          reasoningTokens = completionTokens;
+          finish = "length";
+          break;
+        case PARTS: {
+          int half = text.length() / 2;
+          com.fasterxml.jackson.databind.node.ArrayNode parts = message.putArray("content");
+          parts.addObject().put("type", "text").put("text", text.substring(0, half));
+          parts.addObject().put("type", "text").put("text", text.substring(half));
+          message.putNull("refusal");
+          break;
+        }
+        case THINK: // DeepSeek-R1 / Qwen3 served by vLLM, Ollama, llama.cpp
+          message.put("content", "<think>\nThe user wants a description. Let me read the kernel.\n</think>\n\n" + text);
+          message.putNull("refusal");
+          break;
+        case TRUNCATED:
+          message.put("content", text);
+          message.putNull("refusal");
+          finish = "length";
+          break;
+        default:
+          message.put("content", text);
+          message.putNull("refusal");
+      }
+      message.putArray("annotations");
+      choice.putNull("logprobs");
+      choice.put("finish_reason", finish);
+    }
+    if (shape != SimulatorConfig.Answer.NO_USAGE) {
+      ObjectNode usage = root.putObject("usage");
+      usage.put("prompt_tokens", promptTokens);
+      usage.put("completion_tokens", completionTokens);
+      usage.put("total_tokens", promptTokens + completionTokens);
+      ObjectNode promptDetails = usage.putObject("prompt_tokens_details");
+      promptDetails.put("cached_tokens", shape == SimulatorConfig.Answer.CACHE_TOKENS ? promptTokens / 2 : 0);
+      promptDetails.put("audio_tokens", 0);
+      ObjectNode completionDetails = usage.putObject("completion_tokens_details");
+      completionDetails.put("reasoning_tokens", reasoningTokens);
+      completionDetails.put("audio_tokens", 0);
+      completionDetails.put("accepted_prediction_tokens", 0);
+      completionDetails.put("rejected_prediction_tokens", 0);
+    }
     root.put("service_tier", "default");
     root.put("system_fingerprint", FINGERPRINT);
     return Reply.json(200, write(BODY_WRITER, root));

@@ -270,6 +270,13 @@ public final class SimulatedLlmServer implements AutoCloseable {
     f.put("slow-ms", (c, v) -> c.withSlowMs(Long.parseLong(v)));
     f.put("compile-error-rate", (c, v) -> c.withCompileErrorRate(Double.parseDouble(v)));
     f.put("requests-log", (c, v) -> c.withRequestsLog(Path.of(v)));
+    // --answer-refusal=0.1, --answer-content-filter=..., one per non-NORMAL answer shape.
+    for (SimulatorConfig.Answer a : SimulatorConfig.Answer.values()) {
+      if (a != SimulatorConfig.Answer.NORMAL) {
+        f.put("answer-" + a.name().toLowerCase(Locale.ROOT).replace('_', '-'),
+            (c, v) -> c.withAnswerRate(a, Double.parseDouble(v)));
+      }
+    }
     return f;
   }
 
@@ -313,6 +320,10 @@ public final class SimulatedLlmServer implements AutoCloseable {
         + "  --slow-ms=10000          how long a slow answer waits\n"
         + "  --compile-error-rate=0   fraction of generated programs that do not compile\n"
         + "  --requests-log=FILE      append the prompt key of every successful answer\n"
+        + "  --answer-refusal= --answer-refusal-as-text= --answer-content-filter=\n"
+        + "  --answer-truncated= --answer-reasoning-cut=\n"
+        + "  --answer-no-choices= --answer-parts= --answer-think= --answer-no-usage=\n"
+        + "  --answer-cache-tokens=   rates of 200 answer shapes (by prompt) in [0, 1]\n"
         + "GET /sim/stats: requests, answers and the tokens billed in them, as JSON";
   }
 }

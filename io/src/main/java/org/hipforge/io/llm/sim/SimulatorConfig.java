@@ -20,6 +20,36 @@ public final class SimulatorConfig {
     SLOW
   }
 
+  /**
+   * The shape of a 200 answer: a usable one, or one of the ways real providers answer with
+   * something that is not (or not plainly) the text. Each has a rate ({@link #withAnswerRate});
+   * a prompt's shape is drawn from its hash, so the same prompt always gets the same shape.
+   */
+  public enum Answer {
+    /** The plain answer. */
+    NORMAL,
+    /** OpenAI {@code content: null} + {@code message.refusal}; Anthropic {@code stop_reason: refusal}. */
+    REFUSAL,
+    /** A refusal said as the plain answer ("I'm sorry, but I can't help…", finish stop / end_turn). */
+    REFUSAL_AS_TEXT,
+    /** OpenAI {@code finish_reason: content_filter} with null content (Anthropic: a refusal). */
+    CONTENT_FILTER,
+    /** Half the text, {@code finish_reason: length} / {@code stop_reason: max_tokens}. */
+    TRUNCATED,
+    /** A reasoning model cut while thinking: OpenAI content null + reasoning tokens; Anthropic a thinking block only. */
+    REASONING_CUT,
+    /** OpenAI {@code choices: []}; Anthropic {@code content: []}. */
+    NO_CHOICES,
+    /** The text as an array of parts (OpenAI) / several text blocks (Anthropic). */
+    PARTS,
+    /** The text after an inline {@code <think>…</think>} (OpenAI) / a thinking block (Anthropic). */
+    THINK,
+    /** No {@code usage} object. */
+    NO_USAGE,
+    /** Anthropic cache tokens (creation and read) / OpenAI {@code cached_tokens}. */
+    CACHE_TOKENS
+  }
+
   // Mutable twin used only while building a new immutable instance in with(...).
   private static final class Values {
     int port;
@@ -41,6 +71,7 @@ public final class SimulatorConfig {
     long slowMs = 10_000L;
     double compileErrorRate;
     Path requestsLog;
+    double[] answerRates = new double[Answer.values().length];
   }
 
   private static final SimulatorConfig DEFAULTS = new SimulatorConfig(new Values());
@@ -62,6 +93,7 @@ public final class SimulatorConfig {
   private final double slowRate;
   private final long slowMs;
   private final double compileErrorRate;
+  private final double[] answerRates;
   private final Path requestsLog;
 
   private SimulatorConfig(Values v) {
@@ -82,6 +114,7 @@ public final class SimulatorConfig {
     this.slowRate = v.slowRate;
     this.slowMs = v.slowMs;
     this.compileErrorRate = v.compileErrorRate;
+    this.answerRates = v.answerRates.clone();
     this.requestsLog = v.requestsLog;
   }
 
@@ -112,6 +145,7 @@ public final class SimulatorConfig {
     v.slowRate = slowRate;
     v.slowMs = slowMs;
     v.compileErrorRate = compileErrorRate;
+    v.answerRates = answerRates.clone();
     v.requestsLog = requestsLog;
     return v;
   }
@@ -233,6 +267,49 @@ public final class SimulatorConfig {
    */
   public SimulatorConfig withRequestsLog(Path requestsLog) {
     return with(v -> v.requestsLog = requestsLog);
+  }
+
+  /**
+   * The fraction of answers (by prompt) that come back as {@code answer} instead of the plain
+   * answer; the non-NORMAL rates share the unit interval (they sum to at most 1).
+   */
+  public SimulatorConfig withAnswerRate(Answer answer, double rate) {
+    Objects.requireNonNull(answer, "answer");
+    check(answer != Answer.NORMAL, "the NORMAL answer's rate is what the others leave", rate);
+    check(rate >= 0 && rate <= 1, answer + " rate must be in [0, 1]", rate);
+    double sum = rate - answerRates[answer.ordinal()];
+    for (double r : answerRates) {
+      sum += r;
+    }
+    check(sum <= 1.0 + 1e-9, answer + " rate would make the answer rates sum above 1", rate);
+    return with(v -> v.answerRates[answer.ordinal()] = rate);
+  }
+
+  /** The rate of {@code answer} (NORMAL: what the others leave). */
+  public double answerRate(Answer answer) {
+    if (answer == Answer.NORMAL) {
+      double rest = 1;
+      for (double r : answerRates) {
+        rest -= r;
+      }
+      return Math.max(0, rest);
+    }
+    return answerRates[answer.ordinal()];
+  }
+
+  /** The answer shape for a uniform draw {@code u} in [0, 1). */
+  Answer answerFor(double u) {
+    double edge = 0;
+    for (Answer a : Answer.values()) {
+      if (a == Answer.NORMAL) {
+        continue;
+      }
+      edge += answerRates[a.ordinal()];
+      if (u < edge) {
+        return a;
+      }
+    }
+    return Answer.NORMAL;
   }
 
   private void checkRate(String name, double rate, double increase) {
@@ -367,14 +444,15 @@ public final class SimulatorConfig {
         && http500Rate == c.http500Rate && http502Rate == c.http502Rate
         && http503Rate == c.http503Rate && http529Rate == c.http529Rate
         && htmlRate == c.htmlRate && slowRate == c.slowRate && slowMs == c.slowMs
-        && compileErrorRate == c.compileErrorRate && Objects.equals(requestsLog, c.requestsLog);
+        && compileErrorRate == c.compileErrorRate && Objects.equals(requestsLog, c.requestsLog)
+        && java.util.Arrays.equals(answerRates, c.answerRates);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(port, latencyMs, latencyDistribution, seed, rpm, tpm, apiKey,
         maxContextTokens, dropRate, http500Rate, http502Rate, http503Rate, http529Rate, htmlRate,
-        slowRate, slowMs, compileErrorRate, requestsLog);
+        slowRate, slowMs, compileErrorRate, requestsLog, java.util.Arrays.hashCode(answerRates));
   }
 
   /** Every setting except the API key's value, which is only said to be set or not. */
@@ -387,6 +465,7 @@ public final class SimulatorConfig {
         + ", http500Rate=" + http500Rate + ", http502Rate=" + http502Rate + ", http503Rate="
         + http503Rate + ", http529Rate=" + http529Rate + ", htmlRate=" + htmlRate
         + ", slowRate=" + slowRate + ", slowMs=" + slowMs + ", compileErrorRate="
-        + compileErrorRate + ", requestsLog=" + requestsLog + "}";
+        + compileErrorRate + ", answerRates=" + java.util.Arrays.toString(answerRates)
+        + ", requestsLog=" + requestsLog + "}";
   }
 }

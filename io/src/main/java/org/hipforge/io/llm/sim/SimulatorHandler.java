@@ -28,6 +28,9 @@ final class SimulatorHandler implements HttpHandler {
   private static final int FAULT_STREAM = 1;
   private static final int LATENCY_STREAM = 2;
   private static final int COMPILE_ERROR_STREAM = 3;
+  private static final int ANSWER_STREAM = 4;
+  /** What the simulated model says when it refuses (both wires). */
+  static final String REFUSAL_TEXT = "I'm sorry, but I can't help with that request.";
 
   private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
     try {
@@ -181,6 +184,34 @@ final class SimulatorHandler implements HttpHandler {
       }
     }
 
+    // Drawn from the prompt, not the request: the same prompt always gets the same shape.
+    SimulatorConfig.Answer shape = truncated ? SimulatorConfig.Answer.TRUNCATED
+        : config.answerFor(unit(Long.parseUnsignedLong(key.substring(0, 15), 16), ANSWER_STREAM));
+    switch (shape) {
+      case TRUNCATED:
+        if (!truncated) {
+          text = text.substring(0, text.length() / 2);
+          completionTokens = SimulatedAnswers.estimateTokens(text.length());
+        }
+        break;
+      case REFUSAL:
+      case REFUSAL_AS_TEXT:
+        text = REFUSAL_TEXT;
+        completionTokens = SimulatedAnswers.estimateTokens(text.length());
+        break;
+      case CONTENT_FILTER:
+      case NO_CHOICES:
+        text = null;
+        completionTokens = 0;
+        break;
+      case REASONING_CUT:
+        text = null;
+        completionTokens = request.maxTokens != null ? request.maxTokens : 1024;
+        break;
+      default:
+        break;
+    }
+
     Fault fault = config.faultFor(unit(seq, FAULT_STREAM));
     pause(fault == Fault.SLOW ? config.slowMs()
         : config.latencyDistribution().sampleMillis(config.latencyMs(),
@@ -206,7 +237,7 @@ final class SimulatorHandler implements HttpHandler {
         write(ex, WireFormat.htmlPage());
         return;
       default:
-        Reply ok = wire.success(request, text, promptTokens, completionTokens, truncated);
+        Reply ok = wire.success(request, text, promptTokens, completionTokens, shape);
         // Logged and counted before the bytes leave: a caller holding the answer must already
         // see it counted, and a paid answer lost on the wire is still a paid answer.
         logSuccess(key);

@@ -72,8 +72,12 @@ abstract class WireFormat {
 
   abstract ChatRequest parse(JsonNode body) throws BadRequest;
 
+  /**
+   * A 200 answer of the given shape ({@link SimulatorConfig.Answer}): {@code text} and the token
+   * counts are already what that shape bills (the handler cuts or replaces the text).
+   */
   abstract Reply success(ChatRequest request, String text, int promptTokens,
-      int completionTokens, boolean truncated);
+      int completionTokens, SimulatorConfig.Answer shape);
 
   abstract Reply unauthorized(String presentedKey);
 

@@ -1,0 +1,270 @@
+package org.hipforge.io.llm;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.stream.Stream;
+import org.hipforge.io.llm.LlmClientWireTest.StubServer;
+import org.hipforge.io.llm.ProviderConfig.Api;
+import org.hipforge.io.llm.sim.SimulatedLlmServer;
+import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.io.llm.sim.SimulatorConfig.Answer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What an answer really is: a 200 that refuses, is filtered, cut or empty gets its final
+ * category with its billed usage; parts are joined, reasoning is stripped, and usage numbers that
+ * cannot be true are unknown. Bodies are the providers' real shapes, served over loopback.
+ */
+class AnswerCategoriesTest {
+  private static final ChatRequest HELLO = new ChatRequest("You are terse.", "Describe the kernel.");
+
+  private static ProviderConfig config(Api api, String baseUrl) {
+    return ProviderConfig.of("answers-" + api.name().toLowerCase(java.util.Locale.ROOT), api, baseUrl,
+        "test-model", "HIPFORGE_ANSWERS_TEST_KEY").withTimeoutS(2);
+  }
+
+  private static ChatResponse ok(Api api, String body) throws Exception {
+    try (StubServer stub = new StubServer(i -> StubServer.json(200, body));
+        LlmClient client = LlmClient.create(config(api, stub.baseUrl()), "k")) {
+      return client.complete(HELLO);
+    }
+  }
+
+  private static LlmException failed(Api api, String body) throws Exception {
+    try (StubServer stub = new StubServer(i -> StubServer.json(200, body));
+        LlmClient client = LlmClient.create(config(api, stub.baseUrl()), "k")) {
+      return assertThrows(LlmException.class, () -> client.complete(HELLO));
+    }
+  }
+
+  private static void billedAndFinal(LlmException e, ErrorCategory category, long in, long out, String finish) {
+    assertThat(e.getMessage(), e.category(), is(category));
+    assertThat(e.category().retryable(), is(false));
+    assertThat(e.category().paidAnswer(), is(true));
+    assertThat(e.httpStatus(), is(200));
+    assertThat("the billed answer travels with the error", e.answer(), notNullValue());
+    assertThat(e.answer().inputTokens(), is(in));
+    assertThat(e.answer().outputTokens(), is(out));
+    assertThat(e.answer().finishReason(), is(finish));
+  }
+
+  // ------------------------------------------------------------------------------ OpenAI
+
+  @Test
+  void openAiRefusalWithNullContentIsRefusedAndKeepsItsTokens() throws Exception {
+    LlmException e = failed(Api.OPENAI, "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":"
+        + "\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,"
+        + "\"refusal\":\"I'm sorry, I cannot assist with that request.\"},\"logprobs\":null,\"finish_reason\":"
+        + "\"stop\"}],\"usage\":{\"prompt_tokens\":81,\"completion_tokens\":11,\"total_tokens\":92}}");
+    billedAndFinal(e, ErrorCategory.REFUSED, 81, 11, "stop");
+    assertThat(e.getMessage(), containsString("cannot assist"));
+  }
+
+  @Test
+  void openAiContentFilterWithNullContentIsFiltered() throws Exception {
+    LlmException e = failed(Api.OPENAI, "{\"choices\":[{\"finish_reason\":\"content_filter\",\"index\":0,"
+        + "\"message\":{\"role\":\"assistant\",\"content\":null},\"content_filter_results\":{\"violence\":"
+        + "{\"filtered\":true,\"severity\":\"medium\"}}}],\"usage\":{\"completion_tokens\":0,"
+        + "\"prompt_tokens\":25,\"total_tokens\":25}}");
+    billedAndFinal(e, ErrorCategory.FILTERED, 25, 0, "content_filter");
+  }
+
+  @Test
+  void openAiFinishReasonLengthIsTruncatedEvenWithText() throws Exception {
+    LlmException e = failed(Api.OPENAI, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+        + "\"content\":\"The kernel adds two vec\"},\"finish_reason\":\"length\"}],"
+        + "\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":300}}");
+    billedAndFinal(e, ErrorCategory.TRUNCATED, 40, 300, "length");
+    assertThat(e.answer().text(), is("The kernel adds two vec"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"null", "\"\""})
+  void openAiReasoningCutWithNoContentIsTruncated(String content) throws Exception {
+    LlmException e = failed(Api.OPENAI, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+        + "\"content\":" + content + ",\"reasoning_content\":\"Let me think about the grid\",\"refusal\":null},"
+        + "\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":300,"
+        + "\"completion_tokens_details\":{\"reasoning_tokens\":300}}}");
+    billedAndFinal(e, ErrorCategory.TRUNCATED, 20, 300, "length");
+    assertThat(e.getMessage(), containsString("no content"));
+  }
+
+  @Test
+  void openAiEmptyChoicesIsEmptyAnswerWithThePromptTokens() throws Exception {
+    LlmException e = failed(Api.OPENAI, "{\"id\":\"x\",\"choices\":[],\"usage\":{\"prompt_tokens\":17,"
+        + "\"completion_tokens\":0}}");
+    billedAndFinal(e, ErrorCategory.EMPTY_ANSWER, 17, 0, null);
+  }
+
+  @Test
+  void openAiContentPartsAreJoined() throws Exception {
+    ChatResponse r = ok(Api.OPENAI, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+        + "\"content\":[{\"type\":\"text\",\"text\":\"Write a HIP kernel \"},{\"type\":\"text\",\"text\":"
+        + "\"that adds two vectors.\"}]},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
+        + "\"completion_tokens\":7}}");
+    assertThat(r.text(), is("Write a HIP kernel that adds two vectors."));
+    assertThat(r.finishReason(), is("stop"));
+  }
+
+  static Stream<Arguments> thinkShapes() {
+    return Stream.of(
+        Arguments.of("<think>\\nThe user wants...\\n</think>\\n\\nWrite a kernel.", "\n\nWrite a kernel."),
+        Arguments.of("The template opened it.</think>Write a kernel.", "Write a kernel."),
+        Arguments.of("Write <think>hm</think>a kernel.", "Write a kernel."),
+        Arguments.of("<THINK>a</THINK><think>b</think>Write a kernel.", "Write a kernel."));
+  }
+
+  @ParameterizedTest
+  @MethodSource("thinkShapes")
+  void inlineThinkBlocksAreStripped(String content, String expected) throws Exception {
+    ChatResponse r = ok(Api.OPENAI, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+        + "\"content\":\"" + content + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
+        + "\"completion_tokens\":7}}");
+    assertThat(r.text(), is(expected));
+  }
+
+  @Test
+  void anAnswerThatIsOnlyAnUnclosedThinkBlockIsEmpty() throws Exception {
+    LlmException e = failed(Api.OPENAI, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+        + "\"content\":\"<think>still thinking\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
+        + "\"completion_tokens\":7}}");
+    billedAndFinal(e, ErrorCategory.EMPTY_ANSWER, 5, 7, "stop");
+    assertThat(e.getMessage(), containsString("think block"));
+  }
+
+  // ------------------------------------------------------------------------------ Anthropic
+
+  @Test
+  void anthropicStopReasonRefusalIsRefusedEvenWithText() throws Exception {
+    LlmException e = failed(Api.ANTHROPIC, "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\","
+        + "\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\",\"text\":\"I can't help with that.\"}],"
+        + "\"stop_reason\":\"refusal\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":30,\"output_tokens\":9}}");
+    billedAndFinal(e, ErrorCategory.REFUSED, 30, 9, "refusal");
+    assertThat(e.getMessage(), containsString("I can't help with that."));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"max_tokens", "model_context_window_exceeded"})
+  void anthropicCutAnswersAreTruncated(String stop) throws Exception {
+    LlmException e = failed(Api.ANTHROPIC, "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":"
+        + "\"The kernel\"}],\"stop_reason\":\"" + stop + "\",\"usage\":{\"input_tokens\":30,\"output_tokens\":300}}");
+    billedAndFinal(e, ErrorCategory.TRUNCATED, 30, 300, stop);
+  }
+
+  @Test
+  void anthropicThinkingOnlyCutIsTruncated() throws Exception {
+    LlmException e = failed(Api.ANTHROPIC, "{\"type\":\"message\",\"content\":[{\"type\":\"thinking\","
+        + "\"thinking\":\"Let me see\",\"signature\":\"EqQB\"}],\"stop_reason\":\"max_tokens\","
+        + "\"usage\":{\"input_tokens\":30,\"output_tokens\":300}}");
+    billedAndFinal(e, ErrorCategory.TRUNCATED, 30, 300, "max_tokens");
+    assertThat(e.getMessage(), containsString("only thinking"));
+  }
+
+  @Test
+  void anthropicTextBlocksAreJoinedAndThinkingBlocksLeftOut() throws Exception {
+    ChatResponse r = ok(Api.ANTHROPIC, "{\"type\":\"message\",\"content\":[{\"type\":\"thinking\","
+        + "\"thinking\":\"secret reasoning\",\"signature\":\"EqQB\"},{\"type\":\"redacted_thinking\",\"data\":\"x\"},"
+        + "{\"type\":\"text\",\"text\":\"Write a HIP kernel \"},{\"type\":\"text\",\"text\":\"that adds.\"}],"
+        + "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":30,\"output_tokens\":9}}");
+    assertThat(r.text(), is("Write a HIP kernel that adds."));
+    assertThat(r.text(), not(containsString("secret")));
+    assertThat(r.finishReason(), is("end_turn"));
+  }
+
+  @Test
+  void anthropicCacheTokensCountInTheInputTotalAndAreKeptApart() throws Exception {
+    ChatResponse r = ok(Api.ANTHROPIC, "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":"
+        + "\"Write a kernel.\"}],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":12,"
+        + "\"cache_creation_input_tokens\":1000,\"cache_read_input_tokens\":3000,\"output_tokens\":9}}");
+    assertThat(r.inputTokens(), is(4012L));
+    assertThat(r.cacheCreationInputTokens(), is(1000L));
+    assertThat(r.cacheReadInputTokens(), is(3000L));
+    assertThat(r.outputTokens(), is(9L));
+  }
+
+  // ------------------------------------------------------------------------------ usage
+
+  @ParameterizedTest
+  @ValueSource(strings = {"-5", "1e30", "12.5", "\"12\"", "2000000000", "99999999999999999999999", "null"})
+  void unbelievableUsageValuesAreUnknown(String value) throws Exception {
+    ChatResponse openAi = ok(Api.OPENAI, "{\"choices\":[{\"message\":{\"content\":\"Write a kernel.\"},"
+        + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":" + value + ",\"completion_tokens\":"
+        + value + "}}");
+    assertThat(openAi.inputTokens(), is(-1L));
+    assertThat(openAi.outputTokens(), is(-1L));
+    ChatResponse anthropic = ok(Api.ANTHROPIC, "{\"content\":[{\"type\":\"text\",\"text\":\"Write.\"}],"
+        + "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":" + value + ",\"output_tokens\":" + value
+        + ",\"cache_read_input_tokens\":" + value + "}}");
+    assertThat(anthropic.inputTokens(), is(-1L));
+    assertThat(anthropic.outputTokens(), is(-1L));
+    assertThat(anthropic.cacheReadInputTokens(), is(0L));
+  }
+
+  // ------------------------------------------------------------------------------ the simulator
+
+  static Stream<Arguments> simulatedShapes() {
+    return Stream.of(
+        Arguments.of(Api.OPENAI, Answer.REFUSAL, ErrorCategory.REFUSED, "stop"),
+        Arguments.of(Api.ANTHROPIC, Answer.REFUSAL, ErrorCategory.REFUSED, "refusal"),
+        Arguments.of(Api.OPENAI, Answer.CONTENT_FILTER, ErrorCategory.FILTERED, "content_filter"),
+        Arguments.of(Api.ANTHROPIC, Answer.CONTENT_FILTER, ErrorCategory.REFUSED, "refusal"),
+        Arguments.of(Api.OPENAI, Answer.TRUNCATED, ErrorCategory.TRUNCATED, "length"),
+        Arguments.of(Api.ANTHROPIC, Answer.TRUNCATED, ErrorCategory.TRUNCATED, "max_tokens"),
+        Arguments.of(Api.OPENAI, Answer.REASONING_CUT, ErrorCategory.TRUNCATED, "length"),
+        Arguments.of(Api.ANTHROPIC, Answer.REASONING_CUT, ErrorCategory.TRUNCATED, "max_tokens"),
+        Arguments.of(Api.OPENAI, Answer.NO_CHOICES, ErrorCategory.EMPTY_ANSWER, null),
+        Arguments.of(Api.ANTHROPIC, Answer.NO_CHOICES, ErrorCategory.EMPTY_ANSWER, "end_turn"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("simulatedShapes")
+  void everyUnusableSimulatedShapeIsOneRequestWithItsFinalCategory(Api api, Answer shape,
+      ErrorCategory category, String finish) throws Exception {
+    try (SimulatedLlmServer server = SimulatedLlmServer.start(
+        SimulatorConfig.defaults().withAnswerRate(shape, 1.0))) {
+      RetryingCaller caller = new RetryingCaller(LlmClient.create(config(api, server.baseUrl()), "k"),
+          RateLimiter.shared("answers-test " + api + " " + shape, 0, 0), 6, 300, RateLimiter.SYSTEM_SLEEPER, null);
+      RetryingCaller.Outcome o = caller.call(HELLO);
+      assertThat(o.ok(), is(false));
+      assertThat(o.error().category(), is(category));
+      assertThat(o.error().answer().finishReason(), is(finish));
+      assertThat("billed input is recorded", o.error().answer().inputTokens() > 0, is(true));
+      assertThat("never retried", server.totalRequests(), is(1L));
+      assertThat(o.attempts(), is(1));
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("usableShapes")
+  void usableSimulatedShapesGiveThePlainText(Api api, Answer shape) throws Exception {
+    String plain;
+    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults());
+        LlmClient client = LlmClient.create(config(api, server.baseUrl()), "k")) {
+      plain = client.complete(HELLO).text();
+    }
+    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults().withAnswerRate(shape, 1.0));
+        LlmClient client = LlmClient.create(config(api, server.baseUrl()), "k")) {
+      ChatResponse r = client.complete(HELLO);
+      assertThat(r.text(), is(shape == Answer.THINK && api == Api.OPENAI ? "\n\n" + plain : plain));
+      assertThat(r.inputTokens() >= 0, is(shape != Answer.NO_USAGE));
+      if (shape == Answer.CACHE_TOKENS && api == Api.ANTHROPIC) {
+        assertThat(r.cacheReadInputTokens() > 0, is(true));
+        assertThat(r.cacheCreationInputTokens() > 0, is(true));
+      }
+    }
+  }
+
+  static Stream<Arguments> usableShapes() {
+    return Stream.of(Api.values()).flatMap(api -> Stream.of(Answer.PARTS, Answer.THINK, Answer.NO_USAGE,
+        Answer.CACHE_TOKENS).map(s -> Arguments.of(api, s)));
+  }
+}

@@ -20,6 +20,12 @@ import org.hipforge.io.util.SafeFiles;
  * described task {@code {id, file_name, instruction, source_code, generated_code, compiled, model,
  * tokens}}, loadable as is by Hugging Face {@code datasets.load_dataset("json", data_files=...)};
  * or, with {@code --format=json-array}, the older scripts' single {@code results.json} array.
+ *
+ * <p>Files are read by {@link SafeFiles}' rule: a source that changed since it was described (its
+ * bytes no longer have the manifest's sha256) or that is a symlink leaving {@code --sourceDir}
+ * leaves its row out; a generated file that is a symlink leaving {@code W/out/hip} or is not the
+ * code its record was made from leaves the row without {@code generated_code}. Both are counted
+ * and reported.
  */
 public final class ExportCommand {
   private static final JsonFactory JSON = new JsonFactory();

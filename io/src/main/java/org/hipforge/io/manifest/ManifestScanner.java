@@ -30,7 +30,10 @@ import org.hipforge.io.util.SafeFiles;
  * <p>Ids are dense integers in sorted {@code file_name} order on the first scan; on a re-scan a
  * known name keeps its id and new names get ids after the largest id ever given. Symlinks are
  * never followed out of the source directory, symlinked directories are not entered (no cycles),
- * and unreadable files are skipped; each skip is reported with its reason.
+ * and unreadable files are skipped; each skip is reported with its reason. A name that may not
+ * enter the manifest ({@link FileNames#inputProblem}: control characters, a leading '-', bytes that
+ * are not UTF-8) is skipped too, reported escaped, so no call is ever paid for it. Files are
+ * resolved by {@link SafeFiles}, the rule every command opens them by.
  */
 public final class ManifestScanner {
   /** Default file-name patterns of HIP sources and the headers they include. */

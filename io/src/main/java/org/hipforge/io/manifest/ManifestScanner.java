@@ -103,9 +103,13 @@ public final class ManifestScanner {
               skipped.add(problem);
               return FileVisitResult.CONTINUE;
             }
-            Path real;
+            Path real = file;
             try {
-              real = SafeFiles.resolve(root, rel); // the one rule every command opens files by
+              // The walk enters no symlinked directory, so a plain regular file here is inside the
+              // root already; anything else goes through the rule every command opens files by.
+              if (attrs.isSymbolicLink() || !attrs.isRegularFile()) {
+                real = SafeFiles.resolve(root, rel);
+              }
             } catch (SafeFiles.Refused r) {
               skipped.add(rel + ": " + (r.getMessage().contains("broken symlink") ? "broken symlink"
                   : r.getMessage()));

@@ -8,18 +8,24 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.ManifestScan;
 import org.hipforge.io.state.PendingRule;
 import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.io.util.SafeFiles;
 
 /**
  * {@code hipforge export}: the dataset itself, from the latest records: one JSON object per
  * described task {@code {id, file_name, instruction, source_code, generated_code, compiled, model,
  * tokens}}, loadable as is by Hugging Face {@code datasets.load_dataset("json", data_files=...)};
  * or, with {@code --format=json-array}, the older scripts' single {@code results.json} array.
+ *
+ * <p>Files are read by {@link SafeFiles}' rule: a source that changed since it was described (its
+ * bytes no longer have the manifest's sha256) or that is a symlink leaving {@code --sourceDir}
+ * leaves its row out; a generated file that is a symlink leaving {@code W/out/hip} or is not the
+ * code its record was made from leaves the row without {@code generated_code}. Both are counted
+ * and reported.
  */
 public final class ExportCommand {
   private static final JsonFactory JSON = new JsonFactory();
@@ -53,18 +59,45 @@ public final class ExportCommand {
     Files.createDirectories(target.toAbsolutePath().getParent());
     boolean sharded = !array && rows[0] > shardRows;
     Writer w = new Writer(target, array, sharded, shardRows);
+    Path sources = o.getSourceDir() == null ? null : Paths.get(o.getSourceDir());
+    Path outHip = Paths.get(layout.outHipDir());
+    Refusals refused = new Refusals();
     try (StateIndex.Records describeRecords = described.records();
         StateIndex.Records generateRecords = generated.records()) {
       ManifestScan.forEach(layout.manifest(), e -> {
         if (described.describe(e) != PendingRule.Outcome.DONE) {
           return;
         }
+        // The source the instruction was made from: the manifest's sha256 is the describe
+        // record's (DONE), so a file edited since describe is a stale pair, not a row.
+        String source = null;
+        if (sources != null) {
+          try {
+            source = readText(sources, e.fileName(), e.sha256());
+          } catch (SafeFiles.Refused r) {
+            if (!SafeFiles.MISSING.equals(r.category)) {
+              refused.rowSkipped(r);
+              return;
+            }
+          }
+        }
         int d = described.slotOf(e.id);
         // Generated code belongs to the row only while it is current: made from this file, source
         // and instruction (PendingRule: DONE), not an older generation of a changed task.
         boolean generatedOk = StateIndex.generate(described, d, true, generated) == PendingRule.Outcome.DONE;
         StateRecord gen = generatedOk ? generateRecords.readId(e.id) : null;
-        writeRow(w.next(), e.id, e.fileName(), describeRecords.read(d), gen, o, layout);
+        String code = null;
+        if (gen != null) {
+          try {
+            code = readText(outHip, e.fileName(), gen.codeSha256());
+          } catch (SafeFiles.Refused r) {
+            if (!SafeFiles.MISSING.equals(r.category)) {
+              refused.generatedDropped(r);
+              gen = null; // not the code the record describes: the row goes out without it
+            }
+          }
+        }
+        writeRow(w.next(), e.id, e.fileName(), describeRecords.read(d), gen, source, code);
       });
       w.finish();
     } finally {
@@ -74,7 +107,56 @@ public final class ExportCommand {
     int shard = w.shard;
     out.printf("export: %d rows (%s) -> %s%s%n", written, format, sharded ? shardName(target, 0) + " ..." : target,
         sharded ? " (" + shard + " files)" : "");
+    refused.report(out, o.getSourceDir(), layout.outHipDir());
     return written;
+  }
+
+  /** Largest file export reads into a row (a JSON string holds it): far above any kernel source. */
+  private static final long MAX_FILE_BYTES = 64L << 20;
+
+  /** What export left out, by the rule of {@link SafeFiles}, and one example of each. */
+  private static final class Refusals {
+    long staleRows;
+    long unsafeRows;
+    long staleCode;
+    long unsafeCode;
+    String rowExample;
+    String codeExample;
+
+    void rowSkipped(SafeFiles.Refused r) {
+      if (SafeFiles.CHANGED.equals(r.category)) {
+        staleRows++;
+      } else {
+        unsafeRows++;
+      }
+      rowExample = rowExample == null ? r.getMessage() : rowExample;
+    }
+
+    void generatedDropped(SafeFiles.Refused r) {
+      if (SafeFiles.CHANGED.equals(r.category)) {
+        staleCode++;
+      } else {
+        unsafeCode++;
+      }
+      codeExample = codeExample == null ? r.getMessage() : codeExample;
+    }
+
+    void report(PrintStream out, String sourceDir, String outHipDir) {
+      if (staleRows + unsafeRows > 0) {
+        out.printf("export: %d rows left out: %d stale (the source changed since describe: run 'hipforge "
+            + "manifest', then 'describe' again), %d refused (a symlink leaving %s or not a regular "
+            + "file); e.g. %s%n", staleRows + unsafeRows, staleRows, unsafeRows, sourceDir, rowExample);
+      }
+      if (staleCode + unsafeCode > 0) {
+        out.printf("export: %d rows without generated_code: %d changed since generate, %d refused (a "
+            + "symlink leaving %s or not a regular file); e.g. %s%n", staleCode + unsafeCode, staleCode,
+            unsafeCode, outHipDir, codeExample);
+      }
+    }
+  }
+
+  private static String readText(Path root, String fileName, String sha256) throws java.io.IOException {
+    return new String(SafeFiles.read(root, fileName, MAX_FILE_BYTES, sha256), StandardCharsets.UTF_8);
   }
 
   /** The output file(s): one, or a new shard every {@code shardRows} rows. */
@@ -153,14 +235,14 @@ public final class ExportCommand {
   }
 
   private static void writeRow(JsonGenerator g, long id, String fileName, StateRecord d, StateRecord gen,
-      HipforgeOptions o, WorkLayout layout) throws IOException {
+      String source, String code) throws IOException {
     g.writeStartObject();
     g.writeNumberField("id", id);
     g.writeStringField("file_name", fileName);
     g.writeStringField("instruction", d.instruction());
-    writeText(g, "source_code", o.getSourceDir() == null ? null : readIfSafe(o.getSourceDir(), fileName));
+    writeText(g, "source_code", source);
     boolean generatedOk = gen != null;
-    writeText(g, "generated_code", generatedOk ? readIfSafe(layout.outHipDir(), fileName) : null);
+    writeText(g, "generated_code", code);
     if (generatedOk && gen.compiled() != null) {
       g.writeBooleanField("compiled", gen.compiled());
     } else {
@@ -182,13 +264,5 @@ public final class ExportCommand {
     } else {
       g.writeStringField(key, value);
     }
-  }
-
-  private static String readIfSafe(String dir, String fileName) throws IOException {
-    if (!FileNames.isSafe(fileName)) {
-      return null;
-    }
-    Path p = Paths.get(dir).resolve(fileName);
-    return Files.isRegularFile(p) ? Files.readString(p, StandardCharsets.UTF_8) : null;
   }
 }

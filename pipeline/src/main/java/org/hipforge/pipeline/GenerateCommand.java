@@ -87,17 +87,10 @@ public final class GenerateCommand {
     if (!"hipcc".equals(mode)) {
       throw new UsageException("--validate must be 'hipcc' or 'none', was '" + mode + "'");
     }
-    if (HipToolchain.detect().isEmpty()) {
-      throw new UsageException("no HIP compiler found (hipcc): install it with '"
-          + HipToolchain.INSTALL_HINT + "', or pass --validate=none to skip validation");
-    }
-    List<String> archs = new ArrayList<>();
-    for (String a : o.getOffloadArch().split(",")) {
-      if (!a.isBlank()) {
-        archs.add(a.trim());
-      }
-    }
-    return ValidateHip.forArchs(archs);
+    HipToolchain toolchain = HipToolchain.detect().orElseThrow(() -> new UsageException(
+        "no HIP compiler found (hipcc): install it with '" + HipToolchain.INSTALL_HINT
+        + "', or pass --validate=none to skip validation"));
+    return ValidateHip.forArchs(OptionChecks.offloadArchs(o.getOffloadArch(), toolchain));
   }
 
   /** Parses --ids; ids the manifest does not know stop the command with their list. */

@@ -61,6 +61,7 @@ public final class Main {
       HipforgeOptions options = PipelineOptionsFactory.fromArgs(RunnerDefaults.apply(rest))
           .withValidation().as(HipforgeOptions.class);
       options.setJobName("hipforge-" + command);
+      OptionChecks.numbers(options); // before any command starts: no call is paid for a wrong flag
       StopSignals.command(command);
       switch (command) {
         case "manifest":

@@ -49,10 +49,18 @@ public final class ManifestCommand {
     }
     List<String> patterns = Arrays.asList(options.getPatterns().split(","));
     ManifestScanner.Result result = new ManifestScanner(patterns).scan(Paths.get(options.getSourceDir()), previous);
-    ManifestStore.write(manifestPath, result.entries);
     for (String s : result.skipped) {
       out.println("manifest: skipped " + s);
     }
+    if (result.entries.isEmpty()) {
+      // Most likely wrong --patterns or --sourceDir: writing an empty manifest would drop every
+      // id, and the next scan would renumber them all.
+      throw new UsageException("no file under " + options.getSourceDir() + " matches --patterns="
+          + options.getPatterns() + (result.skipped.isEmpty() ? "" : " (" + result.skipped.size()
+          + " skipped, listed above)") + "; " + (Files.exists(manifestPath) ? manifestPath
+          + " is left as it was" : "no manifest was written"));
+    }
+    ManifestStore.write(manifestPath, result.entries);
     if (!result.removed.isEmpty()) {
       out.println("manifest: " + result.removed.size() + " files are gone from the source directory "
           + "and left the manifest (their state is kept), e.g. " + result.removed.get(0));

@@ -7,7 +7,6 @@ import java.nio.channels.Channels;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -22,7 +21,7 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.ManifestEntry;
-import org.hipforge.io.util.Hex;
+import org.hipforge.io.util.SafeFiles;
 
 /**
  * Reads each pending entry's source text from the source directory and checks it is usable.
@@ -103,12 +102,14 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
       byte[] bytes;
       try {
         bytes = read(e);
-      } catch (TooLarge t) {
-        fail(out, e, "too_large", "the source has " + t.size + " bytes, more than --maxSourceBytes="
-            + maxBytes);
-        return;
-      } catch (SourceProblem p) {
-        fail(out, e, p.category, p.getMessage());
+      } catch (SafeFiles.Refused r) {
+        if (SafeFiles.TOO_LARGE.equals(r.category)) {
+          fail(out, e, r.category, "the source has " + r.size + " bytes, more than --maxSourceBytes=" + maxBytes);
+        } else if (SafeFiles.CHANGED.equals(r.category)) {
+          fail(out, e, r.category, "the file changed since the manifest was written; run 'hipforge manifest' again");
+        } else {
+          fail(out, e, r.category, r.getMessage());
+        }
         return;
       } catch (IOException io) {
         fail(out, e, "missing_source", "cannot read " + e.fileName() + " under " + sourceDir + ": "
@@ -117,11 +118,6 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
       }
       if (bytes.length == 0 || isBlank(bytes)) {
         fail(out, e, "empty_source", "the source file is empty");
-        return;
-      }
-      if (e.sha256() != null && !e.sha256().equals(Hex.sha256(bytes))) {
-        fail(out, e, "source_changed", "the file changed since the manifest was written; run "
-            + "'hipforge manifest' again");
         return;
       }
       String text;
@@ -141,32 +137,25 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
       out.get(outTag).output(new SourceFile(e, text));
     }
 
+    /** The source's bytes, checked against the manifest's sha256; local files by {@link SafeFiles}' rule. */
     private byte[] read(ManifestEntry e) throws IOException {
       String full = sourceDir + "/" + e.fileName();
       if (!full.contains("://") || full.startsWith("file://")) {
-        Path root = Paths.get(sourceDir).toRealPath();
-        Path file = root.resolve(e.fileName()).normalize();
-        if (!Files.exists(file)) {
-          throw new SourceProblem("missing_source", "no file " + e.fileName() + " under " + sourceDir);
-        }
-        Path real = file.toRealPath();
-        if (!real.startsWith(root)) {
-          throw new SourceProblem("unsafe_path", e.fileName() + " resolves outside the source directory");
-        }
-        long size = Files.size(real);
-        if (size > maxBytes) {
-          throw new TooLarge(size);
-        }
-        return Files.readAllBytes(real);
+        Path root = full.startsWith("file://") ? Paths.get(java.net.URI.create(sourceDir)) : Paths.get(sourceDir);
+        return SafeFiles.read(root, e.fileName(), maxBytes, e.sha256());
       }
+      // An object store has no symlinks; the name was checked by FileNames above.
       ResourceId id = FileSystems.matchSingleFileSpec(full).resourceId();
       long size = FileSystems.matchSingleFileSpec(full).sizeBytes();
       if (size > maxBytes) {
-        throw new TooLarge(size);
+        throw new SafeFiles.Refused(SafeFiles.TOO_LARGE, "too large", size);
       }
+      byte[] bytes;
       try (InputStream in = Channels.newInputStream(FileSystems.open(id))) {
-        return in.readAllBytes();
+        bytes = in.readAllBytes();
       }
+      SafeFiles.requireSha256(e.fileName(), bytes, e.sha256());
+      return bytes;
     }
 
     private void fail(MultiOutputReceiver out, ManifestEntry e, String category, String message) {
@@ -181,26 +170,6 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
         }
       }
       return true;
-    }
-  }
-
-  private static class SourceProblem extends IOException {
-    private static final long serialVersionUID = 1L;
-    final String category;
-
-    SourceProblem(String category, String message) {
-      super(message);
-      this.category = category;
-    }
-  }
-
-  private static final class TooLarge extends IOException {
-    private static final long serialVersionUID = 1L;
-    final long size;
-
-    TooLarge(long size) {
-      super("too large");
-      this.size = size;
     }
   }
 }

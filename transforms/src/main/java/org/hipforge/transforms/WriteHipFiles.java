@@ -21,6 +21,7 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.util.SafeFiles;
 import org.hipforge.transforms.coders.StateRecordCoder;
 
 /**
@@ -117,12 +118,25 @@ public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, 
         return;
       }
       try {
-        writeAtomically(outDir + "/" + r.fileName(), g.code().getBytes(StandardCharsets.UTF_8));
+        writeAtomically(target(r.fileName()), g.code().getBytes(StandardCharsets.UTF_8));
+      } catch (SafeFiles.Refused e) {
+        out.get(failTag).output(failure(r, e.category, e.getMessage()));
+        return;
       } catch (IOException e) {
         out.get(failTag).output(failure(r, "write_error", "cannot write " + r.fileName() + ": " + e));
         return;
       }
       out.get(outTag).output(r.toBuilder().outputPath(recordedPrefix + "/" + r.fileName()).build());
+    }
+
+    /** Where {@code fileName} goes: on a local disk by {@link SafeFiles}' rule (no symlinked directory out of out/hip). */
+    private String target(String fileName) throws IOException {
+      String full = outDir + "/" + fileName;
+      if (full.contains("://") && !full.startsWith("file://")) {
+        return full; // an object store has no symlinks
+      }
+      Path root = outDir.startsWith("file://") ? Paths.get(java.net.URI.create(outDir)) : Paths.get(outDir);
+      return SafeFiles.forWriting(root, fileName).toString();
     }
 
     private static Failure failure(StateRecord r, String category, String message) {

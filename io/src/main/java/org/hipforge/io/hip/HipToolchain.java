@@ -231,6 +231,56 @@ public final class HipToolchain {
     throw new IllegalStateException("could not read the HIP version from " + hipcc + ": " + o.output());
   }
 
+  /** Filled by {@link #offloadArchs()} on first use: the list never changes while the JVM runs. */
+  private volatile List<String> offloadArchs;
+
+  /**
+   * The AMD GPU processors this toolchain's clang knows ({@code clang -target amdgcn-amd-amdhsa
+   * --print-supported-cpus}, e.g. {@code gfx90a}): what {@code --offloadArch} is checked against
+   * before any paid call. Read-only; one small process on first use (~0.3 s).
+   *
+   * @throws IllegalStateException when clang cannot list them
+   */
+  public List<String> offloadArchs() {
+    List<String> known = offloadArchs;
+    if (known != null) {
+      return known;
+    }
+    ExecutorService readers = Executors.newCachedThreadPool(HipCompiler.daemonThreads("hip-archs"));
+    Path dir = null;
+    try {
+      dir = LiveCompilers.tempDir("hipforge-archs-");
+      BoundedProcess.Outcome o = BoundedProcess.run(List.of(clang.toString(), "-target", "amdgcn-amd-amdhsa",
+          "-nogpulib", "--print-supported-cpus"), dir, ENV, 64 * 1024, deadline(), readers);
+      List<String> names = new ArrayList<>();
+      boolean inList = false;
+      for (String line : o.output().split("\n")) {
+        if (line.startsWith("Available CPUs")) {
+          inList = true;
+        } else if (inList && !line.isBlank()) {
+          String t = line.strip();
+          if (!Character.isWhitespace(line.charAt(0)) || t.contains(" ")) {
+            break; // the trailing "Use -mcpu ..." hint
+          }
+          names.add(t);
+        }
+      }
+      if (!o.ok() || names.isEmpty()) {
+        throw new IllegalStateException(clang + " --print-supported-cpus listed no AMD GPU (exit "
+            + o.exitCode() + "): " + o.output().strip());
+      }
+      offloadArchs = List.copyOf(names);
+      return offloadArchs;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not run " + clang, e);
+    } finally {
+      readers.shutdownNow();
+      if (dir != null) {
+        LiveCompilers.remove(dir);
+      }
+    }
+  }
+
   private static long deadline() {
     return System.nanoTime() + DETECT_TIMEOUT_NANOS;
   }

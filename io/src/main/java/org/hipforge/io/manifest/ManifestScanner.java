@@ -6,6 +6,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.SimpleFileVisitor;
@@ -21,6 +22,7 @@ import java.util.TreeMap;
 import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.util.Hex;
+import org.hipforge.io.util.SafeFiles;
 
 /**
  * Scans a directory of HIP sources into manifest entries, keeping the id of every known name.
@@ -28,7 +30,10 @@ import org.hipforge.io.util.Hex;
  * <p>Ids are dense integers in sorted {@code file_name} order on the first scan; on a re-scan a
  * known name keeps its id and new names get ids after the largest id ever given. Symlinks are
  * never followed out of the source directory, symlinked directories are not entered (no cycles),
- * and unreadable files are skipped; each skip is reported with its reason.
+ * and unreadable files are skipped; each skip is reported with its reason. A name that may not
+ * enter the manifest ({@link FileNames#inputProblem}: control characters, a leading '-', bytes that
+ * are not UTF-8) is skipped too, reported escaped, so no call is ever paid for it. Files are
+ * resolved by {@link SafeFiles}, the rule every command opens them by.
  */
 public final class ManifestScanner {
   /** Default file-name patterns of HIP sources and the headers they include. */
@@ -84,7 +89,7 @@ public final class ManifestScanner {
         new SimpleFileVisitor<>() {
           @Override
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-            String rel = relativeName(root, file);
+            String rel = FileNames.escape(relativeName(root, file));
             // Without FOLLOW_LINKS a symlinked directory arrives here, never in preVisitDirectory.
             if (attrs.isSymbolicLink() && Files.isDirectory(file)) {
               skipped.add(rel + "/: symlinked directory, not followed");
@@ -93,49 +98,44 @@ public final class ManifestScanner {
             if (!matches(file)) {
               return FileVisitResult.CONTINUE;
             }
-            String problem = FileNames.problem(rel);
+            String problem = nameProblem(root, file, rel);
             if (problem != null) {
-              skipped.add(rel + ": " + problem);
+              skipped.add(problem);
               return FileVisitResult.CONTINUE;
             }
-            if (attrs.isSymbolicLink()) {
-              Path target;
-              try {
-                target = file.toRealPath();
-              } catch (IOException e) {
-                skipped.add(rel + ": broken symlink");
-                return FileVisitResult.CONTINUE;
+            Path real = file;
+            try {
+              // The walk enters no symlinked directory, so a plain regular file here is inside the
+              // root already; anything else goes through the rule every command opens files by.
+              if (attrs.isSymbolicLink() || !attrs.isRegularFile()) {
+                real = SafeFiles.resolve(root, rel);
               }
-              if (!target.startsWith(root)) {
-                skipped.add(rel + ": symlink leaves the source directory (to " + target + "), not followed");
-                return FileVisitResult.CONTINUE;
-              }
-              if (!Files.isRegularFile(target)) {
-                skipped.add(rel + ": symlink to a directory or special file, not followed");
-                return FileVisitResult.CONTINUE;
-              }
-            } else if (!attrs.isRegularFile()) {
-              skipped.add(rel + ": not a regular file");
+            } catch (SafeFiles.Refused r) {
+              skipped.add(rel + ": " + (r.getMessage().contains("broken symlink") ? "broken symlink"
+                  : r.getMessage()));
+              return FileVisitResult.CONTINUE;
+            } catch (IOException e) {
+              skipped.add(rel + ": cannot be read (" + e.getClass().getSimpleName() + ")");
               return FileVisitResult.CONTINUE;
             }
-            if (!Files.isReadable(file)) {
+            if (!Files.isReadable(real)) {
               skipped.add(rel + ": not readable");
               return FileVisitResult.CONTINUE;
             }
-            found.put(rel, file);
+            found.put(rel, real);
             return FileVisitResult.CONTINUE;
           }
 
           @Override
           public FileVisitResult visitFileFailed(Path file, IOException exc) {
-            skipped.add(relativeName(root, file) + ": cannot be read (" + exc.getClass().getSimpleName() + ")");
+            skipped.add(FileNames.escape(relativeName(root, file)) + ": cannot be read (" + exc.getClass().getSimpleName() + ")");
             return FileVisitResult.CONTINUE;
           }
 
           @Override
           public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
             if (!dir.equals(root) && Files.isSymbolicLink(dir)) {
-              skipped.add(relativeName(root, dir) + "/: symlinked directory, not followed");
+              skipped.add(FileNames.escape(relativeName(root, dir)) + "/: symlinked directory, not followed");
               return FileVisitResult.SKIP_SUBTREE;
             }
             return FileVisitResult.CONTINUE;
@@ -195,6 +195,48 @@ public final class ManifestScanner {
     return false;
   }
 
+  /**
+   * Why {@code file} may not enter the manifest ({@link FileNames#inputProblem}), as a report line
+   * naming it (escaped, with undecodable bytes as {@code \\xNN}), or null when it may.
+   */
+  static String nameProblem(Path root, Path file, String escapedRel) {
+    String rel = relativeName(root, file);
+    String problem = FileNames.inputProblem(rel);
+    // The JDK decodes names with sun.jnu.encoding; bytes it cannot decode do not come back from
+    // the text, so the name could never be opened again from the manifest.
+    if (problem == null && !root.resolve(rel).equals(file)) {
+      problem = "it holds bytes that are not valid UTF-8";
+    }
+    if (problem == null) {
+      return null;
+    }
+    String shown = problem.contains("UTF-8") ? rawName(root, file) : escapedRel;
+    return shown + ": " + problem + "; not in the manifest (rename the file to include it)";
+  }
+
+  /** The name's bytes as they are on disk: printable ASCII as is, every other byte as \\xNN. */
+  static String rawName(Path root, Path file) {
+    // A Unix path's URI percent-escapes its raw bytes, the only public view of them.
+    String all = file.toUri().getRawPath();
+    String base = root.toUri().getRawPath();
+    String rel = all.startsWith(base) ? all.substring(base.length()) : all;
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < rel.length(); i++) {
+      char c = rel.charAt(i);
+      int v = c;
+      if (c == '%' && i + 2 < rel.length()) {
+        v = Integer.parseInt(rel.substring(i + 1, i + 3), 16);
+        i += 2;
+      }
+      if (v >= 0x20 && v < 0x7f && v != '\\') {
+        b.append((char) v);
+      } else {
+        b.append(String.format("\\x%02X", v));
+      }
+    }
+    return b.toString();
+  }
+
   private static String relativeName(Path root, Path file) {
     return root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
   }
@@ -203,8 +245,8 @@ public final class ManifestScanner {
   public static String sha256(Path file) throws IOException {
     MessageDigest md = Hex.sha256Digest();
     byte[] buf = new byte[1 << 16];
-    // The scan has already checked that a symlink stays inside the source root.
-    try (InputStream in = Files.newInputStream(file)) {
+    // The scan passes the real path SafeFiles checked; a symlink swapped in since fails the open.
+    try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
       int n;
       while ((n = in.read(buf)) > 0) {
         md.update(buf, 0, n);

@@ -61,6 +61,58 @@ public final class FileNames {
     return null;
   }
 
+  /**
+   * The reason a name found on disk may not enter the manifest, or null when it may: besides
+   * {@link #problem}, a control character (a newline, a tab, DEL, C1), a path segment starting
+   * with {@code '-'} (a tool would read it as an option), or U+FFFD, which is what the JDK makes of
+   * bytes that are not valid UTF-8 (such a name cannot be opened again from its text).
+   */
+  public static String inputProblem(String name) {
+    String problem = problem(name);
+    if (problem != null) {
+      return problem;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c == '\n' || c == '\r') {
+        return "it contains a newline";
+      }
+      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+        return "it contains a control character";
+      }
+      if (c == '\uFFFD') {
+        return "it holds bytes that are not valid UTF-8";
+      }
+      if (c == '-' && (i == 0 || name.charAt(i - 1) == '/')) {
+        return "a path segment starts with '-' (tools would read it as an option)";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * {@code name} printable on one line: control characters as {@code \n}, {@code \t} or
+   * {@code \xNN}, backslashes doubled, everything else as is.
+   */
+  public static String escape(String name) {
+    StringBuilder b = new StringBuilder(name.length() + 8);
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c == '\n') {
+        b.append("\\n");
+      } else if (c == '\r') {
+        b.append("\\r");
+      } else if (c == '\t') {
+        b.append("\\t");
+      } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+        b.append(String.format("\\x%02X", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
   private static String quote(String s) {
     if (s == null) {
       return "null";

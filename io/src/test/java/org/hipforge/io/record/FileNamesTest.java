@@ -105,4 +105,22 @@ class FileNamesTest {
         assertThrows(IllegalArgumentException.class, () -> FileNames.requireSafe(null));
     assertThat(e.getMessage(), containsString("null"));
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"new\nline.hip", "cr\r.hip", "tab\t.hip", "bell\u0007.hip", "del\u007f.hip",
+      "c1\u0085.hip", "-rf.hip", "dir/-x.hip", "caf\uFFFD.hip", "../up.hip"})
+  void namesThatMayNotEnterTheManifestHaveAReason(String name) {
+    assertThat(name, FileNames.inputProblem(name) == null, is(false));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"a-b.hip", "dir/x-.hip", "caf\u00e9.hip", "with space/k.hip", ".hidden/k.hip"})
+  void ordinaryNamesMayEnterTheManifest(String name) {
+    assertThat(FileNames.inputProblem(name), is(nullValue()));
+  }
+
+  @Test
+  void escapeKeepsAReportOnOneLine() {
+    assertThat(FileNames.escape("a\nb\tc\u0001d\u00e9.hip"), is("a\\nb\\tc\\x01d\u00e9.hip"));
+  }
 }

@@ -1,0 +1,103 @@
+package org.hipforge.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.hipforge.io.hip.HipToolchain;
+
+/**
+ * Every flag's value checked before a command starts work, so a wrong value is a usage error
+ * (exit 2, one line naming the flag and its value) before the first paid call, never a failure
+ * after some calls were paid for or a stack trace. The ranges are those the transforms accept
+ * (their {@code withX()} checks the same bounds), said here once more in the user's words.
+ */
+final class OptionChecks {
+  /** CallLlm's bound: one worker's window of requests in flight. */
+  static final int MAX_IN_FLIGHT = 4096;
+  /** Shards of a run's state: more files than this help no reader. */
+  static final int MAX_SHARDS = 10_000;
+
+  private OptionChecks() {}
+
+  /** The numeric flags every command shares; called by {@link Main} before any command runs. */
+  static void numbers(HipforgeOptions o) {
+    range("--maxInFlight", o.getMaxInFlight(), 1, MAX_IN_FLIGHT);
+    range("--numShards", o.getNumShards(), 1, MAX_SHARDS);
+    range("--shardRows", o.getShardRows(), 1, Integer.MAX_VALUE);
+    range("--maxSourceBytes", o.getMaxSourceBytes(), 1, Integer.MAX_VALUE - 8);
+    range("--simLatencyMs", o.getSimLatencyMs(), 0, 600_000);
+    // --rateShare: CommandSupport.rateShare checks it, also before the first call.
+    Integer parallelism = parallelism(o);
+    if (parallelism != null && parallelism != -1 && parallelism < 1) {
+      throw new UsageException("--parallelism must be >= 1 (or left out: the cores or the cluster's "
+          + "slots), was " + parallelism);
+    }
+  }
+
+  /**
+   * The {@code --offloadArch} list, each target checked against the processors {@code toolchain}'s
+   * clang knows; a target ID's features ({@code gfx90a:xnack+}) must each end in '+' or '-'.
+   */
+  static List<String> offloadArchs(String text, HipToolchain toolchain) {
+    List<String> archs = new ArrayList<>();
+    for (String a : (text == null ? "" : text).split(",")) {
+      if (!a.isBlank()) {
+        archs.add(a.trim());
+      }
+    }
+    if (archs.isEmpty()) {
+      throw new UsageException("--offloadArch needs at least one AMD GPU target, e.g. --offloadArch=gfx90a");
+    }
+    List<String> known;
+    try {
+      known = toolchain.offloadArchs();
+    } catch (RuntimeException e) {
+      throw new UsageException("cannot list the AMD GPU targets of " + toolchain.clang() + ": " + e.getMessage());
+    }
+    for (String a : archs) {
+      String[] parts = a.split(":", -1);
+      if (!known.contains(parts[0])) {
+        throw new UsageException("--offloadArch: unknown AMD GPU target '" + parts[0] + "'; "
+            + toolchain.clangVersion() + " knows " + gfxOnly(known));
+      }
+      for (int i = 1; i < parts.length; i++) {
+        if (!parts[i].matches("[a-z][a-z0-9-]*[+-]")) {
+          throw new UsageException("--offloadArch: bad feature '" + parts[i] + "' in '" + a
+              + "'; a feature is a name followed by '+' or '-', e.g. gfx90a:xnack+");
+        }
+      }
+    }
+    return archs;
+  }
+
+  private static String gfxOnly(List<String> known) {
+    List<String> gfx = new ArrayList<>();
+    for (String k : known) {
+      if (k.startsWith("gfx")) {
+        gfx.add(k);
+      }
+    }
+    return String.join(", ", gfx.isEmpty() ? known : gfx);
+  }
+
+  private static void range(String flag, Number value, long min, long max) {
+    if (value == null) {
+      return;
+    }
+    long v = value.longValue();
+    if (v < min || v > max) {
+      throw new UsageException(String.format(Locale.ROOT, "%s must be in [%d, %d], was %s", flag, min, max, value));
+    }
+  }
+
+  private static Integer parallelism(HipforgeOptions o) {
+    if (!o.getRunner().getSimpleName().toLowerCase(Locale.ROOT).contains("flink")) {
+      return null;
+    }
+    try {
+      return o.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class).getParallelism();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+}

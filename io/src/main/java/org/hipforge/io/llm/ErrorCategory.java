@@ -20,6 +20,8 @@ public enum ErrorCategory {
   /** Nothing accepts a connection at base_url (refused, unknown host): retried, then it stops the run. */
   UNREACHABLE("unreachable", true),
   BAD_RESPONSE("bad_response", true),
+  /** 409: a lock or conflict on the provider's side; both official SDKs retry it. */
+  CONFLICT("conflict", true),
   CONTEXT_LENGTH("context_length", false),
   AUTH("auth", false),
   /** The account has no quota or credit left (OpenAI insufficient_quota, Anthropic credit balance, 402). */
@@ -28,7 +30,9 @@ public enum ErrorCategory {
   ENDPOINT("endpoint", false),
   BAD_REQUEST("bad_request", false),
   UNPROCESSABLE("unprocessable", false),
-  EMPTY_ANSWER("empty_answer", false);
+  EMPTY_ANSWER("empty_answer", false),
+  /** A 200 body larger than {@code max_answer_bytes}: not read further, not stored, not retried. */
+  TOO_LARGE_ANSWER("too_large_answer", false);
 
   private final String label;
   private final boolean retryable;
@@ -42,6 +46,12 @@ public enum ErrorCategory {
     return label;
   }
 
+  /**
+   * Whether trying again can help, as the official OpenAI and Anthropic SDKs decide it: 408, 409,
+   * 429, every status >= 500, timeouts and broken connections are retried, other 4xx are not. A
+   * provider's {@code x-should-retry} header overrides this per answer ({@link
+   * LlmException#retryable()}).
+   */
   public boolean retryable() {
     return retryable;
   }
@@ -65,8 +75,15 @@ public enum ErrorCategory {
     }
   }
 
-  /** The category of an HTTP error status that is not a success. */
+  /**
+   * The category of an HTTP error status that is not a success. A 3xx is {@link #ENDPOINT}: API
+   * calls never follow a redirect (the key and the prompt must not go to another origin), so
+   * {@code base_url} has to name the final address.
+   */
   public static ErrorCategory ofStatus(int status) {
+    if (status >= 300 && status < 400) {
+      return ENDPOINT;
+    }
     switch (status) {
       case 401:
       case 403:
@@ -78,6 +95,8 @@ public enum ErrorCategory {
         return ENDPOINT;
       case 408:
         return TIMEOUT;
+      case 409:
+        return CONFLICT;
       case 413:
         return CONTEXT_LENGTH;
       case 422:

@@ -29,6 +29,11 @@ public final class Progress {
   private static volatile double inputPricePerMTok;
   private static volatile double outputPricePerMTok;
   private static ScheduledExecutorService timer;
+  private static volatile PrintStream stream;
+  private static volatile String note;
+  private static volatile long noteNanos;
+  private static volatile String lastPrinted;
+  private static volatile long lastPrintedNanos;
 
   private Progress() {}
 
@@ -46,6 +51,9 @@ public final class Progress {
     inputPricePerMTok = 0;
     outputPricePerMTok = 0;
     startNanos = System.nanoTime();
+    stream = out;
+    note = null;
+    lastPrinted = null;
     timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "hipforge-progress");
       t.setDaemon(true);
@@ -60,7 +68,32 @@ public final class Progress {
     outputPricePerMTok = outputPerMTok;
   }
 
+  /**
+   * Says a status (a long wait the provider asked for, a model still loading) at once on its own
+   * line, and at the end of the progress lines of the next {@link #PERIOD_SECONDS} s. The same
+   * text again within a period is not printed twice (many workers meet the same wait). Nothing is
+   * printed when no step reports progress.
+   */
+  public static void note(String status) {
+    long now = System.nanoTime();
+    note = status;
+    noteNanos = now;
+    PrintStream out = stream;
+    if (out == null) {
+      return;
+    }
+    synchronized (Progress.class) {
+      if (status.equals(lastPrinted) && now - lastPrintedNanos < TimeUnit.SECONDS.toNanos(PERIOD_SECONDS)) {
+        return;
+      }
+      lastPrinted = status;
+      lastPrintedNanos = now;
+    }
+    out.println(label + ": " + status);
+  }
+
   public static synchronized void stop() {
+    stream = null;
     if (timer != null) {
       timer.shutdownNow();
       timer = null;
@@ -130,6 +163,10 @@ public final class Progress {
     if (inputPricePerMTok > 0 || outputPricePerMTok > 0) {
       double usd = TOKENS_IN.get() / 1e6 * inputPricePerMTok + TOKENS_OUT.get() / 1e6 * outputPricePerMTok;
       b.append(String.format(java.util.Locale.ROOT, ", cost so far $%.4f", usd));
+    }
+    String n = note;
+    if (n != null && System.nanoTime() - noteNanos < TimeUnit.SECONDS.toNanos(PERIOD_SECONDS)) {
+      b.append("; ").append(n);
     }
     return b.toString();
   }

@@ -270,6 +270,18 @@ public final class SimulatedLlmServer implements AutoCloseable {
     f.put("slow-ms", (c, v) -> c.withSlowMs(Long.parseLong(v)));
     f.put("compile-error-rate", (c, v) -> c.withCompileErrorRate(Double.parseDouble(v)));
     f.put("requests-log", (c, v) -> c.withRequestsLog(Path.of(v)));
+    f.put("loading-ms", (c, v) -> c.withQuirks(c.quirks().withLoadingMs(Long.parseLong(v))));
+    f.put("fault-409", (c, v) -> c.withQuirks(c.quirks().withConflictRate(Double.parseDouble(v))));
+    f.put("should-retry", (c, v) -> c.withQuirks(c.quirks().withShouldRetry(v.isEmpty() ? null : v)));
+    f.put("daily-limit", (c, v) -> c.withQuirks(c.quirks().withDailyLimit(Integer.parseInt(v),
+        c.quirks().dailyRetryAfterS())));
+    f.put("daily-retry-after-s", (c, v) -> c.withQuirks(c.quirks().withDailyLimit(c.quirks().dailyLimit(),
+        Long.parseLong(v))));
+    f.put("trickle", (c, v) -> c.withQuirks(c.quirks().withTrickle(Double.parseDouble(v), c.quirks().trickleMs())));
+    f.put("trickle-ms", (c, v) -> c.withQuirks(c.quirks().withTrickle(c.quirks().trickleRate(), Long.parseLong(v))));
+    f.put("answer-bytes", (c, v) -> c.withQuirks(c.quirks().withAnswerBytes(Integer.parseInt(v))));
+    f.put("echo-key", (c, v) -> c.withQuirks(c.quirks().withEchoKey(Boolean.parseBoolean(v))));
+    f.put("redirect-to", (c, v) -> c.withQuirks(c.quirks().withRedirectTo(v.isEmpty() ? null : v)));
     return f;
   }
 
@@ -313,6 +325,13 @@ public final class SimulatedLlmServer implements AutoCloseable {
         + "  --slow-ms=10000          how long a slow answer waits\n"
         + "  --compile-error-rate=0   fraction of generated programs that do not compile\n"
         + "  --requests-log=FILE      append the prompt key of every successful answer\n"
+        + "  --loading-ms=0           answer 503 \"Loading model\" (llama.cpp) this long after start\n"
+        + "  --fault-409=0            fraction of requests answered 409\n"
+        + "  --should-retry=          x-should-retry on every error answer: true | false\n"
+        + "  --daily-limit=-1 --daily-retry-after-s=86400   429 per day after N answers\n"
+        + "  --trickle=0 --trickle-ms=0   fraction of answers whose body trickles over ms\n"
+        + "  --answer-bytes=0         pad every answer to this size; --echo-key=true echoes the key\n"
+        + "  --redirect-to=URL        answer every chat request 307 to URL + path\n"
         + "GET /sim/stats: requests, answers and the tokens billed in them, as JSON";
   }
 }

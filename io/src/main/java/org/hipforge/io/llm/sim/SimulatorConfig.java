@@ -41,6 +41,7 @@ public final class SimulatorConfig {
     long slowMs = 10_000L;
     double compileErrorRate;
     Path requestsLog;
+    ProviderQuirks quirks = ProviderQuirks.none();
   }
 
   private static final SimulatorConfig DEFAULTS = new SimulatorConfig(new Values());
@@ -63,6 +64,7 @@ public final class SimulatorConfig {
   private final long slowMs;
   private final double compileErrorRate;
   private final Path requestsLog;
+  private final ProviderQuirks quirks;
 
   private SimulatorConfig(Values v) {
     this.port = v.port;
@@ -83,6 +85,7 @@ public final class SimulatorConfig {
     this.slowMs = v.slowMs;
     this.compileErrorRate = v.compileErrorRate;
     this.requestsLog = v.requestsLog;
+    this.quirks = v.quirks;
   }
 
   /**
@@ -113,6 +116,7 @@ public final class SimulatorConfig {
     v.slowMs = slowMs;
     v.compileErrorRate = compileErrorRate;
     v.requestsLog = requestsLog;
+    v.quirks = quirks;
     return v;
   }
 
@@ -235,6 +239,12 @@ public final class SimulatorConfig {
     return with(v -> v.requestsLog = requestsLog);
   }
 
+  /** Provider behaviours beyond the random faults (a loading model, 409s, redirects, ...). */
+  public SimulatorConfig withQuirks(ProviderQuirks quirks) {
+    check(quirks != null, "quirks must not be null", quirks);
+    return with(v -> v.quirks = quirks);
+  }
+
   private void checkRate(String name, double rate, double increase) {
     check(rate >= 0 && rate <= 1, name + " must be in [0, 1]", rate);
     // One uniform draw picks at most one fault per request, so the rates share the unit interval.
@@ -349,6 +359,10 @@ public final class SimulatorConfig {
     return compileErrorRate;
   }
 
+  public ProviderQuirks quirks() {
+    return quirks;
+  }
+
   /** The requests log file, or null when none is written. */
   public Path requestsLog() {
     return requestsLog;
@@ -367,14 +381,15 @@ public final class SimulatorConfig {
         && http500Rate == c.http500Rate && http502Rate == c.http502Rate
         && http503Rate == c.http503Rate && http529Rate == c.http529Rate
         && htmlRate == c.htmlRate && slowRate == c.slowRate && slowMs == c.slowMs
-        && compileErrorRate == c.compileErrorRate && Objects.equals(requestsLog, c.requestsLog);
+        && compileErrorRate == c.compileErrorRate && Objects.equals(requestsLog, c.requestsLog)
+        && quirks.equals(c.quirks);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(port, latencyMs, latencyDistribution, seed, rpm, tpm, apiKey,
         maxContextTokens, dropRate, http500Rate, http502Rate, http503Rate, http529Rate, htmlRate,
-        slowRate, slowMs, compileErrorRate, requestsLog);
+        slowRate, slowMs, compileErrorRate, requestsLog, quirks);
   }
 
   /** Every setting except the API key's value, which is only said to be set or not. */
@@ -387,6 +402,6 @@ public final class SimulatorConfig {
         + ", http500Rate=" + http500Rate + ", http502Rate=" + http502Rate + ", http503Rate="
         + http503Rate + ", http529Rate=" + http529Rate + ", htmlRate=" + htmlRate
         + ", slowRate=" + slowRate + ", slowMs=" + slowMs + ", compileErrorRate="
-        + compileErrorRate + ", requestsLog=" + requestsLog + "}";
+        + compileErrorRate + ", requestsLog=" + requestsLog + ", quirks=" + quirks + "}";
   }
 }

@@ -5,7 +5,7 @@
 #   noretry     20 % answered 500 with x-should-retry: false      (not retried)
 #   loading     503 "Loading model" for the first 30 s (llama.cpp) (waited out: retry_budget_s)
 #   dailylimit  429 with retry-after: 86400 after 50 answers       (stops the run: exit 6)
-#   trickle     5 % of bodies trickle over 20 s, timeout_s 5       (retried at most once)
+#   trickle     30 % of bodies trickle over 20 s, timeout_s 5      (retried at most once)
 #   redirect    every chat request answered 307 to a second simulator (exit 5, nothing sent there)
 #   huge        every answer 10 MB                                  (too_large_answer, not stored)
 #   echo        every answer echoes the API key                     (no key in any file of W)
@@ -90,7 +90,7 @@ for s in "${SCENARIOS[@]}"; do
     loading) run_case loading 30 --loading-ms=30000; report loading "wait lines: $(grep -c 'not ready' "$T/loading.log" || true)" ;;
     dailylimit) run_case dailylimit 30 --daily-limit=50 --daily-retry-after-s=86400
       report dailylimit "journaled $(journal_lines "$W" describe)" ;;
-    trickle) run_case trickle 5 --trickle=0.05 --trickle-ms=20000; report trickle ;;
+    trickle) run_case trickle 5 --trickle=0.3 --trickle-ms=20000; report trickle "$(grep -o "retries [0-9]*" "$T/trickle.log" | head -1)" ;;
     redirect)
       java -cp "$T/hipforge.jar" org.hipforge.io.llm.sim.SimulatedLlmServer --port=0 >"$T/target.sim.out" 2>&1 &
       PIDS+=($!)

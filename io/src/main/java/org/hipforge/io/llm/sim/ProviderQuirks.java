@@ -47,8 +47,9 @@ public final class ProviderQuirks {
   }
 
   /**
-   * For this long after start every chat request gets llama.cpp's 503 {@code "Loading model"}
-   * (it answers so while a model loads, ~30 s for a 7B model).
+   * For this long from the first chat request every chat request gets llama.cpp's 503 {@code
+   * "Loading model"} (it answers so while a model loads, ~30 s for a 7B model). Measured from the
+   * first request, not the start, so a client's own start-up (a JVM, Flink) does not hide it.
    */
   public ProviderQuirks withLoadingMs(long ms) {
     check(ms >= 0, "loadingMs must be >= 0", ms);
@@ -72,8 +73,9 @@ public final class ProviderQuirks {
   }
 
   /**
-   * After this many answers every request gets a 429 "requests per day" with {@code retry-after}
-   * of {@code retryAfterS} (a daily limit); -1: no daily limit.
+   * After this many requests reached the answer stage (counted as admitted, so requests in
+   * flight cannot overshoot it) every request gets a 429 "requests per day" with {@code
+   * retry-after} of {@code retryAfterS} (a daily limit); -1: no daily limit.
    */
   public ProviderQuirks withDailyLimit(int answers, long retryAfterS) {
     check(answers >= -1 && retryAfterS >= 1, "dailyLimit must be >= -1 and retryAfterS >= 1", answers + "/" + retryAfterS);
@@ -162,9 +164,9 @@ public final class ProviderQuirks {
   }
 
   /** OpenAI's 429 for a spent requests-per-day limit, asking to come back in {@code retryAfterS}. */
-  static WireFormat.Reply daily(String model, long retryAfterS) {
+  static WireFormat.Reply daily(String model, int limit, long retryAfterS) {
     return error(429, "{\"error\":{\"message\":\"Rate limit reached for " + model + " on requests per day (RPD): "
-        + "Limit 200, Used 200, Requested 1. Please try again in " + retryAfterS + "s.\",\"type\":\"requests\","
+        + "Limit " + limit + ", Used " + limit + ", Requested 1. Please try again in " + retryAfterS + "s.\",\"type\":\"requests\","
         + "\"param\":null,\"code\":\"rate_limit_exceeded\"}}", retryAfterS * 1000);
   }
 

@@ -55,8 +55,10 @@ final class SimulatorHandler implements HttpHandler {
   private final OutputStream requestsLog;
   private final byte[] requiredKey;
   private final AtomicLong sequence = new AtomicLong();
-  private final AtomicLong answers = new AtomicLong();
-  private final long startNanos = System.nanoTime();
+  /** Requests admitted past the daily limit's check: counted as they are admitted, so no race lets more through. */
+  private final AtomicLong admitted = new AtomicLong();
+  /** When the first chat request came: a model's load is measured from it. */
+  private final AtomicLong firstChatNanos = new AtomicLong(Long.MIN_VALUE);
 
   SimulatorHandler(SimulatorConfig config, SimulatedRateLimiter limiter, RequestRecorder recorder,
       OutputStream requestsLog) {
@@ -165,12 +167,14 @@ final class SimulatorHandler implements HttpHandler {
     String key = promptKey(request.user);
     recorder.prompt(key);
     ProviderQuirks quirks = config.quirks();
-    if (System.nanoTime() - startNanos < quirks.loadingMs() * 1_000_000L) {
+    long now = System.nanoTime();
+    firstChatNanos.compareAndSet(Long.MIN_VALUE, now);
+    if (now - firstChatNanos.get() < quirks.loadingMs() * 1_000_000L) {
       send(ex, wire, ProviderQuirks.loading(), null);
       return;
     }
-    if (quirks.dailyLimit() >= 0 && answers.get() >= quirks.dailyLimit()) {
-      send(ex, wire, ProviderQuirks.daily(request.model, quirks.dailyRetryAfterS()), null);
+    if (quirks.dailyLimit() >= 0 && admitted.getAndIncrement() >= quirks.dailyLimit()) {
+      send(ex, wire, ProviderQuirks.daily(request.model, quirks.dailyLimit(), quirks.dailyRetryAfterS()), null);
       return;
     }
     if (quirks.conflictRate() > 0 && unit(seq, CONFLICT_STREAM) < quirks.conflictRate()) {
@@ -239,7 +243,6 @@ final class SimulatorHandler implements HttpHandler {
         // see it counted, and a paid answer lost on the wire is still a paid answer.
         logSuccess(key);
         recorder.success(key, System.currentTimeMillis(), compileError, promptTokens, completionTokens);
-        answers.incrementAndGet();
         decorate(ex, wire, ok, decision);
         if (quirks.trickleRate() > 0 && unit(seq, TRICKLE_STREAM) < quirks.trickleRate()) {
           trickle(ex, ok, quirks.trickleMs());

@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Progress {
   /** Often enough to see a run is alive, rare enough not to flood a log. */
   public static final int PERIOD_SECONDS = 10;
+  /** The shortest gap between two {@link #note} lines: a waiting run says so, without a flood. */
+  public static final int NOTE_GAP_SECONDS = 5;
 
   private static final AtomicLong DONE = new AtomicLong();
   private static final AtomicLong FAILED = new AtomicLong();
@@ -69,9 +71,9 @@ public final class Progress {
   }
 
   /**
-   * Says a status (a long wait the provider asked for, a model still loading) at once on its own
-   * line, and at the end of the progress lines of the next {@link #PERIOD_SECONDS} s. The same
-   * text again within a period is not printed twice (many workers meet the same wait). Nothing is
+   * Says a status (a long wait the provider asked for, a model still loading) on its own line,
+   * and at the end of the progress lines of the next {@link #PERIOD_SECONDS} s. At most one such
+   * line every {@link #NOTE_GAP_SECONDS} s: tens of workers meet the same wait at once. Nothing is
    * printed when no step reports progress.
    */
   public static void note(String status) {
@@ -83,7 +85,7 @@ public final class Progress {
       return;
     }
     synchronized (Progress.class) {
-      if (status.equals(lastPrinted) && now - lastPrintedNanos < TimeUnit.SECONDS.toNanos(PERIOD_SECONDS)) {
+      if (lastPrinted != null && now - lastPrintedNanos < TimeUnit.SECONDS.toNanos(NOTE_GAP_SECONDS)) {
         return;
       }
       lastPrinted = status;

@@ -128,7 +128,10 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     return new CallLlm(provider, step, journalDir, cacheGlob, reserveDir, runId, n, rateShare);
   }
 
-  /** This JVM's share of the provider's rpm/tpm (1/number of worker JVMs on a cluster). */
+  /**
+   * This JVM's share of the provider's rpm/tpm, configured or learned from its headers (1/number of
+   * worker JVMs on a cluster).
+   */
   public CallLlm withRateShare(double share) {
     if (!(share > 0 && share <= 1)) {
       throw new IllegalArgumentException("rateShare must be in (0, 1], was " + share);
@@ -238,10 +241,11 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     public void setup() throws IOException {
       String apiKey = provider.resolveApiKey();
       client = LlmClient.create(provider, apiKey);
-      int rpm = provider.rpm() == 0 ? 0 : Math.max(1, (int) Math.floor(provider.rpm() * rateShare));
-      long tpm = provider.tpm() == 0 ? 0 : Math.max(1, (long) Math.floor(provider.tpm() * rateShare));
       // Keyed by run id too: a new run (or test) starts with a fresh limiter and no abort flag.
-      RateLimiter limiter = RateLimiter.shared(runId + " " + provider.endpointKey(), rpm, tpm);
+      // This JVM takes rateShare of the configured rpm/tpm, or of the limits the provider
+      // advertises when the config gives none.
+      RateLimiter limiter = RateLimiter.shared(runId + " " + provider.endpointKey(), provider.name(),
+          provider.rpm(), provider.tpm(), rateShare);
       sentDelta = new AtomicLong();
       retriedDelta = new AtomicLong();
       limitedDelta = new AtomicLong();

@@ -23,6 +23,7 @@ import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.llm.ChatRequest;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.llm.Prompts;
+import org.hipforge.io.llm.RateLimiter;
 import org.hipforge.io.llm.sim.SimulatedLlmServer;
 import org.hipforge.io.llm.sim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
@@ -105,6 +106,24 @@ class CallLlmTest {
     assertThat(journal.stream().map(StateRecord::pass).toList(), everyItem(is(true)));
     assertThat(journal.get(0).instruction(), containsString("kernel_"));
     assertThat(server.successCountsByPrompt().size(), is(40));
+  }
+
+  @Test
+  void withNoLimitsConfiguredThisJvmPacesByItsRateShareOfTheAdvertisedLimits(TestPipeline p) throws Exception {
+    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(5).withRpm(6_000).withTpm(9_000_000));
+    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
+    CallLlm.Result result = p
+        .apply(Create.of(tasks(provider, 20)).withCoder(SerializableCoder.of(LlmTask.class)))
+        .apply(callLlm(provider, "run-share").withRateShare(0.5));
+    PAssert.that(result.output().apply(Count.globally())).containsInAnyOrder(20L);
+    PAssert.that(result.failures()).empty();
+    p.run().waitUntilFinish();
+
+    // The JVM's limiter of this run and endpoint learned the advertised limits and took half.
+    RateLimiter limiter = RateLimiter.shared("run-share " + provider.endpointKey(), provider.name(), 0, 0, 0.5);
+    assertThat(limiter.requestsPerMinute(), is(3_000.0));
+    assertThat(limiter.tokensPerMinute(), is(4_500_000.0));
+    assertThat(server.requestsByStatus().getOrDefault("429", 0L), is(0L));
   }
 
   @Test

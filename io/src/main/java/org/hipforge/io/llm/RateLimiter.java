@@ -1,19 +1,28 @@
 package org.hipforge.io.llm;
 
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.hipforge.io.util.Progress;
 
 /**
  * Paces calls to one provider endpoint: requests per minute and tokens per minute as token
- * buckets, slowed multiplicatively on 429 and sped up additively after successes, and paused
- * whenever the provider's headers say its budget is spent.
+ * buckets, slowed multiplicatively on 429 and sped up additively after successes, and slowed
+ * evenly whenever the provider's headers say its remaining budget would not last until its reset.
+ *
+ * <p>The limits are the configured {@code rpm}/{@code tpm}; a limit the config does not give is
+ * learned from the provider's advertised one ({@code x-ratelimit-limit-requests/-tokens}, {@code
+ * anthropic-ratelimit-*-limit}) the first time a response carries it, followed when it changes, and
+ * announced once (configured values always win). Either way this JVM takes its {@code share} of
+ * it (1/N of the provider's budget on a cluster of N worker JVMs).
  *
  * <p>One instance per endpoint per JVM ({@link #shared}), used by every worker thread, so the
- * configured limit holds for the whole JVM however many DoFn instances run in it. Buckets hold at
- * most one second of budget: a burst the size of a whole minute would trip the provider's own
- * sliding window. Until the first call succeeds only one call is in flight, so a rejected key
- * costs one request. A caller waiting in {@link #acquire(long, CallGate)} returns as soon as its
- * {@link CallGate} closes. Time is injectable so tests never sleep.
+ * limit holds for the whole JVM however many DoFn instances run in it. Buckets hold at most one
+ * second of budget: a burst the size of a whole minute would trip the provider's own sliding
+ * window. Until the first call succeeds only one call is in flight, so a rejected key costs one
+ * request. A caller waiting in {@link #acquire(long, CallGate)} returns as soon as its {@link
+ * CallGate} closes. Time is injectable so tests never sleep.
  */
 public final class RateLimiter {
   /** Reads a monotonic clock in nanoseconds. */
@@ -41,14 +50,33 @@ public final class RateLimiter {
   /** How often callers waiting for the first call's verdict look again. */
   static final long PROBE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
+  private static final double NANOS_PER_MINUTE = 60e9;
+  private static final double NANOS_PER_SECOND = 1e9;
+
   private static final ConcurrentHashMap<String, RateLimiter> SHARED = new ConcurrentHashMap<>();
 
-  private final double requestsPerNano;
-  private final double tokensPerNano;
-  private final double requestCapacity;
-  private final double tokenCapacity;
+  /** This JVM's part of a configured limit; 0 when the config gives none (then it may be learned). */
+  private final int configuredRpm;
+  private final long configuredTpm;
+  private final double share;
+  private final String name;
+  private final Consumer<String> notes;
   private final Clock clock;
   private final Sleeper sleeper;
+
+  // The base rates: configured, or learned times the share; 0 = not paced.
+  private double requestsPerNano;
+  private double tokensPerNano;
+  // As the provider advertised them (before the share); -1 until learned.
+  private long learnedRpm = -1;
+  private long learnedTpm = -1;
+  private boolean announced;
+  // What remaining/reset allow: this JVM's share of the remaining budget spread evenly until the
+  // reset; it holds until then (or until a newer response says otherwise).
+  private double requestCapPerNano;
+  private long requestCapUntil;
+  private double tokenCapPerNano;
+  private long tokenCapUntil;
 
   private double requestBucket;
   private double tokenBucket;
@@ -70,26 +98,61 @@ public final class RateLimiter {
    * A limiter; with {@code probeFirstCall} only one call is in flight until one has succeeded.
    */
   public RateLimiter(int rpm, long tpm, Clock clock, Sleeper sleeper, boolean probeFirstCall) {
+    this(rpm, tpm, 1.0, "provider", note -> {}, clock, sleeper, probeFirstCall);
+  }
+
+  /**
+   * A limiter for provider {@code name}. {@code rpm}/{@code tpm} are this JVM's part of the
+   * configured limits (0: not configured, learn it from the headers); {@code share} is the part of
+   * a learned limit (and of a remaining budget) this JVM takes; {@code notes} hears the one line
+   * that names the limits learned.
+   */
+  public RateLimiter(int rpm, long tpm, double share, String name, Consumer<String> notes, Clock clock,
+      Sleeper sleeper, boolean probeFirstCall) {
     if (rpm < 0 || tpm < 0) {
       throw new IllegalArgumentException("rpm and tpm must be >= 0, were " + rpm + ", " + tpm);
     }
+    if (!(share > 0 && share <= 1)) {
+      throw new IllegalArgumentException("share must be in (0, 1], was " + share);
+    }
+    this.configuredRpm = rpm;
+    this.configuredTpm = tpm;
+    this.share = share;
+    this.name = name;
+    this.notes = notes;
     this.clock = clock;
     this.sleeper = sleeper;
-    this.requestsPerNano = rpm / 60e9;
-    this.tokensPerNano = tpm / 60e9;
-    this.requestCapacity = Math.max(1.0, rpm / 60.0);
-    this.tokenCapacity = Math.max(1.0, tpm / 60.0);
+    this.requestsPerNano = rpm / NANOS_PER_MINUTE;
+    this.tokensPerNano = tpm / NANOS_PER_MINUTE;
     this.requestBucket = 1.0;
-    this.tokenBucket = tokenCapacity;
+    this.tokenBucket = Math.max(1.0, tpm / 60.0);
     this.lastRefill = clock.nanos();
     this.pausedUntil = lastRefill;
+    this.requestCapUntil = lastRefill;
+    this.tokenCapUntil = lastRefill;
     this.verified = !probeFirstCall;
   }
 
   /** The JVM-wide limiter of an endpoint; the first caller's limits win until {@link #clearShared}. */
   public static RateLimiter shared(String endpointKey, int rpm, long tpm) {
-    return SHARED.computeIfAbsent(endpointKey + " rpm=" + rpm + " tpm=" + tpm,
-        k -> new RateLimiter(rpm, tpm, SYSTEM_CLOCK, SYSTEM_SLEEPER, true));
+    return shared(endpointKey, "provider", rpm, tpm, 1.0);
+  }
+
+  /**
+   * The JVM-wide limiter of an endpoint of provider {@code name}, for the configured {@code
+   * rpm}/{@code tpm} (0: learn it from the provider's headers), of which this JVM takes {@code
+   * share}; it announces learned limits on the progress output ({@link Progress#note}).
+   */
+  public static RateLimiter shared(String endpointKey, String name, int rpm, long tpm, double share) {
+    int myRpm = rpm == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, part(rpm, share));
+    long myTpm = tpm == 0 ? 0 : part(tpm, share);
+    return SHARED.computeIfAbsent(endpointKey + " rpm=" + rpm + " tpm=" + tpm + " share=" + share,
+        k -> new RateLimiter(myRpm, myTpm, share, name, Progress::note, SYSTEM_CLOCK, SYSTEM_SLEEPER, true));
+  }
+
+  /** This JVM's part of a per-minute limit: never 0, so a small limit still lets calls through. */
+  private static long part(long limit, double share) {
+    return Math.max(1, (long) Math.floor(limit * share));
   }
 
   /** Forgets the shared limiters (tests and benchmarks that run many pipelines in one JVM). */
@@ -117,23 +180,25 @@ public final class RateLimiter {
         }
         long now = clock.nanos();
         refill(now);
+        double requestRate = requestRate(now);
+        double tokenRate = tokenRate(now);
         wait = Math.max(0, pausedUntil - now);
         if (wait == 0 && !verified && probing) {
           wait = PROBE_POLL_NANOS;
         }
-        if (wait == 0 && requestsPerNano > 0 && requestBucket < 1.0) {
-          wait = (long) Math.ceil((1.0 - requestBucket) / (requestsPerNano * multiplier));
+        if (wait == 0 && requestRate > 0 && requestBucket < 1.0) {
+          wait = (long) Math.ceil((1.0 - requestBucket) / requestRate);
         }
         // A prompt bigger than the whole bucket waits for a full bucket, then overdraws it.
-        double need = Math.min(estimatedTokens, tokenCapacity);
-        if (wait == 0 && tokensPerNano > 0 && tokenBucket < need) {
-          wait = (long) Math.ceil((need - tokenBucket) / (tokensPerNano * multiplier));
+        double need = Math.min(estimatedTokens, tokenCapacity(now));
+        if (wait == 0 && tokenRate > 0 && tokenBucket < need) {
+          wait = (long) Math.ceil((need - tokenBucket) / tokenRate);
         }
         if (wait == 0) {
-          if (requestsPerNano > 0) {
+          if (requestRate > 0) {
             requestBucket -= 1.0;
           }
-          if (tokensPerNano > 0) {
+          if (tokenRate > 0) {
             tokenBucket -= estimatedTokens;
           }
           if (!verified) {
@@ -157,18 +222,48 @@ public final class RateLimiter {
       return;
     }
     lastRefill = now;
-    if (requestsPerNano > 0) {
-      requestBucket = Math.min(requestCapacity * multiplier,
-          requestBucket + elapsed * requestsPerNano * multiplier);
+    double requestRate = requestRate(now);
+    if (requestRate > 0) {
+      requestBucket = Math.min(Math.max(1.0, requestRate * NANOS_PER_SECOND), requestBucket + elapsed * requestRate);
     }
-    if (tokensPerNano > 0) {
-      tokenBucket = Math.min(tokenCapacity, tokenBucket + elapsed * tokensPerNano * multiplier);
+    double tokenRate = tokenRate(now);
+    if (tokenRate > 0) {
+      tokenBucket = Math.min(tokenCapacity(now), tokenBucket + elapsed * tokenRate);
     }
+  }
+
+  /**
+   * Requests per nanosecond now (0: not paced): the base rate slowed by 429s, and no faster than
+   * the remaining budget allows until its reset. The bucket holds one second of it, at least one
+   * request (so a slow rate after a 429 still lets a request through).
+   */
+  private double requestRate(long now) {
+    double base = requestsPerNano * multiplier;
+    if (now - requestCapUntil < 0) {
+      return base > 0 ? Math.min(base, requestCapPerNano) : requestCapPerNano;
+    }
+    return base;
+  }
+
+  private double tokenRate(long now) {
+    double base = tokensPerNano * multiplier;
+    if (now - tokenCapUntil < 0) {
+      return base > 0 ? Math.min(base, tokenCapPerNano) : tokenCapPerNano;
+    }
+    return base;
+  }
+
+  /** One second of the token rate (not slowed by 429s), at least one token. */
+  private double tokenCapacity(long now) {
+    double rate = now - tokenCapUntil < 0
+        ? (tokensPerNano > 0 ? Math.min(tokensPerNano, tokenCapPerNano) : tokenCapPerNano)
+        : tokensPerNano;
+    return Math.max(1.0, rate * NANOS_PER_SECOND);
   }
 
   /** Corrects the token budget once the provider reported what the call really used. */
   public synchronized void correctTokens(long estimated, long actual) {
-    if (tokensPerNano > 0 && actual >= 0) {
+    if (tokenRate(clock.nanos()) > 0 && actual >= 0) {
       tokenBucket += estimated - actual;
     }
   }
@@ -202,12 +297,113 @@ public final class RateLimiter {
 
   private void observe(RateLimitSnapshot limits) {
     long now = clock.nanos();
-    if (limits.remainingRequests() == 0 && limits.requestsResetMillis() > 0) {
-      pausedUntil = Math.max(pausedUntil, now + TimeUnit.MILLISECONDS.toNanos(limits.requestsResetMillis()));
+    learn(limits, now);
+    requestCapUntil = pace(now, limits.remainingRequests(), limits.requestsResetMillis(), true);
+    tokenCapUntil = pace(now, limits.remainingTokens(), limits.tokensResetMillis(), false);
+    // A slower pace holds a smaller bucket: no burst of the old one's size.
+    double requestRate = requestRate(now);
+    if (requestRate > 0) {
+      requestBucket = Math.min(requestBucket, Math.max(1.0, requestRate * NANOS_PER_SECOND));
     }
-    if (limits.remainingTokens() == 0 && limits.tokensResetMillis() > 0) {
-      pausedUntil = Math.max(pausedUntil, now + TimeUnit.MILLISECONDS.toNanos(limits.tokensResetMillis()));
+    if (tokenRate(now) > 0) {
+      tokenBucket = Math.min(tokenBucket, tokenCapacity(now));
     }
+    // Anthropic's input and output budgets: a spent one stops everything until its reset.
+    pauseIfSpent(now, limits.remainingInputTokens(), limits.inputTokensResetMillis());
+    pauseIfSpent(now, limits.remainingOutputTokens(), limits.outputTokensResetMillis());
+  }
+
+  /** Adopts the advertised limits the config does not give, and follows them when they change. */
+  private void learn(RateLimitSnapshot limits, long now) {
+    boolean learned = false;
+    long rpm = limits.limitRequests();
+    if (configuredRpm == 0 && rpm > 0 && rpm != learnedRpm) {
+      refill(now); // the time so far at the old rate
+      learnedRpm = rpm;
+      requestsPerNano = part(rpm, share) / NANOS_PER_MINUTE;
+      requestBucket = Math.min(requestBucket, Math.max(1.0, requestsPerNano * multiplier * NANOS_PER_SECOND));
+      learned = true;
+    }
+    long tpm = limits.limitTokens();
+    if (configuredTpm == 0 && tpm > 0 && tpm != learnedTpm) {
+      refill(now);
+      boolean first = learnedTpm < 0;
+      learnedTpm = tpm;
+      tokensPerNano = part(tpm, share) / NANOS_PER_MINUTE;
+      // Like a configured limit, the first learned one starts with a full (one-second) bucket.
+      tokenBucket = first ? tokenCapacity(now) : Math.min(tokenBucket, tokenCapacity(now));
+      learned = true;
+    }
+    if (learned && !announced) {
+      announced = true;
+      notes.accept(announcement());
+    }
+  }
+
+  /** The one line naming what was learned, e.g. "openai: no rpm/tpm in config; using ...". */
+  private String announcement() {
+    StringBuilder missing = new StringBuilder();
+    StringBuilder used = new StringBuilder();
+    StringBuilder mine = new StringBuilder();
+    if (learnedRpm > 0) {
+      missing.append("rpm");
+      used.append(learnedRpm).append(" RPM");
+      mine.append(part(learnedRpm, share)).append(" RPM");
+    }
+    if (learnedTpm > 0) {
+      missing.append(missing.length() > 0 ? "/" : "").append("tpm");
+      used.append(used.length() > 0 ? ", " : "").append(learnedTpm).append(" TPM");
+      mine.append(mine.length() > 0 ? ", " : "").append(part(learnedTpm, share)).append(" TPM");
+    }
+    String line = name + ": no " + missing + " in config; using the provider's advertised " + used;
+    if (share < 1) {
+      line += String.format(Locale.ROOT, " (this worker JVM's share %.3f of it: %s)", share, mine);
+    }
+    return line;
+  }
+
+  /**
+   * Heeds one remaining/reset pair: a spent budget pauses everyone until the reset; otherwise the
+   * pace is held to this JVM's share of what remains spread evenly until the reset (it binds only
+   * when the budget would run out before the reset at the base pace). Returns until when it holds.
+   */
+  private long pace(long now, long remaining, long resetMillis, boolean requests) {
+    long until = requests ? requestCapUntil : tokenCapUntil;
+    if (remaining < 0 || resetMillis < 0) {
+      return until; // not sent: what an earlier response said still holds
+    }
+    long resetNanos = TimeUnit.MILLISECONDS.toNanos(resetMillis);
+    if (resetNanos <= 0) {
+      return now; // whole again: nothing to stretch
+    }
+    if (remaining == 0) {
+      pausedUntil = Math.max(pausedUntil, now + resetNanos);
+      return now;
+    }
+    refill(now);
+    double cap = remaining * share / resetNanos;
+    if (requests) {
+      requestCapPerNano = cap;
+    } else {
+      tokenCapPerNano = cap;
+    }
+    return now + resetNanos;
+  }
+
+  private void pauseIfSpent(long now, long remaining, long resetMillis) {
+    if (remaining == 0 && resetMillis > 0) {
+      pausedUntil = Math.max(pausedUntil, now + TimeUnit.MILLISECONDS.toNanos(resetMillis));
+    }
+  }
+
+  /** The requests per minute this JVM paces by now: configured or learned, 0 when neither. */
+  public synchronized double requestsPerMinute() {
+    return requestsPerNano * NANOS_PER_MINUTE;
+  }
+
+  /** The tokens per minute this JVM paces by now: configured or learned, 0 when neither. */
+  public synchronized double tokensPerMinute() {
+    return tokensPerNano * NANOS_PER_MINUTE;
   }
 
   /** The share of the configured rate in use now (1.0 unless 429s slowed it). */

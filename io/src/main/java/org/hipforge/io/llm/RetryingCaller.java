@@ -51,7 +51,7 @@ public final class RetryingCaller {
      * a retry-after past the cap that stops the run): on the progress line by default.
      */
     default void waiting(String what) {
-      org.hipforge.io.util.Progress.note(what);
+      org.hipforge.io.util.Progress.status(what);
     }
   }
 

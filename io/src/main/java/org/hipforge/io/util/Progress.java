@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Progress {
   /** Often enough to see a run is alive, rare enough not to flood a log. */
   public static final int PERIOD_SECONDS = 10;
-  /** The shortest gap between two {@link #note} lines: a waiting run says so, without a flood. */
+  /** The shortest gap between two {@link #status} lines: a waiting run says so, without a flood. */
   public static final int NOTE_GAP_SECONDS = 5;
 
   private static final AtomicLong DONE = new AtomicLong();
@@ -32,8 +32,8 @@ public final class Progress {
   private static volatile double outputPricePerMTok;
   private static ScheduledExecutorService timer;
   private static volatile PrintStream stream;
-  private static volatile String note;
-  private static volatile long noteNanos;
+  private static volatile String status;
+  private static volatile long statusNanos;
   private static volatile String lastPrinted;
   private static volatile long lastPrintedNanos;
 
@@ -53,14 +53,14 @@ public final class Progress {
     inputPricePerMTok = 0;
     outputPricePerMTok = 0;
     startNanos = System.nanoTime();
-    stream = out;
-    note = null;
+    status = null;
     lastPrinted = null;
     timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "hipforge-progress");
       t.setDaemon(true);
       return t;
     });
+    stream = out;
     timer.scheduleAtFixedRate(() -> out.println(line()), PERIOD_SECONDS, PERIOD_SECONDS, TimeUnit.SECONDS);
   }
 
@@ -74,12 +74,12 @@ public final class Progress {
    * Says a status (a long wait the provider asked for, a model still loading) on its own line,
    * and at the end of the progress lines of the next {@link #PERIOD_SECONDS} s. At most one such
    * line every {@link #NOTE_GAP_SECONDS} s: tens of workers meet the same wait at once. Nothing is
-   * printed when no step reports progress.
+   * printed when no step reports progress (the stop that may follow says it anyway).
    */
-  public static void note(String status) {
+  public static void status(String what) {
     long now = System.nanoTime();
-    note = status;
-    noteNanos = now;
+    status = what;
+    statusNanos = now;
     PrintStream out = stream;
     if (out == null) {
       return;
@@ -88,10 +88,19 @@ public final class Progress {
       if (lastPrinted != null && now - lastPrintedNanos < TimeUnit.SECONDS.toNanos(NOTE_GAP_SECONDS)) {
         return;
       }
-      lastPrinted = status;
+      lastPrinted = what;
       lastPrintedNanos = now;
     }
-    out.println(label + ": " + status);
+    out.println(label + ": " + what);
+  }
+
+  /**
+   * Prints one line among the progress lines (a fact worth one line, such as a rate limit learned
+   * from the provider); on stderr when no step is reporting (--quiet, or on a cluster's worker).
+   */
+  public static void note(String line) {
+    PrintStream s = stream;
+    (s != null ? s : System.err).println(line);
   }
 
   public static synchronized void stop() {
@@ -166,8 +175,8 @@ public final class Progress {
       double usd = TOKENS_IN.get() / 1e6 * inputPricePerMTok + TOKENS_OUT.get() / 1e6 * outputPricePerMTok;
       b.append(String.format(java.util.Locale.ROOT, ", cost so far $%.4f", usd));
     }
-    String n = note;
-    if (n != null && System.nanoTime() - noteNanos < TimeUnit.SECONDS.toNanos(PERIOD_SECONDS)) {
+    String n = status;
+    if (n != null && System.nanoTime() - statusNanos < TimeUnit.SECONDS.toNanos(PERIOD_SECONDS)) {
       b.append("; ").append(n);
     }
     return b.toString();

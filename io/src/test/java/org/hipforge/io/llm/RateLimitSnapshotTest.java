@@ -172,4 +172,66 @@ class RateLimitSnapshotTest {
     assertThat(s.retryAfterMillis(), is(-1L));
     assertThat(parse("content-type", "application/json"), is(sameInstance(RateLimitSnapshot.EMPTY)));
   }
+
+  @Test
+  void openAiAdvertisedLimitsAreRead() {
+    RateLimitSnapshot s = parse(
+        "x-ratelimit-limit-requests", "600",
+        "x-ratelimit-limit-tokens", "150000",
+        "x-ratelimit-remaining-requests", "599",
+        "x-ratelimit-reset-requests", "100ms");
+    assertThat(s.limitRequests(), is(600L));
+    assertThat(s.limitTokens(), is(150_000L));
+    assertThat(s.limitInputTokens(), is(-1L));
+  }
+
+  @Test
+  void openAiLimitsAloneAreEnoughToRecogniseTheFormat() {
+    RateLimitSnapshot s = parse("x-ratelimit-limit-requests", "500");
+    assertThat(s.limitRequests(), is(500L));
+    assertThat(s.remainingRequests(), is(-1L));
+    assertThat(s.limitTokens(), is(-1L));
+  }
+
+  @Test
+  void anthropicLimitsOfAllFourBudgetsAreRead() {
+    RateLimitSnapshot s = parse(
+        "anthropic-ratelimit-requests-limit", "50",
+        "anthropic-ratelimit-requests-remaining", "49",
+        "anthropic-ratelimit-requests-reset", "2025-06-01T12:00:02Z",
+        "anthropic-ratelimit-tokens-limit", "38000",
+        "anthropic-ratelimit-tokens-remaining", "37000",
+        "anthropic-ratelimit-tokens-reset", "2025-06-01T12:00:01Z",
+        "anthropic-ratelimit-input-tokens-limit", "30000",
+        "anthropic-ratelimit-input-tokens-remaining", "29500",
+        "anthropic-ratelimit-input-tokens-reset", "2025-06-01T12:00:01Z",
+        "anthropic-ratelimit-output-tokens-limit", "8000",
+        "anthropic-ratelimit-output-tokens-remaining", "0",
+        "anthropic-ratelimit-output-tokens-reset", "2025-06-01T12:00:05Z");
+    assertThat(s.limitRequests(), is(50L));
+    assertThat(s.limitTokens(), is(38_000L));
+    assertThat(s.limitInputTokens(), is(30_000L));
+    assertThat(s.remainingInputTokens(), is(29_500L));
+    assertThat(s.inputTokensResetMillis(), is(1_000L));
+    assertThat(s.limitOutputTokens(), is(8_000L));
+    assertThat(s.remainingOutputTokens(), is(0L));
+    assertThat(s.outputTokensResetMillis(), is(5_000L));
+  }
+
+  @Test
+  void anthropicInputAndOutputLimitsWithoutATotalAddUpToTheTokenLimit() {
+    RateLimitSnapshot both = parse(
+        "anthropic-ratelimit-input-tokens-limit", "30000",
+        "anthropic-ratelimit-output-tokens-limit", "8000");
+    assertThat(both.limitTokens(), is(38_000L));
+    // One of them alone says nothing about input plus output.
+    assertThat(parse("anthropic-ratelimit-input-tokens-limit", "30000").limitTokens(), is(-1L));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0", "-5", "NaN", "lots", ""})
+  void aZeroNegativeOrGarbageLimitIsNoLimit(String value) {
+    assertThat(parse("x-ratelimit-limit-requests", value, "x-ratelimit-remaining-requests", "1")
+        .limitRequests(), is(-1L));
+  }
 }

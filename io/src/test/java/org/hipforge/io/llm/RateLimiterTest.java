@@ -327,4 +327,176 @@ class RateLimiterTest {
     }
     assertThat(time.elapsedMs(), lessThanOrEqualTo(200 * 0.1 + TOLERANCE_MS));
   }
+
+  // ---- limits learned from the provider's headers (issue 10 item 1) ----
+
+  private final List<String> notes = new ArrayList<>();
+
+  private RateLimiter unconfigured(int rpm, long tpm, double share) {
+    return new RateLimiter(rpm, tpm, share, "sim", notes::add, time, time, false);
+  }
+
+  /** What OpenAI sends with a fresh budget: the limits, all but one left, whole in 100 ms. */
+  private static RateLimitSnapshot advertised(long rpm, long tpm) {
+    return new RateLimitSnapshot(rpm - 1, 100, tpm < 0 ? -1 : tpm - 100, tpm < 0 ? -1 : 10, -1)
+        .withLimits(rpm, tpm);
+  }
+
+  private void assertEvenlySpaced(List<Double> at, double t0, double spacingMs) {
+    for (int i = 0; i < at.size(); i++) {
+      assertThat("acquire " + i, at.get(i) - t0, closeTo((i + 1) * spacingMs, TOLERANCE_MS));
+    }
+  }
+
+  @Test
+  void withNoRpmConfiguredTheAdvertisedLimitIsLearnedAndPacedEvenly() throws Exception {
+    RateLimiter l = unconfigured(0, 0, 1.0);
+    l.acquire(1); // the first call, before any header: nothing known, nothing paced
+    l.onSuccess(advertised(600, -1));
+    assertThat(l.requestsPerMinute(), closeTo(600, 1e-6));
+    l.acquire(1); // the one request the bucket starts with
+    double t0 = time.elapsedMs();
+    // 600 RPM = one every 100 ms, evenly: never a window's worth at once.
+    assertEvenlySpaced(acquireTimes(l, 50, 1), t0, 100);
+  }
+
+  @Test
+  void aLearnedLimitKeepsTheBurstToOneSecondOfBudget() throws Exception {
+    RateLimiter l = unconfigured(0, 0, 1.0);
+    l.onSuccess(advertised(600, -1));
+    time.advanceMs(60_000); // idle for a minute: the provider would allow 600 at once
+    List<Double> at = acquireTimes(l, 20, 1);
+    long atOnce = at.stream().filter(t -> t == 60_000.0).count();
+    assertThat(atOnce, is(10L)); // one second of 600 RPM, then one per 100 ms
+    assertEvenlySpaced(at.subList(10, 20), 60_000, 100);
+  }
+
+  @Test
+  void learnedLimitsAreAnnouncedOnceNamingProviderAndValues() {
+    RateLimiter l = unconfigured(0, 0, 1.0);
+    for (int i = 0; i < 5; i++) {
+      l.onSuccess(advertised(600, 150_000));
+    }
+    assertThat(notes, is(List.of(
+        "sim: no rpm/tpm in config; using the provider's advertised 600 RPM, 150000 TPM")));
+    assertThat(l.tokensPerMinute(), closeTo(150_000, 1e-6));
+  }
+
+  @Test
+  void aConfiguredRpmWinsOverTheAdvertisedOneAndOnlyTheMissingTpmIsLearned() throws Exception {
+    RateLimiter l = unconfigured(300, 0, 1.0);
+    l.onSuccess(advertised(600, 60_000));
+    assertThat(l.requestsPerMinute(), closeTo(300, 1e-6));
+    assertThat(l.tokensPerMinute(), closeTo(60_000, 1e-6));
+    assertThat(notes, is(List.of(
+        "sim: no tpm in config; using the provider's advertised 60000 TPM")));
+    l.acquire(0);
+    assertEvenlySpaced(acquireTimes(l, 10, 0), 0, 200); // 300 RPM, not 600
+  }
+
+  @Test
+  void configuredRpmAndTpmIgnoreAdvertisedLimitsAndSayNothing() throws Exception {
+    RateLimiter l = unconfigured(300, 30_000, 1.0);
+    l.onSuccess(advertised(6_000, 6_000_000));
+    assertThat(l.requestsPerMinute(), closeTo(300, 1e-6));
+    assertThat(l.tokensPerMinute(), closeTo(30_000, 1e-6));
+    assertThat(notes, is(empty()));
+  }
+
+  @Test
+  void whenTheAdvertisedLimitChangesThePaceFollowsIt() throws Exception {
+    RateLimiter l = unconfigured(0, 0, 1.0);
+    l.onSuccess(advertised(600, -1));
+    l.acquire(0);
+    assertEvenlySpaced(acquireTimes(l, 5, 0), 0, 100);
+    double t0 = time.elapsedMs();
+    l.onSuccess(advertised(120, -1)); // the provider lowered the key's tier: one per 500 ms
+    assertThat(l.requestsPerMinute(), closeTo(120, 1e-6));
+    assertEvenlySpaced(acquireTimes(l, 5, 0), t0, 500);
+    double t1 = time.elapsedMs();
+    l.onSuccess(advertised(1_200, -1)); // and raised it: one per 50 ms
+    assertEvenlySpaced(acquireTimes(l, 5, 0), t1, 50);
+    assertThat("announced once", notes.size(), is(1));
+  }
+
+  @Test
+  void aBudgetThatWouldRunOutBeforeItsResetIsSpreadEvenlyUntilTheReset() throws Exception {
+    RateLimiter l = unconfigured(0, 0, 1.0);
+    l.onSuccess(advertised(600, -1));
+    l.acquire(0);
+    // 10 requests left for the next 10 s: at 600 RPM they would be gone in 1 s, then a wait.
+    l.onSuccess(new RateLimitSnapshot(10, 10_000, -1, -1, -1).withLimits(600, -1));
+    double t0 = time.elapsedMs();
+    List<Double> at = acquireTimes(l, 9, 0);
+    assertEvenlySpaced(at, t0, 1_000); // one a second: they last until the reset
+    // After the reset the learned 600 RPM holds again (one second of it at once, then even).
+    time.advanceMs(1_000);
+    acquireTimes(l, 10, 0);
+    double t1 = time.elapsedMs();
+    assertEvenlySpaced(acquireTimes(l, 5, 0), t1, 100);
+  }
+
+  @Test
+  void aBudgetThatLastsUntilItsResetDoesNotSlowTheConfiguredPace() throws Exception {
+    RateLimiter l = unconfigured(600, 0, 1.0);
+    l.acquire(0);
+    // 550 left, whole again in 5 s: 600 RPM spends 50 in those 5 s.
+    l.onSuccess(new RateLimitSnapshot(550, 5_000, -1, -1, -1));
+    assertEvenlySpaced(acquireTimes(l, 20, 0), 0, 100);
+  }
+
+  @Test
+  void aRemainingTokenBudgetIsSpreadUntilItsResetToo() throws Exception {
+    RateLimiter l = unconfigured(0, 0, 1.0);
+    l.onSuccess(advertised(10_000, 600_000)); // 10,000 tokens a second
+    // 2,000 tokens left for 4 s: 500 a second, so a 100-token call every 200 ms.
+    l.onSuccess(new RateLimitSnapshot(9_000, 100, 2_000, 4_000, -1).withLimits(10_000, 600_000));
+    // The bucket holds one second of the slower pace (500 tokens): five calls at once, then even.
+    List<Double> at = acquireTimes(l, 10, 100);
+    assertEvenlySpaced(at.subList(5, 10), 0, 200);
+  }
+
+  @Test
+  void theRateShareAppliesToLearnedLimitsAndToRemainingBudgets() throws Exception {
+    RateLimiter l = unconfigured(0, 0, 0.5);
+    l.onSuccess(advertised(600, 100_000));
+    assertThat(l.requestsPerMinute(), closeTo(300, 1e-6));
+    assertThat(l.tokensPerMinute(), closeTo(50_000, 1e-6));
+    assertThat(notes, is(List.of("sim: no rpm/tpm in config; using the provider's advertised 600 RPM, "
+        + "100000 TPM (this worker JVM's share 0.500 of it: 300 RPM, 50000 TPM)")));
+    l.acquire(0);
+    assertEvenlySpaced(acquireTimes(l, 5, 0), 0, 200);
+    // 10 left for 10 s among two JVMs: 5 for this one, one every 2 s.
+    l.onSuccess(new RateLimitSnapshot(10, 10_000, -1, -1, -1).withLimits(600, 100_000));
+    double t0 = time.elapsedMs();
+    assertEvenlySpaced(acquireTimes(l, 4, 0), t0, 2_000);
+  }
+
+  @Test
+  void sharedLimiterAppliesTheShareToConfiguredLimits() {
+    RateLimiter l = RateLimiter.shared("OPENAI http://x m", "x", 600, 90_000, 0.25);
+    assertThat(l.requestsPerMinute(), closeTo(150, 1e-6));
+    assertThat(l.tokensPerMinute(), closeTo(22_500, 1e-6));
+    assertThat(RateLimiter.shared("OPENAI http://x m", "x", 600, 90_000, 0.5), is(not(sameInstance(l))));
+  }
+
+  @Test
+  void aSpentAnthropicOutputTokenBudgetPausesUntilItsReset() throws Exception {
+    RateLimiter l = limiter(0, 0);
+    l.onSuccess(new RateLimitSnapshot(40, 1_000, 9_000, 1_000, -1).withLimits(50, 10_000)
+        .withInputOutputTokens(8_000, 7_000, 1_000, 2_000, 0, 4_000));
+    l.acquire(1);
+    assertThat(time.elapsedMs(), closeTo(4_000, TOLERANCE_MS));
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void aSmallRpmStillLetsRequestsThroughAfterA429() throws Exception {
+    // 30 RPM holds a one-request bucket; a 429 used to shrink it below one request for good.
+    RateLimiter l = limiter(30, 0);
+    l.acquire(0);
+    l.onRateLimited(0);
+    List<Double> at = acquireTimes(l, 3, 0);
+    assertEvenlySpaced(at, 0, 2_000 / 0.7);
+  }
 }

@@ -207,6 +207,10 @@ final class CommandSupport {
       if (endpoint != null) {
         throw new ProviderStop(endpoint.getMessage(), Main.ENDPOINT);
       }
+      Throwable wait = find(e, CallLlm.ProviderWaitException.class);
+      if (wait != null) {
+        throw new ProviderStop(wait.getMessage(), Main.WAIT);
+      }
       throw e;
     } finally {
       Progress.stop();

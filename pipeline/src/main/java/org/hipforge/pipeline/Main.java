@@ -17,7 +17,8 @@ public final class Main {
    * {@code auth}), 4 the provider's account has no quota or credit left ({@code quota}: OpenAI's
    * 429 {@code insufficient_quota}, Anthropic's "credit balance is too low", any 402), 5 no usable
    * chat endpoint at {@code base_url} ({@code endpoint}: a 404/405, or "cannot connect to" once the
-   * first task's retries are used up); after 3, 4 and 5 tasks not yet answered stay pending; 130 / 143
+   * first task's retries are used up), 6 the provider asks to wait longer than {@code max_retry_after_s}
+   * ({@code retry-after: 86400} from a daily limit); after 3, 4, 5 and 6 tasks not yet answered stay pending; 130 / 143
    * after a polite stop on SIGINT / SIGTERM ({@link StopSignals}).
    */
   static final int OK = 0;
@@ -26,6 +27,7 @@ public final class Main {
   static final int AUTH = 3;
   static final int QUOTA = 4;
   static final int ENDPOINT = 5;
+  static final int WAIT = 6;
 
   private Main() {}
 

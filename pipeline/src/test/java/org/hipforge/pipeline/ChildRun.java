@@ -48,8 +48,18 @@ final class ChildRun {
     return launch(List.of("setsid"), List.of("-Djava.io.tmpdir=" + Files.createDirectories(childTmp)), log, args);
   }
 
+  /** Starts {@code hipforge <args>} with {@code env} added to its environment (an API key). */
+  static Process startWithEnv(java.util.Map<String, String> env, Path log, String... args) throws Exception {
+    return launch(List.of(), List.of(), env, log, args);
+  }
+
   private static Process launch(List<String> prefix, List<String> jvmFlags, Path log, String... args)
       throws Exception {
+    return launch(prefix, jvmFlags, java.util.Map.of(), log, args);
+  }
+
+  private static Process launch(List<String> prefix, List<String> jvmFlags, java.util.Map<String, String> env,
+      Path log, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx1g");
@@ -57,7 +67,9 @@ final class ChildRun {
     cmd.addAll(jvmFlags);
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    return pb.start();
   }
 
   /**

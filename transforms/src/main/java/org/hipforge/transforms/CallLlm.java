@@ -257,7 +257,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       limitedDelta = new AtomicLong();
       // This instance's switch under the run's: a teardown closes only this one.
       gate = CallGate.forRun(runId).child();
-      caller = new RetryingCaller(client, limiter, provider.maxAttempts(), provider.maxTokens(),
+      caller = new RetryingCaller(client, limiter, provider,
           RateLimiter.SYSTEM_SLEEPER, new RetryingCaller.Listener() {
             @Override
             public void sent() {
@@ -387,6 +387,11 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
             + "endpoint at base_url " + provider.baseUrl() + ": " + stop.reason() + ". Check \"base_url\" (and "
             + "\"model\") of provider " + provider.name() + " in the config and that the server runs, then run the "
             + "same command again; tasks not yet answered stay pending.");
+      }
+      if (stop.kind() == CallGate.Kind.WAIT) {
+        throw new ProviderWaitException("wait: " + stop.reason() + ". Run the same command again once provider "
+            + provider.name() + " accepts requests (or raise \"max_retry_after_s\" of provider " + provider.name()
+            + " in the config to wait that long); tasks not yet answered stay pending.");
       }
       if (stop.kind() == CallGate.Kind.JOURNAL_FAILED && inFlight.get() == 0 && done.isEmpty()) {
         // Every answer in flight has had its chance to reach the journal: now fail the bundle.
@@ -612,6 +617,15 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     private static final long serialVersionUID = 1L;
 
     public ProviderQuotaException(String message) {
+      super(message);
+    }
+  }
+
+  /** The provider asks to wait longer than max_retry_after_s: the run stops, unanswered tasks stay pending. */
+  public static final class ProviderWaitException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public ProviderWaitException(String message) {
       super(message);
     }
   }

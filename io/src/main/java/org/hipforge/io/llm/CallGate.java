@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * this JVM shares it, and tests or a TaskManager running many jobs in one JVM get one per run id.
  * A {@link #child} is the switch of one DoFn instance: closing it stops that instance only (a
  * cancelled task), closing the run's stops every child too (a signal, a failed journal write, a
- * rejected key, an exhausted quota, a wrong endpoint). The first close wins and is kept, with its {@link Kind} and reason.
+ * rejected key, an exhausted quota, a wrong endpoint, a retry-after past the cap). The first close wins and is kept, with its {@link Kind} and reason.
  *
  * <p>It also keeps the run's ledger counts in this JVM: calls in flight ({@link #enter} before a
  * request is sent, {@link #leave} after its answer is journaled or the call failed), answers
@@ -48,6 +48,8 @@ public final class CallGate {
     QUOTA("provider quota exhausted"),
     /** No chat endpoint at base_url (404/405, or nothing accepts a connection): nothing can succeed. */
     ENDPOINT("provider endpoint unusable"),
+    /** The provider asks to wait longer than max_retry_after_s (a daily limit, an outage). */
+    WAIT("provider asks to wait too long"),
     /** The runner cancelled or tore down this DoFn instance. */
     CANCELLED("cancelled");
 

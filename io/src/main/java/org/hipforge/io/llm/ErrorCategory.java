@@ -20,6 +20,8 @@ public enum ErrorCategory {
   /** Nothing accepts a connection at base_url (refused, unknown host): retried, then it stops the run. */
   UNREACHABLE("unreachable", true),
   BAD_RESPONSE("bad_response", true),
+  /** 409: a lock or conflict on the provider's side; both official SDKs retry it. */
+  CONFLICT("conflict", true),
   CONTEXT_LENGTH("context_length", false),
   AUTH("auth", false),
   /** The account has no quota or credit left (OpenAI insufficient_quota, Anthropic credit balance, 402). */
@@ -44,7 +46,9 @@ public enum ErrorCategory {
   /** A 200 with no text: {@code choices: []}, blank content, nothing left after think blocks. */
   EMPTY_ANSWER("empty_answer", false),
   /** A describe answer that is not an instruction: a code block or a refusal sentence. */
-  BAD_INSTRUCTION("bad_instruction", false);
+  BAD_INSTRUCTION("bad_instruction", false),
+  /** A 200 body larger than {@code max_answer_bytes}: not read further, not stored, not retried. */
+  TOO_LARGE_ANSWER("too_large_answer", false);
 
   private final String label;
   private final boolean retryable;
@@ -58,6 +62,12 @@ public enum ErrorCategory {
     return label;
   }
 
+  /**
+   * Whether trying again can help, as the official OpenAI and Anthropic SDKs decide it: 408, 409,
+   * 429, every status >= 500, timeouts and broken connections are retried, other 4xx are not. A
+   * provider's {@code x-should-retry} header overrides this per answer ({@link
+   * LlmException#retryable()}).
+   */
   public boolean retryable() {
     return retryable;
   }
@@ -99,8 +109,15 @@ public enum ErrorCategory {
     }
   }
 
-  /** The category of an HTTP error status that is not a success. */
+  /**
+   * The category of an HTTP error status that is not a success. A 3xx is {@link #ENDPOINT}: API
+   * calls never follow a redirect (the key and the prompt must not go to another origin), so
+   * {@code base_url} has to name the final address.
+   */
   public static ErrorCategory ofStatus(int status) {
+    if (status >= 300 && status < 400) {
+      return ENDPOINT;
+    }
     switch (status) {
       case 401:
       case 403:
@@ -112,6 +129,8 @@ public enum ErrorCategory {
         return ENDPOINT;
       case 408:
         return TIMEOUT;
+      case 409:
+        return CONFLICT;
       case 413:
         return CONTEXT_LENGTH;
       case 422:

@@ -26,12 +26,17 @@ abstract class HttpLlmClient implements LlmClient {
   static final JsonFactory FACTORY = MAPPER.getFactory();
   /** Error bodies are read only this far: enough for the message, never a huge HTML page. */
   private static final long MAX_ERROR_BODY = 16 * 1024;
+  /** What stands for the API key wherever a text held it. */
+  static final String REDACTED = "<redacted>";
 
   /** One connection pool and dispatcher per JVM, shared by every client (OkHttp's advice). */
   private static final OkHttpClient SHARED = new OkHttpClient.Builder()
       .connectionPool(new ConnectionPool(512, 5, TimeUnit.MINUTES))
       .dispatcher(dispatcher())
       .retryOnConnectionFailure(false) // retries are ours, counted and paced
+      // A redirect would carry the key (Anthropic's x-api-key) or the prompt to another origin.
+      .followRedirects(false)
+      .followSslRedirects(false)
       .build();
 
   private static Dispatcher dispatcher() {
@@ -92,14 +97,23 @@ abstract class HttpLlmClient implements LlmClient {
     } catch (IOException e) {
       throw new LlmException(ErrorCategory.BAD_REQUEST, "cannot encode the request: " + e.getMessage(), e);
     }
+    boolean headersArrived = false;
     try (Response response = http.newCall(httpRequest).execute()) {
+      headersArrived = true;
       long now = System.currentTimeMillis();
       RateLimitSnapshot limits = RateLimitSnapshot.parse(response::header, now);
       int status = response.code();
       ResponseBody rb = response.body();
       if (status == 200) {
-        byte[] bytes = rb == null ? new byte[0] : rb.bytes();
-        return parse(bytes, limits);
+        return keyFree(parse(redactAnswer(readCapped(rb)), limits));
+      }
+      if (status >= 300 && status < 400) {
+        // Never followed (the client is built with followRedirects(false)): the key and the
+        // prompt must not go to another origin, and a moved API is a wrong base_url.
+        String location = response.header("Location");
+        throw new LlmException(ErrorCategory.ofStatus(status), status, -1, false, "HTTP " + status + " from "
+            + config.name() + " redirects to " + (location == null ? "nowhere" : oneLine(redact(location), 200))
+            + "; API calls do not follow redirects (POST " + endpoint() + "): set base_url to the final address");
       }
       String raw = "";
       if (rb != null) {
@@ -129,13 +143,18 @@ abstract class HttpLlmClient implements LlmClient {
       } else if (category == ErrorCategory.ENDPOINT) {
         detail += " (POST " + endpoint() + ")";
       }
-      throw new LlmException(category, status, limits.retryAfterMillis(), detail);
-    } catch (SocketTimeoutException e) {
-      throw new LlmException(ErrorCategory.TIMEOUT, "no answer from " + config.name() + " within "
-          + config.timeoutS() + " s", e);
+      throw new LlmException(category, status, limits.retryAfterMillis(), shouldRetry(response.header("x-should-retry")),
+          detail);
     } catch (InterruptedIOException e) {
+      // SocketTimeoutException (a read or connect timeout) is one too, as is OkHttp's call timeout.
+      if (headersArrived) {
+        throw new LlmException(ErrorCategory.TIMEOUT, "after headers: " + config.name() + " sent the answer's "
+            + "headers but not its whole body within timeout_s " + config.timeoutS() + " s (a retry is a new "
+            + "paid generation: at most body_timeout_retries " + config.retryRules().bodyTimeoutRetries() + ")",
+            e, true);
+      }
       throw new LlmException(ErrorCategory.TIMEOUT, "no answer from " + config.name() + " within "
-          + config.timeoutS() + " s (" + e.getMessage() + ")", e);
+          + config.timeoutS() + " s" + (e instanceof SocketTimeoutException ? "" : " (" + e.getMessage() + ")"), e);
     } catch (java.net.ConnectException | java.net.UnknownHostException | java.net.NoRouteToHostException e) {
       throw new LlmException(ErrorCategory.UNREACHABLE, "cannot connect to " + config.baseUrl() + " ("
           + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + redact(e.getMessage())) + ")", e);
@@ -143,6 +162,72 @@ abstract class HttpLlmClient implements LlmClient {
       throw new LlmException(ErrorCategory.CONNECTION, "connection to " + config.name() + " failed: "
           + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + redact(e.getMessage())), e);
     }
+  }
+
+  /** {@code x-should-retry: true/false} as both official SDKs read it; null for absent or other values. */
+  static Boolean shouldRetry(String header) {
+    if ("true".equals(header)) {
+      return Boolean.TRUE;
+    }
+    return "false".equals(header) ? Boolean.FALSE : null;
+  }
+
+  /**
+   * A 200 body, read only up to {@code max_answer_bytes}: a bigger one is refused before it is
+   * stored anywhere ({@code too_large_answer}, final: asking again buys the same huge answer).
+   */
+  private byte[] readCapped(ResponseBody rb) throws IOException, LlmException {
+    if (rb == null) {
+      return new byte[0];
+    }
+    long max = config.retryRules().maxAnswerBytes();
+    long declared = rb.contentLength();
+    okio.BufferedSource source = rb.source();
+    if (declared > max || (declared < 0 && source.request(max + 1))) {
+      throw new LlmException(ErrorCategory.TOO_LARGE_ANSWER, 200, -1, false, "the answer of " + config.name()
+          + " is larger than max_answer_bytes " + max + (declared > max ? " (" + declared + " bytes)" : "")
+          + "; it was not read further and is not stored");
+    }
+    return source.readByteArray();
+  }
+
+  /**
+   * The answer's body with the configured key replaced by {@value #REDACTED} wherever the provider
+   * echoed it (also JSON-escaped as {@code \\/}), before it is parsed: its text becomes an
+   * instruction, a state line, an export row and the next prompt, none of which may hold the key.
+   * Done on the body, so every field a parser keeps is covered.
+   */
+  private byte[] redactAnswer(byte[] body) {
+    if (apiKey == null || apiKey.length() < 4) {
+      return body;
+    }
+    String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+    String escaped = apiKey.replace("/", "\\/");
+    if (!text.contains(apiKey) && !text.contains(escaped)) {
+      return body;
+    }
+    return redactKey(text).replace(escaped, REDACTED).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The parsed answer, refused when its text still holds the key: the provider spelled it with
+   * JSON escapes, which only a deliberate echo does. Final ({@code x-should-retry} false): the
+   * same provider would do it again.
+   */
+  private ChatResponse keyFree(ChatResponse response) throws LlmException {
+    if (apiKey != null && apiKey.length() >= 4 && response.text() != null && response.text().contains(apiKey)) {
+      throw new LlmException(ErrorCategory.BAD_RESPONSE, 200, -1, false, "the answer of " + config.name()
+          + " holds the API key in an escaped form; it is not stored");
+    }
+    return response;
+  }
+
+  /** Replaces the configured key by {@value #REDACTED}; text without it is returned as it is. */
+  String redactKey(String text) {
+    if (text == null || apiKey == null || apiKey.length() < 4) {
+      return text;
+    }
+    return text.replace(apiKey, REDACTED);
   }
 
   /**
@@ -163,16 +248,17 @@ abstract class HttpLlmClient implements LlmClient {
     return status == 400 && rawBody.toLowerCase(java.util.Locale.ROOT).contains("credit balance is too low");
   }
 
-  /** Never let a key reach an error message, a log line or a state file. */
+  /**
+   * Never let a key reach an error message, a log line or a state file: the configured key
+   * ({@link #redactKey}), and anything shaped like an OpenAI or Anthropic key (a proxy may echo
+   * another one). Only for error texts: in an answer the pattern would also hit code like
+   * {@code mask-values}.
+   */
   String redact(String text) {
     if (text == null) {
       return "";
     }
-    String out = text;
-    if (apiKey != null && apiKey.length() >= 4) {
-      out = out.replace(apiKey, "[redacted]");
-    }
-    return out.replaceAll("(sk-(?:ant-)?)[A-Za-z0-9_\\-*.]{6,}", "$1[redacted]");
+    return redactKey(text).replaceAll("(sk-(?:ant-)?)[A-Za-z0-9_\\-*.]{6,}", "$1" + REDACTED);
   }
 
   static String oneLine(String s, int max) {

@@ -8,13 +8,26 @@ public final class LlmException extends Exception {
   private final int httpStatus;
   private final long retryAfterMillis;
   private final transient ChatResponse answer;
+  private final Boolean shouldRetry;
+  private final boolean afterHeaders;
 
   public LlmException(ErrorCategory category, int httpStatus, long retryAfterMillis, String message) {
+    this(category, httpStatus, retryAfterMillis, null, message);
+  }
+
+  /**
+   * An HTTP error whose answer said whether to retry it ({@code x-should-retry: true/false}, null
+   * when it said nothing).
+   */
+  public LlmException(ErrorCategory category, int httpStatus, long retryAfterMillis, Boolean shouldRetry,
+      String message) {
     super(message);
     this.category = category;
     this.httpStatus = httpStatus;
     this.retryAfterMillis = retryAfterMillis;
     this.answer = null;
+    this.shouldRetry = shouldRetry;
+    this.afterHeaders = false;
   }
 
   /**
@@ -27,14 +40,26 @@ public final class LlmException extends Exception {
     this.httpStatus = 200;
     this.retryAfterMillis = -1;
     this.answer = answer;
+    this.shouldRetry = null;
+    this.afterHeaders = false;
   }
 
-  public LlmException(ErrorCategory category, String message, Throwable cause) {
+  /**
+   * A read that failed after the answer's headers arrived ({@code afterHeaders}): the provider
+   * was already generating, so trying again is a second paid generation.
+   */
+  public LlmException(ErrorCategory category, String message, Throwable cause, boolean afterHeaders) {
     super(message, cause);
     this.category = category;
     this.httpStatus = 0;
     this.retryAfterMillis = -1;
     this.answer = null;
+    this.shouldRetry = null;
+    this.afterHeaders = afterHeaders;
+  }
+
+  public LlmException(ErrorCategory category, String message, Throwable cause) {
+    this(category, message, cause, false);
   }
 
   /** The billed but unusable answer (usage, finish reason, text), or null when none was paid. */
@@ -48,6 +73,25 @@ public final class LlmException extends Exception {
 
   public int httpStatus() {
     return httpStatus;
+  }
+
+  /**
+   * Whether trying again can help: the provider's {@code x-should-retry} header when it sent one
+   * (both official SDKs obey it either way), else the category's rule ({@link
+   * ErrorCategory#retryable()}).
+   */
+  public boolean retryable() {
+    return shouldRetry != null ? shouldRetry : category.retryable();
+  }
+
+  /** The provider's {@code x-should-retry} answer, or null when it sent none. */
+  public Boolean shouldRetry() {
+    return shouldRetry;
+  }
+
+  /** True when the failure came after the answer's headers (a body that did not finish in time). */
+  public boolean afterHeaders() {
+    return afterHeaders;
   }
 
   /** What the server asked us to wait before retrying, or -1 when it said nothing. */

@@ -42,10 +42,18 @@ public final class ProviderConfig implements Serializable {
   private final double inputPricePerMTok;
   private final double outputPricePerMTok;
   private final String anthropicVersion;
+  private final RetryRules retryRules;
 
   private ProviderConfig(String name, Api api, String baseUrl, String model, String apiKeyEnv,
       double temperature, int maxTokens, int timeoutS, int rpm, long tpm, int maxAttempts,
       double inputPricePerMTok, double outputPricePerMTok, String anthropicVersion) {
+    this(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS, rpm, tpm, maxAttempts,
+        inputPricePerMTok, outputPricePerMTok, anthropicVersion, RetryRules.DEFAULTS);
+  }
+
+  private ProviderConfig(String name, Api api, String baseUrl, String model, String apiKeyEnv,
+      double temperature, int maxTokens, int timeoutS, int rpm, long tpm, int maxAttempts,
+      double inputPricePerMTok, double outputPricePerMTok, String anthropicVersion, RetryRules retryRules) {
     this.name = name;
     this.api = api;
     this.baseUrl = baseUrl;
@@ -60,6 +68,7 @@ public final class ProviderConfig implements Serializable {
     this.inputPricePerMTok = inputPricePerMTok;
     this.outputPricePerMTok = outputPricePerMTok;
     this.anthropicVersion = anthropicVersion;
+    this.retryRules = retryRules;
   }
 
   /** A provider with the defaults (temperature 0.2, 1024 max tokens, 120 s timeout, 6 attempts). */
@@ -142,14 +151,20 @@ public final class ProviderConfig implements Serializable {
     double inPrice = number(p, "input_price_per_mtok", 0, 0, 1e6, where);
     double outPrice = number(p, "output_price_per_mtok", 0, 0, 1e6, where);
     String version = text(p, "anthropic_version", "2023-06-01", where);
+    RetryRules d = RetryRules.DEFAULTS;
+    RetryRules rules = new RetryRules((int) number(p, "retry_budget_s", d.retryBudgetS(), 0, 86_400, where),
+        (int) number(p, "max_retry_after_s", d.maxRetryAfterS(), 1, 86_400, where),
+        (int) number(p, "body_timeout_retries", d.bodyTimeoutRetries(), 0, 10, where),
+        (int) number(p, "max_answer_bytes", d.maxAnswerBytes(), 1024, 1 << 30, where));
     return new ProviderConfig(name, api, stripSlash(baseUrl), model, keyEnv, temperature, maxTokens,
-        timeoutS, rpm, tpm, maxAttempts, inPrice, outPrice, version);
+        timeoutS, rpm, tpm, maxAttempts, inPrice, outPrice, version, rules);
   }
 
   /** Every key a provider may have: a typo ({@code "rpms"}) must not silently mean "no limit". */
   static final List<String> KNOWN_KEYS = List.of("api", "base_url", "model", "api_key_env",
       "temperature", "max_tokens", "timeout_s", "rpm", "tpm", "max_attempts", "input_price_per_mtok",
-      "output_price_per_mtok", "anthropic_version");
+      "output_price_per_mtok", "anthropic_version", "retry_budget_s", "max_retry_after_s",
+      "body_timeout_retries", "max_answer_bytes");
 
   private static void refuseUnknownKeys(JsonNode p, String where) throws IOException {
     Iterator<String> it = p.fieldNames();
@@ -230,7 +245,7 @@ public final class ProviderConfig implements Serializable {
 
   public ProviderConfig withBaseUrl(String url) {
     return new ProviderConfig(name, api, stripSlash(url), model, apiKeyEnv, temperature, maxTokens,
-        timeoutS, rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion);
+        timeoutS, rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules);
   }
 
   public ProviderConfig withLimits(int newRpm, long newTpm) {
@@ -238,7 +253,7 @@ public final class ProviderConfig implements Serializable {
       throw new IllegalArgumentException("rpm and tpm must be >= 0, were " + newRpm + ", " + newTpm);
     }
     return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
-        newRpm, newTpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion);
+        newRpm, newTpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules);
   }
 
   public ProviderConfig withTimeoutS(int seconds) {
@@ -246,7 +261,7 @@ public final class ProviderConfig implements Serializable {
       throw new IllegalArgumentException("timeoutS must be >= 1, was " + seconds);
     }
     return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, seconds,
-        rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion);
+        rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules);
   }
 
   public ProviderConfig withMaxAttempts(int attempts) {
@@ -254,7 +269,16 @@ public final class ProviderConfig implements Serializable {
       throw new IllegalArgumentException("maxAttempts must be >= 1, was " + attempts);
     }
     return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
-        rpm, tpm, attempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion);
+        rpm, tpm, attempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules);
+  }
+
+  /** The same provider with other retry rules (tests and benchmarks; a config sets them by key). */
+  public ProviderConfig withRetryRules(RetryRules rules) {
+    if (rules == null) {
+      throw new IllegalArgumentException("retry rules must be set, were null");
+    }
+    return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
+        rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, rules);
   }
 
   /** True when base_url points at this machine, where servers (vLLM, Ollama) usually need no key. */
@@ -343,6 +367,11 @@ public final class ProviderConfig implements Serializable {
     return anthropicVersion;
   }
 
+  /** Patience beyond max_attempts and the largest answer accepted; never null. */
+  public RetryRules retryRules() {
+    return retryRules;
+  }
+
   /** Identifies the endpoint a rate limit applies to: one limiter per endpoint and model per JVM. */
   public String endpointKey() {
     return api + " " + baseUrl + " " + model;
@@ -357,7 +386,7 @@ public final class ProviderConfig implements Serializable {
     return name.equals(c.name) && api == c.api && baseUrl.equals(c.baseUrl) && model.equals(c.model)
         && Objects.equals(apiKeyEnv, c.apiKeyEnv) && temperature == c.temperature
         && maxTokens == c.maxTokens && timeoutS == c.timeoutS && rpm == c.rpm && tpm == c.tpm
-        && maxAttempts == c.maxAttempts;
+        && maxAttempts == c.maxAttempts && retryRules.equals(c.retryRules);
   }
 
   @Override

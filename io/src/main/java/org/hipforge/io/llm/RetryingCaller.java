@@ -14,6 +14,14 @@ import java.util.concurrent.TimeUnit;
  * ErrorCategory#runStop}: a rejected key, an exhausted quota, a wrong endpoint, an unreachable
  * base_url after the last attempt) closes the run's gate, so no other thread of the run in this
  * JVM sends another request; it is not retried.
+ *
+ * <p>What is retried follows the official OpenAI and Anthropic SDKs ({@link
+ * LlmException#retryable()}): 408, 409, 429, >= 500, timeouts and broken connections, and
+ * whatever the provider's {@code x-should-retry} header says either way. Beyond them ({@link
+ * RetryRules}): a 503 is retried past {@code max_attempts} until {@code retry_budget_s} of waiting
+ * is used (a model still loading), each such wait said on the progress line; a retry-after above
+ * {@code max_retry_after_s} stops the run ({@link CallGate.Kind#WAIT}; the task stays pending);
+ * a body that timed out after its headers is retried at most {@code body_timeout_retries} times.
  */
 public final class RetryingCaller {
   /** First backoff: long enough for a blip to pass, short enough not to idle a run. */
@@ -22,6 +30,13 @@ public final class RetryingCaller {
   public static final long MAX_BACKOFF_MILLIS = 30_000;
   /** The longest retry-after we obey; a larger one (or a broken header) is treated as this. */
   public static final long MAX_RETRY_AFTER_MILLIS = 15 * 60_000;
+  /**
+   * A 503's backoff grows for this many steps only (to 8 s, the official SDKs' longest): a model
+   * that finished loading is used within seconds, not after a 30 s backoff.
+   */
+  static final int UNAVAILABLE_BACKOFF_STEPS = 5;
+  /** A wait the provider asks for that is long enough to be said on the progress line. */
+  static final long LONG_WAIT_MILLIS = 10_000;
 
   /** Hears every attempt, for metrics. */
   public interface Listener {
@@ -30,6 +45,14 @@ public final class RetryingCaller {
     default void retried(ErrorCategory category) {}
 
     default void rateLimited() {}
+
+    /**
+     * A long or unusual wait, said once as it starts (a model still loading, a long retry-after,
+     * a retry-after past the cap that stops the run): on the progress line by default.
+     */
+    default void waiting(String what) {
+      org.hipforge.io.util.Progress.status(what);
+    }
   }
 
   /**
@@ -94,6 +117,7 @@ public final class RetryingCaller {
   private final RateLimiter.Sleeper sleeper;
   private final Listener listener;
   private final CallGate gate;
+  private final RetryRules rules;
 
   /** A caller with a gate of its own (it stops only on a rejected key). */
   public RetryingCaller(LlmClient client, RateLimiter limiter, int maxAttempts, int maxTokens,
@@ -103,6 +127,19 @@ public final class RetryingCaller {
 
   /** A caller that stops when {@code gate} closes, and closes its run's gate on a rejected key. */
   public RetryingCaller(LlmClient client, RateLimiter limiter, int maxAttempts, int maxTokens,
+      RateLimiter.Sleeper sleeper, Listener listener, CallGate gate) {
+    this(client, limiter, maxAttempts, maxTokens, RetryRules.DEFAULTS, sleeper, listener, gate);
+  }
+
+  /** A caller for {@code provider}: its max_attempts, max_tokens and retry rules. */
+  public RetryingCaller(LlmClient client, RateLimiter limiter, ProviderConfig provider,
+      RateLimiter.Sleeper sleeper, Listener listener, CallGate gate) {
+    this(client, limiter, provider.maxAttempts(), provider.maxTokens(), provider.retryRules(), sleeper, listener,
+        gate);
+  }
+
+  /** A caller with these retry rules, stopping when {@code gate} closes. */
+  public RetryingCaller(LlmClient client, RateLimiter limiter, int maxAttempts, int maxTokens, RetryRules rules,
       RateLimiter.Sleeper sleeper, Listener listener, CallGate gate) {
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
@@ -114,13 +151,16 @@ public final class RetryingCaller {
     this.sleeper = sleeper;
     this.listener = listener == null ? new Listener() {} : listener;
     this.gate = gate;
+    this.rules = rules == null ? RetryRules.DEFAULTS : rules;
   }
 
   public Outcome call(ChatRequest request) throws InterruptedException {
     long estimate = request.estimatedTokens(maxTokens);
     LlmException last = null;
     long latency = 0;
-    for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+    long waitedMillis = 0;
+    int bodyTimeouts = 0;
+    for (int attempt = 1; ; attempt++) {
       if (!limiter.acquire(estimate, gate)) {
         return stopped(last, attempt - 1, latency);
       }
@@ -152,27 +192,73 @@ public final class RetryingCaller {
           limiter.onSuccess(a.rateLimits());
           return new Outcome(null, e, attempt, latency);
         }
-        CallGate.Kind runStop = e.category().runStop(attempt == maxAttempts);
+        boolean retry = mayRetry(e, attempt, waitedMillis, bodyTimeouts);
+        // The provider's x-should-retry: true wins over a stop, as long as retries are left.
+        CallGate.Kind runStop = retry && Boolean.TRUE.equals(e.shouldRetry()) ? null : e.category().runStop(!retry);
         if (runStop != null) {
           gate.root().close(runStop, e.getMessage());
           return new Outcome(null, e, attempt, latency);
         }
         limiter.onFailure();
+        if (retry && e.retryAfterMillis() > TimeUnit.SECONDS.toMillis(rules.maxRetryAfterS())) {
+          // Waiting that long holds the run silently for hours (a daily limit): stop it instead.
+          String why = e.getMessage() + "; the provider asks to wait " + seconds(e.retryAfterMillis())
+              + " before the next request, more than max_retry_after_s " + rules.maxRetryAfterS() + " s";
+          listener.waiting(why);
+          gate.root().close(CallGate.Kind.WAIT, why);
+          return stopped(e, attempt, latency);
+        }
         if (e.category() == ErrorCategory.RATE_LIMITED || e.category() == ErrorCategory.OVERLOADED) {
           listener.rateLimited();
           limiter.onRateLimited(e.retryAfterMillis());
         }
-        if (!e.category().retryable() || attempt == maxAttempts) {
+        if (!retry) {
           return new Outcome(null, e, attempt, latency);
         }
         if (!gate.isOpen()) {
           return stopped(e, attempt, latency);
         }
+        if (e.afterHeaders()) {
+          bodyTimeouts++;
+        }
         listener.retried(e.category());
-        gate.pause(TimeUnit.MILLISECONDS.toNanos(backoffMillis(attempt, e.retryAfterMillis())), sleeper);
+        boolean unavailable = e.httpStatus() == 503;
+        long wait = backoffMillis(unavailable ? Math.min(attempt, UNAVAILABLE_BACKOFF_STEPS) : attempt,
+            e.retryAfterMillis(), TimeUnit.SECONDS.toMillis(rules.maxRetryAfterS()));
+        if (unavailable && attempt >= maxAttempts) {
+          listener.waiting(e.getMessage() + "; the server is not ready: retry " + (attempt + 1) + " in "
+              + seconds(wait) + ", " + seconds(waitedMillis) + " of retry_budget_s " + rules.retryBudgetS() + " s used");
+        } else if (e.retryAfterMillis() >= LONG_WAIT_MILLIS) {
+          listener.waiting(e.getMessage() + "; the provider asks to wait " + seconds(e.retryAfterMillis())
+              + " (retry-after); waiting (max_retry_after_s " + rules.maxRetryAfterS() + " s)");
+        }
+        waitedMillis += wait;
+        gate.pause(TimeUnit.MILLISECONDS.toNanos(wait), sleeper);
       }
     }
-    return new Outcome(null, last, maxAttempts, latency);
+  }
+
+  /**
+   * Whether a failed attempt is tried again: the error says it can help ({@link
+   * LlmException#retryable()}: the category, or the provider's {@code x-should-retry}), and
+   * attempts are left, where a 503 (a model still loading) may go past {@code max_attempts} until
+   * {@code retry_budget_s} of waiting is used, and a body that timed out after its headers is
+   * retried at most {@code body_timeout_retries} times (each try is a new paid generation).
+   */
+  private boolean mayRetry(LlmException e, int attempt, long waitedMillis, int bodyTimeouts) {
+    if (!e.retryable()) {
+      return false;
+    }
+    if (e.afterHeaders() && bodyTimeouts >= rules.bodyTimeoutRetries()) {
+      return false;
+    }
+    return attempt < maxAttempts
+        || (e.httpStatus() == 503 && waitedMillis < TimeUnit.SECONDS.toMillis(rules.retryBudgetS()));
+  }
+
+  private static String seconds(long millis) {
+    return millis >= 3_600_000 ? String.format(java.util.Locale.ROOT, "%d s (%.1f h)", millis / 1000, millis / 3.6e6)
+        : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
   }
 
   /** The gate closed: an AUTH error when the key was rejected (by any caller of the run). */
@@ -186,8 +272,13 @@ public final class RetryingCaller {
 
   /** Full-jitter exponential backoff, never shorter than what the server asked for. */
   static long backoffMillis(int attempt, long retryAfterMillis) {
+    return backoffMillis(attempt, retryAfterMillis, MAX_RETRY_AFTER_MILLIS);
+  }
+
+  /** Full-jitter exponential backoff, never shorter than what the server asked for up to {@code maxRetryAfterMillis}. */
+  static long backoffMillis(int attempt, long retryAfterMillis, long maxRetryAfterMillis) {
     long cap = Math.min(MAX_BACKOFF_MILLIS, BASE_BACKOFF_MILLIS << Math.min(attempt - 1, 16));
     long jittered = ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
-    return Math.max(jittered, Math.min(retryAfterMillis, MAX_RETRY_AFTER_MILLIS));
+    return Math.max(jittered, Math.min(retryAfterMillis, maxRetryAfterMillis));
   }
 }

@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Progress {
   /** Often enough to see a run is alive, rare enough not to flood a log. */
   public static final int PERIOD_SECONDS = 10;
+  /** The shortest gap between two {@link #status} lines: a waiting run says so, without a flood. */
+  public static final int NOTE_GAP_SECONDS = 5;
 
   private static final AtomicLong DONE = new AtomicLong();
   private static final AtomicLong FAILED = new AtomicLong();
@@ -30,6 +32,10 @@ public final class Progress {
   private static volatile double outputPricePerMTok;
   private static ScheduledExecutorService timer;
   private static volatile PrintStream stream;
+  private static volatile String status;
+  private static volatile long statusNanos;
+  private static volatile String lastPrinted;
+  private static volatile long lastPrintedNanos;
 
   private Progress() {}
 
@@ -47,6 +53,8 @@ public final class Progress {
     inputPricePerMTok = 0;
     outputPricePerMTok = 0;
     startNanos = System.nanoTime();
+    status = null;
+    lastPrinted = null;
     timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "hipforge-progress");
       t.setDaemon(true);
@@ -60,6 +68,30 @@ public final class Progress {
   public static void prices(double inputPerMTok, double outputPerMTok) {
     inputPricePerMTok = inputPerMTok;
     outputPricePerMTok = outputPerMTok;
+  }
+
+  /**
+   * Says a status (a long wait the provider asked for, a model still loading) on its own line,
+   * and at the end of the progress lines of the next {@link #PERIOD_SECONDS} s. At most one such
+   * line every {@link #NOTE_GAP_SECONDS} s: tens of workers meet the same wait at once. Nothing is
+   * printed when no step reports progress (the stop that may follow says it anyway).
+   */
+  public static void status(String what) {
+    long now = System.nanoTime();
+    status = what;
+    statusNanos = now;
+    PrintStream out = stream;
+    if (out == null) {
+      return;
+    }
+    synchronized (Progress.class) {
+      if (lastPrinted != null && now - lastPrintedNanos < TimeUnit.SECONDS.toNanos(NOTE_GAP_SECONDS)) {
+        return;
+      }
+      lastPrinted = what;
+      lastPrintedNanos = now;
+    }
+    out.println(label + ": " + what);
   }
 
   /**
@@ -142,6 +174,10 @@ public final class Progress {
     if (inputPricePerMTok > 0 || outputPricePerMTok > 0) {
       double usd = TOKENS_IN.get() / 1e6 * inputPricePerMTok + TOKENS_OUT.get() / 1e6 * outputPricePerMTok;
       b.append(String.format(java.util.Locale.ROOT, ", cost so far $%.4f", usd));
+    }
+    String n = status;
+    if (n != null && System.nanoTime() - statusNanos < TimeUnit.SECONDS.toNanos(PERIOD_SECONDS)) {
+      b.append("; ").append(n);
     }
     return b.toString();
   }

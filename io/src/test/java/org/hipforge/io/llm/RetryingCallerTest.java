@@ -469,7 +469,7 @@ class RetryingCallerTest {
       requests.incrementAndGet();
       byte[] body = "{\"error\":{\"message\":\"Rate limit reached\"}}".getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().set("Content-Type", "application/json");
-      ex.getResponseHeaders().set("retry-after", "600"); // ten minutes
+      ex.getResponseHeaders().set("retry-after", "240"); // four minutes, under max_retry_after_s
       ex.sendResponseHeaders(429, body.length);
       try (OutputStream out = ex.getResponseBody()) {
         out.write(body);
@@ -493,7 +493,7 @@ class RetryingCallerTest {
       while (requests.get() == 0) {
         Thread.sleep(10);
       }
-      Thread.sleep(100); // now in the ten-minute backoff
+      Thread.sleep(100); // now in the four-minute backoff
       assertThat(call.isDone(), is(false));
       gate.close(CallGate.Kind.SIGINT, "Ctrl-C");
       RetryingCaller.Outcome o = call.get(60, TimeUnit.SECONDS);

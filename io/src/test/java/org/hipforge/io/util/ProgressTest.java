@@ -22,4 +22,21 @@ class ProgressTest {
       Progress.stop();
     }
   }
+
+  @Test
+  void aStatusIsSaidOnItsOwnLineAndOnTheProgressLineWithoutAFlood() {
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    try {
+      Progress.start("describe", 10, new PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+      Progress.status("HTTP 503 from local: Loading model; retry 7 in 4.0 s");
+      Progress.status("HTTP 503 from local: Loading model; retry 8 in 6.0 s");
+      String out = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(out, containsString("describe: HTTP 503 from local: Loading model; retry 7 in 4.0 s"));
+      assertThat("at most one status line every few seconds", out, not(containsString("retry 8")));
+      assertThat(Progress.line(), containsString("; HTTP 503 from local: Loading model; retry 8 in 6.0 s"));
+    } finally {
+      Progress.stop();
+    }
+    Progress.status("said when no step reports progress: printed nowhere");
+  }
 }

@@ -277,6 +277,18 @@ public final class SimulatedLlmServer implements AutoCloseable {
             (c, v) -> c.withAnswerRate(a, Double.parseDouble(v)));
       }
     }
+    f.put("loading-ms", (c, v) -> c.withQuirks(c.quirks().withLoadingMs(Long.parseLong(v))));
+    f.put("fault-409", (c, v) -> c.withQuirks(c.quirks().withConflictRate(Double.parseDouble(v))));
+    f.put("should-retry", (c, v) -> c.withQuirks(c.quirks().withShouldRetry(v.isEmpty() ? null : v)));
+    f.put("daily-limit", (c, v) -> c.withQuirks(c.quirks().withDailyLimit(Integer.parseInt(v),
+        c.quirks().dailyRetryAfterS())));
+    f.put("daily-retry-after-s", (c, v) -> c.withQuirks(c.quirks().withDailyLimit(c.quirks().dailyLimit(),
+        Long.parseLong(v))));
+    f.put("trickle", (c, v) -> c.withQuirks(c.quirks().withTrickle(Double.parseDouble(v), c.quirks().trickleMs())));
+    f.put("trickle-ms", (c, v) -> c.withQuirks(c.quirks().withTrickle(c.quirks().trickleRate(), Long.parseLong(v))));
+    f.put("answer-bytes", (c, v) -> c.withQuirks(c.quirks().withAnswerBytes(Integer.parseInt(v))));
+    f.put("echo-key", (c, v) -> c.withQuirks(c.quirks().withEchoKey(Boolean.parseBoolean(v))));
+    f.put("redirect-to", (c, v) -> c.withQuirks(c.quirks().withRedirectTo(v.isEmpty() ? null : v)));
     return f;
   }
 
@@ -324,6 +336,13 @@ public final class SimulatedLlmServer implements AutoCloseable {
         + "  --answer-truncated= --answer-reasoning-cut=\n"
         + "  --answer-no-choices= --answer-parts= --answer-think= --answer-no-usage=\n"
         + "  --answer-cache-tokens=   rates of 200 answer shapes (by prompt) in [0, 1]\n"
+        + "  --loading-ms=0           answer 503 \"Loading model\" (llama.cpp) this long from the first request\n"
+        + "  --fault-409=0            fraction of requests answered 409\n"
+        + "  --should-retry=          x-should-retry on every error answer: true | false\n"
+        + "  --daily-limit=-1 --daily-retry-after-s=86400   429 per day after N requests\n"
+        + "  --trickle=0 --trickle-ms=0   fraction of answers whose body trickles over ms\n"
+        + "  --answer-bytes=0         pad every answer to this size; --echo-key=true echoes the key\n"
+        + "  --redirect-to=URL        answer every chat request 307 to URL + path\n"
         + "GET /sim/stats: requests, answers and the tokens billed in them, as JSON";
   }
 }

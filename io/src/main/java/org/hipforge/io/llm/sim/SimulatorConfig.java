@@ -72,6 +72,7 @@ public final class SimulatorConfig {
     double compileErrorRate;
     Path requestsLog;
     double[] answerRates = new double[Answer.values().length];
+    ProviderQuirks quirks = ProviderQuirks.none();
   }
 
   private static final SimulatorConfig DEFAULTS = new SimulatorConfig(new Values());
@@ -95,6 +96,7 @@ public final class SimulatorConfig {
   private final double compileErrorRate;
   private final double[] answerRates;
   private final Path requestsLog;
+  private final ProviderQuirks quirks;
 
   private SimulatorConfig(Values v) {
     this.port = v.port;
@@ -116,6 +118,7 @@ public final class SimulatorConfig {
     this.compileErrorRate = v.compileErrorRate;
     this.answerRates = v.answerRates.clone();
     this.requestsLog = v.requestsLog;
+    this.quirks = v.quirks;
   }
 
   /**
@@ -147,6 +150,7 @@ public final class SimulatorConfig {
     v.compileErrorRate = compileErrorRate;
     v.answerRates = answerRates.clone();
     v.requestsLog = requestsLog;
+    v.quirks = quirks;
     return v;
   }
 
@@ -312,6 +316,12 @@ public final class SimulatorConfig {
     return Answer.NORMAL;
   }
 
+  /** Provider behaviours beyond the random faults (a loading model, 409s, redirects, ...). */
+  public SimulatorConfig withQuirks(ProviderQuirks quirks) {
+    check(quirks != null, "quirks must not be null", quirks);
+    return with(v -> v.quirks = quirks);
+  }
+
   private void checkRate(String name, double rate, double increase) {
     check(rate >= 0 && rate <= 1, name + " must be in [0, 1]", rate);
     // One uniform draw picks at most one fault per request, so the rates share the unit interval.
@@ -426,6 +436,10 @@ public final class SimulatorConfig {
     return compileErrorRate;
   }
 
+  public ProviderQuirks quirks() {
+    return quirks;
+  }
+
   /** The requests log file, or null when none is written. */
   public Path requestsLog() {
     return requestsLog;
@@ -445,14 +459,16 @@ public final class SimulatorConfig {
         && http503Rate == c.http503Rate && http529Rate == c.http529Rate
         && htmlRate == c.htmlRate && slowRate == c.slowRate && slowMs == c.slowMs
         && compileErrorRate == c.compileErrorRate && Objects.equals(requestsLog, c.requestsLog)
-        && java.util.Arrays.equals(answerRates, c.answerRates);
+        && java.util.Arrays.equals(answerRates, c.answerRates)
+        && quirks.equals(c.quirks);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(port, latencyMs, latencyDistribution, seed, rpm, tpm, apiKey,
         maxContextTokens, dropRate, http500Rate, http502Rate, http503Rate, http529Rate, htmlRate,
-        slowRate, slowMs, compileErrorRate, requestsLog, java.util.Arrays.hashCode(answerRates));
+        slowRate, slowMs, compileErrorRate, requestsLog, java.util.Arrays.hashCode(answerRates),
+        quirks);
   }
 
   /** Every setting except the API key's value, which is only said to be set or not. */
@@ -466,6 +482,6 @@ public final class SimulatorConfig {
         + http503Rate + ", http529Rate=" + http529Rate + ", htmlRate=" + htmlRate
         + ", slowRate=" + slowRate + ", slowMs=" + slowMs + ", compileErrorRate="
         + compileErrorRate + ", answerRates=" + java.util.Arrays.toString(answerRates)
-        + ", requestsLog=" + requestsLog + "}";
+        + ", requestsLog=" + requestsLog + ", quirks=" + quirks + "}";
   }
 }

@@ -28,7 +28,9 @@ final class SimulatorHandler implements HttpHandler {
   private static final int FAULT_STREAM = 1;
   private static final int LATENCY_STREAM = 2;
   private static final int COMPILE_ERROR_STREAM = 3;
-  private static final int ANSWER_STREAM = 4;
+  private static final int CONFLICT_STREAM = 4;
+  private static final int TRICKLE_STREAM = 5;
+  private static final int ANSWER_STREAM = 6;
   /** What the simulated model says when it refuses (both wires). */
   static final String REFUSAL_TEXT = "I'm sorry, but I can't help with that request.";
 
@@ -56,6 +58,10 @@ final class SimulatorHandler implements HttpHandler {
   private final OutputStream requestsLog;
   private final byte[] requiredKey;
   private final AtomicLong sequence = new AtomicLong();
+  /** Requests admitted past the daily limit's check: counted as they are admitted, so no race lets more through. */
+  private final AtomicLong admitted = new AtomicLong();
+  /** When the first chat request came: a model's load is measured from it. */
+  private final AtomicLong firstChatNanos = new AtomicLong(Long.MIN_VALUE);
 
   SimulatorHandler(SimulatorConfig config, SimulatedRateLimiter limiter, RequestRecorder recorder,
       OutputStream requestsLog) {
@@ -126,6 +132,12 @@ final class SimulatorHandler implements HttpHandler {
       send(ex, wire, wire.notFound(method, path), null);
       return;
     }
+    ProviderQuirks quirks = config.quirks();
+    if (chat && quirks.redirectTo() != null) {
+      ex.getResponseHeaders().set("Location", quirks.redirectTo() + ex.getRequestURI().getRawPath());
+      send(ex, wire, ProviderQuirks.redirect(), null);
+      return;
+    }
     if (requiredKey != null) {
       String key = wire.presentedKey(rq);
       if (key == null
@@ -150,13 +162,28 @@ final class SimulatorHandler implements HttpHandler {
       send(ex, wire, wire.badRequest(e.getMessage(), e.param), null);
       return;
     }
-    answer(ex, wire, request, seq);
+    answer(ex, wire, request, seq, wire.presentedKey(rq));
   }
 
-  private void answer(HttpExchange ex, WireFormat wire, ChatRequest request, long seq)
+  private void answer(HttpExchange ex, WireFormat wire, ChatRequest request, long seq, String presentedKey)
       throws IOException {
     String key = promptKey(request.user);
     recorder.prompt(key);
+    ProviderQuirks quirks = config.quirks();
+    long now = System.nanoTime();
+    firstChatNanos.compareAndSet(Long.MIN_VALUE, now);
+    if (now - firstChatNanos.get() < quirks.loadingMs() * 1_000_000L) {
+      send(ex, wire, ProviderQuirks.loading(), null);
+      return;
+    }
+    if (quirks.dailyLimit() >= 0 && admitted.getAndIncrement() >= quirks.dailyLimit()) {
+      send(ex, wire, ProviderQuirks.daily(request.model, quirks.dailyLimit(), quirks.dailyRetryAfterS()), null);
+      return;
+    }
+    if (quirks.conflictRate() > 0 && unit(seq, CONFLICT_STREAM) < quirks.conflictRate()) {
+      send(ex, wire, ProviderQuirks.conflict(), null);
+      return;
+    }
     int promptTokens = SimulatedAnswers.estimateTokens(request.promptChars);
     if (config.maxContextTokens() > 0 && promptTokens > config.maxContextTokens()) {
       send(ex, wire, wire.contextTooLong(promptTokens, config.maxContextTokens()), null);
@@ -172,6 +199,11 @@ final class SimulatorHandler implements HttpHandler {
     boolean truncated = request.maxTokens != null && completionTokens > request.maxTokens;
     if (truncated) {
       text = text.substring(0, Math.min(text.length(), request.maxTokens * 4));
+      completionTokens = SimulatedAnswers.estimateTokens(text.length());
+    }
+    if (quirks.echoKey() || quirks.answerBytes() > 0) {
+      // After the max_tokens cut: a hostile provider does not keep to it.
+      text = quirks.decorate(text, presentedKey);
       completionTokens = SimulatedAnswers.estimateTokens(text.length());
     }
 
@@ -243,7 +275,11 @@ final class SimulatorHandler implements HttpHandler {
         logSuccess(key);
         recorder.success(key, System.currentTimeMillis(), compileError, promptTokens, completionTokens);
         decorate(ex, wire, ok, decision);
-        write(ex, ok);
+        if (quirks.trickleRate() > 0 && unit(seq, TRICKLE_STREAM) < quirks.trickleRate()) {
+          trickle(ex, ok, quirks.trickleMs());
+        } else {
+          write(ex, ok);
+        }
     }
   }
 
@@ -266,10 +302,13 @@ final class SimulatorHandler implements HttpHandler {
     write(ex, reply);
   }
 
-  private static void decorate(HttpExchange ex, WireFormat wire, Reply reply,
+  private void decorate(HttpExchange ex, WireFormat wire, Reply reply,
       SimulatedRateLimiter.Decision decision) {
     Headers h = ex.getResponseHeaders();
     wire.commonHeaders(h);
+    if (reply.status >= 400 && config.quirks().shouldRetry() != null) {
+      h.set("x-should-retry", config.quirks().shouldRetry());
+    }
     if (decision != null) {
       wire.rateLimitHeaders(h, decision);
     }
@@ -284,6 +323,22 @@ final class SimulatorHandler implements HttpHandler {
     ex.sendResponseHeaders(reply.status, reply.body.length);
     try (OutputStream out = ex.getResponseBody()) {
       out.write(reply.body);
+    }
+  }
+
+  /** Headers at once, then the body in 20 pieces spread over {@code millis}. */
+  private static void trickle(HttpExchange ex, Reply reply, long millis) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", reply.contentType);
+    ex.sendResponseHeaders(reply.status, reply.body.length);
+    int pieces = 20;
+    try (OutputStream out = ex.getResponseBody()) {
+      for (int i = 0; i < pieces; i++) {
+        int from = reply.body.length * i / pieces;
+        int to = reply.body.length * (i + 1) / pieces;
+        out.write(reply.body, from, to - from);
+        out.flush();
+        pause(millis / pieces);
+      }
     }
   }
 

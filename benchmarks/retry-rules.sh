@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The retry rules and transport refusals of issue 10 item 4 and issue 11 items 1 and 6, measured on
+# the built jar against a loopback simulated LLM in its own process (its ProviderQuirks flags):
+#   conflict    20 % of requests answered 409                    (retried, as both SDKs do)
+#   noretry     20 % answered 500 with x-should-retry: false      (not retried)
+#   loading     503 "Loading model" for the first 30 s (llama.cpp) (waited out: retry_budget_s)
+#   dailylimit  429 with retry-after: 86400 after 50 answers       (stops the run: exit 6)
+#   trickle     30 % of bodies trickle over 20 s, timeout_s 5      (retried at most once)
+#   redirect    every chat request answered 307 to a second simulator (exit 5, nothing sent there)
+#   huge        every answer 10 MB                                  (too_large_answer, not stored)
+#   echo        every answer echoes the API key                     (no key in any file of W)
+# For each: requests the simulator got, the categories of the run's records, exit code, wall time.
+#
+#   benchmarks/retry-rules.sh [scenario ...]    (default: all)
+#
+# Settings: TASKS=100 LATENCY_MS=200 MAX_IN_FLIGHT=16 KEEP=0. Uses pipeline/target/hipforge.jar as it
+# is (built only when missing), copied first.
+set -euo pipefail
+
+usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+ALL=(conflict noretry loading dailylimit trickle redirect huge echo)
+SCENARIOS=()
+for a in "$@"; do
+  case " ${ALL[*]} " in
+    *" $a "*) SCENARIOS+=("$a") ;;
+    *) if [ "$a" = -h ] || [ "$a" = --help ]; then usage; exit 0; fi
+       echo "retry-rules: unknown argument '$a'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=("${ALL[@]}")
+
+NAME=retry-rules
+# shellcheck source=benchmarks/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+TASKS="${TASKS:-100}"
+LATENCY_MS="${LATENCY_MS:-200}"
+MAX_IN_FLIGHT="${MAX_IN_FLIGHT:-16}"
+KEY="sk-bench-echo-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+make_tmp hipforge-retry-rules
+use_jar "$REPO/pipeline/target/hipforge.jar" 2g
+SRC="$T/src"
+write_kernels "$SRC" "$TASKS"
+
+ROWS=()
+row() { ROWS+=("$*"); say "RESULT $*"; }
+secs() { python3 -c "print(f'{$2 - $1:.1f}')"; }
+sim_requests() { curl -s "${URL%/v1}/sim/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])'; }
+
+# The run's records by category: "pass" or the error_msg's category (its records, not the journal).
+categories() { # WORK
+  python3 - "$1" <<'PY'
+import collections, glob, json, os, sys
+c = collections.Counter()
+for f in glob.glob(os.path.join(sys.argv[1], "state/describe/*/part-*.jsonl")):
+    for line in open(f, encoding="utf-8"):
+        r = json.loads(line)
+        c["pass" if r.get("pass") else (r.get("error_msg") or "?").split(":")[0]] += 1
+print(", ".join(f"{k} {v}" for k, v in sorted(c.items())) or "no records")
+PY
+}
+
+# SCENARIO TIMEOUT_S [SIMULATOR FLAGS...]: describe all tasks against a fresh simulator; sets RC, WALL, W
+run_case() {
+  local name="$1" timeout="$2"
+  shift 2
+  start_sim "$T/$name.sim.out" "$T/$name.requests.log" --latency-ms="$LATENCY_MS" "$@"
+  cat >"$T/$name.json" <<JSON
+{"sim": {"api": "openai", "base_url": "$URL", "model": "m", "api_key_env": "HIPFORGE_BENCH_KEY", "timeout_s": $timeout}}
+JSON
+  W="$T/$name/work"
+  hipforge manifest --sourceDir="$SRC" --workDir="$W" >"$T/$name.manifest.log" 2>&1
+  local t0 t1; t0="$(now)"
+  RC=0
+  HIPFORGE_BENCH_KEY="$KEY" hipforge describe --workDir="$W" --sourceDir="$SRC" --config="$T/$name.json" --modelName=sim \
+    --maxInFlight="$MAX_IN_FLIGHT" >"$T/$name.log" 2>&1 || RC=$?
+  t1="$(now)"
+  WALL="$(secs "$t0" "$t1")"
+  grep -E "STOPPED|FAILED|not ready|asks to wait" "$T/$name.log" | head -3 | cut -c1-300 | sed 's/^/    /' || true
+}
+
+report() { # NAME EXTRA
+  row "$1 | requests $(sim_requests) | $(categories "$W") | exit $RC | ${WALL} s${2:+ | $2}"
+}
+
+for s in "${SCENARIOS[@]}"; do
+  case "$s" in
+    conflict) run_case conflict 30 --fault-409=0.2; report conflict ;;
+    noretry) run_case noretry 30 --fault-500=0.2 --should-retry=false; report noretry ;;
+    loading) run_case loading 30 --loading-ms=30000; report loading "wait lines: $(grep -c 'not ready' "$T/loading.log" || true)" ;;
+    dailylimit) run_case dailylimit 30 --daily-limit=50 --daily-retry-after-s=86400
+      report dailylimit "journaled $(journal_lines "$W" describe)" ;;
+    trickle) run_case trickle 5 --trickle=0.3 --trickle-ms=20000; report trickle "$(grep -o "retries [0-9]*" "$T/trickle.log" | head -1)" ;;
+    redirect)
+      java -cp "$T/hipforge.jar" org.hipforge.io.llm.sim.SimulatedLlmServer --port=0 >"$T/target.sim.out" 2>&1 &
+      PIDS+=($!)
+      TARGET=""
+      for _ in $(seq 1 120); do
+        TARGET="$(sed -n 's/^SIMULATED LLM listening on //p' "$T/target.sim.out")"; [ -n "$TARGET" ] && break; sleep 0.5
+      done
+      run_case redirect 30 --redirect-to="${TARGET%/v1}"
+      report redirect "requests at the redirect target $(curl -s "${TARGET%/v1}/sim/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')" ;;
+    huge) run_case huge 30 --answer-bytes=10485760; report huge "largest file in W $(find "$W" -type f -printf '%s\n' | sort -n | tail -1) bytes" ;;
+    echo) run_case echo 30 --echo-key=true
+      report echo "files in W holding the key $(grep -rlF "$KEY" "$W" | wc -l), records saying <redacted> $(grep -rlF '<redacted>' "$W"/state/describe/*/part-*.jsonl 2>/dev/null | xargs cat 2>/dev/null | grep -c '<redacted>')" ;;
+  esac
+done
+
+say "$TASKS tasks, latency ${LATENCY_MS} ms, --maxInFlight=$MAX_IN_FLIGHT, embedded Flink ($(nproc) cores)"
+for r in "${ROWS[@]}"; do echo "  $r"; done

@@ -471,8 +471,7 @@ public final class CodeExtractor {
       for (int k = first; k <= last; k++) {
         int from = cands[k * FIELDS + F_START];
         int to = cands[k * FIELDS + F_END];
-        int at = s.indexOf(line, from);
-        if (at >= 0 && at + line.length() <= to) {
+        if (indexIn(s, line, from, to) >= 0) {
           return true;
         }
       }
@@ -767,6 +766,17 @@ public final class CodeExtractor {
     return false;
   }
 
+  /** The first index of {@code w} in {@code s} that lies wholly inside from..to, or -1 (a bounded indexOf). */
+  private static int indexIn(String s, String w, int from, int to) {
+    int last = to - w.length();
+    for (int i = from; i <= last; i++) {
+      if (s.charAt(i) == w.charAt(0) && s.startsWith(w, i)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   /** The base name of a path: what an include names and a header is called by, compared. */
   private static String baseName(String path) {
     return path.substring(path.lastIndexOf('/') + 1);
@@ -806,15 +816,14 @@ public final class CodeExtractor {
           z--;
         }
         boolean wasComment = inComment;
-        int close = inComment ? s.indexOf("*/", a) : -1;
-        if (inComment && (close < 0 || close >= e)) {
+        int close = inComment ? indexIn(s, "*/", a, e) : -1;
+        if (inComment && close < 0) {
           i = e + 1;
           continue; // a line inside a block comment
         }
         inComment = false;
         if (!wasComment && s.startsWith("/*", a)) {
-          int c = s.indexOf("*/", a + 2);
-          inComment = c < 0 || c >= e;
+          inComment = indexIn(s, "*/", a + 2, e) < 0;
         }
         if (a < z && !wasComment && !s.startsWith("//", a) && !s.startsWith("/*", a)) {
           if (s.charAt(a) == '#') {
@@ -824,29 +833,27 @@ public final class CodeExtractor {
             }
             if (s.startsWith("include", d)) {
               include = true;
-              int q = s.indexOf('"', d + 7);
-              if (q >= 0 && q < z) {
-                int q2 = s.indexOf('"', q + 1);
-                if (q2 > q + 1 && q2 <= z) {
+              int q = indexIn(s, "\"", d + 7, z);
+              if (q >= 0) {
+                int q2 = indexIn(s, "\"", q + 1, z);
+                if (q2 > q + 1) {
                   locals = Arrays.copyOf(locals, locals.length + 2);
                   locals[locals.length - 2] = q + 1;
                   locals[locals.length - 1] = q2;
                 }
               }
-            } else if (s.startsWith("pragma", d) && s.indexOf("once", d) >= 0 && s.indexOf("once", d) < z
-                || s.startsWith("ifndef", d)) {
+            } else if (s.startsWith("pragma", d) && indexIn(s, "once", d, z) >= 0 || s.startsWith("ifndef", d)) {
               guard = true;
             }
           } else if (firstLineFrom < 0) {
             firstLineFrom = a;
             firstLineTo = z;
           }
-          int m = s.indexOf("main", a);
-          if (m >= 0 && m < z && isMainAt(s, m, z)) {
+          int m = indexIn(s, "main", a, z);
+          if (m >= 0 && isMainAt(s, m, z)) {
             main = true;
           }
-          int g = s.indexOf("__global__", a);
-          if (g >= 0 && g < z) {
+          if (indexIn(s, "__global__", a, z) >= 0) {
             kernel = true;
           }
         }

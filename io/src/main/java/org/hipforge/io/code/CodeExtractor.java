@@ -800,65 +800,103 @@ public final class CodeExtractor {
     String inlinedHeader;
 
     Block(String s, int from, int to) {
+      // One pass over the block's chars, line by line (bounded: never past the block).
       boolean inComment = false;
       int i = from;
       while (i < to) {
-        int e = i;
-        while (e < to && !isEol(s.charAt(e))) {
-          e++;
-        }
         int a = i;
-        while (a < e && isBlankChar(s.charAt(a))) {
+        while (a < to && isBlankChar(s.charAt(a))) {
           a++;
         }
-        int z = e;
-        while (z > a && s.charAt(z - 1) <= ' ') {
-          z--;
-        }
-        boolean wasComment = inComment;
-        int close = inComment ? indexIn(s, "*/", a, e) : -1;
-        if (inComment && close < 0) {
-          i = e + 1;
-          continue; // a line inside a block comment
-        }
-        inComment = false;
-        if (!wasComment && s.startsWith("/*", a)) {
-          inComment = indexIn(s, "*/", a + 2, e) < 0;
-        }
-        if (a < z && !wasComment && !s.startsWith("//", a) && !s.startsWith("/*", a)) {
-          if (s.charAt(a) == '#') {
-            int d = a + 1;
-            while (d < z && isBlankChar(s.charAt(d))) {
-              d++;
+        if (inComment) {
+          // A line inside a block comment: only its end matters.
+          int e = a;
+          for (; e < to && !isEol(s.charAt(e)); e++) {
+            if (s.charAt(e) == '/' && e > a && s.charAt(e - 1) == '*') {
+              inComment = false;
             }
-            if (s.startsWith("include", d)) {
-              include = true;
-              int q = indexIn(s, "\"", d + 7, z);
-              if (q >= 0) {
-                int q2 = indexIn(s, "\"", q + 1, z);
-                if (q2 > q + 1) {
-                  locals = Arrays.copyOf(locals, locals.length + 2);
-                  locals[locals.length - 2] = q + 1;
-                  locals[locals.length - 1] = q2;
-                }
-              }
-            } else if (s.startsWith("pragma", d) && indexIn(s, "once", d, z) >= 0 || s.startsWith("ifndef", d)) {
-              guard = true;
-            }
-          } else if (firstLineFrom < 0) {
-            firstLineFrom = a;
-            firstLineTo = z;
           }
-          int m = indexIn(s, "main", a, z);
-          if (m >= 0 && isMainAt(s, m, z)) {
+          i = e + 1;
+          continue;
+        }
+        char c = a < to ? s.charAt(a) : '\n';
+        if (c == '#') {
+          i = directive(s, a, to) + 1;
+          continue;
+        }
+        if (c == '/' && a + 1 < to && s.charAt(a + 1) == '*') {
+          int e = a + 2;
+          inComment = true;
+          for (; e < to && !isEol(s.charAt(e)); e++) {
+            if (s.charAt(e) == '/' && s.charAt(e - 1) == '*' && e - 1 > a + 1) {
+              inComment = false;
+            }
+          }
+          i = e + 1;
+          continue;
+        }
+        boolean code = !isEol(c) && !(c == '/' && a + 1 < to && s.charAt(a + 1) == '/');
+        int e = a;
+        for (; e < to; e++) {
+          char ch = s.charAt(e);
+          if (isEol(ch)) {
+            break;
+          }
+          if (!code) {
+            continue;
+          }
+          if (ch == '/' && e + 1 < to && s.charAt(e + 1) == '/') {
+            code = false; // the rest of the line is a comment
+          } else if (ch == '_' && !kernel && s.startsWith("__global__", e) && e + 10 <= to) {
+            kernel = true;
+          } else if (ch == 'm' && !main && s.startsWith("main", e) && isMainAt(s, e, to)) {
             main = true;
           }
-          if (indexIn(s, "__global__", a, z) >= 0) {
-            kernel = true;
+        }
+        if (firstLineFrom < 0 && a < e && !(c == '/' && a + 1 < to && s.charAt(a + 1) == '/')) {
+          int z = e;
+          while (z > a && s.charAt(z - 1) <= ' ') {
+            z--;
           }
+          firstLineFrom = a;
+          firstLineTo = z;
         }
         i = e + 1;
       }
+    }
+
+    /** Reads the preprocessor line at {@code a} (at its '#'); returns its end. */
+    private int directive(String s, int a, int to) {
+      int e = a;
+      while (e < to && !isEol(s.charAt(e))) {
+        e++;
+      }
+      int d = a + 1;
+      while (d < e && isBlankChar(s.charAt(d))) {
+        d++;
+      }
+      if (s.startsWith("include", d) && d + 7 <= e) {
+        include = true;
+        int q = d + 7;
+        while (q < e && isBlankChar(s.charAt(q))) {
+          q++;
+        }
+        if (q < e && s.charAt(q) == '"') {
+          int q2 = q + 1;
+          while (q2 < e && s.charAt(q2) != '"') {
+            q2++;
+          }
+          if (q2 < e && q2 > q + 1) {
+            locals = Arrays.copyOf(locals, locals.length + 2);
+            locals[locals.length - 2] = q + 1;
+            locals[locals.length - 1] = q2;
+          }
+        }
+      } else if (s.startsWith("ifndef", d) && d + 6 <= e
+          || s.startsWith("pragma", d) && indexIn(s, "once", d + 6, e) >= 0) {
+        guard = true;
+      }
+      return e;
     }
 
     /** "main" at m is a function being defined: {@code int main(}, {@code auto main (}, ... */

@@ -380,9 +380,13 @@ public final class CodeExtractor {
       StringBuilder code = new StringBuilder(bestLen + 64);
       for (int k = bestFirst; k <= bestLast; k++) {
         int base = k * FIELDS;
-        String part = build(cands[base + F_START], cands[base + F_END], cands[base + F_INDENT]);
         String inlined = k > bestFirst ? facts[k].inlinedHeader : null;
-        code.append(inlined == null ? part : withoutInclude(part, inlined));
+        if (inlined == null) {
+          appendBlock(code, cands[base + F_START], cands[base + F_END], cands[base + F_INDENT]);
+        } else {
+          code.append(withoutInclude(build(cands[base + F_START], cands[base + F_END], cands[base + F_INDENT]),
+              inlined));
+        }
       }
       int base = bestLast * FIELDS;
       return ExtractedCode.of(
@@ -422,7 +426,6 @@ public final class CodeExtractor {
      * </ul>
      */
     private boolean joins(Block[] facts, int first, int last, int next) {
-      Block b = fact(facts, next);
       boolean runHasInclude = false;
       boolean runHasMain = false;
       boolean runHasKernel = false;
@@ -435,6 +438,7 @@ public final class CodeExtractor {
       if (runHasMain) {
         return false;
       }
+      Block b = fact(facts, next); // after the run's: facts are made in block order (see nextHash)
       if (runHasInclude && !b.include && (b.main || (!runHasKernel && b.kernel))
           && !repeats(b, first, last)) {
         return true;
@@ -457,9 +461,108 @@ public final class CodeExtractor {
 
     private Block fact(Block[] facts, int k) {
       if (facts[k] == null) {
-        facts[k] = new Block(s, cands[k * FIELDS + F_START], cands[k * FIELDS + F_END]);
+        facts[k] = facts(cands[k * FIELDS + F_START], cands[k * FIELDS + F_END]);
       }
       return facts[k];
+    }
+
+    // Forward-only cursors of the join facts (-2: not searched yet, -1: none left). Facts are made in
+    // block order, so each word's occurrences are searched once over the answer with the vectorised
+    // indexOf, never char by char, and never past the next occurrence.
+    private int nextHash = -2;
+    private int nextMain = -2;
+    private int nextGlobal = -2;
+    private int nextCr = -2;
+
+    private int cursor(int cursor, String word, int from) {
+      return cursor == -1 || cursor >= from ? cursor : s.indexOf(word, from);
+    }
+
+    /** What joining needs to know about the block from..to ({@link Block}). */
+    private Block facts(int from, int to) {
+      Block b = new Block();
+      for (nextHash = cursor(nextHash, "#", from); nextHash >= 0 && nextHash < to;
+          nextHash = s.indexOf('#', nextHash + 1)) {
+        if (firstOnLine(nextHash, from)) {
+          nextHash = b.directive(s, nextHash, to);
+        }
+      }
+      for (nextMain = cursor(nextMain, "main", from); nextMain >= 0 && nextMain + 4 <= to;
+          nextMain = s.indexOf("main", nextMain + 4)) {
+        if (Block.isMainAt(s, nextMain, to) && !onCommentLine(nextMain, from)) {
+          b.main = true;
+          break; // the cursor stays in this block: the next block searches again from its start
+        }
+      }
+      for (nextGlobal = cursor(nextGlobal, "__global__", from); nextGlobal >= 0 && nextGlobal + 10 <= to;
+          nextGlobal = s.indexOf("__global__", nextGlobal + 10)) {
+        if (!onCommentLine(nextGlobal, from)) {
+          b.kernel = true;
+          break;
+        }
+      }
+      firstCodeLine(b, from, to);
+      return b;
+    }
+
+    /** Whether only blanks stand between the start of i's line (not before from) and i. */
+    private boolean firstOnLine(int i, int from) {
+      int a = i;
+      while (a > from && isBlankChar(s.charAt(a - 1))) {
+        a--;
+      }
+      return a == from || isEol(s.charAt(a - 1));
+    }
+
+    /** Whether i's line (not before from) starts with a comment: {@code //}, {@code /*} or {@code *}. */
+    private boolean onCommentLine(int i, int from) {
+      int a = i;
+      while (a > from && !isEol(s.charAt(a - 1))) {
+        a--;
+      }
+      a = skipBlanks(a, i);
+      char c = s.charAt(a);
+      return c == '*' || (c == '/' && a + 1 < n && (s.charAt(a + 1) == '/' || s.charAt(a + 1) == '*'));
+    }
+
+    /** Sets b's first code line: not blank, not a directive, not a comment. */
+    private void firstCodeLine(Block b, int from, int to) {
+      boolean inComment = false;
+      int i = from;
+      while (i < to) {
+        int e = i;
+        while (e < to && !isEol(s.charAt(e))) {
+          e++;
+        }
+        int a = skipBlanks(i, e);
+        int z = e;
+        while (z > a && s.charAt(z - 1) <= ' ') {
+          z--;
+        }
+        if (inComment) {
+          inComment = indexIn(s, "*/", a, e) < 0;
+        } else if (s.startsWith("/*", a) && a + 2 <= e) {
+          inComment = indexIn(s, "*/", a + 2, e) < 0;
+        } else if (a < z && s.charAt(a) != '#' && !(s.startsWith("//", a) && a + 2 <= e)) {
+          b.firstLineFrom = a;
+          b.firstLineTo = z;
+          return;
+        }
+        i = e + 1;
+      }
+    }
+
+    /** Appends the code of a block as {@link #build} makes it, without the intermediate copy when it can. */
+    private void appendBlock(StringBuilder sb, int from, int to, int indent) {
+      nextCr = cursor(nextCr, "\r", from);
+      if (indent != 0 || (nextCr >= 0 && nextCr < to)) {
+        sb.append(build(from, to, indent));
+        return;
+      }
+      sb.append(s, from, to);
+      if (s.charAt(to - 1) != '\n') {
+        sb.append('\n');
+      }
     }
 
     /** Whether block {@code b}'s first code line already occurs in blocks first..last (a repeat). */
@@ -785,7 +888,7 @@ public final class CodeExtractor {
   /**
    * What joining needs to know about one block, from one pass over its lines: whether it includes,
    * defines {@code main} or a kernel, has an include guard, its first code line, and its local
-   * includes. Made only for answers with several blocks.
+   * includes. Made ({@code Scan.facts}) only for answers with several blocks.
    */
   private static final class Block {
     boolean include;
@@ -799,74 +902,8 @@ public final class CodeExtractor {
     /** Set when this block is joined after a header: the include name of that header. */
     String inlinedHeader;
 
-    Block(String s, int from, int to) {
-      // One pass over the block's chars, line by line (bounded: never past the block).
-      boolean inComment = false;
-      int i = from;
-      while (i < to) {
-        int a = i;
-        while (a < to && isBlankChar(s.charAt(a))) {
-          a++;
-        }
-        if (inComment) {
-          // A line inside a block comment: only its end matters.
-          int e = a;
-          for (; e < to && !isEol(s.charAt(e)); e++) {
-            if (s.charAt(e) == '/' && e > a && s.charAt(e - 1) == '*') {
-              inComment = false;
-            }
-          }
-          i = e + 1;
-          continue;
-        }
-        char c = a < to ? s.charAt(a) : '\n';
-        if (c == '#') {
-          i = directive(s, a, to) + 1;
-          continue;
-        }
-        if (c == '/' && a + 1 < to && s.charAt(a + 1) == '*') {
-          int e = a + 2;
-          inComment = true;
-          for (; e < to && !isEol(s.charAt(e)); e++) {
-            if (s.charAt(e) == '/' && s.charAt(e - 1) == '*' && e - 1 > a + 1) {
-              inComment = false;
-            }
-          }
-          i = e + 1;
-          continue;
-        }
-        boolean code = !isEol(c) && !(c == '/' && a + 1 < to && s.charAt(a + 1) == '/');
-        int e = a;
-        for (; e < to; e++) {
-          char ch = s.charAt(e);
-          if (isEol(ch)) {
-            break;
-          }
-          if (!code) {
-            continue;
-          }
-          if (ch == '/' && e + 1 < to && s.charAt(e + 1) == '/') {
-            code = false; // the rest of the line is a comment
-          } else if (ch == '_' && !kernel && s.startsWith("__global__", e) && e + 10 <= to) {
-            kernel = true;
-          } else if (ch == 'm' && !main && s.startsWith("main", e) && isMainAt(s, e, to)) {
-            main = true;
-          }
-        }
-        if (firstLineFrom < 0 && a < e && !(c == '/' && a + 1 < to && s.charAt(a + 1) == '/')) {
-          int z = e;
-          while (z > a && s.charAt(z - 1) <= ' ') {
-            z--;
-          }
-          firstLineFrom = a;
-          firstLineTo = z;
-        }
-        i = e + 1;
-      }
-    }
-
     /** Reads the preprocessor line at {@code a} (at its '#'); returns its end. */
-    private int directive(String s, int a, int to) {
+    int directive(String s, int a, int to) {
       int e = a;
       while (e < to && !isEol(s.charAt(e))) {
         e++;
@@ -900,7 +937,7 @@ public final class CodeExtractor {
     }
 
     /** "main" at m is a function being defined: {@code int main(}, {@code auto main (}, ... */
-    private static boolean isMainAt(String s, int m, int z) {
+    static boolean isMainAt(String s, int m, int z) {
       int p = m + 4;
       while (p < z && isBlankChar(s.charAt(p))) {
         p++;

@@ -32,7 +32,7 @@ import org.hipforge.io.util.LongTable;
  * file name as a {@link Hash64}, source_sha256 exactly (32 bytes, or its text when it is not 64
  * lowercase hex digits), the instruction as a Hash64 and a blank flag (only {@code
  * withInstructions}: hashing every instruction costs time), the error category (interned), the
- * tokens, and where the line is (file, byte offset), so a whole record is read only on demand
+ * tokens, the prompt version (interned; {@code status} counts passed records of another one), and where the line is (file, byte offset), so a whole record is read only on demand
  * ({@link Records}). About 100 bytes an id.
  *
  * <p>Lines come from a {@link StateLineFeed} ({@link StateLineFeed.LastLine#READ}): scanner fields,

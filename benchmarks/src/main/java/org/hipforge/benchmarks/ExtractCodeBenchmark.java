@@ -28,6 +28,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * ASCII characters long (so chars = bytes). Sixteen different answers per size are cycled so the
  * branch predictor cannot learn one input.
  *
+ * <p>{@code shape}: {@code one} puts the file in one block; {@code split} ends the block after the
+ * includes (and error-check macro) and continues the file in a second {@code ```hip} block after a
+ * line of prose, which the extractor joins back into one file (issue 12 item 4); the remark at the
+ * end is shortened by as much, so the size stays exact.
+ *
  * <p>Bytes per op = {@code responseBytes}. Throughput is reported twice: {@code extract} in ops/s and
  * the {@code bytes} aux counter in bytes/s; MB/s = bytes/s / 1e6.
  *
@@ -50,6 +55,10 @@ public class ExtractCodeBenchmark {
   /** Response size in bytes: a short answer, a typical one, and a long multi-kernel one. */
   @Param({"1024", "4096", "20480"})
   public int responseBytes;
+
+  /** One block, or the same file split over two blocks that must be joined. */
+  @Param({"one", "split"})
+  public String shape;
 
   // A power of two so the cycling index is a mask, not a division.
   private static final int VARIANTS = 16;
@@ -77,10 +86,17 @@ public class ExtractCodeBenchmark {
     responses = new String[VARIANTS];
     for (int v = 0; v < VARIANTS; v++) {
       String response = Responses.realistic(responseBytes, new Random(1_000L * responseBytes + v));
+      boolean split = shape.equals("split");
+      if (split) {
+        response = Responses.split(response);
+      }
       ExtractedCode result = CodeExtractor.extract(response);
       if (!result.isPresent()
           || !result.language().equals("hip")
           || !result.code().contains("__global__")
+          || !result.code().contains("#include <hip/hip_runtime.h>")
+          || !result.code().contains("int main(")
+          || result.blocks() != (split ? 2 : 1)
           || result.code().contains("hipcc --offload-arch")) {
         throw new IllegalStateException("fixture " + v + " did not extract its hip block: " + result);
       }
@@ -140,6 +156,18 @@ public class ExtractCodeBenchmark {
       sb.setLength(bytes - 1);
       sb.append('\n');
       return sb.toString();
+    }
+
+    /**
+     * {@code response} with its hip block split after the includes (the first blank line) into two
+     * blocks with prose between, cut back at the end to the same length.
+     */
+    static String split(String response) {
+      int code = response.indexOf("```hip\n") + "```hip\n".length();
+      int cut = response.indexOf("\n\n", code) + 2;
+      String joint = "```\n\nThe kernels and the host code:\n\n```hip\n";
+      String s = response.substring(0, cut) + joint + response.substring(cut);
+      return s.substring(0, response.length() - 1) + "\n";
     }
 
     /**

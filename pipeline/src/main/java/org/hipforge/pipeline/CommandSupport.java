@@ -88,6 +88,14 @@ final class CommandSupport {
    * Starts the progress line, unless the work runs on a remote cluster: the counters behind it
    * only see calls made in this JVM, so there it would stay at 0; point at Flink's web UI instead.
    */
+  /** One line naming edited templates and their version; nothing for the built-in ones. */
+  static void announcePrompts(String step, String promptDir, String version, PrintStream out) {
+    if (promptDir != null && !promptDir.isBlank()) {
+      out.printf("%s: prompts from %s (%s)%n", step, promptDir,
+          version == null ? "the same as the built-in ones" : "prompt_version " + version);
+    }
+  }
+
   static void startProgress(HipforgeOptions o, String step, long total, PrintStream out, ProviderConfig p) {
     String master = flinkMaster(o);
     if (master != null && !master.startsWith("[")) {

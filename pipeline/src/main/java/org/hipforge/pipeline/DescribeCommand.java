@@ -3,6 +3,7 @@ package org.hipforge.pipeline;
 import java.io.IOException;
 import java.io.PrintStream;
 import org.apache.beam.sdk.Pipeline;
+import org.hipforge.io.llm.PromptSet;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
@@ -20,22 +21,26 @@ public final class DescribeCommand {
     if (o.getSourceDir() == null) {
       throw new UsageException("describe needs --sourceDir=DIR (the directory the manifest was scanned from)");
     }
+    PromptSet prompts = PromptSet.fromDir(o.getPromptDir()); // a bad template stops here, before any call
     ProviderConfig provider = CommandSupport.loadProvider(o);
     String runId = RunIds.orNew(o.getRunId());
     o.setRunId(runId);
     try (WorkLock lock = CommandSupport.lockStep(o, layout, WorkLayout.Step.DESCRIBE, "describe", runId, out)) {
-      return runLocked(o, out, layout, provider, runId);
+      return runLocked(o, out, layout, provider, prompts, runId);
     }
   }
 
   /** The run itself, while it holds the describe lock of the work directory. */
   private static StatusReport runLocked(HipforgeOptions o, PrintStream out, WorkLayout layout,
-      ProviderConfig provider, String runId) throws IOException {
+      ProviderConfig provider, PromptSet prompts, String runId) throws IOException {
     RunLog.start(layout, runId);
     StateIndex described = StateIndex.describe(layout, false);
     StatusReport before = plan(layout, described);
+    String promptVersion = prompts.version(PromptSet.Kind.DESCRIBE);
+    before.currentPromptVersion = promptVersion;
     out.printf("describe: run %s, %d of %d tasks to do, provider %s%n", runId, before.pending(),
         before.manifestSize, provider);
+    CommandSupport.announcePrompts("describe", o.getPromptDir(), promptVersion, out);
     if (before.pending() == 0) {
       out.println("describe: nothing to do, every task has a current pass:true record");
       if (!Boolean.TRUE.equals(o.getQuiet())) {
@@ -48,7 +53,8 @@ public final class DescribeCommand {
     CommandSupport.startProgress(o, "describe", before.pending(), out, provider);
     Pipeline p = Pipeline.create(o);
     DescribePipeline.build(p, new DescribePipeline.Spec(layout, o.getSourceDir(), provider, runId,
-        o.getMaxSourceBytes(), o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards()));
+        o.getMaxSourceBytes(), o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards())
+        .withPrompts(prompts));
     long start = System.nanoTime();
     org.apache.beam.sdk.PipelineResult result = CommandSupport.runCalls(p, "describe", layout, step, runId,
         provider, () -> {
@@ -60,6 +66,7 @@ public final class DescribeCommand {
         CommandSupport.callSummary(provider, result, layout, step, runId));
     described.refresh(); // only this run's new shards and journals are read
     StatusReport after = StatusReport.describe(layout, described);
+    after.currentPromptVersion = promptVersion;
     if (!Boolean.TRUE.equals(o.getQuiet())) {
       out.print(after.table());
       out.println("state: " + layout.stepDir(WorkLayout.Step.DESCRIBE));

@@ -4,6 +4,7 @@ import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.hipforge.io.llm.PromptSet;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
@@ -29,6 +30,7 @@ public final class DescribePipeline {
     final int maxInFlight;
     final double rateShare;
     final int numShards;
+    PromptSet prompts = PromptSet.defaults();
 
     public Spec(WorkLayout layout, String sourceDir, ProviderConfig provider, String runId,
         long maxSourceBytes, int maxInFlight, double rateShare, int numShards) {
@@ -41,6 +43,12 @@ public final class DescribePipeline {
       this.rateShare = rateShare;
       this.numShards = numShards;
     }
+
+    /** The prompt templates (default: the built-in ones). */
+    public Spec withPrompts(PromptSet prompts) {
+      this.prompts = java.util.Objects.requireNonNull(prompts, "prompts");
+      return this;
+    }
   }
 
   public static void build(Pipeline p, Spec s) {
@@ -51,7 +59,7 @@ public final class DescribePipeline {
     ReadSources.Result sources = pending.pending().apply("ReadSources",
         ReadSources.from(s.sourceDir).withMaxBytes(s.maxSourceBytes));
     CallLlm.Result answers = sources.output()
-        .apply("BuildPrompts", BuildDescribePrompts.forProvider(s.provider))
+        .apply("BuildPrompts", BuildDescribePrompts.forProvider(s.provider).withPrompts(s.prompts))
         .apply("CallLlm", CallLlm.to(s.provider, step)
             .withJournal(layout.journalDir(step, s.runId), layout.journalGlob(step))
             .withJournalReserve(layout.journalReserveDir(step))

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.beam.sdk.Pipeline;
 import org.hipforge.io.hip.HipToolchain;
+import org.hipforge.io.llm.PromptSet;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.state.ManifestScan;
 import org.hipforge.io.state.StateIndex;
@@ -25,28 +26,33 @@ public final class GenerateCommand {
   @SuppressWarnings("try") // the lock is held by the try, not used in it
   public static StatusReport run(HipforgeOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
+    PromptSet prompts = PromptSet.fromDir(o.getPromptDir()); // a bad template stops here, before any call
     ProviderConfig provider = CommandSupport.loadProvider(o);
     ValidateHip validate = validation(o, out);
     Set<Long> ids = parseIds(o.getIds(), layout);
     String runId = RunIds.orNew(o.getRunId());
     o.setRunId(runId);
     try (WorkLock lock = CommandSupport.lockStep(o, layout, WorkLayout.Step.GENERATE, "generate", runId, out)) {
-      return runLocked(o, out, layout, provider, validate, ids, runId);
+      return runLocked(o, out, layout, provider, prompts, validate, ids, runId);
     }
   }
 
   /** The run itself, while it holds the generate lock of the work directory. */
   private static StatusReport runLocked(HipforgeOptions o, PrintStream out, WorkLayout layout,
-      ProviderConfig provider, ValidateHip validate, Set<Long> ids, String runId) throws IOException {
+      ProviderConfig provider, PromptSet prompts, ValidateHip validate, Set<Long> ids, String runId)
+      throws IOException {
     RunLog.start(layout, runId);
+    String promptVersion = prompts.version(PromptSet.Kind.GENERATE);
     long manifestSize = StatusReport.manifestSize(layout);
     StateIndex described = StateIndex.describe(layout, true);
     StateIndex generated = StateIndex.generate(layout);
     long todo = plan(manifestSize, described, generated, ids).pending();
     out.printf("generate: run %s, %d tasks to do, provider %s%n", runId, todo, provider);
+    CommandSupport.announcePrompts("generate", o.getPromptDir(), promptVersion, out);
     if (todo == 0) {
       out.println("generate: nothing to do (no described task without a current pass:true generation)");
       StatusReport report = StatusReport.generate(manifestSize, described, generated, null);
+      report.currentPromptVersion = promptVersion;
       if (!Boolean.TRUE.equals(o.getQuiet())) {
         out.print(report.table());
       }
@@ -57,7 +63,8 @@ public final class GenerateCommand {
     CommandSupport.startProgress(o, "generate", todo, out, provider);
     Pipeline p = Pipeline.create(o);
     GeneratePipeline.build(p, new GeneratePipeline.Spec(layout, provider, runId, ids, validate,
-        o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards()));
+        o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards())
+        .withPrompts(prompts, o.getOffloadArch()));
     long start = System.nanoTime();
     // Left pending after a stop: generate records are written when the job ends, but the answers
     // already journaled are reused from the response cache by the next run, without paying.
@@ -70,6 +77,7 @@ public final class GenerateCommand {
         CommandSupport.callSummary(provider, result, layout, step, runId));
     generated.refresh(); // only this run's new shards are read
     StatusReport report = StatusReport.generate(manifestSize, described, generated, null);
+    report.currentPromptVersion = promptVersion;
     if (!Boolean.TRUE.equals(o.getQuiet())) {
       out.print(report.table());
     }

@@ -6,6 +6,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.hipforge.io.llm.PromptSet;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
@@ -33,6 +34,8 @@ public final class GeneratePipeline {
     final int maxInFlight;
     final double rateShare;
     final int numShards;
+    PromptSet prompts = PromptSet.defaults();
+    String offloadArch = "gfx90a";
 
     /** {@code ids} null means every described task. */
     public Spec(WorkLayout layout, ProviderConfig provider, String runId, Set<Long> ids,
@@ -46,6 +49,13 @@ public final class GeneratePipeline {
       this.rateShare = rateShare;
       this.numShards = numShards;
     }
+
+    /** The prompt templates (default: the built-in ones) and the value of {@code {{offload_arch}}}. */
+    public Spec withPrompts(PromptSet prompts, String offloadArch) {
+      this.prompts = java.util.Objects.requireNonNull(prompts, "prompts");
+      this.offloadArch = java.util.Objects.requireNonNull(offloadArch, "offloadArch");
+      return this;
+    }
   }
 
   public static void build(Pipeline p, Spec s) {
@@ -58,7 +68,8 @@ public final class GeneratePipeline {
         List.of(layout.shardGlob(generate))).withIds(s.ids));
     PCollection<StateRecord> pending = front.pending();
     CallLlm.Result answers = pending
-        .apply("BuildPrompts", BuildGeneratePrompts.forProvider(s.provider))
+        .apply("BuildPrompts", BuildGeneratePrompts.forProvider(s.provider)
+            .withPrompts(s.prompts).withOffloadArch(s.offloadArch))
         .apply("CallLlm", CallLlm.to(s.provider, generate)
             .withJournal(layout.journalDir(generate, s.runId), layout.journalGlob(generate))
             .withJournalReserve(layout.journalReserveDir(generate))

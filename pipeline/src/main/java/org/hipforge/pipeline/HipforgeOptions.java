@@ -117,7 +117,14 @@ public interface HipforgeOptions extends PipelineOptions {
 
   void setOffloadArch(String value);
 
-  @Description("export: output file (default W/export/dataset.jsonl, or results.json for json-array)")
+  @Description("describe/generate/demo/status: directory of edited prompt templates (write the "
+      + "defaults with 'hipforge prompts --out=DIR'); absent = the built-in templates")
+  String getPromptDir();
+
+  void setPromptDir(String value);
+
+  @Description("export: output file (default W/export/dataset.jsonl, or results.json for json-array); "
+      + "prompts: the directory to write the default templates into")
   String getOut();
 
   void setOut(String value);

@@ -84,6 +84,9 @@ public final class Main {
         case "status":
           StatusCommand.run(options, out);
           return OK;
+        case "prompts":
+          PromptsCommand.run(options, out);
+          return OK;
         case "demo":
           DemoCommand.run(options, out, RunnerDefaults.value(rest, "config") != null);
           return OK;
@@ -157,6 +160,8 @@ public final class Main {
         "  export    --workDir=W [--sourceDir=DIR] [--format=jsonl|json-array] [--out=FILE]",
         "            the dataset: {id, file_name, instruction, source_code, generated_code, ...}",
         "  status    --workDir=W   totals: passed, failed by category, pending, stale, malformed",
+        "  prompts   --out=DIR   write the default prompt templates to edit; describe/generate/demo",
+        "            --promptDir=DIR use edited ones (prompts --promptDir=DIR checks them)",
         "",
         "engine: embedded Flink by default; --runner=DirectRunner for debugging;",
         "        --flinkMaster=host:port to submit to a Flink 1.19 cluster",

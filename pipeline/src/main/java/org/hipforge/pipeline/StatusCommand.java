@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.hipforge.io.manifest.ManifestScanner;
 import org.hipforge.io.state.ManifestScan;
+import org.hipforge.io.llm.PromptSet;
 import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
@@ -20,7 +21,7 @@ public final class StatusCommand {
   private StatusCommand() {}
 
   public static StatusReport run(HipforgeOptions o, PrintStream out) throws IOException {
-    StatusReport describe = run(o.getWorkDir(), out);
+    StatusReport describe = run(o.getWorkDir(), PromptSet.fromDir(o.getPromptDir()), out);
     if (o.getSourceDir() != null) {
       out.print(sourcesOnDisk(new WorkLayout(o.getWorkDir()), Paths.get(o.getSourceDir())));
     }
@@ -60,16 +61,26 @@ public final class StatusCommand {
    * interface) costs ~3 s of CPU, more than the status of a million tasks.
    */
   public static StatusReport run(String workDir, PrintStream out) throws IOException {
+    return run(workDir, PromptSet.defaults(), out);
+  }
+
+  /**
+   * Passed records made with other templates than {@code prompts} (each step's {@code
+   * prompt_version}) are counted apart: their tasks would be asked differently today.
+   */
+  public static StatusReport run(String workDir, PromptSet prompts, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(workDir);
     boolean generated = Files.isDirectory(Paths.get(layout.stepDir(WorkLayout.Step.GENERATE)));
     // One describe index for both tables; instructions are hashed only when generate needs them.
     StateIndex described = StateIndex.describe(layout, generated);
     StatusReport describe = StatusReport.describe(layout, described);
+    describe.currentPromptVersion = prompts.version(PromptSet.Kind.DESCRIBE);
     out.println("== describe (" + layout.stepDir(WorkLayout.Step.DESCRIBE) + ")");
     out.print(describe.table());
     if (generated) {
       StatusReport generate = StatusReport.generate(describe.manifestSize, described,
           StateIndex.generate(layout), null);
+      generate.currentPromptVersion = prompts.version(PromptSet.Kind.GENERATE);
       out.println("== generate (" + layout.stepDir(WorkLayout.Step.GENERATE) + ")");
       out.print(generate.table());
     }

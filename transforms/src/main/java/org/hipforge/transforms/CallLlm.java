@@ -504,7 +504,8 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
           .provider(provider.name())
           .model(provider.model())
           .runId(runId)
-          .promptSha256(task.promptSha256());
+          .promptSha256(task.promptSha256())
+          .promptVersion(task.promptVersion());
     }
 
     /**

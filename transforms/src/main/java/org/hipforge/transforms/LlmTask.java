@@ -19,15 +19,23 @@ public final class LlmTask implements Serializable {
   private final ChatRequest request;
   private final String promptSha256;
   private final String instruction;
+  private final String promptVersion;
 
   public LlmTask(long id, String fileName, String sourceSha256, ChatRequest request,
       String promptSha256, String instruction) {
+    this(id, fileName, sourceSha256, request, promptSha256, instruction, null);
+  }
+
+  /** {@code promptVersion}: the templates' {@code PromptSet.version}, null for the built-in ones. */
+  public LlmTask(long id, String fileName, String sourceSha256, ChatRequest request,
+      String promptSha256, String instruction, String promptVersion) {
     this.id = id;
     this.fileName = fileName;
     this.sourceSha256 = sourceSha256;
     this.request = Objects.requireNonNull(request, "request");
     this.promptSha256 = Objects.requireNonNull(promptSha256, "promptSha256");
     this.instruction = instruction;
+    this.promptVersion = promptVersion;
   }
 
   public long id() {
@@ -53,6 +61,11 @@ public final class LlmTask implements Serializable {
   /** The describe instruction this generate task was built from; null for describe tasks. */
   public String instruction() {
     return instruction;
+  }
+
+  /** The version of the prompt templates this prompt was made from; null for the built-in ones. */
+  public String promptVersion() {
+    return promptVersion;
   }
 
   @Override

@@ -18,12 +18,21 @@ import java.util.Locale;
  *       string may not contain a backtick, so {@code ```x```} at a line start is inline code.
  *   <li>Blocks tagged hip, cpp, c++, cuda, cu, c, cc, cxx, h, hpp (also cuh, hh, hxx, and a file name
  *       with one of those extensions) are C++ blocks, case-insensitively; the tag is the first word
- *       of the info string. Untagged blocks count only if they look like C++ source. Every other tag
+ *       of the info string. Untagged blocks count only if they look like C++ source (inside a fence
+ *       the lines of a block comment weigh as code: a long license comment is part of the file).
+ *       Every other tag
  *       (bash, json, python, ...) is never picked.
- *   <li>Among the blocks that count, those holding a kernel ({@code __global__}, {@code <<<},
- *       {@code hipMalloc}, {@code hipLaunchKernel}, {@code hip/hip_runtime}) win, then C++ blocks,
- *       then untagged ones; the largest wins within a rank, the first on a tie. Blank blocks never
- *       count.
+ *   <li>Adjacent blocks that count (no other fence between them) are joined into one file when
+ *       they are one file split up: a block with includes and no {@code main} followed by blocks
+ *       without includes that bring {@code main} (or the kernel), or a header (include guard,
+ *       {@code #pragma once}, or a {@code *.h}-like name in its fence, first comment line or the
+ *       prose line above) followed by the block that includes it, whose include line becomes a
+ *       comment. A block that repeats code of the blocks before it is never joined to them
+ *       ({@link ExtractedCode#blocks()} says how many were joined).
+ *   <li>Among the candidates (single or joined blocks), those holding a kernel ({@code __global__},
+ *       {@code <<<}, {@code hipMalloc}, {@code hipLaunchKernel}, {@code hip/hip_runtime}) win, then
+ *       C++ blocks, then untagged ones; the largest wins within a rank, the first on a tie. Blank
+ *       blocks never count.
  *   <li>An unclosed last fence runs to the end of the response (a truncated answer).
  *   <li>With no fence at all the whole trimmed response is the code if it looks like C++ source (a
  *       marker such as {@code #include} or {@code __global__}, braces and semicolons, and no more
@@ -37,8 +46,9 @@ import java.util.Locale;
  * <p>Speed: one forward pass that jumps from fence candidate to fence candidate with {@link
  * String#indexOf(String, int)} (a vectorised JVM intrinsic), so in the common answer (one C++ block,
  * maybe beside shell ones) prose and code are never looked at char by char; the C++-likeness and
- * kernel checks scan a block only when there is a choice to make, and every block at most once. The
- * only copy is the chosen block, usually as one {@code substring}. Stateless and thread-safe.
+ * kernel checks scan a block only when there is a choice to make, and every block at most once (the
+ * join checks once more, only for answers with several blocks). The only copy is the chosen block,
+ * usually as one {@code substring}. Stateless and thread-safe.
  */
 public final class CodeExtractor {
 
@@ -77,7 +87,11 @@ public final class CodeExtractor {
   private static final int F_UNTERMINATED = 4;
   private static final int F_TAG_START = 5;
   private static final int F_TAG_END = 6;
-  private static final int FIELDS = 7;
+  /** The block's number among all fences (1, 2, ...): blocks of consecutive numbers are adjacent. */
+  private static final int F_FENCE = 7;
+  /** Where the opening fence's line starts. */
+  private static final int F_OPEN = 8;
+  private static final int FIELDS = 9;
 
   /** The state of one extraction; confined to one call, which is what makes the class thread-safe. */
   private static final class Scan {
@@ -136,7 +150,7 @@ public final class CodeExtractor {
           if (isBlank(contentStart, contentEnd)) {
             blankBlocks++;
           } else {
-            add(contentStart, contentEnd, indent, kind, unterminated);
+            add(contentStart, contentEnd, indent, kind, unterminated, q - indent);
           }
         }
         if (unterminated) {
@@ -289,7 +303,7 @@ public final class CodeExtractor {
       return OTHER;
     }
 
-    private void add(int start, int end, int indent, int kind, boolean unterminated) {
+    private void add(int start, int end, int indent, int kind, boolean unterminated, int open) {
       int base = count * FIELDS;
       if (base + FIELDS > cands.length) {
         cands = Arrays.copyOf(cands, cands.length * 2);
@@ -301,35 +315,57 @@ public final class CodeExtractor {
       cands[base + F_UNTERMINATED] = unterminated ? 1 : 0;
       cands[base + F_TAG_START] = tagStart;
       cands[base + F_TAG_END] = tagEnd;
+      cands[base + F_FENCE] = fences;
+      cands[base + F_OPEN] = open;
       count++;
     }
 
     private ExtractedCode choose() {
-      int best = -1;
       if (count == 1 && cands[F_KIND] == CPP) {
-        // The common answer: one C++ block, maybe beside shell ones; nothing to compare.
-        best = 0;
-      } else {
-        int bestRank = 0;
-        int bestLen = -1;
-        for (int k = 0; k < count; k++) {
-          int base = k * FIELDS;
-          int start = cands[base + F_START];
-          int end = cands[base + F_END];
-          boolean cpp = cands[base + F_KIND] == CPP;
-          if (!cpp && !looksLikeCpp(start, end)) {
-            continue;
-          }
-          int rank = holdsKernel(start, end) ? RANK_KERNEL : cpp ? RANK_CPP : RANK_UNTAGGED;
-          int len = end - start;
-          if (rank > bestRank || (rank == bestRank && len > bestLen)) {
-            best = k;
-            bestRank = rank;
-            bestLen = len;
-          }
+        // The common answer: one C++ block, maybe beside shell ones; nothing to compare or join.
+        return single(0);
+      }
+      // Which blocks count, and their rank: C++ or C++-looking, kernel first.
+      int[] rank = new int[count];
+      for (int k = 0; k < count; k++) {
+        int base = k * FIELDS;
+        int start = cands[base + F_START];
+        int end = cands[base + F_END];
+        boolean cpp = cands[base + F_KIND] == CPP;
+        if (cpp || looksLikeCpp(start, end, true)) {
+          rank[k] = holdsKernel(start, end) ? RANK_KERNEL : cpp ? RANK_CPP : RANK_UNTAGGED;
         }
       }
-      if (best < 0) {
+      // Runs of adjacent blocks that form one file are one candidate; the best candidate wins.
+      int bestFirst = -1;
+      int bestLast = -1;
+      int bestRank = 0;
+      int bestLen = -1;
+      Block[] facts = new Block[count];
+      for (int k = 0; k < count; ) {
+        if (rank[k] == 0) {
+          k++;
+          continue;
+        }
+        int last = k;
+        int groupRank = rank[k];
+        int len = cands[k * FIELDS + F_END] - cands[k * FIELDS + F_START];
+        while (last + 1 < count && rank[last + 1] > 0
+            && cands[(last + 1) * FIELDS + F_FENCE] == cands[last * FIELDS + F_FENCE] + 1
+            && joins(facts, k, last, last + 1)) {
+          last++;
+          groupRank = Math.max(groupRank, rank[last]);
+          len += cands[last * FIELDS + F_END] - cands[last * FIELDS + F_START];
+        }
+        if (groupRank > bestRank || (groupRank == bestRank && len > bestLen)) {
+          bestFirst = k;
+          bestLast = last;
+          bestRank = groupRank;
+          bestLen = len;
+        }
+        k = last + 1;
+      }
+      if (bestFirst < 0) {
         if (count > 0) {
           return ExtractedCode.noCode("no C++ code block; the untagged blocks do not look like C++");
         }
@@ -338,7 +374,32 @@ public final class CodeExtractor {
         }
         return ExtractedCode.noCode("no C++ code block; the fenced blocks are in other languages");
       }
-      int base = best * FIELDS;
+      if (bestFirst == bestLast) {
+        return single(bestFirst);
+      }
+      StringBuilder code = new StringBuilder(bestLen + 64);
+      for (int k = bestFirst; k <= bestLast; k++) {
+        int base = k * FIELDS;
+        String inlined = k > bestFirst ? facts[k].inlinedHeader : null;
+        if (inlined == null) {
+          appendBlock(code, cands[base + F_START], cands[base + F_END], cands[base + F_INDENT]);
+        } else {
+          code.append(withoutInclude(build(cands[base + F_START], cands[base + F_END], cands[base + F_INDENT]),
+              inlined));
+        }
+      }
+      int base = bestLast * FIELDS;
+      return ExtractedCode.of(
+          code.toString(),
+          language(cands[base + F_TAG_START], cands[base + F_TAG_END]),
+          cands[base + F_UNTERMINATED] == 1
+              ? ExtractedCode.Origin.UNTERMINATED_FENCE
+              : ExtractedCode.Origin.FENCED,
+          bestLast - bestFirst + 1);
+    }
+
+    private ExtractedCode single(int k) {
+      int base = k * FIELDS;
       String code = build(cands[base + F_START], cands[base + F_END], cands[base + F_INDENT]);
       String language = language(cands[base + F_TAG_START], cands[base + F_TAG_END]);
       return ExtractedCode.of(
@@ -347,6 +408,253 @@ public final class CodeExtractor {
           cands[base + F_UNTERMINATED] == 1
               ? ExtractedCode.Origin.UNTERMINATED_FENCE
               : ExtractedCode.Origin.FENCED);
+    }
+
+    /**
+     * Whether block {@code next} continues the file of blocks {@code first..last} (adjacent, both
+     * counting). Two shapes, both kept narrow so that two versions of one file are never joined:
+     *
+     * <ul>
+     *   <li>a file split in two: the run so far has an {@code #include} and no {@code main}; the next
+     *       block has no {@code #include}, does not repeat the run's code (its first code line is
+     *       not in it), and brings what the run lacks: {@code main}, or a kernel when the run has none;
+     *   <li>a header and the file that includes it: a single header block (an include guard or
+     *       {@code #pragma once}, or named {@code *.h}/{@code *.hpp}/... in its fence, first line or
+     *       the prose line above it) with no {@code main}, followed by a block that includes it by
+     *       that name ({@code #include "kernel.h"}; with no name known, its one local header
+     *       include). The header is inlined: that include line becomes a comment.
+     * </ul>
+     */
+    private boolean joins(Block[] facts, int first, int last, int next) {
+      boolean runHasInclude = false;
+      boolean runHasMain = false;
+      boolean runHasKernel = false;
+      for (int k = first; k <= last; k++) {
+        Block a = fact(facts, k);
+        runHasInclude |= a.include;
+        runHasMain |= a.main;
+        runHasKernel |= a.kernel;
+      }
+      if (runHasMain) {
+        return false;
+      }
+      Block b = fact(facts, next); // after the run's: facts are made in block order (see nextHash)
+      if (runHasInclude && !b.include && (b.main || (!runHasKernel && b.kernel))
+          && !repeats(b, first, last)) {
+        return true;
+      }
+      if (first != last) {
+        return false;
+      }
+      Block header = fact(facts, first);
+      String name = headerName(first);
+      if (name == null && !header.guard) {
+        return false;
+      }
+      String included = b.localInclude(s, name);
+      if (included == null) {
+        return false;
+      }
+      b.inlinedHeader = included;
+      return true;
+    }
+
+    private Block fact(Block[] facts, int k) {
+      if (facts[k] == null) {
+        facts[k] = facts(cands[k * FIELDS + F_START], cands[k * FIELDS + F_END]);
+      }
+      return facts[k];
+    }
+
+    // Forward-only cursors of the join facts (-2: not searched yet, -1: none left). Facts are made in
+    // block order, so each word's occurrences are searched once over the answer with the vectorised
+    // indexOf, never char by char, and never past the next occurrence.
+    private int nextHash = -2;
+    private int nextMain = -2;
+    private int nextGlobal = -2;
+    private int nextCr = -2;
+
+    private int cursor(int cursor, String word, int from) {
+      return cursor == -1 || cursor >= from ? cursor : s.indexOf(word, from);
+    }
+
+    /** What joining needs to know about the block from..to ({@link Block}). */
+    private Block facts(int from, int to) {
+      Block b = new Block();
+      for (nextHash = cursor(nextHash, "#", from); nextHash >= 0 && nextHash < to;
+          nextHash = s.indexOf('#', nextHash + 1)) {
+        if (firstOnLine(nextHash, from)) {
+          nextHash = b.directive(s, nextHash, to);
+        }
+      }
+      for (nextMain = cursor(nextMain, "main", from); nextMain >= 0 && nextMain + 4 <= to;
+          nextMain = s.indexOf("main", nextMain + 4)) {
+        if (Block.isMainAt(s, nextMain, to) && !onCommentLine(nextMain, from)) {
+          b.main = true;
+          break; // the cursor stays in this block: the next block searches again from its start
+        }
+      }
+      for (nextGlobal = cursor(nextGlobal, "__global__", from); nextGlobal >= 0 && nextGlobal + 10 <= to;
+          nextGlobal = s.indexOf("__global__", nextGlobal + 10)) {
+        if (!onCommentLine(nextGlobal, from)) {
+          b.kernel = true;
+          break;
+        }
+      }
+      firstCodeLine(b, from, to);
+      return b;
+    }
+
+    /** Whether only blanks stand between the start of i's line (not before from) and i. */
+    private boolean firstOnLine(int i, int from) {
+      int a = i;
+      while (a > from && isBlankChar(s.charAt(a - 1))) {
+        a--;
+      }
+      return a == from || isEol(s.charAt(a - 1));
+    }
+
+    /** Whether i's line (not before from) starts with a comment: {@code //}, {@code /*} or {@code *}. */
+    private boolean onCommentLine(int i, int from) {
+      int a = i;
+      while (a > from && !isEol(s.charAt(a - 1))) {
+        a--;
+      }
+      a = skipBlanks(a, i);
+      char c = s.charAt(a);
+      return c == '*' || (c == '/' && a + 1 < n && (s.charAt(a + 1) == '/' || s.charAt(a + 1) == '*'));
+    }
+
+    /** Sets b's first code line: not blank, not a directive, not a comment. */
+    private void firstCodeLine(Block b, int from, int to) {
+      boolean inComment = false;
+      int i = from;
+      while (i < to) {
+        int e = i;
+        while (e < to && !isEol(s.charAt(e))) {
+          e++;
+        }
+        int a = skipBlanks(i, e);
+        int z = e;
+        while (z > a && s.charAt(z - 1) <= ' ') {
+          z--;
+        }
+        if (inComment) {
+          inComment = indexIn(s, "*/", a, e) < 0;
+        } else if (s.startsWith("/*", a) && a + 2 <= e) {
+          inComment = indexIn(s, "*/", a + 2, e) < 0;
+        } else if (a < z && s.charAt(a) != '#' && !(s.startsWith("//", a) && a + 2 <= e)) {
+          b.firstLineFrom = a;
+          b.firstLineTo = z;
+          return;
+        }
+        i = e + 1;
+      }
+    }
+
+    /** Appends the code of a block as {@link #build} makes it, without the intermediate copy when it can. */
+    private void appendBlock(StringBuilder sb, int from, int to, int indent) {
+      nextCr = cursor(nextCr, "\r", from);
+      if (indent != 0 || (nextCr >= 0 && nextCr < to)) {
+        sb.append(build(from, to, indent));
+        return;
+      }
+      sb.append(s, from, to);
+      if (s.charAt(to - 1) != '\n') {
+        sb.append('\n');
+      }
+    }
+
+    /** Whether block {@code b}'s first code line already occurs in blocks first..last (a repeat). */
+    private boolean repeats(Block b, int first, int last) {
+      if (b.firstLineFrom < 0) {
+        return true; // nothing but comments: nothing to add
+      }
+      String line = s.substring(b.firstLineFrom, b.firstLineTo);
+      for (int k = first; k <= last; k++) {
+        int from = cands[k * FIELDS + F_START];
+        int to = cands[k * FIELDS + F_END];
+        if (indexIn(s, line, from, to) >= 0) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /**
+     * The header file name block k is given, or null: a word ending in a header extension in the
+     * info string, the block's first line when it is a comment, or the last prose line before it.
+     */
+    private String headerName(int k) {
+      int base = k * FIELDS;
+      int open = cands[base + F_OPEN];
+      int start = cands[base + F_START];
+      int end = cands[base + F_END];
+      String name = headerWord(cands[base + F_TAG_START], lineEnd(open));
+      if (name == null) {
+        int firstEnd = lineEnd(start);
+        int f = start;
+        while (f < firstEnd && isBlankChar(s.charAt(f))) {
+          f++;
+        }
+        if (f + 1 < firstEnd && s.charAt(f) == '/' && (s.charAt(f + 1) == '/' || s.charAt(f + 1) == '*')) {
+          name = headerWord(f, Math.min(firstEnd, end));
+        }
+      }
+      if (name == null && open > 0) {
+        // The last non-blank line above the fence, when it is prose (not another block's fence).
+        int e = open;
+        while (e > 0 && s.charAt(e - 1) <= ' ') {
+          e--;
+        }
+        int b = e;
+        while (b > 0 && !isEol(s.charAt(b - 1))) {
+          b--;
+        }
+        if (e > b && !s.startsWith("```", skipBlanks(b, e)) && !s.startsWith("~~~", skipBlanks(b, e))) {
+          name = headerWord(b, e);
+        }
+      }
+      return name;
+    }
+
+    /** The last word in from..to that names a header file ({@code kernel.h}, {@code "util.hpp"}). */
+    private String headerWord(int from, int to) {
+      String found = null;
+      int i = from;
+      while (i < to) {
+        while (i < to && !isPathChar(s.charAt(i))) {
+          i++;
+        }
+        int w = i;
+        while (i < to && isPathChar(s.charAt(i))) {
+          i++;
+        }
+        int e = i;
+        while (e > w && s.charAt(e - 1) == '.') {
+          e--; // a sentence's full stop
+        }
+        if (e > w && isHeaderName(s, w, e)) {
+          found = s.substring(w, e);
+        }
+      }
+      return found;
+    }
+
+    private int lineEnd(int from) {
+      int e = from;
+      while (e < n && !isEol(s.charAt(e))) {
+        e++;
+      }
+      return e;
+    }
+
+    private int skipBlanks(int from, int to) {
+      int i = from;
+      while (i < to && isBlankChar(s.charAt(i))) {
+        i++;
+      }
+      return i;
     }
 
     /** The lower-cased tag; a known tag is returned as its constant, saving two allocations per call. */
@@ -372,7 +680,7 @@ public final class CodeExtractor {
       if (a == b) {
         return ExtractedCode.noCode("response is empty");
       }
-      if (!looksLikeCpp(a, b)) {
+      if (!looksLikeCpp(a, b, false)) {
         return ExtractedCode.noCode("no code fence and the text does not look like C++ source");
       }
       return ExtractedCode.of(build(a, b, 0), "", ExtractedCode.Origin.UNFENCED);
@@ -427,23 +735,39 @@ public final class CodeExtractor {
     /**
      * Whether from..to looks like C++ source: a C/C++/HIP marker, braces and semicolons, and no more
      * prose lines than code lines (a line is code if it starts with #, {, }, // or /*, or ends with
-     * ; { } ) , > or \).
+     * ; { } ) , > or \). Inside a fence ({@code fenced}) every line of a block comment counts as
+     * code too: a long license comment above a small kernel is the file's, not prose around it.
      */
-    private boolean looksLikeCpp(int from, int to) {
+    private boolean looksLikeCpp(int from, int to, boolean fenced) {
       boolean marker = false;
       boolean brace = false;
       boolean semicolon = false;
+      boolean inComment = false;
+      int commentOpen = -1;
       int codeLines = 0;
       int proseLines = 0;
       int i = from;
       while (i < to) {
         int first = -1;
         int last = -1;
+        boolean startsInComment = inComment;
+        boolean lineComment = false;
         int e = i;
         for (; e < to; e++) {
           char ch = s.charAt(e);
           if (isEol(ch)) {
             break;
+          }
+          if (e > i && !lineComment) {
+            char prev = s.charAt(e - 1);
+            if (!inComment && prev == '/' && ch == '/') {
+              lineComment = true;
+            } else if (!inComment && prev == '/' && ch == '*') {
+              inComment = true;
+              commentOpen = e;
+            } else if (inComment && prev == '*' && ch == '/' && e - 1 > commentOpen) {
+              inComment = false;
+            }
           }
           if (ch > ' ') {
             if (first < 0) {
@@ -459,7 +783,9 @@ public final class CodeExtractor {
             marker = isMarkerAt(e, to);
           }
         }
-        if (first >= 0) {
+        if (first >= 0 && fenced && startsInComment) {
+          codeLines++;
+        } else if (first >= 0) {
           char f = s.charAt(first);
           char l = s.charAt(last);
           boolean comment =
@@ -524,6 +850,154 @@ public final class CodeExtractor {
 
   private static boolean isBlankChar(char c) {
     return c == ' ' || c == '\t';
+  }
+
+  private static boolean isPathChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || c == '_' || c == '-' || c == '.' || c == '/';
+  }
+
+  private static final String[] HEADER_EXTENSIONS = {".h", ".hpp", ".hh", ".hxx", ".cuh", ".inl", ".inc"};
+
+  private static boolean isHeaderName(String s, int from, int to) {
+    for (String ext : HEADER_EXTENSIONS) {
+      int len = ext.length();
+      if (to - from > len && s.regionMatches(true, to - len, ext, 0, len)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The first index of {@code w} in {@code s} that lies wholly inside from..to, or -1 (a bounded indexOf). */
+  private static int indexIn(String s, String w, int from, int to) {
+    int last = to - w.length();
+    for (int i = from; i <= last; i++) {
+      if (s.charAt(i) == w.charAt(0) && s.startsWith(w, i)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The base name of a path: what an include names and a header is called by, compared. */
+  private static String baseName(String path) {
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+
+  /**
+   * What joining needs to know about one block, from one pass over its lines: whether it includes,
+   * defines {@code main} or a kernel, has an include guard, its first code line, and its local
+   * includes. Made ({@code Scan.facts}) only for answers with several blocks.
+   */
+  private static final class Block {
+    boolean include;
+    boolean main;
+    boolean kernel;
+    boolean guard;
+    int firstLineFrom = -1;
+    int firstLineTo = -1;
+    /** The local includes ({@code #include "x"}): ranges of x. */
+    int[] locals = new int[0];
+    /** Set when this block is joined after a header: the include name of that header. */
+    String inlinedHeader;
+
+    /** Reads the preprocessor line at {@code a} (at its '#'); returns its end. */
+    int directive(String s, int a, int to) {
+      int e = a;
+      while (e < to && !isEol(s.charAt(e))) {
+        e++;
+      }
+      int d = a + 1;
+      while (d < e && isBlankChar(s.charAt(d))) {
+        d++;
+      }
+      if (s.startsWith("include", d) && d + 7 <= e) {
+        include = true;
+        int q = d + 7;
+        while (q < e && isBlankChar(s.charAt(q))) {
+          q++;
+        }
+        if (q < e && s.charAt(q) == '"') {
+          int q2 = q + 1;
+          while (q2 < e && s.charAt(q2) != '"') {
+            q2++;
+          }
+          if (q2 < e && q2 > q + 1) {
+            locals = Arrays.copyOf(locals, locals.length + 2);
+            locals[locals.length - 2] = q + 1;
+            locals[locals.length - 1] = q2;
+          }
+        }
+      } else if (s.startsWith("ifndef", d) && d + 6 <= e
+          || s.startsWith("pragma", d) && indexIn(s, "once", d + 6, e) >= 0) {
+        guard = true;
+      }
+      return e;
+    }
+
+    /** "main" at m is a function being defined: {@code int main(}, {@code auto main (}, ... */
+    static boolean isMainAt(String s, int m, int z) {
+      int p = m + 4;
+      while (p < z && isBlankChar(s.charAt(p))) {
+        p++;
+      }
+      if (p >= z || s.charAt(p) != '(') {
+        return false;
+      }
+      int b = m;
+      while (b > 0 && isBlankChar(s.charAt(b - 1))) {
+        b--;
+      }
+      if (b == m) {
+        return false; // "xmain(" or "(main(": not a definition of main
+      }
+      for (String type : new String[] {"int", "void", "auto"}) {
+        int t = b - type.length();
+        if (t >= 0 && s.startsWith(type, t) && (t == 0 || !isPathChar(s.charAt(t - 1)))) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /**
+     * The name this block includes the header by: the local include whose base name is {@code
+     * name}'s, or with no name known the only local include of a header; null when there is none.
+     */
+    String localInclude(String s, String name) {
+      String only = null;
+      int headers = 0;
+      for (int k = 0; k < locals.length; k += 2) {
+        String inc = s.substring(locals[k], locals[k + 1]);
+        if (name != null && baseName(inc).equals(baseName(name))) {
+          return inc;
+        }
+        if (isHeaderName(inc, 0, inc.length())) {
+          headers++;
+          only = inc;
+        }
+      }
+      return name == null && headers == 1 ? only : null;
+    }
+  }
+
+  /** {@code code} with the line {@code #include "inc"} turned into a comment (the header is above). */
+  private static String withoutInclude(String code, String inc) {
+    String quoted = "\"" + inc + "\"";
+    int at = code.indexOf(quoted);
+    while (at >= 0) {
+      int lineStart = code.lastIndexOf('\n', at) + 1;
+      int lineEnd = code.indexOf('\n', at);
+      String line = code.substring(lineStart, lineEnd < 0 ? code.length() : lineEnd);
+      String t = line.strip();
+      if (t.startsWith("#") && t.substring(1).strip().startsWith("include")) {
+        return code.substring(0, lineStart) + "// " + t + " (inlined above)"
+            + code.substring(lineEnd < 0 ? code.length() : lineEnd);
+      }
+      at = code.indexOf(quoted, at + 1);
+    }
+    return code;
   }
 
   private static boolean isTagEnd(char c) {

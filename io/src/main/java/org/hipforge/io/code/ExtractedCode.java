@@ -21,12 +21,14 @@ public final class ExtractedCode {
   private final String code;
   private final String language;
   private final Origin origin;
+  private final int blocks;
   private final String reason;
 
-  private ExtractedCode(String code, String language, Origin origin, String reason) {
+  private ExtractedCode(String code, String language, Origin origin, int blocks, String reason) {
     this.code = code;
     this.language = language;
     this.origin = origin;
+    this.blocks = blocks;
     this.reason = reason;
   }
 
@@ -38,16 +40,27 @@ public final class ExtractedCode {
    * @param origin how the code was located
    */
   public static ExtractedCode of(String code, String language, Origin origin) {
+    return of(code, language, origin, 1);
+  }
+
+  /**
+   * Returns a successful extraction joined from {@code blocks} consecutive fenced blocks (a header
+   * and the file including it, or a file split in two); 1 for a single block or an unfenced answer.
+   */
+  public static ExtractedCode of(String code, String language, Origin origin, int blocks) {
     Objects.requireNonNull(code, "code");
     Objects.requireNonNull(language, "language");
     Objects.requireNonNull(origin, "origin");
-    return new ExtractedCode(code, language, origin, null);
+    if (blocks < 1) {
+      throw new IllegalArgumentException("blocks must be at least 1, was " + blocks);
+    }
+    return new ExtractedCode(code, language, origin, blocks, null);
   }
 
   /** Returns a failed extraction of category {@link #NO_CODE} with a short human-readable reason. */
   public static ExtractedCode noCode(String reason) {
     Objects.requireNonNull(reason, "reason");
-    return new ExtractedCode(null, null, null, reason);
+    return new ExtractedCode(null, null, null, 0, reason);
   }
 
   /** Whether code was found; when false only {@link #failureCategory()} and {@link #reason()} apply. */
@@ -71,6 +84,12 @@ public final class ExtractedCode {
   public Origin origin() {
     requirePresent("origin");
     return origin;
+  }
+
+  /** How many fenced blocks the code was joined from: 1 unless a file came split over several. */
+  public int blocks() {
+    requirePresent("blocks");
+    return blocks;
   }
 
   /** The failure category, always {@link #NO_CODE}; only defined when no code was found. */
@@ -111,19 +130,21 @@ public final class ExtractedCode {
     return Objects.equals(code, that.code)
         && Objects.equals(language, that.language)
         && origin == that.origin
+        && blocks == that.blocks
         && Objects.equals(reason, that.reason);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(code, language, origin, reason);
+    return Objects.hash(code, language, origin, blocks, reason);
   }
 
   // The code itself is left out: it can be megabytes and would flood logs and assertion messages.
   @Override
   public String toString() {
     return isPresent()
-        ? "ExtractedCode{" + origin + ", language=" + language + ", chars=" + code.length() + "}"
+        ? "ExtractedCode{" + origin + (blocks > 1 ? " of " + blocks + " blocks" : "") + ", language="
+            + language + ", chars=" + code.length() + "}"
         : "ExtractedCode{" + NO_CODE + ": " + reason + "}";
   }
 }

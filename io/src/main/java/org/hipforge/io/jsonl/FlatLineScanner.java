@@ -48,6 +48,7 @@ public final class FlatLineScanner {
   private static final byte[] K_OUTPUT_TOKENS = key("output_tokens");
   private static final byte[] K_LATENCY_MS = key("latency_ms");
   private static final byte[] K_PROMPT_SHA256 = key("prompt_sha256");
+  private static final byte[] K_PROMPT_VERSION = key("prompt_version");
   private static final byte[] K_COMPILED = key("compiled");
   private static final byte[] K_INSTRUCTION = key("instruction");
   private static final byte[] K_ERROR_MSG = key("error_msg");
@@ -74,6 +75,8 @@ public final class FlatLineScanner {
     public int compiled;
     public int promptSha256From;
     public int promptSha256To;
+    public int promptVersionFrom;
+    public int promptVersionTo;
     /** The raw JSON string content (escapes not decoded: see {@link #instructionHasEscape}). */
     public int instructionFrom;
     public int instructionTo;
@@ -131,6 +134,8 @@ public final class FlatLineScanner {
     f.compiled = COMPILED_NULL;
     f.promptSha256From = -1;
     f.promptSha256To = -1;
+    f.promptVersionFrom = -1;
+    f.promptVersionTo = -1;
     f.instructionFrom = -1;
     f.instructionTo = -1;
     f.instructionHasEscape = false;
@@ -224,6 +229,12 @@ public final class FlatLineScanner {
         }
         f.promptSha256From = type == NULL ? -1 : valueFrom;
         f.promptSha256To = type == NULL ? -1 : valueTo;
+      } else if (isKey(K_PROMPT_VERSION)) {
+        if (!isPlainStringOrNull()) {
+          return false;
+        }
+        f.promptVersionFrom = type == NULL ? -1 : valueFrom;
+        f.promptVersionTo = type == NULL ? -1 : valueTo;
       } else if (isKey(K_INSTRUCTION)) {
         if (type != STRING && type != NULL) {
           return false;

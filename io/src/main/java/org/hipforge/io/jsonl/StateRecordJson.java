@@ -42,6 +42,7 @@ public final class StateRecordJson {
       g.writeStringField("finished_at", Timestamps.format(r.finishedAtMillis()));
       writeIfSet(g, "run_id", r.runId());
       writeIfSet(g, "prompt_sha256", r.promptSha256());
+      writeIfSet(g, "prompt_version", r.promptVersion());
       if (r.cached()) {
         g.writeBooleanField("cached", true);
       }
@@ -200,6 +201,9 @@ public final class StateRecordJson {
             } else {
               p.skipChildren();
             }
+            break;
+          case "prompt_version":
+            b.promptVersion(text(p, v, key));
             break;
           case "cached":
             b.cached(v == JsonToken.VALUE_TRUE);

@@ -4,7 +4,13 @@ import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import org.hipforge.io.util.Hex;
 
-/** The prompts hipforge sends, and the hash that identifies a prompt in the response cache. */
+/**
+ * The built-in prompt templates, and the hash that identifies a prompt in the response cache.
+ *
+ * <p>The texts here are the one home of the defaults; {@link PromptSet} renders them (and edited
+ * copies that {@code hipforge prompts --out=DIR} wrote). Changing one changes the prompt hash of
+ * every task, so no cached answer would be reused: the tests pin them byte for byte.
+ */
 public final class Prompts {
   private Prompts() {}
 
@@ -24,13 +30,33 @@ public final class Prompts {
           + "and a host main() that allocates, copies, launches and checks errors. Answer with the "
           + "code only, in a single ```hip fenced block.";
 
+  /** The source in a hip fence under its file name ({@code {{source}}} ends with a newline). */
+  public static final String DESCRIBE_USER = "File: {{file_name}}\n\n```hip\n{{source}}```";
+
+  /** The instruction, as it is. */
+  public static final String GENERATE_USER = "{{instruction}}";
+
+  /** Asks for the whole corrected file, nothing else (the repair loop's follow-up). */
+  public static final String REPAIR_SYSTEM = GENERATE_SYSTEM;
+
+  /** The instruction, the code that did not compile and the compiler's first errors. */
+  public static final String REPAIR_USER =
+      "The HIP file below was written for this instruction:\n\n"
+          + "{{instruction}}\n\n"
+          + "It does not compile for {{offload_arch}}. The compiler's first errors:\n\n"
+          + "```\n{{errors}}\n```\n\n"
+          + "The file ({{file_name}}):\n\n"
+          + "```hip\n{{code}}```\n\n"
+          + "Answer with the whole corrected file only, in a single ```hip fenced block.";
+
+  /** The built-in describe prompt ({@link PromptSet#defaults()}). */
   public static ChatRequest describe(String fileName, String code) {
-    return new ChatRequest(DESCRIBE_SYSTEM, "File: " + fileName + "\n\n```hip\n" + code
-        + (code.endsWith("\n") ? "" : "\n") + "```");
+    return PromptSet.defaults().describe(fileName, code);
   }
 
+  /** The built-in generate prompt ({@link PromptSet#defaults()}). */
   public static ChatRequest generate(String instruction) {
-    return new ChatRequest(GENERATE_SYSTEM, instruction);
+    return PromptSet.defaults().generate(instruction, null, null);
   }
 
   /**

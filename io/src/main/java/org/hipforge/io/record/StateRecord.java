@@ -36,6 +36,7 @@ public final class StateRecord implements Serializable {
   private final long finishedAtMillis;
   private final String runId;
   private final String promptSha256;
+  private final String promptVersion;
   private final boolean cached;
   private final String finishReason;
   private final boolean tokensEstimated;
@@ -65,6 +66,7 @@ public final class StateRecord implements Serializable {
     this.finishedAtMillis = b.finishedAtMillis;
     this.runId = b.runId;
     this.promptSha256 = b.promptSha256;
+    this.promptVersion = b.promptVersion;
     this.cached = b.cached;
     this.finishReason = b.finishReason;
     this.tokensEstimated = b.tokensEstimated;
@@ -99,6 +101,7 @@ public final class StateRecord implements Serializable {
     b.finishedAtMillis = finishedAtMillis;
     b.runId = runId;
     b.promptSha256 = promptSha256;
+    b.promptVersion = promptVersion;
     b.cached = cached;
     b.finishReason = finishReason;
     b.tokensEstimated = tokensEstimated;
@@ -196,6 +199,14 @@ public final class StateRecord implements Serializable {
     return promptSha256;
   }
 
+  /**
+   * The short version of the prompt templates this answer was asked with ({@code
+   * org.hipforge.io.llm.PromptSet}); null for the built-in templates.
+   */
+  public String promptVersion() {
+    return promptVersion;
+  }
+
   /** True when the answer came from the response cache (journal) instead of a new LLM call. */
   public boolean cached() {
     return cached;
@@ -275,6 +286,7 @@ public final class StateRecord implements Serializable {
         && Objects.equals(model, r.model)
         && Objects.equals(runId, r.runId)
         && Objects.equals(promptSha256, r.promptSha256)
+        && Objects.equals(promptVersion, r.promptVersion)
         && Objects.equals(codeSha256, r.codeSha256)
         && Objects.equals(compiled, r.compiled)
         && Objects.equals(compileError, r.compileError)
@@ -311,6 +323,7 @@ public final class StateRecord implements Serializable {
     private long finishedAtMillis;
     private String runId;
     private String promptSha256;
+    private String promptVersion;
     private boolean cached;
     private String finishReason;
     private boolean tokensEstimated;
@@ -404,6 +417,11 @@ public final class StateRecord implements Serializable {
 
     public Builder promptSha256(String v) {
       this.promptSha256 = v;
+      return this;
+    }
+
+    public Builder promptVersion(String v) {
+      this.promptVersion = v;
       return this;
     }
 

@@ -32,7 +32,7 @@ import org.hipforge.io.util.LongTable;
  * file name as a {@link Hash64}, source_sha256 exactly (32 bytes, or its text when it is not 64
  * lowercase hex digits), the instruction as a Hash64 and a blank flag (only {@code
  * withInstructions}: hashing every instruction costs time), the error category (interned), the
- * tokens, and where the line is (file, byte offset), so a whole record is read only on demand
+ * tokens, the prompt version (interned; {@code status} counts passed records of another one), and where the line is (file, byte offset), so a whole record is read only on demand
  * ({@link Records}). About 100 bytes an id.
  *
  * <p>Lines come from a {@link StateLineFeed} ({@link StateLineFeed.LastLine#READ}): scanner fields,
@@ -101,6 +101,9 @@ public final class StateIndex {
   private long[] offsets;
   private final Interner runIdNames = new Interner();
   private final Interner categoryNames = new Interner();
+  // prompt_version (interned; 0 = absent, the built-in templates)
+  private int[] promptVersions;
+  private final Interner promptVersionNames = new Interner();
 
   private StateIndex(StateLineFeed feed, boolean withInstructions, long parallelBytes) {
     this.feed = feed;
@@ -247,6 +250,7 @@ public final class StateIndex {
         ? null : JsonStrings.decode(b, f.errorMsgFrom, f.errorMsgTo, f.errorMsgHasEscape)));
     inputTokens[slot] = tokens(f.inputTokens);
     outputTokens[slot] = tokens(f.outputTokens);
+    promptVersions[slot] = promptVersionNames.intern(b, f.promptVersionFrom, f.promptVersionTo);
     fileOf[slot] = file;
     offsets[slot] = offset;
     flags[slot] = (byte) fl;
@@ -275,6 +279,7 @@ public final class StateIndex {
     categories[slot] = r.pass() ? -1 : categoryNames.intern(r.errorCategory());
     inputTokens[slot] = tokens(r.inputTokens());
     outputTokens[slot] = tokens(r.outputTokens());
+    promptVersions[slot] = promptVersionNames.intern(r.promptVersion());
     fileOf[slot] = file;
     offsets[slot] = offset;
     flags[slot] = (byte) fl;
@@ -335,7 +340,7 @@ public final class StateIndex {
 
   /** Folds another index (over other files) into this one, by the latest rule. */
   private void mergeFrom(StateIndex p) {
-    if (size == 0 && runIdNames.size() == 1 && categoryNames.size() == 1) {
+    if (size == 0 && runIdNames.size() == 1 && categoryNames.size() == 1 && promptVersionNames.size() == 1) {
       adopt(p);
       return;
     }
@@ -360,6 +365,7 @@ public final class StateIndex {
       categories[slot] = p.categories[s] < 0 ? -1 : categoryNames.intern(p.categoryNames.name(p.categories[s]));
       inputTokens[slot] = p.inputTokens[s];
       outputTokens[slot] = p.outputTokens[s];
+      promptVersions[slot] = promptVersionNames.intern(p.promptVersionNames.name(p.promptVersions[s]));
       fileOf[slot] = p.fileOf[s];
       offsets[slot] = p.offsets[s];
     }
@@ -382,10 +388,12 @@ public final class StateIndex {
     categories = p.categories;
     inputTokens = p.inputTokens;
     outputTokens = p.outputTokens;
+    promptVersions = p.promptVersions;
     fileOf = p.fileOf;
     offsets = p.offsets;
     runIdNames.copyFrom(p.runIdNames);
     categoryNames.copyFrom(p.categoryNames);
+    promptVersionNames.copyFrom(p.promptVersionNames);
   }
 
   // ---- the id -> slot map and the columns ----
@@ -436,6 +444,7 @@ public final class StateIndex {
     categories = categories == null ? new int[capacity] : Arrays.copyOf(categories, capacity);
     inputTokens = inputTokens == null ? new int[capacity] : Arrays.copyOf(inputTokens, capacity);
     outputTokens = outputTokens == null ? new int[capacity] : Arrays.copyOf(outputTokens, capacity);
+    promptVersions = promptVersions == null ? new int[capacity] : Arrays.copyOf(promptVersions, capacity);
     fileOf = fileOf == null ? new int[capacity] : Arrays.copyOf(fileOf, capacity);
     offsets = offsets == null ? new long[capacity] : Arrays.copyOf(offsets, capacity);
   }
@@ -463,6 +472,21 @@ public final class StateIndex {
   /** The error category of a failed latest record, or null for a passed one. */
   public String errorCategory(int slot) {
     return categories[slot] < 0 ? null : categoryNames.name(categories[slot]);
+  }
+
+  /** The latest record's {@code prompt_version} as a small number: 0 = absent (built-in templates). */
+  public int promptVersionNumber(int slot) {
+    return promptVersions[slot];
+  }
+
+  /** The {@code prompt_version} a {@link #promptVersionNumber} stands for (0: null). */
+  public String promptVersionName(int number) {
+    return promptVersionNames.name(number);
+  }
+
+  /** How many prompt-version numbers are in use, 0 included. */
+  public int promptVersionCount() {
+    return promptVersionNames.size();
   }
 
   public long inputTokens(int slot) {

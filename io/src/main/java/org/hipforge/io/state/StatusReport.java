@@ -42,6 +42,14 @@ public final class StatusReport {
   public long notReady;
   /** The first few malformed state lines, named by file and line. */
   public List<String> malformedExamples = List.of();
+  /**
+   * The prompt version the step's next run asks with ({@code PromptSet}; null: the built-in
+   * templates): passed records made with another one are counted apart. Set by the command.
+   */
+  public String currentPromptVersion;
+  // Passed tasks by their record's prompt-version number in versionIndex (0: built-in templates).
+  private long[] passedByPromptVersion = new long[1];
+  private StateIndex versionIndex;
 
   private StatusReport(WorkLayout.Step step) {
     this.step = step;
@@ -96,6 +104,7 @@ public final class StatusReport {
         break;
       default:
         passed++;
+        countPromptVersion(described, slot);
         inputTokens = TokenMath.add(inputTokens, described.inputTokens(slot));
         outputTokens = TokenMath.add(outputTokens, described.outputTokens(slot));
         if (Boolean.TRUE.equals(described.compiled(slot))) {
@@ -113,6 +122,39 @@ public final class StatusReport {
     outputTokens = TokenMath.add(outputTokens, o.outputTokens);
     compiled += o.compiled;
     o.failedByCategory.forEach((k, v) -> failedByCategory.merge(k, v, Long::sum));
+    for (int v = 0; v < o.passedByPromptVersion.length; v++) {
+      if (o.passedByPromptVersion[v] != 0) {
+        countPromptVersion(o.versionIndex, v, o.passedByPromptVersion[v]);
+      }
+    }
+  }
+
+  private void countPromptVersion(StateIndex index, int slot) {
+    countPromptVersion(index, index.promptVersionNumber(slot), 1);
+  }
+
+  private void countPromptVersion(StateIndex index, int number, long n) {
+    versionIndex = index; // one index per report: parts count on the one they share
+    if (number >= passedByPromptVersion.length) {
+      passedByPromptVersion = java.util.Arrays.copyOf(passedByPromptVersion,
+          Math.max(number + 1, passedByPromptVersion.length * 2));
+    }
+    passedByPromptVersion[number] += n;
+  }
+
+  /** Passed tasks whose record was made with another prompt version than {@link #currentPromptVersion}. */
+  public long passedWithOtherPrompt() {
+    long other = 0;
+    for (int v = 0; v < passedByPromptVersion.length; v++) {
+      if (passedByPromptVersion[v] == 0) {
+        continue;
+      }
+      String name = versionIndex.promptVersionName(v);
+      if (!java.util.Objects.equals(name, currentPromptVersion)) {
+        other += passedByPromptVersion[v];
+      }
+    }
+    return other;
   }
 
   /**
@@ -148,6 +190,7 @@ public final class StatusReport {
         default:
           int g = generated.slotOf(id);
           s.passed++;
+          s.countPromptVersion(generated, g);
           s.inputTokens = TokenMath.add(s.inputTokens, generated.inputTokens(g));
           s.outputTokens = TokenMath.add(s.outputTokens, generated.outputTokens(g));
           if (Boolean.TRUE.equals(generated.compiled(g))) {
@@ -194,6 +237,11 @@ public final class StatusReport {
     b.append(String.format("%-28s %10d%n", step.dir() + " passed", passed));
     if (generate) {
       b.append(String.format("%-28s %10d%n", "  of which compiled", compiled));
+    }
+    long otherPrompt = passedWithOtherPrompt();
+    if (otherPrompt > 0) {
+      // Only when there are some: the tables of runs with one prompt version stay as they were.
+      b.append(String.format("%-28s %10d%n", "  made with another prompt", otherPrompt));
     }
     b.append(String.format("%-28s %10d%n", step.dir() + " failed", failed));
     for (Map.Entry<String, Long> e : failedByCategory.entrySet()) {

@@ -435,6 +435,188 @@ class CodeExtractorTest {
     return cases.stream();
   }
 
+  // ---- files split over several blocks, and license comments (issue 12 item 4) ----
+
+  private static final String MIT_LICENSE =
+      "/*\n"
+          + "Copyright (c) 2015-2023 Advanced Micro Devices, Inc. All rights reserved.\n"
+          + "\n"
+          + "Permission is hereby granted, free of charge, to any person obtaining a copy\n"
+          + "of this software and associated documentation files (the \"Software\"), to deal\n"
+          + "in the Software without restriction, including without limitation the rights\n"
+          + "to use, copy, modify, merge, publish, distribute, sublicense, and/or sell\n"
+          + "copies of the Software, and to permit persons to whom the Software is\n"
+          + "furnished to do so, subject to the following conditions:\n"
+          + "\n"
+          + "The above copyright notice and this permission notice shall be included in\n"
+          + "all copies or substantial portions of the Software.\n"
+          + "\n"
+          + "THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR\n"
+          + "IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,\n"
+          + "FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT.  IN NO EVENT SHALL THE\n"
+          + "AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER\n"
+          + "LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,\n"
+          + "OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN\n"
+          + "THE SOFTWARE.\n"
+          + "*/\n";
+
+  private static final String SMALL_KERNEL =
+      "#include <hip/hip_runtime.h>\n"
+          + "\n"
+          + "__global__ void scale(float* x, float a, int n) {\n"
+          + "  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+          + "  if (i < n) x[i] *= a;\n"
+          + "}\n";
+
+  private static final String PRELUDE =
+      "#include <hip/hip_runtime.h>\n"
+          + "#include <cstdio>\n"
+          + "#include <vector>\n"
+          + "\n"
+          + "#define HIP_CHECK(cmd) do { hipError_t e = (cmd); if (e != hipSuccess) { \\\n"
+          + "    std::fprintf(stderr, \"%s\\n\", hipGetErrorString(e)); std::exit(1); } } while (0)\n"
+          + "\n"
+          + "constexpr int kBlock = 256;\n";
+
+  private static final String KERNEL_BODY =
+      "__global__ void vector_add(const float* a, const float* b, float* c, int n) {\n"
+          + "  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+          + "  if (i < n) c[i] = a[i] + b[i];\n"
+          + "}\n";
+
+  private static final String HOST_MAIN =
+      "int main() {\n"
+          + "  const int n = 1 << 20;\n"
+          + "  float *a, *b, *c;\n"
+          + "  HIP_CHECK(hipMalloc(&a, n * sizeof(float)));\n"
+          + "  HIP_CHECK(hipMalloc(&b, n * sizeof(float)));\n"
+          + "  HIP_CHECK(hipMalloc(&c, n * sizeof(float)));\n"
+          + "  hipLaunchKernelGGL(vector_add, dim3((n + kBlock - 1) / kBlock), dim3(kBlock), 0, 0, a, b, c, n);\n"
+          + "  HIP_CHECK(hipDeviceSynchronize());\n"
+          + "  return 0;\n"
+          + "}\n";
+
+  private static final String HEADER =
+      "#pragma once\n"
+          + "#include <hip/hip_runtime.h>\n"
+          + "\n"
+          + "__global__ void vector_add(const float* a, const float* b, float* c, int n);\n";
+
+  /** A response whose code comes from {@code blocks} fenced blocks. */
+  record Joined(String name, String response, String code, String language, Origin origin, int blocks) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Joined> joinedAnswers() {
+    List<Joined> cases = new ArrayList<>();
+    cases.add(new Joined(
+        "joins a block of includes and helpers with the kernel and main that continue it",
+        "Sure! First the includes and a small error-checking macro:\n\n```cpp\n" + PRELUDE
+            + "```\n\nThen the kernel and the host code:\n\n```cpp\n" + KERNEL_BODY + "\n" + HOST_MAIN
+            + "```\n\nCompile it with `hipcc vector_add.hip`.",
+        PRELUDE + KERNEL_BODY + "\n" + HOST_MAIN, "cpp", Origin.FENCED, 2));
+    cases.add(new Joined(
+        "joins a kernel file without main and the host block that follows it, skipping a bash block after",
+        "The kernel:\n```hip\n" + PRELUDE + "\n" + KERNEL_BODY + "```\nAnd the host side:\n```hip\n" + HOST_MAIN
+            + "```\nBuild and run:\n```bash\nhipcc -o add add.hip && ./add\n```\n",
+        PRELUDE + "\n" + KERNEL_BODY + HOST_MAIN, "hip", Origin.FENCED, 2));
+    cases.add(new Joined(
+        "joins a file split in three: includes, kernel, main",
+        "```cpp\n" + PRELUDE + "```\n\n```cpp\n" + KERNEL_BODY + "```\n\n```cpp\n" + HOST_MAIN + "```\n",
+        PRELUDE + KERNEL_BODY + HOST_MAIN, "cpp", Origin.FENCED, 3));
+    cases.add(new Joined(
+        "joins a split file whose second block was cut off",
+        "```cpp\n" + PRELUDE + "```\n```cpp\n" + KERNEL_BODY + "int main() {\n  const int n = 1 << 20;",
+        PRELUDE + KERNEL_BODY + "int main() {\n  const int n = 1 << 20;\n", "cpp", Origin.UNTERMINATED_FENCE, 2));
+    cases.add(new Joined(
+        "inlines a header named in bold above its block into the kernel file that includes it",
+        "**vector_add.h**\n\n```cpp\n" + HEADER + "```\n\n**vector_add.hip**\n\n```cpp\n#include \"vector_add.h\"\n"
+            + "#include <cstdio>\n\n" + KERNEL_BODY + "```\n",
+        HEADER + "// #include \"vector_add.h\" (inlined above)\n#include <cstdio>\n\n" + KERNEL_BODY,
+        "cpp", Origin.FENCED, 2));
+    cases.add(new Joined(
+        "inlines a header named in the fence's info string, included through a directory",
+        "```cpp title=\"include/vector_add.hpp\"\n" + HEADER + "```\n```hip title=\"main.hip\"\n"
+            + "#include \"include/vector_add.hpp\"\n" + KERNEL_BODY + "```\n",
+        HEADER + "// #include \"include/vector_add.hpp\" (inlined above)\n" + KERNEL_BODY, "hip", Origin.FENCED, 2));
+    cases.add(new Joined(
+        "inlines a header named by its first comment line",
+        "```cpp\n// common.h\n#ifndef COMMON_H\n#define COMMON_H\nconstexpr int kBlock = 256;\n#endif\n```\n"
+            + "```cpp\n#include <hip/hip_runtime.h>\n#include \"common.h\"\n" + KERNEL_BODY + "```\n",
+        "// common.h\n#ifndef COMMON_H\n#define COMMON_H\nconstexpr int kBlock = 256;\n#endif\n"
+            + "#include <hip/hip_runtime.h>\n// #include \"common.h\" (inlined above)\n" + KERNEL_BODY,
+        "cpp", Origin.FENCED, 2));
+    cases.add(new Joined(
+        "inlines an unnamed header with an include guard into the one local header the next block includes",
+        "```cpp\n#ifndef UTIL_H\n#define UTIL_H\ninline int div_up(int a, int b) { return (a + b - 1) / b; }\n#endif\n```\n"
+            + "```cpp\n#include <hip/hip_runtime.h>\n#include \"util.h\"\n" + KERNEL_BODY + "```\n",
+        "#ifndef UTIL_H\n#define UTIL_H\ninline int div_up(int a, int b) { return (a + b - 1) / b; }\n#endif\n"
+            + "#include <hip/hip_runtime.h>\n// #include \"util.h\" (inlined above)\n" + KERNEL_BODY,
+        "cpp", Origin.FENCED, 2));
+    // Not joined: these must stay one block.
+    cases.add(new Joined(
+        "does not join a kernel excerpt with the complete program that repeats it",
+        "The kernel:\n```cpp\n" + KERNEL_BODY + "```\nThe complete program:\n```cpp\n" + PRELUDE + KERNEL_BODY + HOST_MAIN + "```\n",
+        PRELUDE + KERNEL_BODY + HOST_MAIN, "cpp", Origin.FENCED, 1));
+    cases.add(new Joined(
+        "does not join two complete versions of a program",
+        "Naive:\n```cpp\n" + PRELUDE + KERNEL_BODY + HOST_MAIN + "```\nFaster:\n```cpp\n" + PRELUDE
+            + KERNEL_BODY.replace("vector_add", "vector_add_v2") + HOST_MAIN + "```\n",
+        PRELUDE + KERNEL_BODY.replace("vector_add", "vector_add_v2") + HOST_MAIN, "cpp", Origin.FENCED, 1));
+    cases.add(new Joined(
+        "does not join a kernel file with a launch snippet after it",
+        "```hip\n" + PRELUDE + KERNEL_BODY + "```\nLaunch it with:\n```cpp\nvector_add<<<grid, block>>>(a, b, c, n);\n```\n",
+        PRELUDE + KERNEL_BODY, "hip", Origin.FENCED, 1));
+    cases.add(new Joined(
+        "does not join a block of includes with a block that brings its own includes",
+        "```cpp\n#include <hip/hip_runtime.h>\n#include <cstdio>\n```\n```cpp\n" + PRELUDE + KERNEL_BODY + HOST_MAIN + "```\n",
+        PRELUDE + KERNEL_BODY + HOST_MAIN, "cpp", Origin.FENCED, 1));
+    cases.add(new Joined(
+        "does not join blocks with a shell block between them",
+        "```cpp\n" + PRELUDE + "```\n```bash\nhipcc x.hip\n```\n```cpp\n" + KERNEL_BODY + HOST_MAIN + "```\n",
+        KERNEL_BODY + HOST_MAIN, "cpp", Origin.FENCED, 1));
+    cases.add(new Joined(
+        "does not inline a header into a block that includes another one",
+        "**vector_add.h**\n```cpp\n" + HEADER + "```\n```cpp\n#include \"other.h\"\n" + KERNEL_BODY + HOST_MAIN + "```\n",
+        "#include \"other.h\"\n" + KERNEL_BODY + HOST_MAIN, "cpp", Origin.FENCED, 1));
+    // License comments inside a fence weigh as code.
+    cases.add(new Joined(
+        "takes a small kernel under a long license comment in a bare fence",
+        "Here is the file:\n\n```\n" + MIT_LICENSE + "\n" + SMALL_KERNEL + "```\n",
+        MIT_LICENSE + "\n" + SMALL_KERNEL, "", Origin.FENCED, 1));
+    cases.add(new Joined(
+        "takes a license-commented kernel in a bare fence beside a shell block",
+        "```bash\nhipcc -c scale.hip\n```\n```\n" + MIT_LICENSE + SMALL_KERNEL + "```\n",
+        MIT_LICENSE + SMALL_KERNEL, "", Origin.FENCED, 1));
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("joinedAnswers")
+  void joinsOnlyBlocksThatFormOneFile(Joined c) {
+    ExtractedCode result = CodeExtractor.extract(c.response());
+
+    assertTrue(result.isPresent(), () -> "expected code, got " + result);
+    assertEquals(c.code(), result.code());
+    assertEquals(c.language(), result.language());
+    assertEquals(c.origin(), result.origin());
+    assertEquals(c.blocks(), result.blocks());
+  }
+
+  @Test
+  void licenseCommentLinesWeighAsCodeOnlyInsideAFence() {
+    // Unfenced, the same text stays prose-heavy: the whole answer is not taken as a file.
+    String prose = "I cannot share the kernel. The license says:\n" + MIT_LICENSE.replace("/*\n", "").replace("*/\n", "")
+        + "__global__ void k() { x(); }\n";
+    assertFalse(CodeExtractor.extract(prose).isPresent());
+    // A bare fence of license text with no code is still no code.
+    ExtractedCode onlyLicense = CodeExtractor.extract("```\n" + MIT_LICENSE + "```\n");
+    assertFalse(onlyLicense.isPresent());
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("extractions")
   void extractsExactlyTheExpectedCode(Found c) {

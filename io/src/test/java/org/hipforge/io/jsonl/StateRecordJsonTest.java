@@ -108,6 +108,16 @@ class StateRecordJsonTest {
   }
 
   @Test
+  void promptVersionSurvivesTheRoundTripAndIsAbsentForTheBuiltInTemplates() throws Exception {
+    StateRecord r = fullDescribe().toBuilder().promptVersion("0123456789ab").build();
+    String json = StateRecordJson.toJson(r);
+    assertThat(json, containsString("\"prompt_version\":\"0123456789ab\""));
+    assertThat(StateRecordJson.parse(json), is(r));
+    assertThat(StateRecordJson.parseSlim(json).promptVersion(), is("0123456789ab"));
+    assertThat(StateRecordJson.toJson(fullDescribe()), not(containsString("prompt_version")));
+  }
+
+  @Test
   void compiledTrueSurvivesTheRoundTrip() throws Exception {
     StateRecord r = fullGenerate().toBuilder().pass(true).errorMsg(null).compiled(true).build();
     assertThat(StateRecordJson.parse(StateRecordJson.toJson(r)), is(r));

@@ -227,4 +227,43 @@ class StatusReportTest {
     assertThat(s.passed, is(1L));
     assertThat(s.pending(), is(1L));
   }
+
+  @Test
+  void passedRecordsMadeWithAnotherPromptVersionAreCountedApartOnEveryReadingPath() throws Exception {
+    writeManifest(7);
+    String a = "aaaaaaaaaaaa";
+    writeLines("state/describe/run-1/part-00000-of-00001.jsonl", lines(
+        pass(0, 100, "run-1", 1, 1),
+        pass(1, 100, "run-1", 1, 1),
+        StateRecordJson.toJson(rec(2, 100, "run-1").pass(true).promptVersion(a).build()),
+        StateRecordJson.toJson(rec(3, 100, "run-1").pass(true).promptVersion(a).build()),
+        StateRecordJson.toJson(rec(5, 100, "run-1").failure("timeout", "x").promptVersion(a).build())));
+    // An escape in prompt_version sends the line to the Jackson path; a later record of id 6 wins.
+    writeLines("state/describe/journal/run-2/w.jsonl", lines(
+        StateRecordJson.toJson(rec(4, 200, "run-2").pass(true).build())
+            .replace("\"run_id\"", "\"prompt_version\":\"\\u0062bbbbbbbbbbb\",\"run_id\""),
+        StateRecordJson.toJson(rec(6, 200, "run-2").pass(true).promptVersion(a).build()),
+        StateRecordJson.toJson(rec(6, 300, "run-2").pass(true).build())));
+    for (long parallelBytes : new long[] {0, StateIndex.PARALLEL_BYTES}) {
+      StatusReport s = StatusReport.describe(layout, StateIndex.read(
+          List.of(layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE)),
+          false, parallelBytes));
+      assertThat(s.passed, is(6L));
+      assertThat(s.passedWithOtherPrompt(), is(3L)); // 2, 3, 4 against the built-in templates
+      assertThat(s.table(), containsString("  made with another prompt"));
+      s.currentPromptVersion = a;
+      assertThat(s.passedWithOtherPrompt(), is(4L)); // 0, 1, 4, 6
+      s.currentPromptVersion = "bbbbbbbbbbbb";
+      assertThat(s.passedWithOtherPrompt(), is(5L));
+    }
+  }
+
+  @Test
+  void aWorkDirWithOnlyTheBuiltInPromptsPrintsNoPromptLine() throws Exception {
+    writeManifest(2);
+    writeLines("state/describe/run-1/part-00000-of-00001.jsonl", lines(pass(0, 100, "run-1", 1, 1)));
+    StatusReport s = StatusReport.compute(layout, WorkLayout.Step.DESCRIBE);
+    assertThat(s.passedWithOtherPrompt(), is(0L));
+    assertThat(s.table().contains("another prompt"), is(false));
+  }
 }

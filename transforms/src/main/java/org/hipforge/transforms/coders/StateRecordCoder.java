@@ -43,6 +43,7 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
     out.writeLong(r.finishedAtMillis());
     Wire.writeString(out, r.runId());
     Wire.writeString(out, r.promptSha256());
+    Wire.writeString(out, r.promptVersion());
     Wire.writeString(out, r.codeSha256());
     Wire.writeString(out, r.compileError());
     Wire.writeString(out, r.outputPath());
@@ -76,6 +77,7 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         .finishedAtMillis(in.readLong())
         .runId(Wire.readString(in))
         .promptSha256(Wire.readString(in))
+        .promptVersion(Wire.readString(in))
         .codeSha256(Wire.readString(in))
         .compileError(Wire.readString(in))
         .outputPath(Wire.readString(in))

@@ -1,0 +1,108 @@
+package org.hipforge.transforms;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.transforms.Create;
+import org.hipforge.io.llm.ChatRequest;
+import org.hipforge.io.llm.PromptSet;
+import org.hipforge.io.llm.Prompts;
+import org.hipforge.io.llm.ProviderConfig;
+import org.hipforge.io.record.ManifestEntry;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.transforms.coders.StateRecordCoder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** BuildDescribePrompts and BuildGeneratePrompts: the messages, the cache key and the prompt version. */
+@ExtendWith(TestPipelineExtension.class)
+class BuildPromptsTest {
+  @TempDir Path tmp;
+
+  private static final ProviderConfig PROVIDER = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI,
+      "http://127.0.0.1:9/v1", "sim-model", null);
+  private static final String KERNEL = "__global__ void k(float* x) { x[threadIdx.x] = 1; }";
+
+  @Test
+  void describePromptsWithTheBuiltInTemplatesKeepTheirKeyAndCarryNoVersion(TestPipeline p) {
+    SourceFile s = new SourceFile(new ManifestEntry(7, "dir/k.hip", KERNEL.length(), "sha7"), KERNEL);
+    ChatRequest expected = Prompts.describe("dir/k.hip", KERNEL);
+    PAssert.that(p.apply(Create.of(s).withCoder(SerializableCoder.of(SourceFile.class)))
+            .apply(BuildDescribePrompts.forProvider(PROVIDER)))
+        .satisfies(tasks -> {
+          LlmTask t = tasks.iterator().next();
+          assertThat(t.id(), is(7L));
+          assertThat(t.sourceSha256(), is("sha7"));
+          assertThat(t.request().user(), is(expected.user()));
+          assertThat(t.promptSha256(), is(Prompts.key(PROVIDER, expected)));
+          assertThat(t.promptVersion(), nullValue());
+          return null;
+        });
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void editedDescribeTemplatesMakeANewPromptWithTheirVersion(TestPipeline p) throws Exception {
+    Path dir = tmp.resolve("prompts");
+    PromptSet.writeDefaults(dir);
+    Files.writeString(dir.resolve("describe.user.txt"), "Describe {{file_name}} in two sentences:\n{{source}}");
+    PromptSet edited = PromptSet.load(dir);
+    SourceFile s = new SourceFile(new ManifestEntry(1, "a.hip", KERNEL.length(), "sha1"), KERNEL);
+    String version = edited.version(PromptSet.Kind.DESCRIBE);
+    PAssert.that(p.apply(Create.of(s).withCoder(SerializableCoder.of(SourceFile.class)))
+            .apply(BuildDescribePrompts.forProvider(PROVIDER).withPrompts(edited)))
+        .satisfies(tasks -> {
+          LlmTask t = tasks.iterator().next();
+          assertThat(t.request().user(), is("Describe a.hip in two sentences:\n" + KERNEL + "\n"));
+          assertThat(t.promptSha256(), is(Prompts.key(PROVIDER, t.request())));
+          assertThat(t.promptVersion(), is(version));
+          return null;
+        });
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void generatePromptsRenderTheInstructionFileNameAndOffloadArch(TestPipeline p) throws Exception {
+    Path dir = tmp.resolve("prompts");
+    PromptSet.writeDefaults(dir);
+    Files.writeString(dir.resolve("generate.user.txt"), "{{instruction}}\nName it {{file_name}}; target {{offload_arch}}.\n");
+    PromptSet edited = PromptSet.load(dir);
+    StateRecord described = StateRecord.builder().id(3).fileName("b.hip").pass(true)
+        .instruction("Add two vectors.").sourceSha256("sha3").build();
+    StateRecord plain = described.toBuilder().id(4).fileName("c.hip").build();
+    PAssert.that(p.apply("Edited", Create.of(described).withCoder(StateRecordCoder.of()))
+            .apply("BuildEdited", BuildGeneratePrompts.forProvider(PROVIDER).withPrompts(edited)
+                .withOffloadArch("gfx90a,gfx942")))
+        .satisfies(tasks -> {
+          LlmTask t = tasks.iterator().next();
+          assertThat(t.request().user(), is("Add two vectors.\nName it b.hip; target gfx90a,gfx942."));
+          assertThat(t.instruction(), is("Add two vectors."));
+          assertThat(t.promptVersion(), is(edited.version(PromptSet.Kind.GENERATE)));
+          return null;
+        });
+    PAssert.that(p.apply("Plain", Create.of(plain).withCoder(StateRecordCoder.of()))
+            .apply("BuildPlain", BuildGeneratePrompts.forProvider(PROVIDER)))
+        .satisfies(tasks -> {
+          LlmTask t = tasks.iterator().next();
+          assertThat(t.promptSha256(), is(Prompts.key(PROVIDER, Prompts.generate("Add two vectors."))));
+          assertThat(t.promptVersion(), nullValue());
+          return null;
+        });
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void builderArgumentsAreChecked() {
+    assertThrows(IllegalArgumentException.class, () -> BuildDescribePrompts.forProvider(PROVIDER).withPrompts(null));
+    assertThrows(IllegalArgumentException.class, () -> BuildGeneratePrompts.forProvider(PROVIDER).withOffloadArch(" "));
+  }
+}

@@ -69,4 +69,33 @@ class ReadSourcesTest {
     });
     p.run().waitUntilFinish();
   }
+
+  @Test
+  void aSourceWithoutAKernelIsRecordedNoKernelUnlessKernelsOnlyIsOff(TestPipeline p) throws Exception {
+    String kernel = "extern \"C\" __launch_bounds__(64) __global__ void k(float* x) { x[0] = 1; }\n";
+    String header = "// __global__ kernels live elsewhere\n__device__ float sq(float x) { return x * x; }\n";
+    ManifestEntry k = write(0, "k.hip", kernel.getBytes(StandardCharsets.UTF_8));
+    ManifestEntry h = write(1, "sq.h", header.getBytes(StandardCharsets.UTF_8));
+    String src = dir.resolve("src").toString();
+
+    ReadSources.Result only = p.apply("Only", Create.of(k, h).withCoder(ManifestEntryCoder.of()))
+        .apply("KernelsOnly", ReadSources.from(src));
+    ReadSources.Result all = p.apply("All", Create.of(k, h).withCoder(ManifestEntryCoder.of()))
+        .apply("Everything", ReadSources.from(src).withKernelsOnly(false));
+
+    PAssert.that(only.output().apply("OnlyNames", MapElements.into(TypeDescriptors.strings())
+        .via(s -> s.entry().fileName()))).containsInAnyOrder("k.hip");
+    PAssert.that(only.failures()).satisfies(failures -> {
+      Failure f = failures.iterator().next();
+      assertThat(f.id(), is(1L));
+      assertThat(f.category(), is("no_kernel"));
+      assertThat(f.stage(), is("read_source"));
+      assertThat(f.message(), containsString("sq.h"));
+      return null;
+    });
+    PAssert.that(all.output().apply("AllNames", MapElements.into(TypeDescriptors.strings())
+        .via(s -> s.entry().fileName()))).containsInAnyOrder("k.hip", "sq.h");
+    PAssert.that(all.failures()).empty();
+    p.run().waitUntilFinish();
+  }
 }

@@ -120,6 +120,31 @@ class DescribeEndToEndTest {
     assertThat(sim.server.totalRequests(), is(5L));
   }
 
+  @Test
+  void aLatin1LicenseCommentIsDescribedAsUtf8TextAndTheRecordSaysLatin1() throws Exception {
+    sim = TestCorpus.SimulatedWork.provider(tmp, tmp.resolve("work"), SimulatorConfig.defaults().withLatencyMs(5), 30);
+    TestCorpus.writeKernels(sim.src, 1);
+    Files.write(sim.src.resolve("licensed.hip"), ("// Copyright \u00A9 2020 Advanced Micro Devices\n"
+        + "#include <hip/hip_runtime.h>\n__global__ void k(float* x) { x[threadIdx.x] = 0.5f; }\n")
+        .getBytes(StandardCharsets.ISO_8859_1));
+    Files.write(sim.src.resolve("blob.hip"), new byte[] {'_', '_', 0, 1, 2, (byte) 0xFF, (byte) 0x80});
+    ManifestCommand.run(TestCorpus.options("--workDir=" + sim.work, "--sourceDir=" + sim.src),
+        new TestCorpus.Captured().out);
+
+    StatusReport first = DescribeCommand.run(options("--runner=DirectRunner"), new TestCorpus.Captured().out);
+    assertThat(first.passed, is(2L));
+    assertThat(first.failedByCategory, is(Map.of("not_utf8", 1L)));
+    assertThat(sim.server.totalRequests(), is(2L));
+    StateRecord licensed = TestCorpus.journaled(sim.work, WorkLayout.Step.DESCRIBE).stream()
+        .filter(r -> r.fileName().equals("licensed.hip")).findFirst().orElseThrow();
+    assertThat(licensed.pass(), is(true));
+    assertThat(licensed.sourceEncoding(), is("latin-1"));
+    // The prompt held the sign as text: the key of the file's Latin-1 text, decoded.
+    String text = new String(Files.readAllBytes(sim.src.resolve("licensed.hip")), StandardCharsets.ISO_8859_1);
+    assertThat(sim.server.successCountsByPrompt().containsKey(SimulatedLlmServer.promptKey(
+        org.hipforge.io.llm.Prompts.describe("licensed.hip", text).user())), is(true));
+  }
+
   /** Rewrites every state file without the records of even ids; returns the ids dropped. */
   static Set<Long> dropEvenIds(Path stateDir) throws Exception {
     Set<Long> dropped = new HashSet<>();

@@ -20,6 +20,7 @@ public final class LlmTask implements Serializable {
   private final String promptSha256;
   private final String instruction;
   private final String promptVersion;
+  private final String sourceEncoding;
 
   public LlmTask(long id, String fileName, String sourceSha256, ChatRequest request,
       String promptSha256, String instruction) {
@@ -36,6 +37,23 @@ public final class LlmTask implements Serializable {
     this.promptSha256 = Objects.requireNonNull(promptSha256, "promptSha256");
     this.instruction = instruction;
     this.promptVersion = promptVersion;
+    this.sourceEncoding = null;
+  }
+
+  private LlmTask(LlmTask t, String sourceEncoding) {
+    this.id = t.id;
+    this.fileName = t.fileName;
+    this.sourceSha256 = t.sourceSha256;
+    this.request = t.request;
+    this.promptSha256 = t.promptSha256;
+    this.instruction = t.instruction;
+    this.promptVersion = t.promptVersion;
+    this.sourceEncoding = sourceEncoding;
+  }
+
+  /** This task, its source read in {@code encoding} (not UTF-8; null: UTF-8), which its record keeps. */
+  public LlmTask withSourceEncoding(String encoding) {
+    return new LlmTask(this, encoding);
   }
 
   public long id() {
@@ -61,6 +79,11 @@ public final class LlmTask implements Serializable {
   /** The describe instruction this generate task was built from; null for describe tasks. */
   public String instruction() {
     return instruction;
+  }
+
+  /** The charset the source was read in when it was not UTF-8 (e.g. "latin-1"); null for UTF-8. */
+  public String sourceEncoding() {
+    return sourceEncoding;
   }
 
   /** The version of the prompt templates this prompt was made from; null for the built-in ones. */

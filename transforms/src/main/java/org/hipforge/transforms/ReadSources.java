@@ -2,11 +2,7 @@ package org.hipforge.transforms;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -23,6 +19,7 @@ import org.hipforge.io.hip.HipKernels;
 import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.util.SafeFiles;
+import org.hipforge.io.util.SourceText;
 
 /**
  * Reads each pending entry's source text from the source directory and checks it is usable.
@@ -33,12 +30,15 @@ import org.hipforge.io.util.SafeFiles;
  * too_large}, {@code source_changed}, {@code unsafe_path}) instead of stopping the run: no LLM
  * call is paid for a file that cannot be described. A readable file without a HIP kernel ({@link
  * HipKernels}) becomes {@code no_kernel} the same way unless {@link #withKernelsOnly} is false.
+ * A source that is not UTF-8 but printable Latin-1 text is read as Latin-1 ({@link SourceText}) ({@link SourceFile#encoding}
+ * "latin-1", kept in the record as {@code source_encoding}); other bytes stay {@code not_utf8}.
  *
  * <pre>{@code ReadSources.Result sources = pending.apply("ReadSources", ReadSources.from(dir));}</pre>
  */
 public final class ReadSources extends PTransform<PCollection<ManifestEntry>, ReadSources.Result> {
   /** Default cap: larger files rarely fit a model's context and cost more than they teach. */
   public static final long DEFAULT_MAX_BYTES = 256 * 1024;
+
 
   private final String sourceDir;
   private final long maxBytes;
@@ -132,26 +132,18 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
         fail(out, e, "empty_source", "the source file is empty");
         return;
       }
-      String text;
-      try {
-        text = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT)
-            .decode(ByteBuffer.wrap(bytes)).toString();
-      } catch (CharacterCodingException ex) {
-        fail(out, e, "not_utf8", "the source is not valid UTF-8");
+      SourceText.Decoded decoded = SourceText.decode(bytes);
+      if (!decoded.ok()) {
+        fail(out, e, "not_utf8", decoded.problem());
         return;
       }
-      if (text.indexOf('\0') >= 0) {
-        fail(out, e, "not_utf8", "the source holds NUL bytes (a binary file?)");
-        return;
-      }
+      String text = decoded.text();
       if (kernelsOnly && !HipKernels.declared(text)) {
         fail(out, e, HipKernels.NO_KERNEL, "no __global__ kernel in " + e.fileName()
             + " (a header or host-only file); --kernelsOnly=false describes such files too");
         return;
       }
-      out.get(outTag).output(new SourceFile(e, text));
+      out.get(outTag).output(new SourceFile(e, text, decoded.encoding()));
     }
 
     /** The source's bytes, checked against the manifest's sha256; local files by {@link SafeFiles}' rule. */

@@ -37,6 +37,7 @@ public final class StateRecord implements Serializable {
   private final String runId;
   private final String promptSha256;
   private final String promptVersion;
+  private final String sourceEncoding;
   private final boolean cached;
   private final String finishReason;
   private final boolean tokensEstimated;
@@ -67,6 +68,7 @@ public final class StateRecord implements Serializable {
     this.runId = b.runId;
     this.promptSha256 = b.promptSha256;
     this.promptVersion = b.promptVersion;
+    this.sourceEncoding = b.sourceEncoding;
     this.cached = b.cached;
     this.finishReason = b.finishReason;
     this.tokensEstimated = b.tokensEstimated;
@@ -102,6 +104,7 @@ public final class StateRecord implements Serializable {
     b.runId = runId;
     b.promptSha256 = promptSha256;
     b.promptVersion = promptVersion;
+    b.sourceEncoding = sourceEncoding;
     b.cached = cached;
     b.finishReason = finishReason;
     b.tokensEstimated = tokensEstimated;
@@ -207,6 +210,14 @@ public final class StateRecord implements Serializable {
     return promptVersion;
   }
 
+  /**
+   * The encoding the source was read in when it was not UTF-8 ({@code "latin-1"}: converted to
+   * UTF-8 text for the prompt); null for UTF-8 sources and older records.
+   */
+  public String sourceEncoding() {
+    return sourceEncoding;
+  }
+
   /** True when the answer came from the response cache (journal) instead of a new LLM call. */
   public boolean cached() {
     return cached;
@@ -287,6 +298,7 @@ public final class StateRecord implements Serializable {
         && Objects.equals(runId, r.runId)
         && Objects.equals(promptSha256, r.promptSha256)
         && Objects.equals(promptVersion, r.promptVersion)
+        && Objects.equals(sourceEncoding, r.sourceEncoding)
         && Objects.equals(codeSha256, r.codeSha256)
         && Objects.equals(compiled, r.compiled)
         && Objects.equals(compileError, r.compileError)
@@ -324,6 +336,7 @@ public final class StateRecord implements Serializable {
     private String runId;
     private String promptSha256;
     private String promptVersion;
+    private String sourceEncoding;
     private boolean cached;
     private String finishReason;
     private boolean tokensEstimated;
@@ -422,6 +435,11 @@ public final class StateRecord implements Serializable {
 
     public Builder promptVersion(String v) {
       this.promptVersion = v;
+      return this;
+    }
+
+    public Builder sourceEncoding(String v) {
+      this.sourceEncoding = v;
       return this;
     }
 

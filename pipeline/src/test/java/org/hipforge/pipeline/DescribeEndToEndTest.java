@@ -139,6 +139,8 @@ class DescribeEndToEndTest {
         .filter(r -> r.fileName().equals("licensed.hip")).findFirst().orElseThrow();
     assertThat(licensed.pass(), is(true));
     assertThat(licensed.sourceEncoding(), is("latin-1"));
+    // Its size is kept for generate's max_tokens.
+    assertThat(licensed.sourceBytes(), is(Files.size(sim.src.resolve("licensed.hip"))));
     // The prompt held the sign as text: the key of the file's Latin-1 text, decoded.
     String text = new String(Files.readAllBytes(sim.src.resolve("licensed.hip")), StandardCharsets.ISO_8859_1);
     assertThat(sim.server.successCountsByPrompt().containsKey(SimulatedLlmServer.promptKey(

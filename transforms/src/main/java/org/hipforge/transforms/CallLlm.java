@@ -506,7 +506,8 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
           .runId(runId)
           .promptSha256(task.promptSha256())
           .promptVersion(task.promptVersion())
-          .sourceEncoding(task.sourceEncoding());
+          .sourceEncoding(task.sourceEncoding())
+          .sourceBytes(task.sourceBytes());
     }
 
     /**

@@ -21,6 +21,7 @@ public final class LlmTask implements Serializable {
   private final String instruction;
   private final String promptVersion;
   private final String sourceEncoding;
+  private final long sourceBytes;
 
   public LlmTask(long id, String fileName, String sourceSha256, ChatRequest request,
       String promptSha256, String instruction) {
@@ -38,9 +39,10 @@ public final class LlmTask implements Serializable {
     this.instruction = instruction;
     this.promptVersion = promptVersion;
     this.sourceEncoding = null;
+    this.sourceBytes = 0;
   }
 
-  private LlmTask(LlmTask t, String sourceEncoding) {
+  private LlmTask(LlmTask t, String sourceEncoding, long sourceBytes) {
     this.id = t.id;
     this.fileName = t.fileName;
     this.sourceSha256 = t.sourceSha256;
@@ -49,11 +51,15 @@ public final class LlmTask implements Serializable {
     this.instruction = t.instruction;
     this.promptVersion = t.promptVersion;
     this.sourceEncoding = sourceEncoding;
+    this.sourceBytes = sourceBytes;
   }
 
-  /** This task, its source read in {@code encoding} (not UTF-8; null: UTF-8), which its record keeps. */
-  public LlmTask withSourceEncoding(String encoding) {
-    return new LlmTask(this, encoding);
+  /**
+   * This describe task with facts about its source that its record keeps: the charset it was read
+   * in when not UTF-8 (null: UTF-8) and its size in bytes (0: unknown).
+   */
+  public LlmTask withSource(String encoding, long bytes) {
+    return new LlmTask(this, encoding, bytes);
   }
 
   public long id() {
@@ -84,6 +90,11 @@ public final class LlmTask implements Serializable {
   /** The charset the source was read in when it was not UTF-8 (e.g. "latin-1"); null for UTF-8. */
   public String sourceEncoding() {
     return sourceEncoding;
+  }
+
+  /** The source's size in bytes (describe tasks); 0 when unknown. */
+  public long sourceBytes() {
+    return sourceBytes;
   }
 
   /** The version of the prompt templates this prompt was made from; null for the built-in ones. */

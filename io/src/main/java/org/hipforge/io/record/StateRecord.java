@@ -38,6 +38,7 @@ public final class StateRecord implements Serializable {
   private final String promptSha256;
   private final String promptVersion;
   private final String sourceEncoding;
+  private final long sourceBytes;
   private final boolean cached;
   private final String finishReason;
   private final boolean tokensEstimated;
@@ -69,6 +70,7 @@ public final class StateRecord implements Serializable {
     this.promptSha256 = b.promptSha256;
     this.promptVersion = b.promptVersion;
     this.sourceEncoding = b.sourceEncoding;
+    this.sourceBytes = b.sourceBytes;
     this.cached = b.cached;
     this.finishReason = b.finishReason;
     this.tokensEstimated = b.tokensEstimated;
@@ -105,6 +107,7 @@ public final class StateRecord implements Serializable {
     b.promptSha256 = promptSha256;
     b.promptVersion = promptVersion;
     b.sourceEncoding = sourceEncoding;
+    b.sourceBytes = sourceBytes;
     b.cached = cached;
     b.finishReason = finishReason;
     b.tokensEstimated = tokensEstimated;
@@ -218,6 +221,11 @@ public final class StateRecord implements Serializable {
     return sourceEncoding;
   }
 
+  /** The source's size in bytes when it was described (sizes generate's max_tokens); 0: unknown. */
+  public long sourceBytes() {
+    return sourceBytes;
+  }
+
   /** True when the answer came from the response cache (journal) instead of a new LLM call. */
   public boolean cached() {
     return cached;
@@ -299,6 +307,7 @@ public final class StateRecord implements Serializable {
         && Objects.equals(promptSha256, r.promptSha256)
         && Objects.equals(promptVersion, r.promptVersion)
         && Objects.equals(sourceEncoding, r.sourceEncoding)
+        && sourceBytes == r.sourceBytes
         && Objects.equals(codeSha256, r.codeSha256)
         && Objects.equals(compiled, r.compiled)
         && Objects.equals(compileError, r.compileError)
@@ -337,6 +346,7 @@ public final class StateRecord implements Serializable {
     private String promptSha256;
     private String promptVersion;
     private String sourceEncoding;
+    private long sourceBytes;
     private boolean cached;
     private String finishReason;
     private boolean tokensEstimated;
@@ -440,6 +450,11 @@ public final class StateRecord implements Serializable {
 
     public Builder sourceEncoding(String v) {
       this.sourceEncoding = v;
+      return this;
+    }
+
+    public Builder sourceBytes(long v) {
+      this.sourceBytes = v;
       return this;
     }
 

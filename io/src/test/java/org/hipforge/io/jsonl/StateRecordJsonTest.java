@@ -118,12 +118,14 @@ class StateRecordJsonTest {
   }
 
   @Test
-  void sourceEncodingSurvivesTheRoundTripAndIsAbsentForUtf8Sources() throws Exception {
-    StateRecord r = fullDescribe().toBuilder().sourceEncoding("latin-1").build();
+  void sourceEncodingAndSizeSurviveTheRoundTripAndAreAbsentWhenUnknown() throws Exception {
+    StateRecord r = fullDescribe().toBuilder().sourceEncoding("latin-1").sourceBytes(5120).build();
     String json = StateRecordJson.toJson(r);
     assertThat(json, containsString("\"source_encoding\":\"latin-1\""));
+    assertThat(json, containsString("\"source_bytes\":5120"));
     assertThat(StateRecordJson.parse(json), is(r));
     assertThat(StateRecordJson.toJson(fullDescribe()), not(containsString("source_encoding")));
+    assertThat(StateRecordJson.toJson(fullDescribe()), not(containsString("source_bytes")));
     assertThat(StateRecordJson.parse(StateRecordJson.toJson(fullDescribe())).sourceEncoding(), is((String) null));
   }
 

@@ -52,6 +52,8 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
     Wire.writeString(out, r.finishReason());
     Wire.writeVarLong(out, r.cacheCreationInputTokens());
     Wire.writeVarLong(out, r.cacheReadInputTokens());
+    Wire.writeString(out, r.sourceEncoding());
+    Wire.writeVarLong(out, r.sourceBytes());
     out.flush();
   }
 
@@ -86,6 +88,8 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         .finishReason(Wire.readString(in))
         .cacheCreationInputTokens(Wire.readVarLong(in))
         .cacheReadInputTokens(Wire.readVarLong(in))
+        .sourceEncoding(Wire.readString(in))
+        .sourceBytes(Wire.readVarLong(in))
         .tokensEstimated((flags & TOKENS_ESTIMATED) != 0)
         .build();
   }

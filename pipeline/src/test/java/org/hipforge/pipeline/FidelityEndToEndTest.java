@@ -54,6 +54,15 @@ class FidelityEndToEndTest {
       assertThat(r.fileName(), f, is(new Fidelity(1, 1, 1, 0, 1, 1)));
       assertThat(f.score(), is(0.7));
     }
+
+    ExportCommand.run(sim.options("--quiet=true"), new TestCorpus.Captured().out);
+    List<String> rows = java.nio.file.Files.readAllLines(tmp.resolve("work/export/dataset.jsonl"));
+    assertThat(rows.size(), is(TASKS));
+    com.fasterxml.jackson.databind.JsonNode row = new com.fasterxml.jackson.databind.ObjectMapper().readTree(rows.get(0));
+    assertThat(row.get("fidelity").get("kernels_source").asInt(), is(1));
+    assertThat(row.get("fidelity").get("names_matched").asInt(), is(1));
+    assertThat(row.get("fidelity").get("params_matched").asInt(), is(0));
+    assertThat(row.get("fidelity_score").asDouble(), is(0.7));
   }
 
   @Test

@@ -58,10 +58,11 @@ public final class KernelSignatures {
       int nameStart = -1;
       int nameEnd = -1;
       int open = -1;
+      boolean sawVoid = false;
       while (i < s.length) {
         char c = s[i];
-        if (c == ';' || c == '{' || c == '}') {
-          break; // no declarator: e.g. a __global__ in odd text
+        if (!isIdentStart(c) && !Character.isWhitespace(c) && c != ':') {
+          break; // only words (and ::) stand between __global__ and the name: prose is not code
         }
         if (isIdentStart(c)) {
           int e = i;
@@ -83,11 +84,14 @@ public final class KernelSignatures {
               i = close + 1;
               continue;
             }
-            nameStart = i;
-            nameEnd = e;
-            open = next;
+            if (sawVoid) { // a kernel returns void: "__global__ kernel named foo(" in prose does not
+              nameStart = i;
+              nameEnd = e;
+              open = next;
+            }
             break;
           }
+          sawVoid |= regionEquals(s, i, e, "void");
           i = e;
           continue;
         }

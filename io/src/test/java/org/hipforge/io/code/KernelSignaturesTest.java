@@ -62,6 +62,10 @@ class KernelSignaturesTest {
         Arguments.of("template parameters with commas stay one parameter",
             "__global__ void m(Pair<int, float> p, unsigned int n, const int arr[16]) {}",
             "m(Pair<int,float>,unsigned int,const int[16])|-|-"),
+        Arguments.of("prose naming __global__ is not a kernel",
+            "A `__global__` function runs on the device; see main(argc, argv) and\n"
+                + "a __global__ kernel named scale(x) in the text.\n__global__ static void real(int* p) {}",
+            "real(int*)|-|-"),
         Arguments.of("host file without kernels",
             "#include <cstdio>\nint main() { printf(\"hi\\n\"); }", ""));
   }

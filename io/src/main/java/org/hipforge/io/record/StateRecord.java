@@ -49,6 +49,7 @@ public final class StateRecord implements Serializable {
   private final String outputPath;
   private final String toolchain;
   private final String response;
+  private final Fidelity fidelity;
 
   private StateRecord(Builder b) {
     this.id = b.id;
@@ -78,6 +79,7 @@ public final class StateRecord implements Serializable {
     this.outputPath = b.outputPath;
     this.toolchain = b.toolchain;
     this.response = b.response;
+    this.fidelity = b.fidelity;
   }
 
   public static Builder builder() {
@@ -113,6 +115,7 @@ public final class StateRecord implements Serializable {
     b.outputPath = outputPath;
     b.toolchain = toolchain;
     b.response = response;
+    b.fidelity = fidelity;
     return b;
   }
 
@@ -260,6 +263,14 @@ public final class StateRecord implements Serializable {
     return response;
   }
 
+  /**
+   * How the generated code's kernels match the source's ({@link Fidelity}); null when not measured
+   * (no code extracted, or generate ran without {@code --sourceDir}).
+   */
+  public Fidelity fidelity() {
+    return fidelity;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof StateRecord)) {
@@ -292,7 +303,8 @@ public final class StateRecord implements Serializable {
         && Objects.equals(compileError, r.compileError)
         && Objects.equals(outputPath, r.outputPath)
         && Objects.equals(toolchain, r.toolchain)
-        && Objects.equals(response, r.response);
+        && Objects.equals(response, r.response)
+        && Objects.equals(fidelity, r.fidelity);
   }
 
   @Override
@@ -335,6 +347,7 @@ public final class StateRecord implements Serializable {
     private String outputPath;
     private String toolchain;
     private String response;
+    private Fidelity fidelity;
 
     private Builder() {}
 
@@ -477,6 +490,11 @@ public final class StateRecord implements Serializable {
 
     public Builder response(String v) {
       this.response = v;
+      return this;
+    }
+
+    public Builder fidelity(Fidelity v) {
+      this.fidelity = v;
       return this;
     }
 

@@ -9,6 +9,12 @@
 #   redirect    every chat request answered 307 to a second simulator (exit 5, nothing sent there)
 #   huge        every answer 10 MB                                  (too_large_answer, not stored)
 #   echo        every answer echoes the API key                     (no key in any file of W)
+# and the run-stopping errors of issue 10 item 2:
+#   quota       OpenAI 429 insufficient_quota after 50 answers (spend cap)   (exit 4)
+#   credit      Anthropic 400 "credit balance is too low" after 50 answers   (exit 4)
+#   wrongpath   base_url ending in /v1/chat: 404 on every call                (exit 5)
+#   nolisten    nothing listens at base_url                                   (exit 5)
+#   badkey      a key the provider rejects (401)                              (exit 3, one line)
 # For each: requests the simulator got, the categories of the run's records, exit code, wall time.
 #
 #   benchmarks/retry-rules.sh [scenario ...]    (default: all)
@@ -18,7 +24,7 @@
 set -euo pipefail
 
 usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-ALL=(conflict noretry loading dailylimit trickle redirect huge echo)
+ALL=(conflict noretry loading dailylimit trickle redirect huge echo quota credit wrongpath nolisten badkey)
 SCENARIOS=()
 for a in "$@"; do
   case " ${ALL[*]} " in
@@ -65,8 +71,9 @@ run_case() {
   local name="$1" timeout="$2"
   shift 2
   start_sim "$T/$name.sim.out" "$T/$name.requests.log" --latency-ms="$LATENCY_MS" "$@"
+  # API=anthropic speaks the Messages API; BASE replaces base_url (a closed port), SUFFIX extends it (a wrong path).
   cat >"$T/$name.json" <<JSON
-{"sim": {"api": "openai", "base_url": "$URL", "model": "m", "api_key_env": "HIPFORGE_BENCH_KEY", "timeout_s": $timeout}}
+{"sim": {"api": "${API:-openai}", "base_url": "${BASE:-$URL}${SUFFIX:-}", "model": "m", "api_key_env": "HIPFORGE_BENCH_KEY", "timeout_s": $timeout}}
 JSON
   W="$T/$name/work"
   hipforge manifest --sourceDir="$SRC" --workDir="$W" >"$T/$name.manifest.log" 2>&1
@@ -77,6 +84,7 @@ JSON
   t1="$(now)"
   WALL="$(secs "$t0" "$t1")"
   grep -E "STOPPED|FAILED|not ready|asks to wait" "$T/$name.log" | head -3 | cut -c1-300 | sed 's/^/    /' || true
+  LINES="$(wc -l <"$T/$name.log")"
 }
 
 report() { # NAME EXTRA
@@ -101,6 +109,12 @@ for s in "${SCENARIOS[@]}"; do
       run_case redirect 30 --redirect-to="${TARGET%/v1}"
       report redirect "requests at the redirect target $(curl -s "${TARGET%/v1}/sim/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')" ;;
     huge) run_case huge 30 --answer-bytes=10485760; report huge "largest file in W $(find "$W" -type f -printf '%s\n' | sort -n | tail -1) bytes" ;;
+    quota) run_case quota 30 --quota-after=50; report quota "journaled $(journal_lines "$W" describe), output lines $LINES" ;;
+    credit) API=anthropic run_case credit 30 --quota-after=50; report credit "journaled $(journal_lines "$W" describe), output lines $LINES" ;;
+    wrongpath) SUFFIX=/chat run_case wrongpath 30; report wrongpath "output lines $LINES" ;;
+    nolisten) PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+      BASE="http://127.0.0.1:$PORT/v1" run_case nolisten 30; report nolisten "requests at base_url 0 (nothing listens), output lines $LINES" ;;
+    badkey) run_case badkey 30 --api-key=sk-the-right-one-0000000000000000; report badkey "output lines $LINES" ;;
     echo) run_case echo 30 --echo-key=true
       report echo "files in W holding the key $(grep -rlF "$KEY" "$W" | wc -l), records saying <redacted> $(grep -rlF '<redacted>' "$W"/state/describe/*/part-*.jsonl 2>/dev/null | xargs cat 2>/dev/null | grep -c '<redacted>')" ;;
   esac

@@ -258,7 +258,29 @@ public final class ExportCommand {
     g.writeNumberField("generate_input", generatedOk ? gen.inputTokens() : 0);
     g.writeNumberField("generate_output", generatedOk ? gen.outputTokens() : 0);
     g.writeEndObject();
+    writeFidelity(g, generatedOk ? gen.fidelity() : null);
     g.writeEndObject();
+  }
+
+  /**
+   * {@code fidelity: {kernels_source, ...}} and {@code fidelity_score}, both null when the generate
+   * record has none (no generation, or generate ran without {@code --sourceDir}).
+   */
+  private static void writeFidelity(JsonGenerator g, org.hipforge.io.record.Fidelity f) throws IOException {
+    if (f == null) {
+      g.writeNullField("fidelity");
+      g.writeNullField("fidelity_score");
+      return;
+    }
+    g.writeObjectFieldStart("fidelity");
+    g.writeNumberField("kernels_source", f.kernelsSource());
+    g.writeNumberField("kernels_generated", f.kernelsGenerated());
+    g.writeNumberField("names_matched", f.namesMatched());
+    g.writeNumberField("params_matched", f.paramsMatched());
+    g.writeNumberField("shared_matched", f.sharedMatched());
+    g.writeNumberField("bounds_matched", f.boundsMatched());
+    g.writeEndObject();
+    g.writeNumberField("fidelity_score", f.score());
   }
 
   private static void writeText(JsonGenerator g, String key, String value) throws IOException {

@@ -64,7 +64,8 @@ public final class GenerateCommand {
     Pipeline p = Pipeline.create(o);
     GeneratePipeline.build(p, new GeneratePipeline.Spec(layout, provider, runId, ids, validate,
         o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards())
-        .withPrompts(prompts, o.getOffloadArch()));
+        .withPrompts(prompts, o.getOffloadArch())
+        .withSourceDir(o.getSourceDir(), o.getMaxSourceBytes()));
     long start = System.nanoTime();
     // Left pending after a stop: generate records are written when the job ends, but the answers
     // already journaled are reused from the response cache by the next run, without paying.

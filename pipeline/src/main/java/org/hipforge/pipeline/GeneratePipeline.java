@@ -13,7 +13,10 @@ import org.hipforge.io.state.WorkLayout;
 import org.hipforge.transforms.BuildGeneratePrompts;
 import org.hipforge.transforms.CallLlm;
 import org.hipforge.transforms.ExtractCode;
+import org.hipforge.transforms.GeneratedCode;
+import org.hipforge.transforms.MeasureFidelity;
 import org.hipforge.transforms.PendingGenerations;
+import org.hipforge.transforms.ReadSources;
 import org.hipforge.transforms.RecordFailures;
 import org.hipforge.transforms.ValidateHip;
 import org.hipforge.transforms.WriteDeadLetters;
@@ -36,6 +39,8 @@ public final class GeneratePipeline {
     final int numShards;
     PromptSet prompts = PromptSet.defaults();
     String offloadArch = "gfx90a";
+    String sourceDir;
+    long maxSourceBytes = ReadSources.DEFAULT_MAX_BYTES;
 
     /** {@code ids} null means every described task. */
     public Spec(WorkLayout layout, ProviderConfig provider, String runId, Set<Long> ids,
@@ -54,6 +59,16 @@ public final class GeneratePipeline {
     public Spec withPrompts(PromptSet prompts, String offloadArch) {
       this.prompts = java.util.Objects.requireNonNull(prompts, "prompts");
       this.offloadArch = java.util.Objects.requireNonNull(offloadArch, "offloadArch");
+      return this;
+    }
+
+    /**
+     * Where the described sources are, so each extracted file gets a {@code fidelity} against its
+     * source ({@link MeasureFidelity}); null (the default) records no fidelity.
+     */
+    public Spec withSourceDir(String sourceDir, Long maxSourceBytes) {
+      this.sourceDir = sourceDir;
+      this.maxSourceBytes = maxSourceBytes == null ? ReadSources.DEFAULT_MAX_BYTES : maxSourceBytes;
       return this;
     }
   }
@@ -77,7 +92,7 @@ public final class GeneratePipeline {
             .withMaxInFlight(s.maxInFlight)
             .withRateShare(s.rateShare));
     ExtractCode.Result code = answers.output().apply("ExtractCode", ExtractCode.create());
-    WriteHipFiles.Result written = code.output()
+    WriteHipFiles.Result written = withFidelity(code.output(), s)
         .apply("ValidateHip", s.validate)
         .apply("WriteHipFiles", WriteHipFiles.to(layout.outHipDir(), "out/hip"));
     PCollection<StateRecord> failed = PCollectionList.of(answers.failures()).and(code.failures())
@@ -88,5 +103,11 @@ public final class GeneratePipeline {
         .apply("WriteState", WriteState.to(layout.shardPrefix(generate, s.runId)).withShards(s.numShards));
     front.malformed()
         .apply("WriteDeadLetters", WriteDeadLetters.to(layout.root() + "/deadletter/" + generate.dir() + "/" + s.runId));
+  }
+
+  /** Extracted code with its fidelity against the source, when the spec knows the source directory. */
+  private static PCollection<GeneratedCode> withFidelity(PCollection<GeneratedCode> code, Spec s) {
+    return s.sourceDir == null ? code
+        : code.apply("MeasureFidelity", MeasureFidelity.against(s.sourceDir).withMaxBytes(s.maxSourceBytes));
   }
 }

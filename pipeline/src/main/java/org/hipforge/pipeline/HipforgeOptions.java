@@ -15,7 +15,7 @@ public interface HipforgeOptions extends PipelineOptions {
 
   void setWorkDir(String value);
 
-  @Description("Directory of HIP sources (manifest scans it; describe reads sources from it)")
+  @Description("Directory of HIP sources (manifest scans it; describe reads sources from it; generate compares kernels with them)")
   String getSourceDir();
 
   void setSourceDir(String value);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import org.hipforge.io.record.Fidelity;
 import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.StateRecord;
 
@@ -68,11 +69,49 @@ public final class StateRecordJson {
       writeIfSet(g, "output_path", r.outputPath());
       writeIfSet(g, "toolchain", r.toolchain());
       writeIfSet(g, "response", r.response());
+      if (r.fidelity() != null) {
+        writeFidelity(g, r.fidelity());
+      }
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a StringWriter does not fail
     }
     return out.toString();
+  }
+
+  /**
+   * The {@link Fidelity} counts as flat {@code fidelity_*} integer keys and the derived {@code
+   * fidelity_score}: flat, so {@link FlatLineScanner} still reads the line (a nested value would
+   * send every generate line to the slower Jackson path). The export nests them as {@code fidelity}.
+   */
+  private static void writeFidelity(JsonGenerator g, Fidelity f) throws IOException {
+    g.writeNumberField(FIDELITY_KEYS.get(0), f.kernelsSource());
+    g.writeNumberField(FIDELITY_KEYS.get(1), f.kernelsGenerated());
+    g.writeNumberField(FIDELITY_KEYS.get(2), f.namesMatched());
+    g.writeNumberField(FIDELITY_KEYS.get(3), f.paramsMatched());
+    g.writeNumberField(FIDELITY_KEYS.get(4), f.sharedMatched());
+    g.writeNumberField(FIDELITY_KEYS.get(5), f.boundsMatched());
+    g.writeNumberField("fidelity_score", f.score());
+  }
+
+  /** The flat keys of {@link #writeFidelity}, in the order of {@link Fidelity}'s constructor. */
+  public static final java.util.List<String> FIDELITY_KEYS = java.util.List.of("fidelity_kernels_source",
+      "fidelity_kernels_generated", "fidelity_names_matched", "fidelity_params_matched",
+      "fidelity_shared_matched", "fidelity_bounds_matched");
+
+  /**
+   * The fidelity of the counts read, or null when none was read or they are not a consistent set
+   * (read leniently, as the other later-added fields: a record is not refused for its annotation).
+   */
+  private static Fidelity fidelityOf(int[] n, int seen) {
+    if (seen != (1 << 6) - 1) {
+      return null;
+    }
+    try {
+      return new Fidelity(n[0], n[1], n[2], n[3], n[4], n[5]);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   private static void writeIfSet(JsonGenerator g, String key, String value) throws IOException {
@@ -103,6 +142,8 @@ public final class StateRecordJson {
     boolean sawId = false;
     boolean sawFileName = false;
     boolean sawPass = false;
+    int[] fidelity = full ? new int[6] : null;
+    int fidelitySeen = 0;
     try (JsonParser p = FACTORY.createParser(line)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new MalformedLineException("not a JSON object");
@@ -256,6 +297,19 @@ public final class StateRecordJson {
               p.skipChildren();
             }
             break;
+          case "fidelity_kernels_source":
+          case "fidelity_kernels_generated":
+          case "fidelity_names_matched":
+          case "fidelity_params_matched":
+          case "fidelity_shared_matched":
+          case "fidelity_bounds_matched":
+            if (full && v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT) {
+              int slot = FIDELITY_KEYS.indexOf(key);
+              fidelity[slot] = p.getIntValue();
+              fidelitySeen |= 1 << slot;
+            }
+            p.skipChildren();
+            break;
           default:
             p.skipChildren();
         }
@@ -279,6 +333,9 @@ public final class StateRecordJson {
     }
     if (!sawPass) {
       throw new MalformedLineException("missing \"pass\"");
+    }
+    if (fidelitySeen != 0) {
+      b.fidelity(fidelityOf(fidelity, fidelitySeen));
     }
     return b.build();
   }

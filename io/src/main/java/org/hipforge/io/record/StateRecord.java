@@ -51,6 +51,7 @@ public final class StateRecord implements Serializable {
   private final String outputPath;
   private final String toolchain;
   private final String response;
+  private final Fidelity fidelity;
 
   private StateRecord(Builder b) {
     this.id = b.id;
@@ -82,6 +83,7 @@ public final class StateRecord implements Serializable {
     this.outputPath = b.outputPath;
     this.toolchain = b.toolchain;
     this.response = b.response;
+    this.fidelity = b.fidelity;
   }
 
   public static Builder builder() {
@@ -119,6 +121,7 @@ public final class StateRecord implements Serializable {
     b.outputPath = outputPath;
     b.toolchain = toolchain;
     b.response = response;
+    b.fidelity = fidelity;
     return b;
   }
 
@@ -279,6 +282,14 @@ public final class StateRecord implements Serializable {
     return response;
   }
 
+  /**
+   * How the generated code's kernels match the source's ({@link Fidelity}); null when not measured
+   * (no code extracted, or generate ran without {@code --sourceDir}).
+   */
+  public Fidelity fidelity() {
+    return fidelity;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof StateRecord)) {
@@ -313,7 +324,8 @@ public final class StateRecord implements Serializable {
         && Objects.equals(compileError, r.compileError)
         && Objects.equals(outputPath, r.outputPath)
         && Objects.equals(toolchain, r.toolchain)
-        && Objects.equals(response, r.response);
+        && Objects.equals(response, r.response)
+        && Objects.equals(fidelity, r.fidelity);
   }
 
   @Override
@@ -358,6 +370,7 @@ public final class StateRecord implements Serializable {
     private String outputPath;
     private String toolchain;
     private String response;
+    private Fidelity fidelity;
 
     private Builder() {}
 
@@ -510,6 +523,11 @@ public final class StateRecord implements Serializable {
 
     public Builder response(String v) {
       this.response = v;
+      return this;
+    }
+
+    public Builder fidelity(Fidelity v) {
+      this.fidelity = v;
       return this;
     }
 

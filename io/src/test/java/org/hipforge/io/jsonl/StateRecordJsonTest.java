@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.stream.Stream;
+import org.hipforge.io.record.Fidelity;
 import org.hipforge.io.record.StateRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -339,5 +340,31 @@ class StateRecordJsonTest {
         + "\"input_tokens\":1e30,\"output_tokens\":99999999999999999999999}");
     assertThat(back.inputTokens(), is(Long.MAX_VALUE));
     assertThat(back.outputTokens(), is(Long.MAX_VALUE));
+  }
+
+  @Test
+  void fidelityIsWrittenAsFlatCountsWithItsScoreAndSurvivesTheRoundTrip() throws Exception {
+    StateRecord r = fullGenerate().toBuilder().fidelity(new Fidelity(2, 3, 2, 1, 2, 2)).build();
+    String json = StateRecordJson.toJson(r);
+    assertThat(json, allOf(containsString("\"fidelity_kernels_source\":2"),
+        containsString("\"fidelity_kernels_generated\":3"), containsString("\"fidelity_params_matched\":1"),
+        containsString("\"fidelity_score\":" + r.fidelity().score())));
+    assertThat(StateRecordJson.parse(json), is(r));
+    assertThat("flat keys keep the line on the byte scanner's fast path",
+        scans(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)), is(true));
+    assertThat(StateRecordJson.toJson(fullGenerate()), not(containsString("fidelity")));
+  }
+
+  private static boolean scans(byte[] line) {
+    return new FlatLineScanner().scanState(line, 0, line.length, new FlatLineScanner.StateFields());
+  }
+
+  @Test
+  void aPartialOrInconsistentFidelityReadsAsNoneInsteadOfRefusingTheLine() throws Exception {
+    String head = "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,";
+    assertThat(StateRecordJson.parse(head + "\"fidelity_kernels_source\":1}").fidelity(), is(nullValue()));
+    assertThat(StateRecordJson.parse(head + "\"fidelity_kernels_source\":1,\"fidelity_kernels_generated\":1,"
+        + "\"fidelity_names_matched\":5,\"fidelity_params_matched\":0,\"fidelity_shared_matched\":0,"
+        + "\"fidelity_bounds_matched\":0}").fidelity(), is(nullValue()));
   }
 }

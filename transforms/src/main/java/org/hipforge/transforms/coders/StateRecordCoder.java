@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.beam.sdk.coders.CustomCoder;
+import org.hipforge.io.record.Fidelity;
 import org.hipforge.io.record.StateRecord;
 
 /** Compact binary coder for {@link StateRecord}: a flag word for optional fields, then values. */
@@ -16,6 +17,7 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
   private static final int HAS_COMPILED = 4;
   private static final int COMPILED = 8;
   private static final int TOKENS_ESTIMATED = 16;
+  private static final int HAS_FIDELITY = 32;
 
   public static StateRecordCoder of() {
     return INSTANCE;
@@ -27,7 +29,8 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
     int flags = (r.pass() ? PASS : 0) | (r.cached() ? CACHED : 0)
         | (r.compiled() != null ? HAS_COMPILED : 0)
         | (Boolean.TRUE.equals(r.compiled()) ? COMPILED : 0)
-        | (r.tokensEstimated() ? TOKENS_ESTIMATED : 0);
+        | (r.tokensEstimated() ? TOKENS_ESTIMATED : 0)
+        | (r.fidelity() != null ? HAS_FIDELITY : 0);
     out.writeByte(flags);
     Wire.writeVarLong(out, r.id());
     Wire.writeString(out, r.fileName());
@@ -54,6 +57,15 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
     Wire.writeVarLong(out, r.cacheReadInputTokens());
     Wire.writeString(out, r.sourceEncoding());
     Wire.writeVarLong(out, r.sourceBytes());
+    Fidelity f = r.fidelity();
+    if (f != null) {
+      Wire.writeVarInt(out, f.kernelsSource());
+      Wire.writeVarInt(out, f.kernelsGenerated());
+      Wire.writeVarInt(out, f.namesMatched());
+      Wire.writeVarInt(out, f.paramsMatched());
+      Wire.writeVarInt(out, f.sharedMatched());
+      Wire.writeVarInt(out, f.boundsMatched());
+    }
     out.flush();
   }
 
@@ -61,7 +73,7 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
   public StateRecord decode(InputStream is) throws IOException {
     DataInputStream in = new DataInputStream(is);
     int flags = in.readUnsignedByte();
-    return StateRecord.builder()
+    StateRecord.Builder b = StateRecord.builder()
         .pass((flags & PASS) != 0)
         .cached((flags & CACHED) != 0)
         .compiled((flags & HAS_COMPILED) != 0 ? (flags & COMPILED) != 0 : null)
@@ -90,8 +102,12 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         .cacheReadInputTokens(Wire.readVarLong(in))
         .sourceEncoding(Wire.readString(in))
         .sourceBytes(Wire.readVarLong(in))
-        .tokensEstimated((flags & TOKENS_ESTIMATED) != 0)
-        .build();
+        .tokensEstimated((flags & TOKENS_ESTIMATED) != 0);
+    if ((flags & HAS_FIDELITY) != 0) {
+      b.fidelity(new Fidelity(Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in),
+          Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in)));
+    }
+    return b.build();
   }
 
   @Override

@@ -130,6 +130,12 @@ final class AnthropicWire extends WireFormat {
   }
 
   @Override
+  Reply spentQuota() {
+    return error(400, "invalid_request_error", "Your credit balance is too low to access the Anthropic API. "
+        + "Please go to Plans & Billing to upgrade or purchase credits.", 0);
+  }
+
+  @Override
   Reply unauthorized(String presentedKey) {
     return error(401, "authentication_error",
         presentedKey == null ? "x-api-key header is required" : "invalid x-api-key", 0);

@@ -158,6 +158,15 @@ final class OpenAiWire extends WireFormat {
   }
 
   @Override
+  Reply spentQuota() {
+    // OpenAI's answer once the organisation's spend cap or prepaid credit is used up: a 429 that no
+    // wait can fix, told apart from a rate limit only by its code.
+    return error(429, "You exceeded your current quota, please check your plan and billing details. For more "
+        + "information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+        "insufficient_quota", null, "insufficient_quota", 0);
+  }
+
+  @Override
   Reply unauthorized(String presentedKey) {
     if (presentedKey == null) {
       return error(401, "You didn't provide an API key. You need to provide your API key in an "

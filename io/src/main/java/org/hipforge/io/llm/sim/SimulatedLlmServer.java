@@ -270,6 +270,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
     f.put("slow-ms", (c, v) -> c.withSlowMs(Long.parseLong(v)));
     f.put("compile-error-rate", (c, v) -> c.withCompileErrorRate(Double.parseDouble(v)));
     f.put("requests-log", (c, v) -> c.withRequestsLog(Path.of(v)));
+    f.put("quota-after", (c, v) -> c.withQuotaAfter(Integer.parseInt(v)));
     // --answer-refusal=0.1, --answer-content-filter=..., one per non-NORMAL answer shape.
     for (SimulatorConfig.Answer a : SimulatorConfig.Answer.values()) {
       if (a != SimulatorConfig.Answer.NORMAL) {
@@ -332,6 +333,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
         + "  --slow-ms=10000          how long a slow answer waits\n"
         + "  --compile-error-rate=0   fraction of generated programs that do not compile\n"
         + "  --requests-log=FILE      append the prompt key of every successful answer\n"
+        + "  --quota-after=-1         after N chat requests answer \"no quota/credit left\" (spend cap)\n"
         + "  --answer-refusal= --answer-refusal-as-text= --answer-content-filter=\n"
         + "  --answer-truncated= --answer-reasoning-cut=\n"
         + "  --answer-no-choices= --answer-parts= --answer-think= --answer-no-usage=\n"

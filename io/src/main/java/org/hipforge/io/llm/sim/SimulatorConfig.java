@@ -71,6 +71,7 @@ public final class SimulatorConfig {
     long slowMs = 10_000L;
     double compileErrorRate;
     Path requestsLog;
+    int quotaAfter = -1;
     double[] answerRates = new double[Answer.values().length];
     ProviderQuirks quirks = ProviderQuirks.none();
   }
@@ -96,6 +97,7 @@ public final class SimulatorConfig {
   private final double compileErrorRate;
   private final double[] answerRates;
   private final Path requestsLog;
+  private final int quotaAfter;
   private final ProviderQuirks quirks;
 
   private SimulatorConfig(Values v) {
@@ -118,6 +120,7 @@ public final class SimulatorConfig {
     this.compileErrorRate = v.compileErrorRate;
     this.answerRates = v.answerRates.clone();
     this.requestsLog = v.requestsLog;
+    this.quotaAfter = v.quotaAfter;
     this.quirks = v.quirks;
   }
 
@@ -150,6 +153,7 @@ public final class SimulatorConfig {
     v.compileErrorRate = compileErrorRate;
     v.answerRates = answerRates.clone();
     v.requestsLog = requestsLog;
+    v.quotaAfter = quotaAfter;
     v.quirks = quirks;
     return v;
   }
@@ -269,6 +273,20 @@ public final class SimulatorConfig {
    * Appends the prompt key of every successful answer to this file, one flushed line each, so
    * another process can count paid calls; null (the default) writes nothing.
    */
+  /**
+   * After {@code answers} chat requests every further one gets the wire's "no quota left" error
+   * (OpenAI 429 {@code insufficient_quota}, Anthropic 400 "credit balance is too low"), as when a
+   * spend cap is reached mid-run; -1 (the default): never.
+   */
+  public SimulatorConfig withQuotaAfter(int answers) {
+    check(answers >= -1, "quotaAfter must be >= -1", answers);
+    return with(v -> v.quotaAfter = answers);
+  }
+
+  public int quotaAfter() {
+    return quotaAfter;
+  }
+
   public SimulatorConfig withRequestsLog(Path requestsLog) {
     return with(v -> v.requestsLog = requestsLog);
   }
@@ -459,6 +477,7 @@ public final class SimulatorConfig {
         && http503Rate == c.http503Rate && http529Rate == c.http529Rate
         && htmlRate == c.htmlRate && slowRate == c.slowRate && slowMs == c.slowMs
         && compileErrorRate == c.compileErrorRate && Objects.equals(requestsLog, c.requestsLog)
+        && quotaAfter == c.quotaAfter
         && java.util.Arrays.equals(answerRates, c.answerRates)
         && quirks.equals(c.quirks);
   }
@@ -467,7 +486,7 @@ public final class SimulatorConfig {
   public int hashCode() {
     return Objects.hash(port, latencyMs, latencyDistribution, seed, rpm, tpm, apiKey,
         maxContextTokens, dropRate, http500Rate, http502Rate, http503Rate, http529Rate, htmlRate,
-        slowRate, slowMs, compileErrorRate, requestsLog, java.util.Arrays.hashCode(answerRates),
+        slowRate, slowMs, compileErrorRate, requestsLog, java.util.Arrays.hashCode(answerRates), quotaAfter,
         quirks);
   }
 
@@ -482,6 +501,6 @@ public final class SimulatorConfig {
         + http503Rate + ", http529Rate=" + http529Rate + ", htmlRate=" + htmlRate
         + ", slowRate=" + slowRate + ", slowMs=" + slowMs + ", compileErrorRate="
         + compileErrorRate + ", answerRates=" + java.util.Arrays.toString(answerRates)
-        + ", requestsLog=" + requestsLog + ", quirks=" + quirks + "}";
+        + ", requestsLog=" + requestsLog + ", quotaAfter=" + quotaAfter + ", quirks=" + quirks + "}";
   }
 }

@@ -60,6 +60,8 @@ final class SimulatorHandler implements HttpHandler {
   private final AtomicLong sequence = new AtomicLong();
   /** Requests admitted past the daily limit's check: counted as they are admitted, so no race lets more through. */
   private final AtomicLong admitted = new AtomicLong();
+  /** Chat requests counted against the spend cap ({@link SimulatorConfig#quotaAfter}). */
+  private final AtomicLong spent = new AtomicLong();
   /** When the first chat request came: a model's load is measured from it. */
   private final AtomicLong firstChatNanos = new AtomicLong(Long.MIN_VALUE);
 
@@ -174,6 +176,10 @@ final class SimulatorHandler implements HttpHandler {
     firstChatNanos.compareAndSet(Long.MIN_VALUE, now);
     if (now - firstChatNanos.get() < quirks.loadingMs() * 1_000_000L) {
       send(ex, wire, ProviderQuirks.loading(), null);
+      return;
+    }
+    if (config.quotaAfter() >= 0 && spent.getAndIncrement() >= config.quotaAfter()) {
+      send(ex, wire, wire.spentQuota(), null);
       return;
     }
     if (quirks.dailyLimit() >= 0 && admitted.getAndIncrement() >= quirks.dailyLimit()) {

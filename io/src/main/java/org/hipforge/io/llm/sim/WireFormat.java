@@ -81,6 +81,9 @@ abstract class WireFormat {
 
   abstract Reply unauthorized(String presentedKey);
 
+  /** The account has no quota or credit left, as this provider says it (a spent spend cap). */
+  abstract Reply spentQuota();
+
   abstract Reply badRequest(String message, String param);
 
   abstract Reply contextTooLong(int promptTokens, int maxContextTokens);

@@ -54,7 +54,7 @@ public final class DescribeCommand {
     Pipeline p = Pipeline.create(o);
     DescribePipeline.build(p, new DescribePipeline.Spec(layout, o.getSourceDir(), provider, runId,
         o.getMaxSourceBytes(), o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards())
-        .withPrompts(prompts));
+        .withPrompts(prompts).withKernelsOnly(!Boolean.FALSE.equals(o.getKernelsOnly())));
     long start = System.nanoTime();
     org.apache.beam.sdk.PipelineResult result = CommandSupport.runCalls(p, "describe", layout, step, runId,
         provider, () -> {

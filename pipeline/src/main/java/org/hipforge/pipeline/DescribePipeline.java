@@ -31,6 +31,7 @@ public final class DescribePipeline {
     final double rateShare;
     final int numShards;
     PromptSet prompts = PromptSet.defaults();
+    boolean kernelsOnly = true;
 
     public Spec(WorkLayout layout, String sourceDir, ProviderConfig provider, String runId,
         long maxSourceBytes, int maxInFlight, double rateShare, int numShards) {
@@ -42,6 +43,12 @@ public final class DescribePipeline {
       this.maxInFlight = maxInFlight;
       this.rateShare = rateShare;
       this.numShards = numShards;
+    }
+
+    /** Whether sources without a HIP kernel are recorded {@code no_kernel} without a call (default true). */
+    public Spec withKernelsOnly(boolean only) {
+      this.kernelsOnly = only;
+      return this;
     }
 
     /** The prompt templates (default: the built-in ones). */
@@ -57,7 +64,7 @@ public final class DescribePipeline {
     FindPending.Result pending = p.apply("FindPending", FindPending.of(layout.manifest(),
         List.of(layout.shardGlob(step), layout.journalGlob(step))));
     ReadSources.Result sources = pending.pending().apply("ReadSources",
-        ReadSources.from(s.sourceDir).withMaxBytes(s.maxSourceBytes));
+        ReadSources.from(s.sourceDir).withMaxBytes(s.maxSourceBytes).withKernelsOnly(s.kernelsOnly));
     CallLlm.Result answers = sources.output()
         .apply("BuildPrompts", BuildDescribePrompts.forProvider(s.provider).withPrompts(s.prompts))
         .apply("CallLlm", CallLlm.to(s.provider, step)

@@ -156,7 +156,10 @@ public final class ExportCommand {
   }
 
   private static String readText(Path root, String fileName, String sha256) throws java.io.IOException {
-    return new String(SafeFiles.read(root, fileName, MAX_FILE_BYTES, sha256), StandardCharsets.UTF_8);
+    byte[] bytes = SafeFiles.read(root, fileName, MAX_FILE_BYTES, sha256);
+    // A Latin-1 source shows as the text describe sent (SourceText); anything else as before.
+    org.hipforge.io.util.SourceText.Decoded text = org.hipforge.io.util.SourceText.decode(bytes);
+    return text.ok() ? text.text() : new String(bytes, StandardCharsets.UTF_8);
   }
 
   /** The output file(s): one, or a new shard every {@code shardRows} rows. */

@@ -60,6 +60,13 @@ public interface HipforgeOptions extends PipelineOptions {
 
   void setMaxSourceBytes(Long value);
 
+  @Description("Describe only sources that declare a HIP kernel (__global__); others become "
+      + "pass:false (no_kernel) without a call. false: describe every file")
+  @Default.Boolean(true)
+  Boolean getKernelsOnly();
+
+  void setKernelsOnly(Boolean value);
+
   @Description("LLM requests in flight per worker")
   @Default.Integer(32)
   Integer getMaxInFlight();

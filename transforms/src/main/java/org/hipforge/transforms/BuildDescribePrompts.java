@@ -52,7 +52,7 @@ public final class BuildDescribePrompts extends PTransform<PCollection<SourceFil
         .apply("ToPrompt", MapElements.into(TypeDescriptor.of(LlmTask.class)).via((SourceFile s) -> {
           ChatRequest request = set.describe(s.entry().fileName(), s.code());
           return new LlmTask(s.entry().id(), s.entry().fileName(), s.entry().sha256(), request,
-              Prompts.key(p, request), null, version);
+              Prompts.key(p, request), null, version).withSource(s.encoding(), s.entry().bytes());
         }))
         .setCoder(SerializableCoder.of(LlmTask.class));
   }

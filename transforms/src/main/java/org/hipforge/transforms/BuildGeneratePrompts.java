@@ -13,7 +13,9 @@ import org.hipforge.io.record.StateRecord;
 
 /**
  * Turns each describe record's instruction into the generate prompt (one complete HIP file,
- * nothing else), with the prompt's cache key and the templates' version. Defaults: the built-in
+ * nothing else), with the prompt's cache key and the templates' version. Its {@code max_tokens}
+ * is sized from the described source ({@link ProviderConfig#maxTokensFor}: {@code source_bytes}
+ * of the describe record, floor {@code max_tokens}, ceiling {@code max_tokens_ceiling}). Defaults: the built-in
  * templates, and {@code {{offload_arch}}} renders empty until {@link #withOffloadArch} sets it.
  *
  * <pre>{@code
@@ -63,7 +65,9 @@ public final class BuildGeneratePrompts extends PTransform<PCollection<StateReco
     String version = set.version(PromptSet.Kind.GENERATE);
     return described
         .apply("ToPrompt", MapElements.into(TypeDescriptor.of(LlmTask.class)).via((StateRecord r) -> {
-          ChatRequest request = set.generate(r.instruction(), r.fileName(), arch);
+          // Room for a file as large as the source; a small or unsized one is asked as before.
+          ChatRequest request = set.generate(r.instruction(), r.fileName(), arch)
+              .withMaxTokens(p.maxTokensFor(r.sourceBytes()));
           return new LlmTask(r.id(), r.fileName(), r.sourceSha256(), request, Prompts.key(p, request),
               r.instruction(), version);
         }))

@@ -505,7 +505,9 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
           .model(provider.model())
           .runId(runId)
           .promptSha256(task.promptSha256())
-          .promptVersion(task.promptVersion());
+          .promptVersion(task.promptVersion())
+          .sourceEncoding(task.sourceEncoding())
+          .sourceBytes(task.sourceBytes());
     }
 
     /**

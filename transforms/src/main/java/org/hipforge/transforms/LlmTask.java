@@ -20,6 +20,8 @@ public final class LlmTask implements Serializable {
   private final String promptSha256;
   private final String instruction;
   private final String promptVersion;
+  private final String sourceEncoding;
+  private final long sourceBytes;
 
   public LlmTask(long id, String fileName, String sourceSha256, ChatRequest request,
       String promptSha256, String instruction) {
@@ -36,6 +38,28 @@ public final class LlmTask implements Serializable {
     this.promptSha256 = Objects.requireNonNull(promptSha256, "promptSha256");
     this.instruction = instruction;
     this.promptVersion = promptVersion;
+    this.sourceEncoding = null;
+    this.sourceBytes = 0;
+  }
+
+  private LlmTask(LlmTask t, String sourceEncoding, long sourceBytes) {
+    this.id = t.id;
+    this.fileName = t.fileName;
+    this.sourceSha256 = t.sourceSha256;
+    this.request = t.request;
+    this.promptSha256 = t.promptSha256;
+    this.instruction = t.instruction;
+    this.promptVersion = t.promptVersion;
+    this.sourceEncoding = sourceEncoding;
+    this.sourceBytes = sourceBytes;
+  }
+
+  /**
+   * This describe task with facts about its source that its record keeps: the charset it was read
+   * in when not UTF-8 (null: UTF-8) and its size in bytes (0: unknown).
+   */
+  public LlmTask withSource(String encoding, long bytes) {
+    return new LlmTask(this, encoding, bytes);
   }
 
   public long id() {
@@ -61,6 +85,16 @@ public final class LlmTask implements Serializable {
   /** The describe instruction this generate task was built from; null for describe tasks. */
   public String instruction() {
     return instruction;
+  }
+
+  /** The charset the source was read in when it was not UTF-8 (e.g. "latin-1"); null for UTF-8. */
+  public String sourceEncoding() {
+    return sourceEncoding;
+  }
+
+  /** The source's size in bytes (describe tasks); 0 when unknown. */
+  public long sourceBytes() {
+    return sourceBytes;
   }
 
   /** The version of the prompt templates this prompt was made from; null for the built-in ones. */

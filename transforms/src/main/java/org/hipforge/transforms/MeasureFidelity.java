@@ -98,7 +98,9 @@ public final class MeasureFidelity extends PTransform<PCollection<GeneratedCode>
     private String readSource(GeneratedCode in) {
       try {
         byte[] bytes = SafeFiles.read(root, in.record().fileName(), maxBytes, in.record().sourceSha256());
-        return new String(bytes, StandardCharsets.UTF_8);
+        // The text describe read (a Latin-1 source converted), by the one rule.
+        org.hipforge.io.util.SourceText.Decoded text = org.hipforge.io.util.SourceText.decode(bytes);
+        return text.ok() ? text.text() : new String(bytes, StandardCharsets.UTF_8);
       } catch (IOException refusedOrUnreadable) {
         return null; // an annotation: the record keeps its verdict, only without fidelity
       }

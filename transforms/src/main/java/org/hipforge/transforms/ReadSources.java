@@ -2,11 +2,7 @@ package org.hipforge.transforms;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -19,9 +15,11 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.hipforge.io.hip.HipKernels;
 import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.util.SafeFiles;
+import org.hipforge.io.util.SourceText;
 
 /**
  * Reads each pending entry's source text from the source directory and checks it is usable.
@@ -30,7 +28,10 @@ import org.hipforge.io.util.SafeFiles;
  * manifest scan, or whose name would leave the source directory becomes a {@link Failure} with a
  * clear category ({@code missing_source}, {@code empty_source}, {@code not_utf8}, {@code
  * too_large}, {@code source_changed}, {@code unsafe_path}) instead of stopping the run: no LLM
- * call is paid for a file that cannot be described.
+ * call is paid for a file that cannot be described. A readable file without a HIP kernel ({@link
+ * HipKernels}) becomes {@code no_kernel} the same way unless {@link #withKernelsOnly} is false.
+ * A source that is not UTF-8 but printable Latin-1 text is read as Latin-1 ({@link SourceText}) ({@link SourceFile#encoding}
+ * "latin-1", kept in the record as {@code source_encoding}); other bytes stay {@code not_utf8}.
  *
  * <pre>{@code ReadSources.Result sources = pending.apply("ReadSources", ReadSources.from(dir));}</pre>
  */
@@ -38,12 +39,15 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
   /** Default cap: larger files rarely fit a model's context and cost more than they teach. */
   public static final long DEFAULT_MAX_BYTES = 256 * 1024;
 
+
   private final String sourceDir;
   private final long maxBytes;
+  private final boolean kernelsOnly;
 
-  private ReadSources(String sourceDir, long maxBytes) {
+  private ReadSources(String sourceDir, long maxBytes, boolean kernelsOnly) {
     this.sourceDir = sourceDir;
     this.maxBytes = maxBytes;
+    this.kernelsOnly = kernelsOnly;
   }
 
   public static ReadSources from(String sourceDir) {
@@ -51,14 +55,19 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
       throw new IllegalArgumentException("sourceDir must be set, was '" + sourceDir + "'");
     }
     return new ReadSources(sourceDir.endsWith("/") ? sourceDir.substring(0, sourceDir.length() - 1)
-        : sourceDir, DEFAULT_MAX_BYTES);
+        : sourceDir, DEFAULT_MAX_BYTES, true);
   }
 
   public ReadSources withMaxBytes(long bytes) {
     if (bytes < 1) {
       throw new IllegalArgumentException("maxBytes must be >= 1, was " + bytes);
     }
-    return new ReadSources(sourceDir, bytes);
+    return new ReadSources(sourceDir, bytes, kernelsOnly);
+  }
+
+  /** Whether a source without a HIP kernel becomes {@code no_kernel} without a call (default true). */
+  public ReadSources withKernelsOnly(boolean only) {
+    return new ReadSources(sourceDir, maxBytes, only);
   }
 
   /** The readable sources and the failures. */
@@ -73,7 +82,7 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
     TupleTag<SourceFile> outTag = new TupleTag<>("out");
     TupleTag<Failure> failTag = new TupleTag<>("fail");
     PCollectionTuple read = pending.apply("ReadSource",
-        ParDo.of(new ReadFn(sourceDir, maxBytes, outTag, failTag)).withOutputTags(outTag, TupleTagList.of(failTag)));
+        ParDo.of(new ReadFn(sourceDir, maxBytes, kernelsOnly, outTag, failTag)).withOutputTags(outTag, TupleTagList.of(failTag)));
     return new Result(
         read.get(outTag).setCoder(SerializableCoder.of(SourceFile.class)),
         read.get(failTag).setCoder(SerializableCoder.of(Failure.class)));
@@ -82,12 +91,15 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
   private static final class ReadFn extends DoFn<ManifestEntry, SourceFile> {
     private final String sourceDir;
     private final long maxBytes;
+    private final boolean kernelsOnly;
     private final TupleTag<SourceFile> outTag;
     private final TupleTag<Failure> failTag;
 
-    ReadFn(String sourceDir, long maxBytes, TupleTag<SourceFile> outTag, TupleTag<Failure> failTag) {
+    ReadFn(String sourceDir, long maxBytes, boolean kernelsOnly, TupleTag<SourceFile> outTag,
+        TupleTag<Failure> failTag) {
       this.sourceDir = sourceDir;
       this.maxBytes = maxBytes;
+      this.kernelsOnly = kernelsOnly;
       this.outTag = outTag;
       this.failTag = failTag;
     }
@@ -120,21 +132,18 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
         fail(out, e, "empty_source", "the source file is empty");
         return;
       }
-      String text;
-      try {
-        text = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT)
-            .decode(ByteBuffer.wrap(bytes)).toString();
-      } catch (CharacterCodingException ex) {
-        fail(out, e, "not_utf8", "the source is not valid UTF-8");
+      SourceText.Decoded decoded = SourceText.decode(bytes);
+      if (!decoded.ok()) {
+        fail(out, e, "not_utf8", decoded.problem());
         return;
       }
-      if (text.indexOf('\0') >= 0) {
-        fail(out, e, "not_utf8", "the source holds NUL bytes (a binary file?)");
+      String text = decoded.text();
+      if (kernelsOnly && !HipKernels.declared(text)) {
+        fail(out, e, HipKernels.NO_KERNEL, "no __global__ kernel in " + e.fileName()
+            + " (a header or host-only file); --kernelsOnly=false describes such files too");
         return;
       }
-      out.get(outTag).output(new SourceFile(e, text));
+      out.get(outTag).output(new SourceFile(e, text, decoded.encoding()));
     }
 
     /** The source's bytes, checked against the manifest's sha256; local files by {@link SafeFiles}' rule. */

@@ -10,10 +10,17 @@ public final class SourceFile implements Serializable {
 
   private final ManifestEntry entry;
   private final String code;
+  private final String encoding;
 
   public SourceFile(ManifestEntry entry, String code) {
+    this(entry, code, null);
+  }
+
+  /** {@code encoding}: the charset the file was read in when not UTF-8 (e.g. "latin-1"), else null. */
+  public SourceFile(ManifestEntry entry, String code, String encoding) {
     this.entry = Objects.requireNonNull(entry, "entry");
     this.code = Objects.requireNonNull(code, "code");
+    this.encoding = encoding;
   }
 
   public ManifestEntry entry() {
@@ -22,6 +29,11 @@ public final class SourceFile implements Serializable {
 
   public String code() {
     return code;
+  }
+
+  /** The charset the file was read in when it was not UTF-8 ({@code code} is its text); null for UTF-8. */
+  public String encoding() {
+    return encoding;
   }
 
   @Override

@@ -101,6 +101,32 @@ class BuildPromptsTest {
   }
 
   @Test
+  void generateAsksForRoomAsLargeAsTheSourceAndKeepsSmallFilesPromptsAsTheyWere(TestPipeline p) {
+    StateRecord small = StateRecord.builder().id(1).fileName("s.hip").pass(true)
+        .instruction("Add two vectors.").sourceSha256("s1").sourceBytes(900).build();
+    StateRecord big = small.toBuilder().id(2).fileName("b.hip").sourceSha256("s2").sourceBytes(12_000).build();
+    StateRecord unsized = small.toBuilder().id(3).fileName("u.hip").sourceBytes(0).build();
+    PAssert.that(p.apply(Create.of(small, big, unsized).withCoder(StateRecordCoder.of()))
+            .apply(BuildGeneratePrompts.forProvider(PROVIDER)))
+        .satisfies(tasks -> {
+          for (LlmTask t : tasks) {
+            ChatRequest plain = PromptSet.defaults().generate(t.instruction(), t.fileName(), "");
+            if (t.id() == 2L) {
+              assertThat(t.request().maxTokensOr(PROVIDER.maxTokens()), is(PROVIDER.maxTokensFor(12_000)));
+              assertThat(t.request().maxTokensOr(PROVIDER.maxTokens()) > PROVIDER.maxTokens(), is(true));
+              assertThat(t.promptSha256().equals(Prompts.key(PROVIDER, plain)), is(false));
+            } else {
+              // The same key as before the budget was derived: the response cache still answers.
+              assertThat(t.request().maxTokensOr(PROVIDER.maxTokens()), is(PROVIDER.maxTokens()));
+              assertThat(t.promptSha256(), is(Prompts.key(PROVIDER, plain)));
+            }
+          }
+          return null;
+        });
+    p.run().waitUntilFinish();
+  }
+
+  @Test
   void builderArgumentsAreChecked() {
     assertThrows(IllegalArgumentException.class, () -> BuildDescribePrompts.forProvider(PROVIDER).withPrompts(null));
     assertThrows(IllegalArgumentException.class, () -> BuildGeneratePrompts.forProvider(PROVIDER).withOffloadArch(" "));

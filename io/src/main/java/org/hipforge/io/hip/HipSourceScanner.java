@@ -162,6 +162,47 @@ final class HipSourceScanner {
     return Optional.empty();
   }
 
+  /**
+   * Whether the source declares a HIP kernel: the identifier {@code __global__} (however it is
+   * spelled around it: {@code extern "C" __global__}, {@code __launch_bounds__(256) __global__},
+   * {@code #define KERNEL __global__}) or {@code __attribute__((global))} /
+   * {@code __attribute__((amdgpu_kernel))}, outside comments, string and character literals.
+   */
+  static boolean declaresKernel(String code) {
+    String s = stripComments(splice(normalizeNewlines(code)));
+    int n = s.length();
+    int i = 0;
+    while (i < n) {
+      char c = s.charAt(i);
+      if (c == '"') {
+        i = isRawPrefix(identifierBefore(s, i)) ? rawStringEnd(s, i) : quotedEnd(s, i, '"');
+      } else if (c == '\'') {
+        String prefix = identifierBefore(s, i);
+        i = !prefix.isEmpty() && Character.isDigit(prefix.charAt(0)) ? i + 1 : quotedEnd(s, i, '\'');
+      } else if (Character.isLetter(c) || c == '_') {
+        int start = i;
+        while (i < n && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '_')) {
+          i++;
+        }
+        String word = s.substring(start, i);
+        if (word.equals("__global__")
+            || (word.equals("__attribute__") && KERNEL_ATTRIBUTE.matcher(s).region(i, n).lookingAt())) {
+          return true;
+        }
+      } else if (Character.isDigit(c)) {
+        while (i < n && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '_' || s.charAt(i) == '.')) {
+          i++; // a number, suffix included: 1e5f, 0x1Fu (its digit separators are handled above)
+        }
+      } else {
+        i++;
+      }
+    }
+    return false;
+  }
+
+  private static final Pattern KERNEL_ATTRIBUTE =
+      Pattern.compile("\\s*\\(\\s*\\(\\s*(?:global|__global__|amdgpu_kernel|__amdgpu_kernel__)\\b");
+
   static String normalizeNewlines(String code) {
     return code.replace("\r\n", "\n").replace('\r', '\n');
   }

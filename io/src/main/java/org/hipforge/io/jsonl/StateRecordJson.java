@@ -44,6 +44,10 @@ public final class StateRecordJson {
       writeIfSet(g, "run_id", r.runId());
       writeIfSet(g, "prompt_sha256", r.promptSha256());
       writeIfSet(g, "prompt_version", r.promptVersion());
+      writeIfSet(g, "source_encoding", r.sourceEncoding());
+      if (r.sourceBytes() > 0) {
+        g.writeNumberField("source_bytes", r.sourceBytes());
+      }
       if (r.cached()) {
         g.writeBooleanField("cached", true);
       }
@@ -245,6 +249,12 @@ public final class StateRecordJson {
             break;
           case "prompt_version":
             b.promptVersion(text(p, v, key));
+            break;
+          case "source_encoding":
+            b.sourceEncoding(text(p, v, key));
+            break;
+          case "source_bytes":
+            b.sourceBytes(number(p, v, key));
             break;
           case "cached":
             b.cached(v == JsonToken.VALUE_TRUE);

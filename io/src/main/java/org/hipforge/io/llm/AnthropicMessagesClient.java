@@ -28,7 +28,7 @@ final class AnthropicMessagesClient extends HttpLlmClient {
     try (JsonGenerator g = FACTORY.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("model", config.model());
-      g.writeNumberField("max_tokens", config.maxTokens());
+      g.writeNumberField("max_tokens", request.maxTokensOr(config.maxTokens()));
       g.writeNumberField("temperature", Math.min(1.0, config.temperature()));
       g.writeStringField("system", request.system());
       g.writeArrayFieldStart("messages");

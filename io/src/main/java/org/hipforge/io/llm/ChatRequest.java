@@ -3,16 +3,43 @@ package org.hipforge.io.llm;
 import java.io.Serializable;
 import java.util.Objects;
 
-/** One prompt: a system message and a user message. */
+/**
+ * One prompt: a system message and a user message, and for a generate prompt the answer budget
+ * sized from its source ({@link ProviderConfig#maxTokensFor}); other prompts use the provider's
+ * {@code max_tokens}.
+ */
 public final class ChatRequest implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final String system;
   private final String user;
+  /** The answer budget for this prompt; 0: the provider's {@code max_tokens}. */
+  private final int maxTokens;
 
   public ChatRequest(String system, String user) {
+    this(system, user, 0);
+  }
+
+  private ChatRequest(String system, String user, int maxTokens) {
     this.system = Objects.requireNonNull(system, "system");
     this.user = Objects.requireNonNull(user, "user");
+    this.maxTokens = maxTokens;
+  }
+
+  /**
+   * This prompt with its own {@code max_tokens}; {@code tokens} equal to the provider's leaves the
+   * request (its body and its cache key) exactly as without it.
+   */
+  public ChatRequest withMaxTokens(int tokens) {
+    if (tokens < 1) {
+      throw new IllegalArgumentException("maxTokens must be >= 1, was " + tokens);
+    }
+    return new ChatRequest(system, user, tokens);
+  }
+
+  /** The {@code max_tokens} to send: this prompt's own, else {@code configured} (the provider's). */
+  public int maxTokensOr(int configured) {
+    return maxTokens > 0 ? maxTokens : configured;
   }
 
   public String system() {

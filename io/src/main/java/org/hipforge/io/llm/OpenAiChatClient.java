@@ -45,7 +45,7 @@ final class OpenAiChatClient extends HttpLlmClient {
       g.writeEndObject();
       g.writeEndArray();
       g.writeNumberField("temperature", config.temperature());
-      g.writeNumberField("max_tokens", config.maxTokens());
+      g.writeNumberField("max_tokens", request.maxTokensOr(config.maxTokens()));
       g.writeEndObject();
     }
     return out.toByteArray();

@@ -68,7 +68,7 @@ public final class Prompts {
     update(md, p.api().name());
     update(md, p.model());
     update(md, Double.toString(p.temperature()));
-    update(md, Integer.toString(p.maxTokens()));
+    update(md, Integer.toString(r.maxTokensOr(p.maxTokens()))); // the same key when it is the provider's
     update(md, r.system());
     update(md, r.user());
     return Hex.of(md.digest());

@@ -43,6 +43,10 @@ public final class ProviderConfig implements Serializable {
   private final double outputPricePerMTok;
   private final String anthropicVersion;
   private final RetryRules retryRules;
+  private final int maxTokensCeiling;
+
+  /** The default {@code max_tokens_ceiling}: a generated file of ~16 KB of HIP. */
+  public static final int DEFAULT_MAX_TOKENS_CEILING = 8192;
 
   private ProviderConfig(String name, Api api, String baseUrl, String model, String apiKeyEnv,
       double temperature, int maxTokens, int timeoutS, int rpm, long tpm, int maxAttempts,
@@ -54,6 +58,15 @@ public final class ProviderConfig implements Serializable {
   private ProviderConfig(String name, Api api, String baseUrl, String model, String apiKeyEnv,
       double temperature, int maxTokens, int timeoutS, int rpm, long tpm, int maxAttempts,
       double inputPricePerMTok, double outputPricePerMTok, String anthropicVersion, RetryRules retryRules) {
+    this(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS, rpm, tpm, maxAttempts,
+        inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules,
+        Math.max(DEFAULT_MAX_TOKENS_CEILING, maxTokens));
+  }
+
+  private ProviderConfig(String name, Api api, String baseUrl, String model, String apiKeyEnv,
+      double temperature, int maxTokens, int timeoutS, int rpm, long tpm, int maxAttempts,
+      double inputPricePerMTok, double outputPricePerMTok, String anthropicVersion, RetryRules retryRules,
+      int maxTokensCeiling) {
     this.name = name;
     this.api = api;
     this.baseUrl = baseUrl;
@@ -69,6 +82,7 @@ public final class ProviderConfig implements Serializable {
     this.outputPricePerMTok = outputPricePerMTok;
     this.anthropicVersion = anthropicVersion;
     this.retryRules = retryRules;
+    this.maxTokensCeiling = maxTokensCeiling;
   }
 
   /** A provider with the defaults (temperature 0.2, 1024 max tokens, 120 s timeout, 6 attempts). */
@@ -156,15 +170,21 @@ public final class ProviderConfig implements Serializable {
         (int) number(p, "max_retry_after_s", d.maxRetryAfterS(), 1, 86_400, where),
         (int) number(p, "body_timeout_retries", d.bodyTimeoutRetries(), 0, 10, where),
         (int) number(p, "max_answer_bytes", d.maxAnswerBytes(), 1024, 1 << 30, where));
+    int ceiling = (int) number(p, "max_tokens_ceiling", Math.max(DEFAULT_MAX_TOKENS_CEILING, maxTokens),
+        1, 1_000_000, where);
+    if (ceiling < maxTokens) {
+      throw new IOException(where + "\"max_tokens_ceiling\" (" + ceiling + ") must be >= \"max_tokens\" ("
+          + maxTokens + "): max_tokens is the floor of generate's per-file budget");
+    }
     return new ProviderConfig(name, api, stripSlash(baseUrl), model, keyEnv, temperature, maxTokens,
-        timeoutS, rpm, tpm, maxAttempts, inPrice, outPrice, version, rules);
+        timeoutS, rpm, tpm, maxAttempts, inPrice, outPrice, version, rules, ceiling);
   }
 
   /** Every key a provider may have: a typo ({@code "rpms"}) must not silently mean "no limit". */
   static final List<String> KNOWN_KEYS = List.of("api", "base_url", "model", "api_key_env",
       "temperature", "max_tokens", "timeout_s", "rpm", "tpm", "max_attempts", "input_price_per_mtok",
       "output_price_per_mtok", "anthropic_version", "retry_budget_s", "max_retry_after_s",
-      "body_timeout_retries", "max_answer_bytes");
+      "body_timeout_retries", "max_answer_bytes", "max_tokens_ceiling");
 
   private static void refuseUnknownKeys(JsonNode p, String where) throws IOException {
     Iterator<String> it = p.fieldNames();
@@ -245,7 +265,7 @@ public final class ProviderConfig implements Serializable {
 
   public ProviderConfig withBaseUrl(String url) {
     return new ProviderConfig(name, api, stripSlash(url), model, apiKeyEnv, temperature, maxTokens,
-        timeoutS, rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules);
+        timeoutS, rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling);
   }
 
   public ProviderConfig withLimits(int newRpm, long newTpm) {
@@ -253,7 +273,7 @@ public final class ProviderConfig implements Serializable {
       throw new IllegalArgumentException("rpm and tpm must be >= 0, were " + newRpm + ", " + newTpm);
     }
     return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
-        newRpm, newTpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules);
+        newRpm, newTpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling);
   }
 
   public ProviderConfig withTimeoutS(int seconds) {
@@ -261,7 +281,7 @@ public final class ProviderConfig implements Serializable {
       throw new IllegalArgumentException("timeoutS must be >= 1, was " + seconds);
     }
     return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, seconds,
-        rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules);
+        rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling);
   }
 
   public ProviderConfig withMaxAttempts(int attempts) {
@@ -269,7 +289,7 @@ public final class ProviderConfig implements Serializable {
       throw new IllegalArgumentException("maxAttempts must be >= 1, was " + attempts);
     }
     return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
-        rpm, tpm, attempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules);
+        rpm, tpm, attempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling);
   }
 
   /** The same provider with other retry rules (tests and benchmarks; a config sets them by key). */
@@ -278,7 +298,7 @@ public final class ProviderConfig implements Serializable {
       throw new IllegalArgumentException("retry rules must be set, were null");
     }
     return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
-        rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, rules);
+        rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, rules, maxTokensCeiling);
   }
 
   /** True when base_url points at this machine, where servers (vLLM, Ollama) usually need no key. */
@@ -331,6 +351,25 @@ public final class ProviderConfig implements Serializable {
 
   public double temperature() {
     return temperature;
+  }
+
+  /** The largest {@code max_tokens} {@link #maxTokensFor} gives a large source ({@code max_tokens_ceiling}). */
+  public int maxTokensCeiling() {
+    return maxTokensCeiling;
+  }
+
+  /**
+   * Generate's {@code max_tokens} for a source of {@code sourceBytes} bytes: room for the file
+   * again (about 3 bytes a token, times 1.5, plus 256 for the fence and a line of prose), at least
+   * {@link #maxTokens} (so small files are asked exactly as before) and at most {@link
+   * #maxTokensCeiling}. An unknown size (0) gets {@link #maxTokens}.
+   */
+  public int maxTokensFor(long sourceBytes) {
+    if (sourceBytes <= 0) {
+      return maxTokens;
+    }
+    long derived = (long) Math.ceil(sourceBytes / 3.0 * 1.5) + 256;
+    return (int) Math.max(maxTokens, Math.min(maxTokensCeiling, derived));
   }
 
   public int maxTokens() {
@@ -386,7 +425,8 @@ public final class ProviderConfig implements Serializable {
     return name.equals(c.name) && api == c.api && baseUrl.equals(c.baseUrl) && model.equals(c.model)
         && Objects.equals(apiKeyEnv, c.apiKeyEnv) && temperature == c.temperature
         && maxTokens == c.maxTokens && timeoutS == c.timeoutS && rpm == c.rpm && tpm == c.tpm
-        && maxAttempts == c.maxAttempts && retryRules.equals(c.retryRules);
+        && maxAttempts == c.maxAttempts && retryRules.equals(c.retryRules)
+        && maxTokensCeiling == c.maxTokensCeiling;
   }
 
   @Override

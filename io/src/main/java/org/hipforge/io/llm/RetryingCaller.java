@@ -155,7 +155,7 @@ public final class RetryingCaller {
   }
 
   public Outcome call(ChatRequest request) throws InterruptedException {
-    long estimate = request.estimatedTokens(maxTokens);
+    long estimate = request.estimatedTokens(request.maxTokensOr(maxTokens));
     LlmException last = null;
     long latency = 0;
     long waitedMillis = 0;

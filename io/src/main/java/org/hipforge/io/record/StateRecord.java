@@ -37,6 +37,8 @@ public final class StateRecord implements Serializable {
   private final String runId;
   private final String promptSha256;
   private final String promptVersion;
+  private final String sourceEncoding;
+  private final long sourceBytes;
   private final boolean cached;
   private final String finishReason;
   private final boolean tokensEstimated;
@@ -68,6 +70,8 @@ public final class StateRecord implements Serializable {
     this.runId = b.runId;
     this.promptSha256 = b.promptSha256;
     this.promptVersion = b.promptVersion;
+    this.sourceEncoding = b.sourceEncoding;
+    this.sourceBytes = b.sourceBytes;
     this.cached = b.cached;
     this.finishReason = b.finishReason;
     this.tokensEstimated = b.tokensEstimated;
@@ -104,6 +108,8 @@ public final class StateRecord implements Serializable {
     b.runId = runId;
     b.promptSha256 = promptSha256;
     b.promptVersion = promptVersion;
+    b.sourceEncoding = sourceEncoding;
+    b.sourceBytes = sourceBytes;
     b.cached = cached;
     b.finishReason = finishReason;
     b.tokensEstimated = tokensEstimated;
@@ -210,6 +216,19 @@ public final class StateRecord implements Serializable {
     return promptVersion;
   }
 
+  /**
+   * The encoding the source was read in when it was not UTF-8 ({@code "latin-1"}: converted to
+   * UTF-8 text for the prompt); null for UTF-8 sources and older records.
+   */
+  public String sourceEncoding() {
+    return sourceEncoding;
+  }
+
+  /** The source's size in bytes when it was described (sizes generate's max_tokens); 0: unknown. */
+  public long sourceBytes() {
+    return sourceBytes;
+  }
+
   /** True when the answer came from the response cache (journal) instead of a new LLM call. */
   public boolean cached() {
     return cached;
@@ -298,6 +317,8 @@ public final class StateRecord implements Serializable {
         && Objects.equals(runId, r.runId)
         && Objects.equals(promptSha256, r.promptSha256)
         && Objects.equals(promptVersion, r.promptVersion)
+        && Objects.equals(sourceEncoding, r.sourceEncoding)
+        && sourceBytes == r.sourceBytes
         && Objects.equals(codeSha256, r.codeSha256)
         && Objects.equals(compiled, r.compiled)
         && Objects.equals(compileError, r.compileError)
@@ -336,6 +357,8 @@ public final class StateRecord implements Serializable {
     private String runId;
     private String promptSha256;
     private String promptVersion;
+    private String sourceEncoding;
+    private long sourceBytes;
     private boolean cached;
     private String finishReason;
     private boolean tokensEstimated;
@@ -435,6 +458,16 @@ public final class StateRecord implements Serializable {
 
     public Builder promptVersion(String v) {
       this.promptVersion = v;
+      return this;
+    }
+
+    public Builder sourceEncoding(String v) {
+      this.sourceEncoding = v;
+      return this;
+    }
+
+    public Builder sourceBytes(long v) {
+      this.sourceBytes = v;
       return this;
     }
 

@@ -119,6 +119,18 @@ class StateRecordJsonTest {
   }
 
   @Test
+  void sourceEncodingAndSizeSurviveTheRoundTripAndAreAbsentWhenUnknown() throws Exception {
+    StateRecord r = fullDescribe().toBuilder().sourceEncoding("latin-1").sourceBytes(5120).build();
+    String json = StateRecordJson.toJson(r);
+    assertThat(json, containsString("\"source_encoding\":\"latin-1\""));
+    assertThat(json, containsString("\"source_bytes\":5120"));
+    assertThat(StateRecordJson.parse(json), is(r));
+    assertThat(StateRecordJson.toJson(fullDescribe()), not(containsString("source_encoding")));
+    assertThat(StateRecordJson.toJson(fullDescribe()), not(containsString("source_bytes")));
+    assertThat(StateRecordJson.parse(StateRecordJson.toJson(fullDescribe())).sourceEncoding(), is((String) null));
+  }
+
+  @Test
   void compiledTrueSurvivesTheRoundTrip() throws Exception {
     StateRecord r = fullGenerate().toBuilder().pass(true).errorMsg(null).compiled(true).build();
     assertThat(StateRecordJson.parse(StateRecordJson.toJson(r)), is(r));

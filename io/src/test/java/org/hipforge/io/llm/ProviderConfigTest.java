@@ -331,4 +331,24 @@ class ProviderConfigTest {
     assertThat(assertThrows(IllegalArgumentException.class, () -> c.withMaxAttempts(0)).getMessage(),
         containsString("0"));
   }
+
+  @Test
+  void generateMaxTokensGrowWithTheSourceBetweenMaxTokensAndTheCeiling() throws IOException {
+    ProviderConfig c = loadOne("\"api\": \"openai\", \"base_url\": \"http://127.0.0.1:1/v1\", \"model\": \"m\", "
+        + "\"api_key_env\": \"X\", \"max_tokens\": 1024, \"max_tokens_ceiling\": 4096");
+    assertThat(c.maxTokensCeiling(), is(4096));
+    assertThat(c.maxTokensFor(0), is(1024)); // unknown size: as before
+    assertThat(c.maxTokensFor(1200), is(1024)); // 600 + 256 < the floor
+    assertThat(c.maxTokensFor(4000), is(2256)); // 4000 / 3 * 1.5 + 256
+    assertThat(c.maxTokensFor(200_000), is(4096));
+  }
+
+  @Test
+  void theCeilingDefaultsTo8192OrMaxTokensAndMayNotBeBelowMaxTokens() throws IOException {
+    String base = "\"api\": \"openai\", \"base_url\": \"http://127.0.0.1:1/v1\", \"model\": \"m\", \"api_key_env\": \"X\"";
+    assertThat(loadOne(base).maxTokensCeiling(), is(8192));
+    assertThat(loadOne(base + ", \"max_tokens\": 16000").maxTokensCeiling(), is(16000));
+    assertThat(errorOf(base + ", \"max_tokens\": 2048, \"max_tokens_ceiling\": 1000"),
+        containsString("\"max_tokens_ceiling\" (1000) must be >= \"max_tokens\" (2048)"));
+  }
 }

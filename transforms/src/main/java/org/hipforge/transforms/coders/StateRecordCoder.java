@@ -55,6 +55,8 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
     Wire.writeString(out, r.finishReason());
     Wire.writeVarLong(out, r.cacheCreationInputTokens());
     Wire.writeVarLong(out, r.cacheReadInputTokens());
+    Wire.writeString(out, r.sourceEncoding());
+    Wire.writeVarLong(out, r.sourceBytes());
     Fidelity f = r.fidelity();
     if (f != null) {
       Wire.writeVarInt(out, f.kernelsSource());
@@ -98,6 +100,8 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         .finishReason(Wire.readString(in))
         .cacheCreationInputTokens(Wire.readVarLong(in))
         .cacheReadInputTokens(Wire.readVarLong(in))
+        .sourceEncoding(Wire.readString(in))
+        .sourceBytes(Wire.readVarLong(in))
         .tokensEstimated((flags & TOKENS_ESTIMATED) != 0);
     if ((flags & HAS_FIDELITY) != 0) {
       b.fidelity(new Fidelity(Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in),

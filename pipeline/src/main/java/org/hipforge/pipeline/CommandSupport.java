@@ -207,17 +207,9 @@ final class CommandSupport {
       if (auth != null) {
         throw new AuthStop(auth.getMessage());
       }
-      Throwable quota = find(e, CallLlm.ProviderQuotaException.class);
-      if (quota != null) {
-        throw new ProviderStop(quota.getMessage(), Main.QUOTA);
-      }
-      Throwable endpoint = find(e, CallLlm.ProviderEndpointException.class);
-      if (endpoint != null) {
-        throw new ProviderStop(endpoint.getMessage(), Main.ENDPOINT);
-      }
-      Throwable wait = find(e, CallLlm.ProviderWaitException.class);
-      if (wait != null) {
-        throw new ProviderStop(wait.getMessage(), Main.WAIT);
+      Throwable stop = find(e, CallLlm.ProviderStopException.class);
+      if (stop != null) {
+        throw new ProviderStop(stop.getMessage(), stopExitCode(stop.getMessage()));
       }
       throw e;
     } finally {
@@ -225,6 +217,17 @@ final class CommandSupport {
       // A signal's stop is draining: it prints the summary and exits; no normal finish here.
       StopSignals.waitIfStopping();
     }
+  }
+
+  /** The exit code of a provider stop, named by its message's label (quota 4, endpoint 5, wait 6). */
+  static int stopExitCode(String message) {
+    if (message.startsWith("quota:")) {
+      return Main.QUOTA;
+    }
+    if (message.startsWith("endpoint:")) {
+      return Main.ENDPOINT;
+    }
+    return message.startsWith("wait:") ? Main.WAIT : Main.FAILED;
   }
 
   static Throwable find(Throwable t, Class<?> type) {

@@ -377,19 +377,19 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
             + " and run the same command again; tasks not yet answered stay pending.");
       }
       if (stop.kind() == CallGate.Kind.QUOTA) {
-        throw new ProviderQuotaException("quota: provider " + provider.name() + " refused the request for lack "
+        throw new ProviderStopException("quota: provider " + provider.name() + " refused the request for lack "
             + "of quota or credit: " + stop.reason() + ". Top up or check the billing of the account behind the "
             + "key in the environment variable " + provider.apiKeyEnv()
             + ", then run the same command again; tasks not yet answered stay pending.");
       }
       if (stop.kind() == CallGate.Kind.ENDPOINT) {
-        throw new ProviderEndpointException("endpoint: provider " + provider.name() + " has no usable chat "
+        throw new ProviderStopException("endpoint: provider " + provider.name() + " has no usable chat "
             + "endpoint at base_url " + provider.baseUrl() + ": " + stop.reason() + ". Check \"base_url\" (and "
             + "\"model\") of provider " + provider.name() + " in the config and that the server runs, then run the "
             + "same command again; tasks not yet answered stay pending.");
       }
       if (stop.kind() == CallGate.Kind.WAIT) {
-        throw new ProviderWaitException("wait: " + stop.reason() + ". Run the same command again once provider "
+        throw new ProviderStopException("wait: " + stop.reason() + ". Run the same command again once provider "
             + provider.name() + " accepts requests (or raise \"max_retry_after_s\" of provider " + provider.name()
             + " in the config to wait that long); tasks not yet answered stay pending.");
       }
@@ -615,29 +615,16 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     }
   }
 
-  /** The provider's account has no quota or credit left: the run stops, unanswered tasks stay pending. */
-  public static final class ProviderQuotaException extends RuntimeException {
+  /**
+   * The run cannot go on and stops with unanswered tasks left pending: a spent quota, no usable
+   * chat endpoint, or a wait longer than max_retry_after_s. The message starts with the stop's
+   * label ({@code "quota: "}, {@code "endpoint: "}, {@code "wait: "}): on a cluster only the text
+   * reaches the client, and the label is what names the exit code.
+   */
+  public static final class ProviderStopException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    public ProviderQuotaException(String message) {
-      super(message);
-    }
-  }
-
-  /** The provider asks to wait longer than max_retry_after_s: the run stops, unanswered tasks stay pending. */
-  public static final class ProviderWaitException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    public ProviderWaitException(String message) {
-      super(message);
-    }
-  }
-
-  /** No usable chat endpoint at base_url: the run stops, unanswered tasks stay pending. */
-  public static final class ProviderEndpointException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    public ProviderEndpointException(String message) {
+    public ProviderStopException(String message) {
       super(message);
     }
   }

@@ -1,0 +1,408 @@
+package org.hipforge.pipeline.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.hipforge.io.code.CodeExtractor;
+import org.hipforge.io.code.ExtractedCode;
+import org.hipforge.io.jsonl.MalformedLineException;
+import org.hipforge.io.jsonl.StateRecordJson;
+import org.hipforge.io.record.Fidelity;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.ManifestScan;
+import org.hipforge.io.state.PendingRule;
+import org.hipforge.io.state.ResponseCache;
+import org.hipforge.io.state.RunLedger;
+import org.hipforge.io.state.StateFiles;
+import org.hipforge.io.state.StateFileReader;
+import org.hipforge.io.state.StateIndex;
+import org.hipforge.io.state.StatusReport;
+import org.hipforge.io.state.WorkLayout;
+import org.hipforge.io.util.SafeFiles;
+import org.hipforge.io.util.SourceText;
+
+/**
+ * Everything the HTML report shows, gathered from a work directory as one JSON tree: the page
+ * draws it and never reads files itself.
+ *
+ * <p>Nothing here has a rule of its own: task states come from {@link StatusReport} (so from
+ * {@link PendingRule} on a {@link StateIndex}, exactly as {@code status} counts them), the pairs
+ * from the same indexes and rule as {@code export} (a described task whose describe record is
+ * current; its generation only while current), each run's tokens from {@link RunLedger} (its
+ * journal lines: every billed answer), latencies from the journal lines read by
+ * {@link StateFileReader}, files by {@link SafeFiles} and {@link SourceText}, a failed
+ * generation's code by {@link ResponseCache} and {@link CodeExtractor}. Keys a neighbouring
+ * feature adds to generate records ({@link #ROUND_VERDICTS}, {@link #RESOURCE_KEYS}) are read by
+ * name from the record's JSON line, so they show as soon as records carry them.
+ */
+public final class ReportData {
+  /** Repair loop: the verdict of each round, first generation first (a JSON array, or comma-separated). */
+  static final String ROUND_VERDICTS = "round_verdicts";
+  /** Repair loop: how many repair rounds the task was given. */
+  static final String ROUNDS = "rounds";
+  /**
+   * Kernel resource keys of a generate record shown as distributions when present (numbers).
+   * The one place to name them: the resource recorder's flat keys.
+   */
+  static final List<String> RESOURCE_KEYS = List.of("max_vgprs", "max_sgprs", "max_lds_bytes",
+      "max_scratch_bytes", "min_occupancy", "vgprs", "sgprs", "lds_bytes", "scratch_bytes", "occupancy");
+  /** A cell's text is cut after this many characters: a page of 1000 pairs stays tens of MB at most. */
+  static final int MAX_CELL_CHARS = 64 * 1024;
+  /** Largest file read into a cell (the cell shows its first {@link #MAX_CELL_CHARS}). */
+  private static final long MAX_FILE_BYTES = 64L << 20;
+  static final String VERDICT_COMPILED = "compiled";
+  static final String VERDICT_PASSED = "passed (not compiled)";
+  static final String VERDICT_NOT_GENERATED = "not generated";
+  static final String VERDICT_STALE = "stale generation";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ObjectNode root = JSON.createObjectNode();
+  /** Described pairs, and how many of them the page holds. */
+  long pairsTotal;
+  long pairsShown;
+
+  private ReportData() {}
+
+  /** One line for the command's output, e.g. {@code 28 of 28 pairs}. */
+  public String summary() {
+    return pairsShown + " of " + pairsTotal + " described pairs in the table";
+  }
+
+  /** The tree the page draws. */
+  public ObjectNode json() {
+    return root;
+  }
+
+  /**
+   * Reads {@code layout}'s manifest and state; {@code sourceDir} (may be null) shows sources in
+   * the pairs table; at most {@code maxPairs} pairs (the first by manifest order) are kept.
+   */
+  public static ReportData gather(WorkLayout layout, Path sourceDir, int maxPairs) throws IOException {
+    ReportData d = new ReportData();
+    d.root.put("work_dir", layout.root());
+    d.root.put("generated_at", Instant.now().toString());
+    d.root.put("chart_library", "Apache ECharts " + ChartLibrary.VERSION + " (Apache-2.0)");
+    StateIndex described = StateIndex.describe(layout, true);
+    StateIndex generated = StateIndex.generate(layout);
+    StatusReport describe = StatusReport.describe(layout, described);
+    StatusReport generate = StatusReport.generate(describe.manifestSize, described, generated, null);
+    d.steps(describe, generate);
+    d.generations(layout, described, generated);
+    d.runs(layout);
+    d.pairs(layout, described, generated, sourceDir, maxPairs);
+    return d;
+  }
+
+  // ---- tasks per state, failures per category ----
+
+  private void steps(StatusReport describe, StatusReport generate) {
+    ArrayNode steps = root.putArray("steps");
+    ObjectNode ds = steps.addObject();
+    ds.put("step", "describe");
+    ds.put("manifest", describe.manifestSize);
+    ObjectNode states = ds.putObject("states");
+    states.put("passed", describe.passed);
+    states.put("failed", describe.failed);
+    states.put("never tried", describe.neverTried);
+    states.put("stale", describe.stale);
+    putCategories(ds, describe);
+    ds.put("malformed_lines", describe.malformedLines);
+    ObjectNode gs = steps.addObject();
+    gs.put("step", "generate");
+    gs.put("manifest", generate.manifestSize);
+    states = gs.putObject("states");
+    states.put("compiled", generate.compiled);
+    states.put(VERDICT_PASSED, generate.passed - generate.compiled);
+    states.put("failed", generate.failed);
+    states.put("never tried", generate.neverTried);
+    states.put("stale", generate.stale);
+    states.put("not ready", generate.notReady);
+    putCategories(gs, generate);
+    gs.put("malformed_lines", generate.malformedLines);
+  }
+
+  private static void putCategories(ObjectNode step, StatusReport s) {
+    ObjectNode c = step.putObject("failed_by_category");
+    s.failedByCategory.forEach((k, v) -> c.put(k == null ? "unknown" : k, v));
+  }
+
+  // ---- what the current generations hold: repair rounds, fidelity, resources ----
+
+  private void generations(WorkLayout layout, StateIndex described, StateIndex generated) throws IOException {
+    Histogram fidelity = Histogram.unitScore();
+    Map<String, Histogram> resources = new LinkedHashMap<>();
+    List<List<String>> verdicts = new ArrayList<>();
+    boolean anyRounds = false;
+    try (StateIndex.Records records = generated.records()) {
+      for (int s = 0; s < described.size(); s++) {
+        PendingRule.Outcome o = StateIndex.generate(described, s, true, generated);
+        if (o != PendingRule.Outcome.DONE && o != PendingRule.Outcome.FAILED) {
+          continue; // no current generation
+        }
+        String line = records.line(generated.slotOf(described.id(s)));
+        StateRecord r;
+        JsonNode tree;
+        try {
+          r = StateRecordJson.parse(line);
+          tree = JSON.readTree(line);
+        } catch (MalformedLineException | IOException e) {
+          continue; // counted as malformed by the index already
+        }
+        if (r.fidelity() != null) {
+          fidelity.add(r.fidelity().score());
+        }
+        List<String> v = roundVerdicts(tree);
+        anyRounds |= v != null || tree.has(ROUNDS);
+        verdicts.add(v != null ? v : List.of(verdict(r)));
+        for (String key : RESOURCE_KEYS) {
+          JsonNode n = tree.get(key);
+          if (n != null && n.isNumber()) {
+            resources.computeIfAbsent(key, k -> Histogram.powersOfTwo()).add(n.asDouble());
+          }
+        }
+      }
+    }
+    root.set("rounds", anyRounds ? yieldPerRound(verdicts) : null);
+    root.set("fidelity", fidelity.count() == 0 ? null : histogram(fidelity, false));
+    ObjectNode res = root.putObject("resources");
+    resources.forEach((k, h) -> res.set(k, histogram(h, true)));
+  }
+
+  /** The verdict of a generate record without rounds: compiled, passed unvalidated, or its category. */
+  static String verdict(StateRecord r) {
+    if (Boolean.TRUE.equals(r.compiled())) {
+      return VERDICT_COMPILED;
+    }
+    if (r.pass()) {
+      return VERDICT_PASSED;
+    }
+    String c = r.errorCategory();
+    return c == null ? "failed" : c;
+  }
+
+  /** {@code round_verdicts} as a list (a JSON array of strings, or one comma-separated string), or null. */
+  static List<String> roundVerdicts(JsonNode record) {
+    JsonNode v = record.get(ROUND_VERDICTS);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    List<String> out = new ArrayList<>();
+    if (v.isArray()) {
+      v.forEach(e -> out.add(e.asText()));
+    } else {
+      for (String s : v.asText().split(",")) {
+        if (!s.isBlank()) {
+          out.add(s.trim());
+        }
+      }
+    }
+    return out.isEmpty() ? null : out;
+  }
+
+  /**
+   * Compile yield after each round: round 0 is the first generation, round k the k-th repair; a
+   * task counts as compiled from the first round whose verdict is {@code compiled} on.
+   */
+  static ObjectNode yieldPerRound(List<List<String>> verdicts) {
+    int rounds = 0;
+    for (List<String> v : verdicts) {
+      rounds = Math.max(rounds, v.size());
+    }
+    long[] firstCompiled = new long[Math.max(1, rounds)];
+    for (List<String> v : verdicts) {
+      int at = v.indexOf(VERDICT_COMPILED);
+      if (at >= 0) {
+        firstCompiled[at]++;
+      }
+    }
+    ObjectNode y = JSON.createObjectNode();
+    y.put("tasks", verdicts.size());
+    ArrayNode per = y.putArray("per_round");
+    long cumulative = 0;
+    for (int k = 0; k < firstCompiled.length; k++) {
+      cumulative += firstCompiled[k];
+      ObjectNode r = per.addObject();
+      r.put("round", k);
+      r.put("newly_compiled", firstCompiled[k]);
+      r.put("compiled", cumulative);
+      r.put("yield", verdicts.isEmpty() ? 0 : (double) cumulative / verdicts.size());
+    }
+    return y;
+  }
+
+  private static ObjectNode histogram(Histogram h, boolean trim) {
+    ObjectNode o = JSON.createObjectNode();
+    int from = trim ? h.firstUsed() : 0;
+    int to = trim ? h.lastUsed() : h.labels().size() - 1;
+    ArrayNode labels = o.putArray("labels");
+    ArrayNode counts = o.putArray("counts");
+    long[] c = h.counts();
+    for (int i = from; i <= to; i++) {
+      labels.add(h.labels().get(i));
+      counts.add(c[i]);
+    }
+    o.put("n", h.count());
+    o.put("mean", round(h.mean()));
+    o.put("p50", round(h.percentile(50)));
+    o.put("p90", round(h.percentile(90)));
+    o.put("p99", round(h.percentile(99)));
+    return o;
+  }
+
+  private static double round(double v) {
+    return Double.isNaN(v) ? 0 : Math.round(v * 1000) / 1000.0;
+  }
+
+  // ---- runs: tokens, cost, latency ----
+
+  /** Per run and step, from its journal lines: what a journal line says about the call. */
+  private static final class RunFacts {
+    final String runId;
+    final WorkLayout.Step step;
+    String provider;
+    String model;
+    long first = Long.MAX_VALUE;
+    long last = Long.MIN_VALUE;
+
+    RunFacts(String runId, WorkLayout.Step step) {
+      this.runId = runId;
+      this.step = step;
+    }
+  }
+
+  private void runs(WorkLayout layout) throws IOException {
+    ArrayNode runs = root.putArray("runs");
+    ObjectNode latency = root.putObject("latency");
+    List<RunFacts> all = new ArrayList<>();
+    for (WorkLayout.Step step : WorkLayout.Step.values()) {
+      Map<String, RunFacts> byRun = new TreeMap<>();
+      Histogram h = Histogram.latencyMs();
+      StateFiles.readAll(List.of(layout.journalGlob(step)), new StateFileReader.Sink() {
+        @Override
+        public void record(StateRecord r) {
+          if (r.cached()) {
+            return; // not a call
+          }
+          h.add(r.latencyMs());
+          RunFacts f = byRun.computeIfAbsent(String.valueOf(r.runId()), id -> new RunFacts(id, step));
+          f.provider = r.provider() != null ? r.provider() : f.provider;
+          f.model = r.model() != null ? r.model() : f.model;
+          f.first = Math.min(f.first, r.finishedAtMillis());
+          f.last = Math.max(f.last, r.finishedAtMillis());
+        }
+
+        @Override
+        public void malformed(String file, long line, String reason, boolean torn) {
+          // RunLedger counts them per run
+        }
+      });
+      all.addAll(byRun.values());
+      if (h.count() > 0) {
+        latency.set(step.dir(), histogram(h, true));
+      }
+    }
+    all.sort((a, b) -> Long.compare(a.first, b.first));
+    for (RunFacts f : all) {
+      RunLedger paid = RunLedger.read(layout, f.step, f.runId);
+      ObjectNode r = runs.addObject();
+      r.put("run_id", f.runId);
+      r.put("step", f.step.dir());
+      r.put("provider", f.provider);
+      r.put("model", f.model);
+      r.put("started", f.first == Long.MAX_VALUE ? null : Instant.ofEpochMilli(f.first).toString());
+      r.put("ended", f.last == Long.MIN_VALUE ? null : Instant.ofEpochMilli(f.last).toString());
+      r.put("answers", paid.answers);
+      r.put("input_tokens", paid.inputTokens);
+      r.put("output_tokens", paid.outputTokens);
+      r.putNull("cost_usd"); // no prices in state records: the run manifest's cost when there is one
+      r.put("unreadable_lines", paid.unreadableLines);
+    }
+  }
+
+  // ---- the pairs table ----
+
+  private void pairs(WorkLayout layout, StateIndex described, StateIndex generated, Path sourceDir,
+      int maxPairs) throws IOException {
+    ArrayNode pairs = root.putArray("pairs");
+    Path outHip = Path.of(layout.outHipDir());
+    ResponseCache[] answers = {null}; // generate journals, opened when a failed generation is shown
+    try (StateIndex.Records describeRecords = described.records();
+        StateIndex.Records generateRecords = generated.records()) {
+      ManifestScan.forEach(layout.manifest(), e -> {
+        int ds = described.slotOf(e.id);
+        if (described.describe(e, ds) != PendingRule.Outcome.DONE) {
+          return;
+        }
+        pairsTotal++;
+        if (pairsShown >= maxPairs) {
+          return;
+        }
+        pairsShown++;
+        ObjectNode p = pairs.addObject();
+        p.put("id", e.id);
+        p.put("file", e.fileName());
+        p.put("instruction", cut(describeRecords.read(ds).instruction()));
+        p.put("source", sourceDir == null ? null : readText(sourceDir, e.fileName(), e.sha256()));
+        PendingRule.Outcome o = StateIndex.generate(described, ds, true, generated);
+        if (o == PendingRule.Outcome.NEW) {
+          p.put("verdict", VERDICT_NOT_GENERATED);
+          return;
+        }
+        if (o == PendingRule.Outcome.STALE) {
+          p.put("verdict", VERDICT_STALE);
+          return;
+        }
+        StateRecord g = generateRecords.read(generated.slotOf(e.id));
+        p.put("verdict", verdict(g));
+        String detail = g.compileError() != null ? g.compileError() : g.errorMsg();
+        p.put("detail", detail == null ? null : cut(detail));
+        if (g.fidelity() != null) {
+          p.put("fidelity", g.fidelity().score());
+        }
+        if (g.codeSha256() != null && g.pass()) {
+          p.put("generated", readText(outHip, e.fileName(), g.codeSha256()));
+        } else if (g.promptSha256() != null) {
+          if (answers[0] == null) {
+            answers[0] = ResponseCache.forGlob(layout.journalGlob(WorkLayout.Step.GENERATE));
+          }
+          StateRecord answer = answers[0].get(g.promptSha256());
+          ExtractedCode code = answer == null || answer.response() == null ? null
+              : CodeExtractor.extract(answer.response());
+          p.put("generated", code != null && code.isPresent() ? cut(code.code()) : null);
+        }
+      });
+    }
+    root.put("pairs_total", pairsTotal);
+    root.put("pairs_shown", pairsShown);
+    root.put("sources_shown", sourceDir != null);
+  }
+
+  /** A file's text by {@link SafeFiles}' rule (with its recorded sha256) and {@link SourceText}'s; a refusal says why. */
+  private static String readText(Path root, String fileName, String sha256) throws IOException {
+    try {
+      byte[] bytes = SafeFiles.read(root, fileName, MAX_FILE_BYTES, sha256);
+      SourceText.Decoded text = SourceText.decode(bytes);
+      return cut(text.ok() ? text.text() : new String(bytes, StandardCharsets.UTF_8));
+    } catch (SafeFiles.Refused r) {
+      return "(not shown: " + r.getMessage() + ")";
+    }
+  }
+
+  static String cut(String s) {
+    if (s == null || s.length() <= MAX_CELL_CHARS) {
+      return s;
+    }
+    return s.substring(0, MAX_CELL_CHARS) + "\n… (" + (s.length() - MAX_CELL_CHARS) + " more characters)";
+  }
+}

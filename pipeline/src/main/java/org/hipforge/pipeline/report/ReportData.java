@@ -51,11 +51,15 @@ public final class ReportData {
   /** Repair loop: how many repair rounds the task was given. */
   static final String ROUNDS = "rounds";
   /**
-   * Kernel resource keys of a generate record shown as distributions when present (numbers).
-   * The one place to name them: the resource recorder's flat keys.
+   * Kernel resources of a generate record, shown as distributions when present; the one place
+   * that names them. Flat numeric keys (per-file values) are taken by name or prefix; a compact
+   * per-kernel text ({@code "gfx90a kern vgprs=3 sgprs=11 ...; ..."}, entries split by {@code ";"})
+   * under one of {@link #RESOURCE_TEXT_KEYS} gives one value per kernel and architecture per field.
    */
   static final List<String> RESOURCE_KEYS = List.of("max_vgprs", "max_sgprs", "max_lds_bytes",
-      "max_scratch_bytes", "min_occupancy", "vgprs", "sgprs", "lds_bytes", "scratch_bytes", "occupancy");
+      "max_scratch_bytes", "min_occupancy");
+  static final String RESOURCE_PREFIX = "resources_";
+  static final List<String> RESOURCE_TEXT_KEYS = List.of("resources", "kernel_resources");
   /** A cell's text is cut after this many characters: a page of 1000 pairs stays tens of MB at most. */
   static final int MAX_CELL_CHARS = 64 * 1024;
   /** Largest file read into a cell (the cell shows its first {@link #MAX_CELL_CHARS}). */
@@ -165,18 +169,38 @@ public final class ReportData {
         List<String> v = roundVerdicts(tree);
         anyRounds |= v != null || tree.has(ROUNDS);
         verdicts.add(v != null ? v : List.of(verdict(r)));
-        for (String key : RESOURCE_KEYS) {
-          JsonNode n = tree.get(key);
-          if (n != null && n.isNumber()) {
-            resources.computeIfAbsent(key, k -> Histogram.powersOfTwo()).add(n.asDouble());
-          }
-        }
+        resources(tree, resources);
       }
     }
     root.set("rounds", anyRounds ? yieldPerRound(verdicts) : null);
     root.set("fidelity", fidelity.count() == 0 ? null : histogram(fidelity, false));
     ObjectNode res = root.putObject("resources");
     resources.forEach((k, h) -> res.set(k, histogram(h, true)));
+  }
+
+  /** Adds the kernel resources {@code record} holds (see {@link #RESOURCE_KEYS}) to {@code into}. */
+  static void resources(JsonNode record, Map<String, Histogram> into) {
+    record.fields().forEachRemaining(f -> {
+      String key = f.getKey();
+      JsonNode v = f.getValue();
+      if (v.isNumber() && (RESOURCE_KEYS.contains(key) || key.startsWith(RESOURCE_PREFIX))) {
+        into.computeIfAbsent(key, k -> Histogram.powersOfTwo()).add(v.asDouble());
+      } else if (v.isTextual() && RESOURCE_TEXT_KEYS.contains(key)) {
+        for (String entry : v.asText().split(";")) {
+          for (String token : entry.trim().split("\\s+")) {
+            int eq = token.indexOf('=');
+            if (eq > 0) {
+              try {
+                double n = Double.parseDouble(token.substring(eq + 1));
+                into.computeIfAbsent(token.substring(0, eq) + " (per kernel)", k -> Histogram.powersOfTwo()).add(n);
+              } catch (NumberFormatException notANumber) {
+                // not a count: not drawn
+              }
+            }
+          }
+        }
+      }
+    });
   }
 
   /** The verdict of a generate record without rounds: compiled, passed unvalidated, or its category. */

@@ -104,7 +104,7 @@
       yAxis: [{ type: 'value', name: 'tasks', minInterval: 1 }, { type: 'value', name: 'yield', min: 0, max: 100, axisLabel: { formatter: '{value} %' } }],
       series: [
         { name: 'compiled in this round', type: 'bar', data: r.per_round.map(function (x) { return x.newly_compiled; }), itemStyle: { color: '#2da44e' } },
-        { name: 'yield so far', type: 'line', yAxisIndex: 1, label: { show: true, formatter: '{c} %' },
+        { name: 'yield so far', type: 'line', yAxisIndex: 1, label: { show: true, position: 'top', formatter: '{c} %' },
           data: r.per_round.map(function (x) { return Math.round(x.yield * 1000) / 10; }) }
       ]
     }, 240);
@@ -154,7 +154,7 @@
     s.appendChild(t);
   })();
 
-  function histogramChart(s, series, color) {
+  function histogramChart(s, series, color, height) {
     chart(s, {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       legend: { top: 0 },
@@ -162,7 +162,7 @@
       xAxis: { type: 'category', data: series[0].h.labels, axisLabel: { interval: 0, rotate: series[0].h.labels.length > 8 ? 30 : 0 } },
       yAxis: { type: 'value', minInterval: 1 },
       series: series.map(function (x) { return { name: x.name, type: 'bar', data: x.h.counts, itemStyle: color ? { color: color } : undefined }; })
-    }, 240);
+    }, height || 240);
   }
   function stats(h) { return 'n ' + num(h.n) + ', mean ' + h.mean + ', p50 ' + h.p50 + ', p90 ' + h.p90 + ', p99 ' + h.p99; }
 
@@ -195,9 +195,13 @@
     var names = keys(data.resources);
     var s = section('Kernel resources', 'Per compiled file, from the compiler\u2019s resource-usage remarks.', names.length > 1);
     if (names.length === 0) { empty(s, 'no kernel resources recorded'); return; }
+    var grid = el('div', 'small-multiples');
+    s.appendChild(grid);
     names.forEach(function (k) {
-      s.appendChild(el('p', 'note', k + ': ' + stats(data.resources[k])));
-      histogramChart(s, [{ name: k, h: data.resources[k] }], '#bf8700');
+      var cell = el('div');
+      grid.appendChild(cell);
+      histogramChart(cell, [{ name: k, h: data.resources[k] }], '#bf8700', 200);
+      cell.appendChild(el('p', 'note', stats(data.resources[k])));
     });
   })();
 

@@ -85,4 +85,15 @@ class ReportPiecesTest {
     assertThat(js.contains("Apache License, Version 2.0"), is(true));
     assertThat(ChartLibrary.notice().contains("Apache ECharts"), is(true));
   }
+
+  @Test
+  void kernelResourcesAreReadFromFlatKeysAndFromTheCompactPerKernelText() throws Exception {
+    java.util.Map<String, Histogram> into = new java.util.LinkedHashMap<>();
+    ReportData.resources(JSON.readTree("{\"id\":1,\"max_vgprs\":24,\"resources_lds_bytes\":512,"
+        + "\"input_tokens\":9,\"resources\":\"gfx90a _Z1kv vgprs=3 sgprs=11; gfx942 _Z1kv vgprs=4 sgprs=12\"}"), into);
+    assertThat(into.keySet(), is(java.util.Set.of("max_vgprs", "resources_lds_bytes", "vgprs (per kernel)",
+        "sgprs (per kernel)")));
+    assertThat(into.get("vgprs (per kernel)").count(), is(2L));
+    assertThat(into.get("max_vgprs").percentile(50), is(24.0));
+  }
 }

@@ -20,7 +20,8 @@ import java.util.stream.Stream;
 import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.llm.sim.SimulatorConfig;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,33 +45,56 @@ class ReportEndToEndTest {
   /** The test's output directory: the screenshots stay there after the run. */
   private static final Path OUTPUT = Path.of("target", "report-browser");
 
+  /** One work directory for the class (describe + generate take most of the time); tests copy it to change it. */
+  @TempDir static Path shared;
   @TempDir Path tmp;
-  @AutoClose private TestCorpus.SimulatedWork sim;
-
-  private HipforgeOptions options(String... extra) {
-    List<String> args = new ArrayList<>(List.of("--quiet=true", "--runner=DirectRunner"));
-    args.addAll(List.of(extra));
-    return sim.options(args.toArray(new String[0]));
-  }
+  private static TestCorpus.SimulatedWork sim;
 
   /** Six kernels and the two hostile ones, described and generated (compiled when hipcc is there). */
-  private void describeAndGenerate() throws Exception {
-    Path src = tmp.resolve("src");
+  @BeforeAll
+  static void describeAndGenerate() throws Exception {
+    Path src = shared.resolve("src");
     Files.createDirectories(src);
     Files.writeString(src.resolve("evil_kernel.hip"), HOSTILE_SOURCE, StandardCharsets.UTF_8);
     Files.writeString(src.resolve(HOSTILE_NAME), HOSTILE_SOURCE.replace("evil", "evil_name"), StandardCharsets.UTF_8);
-    sim = TestCorpus.SimulatedWork.start(tmp, TASKS, SimulatorConfig.defaults().withLatencyMs(2)
+    sim = TestCorpus.SimulatedWork.start(shared, TASKS, SimulatorConfig.defaults().withLatencyMs(2)
         .withCompileErrorRate(0.4).withSeed(11));
-    DescribeCommand.run(options(), new TestCorpus.Captured().out);
+    DescribeCommand.run(sim.options("--quiet=true", "--runner=DirectRunner"), new TestCorpus.Captured().out);
     boolean hipcc = HipToolchain.detect().isPresent();
-    GenerateCommand.run(hipcc ? options() : options("--validate=none"), new TestCorpus.Captured().out);
+    GenerateCommand.run(sim.options("--quiet=true", "--runner=DirectRunner", "--validate=" + (hipcc ? "hipcc" : "none")),
+        new TestCorpus.Captured().out);
   }
 
-  private Path report(String... extra) throws Exception {
+  @AfterAll
+  static void stopSimulator() {
+    if (sim != null) {
+      sim.close();
+    }
+  }
+
+  private static Path report(Path work, String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--workDir=" + work, "--sourceDir=" + sim.src));
+    args.addAll(List.of(extra));
     TestCorpus.Captured out = new TestCorpus.Captured();
-    Path page = ReportCommand.run(options(extra), out.out);
+    Path page = ReportCommand.run(TestCorpus.options(args.toArray(new String[0])), out.out);
     assertThat(out.text(), containsString("report: " + page));
     return page;
+  }
+
+  /** A copy of the shared work directory, for a test that changes it. */
+  private Path copyOfWork() throws Exception {
+    Path copy = tmp.resolve("work");
+    try (Stream<Path> s = Files.walk(sim.work)) {
+      for (Path p : s.toList()) {
+        Path to = copy.resolve(sim.work.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(p, to);
+        }
+      }
+    }
+    return copy;
   }
 
   private static String attribute(String dom, String name) {
@@ -117,9 +141,7 @@ class ReportEndToEndTest {
 
   @Test
   void reportRendersEveryChartInAHeadlessBrowserAndShowsHostileSourcesAsText() throws Exception {
-    describeAndGenerate();
-    Path page = report();
-    assertThat(page, is(tmp.resolve("work/report/index.html")));
+    Path page = report(sim.work, "--out=" + tmp.resolve("report/index.html"));
     String html = Files.readString(page, StandardCharsets.UTF_8);
     // The data is inert JSON: the hostile text is there, escaped, and holds no '<' at all.
     String open = "<script type=\"application/json\" id=\"report-data\">";
@@ -140,10 +162,10 @@ class ReportEndToEndTest {
   }
 
   /** Adds {@code keys} to every generate state line, as the repair loop and the resource recorder write them. */
-  private void addToGenerateRecords(ObjectNode keys) throws Exception {
+  private static void addToGenerateRecords(Path work, ObjectNode keys) throws Exception {
     ObjectMapper json = new ObjectMapper();
     List<Path> parts;
-    try (Stream<Path> s = Files.walk(tmp.resolve("work/state/generate"))) {
+    try (Stream<Path> s = Files.walk(work.resolve("state/generate"))) {
       parts = s.filter(p -> p.getFileName().toString().startsWith("part-")).toList();
     }
     for (Path part : parts) {
@@ -166,17 +188,28 @@ class ReportEndToEndTest {
 
   @Test
   void reportDrawsYieldPerRepairRoundAndResourcesWhenGenerateRecordsCarryThem() throws Exception {
-    describeAndGenerate();
+    Path work = copyOfWork();
     ObjectNode keys = new ObjectMapper().createObjectNode();
     keys.put("rounds", 1);
     keys.put("max_vgprs", 24);
-    addToGenerateRecords(keys);
-    Path page = report("--out=" + tmp.resolve("elsewhere/r.html"), "--maxPairs=3");
+    addToGenerateRecords(work, keys);
+    Path page = report(work, "--maxPairs=3");
+    assertThat(page, is(work.resolve("report/index.html")));
     String dom = openInBrowser(page, "report-rounds.png");
     assertTrue(!dom.contains("no repair rounds recorded"), "draws the repair rounds");
     assertTrue(!dom.contains("no kernel resources recorded"), "draws the kernel resources");
     assertThat(attribute(dom, "data-pairs"), is("3"));
     assertThat("states, categories, rounds, tokens, latency, fidelity, two resources",
         Integer.parseInt(attribute(dom, "data-charts")), greaterThanOrEqualTo(7));
+  }
+
+  @Test
+  void reportOfADirectoryWithoutManifestOrWithANegativeMaxPairsIsAUsageError() throws Exception {
+    TestCorpus.Captured out = new TestCorpus.Captured();
+    TestCorpus.Captured err = new TestCorpus.Captured();
+    assertThat(Main.run(new String[] {"report", "--workDir=" + tmp.resolve("nothing")}, out.out, err.out), is(2));
+    assertThat(err.text(), containsString("no manifest at"));
+    assertThat(Main.run(new String[] {"report", "--workDir=" + sim.work, "--maxPairs=-1"}, out.out, err.out), is(2));
+    assertThat(err.text(), containsString("--maxPairs must be >= 0, was -1"));
   }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.pipeline.report.ReportData;
 import org.hipforge.pipeline.report.ReportPage;
@@ -40,9 +41,11 @@ public final class ReportCommand {
     byte[] page = ReportPage.render(data.json()).getBytes(StandardCharsets.UTF_8);
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, ".report-", ".tmp");
+    // Not createTempFile: its 0600 would stay on the page, which is made to be shared (umask applies).
+    Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+    Files.deleteIfExists(tmp);
     try {
-      Files.write(tmp, page);
+      Files.write(tmp, page, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
       Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(tmp);

@@ -97,6 +97,13 @@ class ReportEndToEndTest {
     return copy;
   }
 
+  /** The report's data: the JSON in its data element. */
+  private static JsonNode dataOf(String html) throws Exception {
+    String open = "<script type=\"application/json\" id=\"report-data\">";
+    int from = html.indexOf(open) + open.length();
+    return new ObjectMapper().readTree(html.substring(from, html.indexOf("</script>", from)));
+  }
+
   private static String attribute(String dom, String name) {
     Matcher m = Pattern.compile("<body[^>]*\\s" + Pattern.quote(name) + "=\"([^\"]*)\"").matcher(dom);
     return m.find() ? m.group(1) : null;
@@ -193,12 +200,33 @@ class ReportEndToEndTest {
     keys.put("rounds", 1);
     keys.put("max_vgprs", 24);
     addToGenerateRecords(work, keys);
+    // The run manifest of the generate run, as the CLI writes it, left "running" (as after a SIGKILL),
+    // and one file in W/runs that is no run manifest.
+    String generateRun;
+    try (Stream<Path> runs = Files.list(work.resolve("state/generate"))) {
+      generateRun = runs.map(p -> p.getFileName().toString()).filter(n -> !n.equals("journal")).findFirst().orElseThrow();
+    }
+    Files.createDirectories(work.resolve("runs"));
+    Files.writeString(work.resolve("runs/" + generateRun + ".json"), "{\"schema\": 1, \"run_id\": \"" + generateRun
+        + "\", \"command\": \"generate\", \"status\": \"running\", \"started_at\": \"2026-12-06T18:00:00.000Z\", "
+        + "\"ended_at\": null, \"provider\": {\"name\": \"sim\", \"model\": \"sim-model\"}, \"cost_usd\": 0.0123}");
+    Files.writeString(work.resolve("runs/broken.json"), "{\"run_id\": ");
     Path page = report(work, "--maxPairs=3");
+    JsonNode data = dataOf(Files.readString(page, StandardCharsets.UTF_8));
+    JsonNode run = null;
+    for (JsonNode r : data.get("runs")) {
+      run = r.get("run_id").asText().equals(generateRun) ? r : run;
+    }
+    assertThat(run.get("cost_usd").asDouble(), is(0.0123));
+    assertThat("no process holds the LOCK with its run id", run.get("status").asText(), is("ended without a record"));
+    assertThat(run.get("answers").asLong(), is((long) TASKS + 2));
+    assertThat(data.get("problems").get(0).asText(), containsString("broken.json: not a run manifest"));
     assertThat(page, is(work.resolve("report/index.html")));
     String dom = openInBrowser(page, "report-rounds.png");
     assertTrue(!dom.contains("no repair rounds recorded"), "draws the repair rounds");
     assertTrue(!dom.contains("no kernel resources recorded"), "draws the kernel resources");
     assertThat(attribute(dom, "data-pairs"), is("3"));
+    assertTrue(dom.contains("$0.0123"), "shows the run manifest's cost");
     assertThat("states, categories, rounds, tokens, latency, fidelity, two resources",
         Integer.parseInt(attribute(dom, "data-charts")), greaterThanOrEqualTo(7));
   }

@@ -336,22 +336,109 @@ public final class ReportData {
         latency.set(step.dir(), histogram(h, true));
       }
     }
-    all.sort((a, b) -> Long.compare(a.first, b.first));
+    Map<String, JsonNode> manifests = runManifests(layout);
+    Map<String, RunFacts> byId = new LinkedHashMap<>();
     for (RunFacts f : all) {
+      byId.put(f.step.dir() + "/" + f.runId, f);
+    }
+    manifests.forEach((runId, m) -> {
+      WorkLayout.Step step = "describe".equals(m.path("command").asText()) ? WorkLayout.Step.DESCRIBE
+          : WorkLayout.Step.GENERATE; // generate and validate write generate state
+      byId.computeIfAbsent(step.dir() + "/" + runId, k -> new RunFacts(runId, step));
+    });
+    List<ObjectNode> rows = new ArrayList<>();
+    for (RunFacts f : byId.values()) {
       RunLedger paid = RunLedger.read(layout, f.step, f.runId);
-      ObjectNode r = runs.addObject();
+      JsonNode m = manifests.get(f.runId);
+      ObjectNode r = JSON.createObjectNode();
       r.put("run_id", f.runId);
       r.put("step", f.step.dir());
-      r.put("provider", f.provider);
-      r.put("model", f.model);
-      r.put("started", f.first == Long.MAX_VALUE ? null : Instant.ofEpochMilli(f.first).toString());
-      r.put("ended", f.last == Long.MIN_VALUE ? null : Instant.ofEpochMilli(f.last).toString());
+      r.put("command", m != null ? text(m, "command") : f.step.dir());
+      r.put("status", m != null ? status(layout, f, m) : "no run manifest");
+      r.put("provider", f.provider != null ? f.provider : m == null ? null : text(m.path("provider"), "name"));
+      r.put("model", f.model != null ? f.model : m == null ? null : text(m.path("provider"), "model"));
+      String started = m != null ? text(m, "started_at") : null;
+      String ended = m != null ? text(m, "ended_at") : null;
+      r.put("started", started != null ? started : f.first == Long.MAX_VALUE ? null : Instant.ofEpochMilli(f.first).toString());
+      r.put("ended", ended != null ? ended : f.last == Long.MIN_VALUE ? null : Instant.ofEpochMilli(f.last).toString());
       r.put("answers", paid.answers);
       r.put("input_tokens", paid.inputTokens);
       r.put("output_tokens", paid.outputTokens);
-      r.putNull("cost_usd"); // no prices in state records: the run manifest's cost when there is one
+      JsonNode cost = m == null ? null : m.get("cost_usd");
+      if (cost != null && cost.isNumber()) {
+        r.put("cost_usd", cost.asDouble());
+      } else {
+        r.putNull("cost_usd"); // no prices in state records: only a run manifest with prices has a cost
+      }
       r.put("unreadable_lines", paid.unreadableLines);
+      rows.add(r);
     }
+    rows.sort((a, b) -> String.valueOf(a.path("started").asText(null)).compareTo(String.valueOf(b.path("started").asText(null))));
+    rows.forEach(runs::add);
+  }
+
+  /**
+   * The run manifests {@code W/runs/<run-id>.json} by run id (only on a local work directory); one
+   * that cannot be read is named in {@code problems} and left out.
+   */
+  private Map<String, JsonNode> runManifests(WorkLayout layout) {
+    Map<String, JsonNode> out = new TreeMap<>();
+    Path dir;
+    try {
+      dir = Path.of(layout.root(), "runs");
+    } catch (java.nio.file.InvalidPathException notLocal) {
+      return out;
+    }
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      return out;
+    }
+    try (java.nio.file.DirectoryStream<Path> files = java.nio.file.Files.newDirectoryStream(dir, "*.json")) {
+      for (Path f : files) {
+        try {
+          JsonNode m = JSON.readTree(SafeFiles.read(dir, f.getFileName().toString(), MAX_FILE_BYTES, null));
+          String runId = text(m, "run_id");
+          if (runId == null) {
+            throw new IOException("no run_id");
+          }
+          out.put(runId, m);
+        } catch (IOException | RuntimeException e) {
+          problem(f + ": not a run manifest (" + e.getMessage() + ")");
+        }
+      }
+    } catch (IOException e) {
+      problem(dir + ": cannot be listed (" + e.getMessage() + ")");
+    }
+    return out;
+  }
+
+  /**
+   * A run manifest's status; one still {@code running} whose step's LOCK does not name its run
+   * ended without writing its end (a SIGKILL or a machine loss).
+   */
+  private static String status(WorkLayout layout, RunFacts f, JsonNode m) {
+    String status = text(m, "status");
+    if (!"running".equals(status)) {
+      return status;
+    }
+    try {
+      byte[] lock = java.nio.file.Files.readAllBytes(Path.of(layout.lockFile(f.step)));
+      if (org.hipforge.io.state.LockHolder.parse(lock).map(h -> f.runId.equals(h.runId())).orElse(false)) {
+        return status;
+      }
+    } catch (IOException | RuntimeException noLock) {
+      // no lock file: nobody runs the step
+    }
+    return "ended without a record";
+  }
+
+  private static String text(JsonNode n, String key) {
+    JsonNode v = n == null ? null : n.get(key);
+    return v == null || v.isNull() ? null : v.asText();
+  }
+
+  private void problem(String text) {
+    ArrayNode p = root.has("problems") ? (ArrayNode) root.get("problems") : root.putArray("problems");
+    p.add(text);
   }
 
   // ---- the pairs table ----

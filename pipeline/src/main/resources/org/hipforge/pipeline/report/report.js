@@ -51,6 +51,7 @@
 
   document.getElementById('subtitle').textContent = 'work directory ' + data.work_dir +
     ' \u00b7 made ' + data.generated_at;
+  (data.problems || []).forEach(function (p) { main.appendChild(el('section', 'wide note', 'not shown: ' + p)); });
 
   // Tasks per state, per step (the status rule).
   (function () {
@@ -112,7 +113,7 @@
 
   // Tokens and cost per run (journal lines: every billed answer).
   (function () {
-    var s = section('Tokens and cost per run', 'From each run\u2019s journal: every answer the provider billed, also those later rejected.', true);
+    var s = section('Tokens and cost per run', 'Tokens from each run\u2019s journal: every answer the provider billed, also those later rejected; cost, status and times from its run manifest (W/runs) when there is one.', true);
     var runs = data.runs || [];
     if (runs.length === 0) { empty(s, 'no runs recorded'); return; }
     var names = runs.map(function (r) { return r.step + ' ' + r.run_id; });
@@ -136,12 +137,13 @@
     }, 260);
     var t = el('table');
     var head = el('tr');
-    ['run', 'step', 'provider / model', 'answers', 'tokens in', 'tokens out', 'cost', 'first answer', 'last answer'].forEach(function (h) { head.appendChild(el('th', null, h)); });
+    ['run', 'command', 'status', 'provider / model', 'answers', 'tokens in', 'tokens out', 'cost', 'started', 'ended'].forEach(function (h) { head.appendChild(el('th', null, h)); });
     t.appendChild(head);
     runs.forEach(function (r) {
       var tr = el('tr');
       tr.appendChild(el('td', null, r.run_id));
-      tr.appendChild(el('td', null, r.step));
+      tr.appendChild(el('td', null, r.command));
+      tr.appendChild(el('td', null, r.status));
       tr.appendChild(el('td', null, (r.provider || '?') + ' / ' + (r.model || '?')));
       tr.appendChild(el('td', 'num', num(r.answers)));
       tr.appendChild(el('td', 'num', num(r.input_tokens)));

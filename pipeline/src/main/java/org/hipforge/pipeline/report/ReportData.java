@@ -146,7 +146,7 @@ public final class ReportData {
   private void generations(WorkLayout layout, StateIndex described, StateIndex generated) throws IOException {
     Histogram fidelity = Histogram.unitScore();
     Map<String, Histogram> resources = new LinkedHashMap<>();
-    List<List<String>> verdicts = new ArrayList<>();
+    RoundYield yield = new RoundYield();
     boolean anyRounds = false;
     try (StateIndex.Records records = generated.records()) {
       for (int s = 0; s < described.size(); s++) {
@@ -168,11 +168,11 @@ public final class ReportData {
         }
         List<String> v = roundVerdicts(tree);
         anyRounds |= v != null || tree.has(ROUNDS);
-        verdicts.add(v != null ? v : List.of(verdict(r)));
+        yield.add(v != null ? v : List.of(verdict(r)));
         resources(tree, resources);
       }
     }
-    root.set("rounds", anyRounds ? yieldPerRound(verdicts) : null);
+    root.set("rounds", anyRounds ? yield.json() : null);
     root.set("fidelity", fidelity.count() == 0 ? null : histogram(fidelity, false));
     ObjectNode res = root.putObject("resources");
     resources.forEach((k, h) -> res.set(k, histogram(h, true)));
@@ -236,33 +236,46 @@ public final class ReportData {
 
   /**
    * Compile yield after each round: round 0 is the first generation, round k the k-th repair; a
-   * task counts as compiled from the first round whose verdict is {@code compiled} on.
+   * task counts as compiled from the first round whose verdict is {@code compiled} on. Counts
+   * only (a long per round), never the tasks' lists.
    */
-  static ObjectNode yieldPerRound(List<List<String>> verdicts) {
-    int rounds = 0;
-    for (List<String> v : verdicts) {
-      rounds = Math.max(rounds, v.size());
-    }
-    long[] firstCompiled = new long[Math.max(1, rounds)];
-    for (List<String> v : verdicts) {
-      int at = v.indexOf(VERDICT_COMPILED);
+  static final class RoundYield {
+    private long tasks;
+    private long[] firstCompiled = new long[1];
+
+    void add(List<String> verdicts) {
+      tasks++;
+      if (verdicts.size() > firstCompiled.length) {
+        firstCompiled = java.util.Arrays.copyOf(firstCompiled, verdicts.size());
+      }
+      int at = verdicts.indexOf(VERDICT_COMPILED);
       if (at >= 0) {
         firstCompiled[at]++;
       }
     }
-    ObjectNode y = JSON.createObjectNode();
-    y.put("tasks", verdicts.size());
-    ArrayNode per = y.putArray("per_round");
-    long cumulative = 0;
-    for (int k = 0; k < firstCompiled.length; k++) {
-      cumulative += firstCompiled[k];
-      ObjectNode r = per.addObject();
-      r.put("round", k);
-      r.put("newly_compiled", firstCompiled[k]);
-      r.put("compiled", cumulative);
-      r.put("yield", verdicts.isEmpty() ? 0 : (double) cumulative / verdicts.size());
+
+    ObjectNode json() {
+      ObjectNode y = JSON.createObjectNode();
+      y.put("tasks", tasks);
+      ArrayNode per = y.putArray("per_round");
+      long cumulative = 0;
+      for (int k = 0; k < firstCompiled.length; k++) {
+        cumulative += firstCompiled[k];
+        ObjectNode r = per.addObject();
+        r.put("round", k);
+        r.put("newly_compiled", firstCompiled[k]);
+        r.put("compiled", cumulative);
+        r.put("yield", tasks == 0 ? 0 : (double) cumulative / tasks);
+      }
+      return y;
     }
-    return y;
+  }
+
+  /** {@link RoundYield} of some tasks' verdict lists. */
+  static ObjectNode yieldPerRound(List<List<String>> verdicts) {
+    RoundYield y = new RoundYield();
+    verdicts.forEach(y::add);
+    return y.json();
   }
 
   private static ObjectNode histogram(Histogram h, boolean trim) {

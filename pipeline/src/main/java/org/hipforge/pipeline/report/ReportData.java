@@ -146,6 +146,8 @@ public final class ReportData {
   private void generations(WorkLayout layout, StateIndex described, StateIndex generated) throws IOException {
     Histogram fidelity = Histogram.unitScore();
     Map<String, Histogram> resources = new LinkedHashMap<>();
+    // For the lead: the repair-loop branch puts the yield per round into StatusReport (one rule
+    // with status); once merged, take the per-round counts from there instead of RoundYield.
     RoundYield yield = new RoundYield();
     boolean anyRounds = false;
     try (StateIndex.Records records = generated.records()) {

@@ -38,6 +38,8 @@
     body.setAttribute('data-charts', String(planned));
     var c = echarts.init(div, null, { renderer: 'canvas' });
     option.animation = false;
+    // Tooltips drawn on the canvas, not as HTML: category and series names come from state files.
+    if (option.tooltip) { option.tooltip.renderMode = 'richText'; }
     option.textStyle = { fontFamily: 'system-ui, sans-serif' };
     c.on('finished', function once() {
       c.off('finished', once);

@@ -22,4 +22,17 @@ if ! command -v hipcc >/dev/null; then
   fi
 fi
 
+# A real headless browser for the HTML report's test (Debian's chromium; no browser download).
+# Recommended packages are left out: the browser alone is what the test runs.
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+  if command -v apt-get >/dev/null; then
+    echo "test.sh: installing Debian's chromium (headless browser for the report test)"
+    as_root apt-get update -qq || true
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+      || echo "test.sh: WARNING: chromium could not be installed; the report's browser test is skipped"
+  else
+    echo "test.sh: WARNING: no apt-get and no chromium; the report's browser test is skipped"
+  fi
+fi
+
 exec mvn -B -ntp verify "$@"

@@ -131,7 +131,7 @@ public interface HipforgeOptions extends PipelineOptions {
   void setPromptDir(String value);
 
   @Description("export: output file (default W/export/dataset.jsonl, or results.json for json-array); "
-      + "prompts: the directory to write the default templates into")
+      + "prompts: the directory to write the default templates into; report: the page (default W/report/index.html)")
   String getOut();
 
   void setOut(String value);
@@ -147,4 +147,10 @@ public interface HipforgeOptions extends PipelineOptions {
   Integer getShardRows();
 
   void setShardRows(Integer value);
+
+  @Description("report: at most this many pairs in the page's table (the first in manifest order)")
+  @Default.Integer(1000)
+  Integer getMaxPairs();
+
+  void setMaxPairs(Integer value);
 }

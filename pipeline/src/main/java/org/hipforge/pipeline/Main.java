@@ -87,6 +87,9 @@ public final class Main {
         case "prompts":
           PromptsCommand.run(options, out);
           return OK;
+        case "report":
+          ReportCommand.run(options, out);
+          return OK;
         case "demo":
           DemoCommand.run(options, out, RunnerDefaults.value(rest, "config") != null);
           return OK;
@@ -160,6 +163,8 @@ public final class Main {
         "  export    --workDir=W [--sourceDir=DIR] [--format=jsonl|json-array] [--out=FILE]",
         "            the dataset: {id, file_name, instruction, source_code, generated_code, ...}",
         "  status    --workDir=W   totals: passed, failed by category, pending, stale, malformed",
+        "  report    --workDir=W [--sourceDir=DIR] [--out=FILE]   one self-contained HTML page with",
+        "            charts and the pairs (default W/report/index.html)",
         "  prompts   --out=DIR   write the default prompt templates to edit; describe/generate/demo",
         "            --promptDir=DIR use edited ones (prompts --promptDir=DIR checks them)",
         "",

@@ -604,6 +604,20 @@ public final class StateIndex {
 
     /** The whole latest record of {@code slot}. */
     public StateRecord read(int slot) throws IOException {
+      String line = line(slot);
+      try {
+        return StateRecordJson.parse(line);
+      } catch (MalformedLineException e) {
+        throw new IOException(feed.file(fileOf[slot]) + " at byte " + offsets[slot] + ": the record read before is not "
+            + "there any more (was the file rewritten?): " + e.getMessage(), e);
+      }
+    }
+
+    /**
+     * The JSON line of {@code slot}'s latest record as it is in its file: for readers that show
+     * keys {@link StateRecord} does not carry (the HTML report shows a neighbour's new keys by name).
+     */
+    public String line(int slot) throws IOException {
       int file = fileOf[slot];
       SeekableByteChannel ch = open.get(file);
       if (ch == null) {
@@ -615,13 +629,7 @@ public final class StateIndex {
         ch = (SeekableByteChannel) c;
         open.put(file, ch);
       }
-      String line = lines.read(ch, offsets[slot]);
-      try {
-        return StateRecordJson.parse(line);
-      } catch (MalformedLineException e) {
-        throw new IOException(feed.file(file) + " at byte " + offsets[slot] + ": the record read before is not "
-            + "there any more (was the file rewritten?): " + e.getMessage(), e);
-      }
+      return lines.read(ch, offsets[slot]);
     }
 
     /** The whole latest record of {@code id}, or null. */

@@ -252,4 +252,18 @@ class StateIndexTest {
     assertThat(s.malformedLines, is(1L));
     assertThat(s.table(), containsString("part-00000-of-00001.jsonl:2"));
   }
+
+  @Test
+  void recordsGiveTheLatestRecordsLineAsWrittenWithKeysTheRecordTypeDoesNotCarry() throws Exception {
+    StateRecord old = StateRecord.builder().id(3).fileName("a.hip").finishedAtMillis(T0).runId("r1")
+        .attempts(1).pass(false).errorMsg("timeout: slow").build();
+    String latest = "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":true,\"finished_at\":\"2030-01-01T00:00:00Z\","
+        + "\"run_id\":\"r2\",\"attempts\":1,\"a_new_key\":\"x,y\"}";
+    write("state/describe/journal/r1/w.jsonl", StateRecordJson.toJson(old) + "\n" + latest + "\n");
+    StateIndex index = StateIndex.read(describeGlobs(), false);
+    try (StateIndex.Records records = index.records()) {
+      assertThat(records.line(index.slotOf(3)), is(latest));
+      assertThat(records.read(index.slotOf(3)).runId(), is("r2"));
+    }
+  }
 }

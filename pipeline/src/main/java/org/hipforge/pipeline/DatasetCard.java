@@ -191,9 +191,24 @@ final class DatasetCard {
           .append(c.nullable ? "yes" : "no").append(" | ").append(c.doc.replace("|", "\\|")).append(" |\n");
     }
     String load = loadName.replace("\"", "\\\"");
-    b.append("\n## Loading\n\n```python\nimport pandas as pd\ndf = pd.read_json(\"" + load + "\", lines="
-        + ("json-array".equals(format) ? "False" : "True") + ")\n\n"
-        + "from datasets import load_dataset\nds = load_dataset(\"json\", data_files=\"" + load + "\")\n```\n");
+    StringBuilder dtypes = new StringBuilder("{");
+    if ("messages".equals(format)) {
+      dtypes.append("\"messages\": \"object\", ");
+    }
+    for (ExportColumns.Column c : ExportColumns.ALL) {
+      if (!"messages".equals(format) || !ExportColumns.IN_MESSAGES.contains(c.name)) {
+        dtypes.append('"').append(c.name).append("\": \"").append(c.type.pandas()).append("\", ");
+      }
+    }
+    dtypes.setLength(dtypes.length() - 2);
+    dtypes.append('}');
+    b.append("\n## Loading\n\nWith these dtypes pandas keeps every column's type in every export: without "
+        + "them it reads a column that is null in every row (say `compile_error` when all rows "
+        + "compiled) as float64 NaN, and a string column of digits only as int64.\n\n");
+    b.append("```python\nimport pandas as pd\nDTYPES = ").append(dtypes).append("\ndf = pd.read_json(\"")
+        .append(load).append("\", lines=").append("json-array".equals(format) ? "False" : "True")
+        .append(", dtype=DTYPES)\n\nfrom datasets import load_dataset\nds = load_dataset(\"json\", data_files=\"")
+        .append(load).append("\")\n```\n");
     return b.toString();
   }
 

@@ -38,6 +38,24 @@ final class ExportColumns {
     Type(String json) {
       this.json = json;
     }
+
+    /**
+     * The pandas dtype to load it with ({@code read_json(..., dtype={...})}): without it pandas
+     * reads a column whose values are all null as float64 and an all-digit string column
+     * (a {@code prompt_version} such as {@code 123456789012}) as int64.
+     */
+    String pandas() {
+      switch (this) {
+        case INTEGER:
+          return "int64";
+        case NUMBER:
+          return "float64";
+        case BOOLEAN:
+          return "bool";
+        default:
+          return "object";
+      }
+    }
   }
 
   /** What {@code describe_prompt_version}/{@code generate_prompt_version} say for the built-in templates. */

@@ -121,6 +121,8 @@ class ExportEndToEndTest {
     assertThat(card, containsString("never run"));
     assertThat(card, containsString("| gfx90a | " + rows.size() + " |"));
     assertThat(card, containsString("| `compiled` | boolean | no |"));
+    assertThat(card, containsString("\"compiled\": \"bool\", \"compile_error\": \"object\""));
+    assertThat(card, containsString("pd.read_json(\"dataset.jsonl\", lines=True, dtype=DTYPES)"));
   }
 
   @Test

@@ -2,102 +2,153 @@ package org.hipforge.pipeline;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import org.hipforge.io.code.CodeExtractor;
+import org.hipforge.io.code.ExtractedCode;
+import org.hipforge.io.llm.PromptSet;
+import org.hipforge.io.manifest.ManifestStore;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.ManifestScan;
 import org.hipforge.io.state.PendingRule;
+import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.io.util.Hex;
 import org.hipforge.io.util.SafeFiles;
+import org.hipforge.io.util.SourceText;
 
 /**
- * {@code hipforge export}: the dataset itself, from the latest records: one JSON object per
- * described task {@code {id, file_name, instruction, source_code, generated_code, compiled, model,
- * tokens}}, loadable as is by Hugging Face {@code datasets.load_dataset("json", data_files=...)};
- * or, with {@code --format=json-array}, the older scripts' single {@code results.json} array.
+ * {@code hipforge export}: the dataset itself, from the latest records: one row per exported task
+ * with the columns of {@link ExportColumns} (both steps' models, providers, finish reasons and
+ * prompt versions, the compile verdict, toolchain and targets, tokens per step, fidelity), as JSON
+ * lines ({@code jsonl}, loadable by pandas and Hugging Face {@code datasets}), chat rows ({@code
+ * messages}: the generate prompt as it was sent and the generated file as the assistant turn) or the
+ * older scripts' single {@code results.json} array; and a {@code README.md} dataset card beside it
+ * ({@link DatasetCard}).
+ *
+ * <p>Rows: described tasks (describe passed and its source is unchanged in the manifest) whose
+ * current generation passed; with {@code --includeFailed} every described task, failed generations
+ * with their code (rebuilt from the generate journal and checked against {@code code_sha256}) and
+ * tasks not generated yet. {@code source_code} is always there: the sources are read from the
+ * source root the manifest recorded ({@code W/manifest.source.json}), or {@code --sourceDir}
+ * (which wins); with neither, export stops with a usage error before writing anything.
  *
  * <p>Files are read by {@link SafeFiles}' rule: a source that changed since it was described (its
- * bytes no longer have the manifest's sha256) or that is a symlink leaving {@code --sourceDir}
- * leaves its row out; a generated file that is a symlink leaving {@code W/out/hip} or is not the
- * code its record was made from leaves the row without {@code generated_code}. Both are counted
- * and reported.
+ * bytes no longer have the manifest's sha256), is gone, or is a symlink leaving the source root
+ * leaves its row out; generated code is read from {@code W/out/hip} when it still is the code its
+ * record was made from, else from the journal. Everything left out is counted, reported with an
+ * example and listed in the card.
  */
 public final class ExportCommand {
-  private static final JsonFactory JSON = new JsonFactory();
+  /** A generator factory with a codec, so a column may write a Map or a List ({@link ExportColumns#object}). */
+  private static final JsonFactory JSON = new ObjectMapper().getFactory();
 
   private ExportCommand() {}
+
+  /** The output formats. */
+  private enum Format {
+    JSONL("jsonl", "dataset.jsonl"),
+    MESSAGES("messages", "messages.jsonl"),
+    JSON_ARRAY("json-array", "results.json");
+
+    final String flag;
+    final String defaultFile;
+
+    Format(String flag, String defaultFile) {
+      this.flag = flag;
+      this.defaultFile = defaultFile;
+    }
+
+    static Format of(String flag) {
+      for (Format f : values()) {
+        if (f.flag.equals(flag)) {
+          return f;
+        }
+      }
+      throw new UsageException("--format must be 'jsonl', 'messages' or 'json-array', was '" + flag + "'");
+    }
+  }
 
   /** Returns the number of rows written. */
   public static long run(HipforgeOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
-    String format = o.getFormat();
-    if (!"jsonl".equals(format) && !"json-array".equals(format)) {
-      throw new UsageException("--format must be 'jsonl' or 'json-array', was '" + format + "'");
-    }
-    boolean array = "json-array".equals(format);
-    Path target = o.getOut() != null ? Paths.get(o.getOut())
-        : Paths.get(layout.root(), "export", array ? "results.json" : "dataset.jsonl");
+    Format format = Format.of(o.getFormat());
+    boolean array = format == Format.JSON_ARRAY;
+    boolean includeFailed = Boolean.TRUE.equals(o.getIncludeFailed());
+    Path target = o.getOut() != null ? Paths.get(o.getOut()) : Paths.get(layout.root(), "export", format.defaultFile);
     int shardRows = o.getShardRows();
     if (shardRows < 1) {
       throw new UsageException("--shardRows must be >= 1, was " + shardRows);
     }
+    // Messages are rendered from the templates the answers were asked with: a bad --promptDir stops
+    // here (exit 2, naming the file and line), before anything is written.
+    PromptSet prompts = format == Format.MESSAGES ? PromptSet.fromDir(o.getPromptDir()) : null;
+    Path sources = sourceRoot(o, layout);
     StateIndex described = StateIndex.describe(layout, true);
     StateIndex generated = StateIndex.generate(layout);
-    // Rows: manifest entries whose describe record is current and passed (PendingRule: DONE).
-    // Counted first (the manifest is streamed, never held), so the sharding is known up front.
+    DatasetCard.Stats stats = new DatasetCard.Stats();
+    // Pass 1: the verdict of every described task (for the card's yield) and the rows to write
+    // (so the sharding is known up front). The manifest is streamed, never held.
     long[] rows = {0};
     ManifestScan.forEach(layout.manifest(), e -> {
-      if (described.describe(e) == PendingRule.Outcome.DONE) {
-        rows[0]++;
+      String verdict = verdictOf(described, generated, e);
+      if (verdict != null) {
+        stats.task(verdict);
+        if (selected(verdict, includeFailed)) {
+          rows[0]++;
+        }
       }
     });
     Files.createDirectories(target.toAbsolutePath().getParent());
     boolean sharded = !array && rows[0] > shardRows;
     Writer w = new Writer(target, array, sharded, shardRows);
-    Path sources = o.getSourceDir() == null ? null : Paths.get(o.getSourceDir());
     Path outHip = Paths.get(layout.outHipDir());
     Refusals refused = new Refusals();
+    CodeFinder codes = new CodeFinder(outHip, layout, refused);
     try (StateIndex.Records describeRecords = described.records();
         StateIndex.Records generateRecords = generated.records()) {
       ManifestScan.forEach(layout.manifest(), e -> {
-        if (described.describe(e) != PendingRule.Outcome.DONE) {
+        String verdict = verdictOf(described, generated, e);
+        if (verdict == null || !selected(verdict, includeFailed)) {
           return;
         }
         // The source the instruction was made from: the manifest's sha256 is the describe
         // record's (DONE), so a file edited since describe is a stale pair, not a row.
-        String source = null;
-        if (sources != null) {
-          try {
-            source = readText(sources, e.fileName(), e.sha256());
-          } catch (SafeFiles.Refused r) {
-            if (!SafeFiles.MISSING.equals(r.category)) {
-              refused.rowSkipped(r);
-              return;
-            }
+        String source;
+        try {
+          source = readText(sources, e.fileName(), e.sha256());
+        } catch (SafeFiles.Refused r) {
+          stats.leftOut(refused.rowSkipped(r));
+          return;
+        }
+        StateRecord d = describeRecords.read(described.slotOf(e.id));
+        StateRecord gen = ExportColumns.NOT_GENERATED.equals(verdict) ? null : generateRecords.readId(e.id);
+        String code = gen == null ? null : codes.find(gen);
+        ExportColumns.Row row = new ExportColumns.Row(e.id, e.fileName(), e.sha256(), d, gen, source, code);
+        if (code == null && gen != null && gen.pass()) {
+          // A passed pair without its code is no pair: left out unless every task is asked for.
+          if (!includeFailed) {
+            stats.leftOut(refused.noCode(e.fileName()));
+            return;
           }
         }
-        int d = described.slotOf(e.id);
-        // Generated code belongs to the row only while it is current: made from this file, source
-        // and instruction (PendingRule: DONE), not an older generation of a changed task.
-        boolean generatedOk = StateIndex.generate(described, d, true, generated) == PendingRule.Outcome.DONE;
-        StateRecord gen = generatedOk ? generateRecords.readId(e.id) : null;
-        String code = null;
-        if (gen != null) {
-          try {
-            code = readText(outHip, e.fileName(), gen.codeSha256());
-          } catch (SafeFiles.Refused r) {
-            if (!SafeFiles.MISSING.equals(r.category)) {
-              refused.generatedDropped(r);
-              gen = null; // not the code the record describes: the row goes out without it
-            }
+        if (format == Format.MESSAGES) {
+          String why = MessagesRow.problem(prompts, row);
+          if (why != null) {
+            stats.leftOut(refused.noMessages(why, e.fileName()));
+            return;
           }
+          MessagesRow.write(w.next(), prompts, row);
+        } else {
+          writeRow(w.next(), row);
         }
-        writeRow(w.next(), e.id, e.fileName(), describeRecords.read(d), gen, source, code);
+        stats.row(row);
       });
       w.finish();
     } finally {
@@ -105,52 +156,187 @@ public final class ExportCommand {
     }
     long written = w.written;
     int shard = w.shard;
-    out.printf("export: %d rows (%s) -> %s%s%n", written, format, sharded ? shardName(target, 0) + " ..." : target,
-        sharded ? " (" + shard + " files)" : "");
-    refused.report(out, o.getSourceDir(), layout.outHipDir());
+    Path first = sharded ? shardName(target, 0) : target;
+    out.printf("export: %d rows (%s%s) -> %s%s%n", written, format.flag, includeFailed ? ", failed included" : "",
+        sharded ? first + " ..." : target, sharded ? " (" + shard + " files)" : "");
+    refused.report(out, sources.toString(), layout.outHipDir());
+    long notPassed = stats.described - rows[0];
+    if (!includeFailed && notPassed > 0) {
+      out.printf("export: %d described tasks have no passed generation (failed or not generated yet); "
+          + "--includeFailed exports them too%n", notPassed);
+    }
+    String files = sharded ? "`" + shardName(target, 0).getFileName() + "` ... (" + shard + " files of up to "
+        + shardRows + " rows)" : "`" + target.getFileName() + "`";
+    Path card = DatasetCard.write(target.toAbsolutePath().getParent(), "hipforge dataset: "
+        + Paths.get(layout.root()).toAbsolutePath().normalize().getFileName(), files,
+        first.getFileName().toString(), format.flag, includeFailed, stats);
+    out.println(card != null ? "export: dataset card -> " + card
+        : "export: no dataset card: " + target.toAbsolutePath().getParent().resolve("README.md")
+            + " exists and was not written by hipforge (left as it is)");
     return written;
+  }
+
+  /**
+   * Where the sources are: {@code --sourceDir} when given, else the root the manifest recorded;
+   * with neither (a manifest written before roots were recorded) a usage error naming the flag.
+   */
+  static Path sourceRoot(HipforgeOptions o, WorkLayout layout) throws IOException {
+    String given = o.getSourceDir();
+    String recorded = given != null ? null : ManifestStore.readSourceRoot(Paths.get(layout.manifestSource()));
+    if (given == null && recorded == null) {
+      throw new UsageException("export needs the sources for source_code: " + layout.manifest()
+          + " was written before manifests recorded their source root; pass --sourceDir=DIR (the "
+          + "directory 'hipforge manifest' scanned), or run 'hipforge manifest --sourceDir=DIR' again");
+    }
+    Path root = Paths.get(given != null ? given : recorded);
+    if (!Files.isDirectory(root)) {
+      throw new UsageException(given != null
+          ? "--sourceDir=" + given + " is not a directory"
+          : "the source root the manifest recorded (" + recorded + ", in " + layout.manifestSource()
+              + ") is not a directory any more; pass --sourceDir=DIR where the sources are now");
+    }
+    return root;
+  }
+
+  /**
+   * The verdict of a described task's current generation ({@link ExportColumns#verdictOf}, decided
+   * on the indexes), or null when the task is no row at all (not described with pass and an
+   * instruction, or its source changed since).
+   */
+  private static String verdictOf(StateIndex described, StateIndex generated, ManifestScan.Entry e) {
+    int d = described.slotOf(e.id);
+    if (described.describe(e, d) != PendingRule.Outcome.DONE) {
+      return null;
+    }
+    // Generated code belongs to the row only while it is current: made from this file, source
+    // and instruction (PendingRule), not an older generation of a changed task.
+    PendingRule.Outcome g = StateIndex.generate(described, d, true, generated);
+    switch (g) {
+      case NOT_READY:
+        return null; // passed describe without an instruction: nothing to pair
+      case DONE: {
+        int slot = generated.slotOf(e.id);
+        return Boolean.TRUE.equals(generated.compiled(slot)) ? ExportColumns.COMPILED : ExportColumns.UNVALIDATED;
+      }
+      case FAILED:
+        return generated.errorCategory(generated.slotOf(e.id));
+      default:
+        return ExportColumns.NOT_GENERATED;
+    }
+  }
+
+  private static boolean selected(String verdict, boolean includeFailed) {
+    return includeFailed || ExportColumns.COMPILED.equals(verdict) || ExportColumns.UNVALIDATED.equals(verdict);
   }
 
   /** Largest file export reads into a row (a JSON string holds it): far above any kernel source. */
   private static final long MAX_FILE_BYTES = 64L << 20;
 
+  /**
+   * The generated code a generate record was made from: {@code W/out/hip/<file_name>} while it
+   * still has the record's {@code code_sha256} (passed code is written there), else the journaled
+   * answer to the record's prompt, extracted by the same rule ({@link CodeExtractor}) and checked
+   * against {@code code_sha256} (failed code is never written to out/hip).
+   */
+  private static final class CodeFinder {
+    private final Path outHip;
+    private final WorkLayout layout;
+    private final Refusals refused;
+    private ResponseCache journal;
+
+    CodeFinder(Path outHip, WorkLayout layout, Refusals refused) {
+      this.outHip = outHip;
+      this.layout = layout;
+      this.refused = refused;
+    }
+
+    String find(StateRecord gen) throws IOException {
+      if (gen.codeSha256() == null) {
+        return null; // no code was extracted (no_code, truncated, refused, ...)
+      }
+      if (gen.pass()) {
+        try {
+          return readText(outHip, gen.fileName(), gen.codeSha256());
+        } catch (SafeFiles.Refused r) {
+          if (!SafeFiles.MISSING.equals(r.category)) {
+            refused.generatedRefused(r);
+          }
+        }
+      }
+      if (journal == null) {
+        journal = ResponseCache.forGlob(layout.journalGlob(WorkLayout.Step.GENERATE));
+      }
+      StateRecord answer = journal.get(gen.promptSha256());
+      if (answer == null || answer.response() == null) {
+        return null;
+      }
+      ExtractedCode x = CodeExtractor.extract(answer.response());
+      return x.isPresent() && gen.codeSha256().equals(Hex.sha256(x.code())) ? x.code() : null;
+    }
+  }
+
   /** What export left out, by the rule of {@link SafeFiles}, and one example of each. */
   private static final class Refusals {
     long staleRows;
+    long missingRows;
     long unsafeRows;
-    long staleCode;
     long unsafeCode;
+    long noCode;
+    long noMessages;
     String rowExample;
     String codeExample;
+    String noCodeExample;
+    String messagesExample;
 
-    void rowSkipped(SafeFiles.Refused r) {
+    /** Counts a row left out for its source; returns the card's reason. */
+    String rowSkipped(SafeFiles.Refused r) {
+      rowExample = rowExample == null ? r.getMessage() : rowExample;
       if (SafeFiles.CHANGED.equals(r.category)) {
         staleRows++;
-      } else {
-        unsafeRows++;
+        return "source changed since describe";
       }
-      rowExample = rowExample == null ? r.getMessage() : rowExample;
+      if (SafeFiles.MISSING.equals(r.category)) {
+        missingRows++;
+        return "source missing";
+      }
+      unsafeRows++;
+      return "source refused (symlink leaving the root, not a regular file, too large)";
     }
 
-    void generatedDropped(SafeFiles.Refused r) {
-      if (SafeFiles.CHANGED.equals(r.category)) {
-        staleCode++;
-      } else {
-        unsafeCode++;
-      }
+    void generatedRefused(SafeFiles.Refused r) {
+      unsafeCode++;
       codeExample = codeExample == null ? r.getMessage() : codeExample;
     }
 
+    String noCode(String fileName) {
+      noCode++;
+      noCodeExample = noCodeExample == null ? fileName : noCodeExample;
+      return "generated code not found";
+    }
+
+    String noMessages(String why, String fileName) {
+      noMessages++;
+      messagesExample = messagesExample == null ? fileName + ": " + why : messagesExample;
+      return "no chat row (" + why.replaceAll(":.*", "") + ")";
+    }
+
     void report(PrintStream out, String sourceDir, String outHipDir) {
-      if (staleRows + unsafeRows > 0) {
+      if (staleRows + missingRows + unsafeRows > 0) {
         out.printf("export: %d rows left out: %d stale (the source changed since describe: run 'hipforge "
-            + "manifest', then 'describe' again), %d refused (a symlink leaving %s or not a regular "
-            + "file); e.g. %s%n", staleRows + unsafeRows, staleRows, unsafeRows, sourceDir, rowExample);
+            + "manifest', then 'describe' again), %d missing, %d refused (a symlink leaving %s or not a "
+            + "regular file); e.g. %s%n", staleRows + missingRows + unsafeRows, staleRows, missingRows,
+            unsafeRows, sourceDir, rowExample);
       }
-      if (staleCode + unsafeCode > 0) {
-        out.printf("export: %d rows without generated_code: %d changed since generate, %d refused (a "
-            + "symlink leaving %s or not a regular file); e.g. %s%n", staleCode + unsafeCode, staleCode,
-            unsafeCode, outHipDir, codeExample);
+      if (unsafeCode > 0) {
+        out.printf("export: %d generated files in %s refused (a symlink leaving it, or changed since "
+            + "generate): their code was taken from the journal; e.g. %s%n", unsafeCode, outHipDir, codeExample);
+      }
+      if (noCode > 0) {
+        out.printf("export: %d rows left out: generated code not found in %s nor in the journal (both "
+            + "changed since generate); e.g. %s%n", noCode, outHipDir, noCodeExample);
+      }
+      if (noMessages > 0) {
+        out.printf("export: %d rows without a chat row; e.g. %s%n", noMessages, messagesExample);
       }
     }
   }
@@ -158,7 +344,7 @@ public final class ExportCommand {
   private static String readText(Path root, String fileName, String sha256) throws java.io.IOException {
     byte[] bytes = SafeFiles.read(root, fileName, MAX_FILE_BYTES, sha256);
     // A Latin-1 source shows as the text describe sent (SourceText); anything else as before.
-    org.hipforge.io.util.SourceText.Decoded text = org.hipforge.io.util.SourceText.decode(bytes);
+    SourceText.Decoded text = SourceText.decode(bytes);
     return text.ok() ? text.text() : new String(bytes, StandardCharsets.UTF_8);
   }
 
@@ -237,57 +423,12 @@ public final class ExportCommand {
     return target.resolveSibling(String.format("%s-%05d%s", base, shard, ext));
   }
 
-  private static void writeRow(JsonGenerator g, long id, String fileName, StateRecord d, StateRecord gen,
-      String source, String code) throws IOException {
+  /** One row: every column of {@link ExportColumns#ALL}, in order. */
+  private static void writeRow(JsonGenerator g, ExportColumns.Row row) throws IOException {
     g.writeStartObject();
-    g.writeNumberField("id", id);
-    g.writeStringField("file_name", fileName);
-    g.writeStringField("instruction", d.instruction());
-    writeText(g, "source_code", source);
-    boolean generatedOk = gen != null;
-    writeText(g, "generated_code", code);
-    if (generatedOk && gen.compiled() != null) {
-      g.writeBooleanField("compiled", gen.compiled());
-    } else {
-      g.writeNullField("compiled");
+    for (ExportColumns.Column c : ExportColumns.ALL) {
+      c.write(row, g);
     }
-    g.writeStringField("model", generatedOk ? gen.model() : d.model());
-    g.writeObjectFieldStart("tokens");
-    g.writeNumberField("describe_input", d.inputTokens());
-    g.writeNumberField("describe_output", d.outputTokens());
-    g.writeNumberField("generate_input", generatedOk ? gen.inputTokens() : 0);
-    g.writeNumberField("generate_output", generatedOk ? gen.outputTokens() : 0);
     g.writeEndObject();
-    writeFidelity(g, generatedOk ? gen.fidelity() : null);
-    g.writeEndObject();
-  }
-
-  /**
-   * {@code fidelity: {kernels_source, ...}} and {@code fidelity_score}, both null when the generate
-   * record has none (no generation, or generate ran without {@code --sourceDir}).
-   */
-  private static void writeFidelity(JsonGenerator g, org.hipforge.io.record.Fidelity f) throws IOException {
-    if (f == null) {
-      g.writeNullField("fidelity");
-      g.writeNullField("fidelity_score");
-      return;
-    }
-    g.writeObjectFieldStart("fidelity");
-    g.writeNumberField("kernels_source", f.kernelsSource());
-    g.writeNumberField("kernels_generated", f.kernelsGenerated());
-    g.writeNumberField("names_matched", f.namesMatched());
-    g.writeNumberField("params_matched", f.paramsMatched());
-    g.writeNumberField("shared_matched", f.sharedMatched());
-    g.writeNumberField("bounds_matched", f.boundsMatched());
-    g.writeEndObject();
-    g.writeNumberField("fidelity_score", f.score());
-  }
-
-  private static void writeText(JsonGenerator g, String key, String value) throws IOException {
-    if (value == null) {
-      g.writeNullField(key);
-    } else {
-      g.writeStringField(key, value);
-    }
   }
 }

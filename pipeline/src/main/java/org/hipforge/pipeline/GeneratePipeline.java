@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.hipforge.io.llm.PromptSet;
@@ -22,6 +24,7 @@ import org.hipforge.transforms.ValidateHip;
 import org.hipforge.transforms.WriteDeadLetters;
 import org.hipforge.transforms.WriteHipFiles;
 import org.hipforge.transforms.WriteState;
+import org.hipforge.transforms.coders.StateRecordCoder;
 
 /** Builds the generate pipeline: instructions to HIP code, compiled, written as .hip files. */
 public final class GeneratePipeline {
@@ -100,9 +103,21 @@ public final class GeneratePipeline {
         .apply("RecordFailures", RecordFailures.asRun(s.runId, s.provider.name(), s.provider.model()));
     PCollectionList.of(written.output()).and(failed)
         .apply("AllRecords", Flatten.pCollections())
+        .apply("StampOffloadArch", stampOffloadArch(s.offloadArch)).setCoder(StateRecordCoder.of())
         .apply("WriteState", WriteState.to(layout.shardPrefix(generate, s.runId)).withShards(s.numShards));
     front.malformed()
         .apply("WriteDeadLetters", WriteDeadLetters.to(layout.root() + "/deadletter/" + generate.dir() + "/" + s.runId));
+  }
+
+  /**
+   * Sets {@code offload_arch} on every generate record (passed or failed): the {@code --offloadArch}
+   * value its prompt's {@code {{offload_arch}}} was rendered with and its code compiled for, so the
+   * export can say what "compiled" means and render the prompt that was really asked.
+   */
+  private static MapElements<StateRecord, StateRecord> stampOffloadArch(String offloadArch) {
+    String arch = offloadArch == null || offloadArch.isBlank() ? null : offloadArch.strip();
+    return MapElements.into(TypeDescriptor.of(StateRecord.class))
+        .via((StateRecord r) -> r.toBuilder().offloadArch(arch).build());
   }
 
   /** Extracted code with its fidelity against the source, when the spec knows the source directory. */

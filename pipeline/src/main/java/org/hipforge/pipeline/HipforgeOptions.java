@@ -124,7 +124,7 @@ public interface HipforgeOptions extends PipelineOptions {
 
   void setOffloadArch(String value);
 
-  @Description("describe/generate/demo/status: directory of edited prompt templates (write the "
+  @Description("describe/generate/demo/status/export: directory of edited prompt templates (write the "
       + "defaults with 'hipforge prompts --out=DIR'); absent = the built-in templates")
   String getPromptDir();
 
@@ -136,7 +136,9 @@ public interface HipforgeOptions extends PipelineOptions {
 
   void setOut(String value);
 
-  @Description("export: 'jsonl' (Hugging Face datasets-ready) or 'json-array' (the older results.json)")
+  @Description("export: 'jsonl' (Hugging Face datasets-ready), 'messages' (chat rows {messages: "
+      + "[system, user, assistant], ...} rendered from the generate prompt templates) or 'json-array' "
+      + "(the older results.json)")
   @Default.String("jsonl")
   String getFormat();
 
@@ -153,4 +155,11 @@ public interface HipforgeOptions extends PipelineOptions {
   Integer getMaxPairs();
 
   void setMaxPairs(Integer value);
+
+  @Description("export: also export tasks whose generation failed (with their code, rebuilt from the "
+      + "journal, and verdicts: negative or preference data) and described tasks not generated yet")
+  @Default.Boolean(false)
+  Boolean getIncludeFailed();
+
+  void setIncludeFailed(Boolean value);
 }

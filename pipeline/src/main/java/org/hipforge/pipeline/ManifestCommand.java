@@ -61,6 +61,8 @@ public final class ManifestCommand {
           + " is left as it was" : "no manifest was written"));
     }
     ManifestStore.write(manifestPath, result.entries);
+    // The root the hashes came from, so export reads the sources without --sourceDir.
+    ManifestStore.writeSourceRoot(Paths.get(layout.manifestSource()), Paths.get(options.getSourceDir()));
     if (!result.removed.isEmpty()) {
       out.println("manifest: " + result.removed.size() + " files are gone from the source directory "
           + "and left the manifest (their state is kept), e.g. " + result.removed.get(0));

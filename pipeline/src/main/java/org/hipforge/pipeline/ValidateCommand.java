@@ -95,8 +95,9 @@ public final class ValidateCommand {
             return null;
           }
           CompileResult verdict = compiler.compile(r.fileName(), new String(bytes, StandardCharsets.UTF_8));
+          // offload_arch: the targets this verdict is for (what "compiled" means in the export).
           return ValidateHip.withVerdict(r.toBuilder().runId(runId).codeSha256(Hex.sha256(bytes))
-              .finishedAtMillis(System.currentTimeMillis()).build(), verdict);
+              .offloadArch(String.join(",", archs)).finishedAtMillis(System.currentTimeMillis()).build(), verdict);
         }));
       }
       for (Future<StateRecord> f : results) {

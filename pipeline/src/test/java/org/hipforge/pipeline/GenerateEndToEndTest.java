@@ -97,7 +97,8 @@ class GenerateEndToEndTest {
     assertThat(server.totalRequests(), is(beforeRerun));
     assertThat(again.passed, is(report.passed));
 
-    long rows = ExportCommand.run(options(), log.out);
+    // Every task, the failed ones too (without --includeFailed only compiled pairs are rows).
+    long rows = ExportCommand.run(options("--includeFailed=true"), log.out);
     assertThat(rows, is((long) TASKS));
     List<String> lines = Files.readAllLines(tmp.resolve("work/export/dataset.jsonl"), StandardCharsets.UTF_8);
     assertThat(lines.size(), is(TASKS));
@@ -106,6 +107,7 @@ class GenerateEndToEndTest {
     assertThat(first.get("source_code").asText(), containsString("__global__"));
     assertThat(first.has("generated_code"), is(true));
     assertThat(first.get("tokens").get("describe_input").asLong(), greaterThan(0L));
+    assertThat(ExportCommand.run(options(), log.out), is(report.passed));
   }
 
   @Test

@@ -129,19 +129,21 @@ class HostileFilesTest {
     assertThat(validate.text(), containsString("kernel_2.hip"));
     assertThat(latest(WorkLayout.Step.GENERATE).get("kernel_2.hip").runId(), is(generated.get("kernel_2.hip").runId()));
 
-    // export: neither swapped file reaches the dataset.
-    String exported = export();
-    assertThat(exported, containsString("1 rows without generated_code"));
+    // export: neither swapped file reaches the dataset. kernel_2's code, refused in out/hip, is
+    // the journaled answer's (checked against code_sha256); sub0/kernel_0's was never written.
+    String exported = export("--includeFailed=true");
+    assertThat(exported, containsString("1 generated files in " + sim.work.resolve("out/hip") + " refused"));
     List<JsonNode> rows = rows();
     assertThat(rows.size(), is(2)); // kernel_2 and sub0/kernel_0 were described
     for (JsonNode row : rows) {
       assertThat(row.toString(), not(containsString(MARKER)));
       assertThat(row.get("source_code").isNull(), is(false));
-      assertThat(row.get("generated_code").isNull(), is(true)); // one refused, one never written
+      boolean passed = row.get("file_name").asText().equals("kernel_2.hip");
+      assertThat(row.get("generated_code").isNull(), is(!passed));
     }
     // A described source swapped afterwards: its row is left out, and the output says so.
     swapForSymlink(sim.src.resolve("kernel_2.hip"), secret);
-    assertThat(export(), containsString("1 rows left out: 0 stale (the source changed since describe"));
+    assertThat(export("--includeFailed=true"), containsString("1 rows left out: 0 stale (the source changed since describe"));
     assertThat(rows().size(), is(1));
     assertThat(Files.readString(sim.work.resolve("export/dataset.jsonl")), not(containsString(MARKER)));
 
@@ -162,7 +164,7 @@ class HostileFilesTest {
     DescribeCommand.run(options(), new TestCorpus.Captured().out);
     Files.writeString(sim.src.resolve("kernel_2.hip"), "\n// edited after describe\n", StandardOpenOption.APPEND);
 
-    String exported = export();
+    String exported = export("--includeFailed=true"); // described, not generated: exported with --includeFailed
 
     assertThat(exported, containsString("export: 2 rows"));
     assertThat(exported, containsString("1 rows left out: 1 stale (the source changed since describe"));

@@ -21,7 +21,7 @@ class CodersTest {
         .errorMsg("compile_error: x").sourceSha256("ab").provider("p").model("m").inputTokens(-1)
         .outputTokens(7).latencyMs(0).attempts(3).finishedAtMillis(-5).runId("r").promptSha256("ps")
         .cached(true).codeSha256("cs").compiled(false).compileError("e").outputPath("out/hip/x")
-        .toolchain("HIP").response("```hip```").finishReason("length").tokensEstimated(true)
+        .toolchain("HIP").offloadArch("gfx90a").response("```hip```").finishReason("length").tokensEstimated(true)
         .cacheCreationInputTokens(3).cacheReadInputTokens(4).sourceEncoding("latin-1").sourceBytes(4096)
         .fidelity(new org.hipforge.io.record.Fidelity(3, 2, 2, 1, 2, 0)).build();
   }

@@ -68,6 +68,7 @@ public final class StateRecordJson {
       writeIfSet(g, "compile_error", r.compileError());
       writeIfSet(g, "output_path", r.outputPath());
       writeIfSet(g, "toolchain", r.toolchain());
+      writeIfSet(g, "offload_arch", r.offloadArch());
       writeIfSet(g, "response", r.response());
       if (r.fidelity() != null) {
         writeFidelity(g, r.fidelity());
@@ -286,6 +287,13 @@ public final class StateRecordJson {
           case "toolchain":
             if (full) {
               b.toolchain(text(p, v, key));
+            } else {
+              p.skipChildren();
+            }
+            break;
+          case "offload_arch":
+            if (full) {
+              b.offloadArch(text(p, v, key));
             } else {
               p.skipChildren();
             }

@@ -133,4 +133,65 @@ public final class ManifestStore {
       Files.deleteIfExists(tmp);
     }
   }
+
+  /** The key of the source root in {@code manifest.source.json}. */
+  static final String SOURCE_ROOT_KEY = "source_root";
+
+  /**
+   * Records the absolute, normalized {@code sourceRoot} the manifest was scanned from in {@code
+   * file} ({@code W/manifest.source.json}), written atomically like the manifest; rewritten by
+   * every scan, so it names the directory the current manifest's hashes came from.
+   */
+  public static void writeSourceRoot(Path file, Path sourceRoot) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, ".manifest-source", ".tmp");
+    try {
+      try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
+          com.fasterxml.jackson.core.JsonGenerator g = new JsonFactory().createGenerator(w)) {
+        g.writeStartObject();
+        g.writeStringField(SOURCE_ROOT_KEY, sourceRoot.toAbsolutePath().normalize().toString());
+        g.writeEndObject();
+        g.writeRaw('\n');
+      }
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * The source root recorded by {@link #writeSourceRoot}, or null when {@code file} does not exist
+   * (a manifest written before the root was recorded); a file that is not such a JSON object stops
+   * with an error naming it.
+   */
+  public static String readSourceRoot(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return null;
+    }
+    String root = null;
+    try (JsonParser p = new JsonFactory().createParser(file.toFile())) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IOException(file + ": expected a JSON object {\"" + SOURCE_ROOT_KEY + "\": ...}");
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String key = p.getCurrentName();
+        JsonToken v = p.nextToken();
+        if (SOURCE_ROOT_KEY.equals(key)) {
+          if (v != JsonToken.VALUE_STRING || p.getText().isBlank()) {
+            throw new IOException(file + ": " + SOURCE_ROOT_KEY + " must be a non-empty string");
+          }
+          root = p.getText();
+        } else {
+          p.skipChildren();
+        }
+      }
+    } catch (JsonProcessingException e) {
+      throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+    }
+    if (root == null) {
+      throw new IOException(file + ": no " + SOURCE_ROOT_KEY);
+    }
+    return root;
+  }
 }

@@ -50,6 +50,7 @@ public final class StateRecord implements Serializable {
   private final String compileError;
   private final String outputPath;
   private final String toolchain;
+  private final String offloadArch;
   private final String response;
   private final Fidelity fidelity;
 
@@ -82,6 +83,7 @@ public final class StateRecord implements Serializable {
     this.compileError = b.compileError;
     this.outputPath = b.outputPath;
     this.toolchain = b.toolchain;
+    this.offloadArch = b.offloadArch;
     this.response = b.response;
     this.fidelity = b.fidelity;
   }
@@ -120,6 +122,7 @@ public final class StateRecord implements Serializable {
     b.compileError = compileError;
     b.outputPath = outputPath;
     b.toolchain = toolchain;
+    b.offloadArch = offloadArch;
     b.response = response;
     b.fidelity = fidelity;
     return b;
@@ -277,6 +280,15 @@ public final class StateRecord implements Serializable {
     return toolchain;
   }
 
+  /**
+   * The AMD GPU targets of the generate step as given to {@code --offloadArch} ({@code gfx90a} or
+   * {@code gfx90a,gfx942}): the value of the prompt's {@code {{offload_arch}}} and what the code was
+   * compiled for; null for describe records and generate records made before it was recorded.
+   */
+  public String offloadArch() {
+    return offloadArch;
+  }
+
   /** The raw LLM answer; kept only in generate journals, where it is the paid-for response. */
   public String response() {
     return response;
@@ -324,6 +336,7 @@ public final class StateRecord implements Serializable {
         && Objects.equals(compileError, r.compileError)
         && Objects.equals(outputPath, r.outputPath)
         && Objects.equals(toolchain, r.toolchain)
+        && Objects.equals(offloadArch, r.offloadArch)
         && Objects.equals(response, r.response)
         && Objects.equals(fidelity, r.fidelity);
   }
@@ -369,6 +382,7 @@ public final class StateRecord implements Serializable {
     private String compileError;
     private String outputPath;
     private String toolchain;
+    private String offloadArch;
     private String response;
     private Fidelity fidelity;
 
@@ -518,6 +532,11 @@ public final class StateRecord implements Serializable {
 
     public Builder toolchain(String v) {
       this.toolchain = v;
+      return this;
+    }
+
+    public Builder offloadArch(String v) {
+      this.offloadArch = v;
       return this;
     }
 

@@ -45,6 +45,15 @@ public final class WorkLayout implements Serializable {
     return root + "/manifest.jsonl";
   }
 
+  /**
+   * Where {@code manifest} records the source root it scanned ({@code {"source_root": ...}},
+   * {@link org.hipforge.io.manifest.ManifestStore#writeSourceRoot}), so later commands (export) find
+   * the sources without {@code --sourceDir}. Manifests written before it existed have none.
+   */
+  public String manifestSource() {
+    return root + "/manifest.source.json";
+  }
+
   public String stepDir(Step step) {
     return root + "/state/" + step.dir();
   }

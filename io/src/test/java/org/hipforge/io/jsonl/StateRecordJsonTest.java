@@ -68,6 +68,7 @@ class StateRecordJsonTest {
         .compileError("c.hip:3:1: error: expected ';'\n1 error generated.")
         .outputPath("out/hip/a/b/c.hip")
         .toolchain("hipcc 5.2.3 gfx90a")
+        .offloadArch("gfx90a,gfx942")
         .response("Here you go:\n```hip\n__global__ void k() {}\n```\n")
         .build();
   }
@@ -106,6 +107,7 @@ class StateRecordJsonTest {
     assertThat(back.compileError(), is(r.compileError()));
     assertThat(back.outputPath(), is("out/hip/a/b/c.hip"));
     assertThat(back.toolchain(), is("hipcc 5.2.3 gfx90a"));
+    assertThat(back.offloadArch(), is("gfx90a,gfx942"));
   }
 
   @Test

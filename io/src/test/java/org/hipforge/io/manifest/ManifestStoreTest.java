@@ -229,4 +229,25 @@ class ManifestStoreTest {
     IOException e = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(file));
     assertThat(e.getMessage(), is(file + ": element 1: duplicate file_name 'a.hip'"));
   }
+
+  @Test
+  void theSourceRootIsRecordedAbsoluteAndReadBackAndAnOldManifestHasNone() throws IOException {
+    Path file = dir.resolve("manifest.source.json");
+    assertThat(ManifestStore.readSourceRoot(file), nullValue());
+
+    ManifestStore.writeSourceRoot(file, dir.resolve("src/../sources"));
+
+    assertThat(ManifestStore.readSourceRoot(file), is(dir.resolve("sources").toAbsolutePath().toString()));
+    assertThat(listNames(dir), contains("manifest.source.json")); // no temp file left
+  }
+
+  @Test
+  void aSourceRootFileThatIsNotOneNamesItself() throws IOException {
+    Path file = write("manifest.source.json", "{\"source_root\": 3}");
+    IOException e = assertThrows(IOException.class, () -> ManifestStore.readSourceRoot(file));
+    assertThat(e.getMessage(), containsString(file + ": source_root must be a non-empty string"));
+    write("manifest.source.json", "[1]");
+    assertThat(assertThrows(IOException.class, () -> ManifestStore.readSourceRoot(file)).getMessage(),
+        containsString("expected a JSON object"));
+  }
 }

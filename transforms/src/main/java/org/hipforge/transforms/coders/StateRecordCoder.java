@@ -57,6 +57,7 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
     Wire.writeVarLong(out, r.cacheReadInputTokens());
     Wire.writeString(out, r.sourceEncoding());
     Wire.writeVarLong(out, r.sourceBytes());
+    Wire.writeString(out, r.offloadArch());
     Fidelity f = r.fidelity();
     if (f != null) {
       Wire.writeVarInt(out, f.kernelsSource());
@@ -102,6 +103,7 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         .cacheReadInputTokens(Wire.readVarLong(in))
         .sourceEncoding(Wire.readString(in))
         .sourceBytes(Wire.readVarLong(in))
+        .offloadArch(Wire.readString(in))
         .tokensEstimated((flags & TOKENS_ESTIMATED) != 0);
     if ((flags & HAS_FIDELITY) != 0) {
       b.fidelity(new Fidelity(Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in),

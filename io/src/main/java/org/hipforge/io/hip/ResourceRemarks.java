@@ -103,6 +103,29 @@ public final class ResourceRemarks {
     return out;
   }
 
+  /**
+   * {@code output} without its resource remark lines, so the rest reads as the output of a
+   * syntax-only pass (the remarks are printed without caret lines, see {@link Cc1Job}).
+   */
+  public static String strip(String output) {
+    if (output.indexOf(TAG) < 0) {
+      return output;
+    }
+    StringBuilder sb = new StringBuilder(output.length());
+    int from = 0;
+    int n = output.length();
+    while (from < n) {
+      int eol = output.indexOf('\n', from);
+      int end = eol < 0 ? n : eol + 1;
+      String line = output.substring(from, eol < 0 ? n : eol);
+      if (!line.stripTrailing().endsWith(TAG)) {
+        sb.append(output, from, end);
+      }
+      from = end;
+    }
+    return sb.toString();
+  }
+
   private static void add(List<KernelResources> out, Partial p, String arch) {
     if (p == null || !p.kernel || !KernelResources.isSymbol(p.name)) {
       return;

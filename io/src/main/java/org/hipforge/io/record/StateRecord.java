@@ -2,6 +2,7 @@ package org.hipforge.io.record;
 
 import java.io.Serializable;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -52,6 +53,7 @@ public final class StateRecord implements Serializable {
   private final String toolchain;
   private final String response;
   private final Fidelity fidelity;
+  private final List<KernelResources> resources;
 
   private StateRecord(Builder b) {
     this.id = b.id;
@@ -84,6 +86,7 @@ public final class StateRecord implements Serializable {
     this.toolchain = b.toolchain;
     this.response = b.response;
     this.fidelity = b.fidelity;
+    this.resources = b.resources == null || b.resources.isEmpty() ? List.of() : List.copyOf(b.resources);
   }
 
   public static Builder builder() {
@@ -122,6 +125,7 @@ public final class StateRecord implements Serializable {
     b.toolchain = toolchain;
     b.response = response;
     b.fidelity = fidelity;
+    b.resources = resources;
     return b;
   }
 
@@ -290,6 +294,15 @@ public final class StateRecord implements Serializable {
     return fidelity;
   }
 
+  /**
+   * The compiler's resource usage per kernel per device architecture ({@link KernelResources});
+   * empty when not measured (the code did not compile, was not compiled, or generate/validate ran
+   * with {@code --resources=false}).
+   */
+  public List<KernelResources> resources() {
+    return resources;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof StateRecord)) {
@@ -325,7 +338,8 @@ public final class StateRecord implements Serializable {
         && Objects.equals(outputPath, r.outputPath)
         && Objects.equals(toolchain, r.toolchain)
         && Objects.equals(response, r.response)
-        && Objects.equals(fidelity, r.fidelity);
+        && Objects.equals(fidelity, r.fidelity)
+        && resources.equals(r.resources);
   }
 
   @Override
@@ -371,6 +385,7 @@ public final class StateRecord implements Serializable {
     private String toolchain;
     private String response;
     private Fidelity fidelity;
+    private List<KernelResources> resources;
 
     private Builder() {}
 
@@ -528,6 +543,12 @@ public final class StateRecord implements Serializable {
 
     public Builder fidelity(Fidelity v) {
       this.fidelity = v;
+      return this;
+    }
+
+    /** Kernel resources ({@link StateRecord#resources}); null or empty for none. */
+    public Builder resources(List<KernelResources> v) {
+      this.resources = v;
       return this;
     }
 

@@ -22,6 +22,9 @@ import org.hipforge.transforms.coders.GeneratedCodeCoder;
  * failed compile keeps its first errors in {@code compile_error} and its category in {@code
  * error_msg}: {@code compile_error}, {@code compile_timeout}, {@code unsafe_include} or {@code
  * toolchain_error}. With {@link #skip()} nothing is compiled and {@code compiled} stays null.
+ * With {@link #withResources} code that compiles also gets each kernel's resource usage per arch
+ * ({@code resources_*} keys, see {@link org.hipforge.io.record.KernelResources}); the verdict is
+ * the same either way.
  *
  * <pre>{@code PCollection<GeneratedCode> checked = code.apply("ValidateHip", ValidateHip.forArchs(List.of("gfx90a")));}</pre>
  */

@@ -311,7 +311,9 @@ public final class HipCompiler implements AutoCloseable {
 
   /** The mode, flags and toolchain, e.g. for logs and benchmark reports. */
   public String describe() {
-    return mode + " " + String.join(" ", flags()) + " (" + toolchain.version() + ")";
+    return mode + " " + String.join(" ", flags())
+        + (resourceUsage && mode == Mode.DIRECT_CLANG_PCH ? " +device code generation for kernel resources" : "")
+        + " (" + toolchain.version() + ")";
   }
 
   /**

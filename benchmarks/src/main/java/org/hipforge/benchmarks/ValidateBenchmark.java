@@ -111,6 +111,13 @@ public final class ValidateBenchmark {
         passes.add(timed("direct+PCH, " + cores + " at once, passes forced parallel", directParallelPasses,
             sources, cores));
       }
+      // Kernel resources on (HipCompiler.withResourceUsage): device passes generate code.
+      try (HipCompiler res = direct.withResourceUsage(true);
+          HipCompiler resSerial = directSerialPasses.withResourceUsage(true)) {
+        passes.add(resourcePass(timed("resources on, sequential, warm", res, sources, 1)));
+        passes.add(resourcePass(timed("resources on, passes one after another, warm", resSerial, sources, 1)));
+        passes.add(resourcePass(timed("resources on, " + cores + " at once, warm", res, sources, cores)));
+      }
       try (HipCompiler noForkServer = direct.withForkServer(false)) {
         noForkServer.prepare();
         passes.add(timed("direct+PCH, sequential, warm, no fork server", noForkServer, sources, 1));
@@ -127,6 +134,15 @@ public final class ValidateBenchmark {
     } finally {
       deleteTree(pchCache);
     }
+  }
+
+  /** Prints how many compiled files got resources and how many kernel entries (all archs). */
+  private static Pass resourcePass(Pass p) {
+    long compiled = p.results().stream().filter(CompileResult::compiled).count();
+    long withResources = p.results().stream().filter(r -> !r.resources().isEmpty()).count();
+    long kernels = p.results().stream().mapToLong(r -> r.resources().size()).sum();
+    System.out.printf("    resources: %d of %d compiled files, %d kernel entries%n", withResources, compiled, kernels);
+    return p;
   }
 
   private static Pass timed(String label, HipCompiler compiler, List<Source> sources, int threads)

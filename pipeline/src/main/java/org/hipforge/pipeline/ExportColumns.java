@@ -8,6 +8,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 import org.hipforge.io.record.Fidelity;
+import org.hipforge.io.record.KernelResources;
 import org.hipforge.io.record.StateRecord;
 
 /**
@@ -268,9 +269,41 @@ final class ExportColumns {
     // The repair loop (brief R), on generate records:
     //   c.add(integer("rounds", "repair rounds asked", r -> gen(r) == null ? 0 : gen(r).rounds()));
     //   c.add(strings("round_verdicts", "each round's verdict", r -> gen(r) == null ? null : gen(r).roundVerdicts()));
-    // Kernel resources (brief S), a structured value (Map/List/bean, written by Jackson):
-    //   c.add(object("resources", true, "compiler resource usage", r -> gen(r) == null ? null : gen(r).resources()));
+    c.add(object("resources", true, "compiled code's resource usage per kernel per arch from the "
+        + "compiler's device pass: {kernels: [{arch, kernel, vgprs, sgprs, agprs, lds_bytes, "
+        + "scratch_bytes, vgpr_spills, sgpr_spills, occupancy}], vgprs_max, lds_bytes_max, "
+        + "scratch_bytes_max, occupancy_min}; null when not recorded", ExportColumns::resources));
     return List.copyOf(c);
+  }
+
+  /** The generated file's kernel resources as one object, or null when none were recorded. */
+  private static Map<String, Object> resources(Row r) {
+    List<KernelResources> list = r.generated == null ? List.of() : r.generated.resources();
+    if (list == null || list.isEmpty()) {
+      return null;
+    }
+    List<Map<String, Object>> kernels = new java.util.ArrayList<>();
+    for (KernelResources k : list) {
+      Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("arch", k.arch());
+      m.put("kernel", k.kernel());
+      m.put("vgprs", k.vgprs());
+      m.put("sgprs", k.sgprs());
+      m.put("agprs", k.agprs());
+      m.put("lds_bytes", k.ldsBytes());
+      m.put("scratch_bytes", k.scratchBytes());
+      m.put("vgpr_spills", k.vgprSpills());
+      m.put("sgpr_spills", k.sgprSpills());
+      m.put("occupancy", k.occupancy());
+      kernels.add(m);
+    }
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("kernels", kernels);
+    m.put("vgprs_max", list.stream().mapToInt(KernelResources::vgprs).max().getAsInt());
+    m.put("lds_bytes_max", list.stream().mapToLong(KernelResources::ldsBytes).max().getAsLong());
+    m.put("scratch_bytes_max", list.stream().mapToLong(KernelResources::scratchBytes).max().getAsLong());
+    m.put("occupancy_min", list.stream().mapToInt(KernelResources::occupancy).min().getAsInt());
+    return m;
   }
 
   private static Map<String, Object> tokens(Row r) {

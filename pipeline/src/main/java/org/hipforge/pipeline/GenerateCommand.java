@@ -99,7 +99,8 @@ public final class GenerateCommand {
     HipToolchain toolchain = HipToolchain.detect().orElseThrow(() -> new UsageException(
         "no HIP compiler found (hipcc): install it with '" + HipToolchain.INSTALL_HINT
         + "', or pass --validate=none to skip validation"));
-    return ValidateHip.forArchs(OptionChecks.offloadArchs(o.getOffloadArch(), toolchain));
+    return ValidateHip.forArchs(OptionChecks.offloadArchs(o.getOffloadArch(), toolchain))
+        .withResources(o.getResources());
   }
 
   /** Parses --ids; ids the manifest does not know stop the command with their list. */

@@ -124,6 +124,14 @@ public interface HipforgeOptions extends PipelineOptions {
 
   void setOffloadArch(String value);
 
+  @Description("generate/validate: also record each compiled kernel's resource usage per target "
+      + "(VGPRs, SGPRs, AGPRs, LDS, scratch, spills, occupancy: the resources_* keys); the device "
+      + "passes then generate code instead of only checking syntax. false = syntax check only")
+  @Default.Boolean(true)
+  Boolean getResources();
+
+  void setResources(Boolean value);
+
   @Description("describe/generate/demo/status/export: directory of edited prompt templates (write the "
       + "defaults with 'hipforge prompts --out=DIR'); absent = the built-in templates")
   String getPromptDir();

@@ -50,13 +50,13 @@ public final class ValidateCommand {
     List<String> archs = OptionChecks.offloadArchs(o.getOffloadArch(), toolchain);
     String runId = RunIds.orNew(o.getRunId());
     try (WorkLock lock = CommandSupport.lockStep(o, layout, WorkLayout.Step.GENERATE, "validate", runId, out)) {
-      return runLocked(out, layout, toolchain, archs, runId);
+      return runLocked(out, layout, toolchain, archs, runId, o.getResources());
     }
   }
 
   /** The run itself, while it holds the generate lock (it writes generate state). */
   private static long runLocked(PrintStream out, WorkLayout layout, HipToolchain toolchain,
-      List<String> archs, String runId) throws Exception {
+      List<String> archs, String runId, boolean resources) throws Exception {
     RunLog.start(layout, runId);
     StatusReport.manifestSize(layout); // the strict manifest read: a bad line stops here, named
     StateIndex generated = StateIndex.generate(layout);
@@ -77,7 +77,8 @@ public final class ValidateCommand {
     long checked = 0;
     Path shard = Paths.get(layout.shardPrefix(WorkLayout.Step.GENERATE, runId) + "-00000-of-00001.jsonl");
     Files.createDirectories(shard.getParent());
-    try (HipCompiler compiler = HipCompiler.create(toolchain).withOffloadArchs(archs);
+    try (HipCompiler compiler = HipCompiler.create(toolchain).withOffloadArchs(archs)
+            .withResourceUsage(resources);
         BufferedWriter w = Files.newBufferedWriter(shard, StandardCharsets.UTF_8)) {
       List<Future<StateRecord>> results = new ArrayList<>();
       Path outHip = Paths.get(layout.outHipDir());

@@ -8,7 +8,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -36,6 +35,7 @@ import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.util.Progress;
 import org.hipforge.transforms.coders.StateRecordCoder;
+import org.hipforge.transforms.coders.FailureCoder;
 
 /**
  * Sends each task's prompt to the LLM, many in flight at once, and journals every answer the
@@ -167,7 +167,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
         .apply("CallLlmFn",
         ParDo.of(new CallFn(this, outTag, failTag)).withOutputTags(outTag, TupleTagList.of(failTag)));
     return new Result(result.get(outTag).setCoder(StateRecordCoder.of()),
-        result.get(failTag).setCoder(SerializableCoder.of(Failure.class)));
+        result.get(failTag).setCoder(FailureCoder.of()));
   }
 
   /**

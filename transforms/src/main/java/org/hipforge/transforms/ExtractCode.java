@@ -1,6 +1,5 @@
 package org.hipforge.transforms;
 
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -12,6 +11,8 @@ import org.hipforge.io.code.CodeExtractor;
 import org.hipforge.io.code.ExtractedCode;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.Hex;
+import org.hipforge.transforms.coders.GeneratedCodeCoder;
+import org.hipforge.transforms.coders.FailureCoder;
 
 /**
  * Pulls the HIP source out of each generate answer (markdown fences and all, see {@link
@@ -39,8 +40,8 @@ public final class ExtractCode extends PTransform<PCollection<StateRecord>, Extr
     TupleTag<Failure> failTag = new TupleTag<>("no_code");
     PCollectionTuple t = answers.apply("Extract",
         ParDo.of(new ExtractFn(outTag, failTag)).withOutputTags(outTag, TupleTagList.of(failTag)));
-    return new Result(t.get(outTag).setCoder(SerializableCoder.of(GeneratedCode.class)),
-        t.get(failTag).setCoder(SerializableCoder.of(Failure.class)));
+    return new Result(t.get(outTag).setCoder(GeneratedCodeCoder.of()),
+        t.get(failTag).setCoder(FailureCoder.of()));
   }
 
   private static final class ExtractFn extends DoFn<StateRecord, GeneratedCode> {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -14,6 +13,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.hipforge.io.code.KernelFidelity;
 import org.hipforge.io.code.KernelSignatures;
 import org.hipforge.io.util.SafeFiles;
+import org.hipforge.transforms.coders.GeneratedCodeCoder;
 
 /**
  * Sets {@code fidelity} on each generate record that has extracted code: its kernels compared with
@@ -56,7 +56,7 @@ public final class MeasureFidelity extends PTransform<PCollection<GeneratedCode>
   @Override
   public PCollection<GeneratedCode> expand(PCollection<GeneratedCode> code) {
     return code.apply("Compare", ParDo.of(new CompareFn(sourceDir, maxBytes)))
-        .setCoder(SerializableCoder.of(GeneratedCode.class));
+        .setCoder(GeneratedCodeCoder.of());
   }
 
   private static final class CompareFn extends DoFn<GeneratedCode, GeneratedCode> {

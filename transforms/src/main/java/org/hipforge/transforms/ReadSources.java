@@ -20,6 +20,7 @@ import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.util.SafeFiles;
 import org.hipforge.io.util.SourceText;
+import org.hipforge.transforms.coders.FailureCoder;
 
 /**
  * Reads each pending entry's source text from the source directory and checks it is usable.
@@ -85,7 +86,7 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
         ParDo.of(new ReadFn(sourceDir, maxBytes, kernelsOnly, outTag, failTag)).withOutputTags(outTag, TupleTagList.of(failTag)));
     return new Result(
         read.get(outTag).setCoder(SerializableCoder.of(SourceFile.class)),
-        read.get(failTag).setCoder(SerializableCoder.of(Failure.class)));
+        read.get(failTag).setCoder(FailureCoder.of()));
   }
 
   private static final class ReadFn extends DoFn<ManifestEntry, SourceFile> {

@@ -2,7 +2,6 @@ package org.hipforge.transforms;
 
 import java.time.Duration;
 import java.util.List;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -13,6 +12,7 @@ import org.hipforge.io.hip.CompileResult;
 import org.hipforge.io.hip.HipCompiler;
 import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.transforms.coders.GeneratedCodeCoder;
 
 /**
  * Compiles each piece of generated code for AMD GPU targets (compile only: LLM output is never
@@ -22,6 +22,9 @@ import org.hipforge.io.record.StateRecord;
  * failed compile keeps its first errors in {@code compile_error} and its category in {@code
  * error_msg}: {@code compile_error}, {@code compile_timeout}, {@code unsafe_include} or {@code
  * toolchain_error}. With {@link #skip()} nothing is compiled and {@code compiled} stays null.
+ * With {@link #withResources} code that compiles also gets each kernel's resource usage per arch
+ * ({@code resources_*} keys, see {@link org.hipforge.io.record.KernelResources}); the verdict is
+ * the same either way.
  *
  * <pre>{@code PCollection<GeneratedCode> checked = code.apply("ValidateHip", ValidateHip.forArchs(List.of("gfx90a")));}</pre>
  */
@@ -32,45 +35,56 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, PC
   private final List<String> archs;
   private final boolean enabled;
   private final Duration timeout;
+  private final boolean resources;
 
-  private ValidateHip(List<String> archs, boolean enabled, Duration timeout) {
+  private ValidateHip(List<String> archs, boolean enabled, Duration timeout, boolean resources) {
     this.archs = archs;
     this.enabled = enabled;
     this.timeout = timeout;
+    this.resources = resources;
   }
 
   public static ValidateHip forArchs(List<String> archs) {
     if (archs == null || archs.isEmpty()) {
       throw new IllegalArgumentException("archs must name at least one offload arch, was " + archs);
     }
-    return new ValidateHip(List.copyOf(archs), true, DEFAULT_TIMEOUT);
+    return new ValidateHip(List.copyOf(archs), true, DEFAULT_TIMEOUT, false);
   }
 
   /** No compile ({@code --validate=none}): code is kept with {@code compiled} unknown. */
   public static ValidateHip skip() {
-    return new ValidateHip(List.of(), false, DEFAULT_TIMEOUT);
+    return new ValidateHip(List.of(), false, DEFAULT_TIMEOUT, false);
   }
 
   public ValidateHip withTimeout(Duration t) {
     if (t == null || t.isNegative() || t.isZero()) {
       throw new IllegalArgumentException("timeout must be positive, was " + t);
     }
-    return new ValidateHip(archs, enabled, t);
+    return new ValidateHip(archs, enabled, t, resources);
+  }
+
+  /**
+   * Whether code that compiles also gets its kernels' resource usage per arch ({@code
+   * resources_*} keys; {@link HipCompiler#withResourceUsage}); default false.
+   */
+  public ValidateHip withResources(boolean on) {
+    return new ValidateHip(archs, enabled, timeout, on);
   }
 
   @Override
   public PCollection<GeneratedCode> expand(PCollection<GeneratedCode> code) {
-    return code.apply("Compile", ParDo.of(new CompileFn(archs, enabled, timeout)))
-        .setCoder(SerializableCoder.of(GeneratedCode.class));
+    return code.apply("Compile", ParDo.of(new CompileFn(archs, enabled, timeout, resources)))
+        .setCoder(GeneratedCodeCoder.of());
   }
 
   /** Maps a compiler verdict onto a generate record (also used by the {@code validate} command). */
   public static StateRecord withVerdict(StateRecord r, CompileResult verdict) {
     StateRecord.Builder b = r.toBuilder()
+        .resources(null)
         .compiled(verdict.compiled())
         .toolchain(verdict.toolchainVersion());
     if (verdict.compiled()) {
-      return b.pass(true).errorMsg(null).compileError(null).build();
+      return b.pass(true).errorMsg(null).compileError(null).resources(verdict.resources()).build();
     }
     String category = CompileResult.TIMEOUT.equals(verdict.category()) ? "compile_timeout" : verdict.category();
     String first = verdict.firstErrors().isEmpty() ? "the compiler failed" : verdict.firstErrors().lines()
@@ -82,20 +96,23 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, PC
     private final List<String> archs;
     private final boolean enabled;
     private final Duration timeout;
+    private final boolean resources;
     private final Counter compiled = Metrics.counter(ValidateHip.class, "compiled");
     private final Counter rejected = Metrics.counter(ValidateHip.class, "not_compiled");
     private transient HipCompiler compiler;
 
-    CompileFn(List<String> archs, boolean enabled, Duration timeout) {
+    CompileFn(List<String> archs, boolean enabled, Duration timeout, boolean resources) {
       this.archs = archs;
       this.enabled = enabled;
       this.timeout = timeout;
+      this.resources = resources;
     }
 
     @Setup
     public void setup() {
       if (enabled) {
-        compiler = HipCompiler.create(HipToolchain.require()).withOffloadArchs(archs).withTimeout(timeout);
+        compiler = HipCompiler.create(HipToolchain.require()).withOffloadArchs(archs).withTimeout(timeout)
+            .withResourceUsage(resources);
       }
     }
 

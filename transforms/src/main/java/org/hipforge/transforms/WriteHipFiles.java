@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
@@ -23,6 +22,7 @@ import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.SafeFiles;
 import org.hipforge.transforms.coders.StateRecordCoder;
+import org.hipforge.transforms.coders.FailureCoder;
 
 /**
  * Writes each passed piece of generated code to {@code <outDir>/<file_name>} atomically (a temp
@@ -65,7 +65,7 @@ public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, 
     PCollectionTuple t = code.apply("Write", ParDo.of(new WriteFn(outDir, recordedPrefix, outTag, failTag))
         .withOutputTags(outTag, TupleTagList.of(failTag)));
     return new Result(t.get(outTag).setCoder(StateRecordCoder.of()),
-        t.get(failTag).setCoder(SerializableCoder.of(Failure.class)));
+        t.get(failTag).setCoder(FailureCoder.of()));
   }
 
   /** Writes {@code bytes} to {@code target} through a temp file and a rename. */

@@ -11,6 +11,8 @@ import org.apache.beam.sdk.util.CoderUtils;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.transforms.coders.BucketBatchCoder;
+import org.hipforge.transforms.coders.FailureCoder;
+import org.hipforge.transforms.coders.GeneratedCodeCoder;
 import org.hipforge.transforms.coders.ManifestEntryCoder;
 import org.hipforge.transforms.coders.StateRecordCoder;
 import org.junit.jupiter.api.Test;
@@ -23,7 +25,11 @@ class CodersTest {
         .cached(true).codeSha256("cs").compiled(false).compileError("e").outputPath("out/hip/x")
         .toolchain("HIP").offloadArch("gfx90a").response("```hip```").finishReason("length").tokensEstimated(true)
         .cacheCreationInputTokens(3).cacheReadInputTokens(4).sourceEncoding("latin-1").sourceBytes(4096)
-        .fidelity(new org.hipforge.io.record.Fidelity(3, 2, 2, 1, 2, 0)).build();
+        .fidelity(new org.hipforge.io.record.Fidelity(3, 2, 2, 1, 2, 0))
+        .resources(org.hipforge.io.record.KernelResources.parseList(
+            "gfx90a _Z1kPf vgprs=24 sgprs=15 agprs=2 lds=4096 scratch=2064 vgpr_spills=5 sgpr_spills=1 occupancy=6; "
+                + "gfx1030:xnack+ tile vgprs=3 sgprs=6 agprs=0 lds=0 scratch=0 vgpr_spills=0 sgpr_spills=0 occupancy=16"))
+        .build();
   }
 
   @Test
@@ -32,6 +38,22 @@ class CodersTest {
     CoderProperties.coderDecodeEncodeEqual(StateRecordCoder.of(),
         StateRecord.builder().id(0).fileName("a.hip").pass(true).build());
     CoderProperties.coderDecodeEncodeEqual(ManifestEntryCoder.of(), new ManifestEntry(9, "a/b.hip", -1, null));
+  }
+
+  @Test
+  void failuresAndGeneratedCodeSurviveTheirCompactCoders() throws Exception {
+    CoderProperties.coderDecodeEncodeEqual(FailureCoder.of(),
+        new Failure(7, "a/b.hip", "sha", "ExtractCode", "no_code", "no fenced block ✓", 123, 2, "write it"));
+    CoderProperties.coderDecodeEncodeEqual(FailureCoder.of(),
+        new Failure(-1, null, null, "ReadSources", "not_found", null, -5, 0, null));
+    CoderProperties.coderDecodeEncodeEqual(FailureCoder.of(),
+        Failure.ofPaidAnswer(full().toBuilder().failure("truncated", "cut at max_tokens").build(), "CallLlm"));
+    CoderProperties.coderDecodeEncodeEqual(GeneratedCodeCoder.of(), new GeneratedCode(full(), "__global__ void k() {}\n"));
+    CoderProperties.coderDecodeEncodeEqual(GeneratedCodeCoder.of(),
+        new GeneratedCode(StateRecord.builder().id(0).fileName("a.hip").pass(true).build(), ""));
+    CoderProperties.coderDeterministic(FailureCoder.of(),
+        new Failure(7, "a.hip", "s", "ValidateHip", "compile_error", "x", 1, 1, "i"),
+        new Failure(7, "a.hip", "s", "ValidateHip", "compile_error", "x", 1, 1, "i"));
   }
 
   @Test

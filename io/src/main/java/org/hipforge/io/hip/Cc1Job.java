@@ -22,6 +22,7 @@ final class Cc1Job {
   private final int mainFileNameIdx;
   private final int syntaxOnlyIdx;
   private final int wrapperIdx;
+  private final boolean device;
 
   private Cc1Job(
       String label,
@@ -30,7 +31,8 @@ final class Cc1Job {
       int inputIdx,
       int mainFileNameIdx,
       int syntaxOnlyIdx,
-      int wrapperIdx) {
+      int wrapperIdx,
+      boolean device) {
     this.label = label;
     this.args = args;
     this.probeDir = probeDir;
@@ -38,6 +40,7 @@ final class Cc1Job {
     this.mainFileNameIdx = mainFileNameIdx;
     this.syntaxOnlyIdx = syntaxOnlyIdx;
     this.wrapperIdx = wrapperIdx;
+    this.device = device;
   }
 
   /**
@@ -75,18 +78,24 @@ final class Cc1Job {
       }
     }
     String label = "host";
-    if (args.contains("-fcuda-is-device")) {
+    boolean device = args.contains("-fcuda-is-device");
+    if (device) {
       int cpu = args.indexOf("-target-cpu");
       label = cpu >= 0 && cpu + 1 < args.size() ? args.get(cpu + 1) : "device";
     }
     return new Cc1Job(
         label, List.copyOf(args), probeDir.toString(), input, mainName > 0 ? mainName : -1,
-        syntaxOnly, wrapper);
+        syntaxOnly, wrapper, device);
   }
 
   /** "host" or the device architecture, e.g. "gfx90a". */
   String label() {
     return label;
+  }
+
+  /** True for a device pass (one GPU architecture), false for the host pass. */
+  boolean device() {
+    return device;
   }
 
   /** The compiler binary the job runs (its first argument). */
@@ -119,6 +128,16 @@ final class Cc1Job {
    * included) to {@code depFile} when those are not null (see {@link CompilerSandbox}).
    */
   List<String> forFile(Path dir, String relFile, Path pch, Path overlay, Path depFile) {
+    return forFile(dir, relFile, pch, overlay, depFile, false);
+  }
+
+  /**
+   * As {@link #forFile(Path, String, Path, Path, Path)}; with {@code resources} a device pass also
+   * generates code ({@code -S -o /dev/null} instead of {@code -fsyntax-only}: the same job hipcc
+   * runs for {@code --cuda-device-only -S}) and prints the backend's kernel resource remarks
+   * ({@link ResourceRemarks}) without caret lines. The host pass stays syntax-only.
+   */
+  List<String> forFile(Path dir, String relFile, Path pch, Path overlay, Path depFile, boolean resources) {
     List<String> out = retarget(dir, relFile, baseName(relFile));
     if (pch != null) {
       out.set(wrapperIdx, "-include-pch");
@@ -132,6 +151,12 @@ final class Cc1Job {
       extra.addAll(List.of("-dependency-file", depFile.toString(), "-MT", "hipforge", "-sys-header-deps"));
     }
     out.addAll(inputIdx, extra);
+    if (resources && device) {
+      // Last, because it shifts the indexes after it (the wrapper's and the input's).
+      out.set(syntaxOnlyIdx, "-S");
+      out.addAll(syntaxOnlyIdx + 1,
+          List.of("-o", "/dev/null", ResourceRemarks.FLAG, "-fno-caret-diagnostics"));
+    }
     return out;
   }
 

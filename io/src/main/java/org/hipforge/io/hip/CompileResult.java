@@ -1,7 +1,9 @@
 package org.hipforge.io.hip;
 
 import java.io.Serializable;
+import java.util.List;
 import java.util.Objects;
+import org.hipforge.io.record.KernelResources;
 
 /**
  * The verdict of compiling one HIP source file: whether it compiled and, if not, why.
@@ -19,6 +21,9 @@ import java.util.Objects;
  * @param toolchainVersion the compiler that gave the verdict, e.g. "HIP 5.2.21153-0 / Debian clang version 15.0.6"
  * @param elapsedMs wall time of the whole check, in milliseconds
  * @param outputTruncated true when the compiler printed more than the configured output cap
+ * @param resources per kernel per device architecture, what the compiler's code generation gave
+ *     it (registers, LDS, scratch, spills, occupancy); empty when the code did not compile or
+ *     resource usage was not asked for (see {@link HipCompiler#withResourceUsage})
  */
 public record CompileResult(
     boolean compiled,
@@ -26,7 +31,8 @@ public record CompileResult(
     String firstErrors,
     String toolchainVersion,
     long elapsedMs,
-    boolean outputTruncated)
+    boolean outputTruncated,
+    List<KernelResources> resources)
     implements Serializable {
 
   private static final long serialVersionUID = 1L;
@@ -49,8 +55,18 @@ public record CompileResult(
    */
   public static final int MAX_ERROR_CHARS = 2_000;
 
+  /** A verdict without resource usage. */
+  public CompileResult(boolean compiled, String category, String firstErrors, String toolchainVersion,
+      long elapsedMs, boolean outputTruncated) {
+    this(compiled, category, firstErrors, toolchainVersion, elapsedMs, outputTruncated, List.of());
+  }
+
   public CompileResult {
     Objects.requireNonNull(firstErrors, "firstErrors");
+    resources = resources == null ? List.of() : List.copyOf(resources);
+    if (!compiled && !resources.isEmpty()) {
+      throw new IllegalArgumentException("only compiled code has resource usage");
+    }
     Objects.requireNonNull(toolchainVersion, "toolchainVersion");
     if (compiled && category != null) {
       throw new IllegalArgumentException("a compiled result has no category, got: " + category);
@@ -69,6 +85,11 @@ public record CompileResult(
 
   static CompileResult success(String toolchainVersion, long elapsedMs, boolean truncated) {
     return new CompileResult(true, null, "", toolchainVersion, elapsedMs, truncated);
+  }
+
+  static CompileResult success(
+      String toolchainVersion, long elapsedMs, boolean truncated, List<KernelResources> resources) {
+    return new CompileResult(true, null, "", toolchainVersion, elapsedMs, truncated, resources);
   }
 
   static CompileResult failure(

@@ -21,6 +21,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.hipforge.io.record.KernelResources;
 
 /**
  * Checks that HIP source code compiles for AMD GPUs (host pass plus one device pass per offload
@@ -118,6 +119,7 @@ public final class HipCompiler implements AutoCloseable {
   private final Boolean parallelPasses;
   private final int maxPreamblePchs;
   private final boolean forkServer;
+  private final boolean resourceUsage;
 
   private final Object lifecycle = new Object();
   private ExecutorService readers;
@@ -134,7 +136,8 @@ public final class HipCompiler implements AutoCloseable {
       Path pchCacheDir,
       Boolean parallelPasses,
       int maxPreamblePchs,
-      boolean forkServer) {
+      boolean forkServer,
+      boolean resourceUsage) {
     this.toolchain = toolchain;
     this.offloadArchs = offloadArchs;
     this.std = std;
@@ -146,6 +149,7 @@ public final class HipCompiler implements AutoCloseable {
     this.parallelPasses = parallelPasses;
     this.maxPreamblePchs = maxPreamblePchs;
     this.forkServer = forkServer;
+    this.resourceUsage = resourceUsage;
   }
 
   /** A compiler for {@code toolchain} with the defaults listed in the class comment. */
@@ -162,7 +166,8 @@ public final class HipCompiler implements AutoCloseable {
         Paths.get(System.getProperty("java.io.tmpdir")),
         null,
         DEFAULT_MAX_PREAMBLE_PCHS,
-        true);
+        true,
+        false);
   }
 
   /** Device architectures to check, each a separate pass, e.g. {@code [gfx90a, gfx1100]}. */
@@ -177,7 +182,7 @@ public final class HipCompiler implements AutoCloseable {
       }
     }
     return new HipCompiler(toolchain, List.copyOf(archs), std, timeout, outputCap, extraFlags, mode,
-        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer);
+        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer, resourceUsage);
   }
 
   /** The C++ standard, e.g. {@code c++17} or {@code gnu++20}. */
@@ -186,7 +191,7 @@ public final class HipCompiler implements AutoCloseable {
       throw new IllegalArgumentException("std must look like c++17 or gnu++20, got: " + std);
     }
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
-        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer);
+        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer, resourceUsage);
   }
 
   /** How long one file's compiler passes may run before they are killed (category timeout). */
@@ -195,7 +200,7 @@ public final class HipCompiler implements AutoCloseable {
       throw new IllegalArgumentException("timeout must be positive, got: " + timeout);
     }
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
-        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer);
+        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer, resourceUsage);
   }
 
   /** The most compiler output kept per file, in bytes; the rest is read and dropped. */
@@ -204,7 +209,7 @@ public final class HipCompiler implements AutoCloseable {
       throw new IllegalArgumentException("outputCap must be at least 1024 bytes, got: " + bytes);
     }
     return new HipCompiler(toolchain, offloadArchs, std, timeout, bytes, extraFlags, mode,
-        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer);
+        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer, resourceUsage);
   }
 
   /**
@@ -225,21 +230,21 @@ public final class HipCompiler implements AutoCloseable {
       }
     }
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, List.copyOf(flags), mode,
-        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer);
+        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer, resourceUsage);
   }
 
   /** {@link Mode#DIRECT_CLANG_PCH} (default) or the {@link Mode#HIPCC} reference. */
   public HipCompiler withMode(Mode mode) {
     Objects.requireNonNull(mode, "mode");
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
-        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer);
+        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer, resourceUsage);
   }
 
   /** Where the {@code hipforge-pch-<hash>} cache directory lives (default {@code java.io.tmpdir}). */
   public HipCompiler withPchCacheDir(Path dir) {
     Objects.requireNonNull(dir, "dir");
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
-        dir.toAbsolutePath(), parallelPasses, maxPreamblePchs, forkServer);
+        dir.toAbsolutePath(), parallelPasses, maxPreamblePchs, forkServer, resourceUsage);
   }
 
   /**
@@ -251,7 +256,7 @@ public final class HipCompiler implements AutoCloseable {
    */
   public HipCompiler withParallelPasses(boolean parallel) {
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
-        pchCacheDir, parallel, maxPreamblePchs, forkServer);
+        pchCacheDir, parallel, maxPreamblePchs, forkServer, resourceUsage);
   }
 
   /** The most preamble PCH sets built per JVM (default 32, ~1 GB of disk at most). */
@@ -260,7 +265,7 @@ public final class HipCompiler implements AutoCloseable {
       throw new IllegalArgumentException("maxPreamblePchs must be >= 0, got: " + max);
     }
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
-        pchCacheDir, parallelPasses, max, forkServer);
+        pchCacheDir, parallelPasses, max, forkServer, resourceUsage);
   }
 
   /**
@@ -270,7 +275,28 @@ public final class HipCompiler implements AutoCloseable {
    */
   public HipCompiler withForkServer(boolean use) {
     return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
-        pchCacheDir, parallelPasses, maxPreamblePchs, use);
+        pchCacheDir, parallelPasses, maxPreamblePchs, use, resourceUsage);
+  }
+
+  /**
+   * Whether a compile that succeeds also reports each kernel's resource usage per device
+   * architecture ({@link CompileResult#resources}; default false). Direct mode only: each device
+   * pass then generates code ({@code -S -o /dev/null}, what hipcc runs for {@code
+   * --cuda-device-only -S}, at hipcc's {@code -O3}) instead of {@code -fsyntax-only}, and prints the
+   * backend's {@code -Rpass-analysis=kernel-resource-usage} remarks ({@link ResourceRemarks}); the
+   * host pass stays syntax-only. Verdicts stay those of {@code hipcc -fsyntax-only}: a device pass
+   * that fails while generating code is run again syntax-only and that run gives the verdict (so
+   * an error only code generation finds, e.g. too much LDS, leaves the file compiled, without
+   * resources for that architecture). The {@link Mode#HIPCC} reference reports none.
+   */
+  public HipCompiler withResourceUsage(boolean on) {
+    return new HipCompiler(toolchain, offloadArchs, std, timeout, outputCap, extraFlags, mode,
+        pchCacheDir, parallelPasses, maxPreamblePchs, forkServer, on);
+  }
+
+  /** True when compiles report kernel resource usage ({@link #withResourceUsage}). */
+  public boolean resourceUsage() {
+    return resourceUsage;
   }
 
   /** The toolchain whose version is stored with every verdict. */
@@ -285,7 +311,9 @@ public final class HipCompiler implements AutoCloseable {
 
   /** The mode, flags and toolchain, e.g. for logs and benchmark reports. */
   public String describe() {
-    return mode + " " + String.join(" ", flags()) + " (" + toolchain.version() + ")";
+    return mode + " " + String.join(" ", flags())
+        + (resourceUsage && mode == Mode.DIRECT_CLANG_PCH ? " +device code generation for kernel resources" : "")
+        + " (" + toolchain.version() + ")";
   }
 
   /**
@@ -392,6 +420,9 @@ public final class HipCompiler implements AutoCloseable {
         Files.writeString(file, code, StandardCharsets.UTF_8);
         outs = runJobs(plan, dir, rel, null, overlay, deadline, exec);
       }
+      if (resourceUsage) {
+        outs = syntaxVerdictOfFailedCodegen(plan, outs, dir, rel, pch, overlay, deadline, exec);
+      }
     } finally {
       IN_FLIGHT.decrementAndGet();
     }
@@ -401,7 +432,61 @@ public final class HipCompiler implements AutoCloseable {
           rel + ": the compiler read a file outside the include directories: " + outside.get(),
           toolchain.version(), millis(t0), false);
     }
-    return verdict(outs, dir, plan.pch == null ? null : plan.pch.dir(), t0);
+    if (!resourceUsage) {
+      return verdict(outs, dir, plan.pch == null ? null : plan.pch.dir(), t0);
+    }
+    List<KernelResources> resources = new ArrayList<>();
+    List<BoundedProcess.Outcome> plain = new ArrayList<>(outs.size());
+    for (int j = 0; j < outs.size(); j++) {
+      BoundedProcess.Outcome o = outs.get(j);
+      // A pass whose output was cut off may have lost kernels: no partial maxima for its arch.
+      if (plan.jobs.get(j).device() && o.ok() && !o.truncated()) {
+        resources.addAll(ResourceRemarks.parse(o.output(), plan.jobs.get(j).label()));
+      }
+      plain.add(new BoundedProcess.Outcome(
+          o.exitCode(), ResourceRemarks.strip(o.output()), o.timedOut(), o.truncated()));
+    }
+    CompileResult r = verdict(plain, dir, plan.pch == null ? null : plan.pch.dir(), t0);
+    return r.compiled() && !resources.isEmpty()
+        ? CompileResult.success(r.toolchainVersion(), r.elapsedMs(), r.outputTruncated(), resources)
+        : r;
+  }
+
+  /**
+   * When the pass that failed generated code (a device pass with resource usage on), runs it again
+   * syntax-only and puts that outcome in its place, so the verdict is the one {@code hipcc
+   * -fsyntax-only} gives (an error that only code generation finds does not fail the file). Most
+   * failures are in the host pass or fail both ways alike; this costs a second run only for a
+   * device-only failure.
+   */
+  private List<BoundedProcess.Outcome> syntaxVerdictOfFailedCodegen(
+      Plan plan, List<BoundedProcess.Outcome> outs, Path dir, String rel, PchCache.Entry pch,
+      Path overlay, long deadline, ExecutorService exec) throws IOException {
+    int last = outs.size() - 1;
+    if (last < 0 || outs.get(last).ok() || outs.get(last).timedOut() || !plan.jobs.get(last).device()) {
+      return outs;
+    }
+    Path pchFile = pch == null || plan.pch == null ? null : pch.pchs().get(last);
+    List<String> argv = plan.jobs.get(last).forFile(dir, rel, pchFile, overlay, depFile(dir, last), false);
+    BoundedProcess.Outcome o = startPass(plan.forkServer, argv, dir, exec).await(deadline);
+    if (o.exitCode() == ForkServer.SERVER_FAILED) {
+      o = startPass(null, argv, dir, exec).await(deadline);
+    }
+    List<BoundedProcess.Outcome> fixed = new ArrayList<>(outs);
+    fixed.set(last, o);
+    if (o.ok()) {
+      // The syntax check passed, so the passes after it (skipped or killed) still decide.
+      for (int j = last + 1; j < plan.jobs.size(); j++) {
+        List<String> a = plan.jobs.get(j).forFile(
+            dir, rel, pch == null ? null : pch.pchs().get(j), overlay, depFile(dir, j), true);
+        BoundedProcess.Outcome next = startPass(plan.forkServer, a, dir, exec).await(deadline);
+        fixed.add(next);
+        if (!next.ok()) {
+          return syntaxVerdictOfFailedCodegen(plan, fixed, dir, rel, pch, overlay, deadline, exec);
+        }
+      }
+    }
+    return fixed;
   }
 
   /**
@@ -456,7 +541,7 @@ public final class HipCompiler implements AutoCloseable {
     if (!parallel) {
       for (int j = 0; j < jobs.size(); j++) {
         List<String> argv = jobs.get(j).forFile(
-            dir, rel, pch == null ? null : pch.pchs().get(j), overlay, depFile(dir, j));
+            dir, rel, pch == null ? null : pch.pchs().get(j), overlay, depFile(dir, j), resourceUsage);
         BoundedProcess.Outcome o = startPass(server, argv, dir, exec).await(deadline);
         outs.add(o);
         if (!o.ok()) {
@@ -469,7 +554,7 @@ public final class HipCompiler implements AutoCloseable {
     try {
       for (int j = 0; j < jobs.size(); j++) {
         List<String> argv = jobs.get(j).forFile(
-            dir, rel, pch == null ? null : pch.pchs().get(j), overlay, depFile(dir, j));
+            dir, rel, pch == null ? null : pch.pchs().get(j), overlay, depFile(dir, j), resourceUsage);
         running.add(startPass(server, argv, dir, exec));
       }
     } catch (IOException | RuntimeException e) {

@@ -10,6 +10,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import org.hipforge.io.record.Fidelity;
 import org.hipforge.io.record.FileNames;
+import org.hipforge.io.record.KernelResources;
 import org.hipforge.io.record.StateRecord;
 
 /**
@@ -73,6 +74,9 @@ public final class StateRecordJson {
       if (r.fidelity() != null) {
         writeFidelity(g, r.fidelity());
       }
+      if (!r.resources().isEmpty()) {
+        writeResources(g, r.resources());
+      }
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a StringWriter does not fail
@@ -94,6 +98,53 @@ public final class StateRecordJson {
     g.writeNumberField(FIDELITY_KEYS.get(5), f.boundsMatched());
     g.writeNumberField("fidelity_score", f.score());
   }
+
+  /**
+   * Kernel resources as flat keys: the per-file extremes over every kernel and architecture
+   * ({@link #RESOURCE_KEYS}: maxima, and the minimum occupancy, the worst kernel's), for filters
+   * and distributions without parsing, and {@code resources_kernels}, every kernel on every arch in
+   * {@link KernelResources}' compact text. Flat and a string rather than a nested array, so {@link
+   * FlatLineScanner} still reads the line; the extremes are derived from the text and not read
+   * back (one source of truth).
+   */
+  private static void writeResources(JsonGenerator g, java.util.List<KernelResources> ks) throws IOException {
+    long vgprs = 0;
+    long sgprs = 0;
+    long agprs = 0;
+    long lds = 0;
+    long scratch = 0;
+    long vgprSpills = 0;
+    long sgprSpills = 0;
+    long occupancy = Long.MAX_VALUE;
+    for (KernelResources k : ks) {
+      vgprs = Math.max(vgprs, k.vgprs());
+      sgprs = Math.max(sgprs, k.sgprs());
+      agprs = Math.max(agprs, k.agprs());
+      lds = Math.max(lds, k.ldsBytes());
+      scratch = Math.max(scratch, k.scratchBytes());
+      vgprSpills = Math.max(vgprSpills, k.vgprSpills());
+      sgprSpills = Math.max(sgprSpills, k.sgprSpills());
+      occupancy = Math.min(occupancy, k.occupancy());
+    }
+    g.writeNumberField(RESOURCE_KEYS.get(0), vgprs);
+    g.writeNumberField(RESOURCE_KEYS.get(1), sgprs);
+    g.writeNumberField(RESOURCE_KEYS.get(2), agprs);
+    g.writeNumberField(RESOURCE_KEYS.get(3), lds);
+    g.writeNumberField(RESOURCE_KEYS.get(4), scratch);
+    g.writeNumberField(RESOURCE_KEYS.get(5), vgprSpills);
+    g.writeNumberField(RESOURCE_KEYS.get(6), sgprSpills);
+    g.writeNumberField(RESOURCE_KEYS.get(7), occupancy);
+    g.writeStringField(RESOURCES_KERNELS_KEY, KernelResources.format(ks));
+  }
+
+  /** The flat per-file resource keys of {@link #writeResources}, in the order written. */
+  public static final java.util.List<String> RESOURCE_KEYS = java.util.List.of("resources_vgprs_max",
+      "resources_sgprs_max", "resources_agprs_max", "resources_lds_bytes_max",
+      "resources_scratch_bytes_max", "resources_vgpr_spills_max", "resources_sgpr_spills_max",
+      "resources_occupancy_min");
+
+  /** The key of the per-kernel per-arch compact text ({@link KernelResources#format(java.util.List)}). */
+  public static final String RESOURCES_KERNELS_KEY = "resources_kernels";
 
   /** The flat keys of {@link #writeFidelity}, in the order of {@link Fidelity}'s constructor. */
   public static final java.util.List<String> FIDELITY_KEYS = java.util.List.of("fidelity_kernels_source",
@@ -315,6 +366,17 @@ public final class StateRecordJson {
               int slot = FIDELITY_KEYS.indexOf(key);
               fidelity[slot] = p.getIntValue();
               fidelitySeen |= 1 << slot;
+            }
+            p.skipChildren();
+            break;
+          case RESOURCES_KERNELS_KEY:
+            // Lenient, as fidelity: text that does not read as kernel resources reads as none.
+            if (full && v == JsonToken.VALUE_STRING) {
+              try {
+                b.resources(KernelResources.parseList(p.getText()));
+              } catch (IllegalArgumentException e) {
+                b.resources(null);
+              }
             }
             p.skipChildren();
             break;

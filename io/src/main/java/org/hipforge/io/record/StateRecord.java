@@ -2,6 +2,7 @@ package org.hipforge.io.record;
 
 import java.io.Serializable;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -53,6 +54,7 @@ public final class StateRecord implements Serializable {
   private final String offloadArch;
   private final String response;
   private final Fidelity fidelity;
+  private final List<KernelResources> resources;
 
   private StateRecord(Builder b) {
     this.id = b.id;
@@ -86,6 +88,7 @@ public final class StateRecord implements Serializable {
     this.offloadArch = b.offloadArch;
     this.response = b.response;
     this.fidelity = b.fidelity;
+    this.resources = b.resources == null || b.resources.isEmpty() ? List.of() : List.copyOf(b.resources);
   }
 
   public static Builder builder() {
@@ -125,6 +128,7 @@ public final class StateRecord implements Serializable {
     b.offloadArch = offloadArch;
     b.response = response;
     b.fidelity = fidelity;
+    b.resources = resources;
     return b;
   }
 
@@ -302,6 +306,15 @@ public final class StateRecord implements Serializable {
     return fidelity;
   }
 
+  /**
+   * The compiler's resource usage per kernel per device architecture ({@link KernelResources});
+   * empty when not measured (the code did not compile, was not compiled, or generate/validate ran
+   * with {@code --resources=false}).
+   */
+  public List<KernelResources> resources() {
+    return resources;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof StateRecord)) {
@@ -338,7 +351,8 @@ public final class StateRecord implements Serializable {
         && Objects.equals(toolchain, r.toolchain)
         && Objects.equals(offloadArch, r.offloadArch)
         && Objects.equals(response, r.response)
-        && Objects.equals(fidelity, r.fidelity);
+        && Objects.equals(fidelity, r.fidelity)
+        && resources.equals(r.resources);
   }
 
   @Override
@@ -385,6 +399,7 @@ public final class StateRecord implements Serializable {
     private String offloadArch;
     private String response;
     private Fidelity fidelity;
+    private List<KernelResources> resources;
 
     private Builder() {}
 
@@ -547,6 +562,12 @@ public final class StateRecord implements Serializable {
 
     public Builder fidelity(Fidelity v) {
       this.fidelity = v;
+      return this;
+    }
+
+    /** Kernel resources ({@link StateRecord#resources}); null or empty for none. */
+    public Builder resources(List<KernelResources> v) {
+      this.resources = v;
       return this;
     }
 

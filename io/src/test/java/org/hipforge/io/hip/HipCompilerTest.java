@@ -217,6 +217,79 @@ class HipCompilerTest {
 
   @Test
   void directClangWithPchAndHipccGiveTheSameVerdicts() {
+    assertSameVerdictsAsHipcc(direct);
+  }
+
+  @Test
+  void withResourceUsageTheVerdictsAndFirstErrorsStayHipccs() {
+    try (HipCompiler withResources = direct.withResourceUsage(true)) {
+      assertSameVerdictsAsHipcc(withResources);
+    }
+  }
+
+  /** Two kernels, one with LDS, compiled for an arch with AGPRs and one without. */
+  private static final String TWO_KERNELS =
+      """
+      #include <hip/hip_runtime.h>
+      extern "C" __global__ void tile(float* out, const float* in) {
+        __shared__ float s[1024];
+        s[threadIdx.x] = in[threadIdx.x];
+        __syncthreads();
+        out[threadIdx.x] = s[1023 - threadIdx.x];
+      }
+      template <typename T>
+      __global__ void scale(T* x, T a, int n) {
+        int i = blockIdx.x * blockDim.x + threadIdx.x;
+        if (i < n) x[i] *= a;
+      }
+      template __global__ void scale<double>(double*, double, int);
+      """;
+
+  @Test
+  void aFileThatCompilesReportsEachKernelsResourcesForEachArch() {
+    try (HipCompiler c = direct.withResourceUsage(true).withOffloadArchs(List.of("gfx90a", "gfx1030"))) {
+      CompileResult r = c.compile("two.hip", TWO_KERNELS);
+
+      assertThat(r.firstErrors(), r.compiled(), is(true));
+      assertThat(r.outputTruncated(), is(false));
+      List<String> seen = new ArrayList<>();
+      for (org.hipforge.io.record.KernelResources k : r.resources()) {
+        seen.add(k.arch() + " " + k.kernel());
+        assertThat(k.toString(), k.vgprs() > 0 && k.sgprs() > 0 && k.occupancy() > 0, is(true));
+        assertThat(k.toString(), k.ldsBytes(), equalTo(k.kernel().equals("tile") ? 4096L : 0L));
+      }
+      assertThat(new HashSet<>(seen), equalTo(Set.of("gfx90a tile", "gfx90a _Z5scaleIdEvPT_S0_i",
+          "gfx1030 tile", "gfx1030 _Z5scaleIdEvPT_S0_i")));
+    }
+  }
+
+  @Test
+  void withoutResourceUsageOrForFailedCodeNoResourcesAreReported() {
+    assertThat(direct.compile("two.hip", TWO_KERNELS).resources().isEmpty(), is(true));
+    try (HipCompiler c = direct.withResourceUsage(true)) {
+      CompileResult broken = c.compile("broken.hip", BROKEN);
+      assertThat(broken.compiled(), is(false));
+      assertThat(broken.resources().isEmpty(), is(true));
+    }
+  }
+
+  @Test
+  void anErrorOnlyCodeGenerationFindsKeepsHipccsSyntaxVerdictWithoutResources() {
+    // 256 KiB of LDS: fine for -fsyntax-only, over the 64 KiB limit when code is generated.
+    String tooMuchLds = "#include <hip/hip_runtime.h>\n"
+        + "__global__ void big(float* o) { __shared__ float s[65536]; s[threadIdx.x] = 1; __syncthreads(); "
+        + "o[threadIdx.x] = s[65535 - threadIdx.x]; }\n";
+    CompileResult reference = hipcc.compile("big.hip", tooMuchLds);
+    try (HipCompiler c = direct.withResourceUsage(true)) {
+      CompileResult r = c.compile("big.hip", tooMuchLds);
+
+      assertThat(r.toString(), r.compiled(), equalTo(reference.compiled()));
+      assertThat(r.firstErrors(), equalTo(reference.firstErrors()));
+      assertThat(r.resources().isEmpty(), is(true));
+    }
+  }
+
+  private static void assertSameVerdictsAsHipcc(HipCompiler direct) {
     Map<String, String> cases = new LinkedHashMap<>();
     cases.put("good.hip", GOOD);
     cases.put("broken.hip", BROKEN);

@@ -369,4 +369,32 @@ class StateRecordJsonTest {
         + "\"fidelity_names_matched\":5,\"fidelity_params_matched\":0,\"fidelity_shared_matched\":0,"
         + "\"fidelity_bounds_matched\":0}").fidelity(), is(nullValue()));
   }
+  @Test
+  void kernelResourcesAreWrittenAsFlatExtremesPlusOneCompactTextAndSurviveTheRoundTrip() throws Exception {
+    java.util.List<org.hipforge.io.record.KernelResources> ks = org.hipforge.io.record.KernelResources.parseList(
+        "gfx90a tile vgprs=3 sgprs=6 agprs=0 lds=4096 scratch=0 vgpr_spills=0 sgpr_spills=0 occupancy=8; "
+            + "gfx90a _Z5spillPfPKf vgprs=24 sgprs=15 agprs=2 lds=0 scratch=2064 vgpr_spills=5 sgpr_spills=1 occupancy=6; "
+            + "gfx1030 tile vgprs=3 sgprs=6 agprs=0 lds=4096 scratch=0 vgpr_spills=0 sgpr_spills=0 occupancy=16");
+    StateRecord r = fullGenerate().toBuilder().pass(true).errorMsg(null).compiled(true).resources(ks).build();
+    String json = StateRecordJson.toJson(r);
+
+    assertThat(json, allOf(containsString("\"resources_vgprs_max\":24"), containsString("\"resources_sgprs_max\":15"),
+        containsString("\"resources_agprs_max\":2"), containsString("\"resources_lds_bytes_max\":4096"),
+        containsString("\"resources_scratch_bytes_max\":2064"), containsString("\"resources_vgpr_spills_max\":5"),
+        containsString("\"resources_sgpr_spills_max\":1"), containsString("\"resources_occupancy_min\":6"),
+        containsString("\"resources_kernels\":\"gfx90a tile vgprs=3 ")));
+    assertThat(StateRecordJson.parse(json), is(r));
+    assertThat(StateRecordJson.parse(json).resources(), is(ks));
+    assertThat("flat keys keep the line on the byte scanner's fast path",
+        scans(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)), is(true));
+    assertThat(StateRecordJson.toJson(fullGenerate()), not(containsString("resources")));
+  }
+
+  @Test
+  void unreadableKernelResourcesReadAsNoneInsteadOfRefusingTheLine() throws Exception {
+    String head = "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,";
+    assertThat(StateRecordJson.parse(head + "\"resources_kernels\":\"gfx90a bad name vgprs=x\"}").resources().isEmpty(),
+        is(true));
+    assertThat(StateRecordJson.parse(head + "\"resources_kernels\":[1,2]}").resources().isEmpty(), is(true));
+  }
 }

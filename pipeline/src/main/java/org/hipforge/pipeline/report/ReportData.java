@@ -18,6 +18,7 @@ import org.hipforge.io.code.ExtractedCode;
 import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.Fidelity;
+import org.hipforge.io.record.KernelResources;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.ManifestScan;
 import org.hipforge.io.state.PendingRule;
@@ -42,7 +43,7 @@ import org.hipforge.io.util.SourceText;
  * journal lines: every billed answer), latencies from the journal lines read by
  * {@link StateFileReader}, files by {@link SafeFiles} and {@link SourceText}, a failed
  * generation's code by {@link ResponseCache} and {@link CodeExtractor}. Keys a neighbouring
- * feature adds to generate records ({@link #ROUND_VERDICTS}, {@link #RESOURCE_KEYS}) are read by
+ * feature adds to generate records ({@link #ROUND_VERDICTS}, {@link StateRecordJson#RESOURCE_KEYS}) are read by
  * name from the record's JSON line, so they show as soon as records carry them.
  */
 public final class ReportData {
@@ -51,15 +52,11 @@ public final class ReportData {
   /** Repair loop: how many repair rounds the task was given. */
   static final String ROUNDS = "rounds";
   /**
-   * Kernel resources of a generate record, shown as distributions when present; the one place
-   * that names them. Flat numeric keys (per-file values) are taken by name or prefix; a compact
-   * per-kernel text ({@code "gfx90a kern vgprs=3 sgprs=11 ...; ..."}, entries split by {@code ";"})
-   * under one of {@link #RESOURCE_TEXT_KEYS} gives one value per kernel and architecture per field.
+   * Kernel resources of a generate record, shown as distributions when present: the per-file
+   * extremes ({@link StateRecordJson#RESOURCE_KEYS}) and, per kernel and arch, the fields of the
+   * compact text under {@link StateRecordJson#RESOURCES_KERNELS_KEY}, read by {@link
+   * KernelResources#parseList} (the names and the format have their one home there).
    */
-  static final List<String> RESOURCE_KEYS = List.of("max_vgprs", "max_sgprs", "max_lds_bytes",
-      "max_scratch_bytes", "min_occupancy");
-  static final String RESOURCE_PREFIX = "resources_";
-  static final List<String> RESOURCE_TEXT_KEYS = List.of("resources", "kernel_resources");
   /** A cell's text is cut after this many characters: a page of 1000 pairs stays tens of MB at most. */
   static final int MAX_CELL_CHARS = 64 * 1024;
   /** Largest file read into a cell (the cell shows its first {@link #MAX_CELL_CHARS}). */
@@ -180,29 +177,32 @@ public final class ReportData {
     resources.forEach((k, h) -> res.set(k, histogram(h, true)));
   }
 
-  /** Adds the kernel resources {@code record} holds (see {@link #RESOURCE_KEYS}) to {@code into}. */
+  /** Adds the kernel resources {@code record} holds to {@code into}, one histogram per figure. */
   static void resources(JsonNode record, Map<String, Histogram> into) {
-    record.fields().forEachRemaining(f -> {
-      String key = f.getKey();
-      JsonNode v = f.getValue();
-      if (v.isNumber() && (RESOURCE_KEYS.contains(key) || key.startsWith(RESOURCE_PREFIX))) {
+    for (String key : StateRecordJson.RESOURCE_KEYS) {
+      JsonNode v = record.get(key);
+      if (v != null && v.isNumber()) {
         into.computeIfAbsent(key, k -> Histogram.powersOfTwo()).add(v.asDouble());
-      } else if (v.isTextual() && RESOURCE_TEXT_KEYS.contains(key)) {
-        for (String entry : v.asText().split(";")) {
-          for (String token : entry.trim().split("\\s+")) {
-            int eq = token.indexOf('=');
-            if (eq > 0) {
-              try {
-                double n = Double.parseDouble(token.substring(eq + 1));
-                into.computeIfAbsent(token.substring(0, eq) + " (per kernel)", k -> Histogram.powersOfTwo()).add(n);
-              } catch (NumberFormatException notANumber) {
-                // not a count: not drawn
-              }
-            }
-          }
-        }
       }
-    });
+    }
+    JsonNode text = record.get(StateRecordJson.RESOURCES_KERNELS_KEY);
+    if (text == null || !text.isTextual()) {
+      return;
+    }
+    for (KernelResources k : KernelResources.parseList(text.asText())) {
+      perKernel(into, "vgprs", k.vgprs());
+      perKernel(into, "sgprs", k.sgprs());
+      perKernel(into, "agprs", k.agprs());
+      perKernel(into, "lds_bytes", k.ldsBytes());
+      perKernel(into, "scratch_bytes", k.scratchBytes());
+      perKernel(into, "vgpr_spills", k.vgprSpills());
+      perKernel(into, "sgpr_spills", k.sgprSpills());
+      perKernel(into, "occupancy", k.occupancy());
+    }
+  }
+
+  private static void perKernel(Map<String, Histogram> into, String field, double value) {
+    into.computeIfAbsent(field + " (per kernel)", k -> Histogram.powersOfTwo()).add(value);
   }
 
   /** The verdict of a generate record without rounds: compiled, passed unvalidated, or its category. */

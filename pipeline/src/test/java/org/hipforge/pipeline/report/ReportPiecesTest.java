@@ -89,11 +89,14 @@ class ReportPiecesTest {
   @Test
   void kernelResourcesAreReadFromFlatKeysAndFromTheCompactPerKernelText() throws Exception {
     java.util.Map<String, Histogram> into = new java.util.LinkedHashMap<>();
-    ReportData.resources(JSON.readTree("{\"id\":1,\"max_vgprs\":24,\"resources_lds_bytes\":512,"
-        + "\"input_tokens\":9,\"resources\":\"gfx90a _Z1kv vgprs=3 sgprs=11; gfx942 _Z1kv vgprs=4 sgprs=12\"}"), into);
-    assertThat(into.keySet(), is(java.util.Set.of("max_vgprs", "resources_lds_bytes", "vgprs (per kernel)",
-        "sgprs (per kernel)")));
+    ReportData.resources(JSON.readTree("{\"id\":1,\"resources_vgprs_max\":24,\"resources_lds_bytes_max\":512,"
+        + "\"input_tokens\":9,\"resources_kernels\":\"gfx90a _Z1kv vgprs=3 sgprs=11 agprs=0 lds=0 scratch=0 "
+        + "vgpr_spills=0 sgpr_spills=0 occupancy=8; gfx942 _Z1kv vgprs=4 sgprs=12 agprs=0 lds=0 scratch=0 "
+        + "vgpr_spills=0 sgpr_spills=0 occupancy=8\"}"), into);
+    assertThat(into.containsKey("input_tokens"), is(false));
+    assertThat(into.get("resources_vgprs_max").percentile(50), is(24.0));
+    assertThat(into.get("resources_lds_bytes_max").count(), is(1L));
     assertThat(into.get("vgprs (per kernel)").count(), is(2L));
-    assertThat(into.get("max_vgprs").percentile(50), is(24.0));
+    assertThat(into.get("sgprs (per kernel)").percentile(100), is(12.0));
   }
 }

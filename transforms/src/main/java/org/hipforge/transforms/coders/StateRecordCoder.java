@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.beam.sdk.coders.CustomCoder;
+import java.util.ArrayList;
+import java.util.List;
 import org.hipforge.io.record.Fidelity;
+import org.hipforge.io.record.KernelResources;
 import org.hipforge.io.record.StateRecord;
 
 /** Compact binary coder for {@link StateRecord}: a flag word for optional fields, then values. */
@@ -18,6 +21,7 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
   private static final int COMPILED = 8;
   private static final int TOKENS_ESTIMATED = 16;
   private static final int HAS_FIDELITY = 32;
+  private static final int HAS_RESOURCES = 64;
 
   public static StateRecordCoder of() {
     return INSTANCE;
@@ -30,7 +34,8 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         | (r.compiled() != null ? HAS_COMPILED : 0)
         | (Boolean.TRUE.equals(r.compiled()) ? COMPILED : 0)
         | (r.tokensEstimated() ? TOKENS_ESTIMATED : 0)
-        | (r.fidelity() != null ? HAS_FIDELITY : 0);
+        | (r.fidelity() != null ? HAS_FIDELITY : 0)
+        | (r.resources().isEmpty() ? 0 : HAS_RESOURCES);
     out.writeByte(flags);
     Wire.writeVarLong(out, r.id());
     Wire.writeString(out, r.fileName());
@@ -66,6 +71,21 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
       Wire.writeVarInt(out, f.paramsMatched());
       Wire.writeVarInt(out, f.sharedMatched());
       Wire.writeVarInt(out, f.boundsMatched());
+    }
+    if (!r.resources().isEmpty()) {
+      Wire.writeVarInt(out, r.resources().size());
+      for (KernelResources k : r.resources()) {
+        Wire.writeString(out, k.arch());
+        Wire.writeString(out, k.kernel());
+        Wire.writeVarInt(out, k.vgprs());
+        Wire.writeVarInt(out, k.sgprs());
+        Wire.writeVarInt(out, k.agprs());
+        Wire.writeVarLong(out, k.ldsBytes());
+        Wire.writeVarLong(out, k.scratchBytes());
+        Wire.writeVarInt(out, k.vgprSpills());
+        Wire.writeVarInt(out, k.sgprSpills());
+        Wire.writeVarInt(out, k.occupancy());
+      }
     }
     out.flush();
   }
@@ -108,6 +128,16 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
     if ((flags & HAS_FIDELITY) != 0) {
       b.fidelity(new Fidelity(Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in),
           Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in)));
+    }
+    if ((flags & HAS_RESOURCES) != 0) {
+      int n = Wire.readVarInt(in);
+      List<KernelResources> ks = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        ks.add(new KernelResources(Wire.readString(in), Wire.readString(in), Wire.readVarInt(in),
+            Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarLong(in), Wire.readVarLong(in),
+            Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in)));
+      }
+      b.resources(ks);
     }
     return b.build();
   }

@@ -1,0 +1,94 @@
+package org.hipforge.pipeline;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.hipforge.io.hip.HipToolchain;
+import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.io.record.KernelResources;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.StateIndex;
+import org.hipforge.io.state.WorkLayout;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Kernel resources end to end: generate and validate against the simulator with real hipcc. */
+class KernelResourcesEndToEndTest {
+  private static final int TASKS = 4;
+  @TempDir Path tmp;
+  @AutoClose private TestCorpus.SimulatedWork sim;
+
+  private HipforgeOptions options(String... extra) {
+    List<String> args = new ArrayList<>(List.of("--quiet=true", "--runner=DirectRunner"));
+    args.addAll(List.of(extra));
+    return sim.options(args.toArray(new String[0]));
+  }
+
+  private List<StateRecord> latestGenerated() throws Exception {
+    StateIndex index = StateIndex.generate(new WorkLayout(tmp.resolve("work").toString()));
+    List<StateRecord> out = new ArrayList<>();
+    try (StateIndex.Records records = index.records()) {
+      for (int slot = 0; slot < index.size(); slot++) {
+        out.add(records.read(slot));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void compiledGenerationsRecordEachKernelsResourcesPerArchAndValidateCanLeaveThemOut() throws Exception {
+    Assumptions.assumeTrue(HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    sim = TestCorpus.SimulatedWork.start(tmp, TASKS, SimulatorConfig.defaults().withLatencyMs(2)
+        .withCompileErrorRate(0.0).withSeed(3));
+    DescribeCommand.run(options(), new TestCorpus.Captured().out);
+
+    GenerateCommand.run(options("--offloadArch=gfx90a,gfx1030"), new TestCorpus.Captured().out);
+
+    List<StateRecord> generated = latestGenerated();
+    assertThat(generated.size(), is(TASKS));
+    for (StateRecord r : generated) {
+      assertThat(r.toString(), r.compiled(), is(true));
+      assertThat(r.toString(), r.resources().isEmpty(), is(false));
+      assertThat(r.resources().stream().map(KernelResources::arch).distinct().sorted().toList(),
+          is(List.of("gfx1030", "gfx90a")));
+      for (KernelResources k : r.resources()) {
+        assertThat(k.toString(), k.vgprs(), greaterThan(0));
+        assertThat(k.toString(), k.occupancy(), greaterThan(0));
+      }
+    }
+    String lines;
+    try (Stream<Path> files = Files.walk(tmp.resolve("work/state/generate"))) {
+      StringBuilder sb = new StringBuilder();
+      for (Path f : files.filter(f -> f.toString().endsWith(".jsonl") && !f.toString().contains("journal")).toList()) {
+        sb.append(Files.readString(f));
+      }
+      lines = sb.toString();
+    }
+    assertThat(lines, containsString("\"resources_vgprs_max\":"));
+    assertThat(lines, containsString("\"resources_occupancy_min\":"));
+    assertThat(lines, containsString("\"resources_kernels\":\"gfx"));
+
+    // validate shares the compiler path: --resources=false records verdicts without resources.
+    long compiled = ValidateCommand.run(options("--resources=false"), new TestCorpus.Captured().out);
+    assertThat(compiled, is((long) TASKS));
+    for (StateRecord r : latestGenerated()) {
+      assertThat(r.compiled(), is(true));
+      assertThat(r.toString(), r.resources().isEmpty(), is(true));
+    }
+    // ...and by default it records them again.
+    ValidateCommand.run(options(), new TestCorpus.Captured().out);
+    for (StateRecord r : latestGenerated()) {
+      assertThat(r.toString(), r.resources().isEmpty(), is(not(true)));
+    }
+  }
+}

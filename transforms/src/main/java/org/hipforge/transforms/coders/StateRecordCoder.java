@@ -18,6 +18,7 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
   private static final int COMPILED = 8;
   private static final int TOKENS_ESTIMATED = 16;
   private static final int HAS_FIDELITY = 32;
+  private static final int HAS_ROUNDS = 64;
 
   public static StateRecordCoder of() {
     return INSTANCE;
@@ -30,7 +31,8 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         | (r.compiled() != null ? HAS_COMPILED : 0)
         | (Boolean.TRUE.equals(r.compiled()) ? COMPILED : 0)
         | (r.tokensEstimated() ? TOKENS_ESTIMATED : 0)
-        | (r.fidelity() != null ? HAS_FIDELITY : 0);
+        | (r.fidelity() != null ? HAS_FIDELITY : 0)
+        | (r.roundVerdictsText() != null ? HAS_ROUNDS : 0);
     out.writeByte(flags);
     Wire.writeVarLong(out, r.id());
     Wire.writeString(out, r.fileName());
@@ -65,6 +67,9 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
       Wire.writeVarInt(out, f.paramsMatched());
       Wire.writeVarInt(out, f.sharedMatched());
       Wire.writeVarInt(out, f.boundsMatched());
+    }
+    if (r.roundVerdictsText() != null) {
+      Wire.writeString(out, r.roundVerdictsText());
     }
     out.flush();
   }
@@ -106,6 +111,9 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
     if ((flags & HAS_FIDELITY) != 0) {
       b.fidelity(new Fidelity(Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in),
           Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in)));
+    }
+    if ((flags & HAS_ROUNDS) != 0) {
+      b.roundVerdictsText(Wire.readString(in));
     }
     return b.build();
   }

@@ -23,7 +23,8 @@ class CodersTest {
         .cached(true).codeSha256("cs").compiled(false).compileError("e").outputPath("out/hip/x")
         .toolchain("HIP").response("```hip```").finishReason("length").tokensEstimated(true)
         .cacheCreationInputTokens(3).cacheReadInputTokens(4).sourceEncoding("latin-1").sourceBytes(4096)
-        .fidelity(new org.hipforge.io.record.Fidelity(3, 2, 2, 1, 2, 0)).build();
+        .fidelity(new org.hipforge.io.record.Fidelity(3, 2, 2, 1, 2, 0))
+        .roundVerdicts(List.of("compile_error", "no_code", "compile_error")).build();
   }
 
   @Test

@@ -180,7 +180,7 @@ class RepairLoopEndToEndTest {
 
       Path log2 = tmp.resolve("second.log");
       Process second = ChildRun.start(log2, sim.args("generate", "--repairRounds=2", "--runner=DirectRunner"));
-      assertThat(second.waitFor(300, TimeUnit.SECONDS), is(true));
+      assertThat("the rerun did not finish in time", second.waitFor(900, TimeUnit.SECONDS), is(true));
       assertThat("rerun failed:\n" + Files.readString(log2), second.exitValue(), is(0));
 
       // Every prompt journaled before the kill is journaled once in all: never asked again.

@@ -18,7 +18,7 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
   private static final int COMPILED = 8;
   private static final int TOKENS_ESTIMATED = 16;
   private static final int HAS_FIDELITY = 32;
-  private static final int HAS_ROUNDS = 64;
+  private static final int HAS_ROUNDS = 128; // the last bit of the flag byte (64: kernel resources, on the kernel-resources branch)
 
   public static StateRecordCoder of() {
     return INSTANCE;

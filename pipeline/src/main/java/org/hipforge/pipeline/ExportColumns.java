@@ -265,10 +265,11 @@ final class ExportColumns {
         r -> fidelity(gen(r) == null ? null : gen(r).fidelity())));
     c.add(number("fidelity_score", "the fidelity score in [0, 1]",
         r -> gen(r) == null || gen(r).fidelity() == null ? null : gen(r).fidelity().score()));
-    // ---- LEAD: fields of neighbouring steps. When StateRecord has them, add one line each here: ----
-    // The repair loop (brief R), on generate records:
-    //   c.add(integer("rounds", "repair rounds asked", r -> gen(r) == null ? 0 : gen(r).rounds()));
-    //   c.add(strings("round_verdicts", "each round's verdict", r -> gen(r) == null ? null : gen(r).roundVerdicts()));
+    c.add(integer("rounds", "repair rounds the generation was asked (generate --repairRounds); 0 without",
+        r -> gen(r) == null || gen(r).rounds() == null ? 0 : gen(r).rounds()));
+    c.add(strings("round_verdicts", "each round's verdict, the first answer's first (e.g. [compile_error, "
+        + "compiled]); [] without repair rounds", r -> gen(r) == null || gen(r).roundVerdicts() == null
+        ? List.of() : gen(r).roundVerdicts()));
     c.add(object("resources", true, "compiled code's resource usage per kernel per arch from the "
         + "compiler's device pass: {kernels: [{arch, kernel, vgprs, sgprs, agprs, lds_bytes, "
         + "scratch_bytes, vgpr_spills, sgpr_spills, occupancy}], vgprs_max, lds_bytes_max, "

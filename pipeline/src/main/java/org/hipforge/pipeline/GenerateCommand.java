@@ -29,6 +29,7 @@ public final class GenerateCommand {
     PromptSet prompts = PromptSet.fromDir(o.getPromptDir()); // a bad template stops here, before any call
     ProviderConfig provider = CommandSupport.loadProvider(o);
     ValidateHip validate = validation(o, out);
+    repairRounds(o); // a bad value stops here, before the lock and any call
     Set<Long> ids = parseIds(o.getIds(), layout);
     String runId = RunIds.orNew(o.getRunId());
     o.setRunId(runId);
@@ -65,7 +66,8 @@ public final class GenerateCommand {
     GeneratePipeline.build(p, new GeneratePipeline.Spec(layout, provider, runId, ids, validate,
         o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards())
         .withPrompts(prompts, o.getOffloadArch())
-        .withSourceDir(o.getSourceDir(), o.getMaxSourceBytes()));
+        .withSourceDir(o.getSourceDir(), o.getMaxSourceBytes())
+        .withRepairRounds(repairRounds(o)));
     long start = System.nanoTime();
     // Left pending after a stop: generate records are written when the job ends, but the answers
     // already journaled are reused from the response cache by the next run, without paying.
@@ -85,6 +87,16 @@ public final class GenerateCommand {
     out.printf("generate: %d of %d tasks have compiled HIP code in %s%n", report.compiled,
         report.manifestSize, layout.outHipDir());
     return report;
+  }
+
+  /** {@code --repairRounds}, checked: 0 to {@link GeneratePipeline#MAX_REPAIR_ROUNDS}. */
+  static int repairRounds(HipforgeOptions o) {
+    Integer n = o.getRepairRounds();
+    if (n == null || n < 0 || n > GeneratePipeline.MAX_REPAIR_ROUNDS) {
+      throw new UsageException("--repairRounds must be an integer from 0 to " + GeneratePipeline.MAX_REPAIR_ROUNDS
+          + " (0: no repair), was " + n);
+    }
+    return n;
   }
 
   static ValidateHip validation(HipforgeOptions o, PrintStream out) {

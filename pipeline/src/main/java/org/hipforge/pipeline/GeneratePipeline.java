@@ -3,19 +3,24 @@ package org.hipforge.pipeline;
 import java.util.List;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
-import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.hipforge.io.llm.ErrorCategory;
 import org.hipforge.io.llm.PromptSet;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.transforms.BuildGeneratePrompts;
+import org.hipforge.transforms.BuildRepairPrompts;
 import org.hipforge.transforms.CallLlm;
 import org.hipforge.transforms.ExtractCode;
+import org.hipforge.transforms.Failure;
 import org.hipforge.transforms.GeneratedCode;
+import org.hipforge.transforms.LlmTask;
 import org.hipforge.transforms.MeasureFidelity;
 import org.hipforge.transforms.PendingGenerations;
 import org.hipforge.transforms.ReadSources;
@@ -24,6 +29,7 @@ import org.hipforge.transforms.ValidateHip;
 import org.hipforge.transforms.WriteDeadLetters;
 import org.hipforge.transforms.WriteHipFiles;
 import org.hipforge.transforms.WriteState;
+import org.hipforge.transforms.coders.GeneratedCodeCoder;
 import org.hipforge.transforms.coders.StateRecordCoder;
 
 /** Builds the generate pipeline: instructions to HIP code, compiled, written as .hip files. */
@@ -44,6 +50,7 @@ public final class GeneratePipeline {
     String offloadArch = "gfx90a";
     String sourceDir;
     long maxSourceBytes = ReadSources.DEFAULT_MAX_BYTES;
+    int repairRounds = 0;
 
     /** {@code ids} null means every described task. */
     public Spec(WorkLayout layout, ProviderConfig provider, String runId, Set<Long> ids,
@@ -74,8 +81,42 @@ public final class GeneratePipeline {
       this.maxSourceBytes = maxSourceBytes == null ? ReadSources.DEFAULT_MAX_BYTES : maxSourceBytes;
       return this;
     }
+
+    /**
+     * Repair rounds ({@code --repairRounds}): a {@code compile_error} or {@code no_code} answer
+     * gets up to {@code n} follow-ups with the compiler's errors; 0 (the default here) asks once.
+     */
+    public Spec withRepairRounds(int n) {
+      if (n < 0 || n > MAX_REPAIR_ROUNDS) {
+        throw new IllegalArgumentException("repairRounds must be in [0, " + MAX_REPAIR_ROUNDS + "], was " + n);
+      }
+      this.repairRounds = n;
+      return this;
+    }
   }
 
+  /**
+   * The most repair rounds a run may ask: each round is a step of the pipeline (a Beam graph has
+   * no loops, so rounds are unrolled), and past a few rounds a model that has not fixed a file
+   * rarely does.
+   */
+  public static final int MAX_REPAIR_ROUNDS = 10;
+
+  /** One round's stages: the answers, the code extracted from them, and its verdicts. */
+  private static final class Round {
+    CallLlm.Result answers;
+    ExtractCode.Result code;
+    ValidateHip.Result checked;
+  }
+
+  /**
+   * The generate pipeline. With repair rounds it is unrolled: round 0 asks the generate prompt;
+   * each answer that is {@code compile_error} or {@code no_code} and has rounds left gets a repair
+   * prompt (the same journal and response cache, so a rerun replays every round unpaid and resumes
+   * at the first one not journaled); every other outcome of a round goes to the state. The records
+   * then close their last round ({@code round_verdicts}). Tokens of a repaired generation are the
+   * sum over its rounds (what was billed for it).
+   */
   public static void build(Pipeline p, Spec s) {
     WorkLayout layout = s.layout;
     WorkLayout.Step describe = WorkLayout.Step.DESCRIBE;
@@ -85,26 +126,48 @@ public final class GeneratePipeline {
         List.of(layout.shardGlob(describe), layout.journalGlob(describe)),
         List.of(layout.shardGlob(generate))).withIds(s.ids));
     PCollection<StateRecord> pending = front.pending();
-    CallLlm.Result answers = pending
+    PCollection<LlmTask> tasks = pending
         .apply("BuildPrompts", BuildGeneratePrompts.forProvider(s.provider)
-            .withPrompts(s.prompts).withOffloadArch(s.offloadArch))
-        .apply("CallLlm", CallLlm.to(s.provider, generate)
-            .withJournal(layout.journalDir(generate, s.runId), layout.journalGlob(generate))
-            .withJournalReserve(layout.journalReserveDir(generate))
-            .withRunId(s.runId)
-            .withMaxInFlight(s.maxInFlight)
-            .withRateShare(s.rateShare));
-    ExtractCode.Result code = answers.output().apply("ExtractCode", ExtractCode.create());
-    WriteHipFiles.Result written = withFidelity(code.output(), s)
-        .apply("ValidateHip", s.validate)
+            .withPrompts(s.prompts).withOffloadArch(s.offloadArch));
+    PCollectionList<GeneratedCode> passed = PCollectionList.empty(p);
+    PCollectionList<Failure> failures = PCollectionList.empty(p);
+    for (int n = 0; ; n++) {
+      Round round = round(tasks, s, n);
+      passed = passed.and(round.checked.output());
+      failures = failures.and(round.answers.failures());
+      if (n == s.repairRounds) {
+        failures = failures.and(round.code.failures()).and(round.checked.failures());
+        break;
+      }
+      String next = "Repair" + (n + 1);
+      failures = failures
+          .and(round.code.failures().apply(next + "KeepNoRepair", Filter.by(f -> !ErrorCategory.repairable(f.category()))))
+          .and(round.checked.failures().apply(next + "KeepFinal", Filter.by(f -> !ErrorCategory.repairable(f.category()))));
+      PCollection<GeneratedCode> noCode = round.code.failures()
+          .apply(next + "NoCode", Filter.by(f -> ErrorCategory.repairable(f.category())))
+          .apply(next + "AnswerAsCode", MapElements.into(TypeDescriptor.of(GeneratedCode.class))
+              .via(BuildRepairPrompts::ofNoCode))
+          .setCoder(GeneratedCodeCoder.of());
+      PCollection<GeneratedCode> notCompiled = round.checked.notCompiled()
+          .apply(next + "CompileErrors", Filter.by(g -> ErrorCategory.repairable(g.record().errorCategory())));
+      tasks = PCollectionList.of(notCompiled).and(noCode)
+          .apply(next + "ToRepair", Flatten.pCollections())
+          .apply("BuildRepairPrompts" + (n + 1), BuildRepairPrompts.forProvider(s.provider)
+              .withPrompts(s.prompts).withOffloadArch(s.offloadArch));
+    }
+    WriteHipFiles.Result written = passed
+        .apply("AllPassed", Flatten.pCollections())
         .apply("WriteHipFiles", WriteHipFiles.to(layout.outHipDir(), "out/hip"));
-    PCollection<StateRecord> failed = PCollectionList.of(answers.failures()).and(code.failures())
-        .and(written.failures())
+    PCollection<StateRecord> failed = failures.and(written.failures())
         .apply("RecordFailures", RecordFailures.asRun(s.runId, s.provider.name(), s.provider.model()));
-    PCollectionList.of(written.output()).and(failed)
+    PCollection<StateRecord> records = PCollectionList.of(written.output()).and(failed)
         .apply("AllRecords", Flatten.pCollections())
-        .apply("StampOffloadArch", stampOffloadArch(s.offloadArch)).setCoder(StateRecordCoder.of())
-        .apply("WriteState", WriteState.to(layout.shardPrefix(generate, s.runId)).withShards(s.numShards));
+        .apply("StampOffloadArch", stampOffloadArch(s.offloadArch)).setCoder(StateRecordCoder.of());
+    if (s.repairRounds > 0) {
+      records = records.apply("CloseRounds", MapElements.into(TypeDescriptor.of(StateRecord.class))
+          .via(StateRecord::closeRound)).setCoder(StateRecordCoder.of());
+    }
+    records.apply("WriteState", WriteState.to(layout.shardPrefix(generate, s.runId)).withShards(s.numShards));
     front.malformed()
         .apply("WriteDeadLetters", WriteDeadLetters.to(layout.root() + "/deadletter/" + generate.dir() + "/" + s.runId));
   }
@@ -120,9 +183,29 @@ public final class GeneratePipeline {
         .via((StateRecord r) -> r.toBuilder().offloadArch(arch).build());
   }
 
+  /**
+   * Round {@code n}: call (journaled, cached), extract, measure fidelity, compile. Round 0's steps
+   * keep the names they had before the repair loop existed.
+   */
+  private static Round round(PCollection<LlmTask> tasks, Spec s, int n) {
+    WorkLayout layout = s.layout;
+    WorkLayout.Step generate = WorkLayout.Step.GENERATE;
+    String suffix = n == 0 ? "" : "Repair" + n;
+    Round r = new Round();
+    r.answers = tasks.apply("CallLlm" + suffix, CallLlm.to(s.provider, generate)
+        .withJournal(layout.journalDir(generate, s.runId), layout.journalGlob(generate))
+        .withJournalReserve(layout.journalReserveDir(generate))
+        .withRunId(s.runId)
+        .withMaxInFlight(s.maxInFlight)
+        .withRateShare(s.rateShare));
+    r.code = r.answers.output().apply("ExtractCode" + suffix, ExtractCode.create());
+    r.checked = withFidelity(r.code.output(), s, suffix).apply("ValidateHip" + suffix, s.validate);
+    return r;
+  }
+
   /** Extracted code with its fidelity against the source, when the spec knows the source directory. */
-  private static PCollection<GeneratedCode> withFidelity(PCollection<GeneratedCode> code, Spec s) {
+  private static PCollection<GeneratedCode> withFidelity(PCollection<GeneratedCode> code, Spec s, String suffix) {
     return s.sourceDir == null ? code
-        : code.apply("MeasureFidelity", MeasureFidelity.against(s.sourceDir).withMaxBytes(s.maxSourceBytes));
+        : code.apply("MeasureFidelity" + suffix, MeasureFidelity.against(s.sourceDir).withMaxBytes(s.maxSourceBytes));
   }
 }

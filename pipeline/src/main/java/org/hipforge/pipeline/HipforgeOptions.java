@@ -118,6 +118,14 @@ public interface HipforgeOptions extends PipelineOptions {
 
   void setValidate(String value);
 
+  @Description("generate: repair rounds: an answer that does not compile (compile_error) or holds no "
+      + "code (no_code) is asked again up to N times with the compiler's first errors, for the whole "
+      + "corrected file; 0 asks once")
+  @Default.Integer(2)
+  Integer getRepairRounds();
+
+  void setRepairRounds(Integer value);
+
   @Description("generate/validate: AMD GPU targets to compile for, comma-separated")
   @Default.String("gfx90a")
   String getOffloadArch();

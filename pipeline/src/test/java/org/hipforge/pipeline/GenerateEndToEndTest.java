@@ -58,8 +58,10 @@ class GenerateEndToEndTest {
     long afterDescribe = server.totalRequests();
     TestCorpus.Captured log = new TestCorpus.Captured();
 
-    StatusReport report = GenerateCommand.run(options(), log.out);
+    // Without the repair loop (--repairRounds=0): one answer per task, as before it existed.
+    StatusReport report = GenerateCommand.run(options("--repairRounds=0"), log.out);
     assertThat(server.totalRequests(), is(afterDescribe + TASKS));
+    assertThat("no round fields without the repair loop", report.maxRounds, is(-1));
     assertThat(report.passed + report.failed, is((long) TASKS));
     assertThat("some answers compile", report.compiled, greaterThan(0L));
     assertThat("some answers were broken on purpose", report.failed, greaterThan(0L));
@@ -75,6 +77,7 @@ class GenerateEndToEndTest {
     }
     assertThat(generated.size(), is(TASKS));
     for (StateRecord r : generated) {
+      assertThat(r.roundVerdicts(), nullValue());
       Path file = tmp.resolve("work/out/hip").resolve(r.fileName());
       if (r.pass()) {
         assertThat(r.compiled(), is(true));
@@ -93,7 +96,7 @@ class GenerateEndToEndTest {
 
     // The rerun retries the failed ones, but their prompts were paid for: all from the journal.
     long beforeRerun = server.totalRequests();
-    StatusReport again = GenerateCommand.run(options(), log.out);
+    StatusReport again = GenerateCommand.run(options("--repairRounds=0"), log.out);
     assertThat(server.totalRequests(), is(beforeRerun));
     assertThat(again.passed, is(report.passed));
 

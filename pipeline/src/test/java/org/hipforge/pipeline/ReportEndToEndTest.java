@@ -185,7 +185,9 @@ class ReportEndToEndTest {
         // As the repair loop writes them: flat, a comma-separated string.
         r.put("round_verdicts", ok ? "compile_error,compiled" : "compile_error,compile_error");
         if (ok) {
-          r.put("resources", "gfx90a _Z4evilPfi vgprs=3 sgprs=11 lds=0 occupancy=8; gfx942 _Z4evilPfi vgprs=4 sgprs=12 lds=0 occupancy=8");
+          r.put("resources_kernels", "gfx90a _Z4evilPfi vgprs=3 sgprs=11 agprs=0 lds=0 scratch=0 vgpr_spills=0 "
+              + "sgpr_spills=0 occupancy=8; gfx942 _Z4evilPfi vgprs=4 sgprs=12 agprs=0 lds=0 scratch=0 vgpr_spills=0 "
+              + "sgpr_spills=0 occupancy=8");
         }
         b.append(json.writeValueAsString(r)).append('\n');
       }
@@ -198,7 +200,7 @@ class ReportEndToEndTest {
     Path work = copyOfWork();
     ObjectNode keys = new ObjectMapper().createObjectNode();
     keys.put("rounds", 1);
-    keys.put("max_vgprs", 24);
+    keys.put("resources_vgprs_max", 24);
     addToGenerateRecords(work, keys);
     // The run manifest of the generate run, as the CLI writes it, left "running" (as after a SIGKILL),
     // and one file in W/runs that is no run manifest.

@@ -429,7 +429,9 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
         if (e.category().runStop(true) != null) {
           return Done.NOTHING; // the gate is closed; drain() stops the run with one message
         }
-        Progress.taskDone(false);
+        if (!task.isRepair()) {
+          Progress.taskDone(false);
+        }
         return new Done(null, failure(task, e.category().label(), e.getMessage(), outcome.attempts()));
       }
       // A billed answer, usable or not: its record is journaled with its tokens before anything else.
@@ -449,8 +451,16 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       }
       cache.put(record);
       Progress.tokens(record.inputTokens(), record.outputTokens());
-      Progress.taskDone(record.pass());
-      return record.pass() ? new Done(record, null) : new Done(null, Failure.ofPaidAnswer(record, "call_llm"));
+      if (!task.isRepair()) { // a repair round is more work on a task already counted
+        Progress.taskDone(record.pass());
+      }
+      return done(task, record);
+    }
+
+    /** What {@code record} (journaled as it is) goes on as: an answer or a paid answer's failure. */
+    private static Done done(LlmTask task, StateRecord record) {
+      StateRecord r = task.carryRounds(record); // a repair round: the earlier rounds' verdicts and tokens
+      return r.pass() ? new Done(r, null) : new Done(null, Failure.of(r, "call_llm"));
     }
 
     /**
@@ -536,13 +546,16 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
         b.instruction(task.instruction()).response(cached.response());
       }
       StateRecord record = b.build();
-      Progress.taskDone(record.pass());
-      return record.pass() ? new Done(record, null) : new Done(null, Failure.ofPaidAnswer(record, "call_llm"));
+      if (!task.isRepair()) { // a repair round is more work on a task already counted
+        Progress.taskDone(record.pass());
+      }
+      return done(task, record);
     }
 
+    /** A task that got no usable answer and no bill (a final HTTP error, retries used up). */
     private Failure failure(LlmTask task, String category, String message, int attempts) {
-      return new Failure(task.id(), task.fileName(), task.sourceSha256(), "call_llm", category, message,
-          System.currentTimeMillis(), attempts, task.instruction());
+      return Failure.of(task.carryRounds(base(task).failure(category, message).attempts(attempts)
+          .finishedAtMillis(System.currentTimeMillis()).instruction(task.instruction()).build()), "call_llm");
     }
 
     @Teardown

@@ -57,9 +57,10 @@ public final class ExtractCode extends PTransform<PCollection<StateRecord>, Extr
     public void process(@Element StateRecord answer, MultiOutputReceiver out) {
       ExtractedCode code = CodeExtractor.extract(answer.response());
       if (!code.isPresent()) {
-        out.get(failTag).output(new Failure(answer.id(), answer.fileName(), answer.sourceSha256(),
-            "extract_code", code.failureCategory(), code.reason(), System.currentTimeMillis(),
-            answer.attempts(), answer.instruction()));
+        // The answer's record (its billed tokens, prompt hash), failed; it keeps the raw answer
+        // for the repair loop's follow-up, and RecordFailures drops it from the state.
+        out.get(failTag).output(Failure.of(answer.toBuilder().failure(code.failureCategory(), code.reason())
+            .finishedAtMillis(System.currentTimeMillis()).build(), "extract_code"));
         return;
       }
       StateRecord r = answer.toBuilder().response(null).codeSha256(Hex.sha256(code.code())).build();

@@ -5,147 +5,117 @@ import java.util.Objects;
 import org.hipforge.io.record.StateRecord;
 
 /**
- * One task that a stage could not finish: which task, which stage, the stable category and why.
+ * One task that a stage could not finish: which stage, and the task's {@code pass:false} record
+ * (its id, file, stable category and why, and whatever the task had gathered: billed tokens, the
+ * prompt hash, the compiler's errors, its repair rounds).
  *
- * <p>Every stage's failures are flattened in one place and written as {@code pass:false} state
- * records, so a failure is data the next run can retry, never a lost task.
+ * <p>Every stage's failures are flattened in one place ({@link RecordFailures}) and written as
+ * {@code pass:false} state records, so a failure is data the next run can retry, never a lost
+ * task. One factory, {@link #of}: a stage builds the record it would write and names itself.
  */
 public final class Failure implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
-  private final long id;
-  private final String fileName;
-  private final String sourceSha256;
   private final String stage;
-  private final String category;
-  private final String message;
-  private final long atMillis;
-  private final int attempts;
-  private final String instruction;
-  /** The journaled record of a billed but unusable answer (its tokens, finish reason), or null. */
-  private final StateRecord answer;
+  private final StateRecord record;
 
-  public Failure(long id, String fileName, String sourceSha256, String stage, String category,
-      String message, long atMillis, int attempts, String instruction) {
-    this.id = id;
-    this.fileName = fileName;
-    this.sourceSha256 = sourceSha256;
-    this.stage = Objects.requireNonNull(stage, "stage");
-    this.category = Objects.requireNonNull(category, "category");
-    this.message = message == null ? "" : message;
-    this.atMillis = atMillis;
-    this.attempts = attempts;
-    this.instruction = instruction;
-    this.answer = null;
-  }
-
-  private Failure(StateRecord answer, String stage) {
-    this.id = answer.id();
-    this.fileName = answer.fileName();
-    this.sourceSha256 = answer.sourceSha256();
-    this.stage = Objects.requireNonNull(stage, "stage");
-    this.category = answer.errorCategory();
-    String msg = answer.errorMsg() == null ? "" : answer.errorMsg();
-    int colon = msg.indexOf(": ");
-    this.message = colon < 0 ? msg : msg.substring(colon + 2);
-    this.atMillis = answer.finishedAtMillis();
-    this.attempts = answer.attempts();
-    this.instruction = answer.instruction();
-    this.answer = answer;
+  private Failure(StateRecord record, String stage) {
+    this.record = record;
+    this.stage = stage;
   }
 
   /**
-   * The failure of a paid answer that cannot be used (refused, filtered, truncated, ...): its
-   * state record is {@code answer} itself, so the billed tokens and finish reason reach the state.
+   * The failure of {@code record} at {@code stage}: the record must be {@code pass:false} with an
+   * {@code error_msg} of the form {@code "<category>: <detail>"} ({@link
+   * StateRecord.Builder#failure}); it is the state record this failure becomes ({@link
+   * #toStateRecord}), so a paid answer's tokens and finish reason, or a compile verdict's errors,
+   * reach the state with it.
    */
-  public static Failure ofPaidAnswer(StateRecord answer, String stage) {
-    if (answer.pass()) {
-      throw new IllegalArgumentException("a paid answer's failure needs a pass:false record, was " + answer);
+  public static Failure of(StateRecord record, String stage) {
+    Objects.requireNonNull(record, "record");
+    if (stage == null || stage.isBlank()) {
+      throw new IllegalArgumentException("stage must name the stage that failed, was '" + stage + "'");
     }
-    return new Failure(answer, stage);
+    if (record.pass() || record.errorMsg() == null) {
+      throw new IllegalArgumentException("a failure needs a pass:false record with an error_msg, was " + record);
+    }
+    return new Failure(record, stage);
   }
 
-  /** The paid answer's record when this failure is one ({@link #ofPaidAnswer}), else null. */
-  public StateRecord answer() {
-    return answer;
+  /** The task's {@code pass:false} record, as the stage made it. */
+  public StateRecord record() {
+    return record;
   }
 
   public long id() {
-    return id;
+    return record.id();
   }
 
   public String fileName() {
-    return fileName;
+    return record.fileName();
   }
 
   public String sourceSha256() {
-    return sourceSha256;
+    return record.sourceSha256();
   }
 
   public String stage() {
     return stage;
   }
 
+  /** The stable category: the part of {@code error_msg} before its first ':'. */
   public String category() {
-    return category;
+    return record.errorCategory();
   }
 
+  /** The detail: {@code error_msg} after the category. */
   public String message() {
-    return message;
+    String msg = record.errorMsg();
+    int colon = msg.indexOf(": ");
+    return colon < 0 ? msg : msg.substring(colon + 2);
   }
 
   public long atMillis() {
-    return atMillis;
+    return record.finishedAtMillis();
   }
 
   public int attempts() {
-    return attempts;
+    return record.attempts();
   }
 
   /** The describe instruction the task carried (generate step), else null. */
   public String instruction() {
-    return instruction;
+    return record.instruction();
   }
 
-  /** The {@code pass:false} state record of this failure. */
+  /**
+   * The {@code pass:false} state record of this failure in run {@code runId}; {@code provider} and
+   * {@code model} fill in only what the record does not name (a task that never reached a call).
+   */
   public StateRecord toStateRecord(String runId, String provider, String model) {
-    if (answer != null) {
-      return answer.toBuilder().runId(runId).build();
+    StateRecord.Builder b = record.toBuilder().runId(runId).response(null);
+    if (record.provider() == null) {
+      b.provider(provider);
     }
-    return StateRecord.builder()
-        .id(id)
-        .fileName(fileName)
-        .failure(category, message)
-        .sourceSha256(sourceSha256)
-        .provider(provider)
-        .model(model)
-        .attempts(attempts)
-        .finishedAtMillis(atMillis)
-        .runId(runId)
-        .instruction(instruction)
-        .build();
+    if (record.model() == null) {
+      b.model(model);
+    }
+    return b.build();
   }
 
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof Failure)) {
-      return false;
-    }
-    Failure f = (Failure) o;
-    return id == f.id && atMillis == f.atMillis && attempts == f.attempts
-        && Objects.equals(fileName, f.fileName) && Objects.equals(sourceSha256, f.sourceSha256)
-        && stage.equals(f.stage) && category.equals(f.category) && message.equals(f.message)
-        && Objects.equals(instruction, f.instruction) && Objects.equals(answer, f.answer);
+    return o instanceof Failure && ((Failure) o).stage.equals(stage) && ((Failure) o).record.equals(record);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, stage, category);
+    return Objects.hash(record.id(), stage, category());
   }
 
   @Override
   public String toString() {
-    return "Failure{id=" + id + ", file_name=" + fileName + ", stage=" + stage + ", " + category
-        + ": " + message + "}";
+    return "Failure{id=" + id() + ", file_name=" + fileName() + ", stage=" + stage + ", "
+        + record.errorMsg() + "}";
   }
 }

@@ -3,6 +3,8 @@ package org.hipforge.transforms;
 import java.io.Serializable;
 import java.util.Objects;
 import org.hipforge.io.llm.ChatRequest;
+import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.util.TokenMath;
 
 /**
  * One prompt to send for one task: the task's identity, the messages, and the prompt's hash.
@@ -22,6 +24,10 @@ public final class LlmTask implements Serializable {
   private final String promptVersion;
   private final String sourceEncoding;
   private final long sourceBytes;
+  // The repair loop: the verdicts of the rounds before this prompt, and the tokens they billed.
+  private final String priorVerdicts;
+  private final long priorInputTokens;
+  private final long priorOutputTokens;
 
   public LlmTask(long id, String fileName, String sourceSha256, ChatRequest request,
       String promptSha256, String instruction) {
@@ -40,9 +46,17 @@ public final class LlmTask implements Serializable {
     this.promptVersion = promptVersion;
     this.sourceEncoding = null;
     this.sourceBytes = 0;
+    this.priorVerdicts = null;
+    this.priorInputTokens = 0;
+    this.priorOutputTokens = 0;
   }
 
   private LlmTask(LlmTask t, String sourceEncoding, long sourceBytes) {
+    this(t, sourceEncoding, sourceBytes, t.priorVerdicts, t.priorInputTokens, t.priorOutputTokens);
+  }
+
+  private LlmTask(LlmTask t, String sourceEncoding, long sourceBytes, String priorVerdicts,
+      long priorInputTokens, long priorOutputTokens) {
     this.id = t.id;
     this.fileName = t.fileName;
     this.sourceSha256 = t.sourceSha256;
@@ -52,6 +66,39 @@ public final class LlmTask implements Serializable {
     this.promptVersion = t.promptVersion;
     this.sourceEncoding = sourceEncoding;
     this.sourceBytes = sourceBytes;
+    this.priorVerdicts = priorVerdicts;
+    this.priorInputTokens = priorInputTokens;
+    this.priorOutputTokens = priorOutputTokens;
+  }
+
+  /**
+   * This prompt as a repair round of a generation whose earlier rounds are {@code earlier}: their
+   * verdicts ({@code round_verdicts} so far) and billed tokens go on with every record this
+   * task's answer becomes ({@link #carryRounds}).
+   */
+  public LlmTask afterRounds(StateRecord earlier) {
+    return new LlmTask(this, sourceEncoding, sourceBytes, earlier.roundVerdictsText(),
+        earlier.inputTokens(), earlier.outputTokens());
+  }
+
+  /** Whether this prompt is a repair round's follow-up (not a task of its own in the progress count). */
+  public boolean isRepair() {
+    return priorVerdicts != null;
+  }
+
+  /**
+   * {@code r} (this task's answer, already journaled with its own tokens) with the earlier rounds
+   * carried: their verdicts, and tokens summed over every round (what the generation billed).
+   * Unchanged for a task that is no repair round.
+   */
+  public StateRecord carryRounds(StateRecord r) {
+    if (priorVerdicts == null) {
+      return r;
+    }
+    return r.toBuilder().roundVerdictsText(priorVerdicts)
+        .inputTokens(TokenMath.add(priorInputTokens, r.inputTokens()))
+        .outputTokens(TokenMath.add(priorOutputTokens, r.outputTokens()))
+        .build();
   }
 
   /**

@@ -18,6 +18,7 @@ import org.apache.beam.sdk.values.TupleTagList;
 import org.hipforge.io.hip.HipKernels;
 import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.ManifestEntry;
+import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.SafeFiles;
 import org.hipforge.io.util.SourceText;
 import org.hipforge.transforms.coders.FailureCoder;
@@ -169,8 +170,9 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
     }
 
     private void fail(MultiOutputReceiver out, ManifestEntry e, String category, String message) {
-      out.get(failTag).output(new Failure(e.id(), e.fileName(), e.sha256(), "read_source", category,
-          message, System.currentTimeMillis(), 0, null));
+      out.get(failTag).output(Failure.of(StateRecord.builder().id(e.id()).fileName(e.fileName())
+          .sourceSha256(e.sha256()).failure(category, message).finishedAtMillis(System.currentTimeMillis())
+          .build(), "read_source"));
     }
 
     private static boolean isBlank(byte[] b) {

@@ -6,17 +6,29 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.hipforge.io.hip.CompileResult;
 import org.hipforge.io.hip.HipCompiler;
 import org.hipforge.io.hip.HipToolchain;
+import org.hipforge.io.llm.ErrorCategory;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.transforms.coders.FailureCoder;
 import org.hipforge.transforms.coders.GeneratedCodeCoder;
 
 /**
  * Compiles each piece of generated code for AMD GPU targets (compile only: LLM output is never
  * run) and records the verdict: {@code pass} is true only when it compiled.
+ *
+ * <p>A typed result ({@link Result}): {@link Result#output()} is the code that compiled (or, with
+ * {@link #skip()}, all code, unchecked); {@link Result#failures()} one {@link Failure} (stage
+ * {@code validate_hip}) per piece that did not, whose record carries the verdict; {@link
+ * Result#notCompiled()} the same pieces with their code, for the repair loop's follow-up.
  *
  * <p>Uses {@link HipCompiler} (clang with precompiled HIP headers, built once per worker). A
  * failed compile keeps its first errors in {@code compile_error} and its category in {@code
@@ -26,9 +38,11 @@ import org.hipforge.transforms.coders.GeneratedCodeCoder;
  * ({@code resources_*} keys, see {@link org.hipforge.io.record.KernelResources}); the verdict is
  * the same either way.
  *
- * <pre>{@code PCollection<GeneratedCode> checked = code.apply("ValidateHip", ValidateHip.forArchs(List.of("gfx90a")));}</pre>
+ * <pre>{@code ValidateHip.Result checked = code.apply("ValidateHip", ValidateHip.forArchs(List.of("gfx90a")));}</pre>
  */
-public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, PCollection<GeneratedCode>> {
+public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, ValidateHip.Result> {
+  /** The stage name failures of this transform carry. */
+  public static final String STAGE = "validate_hip";
   /** A compile that takes longer than this is a runaway (template recursion), not slow code. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
@@ -71,10 +85,34 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, PC
     return new ValidateHip(archs, enabled, timeout, on);
   }
 
+  /** Code that compiled (or was not checked), the failures, and the code that did not compile. */
+  public static final class Result extends StageResult<GeneratedCode, Failure> {
+    private final PCollection<GeneratedCode> notCompiled;
+
+    Result(PCollection<GeneratedCode> output, PCollection<Failure> failures,
+        PCollection<GeneratedCode> notCompiled) {
+      super(output, failures);
+      this.notCompiled = notCompiled;
+    }
+
+    /** The code behind each of {@link #failures()}, its record holding the verdict (pass:false). */
+    public PCollection<GeneratedCode> notCompiled() {
+      return notCompiled;
+    }
+  }
+
   @Override
-  public PCollection<GeneratedCode> expand(PCollection<GeneratedCode> code) {
-    return code.apply("Compile", ParDo.of(new CompileFn(archs, enabled, timeout, resources)))
-        .setCoder(GeneratedCodeCoder.of());
+  public Result expand(PCollection<GeneratedCode> code) {
+    TupleTag<GeneratedCode> okTag = new TupleTag<>("compiled");
+    TupleTag<GeneratedCode> rejectedTag = new TupleTag<>("not_compiled");
+    PCollectionTuple t = code.apply("Compile", ParDo.of(new CompileFn(archs, enabled, timeout, resources, okTag, rejectedTag))
+        .withOutputTags(okTag, TupleTagList.of(rejectedTag)));
+    PCollection<GeneratedCode> rejected = t.get(rejectedTag).setCoder(GeneratedCodeCoder.of());
+    PCollection<Failure> failures = rejected
+        .apply("ToFailures", MapElements.into(TypeDescriptor.of(Failure.class))
+            .via((GeneratedCode g) -> Failure.of(g.record(), STAGE)))
+        .setCoder(FailureCoder.of());
+    return new Result(t.get(okTag).setCoder(GeneratedCodeCoder.of()), failures, rejected);
   }
 
   /** Maps a compiler verdict onto a generate record (also used by the {@code validate} command). */
@@ -86,7 +124,8 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, PC
     if (verdict.compiled()) {
       return b.pass(true).errorMsg(null).compileError(null).resources(verdict.resources()).build();
     }
-    String category = CompileResult.TIMEOUT.equals(verdict.category()) ? "compile_timeout" : verdict.category();
+    String category = CompileResult.TIMEOUT.equals(verdict.category()) ? ErrorCategory.COMPILE_TIMEOUT.label()
+        : verdict.category();
     String first = verdict.firstErrors().isEmpty() ? "the compiler failed" : verdict.firstErrors().lines()
         .findFirst().orElse("");
     return b.failure(category, first).compileError(verdict.firstErrors()).build();
@@ -97,15 +136,20 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, PC
     private final boolean enabled;
     private final Duration timeout;
     private final boolean resources;
+    private final TupleTag<GeneratedCode> okTag;
+    private final TupleTag<GeneratedCode> rejectedTag;
     private final Counter compiled = Metrics.counter(ValidateHip.class, "compiled");
     private final Counter rejected = Metrics.counter(ValidateHip.class, "not_compiled");
     private transient HipCompiler compiler;
 
-    CompileFn(List<String> archs, boolean enabled, Duration timeout, boolean resources) {
+    CompileFn(List<String> archs, boolean enabled, Duration timeout, boolean resources,
+        TupleTag<GeneratedCode> okTag, TupleTag<GeneratedCode> rejectedTag) {
+      this.okTag = okTag;
       this.archs = archs;
       this.enabled = enabled;
       this.timeout = timeout;
       this.resources = resources;
+      this.rejectedTag = rejectedTag;
     }
 
     @Setup
@@ -117,7 +161,8 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, PC
     }
 
     @ProcessElement
-    public void process(@Element GeneratedCode in, OutputReceiver<GeneratedCode> out) {
+    public void process(@Element GeneratedCode in, MultiOutputReceiver outs) {
+      OutputReceiver<GeneratedCode> out = outs.get(okTag);
       if (!enabled) {
         out.output(in.withRecord(in.record().toBuilder().pass(true).compiled(null).build()));
         return;
@@ -127,13 +172,13 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, PC
         verdict = compiler.compile(in.record().fileName(), in.code());
       } catch (IllegalArgumentException refused) {
         // A file name the compiler will not put on a command line (e.g. a leading '-').
-        out.output(in.withRecord(in.record().toBuilder()
-            .failure("unsafe_path", String.valueOf(refused.getMessage())).compiled(false).build()));
+        outs.get(rejectedTag).output(in.withRecord(in.record().toBuilder()
+            .failure(ErrorCategory.UNSAFE_PATH.label(), String.valueOf(refused.getMessage())).compiled(false).build()));
         rejected.inc();
         return;
       }
       (verdict.compiled() ? compiled : rejected).inc();
-      out.output(in.withRecord(withVerdict(in.record(), verdict)));
+      (verdict.compiled() ? out : outs.get(rejectedTag)).output(in.withRecord(withVerdict(in.record(), verdict)));
     }
 
     @Teardown

@@ -140,8 +140,8 @@ public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, 
     }
 
     private static Failure failure(StateRecord r, String category, String message) {
-      return new Failure(r.id(), r.fileName(), r.sourceSha256(), "write_hip", category, message,
-          System.currentTimeMillis(), r.attempts(), r.instruction());
+      return Failure.of(r.toBuilder().failure(category, message).outputPath(null)
+          .finishedAtMillis(System.currentTimeMillis()).build(), "write_hip");
     }
   }
 }

@@ -256,8 +256,8 @@ class CallLlmTest {
     PAssert.that(again.failures()).satisfies(failures -> {
       long n = 0;
       for (Failure f : failures) {
-        assertThat(f.answer().cached(), is(true));
-        assertThat(f.answer().inputTokens() > 0, is(true));
+        assertThat(f.record().cached(), is(true));
+        assertThat(f.record().inputTokens() > 0, is(true));
         assertThat(f.toStateRecord("run-2", "sim", "m").errorCategory(), is(f.category()));
         n++;
       }

@@ -29,7 +29,7 @@ class CodersTest {
         .resources(org.hipforge.io.record.KernelResources.parseList(
             "gfx90a _Z1kPf vgprs=24 sgprs=15 agprs=2 lds=4096 scratch=2064 vgpr_spills=5 sgpr_spills=1 occupancy=6; "
                 + "gfx1030:xnack+ tile vgprs=3 sgprs=6 agprs=0 lds=0 scratch=0 vgpr_spills=0 sgpr_spills=0 occupancy=16"))
-        .build();
+        .roundVerdicts(List.of("compile_error", "no_code", "compile_error")).build();
   }
 
   @Test
@@ -42,18 +42,18 @@ class CodersTest {
 
   @Test
   void failuresAndGeneratedCodeSurviveTheirCompactCoders() throws Exception {
+    StateRecord noCode = StateRecord.builder().id(7).fileName("a/b.hip").sourceSha256("sha")
+        .failure("no_code", "no fenced block ✓").finishedAtMillis(123).attempts(2).instruction("write it").build();
+    CoderProperties.coderDecodeEncodeEqual(FailureCoder.of(), Failure.of(noCode, "extract_code"));
+    CoderProperties.coderDecodeEncodeEqual(FailureCoder.of(), Failure.of(
+        StateRecord.builder().id(-1).fileName("x").failure("not_found", "gone").finishedAtMillis(-5).build(), "read_sources"));
     CoderProperties.coderDecodeEncodeEqual(FailureCoder.of(),
-        new Failure(7, "a/b.hip", "sha", "ExtractCode", "no_code", "no fenced block ✓", 123, 2, "write it"));
-    CoderProperties.coderDecodeEncodeEqual(FailureCoder.of(),
-        new Failure(-1, null, null, "ReadSources", "not_found", null, -5, 0, null));
-    CoderProperties.coderDecodeEncodeEqual(FailureCoder.of(),
-        Failure.ofPaidAnswer(full().toBuilder().failure("truncated", "cut at max_tokens").build(), "CallLlm"));
+        Failure.of(full().toBuilder().failure("truncated", "cut at max_tokens").build(), "call_llm"));
     CoderProperties.coderDecodeEncodeEqual(GeneratedCodeCoder.of(), new GeneratedCode(full(), "__global__ void k() {}\n"));
     CoderProperties.coderDecodeEncodeEqual(GeneratedCodeCoder.of(),
         new GeneratedCode(StateRecord.builder().id(0).fileName("a.hip").pass(true).build(), ""));
-    CoderProperties.coderDeterministic(FailureCoder.of(),
-        new Failure(7, "a.hip", "s", "ValidateHip", "compile_error", "x", 1, 1, "i"),
-        new Failure(7, "a.hip", "s", "ValidateHip", "compile_error", "x", 1, 1, "i"));
+    CoderProperties.coderDeterministic(FailureCoder.of(), Failure.of(noCode, "validate_hip"),
+        Failure.of(noCode, "validate_hip"));
   }
 
   @Test

@@ -21,12 +21,15 @@ class RecordFailuresTest {
 
   @Test
   void everyStagesFailuresBecomeFailedStateRecordsOfThisRunAndAPaidAnswerKeepsItsTokens(TestPipeline p) {
-    Failure noCode = new Failure(1, "a.hip", "sa", "extract_code", "no_code", "no fenced block", 1000, 1, "Write a.");
-    Failure unsafe = new Failure(2, "../b.hip", "sb", "write_hip", "unsafe_path", "file_name refused", 2000, 1, null);
+    Failure noCode = Failure.of(StateRecord.builder().id(1).fileName("a.hip").sourceSha256("sa")
+        .failure("no_code", "no fenced block").finishedAtMillis(1000).attempts(1).instruction("Write a.").build(),
+        "extract_code");
+    Failure unsafe = Failure.of(StateRecord.builder().id(2).fileName("../b.hip").sourceSha256("sb")
+        .failure("unsafe_path", "file_name refused").finishedAtMillis(2000).attempts(1).build(), "write_hip");
     StateRecord billed = StateRecord.builder().id(3).fileName("c.hip").failure("truncated", "cut at max_tokens")
         .sourceSha256("sc").provider("sim").model("m-1").inputTokens(120).outputTokens(1024)
         .finishReason("length").finishedAtMillis(3000).attempts(1).runId("journal-run").build();
-    Failure paid = Failure.ofPaidAnswer(billed, "call_llm");
+    Failure paid = Failure.of(billed, "call_llm");
 
     PCollection<Failure> a = p.apply("A", Create.of(noCode, unsafe).withCoder(FailureCoder.of()));
     PCollection<Failure> b = p.apply("B", Create.of(paid).withCoder(FailureCoder.of()));

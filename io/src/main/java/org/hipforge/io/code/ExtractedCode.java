@@ -16,7 +16,7 @@ public final class ExtractedCode {
   }
 
   /** The failure category of every response that holds no usable code. */
-  public static final String NO_CODE = "no_code";
+  public static final String NO_CODE = org.hipforge.io.llm.ErrorCategory.NO_CODE.label();
 
   private final String code;
   private final String language;

@@ -38,16 +38,16 @@ public record CompileResult(
   private static final long serialVersionUID = 1L;
 
   /** The code was compiled and the compiler rejected it. */
-  public static final String COMPILE_ERROR = "compile_error";
+  public static final String COMPILE_ERROR = org.hipforge.io.llm.ErrorCategory.COMPILE_ERROR.label();
 
   /** The compiler ran longer than the configured timeout and was killed. */
   public static final String TIMEOUT = "timeout";
 
   /** The code includes an absolute path or a path with {@code ..}; it was not compiled. */
-  public static final String UNSAFE_INCLUDE = "unsafe_include";
+  public static final String UNSAFE_INCLUDE = org.hipforge.io.llm.ErrorCategory.UNSAFE_INCLUDE.label();
 
   /** The compiler could not be run or failed without reporting an error in the code. */
-  public static final String TOOLCHAIN_ERROR = "toolchain_error";
+  public static final String TOOLCHAIN_ERROR = org.hipforge.io.llm.ErrorCategory.TOOLCHAIN_ERROR.label();
 
   /**
    * Keeps stored records and LLM feedback prompts small; 2,000 characters hold the first several

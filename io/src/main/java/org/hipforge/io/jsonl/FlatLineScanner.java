@@ -52,6 +52,7 @@ public final class FlatLineScanner {
   private static final byte[] K_COMPILED = key("compiled");
   private static final byte[] K_INSTRUCTION = key("instruction");
   private static final byte[] K_ERROR_MSG = key("error_msg");
+  private static final byte[] K_ROUND_VERDICTS = key("round_verdicts");
   private static final byte[] K_BYTES = key("bytes");
   private static final byte[] K_SHA256 = key("sha256");
 
@@ -85,6 +86,8 @@ public final class FlatLineScanner {
     public int errorMsgFrom;
     public int errorMsgTo;
     public boolean errorMsgHasEscape;
+    /** Repair rounds: the commas of {@code round_verdicts}; -1 when absent (or not a string). */
+    public int rounds;
   }
 
   /** Values of {@link StateFields#compiled}. */
@@ -132,6 +135,7 @@ public final class FlatLineScanner {
     f.inputTokens = 0;
     f.outputTokens = 0;
     f.compiled = COMPILED_NULL;
+    f.rounds = -1;
     f.promptSha256From = -1;
     f.promptSha256To = -1;
     f.promptVersionFrom = -1;
@@ -249,6 +253,19 @@ public final class FlatLineScanner {
         f.errorMsgFrom = type == NULL ? -1 : valueFrom;
         f.errorMsgTo = type == NULL ? -1 : valueTo;
         f.errorMsgHasEscape = type == STRING && valueHasEscape;
+      } else if (isKey(K_ROUND_VERDICTS)) {
+        if (type == STRING) {
+          if (valueHasEscape) {
+            return false;
+          }
+          int commas = 0;
+          for (int i = valueFrom; i < valueTo; i++) {
+            commas += b[i] == ',' ? 1 : 0;
+          }
+          f.rounds = valueFrom == valueTo ? -1 : commas; // "" reads as absent, as on the Jackson path
+        } else {
+          f.rounds = -1; // read leniently, as the Jackson path does
+        }
       }
       // Any other key: any scalar value is fine (nested values already returned -1).
     }

@@ -77,6 +77,11 @@ public final class StateRecordJson {
       if (!r.resources().isEmpty()) {
         writeResources(g, r.resources());
       }
+      if (r.roundVerdictsText() != null) {
+        // Flat (a number and a comma-separated string), so the byte scanner still reads the line.
+        g.writeNumberField("rounds", r.rounds());
+        g.writeStringField("round_verdicts", r.roundVerdictsText());
+      }
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a StringWriter does not fail
@@ -355,6 +360,11 @@ public final class StateRecordJson {
             } else {
               p.skipChildren();
             }
+            break;
+          case "round_verdicts":
+            // Lenient like the other later-added keys; "rounds" is derived from it.
+            b.roundVerdictsText(full && v == JsonToken.VALUE_STRING ? p.getText() : null);
+            p.skipChildren();
             break;
           case "fidelity_kernels_source":
           case "fidelity_kernels_generated":

@@ -48,7 +48,23 @@ public enum ErrorCategory {
   /** A describe answer that is not an instruction: a code block or a refusal sentence. */
   BAD_INSTRUCTION("bad_instruction", false),
   /** A 200 body larger than {@code max_answer_bytes}: not read further, not stored, not retried. */
-  TOO_LARGE_ANSWER("too_large_answer", false);
+  TOO_LARGE_ANSWER("too_large_answer", false),
+
+  // Categories of the stages after the call (never retried by the caller; the state keeps them).
+  /** A generate answer with no usable HIP code in it ({@code ExtractCode}). */
+  NO_CODE("no_code", false),
+  /** The compiler rejected the generated code ({@code ValidateHip}). */
+  COMPILE_ERROR("compile_error", false),
+  /** The compiler ran past its timeout and was killed. */
+  COMPILE_TIMEOUT("compile_timeout", false),
+  /** The code names a file outside the sandbox (absolute, {@code ..}, computed); not compiled. */
+  UNSAFE_INCLUDE("unsafe_include", false),
+  /** The compiler could not be run, or failed without an error in the code. */
+  TOOLCHAIN_ERROR("toolchain_error", false),
+  /** A file name that may not be read or written (absolute, {@code ..}, a symlink out of its root). */
+  UNSAFE_PATH("unsafe_path", false),
+  /** A generated file could not be written. */
+  WRITE_ERROR("write_error", false);
 
   private final String label;
   private final boolean retryable;
@@ -88,6 +104,31 @@ public enum ErrorCategory {
       default:
         return false;
     }
+  }
+
+  /**
+   * True for the verdicts the repair loop answers with a follow-up turn ({@code generate
+   * --repairRounds}): the compiler's errors ({@code compile_error}) or an answer without code
+   * ({@code no_code}). A timeout, an unsafe include or a broken toolchain is not the model's to fix.
+   */
+  public boolean repairable() {
+    return this == COMPILE_ERROR || this == NO_CODE;
+  }
+
+  /** Whether a record failed with category {@code label} gets a repair round ({@link #repairable()}). */
+  public static boolean repairable(String label) {
+    ErrorCategory c = ofLabel(label);
+    return c != null && c.repairable();
+  }
+
+  /** The category whose {@link #label()} is {@code label}, or null when none is. */
+  public static ErrorCategory ofLabel(String label) {
+    for (ErrorCategory c : values()) {
+      if (c.label.equals(label)) {
+        return c;
+      }
+    }
+    return null;
   }
 
   /**

@@ -55,6 +55,7 @@ public final class StateRecord implements Serializable {
   private final String response;
   private final Fidelity fidelity;
   private final List<KernelResources> resources;
+  private final String roundVerdicts;
 
   private StateRecord(Builder b) {
     this.id = b.id;
@@ -89,6 +90,7 @@ public final class StateRecord implements Serializable {
     this.response = b.response;
     this.fidelity = b.fidelity;
     this.resources = b.resources == null || b.resources.isEmpty() ? List.of() : List.copyOf(b.resources);
+    this.roundVerdicts = b.roundVerdicts;
   }
 
   public static Builder builder() {
@@ -129,6 +131,7 @@ public final class StateRecord implements Serializable {
     b.response = response;
     b.fidelity = fidelity;
     b.resources = resources;
+    b.roundVerdicts = roundVerdicts;
     return b;
   }
 
@@ -315,6 +318,47 @@ public final class StateRecord implements Serializable {
     return resources;
   }
 
+  /**
+   * The repair loop's verdict of each round of this generation ({@code generate --repairRounds}):
+   * the first answer's, then each repair's ({@code "compiled"}, {@code "passed"} when not compiled
+   * by choice, else the failure category), e.g. {@code [compile_error, compiled]}; null when the
+   * run had no repair loop (and in older records). Inside the generate pipeline, before its last
+   * step, it holds only the rounds already closed.
+   */
+  public java.util.List<String> roundVerdicts() {
+    return roundVerdicts == null ? null : java.util.List.of(roundVerdicts.split(",", -1));
+  }
+
+  /** {@link #roundVerdicts} as stored: comma-separated (a flat JSON string); null when absent. */
+  public String roundVerdictsText() {
+    return roundVerdicts;
+  }
+
+  /**
+   * How many repair rounds this generation was asked ({@code round_verdicts} has one more entry:
+   * the first answer); null when the run had no repair loop.
+   */
+  public Integer rounds() {
+    return roundVerdicts == null ? null : (int) roundVerdicts.chars().filter(c -> c == ',').count();
+  }
+
+  /**
+   * This record with its own round closed: {@link #verdict()} appended to {@link #roundVerdicts}
+   * (the repair loop's last step before a round's follow-up or the state).
+   */
+  public StateRecord closeRound() {
+    String v = verdict();
+    return toBuilder().roundVerdictsText(roundVerdicts == null ? v : roundVerdicts + "," + v).build();
+  }
+
+  /** The verdict of this record's own round: {@code compiled}, {@code passed}, or its category. */
+  public String verdict() {
+    if (!pass) {
+      return errorCategory();
+    }
+    return Boolean.TRUE.equals(compiled) ? "compiled" : "passed";
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof StateRecord)) {
@@ -352,7 +396,8 @@ public final class StateRecord implements Serializable {
         && Objects.equals(offloadArch, r.offloadArch)
         && Objects.equals(response, r.response)
         && Objects.equals(fidelity, r.fidelity)
-        && resources.equals(r.resources);
+        && resources.equals(r.resources)
+        && Objects.equals(roundVerdicts, r.roundVerdicts);
   }
 
   @Override
@@ -400,6 +445,7 @@ public final class StateRecord implements Serializable {
     private String response;
     private Fidelity fidelity;
     private List<KernelResources> resources;
+    private String roundVerdicts;
 
     private Builder() {}
 
@@ -568,6 +614,27 @@ public final class StateRecord implements Serializable {
     /** Kernel resources ({@link StateRecord#resources}); null or empty for none. */
     public Builder resources(List<KernelResources> v) {
       this.resources = v;
+      return this;
+    }
+
+    /** The verdicts of the rounds so far (see {@link StateRecord#roundVerdicts}); null: none. */
+    public Builder roundVerdicts(java.util.List<String> verdicts) {
+      if (verdicts == null || verdicts.isEmpty()) {
+        this.roundVerdicts = null;
+        return this;
+      }
+      for (String v : verdicts) {
+        if (v == null || v.isEmpty() || v.indexOf(',') >= 0) {
+          throw new IllegalArgumentException("a round verdict must be a non-empty word without ',', was '" + v + "'");
+        }
+      }
+      this.roundVerdicts = String.join(",", verdicts);
+      return this;
+    }
+
+    /** {@link #roundVerdicts(java.util.List)} from its stored, comma-separated text; null: none. */
+    public Builder roundVerdictsText(String text) {
+      this.roundVerdicts = text == null || text.isEmpty() ? null : text;
       return this;
     }
 

@@ -103,6 +103,8 @@ public final class StateIndex {
   private final Interner categoryNames = new Interner();
   // prompt_version (interned; 0 = absent, the built-in templates)
   private int[] promptVersions;
+  /** The latest record's repair rounds + 1 (0: no repair loop), at most 127. */
+  private byte[] rounds;
   private final Interner promptVersionNames = new Interner();
 
   private StateIndex(StateLineFeed feed, boolean withInstructions, long parallelBytes) {
@@ -251,6 +253,7 @@ public final class StateIndex {
     inputTokens[slot] = tokens(f.inputTokens);
     outputTokens[slot] = tokens(f.outputTokens);
     promptVersions[slot] = promptVersionNames.intern(b, f.promptVersionFrom, f.promptVersionTo);
+    rounds[slot] = roundsByte(f.rounds);
     fileOf[slot] = file;
     offsets[slot] = offset;
     flags[slot] = (byte) fl;
@@ -280,6 +283,7 @@ public final class StateIndex {
     inputTokens[slot] = tokens(r.inputTokens());
     outputTokens[slot] = tokens(r.outputTokens());
     promptVersions[slot] = promptVersionNames.intern(r.promptVersion());
+    rounds[slot] = roundsByte(r.rounds() == null ? -1 : r.rounds());
     fileOf[slot] = file;
     offsets[slot] = offset;
     flags[slot] = (byte) fl;
@@ -366,6 +370,7 @@ public final class StateIndex {
       inputTokens[slot] = p.inputTokens[s];
       outputTokens[slot] = p.outputTokens[s];
       promptVersions[slot] = promptVersionNames.intern(p.promptVersionNames.name(p.promptVersions[s]));
+      rounds[slot] = p.rounds[s];
       fileOf[slot] = p.fileOf[s];
       offsets[slot] = p.offsets[s];
     }
@@ -389,6 +394,7 @@ public final class StateIndex {
     inputTokens = p.inputTokens;
     outputTokens = p.outputTokens;
     promptVersions = p.promptVersions;
+    rounds = p.rounds;
     fileOf = p.fileOf;
     offsets = p.offsets;
     runIdNames.copyFrom(p.runIdNames);
@@ -445,6 +451,7 @@ public final class StateIndex {
     inputTokens = inputTokens == null ? new int[capacity] : Arrays.copyOf(inputTokens, capacity);
     outputTokens = outputTokens == null ? new int[capacity] : Arrays.copyOf(outputTokens, capacity);
     promptVersions = promptVersions == null ? new int[capacity] : Arrays.copyOf(promptVersions, capacity);
+    rounds = rounds == null ? new byte[capacity] : Arrays.copyOf(rounds, capacity);
     fileOf = fileOf == null ? new int[capacity] : Arrays.copyOf(fileOf, capacity);
     offsets = offsets == null ? new long[capacity] : Arrays.copyOf(offsets, capacity);
   }
@@ -467,6 +474,18 @@ public final class StateIndex {
   /** The latest record's {@code compiled}, or null when unknown. */
   public Boolean compiled(int slot) {
     return (flags[slot] & COMPILED_KNOWN) == 0 ? null : (flags[slot] & COMPILED_TRUE) != 0;
+  }
+
+  /**
+   * The latest record's repair rounds ({@code round_verdicts} entries - 1, at most 126), or -1
+   * when it has none (a run without the repair loop).
+   */
+  public int rounds(int slot) {
+    return rounds[slot] - 1;
+  }
+
+  private static byte roundsByte(int n) {
+    return (byte) (n < 0 ? 0 : Math.min(n, 126) + 1);
   }
 
   /** The error category of a failed latest record, or null for a passed one. */

@@ -40,6 +40,13 @@ public final class StatusReport {
   public long ready;
   /** Generate: selected described tasks without a passed describe record or an instruction. */
   public long notReady;
+  /**
+   * Generate: current generations that compiled, by the repair round that compiled them (index 0:
+   * the first answer; records without {@code round_verdicts} count as round 0).
+   */
+  private long[] compiledAtRound = new long[1];
+  /** Generate: the most repair rounds a current generation had; -1 when none had the repair loop. */
+  public int maxRounds = -1;
   /** The first few malformed state lines, named by file and line. */
   public List<String> malformedExamples = List.of();
   /**
@@ -185,22 +192,51 @@ public final class StatusReport {
           break;
         case FAILED:
           s.failed++;
-          s.failedByCategory.merge(generated.errorCategory(generated.slotOf(id)), 1L, Long::sum);
+          int f = generated.slotOf(id);
+          s.failedByCategory.merge(generated.errorCategory(f), 1L, Long::sum);
+          s.maxRounds = Math.max(s.maxRounds, generated.rounds(f));
           break;
         default:
           int g = generated.slotOf(id);
+          s.maxRounds = Math.max(s.maxRounds, generated.rounds(g));
           s.passed++;
           s.countPromptVersion(generated, g);
           s.inputTokens = TokenMath.add(s.inputTokens, generated.inputTokens(g));
           s.outputTokens = TokenMath.add(s.outputTokens, generated.outputTokens(g));
           if (Boolean.TRUE.equals(generated.compiled(g))) {
             s.compiled++;
+            s.countCompiledAt(Math.max(0, generated.rounds(g)));
           }
       }
     }
     s.ready = s.neverTried + s.stale + s.failed + s.passed;
     s.counts(generated);
     return s;
+  }
+
+  private void countCompiledAt(int round) {
+    if (round >= compiledAtRound.length) {
+      compiledAtRound = java.util.Arrays.copyOf(compiledAtRound, round + 1);
+    }
+    compiledAtRound[round]++;
+  }
+
+  /**
+   * Generate: current generations that compiled within {@code round} repair rounds (0: with the
+   * first answer): the compile yield per round is this over {@link #tried()}. The one rule, used
+   * by {@code status} and by the table every generate run prints.
+   */
+  public long compiledWithin(int round) {
+    long n = 0;
+    for (int r = 0; r <= round && r < compiledAtRound.length; r++) {
+      n += compiledAtRound[r];
+    }
+    return n;
+  }
+
+  /** Generate: tasks with a current generation, passed or failed (the yield's denominator). */
+  public long tried() {
+    return passed + failed;
   }
 
   private void counts(StateIndex index) {
@@ -242,6 +278,15 @@ public final class StatusReport {
     if (otherPrompt > 0) {
       // Only when there are some: the tables of runs with one prompt version stay as they were.
       b.append(String.format("%-28s %10d%n", "  made with another prompt", otherPrompt));
+    }
+    if (generate && maxRounds >= 1) {
+      // Only with the repair loop: the tables of runs without one stay as they were.
+      b.append(String.format("%-28s %10d%n", "compile yield by round", tried()));
+      for (int r = 0; r <= maxRounds; r++) {
+        long n = compiledWithin(r);
+        b.append(String.format("  %-26s %10d %6.1f %%%n", r == 0 ? "first answer" : "after repair round " + r,
+            n, tried() == 0 ? 0.0 : 100.0 * n / tried()));
+      }
     }
     b.append(String.format("%-28s %10d%n", step.dir() + " failed", failed));
     for (Map.Entry<String, Long> e : failedByCategory.entrySet()) {

@@ -357,6 +357,38 @@ class StateRecordJsonTest {
     assertThat(StateRecordJson.toJson(fullGenerate()), not(containsString("fidelity")));
   }
 
+  @Test
+  void roundVerdictsAreWrittenFlatWithTheirRoundCountAndBothReadersAgreeOnTheRounds() throws Exception {
+    StateRecord r = fullGenerate().toBuilder().roundVerdicts(java.util.List.of("compile_error", "compiled")).build();
+    String json = StateRecordJson.toJson(r);
+    assertThat(json, allOf(containsString("\"rounds\":1"), containsString("\"round_verdicts\":\"compile_error,compiled\"")));
+    StateRecord back = StateRecordJson.parse(json);
+    assertThat(back, is(r));
+    assertThat(back.roundVerdicts(), is(java.util.List.of("compile_error", "compiled")));
+    assertThat(back.rounds(), is(1));
+    byte[] line = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    FlatLineScanner.StateFields f = new FlatLineScanner.StateFields();
+    assertThat("flat: the byte scanner reads the line", new FlatLineScanner().scanState(line, 0, line.length, f), is(true));
+    assertThat(f.rounds, is(1));
+    assertThat(StateRecordJson.toJson(fullGenerate()), not(containsString("round")));
+    assertThat(StateRecordJson.parse(StateRecordJson.toJson(fullGenerate())).rounds(), is(nullValue()));
+    // Read leniently: an odd value is no repair loop, not a refused line.
+    assertThat(StateRecordJson.parse("{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"round_verdicts\":3}")
+        .roundVerdicts(), is(nullValue()));
+  }
+
+  @Test
+  void closingARoundAppendsTheRecordsOwnVerdict() {
+    StateRecord failed = fullGenerate().toBuilder().failure("compile_error", "x").compiled(false).build();
+    StateRecord once = failed.closeRound();
+    assertThat(once.roundVerdicts(), is(java.util.List.of("compile_error")));
+    assertThat(once.rounds(), is(0));
+    StateRecord compiled = once.toBuilder().pass(true).errorMsg(null).compiled(true).build().closeRound();
+    assertThat(compiled.roundVerdicts(), is(java.util.List.of("compile_error", "compiled")));
+    assertThat(compiled.rounds(), is(1));
+    assertThat(fullGenerate().toBuilder().pass(true).compiled(null).build().verdict(), is("passed"));
+  }
+
   private static boolean scans(byte[] line) {
     return new FlatLineScanner().scanState(line, 0, line.length, new FlatLineScanner.StateFields());
   }

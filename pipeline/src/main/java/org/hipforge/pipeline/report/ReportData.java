@@ -43,14 +43,10 @@ import org.hipforge.io.util.SourceText;
  * journal lines: every billed answer), latencies from the journal lines read by
  * {@link StateFileReader}, files by {@link SafeFiles} and {@link SourceText}, a failed
  * generation's code by {@link ResponseCache} and {@link CodeExtractor}. Keys a neighbouring
- * feature adds to generate records ({@link #ROUND_VERDICTS}, {@link StateRecordJson#RESOURCE_KEYS}) are read by
+ * feature adds to generate records (kernel resources, {@link StateRecordJson#RESOURCE_KEYS}) are read by
  * name from the record's JSON line, so they show as soon as records carry them.
  */
 public final class ReportData {
-  /** Repair loop: the verdict of each round, first generation first (a JSON array, or comma-separated). */
-  static final String ROUND_VERDICTS = "round_verdicts";
-  /** Repair loop: how many repair rounds the task was given. */
-  static final String ROUNDS = "rounds";
   /**
    * Kernel resources of a generate record, shown as distributions when present: the per-file
    * extremes ({@link StateRecordJson#RESOURCE_KEYS}) and, per kernel and arch, the fields of the
@@ -99,7 +95,7 @@ public final class ReportData {
     StatusReport describe = StatusReport.describe(layout, described);
     StatusReport generate = StatusReport.generate(describe.manifestSize, described, generated, null);
     d.steps(describe, generate);
-    d.generations(layout, described, generated);
+    d.generations(described, generated, generate);
     d.runs(layout);
     d.pairs(layout, described, generated, sourceDir, maxPairs);
     return d;
@@ -140,13 +136,9 @@ public final class ReportData {
 
   // ---- what the current generations hold: repair rounds, fidelity, resources ----
 
-  private void generations(WorkLayout layout, StateIndex described, StateIndex generated) throws IOException {
+  private void generations(StateIndex described, StateIndex generated, StatusReport generate) throws IOException {
     Histogram fidelity = Histogram.unitScore();
     Map<String, Histogram> resources = new LinkedHashMap<>();
-    // For the lead: the repair-loop branch puts the yield per round into StatusReport (one rule
-    // with status); once merged, take the per-round counts from there instead of RoundYield.
-    RoundYield yield = new RoundYield();
-    boolean anyRounds = false;
     try (StateIndex.Records records = generated.records()) {
       for (int s = 0; s < described.size(); s++) {
         PendingRule.Outcome o = StateIndex.generate(described, s, true, generated);
@@ -165,13 +157,10 @@ public final class ReportData {
         if (r.fidelity() != null) {
           fidelity.add(r.fidelity().score());
         }
-        List<String> v = roundVerdicts(tree);
-        anyRounds |= v != null || tree.has(ROUNDS);
-        yield.add(v != null ? v : List.of(verdict(r)));
         resources(tree, resources);
       }
     }
-    root.set("rounds", anyRounds ? yield.json() : null);
+    root.set("rounds", generate.maxRounds >= 1 ? yieldPerRound(generate) : null);
     root.set("fidelity", fidelity.count() == 0 ? null : histogram(fidelity, false));
     ObjectNode res = root.putObject("resources");
     resources.forEach((k, h) -> res.set(k, histogram(h, true)));
@@ -217,67 +206,25 @@ public final class ReportData {
     return c == null ? "failed" : c;
   }
 
-  /** {@code round_verdicts} as a list (a JSON array of strings, or one comma-separated string), or null. */
-  static List<String> roundVerdicts(JsonNode record) {
-    JsonNode v = record.get(ROUND_VERDICTS);
-    if (v == null || v.isNull()) {
-      return null;
-    }
-    List<String> out = new ArrayList<>();
-    if (v.isArray()) {
-      v.forEach(e -> out.add(e.asText()));
-    } else {
-      for (String s : v.asText().split(",")) {
-        if (!s.isBlank()) {
-          out.add(s.trim());
-        }
-      }
-    }
-    return out.isEmpty() ? null : out;
-  }
-
   /**
-   * Compile yield after each round: round 0 is the first generation, round k the k-th repair; a
-   * task counts as compiled from the first round whose verdict is {@code compiled} on. Counts
-   * only (a long per round), never the tasks' lists.
+   * Compile yield after each round (round 0: the first answer, round k: the k-th repair), by the
+   * rule {@code status} prints it with ({@link StatusReport#compiledWithin}).
    */
-  static final class RoundYield {
-    private long tasks;
-    private long[] firstCompiled = new long[1];
-
-    void add(List<String> verdicts) {
-      tasks++;
-      if (verdicts.size() > firstCompiled.length) {
-        firstCompiled = java.util.Arrays.copyOf(firstCompiled, verdicts.size());
-      }
-      int at = verdicts.indexOf(VERDICT_COMPILED);
-      if (at >= 0) {
-        firstCompiled[at]++;
-      }
+  static ObjectNode yieldPerRound(StatusReport g) {
+    ObjectNode y = JSON.createObjectNode();
+    y.put("tasks", g.tried());
+    ArrayNode per = y.putArray("per_round");
+    long before = 0;
+    for (int k = 0; k <= g.maxRounds; k++) {
+      long compiled = g.compiledWithin(k);
+      ObjectNode r = per.addObject();
+      r.put("round", k);
+      r.put("newly_compiled", compiled - before);
+      r.put("compiled", compiled);
+      r.put("yield", g.tried() == 0 ? 0 : (double) compiled / g.tried());
+      before = compiled;
     }
-
-    ObjectNode json() {
-      ObjectNode y = JSON.createObjectNode();
-      y.put("tasks", tasks);
-      ArrayNode per = y.putArray("per_round");
-      long cumulative = 0;
-      for (int k = 0; k < firstCompiled.length; k++) {
-        cumulative += firstCompiled[k];
-        ObjectNode r = per.addObject();
-        r.put("round", k);
-        r.put("newly_compiled", firstCompiled[k]);
-        r.put("compiled", cumulative);
-        r.put("yield", tasks == 0 ? 0 : (double) cumulative / tasks);
-      }
-      return y;
-    }
-  }
-
-  /** {@link RoundYield} of some tasks' verdict lists. */
-  static ObjectNode yieldPerRound(List<List<String>> verdicts) {
-    RoundYield y = new RoundYield();
-    verdicts.forEach(y::add);
-    return y.json();
+    return y;
   }
 
   private static ObjectNode histogram(Histogram h, boolean trim) {

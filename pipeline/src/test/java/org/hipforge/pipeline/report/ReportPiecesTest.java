@@ -33,31 +33,6 @@ class ReportPiecesTest {
   }
 
   @Test
-  void yieldPerRoundCountsATaskFromTheRoundItFirstCompiledOn() {
-    ObjectNode y = ReportData.yieldPerRound(List.of(
-        List.of("compiled"),
-        List.of("compile_error", "compiled"),
-        List.of("compile_error", "compile_error", "compiled"),
-        List.of("no_code", "compile_error", "compile_error")));
-    assertThat(y.get("tasks").asInt(), is(4));
-    JsonNode per = y.get("per_round");
-    assertThat(per.size(), is(3));
-    assertThat(per.get(0).get("compiled").asInt(), is(1));
-    assertThat(per.get(1).get("newly_compiled").asInt(), is(1));
-    assertThat(per.get(1).get("compiled").asInt(), is(2));
-    assertThat(per.get(2).get("yield").asDouble(), is(0.75));
-  }
-
-  @Test
-  void roundVerdictsAreReadAsAnArrayOrAsACommaSeparatedString() throws Exception {
-    assertThat(ReportData.roundVerdicts(JSON.readTree("{\"round_verdicts\":[\"compile_error\",\"compiled\"]}")),
-        is(List.of("compile_error", "compiled")));
-    assertThat(ReportData.roundVerdicts(JSON.readTree("{\"round_verdicts\":\"compile_error, compiled\"}")),
-        is(List.of("compile_error", "compiled")));
-    assertThat(ReportData.roundVerdicts(JSON.readTree("{\"id\":1}")), is((List<String>) null));
-  }
-
-  @Test
   void histogramsBinValuesAndGiveNearestRankPercentiles() {
     Histogram h = Histogram.latencyMs();
     for (int v : new int[] {50, 120, 120, 900, 70_000}) {

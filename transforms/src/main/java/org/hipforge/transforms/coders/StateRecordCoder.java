@@ -22,6 +22,7 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
   private static final int TOKENS_ESTIMATED = 16;
   private static final int HAS_FIDELITY = 32;
   private static final int HAS_RESOURCES = 64;
+  private static final int HAS_ROUNDS = 128; // the last bit of the flag byte
 
   public static StateRecordCoder of() {
     return INSTANCE;
@@ -35,7 +36,8 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         | (Boolean.TRUE.equals(r.compiled()) ? COMPILED : 0)
         | (r.tokensEstimated() ? TOKENS_ESTIMATED : 0)
         | (r.fidelity() != null ? HAS_FIDELITY : 0)
-        | (r.resources().isEmpty() ? 0 : HAS_RESOURCES);
+        | (r.resources().isEmpty() ? 0 : HAS_RESOURCES)
+        | (r.roundVerdictsText() != null ? HAS_ROUNDS : 0);
     out.writeByte(flags);
     Wire.writeVarLong(out, r.id());
     Wire.writeString(out, r.fileName());
@@ -86,6 +88,9 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         Wire.writeVarInt(out, k.sgprSpills());
         Wire.writeVarInt(out, k.occupancy());
       }
+    }
+    if (r.roundVerdictsText() != null) {
+      Wire.writeString(out, r.roundVerdictsText());
     }
     out.flush();
   }
@@ -138,6 +143,9 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
             Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in)));
       }
       b.resources(ks);
+    }
+    if ((flags & HAS_ROUNDS) != 0) {
+      b.roundVerdictsText(Wire.readString(in));
     }
     return b.build();
   }

@@ -111,6 +111,37 @@ public final class SimulatedAnswers {
     return isSource(user) ? describe(kernelNames(user)) : generate(user, compileError);
   }
 
+  /**
+   * Whether the user message is a repair loop's follow-up: it shows a compiler diagnostic
+   * ({@code file:line:col: error:}) next to the code, which a describe prompt's source never has.
+   */
+  public static boolean isRepair(String user) {
+    return DIAGNOSTIC.matcher(user).find();
+  }
+
+  private static final java.util.regex.Pattern DIAGNOSTIC =
+      java.util.regex.Pattern.compile("(?m)^[^\\s`]+:\\d+:\\d+: (?:fatal )?error: ");
+
+  /**
+   * The answer to a repair prompt: the program again, for the kernel of the code it shows (else of
+   * the instruction), broken on purpose when {@code compileError}; then with another undeclared
+   * name than the code shown ({@link #UNDECLARED_IDENTIFIER}, then {@code _1}, {@code _2}, ...),
+   * so each round's errors, and so its prompt, differ from the last as a real model's would.
+   */
+  public static String repair(String user, boolean compileError) {
+    List<String> kernels = kernelNames(user);
+    String kernel = kernels.isEmpty() ? kernelNameFor(user) : kernels.get(0);
+    int next = 0;
+    while (user.contains(UNDECLARED_IDENTIFIER + (next == 0 ? "" : "_" + next))) {
+      next++;
+    }
+    String source = hipSource(kernel, compileError);
+    if (compileError && next > 0) {
+      source = source.replace(UNDECLARED_IDENTIFIER, UNDECLARED_IDENTIFIER + "_" + next);
+    }
+    return "Here is the corrected file.\n\n```hip\n" + source + "```\n";
+  }
+
   /** Whether the text is HIP source to describe rather than an instruction to implement. */
   public static boolean isSource(String text) {
     return text.contains("#include") || !kernelNames(text).isEmpty();

@@ -196,10 +196,15 @@ final class SimulatorHandler implements HttpHandler {
       return;
     }
     List<String> kernels = SimulatedAnswers.kernelNames(request.user);
-    boolean describe = !kernels.isEmpty() || request.user.contains("#include");
+    boolean repair = SimulatedAnswers.isRepair(request.user);
+    boolean describe = !repair && (!kernels.isEmpty() || request.user.contains("#include"));
+    // A repair is drawn from its prompt, not its arrival: the same follow-up always gets the same
+    // verdict, at the same rate of breakage as first answers, so yield per round is measurable.
+    long draw = repair ? Long.parseUnsignedLong(key.substring(0, 15), 16) : seq;
     boolean compileError = !describe && config.compileErrorRate() > 0
-        && unit(seq, COMPILE_ERROR_STREAM) < config.compileErrorRate();
+        && unit(draw, COMPILE_ERROR_STREAM) < config.compileErrorRate();
     String text = describe ? SimulatedAnswers.describe(kernels)
+        : repair ? SimulatedAnswers.repair(request.user, compileError)
         : SimulatedAnswers.generate(request.user, compileError);
     int completionTokens = SimulatedAnswers.estimateTokens(text.length());
     boolean truncated = request.maxTokens != null && completionTokens > request.maxTokens;

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.hipforge.io.llm.CallGate;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.state.JournalWriter;
@@ -22,7 +23,7 @@ import org.hipforge.transforms.CallLlm;
 final class CommandSupport {
   private CommandSupport() {}
 
-  static ProviderConfig loadProvider(HipforgeOptions o) {
+  static ProviderConfig loadProvider(LlmOptions o) {
     ProviderConfig provider;
     try {
       provider = ProviderConfig.load(Paths.get(o.getConfig()), o.getModelName());
@@ -61,7 +62,7 @@ final class CommandSupport {
    * Flink cluster of N TaskManagers (asked from its REST API), so together they stay under the
    * provider's limit.
    */
-  static double rateShare(HipforgeOptions o, PrintStream out) {
+  static double rateShare(LlmOptions o, PrintStream out) {
     double share = o.getRateShare() == null ? 0 : o.getRateShare();
     if (share < 0 || share > 1) {
       throw new UsageException("--rateShare must be in (0, 1], or 0 for automatic, was " + share);
@@ -96,7 +97,7 @@ final class CommandSupport {
     }
   }
 
-  static void startProgress(HipforgeOptions o, String step, long total, PrintStream out, ProviderConfig p) {
+  static void startProgress(PipelineOptions o, String step, long total, PrintStream out, ProviderConfig p) {
     String master = flinkMaster(o);
     if (master != null && !master.startsWith("[")) {
       out.println(step + ": running on the Flink cluster at " + master + "; follow it in the Flink "
@@ -182,7 +183,7 @@ final class CommandSupport {
     return s;
   }
 
-  private static String flinkMaster(HipforgeOptions o) {
+  private static String flinkMaster(PipelineOptions o) {
     if (!o.getRunner().getSimpleName().toLowerCase(java.util.Locale.ROOT).contains("flink")) {
       return null;
     }
@@ -329,7 +330,7 @@ final class CommandSupport {
    * takes over the one Main took for it): another live run holding it is a usage error (exit 2)
    * naming that run, unless {@code --wait}.
    */
-  static WorkLock lockStep(HipforgeOptions o, WorkLayout layout, WorkLayout.Step step, String command,
+  static WorkLock lockStep(RunOptions o, WorkLayout layout, WorkLayout.Step step, String command,
       String runId, PrintStream out) throws IOException {
     WorkLock early = earlyLock;
     if (early != null && early.file() != null && early.file().equals(WorkLock.lockPath(layout, step))) {

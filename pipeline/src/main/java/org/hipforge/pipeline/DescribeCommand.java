@@ -16,7 +16,7 @@ public final class DescribeCommand {
   private DescribeCommand() {}
 
   @SuppressWarnings("try") // the lock is held by the try, not used in it
-  public static StatusReport run(HipforgeOptions o, PrintStream out) throws IOException {
+  public static StatusReport run(DescribeOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
     if (o.getSourceDir() == null) {
       throw new UsageException("describe needs --sourceDir=DIR (the directory the manifest was scanned from)");
@@ -31,7 +31,7 @@ public final class DescribeCommand {
   }
 
   /** The run itself, while it holds the describe lock of the work directory. */
-  private static StatusReport runLocked(HipforgeOptions o, PrintStream out, WorkLayout layout,
+  private static StatusReport runLocked(DescribeOptions o, PrintStream out, WorkLayout layout,
       ProviderConfig provider, PromptSet prompts, String runId) throws IOException {
     RunLog.start(layout, runId);
     StateIndex described = StateIndex.describe(layout, false);

@@ -33,7 +33,7 @@ public final class ExportCommand {
   private ExportCommand() {}
 
   /** Returns the number of rows written. */
-  public static long run(HipforgeOptions o, PrintStream out) throws IOException {
+  public static long run(ExportOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
     String format = o.getFormat();
     if (!"jsonl".equals(format) && !"json-array".equals(format)) {

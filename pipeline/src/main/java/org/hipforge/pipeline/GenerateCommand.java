@@ -24,7 +24,7 @@ public final class GenerateCommand {
   private GenerateCommand() {}
 
   @SuppressWarnings("try") // the lock is held by the try, not used in it
-  public static StatusReport run(HipforgeOptions o, PrintStream out) throws IOException {
+  public static StatusReport run(GenerateOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
     PromptSet prompts = PromptSet.fromDir(o.getPromptDir()); // a bad template stops here, before any call
     ProviderConfig provider = CommandSupport.loadProvider(o);
@@ -38,7 +38,7 @@ public final class GenerateCommand {
   }
 
   /** The run itself, while it holds the generate lock of the work directory. */
-  private static StatusReport runLocked(HipforgeOptions o, PrintStream out, WorkLayout layout,
+  private static StatusReport runLocked(GenerateOptions o, PrintStream out, WorkLayout layout,
       ProviderConfig provider, PromptSet prompts, ValidateHip validate, Set<Long> ids, String runId)
       throws IOException {
     RunLog.start(layout, runId);
@@ -87,7 +87,7 @@ public final class GenerateCommand {
     return report;
   }
 
-  static ValidateHip validation(HipforgeOptions o, PrintStream out) {
+  static ValidateHip validation(CompileOptions o, PrintStream out) {
     String mode = o.getValidate();
     if ("none".equals(mode)) {
       out.println("generate: --validate=none: code is written without compiling (compiled stays unknown)");

@@ -40,7 +40,7 @@ public final class ValidateCommand {
 
   /** Returns how many files compiled. */
   @SuppressWarnings("try") // the lock is held by the try, not used in it
-  public static long run(HipforgeOptions o, PrintStream out) throws Exception {
+  public static long run(ValidateOptions o, PrintStream out) throws Exception {
     WorkLayout layout = CommandSupport.requireManifest(o);
     if ("none".equals(o.getValidate())) {
       throw new UsageException("validate needs a compiler; --validate=none makes no sense here");

@@ -159,9 +159,10 @@ final class CommandLine {
   /**
    * The arguments as Beam reads them: {@code --flag value} becomes {@code --flag=value} (a boolean
    * flag takes a following {@code true}/{@code false} only); every flag must be the command's or
-   * Beam's/Flink's, else a usage error naming the nearest one.
+   * Beam's/Flink's, else a usage error naming the nearest one. Another command's flag (scripts
+   * pass one set of flags to every command) is left out, with a line in {@code notes} saying so.
    */
-  static String[] normalize(Command c, String[] args) {
+  static String[] normalize(Command c, String[] args, List<String> notes) {
     Map<String, Flag> own = flags(c.options());
     Map<String, Method> beam = beamFlags();
     List<String> out = new ArrayList<>();
@@ -173,7 +174,13 @@ final class CommandLine {
       }
       int eq = a.indexOf('=');
       String name = eq < 0 ? a.substring(2) : a.substring(2, eq);
-      check(c, name, own, beam);
+      String otherCommands = check(c, name, own, beam);
+      if (otherCommands != null) {
+        boolean valueFollows = eq < 0 && i + 1 < args.length && !args[i + 1].startsWith("--");
+        String shown = valueFollows ? a + "=" + args[++i] : a;
+        notes.add("ignoring " + shown + ": not a flag of " + c.name() + " (a flag of " + otherCommands + ")");
+        continue;
+      }
       if (eq < 0 && i + 1 < args.length && !args[i + 1].startsWith("--")) {
         Method getter = own.containsKey(name) ? own.get(name).getter() : beam.get(name);
         boolean bool = getter.getReturnType() == Boolean.class || getter.getReturnType() == boolean.class;
@@ -189,9 +196,10 @@ final class CommandLine {
     return out.toArray(new String[0]);
   }
 
-  private static void check(Command c, String name, Map<String, Flag> own, Map<String, Method> beam) {
+  /** Null for a flag of the command (or Beam's); the commands it belongs to for another command's; else a usage error. */
+  private static String check(Command c, String name, Map<String, Flag> own, Map<String, Method> beam) {
     if (own.containsKey(name) || beam.containsKey(name)) {
-      return;
+      return null;
     }
     List<String> others = new ArrayList<>();
     for (Command other : COMMANDS) {
@@ -201,8 +209,7 @@ final class CommandLine {
     }
     String help = "; 'hipforge " + c.name() + " --help' lists its flags";
     if (!others.isEmpty()) {
-      throw new UsageException("--" + name + " is not a flag of " + c.name() + " (it is "
-          + String.join(" and ", others) + "'s)" + help);
+      return String.join(", ", others);
     }
     Set<String> candidates = new TreeSet<>(own.keySet());
     candidates.addAll(ENGINE_FLAGS.keySet());

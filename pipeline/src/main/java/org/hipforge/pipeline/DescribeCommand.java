@@ -41,11 +41,15 @@ public final class DescribeCommand {
     out.printf("describe: run %s, %d of %d tasks to do, provider %s%n", runId, before.pending(),
         before.manifestSize, provider);
     CommandSupport.announcePrompts("describe", o.getPromptDir(), promptVersion, out);
+    o.setJobName(CommandSupport.jobName("describe", runId));
+    RunManifest manifest = RunManifest.start(layout, WorkLayout.Step.DESCRIBE, "describe", runId, o, provider,
+        promptVersion, before.pending());
     if (before.pending() == 0) {
       out.println("describe: nothing to do, every task has a current pass:true record");
       if (!Boolean.TRUE.equals(o.getQuiet())) {
         out.print(before.table());
       }
+      manifest.end("done", Main.OK, null);
       return before;
     }
     WorkLayout.Step step = WorkLayout.Step.DESCRIBE;
@@ -62,8 +66,11 @@ public final class DescribeCommand {
           return plan(layout, described).pending();
         }, out);
     double secs = (System.nanoTime() - start) / 1e9;
+    CommandSupport.CallCounts calls = CommandSupport.callCounts(result);
     out.printf("describe: finished in %.1f s; %s%n", secs,
-        CommandSupport.callSummary(provider, result, layout, step, runId));
+        CommandSupport.callSummary(provider, calls, layout, step, runId));
+    manifest.requests(calls.requests(), calls.retries(), calls.rateLimited(), calls.cacheHits());
+    manifest.end("done", Main.OK, null);
     described.refresh(); // only this run's new shards and journals are read
     StatusReport after = StatusReport.describe(layout, described);
     after.currentPromptVersion = promptVersion;

@@ -49,6 +49,9 @@ public final class GenerateCommand {
     long todo = plan(manifestSize, described, generated, ids).pending();
     out.printf("generate: run %s, %d tasks to do, provider %s%n", runId, todo, provider);
     CommandSupport.announcePrompts("generate", o.getPromptDir(), promptVersion, out);
+    o.setJobName(CommandSupport.jobName("generate", runId));
+    RunManifest manifest = RunManifest.start(layout, WorkLayout.Step.GENERATE, "generate", runId, o, provider,
+        promptVersion, todo);
     if (todo == 0) {
       out.println("generate: nothing to do (no described task without a current pass:true generation)");
       StatusReport report = StatusReport.generate(manifestSize, described, generated, null);
@@ -56,6 +59,7 @@ public final class GenerateCommand {
       if (!Boolean.TRUE.equals(o.getQuiet())) {
         out.print(report.table());
       }
+      manifest.end("done", Main.OK, null);
       return report;
     }
     WorkLayout.Step step = WorkLayout.Step.GENERATE;
@@ -74,8 +78,10 @@ public final class GenerateCommand {
           generated.refresh(); // only what this run wrote so far
           return plan(manifestSize, described, generated, ids).pending();
         }, out);
+    CommandSupport.CallCounts calls = CommandSupport.callCounts(result);
     out.printf("generate: finished in %.1f s; %s%n", (System.nanoTime() - start) / 1e9,
-        CommandSupport.callSummary(provider, result, layout, step, runId));
+        CommandSupport.callSummary(provider, calls, layout, step, runId));
+    manifest.requests(calls.requests(), calls.retries(), calls.rateLimited(), calls.cacheHits());
     generated.refresh(); // only this run's new shards are read
     StatusReport report = StatusReport.generate(manifestSize, described, generated, null);
     report.currentPromptVersion = promptVersion;
@@ -84,6 +90,7 @@ public final class GenerateCommand {
     }
     out.printf("generate: %d of %d tasks have compiled HIP code in %s%n", report.compiled,
         report.manifestSize, layout.outHipDir());
+    manifest.end("done", Main.OK, null);
     return report;
   }
 

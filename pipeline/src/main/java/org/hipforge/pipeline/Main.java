@@ -1,7 +1,9 @@
 package org.hipforge.pipeline;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
@@ -72,7 +74,10 @@ public final class Main {
       }
     }
     try {
-      rest = CommandLine.normalize(c, rest); // --flag value, unknown flags: before anything starts
+      List<String> notes = new ArrayList<>();
+      rest = CommandLine.normalize(c, rest, notes); // --flag value, unknown flags: before anything starts
+      notes.forEach(n -> out.println("hipforge " + command + ": " + n)); // stderr keeps one line per error
+      RunManifest.commandLine(command, rest);
       String statusDir = onlyWorkDir(command, rest);
       if (statusDir != null) {
         StatusCommand.run(statusDir, out); // no Beam options to start: a status is a read
@@ -113,18 +118,23 @@ public final class Main {
       }
     } catch (UsageException | IllegalArgumentException e) {
       err.println("hipforge " + command + ": " + e.getMessage());
+      RunManifest.endCurrent("failed", USAGE, e.getMessage());
       return USAGE;
     } catch (CommandSupport.AuthStop e) {
       err.println("hipforge " + command + ": STOPPED: " + e.getMessage() + logHint());
+      RunManifest.endCurrent("stopped", AUTH, e.getMessage());
       return AUTH;
     } catch (CommandSupport.ProviderStop e) {
       err.println("hipforge " + command + ": STOPPED: " + e.getMessage() + logHint());
+      RunManifest.endCurrent("stopped", e.exitCode, e.getMessage());
       return e.exitCode;
     } catch (CommandSupport.JournalStop e) {
       err.println("hipforge " + command + ": STOPPED: " + e.getMessage() + logHint());
+      RunManifest.endCurrent("stopped", FAILED, e.getMessage());
       return FAILED;
     } catch (Exception e) {
       err.println("hipforge " + command + ": FAILED: " + rootMessage(e));
+      RunManifest.endCurrent("failed", FAILED, rootMessage(e));
       if (System.getenv("HIPFORGE_DEBUG") != null) {
         e.printStackTrace(err);
       } else {

@@ -50,12 +50,12 @@ public final class ValidateCommand {
     List<String> archs = OptionChecks.offloadArchs(o.getOffloadArch(), toolchain);
     String runId = RunIds.orNew(o.getRunId());
     try (WorkLock lock = CommandSupport.lockStep(o, layout, WorkLayout.Step.GENERATE, "validate", runId, out)) {
-      return runLocked(out, layout, toolchain, archs, runId);
+      return runLocked(o, out, layout, toolchain, archs, runId);
     }
   }
 
   /** The run itself, while it holds the generate lock (it writes generate state). */
-  private static long runLocked(PrintStream out, WorkLayout layout, HipToolchain toolchain,
+  private static long runLocked(ValidateOptions o, PrintStream out, WorkLayout layout, HipToolchain toolchain,
       List<String> archs, String runId) throws Exception {
     RunLog.start(layout, runId);
     StatusReport.manifestSize(layout); // the strict manifest read: a bad line stops here, named
@@ -71,6 +71,8 @@ public final class ValidateCommand {
       }
     }
     out.printf("validate: %d generated files to check with %s%n", todo.size(), toolchain);
+    RunManifest manifest = RunManifest.start(layout, WorkLayout.Step.GENERATE, "validate", runId, o, null, null,
+        todo.size());
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     long compiled = 0;
@@ -120,6 +122,7 @@ public final class ValidateCommand {
       pool.shutdownNow();
     }
     out.printf("validate: %d of %d compiled; verdicts in %s%n", compiled, checked, shard);
+    manifest.end("done", Main.OK, null);
     return compiled;
   }
 }

@@ -93,10 +93,14 @@ class CommandLineTest {
   }
 
   @Test
-  void anotherCommandsFlagIsNamedAsSuchAndExitsTwo() {
+  void anotherCommandsFlagIsIgnoredWithALineSayingWhose() throws Exception {
+    TestCorpus.writeKernels(tmp.resolve("src"), 1);
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(run(new TestCorpus.Captured(), err, "describe", "--workDir=" + tmp, "--format=jsonl"), is(2));
-    assertThat(err.text(), containsString("--format is not a flag of describe (it is export's)"));
+    assertThat(run(err, new TestCorpus.Captured(), "manifest", "--workDir=" + tmp.resolve("w"),
+        "--sourceDir=" + tmp.resolve("src"), "--format", "jsonl", "--offloadArch=gfx90a"), is(0));
+    assertThat(err.text(), containsString("hipforge manifest: ignoring --format=jsonl: not a flag of manifest "
+        + "(a flag of export)"));
+    assertThat(err.text(), containsString("ignoring --offloadArch=gfx90a: not a flag of manifest (a flag of generate, validate)"));
   }
 
   @Test
@@ -107,7 +111,7 @@ class CommandLineTest {
         "--sourceDir", tmp.resolve("src").toString()), is(0));
     assertThat(Files.exists(tmp.resolve("w/manifest.jsonl")), is(true));
     assertThat(CommandLine.normalize(CommandLine.find("describe"), new String[] {"--wait", "--quiet", "true",
-        "--maxInFlight", "8"}), is(new String[] {"--wait", "--quiet=true", "--maxInFlight=8"}));
+        "--maxInFlight", "8"}, new java.util.ArrayList<>()), is(new String[] {"--wait", "--quiet=true", "--maxInFlight=8"}));
     TestCorpus.Captured err = new TestCorpus.Captured();
     assertThat(run(new TestCorpus.Captured(), err, "status", "--workDir=" + tmp, "stray"), is(2));
     assertThat(err.text(), containsString("unexpected argument 'stray'"));

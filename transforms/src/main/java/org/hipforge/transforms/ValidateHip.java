@@ -13,6 +13,7 @@ import org.hipforge.io.hip.CompileResult;
 import org.hipforge.io.hip.HipCompiler;
 import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.util.Progress;
 
 /**
  * Compiles each piece of generated code for AMD GPU targets (compile only: LLM output is never
@@ -102,10 +103,12 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, PC
     @ProcessElement
     public void process(@Element GeneratedCode in, OutputReceiver<GeneratedCode> out) {
       if (!enabled) {
+        Progress.compileSkipped();
         out.output(in.withRecord(in.record().toBuilder().pass(true).compiled(null).build()));
         return;
       }
       CompileResult verdict;
+      Progress.compileStarted();
       try {
         verdict = compiler.compile(in.record().fileName(), in.code());
       } catch (IllegalArgumentException refused) {
@@ -114,6 +117,8 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, PC
             .failure("unsafe_path", String.valueOf(refused.getMessage())).compiled(false).build()));
         rejected.inc();
         return;
+      } finally {
+        Progress.compileDone();
       }
       (verdict.compiled() ? compiled : rejected).inc();
       out.output(in.withRecord(withVerdict(in.record(), verdict)));

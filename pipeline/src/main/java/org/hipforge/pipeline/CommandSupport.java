@@ -106,14 +106,16 @@ final class CommandSupport {
    * Starts the progress line: from this JVM's counters on one machine; on a Flink cluster, where
    * this JVM makes no call, from the job's metrics ({@link ClusterProgress}).
    */
-  static void startProgress(PipelineOptions o, String step, long total, PrintStream out, ProviderConfig p) {
+  static void startProgress(PipelineOptions o, String step, long total, PrintStream out, ProviderConfig p,
+      WorkLayout layout, String runId) {
     String master = flinkMaster(o);
     if (master != null && !master.startsWith("[")) {
       // The counters of this JVM see no call: the job's Beam counters, summed by Flink's REST API.
       out.println(step + ": running on the Flink cluster at " + master + " as job " + o.getJobName()
-          + " (web UI: http://" + master + "); progress from the job's metrics");
+          + " (web UI: http://" + master + "); progress from the run's journal and the job's counters");
       ClusterProgress remote = new ClusterProgress(master, step, o.getJobName(), total, p.inputPricePerMTok(),
-          p.outputPricePerMTok());
+          p.outputPricePerMTok(), RunLedger.tail(layout, step.equals("describe") ? WorkLayout.Step.DESCRIBE
+              : WorkLayout.Step.GENERATE, runId));
       Progress.startRemote(step, total, out, remote);
       return;
     }

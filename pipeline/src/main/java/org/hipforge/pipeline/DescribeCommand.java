@@ -54,7 +54,7 @@ public final class DescribeCommand {
     }
     WorkLayout.Step step = WorkLayout.Step.DESCRIBE;
     CommandSupport.preflightJournal(layout, step, runId);
-    CommandSupport.startProgress(o, "describe", before.pending(), out, provider);
+    CommandSupport.startProgress(o, "describe", before.pending(), out, provider, layout, runId);
     Pipeline p = Pipeline.create(o);
     DescribePipeline.build(p, new DescribePipeline.Spec(layout, o.getSourceDir(), provider, runId,
         o.getMaxSourceBytes(), o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards())

@@ -3,11 +3,7 @@ package org.hipforge.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
@@ -16,13 +12,13 @@ import okhttp3.Response;
 
 /**
  * Asks a Flink cluster's REST API what the client needs: how many TaskManagers it has, which job
- * runs under a name, and the sums of a job's operator metrics (Beam's counters, which the Flink
- * runner registers as Flink metrics named {@code <step>.<namespace>.<name>}).
+ * runs under a name, and that job's Beam counters.
  *
  * <pre>{@code
- * FlinkRest rest = new FlinkRest("127.0.0.1:8081");
- * String jid = rest.runningJob("hipforge-describe-20261206T180000Z-1a2b");
- * Map<String, Long> sums = rest.sumMetrics(jid, List.of("CallLlm.requests_sent"));
+ * try (FlinkRest rest = new FlinkRest("127.0.0.1:8081")) {
+ *   String jid = rest.runningJob("hipforge-describe-20261206T180000Z-1a2b");
+ *   long sent = rest.beamCounters(jid).getOrDefault("CallLlm.requests_sent", 0L);
+ * }
  * }</pre>
  */
 final class FlinkRest implements AutoCloseable {
@@ -71,37 +67,41 @@ final class FlinkRest implements AutoCloseable {
   }
 
   /**
-   * The sum over every vertex and subtask of job {@code jid} of the metrics whose names end with
-   * each of {@code suffixes} (e.g. {@code CallLlm.requests_sent}); a suffix no metric has yet is 0.
+   * Beam's counters of job {@code jid}, summed per {@code <Namespace simple name>.<name>} (e.g.
+   * {@code CallLlm.requests_sent}), read from the {@code __metricscontainers} accumulator Beam's
+   * Flink runner keeps: the TaskManagers send accumulators with their heartbeats, so a running
+   * job's counters arrive every few seconds. Its value is JSON whose counters are base64 varints
+   * (Beam's monitoring-info encoding), decoded here. Empty when the job has none yet.
    */
-  Map<String, Long> sumMetrics(String jid, List<String> suffixes) throws IOException {
+  Map<String, Long> beamCounters(String jid) throws IOException {
     Map<String, Long> sums = new LinkedHashMap<>();
-    suffixes.forEach(s -> sums.put(s, 0L));
-    for (JsonNode v : get("/jobs/" + jid).path("vertices")) {
-      String vertex = "/jobs/" + jid + "/vertices/" + v.path("id").asText() + "/subtasks/metrics";
-      List<String> ids = new ArrayList<>();
-      for (JsonNode m : get(vertex)) {
-        String id = m.path("id").asText();
-        for (String s : suffixes) {
-          if (id.endsWith("." + s) || id.equals(s)) {
-            ids.add(id);
-          }
-        }
-      }
-      if (ids.isEmpty()) {
+    for (JsonNode acc : get("/jobs/" + jid + "/accumulators").path("user-task-accumulators")) {
+      if (!"__metricscontainers".equals(acc.path("name").asText())) {
         continue;
       }
-      JsonNode values = get(vertex + "?agg=sum&get=" + URLEncoder.encode(String.join(",", ids), StandardCharsets.UTF_8));
-      for (JsonNode m : values) {
-        String id = m.path("id").asText();
-        for (String s : suffixes) {
-          if (id.endsWith("." + s) || id.equals(s)) {
-            sums.merge(s, (long) m.path("sum").asDouble(), Long::sum);
-          }
+      JsonNode value = JSON.readTree(acc.path("value").asText());
+      for (JsonNode m : value.path("metrics").path("attempted")) {
+        if (!m.path("urn").asText().endsWith(":sum_int64:v1")) {
+          continue;
         }
+        String namespace = m.path("labels").path("NAMESPACE").asText();
+        String name = namespace.substring(namespace.lastIndexOf('.') + 1) + "." + m.path("labels").path("NAME").asText();
+        sums.merge(name, varint(java.util.Base64.getDecoder().decode(m.path("payload").asText())), Long::sum);
       }
     }
     return sums;
+  }
+
+  /** An unsigned LEB128 varint (Beam's VarLongCoder), as Beam encodes an int64 counter. */
+  static long varint(byte[] b) {
+    long v = 0;
+    for (int i = 0, shift = 0; i < b.length && shift < 64; i++, shift += 7) {
+      v |= (long) (b[i] & 0x7f) << shift;
+      if ((b[i] & 0x80) == 0) {
+        break;
+      }
+    }
+    return v;
   }
 
   @Override

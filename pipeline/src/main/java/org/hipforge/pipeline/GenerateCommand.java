@@ -64,7 +64,7 @@ public final class GenerateCommand {
     }
     WorkLayout.Step step = WorkLayout.Step.GENERATE;
     CommandSupport.preflightJournal(layout, step, runId);
-    CommandSupport.startProgress(o, "generate", todo, out, provider);
+    CommandSupport.startProgress(o, "generate", todo, out, provider, layout, runId);
     Pipeline p = Pipeline.create(o);
     GeneratePipeline.build(p, new GeneratePipeline.Spec(layout, provider, runId, ids, validate,
         o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards())

@@ -211,6 +211,14 @@ public final class Progress {
         out.println("\r\u001b[2K" + line());
       }
     }
+    Supplier<Snapshot> from = source;
+    if (from instanceof AutoCloseable) {
+      try {
+        ((AutoCloseable) from).close();
+      } catch (Exception e) {
+        // a remote source's client: nothing left to do with it
+      }
+    }
   }
 
   public static void taskDone(boolean ok) {
@@ -358,11 +366,13 @@ public final class Progress {
       b.append(", in flight ").append(s.inFlight());
     }
     b.append(", failed ").append(s.failed());
-    b.append(", LLM requests ").append(s.requests());
-    if (s.retries() > 0 || s.rateLimited() > 0) {
-      b.append(" (retries ").append(s.retries()).append(", 429s ").append(s.rateLimited()).append(')');
+    if (s.requests() >= 0) { // unknown (-1) on a cluster until the job's counters arrive
+      b.append(", LLM requests ").append(s.requests());
+      if (s.retries() > 0 || s.rateLimited() > 0) {
+        b.append(" (retries ").append(s.retries()).append(", 429s ").append(s.rateLimited()).append(')');
+      }
+      b.append(", cache hits ").append(s.cacheHits());
     }
-    b.append(", cache hits ").append(s.cacheHits());
     b.append(", tokens in/out ").append(s.tokensIn()).append('/').append(s.tokensOut());
     if (!Double.isNaN(s.costUsd())) {
       b.append(String.format(Locale.ROOT, ", cost so far $%.4f", s.costUsd()));

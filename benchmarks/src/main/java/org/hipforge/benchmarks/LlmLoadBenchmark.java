@@ -23,7 +23,7 @@ import org.hipforge.io.llm.sim.SimulatorConfig;
 import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.pipeline.DescribeCommand;
-import org.hipforge.pipeline.HipforgeOptions;
+import org.hipforge.pipeline.DemoOptions;
 import org.hipforge.pipeline.ManifestCommand;
 
 /**
@@ -412,7 +412,7 @@ public final class LlmLoadBenchmark {
     return all;
   }
 
-  private static HipforgeOptions options(Settings s, Path work, Path src, Path config) {
+  private static DemoOptions options(Settings s, Path work, Path src, Path config) {
     List<String> args = new ArrayList<>(List.of("--workDir=" + work, "--sourceDir=" + src,
         "--config=" + config, "--modelName=sim", "--quiet=true", "--maxInFlight=" + s.maxInFlight));
     if (s.direct) {
@@ -424,9 +424,7 @@ public final class LlmLoadBenchmark {
       args.addAll(List.of("--runner=FlinkRunner", "--flinkMaster=[local]",
           "--parallelism=" + s.parallelism));
     }
-    PipelineOptionsFactory.register(HipforgeOptions.class);
-    HipforgeOptions o = PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
-        .withValidation().as(HipforgeOptions.class);
+    DemoOptions o = PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).as(DemoOptions.class);
     o.setJobName("hipforge-llm-load");
     return o;
   }

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.hipforge.io.llm.CallGate;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.state.JournalWriter;
@@ -22,7 +23,7 @@ import org.hipforge.transforms.CallLlm;
 final class CommandSupport {
   private CommandSupport() {}
 
-  static ProviderConfig loadProvider(HipforgeOptions o) {
+  static ProviderConfig loadProvider(LlmOptions o) {
     ProviderConfig provider;
     try {
       provider = ProviderConfig.load(Paths.get(o.getConfig()), o.getModelName());
@@ -61,7 +62,7 @@ final class CommandSupport {
    * Flink cluster of N TaskManagers (asked from its REST API), so together they stay under the
    * provider's limit.
    */
-  static double rateShare(HipforgeOptions o, PrintStream out) {
+  static double rateShare(LlmOptions o, PrintStream out) {
     double share = o.getRateShare() == null ? 0 : o.getRateShare();
     if (share < 0 || share > 1) {
       throw new UsageException("--rateShare must be in (0, 1], or 0 for automatic, was " + share);
@@ -88,6 +89,11 @@ final class CommandSupport {
    * Starts the progress line, unless the work runs on a remote cluster: the counters behind it
    * only see calls made in this JVM, so there it would stay at 0; point at Flink's web UI instead.
    */
+  /** The job's name: {@code hipforge-<command>-<run-id>}, so the cluster's UI and REST API tell runs apart. */
+  static String jobName(String command, String runId) {
+    return "hipforge-" + command + "-" + runId;
+  }
+
   /** One line naming edited templates and their version; nothing for the built-in ones. */
   static void announcePrompts(String step, String promptDir, String version, PrintStream out) {
     if (promptDir != null && !promptDir.isBlank()) {
@@ -96,16 +102,28 @@ final class CommandSupport {
     }
   }
 
-  static void startProgress(HipforgeOptions o, String step, long total, PrintStream out, ProviderConfig p) {
+  /**
+   * Starts the progress line: from this JVM's counters on one machine; on a Flink cluster, where
+   * this JVM makes no call, from the job's metrics ({@link ClusterProgress}).
+   */
+  static void startProgress(PipelineOptions o, String step, long total, PrintStream out, ProviderConfig p,
+      WorkLayout layout, String runId) {
     String master = flinkMaster(o);
     if (master != null && !master.startsWith("[")) {
-      out.println(step + ": running on the Flink cluster at " + master + "; follow it in the Flink "
-          + "web UI (http://" + master + "), the summary comes when the job ends");
+      // The counters of this JVM see no call: the job's Beam counters, summed by Flink's REST API.
+      out.println(step + ": running on the Flink cluster at " + master + " as job " + o.getJobName()
+          + " (web UI: http://" + master + "); progress from the run's journal and the job's counters");
+      ClusterProgress remote = new ClusterProgress(master, step, o.getJobName(), total, p.inputPricePerMTok(),
+          p.outputPricePerMTok(), RunLedger.tail(layout, step.equals("describe") ? WorkLayout.Step.DESCRIBE
+              : WorkLayout.Step.GENERATE, runId));
+      Progress.startRemote(step, total, out, remote);
       return;
     }
     Progress.start(step, total, out);
     Progress.prices(p.inputPricePerMTok(), p.outputPricePerMTok());
+    Progress.inFlightFrom(() -> CallGate.runs().stream().mapToLong(CallGate::requestsOnTheWire).sum());
   }
+
 
   /**
    * Proves, before any request, that run {@code runId}'s journal directory takes lines (creates
@@ -182,7 +200,7 @@ final class CommandSupport {
     return s;
   }
 
-  private static String flinkMaster(HipforgeOptions o) {
+  private static String flinkMaster(PipelineOptions o) {
     if (!o.getRunner().getSimpleName().toLowerCase(java.util.Locale.ROOT).contains("flink")) {
       return null;
     }
@@ -251,12 +269,22 @@ final class CommandSupport {
    */
   static String callSummary(ProviderConfig p, PipelineResult result, WorkLayout layout, WorkLayout.Step step,
       String runId) throws IOException {
-    long requests = metric(result, "requests_sent", Progress.calls());
-    long hits = metric(result, "cache_hits", Progress.cacheHits());
-    long retried = metric(result, "retried", 0);
-    long limited = metric(result, "rate_limited_429", 0);
+    return callSummary(p, callCounts(result), layout, step, runId);
+  }
+
+  static String callSummary(ProviderConfig p, CallCounts c, WorkLayout layout, WorkLayout.Step step,
+      String runId) throws IOException {
     return String.format(Locale.ROOT, "LLM requests %d (retries %d, 429s %d), cache hits %d; %s in this run",
-        requests, retried, limited, hits, RunLedger.read(layout, step, runId).summary(p));
+        c.requests(), c.retries(), c.rateLimited(), c.cacheHits(), RunLedger.read(layout, step, runId).summary(p));
+  }
+
+  /** A run's requests, retries, 429s and cache hits. */
+  record CallCounts(long requests, long retries, long rateLimited, long cacheHits) {}
+
+  /** The job's Beam metrics (they count on every worker); this JVM's progress counters when the runner has none. */
+  static CallCounts callCounts(PipelineResult result) {
+    return new CallCounts(metric(result, "requests_sent", Progress.calls()), metric(result, "retried", Progress.retries()),
+        metric(result, "rate_limited_429", Progress.rateLimits()), metric(result, "cache_hits", Progress.cacheHits()));
   }
 
   private static long metric(PipelineResult result, String name, long fallback) {
@@ -329,7 +357,7 @@ final class CommandSupport {
    * takes over the one Main took for it): another live run holding it is a usage error (exit 2)
    * naming that run, unless {@code --wait}.
    */
-  static WorkLock lockStep(HipforgeOptions o, WorkLayout layout, WorkLayout.Step step, String command,
+  static WorkLock lockStep(RunOptions o, WorkLayout layout, WorkLayout.Step step, String command,
       String runId, PrintStream out) throws IOException {
     WorkLock early = earlyLock;
     if (early != null && early.file() != null && early.file().equals(WorkLock.lockPath(layout, step))) {

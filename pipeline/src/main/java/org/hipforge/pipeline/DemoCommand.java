@@ -22,7 +22,7 @@ import org.hipforge.io.state.StatusReport;
 public final class DemoCommand {
   private DemoCommand() {}
 
-  public static StatusReport run(HipforgeOptions o, PrintStream out, boolean configGiven) throws IOException {
+  public static StatusReport run(DemoOptions o, PrintStream out, boolean configGiven) throws IOException {
     if (o.getWorkDir() == null) {
       o.setWorkDir("hipforge-demo");
     }
@@ -58,7 +58,7 @@ public final class DemoCommand {
     }
   }
 
-  private static void describeThenGenerate(HipforgeOptions o, PrintStream out) throws IOException {
+  private static void describeThenGenerate(DemoOptions o, PrintStream out) throws IOException {
     o.setRunId(null);
     if (!"none".equals(o.getValidate()) && org.hipforge.io.hip.HipToolchain.detect().isEmpty()) {
       out.println("demo: no HIP compiler (hipcc) here, so generated code is not compiled; install it "

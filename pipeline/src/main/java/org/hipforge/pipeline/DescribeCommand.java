@@ -16,7 +16,7 @@ public final class DescribeCommand {
   private DescribeCommand() {}
 
   @SuppressWarnings("try") // the lock is held by the try, not used in it
-  public static StatusReport run(HipforgeOptions o, PrintStream out) throws IOException {
+  public static StatusReport run(DescribeOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
     if (o.getSourceDir() == null) {
       throw new UsageException("describe needs --sourceDir=DIR (the directory the manifest was scanned from)");
@@ -31,7 +31,7 @@ public final class DescribeCommand {
   }
 
   /** The run itself, while it holds the describe lock of the work directory. */
-  private static StatusReport runLocked(HipforgeOptions o, PrintStream out, WorkLayout layout,
+  private static StatusReport runLocked(DescribeOptions o, PrintStream out, WorkLayout layout,
       ProviderConfig provider, PromptSet prompts, String runId) throws IOException {
     RunLog.start(layout, runId);
     StateIndex described = StateIndex.describe(layout, false);
@@ -41,16 +41,20 @@ public final class DescribeCommand {
     out.printf("describe: run %s, %d of %d tasks to do, provider %s%n", runId, before.pending(),
         before.manifestSize, provider);
     CommandSupport.announcePrompts("describe", o.getPromptDir(), promptVersion, out);
+    o.setJobName(CommandSupport.jobName("describe", runId));
+    RunManifest manifest = RunManifest.start(layout, WorkLayout.Step.DESCRIBE, "describe", runId, o, provider,
+        promptVersion, before.pending());
     if (before.pending() == 0) {
       out.println("describe: nothing to do, every task has a current pass:true record");
       if (!Boolean.TRUE.equals(o.getQuiet())) {
         out.print(before.table());
       }
+      manifest.end("done", Main.OK, null);
       return before;
     }
     WorkLayout.Step step = WorkLayout.Step.DESCRIBE;
     CommandSupport.preflightJournal(layout, step, runId);
-    CommandSupport.startProgress(o, "describe", before.pending(), out, provider);
+    CommandSupport.startProgress(o, "describe", before.pending(), out, provider, layout, runId);
     Pipeline p = Pipeline.create(o);
     DescribePipeline.build(p, new DescribePipeline.Spec(layout, o.getSourceDir(), provider, runId,
         o.getMaxSourceBytes(), o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards())
@@ -62,8 +66,11 @@ public final class DescribeCommand {
           return plan(layout, described).pending();
         }, out);
     double secs = (System.nanoTime() - start) / 1e9;
+    CommandSupport.CallCounts calls = CommandSupport.callCounts(result);
     out.printf("describe: finished in %.1f s; %s%n", secs,
-        CommandSupport.callSummary(provider, result, layout, step, runId));
+        CommandSupport.callSummary(provider, calls, layout, step, runId));
+    manifest.requests(calls.requests(), calls.retries(), calls.rateLimited(), calls.cacheHits());
+    manifest.end("done", Main.OK, null);
     described.refresh(); // only this run's new shards and journals are read
     StatusReport after = StatusReport.describe(layout, described);
     after.currentPromptVersion = promptVersion;

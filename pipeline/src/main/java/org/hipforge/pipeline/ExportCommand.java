@@ -76,7 +76,7 @@ public final class ExportCommand {
   }
 
   /** Returns the number of rows written. */
-  public static long run(HipforgeOptions o, PrintStream out) throws IOException {
+  public static long run(ExportOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
     Format format = Format.of(o.getFormat());
     boolean array = format == Format.JSON_ARRAY;
@@ -180,7 +180,7 @@ public final class ExportCommand {
    * Where the sources are: {@code --sourceDir} when given, else the root the manifest recorded;
    * with neither (a manifest written before roots were recorded) a usage error naming the flag.
    */
-  static Path sourceRoot(HipforgeOptions o, WorkLayout layout) throws IOException {
+  static Path sourceRoot(SourceOptions o, WorkLayout layout) throws IOException {
     String given = o.getSourceDir();
     String recorded = given != null ? null : ManifestStore.readSourceRoot(Paths.get(layout.manifestSource()));
     if (given == null && recorded == null) {

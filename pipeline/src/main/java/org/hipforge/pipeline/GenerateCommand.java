@@ -24,7 +24,7 @@ public final class GenerateCommand {
   private GenerateCommand() {}
 
   @SuppressWarnings("try") // the lock is held by the try, not used in it
-  public static StatusReport run(HipforgeOptions o, PrintStream out) throws IOException {
+  public static StatusReport run(GenerateOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
     PromptSet prompts = PromptSet.fromDir(o.getPromptDir()); // a bad template stops here, before any call
     ProviderConfig provider = CommandSupport.loadProvider(o);
@@ -39,7 +39,7 @@ public final class GenerateCommand {
   }
 
   /** The run itself, while it holds the generate lock of the work directory. */
-  private static StatusReport runLocked(HipforgeOptions o, PrintStream out, WorkLayout layout,
+  private static StatusReport runLocked(GenerateOptions o, PrintStream out, WorkLayout layout,
       ProviderConfig provider, PromptSet prompts, ValidateHip validate, Set<Long> ids, String runId)
       throws IOException {
     RunLog.start(layout, runId);
@@ -50,6 +50,9 @@ public final class GenerateCommand {
     long todo = plan(manifestSize, described, generated, ids).pending();
     out.printf("generate: run %s, %d tasks to do, provider %s%n", runId, todo, provider);
     CommandSupport.announcePrompts("generate", o.getPromptDir(), promptVersion, out);
+    o.setJobName(CommandSupport.jobName("generate", runId));
+    RunManifest manifest = RunManifest.start(layout, WorkLayout.Step.GENERATE, "generate", runId, o, provider,
+        promptVersion, todo);
     if (todo == 0) {
       out.println("generate: nothing to do (no described task without a current pass:true generation)");
       StatusReport report = StatusReport.generate(manifestSize, described, generated, null);
@@ -57,11 +60,12 @@ public final class GenerateCommand {
       if (!Boolean.TRUE.equals(o.getQuiet())) {
         out.print(report.table());
       }
+      manifest.end("done", Main.OK, null);
       return report;
     }
     WorkLayout.Step step = WorkLayout.Step.GENERATE;
     CommandSupport.preflightJournal(layout, step, runId);
-    CommandSupport.startProgress(o, "generate", todo, out, provider);
+    CommandSupport.startProgress(o, "generate", todo, out, provider, layout, runId);
     Pipeline p = Pipeline.create(o);
     GeneratePipeline.build(p, new GeneratePipeline.Spec(layout, provider, runId, ids, validate,
         o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards())
@@ -76,8 +80,10 @@ public final class GenerateCommand {
           generated.refresh(); // only what this run wrote so far
           return plan(manifestSize, described, generated, ids).pending();
         }, out);
+    CommandSupport.CallCounts calls = CommandSupport.callCounts(result);
     out.printf("generate: finished in %.1f s; %s%n", (System.nanoTime() - start) / 1e9,
-        CommandSupport.callSummary(provider, result, layout, step, runId));
+        CommandSupport.callSummary(provider, calls, layout, step, runId));
+    manifest.requests(calls.requests(), calls.retries(), calls.rateLimited(), calls.cacheHits());
     generated.refresh(); // only this run's new shards are read
     StatusReport report = StatusReport.generate(manifestSize, described, generated, null);
     report.currentPromptVersion = promptVersion;
@@ -86,11 +92,12 @@ public final class GenerateCommand {
     }
     out.printf("generate: %d of %d tasks have compiled HIP code in %s%n", report.compiled,
         report.manifestSize, layout.outHipDir());
+    manifest.end("done", Main.OK, null);
     return report;
   }
 
   /** {@code --repairRounds}, checked: 0 to {@link GeneratePipeline#MAX_REPAIR_ROUNDS}. */
-  static int repairRounds(HipforgeOptions o) {
+  static int repairRounds(GenerateOptions o) {
     Integer n = o.getRepairRounds();
     if (n == null || n < 0 || n > GeneratePipeline.MAX_REPAIR_ROUNDS) {
       throw new UsageException("--repairRounds must be an integer from 0 to " + GeneratePipeline.MAX_REPAIR_ROUNDS
@@ -99,7 +106,7 @@ public final class GenerateCommand {
     return n;
   }
 
-  static ValidateHip validation(HipforgeOptions o, PrintStream out) {
+  static ValidateHip validation(CompileOptions o, PrintStream out) {
     String mode = o.getValidate();
     if ("none".equals(mode)) {
       out.println("generate: --validate=none: code is written without compiling (compiled stays unknown)");

@@ -1,8 +1,10 @@
 package org.hipforge.pipeline;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Arrays;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import java.util.List;
+import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
  * The {@code hipforge} command line: {@code hipforge <command> [--flags]}.
@@ -42,76 +44,100 @@ public final class Main {
 
   static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
-      out.print(usage());
+      if (args.length == 2 && CommandLine.find(args[1]) != null) { // hipforge help describe
+        out.print(CommandHelp.help(CommandLine.find(args[1]), false));
+        return OK;
+      }
+      out.print(CommandHelp.usage());
       return args.length == 0 ? USAGE : OK;
     }
-    String command = args[0];
-    String[] rest = Arrays.copyOfRange(args, 1, args.length);
-    if (Arrays.asList(rest).contains("--help")) {
-      out.print(usage());
-      PipelineOptionsFactory.printHelp(out, HipforgeOptions.class);
+    if (args[0].equals("--version") || args[0].equals("version")) {
+      out.println(CommandHelp.version());
       return OK;
     }
+    String command = args[0];
+    CommandLine.Command c = CommandLine.find(command);
+    if (c == null) {
+      err.println("hipforge: " + CommandLine.unknownCommand(command));
+      err.println("(hipforge --help lists them with their flags)");
+      return USAGE;
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    for (String a : rest) {
+      if (a.equals("--help") || a.equals("-h") || a.startsWith("--help=")) {
+        out.print(CommandHelp.help(c, a.equals("--help=all")));
+        return OK;
+      }
+      if (a.equals("--version")) {
+        out.println(CommandHelp.version());
+        return OK;
+      }
+    }
     try {
+      List<String> notes = new ArrayList<>();
+      rest = CommandLine.normalize(c, rest, notes); // --flag value, unknown flags: before anything starts
+      notes.forEach(n -> out.println("hipforge " + command + ": " + n)); // stderr keeps one line per error
+      RunManifest.commandLine(command, rest);
       String statusDir = onlyWorkDir(command, rest);
       if (statusDir != null) {
         StatusCommand.run(statusDir, out); // no Beam options to start: a status is a read
         return OK;
       }
       rest = CommandSupport.lockEarly(command, rest, out); // before Beam's options: seconds of CPU
-      PipelineOptionsFactory.register(HipforgeOptions.class);
-      HipforgeOptions options = PipelineOptionsFactory.fromArgs(RunnerDefaults.apply(rest))
-          .withValidation().as(HipforgeOptions.class);
-      options.setJobName("hipforge-" + command);
-      OptionChecks.numbers(options); // before any command starts: no call is paid for a wrong flag
+      PipelineOptions options = CommandLine.parse(c, c.options(), RunnerDefaults.apply(rest));
+      options.setJobName("hipforge-" + command); // describe and generate add their run id
+      OptionChecks.all(options); // before any command starts: no call is paid for a wrong flag
       StopSignals.command(command);
       switch (command) {
         case "manifest":
-          ManifestCommand.run(options, out);
+          ManifestCommand.run(options.as(ManifestOptions.class), out);
           return OK;
         case "describe":
-          DescribeCommand.run(options, out);
+          DescribeCommand.run(options.as(DescribeOptions.class), out);
           return OK;
         case "generate":
-          GenerateCommand.run(options, out);
+          GenerateCommand.run(options.as(GenerateOptions.class), out);
           return OK;
         case "validate":
-          ValidateCommand.run(options, out);
+          ValidateCommand.run(options.as(ValidateOptions.class), out);
           return OK;
         case "export":
-          ExportCommand.run(options, out);
+          ExportCommand.run(options.as(ExportOptions.class), out);
           return OK;
         case "status":
-          StatusCommand.run(options, out);
+          StatusCommand.run(options.as(StatusOptions.class), out);
           return OK;
         case "prompts":
-          PromptsCommand.run(options, out);
+          PromptsCommand.run(options.as(PromptsOptions.class), out);
           return OK;
         case "report":
-          ReportCommand.run(options, out);
+          ReportCommand.run(options.as(ReportOptions.class), out);
           return OK;
         case "demo":
-          DemoCommand.run(options, out, RunnerDefaults.value(rest, "config") != null);
+          DemoCommand.run(options.as(DemoOptions.class), out, RunnerDefaults.value(rest, "config") != null);
           return OK;
         default:
-          err.println("hipforge: unknown command '" + command + "'");
-          err.print(usage());
-          return USAGE;
+          throw new IllegalStateException("command table and dispatch disagree on '" + command + "'");
       }
     } catch (UsageException | IllegalArgumentException e) {
       err.println("hipforge " + command + ": " + e.getMessage());
+      RunManifest.endCurrent("failed", USAGE, e.getMessage());
       return USAGE;
     } catch (CommandSupport.AuthStop e) {
       err.println("hipforge " + command + ": STOPPED: " + e.getMessage() + logHint());
+      RunManifest.endCurrent("stopped", AUTH, e.getMessage());
       return AUTH;
     } catch (CommandSupport.ProviderStop e) {
       err.println("hipforge " + command + ": STOPPED: " + e.getMessage() + logHint());
+      RunManifest.endCurrent("stopped", e.exitCode, e.getMessage());
       return e.exitCode;
     } catch (CommandSupport.JournalStop e) {
       err.println("hipforge " + command + ": STOPPED: " + e.getMessage() + logHint());
+      RunManifest.endCurrent("stopped", FAILED, e.getMessage());
       return FAILED;
     } catch (Exception e) {
       err.println("hipforge " + command + ": FAILED: " + rootMessage(e));
+      RunManifest.endCurrent("failed", FAILED, rootMessage(e));
       if (System.getenv("HIPFORGE_DEBUG") != null) {
         e.printStackTrace(err);
       } else {
@@ -144,33 +170,5 @@ public final class Main {
     }
     String m = root.getMessage();
     return root.getClass().getSimpleName() + (m == null ? "" : ": " + m);
-  }
-
-  static String usage() {
-    return String.join("\n",
-        "usage: hipforge <command> [--flags]",
-        "",
-        "commands:",
-        "  demo      run manifest + describe + generate on the bundled example kernels against a built-in",
-        "            simulated LLM on loopback (no network, no key); --config=... uses a real provider",
-        "  manifest  --sourceDir=DIR --workDir=W   scan HIP sources into W/manifest.jsonl (stable ids)",
-        "  describe  --workDir=W --sourceDir=DIR --config=config.json [--modelName=openai]",
-        "            ask the LLM for an instruction per pending source; resumable, never pays twice",
-        "  generate  --workDir=W --config=config.json [--ids=3,7] [--modelName=anthropic]",
-        "            ask the LLM for HIP code per described task, compile it for AMD GPUs (hipcc),",
-        "            write W/out/hip/<file_name>; --validate=none skips compiling",
-        "  validate  --workDir=W   re-check W/out/hip files with the HIP compiler, record verdicts",
-        "  export    --workDir=W [--sourceDir=DIR] [--format=jsonl|json-array] [--out=FILE]",
-        "            the dataset: {id, file_name, instruction, source_code, generated_code, ...}",
-        "  status    --workDir=W   totals: passed, failed by category, pending, stale, malformed",
-        "  report    --workDir=W [--sourceDir=DIR] [--out=FILE]   one self-contained HTML page with",
-        "            charts and the pairs (default W/report/index.html)",
-        "  prompts   --out=DIR   write the default prompt templates to edit; describe/generate/demo",
-        "            --promptDir=DIR use edited ones (prompts --promptDir=DIR checks them)",
-        "",
-        "engine: embedded Flink by default; --runner=DirectRunner for debugging;",
-        "        --flinkMaster=host:port to submit to a Flink 1.19 cluster",
-        "every flag: hipforge <command> --help",
-        "");
   }
 }

@@ -30,7 +30,7 @@ import org.hipforge.io.state.WorkLayout;
 public final class ManifestCommand {
   private ManifestCommand() {}
 
-  public static ManifestScanner.Result run(HipforgeOptions options, PrintStream out) throws IOException {
+  public static ManifestScanner.Result run(ManifestOptions options, PrintStream out) throws IOException {
     if (options.getSourceDir() == null) {
       throw new UsageException("manifest needs --sourceDir=DIR (the directory of HIP sources)");
     }

@@ -3,6 +3,7 @@ package org.hipforge.pipeline;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.hipforge.io.hip.HipToolchain;
 
 /**
@@ -19,18 +20,50 @@ final class OptionChecks {
 
   private OptionChecks() {}
 
-  /** The numeric flags every command shares; called by {@link Main} before any command runs. */
-  static void numbers(HipforgeOptions o) {
-    range("--maxInFlight", o.getMaxInFlight(), 1, MAX_IN_FLIGHT);
-    range("--numShards", o.getNumShards(), 1, MAX_SHARDS);
-    range("--shardRows", o.getShardRows(), 1, Integer.MAX_VALUE);
-    range("--maxSourceBytes", o.getMaxSourceBytes(), 1, Integer.MAX_VALUE - 8);
-    range("--simLatencyMs", o.getSimLatencyMs(), 0, 600_000);
-    // --rateShare: CommandSupport.rateShare checks it, also before the first call.
+  /**
+   * The flags a command's options have, checked by {@link Main} before any command runs: the
+   * numeric ranges, the parallelism, and that {@code --sourceDir} names a directory.
+   */
+  static void all(PipelineOptions o) {
+    if (o instanceof LlmOptions) {
+      LlmOptions l = (LlmOptions) o;
+      range("--maxInFlight", l.getMaxInFlight(), 1, MAX_IN_FLIGHT);
+      range("--numShards", l.getNumShards(), 1, MAX_SHARDS);
+      range("--maxSourceBytes", l.getMaxSourceBytes(), 1, Integer.MAX_VALUE - 8);
+      // --rateShare: CommandSupport.rateShare checks it, also before the first call.
+    }
+    if (o instanceof ExportOptions) {
+      range("--shardRows", ((ExportOptions) o).getShardRows(), 1, Integer.MAX_VALUE);
+    }
+    if (o instanceof DemoOptions) {
+      range("--simLatencyMs", ((DemoOptions) o).getSimLatencyMs(), 0, 600_000);
+    }
+    if (o instanceof SourceOptions) {
+      sourceDir(((SourceOptions) o).getSourceDir());
+    }
     Integer parallelism = parallelism(o);
     if (parallelism != null && parallelism != -1 && parallelism < 1) {
       throw new UsageException("--parallelism must be >= 1 (or left out: the cores or the cluster's "
           + "slots), was " + parallelism);
+    }
+  }
+
+  /** A given {@code --sourceDir} must be an existing local directory (the commands read it with java.nio). */
+  static void sourceDir(String dir) {
+    if (dir == null) {
+      return;
+    }
+    java.nio.file.Path p;
+    try {
+      p = java.nio.file.Paths.get(dir);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new UsageException("--sourceDir=" + dir + " is not a path: " + e.getMessage());
+    }
+    if (!java.nio.file.Files.exists(p)) {
+      throw new UsageException("--sourceDir=" + dir + ": no such directory");
+    }
+    if (!java.nio.file.Files.isDirectory(p)) {
+      throw new UsageException("--sourceDir=" + dir + " is not a directory");
     }
   }
 
@@ -90,7 +123,7 @@ final class OptionChecks {
     }
   }
 
-  private static Integer parallelism(HipforgeOptions o) {
+  private static Integer parallelism(PipelineOptions o) {
     if (!o.getRunner().getSimpleName().toLowerCase(Locale.ROOT).contains("flink")) {
       return null;
     }

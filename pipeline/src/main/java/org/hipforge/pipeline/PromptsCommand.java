@@ -14,7 +14,7 @@ import org.hipforge.io.llm.PromptTemplate;
 public final class PromptsCommand {
   private PromptsCommand() {}
 
-  public static void run(HipforgeOptions o, PrintStream out) throws IOException {
+  public static void run(PromptsOptions o, PrintStream out) throws IOException {
     String outDir = o.getOut();
     String promptDir = o.getPromptDir();
     if ((outDir == null || outDir.isBlank()) == (promptDir == null || promptDir.isBlank())) {

@@ -26,7 +26,7 @@ public final class ReportCommand {
   private ReportCommand() {}
 
   /** Returns the page written. */
-  public static Path run(HipforgeOptions o, PrintStream out) throws IOException {
+  public static Path run(ReportOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
     int maxPairs = o.getMaxPairs();
     if (maxPairs < 0) {

@@ -20,7 +20,7 @@ import org.hipforge.io.util.SafeFiles;
 public final class StatusCommand {
   private StatusCommand() {}
 
-  public static StatusReport run(HipforgeOptions o, PrintStream out) throws IOException {
+  public static StatusReport run(StatusOptions o, PrintStream out) throws IOException {
     StatusReport describe = run(o.getWorkDir(), PromptSet.fromDir(o.getPromptDir()), out);
     if (o.getSourceDir() != null) {
       out.print(sourcesOnDisk(new WorkLayout(o.getWorkDir()), Paths.get(o.getSourceDir())));

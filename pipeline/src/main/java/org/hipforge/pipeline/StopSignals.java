@@ -120,6 +120,7 @@ final class StopSignals {
     if (SIGNALS.incrementAndGet() > 1) {
       out.println("hipforge: " + kind.label() + " again: stopping at once; calls still in flight are "
           + "lost (paid for, and asked again by the next run)");
+      RunManifest.endCurrent("stopped", code, kind.label() + " twice: stopped at once");
       exit(code);
       return;
     }
@@ -159,6 +160,7 @@ final class StopSignals {
         report = name + ": the summary could not be computed: " + Main.rootMessage(e);
       }
     }
+    RunManifest.endCurrent("stopped", code, kind.label());
     releaseBeforeExit();
     if (report != null) {
       out.println(report);

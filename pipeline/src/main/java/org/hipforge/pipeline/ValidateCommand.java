@@ -40,7 +40,7 @@ public final class ValidateCommand {
 
   /** Returns how many files compiled. */
   @SuppressWarnings("try") // the lock is held by the try, not used in it
-  public static long run(HipforgeOptions o, PrintStream out) throws Exception {
+  public static long run(ValidateOptions o, PrintStream out) throws Exception {
     WorkLayout layout = CommandSupport.requireManifest(o);
     if ("none".equals(o.getValidate())) {
       throw new UsageException("validate needs a compiler; --validate=none makes no sense here");
@@ -50,13 +50,13 @@ public final class ValidateCommand {
     List<String> archs = OptionChecks.offloadArchs(o.getOffloadArch(), toolchain);
     String runId = RunIds.orNew(o.getRunId());
     try (WorkLock lock = CommandSupport.lockStep(o, layout, WorkLayout.Step.GENERATE, "validate", runId, out)) {
-      return runLocked(out, layout, toolchain, archs, runId, o.getResources());
+      return runLocked(o, out, layout, toolchain, archs, runId);
     }
   }
 
   /** The run itself, while it holds the generate lock (it writes generate state). */
-  private static long runLocked(PrintStream out, WorkLayout layout, HipToolchain toolchain,
-      List<String> archs, String runId, boolean resources) throws Exception {
+  private static long runLocked(ValidateOptions o, PrintStream out, WorkLayout layout, HipToolchain toolchain,
+      List<String> archs, String runId) throws Exception {
     RunLog.start(layout, runId);
     StatusReport.manifestSize(layout); // the strict manifest read: a bad line stops here, named
     StateIndex generated = StateIndex.generate(layout);
@@ -71,6 +71,8 @@ public final class ValidateCommand {
       }
     }
     out.printf("validate: %d generated files to check with %s%n", todo.size(), toolchain);
+    RunManifest manifest = RunManifest.start(layout, WorkLayout.Step.GENERATE, "validate", runId, o, null, null,
+        todo.size());
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     long compiled = 0;
@@ -78,7 +80,7 @@ public final class ValidateCommand {
     Path shard = Paths.get(layout.shardPrefix(WorkLayout.Step.GENERATE, runId) + "-00000-of-00001.jsonl");
     Files.createDirectories(shard.getParent());
     try (HipCompiler compiler = HipCompiler.create(toolchain).withOffloadArchs(archs)
-            .withResourceUsage(resources);
+            .withResourceUsage(Boolean.TRUE.equals(o.getResources()));
         BufferedWriter w = Files.newBufferedWriter(shard, StandardCharsets.UTF_8)) {
       List<Future<StateRecord>> results = new ArrayList<>();
       Path outHip = Paths.get(layout.outHipDir());
@@ -122,6 +124,7 @@ public final class ValidateCommand {
       pool.shutdownNow();
     }
     out.printf("validate: %d of %d compiled; verdicts in %s%n", compiled, checked, shard);
+    manifest.end("done", Main.OK, null);
     return compiled;
   }
 }

@@ -30,7 +30,7 @@ class DescribeEndToEndTest {
   @TempDir Path tmp;
   @AutoClose private TestCorpus.SimulatedWork sim;
 
-  private HipforgeOptions options(String... extra) {
+  private DemoOptions options(String... extra) {
     List<String> args = new ArrayList<>(List.of("--quiet=true"));
     args.addAll(List.of(extra));
     return sim.options(args.toArray(new String[0]));

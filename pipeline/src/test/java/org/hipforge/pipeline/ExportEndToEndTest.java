@@ -44,15 +44,15 @@ class ExportEndToEndTest {
   @TempDir Path tmp;
   @AutoClose private TestCorpus.SimulatedWork sim;
 
-  private HipforgeOptions options(String... extra) {
+  private DemoOptions options(String... extra) {
     List<String> args = new ArrayList<>(List.of("--quiet=true", "--runner=DirectRunner"));
     args.addAll(List.of(extra));
     return sim.options(args.toArray(new String[0]));
   }
 
   /** Export options without --sourceDir: the source root comes from the manifest. */
-  private HipforgeOptions exportOptions(String... extra) {
-    HipforgeOptions o = options(extra);
+  private DemoOptions exportOptions(String... extra) {
+    DemoOptions o = options(extra);
     o.setSourceDir(null);
     return o;
   }
@@ -244,7 +244,7 @@ class ExportEndToEndTest {
 
     assertThat(e.getMessage(), containsString(sim.src.toString()));
     assertThat(e.getMessage(), containsString("--sourceDir"));
-    HipforgeOptions moved = exportOptions();
+    DemoOptions moved = exportOptions();
     moved.setSourceDir(tmp.resolve("moved").toString());
     assertThat(ExportCommand.run(moved, new TestCorpus.Captured().out), is((long) TASKS));
   }

@@ -68,7 +68,7 @@ class FidelityEndToEndTest {
   @Test
   void generateWithoutSourceDirRecordsNoFidelity() throws Exception {
     describeAll();
-    HipforgeOptions o = sim.options("--quiet=true", "--runner=DirectRunner", "--validate=none");
+    DemoOptions o = sim.options("--quiet=true", "--runner=DirectRunner", "--validate=none");
     o.setSourceDir(null);
     GenerateCommand.run(o, new TestCorpus.Captured().out);
     List<StateRecord> records = generateRecords();

@@ -36,7 +36,7 @@ class GenerateEndToEndTest {
   @AutoClose private TestCorpus.SimulatedWork sim;
   private SimulatedLlmServer server;
 
-  private HipforgeOptions options(String... extra) {
+  private DemoOptions options(String... extra) {
     List<String> args = new ArrayList<>(List.of("--quiet=true", "--runner=DirectRunner"));
     args.addAll(List.of(extra));
     return sim.options(args.toArray(new String[0]));

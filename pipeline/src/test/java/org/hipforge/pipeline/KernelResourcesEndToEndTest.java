@@ -28,7 +28,7 @@ class KernelResourcesEndToEndTest {
   @TempDir Path tmp;
   @AutoClose private TestCorpus.SimulatedWork sim;
 
-  private HipforgeOptions options(String... extra) {
+  private DemoOptions options(String... extra) {
     List<String> args = new ArrayList<>(List.of("--quiet=true", "--runner=DirectRunner"));
     args.addAll(List.of(extra));
     return sim.options(args.toArray(new String[0]));

@@ -111,7 +111,7 @@ class PendingAgreementTest {
       // the pipelines, on both engines
       for (String runner : List.of("DirectRunner", "FlinkRunner")) {
         String key = runner + "/" + seed + "/";
-        HipforgeOptions o = runner.equals("DirectRunner") ? TestCorpus.options("--runner=DirectRunner")
+        DemoOptions o = runner.equals("DirectRunner") ? TestCorpus.options("--runner=DirectRunner")
             : TestCorpus.options("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2");
         Pipeline p = Pipeline.create(o);
         FindPending.Result describe = p.apply("FindPending", FindPending.of(layout.manifest(), List.of(

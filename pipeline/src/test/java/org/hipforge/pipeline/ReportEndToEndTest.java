@@ -76,7 +76,7 @@ class ReportEndToEndTest {
     List<String> args = new ArrayList<>(List.of("--workDir=" + work, "--sourceDir=" + sim.src));
     args.addAll(List.of(extra));
     TestCorpus.Captured out = new TestCorpus.Captured();
-    Path page = ReportCommand.run(TestCorpus.options(args.toArray(new String[0])), out.out);
+    Path page = ReportCommand.run(TestCorpus.options(args.toArray(new String[0])).as(ReportOptions.class), out.out);
     assertThat(out.text(), containsString("report: " + page));
     return page;
   }

@@ -81,9 +81,8 @@ final class TestCorpus {
     return out;
   }
 
-  static HipforgeOptions options(String... args) {
-    PipelineOptionsFactory.register(HipforgeOptions.class);
-    return PipelineOptionsFactory.fromArgs(args).withValidation().as(HipforgeOptions.class);
+  static DemoOptions options(String... args) {
+    return PipelineOptionsFactory.fromArgs(args).as(DemoOptions.class);
   }
 
   /**
@@ -145,7 +144,7 @@ final class TestCorpus {
     }
 
     /** The options of {@link #args} without the command, for calling a command's {@code run}. */
-    HipforgeOptions options(String... more) {
+    DemoOptions options(String... more) {
       return TestCorpus.options(flags(more));
     }
 

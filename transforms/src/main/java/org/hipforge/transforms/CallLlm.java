@@ -268,11 +268,13 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
             @Override
             public void retried(ErrorCategory category) {
               retriedDelta.incrementAndGet();
+              Progress.retried();
             }
 
             @Override
             public void rateLimited() {
               limitedDelta.incrementAndGet();
+              Progress.rateLimited();
             }
           }, gate);
       AtomicInteger threadNo = new AtomicInteger();

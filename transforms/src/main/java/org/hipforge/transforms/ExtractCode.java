@@ -1,5 +1,7 @@
 package org.hipforge.transforms;
 
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -13,6 +15,7 @@ import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.Hex;
 import org.hipforge.transforms.coders.GeneratedCodeCoder;
 import org.hipforge.transforms.coders.FailureCoder;
+import org.hipforge.io.util.Progress;
 
 /**
  * Pulls the HIP source out of each generate answer (markdown fences and all, see {@link
@@ -47,6 +50,8 @@ public final class ExtractCode extends PTransform<PCollection<StateRecord>, Extr
   private static final class ExtractFn extends DoFn<StateRecord, GeneratedCode> {
     private final TupleTag<GeneratedCode> outTag;
     private final TupleTag<Failure> failTag;
+    /** Code handed to the compile step: the cluster client's progress line counts compiles against it. */
+    private final Counter extracted = Metrics.counter(ExtractCode.class, "extracted");
 
     ExtractFn(TupleTag<GeneratedCode> outTag, TupleTag<Failure> failTag) {
       this.outTag = outTag;
@@ -64,6 +69,8 @@ public final class ExtractCode extends PTransform<PCollection<StateRecord>, Extr
         return;
       }
       StateRecord r = answer.toBuilder().response(null).codeSha256(Hex.sha256(code.code())).build();
+      extracted.inc();
+      Progress.compileQueued();
       out.get(outTag).output(new GeneratedCode(r, code.code()));
     }
   }

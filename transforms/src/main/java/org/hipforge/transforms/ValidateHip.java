@@ -20,6 +20,7 @@ import org.hipforge.io.llm.ErrorCategory;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.transforms.coders.FailureCoder;
 import org.hipforge.transforms.coders.GeneratedCodeCoder;
+import org.hipforge.io.util.Progress;
 
 /**
  * Compiles each piece of generated code for AMD GPU targets (compile only: LLM output is never
@@ -164,10 +165,12 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, Va
     public void process(@Element GeneratedCode in, MultiOutputReceiver outs) {
       OutputReceiver<GeneratedCode> out = outs.get(okTag);
       if (!enabled) {
+        Progress.compileSkipped();
         out.output(in.withRecord(in.record().toBuilder().pass(true).compiled(null).build()));
         return;
       }
       CompileResult verdict;
+      Progress.compileStarted();
       try {
         verdict = compiler.compile(in.record().fileName(), in.code());
       } catch (IllegalArgumentException refused) {
@@ -176,6 +179,8 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, Va
             .failure(ErrorCategory.UNSAFE_PATH.label(), String.valueOf(refused.getMessage())).compiled(false).build()));
         rejected.inc();
         return;
+      } finally {
+        Progress.compileDone();
       }
       (verdict.compiled() ? compiled : rejected).inc();
       (verdict.compiled() ? out : outs.get(rejectedTag)).output(in.withRecord(withVerdict(in.record(), verdict)));

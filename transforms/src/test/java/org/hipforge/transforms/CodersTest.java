@@ -46,7 +46,7 @@ class CodersTest {
         .failure("no_code", "no fenced block ✓").finishedAtMillis(123).attempts(2).instruction("write it").build();
     CoderProperties.coderDecodeEncodeEqual(FailureCoder.of(), Failure.of(noCode, "extract_code"));
     CoderProperties.coderDecodeEncodeEqual(FailureCoder.of(), Failure.of(
-        StateRecord.builder().id(-1).fileName("x").failure("not_found", "gone").finishedAtMillis(-5).build(), "read_sources"));
+        StateRecord.builder().id(0).fileName("x").failure("not_found", "gone").finishedAtMillis(-5).build(), "read_sources"));
     CoderProperties.coderDecodeEncodeEqual(FailureCoder.of(),
         Failure.of(full().toBuilder().failure("truncated", "cut at max_tokens").build(), "call_llm"));
     CoderProperties.coderDecodeEncodeEqual(GeneratedCodeCoder.of(), new GeneratedCode(full(), "__global__ void k() {}\n"));

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import org.hipforge.io.util.Closest;
 
 /**
  * One named LLM provider from {@code config.json}: where it is, which wire format, which model,
@@ -198,38 +199,9 @@ public final class ProviderConfig implements Serializable {
     }
   }
 
-  /** The known key nearest to {@code key} by edit distance, when it is near enough to be a typo. */
+  /** The known key nearest to {@code key}, when it is near enough to be a typo ({@link Closest}). */
   static String closest(String key) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (String k : KNOWN_KEYS) {
-      int d = editDistance(key.toLowerCase(java.util.Locale.ROOT), k);
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = k;
-      }
-    }
-    // A third of the key's length: "rpms" -> "rpm", "maxtokens" -> "max_tokens", not "foo" -> "tpm".
-    return bestDistance <= Math.max(1, key.length() / 3) ? best : null;
-  }
-
-  private static int editDistance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(substitute, Math.min(prev[j] + 1, cur[j - 1] + 1));
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
+    return Closest.to(key, KNOWN_KEYS);
   }
 
   private static String stripSlash(String url) {

@@ -53,6 +53,11 @@ public final class RetryingCaller {
     default void waiting(String what) {
       org.hipforge.io.util.Progress.status(what);
     }
+
+    /** A call waits {@code millis} before its next attempt, for {@code reason}: on the progress line by default. */
+    default void pausing(long millis, String reason) {
+      org.hipforge.io.util.Progress.pause(millis, reason);
+    }
   }
 
   /**
@@ -233,9 +238,24 @@ public final class RetryingCaller {
               + " (retry-after); waiting (max_retry_after_s " + rules.maxRetryAfterS() + " s)");
         }
         waitedMillis += wait;
+        listener.pausing(wait, pauseReason(e));
         gate.pause(TimeUnit.MILLISECONDS.toNanos(wait), sleeper);
       }
     }
+  }
+
+  /** Why a call waits before its next attempt, in the user's words (the progress line's "waiting N s: ..."). */
+  static String pauseReason(LlmException e) {
+    if (e.retryAfterMillis() > 0) {
+      return "provider asked to retry later (retry-after, HTTP " + e.httpStatus() + ")";
+    }
+    if (e.httpStatus() == 503) {
+      return "server not ready (HTTP 503), backing off";
+    }
+    if (e.category() == ErrorCategory.RATE_LIMITED) {
+      return "rate limited (HTTP 429), backing off";
+    }
+    return e.category().label() + (e.httpStatus() > 0 ? " (HTTP " + e.httpStatus() + ")" : "") + ", backing off";
   }
 
   /**

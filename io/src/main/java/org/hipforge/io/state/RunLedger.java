@@ -68,6 +68,53 @@ public final class RunLedger {
     return new RunLedger(sums[0], sums[1], sums[2], feed.malformedLines() + feed.tornLines());
   }
 
+  /**
+   * Follows run {@code runId}'s journals of {@code step} while the run goes on: each {@link
+   * Tail#refresh} reads only the lines written since the last one (whole lines only), so a client
+   * can count a cluster's answers as the workers journal them.
+   */
+  public static Tail tail(WorkLayout layout, WorkLayout.Step step, String runId) {
+    return new Tail(layout.journalDir(step, runId) + "/*.jsonl");
+  }
+
+  /** A run's journal followed as it grows: answers, failed answers and tokens so far. */
+  public static final class Tail {
+    private final StateLineFeed feed;
+    private long answers;
+    private long failed;
+    private long inputTokens;
+    private long outputTokens;
+
+    private Tail(String glob) {
+      this.feed = new StateLineFeed(List.of(glob), StateLineFeed.LastLine.WAIT);
+    }
+
+    /** Reads the new lines; returns {answers, failed, input tokens, output tokens} so far. */
+    public synchronized long[] refresh() throws IOException {
+      feed.refresh(new StateLineFeed.Lines() {
+        @Override
+        public void fields(FlatLineScanner.StateFields f, int file, long offset) {
+          add(f.pass, f.inputTokens, f.outputTokens);
+        }
+
+        @Override
+        public void record(StateRecord r, int file, long offset) {
+          add(r.pass(), r.inputTokens(), r.outputTokens());
+        }
+      });
+      return new long[] {answers, failed, inputTokens, outputTokens};
+    }
+
+    private void add(boolean pass, long in, long out) {
+      answers++;
+      if (!pass) {
+        failed++;
+      }
+      inputTokens = TokenMath.add(inputTokens, in);
+      outputTokens = TokenMath.add(outputTokens, out);
+    }
+  }
+
   /** The estimated cost at the provider's configured prices; 0 when none are configured. */
   public double costUsd(ProviderConfig p) {
     return cost(p, inputTokens, outputTokens);

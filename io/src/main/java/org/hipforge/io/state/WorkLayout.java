@@ -94,6 +94,11 @@ public final class WorkLayout implements Serializable {
     return stepDir(step) + "/LOCK";
   }
 
+  /** The run manifest of run {@code runId}: what it was asked, what it did ({@code pipeline}'s RunManifest). */
+  public String runManifest(String runId) {
+    return root + "/runs/" + runId + ".json";
+  }
+
   public String outHipDir() {
     return root + "/out/hip";
   }

@@ -41,6 +41,8 @@ public final class GeneratePipeline {
     String offloadArch = "gfx90a";
     String sourceDir;
     long maxSourceBytes = ReadSources.DEFAULT_MAX_BYTES;
+    String collectDir;
+    String shardSuffix = "";
 
     /** {@code ids} null means every described task. */
     public Spec(WorkLayout layout, ProviderConfig provider, String runId, Set<Long> ids,
@@ -53,6 +55,22 @@ public final class GeneratePipeline {
       this.maxInFlight = maxInFlight;
       this.rateShare = rateShare;
       this.numShards = numShards;
+    }
+
+    /** {@code call}, collecting instead of sending when this is a batch round. */
+    CallLlm collecting(CallLlm call) {
+      return collectDir == null ? call : call.withCollect(collectDir);
+    }
+
+    /**
+     * Batch mode's round: prompts not answered yet are collected into {@code dir} instead of sent
+     * ({@link CallLlm#withCollect}), and the state shards are named {@code part<shardSuffix>-*} so
+     * the rounds of one run do not overwrite each other's.
+     */
+    public Spec withCollect(String dir, String shardSuffix) {
+      this.collectDir = dir;
+      this.shardSuffix = java.util.Objects.requireNonNull(shardSuffix, "shardSuffix");
+      return this;
     }
 
     /** The prompt templates (default: the built-in ones) and the value of {@code {{offload_arch}}}. */
@@ -85,12 +103,12 @@ public final class GeneratePipeline {
     CallLlm.Result answers = pending
         .apply("BuildPrompts", BuildGeneratePrompts.forProvider(s.provider)
             .withPrompts(s.prompts).withOffloadArch(s.offloadArch))
-        .apply("CallLlm", CallLlm.to(s.provider, generate)
+        .apply("CallLlm", s.collecting(CallLlm.to(s.provider, generate)
             .withJournal(layout.journalDir(generate, s.runId), layout.journalGlob(generate))
             .withJournalReserve(layout.journalReserveDir(generate))
             .withRunId(s.runId)
             .withMaxInFlight(s.maxInFlight)
-            .withRateShare(s.rateShare));
+            .withRateShare(s.rateShare)));
     ExtractCode.Result code = answers.output().apply("ExtractCode", ExtractCode.create());
     WriteHipFiles.Result written = withFidelity(code.output(), s)
         .apply("ValidateHip", s.validate)
@@ -100,7 +118,7 @@ public final class GeneratePipeline {
         .apply("RecordFailures", RecordFailures.asRun(s.runId, s.provider.name(), s.provider.model()));
     PCollectionList.of(written.output()).and(failed)
         .apply("AllRecords", Flatten.pCollections())
-        .apply("WriteState", WriteState.to(layout.shardPrefix(generate, s.runId)).withShards(s.numShards));
+        .apply("WriteState", WriteState.to(layout.shardPrefix(generate, s.runId) + s.shardSuffix).withShards(s.numShards));
     front.malformed()
         .apply("WriteDeadLetters", WriteDeadLetters.to(layout.root() + "/deadletter/" + generate.dir() + "/" + s.runId));
   }

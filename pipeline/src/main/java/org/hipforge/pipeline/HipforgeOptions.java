@@ -147,4 +147,31 @@ public interface HipforgeOptions extends PipelineOptions {
   Integer getShardRows();
 
   void setShardRows(Integer value);
+
+  @Description("describe/generate/demo: 'sync' (one request per prompt) or 'batch' (the provider's Batch "
+      + "API: half the price, results within 24 h; resumable, see 'hipforge batches')")
+  @Default.String("sync")
+  String getMode();
+
+  void setMode(String value);
+
+  @Description("--mode=batch: at most this many requests per batch (0 = the provider's limit: OpenAI "
+      + "50,000, Anthropic 100,000); more are split into several batches")
+  @Default.Integer(0)
+  Integer getBatchMaxLines();
+
+  void setBatchMaxLines(Integer value);
+
+  @Description("--mode=batch: the longest pause between two polls of the running batches, in seconds "
+      + "(polls start after 1 s and back off doubling)")
+  @Default.Integer(60)
+  Integer getBatchPollMaxS();
+
+  void setBatchPollMaxS(Integer value);
+
+  @Description("batches: cancel the batches of the work directory that are still running")
+  @Default.Boolean(false)
+  Boolean getCancel();
+
+  void setCancel(Boolean value);
 }

@@ -87,6 +87,9 @@ public final class Main {
         case "prompts":
           PromptsCommand.run(options, out);
           return OK;
+        case "batches":
+          BatchesCommand.run(options, out);
+          return OK;
         case "demo":
           DemoCommand.run(options, out, RunnerDefaults.value(rest, "config") != null);
           return OK;
@@ -160,8 +163,12 @@ public final class Main {
         "  export    --workDir=W [--sourceDir=DIR] [--format=jsonl|json-array] [--out=FILE]",
         "            the dataset: {id, file_name, instruction, source_code, generated_code, ...}",
         "  status    --workDir=W   totals: passed, failed by category, pending, stale, malformed",
+        "  batches   --workDir=W [--cancel]   the provider batches of --mode=batch runs (ledger and live",
+        "            state); --cancel cancels those still running",
         "  prompts   --out=DIR   write the default prompt templates to edit; describe/generate/demo",
         "            --promptDir=DIR use edited ones (prompts --promptDir=DIR checks them)",
+        "",
+        "describe/generate/demo --mode=batch: through the provider's Batch API (half the price, up to 24 h)",
         "",
         "engine: embedded Flink by default; --runner=DirectRunner for debugging;",
         "        --flinkMaster=host:port to submit to a Flink 1.19 cluster",

@@ -54,7 +54,7 @@ public final class LlmTaskJson {
     JsonNode n;
     try {
       n = MAPPER.readTree(line);
-    } catch (IOException e) {
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new MalformedLineException("not JSON: " + e.getOriginalMessage());
     }
     if (n == null || !n.isObject() || !n.path("id").canConvertToLong() || !n.path("prompt_sha256").isTextual()

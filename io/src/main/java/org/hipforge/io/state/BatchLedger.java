@@ -40,9 +40,9 @@ import java.util.Map;
  *
  * <pre>{@code
  * BatchLedger ledger = BatchLedger.open(layout, WorkLayout.Step.DESCRIBE);
- * ledger.writeTasks("r1-0", taskLines);
- * ledger.intent("r1-0", "openai", taskLines.size(), bytes);
- * ledger.created("r1-0", api.create(ledger.uploaded("r1-0", api.uploadInput(lines)), lines));
+ * ledger.writeTasks("run1-r1-0", taskLines);
+ * ledger.intent("run1-r1-0", "openai", "run1", taskLines.size(), bytes);
+ * ledger.created("run1-r1-0", api.create(ledger.uploaded("run1-r1-0", api.uploadInput(lines)), lines));
  * }</pre>
  */
 public final class BatchLedger {
@@ -160,7 +160,7 @@ public final class BatchLedger {
       JsonNode e;
       try {
         e = MAPPER.readTree(line);
-      } catch (IOException bad) {
+      } catch (com.fasterxml.jackson.core.JsonProcessingException bad) {
         throw new IOException(file + ":" + lineNo + ": not a ledger event (" + bad.getOriginalMessage()
             + "); the ledger must not be edited by hand");
       }

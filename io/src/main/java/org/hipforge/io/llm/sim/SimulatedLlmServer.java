@@ -73,12 +73,14 @@ public final class SimulatedLlmServer implements AutoCloseable {
   private final HttpServer http;
   private final ExecutorService workers;
   private final RequestRecorder recorder;
+  private final SimulatorHandler handler;
   private final OutputStream requestsLog;
   private final String baseUrl;
   private boolean closed;
 
   private SimulatedLlmServer(SimulatorConfig config, HttpServer http, ExecutorService workers,
-      RequestRecorder recorder, OutputStream requestsLog) {
+      RequestRecorder recorder, SimulatorHandler handler, OutputStream requestsLog) {
+    this.handler = handler;
     this.config = config;
     this.http = http;
     this.workers = workers;
@@ -109,10 +111,11 @@ public final class SimulatedLlmServer implements AutoCloseable {
       throw e;
     }
     http.setExecutor(workers);
-    http.createContext("/", new SimulatorHandler(config,
-        new SimulatedRateLimiter(config.rpm(), config.tpm(), System::nanoTime), recorder, log));
+    SimulatorHandler handler = new SimulatorHandler(config,
+        new SimulatedRateLimiter(config.rpm(), config.tpm(), System::nanoTime), recorder, log);
+    http.createContext("/", handler);
     http.start();
-    return new SimulatedLlmServer(config, http, workers, recorder, log);
+    return new SimulatedLlmServer(config, http, workers, recorder, handler, log);
   }
 
   private static ThreadFactory daemonThreads() {
@@ -186,6 +189,45 @@ public final class SimulatedLlmServer implements AutoCloseable {
   /** Successful answers whose code holds the deliberate compile error. */
   public long compileErrorAnswers() {
     return recorder.compileErrors();
+  }
+
+  /**
+   * Batch API calls by kind: {@code upload}, {@code create}, {@code status}, {@code results} (a
+   * results or file-content download), {@code cancel}, {@code file}. Not chat requests.
+   */
+  public Map<String, Long> batchCalls() {
+    return recorder.batchCalls();
+  }
+
+  /** Batches created (both wire formats, failed ones included). */
+  public long batchesCreated() {
+    return recorder.batchesCreated();
+  }
+
+  /** Lines submitted in created batches. */
+  public long batchLinesSubmitted() {
+    return recorder.batchLines();
+  }
+
+  /**
+   * Batch lines answered and billed, brought up to now (a batch past its time is settled first).
+   * They are counted in {@link #successCountsByPrompt()} and {@link #billedTokens()} too.
+   */
+  public long batchLinesAnswered() {
+    try {
+      handler.batchStore().advanceAll();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return recorder.batchAnswers();
+  }
+
+  /**
+   * The body of every line of batch {@code batchId} as the client sent it, byte for byte, by
+   * custom_id (in the batch's order); empty for an unknown batch.
+   */
+  public Map<String, byte[]> batchLineBodies(String batchId) {
+    return handler.batchStore().lineBodies(batchId);
   }
 
   /** Forgets everything recorded; rate-limit buckets and the random sequence carry on. */
@@ -289,6 +331,9 @@ public final class SimulatedLlmServer implements AutoCloseable {
     f.put("trickle-ms", (c, v) -> c.withQuirks(c.quirks().withTrickle(c.quirks().trickleRate(), Long.parseLong(v))));
     f.put("answer-bytes", (c, v) -> c.withQuirks(c.quirks().withAnswerBytes(Integer.parseInt(v))));
     f.put("echo-key", (c, v) -> c.withQuirks(c.quirks().withEchoKey(Boolean.parseBoolean(v))));
+    f.put("batch-delay-ms", (c, v) -> c.withBatch(c.batch().withDelayMs(Long.parseLong(v))));
+    f.put("batch-line-error-rate", (c, v) -> c.withBatch(c.batch().withLineErrorRate(Double.parseDouble(v))));
+    f.put("batch-expire-rate", (c, v) -> c.withBatch(c.batch().withExpireRate(Double.parseDouble(v))));
     f.put("redirect-to", (c, v) -> c.withQuirks(c.quirks().withRedirectTo(v.isEmpty() ? null : v)));
     return f;
   }
@@ -345,6 +390,8 @@ public final class SimulatedLlmServer implements AutoCloseable {
         + "  --trickle=0 --trickle-ms=0   fraction of answers whose body trickles over ms\n"
         + "  --answer-bytes=0         pad every answer to this size; --echo-key=true echoes the key\n"
         + "  --redirect-to=URL        answer every chat request 307 to URL + path\n"
+        + "  --batch-delay-ms=1000    time from creating a batch until it ends (lines finish evenly)\n"
+        + "  --batch-line-error-rate=0 --batch-expire-rate=0   fractions of batch lines that fail / expire\n"
         + "GET /sim/stats: requests, answers and the tokens billed in them, as JSON";
   }
 }

@@ -457,7 +457,6 @@ final class BatchRun {
         pause = Math.min(pollMaxMs, pause * 2);
         continue;
       }
-      out.println(statusLine(open, now));
       crashPoint("while-polling");
       List<BatchLedger.Entry> still = new ArrayList<>();
       for (BatchLedger.Entry e : open) {
@@ -468,6 +467,7 @@ final class BatchRun {
           still.add(e);
         }
       }
+      out.println(statusLine(open, now)); // after the ended ones' answers are journaled: the line counts them
       open = still;
       if (!open.isEmpty()) {
         sleeper.sleep(pause);

@@ -47,7 +47,7 @@ ROWS=()
 row() { ROWS+=("$*"); say "RESULT $*"; }
 secs() { python3 -c "print(f'{$2 - $1:.1f}')"; }
 stats() { curl -s "${URL%/v1}/sim/stats"; }
-stat() { stats | python3 -c "import json,sys; s=json.load(sys.stdin); print(s$1)"; }
+stat() { stats | python3 -c "import json,sys; s=json.load(sys.stdin); print(s$1)"; } # e.g. stat '["requests"]'
 
 config() { # FILE
   cat >"$1" <<JSON
@@ -91,7 +91,7 @@ for s in "${SCENARIOS[@]}"; do
       RSS="$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/big.time")"
       grep -E "batch .* created|batches \[" "$T/big.log" | head -3 | cut -c1-220 | sed 's/^/    /' || true
       row "big | $BIG_TASKS tasks, batch delay ${BIG_DELAY_MS} ms | exit $RC | wall ${WALL} s | peak RSS $((RSS / 1024)) MB" \
-        "| batches created $(stat '["batches_created"]') | Batch API calls $(stat '["batch_calls"]') | sync chat requests $(stat '["requests"]')" \
+        "| batches created $(stat '["batches_created"]') | Batch API calls $(stat '["batch_calls"]') | HTTP requests in all $(stat '["requests"]'), chat requests $(stat '["requests"] - sum(s["batch_calls"].values())')" \
         "| answers billed $(requests_paid "$REQLOG") | paid twice $(requests_repeated "$REQLOG")" \
         "| $(grep -o 'batches created [0-9]*, Batch API requests [0-9]*' "$T/big.log" | head -1)"
       grep -o "finished in .*" "$T/big.log" | cut -c1-400 | sed 's/^/    /' || true

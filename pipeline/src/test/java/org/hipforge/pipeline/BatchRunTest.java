@@ -272,4 +272,36 @@ class BatchRunTest {
     assertThat(Math.abs(paid.costUsd(priced) - 0.0045) < 1e-12, is(true));
     assertThat(paid.summary(priced), containsString("5 through the Batch API"));
   }
+
+  @Test
+  void aTornLastLedgerLineIsCutOffAndTheBatchBeforeItIsPolledNotCreatedAgain() throws Exception {
+    Path work = tmp.resolve("work");
+    WorkLayout layout = new WorkLayout(work.toString());
+    List<LlmTask> tasks = tasks(4);
+    FakeBatchApi api = new FakeBatchApi();
+    api.failOnceAt = "status";
+    assertThrows(RuntimeException.class, () -> run(layout, api, "run1").run(collecting(layout, tasks)));
+    Path ledgerFile = work.resolve("state/describe/batches/ledger.jsonl");
+    java.nio.file.Files.writeString(ledgerFile, "{\"event\":\"ended\",\"key\":\"run1-r", java.nio.file.StandardOpenOption.APPEND);
+
+    assertThat(BatchLedger.read(layout, STEP).tornLines(), is(1L));
+    assertThat(BatchLedger.read(layout, STEP).unfinished().size(), is(1));
+    run(layout, api, "run2").run(collecting(layout, tasks));
+    assertThat(api.creates, is(1));
+    assertThat(journaledPerPrompt(work).size(), is(4));
+    BatchLedger after = BatchLedger.read(layout, STEP);
+    assertThat(after.tornLines(), is(0L));
+    assertThat(after.unfinished().size(), is(0));
+  }
+
+  @Test
+  void aDamagedLedgerLineBeforeTheLastStopsTheRunNamingFileAndLine() throws Exception {
+    Path work = tmp.resolve("work");
+    WorkLayout layout = new WorkLayout(work.toString());
+    java.nio.file.Files.createDirectories(work.resolve("state/describe/batches"));
+    java.nio.file.Files.writeString(work.resolve("state/describe/batches/ledger.jsonl"),
+        "{\"event\":\"intent\",\"key\":\"k\",\"requests\":1}\nnot json\n");
+    IOException e = assertThrows(IOException.class, () -> BatchLedger.read(layout, STEP));
+    assertThat(e.getMessage(), containsString("ledger.jsonl:2: not a ledger event"));
+  }
 }

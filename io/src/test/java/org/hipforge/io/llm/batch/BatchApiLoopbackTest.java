@@ -334,4 +334,43 @@ class BatchApiLoopbackTest {
       assertThat(api.encodedSize(line), is(expected));
     }
   }
+
+  @ParameterizedTest
+  @EnumSource(Api.class)
+  void aDuplicateCustomIdIsRefusedAsEachProviderDoes(Api kind) throws Exception {
+    try (SimulatedLlmServer llm = server(BatchSettings.defaults().withDelayMs(0));
+        BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
+      List<BatchLine> twice = List.of(new BatchLine("same", api.body(task(1))), new BatchLine("same",
+          api.body(task(2))));
+      if (kind == Api.OPENAI) {
+        // OpenAI creates the batch and fails it in validation.
+        String id = submit(api, twice);
+        BatchStatus failed = api.status(id);
+        assertThat(failed.state(), is(BatchStatus.State.FAILED));
+        assertThat(failed.error(), containsString("duplicate_custom_id"));
+        assertThrows(IllegalStateException.class, () -> api.readResults(id, o -> { }));
+      } else {
+        BatchApiException e = assertThrows(BatchApiException.class, () -> submit(api, twice));
+        assertThat(e.category(), is(ErrorCategory.BAD_REQUEST));
+        assertThat(e.getMessage(), containsString("unique"));
+      }
+      assertThat(llm.batchLinesAnswered(), is(0L));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Api.class)
+  void pastTheSpendCapANewBatchIsAQuotaErrorWhileTheBatchesBeforeItWereAnswered(Api kind) throws Exception {
+    try (SimulatedLlmServer llm = SimulatedLlmServer.start(SimulatorConfig.defaults().withQuotaAfter(3)
+        .withBatch(BatchSettings.defaults().withDelayMs(0)));
+        BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
+      String first = submit(api, lines(api, 3));
+      assertThat(awaitEnd(api, first).succeeded(), is(3));
+      List<BatchLine> more = lines(api, 1);
+      BatchApiException e = assertThrows(BatchApiException.class, () -> api.create(api.uploadInput(more), more));
+      assertThat(e.category(), is(ErrorCategory.QUOTA));
+      assertThat(e.category().runStop(false), notNullValue());
+      assertThat(llm.batchesCreated(), is(1L));
+    }
+  }
 }

@@ -30,7 +30,12 @@ import org.hipforge.io.llm.ProviderConfig;
  */
 public interface BatchApi extends AutoCloseable {
 
-  /** The Batch API of {@code config}'s wire format, with the key from its environment variable. */
+  /**
+   * The Batch API of {@code config}'s wire format, with the key from its environment variable.
+   *
+   * @throws IllegalStateException naming the provider and the variable when the key is not set
+   *     (and base_url is not loopback)
+   */
   static BatchApi forProvider(ProviderConfig config) {
     return forProvider(config, config.resolveApiKey());
   }

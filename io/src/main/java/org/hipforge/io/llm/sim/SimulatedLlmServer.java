@@ -116,6 +116,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
         new SimulatedRateLimiter(config.rpm(), config.tpm(), System::nanoTime), recorder, log);
     http.createContext("/", handler);
     http.start();
+    handler.batchStore().start();
     return new SimulatedLlmServer(config, http, workers, recorder, handler, log);
   }
 
@@ -249,6 +250,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
       return;
     }
     closed = true;
+    handler.batchStore().close();
     http.stop(0);
     workers.shutdownNow();
     try {

@@ -313,7 +313,7 @@ class BatchApiLoopbackTest {
     try (SimulatedLlmServer llm = server(BatchSettings.defaults());
         BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
       BatchApiException e = assertThrows(BatchApiException.class, () -> api.status("batch_unknown123"));
-      assertThat(e.httpStatus(), is(404));
+      assertThat(e.getMessage(), e.httpStatus(), is(404));
       assertThat(e.category(), is(ErrorCategory.ENDPOINT));
       assertThat(e.getMessage(), containsString("batch_unknown123"));
       assertThrows(IllegalArgumentException.class, () -> api.status("../files/x"));

@@ -219,4 +219,44 @@ class BatchWireShapesTest {
     assertThat(requested, is(List.of("GET /v1/batches/batch_3")));
     assertThat(requested.toString(), not(containsString("content")));
   }
+
+  @Test
+  void aStatusGetWhoseConnectionDiesBeforeAnAnswerIsSentOnceMoreButACreatePostIsNot() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+    String answer = "{\"id\":\"batch_9\",\"status\":\"in_progress\"}";
+    try (java.net.ServerSocket server = new java.net.ServerSocket(0, 8, InetAddress.getByName("127.0.0.1"))) {
+      Thread t = new Thread(() -> {
+        while (!server.isClosed()) {
+          try (java.net.Socket s = server.accept()) {
+            int n = connections.incrementAndGet();
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                StandardCharsets.ISO_8859_1));
+            String line;
+            while ((line = in.readLine()) != null && !line.isEmpty()) {
+              // read the request head; bodies here are empty or ignored
+            }
+            if (n % 2 == 1) {
+              continue; // closed without a byte: "unexpected end of stream"
+            }
+            byte[] b = answer.getBytes(StandardCharsets.UTF_8);
+            s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                + "Content-Length: " + b.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().write(b);
+          } catch (IOException closed) {
+            return;
+          }
+        }
+      }, "dying-connections");
+      t.setDaemon(true);
+      t.start();
+      String base = "http://127.0.0.1:" + server.getLocalPort() + "/v1";
+      try (BatchApi api = BatchApi.forProvider(ProviderConfig.of("dying", Api.OPENAI, base, "m", "X"), KEY)) {
+        assertThat(api.status("batch_9").state(), is(BatchStatus.State.IN_PROGRESS));
+        assertThat(connections.get(), is(2));
+        BatchApiException e = assertThrows(BatchApiException.class, () -> api.create("file-1", List.of()));
+        assertThat(e.category(), is(ErrorCategory.CONNECTION));
+        assertThat(connections.get(), is(3));
+      }
+    }
+  }
 }

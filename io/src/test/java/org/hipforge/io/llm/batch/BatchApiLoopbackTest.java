@@ -209,6 +209,7 @@ class BatchApiLoopbackTest {
         assertThat(o.paid(), is(false));
         assertThat(o.errorCategory(), is(ErrorCategory.SERVER_ERROR.label()));
         assertThat(o.errorMessage(), containsString("HTTP 500"));
+        assertThat(o.retryable(), is(true));
       }
       assertThat(llm.batchLinesAnswered(), is(0L));
     }
@@ -227,6 +228,7 @@ class BatchApiLoopbackTest {
         assertThat(o.paid(), is(true));
         assertThat(o.succeeded(), is(false));
         assertThat(o.errorCategory(), is(ErrorCategory.REFUSED.label()));
+        assertThat(o.retryable(), is(false));
         assertThat(o.response().outputTokens(), greaterThan(0L));
       }
       try (LlmClient sync = LlmClient.create(config(kind, llm.baseUrl()), KEY)) {

@@ -162,6 +162,13 @@ class BatchWireShapesTest {
       assertThat(o.get("busy").errorCategory(), is(ErrorCategory.SERVER_ERROR.label()));
       assertThat(o.get("late").errorCategory(), is(BatchOutcome.EXPIRED));
       assertThat(o.get("late").paid(), is(false));
+      assertThat(o.get("ok").retryable(), is(false));
+      assertThat(o.get("quota").retryable(), is(false));
+      assertThat(o.get("long").retryable(), is(false));
+      assertThat(o.get("long").category(), is(ErrorCategory.CONTEXT_LENGTH));
+      assertThat(o.get("busy").retryable(), is(true));
+      assertThat(o.get("late").retryable(), is(true));
+      assertThat(o.get("late").category(), nullValue());
     }
   }
 

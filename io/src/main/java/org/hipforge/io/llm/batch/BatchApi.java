@@ -14,7 +14,9 @@ import org.hipforge.io.llm.ProviderConfig;
  * <p>Flow: {@link #uploadInput} (OpenAI: a JSONL file; Anthropic: nothing, null), {@link #create}
  * (the provider's batch id), {@link #status} until {@link BatchStatus.State#terminal}, then {@link
  * #readResults}. Every call is one HTTP request (plus one for reading results); failures are
- * {@link BatchApiException}s, nothing is retried here. Usage:
+ * {@link BatchApiException}s and retrying is the caller's choice ({@link
+ * BatchApiException#retryable()}): only a GET whose connection broke before any answer is sent
+ * once more here (a stale keep-alive connection between polls). Usage:
  *
  * <pre>{@code
  * try (BatchApi api = BatchApi.forProvider(provider)) {
@@ -30,7 +32,12 @@ import org.hipforge.io.llm.ProviderConfig;
  */
 public interface BatchApi extends AutoCloseable {
 
-  /** The Batch API of {@code config}'s wire format, with the key from its environment variable. */
+  /**
+   * The Batch API of {@code config}'s wire format, with the key from its environment variable.
+   *
+   * @throws IllegalStateException naming the provider and the variable when the key is not set
+   *     (and base_url is not loopback)
+   */
   static BatchApi forProvider(ProviderConfig config) {
     return forProvider(config, config.resolveApiKey());
   }

@@ -1,6 +1,7 @@
 package org.hipforge.io.llm.batch;
 
 import org.hipforge.io.llm.ChatResponse;
+import org.hipforge.io.llm.ErrorCategory;
 
 /**
  * The result of one batch line.
@@ -32,5 +33,33 @@ public record BatchOutcome(String customId, ChatResponse response, String errorC
   /** True for a billed, usable answer. */
   public boolean succeeded() {
     return response != null && errorCategory == null;
+  }
+
+  /**
+   * True when sending the line again, in a later batch, can help: an expired or cancelled line,
+   * or an error whose category is retried synchronously (429, 5xx, timeouts, ...). False for a
+   * billed answer (journal it instead) and for a final error ({@code bad_request}, {@code
+   * context_length}, {@code too_large_answer}, {@code auth}, {@code quota}, ...): the same body
+   * would fail the same way, and a {@code too_large_answer} would be billed again.
+   */
+  public boolean retryable() {
+    if (response != null) {
+      return false;
+    }
+    if (EXPIRED.equals(errorCategory) || CANCELED.equals(errorCategory)) {
+      return true;
+    }
+    ErrorCategory c = category();
+    return c == null || c.retryable();
+  }
+
+  /** The {@link ErrorCategory} of {@code errorCategory}; null when none or for expired/canceled. */
+  public ErrorCategory category() {
+    for (ErrorCategory c : ErrorCategory.values()) {
+      if (c.label().equals(errorCategory)) {
+        return c;
+      }
+    }
+    return null;
   }
 }

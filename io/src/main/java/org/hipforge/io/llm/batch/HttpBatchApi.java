@@ -62,11 +62,23 @@ abstract class HttpBatchApi implements BatchApi {
     }
   }
 
-  /** The open 2xx response of one request (the caller closes it), else a {@link BatchApiException}. */
+  /**
+   * The open 2xx response of one request (the caller closes it), else a {@link BatchApiException}.
+   * A GET whose connection broke before any answer is sent once more: polls are minutes apart, and
+   * a pooled keep-alive connection the server closed meanwhile fails the next GET that way (OkHttp
+   * checks a GET's connection less than a POST's). A GET buys nothing; a POST is never repeated.
+   */
   final Response send(String what, String method, String url, RequestBody body) throws BatchApiException {
     try {
       return http.send(method, url, body);
     } catch (LlmException e) {
+      if (method.equals("GET") && e.category() == ErrorCategory.CONNECTION) {
+        try {
+          return http.send(method, url, body);
+        } catch (LlmException again) {
+          throw new BatchApiException(what, again);
+        }
+      }
       throw new BatchApiException(what, e);
     }
   }

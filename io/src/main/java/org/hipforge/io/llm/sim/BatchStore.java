@@ -12,9 +12,11 @@ import java.util.function.LongSupplier;
  * The simulator's batches and their state machine, in one vocabulary for both wire formats.
  *
  * <p>A batch's {@code n} lines finish evenly over {@link BatchSettings#delayMs}: line {@code i}
- * at {@code created + delay * (i + 1) / n}. A line is answered when the first look at the batch
- * after its time comes (every endpoint looks), by the same {@link Answerer} as a synchronous call,
- * and billed then, once. Lines drawn to expire stay in progress until the batch ends, then count
+ * at {@code created + delay * (i + 1) / n}. A line is answered once its time has come, by the
+ * same {@link Answerer} as a synchronous call, and billed then, once: by a background ticker
+ * (every {@value #TICK_MS} ms, {@value #TICK_LINES} lines per lock hold, so a status request never
+ * waits for a big batch's answers) or, at the latest, by the next look at the batch (every
+ * endpoint looks, so what a client sees is always up to date). Lines drawn to expire stay in progress until the batch ends, then count
  * as expired. A cancel stops answering at once; the batch ends {@link #CANCEL_MS} later (or at its
  * own end, if sooner) and its unanswered lines are cancelled. Thread-safe: one lock, as batch calls
  * are few.
@@ -22,6 +24,9 @@ import java.util.function.LongSupplier;
 final class BatchStore {
   /** How long cancelling lasts (the real APIs take up to minutes; a test wants to see the state). */
   static final long CANCEL_MS = 100;
+  /** How often the ticker answers due lines, and how many it answers per hold of the lock. */
+  static final long TICK_MS = 20;
+  static final int TICK_LINES = 256;
 
   /** What became of one line. */
   enum Outcome { ANSWERED, ERRORED, EXPIRED, CANCELED }
@@ -137,11 +142,58 @@ final class BatchStore {
   private final LongSupplier clock;
   private final Map<String, InputFile> files = new LinkedHashMap<>();
   private final Map<String, Batch> batches = new LinkedHashMap<>();
+  private java.util.concurrent.ScheduledExecutorService ticker;
 
   BatchStore(BatchSettings settings, Answerer answerer, LongSupplier clockMillis) {
     this.settings = settings;
     this.answerer = answerer;
     this.clock = clockMillis;
+  }
+
+  /** Starts the background ticker (a daemon thread); {@link #close} stops it. */
+  synchronized void start() {
+    if (ticker == null) {
+      ticker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "simulated-batches");
+        t.setDaemon(true);
+        return t;
+      });
+      ticker.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+  }
+
+  synchronized void close() {
+    if (ticker != null) {
+      ticker.shutdownNow();
+    }
+  }
+
+  /** Answers due lines of every batch, a few at a time, letting requests in between. */
+  private void tick() {
+    List<Batch> open;
+    synchronized (this) {
+      open = new ArrayList<>();
+      for (Batch b : batches.values()) {
+        if (!b.ended()) {
+          open.add(b);
+        }
+      }
+    }
+    try {
+      for (Batch b : open) {
+        boolean more = true;
+        while (more && !Thread.currentThread().isInterrupted()) {
+          synchronized (this) {
+            int before = b.done;
+            advance(b, now(), TICK_LINES);
+            more = b.done > before && !b.ended();
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // The ticker only runs ahead of the requests; a request's own look answers the line again
+      // and reports what fails. Never let one failure stop the ticker.
+    }
   }
 
   long now() {
@@ -175,7 +227,7 @@ final class BatchStore {
   synchronized Batch get(String id) throws IOException {
     Batch b = batches.get(id);
     if (b != null) {
-      advance(b, now());
+      advance(b, now(), Integer.MAX_VALUE);
     }
     return b;
   }
@@ -205,16 +257,18 @@ final class BatchStore {
   synchronized void advanceAll() throws IOException {
     long now = now();
     for (Batch b : batches.values()) {
-      advance(b, now);
+      advance(b, now, Integer.MAX_VALUE);
     }
   }
 
-  private void advance(Batch b, long now) throws IOException {
+  /** Answers up to {@code maxLines} due lines of {@code b} and ends it when its time has come. */
+  private void advance(Batch b, long now, int maxLines) throws IOException {
     if (b.ended()) {
       return;
     }
     long cutoff = b.cancelAt >= 0 ? Math.min(now, b.cancelAt) : now;
-    while (b.done < b.lines.size() && b.finishAt(b.done) <= cutoff) {
+    int budget = maxLines;
+    while (budget-- > 0 && b.done < b.lines.size() && b.finishAt(b.done) <= cutoff) {
       Line line = b.lines.get(b.done);
       line.result = answerer.answer(b.wire, line.body, b.presentedKey);
       b.done++;
@@ -223,7 +277,9 @@ final class BatchStore {
     if (b.cancelAt >= 0) {
       end = Math.min(end, b.cancelAt + CANCEL_MS);
     }
-    if (now >= end && (b.cancelAt >= 0 || b.done == b.lines.size())) {
+    // Every line due before the end (or the cancel) must have its answer first.
+    boolean answeredAllDue = b.done == b.lines.size() || b.finishAt(b.done) > cutoff;
+    if (now >= end && answeredAllDue && (b.cancelAt >= 0 || b.done == b.lines.size())) {
       for (int i = b.done; i < b.lines.size(); i++) {
         b.lines.get(i).result = new LineResult(Outcome.CANCELED, 0, null);
       }

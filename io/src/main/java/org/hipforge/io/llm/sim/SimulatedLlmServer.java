@@ -26,7 +26,8 @@ import java.util.function.BiFunction;
  * formats with configurable latency, rate limits and faults, and records every call.
  *
  * <p>Serves {@code POST /v1/chat/completions}, {@code POST /v1/messages} and {@code GET
- * /v1/models}; {@link #baseUrl()} ends in {@code /v1}. Answers are deterministic (see {@link
+ * /v1/models}, and both providers' Batch APIs ({@link BatchEndpoints}: OpenAI files and batches,
+ * Anthropic message batches; see {@link BatchSettings}); {@link #baseUrl()} ends in {@code /v1}. Answers are deterministic (see {@link
  * SimulatedAnswers}); random choices (latency, faults, compile errors) come from the configured
  * seed and the order requests arrive in. Each chat request goes through, in order:
  * authentication (401), validation (400), context length (400), the request and token buckets
@@ -115,6 +116,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
         new SimulatedRateLimiter(config.rpm(), config.tpm(), System::nanoTime), recorder, log);
     http.createContext("/", handler);
     http.start();
+    handler.batchStore().start();
     return new SimulatedLlmServer(config, http, workers, recorder, handler, log);
   }
 
@@ -147,7 +149,8 @@ public final class SimulatedLlmServer implements AutoCloseable {
 
   /**
    * Requests by outcome: the status code as text ({@code "200"}, {@code "429"}, ...), {@code
-   * "dropped"} for closed connections and {@code "html"} for the 200 HTML pages.
+   * "dropped"} for closed connections and {@code "html"} for the 200 HTML pages; Batch API
+   * requests are counted apart, as {@code "batch_200"}, {@code "batch_404"}, ...
    */
   public Map<String, Long> requestsByStatus() {
     return recorder.byStatus();
@@ -247,6 +250,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
       return;
     }
     closed = true;
+    handler.batchStore().close();
     http.stop(0);
     workers.shutdownNow();
     try {
@@ -378,7 +382,8 @@ public final class SimulatedLlmServer implements AutoCloseable {
         + "  --slow-ms=10000          how long a slow answer waits\n"
         + "  --compile-error-rate=0   fraction of generated programs that do not compile\n"
         + "  --requests-log=FILE      append the prompt key of every successful answer\n"
-        + "  --quota-after=-1         after N chat requests answer \"no quota/credit left\" (spend cap)\n"
+        + "  --quota-after=-1         after N chat requests (or batch answers) answer \"no quota/credit left\"\n"
+        + "                           to chat requests and new batches (spend cap)\n"
         + "  --answer-refusal= --answer-refusal-as-text= --answer-content-filter=\n"
         + "  --answer-truncated= --answer-reasoning-cut=\n"
         + "  --answer-no-choices= --answer-parts= --answer-think= --answer-no-usage=\n"

@@ -280,7 +280,8 @@ public final class SimulatorConfig {
   /**
    * After {@code answers} chat requests every further one gets the wire's "no quota left" error
    * (OpenAI 429 {@code insufficient_quota}, Anthropic 400 "credit balance is too low"), as when a
-   * spend cap is reached mid-run; -1 (the default): never.
+   * spend cap is reached mid-run; -1 (the default): never. Batch answers count toward it too, and
+   * once it is reached a new batch is refused the same way (batches already created still run).
    */
   public SimulatorConfig withQuotaAfter(int answers) {
     check(answers >= -1, "quotaAfter must be >= -1", answers);

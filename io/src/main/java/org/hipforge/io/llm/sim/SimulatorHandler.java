@@ -128,6 +128,13 @@ final class SimulatorHandler implements HttpHandler {
     if (BatchEndpoints.handles(path)) {
       WireFormat wire = BatchEndpoints.wireOf(path);
       if (passesGate(ex, wire, rq)) {
+        if (method.equals("POST") && (path.equals("/v1/batches") || path.equals("/v1/messages/batches"))
+            && config.quotaAfter() >= 0 && spent.get() >= config.quotaAfter()) {
+          // The spend cap: a new batch is refused as a chat request would be; batches already
+          // created still run (the provider accepted them).
+          send(ex, wire, wire.spentQuota(), null);
+          return;
+        }
         String host = rq.getFirst("Host");
         String origin = "http://" + (host == null ? "127.0.0.1:" + ex.getLocalAddress().getPort() : host);
         send(ex, wire, batches.serve(method, path, rq.getFirst("Content-Type"), body, wire.presentedKey(rq), origin),
@@ -236,6 +243,7 @@ final class SimulatorHandler implements HttpHandler {
       return new BatchStore.LineResult(BatchStore.Outcome.ERRORED, g.refusal.status, g.refusal.body);
     }
     Reply ok = wire.success(request, g.text, g.promptTokens, g.completionTokens, g.shape);
+    spent.incrementAndGet(); // toward the spend cap, like a chat request
     logSuccess(g.key);
     recorder.batchAnswer(g.key, System.currentTimeMillis(), g.compileError, g.promptTokens, g.completionTokens);
     return new BatchStore.LineResult(BatchStore.Outcome.ANSWERED, 200, ok.body);
@@ -425,7 +433,9 @@ final class SimulatorHandler implements HttpHandler {
 
   private void send(HttpExchange ex, WireFormat wire, Reply reply,
       SimulatedRateLimiter.Decision decision) throws IOException {
-    recorder.status(Integer.toString(reply.status));
+    // Batch API answers are counted apart ("batch_200", ...): "200" stays the chat answers.
+    recorder.status((BatchEndpoints.handles(ex.getRequestURI().getRawPath()) ? "batch_" : "")
+        + reply.status);
     decorate(ex, wire, reply, decision);
     write(ex, reply);
   }

@@ -209,6 +209,7 @@ class BatchApiLoopbackTest {
         assertThat(o.paid(), is(false));
         assertThat(o.errorCategory(), is(ErrorCategory.SERVER_ERROR.label()));
         assertThat(o.errorMessage(), containsString("HTTP 500"));
+        assertThat(o.retryable(), is(true));
       }
       assertThat(llm.batchLinesAnswered(), is(0L));
     }
@@ -227,6 +228,7 @@ class BatchApiLoopbackTest {
         assertThat(o.paid(), is(true));
         assertThat(o.succeeded(), is(false));
         assertThat(o.errorCategory(), is(ErrorCategory.REFUSED.label()));
+        assertThat(o.retryable(), is(false));
         assertThat(o.response().outputTokens(), greaterThan(0L));
       }
       try (LlmClient sync = LlmClient.create(config(kind, llm.baseUrl()), KEY)) {
@@ -313,7 +315,7 @@ class BatchApiLoopbackTest {
     try (SimulatedLlmServer llm = server(BatchSettings.defaults());
         BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
       BatchApiException e = assertThrows(BatchApiException.class, () -> api.status("batch_unknown123"));
-      assertThat(e.httpStatus(), is(404));
+      assertThat(e.getMessage(), e.httpStatus(), is(404));
       assertThat(e.category(), is(ErrorCategory.ENDPOINT));
       assertThat(e.getMessage(), containsString("batch_unknown123"));
       assertThrows(IllegalArgumentException.class, () -> api.status("../files/x"));
@@ -332,6 +334,45 @@ class BatchApiLoopbackTest {
           ? "{\"custom_id\":\"id-1\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":" : "{\"custom_id\":\"id-1\",\"params\":";
       long expected = prefix.length() + line.body().length + (kind == Api.OPENAI ? 2 : 2);
       assertThat(api.encodedSize(line), is(expected));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Api.class)
+  void aDuplicateCustomIdIsRefusedAsEachProviderDoes(Api kind) throws Exception {
+    try (SimulatedLlmServer llm = server(BatchSettings.defaults().withDelayMs(0));
+        BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
+      List<BatchLine> twice = List.of(new BatchLine("same", api.body(task(1))), new BatchLine("same",
+          api.body(task(2))));
+      if (kind == Api.OPENAI) {
+        // OpenAI creates the batch and fails it in validation.
+        String id = submit(api, twice);
+        BatchStatus failed = api.status(id);
+        assertThat(failed.state(), is(BatchStatus.State.FAILED));
+        assertThat(failed.error(), containsString("duplicate_custom_id"));
+        assertThrows(IllegalStateException.class, () -> api.readResults(id, o -> { }));
+      } else {
+        BatchApiException e = assertThrows(BatchApiException.class, () -> submit(api, twice));
+        assertThat(e.category(), is(ErrorCategory.BAD_REQUEST));
+        assertThat(e.getMessage(), containsString("unique"));
+      }
+      assertThat(llm.batchLinesAnswered(), is(0L));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Api.class)
+  void pastTheSpendCapANewBatchIsAQuotaErrorWhileTheBatchesBeforeItWereAnswered(Api kind) throws Exception {
+    try (SimulatedLlmServer llm = SimulatedLlmServer.start(SimulatorConfig.defaults().withQuotaAfter(3)
+        .withBatch(BatchSettings.defaults().withDelayMs(0)));
+        BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
+      String first = submit(api, lines(api, 3));
+      assertThat(awaitEnd(api, first).succeeded(), is(3));
+      List<BatchLine> more = lines(api, 1);
+      BatchApiException e = assertThrows(BatchApiException.class, () -> api.create(api.uploadInput(more), more));
+      assertThat(e.category(), is(ErrorCategory.QUOTA));
+      assertThat(e.category().runStop(false), notNullValue());
+      assertThat(llm.batchesCreated(), is(1L));
     }
   }
 }

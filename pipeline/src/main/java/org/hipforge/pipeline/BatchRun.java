@@ -60,7 +60,8 @@ import org.hipforge.transforms.LlmTaskJson;
  * provider's answer to the create and the forced ledger line (milliseconds, like the calls in
  * flight at a {@code kill -9} in synchronous mode). An answer already in the journal (a kill
  * while results were being journaled) is not journaled again. Lines that errored or expired are
- * not journaled, so their tasks stay pending and the next round collects them again; a round
+ * not journaled, so their tasks stay pending and the next round collects them again (unless the
+ * failure is final, {@link BatchOutcome#retryable}: such a prompt is not sent again by this run); a round
  * that brings no answer at all ends the run with them left pending (at most {@link #MAX_ROUNDS}
  * rounds per run).
  *
@@ -120,6 +121,9 @@ final class BatchRun {
   private long created;
   private final Map<String, Long> apiCalls = new TreeMap<>();
   private final Map<String, Long> lineErrors = new TreeMap<>();
+  /** Prompts whose line failed in a way a resend fails again (bad_request, ...): not resent by this run. */
+  private final Set<String> finalErrors = new HashSet<>();
+  private long finalSkipped;
 
   BatchRun(WorkLayout layout, WorkLayout.Step step, ProviderConfig provider, String runId, BatchApi api,
       PrintStream out) {
@@ -304,6 +308,9 @@ final class BatchRun {
     if (!lineErrors.isEmpty()) {
       s += ", lines without an answer " + lineErrors;
     }
+    if (finalSkipped > 0) {
+      s += ", " + finalSkipped + " prompts whose line failed for good not sent again in this run (they stay pending)";
+    }
     if (RunLedger.priced(provider)) {
       s += String.format(Locale.ROOT, ", batch cost $%.4f (%.0f%% of $%.4f at the synchronous price)",
           RunLedger.batchCost(provider, batchIn, batchOut), 100 * provider.batchDiscount(),
@@ -341,6 +348,10 @@ final class BatchRun {
             continue;
           }
           if (!seen.add(promptKey(task.promptSha256())) || cache.get(task.promptSha256()) != null) {
+            continue;
+          }
+          if (finalErrors.contains(task.promptSha256())) {
+            finalSkipped++; // its line failed for good this run: it stays pending, not bought again now
             continue;
           }
           long size = api.encodedSize(line(task));
@@ -578,6 +589,9 @@ final class BatchRun {
     }
     if (!o.paid()) {
       lineErrors.merge(o.errorCategory() == null ? "error" : o.errorCategory(), 1L, Long::sum);
+      if (!o.retryable()) {
+        finalErrors.add(task.promptSha256()); // the same line would fail the same way: not in this run's next batch
+      }
       return false; // nothing billed: no record, the task stays pending
     }
     if (cache.get(task.promptSha256()) != null) {

@@ -14,7 +14,7 @@
 #   benchmarks/batch-mode.sh [big] [cost] [kill]    (default: all three)
 #
 # Settings: BIG_TASKS=10000 BIG_DELAY_MS=30000 COST_TASKS=1000 KILL_TASKS=200 KILL_DELAY_MS=3000
-# WIRE=openai (or anthropic) KEEP=0. Uses pipeline/target/hipforge.jar (built only when missing).
+# KILL_POINTS="after-intent ... sigkill" WIRE=openai (or anthropic) KEEP=0. Uses pipeline/target/hipforge.jar (built only when missing).
 set -euo pipefail
 
 usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
@@ -105,10 +105,11 @@ for s in "${SCENARIOS[@]}"; do
       row "cost batch | $COST_TASKS tasks | exit $RC | wall ${WALL} s | $(grep -o 'tokens in/out [0-9/]* ([^)]*), estimated cost \$[0-9.]* ([^)]*)' "$T/cost-batch.log" | head -1)"
       ;;
     kill)
-      for point in after-intent after-upload after-create while-polling while-journaling sigkill; do
+      for point in ${KILL_POINTS:-after-intent after-upload after-create while-polling while-journaling sigkill}; do
         setup "kill-$point" "$KILL_TASKS" --latency-ms=20 --batch-delay-ms="$KILL_DELAY_MS"
         if [ "$point" = sigkill ]; then
-          hipforge describe --workDir="$W" --sourceDir="$SRC" --config="$CFG" --modelName=sim --quiet --mode=batch \
+          # The JVM itself (not the hipforge function, whose $! would be a subshell that kill -9 leaves the JVM of).
+          "${HF[@]}" describe --workDir="$W" --sourceDir="$SRC" --config="$CFG" --modelName=sim --quiet --mode=batch \
             >"$T/kill-$point.first.log" 2>&1 &
           pid=$!
           for _ in $(seq 1 600); do

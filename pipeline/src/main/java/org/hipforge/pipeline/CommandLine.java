@@ -50,6 +50,9 @@ final class CommandLine {
               + "card README.md", false),
       new Command("status", StatusOptions.class, "--workDir=W [--sourceDir=DIR]",
           "totals: passed, failed by category, pending, stale, malformed", false),
+      new Command("batches", BatchesOptions.class, "--workDir=W [--cancel]",
+          "the provider batches of --mode=batch runs (ledger and live state); --cancel cancels those "
+              + "still running", false),
       new Command("report", ReportOptions.class, "--workDir=W [--sourceDir=DIR] [--out=FILE]",
           "one self-contained HTML page with charts and the pairs (default W/report/index.html)", false),
       new Command("prompts", PromptsOptions.class, "--out=DIR | --promptDir=DIR",

@@ -23,7 +23,7 @@ import org.hipforge.transforms.CallLlm;
 final class CommandSupport {
   private CommandSupport() {}
 
-  static ProviderConfig loadProvider(LlmOptions o) {
+  static ProviderConfig loadProvider(ProviderOptions o) {
     ProviderConfig provider;
     try {
       provider = ProviderConfig.load(Paths.get(o.getConfig()), o.getModelName());

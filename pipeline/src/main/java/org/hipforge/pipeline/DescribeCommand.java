@@ -53,18 +53,31 @@ public final class DescribeCommand {
       return before;
     }
     WorkLayout.Step step = WorkLayout.Step.DESCRIBE;
+    boolean batch = BatchRun.batchMode(o);
     CommandSupport.preflightJournal(layout, step, runId);
-    CommandSupport.startProgress(o, "describe", before.pending(), out, provider, layout, runId);
-    Pipeline p = Pipeline.create(o);
-    DescribePipeline.build(p, new DescribePipeline.Spec(layout, o.getSourceDir(), provider, runId,
-        o.getMaxSourceBytes(), o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards())
-        .withPrompts(prompts).withKernelsOnly(!Boolean.FALSE.equals(o.getKernelsOnly())));
+    double rateShare = CommandSupport.rateShare(o, out);
+    java.util.function.BiFunction<String, String, Pipeline> pipeline = (collectDir, shardSuffix) -> {
+      Pipeline p = Pipeline.create(o);
+      DescribePipeline.Spec spec = new DescribePipeline.Spec(layout, o.getSourceDir(), provider, runId,
+          o.getMaxSourceBytes(), o.getMaxInFlight(), rateShare, o.getNumShards())
+          .withPrompts(prompts).withKernelsOnly(!Boolean.FALSE.equals(o.getKernelsOnly()));
+      DescribePipeline.build(p, collectDir == null ? spec : spec.withCollect(collectDir, shardSuffix));
+      return p;
+    };
+    java.util.concurrent.Callable<Long> pendingAfter = () -> {
+      described.refresh(); // only this run's journals so far
+      return plan(layout, described).pending();
+    };
     long start = System.nanoTime();
-    org.apache.beam.sdk.PipelineResult result = CommandSupport.runCalls(p, "describe", layout, step, runId,
-        provider, () -> {
-          described.refresh(); // only this run's journals so far
-          return plan(layout, described).pending();
-        }, out);
+    org.apache.beam.sdk.PipelineResult result;
+    if (batch) {
+      result = BatchRun.runRounds(o, out, layout, step, provider, runId, before.pending(), pipeline, pendingAfter);
+    } else {
+      BatchRun.finishEarlierBatches(out, layout, step, provider, runId);
+      CommandSupport.startProgress(o, "describe", before.pending(), out, provider, layout, runId);
+      result = CommandSupport.runCalls(pipeline.apply(null, ""), "describe", layout, step, runId, provider,
+          pendingAfter, out);
+    }
     double secs = (System.nanoTime() - start) / 1e9;
     CommandSupport.CallCounts calls = CommandSupport.callCounts(result);
     out.printf("describe: finished in %.1f s; %s%n", secs,

@@ -32,6 +32,8 @@ public final class DescribePipeline {
     final int numShards;
     PromptSet prompts = PromptSet.defaults();
     boolean kernelsOnly = true;
+    String collectDir;
+    String shardSuffix = "";
 
     public Spec(WorkLayout layout, String sourceDir, ProviderConfig provider, String runId,
         long maxSourceBytes, int maxInFlight, double rateShare, int numShards) {
@@ -43,6 +45,22 @@ public final class DescribePipeline {
       this.maxInFlight = maxInFlight;
       this.rateShare = rateShare;
       this.numShards = numShards;
+    }
+
+    /** {@code call}, collecting instead of sending when this is a batch round. */
+    CallLlm collecting(CallLlm call) {
+      return collectDir == null ? call : call.withCollect(collectDir);
+    }
+
+    /**
+     * Batch mode's round: prompts not answered yet are collected into {@code dir} instead of sent
+     * ({@link CallLlm#withCollect}), and the state shards are named {@code part<shardSuffix>-*} so
+     * the rounds of one run do not overwrite each other's.
+     */
+    public Spec withCollect(String dir, String shardSuffix) {
+      this.collectDir = dir;
+      this.shardSuffix = java.util.Objects.requireNonNull(shardSuffix, "shardSuffix");
+      return this;
     }
 
     /** Whether sources without a HIP kernel are recorded {@code no_kernel} without a call (default true). */
@@ -67,17 +85,17 @@ public final class DescribePipeline {
         ReadSources.from(s.sourceDir).withMaxBytes(s.maxSourceBytes).withKernelsOnly(s.kernelsOnly));
     CallLlm.Result answers = sources.output()
         .apply("BuildPrompts", BuildDescribePrompts.forProvider(s.provider).withPrompts(s.prompts))
-        .apply("CallLlm", CallLlm.to(s.provider, step)
+        .apply("CallLlm", s.collecting(CallLlm.to(s.provider, step)
             .withJournal(layout.journalDir(step, s.runId), layout.journalGlob(step))
             .withJournalReserve(layout.journalReserveDir(step))
             .withRunId(s.runId)
             .withMaxInFlight(s.maxInFlight)
-            .withRateShare(s.rateShare));
+            .withRateShare(s.rateShare)));
     PCollection<StateRecord> failed = PCollectionList.of(sources.failures()).and(answers.failures())
         .apply("RecordFailures", RecordFailures.asRun(s.runId, s.provider.name(), s.provider.model()));
     PCollectionList.of(answers.output()).and(failed)
         .apply("AllRecords", org.apache.beam.sdk.transforms.Flatten.pCollections())
-        .apply("WriteState", WriteState.to(layout.shardPrefix(step, s.runId)).withShards(s.numShards));
+        .apply("WriteState", WriteState.to(layout.shardPrefix(step, s.runId) + s.shardSuffix).withShards(s.numShards));
     pending.malformed().apply("WriteDeadLetters",
         WriteDeadLetters.to(layout.root() + "/deadletter/" + step.dir() + "/" + s.runId));
   }

@@ -64,22 +64,36 @@ public final class GenerateCommand {
       return report;
     }
     WorkLayout.Step step = WorkLayout.Step.GENERATE;
+    boolean batch = BatchRun.batchMode(o);
     CommandSupport.preflightJournal(layout, step, runId);
-    CommandSupport.startProgress(o, "generate", todo, out, provider, layout, runId);
-    Pipeline p = Pipeline.create(o);
-    GeneratePipeline.build(p, new GeneratePipeline.Spec(layout, provider, runId, ids, validate,
-        o.getMaxInFlight(), CommandSupport.rateShare(o, out), o.getNumShards())
-        .withPrompts(prompts, o.getOffloadArch())
-        .withSourceDir(o.getSourceDir(), o.getMaxSourceBytes())
-        .withRepairRounds(repairRounds(o)));
-    long start = System.nanoTime();
+    double rateShare = CommandSupport.rateShare(o, out);
+    int repairs = repairRounds(o);
+    java.util.function.BiFunction<String, String, Pipeline> pipeline = (collectDir, shardSuffix) -> {
+      Pipeline p = Pipeline.create(o);
+      GeneratePipeline.Spec spec = new GeneratePipeline.Spec(layout, provider, runId, ids, validate,
+          o.getMaxInFlight(), rateShare, o.getNumShards())
+          .withPrompts(prompts, o.getOffloadArch())
+          .withSourceDir(o.getSourceDir(), o.getMaxSourceBytes())
+          .withRepairRounds(repairs);
+      GeneratePipeline.build(p, collectDir == null ? spec : spec.withCollect(collectDir, shardSuffix));
+      return p;
+    };
     // Left pending after a stop: generate records are written when the job ends, but the answers
     // already journaled are reused from the response cache by the next run, without paying.
-    org.apache.beam.sdk.PipelineResult result = CommandSupport.runCalls(p, "generate", layout, step, runId,
-        provider, () -> {
-          generated.refresh(); // only what this run wrote so far
-          return plan(manifestSize, described, generated, ids).pending();
-        }, out);
+    java.util.concurrent.Callable<Long> pendingAfter = () -> {
+      generated.refresh(); // only what this run wrote so far
+      return plan(manifestSize, described, generated, ids).pending();
+    };
+    long start = System.nanoTime();
+    org.apache.beam.sdk.PipelineResult result;
+    if (batch) {
+      result = BatchRun.runRounds(o, out, layout, step, provider, runId, todo, pipeline, pendingAfter);
+    } else {
+      BatchRun.finishEarlierBatches(out, layout, step, provider, runId);
+      CommandSupport.startProgress(o, "generate", todo, out, provider, layout, runId);
+      result = CommandSupport.runCalls(pipeline.apply(null, ""), "generate", layout, step, runId, provider,
+          pendingAfter, out);
+    }
     CommandSupport.CallCounts calls = CommandSupport.callCounts(result);
     out.printf("generate: finished in %.1f s; %s%n", (System.nanoTime() - start) / 1e9,
         CommandSupport.callSummary(provider, calls, layout, step, runId));

@@ -51,6 +51,8 @@ public final class GeneratePipeline {
     String sourceDir;
     long maxSourceBytes = ReadSources.DEFAULT_MAX_BYTES;
     int repairRounds = 0;
+    String collectDir;
+    String shardSuffix = "";
 
     /** {@code ids} null means every described task. */
     public Spec(WorkLayout layout, ProviderConfig provider, String runId, Set<Long> ids,
@@ -63,6 +65,22 @@ public final class GeneratePipeline {
       this.maxInFlight = maxInFlight;
       this.rateShare = rateShare;
       this.numShards = numShards;
+    }
+
+    /** {@code call}, collecting instead of sending when this is a batch round. */
+    CallLlm collecting(CallLlm call) {
+      return collectDir == null ? call : call.withCollect(collectDir);
+    }
+
+    /**
+     * Batch mode's round: prompts not answered yet are collected into {@code dir} instead of sent
+     * ({@link CallLlm#withCollect}), and the state shards are named {@code part<shardSuffix>-*} so
+     * the rounds of one run do not overwrite each other's.
+     */
+    public Spec withCollect(String dir, String shardSuffix) {
+      this.collectDir = dir;
+      this.shardSuffix = java.util.Objects.requireNonNull(shardSuffix, "shardSuffix");
+      return this;
     }
 
     /** The prompt templates (default: the built-in ones) and the value of {@code {{offload_arch}}}. */
@@ -167,7 +185,7 @@ public final class GeneratePipeline {
       records = records.apply("CloseRounds", MapElements.into(TypeDescriptor.of(StateRecord.class))
           .via(StateRecord::closeRound)).setCoder(StateRecordCoder.of());
     }
-    records.apply("WriteState", WriteState.to(layout.shardPrefix(generate, s.runId)).withShards(s.numShards));
+    records.apply("WriteState", WriteState.to(layout.shardPrefix(generate, s.runId) + s.shardSuffix).withShards(s.numShards));
     front.malformed()
         .apply("WriteDeadLetters", WriteDeadLetters.to(layout.root() + "/deadletter/" + generate.dir() + "/" + s.runId));
   }
@@ -192,12 +210,14 @@ public final class GeneratePipeline {
     WorkLayout.Step generate = WorkLayout.Step.GENERATE;
     String suffix = n == 0 ? "" : "Repair" + n;
     Round r = new Round();
-    r.answers = tasks.apply("CallLlm" + suffix, CallLlm.to(s.provider, generate)
+    // In batch mode every round collects what the journal cannot answer: a repair round's new
+    // prompts become the next, smaller batch.
+    r.answers = tasks.apply("CallLlm" + suffix, s.collecting(CallLlm.to(s.provider, generate)
         .withJournal(layout.journalDir(generate, s.runId), layout.journalGlob(generate))
         .withJournalReserve(layout.journalReserveDir(generate))
         .withRunId(s.runId)
         .withMaxInFlight(s.maxInFlight)
-        .withRateShare(s.rateShare));
+        .withRateShare(s.rateShare)));
     r.code = r.answers.output().apply("ExtractCode" + suffix, ExtractCode.create());
     r.checked = withFidelity(r.code.output(), s, suffix).apply("ValidateHip" + suffix, s.validate);
     return r;

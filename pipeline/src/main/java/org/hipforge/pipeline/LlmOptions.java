@@ -4,19 +4,7 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /** The flags of a command that calls the LLM in a Beam pipeline: describe and generate (and demo). */
-public interface LlmOptions extends SourceOptions, RunOptions, PromptDirOptions {
-  @Description("Provider config file (JSON object of named providers)")
-  @Default.String("config.json")
-  String getConfig();
-
-  void setConfig(String value);
-
-  @Description("Which provider of the config to use")
-  @Default.String("openai")
-  String getModelName();
-
-  void setModelName(String value);
-
+public interface LlmOptions extends ProviderOptions, SourceOptions, RunOptions, PromptDirOptions {
   @Description("LLM requests in flight per worker")
   @Default.Integer(32)
   Integer getMaxInFlight();
@@ -48,4 +36,24 @@ public interface LlmOptions extends SourceOptions, RunOptions, PromptDirOptions 
   Boolean getQuiet();
 
   void setQuiet(Boolean value);
+
+  @Description("'sync' (one request per prompt) or 'batch' (the provider's Batch API: half the price, "
+      + "results within 24 h; resumable, see 'hipforge batches')")
+  @Default.String("sync")
+  String getMode();
+
+  void setMode(String value);
+
+  @Description("--mode=batch: at most this many requests per batch (0 = the provider's limit: OpenAI "
+      + "50,000, Anthropic 100,000); more are split into several batches")
+  @Default.Integer(0)
+  Integer getBatchMaxLines();
+
+  void setBatchMaxLines(Integer value);
+
+  @Description("--mode=batch: the longest pause between two polls of the running batches, in seconds")
+  @Default.Integer(60)
+  Integer getBatchPollMaxS();
+
+  void setBatchPollMaxS(Integer value);
 }

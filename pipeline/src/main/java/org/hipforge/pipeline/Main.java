@@ -113,6 +113,9 @@ public final class Main {
         case "report":
           ReportCommand.run(options.as(ReportOptions.class), out);
           return OK;
+        case "batches":
+          BatchesCommand.run(options.as(BatchesOptions.class), out);
+          return OK;
         case "demo":
           DemoCommand.run(options.as(DemoOptions.class), out, RunnerDefaults.value(rest, "config") != null);
           return OK;

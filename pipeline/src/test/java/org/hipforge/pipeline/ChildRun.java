@@ -48,6 +48,11 @@ final class ChildRun {
     return launch(List.of("setsid"), List.of("-Djava.io.tmpdir=" + Files.createDirectories(childTmp)), log, args);
   }
 
+  /** Starts {@code hipforge <args>} with these JVM flags (a {@code -D} test hook) before the main class. */
+  static Process startWithJvmFlags(List<String> jvmFlags, Path log, String... args) throws Exception {
+    return launch(List.of(), jvmFlags, log, args);
+  }
+
   /** Starts {@code hipforge <args>} with {@code env} added to its environment (an API key). */
   static Process startWithEnv(java.util.Map<String, String> env, Path log, String... args) throws Exception {
     return launch(List.of(), List.of(), env, log, args);

@@ -80,6 +80,8 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
   private final String runId;
   private final int maxInFlight;
   private final double rateShare;
+  /** Where tasks the cache cannot answer are written instead of sent ({@link #withCollect}); null: send. */
+  private String collectDir;
 
   private CallLlm(ProviderConfig provider, WorkLayout.Step step, String journalDir, String cacheGlob,
       String reserveDir, String runId, int maxInFlight, double rateShare) {
@@ -105,7 +107,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     if (dir == null || dir.isBlank()) {
       throw new IllegalArgumentException("journal dir must be set, was '" + dir + "'");
     }
-    return new CallLlm(provider, step, dir, glob, reserveDir, runId, maxInFlight, rateShare);
+    return new CallLlm(provider, step, dir, glob, reserveDir, runId, maxInFlight, rateShare).collecting(collectDir);
   }
 
   /**
@@ -117,21 +119,21 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     if (dir == null || dir.isBlank()) {
       throw new IllegalArgumentException("journal reserve dir must be set, was '" + dir + "'");
     }
-    return new CallLlm(provider, step, journalDir, cacheGlob, dir, runId, maxInFlight, rateShare);
+    return new CallLlm(provider, step, journalDir, cacheGlob, dir, runId, maxInFlight, rateShare).collecting(collectDir);
   }
 
   public CallLlm withRunId(String id) {
     if (id == null || id.isBlank()) {
       throw new IllegalArgumentException("runId must be set, was '" + id + "'");
     }
-    return new CallLlm(provider, step, journalDir, cacheGlob, reserveDir, id, maxInFlight, rateShare);
+    return new CallLlm(provider, step, journalDir, cacheGlob, reserveDir, id, maxInFlight, rateShare).collecting(collectDir);
   }
 
   public CallLlm withMaxInFlight(int n) {
     if (n < 1 || n > 4096) {
       throw new IllegalArgumentException("maxInFlight must be in [1, 4096], was " + n);
     }
-    return new CallLlm(provider, step, journalDir, cacheGlob, reserveDir, runId, n, rateShare);
+    return new CallLlm(provider, step, journalDir, cacheGlob, reserveDir, runId, n, rateShare).collecting(collectDir);
   }
 
   /**
@@ -142,7 +144,27 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     if (!(share > 0 && share <= 1)) {
       throw new IllegalArgumentException("rateShare must be in (0, 1], was " + share);
     }
-    return new CallLlm(provider, step, journalDir, cacheGlob, reserveDir, runId, maxInFlight, share);
+    return new CallLlm(provider, step, journalDir, cacheGlob, reserveDir, runId, maxInFlight, share).collecting(collectDir);
+  }
+
+  /**
+   * Collect mode ({@code --mode=batch}): a task whose answer is not journaled yet is not sent but
+   * appended to a file in {@code dir} (one {@link LlmTaskJson} line per task, one file per
+   * worker) and gets no record, so it stays pending; answers in the cache pass through exactly as
+   * when sending. The command then buys the collected prompts through the provider's Batch API,
+   * journals the answers, and runs the pipeline again.
+   */
+  public CallLlm withCollect(String dir) {
+    if (dir == null || dir.isBlank()) {
+      throw new IllegalArgumentException("collect dir must be set, was '" + dir + "'");
+    }
+    return new CallLlm(provider, step, journalDir, cacheGlob, reserveDir, runId, maxInFlight, rateShare)
+        .collecting(dir);
+  }
+
+  private CallLlm collecting(String dir) {
+    this.collectDir = dir;
+    return this;
   }
 
   /** Answers (as state records: describe records hold the instruction, generate the response). */
@@ -204,6 +226,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     private final String runId;
     private final int maxInFlight;
     private final double rateShare;
+    private final String collectDir;
     private final TupleTag<StateRecord> outTag;
     private final TupleTag<Failure> failTag;
 
@@ -225,6 +248,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     private transient AtomicInteger inFlight;
     private transient JournalWriter journal;
     private transient ResponseCache cache;
+    private transient JournalWriter collected;
     // Beam counters only count on the processing thread: worker threads add here, drain() flushes.
     private transient AtomicLong sentDelta;
     private transient AtomicLong retriedDelta;
@@ -239,6 +263,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       this.runId = spec.runId;
       this.maxInFlight = spec.maxInFlight;
       this.rateShare = spec.rateShare;
+      this.collectDir = spec.collectDir;
       this.outTag = outTag;
       this.failTag = failTag;
     }
@@ -290,6 +315,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       // Refreshed here (each attempt of a restarted job makes new instances) and in run() before a
       // paid call once it is 2 s old, so answers any worker journaled are not paid for again.
       cache = cacheGlob == null ? ResponseCache.empty() : ResponseCache.forGlob(cacheGlob);
+      collected = collectDir == null ? null : JournalWriter.open(collectDir);
     }
 
     @ProcessElement
@@ -309,6 +335,15 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       }
       if (!gate.isOpen()) {
         gate.notSent(); // stopped: no record, the task stays pending
+        return;
+      }
+      if (collected != null) {
+        try {
+          collected.append(LlmTaskJson.toJson(task)); // not sent: bought as a batch line, no record now
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException("cannot collect task " + task.id() + " for a batch in "
+              + collectDir + ": " + e.getMessage(), e);
+        }
         return;
       }
       window.acquire();
@@ -465,61 +500,13 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       return r.pass() ? new Done(r, null) : new Done(null, Failure.of(r, "call_llm"));
     }
 
-    /**
-     * The record of a billed answer: {@code pass:true} with the text, or {@code pass:false} with
-     * the category of an unusable 200 ({@code e}), or, for describe, {@code bad_instruction} when
-     * the text is a code block or a refusal ({@link InstructionCheck}). Usage the provider did not
-     * report (or reported unbelievably) is our estimate, marked {@code tokens_estimated}.
-     */
     private StateRecord answerRecord(LlmTask task, RetryingCaller.Outcome outcome, ChatResponse r, LlmException e) {
-      String text = r.text();
-      boolean estimated = r.inputTokens() < 0 || r.outputTokens() < 0;
-      long in = r.inputTokens() >= 0 ? r.inputTokens() : task.request().estimatedTokens(0);
-      long outTokens = r.outputTokens() >= 0 ? r.outputTokens() : (text == null ? 0 : text.length() / 4);
-      StateRecord.Builder b = base(task)
-          .pass(true)
-          .inputTokens(in)
-          .outputTokens(outTokens)
-          .tokensEstimated(estimated)
-          .finishReason(r.finishReason())
-          .cacheCreationInputTokens(r.cacheCreationInputTokens())
-          .cacheReadInputTokens(r.cacheReadInputTokens())
-          .latencyMs(outcome.latencyMillis())
-          .attempts(outcome.attempts())
-          .finishedAtMillis(System.currentTimeMillis());
-      if (e != null) {
-        b.failure(e.category().label(), e.getMessage());
-        if (step == WorkLayout.Step.GENERATE) {
-          b.instruction(task.instruction());
-        }
-        return b.build();
-      }
-      if (step == WorkLayout.Step.DESCRIBE) {
-        String instruction = text.strip();
-        String problem = InstructionCheck.problem(instruction);
-        if (problem != null) {
-          b.failure(ErrorCategory.BAD_INSTRUCTION.label(), problem);
-        } else {
-          b.instruction(instruction);
-        }
-      } else {
-        b.instruction(task.instruction()).response(text);
-      }
-      return b.build();
+      return CallLlm.answerRecord(step, provider, runId, task, r, e == null ? null : e.category().label(),
+          e == null ? null : e.getMessage(), outcome.latencyMillis(), outcome.attempts());
     }
 
     private StateRecord.Builder base(LlmTask task) {
-      return StateRecord.builder()
-          .id(task.id())
-          .fileName(task.fileName())
-          .sourceSha256(task.sourceSha256())
-          .provider(provider.name())
-          .model(provider.model())
-          .runId(runId)
-          .promptSha256(task.promptSha256())
-          .promptVersion(task.promptVersion())
-          .sourceEncoding(task.sourceEncoding())
-          .sourceBytes(task.sourceBytes());
+      return CallLlm.base(provider, runId, task);
     }
 
     /**
@@ -595,10 +582,73 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
       if (journal != null) {
         journal.close();
       }
+      if (collected != null) {
+        collected.close();
+      }
       if (client != null) {
         client.close();
       }
     }
+  }
+
+  /**
+   * The record of a billed answer to {@code task}, the one home of that rule for answers bought
+   * synchronously and through a Batch API: {@code pass:true} with the text, or {@code pass:false}
+   * with {@code failCategory} and {@code failMessage} of an unusable 200 (refused, truncated, ...),
+   * or, for describe, {@code bad_instruction} when the text is a code block or a refusal ({@link
+   * InstructionCheck}). Usage the provider did not report (or reported unbelievably) is our
+   * estimate, marked {@code tokens_estimated}.
+   */
+  public static StateRecord answerRecord(WorkLayout.Step step, ProviderConfig provider, String runId, LlmTask task,
+      ChatResponse r, String failCategory, String failMessage, long latencyMs, int attempts) {
+    String text = r.text();
+    boolean estimated = r.inputTokens() < 0 || r.outputTokens() < 0;
+    long in = r.inputTokens() >= 0 ? r.inputTokens() : task.request().estimatedTokens(0);
+    long outTokens = r.outputTokens() >= 0 ? r.outputTokens() : (text == null ? 0 : text.length() / 4);
+    StateRecord.Builder b = base(provider, runId, task)
+        .pass(true)
+        .inputTokens(in)
+        .outputTokens(outTokens)
+        .tokensEstimated(estimated)
+        .finishReason(r.finishReason())
+        .cacheCreationInputTokens(r.cacheCreationInputTokens())
+        .cacheReadInputTokens(r.cacheReadInputTokens())
+        .latencyMs(latencyMs)
+        .attempts(attempts)
+        .finishedAtMillis(System.currentTimeMillis());
+    if (failCategory != null) {
+      b.failure(failCategory, failMessage);
+      if (step == WorkLayout.Step.GENERATE) {
+        b.instruction(task.instruction());
+      }
+      return b.build();
+    }
+    if (step == WorkLayout.Step.DESCRIBE) {
+      String instruction = text.strip();
+      String problem = InstructionCheck.problem(instruction);
+      if (problem != null) {
+        b.failure(ErrorCategory.BAD_INSTRUCTION.label(), problem);
+      } else {
+        b.instruction(instruction);
+      }
+    } else {
+      b.instruction(task.instruction()).response(text);
+    }
+    return b.build();
+  }
+
+  private static StateRecord.Builder base(ProviderConfig provider, String runId, LlmTask task) {
+    return StateRecord.builder()
+        .id(task.id())
+        .fileName(task.fileName())
+        .sourceSha256(task.sourceSha256())
+        .provider(provider.name())
+        .model(provider.model())
+        .runId(runId)
+        .promptSha256(task.promptSha256())
+        .promptVersion(task.promptVersion())
+        .sourceEncoding(task.sourceEncoding())
+        .sourceBytes(task.sourceBytes());
   }
 
   /** The message of a failed journal: what failed, and what it cost in this JVM. */

@@ -9,12 +9,19 @@ import org.hipforge.io.util.TokenMath;
 
 /** Anthropic's {@code POST /v1/messages}: {@code x-api-key}, {@code anthropic-version}, system field. */
 final class AnthropicMessagesClient extends HttpLlmClient {
+  private final String root;
   private final String url;
 
   AnthropicMessagesClient(ProviderConfig config, String apiKey) {
     super(config, apiKey);
     String base = config.baseUrl();
-    this.url = base.endsWith("/v1") ? base + "/messages" : base + "/v1/messages";
+    this.root = base.endsWith("/v1") ? base : base + "/v1";
+    this.url = root + "/messages";
+  }
+
+  @Override
+  String apiRoot() {
+    return root;
   }
 
   @Override

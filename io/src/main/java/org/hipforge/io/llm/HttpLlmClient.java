@@ -49,6 +49,7 @@ abstract class HttpLlmClient implements LlmClient {
   protected final ProviderConfig config;
   protected final String apiKey;
   private final OkHttpClient http;
+  private final OkHttpClient transfer;
 
   HttpLlmClient(ProviderConfig config, String apiKey) {
     this.config = config;
@@ -58,6 +59,9 @@ abstract class HttpLlmClient implements LlmClient {
         .readTimeout(config.timeoutS(), TimeUnit.SECONDS)
         .connectTimeout(Math.min(30, config.timeoutS()), TimeUnit.SECONDS)
         .build();
+    // A batch file of 200 MB may take longer than one answer's timeout_s to move; a stalled
+    // one is still cut after timeout_s without a byte.
+    this.transfer = http.newBuilder().callTimeout(0, TimeUnit.SECONDS).build();
   }
 
   /** The URL of the completion endpoint. */
@@ -76,11 +80,10 @@ abstract class HttpLlmClient implements LlmClient {
   /** True when a 400 body says the prompt is longer than the model's context. */
   abstract boolean isContextLength(int status, JsonNode body, String rawBody);
 
-  @Override
-  public ChatResponse complete(ChatRequest request) throws LlmException {
-    Request.Builder builder = new Request.Builder().url(endpoint());
+  /** {@link #authorize}, with a key OkHttp refuses as a header turned into an {@code auth} error. */
+  final Request.Builder authorized(Request.Builder builder) throws LlmException {
     try {
-      builder = authorize(builder);
+      return authorize(builder);
     } catch (IllegalArgumentException e) {
       // OkHttp refuses header values outside printable ASCII (a key pasted with a no-break
       // space, say) and quotes the value in its message unless the header is Authorization:
@@ -89,6 +92,124 @@ abstract class HttpLlmClient implements LlmClient {
           + " (or its anthropic_version) holds a character not allowed in an HTTP header (check "
           + "the key in environment variable " + config.apiKeyEnv() + ")");
     }
+  }
+
+  /**
+   * The error a response that is not a success stands for ({@code call} is {@code "POST <url>"}
+   * and names the request in the message): a redirect (never followed) is {@code endpoint}, a
+   * status gets its category ({@link ErrorCategory#ofStatus}, refined to {@code quota} and {@code
+   * context_length} by the body), the provider's message is redacted. Reads at most {@value
+   * #MAX_ERROR_BODY} bytes of the body.
+   */
+  final LlmException errorOf(Response response, RateLimitSnapshot limits, String call) throws IOException {
+    int status = response.code();
+    if (status >= 300 && status < 400) {
+      // Never followed (the client is built with followRedirects(false)): the key and the
+      // prompt must not go to another origin, and a moved API is a wrong base_url.
+      String location = response.header("Location");
+      return new LlmException(ErrorCategory.ofStatus(status), status, -1, false, "HTTP " + status + " from "
+          + config.name() + " redirects to " + (location == null ? "nowhere" : oneLine(redact(location), 200))
+          + "; API calls do not follow redirects (" + call + "): set base_url to the final address");
+    }
+    String raw = "";
+    ResponseBody rb = response.body();
+    if (rb != null) {
+      okio.BufferedSource source = rb.source();
+      source.request(MAX_ERROR_BODY);
+      raw = source.getBuffer().readUtf8(Math.min(source.getBuffer().size(), MAX_ERROR_BODY));
+    }
+    return errorOf(status, raw, limits.retryAfterMillis(), shouldRetry(response.header("x-should-retry")), call);
+  }
+
+  /**
+   * The error an HTTP status with body {@code raw} stands for: also used for one line of a batch
+   * whose own request failed (a status and a body, no headers).
+   */
+  final LlmException errorOf(int status, String raw, long retryAfterMillis, Boolean shouldRetry, String call) {
+    JsonNode json = null;
+    try {
+      json = MAPPER.readTree(raw);
+    } catch (IOException notJson) {
+      // an HTML error page from a proxy: keep the raw text
+    }
+    String message = json != null ? errorMessage(json) : null;
+    if (message == null || message.isBlank()) {
+      message = oneLine(raw, 200);
+    }
+    ErrorCategory category = ErrorCategory.ofStatus(status);
+    if (isQuota(status, json, raw)) {
+      category = ErrorCategory.QUOTA;
+    } else if (status == 400 && isContextLength(status, json, raw)) {
+      category = ErrorCategory.CONTEXT_LENGTH;
+    }
+    String detail = "HTTP " + status + " from " + config.name() + ": " + redact(message);
+    if (category == ErrorCategory.AUTH) {
+      detail += " (check the key in environment variable " + config.apiKeyEnv() + ")";
+    } else if (category == ErrorCategory.ENDPOINT) {
+      detail += " (" + call + ")";
+    }
+    return new LlmException(category, status, retryAfterMillis, shouldRetry, detail);
+  }
+
+  /**
+   * A parsed 200 answer, exactly as {@link #complete} makes it: the key redacted out of the body
+   * before parsing, refused when it still holds the key; unusable answers throw their category.
+   */
+  final ChatResponse parseAnswer(byte[] body, RateLimitSnapshot limits) throws LlmException {
+    return keyFree(parse(redactAnswer(body), limits));
+  }
+
+  /** The HTTP client for uploads and downloads of any size: the read timeout kept, no call timeout. */
+  final OkHttpClient transferClient() {
+    return transfer;
+  }
+
+  /**
+   * One request to another endpoint of this provider (the Batch API's files and batches), with
+   * the same key, the same refusal of redirects and the same error categories as {@link
+   * #complete}. Returns the open 2xx response for the caller to read and close; anything else is
+   * an {@link LlmException}. {@code body} is null for a GET.
+   */
+  final Response send(String method, String url, RequestBody body) throws LlmException {
+    Request request = authorized(new Request.Builder().url(url)).method(method, body).build();
+    String call = method + " " + url;
+    Response response;
+    try {
+      response = transfer.newCall(request).execute();
+    } catch (IOException e) {
+      throw transportError(e, call);
+    }
+    if (response.isSuccessful()) {
+      return response;
+    }
+    try (Response failed = response) {
+      throw errorOf(failed, RateLimitSnapshot.parse(failed::header, System.currentTimeMillis()), call);
+    } catch (IOException e) {
+      throw transportError(e, call);
+    }
+  }
+
+  /** A request that got no complete answer: {@code timeout}, {@code unreachable} or {@code connection}. */
+  final LlmException transportError(IOException e, String call) {
+    if (e instanceof InterruptedIOException) {
+      return new LlmException(ErrorCategory.TIMEOUT, "no answer from " + config.name() + " within "
+          + config.timeoutS() + " s (" + call + ")", e);
+    }
+    if (e instanceof java.net.ConnectException || e instanceof java.net.UnknownHostException
+        || e instanceof java.net.NoRouteToHostException) {
+      return new LlmException(ErrorCategory.UNREACHABLE, "cannot connect to " + config.baseUrl() + " ("
+          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + redact(e.getMessage())) + ")", e);
+    }
+    return new LlmException(ErrorCategory.CONNECTION, "connection to " + config.name() + " failed ("
+        + call + "): " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + redact(e.getMessage())), e);
+  }
+
+  /** {@code base_url} with its API version: {@code .../v1}, to append {@code /files}, {@code /batches}, ... */
+  abstract String apiRoot();
+
+  @Override
+  public ChatResponse complete(ChatRequest request) throws LlmException {
+    Request.Builder builder = authorized(new Request.Builder().url(endpoint()));
     Request httpRequest;
     try {
       httpRequest = builder
@@ -105,46 +226,9 @@ abstract class HttpLlmClient implements LlmClient {
       int status = response.code();
       ResponseBody rb = response.body();
       if (status == 200) {
-        return keyFree(parse(redactAnswer(readCapped(rb)), limits));
+        return parseAnswer(readCapped(rb), limits);
       }
-      if (status >= 300 && status < 400) {
-        // Never followed (the client is built with followRedirects(false)): the key and the
-        // prompt must not go to another origin, and a moved API is a wrong base_url.
-        String location = response.header("Location");
-        throw new LlmException(ErrorCategory.ofStatus(status), status, -1, false, "HTTP " + status + " from "
-            + config.name() + " redirects to " + (location == null ? "nowhere" : oneLine(redact(location), 200))
-            + "; API calls do not follow redirects (POST " + endpoint() + "): set base_url to the final address");
-      }
-      String raw = "";
-      if (rb != null) {
-        okio.BufferedSource source = rb.source();
-        source.request(MAX_ERROR_BODY);
-        raw = source.getBuffer().readUtf8(Math.min(source.getBuffer().size(), MAX_ERROR_BODY));
-      }
-      JsonNode json = null;
-      try {
-        json = MAPPER.readTree(raw);
-      } catch (IOException notJson) {
-        // an HTML error page from a proxy: keep the raw text
-      }
-      String message = json != null ? errorMessage(json) : null;
-      if (message == null || message.isBlank()) {
-        message = oneLine(raw, 200);
-      }
-      ErrorCategory category = ErrorCategory.ofStatus(status);
-      if (isQuota(status, json, raw)) {
-        category = ErrorCategory.QUOTA;
-      } else if (status == 400 && isContextLength(status, json, raw)) {
-        category = ErrorCategory.CONTEXT_LENGTH;
-      }
-      String detail = "HTTP " + status + " from " + config.name() + ": " + redact(message);
-      if (category == ErrorCategory.AUTH) {
-        detail += " (check the key in environment variable " + config.apiKeyEnv() + ")";
-      } else if (category == ErrorCategory.ENDPOINT) {
-        detail += " (POST " + endpoint() + ")";
-      }
-      throw new LlmException(category, status, limits.retryAfterMillis(), shouldRetry(response.header("x-should-retry")),
-          detail);
+      throw errorOf(response, limits, "POST " + endpoint());
     } catch (InterruptedIOException e) {
       // SocketTimeoutException (a read or connect timeout) is one too, as is OkHttp's call timeout.
       if (headersArrived) {

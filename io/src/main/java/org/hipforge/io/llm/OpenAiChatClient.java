@@ -13,14 +13,20 @@ import okhttp3.Request;
  * caller then stores its own estimate, marked {@code tokens_estimated}).
  */
 final class OpenAiChatClient extends HttpLlmClient {
+  private final String root;
   private final String url;
 
   OpenAiChatClient(ProviderConfig config, String apiKey) {
     super(config, apiKey);
     String base = config.baseUrl();
     // base_url is ".../v1" by convention; accept a bare host too.
-    this.url = base.endsWith("/v1") || base.matches(".*/v\\d+$") ? base + "/chat/completions"
-        : base + "/v1/chat/completions";
+    this.root = base.endsWith("/v1") || base.matches(".*/v\\d+$") ? base : base + "/v1";
+    this.url = root + "/chat/completions";
+  }
+
+  @Override
+  String apiRoot() {
+    return root;
   }
 
   @Override

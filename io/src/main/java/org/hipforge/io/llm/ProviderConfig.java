@@ -45,6 +45,14 @@ public final class ProviderConfig implements Serializable {
   private final String anthropicVersion;
   private final RetryRules retryRules;
   private final int maxTokensCeiling;
+  /** Set after construction ({@link #fromJson}, {@link #withBatchDiscount}) and carried by every {@code withX}. */
+  private double batchDiscount = DEFAULT_BATCH_DISCOUNT;
+
+  /**
+   * The default {@code batch_discount}: OpenAI's Batch API and Anthropic's Message Batches both bill
+   * 50 % of the synchronous price.
+   */
+  public static final double DEFAULT_BATCH_DISCOUNT = 0.5;
 
   /** The default {@code max_tokens_ceiling}: a generated file of ~16 KB of HIP. */
   public static final int DEFAULT_MAX_TOKENS_CEILING = 8192;
@@ -177,15 +185,16 @@ public final class ProviderConfig implements Serializable {
       throw new IOException(where + "\"max_tokens_ceiling\" (" + ceiling + ") must be >= \"max_tokens\" ("
           + maxTokens + "): max_tokens is the floor of generate's per-file budget");
     }
+    double discount = number(p, "batch_discount", DEFAULT_BATCH_DISCOUNT, 0, 1, where);
     return new ProviderConfig(name, api, stripSlash(baseUrl), model, keyEnv, temperature, maxTokens,
-        timeoutS, rpm, tpm, maxAttempts, inPrice, outPrice, version, rules, ceiling);
+        timeoutS, rpm, tpm, maxAttempts, inPrice, outPrice, version, rules, ceiling).withBatchDiscount(discount);
   }
 
   /** Every key a provider may have: a typo ({@code "rpms"}) must not silently mean "no limit". */
   static final List<String> KNOWN_KEYS = List.of("api", "base_url", "model", "api_key_env",
       "temperature", "max_tokens", "timeout_s", "rpm", "tpm", "max_attempts", "input_price_per_mtok",
       "output_price_per_mtok", "anthropic_version", "retry_budget_s", "max_retry_after_s",
-      "body_timeout_retries", "max_answer_bytes", "max_tokens_ceiling");
+      "body_timeout_retries", "max_answer_bytes", "max_tokens_ceiling", "batch_discount");
 
   private static void refuseUnknownKeys(JsonNode p, String where) throws IOException {
     Iterator<String> it = p.fieldNames();
@@ -236,32 +245,32 @@ public final class ProviderConfig implements Serializable {
   }
 
   public ProviderConfig withBaseUrl(String url) {
-    return new ProviderConfig(name, api, stripSlash(url), model, apiKeyEnv, temperature, maxTokens,
-        timeoutS, rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling);
+    return carry(new ProviderConfig(name, api, stripSlash(url), model, apiKeyEnv, temperature, maxTokens,
+        timeoutS, rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling));
   }
 
   public ProviderConfig withLimits(int newRpm, long newTpm) {
     if (newRpm < 0 || newTpm < 0) {
       throw new IllegalArgumentException("rpm and tpm must be >= 0, were " + newRpm + ", " + newTpm);
     }
-    return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
-        newRpm, newTpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling);
+    return carry(new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
+        newRpm, newTpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling));
   }
 
   public ProviderConfig withTimeoutS(int seconds) {
     if (seconds < 1) {
       throw new IllegalArgumentException("timeoutS must be >= 1, was " + seconds);
     }
-    return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, seconds,
-        rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling);
+    return carry(new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, seconds,
+        rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling));
   }
 
   public ProviderConfig withMaxAttempts(int attempts) {
     if (attempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be >= 1, was " + attempts);
     }
-    return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
-        rpm, tpm, attempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling);
+    return carry(new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
+        rpm, tpm, attempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling));
   }
 
   /** The same provider with other retry rules (tests and benchmarks; a config sets them by key). */
@@ -269,8 +278,34 @@ public final class ProviderConfig implements Serializable {
     if (rules == null) {
       throw new IllegalArgumentException("retry rules must be set, were null");
     }
-    return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
-        rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, rules, maxTokensCeiling);
+    return carry(new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
+        rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, rules, maxTokensCeiling));
+  }
+
+  /**
+   * The same provider whose batch tokens ({@code --mode=batch}) cost {@code discount} times the
+   * synchronous prices ({@code batch_discount}, in [0, 1]).
+   */
+  public ProviderConfig withBatchDiscount(double discount) {
+    if (!(discount >= 0 && discount <= 1)) {
+      throw new IllegalArgumentException("batch_discount must be in [0, 1], was " + discount);
+    }
+    ProviderConfig c = carry(new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens,
+        timeoutS, rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules,
+        maxTokensCeiling));
+    c.batchDiscount = discount;
+    return c;
+  }
+
+  /** {@code copy} with this provider's settings that are not constructor arguments. */
+  private ProviderConfig carry(ProviderConfig copy) {
+    copy.batchDiscount = batchDiscount;
+    return copy;
+  }
+
+  /** The factor batch tokens are priced at against the synchronous prices ({@code batch_discount}, default 0.5). */
+  public double batchDiscount() {
+    return batchDiscount;
   }
 
   /** True when base_url points at this machine, where servers (vLLM, Ollama) usually need no key. */
@@ -398,7 +433,7 @@ public final class ProviderConfig implements Serializable {
         && Objects.equals(apiKeyEnv, c.apiKeyEnv) && temperature == c.temperature
         && maxTokens == c.maxTokens && timeoutS == c.timeoutS && rpm == c.rpm && tpm == c.tpm
         && maxAttempts == c.maxAttempts && retryRules.equals(c.retryRules)
-        && maxTokensCeiling == c.maxTokensCeiling;
+        && maxTokensCeiling == c.maxTokensCeiling && batchDiscount == c.batchDiscount;
   }
 
   @Override

@@ -58,15 +58,28 @@ public final class JournalWriter implements AutoCloseable {
   private String failureDescription;
 
   private JournalWriter(String dir, boolean local, Opener opener) {
+    this(dir, local, opener, "");
+  }
+
+  private JournalWriter(String dir, boolean local, Opener opener, String prefix) {
     this.dir = dir;
     this.local = local;
     this.opener = opener;
-    this.workerId = UUID.randomUUID().toString().substring(0, 13).replace("-", "");
+    this.workerId = prefix + UUID.randomUUID().toString().substring(0, 13).replace("-", "");
   }
 
   /** A journal in {@code dir} (created when missing); its file is created on the first append. */
   public static JournalWriter open(String dir) {
     return new JournalWriter(dir, isLocal(dir), APPEND);
+  }
+
+  /**
+   * A journal in {@code dir} whose file name starts with {@code prefix} (a new file, never one a
+   * crash may have left with a torn last line): Batch API answers go to {@code batch-*.jsonl}
+   * ({@link RunLedger#BATCH_PREFIX}) so the ledger can price them apart.
+   */
+  public static JournalWriter open(String dir, String prefix) {
+    return new JournalWriter(dir, isLocal(dir), APPEND, prefix);
   }
 
   /**

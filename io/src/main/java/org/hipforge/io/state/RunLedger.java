@@ -19,6 +19,10 @@ import org.hipforge.io.util.TokenMath;
  * first, Jackson only for lines the scanner leaves alone); torn or unreadable lines are counted,
  * never fatal.
  *
+ * <p>Answers bought through a provider's Batch API ({@code --mode=batch}) are journaled in files
+ * named {@value #BATCH_PREFIX}{@code *.jsonl} of the same directory; their tokens are also summed
+ * apart ({@link #batchInputTokens}) and priced at the provider's {@code batch_discount}.
+ *
  * <pre>{@code
  * RunLedger paid = RunLedger.read(layout, WorkLayout.Step.DESCRIBE, runId);
  * out.println(paid.summary(provider)); // 400 answers journaled, tokens in/out 52000/81000, cost $0.0564
@@ -31,11 +35,21 @@ public final class RunLedger {
   public final long outputTokens;
   /** Lines that are not answers (torn by a crash, or damaged). */
   public final long unreadableLines;
+  /** Of {@link #answers}, those bought through a Batch API; of the tokens, theirs. */
+  public final long batchAnswers;
+  public final long batchInputTokens;
+  public final long batchOutputTokens;
 
-  private RunLedger(long answers, long inputTokens, long outputTokens, long unreadableLines) {
-    this.answers = answers;
-    this.inputTokens = inputTokens;
-    this.outputTokens = outputTokens;
+  /** The name prefix of journal files that hold Batch API answers (see {@code JournalWriter.open(dir, prefix)}). */
+  public static final String BATCH_PREFIX = "batch-";
+
+  private RunLedger(long[] sums, long unreadableLines) {
+    this.answers = sums[0];
+    this.inputTokens = sums[1];
+    this.outputTokens = sums[2];
+    this.batchAnswers = sums[3];
+    this.batchInputTokens = sums[4];
+    this.batchOutputTokens = sums[5];
     this.unreadableLines = unreadableLines;
   }
 
@@ -46,26 +60,32 @@ public final class RunLedger {
 
   /** Reads every journal file matching {@code glob}. */
   public static RunLedger readGlob(String glob) throws IOException {
-    long[] sums = new long[3]; // answers, input tokens, output tokens
+    long[] sums = new long[6]; // answers, input tokens, output tokens; the same of batch answers
     StateLineFeed feed = new StateLineFeed(List.of(glob), StateLineFeed.LastLine.READ);
     feed.refresh(new StateLineFeed.Lines() {
       @Override
       public void fields(FlatLineScanner.StateFields f, int file, long offset) {
-        add(f.inputTokens, f.outputTokens);
+        add(f.inputTokens, f.outputTokens, file);
       }
 
       @Override
       public void record(StateRecord r, int file, long offset) {
-        add(r.inputTokens(), r.outputTokens());
+        add(r.inputTokens(), r.outputTokens(), file);
       }
 
-      private void add(long in, long out) {
+      private void add(long in, long out, int file) {
         sums[0]++;
         sums[1] = TokenMath.add(sums[1], in); // saturating: a usage of 1e30 must not wrap
         sums[2] = TokenMath.add(sums[2], out);
+        String name = feed.file(file).getFilename();
+        if (name != null && name.startsWith(BATCH_PREFIX)) {
+          sums[3]++;
+          sums[4] = TokenMath.add(sums[4], in);
+          sums[5] = TokenMath.add(sums[5], out);
+        }
       }
     });
-    return new RunLedger(sums[0], sums[1], sums[2], feed.malformedLines() + feed.tornLines());
+    return new RunLedger(sums, feed.malformedLines() + feed.tornLines());
   }
 
   /**
@@ -115,9 +135,18 @@ public final class RunLedger {
     }
   }
 
-  /** The estimated cost at the provider's configured prices; 0 when none are configured. */
+  /**
+   * The estimated cost at the provider's configured prices, batch tokens at {@code batch_discount}
+   * times them; 0 when none are configured.
+   */
   public double costUsd(ProviderConfig p) {
-    return cost(p, inputTokens, outputTokens);
+    return cost(p, inputTokens - batchInputTokens, outputTokens - batchOutputTokens)
+        + batchCost(p, batchInputTokens, batchOutputTokens);
+  }
+
+  /** The estimated cost of tokens bought through a Batch API: {@code batch_discount} times {@link #cost}. */
+  public static double batchCost(ProviderConfig p, long inputTokens, long outputTokens) {
+    return cost(p, inputTokens, outputTokens) * p.batchDiscount();
   }
 
   /** The estimated cost of some tokens at the provider's configured prices (one home for it). */
@@ -134,8 +163,15 @@ public final class RunLedger {
   public String summary(ProviderConfig p) {
     String s = String.format(Locale.ROOT, "%d answers journaled, tokens in/out %d/%d", answers,
         inputTokens, outputTokens);
+    if (batchAnswers > 0) {
+      s += String.format(Locale.ROOT, " (%d through the Batch API, tokens in/out %d/%d)", batchAnswers,
+          batchInputTokens, batchOutputTokens);
+    }
     if (priced(p)) {
       s += String.format(Locale.ROOT, ", estimated cost $%.4f", costUsd(p));
+      if (batchAnswers > 0) {
+        s += String.format(Locale.ROOT, " (batch tokens at %.0f%% of the synchronous price)", 100 * p.batchDiscount());
+      }
     }
     if (unreadableLines > 0) {
       s += ", " + unreadableLines + " unreadable journal lines";

@@ -182,6 +182,11 @@ final class AnthropicWire extends WireFormat {
   }
 
   @Override
+  Reply noSuchObject(String message) {
+    return error(404, "not_found_error", message, 0);
+  }
+
+  @Override
   Reply models() {
     ObjectNode root = MAPPER.createObjectNode();
     ArrayNode data = root.putArray("data");

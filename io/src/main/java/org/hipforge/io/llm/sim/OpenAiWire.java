@@ -246,6 +246,11 @@ final class OpenAiWire extends WireFormat {
   }
 
   @Override
+  Reply noSuchObject(String message) {
+    return error(404, message, "invalid_request_error", null, null, 0);
+  }
+
+  @Override
   Reply models() {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("object", "list");

@@ -19,6 +19,14 @@ final class RequestRecorder {
   private final Map<String, LongAdder> byStatus = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> byPrompt = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> successByPrompt = new ConcurrentHashMap<>();
+  // The Batch API: calls by kind ("upload", "create", "status", "results", "cancel", ...), the
+  // batches and lines submitted, and the lines answered (billed) with their tokens.
+  private final Map<String, LongAdder> batchCalls = new ConcurrentHashMap<>();
+  private final LongAdder batchesCreated = new LongAdder();
+  private final LongAdder batchLines = new LongAdder();
+  private final LongAdder batchAnswers = new LongAdder();
+  private final LongAdder batchPromptTokens = new LongAdder();
+  private final LongAdder batchCompletionTokens = new LongAdder();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
   // Guarded by this; a plain growing array because boxing millions of Longs would show in
@@ -47,6 +55,46 @@ final class RequestRecorder {
   void success(String key, long epochMillis, boolean compileError, long promptTokens,
       long completionTokens) {
     status("200");
+    billed(key, epochMillis, compileError, promptTokens, completionTokens);
+  }
+
+  /** One Batch API call of {@code kind}. */
+  void batchCall(String kind) {
+    batchCalls.computeIfAbsent(kind, k -> new LongAdder()).increment();
+  }
+
+  /** A batch was created with {@code lines} requests. */
+  void batchCreated(int lines) {
+    batchesCreated.increment();
+    batchLines.add(lines);
+  }
+
+  /** A batch line answered: billed like a synchronous answer, counted apart (no HTTP 200 of its own). */
+  void batchAnswer(String key, long epochMillis, boolean compileError, long promptTokens, long completionTokens) {
+    batchAnswers.increment();
+    batchPromptTokens.add(promptTokens);
+    batchCompletionTokens.add(completionTokens);
+    billed(key, epochMillis, compileError, promptTokens, completionTokens);
+  }
+
+  Map<String, Long> batchCalls() {
+    return snapshot(batchCalls);
+  }
+
+  long batchesCreated() {
+    return batchesCreated.sum();
+  }
+
+  long batchLines() {
+    return batchLines.sum();
+  }
+
+  long batchAnswers() {
+    return batchAnswers.sum();
+  }
+
+  private void billed(String key, long epochMillis, boolean compileError, long promptTokens,
+      long completionTokens) {
     billedPromptTokens.add(promptTokens);
     billedCompletionTokens.add(completionTokens);
     successByPrompt.computeIfAbsent(key, k -> new LongAdder()).increment();
@@ -69,12 +117,23 @@ final class RequestRecorder {
     return billedCompletionTokens.sum();
   }
 
-  /** {@code {"requests", "answers", "billed_prompt_tokens", "billed_completion_tokens"}} as JSON. */
+  /**
+   * {@code {"requests", "answers", "billed_prompt_tokens", "billed_completion_tokens", "batch_calls",
+   * "batches_created", "batch_lines", "batch_answers", "batch_billed_prompt_tokens",
+   * "batch_billed_completion_tokens"}} as JSON: {@code answers} are HTTP 200 answers, the billed
+   * tokens include the batch lines' (also counted apart).
+   */
   byte[] statsJson() {
     long answers = byStatus.getOrDefault("200", new LongAdder()).sum();
+    StringBuilder calls = new StringBuilder("{");
+    batchCalls().forEach((k, v) -> calls.append(calls.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
+    calls.append('}');
     return String.format(java.util.Locale.ROOT,
-        "{\"requests\":%d,\"answers\":%d,\"billed_prompt_tokens\":%d,\"billed_completion_tokens\":%d}",
-        total(), answers, billedPromptTokens(), billedCompletionTokens())
+        "{\"requests\":%d,\"answers\":%d,\"billed_prompt_tokens\":%d,\"billed_completion_tokens\":%d,"
+        + "\"batch_calls\":%s,\"batches_created\":%d,\"batch_lines\":%d,\"batch_answers\":%d,"
+        + "\"batch_billed_prompt_tokens\":%d,\"batch_billed_completion_tokens\":%d}",
+        total(), answers, billedPromptTokens(), billedCompletionTokens(), calls, batchesCreated(), batchLines(),
+        batchAnswers(), batchPromptTokens.sum(), batchCompletionTokens.sum())
         .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   }
 
@@ -122,6 +181,12 @@ final class RequestRecorder {
     byStatus.clear();
     byPrompt.clear();
     successByPrompt.clear();
+    batchCalls.clear();
+    batchesCreated.reset();
+    batchLines.reset();
+    batchAnswers.reset();
+    batchPromptTokens.reset();
+    batchCompletionTokens.reset();
     // Requests still running will end later; the peak restarts from them, not from zero.
     maxInFlight.set(inFlight.get());
     successMillis = new long[1024];

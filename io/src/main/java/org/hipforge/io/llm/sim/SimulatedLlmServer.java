@@ -26,7 +26,8 @@ import java.util.function.BiFunction;
  * formats with configurable latency, rate limits and faults, and records every call.
  *
  * <p>Serves {@code POST /v1/chat/completions}, {@code POST /v1/messages} and {@code GET
- * /v1/models}; {@link #baseUrl()} ends in {@code /v1}. Answers are deterministic (see {@link
+ * /v1/models}, and both providers' Batch APIs ({@link BatchEndpoints}: OpenAI files and batches,
+ * Anthropic message batches; see {@link BatchSettings}); {@link #baseUrl()} ends in {@code /v1}. Answers are deterministic (see {@link
  * SimulatedAnswers}); random choices (latency, faults, compile errors) come from the configured
  * seed and the order requests arrive in. Each chat request goes through, in order:
  * authentication (401), validation (400), context length (400), the request and token buckets
@@ -73,12 +74,14 @@ public final class SimulatedLlmServer implements AutoCloseable {
   private final HttpServer http;
   private final ExecutorService workers;
   private final RequestRecorder recorder;
+  private final SimulatorHandler handler;
   private final OutputStream requestsLog;
   private final String baseUrl;
   private boolean closed;
 
   private SimulatedLlmServer(SimulatorConfig config, HttpServer http, ExecutorService workers,
-      RequestRecorder recorder, OutputStream requestsLog) {
+      RequestRecorder recorder, SimulatorHandler handler, OutputStream requestsLog) {
+    this.handler = handler;
     this.config = config;
     this.http = http;
     this.workers = workers;
@@ -109,10 +112,12 @@ public final class SimulatedLlmServer implements AutoCloseable {
       throw e;
     }
     http.setExecutor(workers);
-    http.createContext("/", new SimulatorHandler(config,
-        new SimulatedRateLimiter(config.rpm(), config.tpm(), System::nanoTime), recorder, log));
+    SimulatorHandler handler = new SimulatorHandler(config,
+        new SimulatedRateLimiter(config.rpm(), config.tpm(), System::nanoTime), recorder, log);
+    http.createContext("/", handler);
     http.start();
-    return new SimulatedLlmServer(config, http, workers, recorder, log);
+    handler.batchStore().start();
+    return new SimulatedLlmServer(config, http, workers, recorder, handler, log);
   }
 
   private static ThreadFactory daemonThreads() {
@@ -144,7 +149,8 @@ public final class SimulatedLlmServer implements AutoCloseable {
 
   /**
    * Requests by outcome: the status code as text ({@code "200"}, {@code "429"}, ...), {@code
-   * "dropped"} for closed connections and {@code "html"} for the 200 HTML pages.
+   * "dropped"} for closed connections and {@code "html"} for the 200 HTML pages; Batch API
+   * requests are counted apart, as {@code "batch_200"}, {@code "batch_404"}, ...
    */
   public Map<String, Long> requestsByStatus() {
     return recorder.byStatus();
@@ -188,6 +194,45 @@ public final class SimulatedLlmServer implements AutoCloseable {
     return recorder.compileErrors();
   }
 
+  /**
+   * Batch API calls by kind: {@code upload}, {@code create}, {@code status}, {@code results} (a
+   * results or file-content download), {@code cancel}, {@code file}. Not chat requests.
+   */
+  public Map<String, Long> batchCalls() {
+    return recorder.batchCalls();
+  }
+
+  /** Batches created (both wire formats, failed ones included). */
+  public long batchesCreated() {
+    return recorder.batchesCreated();
+  }
+
+  /** Lines submitted in created batches. */
+  public long batchLinesSubmitted() {
+    return recorder.batchLines();
+  }
+
+  /**
+   * Batch lines answered and billed, brought up to now (a batch past its time is settled first).
+   * They are counted in {@link #successCountsByPrompt()} and {@link #billedTokens()} too.
+   */
+  public long batchLinesAnswered() {
+    try {
+      handler.batchStore().advanceAll();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return recorder.batchAnswers();
+  }
+
+  /**
+   * The body of every line of batch {@code batchId} as the client sent it, byte for byte, by
+   * custom_id (in the batch's order); empty for an unknown batch.
+   */
+  public Map<String, byte[]> batchLineBodies(String batchId) {
+    return handler.batchStore().lineBodies(batchId);
+  }
+
   /** Forgets everything recorded; rate-limit buckets and the random sequence carry on. */
   public void reset() {
     recorder.reset();
@@ -205,6 +250,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
       return;
     }
     closed = true;
+    handler.batchStore().close();
     http.stop(0);
     workers.shutdownNow();
     try {
@@ -289,6 +335,9 @@ public final class SimulatedLlmServer implements AutoCloseable {
     f.put("trickle-ms", (c, v) -> c.withQuirks(c.quirks().withTrickle(c.quirks().trickleRate(), Long.parseLong(v))));
     f.put("answer-bytes", (c, v) -> c.withQuirks(c.quirks().withAnswerBytes(Integer.parseInt(v))));
     f.put("echo-key", (c, v) -> c.withQuirks(c.quirks().withEchoKey(Boolean.parseBoolean(v))));
+    f.put("batch-delay-ms", (c, v) -> c.withBatch(c.batch().withDelayMs(Long.parseLong(v))));
+    f.put("batch-line-error-rate", (c, v) -> c.withBatch(c.batch().withLineErrorRate(Double.parseDouble(v))));
+    f.put("batch-expire-rate", (c, v) -> c.withBatch(c.batch().withExpireRate(Double.parseDouble(v))));
     f.put("redirect-to", (c, v) -> c.withQuirks(c.quirks().withRedirectTo(v.isEmpty() ? null : v)));
     return f;
   }
@@ -333,7 +382,8 @@ public final class SimulatedLlmServer implements AutoCloseable {
         + "  --slow-ms=10000          how long a slow answer waits\n"
         + "  --compile-error-rate=0   fraction of generated programs that do not compile\n"
         + "  --requests-log=FILE      append the prompt key of every successful answer\n"
-        + "  --quota-after=-1         after N chat requests answer \"no quota/credit left\" (spend cap)\n"
+        + "  --quota-after=-1         after N chat requests (or batch answers) answer \"no quota/credit left\"\n"
+        + "                           to chat requests and new batches (spend cap)\n"
         + "  --answer-refusal= --answer-refusal-as-text= --answer-content-filter=\n"
         + "  --answer-truncated= --answer-reasoning-cut=\n"
         + "  --answer-no-choices= --answer-parts= --answer-think= --answer-no-usage=\n"
@@ -345,6 +395,8 @@ public final class SimulatedLlmServer implements AutoCloseable {
         + "  --trickle=0 --trickle-ms=0   fraction of answers whose body trickles over ms\n"
         + "  --answer-bytes=0         pad every answer to this size; --echo-key=true echoes the key\n"
         + "  --redirect-to=URL        answer every chat request 307 to URL + path\n"
+        + "  --batch-delay-ms=1000    time from creating a batch until it ends (lines finish evenly)\n"
+        + "  --batch-line-error-rate=0 --batch-expire-rate=0   fractions of batch lines that fail / expire\n"
         + "GET /sim/stats: requests, answers and the tokens billed in them, as JSON";
   }
 }

@@ -74,6 +74,7 @@ public final class SimulatorConfig {
     int quotaAfter = -1;
     double[] answerRates = new double[Answer.values().length];
     ProviderQuirks quirks = ProviderQuirks.none();
+    BatchSettings batch = BatchSettings.defaults();
   }
 
   private static final SimulatorConfig DEFAULTS = new SimulatorConfig(new Values());
@@ -99,6 +100,7 @@ public final class SimulatorConfig {
   private final Path requestsLog;
   private final int quotaAfter;
   private final ProviderQuirks quirks;
+  private final BatchSettings batch;
 
   private SimulatorConfig(Values v) {
     this.port = v.port;
@@ -122,6 +124,7 @@ public final class SimulatorConfig {
     this.requestsLog = v.requestsLog;
     this.quotaAfter = v.quotaAfter;
     this.quirks = v.quirks;
+    this.batch = v.batch;
   }
 
   /**
@@ -155,6 +158,7 @@ public final class SimulatorConfig {
     v.requestsLog = requestsLog;
     v.quotaAfter = quotaAfter;
     v.quirks = quirks;
+    v.batch = batch;
     return v;
   }
 
@@ -276,7 +280,8 @@ public final class SimulatorConfig {
   /**
    * After {@code answers} chat requests every further one gets the wire's "no quota left" error
    * (OpenAI 429 {@code insufficient_quota}, Anthropic 400 "credit balance is too low"), as when a
-   * spend cap is reached mid-run; -1 (the default): never.
+   * spend cap is reached mid-run; -1 (the default): never. Batch answers count toward it too, and
+   * once it is reached a new batch is refused the same way (batches already created still run).
    */
   public SimulatorConfig withQuotaAfter(int answers) {
     check(answers >= -1, "quotaAfter must be >= -1", answers);
@@ -338,6 +343,12 @@ public final class SimulatorConfig {
   public SimulatorConfig withQuirks(ProviderQuirks quirks) {
     check(quirks != null, "quirks must not be null", quirks);
     return with(v -> v.quirks = quirks);
+  }
+
+  /** How the Batch API endpoints behave (completion delay, line errors, expiry). */
+  public SimulatorConfig withBatch(BatchSettings batch) {
+    check(batch != null, "batch must not be null", batch);
+    return with(v -> v.batch = batch);
   }
 
   private void checkRate(String name, double rate, double increase) {
@@ -458,6 +469,10 @@ public final class SimulatorConfig {
     return quirks;
   }
 
+  public BatchSettings batch() {
+    return batch;
+  }
+
   /** The requests log file, or null when none is written. */
   public Path requestsLog() {
     return requestsLog;
@@ -479,7 +494,7 @@ public final class SimulatorConfig {
         && compileErrorRate == c.compileErrorRate && Objects.equals(requestsLog, c.requestsLog)
         && quotaAfter == c.quotaAfter
         && java.util.Arrays.equals(answerRates, c.answerRates)
-        && quirks.equals(c.quirks);
+        && quirks.equals(c.quirks) && batch.equals(c.batch);
   }
 
   @Override
@@ -487,7 +502,7 @@ public final class SimulatorConfig {
     return Objects.hash(port, latencyMs, latencyDistribution, seed, rpm, tpm, apiKey,
         maxContextTokens, dropRate, http500Rate, http502Rate, http503Rate, http529Rate, htmlRate,
         slowRate, slowMs, compileErrorRate, requestsLog, java.util.Arrays.hashCode(answerRates), quotaAfter,
-        quirks);
+        quirks, batch);
   }
 
   /** Every setting except the API key's value, which is only said to be set or not. */
@@ -501,6 +516,6 @@ public final class SimulatorConfig {
         + http503Rate + ", http529Rate=" + http529Rate + ", htmlRate=" + htmlRate
         + ", slowRate=" + slowRate + ", slowMs=" + slowMs + ", compileErrorRate="
         + compileErrorRate + ", answerRates=" + java.util.Arrays.toString(answerRates)
-        + ", requestsLog=" + requestsLog + ", quotaAfter=" + quotaAfter + ", quirks=" + quirks + "}";
+        + ", requestsLog=" + requestsLog + ", quotaAfter=" + quotaAfter + ", quirks=" + quirks + ", batch=" + batch + "}";
   }
 }

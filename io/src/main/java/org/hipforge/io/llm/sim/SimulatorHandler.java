@@ -31,6 +31,7 @@ final class SimulatorHandler implements HttpHandler {
   private static final int CONFLICT_STREAM = 4;
   private static final int TRICKLE_STREAM = 5;
   private static final int ANSWER_STREAM = 6;
+  private static final int BATCH_LINE_STREAM = 7;
   /** What the simulated model says when it refuses (both wires). */
   static final String REFUSAL_TEXT = "I'm sorry, but I can't help with that request.";
 
@@ -58,12 +59,19 @@ final class SimulatorHandler implements HttpHandler {
   private final OutputStream requestsLog;
   private final byte[] requiredKey;
   private final AtomicLong sequence = new AtomicLong();
+  /**
+   * Batch lines in the order they are answered: their draws (expiry, line error, compile error)
+   * come from this, not from the HTTP request count, so they do not depend on how often a client polls.
+   */
+  private final AtomicLong lineSequence = new AtomicLong(1L << 40);
   /** Requests admitted past the daily limit's check: counted as they are admitted, so no race lets more through. */
   private final AtomicLong admitted = new AtomicLong();
   /** Chat requests counted against the spend cap ({@link SimulatorConfig#quotaAfter}). */
   private final AtomicLong spent = new AtomicLong();
   /** When the first chat request came: a model's load is measured from it. */
   private final AtomicLong firstChatNanos = new AtomicLong(Long.MIN_VALUE);
+  private final BatchStore batchStore;
+  private final BatchEndpoints batches;
 
   SimulatorHandler(SimulatorConfig config, SimulatedRateLimiter limiter, RequestRecorder recorder,
       OutputStream requestsLog) {
@@ -73,6 +81,12 @@ final class SimulatorHandler implements HttpHandler {
     this.requestsLog = requestsLog;
     this.requiredKey = config.apiKey() == null ? null
         : config.apiKey().getBytes(StandardCharsets.UTF_8);
+    this.batchStore = new BatchStore(config.batch(), this::answerLine, System::currentTimeMillis);
+    this.batches = new BatchEndpoints(batchStore, recorder);
+  }
+
+  BatchStore batchStore() {
+    return batchStore;
   }
 
   /** The prompt key of a user message: the SHA-256 of its UTF-8 bytes, in lower-case hex. */
@@ -87,6 +101,7 @@ final class SimulatorHandler implements HttpHandler {
   @Override
   public void handle(HttpExchange exchange) throws IOException {
     if (exchange.getRequestURI().getRawPath().equals(STATS_PATH)) {
+      batchStore.advanceAll(); // what ended batches billed counts even if nobody looked at them
       write(exchange, WireFormat.Reply.json(200, recorder.statsJson()));
       return;
     }
@@ -110,6 +125,23 @@ final class SimulatorHandler implements HttpHandler {
       body = in.readAllBytes();
     }
     Headers rq = ex.getRequestHeaders();
+    if (BatchEndpoints.handles(path)) {
+      WireFormat wire = BatchEndpoints.wireOf(path);
+      if (passesGate(ex, wire, rq)) {
+        if (method.equals("POST") && (path.equals("/v1/batches") || path.equals("/v1/messages/batches"))
+            && config.quotaAfter() >= 0 && spent.get() >= config.quotaAfter()) {
+          // The spend cap: a new batch is refused as a chat request would be; batches already
+          // created still run (the provider accepted them).
+          send(ex, wire, wire.spentQuota(), null);
+          return;
+        }
+        String host = rq.getFirst("Host");
+        String origin = "http://" + (host == null ? "127.0.0.1:" + ex.getLocalAddress().getPort() : host);
+        send(ex, wire, batches.serve(method, path, rq.getFirst("Content-Type"), body, wire.presentedKey(rq), origin),
+            null);
+      }
+      return;
+    }
     WireFormat wire;
     boolean chat;
     switch (path) {
@@ -134,23 +166,7 @@ final class SimulatorHandler implements HttpHandler {
       send(ex, wire, wire.notFound(method, path), null);
       return;
     }
-    ProviderQuirks quirks = config.quirks();
-    if (chat && quirks.redirectTo() != null) {
-      ex.getResponseHeaders().set("Location", quirks.redirectTo() + ex.getRequestURI().getRawPath());
-      send(ex, wire, ProviderQuirks.redirect(), null);
-      return;
-    }
-    if (requiredKey != null) {
-      String key = wire.presentedKey(rq);
-      if (key == null
-          || !MessageDigest.isEqual(requiredKey, key.getBytes(StandardCharsets.UTF_8))) {
-        send(ex, wire, wire.unauthorized(key), null);
-        return;
-      }
-    }
-    Reply missing = wire.missingHeader(rq);
-    if (missing != null) {
-      send(ex, wire, missing, null);
+    if (chat ? !passesGate(ex, wire, rq) : !authenticated(ex, wire, rq)) {
       return;
     }
     if (!chat) {
@@ -165,6 +181,72 @@ final class SimulatorHandler implements HttpHandler {
       return;
     }
     answer(ex, wire, request, seq, wire.presentedKey(rq));
+  }
+
+  /**
+   * The checks before an API request (chat or batch) is served: the redirect quirk, the key, the
+   * provider's required headers. Sends the refusal and returns false when one fails.
+   */
+  private boolean passesGate(HttpExchange ex, WireFormat wire, Headers rq) throws IOException {
+    ProviderQuirks quirks = config.quirks();
+    if (quirks.redirectTo() != null) {
+      ex.getResponseHeaders().set("Location", quirks.redirectTo() + ex.getRequestURI().getRawPath());
+      send(ex, wire, ProviderQuirks.redirect(), null);
+      return false;
+    }
+    return authenticated(ex, wire, rq);
+  }
+
+  /** The key and the provider's required headers; sends the refusal and returns false when one fails. */
+  private boolean authenticated(HttpExchange ex, WireFormat wire, Headers rq) throws IOException {
+    if (requiredKey != null) {
+      String key = wire.presentedKey(rq);
+      if (key == null
+          || !MessageDigest.isEqual(requiredKey, key.getBytes(StandardCharsets.UTF_8))) {
+        send(ex, wire, wire.unauthorized(key), null);
+        return false;
+      }
+    }
+    Reply missing = wire.missingHeader(rq);
+    if (missing != null) {
+      send(ex, wire, missing, null);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * One batch line, answered as a synchronous request with the same body would be (the same
+   * validation, answer generator and shapes; no rate limit, transport fault or latency), and
+   * billed when answered. One draw per line decides expiry, then a line error.
+   */
+  BatchStore.LineResult answerLine(WireFormat wire, byte[] body, String presentedKey) throws IOException {
+    long seq = lineSequence.getAndIncrement();
+    ChatRequest request;
+    try {
+      request = wire.parse(parseJson(body));
+    } catch (BadRequest e) {
+      Reply r = wire.badRequest(e.getMessage(), e.param);
+      return new BatchStore.LineResult(BatchStore.Outcome.ERRORED, r.status, r.body);
+    }
+    BatchSettings batch = config.batch();
+    double u = unit(seq, BATCH_LINE_STREAM);
+    if (u < batch.expireRate()) {
+      return new BatchStore.LineResult(BatchStore.Outcome.EXPIRED, 0, null);
+    }
+    if (u < batch.expireRate() + batch.lineErrorRate()) {
+      Reply r = wire.serverError(500);
+      return new BatchStore.LineResult(BatchStore.Outcome.ERRORED, r.status, r.body);
+    }
+    Generated g = generate(wire, request, seq, presentedKey);
+    if (g.refusal != null) {
+      return new BatchStore.LineResult(BatchStore.Outcome.ERRORED, g.refusal.status, g.refusal.body);
+    }
+    Reply ok = wire.success(request, g.text, g.promptTokens, g.completionTokens, g.shape);
+    spent.incrementAndGet(); // toward the spend cap, like a chat request
+    logSuccess(g.key);
+    recorder.batchAnswer(g.key, System.currentTimeMillis(), g.compileError, g.promptTokens, g.completionTokens);
+    return new BatchStore.LineResult(BatchStore.Outcome.ANSWERED, 200, ok.body);
   }
 
   private void answer(HttpExchange ex, WireFormat wire, ChatRequest request, long seq, String presentedKey)
@@ -190,10 +272,97 @@ final class SimulatorHandler implements HttpHandler {
       send(ex, wire, ProviderQuirks.conflict(), null);
       return;
     }
+    Generated g = generate(wire, request, seq, presentedKey);
+    if (g.refusal != null) {
+      send(ex, wire, g.refusal, null);
+      return;
+    }
+
+    SimulatedRateLimiter.Decision decision = null;
+    if (limiter.limited()) {
+      decision = limiter.tryAcquire(g.limiterTokens);
+      if (!decision.admitted) {
+        send(ex, wire, wire.rateLimited(decision, request.model), decision);
+        return;
+      }
+    }
+
+    Fault fault = config.faultFor(unit(seq, FAULT_STREAM));
+    pause(fault == Fault.SLOW ? config.slowMs()
+        : config.latencyDistribution().sampleMillis(config.latencyMs(),
+            unit(seq, LATENCY_STREAM)));
+    switch (fault) {
+      case DROP:
+        recorder.status("dropped");
+        throw new DroppedConnection("simulated dropped connection");
+      case HTTP_500:
+        send(ex, wire, wire.serverError(500), decision);
+        return;
+      case HTTP_502:
+        send(ex, wire, wire.serverError(502), decision);
+        return;
+      case HTTP_503:
+        send(ex, wire, wire.serverError(503), decision);
+        return;
+      case HTTP_529:
+        send(ex, wire, wire.serverError(529), decision);
+        return;
+      case HTML:
+        recorder.status("html");
+        write(ex, WireFormat.htmlPage());
+        return;
+      default:
+        Reply ok = wire.success(request, g.text, g.promptTokens, g.completionTokens, g.shape);
+        // Logged and counted before the bytes leave: a caller holding the answer must already
+        // see it counted, and a paid answer lost on the wire is still a paid answer.
+        billed(g);
+        decorate(ex, wire, ok, decision);
+        if (quirks.trickleRate() > 0 && unit(seq, TRICKLE_STREAM) < quirks.trickleRate()) {
+          trickle(ex, ok, quirks.trickleMs());
+        } else {
+          write(ex, ok);
+        }
+    }
+  }
+
+  /** A model answer before any transport: what a synchronous call and a batch line both get. */
+  static final class Generated {
+    final String key;
+    final String text;
+    final int promptTokens;
+    final int completionTokens;
+    final boolean compileError;
+    final SimulatorConfig.Answer shape;
+    /** The 400 the request gets instead (its prompt is above the context limit), or null. */
+    final Reply refusal;
+    /** What the rate limiter charges: prompt and answer tokens before the shape changes the answer. */
+    final long limiterTokens;
+
+    Generated(String key, String text, int promptTokens, int completionTokens, boolean compileError,
+        SimulatorConfig.Answer shape, Reply refusal, long limiterTokens) {
+      this.limiterTokens = limiterTokens;
+      this.key = key;
+      this.text = text;
+      this.promptTokens = promptTokens;
+      this.completionTokens = completionTokens;
+      this.compileError = compileError;
+      this.shape = shape;
+      this.refusal = refusal;
+    }
+  }
+
+  /**
+   * The answer to {@code request}: its text (describe or generate, the compile error drawn for
+   * {@code seq}), token counts, the max_tokens cut and the answer shape drawn from the prompt.
+   * The same function for a synchronous call and a batch line, so the same body gets the same answer.
+   */
+  Generated generate(WireFormat wire, ChatRequest request, long seq, String presentedKey) {
+    String key = promptKey(request.user);
+    ProviderQuirks quirks = config.quirks();
     int promptTokens = SimulatedAnswers.estimateTokens(request.promptChars);
     if (config.maxContextTokens() > 0 && promptTokens > config.maxContextTokens()) {
-      send(ex, wire, wire.contextTooLong(promptTokens, config.maxContextTokens()), null);
-      return;
+      return new Generated(key, null, promptTokens, 0, false, null,
+          wire.contextTooLong(promptTokens, config.maxContextTokens()), 0);
     }
     List<String> kernels = SimulatedAnswers.kernelNames(request.user);
     boolean repair = SimulatedAnswers.isRepair(request.user);
@@ -217,15 +386,7 @@ final class SimulatorHandler implements HttpHandler {
       text = quirks.decorate(text, presentedKey);
       completionTokens = SimulatedAnswers.estimateTokens(text.length());
     }
-
-    SimulatedRateLimiter.Decision decision = null;
-    if (limiter.limited()) {
-      decision = limiter.tryAcquire((long) promptTokens + completionTokens);
-      if (!decision.admitted) {
-        send(ex, wire, wire.rateLimited(decision, request.model), decision);
-        return;
-      }
-    }
+    long limiterTokens = (long) promptTokens + completionTokens;
 
     // Drawn from the prompt, not the request: the same prompt always gets the same shape.
     SimulatorConfig.Answer shape = truncated ? SimulatorConfig.Answer.TRUNCATED
@@ -254,44 +415,13 @@ final class SimulatorHandler implements HttpHandler {
       default:
         break;
     }
+    return new Generated(key, text, promptTokens, completionTokens, compileError, shape, null, limiterTokens);
+  }
 
-    Fault fault = config.faultFor(unit(seq, FAULT_STREAM));
-    pause(fault == Fault.SLOW ? config.slowMs()
-        : config.latencyDistribution().sampleMillis(config.latencyMs(),
-            unit(seq, LATENCY_STREAM)));
-    switch (fault) {
-      case DROP:
-        recorder.status("dropped");
-        throw new DroppedConnection("simulated dropped connection");
-      case HTTP_500:
-        send(ex, wire, wire.serverError(500), decision);
-        return;
-      case HTTP_502:
-        send(ex, wire, wire.serverError(502), decision);
-        return;
-      case HTTP_503:
-        send(ex, wire, wire.serverError(503), decision);
-        return;
-      case HTTP_529:
-        send(ex, wire, wire.serverError(529), decision);
-        return;
-      case HTML:
-        recorder.status("html");
-        write(ex, WireFormat.htmlPage());
-        return;
-      default:
-        Reply ok = wire.success(request, text, promptTokens, completionTokens, shape);
-        // Logged and counted before the bytes leave: a caller holding the answer must already
-        // see it counted, and a paid answer lost on the wire is still a paid answer.
-        logSuccess(key);
-        recorder.success(key, System.currentTimeMillis(), compileError, promptTokens, completionTokens);
-        decorate(ex, wire, ok, decision);
-        if (quirks.trickleRate() > 0 && unit(seq, TRICKLE_STREAM) < quirks.trickleRate()) {
-          trickle(ex, ok, quirks.trickleMs());
-        } else {
-          write(ex, ok);
-        }
-    }
+  /** Logs and counts a billed answer. */
+  void billed(Generated g) throws IOException {
+    logSuccess(g.key);
+    recorder.success(g.key, System.currentTimeMillis(), g.compileError, g.promptTokens, g.completionTokens);
   }
 
   private static JsonNode parseJson(byte[] body) {
@@ -308,7 +438,9 @@ final class SimulatorHandler implements HttpHandler {
 
   private void send(HttpExchange ex, WireFormat wire, Reply reply,
       SimulatedRateLimiter.Decision decision) throws IOException {
-    recorder.status(Integer.toString(reply.status));
+    // Batch API answers are counted apart ("batch_200", ...): "200" stays the chat answers.
+    recorder.status((BatchEndpoints.handles(ex.getRequestURI().getRawPath()) ? "batch_" : "")
+        + reply.status);
     decorate(ex, wire, reply, decision);
     write(ex, reply);
   }

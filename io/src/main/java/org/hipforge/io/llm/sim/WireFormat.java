@@ -95,6 +95,9 @@ abstract class WireFormat {
 
   abstract Reply notFound(String method, String path);
 
+  /** A 404 for an object (a batch, a file) the path names but the provider does not know. */
+  abstract Reply noSuchObject(String message);
+
   abstract Reply models();
 
   /** Headers every answer of this provider carries (request ids and the like). */

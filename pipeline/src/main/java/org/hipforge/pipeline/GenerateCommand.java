@@ -30,6 +30,7 @@ public final class GenerateCommand {
     ProviderConfig provider = CommandSupport.loadProvider(o);
     ValidateHip validate = validation(o, out);
     repairRounds(o); // a bad value stops here, before the lock and any call
+    repairSync(o);
     Set<Long> ids = parseIds(o.getIds(), layout);
     String runId = RunIds.orNew(o.getRunId());
     o.setRunId(runId);
@@ -68,13 +69,15 @@ public final class GenerateCommand {
     CommandSupport.preflightJournal(layout, step, runId);
     double rateShare = CommandSupport.rateShare(o, out);
     int repairs = repairRounds(o);
+    boolean repairSync = repairSync(o);
     java.util.function.BiFunction<String, String, Pipeline> pipeline = (collectDir, shardSuffix) -> {
       Pipeline p = Pipeline.create(o);
       GeneratePipeline.Spec spec = new GeneratePipeline.Spec(layout, provider, runId, ids, validate,
           o.getMaxInFlight(), rateShare, o.getNumShards())
           .withPrompts(prompts, o.getOffloadArch())
           .withSourceDir(o.getSourceDir(), o.getMaxSourceBytes())
-          .withRepairRounds(repairs);
+          .withRepairRounds(repairs)
+          .withRepairSync(repairSync);
       GeneratePipeline.build(p, collectDir == null ? spec : spec.withCollect(collectDir, shardSuffix));
       return p;
     };
@@ -108,6 +111,15 @@ public final class GenerateCommand {
         report.manifestSize, layout.outHipDir());
     manifest.end("done", Main.OK, null);
     return report;
+  }
+
+  /** {@code --repairMode}: true for 'sync', false for 'batch' (the default); anything else is a usage error. */
+  static boolean repairSync(GenerateOptions o) {
+    String mode = o.getRepairMode() == null ? "batch" : o.getRepairMode();
+    if (!mode.equals("batch") && !mode.equals("sync")) {
+      throw new UsageException("--repairMode must be 'batch' or 'sync', was '" + mode + "'");
+    }
+    return mode.equals("sync");
   }
 
   /** {@code --repairRounds}, checked: 0 to {@link GeneratePipeline#MAX_REPAIR_ROUNDS}. */

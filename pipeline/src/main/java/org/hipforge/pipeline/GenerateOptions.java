@@ -17,4 +17,11 @@ public interface GenerateOptions extends LlmOptions, CompileOptions {
   Integer getRepairRounds();
 
   void setRepairRounds(Integer value);
+
+  @Description("--mode=batch: how repair rounds are asked: 'batch' (each round is a new, smaller "
+      + "batch at the batch price) or 'sync' (at once, at the synchronous price)")
+  @Default.String("batch")
+  String getRepairMode();
+
+  void setRepairMode(String value);
 }

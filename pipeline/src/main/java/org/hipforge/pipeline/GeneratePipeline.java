@@ -53,6 +53,7 @@ public final class GeneratePipeline {
     int repairRounds = 0;
     String collectDir;
     String shardSuffix = "";
+    boolean repairSync;
 
     /** {@code ids} null means every described task. */
     public Spec(WorkLayout layout, ProviderConfig provider, String runId, Set<Long> ids,
@@ -67,9 +68,22 @@ public final class GeneratePipeline {
       this.numShards = numShards;
     }
 
-    /** {@code call}, collecting instead of sending when this is a batch round. */
-    CallLlm collecting(CallLlm call) {
-      return collectDir == null ? call : call.withCollect(collectDir);
+    /**
+     * {@code call} of round {@code n}, collecting instead of sending when this is a batch round
+     * (repair rounds are sent at once with {@link #withRepairSync}).
+     */
+    CallLlm collecting(CallLlm call, int n) {
+      return collectDir == null || (n > 0 && repairSync) ? call : call.withCollect(collectDir);
+    }
+
+    /**
+     * Batch mode only ({@code --repairMode=sync}): the repair rounds call the provider synchronously
+     * (journaled like any call) instead of waiting for another batch; the first answers still go
+     * through the Batch API.
+     */
+    public Spec withRepairSync(boolean sync) {
+      this.repairSync = sync;
+      return this;
     }
 
     /**
@@ -217,7 +231,7 @@ public final class GeneratePipeline {
         .withJournalReserve(layout.journalReserveDir(generate))
         .withRunId(s.runId)
         .withMaxInFlight(s.maxInFlight)
-        .withRateShare(s.rateShare)));
+        .withRateShare(s.rateShare), n));
     r.code = r.answers.output().apply("ExtractCode" + suffix, ExtractCode.create());
     r.checked = withFidelity(r.code.output(), s, suffix).apply("ValidateHip" + suffix, s.validate);
     return r;

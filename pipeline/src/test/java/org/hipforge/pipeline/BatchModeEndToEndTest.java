@@ -93,6 +93,45 @@ class BatchModeEndToEndTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"batch", "sync"})
+  void repairRoundsInBatchModeAreSmallerBatchesOrWithRepairModeSyncSynchronousCallsEachPaidOnce(String repairMode)
+      throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(org.hipforge.io.hip.HipToolchain.detect().isPresent(),
+        "needs hipcc (scripts/test.sh installs it)");
+    sim = TestCorpus.SimulatedWork.start(tmp, 12, SimulatorConfig.defaults().withLatencyMs(5)
+        .withBatch(BatchSettings.defaults().withDelayMs(200)).withCompileErrorRate(0.5).withSeed(3));
+    Path config = config("openai");
+    TestCorpus.Captured out = new TestCorpus.Captured();
+    assertThat(out.text(), cli(out, args("describe", config)), is(0));
+    long describeBatches = sim.server.batchesCreated();
+
+    TestCorpus.Captured gen = new TestCorpus.Captured();
+    assertThat(gen.text(), cli(gen, args("generate", config, "--repairMode=" + repairMode)), is(0));
+    long generateBatches = sim.server.batchesCreated() - describeBatches;
+    long batchCalls = sim.server.batchCalls().values().stream().mapToLong(Long::longValue).sum();
+    long syncCalls = sim.server.totalRequests() - batchCalls;
+    // One first answer per task; every other journaled answer is a repair.
+    long repaired = TestCorpus.journaled(sim.work, WorkLayout.Step.GENERATE).size() - 12L;
+    assertThat("half the answers broke, so some were repaired", repaired > 0, is(true));
+    if (repairMode.equals("batch")) {
+      assertThat("the first answers, then each repair round, as a batch", generateBatches > 1, is(true));
+      assertThat("no synchronous chat call", syncCalls, is(0L));
+    } else {
+      assertThat("only the first answers went through a batch", generateBatches, is(1L));
+      assertThat("each repair was one synchronous call", syncCalls, is(repaired));
+    }
+    assertEachPromptPaidOnce();
+    assertEachPromptJournaledOnce(WorkLayout.Step.GENERATE);
+    StatusReport g = status(WorkLayout.Step.GENERATE);
+    assertThat(gen.text(), g.compiledWithin(g.maxRounds) > g.compiledWithin(0), is(true));
+
+    long before = sim.server.totalRequests();
+    TestCorpus.Captured again = new TestCorpus.Captured();
+    assertThat(again.text(), cli(again, args("generate", config, "--repairMode=" + repairMode)), is(0));
+    assertThat("a rerun asks nothing", sim.server.totalRequests(), is(before));
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"openai", "anthropic"})
   void describeAndGenerateInBatchModeAnswerEveryTaskThroughOneBatchEachWithNoSynchronousCall(String api)
       throws Exception {

@@ -113,6 +113,12 @@ class RepairLoopEndToEndTest {
     assertThat(status.text(), containsString("compile yield by round"));
     assertThat(status.text(), containsString(String.format("  %-26s %10d", "after repair round 2",
         report.compiledWithin(2))));
+    // The tasks still failing after both rounds are said apart: the rerun above asked nothing for them.
+    long usedUp = records.stream().filter(r -> !r.pass()).count();
+    assertThat(again.repairsUsedUp, is(usedUp));
+    if (usedUp > 0) {
+      assertThat(status.text(), containsString(String.format("  %-26s %10d", "of which repairs used up", usedUp)));
+    }
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.hipforge.io.llm.ErrorCategory;
 import org.hipforge.io.util.TokenMath;
 
 /**
@@ -47,6 +48,12 @@ public final class StatusReport {
   private long[] compiledAtRound = new long[1];
   /** Generate: the most repair rounds a current generation had; -1 when none had the repair loop. */
   public int maxRounds = -1;
+  /**
+   * Generate: failed tasks whose repair rounds are used up (a compile_error or no_code after at
+   * least one repair round). They count in {@link #pending()}, but a rerun with the same {@code
+   * --repairRounds} replays their rounds from the journal without a request; a higher one goes on.
+   */
+  public long repairsUsedUp;
   /** The first few malformed state lines, named by file and line. */
   public List<String> malformedExamples = List.of();
   /**
@@ -195,6 +202,9 @@ public final class StatusReport {
           int f = generated.slotOf(id);
           s.failedByCategory.merge(generated.errorCategory(f), 1L, Long::sum);
           s.maxRounds = Math.max(s.maxRounds, generated.rounds(f));
+          if (generated.rounds(f) >= 1 && ErrorCategory.repairable(generated.errorCategory(f))) {
+            s.repairsUsedUp++;
+          }
           break;
         default:
           int g = generated.slotOf(id);
@@ -301,6 +311,10 @@ public final class StatusReport {
       }
     }
     b.append(String.format("%-28s %10d%n", "next run will work on", pending()));
+    if (generate && repairsUsedUp > 0) {
+      // Said apart: with the same --repairRounds their rounds come back from the journal, unpaid.
+      b.append(String.format("  %-26s %10d%n", "of which repairs used up", repairsUsedUp));
+    }
     b.append(String.format("%-28s %10d%n", "malformed state lines", malformedLines));
     if (!malformedExamples.isEmpty() && malformedLines > 0) {
       b.append("  e.g. ").append(malformedExamples.get(0)).append(System.lineSeparator());

@@ -129,8 +129,9 @@ class HostileFilesTest {
     assertThat(validate.text(), containsString("kernel_2.hip"));
     assertThat(latest(WorkLayout.Step.GENERATE).get("kernel_2.hip").runId(), is(generated.get("kernel_2.hip").runId()));
 
-    // export: neither swapped file reaches the dataset. kernel_2's code, refused in out/hip, is
-    // the journaled answer's (checked against code_sha256); sub0/kernel_0's was never written.
+    // export: neither swapped file reaches the dataset. Both rows' code is the journaled answer's
+    // (checked against code_sha256): kernel_2's file in out/hip is refused, sub0/kernel_0's was
+    // never written (its failure keeps the answer's prompt and code hash, so --includeFailed has it).
     String exported = export("--includeFailed=true");
     assertThat(exported, containsString("1 generated files in " + sim.work.resolve("out/hip") + " refused"));
     List<JsonNode> rows = rows();
@@ -139,7 +140,8 @@ class HostileFilesTest {
       assertThat(row.toString(), not(containsString(MARKER)));
       assertThat(row.get("source_code").isNull(), is(false));
       boolean passed = row.get("file_name").asText().equals("kernel_2.hip");
-      assertThat(row.get("generated_code").isNull(), is(!passed));
+      assertThat(row.get("generated_code").isNull(), is(false));
+      assertThat(row.get("verdict").asText(), is(passed ? "unvalidated" : "unsafe_path"));
     }
     // A described source swapped afterwards: its row is left out, and the output says so.
     swapForSymlink(sim.src.resolve("kernel_2.hip"), secret);

@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>How to run:
  *
  * <pre>
- * cd /work/main &amp;&amp; mvn -B -o -q -pl benchmarks -am package -DskipTests
+ * mvn -B -o -q -pl benchmarks -am package -DskipTests
  * java -jar benchmarks/target/benchmarks.jar ExtractCodeBenchmark -f 1 -wi 2 -i 3 -w 2s -r 2s
  * # allocation per op: add -prof gc
  * </pre>

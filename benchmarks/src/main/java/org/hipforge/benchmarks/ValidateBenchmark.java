@@ -28,7 +28,7 @@ import org.hipforge.io.hip.HipToolchain;
  *
  * <p>Question: files per second, sequentially and on all cores, for plain hipcc and for the direct
  * clang + PCH mode, with 100 % identical verdicts? Inputs: every {@code .hip/.cpp/.cu} file under
- * the directory (default {@code /work/main/examples/kernels}), plus generated variants so verdicts
+ * the directory (default {@code examples/kernels}, from the checkout root), plus generated variants so verdicts
  * are mixed: each file with one identifier corrupted ({@code broken/...}) and every third file with
  * its {@code hip_runtime.h} include moved below the standard headers ({@code reordered/...}, a
  * different preamble). The direct mode uses a fresh PCH cache, so its cold pass includes every PCH
@@ -37,7 +37,7 @@ import org.hipforge.io.hip.HipToolchain;
  * <p>How to run:
  *
  * <pre>
- * cd /work/main &amp;&amp; mvn -B -o -q -pl benchmarks -am package -DskipTests
+ * mvn -B -o -q -pl benchmarks -am package -DskipTests
  * java -cp benchmarks/target/benchmarks.jar org.hipforge.benchmarks.ValidateBenchmark [dir]
  * </pre>
  */
@@ -79,7 +79,7 @@ public final class ValidateBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    Path dir = Paths.get(args.length > 0 ? args[0] : "/work/main/examples/kernels");
+    Path dir = Paths.get(args.length > 0 ? args[0] : "examples/kernels");
     int cores = Runtime.getRuntime().availableProcessors();
     List<Source> sources = withVariants(read(dir));
     HipToolchain toolchain = HipToolchain.require();

@@ -44,13 +44,10 @@ public interface BatchApi extends AutoCloseable {
 
   /** The Batch API of {@code config}'s wire format; {@code apiKey} may be null for keyless local servers. */
   static BatchApi forProvider(ProviderConfig config, String apiKey) {
-    switch (config.api()) {
-      case ANTHROPIC:
-        return new AnthropicBatchApi(config, apiKey);
-      case OPENAI:
-      default:
-        return new OpenAiBatchApi(config, apiKey);
-    }
+    return switch (config.api()) {
+      case ANTHROPIC -> new AnthropicBatchApi(config, apiKey);
+      case OPENAI -> new OpenAiBatchApi(config, apiKey);
+    };
   }
 
   /** The exact body the synchronous client sends for {@code request}: a {@link BatchLine}'s body. */

@@ -55,11 +55,6 @@ public record BatchOutcome(String customId, ChatResponse response, String errorC
 
   /** The {@link ErrorCategory} of {@code errorCategory}; null when none or for expired/canceled. */
   public ErrorCategory category() {
-    for (ErrorCategory c : ErrorCategory.values()) {
-      if (c.label().equals(errorCategory)) {
-        return c;
-      }
-    }
-    return null;
+    return ErrorCategory.ofLabel(errorCategory);
   }
 }

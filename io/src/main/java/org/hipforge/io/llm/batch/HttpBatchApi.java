@@ -6,11 +6,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import okhttp3.MediaType;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import okio.BufferedSink;
 import okio.BufferedSource;
 import org.hipforge.io.llm.ChatRequest;
 import org.hipforge.io.llm.ChatResponse;
@@ -19,22 +22,142 @@ import org.hipforge.io.llm.LlmException;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.llm.ProviderHttp;
 
-/** What both Batch API dialects share: JSON calls over {@link ProviderHttp}, result lines, answers. */
+/**
+ * What both Batch API dialects share: JSON calls over {@link ProviderHttp}, the framing of input
+ * lines and their sizes, status and cancel calls, result lines, answers.
+ */
 abstract class HttpBatchApi implements BatchApi {
   static final ObjectMapper MAPPER = new ObjectMapper();
   static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+  /** How every input line of both dialects starts; a custom_id needs no JSON escaping ({@link BatchLine}). */
+  private static final byte[] LINE_HEAD = ascii("{\"custom_id\":\"");
+
+  /**
+   * What sets one dialect apart: its documented limits of one batch, the path of its batches under
+   * the API root, how it frames one input line ({@code {"custom_id":"<id><lineMiddle><body><lineTail>},
+   * lines joined by {@code separator}) and how it reads a batch object.
+   */
+  record Dialect(int maxRequests, long maxBytes, String batchesPath, String lineMiddle, String lineTail,
+      String separator, Function<JsonNode, BatchStatus> statusParser) {}
 
   final ProviderHttp http;
   final ProviderConfig config;
+  private final Dialect dialect;
+  private final byte[] lineMiddle;
+  private final byte[] lineTail;
+  private final byte[] separator;
 
-  HttpBatchApi(ProviderConfig config, String apiKey) {
+  HttpBatchApi(ProviderConfig config, String apiKey, Dialect dialect) {
     this.config = config;
     this.http = ProviderHttp.of(config, apiKey);
+    this.dialect = dialect;
+    this.lineMiddle = ascii(dialect.lineMiddle());
+    this.lineTail = ascii(dialect.lineTail());
+    this.separator = ascii(dialect.separator());
+  }
+
+  static byte[] ascii(String text) {
+    return text.getBytes(StandardCharsets.US_ASCII);
   }
 
   @Override
   public final byte[] body(ChatRequest request) throws IOException {
     return http.chatBody(request);
+  }
+
+  @Override
+  public final int maxRequests() {
+    return dialect.maxRequests();
+  }
+
+  @Override
+  public final long maxBytes() {
+    return dialect.maxBytes();
+  }
+
+  /** Exact, separator included: the body is copied as it is, never re-serialized. */
+  @Override
+  public final long encodedSize(BatchLine line) {
+    return (long) LINE_HEAD.length + line.customId().length() + lineMiddle.length + line.body().length
+        + lineTail.length + separator.length;
+  }
+
+  /**
+   * The lines framed by the dialect between {@code head} and {@code tail}, streamed from the lines'
+   * own bytes with its exact length.
+   */
+  final RequestBody framed(MediaType type, byte[] head, byte[] tail, List<BatchLine> lines) {
+    if (lines.isEmpty()) {
+      throw new IllegalArgumentException("a batch needs at least one line");
+    }
+    long size = head.length + tail.length - separator.length;
+    for (BatchLine line : lines) {
+      size += encodedSize(line);
+    }
+    final long length = size;
+    return new RequestBody() {
+      @Override
+      public MediaType contentType() {
+        return type;
+      }
+
+      @Override
+      public long contentLength() {
+        return length;
+      }
+
+      @Override
+      public void writeTo(BufferedSink sink) throws IOException {
+        sink.write(head);
+        boolean first = true;
+        for (BatchLine line : lines) {
+          if (!first) {
+            sink.write(separator);
+          }
+          first = false;
+          sink.write(LINE_HEAD).writeUtf8(line.customId()).write(lineMiddle).write(line.body()).write(lineTail);
+        }
+        sink.write(tail);
+      }
+    };
+  }
+
+  /** The {@code "id"} of a created object (a file, a batch); {@code what} names the call in the error. */
+  static String idOf(JsonNode root, String what) throws IOException {
+    JsonNode id = root.get("id");
+    if (id == null || !id.isTextual() || id.textValue().isEmpty()) {
+      throw badLine(what, 1, "has no \"id\"");
+    }
+    return id.textValue();
+  }
+
+  @Override
+  public final BatchStatus status(String batchId) throws IOException {
+    return dialect.statusParser().apply(batch(batchId));
+  }
+
+  /** The batch object, one GET. */
+  final JsonNode batch(String batchId) throws IOException {
+    return json("status of batch " + batchId, "GET", http.url(dialect.batchesPath() + "/" + pathId("batchId", batchId)),
+        null);
+  }
+
+  /** The batch object of a batch that has results to read; else an {@link IllegalStateException} naming its state. */
+  final JsonNode endedBatch(String batchId) throws IOException {
+    JsonNode root = batch(batchId);
+    BatchStatus status = dialect.statusParser().apply(root);
+    if (!status.state().hasResults()) {
+      throw new IllegalStateException("batch " + batchId + " has no results to read: it is "
+          + status.state() + (status.error() == null ? "" : " (" + status.error() + ")"));
+    }
+    return root;
+  }
+
+  @Override
+  public final void cancel(String batchId) throws IOException {
+    json("cancelling batch " + batchId, "POST",
+        http.url(dialect.batchesPath() + "/" + pathId("batchId", batchId) + "/cancel"),
+        RequestBody.create(new byte[0], JSON));
   }
 
   /** Sends one request and reads its JSON answer; every failure is a {@link BatchApiException}. */
@@ -84,10 +207,11 @@ abstract class HttpBatchApi implements BatchApi {
   }
 
   /**
-   * Streams a JSONL answer to {@code line}, one line at a time (blank lines skipped): memory is one
-   * line, whatever the file's size.
+   * Streams a JSONL results file to {@code sink}, one line at a time (blank lines skipped): memory
+   * is one line, whatever the file's size. Each line must be a JSON object with a {@code
+   * custom_id}; the dialect reads the rest ({@link #outcome}).
    */
-  final void lines(String what, String url, LineHandler line) throws IOException {
+  final void streamResults(String what, String url, Consumer<BatchOutcome> sink) throws IOException {
     try (Response response = send(what, "GET", url, null)) {
       ResponseBody rb = response.body();
       if (rb == null) {
@@ -107,16 +231,28 @@ abstract class HttpBatchApi implements BatchApi {
         }
         number++;
         if (!text.isBlank()) {
-          line.accept(number, text);
+          sink.accept(resultLine(what, number, text));
         }
       }
     }
   }
 
-  /** One line of a results file. */
-  interface LineHandler {
-    void accept(long number, String line) throws IOException;
+  private BatchOutcome resultLine(String what, long number, String text) throws IOException {
+    JsonNode line;
+    try {
+      line = MAPPER.readTree(text);
+    } catch (IOException e) {
+      throw badLine(what, number, "is not JSON");
+    }
+    JsonNode id = line == null ? null : line.get("custom_id");
+    if (id == null || !id.isTextual()) {
+      throw badLine(what, number, "has no custom_id");
+    }
+    return outcome(what, number, id.textValue(), line);
   }
+
+  /** The outcome of results line {@code number}, a JSON object whose custom_id is {@code customId}. */
+  abstract BatchOutcome outcome(String what, long number, String customId, JsonNode line) throws IOException;
 
   /** A result line that is not what the provider documents: named by its number, never dropped silently. */
   static IOException badLine(String what, long number, String why) {

@@ -3,13 +3,12 @@ package org.hipforge.io.llm.batch;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
 import okhttp3.MediaType;
 import okhttp3.MultipartBody;
 import okhttp3.RequestBody;
-import okio.BufferedSink;
+import org.hipforge.io.llm.ErrorCategory;
 import org.hipforge.io.llm.ProviderConfig;
 
 /**
@@ -20,34 +19,14 @@ import org.hipforge.io.llm.ProviderConfig;
 final class OpenAiBatchApi extends HttpBatchApi {
   /** The path every line asks for; the batch's endpoint must be the same. */
   static final String ENDPOINT = "/v1/chat/completions";
-  /** OpenAI's documented limits of one batch input file. */
-  private static final int MAX_REQUESTS = 50_000;
-  private static final long MAX_BYTES = 200L * 1000 * 1000;
+  /** OpenAI's documented limits of one batch input file: 50,000 requests, 200 MB. */
+  private static final Dialect DIALECT = new Dialect(50_000, 200L * 1000 * 1000, "/batches",
+      "\",\"method\":\"POST\",\"url\":\"" + ENDPOINT + "\",\"body\":", "}\n", "", OpenAiBatchApi::parseStatus);
   private static final MediaType JSONL = MediaType.get("application/jsonl");
-  private static final byte[] LINE_HEAD = "{\"custom_id\":\"".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] LINE_MIDDLE = ("\",\"method\":\"POST\",\"url\":\"" + ENDPOINT + "\",\"body\":")
-      .getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] LINE_TAIL = "}\n".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] NOTHING = new byte[0];
 
   OpenAiBatchApi(ProviderConfig config, String apiKey) {
-    super(config, apiKey);
-  }
-
-  @Override
-  public int maxRequests() {
-    return MAX_REQUESTS;
-  }
-
-  @Override
-  public long maxBytes() {
-    return MAX_BYTES;
-  }
-
-  /** Exact: a custom_id needs no JSON escaping ({@link BatchLine}), and the body is copied as it is. */
-  @Override
-  public long encodedSize(BatchLine line) {
-    return (long) LINE_HEAD.length + line.customId().length() + LINE_MIDDLE.length + line.body().length
-        + LINE_TAIL.length;
+    super(config, apiKey, DIALECT);
   }
 
   /**
@@ -56,40 +35,13 @@ final class OpenAiBatchApi extends HttpBatchApi {
    */
   @Override
   public String uploadInput(List<BatchLine> lines) throws IOException {
-    if (lines.isEmpty()) {
-      throw new IllegalArgumentException("a batch needs at least one line");
-    }
-    long size = 0;
-    for (BatchLine line : lines) {
-      size += encodedSize(line);
-    }
-    final long length = size;
-    RequestBody file = new RequestBody() {
-      @Override
-      public MediaType contentType() {
-        return JSONL;
-      }
-
-      @Override
-      public long contentLength() {
-        return length;
-      }
-
-      @Override
-      public void writeTo(BufferedSink sink) throws IOException {
-        for (BatchLine line : lines) {
-          sink.write(LINE_HEAD).writeUtf8(line.customId()).write(LINE_MIDDLE).write(line.body()).write(LINE_TAIL);
-        }
-      }
-    };
     RequestBody multipart = new MultipartBody.Builder()
         .setType(MultipartBody.FORM)
         .addFormDataPart("purpose", "batch")
-        .addFormDataPart("file", "batch.jsonl", file)
+        .addFormDataPart("file", "batch.jsonl", framed(JSONL, NOTHING, NOTHING, lines))
         .build();
-    String url = http.url("/files");
-    JsonNode root = json("upload of " + lines.size() + " batch lines", "POST", url, multipart);
-    return id(root, "upload of " + lines.size() + " batch lines");
+    String what = "upload of " + lines.size() + " batch lines";
+    return idOf(json(what, "POST", http.url("/files"), multipart), what);
   }
 
   @Override
@@ -99,60 +51,25 @@ final class OpenAiBatchApi extends HttpBatchApi {
     body.put("input_file_id", inputFileId);
     body.put("endpoint", ENDPOINT);
     body.put("completion_window", "24h");
-    JsonNode root = json("creating the batch of file " + inputFileId, "POST", http.url("/batches"),
-        RequestBody.create(MAPPER.writeValueAsBytes(body), JSON));
-    return id(root, "creating the batch of file " + inputFileId);
-  }
-
-  private String id(JsonNode root, String what) throws IOException {
-    JsonNode id = root.get("id");
-    if (id == null || !id.isTextual() || id.textValue().isEmpty()) {
-      throw badLine(what, 1, "has no \"id\"");
-    }
-    return id.textValue();
-  }
-
-  @Override
-  public BatchStatus status(String batchId) throws IOException {
-    return parseStatus(batch(batchId));
-  }
-
-  private JsonNode batch(String batchId) throws IOException {
-    return json("status of batch " + batchId, "GET", http.url("/batches/" + pathId("batchId", batchId)), null);
+    String what = "creating the batch of file " + inputFileId;
+    return idOf(json(what, "POST", http.url("/batches"), RequestBody.create(MAPPER.writeValueAsBytes(body), JSON)),
+        what);
   }
 
   static BatchStatus parseStatus(JsonNode root) {
     String status = root.path("status").asText("");
-    BatchStatus.State state;
-    switch (status) {
-      case "validating":
-        state = BatchStatus.State.VALIDATING;
-        break;
-      case "in_progress":
-        state = BatchStatus.State.IN_PROGRESS;
-        break;
-      case "finalizing":
-        state = BatchStatus.State.FINALIZING;
-        break;
-      case "completed":
-        state = BatchStatus.State.ENDED;
-        break;
-      case "failed":
-        state = BatchStatus.State.FAILED;
-        break;
-      case "expired":
-        state = BatchStatus.State.EXPIRED;
-        break;
-      case "cancelling":
-        state = BatchStatus.State.CANCELLING;
-        break;
-      case "cancelled":
-        state = BatchStatus.State.CANCELLED;
-        break;
-      default:
-        throw new IllegalStateException("batch " + root.path("id").asText("?") + " has an unknown status \""
-            + status + "\"");
-    }
+    BatchStatus.State state = switch (status) {
+      case "validating" -> BatchStatus.State.VALIDATING;
+      case "in_progress" -> BatchStatus.State.IN_PROGRESS;
+      case "finalizing" -> BatchStatus.State.FINALIZING;
+      case "completed" -> BatchStatus.State.ENDED;
+      case "failed" -> BatchStatus.State.FAILED;
+      case "expired" -> BatchStatus.State.EXPIRED;
+      case "cancelling" -> BatchStatus.State.CANCELLING;
+      case "cancelled" -> BatchStatus.State.CANCELLED;
+      default -> throw new IllegalStateException("batch " + root.path("id").asText("?") + " has an unknown status \""
+          + status + "\"");
+    };
     JsonNode counts = root.path("request_counts");
     int total = count(counts, "total");
     int completed = count(counts, "completed");
@@ -191,20 +108,14 @@ final class OpenAiBatchApi extends HttpBatchApi {
   /** The output file (answered lines, 200 or not), then the error file (lines that failed or never ran). */
   @Override
   void results(String batchId, Consumer<BatchOutcome> sink) throws IOException {
-    JsonNode root = batch(batchId);
-    BatchStatus status = parseStatus(root);
-    if (!status.state().hasResults()) {
-      throw new IllegalStateException("batch " + batchId + " has no results to read: it is "
-          + status.state() + (status.error() == null ? "" : " (" + status.error() + ")"));
-    }
+    JsonNode root = endedBatch(batchId);
     for (String field : new String[] {"output_file_id", "error_file_id"}) {
       JsonNode file = root.get(field);
       if (file == null || !file.isTextual() || file.textValue().isEmpty()) {
         continue;
       }
       String what = "reading " + field.replace("_id", "") + " " + file.textValue() + " of batch " + batchId;
-      lines(what, http.url("/files/" + pathId(field, file.textValue()) + "/content"),
-          (number, text) -> sink.accept(outcome(what, number, text)));
+      streamResults(what, http.url("/files/" + pathId(field, file.textValue()) + "/content"), sink);
     }
   }
 
@@ -214,18 +125,8 @@ final class OpenAiBatchApi extends HttpBatchApi {
    * {@code error} without a response is {@code expired} ({@code batch_expired}), {@code canceled}
    * ({@code batch_cancelled}) or the provider's code.
    */
-  private BatchOutcome outcome(String what, long number, String text) throws IOException {
-    JsonNode line;
-    try {
-      line = MAPPER.readTree(text);
-    } catch (IOException e) {
-      throw badLine(what, number, "is not JSON");
-    }
-    JsonNode id = line == null ? null : line.get("custom_id");
-    if (id == null || !id.isTextual()) {
-      throw badLine(what, number, "has no custom_id");
-    }
-    String customId = id.textValue();
+  @Override
+  BatchOutcome outcome(String what, long number, String customId, JsonNode line) {
     JsonNode response = line.get("response");
     if (response != null && response.isObject()) {
       int status = response.path("status_code").asInt(0);
@@ -246,14 +147,8 @@ final class OpenAiBatchApi extends HttpBatchApi {
       case "batch_cancelled":
         return new BatchOutcome(customId, null, BatchOutcome.CANCELED, message);
       default:
-        return new BatchOutcome(customId, null, org.hipforge.io.llm.ErrorCategory.SERVER_ERROR.label(),
+        return new BatchOutcome(customId, null, ErrorCategory.SERVER_ERROR.label(),
             (code.isEmpty() ? "" : code + ": ") + message);
     }
-  }
-
-  @Override
-  public void cancel(String batchId) throws IOException {
-    json("cancelling batch " + batchId, "POST", http.url("/batches/" + pathId("batchId", batchId) + "/cancel"),
-        RequestBody.create(new byte[0], JSON));
   }
 }

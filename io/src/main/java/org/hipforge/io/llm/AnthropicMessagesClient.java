@@ -2,51 +2,31 @@ package org.hipforge.io.llm;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import okhttp3.Request;
 import org.hipforge.io.util.TokenMath;
 
 /** Anthropic's {@code POST /v1/messages}: {@code x-api-key}, {@code anthropic-version}, system field. */
 final class AnthropicMessagesClient extends HttpLlmClient {
-  private final String root;
-  private final String url;
-
   AnthropicMessagesClient(ProviderConfig config, String apiKey) {
-    super(config, apiKey);
-    String base = config.baseUrl();
-    this.root = base.endsWith("/v1") ? base : base + "/v1";
-    this.url = root + "/messages";
+    super(config, apiKey, config.baseUrl().endsWith("/v1") ? config.baseUrl() : config.baseUrl() + "/v1",
+        "/messages");
   }
 
   @Override
-  String apiRoot() {
-    return root;
-  }
-
-  @Override
-  String endpoint() {
-    return url;
-  }
-
-  @Override
-  byte[] body(ChatRequest request) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(request.user().length() + 512);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("model", config.model());
-      g.writeNumberField("max_tokens", request.maxTokensOr(config.maxTokens()));
-      g.writeNumberField("temperature", Math.min(1.0, config.temperature()));
-      g.writeStringField("system", request.system());
-      g.writeArrayFieldStart("messages");
-      g.writeStartObject();
-      g.writeStringField("role", "user");
-      g.writeStringField("content", request.user());
-      g.writeEndObject();
-      g.writeEndArray();
-      g.writeEndObject();
-    }
-    return out.toByteArray();
+  void writeBody(JsonGenerator g, ChatRequest request) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("model", config.model());
+    g.writeNumberField("max_tokens", request.maxTokensOr(config.maxTokens()));
+    g.writeNumberField("temperature", Math.min(1.0, config.temperature()));
+    g.writeStringField("system", request.system());
+    g.writeArrayFieldStart("messages");
+    g.writeStartObject();
+    g.writeStringField("role", "user");
+    g.writeStringField("content", request.user());
+    g.writeEndObject();
+    g.writeEndArray();
+    g.writeEndObject();
   }
 
   @Override
@@ -64,16 +44,7 @@ final class AnthropicMessagesClient extends HttpLlmClient {
    * which are billed too and kept apart as well.
    */
   @Override
-  ChatResponse parse(byte[] body, RateLimitSnapshot limits) throws LlmException {
-    JsonNode root;
-    try {
-      root = MAPPER.readTree(body);
-    } catch (IOException e) {
-      throw badResponse("the 200 answer is not JSON", body);
-    }
-    if (root == null || !root.isObject()) {
-      throw badResponse("the 200 answer is not a JSON object", body);
-    }
+  ChatResponse parse(JsonNode root, byte[] body, RateLimitSnapshot limits) throws LlmException {
     JsonNode content = root.get("content");
     if (content == null || !content.isArray()) {
       throw badResponse("the answer has no content array", body);
@@ -84,8 +55,7 @@ final class AnthropicMessagesClient extends HttpLlmClient {
     long read = Math.max(0, AnswerText.tokens(usage.get("cache_read_input_tokens")));
     long in = base < 0 ? base : TokenMath.add(TokenMath.add(base, created), read);
     long out = AnswerText.tokens(usage.get("output_tokens"));
-    JsonNode stopNode = root.get("stop_reason");
-    String stop = stopNode != null && stopNode.isTextual() ? stopNode.asText() : null;
+    String stop = textOrNull(root.get("stop_reason"));
     String raw = AnswerText.of(content);
     String text = AnswerText.withoutThinking(raw);
     ChatResponse answer = new ChatResponse(text, in, out, limits, stop, created, read);

@@ -1,8 +1,10 @@
 package org.hipforge.io.llm;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
@@ -48,12 +50,20 @@ abstract class HttpLlmClient implements LlmClient {
 
   protected final ProviderConfig config;
   protected final String apiKey;
+  private final String apiRoot;
+  private final String endpoint;
   private final OkHttpClient http;
   private final OkHttpClient transfer;
 
-  HttpLlmClient(ProviderConfig config, String apiKey) {
+  /**
+   * A client of the API at {@code apiRoot} ({@code base_url} with its version, {@code .../v1})
+   * whose completion endpoint is {@code apiRoot + endpointPath}.
+   */
+  HttpLlmClient(ProviderConfig config, String apiKey, String apiRoot, String endpointPath) {
     this.config = config;
     this.apiKey = apiKey;
+    this.apiRoot = apiRoot;
+    this.endpoint = apiRoot + endpointPath;
     this.http = SHARED.newBuilder()
         .callTimeout(config.timeoutS(), TimeUnit.SECONDS)
         .readTimeout(config.timeoutS(), TimeUnit.SECONDS)
@@ -65,14 +75,25 @@ abstract class HttpLlmClient implements LlmClient {
   }
 
   /** The URL of the completion endpoint. */
-  abstract String endpoint();
+  final String endpoint() {
+    return endpoint;
+  }
 
-  abstract byte[] body(ChatRequest request) throws IOException;
+  /** {@code base_url} with its API version: {@code .../v1}, to append {@code /files}, {@code /batches}, ... */
+  final String apiRoot() {
+    return apiRoot;
+  }
+
+  /** The request body's one JSON object, written field by field (the wire bytes are these calls). */
+  abstract void writeBody(JsonGenerator g, ChatRequest request) throws IOException;
 
   abstract Request.Builder authorize(Request.Builder builder);
 
-  /** Parses a 200 body; throws BAD_RESPONSE when it is not the expected JSON. */
-  abstract ChatResponse parse(byte[] body, RateLimitSnapshot limits) throws LlmException;
+  /**
+   * Reads a 200 answer's JSON object ({@code body} is its bytes, quoted in a {@code bad_response});
+   * throws BAD_RESPONSE when it is not the expected answer.
+   */
+  abstract ChatResponse parse(JsonNode root, byte[] body, RateLimitSnapshot limits) throws LlmException;
 
   /** Reads the provider's error message out of an error body (or a trimmed raw body). */
   abstract String errorMessage(JsonNode body);
@@ -156,7 +177,31 @@ abstract class HttpLlmClient implements LlmClient {
    * before parsing, refused when it still holds the key; unusable answers throw their category.
    */
   final ChatResponse parseAnswer(byte[] body, RateLimitSnapshot limits) throws LlmException {
-    return keyFree(parse(redactAnswer(body), limits));
+    byte[] redacted = redactAnswer(body);
+    JsonNode root;
+    try {
+      root = MAPPER.readTree(redacted);
+    } catch (IOException e) {
+      throw badResponse("the 200 answer is not JSON", redacted);
+    }
+    if (root == null || !root.isObject()) {
+      throw badResponse("the 200 answer is not a JSON object", redacted);
+    }
+    return keyFree(parse(root, redacted, limits));
+  }
+
+  /** The exact request body {@link #complete} sends for {@code request}. */
+  final byte[] body(ChatRequest request) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(request.user().length() + 512);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      writeBody(g, request);
+    }
+    return out.toByteArray();
+  }
+
+  /** A text field's value, or null when it is absent or not text ({@code finish_reason}, ...). */
+  static String textOrNull(JsonNode node) {
+    return node != null && node.isTextual() ? node.asText() : null;
   }
 
   /** The HTTP client for uploads and downloads of any size: the read timeout kept, no call timeout. */
@@ -203,9 +248,6 @@ abstract class HttpLlmClient implements LlmClient {
     return new LlmException(ErrorCategory.CONNECTION, "connection to " + config.name() + " failed ("
         + call + "): " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + redact(e.getMessage())), e);
   }
-
-  /** {@code base_url} with its API version: {@code .../v1}, to append {@code /files}, {@code /batches}, ... */
-  abstract String apiRoot();
 
   @Override
   public ChatResponse complete(ChatRequest request) throws LlmException {

@@ -14,12 +14,9 @@ public interface LlmClient extends AutoCloseable {
 
   /** The client for a provider's wire format; {@code apiKey} may be null for keyless local servers. */
   static LlmClient create(ProviderConfig config, String apiKey) {
-    switch (config.api()) {
-      case ANTHROPIC:
-        return new AnthropicMessagesClient(config, apiKey);
-      case OPENAI:
-      default:
-        return new OpenAiChatClient(config, apiKey);
-    }
+    return switch (config.api()) {
+      case ANTHROPIC -> new AnthropicMessagesClient(config, apiKey);
+      case OPENAI -> new OpenAiChatClient(config, apiKey);
+    };
   }
 }

@@ -2,7 +2,6 @@ package org.hipforge.io.llm;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import okhttp3.Request;
 
@@ -13,48 +12,32 @@ import okhttp3.Request;
  * caller then stores its own estimate, marked {@code tokens_estimated}).
  */
 final class OpenAiChatClient extends HttpLlmClient {
-  private final String root;
-  private final String url;
-
   OpenAiChatClient(ProviderConfig config, String apiKey) {
-    super(config, apiKey);
-    String base = config.baseUrl();
-    // base_url is ".../v1" by convention; accept a bare host too.
-    this.root = base.endsWith("/v1") || base.matches(".*/v\\d+$") ? base : base + "/v1";
-    this.url = root + "/chat/completions";
+    super(config, apiKey, versioned(config.baseUrl()), "/chat/completions");
+  }
+
+  /** base_url is ".../v1" by convention; accept a bare host too. */
+  private static String versioned(String base) {
+    return base.endsWith("/v1") || base.matches(".*/v\\d+$") ? base : base + "/v1";
   }
 
   @Override
-  String apiRoot() {
-    return root;
-  }
-
-  @Override
-  String endpoint() {
-    return url;
-  }
-
-  @Override
-  byte[] body(ChatRequest request) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(request.user().length() + 512);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("model", config.model());
-      g.writeArrayFieldStart("messages");
-      g.writeStartObject();
-      g.writeStringField("role", "system");
-      g.writeStringField("content", request.system());
-      g.writeEndObject();
-      g.writeStartObject();
-      g.writeStringField("role", "user");
-      g.writeStringField("content", request.user());
-      g.writeEndObject();
-      g.writeEndArray();
-      g.writeNumberField("temperature", config.temperature());
-      g.writeNumberField("max_tokens", request.maxTokensOr(config.maxTokens()));
-      g.writeEndObject();
-    }
-    return out.toByteArray();
+  void writeBody(JsonGenerator g, ChatRequest request) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("model", config.model());
+    g.writeArrayFieldStart("messages");
+    g.writeStartObject();
+    g.writeStringField("role", "system");
+    g.writeStringField("content", request.system());
+    g.writeEndObject();
+    g.writeStartObject();
+    g.writeStringField("role", "user");
+    g.writeStringField("content", request.user());
+    g.writeEndObject();
+    g.writeEndArray();
+    g.writeNumberField("temperature", config.temperature());
+    g.writeNumberField("max_tokens", request.maxTokensOr(config.maxTokens()));
+    g.writeEndObject();
   }
 
   @Override
@@ -70,16 +53,7 @@ final class OpenAiChatClient extends HttpLlmClient {
    * blocks removed; usage values that are not believable read as unknown (-1).
    */
   @Override
-  ChatResponse parse(byte[] body, RateLimitSnapshot limits) throws LlmException {
-    JsonNode root;
-    try {
-      root = MAPPER.readTree(body);
-    } catch (IOException e) {
-      throw badResponse("the 200 answer is not JSON", body);
-    }
-    if (root == null || !root.isObject()) {
-      throw badResponse("the 200 answer is not a JSON object", body);
-    }
+  ChatResponse parse(JsonNode root, byte[] body, RateLimitSnapshot limits) throws LlmException {
     JsonNode choices = root.get("choices");
     if (choices == null || !choices.isArray()) {
       throw badResponse("the answer has no choices", body);
@@ -93,8 +67,7 @@ final class OpenAiChatClient extends HttpLlmClient {
     }
     JsonNode choice = choices.get(0);
     JsonNode message = choice.path("message");
-    JsonNode finishNode = choice.get("finish_reason");
-    String finish = finishNode != null && finishNode.isTextual() ? finishNode.asText() : null;
+    String finish = textOrNull(choice.get("finish_reason"));
     String raw = AnswerText.of(message.get("content"));
     String text = AnswerText.withoutThinking(raw);
     ChatResponse answer = new ChatResponse(text, in, out, limits, finish, 0, 0);

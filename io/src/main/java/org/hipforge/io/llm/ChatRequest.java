@@ -7,23 +7,20 @@ import java.util.Objects;
  * One prompt: a system message and a user message, and for a generate prompt the answer budget
  * sized from its source ({@link ProviderConfig#maxTokensFor}); other prompts use the provider's
  * {@code max_tokens}.
+ *
+ * @param maxTokens the answer budget for this prompt; 0: the provider's {@code max_tokens}
  */
-public final class ChatRequest implements Serializable {
-  private static final long serialVersionUID = 1L;
-
-  private final String system;
-  private final String user;
-  /** The answer budget for this prompt; 0: the provider's {@code max_tokens}. */
-  private final int maxTokens;
+public record ChatRequest(String system, String user, int maxTokens) implements Serializable {
+  public ChatRequest {
+    Objects.requireNonNull(system, "system");
+    Objects.requireNonNull(user, "user");
+    if (maxTokens < 0) {
+      throw new IllegalArgumentException("maxTokens must be >= 0, was " + maxTokens);
+    }
+  }
 
   public ChatRequest(String system, String user) {
     this(system, user, 0);
-  }
-
-  private ChatRequest(String system, String user, int maxTokens) {
-    this.system = Objects.requireNonNull(system, "system");
-    this.user = Objects.requireNonNull(user, "user");
-    this.maxTokens = maxTokens;
   }
 
   /**
@@ -40,14 +37,6 @@ public final class ChatRequest implements Serializable {
   /** The {@code max_tokens} to send: this prompt's own, else {@code configured} (the provider's). */
   public int maxTokensOr(int configured) {
     return maxTokens > 0 ? maxTokens : configured;
-  }
-
-  public String system() {
-    return system;
-  }
-
-  public String user() {
-    return user;
   }
 
   /** A rough token count (4 characters a token) used to reserve TPM budget before the call. */

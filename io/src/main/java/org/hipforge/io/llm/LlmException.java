@@ -21,13 +21,7 @@ public final class LlmException extends Exception {
    */
   public LlmException(ErrorCategory category, int httpStatus, long retryAfterMillis, Boolean shouldRetry,
       String message) {
-    super(message);
-    this.category = category;
-    this.httpStatus = httpStatus;
-    this.retryAfterMillis = retryAfterMillis;
-    this.answer = null;
-    this.shouldRetry = shouldRetry;
-    this.afterHeaders = false;
+    this(category, httpStatus, retryAfterMillis, shouldRetry, null, false, message, null);
   }
 
   /**
@@ -35,13 +29,7 @@ public final class LlmException extends Exception {
    * carries the answer's usage and finish reason, so its tokens are recorded.
    */
   public LlmException(ErrorCategory category, ChatResponse answer, String message) {
-    super(message);
-    this.category = category;
-    this.httpStatus = 200;
-    this.retryAfterMillis = -1;
-    this.answer = answer;
-    this.shouldRetry = null;
-    this.afterHeaders = false;
+    this(category, 200, -1, null, answer, false, message, null);
   }
 
   /**
@@ -49,17 +37,22 @@ public final class LlmException extends Exception {
    * was already generating, so trying again is a second paid generation.
    */
   public LlmException(ErrorCategory category, String message, Throwable cause, boolean afterHeaders) {
-    super(message, cause);
-    this.category = category;
-    this.httpStatus = 0;
-    this.retryAfterMillis = -1;
-    this.answer = null;
-    this.shouldRetry = null;
-    this.afterHeaders = afterHeaders;
+    this(category, 0, -1, null, null, afterHeaders, message, cause);
   }
 
   public LlmException(ErrorCategory category, String message, Throwable cause) {
     this(category, message, cause, false);
+  }
+
+  private LlmException(ErrorCategory category, int httpStatus, long retryAfterMillis, Boolean shouldRetry,
+      ChatResponse answer, boolean afterHeaders, String message, Throwable cause) {
+    super(message, cause);
+    this.category = category;
+    this.httpStatus = httpStatus;
+    this.retryAfterMillis = retryAfterMillis;
+    this.shouldRetry = shouldRetry;
+    this.answer = answer;
+    this.afterHeaders = afterHeaders;
   }
 
   /** The billed but unusable answer (usage, finish reason, text), or null when none was paid. */

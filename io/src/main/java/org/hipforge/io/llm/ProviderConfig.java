@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Objects;
+import java.util.function.Consumer;
 import org.hipforge.io.util.Closest;
 
 /**
@@ -19,34 +19,25 @@ import org.hipforge.io.util.Closest;
  *
  * <p>The key itself is never stored here (this object is serialized to workers and may be
  * logged); workers read it from the environment variable when they open their client.
+ *
+ * @param rpm requests per minute, the global budget of the whole run; 0 means no limit
+ * @param tpm tokens per minute, the global budget of the whole run; 0 means no limit
+ * @param retryRules patience beyond max_attempts and the largest answer accepted; never null
+ * @param maxTokensCeiling the largest {@code max_tokens} {@link #maxTokensFor} gives a large source
+ *     ({@code max_tokens_ceiling})
+ * @param batchDiscount the factor batch tokens ({@code --mode=batch}) are priced at against the
+ *     synchronous prices ({@code batch_discount}, in [0, 1], default 0.5)
  */
-public final class ProviderConfig implements Serializable {
-  private static final long serialVersionUID = 1L;
+public record ProviderConfig(String name, Api api, String baseUrl, String model, String apiKeyEnv,
+    double temperature, int maxTokens, int timeoutS, int rpm, long tpm, int maxAttempts,
+    double inputPricePerMTok, double outputPricePerMTok, String anthropicVersion, RetryRules retryRules,
+    int maxTokensCeiling, double batchDiscount) implements Serializable {
 
   /** The wire formats we speak. */
   public enum Api {
     OPENAI,
     ANTHROPIC
   }
-
-  private final String name;
-  private final Api api;
-  private final String baseUrl;
-  private final String model;
-  private final String apiKeyEnv;
-  private final double temperature;
-  private final int maxTokens;
-  private final int timeoutS;
-  private final int rpm;
-  private final long tpm;
-  private final int maxAttempts;
-  private final double inputPricePerMTok;
-  private final double outputPricePerMTok;
-  private final String anthropicVersion;
-  private final RetryRules retryRules;
-  private final int maxTokensCeiling;
-  /** Set after construction ({@link #fromJson}, {@link #withBatchDiscount}) and carried by every {@code withX}. */
-  private double batchDiscount = DEFAULT_BATCH_DISCOUNT;
 
   /**
    * The default {@code batch_discount}: OpenAI's Batch API and Anthropic's Message Batches both bill
@@ -57,47 +48,30 @@ public final class ProviderConfig implements Serializable {
   /** The default {@code max_tokens_ceiling}: a generated file of ~16 KB of HIP. */
   public static final int DEFAULT_MAX_TOKENS_CEILING = 8192;
 
-  private ProviderConfig(String name, Api api, String baseUrl, String model, String apiKeyEnv,
-      double temperature, int maxTokens, int timeoutS, int rpm, long tpm, int maxAttempts,
-      double inputPricePerMTok, double outputPricePerMTok, String anthropicVersion) {
-    this(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS, rpm, tpm, maxAttempts,
-        inputPricePerMTok, outputPricePerMTok, anthropicVersion, RetryRules.DEFAULTS);
-  }
-
-  private ProviderConfig(String name, Api api, String baseUrl, String model, String apiKeyEnv,
-      double temperature, int maxTokens, int timeoutS, int rpm, long tpm, int maxAttempts,
-      double inputPricePerMTok, double outputPricePerMTok, String anthropicVersion, RetryRules retryRules) {
-    this(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS, rpm, tpm, maxAttempts,
-        inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules,
-        Math.max(DEFAULT_MAX_TOKENS_CEILING, maxTokens));
-  }
-
-  private ProviderConfig(String name, Api api, String baseUrl, String model, String apiKeyEnv,
-      double temperature, int maxTokens, int timeoutS, int rpm, long tpm, int maxAttempts,
-      double inputPricePerMTok, double outputPricePerMTok, String anthropicVersion, RetryRules retryRules,
-      int maxTokensCeiling) {
-    this.name = name;
-    this.api = api;
-    this.baseUrl = baseUrl;
-    this.model = model;
-    this.apiKeyEnv = apiKeyEnv;
-    this.temperature = temperature;
-    this.maxTokens = maxTokens;
-    this.timeoutS = timeoutS;
-    this.rpm = rpm;
-    this.tpm = tpm;
-    this.maxAttempts = maxAttempts;
-    this.inputPricePerMTok = inputPricePerMTok;
-    this.outputPricePerMTok = outputPricePerMTok;
-    this.anthropicVersion = anthropicVersion;
-    this.retryRules = retryRules;
-    this.maxTokensCeiling = maxTokensCeiling;
+  /** Checks what the {@code withX} methods can set; {@code base_url} loses a trailing slash. */
+  public ProviderConfig {
+    baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    if (rpm < 0 || tpm < 0) {
+      throw new IllegalArgumentException("rpm and tpm must be >= 0, were " + rpm + ", " + tpm);
+    }
+    if (timeoutS < 1) {
+      throw new IllegalArgumentException("timeoutS must be >= 1, was " + timeoutS);
+    }
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
+    }
+    if (retryRules == null) {
+      throw new IllegalArgumentException("retry rules must be set, were null");
+    }
+    if (!(batchDiscount >= 0 && batchDiscount <= 1)) {
+      throw new IllegalArgumentException("batch_discount must be in [0, 1], was " + batchDiscount);
+    }
   }
 
   /** A provider with the defaults (temperature 0.2, 1024 max tokens, 120 s timeout, 6 attempts). */
   public static ProviderConfig of(String name, Api api, String baseUrl, String model, String apiKeyEnv) {
-    return new ProviderConfig(name, api, stripSlash(baseUrl), model, apiKeyEnv, 0.2, 1024, 120, 0, 0,
-        6, 0, 0, "2023-06-01");
+    return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, 0.2, 1024, 120, 0, 0, 6, 0, 0, "2023-06-01",
+        RetryRules.DEFAULTS, DEFAULT_MAX_TOKENS_CEILING, DEFAULT_BATCH_DISCOUNT);
   }
 
   /** Loads provider {@code name} from the config file; errors name the file, provider and key. */
@@ -186,8 +160,8 @@ public final class ProviderConfig implements Serializable {
           + maxTokens + "): max_tokens is the floor of generate's per-file budget");
     }
     double discount = number(p, "batch_discount", DEFAULT_BATCH_DISCOUNT, 0, 1, where);
-    return new ProviderConfig(name, api, stripSlash(baseUrl), model, keyEnv, temperature, maxTokens,
-        timeoutS, rpm, tpm, maxAttempts, inPrice, outPrice, version, rules, ceiling).withBatchDiscount(discount);
+    return new ProviderConfig(name, api, baseUrl, model, keyEnv, temperature, maxTokens, timeoutS, rpm, tpm,
+        maxAttempts, inPrice, outPrice, version, rules, ceiling, discount);
   }
 
   /** Every key a provider may have: a typo ({@code "rpms"}) must not silently mean "no limit". */
@@ -211,10 +185,6 @@ public final class ProviderConfig implements Serializable {
   /** The known key nearest to {@code key}, when it is near enough to be a typo ({@link Closest}). */
   static String closest(String key) {
     return Closest.to(key, KNOWN_KEYS);
-  }
-
-  private static String stripSlash(String url) {
-    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
   private static String text(JsonNode p, String key, String dflt, String where) throws IOException {
@@ -245,41 +215,27 @@ public final class ProviderConfig implements Serializable {
   }
 
   public ProviderConfig withBaseUrl(String url) {
-    return carry(new ProviderConfig(name, api, stripSlash(url), model, apiKeyEnv, temperature, maxTokens,
-        timeoutS, rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling));
+    return with(c -> c.baseUrl = url);
   }
 
   public ProviderConfig withLimits(int newRpm, long newTpm) {
-    if (newRpm < 0 || newTpm < 0) {
-      throw new IllegalArgumentException("rpm and tpm must be >= 0, were " + newRpm + ", " + newTpm);
-    }
-    return carry(new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
-        newRpm, newTpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling));
+    return with(c -> {
+      c.rpm = newRpm;
+      c.tpm = newTpm;
+    });
   }
 
   public ProviderConfig withTimeoutS(int seconds) {
-    if (seconds < 1) {
-      throw new IllegalArgumentException("timeoutS must be >= 1, was " + seconds);
-    }
-    return carry(new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, seconds,
-        rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling));
+    return with(c -> c.timeoutS = seconds);
   }
 
   public ProviderConfig withMaxAttempts(int attempts) {
-    if (attempts < 1) {
-      throw new IllegalArgumentException("maxAttempts must be >= 1, was " + attempts);
-    }
-    return carry(new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
-        rpm, tpm, attempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules, maxTokensCeiling));
+    return with(c -> c.maxAttempts = attempts);
   }
 
   /** The same provider with other retry rules (tests and benchmarks; a config sets them by key). */
   public ProviderConfig withRetryRules(RetryRules rules) {
-    if (rules == null) {
-      throw new IllegalArgumentException("retry rules must be set, were null");
-    }
-    return carry(new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens, timeoutS,
-        rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, rules, maxTokensCeiling));
+    return with(c -> c.retryRules = rules);
   }
 
   /**
@@ -287,25 +243,37 @@ public final class ProviderConfig implements Serializable {
    * synchronous prices ({@code batch_discount}, in [0, 1]).
    */
   public ProviderConfig withBatchDiscount(double discount) {
-    if (!(discount >= 0 && discount <= 1)) {
-      throw new IllegalArgumentException("batch_discount must be in [0, 1], was " + discount);
+    return with(c -> c.batchDiscount = discount);
+  }
+
+  /** A copy with {@code change} applied to the settings a {@code withX} may change, checked again. */
+  private ProviderConfig with(Consumer<Settings> change) {
+    Settings c = new Settings(this);
+    change.accept(c);
+    return new ProviderConfig(name, api, c.baseUrl, model, apiKeyEnv, temperature, maxTokens, c.timeoutS, c.rpm,
+        c.tpm, c.maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, c.retryRules,
+        maxTokensCeiling, c.batchDiscount);
+  }
+
+  /** The settings a {@code withX} changes, copied out of a config to be changed. */
+  private static final class Settings {
+    String baseUrl;
+    int timeoutS;
+    int rpm;
+    long tpm;
+    int maxAttempts;
+    RetryRules retryRules;
+    double batchDiscount;
+
+    Settings(ProviderConfig p) {
+      baseUrl = p.baseUrl;
+      timeoutS = p.timeoutS;
+      rpm = p.rpm;
+      tpm = p.tpm;
+      maxAttempts = p.maxAttempts;
+      retryRules = p.retryRules;
+      batchDiscount = p.batchDiscount;
     }
-    ProviderConfig c = carry(new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, temperature, maxTokens,
-        timeoutS, rpm, tpm, maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, retryRules,
-        maxTokensCeiling));
-    c.batchDiscount = discount;
-    return c;
-  }
-
-  /** {@code copy} with this provider's settings that are not constructor arguments. */
-  private ProviderConfig carry(ProviderConfig copy) {
-    copy.batchDiscount = batchDiscount;
-    return copy;
-  }
-
-  /** The factor batch tokens are priced at against the synchronous prices ({@code batch_discount}, default 0.5). */
-  public double batchDiscount() {
-    return batchDiscount;
   }
 
   /** True when base_url points at this machine, where servers (vLLM, Ollama) usually need no key. */
@@ -336,35 +304,6 @@ public final class ProviderConfig implements Serializable {
         + "variable " + apiKeyEnv + ", which is not set");
   }
 
-  public String name() {
-    return name;
-  }
-
-  public Api api() {
-    return api;
-  }
-
-  public String baseUrl() {
-    return baseUrl;
-  }
-
-  public String model() {
-    return model;
-  }
-
-  public String apiKeyEnv() {
-    return apiKeyEnv;
-  }
-
-  public double temperature() {
-    return temperature;
-  }
-
-  /** The largest {@code max_tokens} {@link #maxTokensFor} gives a large source ({@code max_tokens_ceiling}). */
-  public int maxTokensCeiling() {
-    return maxTokensCeiling;
-  }
-
   /**
    * Generate's {@code max_tokens} for a source of {@code sourceBytes} bytes: room for the file
    * again (about 3 bytes a token, times 1.5, plus 256 for the fence and a line of prose), at least
@@ -379,66 +318,9 @@ public final class ProviderConfig implements Serializable {
     return (int) Math.max(maxTokens, Math.min(maxTokensCeiling, derived));
   }
 
-  public int maxTokens() {
-    return maxTokens;
-  }
-
-  public int timeoutS() {
-    return timeoutS;
-  }
-
-  /** Requests per minute, the global budget of the whole run; 0 means no limit. */
-  public int rpm() {
-    return rpm;
-  }
-
-  /** Tokens per minute, the global budget of the whole run; 0 means no limit. */
-  public long tpm() {
-    return tpm;
-  }
-
-  public int maxAttempts() {
-    return maxAttempts;
-  }
-
-  public double inputPricePerMTok() {
-    return inputPricePerMTok;
-  }
-
-  public double outputPricePerMTok() {
-    return outputPricePerMTok;
-  }
-
-  public String anthropicVersion() {
-    return anthropicVersion;
-  }
-
-  /** Patience beyond max_attempts and the largest answer accepted; never null. */
-  public RetryRules retryRules() {
-    return retryRules;
-  }
-
   /** Identifies the endpoint a rate limit applies to: one limiter per endpoint and model per JVM. */
   public String endpointKey() {
     return api + " " + baseUrl + " " + model;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (!(o instanceof ProviderConfig)) {
-      return false;
-    }
-    ProviderConfig c = (ProviderConfig) o;
-    return name.equals(c.name) && api == c.api && baseUrl.equals(c.baseUrl) && model.equals(c.model)
-        && Objects.equals(apiKeyEnv, c.apiKeyEnv) && temperature == c.temperature
-        && maxTokens == c.maxTokens && timeoutS == c.timeoutS && rpm == c.rpm && tpm == c.tpm
-        && maxAttempts == c.maxAttempts && retryRules.equals(c.retryRules)
-        && maxTokensCeiling == c.maxTokensCeiling && batchDiscount == c.batchDiscount;
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(name, api, baseUrl, model);
   }
 
   @Override

@@ -12,56 +12,46 @@ import java.util.function.Function;
  * retry-after-ms}: the advertised per-minute limits ({@code -limit-requests/-tokens}, Anthropic's
  * {@code -requests/-tokens/-input-tokens/-output-tokens-limit}), what remains of them and when
  * they are whole again.
+ *
+ * @param inputTokens Anthropic's separate input-token budget ({@code -input-tokens-*})
+ * @param outputTokens Anthropic's separate output-token budget ({@code -output-tokens-*})
  */
-public final class RateLimitSnapshot {
-  // Before EMPTY: static fields are set in order.
-  private static final long[] NONE = {-1, -1, -1};
-  public static final RateLimitSnapshot EMPTY = new RateLimitSnapshot(-1, -1, -1, -1, -1);
-
-  private final long remainingRequests;
-  private final long requestsResetMillis;
-  private final long remainingTokens;
-  private final long tokensResetMillis;
-  private final long retryAfterMillis;
-  private final long limitRequests;
-  private final long limitTokens;
-  // Anthropic's separate input- and output-token budgets: {limit, remaining, reset ms} each.
-  private final long[] inputTokens;
-  private final long[] outputTokens;
-
-  public RateLimitSnapshot(long remainingRequests, long requestsResetMillis, long remainingTokens,
-      long tokensResetMillis, long retryAfterMillis) {
-    this(remainingRequests, requestsResetMillis, remainingTokens, tokensResetMillis, retryAfterMillis,
-        -1, -1, NONE, NONE);
+public record RateLimitSnapshot(Budget requests, Budget tokens, Budget inputTokens, Budget outputTokens,
+    long retryAfterMillis) {
+  /**
+   * One per-minute budget: the advertised limit (0 or less reads as -1, no limit to pace by), what
+   * remains of it and the milliseconds until it is whole again; -1 for each part not sent.
+   */
+  public record Budget(long limit, long remaining, long resetMillis) {
+    public static final Budget NONE = new Budget(-1, -1, -1);
   }
 
-  private RateLimitSnapshot(long remainingRequests, long requestsResetMillis, long remainingTokens,
-      long tokensResetMillis, long retryAfterMillis, long limitRequests, long limitTokens,
-      long[] inputTokens, long[] outputTokens) {
-    this.remainingRequests = remainingRequests;
-    this.requestsResetMillis = requestsResetMillis;
-    this.remainingTokens = remainingTokens;
-    this.tokensResetMillis = tokensResetMillis;
-    this.retryAfterMillis = retryAfterMillis;
-    this.limitRequests = limitRequests;
-    this.limitTokens = limitTokens;
-    this.inputTokens = inputTokens;
-    this.outputTokens = outputTokens;
+  public static final RateLimitSnapshot EMPTY = new RateLimitSnapshot(-1, -1, -1, -1, -1);
+
+  public RateLimitSnapshot {
+    requests = requests == null ? Budget.NONE : requests;
+    tokens = tokens == null ? Budget.NONE : tokens;
+    inputTokens = inputTokens == null ? Budget.NONE : inputTokens;
+    outputTokens = outputTokens == null ? Budget.NONE : outputTokens;
+  }
+
+  /** What remains of the request and token budgets and when, with no advertised limits. */
+  public RateLimitSnapshot(long remainingRequests, long requestsResetMillis, long remainingTokens,
+      long tokensResetMillis, long retryAfterMillis) {
+    this(new Budget(-1, remainingRequests, requestsResetMillis), new Budget(-1, remainingTokens, tokensResetMillis),
+        Budget.NONE, Budget.NONE, retryAfterMillis);
   }
 
   /** This snapshot with the advertised requests and tokens per minute (-1: not sent). */
   public RateLimitSnapshot withLimits(long requestsPerMinute, long tokensPerMinute) {
-    return new RateLimitSnapshot(remainingRequests, requestsResetMillis, remainingTokens,
-        tokensResetMillis, retryAfterMillis, requestsPerMinute, tokensPerMinute, inputTokens, outputTokens);
+    return new RateLimitSnapshot(new Budget(requestsPerMinute, requests.remaining(), requests.resetMillis()),
+        new Budget(tokensPerMinute, tokens.remaining(), tokens.resetMillis()), inputTokens, outputTokens,
+        retryAfterMillis);
   }
 
-  /** This snapshot with Anthropic's input- and output-token budgets (limit, remaining, reset ms). */
-  public RateLimitSnapshot withInputOutputTokens(long inputLimit, long inputRemaining, long inputResetMillis,
-      long outputLimit, long outputRemaining, long outputResetMillis) {
-    return new RateLimitSnapshot(remainingRequests, requestsResetMillis, remainingTokens,
-        tokensResetMillis, retryAfterMillis, limitRequests, limitTokens,
-        new long[] {inputLimit, inputRemaining, inputResetMillis},
-        new long[] {outputLimit, outputRemaining, outputResetMillis});
+  /** This snapshot with Anthropic's input- and output-token budgets. */
+  public RateLimitSnapshot withInputOutputTokens(Budget input, Budget output) {
+    return new RateLimitSnapshot(requests, tokens, input, output, retryAfterMillis);
   }
 
   /** Parses the headers; {@code header} returns a header's value or null. */
@@ -77,64 +67,62 @@ public final class RateLimitSnapshot {
         retryAfter = parseSecondsOrDate(s, nowMillis);
       }
     }
-    if (header.apply("x-ratelimit-remaining-requests") != null
-        || header.apply("x-ratelimit-remaining-tokens") != null
-        || header.apply("x-ratelimit-limit-requests") != null
-        || header.apply("x-ratelimit-limit-tokens") != null) {
-      return new RateLimitSnapshot(
-          parseLong(header.apply("x-ratelimit-remaining-requests")),
-          parseDuration(header.apply("x-ratelimit-reset-requests")),
-          parseLong(header.apply("x-ratelimit-remaining-tokens")),
-          parseDuration(header.apply("x-ratelimit-reset-tokens")),
-          retryAfter)
-          .withLimits(parseLimit(header.apply("x-ratelimit-limit-requests")),
-              parseLimit(header.apply("x-ratelimit-limit-tokens")));
+    String o = "x-ratelimit-";
+    if (anySent(header, o + "remaining-requests", o + "remaining-tokens", o + "limit-requests", o + "limit-tokens")) {
+      return new RateLimitSnapshot(openAi(header, "requests"), openAi(header, "tokens"), Budget.NONE, Budget.NONE,
+          retryAfter);
     }
     String a = "anthropic-ratelimit-";
-    if (header.apply(a + "requests-remaining") != null || header.apply(a + "tokens-remaining") != null
-        || header.apply(a + "requests-limit") != null || header.apply(a + "tokens-limit") != null
-        || header.apply(a + "input-tokens-limit") != null || header.apply(a + "output-tokens-limit") != null) {
-      return new RateLimitSnapshot(
-          parseLong(header.apply(a + "requests-remaining")),
-          untilInstant(header.apply(a + "requests-reset"), nowMillis),
-          parseLong(header.apply(a + "tokens-remaining")),
-          untilInstant(header.apply(a + "tokens-reset"), nowMillis),
-          retryAfter)
-          .withLimits(parseLimit(header.apply(a + "requests-limit")), parseLimit(header.apply(a + "tokens-limit")))
-          .withInputOutputTokens(
-              parseLimit(header.apply(a + "input-tokens-limit")),
-              parseLong(header.apply(a + "input-tokens-remaining")),
-              untilInstant(header.apply(a + "input-tokens-reset"), nowMillis),
-              parseLimit(header.apply(a + "output-tokens-limit")),
-              parseLong(header.apply(a + "output-tokens-remaining")),
-              untilInstant(header.apply(a + "output-tokens-reset"), nowMillis));
+    if (anySent(header, a + "requests-remaining", a + "tokens-remaining", a + "requests-limit", a + "tokens-limit",
+        a + "input-tokens-limit", a + "output-tokens-limit")) {
+      return new RateLimitSnapshot(anthropic(header, "requests", nowMillis), anthropic(header, "tokens", nowMillis),
+          anthropic(header, "input-tokens", nowMillis), anthropic(header, "output-tokens", nowMillis), retryAfter);
     }
     return retryAfter < 0 ? EMPTY : new RateLimitSnapshot(-1, -1, -1, -1, retryAfter);
   }
 
+  private static boolean anySent(Function<String, String> header, String... names) {
+    for (String name : names) {
+      if (header.apply(name) != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** {@code x-ratelimit-limit-<what>}, {@code -remaining-<what>}, {@code -reset-<what>} (a Go duration). */
+  private static Budget openAi(Function<String, String> header, String what) {
+    return new Budget(parseLimit(header.apply("x-ratelimit-limit-" + what)),
+        parseLong(header.apply("x-ratelimit-remaining-" + what)),
+        parseDuration(header.apply("x-ratelimit-reset-" + what)));
+  }
+
+  /** {@code anthropic-ratelimit-<what>-limit}, {@code -remaining}, {@code -reset} (an RFC 3339 time). */
+  private static Budget anthropic(Function<String, String> header, String what, long nowMillis) {
+    String prefix = "anthropic-ratelimit-" + what;
+    return new Budget(parseLimit(header.apply(prefix + "-limit")), parseLong(header.apply(prefix + "-remaining")),
+        untilInstant(header.apply(prefix + "-reset"), nowMillis));
+  }
+
   public long remainingRequests() {
-    return remainingRequests;
+    return requests.remaining();
   }
 
   public long requestsResetMillis() {
-    return requestsResetMillis;
+    return requests.resetMillis();
   }
 
   public long remainingTokens() {
-    return remainingTokens;
+    return tokens.remaining();
   }
 
   public long tokensResetMillis() {
-    return tokensResetMillis;
-  }
-
-  public long retryAfterMillis() {
-    return retryAfterMillis;
+    return tokens.resetMillis();
   }
 
   /** The advertised requests per minute ({@code x-ratelimit-limit-requests}), -1 if not sent. */
   public long limitRequests() {
-    return limitRequests;
+    return requests.limit();
   }
 
   /**
@@ -144,36 +132,10 @@ public final class RateLimitSnapshot {
    * alone says nothing about the total the limiter counts).
    */
   public long limitTokens() {
-    if (limitTokens > 0) {
-      return limitTokens;
+    if (tokens.limit() > 0) {
+      return tokens.limit();
     }
-    return inputTokens[0] > 0 && outputTokens[0] > 0 ? inputTokens[0] + outputTokens[0] : -1;
-  }
-
-  /** Anthropic's input tokens per minute ({@code -input-tokens-limit}), -1 if not sent. */
-  public long limitInputTokens() {
-    return inputTokens[0];
-  }
-
-  public long remainingInputTokens() {
-    return inputTokens[1];
-  }
-
-  public long inputTokensResetMillis() {
-    return inputTokens[2];
-  }
-
-  /** Anthropic's output tokens per minute ({@code -output-tokens-limit}), -1 if not sent. */
-  public long limitOutputTokens() {
-    return outputTokens[0];
-  }
-
-  public long remainingOutputTokens() {
-    return outputTokens[1];
-  }
-
-  public long outputTokensResetMillis() {
-    return outputTokens[2];
+    return inputTokens.limit() > 0 && outputTokens.limit() > 0 ? inputTokens.limit() + outputTokens.limit() : -1;
   }
 
   static long parseLong(String s) {

@@ -64,22 +64,9 @@ public final class RateLimiter {
   private final Clock clock;
   private final Sleeper sleeper;
 
-  // The base rates: configured, or learned times the share; 0 = not paced.
-  private double requestsPerNano;
-  private double tokensPerNano;
-  // As the provider advertised them (before the share); -1 until learned.
-  private long learnedRpm = -1;
-  private long learnedTpm = -1;
+  private final Lane requests = new Lane();
+  private final Lane tokens = new Lane();
   private boolean announced;
-  // What remaining/reset allow: this JVM's share of the remaining budget spread evenly until the
-  // reset; it holds until then (or until a newer response says otherwise).
-  private double requestCapPerNano;
-  private long requestCapUntil;
-  private double tokenCapPerNano;
-  private long tokenCapUntil;
-
-  private double requestBucket;
-  private double tokenBucket;
   private long lastRefill;
   private double multiplier = 1.0;
   private long pausedUntil;
@@ -122,14 +109,14 @@ public final class RateLimiter {
     this.notes = notes;
     this.clock = clock;
     this.sleeper = sleeper;
-    this.requestsPerNano = rpm / NANOS_PER_MINUTE;
-    this.tokensPerNano = tpm / NANOS_PER_MINUTE;
-    this.requestBucket = 1.0;
-    this.tokenBucket = Math.max(1.0, tpm / 60.0);
+    this.requests.perNano = rpm / NANOS_PER_MINUTE;
+    this.tokens.perNano = tpm / NANOS_PER_MINUTE;
+    this.requests.bucket = 1.0;
+    this.tokens.bucket = Math.max(1.0, tpm / 60.0);
     this.lastRefill = clock.nanos();
     this.pausedUntil = lastRefill;
-    this.requestCapUntil = lastRefill;
-    this.tokenCapUntil = lastRefill;
+    this.requests.capUntil = lastRefill;
+    this.tokens.capUntil = lastRefill;
     this.verified = !probeFirstCall;
   }
 
@@ -180,26 +167,26 @@ public final class RateLimiter {
         }
         long now = clock.nanos();
         refill(now);
-        double requestRate = requestRate(now);
-        double tokenRate = tokenRate(now);
+        double requestRate = requests.rate(now, multiplier);
+        double tokenRate = tokens.rate(now, multiplier);
         wait = Math.max(0, pausedUntil - now);
         if (wait == 0 && !verified && probing) {
           wait = PROBE_POLL_NANOS;
         }
-        if (wait == 0 && requestRate > 0 && requestBucket < 1.0) {
-          wait = (long) Math.ceil((1.0 - requestBucket) / requestRate);
+        if (wait == 0 && requestRate > 0 && requests.bucket < 1.0) {
+          wait = (long) Math.ceil((1.0 - requests.bucket) / requestRate);
         }
         // A prompt bigger than the whole bucket waits for a full bucket, then overdraws it.
         double need = Math.min(estimatedTokens, tokenCapacity(now));
-        if (wait == 0 && tokenRate > 0 && tokenBucket < need) {
-          wait = (long) Math.ceil((need - tokenBucket) / tokenRate);
+        if (wait == 0 && tokenRate > 0 && tokens.bucket < need) {
+          wait = (long) Math.ceil((need - tokens.bucket) / tokenRate);
         }
         if (wait == 0) {
           if (requestRate > 0) {
-            requestBucket -= 1.0;
+            requests.bucket -= 1.0;
           }
           if (tokenRate > 0) {
-            tokenBucket -= estimatedTokens;
+            tokens.bucket -= estimatedTokens;
           }
           if (!verified) {
             probing = true;
@@ -222,49 +209,25 @@ public final class RateLimiter {
       return;
     }
     lastRefill = now;
-    double requestRate = requestRate(now);
+    double requestRate = requests.rate(now, multiplier);
     if (requestRate > 0) {
-      requestBucket = Math.min(Math.max(1.0, requestRate * NANOS_PER_SECOND), requestBucket + elapsed * requestRate);
+      requests.bucket = Math.min(requests.oneSecond(now, multiplier), requests.bucket + elapsed * requestRate);
     }
-    double tokenRate = tokenRate(now);
+    double tokenRate = tokens.rate(now, multiplier);
     if (tokenRate > 0) {
-      tokenBucket = Math.min(tokenCapacity(now), tokenBucket + elapsed * tokenRate);
+      tokens.bucket = Math.min(tokenCapacity(now), tokens.bucket + elapsed * tokenRate);
     }
-  }
-
-  /**
-   * Requests per nanosecond now (0: not paced): the base rate slowed by 429s, and no faster than
-   * the remaining budget allows until its reset. The bucket holds one second of it, at least one
-   * request (so a slow rate after a 429 still lets a request through).
-   */
-  private double requestRate(long now) {
-    double base = requestsPerNano * multiplier;
-    if (now - requestCapUntil < 0) {
-      return base > 0 ? Math.min(base, requestCapPerNano) : requestCapPerNano;
-    }
-    return base;
-  }
-
-  private double tokenRate(long now) {
-    double base = tokensPerNano * multiplier;
-    if (now - tokenCapUntil < 0) {
-      return base > 0 ? Math.min(base, tokenCapPerNano) : tokenCapPerNano;
-    }
-    return base;
   }
 
   /** One second of the token rate (not slowed by 429s), at least one token. */
   private double tokenCapacity(long now) {
-    double rate = now - tokenCapUntil < 0
-        ? (tokensPerNano > 0 ? Math.min(tokensPerNano, tokenCapPerNano) : tokenCapPerNano)
-        : tokensPerNano;
-    return Math.max(1.0, rate * NANOS_PER_SECOND);
+    return tokens.oneSecond(now, 1.0);
   }
 
   /** Corrects the token budget once the provider reported what the call really used. */
   public synchronized void correctTokens(long estimated, long actual) {
-    if (tokenRate(clock.nanos()) > 0 && actual >= 0) {
-      tokenBucket += estimated - actual;
+    if (tokens.rate(clock.nanos(), multiplier) > 0 && actual >= 0) {
+      tokens.bucket += estimated - actual;
     }
   }
 
@@ -287,7 +250,7 @@ public final class RateLimiter {
     if (now - lastDecrease >= DECREASE_COOLDOWN_NANOS) {
       multiplier = Math.max(FLOOR, multiplier * DECREASE);
       lastDecrease = now;
-      requestBucket = Math.min(requestBucket, 0);
+      requests.bucket = Math.min(requests.bucket, 0);
     }
     if (retryAfterMillis > 0) {
       long capped = Math.min(retryAfterMillis, RetryingCaller.MAX_RETRY_AFTER_MILLIS);
@@ -298,40 +261,39 @@ public final class RateLimiter {
   private void observe(RateLimitSnapshot limits) {
     long now = clock.nanos();
     learn(limits, now);
-    requestCapUntil = pace(now, limits.remainingRequests(), limits.requestsResetMillis(), true);
-    tokenCapUntil = pace(now, limits.remainingTokens(), limits.tokensResetMillis(), false);
+    pace(now, limits.requests(), requests);
+    pace(now, limits.tokens(), tokens);
     // A slower pace holds a smaller bucket: no burst of the old one's size.
-    double requestRate = requestRate(now);
-    if (requestRate > 0) {
-      requestBucket = Math.min(requestBucket, Math.max(1.0, requestRate * NANOS_PER_SECOND));
+    if (requests.rate(now, multiplier) > 0) {
+      requests.bucket = Math.min(requests.bucket, requests.oneSecond(now, multiplier));
     }
-    if (tokenRate(now) > 0) {
-      tokenBucket = Math.min(tokenBucket, tokenCapacity(now));
+    if (tokens.rate(now, multiplier) > 0) {
+      tokens.bucket = Math.min(tokens.bucket, tokenCapacity(now));
     }
     // Anthropic's input and output budgets: a spent one stops everything until its reset.
-    pauseIfSpent(now, limits.remainingInputTokens(), limits.inputTokensResetMillis());
-    pauseIfSpent(now, limits.remainingOutputTokens(), limits.outputTokensResetMillis());
+    pauseIfSpent(now, limits.inputTokens());
+    pauseIfSpent(now, limits.outputTokens());
   }
 
   /** Adopts the advertised limits the config does not give, and follows them when they change. */
   private void learn(RateLimitSnapshot limits, long now) {
     boolean learned = false;
     long rpm = limits.limitRequests();
-    if (configuredRpm == 0 && rpm > 0 && rpm != learnedRpm) {
+    if (configuredRpm == 0 && rpm > 0 && rpm != requests.learned) {
       refill(now); // the time so far at the old rate
-      learnedRpm = rpm;
-      requestsPerNano = part(rpm, share) / NANOS_PER_MINUTE;
-      requestBucket = Math.min(requestBucket, Math.max(1.0, requestsPerNano * multiplier * NANOS_PER_SECOND));
+      requests.learned = rpm;
+      requests.perNano = part(rpm, share) / NANOS_PER_MINUTE;
+      requests.bucket = Math.min(requests.bucket, Math.max(1.0, requests.perNano * multiplier * NANOS_PER_SECOND));
       learned = true;
     }
     long tpm = limits.limitTokens();
-    if (configuredTpm == 0 && tpm > 0 && tpm != learnedTpm) {
+    if (configuredTpm == 0 && tpm > 0 && tpm != tokens.learned) {
       refill(now);
-      boolean first = learnedTpm < 0;
-      learnedTpm = tpm;
-      tokensPerNano = part(tpm, share) / NANOS_PER_MINUTE;
+      boolean first = tokens.learned < 0;
+      tokens.learned = tpm;
+      tokens.perNano = part(tpm, share) / NANOS_PER_MINUTE;
       // Like a configured limit, the first learned one starts with a full (one-second) bucket.
-      tokenBucket = first ? tokenCapacity(now) : Math.min(tokenBucket, tokenCapacity(now));
+      tokens.bucket = first ? tokenCapacity(now) : Math.min(tokens.bucket, tokenCapacity(now));
       learned = true;
     }
     if (learned && !announced) {
@@ -345,15 +307,15 @@ public final class RateLimiter {
     StringBuilder missing = new StringBuilder();
     StringBuilder used = new StringBuilder();
     StringBuilder mine = new StringBuilder();
-    if (learnedRpm > 0) {
+    if (requests.learned > 0) {
       missing.append("rpm");
-      used.append(learnedRpm).append(" RPM");
-      mine.append(part(learnedRpm, share)).append(" RPM");
+      used.append(requests.learned).append(" RPM");
+      mine.append(part(requests.learned, share)).append(" RPM");
     }
-    if (learnedTpm > 0) {
+    if (tokens.learned > 0) {
       missing.append(missing.length() > 0 ? "/" : "").append("tpm");
-      used.append(used.length() > 0 ? ", " : "").append(learnedTpm).append(" TPM");
-      mine.append(mine.length() > 0 ? ", " : "").append(part(learnedTpm, share)).append(" TPM");
+      used.append(used.length() > 0 ? ", " : "").append(tokens.learned).append(" TPM");
+      mine.append(mine.length() > 0 ? ", " : "").append(part(tokens.learned, share)).append(" TPM");
     }
     String line = name + ": no " + missing + " in config; using the provider's advertised " + used;
     if (share < 1) {
@@ -364,50 +326,76 @@ public final class RateLimiter {
 
   /**
    * Heeds one remaining/reset pair: a spent budget pauses everyone until the reset; otherwise the
-   * pace is held to this JVM's share of what remains spread evenly until the reset (it binds only
-   * when the budget would run out before the reset at the base pace). Returns until when it holds.
+   * pace of {@code lane} is held to this JVM's share of what remains spread evenly until the reset
+   * (it binds only when the budget would run out before the reset at the base pace).
    */
-  private long pace(long now, long remaining, long resetMillis, boolean requests) {
-    long until = requests ? requestCapUntil : tokenCapUntil;
-    if (remaining < 0 || resetMillis < 0) {
-      return until; // not sent: what an earlier response said still holds
+  private void pace(long now, RateLimitSnapshot.Budget budget, Lane lane) {
+    long remaining = budget.remaining();
+    if (remaining < 0 || budget.resetMillis() < 0) {
+      return; // not sent: what an earlier response said still holds
     }
-    long resetNanos = TimeUnit.MILLISECONDS.toNanos(resetMillis);
+    long resetNanos = TimeUnit.MILLISECONDS.toNanos(budget.resetMillis());
     if (resetNanos <= 0) {
-      return now; // whole again: nothing to stretch
+      lane.capUntil = now; // whole again: nothing to stretch
+      return;
     }
     if (remaining == 0) {
       pausedUntil = Math.max(pausedUntil, now + resetNanos);
-      return now;
+      lane.capUntil = now;
+      return;
     }
     refill(now);
-    double cap = remaining * share / resetNanos;
-    if (requests) {
-      requestCapPerNano = cap;
-    } else {
-      tokenCapPerNano = cap;
-    }
-    return now + resetNanos;
+    lane.capPerNano = remaining * share / resetNanos;
+    lane.capUntil = now + resetNanos;
   }
 
-  private void pauseIfSpent(long now, long remaining, long resetMillis) {
-    if (remaining == 0 && resetMillis > 0) {
-      pausedUntil = Math.max(pausedUntil, now + TimeUnit.MILLISECONDS.toNanos(resetMillis));
+  private void pauseIfSpent(long now, RateLimitSnapshot.Budget budget) {
+    if (budget.remaining() == 0 && budget.resetMillis() > 0) {
+      pausedUntil = Math.max(pausedUntil, now + TimeUnit.MILLISECONDS.toNanos(budget.resetMillis()));
     }
   }
 
   /** The requests per minute this JVM paces by now: configured or learned, 0 when neither. */
   public synchronized double requestsPerMinute() {
-    return requestsPerNano * NANOS_PER_MINUTE;
+    return requests.perNano * NANOS_PER_MINUTE;
   }
 
   /** The tokens per minute this JVM paces by now: configured or learned, 0 when neither. */
   public synchronized double tokensPerMinute() {
-    return tokensPerNano * NANOS_PER_MINUTE;
+    return tokens.perNano * NANOS_PER_MINUTE;
   }
 
   /** The share of the configured rate in use now (1.0 unless 429s slowed it). */
   public synchronized double multiplier() {
     return multiplier;
+  }
+
+  /** One paced quantity, requests or tokens: its bucket, its base rate and what a remaining budget allows. */
+  private static final class Lane {
+    /** The base rate: configured, or learned times the share; 0 = not paced. */
+    double perNano;
+    /** As the provider advertised it (before the share); -1 until learned. */
+    long learned = -1;
+    /**
+     * What remaining/reset allow: this JVM's share of the remaining budget spread evenly until the
+     * reset; it holds until {@code capUntil} (or until a newer response says otherwise).
+     */
+    double capPerNano;
+    long capUntil;
+    double bucket;
+
+    /** The rate now (0: not paced): the base rate times {@code multiplier}, capped while a cap holds. */
+    double rate(long now, double multiplier) {
+      double base = perNano * multiplier;
+      if (now - capUntil < 0) {
+        return base > 0 ? Math.min(base, capPerNano) : capPerNano;
+      }
+      return base;
+    }
+
+    /** One second of {@link #rate}, at least one (so a slow rate still lets one through). */
+    double oneSecond(long now, double multiplier) {
+      return Math.max(1.0, rate(now, multiplier) * NANOS_PER_SECOND);
+    }
   }
 }

@@ -63,55 +63,20 @@ public final class RetryingCaller {
   /**
    * How a call ended: an answer, the last error, or stopped by the gate (no answer, no final
    * error: the task stays pending), and how many attempts it took.
+   *
+   * @param stopped the gate closed before an answer (not by a rejected key, which is an AUTH
+   *     {@link #error}): no answer was paid for and the task must get no record; {@link #error}
+   *     is then the last attempt's error, or null when nothing was sent
+   * @param latencyMillis wall time of the successful (or last) attempt, without the waits before it
    */
-  public static final class Outcome {
-    private final ChatResponse response;
-    private final LlmException error;
-    private final int attempts;
-    private final long latencyMillis;
-    private final boolean stopped;
-
+  public record Outcome(ChatResponse response, LlmException error, int attempts, long latencyMillis,
+      boolean stopped) {
     Outcome(ChatResponse response, LlmException error, int attempts, long latencyMillis) {
       this(response, error, attempts, latencyMillis, false);
     }
 
-    private Outcome(ChatResponse response, LlmException error, int attempts, long latencyMillis,
-        boolean stopped) {
-      this.response = response;
-      this.error = error;
-      this.attempts = attempts;
-      this.latencyMillis = latencyMillis;
-      this.stopped = stopped;
-    }
-
     public boolean ok() {
       return response != null;
-    }
-
-    /**
-     * The gate closed before an answer (not by a rejected key, which is an AUTH {@link #error}):
-     * no answer was paid for and the task must get no record. {@link #error} is the last attempt's
-     * error, or null when nothing was sent.
-     */
-    public boolean stopped() {
-      return stopped;
-    }
-
-    public ChatResponse response() {
-      return response;
-    }
-
-    public LlmException error() {
-      return error;
-    }
-
-    public int attempts() {
-      return attempts;
-    }
-
-    /** Wall time of the successful (or last) attempt, without the waits before it. */
-    public long latencyMillis() {
-      return latencyMillis;
     }
   }
 

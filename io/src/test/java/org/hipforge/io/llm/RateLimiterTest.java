@@ -484,7 +484,8 @@ class RateLimiterTest {
   void aSpentAnthropicOutputTokenBudgetPausesUntilItsReset() throws Exception {
     RateLimiter l = limiter(0, 0);
     l.onSuccess(new RateLimitSnapshot(40, 1_000, 9_000, 1_000, -1).withLimits(50, 10_000)
-        .withInputOutputTokens(8_000, 7_000, 1_000, 2_000, 0, 4_000));
+        .withInputOutputTokens(new RateLimitSnapshot.Budget(8_000, 7_000, 1_000),
+            new RateLimitSnapshot.Budget(2_000, 0, 4_000)));
     l.acquire(1);
     assertThat(time.elapsedMs(), closeTo(4_000, TOLERANCE_MS));
   }

@@ -59,23 +59,72 @@ class AnswerCategoriesTest {
 
   // ------------------------------------------------------------------------------ OpenAI
 
-  @Test
-  void openAiRefusalWithNullContentIsRefusedAndKeepsItsTokens() throws Exception {
-    LlmException e = failed(Api.OPENAI, "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":"
-        + "\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,"
-        + "\"refusal\":\"I'm sorry, I cannot assist with that request.\"},\"logprobs\":null,\"finish_reason\":"
-        + "\"stop\"}],\"usage\":{\"prompt_tokens\":81,\"completion_tokens\":11,\"total_tokens\":92}}");
-    billedAndFinal(e, ErrorCategory.REFUSED, 81, 11, "stop");
-    assertThat(e.getMessage(), containsString("cannot assist"));
+  /**
+   * Billed 200s that cannot be used, in the providers' real shapes: the final category, the billed
+   * usage and finish reason, and what the message says ({@code ""}: nothing asserted).
+   */
+  static Stream<Arguments> unusableAnswers() {
+    return Stream.of(
+        Arguments.of("an OpenAI refusal with null content is refused and keeps its tokens", Api.OPENAI,
+            "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":"
+            + "\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,"
+            + "\"refusal\":\"I'm sorry, I cannot assist with that request.\"},\"logprobs\":null,\"finish_reason\":"
+            + "\"stop\"}],\"usage\":{\"prompt_tokens\":81,\"completion_tokens\":11,\"total_tokens\":92}}",
+            ErrorCategory.REFUSED, 81L, 11L, "stop", "cannot assist"),
+        Arguments.of("an OpenAI content filter with null content is filtered", Api.OPENAI,
+            "{\"choices\":[{\"finish_reason\":\"content_filter\",\"index\":0,"
+            + "\"message\":{\"role\":\"assistant\",\"content\":null},\"content_filter_results\":{\"violence\":"
+            + "{\"filtered\":true,\"severity\":\"medium\"}}}],\"usage\":{\"completion_tokens\":0,"
+            + "\"prompt_tokens\":25,\"total_tokens\":25}}",
+            ErrorCategory.FILTERED, 25L, 0L, "content_filter", ""),
+        Arguments.of("an OpenAI reasoning cut with null content is truncated", Api.OPENAI, reasoningCut("null"),
+            ErrorCategory.TRUNCATED, 20L, 300L, "length", "no content"),
+        Arguments.of("an OpenAI reasoning cut with empty content is truncated", Api.OPENAI, reasoningCut("\"\""),
+            ErrorCategory.TRUNCATED, 20L, 300L, "length", "no content"),
+        Arguments.of("OpenAI empty choices are an empty answer with the prompt tokens", Api.OPENAI,
+            "{\"id\":\"x\",\"choices\":[],\"usage\":{\"prompt_tokens\":17,\"completion_tokens\":0}}",
+            ErrorCategory.EMPTY_ANSWER, 17L, 0L, null, ""),
+        Arguments.of("an answer that is only an unclosed think block is empty", Api.OPENAI,
+            "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+            + "\"content\":\"<think>still thinking\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
+            + "\"completion_tokens\":7}}",
+            ErrorCategory.EMPTY_ANSWER, 5L, 7L, "stop", "think block"),
+        Arguments.of("Anthropic stop_reason refusal is refused even with text", Api.ANTHROPIC,
+            "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\","
+            + "\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\",\"text\":\"I can't help with that.\"}],"
+            + "\"stop_reason\":\"refusal\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":30,\"output_tokens\":9}}",
+            ErrorCategory.REFUSED, 30L, 9L, "refusal", "I can't help with that."),
+        Arguments.of("an Anthropic answer cut at max_tokens is truncated", Api.ANTHROPIC, anthropicCut("max_tokens"),
+            ErrorCategory.TRUNCATED, 30L, 300L, "max_tokens", ""),
+        Arguments.of("an Anthropic answer cut at the context window is truncated", Api.ANTHROPIC,
+            anthropicCut("model_context_window_exceeded"),
+            ErrorCategory.TRUNCATED, 30L, 300L, "model_context_window_exceeded", ""),
+        Arguments.of("an Anthropic cut with only thinking is truncated", Api.ANTHROPIC,
+            "{\"type\":\"message\",\"content\":[{\"type\":\"thinking\","
+            + "\"thinking\":\"Let me see\",\"signature\":\"EqQB\"}],\"stop_reason\":\"max_tokens\","
+            + "\"usage\":{\"input_tokens\":30,\"output_tokens\":300}}",
+            ErrorCategory.TRUNCATED, 30L, 300L, "max_tokens", "only thinking"));
   }
 
-  @Test
-  void openAiContentFilterWithNullContentIsFiltered() throws Exception {
-    LlmException e = failed(Api.OPENAI, "{\"choices\":[{\"finish_reason\":\"content_filter\",\"index\":0,"
-        + "\"message\":{\"role\":\"assistant\",\"content\":null},\"content_filter_results\":{\"violence\":"
-        + "{\"filtered\":true,\"severity\":\"medium\"}}}],\"usage\":{\"completion_tokens\":0,"
-        + "\"prompt_tokens\":25,\"total_tokens\":25}}");
-    billedAndFinal(e, ErrorCategory.FILTERED, 25, 0, "content_filter");
+  private static String reasoningCut(String content) {
+    return "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+        + "\"content\":" + content + ",\"reasoning_content\":\"Let me think about the grid\",\"refusal\":null},"
+        + "\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":300,"
+        + "\"completion_tokens_details\":{\"reasoning_tokens\":300}}}";
+  }
+
+  private static String anthropicCut(String stop) {
+    return "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":"
+        + "\"The kernel\"}],\"stop_reason\":\"" + stop + "\",\"usage\":{\"input_tokens\":30,\"output_tokens\":300}}";
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unusableAnswers")
+  void anUnusableAnswerIsBilledWithItsFinalCategory(String because, Api api, String body, ErrorCategory category,
+      long in, long out, String finish, String said) throws Exception {
+    LlmException e = failed(api, body);
+    billedAndFinal(e, category, in, out, finish);
+    assertThat(e.getMessage(), containsString(said));
   }
 
   @Test
@@ -85,24 +134,6 @@ class AnswerCategoriesTest {
         + "\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":300}}");
     billedAndFinal(e, ErrorCategory.TRUNCATED, 40, 300, "length");
     assertThat(e.answer().text(), is("The kernel adds two vec"));
-  }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"null", "\"\""})
-  void openAiReasoningCutWithNoContentIsTruncated(String content) throws Exception {
-    LlmException e = failed(Api.OPENAI, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-        + "\"content\":" + content + ",\"reasoning_content\":\"Let me think about the grid\",\"refusal\":null},"
-        + "\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":300,"
-        + "\"completion_tokens_details\":{\"reasoning_tokens\":300}}}");
-    billedAndFinal(e, ErrorCategory.TRUNCATED, 20, 300, "length");
-    assertThat(e.getMessage(), containsString("no content"));
-  }
-
-  @Test
-  void openAiEmptyChoicesIsEmptyAnswerWithThePromptTokens() throws Exception {
-    LlmException e = failed(Api.OPENAI, "{\"id\":\"x\",\"choices\":[],\"usage\":{\"prompt_tokens\":17,"
-        + "\"completion_tokens\":0}}");
-    billedAndFinal(e, ErrorCategory.EMPTY_ANSWER, 17, 0, null);
   }
 
   @Test
@@ -132,42 +163,7 @@ class AnswerCategoriesTest {
     assertThat(r.text(), is(expected));
   }
 
-  @Test
-  void anAnswerThatIsOnlyAnUnclosedThinkBlockIsEmpty() throws Exception {
-    LlmException e = failed(Api.OPENAI, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-        + "\"content\":\"<think>still thinking\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
-        + "\"completion_tokens\":7}}");
-    billedAndFinal(e, ErrorCategory.EMPTY_ANSWER, 5, 7, "stop");
-    assertThat(e.getMessage(), containsString("think block"));
-  }
-
   // ------------------------------------------------------------------------------ Anthropic
-
-  @Test
-  void anthropicStopReasonRefusalIsRefusedEvenWithText() throws Exception {
-    LlmException e = failed(Api.ANTHROPIC, "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\","
-        + "\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\",\"text\":\"I can't help with that.\"}],"
-        + "\"stop_reason\":\"refusal\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":30,\"output_tokens\":9}}");
-    billedAndFinal(e, ErrorCategory.REFUSED, 30, 9, "refusal");
-    assertThat(e.getMessage(), containsString("I can't help with that."));
-  }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"max_tokens", "model_context_window_exceeded"})
-  void anthropicCutAnswersAreTruncated(String stop) throws Exception {
-    LlmException e = failed(Api.ANTHROPIC, "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":"
-        + "\"The kernel\"}],\"stop_reason\":\"" + stop + "\",\"usage\":{\"input_tokens\":30,\"output_tokens\":300}}");
-    billedAndFinal(e, ErrorCategory.TRUNCATED, 30, 300, stop);
-  }
-
-  @Test
-  void anthropicThinkingOnlyCutIsTruncated() throws Exception {
-    LlmException e = failed(Api.ANTHROPIC, "{\"type\":\"message\",\"content\":[{\"type\":\"thinking\","
-        + "\"thinking\":\"Let me see\",\"signature\":\"EqQB\"}],\"stop_reason\":\"max_tokens\","
-        + "\"usage\":{\"input_tokens\":30,\"output_tokens\":300}}");
-    billedAndFinal(e, ErrorCategory.TRUNCATED, 30, 300, "max_tokens");
-    assertThat(e.getMessage(), containsString("only thinking"));
-  }
 
   @Test
   void anthropicTextBlocksAreJoinedAndThinkingBlocksLeftOut() throws Exception {

@@ -43,11 +43,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ApiKeyNeverLeaksTest {
 
   static {
-    // The JDK HTTP server reads this once, at the first server of the JVM; a stub server started
-    // before the simulator would otherwise leave Nagle on (40 ms per keep-alive request).
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
+    LlmClientWireTest.noDelay();
   }
 
   private static final String KEY_ENV = "HIPFORGE_LEAK_TEST_KEY";

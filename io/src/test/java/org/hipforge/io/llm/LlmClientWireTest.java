@@ -30,6 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
+import org.hamcrest.Matcher;
 import org.hipforge.io.llm.ProviderConfig.Api;
 import org.hipforge.io.llm.sim.SimulatedLlmServer;
 import org.hipforge.io.llm.sim.SimulatorConfig;
@@ -47,8 +48,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 class LlmClientWireTest {
 
   static {
-    // The JDK HTTP server reads this once, at the first server of the JVM; a stub server started
-    // before the simulator would otherwise leave Nagle on (40 ms per keep-alive request).
+    noDelay();
+  }
+
+  /**
+   * Turns Nagle off for the JDK HTTP servers of this JVM (stubs and the simulator). The server
+   * reads the property once, at the first server of the JVM: a test class that starts a stub
+   * server before the simulator would otherwise leave Nagle on (40 ms per keep-alive request), so
+   * every such class calls this from its static initialiser.
+   */
+  static void noDelay() {
     if (System.getProperty("sun.net.httpserver.nodelay") == null) {
       System.setProperty("sun.net.httpserver.nodelay", "true");
     }
@@ -175,56 +184,38 @@ class LlmClientWireTest {
     }
   }
 
-  static Stream<Arguments> serverErrors() {
+  /** A fault the simulator sends every time, what one request against it fails with, what it says. */
+  static Stream<Arguments> simulatedFaults() {
+    SimulatorConfig sim = SimulatorConfig.defaults();
     List<Arguments> args = new ArrayList<>();
     for (Api api : Api.values()) {
-      for (int status : new int[] {500, 502, 503}) {
-        args.add(Arguments.of(api, status));
-      }
+      args.add(Arguments.of(api, "HTTP 500", sim.withHttp500Rate(1.0), ErrorCategory.SERVER_ERROR, 500,
+          containsString("HTTP 500")));
+      args.add(Arguments.of(api, "HTTP 502", sim.withHttp502Rate(1.0), ErrorCategory.SERVER_ERROR, 502,
+          containsString("HTTP 502")));
+      args.add(Arguments.of(api, "HTTP 503", sim.withHttp503Rate(1.0), ErrorCategory.SERVER_ERROR, 503,
+          containsString("HTTP 503")));
+      args.add(Arguments.of(api, "HTTP 529", sim.withHttp529Rate(1.0), ErrorCategory.OVERLOADED, 529,
+          containsString("")));
+      args.add(Arguments.of(api, "a dropped connection", sim.withDropRate(1.0), ErrorCategory.CONNECTION, 0,
+          containsString("")));
+      args.add(Arguments.of(api, "HTML with status 200", sim.withHtmlRate(1.0), ErrorCategory.BAD_RESPONSE, 200,
+          allOf(containsString("not JSON"), containsString("502 Bad Gateway"))));
     }
     return args.stream();
   }
 
-  @ParameterizedTest(name = "{0} {1}")
-  @MethodSource("serverErrors")
-  void fiveHundredsAreServerErrors(Api api, int status) throws Exception {
-    SimulatorConfig sim = SimulatorConfig.defaults();
-    sim = status == 500 ? sim.withHttp500Rate(1.0)
-        : status == 502 ? sim.withHttp502Rate(1.0) : sim.withHttp503Rate(1.0);
+  /** Every such fault is retryable; only a transport failure (no HTTP status) carries a cause. */
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("simulatedFaults")
+  void aSimulatedFaultGetsItsRetryableCategory(Api api, String fault, SimulatorConfig sim, ErrorCategory category,
+      int status, Matcher<String> message) throws Exception {
     LlmException e = failAgainst(api, sim);
-    assertThat(e.category(), is(ErrorCategory.SERVER_ERROR));
+    assertThat(e.category(), is(category));
     assertThat(e.httpStatus(), is(status));
     assertThat(e.category().retryable(), is(true));
-    assertThat(e.getMessage(), containsString("HTTP " + status));
-  }
-
-  @ParameterizedTest
-  @EnumSource(Api.class)
-  void status529IsOverloaded(Api api) throws Exception {
-    LlmException e = failAgainst(api, SimulatorConfig.defaults().withHttp529Rate(1.0));
-    assertThat(e.category(), is(ErrorCategory.OVERLOADED));
-    assertThat(e.httpStatus(), is(529));
-    assertThat(e.category().retryable(), is(true));
-  }
-
-  @ParameterizedTest
-  @EnumSource(Api.class)
-  void droppedConnectionIsConnectionAndRetryable(Api api) throws Exception {
-    LlmException e = failAgainst(api, SimulatorConfig.defaults().withDropRate(1.0));
-    assertThat(e.category(), is(ErrorCategory.CONNECTION));
-    assertThat(e.httpStatus(), is(0));
-    assertThat(e.category().retryable(), is(true));
-    assertThat(e.getCause(), notNullValue());
-  }
-
-  @ParameterizedTest
-  @EnumSource(Api.class)
-  void htmlWithStatus200IsBadResponse(Api api) throws Exception {
-    LlmException e = failAgainst(api, SimulatorConfig.defaults().withHtmlRate(1.0));
-    assertThat(e.category(), is(ErrorCategory.BAD_RESPONSE));
-    assertThat(e.httpStatus(), is(200));
-    assertThat(e.category().retryable(), is(true));
-    assertThat(e.getMessage(), allOf(containsString("not JSON"), containsString("502 Bad Gateway")));
+    assertThat(e.getMessage(), message);
+    assertThat("the cause is kept", e.getCause() != null, is(status == 0));
   }
 
   @ParameterizedTest

@@ -15,26 +15,29 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class PromptSetTest {
   @TempDir Path tmp;
 
-  // The prompts as hipforge sent them before templates existed, copied here on purpose: the built-in
-  // templates must render exactly these, or every cached answer's key changes.
-  private static final String LEGACY_DESCRIBE_SYSTEM =
-      "You are an expert in GPU programming with HIP (AMD ROCm). You are given the complete source "
-          + "of one HIP file. Write a precise, self-contained instruction from which an expert could "
-          + "write an equivalent program: what it computes, every __global__ kernel with its name, "
-          + "parameters and launch configuration, the memory layout, use of shared memory, "
-          + "synchronisation and atomics, and the host-side steps. Answer with the instruction "
-          + "only, in plain prose, without code.";
-  private static final String LEGACY_GENERATE_SYSTEM =
-      "You are an expert HIP (AMD ROCm) programmer. Write one complete, compilable HIP source file "
-          + "that fulfils the user's instruction: include <hip/hip_runtime.h>, define the kernels "
-          + "and a host main() that allocates, copies, launches and checks errors. Answer with the "
-          + "code only, in a single ```hip fenced block.";
+  // The system prompts as hipforge sent them before templates existed, kept as files on purpose
+  // (legacy-*-system.txt, no final newline): the built-in templates must render exactly these, or
+  // every cached answer's key changes.
+  private static final String LEGACY_DESCRIBE_SYSTEM = legacy("legacy-describe-system.txt");
+  private static final String LEGACY_GENERATE_SYSTEM = legacy("legacy-generate-system.txt");
+
+  private static String legacy(String resource) {
+    try (java.io.InputStream in = PromptSetTest.class.getResourceAsStream(resource)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   private static String legacyDescribeUser(String fileName, String code) {
     return "File: " + fileName + "\n\n```hip\n" + code + (code.endsWith("\n") ? "" : "\n") + "```";
@@ -125,24 +128,31 @@ class PromptSetTest {
     assertEquals(Prompts.describe("a.hip", KERNEL).user(), read.describe("a.hip", KERNEL).user());
   }
 
-  @Test
-  void anUnknownPlaceholderIsNamedWithItsFileAndLine() throws Exception {
-    Path dir = tmp.resolve("prompts");
-    PromptSet.writeDefaults(dir);
-    Files.writeString(dir.resolve("describe.user.txt"), "File: {{file_name}}\n\n```hip\n{{sourcecode}}```\n");
-    PromptTemplateException e = assertThrows(PromptTemplateException.class, () -> PromptSet.load(dir));
-    assertEquals(dir.resolve("describe.user.txt") + ":4: unknown placeholder {{sourcecode}} (known: "
-        + "{{source}}, {{file_name}}, {{instruction}}, {{code}}, {{errors}}, {{offload_arch}})", e.getMessage());
+  /** An edited template file, and the error that names it (after its path). */
+  static Stream<Arguments> badTemplates() {
+    return Stream.of(
+        Arguments.of("describe.user.txt", utf8("File: {{file_name}}\n\n```hip\n{{sourcecode}}```\n"),
+            ":4: unknown placeholder {{sourcecode}} (known: {{source}}, {{file_name}}, {{instruction}}, {{code}}, "
+            + "{{errors}}, {{offload_arch}})"),
+        Arguments.of("generate.system.txt", utf8("Write HIP.\nThe original was:\n{{source}}\n"),
+            ":3: {{source}} is not available in this template (it may use: {{file_name}}, {{instruction}}, "
+            + "{{offload_arch}})"),
+        Arguments.of("describe.user.txt", utf8("\n"), ": is empty: the user message must say what to do"),
+        Arguments.of("describe.user.txt", new byte[] {'F', (byte) 0xA9, ' ', '{', '{', 's'}, ": is not UTF-8 text"));
   }
 
-  @Test
-  void aPlaceholderOfAnotherStepIsRefused() throws Exception {
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @ParameterizedTest(name = "{0}{2}")
+  @MethodSource("badTemplates")
+  void aBadTemplateIsRefusedNamingItsFileAndLine(String file, byte[] text, String message) throws Exception {
     Path dir = tmp.resolve("prompts");
     PromptSet.writeDefaults(dir);
-    Files.writeString(dir.resolve("generate.system.txt"), "Write HIP.\nThe original was:\n{{source}}\n");
+    Files.write(dir.resolve(file), text);
     PromptTemplateException e = assertThrows(PromptTemplateException.class, () -> PromptSet.load(dir));
-    assertEquals(dir.resolve("generate.system.txt") + ":3: {{source}} is not available in this template "
-        + "(it may use: {{file_name}}, {{instruction}}, {{offload_arch}})", e.getMessage());
+    assertEquals(dir.resolve(file) + message, e.getMessage());
   }
 
   @Test
@@ -154,18 +164,6 @@ class PromptSetTest {
     assertTrue(e.getMessage().startsWith(dir.resolve("repair.user.txt") + ": missing"), e.getMessage());
     assertTrue(assertThrows(PromptTemplateException.class, () -> PromptSet.fromDir(tmp.resolve("nope").toString()))
         .getMessage().contains("is not a directory"));
-  }
-
-  @Test
-  void anEmptyUserTemplateAndTextThatIsNotUtf8AreRefused() throws Exception {
-    Path dir = tmp.resolve("prompts");
-    PromptSet.writeDefaults(dir);
-    Files.writeString(dir.resolve("describe.user.txt"), "\n");
-    assertTrue(assertThrows(PromptTemplateException.class, () -> PromptSet.load(dir)).getMessage()
-        .endsWith("describe.user.txt: is empty: the user message must say what to do"));
-    Files.write(dir.resolve("describe.user.txt"), new byte[] {'F', (byte) 0xA9, ' ', '{', '{', 's'});
-    assertTrue(assertThrows(PromptTemplateException.class, () -> PromptSet.load(dir)).getMessage()
-        .endsWith("describe.user.txt: is not UTF-8 text"));
   }
 
   @Test

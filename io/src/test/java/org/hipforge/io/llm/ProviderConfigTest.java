@@ -13,12 +13,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.hipforge.io.llm.ProviderConfig.Api;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ProviderConfigTest {
@@ -73,55 +76,34 @@ class ProviderConfigTest {
 
   // ---- the example config
 
-  @Test
-  void exampleOpenAiProviderIsReadWithItsLimitsAndPrices() throws Exception {
-    ProviderConfig c = ProviderConfig.load(example, "openai");
-    assertThat(c.name(), is("openai"));
-    assertThat(c.api(), is(Api.OPENAI));
-    assertThat(c.baseUrl(), is("https://api.openai.com/v1"));
-    assertThat(c.model(), is("gpt-4o-mini"));
-    assertThat(c.apiKeyEnv(), is("OPENAI_API_KEY"));
-    assertThat(c.temperature(), is(0.2));
-    assertThat(c.maxTokens(), is(1024));
-    assertThat(c.timeoutS(), is(120));
-    assertThat(c.rpm(), is(500));
-    assertThat(c.tpm(), is(200_000L));
-    assertThat(c.inputPricePerMTok(), is(0.15));
-    assertThat(c.outputPricePerMTok(), is(0.6));
-    assertThat(c.isLoopback(), is(false));
-    assertThat(c.endpointKey(), is("OPENAI https://api.openai.com/v1 gpt-4o-mini"));
+  /** Each provider of the README's example: every setting as read, and whether it is on this machine. */
+  static Stream<Arguments> exampleProviders() {
+    RetryRules rules = RetryRules.DEFAULTS;
+    return Stream.of(
+        Arguments.of("openai", new ProviderConfig("openai", Api.OPENAI, "https://api.openai.com/v1", "gpt-4o-mini",
+            "OPENAI_API_KEY", 0.2, 1024, 120, 500, 200_000, 6, 0.15, 0.6, "2023-06-01", rules, 8192, 0.5), false,
+            "OPENAI https://api.openai.com/v1 gpt-4o-mini"),
+        Arguments.of("local", ProviderConfig.of("local", Api.OPENAI, "http://localhost:8000/v1", "qwen2.5-coder",
+            "LOCAL_LLM_KEY"), true, "OPENAI http://localhost:8000/v1 qwen2.5-coder"),
+        Arguments.of("anthropic", new ProviderConfig("anthropic", Api.ANTHROPIC, "https://api.anthropic.com/v1",
+            "claude-sonnet-4-5", "ANTHROPIC_API_KEY", 0.2, 2048, 120, 0, 0, 6, 0, 0, "2023-06-01", rules, 8192, 0.5),
+            false, "ANTHROPIC https://api.anthropic.com/v1 claude-sonnet-4-5"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("exampleProviders")
+  void exampleProvidersAreReadWithDefaultsForWhatTheyOmit(String name, ProviderConfig expected, boolean loopback,
+      String endpointKey) throws Exception {
+    ProviderConfig c = ProviderConfig.load(example, name);
+    assertThat(c, is(expected));
+    assertThat(c.isLoopback(), is(loopback));
+    assertThat(c.endpointKey(), is(endpointKey));
   }
 
   @Test
-  void exampleLocalProviderGetsDefaultsAndNeedsNoKey() throws Exception {
-    ProviderConfig c = ProviderConfig.load(example, "local");
-    assertThat(c.api(), is(Api.OPENAI));
-    assertThat(c.baseUrl(), is("http://localhost:8000/v1"));
-    assertThat(c.model(), is("qwen2.5-coder"));
-    assertThat(c.apiKeyEnv(), is("LOCAL_LLM_KEY"));
-    assertThat(c.temperature(), is(0.2));
-    assertThat(c.maxTokens(), is(1024));
-    assertThat(c.timeoutS(), is(120));
-    assertThat(c.maxAttempts(), is(6));
-    assertThat(c.rpm(), is(0));
-    assertThat(c.tpm(), is(0L));
-    assertThat(c.isLoopback(), is(true));
+  void exampleLocalProviderNeedsNoKey() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("LOCAL_LLM_KEY") == null);
-    assertThat(c.resolveApiKey(), is(nullValue()));
-  }
-
-  @Test
-  void exampleAnthropicProviderIsReadWithDefaultsForWhatItOmits() throws Exception {
-    ProviderConfig c = ProviderConfig.load(example, "anthropic");
-    assertThat(c.api(), is(Api.ANTHROPIC));
-    assertThat(c.baseUrl(), is("https://api.anthropic.com/v1"));
-    assertThat(c.model(), is("claude-sonnet-4-5"));
-    assertThat(c.apiKeyEnv(), is("ANTHROPIC_API_KEY"));
-    assertThat(c.maxTokens(), is(2048));
-    assertThat(c.rpm(), is(0));
-    assertThat(c.maxAttempts(), is(6));
-    assertThat(c.anthropicVersion(), is("2023-06-01"));
-    assertThat(c.isLoopback(), is(false));
+    assertThat(ProviderConfig.load(example, "local").resolveApiKey(), is(nullValue()));
   }
 
   @Test
@@ -144,16 +126,8 @@ class ProviderConfigTest {
   @Test
   void omittedSettingsTakeTheDocumentedDefaults() throws Exception {
     ProviderConfig c = loadOne("\"base_url\": \"https://h.example/v1\", \"model\": \"m\"");
-    assertThat(c.api(), is(Api.OPENAI));
-    assertThat(c.temperature(), is(0.2));
-    assertThat(c.maxTokens(), is(1024));
-    assertThat(c.timeoutS(), is(120));
-    assertThat(c.rpm(), is(0));
-    assertThat(c.tpm(), is(0L));
-    assertThat(c.maxAttempts(), is(6));
-    assertThat(c.inputPricePerMTok(), is(0.0));
-    assertThat(c.outputPricePerMTok(), is(0.0));
-    assertThat(c.anthropicVersion(), is("2023-06-01"));
+    assertThat(c, is(new ProviderConfig("p", Api.OPENAI, "https://h.example/v1", "m", null, 0.2, 1024, 120, 0, 0, 6,
+        0, 0, "2023-06-01", RetryRules.DEFAULTS, 8192, 0.5)));
     assertThat(c, is(ProviderConfig.of("p", Api.OPENAI, "https://h.example/v1/", "m", null)));
   }
 
@@ -175,22 +149,25 @@ class ProviderConfigTest {
         containsString("no provider named 'gemini'"), containsString("[openai, local, anthropic]")));
   }
 
-  @Test
-  void badApiValueIsNamed() throws Exception {
-    assertThat(errorOf("\"api\": \"gemini\", \"model\": \"m\", \"base_url\": \"https://x\""),
-        containsString("\"api\" must be \"openai\" or \"anthropic\", was \"gemini\""));
+  /** A provider's keys, and what the error names. */
+  static Stream<Arguments> badProviders() {
+    return Stream.of(
+        Arguments.of("\"api\": \"gemini\", \"model\": \"m\", \"base_url\": \"https://x\"",
+            "\"api\" must be \"openai\" or \"anthropic\", was \"gemini\""),
+        Arguments.of("\"base_url\": \"https://x\"", "\"model\" is required"),
+        Arguments.of("\"base_url\": \"https://x\", \"model\": \"  \"", "\"model\" is required"),
+        Arguments.of("\"model\": \"m\"", "\"base_url\" is required"),
+        Arguments.of("\"model\": \"m\", \"base_url\": \"https://x\", \"rpm\": \"500\"",
+            "\"rpm\" must be a number, was \"500\""),
+        Arguments.of("\"model\": 4, \"base_url\": \"https://x\"", "\"model\" must be a string"),
+        Arguments.of("\"model\": \"m\", \"base_url\": \"https://x\", \"api_key_env\": 1",
+            "\"api_key_env\" must be a string"));
   }
 
-  @Test
-  void missingModelIsNamed() throws Exception {
-    assertThat(errorOf("\"base_url\": \"https://x\""), containsString("\"model\" is required"));
-    assertThat(errorOf("\"base_url\": \"https://x\", \"model\": \"  \""),
-        containsString("\"model\" is required"));
-  }
-
-  @Test
-  void missingBaseUrlOfAnOpenAiProviderIsNamed() throws Exception {
-    assertThat(errorOf("\"model\": \"m\""), containsString("\"base_url\" is required"));
+  @ParameterizedTest(name = "{1}")
+  @MethodSource("badProviders")
+  void aBadSettingIsNamedWithFileAndProvider(String keys, String message) throws Exception {
+    assertThat(errorOf(keys), containsString(message));
   }
 
   @ParameterizedTest
@@ -220,20 +197,6 @@ class ProviderConfigTest {
     String msg = errorOf("\"model\": \"m\", \"base_url\": \"https://x\", \"" + key + "\": " + value);
     assertThat(msg, containsString("\"" + key + "\" must be in ["));
     assertThat(msg, containsString("was " + Double.parseDouble(value)));
-  }
-
-  @Test
-  void numberGivenAsTextIsNamed() throws Exception {
-    assertThat(errorOf("\"model\": \"m\", \"base_url\": \"https://x\", \"rpm\": \"500\""),
-        containsString("\"rpm\" must be a number, was \"500\""));
-  }
-
-  @Test
-  void textGivenAsANumberIsNamedWithFileAndProvider() throws Exception {
-    assertThat(errorOf("\"model\": 4, \"base_url\": \"https://x\""),
-        containsString("\"model\" must be a string"));
-    assertThat(errorOf("\"model\": \"m\", \"base_url\": \"https://x\", \"api_key_env\": 1"),
-        containsString("\"api_key_env\" must be a string"));
   }
 
   @Test

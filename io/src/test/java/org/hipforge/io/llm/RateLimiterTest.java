@@ -14,8 +14,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class RateLimiterTest {
 
@@ -223,20 +227,24 @@ class RateLimiterTest {
     }
   }
 
-  @Test
-  void headersWithNoRequestsLeftPauseUntilTheReset() throws Exception {
-    RateLimiter l = limiter(0, 0);
-    l.onSuccess(new RateLimitSnapshot(0, 3_000, 500, 100, -1));
-    l.acquire(1);
-    assertThat(time.elapsedMs(), closeTo(3_000, TOLERANCE_MS));
+  /** Headers that say a budget is spent, and how long they pause everyone (until the reset). */
+  static Stream<Arguments> spentBudgets() {
+    return Stream.of(
+        Arguments.of("no requests left", new RateLimitSnapshot(0, 3_000, 500, 100, -1), 3_000.0),
+        Arguments.of("no tokens left", new RateLimitSnapshot(10, 60_000, 0, 1_500, -1), 1_500.0),
+        Arguments.of("Anthropic's output tokens spent", new RateLimitSnapshot(40, 1_000, 9_000, 1_000, -1)
+            .withLimits(50, 10_000).withInputOutputTokens(new RateLimitSnapshot.Budget(8_000, 7_000, 1_000),
+                new RateLimitSnapshot.Budget(2_000, 0, 4_000)), 4_000.0));
   }
 
-  @Test
-  void headersWithNoTokensLeftPauseUntilTheReset() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("spentBudgets")
+  void headersWithASpentBudgetPauseUntilItsReset(String because, RateLimitSnapshot headers, double pauseMs)
+      throws Exception {
     RateLimiter l = limiter(0, 0);
-    l.onSuccess(new RateLimitSnapshot(10, 60_000, 0, 1_500, -1));
+    l.onSuccess(headers);
     l.acquire(1);
-    assertThat(time.elapsedMs(), closeTo(1_500, TOLERANCE_MS));
+    assertThat(time.elapsedMs(), closeTo(pauseMs, TOLERANCE_MS));
   }
 
   @Test
@@ -478,16 +486,6 @@ class RateLimiterTest {
     assertThat(l.requestsPerMinute(), closeTo(150, 1e-6));
     assertThat(l.tokensPerMinute(), closeTo(22_500, 1e-6));
     assertThat(RateLimiter.shared("OPENAI http://x m", "x", 600, 90_000, 0.5), is(not(sameInstance(l))));
-  }
-
-  @Test
-  void aSpentAnthropicOutputTokenBudgetPausesUntilItsReset() throws Exception {
-    RateLimiter l = limiter(0, 0);
-    l.onSuccess(new RateLimitSnapshot(40, 1_000, 9_000, 1_000, -1).withLimits(50, 10_000)
-        .withInputOutputTokens(new RateLimitSnapshot.Budget(8_000, 7_000, 1_000),
-            new RateLimitSnapshot.Budget(2_000, 0, 4_000)));
-    l.acquire(1);
-    assertThat(time.elapsedMs(), closeTo(4_000, TOLERANCE_MS));
   }
 
   @Test

@@ -39,9 +39,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class RetryRulesTest {
 
   static {
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
+    LlmClientWireTest.noDelay();
   }
 
   private static final String KEY = "sk-rules-test-0123456789abcdefghijKLMN";

@@ -44,11 +44,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class RetryingCallerTest {
 
   static {
-    // The JDK HTTP server reads this once, at the first server of the JVM; a stub server started
-    // before the simulator would otherwise leave Nagle on (40 ms per keep-alive request).
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
+    LlmClientWireTest.noDelay();
   }
 
   private static final String KEY = "sk-retry-test-0123456789abcdefghij";
@@ -136,6 +132,11 @@ class RetryingCallerTest {
   private static ProviderConfig config(Api api, String baseUrl) {
     return ProviderConfig.of("retry-" + api.name().toLowerCase(java.util.Locale.ROOT), api, baseUrl,
         "test-model", "HIPFORGE_RETRY_TEST_KEY").withTimeoutS(2);
+  }
+
+  /** A caller that paces nothing and sleeps on {@code time}, stopping when {@code gate} closes. */
+  private static RetryingCaller caller(LlmClient client, FakeTime time, int attempts, CallGate gate) {
+    return new RetryingCaller(client, new RateLimiter(0, 0, time, time), attempts, 1024, time, null, gate);
   }
 
   private static ChatRequest task(int i) {
@@ -394,8 +395,7 @@ class RetryingCallerTest {
             i -> LlmClientWireTest.StubServer.json(404, "{\"error\":{\"message\":\"Not found\"}}"));
         LlmClient client = LlmClient.create(config(Api.OPENAI, stub.baseUrl()), KEY)) {
       CallGate run = CallGate.standalone();
-      RetryingCaller.Outcome o = new RetryingCaller(client, new RateLimiter(0, 0, time, time), 6, 1024, time, null,
-          run.child()).call(task(1));
+      RetryingCaller.Outcome o = caller(client, time, 6, run.child()).call(task(1));
       assertThat(o.error().category(), is(ErrorCategory.ENDPOINT));
       assertThat(o.attempts(), is(1));
       assertThat(stub.seen, hasSize(1));
@@ -412,8 +412,7 @@ class RetryingCallerTest {
     }
     try (LlmClient client = LlmClient.create(config(Api.OPENAI, "http://127.0.0.1:" + port + "/v1"), KEY)) {
       CallGate run = CallGate.standalone();
-      RetryingCaller.Outcome o = new RetryingCaller(client, new RateLimiter(0, 0, time, time), 3, 1024, time, null,
-          run.child()).call(task(1));
+      RetryingCaller.Outcome o = caller(client, time, 3, run.child()).call(task(1));
       assertThat(o.error().category(), is(ErrorCategory.UNREACHABLE));
       assertThat(o.attempts(), is(3));
       assertThat(time.sleptMillis, hasSize(2));
@@ -429,8 +428,7 @@ class RetryingCallerTest {
         LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
       CallGate gate = CallGate.standalone();
       gate.close(CallGate.Kind.SIGINT, "Ctrl-C");
-      RetryingCaller.Outcome o = new RetryingCaller(client, new RateLimiter(0, 0, time, time), 4, 1024,
-          time, null, gate).call(task(1));
+      RetryingCaller.Outcome o = caller(client, time, 4, gate).call(task(1));
       assertThat(o.ok(), is(false));
       assertThat(o.stopped(), is(true));
       assertThat(o.error(), nullValue());

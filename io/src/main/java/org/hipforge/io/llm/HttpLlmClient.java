@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
@@ -26,10 +27,6 @@ abstract class HttpLlmClient implements LlmClient {
   static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
   static final ObjectMapper MAPPER = new ObjectMapper();
   static final JsonFactory FACTORY = MAPPER.getFactory();
-  /** Error bodies are read only this far: enough for the message, never a huge HTML page. */
-  private static final long MAX_ERROR_BODY = 16 * 1024;
-  /** What stands for the API key wherever a text held it. */
-  static final String REDACTED = "<redacted>";
 
   /** One connection pool and dispatcher per JVM, shared by every client (OkHttp's advice). */
   private static final OkHttpClient SHARED = new OkHttpClient.Builder()
@@ -50,6 +47,8 @@ abstract class HttpLlmClient implements LlmClient {
 
   protected final ProviderConfig config;
   protected final String apiKey;
+  private final KeyRedactor keys;
+  private final ErrorAnswers errors = new ErrorAnswers(this);
   private final String apiRoot;
   private final String endpoint;
   private final OkHttpClient http;
@@ -62,6 +61,7 @@ abstract class HttpLlmClient implements LlmClient {
   HttpLlmClient(ProviderConfig config, String apiKey, String apiRoot, String endpointPath) {
     this.config = config;
     this.apiKey = apiKey;
+    this.keys = new KeyRedactor(apiKey);
     this.apiRoot = apiRoot;
     this.endpoint = apiRoot + endpointPath;
     this.http = SHARED.newBuilder()
@@ -109,67 +109,20 @@ abstract class HttpLlmClient implements LlmClient {
       // OkHttp refuses header values outside printable ASCII (a key pasted with a no-break
       // space, say) and quotes the value in its message unless the header is Authorization:
       // for x-api-key that is the key itself, so neither the message nor the cause is kept.
-      throw new LlmException(ErrorCategory.AUTH, 0, -1, "the API key of " + config.name()
-          + " (or its anthropic_version) holds a character not allowed in an HTTP header (check "
-          + "the key in environment variable " + config.apiKeyEnv() + ")");
+      throw new LlmException(ErrorCategory.AUTH, 0, -1, String.format(Locale.ROOT, "the API key of %s (or its "
+          + "anthropic_version) holds a character not allowed in an HTTP header (check the key in environment "
+          + "variable %s)", config.name(), config.apiKeyEnv()));
     }
   }
 
-  /**
-   * The error a response that is not a success stands for ({@code call} is {@code "POST <url>"}
-   * and names the request in the message): a redirect (never followed) is {@code endpoint}, a
-   * status gets its category ({@link ErrorCategory#ofStatus}, refined to {@code quota} and {@code
-   * context_length} by the body), the provider's message is redacted. Reads at most {@value
-   * #MAX_ERROR_BODY} bytes of the body.
-   */
+  /** The error a response that is not a success stands for ({@link ErrorAnswers}). */
   final LlmException errorOf(Response response, RateLimitSnapshot limits, String call) throws IOException {
-    int status = response.code();
-    if (status >= 300 && status < 400) {
-      // Never followed (the client is built with followRedirects(false)): the key and the
-      // prompt must not go to another origin, and a moved API is a wrong base_url.
-      String location = response.header("Location");
-      return new LlmException(ErrorCategory.ofStatus(status), status, -1, false, "HTTP " + status + " from "
-          + config.name() + " redirects to " + (location == null ? "nowhere" : oneLine(redact(location), 200))
-          + "; API calls do not follow redirects (" + call + "): set base_url to the final address");
-    }
-    String raw = "";
-    ResponseBody rb = response.body();
-    if (rb != null) {
-      okio.BufferedSource source = rb.source();
-      source.request(MAX_ERROR_BODY);
-      raw = source.getBuffer().readUtf8(Math.min(source.getBuffer().size(), MAX_ERROR_BODY));
-    }
-    return errorOf(status, raw, limits.retryAfterMillis(), shouldRetry(response.header("x-should-retry")), call);
+    return errors.of(response, limits, call);
   }
 
-  /**
-   * The error an HTTP status with body {@code raw} stands for: also used for one line of a batch
-   * whose own request failed (a status and a body, no headers).
-   */
+  /** The error an HTTP status with body {@code raw} stands for ({@link ErrorAnswers}). */
   final LlmException errorOf(int status, String raw, long retryAfterMillis, Boolean shouldRetry, String call) {
-    JsonNode json = null;
-    try {
-      json = MAPPER.readTree(raw);
-    } catch (IOException notJson) {
-      // an HTML error page from a proxy: keep the raw text
-    }
-    String message = json != null ? errorMessage(json) : null;
-    if (message == null || message.isBlank()) {
-      message = oneLine(raw, 200);
-    }
-    ErrorCategory category = ErrorCategory.ofStatus(status);
-    if (isQuota(status, json, raw)) {
-      category = ErrorCategory.QUOTA;
-    } else if (status == 400 && isContextLength(status, json, raw)) {
-      category = ErrorCategory.CONTEXT_LENGTH;
-    }
-    String detail = "HTTP " + status + " from " + config.name() + ": " + redact(message);
-    if (category == ErrorCategory.AUTH) {
-      detail += " (check the key in environment variable " + config.apiKeyEnv() + ")";
-    } else if (category == ErrorCategory.ENDPOINT) {
-      detail += " (" + call + ")";
-    }
-    return new LlmException(category, status, retryAfterMillis, shouldRetry, detail);
+    return errors.of(status, raw, retryAfterMillis, shouldRetry, call);
   }
 
   /**
@@ -177,7 +130,7 @@ abstract class HttpLlmClient implements LlmClient {
    * before parsing, refused when it still holds the key; unusable answers throw their category.
    */
   final ChatResponse parseAnswer(byte[] body, RateLimitSnapshot limits) throws LlmException {
-    byte[] redacted = redactAnswer(body);
+    byte[] redacted = keys.redactAnswer(body);
     JsonNode root;
     try {
       root = MAPPER.readTree(redacted);
@@ -187,7 +140,14 @@ abstract class HttpLlmClient implements LlmClient {
     if (root == null || !root.isObject()) {
       throw badResponse("the 200 answer is not a JSON object", redacted);
     }
-    return keyFree(parse(root, redacted, limits));
+    ChatResponse answer = parse(root, redacted, limits);
+    if (keys.holdsKey(answer)) {
+      // Spelled with JSON escapes, which only a deliberate echo does; final (x-should-retry false):
+      // the same provider would do it again.
+      throw new LlmException(ErrorCategory.BAD_RESPONSE, 200, -1, false, "the answer of " + config.name()
+          + " holds the API key in an escaped form; it is not stored");
+    }
+    return answer;
   }
 
   /** The exact request body {@link #complete} sends for {@code request}. */
@@ -202,11 +162,6 @@ abstract class HttpLlmClient implements LlmClient {
   /** A text field's value, or null when it is absent or not text ({@code finish_reason}, ...). */
   static String textOrNull(JsonNode node) {
     return node != null && node.isTextual() ? node.asText() : null;
-  }
-
-  /** The HTTP client for uploads and downloads of any size: the read timeout kept, no call timeout. */
-  final OkHttpClient transferClient() {
-    return transfer;
   }
 
   /**
@@ -234,7 +189,10 @@ abstract class HttpLlmClient implements LlmClient {
     }
   }
 
-  /** A request that got no complete answer: {@code timeout}, {@code unreachable} or {@code connection}. */
+  /**
+   * A request that got no complete answer: {@code timeout}, {@code unreachable} or {@code
+   * connection}; {@code call} ({@code "GET <url>"}) is named in the message, null for a completion.
+   */
   final LlmException transportError(IOException e, String call) {
     if (e instanceof InterruptedIOException) {
       return new LlmException(ErrorCategory.TIMEOUT, "no answer from " + config.name() + " within "
@@ -242,11 +200,16 @@ abstract class HttpLlmClient implements LlmClient {
     }
     if (e instanceof java.net.ConnectException || e instanceof java.net.UnknownHostException
         || e instanceof java.net.NoRouteToHostException) {
-      return new LlmException(ErrorCategory.UNREACHABLE, "cannot connect to " + config.baseUrl() + " ("
-          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + redact(e.getMessage())) + ")", e);
+      return new LlmException(ErrorCategory.UNREACHABLE, "cannot connect to " + config.baseUrl() + " (" + named(e)
+          + ")", e);
     }
-    return new LlmException(ErrorCategory.CONNECTION, "connection to " + config.name() + " failed ("
-        + call + "): " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + redact(e.getMessage())), e);
+    String failed = call == null ? " failed: " : " failed (" + call + "): ";
+    return new LlmException(ErrorCategory.CONNECTION, "connection to " + config.name() + failed + named(e), e);
+  }
+
+  /** The failure's class and its message, redacted: {@code "ConnectException Connection refused"}. */
+  private String named(IOException e) {
+    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + redact(e.getMessage()));
   }
 
   @Override
@@ -274,28 +237,16 @@ abstract class HttpLlmClient implements LlmClient {
     } catch (InterruptedIOException e) {
       // SocketTimeoutException (a read or connect timeout) is one too, as is OkHttp's call timeout.
       if (headersArrived) {
-        throw new LlmException(ErrorCategory.TIMEOUT, "after headers: " + config.name() + " sent the answer's "
-            + "headers but not its whole body within timeout_s " + config.timeoutS() + " s (a retry is a new "
-            + "paid generation: at most body_timeout_retries " + config.retryRules().bodyTimeoutRetries() + ")",
-            e, true);
+        throw new LlmException(ErrorCategory.TIMEOUT, String.format(Locale.ROOT, "after headers: %s sent the "
+            + "answer's headers but not its whole body within timeout_s %d s (a retry is a new paid generation: "
+            + "at most body_timeout_retries %d)", config.name(), config.timeoutS(),
+            config.retryRules().bodyTimeoutRetries()), e, true);
       }
       throw new LlmException(ErrorCategory.TIMEOUT, "no answer from " + config.name() + " within "
           + config.timeoutS() + " s" + (e instanceof SocketTimeoutException ? "" : " (" + e.getMessage() + ")"), e);
-    } catch (java.net.ConnectException | java.net.UnknownHostException | java.net.NoRouteToHostException e) {
-      throw new LlmException(ErrorCategory.UNREACHABLE, "cannot connect to " + config.baseUrl() + " ("
-          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + redact(e.getMessage())) + ")", e);
     } catch (IOException e) {
-      throw new LlmException(ErrorCategory.CONNECTION, "connection to " + config.name() + " failed: "
-          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + redact(e.getMessage())), e);
+      throw transportError(e, null);
     }
-  }
-
-  /** {@code x-should-retry: true/false} as both official SDKs read it; null for absent or other values. */
-  static Boolean shouldRetry(String header) {
-    if ("true".equals(header)) {
-      return Boolean.TRUE;
-    }
-    return "false".equals(header) ? Boolean.FALSE : null;
   }
 
   /**
@@ -317,74 +268,9 @@ abstract class HttpLlmClient implements LlmClient {
     return source.readByteArray();
   }
 
-  /**
-   * The answer's body with the configured key replaced by {@value #REDACTED} wherever the provider
-   * echoed it (also JSON-escaped as {@code \\/}), before it is parsed: its text becomes an
-   * instruction, a state line, an export row and the next prompt, none of which may hold the key.
-   * Done on the body, so every field a parser keeps is covered.
-   */
-  private byte[] redactAnswer(byte[] body) {
-    if (apiKey == null || apiKey.length() < 4) {
-      return body;
-    }
-    String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
-    String escaped = apiKey.replace("/", "\\/");
-    if (!text.contains(apiKey) && !text.contains(escaped)) {
-      return body;
-    }
-    return redactKey(text).replace(escaped, REDACTED).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-  }
-
-  /**
-   * The parsed answer, refused when its text still holds the key: the provider spelled it with
-   * JSON escapes, which only a deliberate echo does. Final ({@code x-should-retry} false): the
-   * same provider would do it again.
-   */
-  private ChatResponse keyFree(ChatResponse response) throws LlmException {
-    if (apiKey != null && apiKey.length() >= 4 && response.text() != null && response.text().contains(apiKey)) {
-      throw new LlmException(ErrorCategory.BAD_RESPONSE, 200, -1, false, "the answer of " + config.name()
-          + " holds the API key in an escaped form; it is not stored");
-    }
-    return response;
-  }
-
-  /** Replaces the configured key by {@value #REDACTED}; text without it is returned as it is. */
-  String redactKey(String text) {
-    if (text == null || apiKey == null || apiKey.length() < 4) {
-      return text;
-    }
-    return text.replace(apiKey, REDACTED);
-  }
-
-  /**
-   * True when an error says the account has no quota or credit left, in either wire format (a
-   * proxy may speak one and relay the other's body): any 402; a 429 whose {@code error.code} or
-   * {@code error.type} is {@code insufficient_quota} (OpenAI, which a plain rate limit never
-   * carries); a 400 saying the credit balance is too low (Anthropic).
-   */
-  static boolean isQuota(int status, JsonNode body, String rawBody) {
-    if (status == 402) {
-      return true;
-    }
-    if (status == 429) {
-      JsonNode err = body == null ? null : body.path("error");
-      return err != null && ("insufficient_quota".equals(err.path("code").asText())
-          || "insufficient_quota".equals(err.path("type").asText()));
-    }
-    return status == 400 && rawBody.toLowerCase(java.util.Locale.ROOT).contains("credit balance is too low");
-  }
-
-  /**
-   * Never let a key reach an error message, a log line or a state file: the configured key
-   * ({@link #redactKey}), and anything shaped like an OpenAI or Anthropic key (a proxy may echo
-   * another one). Only for error texts: in an answer the pattern would also hit code like
-   * {@code mask-values}.
-   */
+  /** {@code text} with the key, and anything shaped like a provider key, replaced ({@link KeyRedactor#redact}). */
   String redact(String text) {
-    if (text == null) {
-      return "";
-    }
-    return redactKey(text).replaceAll("(sk-(?:ant-)?)[A-Za-z0-9_\\-*.]{6,}", "$1" + REDACTED);
+    return keys.redact(text);
   }
 
   static String oneLine(String s, int max) {

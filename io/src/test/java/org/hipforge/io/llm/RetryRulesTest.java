@@ -332,6 +332,6 @@ class RetryRulesTest {
     assertThat(typo.getMessage(), containsString("did you mean \"retry_budget_s\""));
     assertThat(ErrorCategory.ofStatus(409), is(ErrorCategory.CONFLICT));
     assertThat(ErrorCategory.ofStatus(307).runStop(false), is(CallGate.Kind.ENDPOINT));
-    assertThat(HttpLlmClient.shouldRetry("yes"), nullValue());
+    assertThat(ErrorAnswers.shouldRetry("yes"), nullValue());
   }
 }

@@ -45,10 +45,7 @@ final class AnthropicMessagesClient extends HttpLlmClient {
    */
   @Override
   ChatResponse parse(JsonNode root, byte[] body, RateLimitSnapshot limits) throws LlmException {
-    JsonNode content = root.get("content");
-    if (content == null || !content.isArray()) {
-      throw badResponse("the answer has no content array", body);
-    }
+    JsonNode content = array(root, "content", "the answer has no content array", body);
     JsonNode usage = root.path("usage");
     long base = AnswerText.tokens(usage.get("input_tokens"));
     long created = Math.max(0, AnswerText.tokens(usage.get("cache_creation_input_tokens")));

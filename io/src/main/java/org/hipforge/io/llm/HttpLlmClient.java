@@ -159,6 +159,15 @@ abstract class HttpLlmClient implements LlmClient {
     return out.toByteArray();
   }
 
+  /** {@code root}'s array {@code field}; a {@code bad_response} saying {@code missing} when it has none. */
+  final JsonNode array(JsonNode root, String field, String missing, byte[] body) throws LlmException {
+    JsonNode node = root.get(field);
+    if (node == null || !node.isArray()) {
+      throw badResponse(missing, body);
+    }
+    return node;
+  }
+
   /** A text field's value, or null when it is absent or not text ({@code finish_reason}, ...). */
   static String textOrNull(JsonNode node) {
     return node != null && node.isTextual() ? node.asText() : null;

@@ -54,10 +54,7 @@ final class OpenAiChatClient extends HttpLlmClient {
    */
   @Override
   ChatResponse parse(JsonNode root, byte[] body, RateLimitSnapshot limits) throws LlmException {
-    JsonNode choices = root.get("choices");
-    if (choices == null || !choices.isArray()) {
-      throw badResponse("the answer has no choices", body);
-    }
+    JsonNode choices = array(root, "choices", "the answer has no choices", body);
     JsonNode usage = root.path("usage");
     long in = AnswerText.tokens(usage.get("prompt_tokens"));
     long out = AnswerText.tokens(usage.get("completion_tokens"));

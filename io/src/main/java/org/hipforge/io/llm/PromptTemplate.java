@@ -27,37 +27,31 @@ public final class PromptTemplate implements Serializable {
   /** The values a template can ask for; {@link #token()} is how it is written. */
   public enum Placeholder {
     /** The source file's text, ending with a newline (one is added when the file has none). */
-    SOURCE("source"),
+    SOURCE,
     /** The task's file name, relative to the source root. */
-    FILE_NAME("file_name"),
+    FILE_NAME,
     /** The describe step's instruction. */
-    INSTRUCTION("instruction"),
+    INSTRUCTION,
     /** The code to repair, ending with a newline. */
-    CODE("code"),
+    CODE,
     /** The compiler's errors for that code. */
-    ERRORS("errors"),
+    ERRORS,
     /** The AMD GPU targets compiled for, as given to {@code --offloadArch} ({@code gfx90a}). */
-    OFFLOAD_ARCH("offload_arch");
+    OFFLOAD_ARCH;
 
-    private final String name;
-
-    Placeholder(String name) {
-      this.name = name;
-    }
-
-    /** The name inside the braces. */
+    /** The name inside the braces: the constant's name in lower case ({@code file_name}). */
     public String placeholderName() {
-      return name;
+      return name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The placeholder as written in a template: {@code {{name}}}. */
     public String token() {
-      return "{{" + name + "}}";
+      return "{{" + placeholderName() + "}}";
     }
 
     static Placeholder byName(String name) {
       for (Placeholder p : values()) {
-        if (p.name.equals(name)) {
+        if (p.placeholderName().equals(name)) {
           return p;
         }
       }

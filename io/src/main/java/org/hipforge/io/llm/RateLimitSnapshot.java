@@ -13,6 +13,10 @@ import java.util.function.Function;
  * {@code -requests/-tokens/-input-tokens/-output-tokens-limit}), what remains of them and when
  * they are whole again.
  *
+ * @param requests the requests per minute ({@code x-ratelimit-*-requests}, {@code
+ *     anthropic-ratelimit-requests-*})
+ * @param tokens the tokens per minute ({@code x-ratelimit-*-tokens}, {@code
+ *     anthropic-ratelimit-tokens-*}); see also {@link #limitTokens}
  * @param inputTokens Anthropic's separate input-token budget ({@code -input-tokens-*})
  * @param outputTokens Anthropic's separate output-token budget ({@code -output-tokens-*})
  */
@@ -102,22 +106,6 @@ public record RateLimitSnapshot(Budget requests, Budget tokens, Budget inputToke
     String prefix = "anthropic-ratelimit-" + what;
     return new Budget(parseLimit(header.apply(prefix + "-limit")), parseLong(header.apply(prefix + "-remaining")),
         untilInstant(header.apply(prefix + "-reset"), nowMillis));
-  }
-
-  public long remainingRequests() {
-    return requests.remaining();
-  }
-
-  public long requestsResetMillis() {
-    return requests.resetMillis();
-  }
-
-  public long remainingTokens() {
-    return tokens.remaining();
-  }
-
-  public long tokensResetMillis() {
-    return tokens.resetMillis();
   }
 
   /** The advertised requests per minute ({@code x-ratelimit-limit-requests}), -1 if not sent. */

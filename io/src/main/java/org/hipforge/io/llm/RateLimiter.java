@@ -78,21 +78,15 @@ public final class RateLimiter {
 
   /** A limiter without the first-call probe (every caller may start at once). */
   public RateLimiter(int rpm, long tpm, Clock clock, Sleeper sleeper) {
-    this(rpm, tpm, clock, sleeper, false);
-  }
-
-  /**
-   * A limiter; with {@code probeFirstCall} only one call is in flight until one has succeeded.
-   */
-  public RateLimiter(int rpm, long tpm, Clock clock, Sleeper sleeper, boolean probeFirstCall) {
-    this(rpm, tpm, 1.0, "provider", note -> {}, clock, sleeper, probeFirstCall);
+    this(rpm, tpm, 1.0, "provider", note -> {}, clock, sleeper, false);
   }
 
   /**
    * A limiter for provider {@code name}. {@code rpm}/{@code tpm} are this JVM's part of the
    * configured limits (0: not configured, learn it from the headers); {@code share} is the part of
    * a learned limit (and of a remaining budget) this JVM takes; {@code notes} hears the one line
-   * that names the limits learned.
+   * that names the limits learned; with {@code probeFirstCall} only one call is in flight until
+   * one has succeeded.
    */
   public RateLimiter(int rpm, long tpm, double share, String name, Consumer<String> notes, Clock clock,
       Sleeper sleeper, boolean probeFirstCall) {

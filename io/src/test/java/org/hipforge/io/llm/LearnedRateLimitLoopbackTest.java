@@ -45,7 +45,7 @@ class LearnedRateLimitLoopbackTest {
     @Override
     public ChatResponse complete(ChatRequest request) throws LlmException {
       ChatResponse r = inner.complete(request);
-      long remaining = r.rateLimits().remainingRequests();
+      long remaining = r.rateLimits().requests().remaining();
       if (remaining >= 0) {
         lowestRemaining.accumulateAndGet(remaining, Math::min);
       }

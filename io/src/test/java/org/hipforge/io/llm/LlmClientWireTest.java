@@ -172,7 +172,7 @@ class LlmClientWireTest {
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), RIGHT_KEY)) {
       ChatResponse first = client.complete(HELLO);
       // One request per minute, one used: the headers say none are left.
-      assertThat(first.rateLimits().remainingRequests(), is(0L));
+      assertThat(first.rateLimits().requests().remaining(), is(0L));
       LlmException e = assertThrows(LlmException.class, () -> client.complete(HELLO));
       assertThat(e.category(), is(ErrorCategory.RATE_LIMITED));
       assertThat(e.httpStatus(), is(429));
@@ -273,7 +273,7 @@ class LlmClientWireTest {
         assertThat(r.text(), is("local answer"));
         assertThat(r.inputTokens(), is(-1L));
         assertThat(r.outputTokens(), is(-1L));
-        assertThat(r.rateLimits().remainingRequests(), is(-1L));
+        assertThat(r.rateLimits().requests().remaining(), is(-1L));
       }
       assertThat(stub.seen.size(), is(bodies.length));
     }

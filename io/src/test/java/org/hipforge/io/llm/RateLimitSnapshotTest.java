@@ -138,7 +138,7 @@ class RateLimitSnapshotTest {
   void openAiGoDurationsAreReadAsMillis(String text, long millis) {
     assertThat(RateLimitSnapshot.parseDuration(text), is(millis));
     assertThat(parse("x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", text)
-        .requestsResetMillis(), is(millis));
+        .requests().resetMillis(), is(millis));
   }
 
   @ParameterizedTest
@@ -160,8 +160,8 @@ class RateLimitSnapshotTest {
   void garbageRemainingCountsGiveMinusOne(String value) {
     RateLimitSnapshot s = parse("x-ratelimit-remaining-requests", value,
         "x-ratelimit-remaining-tokens", value);
-    assertThat(s.remainingRequests(), is(-1L));
-    assertThat(s.remainingTokens(), is(-1L));
+    assertThat(s.requests().remaining(), is(-1L));
+    assertThat(s.tokens().remaining(), is(-1L));
   }
 
   @Test

@@ -54,6 +54,11 @@ class BatchApiLoopbackTest {
         api == Api.OPENAI ? "gpt-4o-mini" : "claude-3-5-haiku-20241022", "HIPFORGE_BATCH_TEST_KEY");
   }
 
+  /** The Batch API of wire format {@code kind} against {@code llm}, with the test's key. */
+  private static BatchApi api(Api kind, SimulatedLlmServer llm) {
+    return BatchApi.forProvider(config(kind, llm.baseUrl()), KEY);
+  }
+
   private static SimulatedLlmServer server(BatchSettings batch) throws IOException {
     return SimulatedLlmServer.start(SimulatorConfig.defaults().withBatch(batch));
   }
@@ -102,7 +107,7 @@ class BatchApiLoopbackTest {
   @EnumSource(Api.class)
   void aBatchRunsFromInProgressToEndedAndEachLineGetsTheSynchronousAnswerBilledOnce(Api kind) throws Exception {
     try (SimulatedLlmServer llm = server(BatchSettings.defaults().withDelayMs(300));
-        BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
+        BatchApi api = api(kind, llm)) {
       List<BatchLine> lines = lines(api, 5);
       String file = api.uploadInput(lines);
       assertThat(file == null, is(kind == Api.ANTHROPIC));
@@ -149,7 +154,7 @@ class BatchApiLoopbackTest {
   @EnumSource(Api.class)
   void aBatchIsInProgressUntilItsDelayAndACancelEndsItCancelledWithNothingBilled(Api kind) throws Exception {
     try (SimulatedLlmServer llm = server(BatchSettings.defaults().withDelayMs(600_000));
-        BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
+        BatchApi api = api(kind, llm)) {
       String id = submit(api, lines(api, 3));
       BatchStatus running = api.status(id);
       assertThat(running.state(), is(BatchStatus.State.IN_PROGRESS));
@@ -178,7 +183,7 @@ class BatchApiLoopbackTest {
   @EnumSource(Api.class)
   void expiredLinesComeBackExpiredAndUnbilledWhileTheOthersAreAnswered(Api kind) throws Exception {
     try (SimulatedLlmServer llm = server(BatchSettings.defaults().withDelayMs(50).withExpireRate(0.5));
-        BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
+        BatchApi api = api(kind, llm)) {
       String id = submit(api, lines(api, 20));
       BatchStatus end = awaitEnd(api, id);
       assertThat(end.state(), is(BatchStatus.State.EXPIRED));
@@ -200,7 +205,7 @@ class BatchApiLoopbackTest {
   @EnumSource(Api.class)
   void aLineThatFailsComesBackWithTheSynchronousCategoryOfItsStatus(Api kind) throws Exception {
     try (SimulatedLlmServer llm = server(BatchSettings.defaults().withDelayMs(0).withLineErrorRate(1.0));
-        BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
+        BatchApi api = api(kind, llm)) {
       String id = submit(api, lines(api, 4));
       BatchStatus end = awaitEnd(api, id);
       assertThat(end.state(), is(BatchStatus.State.ENDED));
@@ -221,7 +226,7 @@ class BatchApiLoopbackTest {
     SimulatorConfig refusing = SimulatorConfig.defaults().withBatch(BatchSettings.defaults().withDelayMs(0))
         .withAnswerRate(SimulatorConfig.Answer.REFUSAL, 1.0);
     try (SimulatedLlmServer llm = SimulatedLlmServer.start(refusing);
-        BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
+        BatchApi api = api(kind, llm)) {
       String id = submit(api, lines(api, 2));
       awaitEnd(api, id);
       for (BatchOutcome o : results(api, id).values()) {
@@ -256,7 +261,7 @@ class BatchApiLoopbackTest {
     });
     recorder.start();
     try (SimulatedLlmServer llm = server(BatchSettings.defaults().withDelayMs(0));
-        BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY);
+        BatchApi api = api(kind, llm);
         LlmClient sync = LlmClient.create(config(kind, "http://127.0.0.1:" + recorder.getAddress().getPort() + "/v1"),
             KEY)) {
       assertThrows(LlmException.class, () -> sync.complete(tricky));
@@ -300,7 +305,7 @@ class BatchApiLoopbackTest {
     try (SimulatedLlmServer target = server(BatchSettings.defaults());
         SimulatedLlmServer llm = SimulatedLlmServer.start(SimulatorConfig.defaults()
             .withQuirks(ProviderQuirks.none().withRedirectTo("http://127.0.0.1:" + target.port())));
-        BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
+        BatchApi api = api(kind, llm)) {
       List<BatchLine> lines = lines(api, 1);
       BatchApiException e = assertThrows(BatchApiException.class, () -> submit(api, lines));
       assertThat(e.category(), is(ErrorCategory.ENDPOINT));
@@ -313,7 +318,7 @@ class BatchApiLoopbackTest {
   @EnumSource(Api.class)
   void anUnknownBatchIdIsA404EndpointErrorNamingTheRequest(Api kind) throws Exception {
     try (SimulatedLlmServer llm = server(BatchSettings.defaults());
-        BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
+        BatchApi api = api(kind, llm)) {
       BatchApiException e = assertThrows(BatchApiException.class, () -> api.status("batch_unknown123"));
       assertThat(e.getMessage(), e.httpStatus(), is(404));
       assertThat(e.category(), is(ErrorCategory.ENDPOINT));
@@ -326,7 +331,7 @@ class BatchApiLoopbackTest {
   @EnumSource(Api.class)
   void theLimitsAreTheProvidersAndEncodedSizeIsExact(Api kind) throws Exception {
     try (SimulatedLlmServer llm = server(BatchSettings.defaults().withDelayMs(0));
-        BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
+        BatchApi api = api(kind, llm)) {
       assertThat(api.maxRequests(), is(kind == Api.OPENAI ? 50_000 : 100_000));
       assertThat(api.maxBytes(), is(kind == Api.OPENAI ? 200_000_000L : 256L * 1024 * 1024));
       BatchLine line = new BatchLine("id-1", api.body(task(1)));
@@ -341,7 +346,7 @@ class BatchApiLoopbackTest {
   @EnumSource(Api.class)
   void aDuplicateCustomIdIsRefusedAsEachProviderDoes(Api kind) throws Exception {
     try (SimulatedLlmServer llm = server(BatchSettings.defaults().withDelayMs(0));
-        BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
+        BatchApi api = api(kind, llm)) {
       List<BatchLine> twice = List.of(new BatchLine("same", api.body(task(1))), new BatchLine("same",
           api.body(task(2))));
       if (kind == Api.OPENAI) {
@@ -365,7 +370,7 @@ class BatchApiLoopbackTest {
   void pastTheSpendCapANewBatchIsAQuotaErrorWhileTheBatchesBeforeItWereAnswered(Api kind) throws Exception {
     try (SimulatedLlmServer llm = SimulatedLlmServer.start(SimulatorConfig.defaults().withQuotaAfter(3)
         .withBatch(BatchSettings.defaults().withDelayMs(0)));
-        BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), KEY)) {
+        BatchApi api = api(kind, llm)) {
       String first = submit(api, lines(api, 3));
       assertThat(awaitEnd(api, first).succeeded(), is(3));
       List<BatchLine> more = lines(api, 1);

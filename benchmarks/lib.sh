@@ -77,7 +77,7 @@ start_sim() { # OUT REQLOG [SIMULATOR FLAGS...]: stops the previous one; SIM_PID
     wait "$SIM_PID" 2>/dev/null || true
   fi
   : >"$reqlog"
-  java -cp "$T/hipforge.jar" org.hipforge.io.llm.sim.SimulatedLlmServer --port=0 --requests-log="$reqlog" "$@" \
+  java -cp "$T/hipforge.jar" org.hipforge.llmsim.SimulatedLlmServer --port=0 --requests-log="$reqlog" "$@" \
     >"$out" 2>&1 &
   SIM_PID=$!
   URL=""

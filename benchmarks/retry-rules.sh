@@ -100,7 +100,7 @@ for s in "${SCENARIOS[@]}"; do
       report dailylimit "journaled $(journal_lines "$W" describe)" ;;
     trickle) run_case trickle 5 --trickle=0.3 --trickle-ms=20000; report trickle "$(grep -o "retries [0-9]*" "$T/trickle.log" | head -1)" ;;
     redirect)
-      java -cp "$T/hipforge.jar" org.hipforge.io.llm.sim.SimulatedLlmServer --port=0 >"$T/target.sim.out" 2>&1 &
+      java -cp "$T/hipforge.jar" org.hipforge.llmsim.SimulatedLlmServer --port=0 >"$T/target.sim.out" 2>&1 &
       PIDS+=($!)
       TARGET=""
       for _ in $(seq 1 120); do

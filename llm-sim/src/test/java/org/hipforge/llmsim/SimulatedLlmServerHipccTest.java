@@ -1,10 +1,10 @@
-package org.hipforge.io.llm.sim;
+package org.hipforge.llmsim;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
-import static org.hipforge.io.llm.sim.SimHttp.json;
-import static org.hipforge.io.llm.sim.SimHttp.openAi;
+import static org.hipforge.llmsim.SimHttp.json;
+import static org.hipforge.llmsim.SimHttp.openAi;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

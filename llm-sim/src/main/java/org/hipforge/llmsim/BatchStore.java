@@ -1,4 +1,4 @@
-package org.hipforge.io.llm.sim;
+package org.hipforge.llmsim;
 
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package org.hipforge.io.llm.sim;
+package org.hipforge.llmsim;
 
 /** How the simulated provider spreads its answer latency around the configured mean. */
 public enum LatencyDistribution {

@@ -1,4 +1,4 @@
-package org.hipforge.io.llm.sim;
+package org.hipforge.llmsim;
 
 /**
  * How the simulator's Batch API endpoints behave: how long a batch takes to end ({@code delayMs},

@@ -1,4 +1,4 @@
-package org.hipforge.io.llm.sim;
+package org.hipforge.llmsim;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -44,7 +44,7 @@ import java.util.function.BiFunction;
  * }
  * }</pre>
  *
- * <p>As a process: {@code java -cp ... org.hipforge.io.llm.sim.SimulatedLlmServer --port=0
+ * <p>As a process: {@code java -cp ... org.hipforge.llmsim.SimulatedLlmServer --port=0
  * --latency-ms=200 --rpm=600}; it prints {@code SIMULATED LLM listening on
  * http://127.0.0.1:PORT/v1} and serves until killed.
  */

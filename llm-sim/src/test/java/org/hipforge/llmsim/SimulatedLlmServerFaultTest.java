@@ -1,4 +1,4 @@
-package org.hipforge.io.llm.sim;
+package org.hipforge.llmsim;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.allOf;
@@ -10,12 +10,12 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
-import static org.hipforge.io.llm.sim.SimHttp.SYSTEM_GENERATE;
-import static org.hipforge.io.llm.sim.SimHttp.anthropic;
-import static org.hipforge.io.llm.sim.SimHttp.header;
-import static org.hipforge.io.llm.sim.SimHttp.json;
-import static org.hipforge.io.llm.sim.SimHttp.openAi;
-import static org.hipforge.io.llm.sim.SimHttp.openAiBody;
+import static org.hipforge.llmsim.SimHttp.SYSTEM_GENERATE;
+import static org.hipforge.llmsim.SimHttp.anthropic;
+import static org.hipforge.llmsim.SimHttp.header;
+import static org.hipforge.llmsim.SimHttp.json;
+import static org.hipforge.llmsim.SimHttp.openAi;
+import static org.hipforge.llmsim.SimHttp.openAiBody;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package org.hipforge.io.llm.sim;
+package org.hipforge.llmsim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;

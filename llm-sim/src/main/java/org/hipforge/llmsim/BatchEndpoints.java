@@ -1,4 +1,4 @@
-package org.hipforge.io.llm.sim;
+package org.hipforge.llmsim;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -15,11 +15,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import org.hipforge.io.llm.sim.BatchStore.Batch;
-import org.hipforge.io.llm.sim.BatchStore.InputFile;
-import org.hipforge.io.llm.sim.BatchStore.Line;
-import org.hipforge.io.llm.sim.BatchStore.Outcome;
-import org.hipforge.io.llm.sim.WireFormat.Reply;
+import org.hipforge.llmsim.BatchStore.Batch;
+import org.hipforge.llmsim.BatchStore.InputFile;
+import org.hipforge.llmsim.BatchStore.Line;
+import org.hipforge.llmsim.BatchStore.Outcome;
+import org.hipforge.llmsim.WireFormat.Reply;
 
 /**
  * The Batch API endpoints of both wire formats over one {@link BatchStore}.

@@ -1,4 +1,4 @@
-package org.hipforge.io.llm.sim;
+package org.hipforge.llmsim;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

@@ -1,4 +1,4 @@
-package org.hipforge.io.llm.sim;
+package org.hipforge.llmsim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.Headers;
@@ -13,10 +13,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import org.hipforge.io.llm.sim.SimulatorConfig.Fault;
-import org.hipforge.io.llm.sim.WireFormat.BadRequest;
-import org.hipforge.io.llm.sim.WireFormat.ChatRequest;
-import org.hipforge.io.llm.sim.WireFormat.Reply;
+import org.hipforge.llmsim.SimulatorConfig.Fault;
+import org.hipforge.llmsim.WireFormat.BadRequest;
+import org.hipforge.llmsim.WireFormat.ChatRequest;
+import org.hipforge.llmsim.WireFormat.Reply;
 
 /**
  * Answers one HTTP exchange the way the configured provider would: route, authenticate,

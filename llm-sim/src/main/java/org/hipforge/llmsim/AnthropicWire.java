@@ -33,21 +33,13 @@ final class AnthropicWire extends WireFormat {
     if (body == null || !body.isObject()) {
       throw new BadRequest("The request body is not valid JSON.", null);
     }
-    JsonNode model = body.get("model");
-    if (model == null || !model.isTextual() || model.textValue().isEmpty()) {
-      throw new BadRequest("model: Field required", "model");
-    }
+    String model = requiredModel(body, "model: Field required", "model");
     if (body.get("max_tokens") == null) {
       throw new BadRequest("max_tokens: Field required", "max_tokens");
     }
     Integer maxTokens = optionalPositiveInt(body, "max_tokens");
-    JsonNode messages = body.get("messages");
-    if (messages == null || messages.isNull()) {
-      throw new BadRequest("messages: Field required", "messages");
-    }
-    if (!messages.isArray() || messages.isEmpty()) {
-      throw new BadRequest("messages: at least one message is required", "messages");
-    }
+    JsonNode messages = requiredMessages(body, "messages: Field required",
+        "messages: at least one message is required");
     rejectStreaming(body);
     checkTemperature(body, 1);
     long chars = text(body.get("system"), "system").length();
@@ -66,7 +58,7 @@ final class AnthropicWire extends WireFormat {
         user = text;
       }
     }
-    return new ChatRequest(model.textValue(), user, chars, maxTokens);
+    return new ChatRequest(model, user, chars, maxTokens);
   }
 
   @Override
@@ -76,13 +68,13 @@ final class AnthropicWire extends WireFormat {
     root.put("id", "msg_01" + randomId(22));
     root.put("type", "message");
     root.put("role", "assistant");
-    root.put("model", request.model);
-    com.fasterxml.jackson.databind.node.ArrayNode content = root.putArray("content");
+    root.put("model", request.model());
+    ArrayNode content = root.putArray("content");
     String stop = "end_turn";
     switch (shape) {
       case REFUSAL:
       case CONTENT_FILTER: // Anthropic has no separate filter reason: its classifiers refuse
-        content.addObject().put("type", "text").put("text", SimulatorHandler.REFUSAL_TEXT);
+        content.addObject().put("type", "text").put("text", SimulatedModel.REFUSAL_TEXT);
         stop = "refusal";
         break;
       case REASONING_CUT:
@@ -154,12 +146,12 @@ final class AnthropicWire extends WireFormat {
 
   @Override
   Reply rateLimited(SimulatedRateLimiter.Decision d, String model) {
-    boolean requests = "requests".equals(d.refusedBy);
-    String what = requests ? d.rpm + " requests per minute" : d.tpm + " tokens per minute";
+    boolean requests = "requests".equals(d.refusedBy());
+    String what = requests ? d.rpm() + " requests per minute" : d.tpm() + " tokens per minute";
     return error(429, "rate_limit_error", "This request would exceed the rate limit for your "
         + "organization of " + what + ". You can see the response headers for current usage. "
         + "Please reduce the prompt length or the maximum tokens requested, or try again later.",
-        d.retryAfterMillis);
+        d.retryAfterMillis());
   }
 
   @Override
@@ -214,16 +206,16 @@ final class AnthropicWire extends WireFormat {
   @Override
   void rateLimitHeaders(Headers h, SimulatedRateLimiter.Decision d) {
     long now = System.currentTimeMillis();
-    if (d.rpm > 0) {
-      limit(h, "requests", d.rpm, d.remainingRequests, now + d.requestsResetMillis);
+    if (d.rpm() > 0) {
+      limit(h, "requests", d.rpm(), d.remainingRequests(), now + d.requestsResetMillis());
     }
-    if (d.tpm > 0) {
+    if (d.tpm() > 0) {
       // One simulated token bucket stands for Anthropic's three (total, input, output), so all
       // three header families report it; real clients read whichever they understand.
-      String reset = rfc3339(now + d.tokensResetMillis);
-      limit(h, "tokens", d.tpm, d.remainingTokens, reset);
-      limit(h, "input-tokens", d.tpm, d.remainingTokens, reset);
-      limit(h, "output-tokens", d.tpm, d.remainingTokens, reset);
+      String reset = rfc3339(now + d.tokensResetMillis());
+      limit(h, "tokens", d.tpm(), d.remainingTokens(), reset);
+      limit(h, "input-tokens", d.tpm(), d.remainingTokens(), reset);
+      limit(h, "output-tokens", d.tpm(), d.remainingTokens(), reset);
     }
   }
 

@@ -6,6 +6,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -32,17 +35,7 @@ final class BatchStore {
   enum Outcome { ANSWERED, ERRORED, EXPIRED, CANCELED }
 
   /** One line's result: for ANSWERED and ERRORED the HTTP status and the wire's JSON body. */
-  static final class LineResult {
-    final Outcome outcome;
-    final int status;
-    final byte[] body;
-
-    LineResult(Outcome outcome, int status, byte[] body) {
-      this.outcome = outcome;
-      this.status = status;
-      this.body = body;
-    }
-  }
+  record LineResult(Outcome outcome, int status, byte[] body) {}
 
   /** Answers one line's body as the synchronous endpoint of {@code wire} would (and bills it). */
   interface Answerer {
@@ -62,21 +55,7 @@ final class BatchStore {
   }
 
   /** An uploaded JSONL input file: its raw bytes, its lines, and what is wrong with them. */
-  static final class InputFile {
-    final String id;
-    final byte[] raw;
-    final List<Line> lines;
-    final List<String> errors;
-    final long createdAtMillis;
-
-    InputFile(String id, byte[] raw, List<Line> lines, List<String> errors, long createdAtMillis) {
-      this.id = id;
-      this.raw = raw;
-      this.lines = lines;
-      this.errors = errors;
-      this.createdAtMillis = createdAtMillis;
-    }
-  }
+  record InputFile(String id, byte[] raw, List<Line> lines, List<String> errors, long createdAtMillis) {}
 
   /** One batch. Fields after construction are guarded by the store's lock. */
   static final class Batch {
@@ -124,7 +103,7 @@ final class BatchStore {
     int count(Outcome outcome) {
       int c = 0;
       for (Line l : lines) {
-        if (l.result != null && l.result.outcome == outcome && (outcome != Outcome.EXPIRED || ended())) {
+        if (l.result != null && l.result.outcome() == outcome && (outcome != Outcome.EXPIRED || ended())) {
           c++;
         }
       }
@@ -142,7 +121,7 @@ final class BatchStore {
   private final LongSupplier clock;
   private final Map<String, InputFile> files = new LinkedHashMap<>();
   private final Map<String, Batch> batches = new LinkedHashMap<>();
-  private java.util.concurrent.ScheduledExecutorService ticker;
+  private ScheduledExecutorService ticker;
 
   BatchStore(BatchSettings settings, Answerer answerer, LongSupplier clockMillis) {
     this.settings = settings;
@@ -153,12 +132,12 @@ final class BatchStore {
   /** Starts the background ticker (a daemon thread); {@link #close} stops it. */
   synchronized void start() {
     if (ticker == null) {
-      ticker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      ticker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "simulated-batches");
         t.setDaemon(true);
         return t;
       });
-      ticker.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+      ticker.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     }
   }
 

@@ -1,15 +1,11 @@
 package org.hipforge.llmsim;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
-import java.io.IOException;
 
 /** OpenAI's chat-completions dialect, including its pretty-printed JSON and error shapes. */
 final class OpenAiWire extends WireFormat {
@@ -46,17 +42,9 @@ final class OpenAiWire extends WireFormat {
       throw new BadRequest("We could not parse the JSON body of your request. The OpenAI API "
           + "expects a JSON payload, but what was sent was not valid JSON.", null);
     }
-    JsonNode model = body.get("model");
-    if (model == null || !model.isTextual() || model.textValue().isEmpty()) {
-      throw new BadRequest("you must provide a model parameter", null);
-    }
-    JsonNode messages = body.get("messages");
-    if (messages == null || messages.isNull()) {
-      throw new BadRequest("Missing required parameter: 'messages'.", "messages");
-    }
-    if (!messages.isArray() || messages.isEmpty()) {
-      throw new BadRequest("Invalid 'messages': expected a non-empty array.", "messages");
-    }
+    String model = requiredModel(body, "you must provide a model parameter", null);
+    JsonNode messages = requiredMessages(body, "Missing required parameter: 'messages'.",
+        "Invalid 'messages': expected a non-empty array.");
     rejectStreaming(body);
     checkTemperature(body, 2);
     Integer maxTokens = optionalPositiveInt(body, "max_tokens");
@@ -76,7 +64,7 @@ final class OpenAiWire extends WireFormat {
         user = text;
       }
     }
-    return new ChatRequest(model.textValue(), user, chars,
+    return new ChatRequest(model, user, chars,
         maxCompletionTokens != null ? maxCompletionTokens : maxTokens);
   }
 
@@ -87,8 +75,8 @@ final class OpenAiWire extends WireFormat {
     root.put("id", "chatcmpl-" + randomId(29));
     root.put("object", "chat.completion");
     root.put("created", System.currentTimeMillis() / 1000);
-    root.put("model", request.model);
-    com.fasterxml.jackson.databind.node.ArrayNode choices = root.putArray("choices");
+    root.put("model", request.model());
+    ArrayNode choices = root.putArray("choices");
     int reasoningTokens = 0;
     if (shape != SimulatorConfig.Answer.NO_CHOICES) {
       ObjectNode choice = choices.addObject();
@@ -115,7 +103,7 @@ final class OpenAiWire extends WireFormat {
           break;
         case PARTS: {
           int half = text.length() / 2;
-          com.fasterxml.jackson.databind.node.ArrayNode parts = message.putArray("content");
+          ArrayNode parts = message.putArray("content");
           parts.addObject().put("type", "text").put("text", text.substring(0, half));
           parts.addObject().put("type", "text").put("text", text.substring(half));
           message.putNull("refusal");
@@ -193,25 +181,25 @@ final class OpenAiWire extends WireFormat {
 
   @Override
   Reply rateLimited(SimulatedRateLimiter.Decision d, String model) {
-    boolean requests = "requests".equals(d.refusedBy);
+    boolean requests = "requests".equals(d.refusedBy());
     String message;
-    if (d.tooLarge) {
+    if (d.tooLarge()) {
       message = "Request too large for " + model + " in organization " + ORGANIZATION
-          + " on tokens per min (TPM): Limit " + d.tpm + ", Requested " + d.requestedTokens
+          + " on tokens per min (TPM): Limit " + d.tpm() + ", Requested " + d.requestedTokens()
           + ". The input or output tokens must be reduced in order to run successfully.";
     } else if (requests) {
       message = "Rate limit reached for " + model + " in organization " + ORGANIZATION
-          + " on requests per min (RPM): Limit " + d.rpm + ", Used " + (d.rpm
-          - d.remainingRequests) + ", Requested 1. Please try again in "
-          + goDuration(d.retryAfterMillis) + ".";
+          + " on requests per min (RPM): Limit " + d.rpm() + ", Used " + (d.rpm()
+          - d.remainingRequests()) + ", Requested 1. Please try again in "
+          + goDuration(d.retryAfterMillis()) + ".";
     } else {
       message = "Rate limit reached for " + model + " in organization " + ORGANIZATION
-          + " on tokens per min (TPM): Limit " + d.tpm + ", Used " + (d.tpm - d.remainingTokens)
-          + ", Requested " + d.requestedTokens + ". Please try again in "
-          + goDuration(d.retryAfterMillis) + ".";
+          + " on tokens per min (TPM): Limit " + d.tpm() + ", Used " + (d.tpm() - d.remainingTokens())
+          + ", Requested " + d.requestedTokens() + ". Please try again in "
+          + goDuration(d.retryAfterMillis()) + ".";
     }
     return error(429, message, requests ? "requests" : "tokens", null, "rate_limit_exceeded",
-        d.retryAfterMillis);
+        d.retryAfterMillis());
   }
 
   @Override
@@ -278,15 +266,15 @@ final class OpenAiWire extends WireFormat {
 
   @Override
   void rateLimitHeaders(Headers h, SimulatedRateLimiter.Decision d) {
-    if (d.rpm > 0) {
-      h.set("x-ratelimit-limit-requests", Long.toString(d.rpm));
-      h.set("x-ratelimit-remaining-requests", Long.toString(d.remainingRequests));
-      h.set("x-ratelimit-reset-requests", goDuration(d.requestsResetMillis));
+    if (d.rpm() > 0) {
+      h.set("x-ratelimit-limit-requests", Long.toString(d.rpm()));
+      h.set("x-ratelimit-remaining-requests", Long.toString(d.remainingRequests()));
+      h.set("x-ratelimit-reset-requests", goDuration(d.requestsResetMillis()));
     }
-    if (d.tpm > 0) {
-      h.set("x-ratelimit-limit-tokens", Long.toString(d.tpm));
-      h.set("x-ratelimit-remaining-tokens", Long.toString(d.remainingTokens));
-      h.set("x-ratelimit-reset-tokens", goDuration(d.tokensResetMillis));
+    if (d.tpm() > 0) {
+      h.set("x-ratelimit-limit-tokens", Long.toString(d.tpm()));
+      h.set("x-ratelimit-remaining-tokens", Long.toString(d.remainingTokens()));
+      h.set("x-ratelimit-reset-tokens", goDuration(d.tokensResetMillis()));
     }
   }
 
@@ -312,51 +300,6 @@ final class OpenAiWire extends WireFormat {
       return writer.writeValueAsBytes(node);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("JSON nodes always serialize", e);
-    }
-  }
-
-  /** Jackson's pretty printer made to match OpenAI's: {@code "key": value}, {@code []}. */
-  private static final class OpenAiPrettyPrinter extends DefaultPrettyPrinter {
-    private static final long serialVersionUID = 1L;
-    private final int indent;
-
-    OpenAiPrettyPrinter(int indent) {
-      this.indent = indent;
-      DefaultIndenter indenter = new DefaultIndenter(" ".repeat(indent), "\n");
-      indentObjectsWith(indenter);
-      indentArraysWith(indenter);
-    }
-
-    @Override
-    public DefaultPrettyPrinter createInstance() {
-      return new OpenAiPrettyPrinter(indent);
-    }
-
-    @Override
-    public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
-      g.writeRaw(": ");
-    }
-
-    @Override
-    public void writeEndObject(JsonGenerator g, int entries) throws IOException {
-      if (!_objectIndenter.isInline()) {
-        --_nesting;
-      }
-      if (entries > 0) {
-        _objectIndenter.writeIndentation(g, _nesting);
-      }
-      g.writeRaw('}');
-    }
-
-    @Override
-    public void writeEndArray(JsonGenerator g, int values) throws IOException {
-      if (!_arrayIndenter.isInline()) {
-        --_nesting;
-      }
-      if (values > 0) {
-        _arrayIndenter.writeIndentation(g, _nesting);
-      }
-      g.writeRaw(']');
     }
   }
 }

@@ -1,7 +1,6 @@
 package org.hipforge.llmsim;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Objects;
 
 /**
  * Provider behaviours a client's retry rules and transport must survive, beyond the random faults
@@ -13,34 +12,18 @@ import java.util.Objects;
  * SimulatorConfig.defaults().withQuirks(ProviderQuirks.none().withLoadingMs(30_000))
  * }</pre>
  */
-public final class ProviderQuirks {
+public record ProviderQuirks(
+    long loadingMs,
+    double conflictRate,
+    String shouldRetry,
+    int dailyLimit,
+    long dailyRetryAfterS,
+    double trickleRate,
+    long trickleMs,
+    int answerBytes,
+    boolean echoKey,
+    String redirectTo) {
   private static final ProviderQuirks NONE = new ProviderQuirks(0, 0, null, -1, 86_400, 0, 0, 0, false, null);
-
-  private final long loadingMs;
-  private final double conflictRate;
-  private final String shouldRetry;
-  private final int dailyLimit;
-  private final long dailyRetryAfterS;
-  private final double trickleRate;
-  private final long trickleMs;
-  private final int answerBytes;
-  private final boolean echoKey;
-  private final String redirectTo;
-
-  private ProviderQuirks(long loadingMs, double conflictRate, String shouldRetry, int dailyLimit,
-      long dailyRetryAfterS, double trickleRate, long trickleMs, int answerBytes, boolean echoKey,
-      String redirectTo) {
-    this.loadingMs = loadingMs;
-    this.conflictRate = conflictRate;
-    this.shouldRetry = shouldRetry;
-    this.dailyLimit = dailyLimit;
-    this.dailyRetryAfterS = dailyRetryAfterS;
-    this.trickleRate = trickleRate;
-    this.trickleMs = trickleMs;
-    this.answerBytes = answerBytes;
-    this.echoKey = echoKey;
-    this.redirectTo = redirectTo;
-  }
 
   public static ProviderQuirks none() {
     return NONE;
@@ -112,67 +95,27 @@ public final class ProviderQuirks {
         trickleMs, answerBytes, echoKey, url);
   }
 
-  public long loadingMs() {
-    return loadingMs;
-  }
-
-  public double conflictRate() {
-    return conflictRate;
-  }
-
-  public String shouldRetry() {
-    return shouldRetry;
-  }
-
-  public int dailyLimit() {
-    return dailyLimit;
-  }
-
-  public long dailyRetryAfterS() {
-    return dailyRetryAfterS;
-  }
-
-  public double trickleRate() {
-    return trickleRate;
-  }
-
-  public long trickleMs() {
-    return trickleMs;
-  }
-
-  public int answerBytes() {
-    return answerBytes;
-  }
-
-  public boolean echoKey() {
-    return echoKey;
-  }
-
-  public String redirectTo() {
-    return redirectTo;
-  }
-
   /** llama.cpp's answer while it loads the model. */
-  static WireFormat.Reply loading() {
+  static Reply loading() {
     return error(503, "{\"error\":{\"code\":503,\"message\":\"Loading model\",\"type\":\"unavailable_error\"}}", 0);
   }
 
   /** A 409 as the OpenAI API sends one for a conflicting concurrent operation. */
-  static WireFormat.Reply conflict() {
+  static Reply conflict() {
     return error(409, "{\"error\":{\"message\":\"The request conflicts with another request in progress; please "
         + "retry.\",\"type\":\"conflict\",\"param\":null,\"code\":null}}", 0);
   }
 
   /** OpenAI's 429 for a spent requests-per-day limit, asking to come back in {@code retryAfterS}. */
-  static WireFormat.Reply daily(String model, int limit, long retryAfterS) {
+  static Reply daily(String model, int limit, long retryAfterS) {
     return error(429, "{\"error\":{\"message\":\"Rate limit reached for " + model + " on requests per day (RPD): "
         + "Limit " + limit + ", Used " + limit + ", Requested 1. Please try again in " + retryAfterS + "s.\",\"type\":\"requests\","
         + "\"param\":null,\"code\":\"rate_limit_exceeded\"}}", retryAfterS * 1000);
   }
 
   /** A 307 to {@code location}, the body a reverse proxy sends with it. */
-  static WireFormat.Reply redirect() {
-    return new WireFormat.Reply(307, "text/html", "<html><body>Moved</body></html>".getBytes(StandardCharsets.UTF_8), 0);
+  static Reply redirect() {
+    return new Reply(307, "text/html", "<html><body>Moved</body></html>".getBytes(StandardCharsets.UTF_8), 0);
   }
 
   /** {@code text} padded to {@link #answerBytes} and followed by the echoed key when asked. */
@@ -187,32 +130,14 @@ public final class ProviderQuirks {
     return b.toString();
   }
 
-  private static WireFormat.Reply error(int status, String json, long retryAfterMillis) {
-    return new WireFormat.Reply(status, "application/json", json.getBytes(StandardCharsets.UTF_8), retryAfterMillis);
+  private static Reply error(int status, String json, long retryAfterMillis) {
+    return new Reply(status, "application/json", json.getBytes(StandardCharsets.UTF_8), retryAfterMillis);
   }
 
   private static void check(boolean ok, String message, Object value) {
     if (!ok) {
       throw new IllegalArgumentException(message + ", but was " + value);
     }
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (!(o instanceof ProviderQuirks)) {
-      return false;
-    }
-    ProviderQuirks q = (ProviderQuirks) o;
-    return loadingMs == q.loadingMs && conflictRate == q.conflictRate && Objects.equals(shouldRetry, q.shouldRetry)
-        && dailyLimit == q.dailyLimit && dailyRetryAfterS == q.dailyRetryAfterS && trickleRate == q.trickleRate
-        && trickleMs == q.trickleMs && answerBytes == q.answerBytes && echoKey == q.echoKey
-        && Objects.equals(redirectTo, q.redirectTo);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(loadingMs, conflictRate, shouldRetry, dailyLimit, dailyRetryAfterS, trickleRate, trickleMs,
-        answerBytes, echoKey, redirectTo);
   }
 
   @Override

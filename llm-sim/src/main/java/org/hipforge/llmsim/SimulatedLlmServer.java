@@ -240,7 +240,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
 
   /** The key requests are recorded under: the SHA-256 hex of the last user message's text. */
   public static String promptKey(String userContent) {
-    return SimulatorHandler.promptKey(userContent);
+    return SimulatedModel.promptKey(userContent);
   }
 
   /** Stops listening and cuts off requests still waiting, within milliseconds. */

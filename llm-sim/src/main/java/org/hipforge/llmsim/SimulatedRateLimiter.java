@@ -10,38 +10,15 @@ final class SimulatedRateLimiter {
 
   private static final double NANOS_PER_MINUTE = 60e9;
 
-  /** What one acquisition decided, plus the bucket levels to report in headers. */
-  static final class Decision {
-    final boolean admitted;
-    /** "requests" or "tokens": the limit that refused; null when admitted. */
-    final String refusedBy;
-    /** True when the request alone needs more tokens than the whole bucket holds. */
-    final boolean tooLarge;
-    final long retryAfterMillis;
-    final int rpm;
-    final long remainingRequests;
-    final long requestsResetMillis;
-    final long tpm;
-    final long remainingTokens;
-    final long tokensResetMillis;
-    final long requestedTokens;
-
-    Decision(boolean admitted, String refusedBy, boolean tooLarge, long retryAfterMillis,
-        int rpm, long remainingRequests, long requestsResetMillis, long tpm,
-        long remainingTokens, long tokensResetMillis, long requestedTokens) {
-      this.admitted = admitted;
-      this.refusedBy = refusedBy;
-      this.tooLarge = tooLarge;
-      this.retryAfterMillis = retryAfterMillis;
-      this.rpm = rpm;
-      this.remainingRequests = remainingRequests;
-      this.requestsResetMillis = requestsResetMillis;
-      this.tpm = tpm;
-      this.remainingTokens = remainingTokens;
-      this.tokensResetMillis = tokensResetMillis;
-      this.requestedTokens = requestedTokens;
-    }
-  }
+  /**
+   * What one acquisition decided, plus the bucket levels to report in headers.
+   *
+   * @param refusedBy "requests" or "tokens": the limit that refused; null when admitted
+   * @param tooLarge true when the request alone needs more tokens than the whole bucket holds
+   */
+  record Decision(boolean admitted, String refusedBy, boolean tooLarge, long retryAfterMillis,
+      int rpm, long remainingRequests, long requestsResetMillis, long tpm, long remainingTokens,
+      long tokensResetMillis, long requestedTokens) {}
 
   private final int rpm;
   private final long tpm;

@@ -9,49 +9,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.hipforge.llmsim.SimulatorConfig.Fault;
-import org.hipforge.llmsim.WireFormat.BadRequest;
-import org.hipforge.llmsim.WireFormat.ChatRequest;
-import org.hipforge.llmsim.WireFormat.Reply;
 
 /**
  * Answers one HTTP exchange the way the configured provider would: route, authenticate,
  * validate, rate-limit, inject a fault or wait, then answer.
  */
 final class SimulatorHandler implements HttpHandler {
-
-  // Independent random streams per request, so changing one rate never reshuffles the others.
-  private static final int FAULT_STREAM = 1;
-  private static final int LATENCY_STREAM = 2;
-  private static final int COMPILE_ERROR_STREAM = 3;
-  private static final int CONFLICT_STREAM = 4;
-  private static final int TRICKLE_STREAM = 5;
-  private static final int ANSWER_STREAM = 6;
-  private static final int BATCH_LINE_STREAM = 7;
-  /** What the simulated model says when it refuses (both wires). */
-  static final String REFUSAL_TEXT = "I'm sorry, but I can't help with that request.";
-
-  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
-  });
-
-  /**
-   * Thrown out of {@link #handle} before any response is sent: the JDK server then closes the
-   * socket, so the client reads EOF exactly as when a proxy drops the connection.
-   */
-  private static final class DroppedConnection extends IOException {
-    DroppedConnection(String why) {
-      super(why, null);
-    }
-  }
 
   private final SimulatorConfig config;
   private final SimulatedRateLimiter limiter;
@@ -70,6 +35,7 @@ final class SimulatorHandler implements HttpHandler {
   private final AtomicLong spent = new AtomicLong();
   /** When the first chat request came: a model's load is measured from it. */
   private final AtomicLong firstChatNanos = new AtomicLong(Long.MIN_VALUE);
+  private final SimulatedModel model;
   private final BatchStore batchStore;
   private final BatchEndpoints batches;
 
@@ -81,18 +47,13 @@ final class SimulatorHandler implements HttpHandler {
     this.requestsLog = requestsLog;
     this.requiredKey = config.apiKey() == null ? null
         : config.apiKey().getBytes(StandardCharsets.UTF_8);
+    this.model = new SimulatedModel(config);
     this.batchStore = new BatchStore(config.batch(), this::answerLine, System::currentTimeMillis);
     this.batches = new BatchEndpoints(batchStore, recorder);
   }
 
   BatchStore batchStore() {
     return batchStore;
-  }
-
-  /** The prompt key of a user message: the SHA-256 of its UTF-8 bytes, in lower-case hex. */
-  static String promptKey(String userContent) {
-    MessageDigest sha = SHA256.get();
-    return HexFormat.of().formatHex(sha.digest(userContent.getBytes(StandardCharsets.UTF_8)));
   }
 
   /** Where a script reads what the simulator billed; not an LLM request, so not counted. */
@@ -102,7 +63,7 @@ final class SimulatorHandler implements HttpHandler {
   public void handle(HttpExchange exchange) throws IOException {
     if (exchange.getRequestURI().getRawPath().equals(STATS_PATH)) {
       batchStore.advanceAll(); // what ended batches billed counts even if nobody looked at them
-      write(exchange, WireFormat.Reply.json(200, recorder.statsJson()));
+      Exchanges.write(exchange, Reply.json(200, recorder.statsJson()));
       return;
     }
     recorder.begin();
@@ -227,31 +188,31 @@ final class SimulatorHandler implements HttpHandler {
       request = wire.parse(parseJson(body));
     } catch (BadRequest e) {
       Reply r = wire.badRequest(e.getMessage(), e.param);
-      return new BatchStore.LineResult(BatchStore.Outcome.ERRORED, r.status, r.body);
+      return new BatchStore.LineResult(BatchStore.Outcome.ERRORED, r.status(), r.body());
     }
     BatchSettings batch = config.batch();
-    double u = unit(seq, BATCH_LINE_STREAM);
+    double u = model.unit(seq, SimulatedModel.BATCH_LINE_STREAM);
     if (u < batch.expireRate()) {
       return new BatchStore.LineResult(BatchStore.Outcome.EXPIRED, 0, null);
     }
     if (u < batch.expireRate() + batch.lineErrorRate()) {
       Reply r = wire.serverError(500);
-      return new BatchStore.LineResult(BatchStore.Outcome.ERRORED, r.status, r.body);
+      return new BatchStore.LineResult(BatchStore.Outcome.ERRORED, r.status(), r.body());
     }
-    Generated g = generate(wire, request, seq, presentedKey);
-    if (g.refusal != null) {
-      return new BatchStore.LineResult(BatchStore.Outcome.ERRORED, g.refusal.status, g.refusal.body);
+    SimulatedModel.Generated g = model.generate(wire, request, seq, presentedKey);
+    if (g.refusal() != null) {
+      return new BatchStore.LineResult(BatchStore.Outcome.ERRORED, g.refusal().status(), g.refusal().body());
     }
-    Reply ok = wire.success(request, g.text, g.promptTokens, g.completionTokens, g.shape);
+    Reply ok = wire.success(request, g.text(), g.promptTokens(), g.completionTokens(), g.shape());
     spent.incrementAndGet(); // toward the spend cap, like a chat request
-    logSuccess(g.key);
-    recorder.batchAnswer(g.key, System.currentTimeMillis(), g.compileError, g.promptTokens, g.completionTokens);
-    return new BatchStore.LineResult(BatchStore.Outcome.ANSWERED, 200, ok.body);
+    logSuccess(g.key());
+    recorder.batchAnswer(g.key(), System.currentTimeMillis(), g.compileError(), g.promptTokens(), g.completionTokens());
+    return new BatchStore.LineResult(BatchStore.Outcome.ANSWERED, 200, ok.body());
   }
 
   private void answer(HttpExchange ex, WireFormat wire, ChatRequest request, long seq, String presentedKey)
       throws IOException {
-    String key = promptKey(request.user);
+    String key = SimulatedModel.promptKey(request.user());
     recorder.prompt(key);
     ProviderQuirks quirks = config.quirks();
     long now = System.nanoTime();
@@ -265,163 +226,64 @@ final class SimulatorHandler implements HttpHandler {
       return;
     }
     if (quirks.dailyLimit() >= 0 && admitted.getAndIncrement() >= quirks.dailyLimit()) {
-      send(ex, wire, ProviderQuirks.daily(request.model, quirks.dailyLimit(), quirks.dailyRetryAfterS()), null);
+      send(ex, wire, ProviderQuirks.daily(request.model(), quirks.dailyLimit(), quirks.dailyRetryAfterS()), null);
       return;
     }
-    if (quirks.conflictRate() > 0 && unit(seq, CONFLICT_STREAM) < quirks.conflictRate()) {
+    if (quirks.conflictRate() > 0 && model.unit(seq, SimulatedModel.CONFLICT_STREAM) < quirks.conflictRate()) {
       send(ex, wire, ProviderQuirks.conflict(), null);
       return;
     }
-    Generated g = generate(wire, request, seq, presentedKey);
-    if (g.refusal != null) {
-      send(ex, wire, g.refusal, null);
+    SimulatedModel.Generated g = model.generate(wire, request, seq, presentedKey);
+    if (g.refusal() != null) {
+      send(ex, wire, g.refusal(), null);
       return;
     }
 
     SimulatedRateLimiter.Decision decision = null;
     if (limiter.limited()) {
-      decision = limiter.tryAcquire(g.limiterTokens);
-      if (!decision.admitted) {
-        send(ex, wire, wire.rateLimited(decision, request.model), decision);
+      decision = limiter.tryAcquire(g.limiterTokens());
+      if (!decision.admitted()) {
+        send(ex, wire, wire.rateLimited(decision, request.model()), decision);
         return;
       }
     }
 
-    Fault fault = config.faultFor(unit(seq, FAULT_STREAM));
-    pause(fault == Fault.SLOW ? config.slowMs()
+    Fault fault = config.faultFor(model.unit(seq, SimulatedModel.FAULT_STREAM));
+    Exchanges.pause(fault == Fault.SLOW ? config.slowMs()
         : config.latencyDistribution().sampleMillis(config.latencyMs(),
-            unit(seq, LATENCY_STREAM)));
+            model.unit(seq, SimulatedModel.LATENCY_STREAM)));
     switch (fault) {
       case DROP:
         recorder.status("dropped");
-        throw new DroppedConnection("simulated dropped connection");
+        throw new Exchanges.DroppedConnection("simulated dropped connection");
       case HTTP_500:
-        send(ex, wire, wire.serverError(500), decision);
-        return;
       case HTTP_502:
-        send(ex, wire, wire.serverError(502), decision);
-        return;
       case HTTP_503:
-        send(ex, wire, wire.serverError(503), decision);
-        return;
       case HTTP_529:
-        send(ex, wire, wire.serverError(529), decision);
+        send(ex, wire, wire.serverError(fault.status), decision);
         return;
       case HTML:
         recorder.status("html");
-        write(ex, WireFormat.htmlPage());
+        Exchanges.write(ex, WireFormat.htmlPage());
         return;
       default:
-        Reply ok = wire.success(request, g.text, g.promptTokens, g.completionTokens, g.shape);
+        Reply ok = wire.success(request, g.text(), g.promptTokens(), g.completionTokens(), g.shape());
         // Logged and counted before the bytes leave: a caller holding the answer must already
         // see it counted, and a paid answer lost on the wire is still a paid answer.
         billed(g);
         decorate(ex, wire, ok, decision);
-        if (quirks.trickleRate() > 0 && unit(seq, TRICKLE_STREAM) < quirks.trickleRate()) {
-          trickle(ex, ok, quirks.trickleMs());
+        if (quirks.trickleRate() > 0 && model.unit(seq, SimulatedModel.TRICKLE_STREAM) < quirks.trickleRate()) {
+          Exchanges.trickle(ex, ok, quirks.trickleMs());
         } else {
-          write(ex, ok);
+          Exchanges.write(ex, ok);
         }
     }
-  }
-
-  /** A model answer before any transport: what a synchronous call and a batch line both get. */
-  static final class Generated {
-    final String key;
-    final String text;
-    final int promptTokens;
-    final int completionTokens;
-    final boolean compileError;
-    final SimulatorConfig.Answer shape;
-    /** The 400 the request gets instead (its prompt is above the context limit), or null. */
-    final Reply refusal;
-    /** What the rate limiter charges: prompt and answer tokens before the shape changes the answer. */
-    final long limiterTokens;
-
-    Generated(String key, String text, int promptTokens, int completionTokens, boolean compileError,
-        SimulatorConfig.Answer shape, Reply refusal, long limiterTokens) {
-      this.limiterTokens = limiterTokens;
-      this.key = key;
-      this.text = text;
-      this.promptTokens = promptTokens;
-      this.completionTokens = completionTokens;
-      this.compileError = compileError;
-      this.shape = shape;
-      this.refusal = refusal;
-    }
-  }
-
-  /**
-   * The answer to {@code request}: its text (describe or generate, the compile error drawn for
-   * {@code seq}), token counts, the max_tokens cut and the answer shape drawn from the prompt.
-   * The same function for a synchronous call and a batch line, so the same body gets the same answer.
-   */
-  Generated generate(WireFormat wire, ChatRequest request, long seq, String presentedKey) {
-    String key = promptKey(request.user);
-    ProviderQuirks quirks = config.quirks();
-    int promptTokens = SimulatedAnswers.estimateTokens(request.promptChars);
-    if (config.maxContextTokens() > 0 && promptTokens > config.maxContextTokens()) {
-      return new Generated(key, null, promptTokens, 0, false, null,
-          wire.contextTooLong(promptTokens, config.maxContextTokens()), 0);
-    }
-    List<String> kernels = SimulatedAnswers.kernelNames(request.user);
-    boolean repair = SimulatedAnswers.isRepair(request.user);
-    boolean describe = !repair && (!kernels.isEmpty() || request.user.contains("#include"));
-    // A repair is drawn from its prompt, not its arrival: the same follow-up always gets the same
-    // verdict, at the same rate of breakage as first answers, so yield per round is measurable.
-    long draw = repair ? Long.parseUnsignedLong(key.substring(0, 15), 16) : seq;
-    boolean compileError = !describe && config.compileErrorRate() > 0
-        && unit(draw, COMPILE_ERROR_STREAM) < config.compileErrorRate();
-    String text = describe ? SimulatedAnswers.describe(kernels)
-        : repair ? SimulatedAnswers.repair(request.user, compileError)
-        : SimulatedAnswers.generate(request.user, compileError);
-    int completionTokens = SimulatedAnswers.estimateTokens(text.length());
-    boolean truncated = request.maxTokens != null && completionTokens > request.maxTokens;
-    if (truncated) {
-      text = text.substring(0, Math.min(text.length(), request.maxTokens * 4));
-      completionTokens = SimulatedAnswers.estimateTokens(text.length());
-    }
-    if (quirks.echoKey() || quirks.answerBytes() > 0) {
-      // After the max_tokens cut: a hostile provider does not keep to it.
-      text = quirks.decorate(text, presentedKey);
-      completionTokens = SimulatedAnswers.estimateTokens(text.length());
-    }
-    long limiterTokens = (long) promptTokens + completionTokens;
-
-    // Drawn from the prompt, not the request: the same prompt always gets the same shape.
-    SimulatorConfig.Answer shape = truncated ? SimulatorConfig.Answer.TRUNCATED
-        : config.answerFor(unit(Long.parseUnsignedLong(key.substring(0, 15), 16), ANSWER_STREAM));
-    switch (shape) {
-      case TRUNCATED:
-        if (!truncated) {
-          text = text.substring(0, text.length() / 2);
-          completionTokens = SimulatedAnswers.estimateTokens(text.length());
-        }
-        break;
-      case REFUSAL:
-      case REFUSAL_AS_TEXT:
-        text = REFUSAL_TEXT;
-        completionTokens = SimulatedAnswers.estimateTokens(text.length());
-        break;
-      case CONTENT_FILTER:
-      case NO_CHOICES:
-        text = null;
-        completionTokens = 0;
-        break;
-      case REASONING_CUT:
-        text = null;
-        completionTokens = request.maxTokens != null ? request.maxTokens : 1024;
-        break;
-      default:
-        break;
-    }
-    return new Generated(key, text, promptTokens, completionTokens, compileError, shape, null, limiterTokens);
   }
 
   /** Logs and counts a billed answer. */
-  void billed(Generated g) throws IOException {
-    logSuccess(g.key);
-    recorder.success(g.key, System.currentTimeMillis(), g.compileError, g.promptTokens, g.completionTokens);
+  void billed(SimulatedModel.Generated g) throws IOException {
+    logSuccess(g.key());
+    recorder.success(g.key(), System.currentTimeMillis(), g.compileError(), g.promptTokens(), g.completionTokens());
   }
 
   private static JsonNode parseJson(byte[] body) {
@@ -440,48 +302,23 @@ final class SimulatorHandler implements HttpHandler {
       SimulatedRateLimiter.Decision decision) throws IOException {
     // Batch API answers are counted apart ("batch_200", ...): "200" stays the chat answers.
     recorder.status((BatchEndpoints.handles(ex.getRequestURI().getRawPath()) ? "batch_" : "")
-        + reply.status);
+        + reply.status());
     decorate(ex, wire, reply, decision);
-    write(ex, reply);
+    Exchanges.write(ex, reply);
   }
 
   private void decorate(HttpExchange ex, WireFormat wire, Reply reply,
       SimulatedRateLimiter.Decision decision) {
     Headers h = ex.getResponseHeaders();
     wire.commonHeaders(h);
-    if (reply.status >= 400 && config.quirks().shouldRetry() != null) {
+    if (reply.status() >= 400 && config.quirks().shouldRetry() != null) {
       h.set("x-should-retry", config.quirks().shouldRetry());
     }
     if (decision != null) {
       wire.rateLimitHeaders(h, decision);
     }
-    if (reply.retryAfterMillis > 0) {
-      wire.retryAfterHeaders(h, reply.retryAfterMillis);
-    }
-  }
-
-  private static void write(HttpExchange ex, Reply reply) throws IOException {
-    ex.getResponseHeaders().set("Content-Type", reply.contentType);
-    // Bodies are never empty; a length of 0 would switch the JDK server to chunked encoding.
-    ex.sendResponseHeaders(reply.status, reply.body.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(reply.body);
-    }
-  }
-
-  /** Headers at once, then the body in 20 pieces spread over {@code millis}. */
-  private static void trickle(HttpExchange ex, Reply reply, long millis) throws IOException {
-    ex.getResponseHeaders().set("Content-Type", reply.contentType);
-    ex.sendResponseHeaders(reply.status, reply.body.length);
-    int pieces = 20;
-    try (OutputStream out = ex.getResponseBody()) {
-      for (int i = 0; i < pieces; i++) {
-        int from = reply.body.length * i / pieces;
-        int to = reply.body.length * (i + 1) / pieces;
-        out.write(reply.body, from, to - from);
-        out.flush();
-        pause(millis / pieces);
-      }
+    if (reply.retryAfterMillis() > 0) {
+      wire.retryAfterHeaders(h, reply.retryAfterMillis());
     }
   }
 
@@ -496,27 +333,5 @@ final class SimulatorHandler implements HttpHandler {
       requestsLog.write(line);
       requestsLog.flush();
     }
-  }
-
-  private static void pause(long millis) throws IOException {
-    if (millis <= 0) {
-      return;
-    }
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      // Only close() interrupts workers; the client is cut off like any dropped connection.
-      Thread.currentThread().interrupt();
-      throw new DroppedConnection("simulated server is closing");
-    }
-  }
-
-  /** A uniform double in [0, 1) for request {@code seq} and {@code stream}: SplitMix64. */
-  private double unit(long seq, int stream) {
-    long z = config.seed() + seq * 0x9E3779B97F4A7C15L + stream * 0xD1B54A32D192ED03L;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    z ^= z >>> 31;
-    return (z >>> 11) * 0x1.0p-53;
   }
 }

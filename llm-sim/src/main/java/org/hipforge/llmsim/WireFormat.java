@@ -17,53 +17,6 @@ abstract class WireFormat {
   private static final char[] BASE62 =
       "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
 
-  /** A chat request reduced to what the simulator needs. */
-  static final class ChatRequest {
-    final String model;
-    /** The last user message's text: what the answer and the prompt key are made from. */
-    final String user;
-    /** Characters of every message, system prompt included, for the token estimate. */
-    final long promptChars;
-    /** The request's output token cap, or null when it sets none. */
-    final Integer maxTokens;
-
-    ChatRequest(String model, String user, long promptChars, Integer maxTokens) {
-      this.model = model;
-      this.user = user;
-      this.promptChars = promptChars;
-      this.maxTokens = maxTokens;
-    }
-  }
-
-  /** An answer to send: status, content type, body, and a retry hint (0 for none). */
-  static final class Reply {
-    final int status;
-    final String contentType;
-    final byte[] body;
-    final long retryAfterMillis;
-
-    Reply(int status, String contentType, byte[] body, long retryAfterMillis) {
-      this.status = status;
-      this.contentType = contentType;
-      this.body = body;
-      this.retryAfterMillis = retryAfterMillis;
-    }
-
-    static Reply json(int status, byte[] body) {
-      return new Reply(status, "application/json", body, 0);
-    }
-  }
-
-  /** A request the provider would refuse with a 400, with the offending field when known. */
-  static final class BadRequest extends Exception {
-    final String param;
-
-    BadRequest(String message, String param) {
-      super(message, null, false, false);
-      this.param = param;
-    }
-  }
-
   /** The API key the request presents, or null when it presents none. */
   abstract String presentedKey(Headers requestHeaders);
 
@@ -136,6 +89,27 @@ abstract class WireFormat {
     throw new BadRequest("Invalid type for '" + where + "': expected a string or an array of "
         + "content parts, but got " + content.getNodeType().name().toLowerCase(Locale.ROOT) + " instead.",
         where);
+  }
+
+  /** The body's {@code model}: a non-empty string, else a 400 saying {@code message}. */
+  static String requiredModel(JsonNode body, String message, String param) throws BadRequest {
+    JsonNode model = body.get("model");
+    if (model == null || !model.isTextual() || model.textValue().isEmpty()) {
+      throw new BadRequest(message, param);
+    }
+    return model.textValue();
+  }
+
+  /** The body's {@code messages}: a 400 saying {@code missing} or {@code empty} unless a non-empty array. */
+  static JsonNode requiredMessages(JsonNode body, String missing, String empty) throws BadRequest {
+    JsonNode messages = body.get("messages");
+    if (messages == null || messages.isNull()) {
+      throw new BadRequest(missing, "messages");
+    }
+    if (!messages.isArray() || messages.isEmpty()) {
+      throw new BadRequest(empty, "messages");
+    }
+    return messages;
   }
 
   static Integer optionalPositiveInt(JsonNode body, String field) throws BadRequest {

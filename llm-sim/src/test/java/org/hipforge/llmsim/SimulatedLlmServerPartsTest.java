@@ -58,33 +58,33 @@ class SimulatedLlmServerPartsTest {
     AtomicLong nanos = new AtomicLong(1_000_000_000L);
     SimulatedRateLimiter limiter = new SimulatedRateLimiter(60, 0, nanos::get);
     for (int i = 0; i < 60; i++) {
-      assertThat(limiter.tryAcquire(0).admitted, is(true));
+      assertThat(limiter.tryAcquire(0).admitted(), is(true));
     }
     SimulatedRateLimiter.Decision refused = limiter.tryAcquire(0);
-    assertThat(refused.admitted, is(false));
-    assertThat(refused.refusedBy, is("requests"));
-    assertThat(refused.retryAfterMillis, is(1_000L));
-    assertThat(refused.remainingRequests, is(0L));
-    assertThat(refused.requestsResetMillis, is(60_000L));
+    assertThat(refused.admitted(), is(false));
+    assertThat(refused.refusedBy(), is("requests"));
+    assertThat(refused.retryAfterMillis(), is(1_000L));
+    assertThat(refused.remainingRequests(), is(0L));
+    assertThat(refused.requestsResetMillis(), is(60_000L));
 
     nanos.addAndGet(1_000_000_000L);
     SimulatedRateLimiter.Decision next = limiter.tryAcquire(0);
-    assertThat(next.admitted, is(true));
-    assertThat(limiter.tryAcquire(0).admitted, is(false));
+    assertThat(next.admitted(), is(true));
+    assertThat(limiter.tryAcquire(0).admitted(), is(false));
   }
 
   @Test
   void tokenBucketRefusesByTokensAndFlagsRequestsLargerThanTheBucket() {
     AtomicLong nanos = new AtomicLong();
     SimulatedRateLimiter limiter = new SimulatedRateLimiter(0, 6_000, nanos::get);
-    assertThat(limiter.tryAcquire(5_000).admitted, is(true));
+    assertThat(limiter.tryAcquire(5_000).admitted(), is(true));
     SimulatedRateLimiter.Decision d = limiter.tryAcquire(2_000);
-    assertThat(d.admitted, is(false));
-    assertThat(d.refusedBy, is("tokens"));
+    assertThat(d.admitted(), is(false));
+    assertThat(d.refusedBy(), is("tokens"));
     // 1,000 missing tokens at 100 per second.
-    assertThat(d.retryAfterMillis, is(10_000L));
-    assertThat(d.tooLarge, is(false));
-    assertThat(limiter.tryAcquire(7_000).tooLarge, is(true));
+    assertThat(d.retryAfterMillis(), is(10_000L));
+    assertThat(d.tooLarge(), is(false));
+    assertThat(limiter.tryAcquire(7_000).tooLarge(), is(true));
   }
 
   @Test

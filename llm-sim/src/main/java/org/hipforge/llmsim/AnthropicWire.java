@@ -42,23 +42,21 @@ final class AnthropicWire extends WireFormat {
         "messages: at least one message is required");
     rejectStreaming(body);
     checkTemperature(body, 1);
-    long chars = text(body.get("system"), "system").length();
-    String user = "";
-    for (int i = 0; i < messages.size(); i++) {
-      JsonNode m = messages.get(i);
-      JsonNode role = m.get("role");
-      if (role == null || !role.isTextual()
-          || !(role.textValue().equals("user") || role.textValue().equals("assistant"))) {
-        throw new BadRequest("messages." + i + ".role: Input should be 'user' or 'assistant'",
-            null);
-      }
-      String text = text(m.get("content"), "messages." + i + ".content");
-      chars += text.length();
-      if (role.textValue().equals("user")) {
-        user = text;
-      }
+    return fromMessages(model, messages, text(body.get("system"), "system").length(), maxTokens);
+  }
+
+  @Override
+  String role(JsonNode role, int i) throws BadRequest {
+    if (role == null || !role.isTextual()
+        || !(role.textValue().equals("user") || role.textValue().equals("assistant"))) {
+      throw new BadRequest("messages." + i + ".role: Input should be 'user' or 'assistant'", null);
     }
-    return new ChatRequest(model, user, chars, maxTokens);
+    return role.textValue();
+  }
+
+  @Override
+  String contentPath(int i) {
+    return "messages." + i + ".content";
   }
 
   @Override

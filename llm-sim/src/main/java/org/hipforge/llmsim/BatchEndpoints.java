@@ -3,6 +3,7 @@ package org.hipforge.llmsim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.Arrays;
 
 /**
  * The Batch API endpoints of both wire formats over one {@link BatchStore}: routes a request to
@@ -41,12 +42,8 @@ final class BatchEndpoints {
 
     /** The route of {@code "METHOD /path"} with the id segment written {@code {id}}, or null. */
     static Route of(String methodAndPattern) {
-      for (Route r : values()) {
-        if (r.pattern.equals(methodAndPattern)) {
-          return r;
-        }
-      }
-      return null;
+      return Arrays.stream(values()).filter(r -> r.pattern.equals(methodAndPattern)).findFirst()
+          .orElse(null);
     }
   }
 

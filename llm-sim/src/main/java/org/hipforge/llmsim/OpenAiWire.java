@@ -49,23 +49,22 @@ final class OpenAiWire extends WireFormat {
     checkTemperature(body, 2);
     Integer maxTokens = optionalPositiveInt(body, "max_tokens");
     Integer maxCompletionTokens = optionalPositiveInt(body, "max_completion_tokens");
-    String user = "";
-    long chars = 0;
-    for (int i = 0; i < messages.size(); i++) {
-      JsonNode m = messages.get(i);
-      JsonNode role = m.get("role");
-      if (role == null || !role.isTextual()) {
-        throw new BadRequest("Missing required parameter: 'messages[" + i + "].role'.",
-            "messages[" + i + "].role");
-      }
-      String text = text(m.get("content"), "messages[" + i + "].content");
-      chars += text.length();
-      if (role.textValue().equals("user")) {
-        user = text;
-      }
-    }
-    return new ChatRequest(model, user, chars,
+    return fromMessages(model, messages, 0,
         maxCompletionTokens != null ? maxCompletionTokens : maxTokens);
+  }
+
+  @Override
+  String role(JsonNode role, int i) throws BadRequest {
+    if (role == null || !role.isTextual()) {
+      throw new BadRequest("Missing required parameter: 'messages[" + i + "].role'.",
+          "messages[" + i + "].role");
+    }
+    return role.textValue();
+  }
+
+  @Override
+  String contentPath(int i) {
+    return "messages[" + i + "].content";
   }
 
   @Override

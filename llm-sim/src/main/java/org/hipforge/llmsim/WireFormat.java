@@ -25,6 +25,32 @@ abstract class WireFormat {
 
   abstract ChatRequest parse(JsonNode body) throws BadRequest;
 
+  /** The role of message {@code i}, or the 400 this provider answers for it. */
+  abstract String role(JsonNode role, int i) throws BadRequest;
+
+  /** How this provider names message {@code i}'s content in an error. */
+  abstract String contentPath(int i);
+
+  /**
+   * The request made of checked {@code messages}: the last user message's text, and the
+   * characters of every message plus {@code systemChars} for the token estimate.
+   */
+  final ChatRequest fromMessages(String model, JsonNode messages, long systemChars,
+      Integer maxTokens) throws BadRequest {
+    String user = "";
+    long chars = systemChars;
+    for (int i = 0; i < messages.size(); i++) {
+      JsonNode m = messages.get(i);
+      String role = role(m.get("role"), i);
+      String text = text(m.get("content"), contentPath(i));
+      chars += text.length();
+      if (role.equals("user")) {
+        user = text;
+      }
+    }
+    return new ChatRequest(model, user, chars, maxTokens);
+  }
+
   /**
    * A 200 answer of the given shape ({@link SimulatorConfig.Answer}): {@code text} and the token
    * counts are already what that shape bills (the handler cuts or replaces the text).

@@ -25,16 +25,16 @@ class SimulatedBatchEndpointsTest {
 
   @Test
   void theBatchFlagsSetTheBatchSettingsAndBadValuesNameTheFlag() {
-    SimulatorConfig c = SimulatedLlmServer.parseArgs(new String[] {"--batch-delay-ms=5",
+    SimulatorConfig c = SimulatorFlags.parse(new String[] {"--batch-delay-ms=5",
         "--batch-line-error-rate=0.1", "--batch-expire-rate=0.2"});
     assertThat(c.batch(), is(new BatchSettings(5, 0.1, 0.2)));
     assertThat(SimulatorConfig.defaults().batch(), is(BatchSettings.defaults()));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> SimulatedLlmServer.parseArgs(new String[] {"--batch-expire-rate=1.5"}));
+        () -> SimulatorFlags.parse(new String[] {"--batch-expire-rate=1.5"}));
     assertThat(e.getMessage(), containsString("--batch-expire-rate"));
     assertThrows(IllegalArgumentException.class,
-        () -> SimulatedLlmServer.parseArgs(new String[] {"--batch-line-error-rate=0.6", "--batch-expire-rate=0.6"}));
-    assertThat(SimulatedLlmServer.usage(), containsString("--batch-delay-ms"));
+        () -> SimulatorFlags.parse(new String[] {"--batch-line-error-rate=0.6", "--batch-expire-rate=0.6"}));
+    assertThat(SimulatorFlags.usage(), containsString("--batch-delay-ms"));
   }
 
   private static HttpResponse<String> send(HttpRequest request) throws Exception {

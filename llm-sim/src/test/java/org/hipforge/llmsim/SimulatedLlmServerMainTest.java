@@ -64,7 +64,7 @@ class SimulatedLlmServerMainTest {
 
   @Test
   void flagsBuildTheConfigAndBadFlagsAreNamed() {
-    SimulatorConfig c = SimulatedLlmServer.parseArgs(new String[] {"--port=0",
+    SimulatorConfig c = SimulatorFlags.parse(new String[] {"--port=0",
         "--latency-ms=200", "--latency=exponential", "--rpm=600", "--tpm=90000",
         "--api-key=sk-k", "--fault-5xx=0.3", "--fault-drop=0.1", "--slow-ms=50",
         "--compile-error-rate=0.25", "--max-context-tokens=8192"});
@@ -79,16 +79,16 @@ class SimulatedLlmServerMainTest {
     assertThat(c.slowMs(), is(50L));
     assertThat(c.compileErrorRate(), is(0.25));
     assertThat(c.maxContextTokens(), is(8192));
-    assertThat(SimulatedLlmServer.parseArgs(new String[] {"--help"}), nullValue());
+    assertThat(SimulatorFlags.parse(new String[] {"--help"}), nullValue());
 
     IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
-        () -> SimulatedLlmServer.parseArgs(new String[] {"--rmp=5"}));
+        () -> SimulatorFlags.parse(new String[] {"--rmp=5"}));
     assertThat(unknown.getMessage(), containsString("--rmp"));
     IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-        () -> SimulatedLlmServer.parseArgs(new String[] {"--rpm=-1"}));
+        () -> SimulatorFlags.parse(new String[] {"--rpm=-1"}));
     assertThat(bad.getMessage(), containsString("--rpm: rpm must be >= 0, but was -1"));
     IllegalArgumentException notNumber = assertThrows(IllegalArgumentException.class,
-        () -> SimulatedLlmServer.parseArgs(new String[] {"--tpm=lots"}));
+        () -> SimulatorFlags.parse(new String[] {"--tpm=lots"}));
     assertThat(notNumber.getMessage(), containsString("--tpm"));
   }
 

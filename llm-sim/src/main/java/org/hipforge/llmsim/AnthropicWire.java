@@ -11,7 +11,9 @@ final class AnthropicWire extends WireFormat {
 
   static final AnthropicWire INSTANCE = new AnthropicWire();
 
-  private AnthropicWire() {}
+  private AnthropicWire() {
+    super("messages.%d");
+  }
 
   @Override
   String presentedKey(Headers h) {
@@ -46,17 +48,10 @@ final class AnthropicWire extends WireFormat {
   }
 
   @Override
-  String role(JsonNode role, int i) throws BadRequest {
-    if (role == null || !role.isTextual()
-        || !(role.textValue().equals("user") || role.textValue().equals("assistant"))) {
-      throw new BadRequest("messages." + i + ".role: Input should be 'user' or 'assistant'", null);
-    }
-    return role.textValue();
-  }
-
-  @Override
-  String contentPath(int i) {
-    return "messages." + i + ".content";
+  BadRequest badRole(JsonNode role, String path) {
+    String r = role != null && role.isTextual() ? role.textValue() : "";
+    return r.equals("user") || r.equals("assistant") ? null
+        : new BadRequest(path + ".role: Input should be 'user' or 'assistant'", null);
   }
 
   @Override

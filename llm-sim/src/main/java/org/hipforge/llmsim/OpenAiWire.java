@@ -19,7 +19,9 @@ final class OpenAiWire extends WireFormat {
   private static final String FINGERPRINT = "fp_5f3c7a9e1d";
   private static final String ORGANIZATION = "org-simulated";
 
-  private OpenAiWire() {}
+  private OpenAiWire() {
+    super("messages[%d]");
+  }
 
   @Override
   String presentedKey(Headers h) {
@@ -54,17 +56,9 @@ final class OpenAiWire extends WireFormat {
   }
 
   @Override
-  String role(JsonNode role, int i) throws BadRequest {
-    if (role == null || !role.isTextual()) {
-      throw new BadRequest("Missing required parameter: 'messages[" + i + "].role'.",
-          "messages[" + i + "].role");
-    }
-    return role.textValue();
-  }
-
-  @Override
-  String contentPath(int i) {
-    return "messages[" + i + "].content";
+  BadRequest badRole(JsonNode role, String path) {
+    return role != null && role.isTextual() ? null
+        : new BadRequest("Missing required parameter: '" + path + ".role'.", path + ".role");
   }
 
   @Override

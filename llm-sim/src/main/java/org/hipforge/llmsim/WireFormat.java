@@ -11,6 +11,13 @@ import java.util.concurrent.ThreadLocalRandom;
 /** One provider's HTTP dialect: how requests are read and every kind of answer is written. */
 abstract class WireFormat {
 
+  /** How this provider names message {@code i} in an error: a format with one {@code %d}. */
+  private final String messagePath;
+
+  WireFormat(String messagePath) {
+    this.messagePath = messagePath;
+  }
+
   // Shared and thread-safe once configured; building one per request would dominate the cost.
   static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -25,11 +32,8 @@ abstract class WireFormat {
 
   abstract ChatRequest parse(JsonNode body) throws BadRequest;
 
-  /** The role of message {@code i}, or the 400 this provider answers for it. */
-  abstract String role(JsonNode role, int i) throws BadRequest;
-
-  /** How this provider names message {@code i}'s content in an error. */
-  abstract String contentPath(int i);
+  /** The 400 this provider answers for a message's {@code role}, or null when it is fine. */
+  abstract BadRequest badRole(JsonNode role, String messagePath);
 
   /**
    * The request made of checked {@code messages}: the last user message's text, and the
@@ -41,10 +45,14 @@ abstract class WireFormat {
     long chars = systemChars;
     for (int i = 0; i < messages.size(); i++) {
       JsonNode m = messages.get(i);
-      String role = role(m.get("role"), i);
-      String text = text(m.get("content"), contentPath(i));
+      String path = String.format(Locale.ROOT, messagePath, i);
+      BadRequest bad = badRole(m.get("role"), path);
+      if (bad != null) {
+        throw bad;
+      }
+      String text = text(m.get("content"), path + ".content");
       chars += text.length();
-      if (role.equals("user")) {
+      if (m.get("role").textValue().equals("user")) {
         user = text;
       }
     }

@@ -1,6 +1,7 @@
 package org.hipforge.llmsim;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 
 /**
  * Provider behaviours a client's retry rules and transport must survive, beyond the random faults
@@ -23,7 +24,7 @@ public record ProviderQuirks(
     int answerBytes,
     boolean echoKey,
     String redirectTo) {
-  private static final ProviderQuirks NONE = new ProviderQuirks(0, 0, null, -1, 86_400, 0, 0, 0, false, null);
+  private static final ProviderQuirks NONE = new Builder().build();
 
   public static ProviderQuirks none() {
     return NONE;
@@ -36,23 +37,20 @@ public record ProviderQuirks(
    */
   public ProviderQuirks withLoadingMs(long ms) {
     check(ms >= 0, "loadingMs must be >= 0", ms);
-    return new ProviderQuirks(ms, conflictRate, shouldRetry, dailyLimit, dailyRetryAfterS, trickleRate,
-        trickleMs, answerBytes, echoKey, redirectTo);
+    return with(b -> b.loadingMs = ms);
   }
 
   /** Fraction of requests answered 409 (a lock timeout), drawn on a stream of their own. */
   public ProviderQuirks withConflictRate(double rate) {
     check(rate >= 0 && rate <= 1, "conflictRate must be in [0, 1]", rate);
-    return new ProviderQuirks(loadingMs, rate, shouldRetry, dailyLimit, dailyRetryAfterS, trickleRate,
-        trickleMs, answerBytes, echoKey, redirectTo);
+    return with(b -> b.conflictRate = rate);
   }
 
   /** {@code x-should-retry} sent with every error answer: "true", "false" or null (none). */
   public ProviderQuirks withShouldRetry(String value) {
     check(value == null || value.equals("true") || value.equals("false"), "shouldRetry must be true, false or null",
         value);
-    return new ProviderQuirks(loadingMs, conflictRate, value, dailyLimit, dailyRetryAfterS, trickleRate,
-        trickleMs, answerBytes, echoKey, redirectTo);
+    return with(b -> b.shouldRetry = value);
   }
 
   /**
@@ -62,8 +60,10 @@ public record ProviderQuirks(
    */
   public ProviderQuirks withDailyLimit(int answers, long retryAfterS) {
     check(answers >= -1 && retryAfterS >= 1, "dailyLimit must be >= -1 and retryAfterS >= 1", answers + "/" + retryAfterS);
-    return new ProviderQuirks(loadingMs, conflictRate, shouldRetry, answers, retryAfterS, trickleRate,
-        trickleMs, answerBytes, echoKey, redirectTo);
+    return with(b -> {
+      b.dailyLimit = answers;
+      b.dailyRetryAfterS = retryAfterS;
+    });
   }
 
   /**
@@ -72,27 +72,26 @@ public record ProviderQuirks(
    */
   public ProviderQuirks withTrickle(double rate, long ms) {
     check(rate >= 0 && rate <= 1 && ms >= 0, "trickle rate must be in [0, 1] and ms >= 0", rate + "/" + ms);
-    return new ProviderQuirks(loadingMs, conflictRate, shouldRetry, dailyLimit, dailyRetryAfterS, rate, ms,
-        answerBytes, echoKey, redirectTo);
+    return with(b -> {
+      b.trickleRate = rate;
+      b.trickleMs = ms;
+    });
   }
 
   /** Every answer's text is padded to at least this many bytes (0: as generated). */
   public ProviderQuirks withAnswerBytes(int bytes) {
     check(bytes >= 0, "answerBytes must be >= 0", bytes);
-    return new ProviderQuirks(loadingMs, conflictRate, shouldRetry, dailyLimit, dailyRetryAfterS, trickleRate,
-        trickleMs, bytes, echoKey, redirectTo);
+    return with(b -> b.answerBytes = bytes);
   }
 
   /** Every answer's text ends with the API key the request presented (a provider echoing it). */
   public ProviderQuirks withEchoKey(boolean echo) {
-    return new ProviderQuirks(loadingMs, conflictRate, shouldRetry, dailyLimit, dailyRetryAfterS, trickleRate,
-        trickleMs, answerBytes, echo, redirectTo);
+    return with(b -> b.echoKey = echo);
   }
 
   /** Every chat request is answered 307 to this URL (+ the request's path); null: none. */
   public ProviderQuirks withRedirectTo(String url) {
-    return new ProviderQuirks(loadingMs, conflictRate, shouldRetry, dailyLimit, dailyRetryAfterS, trickleRate,
-        trickleMs, answerBytes, echoKey, url);
+    return with(b -> b.redirectTo = url);
   }
 
   /** llama.cpp's answer while it loads the model. */
@@ -137,6 +136,46 @@ public record ProviderQuirks(
   private static void check(boolean ok, String message, Object value) {
     if (!ok) {
       throw new IllegalArgumentException(message + ", but was " + value);
+    }
+  }
+
+  private ProviderQuirks with(Consumer<Builder> change) {
+    Builder b = new Builder(this);
+    change.accept(b);
+    return b.build();
+  }
+
+  /** The mutable twin used only while one {@code withX} builds the next instance. */
+  private static final class Builder {
+    long loadingMs;
+    double conflictRate;
+    String shouldRetry;
+    int dailyLimit = -1;
+    long dailyRetryAfterS = 86_400;
+    double trickleRate;
+    long trickleMs;
+    int answerBytes;
+    boolean echoKey;
+    String redirectTo;
+
+    Builder() {}
+
+    Builder(ProviderQuirks q) {
+      loadingMs = q.loadingMs;
+      conflictRate = q.conflictRate;
+      shouldRetry = q.shouldRetry;
+      dailyLimit = q.dailyLimit;
+      dailyRetryAfterS = q.dailyRetryAfterS;
+      trickleRate = q.trickleRate;
+      trickleMs = q.trickleMs;
+      answerBytes = q.answerBytes;
+      echoKey = q.echoKey;
+      redirectTo = q.redirectTo;
+    }
+
+    ProviderQuirks build() {
+      return new ProviderQuirks(loadingMs, conflictRate, shouldRetry, dailyLimit,
+          dailyRetryAfterS, trickleRate, trickleMs, answerBytes, echoKey, redirectTo);
     }
   }
 

@@ -12,8 +12,7 @@
 set -euo pipefail
 NAME=answer-categories
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-TASKS="${TASKS:-100}"
-LATENCY_MS="${LATENCY_MS:-50}"
+defaults TASKS=100 LATENCY_MS=50
 command -v python3 >/dev/null || die "python3 is needed for the counting"
 
 make_tmp hipforge-answers
@@ -73,7 +72,7 @@ print(f"| {case} | {req1} | {', '.join(f'{k} {v}' for k, v in sorted(cats.items(
 PY
 }
 
-ONLY="${ONLY:-}"
+defaults ONLY=
 describe_case() { # CASE API SIMFLAGS...
   [[ -z "$ONLY" || "$1" == *"$ONLY"* ]] || return 0
   local case="$1" api="$2" dir

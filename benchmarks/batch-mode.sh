@@ -17,27 +17,12 @@
 # KILL_POINTS="after-intent ... sigkill" WIRE=openai (or anthropic) KEEP=0. Uses pipeline/target/hipforge.jar (built only when missing).
 set -euo pipefail
 
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-ALL=(big cost kill)
-SCENARIOS=()
-for a in "$@"; do
-  case " ${ALL[*]} " in
-    *" $a "*) SCENARIOS+=("$a") ;;
-    *) if [ "$a" = -h ] || [ "$a" = --help ]; then usage; exit 0; fi
-       echo "batch-mode: unknown argument '$a'" >&2; usage >&2; exit 2 ;;
-  esac
-done
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=("${ALL[@]}")
-
 NAME=batch-mode
 # shellcheck source=benchmarks/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-BIG_TASKS="${BIG_TASKS:-10000}"
-BIG_DELAY_MS="${BIG_DELAY_MS:-30000}"
-COST_TASKS="${COST_TASKS:-1000}"
-KILL_TASKS="${KILL_TASKS:-200}"
-KILL_DELAY_MS="${KILL_DELAY_MS:-3000}"
-WIRE="${WIRE:-openai}"
+ALL_SCENARIOS=(big cost kill)
+pick_scenarios "$@"
+defaults BIG_TASKS=10000 BIG_DELAY_MS=30000 COST_TASKS=1000 KILL_TASKS=200 KILL_DELAY_MS=3000 WIRE=openai
 PRICES='"input_price_per_mtok": 3, "output_price_per_mtok": 15'
 
 make_tmp hipforge-batch-mode

@@ -23,9 +23,9 @@
 #   PRICE_IN=0.15 PRICE_OUT=0.6   $ per million tokens in the config: the client's cost is then
 #                         compared with what the simulator billed (GET /sim/stats)
 set -euo pipefail
-
-usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-
+NAME=cluster-run
+# shellcheck source=benchmarks/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 STEP=""
 TASKS=""
 KILL=0
@@ -34,22 +34,12 @@ for a in "$@"; do
     --kill-tm) KILL=1 ;;
     -h|--help) usage; exit 0 ;;
     describe|generate) STEP="$a" ;;
-    *[!0-9]*|'') echo "cluster-run: unknown argument '$a'" >&2; usage >&2; exit 2 ;;
+    *[!0-9]*|'') bad_argument "$a" ;;
     *) TASKS="$a" ;;
   esac
 done
 [ -n "$STEP" ] && [ -n "$TASKS" ] && [ "$TASKS" -gt 0 ] || { usage >&2; exit 2; }
-
-NAME=cluster-run
-# shellcheck source=benchmarks/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-RPM="${RPM:-600}"
-PRICE_IN="${PRICE_IN:-0.15}"
-PRICE_OUT="${PRICE_OUT:-0.6}"
-LATENCY_MS="${LATENCY_MS:-1500}"
-KILL_AT="${KILL_AT:-0.3}"
-RESTART_AFTER_S="${RESTART_AFTER_S:-5}"
-PARALLELISM="${PARALLELISM:-}"
+defaults RPM=600 PRICE_IN=0.15 PRICE_OUT=0.6 LATENCY_MS=1500 KILL_AT=0.3 RESTART_AFTER_S=5 PARALLELISM=
 MASTER="127.0.0.1:${FLINK_REST_PORT:-8081}"
 CLUSTER="$REPO/scripts/flink-cluster"
 JAR="${HIPFORGE_JAR:-$REPO/pipeline/target/hipforge.jar}"
@@ -244,13 +234,17 @@ for k, rs in journaled.items():
 unjournaled = sum(max(0, n - len(journaled.get(k, []))) for k, n in paid.items())
 status = open(os.path.join(T, "status.txt")).read()
 passed = re.search(step + r" passed\s+(\d+)", status)
-summaries = []
-for n in ("1", "2"):
-    p = os.path.join(T, "run-%s.log" % n)
-    if os.path.exists(p):
-        m = re.search(r"LLM requests (\d+) \(retries (\d+), 429s (\d+)\)", open(p).read())
+def from_run_logs(pattern):
+    """The groups of pattern in each run's log (run-1.log, run-2.log) that has it, as numbers."""
+    found = []
+    for n in ("1", "2"):
+        p = os.path.join(T, "run-%s.log" % n)
+        m = re.search(pattern, open(p).read()) if os.path.exists(p) else None
         if m:
-            summaries.append(tuple(int(x) for x in m.groups()))
+            found.append(tuple(float(x) if "." in x else int(x) for x in m.groups()))
+    return found
+
+summaries = from_run_logs(r"LLM requests (\d+) \(retries (\d+), 429s (\d+)\)")
 
 out = []
 def say(k, v):
@@ -276,13 +270,7 @@ price_in, price_out = float(sys.argv[9]), float(sys.argv[10])
 stats = [json.load(open(os.path.join(T, f))) for f in ("stats.base", "stats.end")]
 billed_in = stats[1]["billed_prompt_tokens"] - stats[0]["billed_prompt_tokens"]
 billed_out = stats[1]["billed_completion_tokens"] - stats[0]["billed_completion_tokens"]
-reported = []
-for n in ("1", "2"):
-    p = os.path.join(T, "run-%s.log" % n)
-    if os.path.exists(p):
-        m = re.search(r"tokens in/out (\d+)/(\d+), estimated cost \$([0-9.]+) in this run", open(p).read())
-        if m:
-            reported.append((int(m.group(1)), int(m.group(2)), float(m.group(3))))
+reported = from_run_logs(r"tokens in/out (\d+)/(\d+), estimated cost \$([0-9.]+) in this run")
 say("billed by the simulator: tokens in/out, cost", "%d/%d, $%.4f" % (billed_in, billed_out,
     billed_in / 1e6 * price_in + billed_out / 1e6 * price_out))
 say("the client's summary: tokens in/out, cost", " + ".join("%d/%d, $%.4f" % r for r in reported) or "none printed")

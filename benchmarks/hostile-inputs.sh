@@ -13,7 +13,7 @@ set -uo pipefail
 NAME=hostile-inputs
 # shellcheck source=benchmarks/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-TASKS="${TASKS:-10}"
+defaults TASKS=10
 JAR="${1:-$REPO/pipeline/target/hipforge.jar}"
 MARKER=OUTSIDE_THE_TREE_7f3a
 command -v python3 >/dev/null || die "python3 is needed for the counting"

@@ -1,13 +1,15 @@
-# Shared set-up of the benchmark scripts (two-runs.sh, stop-scenarios.sh, cluster-run.sh), sourced
-# by them, not run: the jar (built when missing, copied so a rebuild during a run cannot change it)
+# Shared set-up of the benchmark scripts (every *.sh here), sourced by them, not run: their
+# arguments and settings, the jar (built when missing, copied so a rebuild during a run cannot change it)
 # and the launcher's JVM flags, the temporary directory and its clean-up, the simulated LLM in its
 # own process with its provider config, the generated HIP corpus, and the counting of the
 # simulator's requests log (one line per answer served = what a provider bills) and of the journal.
 #
 # Before sourcing, a script sets NAME (the prefix of its messages). It then calls, in this order:
+#   defaults VAR=VALUE...              each VAR from the environment, else VALUE
+#   pick_scenarios "$@"                SCENARIOS=(the arguments, each one of ALL_SCENARIOS) or all
 #   make_tmp PREFIX                    T=<new temporary directory>; clean-up on exit (KEEP=1 keeps T)
 #   use_jar JAR [HEAP]                 builds JAR when missing, copies it to $T; HF=(java ... Main)
-#   start_sim OUT REQLOG [FLAGS...]    a fresh simulator (SIM_PID, URL)
+#   start_sim OUT REQLOG [FLAGS...]    a fresh simulator (SIM_PID, URL); launch_sim: one more
 #   write_config FILE URL [FIELDS]     the provider "sim" at URL
 # Its own clean-up goes in a function cleanup_more (called first on exit), its background
 # processes in PIDS.
@@ -17,6 +19,29 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KEEP="${KEEP:-0}"
 
 say() { echo "$NAME: $*"; }
+usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; } # the header
+bad_argument() { echo "$NAME: unknown argument '$1'" >&2; usage >&2; exit 2; }
+
+defaults() { # VAR=VALUE...: each VAR keeps a non-empty value from the environment, else gets VALUE
+  local kv k
+  for kv in "$@"; do
+    k="${kv%%=*}"
+    [ -n "${!k:-}" ] || printf -v "$k" '%s' "${kv#*=}"
+  done
+}
+
+pick_scenarios() { # ARGS...: SCENARIOS = ARGS (each one of ALL_SCENARIOS), or all of them; -h, --help
+  SCENARIOS=()
+  local a
+  for a in "$@"; do
+    case " ${ALL_SCENARIOS[*]} " in
+      *" $a "*) SCENARIOS+=("$a") ;;
+      *) if [ "$a" = -h ] || [ "$a" = --help ]; then usage; exit 0; fi
+         bad_argument "$a" ;;
+    esac
+  done
+  [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=("${ALL_SCENARIOS[@]}")
+}
 die() { echo "$NAME: ERROR: $*" >&2; exit 1; }
 now() { date +%s.%N; }
 
@@ -27,12 +52,13 @@ eval "$(sed -n '/^JAVA_OPENS=(/,/^)/p' "$REPO/hipforge")"
 
 T=""
 SIM_PID=""
+LAUNCHED=""
 PIDS=()
 MOUNTS=()
 cleanup() {
   local rc=$?
   if declare -F cleanup_more >/dev/null; then cleanup_more || true; fi
-  for p in "${PIDS[@]}" "$SIM_PID"; do
+  for p in "${PIDS[@]}" "$SIM_PID" "$LAUNCHED"; do
     [ -n "$p" ] && kill "$p" 2>/dev/null || true
   done
   for m in "${MOUNTS[@]}"; do umount -l "$m" 2>/dev/null || true; done
@@ -69,6 +95,21 @@ write_kernels() { # DIR N: N small distinct HIP kernels DIR/k_<i>.hip
   done
 }
 
+launch_sim() { # OUT [SIMULATOR FLAGS...]: a simulator in the background; LAUNCHED (pid), LAUNCHED_URL
+  local out="$1"
+  shift
+  java -cp "$T/hipforge.jar" org.hipforge.llmsim.SimulatedLlmServer --port=0 "$@" >"$out" 2>&1 &
+  LAUNCHED=$!
+  LAUNCHED_URL=""
+  for _ in $(seq 1 120); do
+    LAUNCHED_URL="$(sed -n 's/^SIMULATED LLM listening on //p' "$out")"
+    [ -n "$LAUNCHED_URL" ] && return 0
+    kill -0 "$LAUNCHED" 2>/dev/null || { cat "$out" >&2; die "the simulator exited"; }
+    sleep 0.5
+  done
+  die "the simulator did not print its URL within 60 s"
+}
+
 start_sim() { # OUT REQLOG [SIMULATOR FLAGS...]: stops the previous one; SIM_PID, URL
   local out="$1" reqlog="$2"
   shift 2
@@ -77,17 +118,9 @@ start_sim() { # OUT REQLOG [SIMULATOR FLAGS...]: stops the previous one; SIM_PID
     wait "$SIM_PID" 2>/dev/null || true
   fi
   : >"$reqlog"
-  java -cp "$T/hipforge.jar" org.hipforge.io.llm.sim.SimulatedLlmServer --port=0 --requests-log="$reqlog" "$@" \
-    >"$out" 2>&1 &
-  SIM_PID=$!
-  URL=""
-  for _ in $(seq 1 120); do
-    URL="$(sed -n 's/^SIMULATED LLM listening on //p' "$out")"
-    [ -n "$URL" ] && return 0
-    kill -0 "$SIM_PID" 2>/dev/null || { cat "$out" >&2; die "the simulator exited"; }
-    sleep 0.5
-  done
-  die "the simulator did not print its URL within 60 s"
+  launch_sim "$out" --requests-log="$reqlog" "$@"
+  SIM_PID="$LAUNCHED"
+  URL="$LAUNCHED_URL"
 }
 
 stop_sim() {

@@ -19,10 +19,7 @@ set -euo pipefail
 NAME=repair-loop
 # shellcheck source=benchmarks/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-TASKS="${TASKS:-200}"
-RATE="${RATE:-0.4}"
-LATENCY_MS="${LATENCY_MS:-50}"
-MAX_IN_FLIGHT="${MAX_IN_FLIGHT:-16}"
+defaults TASKS=200 RATE=0.4 LATENCY_MS=50 MAX_IN_FLIGHT=16
 CORPORA=("$@")
 [ ${#CORPORA[@]} -gt 0 ] || CORPORA=(synthetic examples)
 

@@ -23,24 +23,12 @@
 # is (built only when missing), copied first.
 set -euo pipefail
 
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-ALL=(conflict noretry loading dailylimit trickle redirect huge echo quota credit wrongpath nolisten badkey)
-SCENARIOS=()
-for a in "$@"; do
-  case " ${ALL[*]} " in
-    *" $a "*) SCENARIOS+=("$a") ;;
-    *) if [ "$a" = -h ] || [ "$a" = --help ]; then usage; exit 0; fi
-       echo "retry-rules: unknown argument '$a'" >&2; usage >&2; exit 2 ;;
-  esac
-done
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=("${ALL[@]}")
-
 NAME=retry-rules
 # shellcheck source=benchmarks/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-TASKS="${TASKS:-100}"
-LATENCY_MS="${LATENCY_MS:-200}"
-MAX_IN_FLIGHT="${MAX_IN_FLIGHT:-16}"
+ALL_SCENARIOS=(conflict noretry loading dailylimit trickle redirect huge echo quota credit wrongpath nolisten badkey)
+pick_scenarios "$@"
+defaults TASKS=100 LATENCY_MS=200 MAX_IN_FLIGHT=16
 KEY="sk-bench-echo-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
 make_tmp hipforge-retry-rules
@@ -100,12 +88,9 @@ for s in "${SCENARIOS[@]}"; do
       report dailylimit "journaled $(journal_lines "$W" describe)" ;;
     trickle) run_case trickle 5 --trickle=0.3 --trickle-ms=20000; report trickle "$(grep -o "retries [0-9]*" "$T/trickle.log" | head -1)" ;;
     redirect)
-      java -cp "$T/hipforge.jar" org.hipforge.io.llm.sim.SimulatedLlmServer --port=0 >"$T/target.sim.out" 2>&1 &
-      PIDS+=($!)
-      TARGET=""
-      for _ in $(seq 1 120); do
-        TARGET="$(sed -n 's/^SIMULATED LLM listening on //p' "$T/target.sim.out")"; [ -n "$TARGET" ] && break; sleep 0.5
-      done
+      launch_sim "$T/target.sim.out"
+      PIDS+=("$LAUNCHED")
+      TARGET="$LAUNCHED_URL"
       run_case redirect 30 --redirect-to="${TARGET%/v1}"
       report redirect "requests at the redirect target $(curl -s "${TARGET%/v1}/sim/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')" ;;
     huge) run_case huge 30 --answer-bytes=10485760; report huge "largest file in W $(find "$W" -type f -printf '%s\n' | sort -n | tail -1) bytes" ;;

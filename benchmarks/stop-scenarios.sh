@@ -21,25 +21,12 @@
 #   KEEP=0               1 keeps the temporary directory
 set -euo pipefail
 
-usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-SCENARIOS=()
-for a in "$@"; do
-  case "$a" in
-    sigint|sigterm|diskfull|readonly) SCENARIOS+=("$a") ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "stop-scenarios: unknown argument '$a'" >&2; usage >&2; exit 2 ;;
-  esac
-done
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(sigint sigterm diskfull readonly)
-
 NAME=stop-scenarios
 # shellcheck source=benchmarks/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-TASKS="${TASKS:-400}"
-LATENCY_MS="${LATENCY_MS:-1000}"
-MAX_IN_FLIGHT="${MAX_IN_FLIGHT:-64}"
-STOP_AT="${STOP_AT:-100}"
-BALLAST_FREE_KB="${BALLAST_FREE_KB:-900}"
+ALL_SCENARIOS=(sigint sigterm diskfull readonly)
+pick_scenarios "$@"
+defaults TASKS=400 LATENCY_MS=1000 MAX_IN_FLIGHT=64 STOP_AT=100 BALLAST_FREE_KB=900
 
 make_tmp hipforge-stops
 use_jar "$REPO/pipeline/target/hipforge.jar" 4g
@@ -88,13 +75,20 @@ signal_scenario() { # NAME SIGNAL
   row "$name | exit $rc | paid $p, journaled $j at the stop | signal to exit $(secs "$tsig" "$texit") s | rerun paid $(( $(paid) - p )), repeats $(repeats)"
 }
 
-diskfull_scenario() {
-  local D="$T/diskfull/disk" W="$T/diskfull/disk/work"
+# SCENARIO SIZE: a fresh simulator and a manifest in a work directory W on a tmpfs D of its own
+# (the caller's locals); false when mounting is not allowed (it needs root).
+tmpfs_work() {
+  D="$T/$1/disk" W="$T/$1/disk/work"
   mkdir -p "$D"
-  if ! mount -t tmpfs -o size=2m tmpfs "$D" 2>/dev/null; then say "diskfull: skipped (mount -t tmpfs needs root)"; return; fi
+  if ! mount -t tmpfs -o size="$2" tmpfs "$D" 2>/dev/null; then say "$1: skipped (mount -t tmpfs needs root)"; return 1; fi
   MOUNTS+=("$D")
-  fresh_sim diskfull
-  hipforge manifest --sourceDir="$SRC" --workDir="$W" >"$T/diskfull.manifest.log" 2>&1
+  fresh_sim "$1"
+  hipforge manifest --sourceDir="$SRC" --workDir="$W" >"$T/$1.manifest.log" 2>&1
+}
+
+diskfull_scenario() {
+  local D W
+  tmpfs_work diskfull 2m || return 0
   local free_kb; free_kb="$(df -k --output=avail "$D" | tail -1 | tr -d ' ')"
   [ "$free_kb" -gt "$BALLAST_FREE_KB" ] && dd if=/dev/zero of="$D/ballast" bs=1k count=$((free_kb - BALLAST_FREE_KB)) status=none 2>/dev/null || true
   say "diskfull: 2 MB tmpfs, $(df -k --output=avail "$D" | tail -1 | tr -d ' ') KB free after the manifest and the ballast"
@@ -110,12 +104,8 @@ diskfull_scenario() {
 }
 
 readonly_scenario() {
-  local D="$T/readonly/disk" W="$T/readonly/disk/work"
-  mkdir -p "$D"
-  if ! mount -t tmpfs -o size=16m tmpfs "$D" 2>/dev/null; then say "readonly: skipped (mount -t tmpfs needs root)"; return; fi
-  MOUNTS+=("$D")
-  fresh_sim readonly
-  hipforge manifest --sourceDir="$SRC" --workDir="$W" >"$T/readonly.manifest.log" 2>&1
+  local D W
+  tmpfs_work readonly 16m || return 0
   mount -o remount,ro "$D"
   local rc=0
   hipforge $(describe_args "$W") >"$T/readonly.run1.log" 2>&1 || rc=$?

@@ -17,26 +17,19 @@
 #   WAIT=0           1 passes --wait to run B
 #   KEEP=0           1 keeps the temporary directory (sources, work dirs, logs)
 set -euo pipefail
-
-usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-
+NAME=two-runs
+# shellcheck source=benchmarks/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 APARTS=()
 for a in "$@"; do
   case "$a" in
     -h|--help) usage; exit 0 ;;
-    *[!0-9]*|'') echo "two-runs: unknown argument '$a'" >&2; usage >&2; exit 2 ;;
+    *[!0-9]*|'') bad_argument "$a" ;;
     *) APARTS+=("$a") ;;
   esac
 done
 [ "${#APARTS[@]}" -gt 0 ] || APARTS=(0 15)
-
-NAME=two-runs
-# shellcheck source=benchmarks/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-TASKS="${TASKS:-400}"
-LATENCY_MS="${LATENCY_MS:-1000}"
-IN_FLIGHT="${IN_FLIGHT:-64}"
-WAIT="${WAIT:-0}"
+defaults TASKS=400 LATENCY_MS=1000 IN_FLIGHT=64 WAIT=0
 command -v python3 >/dev/null || die "python3 is needed for the counting"
 
 make_tmp hipforge-two-runs

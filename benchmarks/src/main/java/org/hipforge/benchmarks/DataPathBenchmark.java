@@ -196,13 +196,7 @@ public final class DataPathBenchmark {
           .inputTokens(700 + random.nextInt(400)).outputTokens(100 + random.nextInt(200))
           .latencyMs(800 + random.nextInt(2000)).attempts(1)
           .finishedAtMillis(base + id).runId("gen").promptSha256(sha(id, 2));
-      if (pass) {
-        b.instruction("Write a HIP program with a __global__ kernel named `kernel_" + id + "` that "
-            + "scales a float array in place, one element per thread, with a bounds check; the host "
-            + "allocates with hipMalloc, copies, launches 256-thread blocks and checks every call.");
-      } else {
-        b.errorMsg("timeout: no answer from openai within 120 s");
-      }
+      StateFixtures.outcome(b, id, pass);
       String line = StateRecordJson.toJson(b.build());
       int shard = (int) (id % SHARDS);
       shards[shard].write(line);

@@ -4,7 +4,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.hipforge.io.code.CodeExtractor;
 import org.hipforge.io.code.ExtractedCode;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -66,20 +65,6 @@ public class ExtractCodeBenchmark {
   private String[] responses;
   private int next;
 
-  /** Counts bytes handed to the extractor, which JMH reports per second. */
-  @State(Scope.Thread)
-  @AuxCounters(AuxCounters.Type.OPERATIONS)
-  public static class Bytes {
-    /** Bytes extracted in this iteration. */
-    public long bytes;
-
-    /** Resets the counter, as JMH expects for OPERATIONS counters. */
-    @Setup(Level.Iteration)
-    public void reset() {
-      bytes = 0;
-    }
-  }
-
   /** Builds the answers and checks that each one yields its hip block, so a regression cannot look fast. */
   @Setup(Level.Trial)
   public void setUp() {
@@ -106,7 +91,7 @@ public class ExtractCodeBenchmark {
 
   /** Extracts the code of one response. */
   @Benchmark
-  public ExtractedCode extract(Bytes counter) {
+  public ExtractedCode extract(ByteCounter counter) {
     String response = responses[next++ & (VARIANTS - 1)];
     counter.bytes += response.length();
     return CodeExtractor.extract(response);

@@ -11,7 +11,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.hipforge.io.code.KernelFidelity;
 import org.hipforge.io.record.Fidelity;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -58,20 +57,6 @@ public class KernelFidelityBenchmark {
   private String[] sources;
   private int next;
 
-  /** Counts bytes compared, which JMH reports per second. */
-  @State(Scope.Thread)
-  @AuxCounters(AuxCounters.Type.OPERATIONS)
-  public static class Bytes {
-    /** Bytes parsed in this iteration (both sides). */
-    public long bytes;
-
-    /** Resets the counter, as JMH expects for OPERATIONS counters. */
-    @Setup(Level.Iteration)
-    public void reset() {
-      bytes = 0;
-    }
-  }
-
   /** Reads every {@code .hip}/{@code .cpp} file under {@link #kernelsDir}. */
   @Setup(Level.Trial)
   public void setUp() {
@@ -92,7 +77,7 @@ public class KernelFidelityBenchmark {
 
   /** One file compared with itself: two parses and the comparison. */
   @Benchmark
-  public Fidelity compare(Bytes counter) {
+  public Fidelity compare(ByteCounter counter) {
     String s = sources[next];
     next = next + 1 == sources.length ? 0 : next + 1;
     counter.bytes += 2L * s.length();

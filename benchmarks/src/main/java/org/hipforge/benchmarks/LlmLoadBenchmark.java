@@ -17,9 +17,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.hipforge.io.llm.RateLimiter;
-import org.hipforge.io.llm.sim.LatencyDistribution;
-import org.hipforge.io.llm.sim.SimulatedLlmServer;
-import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.llmsim.SimulatedLlmServer;
 import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.pipeline.DescribeCommand;
@@ -33,7 +31,7 @@ import org.hipforge.pipeline.ManifestCommand;
  *
  * <p>Generates {@code --tasks} small HIP sources, starts the {@link SimulatedLlmServer} in this JVM,
  * runs {@link ManifestCommand} and {@link DescribeCommand} against it and prints wall time, the rate
- * the simulator saw (from its success timestamps, skipping the first {@link #WARMUP_MILLIS} ms), the
+ * the simulator saw (from its success timestamps, skipping the first {@link LlmLoadSettings#WARMUP_MILLIS} ms), the
  * share of 429s, successful calls per task, tasks {@code pass:true} at the end and the JVM's peak
  * heap. Scenarios ({@code --scenario=}):
  *
@@ -62,207 +60,12 @@ import org.hipforge.pipeline.ManifestCommand;
  * }</pre>
  */
 public final class LlmLoadBenchmark {
-  /** The start of a run (Flink startup, the first-call probe, filling the window) is not steady. */
-  static final long WARMUP_MILLIS = 10_000;
-  /**
-   * With limits learned from headers, a client that bursts a whole window and then waits for its
-   * reset looks fine for one window: the {@code learned} scenario counts from the second minute.
-   */
-  static final long LEARNED_WARMUP_MILLIS = 60_000;
-
   private LlmLoadBenchmark() {}
 
-  /** One scenario's knobs; flags override the scenario's defaults. */
-  static final class Settings {
-    String scenario = "rpm";
-    int tasks;
-    long latencyMs;
-    LatencyDistribution distribution = LatencyDistribution.EXPONENTIAL;
-    int simRpm;
-    int configRpm;
-    long warmupMillis = WARMUP_MILLIS;
-    int maxInFlight;
-    boolean direct;
-    int parallelism = 2;
-    int targetParallelism;
-    int timeoutS = 20;
-    int maxAttempts = 6;
-    double fault5xx;
-    double faultDrop;
-    double faultHtml;
-    double faultSlow;
-    long slowMs = 5000;
-    int sourceBytes = 200;
-    String workDir;
-    boolean keep;
-
-    static Settings forScenario(String name) {
-      Settings s = new Settings();
-      s.scenario = name;
-      switch (name) {
-        case "rpm":
-          s.tasks = 2000;
-          s.latencyMs = 1500;
-          s.simRpm = 600;
-          s.configRpm = 600;
-          s.maxInFlight = 32;
-          break;
-        case "learned":
-          s.tasks = 2000;
-          s.latencyMs = 1500;
-          s.simRpm = 600;
-          s.configRpm = 0;
-          s.maxInFlight = 32;
-          s.warmupMillis = LEARNED_WARMUP_MILLIS;
-          break;
-        case "overhead":
-          s.tasks = 20_000;
-          s.latencyMs = 0;
-          s.maxInFlight = 64;
-          break;
-        case "faults":
-          s.tasks = 1000;
-          s.latencyMs = 100;
-          s.maxInFlight = 32;
-          s.timeoutS = 2;
-          s.maxAttempts = 10;
-          s.fault5xx = 0.10;
-          s.faultDrop = 0.05;
-          s.faultHtml = 0.05;
-          s.faultSlow = 0.02;
-          s.slowMs = 5000;
-          break;
-        default:
-          throw new IllegalArgumentException("--scenario must be rpm, learned, overhead or faults, was " + name);
-      }
-      return s;
-    }
-
-    static Settings parse(String[] args) {
-      String scenario = "rpm";
-      for (String a : args) {
-        if (a.startsWith("--scenario=")) {
-          scenario = a.substring("--scenario=".length());
-        }
-      }
-      Settings s = forScenario(scenario);
-      for (String a : args) {
-        if (a.equals("--direct")) {
-          s.direct = true;
-          continue;
-        }
-        if (a.equals("--keep")) {
-          s.keep = true;
-          continue;
-        }
-        int eq = a.indexOf('=');
-        if (!a.startsWith("--") || eq < 0) {
-          throw new IllegalArgumentException("expected --flag=value, --direct or --keep, got " + a);
-        }
-        String k = a.substring(2, eq);
-        String v = a.substring(eq + 1);
-        switch (k) {
-          case "scenario":
-            break;
-          case "tasks":
-            s.tasks = Integer.parseInt(v);
-            break;
-          case "latencyMs":
-            s.latencyMs = Long.parseLong(v);
-            break;
-          case "latency":
-            s.distribution = LatencyDistribution.valueOf(v.toUpperCase(Locale.ROOT));
-            break;
-          case "rpm": // the simulator's limit and the config's, together
-            s.simRpm = Integer.parseInt(v);
-            s.configRpm = s.simRpm;
-            break;
-          case "simRpm":
-            s.simRpm = Integer.parseInt(v);
-            break;
-          case "configRpm":
-            s.configRpm = Integer.parseInt(v);
-            break;
-          case "warmupS": // successes in the first S seconds do not count towards the rate
-            s.warmupMillis = Long.parseLong(v) * 1000;
-            break;
-          case "maxInFlight":
-            s.maxInFlight = Integer.parseInt(v);
-            break;
-          case "runner":
-            s.direct = v.equalsIgnoreCase("DirectRunner") || v.equalsIgnoreCase("direct");
-            break;
-          case "parallelism":
-            s.parallelism = Integer.parseInt(v);
-            break;
-          case "targetParallelism": // DirectRunner: bundles processed at once (Beam's default 3)
-            s.targetParallelism = Integer.parseInt(v);
-            break;
-          case "timeoutS":
-            s.timeoutS = Integer.parseInt(v);
-            break;
-          case "maxAttempts":
-            s.maxAttempts = Integer.parseInt(v);
-            break;
-          case "fault5xx":
-            s.fault5xx = Double.parseDouble(v);
-            break;
-          case "faultDrop":
-            s.faultDrop = Double.parseDouble(v);
-            break;
-          case "faultHtml":
-            s.faultHtml = Double.parseDouble(v);
-            break;
-          case "faultSlow":
-            s.faultSlow = Double.parseDouble(v);
-            break;
-          case "slowMs":
-            s.slowMs = Long.parseLong(v);
-            break;
-          case "sourceBytes":
-            s.sourceBytes = Integer.parseInt(v);
-            break;
-          case "workDir":
-            s.workDir = v;
-            break;
-          default:
-            throw new IllegalArgumentException("unknown flag --" + k);
-        }
-      }
-      return s;
-    }
-
-    SimulatorConfig simulator() {
-      double third = fault5xx / 3;
-      return SimulatorConfig.defaults()
-          .withLatencyMs(latencyMs)
-          .withLatencyDistribution(distribution)
-          .withRpm(simRpm)
-          .withDropRate(faultDrop)
-          .withHttp500Rate(third)
-          .withHttp502Rate(third)
-          .withHttp503Rate(third)
-          .withHtmlRate(faultHtml)
-          .withSlowRate(faultSlow)
-          .withSlowMs(slowMs);
-    }
-
-    @Override
-    public String toString() {
-      return String.format(Locale.ROOT, "scenario=%s tasks=%d latency=%s %d ms, simulator rpm=%d, "
-          + "config rpm=%d, rate counted after %d s, maxInFlight=%d, engine=%s, timeout_s=%d, max_attempts=%d, "
-          + "faults 5xx=%.3f drop=%.3f html=%.3f slow=%.3f (%d ms)", scenario, tasks,
-          distribution.name().toLowerCase(Locale.ROOT), latencyMs, simRpm, configRpm, warmupMillis / 1000, maxInFlight,
-          direct ? "DirectRunner" + (targetParallelism > 0 ? " targetParallelism " + targetParallelism : "")
-              : "FlinkRunner [local] parallelism " + parallelism, timeoutS,
-          maxAttempts, fault5xx, faultDrop, faultHtml, faultSlow, slowMs);
-    }
-  }
-
   public static void main(String[] args) throws Exception {
-    Settings s;
+    LlmLoadSettings s;
     try {
-      s = Settings.parse(args);
+      s = LlmLoadSettings.parse(args);
     } catch (IllegalArgumentException e) {
       System.err.println("LlmLoadBenchmark: " + e.getMessage());
       System.exit(2);
@@ -274,7 +77,7 @@ public final class LlmLoadBenchmark {
   }
 
   /** Runs one scenario and prints its report; true when every target of the scenario was met. */
-  static boolean run(Settings s, PrintStream out) throws Exception {
+  static boolean run(LlmLoadSettings s, PrintStream out) throws Exception {
     Path work = s.workDir != null ? Files.createDirectories(Path.of(s.workDir))
         : Files.createTempDirectory("hipforge-llm-load-");
     Path src = work.resolve("src");
@@ -412,7 +215,7 @@ public final class LlmLoadBenchmark {
     return all;
   }
 
-  private static DemoOptions options(Settings s, Path work, Path src, Path config) {
+  private static DemoOptions options(LlmLoadSettings s, Path work, Path src, Path config) {
     List<String> args = new ArrayList<>(List.of("--workDir=" + work, "--sourceDir=" + src,
         "--config=" + config, "--modelName=sim", "--quiet=true", "--maxInFlight=" + s.maxInFlight));
     if (s.direct) {

@@ -6,9 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import org.hipforge.io.llm.sim.LatencyDistribution;
-import org.hipforge.io.llm.sim.SimulatedLlmServer;
-import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.llmsim.LatencyDistribution;
+import org.hipforge.llmsim.SimulatedLlmServer;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.state.StatusReport;
 
 /**

@@ -8,7 +8,7 @@ import static org.hamcrest.Matchers.nullValue;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.record.Fidelity;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StateIndex;

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.hipforge.io.hip.HipToolchain;
-import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.state.WorkLayout;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Assumptions;

@@ -16,7 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.state.WorkLayout;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.hipforge.io.hip.HipToolchain;
-import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.record.KernelResources;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StateIndex;

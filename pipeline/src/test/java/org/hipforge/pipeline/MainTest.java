@@ -110,8 +110,8 @@ class MainTest {
   @Test
   void aRejectedKeyStopsDescribeWithExitThreeAfterOneRequest() throws Exception {
     TestCorpus.writeKernels(tmp.resolve("src"), 6);
-    try (org.hipforge.io.llm.sim.SimulatedLlmServer server = org.hipforge.io.llm.sim.SimulatedLlmServer.start(
-        org.hipforge.io.llm.sim.SimulatorConfig.defaults().withApiKey("sk-only-this-key-is-accepted-0000"))) {
+    try (org.hipforge.llmsim.SimulatedLlmServer server = org.hipforge.llmsim.SimulatedLlmServer.start(
+        org.hipforge.llmsim.SimulatorConfig.defaults().withApiKey("sk-only-this-key-is-accepted-0000"))) {
       Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
       assertThat(run(new TestCorpus.Captured(), new TestCorpus.Captured(), "manifest", "--workDir=" + tmp.resolve("w"),
           "--sourceDir=" + tmp.resolve("src")), is(0));

@@ -7,7 +7,7 @@ import static org.hamcrest.Matchers.is;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.manifest.ManifestStore;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.state.StatusReport;

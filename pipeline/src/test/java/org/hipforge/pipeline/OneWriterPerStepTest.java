@@ -14,7 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.state.LockHolder;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.state.WorkLock;

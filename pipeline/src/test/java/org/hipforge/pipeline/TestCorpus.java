@@ -15,8 +15,8 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.llm.Prompts;
-import org.hipforge.io.llm.sim.SimulatedLlmServer;
-import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.llmsim.SimulatedLlmServer;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 

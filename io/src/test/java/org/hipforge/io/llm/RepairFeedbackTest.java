@@ -7,7 +7,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.not;
 
-import org.hipforge.io.llm.sim.SimulatedAnswers;
+import org.hipforge.llmsim.SimulatedAnswers;
 import org.junit.jupiter.api.Test;
 
 class RepairFeedbackTest {

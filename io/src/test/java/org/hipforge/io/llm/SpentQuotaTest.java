@@ -6,8 +6,8 @@ import static org.hamcrest.Matchers.is;
 
 import org.hipforge.io.llm.ProviderConfig.Api;
 import org.hipforge.io.llm.RetryingCallerTest.FakeTime;
-import org.hipforge.io.llm.sim.SimulatedLlmServer;
-import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.llmsim.SimulatedLlmServer;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 

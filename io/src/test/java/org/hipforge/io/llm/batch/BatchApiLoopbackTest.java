@@ -31,10 +31,10 @@ import org.hipforge.io.llm.LlmClient;
 import org.hipforge.io.llm.LlmException;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.llm.ProviderConfig.Api;
-import org.hipforge.io.llm.sim.BatchSettings;
-import org.hipforge.io.llm.sim.ProviderQuirks;
-import org.hipforge.io.llm.sim.SimulatedLlmServer;
-import org.hipforge.io.llm.sim.SimulatorConfig;
+import org.hipforge.llmsim.BatchSettings;
+import org.hipforge.llmsim.ProviderQuirks;
+import org.hipforge.llmsim.SimulatedLlmServer;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 

@@ -1,0 +1,361 @@
+package org.hipforge.llmsim;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * The immutable behaviour of a {@link SimulatedLlmServer}: latency, limits, faults and key. Start
+ * from {@link #defaults()} and change it with the {@code withX} methods, which check their value.
+ *
+ * @param apiKey the required API key, or null when any key is accepted
+ * @param requestsLog the requests log file, or null when none is written
+ */
+public record SimulatorConfig(
+    int port,
+    long latencyMs,
+    LatencyDistribution latencyDistribution,
+    long seed,
+    int rpm,
+    long tpm,
+    String apiKey,
+    int maxContextTokens,
+    DrawRates<Fault> faultRates,
+    long slowMs,
+    double compileErrorRate,
+    DrawRates<Answer> answerRates,
+    Path requestsLog,
+    int quotaAfter,
+    ProviderQuirks quirks,
+    BatchSettings batch) {
+
+  public SimulatorConfig {
+    Objects.requireNonNull(latencyDistribution, "latencyDistribution");
+    Objects.requireNonNull(faultRates, "faultRates");
+    Objects.requireNonNull(answerRates, "answerRates");
+    Objects.requireNonNull(quirks, "quirks");
+    Objects.requireNonNull(batch, "batch");
+  }
+
+  /** A fault the server injects into one request instead of (or before) answering it. */
+  enum Fault {
+    NONE(null, 0),
+    DROP("dropRate", 0),
+    HTTP_500("http500Rate", 500),
+    HTTP_502("http502Rate", 502),
+    HTTP_503("http503Rate", 503),
+    HTTP_529("http529Rate", 529),
+    HTML("htmlRate", 0),
+    SLOW("slowRate", 0);
+
+    /** The rate's name in messages and {@link #toString}. */
+    final String rateName;
+    /** The HTTP status of a server-error fault; 0 for the others. */
+    final int status;
+
+    Fault(String rateName, int status) {
+      this.rateName = rateName;
+      this.status = status;
+    }
+  }
+
+  /**
+   * The shape of a 200 answer: a usable one, or one of the ways real providers answer with
+   * something that is not (or not plainly) the text. Each has a rate ({@link #withAnswerRate});
+   * a prompt's shape is drawn from its hash, so the same prompt always gets the same shape.
+   */
+  public enum Answer {
+    /** The plain answer. */
+    NORMAL,
+    /** OpenAI {@code content: null} + {@code message.refusal}; Anthropic {@code stop_reason: refusal}. */
+    REFUSAL,
+    /** A refusal said as the plain answer ("I'm sorry, but I can't help…", finish stop / end_turn). */
+    REFUSAL_AS_TEXT,
+    /** OpenAI {@code finish_reason: content_filter} with null content (Anthropic: a refusal). */
+    CONTENT_FILTER,
+    /** Half the text, {@code finish_reason: length} / {@code stop_reason: max_tokens}. */
+    TRUNCATED,
+    /** A reasoning model cut while thinking: OpenAI content null + reasoning tokens; Anthropic a thinking block only. */
+    REASONING_CUT,
+    /** OpenAI {@code choices: []}; Anthropic {@code content: []}. */
+    NO_CHOICES,
+    /** The text as an array of parts (OpenAI) / several text blocks (Anthropic). */
+    PARTS,
+    /** The text after an inline {@code <think>…</think>} (OpenAI) / a thinking block (Anthropic). */
+    THINK,
+    /** No {@code usage} object. */
+    NO_USAGE,
+    /** Anthropic cache tokens (creation and read) / OpenAI {@code cached_tokens}. */
+    CACHE_TOKENS
+  }
+
+  private static final SimulatorConfig DEFAULTS = new Builder().build();
+
+  /**
+   * A perfect provider: ephemeral port, no latency, no rate limits, no faults, any API key, no
+   * context limit, always-compiling code, seed 42, slow-fault delay 10 s.
+   */
+  public static SimulatorConfig defaults() {
+    return DEFAULTS;
+  }
+
+  /** Listens on {@code port}; 0 (the default) picks a free ephemeral port. */
+  public SimulatorConfig withPort(int port) {
+    check(port >= 0 && port <= 65_535, "port must be in [0, 65535]", port);
+    return with(b -> b.port = port);
+  }
+
+  /** Mean answer latency in milliseconds (default 0), applied to every admitted request. */
+  public SimulatorConfig withLatencyMs(long latencyMs) {
+    check(latencyMs >= 0, "latencyMs must be >= 0", latencyMs);
+    return with(b -> b.latencyMs = latencyMs);
+  }
+
+  /** How latency is spread around its mean (default {@link LatencyDistribution#FIXED}). */
+  public SimulatorConfig withLatencyDistribution(LatencyDistribution latencyDistribution) {
+    check(latencyDistribution != null, "latencyDistribution must not be null", latencyDistribution);
+    return with(b -> b.latencyDistribution = latencyDistribution);
+  }
+
+  /** Seed of every random draw (latency, faults, compile errors), so runs repeat exactly. */
+  public SimulatorConfig withSeed(long seed) {
+    return with(b -> b.seed = seed);
+  }
+
+  /** Requests per minute allowed (token bucket refilled continuously); 0 means unlimited. */
+  public SimulatorConfig withRpm(int rpm) {
+    check(rpm >= 0, "rpm must be >= 0", rpm);
+    return with(b -> b.rpm = rpm);
+  }
+
+  /** Tokens (prompt + completion) per minute allowed; 0 means unlimited. */
+  public SimulatorConfig withTpm(long tpm) {
+    check(tpm >= 0, "tpm must be >= 0", tpm);
+    return with(b -> b.tpm = tpm);
+  }
+
+  /** The only API key accepted (any other gets a 401); null (the default) accepts any key. */
+  public SimulatorConfig withApiKey(String apiKey) {
+    check(apiKey == null || !apiKey.isBlank(), "apiKey must be null or non-blank", "<blank>");
+    return with(b -> b.apiKey = apiKey);
+  }
+
+  /** Prompts estimated above this many tokens get a 400 context-length error; 0 means none. */
+  public SimulatorConfig withMaxContextTokens(int maxContextTokens) {
+    check(maxContextTokens >= 0, "maxContextTokens must be >= 0", maxContextTokens);
+    return with(b -> b.maxContextTokens = maxContextTokens);
+  }
+
+  /** Fraction of admitted requests whose connection is closed without any response. */
+  public SimulatorConfig withDropRate(double rate) {
+    return withFaultRate(Fault.DROP, rate);
+  }
+
+  /** Fraction of admitted requests answered with a provider-format 500. */
+  public SimulatorConfig withHttp500Rate(double rate) {
+    return withFaultRate(Fault.HTTP_500, rate);
+  }
+
+  /** Fraction of admitted requests answered with a provider-format 502. */
+  public SimulatorConfig withHttp502Rate(double rate) {
+    return withFaultRate(Fault.HTTP_502, rate);
+  }
+
+  /** Fraction of admitted requests answered with a provider-format 503. */
+  public SimulatorConfig withHttp503Rate(double rate) {
+    return withFaultRate(Fault.HTTP_503, rate);
+  }
+
+  /**
+   * Fraction of admitted requests answered with status 529 (Anthropic's "overloaded"; the OpenAI
+   * endpoint sends the same status with an OpenAI-format body so both clients meet it).
+   */
+  public SimulatorConfig withHttp529Rate(double rate) {
+    return withFaultRate(Fault.HTTP_529, rate);
+  }
+
+  /** Fraction of admitted requests answered 200 with a proxy's HTML error page. */
+  public SimulatorConfig withHtmlRate(double rate) {
+    return withFaultRate(Fault.HTML, rate);
+  }
+
+  /** Fraction of admitted requests that wait {@link #slowMs()} before a normal answer. */
+  public SimulatorConfig withSlowRate(double rate) {
+    return withFaultRate(Fault.SLOW, rate);
+  }
+
+  // One uniform draw picks at most one fault per request, so the rates share the unit interval.
+  private SimulatorConfig withFaultRate(Fault fault, double rate) {
+    DrawRates<Fault> rates = faultRates.with(fault, rate);
+    return with(b -> b.faultRates = rates);
+  }
+
+  /** How long a slow request waits, in milliseconds (default 10,000). */
+  public SimulatorConfig withSlowMs(long slowMs) {
+    check(slowMs >= 0, "slowMs must be >= 0", slowMs);
+    return with(b -> b.slowMs = slowMs);
+  }
+
+  /** Fraction of generated programs that contain a deliberate compile error. */
+  public SimulatorConfig withCompileErrorRate(double compileErrorRate) {
+    check(compileErrorRate >= 0 && compileErrorRate <= 1, "compileErrorRate must be in [0, 1]",
+        compileErrorRate);
+    return with(b -> b.compileErrorRate = compileErrorRate);
+  }
+
+  /**
+   * After {@code answers} chat requests every further one gets the wire's "no quota left" error
+   * (OpenAI 429 {@code insufficient_quota}, Anthropic 400 "credit balance is too low"), as when a
+   * spend cap is reached mid-run; -1 (the default): never. Batch answers count toward it too, and
+   * once it is reached a new batch is refused the same way (batches already created still run).
+   */
+  public SimulatorConfig withQuotaAfter(int answers) {
+    check(answers >= -1, "quotaAfter must be >= -1", answers);
+    return with(b -> b.quotaAfter = answers);
+  }
+
+  /**
+   * Appends the prompt key of every successful answer to this file, one flushed line each, so
+   * another process can count paid calls; null (the default) writes nothing.
+   */
+  public SimulatorConfig withRequestsLog(Path requestsLog) {
+    return with(b -> b.requestsLog = requestsLog);
+  }
+
+  /**
+   * The fraction of answers (by prompt) that come back as {@code answer} instead of the plain
+   * answer; the non-NORMAL rates share the unit interval (they sum to at most 1).
+   */
+  public SimulatorConfig withAnswerRate(Answer answer, double rate) {
+    DrawRates<Answer> rates = answerRates.with(Objects.requireNonNull(answer, "answer"), rate);
+    return with(b -> b.answerRates = rates);
+  }
+
+  /** The rate of {@code answer} (NORMAL: what the others leave). */
+  public double answerRate(Answer answer) {
+    return answerRates.rate(answer);
+  }
+
+  /** The answer shape for a uniform draw {@code u} in [0, 1). */
+  Answer answerFor(double u) {
+    return answerRates.pick(u);
+  }
+
+  /** The fault for one request, from a uniform draw {@code u} in [0, 1). */
+  Fault faultFor(double u) {
+    return faultRates.pick(u);
+  }
+
+  /** Provider behaviours beyond the random faults (a loading model, 409s, redirects, ...). */
+  public SimulatorConfig withQuirks(ProviderQuirks quirks) {
+    check(quirks != null, "quirks must not be null", quirks);
+    return with(b -> b.quirks = quirks);
+  }
+
+  /** How the Batch API endpoints behave (completion delay, line errors, expiry). */
+  public SimulatorConfig withBatch(BatchSettings batch) {
+    check(batch != null, "batch must not be null", batch);
+    return with(b -> b.batch = batch);
+  }
+
+  public double dropRate() {
+    return faultRates.rate(Fault.DROP);
+  }
+
+  public double http500Rate() {
+    return faultRates.rate(Fault.HTTP_500);
+  }
+
+  public double http502Rate() {
+    return faultRates.rate(Fault.HTTP_502);
+  }
+
+  public double http503Rate() {
+    return faultRates.rate(Fault.HTTP_503);
+  }
+
+  public double http529Rate() {
+    return faultRates.rate(Fault.HTTP_529);
+  }
+
+  public double htmlRate() {
+    return faultRates.rate(Fault.HTML);
+  }
+
+  public double slowRate() {
+    return faultRates.rate(Fault.SLOW);
+  }
+
+  private static void check(boolean ok, String message, Object value) {
+    if (!ok) {
+      throw new IllegalArgumentException(message + ", but was " + value);
+    }
+  }
+
+  private SimulatorConfig with(Consumer<Builder> change) {
+    Builder b = new Builder(this);
+    change.accept(b);
+    return b.build();
+  }
+
+  /** Every setting except the API key's value, which is only said to be set or not. */
+  @Override
+  public String toString() {
+    return "SimulatorConfig{port=" + port + ", latencyMs=" + latencyMs + " "
+        + latencyDistribution.name().toLowerCase(Locale.ROOT) + ", seed=" + seed + ", rpm=" + rpm
+        + ", tpm=" + tpm + ", apiKey=" + (apiKey == null ? "any" : "required")
+        + ", maxContextTokens=" + maxContextTokens + ", " + faultRates.named() + ", slowMs="
+        + slowMs + ", compileErrorRate=" + compileErrorRate + ", answerRates=" + answerRates
+        + ", requestsLog=" + requestsLog + ", quotaAfter=" + quotaAfter + ", quirks=" + quirks
+        + ", batch=" + batch + "}";
+  }
+
+  /** The mutable twin used only while one {@code withX} builds the next instance. */
+  private static final class Builder {
+    int port;
+    long latencyMs;
+    LatencyDistribution latencyDistribution = LatencyDistribution.FIXED;
+    long seed = 42L;
+    int rpm;
+    long tpm;
+    String apiKey;
+    int maxContextTokens;
+    DrawRates<Fault> faultRates = DrawRates.zero(Fault.class, f -> f.rateName, "fault");
+    // Longer than any sane client read timeout in tests, short enough not to hang a suite.
+    long slowMs = 10_000L;
+    double compileErrorRate;
+    DrawRates<Answer> answerRates = DrawRates.zero(Answer.class, a -> a + " rate", "answer");
+    Path requestsLog;
+    int quotaAfter = -1;
+    ProviderQuirks quirks = ProviderQuirks.none();
+    BatchSettings batch = BatchSettings.defaults();
+
+    Builder() {}
+
+    Builder(SimulatorConfig c) {
+      port = c.port;
+      latencyMs = c.latencyMs;
+      latencyDistribution = c.latencyDistribution;
+      seed = c.seed;
+      rpm = c.rpm;
+      tpm = c.tpm;
+      apiKey = c.apiKey;
+      maxContextTokens = c.maxContextTokens;
+      faultRates = c.faultRates;
+      slowMs = c.slowMs;
+      compileErrorRate = c.compileErrorRate;
+      answerRates = c.answerRates;
+      requestsLog = c.requestsLog;
+      quotaAfter = c.quotaAfter;
+      quirks = c.quirks;
+      batch = c.batch;
+    }
+
+    SimulatorConfig build() {
+      return new SimulatorConfig(port, latencyMs, latencyDistribution, seed, rpm, tpm, apiKey,
+          maxContextTokens, faultRates, slowMs, compileErrorRate, answerRates, requestsLog,
+          quotaAfter, quirks, batch);
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package org.hipforge.llmsim;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.sameInstance;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The simulator's plain parts: config, limiter, formats and the kernel scan. */
+class SimulatedLlmServerPartsTest {
+
+  @Test
+  void configWithMethodsReturnNewInstancesAndNameTheBadArgument() {
+    SimulatorConfig defaults = SimulatorConfig.defaults();
+    SimulatorConfig limited = defaults.withRpm(60);
+    assertThat(limited, not(sameInstance(defaults)));
+    assertThat(defaults.rpm(), is(0));
+    assertThat(limited.rpm(), is(60));
+    assertThat(limited, is(SimulatorConfig.defaults().withRpm(60)));
+
+    assertThat(assertThrows(IllegalArgumentException.class, () -> defaults.withTpm(-5))
+        .getMessage(), is("tpm must be >= 0, but was -5"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> defaults.withPort(70_000))
+        .getMessage(), containsString("port"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> defaults.withDropRate(1.5))
+        .getMessage(), is("dropRate must be in [0, 1], but was 1.5"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> defaults.withApiKey(" "))
+        .getMessage(), containsString("apiKey"));
+    assertThat(limited.withApiKey("sk-secret").toString(), not(containsString("sk-secret")));
+  }
+
+  @Test
+  void faultRatesShareOneDrawAndMayNotSumAboveOne() {
+    SimulatorConfig c = SimulatorConfig.defaults().withDropRate(0.5).withHttp500Rate(0.5);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> c.withSlowRate(0.1));
+    assertThat(e.getMessage(), containsString("slowRate"));
+    // Lowering a rate that is already counted in the sum is fine.
+    assertThat(c.withHttp500Rate(0.4).withSlowRate(0.1).slowRate(), is(0.1));
+
+    assertThat(c.faultFor(0.0), is(SimulatorConfig.Fault.DROP));
+    assertThat(c.faultFor(0.7), is(SimulatorConfig.Fault.HTTP_500));
+    assertThat(SimulatorConfig.defaults().faultFor(0.999), is(SimulatorConfig.Fault.NONE));
+    assertThat(SimulatorConfig.defaults().withSlowRate(1).faultFor(0.999),
+        is(SimulatorConfig.Fault.SLOW));
+  }
+
+  @Test
+  void requestBucketRefillsContinuouslyAndSaysHowLongToWait() {
+    AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    SimulatedRateLimiter limiter = new SimulatedRateLimiter(60, 0, nanos::get);
+    for (int i = 0; i < 60; i++) {
+      assertThat(limiter.tryAcquire(0).admitted(), is(true));
+    }
+    SimulatedRateLimiter.Decision refused = limiter.tryAcquire(0);
+    assertThat(refused.admitted(), is(false));
+    assertThat(refused.refusedBy(), is("requests"));
+    assertThat(refused.retryAfterMillis(), is(1_000L));
+    assertThat(refused.remainingRequests(), is(0L));
+    assertThat(refused.requestsResetMillis(), is(60_000L));
+
+    nanos.addAndGet(1_000_000_000L);
+    SimulatedRateLimiter.Decision next = limiter.tryAcquire(0);
+    assertThat(next.admitted(), is(true));
+    assertThat(limiter.tryAcquire(0).admitted(), is(false));
+  }
+
+  @Test
+  void tokenBucketRefusesByTokensAndFlagsRequestsLargerThanTheBucket() {
+    AtomicLong nanos = new AtomicLong();
+    SimulatedRateLimiter limiter = new SimulatedRateLimiter(0, 6_000, nanos::get);
+    assertThat(limiter.tryAcquire(5_000).admitted(), is(true));
+    SimulatedRateLimiter.Decision d = limiter.tryAcquire(2_000);
+    assertThat(d.admitted(), is(false));
+    assertThat(d.refusedBy(), is("tokens"));
+    // 1,000 missing tokens at 100 per second.
+    assertThat(d.retryAfterMillis(), is(10_000L));
+    assertThat(d.tooLarge(), is(false));
+    assertThat(limiter.tryAcquire(7_000).tooLarge(), is(true));
+  }
+
+  @Test
+  void durationsAreWrittenLikeOpenAiResetHeaders() {
+    assertThat(WireFormat.goDuration(0), is("0s"));
+    assertThat(WireFormat.goDuration(120), is("120ms"));
+    assertThat(WireFormat.goDuration(1_000), is("1s"));
+    assertThat(WireFormat.goDuration(17_280), is("17.28s"));
+    assertThat(WireFormat.goDuration(360_000), is("6m0s"));
+    assertThat(WireFormat.goDuration(3_723_050), is("1h2m3.05s"));
+    assertThat(WireFormat.retryAfterSeconds(1), is(1L));
+    assertThat(WireFormat.retryAfterSeconds(20_001), is(21L));
+  }
+
+  @Test
+  void apiKeysAreMaskedNeverEchoed() {
+    assertThat(WireFormat.maskKey("sk-proj-abcdefghijklmnop1234"),
+        is("sk-" + "*".repeat(21) + "1234"));
+    assertThat(WireFormat.maskKey("short"), is("*****"));
+  }
+
+  @Test
+  void kernelScanFindsEveryKernelAndIgnoresProse() {
+    String source = "extern \"C\" __global__ void first(float* x) {}\n"
+        + "__global__\nvoid __launch_bounds__(256, 2) second(int n) {}\n"
+        + "template <typename T, int N> __global__ void third(T* x) {}\n"
+        + "// __global__ functions run on the device\n"
+        + "__global__ void first(float* y);\n";
+    assertThat(SimulatedAnswers.kernelNames(source), is(List.of("first", "second", "third")));
+    assertThat(SimulatedAnswers.kernelNames(
+        "Write a HIP program with a __global__ kernel named `vector_add` (one thread each)."),
+        is(List.of()));
+    assertThat(SimulatedAnswers.isSource("#include <hip/hip_runtime.h>\nint main() {}"),
+        is(true));
+  }
+
+  @Test
+  void kernelNameComesFromTheFirstUsableBacktickedName() {
+    assertThat(SimulatedAnswers.kernelNameFor("Use `hipMalloc` and a kernel `reduce_sum`."),
+        is("reduce_sum"));
+    assertThat(SimulatedAnswers.kernelNameFor("Name it `main` or `count` or `x y`."),
+        is(SimulatedAnswers.DEFAULT_KERNEL));
+    assertThat(SimulatedAnswers.kernelNameFor("No names here."),
+        is(SimulatedAnswers.DEFAULT_KERNEL));
+  }
+
+  @Test
+  void exponentialLatencyHasTheConfiguredMeanAndFixedLatencyIsExact() {
+    assertThat(LatencyDistribution.FIXED.sampleMillis(200, 0.99), is(200L));
+    double sum = 0;
+    int n = 10_000;
+    for (int i = 0; i < n; i++) {
+      sum += LatencyDistribution.EXPONENTIAL.sampleMillis(200, (i + 0.5) / n);
+    }
+    assertThat(sum / n, allOf(greaterThan(190.0), lessThan(210.0)));
+  }
+}

@@ -14,37 +14,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One file checked in {@link HipCompiler.Mode#DIRECT_CLANG_PCH} mode: the plan's {@code -cc1}
  * jobs run on the file (with the PCH of its preamble, inside the sandbox, through the fork server
  * when there is one) in hipcc's order, the dependency lists checked, and the outcomes handed to
- * {@link Verdicts}. Made and used by one {@link HipCompiler#compile} call.
+ * {@link Verdicts}. Made by {@link #compile} for one {@link HipCompiler#compile} call.
+ *
+ * @param config the compiler's configuration
+ * @param plan the jobs and what they use
+ * @param dir the private temp dir the file is in
+ * @param rel the file's relative name
+ * @param exec runs the output readers
+ * @param overlay the sandbox's VFS overlay for this file
+ * @param deadline when the passes are killed ({@link System#nanoTime})
  */
-final class DirectCompile {
+record DirectCompile(
+    HipCompilerConfig config, CompilePlan plan, Path dir, String rel, ExecutorService exec,
+    Path overlay, long deadline) {
 
   private static final int CORES = Runtime.getRuntime().availableProcessors();
 
   /** Compiles running their passes right now, in this JVM; drives the automatic pass parallelism. */
   private static final AtomicInteger IN_FLIGHT = new AtomicInteger();
 
-  private final HipCompilerConfig config;
-  private final CompilePlan plan;
-  private final Path dir;
-  private final String rel;
-  private final ExecutorService exec;
-  private final Verdicts verdicts;
-  private Path overlay;
-  private long deadline;
-
-  /** Checks the file {@code rel} in the private temp dir {@code dir}. */
-  DirectCompile(HipCompilerConfig config, CompilePlan plan, Path dir, String rel, ExecutorService exec,
-      Verdicts verdicts) {
-    this.config = config;
-    this.plan = plan;
-    this.dir = dir;
-    this.rel = rel;
-    this.exec = exec;
-    this.verdicts = verdicts;
-  }
-
-  /** Writes {@code code} to the file and compiles it. */
-  CompileResult compile(String code) throws IOException {
+  /** Writes {@code code} as {@code rel} in {@code dir} and compiles it. */
+  static CompileResult compile(HipCompilerConfig config, CompilePlan plan, Path dir, String rel,
+      String code, ExecutorService exec, Verdicts verdicts) throws IOException {
     Path file = dir.resolve(rel);
     PchCache.Entry pch = null;
     String text = code;
@@ -56,28 +47,29 @@ final class DirectCompile {
       }
     }
     Files.writeString(file, text, StandardCharsets.UTF_8);
-    overlay = plan.sandbox().writeOverlay(dir);
+    Path overlay = plan.sandbox().writeOverlay(dir);
     // The timeout covers this file's compiler runs, not a one-off PCH build for its preamble.
-    deadline = System.nanoTime() + config.timeout().toNanos();
+    long deadline = System.nanoTime() + config.timeout().toNanos();
+    DirectCompile run = new DirectCompile(config, plan, dir, rel, exec, overlay, deadline);
     List<BoundedProcess.Outcome> outs;
     IN_FLIGHT.incrementAndGet();
     try {
-      outs = runJobs(pch);
+      outs = run.runJobs(pch);
       if (pch != null && rejectsPch(outs, pch)) {
         // A header changed since the PCH was built (or the file is damaged): drop it and check
         // this file the plain way, which gives the verdict hipcc would.
         plan.pch().invalidate(pch);
         Files.writeString(file, code, StandardCharsets.UTF_8);
         pch = null;
-        outs = runJobs(null);
+        outs = run.runJobs(null);
       }
       if (config.resourceUsage()) {
-        outs = syntaxVerdictOfFailedCodegen(outs, pch);
+        outs = run.syntaxVerdictOfFailedCodegen(outs, pch);
       }
     } finally {
       IN_FLIGHT.decrementAndGet();
     }
-    Optional<String> outside = readOutsideRoots(outs);
+    Optional<String> outside = run.readOutsideRoots(outs);
     if (outside.isPresent()) {
       return verdicts.failure(CompileResult.UNSAFE_INCLUDE,
           rel + ": the compiler read a file outside the include directories: " + outside.get());

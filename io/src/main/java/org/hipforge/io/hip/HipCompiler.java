@@ -157,7 +157,7 @@ public final class HipCompiler implements AutoCloseable {
         return verdicts.of(List.of(runHipcc(dir, rel, exec)), dir, null);
       }
       CompilePlan plan = CompilePlan.of(toolchain, config, exec);
-      return new DirectCompile(config, plan, dir, rel, exec, verdicts).compile(code);
+      return DirectCompile.compile(config, plan, dir, rel, code, exec, verdicts);
     } catch (IOException | RuntimeException e) {
       String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
       return verdicts.failure(CompileResult.TOOLCHAIN_ERROR, Verdicts.sanitize(msg, dir, null));

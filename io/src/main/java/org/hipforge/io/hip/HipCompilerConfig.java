@@ -105,21 +105,6 @@ public record HipCompilerConfig(
     return with(b -> b.offloadArchs = Objects.requireNonNull(archs, "archs"));
   }
 
-  /** The C++ standard, e.g. {@code c++17} or {@code gnu++20}. */
-  public HipCompilerConfig withStd(String std) {
-    return with(b -> b.std = std);
-  }
-
-  /** How long one file's compiler passes may run before they are killed (category timeout). */
-  public HipCompilerConfig withTimeout(Duration timeout) {
-    return with(b -> b.timeout = timeout);
-  }
-
-  /** The most compiler output kept per file, in bytes; the rest is read and dropped. */
-  public HipCompilerConfig withOutputCap(int bytes) {
-    return with(b -> b.outputCap = bytes);
-  }
-
   /**
    * Extra compiler flags, each one argument in joined form ({@code -DN=4}, {@code -Ipath},
    * {@code -Werror}); flags that change the output or the language ({@code -o}, {@code -x},
@@ -129,14 +114,9 @@ public record HipCompilerConfig(
     return with(b -> b.extraFlags = Objects.requireNonNull(flags, "flags"));
   }
 
-  /** {@link HipCompiler.Mode#DIRECT_CLANG_PCH} (default) or the {@link HipCompiler.Mode#HIPCC} reference. */
-  public HipCompilerConfig withMode(HipCompiler.Mode mode) {
-    return with(b -> b.mode = mode);
-  }
-
-  /** Where the {@code hipforge-pch-<hash>} cache directory lives (default {@code java.io.tmpdir}). */
-  public HipCompilerConfig withPchCacheDir(Path dir) {
-    return with(b -> b.pchCacheDir = Objects.requireNonNull(dir, "dir").toAbsolutePath().toString());
+  /** The C++ standard, e.g. {@code c++17} or {@code gnu++20}. */
+  public HipCompilerConfig withStd(String std) {
+    return with(b -> b.std = std);
   }
 
   /**
@@ -150,9 +130,9 @@ public record HipCompilerConfig(
     return with(b -> b.parallelPasses = parallel);
   }
 
-  /** The most preamble PCH sets built per JVM (default 32, ~1 GB of disk at most). */
-  public HipCompilerConfig withMaxPreamblePchs(int max) {
-    return with(b -> b.maxPreamblePchs = max);
+  /** How long one file's compiler passes may run before they are killed (category timeout). */
+  public HipCompilerConfig withTimeout(Duration timeout) {
+    return with(b -> b.timeout = timeout);
   }
 
   /**
@@ -162,6 +142,11 @@ public record HipCompilerConfig(
    */
   public HipCompilerConfig withForkServer(boolean use) {
     return with(b -> b.forkServer = use);
+  }
+
+  /** The most compiler output kept per file, in bytes; the rest is read and dropped. */
+  public HipCompilerConfig withOutputCap(int bytes) {
+    return with(b -> b.outputCap = bytes);
   }
 
   /**
@@ -177,6 +162,27 @@ public record HipCompilerConfig(
    */
   public HipCompilerConfig withResourceUsage(boolean on) {
     return with(b -> b.resourceUsage = on);
+  }
+
+  /**
+   * {@link HipCompiler.Mode#DIRECT_CLANG_PCH} (default) or the {@link HipCompiler.Mode#HIPCC}
+   * reference, slow but what the direct mode's verdicts are checked against.
+   */
+  public HipCompilerConfig withMode(HipCompiler.Mode mode) {
+    return with(b -> b.mode = mode);
+  }
+
+  /** The most preamble PCH sets built per JVM (default 32, ~1 GB of disk at most). */
+  public HipCompilerConfig withMaxPreamblePchs(int max) {
+    return with(b -> b.maxPreamblePchs = max);
+  }
+
+  /**
+   * Where the {@code hipforge-pch-<hash>} cache directory lives. By default it is {@code
+   * java.io.tmpdir} of the JVM that compiles, which is what a config shipped to workers wants.
+   */
+  public HipCompilerConfig withPchCacheDir(Path dir) {
+    return with(b -> b.pchCacheDir = Objects.requireNonNull(dir, "dir").toAbsolutePath().toString());
   }
 
   /** The PCH cache's parent directory: {@link #pchCacheDir} or this JVM's {@code java.io.tmpdir}. */

@@ -32,13 +32,7 @@ public final class OffloadArchs {
    * @throws IllegalArgumentException naming the first bad target, or when the list is empty
    */
   public static List<String> parse(String text) {
-    List<String> archs = new ArrayList<>();
-    for (String a : (text == null ? "" : text).split(",")) {
-      if (!a.isBlank()) {
-        archs.add(a.trim());
-      }
-    }
-    return check(archs);
+    return check(split(text));
   }
 
   /**
@@ -53,14 +47,15 @@ public final class OffloadArchs {
 
   /** As {@link #parse(String, HipToolchain)} with the processors {@code clang} knows given. */
   static List<String> parse(String text, List<String> known, String clang) {
-    List<String> archs = parse(text);
+    List<String> archs = split(text);
     for (String a : archs) {
-      if (!known.contains(processor(a))) {
+      String p = processor(a);
+      if (!known.contains(p) || !PROCESSOR.matcher(p).matches()) {
         throw new IllegalArgumentException(
-            "unknown AMD GPU target '" + processor(a) + "'; " + clang + " knows " + gfxOnly(known));
+            "unknown AMD GPU target '" + p + "'; " + clang + " knows " + gfxOnly(known));
       }
     }
-    return archs;
+    return check(archs);
   }
 
   /**
@@ -92,6 +87,16 @@ public final class OffloadArchs {
   public static String processor(String targetId) {
     int colon = targetId.indexOf(':');
     return colon < 0 ? targetId : targetId.substring(0, colon);
+  }
+
+  private static List<String> split(String text) {
+    List<String> archs = new ArrayList<>();
+    for (String a : (text == null ? "" : text).split(",")) {
+      if (!a.isBlank()) {
+        archs.add(a.trim());
+      }
+    }
+    return archs;
   }
 
   private static String gfxOnly(List<String> known) {

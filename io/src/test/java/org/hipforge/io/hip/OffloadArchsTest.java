@@ -35,6 +35,7 @@ class OffloadArchsTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
+      "bogus            | unknown AMD GPU target 'bogus'; clang 15 knows gfx1030, gfx600",
       // differed: clang lists the alias, the compiler refused it (ValidateHip failed on the workers)
       "tahiti           | unknown AMD GPU target 'tahiti'",
       // differed: --offloadArch took it, clang 15 refuses it as an invalid target ID

@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.hipforge.io.hip.CompileResult;
 import org.hipforge.io.hip.HipCompiler;
+import org.hipforge.io.hip.HipCompilerConfig;
 import org.hipforge.io.hip.HipToolchain;
 
 /**
@@ -89,9 +90,9 @@ public final class ValidateBenchmark {
 
     Path pchCache = Files.createTempDirectory("hipforge-bench-pch-");
     List<Pass> passes = new ArrayList<>();
-    try (HipCompiler hipcc = HipCompiler.create(toolchain).withMode(HipCompiler.Mode.HIPCC);
-        HipCompiler direct = HipCompiler.create(toolchain).withPchCacheDir(pchCache);
-        HipCompiler directSerialPasses = direct.withParallelPasses(false)) {
+    try (HipCompiler hipcc = HipCompiler.create(toolchain, HipCompilerConfig.defaults().withMode(HipCompiler.Mode.HIPCC));
+        HipCompiler direct = HipCompiler.create(toolchain, HipCompilerConfig.defaults().withPchCacheDir(pchCache));
+        HipCompiler directSerialPasses = direct.with(c -> c.withParallelPasses(false))) {
       // direct and directSerialPasses share one plan (jobs, PCH cache, fork servers) per JVM.
       System.out.println("flags: " + direct.describe());
       Pass reference = timed("hipcc, sequential", hipcc, sources, 1);
@@ -107,18 +108,18 @@ public final class ValidateBenchmark {
       passes.add(timed("direct+PCH, sequential, warm", direct, sources, 1));
       passes.add(timed("direct+PCH, passes one after another, warm", directSerialPasses, sources, 1));
       passes.add(timed("direct+PCH, " + cores + " at once, warm", direct, sources, cores));
-      try (HipCompiler directParallelPasses = direct.withParallelPasses(true)) {
+      try (HipCompiler directParallelPasses = direct.with(c -> c.withParallelPasses(true))) {
         passes.add(timed("direct+PCH, " + cores + " at once, passes forced parallel", directParallelPasses,
             sources, cores));
       }
-      // Kernel resources on (HipCompiler.withResourceUsage): device passes generate code.
-      try (HipCompiler res = direct.withResourceUsage(true);
-          HipCompiler resSerial = directSerialPasses.withResourceUsage(true)) {
+      // Kernel resources on (HipCompilerConfig.withResourceUsage): device passes generate code.
+      try (HipCompiler res = direct.with(c -> c.withResourceUsage(true));
+          HipCompiler resSerial = directSerialPasses.with(c -> c.withResourceUsage(true))) {
         passes.add(resourcePass(timed("resources on, sequential, warm", res, sources, 1)));
         passes.add(resourcePass(timed("resources on, passes one after another, warm", resSerial, sources, 1)));
         passes.add(resourcePass(timed("resources on, " + cores + " at once, warm", res, sources, cores)));
       }
-      try (HipCompiler noForkServer = direct.withForkServer(false)) {
+      try (HipCompiler noForkServer = direct.with(c -> c.withForkServer(false))) {
         noForkServer.prepare();
         passes.add(timed("direct+PCH, sequential, warm, no fork server", noForkServer, sources, 1));
       }

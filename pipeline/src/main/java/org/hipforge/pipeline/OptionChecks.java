@@ -1,10 +1,10 @@
 package org.hipforge.pipeline;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.hipforge.io.hip.HipToolchain;
+import org.hipforge.io.hip.OffloadArchs;
 
 /**
  * Every flag's value checked before a command starts work, so a wrong value is a usage error
@@ -68,49 +68,17 @@ final class OptionChecks {
   }
 
   /**
-   * The {@code --offloadArch} list, each target checked against the processors {@code toolchain}'s
-   * clang knows; a target ID's features ({@code gfx90a:xnack+}) must each end in '+' or '-'.
+   * The {@code --offloadArch} list by the one arch-list rule ({@link OffloadArchs}), each target
+   * checked against the processors {@code toolchain}'s clang knows.
    */
   static List<String> offloadArchs(String text, HipToolchain toolchain) {
-    List<String> archs = new ArrayList<>();
-    for (String a : (text == null ? "" : text).split(",")) {
-      if (!a.isBlank()) {
-        archs.add(a.trim());
-      }
-    }
-    if (archs.isEmpty()) {
-      throw new UsageException("--offloadArch needs at least one AMD GPU target, e.g. --offloadArch=gfx90a");
-    }
-    List<String> known;
     try {
-      known = toolchain.offloadArchs();
+      return OffloadArchs.parse(text, toolchain);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--offloadArch: " + e.getMessage());
     } catch (RuntimeException e) {
       throw new UsageException("cannot list the AMD GPU targets of " + toolchain.clang() + ": " + e.getMessage());
     }
-    for (String a : archs) {
-      String[] parts = a.split(":", -1);
-      if (!known.contains(parts[0])) {
-        throw new UsageException("--offloadArch: unknown AMD GPU target '" + parts[0] + "'; "
-            + toolchain.clangVersion() + " knows " + gfxOnly(known));
-      }
-      for (int i = 1; i < parts.length; i++) {
-        if (!parts[i].matches("[a-z][a-z0-9-]*[+-]")) {
-          throw new UsageException("--offloadArch: bad feature '" + parts[i] + "' in '" + a
-              + "'; a feature is a name followed by '+' or '-', e.g. gfx90a:xnack+");
-        }
-      }
-    }
-    return archs;
-  }
-
-  private static String gfxOnly(List<String> known) {
-    List<String> gfx = new ArrayList<>();
-    for (String k : known) {
-      if (k.startsWith("gfx")) {
-        gfx.add(k);
-      }
-    }
-    return String.join(", ", gfx.isEmpty() ? known : gfx);
   }
 
   private static void range(String flag, Number value, long min, long max) {

@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.hipforge.io.hip.CompileResult;
 import org.hipforge.io.hip.HipCompiler;
+import org.hipforge.io.hip.HipCompilerConfig;
 import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.FileNames;
@@ -79,8 +80,9 @@ public final class ValidateCommand {
     long checked = 0;
     Path shard = Paths.get(layout.shardPrefix(WorkLayout.Step.GENERATE, runId) + "-00000-of-00001.jsonl");
     Files.createDirectories(shard.getParent());
-    try (HipCompiler compiler = HipCompiler.create(toolchain).withOffloadArchs(archs)
-            .withResourceUsage(Boolean.TRUE.equals(o.getResources()));
+    HipCompilerConfig config = HipCompilerConfig.defaults().withOffloadArchs(archs)
+        .withResourceUsage(Boolean.TRUE.equals(o.getResources()));
+    try (HipCompiler compiler = HipCompiler.create(toolchain, config);
         BufferedWriter w = Files.newBufferedWriter(shard, StandardCharsets.UTF_8)) {
       List<Future<StateRecord>> results = new ArrayList<>();
       Path outHip = Paths.get(layout.outHipDir());

@@ -1,5 +1,6 @@
 package org.hipforge.transforms;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
 import org.apache.beam.sdk.metrics.Counter;
@@ -15,6 +16,7 @@ import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.hipforge.io.hip.CompileResult;
 import org.hipforge.io.hip.HipCompiler;
+import org.hipforge.io.hip.HipCompilerConfig;
 import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.llm.ErrorCategory;
 import org.hipforge.io.record.StateRecord;
@@ -47,43 +49,49 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, Va
   /** A compile that takes longer than this is a runaway (template recursion), not slow code. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
-  private final List<String> archs;
-  private final boolean enabled;
-  private final Duration timeout;
-  private final boolean resources;
-
-  private ValidateHip(List<String> archs, boolean enabled, Duration timeout, boolean resources) {
-    this.archs = archs;
-    this.enabled = enabled;
-    this.timeout = timeout;
-    this.resources = resources;
+  /**
+   * Everything the transform does: whether it compiles at all ({@link #skip()} does not) and how
+   * (the compiler's configuration, checked when the pipeline is built, not on the workers).
+   */
+  private record Config(boolean enabled, HipCompilerConfig compiler) implements Serializable {
+    private static final long serialVersionUID = 1L;
   }
 
+  private final Config config;
+
+  private ValidateHip(Config config) {
+    this.config = config;
+  }
+
+  /**
+   * Compiles for {@code archs} (see {@link org.hipforge.io.hip.OffloadArchs}).
+   *
+   * @throws IllegalArgumentException naming the first bad target, or when there is none
+   */
   public static ValidateHip forArchs(List<String> archs) {
     if (archs == null || archs.isEmpty()) {
       throw new IllegalArgumentException("archs must name at least one offload arch, was " + archs);
     }
-    return new ValidateHip(List.copyOf(archs), true, DEFAULT_TIMEOUT, false);
+    return new ValidateHip(new Config(true, HipCompilerConfig.defaults().withOffloadArchs(archs)
+        .withTimeout(DEFAULT_TIMEOUT)));
   }
 
   /** No compile ({@code --validate=none}): code is kept with {@code compiled} unknown. */
   public static ValidateHip skip() {
-    return new ValidateHip(List.of(), false, DEFAULT_TIMEOUT, false);
+    return new ValidateHip(new Config(false, HipCompilerConfig.defaults()));
   }
 
+  /** How long one file may compile before it is a {@code compile_timeout} (default 60 s). */
   public ValidateHip withTimeout(Duration t) {
-    if (t == null || t.isNegative() || t.isZero()) {
-      throw new IllegalArgumentException("timeout must be positive, was " + t);
-    }
-    return new ValidateHip(archs, enabled, t, resources);
+    return new ValidateHip(new Config(config.enabled(), config.compiler().withTimeout(t)));
   }
 
   /**
    * Whether code that compiles also gets its kernels' resource usage per arch ({@code
-   * resources_*} keys; {@link HipCompiler#withResourceUsage}); default false.
+   * resources_*} keys; {@link HipCompilerConfig#withResourceUsage}); default false.
    */
   public ValidateHip withResources(boolean on) {
-    return new ValidateHip(archs, enabled, timeout, on);
+    return new ValidateHip(new Config(config.enabled(), config.compiler().withResourceUsage(on)));
   }
 
   /** Code that compiled (or was not checked), the failures, and the code that did not compile. */
@@ -106,7 +114,7 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, Va
   public Result expand(PCollection<GeneratedCode> code) {
     TupleTag<GeneratedCode> okTag = new TupleTag<>("compiled");
     TupleTag<GeneratedCode> rejectedTag = new TupleTag<>("not_compiled");
-    PCollectionTuple t = code.apply("Compile", ParDo.of(new CompileFn(archs, enabled, timeout, resources, okTag, rejectedTag))
+    PCollectionTuple t = code.apply("Compile", ParDo.of(new CompileFn(config, okTag, rejectedTag))
         .withOutputTags(okTag, TupleTagList.of(rejectedTag)));
     PCollection<GeneratedCode> rejected = t.get(rejectedTag).setCoder(GeneratedCodeCoder.of());
     PCollection<Failure> failures = rejected
@@ -133,38 +141,30 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, Va
   }
 
   private static final class CompileFn extends DoFn<GeneratedCode, GeneratedCode> {
-    private final List<String> archs;
-    private final boolean enabled;
-    private final Duration timeout;
-    private final boolean resources;
+    private final Config config;
     private final TupleTag<GeneratedCode> okTag;
     private final TupleTag<GeneratedCode> rejectedTag;
     private final Counter compiled = Metrics.counter(ValidateHip.class, "compiled");
     private final Counter rejected = Metrics.counter(ValidateHip.class, "not_compiled");
     private transient HipCompiler compiler;
 
-    CompileFn(List<String> archs, boolean enabled, Duration timeout, boolean resources,
-        TupleTag<GeneratedCode> okTag, TupleTag<GeneratedCode> rejectedTag) {
+    CompileFn(Config config, TupleTag<GeneratedCode> okTag, TupleTag<GeneratedCode> rejectedTag) {
+      this.config = config;
       this.okTag = okTag;
-      this.archs = archs;
-      this.enabled = enabled;
-      this.timeout = timeout;
-      this.resources = resources;
       this.rejectedTag = rejectedTag;
     }
 
     @Setup
     public void setup() {
-      if (enabled) {
-        compiler = HipCompiler.create(HipToolchain.require()).withOffloadArchs(archs).withTimeout(timeout)
-            .withResourceUsage(resources);
+      if (config.enabled()) {
+        compiler = HipCompiler.create(HipToolchain.require(), config.compiler());
       }
     }
 
     @ProcessElement
     public void process(@Element GeneratedCode in, MultiOutputReceiver outs) {
       OutputReceiver<GeneratedCode> out = outs.get(okTag);
-      if (!enabled) {
+      if (!config.enabled()) {
         Progress.compileSkipped();
         out.output(in.withRecord(in.record().toBuilder().pass(true).compiled(null).build()));
         return;

@@ -10,38 +10,27 @@ import java.util.List;
  *
  * <p>The template is what {@code hipcc -###} printed for an empty probe file, so calling it
  * directly checks exactly what hipcc checks, minus the Perl wrapper and the clang driver.
+ *
+ * @param label "host" or the device architecture, e.g. "gfx90a"
+ * @param args the template's arguments (its include directories are the sandbox's roots)
+ * @param probeDir the probe's directory, replaced by the file's own in {@link #forFile}
+ * @param inputIdx where the input file is in {@code args}
+ * @param mainFileNameIdx where the {@code -main-file-name} value is, or -1
+ * @param syntaxOnlyIdx where {@code -fsyntax-only} is
+ * @param wrapperIdx where {@code -include} of clang's HIP wrapper is, or -1
+ * @param device true for a device pass (one GPU architecture), false for the host pass
  */
-final class Cc1Job {
+record Cc1Job(
+    String label,
+    List<String> args,
+    String probeDir,
+    int inputIdx,
+    int mainFileNameIdx,
+    int syntaxOnlyIdx,
+    int wrapperIdx,
+    boolean device) {
 
   private static final String WRAPPER = "__clang_hip_runtime_wrapper.h";
-
-  private final String label;
-  private final List<String> args;
-  private final String probeDir;
-  private final int inputIdx;
-  private final int mainFileNameIdx;
-  private final int syntaxOnlyIdx;
-  private final int wrapperIdx;
-  private final boolean device;
-
-  private Cc1Job(
-      String label,
-      List<String> args,
-      String probeDir,
-      int inputIdx,
-      int mainFileNameIdx,
-      int syntaxOnlyIdx,
-      int wrapperIdx,
-      boolean device) {
-    this.label = label;
-    this.args = args;
-    this.probeDir = probeDir;
-    this.inputIdx = inputIdx;
-    this.mainFileNameIdx = mainFileNameIdx;
-    this.syntaxOnlyIdx = syntaxOnlyIdx;
-    this.wrapperIdx = wrapperIdx;
-    this.device = device;
-  }
 
   /**
    * Makes a template from a job printed by {@code hipcc -###} for {@code probeFile} in {@code
@@ -88,16 +77,6 @@ final class Cc1Job {
         syntaxOnly, wrapper, device);
   }
 
-  /** "host" or the device architecture, e.g. "gfx90a". */
-  String label() {
-    return label;
-  }
-
-  /** True for a device pass (one GPU architecture), false for the host pass. */
-  boolean device() {
-    return device;
-  }
-
   /** The compiler binary the job runs (its first argument). */
   String program() {
     return args.get(0);
@@ -117,22 +96,11 @@ final class Cc1Job {
     return sb.toString();
   }
 
-  /** The job checking {@code relFile} in {@code dir}, using {@code pch} when not null. */
-  List<String> forFile(Path dir, String relFile, Path pch) {
-    return forFile(dir, relFile, pch, null, null);
-  }
-
   /**
    * The job checking {@code relFile} in {@code dir}, using {@code pch} when not null, seeing only
    * the files of the VFS {@code overlay} and writing its dependency list (system headers
-   * included) to {@code depFile} when those are not null (see {@link CompilerSandbox}).
-   */
-  List<String> forFile(Path dir, String relFile, Path pch, Path overlay, Path depFile) {
-    return forFile(dir, relFile, pch, overlay, depFile, false);
-  }
-
-  /**
-   * As {@link #forFile(Path, String, Path, Path, Path)}; with {@code resources} a device pass also
+   * included) to {@code depFile} when those are not null (see {@link CompilerSandbox}). With
+   * {@code resources} a device pass also
    * generates code ({@code -S -o /dev/null} instead of {@code -fsyntax-only}: the same job hipcc
    * runs for {@code --cuda-device-only -S}) and prints the backend's kernel resource remarks
    * ({@link ResourceRemarks}) without caret lines. The host pass stays syntax-only.
@@ -158,11 +126,6 @@ final class Cc1Job {
           List.of("-o", "/dev/null", ResourceRemarks.FLAG, "-fno-caret-diagnostics"));
     }
     return out;
-  }
-
-  /** The template's arguments (its include directories are the sandbox's roots). */
-  List<String> args() {
-    return args;
   }
 
   /**

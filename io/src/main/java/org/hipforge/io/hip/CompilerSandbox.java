@@ -31,8 +31,10 @@ import java.util.TreeSet;
  * (its own process group), {@code setpriv --pdeathsig KILL} (it dies when the thread that started
  * it, and so the JVM, dies, {@code kill -9} included) and {@code prlimit --cpu} (a CPU limit the
  * kernel enforces). Fork-server passes get the same three from the server (see {@link ForkServer}).
+ *
+ * @param roots the directories a pass may read besides a compile's own temp dir
  */
-final class CompilerSandbox {
+record CompilerSandbox(List<Path> roots) {
 
   /** Name of the overlay file in the private temp dir. */
   static final String OVERLAY = ".hipforge-vfs.yaml";
@@ -46,12 +48,6 @@ final class CompilerSandbox {
 
   /** Absolute paths of setsid, setpriv and prlimit, or null when one is missing. */
   private static final List<String> TOOLS = findTools();
-
-  private final List<Path> roots;
-
-  private CompilerSandbox(List<Path> roots) {
-    this.roots = roots;
-  }
 
   /**
    * The roots of {@code jobs} (their include and resource directories, and the directories of the
@@ -89,11 +85,6 @@ final class CompilerSandbox {
       roots.add(p);
     }
     return new CompilerSandbox(List.copyOf(roots));
-  }
-
-  /** The allowed roots besides a compile's own temp dir (tests, README). */
-  List<Path> roots() {
-    return roots;
   }
 
   /**

@@ -1,20 +1,17 @@
 package org.hipforge.io.hip;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads just enough C++ preprocessor structure out of untrusted source text to (1) refuse includes
- * that could read files outside the compile directory and (2) find the leading block of
- * {@code #include <...>} lines that a precompiled header can stand in for.
+ * Reads just enough C++ preprocessor structure out of untrusted source text to refuse includes
+ * that could read files outside the compile directory, and to tell whether it declares a kernel
+ * ({@link HipKernels}). The leading block of includes a PCH stands in for is {@link Preamble}'s.
  *
- * <p>Both jobs err on the safe side: the include check refuses anything it cannot parse (a
- * computed {@code #include MACRO}, an unterminated header name), and the preamble stops at the
- * first line that is not a plain, single-line include.
+ * <p>The include check errs on the safe side: it refuses anything it cannot parse (a computed
+ * {@code #include MACRO}, an unterminated header name).
  */
 final class HipSourceScanner {
 
@@ -43,7 +40,8 @@ final class HipSourceScanner {
 
   /** {@code #line 12 "name"} and the GNU line marker {@code # 12 "name"}: the name is shown as a file. */
   private static final Pattern LINE_NAME =
-      Pattern.compile("^[ \\t\\f\\u000B]*(?:#|%:)[ \\t\\f\\u000B]*(?:line\\b)?[ \\t\\f\\u000B]*[0-9]\\S*\\s+(.*)$");
+      Pattern.compile("^[ \\t\\f\\u000B]*(?:#|%:)[ \\t\\f\\u000B]*(?:line\\b)?[ \\t\\f\\u000B]*"
+          + "[0-9]\\S*\\s+(.*)$");
 
   /** {@code #pragma GCC dependency "file"} stats the named file, so it counts as an include. */
   private static final Pattern PRAGMA_DEPENDENCY = Pattern.compile("\\bdependency\\b(.*)");
@@ -386,162 +384,5 @@ final class HipSourceScanner {
     }
     int close = s.indexOf(")" + delim + "\"", open + 1);
     return close < 0 ? s.length() : close + delim.length() + 2;
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Preamble
-
-  /** One leading {@code #include} line: the header as written and where the directive sits. */
-  record Include(String header, boolean quoted, int start, int end) {}
-
-  /** The leading run of plain include lines of a file. */
-  record Preamble(String code, List<Include> includes) {
-
-    /** The headers in order, each in angle form, e.g. {@code hip/hip_runtime.h}. */
-    List<String> headers() {
-      List<String> names = new ArrayList<>(includes.size());
-      for (Include inc : includes) {
-        names.add(inc.header());
-      }
-      return names;
-    }
-
-    /**
-     * The code with the first {@code count} include directives overwritten by spaces: those
-     * headers come from the precompiled header instead, exactly once and in the same order, and
-     * every remaining line and column keeps its position so diagnostics point where they would.
-     */
-    String withoutFirst(int count) {
-      if (count == 0) {
-        return code;
-      }
-      char[] chars = code.toCharArray();
-      for (int k = 0; k < count; k++) {
-        Include inc = includes.get(k);
-        for (int p = inc.start(); p < inc.end(); p++) {
-          chars[p] = ' ';
-        }
-      }
-      return new String(chars);
-    }
-  }
-
-  private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_./+-]*");
-
-  /**
-   * Finds the leading {@code #include} lines of {@code code}: only blank lines, comments and
-   * single-line {@code #include <h>} (or {@code "h"} when {@code allowQuoted}) directives, up to
-   * the first anything else. {@code ownName} is the file's own relative name; a quoted include of
-   * it ends the preamble because only then could the quoted and angle forms find different files.
-   */
-  static Preamble preamble(String code, String ownName, boolean allowQuoted) {
-    List<Include> found = new ArrayList<>();
-    int n = code.length();
-    int pos = 0;
-    if (n > 0 && code.charAt(0) == '\uFEFF') {
-      pos = 1; // clang skips a UTF-8 byte order mark
-    }
-    boolean inBlock = false;
-    scan:
-    while (pos < n) {
-      int eol = code.indexOf('\n', pos);
-      if (eol < 0) {
-        eol = n;
-      }
-      int lineEnd = eol;
-      if (lineEnd > pos && code.charAt(lineEnd - 1) == '\r') {
-        lineEnd--;
-      }
-      if (lineEnd > pos && code.charAt(lineEnd - 1) == '\\') {
-        break; // a spliced line could be anything; stay simple and exact
-      }
-      int i = pos;
-      boolean sawInclude = false;
-      while (true) {
-        if (inBlock) {
-          int close = code.indexOf("*/", i);
-          if (close < 0 || close + 2 > lineEnd) {
-            break; // comment continues on the next line
-          }
-          inBlock = false;
-          i = close + 2;
-        }
-        while (i < lineEnd && (code.charAt(i) == ' ' || code.charAt(i) == '\t')) {
-          i++;
-        }
-        if (i >= lineEnd) {
-          break;
-        }
-        if (code.startsWith("//", i)) {
-          break;
-        }
-        if (code.startsWith("/*", i)) {
-          inBlock = true;
-          i += 2;
-          continue;
-        }
-        if (sawInclude) {
-          // Tokens after the header name belong to the directive (clang warns and ignores
-          // them); blanking the directive would turn them into code, so the include is not ours.
-          found.remove(found.size() - 1);
-          break scan;
-        }
-        if (code.charAt(i) != '#') {
-          break scan;
-        }
-        Include inc = parseInclude(code, i, lineEnd, ownName, allowQuoted);
-        if (inc == null) {
-          break scan;
-        }
-        found.add(inc);
-        sawInclude = true;
-        i = inc.end();
-      }
-      pos = eol + 1;
-    }
-    return new Preamble(code, List.copyOf(found));
-  }
-
-  private static Include parseInclude(
-      String code, int hash, int lineEnd, String ownName, boolean allowQuoted) {
-    int i = hash + 1;
-    while (i < lineEnd && (code.charAt(i) == ' ' || code.charAt(i) == '\t')) {
-      i++;
-    }
-    if (!code.startsWith("include", i)) {
-      return null;
-    }
-    i += "include".length();
-    while (i < lineEnd && (code.charAt(i) == ' ' || code.charAt(i) == '\t')) {
-      i++;
-    }
-    if (i >= lineEnd) {
-      return null;
-    }
-    char open = code.charAt(i);
-    boolean quoted = open == '"';
-    if (open != '<' && !quoted) {
-      return null;
-    }
-    if (quoted && !allowQuoted) {
-      return null;
-    }
-    int close = code.indexOf(quoted ? '"' : '>', i + 1);
-    if (close < 0 || close >= lineEnd) {
-      return null;
-    }
-    String header = code.substring(i + 1, close);
-    if (!HEADER_NAME.matcher(header).matches() || header.contains("..")) {
-      return null;
-    }
-    if (quoted && (header.equals(ownName) || header.equals(baseName(ownName)))) {
-      return null;
-    }
-    return new Include(header, quoted, hash, close + 1);
-  }
-
-  private static String baseName(String rel) {
-    int slash = rel.lastIndexOf('/');
-    return slash < 0 ? rel : rel.substring(slash + 1);
   }
 }

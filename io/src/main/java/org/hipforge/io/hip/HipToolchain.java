@@ -8,7 +8,9 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +23,14 @@ import java.util.concurrent.TimeUnit;
  * order; {@link #require()} turns "not found" into an exception carrying {@link #INSTALL_HINT}.
  * Every command runs with {@code HIP_PLATFORM=amd}: without it hipcc picks nvcc whenever one is
  * installed and then fails on AMD targets.
+ *
+ * @param hipcc the hipcc wrapper script
+ * @param clang the clang binary hipcc runs (its {@code -cc1} jobs are what direct mode calls)
+ * @param hipVersion the HIP version, e.g. {@code 5.2.21153-0}
+ * @param clangVersion the first line of {@code clang --version}, e.g. {@code Debian clang version
+ *     15.0.6}
  */
-public final class HipToolchain {
+public record HipToolchain(Path hipcc, Path clang, String hipVersion, String clangVersion) {
 
   /** How to get a compile-only HIP toolchain; no GPU is needed. */
   public static final String INSTALL_HINT = "sudo apt-get install -y hipcc (Debian/Ubuntu)";
@@ -38,16 +46,14 @@ public final class HipToolchain {
 
   private static final String PROBE_FILE = "probe.hip";
 
-  private final Path hipcc;
-  private final Path clang;
-  private final String hipVersion;
-  private final String clangVersion;
+  /** Each clang's processors, listed on first use: the list never changes while the JVM runs. */
+  private static final Map<Path, List<String>> SUPPORTED = new ConcurrentHashMap<>();
 
-  private HipToolchain(Path hipcc, Path clang, String hipVersion, String clangVersion) {
-    this.hipcc = hipcc;
-    this.clang = clang;
-    this.hipVersion = hipVersion;
-    this.clangVersion = clangVersion;
+  public HipToolchain {
+    Objects.requireNonNull(hipcc, "hipcc");
+    Objects.requireNonNull(clang, "clang");
+    Objects.requireNonNull(hipVersion, "hipVersion");
+    Objects.requireNonNull(clangVersion, "clangVersion");
   }
 
   /**
@@ -83,10 +89,7 @@ public final class HipToolchain {
     if (!Files.isExecutable(hipcc)) {
       throw new IllegalStateException("hipcc is not an executable file: " + hipcc + "; " + INSTALL_HINT);
     }
-    ExecutorService readers = Executors.newCachedThreadPool(HipCompiler.daemonThreads("hip-detect"));
-    Path dir = null;
-    try {
-      dir = LiveCompilers.tempDir("hipforge-detect-");
+    return probe("detect", hipcc, (dir, readers) -> {
       String hipVersion = hipVersion(hipcc, dir, readers);
       List<List<String>> jobs =
           probeJobs(hipcc, List.of("--offload-arch=gfx90a", "-fsyntax-only", "-x", "hip"), dir, readers);
@@ -99,34 +102,7 @@ public final class HipToolchain {
       }
       String clangVersion = v.output().strip().lines().findFirst().orElse("clang (unknown version)");
       return new HipToolchain(hipcc, clang, hipVersion, clangVersion);
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not run " + hipcc, e);
-    } finally {
-      readers.shutdownNow();
-      if (dir != null) {
-        LiveCompilers.remove(dir);
-      }
-    }
-  }
-
-  /** The hipcc wrapper script. */
-  public Path hipcc() {
-    return hipcc;
-  }
-
-  /** The clang binary hipcc runs (its {@code -cc1} jobs are what we call directly). */
-  public Path clang() {
-    return clang;
-  }
-
-  /** The HIP version, e.g. {@code 5.2.21153-0}. */
-  public String hipVersion() {
-    return hipVersion;
-  }
-
-  /** The first line of {@code clang --version}, e.g. {@code Debian clang version 15.0.6}. */
-  public String clangVersion() {
-    return clangVersion;
+    });
   }
 
   /** The string stored with every verdict, e.g. {@code HIP 5.2.21153-0 / Debian clang version 15.0.6}. */
@@ -231,25 +207,20 @@ public final class HipToolchain {
     throw new IllegalStateException("could not read the HIP version from " + hipcc + ": " + o.output());
   }
 
-  /** Filled by {@link #offloadArchs()} on first use: the list never changes while the JVM runs. */
-  private volatile List<String> offloadArchs;
-
   /**
    * The AMD GPU processors this toolchain's clang knows ({@code clang -target amdgcn-amd-amdhsa
    * --print-supported-cpus}, e.g. {@code gfx90a}): what {@code --offloadArch} is checked against
-   * before any paid call. Read-only; one small process on first use (~0.3 s).
+   * before any paid call ({@link OffloadArchs#parse(String, HipToolchain)}). Read-only; one small
+   * process on first use (~0.3 s).
    *
    * @throws IllegalStateException when clang cannot list them
    */
   public List<String> offloadArchs() {
-    List<String> known = offloadArchs;
+    List<String> known = SUPPORTED.get(clang);
     if (known != null) {
       return known;
     }
-    ExecutorService readers = Executors.newCachedThreadPool(HipCompiler.daemonThreads("hip-archs"));
-    Path dir = null;
-    try {
-      dir = LiveCompilers.tempDir("hipforge-archs-");
+    known = probe("archs", clang, (dir, readers) -> {
       BoundedProcess.Outcome o = BoundedProcess.run(List.of(clang.toString(), "-target", "amdgcn-amd-amdhsa",
           "-nogpulib", "--print-supported-cpus"), dir, ENV, 64 * 1024, deadline(), readers);
       List<String> names = new ArrayList<>();
@@ -269,10 +240,26 @@ public final class HipToolchain {
         throw new IllegalStateException(clang + " --print-supported-cpus listed no AMD GPU (exit "
             + o.exitCode() + "): " + o.output().strip());
       }
-      offloadArchs = List.copyOf(names);
-      return offloadArchs;
+      return List.copyOf(names);
+    });
+    SUPPORTED.put(clang, known);
+    return known;
+  }
+
+  /** What {@link #probe} runs: a few small commands in a private temp dir. */
+  private interface Probe<T> {
+    T run(Path dir, ExecutorService readers) throws IOException;
+  }
+
+  /** Runs {@code probe} of {@code program} with its own reader threads and temp dir, then removes both. */
+  private static <T> T probe(String what, Path program, Probe<T> probe) {
+    ExecutorService readers = Executors.newCachedThreadPool(HipCompiler.daemonThreads("hip-" + what));
+    Path dir = null;
+    try {
+      dir = LiveCompilers.tempDir("hipforge-" + what + "-");
+      return probe.run(dir, readers);
     } catch (IOException e) {
-      throw new UncheckedIOException("could not run " + clang, e);
+      throw new UncheckedIOException("could not run " + program, e);
     } finally {
       readers.shutdownNow();
       if (dir != null) {

@@ -1,15 +1,18 @@
 package org.hipforge.io.hip;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Comparator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.hipforge.io.util.BeforeExit;
 
 /**
@@ -72,7 +75,7 @@ final class LiveCompilers {
 
   /** Deletes a temp dir made by {@link #tempDir} with everything in it. */
   static void remove(Path dir) {
-    HipCompiler.deleteTree(dir);
+    deleteTree(dir);
     DIRS.remove(dir);
   }
 
@@ -104,13 +107,27 @@ final class LiveCompilers {
         if (pid == ProcessHandle.current().pid() || ProcessHandle.of(pid).isPresent()) {
           continue;
         }
-        HipCompiler.deleteTree(d);
+        deleteTree(d);
         n++;
       }
     } catch (IOException | RuntimeException e) {
       // Best effort: a stale dir only takes disk space, and the next start tries again.
     }
     return n;
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+          // Best effort: a leftover temp file is harmless and the OS cleans java.io.tmpdir.
+        }
+      });
+    } catch (IOException | UncheckedIOException ignored) {
+      // Same as above.
+    }
   }
 
   /** Compilers tracked now (tests). */

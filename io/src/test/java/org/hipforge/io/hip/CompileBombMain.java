@@ -9,8 +9,11 @@ import java.nio.file.Path;
  */
 public final class CompileBombMain {
   /** ~0.3 s of constexpr evaluation per leaf and pass, 100,001 leaves: hours without a limit. */
-  static final String BOMB =
-      """
+  static final String BOMB = bomb(100_000);
+
+  /** A file whose constexpr tree of {@code leaves + 1} leaves takes ~0.3 s per leaf and pass. */
+  static String bomb(int leaves) {
+    return """
       #include <hip/hip_runtime.h>
       constexpr unsigned long spin(unsigned long n) {
         unsigned long s = 0;
@@ -25,15 +28,16 @@ public final class CompileBombMain {
       template <unsigned long I> struct Tree<I, I> {
         static constexpr unsigned long value = Leaf<I>::value;
       };
-      static_assert(Tree<0, 100000>::value > 0, "never false");
-      """;
+      static_assert(Tree<0, LEAVES>::value > 0, "never false");
+      """.replace("LEAVES", Integer.toString(leaves));
+  }
 
   private CompileBombMain() {}
 
   public static void main(String[] args) {
-    try (HipCompiler c = HipCompiler.create(HipToolchain.require())
-        .withPchCacheDir(Path.of(args[0]))
-        .withForkServer(args[1].equals("fork"))) {
+    HipCompilerConfig config = HipCompilerConfig.defaults().withPchCacheDir(Path.of(args[0]))
+        .withForkServer(args[1].equals("fork"));
+    try (HipCompiler c = HipCompiler.create(HipToolchain.require(), config)) {
       c.prepare();
       System.out.println("compiling");
       System.out.flush();

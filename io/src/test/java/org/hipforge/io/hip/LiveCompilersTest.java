@@ -52,8 +52,9 @@ class LiveCompilersTest {
     assumeTrue(toolchain.isPresent(), "hipcc is not installed");
     for (HipCompiler.Mode mode : HipCompiler.Mode.values()) {
       Set<Path> before = tempDirs();
-      try (HipCompiler hip = HipCompiler.create(toolchain.get()).withMode(mode)
-          .withExtraFlags(List.of("-fconstexpr-steps=2000000000")).withTimeout(Duration.ofMinutes(5))) {
+      HipCompilerConfig config = HipCompilerConfig.defaults().withMode(mode)
+          .withExtraFlags(List.of("-fconstexpr-steps=2000000000")).withTimeout(Duration.ofMinutes(5));
+      try (HipCompiler hip = HipCompiler.create(toolchain.get(), config)) {
         hip.prepare();
         CompletableFuture<CompileResult> compile = CompletableFuture.supplyAsync(() -> hip.compile("slow.hip", SLOW));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -8,6 +8,11 @@ import static org.hipforge.io.code.CodeText.isHeaderName;
 import static org.hipforge.io.code.CodeText.isPathChar;
 import static org.hipforge.io.code.CodeText.lineEnd;
 import static org.hipforge.io.code.CodeText.skipBlanks;
+import static org.hipforge.io.code.FenceScan.END;
+import static org.hipforge.io.code.FenceScan.INDENT;
+import static org.hipforge.io.code.FenceScan.OPEN;
+import static org.hipforge.io.code.FenceScan.START;
+import static org.hipforge.io.code.FenceScan.TAG_START;
 
 /**
  * Decides whether adjacent candidate blocks are one file split up, and joins them (the join rule
@@ -87,10 +92,9 @@ final class BlockJoiner {
     for (int k = first; k <= last; k++) {
       String inlined = k > first ? facts[k].inlinedHeader : null;
       if (inlined == null) {
-        appendBlock(code, blocks.start(k), blocks.end(k), blocks.indent(k));
+        appendBlock(code, blocks.get(k, START), blocks.get(k, END), blocks.get(k, INDENT));
       } else {
-        code.append(withoutInclude(build(s, blocks.start(k), blocks.end(k), blocks.indent(k)),
-            inlined));
+        code.append(withoutInclude(blocks.code(k), inlined));
       }
     }
     return code.toString();
@@ -98,7 +102,7 @@ final class BlockJoiner {
 
   private BlockFacts fact(int k) {
     if (facts[k] == null) {
-      facts[k] = facts(blocks.start(k), blocks.end(k));
+      facts[k] = facts(blocks.get(k, START), blocks.get(k, END));
     }
     return facts[k];
   }
@@ -203,7 +207,7 @@ final class BlockJoiner {
     }
     String line = s.substring(b.firstLineFrom, b.firstLineTo);
     for (int k = first; k <= last; k++) {
-      if (indexIn(s, line, blocks.start(k), blocks.end(k)) >= 0) {
+      if (indexIn(s, line, blocks.get(k, START), blocks.get(k, END)) >= 0) {
         return true;
       }
     }
@@ -215,10 +219,10 @@ final class BlockJoiner {
    * info string, the block's first line when it is a comment, or the last prose line before it.
    */
   private String headerName(int k) {
-    int open = blocks.open(k);
-    int start = blocks.start(k);
-    int end = blocks.end(k);
-    String name = headerWord(blocks.tagStart(k), lineEnd(s, open));
+    int open = blocks.get(k, OPEN);
+    int start = blocks.get(k, START);
+    int end = blocks.get(k, END);
+    String name = headerWord(blocks.get(k, TAG_START), lineEnd(s, open));
     if (name == null) {
       int firstEnd = lineEnd(s, start);
       int f = skipBlanks(s, start, firstEnd);

@@ -1,5 +1,10 @@
 package org.hipforge.io.code;
 
+import static org.hipforge.io.code.FenceScan.CPP;
+import static org.hipforge.io.code.FenceScan.END;
+import static org.hipforge.io.code.FenceScan.FENCE;
+import static org.hipforge.io.code.FenceScan.KIND;
+import static org.hipforge.io.code.FenceScan.START;
 
 /**
  * Finds the HIP source file in an LLM's markdown answer, following CommonMark fence rules with a
@@ -75,16 +80,16 @@ public final class CodeExtractor {
 
   private static ExtractedCode choose(String s, FenceScan blocks) {
     int count = blocks.count();
-    if (count == 1 && blocks.kind(0) == FenceScan.CPP) {
+    if (count == 1 && blocks.get(0, KIND) == CPP) {
       // The common answer: one C++ block, maybe beside shell ones; nothing to compare or join.
-      return single(s, blocks, 0);
+      return single(blocks, 0);
     }
     // Which blocks count, and their rank: C++ or C++-looking, kernel first.
     int[] rank = new int[count];
     for (int k = 0; k < count; k++) {
-      int start = blocks.start(k);
-      int end = blocks.end(k);
-      boolean cpp = blocks.kind(k) == FenceScan.CPP;
+      int start = blocks.get(k, START);
+      int end = blocks.get(k, END);
+      boolean cpp = blocks.get(k, KIND) == CPP;
       if (cpp || CppHeuristics.looksLikeCpp(s, start, end, true)) {
         rank[k] = CppHeuristics.holdsKernel(s, start, end)
             ? RANK_KERNEL
@@ -104,13 +109,13 @@ public final class CodeExtractor {
       }
       int last = k;
       int groupRank = rank[k];
-      int len = blocks.end(k) - blocks.start(k);
+      int len = blocks.get(k, END) - blocks.get(k, START);
       while (last + 1 < count && rank[last + 1] > 0
-          && blocks.fence(last + 1) == blocks.fence(last) + 1
+          && blocks.get(last + 1, FENCE) == blocks.get(last, FENCE) + 1
           && joiner.joins(k, last, last + 1)) {
         last++;
         groupRank = Math.max(groupRank, rank[last]);
-        len += blocks.end(last) - blocks.start(last);
+        len += blocks.get(last, END) - blocks.get(last, START);
       }
       if (groupRank > bestRank || (groupRank == bestRank && len > bestLen)) {
         bestFirst = k;
@@ -130,7 +135,7 @@ public final class CodeExtractor {
       return ExtractedCode.noCode("no C++ code block; the fenced blocks are in other languages");
     }
     if (bestFirst == bestLast) {
-      return single(s, blocks, bestFirst);
+      return single(blocks, bestFirst);
     }
     return ExtractedCode.of(
         joiner.join(bestFirst, bestLast, bestLen),
@@ -139,9 +144,8 @@ public final class CodeExtractor {
         bestLast - bestFirst + 1);
   }
 
-  private static ExtractedCode single(String s, FenceScan blocks, int k) {
-    String code = CodeText.build(s, blocks.start(k), blocks.end(k), blocks.indent(k));
-    return ExtractedCode.of(code, blocks.language(k), blocks.origin(k));
+  private static ExtractedCode single(FenceScan blocks, int k) {
+    return ExtractedCode.of(blocks.code(k), blocks.language(k), blocks.origin(k));
   }
 
   private static ExtractedCode unfenced(String s) {

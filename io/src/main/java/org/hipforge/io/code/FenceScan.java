@@ -25,19 +25,25 @@ final class FenceScan {
     "hip", "cpp", "c++", "cuda", "cu", "c", "cc", "cxx", "h", "hpp", "cuh", "hh", "hxx"
   };
 
-  /** Per-candidate fields, flattened into one int array to keep allocation to one small array. */
-  private static final int F_START = 0;
-
-  private static final int F_END = 1;
-  private static final int F_INDENT = 2;
-  private static final int F_KIND = 3;
-  private static final int F_UNTERMINATED = 4;
-  private static final int F_TAG_START = 5;
-  private static final int F_TAG_END = 6;
-  /** The block's number among all fences (1, 2, ...): blocks of consecutive numbers are adjacent. */
-  private static final int F_FENCE = 7;
-  /** Where the opening fence's line starts. */
-  private static final int F_OPEN = 8;
+  // The fields of a candidate block, flattened into one int array to keep allocation to one small
+  // array; read with get(k, field).
+  /** Where the block's content starts. */
+  static final int START = 0;
+  /** Where its content ends: the start of its closing fence's line, or the end of the answer. */
+  static final int END = 1;
+  /** How many spaces its opening fence was indented (removed from its lines). */
+  static final int INDENT = 2;
+  /** {@link #CPP} or {@link #UNTAGGED}. */
+  static final int KIND = 3;
+  /** 1 when it has no closing fence (a truncated answer), else 0. */
+  static final int UNTERMINATED = 4;
+  /** Where its tag starts in its info string (its end: TAG_END). */
+  static final int TAG_START = 5;
+  static final int TAG_END = 6;
+  /** Its number among all fences (1, 2, ...): blocks of consecutive numbers are adjacent. */
+  static final int FENCE = 7;
+  /** Where its opening fence's line starts. */
+  static final int OPEN = 8;
   private static final int FIELDS = 9;
 
   private final String s;
@@ -90,51 +96,27 @@ final class FenceScan {
     return count;
   }
 
-  /** Where block k's content starts. */
-  int start(int k) {
-    return cands[k * FIELDS + F_START];
+  /** Field {@code field} ({@link #START}, {@link #END}, ...) of candidate block k. */
+  int get(int k, int field) {
+    return cands[k * FIELDS + field];
   }
 
-  /** Where block k's content ends: the start of its closing fence's line, or the end of s. */
-  int end(int k) {
-    return cands[k * FIELDS + F_END];
+  /** Block k's code on its own: {@link CodeText#build} of its content. */
+  String code(int k) {
+    return CodeText.build(s, get(k, START), get(k, END), get(k, INDENT));
   }
 
-  /** How many spaces block k's opening fence was indented (removed from its lines). */
-  int indent(int k) {
-    return cands[k * FIELDS + F_INDENT];
-  }
-
-  /** {@link #CPP} or {@link #UNTAGGED}. */
-  int kind(int k) {
-    return cands[k * FIELDS + F_KIND];
-  }
-
+  /** How block k was located. */
   ExtractedCode.Origin origin(int k) {
-    return cands[k * FIELDS + F_UNTERMINATED] == 1
+    return cands[k * FIELDS + UNTERMINATED] == 1
         ? ExtractedCode.Origin.UNTERMINATED_FENCE
         : ExtractedCode.Origin.FENCED;
   }
 
-  /** The block's number among all fences: blocks k and k + 1 are adjacent when these follow. */
-  int fence(int k) {
-    return cands[k * FIELDS + F_FENCE];
-  }
-
-  /** Where block k's opening fence's line starts. */
-  int open(int k) {
-    return cands[k * FIELDS + F_OPEN];
-  }
-
-  /** Where block k's tag starts in its info string. */
-  int tagStart(int k) {
-    return cands[k * FIELDS + F_TAG_START];
-  }
-
   /** The lower-cased tag of block k; a known tag is returned as its constant (no allocation). */
   String language(int k) {
-    int from = cands[k * FIELDS + F_TAG_START];
-    int len = cands[k * FIELDS + F_TAG_END] - from;
+    int from = cands[k * FIELDS + TAG_START];
+    int len = cands[k * FIELDS + TAG_END] - from;
     for (String tag : CPP_TAGS) {
       if (tag.length() == len && s.regionMatches(true, from, tag, 0, len)) {
         return tag;
@@ -324,15 +306,15 @@ final class FenceScan {
     if (base + FIELDS > cands.length) {
       cands = Arrays.copyOf(cands, cands.length * 2);
     }
-    cands[base + F_START] = start;
-    cands[base + F_END] = end;
-    cands[base + F_INDENT] = indent;
-    cands[base + F_KIND] = kind;
-    cands[base + F_UNTERMINATED] = unterminated ? 1 : 0;
-    cands[base + F_TAG_START] = tagStart;
-    cands[base + F_TAG_END] = tagEnd;
-    cands[base + F_FENCE] = fences;
-    cands[base + F_OPEN] = open;
+    cands[base + START] = start;
+    cands[base + END] = end;
+    cands[base + INDENT] = indent;
+    cands[base + KIND] = kind;
+    cands[base + UNTERMINATED] = unterminated ? 1 : 0;
+    cands[base + TAG_START] = tagStart;
+    cands[base + TAG_END] = tagEnd;
+    cands[base + FENCE] = fences;
+    cands[base + OPEN] = open;
     count++;
   }
 

@@ -37,15 +37,19 @@ public final class FlatLineScanner {
   private static final byte[] K_BYTES = key("bytes");
   private static final byte[] K_SHA256 = key("sha256");
 
-  /** The slim fields of a state line; string fields are ranges of {@link #line} (from = -1: null). */
-  public static final class StateFields {
+  /** The fields every line has: its buffer, the id and the file name's range in it. */
+  public abstract static class LineFields {
     public byte[] line;
     public long id;
+    public int fileNameFrom;
+    public int fileNameTo;
+  }
+
+  /** The slim fields of a state line; string fields are ranges of {@link #line} (from = -1: null). */
+  public static final class StateFields extends LineFields {
     public boolean pass;
     public int attempts;
     public long finishedAtMillis;
-    public int fileNameFrom;
-    public int fileNameTo;
     public int sourceSha256From;
     public int sourceSha256To;
     public int runIdFrom;
@@ -71,18 +75,23 @@ public final class FlatLineScanner {
     public int rounds;
   }
 
+  // Bits of the required keys a line had.
+  private static final int SAW_ID = 1;
+  private static final int SAW_FILE_NAME = 2;
+  private static final int SAW_PASS = 4;
+
   /** Values of {@link StateFields#compiled}. */
   public static final int COMPILED_NULL = -1;
   public static final int COMPILED_FALSE = 0;
   public static final int COMPILED_TRUE = 1;
+  /** compiled() of any other scalar: the Jackson path must read it. */
+  private static final int COMPILED_OTHER = -2;
+  /** rounds() of a string with an escape: the Jackson path must read it. */
+  private static final int ROUNDS_ESCAPED = -2;
 
   /** The fields of a manifest line; string fields are ranges of {@link #line} (from = -1: null). */
-  public static final class ManifestFields {
-    public byte[] line;
-    public long id;
+  public static final class ManifestFields extends LineFields {
     public long bytes;
-    public int fileNameFrom;
-    public int fileNameTo;
     public int sha256From;
     public int sha256To;
   }
@@ -95,25 +104,18 @@ public final class FlatLineScanner {
       return false;
     }
     reset(f, line);
-    boolean sawId = false;
-    boolean sawFileName = false;
-    boolean sawPass = false;
+    int seen = 0;
     boolean ok = true;
     int r = -1;
     while (ok && (r = in.next()) > 0) {
-      if (in.isKey(K_ID)) {
-        ok = in.isNonNegativeInt();
-        f.id = in.valueLong;
-        sawId = true;
-      } else if (in.isKey(K_FILE_NAME)) {
-        ok = in.isPlainString() && in.isSafeFileName();
-        f.fileNameFrom = in.valueFrom;
-        f.fileNameTo = in.valueTo;
-        sawFileName = true;
+      int common = idOrFileName(f, true);
+      if (common != 0) {
+        ok = common > 0;
+        seen |= common;
       } else if (in.isKey(K_PASS)) {
         ok = in.type == JsonCursor.TRUE || in.type == JsonCursor.FALSE;
         f.pass = in.type == JsonCursor.TRUE;
-        sawPass = true;
+        seen |= SAW_PASS;
       } else if (in.isKey(K_SOURCE_SHA256)) {
         ok = in.isPlainStringOrNull();
         f.sourceSha256From = in.fromOrNull();
@@ -163,7 +165,25 @@ public final class FlatLineScanner {
       }
       // Any other key: any scalar value is fine (nested values already returned -1).
     }
-    return ok && r == 0 && sawId && sawFileName && sawPass;
+    return ok && r == 0 && seen == (SAW_ID | SAW_FILE_NAME | SAW_PASS);
+  }
+
+  /**
+   * Reads the member just read into {@code f} when it is the id or the file name (checked by the
+   * one rule when {@code checkName}): {@link #SAW_ID} or {@link #SAW_FILE_NAME}, -1 when its value
+   * sends the line to the Jackson path, 0 for any other key.
+   */
+  private int idOrFileName(LineFields f, boolean checkName) {
+    if (in.isKey(K_ID)) {
+      f.id = in.valueLong;
+      return in.isNonNegativeInt() ? SAW_ID : -1;
+    }
+    if (in.isKey(K_FILE_NAME)) {
+      f.fileNameFrom = in.valueFrom;
+      f.fileNameTo = in.valueTo;
+      return in.isPlainString() && (!checkName || in.isSafeFileName()) ? SAW_FILE_NAME : -1;
+    }
+    return 0;
   }
 
   private static void reset(StateFields f, byte[] line) {
@@ -203,8 +223,6 @@ public final class FlatLineScanner {
   }
 
   /** A value of compiled, or COMPILED_OTHER (not a JSON boolean or null). */
-  private static final int COMPILED_OTHER = -2;
-
   private int compiled() {
     switch (in.type) {
       case JsonCursor.TRUE:
@@ -217,9 +235,6 @@ public final class FlatLineScanner {
         return COMPILED_OTHER;
     }
   }
-
-  /** {@link #rounds()} of a string with an escape: the Jackson path must read it. */
-  private static final int ROUNDS_ESCAPED = -2;
 
   /** The commas of round_verdicts just read; -1 for "", null or another scalar (read leniently). */
   private int rounds() {
@@ -248,20 +263,14 @@ public final class FlatLineScanner {
     f.bytes = -1;
     f.sha256From = -1;
     f.sha256To = -1;
-    boolean sawId = false;
-    boolean sawFileName = false;
+    int seen = 0;
     boolean ok = true;
     int r = -1;
     while (ok && (r = in.next()) > 0) {
-      if (in.isKey(K_ID)) {
-        ok = in.isNonNegativeInt();
-        f.id = in.valueLong;
-        sawId = true;
-      } else if (in.isKey(K_FILE_NAME)) {
-        ok = in.isPlainString();
-        f.fileNameFrom = in.valueFrom;
-        f.fileNameTo = in.valueTo;
-        sawFileName = true;
+      int common = idOrFileName(f, false);
+      if (common != 0) {
+        ok = common > 0;
+        seen |= common;
       } else if (in.isKey(K_BYTES)) {
         // A float reads as -1 and a huge integer fails on the Jackson path: let Jackson tell.
         ok = in.type != JsonCursor.NUMBER || in.valueIsInt;
@@ -274,7 +283,8 @@ public final class FlatLineScanner {
       }
     }
     // The manifest checks the file name it keeps (the last one), after the whole object.
-    return ok && r == 0 && sawId && sawFileName && in.isSafeFileName(f.fileNameFrom, f.fileNameTo);
+    return ok && r == 0 && seen == (SAW_ID | SAW_FILE_NAME)
+        && in.isSafeFileName(f.fileNameFrom, f.fileNameTo);
   }
 
   private static byte[] key(String k) {

@@ -286,12 +286,8 @@ final class JsonCursor {
     boolean integer = true;
     if (p < end && b[p] == '.') {
       integer = false;
-      p++;
-      int f = p;
-      while (p < end && b[p] >= '0' && b[p] <= '9') {
-        p++;
-      }
-      if (p == f) {
+      p = digits(p + 1);
+      if (p < 0) {
         return -1;
       }
     }
@@ -301,11 +297,8 @@ final class JsonCursor {
       if (p < end && (b[p] == '+' || b[p] == '-')) {
         p++;
       }
-      int e = p;
-      while (p < end && b[p] >= '0' && b[p] <= '9') {
-        p++;
-      }
-      if (p == e) {
+      p = digits(p);
+      if (p < 0) {
         return -1;
       }
     }
@@ -316,6 +309,15 @@ final class JsonCursor {
     valueIsInt = integer && digits <= MAX_INT_DIGITS;
     valueLong = negative ? -v : v;
     return p;
+  }
+
+  /** The position after one or more digits at {@code p}; -1 when there is none. */
+  private int digits(int p) {
+    int from = p;
+    while (p < end && b[p] >= '0' && b[p] <= '9') {
+      p++;
+    }
+    return p == from ? -1 : p;
   }
 
   private int skipWs(int p) {

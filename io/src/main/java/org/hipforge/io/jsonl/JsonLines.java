@@ -31,11 +31,16 @@ final class JsonLines {
     T read(JsonParser p) throws IOException, MalformedLineException;
   }
 
-  /** One JSON object, on one line without its line break. */
-  static String write(int sizeHint, Members members) {
+  /**
+   * One JSON object, on one line without its line break: the keys every line starts with, {@code
+   * id} and {@code file_name}, then {@code members}.
+   */
+  static String write(int sizeHint, long id, String fileName, Members members) {
     StringWriter out = new StringWriter(sizeHint);
     try (JsonGenerator g = FACTORY.createGenerator(out)) {
       g.writeStartObject();
+      g.writeNumberField("id", id);
+      g.writeStringField("file_name", fileName);
       members.write(g);
       g.writeEndObject();
     } catch (IOException e) {

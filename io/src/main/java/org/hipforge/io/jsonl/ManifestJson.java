@@ -10,9 +10,7 @@ public final class ManifestJson {
   private ManifestJson() {}
 
   public static String toJson(ManifestEntry e) {
-    return JsonLines.write(128, g -> {
-      g.writeNumberField("id", e.id());
-      g.writeStringField("file_name", e.fileName());
+    return JsonLines.write(128, e.id(), e.fileName(), g -> {
       g.writeNumberField("bytes", e.bytes());
       JsonLines.writeIfSet(g, "sha256", e.sha256());
     });

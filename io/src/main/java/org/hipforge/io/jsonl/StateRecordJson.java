@@ -24,9 +24,7 @@ public final class StateRecordJson {
   private StateRecordJson() {}
 
   public static String toJson(StateRecord r) {
-    return JsonLines.write(256, g -> {
-      g.writeNumberField("id", r.id());
-      g.writeStringField("file_name", r.fileName());
+    return JsonLines.write(256, r.id(), r.fileName(), g -> {
       g.writeBooleanField("pass", r.pass());
       writeIfSet(g, "instruction", r.instruction());
       writeIfSet(g, "error_msg", r.errorMsg());

@@ -104,68 +104,86 @@ public final class FlatLineScanner {
       return false;
     }
     reset(f, line);
+    return members(f, true) == (SAW_ID | SAW_FILE_NAME | SAW_PASS);
+  }
+
+  /**
+   * Reads every member of the line opened: the bits of the required keys it had, or -1 when the
+   * line must go to the Jackson path ({@code state}: a state line, else a manifest line).
+   */
+  private int members(LineFields f, boolean state) {
     int seen = 0;
-    boolean ok = true;
-    int r = -1;
-    while (ok && (r = in.next()) > 0) {
-      int common = idOrFileName(f, true);
-      if (common != 0) {
-        ok = common > 0;
-        seen |= common;
-      } else if (in.isKey(K_PASS)) {
-        ok = in.type == JsonCursor.TRUE || in.type == JsonCursor.FALSE;
-        f.pass = in.type == JsonCursor.TRUE;
-        seen |= SAW_PASS;
-      } else if (in.isKey(K_SOURCE_SHA256)) {
-        ok = in.isPlainStringOrNull();
-        f.sourceSha256From = in.fromOrNull();
-        f.sourceSha256To = in.toOrNull();
-      } else if (in.isKey(K_RUN_ID)) {
-        ok = in.isPlainStringOrNull();
-        f.runIdFrom = in.fromOrNull();
-        f.runIdTo = in.toOrNull();
-      } else if (in.isKey(K_FINISHED_AT)) {
-        f.finishedAtMillis = finishedAt();
-        ok = f.finishedAtMillis != Long.MIN_VALUE;
-      } else if (in.isKey(K_ATTEMPTS)) {
-        ok = in.isIntOrNull();
-        f.attempts = in.type == JsonCursor.NULL ? 0 : (int) in.valueLong;
-      } else if (in.isKey(K_INPUT_TOKENS)) {
-        ok = in.isIntOrNull();
-        f.inputTokens = in.type == JsonCursor.NULL ? 0 : in.valueLong;
-      } else if (in.isKey(K_OUTPUT_TOKENS)) {
-        ok = in.isIntOrNull();
-        f.outputTokens = in.type == JsonCursor.NULL ? 0 : in.valueLong;
-      } else if (in.isKey(K_LATENCY_MS)) {
-        ok = in.isIntOrNull(); // not returned, but the Jackson path rejects a non-number
-      } else if (in.isKey(K_COMPILED)) {
-        f.compiled = compiled();
-        ok = f.compiled != COMPILED_OTHER; // Jackson reads any other scalar as false: let it say so
-      } else if (in.isKey(K_PROMPT_SHA256)) {
-        ok = in.isPlainStringOrNull();
-        f.promptSha256From = in.fromOrNull();
-        f.promptSha256To = in.toOrNull();
-      } else if (in.isKey(K_PROMPT_VERSION)) {
-        ok = in.isPlainStringOrNull();
-        f.promptVersionFrom = in.fromOrNull();
-        f.promptVersionTo = in.toOrNull();
-      } else if (in.isKey(K_INSTRUCTION)) {
-        ok = in.type == JsonCursor.STRING || in.type == JsonCursor.NULL;
-        f.instructionFrom = in.fromOrNull();
-        f.instructionTo = in.toOrNull();
-        f.instructionHasEscape = in.type == JsonCursor.STRING && in.valueHasEscape;
-      } else if (in.isKey(K_ERROR_MSG)) {
-        ok = in.type == JsonCursor.STRING || in.type == JsonCursor.NULL;
-        f.errorMsgFrom = in.fromOrNull();
-        f.errorMsgTo = in.toOrNull();
-        f.errorMsgHasEscape = in.type == JsonCursor.STRING && in.valueHasEscape;
-      } else if (in.isKey(K_ROUND_VERDICTS)) {
-        f.rounds = rounds();
-        ok = f.rounds != ROUNDS_ESCAPED;
+    int r;
+    while ((r = in.next()) > 0) {
+      int read = idOrFileName(f, state);
+      if (read == 0) {
+        read = state ? stateMember((StateFields) f) : manifestMember((ManifestFields) f);
       }
-      // Any other key: any scalar value is fine (nested values already returned -1).
+      if (read < 0) {
+        return -1;
+      }
+      seen |= read;
     }
-    return ok && r == 0 && seen == (SAW_ID | SAW_FILE_NAME | SAW_PASS);
+    return r == 0 ? seen : -1;
+  }
+
+  /** A member of a state line other than id and file_name: its required-key bit, 0, or -1. */
+  private int stateMember(StateFields f) {
+    boolean ok = true;
+    int saw = 0;
+    if (in.isKey(K_PASS)) {
+      ok = in.type == JsonCursor.TRUE || in.type == JsonCursor.FALSE;
+      f.pass = in.type == JsonCursor.TRUE;
+      saw = SAW_PASS;
+    } else if (in.isKey(K_SOURCE_SHA256)) {
+      ok = in.isPlainStringOrNull();
+      f.sourceSha256From = in.fromOrNull();
+      f.sourceSha256To = in.toOrNull();
+    } else if (in.isKey(K_RUN_ID)) {
+      ok = in.isPlainStringOrNull();
+      f.runIdFrom = in.fromOrNull();
+      f.runIdTo = in.toOrNull();
+    } else if (in.isKey(K_FINISHED_AT)) {
+      f.finishedAtMillis = finishedAt();
+      ok = f.finishedAtMillis != Long.MIN_VALUE;
+    } else if (in.isKey(K_ATTEMPTS)) {
+      ok = in.isIntOrNull();
+      f.attempts = in.type == JsonCursor.NULL ? 0 : (int) in.valueLong;
+    } else if (in.isKey(K_INPUT_TOKENS)) {
+      ok = in.isIntOrNull();
+      f.inputTokens = in.type == JsonCursor.NULL ? 0 : in.valueLong;
+    } else if (in.isKey(K_OUTPUT_TOKENS)) {
+      ok = in.isIntOrNull();
+      f.outputTokens = in.type == JsonCursor.NULL ? 0 : in.valueLong;
+    } else if (in.isKey(K_LATENCY_MS)) {
+      ok = in.isIntOrNull(); // not returned, but the Jackson path rejects a non-number
+    } else if (in.isKey(K_COMPILED)) {
+      f.compiled = compiled();
+      ok = f.compiled != COMPILED_OTHER; // Jackson reads any other scalar as false: let it say so
+    } else if (in.isKey(K_PROMPT_SHA256)) {
+      ok = in.isPlainStringOrNull();
+      f.promptSha256From = in.fromOrNull();
+      f.promptSha256To = in.toOrNull();
+    } else if (in.isKey(K_PROMPT_VERSION)) {
+      ok = in.isPlainStringOrNull();
+      f.promptVersionFrom = in.fromOrNull();
+      f.promptVersionTo = in.toOrNull();
+    } else if (in.isKey(K_INSTRUCTION)) {
+      ok = in.type == JsonCursor.STRING || in.type == JsonCursor.NULL;
+      f.instructionFrom = in.fromOrNull();
+      f.instructionTo = in.toOrNull();
+      f.instructionHasEscape = in.type == JsonCursor.STRING && in.valueHasEscape;
+    } else if (in.isKey(K_ERROR_MSG)) {
+      ok = in.type == JsonCursor.STRING || in.type == JsonCursor.NULL;
+      f.errorMsgFrom = in.fromOrNull();
+      f.errorMsgTo = in.toOrNull();
+      f.errorMsgHasEscape = in.type == JsonCursor.STRING && in.valueHasEscape;
+    } else if (in.isKey(K_ROUND_VERDICTS)) {
+      f.rounds = rounds();
+      ok = f.rounds != ROUNDS_ESCAPED;
+    }
+    // Any other key: any scalar value is fine (nested values already returned -1).
+    return ok ? saw : -1;
   }
 
   /**
@@ -263,28 +281,25 @@ public final class FlatLineScanner {
     f.bytes = -1;
     f.sha256From = -1;
     f.sha256To = -1;
-    int seen = 0;
-    boolean ok = true;
-    int r = -1;
-    while (ok && (r = in.next()) > 0) {
-      int common = idOrFileName(f, false);
-      if (common != 0) {
-        ok = common > 0;
-        seen |= common;
-      } else if (in.isKey(K_BYTES)) {
-        // A float reads as -1 and a huge integer fails on the Jackson path: let Jackson tell.
-        ok = in.type != JsonCursor.NUMBER || in.valueIsInt;
-        f.bytes = in.type == JsonCursor.NUMBER ? in.valueLong : -1;
-      } else if (in.isKey(K_SHA256)) {
-        boolean string = in.type == JsonCursor.STRING;
-        ok = !string || !in.valueHasEscape;
-        f.sha256From = string ? in.valueFrom : -1;
-        f.sha256To = string ? in.valueTo : -1;
-      }
-    }
     // The manifest checks the file name it keeps (the last one), after the whole object.
-    return ok && r == 0 && seen == (SAW_ID | SAW_FILE_NAME)
+    return members(f, false) == (SAW_ID | SAW_FILE_NAME)
         && in.isSafeFileName(f.fileNameFrom, f.fileNameTo);
+  }
+
+  /** A member of a manifest line other than id and file_name: 0, or -1. */
+  private int manifestMember(ManifestFields f) {
+    boolean ok = true;
+    if (in.isKey(K_BYTES)) {
+      // A float reads as -1 and a huge integer fails on the Jackson path: let Jackson tell.
+      ok = in.type != JsonCursor.NUMBER || in.valueIsInt;
+      f.bytes = in.type == JsonCursor.NUMBER ? in.valueLong : -1;
+    } else if (in.isKey(K_SHA256)) {
+      boolean string = in.type == JsonCursor.STRING;
+      ok = !string || !in.valueHasEscape;
+      f.sha256From = string ? in.valueFrom : -1;
+      f.sha256To = string ? in.valueTo : -1;
+    }
+    return ok ? 0 : -1;
   }
 
   private static byte[] key(String k) {

@@ -217,34 +217,34 @@ class FlatLineScannerTest {
     assertThat(fastState(utf8(line)) == null, is(true));
   }
 
-  @Test
-  void acceptsWhitespaceDuplicatesAndUnknownKeysAsJacksonDoes() {
-    for (String line : List.of(
-        " { \"id\" : 3 ,\t\"file_name\" : \"a.hip\" , \"pass\" : false , \"new_key\" : [] } ",
-        "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":false,\"new_key\":-1.5e-3,\"k2\":null,\"k3\":\"ü\"}",
-        "{\"id\":3,\"id\":4,\"file_name\":\"a.hip\",\"pass\":false,\"pass\":true}",
-        "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":true,\"run_id\":null,\"attempts\":null,\"finished_at\":null}")) {
-      byte[] b = utf8(line);
-      if (line.contains("[]")) {
-        assertThat(line, fastState(b) == null, is(true)); // nested: Jackson's
-        assertThat(slowState(b) != null, is(true));
-      } else {
-        assertThat(line, agreesOnState(b), is(true));
-      }
+  @ParameterizedTest
+  @ValueSource(strings = {
+      " { \"id\" : 3 ,\t\"file_name\" : \"a.hip\" , \"pass\" : false , \"new_key\" : [] } ",
+      "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":false,\"new_key\":-1.5e-3,\"k2\":null,\"k3\":\"ü\"}",
+      "{\"id\":3,\"id\":4,\"file_name\":\"a.hip\",\"pass\":false,\"pass\":true}",
+      "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":true,\"run_id\":null,\"attempts\":null,\"finished_at\":null}"
+  })
+  void acceptsWhitespaceDuplicatesAndUnknownKeysAsJacksonDoes(String line) {
+    byte[] b = utf8(line);
+    if (line.contains("[]")) {
+      assertThat(line, fastState(b) == null, is(true)); // nested: Jackson's
+      assertThat(slowState(b) != null, is(true));
+    } else {
+      assertThat(line, agreesOnState(b), is(true));
     }
   }
 
-  @Test
-  void decodesEscapedTextFieldsAsJacksonDoes() {
-    for (String line : List.of(
-        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"instruction\":\"a\\nb\\t\\\"q\\\" \\\\ \\/ \\b\\f\\r\"}",
-        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"instruction\":\"\\u00e9 \\ud83d\\ude00 \\u0000 ✓\"}",
-        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":false,\"error_msg\":\"time\\u006fut: \\\"slow\\\"\",\"instruction\":null}",
-        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"compiled\":true,\"input_tokens\":null,\"output_tokens\":9}")) {
-      byte[] b = utf8(line);
-      assertThat(line, agreesOnState(b), is(true));
-      assertThat(line, slowText(b) != null, is(true));
-    }
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"instruction\":\"a\\nb\\t\\\"q\\\" \\\\ \\/ \\b\\f\\r\"}",
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"instruction\":\"\\u00e9 \\ud83d\\ude00 \\u0000 ✓\"}",
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":false,\"error_msg\":\"time\\u006fut: \\\"slow\\\"\",\"instruction\":null}",
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"compiled\":true,\"input_tokens\":null,\"output_tokens\":9}"
+  })
+  void decodesEscapedTextFieldsAsJacksonDoes(String line) {
+    byte[] b = utf8(line);
+    assertThat(line, agreesOnState(b), is(true));
+    assertThat(line, slowText(b) != null, is(true));
   }
 
   @Test

@@ -12,7 +12,7 @@ import org.hipforge.io.record.FileNames;
  * its fields (type, byte range, escape flag, integer value). Anything it does not read exactly
  * (nested values, a key with an escape, invalid input) ends the walk with -1. Not thread-safe.
  */
-final class JsonCursor {
+abstract class JsonCursor {
   static final int STRING = 1;
   static final int NUMBER = 2;
   static final int TRUE = 3;
@@ -331,16 +331,6 @@ final class JsonCursor {
     return p;
   }
 
-  /** The start of the plain string or null just read: -1 for null. */
-  int fromOrNull() {
-    return type == NULL ? -1 : valueFrom;
-  }
-
-  /** The end of the plain string or null just read: -1 for null. */
-  int toOrNull() {
-    return type == NULL ? -1 : valueTo;
-  }
-
   boolean isKey(byte[] k) {
     int n = keyTo - keyFrom;
     if (n != k.length) {
@@ -372,11 +362,6 @@ final class JsonCursor {
 
   /** The current string value passes {@link FileNames#problem}, the one rule for file names. */
   boolean isSafeFileName() {
-    return isSafeFileName(valueFrom, valueTo);
-  }
-
-  /** The string {@code b[from, to)} passes {@link FileNames#problem}. */
-  boolean isSafeFileName(int from, int to) {
-    return FileNames.isSafe(new String(b, from, to - from, StandardCharsets.UTF_8));
+    return FileNames.isSafe(new String(b, valueFrom, valueTo - valueFrom, StandardCharsets.UTF_8));
   }
 }

@@ -2,8 +2,21 @@ package org.hipforge.io.code;
 
 import java.util.Objects;
 
-/** The HIP source file found in one LLM response, or the category and reason why none was found. */
-public final class ExtractedCode {
+/**
+ * The HIP source file found in one LLM response, or the category and reason why none was found.
+ *
+ * <p>Like {@link java.util.Optional#get}, the accessors of the side that does not apply throw, so
+ * a forgotten {@link #isPresent()} check fails loudly instead of writing "null" into a .hip file
+ * or a state record.
+ *
+ * @param code the source text, with {@code \n} line endings; null when none was found
+ * @param language the lower-cased fence language tag, or {@code ""} when there was none
+ * @param origin how the code was located
+ * @param blocks how many fenced blocks the code was joined from (1 unless a file came split)
+ * @param reason why no code was found; null when it was
+ */
+public record ExtractedCode(
+    String code, String language, Origin origin, int blocks, String reason) {
 
   /** How the code was located in the response. */
   public enum Origin {
@@ -18,18 +31,20 @@ public final class ExtractedCode {
   /** The failure category of every response that holds no usable code. */
   public static final String NO_CODE = org.hipforge.io.llm.ErrorCategory.NO_CODE.label();
 
-  private final String code;
-  private final String language;
-  private final Origin origin;
-  private final int blocks;
-  private final String reason;
-
-  private ExtractedCode(String code, String language, Origin origin, int blocks, String reason) {
-    this.code = code;
-    this.language = language;
-    this.origin = origin;
-    this.blocks = blocks;
-    this.reason = reason;
+  /** Either code (with language, origin and blocks >= 1) or a reason, never both. */
+  public ExtractedCode {
+    if (code == null) {
+      Objects.requireNonNull(reason, "reason");
+    } else {
+      Objects.requireNonNull(language, "language");
+      Objects.requireNonNull(origin, "origin");
+      if (blocks < 1) {
+        throw new IllegalArgumentException("blocks must be at least 1, was " + blocks);
+      }
+      if (reason != null) {
+        throw new IllegalArgumentException("an extraction with code has no failure reason");
+      }
+    }
   }
 
   /**
@@ -49,17 +64,11 @@ public final class ExtractedCode {
    */
   public static ExtractedCode of(String code, String language, Origin origin, int blocks) {
     Objects.requireNonNull(code, "code");
-    Objects.requireNonNull(language, "language");
-    Objects.requireNonNull(origin, "origin");
-    if (blocks < 1) {
-      throw new IllegalArgumentException("blocks must be at least 1, was " + blocks);
-    }
     return new ExtractedCode(code, language, origin, blocks, null);
   }
 
   /** Returns a failed extraction of category {@link #NO_CODE} with a short human-readable reason. */
   public static ExtractedCode noCode(String reason) {
-    Objects.requireNonNull(reason, "reason");
     return new ExtractedCode(null, null, null, 0, reason);
   }
 
@@ -69,74 +78,52 @@ public final class ExtractedCode {
   }
 
   /** The extracted source text; every line, the last one included, ends with {@code \n}. */
+  @Override
   public String code() {
-    requirePresent("code");
-    return code;
+    return present("code", code);
   }
 
   /** The lower-cased first word of the fence info string ({@code "hip"}, {@code "cpp"}), or {@code ""}. */
+  @Override
   public String language() {
-    requirePresent("language");
-    return language;
+    return present("language", language);
   }
 
   /** How the code was located. */
+  @Override
   public Origin origin() {
-    requirePresent("origin");
-    return origin;
+    return present("origin", origin);
   }
 
   /** How many fenced blocks the code was joined from: 1 unless a file came split over several. */
+  @Override
   public int blocks() {
-    requirePresent("blocks");
-    return blocks;
+    return present("blocks", blocks);
   }
 
   /** The failure category, always {@link #NO_CODE}; only defined when no code was found. */
   public String failureCategory() {
-    requireAbsent("failureCategory");
-    return NO_CODE;
+    return absent("failureCategory", NO_CODE);
   }
 
   /** Why no code was found, one short sentence; only defined when no code was found. */
+  @Override
   public String reason() {
-    requireAbsent("reason");
-    return reason;
+    return absent("reason", reason);
   }
 
-  // Throwing on the wrong accessor (like Optional.get) makes a forgotten isPresent() check fail loudly
-  // instead of writing "null" into a .hip file or a state record.
-  private void requirePresent(String accessor) {
+  private <T> T present(String accessor, T value) {
     if (code == null) {
       throw new IllegalStateException(accessor + "() called on a failed extraction: " + reason);
     }
+    return value;
   }
 
-  private void requireAbsent(String accessor) {
+  private <T> T absent(String accessor, T value) {
     if (code != null) {
       throw new IllegalStateException(accessor + "() called on a successful extraction");
     }
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (this == o) {
-      return true;
-    }
-    if (!(o instanceof ExtractedCode)) {
-      return false;
-    }
-    ExtractedCode that = (ExtractedCode) o;
-    return Objects.equals(code, that.code)
-        && Objects.equals(language, that.language)
-        && origin == that.origin
-        && blocks == that.blocks
-        && Objects.equals(reason, that.reason);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(code, language, origin, blocks, reason);
+    return value;
   }
 
   // The code itself is left out: it can be megabytes and would flood logs and assertion messages.

@@ -1,15 +1,15 @@
 package org.hipforge.io.jsonl;
 
-import com.fasterxml.jackson.core.JsonFactory;
+import static org.hipforge.io.jsonl.JsonLines.number;
+import static org.hipforge.io.jsonl.JsonLines.text;
+import static org.hipforge.io.jsonl.JsonLines.writeIfSet;
+
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
+import java.util.List;
 import org.hipforge.io.record.Fidelity;
-import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.KernelResources;
 import org.hipforge.io.record.StateRecord;
 
@@ -21,16 +21,10 @@ import org.hipforge.io.record.StateRecord;
  * scripts' {@code results.jsonl} lines read as records too.
  */
 public final class StateRecordJson {
-  private static final JsonFactory FACTORY = new JsonFactory();
-
   private StateRecordJson() {}
 
   public static String toJson(StateRecord r) {
-    StringWriter out = new StringWriter(256);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeNumberField("id", r.id());
-      g.writeStringField("file_name", r.fileName());
+    return JsonLines.write(256, r.id(), r.fileName(), g -> {
       g.writeBooleanField("pass", r.pass());
       writeIfSet(g, "instruction", r.instruction());
       writeIfSet(g, "error_msg", r.errorMsg());
@@ -82,11 +76,7 @@ public final class StateRecordJson {
         g.writeNumberField("rounds", r.rounds());
         g.writeStringField("round_verdicts", r.roundVerdictsText());
       }
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // a StringWriter does not fail
-    }
-    return out.toString();
+    });
   }
 
   /**
@@ -112,7 +102,7 @@ public final class StateRecordJson {
    * FlatLineScanner} still reads the line; the extremes are derived from the text and not read
    * back (one source of truth).
    */
-  private static void writeResources(JsonGenerator g, java.util.List<KernelResources> ks) throws IOException {
+  private static void writeResources(JsonGenerator g, List<KernelResources> ks) throws IOException {
     long vgprs = 0;
     long sgprs = 0;
     long agprs = 0;
@@ -143,16 +133,16 @@ public final class StateRecordJson {
   }
 
   /** The flat per-file resource keys of {@link #writeResources}, in the order written. */
-  public static final java.util.List<String> RESOURCE_KEYS = java.util.List.of("resources_vgprs_max",
+  public static final List<String> RESOURCE_KEYS = List.of("resources_vgprs_max",
       "resources_sgprs_max", "resources_agprs_max", "resources_lds_bytes_max",
       "resources_scratch_bytes_max", "resources_vgpr_spills_max", "resources_sgpr_spills_max",
       "resources_occupancy_min");
 
-  /** The key of the per-kernel per-arch compact text ({@link KernelResources#format(java.util.List)}). */
+  /** The key of the per-kernel per-arch compact text ({@link KernelResources#format(List)}). */
   public static final String RESOURCES_KERNELS_KEY = "resources_kernels";
 
   /** The flat keys of {@link #writeFidelity}, in the order of {@link Fidelity}'s constructor. */
-  public static final java.util.List<String> FIDELITY_KEYS = java.util.List.of("fidelity_kernels_source",
+  public static final List<String> FIDELITY_KEYS = List.of("fidelity_kernels_source",
       "fidelity_kernels_generated", "fidelity_names_matched", "fidelity_params_matched",
       "fidelity_shared_matched", "fidelity_bounds_matched");
 
@@ -171,12 +161,6 @@ public final class StateRecordJson {
     }
   }
 
-  private static void writeIfSet(JsonGenerator g, String key, String value) throws IOException {
-    if (value != null) {
-      g.writeStringField(key, value);
-    }
-  }
-
   /** Parses one line; throws {@link MalformedLineException} naming what is wrong. */
   public static StateRecord parse(String line) throws MalformedLineException {
     return parse(line, true);
@@ -192,276 +176,137 @@ public final class StateRecordJson {
   }
 
   private static StateRecord parse(String line, boolean full) throws MalformedLineException {
-    if (line == null || line.isBlank()) {
-      throw new MalformedLineException("empty line");
+    Reading r = JsonLines.parse(line, p -> new Reading(full).read(p));
+    JsonLines.require(r.sawId, "id");
+    JsonLines.require(r.sawFileName, "file_name");
+    JsonLines.require(r.sawPass, "pass");
+    if (r.fidelitySeen != 0) {
+      r.b.fidelity(fidelityOf(r.fidelity, r.fidelitySeen));
     }
-    StateRecord.Builder b = StateRecord.builder();
-    boolean sawId = false;
-    boolean sawFileName = false;
-    boolean sawPass = false;
-    int[] fidelity = full ? new int[6] : null;
-    int fidelitySeen = 0;
-    try (JsonParser p = FACTORY.createParser(line)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new MalformedLineException("not a JSON object");
-      }
+    return r.b.build();
+  }
+
+  /** One line being read: the builder, and what was seen of the keys a record needs. */
+  private static final class Reading {
+    final StateRecord.Builder b = StateRecord.builder();
+    final boolean full;
+    final int[] fidelity;
+    int fidelitySeen;
+    boolean sawId;
+    boolean sawFileName;
+    boolean sawPass;
+
+    Reading(boolean full) {
+      this.full = full;
+      this.fidelity = full ? new int[6] : null;
+    }
+
+    Reading read(JsonParser p) throws IOException, MalformedLineException {
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         String key = p.currentName();
-        JsonToken v = p.nextToken();
-        switch (key) {
-          case "id":
-            b.id(readId(p, v));
-            sawId = true;
-            break;
-          case "file_name":
-            String name = text(p, v, key);
-            String problem = FileNames.problem(name);
-            if (problem != null) {
-              throw new MalformedLineException("file_name '" + name + "' refused: " + problem);
+        member(p, key, p.nextToken());
+      }
+      JsonLines.requireEnd(t);
+      return this;
+    }
+
+    private void member(JsonParser p, String key, JsonToken v)
+        throws IOException, MalformedLineException {
+      switch (key) {
+        case "id" -> {
+          b.id(JsonLines.readId(p, v));
+          sawId = true;
+        }
+        case "file_name" -> {
+          b.fileName(JsonLines.safeFileName(text(p, v, key)));
+          sawFileName = true;
+        }
+        case "pass" -> {
+          if (v != JsonToken.VALUE_TRUE && v != JsonToken.VALUE_FALSE) {
+            throw new MalformedLineException("pass must be true or false");
+          }
+          b.pass(v == JsonToken.VALUE_TRUE);
+          sawPass = true;
+        }
+        case "instruction" -> b.instruction(fullText(p, v, key));
+        case "error_msg" -> b.errorMsg(fullText(p, v, key));
+        case "source_sha256" -> b.sourceSha256(text(p, v, key));
+        case "provider" -> b.provider(fullText(p, v, key));
+        case "model" -> b.model(fullText(p, v, key));
+        case "input_tokens" -> b.inputTokens(tokens(p, v, key));
+        case "output_tokens" -> b.outputTokens(tokens(p, v, key));
+        case "latency_ms" -> b.latencyMs(number(p, v, key));
+        case "attempts" -> b.attempts((int) number(p, v, key));
+        case "finished_at" -> b.finishedAtMillis(readTime(p, v));
+        case "run_id" -> b.runId(text(p, v, key));
+        case "prompt_sha256" -> b.promptSha256(fullText(p, v, key));
+        case "prompt_version" -> b.promptVersion(text(p, v, key));
+        case "source_encoding" -> b.sourceEncoding(text(p, v, key));
+        case "source_bytes" -> b.sourceBytes(number(p, v, key));
+        case "cached" -> b.cached(v == JsonToken.VALUE_TRUE);
+        case "code_sha256" -> b.codeSha256(fullText(p, v, key));
+        case "compiled" -> b.compiled(v == JsonToken.VALUE_NULL ? null : v == JsonToken.VALUE_TRUE);
+        case "compile_error" -> b.compileError(fullText(p, v, key));
+        case "output_path" -> b.outputPath(fullText(p, v, key));
+        case "toolchain" -> b.toolchain(fullText(p, v, key));
+        case "offload_arch" -> b.offloadArch(fullText(p, v, key));
+        case "response" -> b.response(fullText(p, v, key));
+        default -> lenient(p, key, v);
+      }
+    }
+
+    /**
+     * The keys added later (finish reason, estimate flag, cache tokens, rounds, fidelity,
+     * resources): read leniently, as the byte scanner treats any scalar of a key it does not
+     * return (a record is not refused for its annotation); older lines lack them. Unknown keys are
+     * skipped.
+     */
+    private void lenient(JsonParser p, String key, JsonToken v)
+        throws IOException, MalformedLineException {
+      boolean string = full && v == JsonToken.VALUE_STRING;
+      switch (key) {
+        case "finish_reason" -> b.finishReason(string ? p.getText() : null);
+        case "tokens_estimated" -> b.tokensEstimated(v == JsonToken.VALUE_TRUE);
+        case "cache_creation_input_tokens" -> b.cacheCreationInputTokens(cacheTokens(p, v, key));
+        case "cache_read_input_tokens" -> b.cacheReadInputTokens(cacheTokens(p, v, key));
+        // "rounds" is derived from it.
+        case "round_verdicts" -> b.roundVerdictsText(string ? p.getText() : null);
+        case RESOURCES_KERNELS_KEY -> {
+          if (string) {
+            try {
+              b.resources(KernelResources.parseList(p.getText()));
+            } catch (IllegalArgumentException e) {
+              b.resources(null); // text that does not read as kernel resources reads as none
             }
-            b.fileName(name);
-            sawFileName = true;
-            break;
-          case "pass":
-            if (v != JsonToken.VALUE_TRUE && v != JsonToken.VALUE_FALSE) {
-              throw new MalformedLineException("pass must be true or false");
-            }
-            b.pass(v == JsonToken.VALUE_TRUE);
-            sawPass = true;
-            break;
-          case "instruction":
-            if (full) {
-              b.instruction(text(p, v, key));
-            } else {
-              p.skipChildren();
-            }
-            break;
-          case "error_msg":
-            if (full) {
-              b.errorMsg(text(p, v, key));
-            } else {
-              p.skipChildren();
-            }
-            break;
-          case "source_sha256":
-            b.sourceSha256(text(p, v, key));
-            break;
-          case "provider":
-            if (full) {
-              b.provider(text(p, v, key));
-            } else {
-              p.skipChildren();
-            }
-            break;
-          case "model":
-            if (full) {
-              b.model(text(p, v, key));
-            } else {
-              p.skipChildren();
-            }
-            break;
-          case "input_tokens":
-            b.inputTokens(tokens(p, v, key));
-            break;
-          case "output_tokens":
-            b.outputTokens(tokens(p, v, key));
-            break;
-          // Added later (finish reason, estimate flag, cache tokens): read leniently, as the
-          // byte scanner treats any scalar of a key it does not return; older lines lack them.
-          case "finish_reason":
-            b.finishReason(full && v == JsonToken.VALUE_STRING ? p.getText() : null);
-            p.skipChildren();
-            break;
-          case "tokens_estimated":
-            b.tokensEstimated(v == JsonToken.VALUE_TRUE);
-            p.skipChildren();
-            break;
-          case "cache_creation_input_tokens":
-            b.cacheCreationInputTokens(v == JsonToken.VALUE_NUMBER_INT ? Math.max(0, tokens(p, v, key)) : 0);
-            p.skipChildren();
-            break;
-          case "cache_read_input_tokens":
-            b.cacheReadInputTokens(v == JsonToken.VALUE_NUMBER_INT ? Math.max(0, tokens(p, v, key)) : 0);
-            p.skipChildren();
-            break;
-          case "latency_ms":
-            b.latencyMs(number(p, v, key));
-            break;
-          case "attempts":
-            b.attempts((int) number(p, v, key));
-            break;
-          case "finished_at":
-            b.finishedAtMillis(readTime(p, v));
-            break;
-          case "run_id":
-            b.runId(text(p, v, key));
-            break;
-          case "prompt_sha256":
-            if (full) {
-              b.promptSha256(text(p, v, key));
-            } else {
-              p.skipChildren();
-            }
-            break;
-          case "prompt_version":
-            b.promptVersion(text(p, v, key));
-            break;
-          case "source_encoding":
-            b.sourceEncoding(text(p, v, key));
-            break;
-          case "source_bytes":
-            b.sourceBytes(number(p, v, key));
-            break;
-          case "cached":
-            b.cached(v == JsonToken.VALUE_TRUE);
-            break;
-          case "code_sha256":
-            if (full) {
-              b.codeSha256(text(p, v, key));
-            } else {
-              p.skipChildren();
-            }
-            break;
-          case "compiled":
-            b.compiled(v == JsonToken.VALUE_NULL ? null : v == JsonToken.VALUE_TRUE);
-            break;
-          case "compile_error":
-            if (full) {
-              b.compileError(text(p, v, key));
-            } else {
-              p.skipChildren();
-            }
-            break;
-          case "output_path":
-            if (full) {
-              b.outputPath(text(p, v, key));
-            } else {
-              p.skipChildren();
-            }
-            break;
-          case "toolchain":
-            if (full) {
-              b.toolchain(text(p, v, key));
-            } else {
-              p.skipChildren();
-            }
-            break;
-          case "offload_arch":
-            if (full) {
-              b.offloadArch(text(p, v, key));
-            } else {
-              p.skipChildren();
-            }
-            break;
-          case "response":
-            if (full) {
-              b.response(text(p, v, key));
-            } else {
-              p.skipChildren();
-            }
-            break;
-          case "round_verdicts":
-            // Lenient like the other later-added keys; "rounds" is derived from it.
-            b.roundVerdictsText(full && v == JsonToken.VALUE_STRING ? p.getText() : null);
-            p.skipChildren();
-            break;
-          case "fidelity_kernels_source":
-          case "fidelity_kernels_generated":
-          case "fidelity_names_matched":
-          case "fidelity_params_matched":
-          case "fidelity_shared_matched":
-          case "fidelity_bounds_matched":
-            if (full && v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT) {
-              int slot = FIDELITY_KEYS.indexOf(key);
-              fidelity[slot] = p.getIntValue();
-              fidelitySeen |= 1 << slot;
-            }
-            p.skipChildren();
-            break;
-          case RESOURCES_KERNELS_KEY:
-            // Lenient, as fidelity: text that does not read as kernel resources reads as none.
-            if (full && v == JsonToken.VALUE_STRING) {
-              try {
-                b.resources(KernelResources.parseList(p.getText()));
-              } catch (IllegalArgumentException e) {
-                b.resources(null);
-              }
-            }
-            p.skipChildren();
-            break;
-          default:
-            p.skipChildren();
+          }
+        }
+        default -> {
+          int slot = FIDELITY_KEYS.indexOf(key);
+          if (slot >= 0 && full && v == JsonToken.VALUE_NUMBER_INT
+              && p.getNumberType() == JsonParser.NumberType.INT) {
+            fidelity[slot] = p.getIntValue();
+            fidelitySeen |= 1 << slot;
+          }
         }
       }
-      if (t != JsonToken.END_OBJECT) {
-        throw new MalformedLineException("truncated JSON object");
+      p.skipChildren();
+    }
+
+    /** A text field only the full record keeps: skipped (not even type-checked) when slim. */
+    private String fullText(JsonParser p, JsonToken v, String key)
+        throws IOException, MalformedLineException {
+      if (!full) {
+        p.skipChildren();
+        return null;
       }
-      if (p.nextToken() != null) {
-        throw new MalformedLineException("trailing characters after the JSON object");
-      }
-    } catch (JsonProcessingException e) {
-      throw new MalformedLineException("invalid JSON: " + e.getOriginalMessage(), e);
-    } catch (IOException e) {
-      throw new MalformedLineException("unreadable line: " + e.getMessage(), e);
+      return text(p, v, key);
     }
-    if (!sawId) {
-      throw new MalformedLineException("missing \"id\"");
-    }
-    if (!sawFileName) {
-      throw new MalformedLineException("missing \"file_name\"");
-    }
-    if (!sawPass) {
-      throw new MalformedLineException("missing \"pass\"");
-    }
-    if (fidelitySeen != 0) {
-      b.fidelity(fidelityOf(fidelity, fidelitySeen));
-    }
-    return b.build();
   }
 
-  static long readId(JsonParser p, JsonToken v) throws IOException, MalformedLineException {
-    if (v == JsonToken.VALUE_NUMBER_INT) {
-      long id = p.getLongValue();
-      if (id < 0) {
-        throw new MalformedLineException("id must be >= 0, was " + id);
-      }
-      return id;
-    }
-    if (v == JsonToken.VALUE_STRING) {
-      try {
-        long id = Long.parseLong(p.getText().trim());
-        if (id >= 0) {
-          return id;
-        }
-      } catch (NumberFormatException e) {
-        // fall through to the error below
-      }
-      throw new MalformedLineException("id must be a non-negative integer, was '" + p.getText() + "'");
-    }
-    throw new MalformedLineException("id must be a non-negative integer");
-  }
-
-  private static String text(JsonParser p, JsonToken v, String key)
+  private static long cacheTokens(JsonParser p, JsonToken v, String key)
       throws IOException, MalformedLineException {
-    if (v == JsonToken.VALUE_NULL) {
-      return null;
-    }
-    if (v == JsonToken.VALUE_STRING) {
-      return p.getText();
-    }
-    throw new MalformedLineException("\"" + key + "\" must be a string");
-  }
-
-  private static long number(JsonParser p, JsonToken v, String key)
-      throws IOException, MalformedLineException {
-    if (v == JsonToken.VALUE_NULL) {
-      return 0;
-    }
-    if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) {
-      return p.getValueAsLong();
-    }
-    throw new MalformedLineException("\"" + key + "\" must be a number");
+    return v == JsonToken.VALUE_NUMBER_INT ? Math.max(0, tokens(p, v, key)) : 0;
   }
 
   /**

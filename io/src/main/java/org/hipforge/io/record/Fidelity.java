@@ -17,18 +17,18 @@ import java.io.Serializable;
  * count makes both a missing and an extra kernel cost; the weights say that a kernel of the right
  * name matters most, its interface next, its memory and occupancy hints least.
  */
-public final class Fidelity implements Serializable {
+public record Fidelity(
+    int kernelsSource,
+    int kernelsGenerated,
+    int namesMatched,
+    int paramsMatched,
+    int sharedMatched,
+    int boundsMatched)
+    implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  private final int kernelsSource;
-  private final int kernelsGenerated;
-  private final int namesMatched;
-  private final int paramsMatched;
-  private final int sharedMatched;
-  private final int boundsMatched;
-
-  public Fidelity(int kernelsSource, int kernelsGenerated, int namesMatched, int paramsMatched,
-      int sharedMatched, int boundsMatched) {
+  /** Refuses counts that cannot come from one comparison (a match beyond what both sides have). */
+  public Fidelity {
     if (kernelsSource < 0 || kernelsGenerated < 0 || namesMatched < 0
         || namesMatched > Math.min(kernelsSource, kernelsGenerated)
         || paramsMatched < 0 || paramsMatched > namesMatched
@@ -38,36 +38,6 @@ public final class Fidelity implements Serializable {
           + " generated=" + kernelsGenerated + " names=" + namesMatched + " params=" + paramsMatched
           + " shared=" + sharedMatched + " bounds=" + boundsMatched);
     }
-    this.kernelsSource = kernelsSource;
-    this.kernelsGenerated = kernelsGenerated;
-    this.namesMatched = namesMatched;
-    this.paramsMatched = paramsMatched;
-    this.sharedMatched = sharedMatched;
-    this.boundsMatched = boundsMatched;
-  }
-
-  public int kernelsSource() {
-    return kernelsSource;
-  }
-
-  public int kernelsGenerated() {
-    return kernelsGenerated;
-  }
-
-  public int namesMatched() {
-    return namesMatched;
-  }
-
-  public int paramsMatched() {
-    return paramsMatched;
-  }
-
-  public int sharedMatched() {
-    return sharedMatched;
-  }
-
-  public int boundsMatched() {
-    return boundsMatched;
   }
 
   /** The score of the class comment, in [0, 1]. */
@@ -79,23 +49,6 @@ public final class Fidelity implements Serializable {
     double raw = (0.4 * namesMatched + 0.3 * paramsMatched + 0.15 * sharedMatched
         + 0.15 * boundsMatched) / most;
     return Math.round(raw * 1000) / 1000.0;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (!(o instanceof Fidelity)) {
-      return false;
-    }
-    Fidelity f = (Fidelity) o;
-    return kernelsSource == f.kernelsSource && kernelsGenerated == f.kernelsGenerated
-        && namesMatched == f.namesMatched && paramsMatched == f.paramsMatched
-        && sharedMatched == f.sharedMatched && boundsMatched == f.boundsMatched;
-  }
-
-  @Override
-  public int hashCode() {
-    return ((((kernelsSource * 31 + kernelsGenerated) * 31 + namesMatched) * 31 + paramsMatched) * 31
-        + sharedMatched) * 31 + boundsMatched;
   }
 
   @Override

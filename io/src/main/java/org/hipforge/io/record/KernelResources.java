@@ -4,7 +4,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -22,7 +21,18 @@ import java.util.regex.Pattern;
  * does not report them there); {@code lds} is bytes per block, {@code scratch} bytes per lane,
  * {@code occupancy} waves per SIMD.
  */
-public final class KernelResources implements Serializable {
+public record KernelResources(
+    String arch,
+    String kernel,
+    int vgprs,
+    int sgprs,
+    int agprs,
+    long ldsBytes,
+    long scratchBytes,
+    int vgprSpills,
+    int sgprSpills,
+    int occupancy)
+    implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** An architecture as offload archs are spelled, e.g. {@code gfx90a} or {@code gfx90a:xnack+}. */
@@ -35,84 +45,23 @@ public final class KernelResources implements Serializable {
   public static final List<String> FIELDS = List.of(
       "vgprs", "sgprs", "agprs", "lds", "scratch", "vgpr_spills", "sgpr_spills", "occupancy");
 
-  private final String arch;
-  private final String kernel;
-  private final int vgprs;
-  private final int sgprs;
-  private final int agprs;
-  private final long ldsBytes;
-  private final long scratchBytes;
-  private final int vgprSpills;
-  private final int sgprSpills;
-  private final int occupancy;
-
-  public KernelResources(String arch, String kernel, int vgprs, int sgprs, int agprs, long ldsBytes,
-      long scratchBytes, int vgprSpills, int sgprSpills, int occupancy) {
+  /** Refuses an arch or kernel name the compact text cannot hold, and negative counts. */
+  public KernelResources {
     if (arch == null || !ARCH.matcher(arch).matches()) {
       throw new IllegalArgumentException("arch must look like gfx90a, was: " + arch);
     }
-    if (kernel == null || !SYMBOL.matcher(kernel).matches()) {
+    if (!isSymbol(kernel)) {
       throw new IllegalArgumentException("kernel must be a symbol name, was: " + kernel);
     }
     if (vgprs < 0 || sgprs < 0 || agprs < 0 || ldsBytes < 0 || scratchBytes < 0 || vgprSpills < 0
         || sgprSpills < 0 || occupancy < 0) {
       throw new IllegalArgumentException("resource counts must be >= 0 for " + kernel + " on " + arch);
     }
-    this.arch = arch;
-    this.kernel = kernel;
-    this.vgprs = vgprs;
-    this.sgprs = sgprs;
-    this.agprs = agprs;
-    this.ldsBytes = ldsBytes;
-    this.scratchBytes = scratchBytes;
-    this.vgprSpills = vgprSpills;
-    this.sgprSpills = sgprSpills;
-    this.occupancy = occupancy;
   }
 
   /** True when {@code name} can be stored as a kernel name (see the class comment). */
   public static boolean isSymbol(String name) {
     return name != null && SYMBOL.matcher(name).matches();
-  }
-
-  public String arch() {
-    return arch;
-  }
-
-  public String kernel() {
-    return kernel;
-  }
-
-  public int vgprs() {
-    return vgprs;
-  }
-
-  public int sgprs() {
-    return sgprs;
-  }
-
-  public int agprs() {
-    return agprs;
-  }
-
-  public long ldsBytes() {
-    return ldsBytes;
-  }
-
-  public long scratchBytes() {
-    return scratchBytes;
-  }
-
-  public int vgprSpills() {
-    return vgprSpills;
-  }
-
-  public int sgprSpills() {
-    return sgprSpills;
-  }
-
-  public int occupancy() {
-    return occupancy;
   }
 
   /** This entry in the compact text form of the class comment. */
@@ -175,22 +124,6 @@ public final class KernelResources implements Serializable {
 
   private static int toInt(long v) {
     return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (!(o instanceof KernelResources)) {
-      return false;
-    }
-    KernelResources k = (KernelResources) o;
-    return arch.equals(k.arch) && kernel.equals(k.kernel) && vgprs == k.vgprs && sgprs == k.sgprs
-        && agprs == k.agprs && ldsBytes == k.ldsBytes && scratchBytes == k.scratchBytes
-        && vgprSpills == k.vgprSpills && sgprSpills == k.sgprSpills && occupancy == k.occupancy;
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(arch, kernel, vgprs, sgprs, ldsBytes, occupancy);
   }
 
   @Override

@@ -599,10 +599,7 @@ class CodeExtractorTest {
   void joinsOnlyBlocksThatFormOneFile(Joined c) {
     ExtractedCode result = CodeExtractor.extract(c.response());
 
-    assertTrue(result.isPresent(), () -> "expected code, got " + result);
-    assertEquals(c.code(), result.code());
-    assertEquals(c.language(), result.language());
-    assertEquals(c.origin(), result.origin());
+    assertFound(new Found(c.name(), c.response(), c.code(), c.language(), c.origin()), result);
     assertEquals(c.blocks(), result.blocks());
   }
 
@@ -620,12 +617,14 @@ class CodeExtractorTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("extractions")
   void extractsExactlyTheExpectedCode(Found c) {
-    ExtractedCode result = CodeExtractor.extract(c.response());
+    assertFound(c, CodeExtractor.extract(c.response()));
+  }
 
+  private static void assertFound(Found expected, ExtractedCode result) {
     assertTrue(result.isPresent(), () -> "expected code, got " + result);
-    assertEquals(c.code(), result.code());
-    assertEquals(c.language(), result.language());
-    assertEquals(c.origin(), result.origin());
+    assertEquals(expected.code(), result.code());
+    assertEquals(expected.language(), result.language());
+    assertEquals(expected.origin(), result.origin());
   }
 
   @ParameterizedTest(name = "{0}")

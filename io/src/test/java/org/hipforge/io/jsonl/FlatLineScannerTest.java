@@ -26,6 +26,20 @@ class FlatLineScannerTest {
   private static final String SHA = "0123456789abcdef".repeat(4);
   private final FlatLineScanner scanner = new FlatLineScanner();
 
+  /** A reading of a line as text that throws when Jackson refuses the line. */
+  private interface Reading {
+    String read() throws MalformedLineException;
+  }
+
+  /** {@code reading}'s text, or null when Jackson refuses the line. */
+  private static String orNull(Reading reading) {
+    try {
+      return reading.read();
+    } catch (MalformedLineException e) {
+      return null;
+    }
+  }
+
   /** What the Jackson path makes of a state line: the slim fields, or null when malformed. */
   private static String slowState(byte[] line) {
     String text;
@@ -35,46 +49,43 @@ class FlatLineScannerTest {
     } catch (CharacterCodingException e) {
       return null;
     }
-    try {
+    return orNull(() -> {
       StateRecord r = StateRecordJson.parseSlim(text);
       return r.id() + "|" + r.fileName() + "|" + r.pass() + "|" + r.sourceSha256() + "|" + r.runId()
           + "|" + r.attempts() + "|" + r.finishedAtMillis() + "|" + r.inputTokens() + "|"
           + r.outputTokens() + "|" + r.compiled();
-    } catch (MalformedLineException e) {
-      return null;
-    }
+    });
   }
 
   /** The text fields only the full Jackson parse reads, or null when it refuses the line. */
   private static String slowText(byte[] line) {
-    try {
+    return orNull(() -> {
       StateRecord r = StateRecordJson.parse(new String(line, StandardCharsets.UTF_8));
       return r.instruction() + "|" + r.errorMsg() + "|" + r.promptSha256();
-    } catch (MalformedLineException e) {
-      return null;
-    }
+    });
+  }
+
+  /** The scanner's fields of a state line, or null when it leaves the line to Jackson. */
+  private FlatLineScanner.StateFields scanned(byte[] line) {
+    FlatLineScanner.StateFields f = new FlatLineScanner.StateFields();
+    return scanner.scanState(line, 0, line.length, f) ? f : null;
   }
 
   /** What the scanner makes of it, in the same form; null when it leaves the line to Jackson. */
   private String fastState(byte[] line) {
-    FlatLineScanner.StateFields f = new FlatLineScanner.StateFields();
-    if (!scanner.scanState(line, 0, line.length, f)) {
-      return null;
-    }
-    return f.id + "|" + text(line, f.fileNameFrom, f.fileNameTo) + "|" + f.pass + "|"
-        + text(line, f.sourceSha256From, f.sourceSha256To) + "|" + text(line, f.runIdFrom, f.runIdTo)
-        + "|" + f.attempts + "|" + f.finishedAtMillis + "|" + f.inputTokens + "|" + f.outputTokens
-        + "|" + (f.compiled == FlatLineScanner.COMPILED_NULL ? null : f.compiled == FlatLineScanner.COMPILED_TRUE);
+    FlatLineScanner.StateFields f = scanned(line);
+    return f == null ? null : f.id + "|" + text(line, f.fileNameFrom, f.fileNameTo) + "|" + f.pass
+        + "|" + text(line, f.sourceSha256From, f.sourceSha256To) + "|"
+        + text(line, f.runIdFrom, f.runIdTo) + "|" + f.attempts + "|" + f.finishedAtMillis + "|"
+        + f.inputTokens + "|" + f.outputTokens + "|"
+        + (f.compiled == FlatLineScanner.COMPILED_NULL ? null : f.compiled == FlatLineScanner.COMPILED_TRUE);
   }
 
   /** The text fields as a reader decodes them from the scanner's ranges. */
   private String fastText(byte[] line) {
-    FlatLineScanner.StateFields f = new FlatLineScanner.StateFields();
-    if (!scanner.scanState(line, 0, line.length, f)) {
-      return null;
-    }
-    return decoded(line, f.instructionFrom, f.instructionTo, f.instructionHasEscape) + "|"
-        + decoded(line, f.errorMsgFrom, f.errorMsgTo, f.errorMsgHasEscape) + "|"
+    FlatLineScanner.StateFields f = scanned(line);
+    return f == null ? null : decoded(line, f.instructionFrom, f.instructionTo, f.instructionHasEscape)
+        + "|" + decoded(line, f.errorMsgFrom, f.errorMsgTo, f.errorMsgHasEscape) + "|"
         + text(line, f.promptSha256From, f.promptSha256To);
   }
 
@@ -83,20 +94,16 @@ class FlatLineScannerTest {
   }
 
   private static String slowManifest(byte[] line) {
-    try {
+    return orNull(() -> {
       ManifestEntry e = ManifestJson.parse(new String(line, StandardCharsets.UTF_8));
       return e.id() + "|" + e.fileName() + "|" + e.bytes() + "|" + e.sha256();
-    } catch (MalformedLineException e) {
-      return null;
-    }
+    });
   }
 
   private String fastManifest(byte[] line) {
     FlatLineScanner.ManifestFields f = new FlatLineScanner.ManifestFields();
-    if (!scanner.scanManifest(line, 0, line.length, f)) {
-      return null;
-    }
-    return f.id + "|" + text(line, f.fileNameFrom, f.fileNameTo) + "|" + f.bytes + "|"
+    return !scanner.scanManifest(line, 0, line.length, f) ? null : f.id + "|"
+        + text(line, f.fileNameFrom, f.fileNameTo) + "|" + f.bytes + "|"
         + text(line, f.sha256From, f.sha256To);
   }
 
@@ -210,34 +217,34 @@ class FlatLineScannerTest {
     assertThat(fastState(utf8(line)) == null, is(true));
   }
 
-  @Test
-  void acceptsWhitespaceDuplicatesAndUnknownKeysAsJacksonDoes() {
-    for (String line : List.of(
-        " { \"id\" : 3 ,\t\"file_name\" : \"a.hip\" , \"pass\" : false , \"new_key\" : [] } ",
-        "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":false,\"new_key\":-1.5e-3,\"k2\":null,\"k3\":\"ü\"}",
-        "{\"id\":3,\"id\":4,\"file_name\":\"a.hip\",\"pass\":false,\"pass\":true}",
-        "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":true,\"run_id\":null,\"attempts\":null,\"finished_at\":null}")) {
-      byte[] b = utf8(line);
-      if (line.contains("[]")) {
-        assertThat(line, fastState(b) == null, is(true)); // nested: Jackson's
-        assertThat(slowState(b) != null, is(true));
-      } else {
-        assertThat(line, agreesOnState(b), is(true));
-      }
+  @ParameterizedTest
+  @ValueSource(strings = {
+      " { \"id\" : 3 ,\t\"file_name\" : \"a.hip\" , \"pass\" : false , \"new_key\" : [] } ",
+      "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":false,\"new_key\":-1.5e-3,\"k2\":null,\"k3\":\"ü\"}",
+      "{\"id\":3,\"id\":4,\"file_name\":\"a.hip\",\"pass\":false,\"pass\":true}",
+      "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":true,\"run_id\":null,\"attempts\":null,\"finished_at\":null}"
+  })
+  void acceptsWhitespaceDuplicatesAndUnknownKeysAsJacksonDoes(String line) {
+    byte[] b = utf8(line);
+    if (line.contains("[]")) {
+      assertThat(line, fastState(b) == null, is(true)); // nested: Jackson's
+      assertThat(slowState(b) != null, is(true));
+    } else {
+      assertThat(line, agreesOnState(b), is(true));
     }
   }
 
-  @Test
-  void decodesEscapedTextFieldsAsJacksonDoes() {
-    for (String line : List.of(
-        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"instruction\":\"a\\nb\\t\\\"q\\\" \\\\ \\/ \\b\\f\\r\"}",
-        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"instruction\":\"\\u00e9 \\ud83d\\ude00 \\u0000 ✓\"}",
-        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":false,\"error_msg\":\"time\\u006fut: \\\"slow\\\"\",\"instruction\":null}",
-        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"compiled\":true,\"input_tokens\":null,\"output_tokens\":9}")) {
-      byte[] b = utf8(line);
-      assertThat(line, agreesOnState(b), is(true));
-      assertThat(line, slowText(b) != null, is(true));
-    }
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"instruction\":\"a\\nb\\t\\\"q\\\" \\\\ \\/ \\b\\f\\r\"}",
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"instruction\":\"\\u00e9 \\ud83d\\ude00 \\u0000 ✓\"}",
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":false,\"error_msg\":\"time\\u006fut: \\\"slow\\\"\",\"instruction\":null}",
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"compiled\":true,\"input_tokens\":null,\"output_tokens\":9}"
+  })
+  void decodesEscapedTextFieldsAsJacksonDoes(String line) {
+    byte[] b = utf8(line);
+    assertThat(line, agreesOnState(b), is(true));
+    assertThat(line, slowText(b) != null, is(true));
   }
 
   @Test

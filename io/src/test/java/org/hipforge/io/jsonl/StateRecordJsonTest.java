@@ -18,7 +18,9 @@ import org.hipforge.io.record.StateRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class StateRecordJsonTest {
 
@@ -182,14 +184,13 @@ class StateRecordJsonTest {
     assertThat(r.compiled(), is(nullValue()));
   }
 
-  @Test
-  void pythonIntegerEpochSecondsAndEpochMillisAreToldApartBySize() throws Exception {
-    StateRecord secs = StateRecordJson.parse(
-        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":false,\"finished_at\":1700000000}");
-    assertThat(secs.finishedAtMillis(), is(1_700_000_000_000L));
-    StateRecord millis = StateRecordJson.parse(
-        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":false,\"finished_at\":1700000000123}");
-    assertThat(millis.finishedAtMillis(), is(1_700_000_000_123L));
+  @ParameterizedTest
+  @CsvSource({"1700000000, 1700000000000", "1700000000123, 1700000000123"})
+  void pythonIntegerEpochSecondsAndEpochMillisAreToldApartBySize(long written, long millis)
+      throws Exception {
+    StateRecord r = StateRecordJson.parse(
+        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":false,\"finished_at\":" + written + "}");
+    assertThat(r.finishedAtMillis(), is(millis));
   }
 
   @Test
@@ -316,24 +317,22 @@ class StateRecordJsonTest {
     assertThat("the scan for pending decisions reads it too", StateRecordJson.parseSlim(json).pass(), is(false));
   }
 
-  @Test
-  void anOlderRecordWithoutTheNewFieldsStillParsesAndANewOneOmitsThemWhenUnset() throws Exception {
-    StateRecord back = StateRecordJson.parse("{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,"
-        + "\"instruction\":\"x\",\"input_tokens\":5,\"output_tokens\":6}");
+  @ParameterizedTest
+  @ValueSource(strings = {
+      // an older record, written before the fields existed
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"instruction\":\"x\",\"input_tokens\":5,"
+          + "\"output_tokens\":6}",
+      // odd values: read leniently, like the byte scanner reads unknown keys
+      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"finish_reason\":7,"
+          + "\"tokens_estimated\":\"yes\",\"cache_read_input_tokens\":\"9\"}"})
+  void theNewFieldsReadAsUnsetFromOlderLinesAndOddValuesAndAreOmittedWhenUnset(String line)
+      throws Exception {
+    StateRecord back = StateRecordJson.parse(line);
     assertThat(back.finishReason(), is(nullValue()));
     assertThat(back.tokensEstimated(), is(false));
     assertThat(back.cacheReadInputTokens(), is(0L));
     assertThat(StateRecordJson.toJson(back), allOf(not(containsString("finish_reason")),
         not(containsString("tokens_estimated")), not(containsString("cache_"))));
-  }
-
-  @Test
-  void oddValuesOfTheNewFieldsAreReadLenientlyLikeTheByteScannerReadsUnknownKeys() throws Exception {
-    StateRecord back = StateRecordJson.parse("{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,"
-        + "\"finish_reason\":7,\"tokens_estimated\":\"yes\",\"cache_read_input_tokens\":\"9\"}");
-    assertThat(back.finishReason(), is(nullValue()));
-    assertThat(back.tokensEstimated(), is(false));
-    assertThat(back.cacheReadInputTokens(), is(0L));
   }
 
   @Test

@@ -6,8 +6,12 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class FileNamesTest {
@@ -41,40 +45,23 @@ class FileNamesTest {
     assertThat(FileNames.isSafe(null), is(false));
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"/etc/passwd", "/a.hip", "//server/share/a.hip"})
-  void absolutePathsAreRefused(String name) {
-    assertThat(FileNames.problem(name), containsString("absolute"));
+  static Stream<Arguments> unsafeNames() {
+    return Stream.of(
+        Arguments.of(List.of("/etc/passwd", "/a.hip", "//server/share/a.hip"), "absolute"),
+        Arguments.of(List.of("C:/x.hip", "c:x.hip", "Z:"), "drive letter"),
+        Arguments.of(List.of("..", "../a.hip", "a/../b.hip", "a/b/..", "a/../../etc/passwd"), "'..'"),
+        Arguments.of(List.of("a\\b.hip", "..\\..\\x.hip", "C:\\x.hip", "\\\\server\\x"), "'\\'"),
+        Arguments.of(List.of("a\0.hip", "\0", "dir/x.hip\0.txt"), "NUL"),
+        Arguments.of(List.of("a//b.hip", "a/", "./a.hip", "a/./b.hip", "a/.", ".", "dir/"),
+            "empty or '.' path segment"));
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"C:/x.hip", "c:x.hip", "Z:"})
-  void driveLettersAreRefusedAsAbsolute(String name) {
-    assertThat(FileNames.problem(name), containsString("drive letter"));
-  }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"..", "../a.hip", "a/../b.hip", "a/b/..", "a/../../etc/passwd"})
-  void dotDotSegmentsAnywhereAreRefused(String name) {
-    assertThat(FileNames.problem(name), containsString("'..'"));
-  }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"a\\b.hip", "..\\..\\x.hip", "C:\\x.hip", "\\\\server\\x"})
-  void backslashesAreRefused(String name) {
-    assertThat(FileNames.problem(name), containsString("'\\'"));
-  }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"a\0.hip", "\0", "dir/x.hip\0.txt"})
-  void nulCharactersAreRefused(String name) {
-    assertThat(FileNames.problem(name), containsString("NUL"));
-  }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"a//b.hip", "a/", "./a.hip", "a/./b.hip", "a/.", ".", "dir/"})
-  void emptyAndDotSegmentsAreRefused(String name) {
-    assertThat(FileNames.problem(name), containsString("empty or '.' path segment"));
+  @ParameterizedTest(name = "{1}: {0}")
+  @MethodSource("unsafeNames")
+  void unsafeNamesAreRefusedWithTheirProblemNamed(List<String> names, String problem) {
+    for (String name : names) {
+      assertThat(name, FileNames.problem(name), containsString(problem));
+    }
   }
 
   @Test

@@ -18,6 +18,15 @@ public record GeneratedCode(StateRecord record, String code) implements Serializ
     Objects.requireNonNull(code, "code");
   }
 
+  /**
+   * The code of a {@code no_code} failure to show in its repair prompt: the answer as it came
+   * (the failure's record keeps it until the state is written).
+   */
+  public static GeneratedCode ofNoCode(Failure f) {
+    String answer = f.record().response();
+    return new GeneratedCode(f.record(), answer == null ? "" : answer);
+  }
+
   public GeneratedCode withRecord(StateRecord r) {
     return new GeneratedCode(r, code);
   }

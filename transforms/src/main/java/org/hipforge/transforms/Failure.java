@@ -46,10 +46,6 @@ public record Failure(StateRecord record, String stage) implements Serializable 
     return record.fileName();
   }
 
-  public String sourceSha256() {
-    return record.sourceSha256();
-  }
-
   /** The stable category: the part of {@code error_msg} before its first ':'. */
   public String category() {
     return record.errorCategory();
@@ -60,19 +56,6 @@ public record Failure(StateRecord record, String stage) implements Serializable 
     String msg = record.errorMsg();
     int colon = msg.indexOf(": ");
     return colon < 0 ? msg : msg.substring(colon + 2);
-  }
-
-  public long atMillis() {
-    return record.finishedAtMillis();
-  }
-
-  public int attempts() {
-    return record.attempts();
-  }
-
-  /** The describe instruction the task carried (generate step), else null. */
-  public String instruction() {
-    return record.instruction();
   }
 
   /**

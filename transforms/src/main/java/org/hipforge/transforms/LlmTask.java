@@ -2,6 +2,7 @@ package org.hipforge.transforms;
 
 import java.io.Serializable;
 import java.util.Objects;
+import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.llm.ChatRequest;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.TokenMath;
@@ -11,7 +12,7 @@ import org.hipforge.io.util.TokenMath;
  *
  * <p>{@code promptSha256} keys the response cache: the same prompt to the same model with the same
  * parameters is answered from the journal instead of being paid for again. Coded with Java
- * serialization ({@code SerializableCoder}); {@link LlmTaskJson} is its line format on disk.
+ * serialization ({@code SerializableCoder}); {@link #toJson} is its line format on disk.
  *
  * @param id the task's id
  * @param fileName the source's file name
@@ -91,6 +92,19 @@ public record LlmTask(long id, String fileName, String sourceSha256, ChatRequest
   public LlmTask withSource(String encoding, long bytes) {
     return new LlmTask(id, fileName, sourceSha256, request, promptSha256, instruction,
         promptVersion, encoding, bytes, priorVerdicts, priorInputTokens, priorOutputTokens);
+  }
+
+  /**
+   * This task as one JSON line for a batch ({@link LlmTaskJson}: identity, prompt hash, messages
+   * and {@code max_tokens}; not the repair rounds).
+   */
+  public String toJson() {
+    return LlmTaskJson.toJson(this);
+  }
+
+  /** Parses a line of {@link #toJson}; a line that is not one is a {@link MalformedLineException}. */
+  public static LlmTask fromJson(String line) throws MalformedLineException {
+    return LlmTaskJson.parse(line);
   }
 
   /** Equal when the task and its prompt are: the rest follows from the prompt or is bookkeeping. */

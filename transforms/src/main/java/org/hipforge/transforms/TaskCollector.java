@@ -25,7 +25,7 @@ final class TaskCollector implements AutoCloseable {
   /** Writes {@code task} for a batch: it is not sent now and gets no record, so it stays pending. */
   void collect(LlmTask task) {
     try {
-      writer.append(LlmTaskJson.toJson(task));
+      writer.append(task.toJson());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot collect task " + task.id() + " for a batch in " + dir
           + ": " + e.getMessage(), e);

@@ -62,7 +62,7 @@ public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, 
   }
 
   /** Writes {@code bytes} to {@code target} through a temp file and a rename. */
-  public static void writeAtomically(String target, byte[] bytes) throws IOException {
+  private static void writeAtomically(String target, byte[] bytes) throws IOException {
     boolean local = !target.contains("://") || target.startsWith("file://");
     if (local) {
       Path path = target.startsWith("file://") ? Paths.get(java.net.URI.create(target)) : Paths.get(target);

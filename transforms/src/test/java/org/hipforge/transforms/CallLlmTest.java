@@ -274,6 +274,28 @@ class CallLlmTest {
   }
 
   @Test
+  void settingsAreCheckedNamingTheirValueAndEveryWithKeepsTheOthers() {
+    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, "http://127.0.0.1:9/v1", "m", null);
+    CallLlm call = CallLlm.to(provider, WorkLayout.Step.GENERATE);
+    assertThat(assertThrows(IllegalArgumentException.class, () -> call.withMaxInFlight(0)).getMessage(),
+        is("maxInFlight must be in [1, 4096], was 0"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> call.withRateShare(1.5)).getMessage(),
+        is("rateShare must be in (0, 1], was 1.5"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> call.withRunId(" ")).getMessage(),
+        is("runId must be set, was ' '"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> call.withJournal("", "g")).getMessage(),
+        is("journal dir must be set, was ''"));
+    assertThrows(IllegalArgumentException.class, () -> CallLlm.to(null, WorkLayout.Step.DESCRIBE));
+    assertThrows(IllegalStateException.class, () -> call.expand(null)); // no journal: answers must be durable
+
+    CallLlm.Configuration c = call.withCollect("/c").withJournal("/j", "/j/*").withJournalReserve("/r")
+        .withRunId("r1").withMaxInFlight(4).withRateShare(0.5).configuration();
+    assertThat(c, is(new CallLlm.Configuration(provider, WorkLayout.Step.GENERATE, "/j", "/j/*", "/r", "r1", 4,
+        0.5, "/c")));
+    assertThat(call.configuration().collectDir(), is((String) null)); // the original is unchanged
+  }
+
+  @Test
   void aRejectedKeyStopsTheRunWithinAFewRequestsAndJournalsNothing(TestPipeline p) throws Exception {
     server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(5).withApiKey("the-right-key"));
     // PATH is always set: it stands in for an env var holding a wrong key.

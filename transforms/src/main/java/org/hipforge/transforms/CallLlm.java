@@ -1,6 +1,7 @@
 package org.hipforge.transforms;
 
 import java.io.Serializable;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.values.PCollection;
@@ -104,9 +105,11 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
 
   /** Journals answers into {@code dir} and reuses answers from journals matching {@code glob}. */
   public CallLlm withJournal(String dir, String glob) {
-    Configuration c = configuration;
-    return new CallLlm(new Configuration(c.provider(), c.step(), required(dir, "journal dir"), glob,
-        c.reserveDir(), c.runId(), c.maxInFlight(), c.rateShare(), c.collectDir()));
+    String journalDir = required(dir, "journal dir");
+    return with(b -> {
+      b.journalDir = journalDir;
+      b.cacheGlob = glob;
+    });
   }
 
   /**
@@ -115,21 +118,16 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
    * fills. Without it a full disk loses them.
    */
   public CallLlm withJournalReserve(String dir) {
-    Configuration c = configuration;
-    return new CallLlm(new Configuration(c.provider(), c.step(), c.journalDir(), c.cacheGlob(),
-        required(dir, "journal reserve dir"), c.runId(), c.maxInFlight(), c.rateShare(), c.collectDir()));
+    String reserveDir = required(dir, "journal reserve dir");
+    return with(b -> b.reserveDir = reserveDir);
   }
 
   public CallLlm withRunId(String id) {
-    Configuration c = configuration;
-    return new CallLlm(new Configuration(c.provider(), c.step(), c.journalDir(), c.cacheGlob(),
-        c.reserveDir(), id, c.maxInFlight(), c.rateShare(), c.collectDir()));
+    return with(b -> b.runId = id);
   }
 
   public CallLlm withMaxInFlight(int n) {
-    Configuration c = configuration;
-    return new CallLlm(new Configuration(c.provider(), c.step(), c.journalDir(), c.cacheGlob(),
-        c.reserveDir(), c.runId(), n, c.rateShare(), c.collectDir()));
+    return with(b -> b.maxInFlight = n);
   }
 
   /**
@@ -137,22 +135,52 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
    * worker JVMs on a cluster).
    */
   public CallLlm withRateShare(double share) {
-    Configuration c = configuration;
-    return new CallLlm(new Configuration(c.provider(), c.step(), c.journalDir(), c.cacheGlob(),
-        c.reserveDir(), c.runId(), c.maxInFlight(), share, c.collectDir()));
+    return with(b -> b.rateShare = share);
   }
 
   /**
    * Collect mode ({@code --mode=batch}): a task whose answer is not journaled yet is not sent but
-   * appended to a file in {@code dir} (one {@link LlmTaskJson} line per task, one file per
+   * appended to a file in {@code dir} (one {@link LlmTask#toJson} line per task, one file per
    * worker) and gets no record, so it stays pending; answers in the cache pass through exactly as
    * when sending. The command then buys the collected prompts through the provider's Batch API,
    * journals the answers, and runs the pipeline again.
    */
   public CallLlm withCollect(String dir) {
-    Configuration c = configuration;
-    return new CallLlm(new Configuration(c.provider(), c.step(), c.journalDir(), c.cacheGlob(),
-        c.reserveDir(), c.runId(), c.maxInFlight(), c.rateShare(), required(dir, "collect dir")));
+    String collectDir = required(dir, "collect dir");
+    return with(b -> b.collectDir = collectDir);
+  }
+
+  /** This transform with {@code change} made to a copy of its configuration (checked again). */
+  private CallLlm with(Consumer<Builder> change) {
+    Builder b = new Builder(configuration);
+    change.accept(b);
+    return new CallLlm(new Configuration(b.provider, b.step, b.journalDir, b.cacheGlob,
+        b.reserveDir, b.runId, b.maxInFlight, b.rateShare, b.collectDir));
+  }
+
+  /** A configuration being changed by one {@code withX}. */
+  private static final class Builder {
+    final ProviderConfig provider;
+    final WorkLayout.Step step;
+    String journalDir;
+    String cacheGlob;
+    String reserveDir;
+    String runId;
+    int maxInFlight;
+    double rateShare;
+    String collectDir;
+
+    Builder(Configuration c) {
+      provider = c.provider();
+      step = c.step();
+      journalDir = c.journalDir();
+      cacheGlob = c.cacheGlob();
+      reserveDir = c.reserveDir();
+      runId = c.runId();
+      maxInFlight = c.maxInFlight();
+      rateShare = c.rateShare();
+      collectDir = c.collectDir();
+    }
   }
 
   private static String required(String value, String name) {

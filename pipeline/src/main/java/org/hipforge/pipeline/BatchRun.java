@@ -39,7 +39,6 @@ import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.util.TokenMath;
 import org.hipforge.transforms.CallLlm;
 import org.hipforge.transforms.LlmTask;
-import org.hipforge.transforms.LlmTaskJson;
 
 /**
  * {@code --mode=batch} of describe and generate: the step's own pipeline, run with {@link
@@ -342,7 +341,7 @@ final class BatchRun {
           lineNo++;
           LlmTask task;
           try {
-            task = LlmTaskJson.parse(line);
+            task = LlmTask.fromJson(line);
           } catch (MalformedLineException e) {
             torn++; // a collector killed mid-line: that task is collected again by a later round
             continue;
@@ -360,7 +359,7 @@ final class BatchRun {
             part = new ArrayList<>();
             partBytes = 0;
           }
-          part.add(LlmTaskJson.toJson(task));
+          part.add(task.toJson());
           partBytes += size;
         }
       }
@@ -527,7 +526,7 @@ final class BatchRun {
 
   private LlmTask parseTask(BatchLedger.Entry e, String line) throws IOException {
     try {
-      return LlmTaskJson.parse(line);
+      return LlmTask.fromJson(line);
     } catch (MalformedLineException bad) {
       throw new IOException(ledger.tasksFile(e.key) + ": " + bad.getMessage());
     }

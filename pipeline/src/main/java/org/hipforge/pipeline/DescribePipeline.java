@@ -8,7 +8,7 @@ import org.hipforge.io.llm.PromptSet;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
-import org.hipforge.transforms.BuildDescribePrompts;
+import org.hipforge.transforms.BuildPrompts;
 import org.hipforge.transforms.CallLlm;
 import org.hipforge.transforms.FindPending;
 import org.hipforge.transforms.ReadSources;
@@ -84,7 +84,7 @@ public final class DescribePipeline {
     ReadSources.Result sources = pending.pending().apply("ReadSources",
         ReadSources.from(s.sourceDir).withMaxBytes(s.maxSourceBytes).withKernelsOnly(s.kernelsOnly));
     CallLlm.Result answers = sources.output()
-        .apply("BuildPrompts", BuildDescribePrompts.forProvider(s.provider).withPrompts(s.prompts))
+        .apply("BuildPrompts", BuildPrompts.describe(s.provider).withPrompts(s.prompts))
         .apply("CallLlm", s.collecting(CallLlm.to(s.provider, step)
             .withJournal(layout.journalDir(step, s.runId), layout.journalGlob(step))
             .withJournalReserve(layout.journalReserveDir(step))

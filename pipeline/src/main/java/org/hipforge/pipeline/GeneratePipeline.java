@@ -14,8 +14,7 @@ import org.hipforge.io.llm.PromptSet;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
-import org.hipforge.transforms.BuildGeneratePrompts;
-import org.hipforge.transforms.BuildRepairPrompts;
+import org.hipforge.transforms.BuildPrompts;
 import org.hipforge.transforms.CallLlm;
 import org.hipforge.transforms.ExtractCode;
 import org.hipforge.transforms.Failure;
@@ -159,7 +158,7 @@ public final class GeneratePipeline {
         List.of(layout.shardGlob(generate))).withIds(s.ids));
     PCollection<StateRecord> pending = front.pending();
     PCollection<LlmTask> tasks = pending
-        .apply("BuildPrompts", BuildGeneratePrompts.forProvider(s.provider)
+        .apply("BuildPrompts", BuildPrompts.generate(s.provider)
             .withPrompts(s.prompts).withOffloadArch(s.offloadArch));
     PCollectionList<GeneratedCode> passed = PCollectionList.empty(p);
     PCollectionList<Failure> failures = PCollectionList.empty(p);
@@ -178,13 +177,13 @@ public final class GeneratePipeline {
       PCollection<GeneratedCode> noCode = round.code.failures()
           .apply(next + "NoCode", Filter.by(f -> ErrorCategory.repairable(f.category())))
           .apply(next + "AnswerAsCode", MapElements.into(TypeDescriptor.of(GeneratedCode.class))
-              .via(BuildRepairPrompts::ofNoCode))
+              .via(GeneratedCode::ofNoCode))
           .setCoder(GeneratedCodeCoder.of());
       PCollection<GeneratedCode> notCompiled = round.checked.notCompiled()
           .apply(next + "CompileErrors", Filter.by(g -> ErrorCategory.repairable(g.record().errorCategory())));
       tasks = PCollectionList.of(notCompiled).and(noCode)
           .apply(next + "ToRepair", Flatten.pCollections())
-          .apply("BuildRepairPrompts" + (n + 1), BuildRepairPrompts.forProvider(s.provider)
+          .apply("BuildRepairPrompts" + (n + 1), BuildPrompts.repair(s.provider)
               .withPrompts(s.prompts).withOffloadArch(s.offloadArch));
     }
     WriteHipFiles.Result written = passed

@@ -33,7 +33,6 @@ import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.RunLedger;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.transforms.LlmTask;
-import org.hipforge.transforms.LlmTaskJson;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -171,7 +170,7 @@ class BatchRunTest {
       try (JournalWriter w = JournalWriter.open(dir)) {
         for (LlmTask t : tasks) {
           if (cache.get(t.promptSha256()) == null) {
-            w.append(LlmTaskJson.toJson(t));
+            w.append(t.toJson());
           }
         }
       }

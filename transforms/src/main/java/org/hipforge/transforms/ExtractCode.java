@@ -4,11 +4,7 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
 import org.hipforge.io.code.CodeExtractor;
 import org.hipforge.io.code.ExtractedCode;
 import org.hipforge.io.record.StateRecord;
@@ -39,23 +35,18 @@ public final class ExtractCode extends PTransform<PCollection<StateRecord>, Extr
 
   @Override
   public Result expand(PCollection<StateRecord> answers) {
-    TupleTag<GeneratedCode> outTag = new TupleTag<>("code");
-    TupleTag<Failure> failTag = new TupleTag<>("no_code");
-    PCollectionTuple t = answers.apply("Extract",
-        ParDo.of(new ExtractFn(outTag, failTag)).withOutputTags(outTag, TupleTagList.of(failTag)));
-    return new Result(t.get(outTag).setCoder(GeneratedCodeCoder.of()),
-        t.get(failTag).setCoder(FailureCoder.of()));
+    MultiOutput<GeneratedCode, Failure> tags = MultiOutput.of("code", "no_code");
+    return tags.apply(answers, "Extract", new ExtractFn(tags), GeneratedCodeCoder.of(),
+        FailureCoder.of(), Result::new);
   }
 
   private static final class ExtractFn extends DoFn<StateRecord, GeneratedCode> {
-    private final TupleTag<GeneratedCode> outTag;
-    private final TupleTag<Failure> failTag;
+    private final MultiOutput<GeneratedCode, Failure> tags;
     /** Code handed to the compile step: the cluster client's progress line counts compiles against it. */
     private final Counter extracted = Metrics.counter(ExtractCode.class, "extracted");
 
-    ExtractFn(TupleTag<GeneratedCode> outTag, TupleTag<Failure> failTag) {
-      this.outTag = outTag;
-      this.failTag = failTag;
+    ExtractFn(MultiOutput<GeneratedCode, Failure> tags) {
+      this.tags = tags;
     }
 
     @ProcessElement
@@ -64,14 +55,14 @@ public final class ExtractCode extends PTransform<PCollection<StateRecord>, Extr
       if (!code.isPresent()) {
         // The answer's record (its billed tokens, prompt hash), failed; it keeps the raw answer
         // for the repair loop's follow-up, and RecordFailures drops it from the state.
-        out.get(failTag).output(Failure.of(answer.toBuilder().failure(code.failureCategory(), code.reason())
+        tags.fail(out, Failure.of(answer.toBuilder().failure(code.failureCategory(), code.reason())
             .finishedAtMillis(System.currentTimeMillis()).build(), "extract_code"));
         return;
       }
       StateRecord r = answer.toBuilder().response(null).codeSha256(Hex.sha256(code.code())).build();
       extracted.inc();
       Progress.compileQueued();
-      out.get(outTag).output(new GeneratedCode(r, code.code()));
+      tags.output(out, new GeneratedCode(r, code.code()));
     }
   }
 }

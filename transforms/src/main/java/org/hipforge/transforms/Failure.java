@@ -13,15 +13,18 @@ import org.hipforge.io.record.StateRecord;
  * {@code pass:false} state records, so a failure is data the next run can retry, never a lost
  * task. One factory, {@link #of}: a stage builds the record it would write and names itself.
  */
-public final class Failure implements Serializable {
+public record Failure(StateRecord record, String stage) implements Serializable {
   private static final long serialVersionUID = 2L;
 
-  private final String stage;
-  private final StateRecord record;
-
-  private Failure(StateRecord record, String stage) {
-    this.record = record;
-    this.stage = stage;
+  /** Checked as {@link #of} documents. */
+  public Failure {
+    Objects.requireNonNull(record, "record");
+    if (stage == null || stage.isBlank()) {
+      throw new IllegalArgumentException("stage must name the stage that failed, was '" + stage + "'");
+    }
+    if (record.pass() || record.errorMsg() == null) {
+      throw new IllegalArgumentException("a failure needs a pass:false record with an error_msg, was " + record);
+    }
   }
 
   /**
@@ -32,19 +35,7 @@ public final class Failure implements Serializable {
    * reach the state with it.
    */
   public static Failure of(StateRecord record, String stage) {
-    Objects.requireNonNull(record, "record");
-    if (stage == null || stage.isBlank()) {
-      throw new IllegalArgumentException("stage must name the stage that failed, was '" + stage + "'");
-    }
-    if (record.pass() || record.errorMsg() == null) {
-      throw new IllegalArgumentException("a failure needs a pass:false record with an error_msg, was " + record);
-    }
     return new Failure(record, stage);
-  }
-
-  /** The task's {@code pass:false} record, as the stage made it. */
-  public StateRecord record() {
-    return record;
   }
 
   public long id() {
@@ -53,14 +44,6 @@ public final class Failure implements Serializable {
 
   public String fileName() {
     return record.fileName();
-  }
-
-  public String sourceSha256() {
-    return record.sourceSha256();
-  }
-
-  public String stage() {
-    return stage;
   }
 
   /** The stable category: the part of {@code error_msg} before its first ':'. */
@@ -73,19 +56,6 @@ public final class Failure implements Serializable {
     String msg = record.errorMsg();
     int colon = msg.indexOf(": ");
     return colon < 0 ? msg : msg.substring(colon + 2);
-  }
-
-  public long atMillis() {
-    return record.finishedAtMillis();
-  }
-
-  public int attempts() {
-    return record.attempts();
-  }
-
-  /** The describe instruction the task carried (generate step), else null. */
-  public String instruction() {
-    return record.instruction();
   }
 
   /**
@@ -101,16 +71,6 @@ public final class Failure implements Serializable {
       b.model(model);
     }
     return b.build();
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof Failure && ((Failure) o).stage.equals(stage) && ((Failure) o).record.equals(record);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(record.id(), stage, category());
   }
 
   @Override

@@ -2,6 +2,7 @@ package org.hipforge.transforms;
 
 import java.io.Serializable;
 import java.util.Objects;
+import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.llm.ChatRequest;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.TokenMath;
@@ -10,24 +11,36 @@ import org.hipforge.io.util.TokenMath;
  * One prompt to send for one task: the task's identity, the messages, and the prompt's hash.
  *
  * <p>{@code promptSha256} keys the response cache: the same prompt to the same model with the same
- * parameters is answered from the journal instead of being paid for again.
+ * parameters is answered from the journal instead of being paid for again. Coded with Java
+ * serialization ({@code SerializableCoder}); {@link #toJson} is its line format on disk.
+ *
+ * @param id the task's id
+ * @param fileName the source's file name
+ * @param sourceSha256 the source's hash
+ * @param request the messages to send
+ * @param promptSha256 the prompt's cache key
+ * @param instruction the describe instruction this generate task was built from; null for describe
+ *     tasks
+ * @param promptVersion the version of the prompt templates this prompt was made from; null for the
+ *     built-in ones
+ * @param sourceEncoding the charset the source was read in when it was not UTF-8 (e.g. "latin-1");
+ *     null for UTF-8
+ * @param sourceBytes the source's size in bytes (describe tasks); 0 when unknown
+ * @param priorVerdicts the repair loop: the verdicts of the rounds before this prompt; null for a
+ *     task that is no repair round
+ * @param priorInputTokens the input tokens those rounds billed
+ * @param priorOutputTokens the output tokens those rounds billed
  */
-public final class LlmTask implements Serializable {
+public record LlmTask(long id, String fileName, String sourceSha256, ChatRequest request,
+    String promptSha256, String instruction, String promptVersion, String sourceEncoding,
+    long sourceBytes, String priorVerdicts, long priorInputTokens, long priorOutputTokens)
+    implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  private final long id;
-  private final String fileName;
-  private final String sourceSha256;
-  private final ChatRequest request;
-  private final String promptSha256;
-  private final String instruction;
-  private final String promptVersion;
-  private final String sourceEncoding;
-  private final long sourceBytes;
-  // The repair loop: the verdicts of the rounds before this prompt, and the tokens they billed.
-  private final String priorVerdicts;
-  private final long priorInputTokens;
-  private final long priorOutputTokens;
+  public LlmTask {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(promptSha256, "promptSha256");
+  }
 
   public LlmTask(long id, String fileName, String sourceSha256, ChatRequest request,
       String promptSha256, String instruction) {
@@ -37,38 +50,8 @@ public final class LlmTask implements Serializable {
   /** {@code promptVersion}: the templates' {@code PromptSet.version}, null for the built-in ones. */
   public LlmTask(long id, String fileName, String sourceSha256, ChatRequest request,
       String promptSha256, String instruction, String promptVersion) {
-    this.id = id;
-    this.fileName = fileName;
-    this.sourceSha256 = sourceSha256;
-    this.request = Objects.requireNonNull(request, "request");
-    this.promptSha256 = Objects.requireNonNull(promptSha256, "promptSha256");
-    this.instruction = instruction;
-    this.promptVersion = promptVersion;
-    this.sourceEncoding = null;
-    this.sourceBytes = 0;
-    this.priorVerdicts = null;
-    this.priorInputTokens = 0;
-    this.priorOutputTokens = 0;
-  }
-
-  private LlmTask(LlmTask t, String sourceEncoding, long sourceBytes) {
-    this(t, sourceEncoding, sourceBytes, t.priorVerdicts, t.priorInputTokens, t.priorOutputTokens);
-  }
-
-  private LlmTask(LlmTask t, String sourceEncoding, long sourceBytes, String priorVerdicts,
-      long priorInputTokens, long priorOutputTokens) {
-    this.id = t.id;
-    this.fileName = t.fileName;
-    this.sourceSha256 = t.sourceSha256;
-    this.request = t.request;
-    this.promptSha256 = t.promptSha256;
-    this.instruction = t.instruction;
-    this.promptVersion = t.promptVersion;
-    this.sourceEncoding = sourceEncoding;
-    this.sourceBytes = sourceBytes;
-    this.priorVerdicts = priorVerdicts;
-    this.priorInputTokens = priorInputTokens;
-    this.priorOutputTokens = priorOutputTokens;
+    this(id, fileName, sourceSha256, request, promptSha256, instruction, promptVersion, null, 0,
+        null, 0, 0);
   }
 
   /**
@@ -77,7 +60,8 @@ public final class LlmTask implements Serializable {
    * task's answer becomes ({@link #carryRounds}).
    */
   public LlmTask afterRounds(StateRecord earlier) {
-    return new LlmTask(this, sourceEncoding, sourceBytes, earlier.roundVerdictsText(),
+    return new LlmTask(id, fileName, sourceSha256, request, promptSha256, instruction,
+        promptVersion, sourceEncoding, sourceBytes, earlier.roundVerdictsText(),
         earlier.inputTokens(), earlier.outputTokens());
   }
 
@@ -106,56 +90,28 @@ public final class LlmTask implements Serializable {
    * in when not UTF-8 (null: UTF-8) and its size in bytes (0: unknown).
    */
   public LlmTask withSource(String encoding, long bytes) {
-    return new LlmTask(this, encoding, bytes);
+    return new LlmTask(id, fileName, sourceSha256, request, promptSha256, instruction,
+        promptVersion, encoding, bytes, priorVerdicts, priorInputTokens, priorOutputTokens);
   }
 
-  public long id() {
-    return id;
+  /**
+   * This task as one JSON line for a batch ({@link LlmTaskJson}: identity, prompt hash, messages
+   * and {@code max_tokens}; not the repair rounds).
+   */
+  public String toJson() {
+    return LlmTaskJson.toJson(this);
   }
 
-  public String fileName() {
-    return fileName;
+  /** Parses a line of {@link #toJson}; a line that is not one is a {@link MalformedLineException}. */
+  public static LlmTask fromJson(String line) throws MalformedLineException {
+    return LlmTaskJson.parse(line);
   }
 
-  public String sourceSha256() {
-    return sourceSha256;
-  }
-
-  public ChatRequest request() {
-    return request;
-  }
-
-  public String promptSha256() {
-    return promptSha256;
-  }
-
-  /** The describe instruction this generate task was built from; null for describe tasks. */
-  public String instruction() {
-    return instruction;
-  }
-
-  /** The charset the source was read in when it was not UTF-8 (e.g. "latin-1"); null for UTF-8. */
-  public String sourceEncoding() {
-    return sourceEncoding;
-  }
-
-  /** The source's size in bytes (describe tasks); 0 when unknown. */
-  public long sourceBytes() {
-    return sourceBytes;
-  }
-
-  /** The version of the prompt templates this prompt was made from; null for the built-in ones. */
-  public String promptVersion() {
-    return promptVersion;
-  }
-
+  /** Equal when the task and its prompt are: the rest follows from the prompt or is bookkeeping. */
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof LlmTask)) {
-      return false;
-    }
-    LlmTask t = (LlmTask) o;
-    return id == t.id && promptSha256.equals(t.promptSha256) && Objects.equals(fileName, t.fileName);
+    return o instanceof LlmTask t && id == t.id && promptSha256.equals(t.promptSha256)
+        && Objects.equals(fileName, t.fileName);
   }
 
   @Override
@@ -163,6 +119,7 @@ public final class LlmTask implements Serializable {
     return Long.hashCode(id) * 31 + promptSha256.hashCode();
   }
 
+  /** Names the task only: a prompt can be a whole source file. */
   @Override
   public String toString() {
     return "LlmTask{id=" + id + ", file_name=" + fileName + "}";

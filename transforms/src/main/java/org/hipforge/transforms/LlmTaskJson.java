@@ -14,20 +14,15 @@ import org.hipforge.io.llm.ChatRequest;
  * journal its answer as the synchronous call would ({@code id, file_name, source_sha256,
  * prompt_sha256, instruction, prompt_version, source_encoding, source_bytes, system, user,
  * max_tokens}; {@code max_tokens} 0 = the provider's). Written by {@link CallLlm#withCollect} and
- * the batch ledger; the prompt is kept whole, so the request rebuilt from it has the same body and
- * the same prompt hash.
- *
- * <pre>{@code
- * String line = LlmTaskJson.toJson(task);
- * LlmTask same = LlmTaskJson.parse(line);
- * }</pre>
+ * the batch ledger ({@link LlmTask#toJson}, {@link LlmTask#fromJson}); the prompt is kept whole, so
+ * the request rebuilt from it has the same body and the same prompt hash.
  */
-public final class LlmTaskJson {
+final class LlmTaskJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private LlmTaskJson() {}
 
-  public static String toJson(LlmTask t) {
+  static String toJson(LlmTask t) {
     StringWriter w = new StringWriter(t.request().user().length() + 512);
     try (JsonGenerator g = MAPPER.getFactory().createGenerator(w)) {
       g.writeStartObject();
@@ -50,7 +45,7 @@ public final class LlmTaskJson {
   }
 
   /** Parses a line of {@link #toJson}; a line that is not one is a {@link MalformedLineException}. */
-  public static LlmTask parse(String line) throws MalformedLineException {
+  static LlmTask parse(String line) throws MalformedLineException {
     JsonNode n;
     try {
       n = MAPPER.readTree(line);

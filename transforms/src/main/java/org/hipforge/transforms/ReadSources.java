@@ -2,6 +2,7 @@ package org.hipforge.transforms;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.Serializable;
 import java.nio.channels.Channels;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -10,11 +11,7 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
 import org.hipforge.io.hip.HipKernels;
 import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.ManifestEntry;
@@ -41,35 +38,44 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
   /** Default cap: larger files rarely fit a model's context and cost more than they teach. */
   public static final long DEFAULT_MAX_BYTES = 256 * 1024;
 
+  /**
+   * What {@link ReadSources} reads and refuses.
+   *
+   * @param sourceDir the source root (a local directory, a {@code file://} URI or an object store
+   *     path), without a trailing '/'
+   * @param maxBytes the largest source read ({@code too_large} above it)
+   * @param kernelsOnly whether a source without a HIP kernel becomes {@code no_kernel} without a call
+   */
+  public record Configuration(String sourceDir, long maxBytes, boolean kernelsOnly)
+      implements Serializable {
+    public Configuration {
+      if (sourceDir == null || sourceDir.isBlank()) {
+        throw new IllegalArgumentException("sourceDir must be set, was '" + sourceDir + "'");
+      }
+      if (maxBytes < 1) {
+        throw new IllegalArgumentException("maxBytes must be >= 1, was " + maxBytes);
+      }
+      sourceDir = sourceDir.endsWith("/") ? sourceDir.substring(0, sourceDir.length() - 1) : sourceDir;
+    }
+  }
 
-  private final String sourceDir;
-  private final long maxBytes;
-  private final boolean kernelsOnly;
+  private final Configuration configuration;
 
-  private ReadSources(String sourceDir, long maxBytes, boolean kernelsOnly) {
-    this.sourceDir = sourceDir;
-    this.maxBytes = maxBytes;
-    this.kernelsOnly = kernelsOnly;
+  private ReadSources(Configuration configuration) {
+    this.configuration = configuration;
   }
 
   public static ReadSources from(String sourceDir) {
-    if (sourceDir == null || sourceDir.isBlank()) {
-      throw new IllegalArgumentException("sourceDir must be set, was '" + sourceDir + "'");
-    }
-    return new ReadSources(sourceDir.endsWith("/") ? sourceDir.substring(0, sourceDir.length() - 1)
-        : sourceDir, DEFAULT_MAX_BYTES, true);
+    return new ReadSources(new Configuration(sourceDir, DEFAULT_MAX_BYTES, true));
   }
 
   public ReadSources withMaxBytes(long bytes) {
-    if (bytes < 1) {
-      throw new IllegalArgumentException("maxBytes must be >= 1, was " + bytes);
-    }
-    return new ReadSources(sourceDir, bytes, kernelsOnly);
+    return new ReadSources(new Configuration(configuration.sourceDir(), bytes, configuration.kernelsOnly()));
   }
 
   /** Whether a source without a HIP kernel becomes {@code no_kernel} without a call (default true). */
   public ReadSources withKernelsOnly(boolean only) {
-    return new ReadSources(sourceDir, maxBytes, only);
+    return new ReadSources(new Configuration(configuration.sourceDir(), configuration.maxBytes(), only));
   }
 
   /** The readable sources and the failures. */
@@ -81,29 +87,18 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
 
   @Override
   public Result expand(PCollection<ManifestEntry> pending) {
-    TupleTag<SourceFile> outTag = new TupleTag<>("out");
-    TupleTag<Failure> failTag = new TupleTag<>("fail");
-    PCollectionTuple read = pending.apply("ReadSource",
-        ParDo.of(new ReadFn(sourceDir, maxBytes, kernelsOnly, outTag, failTag)).withOutputTags(outTag, TupleTagList.of(failTag)));
-    return new Result(
-        read.get(outTag).setCoder(SerializableCoder.of(SourceFile.class)),
-        read.get(failTag).setCoder(FailureCoder.of()));
+    MultiOutput<SourceFile, Failure> tags = MultiOutput.of("out", "fail");
+    return tags.apply(pending, "ReadSource", new ReadFn(configuration, tags),
+        SerializableCoder.of(SourceFile.class), FailureCoder.of(), Result::new);
   }
 
   private static final class ReadFn extends DoFn<ManifestEntry, SourceFile> {
-    private final String sourceDir;
-    private final long maxBytes;
-    private final boolean kernelsOnly;
-    private final TupleTag<SourceFile> outTag;
-    private final TupleTag<Failure> failTag;
+    private final Configuration c;
+    private final MultiOutput<SourceFile, Failure> tags;
 
-    ReadFn(String sourceDir, long maxBytes, boolean kernelsOnly, TupleTag<SourceFile> outTag,
-        TupleTag<Failure> failTag) {
-      this.sourceDir = sourceDir;
-      this.maxBytes = maxBytes;
-      this.kernelsOnly = kernelsOnly;
-      this.outTag = outTag;
-      this.failTag = failTag;
+    ReadFn(Configuration c, MultiOutput<SourceFile, Failure> tags) {
+      this.c = c;
+      this.tags = tags;
     }
 
     @ProcessElement
@@ -118,7 +113,7 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
         bytes = read(e);
       } catch (SafeFiles.Refused r) {
         if (SafeFiles.TOO_LARGE.equals(r.category)) {
-          fail(out, e, r.category, "the source has " + r.size + " bytes, more than --maxSourceBytes=" + maxBytes);
+          fail(out, e, r.category, "the source has " + r.size + " bytes, more than --maxSourceBytes=" + c.maxBytes());
         } else if (SafeFiles.CHANGED.equals(r.category)) {
           fail(out, e, r.category, "the file changed since the manifest was written; run 'hipforge manifest' again");
         } else {
@@ -126,7 +121,7 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
         }
         return;
       } catch (IOException io) {
-        fail(out, e, "missing_source", "cannot read " + e.fileName() + " under " + sourceDir + ": "
+        fail(out, e, "missing_source", "cannot read " + e.fileName() + " under " + c.sourceDir() + ": "
             + io.getClass().getSimpleName() + " " + io.getMessage());
         return;
       }
@@ -140,25 +135,25 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
         return;
       }
       String text = decoded.text();
-      if (kernelsOnly && !HipKernels.declared(text)) {
+      if (c.kernelsOnly() && !HipKernels.declared(text)) {
         fail(out, e, HipKernels.NO_KERNEL, "no __global__ kernel in " + e.fileName()
             + " (a header or host-only file); --kernelsOnly=false describes such files too");
         return;
       }
-      out.get(outTag).output(new SourceFile(e, text, decoded.encoding()));
+      tags.output(out, new SourceFile(e, text, decoded.encoding()));
     }
 
     /** The source's bytes, checked against the manifest's sha256; local files by {@link SafeFiles}' rule. */
     private byte[] read(ManifestEntry e) throws IOException {
-      String full = sourceDir + "/" + e.fileName();
+      String full = c.sourceDir() + "/" + e.fileName();
       if (!full.contains("://") || full.startsWith("file://")) {
-        Path root = full.startsWith("file://") ? Paths.get(java.net.URI.create(sourceDir)) : Paths.get(sourceDir);
-        return SafeFiles.read(root, e.fileName(), maxBytes, e.sha256());
+        Path root = full.startsWith("file://") ? Paths.get(java.net.URI.create(c.sourceDir())) : Paths.get(c.sourceDir());
+        return SafeFiles.read(root, e.fileName(), c.maxBytes(), e.sha256());
       }
       // An object store has no symlinks; the name was checked by FileNames above.
       ResourceId id = FileSystems.matchSingleFileSpec(full).resourceId();
       long size = FileSystems.matchSingleFileSpec(full).sizeBytes();
-      if (size > maxBytes) {
+      if (size > c.maxBytes()) {
         throw new SafeFiles.Refused(SafeFiles.TOO_LARGE, "too large", size);
       }
       byte[] bytes;
@@ -170,7 +165,7 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
     }
 
     private void fail(MultiOutputReceiver out, ManifestEntry e, String category, String message) {
-      out.get(failTag).output(Failure.of(StateRecord.builder().id(e.id()).fileName(e.fileName())
+      tags.fail(out, Failure.of(StateRecord.builder().id(e.id()).fileName(e.fileName())
           .sourceSha256(e.sha256()).failure(category, message).finishedAtMillis(System.currentTimeMillis())
           .build(), "read_source"));
     }

@@ -3,6 +3,7 @@ package org.hipforge.transforms;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.TypeDescriptor;
@@ -16,32 +17,28 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  * <pre>{@code PCollection<StateRecord> failed = PCollectionList.of(a).and(b).apply(RecordFailures.asRun(runId, name, model));}</pre>
  */
 public final class RecordFailures extends PTransform<PCollectionList<Failure>, PCollection<StateRecord>> {
-  private final String runId;
-  private final String provider;
-  private final String model;
+  private final SerializableFunction<Failure, StateRecord> toRecord;
 
-  private RecordFailures(String runId, String provider, String model) {
-    this.runId = runId;
-    this.provider = provider;
-    this.model = model;
+  private RecordFailures(SerializableFunction<Failure, StateRecord> toRecord) {
+    this.toRecord = toRecord;
   }
 
+  /**
+   * Failures as {@code pass:false} records of run {@code runId}; {@code provider} and {@code
+   * model} name the call where the failure's record does not ({@link Failure#toStateRecord}).
+   */
   public static RecordFailures asRun(String runId, String provider, String model) {
     if (runId == null || runId.isBlank()) {
       throw new IllegalArgumentException("runId must be set, was '" + runId + "'");
     }
-    return new RecordFailures(runId, provider, model);
+    return new RecordFailures(f -> f.toStateRecord(runId, provider, model));
   }
 
   @Override
   public PCollection<StateRecord> expand(PCollectionList<Failure> failures) {
-    String run = runId;
-    String p = provider;
-    String m = model;
     return failures
         .apply("FlattenFailures", Flatten.pCollections())
-        .apply("ToStateRecord", MapElements.into(TypeDescriptor.of(StateRecord.class))
-            .via((Failure f) -> f.toStateRecord(run, p, m)))
+        .apply("ToStateRecord", MapElements.into(TypeDescriptor.of(StateRecord.class)).via(toRecord))
         .setCoder(StateRecordCoder.of());
   }
 }

@@ -13,11 +13,7 @@ import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
 import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.SafeFiles;
@@ -60,16 +56,13 @@ public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, 
 
   @Override
   public Result expand(PCollection<GeneratedCode> code) {
-    TupleTag<StateRecord> outTag = new TupleTag<>("records");
-    TupleTag<Failure> failTag = new TupleTag<>("write_failures");
-    PCollectionTuple t = code.apply("Write", ParDo.of(new WriteFn(outDir, recordedPrefix, outTag, failTag))
-        .withOutputTags(outTag, TupleTagList.of(failTag)));
-    return new Result(t.get(outTag).setCoder(StateRecordCoder.of()),
-        t.get(failTag).setCoder(FailureCoder.of()));
+    MultiOutput<StateRecord, Failure> tags = MultiOutput.of("records", "write_failures");
+    return tags.apply(code, "Write", new WriteFn(outDir, recordedPrefix, tags), StateRecordCoder.of(),
+        FailureCoder.of(), Result::new);
   }
 
   /** Writes {@code bytes} to {@code target} through a temp file and a rename. */
-  public static void writeAtomically(String target, byte[] bytes) throws IOException {
+  private static void writeAtomically(String target, byte[] bytes) throws IOException {
     boolean local = !target.contains("://") || target.startsWith("file://");
     if (local) {
       Path path = target.startsWith("file://") ? Paths.get(java.net.URI.create(target)) : Paths.get(target);
@@ -95,38 +88,36 @@ public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, 
   private static final class WriteFn extends DoFn<GeneratedCode, StateRecord> {
     private final String outDir;
     private final String recordedPrefix;
-    private final TupleTag<StateRecord> outTag;
-    private final TupleTag<Failure> failTag;
+    private final MultiOutput<StateRecord, Failure> tags;
 
-    WriteFn(String outDir, String recordedPrefix, TupleTag<StateRecord> outTag, TupleTag<Failure> failTag) {
+    WriteFn(String outDir, String recordedPrefix, MultiOutput<StateRecord, Failure> tags) {
       this.outDir = outDir;
       this.recordedPrefix = recordedPrefix;
-      this.outTag = outTag;
-      this.failTag = failTag;
+      this.tags = tags;
     }
 
     @ProcessElement
     public void process(@Element GeneratedCode g, MultiOutputReceiver out) {
       StateRecord r = g.record();
       if (!r.pass()) {
-        out.get(outTag).output(r);
+        tags.output(out, r);
         return;
       }
       String problem = FileNames.problem(r.fileName());
       if (problem != null) {
-        out.get(failTag).output(failure(r, "unsafe_path", "file_name refused: " + problem));
+        tags.fail(out, failure(r, "unsafe_path", "file_name refused: " + problem));
         return;
       }
       try {
         writeAtomically(target(r.fileName()), g.code().getBytes(StandardCharsets.UTF_8));
       } catch (SafeFiles.Refused e) {
-        out.get(failTag).output(failure(r, e.category, e.getMessage()));
+        tags.fail(out, failure(r, e.category, e.getMessage()));
         return;
       } catch (IOException e) {
-        out.get(failTag).output(failure(r, "write_error", "cannot write " + r.fileName() + ": " + e));
+        tags.fail(out, failure(r, "write_error", "cannot write " + r.fileName() + ": " + e));
         return;
       }
-      out.get(outTag).output(r.toBuilder().outputPath(recordedPrefix + "/" + r.fileName()).build());
+      tags.output(out, r.toBuilder().outputPath(recordedPrefix + "/" + r.fileName()).build());
     }
 
     /** Where {@code fileName} goes: on a local disk by {@link SafeFiles}' rule (no symlinked directory out of out/hip). */

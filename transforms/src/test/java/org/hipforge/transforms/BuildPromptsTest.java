@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** BuildDescribePrompts and BuildGeneratePrompts: the messages, the cache key and the prompt version. */
+/** BuildPrompts's describe and generate prompts: the messages, the cache key and the prompt version. */
 @ExtendWith(TestPipelineExtension.class)
 class BuildPromptsTest {
   @TempDir Path tmp;
@@ -37,7 +37,7 @@ class BuildPromptsTest {
     SourceFile s = new SourceFile(new ManifestEntry(7, "dir/k.hip", KERNEL.length(), "sha7"), KERNEL);
     ChatRequest expected = Prompts.describe("dir/k.hip", KERNEL);
     PAssert.that(p.apply(Create.of(s).withCoder(SerializableCoder.of(SourceFile.class)))
-            .apply(BuildDescribePrompts.forProvider(PROVIDER)))
+            .apply(BuildPrompts.describe(PROVIDER)))
         .satisfies(tasks -> {
           LlmTask t = tasks.iterator().next();
           assertThat(t.id(), is(7L));
@@ -51,23 +51,17 @@ class BuildPromptsTest {
   }
 
   @Test
-  void editedDescribeTemplatesMakeANewPromptWithTheirVersion(TestPipeline p) throws Exception {
+  void editedDescribeTemplatesMakeANewPromptWithTheirVersion() throws Exception {
     Path dir = tmp.resolve("prompts");
     PromptSet.writeDefaults(dir);
     Files.writeString(dir.resolve("describe.user.txt"), "Describe {{file_name}} in two sentences:\n{{source}}");
     PromptSet edited = PromptSet.load(dir);
     SourceFile s = new SourceFile(new ManifestEntry(1, "a.hip", KERNEL.length(), "sha1"), KERNEL);
     String version = edited.version(PromptSet.Kind.DESCRIBE);
-    PAssert.that(p.apply(Create.of(s).withCoder(SerializableCoder.of(SourceFile.class)))
-            .apply(BuildDescribePrompts.forProvider(PROVIDER).withPrompts(edited)))
-        .satisfies(tasks -> {
-          LlmTask t = tasks.iterator().next();
-          assertThat(t.request().user(), is("Describe a.hip in two sentences:\n" + KERNEL + "\n"));
-          assertThat(t.promptSha256(), is(Prompts.key(PROVIDER, t.request())));
-          assertThat(t.promptVersion(), is(version));
-          return null;
-        });
-    p.run().waitUntilFinish();
+    LlmTask t = BuildPrompts.describeTask(new BuildPrompts.Configuration(PROVIDER, edited, ""), version, s);
+    assertThat(t.request().user(), is("Describe a.hip in two sentences:\n" + KERNEL + "\n"));
+    assertThat(t.promptSha256(), is(Prompts.key(PROVIDER, t.request())));
+    assertThat(t.promptVersion(), is(version));
   }
 
   @Test
@@ -80,7 +74,7 @@ class BuildPromptsTest {
         .instruction("Add two vectors.").sourceSha256("sha3").build();
     StateRecord plain = described.toBuilder().id(4).fileName("c.hip").build();
     PAssert.that(p.apply("Edited", Create.of(described).withCoder(StateRecordCoder.of()))
-            .apply("BuildEdited", BuildGeneratePrompts.forProvider(PROVIDER).withPrompts(edited)
+            .apply("BuildEdited", BuildPrompts.generate(PROVIDER).withPrompts(edited)
                 .withOffloadArch("gfx90a,gfx942")))
         .satisfies(tasks -> {
           LlmTask t = tasks.iterator().next();
@@ -90,7 +84,7 @@ class BuildPromptsTest {
           return null;
         });
     PAssert.that(p.apply("Plain", Create.of(plain).withCoder(StateRecordCoder.of()))
-            .apply("BuildPlain", BuildGeneratePrompts.forProvider(PROVIDER)))
+            .apply("BuildPlain", BuildPrompts.generate(PROVIDER)))
         .satisfies(tasks -> {
           LlmTask t = tasks.iterator().next();
           assertThat(t.promptSha256(), is(Prompts.key(PROVIDER, Prompts.generate("Add two vectors."))));
@@ -107,7 +101,7 @@ class BuildPromptsTest {
     StateRecord big = small.toBuilder().id(2).fileName("b.hip").sourceSha256("s2").sourceBytes(12_000).build();
     StateRecord unsized = small.toBuilder().id(3).fileName("u.hip").sourceBytes(0).build();
     PAssert.that(p.apply(Create.of(small, big, unsized).withCoder(StateRecordCoder.of()))
-            .apply(BuildGeneratePrompts.forProvider(PROVIDER)))
+            .apply(BuildPrompts.generate(PROVIDER)))
         .satisfies(tasks -> {
           for (LlmTask t : tasks) {
             ChatRequest plain = PromptSet.defaults().generate(t.instruction(), t.fileName(), "");
@@ -128,7 +122,7 @@ class BuildPromptsTest {
 
   @Test
   void builderArgumentsAreChecked() {
-    assertThrows(IllegalArgumentException.class, () -> BuildDescribePrompts.forProvider(PROVIDER).withPrompts(null));
-    assertThrows(IllegalArgumentException.class, () -> BuildGeneratePrompts.forProvider(PROVIDER).withOffloadArch(" "));
+    assertThrows(IllegalArgumentException.class, () -> BuildPrompts.describe(PROVIDER).withPrompts(null));
+    assertThrows(IllegalArgumentException.class, () -> BuildPrompts.generate(PROVIDER).withOffloadArch(" "));
   }
 }

@@ -82,6 +82,19 @@ class CallLlmTest {
     return out;
   }
 
+  /** A previous run of {@code tasks} in its own pipeline: every answer journaled. */
+  private void runOnce(ProviderConfig provider, List<LlmTask> tasks, String run) {
+    org.apache.beam.sdk.Pipeline first = org.apache.beam.sdk.Pipeline.create();
+    first.apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class))).apply(callLlm(provider, run));
+    first.run().waitUntilFinish();
+  }
+
+  /** {@code tasks} again as a new process would ask them: the cache read afresh from the journals. */
+  private CallLlm.Result rerun(TestPipeline p, ProviderConfig provider, List<LlmTask> tasks, String run) {
+    ResponseCache.clearLoaded();
+    return p.apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class))).apply(callLlm(provider, run));
+  }
+
   private CallLlm callLlm(ProviderConfig provider, String run) {
     WorkLayout layout = new WorkLayout(work.toString());
     return CallLlm.to(provider, WorkLayout.Step.DESCRIBE)
@@ -132,14 +145,10 @@ class CallLlmTest {
     ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
     List<LlmTask> tasks = tasks(provider, 10);
     // A previous run journaled all ten answers...
-    org.apache.beam.sdk.Pipeline first = org.apache.beam.sdk.Pipeline.create();
-    first.apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class))).apply(callLlm(provider, "run-1"));
-    first.run().waitUntilFinish();
+    runOnce(provider, tasks, "run-1");
     long callsBefore = server.totalRequests();
     // ...and a new process (fresh cache, read from disk) gets the same prompts again.
-    ResponseCache.clearLoaded();
-    CallLlm.Result again = p.apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class)))
-        .apply(callLlm(provider, "run-2"));
+    CallLlm.Result again = rerun(p, provider, tasks, "run-2");
     PAssert.that(again.output()).satisfies(records -> {
       int n = 0;
       for (StateRecord r : records) {
@@ -206,7 +215,7 @@ class CallLlmTest {
       for (Failure f : failures) {
         assertThat(f.category(), is("context_length"));
         assertThat(f.stage(), is("call_llm"));
-        assertThat(f.attempts(), is(1));
+        assertThat(f.record().attempts(), is(1));
         n++;
       }
       assertThat(n, is(3));
@@ -228,9 +237,7 @@ class CallLlmTest {
         .withAnswerRate(SimulatorConfig.Answer.NO_USAGE, 0.1));
     ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
     List<LlmTask> tasks = tasks(provider, 60);
-    org.apache.beam.sdk.Pipeline first = org.apache.beam.sdk.Pipeline.create();
-    first.apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class))).apply(callLlm(provider, "run-1"));
-    first.run().waitUntilFinish();
+    runOnce(provider, tasks, "run-1");
     assertThat("one request per task, none retried", server.totalRequests(), is(60L));
 
     List<StateRecord> journal = readJournal(work.resolve("state/describe/journal/run-1"));
@@ -250,9 +257,7 @@ class CallLlmTest {
     long failedBefore = 60 - byCategory.get("pass");
 
     // A rerun in a new process: the same prompts get the same verdicts from the journal, unpaid.
-    ResponseCache.clearLoaded();
-    CallLlm.Result again = p.apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class)))
-        .apply(callLlm(provider, "run-2"));
+    CallLlm.Result again = rerun(p, provider, tasks, "run-2");
     PAssert.that(again.failures()).satisfies(failures -> {
       long n = 0;
       for (Failure f : failures) {
@@ -266,6 +271,28 @@ class CallLlmTest {
     });
     p.run().waitUntilFinish();
     assertThat("the rerun sent nothing", server.totalRequests(), is(60L));
+  }
+
+  @Test
+  void settingsAreCheckedNamingTheirValueAndEveryWithKeepsTheOthers() {
+    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, "http://127.0.0.1:9/v1", "m", null);
+    CallLlm call = CallLlm.to(provider, WorkLayout.Step.GENERATE);
+    assertThat(assertThrows(IllegalArgumentException.class, () -> call.withMaxInFlight(0)).getMessage(),
+        is("maxInFlight must be in [1, 4096], was 0"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> call.withRateShare(1.5)).getMessage(),
+        is("rateShare must be in (0, 1], was 1.5"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> call.withRunId(" ")).getMessage(),
+        is("runId must be set, was ' '"));
+    assertThat(assertThrows(IllegalArgumentException.class, () -> call.withJournal("", "g")).getMessage(),
+        is("journal dir must be set, was ''"));
+    assertThrows(IllegalArgumentException.class, () -> CallLlm.to(null, WorkLayout.Step.DESCRIBE));
+    assertThrows(IllegalStateException.class, () -> call.expand(null)); // no journal: answers must be durable
+
+    CallLlm.Configuration c = call.withCollect("/c").withJournal("/j", "/j/*").withJournalReserve("/r")
+        .withRunId("r1").withMaxInFlight(4).withRateShare(0.5).configuration();
+    assertThat(c, is(new CallLlm.Configuration(provider, WorkLayout.Step.GENERATE, "/j", "/j/*", "/r", "r1", 4,
+        0.5, "/c")));
+    assertThat(call.configuration().collectDir(), is((String) null)); // the original is unchanged
   }
 
   @Test

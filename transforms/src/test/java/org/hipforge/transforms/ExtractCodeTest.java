@@ -46,8 +46,8 @@ class ExtractCodeTest {
       assertThat(f.category(), is("no_code"));
       assertThat(f.stage(), is("extract_code"));
       assertThat(f.fileName(), is("k2.hip"));
-      assertThat(f.instruction(), is("Write k."));
-      assertThat(f.attempts(), is(2));
+      assertThat(f.record().instruction(), is("Write k."));
+      assertThat(f.record().attempts(), is(2));
       return null;
     });
     p.run().waitUntilFinish();

@@ -22,11 +22,13 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** ValidateHip's typed result, BuildRepairPrompts and the rounds a repair task carries. */
+/** ValidateHip's typed result, BuildPrompts.repair and the rounds a repair task carries. */
 @ExtendWith(TestPipelineExtension.class)
 class RepairStagesTest {
   private static final ProviderConfig PROVIDER = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI,
       "http://127.0.0.1:9/v1", "sim-model", null);
+  private static final BuildPrompts.Configuration REPAIR =
+      new BuildPrompts.Configuration(PROVIDER, PromptSet.defaults(), "gfx90a");
   private static final String GOOD = "#include <hip/hip_runtime.h>\n__global__ void k(float* x) { x[threadIdx.x] = 1; }\n";
   private static final String BROKEN = "#include <hip/hip_runtime.h>\n__global__ void k(float* x) { x[threadIdx.x] = nope; }\n";
 
@@ -89,9 +91,9 @@ class RepairStagesTest {
     StateRecord noCode = answer(3, "prose.hip").toBuilder().failure("no_code", "no fenced block")
         .response("I would write a kernel that adds.").build();
     PAssert.that(p.apply(Create.of(new GeneratedCode(failed, BROKEN),
-            BuildRepairPrompts.ofNoCode(Failure.of(noCode, "extract_code")))
+            GeneratedCode.ofNoCode(Failure.of(noCode, "extract_code")))
         .withCoder(GeneratedCodeCoder.of()))
-        .apply(BuildRepairPrompts.forProvider(PROVIDER).withOffloadArch("gfx90a")))
+        .apply(BuildPrompts.repair(PROVIDER).withOffloadArch("gfx90a")))
         .satisfies(tasks -> {
           for (LlmTask t : tasks) {
             String user = t.request().user();
@@ -117,11 +119,10 @@ class RepairStagesTest {
         });
     p.run().waitUntilFinish();
     // The same failure makes the same prompt (and key) every time: a rerun finds its answer.
-    assertThat(BuildRepairPrompts.task(PROVIDER, PromptSet.defaults(), "gfx90a", null, new GeneratedCode(failed, BROKEN))
-        .promptSha256(), is(BuildRepairPrompts.task(PROVIDER, PromptSet.defaults(), "gfx90a", null,
-        new GeneratedCode(failed, BROKEN)).promptSha256()));
-    assertThrows(IllegalArgumentException.class, () -> BuildRepairPrompts.task(PROVIDER, PromptSet.defaults(),
-        "gfx90a", null, new GeneratedCode(answer(4, "t.hip").toBuilder().failure("compile_timeout", "60 s").build(), GOOD)));
+    assertThat(BuildPrompts.repairTask(REPAIR, null, new GeneratedCode(failed, BROKEN)).promptSha256(),
+        is(BuildPrompts.repairTask(REPAIR, null, new GeneratedCode(failed, BROKEN)).promptSha256()));
+    assertThrows(IllegalArgumentException.class, () -> BuildPrompts.repairTask(REPAIR, null,
+        new GeneratedCode(answer(4, "t.hip").toBuilder().failure("compile_timeout", "60 s").build(), GOOD)));
     assertThrows(IllegalArgumentException.class, () -> Failure.of(answer(5, "ok.hip"), "validate_hip"));
   }
 }

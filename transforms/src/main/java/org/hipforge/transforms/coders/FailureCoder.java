@@ -1,7 +1,5 @@
 package org.hipforge.transforms.coders;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,15 +19,13 @@ public final class FailureCoder extends CustomCoder<Failure> {
 
   @Override
   public void encode(Failure f, OutputStream os) throws IOException {
-    DataOutputStream out = new DataOutputStream(os);
-    Wire.writeString(out, f.stage());
-    out.flush();
+    Wire.writeString(os, f.stage());
     StateRecordCoder.of().encode(f.record(), os);
   }
 
   @Override
   public Failure decode(InputStream is) throws IOException {
-    String stage = Wire.readString(new DataInputStream(is));
+    String stage = Wire.readString(is);
     return Failure.of(StateRecordCoder.of().decode(is), stage);
   }
 

@@ -1,7 +1,5 @@
 package org.hipforge.transforms.coders;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,14 +17,12 @@ public final class GeneratedCodeCoder extends CustomCoder<GeneratedCode> {
   @Override
   public void encode(GeneratedCode g, OutputStream os) throws IOException {
     StateRecordCoder.of().encode(g.record(), os);
-    DataOutputStream out = new DataOutputStream(os);
-    Wire.writeString(out, g.code());
-    out.flush();
+    Wire.writeString(os, g.code());
   }
 
   @Override
   public GeneratedCode decode(InputStream is) throws IOException {
-    return new GeneratedCode(StateRecordCoder.of().decode(is), Wire.readString(new DataInputStream(is)));
+    return new GeneratedCode(StateRecordCoder.of().decode(is), Wire.readString(is));
   }
 
   @Override

@@ -5,9 +5,10 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import org.apache.beam.sdk.coders.CustomCoder;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.util.VarInt;
 import org.hipforge.io.record.Fidelity;
 import org.hipforge.io.record.KernelResources;
 import org.hipforge.io.record.StateRecord;
@@ -39,17 +40,17 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         | (r.resources().isEmpty() ? 0 : HAS_RESOURCES)
         | (r.roundVerdictsText() != null ? HAS_ROUNDS : 0);
     out.writeByte(flags);
-    Wire.writeVarLong(out, r.id());
+    VarInt.encode(r.id(), out);
     Wire.writeString(out, r.fileName());
     Wire.writeString(out, r.instruction());
     Wire.writeString(out, r.errorMsg());
     Wire.writeString(out, r.sourceSha256());
     Wire.writeString(out, r.provider());
     Wire.writeString(out, r.model());
-    Wire.writeVarLong(out, r.inputTokens() + 1);
-    Wire.writeVarLong(out, r.outputTokens() + 1);
-    Wire.writeVarLong(out, r.latencyMs() + 1);
-    Wire.writeVarInt(out, r.attempts());
+    VarInt.encode(r.inputTokens() + 1, out);
+    VarInt.encode(r.outputTokens() + 1, out);
+    VarInt.encode(r.latencyMs() + 1, out);
+    VarInt.encode(r.attempts(), out);
     out.writeLong(r.finishedAtMillis());
     Wire.writeString(out, r.runId());
     Wire.writeString(out, r.promptSha256());
@@ -60,33 +61,33 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
     Wire.writeString(out, r.toolchain());
     Wire.writeString(out, r.response());
     Wire.writeString(out, r.finishReason());
-    Wire.writeVarLong(out, r.cacheCreationInputTokens());
-    Wire.writeVarLong(out, r.cacheReadInputTokens());
+    VarInt.encode(r.cacheCreationInputTokens(), out);
+    VarInt.encode(r.cacheReadInputTokens(), out);
     Wire.writeString(out, r.sourceEncoding());
-    Wire.writeVarLong(out, r.sourceBytes());
+    VarInt.encode(r.sourceBytes(), out);
     Wire.writeString(out, r.offloadArch());
     Fidelity f = r.fidelity();
     if (f != null) {
-      Wire.writeVarInt(out, f.kernelsSource());
-      Wire.writeVarInt(out, f.kernelsGenerated());
-      Wire.writeVarInt(out, f.namesMatched());
-      Wire.writeVarInt(out, f.paramsMatched());
-      Wire.writeVarInt(out, f.sharedMatched());
-      Wire.writeVarInt(out, f.boundsMatched());
+      VarInt.encode(f.kernelsSource(), out);
+      VarInt.encode(f.kernelsGenerated(), out);
+      VarInt.encode(f.namesMatched(), out);
+      VarInt.encode(f.paramsMatched(), out);
+      VarInt.encode(f.sharedMatched(), out);
+      VarInt.encode(f.boundsMatched(), out);
     }
     if (!r.resources().isEmpty()) {
-      Wire.writeVarInt(out, r.resources().size());
+      VarInt.encode(r.resources().size(), out);
       for (KernelResources k : r.resources()) {
         Wire.writeString(out, k.arch());
         Wire.writeString(out, k.kernel());
-        Wire.writeVarInt(out, k.vgprs());
-        Wire.writeVarInt(out, k.sgprs());
-        Wire.writeVarInt(out, k.agprs());
-        Wire.writeVarLong(out, k.ldsBytes());
-        Wire.writeVarLong(out, k.scratchBytes());
-        Wire.writeVarInt(out, k.vgprSpills());
-        Wire.writeVarInt(out, k.sgprSpills());
-        Wire.writeVarInt(out, k.occupancy());
+        VarInt.encode(k.vgprs(), out);
+        VarInt.encode(k.sgprs(), out);
+        VarInt.encode(k.agprs(), out);
+        VarInt.encode(k.ldsBytes(), out);
+        VarInt.encode(k.scratchBytes(), out);
+        VarInt.encode(k.vgprSpills(), out);
+        VarInt.encode(k.sgprSpills(), out);
+        VarInt.encode(k.occupancy(), out);
       }
     }
     if (r.roundVerdictsText() != null) {
@@ -103,17 +104,17 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         .pass((flags & PASS) != 0)
         .cached((flags & CACHED) != 0)
         .compiled((flags & HAS_COMPILED) != 0 ? (flags & COMPILED) != 0 : null)
-        .id(Wire.readVarLong(in))
+        .id(VarInt.decodeLong(in))
         .fileName(Wire.readString(in))
         .instruction(Wire.readString(in))
         .errorMsg(Wire.readString(in))
         .sourceSha256(Wire.readString(in))
         .provider(Wire.readString(in))
         .model(Wire.readString(in))
-        .inputTokens(Wire.readVarLong(in) - 1)
-        .outputTokens(Wire.readVarLong(in) - 1)
-        .latencyMs(Wire.readVarLong(in) - 1)
-        .attempts(Wire.readVarInt(in))
+        .inputTokens(VarInt.decodeLong(in) - 1)
+        .outputTokens(VarInt.decodeLong(in) - 1)
+        .latencyMs(VarInt.decodeLong(in) - 1)
+        .attempts(VarInt.decodeInt(in))
         .finishedAtMillis(in.readLong())
         .runId(Wire.readString(in))
         .promptSha256(Wire.readString(in))
@@ -124,23 +125,23 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         .toolchain(Wire.readString(in))
         .response(Wire.readString(in))
         .finishReason(Wire.readString(in))
-        .cacheCreationInputTokens(Wire.readVarLong(in))
-        .cacheReadInputTokens(Wire.readVarLong(in))
+        .cacheCreationInputTokens(VarInt.decodeLong(in))
+        .cacheReadInputTokens(VarInt.decodeLong(in))
         .sourceEncoding(Wire.readString(in))
-        .sourceBytes(Wire.readVarLong(in))
+        .sourceBytes(VarInt.decodeLong(in))
         .offloadArch(Wire.readString(in))
         .tokensEstimated((flags & TOKENS_ESTIMATED) != 0);
     if ((flags & HAS_FIDELITY) != 0) {
-      b.fidelity(new Fidelity(Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in),
-          Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in)));
+      b.fidelity(new Fidelity(VarInt.decodeInt(in), VarInt.decodeInt(in), VarInt.decodeInt(in),
+          VarInt.decodeInt(in), VarInt.decodeInt(in), VarInt.decodeInt(in)));
     }
     if ((flags & HAS_RESOURCES) != 0) {
-      int n = Wire.readVarInt(in);
+      int n = VarInt.decodeInt(in);
       List<KernelResources> ks = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        ks.add(new KernelResources(Wire.readString(in), Wire.readString(in), Wire.readVarInt(in),
-            Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarLong(in), Wire.readVarLong(in),
-            Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in)));
+        ks.add(new KernelResources(Wire.readString(in), Wire.readString(in), VarInt.decodeInt(in),
+            VarInt.decodeInt(in), VarInt.decodeInt(in), VarInt.decodeLong(in), VarInt.decodeLong(in),
+            VarInt.decodeInt(in), VarInt.decodeInt(in), VarInt.decodeInt(in)));
       }
       b.resources(ks);
     }

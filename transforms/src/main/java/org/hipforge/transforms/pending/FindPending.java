@@ -1,9 +1,8 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import java.io.IOException;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.metrics.Counter;
@@ -19,7 +18,8 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.hipforge.io.record.ManifestEntry;
-import org.hipforge.transforms.coders.BucketBatchCoder;
+import org.hipforge.transforms.MalformedLine;
+import org.hipforge.transforms.coders.MalformedLineCoder;
 import org.hipforge.transforms.coders.ManifestEntryCoder;
 
 /**
@@ -37,11 +37,12 @@ import org.hipforge.transforms.coders.ManifestEntryCoder;
  * the manifest are ignored. The manifest is read strictly: a malformed manifest line fails the run.
  *
  * <pre>{@code
- * FindPending.Result r = p.apply("FindPending", FindPending.of(layout.manifest(), List.of(shards, journals)));
+ * PendingResult<ManifestEntry> r =
+ *     p.apply("FindPending", FindPending.of(layout.manifest(), List.of(shards, journals)));
  * r.pending(); r.malformed();
  * }</pre>
  */
-public final class FindPending extends PTransform<PBegin, FindPending.Result> {
+public final class FindPending extends PTransform<PBegin, PendingResult<ManifestEntry>> {
   /** Default buckets: enough to spread over a cluster and keep each bucket small at 10M ids. */
   public static final int DEFAULT_BUCKETS = 128;
 
@@ -72,23 +73,8 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
     return new FindPending(manifest, stateGlobs, n);
   }
 
-  /** Pending manifest entries and the state lines that could not be read. */
-  public static final class Result extends StageResult<ManifestEntry, MalformedLine> {
-    Result(PCollection<ManifestEntry> pending, PCollection<MalformedLine> malformed) {
-      super(pending, malformed);
-    }
-
-    public PCollection<ManifestEntry> pending() {
-      return output();
-    }
-
-    public PCollection<MalformedLine> malformed() {
-      return failures();
-    }
-  }
-
   @Override
-  public Result expand(PBegin input) {
+  public PendingResult<ManifestEntry> expand(PBegin input) {
     TupleTag<KV<Integer, BucketBatch>> batchTag = new TupleTag<>("batches");
     TupleTag<MalformedLine> malformedTag = new TupleTag<>("malformed");
     PCollectionTuple read = input
@@ -100,7 +86,7 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
         .apply("GroupBuckets", GroupByKey.create())
         .apply("DecideBucket", ParDo.of(new DecideBucketFn()))
         .setCoder(ManifestEntryCoder.of());
-    return new Result(pending, read.get(malformedTag).setCoder(SerializableCoder.of(MalformedLine.class)));
+    return new PendingResult<>(pending, read.get(malformedTag).setCoder(MalformedLineCoder.of()));
   }
 
   /** Sends batches on to the shuffle and unreadable lines to the dead-letter output. */

@@ -1,4 +1,4 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
@@ -15,6 +15,7 @@ import org.apache.beam.sdk.testing.SourceTestUtils;
 import org.hipforge.io.jsonl.ManifestJson;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.transforms.Records;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,7 +1,8 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,7 +20,6 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.hipforge.transforms.coders.BatchOrDeadLetterCoder;
 
 /**
  * The anti-join's input: the manifest and every state file matching the globs, each read whole
@@ -50,18 +50,7 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   private transient List<FileSpec> planned;
 
   /** One file to read: its path, what it holds and its size. */
-  static final class FileSpec implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
-    final String path;
-    final boolean manifest;
-    final long bytes;
-
-    FileSpec(String path, boolean manifest, long bytes) {
-      this.path = path;
-      this.manifest = manifest;
-      this.bytes = bytes;
-    }
-  }
+  record FileSpec(String path, boolean manifest, long bytes) implements Serializable {}
 
   BucketBatchSource(String manifest, List<String> stateGlobs, int buckets) {
     this(manifest, List.copyOf(stateGlobs), buckets, null, null);
@@ -85,8 +74,8 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
     Set<String> state = new HashSet<>();
     for (FileSpec f : planned()) {
       splits.add(new BucketBatchSource(manifest, stateGlobs, buckets, f, null));
-      if (!f.manifest) {
-        state.add(f.path);
+      if (!f.manifest()) {
+        state.add(f.path());
       }
     }
     splits.add(0, new BucketBatchSource(manifest, stateGlobs, buckets, null, state)); // handed out last
@@ -96,14 +85,14 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   @Override
   public long getEstimatedSizeBytes(PipelineOptions options) throws IOException {
     if (file != null) {
-      return file.bytes;
+      return file.bytes();
     }
     if (known != null) {
       return 0; // usually nothing: files that appear after planning
     }
     long sum = 0;
     for (FileSpec f : planned()) {
-      sum += f.bytes;
+      sum += f.bytes();
     }
     return sum;
   }
@@ -136,7 +125,7 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
       out.add(new FileSpec(md.resourceId().toString(), true, md.sizeBytes()));
     }
     out.addAll(stateFiles().values());
-    out.sort(Comparator.comparingLong((FileSpec f) -> f.bytes).thenComparing(f -> f.path));
+    out.sort(Comparator.comparingLong(FileSpec::bytes).thenComparing(FileSpec::path));
     return out;
   }
 
@@ -165,7 +154,7 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
     }
     List<FileSpec> late = new ArrayList<>();
     for (FileSpec f : stateFiles().values()) {
-      if (!known.contains(f.path)) {
+      if (!known.contains(f.path())) {
         late.add(f);
       }
     }
@@ -205,15 +194,15 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
           return false;
         }
         FileSpec f = files.get(next++);
-        current = new BucketFileReader(f.manifest, f.path,
-            Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(f.path, false))),
+        current = new BucketFileReader(f.manifest(), f.path(),
+            Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(f.path(), false))),
             source.buckets);
       }
     }
 
     /** Counts the file's lines here, while the runner's metrics scope is still open. */
     private void finishFile() throws IOException {
-      if (!files.get(next - 1).manifest) {
+      if (!files.get(next - 1).manifest()) {
         stateLines.inc(current.lines());
         bad.inc(current.malformed());
         torn.inc(current.torn());

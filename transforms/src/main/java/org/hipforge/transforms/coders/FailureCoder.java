@@ -3,19 +3,14 @@ package org.hipforge.transforms.coders;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import org.apache.beam.sdk.coders.CustomCoder;
 import org.hipforge.transforms.Failure;
 
 /**
  * Compact binary coder for {@link Failure}: its stage, then its failed state record (through
  * {@link StateRecordCoder}); everything else a failure says follows from those two.
  */
-public final class FailureCoder extends CustomCoder<Failure> {
+public final class FailureCoder extends CompactCoder<Failure> {
   private static final FailureCoder INSTANCE = new FailureCoder();
-
-  public static FailureCoder of() {
-    return INSTANCE;
-  }
 
   @Override
   public void encode(Failure f, OutputStream os) throws IOException {
@@ -29,11 +24,7 @@ public final class FailureCoder extends CustomCoder<Failure> {
     return Failure.of(StateRecordCoder.of().decode(is), stage);
   }
 
-  @Override
-  public void verifyDeterministic() {}
-
-  @Override
-  public boolean consistentWithEquals() {
-    return true;
+  public static FailureCoder of() {
+    return INSTANCE;
   }
 }

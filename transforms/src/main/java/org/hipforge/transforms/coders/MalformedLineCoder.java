@@ -3,17 +3,12 @@ package org.hipforge.transforms.coders;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.util.VarInt;
 import org.hipforge.transforms.MalformedLine;
 
 /** Compact binary coder for {@link MalformedLine}: file, line number, reason, torn. */
-public final class MalformedLineCoder extends CustomCoder<MalformedLine> {
+public final class MalformedLineCoder extends CompactCoder<MalformedLine> {
   private static final MalformedLineCoder INSTANCE = new MalformedLineCoder();
-
-  public static MalformedLineCoder of() {
-    return INSTANCE;
-  }
 
   @Override
   public void encode(MalformedLine m, OutputStream os) throws IOException {
@@ -29,11 +24,7 @@ public final class MalformedLineCoder extends CustomCoder<MalformedLine> {
         Wire.readBoolean(is));
   }
 
-  @Override
-  public void verifyDeterministic() {}
-
-  @Override
-  public boolean consistentWithEquals() {
-    return true;
+  public static MalformedLineCoder of() {
+    return INSTANCE;
   }
 }

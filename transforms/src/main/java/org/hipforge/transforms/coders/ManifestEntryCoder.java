@@ -3,17 +3,12 @@ package org.hipforge.transforms.coders;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.util.VarInt;
 import org.hipforge.io.record.ManifestEntry;
 
 /** Compact binary coder for {@link ManifestEntry} (var-ints and UTF-8, no field names). */
-public final class ManifestEntryCoder extends CustomCoder<ManifestEntry> {
+public final class ManifestEntryCoder extends CompactCoder<ManifestEntry> {
   private static final ManifestEntryCoder INSTANCE = new ManifestEntryCoder();
-
-  public static ManifestEntryCoder of() {
-    return INSTANCE;
-  }
 
   @Override
   public void encode(ManifestEntry e, OutputStream os) throws IOException {
@@ -31,11 +26,7 @@ public final class ManifestEntryCoder extends CustomCoder<ManifestEntry> {
     return new ManifestEntry(id, name, bytes, Wire.readString(is));
   }
 
-  @Override
-  public void verifyDeterministic() {}
-
-  @Override
-  public boolean consistentWithEquals() {
-    return true;
+  public static ManifestEntryCoder of() {
+    return INSTANCE;
   }
 }

@@ -39,9 +39,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
 final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   private static final long serialVersionUID = 1L;
 
-  private final String manifest;
-  private final List<String> stateGlobs;
-  private final int buckets;
+  private final FindPending.Configuration config;
   /** For a split: the one file it reads; null for the whole input and for the late split. */
   private final FileSpec file;
   /** For the late split: the state files the other splits read; null otherwise. */
@@ -52,15 +50,12 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   /** One file to read: its path, what it holds and its size. */
   record FileSpec(String path, boolean manifest, long bytes) implements Serializable {}
 
-  BucketBatchSource(String manifest, List<String> stateGlobs, int buckets) {
-    this(manifest, List.copyOf(stateGlobs), buckets, null, null);
+  BucketBatchSource(FindPending.Configuration config) {
+    this(config, null, null);
   }
 
-  private BucketBatchSource(String manifest, List<String> stateGlobs, int buckets, FileSpec file,
-      Set<String> known) {
-    this.manifest = manifest;
-    this.stateGlobs = stateGlobs;
-    this.buckets = buckets;
+  private BucketBatchSource(FindPending.Configuration config, FileSpec file, Set<String> known) {
+    this.config = config;
     this.file = file;
     this.known = known;
   }
@@ -73,12 +68,12 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
     List<BucketBatchSource> splits = new ArrayList<>();
     Set<String> state = new HashSet<>();
     for (FileSpec f : planned()) {
-      splits.add(new BucketBatchSource(manifest, stateGlobs, buckets, f, null));
+      splits.add(new BucketBatchSource(config, f, null));
       if (!f.manifest()) {
         state.add(f.path());
       }
     }
-    splits.add(0, new BucketBatchSource(manifest, stateGlobs, buckets, null, state)); // handed out last
+    splits.add(0, new BucketBatchSource(config, null, state)); // handed out last
     return splits;
   }
 
@@ -117,9 +112,9 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   /** The manifest (it must exist) and every distinct state file, smallest first. */
   private List<FileSpec> files() throws IOException {
     List<FileSpec> out = new ArrayList<>();
-    MatchResult m = FileSystems.match(manifest, EmptyMatchTreatment.DISALLOW);
+    MatchResult m = FileSystems.match(config.manifest(), EmptyMatchTreatment.DISALLOW);
     if (m.status() != MatchResult.Status.OK) {
-      throw new FileNotFoundException("manifest " + manifest + " not found (run `hipforge manifest` first)");
+      throw new FileNotFoundException("manifest " + config.manifest() + " not found (run `hipforge manifest` first)");
     }
     for (MatchResult.Metadata md : m.metadata()) {
       out.add(new FileSpec(md.resourceId().toString(), true, md.sizeBytes()));
@@ -132,7 +127,7 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   /** The state files matching the globs now, each once. */
   private Map<String, FileSpec> stateFiles() throws IOException {
     Map<String, FileSpec> state = new LinkedHashMap<>();
-    for (MatchResult r : FileSystems.match(stateGlobs, EmptyMatchTreatment.ALLOW)) {
+    for (MatchResult r : FileSystems.match(config.stateGlobs(), EmptyMatchTreatment.ALLOW)) {
       if (r.status() == MatchResult.Status.NOT_FOUND) {
         continue; // no state yet: the first run
       }
@@ -196,7 +191,7 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
         FileSpec f = files.get(next++);
         current = new BucketFileReader(f.manifest(), f.path(),
             Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(f.path(), false))),
-            source.buckets);
+            source.config.buckets());
       }
     }
 

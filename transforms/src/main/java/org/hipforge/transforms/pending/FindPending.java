@@ -1,6 +1,7 @@
 package org.hipforge.transforms.pending;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
@@ -44,33 +45,36 @@ import org.hipforge.transforms.coders.ManifestEntryCoder;
  */
 public final class FindPending extends PTransform<PBegin, PendingResult<ManifestEntry>> {
   /** Default buckets: enough to spread over a cluster and keep each bucket small at 10M ids. */
-  public static final int DEFAULT_BUCKETS = 128;
+  private static final int DEFAULT_BUCKETS = 128;
 
-  private final String manifest;
-  private final List<String> stateGlobs;
-  private final int buckets;
+  /** What the anti-join reads, and into how many buckets it splits the ids. */
+  record Configuration(String manifest, List<String> stateGlobs, int buckets) implements Serializable {
+    Configuration {
+      if (manifest == null || manifest.isBlank()) {
+        throw new IllegalArgumentException("manifest must be set, was '" + manifest + "'");
+      }
+      if (stateGlobs == null) {
+        throw new IllegalArgumentException("stateGlobs must not be null");
+      }
+      if (buckets < 1 || buckets > 1 << 16) {
+        throw new IllegalArgumentException("buckets must be in [1, 65536], was " + buckets);
+      }
+      stateGlobs = List.copyOf(stateGlobs);
+    }
+  }
 
-  private FindPending(String manifest, List<String> stateGlobs, int buckets) {
-    this.manifest = manifest;
-    this.stateGlobs = stateGlobs;
-    this.buckets = buckets;
+  private final Configuration config;
+
+  private FindPending(Configuration config) {
+    this.config = config;
   }
 
   public static FindPending of(String manifest, List<String> stateGlobs) {
-    if (manifest == null || manifest.isBlank()) {
-      throw new IllegalArgumentException("manifest must be set, was '" + manifest + "'");
-    }
-    if (stateGlobs == null) {
-      throw new IllegalArgumentException("stateGlobs must not be null");
-    }
-    return new FindPending(manifest, List.copyOf(stateGlobs), DEFAULT_BUCKETS);
+    return new FindPending(new Configuration(manifest, stateGlobs, DEFAULT_BUCKETS));
   }
 
   public FindPending withBuckets(int n) {
-    if (n < 1 || n > 1 << 16) {
-      throw new IllegalArgumentException("buckets must be in [1, 65536], was " + n);
-    }
-    return new FindPending(manifest, stateGlobs, n);
+    return new FindPending(new Configuration(config.manifest(), config.stateGlobs(), n));
   }
 
   @Override
@@ -78,7 +82,7 @@ public final class FindPending extends PTransform<PBegin, PendingResult<Manifest
     TupleTag<KV<Integer, BucketBatch>> batchTag = new TupleTag<>("batches");
     TupleTag<MalformedLine> malformedTag = new TupleTag<>("malformed");
     PCollectionTuple read = input
-        .apply("ReadIntoBuckets", Read.from(new BucketBatchSource(manifest, stateGlobs, buckets)))
+        .apply("ReadIntoBuckets", Read.from(new BucketBatchSource(config)))
         .apply("SplitDeadLetters", ParDo.of(new SplitDeadLettersFn(batchTag, malformedTag))
             .withOutputTags(batchTag, TupleTagList.of(malformedTag)));
     PCollection<ManifestEntry> pending = read.get(batchTag)

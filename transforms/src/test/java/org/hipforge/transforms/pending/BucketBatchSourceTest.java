@@ -30,8 +30,8 @@ class BucketBatchSourceTest {
     }
     Files.writeString(work.resolve("manifest.jsonl"), m.toString());
     WorkLayout layout = new WorkLayout(work.toString());
-    return new BucketBatchSource(layout.manifest(), List.of(layout.shardGlob(WorkLayout.Step.DESCRIBE),
-        layout.journalGlob(WorkLayout.Step.DESCRIBE)), 2);
+    return new BucketBatchSource(new FindPending.Configuration(layout.manifest(), List.of(
+        layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE)), 2));
   }
 
   /** What reading the splits one after another yields, decided. */

@@ -26,7 +26,7 @@ import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
-import org.hipforge.transforms.FindPending;
+import org.hipforge.transforms.pending.FindPending;
 
 /**
  * The data-path benchmark: {@code FindPending} end to end (read manifest, read every state shard,

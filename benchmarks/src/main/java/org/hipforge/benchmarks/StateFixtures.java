@@ -3,11 +3,11 @@ package org.hipforge.benchmarks;
 import org.hipforge.io.record.StateRecord;
 
 /** The realistic describe outcomes the state benchmarks write: one home for their text. */
-final class StateFixtures {
+public final class StateFixtures {
   private StateFixtures() {}
 
   /** A pass gets a typical instruction for kernel {@code id}; a failure a timeout message. */
-  static StateRecord.Builder outcome(StateRecord.Builder b, long id, boolean pass) {
+  public static StateRecord.Builder outcome(StateRecord.Builder b, long id, boolean pass) {
     if (pass) {
       return b.instruction("Write a HIP program with a __global__ kernel named `kernel_" + id
           + "` that scales a float array in place, one element per thread, with a bounds check; "

@@ -6,15 +6,17 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.hipforge.io.llm.PromptSet;
 import org.hipforge.io.llm.ProviderConfig;
+import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.transforms.BuildPrompts;
 import org.hipforge.transforms.CallLlm;
-import org.hipforge.transforms.FindPending;
 import org.hipforge.transforms.ReadSources;
 import org.hipforge.transforms.RecordFailures;
 import org.hipforge.transforms.WriteDeadLetters;
 import org.hipforge.transforms.WriteState;
+import org.hipforge.transforms.pending.FindPending;
+import org.hipforge.transforms.pending.PendingResult;
 
 /** Builds the describe pipeline: pending HIP sources to instructions, journaled as they arrive. */
 public final class DescribePipeline {
@@ -79,7 +81,7 @@ public final class DescribePipeline {
   public static void build(Pipeline p, Spec s) {
     WorkLayout.Step step = WorkLayout.Step.DESCRIBE;
     WorkLayout layout = s.layout;
-    FindPending.Result pending = p.apply("FindPending", FindPending.of(layout.manifest(),
+    PendingResult<ManifestEntry> pending = p.apply("FindPending", FindPending.of(layout.manifest(),
         List.of(layout.shardGlob(step), layout.journalGlob(step))));
     ReadSources.Result sources = pending.pending().apply("ReadSources",
         ReadSources.from(s.sourceDir).withMaxBytes(s.maxSourceBytes).withKernelsOnly(s.kernelsOnly));

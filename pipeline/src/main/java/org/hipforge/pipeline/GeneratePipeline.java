@@ -21,7 +21,6 @@ import org.hipforge.transforms.Failure;
 import org.hipforge.transforms.GeneratedCode;
 import org.hipforge.transforms.LlmTask;
 import org.hipforge.transforms.MeasureFidelity;
-import org.hipforge.transforms.PendingGenerations;
 import org.hipforge.transforms.ReadSources;
 import org.hipforge.transforms.RecordFailures;
 import org.hipforge.transforms.ValidateHip;
@@ -30,6 +29,8 @@ import org.hipforge.transforms.WriteHipFiles;
 import org.hipforge.transforms.WriteState;
 import org.hipforge.transforms.coders.GeneratedCodeCoder;
 import org.hipforge.transforms.coders.StateRecordCoder;
+import org.hipforge.transforms.pending.PendingGenerations;
+import org.hipforge.transforms.pending.PendingResult;
 
 /** Builds the generate pipeline: instructions to HIP code, compiled, written as .hip files. */
 public final class GeneratePipeline {
@@ -153,7 +154,7 @@ public final class GeneratePipeline {
     WorkLayout.Step describe = WorkLayout.Step.DESCRIBE;
     WorkLayout.Step generate = WorkLayout.Step.GENERATE;
     // Generate journals hold raw answers (the response cache), not verdicts: only shards are state.
-    PendingGenerations.Result front = p.apply("FindPendingGenerations", PendingGenerations.of(
+    PendingResult<StateRecord> front = p.apply("FindPendingGenerations", PendingGenerations.of(
         List.of(layout.shardGlob(describe), layout.journalGlob(describe)),
         List.of(layout.shardGlob(generate))).withIds(s.ids));
     PCollection<StateRecord> pending = front.pending();

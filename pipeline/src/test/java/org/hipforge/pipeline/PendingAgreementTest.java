@@ -31,9 +31,10 @@ import org.hipforge.io.state.StateFiles;
 import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
-import org.hipforge.transforms.FindPending;
 import org.hipforge.transforms.MalformedLine;
-import org.hipforge.transforms.PendingGenerations;
+import org.hipforge.transforms.pending.FindPending;
+import org.hipforge.transforms.pending.PendingGenerations;
+import org.hipforge.transforms.pending.PendingResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -114,14 +115,14 @@ class PendingAgreementTest {
         DemoOptions o = runner.equals("DirectRunner") ? TestCorpus.options("--runner=DirectRunner")
             : TestCorpus.options("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2");
         Pipeline p = Pipeline.create(o);
-        FindPending.Result describe = p.apply("FindPending", FindPending.of(layout.manifest(), List.of(
+        PendingResult<ManifestEntry> describe = p.apply("FindPending", FindPending.of(layout.manifest(), List.of(
             layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE))));
         describe.pending().apply("CollectDescribe", ParDo.of(new CollectEntries(key + "describe")));
         describe.malformed().apply("CollectDescribeMalformed", ParDo.of(new CountMalformed(key + "describe-malformed")));
         List<String> describeGlobs = List.of(layout.shardGlob(WorkLayout.Step.DESCRIBE),
             layout.journalGlob(WorkLayout.Step.DESCRIBE));
         List<String> generateGlobs = List.of(layout.shardGlob(WorkLayout.Step.GENERATE));
-        PendingGenerations.Result all = p.apply("PendingGenerations", PendingGenerations.of(describeGlobs, generateGlobs));
+        PendingResult<StateRecord> all = p.apply("PendingGenerations", PendingGenerations.of(describeGlobs, generateGlobs));
         all.pending().apply("CollectGenerate", ParDo.of(new CollectRecords(key + "generate")));
         all.malformed().apply("CollectGenerateMalformed", ParDo.of(new CountMalformed(key + "generate-malformed")));
         p.apply("PendingGenerationsOfIds", PendingGenerations.of(describeGlobs, generateGlobs).withIds(ids))

@@ -10,24 +10,24 @@ import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
 
 /** Small builders for test records and files. */
-final class Records {
+public final class Records {
   private Records() {}
 
-  static StateRecord passed(long id, String file, String sha, long at, String run) {
+  public static StateRecord passed(long id, String file, String sha, long at, String run) {
     return StateRecord.builder().id(id).fileName(file).pass(true).instruction("do " + file)
         .sourceSha256(sha).finishedAtMillis(at).runId(run).attempts(1).build();
   }
 
-  static StateRecord failed(long id, String file, String sha, long at, String run, String category) {
+  public static StateRecord failed(long id, String file, String sha, long at, String run, String category) {
     return StateRecord.builder().id(id).fileName(file).failure(category, "because").sourceSha256(sha)
         .finishedAtMillis(at).runId(run).attempts(1).build();
   }
 
-  static ManifestEntry entry(long id, String file, String sha) {
+  public static ManifestEntry entry(long id, String file, String sha) {
     return new ManifestEntry(id, file, 10, sha);
   }
 
-  static void writeLines(Path file, List<StateRecord> records, String tail) throws IOException {
+  public static void writeLines(Path file, List<StateRecord> records, String tail) throws IOException {
     Files.createDirectories(file.getParent());
     StringBuilder b = new StringBuilder();
     for (StateRecord r : records) {

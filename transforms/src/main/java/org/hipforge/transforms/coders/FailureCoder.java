@@ -1,43 +1,30 @@
 package org.hipforge.transforms.coders;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import org.apache.beam.sdk.coders.CustomCoder;
 import org.hipforge.transforms.Failure;
 
 /**
  * Compact binary coder for {@link Failure}: its stage, then its failed state record (through
  * {@link StateRecordCoder}); everything else a failure says follows from those two.
  */
-public final class FailureCoder extends CustomCoder<Failure> {
+public final class FailureCoder extends CompactCoder<Failure> {
   private static final FailureCoder INSTANCE = new FailureCoder();
-
-  public static FailureCoder of() {
-    return INSTANCE;
-  }
 
   @Override
   public void encode(Failure f, OutputStream os) throws IOException {
-    DataOutputStream out = new DataOutputStream(os);
-    Wire.writeString(out, f.stage());
-    out.flush();
+    Wire.writeString(os, f.stage());
     StateRecordCoder.of().encode(f.record(), os);
   }
 
   @Override
   public Failure decode(InputStream is) throws IOException {
-    String stage = Wire.readString(new DataInputStream(is));
+    String stage = Wire.readString(is);
     return Failure.of(StateRecordCoder.of().decode(is), stage);
   }
 
-  @Override
-  public void verifyDeterministic() {}
-
-  @Override
-  public boolean consistentWithEquals() {
-    return true;
+  public static FailureCoder of() {
+    return INSTANCE;
   }
 }

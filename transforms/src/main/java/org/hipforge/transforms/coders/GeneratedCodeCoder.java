@@ -1,39 +1,26 @@
 package org.hipforge.transforms.coders;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import org.apache.beam.sdk.coders.CustomCoder;
 import org.hipforge.transforms.GeneratedCode;
 
 /** Compact binary coder for {@link GeneratedCode}: its state record ({@link StateRecordCoder}), then the code. */
-public final class GeneratedCodeCoder extends CustomCoder<GeneratedCode> {
+public final class GeneratedCodeCoder extends CompactCoder<GeneratedCode> {
   private static final GeneratedCodeCoder INSTANCE = new GeneratedCodeCoder();
-
-  public static GeneratedCodeCoder of() {
-    return INSTANCE;
-  }
 
   @Override
   public void encode(GeneratedCode g, OutputStream os) throws IOException {
     StateRecordCoder.of().encode(g.record(), os);
-    DataOutputStream out = new DataOutputStream(os);
-    Wire.writeString(out, g.code());
-    out.flush();
+    Wire.writeString(os, g.code());
   }
 
   @Override
   public GeneratedCode decode(InputStream is) throws IOException {
-    return new GeneratedCode(StateRecordCoder.of().decode(is), Wire.readString(new DataInputStream(is)));
+    return new GeneratedCode(StateRecordCoder.of().decode(is), Wire.readString(is));
   }
 
-  @Override
-  public void verifyDeterministic() {}
-
-  @Override
-  public boolean consistentWithEquals() {
-    return true;
+  public static GeneratedCodeCoder of() {
+    return INSTANCE;
   }
 }

@@ -5,15 +5,24 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import org.apache.beam.sdk.coders.CustomCoder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.ObjIntConsumer;
+import java.util.function.ObjLongConsumer;
+import java.util.function.ToIntFunction;
+import java.util.function.ToLongFunction;
+import org.apache.beam.sdk.util.VarInt;
 import org.hipforge.io.record.Fidelity;
 import org.hipforge.io.record.KernelResources;
 import org.hipforge.io.record.StateRecord;
 
-/** Compact binary coder for {@link StateRecord}: a flag word for optional fields, then values. */
-public final class StateRecordCoder extends CustomCoder<StateRecord> {
+/**
+ * Compact binary coder for {@link StateRecord}: a flag byte for the booleans and the optional
+ * parts, the scalar fields in the order of {@link #FIELDS}, then the optional parts.
+ */
+public final class StateRecordCoder extends CompactCoder<StateRecord> {
   private static final StateRecordCoder INSTANCE = new StateRecordCoder();
   private static final int PASS = 1;
   private static final int CACHED = 2;
@@ -24,9 +33,41 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
   private static final int HAS_RESOURCES = 64;
   private static final int HAS_ROUNDS = 128; // the last bit of the flag byte
 
-  public static StateRecordCoder of() {
-    return INSTANCE;
+  /** One scalar field on the wire: written from a record, read into a builder. */
+  private interface Field {
+    void write(StateRecord r, DataOutputStream out) throws IOException;
+
+    void read(DataInputStream in, StateRecord.Builder b) throws IOException;
   }
+
+  /** The scalar fields in wire order: the order is the format (add at the end, never reorder). */
+  private static final List<Field> FIELDS = List.of(
+      varLong(StateRecord::id, StateRecord.Builder::id, 0),
+      string(StateRecord::fileName, StateRecord.Builder::fileName),
+      string(StateRecord::instruction, StateRecord.Builder::instruction),
+      string(StateRecord::errorMsg, StateRecord.Builder::errorMsg),
+      string(StateRecord::sourceSha256, StateRecord.Builder::sourceSha256),
+      string(StateRecord::provider, StateRecord.Builder::provider),
+      string(StateRecord::model, StateRecord.Builder::model),
+      varLong(StateRecord::inputTokens, StateRecord.Builder::inputTokens, 1), // -1 (unknown) as 0
+      varLong(StateRecord::outputTokens, StateRecord.Builder::outputTokens, 1),
+      varLong(StateRecord::latencyMs, StateRecord.Builder::latencyMs, 1),
+      varInt(StateRecord::attempts, StateRecord.Builder::attempts),
+      fixedLong(StateRecord::finishedAtMillis, StateRecord.Builder::finishedAtMillis),
+      string(StateRecord::runId, StateRecord.Builder::runId),
+      string(StateRecord::promptSha256, StateRecord.Builder::promptSha256),
+      string(StateRecord::promptVersion, StateRecord.Builder::promptVersion),
+      string(StateRecord::codeSha256, StateRecord.Builder::codeSha256),
+      string(StateRecord::compileError, StateRecord.Builder::compileError),
+      string(StateRecord::outputPath, StateRecord.Builder::outputPath),
+      string(StateRecord::toolchain, StateRecord.Builder::toolchain),
+      string(StateRecord::response, StateRecord.Builder::response),
+      string(StateRecord::finishReason, StateRecord.Builder::finishReason),
+      varLong(StateRecord::cacheCreationInputTokens, StateRecord.Builder::cacheCreationInputTokens, 0),
+      varLong(StateRecord::cacheReadInputTokens, StateRecord.Builder::cacheReadInputTokens, 0),
+      string(StateRecord::sourceEncoding, StateRecord.Builder::sourceEncoding),
+      varLong(StateRecord::sourceBytes, StateRecord.Builder::sourceBytes, 0),
+      string(StateRecord::offloadArch, StateRecord.Builder::offloadArch));
 
   @Override
   public void encode(StateRecord r, OutputStream os) throws IOException {
@@ -39,54 +80,31 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         | (r.resources().isEmpty() ? 0 : HAS_RESOURCES)
         | (r.roundVerdictsText() != null ? HAS_ROUNDS : 0);
     out.writeByte(flags);
-    Wire.writeVarLong(out, r.id());
-    Wire.writeString(out, r.fileName());
-    Wire.writeString(out, r.instruction());
-    Wire.writeString(out, r.errorMsg());
-    Wire.writeString(out, r.sourceSha256());
-    Wire.writeString(out, r.provider());
-    Wire.writeString(out, r.model());
-    Wire.writeVarLong(out, r.inputTokens() + 1);
-    Wire.writeVarLong(out, r.outputTokens() + 1);
-    Wire.writeVarLong(out, r.latencyMs() + 1);
-    Wire.writeVarInt(out, r.attempts());
-    out.writeLong(r.finishedAtMillis());
-    Wire.writeString(out, r.runId());
-    Wire.writeString(out, r.promptSha256());
-    Wire.writeString(out, r.promptVersion());
-    Wire.writeString(out, r.codeSha256());
-    Wire.writeString(out, r.compileError());
-    Wire.writeString(out, r.outputPath());
-    Wire.writeString(out, r.toolchain());
-    Wire.writeString(out, r.response());
-    Wire.writeString(out, r.finishReason());
-    Wire.writeVarLong(out, r.cacheCreationInputTokens());
-    Wire.writeVarLong(out, r.cacheReadInputTokens());
-    Wire.writeString(out, r.sourceEncoding());
-    Wire.writeVarLong(out, r.sourceBytes());
-    Wire.writeString(out, r.offloadArch());
+    for (Field f : FIELDS) {
+      f.write(r, out);
+    }
     Fidelity f = r.fidelity();
     if (f != null) {
-      Wire.writeVarInt(out, f.kernelsSource());
-      Wire.writeVarInt(out, f.kernelsGenerated());
-      Wire.writeVarInt(out, f.namesMatched());
-      Wire.writeVarInt(out, f.paramsMatched());
-      Wire.writeVarInt(out, f.sharedMatched());
-      Wire.writeVarInt(out, f.boundsMatched());
+      VarInt.encode(f.kernelsSource(), out);
+      VarInt.encode(f.kernelsGenerated(), out);
+      VarInt.encode(f.namesMatched(), out);
+      VarInt.encode(f.paramsMatched(), out);
+      VarInt.encode(f.sharedMatched(), out);
+      VarInt.encode(f.boundsMatched(), out);
     }
     if (!r.resources().isEmpty()) {
-      Wire.writeVarInt(out, r.resources().size());
+      VarInt.encode(r.resources().size(), out);
       for (KernelResources k : r.resources()) {
         Wire.writeString(out, k.arch());
         Wire.writeString(out, k.kernel());
-        Wire.writeVarInt(out, k.vgprs());
-        Wire.writeVarInt(out, k.sgprs());
-        Wire.writeVarInt(out, k.agprs());
-        Wire.writeVarLong(out, k.ldsBytes());
-        Wire.writeVarLong(out, k.scratchBytes());
-        Wire.writeVarInt(out, k.vgprSpills());
-        Wire.writeVarInt(out, k.sgprSpills());
-        Wire.writeVarInt(out, k.occupancy());
+        VarInt.encode(k.vgprs(), out);
+        VarInt.encode(k.sgprs(), out);
+        VarInt.encode(k.agprs(), out);
+        VarInt.encode(k.ldsBytes(), out);
+        VarInt.encode(k.scratchBytes(), out);
+        VarInt.encode(k.vgprSpills(), out);
+        VarInt.encode(k.sgprSpills(), out);
+        VarInt.encode(k.occupancy(), out);
       }
     }
     if (r.roundVerdictsText() != null) {
@@ -103,44 +121,21 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
         .pass((flags & PASS) != 0)
         .cached((flags & CACHED) != 0)
         .compiled((flags & HAS_COMPILED) != 0 ? (flags & COMPILED) != 0 : null)
-        .id(Wire.readVarLong(in))
-        .fileName(Wire.readString(in))
-        .instruction(Wire.readString(in))
-        .errorMsg(Wire.readString(in))
-        .sourceSha256(Wire.readString(in))
-        .provider(Wire.readString(in))
-        .model(Wire.readString(in))
-        .inputTokens(Wire.readVarLong(in) - 1)
-        .outputTokens(Wire.readVarLong(in) - 1)
-        .latencyMs(Wire.readVarLong(in) - 1)
-        .attempts(Wire.readVarInt(in))
-        .finishedAtMillis(in.readLong())
-        .runId(Wire.readString(in))
-        .promptSha256(Wire.readString(in))
-        .promptVersion(Wire.readString(in))
-        .codeSha256(Wire.readString(in))
-        .compileError(Wire.readString(in))
-        .outputPath(Wire.readString(in))
-        .toolchain(Wire.readString(in))
-        .response(Wire.readString(in))
-        .finishReason(Wire.readString(in))
-        .cacheCreationInputTokens(Wire.readVarLong(in))
-        .cacheReadInputTokens(Wire.readVarLong(in))
-        .sourceEncoding(Wire.readString(in))
-        .sourceBytes(Wire.readVarLong(in))
-        .offloadArch(Wire.readString(in))
         .tokensEstimated((flags & TOKENS_ESTIMATED) != 0);
+    for (Field f : FIELDS) {
+      f.read(in, b);
+    }
     if ((flags & HAS_FIDELITY) != 0) {
-      b.fidelity(new Fidelity(Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in),
-          Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in)));
+      b.fidelity(new Fidelity(VarInt.decodeInt(in), VarInt.decodeInt(in), VarInt.decodeInt(in),
+          VarInt.decodeInt(in), VarInt.decodeInt(in), VarInt.decodeInt(in)));
     }
     if ((flags & HAS_RESOURCES) != 0) {
-      int n = Wire.readVarInt(in);
+      int n = VarInt.decodeInt(in);
       List<KernelResources> ks = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        ks.add(new KernelResources(Wire.readString(in), Wire.readString(in), Wire.readVarInt(in),
-            Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarLong(in), Wire.readVarLong(in),
-            Wire.readVarInt(in), Wire.readVarInt(in), Wire.readVarInt(in)));
+        ks.add(new KernelResources(Wire.readString(in), Wire.readString(in), VarInt.decodeInt(in),
+            VarInt.decodeInt(in), VarInt.decodeInt(in), VarInt.decodeLong(in), VarInt.decodeLong(in),
+            VarInt.decodeInt(in), VarInt.decodeInt(in), VarInt.decodeInt(in)));
       }
       b.resources(ks);
     }
@@ -150,11 +145,66 @@ public final class StateRecordCoder extends CustomCoder<StateRecord> {
     return b.build();
   }
 
-  @Override
-  public void verifyDeterministic() {}
+  private static Field string(Function<StateRecord, String> get, BiConsumer<StateRecord.Builder, String> set) {
+    return new Field() {
+      @Override
+      public void write(StateRecord r, DataOutputStream out) throws IOException {
+        Wire.writeString(out, get.apply(r));
+      }
 
-  @Override
-  public boolean consistentWithEquals() {
-    return true;
+      @Override
+      public void read(DataInputStream in, StateRecord.Builder b) throws IOException {
+        set.accept(b, Wire.readString(in));
+      }
+    };
+  }
+
+  /** A var-long of the value + {@code offset} (1 keeps -1, "unknown", at one byte). */
+  private static Field varLong(ToLongFunction<StateRecord> get, ObjLongConsumer<StateRecord.Builder> set,
+      long offset) {
+    return new Field() {
+      @Override
+      public void write(StateRecord r, DataOutputStream out) throws IOException {
+        VarInt.encode(get.applyAsLong(r) + offset, out);
+      }
+
+      @Override
+      public void read(DataInputStream in, StateRecord.Builder b) throws IOException {
+        set.accept(b, VarInt.decodeLong(in) - offset);
+      }
+    };
+  }
+
+  private static Field varInt(ToIntFunction<StateRecord> get, ObjIntConsumer<StateRecord.Builder> set) {
+    return new Field() {
+      @Override
+      public void write(StateRecord r, DataOutputStream out) throws IOException {
+        VarInt.encode(get.applyAsInt(r), out);
+      }
+
+      @Override
+      public void read(DataInputStream in, StateRecord.Builder b) throws IOException {
+        set.accept(b, VarInt.decodeInt(in));
+      }
+    };
+  }
+
+  /** Eight bytes, big-endian: timestamps are large and change in their low bits. */
+  private static Field fixedLong(ToLongFunction<StateRecord> get, ObjLongConsumer<StateRecord.Builder> set) {
+    return new Field() {
+      @Override
+      public void write(StateRecord r, DataOutputStream out) throws IOException {
+        out.writeLong(get.applyAsLong(r));
+      }
+
+      @Override
+      public void read(DataInputStream in, StateRecord.Builder b) throws IOException {
+        set.accept(b, in.readLong());
+      }
+    };
+  }
+
+  public static StateRecordCoder of() {
+    return INSTANCE;
   }
 }

@@ -1,4 +1,4 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -15,6 +15,8 @@ import org.apache.beam.sdk.testing.TestPipelineExtension;
 import org.apache.beam.sdk.transforms.Count;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.transforms.MalformedLine;
+import org.hipforge.transforms.Records;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,8 +40,8 @@ class ReadStateTest {
     ReadState.Result state = p.apply(ReadState.fromGlobs(
         List.of(layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE))));
 
-    PAssert.that(state.records().apply(Count.globally())).containsInAnyOrder(5L);
-    PAssert.that(state.malformed()).satisfies(lines -> {
+    PAssert.that(state.output().apply(Count.globally())).containsInAnyOrder(5L);
+    PAssert.that(state.failures()).satisfies(lines -> {
       List<MalformedLine> all = new ArrayList<>();
       lines.forEach(all::add);
       assertThat(all.size(), is(2));
@@ -63,8 +65,8 @@ class ReadStateTest {
   void aWorkDirWithNoStateYetReadsAsEmpty(TestPipeline p) {
     WorkLayout layout = new WorkLayout(work.toString());
     ReadState.Result state = p.apply(ReadState.fromGlobs(List.of(layout.shardGlob(WorkLayout.Step.DESCRIBE))));
-    PAssert.that(state.records()).empty();
-    PAssert.that(state.malformed()).empty();
+    PAssert.that(state.output()).empty();
+    PAssert.that(state.failures()).empty();
     p.run().waitUntilFinish();
   }
 }

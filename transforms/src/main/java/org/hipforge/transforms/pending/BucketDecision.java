@@ -1,4 +1,4 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -7,7 +7,6 @@ import java.util.function.Consumer;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.state.PendingRule;
 import org.hipforge.io.util.LongTable;
-import org.hipforge.transforms.coders.ByteSource;
 
 /**
  * Decides one bucket of the anti-join: folds its state records into the latest record per id
@@ -18,47 +17,51 @@ import org.hipforge.transforms.coders.ByteSource;
  * been folded in. Records are read in place from the batches; only the latest record per id and
  * the pending entries become objects.
  */
-public final class BucketDecision {
+final class BucketDecision {
   /** What the bucket held, by outcome. */
-  public static final class Counts {
-    public long fresh;
-    public long stale;
-    public long failed;
-    public long done;
+  static final class Counts {
+    long fresh;
+    long stale;
+    long failed;
+    long done;
   }
 
   /** id -> index + 1 into {@link #views}: the latest record per id. */
   private final LongTable latest = new LongTable();
   private final List<BucketBatch.View> views = new ArrayList<>();
   private final List<BucketBatch> manifestBatches = new ArrayList<>();
-  private final BucketBatch.View scratch = new BucketBatch.View();
+  /** The view the next record is read into; a record that is kept keeps its view. */
+  private BucketBatch.View scratch = new BucketBatch.View();
 
-  public void add(BucketBatch batch) throws IOException {
-    if (batch.manifest) {
+  void add(BucketBatch batch) throws IOException {
+    if (batch.manifest()) {
       manifestBatches.add(batch);
       return;
     }
-    ByteSource in = new ByteSource(batch.bytes, 0, batch.length);
-    for (int i = 0; i < batch.count; i++) {
-      BucketBatch.readState(in, batch.bytes, scratch);
+    byte[] bytes = batch.bytes();
+    ByteSource in = new ByteSource(bytes);
+    for (int i = 0; i < batch.count(); i++) {
+      BucketBatch.readState(in, bytes, scratch);
       long at = latest.get(scratch.id);
       if (at == 0) {
-        views.add(scratch.copy());
+        views.add(scratch);
         latest.put(scratch.id, views.size());
+        scratch = new BucketBatch.View();
       } else if (isLater(scratch, views.get((int) at - 1))) {
-        views.set((int) at - 1, scratch.copy());
+        scratch = views.set((int) at - 1, scratch); // the one it replaces is read into next
       }
     }
   }
 
   /** Emits the pending entries; call once, after every batch was added. */
-  public Counts decide(Consumer<ManifestEntry> pending) throws IOException {
+  Counts decide(Consumer<ManifestEntry> pending) throws IOException {
     Counts counts = new Counts();
     BucketBatch.View entry = new BucketBatch.View();
     for (BucketBatch batch : manifestBatches) {
-      ByteSource in = new ByteSource(batch.bytes, 0, batch.length);
-      for (int i = 0; i < batch.count; i++) {
-        BucketBatch.readManifest(in, batch.bytes, entry);
+      byte[] bytes = batch.bytes();
+      ByteSource in = new ByteSource(bytes);
+      for (int i = 0; i < batch.count(); i++) {
+        BucketBatch.readManifest(in, bytes, entry);
         long at = latest.get(entry.id);
         BucketBatch.View l = at == 0 ? null : views.get((int) at - 1);
         PendingRule.Outcome outcome = l == null

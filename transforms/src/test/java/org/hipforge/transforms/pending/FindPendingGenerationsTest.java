@@ -1,4 +1,4 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -9,6 +9,7 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.transforms.Records;
 import org.hipforge.transforms.coders.StateRecordCoder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

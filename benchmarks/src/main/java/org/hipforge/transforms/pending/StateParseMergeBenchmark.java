@@ -1,4 +1,4 @@
-package org.hipforge.benchmarks;
+package org.hipforge.transforms.pending;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -7,14 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.hipforge.benchmarks.StateFixtures;
 import org.hipforge.io.jsonl.ByteLines;
 import org.hipforge.io.jsonl.FlatLineScanner;
 import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.StateRecord;
-import org.hipforge.transforms.BucketBatchWriter;
-import org.hipforge.transforms.BucketDecision;
-import org.hipforge.transforms.MergeLatest;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -32,8 +30,11 @@ import org.openjdk.jmh.annotations.State;
  *
  * <p>Each op parses one batch of {@link #BATCH} realistic describe-state lines (~600 bytes each,
  * half passed with an instruction, half failed) and merges them into a map keyed by id with the
- * pipeline's own {@link MergeLatest.LatestFn}; {@code ids} sets how many distinct ids the batch
- * has (fewer ids = more duplicates to fold).
+ * pipeline's own merge ({@link StateRecord#latest}, what {@code MergeLatest} folds with); {@code
+ * ids} sets how many distinct ids the batch has (fewer ids = more duplicates to fold).
+ *
+ * <p>It lives in the anti-join's package (in the benchmarks module) so that it measures the
+ * package-private per-line path of {@code FindPending} itself, without a public hook.
  *
  * <p>How to run: {@code java -jar benchmarks/target/benchmarks.jar StateParseMergeBenchmark -f 1
  * -wi 3 -i 5 -w 2s -r 2s}; the score is lines/s (ops/s × {@link #BATCH}, reported per line via
@@ -51,7 +52,6 @@ public class StateParseMergeBenchmark {
   private String[] lines;
   private byte[] file; // the same lines as one state file's bytes
   private final FlatLineScanner scanner = new FlatLineScanner();
-  private final MergeLatest.LatestFn latest = new MergeLatest.LatestFn();
 
   @Setup(Level.Trial)
   public void setup() {
@@ -71,31 +71,32 @@ public class StateParseMergeBenchmark {
     file = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
   }
 
+  /** Parses one line (full or slim). */
+  private interface LineParser {
+    StateRecord parse(String line) throws MalformedLineException;
+  }
+
+  private HashMap<Long, StateRecord> parseAndMerge(LineParser parser) throws MalformedLineException {
+    HashMap<Long, StateRecord> merged = new HashMap<>(ids * 2);
+    for (String line : lines) {
+      StateRecord r = parser.parse(line);
+      merged.merge(r.id(), r, StateRecord::latest);
+    }
+    return merged;
+  }
+
+  /** What reading state for generate does: the full record plus the merge. */
   @Benchmark
   @OperationsPerInvocation(BATCH)
   public HashMap<Long, StateRecord> parseAndMerge() throws MalformedLineException {
     return parseAndMerge(StateRecordJson::parse);
   }
 
-  /** What the anti-join path does: the slim parse (long text fields skipped) plus the merge. */
+  /** What the anti-join path did before the byte scanner: the slim parse plus the merge. */
   @Benchmark
   @OperationsPerInvocation(BATCH)
   public HashMap<Long, StateRecord> parseSlimAndMerge() throws MalformedLineException {
     return parseAndMerge(StateRecordJson::parseSlim);
-  }
-
-  /** A line parser; each benchmark uses one, so the call site stays monomorphic in its fork. */
-  private interface Parser {
-    StateRecord parse(String line) throws MalformedLineException;
-  }
-
-  private HashMap<Long, StateRecord> parseAndMerge(Parser parser) throws MalformedLineException {
-    HashMap<Long, StateRecord> merged = new HashMap<>(ids * 2);
-    for (String line : lines) {
-      StateRecord r = parser.parse(line);
-      merged.merge(r.id(), r, latest::apply);
-    }
-    return merged;
   }
 
   /**

@@ -1,4 +1,4 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,8 +7,6 @@ import org.hipforge.io.jsonl.FlatLineScanner;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.PendingRule;
-import org.hipforge.transforms.coders.ByteSink;
-import org.hipforge.transforms.coders.ByteSource;
 
 /**
  * A batch of manifest entries or of slim state records whose ids hash to one bucket, already in
@@ -21,14 +19,17 @@ import org.hipforge.transforms.coders.ByteSource;
  * pending decision needs. SHA-256 hex strings travel as their 32 bytes.
  *
  * <pre>
+ * batch:          {@code manifest} says which of the two kinds all {@code count} entries are
  * manifest entry: varlong id, zigzag bytes, string file_name, sha
  * state record:   varlong id, byte flags (1 = pass), zigzag finished_at, zigzag attempts,
  *                 string file_name, sha (source_sha256), nullable string run_id
+ * varlong/varint: Beam's {@link org.apache.beam.sdk.util.VarInt}
  * string:         varint length + 1, UTF-8 (0 would be null: only run_id may be)
  * sha:            byte 0 = null | 1 + 32 bytes (64 lowercase hex digits) | 2 + string (anything else)
  * </pre>
  */
-public final class BucketBatch {
+@SuppressWarnings("ArrayRecordComponent") // the batch is its bytes; batches are never compared
+record BucketBatch(boolean manifest, int count, byte[] bytes) {
   static final int PASS = 1;
   static final int SHA_NULL = 0;
   static final int SHA_HEX = 1;
@@ -47,39 +48,9 @@ public final class BucketBatch {
     }
   }
 
-  final boolean manifest;
-  final int count;
-  final byte[] bytes;
-  final int length;
-
-  public BucketBatch(boolean manifest, int count, byte[] bytes, int length) {
-    this.manifest = manifest;
-    this.count = count;
-    this.bytes = bytes;
-    this.length = length;
-  }
-
-  /** True for a batch of manifest entries, false for one of state records. */
-  public boolean isManifest() {
-    return manifest;
-  }
-
-  /** How many entries or records the batch holds. */
-  public int count() {
-    return count;
-  }
-
-  /** The encoded entries are {@code bytes()[0, length())}. */
-  public byte[] bytes() {
-    return bytes;
-  }
-
-  public int length() {
-    return length;
-  }
-
   // ---- writing ----
 
+  /** Appends a scanned manifest line's entry. */
   static void writeManifest(ByteSink out, FlatLineScanner.ManifestFields f) {
     out.writeVarLong(f.id);
     out.writeZigZag(f.bytes);
@@ -87,6 +58,7 @@ public final class BucketBatch {
     writeSha(out, f.line, f.sha256From, f.sha256To);
   }
 
+  /** Appends an entry read by Jackson: the same bytes as the scanned line's. */
   static void writeManifest(ByteSink out, ManifestEntry e) {
     out.writeVarLong(e.id());
     out.writeZigZag(e.bytes());
@@ -94,38 +66,44 @@ public final class BucketBatch {
     writeSha(out, e.sha256());
   }
 
+  /** Appends a scanned state line's slim record. */
   static void writeState(ByteSink out, FlatLineScanner.StateFields f) {
     out.writeVarLong(f.id);
-    out.writeByte(f.pass ? PASS : 0);
+    out.write(f.pass ? PASS : 0);
     out.writeZigZag(f.finishedAtMillis);
     out.writeZigZag(f.attempts);
     out.writeString(f.line, f.fileNameFrom, f.fileNameTo);
     writeSha(out, f.line, f.sourceSha256From, f.sourceSha256To);
     if (f.runIdFrom < 0) {
-      out.writeString(null);
+      out.write(0); // null
     } else {
       out.writeString(f.line, f.runIdFrom, f.runIdTo);
     }
   }
 
+  /** Appends a record read by Jackson: the same bytes as the scanned line's. */
   static void writeState(ByteSink out, StateRecord r) {
     out.writeVarLong(r.id());
-    out.writeByte(r.pass() ? PASS : 0);
+    out.write(r.pass() ? PASS : 0);
     out.writeZigZag(r.finishedAtMillis());
     out.writeZigZag(r.attempts());
     writeText(out, r.fileName());
     writeSha(out, r.sourceSha256());
-    out.writeString(r.runId());
+    writeText(out, r.runId());
   }
 
   private static void writeText(ByteSink out, String s) {
+    if (s == null) {
+      out.write(0);
+      return;
+    }
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     out.writeString(b, 0, b.length);
   }
 
   private static void writeSha(ByteSink out, String sha) {
     if (sha == null) {
-      out.writeByte(SHA_NULL);
+      out.write(SHA_NULL);
       return;
     }
     byte[] b = sha.getBytes(StandardCharsets.UTF_8);
@@ -134,7 +112,7 @@ public final class BucketBatch {
 
   private static void writeSha(ByteSink out, byte[] b, int from, int to) {
     if (from < 0) {
-      out.writeByte(SHA_NULL);
+      out.write(SHA_NULL);
       return;
     }
     if (to - from == 64) {
@@ -143,14 +121,14 @@ public final class BucketBatch {
         bad |= HEX[b[i] & 0xFF]; // -1 (all bits) for anything but 0-9a-f
       }
       if (bad >= 0) {
-        out.writeByte(SHA_HEX);
+        out.write(SHA_HEX);
         for (int i = from; i < to; i += 2) {
-          out.writeByte((HEX[b[i] & 0xFF] << 4) | HEX[b[i + 1] & 0xFF]);
+          out.write((HEX[b[i] & 0xFF] << 4) | HEX[b[i + 1] & 0xFF]);
         }
         return;
       }
     }
-    out.writeByte(SHA_TEXT);
+    out.write(SHA_TEXT);
     out.writeString(b, from, to);
   }
 
@@ -158,7 +136,8 @@ public final class BucketBatch {
 
   /**
    * One decoded entry or record, read in place: its strings are ranges of the batch's bytes, so
-   * reading a record allocates nothing; {@link #copy} keeps one.
+   * reading a record allocates nothing. A reader that keeps a view reads the next one into
+   * another.
    */
   static final class View {
     byte[] buf;
@@ -174,24 +153,6 @@ public final class BucketBatch {
     int shaLen;
     int runIdFrom = -1; // state only; -1 = null
     int runIdLen;
-
-    View copy() {
-      View v = new View();
-      v.buf = buf;
-      v.id = id;
-      v.bytes = bytes;
-      v.pass = pass;
-      v.finishedAtMillis = finishedAtMillis;
-      v.attempts = attempts;
-      v.nameFrom = nameFrom;
-      v.nameLen = nameLen;
-      v.shaKind = shaKind;
-      v.shaFrom = shaFrom;
-      v.shaLen = shaLen;
-      v.runIdFrom = runIdFrom;
-      v.runIdLen = runIdLen;
-      return v;
-    }
 
     String fileName() {
       return new String(buf, nameFrom, nameLen, StandardCharsets.UTF_8);
@@ -258,14 +219,14 @@ public final class BucketBatch {
     } else {
       v.runIdFrom = in.position();
       v.runIdLen = n - 1;
-      in.skip(n - 1);
+      in.skipExactly(n - 1);
     }
   }
 
   private static void readName(ByteSource in, View v) throws IOException {
     v.nameLen = in.readVarInt() - 1;
     v.nameFrom = in.position();
-    in.skip(v.nameLen);
+    in.skipExactly(v.nameLen);
   }
 
   private static void readSha(ByteSource in, View v) throws IOException {
@@ -273,11 +234,11 @@ public final class BucketBatch {
     if (v.shaKind == SHA_HEX) {
       v.shaFrom = in.position();
       v.shaLen = 32;
-      in.skip(32);
+      in.skipExactly(32);
     } else if (v.shaKind == SHA_TEXT) {
       v.shaLen = in.readVarInt() - 1;
       v.shaFrom = in.position();
-      in.skip(v.shaLen);
+      in.skipExactly(v.shaLen);
     } else if (v.shaKind == SHA_NULL) {
       v.shaFrom = 0;
       v.shaLen = 0;

@@ -1,4 +1,4 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import java.util.Set;
 import java.util.TreeSet;
@@ -19,7 +19,7 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  *
  * <pre>{@code PCollection<StateRecord> ready = latestDescribe.apply("SelectDescribed", SelectDescribed.ids(Set.of(3L, 7L)));}</pre>
  */
-public final class SelectDescribed
+final class SelectDescribed
     extends PTransform<PCollection<KV<Long, StateRecord>>, PCollection<StateRecord>> {
   private final TreeSet<Long> ids;
 
@@ -28,12 +28,12 @@ public final class SelectDescribed
   }
 
   /** Every passed, instructed record. */
-  public static SelectDescribed all() {
+  static SelectDescribed all() {
     return new SelectDescribed(null);
   }
 
   /** Only these ids; an empty set selects nothing. */
-  public static SelectDescribed ids(Set<Long> ids) {
+  static SelectDescribed ids(Set<Long> ids) {
     if (ids == null) {
       throw new IllegalArgumentException("ids must not be null (use all())");
     }

@@ -1,4 +1,4 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -19,12 +19,12 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  *
  * <pre>{@code PCollection<KV<Long, StateRecord>> latest = records.apply("MergeLatest", MergeLatest.create());}</pre>
  */
-public final class MergeLatest
+final class MergeLatest
     extends PTransform<PCollection<StateRecord>, PCollection<KV<Long, StateRecord>>> {
 
   private MergeLatest() {}
 
-  public static MergeLatest create() {
+  static MergeLatest create() {
     return new MergeLatest();
   }
 
@@ -38,8 +38,7 @@ public final class MergeLatest
         .setCoder(coder);
   }
 
-  /** The binary merge; public so benchmarks measure the same function the pipeline runs. */
-  public static final class LatestFn extends Combine.BinaryCombineFn<StateRecord> {
+  private static final class LatestFn extends Combine.BinaryCombineFn<StateRecord> {
     @Override
     public StateRecord apply(StateRecord left, StateRecord right) {
       return StateRecord.latest(left, right);

@@ -1,11 +1,10 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
@@ -22,6 +21,9 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StateFileReader;
+import org.hipforge.transforms.MalformedLine;
+import org.hipforge.transforms.StageResult;
+import org.hipforge.transforms.coders.MalformedLineCoder;
 import org.hipforge.transforms.coders.StateRecordCoder;
 
 /**
@@ -34,35 +36,27 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  *
  * <pre>{@code
  * ReadState.Result state = p.apply("ReadState", ReadState.fromGlobs(List.of(shards, journals)));
- * state.records(); state.malformed();
+ * state.output(); state.failures();
  * }</pre>
  */
-public final class ReadState extends PTransform<PBegin, ReadState.Result> {
+final class ReadState extends PTransform<PBegin, ReadState.Result> {
   private final List<String> globs;
 
   private ReadState(List<String> globs) {
     this.globs = globs;
   }
 
-  public static ReadState fromGlobs(List<String> globs) {
+  static ReadState fromGlobs(List<String> globs) {
     if (globs == null || globs.isEmpty()) {
       throw new IllegalArgumentException("globs must not be empty, was " + globs);
     }
     return new ReadState(List.copyOf(globs));
   }
 
-  /** What was read: good records ({@link #records()}) and dead letters ({@link #malformed()}). */
-  public static final class Result extends StageResult<StateRecord, MalformedLine> {
+  /** What was read: good records ({@code output()}) and dead letters ({@code failures()}). */
+  static final class Result extends StageResult<StateRecord, MalformedLine> {
     Result(PCollection<StateRecord> records, PCollection<MalformedLine> malformed) {
       super(records, malformed);
-    }
-
-    public PCollection<StateRecord> records() {
-      return output();
-    }
-
-    public PCollection<MalformedLine> malformed() {
-      return failures();
     }
   }
 
@@ -77,8 +71,7 @@ public final class ReadState extends PTransform<PBegin, ReadState.Result> {
         .apply("ParseLines", ParDo.of(new ReadFileFn(recordsTag, malformedTag))
             .withOutputTags(recordsTag, TupleTagList.of(malformedTag)));
     PCollection<StateRecord> records = read.get(recordsTag).setCoder(StateRecordCoder.of());
-    PCollection<MalformedLine> malformed =
-        read.get(malformedTag).setCoder(SerializableCoder.of(MalformedLine.class));
+    PCollection<MalformedLine> malformed = read.get(malformedTag).setCoder(MalformedLineCoder.of());
     return new Result(records, malformed);
   }
 

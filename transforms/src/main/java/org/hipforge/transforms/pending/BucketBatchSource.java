@@ -1,7 +1,8 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,7 +20,6 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.hipforge.transforms.coders.BatchOrDeadLetterCoder;
 
 /**
  * The anti-join's input: the manifest and every state file matching the globs, each read whole
@@ -39,9 +39,7 @@ import org.hipforge.transforms.coders.BatchOrDeadLetterCoder;
 final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   private static final long serialVersionUID = 1L;
 
-  private final String manifest;
-  private final List<String> stateGlobs;
-  private final int buckets;
+  private final FindPending.Configuration config;
   /** For a split: the one file it reads; null for the whole input and for the late split. */
   private final FileSpec file;
   /** For the late split: the state files the other splits read; null otherwise. */
@@ -50,28 +48,14 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   private transient List<FileSpec> planned;
 
   /** One file to read: its path, what it holds and its size. */
-  static final class FileSpec implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
-    final String path;
-    final boolean manifest;
-    final long bytes;
+  record FileSpec(String path, boolean manifest, long bytes) implements Serializable {}
 
-    FileSpec(String path, boolean manifest, long bytes) {
-      this.path = path;
-      this.manifest = manifest;
-      this.bytes = bytes;
-    }
+  BucketBatchSource(FindPending.Configuration config) {
+    this(config, null, null);
   }
 
-  BucketBatchSource(String manifest, List<String> stateGlobs, int buckets) {
-    this(manifest, List.copyOf(stateGlobs), buckets, null, null);
-  }
-
-  private BucketBatchSource(String manifest, List<String> stateGlobs, int buckets, FileSpec file,
-      Set<String> known) {
-    this.manifest = manifest;
-    this.stateGlobs = stateGlobs;
-    this.buckets = buckets;
+  private BucketBatchSource(FindPending.Configuration config, FileSpec file, Set<String> known) {
+    this.config = config;
     this.file = file;
     this.known = known;
   }
@@ -84,26 +68,26 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
     List<BucketBatchSource> splits = new ArrayList<>();
     Set<String> state = new HashSet<>();
     for (FileSpec f : planned()) {
-      splits.add(new BucketBatchSource(manifest, stateGlobs, buckets, f, null));
-      if (!f.manifest) {
-        state.add(f.path);
+      splits.add(new BucketBatchSource(config, f, null));
+      if (!f.manifest()) {
+        state.add(f.path());
       }
     }
-    splits.add(0, new BucketBatchSource(manifest, stateGlobs, buckets, null, state)); // handed out last
+    splits.add(0, new BucketBatchSource(config, null, state)); // handed out last
     return splits;
   }
 
   @Override
   public long getEstimatedSizeBytes(PipelineOptions options) throws IOException {
     if (file != null) {
-      return file.bytes;
+      return file.bytes();
     }
     if (known != null) {
       return 0; // usually nothing: files that appear after planning
     }
     long sum = 0;
     for (FileSpec f : planned()) {
-      sum += f.bytes;
+      sum += f.bytes();
     }
     return sum;
   }
@@ -128,22 +112,22 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   /** The manifest (it must exist) and every distinct state file, smallest first. */
   private List<FileSpec> files() throws IOException {
     List<FileSpec> out = new ArrayList<>();
-    MatchResult m = FileSystems.match(manifest, EmptyMatchTreatment.DISALLOW);
+    MatchResult m = FileSystems.match(config.manifest(), EmptyMatchTreatment.DISALLOW);
     if (m.status() != MatchResult.Status.OK) {
-      throw new FileNotFoundException("manifest " + manifest + " not found (run `hipforge manifest` first)");
+      throw new FileNotFoundException("manifest " + config.manifest() + " not found (run `hipforge manifest` first)");
     }
     for (MatchResult.Metadata md : m.metadata()) {
       out.add(new FileSpec(md.resourceId().toString(), true, md.sizeBytes()));
     }
     out.addAll(stateFiles().values());
-    out.sort(Comparator.comparingLong((FileSpec f) -> f.bytes).thenComparing(f -> f.path));
+    out.sort(Comparator.comparingLong(FileSpec::bytes).thenComparing(FileSpec::path));
     return out;
   }
 
   /** The state files matching the globs now, each once. */
   private Map<String, FileSpec> stateFiles() throws IOException {
     Map<String, FileSpec> state = new LinkedHashMap<>();
-    for (MatchResult r : FileSystems.match(stateGlobs, EmptyMatchTreatment.ALLOW)) {
+    for (MatchResult r : FileSystems.match(config.stateGlobs(), EmptyMatchTreatment.ALLOW)) {
       if (r.status() == MatchResult.Status.NOT_FOUND) {
         continue; // no state yet: the first run
       }
@@ -165,7 +149,7 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
     }
     List<FileSpec> late = new ArrayList<>();
     for (FileSpec f : stateFiles().values()) {
-      if (!known.contains(f.path)) {
+      if (!known.contains(f.path())) {
         late.add(f);
       }
     }
@@ -205,15 +189,15 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
           return false;
         }
         FileSpec f = files.get(next++);
-        current = new BucketFileReader(f.manifest, f.path,
-            Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(f.path, false))),
-            source.buckets);
+        current = new BucketFileReader(f.manifest(), f.path(),
+            Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(f.path(), false))),
+            source.config.buckets());
       }
     }
 
     /** Counts the file's lines here, while the runner's metrics scope is still open. */
     private void finishFile() throws IOException {
-      if (!files.get(next - 1).manifest) {
+      if (!files.get(next - 1).manifest()) {
         stateLines.inc(current.lines());
         bad.inc(current.malformed());
         torn.inc(current.torn());

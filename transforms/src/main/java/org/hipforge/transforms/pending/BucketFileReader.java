@@ -1,4 +1,4 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -9,6 +9,7 @@ import org.hipforge.io.jsonl.FlatLineScanner;
 import org.hipforge.io.manifest.ManifestStore;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StateFileReader;
+import org.hipforge.transforms.MalformedLine;
 
 /**
  * Reads one manifest or state file into bucket batches and dead letters, a few at a time.
@@ -41,7 +42,7 @@ final class BucketFileReader implements Closeable {
     this.in = in;
     this.lines = new ByteLines.Cursor(in);
     this.writer = new BucketBatchWriter(manifest, buckets,
-        (bucket, batch) -> ready.add(BatchOrDeadLetter.batch(bucket, batch)));
+        (bucket, batch) -> ready.add(BatchOrDeadLetter.ofBatch(bucket, batch)));
     this.stateSlowPath = manifest ? null : new StateFileReader.LineParser(name, new StateFileReader.Sink() {
       @Override
       public void record(StateRecord r) {
@@ -55,7 +56,7 @@ final class BucketFileReader implements Closeable {
         } else {
           malformed++;
         }
-        ready.add(BatchOrDeadLetter.deadLetter(new MalformedLine(file, line, reason, isTorn)));
+        ready.add(BatchOrDeadLetter.ofDeadLetter(new MalformedLine(file, line, reason, isTorn)));
       }
     }, true);
   }

@@ -1,9 +1,9 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.metrics.Counter;
@@ -19,7 +19,8 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.hipforge.io.record.ManifestEntry;
-import org.hipforge.transforms.coders.BucketBatchCoder;
+import org.hipforge.transforms.MalformedLine;
+import org.hipforge.transforms.coders.MalformedLineCoder;
 import org.hipforge.transforms.coders.ManifestEntryCoder;
 
 /**
@@ -37,62 +38,51 @@ import org.hipforge.transforms.coders.ManifestEntryCoder;
  * the manifest are ignored. The manifest is read strictly: a malformed manifest line fails the run.
  *
  * <pre>{@code
- * FindPending.Result r = p.apply("FindPending", FindPending.of(layout.manifest(), List.of(shards, journals)));
+ * PendingResult<ManifestEntry> r =
+ *     p.apply("FindPending", FindPending.of(layout.manifest(), List.of(shards, journals)));
  * r.pending(); r.malformed();
  * }</pre>
  */
-public final class FindPending extends PTransform<PBegin, FindPending.Result> {
+public final class FindPending extends PTransform<PBegin, PendingResult<ManifestEntry>> {
   /** Default buckets: enough to spread over a cluster and keep each bucket small at 10M ids. */
-  public static final int DEFAULT_BUCKETS = 128;
+  private static final int DEFAULT_BUCKETS = 128;
 
-  private final String manifest;
-  private final List<String> stateGlobs;
-  private final int buckets;
+  /** What the anti-join reads, and into how many buckets it splits the ids. */
+  record Configuration(String manifest, List<String> stateGlobs, int buckets) implements Serializable {
+    Configuration {
+      if (manifest == null || manifest.isBlank()) {
+        throw new IllegalArgumentException("manifest must be set, was '" + manifest + "'");
+      }
+      if (stateGlobs == null) {
+        throw new IllegalArgumentException("stateGlobs must not be null");
+      }
+      if (buckets < 1 || buckets > 1 << 16) {
+        throw new IllegalArgumentException("buckets must be in [1, 65536], was " + buckets);
+      }
+      stateGlobs = List.copyOf(stateGlobs);
+    }
+  }
 
-  private FindPending(String manifest, List<String> stateGlobs, int buckets) {
-    this.manifest = manifest;
-    this.stateGlobs = stateGlobs;
-    this.buckets = buckets;
+  private final Configuration config;
+
+  private FindPending(Configuration config) {
+    this.config = config;
   }
 
   public static FindPending of(String manifest, List<String> stateGlobs) {
-    if (manifest == null || manifest.isBlank()) {
-      throw new IllegalArgumentException("manifest must be set, was '" + manifest + "'");
-    }
-    if (stateGlobs == null) {
-      throw new IllegalArgumentException("stateGlobs must not be null");
-    }
-    return new FindPending(manifest, List.copyOf(stateGlobs), DEFAULT_BUCKETS);
+    return new FindPending(new Configuration(manifest, stateGlobs, DEFAULT_BUCKETS));
   }
 
   public FindPending withBuckets(int n) {
-    if (n < 1 || n > 1 << 16) {
-      throw new IllegalArgumentException("buckets must be in [1, 65536], was " + n);
-    }
-    return new FindPending(manifest, stateGlobs, n);
-  }
-
-  /** Pending manifest entries and the state lines that could not be read. */
-  public static final class Result extends StageResult<ManifestEntry, MalformedLine> {
-    Result(PCollection<ManifestEntry> pending, PCollection<MalformedLine> malformed) {
-      super(pending, malformed);
-    }
-
-    public PCollection<ManifestEntry> pending() {
-      return output();
-    }
-
-    public PCollection<MalformedLine> malformed() {
-      return failures();
-    }
+    return new FindPending(new Configuration(config.manifest(), config.stateGlobs(), n));
   }
 
   @Override
-  public Result expand(PBegin input) {
+  public PendingResult<ManifestEntry> expand(PBegin input) {
     TupleTag<KV<Integer, BucketBatch>> batchTag = new TupleTag<>("batches");
     TupleTag<MalformedLine> malformedTag = new TupleTag<>("malformed");
     PCollectionTuple read = input
-        .apply("ReadIntoBuckets", Read.from(new BucketBatchSource(manifest, stateGlobs, buckets)))
+        .apply("ReadIntoBuckets", Read.from(new BucketBatchSource(config)))
         .apply("SplitDeadLetters", ParDo.of(new SplitDeadLettersFn(batchTag, malformedTag))
             .withOutputTags(batchTag, TupleTagList.of(malformedTag)));
     PCollection<ManifestEntry> pending = read.get(batchTag)
@@ -100,7 +90,7 @@ public final class FindPending extends PTransform<PBegin, FindPending.Result> {
         .apply("GroupBuckets", GroupByKey.create())
         .apply("DecideBucket", ParDo.of(new DecideBucketFn()))
         .setCoder(ManifestEntryCoder.of());
-    return new Result(pending, read.get(malformedTag).setCoder(SerializableCoder.of(MalformedLine.class)));
+    return new PendingResult<>(pending, read.get(malformedTag).setCoder(MalformedLineCoder.of()));
   }
 
   /** Sends batches on to the shuffle and unreadable lines to the dead-letter output. */

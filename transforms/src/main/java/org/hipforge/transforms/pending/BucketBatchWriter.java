@@ -1,18 +1,17 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import java.util.Arrays;
 import org.hipforge.io.jsonl.FlatLineScanner;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
-import org.hipforge.transforms.coders.ByteSink;
 
 /**
  * Packs one file's manifest entries (or state records) into per-bucket {@link BucketBatch}es by
- * {@code id % buckets}, handing each batch on as soon as it is full.
+ * {@code id % buckets}, handing each full batch on before the bucket's next entry is written.
  *
  * <p>Memory stays bounded by buckets x {@link #BATCH_BYTES}, whatever the file's size.
  */
-public final class BucketBatchWriter {
+final class BucketBatchWriter {
   /**
    * Bytes per shuffled batch: big enough that the engine's per-element cost vanishes (a few
    * hundred records), small enough to stay below Flink's 32 KB network buffer, past which a
@@ -21,7 +20,7 @@ public final class BucketBatchWriter {
   static final int BATCH_BYTES = Integer.getInteger("hipforge.findPending.batchBytes", 24 * 1024);
 
   /** Receives each full batch and, at {@link #flush}, the rest. */
-  public interface Emitter {
+  interface Emitter {
     void emit(int bucket, BucketBatch batch);
   }
 
@@ -31,7 +30,7 @@ public final class BucketBatchWriter {
   private final ByteSink[] sinks;
   private final int[] counts;
 
-  public BucketBatchWriter(boolean manifest, int buckets, Emitter emitter) {
+  BucketBatchWriter(boolean manifest, int buckets, Emitter emitter) {
     this.manifest = manifest;
     this.buckets = buckets;
     this.emitter = emitter;
@@ -39,32 +38,28 @@ public final class BucketBatchWriter {
     this.counts = new int[buckets];
   }
 
-  public void add(FlatLineScanner.ManifestFields f) {
-    int b = bucketOf(f.id);
-    BucketBatch.writeManifest(sink(b), f);
-    added(b);
+  /** A manifest line's entry, as the byte scanner found it. */
+  void add(FlatLineScanner.ManifestFields f) {
+    BucketBatch.writeManifest(sinkFor(f.id), f);
   }
 
-  public void add(ManifestEntry e) {
-    int b = bucketOf(e.id());
-    BucketBatch.writeManifest(sink(b), e);
-    added(b);
+  /** A manifest entry the scanner left to Jackson. */
+  void add(ManifestEntry e) {
+    BucketBatch.writeManifest(sinkFor(e.id()), e);
   }
 
-  public void add(FlatLineScanner.StateFields f) {
-    int b = bucketOf(f.id);
-    BucketBatch.writeState(sink(b), f);
-    added(b);
+  /** A state line's slim record, as the byte scanner found it. */
+  void add(FlatLineScanner.StateFields f) {
+    BucketBatch.writeState(sinkFor(f.id), f);
   }
 
-  public void add(StateRecord r) {
-    int b = bucketOf(r.id());
-    BucketBatch.writeState(sink(b), r);
-    added(b);
+  /** A state record the scanner left to Jackson. */
+  void add(StateRecord r) {
+    BucketBatch.writeState(sinkFor(r.id()), r);
   }
 
   /** Emits every batch that holds anything. */
-  public void flush() {
+  void flush() {
     for (int b = 0; b < buckets; b++) {
       if (counts[b] > 0) {
         emit(b);
@@ -72,28 +67,25 @@ public final class BucketBatchWriter {
     }
   }
 
-  private int bucketOf(long id) {
-    return (int) Math.floorMod(id, (long) buckets);
-  }
-
-  private ByteSink sink(int b) {
+  /**
+   * The sink to append {@code id}'s entry to, counted: its bucket's, emptied first when full (a
+   * batch stops at the first entry that takes it past {@link #BATCH_BYTES}).
+   */
+  private ByteSink sinkFor(long id) {
+    int b = (int) Math.floorMod(id, (long) buckets);
     if (sinks[b] == null) {
       sinks[b] = new ByteSink(BATCH_BYTES + 1024);
-    }
-    return sinks[b];
-  }
-
-  private void added(int b) {
-    counts[b]++;
-    if (sinks[b].size() >= BATCH_BYTES) {
+    } else if (sinks[b].size() >= BATCH_BYTES) {
       emit(b);
     }
+    counts[b]++;
+    return sinks[b];
   }
 
   private void emit(int b) {
     ByteSink s = sinks[b];
     // A copy, because the sink is reused; the runner may hold on to the element (object reuse).
-    emitter.emit(b, new BucketBatch(manifest, counts[b], Arrays.copyOf(s.array(), s.size()), s.size()));
+    emitter.emit(b, new BucketBatch(manifest, counts[b], Arrays.copyOf(s.array(), s.size())));
     s.clear();
     counts[b] = 0;
   }

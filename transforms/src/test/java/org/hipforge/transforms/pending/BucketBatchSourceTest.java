@@ -1,4 +1,4 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
@@ -15,6 +15,7 @@ import org.apache.beam.sdk.testing.SourceTestUtils;
 import org.hipforge.io.jsonl.ManifestJson;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.transforms.Records;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,8 +30,8 @@ class BucketBatchSourceTest {
     }
     Files.writeString(work.resolve("manifest.jsonl"), m.toString());
     WorkLayout layout = new WorkLayout(work.toString());
-    return new BucketBatchSource(layout.manifest(), List.of(layout.shardGlob(WorkLayout.Step.DESCRIBE),
-        layout.journalGlob(WorkLayout.Step.DESCRIBE)), 2);
+    return new BucketBatchSource(new FindPending.Configuration(layout.manifest(), List.of(
+        layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE)), 2));
   }
 
   /** What reading the splits one after another yields, decided. */

@@ -1,4 +1,4 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -19,6 +19,8 @@ import org.hipforge.io.jsonl.ManifestJson;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.transforms.MalformedLine;
+import org.hipforge.transforms.Records;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FindPendingTest {
   @TempDir Path work;
 
-  private FindPending.Result findPending(TestPipeline p, int buckets, ManifestEntry... entries) throws Exception {
+  private PendingResult<ManifestEntry> findPending(TestPipeline p, int buckets, ManifestEntry... entries) throws Exception {
     StringBuilder m = new StringBuilder();
     for (ManifestEntry e : entries) {
       m.append(ManifestJson.toJson(e)).append('\n');
@@ -57,7 +59,7 @@ class FindPendingTest {
         Records.passed(0, "done.hip", "s0", 1, "r1"),
         Records.failed(3, "failed.hip", "s3", 2, "r2", "timeout")), "{\"id\":1,\"fi");
 
-    FindPending.Result result = findPending(p, 3, done, fresh, changed, failed, renamed);
+    PendingResult<ManifestEntry> result = findPending(p, 3, done, fresh, changed, failed, renamed);
 
     PAssert.that(result.pending()).containsInAnyOrder(fresh, changed, failed, renamed);
     PAssert.that(result.malformed()).satisfies(lines -> {
@@ -77,7 +79,7 @@ class FindPendingTest {
     for (int i = 0; i < 50; i++) {
       all.add(Records.entry(i, "k" + i + ".hip", "s" + i));
     }
-    FindPending.Result result = findPending(p, 7, all.toArray(new ManifestEntry[0]));
+    PendingResult<ManifestEntry> result = findPending(p, 7, all.toArray(new ManifestEntry[0]));
     PAssert.that(result.pending()).containsInAnyOrder(all);
     PAssert.that(result.malformed()).empty();
     p.run().waitUntilFinish();
@@ -99,7 +101,7 @@ class FindPendingTest {
     content.write((StateRecordJson.toJson(Records.passed(2, "c.hip", "s2", 1, "r1")) + "\n").getBytes(UTF_8));
     Files.write(shard, content.toByteArray());
 
-    FindPending.Result result = findPending(p, 2, a, b, c);
+    PendingResult<ManifestEntry> result = findPending(p, 2, a, b, c);
 
     PAssert.that(result.pending()).containsInAnyOrder(b);
     PAssert.that(result.malformed()).satisfies(lines -> {

@@ -1,4 +1,4 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import java.util.List;
 import java.util.Set;
@@ -11,20 +11,21 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.PendingRule;
+import org.hipforge.transforms.MalformedLine;
 
 /**
  * The front of the generate pipeline: reads the describe and generate state, keeps each id's
  * latest record, selects what can be generated from and keeps what {@link PendingRule#generate}
  * finds pending. Its universe is the describe records (it does not read the manifest). Unreadable
- * state lines of both steps go to {@link Result#malformed()}.
+ * state lines of both steps go to {@link PendingResult#malformed()}.
  *
  * <pre>{@code
- * PendingGenerations.Result r = p.apply("FindPendingGenerations",
+ * PendingResult<StateRecord> r = p.apply("FindPendingGenerations",
  *     PendingGenerations.of(List.of(describeShards, describeJournals), List.of(generateShards)).withIds(ids));
  * r.pending(); r.malformed();
  * }</pre>
  */
-public final class PendingGenerations extends PTransform<PBegin, PendingGenerations.Result> {
+public final class PendingGenerations extends PTransform<PBegin, PendingResult<StateRecord>> {
   private final List<String> describeGlobs;
   private final List<String> generateGlobs;
   private final TreeSet<Long> ids;
@@ -51,33 +52,18 @@ public final class PendingGenerations extends PTransform<PBegin, PendingGenerati
     return new PendingGenerations(describeGlobs, generateGlobs, selected == null ? null : new TreeSet<>(selected));
   }
 
-  /** The describe records to generate from, and the state lines that could not be read. */
-  public static final class Result extends StageResult<StateRecord, MalformedLine> {
-    Result(PCollection<StateRecord> pending, PCollection<MalformedLine> malformed) {
-      super(pending, malformed);
-    }
-
-    public PCollection<StateRecord> pending() {
-      return output();
-    }
-
-    public PCollection<MalformedLine> malformed() {
-      return failures();
-    }
-  }
-
   @Override
-  public Result expand(PBegin input) {
+  public PendingResult<StateRecord> expand(PBegin input) {
     ReadState.Result described = input.apply("ReadDescribeState", ReadState.fromGlobs(describeGlobs));
     ReadState.Result generated = input.apply("ReadGenerateState", ReadState.fromGlobs(generateGlobs));
     PCollection<KV<Long, StateRecord>> latestGenerated =
-        generated.records().apply("MergeLatestGenerate", MergeLatest.create());
-    PCollection<StateRecord> pending = described.records()
+        generated.output().apply("MergeLatestGenerate", MergeLatest.create());
+    PCollection<StateRecord> pending = described.output()
         .apply("MergeLatestDescribe", MergeLatest.create())
         .apply("SelectDescribed", ids == null ? SelectDescribed.all() : SelectDescribed.ids(ids))
         .apply("FindPending", FindPendingGenerations.against(latestGenerated));
-    PCollection<MalformedLine> malformed = PCollectionList.of(described.malformed()).and(generated.malformed())
+    PCollection<MalformedLine> malformed = PCollectionList.of(described.failures()).and(generated.failures())
         .apply("AllMalformed", Flatten.pCollections());
-    return new Result(pending, malformed);
+    return new PendingResult<>(pending, malformed);
   }
 }

@@ -1,4 +1,4 @@
-package org.hipforge.transforms;
+package org.hipforge.transforms.pending;
 
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -24,7 +24,7 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  *
  * <pre>{@code PCollection<StateRecord> todo = ready.apply("FindPending", FindPendingGenerations.against(latestGenerate));}</pre>
  */
-public final class FindPendingGenerations
+final class FindPendingGenerations
     extends PTransform<PCollection<StateRecord>, PCollection<StateRecord>> {
   private final PCollection<KV<Long, StateRecord>> latestGenerate;
 
@@ -32,7 +32,7 @@ public final class FindPendingGenerations
     this.latestGenerate = latestGenerate;
   }
 
-  public static FindPendingGenerations against(PCollection<KV<Long, StateRecord>> latestGenerate) {
+  static FindPendingGenerations against(PCollection<KV<Long, StateRecord>> latestGenerate) {
     if (latestGenerate == null) {
       throw new IllegalArgumentException("latestGenerate must be set");
     }

@@ -47,7 +47,7 @@ final class CommandSupport {
       throw new UsageException("needs --workDir=DIR (the dataset's work directory)");
     }
     WorkLayout layout = new WorkLayout(workDir);
-    if (!Files.exists(Paths.get(layout.manifest()))) {
+    if (!Files.exists(WorkLayout.localPath(layout.manifest()))) {
       throw new UsageException("no manifest at " + layout.manifest() + ": run 'hipforge manifest "
           + "--sourceDir=DIR --workDir=" + workDir + "' first");
     }
@@ -322,7 +322,7 @@ final class CommandSupport {
       return args;
     }
     WorkLayout layout = new WorkLayout(workDir);
-    if (!Files.exists(Paths.get(layout.manifest()))) { // as requireManifest sees it (also: not local)
+    if (!Files.exists(WorkLayout.localPath(layout.manifest()))) { // as requireManifest sees it (also: not local)
       return args;
     }
     String given = RunnerDefaults.value(args, "runId");

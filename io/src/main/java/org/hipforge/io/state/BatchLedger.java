@@ -100,7 +100,7 @@ public final class BatchLedger {
 
   /** The ledger directory of {@code step}: {@code W/state/<step>/batches}. */
   public static String dir(WorkLayout layout, WorkLayout.Step step) {
-    return layout.stepDir(step) + "/batches";
+    return layout.batchesDir(step);
   }
 
   /**
@@ -122,11 +122,11 @@ public final class BatchLedger {
   }
 
   private static Path local(String path) {
-    if (!JournalWriter.isLocal(path)) {
+    if (!WorkLayout.isLocal(path)) {
       throw new IllegalArgumentException("batch mode needs a local work directory (the ledger is forced to "
           + "disk line by line), not " + path);
     }
-    return path.startsWith("file://") ? Paths.get(java.net.URI.create(path)) : Paths.get(path);
+    return WorkLayout.localPath(path);
   }
 
   private void load(boolean repair) throws IOException {

@@ -37,7 +37,7 @@ import org.hipforge.io.record.StateRecord;
  * int slot = describe.slotOf(42);
  * }</pre>
  */
-public final class StateIndex {
+public final class StateIndex extends StateSlots {
   /**
    * A second reading thread pays from about this much state: below it, starting a thread and
    * merging cost more than the few milliseconds of reading they save.
@@ -45,15 +45,12 @@ public final class StateIndex {
   static final long PARALLEL_BYTES = 8L << 20;
 
   private final StateLineFeed feed;
-  private final boolean withInstructions;
   private final long parallelBytes;
-  private final StateSlots slots;
 
   private StateIndex(StateLineFeed feed, boolean withInstructions, long parallelBytes) {
+    super(withInstructions);
     this.feed = feed;
-    this.withInstructions = withInstructions;
     this.parallelBytes = parallelBytes;
-    this.slots = new StateSlots(withInstructions);
   }
 
   /**
@@ -90,81 +87,22 @@ public final class StateIndex {
   public long refresh() throws IOException {
     List<StateLineFeed.Part> parts = feed.pending();
     long before = feed.lines();
-    StateSlots a = new StateSlots(withInstructions);
+    StateSlots a = new StateSlots(withInstructions());
     if (!TwoReaders.worthIt(parts, parallelBytes)) {
-      feed.read(parts, a);
-      slots.mergeFrom(a);
+      feed.read(parts, a.sink);
+      mergeFrom(a);
       return feed.lines() - before;
     }
-    StateSlots b = new StateSlots(withInstructions);
-    TwoReaders.read(feed, parts, a, b);
+    StateSlots b = new StateSlots(withInstructions());
+    TwoReaders.read(feed, parts, a.sink, b.sink);
     // The bigger part is taken over (when this index is empty) and the smaller merged into it.
     StateSlots big = a.size() >= b.size() ? a : b;
-    slots.mergeFrom(big);
-    slots.mergeFrom(big == a ? b : a);
+    mergeFrom(big);
+    mergeFrom(big == a ? b : a);
     return feed.lines() - before;
   }
 
-  // ---- what callers read ----
-
-  /** The slot of {@code id}'s latest record, or -1 when the id has none. */
-  public int slotOf(long id) {
-    return slots.slotOf(id);
-  }
-
-  /** Ids with a record. Slots run from 0 to {@code size() - 1}. */
-  public int size() {
-    return slots.size();
-  }
-
-  public long id(int slot) {
-    return slots.id(slot);
-  }
-
-  public boolean pass(int slot) {
-    return slots.pass(slot);
-  }
-
-  /** The latest record's {@code compiled}, or null when unknown. */
-  public Boolean compiled(int slot) {
-    return slots.compiled(slot);
-  }
-
-  /**
-   * The latest record's repair rounds ({@code round_verdicts} entries - 1, at most 126), or -1
-   * when it has none (a run without the repair loop).
-   */
-  public int rounds(int slot) {
-    return slots.rounds(slot);
-  }
-
-  /** The error category of a failed latest record, or null for a passed one. */
-  public String errorCategory(int slot) {
-    return slots.errorCategory(slot);
-  }
-
-  /** The latest record's {@code prompt_version} as a small number: 0 = absent (built-in templates). */
-  public int promptVersionNumber(int slot) {
-    return slots.promptVersionNumber(slot);
-  }
-
-  /** The {@code prompt_version} a {@link #promptVersionNumber} stands for (0: null). */
-  public String promptVersionName(int number) {
-    return slots.promptVersionName(number);
-  }
-
-  /** How many prompt-version numbers are in use, 0 included. */
-  public int promptVersionCount() {
-    return slots.promptVersionCount();
-  }
-
-  public long inputTokens(int slot) {
-    return slots.inputTokens(slot);
-  }
-
-  public long outputTokens(int slot) {
-    return slots.outputTokens(slot);
-  }
+  // ---- what callers read (also the slots' fields, from StateSlots) ----
 
   /** Non-blank lines read (records, malformed and torn). */
   public long lines() {
@@ -202,9 +140,8 @@ public final class StateIndex {
     if (s < 0) {
       return PendingRule.Outcome.NEW;
     }
-    return PendingRule.describe(true, slots.nameHash(s) == e.nameHash,
-        PendingRule.sourceChanged(e.sha.kind != Sha256.NULL, slots.hasSha(s), slots.sameSha(s, e.sha)),
-        slots.pass(s));
+    return PendingRule.describe(true, nameHash(s) == e.nameHash,
+        PendingRule.sourceChanged(e.sha.kind != Sha256.NULL, hasSha(s), sameSha(s, e.sha)), pass(s));
   }
 
   /**
@@ -213,8 +150,8 @@ public final class StateIndex {
    * instructions.
    */
   public static PendingRule.Outcome generate(StateIndex described, int d, boolean selected, StateIndex generated) {
-    StateSlots ds = described.slots;
-    StateSlots gs = generated.slots;
+    StateIndex ds = described;
+    StateIndex gs = generated;
     if (!ds.withInstructions() || !gs.withInstructions()) {
       throw new IllegalStateException("the generate rule needs both indexes built withInstructions");
     }
@@ -225,7 +162,7 @@ public final class StateIndex {
     }
     return PendingRule.generate(true, true,
         ds.nameHash(d) == gs.nameHash(g),
-        PendingRule.sourceChanged(ds.hasSha(d), gs.hasSha(g), StateSlots.sameSha(ds, d, gs, g)),
+        PendingRule.sourceChanged(ds.hasSha(d), gs.hasSha(g), sameSha(ds, d, gs, g)),
         PendingRule.instructionChanged(gs.hasInstruction(g), gs.instructionHash(g) == ds.instructionHash(d)),
         gs.pass(g));
   }
@@ -250,7 +187,7 @@ public final class StateIndex {
       try {
         return StateRecordJson.parse(line);
       } catch (MalformedLineException e) {
-        throw new IOException(feed.file(slots.file(slot)) + " at byte " + slots.offset(slot)
+        throw new IOException(feed.file(file(slot)) + " at byte " + offset(slot)
             + ": the record read before is not "
             + "there any more (was the file rewritten?): " + e.getMessage(), e);
       }
@@ -261,7 +198,7 @@ public final class StateIndex {
      * keys {@link StateRecord} does not carry (the HTML report shows a neighbour's new keys by name).
      */
     public String line(int slot) throws IOException {
-      int file = slots.file(slot);
+      int file = file(slot);
       SeekableByteChannel ch = open.get(file);
       if (ch == null) {
         ReadableByteChannel c = FileSystems.open(feed.file(file));
@@ -272,7 +209,7 @@ public final class StateIndex {
         ch = (SeekableByteChannel) c;
         open.put(file, ch);
       }
-      return lines.read(ch, slots.offset(slot));
+      return lines.read(ch, offset(slot));
     }
 
     /** The whole latest record of {@code id}, or null. */

@@ -13,9 +13,10 @@ import org.hipforge.io.util.LongTable;
 /**
  * {@link StateIndex}'s storage: per id the latest record's few fields (by {@link
  * PendingRule#compareLatest}) in three packed primitive arrays, fed line by line from a {@link
- * StateLineFeed}, and merged with another such storage read on another thread. Not thread-safe.
+ * StateLineFeed}, and merged with another such storage read on another thread. Its public methods
+ * are {@link StateIndex}'s (slots run from 0 to {@code size() - 1}). Not thread-safe.
  */
-final class StateSlots implements StateLineFeed.Lines {
+class StateSlots {
   private static final int PASS = 1;
   private static final int COMPILED_KNOWN = 2;
   private static final int COMPILED_TRUE = 4;
@@ -76,9 +77,21 @@ final class StateSlots implements StateLineFeed.Lines {
     return withInstructions;
   }
 
+  /** This storage as a feed's receiver of lines. */
+  final StateLineFeed.Lines sink = new StateLineFeed.Lines() {
+    @Override
+    public void fields(FlatLineScanner.StateFields f, int file, long offset) {
+      offer(f, file, offset);
+    }
+
+    @Override
+    public void record(StateRecord r, int file, long offset) {
+      offer(r, file, offset);
+    }
+  };
+
   /** A line the scanner read: the few fields are written only when it is the latest so far. */
-  @Override
-  public void fields(FlatLineScanner.StateFields f, int file, long offset) {
+  private void offer(FlatLineScanner.StateFields f, int file, long offset) {
     byte[] b = f.line;
     int run = runIdNames.intern(b, f.runIdFrom, f.runIdTo);
     int slot = claim(f.id, f.finishedAtMillis, run, f.attempts, f.pass);
@@ -111,8 +124,7 @@ final class StateSlots implements StateLineFeed.Lines {
   }
 
   /** A line the Jackson path read. */
-  @Override
-  public void record(StateRecord r, int file, long offset) {
+  private void offer(StateRecord r, int file, long offset) {
     int run = runIdNames.intern(r.runId());
     int slot = claim(r.id(), r.finishedAtMillis(), run, r.attempts(), r.pass());
     if (slot < 0) {
@@ -251,7 +263,7 @@ final class StateSlots implements StateLineFeed.Lines {
   // ---- the id -> slot map and the arrays ----
 
   /** The slot of {@code id}'s latest record, or -1 when the id has none. */
-  int slotOf(long id) {
+  public int slotOf(long id) {
     if (id >= 0 && id < direct.length) {
       int s = direct[(int) id];
       if (s != 0) {
@@ -290,11 +302,13 @@ final class StateSlots implements StateLineFeed.Lines {
 
   // ---- reading a slot ----
 
-  int size() {
+  /** Ids with a record. Slots run from 0 to {@code size() - 1}. */
+  public int size() {
     return size;
   }
 
-  long id(int slot) {
+  /** The id in {@code slot}. */
+  public long id(int slot) {
     return longs[slot * longsPerSlot + L_ID];
   }
 
@@ -319,11 +333,13 @@ final class StateSlots implements StateLineFeed.Lines {
     return bytes[slot * BYTES + B_FLAGS];
   }
 
-  boolean pass(int slot) {
+  /** The latest record's {@code pass}. */
+  public boolean pass(int slot) {
     return (flags(slot) & PASS) != 0;
   }
 
-  Boolean compiled(int slot) {
+  /** The latest record's {@code compiled}, or null when unknown. */
+  public Boolean compiled(int slot) {
     return (flags(slot) & COMPILED_KNOWN) == 0 ? null : (flags(slot) & COMPILED_TRUE) != 0;
   }
 
@@ -335,32 +351,42 @@ final class StateSlots implements StateLineFeed.Lines {
     return (flags(slot) & INSTRUCTION_BLANK) != 0;
   }
 
-  int rounds(int slot) {
+  /**
+   * The latest record's repair rounds ({@code round_verdicts} entries - 1, at most 126), or -1
+   * when it has none (a run without the repair loop).
+   */
+  public int rounds(int slot) {
     return bytes[slot * BYTES + B_ROUNDS] - 1;
   }
 
-  String errorCategory(int slot) {
+  /** The error category of a failed latest record, or null for a passed one. */
+  public String errorCategory(int slot) {
     int c = ints[slot * INTS + I_CATEGORY];
     return c < 0 ? null : categoryNames.name(c);
   }
 
-  int promptVersionNumber(int slot) {
+  /** The latest record's {@code prompt_version} as a small number: 0 = absent (built-in templates). */
+  public int promptVersionNumber(int slot) {
     return ints[slot * INTS + I_PROMPT];
   }
 
-  String promptVersionName(int number) {
+  /** The {@code prompt_version} a {@link #promptVersionNumber} stands for (0: null). */
+  public String promptVersionName(int number) {
     return promptVersionNames.name(number);
   }
 
-  int promptVersionCount() {
+  /** How many prompt-version numbers are in use, 0 included. */
+  public int promptVersionCount() {
     return promptVersionNames.size();
   }
 
-  long inputTokens(int slot) {
+  /** The latest record's {@code input_tokens}. */
+  public long inputTokens(int slot) {
     return ints[slot * INTS + I_INPUT];
   }
 
-  long outputTokens(int slot) {
+  /** The latest record's {@code output_tokens}. */
+  public long outputTokens(int slot) {
     return ints[slot * INTS + I_OUTPUT];
   }
 

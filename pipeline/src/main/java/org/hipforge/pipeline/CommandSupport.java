@@ -283,8 +283,9 @@ final class CommandSupport {
 
   /** The job's Beam metrics (they count on every worker); this JVM's progress counters when the runner has none. */
   static CallCounts callCounts(PipelineResult result) {
-    return new CallCounts(metric(result, "requests_sent", Progress.calls()), metric(result, "retried", Progress.retries()),
-        metric(result, "rate_limited_429", Progress.rateLimits()), metric(result, "cache_hits", Progress.cacheHits()));
+    Progress.Calls here = Progress.calls();
+    return new CallCounts(metric(result, "requests_sent", here.sent()), metric(result, "retried", here.retries()),
+        metric(result, "rate_limited_429", here.rateLimited()), metric(result, "cache_hits", here.cacheHits()));
   }
 
   private static long metric(PipelineResult result, String name, long fallback) {

@@ -194,7 +194,8 @@ final class RunManifest {
         doc.put("compiled", counts.compiled());
       }
       if (doc.get("requests").isNull() && provider != null) {
-        requests(Progress.calls(), Progress.retries(), Progress.rateLimits(), Progress.cacheHits());
+        Progress.Calls c = Progress.calls();
+        requests(c.sent(), c.retries(), c.rateLimited(), c.cacheHits());
       }
       if (provider != null) {
         RunLedger paid = RunLedger.read(layout, step, runId);

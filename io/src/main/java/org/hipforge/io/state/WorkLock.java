@@ -86,14 +86,15 @@ public final class WorkLock implements AutoCloseable {
   private final LockHolder holder;
   private final PrintStream out;
   /** The directories the lock created (deepest first): removed again on release while empty. */
-  private List<Path> createdDirs = List.of();
+  private final List<Path> createdDirs;
   private volatile boolean released;
   private volatile boolean lost;
 
-  private WorkLock(Path file, LockHolder holder, PrintStream out) {
+  private WorkLock(Path file, LockHolder holder, PrintStream out, List<Path> createdDirs) {
     this.file = file;
     this.holder = holder;
     this.out = out;
+    this.createdDirs = List.copyOf(createdDirs);
   }
 
   /**
@@ -109,7 +110,7 @@ public final class WorkLock implements AutoCloseable {
     if (!layout.isLocal()) {
       out.println(command + ": the work directory " + layout.root() + " is not a local path, so the "
           + "one-run-per-step lock is not enforced there: do not start a second " + command + " on it");
-      return new WorkLock(null, LockHolder.forThisProcess(runId, command), out);
+      return new WorkLock(null, LockHolder.forThisProcess(runId, command), out, List.of());
     }
     return acquire(lockPath(layout, step), runId, command, wait, out);
   }
@@ -140,9 +141,7 @@ public final class WorkLock implements AutoCloseable {
           out.printf("%s: the lock is free after %.1f s of waiting, starting%n", command,
               (System.nanoTime() - waitStart) / 1e9);
         }
-        WorkLock lock = new WorkLock(file, me, out);
-        lock.createdDirs = missingDirs;
-        return hold(lock);
+        return hold(new WorkLock(file, me, out, missingDirs));
       }
       if (a.kind() == Attempt.Kind.HELD && !wait) {
         throw new HeldException(a.seen().holder(), heldMessage(file, a.seen(), command));

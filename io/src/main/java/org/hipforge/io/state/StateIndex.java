@@ -104,28 +104,9 @@ public final class StateIndex extends StateSlots {
 
   // ---- what callers read (also the slots' fields, from StateSlots) ----
 
-  /** Non-blank lines read (records, malformed and torn). */
-  public long lines() {
-    return feed.lines();
-  }
-
-  public long malformedLines() {
-    return feed.malformedLines();
-  }
-
-  /** Last lines without their newline that did not parse: a crash mid-write. */
-  public long tornLines() {
-    return feed.tornLines();
-  }
-
-  /** Files read. */
-  public int files() {
-    return feed.files();
-  }
-
-  /** The first few malformed lines, as "file:line: reason". */
-  public List<String> malformedExamples() {
-    return feed.malformedExamples();
+  /** What was read: lines, files, malformed and torn lines (the feed's counts). */
+  StateLineFeed feed() {
+    return feed;
   }
 
   // ---- the rule, on the index ----

@@ -8,7 +8,6 @@ import org.hipforge.io.jsonl.FlatLineScanner;
 import org.hipforge.io.jsonl.JsonStrings;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.Hash64;
-import org.hipforge.io.util.LongTable;
 
 /**
  * {@link StateIndex}'s storage: per id the latest record's few fields (by {@link
@@ -53,11 +52,7 @@ class StateSlots {
   private final boolean withInstructions;
   private final int longsPerSlot;
 
-  // id -> slot + 1 (0 = empty): ids are usually dense (the manifest numbers files 0, 1, 2, ...),
-  // so an array indexed by id holds them (one memory access, in file order mostly sequential);
-  // ids far beyond the ids seen so far go to an open-addressing table (sparse ids), id -> slot + 1.
-  private int[] direct = new int[0];
-  private LongTable sparse = new LongTable(3, 4);
+  private IdSlots idSlots = new IdSlots();
   private int size;
   private long[] longs = new long[0];
   private int[] ints = new int[0];
@@ -248,8 +243,7 @@ class StateSlots {
 
   /** Takes over the slots of {@code p} (this index is empty). */
   private void adopt(StateSlots p) {
-    direct = p.direct;
-    sparse = p.sparse;
+    idSlots = p.idSlots;
     size = p.size;
     longs = p.longs;
     ints = p.ints;
@@ -264,13 +258,7 @@ class StateSlots {
 
   /** The slot of {@code id}'s latest record, or -1 when the id has none. */
   public int slotOf(long id) {
-    if (id >= 0 && id < direct.length) {
-      int s = direct[(int) id];
-      if (s != 0) {
-        return s - 1;
-      }
-    }
-    return sparse.size() == 0 ? -1 : (int) sparse.get(id) - 1;
+    return idSlots.get(id);
   }
 
   private int insert(long id) {
@@ -279,18 +267,7 @@ class StateSlots {
     }
     int slot = size++;
     longs[slot * longsPerSlot + L_ID] = id;
-    if (id >= 0 && id < direct.length) {
-      direct[(int) id] = slot + 1;
-      return slot;
-    }
-    // Dense enough for the array: at most about two array entries per id held.
-    if (id >= 0 && id < 2L * size + 1024 && id < Integer.MAX_VALUE - 16) {
-      direct = Arrays.copyOf(direct, (int) Math.min(Integer.MAX_VALUE - 16,
-          Math.max(id + 1, direct.length + (direct.length >> 1))));
-      direct[(int) id] = slot + 1;
-      return slot;
-    }
-    sparse.put(id, slot + 1);
+    idSlots.put(id, slot, size);
     return slot;
   }
 

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -22,9 +23,9 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.hipforge.io.jsonl.ManifestJson;
-import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.StateShardWriter;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.transforms.pending.FindPending;
 
@@ -175,17 +176,16 @@ public final class DataPathBenchmark {
     }
     Files.createDirectories(work);
     SplittableRandom random = new SplittableRandom(1);
-    try (BufferedWriter m = Files.newBufferedWriter(work.resolve("manifest.jsonl"), StandardCharsets.UTF_8)) {
+    WorkLayout layout = new WorkLayout(work.toString());
+    try (BufferedWriter m = Files.newBufferedWriter(Path.of(layout.manifest()), StandardCharsets.UTF_8)) {
       for (long id = 0; id < n; id++) {
         m.write(ManifestJson.toJson(new ManifestEntry(id, name(id), 1000 + id % 5000, sha(id, 0))));
         m.write('\n');
       }
     }
-    BufferedWriter[] shards = new BufferedWriter[SHARDS];
+    StateShardWriter[] shards = new StateShardWriter[SHARDS];
     for (int s = 0; s < SHARDS; s++) {
-      Path f = work.resolve(String.format("state/describe/gen%d/part-00000-of-00001.jsonl", s));
-      Files.createDirectories(f.getParent());
-      shards[s] = Files.newBufferedWriter(f, StandardCharsets.UTF_8);
+      shards[s] = StateShardWriter.open(layout, WorkLayout.Step.DESCRIBE, "gen" + s);
     }
     long base = 1_790_000_000_000L;
     for (long id = 0; id < n; id++) {
@@ -197,19 +197,17 @@ public final class DataPathBenchmark {
           .latencyMs(800 + random.nextInt(2000)).attempts(1)
           .finishedAtMillis(base + id).runId("gen").promptSha256(sha(id, 2));
       StateFixtures.outcome(b, id, pass);
-      String line = StateRecordJson.toJson(b.build());
+      StateRecord r = b.build();
       int shard = (int) (id % SHARDS);
-      shards[shard].write(line);
-      shards[shard].write('\n');
+      shards[shard].write(r);
       if (id % 100 == 7) {
-        BufferedWriter other = shards[(shard + 3) % SHARDS];
-        other.write(line); // a duplicate in another shard: harmless
-        other.write('\n');
+        shards[(shard + 3) % SHARDS].write(r); // a duplicate in another shard: harmless
       }
     }
-    for (BufferedWriter w : shards) {
-      w.write("{\"id\":12,\"file_name\":\"k/12.hip\",\"pa"); // a torn last line
+    for (StateShardWriter w : shards) {
       w.close();
+      Files.writeString(w.path(), "{\"id\":12,\"file_name\":\"k/12.hip\",\"pa", // a torn last line
+          StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }
     Files.writeString(marker, "ok\n");
     return new long[] {expectedPending, stateLines, 0};

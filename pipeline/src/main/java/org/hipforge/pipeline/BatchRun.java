@@ -220,8 +220,7 @@ final class BatchRun {
    */
   static void finishEarlierBatches(PrintStream out, WorkLayout layout, WorkLayout.Step step,
       ProviderConfig provider, String runId) throws IOException {
-    boolean local = !layout.root().contains("://") || layout.root().startsWith("file://");
-    if (!local || BatchLedger.read(layout, step).unfinished().isEmpty()) {
+    if (!layout.isLocal() || BatchLedger.read(layout, step).unfinished().isEmpty()) {
       return;
     }
     try (BatchApi api = BatchApi.forProvider(provider)) {

@@ -47,7 +47,7 @@ final class CommandSupport {
       throw new UsageException("needs --workDir=DIR (the dataset's work directory)");
     }
     WorkLayout layout = new WorkLayout(workDir);
-    if (!Files.exists(Paths.get(layout.manifest()))) {
+    if (!Files.exists(WorkLayout.localPath(layout.manifest()))) {
       throw new UsageException("no manifest at " + layout.manifest() + ": run 'hipforge manifest "
           + "--sourceDir=DIR --workDir=" + workDir + "' first");
     }
@@ -283,8 +283,9 @@ final class CommandSupport {
 
   /** The job's Beam metrics (they count on every worker); this JVM's progress counters when the runner has none. */
   static CallCounts callCounts(PipelineResult result) {
-    return new CallCounts(metric(result, "requests_sent", Progress.calls()), metric(result, "retried", Progress.retries()),
-        metric(result, "rate_limited_429", Progress.rateLimits()), metric(result, "cache_hits", Progress.cacheHits()));
+    Progress.Calls here = Progress.calls();
+    return new CallCounts(metric(result, "requests_sent", here.sent()), metric(result, "retried", here.retries()),
+        metric(result, "rate_limited_429", here.rateLimited()), metric(result, "cache_hits", here.cacheHits()));
   }
 
   private static long metric(PipelineResult result, String name, long fallback) {
@@ -322,7 +323,7 @@ final class CommandSupport {
       return args;
     }
     WorkLayout layout = new WorkLayout(workDir);
-    if (!Files.exists(Paths.get(layout.manifest()))) { // as requireManifest sees it (also: not local)
+    if (!Files.exists(WorkLayout.localPath(layout.manifest()))) { // as requireManifest sees it (also: not local)
       return args;
     }
     String given = RunnerDefaults.value(args, "runId");

@@ -10,6 +10,7 @@ import org.hipforge.llmsim.LatencyDistribution;
 import org.hipforge.llmsim.SimulatedLlmServer;
 import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.state.StatusReport;
+import org.hipforge.io.state.WorkLayout;
 
 /**
  * {@code hipforge demo}: the whole job on built-in defaults, on any machine, with no network.
@@ -44,7 +45,7 @@ public final class DemoCommand {
       out.println("demo: *** SIMULATED LLM *** (not a real model) at " + server.baseUrl()
           + ", mean latency " + o.getSimLatencyMs() + " ms; pass --config=FILE --modelName=NAME "
           + "for a real provider");
-      Path config = Paths.get(o.getWorkDir(), "simulated-llm-config.json");
+      Path config = WorkLayout.localPath(new WorkLayout(o.getWorkDir()).demoLlmConfig());
       Files.createDirectories(config.getParent());
       Files.writeString(config, "{\"simulated\": {\"api\": \"openai\", \"base_url\": \""
           + server.baseUrl() + "\", \"model\": \"hipforge-simulated\", \"api_key_env\": "

@@ -99,6 +99,6 @@ public final class DescribePipeline {
         .apply("AllRecords", org.apache.beam.sdk.transforms.Flatten.pCollections())
         .apply("WriteState", WriteState.to(layout.shardPrefix(step, s.runId) + s.shardSuffix).withShards(s.numShards));
     pending.malformed().apply("WriteDeadLetters",
-        WriteDeadLetters.to(layout.root() + "/deadletter/" + step.dir() + "/" + s.runId));
+        WriteDeadLetters.to(layout.deadLetterDir(step, s.runId)));
   }
 }

@@ -81,7 +81,7 @@ public final class ExportCommand {
     Format format = Format.of(o.getFormat());
     boolean array = format == Format.JSON_ARRAY;
     boolean includeFailed = Boolean.TRUE.equals(o.getIncludeFailed());
-    Path target = o.getOut() != null ? Paths.get(o.getOut()) : Paths.get(layout.root(), "export", format.defaultFile);
+    Path target = o.getOut() != null ? Paths.get(o.getOut()) : WorkLayout.localPath(layout.exportFile(format.defaultFile));
     int shardRows = o.getShardRows();
     if (shardRows < 1) {
       throw new UsageException("--shardRows must be >= 1, was " + shardRows);
@@ -108,7 +108,7 @@ public final class ExportCommand {
     Files.createDirectories(target.toAbsolutePath().getParent());
     boolean sharded = !array && rows[0] > shardRows;
     Writer w = new Writer(target, array, sharded, shardRows);
-    Path outHip = Paths.get(layout.outHipDir());
+    Path outHip = WorkLayout.localPath(layout.outHipDir());
     Refusals refused = new Refusals();
     CodeFinder codes = new CodeFinder(outHip, layout, refused);
     try (StateIndex.Records describeRecords = described.records();
@@ -168,7 +168,7 @@ public final class ExportCommand {
     String files = sharded ? "`" + shardName(target, 0).getFileName() + "` ... (" + shard + " files of up to "
         + shardRows + " rows)" : "`" + target.getFileName() + "`";
     Path card = DatasetCard.write(target.toAbsolutePath().getParent(), "hipforge dataset: "
-        + Paths.get(layout.root()).toAbsolutePath().normalize().getFileName(), files,
+        + WorkLayout.localPath(layout.root()).toAbsolutePath().normalize().getFileName(), files,
         first.getFileName().toString(), format.flag, includeFailed, stats);
     out.println(card != null ? "export: dataset card -> " + card
         : "export: no dataset card: " + target.toAbsolutePath().getParent().resolve("README.md")
@@ -182,7 +182,7 @@ public final class ExportCommand {
    */
   static Path sourceRoot(SourceOptions o, WorkLayout layout) throws IOException {
     String given = o.getSourceDir();
-    String recorded = given != null ? null : ManifestStore.readSourceRoot(Paths.get(layout.manifestSource()));
+    String recorded = given != null ? null : ManifestStore.readSourceRoot(WorkLayout.localPath(layout.manifestSource()));
     if (given == null && recorded == null) {
       throw new UsageException("export needs the sources for source_code: " + layout.manifest()
           + " was written before manifests recorded their source root; pass --sourceDir=DIR (the "

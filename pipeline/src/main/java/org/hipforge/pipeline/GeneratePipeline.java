@@ -189,7 +189,7 @@ public final class GeneratePipeline {
     }
     WriteHipFiles.Result written = passed
         .apply("AllPassed", Flatten.pCollections())
-        .apply("WriteHipFiles", WriteHipFiles.to(layout.outHipDir(), "out/hip"));
+        .apply("WriteHipFiles", WriteHipFiles.to(layout.outHipDir(), WorkLayout.OUT_HIP));
     PCollection<StateRecord> failed = failures.and(written.failures())
         .apply("RecordFailures", RecordFailures.asRun(s.runId, s.provider.name(), s.provider.model()));
     PCollection<StateRecord> records = PCollectionList.of(written.output()).and(failed)
@@ -201,7 +201,7 @@ public final class GeneratePipeline {
     }
     records.apply("WriteState", WriteState.to(layout.shardPrefix(generate, s.runId) + s.shardSuffix).withShards(s.numShards));
     front.malformed()
-        .apply("WriteDeadLetters", WriteDeadLetters.to(layout.root() + "/deadletter/" + generate.dir() + "/" + s.runId));
+        .apply("WriteDeadLetters", WriteDeadLetters.to(layout.deadLetterDir(generate, s.runId)));
   }
 
   /**

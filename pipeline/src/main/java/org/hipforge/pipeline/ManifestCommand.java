@@ -1,7 +1,6 @@
 package org.hipforge.pipeline;
 
 import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +18,7 @@ import org.hipforge.io.manifest.ManifestScanner;
 import org.hipforge.io.manifest.ManifestStore;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.StateShardWriter;
 import org.hipforge.io.state.WorkLayout;
 
 /**
@@ -28,6 +28,9 @@ import org.hipforge.io.state.WorkLayout;
  * small (metadata only, never code).
  */
 public final class ManifestCommand {
+  /** The run id (and run directory) of the records imported from the older scripts' results. */
+  static final String IMPORTED_RUN = "imported";
+
   private ManifestCommand() {}
 
   public static ManifestScanner.Result run(ManifestOptions options, PrintStream out) throws IOException {
@@ -38,7 +41,7 @@ public final class ManifestCommand {
       throw new UsageException("manifest needs --workDir=DIR (where manifest.jsonl and state/ live)");
     }
     WorkLayout layout = new WorkLayout(options.getWorkDir());
-    Path manifestPath = Paths.get(layout.manifest());
+    Path manifestPath = WorkLayout.localPath(layout.manifest());
     List<ManifestEntry> previous = new ArrayList<>();
     if (Files.exists(manifestPath)) {
       previous.addAll(ManifestStore.read(manifestPath));
@@ -62,7 +65,7 @@ public final class ManifestCommand {
     }
     ManifestStore.write(manifestPath, result.entries);
     // The root the hashes came from, so export reads the sources without --sourceDir.
-    ManifestStore.writeSourceRoot(Paths.get(layout.manifestSource()), Paths.get(options.getSourceDir()));
+    ManifestStore.writeSourceRoot(WorkLayout.localPath(layout.manifestSource()), Paths.get(options.getSourceDir()));
     if (!result.removed.isEmpty()) {
       out.println("manifest: " + result.removed.size() + " files are gone from the source directory "
           + "and left the manifest (their state is kept), e.g. " + result.removed.get(0));
@@ -85,13 +88,12 @@ public final class ManifestCommand {
     for (ManifestEntry e : manifest) {
       byName.put(e.fileName(), e);
     }
-    Path target = Paths.get(layout.stepDir(WorkLayout.Step.DESCRIBE), "imported",
-        "part-00000-of-00001.jsonl");
-    Files.createDirectories(target.getParent());
-    int imported = 0;
+    Path target;
+    long imported;
     int skipped = 0;
     try (BufferedReader r = Files.newBufferedReader(results, StandardCharsets.UTF_8);
-        BufferedWriter w = Files.newBufferedWriter(target, StandardCharsets.UTF_8)) {
+        StateShardWriter w = StateShardWriter.open(layout, WorkLayout.Step.DESCRIBE, IMPORTED_RUN)) {
+      target = w.path();
       String line;
       int lineNo = 0;
       while ((line = r.readLine()) != null) {
@@ -119,12 +121,11 @@ public final class ManifestCommand {
           b.sourceSha256(e.sha256()); // the old scripts kept no hash: trust the current file
         }
         if (rec.runId() == null) {
-          b.runId("imported");
+          b.runId(IMPORTED_RUN);
         }
-        w.write(StateRecordJson.toJson(b.build()));
-        w.write('\n');
-        imported++;
+        w.write(b.build());
       }
+      imported = w.records();
     }
     out.printf("import: %d records from %s -> %s (%d skipped)%n", imported, results, target, skipped);
   }

@@ -32,7 +32,7 @@ public final class ReportCommand {
     if (maxPairs < 0) {
       throw new UsageException("--maxPairs must be >= 0, was " + maxPairs);
     }
-    Path target = o.getOut() != null ? Paths.get(o.getOut()) : Paths.get(layout.root(), "report", "index.html");
+    Path target = o.getOut() != null ? Paths.get(o.getOut()) : WorkLayout.localPath(layout.reportFile());
     Path sources = o.getSourceDir() == null ? null : Paths.get(o.getSourceDir());
     if (sources != null && !Files.isDirectory(sources)) {
       throw new UsageException("--sourceDir=" + o.getSourceDir() + " is not a directory");

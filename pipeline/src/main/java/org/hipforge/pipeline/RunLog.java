@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
@@ -37,10 +36,10 @@ final class RunLog {
 
   /** Starts sending this JVM's log records to the run's file (once; local work directories only). */
   static synchronized void start(WorkLayout layout, String runId) {
-    if (!enabled || file != null || System.getenv("HIPFORGE_DEBUG") != null || layout.root().contains("://")) {
+    if (!enabled || file != null || System.getenv("HIPFORGE_DEBUG") != null || !layout.isLocal()) {
       return;
     }
-    Path target = Paths.get(layout.root(), "logs", runId + ".log");
+    Path target = WorkLayout.localPath(layout.runLog(runId));
     OutputStream out;
     try {
       Files.createDirectories(target.getParent());

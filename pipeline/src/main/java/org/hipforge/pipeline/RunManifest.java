@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -186,16 +185,17 @@ final class RunManifest {
     try {
       RunCounts counts = RunCounts.read(layout, step, runId);
       ObjectNode tasks = (ObjectNode) doc.get("tasks");
-      tasks.put("recorded", counts.records);
-      tasks.put("passed", counts.passed);
-      tasks.put("failed", counts.records - counts.passed);
+      tasks.put("recorded", counts.records());
+      tasks.put("passed", counts.passed());
+      tasks.put("failed", counts.records() - counts.passed());
       ObjectNode categories = doc.putObject("categories");
-      counts.categories.forEach(categories::put);
+      counts.categories().forEach(categories::put);
       if (step == WorkLayout.Step.GENERATE) {
-        doc.put("compiled", counts.compiled);
+        doc.put("compiled", counts.compiled());
       }
       if (doc.get("requests").isNull() && provider != null) {
-        requests(Progress.calls(), Progress.retries(), Progress.rateLimits(), Progress.cacheHits());
+        Progress.Calls c = Progress.calls();
+        requests(c.sent(), c.retries(), c.rateLimited(), c.cacheHits());
       }
       if (provider != null) {
         RunLedger paid = RunLedger.read(layout, step, runId);
@@ -215,10 +215,10 @@ final class RunManifest {
 
   /** The file, written atomically: a temp file beside it, renamed over it. */
   private void write() {
-    if (layout.root().contains("://")) {
+    if (!layout.isLocal()) {
       return; // like the lock and the run log: local work directories only
     }
-    Path target = Paths.get(layout.runManifest(runId));
+    Path target = WorkLayout.localPath(layout.runManifest(runId));
     try {
       Files.createDirectories(target.getParent());
       Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");

@@ -70,7 +70,7 @@ public final class StatusCommand {
    */
   public static StatusReport run(String workDir, PromptSet prompts, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(workDir);
-    boolean generated = Files.isDirectory(Paths.get(layout.stepDir(WorkLayout.Step.GENERATE)));
+    boolean generated = Files.isDirectory(WorkLayout.localPath(layout.stepDir(WorkLayout.Step.GENERATE)));
     // One describe index for both tables; instructions are hashed only when generate needs them.
     StateIndex described = StateIndex.describe(layout, generated);
     StatusReport describe = StatusReport.describe(layout, described);

@@ -1,13 +1,11 @@
 package org.hipforge.pipeline;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -17,10 +15,10 @@ import org.hipforge.io.hip.CompileResult;
 import org.hipforge.io.hip.HipCompiler;
 import org.hipforge.io.hip.HipCompilerConfig;
 import org.hipforge.io.hip.HipToolchain;
-import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StateIndex;
+import org.hipforge.io.state.StateShardWriter;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.state.WorkLock;
@@ -66,7 +64,7 @@ public final class ValidateCommand {
       for (int slot = 0; slot < generated.size(); slot++) {
         StateRecord r = records.read(slot); // the latest generate record, whole
         if (r.outputPath() != null && FileNames.isSafe(r.fileName())
-            && Files.exists(Paths.get(layout.outHipDir()).resolve(r.fileName()), LinkOption.NOFOLLOW_LINKS)) {
+            && Files.exists(WorkLayout.localPath(layout.outHipDir()).resolve(r.fileName()), LinkOption.NOFOLLOW_LINKS)) {
           todo.add(r.response() == null ? r : r.toBuilder().response(null).build());
         }
       }
@@ -78,14 +76,14 @@ public final class ValidateCommand {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     long compiled = 0;
     long checked = 0;
-    Path shard = Paths.get(layout.shardPrefix(WorkLayout.Step.GENERATE, runId) + "-00000-of-00001.jsonl");
-    Files.createDirectories(shard.getParent());
+    Path shard;
     HipCompilerConfig config = HipCompilerConfig.defaults().withOffloadArchs(archs)
         .withResourceUsage(Boolean.TRUE.equals(o.getResources()));
     try (HipCompiler compiler = HipCompiler.create(toolchain, config);
-        BufferedWriter w = Files.newBufferedWriter(shard, StandardCharsets.UTF_8)) {
+        StateShardWriter w = StateShardWriter.open(layout, WorkLayout.Step.GENERATE, runId)) {
+      shard = w.path();
       List<Future<StateRecord>> results = new ArrayList<>();
-      Path outHip = Paths.get(layout.outHipDir());
+      Path outHip = WorkLayout.localPath(layout.outHipDir());
       List<String> refused = java.util.Collections.synchronizedList(new ArrayList<>());
       for (StateRecord r : todo) {
         results.add(pool.submit(() -> {
@@ -114,8 +112,7 @@ public final class ValidateCommand {
         if (Boolean.TRUE.equals(r.compiled())) {
           compiled++;
         }
-        w.write(StateRecordJson.toJson(r));
-        w.write('\n');
+        w.write(r);
       }
       if (!refused.isEmpty()) {
         java.util.Collections.sort(refused);

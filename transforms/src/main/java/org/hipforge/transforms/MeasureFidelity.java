@@ -3,7 +3,6 @@ package org.hipforge.transforms;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -12,6 +11,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 import org.hipforge.io.code.KernelFidelity;
 import org.hipforge.io.code.KernelSignatures;
+import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.util.SafeFiles;
 import org.hipforge.transforms.coders.GeneratedCodeCoder;
 
@@ -73,10 +73,8 @@ public final class MeasureFidelity extends PTransform<PCollection<GeneratedCode>
 
     @Setup
     public void setup() {
-      if (sourceDir.startsWith("file://")) {
-        root = Paths.get(java.net.URI.create(sourceDir));
-      } else if (!sourceDir.contains("://")) {
-        root = Paths.get(sourceDir);
+      if (WorkLayout.isLocal(sourceDir)) {
+        root = WorkLayout.localPath(sourceDir);
       }
     }
 

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
 import java.nio.channels.Channels;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
@@ -13,9 +11,9 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.hipforge.io.hip.HipKernels;
-import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.util.SafeFiles;
 import org.hipforge.io.util.SourceText;
 import org.hipforge.transforms.coders.FailureCoder;
@@ -103,11 +101,6 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
 
     @ProcessElement
     public void process(@Element ManifestEntry e, MultiOutputReceiver out) {
-      String problem = FileNames.problem(e.fileName());
-      if (problem != null) {
-        fail(out, e, "unsafe_path", "file_name refused: " + problem);
-        return;
-      }
       byte[] bytes;
       try {
         bytes = read(e);
@@ -145,12 +138,11 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
 
     /** The source's bytes, checked against the manifest's sha256; local files by {@link SafeFiles}' rule. */
     private byte[] read(ManifestEntry e) throws IOException {
-      String full = c.sourceDir() + "/" + e.fileName();
-      if (!full.contains("://") || full.startsWith("file://")) {
-        Path root = full.startsWith("file://") ? Paths.get(java.net.URI.create(c.sourceDir())) : Paths.get(c.sourceDir());
-        return SafeFiles.read(root, e.fileName(), c.maxBytes(), e.sha256());
+      if (WorkLayout.isLocal(c.sourceDir())) {
+        return SafeFiles.read(WorkLayout.localPath(c.sourceDir()), e.fileName(), c.maxBytes(), e.sha256());
       }
-      // An object store has no symlinks; the name was checked by FileNames above.
+      SafeFiles.requireSafeName(e.fileName()); // an object store has no symlinks: the name is all
+      String full = c.sourceDir() + "/" + e.fileName();
       ResourceId id = FileSystems.matchSingleFileSpec(full).resourceId();
       long size = FileSystems.matchSingleFileSpec(full).sizeBytes();
       if (size > c.maxBytes()) {

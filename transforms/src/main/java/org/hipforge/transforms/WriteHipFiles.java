@@ -6,7 +6,6 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MoveOptions;
@@ -14,8 +13,8 @@ import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
-import org.hipforge.io.record.FileNames;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.util.SafeFiles;
 import org.hipforge.transforms.coders.StateRecordCoder;
 import org.hipforge.transforms.coders.FailureCoder;
@@ -63,9 +62,8 @@ public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, 
 
   /** Writes {@code bytes} to {@code target} through a temp file and a rename. */
   private static void writeAtomically(String target, byte[] bytes) throws IOException {
-    boolean local = !target.contains("://") || target.startsWith("file://");
-    if (local) {
-      Path path = target.startsWith("file://") ? Paths.get(java.net.URI.create(target)) : Paths.get(target);
+    if (WorkLayout.isLocal(target)) {
+      Path path = WorkLayout.localPath(target);
       Files.createDirectories(path.toAbsolutePath().getParent());
       Path tmp = Files.createTempFile(path.toAbsolutePath().getParent(), ".hipforge-", ".tmp");
       try {
@@ -103,11 +101,6 @@ public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, 
         tags.output(out, r);
         return;
       }
-      String problem = FileNames.problem(r.fileName());
-      if (problem != null) {
-        tags.fail(out, failure(r, "unsafe_path", "file_name refused: " + problem));
-        return;
-      }
       try {
         writeAtomically(target(r.fileName()), g.code().getBytes(StandardCharsets.UTF_8));
       } catch (SafeFiles.Refused e) {
@@ -122,12 +115,11 @@ public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, 
 
     /** Where {@code fileName} goes: on a local disk by {@link SafeFiles}' rule (no symlinked directory out of out/hip). */
     private String target(String fileName) throws IOException {
-      String full = outDir + "/" + fileName;
-      if (full.contains("://") && !full.startsWith("file://")) {
-        return full; // an object store has no symlinks
+      if (!WorkLayout.isLocal(outDir)) {
+        SafeFiles.requireSafeName(fileName); // an object store has no symlinks: the name is all
+        return outDir + "/" + fileName;
       }
-      Path root = outDir.startsWith("file://") ? Paths.get(java.net.URI.create(outDir)) : Paths.get(outDir);
-      return SafeFiles.forWriting(root, fileName).toString();
+      return SafeFiles.forWriting(WorkLayout.localPath(outDir), fileName).toString();
     }
 
     private static Failure failure(StateRecord r, String category, String message) {

@@ -8,9 +8,11 @@ import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.WorkLayout;
 
 /**
- * Writes a run's records as sharded JSONL: {@code <prefix>-00000-of-00004.jsonl}.
+ * Writes a run's records as sharded JSONL: {@code <prefix>-00000-of-00004.jsonl}, the names and
+ * lines {@link org.hipforge.io.state.StateShardWriter} writes outside a pipeline.
  *
  * <p>Shards appear only when the run finishes (Beam writes temp files and renames them), which
  * is why every answer is also journaled the moment it arrives.
@@ -47,6 +49,7 @@ public final class WriteState extends PTransform<PCollection<StateRecord>, PDone
   public PDone expand(PCollection<StateRecord> records) {
     return records
         .apply("ToJson", MapElements.into(TypeDescriptors.strings()).via(StateRecordJson::toJson))
-        .apply("WriteShards", TextIO.write().to(prefix).withSuffix(".jsonl").withNumShards(shards));
+        .apply("WriteShards", TextIO.write().to(prefix).withShardNameTemplate(WorkLayout.SHARD_TEMPLATE)
+            .withSuffix(WorkLayout.JSONL).withNumShards(shards));
   }
 }

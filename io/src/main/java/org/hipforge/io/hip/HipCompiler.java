@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import org.hipforge.io.record.FileNames;
 
 /**
  * Checks that HIP source code compiles for AMD GPUs (host pass plus one device pass per offload
@@ -195,20 +196,12 @@ public final class HipCompiler implements AutoCloseable {
         config.outputCap(), deadline, exec);
   }
 
+  /** {@code fileName} when it may go on the compiler's command line ({@link FileNames#inputProblem}). */
   static String checkFileName(String fileName) {
-    if (fileName == null || fileName.isBlank() || fileName.length() > 4096) {
-      throw new IllegalArgumentException("fileName must be a non-empty relative path, got: " + fileName);
-    }
-    if (fileName.startsWith("/") || fileName.contains("\\") || fileName.startsWith("-")
-        || fileName.chars().anyMatch(Character::isISOControl)) {
-      throw new IllegalArgumentException(
-          "fileName must be a relative path with / separators (no leading - or /), got: " + fileName);
-    }
-    for (String seg : fileName.split("/", -1)) {
-      if (seg.isEmpty() || seg.equals(".") || seg.equals("..") || seg.length() > 255) {
-        throw new IllegalArgumentException(
-            "fileName must not contain empty, '.' or '..' segments, got: " + fileName);
-      }
+    String problem = FileNames.inputProblem(fileName);
+    if (problem != null) {
+      throw new IllegalArgumentException("fileName refused (" + problem + "): "
+          + (fileName == null ? null : FileNames.escape(fileName)));
     }
     return fileName;
   }

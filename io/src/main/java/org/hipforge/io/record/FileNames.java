@@ -7,6 +7,11 @@ package org.hipforge.io.record;
  * here before it touches a path, so a hostile record can never read or write outside its root.
  */
 public final class FileNames {
+  /** The longest path segment {@link #inputProblem} lets through: Linux's NAME_MAX. */
+  public static final int MAX_SEGMENT = 255;
+  /** The longest name {@link #inputProblem} lets through: Linux's PATH_MAX. */
+  public static final int MAX_NAME = 4096;
+
   private FileNames() {}
 
   /** Returns {@code name} unchanged when it is a safe relative path, else throws with the reason. */
@@ -62,16 +67,28 @@ public final class FileNames {
   }
 
   /**
-   * The reason a name found on disk may not enter the manifest, or null when it may: besides
-   * {@link #problem}, a control character (a newline, a tab, DEL, C1), a path segment starting
-   * with {@code '-'} (a tool would read it as an option), or U+FFFD, which is what the JDK makes of
-   * bytes that are not valid UTF-8 (such a name cannot be opened again from its text).
+   * The reason a name may not enter the manifest or a tool's command line (the HIP compiler's), or
+   * null when it may: besides {@link #problem}, a blank name, a control character (a newline, a
+   * tab, DEL, C1), a path segment starting with {@code '-'} (a tool would read it as an option),
+   * U+FFFD, which is what the JDK makes of bytes that are not valid UTF-8 (such a name cannot be
+   * opened again from its text), or a segment or name longer than a filesystem takes ({@value
+   * #MAX_SEGMENT} and {@value #MAX_NAME} characters).
+   *
+   * <p>{@link #problem} alone decides what may be read or written: names recorded before a check
+   * here existed stay readable.
    */
   public static String inputProblem(String name) {
     String problem = problem(name);
     if (problem != null) {
       return problem;
     }
+    if (name.isBlank()) {
+      return "it is blank";
+    }
+    if (name.length() > MAX_NAME) {
+      return "it is longer than " + MAX_NAME + " characters";
+    }
+    int segment = 0;
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
       if (c == '\n' || c == '\r') {
@@ -85,6 +102,10 @@ public final class FileNames {
       }
       if (c == '-' && (i == 0 || name.charAt(i - 1) == '/')) {
         return "a path segment starts with '-' (tools would read it as an option)";
+      }
+      segment = c == '/' ? 0 : segment + 1;
+      if (segment > MAX_SEGMENT) {
+        return "a path segment is longer than " + MAX_SEGMENT + " characters";
       }
     }
     return null;

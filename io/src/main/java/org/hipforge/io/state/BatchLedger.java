@@ -100,7 +100,7 @@ public final class BatchLedger {
 
   /** The ledger directory of {@code step}: {@code W/state/<step>/batches}. */
   public static String dir(WorkLayout layout, WorkLayout.Step step) {
-    return layout.stepDir(step) + "/batches";
+    return layout.batchesDir(step);
   }
 
   /**
@@ -122,11 +122,11 @@ public final class BatchLedger {
   }
 
   private static Path local(String path) {
-    if (!JournalWriter.isLocal(path)) {
+    if (!WorkLayout.isLocal(path)) {
       throw new IllegalArgumentException("batch mode needs a local work directory (the ledger is forced to "
           + "disk line by line), not " + path);
     }
-    return path.startsWith("file://") ? Paths.get(java.net.URI.create(path)) : Paths.get(path);
+    return WorkLayout.localPath(path);
   }
 
   private void load(boolean repair) throws IOException {
@@ -322,9 +322,7 @@ public final class BatchLedger {
 
   /** Records batch {@code key}'s uploaded input file ({@code null}: nothing to upload); returns it. */
   public String uploaded(String key, String fileId) throws IOException {
-    ObjectNode e = event("uploaded", key);
-    e.put("file_id", fileId);
-    append(e);
+    append("uploaded", key, "file_id", fileId);
     Entry x = entries.get(key);
     x.fileId = fileId;
     x.phase = Phase.UPLOADED;
@@ -333,13 +331,19 @@ public final class BatchLedger {
 
   /** Records the provider's id of batch {@code key}, right after it was created. */
   public void created(String key, String batchId) throws IOException {
-    ObjectNode e = event("created", key);
-    e.put("batch_id", batchId);
-    append(e);
+    Instant at = append("created", key, "batch_id", batchId);
     Entry x = entries.get(key);
     x.batchId = batchId;
-    x.createdAt = Instant.parse(e.get("at").asText());
+    x.createdAt = at;
     x.phase = Phase.CREATED;
+  }
+
+  /** Appends event {@code event} of batch {@code key} with one text field; returns its time. */
+  private Instant append(String event, String key, String field, String value) throws IOException {
+    ObjectNode e = event(event, key);
+    e.put(field, value);
+    append(e);
+    return Instant.parse(e.get("at").asText());
   }
 
   /** Records that batch {@code key} ended in {@code state} and its answers are journaled. */

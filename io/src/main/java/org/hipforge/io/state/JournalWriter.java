@@ -70,7 +70,7 @@ public final class JournalWriter implements AutoCloseable {
 
   /** A journal in {@code dir} (created when missing); its file is created on the first append. */
   public static JournalWriter open(String dir) {
-    return new JournalWriter(dir, isLocal(dir), APPEND);
+    return new JournalWriter(dir, WorkLayout.isLocal(dir), APPEND);
   }
 
   /**
@@ -79,7 +79,7 @@ public final class JournalWriter implements AutoCloseable {
    * ({@link RunLedger#BATCH_PREFIX}) so the ledger can price them apart.
    */
   public static JournalWriter open(String dir, String prefix) {
-    return new JournalWriter(dir, isLocal(dir), APPEND, prefix);
+    return new JournalWriter(dir, WorkLayout.isLocal(dir), APPEND, prefix);
   }
 
   /**
@@ -95,9 +95,9 @@ public final class JournalWriter implements AutoCloseable {
 
   static JournalWriter open(String dir, String reserveDir, long reserveBytes, Opener opener)
       throws IOException {
-    JournalWriter w = new JournalWriter(dir, isLocal(dir), opener);
-    if (w.local && reserveDir != null && isLocal(reserveDir) && reserveBytes > 0) {
-      Path r = localPath(reserveDir + "/" + w.workerId + ".reserve");
+    JournalWriter w = new JournalWriter(dir, WorkLayout.isLocal(dir), opener);
+    if (w.local && reserveDir != null && WorkLayout.isLocal(reserveDir) && reserveBytes > 0) {
+      Path r = WorkLayout.localPath(reserveDir + "/" + w.workerId + ".reserve");
       try {
         Files.createDirectories(r.getParent());
         fill(r, reserveBytes);
@@ -120,8 +120,8 @@ public final class JournalWriter implements AutoCloseable {
   public static void probe(String dir) throws IOException {
     String name = ".probe-" + UUID.randomUUID() + ".tmp";
     try {
-      if (isLocal(dir)) {
-        Path file = localPath(dir + "/" + name);
+      if (WorkLayout.isLocal(dir)) {
+        Path file = WorkLayout.localPath(dir + "/" + name);
         Files.createDirectories(file.getParent());
         try (FileChannel c = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
           ByteBuffer b = ByteBuffer.wrap("{}\n".getBytes(StandardCharsets.UTF_8));
@@ -151,9 +151,9 @@ public final class JournalWriter implements AutoCloseable {
    */
   public static String describe(String dir, Throwable e) {
     String free = "";
-    if (isLocal(dir)) {
+    if (WorkLayout.isLocal(dir)) {
       try {
-        Path p = localPath(dir).toAbsolutePath();
+        Path p = WorkLayout.localPath(dir).toAbsolutePath();
         while (p != null && !Files.exists(p)) {
           p = p.getParent();
         }
@@ -176,10 +176,10 @@ public final class JournalWriter implements AutoCloseable {
    * work directory).
    */
   public static void removeStaleReserves(String reserveDir) throws IOException {
-    if (!isLocal(reserveDir)) {
+    if (!WorkLayout.isLocal(reserveDir)) {
       return;
     }
-    Path d = localPath(reserveDir);
+    Path d = WorkLayout.localPath(reserveDir);
     if (!Files.isDirectory(d)) {
       return;
     }
@@ -208,15 +208,6 @@ public final class JournalWriter implements AutoCloseable {
   /** The journal directory. */
   public String dir() {
     return dir;
-  }
-
-  static boolean isLocal(String path) {
-    int colon = path.indexOf("://");
-    return colon < 0 || path.startsWith("file://");
-  }
-
-  private static Path localPath(String path) {
-    return path.startsWith("file://") ? Paths.get(java.net.URI.create(path)) : Paths.get(path);
   }
 
   /** Writes {@code bytes} of incompressible filler (a compressing filesystem keeps zeros for free). */
@@ -331,7 +322,7 @@ public final class JournalWriter implements AutoCloseable {
     String file = dir + "/" + name;
     linesInPart = 0;
     if (local) {
-      Path path = localPath(file);
+      Path path = WorkLayout.localPath(file);
       Files.createDirectories(path.getParent());
       channel = opener.open(path);
     } else {

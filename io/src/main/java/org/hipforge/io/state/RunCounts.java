@@ -2,7 +2,7 @@ package org.hipforge.io.state;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Paths;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,37 +20,26 @@ import org.hipforge.io.record.StateRecord;
  *
  * <pre>{@code
  * RunCounts c = RunCounts.read(layout, WorkLayout.Step.GENERATE, runId);
- * c.categories; // {pass=93, compile_error=4, truncated=2, no_code=1}
+ * c.categories(); // {pass=93, compile_error=4, truncated=2, no_code=1}
  * }</pre>
+ *
+ * @param compiled records with {@code compiled: true}
+ * @param categories "pass" or the error category → records
+ * @param fromJournal counted from the journal (the run wrote no shards)
  */
-public final class RunCounts {
-  public final long records;
-  public final long passed;
-  /** Records with {@code compiled: true}. */
-  public final long compiled;
-  /** "pass" or the error category → records. */
-  public final Map<String, Long> categories;
-  /** True when counted from the journal (the run wrote no shards). */
-  public final boolean fromJournal;
-
-  private RunCounts(long records, long passed, long compiled, Map<String, Long> categories, boolean fromJournal) {
-    this.records = records;
-    this.passed = passed;
-    this.compiled = compiled;
-    this.categories = categories;
-    this.fromJournal = fromJournal;
-  }
+public record RunCounts(long records, long passed, long compiled, Map<String, Long> categories,
+    boolean fromJournal) {
 
   /** Counts run {@code runId}'s records of {@code step}: its shards, else its journal. */
   public static RunCounts read(WorkLayout layout, WorkLayout.Step step, String runId) throws IOException {
-    String shardDir = Paths.get(layout.shardPrefix(step, runId)).getParent().toString();
+    Path shardDir = layout.isLocal() ? WorkLayout.localPath(layout.runDir(step, runId)) : null;
     boolean shards = false;
-    if (Files.isDirectory(Paths.get(shardDir))) {
-      try (var files = Files.list(Paths.get(shardDir))) {
+    if (shardDir != null && Files.isDirectory(shardDir)) {
+      try (var files = Files.list(shardDir)) {
         shards = files.anyMatch(f -> f.getFileName().toString().startsWith("part-"));
       }
     }
-    String glob = shards ? layout.shardPrefix(step, runId) + "-*.jsonl" : layout.journalDir(step, runId) + "/*.jsonl";
+    String glob = shards ? layout.runShardGlob(step, runId) : layout.runJournalGlob(step, runId);
     Map<String, Long> categories = new TreeMap<>();
     long[] sums = new long[3]; // records, passed, compiled
     StateLineFeed feed = new StateLineFeed(List.of(glob), StateLineFeed.LastLine.READ);

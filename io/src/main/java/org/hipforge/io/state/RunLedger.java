@@ -55,7 +55,7 @@ public final class RunLedger {
 
   /** Reads run {@code runId}'s journals of {@code step}; an absent directory is an empty ledger. */
   public static RunLedger read(WorkLayout layout, WorkLayout.Step step, String runId) throws IOException {
-    return readGlob(layout.journalDir(step, runId) + "/*.jsonl");
+    return readGlob(layout.runJournalGlob(step, runId));
   }
 
   /** Reads every journal file matching {@code glob}. */
@@ -94,7 +94,7 @@ public final class RunLedger {
    * can count a cluster's answers as the workers journal them.
    */
   public static Tail tail(WorkLayout layout, WorkLayout.Step step, String runId) {
-    return new Tail(layout.journalDir(step, runId) + "/*.jsonl");
+    return new Tail(layout.runJournalGlob(step, runId));
   }
 
   /** A run's journal followed as it grows: answers, failed answers and tokens so far. */

@@ -88,7 +88,11 @@ final class StateLineFeed {
    * line read again included).
    */
   long refresh(Lines lines) throws IOException {
-    List<Part> parts = pending();
+    return read(pending(), lines);
+  }
+
+  /** Reads {@code parts} on this thread into {@code lines}, counted; returns the lines read. */
+  long read(List<Part> parts, Lines lines) throws IOException {
     Tally t = new Tally();
     read(parts, lines, t);
     count(t);

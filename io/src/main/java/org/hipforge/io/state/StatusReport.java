@@ -250,11 +250,12 @@ public final class StatusReport {
   }
 
   private void counts(StateIndex index) {
-    malformedLines = index.malformedLines();
-    tornLines = index.tornLines();
-    stateLines = index.lines();
-    stateFiles = index.files();
-    malformedExamples = index.malformedExamples();
+    StateLineFeed read = index.feed();
+    malformedLines = read.malformedLines();
+    tornLines = read.tornLines();
+    stateLines = read.lines();
+    stateFiles = read.files();
+    malformedExamples = read.malformedExamples();
   }
 
   /** The number of manifest entries, read strictly and streamed ({@link ManifestScan}). */

@@ -3,28 +3,18 @@ package org.hipforge.io.state;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import org.hipforge.io.state.LockFile.Observed;
 import org.hipforge.io.util.BeforeExit;
-import org.hipforge.io.util.Hex;
 
 /**
  * One writer per (work directory, step): a lock file {@code W/state/<step>/LOCK} that a run holds
@@ -89,7 +79,6 @@ public final class WorkLock implements AutoCloseable {
   private static final int MAX_TAKEOVER_DEPTH = 4;
 
   private static final Set<WorkLock> HELD = ConcurrentHashMap.newKeySet();
-  private static final AtomicLong TEMP_COUNTER = new AtomicLong();
   private static ScheduledExecutorService heartbeat;
   private static boolean hookAdded;
 
@@ -97,14 +86,15 @@ public final class WorkLock implements AutoCloseable {
   private final LockHolder holder;
   private final PrintStream out;
   /** The directories the lock created (deepest first): removed again on release while empty. */
-  private List<Path> createdDirs = List.of();
+  private final List<Path> createdDirs;
   private volatile boolean released;
   private volatile boolean lost;
 
-  private WorkLock(Path file, LockHolder holder, PrintStream out) {
+  private WorkLock(Path file, LockHolder holder, PrintStream out, List<Path> createdDirs) {
     this.file = file;
     this.holder = holder;
     this.out = out;
+    this.createdDirs = List.copyOf(createdDirs);
   }
 
   /**
@@ -117,18 +107,17 @@ public final class WorkLock implements AutoCloseable {
    */
   public static WorkLock acquire(WorkLayout layout, WorkLayout.Step step, String runId, String command,
       boolean wait, PrintStream out) throws IOException, HeldException {
-    if (!JournalWriter.isLocal(layout.root())) {
+    if (!layout.isLocal()) {
       out.println(command + ": the work directory " + layout.root() + " is not a local path, so the "
           + "one-run-per-step lock is not enforced there: do not start a second " + command + " on it");
-      return new WorkLock(null, LockHolder.forThisProcess(runId, command), out);
+      return new WorkLock(null, LockHolder.forThisProcess(runId, command), out, List.of());
     }
     return acquire(lockPath(layout, step), runId, command, wait, out);
   }
 
   /** The lock file of {@code step} in a work directory that is a local path. */
   public static Path lockPath(WorkLayout layout, WorkLayout.Step step) {
-    String lock = layout.lockFile(step);
-    return lock.startsWith("file://") ? Paths.get(java.net.URI.create(lock)) : Paths.get(lock);
+    return WorkLayout.localPath(layout.lockFile(step));
   }
 
   /** {@link #acquire(WorkLayout, WorkLayout.Step, String, String, boolean, PrintStream)} on a lock file. */
@@ -143,30 +132,28 @@ public final class WorkLock implements AutoCloseable {
     boolean waiting = false;
     while (true) {
       Attempt a = attempt(file, me, 0);
-      if (a.kind == Attempt.Kind.ACQUIRED || a.kind == Attempt.Kind.TAKEN_OVER) {
-        if (a.kind == Attempt.Kind.TAKEN_OVER) {
-          out.println(command + ": took over the stale lock " + file + " of " + a.seen.describe()
-              + ": " + a.staleReason);
+      if (a.kind() == Attempt.Kind.ACQUIRED || a.kind() == Attempt.Kind.TAKEN_OVER) {
+        if (a.kind() == Attempt.Kind.TAKEN_OVER) {
+          out.println(command + ": took over the stale lock " + file + " of " + a.seen().describe()
+              + ": " + a.staleReason());
         }
         if (waiting) {
           out.printf("%s: the lock is free after %.1f s of waiting, starting%n", command,
               (System.nanoTime() - waitStart) / 1e9);
         }
-        WorkLock lock = new WorkLock(file, me, out);
-        lock.createdDirs = missingDirs;
-        return hold(lock);
+        return hold(new WorkLock(file, me, out, missingDirs));
       }
-      if (a.kind == Attempt.Kind.HELD && !wait) {
-        throw new HeldException(file, a.seen.holder, heldMessage(file, a.seen, command));
+      if (a.kind() == Attempt.Kind.HELD && !wait) {
+        throw new HeldException(a.seen().holder(), heldMessage(file, a.seen(), command));
       }
-      if (a.kind == Attempt.Kind.HELD && !waiting) {
+      if (a.kind() == Attempt.Kind.HELD && !waiting) {
         waiting = true;
         out.println(command + ": waiting (--wait) for the run holding " + file + " to end: "
-            + a.seen.describe() + "; looking again every " + POLL_MILLIS / 1000 + " s");
+            + a.seen().describe() + "; looking again every " + POLL_MILLIS / 1000 + " s");
       }
       // HELD with --wait: poll. BUSY: another contender is replacing a stale lock right now (a
       // few milliseconds); look again soon and see its fresh lock (or a free one).
-      sleep(a.kind == Attempt.Kind.BUSY ? 20 : POLL_MILLIS);
+      sleep(a.kind() == Attempt.Kind.BUSY ? 20 : POLL_MILLIS);
     }
   }
 
@@ -223,24 +210,14 @@ public final class WorkLock implements AutoCloseable {
   // ------------------------------------------------------------------------------ one attempt
 
   /** What one look at the lock found. */
-  private static final class Attempt {
+  private record Attempt(Kind kind, Observed seen, String staleReason) {
     enum Kind { ACQUIRED, TAKEN_OVER, HELD, BUSY }
-
-    final Kind kind;
-    final Observed seen;
-    final String staleReason;
-
-    Attempt(Kind kind, Observed seen, String staleReason) {
-      this.kind = kind;
-      this.seen = seen;
-      this.staleReason = staleReason;
-    }
   }
 
   /** Takes {@code file} for {@code me} if it is free or stale; never waits. */
   private static Attempt attempt(Path file, LockHolder me, int depth) throws IOException {
     for (int tries = 0; tries < 100; tries++) {
-      if (publishNew(file, me)) {
+      if (LockFile.publishNew(file, me)) {
         return new Attempt(Attempt.Kind.ACQUIRED, null, null);
       }
       Observed seen = Observed.read(file);
@@ -258,14 +235,14 @@ public final class WorkLock implements AutoCloseable {
       }
       Path mutex = file.resolveSibling(file.getFileName() + ".takeover-" + seen.token());
       Attempt m = attempt(mutex, me, depth + 1);
-      if (m.kind != Attempt.Kind.ACQUIRED && m.kind != Attempt.Kind.TAKEN_OVER) {
+      if (m.kind() != Attempt.Kind.ACQUIRED && m.kind() != Attempt.Kind.TAKEN_OVER) {
         return new Attempt(Attempt.Kind.BUSY, seen, stale);
       }
       try {
         Observed again = Observed.read(file);
         if (again != null && again.token().equals(seen.token())) {
           // Only the holder of this token's mutex replaces the file, so it still holds seen.token.
-          publishReplacing(file, me);
+          LockFile.publishReplacing(file, me);
           return new Attempt(Attempt.Kind.TAKEN_OVER, seen, stale);
         }
       } finally {
@@ -274,54 +251,6 @@ public final class WorkLock implements AutoCloseable {
       // The lock changed while we took the mutex (another taker won, or it was released): look again.
     }
     return new Attempt(Attempt.Kind.BUSY, null, null);
-  }
-
-  /** Creates {@code file} holding {@code me} unless it exists; readers never see it half written. */
-  private static boolean publishNew(Path file, LockHolder me) throws IOException {
-    Path tmp = writeTemp(file, me);
-    try {
-      Files.createLink(file, tmp);
-      return true;
-    } catch (FileAlreadyExistsException held) {
-      return false;
-    } catch (UnsupportedOperationException | FileSystemException noHardLinks) {
-      try {
-        Files.write(file, (me.toJson() + "\n").getBytes(StandardCharsets.UTF_8),
-            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        return true;
-      } catch (FileAlreadyExistsException held) {
-        return false;
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
-  /** Replaces {@code file} with one holding {@code me} in one atomic rename. */
-  private static void publishReplacing(Path file, LockHolder me) throws IOException {
-    Path tmp = writeTemp(file, me);
-    try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
-  private static Path writeTemp(Path file, LockHolder me) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + me.token() + "-"
-        + TEMP_COUNTER.incrementAndGet());
-    for (int tries = 1; ; tries++) {
-      Files.createDirectories(file.getParent());
-      try {
-        Files.write(tmp, (me.toJson() + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE);
-        return tmp;
-      } catch (NoSuchFileException dirRemoved) {
-        if (tries == 3) { // a run that created the empty directory removed it as it ended: again
-          throw dirRemoved;
-        }
-      }
-    }
   }
 
   // --------------------------------------------------------------------------- holding a lock
@@ -378,10 +307,10 @@ public final class WorkLock implements AutoCloseable {
     long now = System.currentTimeMillis();
     StringBuilder m = new StringBuilder();
     m.append("another run holds the lock of this step of the work directory: ").append(seen.describe())
-        .append(", heartbeat ").append(LockHolder.ago(now - seen.modifiedMillis)).append(" ago (lock ")
+        .append(", heartbeat ").append(LockHolder.ago(now - seen.modifiedMillis())).append(" ago (lock ")
         .append(file).append("). One ").append(command).append(" at a time writes a work directory: ")
         .append("wait for it to end, or pass --wait to start as soon as it does");
-    if (seen.holder == null || !seen.holder.host().equals(LockHolder.thisHost())) {
+    if (seen.holder() == null || !seen.holder().host().equals(LockHolder.thisHost())) {
       m.append(". A lock of another host counts as stale, and is taken over, once its heartbeat is ")
           .append(STALE_AFTER_MILLIS / 1000).append(" s old");
     }
@@ -397,88 +326,14 @@ public final class WorkLock implements AutoCloseable {
     }
   }
 
-  // ------------------------------------------------------------------------- reading a lock
-
-  /** A lock file as read: its holder (null when unreadable), raw bytes and heartbeat. */
-  private static final class Observed {
-    final LockHolder holder;
-    final byte[] bytes;
-    final long modifiedMillis;
-
-    private Observed(LockHolder holder, byte[] bytes, long modifiedMillis) {
-      this.holder = holder;
-      this.bytes = bytes;
-      this.modifiedMillis = modifiedMillis;
-    }
-
-    /** The file as it is now, or null when there is none. Content first: opening revalidates NFS attributes. */
-    static Observed read(Path file) throws IOException {
-      try {
-        byte[] bytes = Files.readAllBytes(file);
-        long modified = Files.getLastModifiedTime(file).toMillis();
-        return new Observed(LockHolder.parse(bytes).orElse(null), bytes, modified);
-      } catch (NoSuchFileException gone) {
-        return null;
-      }
-    }
-
-    /** The holder's token; for an unreadable file one every reader derives alike from its bytes. */
-    String token() {
-      if (holder != null) {
-        return holder.token();
-      }
-      return "unreadable" + Hex.sha256(bytes).substring(0, 32);
-    }
-
-    boolean isToken(String token) {
-      return holder != null && holder.token().equals(token);
-    }
-
-    String describe() {
-      long now = System.currentTimeMillis();
-      return holder != null ? holder.describe(now)
-          : "an unreadable lock (" + bytes.length + " bytes, written " + LockHolder.ago(now - modifiedMillis)
-              + " ago)";
-    }
-
-    /** Why the lock is stale, or null when its holder may be alive. */
-    String staleReason(long nowMillis) {
-      if (holder != null && holder.host().equals(LockHolder.thisHost())) {
-        Optional<ProcessHandle> process = ProcessHandle.of(holder.pid());
-        if (process.isEmpty() || !process.get().isAlive()) {
-          return "its process " + holder.pid() + " on this host is gone";
-        }
-        Optional<Instant> started = process.get().info().startInstant();
-        if (holder.pidStartedAtMillis() > 0 && started.isPresent()
-            && Math.abs(started.get().toEpochMilli() - holder.pidStartedAtMillis()) > 2_000) {
-          return "pid " + holder.pid() + " on this host is now another process (started "
-              + started.get() + ")";
-        }
-        return null; // alive here: never stale, however old the heartbeat (e.g. a suspended run)
-      }
-      long age = nowMillis - modifiedMillis;
-      if (age > STALE_AFTER_MILLIS) {
-        return "its heartbeat is " + LockHolder.ago(age) + " old (stale after " + STALE_AFTER_MILLIS / 1000
-            + " s" + (holder == null ? "" : "; host " + holder.host() + " is not this one") + ")";
-      }
-      return null;
-    }
-  }
-
   /** Another live run holds the lock. */
   public static final class HeldException extends Exception {
     private static final long serialVersionUID = 1L;
-    private final transient Path file;
     private final transient LockHolder holder;
 
-    HeldException(Path file, LockHolder holder, String message) {
+    HeldException(LockHolder holder, String message) {
       super(message);
-      this.file = file;
       this.holder = holder;
-    }
-
-    public Path file() {
-      return file;
     }
 
     /** The holder as its lock file names it; null when the file is unreadable. */

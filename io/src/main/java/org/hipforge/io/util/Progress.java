@@ -272,29 +272,13 @@ public final class Progress {
     return DONE.get() + FAILED.get();
   }
 
-  public static long calls() {
-    return CALLS.get();
+  /** This JVM's requests sent, retries, 429 answers and cache hits since {@link #start}. */
+  public static Calls calls() {
+    return new Calls(CALLS.get(), RETRIES.get(), LIMITED.get(), CACHE_HITS.get());
   }
 
-  public static long retries() {
-    return RETRIES.get();
-  }
-
-  public static long rateLimits() {
-    return LIMITED.get();
-  }
-
-  public static long cacheHits() {
-    return CACHE_HITS.get();
-  }
-
-  public static long tokensIn() {
-    return TOKENS_IN.get();
-  }
-
-  public static long tokensOut() {
-    return TOKENS_OUT.get();
-  }
+  /** What {@link #calls} counts. */
+  public record Calls(long sent, long retries, long rateLimited, long cacheHits) {}
 
   /** What one progress line shows; {@link #format} turns it into text. */
   public record Snapshot(String label, long done, long failed, long total, double ratePerSecond, long etaSeconds,

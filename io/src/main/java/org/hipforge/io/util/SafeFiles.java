@@ -97,10 +97,7 @@ public final class SafeFiles {
    *     not regular, {@link #MISSING} when there is no such file
    */
   public static Path resolve(Path root, String fileName) throws IOException {
-    String problem = FileNames.problem(fileName);
-    if (problem != null) {
-      throw new Refused(UNSAFE_PATH, "file_name refused: " + problem, -1);
-    }
+    requireSafeName(fileName);
     Path realRoot = realRoot(root);
     Path file = realRoot.resolve(fileName);
     Path real;
@@ -133,10 +130,7 @@ public final class SafeFiles {
    * @throws Refused {@link #UNSAFE_PATH} when the name or its directory leaves the root
    */
   public static Path forWriting(Path root, String fileName) throws IOException {
-    String problem = FileNames.problem(fileName);
-    if (problem != null) {
-      throw new Refused(UNSAFE_PATH, "file_name refused: " + problem, -1);
-    }
+    requireSafeName(fileName);
     Files.createDirectories(root);
     Path realRoot = realRoot(root);
     Path file = realRoot.resolve(fileName);
@@ -146,6 +140,19 @@ public final class SafeFiles {
           + "leading outside " + root + "; not written", -1);
     }
     return parent.resolve(file.getFileName());
+  }
+
+  /**
+   * Checks {@code fileName} by the name rule ({@link FileNames#problem}) alone: for a root with no
+   * symlinks (an object store), where the name is all there is to check.
+   *
+   * @throws Refused {@link #UNSAFE_PATH} with the reason
+   */
+  public static void requireSafeName(String fileName) throws Refused {
+    String problem = FileNames.problem(fileName);
+    if (problem != null) {
+      throw new Refused(UNSAFE_PATH, "file_name refused: " + problem, -1);
+    }
   }
 
   /**

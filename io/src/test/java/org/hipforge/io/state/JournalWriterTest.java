@@ -172,9 +172,9 @@ class JournalWriterTest {
       w.append(record(7, "via file://"));
       assertThat(Files.readAllLines(files(dir).get(0)), contains(record(7, "via file://")));
     }
-    assertThat(JournalWriter.isLocal("/tmp/x"), is(true));
-    assertThat(JournalWriter.isLocal("file:///tmp/x"), is(true));
-    assertThat(JournalWriter.isLocal("gs://bucket/x"), is(false));
+    assertThat(WorkLayout.isLocal("/tmp/x"), is(true));
+    assertThat(WorkLayout.isLocal("file:///tmp/x"), is(true));
+    assertThat(WorkLayout.isLocal("gs://bucket/x"), is(false));
   }
 
   @Test

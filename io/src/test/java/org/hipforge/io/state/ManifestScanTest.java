@@ -18,6 +18,8 @@ import org.hipforge.io.manifest.ManifestStore;
 import org.hipforge.io.record.ManifestEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ManifestScanTest {
   @TempDir Path dir;
@@ -43,25 +45,21 @@ class ManifestScanTest {
     assertThat(new ArrayList<>(two), is(ManifestStore.read(p)));
   }
 
-  @Test
-  void aBadLineInTheSecondHalfIsNamedByItsLineInTheWholeFile() throws Exception {
+  @ParameterizedTest(name = "{2}")
+  @CsvSource(delimiter = '|', value = {
+      // a bad line in the second half is named by its line in the whole file
+      "3499 | {\"id\": 3499, \"file_name\": }          | manifest.jsonl:3500: malformed manifest line",
+      // a duplicate across the halves is found
+      "3999 | {\"id\":3999,\"file_name\":\"k/5.hip\"} | manifest.jsonl:4000: duplicate file_name 'k/5.hip'",
+  })
+  void aProblemInTheSecondHalfIsNamedByItsLineInTheWholeFile(int index, String line, String message)
+      throws Exception {
     Path p = manifest(4000);
     List<String> lines = new ArrayList<>(Files.readAllLines(p, StandardCharsets.UTF_8));
-    lines.set(3499, "{\"id\": 3499, \"file_name\": }");
+    lines.set(index, line);
     Files.write(p, lines, StandardCharsets.UTF_8);
     IOException e = assertThrows(IOException.class,
         () -> ManifestScan.forEachInParallel(p.toString(), () -> x -> {}, 0));
-    assertThat(e.getMessage(), containsString("manifest.jsonl:3500: malformed manifest line"));
-  }
-
-  @Test
-  void aDuplicateAcrossTheHalvesIsFound() throws Exception {
-    Path p = manifest(4000);
-    List<String> lines = new ArrayList<>(Files.readAllLines(p, StandardCharsets.UTF_8));
-    lines.set(3999, "{\"id\":3999,\"file_name\":\"k/5.hip\"}");
-    Files.write(p, lines, StandardCharsets.UTF_8);
-    IOException e = assertThrows(IOException.class,
-        () -> ManifestScan.forEachInParallel(p.toString(), () -> x -> {}, 0));
-    assertThat(e.getMessage(), containsString("manifest.jsonl:4000: duplicate file_name 'k/5.hip'"));
+    assertThat(e.getMessage(), containsString(message));
   }
 }

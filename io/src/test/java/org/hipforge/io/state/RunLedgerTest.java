@@ -9,11 +9,24 @@ import java.nio.file.Path;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.record.StateRecord;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RunLedgerTest {
   @TempDir Path tmp;
+
+  private WorkLayout layout;
+
+  @BeforeEach
+  void setUp() {
+    layout = new WorkLayout(tmp.toString());
+  }
+
+  /** Run {@code runId}'s journal directory of {@code step}, created. */
+  private Path journalDir(WorkLayout.Step step, String runId) throws Exception {
+    return Files.createDirectories(WorkLayout.localPath(layout.journalDir(step, runId)));
+  }
 
   private static String answer(long id, String instruction, long in, long out, boolean pass) {
     return StateRecordJson.toJson(StateRecord.builder().id(id).fileName("k" + id + ".hip").pass(pass)
@@ -22,17 +35,14 @@ class RunLedgerTest {
 
   @Test
   void sumsTheTokensOfEveryJournaledAnswerOfTheRunAcrossWorkersAndSkipsTornLines() throws Exception {
-    WorkLayout layout = new WorkLayout(tmp.toString());
-    Path run = Path.of(layout.journalDir(WorkLayout.Step.GENERATE, "r1"));
-    Files.createDirectories(run);
+    Path run = journalDir(WorkLayout.Step.GENERATE, "r1");
     // Two workers (or a failed attempt and its restart); an escaped instruction takes the Jackson path.
     Files.writeString(run.resolve("worker-a.jsonl"), answer(1, "plain", 100, 20, true) + "\n"
         + answer(2, "with \"quotes\"\nand a newline", 200, 40, true) + "\n", StandardCharsets.UTF_8);
     Files.writeString(run.resolve("worker-b.jsonl"), answer(3, "rejected later by the compiler", 300, 60, true)
         + "\n" + "{\"id\":4,\"file_na", StandardCharsets.UTF_8);
     // Another run's journal is not this run's bill.
-    Path other = Path.of(layout.journalDir(WorkLayout.Step.GENERATE, "r0"));
-    Files.createDirectories(other);
+    Path other = journalDir(WorkLayout.Step.GENERATE, "r0");
     Files.writeString(other.resolve("w.jsonl"), answer(9, "older", 1000, 1000, true) + "\n");
 
     RunLedger paid = RunLedger.read(layout, WorkLayout.Step.GENERATE, "r1");
@@ -52,9 +62,7 @@ class RunLedgerTest {
 
   @Test
   void tokenSumsSaturateInsteadOfTurningNegative() throws Exception {
-    WorkLayout layout = new WorkLayout(tmp.toString());
-    Path run = Path.of(layout.journalDir(WorkLayout.Step.DESCRIBE, "r1"));
-    Files.createDirectories(run);
+    Path run = journalDir(WorkLayout.Step.DESCRIBE, "r1");
     // Records written before absurd usage was read as unknown: each near Long.MAX_VALUE.
     long huge = Long.MAX_VALUE / 2 + 1;
     Files.writeString(run.resolve("w.jsonl"), answer(1, "a", huge, huge, true) + "\n"
@@ -67,9 +75,7 @@ class RunLedgerTest {
 
   @Test
   void aRefusedOrTruncatedAnswerIsBilledLikeAnyOther() throws Exception {
-    WorkLayout layout = new WorkLayout(tmp.toString());
-    Path run = Path.of(layout.journalDir(WorkLayout.Step.DESCRIBE, "r1"));
-    Files.createDirectories(run);
+    Path run = journalDir(WorkLayout.Step.DESCRIBE, "r1");
     Files.writeString(run.resolve("w.jsonl"), answer(1, "ok", 100, 20, true) + "\n"
         + StateRecordJson.toJson(StateRecord.builder().id(2).fileName("b.hip").failure("refused", "no")
             .inputTokens(80).outputTokens(11).finishReason("refusal").promptSha256("p2").runId("r1").build())

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
@@ -17,10 +18,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.StateRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class StateFileReaderTest {
 
@@ -70,14 +75,30 @@ class StateFileReaderTest {
     }
   }
 
-  @Test
-  void goodLinesAreAllReadInOrder() throws Exception {
-    Path p = file("part-00000-of-00001.jsonl", line(0) + "\n" + line(1) + "\n" + line(2) + "\n");
+  static Stream<Arguments> wellFormedFiles() {
+    return Stream.of(
+        arguments("good lines are all read in order", line(0) + "\n" + line(1) + "\n" + line(2) + "\n", 3L,
+            List.of(0L, 1L, 2L)),
+        arguments("a complete last line without newline still parses as a record", line(0) + "\n" + line(1),
+            2L, List.of(0L, 1L)),
+        arguments("CRLF lines parse", line(0) + "\r\n" + line(1) + "\r\n\r\n" + line(2) + "\r\n", 4L,
+            List.of(0L, 1L, 2L)),
+        arguments("blank lines are ignored but counted", "\n" + line(0) + "\n\n   \n\t\n" + line(1) + "\n  ",
+            7L, List.of(0L, 1L)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("wellFormedFiles")
+  void wellFormedLinesAreReadWholeAndInOrder(String what, String content, long lines, List<Long> ids)
+      throws Exception {
     Collector c = new Collector();
-    assertThat(read(p, c), is(3L));
-    assertThat(c.ids(), contains(0L, 1L, 2L));
+    assertThat(read(file("part-00000-of-00001.jsonl", content), c), is(lines));
+    assertThat(c.ids(), is(ids));
     assertThat(c.bad, is(empty()));
-    assertThat(c.records.get(1).instruction(), is("describe 1"));
+    for (StateRecord r : c.records) {
+      assertThat(r.fileName(), is("k" + r.id() + ".hip"));
+      assertThat(r.instruction(), is("describe " + r.id()));
+    }
   }
 
   @Test
@@ -115,34 +136,6 @@ class StateFileReaderTest {
     assertThat(b.line(), is(3L));
     assertThat(b.torn(), is(true));
     assertThat(b.reason(), startsWith("torn last line (no newline): "));
-  }
-
-  @Test
-  void completeLastLineWithoutNewlineStillParsesAsARecord() throws Exception {
-    Path p = file("nonl.jsonl", line(0) + "\n" + line(1));
-    Collector c = new Collector();
-    assertThat(read(p, c), is(2L));
-    assertThat(c.ids(), contains(0L, 1L));
-    assertThat(c.bad, is(empty()));
-  }
-
-  @Test
-  void crlfLinesParse() throws Exception {
-    Path p = file("crlf.jsonl", line(0) + "\r\n" + line(1) + "\r\n\r\n" + line(2) + "\r\n");
-    Collector c = new Collector();
-    assertThat(read(p, c), is(4L));
-    assertThat(c.ids(), contains(0L, 1L, 2L));
-    assertThat(c.bad, is(empty()));
-    assertThat(c.records.get(2).fileName(), is("k2.hip"));
-  }
-
-  @Test
-  void blankLinesAreIgnoredButCounted() throws Exception {
-    Path p = file("blank.jsonl", "\n" + line(0) + "\n\n   \n\t\n" + line(1) + "\n  ");
-    Collector c = new Collector();
-    assertThat(read(p, c), is(7L));
-    assertThat(c.ids(), contains(0L, 1L));
-    assertThat(c.bad, is(empty()));
   }
 
   @Test

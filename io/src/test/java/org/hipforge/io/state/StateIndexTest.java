@@ -136,9 +136,9 @@ class StateIndexTest {
         StateIndex index = StateIndex.read(globs, true, parallelBytes);
         String where = "seed " + seed + ", parallelBytes " + parallelBytes;
         assertThat(where, index.size(), is(latest.size()));
-        assertThat(where, index.lines(), is(counts[0]));
-        assertThat(where, index.malformedLines(), is(counts[1]));
-        assertThat(where, index.tornLines(), is(counts[2]));
+        assertThat(where, index.feed().lines(), is(counts[0]));
+        assertThat(where, index.feed().malformedLines(), is(counts[1]));
+        assertThat(where, index.feed().tornLines(), is(counts[2]));
         try (StateIndex.Records records = index.records()) {
           for (StateRecord r : latest.values()) {
             int slot = index.slotOf(r.id());
@@ -192,8 +192,8 @@ class StateIndexTest {
     Path journal = write("state/describe/journal/r1/w.jsonl", StateRecordJson.toJson(first) + "\n"
         + secondLine.substring(0, 20));
     StateIndex index = StateIndex.read(describeGlobs(), false);
-    assertThat(index.lines(), is(2L));
-    assertThat(index.tornLines(), is(1L));
+    assertThat(index.feed().lines(), is(2L));
+    assertThat(index.feed().tornLines(), is(1L));
     assertThat(index.pass(index.slotOf(1)), is(false));
     assertThat(index.refresh(), is(0L)); // nothing new
 
@@ -201,9 +201,9 @@ class StateIndexTest {
     write("state/describe/r2/part-00000-of-00001.jsonl", StateRecordJson.toJson(
         first.toBuilder().id(2).fileName("b.hip").build()) + "\n");
     assertThat(index.refresh(), is(2L)); // the finished line and the new file's line
-    assertThat(index.lines(), is(3L));
-    assertThat(index.tornLines(), is(0L));
-    assertThat(index.files(), is(2));
+    assertThat(index.feed().lines(), is(3L));
+    assertThat(index.feed().tornLines(), is(0L));
+    assertThat(index.feed().files(), is(2));
     assertThat(index.pass(index.slotOf(1)), is(true));
     assertThat(index.slotOf(2) >= 0, is(true));
     try (StateIndex.Records records = index.records()) {

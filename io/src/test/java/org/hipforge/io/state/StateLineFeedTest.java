@@ -107,15 +107,25 @@ class StateLineFeedTest {
     assertThat(feed.lines(), is(3L));
   }
 
+  /**
+   * Writes line 1 and the first {@code cut} characters of line 2 to {@code a}, reads it once with a
+   * new feed in {@code mode} (expecting {@code lines} lines, line 1 handed over) and returns the feed.
+   */
+  private StateLineFeed firstReadOfHalfWritten(Path a, int cut, StateLineFeed.LastLine mode, Seen seen,
+      long lines) throws Exception {
+    append(a, line(1) + line(2).substring(0, cut));
+    StateLineFeed feed = feed(mode);
+    assertThat(feed.refresh(seen), is(lines));
+    assertThat(seen.take(), contains("scanner 1 0@0"));
+    return feed;
+  }
+
   @Test
   void readATornLastLineIsCountedAndReadAgainOnceItIsWhole() throws Exception {
     Path a = file("a/1.jsonl");
     String two = line(2);
-    append(a, line(1) + two.substring(0, 20));
-    StateLineFeed feed = feed(StateLineFeed.LastLine.READ);
     Seen seen = new Seen();
-    assertThat(feed.refresh(seen), is(2L));
-    assertThat(seen.take(), contains("scanner 1 0@0"));
+    StateLineFeed feed = firstReadOfHalfWritten(a, 20, StateLineFeed.LastLine.READ, seen, 2L);
     assertThat(feed.tornLines(), is(1L));
     assertThat(feed.malformedLines(), is(0L));
     assertThat(feed.refresh(seen), is(0L)); // not grown: not read again
@@ -145,11 +155,8 @@ class StateLineFeedTest {
   void waitLeavesAHalfWrittenLastLineUntilItsNewlineIsThere() throws Exception {
     Path a = file("a/1.jsonl");
     String two = line(2);
-    append(a, line(1) + two.substring(0, 40));
-    StateLineFeed feed = feed(StateLineFeed.LastLine.WAIT);
     Seen seen = new Seen();
-    assertThat(feed.refresh(seen), is(1L));
-    assertThat(seen.take(), contains("scanner 1 0@0"));
+    StateLineFeed feed = firstReadOfHalfWritten(a, 40, StateLineFeed.LastLine.WAIT, seen, 1L);
     assertThat(feed.tornLines(), is(0L)); // not torn yet: it may still be being written
     assertThat(feed.refresh(seen), is(0L));
 

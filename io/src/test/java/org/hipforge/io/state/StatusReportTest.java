@@ -18,6 +18,8 @@ import org.hipforge.io.record.StateRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class StatusReportTest {
 
@@ -160,21 +162,19 @@ class StatusReportTest {
     assertThat(s.passed, is(0L));
   }
 
-  @Test
-  void emptyWorkDirHasNothingPending() throws Exception {
+  /** 0: an empty work directory (no manifest at all), which has nothing pending. */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 5})
+  void manifestWithoutStateIsAllNeverTried(int tasks) throws Exception {
+    if (tasks > 0) {
+      writeManifest(tasks);
+    }
     StatusReport s = StatusReport.compute(layout, WorkLayout.Step.DESCRIBE);
-    assertThat(s.manifestSize, is(0L));
-    assertThat(s.pending(), is(0L));
-    assertThat(s.stateFiles, is(0L));
-  }
-
-  @Test
-  void manifestWithoutStateIsAllNeverTried() throws Exception {
-    writeManifest(5);
-    StatusReport s = StatusReport.compute(layout, WorkLayout.Step.DESCRIBE);
-    assertThat(s.neverTried, is(5L));
-    assertThat(s.pending(), is(5L));
+    assertThat(s.manifestSize, is((long) tasks));
+    assertThat(s.neverTried, is((long) tasks));
+    assertThat(s.pending(), is((long) tasks));
     assertThat(s.passed, is(0L));
+    assertThat(s.stateFiles, is(0L));
   }
 
   @Test

@@ -347,7 +347,7 @@ public final class ReportData {
     Map<String, JsonNode> out = new TreeMap<>();
     Path dir;
     try {
-      dir = Path.of(layout.root(), "runs");
+      dir = WorkLayout.localPath(layout.runsDir());
     } catch (java.nio.file.InvalidPathException notLocal) {
       return out;
     }
@@ -383,7 +383,7 @@ public final class ReportData {
       return status;
     }
     try {
-      byte[] lock = java.nio.file.Files.readAllBytes(Path.of(layout.lockFile(f.step)));
+      byte[] lock = java.nio.file.Files.readAllBytes(WorkLayout.localPath(layout.lockFile(f.step)));
       if (org.hipforge.io.state.LockHolder.parse(lock).map(h -> f.runId.equals(h.runId())).orElse(false)) {
         return status;
       }
@@ -408,7 +408,7 @@ public final class ReportData {
   private void pairs(WorkLayout layout, StateIndex described, StateIndex generated, Path sourceDir,
       int maxPairs) throws IOException {
     ArrayNode pairs = root.putArray("pairs");
-    Path outHip = Path.of(layout.outHipDir());
+    Path outHip = WorkLayout.localPath(layout.outHipDir());
     ResponseCache[] answers = {null}; // generate journals, opened when a failed generation is shown
     try (StateIndex.Records describeRecords = described.records();
         StateIndex.Records generateRecords = generated.records()) {

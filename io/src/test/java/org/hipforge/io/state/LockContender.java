@@ -10,6 +10,7 @@ import java.nio.file.Path;
  * until the file GO exists, tries the lock once (no wait) and prints {@code won} or {@code held};
  * the winner holds it until its stdin closes, so no contender can find it free later.
  */
+@SuppressWarnings("try") // the lock is held, not read
 public final class LockContender {
   private LockContender() {}
 

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@SuppressWarnings("try") // many tests hold a lock in try-with-resources without reading it
 class WorkLockTest {
   @TempDir Path tmp;
   private final ByteArrayOutputStream printed = new ByteArrayOutputStream();

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(TestPipelineExtension.class)
 class MergeLatestTest {
   @Test
+  @SuppressWarnings("unchecked") // PAssert.containsInAnyOrder(T...) with a generic KV
   void theLatestRecordPerIdWinsByTimeThenRunThenAttempts(TestPipeline p) {
     StateRecord oldPass = Records.passed(1, "a.hip", "s", 1000, "r1");
     StateRecord newFail = Records.failed(1, "a.hip", "s", 2000, "r1", "timeout");

@@ -57,17 +57,17 @@ import org.hipforge.transforms.LlmTask;
  * uploads or creates the ones a kill left before that, and polls the created ones), so a kill at
  * any point creates no batch twice and pays no prompt twice; the one window left is between the
  * provider's answer to the create and the forced ledger line (milliseconds, like the calls in
- * flight at a {@code kill -9} in synchronous mode). An answer already in the journal (a kill
- * while results were being journaled) is not journaled again. Lines that errored or expired are
- * not journaled, so their tasks stay pending and the next round collects them again (unless the
- * failure is final, {@link BatchOutcome#retryable}: such a prompt is not sent again by this run); a round
+ * flight at a {@code kill -9} in synchronous mode). An answer already in the journal (a kill while
+ * results were being journaled) is not journaled again. Lines that errored or expired are not
+ * journaled, so their tasks stay pending and the next round collects them again (unless the failure
+ * is final, {@link BatchOutcome#retryable}: such a prompt is not sent again by this run); a round
  * that brings no answer at all ends the run with them left pending (at most {@link #MAX_ROUNDS}
  * rounds per run).
  *
  * <p>Polling backs off from {@link #FIRST_POLL_MS} doubling to {@code pollMaxMs}, with one status
- * line per poll (batch ids, states, counts, age, ETA, the batch cost so far). Memory: the
- * dedup set of collected prompt hashes (8 bytes each) and one batch's task lines at a time
- * (bounded by the provider's batch limits), never every task.
+ * line per poll (batch ids, states, counts, age, ETA, the batch cost so far). Memory: the dedup set
+ * of collected prompt hashes (8 bytes each) and one batch's task lines at a time (bounded by the
+ * provider's batch limits), never every task.
  *
  * <pre>{@code
  * new BatchRun(layout, step, provider, runId, api, out).run((round, collectDir) -> runPipeline(collectDir));
@@ -76,10 +76,18 @@ import org.hipforge.transforms.LlmTask;
 final class BatchRun {
   /** Rounds per run: a first batch, retries of errored/expired lines and repair rounds. */
   static final int MAX_ROUNDS = 10;
-  /** The first pause between polls: a simulated batch may end in a second; real ones take minutes. */
+
+  /**
+   * The first pause between polls: a simulated batch may end in a second; real ones take minutes.
+   */
   static final long FIRST_POLL_MS = 1000;
-  /** Batch API calls that fail in a row (429, 5xx, timeouts) before the run gives up: ~ the backoff's minutes. */
+
+  /**
+   * Batch API calls that fail in a row (429, 5xx, timeouts) before the run gives up: ~ the
+   * backoff's minutes.
+   */
   static final int MAX_POLL_FAILURES = 8;
+
   /**
    * A test hook naming the point at which the JVM halts at once, as {@code kill -9} would ({@code
    * after-intent}, {@code after-upload}, {@code after-create}, {@code while-polling}, {@code
@@ -120,11 +128,21 @@ final class BatchRun {
   private long created;
   private final Map<String, Long> apiCalls = new TreeMap<>();
   private final Map<String, Long> lineErrors = new TreeMap<>();
-  /** Prompts whose line failed in a way a resend fails again (bad_request, ...): not resent by this run. */
+
+  /**
+   * Prompts whose line failed in a way a resend fails again (bad_request, ...): not resent by this
+   * run.
+   */
   private final Set<String> finalErrors = new HashSet<>();
+
   private long finalSkipped;
 
-  BatchRun(WorkLayout layout, WorkLayout.Step step, ProviderConfig provider, String runId, BatchApi api,
+  BatchRun(
+      WorkLayout layout,
+      WorkLayout.Step step,
+      ProviderConfig provider,
+      String runId,
+      BatchApi api,
       PrintStream out) {
     this.layout = layout;
     this.step = step;
@@ -187,28 +205,50 @@ final class BatchRun {
    * shardSuffix)} builds, each run like a synchronous one ({@link CommandSupport#runCalls}: the
    * same stops), with the batches between them. Returns the last round's result.
    */
-  static org.apache.beam.sdk.PipelineResult runRounds(LlmOptions o, PrintStream out, WorkLayout layout,
-      WorkLayout.Step step, ProviderConfig provider, String runId, long todo,
+  static org.apache.beam.sdk.PipelineResult runRounds(
+      LlmOptions o,
+      PrintStream out,
+      WorkLayout layout,
+      WorkLayout.Step step,
+      ProviderConfig provider,
+      String runId,
+      long todo,
       java.util.function.BiFunction<String, String, org.apache.beam.sdk.Pipeline> pipelineFor,
-      java.util.concurrent.Callable<Long> pendingAfter) throws IOException {
+      java.util.concurrent.Callable<Long> pendingAfter)
+      throws IOException {
     String command = step.dir();
     org.apache.beam.sdk.PipelineResult[] last = new org.apache.beam.sdk.PipelineResult[1];
     try (BatchApi api = BatchApi.forProvider(provider)) {
-      BatchRun run = new BatchRun(layout, step, provider, runId, api, out)
-          .withMaxLines(o.getBatchMaxLines() == null ? 0 : o.getBatchMaxLines())
-          .withPollMaxMs(1000L * (o.getBatchPollMaxS() == null ? 60 : Math.max(1, o.getBatchPollMaxS())));
-      run.run((round, collectDir) -> {
-        out.printf("%s: batch mode, round %d: journaled answers go through the pipeline, the other prompts are "
-            + "collected for a batch%n", command, round);
-        CommandSupport.startProgress(o, command, todo, out, provider, layout, runId);
-        last[0] = CommandSupport.runCalls(pipelineFor.apply(collectDir, "-r" + round), command, layout, step, runId,
-            provider, pendingAfter, out);
-      });
+      BatchRun run =
+          new BatchRun(layout, step, provider, runId, api, out)
+              .withMaxLines(o.getBatchMaxLines() == null ? 0 : o.getBatchMaxLines())
+              .withPollMaxMs(
+                  1000L * (o.getBatchPollMaxS() == null ? 60 : Math.max(1, o.getBatchPollMaxS())));
+      run.run(
+          (round, collectDir) -> {
+            out.printf(
+                "%s: batch mode, round %d: journaled answers go through the pipeline, the other prompts are "
+                    + "collected for a batch%n",
+                command, round);
+            CommandSupport.startProgress(o, command, todo, out, provider, layout, runId);
+            last[0] =
+                CommandSupport.runCalls(
+                    pipelineFor.apply(collectDir, "-r" + round),
+                    command,
+                    layout,
+                    step,
+                    runId,
+                    provider,
+                    pendingAfter,
+                    out);
+          });
       out.println(command + ": " + run.summary());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException(command + ": interrupted while waiting for batches; run the same command "
-          + "again to resume them");
+      throw new IllegalStateException(
+          command
+              + ": interrupted while waiting for batches; run the same command "
+              + "again to resume them");
     }
     return last[0];
   }
@@ -218,8 +258,13 @@ final class BatchRun {
    * polled to their end and their answers journaled, so the synchronous run does not buy their
    * prompts a second time. Does nothing (and asks nothing) when the ledger has none.
    */
-  static void finishEarlierBatches(PrintStream out, WorkLayout layout, WorkLayout.Step step,
-      ProviderConfig provider, String runId) throws IOException {
+  static void finishEarlierBatches(
+      PrintStream out,
+      WorkLayout layout,
+      WorkLayout.Step step,
+      ProviderConfig provider,
+      String runId)
+      throws IOException {
     if (!layout.isLocal() || BatchLedger.read(layout, step).unfinished().isEmpty()) {
       return;
     }
@@ -228,8 +273,10 @@ final class BatchRun {
       run.ledger = BatchLedger.open(layout, step);
       run.cache = ResponseCache.forGlob(layout.journalGlob(step));
       List<BatchLedger.Entry> open = run.ledger.unfinished();
-      out.printf("%s: %d batches of an earlier --mode=batch run are not finished: finishing them first, so "
-          + "their prompts are not bought again%n", step.dir(), open.size());
+      out.printf(
+          "%s: %d batches of an earlier --mode=batch run are not finished: finishing them first, so "
+              + "their prompts are not bought again%n",
+          step.dir(), open.size());
       run.settle(open);
       if (run.journal != null) {
         run.journal.close();
@@ -254,7 +301,8 @@ final class BatchRun {
     cache = ResponseCache.forGlob(layout.journalGlob(step));
     List<BatchLedger.Entry> open = ledger.unfinished();
     if (!open.isEmpty()) {
-      out.printf("%s: %d batches of an earlier run are not finished: resuming them (none is created again)%n",
+      out.printf(
+          "%s: %d batches of an earlier run are not finished: resuming them (none is created again)%n",
           label, open.size());
       settle(open);
     }
@@ -265,8 +313,9 @@ final class BatchRun {
       if (r > MAX_ROUNDS) {
         leftPending = countLines(collectDir);
         if (leftPending > 0) {
-          out.printf("%s: stopping after %d rounds; %d prompts not answered stay pending (run again)%n", label,
-              MAX_ROUNDS, leftPending);
+          out.printf(
+              "%s: stopping after %d rounds; %d prompts not answered stay pending (run again)%n",
+              label, MAX_ROUNDS, leftPending);
         }
         deleteDir(collectDir);
         break;
@@ -283,8 +332,10 @@ final class BatchRun {
       long before = journaled + alreadyJournaled;
       settle(ledger.unfinished());
       if (journaled + alreadyJournaled == before) {
-        out.printf("%s: round %d brought no answer (every line errored or expired: %s); %d tasks stay pending, "
-            + "run the same command again to retry them%n", label, r, lineErrors, prompts);
+        out.printf(
+            "%s: round %d brought no answer (every line errored or expired: %s); %d tasks stay pending, "
+                + "run the same command again to retry them%n",
+            label, r, lineErrors, prompts);
         leftPending = prompts;
         break;
       }
@@ -298,8 +349,14 @@ final class BatchRun {
   /** One line for the command's summary. */
   String summary() {
     long calls = apiRequests();
-    String s = String.format(Locale.ROOT, "batches created %d, Batch API requests %d %s, answers journaled "
-        + "from batches %d", created, calls, apiCalls, journaled);
+    String s =
+        String.format(
+            Locale.ROOT,
+            "batches created %d, Batch API requests %d %s, answers journaled " + "from batches %d",
+            created,
+            calls,
+            apiCalls,
+            journaled);
     if (alreadyJournaled > 0) {
       s += " (" + alreadyJournaled + " found already journaled, not journaled again)";
     }
@@ -307,12 +364,19 @@ final class BatchRun {
       s += ", lines without an answer " + lineErrors;
     }
     if (finalSkipped > 0) {
-      s += ", " + finalSkipped + " prompts whose line failed for good not sent again in this run (they stay pending)";
+      s +=
+          ", "
+              + finalSkipped
+              + " prompts whose line failed for good not sent again in this run (they stay pending)";
     }
     if (RunLedger.priced(provider)) {
-      s += String.format(Locale.ROOT, ", batch cost $%.4f (%.0f%% of $%.4f at the synchronous price)",
-          RunLedger.batchCost(provider, batchIn, batchOut), 100 * provider.batchDiscount(),
-          RunLedger.cost(provider, batchIn, batchOut));
+      s +=
+          String.format(
+              Locale.ROOT,
+              ", batch cost $%.4f (%.0f%% of $%.4f at the synchronous price)",
+              RunLedger.batchCost(provider, batchIn, batchOut),
+              100 * provider.batchDiscount(),
+              RunLedger.cost(provider, batchIn, batchOut));
     }
     return s;
   }
@@ -349,7 +413,8 @@ final class BatchRun {
             continue;
           }
           if (finalErrors.contains(task.promptSha256())) {
-            finalSkipped++; // its line failed for good this run: it stays pending, not bought again now
+            finalSkipped++; // its line failed for good this run: it stays pending, not bought again
+            // now
             continue;
           }
           long size = api.encodedSize(line(task));
@@ -376,7 +441,8 @@ final class BatchRun {
     String key = runId + "-r" + r + "-" + partNo;
     ledger.writeTasks(key, taskLines);
     ledger.intent(key, provider.name(), runId, taskLines.size(), bytes);
-    out.printf("%s: batch %s: %d prompts (%.1f MB) prepared%n", label, key, taskLines.size(), bytes / 1e6);
+    out.printf(
+        "%s: batch %s: %d prompts (%.1f MB) prepared%n", label, key, taskLines.size(), bytes / 1e6);
     crashPoint("after-intent");
     return key;
   }
@@ -420,7 +486,10 @@ final class BatchRun {
    */
   static String customId(LlmTask t) {
     String h = t.promptSha256();
-    return "t" + t.id() + "_" + (h.length() > 40 ? h.substring(0, 40) : h).replaceAll("[^A-Za-z0-9_-]", "_");
+    return "t"
+        + t.id()
+        + "_"
+        + (h.length() > 40 ? h.substring(0, 40) : h).replaceAll("[^A-Za-z0-9_-]", "_");
   }
 
   private static long promptKey(String sha) {
@@ -434,7 +503,10 @@ final class BatchRun {
     return sha.hashCode() * 0x9E3779B97F4A7C15L;
   }
 
-  /** Brings every batch of {@code entries} to its end: upload and create where needed, poll, journal. */
+  /**
+   * Brings every batch of {@code entries} to its end: upload and create where needed, poll,
+   * journal.
+   */
   private void settle(List<BatchLedger.Entry> entries) throws IOException, InterruptedException {
     for (BatchLedger.Entry e : entries) {
       checkProvider(e);
@@ -461,7 +533,9 @@ final class BatchRun {
         if (!ex.retryable() || ++failures >= MAX_POLL_FAILURES) {
           throw stop(ex, "polling");
         }
-        out.printf("%s: batch poll failed (%s); trying again in %d s%n", label, ex.getMessage(), pause / 1000);
+        out.printf(
+            "%s: batch poll failed (%s); trying again in %d s%n",
+            label, ex.getMessage(), pause / 1000);
         sleeper.sleep(pause);
         pause = Math.min(pollMaxMs, pause * 2);
         continue;
@@ -476,7 +550,9 @@ final class BatchRun {
           still.add(e);
         }
       }
-      out.println(statusLine(open, now)); // after the ended ones' answers are journaled: the line counts them
+      out.println(
+          statusLine(
+              open, now)); // after the ended ones' answers are journaled: the line counts them
       open = still;
       if (!open.isEmpty()) {
         sleeper.sleep(pause);
@@ -485,25 +561,48 @@ final class BatchRun {
     }
   }
 
-  /** A batch prepared by another provider must be finished with that one (its prompt hashes are its). */
+  /**
+   * A batch prepared by another provider must be finished with that one (its prompt hashes are
+   * its).
+   */
   private void checkProvider(BatchLedger.Entry e) {
     if (e.provider != null && !e.provider.equals(provider.name())) {
-      throw new UsageException("batch " + e.key + (e.batchId == null ? "" : " (" + e.batchId + ")")
-          + " in " + ledger.dir() + " belongs to provider '" + e.provider + "', this run uses '" + provider.name()
-          + "': run with --modelName=" + e.provider + " to finish it first");
+      throw new UsageException(
+          "batch "
+              + e.key
+              + (e.batchId == null ? "" : " (" + e.batchId + ")")
+              + " in "
+              + ledger.dir()
+              + " belongs to provider '"
+              + e.provider
+              + "', this run uses '"
+              + provider.name()
+              + "': run with --modelName="
+              + e.provider
+              + " to finish it first");
     }
   }
 
-  /** Uploads (if not done) and creates batch {@code e}, writing each id to the ledger as soon as it is known. */
+  /**
+   * Uploads (if not done) and creates batch {@code e}, writing each id to the ledger as soon as it
+   * is known.
+   */
   private void submit(BatchLedger.Entry e) throws IOException {
     List<String> taskLines = ledger.readTasks(e.key);
     List<BatchLine> lines = new ArrayList<>(taskLines.size());
     for (String t : taskLines) {
       LlmTask task = parseTask(e, t);
-      if (e.phase != BatchLedger.Phase.CREATED && !Prompts.key(provider, task.request()).equals(task.promptSha256())) {
-        throw new UsageException("batch " + e.key + " was prepared with another model or settings of provider '"
-            + provider.name() + "' (task " + task.id() + "'s prompt hash differs): run with the config it was "
-            + "prepared with");
+      if (e.phase != BatchLedger.Phase.CREATED
+          && !Prompts.key(provider, task.request()).equals(task.promptSha256())) {
+        throw new UsageException(
+            "batch "
+                + e.key
+                + " was prepared with another model or settings of provider '"
+                + provider.name()
+                + "' (task "
+                + task.id()
+                + "'s prompt hash differs): run with the config it was "
+                + "prepared with");
       }
       lines.add(line(task));
     }
@@ -531,7 +630,9 @@ final class BatchRun {
     }
   }
 
-  /** Journals the answers of ended batch {@code e} that are not journaled yet, then records its end. */
+  /**
+   * Journals the answers of ended batch {@code e} that are not journaled yet, then records its end.
+   */
   private void finish(BatchLedger.Entry e, BatchStatus s) throws IOException {
     int journaledHere = 0;
     if (s.state().hasResults()) {
@@ -544,42 +645,55 @@ final class BatchRun {
       if (journal == null) {
         journal = JournalWriter.open(layout.journalDir(step, runId), RunLedger.BATCH_PREFIX);
       }
-      long latency = s.createdAt() != null && s.endedAt() != null
-          ? Math.max(0, Duration.between(s.createdAt(), s.endedAt()).toMillis()) : 0;
+      long latency =
+          s.createdAt() != null && s.endedAt() != null
+              ? Math.max(0, Duration.between(s.createdAt(), s.endedAt()).toMillis())
+              : 0;
       int[] count = new int[1];
       try {
-        call("results", () -> {
-          api.readResults(e.batchId, o -> {
-            try {
-              if (journal(o, byId, latency)) {
-                count[0]++;
-                if (count[0] == Math.max(1, e.requests / 2)) {
-                  crashPoint("while-journaling");
-                }
-              }
-            } catch (IOException io) {
-              throw new UncheckedIOException(io);
-            }
-          });
-          return null;
-        });
+        call(
+            "results",
+            () -> {
+              api.readResults(
+                  e.batchId,
+                  o -> {
+                    try {
+                      if (journal(o, byId, latency)) {
+                        count[0]++;
+                        if (count[0] == Math.max(1, e.requests / 2)) {
+                          crashPoint("while-journaling");
+                        }
+                      }
+                    } catch (IOException io) {
+                      throw new UncheckedIOException(io);
+                    }
+                  });
+              return null;
+            });
       } catch (UncheckedIOException io) {
-        throw new CommandSupport.JournalStop("journal write failed at " + JournalWriter.describe(journal.dir(), io.getCause())
-            + " while journaling batch " + e.batchId + "; the batch stays in the ledger: run the same command "
-            + "again to journal its answers (they are paid, not bought again)");
+        throw new CommandSupport.JournalStop(
+            "journal write failed at "
+                + JournalWriter.describe(journal.dir(), io.getCause())
+                + " while journaling batch "
+                + e.batchId
+                + "; the batch stays in the ledger: run the same command "
+                + "again to journal its answers (they are paid, not bought again)");
       } catch (BatchApiException ex) {
         throw stop(ex, "reading the results of batch " + e.batchId);
       }
       journaledHere = count[0];
     } else {
-      out.printf("%s: batch %s (%s) ended %s%s: its tasks stay pending%n", label, e.key, e.batchId, s.state(),
-          s.error() == null ? "" : " (" + s.error() + ")");
+      out.printf(
+          "%s: batch %s (%s) ended %s%s: its tasks stay pending%n",
+          label, e.key, e.batchId, s.state(), s.error() == null ? "" : " (" + s.error() + ")");
     }
-    ledger.ended(e.key, s.state().name(), s.succeeded(), s.errored(), s.expiredOrCanceled(), journaledHere);
+    ledger.ended(
+        e.key, s.state().name(), s.succeeded(), s.errored(), s.expiredOrCanceled(), journaledHere);
   }
 
   /** Journals one outcome when it is a paid answer not journaled yet; true when it did. */
-  private boolean journal(BatchOutcome o, Map<String, LlmTask> byId, long latency) throws IOException {
+  private boolean journal(BatchOutcome o, Map<String, LlmTask> byId, long latency)
+      throws IOException {
     LlmTask task = byId.get(o.customId());
     if (task == null) {
       lineErrors.merge("unknown_custom_id", 1L, Long::sum);
@@ -588,7 +702,9 @@ final class BatchRun {
     if (!o.paid()) {
       lineErrors.merge(o.errorCategory() == null ? "error" : o.errorCategory(), 1L, Long::sum);
       if (!o.retryable()) {
-        finalErrors.add(task.promptSha256()); // the same line would fail the same way: not in this run's next batch
+        finalErrors.add(
+            task.promptSha256()); // the same line would fail the same way: not in this run's next
+        // batch
       }
       return false; // nothing billed: no record, the task stays pending
     }
@@ -596,8 +712,17 @@ final class BatchRun {
       alreadyJournaled++;
       return false;
     }
-    StateRecord record = CallLlm.answerRecord(step, provider, runId, task, o.response(), o.errorCategory(),
-        o.errorMessage(), latency, 1);
+    StateRecord record =
+        CallLlm.answerRecord(
+            step,
+            provider,
+            runId,
+            task,
+            o.response(),
+            o.errorCategory(),
+            o.errorMessage(),
+            latency,
+            1);
     journal.append(StateRecordJson.toJson(record));
     cache.put(record);
     journaled++;
@@ -631,21 +756,42 @@ final class BatchRun {
         ids.add(e.batchId);
       }
     }
-    long ageS = oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).getSeconds());
-    String eta = done > 0 && total > done && ageS > 0
-        ? formatSeconds((long) ((total - done) * (double) ageS / done)) : done >= total ? "0s" : "unknown";
-    String s = String.format(Locale.ROOT, "%s: batches %s%s %s; requests %d: succeeded %d, errored %d, "
-        + "expired/canceled %d, processing %d; age %s, ETA %s; answers journaled %d", label, ids,
-        open.size() > ids.size() ? " +" + (open.size() - ids.size()) : "", states, total, ok, errored, expired,
-        Math.max(0, total - done), formatSeconds(ageS), eta, journaled);
+    long ageS =
+        oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).getSeconds());
+    String eta =
+        done > 0 && total > done && ageS > 0
+            ? formatSeconds((long) ((total - done) * (double) ageS / done))
+            : done >= total ? "0s" : "unknown";
+    String s =
+        String.format(
+            Locale.ROOT,
+            "%s: batches %s%s %s; requests %d: succeeded %d, errored %d, "
+                + "expired/canceled %d, processing %d; age %s, ETA %s; answers journaled %d",
+            label,
+            ids,
+            open.size() > ids.size() ? " +" + (open.size() - ids.size()) : "",
+            states,
+            total,
+            ok,
+            errored,
+            expired,
+            Math.max(0, total - done),
+            formatSeconds(ageS),
+            eta,
+            journaled);
     if (RunLedger.priced(provider)) {
-      s += String.format(Locale.ROOT, ", batch cost so far $%.4f", RunLedger.batchCost(provider, batchIn, batchOut));
+      s +=
+          String.format(
+              Locale.ROOT,
+              ", batch cost so far $%.4f",
+              RunLedger.batchCost(provider, batchIn, batchOut));
     }
     return s;
   }
 
   private static String formatSeconds(long s) {
-    return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
+    return s >= 3600
+        ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
         : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
   }
 
@@ -659,28 +805,51 @@ final class BatchRun {
     return c.call();
   }
 
-  /** A Batch API failure as the run's stop: the exit codes of the synchronous stops (auth 3, quota 4, endpoint 5). */
+  /**
+   * A Batch API failure as the run's stop: the exit codes of the synchronous stops (auth 3, quota
+   * 4, endpoint 5).
+   */
   private RuntimeException stop(BatchApiException ex, String doing) {
-    String tail = " while " + doing + "; the ledger " + ledger.dir() + " keeps every batch, run the same command "
-        + "again to resume (nothing is created or paid twice)";
+    String tail =
+        " while "
+            + doing
+            + "; the ledger "
+            + ledger.dir()
+            + " keeps every batch, run the same command "
+            + "again to resume (nothing is created or paid twice)";
     CallGate.Kind kind = ex.category().runStop(true);
     if (kind == CallGate.Kind.AUTH) {
-      return new CommandSupport.AuthStop("auth: provider " + provider.name() + " rejected the Batch API request: "
-          + ex.getMessage() + ". Set a valid key in the environment variable " + provider.apiKeyEnv() + tail);
+      return new CommandSupport.AuthStop(
+          "auth: provider "
+              + provider.name()
+              + " rejected the Batch API request: "
+              + ex.getMessage()
+              + ". Set a valid key in the environment variable "
+              + provider.apiKeyEnv()
+              + tail);
     }
     if (kind == CallGate.Kind.QUOTA) {
       return new CommandSupport.ProviderStop("quota: " + ex.getMessage() + tail, Main.QUOTA);
     }
     if (kind == CallGate.Kind.ENDPOINT) {
-      return new CommandSupport.ProviderStop("endpoint: provider " + provider.name() + " has no usable Batch API "
-          + "at base_url " + provider.baseUrl() + ": " + ex.getMessage() + tail, Main.ENDPOINT);
+      return new CommandSupport.ProviderStop(
+          "endpoint: provider "
+              + provider.name()
+              + " has no usable Batch API "
+              + "at base_url "
+              + provider.baseUrl()
+              + ": "
+              + ex.getMessage()
+              + tail,
+          Main.ENDPOINT);
     }
     return new IllegalStateException(ex.getMessage() + tail);
   }
 
   private static void crashPoint(String point) {
     if (point.equals(System.getProperty(CRASH_AT))) {
-      System.out.println("hipforge: test hook " + CRASH_AT + "=" + point + ": halting now, as kill -9 would");
+      System.out.println(
+          "hipforge: test hook " + CRASH_AT + "=" + point + ": halting now, as kill -9 would");
       System.out.flush();
       Runtime.getRuntime().halt(137);
     }

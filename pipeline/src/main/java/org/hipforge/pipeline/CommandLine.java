@@ -17,60 +17,123 @@ import org.apache.beam.sdk.options.Validation;
 import org.hipforge.io.util.Closest;
 
 /**
- * The command table and the flag rules every command shares: which flags a command has (its
- * options interface), {@code --flag value} read as {@code --flag=value}, an unknown command or flag
- * refused with the nearest known one ("did you mean"), required flags checked, and the options
- * built by Beam (so every Beam and Flink flag still works).
+ * The command table and the flag rules every command shares: which flags a command has (its options
+ * interface), {@code --flag value} read as {@code --flag=value}, an unknown command or flag refused
+ * with the nearest known one ("did you mean"), required flags checked, and the options built by
+ * Beam (so every Beam and Flink flag still works).
  *
  * <p>A flag's most specific declaration decides its description, default and whether it is
  * required: {@code DescribeOptions} redeclares {@code getSourceDir()} with
  * {@code @Validation.Required}, {@code DemoOptions} redeclares it without.
  */
 final class CommandLine {
-  /** One command: its name, its options interface, its usage line, what it does, whether it runs a Beam pipeline. */
-  record Command(String name, Class<? extends PipelineOptions> options, String synopsis, String summary,
+  /**
+   * One command: its name, its options interface, its usage line, what it does, whether it runs a
+   * Beam pipeline.
+   */
+  record Command(
+      String name,
+      Class<? extends PipelineOptions> options,
+      String synopsis,
+      String summary,
       boolean engine) {}
 
-  static final List<Command> COMMANDS = List.of(
-      new Command("demo", DemoOptions.class, "[--config=config.json --modelName=NAME]",
-          "manifest + describe + generate + export on the bundled example kernels against a built-in "
-              + "simulated LLM on loopback (no network, no key); --config=FILE uses a real provider", true),
-      new Command("manifest", ManifestOptions.class, "--sourceDir=DIR --workDir=W",
-          "scan HIP sources into W/manifest.jsonl (stable ids)", false),
-      new Command("describe", DescribeOptions.class, "--workDir=W --sourceDir=DIR [--config=config.json]",
-          "ask the LLM for an instruction per pending source; resumable, never pays twice", true),
-      new Command("generate", GenerateOptions.class, "--workDir=W [--config=config.json] [--ids=3,7]",
-          "ask the LLM for HIP code per described task, compile it for AMD GPUs (hipcc), write "
-              + "W/out/hip/<file_name>", true),
-      new Command("validate", ValidateOptions.class, "--workDir=W",
-          "re-check W/out/hip files with the HIP compiler and record the verdicts", false),
-      new Command("export", ExportOptions.class,
-          "--workDir=W [--includeFailed] [--format=jsonl|messages|json-array] [--out=FILE]",
-          "the dataset (rows of instruction, source, generated code, verdicts, models, tokens) and its "
-              + "card README.md", false),
-      new Command("status", StatusOptions.class, "--workDir=W [--sourceDir=DIR]",
-          "totals: passed, failed by category, pending, stale, malformed", false),
-      new Command("batches", BatchesOptions.class, "--workDir=W [--cancel]",
-          "the provider batches of --mode=batch runs (ledger and live state); --cancel cancels those "
-              + "still running", false),
-      new Command("report", ReportOptions.class, "--workDir=W [--sourceDir=DIR] [--out=FILE]",
-          "one self-contained HTML page with charts and the pairs (default W/report/index.html)", false),
-      new Command("prompts", PromptsOptions.class, "--out=DIR | --promptDir=DIR",
-          "write the default prompt templates to edit, or check edited ones", false));
+  static final List<Command> COMMANDS =
+      List.of(
+          new Command(
+              "demo",
+              DemoOptions.class,
+              "[--config=config.json --modelName=NAME]",
+              "manifest + describe + generate + export on the bundled example kernels against a built-in "
+                  + "simulated LLM on loopback (no network, no key); --config=FILE uses a real provider",
+              true),
+          new Command(
+              "manifest",
+              ManifestOptions.class,
+              "--sourceDir=DIR --workDir=W",
+              "scan HIP sources into W/manifest.jsonl (stable ids)",
+              false),
+          new Command(
+              "describe",
+              DescribeOptions.class,
+              "--workDir=W --sourceDir=DIR [--config=config.json]",
+              "ask the LLM for an instruction per pending source; resumable, never pays twice",
+              true),
+          new Command(
+              "generate",
+              GenerateOptions.class,
+              "--workDir=W [--config=config.json] [--ids=3,7]",
+              "ask the LLM for HIP code per described task, compile it for AMD GPUs (hipcc), write "
+                  + "W/out/hip/<file_name>",
+              true),
+          new Command(
+              "validate",
+              ValidateOptions.class,
+              "--workDir=W",
+              "re-check W/out/hip files with the HIP compiler and record the verdicts",
+              false),
+          new Command(
+              "export",
+              ExportOptions.class,
+              "--workDir=W [--includeFailed] [--format=jsonl|messages|json-array] [--out=FILE]",
+              "the dataset (rows of instruction, source, generated code, verdicts, models, tokens) and its "
+                  + "card README.md",
+              false),
+          new Command(
+              "status",
+              StatusOptions.class,
+              "--workDir=W [--sourceDir=DIR]",
+              "totals: passed, failed by category, pending, stale, malformed",
+              false),
+          new Command(
+              "batches",
+              BatchesOptions.class,
+              "--workDir=W [--cancel]",
+              "the provider batches of --mode=batch runs (ledger and live state); --cancel cancels those "
+                  + "still running",
+              false),
+          new Command(
+              "report",
+              ReportOptions.class,
+              "--workDir=W [--sourceDir=DIR] [--out=FILE]",
+              "one self-contained HTML page with charts and the pairs (default W/report/index.html)",
+              false),
+          new Command(
+              "prompts",
+              PromptsOptions.class,
+              "--out=DIR | --promptDir=DIR",
+              "write the default prompt templates to edit, or check edited ones",
+              false));
 
-  /** The Beam/Flink flags a pipeline command's help lists, with the defaults hipforge gives them. */
+  /**
+   * The Beam/Flink flags a pipeline command's help lists, with the defaults hipforge gives them.
+   */
   static final Map<String, String[]> ENGINE_FLAGS = engineFlags();
 
   private static Map<String, String[]> engineFlags() {
     Map<String, String[]> m = new LinkedHashMap<>();
-    m.put("runner", new String[] {"FlinkRunner (embedded Flink)",
-        "The engine: FlinkRunner (embedded, or a cluster with --flinkMaster) or DirectRunner (debugging)"});
-    m.put("flinkMaster", new String[] {"[local]",
-        "host:port of a Flink 1.19 cluster's JobManager REST API; [local] = embedded Flink in this JVM"});
-    m.put("parallelism", new String[] {"the cores (embedded) or the cluster's slots",
-        "Flink parallelism of the job"});
-    m.put("filesToStage", new String[] {"the launcher's jar (pipeline/target/hipforge.jar)",
-        "Jars sent to a cluster"});
+    m.put(
+        "runner",
+        new String[] {
+          "FlinkRunner (embedded Flink)",
+          "The engine: FlinkRunner (embedded, or a cluster with --flinkMaster) or DirectRunner (debugging)"
+        });
+    m.put(
+        "flinkMaster",
+        new String[] {
+          "[local]",
+          "host:port of a Flink 1.19 cluster's JobManager REST API; [local] = embedded Flink in this JVM"
+        });
+    m.put(
+        "parallelism",
+        new String[] {
+          "the cores (embedded) or the cluster's slots", "Flink parallelism of the job"
+        });
+    m.put(
+        "filesToStage",
+        new String[] {
+          "the launcher's jar (pipeline/target/hipforge.jar)", "Jars sent to a cluster"
+        });
     m.put("targetParallelism", new String[] {"8", "DirectRunner only: worker threads"});
     return m;
   }
@@ -91,8 +154,12 @@ final class CommandLine {
     List<String> names = new ArrayList<>();
     COMMANDS.forEach(c -> names.add(c.name()));
     String near = Closest.to(name, names);
-    return "unknown command '" + name + "'" + (near == null ? "" : " (did you mean '" + near + "'?)")
-        + "; the commands are " + String.join(", ", names);
+    return "unknown command '"
+        + name
+        + "'"
+        + (near == null ? "" : " (did you mean '" + near + "'?)")
+        + "; the commands are "
+        + String.join(", ", names);
   }
 
   /** A flag as a command sees it: its most specific getter. */
@@ -120,7 +187,10 @@ final class CommandLine {
     }
   }
 
-  /** hipforge's flags of {@code options} (not Beam's), by name, each at its most specific declaration. */
+  /**
+   * hipforge's flags of {@code options} (not Beam's), by name, each at its most specific
+   * declaration.
+   */
   static Map<String, Flag> flags(Class<?> options) {
     Map<String, Method> best = new TreeMap<>();
     for (Class<?> iface : closure(options)) {
@@ -146,7 +216,8 @@ final class CommandLine {
   /** Every Beam and Flink flag this JVM knows (the registered options interfaces), by name. */
   static Map<String, Method> beamFlags() {
     Map<String, Method> flags = new TreeMap<>();
-    Set<Class<? extends PipelineOptions>> registered = PipelineOptionsFactory.getRegisteredOptions();
+    Set<Class<? extends PipelineOptions>> registered =
+        PipelineOptionsFactory.getRegisteredOptions();
     for (Class<?> iface : registered) {
       for (Class<?> c : closure(iface)) {
         if (c.getName().startsWith("org.hipforge.")) {
@@ -166,8 +237,8 @@ final class CommandLine {
   /**
    * The arguments as Beam reads them: {@code --flag value} becomes {@code --flag=value} (a boolean
    * flag takes a following {@code true}/{@code false} only); every flag must be the command's or
-   * Beam's/Flink's, else a usage error naming the nearest one. Another command's flag (scripts
-   * pass one set of flags to every command) is left out, with a line in {@code notes} saying so.
+   * Beam's/Flink's, else a usage error naming the nearest one. Another command's flag (scripts pass
+   * one set of flags to every command) is left out, with a line in {@code notes} saying so.
    */
   static String[] normalize(Command c, String[] args, List<String> notes) {
     Map<String, Flag> own = flags(c.options());
@@ -176,8 +247,13 @@ final class CommandLine {
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (!a.startsWith("--") || a.length() == 2) {
-        throw new UsageException("unexpected argument '" + a + "': flags are written --name=value (or "
-            + "--name value); 'hipforge " + c.name() + " --help' lists them");
+        throw new UsageException(
+            "unexpected argument '"
+                + a
+                + "': flags are written --name=value (or "
+                + "--name value); 'hipforge "
+                + c.name()
+                + " --help' lists them");
       }
       int eq = a.indexOf('=');
       String name = eq < 0 ? a.substring(2) : a.substring(2, eq);
@@ -185,12 +261,20 @@ final class CommandLine {
       if (otherCommands != null) {
         boolean valueFollows = eq < 0 && i + 1 < args.length && !args[i + 1].startsWith("--");
         String shown = valueFollows ? a + "=" + args[++i] : a;
-        notes.add("ignoring " + shown + ": not a flag of " + c.name() + " (a flag of " + otherCommands + ")");
+        notes.add(
+            "ignoring "
+                + shown
+                + ": not a flag of "
+                + c.name()
+                + " (a flag of "
+                + otherCommands
+                + ")");
         continue;
       }
       if (eq < 0 && i + 1 < args.length && !args[i + 1].startsWith("--")) {
         Method getter = own.containsKey(name) ? own.get(name).getter() : beam.get(name);
-        boolean bool = getter.getReturnType() == Boolean.class || getter.getReturnType() == boolean.class;
+        boolean bool =
+            getter.getReturnType() == Boolean.class || getter.getReturnType() == boolean.class;
         String next = args[i + 1];
         if (!bool || next.equalsIgnoreCase("true") || next.equalsIgnoreCase("false")) {
           out.add(a + "=" + next);
@@ -203,14 +287,19 @@ final class CommandLine {
     return out.toArray(new String[0]);
   }
 
-  /** Null for a flag of the command (or Beam's); the commands it belongs to for another command's; else a usage error. */
-  private static String check(Command c, String name, Map<String, Flag> own, Map<String, Method> beam) {
+  /**
+   * Null for a flag of the command (or Beam's); the commands it belongs to for another command's;
+   * else a usage error.
+   */
+  private static String check(
+      Command c, String name, Map<String, Flag> own, Map<String, Method> beam) {
     if (own.containsKey(name) || beam.containsKey(name)) {
       return null;
     }
     List<String> others = new ArrayList<>();
     for (Command other : COMMANDS) {
-      if (flags(other.options()).containsKey(name) && !other.name().equals("demo")) { // demo has them all
+      if (flags(other.options()).containsKey(name)
+          && !other.name().equals("demo")) { // demo has them all
         others.add(other.name());
       }
     }
@@ -224,8 +313,8 @@ final class CommandLine {
     if (near == null) {
       near = Closest.to(name, beam.keySet());
     }
-    throw new UsageException("unknown flag --" + name + (near == null ? "" : " (did you mean --" + near + "?)")
-        + help);
+    throw new UsageException(
+        "unknown flag --" + name + (near == null ? "" : " (did you mean --" + near + "?)") + help);
   }
 
   /**
@@ -245,8 +334,15 @@ final class CommandLine {
         throw new IllegalStateException(e);
       }
       if (value == null || value.toString().isBlank()) {
-        throw new UsageException(c.name() + " needs --" + f.name() + "=" + placeholder(f) + " ("
-            + f.description() + ")");
+        throw new UsageException(
+            c.name()
+                + " needs --"
+                + f.name()
+                + "="
+                + placeholder(f)
+                + " ("
+                + f.description()
+                + ")");
       }
     }
     return options;
@@ -270,10 +366,15 @@ final class CommandLine {
     return all;
   }
 
-  /** The flag name of a getter ({@code getWorkDir} → {@code workDir}), or null for other methods. */
+  /**
+   * The flag name of a getter ({@code getWorkDir} → {@code workDir}), or null for other methods.
+   */
   static String property(Method m) {
-    if (m.getParameterCount() != 0 || m.isDefault() || java.lang.reflect.Modifier.isStatic(m.getModifiers())
-        || m.isAnnotationPresent(Hidden.class) && !m.getDeclaringClass().getName().startsWith("org.hipforge.")) {
+    if (m.getParameterCount() != 0
+        || m.isDefault()
+        || java.lang.reflect.Modifier.isStatic(m.getModifiers())
+        || m.isAnnotationPresent(Hidden.class)
+            && !m.getDeclaringClass().getName().startsWith("org.hipforge.")) {
       return null;
     }
     String n = m.getName();
@@ -307,7 +408,9 @@ final class CommandLine {
       return m.getAnnotation(Default.Class.class).value().getSimpleName();
     }
     if (m.isAnnotationPresent(Default.InstanceFactory.class)) {
-      return "computed (" + m.getAnnotation(Default.InstanceFactory.class).value().getSimpleName() + ")";
+      return "computed ("
+          + m.getAnnotation(Default.InstanceFactory.class).value().getSimpleName()
+          + ")";
     }
     return null;
   }

@@ -17,10 +17,10 @@ import org.hipforge.io.record.StateRecord;
  * the dataset card's column table and the type test all read {@link #ALL}.
  *
  * <p>Types are fixed per column, so the export loads with pandas ({@code read_json(lines=True)})
- * and Hugging Face {@code datasets} without mixed columns: a boolean or integer column is never null
- * (a task without a generation has {@code compiled: false} and 0 tokens, and {@code verdict} says
- * why); only strings, objects and the float {@code fidelity_score} are null, and always null when
- * absent (never a missing key, never an empty string standing for "none").
+ * and Hugging Face {@code datasets} without mixed columns: a boolean or integer column is never
+ * null (a task without a generation has {@code compiled: false} and 0 tokens, and {@code verdict}
+ * says why); only strings, objects and the float {@code fidelity_score} are null, and always null
+ * when absent (never a missing key, never an empty string standing for "none").
  */
 final class ExportColumns {
   private ExportColumns() {}
@@ -42,8 +42,8 @@ final class ExportColumns {
 
     /**
      * The pandas dtype to load it with ({@code read_json(..., dtype={...})}): without it pandas
-     * reads a column whose values are all null as float64 and an all-digit string column
-     * (a {@code prompt_version} such as {@code 123456789012}) as int64.
+     * reads a column whose values are all null as float64 and an all-digit string column (a {@code
+     * prompt_version} such as {@code 123456789012}) as int64.
      */
     String pandas() {
       switch (this) {
@@ -59,7 +59,10 @@ final class ExportColumns {
     }
   }
 
-  /** What {@code describe_prompt_version}/{@code generate_prompt_version} say for the built-in templates. */
+  /**
+   * What {@code describe_prompt_version}/{@code generate_prompt_version} say for the built-in
+   * templates.
+   */
   static final String BUILT_IN_PROMPTS = "built-in";
 
   /** {@code verdict} of a described task with no current generation. */
@@ -77,14 +80,23 @@ final class ExportColumns {
     final String fileName;
     final String sourceSha256;
     final StateRecord described;
+
     /** The current latest generate record (passed or failed), or null (none, or stale). */
     final StateRecord generated;
+
     final String source;
+
     /** The generated code (verified against {@code code_sha256}), or null. */
     final String code;
 
-    Row(long id, String fileName, String sourceSha256, StateRecord described, StateRecord generated,
-        String source, String code) {
+    Row(
+        long id,
+        String fileName,
+        String sourceSha256,
+        StateRecord described,
+        StateRecord generated,
+        String source,
+        String code) {
       this.id = id;
       this.fileName = fileName;
       this.sourceSha256 = sourceSha256;
@@ -94,7 +106,10 @@ final class ExportColumns {
       this.code = code;
     }
 
-    /** {@code compiled}, {@code unvalidated}, the failed generation's category, or {@code not_generated}. */
+    /**
+     * {@code compiled}, {@code unvalidated}, the failed generation's category, or {@code
+     * not_generated}.
+     */
     String verdict() {
       return verdictOf(generated);
     }
@@ -143,15 +158,20 @@ final class ExportColumns {
   }
 
   static Column string(String name, boolean nullable, String doc, Function<Row, String> f) {
-    return new Column(name, Type.STRING, nullable, doc, (r, g) -> {
-      String v = f.apply(r);
-      if (v == null) {
-        requireNullable(name, nullable, r);
-        g.writeNull();
-      } else {
-        g.writeString(v);
-      }
-    });
+    return new Column(
+        name,
+        Type.STRING,
+        nullable,
+        doc,
+        (r, g) -> {
+          String v = f.apply(r);
+          if (v == null) {
+            requireNullable(name, nullable, r);
+            g.writeNull();
+          } else {
+            g.writeString(v);
+          }
+        });
   }
 
   static Column integer(String name, String doc, ToLongFunction<Row> f) {
@@ -164,26 +184,36 @@ final class ExportColumns {
 
   /** A float, or null: pandas reads it as float64 with NaN for null, which is what it is. */
   static Column number(String name, String doc, Function<Row, Double> f) {
-    return new Column(name, Type.NUMBER, true, doc, (r, g) -> {
-      Double v = f.apply(r);
-      if (v == null) {
-        g.writeNull();
-      } else {
-        g.writeNumber(v.doubleValue());
-      }
-    });
+    return new Column(
+        name,
+        Type.NUMBER,
+        true,
+        doc,
+        (r, g) -> {
+          Double v = f.apply(r);
+          if (v == null) {
+            g.writeNull();
+          } else {
+            g.writeNumber(v.doubleValue());
+          }
+        });
   }
 
   /** A list of strings, never null (empty when there is nothing). */
   static Column strings(String name, String doc, Function<Row, List<String>> f) {
-    return new Column(name, Type.ARRAY, false, doc, (r, g) -> {
-      List<String> v = f.apply(r);
-      g.writeStartArray();
-      for (String s : v == null ? List.<String>of() : v) {
-        g.writeString(s);
-      }
-      g.writeEndArray();
-    });
+    return new Column(
+        name,
+        Type.ARRAY,
+        false,
+        doc,
+        (r, g) -> {
+          List<String> v = f.apply(r);
+          g.writeStartArray();
+          for (String s : v == null ? List.<String>of() : v) {
+            g.writeString(s);
+          }
+          g.writeEndArray();
+        });
   }
 
   /**
@@ -191,21 +221,32 @@ final class ExportColumns {
    * the easy way to export a structured field (kernel resources) in one line.
    */
   static Column object(String name, boolean nullable, String doc, Function<Row, Object> f) {
-    return new Column(name, Type.OBJECT, nullable, doc, (r, g) -> {
-      Object v = f.apply(r);
-      if (v == null) {
-        requireNullable(name, nullable, r);
-        g.writeNull();
-      } else {
-        g.writeObject(v);
-      }
-    });
+    return new Column(
+        name,
+        Type.OBJECT,
+        nullable,
+        doc,
+        (r, g) -> {
+          Object v = f.apply(r);
+          if (v == null) {
+            requireNullable(name, nullable, r);
+            g.writeNull();
+          } else {
+            g.writeObject(v);
+          }
+        });
   }
 
   private static void requireNullable(String name, boolean nullable, Row r) {
     if (!nullable) {
-      throw new IllegalStateException("export column " + name + " is null for id " + r.id
-          + " (" + r.fileName + "), but the column is declared never null");
+      throw new IllegalStateException(
+          "export column "
+              + name
+              + " is null for id "
+              + r.id
+              + " ("
+              + r.fileName
+              + "), but the column is declared never null");
     }
   }
 
@@ -227,53 +268,162 @@ final class ExportColumns {
   private static List<Column> columns() {
     List<Column> c = new java.util.ArrayList<>();
     c.add(integer("id", "the task's id in the manifest", r -> r.id));
-    c.add(string("file_name", false, "the source's path relative to the source root", r -> r.fileName));
-    c.add(string("instruction", false, "the describe step's answer: what to write", r -> r.described.instruction()));
-    c.add(string("source_code", false, "the source file's text as describe read it (checked against "
-        + "source_sha256)", r -> r.source));
+    c.add(
+        string(
+            "file_name", false, "the source's path relative to the source root", r -> r.fileName));
+    c.add(
+        string(
+            "instruction",
+            false,
+            "the describe step's answer: what to write",
+            r -> r.described.instruction()));
+    c.add(
+        string(
+            "source_code",
+            false,
+            "the source file's text as describe read it (checked against " + "source_sha256)",
+            r -> r.source));
     c.add(string("source_sha256", false, "SHA-256 of the source's bytes", r -> r.sourceSha256));
-    c.add(string("source_encoding", false, "utf-8, or latin-1 when the source was read as Latin-1",
-        r -> r.described.sourceEncoding() == null ? "utf-8" : r.described.sourceEncoding()));
-    c.add(string("generated_code", true, "the generated HIP file (checked against code_sha256); null when "
-        + "no code was extracted", r -> r.code));
-    c.add(string("code_sha256", true, "SHA-256 of the generated code", r -> ofGen(r, StateRecord::codeSha256)));
-    c.add(string("verdict", false, "compiled | unvalidated (generate --validate=none) | the failed "
-        + "generation's error category (compile_error, no_code, truncated, ...) | not_generated", Row::verdict));
-    c.add(bool("compiled", "true only when the HIP compiler accepted the generated code", Row::compiled));
-    c.add(string("compile_error", true, "the compiler's first errors", r -> ofGen(r, StateRecord::compileError)));
-    c.add(string("generate_error", true, "error_msg of a failed generation (category: detail)",
-        r -> ofGen(r, g -> g.pass() ? null : g.errorMsg())));
-    c.add(string("toolchain", true, "the HIP compiler that gave the verdict", r -> ofGen(r, StateRecord::toolchain)));
-    c.add(string("offload_arch", true, "the AMD GPU targets compiled for (the prompt's {{offload_arch}})",
-        r -> ofGen(r, StateRecord::offloadArch)));
-    c.add(string("describe_provider", true, "the describe step's provider (config name)", r -> r.described.provider()));
+    c.add(
+        string(
+            "source_encoding",
+            false,
+            "utf-8, or latin-1 when the source was read as Latin-1",
+            r -> r.described.sourceEncoding() == null ? "utf-8" : r.described.sourceEncoding()));
+    c.add(
+        string(
+            "generated_code",
+            true,
+            "the generated HIP file (checked against code_sha256); null when "
+                + "no code was extracted",
+            r -> r.code));
+    c.add(
+        string(
+            "code_sha256",
+            true,
+            "SHA-256 of the generated code",
+            r -> ofGen(r, StateRecord::codeSha256)));
+    c.add(
+        string(
+            "verdict",
+            false,
+            "compiled | unvalidated (generate --validate=none) | the failed "
+                + "generation's error category (compile_error, no_code, truncated, ...) | not_generated",
+            Row::verdict));
+    c.add(
+        bool(
+            "compiled",
+            "true only when the HIP compiler accepted the generated code",
+            Row::compiled));
+    c.add(
+        string(
+            "compile_error",
+            true,
+            "the compiler's first errors",
+            r -> ofGen(r, StateRecord::compileError)));
+    c.add(
+        string(
+            "generate_error",
+            true,
+            "error_msg of a failed generation (category: detail)",
+            r -> ofGen(r, g -> g.pass() ? null : g.errorMsg())));
+    c.add(
+        string(
+            "toolchain",
+            true,
+            "the HIP compiler that gave the verdict",
+            r -> ofGen(r, StateRecord::toolchain)));
+    c.add(
+        string(
+            "offload_arch",
+            true,
+            "the AMD GPU targets compiled for (the prompt's {{offload_arch}})",
+            r -> ofGen(r, StateRecord::offloadArch)));
+    c.add(
+        string(
+            "describe_provider",
+            true,
+            "the describe step's provider (config name)",
+            r -> r.described.provider()));
     c.add(string("describe_model", true, "the describe step's model", r -> r.described.model()));
-    c.add(string("describe_finish_reason", true, "finish_reason/stop_reason of the describe answer",
-        r -> r.described.finishReason()));
-    c.add(string("describe_prompt_version", false, "prompt_version of the describe templates, or built-in",
-        r -> promptVersion(r.described)));
-    c.add(string("generate_provider", true, "the generate step's provider", r -> ofGen(r, StateRecord::provider)));
-    c.add(string("generate_model", true, "the generate step's model", r -> ofGen(r, StateRecord::model)));
-    c.add(string("generate_finish_reason", true, "finish_reason/stop_reason of the generate answer",
-        r -> ofGen(r, StateRecord::finishReason)));
-    c.add(string("generate_prompt_version", true, "prompt_version of the generate templates, or built-in",
-        r -> ofGen(r, ExportColumns::promptVersion)));
-    c.add(object("tokens", false, "billed tokens per step, failed answers included: {describe_input, "
-        + "describe_output, generate_input, generate_output} (0 when the step made no call)", ExportColumns::tokens));
-    c.add(object("fidelity", true, "kernel fidelity counts of the generated file against the source "
-        + "{kernels_source, kernels_generated, names_matched, params_matched, shared_matched, bounds_matched}",
-        r -> fidelity(gen(r) == null ? null : gen(r).fidelity())));
-    c.add(number("fidelity_score", "the fidelity score in [0, 1]",
-        r -> gen(r) == null || gen(r).fidelity() == null ? null : gen(r).fidelity().score()));
-    c.add(integer("rounds", "repair rounds the generation was asked (generate --repairRounds); 0 without",
-        r -> gen(r) == null || gen(r).rounds() == null ? 0 : gen(r).rounds()));
-    c.add(strings("round_verdicts", "each round's verdict, the first answer's first (e.g. [compile_error, "
-        + "compiled]); [] without repair rounds", r -> gen(r) == null || gen(r).roundVerdicts() == null
-        ? List.of() : gen(r).roundVerdicts()));
-    c.add(object("resources", true, "compiled code's resource usage per kernel per arch from the "
-        + "compiler's device pass: {kernels: [{arch, kernel, vgprs, sgprs, agprs, lds_bytes, "
-        + "scratch_bytes, vgpr_spills, sgpr_spills, occupancy}], vgprs_max, lds_bytes_max, "
-        + "scratch_bytes_max, occupancy_min}; null when not recorded", ExportColumns::resources));
+    c.add(
+        string(
+            "describe_finish_reason",
+            true,
+            "finish_reason/stop_reason of the describe answer",
+            r -> r.described.finishReason()));
+    c.add(
+        string(
+            "describe_prompt_version",
+            false,
+            "prompt_version of the describe templates, or built-in",
+            r -> promptVersion(r.described)));
+    c.add(
+        string(
+            "generate_provider",
+            true,
+            "the generate step's provider",
+            r -> ofGen(r, StateRecord::provider)));
+    c.add(
+        string(
+            "generate_model",
+            true,
+            "the generate step's model",
+            r -> ofGen(r, StateRecord::model)));
+    c.add(
+        string(
+            "generate_finish_reason",
+            true,
+            "finish_reason/stop_reason of the generate answer",
+            r -> ofGen(r, StateRecord::finishReason)));
+    c.add(
+        string(
+            "generate_prompt_version",
+            true,
+            "prompt_version of the generate templates, or built-in",
+            r -> ofGen(r, ExportColumns::promptVersion)));
+    c.add(
+        object(
+            "tokens",
+            false,
+            "billed tokens per step, failed answers included: {describe_input, "
+                + "describe_output, generate_input, generate_output} (0 when the step made no call)",
+            ExportColumns::tokens));
+    c.add(
+        object(
+            "fidelity",
+            true,
+            "kernel fidelity counts of the generated file against the source "
+                + "{kernels_source, kernels_generated, names_matched, params_matched, shared_matched, bounds_matched}",
+            r -> fidelity(gen(r) == null ? null : gen(r).fidelity())));
+    c.add(
+        number(
+            "fidelity_score",
+            "the fidelity score in [0, 1]",
+            r -> gen(r) == null || gen(r).fidelity() == null ? null : gen(r).fidelity().score()));
+    c.add(
+        integer(
+            "rounds",
+            "repair rounds the generation was asked (generate --repairRounds); 0 without",
+            r -> gen(r) == null || gen(r).rounds() == null ? 0 : gen(r).rounds()));
+    c.add(
+        strings(
+            "round_verdicts",
+            "each round's verdict, the first answer's first (e.g. [compile_error, "
+                + "compiled]); [] without repair rounds",
+            r ->
+                gen(r) == null || gen(r).roundVerdicts() == null
+                    ? List.of()
+                    : gen(r).roundVerdicts()));
+    c.add(
+        object(
+            "resources",
+            true,
+            "compiled code's resource usage per kernel per arch from the "
+                + "compiler's device pass: {kernels: [{arch, kernel, vgprs, sgprs, agprs, lds_bytes, "
+                + "scratch_bytes, vgpr_spills, sgpr_spills, occupancy}], vgprs_max, lds_bytes_max, "
+                + "scratch_bytes_max, occupancy_min}; null when not recorded",
+            ExportColumns::resources));
     return List.copyOf(c);
   }
 
@@ -302,7 +452,9 @@ final class ExportColumns {
     m.put("kernels", kernels);
     m.put("vgprs_max", list.stream().mapToInt(KernelResources::vgprs).max().getAsInt());
     m.put("lds_bytes_max", list.stream().mapToLong(KernelResources::ldsBytes).max().getAsLong());
-    m.put("scratch_bytes_max", list.stream().mapToLong(KernelResources::scratchBytes).max().getAsLong());
+    m.put(
+        "scratch_bytes_max",
+        list.stream().mapToLong(KernelResources::scratchBytes).max().getAsLong());
     m.put("occupancy_min", list.stream().mapToInt(KernelResources::occupancy).min().getAsInt());
     return m;
   }
@@ -317,7 +469,8 @@ final class ExportColumns {
   }
 
   /** Column names that the messages format writes inside {@code messages} instead. */
-  static final java.util.Set<String> IN_MESSAGES = java.util.Set.of("instruction", "generated_code");
+  static final java.util.Set<String> IN_MESSAGES =
+      java.util.Set.of("instruction", "generated_code");
 
   /** The fidelity counts as an ordered map (key order is the written order), or null. */
   private static Map<String, Object> fidelity(Fidelity f) {

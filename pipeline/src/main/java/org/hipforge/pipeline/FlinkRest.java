@@ -57,8 +57,11 @@ final class FlinkRest implements AutoCloseable {
     long newest = Long.MIN_VALUE;
     for (JsonNode j : get("/jobs/overview").path("jobs")) {
       String state = j.path("state").asText();
-      if (name.equals(j.path("name").asText()) && !state.equals("FINISHED") && !state.equals("CANCELED")
-          && !state.equals("FAILED") && j.path("start-time").asLong() > newest) {
+      if (name.equals(j.path("name").asText())
+          && !state.equals("FINISHED")
+          && !state.equals("CANCELED")
+          && !state.equals("FAILED")
+          && j.path("start-time").asLong() > newest) {
         newest = j.path("start-time").asLong();
         found = j.path("jid").asText();
       }
@@ -85,8 +88,14 @@ final class FlinkRest implements AutoCloseable {
           continue;
         }
         String namespace = m.path("labels").path("NAMESPACE").asText();
-        String name = namespace.substring(namespace.lastIndexOf('.') + 1) + "." + m.path("labels").path("NAME").asText();
-        sums.merge(name, varint(java.util.Base64.getDecoder().decode(m.path("payload").asText())), Long::sum);
+        String name =
+            namespace.substring(namespace.lastIndexOf('.') + 1)
+                + "."
+                + m.path("labels").path("NAME").asText();
+        sums.merge(
+            name,
+            varint(java.util.Base64.getDecoder().decode(m.path("payload").asText())),
+            Long::sum);
       }
     }
     return sums;

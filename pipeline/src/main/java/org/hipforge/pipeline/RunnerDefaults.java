@@ -60,16 +60,28 @@ final class RunnerDefaults {
           added = "--parallelism=" + cluster.slots;
           out.add(added);
         }
-        System.err.println("hipforge: Flink cluster at " + master + ": Flink " + cluster.version + ", "
-            + cluster.taskManagers + " TaskManager(s), " + cluster.slots + " slots"
-            + (added.isEmpty() ? "" : "; using " + added));
+        System.err.println(
+            "hipforge: Flink cluster at "
+                + master
+                + ": Flink "
+                + cluster.version
+                + ", "
+                + cluster.taskManagers
+                + " TaskManager(s), "
+                + cluster.slots
+                + " slots"
+                + (added.isEmpty() ? "" : "; using " + added));
         if (!cluster.version.startsWith("1.19")) {
-          System.err.println("hipforge: WARNING: this build's Beam Flink runner is for Flink 1.19; the "
-              + "cluster runs " + cluster.version + " and may reject or fail the job");
+          System.err.println(
+              "hipforge: WARNING: this build's Beam Flink runner is for Flink 1.19; the "
+                  + "cluster runs "
+                  + cluster.version
+                  + " and may reject or fail the job");
         }
         if (cluster.taskManagers == 0) {
-          System.err.println("hipforge: WARNING: no TaskManager is registered: the job waits for slots "
-              + "(slot.request.timeout, 5 min by default) and then fails");
+          System.err.println(
+              "hipforge: WARNING: no TaskManager is registered: the job waits for slots "
+                  + "(slot.request.timeout, 5 min by default) and then fails");
         }
       }
     }
@@ -97,8 +109,9 @@ final class RunnerDefaults {
       String base = master.matches("(?i)^https?://.*") ? master : "http://" + master;
       base = base.replaceAll("/+$", "");
       String url = base + "/overview";
-      String hint = "; start one (scripts/flink-cluster start) or fix --flinkMaster=host:port (the "
-          + "JobManager's REST port, 8081 by default); --parallelism=N skips this check";
+      String hint =
+          "; start one (scripts/flink-cluster start) or fix --flinkMaster=host:port (the "
+              + "JobManager's REST port, 8081 by default); --parallelism=N skips this check";
       String body;
       try {
         HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
@@ -106,23 +119,42 @@ final class RunnerDefaults {
         c.setReadTimeout(10000);
         int code = c.getResponseCode();
         if (code != 200) {
-          throw new UsageException("--flinkMaster=" + master + ": " + url + " answered HTTP " + code
-              + ", not like a Flink JobManager" + hint);
+          throw new UsageException(
+              "--flinkMaster="
+                  + master
+                  + ": "
+                  + url
+                  + " answered HTTP "
+                  + code
+                  + ", not like a Flink JobManager"
+                  + hint);
         }
         try (InputStream in = c.getInputStream()) {
           body = new String(in.readNBytes(1 << 20), StandardCharsets.UTF_8);
         }
       } catch (IOException | IllegalArgumentException e) {
-        throw new UsageException("--flinkMaster=" + master + ": no Flink JobManager answers at " + url
-            + " (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
-            + ")" + hint);
+        throw new UsageException(
+            "--flinkMaster="
+                + master
+                + ": no Flink JobManager answers at "
+                + url
+                + " ("
+                + e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                + ")"
+                + hint);
       }
       String version = find(body, "\"flink-version\"\\s*:\\s*\"([^\"]*)\"");
       String tms = find(body, "\"taskmanagers\"\\s*:\\s*(\\d+)");
       String slots = find(body, "\"slots-total\"\\s*:\\s*(\\d+)");
       if (version == null || tms == null || slots == null) {
-        throw new UsageException("--flinkMaster=" + master + ": " + url
-            + " answered, but not like a Flink JobManager" + hint);
+        throw new UsageException(
+            "--flinkMaster="
+                + master
+                + ": "
+                + url
+                + " answered, but not like a Flink JobManager"
+                + hint);
       }
       return new ClusterInfo(version, Integer.parseInt(tms), Integer.parseInt(slots));
     }

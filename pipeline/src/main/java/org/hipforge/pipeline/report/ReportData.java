@@ -17,15 +17,14 @@ import org.hipforge.io.code.CodeExtractor;
 import org.hipforge.io.code.ExtractedCode;
 import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
-import org.hipforge.io.record.Fidelity;
 import org.hipforge.io.record.KernelResources;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.ManifestScan;
 import org.hipforge.io.state.PendingRule;
 import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.RunLedger;
-import org.hipforge.io.state.StateFiles;
 import org.hipforge.io.state.StateFileReader;
+import org.hipforge.io.state.StateFiles;
 import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
@@ -33,18 +32,18 @@ import org.hipforge.io.util.SafeFiles;
 import org.hipforge.io.util.SourceText;
 
 /**
- * Everything the HTML report shows, gathered from a work directory as one JSON tree: the page
- * draws it and never reads files itself.
+ * Everything the HTML report shows, gathered from a work directory as one JSON tree: the page draws
+ * it and never reads files itself.
  *
- * <p>Nothing here has a rule of its own: task states come from {@link StatusReport} (so from
- * {@link PendingRule} on a {@link StateIndex}, exactly as {@code status} counts them), the pairs
- * from the same indexes and rule as {@code export} (a described task whose describe record is
- * current; its generation only while current), each run's tokens from {@link RunLedger} (its
- * journal lines: every billed answer), latencies from the journal lines read by
- * {@link StateFileReader}, files by {@link SafeFiles} and {@link SourceText}, a failed
- * generation's code by {@link ResponseCache} and {@link CodeExtractor}. Keys a neighbouring
- * feature adds to generate records (kernel resources, {@link StateRecordJson#RESOURCE_KEYS}) are read by
- * name from the record's JSON line, so they show as soon as records carry them.
+ * <p>Nothing here has a rule of its own: task states come from {@link StatusReport} (so from {@link
+ * PendingRule} on a {@link StateIndex}, exactly as {@code status} counts them), the pairs from the
+ * same indexes and rule as {@code export} (a described task whose describe record is current; its
+ * generation only while current), each run's tokens from {@link RunLedger} (its journal lines:
+ * every billed answer), latencies from the journal lines read by {@link StateFileReader}, files by
+ * {@link SafeFiles} and {@link SourceText}, a failed generation's code by {@link ResponseCache} and
+ * {@link CodeExtractor}. Keys a neighbouring feature adds to generate records (kernel resources,
+ * {@link StateRecordJson#RESOURCE_KEYS}) are read by name from the record's JSON line, so they show
+ * as soon as records carry them.
  */
 public final class ReportData {
   /**
@@ -53,10 +52,14 @@ public final class ReportData {
    * compact text under {@link StateRecordJson#RESOURCES_KERNELS_KEY}, read by {@link
    * KernelResources#parseList} (the names and the format have their one home there).
    */
-  /** A cell's text is cut after this many characters: a page of 1000 pairs stays tens of MB at most. */
+  /**
+   * A cell's text is cut after this many characters: a page of 1000 pairs stays tens of MB at most.
+   */
   static final int MAX_CELL_CHARS = 64 * 1024;
+
   /** Largest file read into a cell (the cell shows its first {@link #MAX_CELL_CHARS}). */
   private static final long MAX_FILE_BYTES = 64L << 20;
+
   static final String VERDICT_COMPILED = "compiled";
   static final String VERDICT_PASSED = "passed (not compiled)";
   static final String VERDICT_NOT_GENERATED = "not generated";
@@ -65,8 +68,10 @@ public final class ReportData {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ObjectNode root = JSON.createObjectNode();
+
   /** Described pairs, and how many of them the page holds. */
   long pairsTotal;
+
   long pairsShown;
 
   private ReportData() {}
@@ -82,10 +87,11 @@ public final class ReportData {
   }
 
   /**
-   * Reads {@code layout}'s manifest and state; {@code sourceDir} (may be null) shows sources in
-   * the pairs table; at most {@code maxPairs} pairs (the first by manifest order) are kept.
+   * Reads {@code layout}'s manifest and state; {@code sourceDir} (may be null) shows sources in the
+   * pairs table; at most {@code maxPairs} pairs (the first by manifest order) are kept.
    */
-  public static ReportData gather(WorkLayout layout, Path sourceDir, int maxPairs) throws IOException {
+  public static ReportData gather(WorkLayout layout, Path sourceDir, int maxPairs)
+      throws IOException {
     ReportData d = new ReportData();
     d.root.put("work_dir", layout.root());
     d.root.put("generated_at", Instant.now().toString());
@@ -93,7 +99,8 @@ public final class ReportData {
     StateIndex described = StateIndex.describe(layout, true);
     StateIndex generated = StateIndex.generate(layout);
     StatusReport describe = StatusReport.describe(layout, described);
-    StatusReport generate = StatusReport.generate(describe.manifestSize, described, generated, null);
+    StatusReport generate =
+        StatusReport.generate(describe.manifestSize, described, generated, null);
     d.steps(describe, generate);
     d.generations(described, generated, generate);
     d.runs(layout);
@@ -136,7 +143,8 @@ public final class ReportData {
 
   // ---- what the current generations hold: repair rounds, fidelity, resources ----
 
-  private void generations(StateIndex described, StateIndex generated, StatusReport generate) throws IOException {
+  private void generations(StateIndex described, StateIndex generated, StatusReport generate)
+      throws IOException {
     Histogram fidelity = Histogram.unitScore();
     Map<String, Histogram> resources = new LinkedHashMap<>();
     try (StateIndex.Records records = generated.records()) {
@@ -194,7 +202,9 @@ public final class ReportData {
     into.computeIfAbsent(field + " (per kernel)", k -> Histogram.powersOfTwo()).add(value);
   }
 
-  /** The verdict of a generate record without rounds: compiled, passed unvalidated, or its category. */
+  /**
+   * The verdict of a generate record without rounds: compiled, passed unvalidated, or its category.
+   */
   static String verdict(StateRecord r) {
     if (Boolean.TRUE.equals(r.compiled())) {
       return VERDICT_COMPILED;
@@ -274,25 +284,28 @@ public final class ReportData {
     for (WorkLayout.Step step : WorkLayout.Step.values()) {
       Map<String, RunFacts> byRun = new TreeMap<>();
       Histogram h = Histogram.latencyMs();
-      StateFiles.readAll(List.of(layout.journalGlob(step)), new StateFileReader.Sink() {
-        @Override
-        public void record(StateRecord r) {
-          if (r.cached()) {
-            return; // not a call
-          }
-          h.add(r.latencyMs());
-          RunFacts f = byRun.computeIfAbsent(String.valueOf(r.runId()), id -> new RunFacts(id, step));
-          f.provider = r.provider() != null ? r.provider() : f.provider;
-          f.model = r.model() != null ? r.model() : f.model;
-          f.first = Math.min(f.first, r.finishedAtMillis());
-          f.last = Math.max(f.last, r.finishedAtMillis());
-        }
+      StateFiles.readAll(
+          List.of(layout.journalGlob(step)),
+          new StateFileReader.Sink() {
+            @Override
+            public void record(StateRecord r) {
+              if (r.cached()) {
+                return; // not a call
+              }
+              h.add(r.latencyMs());
+              RunFacts f =
+                  byRun.computeIfAbsent(String.valueOf(r.runId()), id -> new RunFacts(id, step));
+              f.provider = r.provider() != null ? r.provider() : f.provider;
+              f.model = r.model() != null ? r.model() : f.model;
+              f.first = Math.min(f.first, r.finishedAtMillis());
+              f.last = Math.max(f.last, r.finishedAtMillis());
+            }
 
-        @Override
-        public void malformed(String file, long line, String reason, boolean torn) {
-          // RunLedger counts them per run
-        }
-      });
+            @Override
+            public void malformed(String file, long line, String reason, boolean torn) {
+              // RunLedger counts them per run
+            }
+          });
       all.addAll(byRun.values());
       if (h.count() > 0) {
         latency.set(step.dir(), histogram(h, true));
@@ -303,11 +316,14 @@ public final class ReportData {
     for (RunFacts f : all) {
       byId.put(f.step.dir() + "/" + f.runId, f);
     }
-    manifests.forEach((runId, m) -> {
-      WorkLayout.Step step = "describe".equals(m.path("command").asText()) ? WorkLayout.Step.DESCRIBE
-          : WorkLayout.Step.GENERATE; // generate and validate write generate state
-      byId.computeIfAbsent(step.dir() + "/" + runId, k -> new RunFacts(runId, step));
-    });
+    manifests.forEach(
+        (runId, m) -> {
+          WorkLayout.Step step =
+              "describe".equals(m.path("command").asText())
+                  ? WorkLayout.Step.DESCRIBE
+                  : WorkLayout.Step.GENERATE; // generate and validate write generate state
+          byId.computeIfAbsent(step.dir() + "/" + runId, k -> new RunFacts(runId, step));
+        });
     List<ObjectNode> rows = new ArrayList<>();
     for (RunFacts f : byId.values()) {
       RunLedger paid = RunLedger.read(layout, f.step, f.runId);
@@ -317,12 +333,24 @@ public final class ReportData {
       r.put("step", f.step.dir());
       r.put("command", m != null ? text(m, "command") : f.step.dir());
       r.put("status", m != null ? status(layout, f, m) : "no run manifest");
-      r.put("provider", f.provider != null ? f.provider : m == null ? null : text(m.path("provider"), "name"));
-      r.put("model", f.model != null ? f.model : m == null ? null : text(m.path("provider"), "model"));
+      r.put(
+          "provider",
+          f.provider != null ? f.provider : m == null ? null : text(m.path("provider"), "name"));
+      r.put(
+          "model",
+          f.model != null ? f.model : m == null ? null : text(m.path("provider"), "model"));
       String started = m != null ? text(m, "started_at") : null;
       String ended = m != null ? text(m, "ended_at") : null;
-      r.put("started", started != null ? started : f.first == Long.MAX_VALUE ? null : Instant.ofEpochMilli(f.first).toString());
-      r.put("ended", ended != null ? ended : f.last == Long.MIN_VALUE ? null : Instant.ofEpochMilli(f.last).toString());
+      r.put(
+          "started",
+          started != null
+              ? started
+              : f.first == Long.MAX_VALUE ? null : Instant.ofEpochMilli(f.first).toString());
+      r.put(
+          "ended",
+          ended != null
+              ? ended
+              : f.last == Long.MIN_VALUE ? null : Instant.ofEpochMilli(f.last).toString());
       r.put("answers", paid.answers);
       r.put("input_tokens", paid.inputTokens);
       r.put("output_tokens", paid.outputTokens);
@@ -330,12 +358,16 @@ public final class ReportData {
       if (cost != null && cost.isNumber()) {
         r.put("cost_usd", cost.asDouble());
       } else {
-        r.putNull("cost_usd"); // no prices in state records: only a run manifest with prices has a cost
+        r.putNull(
+            "cost_usd"); // no prices in state records: only a run manifest with prices has a cost
       }
       r.put("unreadable_lines", paid.unreadableLines);
       rows.add(r);
     }
-    rows.sort((a, b) -> String.valueOf(a.path("started").asText(null)).compareTo(String.valueOf(b.path("started").asText(null))));
+    rows.sort(
+        (a, b) ->
+            String.valueOf(a.path("started").asText(null))
+                .compareTo(String.valueOf(b.path("started").asText(null))));
     rows.forEach(runs::add);
   }
 
@@ -354,10 +386,12 @@ public final class ReportData {
     if (!java.nio.file.Files.isDirectory(dir)) {
       return out;
     }
-    try (java.nio.file.DirectoryStream<Path> files = java.nio.file.Files.newDirectoryStream(dir, "*.json")) {
+    try (java.nio.file.DirectoryStream<Path> files =
+        java.nio.file.Files.newDirectoryStream(dir, "*.json")) {
       for (Path f : files) {
         try {
-          JsonNode m = JSON.readTree(SafeFiles.read(dir, f.getFileName().toString(), MAX_FILE_BYTES, null));
+          JsonNode m =
+              JSON.readTree(SafeFiles.read(dir, f.getFileName().toString(), MAX_FILE_BYTES, null));
           String runId = text(m, "run_id");
           if (runId == null) {
             throw new IOException("no run_id");
@@ -384,7 +418,9 @@ public final class ReportData {
     }
     try {
       byte[] lock = java.nio.file.Files.readAllBytes(WorkLayout.localPath(layout.lockFile(f.step)));
-      if (org.hipforge.io.state.LockHolder.parse(lock).map(h -> f.runId.equals(h.runId())).orElse(false)) {
+      if (org.hipforge.io.state.LockHolder.parse(lock)
+          .map(h -> f.runId.equals(h.runId()))
+          .orElse(false)) {
         return status;
       }
     } catch (IOException | RuntimeException noLock) {
@@ -399,69 +435,79 @@ public final class ReportData {
   }
 
   private void problem(String text) {
-    ArrayNode p = root.has("problems") ? (ArrayNode) root.get("problems") : root.putArray("problems");
+    ArrayNode p =
+        root.has("problems") ? (ArrayNode) root.get("problems") : root.putArray("problems");
     p.add(text);
   }
 
   // ---- the pairs table ----
 
-  private void pairs(WorkLayout layout, StateIndex described, StateIndex generated, Path sourceDir,
-      int maxPairs) throws IOException {
+  private void pairs(
+      WorkLayout layout, StateIndex described, StateIndex generated, Path sourceDir, int maxPairs)
+      throws IOException {
     ArrayNode pairs = root.putArray("pairs");
     Path outHip = WorkLayout.localPath(layout.outHipDir());
     ResponseCache[] answers = {null}; // generate journals, opened when a failed generation is shown
     try (StateIndex.Records describeRecords = described.records();
         StateIndex.Records generateRecords = generated.records()) {
-      ManifestScan.forEach(layout.manifest(), e -> {
-        int ds = described.slotOf(e.id);
-        if (described.describe(e, ds) != PendingRule.Outcome.DONE) {
-          return;
-        }
-        pairsTotal++;
-        if (pairsShown >= maxPairs) {
-          return;
-        }
-        pairsShown++;
-        ObjectNode p = pairs.addObject();
-        p.put("id", e.id);
-        p.put("file", e.fileName());
-        p.put("instruction", cut(describeRecords.read(ds).instruction()));
-        p.put("source", sourceDir == null ? null : readText(sourceDir, e.fileName(), e.sha256()));
-        PendingRule.Outcome o = StateIndex.generate(described, ds, true, generated);
-        if (o == PendingRule.Outcome.NEW) {
-          p.put("verdict", VERDICT_NOT_GENERATED);
-          return;
-        }
-        if (o == PendingRule.Outcome.STALE) {
-          p.put("verdict", VERDICT_STALE);
-          return;
-        }
-        StateRecord g = generateRecords.read(generated.slotOf(e.id));
-        p.put("verdict", verdict(g));
-        String detail = g.compileError() != null ? g.compileError() : g.errorMsg();
-        p.put("detail", detail == null ? null : cut(detail));
-        if (g.fidelity() != null) {
-          p.put("fidelity", g.fidelity().score());
-        }
-        if (g.codeSha256() != null && g.pass()) {
-          p.put("generated", readText(outHip, e.fileName(), g.codeSha256()));
-        } else if (g.promptSha256() != null) {
-          if (answers[0] == null) {
-            answers[0] = ResponseCache.forGlob(layout.journalGlob(WorkLayout.Step.GENERATE));
-          }
-          StateRecord answer = answers[0].get(g.promptSha256());
-          ExtractedCode code = answer == null || answer.response() == null ? null
-              : CodeExtractor.extract(answer.response());
-          p.put("generated", code != null && code.isPresent() ? cut(code.code()) : null);
-        }
-      });
+      ManifestScan.forEach(
+          layout.manifest(),
+          e -> {
+            int ds = described.slotOf(e.id);
+            if (described.describe(e, ds) != PendingRule.Outcome.DONE) {
+              return;
+            }
+            pairsTotal++;
+            if (pairsShown >= maxPairs) {
+              return;
+            }
+            pairsShown++;
+            ObjectNode p = pairs.addObject();
+            p.put("id", e.id);
+            p.put("file", e.fileName());
+            p.put("instruction", cut(describeRecords.read(ds).instruction()));
+            p.put(
+                "source", sourceDir == null ? null : readText(sourceDir, e.fileName(), e.sha256()));
+            PendingRule.Outcome o = StateIndex.generate(described, ds, true, generated);
+            if (o == PendingRule.Outcome.NEW) {
+              p.put("verdict", VERDICT_NOT_GENERATED);
+              return;
+            }
+            if (o == PendingRule.Outcome.STALE) {
+              p.put("verdict", VERDICT_STALE);
+              return;
+            }
+            StateRecord g = generateRecords.read(generated.slotOf(e.id));
+            p.put("verdict", verdict(g));
+            String detail = g.compileError() != null ? g.compileError() : g.errorMsg();
+            p.put("detail", detail == null ? null : cut(detail));
+            if (g.fidelity() != null) {
+              p.put("fidelity", g.fidelity().score());
+            }
+            if (g.codeSha256() != null && g.pass()) {
+              p.put("generated", readText(outHip, e.fileName(), g.codeSha256()));
+            } else if (g.promptSha256() != null) {
+              if (answers[0] == null) {
+                answers[0] = ResponseCache.forGlob(layout.journalGlob(WorkLayout.Step.GENERATE));
+              }
+              StateRecord answer = answers[0].get(g.promptSha256());
+              ExtractedCode code =
+                  answer == null || answer.response() == null
+                      ? null
+                      : CodeExtractor.extract(answer.response());
+              p.put("generated", code != null && code.isPresent() ? cut(code.code()) : null);
+            }
+          });
     }
     root.put("pairs_total", pairsTotal);
     root.put("pairs_shown", pairsShown);
     root.put("sources_shown", sourceDir != null);
   }
 
-  /** A file's text by {@link SafeFiles}' rule (with its recorded sha256) and {@link SourceText}'s; a refusal says why. */
+  /**
+   * A file's text by {@link SafeFiles}' rule (with its recorded sha256) and {@link SourceText}'s; a
+   * refusal says why.
+   */
   private static String readText(Path root, String fileName, String sha256) throws IOException {
     try {
       byte[] bytes = SafeFiles.read(root, fileName, MAX_FILE_BYTES, sha256);
@@ -476,6 +522,9 @@ public final class ReportData {
     if (s == null || s.length() <= MAX_CELL_CHARS) {
       return s;
     }
-    return s.substring(0, MAX_CELL_CHARS) + "\n… (" + (s.length() - MAX_CELL_CHARS) + " more characters)";
+    return s.substring(0, MAX_CELL_CHARS)
+        + "\n… ("
+        + (s.length() - MAX_CELL_CHARS)
+        + " more characters)";
   }
 }

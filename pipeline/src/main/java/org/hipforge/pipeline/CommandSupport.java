@@ -70,11 +70,16 @@ final class CommandSupport {
     if (share > 0) {
       return share;
     }
-    String master = flinkMaster(o);
-    if (master == null || master.startsWith("[")) {
+    String master = FlinkRest.clusterOf(o);
+    if (master == null) {
       return 1.0;
     }
-    int taskManagers = FlinkRest.countTaskManagers(master);
+    int taskManagers;
+    try {
+      taskManagers = FlinkRest.overview(master).taskManagers();
+    } catch (IOException e) {
+      taskManagers = -1;
+    }
     if (taskManagers < 1) {
       out.println("rate limits: could not ask " + master + " how many TaskManagers it has; each "
           + "worker JVM takes the whole rpm/tpm budget (set --rateShare=1/N to split it)");
@@ -85,10 +90,6 @@ final class CommandSupport {
     return 1.0 / taskManagers;
   }
 
-  /**
-   * Starts the progress line, unless the work runs on a remote cluster: the counters behind it
-   * only see calls made in this JVM, so there it would stay at 0; point at Flink's web UI instead.
-   */
   /** The job's name: {@code hipforge-<command>-<run-id>}, so the cluster's UI and REST API tell runs apart. */
   static String jobName(String command, String runId) {
     return "hipforge-" + command + "-" + runId;
@@ -108,8 +109,8 @@ final class CommandSupport {
    */
   static void startProgress(PipelineOptions o, String step, long total, PrintStream out, ProviderConfig p,
       WorkLayout layout, String runId) {
-    String master = flinkMaster(o);
-    if (master != null && !master.startsWith("[")) {
+    String master = FlinkRest.clusterOf(o);
+    if (master != null) {
       // The counters of this JVM see no call: the job's Beam counters, summed by Flink's REST API.
       out.println(step + ": running on the Flink cluster at " + master + " as job " + o.getJobName()
           + " (web UI: http://" + master + "); progress from the run's journal and the job's counters");
@@ -198,17 +199,6 @@ final class CommandSupport {
       s += "; calls still in flight at the deadline were dropped (paid for, asked again by the next run)";
     }
     return s;
-  }
-
-  private static String flinkMaster(PipelineOptions o) {
-    if (!o.getRunner().getSimpleName().toLowerCase(java.util.Locale.ROOT).contains("flink")) {
-      return null;
-    }
-    try {
-      return o.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class).getFlinkMaster();
-    } catch (RuntimeException e) {
-      return null;
-    }
   }
 
   /** Runs the pipeline to the end; a rejected key, a spent quota or a wrong endpoint surface as one clear message. */

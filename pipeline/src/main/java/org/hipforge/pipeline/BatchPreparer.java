@@ -2,7 +2,6 @@ package org.hipforge.pipeline;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +12,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.hipforge.io.jsonl.MalformedLineException;
-import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.llm.batch.BatchApi;
 import org.hipforge.io.llm.batch.BatchLine;
 import org.hipforge.io.state.BatchLedger;
@@ -29,10 +27,7 @@ import org.hipforge.transforms.LlmTaskJson;
  * batch's task lines.
  */
 final class BatchPreparer {
-  private final ProviderConfig provider;
-  private final String runId;
-  private final BatchApi api;
-  private final PrintStream out;
+  private final BatchRun.Job job;
   private final String label;
   private final BatchLedger ledger;
   private final ResponseCache cache;
@@ -41,13 +36,9 @@ final class BatchPreparer {
   private final Set<String> finalErrors;
   private long finalSkipped;
 
-  BatchPreparer(ProviderConfig provider, String runId, BatchApi api, PrintStream out, String label,
-      BatchLedger ledger, ResponseCache cache, int maxLines, Set<String> finalErrors) {
-    this.provider = provider;
-    this.runId = runId;
-    this.api = api;
-    this.out = out;
-    this.label = label;
+  BatchPreparer(BatchRun.Job job, BatchLedger ledger, ResponseCache cache, int maxLines, Set<String> finalErrors) {
+    this.job = job;
+    this.label = job.step().dir();
     this.ledger = ledger;
     this.cache = cache;
     this.maxLines = maxLines;
@@ -67,8 +58,8 @@ final class BatchPreparer {
   List<String> prepare(int r, String collectDir) throws IOException {
     Set<Long> seen = new HashSet<>();
     cache.refresh();
-    int limitLines = maxLines > 0 ? Math.min(maxLines, api.maxRequests()) : api.maxRequests();
-    long limitBytes = api.maxBytes();
+    int limitLines = maxLines > 0 ? Math.min(maxLines, job.api().maxRequests()) : job.api().maxRequests();
+    long limitBytes = job.api().maxBytes();
     List<String> keys = new ArrayList<>();
     List<String> part = new ArrayList<>();
     long partBytes = 0;
@@ -91,7 +82,7 @@ final class BatchPreparer {
             finalSkipped++; // its line failed for good this run: it stays pending, not bought again now
             continue;
           }
-          long size = api.encodedSize(line(api, task));
+          long size = job.api().encodedSize(line(job.api(), task));
           if (!part.isEmpty() && (part.size() >= limitLines || partBytes + size > limitBytes)) {
             keys.add(intent(r, keys.size(), part, partBytes));
             part = new ArrayList<>();
@@ -106,16 +97,16 @@ final class BatchPreparer {
       keys.add(intent(r, keys.size(), part, partBytes));
     }
     if (torn > 0) {
-      out.printf("%s: %d unreadable collected lines skipped%n", label, torn);
+      job.out().printf("%s: %d unreadable collected lines skipped%n", label, torn);
     }
     return keys;
   }
 
   private String intent(int r, int partNo, List<String> taskLines, long bytes) throws IOException {
-    String key = runId + "-r" + r + "-" + partNo;
+    String key = job.runId() + "-r" + r + "-" + partNo;
     ledger.writeTasks(key, taskLines);
-    ledger.intent(key, provider.name(), runId, taskLines.size(), bytes);
-    out.printf("%s: batch %s: %d prompts (%.1f MB) prepared%n", label, key, taskLines.size(), bytes / 1e6);
+    ledger.intent(key, job.provider().name(), job.runId(), taskLines.size(), bytes);
+    job.out().printf("%s: batch %s: %d prompts (%.1f MB) prepared%n", label, key, taskLines.size(), bytes / 1e6);
     BatchRun.crashPoint("after-intent");
     return key;
   }

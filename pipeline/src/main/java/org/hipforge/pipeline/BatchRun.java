@@ -3,6 +3,10 @@ package org.hipforge.pipeline;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.llm.batch.BatchApi;
 import org.hipforge.io.llm.batch.BatchOutcome;
@@ -59,6 +63,10 @@ final class BatchRun {
   interface Round {
     void run(int round, String collectDir) throws IOException;
   }
+
+  /** What a run's parts share: the work directory and step, the provider and its Batch API, the run, the output. */
+  record Job(WorkLayout layout, WorkLayout.Step step, ProviderConfig provider, String runId, BatchApi api,
+      PrintStream out) {}
 
   /** Waits between polls; tests pass one that does not sleep. */
   @FunctionalInterface
@@ -117,11 +125,7 @@ final class BatchRun {
 
   /** True for {@code --mode=batch}, false for {@code sync}; anything else is a usage error. */
   static boolean batchMode(LlmOptions o) {
-    String mode = o.getMode() == null ? "sync" : o.getMode();
-    if (!mode.equals("sync") && !mode.equals("batch")) {
-      throw new UsageException("--mode must be 'sync' or 'batch', was '" + mode + "'");
-    }
-    return mode.equals("batch");
+    return OptionChecks.oneOf("--mode", o.getMode(), "sync", "sync", "batch").equals("batch");
   }
 
   /**
@@ -129,12 +133,12 @@ final class BatchRun {
    * shardSuffix)} builds, each run like a synchronous one ({@link CommandSupport#runCalls}: the
    * same stops), with the batches between them. Returns the last round's result.
    */
-  static org.apache.beam.sdk.PipelineResult runRounds(LlmOptions o, PrintStream out, WorkLayout layout,
+  static PipelineResult runRounds(LlmOptions o, PrintStream out, WorkLayout layout,
       WorkLayout.Step step, ProviderConfig provider, String runId, long todo,
-      java.util.function.BiFunction<String, String, org.apache.beam.sdk.Pipeline> pipelineFor,
-      java.util.concurrent.Callable<Long> pendingAfter) throws IOException {
+      BiFunction<String, String, Pipeline> pipelineFor,
+      Callable<Long> pendingAfter) throws IOException {
     String command = step.dir();
-    org.apache.beam.sdk.PipelineResult[] last = new org.apache.beam.sdk.PipelineResult[1];
+    PipelineResult[] last = new PipelineResult[1];
     try (BatchApi api = BatchApi.forProvider(provider)) {
       BatchRun run = new BatchRun(layout, step, provider, runId, api, out)
           .withMaxLines(o.getBatchMaxLines() == null ? 0 : o.getBatchMaxLines())
@@ -153,6 +157,32 @@ final class BatchRun {
           + "again to resume them");
     }
     return last[0];
+  }
+
+  /**
+   * Runs {@code step}'s pipeline ({@code pipelineFor(collectDir, shardSuffix)}) as run {@code runId}
+   * in the mode asked: {@link #runRounds} in batch mode, else once with the stops of {@link
+   * CommandSupport#runCalls} after finishing the batches an earlier batch run left open; then prints
+   * {@code <step>: finished in N s; <calls>} and records the request counts in {@code manifest}.
+   */
+  static void runStep(boolean batch, LlmOptions o, PrintStream out, WorkLayout layout, WorkLayout.Step step,
+      ProviderConfig provider, String runId, long todo, BiFunction<String, String, Pipeline> pipelineFor,
+      Callable<Long> pendingAfter, RunManifest manifest) throws IOException {
+    String command = step.dir();
+    long start = System.nanoTime();
+    PipelineResult result;
+    if (batch) {
+      result = runRounds(o, out, layout, step, provider, runId, todo, pipelineFor, pendingAfter);
+    } else {
+      finishEarlierBatches(out, layout, step, provider, runId);
+      CommandSupport.startProgress(o, command, todo, out, provider, layout, runId);
+      result = CommandSupport.runCalls(pipelineFor.apply(null, ""), command, layout, step, runId, provider,
+          pendingAfter, out);
+    }
+    CommandSupport.CallCounts calls = CommandSupport.callCounts(result);
+    out.printf("%s: finished in %.1f s; %s%n", command, (System.nanoTime() - start) / 1e9,
+        CommandSupport.callSummary(provider, calls, layout, step, runId));
+    manifest.requests(calls.requests(), calls.retries(), calls.rateLimited(), calls.cacheHits());
   }
 
   /**
@@ -239,8 +269,9 @@ final class BatchRun {
   /** The settler and preparer of this run over {@code ledger} and the step's response cache. */
   private BatchSettler open(BatchLedger ledger) throws IOException {
     ResponseCache cache = ResponseCache.forGlob(layout.journalGlob(step));
-    settler = new BatchSettler(layout, step, provider, runId, api, out, ledger, cache, sleeper, pollMaxMs);
-    preparer = new BatchPreparer(provider, runId, api, out, label, ledger, cache, maxLines, settler.finalErrors());
+    Job job = new Job(layout, step, provider, runId, api, out);
+    settler = new BatchSettler(job, ledger, cache, sleeper, pollMaxMs);
+    preparer = new BatchPreparer(job, ledger, cache, maxLines, settler.finalErrors());
     return settler;
   }
 

@@ -1,7 +1,6 @@
 package org.hipforge.pipeline;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,8 +17,6 @@ import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.llm.CallGate;
 import org.hipforge.io.llm.Prompts;
-import org.hipforge.io.llm.ProviderConfig;
-import org.hipforge.io.llm.batch.BatchApi;
 import org.hipforge.io.llm.batch.BatchApiException;
 import org.hipforge.io.llm.batch.BatchLine;
 import org.hipforge.io.llm.batch.BatchOutcome;
@@ -29,7 +26,6 @@ import org.hipforge.io.state.BatchLedger;
 import org.hipforge.io.state.JournalWriter;
 import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.RunLedger;
-import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.util.TokenMath;
 import org.hipforge.transforms.CallLlm;
 import org.hipforge.transforms.LlmTask;
@@ -50,12 +46,7 @@ final class BatchSettler implements AutoCloseable {
   /** Batch API calls that fail in a row (429, 5xx, timeouts) before the run gives up: ~ the backoff's minutes. */
   static final int MAX_POLL_FAILURES = 8;
 
-  private final WorkLayout layout;
-  private final WorkLayout.Step step;
-  private final ProviderConfig provider;
-  private final String runId;
-  private final BatchApi api;
-  private final PrintStream out;
+  private final BatchRun.Job job;
   private final String label;
   private final BatchLedger ledger;
   private final ResponseCache cache;
@@ -73,15 +64,9 @@ final class BatchSettler implements AutoCloseable {
   /** Prompts whose line failed in a way a resend fails again (bad_request, ...): not resent by this run. */
   private final Set<String> finalErrors = new HashSet<>();
 
-  BatchSettler(WorkLayout layout, WorkLayout.Step step, ProviderConfig provider, String runId, BatchApi api,
-      PrintStream out, BatchLedger ledger, ResponseCache cache, BatchRun.Sleeper sleeper, long pollMaxMs) {
-    this.layout = layout;
-    this.step = step;
-    this.provider = provider;
-    this.runId = runId;
-    this.api = api;
-    this.out = out;
-    this.label = step.dir();
+  BatchSettler(BatchRun.Job job, BatchLedger ledger, ResponseCache cache, BatchRun.Sleeper sleeper, long pollMaxMs) {
+    this.job = job;
+    this.label = job.step().dir();
     this.ledger = ledger;
     this.cache = cache;
     this.sleeper = sleeper;
@@ -117,10 +102,10 @@ final class BatchSettler implements AutoCloseable {
     if (finalSkipped > 0) {
       s += ", " + finalSkipped + " prompts whose line failed for good not sent again in this run (they stay pending)";
     }
-    if (RunLedger.priced(provider)) {
+    if (RunLedger.priced(job.provider())) {
       s += String.format(Locale.ROOT, ", batch cost $%.4f (%.0f%% of $%.4f at the synchronous price)",
-          RunLedger.batchCost(provider, batchIn, batchOut), 100 * provider.batchDiscount(),
-          RunLedger.cost(provider, batchIn, batchOut));
+          RunLedger.batchCost(job.provider(), batchIn, batchOut), 100 * job.provider().batchDiscount(),
+          RunLedger.cost(job.provider(), batchIn, batchOut));
     }
     return s;
   }
@@ -145,14 +130,14 @@ final class BatchSettler implements AutoCloseable {
       Map<String, BatchStatus> now = new LinkedHashMap<>();
       try {
         for (BatchLedger.Entry e : open) {
-          now.put(e.key, call("status", () -> api.status(e.batchId)));
+          now.put(e.key, call("status", () -> job.api().status(e.batchId)));
         }
         failures = 0;
       } catch (BatchApiException ex) {
         if (!ex.retryable() || ++failures >= MAX_POLL_FAILURES) {
           throw stop(ex, "polling");
         }
-        out.printf("%s: batch poll failed (%s); trying again in %d s%n", label, ex.getMessage(), pause / 1000);
+        job.out().printf("%s: batch poll failed (%s); trying again in %d s%n", label, ex.getMessage(), pause / 1000);
         sleeper.sleep(pause);
         pause = Math.min(pollMaxMs, pause * 2);
         continue;
@@ -167,7 +152,7 @@ final class BatchSettler implements AutoCloseable {
           still.add(e);
         }
       }
-      out.println(statusLine(open, now)); // after the ended ones' answers are journaled: the line counts them
+      job.out().println(statusLine(open, now)); // after the ended ones' answers are journaled: the line counts them
       open = still;
       if (!open.isEmpty()) {
         sleeper.sleep(pause);
@@ -178,9 +163,9 @@ final class BatchSettler implements AutoCloseable {
 
   /** A batch prepared by another provider must be finished with that one (its prompt hashes are its). */
   private void checkProvider(BatchLedger.Entry e) {
-    if (e.provider != null && !e.provider.equals(provider.name())) {
+    if (e.provider != null && !e.provider.equals(job.provider().name())) {
       throw new UsageException("batch " + e.key + (e.batchId == null ? "" : " (" + e.batchId + ")")
-          + " in " + ledger.dir() + " belongs to provider '" + e.provider + "', this run uses '" + provider.name()
+          + " in " + ledger.dir() + " belongs to provider '" + e.provider + "', this run uses '" + job.provider().name()
           + "': run with --modelName=" + e.provider + " to finish it first");
     }
   }
@@ -191,23 +176,23 @@ final class BatchSettler implements AutoCloseable {
     List<BatchLine> lines = new ArrayList<>(taskLines.size());
     for (String t : taskLines) {
       LlmTask task = parseTask(e, t);
-      if (e.phase != BatchLedger.Phase.CREATED && !Prompts.key(provider, task.request()).equals(task.promptSha256())) {
+      if (e.phase != BatchLedger.Phase.CREATED && !Prompts.key(job.provider(), task.request()).equals(task.promptSha256())) {
         throw new UsageException("batch " + e.key + " was prepared with another model or settings of provider '"
-            + provider.name() + "' (task " + task.id() + "'s prompt hash differs): run with the config it was "
+            + job.provider().name() + "' (task " + task.id() + "'s prompt hash differs): run with the config it was "
             + "prepared with");
       }
-      lines.add(BatchPreparer.line(api, task));
+      lines.add(BatchPreparer.line(job.api(), task));
     }
     try {
       if (e.phase == BatchLedger.Phase.INTENT) {
-        String fileId = call("upload", () -> api.uploadInput(lines));
+        String fileId = call("upload", () -> job.api().uploadInput(lines));
         ledger.uploaded(e.key, fileId);
         BatchRun.crashPoint("after-upload");
       }
-      String batchId = call("create", () -> api.create(e.fileId, lines));
+      String batchId = call("create", () -> job.api().create(e.fileId, lines));
       ledger.created(e.key, batchId);
       created++;
-      out.printf("%s: batch %s created: %s (%d requests)%n", label, e.key, batchId, lines.size());
+      job.out().printf("%s: batch %s created: %s (%d requests)%n", label, e.key, batchId, lines.size());
       BatchRun.crashPoint("after-create");
     } catch (BatchApiException ex) {
       throw stop(ex, "submitting batch " + e.key);
@@ -233,14 +218,14 @@ final class BatchSettler implements AutoCloseable {
       }
       cache.refresh(); // what a killed run journaled before us
       if (journal == null) {
-        journal = JournalWriter.open(layout.journalDir(step, runId), RunLedger.BATCH_PREFIX);
+        journal = JournalWriter.open(job.layout().journalDir(job.step(), job.runId()), RunLedger.BATCH_PREFIX);
       }
       long latency = s.createdAt() != null && s.endedAt() != null
           ? Math.max(0, Duration.between(s.createdAt(), s.endedAt()).toMillis()) : 0;
       int[] count = new int[1];
       try {
         call("results", () -> {
-          api.readResults(e.batchId, o -> {
+          job.api().readResults(e.batchId, o -> {
             try {
               if (journal(o, byId, latency)) {
                 count[0]++;
@@ -263,7 +248,7 @@ final class BatchSettler implements AutoCloseable {
       }
       journaledHere = count[0];
     } else {
-      out.printf("%s: batch %s (%s) ended %s%s: its tasks stay pending%n", label, e.key, e.batchId, s.state(),
+      job.out().printf("%s: batch %s (%s) ended %s%s: its tasks stay pending%n", label, e.key, e.batchId, s.state(),
           s.error() == null ? "" : " (" + s.error() + ")");
     }
     ledger.ended(e.key, s.state().name(), s.succeeded(), s.errored(), s.expiredOrCanceled(), journaledHere);
@@ -287,7 +272,7 @@ final class BatchSettler implements AutoCloseable {
       alreadyJournaled++;
       return false;
     }
-    StateRecord record = CallLlm.answerRecord(step, provider, runId, task, o.response(), o.errorCategory(),
+    StateRecord record = CallLlm.answerRecord(job.step(), job.provider(), job.runId(), task, o.response(), o.errorCategory(),
         o.errorMessage(), latency, 1);
     journal.append(StateRecordJson.toJson(record));
     cache.put(record);
@@ -329,8 +314,8 @@ final class BatchSettler implements AutoCloseable {
         + "expired/canceled %d, processing %d; age %s, ETA %s; answers journaled %d", label, ids,
         open.size() > ids.size() ? " +" + (open.size() - ids.size()) : "", states, total, ok, errored, expired,
         Math.max(0, total - done), formatSeconds(ageS), eta, journaled);
-    if (RunLedger.priced(provider)) {
-      s += String.format(Locale.ROOT, ", batch cost so far $%.4f", RunLedger.batchCost(provider, batchIn, batchOut));
+    if (RunLedger.priced(job.provider())) {
+      s += String.format(Locale.ROOT, ", batch cost so far $%.4f", RunLedger.batchCost(job.provider(), batchIn, batchOut));
     }
     return s;
   }
@@ -356,15 +341,15 @@ final class BatchSettler implements AutoCloseable {
         + "again to resume (nothing is created or paid twice)";
     CallGate.Kind kind = ex.category().runStop(true);
     if (kind == CallGate.Kind.AUTH) {
-      return new CommandSupport.AuthStop("auth: provider " + provider.name() + " rejected the Batch API request: "
-          + ex.getMessage() + ". Set a valid key in the environment variable " + provider.apiKeyEnv() + tail);
+      return new CommandSupport.AuthStop("auth: provider " + job.provider().name() + " rejected the Batch API request: "
+          + ex.getMessage() + ". Set a valid key in the environment variable " + job.provider().apiKeyEnv() + tail);
     }
     if (kind == CallGate.Kind.QUOTA) {
       return new CommandSupport.ProviderStop("quota: " + ex.getMessage() + tail, Main.QUOTA);
     }
     if (kind == CallGate.Kind.ENDPOINT) {
-      return new CommandSupport.ProviderStop("endpoint: provider " + provider.name() + " has no usable Batch API "
-          + "at base_url " + provider.baseUrl() + ": " + ex.getMessage() + tail, Main.ENDPOINT);
+      return new CommandSupport.ProviderStop("endpoint: provider " + job.provider().name() + " has no usable Batch API "
+          + "at base_url " + job.provider().baseUrl() + ": " + ex.getMessage() + tail, Main.ENDPOINT);
     }
     return new IllegalStateException(ex.getMessage() + tail);
   }

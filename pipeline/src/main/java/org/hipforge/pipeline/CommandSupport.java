@@ -14,6 +14,7 @@ import org.hipforge.io.llm.CallGate;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.state.JournalWriter;
 import org.hipforge.io.state.RunLedger;
+import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.state.WorkLock;
 import org.hipforge.io.util.Progress;
@@ -93,6 +94,15 @@ final class CommandSupport {
   /** The job's name: {@code hipforge-<command>-<run-id>}, so the cluster's UI and REST API tell runs apart. */
   static String jobName(String command, String runId) {
     return "hipforge-" + command + "-" + runId;
+  }
+
+  /** Ends a run that has nothing to do: the status table (unless {@code --quiet}), its run manifest done. */
+  static StatusReport nothingToDo(LlmOptions o, StatusReport report, RunManifest manifest, PrintStream out) {
+    if (!Boolean.TRUE.equals(o.getQuiet())) {
+      out.print(report.table());
+    }
+    manifest.end("done", Main.OK, null);
+    return report;
   }
 
   /** One line naming edited templates and their version; nothing for the built-in ones. */

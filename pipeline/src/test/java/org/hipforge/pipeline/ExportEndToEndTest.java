@@ -308,16 +308,16 @@ class ExportEndToEndTest {
       }
     }
     for (ExportColumns.Column c : ExportColumns.ALL) {
-      Set<JsonNodeType> seen = types.get(c.name);
+      Set<JsonNodeType> seen = types.get(c.name());
       if (seen == null) {
         continue; // a column the messages format writes inside messages
       }
-      if (!c.nullable) {
-        assertThat(c.name + " is declared never null", seen.contains(JsonNodeType.NULL), is(false));
+      if (!c.nullable()) {
+        assertThat(c.name() + " is declared never null", seen.contains(JsonNodeType.NULL), is(false));
       }
       Set<JsonNodeType> nonNull = new TreeSet<>(seen);
       nonNull.remove(JsonNodeType.NULL);
-      assertThat(c.name + " has its declared type " + c.type, nonNull, everyItem(is(expected(c.type))));
+      assertThat(c.name() + " has its declared type " + c.type(), nonNull, everyItem(is(expected(c.type()))));
     }
     for (JsonNode row : rows) {
       // Integers are written as integers, floats as floats: pandas must not see "1" next to "1.0".

@@ -38,10 +38,12 @@ import org.hipforge.transforms.pending.FindPending;
  * shard ends with a torn line. Prints wall time, lines/s and the JVM's peak resident memory.
  *
  * <p>How to run (after {@code mvn -pl benchmarks -am package -DskipTests}):
+ *
  * <pre>
  * java $OPENS -Xmx16g -cp benchmarks/target/benchmarks.jar org.hipforge.benchmarks.DataPathBenchmark \
  *     --lines=1000000 --dir=/tmp/hipforge-datapath [--runner=DirectRunner] [--parallelism=2]
  * </pre>
+ *
  * Generated inputs are kept in {@code --dir} and reused when the line count matches.
  */
 public final class DataPathBenchmark {
@@ -67,16 +69,24 @@ public final class DataPathBenchmark {
       } else if (a.startsWith("--")) {
         beamFlags.add(a); // any other Beam/Flink option, e.g. --objectReuse=true
       } else {
-        throw new IllegalArgumentException("unknown argument " + a
-            + " (flags: --lines=N --dir=DIR --runner=FlinkRunner|DirectRunner --parallelism=N, Beam flags)");
+        throw new IllegalArgumentException(
+            "unknown argument "
+                + a
+                + " (flags: --lines=N --dir=DIR --runner=FlinkRunner|DirectRunner --parallelism=N, Beam flags)");
       }
     }
     Path work = Paths.get(dir, "n" + lines);
     long genStart = System.nanoTime();
     long[] expected = generate(work, lines);
-    System.out.printf("data path: inputs in %s (%d manifest lines, %d state lines in %d shards; %s)%n",
-        work, lines, expected[1], SHARDS,
-        expected[2] == 1 ? "reused" : String.format("generated in %.1f s", (System.nanoTime() - genStart) / 1e9));
+    System.out.printf(
+        "data path: inputs in %s (%d manifest lines, %d state lines in %d shards; %s)%n",
+        work,
+        lines,
+        expected[1],
+        SHARDS,
+        expected[2] == 1
+            ? "reused"
+            : String.format("generated in %.1f s", (System.nanoTime() - genStart) / 1e9));
 
     List<String> opts = new ArrayList<>(List.of("--runner=" + runner));
     if (runner.contains("Flink")) {
@@ -89,8 +99,13 @@ public final class DataPathBenchmark {
     Pipeline p = Pipeline.create(options);
     // Counted into a metric by a chained step, like len(pending) in the Python baseline: the
     // count should not add a shuffle and a file write of its own to what is measured.
-    p.apply("FindPending", FindPending.of(layout.manifest(), List.of(
-            layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE))))
+    p.apply(
+            "FindPending",
+            FindPending.of(
+                layout.manifest(),
+                List.of(
+                    layout.shardGlob(WorkLayout.Step.DESCRIBE),
+                    layout.journalGlob(WorkLayout.Step.DESCRIBE))))
         .pending()
         .apply("CountPending", ParDo.of(new CountFn()));
 
@@ -101,11 +116,13 @@ public final class DataPathBenchmark {
     long pending = counter(result, CountFn.class, "pending_seen");
     long torn = counter(result, FindPending.class, "torn_lines");
     long total = lines + expected[1];
-    System.out.printf("data path: runner %s (parallelism %d): %d pending of %d (expected %d), torn "
-        + "lines %d, wall %.2f s, %.0f lines/s, peak RSS %s%n", runner, parallelism, pending, lines,
-        expected[0], torn, secs, total / secs, peakRss());
+    System.out.printf(
+        "data path: runner %s (parallelism %d): %d pending of %d (expected %d), torn "
+            + "lines %d, wall %.2f s, %.0f lines/s, peak RSS %s%n",
+        runner, parallelism, pending, lines, expected[0], torn, secs, total / secs, peakRss());
     if (pending != expected[0]) {
-      throw new IllegalStateException("wrong answer: " + pending + " pending, expected " + expected[0]);
+      throw new IllegalStateException(
+          "wrong answer: " + pending + " pending, expected " + expected[0]);
     }
   }
 
@@ -132,8 +149,13 @@ public final class DataPathBenchmark {
 
   private static long counter(PipelineResult result, Class<?> namespace, String name) {
     try {
-      MetricQueryResults q = result.metrics().queryMetrics(MetricsFilter.builder()
-          .addNameFilter(MetricNameFilter.named(namespace, name)).build());
+      MetricQueryResults q =
+          result
+              .metrics()
+              .queryMetrics(
+                  MetricsFilter.builder()
+                      .addNameFilter(MetricNameFilter.named(namespace, name))
+                      .build());
       long sum = 0;
       for (MetricResult<Long> c : q.getCounters()) {
         sum += c.getAttempted();
@@ -177,7 +199,8 @@ public final class DataPathBenchmark {
     Files.createDirectories(work);
     SplittableRandom random = new SplittableRandom(1);
     WorkLayout layout = new WorkLayout(work.toString());
-    try (BufferedWriter m = Files.newBufferedWriter(Path.of(layout.manifest()), StandardCharsets.UTF_8)) {
+    try (BufferedWriter m =
+        Files.newBufferedWriter(Path.of(layout.manifest()), StandardCharsets.UTF_8)) {
       for (long id = 0; id < n; id++) {
         m.write(ManifestJson.toJson(new ManifestEntry(id, name(id), 1000 + id % 5000, sha(id, 0))));
         m.write('\n');
@@ -191,11 +214,21 @@ public final class DataPathBenchmark {
     for (long id = 0; id < n; id++) {
       boolean pass = id % 2 == 0;
       String sha = id % 20 == 0 ? sha(id, 1) : sha(id, 0);
-      StateRecord.Builder b = StateRecord.builder().id(id).fileName(name(id)).pass(pass)
-          .sourceSha256(sha).provider("openai").model("gpt-4o-mini")
-          .inputTokens(700 + random.nextInt(400)).outputTokens(100 + random.nextInt(200))
-          .latencyMs(800 + random.nextInt(2000)).attempts(1)
-          .finishedAtMillis(base + id).runId("gen").promptSha256(sha(id, 2));
+      StateRecord.Builder b =
+          StateRecord.builder()
+              .id(id)
+              .fileName(name(id))
+              .pass(pass)
+              .sourceSha256(sha)
+              .provider("openai")
+              .model("gpt-4o-mini")
+              .inputTokens(700 + random.nextInt(400))
+              .outputTokens(100 + random.nextInt(200))
+              .latencyMs(800 + random.nextInt(2000))
+              .attempts(1)
+              .finishedAtMillis(base + id)
+              .runId("gen")
+              .promptSha256(sha(id, 2));
       StateFixtures.outcome(b, id, pass);
       StateRecord r = b.build();
       int shard = (int) (id % SHARDS);
@@ -206,8 +239,11 @@ public final class DataPathBenchmark {
     }
     for (StateShardWriter w : shards) {
       w.close();
-      Files.writeString(w.path(), "{\"id\":12,\"file_name\":\"k/12.hip\",\"pa", // a torn last line
-          StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+      Files.writeString(
+          w.path(),
+          "{\"id\":12,\"file_name\":\"k/12.hip\",\"pa", // a torn last line
+          StandardCharsets.UTF_8,
+          StandardOpenOption.APPEND);
     }
     Files.writeString(marker, "ok\n");
     return new long[] {expectedPending, stateLines, 0};
@@ -218,7 +254,8 @@ public final class DataPathBenchmark {
   }
 
   private static String sha(long id, int salt) {
-    return String.format("%016x%016x%016x%016x", id * 0x9E3779B97F4A7C15L + salt, id ^ 0x5DEECE66DL,
-        (id + salt) * 31, id * 7 + salt);
+    return String.format(
+        "%016x%016x%016x%016x",
+        id * 0x9E3779B97F4A7C15L + salt, id ^ 0x5DEECE66DL, (id + salt) * 31, id * 7 + salt);
   }
 }

@@ -18,22 +18,22 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Measures how many bytes of realistic LLM answers per second {@link CodeExtractor#extract} turns into
- * a HIP source file on one core.
+ * Measures how many bytes of realistic LLM answers per second {@link CodeExtractor#extract} turns
+ * into a HIP source file on one core.
  *
  * <p>Each answer is prose, a {@code ```bash} compile command, a {@code ```hip} block with a
- * realistic kernel file (includes, an error-check macro, tiled kernels, a {@code main} with
- * {@code hipMalloc}/{@code hipLaunchKernelGGL}) and a closing remark, exactly {@code responseBytes}
- * ASCII characters long (so chars = bytes). Sixteen different answers per size are cycled so the
- * branch predictor cannot learn one input.
+ * realistic kernel file (includes, an error-check macro, tiled kernels, a {@code main} with {@code
+ * hipMalloc}/{@code hipLaunchKernelGGL}) and a closing remark, exactly {@code responseBytes} ASCII
+ * characters long (so chars = bytes). Sixteen different answers per size are cycled so the branch
+ * predictor cannot learn one input.
  *
  * <p>{@code shape}: {@code one} puts the file in one block; {@code split} ends the block after the
  * includes (and error-check macro) and continues the file in a second {@code ```hip} block after a
  * line of prose, which the extractor joins back into one file (issue 12 item 4); the remark at the
  * end is shortened by as much, so the size stays exact.
  *
- * <p>Bytes per op = {@code responseBytes}. Throughput is reported twice: {@code extract} in ops/s and
- * the {@code bytes} aux counter in bytes/s; MB/s = bytes/s / 1e6.
+ * <p>Bytes per op = {@code responseBytes}. Throughput is reported twice: {@code extract} in ops/s
+ * and the {@code bytes} aux counter in bytes/s; MB/s = bytes/s / 1e6.
  *
  * <p>How to run:
  *
@@ -65,7 +65,10 @@ public class ExtractCodeBenchmark {
   private String[] responses;
   private int next;
 
-  /** Builds the answers and checks that each one yields its hip block, so a regression cannot look fast. */
+  /**
+   * Builds the answers and checks that each one yields its hip block, so a regression cannot look
+   * fast.
+   */
   @Setup(Level.Trial)
   public void setUp() {
     responses = new String[VARIANTS];
@@ -83,7 +86,8 @@ public class ExtractCodeBenchmark {
           || !result.code().contains("int main(")
           || result.blocks() != (split ? 2 : 1)
           || result.code().contains("hipcc --offload-arch")) {
-        throw new IllegalStateException("fixture " + v + " did not extract its hip block: " + result);
+        throw new IllegalStateException(
+            "fixture " + v + " did not extract its hip block: " + result);
       }
       responses[v] = response;
     }
@@ -120,11 +124,16 @@ public class ExtractCodeBenchmark {
     static String realistic(int bytes, Random random) {
       String name = NAMES[random.nextInt(NAMES.length)];
       StringBuilder head = new StringBuilder();
-      head.append("Below is a complete HIP implementation of `").append(name)
+      head.append("Below is a complete HIP implementation of `")
+          .append(name)
           .append("` for AMD GPUs. It uses `__global__` kernels launched with `hipLaunchKernelGGL`")
           .append(" and checks every runtime call.\n\n")
           .append("Compile and run it with:\n\n```bash\nhipcc --offload-arch=gfx90a -O3 -o ")
-          .append(name).append(' ').append(name).append(".hip\n./").append(name)
+          .append(name)
+          .append(' ')
+          .append(name)
+          .append(".hip\n./")
+          .append(name)
           .append(" 1048576\n```\n\nHere is the source file:\n\n```hip\n");
       String tail = "```\n\n";
       // About two thirds of an answer is code and the rest prose, as in the answers we collected;
@@ -133,7 +142,8 @@ public class ExtractCodeBenchmark {
       String code = hipFile(name, codeBudget, random);
       StringBuilder sb = new StringBuilder(bytes + 128).append(head).append(code).append(tail);
       if (sb.length() + 2 > bytes) {
-        throw new IllegalArgumentException("responseBytes too small for a realistic answer: " + bytes);
+        throw new IllegalArgumentException(
+            "responseBytes too small for a realistic answer: " + bytes);
       }
       while (sb.length() < bytes) {
         sb.append(REMARKS[random.nextInt(REMARKS.length)]).append(' ');
@@ -177,25 +187,54 @@ public class ExtractCodeBenchmark {
         String fn = name + "_" + k;
         String kernel =
             compact
-                ? "__global__ void " + fn + "(const float* a, const float* b, float* c, int n) {\n"
+                ? "__global__ void "
+                    + fn
+                    + "(const float* a, const float* b, float* c, int n) {\n"
                     + "  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
-                    + "  if (i < n) c[i] = a[i] " + op + " b[i];\n"
+                    + "  if (i < n) c[i] = a[i] "
+                    + op
+                    + " b[i];\n"
                     + "}\n\n"
-                : "__global__ void " + fn + "(const " + type + "* __restrict__ a,\n"
-                    + "    const " + type + "* __restrict__ b, " + type + "* __restrict__ c, int n) {\n"
-                    + "  __shared__ " + type + " tile[256];\n"
+                : "__global__ void "
+                    + fn
+                    + "(const "
+                    + type
+                    + "* __restrict__ a,\n"
+                    + "    const "
+                    + type
+                    + "* __restrict__ b, "
+                    + type
+                    + "* __restrict__ c, int n) {\n"
+                    + "  __shared__ "
+                    + type
+                    + " tile[256];\n"
                     + "  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
-                    + "  tile[threadIdx.x] = i < n ? a[i] : " + type + "(0);\n"
+                    + "  tile[threadIdx.x] = i < n ? a[i] : "
+                    + type
+                    + "(0);\n"
                     + "  __syncthreads();\n"
-                    + "  if (i < n) c[i] = tile[threadIdx.x] " + op + " b[i];\n"
+                    + "  if (i < n) c[i] = tile[threadIdx.x] "
+                    + op
+                    + " b[i];\n"
                     + "}\n\n";
         String launch =
             compact
                 ? "  hipLaunchKernelGGL(" + fn + ", dim3(n / 256), dim3(256), 0, 0, a, b, c, n);\n"
-                : "  hipLaunchKernelGGL(" + fn + ", dim3((n + 255) / 256), dim3(256), 0, 0,\n"
-                    + "      (const " + type + "*)da, (const " + type + "*)db, (" + type + "*)dc, n);\n";
+                : "  hipLaunchKernelGGL("
+                    + fn
+                    + ", dim3((n + 255) / 256), dim3(256), 0, 0,\n"
+                    + "      (const "
+                    + type
+                    + "*)da, (const "
+                    + type
+                    + "*)db, ("
+                    + type
+                    + "*)dc, n);\n";
         String candidate =
-            header + kernels + kernel + (compact ? compactMain(launches + launch) : main(launches + launch));
+            header
+                + kernels
+                + kernel
+                + (compact ? compactMain(launches + launch) : main(launches + launch));
         if (k > 0 && candidate.length() > budget) {
           return file;
         }

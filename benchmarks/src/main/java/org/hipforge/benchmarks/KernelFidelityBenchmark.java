@@ -30,10 +30,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * compared).
  *
  * <p>Inputs are the bundled example kernels ({@code kernelsDir}, default {@code examples/kernels}
- * of the working directory: 28 real-shaped files, 1–4 KB, templates, {@code __shared__},
- * {@code __restrict__}); each op compares one file with itself (the parse of both sides is the
- * cost; a different generated file costs the same per byte). Bytes per op = 2 × the file's size,
- * reported by the {@code bytes} aux counter per second.
+ * of the working directory: 28 real-shaped files, 1–4 KB, templates, {@code __shared__}, {@code
+ * __restrict__}); each op compares one file with itself (the parse of both sides is the cost; a
+ * different generated file costs the same per byte). Bytes per op = 2 × the file's size, reported
+ * by the {@code bytes} aux counter per second.
  *
  * <p>How to run (from the repository root, so {@code examples/kernels} is found):
  *
@@ -61,8 +61,11 @@ public class KernelFidelityBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     try (Stream<Path> files = Files.walk(Paths.get(kernelsDir))) {
-      List<Path> list = files.filter(p -> p.toString().endsWith(".hip") || p.toString().endsWith(".cpp"))
-          .sorted().collect(Collectors.toList());
+      List<Path> list =
+          files
+              .filter(p -> p.toString().endsWith(".hip") || p.toString().endsWith(".cpp"))
+              .sorted()
+              .collect(Collectors.toList());
       sources = new String[list.size()];
       for (int i = 0; i < sources.length; i++) {
         sources[i] = Files.readString(list.get(i));

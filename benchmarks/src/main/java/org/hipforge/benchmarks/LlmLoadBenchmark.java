@@ -17,11 +17,11 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.hipforge.io.llm.RateLimiter;
-import org.hipforge.llmsim.SimulatedLlmServer;
 import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.StatusReport;
-import org.hipforge.pipeline.DescribeCommand;
+import org.hipforge.llmsim.SimulatedLlmServer;
 import org.hipforge.pipeline.DemoOptions;
+import org.hipforge.pipeline.DescribeCommand;
 import org.hipforge.pipeline.ManifestCommand;
 
 /**
@@ -29,11 +29,11 @@ import org.hipforge.pipeline.ManifestCommand;
  * provider's rate limit to the full without tripping it, how many calls per second can the whole
  * pipeline push on this machine, and does it lose or repeat paid work when the provider misbehaves?
  *
- * <p>Generates {@code --tasks} small HIP sources, starts the {@link SimulatedLlmServer} in this JVM,
- * runs {@link ManifestCommand} and {@link DescribeCommand} against it and prints wall time, the rate
- * the simulator saw (from its success timestamps, skipping the first {@link LlmLoadSettings#WARMUP_MILLIS} ms), the
- * share of 429s, successful calls per task, tasks {@code pass:true} at the end and the JVM's peak
- * heap. Scenarios ({@code --scenario=}):
+ * <p>Generates {@code --tasks} small HIP sources, starts the {@link SimulatedLlmServer} in this
+ * JVM, runs {@link ManifestCommand} and {@link DescribeCommand} against it and prints wall time,
+ * the rate the simulator saw (from its success timestamps, skipping the first {@link
+ * LlmLoadSettings#WARMUP_MILLIS} ms), the share of 429s, successful calls per task, tasks {@code
+ * pass:true} at the end and the JVM's peak heap. Scenarios ({@code --scenario=}):
  *
  * <ul>
  *   <li>{@code rpm}: 2,000 tasks, exponential latency with mean 1.5 s, simulator and config both at
@@ -44,9 +44,9 @@ import org.hipforge.pipeline.ManifestCommand;
  *       rate is counted after the first minute (issue 10). Targets as for {@code rpm}.
  *   <li>{@code overhead}: 20,000 tasks, no limit, no latency, 64 in flight per worker. Target: at
  *       least 1,000 calls/s over the LLM phase.
- *   <li>{@code faults}: 1,000 tasks, 10 % 5xx, 5 % dropped connections, 5 % HTML bodies, 2 % answers
- *       slower than the 2 s timeout, max_attempts 10. Targets: every task pass:true, none lost, no
- *       task answered twice.
+ *   <li>{@code faults}: 1,000 tasks, 10 % 5xx, 5 % dropped connections, 5 % HTML bodies, 2 %
+ *       answers slower than the 2 s timeout, max_attempts 10. Targets: every task pass:true, none
+ *       lost, no task answered twice.
  * </ul>
  *
  * <p>How to run (the {@code --add-opens} flags are those of the {@code hipforge} launcher):
@@ -78,19 +78,34 @@ public final class LlmLoadBenchmark {
 
   /** Runs one scenario and prints its report; true when every target of the scenario was met. */
   static boolean run(LlmLoadSettings s, PrintStream out) throws Exception {
-    Path work = s.workDir != null ? Files.createDirectories(Path.of(s.workDir))
-        : Files.createTempDirectory("hipforge-llm-load-");
+    Path work =
+        s.workDir != null
+            ? Files.createDirectories(Path.of(s.workDir))
+            : Files.createTempDirectory("hipforge-llm-load-");
     Path src = work.resolve("src");
     HeapSampler heap = HeapSampler.start();
     out.println("llm-load: " + s);
-    out.println("llm-load: machine " + Runtime.getRuntime().availableProcessors() + " cores, "
-        + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
-        + ", max heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB, load average "
-        + String.format(Locale.ROOT, "%.2f",
-            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+    out.println(
+        "llm-load: machine "
+            + Runtime.getRuntime().availableProcessors()
+            + " cores, "
+            + System.getProperty("java.vm.name")
+            + " "
+            + System.getProperty("java.runtime.version")
+            + ", max heap "
+            + Runtime.getRuntime().maxMemory() / (1 << 20)
+            + " MiB, load average "
+            + String.format(
+                Locale.ROOT,
+                "%.2f",
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
     long t0 = System.nanoTime();
     writeKernels(src, s.tasks, s.sourceBytes);
-    out.printf(Locale.ROOT, "llm-load: wrote %d sources in %.1f s%n", s.tasks, (System.nanoTime() - t0) / 1e9);
+    out.printf(
+        Locale.ROOT,
+        "llm-load: wrote %d sources in %.1f s%n",
+        s.tasks,
+        (System.nanoTime() - t0) / 1e9);
 
     StatusReport report;
     double describeSecs;
@@ -101,9 +116,17 @@ public final class LlmLoadBenchmark {
     long describeStartMillis;
     try (SimulatedLlmServer server = SimulatedLlmServer.start(s.simulator())) {
       Path config = work.resolve("config.json");
-      Files.writeString(config, "{\"sim\": {\"api\": \"openai\", \"base_url\": \"" + server.baseUrl()
-          + "\", \"model\": \"sim-model\", \"api_key_env\": \"HIPFORGE_BENCH_UNSET_KEY\", \"timeout_s\": "
-          + s.timeoutS + ", \"max_attempts\": " + s.maxAttempts + ", \"rpm\": " + s.configRpm + "}}\n",
+      Files.writeString(
+          config,
+          "{\"sim\": {\"api\": \"openai\", \"base_url\": \""
+              + server.baseUrl()
+              + "\", \"model\": \"sim-model\", \"api_key_env\": \"HIPFORGE_BENCH_UNSET_KEY\", \"timeout_s\": "
+              + s.timeoutS
+              + ", \"max_attempts\": "
+              + s.maxAttempts
+              + ", \"rpm\": "
+              + s.configRpm
+              + "}}\n",
           StandardCharsets.UTF_8);
       RateLimiter.clearShared();
       ResponseCache.clearLoaded();
@@ -133,20 +156,32 @@ public final class LlmLoadBenchmark {
 
     long successes = successByPrompt.values().stream().mapToLong(Long::longValue).sum();
     long answeredTwice = successByPrompt.values().stream().filter(c -> c > 1).count();
-    long maxPerPrompt = successByPrompt.values().stream().mapToLong(Long::longValue).max().orElse(0);
+    long maxPerPrompt =
+        successByPrompt.values().stream().mapToLong(Long::longValue).max().orElse(0);
     long limited = byStatus.getOrDefault("429", 0L);
     double share429 = total == 0 ? 0 : (double) limited / total;
     long journaled = countLines(work.resolve("state/describe/journal"));
 
     out.println();
     out.println("llm-load: RESULTS " + s.scenario);
-    out.printf(Locale.ROOT, "  wall time (describe)        %.1f s (first answer %.1f s after start)%n",
-        describeSecs, ts.length == 0 ? Double.NaN : (first - describeStartMillis) / 1000.0);
-    out.printf(Locale.ROOT, "  LLM phase                   %.1f s, %d successes = %.1f calls/s%n",
-        llmPhaseSecs, ts.length, ts.length / llmPhaseSecs);
+    out.printf(
+        Locale.ROOT,
+        "  wall time (describe)        %.1f s (first answer %.1f s after start)%n",
+        describeSecs,
+        ts.length == 0 ? Double.NaN : (first - describeStartMillis) / 1000.0);
+    out.printf(
+        Locale.ROOT,
+        "  LLM phase                   %.1f s, %d successes = %.1f calls/s%n",
+        llmPhaseSecs,
+        ts.length,
+        ts.length / llmPhaseSecs);
     if (s.simRpm > 0 || s.configRpm > 0) {
-      out.printf(Locale.ROOT, "  achieved after first %ds    %.1f requests/min vs limit %d (%.3f x)%n",
-          s.warmupMillis / 1000, steadyRpm, s.simRpm > 0 ? s.simRpm : s.configRpm,
+      out.printf(
+          Locale.ROOT,
+          "  achieved after first %ds    %.1f requests/min vs limit %d (%.3f x)%n",
+          s.warmupMillis / 1000,
+          steadyRpm,
+          s.simRpm > 0 ? s.simRpm : s.configRpm,
           steadyRpm / (s.simRpm > 0 ? s.simRpm : s.configRpm));
     }
     if (ts.length > 1) {
@@ -160,24 +195,52 @@ public final class LlmLoadBenchmark {
         }
         busiest = Math.max(busiest, i - lo + 1);
       }
-      out.printf(Locale.ROOT, "  evenness                    busiest 10 s %d answers (%.1f/s), longest gap %.1f s%n",
-          busiest, busiest / 10.0, longestGap / 1000.0);
+      out.printf(
+          Locale.ROOT,
+          "  evenness                    busiest 10 s %d answers (%.1f/s), longest gap %.1f s%n",
+          busiest,
+          busiest / 10.0,
+          longestGap / 1000.0);
     }
     out.printf(Locale.ROOT, "  requests                    %d, by status %s%n", total, byStatus);
-    out.printf(Locale.ROOT, "  429 share                   %.3f %% (%d of %d)%n", 100 * share429, limited, total);
-    out.printf(Locale.ROOT, "  successful calls per task   %.4f (%d successes, %d tasks; %d prompts "
-        + "answered more than once, max %d; %d prompts never answered)%n",
-        (double) successes / s.tasks, successes, s.tasks, answeredTwice, maxPerPrompt,
+    out.printf(
+        Locale.ROOT,
+        "  429 share                   %.3f %% (%d of %d)%n",
+        100 * share429,
+        limited,
+        total);
+    out.printf(
+        Locale.ROOT,
+        "  successful calls per task   %.4f (%d successes, %d tasks; %d prompts "
+            + "answered more than once, max %d; %d prompts never answered)%n",
+        (double) successes / s.tasks,
+        successes,
+        s.tasks,
+        answeredTwice,
+        maxPerPrompt,
         s.tasks - successByPrompt.size());
     if (s.faultSlow > 0 && s.slowMs >= s.timeoutS * 1000L) {
-      out.printf(Locale.ROOT, "  note: slow answers take %d ms, longer than timeout_s=%d: the provider "
-          + "finishes (and bills) each one after the client gave up and asked again%n", s.slowMs, s.timeoutS);
+      out.printf(
+          Locale.ROOT,
+          "  note: slow answers take %d ms, longer than timeout_s=%d: the provider "
+              + "finishes (and bills) each one after the client gave up and asked again%n",
+          s.slowMs,
+          s.timeoutS);
     }
     out.printf(Locale.ROOT, "  journal lines               %d%n", journaled);
-    out.printf(Locale.ROOT, "  tasks pass:true at the end  %d of %d (failed %d %s, pending %d)%n",
-        report.passed, report.manifestSize, report.failed, report.failedByCategory, report.pending());
-    out.printf(Locale.ROOT, "  JVM peak heap used          %d MiB (sampled every 20 ms; max heap %d MiB)%n",
-        heap.peakBytes() / (1 << 20), Runtime.getRuntime().maxMemory() / (1 << 20));
+    out.printf(
+        Locale.ROOT,
+        "  tasks pass:true at the end  %d of %d (failed %d %s, pending %d)%n",
+        report.passed,
+        report.manifestSize,
+        report.failed,
+        report.failedByCategory,
+        report.pending());
+    out.printf(
+        Locale.ROOT,
+        "  JVM peak heap used          %d MiB (sampled every 20 ms; max heap %d MiB)%n",
+        heap.peakBytes() / (1 << 20),
+        Runtime.getRuntime().maxMemory() / (1 << 20));
 
     Map<String, Boolean> targets = new LinkedHashMap<>();
     targets.put("every task pass:true", report.passed == s.tasks);
@@ -186,12 +249,14 @@ public final class LlmLoadBenchmark {
       case "learned":
         targets.put("achieved >= 0.97 x limit", steadyRpm >= 0.97 * s.simRpm);
         targets.put("429s <= 1 %", share429 <= 0.01);
-        targets.put("exactly one successful call per task",
+        targets.put(
+            "exactly one successful call per task",
             successes == s.tasks && successByPrompt.size() == s.tasks);
         break;
       case "overhead":
         targets.put(">= 1,000 calls/s over the LLM phase", ts.length / llmPhaseSecs >= 1000);
-        targets.put("exactly one successful call per task",
+        targets.put(
+            "exactly one successful call per task",
             successes == s.tasks && successByPrompt.size() == s.tasks);
         break;
       default:
@@ -216,18 +281,27 @@ public final class LlmLoadBenchmark {
   }
 
   private static DemoOptions options(LlmLoadSettings s, Path work, Path src, Path config) {
-    List<String> args = new ArrayList<>(List.of("--workDir=" + work, "--sourceDir=" + src,
-        "--config=" + config, "--modelName=sim", "--quiet=true", "--maxInFlight=" + s.maxInFlight));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--workDir=" + work,
+                "--sourceDir=" + src,
+                "--config=" + config,
+                "--modelName=sim",
+                "--quiet=true",
+                "--maxInFlight=" + s.maxInFlight));
     if (s.direct) {
       args.add("--runner=DirectRunner");
       if (s.targetParallelism > 0) {
         args.add("--targetParallelism=" + s.targetParallelism);
       }
     } else {
-      args.addAll(List.of("--runner=FlinkRunner", "--flinkMaster=[local]",
-          "--parallelism=" + s.parallelism));
+      args.addAll(
+          List.of(
+              "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=" + s.parallelism));
     }
-    DemoOptions o = PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).as(DemoOptions.class);
+    DemoOptions o =
+        PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).as(DemoOptions.class);
     o.setJobName("hipforge-llm-load");
     return o;
   }
@@ -241,9 +315,13 @@ public final class LlmLoadBenchmark {
       }
       StringBuilder b = new StringBuilder(bytes + 64);
       b.append("#include <hip/hip_runtime.h>\n")
-          .append("__global__ void scale_").append(i).append("(float* x, float a, int n) {\n")
+          .append("__global__ void scale_")
+          .append(i)
+          .append("(float* x, float a, int n) {\n")
           .append("  int i = blockIdx.x * blockDim.x + threadIdx.x;\n")
-          .append("  if (i < n) x[i] = a * x[i] + ").append(i).append(".0f;\n");
+          .append("  if (i < n) x[i] = a * x[i] + ")
+          .append(i)
+          .append(".0f;\n");
       while (b.length() < bytes - 2) {
         b.append("  // padding\n");
       }

@@ -8,6 +8,7 @@ import org.hipforge.llmsim.SimulatorConfig;
 final class LlmLoadSettings {
   /** The start of a run (Flink startup, the first-call probe, filling the window) is not steady. */
   static final long WARMUP_MILLIS = 10_000;
+
   /**
    * With limits learned from headers, a client that bursts a whole window and then waits for its
    * reset looks fine for one window: the {@code learned} scenario counts from the second minute.
@@ -67,7 +68,8 @@ final class LlmLoadSettings {
         s.slowMs = 5000;
         break;
       default:
-        throw new IllegalArgumentException("--scenario must be rpm, learned, overhead or faults, was " + name);
+        throw new IllegalArgumentException(
+            "--scenario must be rpm, learned, overhead or faults, was " + name);
     }
     return s;
   }
@@ -183,12 +185,29 @@ final class LlmLoadSettings {
 
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "scenario=%s tasks=%d latency=%s %d ms, simulator rpm=%d, "
-        + "config rpm=%d, rate counted after %d s, maxInFlight=%d, engine=%s, timeout_s=%d, max_attempts=%d, "
-        + "faults 5xx=%.3f drop=%.3f html=%.3f slow=%.3f (%d ms)", scenario, tasks,
-        distribution.name().toLowerCase(Locale.ROOT), latencyMs, simRpm, configRpm, warmupMillis / 1000, maxInFlight,
-        direct ? "DirectRunner" + (targetParallelism > 0 ? " targetParallelism " + targetParallelism : "")
-            : "FlinkRunner [local] parallelism " + parallelism, timeoutS,
-        maxAttempts, fault5xx, faultDrop, faultHtml, faultSlow, slowMs);
+    return String.format(
+        Locale.ROOT,
+        "scenario=%s tasks=%d latency=%s %d ms, simulator rpm=%d, "
+            + "config rpm=%d, rate counted after %d s, maxInFlight=%d, engine=%s, timeout_s=%d, max_attempts=%d, "
+            + "faults 5xx=%.3f drop=%.3f html=%.3f slow=%.3f (%d ms)",
+        scenario,
+        tasks,
+        distribution.name().toLowerCase(Locale.ROOT),
+        latencyMs,
+        simRpm,
+        configRpm,
+        warmupMillis / 1000,
+        maxInFlight,
+        direct
+            ? "DirectRunner"
+                + (targetParallelism > 0 ? " targetParallelism " + targetParallelism : "")
+            : "FlinkRunner [local] parallelism " + parallelism,
+        timeoutS,
+        maxAttempts,
+        fault5xx,
+        faultDrop,
+        faultHtml,
+        faultSlow,
+        slowMs);
   }
 }

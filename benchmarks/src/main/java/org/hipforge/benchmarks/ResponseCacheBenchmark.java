@@ -25,16 +25,16 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Question: what does the response cache cost a worker? {@code refreshNothingNew}: a refresh that
- * finds no new bytes (what {@code CallLlm} pays before a call once the index is older than
- * {@link ResponseCache#REFRESH_MILLIS}), over {@code files} journal files; {@code hit}: one
- * answer read back from its journal line; {@code load}: a first refresh of every journal (a new
- * worker JVM), per line.
+ * finds no new bytes (what {@code CallLlm} pays before a call once the index is older than {@link
+ * ResponseCache#REFRESH_MILLIS}), over {@code files} journal files; {@code hit}: one answer read
+ * back from its journal line; {@code load}: a first refresh of every journal (a new worker JVM),
+ * per line.
  *
  * <p>Journals on the local disk (a temp dir): {@code files} files in 4 run directories, 100,000
  * generate answers in all (~700 bytes each, like the simulator's), every answer passed.
  *
- * <p>How to run: {@code java -jar benchmarks/target/benchmarks.jar ResponseCacheBenchmark -f 1
- * -wi 3 -i 5 -w 2s -r 2s}; scores are microseconds per operation ({@code load}: per whole load).
+ * <p>How to run: {@code java -jar benchmarks/target/benchmarks.jar ResponseCacheBenchmark -f 1 -wi
+ * 3 -i 5 -w 2s -r 2s}; scores are microseconds per operation ({@code load}: per whole load).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -62,15 +62,32 @@ public class ResponseCacheBenchmark {
     hashes = new String[ANSWERS];
     for (int i = 0; i < ANSWERS; i++) {
       hashes[i] = Hex.sha256("prompt " + i);
-      StateRecord r = StateRecord.builder().id(i).fileName("k/kernel_" + i + ".hip").pass(true)
-          .instruction("Write a HIP program with a __global__ kernel named `kernel_" + i + "` that scales a "
-              + "float array in place, one element per thread, with a bounds check.")
-          .response("```hip\n#include <hip/hip_runtime.h>\n__global__ void kernel_" + i
-              + "(float* x, int n) {\n  int i = blockIdx.x * blockDim.x + threadIdx.x;\n  if (i < n) x[i] *= 2.0f;\n}\n"
-              + "int main() { return 0; }\n```")
-          .sourceSha256(String.format("%064x", i)).provider("sim").model("m").inputTokens(200)
-          .outputTokens(256).latencyMs(1000).attempts(1).finishedAtMillis(1_790_000_000_000L + i)
-          .runId("run-" + (i % 4)).promptSha256(hashes[i]).build();
+      StateRecord r =
+          StateRecord.builder()
+              .id(i)
+              .fileName("k/kernel_" + i + ".hip")
+              .pass(true)
+              .instruction(
+                  "Write a HIP program with a __global__ kernel named `kernel_"
+                      + i
+                      + "` that scales a "
+                      + "float array in place, one element per thread, with a bounds check.")
+              .response(
+                  "```hip\n#include <hip/hip_runtime.h>\n__global__ void kernel_"
+                      + i
+                      + "(float* x, int n) {\n  int i = blockIdx.x * blockDim.x + threadIdx.x;\n  if (i < n) x[i] *= 2.0f;\n}\n"
+                      + "int main() { return 0; }\n```")
+              .sourceSha256(String.format("%064x", i))
+              .provider("sim")
+              .model("m")
+              .inputTokens(200)
+              .outputTokens(256)
+              .latencyMs(1000)
+              .attempts(1)
+              .finishedAtMillis(1_790_000_000_000L + i)
+              .runId("run-" + (i % 4))
+              .promptSha256(hashes[i])
+              .build();
       text[i % files].append(StateRecordJson.toJson(r)).append('\n');
     }
     for (int f = 0; f < files; f++) {

@@ -29,11 +29,11 @@ import org.hipforge.io.hip.HipToolchain;
  *
  * <p>Question: files per second, sequentially and on all cores, for plain hipcc and for the direct
  * clang + PCH mode, with 100 % identical verdicts? Inputs: every {@code .hip/.cpp/.cu} file under
- * the directory (default {@code examples/kernels}, from the checkout root), plus generated variants so verdicts
- * are mixed: each file with one identifier corrupted ({@code broken/...}) and every third file with
- * its {@code hip_runtime.h} include moved below the standard headers ({@code reordered/...}, a
- * different preamble). The direct mode uses a fresh PCH cache, so its cold pass includes every PCH
- * build. Exits with status 1 when any verdict differs.
+ * the directory (default {@code examples/kernels}, from the checkout root), plus generated variants
+ * so verdicts are mixed: each file with one identifier corrupted ({@code broken/...}) and every
+ * third file with its {@code hip_runtime.h} include moved below the standard headers ({@code
+ * reordered/...}, a different preamble). The direct mode uses a fresh PCH cache, so its cold pass
+ * includes every PCH build. Exits with status 1 when any verdict differs.
  *
  * <p>How to run:
  *
@@ -47,12 +47,61 @@ public final class ValidateBenchmark {
   private static final Pattern IDENTIFIER = Pattern.compile("\\b[a-z][A-Za-z0-9_]*\\b");
 
   private static final Set<String> KEYWORDS =
-      Set.of("if", "for", "while", "return", "int", "float", "double", "const", "unsigned", "void",
-          "char", "auto", "bool", "true", "false", "struct", "class", "template", "typename",
-          "static", "inline", "sizeof", "else", "do", "break", "continue", "long", "short", "signed",
-          "size_t", "nullptr", "namespace", "using", "std", "extern", "constexpr", "volatile",
-          "switch", "case", "default", "new", "delete", "this", "operator", "public", "private",
-          "unroll", "pragma", "include", "define", "uint32_t", "uint64_t", "int64_t", "int32_t");
+      Set.of(
+          "if",
+          "for",
+          "while",
+          "return",
+          "int",
+          "float",
+          "double",
+          "const",
+          "unsigned",
+          "void",
+          "char",
+          "auto",
+          "bool",
+          "true",
+          "false",
+          "struct",
+          "class",
+          "template",
+          "typename",
+          "static",
+          "inline",
+          "sizeof",
+          "else",
+          "do",
+          "break",
+          "continue",
+          "long",
+          "short",
+          "signed",
+          "size_t",
+          "nullptr",
+          "namespace",
+          "using",
+          "std",
+          "extern",
+          "constexpr",
+          "volatile",
+          "switch",
+          "case",
+          "default",
+          "new",
+          "delete",
+          "this",
+          "operator",
+          "public",
+          "private",
+          "unroll",
+          "pragma",
+          "include",
+          "define",
+          "uint32_t",
+          "uint64_t",
+          "int64_t",
+          "int32_t");
 
   private ValidateBenchmark() {}
 
@@ -64,7 +113,8 @@ public final class ValidateBenchmark {
    * processes (from /proc/self/stat, so it includes hipcc's clang grandchildren); unlike wall time
    * it barely moves when other work shares the machine.
    */
-  private record Pass(String label, List<CompileResult> results, double seconds, double childCpuSeconds) {
+  private record Pass(
+      String label, List<CompileResult> results, double seconds, double childCpuSeconds) {
     double filesPerSecond() {
       return results.size() / seconds;
     }
@@ -84,14 +134,19 @@ public final class ValidateBenchmark {
     int cores = Runtime.getRuntime().availableProcessors();
     List<Source> sources = withVariants(read(dir));
     HipToolchain toolchain = HipToolchain.require();
-    System.out.printf("ValidateHip: %d files from %s (originals + broken/ + reordered/ variants)%n",
+    System.out.printf(
+        "ValidateHip: %d files from %s (originals + broken/ + reordered/ variants)%n",
         sources.size(), dir);
-    System.out.printf("machine: %d cores, %s; toolchain: %s%n", cores, cpuModel(), toolchain.version());
+    System.out.printf(
+        "machine: %d cores, %s; toolchain: %s%n", cores, cpuModel(), toolchain.version());
 
     Path pchCache = Files.createTempDirectory("hipforge-bench-pch-");
     List<Pass> passes = new ArrayList<>();
-    try (HipCompiler hipcc = HipCompiler.create(toolchain, HipCompilerConfig.defaults().withMode(HipCompiler.Mode.HIPCC));
-        HipCompiler direct = HipCompiler.create(toolchain, HipCompilerConfig.defaults().withPchCacheDir(pchCache));
+    try (HipCompiler hipcc =
+            HipCompiler.create(
+                toolchain, HipCompilerConfig.defaults().withMode(HipCompiler.Mode.HIPCC));
+        HipCompiler direct =
+            HipCompiler.create(toolchain, HipCompilerConfig.defaults().withPchCacheDir(pchCache));
         HipCompiler directSerialPasses = direct.with(c -> c.withParallelPasses(false))) {
       // direct and directSerialPasses share one plan (jobs, PCH cache, fork servers) per JVM.
       System.out.println("flags: " + direct.describe());
@@ -102,22 +157,31 @@ public final class ValidateBenchmark {
       long t0 = System.nanoTime();
       direct.prepare();
       double setup = (System.nanoTime() - t0) / 1e9;
-      System.out.printf("direct mode one-time setup (probe hipcc, build 2 base PCH sets): %.2f s%n", setup);
+      System.out.printf(
+          "direct mode one-time setup (probe hipcc, build 2 base PCH sets): %.2f s%n", setup);
       // One file at a time, the passes of each file run in parallel (HipCompiler's default then).
       passes.add(timed("direct+PCH, sequential, cold cache", direct, sources, 1));
       passes.add(timed("direct+PCH, sequential, warm", direct, sources, 1));
-      passes.add(timed("direct+PCH, passes one after another, warm", directSerialPasses, sources, 1));
+      passes.add(
+          timed("direct+PCH, passes one after another, warm", directSerialPasses, sources, 1));
       passes.add(timed("direct+PCH, " + cores + " at once, warm", direct, sources, cores));
       try (HipCompiler directParallelPasses = direct.with(c -> c.withParallelPasses(true))) {
-        passes.add(timed("direct+PCH, " + cores + " at once, passes forced parallel", directParallelPasses,
-            sources, cores));
+        passes.add(
+            timed(
+                "direct+PCH, " + cores + " at once, passes forced parallel",
+                directParallelPasses,
+                sources,
+                cores));
       }
       // Kernel resources on (HipCompilerConfig.withResourceUsage): device passes generate code.
       try (HipCompiler res = direct.with(c -> c.withResourceUsage(true));
           HipCompiler resSerial = directSerialPasses.with(c -> c.withResourceUsage(true))) {
         passes.add(resourcePass(timed("resources on, sequential, warm", res, sources, 1)));
-        passes.add(resourcePass(timed("resources on, passes one after another, warm", resSerial, sources, 1)));
-        passes.add(resourcePass(timed("resources on, " + cores + " at once, warm", res, sources, cores)));
+        passes.add(
+            resourcePass(
+                timed("resources on, passes one after another, warm", resSerial, sources, 1)));
+        passes.add(
+            resourcePass(timed("resources on, " + cores + " at once, warm", res, sources, cores)));
       }
       try (HipCompiler noForkServer = direct.with(c -> c.withForkServer(false))) {
         noForkServer.prepare();
@@ -142,7 +206,9 @@ public final class ValidateBenchmark {
     long compiled = p.results().stream().filter(CompileResult::compiled).count();
     long withResources = p.results().stream().filter(r -> !r.resources().isEmpty()).count();
     long kernels = p.results().stream().mapToLong(r -> r.resources().size()).sum();
-    System.out.printf("    resources: %d of %d compiled files, %d kernel entries%n", withResources, compiled, kernels);
+    System.out.printf(
+        "    resources: %d of %d compiled files, %d kernel entries%n",
+        withResources, compiled, kernels);
     return p;
   }
 
@@ -170,7 +236,8 @@ public final class ValidateBenchmark {
       }
     }
     Pass p = new Pass(label, results, (System.nanoTime() - t0) / 1e9, childCpuSeconds() - cpu0);
-    System.out.printf("  %-45s %6.2f files/s  (%.1f s, median %.0f ms/file, compiler CPU %.0f ms/file)%n",
+    System.out.printf(
+        "  %-45s %6.2f files/s  (%.1f s, median %.0f ms/file, compiler CPU %.0f ms/file)%n",
         label, p.filesPerSecond(), p.seconds(), p.medianMs(), p.cpuMsPerFile());
     return p;
   }
@@ -181,9 +248,12 @@ public final class ValidateBenchmark {
     Map<String, Long> categories =
         reference.results().stream()
             .filter(r -> !r.compiled())
-            .collect(Collectors.groupingBy(CompileResult::category, LinkedHashMap::new, Collectors.counting()));
+            .collect(
+                Collectors.groupingBy(
+                    CompileResult::category, LinkedHashMap::new, Collectors.counting()));
     System.out.println("failure categories (hipcc): " + categories);
-    System.out.printf("%n%-45s %8s %8s %8s %9s %8s %10s %12s%n",
+    System.out.printf(
+        "%n%-45s %8s %8s %8s %9s %8s %10s %12s%n",
         "pass", "files/s", "speedup", "median", "CPU/file", "CPU gain", "agreement", "same errors");
     for (Pass p : passes) {
       int agree = agreement(sources, reference, p);
@@ -193,20 +263,33 @@ public final class ValidateBenchmark {
           sameErrors++;
         }
       }
-      System.out.printf("%-45s %8.2f %7.1fx %6.0fms %7.0fms %7.1fx %9.1f%% %11.1f%%%n",
-          p.label(), p.filesPerSecond(), p.filesPerSecond() / reference.filesPerSecond(), p.medianMs(),
-          p.cpuMsPerFile(), reference.cpuMsPerFile() / p.cpuMsPerFile(),
-          100.0 * agree / sources.size(), 100.0 * sameErrors / sources.size());
+      System.out.printf(
+          "%-45s %8.2f %7.1fx %6.0fms %7.0fms %7.1fx %9.1f%% %11.1f%%%n",
+          p.label(),
+          p.filesPerSecond(),
+          p.filesPerSecond() / reference.filesPerSecond(),
+          p.medianMs(),
+          p.cpuMsPerFile(),
+          reference.cpuMsPerFile() / p.cpuMsPerFile(),
+          100.0 * agree / sources.size(),
+          100.0 * sameErrors / sources.size());
     }
-    System.out.println("(speedup = files/s relative to sequential hipcc; CPU gain = hipcc compiler CPU per file"
-        + " / this pass's; agreement = same compiled flag and category)");
+    System.out.println(
+        "(speedup = files/s relative to sequential hipcc; CPU gain = hipcc compiler CPU per file"
+            + " / this pass's; agreement = same compiled flag and category)");
     for (Pass p : passes.subList(1, passes.size())) {
       for (int i = 0; i < sources.size(); i++) {
         CompileResult a = reference.results().get(i);
         CompileResult b = p.results().get(i);
         if (!sameVerdict(a, b)) {
-          System.out.printf("DISAGREEMENT [%s] %s%n  hipcc:  %s %s%n  direct: %s %s%n", p.label(),
-              sources.get(i).name(), a.category(), a.firstErrors(), b.category(), b.firstErrors());
+          System.out.printf(
+              "DISAGREEMENT [%s] %s%n  hipcc:  %s %s%n  direct: %s %s%n",
+              p.label(),
+              sources.get(i).name(),
+              a.category(),
+              a.firstErrors(),
+              b.category(),
+              b.firstErrors());
         }
       }
     }
@@ -275,7 +358,10 @@ public final class ValidateBenchmark {
       from = m.end();
     }
     List<String> candidates =
-        positions.entrySet().stream().filter(e -> e.getValue().size() >= 2).map(Map.Entry::getKey).toList();
+        positions.entrySet().stream()
+            .filter(e -> e.getValue().size() >= 2)
+            .map(Map.Entry::getKey)
+            .toList();
     if (candidates.isEmpty()) {
       return code + "\nint corrupted = not_declared_anywhere;\n";
     }
@@ -296,7 +382,10 @@ public final class ValidateBenchmark {
           runtime = i;
         }
         lastInclude = i;
-      } else if (!l.isEmpty() && !l.startsWith("//") && !l.startsWith("/*") && !l.startsWith("*")
+      } else if (!l.isEmpty()
+          && !l.startsWith("//")
+          && !l.startsWith("/*")
+          && !l.startsWith("*")
           && lastInclude >= 0) {
         break;
       }

@@ -54,12 +54,22 @@ final class AnthropicBatches {
         while (p.nextToken() == JsonToken.START_OBJECT) {
           BatchRequestLine raw = BatchRequestLine.read(p, body, "params");
           if (raw.customId == null || !raw.customId.matches("[A-Za-z0-9_-]{1,64}")) {
-            return WIRE.badRequest("requests." + i + ".custom_id: String should match pattern "
-                + "'^[a-zA-Z0-9_-]{1,64}$'", null);
+            return WIRE.badRequest(
+                "requests."
+                    + i
+                    + ".custom_id: String should match pattern "
+                    + "'^[a-zA-Z0-9_-]{1,64}$'",
+                null);
           }
           if (!ids.add(raw.customId)) {
-            return WIRE.badRequest("requests." + i + ": custom_id '" + raw.customId + "' is used more than once; "
-                + "custom_id must be unique within a batch", null);
+            return WIRE.badRequest(
+                "requests."
+                    + i
+                    + ": custom_id '"
+                    + raw.customId
+                    + "' is used more than once; "
+                    + "custom_id must be unique within a batch",
+                null);
           }
           if (raw.raw == null) {
             return WIRE.badRequest("requests." + i + ".params: Field required", null);
@@ -75,8 +85,9 @@ final class AnthropicBatches {
       return WIRE.badRequest("The request body is not valid JSON.", null);
     }
     if (lines.size() > MAX_REQUESTS) {
-      return WIRE.badRequest("requests: a batch may hold at most " + MAX_REQUESTS + " requests, got "
-          + lines.size(), null);
+      return WIRE.badRequest(
+          "requests: a batch may hold at most " + MAX_REQUESTS + " requests, got " + lines.size(),
+          null);
     }
     Batch b = store.create("msgbatch_01", WIRE, null, lines, presentedKey, List.of());
     recorder.batchCreated(lines.size());
@@ -110,7 +121,8 @@ final class AnthropicBatches {
     rfc3339(n, "expires_at", b.createdAt + BatchEndpoints.DAY_SECONDS * 1000);
     n.putNull("archived_at");
     rfc3339(n, "cancel_initiated_at", b.cancelAt);
-    BatchEndpoints.putOrNull(n, "results_url", b.ended() ? origin + "/v1/messages/batches/" + b.id + "/results" : null);
+    BatchEndpoints.putOrNull(
+        n, "results_url", b.ended() ? origin + "/v1/messages/batches/" + b.id + "/results" : null);
     return n;
   }
 
@@ -129,7 +141,8 @@ final class AnthropicBatches {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     synchronized (store) {
       if (!b.ended()) {
-        return WIRE.badRequest("Batch " + id + " is still processing; results are available once it has ended", null);
+        return WIRE.badRequest(
+            "Batch " + id + " is still processing; results are available once it has ended", null);
       }
       for (Line l : b.lines) {
         ObjectNode line = WireFormat.MAPPER.createObjectNode();

@@ -40,8 +40,9 @@ final class AnthropicWire extends WireFormat {
       throw new BadRequest("max_tokens: Field required", "max_tokens");
     }
     Integer maxTokens = optionalPositiveInt(body, "max_tokens");
-    JsonNode messages = requiredMessages(body, "messages: Field required",
-        "messages: at least one message is required");
+    JsonNode messages =
+        requiredMessages(
+            body, "messages: Field required", "messages: at least one message is required");
     rejectStreaming(body);
     checkTemperature(body, 1);
     return fromMessages(model, messages, text(body.get("system"), "system").length(), maxTokens);
@@ -50,12 +51,17 @@ final class AnthropicWire extends WireFormat {
   @Override
   BadRequest badRole(JsonNode role, String path) {
     String r = role != null && role.isTextual() ? role.textValue() : "";
-    return r.equals("user") || r.equals("assistant") ? null
+    return r.equals("user") || r.equals("assistant")
+        ? null
         : new BadRequest(path + ".role: Input should be 'user' or 'assistant'", null);
   }
 
   @Override
-  Reply success(ChatRequest request, String text, int promptTokens, int completionTokens,
+  Reply success(
+      ChatRequest request,
+      String text,
+      int promptTokens,
+      int completionTokens,
       SimulatorConfig.Answer shape) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("id", "msg_01" + randomId(22));
@@ -71,21 +77,26 @@ final class AnthropicWire extends WireFormat {
         stop = "refusal";
         break;
       case REASONING_CUT:
-        content.addObject().put("type", "thinking")
+        content
+            .addObject()
+            .put("type", "thinking")
             .put("thinking", "Let me look at the kernel launch first. The grid is")
             .put("signature", "EqQBCgIYAhIM" + randomId(20));
         stop = "max_tokens";
         break;
       case NO_CHOICES:
         break;
-      case PARTS: {
-        int half = text.length() / 2;
-        content.addObject().put("type", "text").put("text", text.substring(0, half));
-        content.addObject().put("type", "text").put("text", text.substring(half));
-        break;
-      }
+      case PARTS:
+        {
+          int half = text.length() / 2;
+          content.addObject().put("type", "text").put("text", text.substring(0, half));
+          content.addObject().put("type", "text").put("text", text.substring(half));
+          break;
+        }
       case THINK:
-        content.addObject().put("type", "thinking")
+        content
+            .addObject()
+            .put("type", "thinking")
             .put("thinking", "The user wants a description. Let me read the kernel.")
             .put("signature", "EqQBCgIYAhIM" + randomId(20));
         content.addObject().put("type", "text").put("text", text);
@@ -116,14 +127,21 @@ final class AnthropicWire extends WireFormat {
 
   @Override
   Reply spentQuota() {
-    return error(400, "invalid_request_error", "Your credit balance is too low to access the Anthropic API. "
-        + "Please go to Plans & Billing to upgrade or purchase credits.", 0);
+    return error(
+        400,
+        "invalid_request_error",
+        "Your credit balance is too low to access the Anthropic API. "
+            + "Please go to Plans & Billing to upgrade or purchase credits.",
+        0);
   }
 
   @Override
   Reply unauthorized(String presentedKey) {
-    return error(401, "authentication_error",
-        presentedKey == null ? "x-api-key header is required" : "invalid x-api-key", 0);
+    return error(
+        401,
+        "authentication_error",
+        presentedKey == null ? "x-api-key header is required" : "invalid x-api-key",
+        0);
   }
 
   @Override
@@ -133,17 +151,25 @@ final class AnthropicWire extends WireFormat {
 
   @Override
   Reply contextTooLong(int promptTokens, int maxContextTokens) {
-    return error(400, "invalid_request_error", "prompt is too long: " + promptTokens
-        + " tokens > " + maxContextTokens + " maximum", 0);
+    return error(
+        400,
+        "invalid_request_error",
+        "prompt is too long: " + promptTokens + " tokens > " + maxContextTokens + " maximum",
+        0);
   }
 
   @Override
   Reply rateLimited(SimulatedRateLimiter.Decision d, String model) {
     boolean requests = "requests".equals(d.refusedBy());
     String what = requests ? d.rpm() + " requests per minute" : d.tpm() + " tokens per minute";
-    return error(429, "rate_limit_error", "This request would exceed the rate limit for your "
-        + "organization of " + what + ". You can see the response headers for current usage. "
-        + "Please reduce the prompt length or the maximum tokens requested, or try again later.",
+    return error(
+        429,
+        "rate_limit_error",
+        "This request would exceed the rate limit for your "
+            + "organization of "
+            + what
+            + ". You can see the response headers for current usage. "
+            + "Please reduce the prompt length or the maximum tokens requested, or try again later.",
         d.retryAfterMillis());
   }
 

@@ -10,9 +10,9 @@ import java.util.Arrays;
  * {@link OpenAiBatches} or {@link AnthropicBatches} and counts it by kind.
  *
  * <p>OpenAI: {@code POST /v1/files} (multipart, {@code purpose=batch}, a JSONL file), {@code GET
- * /v1/files/{id}}, {@code GET /v1/files/{id}/content} (input, output and error files), {@code
- * POST /v1/batches}, {@code GET /v1/batches/{id}}, {@code POST /v1/batches/{id}/cancel}.
- * Anthropic: {@code POST /v1/messages/batches}, {@code GET /v1/messages/batches/{id}}, {@code GET
+ * /v1/files/{id}}, {@code GET /v1/files/{id}/content} (input, output and error files), {@code POST
+ * /v1/batches}, {@code GET /v1/batches/{id}}, {@code POST /v1/batches/{id}/cancel}. Anthropic:
+ * {@code POST /v1/messages/batches}, {@code GET /v1/messages/batches/{id}}, {@code GET
  * .../{id}/results}, {@code POST .../{id}/cancel}.
  */
 final class BatchEndpoints {
@@ -32,6 +32,7 @@ final class BatchEndpoints {
     ANTHROPIC_CANCEL("POST /v1/messages/batches/{id}/cancel", "cancel");
 
     final String pattern;
+
     /** The name {@link RequestRecorder#batchCall} counts it under. */
     final String call;
 
@@ -42,7 +43,9 @@ final class BatchEndpoints {
 
     /** The route of {@code "METHOD /path"} with the id segment written {@code {id}}, or null. */
     static Route of(String methodAndPattern) {
-      return Arrays.stream(values()).filter(r -> r.pattern.equals(methodAndPattern)).findFirst()
+      return Arrays.stream(values())
+          .filter(r -> r.pattern.equals(methodAndPattern))
+          .findFirst()
           .orElse(null);
     }
   }
@@ -61,8 +64,11 @@ final class BatchEndpoints {
 
   /** True for a path this class serves. */
   static boolean handles(String path) {
-    return path.equals("/v1/files") || path.startsWith("/v1/files/") || path.equals("/v1/batches")
-        || path.startsWith("/v1/batches/") || path.equals("/v1/messages/batches")
+    return path.equals("/v1/files")
+        || path.startsWith("/v1/files/")
+        || path.equals("/v1/batches")
+        || path.startsWith("/v1/batches/")
+        || path.equals("/v1/messages/batches")
         || path.startsWith("/v1/messages/batches/");
   }
 
@@ -72,8 +78,14 @@ final class BatchEndpoints {
   }
 
   /** The answer to one authenticated Batch API request. */
-  Reply serve(String method, String path, String contentType, byte[] body, String presentedKey,
-      String origin) throws IOException {
+  Reply serve(
+      String method,
+      String path,
+      String contentType,
+      byte[] body,
+      String presentedKey,
+      String origin)
+      throws IOException {
     // [v1, files|batches, id, ...] or [v1, messages, batches, id, ...]
     String[] p = path.substring(1).split("/");
     int idAt = p[1].equals("messages") ? 3 : 2;

@@ -6,8 +6,8 @@ import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * One request object of a batch, with its body's raw bytes: the exact bytes the client sent,
- * so a test can compare them with a synchronous request's body.
+ * One request object of a batch, with its body's raw bytes: the exact bytes the client sent, so a
+ * test can compare them with a synchronous request's body.
  */
 final class BatchRequestLine {
   String customId;
@@ -53,4 +53,3 @@ final class BatchRequestLine {
     return r;
   }
 }
-

@@ -19,14 +19,16 @@ public record BatchSettings(long delayMs, double lineErrorRate, double expireRat
       throw new IllegalArgumentException("batch delayMs must be >= 0, was " + delayMs);
     }
     if (!(lineErrorRate >= 0 && lineErrorRate <= 1)) {
-      throw new IllegalArgumentException("batch lineErrorRate must be in [0, 1], was " + lineErrorRate);
+      throw new IllegalArgumentException(
+          "batch lineErrorRate must be in [0, 1], was " + lineErrorRate);
     }
     if (!(expireRate >= 0 && expireRate <= 1)) {
       throw new IllegalArgumentException("batch expireRate must be in [0, 1], was " + expireRate);
     }
     if (lineErrorRate + expireRate > 1) {
-      throw new IllegalArgumentException("batch lineErrorRate + expireRate must be <= 1 (one draw per line), was "
-          + (lineErrorRate + expireRate));
+      throw new IllegalArgumentException(
+          "batch lineErrorRate + expireRate must be <= 1 (one draw per line), was "
+              + (lineErrorRate + expireRate));
     }
   }
 

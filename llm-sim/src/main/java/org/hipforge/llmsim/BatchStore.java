@@ -14,25 +14,34 @@ import java.util.function.LongSupplier;
 /**
  * The simulator's batches and their state machine, in one vocabulary for both wire formats.
  *
- * <p>A batch's {@code n} lines finish evenly over {@link BatchSettings#delayMs}: line {@code i}
- * at {@code created + delay * (i + 1) / n}. A line is answered once its time has come, by the
- * same {@link Answerer} as a synchronous call, and billed then, once: by a background ticker
- * (every {@value #TICK_MS} ms, {@value #TICK_LINES} lines per lock hold, so a status request never
- * waits for a big batch's answers) or, at the latest, by the next look at the batch (every
- * endpoint looks, so what a client sees is always up to date). Lines drawn to expire stay in progress until the batch ends, then count
- * as expired. A cancel stops answering at once; the batch ends {@link #CANCEL_MS} later (or at its
- * own end, if sooner) and its unanswered lines are cancelled. Thread-safe: one lock, as batch calls
- * are few.
+ * <p>A batch's {@code n} lines finish evenly over {@link BatchSettings#delayMs}: line {@code i} at
+ * {@code created + delay * (i + 1) / n}. A line is answered once its time has come, by the same
+ * {@link Answerer} as a synchronous call, and billed then, once: by a background ticker (every
+ * {@value #TICK_MS} ms, {@value #TICK_LINES} lines per lock hold, so a status request never waits
+ * for a big batch's answers) or, at the latest, by the next look at the batch (every endpoint
+ * looks, so what a client sees is always up to date). Lines drawn to expire stay in progress until
+ * the batch ends, then count as expired. A cancel stops answering at once; the batch ends {@link
+ * #CANCEL_MS} later (or at its own end, if sooner) and its unanswered lines are cancelled.
+ * Thread-safe: one lock, as batch calls are few.
  */
 final class BatchStore {
-  /** How long cancelling lasts (the real APIs take up to minutes; a test wants to see the state). */
+  /**
+   * How long cancelling lasts (the real APIs take up to minutes; a test wants to see the state).
+   */
   static final long CANCEL_MS = 100;
+
   /** How often the ticker answers due lines, and how many it answers per hold of the lock. */
   static final long TICK_MS = 20;
+
   static final int TICK_LINES = 256;
 
   /** What became of one line. */
-  enum Outcome { ANSWERED, ERRORED, EXPIRED, CANCELED }
+  enum Outcome {
+    ANSWERED,
+    ERRORED,
+    EXPIRED,
+    CANCELED
+  }
 
   /** One line's result: for ANSWERED and ERRORED the HTTP status and the wire's JSON body. */
   record LineResult(Outcome outcome, int status, byte[] body) {}
@@ -55,7 +64,8 @@ final class BatchStore {
   }
 
   /** An uploaded JSONL input file: its raw bytes, its lines, and what is wrong with them. */
-  record InputFile(String id, byte[] raw, List<Line> lines, List<String> errors, long createdAtMillis) {}
+  record InputFile(
+      String id, byte[] raw, List<Line> lines, List<String> errors, long createdAtMillis) {}
 
   /** One batch. Fields after construction are guarded by the store's lock. */
   static final class Batch {
@@ -66,14 +76,23 @@ final class BatchStore {
     final String presentedKey;
     final long createdAt;
     final long delay;
+
     /** Why the batch failed as a whole (OpenAI validation); empty when it runs. */
     final List<String> errors;
+
     long cancelAt = -1;
     long endedAt = -1;
     int done;
 
-    Batch(String id, WireFormat wire, String inputFileId, List<Line> lines, String presentedKey, long createdAt,
-        long delay, List<String> errors) {
+    Batch(
+        String id,
+        WireFormat wire,
+        String inputFileId,
+        List<Line> lines,
+        String presentedKey,
+        long createdAt,
+        long delay,
+        List<String> errors) {
       this.id = id;
       this.wire = wire;
       this.inputFileId = inputFileId;
@@ -103,7 +122,9 @@ final class BatchStore {
     int count(Outcome outcome) {
       int c = 0;
       for (Line l : lines) {
-        if (l.result != null && l.result.outcome() == outcome && (outcome != Outcome.EXPIRED || ended())) {
+        if (l.result != null
+            && l.result.outcome() == outcome
+            && (outcome != Outcome.EXPIRED || ended())) {
           c++;
         }
       }
@@ -111,7 +132,10 @@ final class BatchStore {
     }
 
     int processing() {
-      return lines.size() - count(Outcome.ANSWERED) - count(Outcome.ERRORED) - count(Outcome.EXPIRED)
+      return lines.size()
+          - count(Outcome.ANSWERED)
+          - count(Outcome.ERRORED)
+          - count(Outcome.EXPIRED)
           - count(Outcome.CANCELED);
     }
   }
@@ -132,11 +156,13 @@ final class BatchStore {
   /** Starts the background ticker (a daemon thread); {@link #close} stops it. */
   synchronized void start() {
     if (ticker == null) {
-      ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "simulated-batches");
-        t.setDaemon(true);
-        return t;
-      });
+      ticker =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "simulated-batches");
+                t.setDaemon(true);
+                return t;
+              });
       ticker.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     }
   }
@@ -190,14 +216,21 @@ final class BatchStore {
     return files.get(id);
   }
 
-  synchronized Batch create(String idPrefix, WireFormat wire, String inputFileId, List<Line> lines,
-      String presentedKey, List<String> errors) {
+  synchronized Batch create(
+      String idPrefix,
+      WireFormat wire,
+      String inputFileId,
+      List<Line> lines,
+      String presentedKey,
+      List<String> errors) {
     String id = idPrefix + WireFormat.randomId(24);
     List<Line> copy = new ArrayList<>(lines.size());
     for (Line l : lines) {
-      copy.add(new Line(l.customId, l.body)); // a file may feed several batches: results are per batch
+      copy.add(
+          new Line(l.customId, l.body)); // a file may feed several batches: results are per batch
     }
-    Batch b = new Batch(id, wire, inputFileId, copy, presentedKey, now(), settings.delayMs(), errors);
+    Batch b =
+        new Batch(id, wire, inputFileId, copy, presentedKey, now(), settings.delayMs(), errors);
     batches.put(id, b);
     return b;
   }

@@ -23,10 +23,11 @@ final class DrawRates<E extends Enum<E>> {
   }
 
   /**
-   * All rates 0. {@code label} names an outcome's rate in error messages ("dropRate"), {@code
-   * kind} the family ("fault").
+   * All rates 0. {@code label} names an outcome's rate in error messages ("dropRate"), {@code kind}
+   * the family ("fault").
    */
-  static <E extends Enum<E>> DrawRates<E> zero(Class<E> type, Function<E, String> label, String kind) {
+  static <E extends Enum<E>> DrawRates<E> zero(
+      Class<E> type, Function<E, String> label, String kind) {
     E[] outcomes = type.getEnumConstants();
     return new DrawRates<>(outcomes, new double[outcomes.length], label, kind);
   }
@@ -37,8 +38,15 @@ final class DrawRates<E extends Enum<E>> {
     check(outcome.ordinal() != 0, "the " + outcome + " rate is what the others leave", rate);
     check(rate >= 0 && rate <= 1, name + " must be in [0, 1]", rate);
     double sum = sum() - rates[outcome.ordinal()] + rate;
-    check(sum <= 1.0 + 1e-9, name + " would make the " + kind + " rates sum above 1 (sum "
-        + String.format(Locale.ROOT, "%.4f", sum) + ")", rate);
+    check(
+        sum <= 1.0 + 1e-9,
+        name
+            + " would make the "
+            + kind
+            + " rates sum above 1 (sum "
+            + String.format(Locale.ROOT, "%.4f", sum)
+            + ")",
+        rate);
     double[] copy = rates.clone();
     copy[outcome.ordinal()] = rate;
     return new DrawRates<>(outcomes, copy, label, kind);
@@ -86,7 +94,8 @@ final class DrawRates<E extends Enum<E>> {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof DrawRates<?> && Arrays.equals(rates, ((DrawRates<?>) o).rates)
+    return o instanceof DrawRates<?>
+        && Arrays.equals(rates, ((DrawRates<?>) o).rates)
         && Arrays.equals(outcomes, ((DrawRates<?>) o).outcomes);
   }
 

@@ -8,8 +8,8 @@ import java.io.OutputStream;
 final class Exchanges {
 
   /**
-   * Thrown out of a handler before any response is sent: the JDK server then closes the socket,
-   * so the client reads EOF exactly as when a proxy drops the connection.
+   * Thrown out of a handler before any response is sent: the JDK server then closes the socket, so
+   * the client reads EOF exactly as when a proxy drops the connection.
    */
   static final class DroppedConnection extends IOException {
     DroppedConnection(String why) {

@@ -16,8 +16,10 @@ final class Multipart {
   private final List<byte[]> values = new ArrayList<>();
 
   static Multipart parse(String contentType, byte[] body) {
-    if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
-      throw new IllegalArgumentException("the upload must be multipart/form-data, was " + contentType);
+    if (contentType == null
+        || !contentType.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
+      throw new IllegalArgumentException(
+          "the upload must be multipart/form-data, was " + contentType);
     }
     int b = contentType.indexOf("boundary=");
     if (b < 0) {
@@ -37,11 +39,13 @@ final class Multipart {
       }
       partStart += 2; // CRLF after the delimiter
       int headersEnd = indexOf(body, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII), partStart);
-      int next = indexOf(body, ("\r\n--" + boundary).getBytes(StandardCharsets.US_ASCII), partStart);
+      int next =
+          indexOf(body, ("\r\n--" + boundary).getBytes(StandardCharsets.US_ASCII), partStart);
       if (headersEnd < 0 || next < 0 || headersEnd > next) {
         throw new IllegalArgumentException("a broken multipart/form-data body");
       }
-      String headers = new String(body, partStart, headersEnd - partStart, StandardCharsets.ISO_8859_1);
+      String headers =
+          new String(body, partStart, headersEnd - partStart, StandardCharsets.ISO_8859_1);
       Matcher name = NAME.matcher(headers);
       if (name.find()) {
         m.names.add(name.group(1));

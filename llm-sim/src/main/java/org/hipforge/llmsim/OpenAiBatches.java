@@ -54,7 +54,8 @@ final class OpenAiBatches {
       return WIRE.badRequest("Missing required parameter: 'file'.", "file");
     }
     if (file.length > MAX_FILE_BYTES) {
-      return WIRE.badRequest("File is too large: " + file.length + " bytes > " + MAX_FILE_BYTES, "file");
+      return WIRE.badRequest(
+          "File is too large: " + file.length + " bytes > " + MAX_FILE_BYTES, "file");
     }
     List<Line> lines = new ArrayList<>();
     List<String> errors = new ArrayList<>();
@@ -81,7 +82,8 @@ final class OpenAiBatches {
         } else if (!"POST".equals(raw.method)) {
           errors.add("invalid_method: line " + number + " method must be POST");
         } else if (!ENDPOINT.equals(raw.url)) {
-          errors.add("mismatched_endpoint: line " + number + " url " + raw.url + " is not " + ENDPOINT);
+          errors.add(
+              "mismatched_endpoint: line " + number + " url " + raw.url + " is not " + ENDPOINT);
         } else if (raw.raw == null) {
           errors.add("missing_body: line " + number + " has no body");
         } else {
@@ -92,8 +94,11 @@ final class OpenAiBatches {
       }
     }
     if (lines.size() + errors.size() > MAX_LINES) {
-      errors.add("too_many_requests: the file has " + (lines.size() + errors.size()) + " requests > "
-          + MAX_LINES);
+      errors.add(
+          "too_many_requests: the file has "
+              + (lines.size() + errors.size())
+              + " requests > "
+              + MAX_LINES);
     }
     InputFile f = store.addFile(file, lines, errors);
     return BatchEndpoints.json(200, fileNode(f.id(), f.raw().length, f.createdAtMillis(), "batch"));
@@ -113,7 +118,8 @@ final class OpenAiBatches {
   Reply fileObject(String id) throws IOException {
     InputFile f = store.file(id);
     if (f != null) {
-      return BatchEndpoints.json(200, fileNode(f.id(), f.raw().length, f.createdAtMillis(), "batch"));
+      return BatchEndpoints.json(
+          200, fileNode(f.id(), f.raw().length, f.createdAtMillis(), "batch"));
     }
     byte[] content = outputFile(id);
     if (content == null) {
@@ -129,10 +135,14 @@ final class OpenAiBatches {
       return WIRE.noSuchObject("No such File object: " + id);
     }
     // JDK's server switches to chunked encoding for a length of 0; a space is an empty JSONL.
-    return new Reply(200, "application/octet-stream", content.length == 0 ? new byte[] {'\n'} : content, 0);
+    return new Reply(
+        200, "application/octet-stream", content.length == 0 ? new byte[] {'\n'} : content, 0);
   }
 
-  /** The output ({@code file-out-<batch>}) or error ({@code file-err-<batch>}) file of an ended batch. */
+  /**
+   * The output ({@code file-out-<batch>}) or error ({@code file-err-<batch>}) file of an ended
+   * batch.
+   */
   private byte[] outputFile(String id) throws IOException {
     boolean errors = id.startsWith("file-err-");
     if (!errors && !id.startsWith("file-out-")) {
@@ -154,22 +164,27 @@ final class OpenAiBatches {
         line.put("custom_id", l.customId);
         switch (l.result.outcome()) {
           case ANSWERED:
-          case ERRORED: {
-            ObjectNode response = line.putObject("response");
-            response.put("status_code", l.result.status());
-            response.put("request_id", WireFormat.randomId(32).toLowerCase(Locale.ROOT));
-            response.set("body", WireFormat.MAPPER.readTree(l.result.body()));
-            line.putNull("error");
-            break;
-          }
+          case ERRORED:
+            {
+              ObjectNode response = line.putObject("response");
+              response.put("status_code", l.result.status());
+              response.put("request_id", WireFormat.randomId(32).toLowerCase(Locale.ROOT));
+              response.set("body", WireFormat.MAPPER.readTree(l.result.body()));
+              line.putNull("error");
+              break;
+            }
           case EXPIRED:
             line.putNull("response");
-            line.putObject("error").put("code", "batch_expired")
-                .put("message", "This request could not be executed before the completion window expired.");
+            line.putObject("error")
+                .put("code", "batch_expired")
+                .put(
+                    "message",
+                    "This request could not be executed before the completion window expired.");
             break;
           default:
             line.putNull("response");
-            line.putObject("error").put("code", "batch_cancelled")
+            line.putObject("error")
+                .put("code", "batch_cancelled")
                 .put("message", "This request was not executed because the batch was cancelled.");
         }
         out.write(WireFormat.bytes(line));
@@ -193,10 +208,12 @@ final class OpenAiBatches {
     String endpoint = root.path("endpoint").asText("");
     String window = root.path("completion_window").asText("");
     if (!ENDPOINT.equals(endpoint)) {
-      return WIRE.badRequest("Invalid 'endpoint': this simulator batches only " + ENDPOINT, "endpoint");
+      return WIRE.badRequest(
+          "Invalid 'endpoint': this simulator batches only " + ENDPOINT, "endpoint");
     }
     if (!"24h".equals(window)) {
-      return WIRE.badRequest("Invalid 'completion_window': expected '24h', got '" + window + "'", "completion_window");
+      return WIRE.badRequest(
+          "Invalid 'completion_window': expected '24h', got '" + window + "'", "completion_window");
     }
     InputFile f = store.file(fileId);
     if (f == null) {
@@ -231,7 +248,10 @@ final class OpenAiBatches {
       ArrayNode data = errors.putArray("data");
       for (String e : b.errors) {
         int colon = e.indexOf(": ");
-        data.addObject().put("code", e.substring(0, colon)).put("message", e.substring(colon + 2)).putNull("param")
+        data.addObject()
+            .put("code", e.substring(0, colon))
+            .put("message", e.substring(colon + 2))
+            .putNull("param")
             .putNull("line");
       }
     } else {
@@ -241,9 +261,12 @@ final class OpenAiBatches {
     n.put("completion_window", "24h");
     boolean cancelled = b.cancelAt >= 0;
     int expired = b.count(Outcome.EXPIRED);
-    String status = b.failed() ? "failed"
-        : !b.ended() ? (cancelled ? "cancelling" : "in_progress")
-        : cancelled ? "cancelled" : expired > 0 ? "expired" : "completed";
+    String status =
+        b.failed()
+            ? "failed"
+            : !b.ended()
+                ? (cancelled ? "cancelling" : "in_progress")
+                : cancelled ? "cancelled" : expired > 0 ? "expired" : "completed";
     n.put("status", status);
     boolean hasOut = b.ended() && !b.failed() && b.count(Outcome.ANSWERED) > 0;
     boolean hasErr = b.ended() && !b.failed() && b.count(Outcome.ANSWERED) < b.lines.size();

@@ -41,28 +41,38 @@ final class OpenAiWire extends WireFormat {
   @Override
   ChatRequest parse(JsonNode body) throws BadRequest {
     if (body == null || !body.isObject()) {
-      throw new BadRequest("We could not parse the JSON body of your request. The OpenAI API "
-          + "expects a JSON payload, but what was sent was not valid JSON.", null);
+      throw new BadRequest(
+          "We could not parse the JSON body of your request. The OpenAI API "
+              + "expects a JSON payload, but what was sent was not valid JSON.",
+          null);
     }
     String model = requiredModel(body, "you must provide a model parameter", null);
-    JsonNode messages = requiredMessages(body, "Missing required parameter: 'messages'.",
-        "Invalid 'messages': expected a non-empty array.");
+    JsonNode messages =
+        requiredMessages(
+            body,
+            "Missing required parameter: 'messages'.",
+            "Invalid 'messages': expected a non-empty array.");
     rejectStreaming(body);
     checkTemperature(body, 2);
     Integer maxTokens = optionalPositiveInt(body, "max_tokens");
     Integer maxCompletionTokens = optionalPositiveInt(body, "max_completion_tokens");
-    return fromMessages(model, messages, 0,
-        maxCompletionTokens != null ? maxCompletionTokens : maxTokens);
+    return fromMessages(
+        model, messages, 0, maxCompletionTokens != null ? maxCompletionTokens : maxTokens);
   }
 
   @Override
   BadRequest badRole(JsonNode role, String path) {
-    return role != null && role.isTextual() ? null
+    return role != null && role.isTextual()
+        ? null
         : new BadRequest("Missing required parameter: '" + path + ".role'.", path + ".role");
   }
 
   @Override
-  Reply success(ChatRequest request, String text, int promptTokens, int completionTokens,
+  Reply success(
+      ChatRequest request,
+      String text,
+      int promptTokens,
+      int completionTokens,
       SimulatorConfig.Answer shape) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("id", "chatcmpl-" + randomId(29));
@@ -94,16 +104,20 @@ final class OpenAiWire extends WireFormat {
           reasoningTokens = completionTokens;
           finish = "length";
           break;
-        case PARTS: {
-          int half = text.length() / 2;
-          ArrayNode parts = message.putArray("content");
-          parts.addObject().put("type", "text").put("text", text.substring(0, half));
-          parts.addObject().put("type", "text").put("text", text.substring(half));
-          message.putNull("refusal");
-          break;
-        }
+        case PARTS:
+          {
+            int half = text.length() / 2;
+            ArrayNode parts = message.putArray("content");
+            parts.addObject().put("type", "text").put("text", text.substring(0, half));
+            parts.addObject().put("type", "text").put("text", text.substring(half));
+            message.putNull("refusal");
+            break;
+          }
         case THINK: // DeepSeek-R1 / Qwen3 served by vLLM, Ollama, llama.cpp
-          message.put("content", "<think>\nThe user wants a description. Let me read the kernel.\n</think>\n\n" + text);
+          message.put(
+              "content",
+              "<think>\nThe user wants a description. Let me read the kernel.\n</think>\n\n"
+                  + text);
           message.putNull("refusal");
           break;
         case TRUNCATED:
@@ -125,7 +139,8 @@ final class OpenAiWire extends WireFormat {
       usage.put("completion_tokens", completionTokens);
       usage.put("total_tokens", promptTokens + completionTokens);
       ObjectNode promptDetails = usage.putObject("prompt_tokens_details");
-      promptDetails.put("cached_tokens", shape == SimulatorConfig.Answer.CACHE_TOKENS ? promptTokens / 2 : 0);
+      promptDetails.put(
+          "cached_tokens", shape == SimulatorConfig.Answer.CACHE_TOKENS ? promptTokens / 2 : 0);
       promptDetails.put("audio_tokens", 0);
       ObjectNode completionDetails = usage.putObject("completion_tokens_details");
       completionDetails.put("reasoning_tokens", reasoningTokens);
@@ -142,21 +157,38 @@ final class OpenAiWire extends WireFormat {
   Reply spentQuota() {
     // OpenAI's answer once the organisation's spend cap or prepaid credit is used up: a 429 that no
     // wait can fix, told apart from a rate limit only by its code.
-    return error(429, "You exceeded your current quota, please check your plan and billing details. For more "
-        + "information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
-        "insufficient_quota", null, "insufficient_quota", 0);
+    return error(
+        429,
+        "You exceeded your current quota, please check your plan and billing details. For more "
+            + "information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+        "insufficient_quota",
+        null,
+        "insufficient_quota",
+        0);
   }
 
   @Override
   Reply unauthorized(String presentedKey) {
     if (presentedKey == null) {
-      return error(401, "You didn't provide an API key. You need to provide your API key in an "
-          + "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-          "invalid_request_error", null, null, 0);
+      return error(
+          401,
+          "You didn't provide an API key. You need to provide your API key in an "
+              + "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+          "invalid_request_error",
+          null,
+          null,
+          0);
     }
-    return error(401, "Incorrect API key provided: " + maskKey(presentedKey) + ". You can find "
-        + "your API key in your account settings.", "invalid_request_error", null,
-        "invalid_api_key", 0);
+    return error(
+        401,
+        "Incorrect API key provided: "
+            + maskKey(presentedKey)
+            + ". You can find "
+            + "your API key in your account settings.",
+        "invalid_request_error",
+        null,
+        "invalid_api_key",
+        0);
   }
 
   @Override
@@ -166,10 +198,18 @@ final class OpenAiWire extends WireFormat {
 
   @Override
   Reply contextTooLong(int promptTokens, int maxContextTokens) {
-    return error(400, "This model's maximum context length is " + maxContextTokens
-        + " tokens. However, your messages resulted in " + promptTokens + " tokens. Please "
-        + "reduce the length of the messages.", "invalid_request_error", "messages",
-        "context_length_exceeded", 0);
+    return error(
+        400,
+        "This model's maximum context length is "
+            + maxContextTokens
+            + " tokens. However, your messages resulted in "
+            + promptTokens
+            + " tokens. Please "
+            + "reduce the length of the messages.",
+        "invalid_request_error",
+        "messages",
+        "context_length_exceeded",
+        0);
   }
 
   @Override
@@ -177,21 +217,51 @@ final class OpenAiWire extends WireFormat {
     boolean requests = "requests".equals(d.refusedBy());
     String message;
     if (d.tooLarge()) {
-      message = "Request too large for " + model + " in organization " + ORGANIZATION
-          + " on tokens per min (TPM): Limit " + d.tpm() + ", Requested " + d.requestedTokens()
-          + ". The input or output tokens must be reduced in order to run successfully.";
+      message =
+          "Request too large for "
+              + model
+              + " in organization "
+              + ORGANIZATION
+              + " on tokens per min (TPM): Limit "
+              + d.tpm()
+              + ", Requested "
+              + d.requestedTokens()
+              + ". The input or output tokens must be reduced in order to run successfully.";
     } else if (requests) {
-      message = "Rate limit reached for " + model + " in organization " + ORGANIZATION
-          + " on requests per min (RPM): Limit " + d.rpm() + ", Used " + (d.rpm()
-          - d.remainingRequests()) + ", Requested 1. Please try again in "
-          + goDuration(d.retryAfterMillis()) + ".";
+      message =
+          "Rate limit reached for "
+              + model
+              + " in organization "
+              + ORGANIZATION
+              + " on requests per min (RPM): Limit "
+              + d.rpm()
+              + ", Used "
+              + (d.rpm() - d.remainingRequests())
+              + ", Requested 1. Please try again in "
+              + goDuration(d.retryAfterMillis())
+              + ".";
     } else {
-      message = "Rate limit reached for " + model + " in organization " + ORGANIZATION
-          + " on tokens per min (TPM): Limit " + d.tpm() + ", Used " + (d.tpm() - d.remainingTokens())
-          + ", Requested " + d.requestedTokens() + ". Please try again in "
-          + goDuration(d.retryAfterMillis()) + ".";
+      message =
+          "Rate limit reached for "
+              + model
+              + " in organization "
+              + ORGANIZATION
+              + " on tokens per min (TPM): Limit "
+              + d.tpm()
+              + ", Used "
+              + (d.tpm() - d.remainingTokens())
+              + ", Requested "
+              + d.requestedTokens()
+              + ". Please try again in "
+              + goDuration(d.retryAfterMillis())
+              + ".";
     }
-    return error(429, message, requests ? "requests" : "tokens", null, "rate_limit_exceeded",
+    return error(
+        429,
+        message,
+        requests ? "requests" : "tokens",
+        null,
+        "rate_limit_exceeded",
         d.retryAfterMillis());
   }
 
@@ -199,31 +269,42 @@ final class OpenAiWire extends WireFormat {
   Reply serverError(int status) {
     switch (status) {
       case 500:
-        return error(500, "The server had an error while processing your request. Sorry about "
-            + "that!", "server_error", null, null, 0);
-      case 502: {
-        // OpenAI's edge really answers 502 with a numeric code and its own type.
-        ObjectNode root = MAPPER.createObjectNode();
-        ObjectNode error = root.putObject("error");
-        error.put("code", 502);
-        error.put("message", "Bad gateway.");
-        error.putNull("param");
-        error.put("type", "cf_bad_gateway");
-        return Reply.json(502, write(ERROR_WRITER, root));
-      }
+        return error(
+            500,
+            "The server had an error while processing your request. Sorry about " + "that!",
+            "server_error",
+            null,
+            null,
+            0);
+      case 502:
+        {
+          // OpenAI's edge really answers 502 with a numeric code and its own type.
+          ObjectNode root = MAPPER.createObjectNode();
+          ObjectNode error = root.putObject("error");
+          error.put("code", 502);
+          error.put("message", "Bad gateway.");
+          error.putNull("param");
+          error.put("type", "cf_bad_gateway");
+          return Reply.json(502, write(ERROR_WRITER, root));
+        }
       case 503:
-        return error(503, "The server is overloaded or not ready yet.", "server_error", null,
-            null, 0);
+        return error(
+            503, "The server is overloaded or not ready yet.", "server_error", null, null, 0);
       default:
-        return error(status, "The server is overloaded. Please try again later.",
-            "server_error", null, null, 0);
+        return error(
+            status,
+            "The server is overloaded. Please try again later.",
+            "server_error",
+            null,
+            null,
+            0);
     }
   }
 
   @Override
   Reply notFound(String method, String path) {
-    return error(404, "Invalid URL (" + method + " " + path + ")", "invalid_request_error", null,
-        null, 0);
+    return error(
+        404, "Invalid URL (" + method + " " + path + ")", "invalid_request_error", null, null, 0);
   }
 
   @Override
@@ -277,8 +358,8 @@ final class OpenAiWire extends WireFormat {
     h.set("retry-after-ms", Long.toString(retryAfterMillis));
   }
 
-  private static Reply error(int status, String message, String type, String param, String code,
-      long retryAfterMillis) {
+  private static Reply error(
+      int status, String message, String type, String param, String code, long retryAfterMillis) {
     ObjectNode root = MAPPER.createObjectNode();
     ObjectNode error = root.putObject("error");
     error.put("message", message);

@@ -48,22 +48,28 @@ public record ProviderQuirks(
 
   /** {@code x-should-retry} sent with every error answer: "true", "false" or null (none). */
   public ProviderQuirks withShouldRetry(String value) {
-    check(value == null || value.equals("true") || value.equals("false"), "shouldRetry must be true, false or null",
+    check(
+        value == null || value.equals("true") || value.equals("false"),
+        "shouldRetry must be true, false or null",
         value);
     return with(b -> b.shouldRetry = value);
   }
 
   /**
-   * After this many requests reached the answer stage (counted as admitted, so requests in
-   * flight cannot overshoot it) every request gets a 429 "requests per day" with {@code
-   * retry-after} of {@code retryAfterS} (a daily limit); -1: no daily limit.
+   * After this many requests reached the answer stage (counted as admitted, so requests in flight
+   * cannot overshoot it) every request gets a 429 "requests per day" with {@code retry-after} of
+   * {@code retryAfterS} (a daily limit); -1: no daily limit.
    */
   public ProviderQuirks withDailyLimit(int answers, long retryAfterS) {
-    check(answers >= -1 && retryAfterS >= 1, "dailyLimit must be >= -1 and retryAfterS >= 1", answers + "/" + retryAfterS);
-    return with(b -> {
-      b.dailyLimit = answers;
-      b.dailyRetryAfterS = retryAfterS;
-    });
+    check(
+        answers >= -1 && retryAfterS >= 1,
+        "dailyLimit must be >= -1 and retryAfterS >= 1",
+        answers + "/" + retryAfterS);
+    return with(
+        b -> {
+          b.dailyLimit = answers;
+          b.dailyRetryAfterS = retryAfterS;
+        });
   }
 
   /**
@@ -71,11 +77,15 @@ public record ProviderQuirks(
    * (billed: the model generated it), drawn on a stream of their own.
    */
   public ProviderQuirks withTrickle(double rate, long ms) {
-    check(rate >= 0 && rate <= 1 && ms >= 0, "trickle rate must be in [0, 1] and ms >= 0", rate + "/" + ms);
-    return with(b -> {
-      b.trickleRate = rate;
-      b.trickleMs = ms;
-    });
+    check(
+        rate >= 0 && rate <= 1 && ms >= 0,
+        "trickle rate must be in [0, 1] and ms >= 0",
+        rate + "/" + ms);
+    return with(
+        b -> {
+          b.trickleRate = rate;
+          b.trickleMs = ms;
+        });
   }
 
   /** Every answer's text is padded to at least this many bytes (0: as generated). */
@@ -96,25 +106,45 @@ public record ProviderQuirks(
 
   /** llama.cpp's answer while it loads the model. */
   static Reply loading() {
-    return error(503, "{\"error\":{\"code\":503,\"message\":\"Loading model\",\"type\":\"unavailable_error\"}}", 0);
+    return error(
+        503,
+        "{\"error\":{\"code\":503,\"message\":\"Loading model\",\"type\":\"unavailable_error\"}}",
+        0);
   }
 
   /** A 409 as the OpenAI API sends one for a conflicting concurrent operation. */
   static Reply conflict() {
-    return error(409, "{\"error\":{\"message\":\"The request conflicts with another request in progress; please "
-        + "retry.\",\"type\":\"conflict\",\"param\":null,\"code\":null}}", 0);
+    return error(
+        409,
+        "{\"error\":{\"message\":\"The request conflicts with another request in progress; please "
+            + "retry.\",\"type\":\"conflict\",\"param\":null,\"code\":null}}",
+        0);
   }
 
-  /** OpenAI's 429 for a spent requests-per-day limit, asking to come back in {@code retryAfterS}. */
+  /**
+   * OpenAI's 429 for a spent requests-per-day limit, asking to come back in {@code retryAfterS}.
+   */
   static Reply daily(String model, int limit, long retryAfterS) {
-    return error(429, "{\"error\":{\"message\":\"Rate limit reached for " + model + " on requests per day (RPD): "
-        + "Limit " + limit + ", Used " + limit + ", Requested 1. Please try again in " + retryAfterS + "s.\",\"type\":\"requests\","
-        + "\"param\":null,\"code\":\"rate_limit_exceeded\"}}", retryAfterS * 1000);
+    return error(
+        429,
+        "{\"error\":{\"message\":\"Rate limit reached for "
+            + model
+            + " on requests per day (RPD): "
+            + "Limit "
+            + limit
+            + ", Used "
+            + limit
+            + ", Requested 1. Please try again in "
+            + retryAfterS
+            + "s.\",\"type\":\"requests\","
+            + "\"param\":null,\"code\":\"rate_limit_exceeded\"}}",
+        retryAfterS * 1000);
   }
 
   /** A 307 to {@code location}, the body a reverse proxy sends with it. */
   static Reply redirect() {
-    return new Reply(307, "text/html", "<html><body>Moved</body></html>".getBytes(StandardCharsets.UTF_8), 0);
+    return new Reply(
+        307, "text/html", "<html><body>Moved</body></html>".getBytes(StandardCharsets.UTF_8), 0);
   }
 
   /** {@code text} padded to {@link #answerBytes} and followed by the echoed key when asked. */
@@ -130,7 +160,8 @@ public record ProviderQuirks(
   }
 
   private static Reply error(int status, String json, long retryAfterMillis) {
-    return new Reply(status, "application/json", json.getBytes(StandardCharsets.UTF_8), retryAfterMillis);
+    return new Reply(
+        status, "application/json", json.getBytes(StandardCharsets.UTF_8), retryAfterMillis);
   }
 
   private static void check(boolean ok, String message, Object value) {
@@ -174,15 +205,42 @@ public record ProviderQuirks(
     }
 
     ProviderQuirks build() {
-      return new ProviderQuirks(loadingMs, conflictRate, shouldRetry, dailyLimit,
-          dailyRetryAfterS, trickleRate, trickleMs, answerBytes, echoKey, redirectTo);
+      return new ProviderQuirks(
+          loadingMs,
+          conflictRate,
+          shouldRetry,
+          dailyLimit,
+          dailyRetryAfterS,
+          trickleRate,
+          trickleMs,
+          answerBytes,
+          echoKey,
+          redirectTo);
     }
   }
 
   @Override
   public String toString() {
-    return "ProviderQuirks{loadingMs=" + loadingMs + ", conflictRate=" + conflictRate + ", shouldRetry=" + shouldRetry
-        + ", dailyLimit=" + dailyLimit + "/" + dailyRetryAfterS + " s, trickle=" + trickleRate + "/" + trickleMs
-        + " ms, answerBytes=" + answerBytes + ", echoKey=" + echoKey + ", redirectTo=" + redirectTo + "}";
+    return "ProviderQuirks{loadingMs="
+        + loadingMs
+        + ", conflictRate="
+        + conflictRate
+        + ", shouldRetry="
+        + shouldRetry
+        + ", dailyLimit="
+        + dailyLimit
+        + "/"
+        + dailyRetryAfterS
+        + " s, trickle="
+        + trickleRate
+        + "/"
+        + trickleMs
+        + " ms, answerBytes="
+        + answerBytes
+        + ", echoKey="
+        + echoKey
+        + ", redirectTo="
+        + redirectTo
+        + "}";
   }
 }

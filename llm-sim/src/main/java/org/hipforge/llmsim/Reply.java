@@ -1,8 +1,6 @@
 package org.hipforge.llmsim;
 
-/**
- * An answer to send: status, content type, body, and a retry hint in milliseconds (0 for none).
- */
+/** An answer to send: status, content type, body, and a retry hint in milliseconds (0 for none). */
 record Reply(int status, String contentType, byte[] body, long retryAfterMillis) {
 
   static Reply json(int status, byte[] body) {

@@ -52,7 +52,11 @@ final class RequestRecorder {
     byStatus.computeIfAbsent(status, k -> new LongAdder()).increment();
   }
 
-  void success(String key, long epochMillis, boolean compileError, long promptTokens,
+  void success(
+      String key,
+      long epochMillis,
+      boolean compileError,
+      long promptTokens,
       long completionTokens) {
     status("200");
     billed(key, epochMillis, compileError, promptTokens, completionTokens);
@@ -69,8 +73,16 @@ final class RequestRecorder {
     batchLines.add(lines);
   }
 
-  /** A batch line answered: billed like a synchronous answer, counted apart (no HTTP 200 of its own). */
-  void batchAnswer(String key, long epochMillis, boolean compileError, long promptTokens, long completionTokens) {
+  /**
+   * A batch line answered: billed like a synchronous answer, counted apart (no HTTP 200 of its
+   * own).
+   */
+  void batchAnswer(
+      String key,
+      long epochMillis,
+      boolean compileError,
+      long promptTokens,
+      long completionTokens) {
     batchAnswers.increment();
     batchPromptTokens.add(promptTokens);
     batchCompletionTokens.add(completionTokens);
@@ -93,7 +105,11 @@ final class RequestRecorder {
     return batchAnswers.sum();
   }
 
-  private void billed(String key, long epochMillis, boolean compileError, long promptTokens,
+  private void billed(
+      String key,
+      long epochMillis,
+      boolean compileError,
+      long promptTokens,
       long completionTokens) {
     billedPromptTokens.add(promptTokens);
     billedCompletionTokens.add(completionTokens);
@@ -118,22 +134,39 @@ final class RequestRecorder {
   }
 
   /**
-   * {@code {"requests", "answers", "billed_prompt_tokens", "billed_completion_tokens", "batch_calls",
-   * "batches_created", "batch_lines", "batch_answers", "batch_billed_prompt_tokens",
+   * {@code {"requests", "answers", "billed_prompt_tokens", "billed_completion_tokens",
+   * "batch_calls", "batches_created", "batch_lines", "batch_answers", "batch_billed_prompt_tokens",
    * "batch_billed_completion_tokens"}} as JSON: {@code answers} are HTTP 200 answers, the billed
    * tokens include the batch lines' (also counted apart).
    */
   byte[] statsJson() {
     long answers = byStatus.getOrDefault("200", new LongAdder()).sum();
     StringBuilder calls = new StringBuilder("{");
-    batchCalls().forEach((k, v) -> calls.append(calls.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
+    batchCalls()
+        .forEach(
+            (k, v) ->
+                calls
+                    .append(calls.length() > 1 ? "," : "")
+                    .append('"')
+                    .append(k)
+                    .append("\":")
+                    .append(v));
     calls.append('}');
-    return String.format(java.util.Locale.ROOT,
-        "{\"requests\":%d,\"answers\":%d,\"billed_prompt_tokens\":%d,\"billed_completion_tokens\":%d,"
-        + "\"batch_calls\":%s,\"batches_created\":%d,\"batch_lines\":%d,\"batch_answers\":%d,"
-        + "\"batch_billed_prompt_tokens\":%d,\"batch_billed_completion_tokens\":%d}",
-        total(), answers, billedPromptTokens(), billedCompletionTokens(), calls, batchesCreated(), batchLines(),
-        batchAnswers(), batchPromptTokens.sum(), batchCompletionTokens.sum())
+    return String.format(
+            java.util.Locale.ROOT,
+            "{\"requests\":%d,\"answers\":%d,\"billed_prompt_tokens\":%d,\"billed_completion_tokens\":%d,"
+                + "\"batch_calls\":%s,\"batches_created\":%d,\"batch_lines\":%d,\"batch_answers\":%d,"
+                + "\"batch_billed_prompt_tokens\":%d,\"batch_billed_completion_tokens\":%d}",
+            total(),
+            answers,
+            billedPromptTokens(),
+            billedCompletionTokens(),
+            calls,
+            batchesCreated(),
+            batchLines(),
+            batchAnswers(),
+            batchPromptTokens.sum(),
+            batchCompletionTokens.sum())
         .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   }
 

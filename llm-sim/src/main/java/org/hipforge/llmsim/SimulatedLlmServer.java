@@ -23,13 +23,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Serves {@code POST /v1/chat/completions}, {@code POST /v1/messages} and {@code GET
  * /v1/models}, and both providers' Batch APIs ({@link BatchEndpoints}: OpenAI files and batches,
- * Anthropic message batches; see {@link BatchSettings}); {@link #baseUrl()} ends in {@code /v1}. Answers are deterministic (see {@link
- * SimulatedAnswers}); random choices (latency, faults, compile errors) come from the configured
- * seed and the order requests arrive in. Each chat request goes through, in order:
- * authentication (401), validation (400), context length (400), the request and token buckets
- * shared by both formats (429, counting prompt + answer tokens), then one fault draw, the latency
- * wait and the answer. 400, 401 and 404 answers come at once and carry no rate-limit headers.
- * Usage:
+ * Anthropic message batches; see {@link BatchSettings}); {@link #baseUrl()} ends in {@code /v1}.
+ * Answers are deterministic (see {@link SimulatedAnswers}); random choices (latency, faults,
+ * compile errors) come from the configured seed and the order requests arrive in. Each chat request
+ * goes through, in order: authentication (401), validation (400), context length (400), the request
+ * and token buckets shared by both formats (429, counting prompt + answer tokens), then one fault
+ * draw, the latency wait and the answer. 400, 401 and 404 answers come at once and carry no
+ * rate-limit headers. Usage:
  *
  * <pre>{@code
  * try (SimulatedLlmServer llm = SimulatedLlmServer.start(
@@ -71,8 +71,13 @@ public final class SimulatedLlmServer implements AutoCloseable {
   private final String baseUrl;
   private boolean closed;
 
-  private SimulatedLlmServer(SimulatorConfig config, HttpServer http, ExecutorService workers,
-      RequestRecorder recorder, SimulatorHandler handler, OutputStream requestsLog) {
+  private SimulatedLlmServer(
+      SimulatorConfig config,
+      HttpServer http,
+      ExecutorService workers,
+      RequestRecorder recorder,
+      SimulatorHandler handler,
+      OutputStream requestsLog) {
     this.handler = handler;
     this.config = config;
     this.http = http;
@@ -85,17 +90,23 @@ public final class SimulatedLlmServer implements AutoCloseable {
   /** Starts a server on 127.0.0.1 at the configured port (0: an ephemeral one). */
   public static SimulatedLlmServer start(SimulatorConfig config) throws IOException {
     Objects.requireNonNull(config, "config");
-    OutputStream log = config.requestsLog() == null ? null
-        : Files.newOutputStream(config.requestsLog(), StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    OutputStream log =
+        config.requestsLog() == null
+            ? null
+            : Files.newOutputStream(
+                config.requestsLog(),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND,
+                StandardOpenOption.WRITE);
     RequestRecorder recorder = new RequestRecorder();
     // Cached: every slow or sleeping request holds a thread, and hundreds may be in flight;
     // idle threads die after a minute.
     ExecutorService workers = Executors.newCachedThreadPool(daemonThreads());
     HttpServer http;
     try {
-      http = HttpServer.create(
-          new InetSocketAddress(InetAddress.getByName("127.0.0.1"), config.port()), BACKLOG);
+      http =
+          HttpServer.create(
+              new InetSocketAddress(InetAddress.getByName("127.0.0.1"), config.port()), BACKLOG);
     } catch (IOException e) {
       workers.shutdownNow();
       if (log != null) {
@@ -104,8 +115,12 @@ public final class SimulatedLlmServer implements AutoCloseable {
       throw e;
     }
     http.setExecutor(workers);
-    SimulatorHandler handler = new SimulatorHandler(config,
-        new SimulatedRateLimiter(config.rpm(), config.tpm(), System::nanoTime), recorder, log);
+    SimulatorHandler handler =
+        new SimulatorHandler(
+            config,
+            new SimulatedRateLimiter(config.rpm(), config.tpm(), System::nanoTime),
+            recorder,
+            log);
     http.createContext("/", handler);
     http.start();
     handler.batchStore().start();
@@ -141,16 +156,16 @@ public final class SimulatedLlmServer implements AutoCloseable {
 
   /**
    * Requests by outcome: the status code as text ({@code "200"}, {@code "429"}, ...), {@code
-   * "dropped"} for closed connections and {@code "html"} for the 200 HTML pages; Batch API
-   * requests are counted apart, as {@code "batch_200"}, {@code "batch_404"}, ...
+   * "dropped"} for closed connections and {@code "html"} for the 200 HTML pages; Batch API requests
+   * are counted apart, as {@code "batch_200"}, {@code "batch_404"}, ...
    */
   public Map<String, Long> requestsByStatus() {
     return recorder.byStatus();
   }
 
   /**
-   * Prompt and completion tokens of every answer served with 200, repeats included: what a
-   * provider would bill. A separate process reads the same from {@code GET /sim/stats}.
+   * Prompt and completion tokens of every answer served with 200, repeats included: what a provider
+   * would bill. A separate process reads the same from {@code GET /sim/stats}.
    */
   public long[] billedTokens() {
     return new long[] {recorder.billedPromptTokens(), recorder.billedCompletionTokens()};

@@ -8,9 +8,9 @@ import java.util.List;
 import org.hipforge.llmsim.SimulatorConfig.Answer;
 
 /**
- * The simulated model: what it answers to a chat request (text, token counts, the max_tokens
- * cut, the answer shape) and every random draw, all from the configured seed. The same function
- * serves a synchronous call and a batch line, so the same body gets the same answer.
+ * The simulated model: what it answers to a chat request (text, token counts, the max_tokens cut,
+ * the answer shape) and every random draw, all from the configured seed. The same function serves a
+ * synchronous call and a batch line, so the same body gets the same answer.
  */
 final class SimulatedModel {
 
@@ -22,16 +22,19 @@ final class SimulatedModel {
   static final int TRICKLE_STREAM = 5;
   static final int ANSWER_STREAM = 6;
   static final int BATCH_LINE_STREAM = 7;
+
   /** What the simulated model says when it refuses (both wires). */
   static final String REFUSAL_TEXT = "I'm sorry, but I can't help with that request.";
 
-  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
-  });
+  private static final ThreadLocal<MessageDigest> SHA256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("every JDK has SHA-256", e);
+            }
+          });
 
   /**
    * A model answer before any transport: what a synchronous call and a batch line both get.
@@ -41,8 +44,15 @@ final class SimulatedModel {
    * @param limiterTokens what the rate limiter charges: prompt and answer tokens before the shape
    *     changes the answer
    */
-  record Generated(String key, String text, int promptTokens, int completionTokens,
-      boolean compileError, Answer shape, Reply refusal, long limiterTokens) {}
+  record Generated(
+      String key,
+      String text,
+      int promptTokens,
+      int completionTokens,
+      boolean compileError,
+      Answer shape,
+      Reply refusal,
+      long limiterTokens) {}
 
   private final SimulatorConfig config;
 
@@ -79,8 +89,15 @@ final class SimulatedModel {
     ProviderQuirks quirks = config.quirks();
     int promptTokens = SimulatedAnswers.estimateTokens(request.promptChars());
     if (config.maxContextTokens() > 0 && promptTokens > config.maxContextTokens()) {
-      return new Generated(key, null, promptTokens, 0, false, null,
-          wire.contextTooLong(promptTokens, config.maxContextTokens()), 0);
+      return new Generated(
+          key,
+          null,
+          promptTokens,
+          0,
+          false,
+          null,
+          wire.contextTooLong(promptTokens, config.maxContextTokens()),
+          0);
     }
     List<String> kernels = SimulatedAnswers.kernelNames(request.user());
     boolean repair = SimulatedAnswers.isRepair(request.user());
@@ -88,11 +105,16 @@ final class SimulatedModel {
     // A repair is drawn from its prompt, not its arrival: the same follow-up always gets the same
     // verdict, at the same rate of breakage as first answers, so yield per round is measurable.
     long draw = repair ? promptDraw(key) : seq;
-    boolean compileError = !describe && config.compileErrorRate() > 0
-        && unit(draw, COMPILE_ERROR_STREAM) < config.compileErrorRate();
-    String text = describe ? SimulatedAnswers.describe(kernels)
-        : repair ? SimulatedAnswers.repair(request.user(), compileError)
-        : SimulatedAnswers.generate(request.user(), compileError);
+    boolean compileError =
+        !describe
+            && config.compileErrorRate() > 0
+            && unit(draw, COMPILE_ERROR_STREAM) < config.compileErrorRate();
+    String text =
+        describe
+            ? SimulatedAnswers.describe(kernels)
+            : repair
+                ? SimulatedAnswers.repair(request.user(), compileError)
+                : SimulatedAnswers.generate(request.user(), compileError);
     int completionTokens = SimulatedAnswers.estimateTokens(text.length());
     Integer maxTokens = request.maxTokens();
     boolean truncated = maxTokens != null && completionTokens > maxTokens;
@@ -108,8 +130,8 @@ final class SimulatedModel {
     long limiterTokens = (long) promptTokens + completionTokens;
 
     // Drawn from the prompt, not the request: the same prompt always gets the same shape.
-    Answer shape = truncated ? Answer.TRUNCATED
-        : config.answerFor(unit(promptDraw(key), ANSWER_STREAM));
+    Answer shape =
+        truncated ? Answer.TRUNCATED : config.answerFor(unit(promptDraw(key), ANSWER_STREAM));
     switch (shape) {
       case TRUNCATED:
         if (!truncated) {
@@ -134,7 +156,7 @@ final class SimulatedModel {
       default:
         break;
     }
-    return new Generated(key, text, promptTokens, completionTokens, compileError, shape, null,
-        limiterTokens);
+    return new Generated(
+        key, text, promptTokens, completionTokens, compileError, shape, null, limiterTokens);
   }
 }

@@ -16,9 +16,18 @@ final class SimulatedRateLimiter {
    * @param refusedBy "requests" or "tokens": the limit that refused; null when admitted
    * @param tooLarge true when the request alone needs more tokens than the whole bucket holds
    */
-  record Decision(boolean admitted, String refusedBy, boolean tooLarge, long retryAfterMillis,
-      int rpm, long remainingRequests, long requestsResetMillis, long tpm, long remainingTokens,
-      long tokensResetMillis, long requestedTokens) {}
+  record Decision(
+      boolean admitted,
+      String refusedBy,
+      boolean tooLarge,
+      long retryAfterMillis,
+      int rpm,
+      long remainingRequests,
+      long requestsResetMillis,
+      long tpm,
+      long remainingTokens,
+      long tokensResetMillis,
+      long requestedTokens) {}
 
   private final int rpm;
   private final long tpm;
@@ -46,8 +55,10 @@ final class SimulatedRateLimiter {
     long requestWait = rpm > 0 && requestLevel < 1 ? waitMillis(1 - requestLevel, rpm) : 0;
     boolean tooLarge = tpm > 0 && tokens > tpm;
     // A request bigger than the bucket can never pass; a minute is the honest retry hint.
-    long tokenWait = tooLarge ? 60_000
-        : tpm > 0 && tokenLevel < tokens ? waitMillis(tokens - tokenLevel, tpm) : 0;
+    long tokenWait =
+        tooLarge
+            ? 60_000
+            : tpm > 0 && tokenLevel < tokens ? waitMillis(tokens - tokenLevel, tpm) : 0;
     boolean admitted = requestWait == 0 && tokenWait == 0;
     if (admitted) {
       if (rpm > 0) {
@@ -58,9 +69,18 @@ final class SimulatedRateLimiter {
       }
     }
     String refusedBy = admitted ? null : requestWait >= tokenWait ? "requests" : "tokens";
-    return new Decision(admitted, refusedBy, tooLarge, Math.max(requestWait, tokenWait), rpm,
-        (long) Math.floor(requestLevel), waitMillis(rpm - requestLevel, rpm), tpm,
-        (long) Math.floor(tokenLevel), waitMillis(tpm - tokenLevel, tpm), tokens);
+    return new Decision(
+        admitted,
+        refusedBy,
+        tooLarge,
+        Math.max(requestWait, tokenWait),
+        rpm,
+        (long) Math.floor(requestLevel),
+        waitMillis(rpm - requestLevel, rpm),
+        tpm,
+        (long) Math.floor(tokenLevel),
+        waitMillis(tpm - tokenLevel, tpm),
+        tokens);
   }
 
   private void refill() {

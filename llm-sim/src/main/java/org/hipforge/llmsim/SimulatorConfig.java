@@ -51,6 +51,7 @@ public record SimulatorConfig(
 
     /** The rate's name in messages and {@link #toString}. */
     final String rateName;
+
     /** The HTTP status of a server-error fault; 0 for the others. */
     final int status;
 
@@ -62,27 +63,37 @@ public record SimulatorConfig(
 
   /**
    * The shape of a 200 answer: a usable one, or one of the ways real providers answer with
-   * something that is not (or not plainly) the text. Each has a rate ({@link #withAnswerRate});
-   * a prompt's shape is drawn from its hash, so the same prompt always gets the same shape.
+   * something that is not (or not plainly) the text. Each has a rate ({@link #withAnswerRate}); a
+   * prompt's shape is drawn from its hash, so the same prompt always gets the same shape.
    */
   public enum Answer {
     /** The plain answer. */
     NORMAL,
-    /** OpenAI {@code content: null} + {@code message.refusal}; Anthropic {@code stop_reason: refusal}. */
+    /**
+     * OpenAI {@code content: null} + {@code message.refusal}; Anthropic {@code stop_reason:
+     * refusal}.
+     */
     REFUSAL,
-    /** A refusal said as the plain answer ("I'm sorry, but I can't help…", finish stop / end_turn). */
+    /**
+     * A refusal said as the plain answer ("I'm sorry, but I can't help…", finish stop / end_turn).
+     */
     REFUSAL_AS_TEXT,
     /** OpenAI {@code finish_reason: content_filter} with null content (Anthropic: a refusal). */
     CONTENT_FILTER,
     /** Half the text, {@code finish_reason: length} / {@code stop_reason: max_tokens}. */
     TRUNCATED,
-    /** A reasoning model cut while thinking: OpenAI content null + reasoning tokens; Anthropic a thinking block only. */
+    /**
+     * A reasoning model cut while thinking: OpenAI content null + reasoning tokens; Anthropic a
+     * thinking block only.
+     */
     REASONING_CUT,
     /** OpenAI {@code choices: []}; Anthropic {@code content: []}. */
     NO_CHOICES,
     /** The text as an array of parts (OpenAI) / several text blocks (Anthropic). */
     PARTS,
-    /** The text after an inline {@code <think>…</think>} (OpenAI) / a thinking block (Anthropic). */
+    /**
+     * The text after an inline {@code <think>…</think>} (OpenAI) / a thinking block (Anthropic).
+     */
     THINK,
     /** No {@code usage} object. */
     NO_USAGE,
@@ -199,7 +210,9 @@ public record SimulatorConfig(
 
   /** Fraction of generated programs that contain a deliberate compile error. */
   public SimulatorConfig withCompileErrorRate(double compileErrorRate) {
-    check(compileErrorRate >= 0 && compileErrorRate <= 1, "compileErrorRate must be in [0, 1]",
+    check(
+        compileErrorRate >= 0 && compileErrorRate <= 1,
+        "compileErrorRate must be in [0, 1]",
         compileErrorRate);
     return with(b -> b.compileErrorRate = compileErrorRate);
   }
@@ -302,13 +315,39 @@ public record SimulatorConfig(
   /** Every setting except the API key's value, which is only said to be set or not. */
   @Override
   public String toString() {
-    return "SimulatorConfig{port=" + port + ", latencyMs=" + latencyMs + " "
-        + latencyDistribution.name().toLowerCase(Locale.ROOT) + ", seed=" + seed + ", rpm=" + rpm
-        + ", tpm=" + tpm + ", apiKey=" + (apiKey == null ? "any" : "required")
-        + ", maxContextTokens=" + maxContextTokens + ", " + faultRates.named() + ", slowMs="
-        + slowMs + ", compileErrorRate=" + compileErrorRate + ", answerRates=" + answerRates
-        + ", requestsLog=" + requestsLog + ", quotaAfter=" + quotaAfter + ", quirks=" + quirks
-        + ", batch=" + batch + "}";
+    return "SimulatorConfig{port="
+        + port
+        + ", latencyMs="
+        + latencyMs
+        + " "
+        + latencyDistribution.name().toLowerCase(Locale.ROOT)
+        + ", seed="
+        + seed
+        + ", rpm="
+        + rpm
+        + ", tpm="
+        + tpm
+        + ", apiKey="
+        + (apiKey == null ? "any" : "required")
+        + ", maxContextTokens="
+        + maxContextTokens
+        + ", "
+        + faultRates.named()
+        + ", slowMs="
+        + slowMs
+        + ", compileErrorRate="
+        + compileErrorRate
+        + ", answerRates="
+        + answerRates
+        + ", requestsLog="
+        + requestsLog
+        + ", quotaAfter="
+        + quotaAfter
+        + ", quirks="
+        + quirks
+        + ", batch="
+        + batch
+        + "}";
   }
 
   /** The mutable twin used only while one {@code withX} builds the next instance. */
@@ -353,9 +392,23 @@ public record SimulatorConfig(
     }
 
     SimulatorConfig build() {
-      return new SimulatorConfig(port, latencyMs, latencyDistribution, seed, rpm, tpm, apiKey,
-          maxContextTokens, faultRates, slowMs, compileErrorRate, answerRates, requestsLog,
-          quotaAfter, quirks, batch);
+      return new SimulatorConfig(
+          port,
+          latencyMs,
+          latencyDistribution,
+          seed,
+          rpm,
+          tpm,
+          apiKey,
+          maxContextTokens,
+          faultRates,
+          slowMs,
+          compileErrorRate,
+          answerRates,
+          requestsLog,
+          quotaAfter,
+          quirks,
+          batch);
     }
   }
 }

@@ -19,8 +19,10 @@ final class SimulatorFlags {
     Map<String, BiFunction<SimulatorConfig, String, SimulatorConfig>> f = new LinkedHashMap<>();
     f.put("port", (c, v) -> c.withPort(Integer.parseInt(v)));
     f.put("latency-ms", (c, v) -> c.withLatencyMs(Long.parseLong(v)));
-    f.put("latency", (c, v) -> c.withLatencyDistribution(
-        LatencyDistribution.valueOf(v.toUpperCase(Locale.ROOT))));
+    f.put(
+        "latency",
+        (c, v) ->
+            c.withLatencyDistribution(LatencyDistribution.valueOf(v.toUpperCase(Locale.ROOT))));
     f.put("seed", (c, v) -> c.withSeed(Long.parseLong(v)));
     f.put("rpm", (c, v) -> c.withRpm(Integer.parseInt(v)));
     f.put("tpm", (c, v) -> c.withTpm(Long.parseLong(v)));
@@ -31,10 +33,12 @@ final class SimulatorFlags {
     f.put("fault-502", (c, v) -> c.withHttp502Rate(Double.parseDouble(v)));
     f.put("fault-503", (c, v) -> c.withHttp503Rate(Double.parseDouble(v)));
     // Shorthand: one rate split evenly over 500, 502 and 503.
-    f.put("fault-5xx", (c, v) -> {
-      double third = Double.parseDouble(v) / 3;
-      return c.withHttp500Rate(third).withHttp502Rate(third).withHttp503Rate(third);
-    });
+    f.put(
+        "fault-5xx",
+        (c, v) -> {
+          double third = Double.parseDouble(v) / 3;
+          return c.withHttp500Rate(third).withHttp502Rate(third).withHttp503Rate(third);
+        });
     f.put("fault-529", (c, v) -> c.withHttp529Rate(Double.parseDouble(v)));
     f.put("fault-html", (c, v) -> c.withHtmlRate(Double.parseDouble(v)));
     f.put("fault-slow", (c, v) -> c.withSlowRate(Double.parseDouble(v)));
@@ -45,24 +49,41 @@ final class SimulatorFlags {
     // --answer-refusal=0.1, --answer-content-filter=..., one per non-NORMAL answer shape.
     for (SimulatorConfig.Answer a : SimulatorConfig.Answer.values()) {
       if (a != SimulatorConfig.Answer.NORMAL) {
-        f.put("answer-" + a.name().toLowerCase(Locale.ROOT).replace('_', '-'),
+        f.put(
+            "answer-" + a.name().toLowerCase(Locale.ROOT).replace('_', '-'),
             (c, v) -> c.withAnswerRate(a, Double.parseDouble(v)));
       }
     }
     f.put("loading-ms", (c, v) -> c.withQuirks(c.quirks().withLoadingMs(Long.parseLong(v))));
     f.put("fault-409", (c, v) -> c.withQuirks(c.quirks().withConflictRate(Double.parseDouble(v))));
-    f.put("should-retry", (c, v) -> c.withQuirks(c.quirks().withShouldRetry(v.isEmpty() ? null : v)));
-    f.put("daily-limit", (c, v) -> c.withQuirks(c.quirks().withDailyLimit(Integer.parseInt(v),
-        c.quirks().dailyRetryAfterS())));
-    f.put("daily-retry-after-s", (c, v) -> c.withQuirks(c.quirks().withDailyLimit(c.quirks().dailyLimit(),
-        Long.parseLong(v))));
-    f.put("trickle", (c, v) -> c.withQuirks(c.quirks().withTrickle(Double.parseDouble(v), c.quirks().trickleMs())));
-    f.put("trickle-ms", (c, v) -> c.withQuirks(c.quirks().withTrickle(c.quirks().trickleRate(), Long.parseLong(v))));
+    f.put(
+        "should-retry", (c, v) -> c.withQuirks(c.quirks().withShouldRetry(v.isEmpty() ? null : v)));
+    f.put(
+        "daily-limit",
+        (c, v) ->
+            c.withQuirks(
+                c.quirks().withDailyLimit(Integer.parseInt(v), c.quirks().dailyRetryAfterS())));
+    f.put(
+        "daily-retry-after-s",
+        (c, v) ->
+            c.withQuirks(c.quirks().withDailyLimit(c.quirks().dailyLimit(), Long.parseLong(v))));
+    f.put(
+        "trickle",
+        (c, v) ->
+            c.withQuirks(c.quirks().withTrickle(Double.parseDouble(v), c.quirks().trickleMs())));
+    f.put(
+        "trickle-ms",
+        (c, v) ->
+            c.withQuirks(c.quirks().withTrickle(c.quirks().trickleRate(), Long.parseLong(v))));
     f.put("answer-bytes", (c, v) -> c.withQuirks(c.quirks().withAnswerBytes(Integer.parseInt(v))));
     f.put("echo-key", (c, v) -> c.withQuirks(c.quirks().withEchoKey(Boolean.parseBoolean(v))));
     f.put("batch-delay-ms", (c, v) -> c.withBatch(c.batch().withDelayMs(Long.parseLong(v))));
-    f.put("batch-line-error-rate", (c, v) -> c.withBatch(c.batch().withLineErrorRate(Double.parseDouble(v))));
-    f.put("batch-expire-rate", (c, v) -> c.withBatch(c.batch().withExpireRate(Double.parseDouble(v))));
+    f.put(
+        "batch-line-error-rate",
+        (c, v) -> c.withBatch(c.batch().withLineErrorRate(Double.parseDouble(v))));
+    f.put(
+        "batch-expire-rate",
+        (c, v) -> c.withBatch(c.batch().withExpireRate(Double.parseDouble(v))));
     f.put("redirect-to", (c, v) -> c.withQuirks(c.quirks().withRedirectTo(v.isEmpty() ? null : v)));
     return f;
   }

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.hipforge.llmsim.SimulatorConfig.Fault;
 
 /**
- * Answers one HTTP exchange the way the configured provider would: route, authenticate,
- * validate, rate-limit, inject a fault or wait, then answer.
+ * Answers one HTTP exchange the way the configured provider would: route, authenticate, validate,
+ * rate-limit, inject a fault or wait, then answer.
  */
 final class SimulatorHandler implements HttpHandler {
 
@@ -24,29 +24,41 @@ final class SimulatorHandler implements HttpHandler {
   private final OutputStream requestsLog;
   private final byte[] requiredKey;
   private final AtomicLong sequence = new AtomicLong();
+
   /**
    * Batch lines in the order they are answered: their draws (expiry, line error, compile error)
-   * come from this, not from the HTTP request count, so they do not depend on how often a client polls.
+   * come from this, not from the HTTP request count, so they do not depend on how often a client
+   * polls.
    */
   private final AtomicLong lineSequence = new AtomicLong(1L << 40);
-  /** Requests admitted past the daily limit's check: counted as they are admitted, so no race lets more through. */
+
+  /**
+   * Requests admitted past the daily limit's check: counted as they are admitted, so no race lets
+   * more through.
+   */
   private final AtomicLong admitted = new AtomicLong();
+
   /** Chat requests counted against the spend cap ({@link SimulatorConfig#quotaAfter}). */
   private final AtomicLong spent = new AtomicLong();
+
   /** When the first chat request came: a model's load is measured from it. */
   private final AtomicLong firstChatNanos = new AtomicLong(Long.MIN_VALUE);
+
   private final SimulatedModel model;
   private final BatchStore batchStore;
   private final BatchEndpoints batches;
 
-  SimulatorHandler(SimulatorConfig config, SimulatedRateLimiter limiter, RequestRecorder recorder,
+  SimulatorHandler(
+      SimulatorConfig config,
+      SimulatedRateLimiter limiter,
+      RequestRecorder recorder,
       OutputStream requestsLog) {
     this.config = config;
     this.limiter = limiter;
     this.recorder = recorder;
     this.requestsLog = requestsLog;
-    this.requiredKey = config.apiKey() == null ? null
-        : config.apiKey().getBytes(StandardCharsets.UTF_8);
+    this.requiredKey =
+        config.apiKey() == null ? null : config.apiKey().getBytes(StandardCharsets.UTF_8);
     this.model = new SimulatedModel(config);
     this.batchStore = new BatchStore(config.batch(), this::answerLine, System::currentTimeMillis);
     this.batches = new BatchEndpoints(batchStore, recorder);
@@ -89,16 +101,23 @@ final class SimulatorHandler implements HttpHandler {
     if (BatchEndpoints.handles(path)) {
       WireFormat wire = BatchEndpoints.wireOf(path);
       if (passesGate(ex, wire, rq)) {
-        if (method.equals("POST") && (path.equals("/v1/batches") || path.equals("/v1/messages/batches"))
-            && config.quotaAfter() >= 0 && spent.get() >= config.quotaAfter()) {
+        if (method.equals("POST")
+            && (path.equals("/v1/batches") || path.equals("/v1/messages/batches"))
+            && config.quotaAfter() >= 0
+            && spent.get() >= config.quotaAfter()) {
           // The spend cap: a new batch is refused as a chat request would be; batches already
           // created still run (the provider accepted them).
           send(ex, wire, wire.spentQuota(), null);
           return;
         }
         String host = rq.getFirst("Host");
-        String origin = "http://" + (host == null ? "127.0.0.1:" + ex.getLocalAddress().getPort() : host);
-        send(ex, wire, batches.serve(method, path, rq.getFirst("Content-Type"), body, wire.presentedKey(rq), origin),
+        String origin =
+            "http://" + (host == null ? "127.0.0.1:" + ex.getLocalAddress().getPort() : host);
+        send(
+            ex,
+            wire,
+            batches.serve(
+                method, path, rq.getFirst("Content-Type"), body, wire.presentedKey(rq), origin),
             null);
       }
       return;
@@ -151,14 +170,18 @@ final class SimulatorHandler implements HttpHandler {
   private boolean passesGate(HttpExchange ex, WireFormat wire, Headers rq) throws IOException {
     ProviderQuirks quirks = config.quirks();
     if (quirks.redirectTo() != null) {
-      ex.getResponseHeaders().set("Location", quirks.redirectTo() + ex.getRequestURI().getRawPath());
+      ex.getResponseHeaders()
+          .set("Location", quirks.redirectTo() + ex.getRequestURI().getRawPath());
       send(ex, wire, ProviderQuirks.redirect(), null);
       return false;
     }
     return authenticated(ex, wire, rq);
   }
 
-  /** The key and the provider's required headers; sends the refusal and returns false when one fails. */
+  /**
+   * The key and the provider's required headers; sends the refusal and returns false when one
+   * fails.
+   */
   private boolean authenticated(HttpExchange ex, WireFormat wire, Headers rq) throws IOException {
     if (requiredKey != null) {
       String key = wire.presentedKey(rq);
@@ -178,10 +201,11 @@ final class SimulatorHandler implements HttpHandler {
 
   /**
    * One batch line, answered as a synchronous request with the same body would be (the same
-   * validation, answer generator and shapes; no rate limit, transport fault or latency), and
-   * billed when answered. One draw per line decides expiry, then a line error.
+   * validation, answer generator and shapes; no rate limit, transport fault or latency), and billed
+   * when answered. One draw per line decides expiry, then a line error.
    */
-  BatchStore.LineResult answerLine(WireFormat wire, byte[] body, String presentedKey) throws IOException {
+  BatchStore.LineResult answerLine(WireFormat wire, byte[] body, String presentedKey)
+      throws IOException {
     long seq = lineSequence.getAndIncrement();
     ChatRequest request;
     try {
@@ -201,16 +225,23 @@ final class SimulatorHandler implements HttpHandler {
     }
     SimulatedModel.Generated g = model.generate(wire, request, seq, presentedKey);
     if (g.refusal() != null) {
-      return new BatchStore.LineResult(BatchStore.Outcome.ERRORED, g.refusal().status(), g.refusal().body());
+      return new BatchStore.LineResult(
+          BatchStore.Outcome.ERRORED, g.refusal().status(), g.refusal().body());
     }
     Reply ok = wire.success(request, g.text(), g.promptTokens(), g.completionTokens(), g.shape());
     spent.incrementAndGet(); // toward the spend cap, like a chat request
     logSuccess(g.key());
-    recorder.batchAnswer(g.key(), System.currentTimeMillis(), g.compileError(), g.promptTokens(), g.completionTokens());
+    recorder.batchAnswer(
+        g.key(),
+        System.currentTimeMillis(),
+        g.compileError(),
+        g.promptTokens(),
+        g.completionTokens());
     return new BatchStore.LineResult(BatchStore.Outcome.ANSWERED, 200, ok.body());
   }
 
-  private void answer(HttpExchange ex, WireFormat wire, ChatRequest request, long seq, String presentedKey)
+  private void answer(
+      HttpExchange ex, WireFormat wire, ChatRequest request, long seq, String presentedKey)
       throws IOException {
     String key = SimulatedModel.promptKey(request.user());
     recorder.prompt(key);
@@ -226,10 +257,15 @@ final class SimulatorHandler implements HttpHandler {
       return;
     }
     if (quirks.dailyLimit() >= 0 && admitted.getAndIncrement() >= quirks.dailyLimit()) {
-      send(ex, wire, ProviderQuirks.daily(request.model(), quirks.dailyLimit(), quirks.dailyRetryAfterS()), null);
+      send(
+          ex,
+          wire,
+          ProviderQuirks.daily(request.model(), quirks.dailyLimit(), quirks.dailyRetryAfterS()),
+          null);
       return;
     }
-    if (quirks.conflictRate() > 0 && model.unit(seq, SimulatedModel.CONFLICT_STREAM) < quirks.conflictRate()) {
+    if (quirks.conflictRate() > 0
+        && model.unit(seq, SimulatedModel.CONFLICT_STREAM) < quirks.conflictRate()) {
       send(ex, wire, ProviderQuirks.conflict(), null);
       return;
     }
@@ -249,9 +285,12 @@ final class SimulatorHandler implements HttpHandler {
     }
 
     Fault fault = config.faultFor(model.unit(seq, SimulatedModel.FAULT_STREAM));
-    Exchanges.pause(fault == Fault.SLOW ? config.slowMs()
-        : config.latencyDistribution().sampleMillis(config.latencyMs(),
-            model.unit(seq, SimulatedModel.LATENCY_STREAM)));
+    Exchanges.pause(
+        fault == Fault.SLOW
+            ? config.slowMs()
+            : config
+                .latencyDistribution()
+                .sampleMillis(config.latencyMs(), model.unit(seq, SimulatedModel.LATENCY_STREAM)));
     switch (fault) {
       case DROP:
         recorder.status("dropped");
@@ -267,12 +306,14 @@ final class SimulatorHandler implements HttpHandler {
         Exchanges.write(ex, WireFormat.htmlPage());
         return;
       default:
-        Reply ok = wire.success(request, g.text(), g.promptTokens(), g.completionTokens(), g.shape());
+        Reply ok =
+            wire.success(request, g.text(), g.promptTokens(), g.completionTokens(), g.shape());
         // Logged and counted before the bytes leave: a caller holding the answer must already
         // see it counted, and a paid answer lost on the wire is still a paid answer.
         billed(g);
         decorate(ex, wire, ok, decision);
-        if (quirks.trickleRate() > 0 && model.unit(seq, SimulatedModel.TRICKLE_STREAM) < quirks.trickleRate()) {
+        if (quirks.trickleRate() > 0
+            && model.unit(seq, SimulatedModel.TRICKLE_STREAM) < quirks.trickleRate()) {
           Exchanges.trickle(ex, ok, quirks.trickleMs());
         } else {
           Exchanges.write(ex, ok);
@@ -283,7 +324,12 @@ final class SimulatorHandler implements HttpHandler {
   /** Logs and counts a billed answer. */
   void billed(SimulatedModel.Generated g) throws IOException {
     logSuccess(g.key());
-    recorder.success(g.key(), System.currentTimeMillis(), g.compileError(), g.promptTokens(), g.completionTokens());
+    recorder.success(
+        g.key(),
+        System.currentTimeMillis(),
+        g.compileError(),
+        g.promptTokens(),
+        g.completionTokens());
   }
 
   private static JsonNode parseJson(byte[] body) {
@@ -298,17 +344,18 @@ final class SimulatorHandler implements HttpHandler {
     return rq.containsKey("anthropic-version") || rq.containsKey("x-api-key");
   }
 
-  private void send(HttpExchange ex, WireFormat wire, Reply reply,
-      SimulatedRateLimiter.Decision decision) throws IOException {
+  private void send(
+      HttpExchange ex, WireFormat wire, Reply reply, SimulatedRateLimiter.Decision decision)
+      throws IOException {
     // Batch API answers are counted apart ("batch_200", ...): "200" stays the chat answers.
-    recorder.status((BatchEndpoints.handles(ex.getRequestURI().getRawPath()) ? "batch_" : "")
-        + reply.status());
+    recorder.status(
+        (BatchEndpoints.handles(ex.getRequestURI().getRawPath()) ? "batch_" : "") + reply.status());
     decorate(ex, wire, reply, decision);
     Exchanges.write(ex, reply);
   }
 
-  private void decorate(HttpExchange ex, WireFormat wire, Reply reply,
-      SimulatedRateLimiter.Decision decision) {
+  private void decorate(
+      HttpExchange ex, WireFormat wire, Reply reply, SimulatedRateLimiter.Decision decision) {
     Headers h = ex.getResponseHeaders();
     wire.commonHeaders(h);
     if (reply.status() >= 400 && config.quirks().shouldRetry() != null) {

@@ -36,11 +36,11 @@ abstract class WireFormat {
   abstract BadRequest badRole(JsonNode role, String messagePath);
 
   /**
-   * The request made of checked {@code messages}: the last user message's text, and the
-   * characters of every message plus {@code systemChars} for the token estimate.
+   * The request made of checked {@code messages}: the last user message's text, and the characters
+   * of every message plus {@code systemChars} for the token estimate.
    */
-  final ChatRequest fromMessages(String model, JsonNode messages, long systemChars,
-      Integer maxTokens) throws BadRequest {
+  final ChatRequest fromMessages(
+      String model, JsonNode messages, long systemChars, Integer maxTokens) throws BadRequest {
     String user = "";
     long chars = systemChars;
     for (int i = 0; i < messages.size(); i++) {
@@ -63,8 +63,12 @@ abstract class WireFormat {
    * A 200 answer of the given shape ({@link SimulatorConfig.Answer}): {@code text} and the token
    * counts are already what that shape bills (the handler cuts or replaces the text).
    */
-  abstract Reply success(ChatRequest request, String text, int promptTokens,
-      int completionTokens, SimulatorConfig.Answer shape);
+  abstract Reply success(
+      ChatRequest request,
+      String text,
+      int promptTokens,
+      int completionTokens,
+      SimulatorConfig.Answer shape);
 
   abstract Reply unauthorized(String presentedKey);
 
@@ -97,9 +101,14 @@ abstract class WireFormat {
 
   /** The same 200 HTML page a misconfigured proxy in front of either provider would send. */
   static Reply htmlPage() {
-    return new Reply(200, "text/html", ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n"
-        + "<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
-        + "</body>\r\n</html>\r\n").getBytes(StandardCharsets.US_ASCII), 0);
+    return new Reply(
+        200,
+        "text/html",
+        ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n"
+                + "<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+                + "</body>\r\n</html>\r\n")
+            .getBytes(StandardCharsets.US_ASCII),
+        0);
   }
 
   /** The text of a message's content: a string, or the concatenated text of its blocks. */
@@ -120,8 +129,13 @@ abstract class WireFormat {
       }
       return b.toString();
     }
-    throw new BadRequest("Invalid type for '" + where + "': expected a string or an array of "
-        + "content parts, but got " + content.getNodeType().name().toLowerCase(Locale.ROOT) + " instead.",
+    throw new BadRequest(
+        "Invalid type for '"
+            + where
+            + "': expected a string or an array of "
+            + "content parts, but got "
+            + content.getNodeType().name().toLowerCase(Locale.ROOT)
+            + " instead.",
         where);
   }
 
@@ -134,7 +148,10 @@ abstract class WireFormat {
     return model.textValue();
   }
 
-  /** The body's {@code messages}: a 400 saying {@code missing} or {@code empty} unless a non-empty array. */
+  /**
+   * The body's {@code messages}: a 400 saying {@code missing} or {@code empty} unless a non-empty
+   * array.
+   */
   static JsonNode requiredMessages(JsonNode body, String missing, String empty) throws BadRequest {
     JsonNode messages = body.get("messages");
     if (messages == null || messages.isNull()) {
@@ -152,18 +169,24 @@ abstract class WireFormat {
       return null;
     }
     if (!n.canConvertToInt() || !n.isIntegralNumber() || n.intValue() < 1) {
-      throw new BadRequest("Invalid '" + field + "': expected an integer >= 1, but got " + n
-          + " instead.", field);
+      throw new BadRequest(
+          "Invalid '" + field + "': expected an integer >= 1, but got " + n + " instead.", field);
     }
     return n.intValue();
   }
 
   static void checkTemperature(JsonNode body, double max) throws BadRequest {
     JsonNode t = body.get("temperature");
-    if (t != null && !t.isNull() && (!t.isNumber() || t.doubleValue() < 0
-        || t.doubleValue() > max)) {
-      throw new BadRequest("Invalid 'temperature': expected a number in [0, " + (int) max
-          + "], but got " + t + " instead.", "temperature");
+    if (t != null
+        && !t.isNull()
+        && (!t.isNumber() || t.doubleValue() < 0 || t.doubleValue() > max)) {
+      throw new BadRequest(
+          "Invalid 'temperature': expected a number in [0, "
+              + (int) max
+              + "], but got "
+              + t
+              + " instead.",
+          "temperature");
     }
   }
 
@@ -171,8 +194,8 @@ abstract class WireFormat {
     JsonNode s = body.get("stream");
     // Streaming clients expect server-sent events; a JSON body would fail them obscurely.
     if (s != null && s.asBoolean(false)) {
-      throw new BadRequest("stream: the simulated provider does not stream; send "
-          + "\"stream\": false", "stream");
+      throw new BadRequest(
+          "stream: the simulated provider does not stream; send " + "\"stream\": false", "stream");
     }
   }
 

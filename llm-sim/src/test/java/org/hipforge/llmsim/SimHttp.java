@@ -15,15 +15,17 @@ import java.time.Duration;
 final class SimHttp {
 
   static final ObjectMapper JSON = new ObjectMapper();
-  static final String SYSTEM_GENERATE = "You are an expert HIP programmer. Answer with one "
-      + "complete HIP source file in a ```hip fenced block.";
+  static final String SYSTEM_GENERATE =
+      "You are an expert HIP programmer. Answer with one "
+          + "complete HIP source file in a ```hip fenced block.";
   static final String SYSTEM_DESCRIBE = "Describe the given HIP program as an instruction.";
 
   // HTTP/1.1 explicitly: the default would try an h2c upgrade, which the real APIs never see.
-  static final HttpClient CLIENT = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5))
-      .build();
+  static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   private SimHttp() {}
 
@@ -55,13 +57,13 @@ final class SimHttp {
     return send(openAiRequest(server, key, body, Duration.ofSeconds(10)));
   }
 
-  static HttpRequest openAiRequest(SimulatedLlmServer server, String key, String body,
-      Duration timeout) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl()
-        + "/chat/completions"))
-        .timeout(timeout)
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+  static HttpRequest openAiRequest(
+      SimulatedLlmServer server, String key, String body, Duration timeout) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(server.baseUrl() + "/chat/completions"))
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     if (key != null) {
       b.header("Authorization", "Bearer " + key);
     }
@@ -75,11 +77,12 @@ final class SimHttp {
 
   static HttpResponse<String> anthropic(SimulatedLlmServer server, String key, String body)
       throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/messages"))
-        .timeout(Duration.ofSeconds(10))
-        .header("Content-Type", "application/json")
-        .header("anthropic-version", "2023-06-01")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(server.baseUrl() + "/messages"))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .header("anthropic-version", "2023-06-01")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     if (key != null) {
       b.header("x-api-key", key);
     }
@@ -93,8 +96,10 @@ final class SimHttp {
 
   static HttpResponse<String> get(SimulatedLlmServer server, String path, String... headers)
       throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + path))
-        .timeout(Duration.ofSeconds(10)).GET();
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(server.baseUrl() + path))
+            .timeout(Duration.ofSeconds(10))
+            .GET();
     if (headers.length > 0) {
       b.headers(headers);
     }

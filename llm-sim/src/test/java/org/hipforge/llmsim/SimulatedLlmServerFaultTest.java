@@ -42,23 +42,35 @@ class SimulatedLlmServerFaultTest {
 
   static Stream<Arguments> serverErrors() {
     return Stream.of(
-        Arguments.of(500, (UnaryOperator<SimulatorConfig>) c -> c.withHttp500Rate(1.0),
-            "server_error", "api_error"),
-        Arguments.of(502, (UnaryOperator<SimulatorConfig>) c -> c.withHttp502Rate(1.0),
-            "cf_bad_gateway", "api_error"),
-        Arguments.of(503, (UnaryOperator<SimulatorConfig>) c -> c.withHttp503Rate(1.0),
-            "server_error", "api_error"),
-        Arguments.of(529, (UnaryOperator<SimulatorConfig>) c -> c.withHttp529Rate(1.0),
-            "server_error", "overloaded_error"));
+        Arguments.of(
+            500,
+            (UnaryOperator<SimulatorConfig>) c -> c.withHttp500Rate(1.0),
+            "server_error",
+            "api_error"),
+        Arguments.of(
+            502,
+            (UnaryOperator<SimulatorConfig>) c -> c.withHttp502Rate(1.0),
+            "cf_bad_gateway",
+            "api_error"),
+        Arguments.of(
+            503,
+            (UnaryOperator<SimulatorConfig>) c -> c.withHttp503Rate(1.0),
+            "server_error",
+            "api_error"),
+        Arguments.of(
+            529,
+            (UnaryOperator<SimulatorConfig>) c -> c.withHttp529Rate(1.0),
+            "server_error",
+            "overloaded_error"));
   }
 
   @ParameterizedTest(name = "status {0}")
   @MethodSource("serverErrors")
-  void serverErrorFaultAnswersThatStatusInEachProvidersFormat(int status,
-      UnaryOperator<SimulatorConfig> fault, String openAiType, String anthropicType)
+  void serverErrorFaultAnswersThatStatusInEachProvidersFormat(
+      int status, UnaryOperator<SimulatorConfig> fault, String openAiType, String anthropicType)
       throws Exception {
-    try (SimulatedLlmServer llm = SimulatedLlmServer.start(
-        fault.apply(SimulatorConfig.defaults().withRpm(1000)))) {
+    try (SimulatedLlmServer llm =
+        SimulatedLlmServer.start(fault.apply(SimulatorConfig.defaults().withRpm(1000)))) {
       HttpResponse<String> o = openAi(llm, "p");
       assertThat(o.statusCode(), is(status));
       JsonNode error = json(o).get("error");
@@ -80,8 +92,8 @@ class SimulatedLlmServerFaultTest {
 
   @Test
   void droppedConnectionReachesTheJdkClientAsIoException() throws Exception {
-    try (SimulatedLlmServer llm = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withDropRate(1.0))) {
+    try (SimulatedLlmServer llm =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withDropRate(1.0))) {
       IOException e = assertThrows(IOException.class, () -> openAi(llm, "p"));
       assertThat(e, not(instanceOf(HttpTimeoutException.class)));
       assertThrows(IOException.class, () -> anthropic(llm, "p"));
@@ -92,19 +104,22 @@ class SimulatedLlmServerFaultTest {
 
   @Test
   void droppedConnectionReachesOkHttpAsIoExceptionWithOrWithoutItsRetry() throws Exception {
-    OkHttpClient strict = new OkHttpClient.Builder()
-        .retryOnConnectionFailure(false)
-        .readTimeout(5, TimeUnit.SECONDS)
-        .build();
+    OkHttpClient strict =
+        new OkHttpClient.Builder()
+            .retryOnConnectionFailure(false)
+            .readTimeout(5, TimeUnit.SECONDS)
+            .build();
     OkHttpClient lenient = new OkHttpClient.Builder().readTimeout(5, TimeUnit.SECONDS).build();
-    try (SimulatedLlmServer llm = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withDropRate(1.0))) {
-      Request request = new Request.Builder()
-          .url(llm.baseUrl() + "/chat/completions")
-          .header("Authorization", "Bearer sk-x")
-          .post(RequestBody.create(openAiBody(SYSTEM_GENERATE, "p", null),
-              MediaType.get("application/json")))
-          .build();
+    try (SimulatedLlmServer llm =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withDropRate(1.0))) {
+      Request request =
+          new Request.Builder()
+              .url(llm.baseUrl() + "/chat/completions")
+              .header("Authorization", "Bearer sk-x")
+              .post(
+                  RequestBody.create(
+                      openAiBody(SYSTEM_GENERATE, "p", null), MediaType.get("application/json")))
+              .build();
 
       assertThrows(IOException.class, () -> strict.newCall(request).execute().close());
       assertThat(llm.requestsByStatus(), is(Map.of("dropped", 1L)));
@@ -124,8 +139,8 @@ class SimulatedLlmServerFaultTest {
 
   @Test
   void htmlFaultAnswers200WithAProxyErrorPage() throws Exception {
-    try (SimulatedLlmServer llm = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withHtmlRate(1.0))) {
+    try (SimulatedLlmServer llm =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withHtmlRate(1.0))) {
       for (HttpResponse<String> r : List.of(openAi(llm, "p"), anthropic(llm, "p"))) {
         assertThat(r.statusCode(), is(200));
         assertThat(header(r, "content-type"), startsWith("text/html"));
@@ -138,12 +153,16 @@ class SimulatedLlmServerFaultTest {
 
   @Test
   void slowFaultOutlastsTheClientTimeoutAndCloseCutsItShort() throws Exception {
-    SimulatedLlmServer llm = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withSlowRate(1.0).withSlowMs(5_000));
+    SimulatedLlmServer llm =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withSlowRate(1.0).withSlowMs(5_000));
     try {
       long start = System.nanoTime();
-      assertThrows(HttpTimeoutException.class, () -> SimHttp.send(SimHttp.openAiRequest(llm,
-          "k", openAiBody(SYSTEM_GENERATE, "p", null), Duration.ofMillis(300))));
+      assertThrows(
+          HttpTimeoutException.class,
+          () ->
+              SimHttp.send(
+                  SimHttp.openAiRequest(
+                      llm, "k", openAiBody(SYSTEM_GENERATE, "p", null), Duration.ofMillis(300))));
       assertThat((System.nanoTime() - start) / 1_000_000, lessThan(3_000L));
       assertThat(llm.maxConcurrentRequests(), is(1));
     } finally {
@@ -156,8 +175,8 @@ class SimulatedLlmServerFaultTest {
 
   @Test
   void faultDrawsRepeatForTheSameSeed() throws Exception {
-    SimulatorConfig config = SimulatorConfig.defaults().withSeed(7).withHttp500Rate(0.3)
-        .withHttp529Rate(0.2);
+    SimulatorConfig config =
+        SimulatorConfig.defaults().withSeed(7).withHttp500Rate(0.3).withHttp529Rate(0.2);
     List<Integer> first = statuses(config, 60);
     List<Integer> second = statuses(config, 60);
     List<Integer> otherSeed = statuses(config.withSeed(8), 60);
@@ -172,15 +191,24 @@ class SimulatedLlmServerFaultTest {
 
   @Test
   void compileErrorRateOneBreaksEveryGeneratedProgramButNoDescription() throws Exception {
-    try (SimulatedLlmServer llm = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withCompileErrorRate(1.0))) {
-      String code = json(openAi(llm, "Write `k`")).get("choices").get(0).get("message")
-          .get("content").asText();
+    try (SimulatedLlmServer llm =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withCompileErrorRate(1.0))) {
+      String code =
+          json(openAi(llm, "Write `k`"))
+              .get("choices")
+              .get(0)
+              .get("message")
+              .get("content")
+              .asText();
       assertThat(code, containsString(SimulatedAnswers.UNDECLARED_IDENTIFIER));
       assertThat(code, is(SimulatedAnswers.answer("Write `k`", true)));
 
-      String describe = json(anthropic(llm, "__global__ void k(int* x) {}")).get("content").get(0)
-          .get("text").asText();
+      String describe =
+          json(anthropic(llm, "__global__ void k(int* x) {}"))
+              .get("content")
+              .get(0)
+              .get("text")
+              .asText();
       assertThat(describe, is(SimulatedAnswers.describe(List.of("k"))));
       assertThat(llm.compileErrorAnswers(), is(1L));
     }

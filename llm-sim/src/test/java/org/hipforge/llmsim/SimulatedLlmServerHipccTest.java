@@ -27,11 +27,12 @@ class SimulatedLlmServerHipccTest {
     String good;
     String broken;
     try (SimulatedLlmServer llm = SimulatedLlmServer.start(SimulatorConfig.defaults())) {
-      good = SimHttp.fencedCode(answer(openAi(llm, SimulatedAnswers.describe(
-          List.of("vector_add", "scale")))));
+      good =
+          SimHttp.fencedCode(
+              answer(openAi(llm, SimulatedAnswers.describe(List.of("vector_add", "scale")))));
     }
-    try (SimulatedLlmServer llm = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withCompileErrorRate(1.0))) {
+    try (SimulatedLlmServer llm =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withCompileErrorRate(1.0))) {
       broken = SimHttp.fencedCode(answer(openAi(llm, "Write a kernel `saxpy`.")));
     }
 
@@ -39,8 +40,10 @@ class SimulatedLlmServerHipccTest {
     assertThat(ok.output, ok.exitCode, is(0));
     Result bad = compile(dir, "broken.hip", broken);
     assertThat(bad.output, bad.exitCode, is(1));
-    assertThat(bad.output, containsString("use of undeclared identifier '"
-        + SimulatedAnswers.UNDECLARED_IDENTIFIER + "'"));
+    assertThat(
+        bad.output,
+        containsString(
+            "use of undeclared identifier '" + SimulatedAnswers.UNDECLARED_IDENTIFIER + "'"));
   }
 
   private static String answer(java.net.http.HttpResponse<String> r) throws IOException {
@@ -60,8 +63,14 @@ class SimulatedLlmServerHipccTest {
   private static Result compile(Path dir, String name, String code) throws Exception {
     Path file = dir.resolve(name);
     Files.writeString(file, code, StandardCharsets.UTF_8);
-    ProcessBuilder pb = new ProcessBuilder(HIPCC.toString(), "--offload-arch=gfx90a",
-        "-std=c++17", "-fsyntax-only", file.toString()).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                HIPCC.toString(),
+                "--offload-arch=gfx90a",
+                "-std=c++17",
+                "-fsyntax-only",
+                file.toString())
+            .redirectErrorStream(true);
     pb.environment().put("HIP_PLATFORM", "amd");
     Process p = pb.start();
     byte[] out = p.getInputStream().readAllBytes();

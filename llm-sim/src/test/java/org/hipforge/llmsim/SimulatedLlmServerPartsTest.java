@@ -26,14 +26,18 @@ class SimulatedLlmServerPartsTest {
     assertThat(limited.rpm(), is(60));
     assertThat(limited, is(SimulatorConfig.defaults().withRpm(60)));
 
-    assertThat(assertThrows(IllegalArgumentException.class, () -> defaults.withTpm(-5))
-        .getMessage(), is("tpm must be >= 0, but was -5"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> defaults.withPort(70_000))
-        .getMessage(), containsString("port"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> defaults.withDropRate(1.5))
-        .getMessage(), is("dropRate must be in [0, 1], but was 1.5"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> defaults.withApiKey(" "))
-        .getMessage(), containsString("apiKey"));
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> defaults.withTpm(-5)).getMessage(),
+        is("tpm must be >= 0, but was -5"));
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> defaults.withPort(70_000)).getMessage(),
+        containsString("port"));
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> defaults.withDropRate(1.5)).getMessage(),
+        is("dropRate must be in [0, 1], but was 1.5"));
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> defaults.withApiKey(" ")).getMessage(),
+        containsString("apiKey"));
     assertThat(limited.withApiKey("sk-secret").toString(), not(containsString("sk-secret")));
   }
 
@@ -49,8 +53,8 @@ class SimulatedLlmServerPartsTest {
     assertThat(c.faultFor(0.0), is(SimulatorConfig.Fault.DROP));
     assertThat(c.faultFor(0.7), is(SimulatorConfig.Fault.HTTP_500));
     assertThat(SimulatorConfig.defaults().faultFor(0.999), is(SimulatorConfig.Fault.NONE));
-    assertThat(SimulatorConfig.defaults().withSlowRate(1).faultFor(0.999),
-        is(SimulatorConfig.Fault.SLOW));
+    assertThat(
+        SimulatorConfig.defaults().withSlowRate(1).faultFor(0.999), is(SimulatorConfig.Fault.SLOW));
   }
 
   @Test
@@ -101,34 +105,37 @@ class SimulatedLlmServerPartsTest {
 
   @Test
   void apiKeysAreMaskedNeverEchoed() {
-    assertThat(WireFormat.maskKey("sk-proj-abcdefghijklmnop1234"),
-        is("sk-" + "*".repeat(21) + "1234"));
+    assertThat(
+        WireFormat.maskKey("sk-proj-abcdefghijklmnop1234"), is("sk-" + "*".repeat(21) + "1234"));
     assertThat(WireFormat.maskKey("short"), is("*****"));
   }
 
   @Test
   void kernelScanFindsEveryKernelAndIgnoresProse() {
-    String source = "extern \"C\" __global__ void first(float* x) {}\n"
-        + "__global__\nvoid __launch_bounds__(256, 2) second(int n) {}\n"
-        + "template <typename T, int N> __global__ void third(T* x) {}\n"
-        + "// __global__ functions run on the device\n"
-        + "__global__ void first(float* y);\n";
+    String source =
+        "extern \"C\" __global__ void first(float* x) {}\n"
+            + "__global__\nvoid __launch_bounds__(256, 2) second(int n) {}\n"
+            + "template <typename T, int N> __global__ void third(T* x) {}\n"
+            + "// __global__ functions run on the device\n"
+            + "__global__ void first(float* y);\n";
     assertThat(SimulatedAnswers.kernelNames(source), is(List.of("first", "second", "third")));
-    assertThat(SimulatedAnswers.kernelNames(
-        "Write a HIP program with a __global__ kernel named `vector_add` (one thread each)."),
+    assertThat(
+        SimulatedAnswers.kernelNames(
+            "Write a HIP program with a __global__ kernel named `vector_add` (one thread each)."),
         is(List.of()));
-    assertThat(SimulatedAnswers.isSource("#include <hip/hip_runtime.h>\nint main() {}"),
-        is(true));
+    assertThat(SimulatedAnswers.isSource("#include <hip/hip_runtime.h>\nint main() {}"), is(true));
   }
 
   @Test
   void kernelNameComesFromTheFirstUsableBacktickedName() {
-    assertThat(SimulatedAnswers.kernelNameFor("Use `hipMalloc` and a kernel `reduce_sum`."),
+    assertThat(
+        SimulatedAnswers.kernelNameFor("Use `hipMalloc` and a kernel `reduce_sum`."),
         is("reduce_sum"));
-    assertThat(SimulatedAnswers.kernelNameFor("Name it `main` or `count` or `x y`."),
+    assertThat(
+        SimulatedAnswers.kernelNameFor("Name it `main` or `count` or `x y`."),
         is(SimulatedAnswers.DEFAULT_KERNEL));
-    assertThat(SimulatedAnswers.kernelNameFor("No names here."),
-        is(SimulatedAnswers.DEFAULT_KERNEL));
+    assertThat(
+        SimulatedAnswers.kernelNameFor("No names here."), is(SimulatedAnswers.DEFAULT_KERNEL));
   }
 
   @Test

@@ -38,17 +38,18 @@ class SimulatedLlmServerTest {
 
   // Go's time.Duration format as OpenAI writes resets: "0s", "600ms", "1.5s", "6m0s".
   private static final String GO_DURATION = "0s|\\d+ms|(\\d+h)?(\\d+m)?\\d+(\\.\\d+)?s";
-  private static final String KERNEL_SOURCE = "#include <hip/hip_runtime.h>\n"
-      + "__global__ void vector_add(const float* a, const float* b, float* c, int n) {}\n"
-      + "template <typename T>\n"
-      + "__global__ void __launch_bounds__(256) scale(T* x, T s, int n) {}\n";
+  private static final String KERNEL_SOURCE =
+      "#include <hip/hip_runtime.h>\n"
+          + "__global__ void vector_add(const float* a, const float* b, float* c, int n) {}\n"
+          + "template <typename T>\n"
+          + "__global__ void __launch_bounds__(256) scale(T* x, T s, int n) {}\n";
   private static final String INSTRUCTION =
       "Write a HIP program with a __global__ kernel named `saxpy` that computes y = a*x + y.";
 
   @Test
   void openAiChatCompletionHasTheRealShapeAndRateLimitHeaders() throws Exception {
-    try (SimulatedLlmServer llm = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withRpm(100).withTpm(100_000))) {
+    try (SimulatedLlmServer llm =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withRpm(100).withTpm(100_000))) {
       String body = openAiBody(SYSTEM_GENERATE, INSTRUCTION, null);
       HttpResponse<String> r = openAi(llm, "sk-anything", body);
 
@@ -67,9 +68,11 @@ class SimulatedLlmServerTest {
       JsonNode usage = j.get("usage");
       int promptChars = SYSTEM_GENERATE.length() + INSTRUCTION.length();
       assertThat(usage.get("prompt_tokens").asInt(), is((promptChars + 3) / 4));
-      assertThat(usage.get("completion_tokens").asInt(),
+      assertThat(
+          usage.get("completion_tokens").asInt(),
           is((choice.get("message").get("content").asText().length() + 3) / 4));
-      assertThat(usage.get("total_tokens").asInt(),
+      assertThat(
+          usage.get("total_tokens").asInt(),
           is(usage.get("prompt_tokens").asInt() + usage.get("completion_tokens").asInt()));
       // OpenAI pretty-prints; clients must not depend on one line per body.
       assertThat(r.body(), startsWith("{\n  \"id\": \"chatcmpl-"));
@@ -79,7 +82,8 @@ class SimulatedLlmServerTest {
       // One request of 100 per minute takes 600 ms to refill.
       assertThat(header(r, "x-ratelimit-reset-requests"), is("600ms"));
       assertThat(header(r, "x-ratelimit-limit-tokens"), is("100000"));
-      assertThat(Long.parseLong(header(r, "x-ratelimit-remaining-tokens")),
+      assertThat(
+          Long.parseLong(header(r, "x-ratelimit-remaining-tokens")),
           is(100_000L - usage.get("total_tokens").asLong()));
       assertThat(header(r, "x-ratelimit-reset-tokens"), matchesPattern(GO_DURATION));
       assertThat(header(r, "x-request-id"), startsWith("req_"));
@@ -88,8 +92,8 @@ class SimulatedLlmServerTest {
 
   @Test
   void anthropicMessageHasTheRealShapeAndRateLimitHeaders() throws Exception {
-    try (SimulatedLlmServer llm = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withRpm(50).withTpm(40_000))) {
+    try (SimulatedLlmServer llm =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withRpm(50).withTpm(40_000))) {
       HttpResponse<String> r =
           anthropic(llm, "sk-ant-x", anthropicBody(SYSTEM_DESCRIBE, KERNEL_SOURCE, 1024));
 
@@ -109,8 +113,7 @@ class SimulatedLlmServerTest {
 
       assertThat(header(r, "anthropic-ratelimit-requests-limit"), is("50"));
       assertThat(header(r, "anthropic-ratelimit-requests-remaining"), is("49"));
-      OffsetDateTime reset =
-          OffsetDateTime.parse(header(r, "anthropic-ratelimit-requests-reset"));
+      OffsetDateTime reset = OffsetDateTime.parse(header(r, "anthropic-ratelimit-requests-reset"));
       assertThat(reset.toInstant().isAfter(java.time.Instant.now().minusSeconds(1)), is(true));
       for (String kind : List.of("tokens", "input-tokens", "output-tokens")) {
         assertThat(header(r, "anthropic-ratelimit-" + kind + "-limit"), is("40000"));
@@ -141,14 +144,15 @@ class SimulatedLlmServerTest {
       assertThat(openAiModels.get("object").asText(), is("list"));
       assertThat(openAiModels.get("data").get(0).get("object").asText(), is("model"));
 
-      JsonNode anthropicModels = json(SimHttp.get(llm, "/models",
-          "x-api-key", "k", "anthropic-version", "2023-06-01"));
+      JsonNode anthropicModels =
+          json(SimHttp.get(llm, "/models", "x-api-key", "k", "anthropic-version", "2023-06-01"));
       assertThat(anthropicModels.get("data").get(0).get("type").asText(), is("model"));
       assertThat(anthropicModels.get("has_more").asBoolean(), is(false));
 
       HttpResponse<String> unknown = SimHttp.get(llm, "/v1/chat/completions");
       assertThat(unknown.statusCode(), is(404));
-      assertThat(json(unknown).get("error").get("message").asText(),
+      assertThat(
+          json(unknown).get("error").get("message").asText(),
           is("Invalid URL (GET /v1/v1/chat/completions)"));
     }
   }
@@ -156,11 +160,20 @@ class SimulatedLlmServerTest {
   @Test
   void answersAreDeterministicFromTheRequest() throws Exception {
     try (SimulatedLlmServer llm = SimulatedLlmServer.start(SimulatorConfig.defaults())) {
-      String describe = json(anthropic(llm, "k", anthropicBody(SYSTEM_DESCRIBE, KERNEL_SOURCE,
-          1024))).get("content").get(0).get("text").asText();
+      String describe =
+          json(anthropic(llm, "k", anthropicBody(SYSTEM_DESCRIBE, KERNEL_SOURCE, 1024)))
+              .get("content")
+              .get(0)
+              .get("text")
+              .asText();
       assertThat(describe, is(SimulatedAnswers.answer(KERNEL_SOURCE, false)));
-      assertThat(describe, allOf(startsWith("Write a complete HIP program with __global__ "
-          + "kernels named `vector_add` and `scale`"), containsString("hipMalloc")));
+      assertThat(
+          describe,
+          allOf(
+              startsWith(
+                  "Write a complete HIP program with __global__ "
+                      + "kernels named `vector_add` and `scale`"),
+              containsString("hipMalloc")));
 
       String first = content(openAi(llm, describe));
       String second = content(openAi(llm, describe));
@@ -168,9 +181,11 @@ class SimulatedLlmServerTest {
       assertThat(first, is(SimulatedAnswers.answer(describe, false)));
       assertThat(SimHttp.fencedCode(first), containsString("__global__ void vector_add("));
 
-      assertThat(SimHttp.fencedCode(content(openAi(llm, INSTRUCTION))),
+      assertThat(
+          SimHttp.fencedCode(content(openAi(llm, INSTRUCTION))),
           containsString("__global__ void saxpy("));
-      assertThat(SimHttp.fencedCode(content(openAi(llm, "Write any HIP program."))),
+      assertThat(
+          SimHttp.fencedCode(content(openAi(llm, "Write any HIP program."))),
           containsString("__global__ void generated_kernel("));
     }
   }
@@ -178,8 +193,8 @@ class SimulatedLlmServerTest {
   @Test
   void wrongOpenAiKeyIs401InvalidApiKeyWithoutEchoingTheKey() throws Exception {
     String wrong = "sk-wrong-key-abcdefghij-9876";
-    try (SimulatedLlmServer llm = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withApiKey("sk-right-key"))) {
+    try (SimulatedLlmServer llm =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withApiKey("sk-right-key"))) {
       HttpResponse<String> r = openAi(llm, wrong, openAiBody(SYSTEM_GENERATE, INSTRUCTION, null));
 
       assertThat(r.statusCode(), is(401));
@@ -187,22 +202,24 @@ class SimulatedLlmServerTest {
       assertThat(error.get("code").asText(), is("invalid_api_key"));
       assertThat(error.get("type").asText(), is("invalid_request_error"));
       assertThat(error.get("param").isNull(), is(true));
-      assertThat(error.get("message").asText(),
+      assertThat(
+          error.get("message").asText(),
           allOf(startsWith("Incorrect API key provided: sk-*"), containsString("9876")));
       assertThat(r.body(), not(containsString(wrong)));
 
-      assertThat(openAi(llm, null, openAiBody(SYSTEM_GENERATE, INSTRUCTION, null)).statusCode(),
-          is(401));
-      assertThat(openAi(llm, "sk-right-key", openAiBody(SYSTEM_GENERATE, INSTRUCTION, null))
-          .statusCode(), is(200));
+      assertThat(
+          openAi(llm, null, openAiBody(SYSTEM_GENERATE, INSTRUCTION, null)).statusCode(), is(401));
+      assertThat(
+          openAi(llm, "sk-right-key", openAiBody(SYSTEM_GENERATE, INSTRUCTION, null)).statusCode(),
+          is(200));
       assertThat(llm.requestsByStatus(), is(Map.of("401", 2L, "200", 1L)));
     }
   }
 
   @Test
   void wrongAnthropicKeyIs401AuthenticationError() throws Exception {
-    try (SimulatedLlmServer llm = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withApiKey("sk-ant-right"))) {
+    try (SimulatedLlmServer llm =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withApiKey("sk-ant-right"))) {
       HttpResponse<String> r =
           anthropic(llm, "sk-ant-wrong", anthropicBody(SYSTEM_GENERATE, INSTRUCTION, 1024));
 
@@ -211,20 +228,24 @@ class SimulatedLlmServerTest {
       assertThat(j.get("type").asText(), is("error"));
       assertThat(j.get("error").get("type").asText(), is("authentication_error"));
       assertThat(j.get("error").get("message").asText(), is("invalid x-api-key"));
-      assertThat(anthropic(llm, "sk-ant-right", anthropicBody(SYSTEM_GENERATE, INSTRUCTION, 1024))
-          .statusCode(), is(200));
+      assertThat(
+          anthropic(llm, "sk-ant-right", anthropicBody(SYSTEM_GENERATE, INSTRUCTION, 1024))
+              .statusCode(),
+          is(200));
     }
   }
 
   @Test
   void anthropicRequestWithoutVersionHeaderIs400() throws Exception {
     try (SimulatedLlmServer llm = SimulatedLlmServer.start(SimulatorConfig.defaults())) {
-      HttpResponse<String> r = SimHttp.send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create(llm.baseUrl() + "/messages"))
-          .header("x-api-key", "k")
-          .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
-              anthropicBody(SYSTEM_GENERATE, INSTRUCTION, 100)))
-          .build());
+      HttpResponse<String> r =
+          SimHttp.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(llm.baseUrl() + "/messages"))
+                  .header("x-api-key", "k")
+                  .POST(
+                      java.net.http.HttpRequest.BodyPublishers.ofString(
+                          anthropicBody(SYSTEM_GENERATE, INSTRUCTION, 100)))
+                  .build());
       assertThat(r.statusCode(), is(400));
       assertThat(json(r).get("error").get("type").asText(), is("invalid_request_error"));
       assertThat(json(r).get("error").get("message").asText(), containsString("anthropic-version"));
@@ -252,7 +273,8 @@ class SimulatedLlmServerTest {
       HttpResponse<String> a = anthropic(llm, "d");
       assertThat(a.statusCode(), is(429));
       assertThat(json(a).get("error").get("type").asText(), is("rate_limit_error"));
-      assertThat(Long.parseLong(header(a, "retry-after")),
+      assertThat(
+          Long.parseLong(header(a, "retry-after")),
           allOf(greaterThan(20L), lessThanOrEqualTo(30L)));
       assertThat(header(a, "anthropic-ratelimit-requests-remaining"), is("0"));
 
@@ -264,16 +286,17 @@ class SimulatedLlmServerTest {
   @Test
   void exhaustedTpmLimitAnswers429NamingTokens() throws Exception {
     String user = "Write `k`";
-    int perCall = (SYSTEM_GENERATE.length() + user.length() + 3) / 4
-        + (SimulatedAnswers.answer(user, false).length() + 3) / 4;
-    try (SimulatedLlmServer llm = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withTpm(perCall + perCall / 2))) {
+    int perCall =
+        (SYSTEM_GENERATE.length() + user.length() + 3) / 4
+            + (SimulatedAnswers.answer(user, false).length() + 3) / 4;
+    try (SimulatedLlmServer llm =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withTpm(perCall + perCall / 2))) {
       assertThat(openAi(llm, user).statusCode(), is(200));
       HttpResponse<String> r = openAi(llm, user);
       assertThat(r.statusCode(), is(429));
       assertThat(json(r).get("error").get("type").asText(), is("tokens"));
-      assertThat(json(r).get("error").get("message").asText(),
-          containsString("tokens per min (TPM)"));
+      assertThat(
+          json(r).get("error").get("message").asText(), containsString("tokens per min (TPM)"));
       assertThat(Long.parseLong(header(r, "retry-after-ms")), greaterThan(0L));
     }
   }
@@ -281,20 +304,26 @@ class SimulatedLlmServerTest {
   @Test
   void promptsAboveTheContextLimitAre400InBothFormats() throws Exception {
     String longUser = "x".repeat(400);
-    try (SimulatedLlmServer llm = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withMaxContextTokens(100))) {
+    try (SimulatedLlmServer llm =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withMaxContextTokens(100))) {
       int tokens = (SYSTEM_GENERATE.length() + longUser.length() + 3) / 4;
       HttpResponse<String> o = openAi(llm, longUser);
       assertThat(o.statusCode(), is(400));
       JsonNode error = json(o).get("error");
       assertThat(error.get("code").asText(), is("context_length_exceeded"));
-      assertThat(error.get("message").asText(), startsWith("This model's maximum context length "
-          + "is 100 tokens. However, your messages resulted in " + tokens + " tokens."));
+      assertThat(
+          error.get("message").asText(),
+          startsWith(
+              "This model's maximum context length "
+                  + "is 100 tokens. However, your messages resulted in "
+                  + tokens
+                  + " tokens."));
 
       HttpResponse<String> a = anthropic(llm, longUser);
       assertThat(a.statusCode(), is(400));
       assertThat(json(a).get("error").get("type").asText(), is("invalid_request_error"));
-      assertThat(json(a).get("error").get("message").asText(),
+      assertThat(
+          json(a).get("error").get("message").asText(),
           is("prompt is too long: " + tokens + " tokens > 100 maximum"));
 
       assertThat(openAi(llm, "short").statusCode(), is(200));
@@ -307,8 +336,7 @@ class SimulatedLlmServerTest {
       JsonNode o = json(openAi(llm, "k", openAiBody(SYSTEM_GENERATE, INSTRUCTION, 10)));
       assertThat(o.get("choices").get(0).get("finish_reason").asText(), is("length"));
       assertThat(o.get("usage").get("completion_tokens").asInt(), is(10));
-      assertThat(o.get("choices").get(0).get("message").get("content").asText().length(),
-          is(40));
+      assertThat(o.get("choices").get(0).get("message").get("content").asText().length(), is(40));
 
       JsonNode a = json(anthropic(llm, "k", anthropicBody(SYSTEM_GENERATE, INSTRUCTION, 10)));
       assertThat(a.get("stop_reason").asText(), is("max_tokens"));
@@ -334,8 +362,8 @@ class SimulatedLlmServerTest {
       long[] times = llm.successTimestampsMillis();
       assertThat(times.length, is(3));
       assertThat(System.currentTimeMillis() - times[0], lessThan(10_000L));
-      assertThat(llm.successesPerSecond().values().stream().mapToLong(Long::longValue).sum(),
-          is(3L));
+      assertThat(
+          llm.successesPerSecond().values().stream().mapToLong(Long::longValue).sum(), is(3L));
 
       llm.reset();
       assertThat(llm.successCountsByPrompt(), is(anEmptyMap()));
@@ -360,8 +388,13 @@ class SimulatedLlmServerTest {
 
       assertThat(llm.billedTokens(), is(new long[] {in, out}));
       // What a script in another process reads; asking is not an LLM request.
-      JsonNode stats = json(SimHttp.send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create(llm.baseUrl().replace("/v1", "/sim/stats"))).GET().build()));
+      JsonNode stats =
+          json(
+              SimHttp.send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create(llm.baseUrl().replace("/v1", "/sim/stats")))
+                      .GET()
+                      .build()));
       assertThat(stats.get("answers").asLong(), is(4L));
       assertThat(stats.get("requests").asLong(), is(4L));
       assertThat(stats.get("billed_prompt_tokens").asLong(), is(in));
@@ -374,14 +407,19 @@ class SimulatedLlmServerTest {
   void concurrentCallsOverlapAndEachWaitsTheFixedLatency() throws Exception {
     int calls = 40;
     long latency = 400;
-    try (SimulatedLlmServer llm = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withLatencyMs(latency))) {
+    try (SimulatedLlmServer llm =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(latency))) {
       long start = System.nanoTime();
       List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
       for (int i = 0; i < calls; i++) {
-        futures.add(SimHttp.CLIENT.sendAsync(SimHttp.openAiRequest(llm, "k",
-            openAiBody(SYSTEM_GENERATE, "prompt " + i, null), Duration.ofSeconds(10)),
-            HttpResponse.BodyHandlers.ofString()));
+        futures.add(
+            SimHttp.CLIENT.sendAsync(
+                SimHttp.openAiRequest(
+                    llm,
+                    "k",
+                    openAiBody(SYSTEM_GENERATE, "prompt " + i, null),
+                    Duration.ofSeconds(10)),
+                HttpResponse.BodyHandlers.ofString()));
       }
       for (CompletableFuture<HttpResponse<String>> f : futures) {
         assertThat(f.get().statusCode(), is(200));

@@ -31,11 +31,21 @@ final class BatchPreparer {
   private final BatchLedger ledger;
   private final ResponseCache cache;
   private final int maxLines;
-  /** Prompts whose line failed in a way a resend fails again (bad_request, ...): not resent by this run. */
+
+  /**
+   * Prompts whose line failed in a way a resend fails again (bad_request, ...): not resent by this
+   * run.
+   */
   private final Set<String> finalErrors;
+
   private long finalSkipped;
 
-  BatchPreparer(BatchRun.Job job, BatchLedger ledger, ResponseCache cache, int maxLines, Set<String> finalErrors) {
+  BatchPreparer(
+      BatchRun.Job job,
+      BatchLedger ledger,
+      ResponseCache cache,
+      int maxLines,
+      Set<String> finalErrors) {
     this.job = job;
     this.label = job.step().dir();
     this.ledger = ledger;
@@ -44,7 +54,9 @@ final class BatchPreparer {
     this.finalErrors = finalErrors;
   }
 
-  /** Prompts left out because their line failed for good earlier in this run (they stay pending). */
+  /**
+   * Prompts left out because their line failed for good earlier in this run (they stay pending).
+   */
   long finalSkipped() {
     return finalSkipped;
   }
@@ -57,7 +69,8 @@ final class BatchPreparer {
   List<String> prepare(int r, String collectDir) throws IOException {
     Set<Long> seen = new HashSet<>();
     cache.refresh();
-    int limitLines = maxLines > 0 ? Math.min(maxLines, job.api().maxRequests()) : job.api().maxRequests();
+    int limitLines =
+        maxLines > 0 ? Math.min(maxLines, job.api().maxRequests()) : job.api().maxRequests();
     long limitBytes = job.api().maxBytes();
     List<String> keys = new ArrayList<>();
     List<String> part = new ArrayList<>();
@@ -78,7 +91,8 @@ final class BatchPreparer {
             continue;
           }
           if (finalErrors.contains(task.promptSha256())) {
-            finalSkipped++; // its line failed for good this run: it stays pending, not bought again now
+            finalSkipped++; // its line failed for good this run: it stays pending, not bought again
+            // now
             continue;
           }
           long size = job.api().encodedSize(line(job.api(), task));
@@ -105,7 +119,10 @@ final class BatchPreparer {
     String key = job.runId() + "-r" + r + "-" + partNo;
     ledger.writeTasks(key, taskLines);
     ledger.intent(key, job.provider().name(), job.runId(), taskLines.size(), bytes);
-    job.out().printf("%s: batch %s: %d prompts (%.1f MB) prepared%n", label, key, taskLines.size(), bytes / 1e6);
+    job.out()
+        .printf(
+            "%s: batch %s: %d prompts (%.1f MB) prepared%n",
+            label, key, taskLines.size(), bytes / 1e6);
     BatchRun.crashPoint("after-intent");
     return key;
   }
@@ -151,7 +168,10 @@ final class BatchPreparer {
    */
   static String customId(LlmTask t) {
     String h = t.promptSha256();
-    return "t" + t.id() + "_" + (h.length() > 40 ? h.substring(0, 40) : h).replaceAll("[^A-Za-z0-9_-]", "_");
+    return "t"
+        + t.id()
+        + "_"
+        + (h.length() > 40 ? h.substring(0, 40) : h).replaceAll("[^A-Za-z0-9_-]", "_");
   }
 
   private static long promptKey(String sha) {

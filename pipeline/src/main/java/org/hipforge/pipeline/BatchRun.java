@@ -32,16 +32,16 @@ import org.hipforge.transforms.CallLlm;
  * uploads or creates the ones a kill left before that, and polls the created ones), so a kill at
  * any point creates no batch twice and pays no prompt twice; the one window left is between the
  * provider's answer to the create and the forced ledger line (milliseconds, like the calls in
- * flight at a {@code kill -9} in synchronous mode). An answer already in the journal (a kill
- * while results were being journaled) is not journaled again. Lines that errored or expired are
- * not journaled, so their tasks stay pending and the next round collects them again (unless the
- * failure is final, {@link BatchOutcome#retryable}: such a prompt is not sent again by this run); a round
+ * flight at a {@code kill -9} in synchronous mode). An answer already in the journal (a kill while
+ * results were being journaled) is not journaled again. Lines that errored or expired are not
+ * journaled, so their tasks stay pending and the next round collects them again (unless the failure
+ * is final, {@link BatchOutcome#retryable}: such a prompt is not sent again by this run); a round
  * that brings no answer at all ends the run with them left pending (at most {@link #MAX_ROUNDS}
  * rounds per run).
  *
- * <p>Polling backs off from {@link BatchSettler#FIRST_POLL_MS} doubling to {@code pollMaxMs}, with one status
- * line per poll (batch ids, states, counts, age, ETA, the batch cost so far). Memory: the
- * dedup set of collected prompt hashes (8 bytes each) and one batch's task lines at a time
+ * <p>Polling backs off from {@link BatchSettler#FIRST_POLL_MS} doubling to {@code pollMaxMs}, with
+ * one status line per poll (batch ids, states, counts, age, ETA, the batch cost so far). Memory:
+ * the dedup set of collected prompt hashes (8 bytes each) and one batch's task lines at a time
  * (bounded by the provider's batch limits), never every task.
  *
  * <pre>{@code
@@ -51,6 +51,7 @@ import org.hipforge.transforms.CallLlm;
 final class BatchRun {
   /** Rounds per run: a first batch, retries of errored/expired lines and repair rounds. */
   static final int MAX_ROUNDS = 10;
+
   /**
    * A test hook naming the point at which the JVM halts at once, as {@code kill -9} would ({@code
    * after-intent}, {@code after-upload}, {@code after-create}, {@code while-polling}, {@code
@@ -64,8 +65,16 @@ final class BatchRun {
     void run(int round, String collectDir) throws IOException;
   }
 
-  /** What a run's parts share: the work directory and step, the provider and its Batch API, the run, the output. */
-  record Job(WorkLayout layout, WorkLayout.Step step, ProviderConfig provider, String runId, BatchApi api,
+  /**
+   * What a run's parts share: the work directory and step, the provider and its Batch API, the run,
+   * the output.
+   */
+  record Job(
+      WorkLayout layout,
+      WorkLayout.Step step,
+      ProviderConfig provider,
+      String runId,
+      BatchApi api,
       PrintStream out) {}
 
   /** Waits between polls; tests pass one that does not sleep. */
@@ -85,11 +94,20 @@ final class BatchRun {
   private long pollMaxMs = 60_000;
   private Sleeper sleeper = Thread::sleep;
 
-  /** The batches' end (upload, create, poll, journal) and the run's counts; made when the run starts. */
+  /**
+   * The batches' end (upload, create, poll, journal) and the run's counts; made when the run
+   * starts.
+   */
   private BatchSettler settler;
+
   private BatchPreparer preparer;
 
-  BatchRun(WorkLayout layout, WorkLayout.Step step, ProviderConfig provider, String runId, BatchApi api,
+  BatchRun(
+      WorkLayout layout,
+      WorkLayout.Step step,
+      ProviderConfig provider,
+      String runId,
+      BatchApi api,
       PrintStream out) {
     this.layout = layout;
     this.step = step;
@@ -133,41 +151,74 @@ final class BatchRun {
    * shardSuffix)} builds, each run like a synchronous one ({@link CommandSupport#runCalls}: the
    * same stops), with the batches between them. Returns the last round's result.
    */
-  static PipelineResult runRounds(LlmOptions o, PrintStream out, WorkLayout layout,
-      WorkLayout.Step step, ProviderConfig provider, String runId, long todo,
+  static PipelineResult runRounds(
+      LlmOptions o,
+      PrintStream out,
+      WorkLayout layout,
+      WorkLayout.Step step,
+      ProviderConfig provider,
+      String runId,
+      long todo,
       BiFunction<String, String, Pipeline> pipelineFor,
-      Callable<Long> pendingAfter) throws IOException {
+      Callable<Long> pendingAfter)
+      throws IOException {
     String command = step.dir();
     PipelineResult[] last = new PipelineResult[1];
     try (BatchApi api = BatchApi.forProvider(provider)) {
-      BatchRun run = new BatchRun(layout, step, provider, runId, api, out)
-          .withMaxLines(o.getBatchMaxLines() == null ? 0 : o.getBatchMaxLines())
-          .withPollMaxMs(1000L * (o.getBatchPollMaxS() == null ? 60 : Math.max(1, o.getBatchPollMaxS())));
-      run.run((round, collectDir) -> {
-        out.printf("%s: batch mode, round %d: journaled answers go through the pipeline, the other prompts are "
-            + "collected for a batch%n", command, round);
-        CommandSupport.startProgress(o, command, todo, out, provider, layout, runId);
-        last[0] = CommandSupport.runCalls(pipelineFor.apply(collectDir, "-r" + round), command, layout, step, runId,
-            provider, pendingAfter, out);
-      });
+      BatchRun run =
+          new BatchRun(layout, step, provider, runId, api, out)
+              .withMaxLines(o.getBatchMaxLines() == null ? 0 : o.getBatchMaxLines())
+              .withPollMaxMs(
+                  1000L * (o.getBatchPollMaxS() == null ? 60 : Math.max(1, o.getBatchPollMaxS())));
+      run.run(
+          (round, collectDir) -> {
+            out.printf(
+                "%s: batch mode, round %d: journaled answers go through the pipeline, the other prompts are "
+                    + "collected for a batch%n",
+                command, round);
+            CommandSupport.startProgress(o, command, todo, out, provider, layout, runId);
+            last[0] =
+                CommandSupport.runCalls(
+                    pipelineFor.apply(collectDir, "-r" + round),
+                    command,
+                    layout,
+                    step,
+                    runId,
+                    provider,
+                    pendingAfter,
+                    out);
+          });
       out.println(command + ": " + run.summary());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException(command + ": interrupted while waiting for batches; run the same command "
-          + "again to resume them");
+      throw new IllegalStateException(
+          command
+              + ": interrupted while waiting for batches; run the same command "
+              + "again to resume them");
     }
     return last[0];
   }
 
   /**
-   * Runs {@code step}'s pipeline ({@code pipelineFor(collectDir, shardSuffix)}) as run {@code runId}
-   * in the mode asked: {@link #runRounds} in batch mode, else once with the stops of {@link
-   * CommandSupport#runCalls} after finishing the batches an earlier batch run left open; then prints
-   * {@code <step>: finished in N s; <calls>} and records the request counts in {@code manifest}.
+   * Runs {@code step}'s pipeline ({@code pipelineFor(collectDir, shardSuffix)}) as run {@code
+   * runId} in the mode asked: {@link #runRounds} in batch mode, else once with the stops of {@link
+   * CommandSupport#runCalls} after finishing the batches an earlier batch run left open; then
+   * prints {@code <step>: finished in N s; <calls>} and records the request counts in {@code
+   * manifest}.
    */
-  static void runStep(boolean batch, LlmOptions o, PrintStream out, WorkLayout layout, WorkLayout.Step step,
-      ProviderConfig provider, String runId, long todo, BiFunction<String, String, Pipeline> pipelineFor,
-      Callable<Long> pendingAfter, RunManifest manifest) throws IOException {
+  static void runStep(
+      boolean batch,
+      LlmOptions o,
+      PrintStream out,
+      WorkLayout layout,
+      WorkLayout.Step step,
+      ProviderConfig provider,
+      String runId,
+      long todo,
+      BiFunction<String, String, Pipeline> pipelineFor,
+      Callable<Long> pendingAfter,
+      RunManifest manifest)
+      throws IOException {
     String command = step.dir();
     long start = System.nanoTime();
     PipelineResult result;
@@ -176,11 +227,22 @@ final class BatchRun {
     } else {
       finishEarlierBatches(out, layout, step, provider, runId);
       CommandSupport.startProgress(o, command, todo, out, provider, layout, runId);
-      result = CommandSupport.runCalls(pipelineFor.apply(null, ""), command, layout, step, runId, provider,
-          pendingAfter, out);
+      result =
+          CommandSupport.runCalls(
+              pipelineFor.apply(null, ""),
+              command,
+              layout,
+              step,
+              runId,
+              provider,
+              pendingAfter,
+              out);
     }
     CommandSupport.CallCounts calls = CommandSupport.callCounts(result);
-    out.printf("%s: finished in %.1f s; %s%n", command, (System.nanoTime() - start) / 1e9,
+    out.printf(
+        "%s: finished in %.1f s; %s%n",
+        command,
+        (System.nanoTime() - start) / 1e9,
         CommandSupport.callSummary(provider, calls, layout, step, runId));
     manifest.requests(calls.requests(), calls.retries(), calls.rateLimited(), calls.cacheHits());
   }
@@ -190,8 +252,13 @@ final class BatchRun {
    * polled to their end and their answers journaled, so the synchronous run does not buy their
    * prompts a second time. Does nothing (and asks nothing) when the ledger has none.
    */
-  static void finishEarlierBatches(PrintStream out, WorkLayout layout, WorkLayout.Step step,
-      ProviderConfig provider, String runId) throws IOException {
+  static void finishEarlierBatches(
+      PrintStream out,
+      WorkLayout layout,
+      WorkLayout.Step step,
+      ProviderConfig provider,
+      String runId)
+      throws IOException {
     if (!layout.isLocal() || BatchLedger.read(layout, step).unfinished().isEmpty()) {
       return;
     }
@@ -200,8 +267,10 @@ final class BatchRun {
       BatchLedger ledger = BatchLedger.open(layout, step);
       try (BatchSettler settler = run.open(ledger)) {
         List<BatchLedger.Entry> open = ledger.unfinished();
-        out.printf("%s: %d batches of an earlier --mode=batch run are not finished: finishing them first, so "
-            + "their prompts are not bought again%n", step.dir(), open.size());
+        out.printf(
+            "%s: %d batches of an earlier --mode=batch run are not finished: finishing them first, so "
+                + "their prompts are not bought again%n",
+            step.dir(), open.size());
         settler.settle(open);
       }
       out.println(step.dir() + ": " + run.summary());
@@ -224,7 +293,8 @@ final class BatchRun {
     try (BatchSettler s = open(ledger)) {
       List<BatchLedger.Entry> open = ledger.unfinished();
       if (!open.isEmpty()) {
-        out.printf("%s: %d batches of an earlier run are not finished: resuming them (none is created again)%n",
+        out.printf(
+            "%s: %d batches of an earlier run are not finished: resuming them (none is created again)%n",
             label, open.size());
         s.settle(open);
       }
@@ -232,7 +302,10 @@ final class BatchRun {
     }
   }
 
-  /** Rounds of the pipeline and the batches they collect, until one collects nothing; returns the tasks left. */
+  /**
+   * Rounds of the pipeline and the batches they collect, until one collects nothing; returns the
+   * tasks left.
+   */
   private long rounds(Round round, BatchLedger ledger) throws IOException, InterruptedException {
     for (int r = 1; ; r++) {
       String collectDir = BatchLedger.dir(layout, step) + "/collect/" + runId + "-r" + r;
@@ -240,8 +313,9 @@ final class BatchRun {
       if (r > MAX_ROUNDS) {
         long leftPending = BatchPreparer.countLines(collectDir);
         if (leftPending > 0) {
-          out.printf("%s: stopping after %d rounds; %d prompts not answered stay pending (run again)%n", label,
-              MAX_ROUNDS, leftPending);
+          out.printf(
+              "%s: stopping after %d rounds; %d prompts not answered stay pending (run again)%n",
+              label, MAX_ROUNDS, leftPending);
         }
         BatchPreparer.deleteDir(collectDir);
         return leftPending;
@@ -258,8 +332,10 @@ final class BatchRun {
       long before = settler.answered();
       settler.settle(ledger.unfinished());
       if (settler.answered() == before) {
-        out.printf("%s: round %d brought no answer (every line errored or expired: %s); %d tasks stay pending, "
-            + "run the same command again to retry them%n", label, r, settler.lineErrors(), prompts);
+        out.printf(
+            "%s: round %d brought no answer (every line errored or expired: %s); %d tasks stay pending, "
+                + "run the same command again to retry them%n",
+            label, r, settler.lineErrors(), prompts);
         return prompts;
       }
     }
@@ -282,7 +358,8 @@ final class BatchRun {
   /** The test hook {@link #CRASH_AT}: halts the JVM at {@code point} when the property names it. */
   static void crashPoint(String point) {
     if (point.equals(System.getProperty(CRASH_AT))) {
-      System.out.println("hipforge: test hook " + CRASH_AT + "=" + point + ": halting now, as kill -9 would");
+      System.out.println(
+          "hipforge: test hook " + CRASH_AT + "=" + point + ": halting now, as kill -9 would");
       System.out.flush();
       Runtime.getRuntime().halt(137);
     }

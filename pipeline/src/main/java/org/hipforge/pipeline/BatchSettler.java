@@ -33,16 +33,22 @@ import org.hipforge.transforms.LlmTask;
 /**
  * Brings the batches of a {@link BatchRun} to their end, writing each step to the {@link
  * BatchLedger} as soon as it is known: uploads and creates the ones not created yet, polls the
- * created ones (backing off from {@link #FIRST_POLL_MS} doubling to the run's poll max,
- * one status line per poll) and journals every paid answer not journaled yet through {@link
+ * created ones (backing off from {@link #FIRST_POLL_MS} doubling to the run's poll max, one status
+ * line per poll) and journals every paid answer not journaled yet through {@link
  * CallLlm#answerRecord}, the one rule for synchronous and batch answers. Keeps the run's counts
  * (batches created, Batch API requests by kind, answers journaled, lines without an answer, batch
  * tokens) for its summary.
  */
 final class BatchSettler implements AutoCloseable {
-  /** The first pause between polls: a simulated batch may end in a second; real ones take minutes. */
+  /**
+   * The first pause between polls: a simulated batch may end in a second; real ones take minutes.
+   */
   static final long FIRST_POLL_MS = 1000;
-  /** Batch API calls that fail in a row (429, 5xx, timeouts) before the run gives up: ~ the backoff's minutes. */
+
+  /**
+   * Batch API calls that fail in a row (429, 5xx, timeouts) before the run gives up: ~ the
+   * backoff's minutes.
+   */
   static final int MAX_POLL_FAILURES = 8;
 
   private final BatchRun.Job job;
@@ -60,10 +66,19 @@ final class BatchSettler implements AutoCloseable {
   private long created;
   private final Map<String, Long> apiCalls = new TreeMap<>();
   private final Map<String, Long> lineErrors = new TreeMap<>();
-  /** Prompts whose line failed in a way a resend fails again (bad_request, ...): not resent by this run. */
+
+  /**
+   * Prompts whose line failed in a way a resend fails again (bad_request, ...): not resent by this
+   * run.
+   */
   private final Set<String> finalErrors = new HashSet<>();
 
-  BatchSettler(BatchRun.Job job, BatchLedger ledger, ResponseCache cache, BatchRun.Sleeper sleeper, long pollMaxMs) {
+  BatchSettler(
+      BatchRun.Job job,
+      BatchLedger ledger,
+      ResponseCache cache,
+      BatchRun.Sleeper sleeper,
+      long pollMaxMs) {
     this.job = job;
     this.label = job.step().dir();
     this.ledger = ledger;
@@ -87,11 +102,20 @@ final class BatchSettler implements AutoCloseable {
     return lineErrors;
   }
 
-  /** One line for the command's summary; {@code finalSkipped}: prompts not resent ({@link BatchPreparer}). */
+  /**
+   * One line for the command's summary; {@code finalSkipped}: prompts not resent ({@link
+   * BatchPreparer}).
+   */
   String summary(long finalSkipped) {
     long calls = apiCalls.values().stream().mapToLong(Long::longValue).sum();
-    String s = String.format(Locale.ROOT, "batches created %d, Batch API requests %d %s, answers journaled "
-        + "from batches %d", created, calls, apiCalls, journaled);
+    String s =
+        String.format(
+            Locale.ROOT,
+            "batches created %d, Batch API requests %d %s, answers journaled " + "from batches %d",
+            created,
+            calls,
+            apiCalls,
+            journaled);
     if (alreadyJournaled > 0) {
       s += " (" + alreadyJournaled + " found already journaled, not journaled again)";
     }
@@ -99,17 +123,27 @@ final class BatchSettler implements AutoCloseable {
       s += ", lines without an answer " + lineErrors;
     }
     if (finalSkipped > 0) {
-      s += ", " + finalSkipped + " prompts whose line failed for good not sent again in this run (they stay pending)";
+      s +=
+          ", "
+              + finalSkipped
+              + " prompts whose line failed for good not sent again in this run (they stay pending)";
     }
     if (RunLedger.priced(job.provider())) {
-      s += String.format(Locale.ROOT, ", batch cost $%.4f (%.0f%% of $%.4f at the synchronous price)",
-          RunLedger.batchCost(job.provider(), batchIn, batchOut), 100 * job.provider().batchDiscount(),
-          RunLedger.cost(job.provider(), batchIn, batchOut));
+      s +=
+          String.format(
+              Locale.ROOT,
+              ", batch cost $%.4f (%.0f%% of $%.4f at the synchronous price)",
+              RunLedger.batchCost(job.provider(), batchIn, batchOut),
+              100 * job.provider().batchDiscount(),
+              RunLedger.cost(job.provider(), batchIn, batchOut));
     }
     return s;
   }
 
-  /** Brings every batch of {@code entries} to its end: upload and create where needed, poll, journal. */
+  /**
+   * Brings every batch of {@code entries} to its end: upload and create where needed, poll,
+   * journal.
+   */
   void settle(List<BatchLedger.Entry> entries) throws IOException, InterruptedException {
     for (BatchLedger.Entry e : entries) {
       checkProvider(e);
@@ -136,7 +170,10 @@ final class BatchSettler implements AutoCloseable {
         if (!ex.retryable() || ++failures >= MAX_POLL_FAILURES) {
           throw stop(ex, "polling");
         }
-        job.out().printf("%s: batch poll failed (%s); trying again in %d s%n", label, ex.getMessage(), pause / 1000);
+        job.out()
+            .printf(
+                "%s: batch poll failed (%s); trying again in %d s%n",
+                label, ex.getMessage(), pause / 1000);
         sleeper.sleep(pause);
         pause = Math.min(pollMaxMs, pause * 2);
         continue;
@@ -151,7 +188,10 @@ final class BatchSettler implements AutoCloseable {
           still.add(e);
         }
       }
-      job.out().println(statusLine(open, now)); // after the ended ones' answers are journaled: the line counts them
+      job.out()
+          .println(
+              statusLine(
+                  open, now)); // after the ended ones' answers are journaled: the line counts them
       open = still;
       if (!open.isEmpty()) {
         sleeper.sleep(pause);
@@ -160,25 +200,48 @@ final class BatchSettler implements AutoCloseable {
     }
   }
 
-  /** A batch prepared by another provider must be finished with that one (its prompt hashes are its). */
+  /**
+   * A batch prepared by another provider must be finished with that one (its prompt hashes are
+   * its).
+   */
   private void checkProvider(BatchLedger.Entry e) {
     if (e.provider != null && !e.provider.equals(job.provider().name())) {
-      throw new UsageException("batch " + e.key + (e.batchId == null ? "" : " (" + e.batchId + ")")
-          + " in " + ledger.dir() + " belongs to provider '" + e.provider + "', this run uses '" + job.provider().name()
-          + "': run with --modelName=" + e.provider + " to finish it first");
+      throw new UsageException(
+          "batch "
+              + e.key
+              + (e.batchId == null ? "" : " (" + e.batchId + ")")
+              + " in "
+              + ledger.dir()
+              + " belongs to provider '"
+              + e.provider
+              + "', this run uses '"
+              + job.provider().name()
+              + "': run with --modelName="
+              + e.provider
+              + " to finish it first");
     }
   }
 
-  /** Uploads (if not done) and creates batch {@code e}, writing each id to the ledger as soon as it is known. */
+  /**
+   * Uploads (if not done) and creates batch {@code e}, writing each id to the ledger as soon as it
+   * is known.
+   */
   private void submit(BatchLedger.Entry e) throws IOException {
     List<String> taskLines = ledger.readTasks(e.key);
     List<BatchLine> lines = new ArrayList<>(taskLines.size());
     for (String t : taskLines) {
       LlmTask task = parseTask(e, t);
-      if (e.phase != BatchLedger.Phase.CREATED && !Prompts.key(job.provider(), task.request()).equals(task.promptSha256())) {
-        throw new UsageException("batch " + e.key + " was prepared with another model or settings of provider '"
-            + job.provider().name() + "' (task " + task.id() + "'s prompt hash differs): run with the config it was "
-            + "prepared with");
+      if (e.phase != BatchLedger.Phase.CREATED
+          && !Prompts.key(job.provider(), task.request()).equals(task.promptSha256())) {
+        throw new UsageException(
+            "batch "
+                + e.key
+                + " was prepared with another model or settings of provider '"
+                + job.provider().name()
+                + "' (task "
+                + task.id()
+                + "'s prompt hash differs): run with the config it was "
+                + "prepared with");
       }
       lines.add(BatchPreparer.line(job.api(), task));
     }
@@ -191,7 +254,8 @@ final class BatchSettler implements AutoCloseable {
       String batchId = call("create", () -> job.api().create(e.fileId, lines));
       ledger.created(e.key, batchId);
       created++;
-      job.out().printf("%s: batch %s created: %s (%d requests)%n", label, e.key, batchId, lines.size());
+      job.out()
+          .printf("%s: batch %s created: %s (%d requests)%n", label, e.key, batchId, lines.size());
       BatchRun.crashPoint("after-create");
     } catch (BatchApiException ex) {
       throw stop(ex, "submitting batch " + e.key);
@@ -206,7 +270,9 @@ final class BatchSettler implements AutoCloseable {
     }
   }
 
-  /** Journals the answers of ended batch {@code e} that are not journaled yet, then records its end. */
+  /**
+   * Journals the answers of ended batch {@code e} that are not journaled yet, then records its end.
+   */
   private void finish(BatchLedger.Entry e, BatchStatus s) throws IOException {
     int journaledHere = 0;
     if (s.state().hasResults()) {
@@ -217,44 +283,61 @@ final class BatchSettler implements AutoCloseable {
       }
       cache.refresh(); // what a killed run journaled before us
       if (journal == null) {
-        journal = JournalWriter.open(job.layout().journalDir(job.step(), job.runId()), RunLedger.BATCH_PREFIX);
+        journal =
+            JournalWriter.open(
+                job.layout().journalDir(job.step(), job.runId()), RunLedger.BATCH_PREFIX);
       }
-      long latency = s.createdAt() != null && s.endedAt() != null
-          ? Math.max(0, Duration.between(s.createdAt(), s.endedAt()).toMillis()) : 0;
+      long latency =
+          s.createdAt() != null && s.endedAt() != null
+              ? Math.max(0, Duration.between(s.createdAt(), s.endedAt()).toMillis())
+              : 0;
       int[] count = new int[1];
       try {
-        call("results", () -> {
-          job.api().readResults(e.batchId, o -> {
-            try {
-              if (journal(o, byId, latency)) {
-                count[0]++;
-                if (count[0] == Math.max(1, e.requests / 2)) {
-                  BatchRun.crashPoint("while-journaling");
-                }
-              }
-            } catch (IOException io) {
-              throw new UncheckedIOException(io);
-            }
-          });
-          return null;
-        });
+        call(
+            "results",
+            () -> {
+              job.api()
+                  .readResults(
+                      e.batchId,
+                      o -> {
+                        try {
+                          if (journal(o, byId, latency)) {
+                            count[0]++;
+                            if (count[0] == Math.max(1, e.requests / 2)) {
+                              BatchRun.crashPoint("while-journaling");
+                            }
+                          }
+                        } catch (IOException io) {
+                          throw new UncheckedIOException(io);
+                        }
+                      });
+              return null;
+            });
       } catch (UncheckedIOException io) {
-        throw new CommandSupport.JournalStop("journal write failed at " + JournalWriter.describe(journal.dir(), io.getCause())
-            + " while journaling batch " + e.batchId + "; the batch stays in the ledger: run the same command "
-            + "again to journal its answers (they are paid, not bought again)");
+        throw new CommandSupport.JournalStop(
+            "journal write failed at "
+                + JournalWriter.describe(journal.dir(), io.getCause())
+                + " while journaling batch "
+                + e.batchId
+                + "; the batch stays in the ledger: run the same command "
+                + "again to journal its answers (they are paid, not bought again)");
       } catch (BatchApiException ex) {
         throw stop(ex, "reading the results of batch " + e.batchId);
       }
       journaledHere = count[0];
     } else {
-      job.out().printf("%s: batch %s (%s) ended %s%s: its tasks stay pending%n", label, e.key, e.batchId, s.state(),
-          s.error() == null ? "" : " (" + s.error() + ")");
+      job.out()
+          .printf(
+              "%s: batch %s (%s) ended %s%s: its tasks stay pending%n",
+              label, e.key, e.batchId, s.state(), s.error() == null ? "" : " (" + s.error() + ")");
     }
-    ledger.ended(e.key, s.state().name(), s.succeeded(), s.errored(), s.expiredOrCanceled(), journaledHere);
+    ledger.ended(
+        e.key, s.state().name(), s.succeeded(), s.errored(), s.expiredOrCanceled(), journaledHere);
   }
 
   /** Journals one outcome when it is a paid answer not journaled yet; true when it did. */
-  private boolean journal(BatchOutcome o, Map<String, LlmTask> byId, long latency) throws IOException {
+  private boolean journal(BatchOutcome o, Map<String, LlmTask> byId, long latency)
+      throws IOException {
     LlmTask task = byId.get(o.customId());
     if (task == null) {
       lineErrors.merge("unknown_custom_id", 1L, Long::sum);
@@ -263,7 +346,9 @@ final class BatchSettler implements AutoCloseable {
     if (!o.paid()) {
       lineErrors.merge(o.errorCategory() == null ? "error" : o.errorCategory(), 1L, Long::sum);
       if (!o.retryable()) {
-        finalErrors.add(task.promptSha256()); // the same line would fail the same way: not in this run's next batch
+        finalErrors.add(
+            task.promptSha256()); // the same line would fail the same way: not in this run's next
+        // batch
       }
       return false; // nothing billed: no record, the task stays pending
     }
@@ -271,8 +356,17 @@ final class BatchSettler implements AutoCloseable {
       alreadyJournaled++;
       return false;
     }
-    StateRecord record = CallLlm.answerRecord(job.step(), job.provider(), job.runId(), task, o.response(), o.errorCategory(),
-        o.errorMessage(), latency, 1);
+    StateRecord record =
+        CallLlm.answerRecord(
+            job.step(),
+            job.provider(),
+            job.runId(),
+            task,
+            o.response(),
+            o.errorCategory(),
+            o.errorMessage(),
+            latency,
+            1);
     journal.append(StateRecordJson.toJson(record));
     cache.put(record);
     journaled++;
@@ -306,21 +400,42 @@ final class BatchSettler implements AutoCloseable {
         ids.add(e.batchId);
       }
     }
-    long ageS = oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).getSeconds());
-    String eta = done > 0 && total > done && ageS > 0
-        ? formatSeconds((long) ((total - done) * (double) ageS / done)) : done >= total ? "0s" : "unknown";
-    String s = String.format(Locale.ROOT, "%s: batches %s%s %s; requests %d: succeeded %d, errored %d, "
-        + "expired/canceled %d, processing %d; age %s, ETA %s; answers journaled %d", label, ids,
-        open.size() > ids.size() ? " +" + (open.size() - ids.size()) : "", states, total, ok, errored, expired,
-        Math.max(0, total - done), formatSeconds(ageS), eta, journaled);
+    long ageS =
+        oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).getSeconds());
+    String eta =
+        done > 0 && total > done && ageS > 0
+            ? formatSeconds((long) ((total - done) * (double) ageS / done))
+            : done >= total ? "0s" : "unknown";
+    String s =
+        String.format(
+            Locale.ROOT,
+            "%s: batches %s%s %s; requests %d: succeeded %d, errored %d, "
+                + "expired/canceled %d, processing %d; age %s, ETA %s; answers journaled %d",
+            label,
+            ids,
+            open.size() > ids.size() ? " +" + (open.size() - ids.size()) : "",
+            states,
+            total,
+            ok,
+            errored,
+            expired,
+            Math.max(0, total - done),
+            formatSeconds(ageS),
+            eta,
+            journaled);
     if (RunLedger.priced(job.provider())) {
-      s += String.format(Locale.ROOT, ", batch cost so far $%.4f", RunLedger.batchCost(job.provider(), batchIn, batchOut));
+      s +=
+          String.format(
+              Locale.ROOT,
+              ", batch cost so far $%.4f",
+              RunLedger.batchCost(job.provider(), batchIn, batchOut));
     }
     return s;
   }
 
   private static String formatSeconds(long s) {
-    return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
+    return s >= 3600
+        ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
         : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
   }
 
@@ -334,21 +449,43 @@ final class BatchSettler implements AutoCloseable {
     return c.call();
   }
 
-  /** A Batch API failure as the run's stop: the exit codes of the synchronous stops (auth 3, quota 4, endpoint 5). */
+  /**
+   * A Batch API failure as the run's stop: the exit codes of the synchronous stops (auth 3, quota
+   * 4, endpoint 5).
+   */
   private RuntimeException stop(BatchApiException ex, String doing) {
-    String tail = " while " + doing + "; the ledger " + ledger.dir() + " keeps every batch, run the same command "
-        + "again to resume (nothing is created or paid twice)";
+    String tail =
+        " while "
+            + doing
+            + "; the ledger "
+            + ledger.dir()
+            + " keeps every batch, run the same command "
+            + "again to resume (nothing is created or paid twice)";
     CallGate.Kind kind = ex.category().runStop(true);
     if (kind == CallGate.Kind.AUTH) {
-      return new CommandSupport.AuthStop("auth: provider " + job.provider().name() + " rejected the Batch API request: "
-          + ex.getMessage() + ". Set a valid key in the environment variable " + job.provider().apiKeyEnv() + tail);
+      return new CommandSupport.AuthStop(
+          "auth: provider "
+              + job.provider().name()
+              + " rejected the Batch API request: "
+              + ex.getMessage()
+              + ". Set a valid key in the environment variable "
+              + job.provider().apiKeyEnv()
+              + tail);
     }
     if (kind == CallGate.Kind.QUOTA) {
       return new CommandSupport.ProviderStop("quota: " + ex.getMessage() + tail, Main.QUOTA);
     }
     if (kind == CallGate.Kind.ENDPOINT) {
-      return new CommandSupport.ProviderStop("endpoint: provider " + job.provider().name() + " has no usable Batch API "
-          + "at base_url " + job.provider().baseUrl() + ": " + ex.getMessage() + tail, Main.ENDPOINT);
+      return new CommandSupport.ProviderStop(
+          "endpoint: provider "
+              + job.provider().name()
+              + " has no usable Batch API "
+              + "at base_url "
+              + job.provider().baseUrl()
+              + ": "
+              + ex.getMessage()
+              + tail,
+          Main.ENDPOINT);
     }
     return new IllegalStateException(ex.getMessage() + tail);
   }

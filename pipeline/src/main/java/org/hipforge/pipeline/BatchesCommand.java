@@ -43,7 +43,8 @@ final class BatchesCommand {
           continue;
         }
         out.printf("== %s (%s)%n", step.dir(), ledger.dir());
-        out.printf("%-28s %-36s %-10s %8s  %s%n", "batch", "provider id", "provider", "requests", "state");
+        out.printf(
+            "%-28s %-36s %-10s %8s  %s%n", "batch", "provider id", "provider", "requests", "state");
         for (BatchLedger.Entry e : entries) {
           listed++;
           String state = describe(e);
@@ -59,8 +60,13 @@ final class BatchesCommand {
               }
             }
           }
-          out.printf("%-28s %-36s %-10s %8d  %s%n", e.key, e.batchId == null ? "-" : e.batchId,
-              e.provider == null ? "-" : e.provider, e.requests, state);
+          out.printf(
+              "%-28s %-36s %-10s %8d  %s%n",
+              e.key,
+              e.batchId == null ? "-" : e.batchId,
+              e.provider == null ? "-" : e.provider,
+              e.requests,
+              state);
         }
       }
     } finally {
@@ -69,12 +75,15 @@ final class BatchesCommand {
       }
     }
     if (listed == 0) {
-      out.println("batches: none in " + layout.root() + " (describe/generate --mode=batch create them)");
+      out.println(
+          "batches: none in " + layout.root() + " (describe/generate --mode=batch create them)");
       return;
     }
     if (cancel) {
-      out.printf("batches: cancel requested for %d running batches; the next describe/generate run journals "
-          + "the answers they finished before it (billed) and leaves the rest pending%n", cancelled);
+      out.printf(
+          "batches: cancel requested for %d running batches; the next describe/generate run journals "
+              + "the answers they finished before it (billed) and leaves the rest pending%n",
+          cancelled);
     }
   }
 
@@ -89,23 +98,38 @@ final class BatchesCommand {
         return "created " + e.createdAt + ", not finished (the next run polls it)";
       case ENDED:
       default:
-        return String.format(Locale.ROOT, "%s at %s: succeeded %d, errored %d, expired/canceled %d; answers "
-            + "journaled %d", e.endState == null ? "ended" : e.endState.toLowerCase(Locale.ROOT), e.endedAt,
-            e.succeeded, e.errored, e.expiredOrCanceled, e.journaled);
+        return String.format(
+            Locale.ROOT,
+            "%s at %s: succeeded %d, errored %d, expired/canceled %d; answers " + "journaled %d",
+            e.endState == null ? "ended" : e.endState.toLowerCase(Locale.ROOT),
+            e.endedAt,
+            e.succeeded,
+            e.errored,
+            e.expiredOrCanceled,
+            e.journaled);
     }
   }
 
   private static String live(BatchStatus s) {
-    return String.format(Locale.ROOT, "%s (provider): succeeded %d, errored %d, expired/canceled %d, processing %d "
-        + "of %d; created %s", s.state().name().toLowerCase(Locale.ROOT), s.succeeded(), s.errored(),
-        s.expiredOrCanceled(), s.processing(), s.total(), s.createdAt());
+    return String.format(
+        Locale.ROOT,
+        "%s (provider): succeeded %d, errored %d, expired/canceled %d, processing %d "
+            + "of %d; created %s",
+        s.state().name().toLowerCase(Locale.ROOT),
+        s.succeeded(),
+        s.errored(),
+        s.expiredOrCanceled(),
+        s.processing(),
+        s.total(),
+        s.createdAt());
   }
 
   /**
    * The Batch API of the provider a batch was made with, from {@code --config}; null (the ledger
    * alone is shown) when there is no config file, unless {@code --cancel} needs it.
    */
-  private static BatchApi api(BatchesOptions o, BatchLedger.Entry e, Map<String, BatchApi> apis, boolean cancel) {
+  private static BatchApi api(
+      BatchesOptions o, BatchLedger.Entry e, Map<String, BatchApi> apis, boolean cancel) {
     String name = e.provider == null ? o.getModelName() : e.provider;
     if (apis.containsKey(name)) {
       return apis.get(name);
@@ -116,8 +140,10 @@ final class BatchesCommand {
       ProviderConfig provider = CommandSupport.loadProvider(o);
       api = BatchApi.forProvider(provider);
     } else if (cancel) {
-      throw new UsageException("--cancel needs the provider config the batches were made with (--config=FILE; "
-          + o.getConfig() + " does not exist)");
+      throw new UsageException(
+          "--cancel needs the provider config the batches were made with (--config=FILE; "
+              + o.getConfig()
+              + " does not exist)");
     }
     apis.put(name, api);
     return api;

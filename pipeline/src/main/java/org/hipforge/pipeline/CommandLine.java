@@ -18,10 +18,10 @@ import org.apache.beam.sdk.options.Validation;
 import org.hipforge.io.util.Closest;
 
 /**
- * The command table and the flag rules every command shares: which flags a command has (its
- * options interface), {@code --flag value} read as {@code --flag=value}, an unknown command or flag
- * refused with the nearest known one ("did you mean"), required flags checked, and the options
- * built by Beam (so every Beam and Flink flag still works).
+ * The command table and the flag rules every command shares: which flags a command has (its options
+ * interface), {@code --flag value} read as {@code --flag=value}, an unknown command or flag refused
+ * with the nearest known one ("did you mean"), required flags checked, and the options built by
+ * Beam (so every Beam and Flink flag still works).
  *
  * <p>A flag's most specific declaration decides its description, default and whether it is
  * required: {@code DescribeOptions} redeclares {@code getSourceDir()} with
@@ -32,10 +32,17 @@ final class CommandLine {
    * One command: its name, its options interface, its usage line, what it does, whether it runs a
    * Beam pipeline, and its {@code run} (called by {@link Main} with the parsed options).
    */
-  record Command(String name, Class<? extends PipelineOptions> options, String synopsis, String summary,
-      boolean engine, Action action) {}
+  record Command(
+      String name,
+      Class<? extends PipelineOptions> options,
+      String synopsis,
+      String summary,
+      boolean engine,
+      Action action) {}
 
-  /** A command's {@code run} on its parsed options; {@code args}: its flags as given (normalized). */
+  /**
+   * A command's {@code run} on its parsed options; {@code args}: its flags as given (normalized).
+   */
   @FunctionalInterface
   interface Action {
     void run(PipelineOptions options, PrintStream out, String[] args) throws Exception;
@@ -47,61 +54,124 @@ final class CommandLine {
     void run(T options, PrintStream out, String[] args) throws Exception;
   }
 
-  private static <T extends PipelineOptions> Command command(String name, Class<T> options, String synopsis,
-      String summary, boolean engine, Run<T> run) {
-    return new Command(name, options, synopsis, summary, engine, (o, out, args) -> run.run(o.as(options), out, args));
+  private static <T extends PipelineOptions> Command command(
+      String name, Class<T> options, String synopsis, String summary, boolean engine, Run<T> run) {
+    return new Command(
+        name,
+        options,
+        synopsis,
+        summary,
+        engine,
+        (o, out, args) -> run.run(o.as(options), out, args));
   }
 
-  static final List<Command> COMMANDS = List.of(
-      command("demo", DemoOptions.class, "[--config=config.json --modelName=NAME]",
-          "manifest + describe + generate + export on the bundled example kernels against a built-in "
-              + "simulated LLM on loopback (no network, no key); --config=FILE uses a real provider", true,
-          (o, out, args) -> DemoCommand.run(o, out, RunnerDefaults.value(args, "config") != null)),
-      command("manifest", ManifestOptions.class, "--sourceDir=DIR --workDir=W",
-          "scan HIP sources into W/manifest.jsonl (stable ids)", false,
-          (o, out, args) -> ManifestCommand.run(o, out)),
-      command("describe", DescribeOptions.class, "--workDir=W --sourceDir=DIR [--config=config.json]",
-          "ask the LLM for an instruction per pending source; resumable, never pays twice", true,
-          (o, out, args) -> DescribeCommand.run(o, out)),
-      command("generate", GenerateOptions.class, "--workDir=W [--config=config.json] [--ids=3,7]",
-          "ask the LLM for HIP code per described task, compile it for AMD GPUs (hipcc), write "
-              + "W/out/hip/<file_name>", true,
-          (o, out, args) -> GenerateCommand.run(o, out)),
-      command("validate", ValidateOptions.class, "--workDir=W",
-          "re-check W/out/hip files with the HIP compiler and record the verdicts", false,
-          (o, out, args) -> ValidateCommand.run(o, out)),
-      command("export", ExportOptions.class,
-          "--workDir=W [--includeFailed] [--format=jsonl|messages|json-array] [--out=FILE]",
-          "the dataset (rows of instruction, source, generated code, verdicts, models, tokens) and its "
-              + "card README.md", false,
-          (o, out, args) -> ExportCommand.run(o, out)),
-      command("status", StatusOptions.class, "--workDir=W [--sourceDir=DIR]",
-          "totals: passed, failed by category, pending, stale, malformed", false,
-          (o, out, args) -> StatusCommand.run(o, out)),
-      command("batches", BatchesOptions.class, "--workDir=W [--cancel]",
-          "the provider batches of --mode=batch runs (ledger and live state); --cancel cancels those "
-              + "still running", false,
-          (o, out, args) -> BatchesCommand.run(o, out)),
-      command("report", ReportOptions.class, "--workDir=W [--sourceDir=DIR] [--out=FILE]",
-          "one self-contained HTML page with charts and the pairs (default W/report/index.html)", false,
-          (o, out, args) -> ReportCommand.run(o, out)),
-      command("prompts", PromptsOptions.class, "--out=DIR | --promptDir=DIR",
-          "write the default prompt templates to edit, or check edited ones", false,
-          (o, out, args) -> PromptsCommand.run(o, out)));
+  static final List<Command> COMMANDS =
+      List.of(
+          command(
+              "demo",
+              DemoOptions.class,
+              "[--config=config.json --modelName=NAME]",
+              "manifest + describe + generate + export on the bundled example kernels against a built-in "
+                  + "simulated LLM on loopback (no network, no key); --config=FILE uses a real provider",
+              true,
+              (o, out, args) ->
+                  DemoCommand.run(o, out, RunnerDefaults.value(args, "config") != null)),
+          command(
+              "manifest",
+              ManifestOptions.class,
+              "--sourceDir=DIR --workDir=W",
+              "scan HIP sources into W/manifest.jsonl (stable ids)",
+              false,
+              (o, out, args) -> ManifestCommand.run(o, out)),
+          command(
+              "describe",
+              DescribeOptions.class,
+              "--workDir=W --sourceDir=DIR [--config=config.json]",
+              "ask the LLM for an instruction per pending source; resumable, never pays twice",
+              true,
+              (o, out, args) -> DescribeCommand.run(o, out)),
+          command(
+              "generate",
+              GenerateOptions.class,
+              "--workDir=W [--config=config.json] [--ids=3,7]",
+              "ask the LLM for HIP code per described task, compile it for AMD GPUs (hipcc), write "
+                  + "W/out/hip/<file_name>",
+              true,
+              (o, out, args) -> GenerateCommand.run(o, out)),
+          command(
+              "validate",
+              ValidateOptions.class,
+              "--workDir=W",
+              "re-check W/out/hip files with the HIP compiler and record the verdicts",
+              false,
+              (o, out, args) -> ValidateCommand.run(o, out)),
+          command(
+              "export",
+              ExportOptions.class,
+              "--workDir=W [--includeFailed] [--format=jsonl|messages|json-array] [--out=FILE]",
+              "the dataset (rows of instruction, source, generated code, verdicts, models, tokens) and its "
+                  + "card README.md",
+              false,
+              (o, out, args) -> ExportCommand.run(o, out)),
+          command(
+              "status",
+              StatusOptions.class,
+              "--workDir=W [--sourceDir=DIR]",
+              "totals: passed, failed by category, pending, stale, malformed",
+              false,
+              (o, out, args) -> StatusCommand.run(o, out)),
+          command(
+              "batches",
+              BatchesOptions.class,
+              "--workDir=W [--cancel]",
+              "the provider batches of --mode=batch runs (ledger and live state); --cancel cancels those "
+                  + "still running",
+              false,
+              (o, out, args) -> BatchesCommand.run(o, out)),
+          command(
+              "report",
+              ReportOptions.class,
+              "--workDir=W [--sourceDir=DIR] [--out=FILE]",
+              "one self-contained HTML page with charts and the pairs (default W/report/index.html)",
+              false,
+              (o, out, args) -> ReportCommand.run(o, out)),
+          command(
+              "prompts",
+              PromptsOptions.class,
+              "--out=DIR | --promptDir=DIR",
+              "write the default prompt templates to edit, or check edited ones",
+              false,
+              (o, out, args) -> PromptsCommand.run(o, out)));
 
-  /** The Beam/Flink flags a pipeline command's help lists, with the defaults hipforge gives them. */
+  /**
+   * The Beam/Flink flags a pipeline command's help lists, with the defaults hipforge gives them.
+   */
   static final Map<String, String[]> ENGINE_FLAGS = engineFlags();
 
   private static Map<String, String[]> engineFlags() {
     Map<String, String[]> m = new LinkedHashMap<>();
-    m.put("runner", new String[] {"FlinkRunner (embedded Flink)",
-        "The engine: FlinkRunner (embedded, or a cluster with --flinkMaster) or DirectRunner (debugging)"});
-    m.put("flinkMaster", new String[] {"[local]",
-        "host:port of a Flink 1.19 cluster's JobManager REST API; [local] = embedded Flink in this JVM"});
-    m.put("parallelism", new String[] {"the cores (embedded) or the cluster's slots",
-        "Flink parallelism of the job"});
-    m.put("filesToStage", new String[] {"the launcher's jar (pipeline/target/hipforge.jar)",
-        "Jars sent to a cluster"});
+    m.put(
+        "runner",
+        new String[] {
+          "FlinkRunner (embedded Flink)",
+          "The engine: FlinkRunner (embedded, or a cluster with --flinkMaster) or DirectRunner (debugging)"
+        });
+    m.put(
+        "flinkMaster",
+        new String[] {
+          "[local]",
+          "host:port of a Flink 1.19 cluster's JobManager REST API; [local] = embedded Flink in this JVM"
+        });
+    m.put(
+        "parallelism",
+        new String[] {
+          "the cores (embedded) or the cluster's slots", "Flink parallelism of the job"
+        });
+    m.put(
+        "filesToStage",
+        new String[] {
+          "the launcher's jar (pipeline/target/hipforge.jar)", "Jars sent to a cluster"
+        });
     m.put("targetParallelism", new String[] {"8", "DirectRunner only: worker threads"});
     return m;
   }
@@ -122,8 +192,12 @@ final class CommandLine {
     List<String> names = new ArrayList<>();
     COMMANDS.forEach(c -> names.add(c.name()));
     String near = Closest.to(name, names);
-    return "unknown command '" + name + "'" + (near == null ? "" : " (did you mean '" + near + "'?)")
-        + "; the commands are " + String.join(", ", names);
+    return "unknown command '"
+        + name
+        + "'"
+        + (near == null ? "" : " (did you mean '" + near + "'?)")
+        + "; the commands are "
+        + String.join(", ", names);
   }
 
   /** A flag as a command sees it: its most specific getter. */
@@ -151,7 +225,10 @@ final class CommandLine {
     }
   }
 
-  /** hipforge's flags of {@code options} (not Beam's), by name, each at its most specific declaration. */
+  /**
+   * hipforge's flags of {@code options} (not Beam's), by name, each at its most specific
+   * declaration.
+   */
   static Map<String, Flag> flags(Class<?> options) {
     Map<String, Method> best = new TreeMap<>();
     for (Class<?> iface : closure(options)) {
@@ -177,7 +254,8 @@ final class CommandLine {
   /** Every Beam and Flink flag this JVM knows (the registered options interfaces), by name. */
   static Map<String, Method> beamFlags() {
     Map<String, Method> flags = new TreeMap<>();
-    Set<Class<? extends PipelineOptions>> registered = PipelineOptionsFactory.getRegisteredOptions();
+    Set<Class<? extends PipelineOptions>> registered =
+        PipelineOptionsFactory.getRegisteredOptions();
     for (Class<?> iface : registered) {
       for (Class<?> c : closure(iface)) {
         if (c.getName().startsWith("org.hipforge.")) {
@@ -197,8 +275,8 @@ final class CommandLine {
   /**
    * The arguments as Beam reads them: {@code --flag value} becomes {@code --flag=value} (a boolean
    * flag takes a following {@code true}/{@code false} only); every flag must be the command's or
-   * Beam's/Flink's, else a usage error naming the nearest one. Another command's flag (scripts
-   * pass one set of flags to every command) is left out, with a line in {@code notes} saying so.
+   * Beam's/Flink's, else a usage error naming the nearest one. Another command's flag (scripts pass
+   * one set of flags to every command) is left out, with a line in {@code notes} saying so.
    */
   static String[] normalize(Command c, String[] args, List<String> notes) {
     Map<String, Flag> own = flags(c.options());
@@ -207,8 +285,13 @@ final class CommandLine {
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (!a.startsWith("--") || a.length() == 2) {
-        throw new UsageException("unexpected argument '" + a + "': flags are written --name=value (or "
-            + "--name value); 'hipforge " + c.name() + " --help' lists them");
+        throw new UsageException(
+            "unexpected argument '"
+                + a
+                + "': flags are written --name=value (or "
+                + "--name value); 'hipforge "
+                + c.name()
+                + " --help' lists them");
       }
       int eq = a.indexOf('=');
       String name = eq < 0 ? a.substring(2) : a.substring(2, eq);
@@ -216,12 +299,20 @@ final class CommandLine {
       if (otherCommands != null) {
         boolean valueFollows = eq < 0 && i + 1 < args.length && !args[i + 1].startsWith("--");
         String shown = valueFollows ? a + "=" + args[++i] : a;
-        notes.add("ignoring " + shown + ": not a flag of " + c.name() + " (a flag of " + otherCommands + ")");
+        notes.add(
+            "ignoring "
+                + shown
+                + ": not a flag of "
+                + c.name()
+                + " (a flag of "
+                + otherCommands
+                + ")");
         continue;
       }
       if (eq < 0 && i + 1 < args.length && !args[i + 1].startsWith("--")) {
         Method getter = own.containsKey(name) ? own.get(name).getter() : beam.get(name);
-        boolean bool = getter.getReturnType() == Boolean.class || getter.getReturnType() == boolean.class;
+        boolean bool =
+            getter.getReturnType() == Boolean.class || getter.getReturnType() == boolean.class;
         String next = args[i + 1];
         if (!bool || next.equalsIgnoreCase("true") || next.equalsIgnoreCase("false")) {
           out.add(a + "=" + next);
@@ -234,14 +325,19 @@ final class CommandLine {
     return out.toArray(new String[0]);
   }
 
-  /** Null for a flag of the command (or Beam's); the commands it belongs to for another command's; else a usage error. */
-  private static String check(Command c, String name, Map<String, Flag> own, Map<String, Method> beam) {
+  /**
+   * Null for a flag of the command (or Beam's); the commands it belongs to for another command's;
+   * else a usage error.
+   */
+  private static String check(
+      Command c, String name, Map<String, Flag> own, Map<String, Method> beam) {
     if (own.containsKey(name) || beam.containsKey(name)) {
       return null;
     }
     List<String> others = new ArrayList<>();
     for (Command other : COMMANDS) {
-      if (flags(other.options()).containsKey(name) && !other.name().equals("demo")) { // demo has them all
+      if (flags(other.options()).containsKey(name)
+          && !other.name().equals("demo")) { // demo has them all
         others.add(other.name());
       }
     }
@@ -255,8 +351,8 @@ final class CommandLine {
     if (near == null) {
       near = Closest.to(name, beam.keySet());
     }
-    throw new UsageException("unknown flag --" + name + (near == null ? "" : " (did you mean --" + near + "?)")
-        + help);
+    throw new UsageException(
+        "unknown flag --" + name + (near == null ? "" : " (did you mean --" + near + "?)") + help);
   }
 
   /**
@@ -276,8 +372,15 @@ final class CommandLine {
         throw new IllegalStateException(e);
       }
       if (value == null || value.toString().isBlank()) {
-        throw new UsageException(c.name() + " needs --" + f.name() + "=" + placeholder(f) + " ("
-            + f.description() + ")");
+        throw new UsageException(
+            c.name()
+                + " needs --"
+                + f.name()
+                + "="
+                + placeholder(f)
+                + " ("
+                + f.description()
+                + ")");
       }
     }
     return options;
@@ -301,10 +404,15 @@ final class CommandLine {
     return all;
   }
 
-  /** The flag name of a getter ({@code getWorkDir} → {@code workDir}), or null for other methods. */
+  /**
+   * The flag name of a getter ({@code getWorkDir} → {@code workDir}), or null for other methods.
+   */
   static String property(Method m) {
-    if (m.getParameterCount() != 0 || m.isDefault() || java.lang.reflect.Modifier.isStatic(m.getModifiers())
-        || m.isAnnotationPresent(Hidden.class) && !m.getDeclaringClass().getName().startsWith("org.hipforge.")) {
+    if (m.getParameterCount() != 0
+        || m.isDefault()
+        || java.lang.reflect.Modifier.isStatic(m.getModifiers())
+        || m.isAnnotationPresent(Hidden.class)
+            && !m.getDeclaringClass().getName().startsWith("org.hipforge.")) {
       return null;
     }
     String n = m.getName();
@@ -338,7 +446,9 @@ final class CommandLine {
       return m.getAnnotation(Default.Class.class).value().getSimpleName();
     }
     if (m.isAnnotationPresent(Default.InstanceFactory.class)) {
-      return "computed (" + m.getAnnotation(Default.InstanceFactory.class).value().getSimpleName() + ")";
+      return "computed ("
+          + m.getAnnotation(Default.InstanceFactory.class).value().getSimpleName()
+          + ")";
     }
     return null;
   }

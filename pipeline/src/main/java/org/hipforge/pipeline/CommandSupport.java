@@ -49,8 +49,13 @@ final class CommandSupport {
     }
     WorkLayout layout = new WorkLayout(workDir);
     if (!Files.exists(WorkLayout.localPath(layout.manifest()))) {
-      throw new UsageException("no manifest at " + layout.manifest() + ": run 'hipforge manifest "
-          + "--sourceDir=DIR --workDir=" + workDir + "' first");
+      throw new UsageException(
+          "no manifest at "
+              + layout.manifest()
+              + ": run 'hipforge manifest "
+              + "--sourceDir=DIR --workDir="
+              + workDir
+              + "' first");
     }
     // The strict read (a malformed line or a duplicate stops, named) is each command's one
     // streamed pass over the manifest (ManifestScan), not a list of every entry held here.
@@ -82,22 +87,33 @@ final class CommandSupport {
       taskManagers = -1;
     }
     if (taskManagers < 1) {
-      out.println("rate limits: could not ask " + master + " how many TaskManagers it has; each "
-          + "worker JVM takes the whole rpm/tpm budget (set --rateShare=1/N to split it)");
+      out.println(
+          "rate limits: could not ask "
+              + master
+              + " how many TaskManagers it has; each "
+              + "worker JVM takes the whole rpm/tpm budget (set --rateShare=1/N to split it)");
       return 1.0;
     }
-    out.printf("rate limits: %d TaskManagers, each takes 1/%d of the provider's rpm/tpm%n",
+    out.printf(
+        "rate limits: %d TaskManagers, each takes 1/%d of the provider's rpm/tpm%n",
         taskManagers, taskManagers);
     return 1.0 / taskManagers;
   }
 
-  /** The job's name: {@code hipforge-<command>-<run-id>}, so the cluster's UI and REST API tell runs apart. */
+  /**
+   * The job's name: {@code hipforge-<command>-<run-id>}, so the cluster's UI and REST API tell runs
+   * apart.
+   */
   static String jobName(String command, String runId) {
     return "hipforge-" + command + "-" + runId;
   }
 
-  /** Ends a run that has nothing to do: the status table (unless {@code --quiet}), its run manifest done. */
-  static StatusReport nothingToDo(LlmOptions o, StatusReport report, RunManifest manifest, PrintStream out) {
+  /**
+   * Ends a run that has nothing to do: the status table (unless {@code --quiet}), its run manifest
+   * done.
+   */
+  static StatusReport nothingToDo(
+      LlmOptions o, StatusReport report, RunManifest manifest, PrintStream out) {
     if (!Boolean.TRUE.equals(o.getQuiet())) {
       out.print(report.table());
     }
@@ -108,7 +124,10 @@ final class CommandSupport {
   /** One line naming edited templates and their version; nothing for the built-in ones. */
   static void announcePrompts(String step, String promptDir, String version, PrintStream out) {
     if (promptDir != null && !promptDir.isBlank()) {
-      out.printf("%s: prompts from %s (%s)%n", step, promptDir,
+      out.printf(
+          "%s: prompts from %s (%s)%n",
+          step,
+          promptDir,
           version == null ? "the same as the built-in ones" : "prompt_version " + version);
     }
   }
@@ -117,29 +136,51 @@ final class CommandSupport {
    * Starts the progress line: from this JVM's counters on one machine; on a Flink cluster, where
    * this JVM makes no call, from the job's metrics ({@link ClusterProgress}).
    */
-  static void startProgress(PipelineOptions o, String step, long total, PrintStream out, ProviderConfig p,
-      WorkLayout layout, String runId) {
+  static void startProgress(
+      PipelineOptions o,
+      String step,
+      long total,
+      PrintStream out,
+      ProviderConfig p,
+      WorkLayout layout,
+      String runId) {
     String master = FlinkRest.clusterOf(o);
     if (master != null) {
       // The counters of this JVM see no call: the job's Beam counters, summed by Flink's REST API.
-      out.println(step + ": running on the Flink cluster at " + master + " as job " + o.getJobName()
-          + " (web UI: http://" + master + "); progress from the run's journal and the job's counters");
-      ClusterProgress remote = new ClusterProgress(master, step, o.getJobName(), total, p.inputPricePerMTok(),
-          p.outputPricePerMTok(), RunLedger.tail(layout, step.equals("describe") ? WorkLayout.Step.DESCRIBE
-              : WorkLayout.Step.GENERATE, runId));
+      out.println(
+          step
+              + ": running on the Flink cluster at "
+              + master
+              + " as job "
+              + o.getJobName()
+              + " (web UI: http://"
+              + master
+              + "); progress from the run's journal and the job's counters");
+      ClusterProgress remote =
+          new ClusterProgress(
+              master,
+              step,
+              o.getJobName(),
+              total,
+              p.inputPricePerMTok(),
+              p.outputPricePerMTok(),
+              RunLedger.tail(
+                  layout,
+                  step.equals("describe") ? WorkLayout.Step.DESCRIBE : WorkLayout.Step.GENERATE,
+                  runId));
       Progress.startRemote(step, total, out, remote);
       return;
     }
     Progress.start(step, total, out);
     Progress.prices(p.inputPricePerMTok(), p.outputPricePerMTok());
-    Progress.inFlightFrom(() -> CallGate.runs().stream().mapToLong(CallGate::requestsOnTheWire).sum());
+    Progress.inFlightFrom(
+        () -> CallGate.runs().stream().mapToLong(CallGate::requestsOnTheWire).sum());
   }
 
-
   /**
-   * Proves, before any request, that run {@code runId}'s journal directory takes lines (creates
-   * it, writes, forces and deletes a probe); a usage error naming the path and the reason if not.
-   * Also removes journal reserves a killed run left behind (the command holds the work directory).
+   * Proves, before any request, that run {@code runId}'s journal directory takes lines (creates it,
+   * writes, forces and deletes a probe); a usage error naming the path and the reason if not. Also
+   * removes journal reserves a killed run left behind (the command holds the work directory).
    */
   static void preflightJournal(WorkLayout layout, WorkLayout.Step step, String runId) {
     String dir = layout.journalDir(step, runId);
@@ -147,8 +188,10 @@ final class CommandSupport {
       JournalWriter.probe(dir);
       JournalWriter.removeStaleReserves(layout.journalReserveDir(step));
     } catch (IOException e) {
-      throw new UsageException("cannot write the journal, so no request was sent: " + e.getMessage()
-          + " (the work directory must be writable, with free space)");
+      throw new UsageException(
+          "cannot write the journal, so no request was sent: "
+              + e.getMessage()
+              + " (the work directory must be writable, with free space)");
     }
   }
 
@@ -160,13 +203,21 @@ final class CommandSupport {
    * calls in flight had their chance to reach the journal.
    */
   @SuppressWarnings("try") // the scope is held, not read: closing it ends the stop window
-  static PipelineResult runCalls(Pipeline p, String command, WorkLayout layout, WorkLayout.Step step,
-      String runId, ProviderConfig provider, Callable<Long> pendingAfter, PrintStream out) {
+  static PipelineResult runCalls(
+      Pipeline p,
+      String command,
+      WorkLayout layout,
+      WorkLayout.Step step,
+      String runId,
+      ProviderConfig provider,
+      Callable<Long> pendingAfter,
+      PrintStream out) {
     CallGate gate = CallGate.startRun(runId);
     // Once retries stop, no call in flight takes longer than one attempt (the provider's timeout).
     Duration drain = Duration.ofSeconds(provider.timeoutS() + 5);
-    StopSignals.Report report = (kind, drained) -> stopSummary(command, layout, step, runId, provider, gate,
-        pendingAfter.call(), drained);
+    StopSignals.Report report =
+        (kind, drained) ->
+            stopSummary(command, layout, step, runId, provider, gate, pendingAfter.call(), drained);
     try (StopSignals.Scope scope = StopSignals.during(command, drain, report)) {
       PipelineResult result;
       try {
@@ -200,19 +251,38 @@ final class CommandSupport {
   }
 
   /** What a stop prints once the calls in flight are drained. */
-  static String stopSummary(String command, WorkLayout layout, WorkLayout.Step step, String runId,
-      ProviderConfig provider, CallGate gate, long pendingAfter, boolean drained) throws IOException {
+  static String stopSummary(
+      String command,
+      WorkLayout layout,
+      WorkLayout.Step step,
+      String runId,
+      ProviderConfig provider,
+      CallGate gate,
+      long pendingAfter,
+      boolean drained)
+      throws IOException {
     RunLedger paid = RunLedger.read(layout, step, runId);
-    String s = String.format(Locale.ROOT, "%s: stopped: %d tasks done in this run (%s); %d tasks left pending; "
-        + "%d answers paid for but not journaled", command, Progress.done(), paid.summary(provider), pendingAfter,
-        gate.notJournaledCount());
+    String s =
+        String.format(
+            Locale.ROOT,
+            "%s: stopped: %d tasks done in this run (%s); %d tasks left pending; "
+                + "%d answers paid for but not journaled",
+            command,
+            Progress.done(),
+            paid.summary(provider),
+            pendingAfter,
+            gate.notJournaledCount());
     if (!drained) {
-      s += "; calls still in flight at the deadline were dropped (paid for, asked again by the next run)";
+      s +=
+          "; calls still in flight at the deadline were dropped (paid for, asked again by the next run)";
     }
     return s;
   }
 
-  /** Runs the pipeline to the end; a rejected key, a spent quota or a wrong endpoint surface as one clear message. */
+  /**
+   * Runs the pipeline to the end; a rejected key, a spent quota or a wrong endpoint surface as one
+   * clear message.
+   */
   static PipelineResult runToEnd(Pipeline p, PrintStream out) {
     try {
       PipelineResult result = p.run();
@@ -238,7 +308,9 @@ final class CommandSupport {
     }
   }
 
-  /** The exit code of a provider stop, named by its message's label (quota 4, endpoint 5, wait 6). */
+  /**
+   * The exit code of a provider stop, named by its message's label (quota 4, endpoint 5, wait 6).
+   */
   static int stopExitCode(String message) {
     if (message.startsWith("quota:")) {
       return Main.QUOTA;
@@ -255,8 +327,11 @@ final class CommandSupport {
         return c;
       }
       if (c.getMessage() != null && c.getMessage().contains(type.getSimpleName())) {
-        return new RuntimeException(c.getMessage().substring(c.getMessage().indexOf(type.getSimpleName())
-            + type.getSimpleName().length()).replaceFirst("^:\\s*", ""));
+        return new RuntimeException(
+            c.getMessage()
+                .substring(
+                    c.getMessage().indexOf(type.getSimpleName()) + type.getSimpleName().length())
+                .replaceFirst("^:\\s*", ""));
       }
     }
     return null;
@@ -264,38 +339,62 @@ final class CommandSupport {
 
   /**
    * Summary of the run's LLM calls: requests, retries, 429s and cache hits from the job's Beam
-   * metrics (they count on every worker; the progress counters when the runner has none), and
-   * the answers, tokens and estimated cost from the run's journal files ({@link RunLedger}): the
+   * metrics (they count on every worker; the progress counters when the runner has none), and the
+   * answers, tokens and estimated cost from the run's journal files ({@link RunLedger}): the
    * journal holds every billed answer, also a failed attempt's, which metrics lose on a restart.
    */
-  static String callSummary(ProviderConfig p, PipelineResult result, WorkLayout layout, WorkLayout.Step step,
-      String runId) throws IOException {
+  static String callSummary(
+      ProviderConfig p,
+      PipelineResult result,
+      WorkLayout layout,
+      WorkLayout.Step step,
+      String runId)
+      throws IOException {
     return callSummary(p, callCounts(result), layout, step, runId);
   }
 
-  static String callSummary(ProviderConfig p, CallCounts c, WorkLayout layout, WorkLayout.Step step,
-      String runId) throws IOException {
-    return String.format(Locale.ROOT, "LLM requests %d (retries %d, 429s %d), cache hits %d; %s in this run",
-        c.requests(), c.retries(), c.rateLimited(), c.cacheHits(), RunLedger.read(layout, step, runId).summary(p));
+  static String callSummary(
+      ProviderConfig p, CallCounts c, WorkLayout layout, WorkLayout.Step step, String runId)
+      throws IOException {
+    return String.format(
+        Locale.ROOT,
+        "LLM requests %d (retries %d, 429s %d), cache hits %d; %s in this run",
+        c.requests(),
+        c.retries(),
+        c.rateLimited(),
+        c.cacheHits(),
+        RunLedger.read(layout, step, runId).summary(p));
   }
 
   /** A run's requests, retries, 429s and cache hits. */
   record CallCounts(long requests, long retries, long rateLimited, long cacheHits) {}
 
-  /** The job's Beam metrics (they count on every worker); this JVM's progress counters when the runner has none. */
+  /**
+   * The job's Beam metrics (they count on every worker); this JVM's progress counters when the
+   * runner has none.
+   */
   static CallCounts callCounts(PipelineResult result) {
     Progress.Calls here = Progress.calls();
-    return new CallCounts(metric(result, "requests_sent", here.sent()), metric(result, "retried", here.retries()),
-        metric(result, "rate_limited_429", here.rateLimited()), metric(result, "cache_hits", here.cacheHits()));
+    return new CallCounts(
+        metric(result, "requests_sent", here.sent()),
+        metric(result, "retried", here.retries()),
+        metric(result, "rate_limited_429", here.rateLimited()),
+        metric(result, "cache_hits", here.cacheHits()));
   }
 
   private static long metric(PipelineResult result, String name, long fallback) {
     try {
       long sum = 0;
       boolean any = false;
-      for (org.apache.beam.sdk.metrics.MetricResult<Long> c : result.metrics().queryMetrics(
-          org.apache.beam.sdk.metrics.MetricsFilter.builder().addNameFilter(
-              org.apache.beam.sdk.metrics.MetricNameFilter.named(CallLlm.class, name)).build()).getCounters()) {
+      for (org.apache.beam.sdk.metrics.MetricResult<Long> c :
+          result
+              .metrics()
+              .queryMetrics(
+                  org.apache.beam.sdk.metrics.MetricsFilter.builder()
+                      .addNameFilter(
+                          org.apache.beam.sdk.metrics.MetricNameFilter.named(CallLlm.class, name))
+                      .build())
+              .getCounters()) {
         sum += c.getAttempted();
         any = true;
       }
@@ -310,21 +409,26 @@ final class CommandSupport {
 
   /**
    * describe, generate and validate take their step's lock here, before Beam's options start: that
-   * start is seconds of CPU, so a second run is refused (exit 2), or starts waiting, at once instead
-   * of after it. Returns the arguments with the run id the lock names ({@code --runId}, made now
-   * when absent, so the command uses the same). Takes nothing when the work directory has no
-   * manifest (the command says so) or is not a local path (the command says the lock is not
+   * start is seconds of CPU, so a second run is refused (exit 2), or starts waiting, at once
+   * instead of after it. Returns the arguments with the run id the lock names ({@code --runId},
+   * made now when absent, so the command uses the same). Takes nothing when the work directory has
+   * no manifest (the command says so) or is not a local path (the command says the lock is not
    * enforced there).
    */
   static String[] lockEarly(String command, String[] args, PrintStream out) throws IOException {
-    WorkLayout.Step step = command.equals("describe") ? WorkLayout.Step.DESCRIBE
-        : command.equals("generate") || command.equals("validate") ? WorkLayout.Step.GENERATE : null;
+    WorkLayout.Step step =
+        command.equals("describe")
+            ? WorkLayout.Step.DESCRIBE
+            : command.equals("generate") || command.equals("validate")
+                ? WorkLayout.Step.GENERATE
+                : null;
     String workDir = RunnerDefaults.value(args, "workDir");
     if (step == null || workDir == null || workDir.isBlank()) {
       return args;
     }
     WorkLayout layout = new WorkLayout(workDir);
-    if (!Files.exists(WorkLayout.localPath(layout.manifest()))) { // as requireManifest sees it (also: not local)
+    if (!Files.exists(
+        WorkLayout.localPath(layout.manifest()))) { // as requireManifest sees it (also: not local)
       return args;
     }
     String given = RunnerDefaults.value(args, "runId");
@@ -346,7 +450,9 @@ final class CommandSupport {
     return withRunId;
   }
 
-  /** Releases what {@link #lockEarly} took when the command did not take it over (it failed first). */
+  /**
+   * Releases what {@link #lockEarly} took when the command did not take it over (it failed first).
+   */
   static void releaseEarly() {
     if (earlyLock != null) {
       earlyLock.close();
@@ -359,10 +465,18 @@ final class CommandSupport {
    * takes over the one Main took for it): another live run holding it is a usage error (exit 2)
    * naming that run, unless {@code --wait}.
    */
-  static WorkLock lockStep(RunOptions o, WorkLayout layout, WorkLayout.Step step, String command,
-      String runId, PrintStream out) throws IOException {
+  static WorkLock lockStep(
+      RunOptions o,
+      WorkLayout layout,
+      WorkLayout.Step step,
+      String command,
+      String runId,
+      PrintStream out)
+      throws IOException {
     WorkLock early = earlyLock;
-    if (early != null && early.file() != null && early.file().equals(WorkLock.lockPath(layout, step))) {
+    if (early != null
+        && early.file() != null
+        && early.file().equals(WorkLock.lockPath(layout, step))) {
       earlyLock = null; // the command's try-with-resources releases it from here on
       return early;
     }
@@ -373,7 +487,9 @@ final class CommandSupport {
     }
   }
 
-  /** A journal write failed: the run stopped sending; exit 1 with the path, free space and counts. */
+  /**
+   * A journal write failed: the run stopped sending; exit 1 with the path, free space and counts.
+   */
   static final class JournalStop extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -382,7 +498,9 @@ final class CommandSupport {
     }
   }
 
-  /** The run stopped because the provider cannot answer any task (quota, endpoint): its exit code. */
+  /**
+   * The run stopped because the provider cannot answer any task (quota, endpoint): its exit code.
+   */
   static final class ProviderStop extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -402,5 +520,4 @@ final class CommandSupport {
       super(message);
     }
   }
-
 }

@@ -7,8 +7,13 @@ import org.apache.beam.sdk.options.Description;
  * {@code hipforge demo}'s flags: every flag of the commands it runs (manifest, describe, generate,
  * export; validate's and status's add none), none required, so tests can pass one to any command.
  */
-public interface DemoOptions extends ManifestOptions, DescribeOptions, GenerateOptions, ExportOptions,
-    ValidateOptions, StatusOptions {
+public interface DemoOptions
+    extends ManifestOptions,
+        DescribeOptions,
+        GenerateOptions,
+        ExportOptions,
+        ValidateOptions,
+        StatusOptions {
   @Override
   @Description("Work directory of the dataset (default: hipforge-demo)")
   String getWorkDir();
@@ -18,7 +23,8 @@ public interface DemoOptions extends ManifestOptions, DescribeOptions, GenerateO
   String getSourceDir();
 
   @Override
-  @Description("Provider config file; absent = the built-in simulated LLM on loopback (no network, no key)")
+  @Description(
+      "Provider config file; absent = the built-in simulated LLM on loopback (no network, no key)")
   @Default.String("config.json")
   String getConfig();
 

@@ -9,7 +9,6 @@ import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.state.WorkLock;
-import org.hipforge.io.util.Progress;
 
 /** {@code hipforge describe}: asks the LLM for an instruction for every pending HIP source. */
 public final class DescribeCommand {
@@ -19,31 +18,49 @@ public final class DescribeCommand {
   public static StatusReport run(DescribeOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
     if (o.getSourceDir() == null) {
-      throw new UsageException("describe needs --sourceDir=DIR (the directory the manifest was scanned from)");
+      throw new UsageException(
+          "describe needs --sourceDir=DIR (the directory the manifest was scanned from)");
     }
-    PromptSet prompts = PromptSet.fromDir(o.getPromptDir()); // a bad template stops here, before any call
+    PromptSet prompts =
+        PromptSet.fromDir(o.getPromptDir()); // a bad template stops here, before any call
     ProviderConfig provider = CommandSupport.loadProvider(o);
     String runId = RunIds.orNew(o.getRunId());
     o.setRunId(runId);
-    try (WorkLock lock = CommandSupport.lockStep(o, layout, WorkLayout.Step.DESCRIBE, "describe", runId, out)) {
+    try (WorkLock lock =
+        CommandSupport.lockStep(o, layout, WorkLayout.Step.DESCRIBE, "describe", runId, out)) {
       return runLocked(o, out, layout, provider, prompts, runId);
     }
   }
 
   /** The run itself, while it holds the describe lock of the work directory. */
-  private static StatusReport runLocked(DescribeOptions o, PrintStream out, WorkLayout layout,
-      ProviderConfig provider, PromptSet prompts, String runId) throws IOException {
+  private static StatusReport runLocked(
+      DescribeOptions o,
+      PrintStream out,
+      WorkLayout layout,
+      ProviderConfig provider,
+      PromptSet prompts,
+      String runId)
+      throws IOException {
     RunLog.start(layout, runId);
     StateIndex described = StateIndex.describe(layout, false);
     StatusReport before = plan(layout, described);
     String promptVersion = prompts.version(PromptSet.Kind.DESCRIBE);
     before.currentPromptVersion = promptVersion;
-    out.printf("describe: run %s, %d of %d tasks to do, provider %s%n", runId, before.pending(),
-        before.manifestSize, provider);
+    out.printf(
+        "describe: run %s, %d of %d tasks to do, provider %s%n",
+        runId, before.pending(), before.manifestSize, provider);
     CommandSupport.announcePrompts("describe", o.getPromptDir(), promptVersion, out);
     o.setJobName(CommandSupport.jobName("describe", runId));
-    RunManifest manifest = RunManifest.start(layout, WorkLayout.Step.DESCRIBE, "describe", runId, o, provider,
-        promptVersion, before.pending());
+    RunManifest manifest =
+        RunManifest.start(
+            layout,
+            WorkLayout.Step.DESCRIBE,
+            "describe",
+            runId,
+            o,
+            provider,
+            promptVersion,
+            before.pending());
     if (before.pending() == 0) {
       out.println("describe: nothing to do, every task has a current pass:true record");
       return CommandSupport.nothingToDo(o, before, manifest, out);
@@ -52,19 +69,41 @@ public final class DescribeCommand {
     boolean batch = BatchRun.batchMode(o);
     CommandSupport.preflightJournal(layout, step, runId);
     double rateShare = CommandSupport.rateShare(o, out);
-    java.util.function.BiFunction<String, String, Pipeline> pipeline = (collectDir, shardSuffix) -> {
-      Pipeline p = Pipeline.create(o);
-      DescribePipeline.Spec spec = new DescribePipeline.Spec(layout, o.getSourceDir(), provider, runId,
-          o.getMaxSourceBytes(), o.getMaxInFlight(), rateShare, o.getNumShards())
-          .withPrompts(prompts).withKernelsOnly(!Boolean.FALSE.equals(o.getKernelsOnly()));
-      DescribePipeline.build(p, collectDir == null ? spec : spec.withCollect(collectDir, shardSuffix));
-      return p;
-    };
-    java.util.concurrent.Callable<Long> pendingAfter = () -> {
-      described.refresh(); // only this run's journals so far
-      return plan(layout, described).pending();
-    };
-    BatchRun.runStep(batch, o, out, layout, step, provider, runId, before.pending(), pipeline, pendingAfter,
+    java.util.function.BiFunction<String, String, Pipeline> pipeline =
+        (collectDir, shardSuffix) -> {
+          Pipeline p = Pipeline.create(o);
+          DescribePipeline.Spec spec =
+              new DescribePipeline.Spec(
+                      layout,
+                      o.getSourceDir(),
+                      provider,
+                      runId,
+                      o.getMaxSourceBytes(),
+                      o.getMaxInFlight(),
+                      rateShare,
+                      o.getNumShards())
+                  .withPrompts(prompts)
+                  .withKernelsOnly(!Boolean.FALSE.equals(o.getKernelsOnly()));
+          DescribePipeline.build(
+              p, collectDir == null ? spec : spec.withCollect(collectDir, shardSuffix));
+          return p;
+        };
+    java.util.concurrent.Callable<Long> pendingAfter =
+        () -> {
+          described.refresh(); // only this run's journals so far
+          return plan(layout, described).pending();
+        };
+    BatchRun.runStep(
+        batch,
+        o,
+        out,
+        layout,
+        step,
+        provider,
+        runId,
+        before.pending(),
+        pipeline,
+        pendingAfter,
         manifest);
     manifest.end("done", Main.OK, null);
     described.refresh(); // only this run's new shards and journals are read

@@ -11,8 +11,9 @@ public interface DescribeOptions extends LlmOptions {
   @Validation.Required
   String getSourceDir();
 
-  @Description("Describe only sources that declare a HIP kernel (__global__); others become "
-      + "pass:false (no_kernel) without a call. false: describe every file")
+  @Description(
+      "Describe only sources that declare a HIP kernel (__global__); others become "
+          + "pass:false (no_kernel) without a call. false: describe every file")
   @Default.Boolean(true)
   Boolean getKernelsOnly();
 

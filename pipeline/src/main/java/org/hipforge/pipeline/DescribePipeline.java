@@ -37,8 +37,15 @@ public final class DescribePipeline {
     String collectDir;
     String shardSuffix = "";
 
-    public Spec(WorkLayout layout, String sourceDir, ProviderConfig provider, String runId,
-        long maxSourceBytes, int maxInFlight, double rateShare, int numShards) {
+    public Spec(
+        WorkLayout layout,
+        String sourceDir,
+        ProviderConfig provider,
+        String runId,
+        long maxSourceBytes,
+        int maxInFlight,
+        double rateShare,
+        int numShards) {
       this.layout = layout;
       this.sourceDir = sourceDir;
       this.provider = provider;
@@ -65,7 +72,10 @@ public final class DescribePipeline {
       return this;
     }
 
-    /** Whether sources without a HIP kernel are recorded {@code no_kernel} without a call (default true). */
+    /**
+     * Whether sources without a HIP kernel are recorded {@code no_kernel} without a call (default
+     * true).
+     */
     public Spec withKernelsOnly(boolean only) {
       this.kernelsOnly = only;
       return this;
@@ -81,24 +91,47 @@ public final class DescribePipeline {
   public static void build(Pipeline p, Spec s) {
     WorkLayout.Step step = WorkLayout.Step.DESCRIBE;
     WorkLayout layout = s.layout;
-    PendingResult<ManifestEntry> pending = p.apply("FindPending", FindPending.of(layout.manifest(),
-        List.of(layout.shardGlob(step), layout.journalGlob(step))));
-    ReadSources.Result sources = pending.pending().apply("ReadSources",
-        ReadSources.from(s.sourceDir).withMaxBytes(s.maxSourceBytes).withKernelsOnly(s.kernelsOnly));
-    CallLlm.Result answers = sources.output()
-        .apply("BuildPrompts", BuildPrompts.describe(s.provider).withPrompts(s.prompts))
-        .apply("CallLlm", s.collecting(CallLlm.to(s.provider, step)
-            .withJournal(layout.journalDir(step, s.runId), layout.journalGlob(step))
-            .withJournalReserve(layout.journalReserveDir(step))
-            .withRunId(s.runId)
-            .withMaxInFlight(s.maxInFlight)
-            .withRateShare(s.rateShare)));
-    PCollection<StateRecord> failed = PCollectionList.of(sources.failures()).and(answers.failures())
-        .apply("RecordFailures", RecordFailures.asRun(s.runId, s.provider.name(), s.provider.model()));
-    PCollectionList.of(answers.output()).and(failed)
+    PendingResult<ManifestEntry> pending =
+        p.apply(
+            "FindPending",
+            FindPending.of(
+                layout.manifest(), List.of(layout.shardGlob(step), layout.journalGlob(step))));
+    ReadSources.Result sources =
+        pending
+            .pending()
+            .apply(
+                "ReadSources",
+                ReadSources.from(s.sourceDir)
+                    .withMaxBytes(s.maxSourceBytes)
+                    .withKernelsOnly(s.kernelsOnly));
+    CallLlm.Result answers =
+        sources
+            .output()
+            .apply("BuildPrompts", BuildPrompts.describe(s.provider).withPrompts(s.prompts))
+            .apply(
+                "CallLlm",
+                s.collecting(
+                    CallLlm.to(s.provider, step)
+                        .withJournal(layout.journalDir(step, s.runId), layout.journalGlob(step))
+                        .withJournalReserve(layout.journalReserveDir(step))
+                        .withRunId(s.runId)
+                        .withMaxInFlight(s.maxInFlight)
+                        .withRateShare(s.rateShare)));
+    PCollection<StateRecord> failed =
+        PCollectionList.of(sources.failures())
+            .and(answers.failures())
+            .apply(
+                "RecordFailures",
+                RecordFailures.asRun(s.runId, s.provider.name(), s.provider.model()));
+    PCollectionList.of(answers.output())
+        .and(failed)
         .apply("AllRecords", org.apache.beam.sdk.transforms.Flatten.pCollections())
-        .apply("WriteState", WriteState.to(layout.shardPrefix(step, s.runId) + s.shardSuffix).withShards(s.numShards));
-    pending.malformed().apply("WriteDeadLetters",
-        WriteDeadLetters.to(layout.deadLetterDir(step, s.runId)));
+        .apply(
+            "WriteState",
+            WriteState.to(layout.shardPrefix(step, s.runId) + s.shardSuffix)
+                .withShards(s.numShards));
+    pending
+        .malformed()
+        .apply("WriteDeadLetters", WriteDeadLetters.to(layout.deadLetterDir(step, s.runId)));
   }
 }

@@ -26,16 +26,16 @@ import org.hipforge.io.util.SourceText;
  * with the columns of {@link ExportColumns} (both steps' models, providers, finish reasons and
  * prompt versions, the compile verdict, toolchain and targets, tokens per step, fidelity), as JSON
  * lines ({@code jsonl}, loadable by pandas and Hugging Face {@code datasets}), chat rows ({@code
- * messages}: the generate prompt as it was sent and the generated file as the assistant turn) or the
- * older scripts' single {@code results.json} array; and a {@code README.md} dataset card beside it
- * ({@link DatasetCard}).
+ * messages}: the generate prompt as it was sent and the generated file as the assistant turn) or
+ * the older scripts' single {@code results.json} array; and a {@code README.md} dataset card beside
+ * it ({@link DatasetCard}).
  *
  * <p>Rows: described tasks (describe passed and its source is unchanged in the manifest) whose
  * current generation passed; with {@code --includeFailed} every described task, failed generations
  * with their code (rebuilt from the generate journal and checked against {@code code_sha256}) and
  * tasks not generated yet. {@code source_code} is always there: the sources are read from the
- * source root the manifest recorded ({@code W/manifest.source.json}), or {@code --sourceDir}
- * (which wins); with neither, export stops with a usage error before writing anything.
+ * source root the manifest recorded ({@code W/manifest.source.json}), or {@code --sourceDir} (which
+ * wins); with neither, export stops with a usage error before writing anything.
  *
  * <p>Files are read by {@link SafeFiles}' rule: a source that changed since it was described (its
  * bytes no longer have the manifest's sha256), is gone, or is a symlink leaving the source root
@@ -66,7 +66,8 @@ public final class ExportCommand {
           return f;
         }
       }
-      throw new UsageException("--format must be 'jsonl', 'messages' or 'json-array', was '" + flag + "'");
+      throw new UsageException(
+          "--format must be 'jsonl', 'messages' or 'json-array', was '" + flag + "'");
     }
   }
 
@@ -76,7 +77,10 @@ public final class ExportCommand {
     Format format = Format.of(o.getFormat());
     boolean array = format == Format.JSON_ARRAY;
     boolean includeFailed = Boolean.TRUE.equals(o.getIncludeFailed());
-    Path target = o.getOut() != null ? Paths.get(o.getOut()) : WorkLayout.localPath(layout.exportFile(format.defaultFile));
+    Path target =
+        o.getOut() != null
+            ? Paths.get(o.getOut())
+            : WorkLayout.localPath(layout.exportFile(format.defaultFile));
     int shardRows = o.getShardRows();
     if (shardRows < 1) {
       throw new UsageException("--shardRows must be >= 1, was " + shardRows);
@@ -91,15 +95,17 @@ public final class ExportCommand {
     // Pass 1: the verdict of every described task (for the card's yield) and the rows to write
     // (so the sharding is known up front). The manifest is streamed, never held.
     long[] rows = {0};
-    ManifestScan.forEach(layout.manifest(), e -> {
-      String verdict = verdictOf(described, generated, e);
-      if (verdict != null) {
-        stats.task(verdict);
-        if (selected(verdict, includeFailed)) {
-          rows[0]++;
-        }
-      }
-    });
+    ManifestScan.forEach(
+        layout.manifest(),
+        e -> {
+          String verdict = verdictOf(described, generated, e);
+          if (verdict != null) {
+            stats.task(verdict);
+            if (selected(verdict, includeFailed)) {
+              rows[0]++;
+            }
+          }
+        });
     Files.createDirectories(target.toAbsolutePath().getParent());
     boolean sharded = !array && rows[0] > shardRows;
     ExportWriter w = new ExportWriter(target, array, sharded, shardRows);
@@ -108,43 +114,47 @@ public final class ExportCommand {
     CodeFinder codes = new CodeFinder(outHip, layout, refused);
     try (StateIndex.Records describeRecords = described.records();
         StateIndex.Records generateRecords = generated.records()) {
-      ManifestScan.forEach(layout.manifest(), e -> {
-        String verdict = verdictOf(described, generated, e);
-        if (verdict == null || !selected(verdict, includeFailed)) {
-          return;
-        }
-        // The source the instruction was made from: the manifest's sha256 is the describe
-        // record's (DONE), so a file edited since describe is a stale pair, not a row.
-        String source;
-        try {
-          source = readText(sources, e.fileName(), e.sha256());
-        } catch (SafeFiles.Refused r) {
-          stats.leftOut(refused.rowSkipped(r));
-          return;
-        }
-        StateRecord d = describeRecords.read(described.slotOf(e.id));
-        StateRecord gen = ExportColumns.NOT_GENERATED.equals(verdict) ? null : generateRecords.readId(e.id);
-        String code = gen == null ? null : codes.find(gen);
-        ExportColumns.Row row = new ExportColumns.Row(e.id, e.fileName(), e.sha256(), d, gen, source, code);
-        if (code == null && gen != null && gen.pass()) {
-          // A passed pair without its code is no pair: left out unless every task is asked for.
-          if (!includeFailed) {
-            stats.leftOut(refused.noCode(e.fileName()));
-            return;
-          }
-        }
-        if (format == Format.MESSAGES) {
-          String why = MessagesRow.problem(prompts, row);
-          if (why != null) {
-            stats.leftOut(refused.noMessages(why, e.fileName()));
-            return;
-          }
-          MessagesRow.write(w.next(), prompts, row);
-        } else {
-          writeRow(w.next(), row);
-        }
-        stats.row(row);
-      });
+      ManifestScan.forEach(
+          layout.manifest(),
+          e -> {
+            String verdict = verdictOf(described, generated, e);
+            if (verdict == null || !selected(verdict, includeFailed)) {
+              return;
+            }
+            // The source the instruction was made from: the manifest's sha256 is the describe
+            // record's (DONE), so a file edited since describe is a stale pair, not a row.
+            String source;
+            try {
+              source = readText(sources, e.fileName(), e.sha256());
+            } catch (SafeFiles.Refused r) {
+              stats.leftOut(refused.rowSkipped(r));
+              return;
+            }
+            StateRecord d = describeRecords.read(described.slotOf(e.id));
+            StateRecord gen =
+                ExportColumns.NOT_GENERATED.equals(verdict) ? null : generateRecords.readId(e.id);
+            String code = gen == null ? null : codes.find(gen);
+            ExportColumns.Row row =
+                new ExportColumns.Row(e.id, e.fileName(), e.sha256(), d, gen, source, code);
+            if (code == null && gen != null && gen.pass()) {
+              // A passed pair without its code is no pair: left out unless every task is asked for.
+              if (!includeFailed) {
+                stats.leftOut(refused.noCode(e.fileName()));
+                return;
+              }
+            }
+            if (format == Format.MESSAGES) {
+              String why = MessagesRow.problem(prompts, row);
+              if (why != null) {
+                stats.leftOut(refused.noMessages(why, e.fileName()));
+                return;
+              }
+              MessagesRow.write(w.next(), prompts, row);
+            } else {
+              writeRow(w.next(), row);
+            }
+            stats.row(row);
+          });
       w.finish();
     } finally {
       w.closeQuietly();
@@ -152,22 +162,47 @@ public final class ExportCommand {
     long written = w.written;
     int shard = w.shard;
     Path first = sharded ? ExportWriter.shardName(target, 0) : target;
-    out.printf("export: %d rows (%s%s) -> %s%s%n", written, format.flag, includeFailed ? ", failed included" : "",
-        sharded ? first + " ..." : target, sharded ? " (" + shard + " files)" : "");
+    out.printf(
+        "export: %d rows (%s%s) -> %s%s%n",
+        written,
+        format.flag,
+        includeFailed ? ", failed included" : "",
+        sharded ? first + " ..." : target,
+        sharded ? " (" + shard + " files)" : "");
     refused.report(out, sources.toString(), layout.outHipDir());
     long notPassed = stats.described - rows[0];
     if (!includeFailed && notPassed > 0) {
-      out.printf("export: %d described tasks have no passed generation (failed or not generated yet); "
-          + "--includeFailed exports them too%n", notPassed);
+      out.printf(
+          "export: %d described tasks have no passed generation (failed or not generated yet); "
+              + "--includeFailed exports them too%n",
+          notPassed);
     }
-    String files = sharded ? "`" + ExportWriter.shardName(target, 0).getFileName() + "` ... (" + shard + " files of up to "
-        + shardRows + " rows)" : "`" + target.getFileName() + "`";
-    Path card = DatasetCard.write(target.toAbsolutePath().getParent(), "hipforge dataset: "
-        + WorkLayout.localPath(layout.root()).toAbsolutePath().normalize().getFileName(), files,
-        first.getFileName().toString(), format.flag, includeFailed, stats);
-    out.println(card != null ? "export: dataset card -> " + card
-        : "export: no dataset card: " + target.toAbsolutePath().getParent().resolve("README.md")
-            + " exists and was not written by hipforge (left as it is)");
+    String files =
+        sharded
+            ? "`"
+                + ExportWriter.shardName(target, 0).getFileName()
+                + "` ... ("
+                + shard
+                + " files of up to "
+                + shardRows
+                + " rows)"
+            : "`" + target.getFileName() + "`";
+    Path card =
+        DatasetCard.write(
+            target.toAbsolutePath().getParent(),
+            "hipforge dataset: "
+                + WorkLayout.localPath(layout.root()).toAbsolutePath().normalize().getFileName(),
+            files,
+            first.getFileName().toString(),
+            format.flag,
+            includeFailed,
+            stats);
+    out.println(
+        card != null
+            ? "export: dataset card -> " + card
+            : "export: no dataset card: "
+                + target.toAbsolutePath().getParent().resolve("README.md")
+                + " exists and was not written by hipforge (left as it is)");
     return written;
   }
 
@@ -177,18 +212,27 @@ public final class ExportCommand {
    */
   static Path sourceRoot(SourceOptions o, WorkLayout layout) throws IOException {
     String given = o.getSourceDir();
-    String recorded = given != null ? null : ManifestStore.readSourceRoot(WorkLayout.localPath(layout.manifestSource()));
+    String recorded =
+        given != null
+            ? null
+            : ManifestStore.readSourceRoot(WorkLayout.localPath(layout.manifestSource()));
     if (given == null && recorded == null) {
-      throw new UsageException("export needs the sources for source_code: " + layout.manifest()
-          + " was written before manifests recorded their source root; pass --sourceDir=DIR (the "
-          + "directory 'hipforge manifest' scanned), or run 'hipforge manifest --sourceDir=DIR' again");
+      throw new UsageException(
+          "export needs the sources for source_code: "
+              + layout.manifest()
+              + " was written before manifests recorded their source root; pass --sourceDir=DIR (the "
+              + "directory 'hipforge manifest' scanned), or run 'hipforge manifest --sourceDir=DIR' again");
     }
     Path root = Paths.get(given != null ? given : recorded);
     if (!Files.isDirectory(root)) {
-      throw new UsageException(given != null
-          ? "--sourceDir=" + given + " is not a directory"
-          : "the source root the manifest recorded (" + recorded + ", in " + layout.manifestSource()
-              + ") is not a directory any more; pass --sourceDir=DIR where the sources are now");
+      throw new UsageException(
+          given != null
+              ? "--sourceDir=" + given + " is not a directory"
+              : "the source root the manifest recorded ("
+                  + recorded
+                  + ", in "
+                  + layout.manifestSource()
+                  + ") is not a directory any more; pass --sourceDir=DIR where the sources are now");
     }
     return root;
   }
@@ -198,7 +242,8 @@ public final class ExportCommand {
    * on the indexes), or null when the task is no row at all (not described with pass and an
    * instruction, or its source changed since).
    */
-  private static String verdictOf(StateIndex described, StateIndex generated, ManifestScan.Entry e) {
+  private static String verdictOf(
+      StateIndex described, StateIndex generated, ManifestScan.Entry e) {
     int d = described.slotOf(e.id);
     if (described.describe(e, d) != PendingRule.Outcome.DONE) {
       return null;
@@ -209,10 +254,13 @@ public final class ExportCommand {
     switch (g) {
       case NOT_READY:
         return null; // passed describe without an instruction: nothing to pair
-      case DONE: {
-        int slot = generated.slotOf(e.id);
-        return Boolean.TRUE.equals(generated.compiled(slot)) ? ExportColumns.COMPILED : ExportColumns.UNVALIDATED;
-      }
+      case DONE:
+        {
+          int slot = generated.slotOf(e.id);
+          return Boolean.TRUE.equals(generated.compiled(slot))
+              ? ExportColumns.COMPILED
+              : ExportColumns.UNVALIDATED;
+        }
       case FAILED:
         return generated.errorCategory(generated.slotOf(e.id));
       default:
@@ -221,7 +269,9 @@ public final class ExportCommand {
   }
 
   private static boolean selected(String verdict, boolean includeFailed) {
-    return includeFailed || ExportColumns.COMPILED.equals(verdict) || ExportColumns.UNVALIDATED.equals(verdict);
+    return includeFailed
+        || ExportColumns.COMPILED.equals(verdict)
+        || ExportColumns.UNVALIDATED.equals(verdict);
   }
 
   /** Largest file export reads into a row (a JSON string holds it): far above any kernel source. */
@@ -270,7 +320,8 @@ public final class ExportCommand {
     }
   }
 
-  private static String readText(Path root, String fileName, String sha256) throws java.io.IOException {
+  private static String readText(Path root, String fileName, String sha256)
+      throws java.io.IOException {
     byte[] bytes = SafeFiles.read(root, fileName, MAX_FILE_BYTES, sha256);
     // A Latin-1 source shows as the text describe sent (SourceText); anything else as before.
     SourceText.Decoded text = SourceText.decode(bytes);

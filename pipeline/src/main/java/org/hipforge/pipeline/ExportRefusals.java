@@ -50,18 +50,28 @@ final class ExportRefusals {
 
   void report(PrintStream out, String sourceDir, String outHipDir) {
     if (staleRows + missingRows + unsafeRows > 0) {
-      out.printf("export: %d rows left out: %d stale (the source changed since describe: run 'hipforge "
-          + "manifest', then 'describe' again), %d missing, %d refused (a symlink leaving %s or not a "
-          + "regular file); e.g. %s%n", staleRows + missingRows + unsafeRows, staleRows, missingRows,
-          unsafeRows, sourceDir, rowExample);
+      out.printf(
+          "export: %d rows left out: %d stale (the source changed since describe: run 'hipforge "
+              + "manifest', then 'describe' again), %d missing, %d refused (a symlink leaving %s or not a "
+              + "regular file); e.g. %s%n",
+          staleRows + missingRows + unsafeRows,
+          staleRows,
+          missingRows,
+          unsafeRows,
+          sourceDir,
+          rowExample);
     }
     if (unsafeCode > 0) {
-      out.printf("export: %d generated files in %s refused (a symlink leaving it, or changed since "
-          + "generate): their code was taken from the journal; e.g. %s%n", unsafeCode, outHipDir, codeExample);
+      out.printf(
+          "export: %d generated files in %s refused (a symlink leaving it, or changed since "
+              + "generate): their code was taken from the journal; e.g. %s%n",
+          unsafeCode, outHipDir, codeExample);
     }
     if (noCode > 0) {
-      out.printf("export: %d rows left out: generated code not found in %s nor in the journal (both "
-          + "changed since generate); e.g. %s%n", noCode, outHipDir, noCodeExample);
+      out.printf(
+          "export: %d rows left out: generated code not found in %s nor in the journal (both "
+              + "changed since generate); e.g. %s%n",
+          noCode, outHipDir, noCodeExample);
     }
     if (noMessages > 0) {
       out.printf("export: %d rows without a chat row; e.g. %s%n", noMessages, messagesExample);

@@ -8,9 +8,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Export's output file(s): one, or a new shard every {@code shardRows} rows; JSON lines or one JSON array. */
+/**
+ * Export's output file(s): one, or a new shard every {@code shardRows} rows; JSON lines or one JSON
+ * array.
+ */
 final class ExportWriter {
-  /** A generator factory with a codec, so a column may write a Map or a List ({@link ExportColumns#object}). */
+  /**
+   * A generator factory with a codec, so a column may write a Map or a List ({@link
+   * ExportColumns#object}).
+   */
   private static final JsonFactory JSON = new ObjectMapper().getFactory();
 
   final Path target;

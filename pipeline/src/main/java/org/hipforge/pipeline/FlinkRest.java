@@ -31,6 +31,7 @@ import org.apache.beam.sdk.util.VarInt;
  */
 final class FlinkRest implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** {@link #overview} by master: the engine defaults and the rate share ask the same question. */
   private static final Map<String, Overview> OVERVIEWS = new ConcurrentHashMap<>();
 
@@ -40,7 +41,10 @@ final class FlinkRest implements AutoCloseable {
   /** What {@code GET /overview} of a Flink JobManager says. */
   record Overview(String version, int taskManagers, int slots) {}
 
-  /** An address that answers, but not as a Flink JobManager does (an HTTP error, not the JSON expected). */
+  /**
+   * An address that answers, but not as a Flink JobManager does (an HTTP error, not the JSON
+   * expected).
+   */
   static final class NotAJobManager extends IOException {
     private static final long serialVersionUID = 1L;
 
@@ -51,16 +55,24 @@ final class FlinkRest implements AutoCloseable {
 
   FlinkRest(String master) {
     this.base = url(master, "");
-    this.http = new OkHttpClient.Builder().connectTimeout(5, TimeUnit.SECONDS).readTimeout(10, TimeUnit.SECONDS)
-        .build();
+    this.http =
+        new OkHttpClient.Builder()
+            .connectTimeout(5, TimeUnit.SECONDS)
+            .readTimeout(10, TimeUnit.SECONDS)
+            .build();
   }
 
-  /** A JobManager address ({@code host:port}), not embedded Flink ({@code [local]}, {@code [auto]}). */
+  /**
+   * A JobManager address ({@code host:port}), not embedded Flink ({@code [local]}, {@code [auto]}).
+   */
   static boolean isCluster(String master) {
     return master != null && !master.isBlank() && !master.startsWith("[");
   }
 
-  /** The JobManager address of a run on a Flink cluster, or null (another runner, or embedded Flink). */
+  /**
+   * The JobManager address of a run on a Flink cluster, or null (another runner, or embedded
+   * Flink).
+   */
   static String clusterOf(PipelineOptions o) {
     if (!o.getRunner().getSimpleName().toLowerCase(Locale.ROOT).contains("flink")) {
       return null;
@@ -109,9 +121,14 @@ final class FlinkRest implements AutoCloseable {
     JsonNode version = o.get("flink-version");
     JsonNode tms = o.get("taskmanagers");
     JsonNode slots = o.get("slots-total");
-    if (version == null || !version.isTextual() || tms == null || !tms.canConvertToInt() || slots == null
+    if (version == null
+        || !version.isTextual()
+        || tms == null
+        || !tms.canConvertToInt()
+        || slots == null
         || !slots.canConvertToInt()) {
-      throw new NotAJobManager(url("/overview") + " answered, but not like a Flink JobManager", null);
+      throw new NotAJobManager(
+          url("/overview") + " answered, but not like a Flink JobManager", null);
     }
     return new Overview(version.asText(), tms.asInt(), slots.asInt());
   }
@@ -129,7 +146,8 @@ final class FlinkRest implements AutoCloseable {
     }
     try (Response r = http.newCall(request).execute()) {
       if (!r.isSuccessful() || r.body() == null) {
-        throw new NotAJobManager(url(path) + " answered HTTP " + r.code() + ", not like a Flink JobManager", null);
+        throw new NotAJobManager(
+            url(path) + " answered HTTP " + r.code() + ", not like a Flink JobManager", null);
       }
       try {
         return JSON.readTree(r.body().string());
@@ -139,7 +157,8 @@ final class FlinkRest implements AutoCloseable {
     } catch (NotAJobManager e) {
       throw e;
     } catch (IOException e) {
-      throw new IOException(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+      throw new IOException(
+          e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
     }
   }
 
@@ -149,8 +168,11 @@ final class FlinkRest implements AutoCloseable {
     long newest = Long.MIN_VALUE;
     for (JsonNode j : get("/jobs/overview").path("jobs")) {
       String state = j.path("state").asText();
-      if (name.equals(j.path("name").asText()) && !state.equals("FINISHED") && !state.equals("CANCELED")
-          && !state.equals("FAILED") && j.path("start-time").asLong() > newest) {
+      if (name.equals(j.path("name").asText())
+          && !state.equals("FINISHED")
+          && !state.equals("CANCELED")
+          && !state.equals("FAILED")
+          && j.path("start-time").asLong() > newest) {
         newest = j.path("start-time").asLong();
         found = j.path("jid").asText();
       }
@@ -177,8 +199,10 @@ final class FlinkRest implements AutoCloseable {
           continue;
         }
         String namespace = m.path("labels").path("NAMESPACE").asText();
-        String name = namespace.substring(namespace.lastIndexOf('.') + 1) + "."
-            + m.path("labels").path("NAME").asText();
+        String name =
+            namespace.substring(namespace.lastIndexOf('.') + 1)
+                + "."
+                + m.path("labels").path("NAME").asText();
         // An int64 counter is an unsigned varint (Beam's VarLongCoder).
         byte[] payload = Base64.getDecoder().decode(m.path("payload").asText());
         sums.merge(name, VarInt.decodeLong(new ByteArrayInputStream(payload)), Long::sum);

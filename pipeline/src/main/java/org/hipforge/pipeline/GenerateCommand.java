@@ -16,7 +16,6 @@ import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.state.WorkLock;
-import org.hipforge.io.util.Progress;
 import org.hipforge.transforms.ValidateHip;
 
 /** {@code hipforge generate}: HIP code from the instructions, compiled, written to out/hip. */
@@ -26,7 +25,8 @@ public final class GenerateCommand {
   @SuppressWarnings("try") // the lock is held by the try, not used in it
   public static StatusReport run(GenerateOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
-    PromptSet prompts = PromptSet.fromDir(o.getPromptDir()); // a bad template stops here, before any call
+    PromptSet prompts =
+        PromptSet.fromDir(o.getPromptDir()); // a bad template stops here, before any call
     ProviderConfig provider = CommandSupport.loadProvider(o);
     ValidateHip validate = validation(o, out);
     repairRounds(o); // a bad value stops here, before the lock and any call
@@ -34,14 +34,22 @@ public final class GenerateCommand {
     Set<Long> ids = parseIds(o.getIds(), layout);
     String runId = RunIds.orNew(o.getRunId());
     o.setRunId(runId);
-    try (WorkLock lock = CommandSupport.lockStep(o, layout, WorkLayout.Step.GENERATE, "generate", runId, out)) {
+    try (WorkLock lock =
+        CommandSupport.lockStep(o, layout, WorkLayout.Step.GENERATE, "generate", runId, out)) {
       return runLocked(o, out, layout, provider, prompts, validate, ids, runId);
     }
   }
 
   /** The run itself, while it holds the generate lock of the work directory. */
-  private static StatusReport runLocked(GenerateOptions o, PrintStream out, WorkLayout layout,
-      ProviderConfig provider, PromptSet prompts, ValidateHip validate, Set<Long> ids, String runId)
+  private static StatusReport runLocked(
+      GenerateOptions o,
+      PrintStream out,
+      WorkLayout layout,
+      ProviderConfig provider,
+      PromptSet prompts,
+      ValidateHip validate,
+      Set<Long> ids,
+      String runId)
       throws IOException {
     RunLog.start(layout, runId);
     String promptVersion = prompts.version(PromptSet.Kind.GENERATE);
@@ -52,10 +60,12 @@ public final class GenerateCommand {
     out.printf("generate: run %s, %d tasks to do, provider %s%n", runId, todo, provider);
     CommandSupport.announcePrompts("generate", o.getPromptDir(), promptVersion, out);
     o.setJobName(CommandSupport.jobName("generate", runId));
-    RunManifest manifest = RunManifest.start(layout, WorkLayout.Step.GENERATE, "generate", runId, o, provider,
-        promptVersion, todo);
+    RunManifest manifest =
+        RunManifest.start(
+            layout, WorkLayout.Step.GENERATE, "generate", runId, o, provider, promptVersion, todo);
     if (todo == 0) {
-      out.println("generate: nothing to do (no described task without a current pass:true generation)");
+      out.println(
+          "generate: nothing to do (no described task without a current pass:true generation)");
       StatusReport report = StatusReport.generate(manifestSize, described, generated, null);
       report.currentPromptVersion = promptVersion;
       return CommandSupport.nothingToDo(o, report, manifest, out);
@@ -66,47 +76,67 @@ public final class GenerateCommand {
     double rateShare = CommandSupport.rateShare(o, out);
     int repairs = repairRounds(o);
     boolean repairSync = repairSync(o);
-    java.util.function.BiFunction<String, String, Pipeline> pipeline = (collectDir, shardSuffix) -> {
-      Pipeline p = Pipeline.create(o);
-      GeneratePipeline.Spec spec = new GeneratePipeline.Spec(layout, provider, runId, ids, validate,
-          o.getMaxInFlight(), rateShare, o.getNumShards())
-          .withPrompts(prompts, o.getOffloadArch())
-          .withSourceDir(o.getSourceDir(), o.getMaxSourceBytes())
-          .withRepairRounds(repairs)
-          .withRepairSync(repairSync);
-      GeneratePipeline.build(p, collectDir == null ? spec : spec.withCollect(collectDir, shardSuffix));
-      return p;
-    };
+    java.util.function.BiFunction<String, String, Pipeline> pipeline =
+        (collectDir, shardSuffix) -> {
+          Pipeline p = Pipeline.create(o);
+          GeneratePipeline.Spec spec =
+              new GeneratePipeline.Spec(
+                      layout,
+                      provider,
+                      runId,
+                      ids,
+                      validate,
+                      o.getMaxInFlight(),
+                      rateShare,
+                      o.getNumShards())
+                  .withPrompts(prompts, o.getOffloadArch())
+                  .withSourceDir(o.getSourceDir(), o.getMaxSourceBytes())
+                  .withRepairRounds(repairs)
+                  .withRepairSync(repairSync);
+          GeneratePipeline.build(
+              p, collectDir == null ? spec : spec.withCollect(collectDir, shardSuffix));
+          return p;
+        };
     // Left pending after a stop: generate records are written when the job ends, but the answers
     // already journaled are reused from the response cache by the next run, without paying.
-    java.util.concurrent.Callable<Long> pendingAfter = () -> {
-      generated.refresh(); // only what this run wrote so far
-      return plan(manifestSize, described, generated, ids).pending();
-    };
-    BatchRun.runStep(batch, o, out, layout, step, provider, runId, todo, pipeline, pendingAfter, manifest);
+    java.util.concurrent.Callable<Long> pendingAfter =
+        () -> {
+          generated.refresh(); // only what this run wrote so far
+          return plan(manifestSize, described, generated, ids).pending();
+        };
+    BatchRun.runStep(
+        batch, o, out, layout, step, provider, runId, todo, pipeline, pendingAfter, manifest);
     generated.refresh(); // only this run's new shards are read
     StatusReport report = StatusReport.generate(manifestSize, described, generated, null);
     report.currentPromptVersion = promptVersion;
     if (!Boolean.TRUE.equals(o.getQuiet())) {
       out.print(report.table());
     }
-    out.printf("generate: %d of %d tasks have compiled HIP code in %s%n", report.compiled,
-        report.manifestSize, layout.outHipDir());
+    out.printf(
+        "generate: %d of %d tasks have compiled HIP code in %s%n",
+        report.compiled, report.manifestSize, layout.outHipDir());
     manifest.end("done", Main.OK, null);
     return report;
   }
 
-  /** {@code --repairMode}: true for 'sync', false for 'batch' (the default); anything else is a usage error. */
+  /**
+   * {@code --repairMode}: true for 'sync', false for 'batch' (the default); anything else is a
+   * usage error.
+   */
   static boolean repairSync(GenerateOptions o) {
-    return OptionChecks.oneOf("--repairMode", o.getRepairMode(), "batch", "batch", "sync").equals("sync");
+    return OptionChecks.oneOf("--repairMode", o.getRepairMode(), "batch", "batch", "sync")
+        .equals("sync");
   }
 
   /** {@code --repairRounds}, checked: 0 to {@link GeneratePipeline#MAX_REPAIR_ROUNDS}. */
   static int repairRounds(GenerateOptions o) {
     Integer n = o.getRepairRounds();
     if (n == null || n < 0 || n > GeneratePipeline.MAX_REPAIR_ROUNDS) {
-      throw new UsageException("--repairRounds must be an integer from 0 to " + GeneratePipeline.MAX_REPAIR_ROUNDS
-          + " (0: no repair), was " + n);
+      throw new UsageException(
+          "--repairRounds must be an integer from 0 to "
+              + GeneratePipeline.MAX_REPAIR_ROUNDS
+              + " (0: no repair), was "
+              + n);
     }
     return n;
   }
@@ -114,15 +144,21 @@ public final class GenerateCommand {
   static ValidateHip validation(CompileOptions o, PrintStream out) {
     String mode = o.getValidate();
     if ("none".equals(mode)) {
-      out.println("generate: --validate=none: code is written without compiling (compiled stays unknown)");
+      out.println(
+          "generate: --validate=none: code is written without compiling (compiled stays unknown)");
       return ValidateHip.skip();
     }
     if (!"hipcc".equals(mode)) {
       throw new UsageException("--validate must be 'hipcc' or 'none', was '" + mode + "'");
     }
-    HipToolchain toolchain = HipToolchain.detect().orElseThrow(() -> new UsageException(
-        "no HIP compiler found (hipcc): install it with '" + HipToolchain.INSTALL_HINT
-        + "', or pass --validate=none to skip validation"));
+    HipToolchain toolchain =
+        HipToolchain.detect()
+            .orElseThrow(
+                () ->
+                    new UsageException(
+                        "no HIP compiler found (hipcc): install it with '"
+                            + HipToolchain.INSTALL_HINT
+                            + "', or pass --validate=none to skip validation"));
     return ValidateHip.forArchs(OptionChecks.offloadArchs(o.getOffloadArch(), toolchain))
         .withResources(o.getResources());
   }
@@ -145,11 +181,13 @@ public final class GenerateCommand {
       }
     }
     Set<Long> known = new TreeSet<>();
-    ManifestScan.forEach(layout.manifest(), e -> {
-      if (ids.contains(e.id)) {
-        known.add(e.id);
-      }
-    });
+    ManifestScan.forEach(
+        layout.manifest(),
+        e -> {
+          if (ids.contains(e.id)) {
+            known.add(e.id);
+          }
+        });
     List<Long> unknown = new ArrayList<>();
     for (Long id : ids) {
       if (!known.contains(id)) {
@@ -157,8 +195,11 @@ public final class GenerateCommand {
       }
     }
     if (!unknown.isEmpty()) {
-      throw new UsageException("unknown ids in --ids (not in " + layout.manifest() + "): "
-          + Arrays.toString(unknown.toArray()));
+      throw new UsageException(
+          "unknown ids in --ids (not in "
+              + layout.manifest()
+              + "): "
+              + Arrays.toString(unknown.toArray()));
     }
     return ids;
   }
@@ -167,7 +208,8 @@ public final class GenerateCommand {
    * What this run will work on ("N tasks to do"): the generate rule on the indexes, for the tasks
    * --ids selects ({@code ids} null: all).
    */
-  static StatusReport plan(long manifestSize, StateIndex described, StateIndex generated, Set<Long> ids) {
+  static StatusReport plan(
+      long manifestSize, StateIndex described, StateIndex generated, Set<Long> ids) {
     return StatusReport.generate(manifestSize, described, generated, ids);
   }
 }

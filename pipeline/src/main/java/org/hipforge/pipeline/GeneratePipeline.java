@@ -56,8 +56,15 @@ public final class GeneratePipeline {
     boolean repairSync;
 
     /** {@code ids} null means every described task. */
-    public Spec(WorkLayout layout, ProviderConfig provider, String runId, Set<Long> ids,
-        ValidateHip validate, int maxInFlight, double rateShare, int numShards) {
+    public Spec(
+        WorkLayout layout,
+        ProviderConfig provider,
+        String runId,
+        Set<Long> ids,
+        ValidateHip validate,
+        int maxInFlight,
+        double rateShare,
+        int numShards) {
       this.layout = layout;
       this.provider = provider;
       this.runId = runId;
@@ -77,9 +84,9 @@ public final class GeneratePipeline {
     }
 
     /**
-     * Batch mode only ({@code --repairMode=sync}): the repair rounds call the provider synchronously
-     * (journaled like any call) instead of waiting for another batch; the first answers still go
-     * through the Batch API.
+     * Batch mode only ({@code --repairMode=sync}): the repair rounds call the provider
+     * synchronously (journaled like any call) instead of waiting for another batch; the first
+     * answers still go through the Batch API.
      */
     public Spec withRepairSync(boolean sync) {
       this.repairSync = sync;
@@ -97,7 +104,9 @@ public final class GeneratePipeline {
       return this;
     }
 
-    /** The prompt templates (default: the built-in ones) and the value of {@code {{offload_arch}}}. */
+    /**
+     * The prompt templates (default: the built-in ones) and the value of {@code {{offload_arch}}}.
+     */
     public Spec withPrompts(PromptSet prompts, String offloadArch) {
       this.prompts = java.util.Objects.requireNonNull(prompts, "prompts");
       this.offloadArch = java.util.Objects.requireNonNull(offloadArch, "offloadArch");
@@ -120,7 +129,8 @@ public final class GeneratePipeline {
      */
     public Spec withRepairRounds(int n) {
       if (n < 0 || n > MAX_REPAIR_ROUNDS) {
-        throw new IllegalArgumentException("repairRounds must be in [0, " + MAX_REPAIR_ROUNDS + "], was " + n);
+        throw new IllegalArgumentException(
+            "repairRounds must be in [0, " + MAX_REPAIR_ROUNDS + "], was " + n);
       }
       this.repairRounds = n;
       return this;
@@ -128,9 +138,9 @@ public final class GeneratePipeline {
   }
 
   /**
-   * The most repair rounds a run may ask: each round is a step of the pipeline (a Beam graph has
-   * no loops, so rounds are unrolled), and past a few rounds a model that has not fixed a file
-   * rarely does.
+   * The most repair rounds a run may ask: each round is a step of the pipeline (a Beam graph has no
+   * loops, so rounds are unrolled), and past a few rounds a model that has not fixed a file rarely
+   * does.
    */
   public static final int MAX_REPAIR_ROUNDS = 10;
 
@@ -154,13 +164,20 @@ public final class GeneratePipeline {
     WorkLayout.Step describe = WorkLayout.Step.DESCRIBE;
     WorkLayout.Step generate = WorkLayout.Step.GENERATE;
     // Generate journals hold raw answers (the response cache), not verdicts: only shards are state.
-    PendingResult<StateRecord> front = p.apply("FindPendingGenerations", PendingGenerations.of(
-        List.of(layout.shardGlob(describe), layout.journalGlob(describe)),
-        List.of(layout.shardGlob(generate))).withIds(s.ids));
+    PendingResult<StateRecord> front =
+        p.apply(
+            "FindPendingGenerations",
+            PendingGenerations.of(
+                    List.of(layout.shardGlob(describe), layout.journalGlob(describe)),
+                    List.of(layout.shardGlob(generate)))
+                .withIds(s.ids));
     PCollection<StateRecord> pending = front.pending();
-    PCollection<LlmTask> tasks = pending
-        .apply("BuildPrompts", BuildPrompts.generate(s.provider)
-            .withPrompts(s.prompts).withOffloadArch(s.offloadArch));
+    PCollection<LlmTask> tasks =
+        pending.apply(
+            "BuildPrompts",
+            BuildPrompts.generate(s.provider)
+                .withPrompts(s.prompts)
+                .withOffloadArch(s.offloadArch));
     PCollectionList<GeneratedCode> passed = PCollectionList.empty(p);
     PCollectionList<Failure> failures = PCollectionList.empty(p);
     for (int n = 0; ; n++) {
@@ -172,42 +189,88 @@ public final class GeneratePipeline {
         break;
       }
       String next = "Repair" + (n + 1);
-      failures = failures
-          .and(round.code.failures().apply(next + "KeepNoRepair", Filter.by(f -> !ErrorCategory.repairable(f.category()))))
-          .and(round.checked.failures().apply(next + "KeepFinal", Filter.by(f -> !ErrorCategory.repairable(f.category()))));
-      PCollection<GeneratedCode> noCode = round.code.failures()
-          .apply(next + "NoCode", Filter.by(f -> ErrorCategory.repairable(f.category())))
-          .apply(next + "AnswerAsCode", MapElements.into(TypeDescriptor.of(GeneratedCode.class))
-              .via(GeneratedCode::ofNoCode))
-          .setCoder(GeneratedCodeCoder.of());
-      PCollection<GeneratedCode> notCompiled = round.checked.notCompiled()
-          .apply(next + "CompileErrors", Filter.by(g -> ErrorCategory.repairable(g.record().errorCategory())));
-      tasks = PCollectionList.of(notCompiled).and(noCode)
-          .apply(next + "ToRepair", Flatten.pCollections())
-          .apply("BuildRepairPrompts" + (n + 1), BuildPrompts.repair(s.provider)
-              .withPrompts(s.prompts).withOffloadArch(s.offloadArch));
+      failures =
+          failures
+              .and(
+                  round
+                      .code
+                      .failures()
+                      .apply(
+                          next + "KeepNoRepair",
+                          Filter.by(f -> !ErrorCategory.repairable(f.category()))))
+              .and(
+                  round
+                      .checked
+                      .failures()
+                      .apply(
+                          next + "KeepFinal",
+                          Filter.by(f -> !ErrorCategory.repairable(f.category()))));
+      PCollection<GeneratedCode> noCode =
+          round
+              .code
+              .failures()
+              .apply(next + "NoCode", Filter.by(f -> ErrorCategory.repairable(f.category())))
+              .apply(
+                  next + "AnswerAsCode",
+                  MapElements.into(TypeDescriptor.of(GeneratedCode.class))
+                      .via(GeneratedCode::ofNoCode))
+              .setCoder(GeneratedCodeCoder.of());
+      PCollection<GeneratedCode> notCompiled =
+          round
+              .checked
+              .notCompiled()
+              .apply(
+                  next + "CompileErrors",
+                  Filter.by(g -> ErrorCategory.repairable(g.record().errorCategory())));
+      tasks =
+          PCollectionList.of(notCompiled)
+              .and(noCode)
+              .apply(next + "ToRepair", Flatten.pCollections())
+              .apply(
+                  "BuildRepairPrompts" + (n + 1),
+                  BuildPrompts.repair(s.provider)
+                      .withPrompts(s.prompts)
+                      .withOffloadArch(s.offloadArch));
     }
-    WriteHipFiles.Result written = passed
-        .apply("AllPassed", Flatten.pCollections())
-        .apply("WriteHipFiles", WriteHipFiles.to(layout.outHipDir(), WorkLayout.OUT_HIP));
-    PCollection<StateRecord> failed = failures.and(written.failures())
-        .apply("RecordFailures", RecordFailures.asRun(s.runId, s.provider.name(), s.provider.model()));
-    PCollection<StateRecord> records = PCollectionList.of(written.output()).and(failed)
-        .apply("AllRecords", Flatten.pCollections())
-        .apply("StampOffloadArch", stampOffloadArch(s.offloadArch)).setCoder(StateRecordCoder.of());
+    WriteHipFiles.Result written =
+        passed
+            .apply("AllPassed", Flatten.pCollections())
+            .apply("WriteHipFiles", WriteHipFiles.to(layout.outHipDir(), WorkLayout.OUT_HIP));
+    PCollection<StateRecord> failed =
+        failures
+            .and(written.failures())
+            .apply(
+                "RecordFailures",
+                RecordFailures.asRun(s.runId, s.provider.name(), s.provider.model()));
+    PCollection<StateRecord> records =
+        PCollectionList.of(written.output())
+            .and(failed)
+            .apply("AllRecords", Flatten.pCollections())
+            .apply("StampOffloadArch", stampOffloadArch(s.offloadArch))
+            .setCoder(StateRecordCoder.of());
     if (s.repairRounds > 0) {
-      records = records.apply("CloseRounds", MapElements.into(TypeDescriptor.of(StateRecord.class))
-          .via(StateRecord::closeRound)).setCoder(StateRecordCoder.of());
+      records =
+          records
+              .apply(
+                  "CloseRounds",
+                  MapElements.into(TypeDescriptor.of(StateRecord.class))
+                      .via(StateRecord::closeRound))
+              .setCoder(StateRecordCoder.of());
     }
-    records.apply("WriteState", WriteState.to(layout.shardPrefix(generate, s.runId) + s.shardSuffix).withShards(s.numShards));
-    front.malformed()
+    records.apply(
+        "WriteState",
+        WriteState.to(layout.shardPrefix(generate, s.runId) + s.shardSuffix)
+            .withShards(s.numShards));
+    front
+        .malformed()
         .apply("WriteDeadLetters", WriteDeadLetters.to(layout.deadLetterDir(generate, s.runId)));
   }
 
   /**
-   * Sets {@code offload_arch} on every generate record (passed or failed): the {@code --offloadArch}
-   * value its prompt's {@code {{offload_arch}}} was rendered with and its code compiled for, so the
-   * export can say what "compiled" means and render the prompt that was really asked.
+   * Sets {@code offload_arch} on every generate record (passed or failed): the {@code
+   * --offloadArch} value its prompt's {@code {{offload_arch}}} was rendered with and its code
+   * compiled for, so the export can say what "compiled" means and render the prompt that was really
+   * asked.
    */
   private static MapElements<StateRecord, StateRecord> stampOffloadArch(String offloadArch) {
     String arch = offloadArch == null || offloadArch.isBlank() ? null : offloadArch.strip();
@@ -226,20 +289,31 @@ public final class GeneratePipeline {
     Round r = new Round();
     // In batch mode every round collects what the journal cannot answer: a repair round's new
     // prompts become the next, smaller batch.
-    r.answers = tasks.apply("CallLlm" + suffix, s.collecting(CallLlm.to(s.provider, generate)
-        .withJournal(layout.journalDir(generate, s.runId), layout.journalGlob(generate))
-        .withJournalReserve(layout.journalReserveDir(generate))
-        .withRunId(s.runId)
-        .withMaxInFlight(s.maxInFlight)
-        .withRateShare(s.rateShare), n));
+    r.answers =
+        tasks.apply(
+            "CallLlm" + suffix,
+            s.collecting(
+                CallLlm.to(s.provider, generate)
+                    .withJournal(layout.journalDir(generate, s.runId), layout.journalGlob(generate))
+                    .withJournalReserve(layout.journalReserveDir(generate))
+                    .withRunId(s.runId)
+                    .withMaxInFlight(s.maxInFlight)
+                    .withRateShare(s.rateShare),
+                n));
     r.code = r.answers.output().apply("ExtractCode" + suffix, ExtractCode.create());
     r.checked = withFidelity(r.code.output(), s, suffix).apply("ValidateHip" + suffix, s.validate);
     return r;
   }
 
-  /** Extracted code with its fidelity against the source, when the spec knows the source directory. */
-  private static PCollection<GeneratedCode> withFidelity(PCollection<GeneratedCode> code, Spec s, String suffix) {
-    return s.sourceDir == null ? code
-        : code.apply("MeasureFidelity" + suffix, MeasureFidelity.against(s.sourceDir).withMaxBytes(s.maxSourceBytes));
+  /**
+   * Extracted code with its fidelity against the source, when the spec knows the source directory.
+   */
+  private static PCollection<GeneratedCode> withFidelity(
+      PCollection<GeneratedCode> code, Spec s, String suffix) {
+    return s.sourceDir == null
+        ? code
+        : code.apply(
+            "MeasureFidelity" + suffix,
+            MeasureFidelity.against(s.sourceDir).withMaxBytes(s.maxSourceBytes));
   }
 }

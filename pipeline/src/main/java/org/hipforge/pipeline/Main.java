@@ -19,11 +19,13 @@ public final class Main {
    * {@code auth}), 4 the provider's account has no quota or credit left ({@code quota}: OpenAI's
    * 429 {@code insufficient_quota}, Anthropic's "credit balance is too low", any 402), 5 no usable
    * chat endpoint at {@code base_url} ({@code endpoint}: a 404/405, or "cannot connect to" once the
-   * first task's retries are used up), 6 the provider asks to wait longer than {@code max_retry_after_s}
-   * ({@code retry-after: 86400} from a daily limit); after 3, 4, 5 and 6 tasks not yet answered stay pending; 130 / 143
-   * after a polite stop on SIGINT / SIGTERM ({@link StopSignals}).
+   * first task's retries are used up), 6 the provider asks to wait longer than {@code
+   * max_retry_after_s} ({@code retry-after: 86400} from a daily limit); after 3, 4, 5 and 6 tasks
+   * not yet answered stay pending; 130 / 143 after a polite stop on SIGINT / SIGTERM ({@link
+   * StopSignals}).
    */
   static final int OK = 0;
+
   static final int FAILED = 1;
   static final int USAGE = 2;
   static final int AUTH = 3;
@@ -43,7 +45,10 @@ public final class Main {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
-    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+    if (args.length == 0
+        || args[0].equals("--help")
+        || args[0].equals("-h")
+        || args[0].equals("help")) {
       if (args.length == 2 && CommandLine.find(args[1]) != null) { // hipforge help describe
         out.print(CommandHelp.help(CommandLine.find(args[1]), false));
         return OK;
@@ -75,8 +80,11 @@ public final class Main {
     }
     try {
       List<String> notes = new ArrayList<>();
-      rest = CommandLine.normalize(c, rest, notes); // --flag value, unknown flags: before anything starts
-      notes.forEach(n -> out.println("hipforge " + command + ": " + n)); // stderr keeps one line per error
+      rest =
+          CommandLine.normalize(
+              c, rest, notes); // --flag value, unknown flags: before anything starts
+      notes.forEach(
+          n -> out.println("hipforge " + command + ": " + n)); // stderr keeps one line per error
       RunManifest.commandLine(command, rest);
       String statusDir = onlyWorkDir(command, rest);
       if (statusDir != null) {
@@ -112,8 +120,10 @@ public final class Main {
       if (System.getenv("HIPFORGE_DEBUG") != null) {
         e.printStackTrace(err);
       } else {
-        err.println("(set HIPFORGE_DEBUG=1 for the stack trace" + (RunLog.file() == null ? ""
-            : "; the engines' log is in " + RunLog.file()) + "; work already journaled is kept)");
+        err.println(
+            "(set HIPFORGE_DEBUG=1 for the stack trace"
+                + (RunLog.file() == null ? "" : "; the engines' log is in " + RunLog.file())
+                + "; work already journaled is kept)");
       }
       return FAILED;
     } finally {

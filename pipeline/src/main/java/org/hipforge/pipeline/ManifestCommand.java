@@ -33,12 +33,14 @@ public final class ManifestCommand {
 
   private ManifestCommand() {}
 
-  public static ManifestScanner.Result run(ManifestOptions options, PrintStream out) throws IOException {
+  public static ManifestScanner.Result run(ManifestOptions options, PrintStream out)
+      throws IOException {
     if (options.getSourceDir() == null) {
       throw new UsageException("manifest needs --sourceDir=DIR (the directory of HIP sources)");
     }
     if (options.getWorkDir() == null) {
-      throw new UsageException("manifest needs --workDir=DIR (where manifest.jsonl and state/ live)");
+      throw new UsageException(
+          "manifest needs --workDir=DIR (where manifest.jsonl and state/ live)");
     }
     WorkLayout layout = new WorkLayout(options.getWorkDir());
     Path manifestPath = WorkLayout.localPath(layout.manifest());
@@ -47,31 +49,49 @@ public final class ManifestCommand {
       previous.addAll(ManifestStore.read(manifestPath));
     } else if (options.getFromManifestJson() != null) {
       previous.addAll(ManifestStore.readLegacyArray(Paths.get(options.getFromManifestJson())));
-      out.println("manifest: importing ids of " + previous.size() + " files from "
-          + options.getFromManifestJson());
+      out.println(
+          "manifest: importing ids of "
+              + previous.size()
+              + " files from "
+              + options.getFromManifestJson());
     }
     List<String> patterns = Arrays.asList(options.getPatterns().split(","));
-    ManifestScanner.Result result = new ManifestScanner(patterns).scan(Paths.get(options.getSourceDir()), previous);
+    ManifestScanner.Result result =
+        new ManifestScanner(patterns).scan(Paths.get(options.getSourceDir()), previous);
     for (String s : result.skipped) {
       out.println("manifest: skipped " + s);
     }
     if (result.entries.isEmpty()) {
       // Most likely wrong --patterns or --sourceDir: writing an empty manifest would drop every
       // id, and the next scan would renumber them all.
-      throw new UsageException("no file under " + options.getSourceDir() + " matches --patterns="
-          + options.getPatterns() + (result.skipped.isEmpty() ? "" : " (" + result.skipped.size()
-          + " skipped, listed above)") + "; " + (Files.exists(manifestPath) ? manifestPath
-          + " is left as it was" : "no manifest was written"));
+      throw new UsageException(
+          "no file under "
+              + options.getSourceDir()
+              + " matches --patterns="
+              + options.getPatterns()
+              + (result.skipped.isEmpty()
+                  ? ""
+                  : " (" + result.skipped.size() + " skipped, listed above)")
+              + "; "
+              + (Files.exists(manifestPath)
+                  ? manifestPath + " is left as it was"
+                  : "no manifest was written"));
     }
     ManifestStore.write(manifestPath, result.entries);
     // The root the hashes came from, so export reads the sources without --sourceDir.
-    ManifestStore.writeSourceRoot(WorkLayout.localPath(layout.manifestSource()), Paths.get(options.getSourceDir()));
+    ManifestStore.writeSourceRoot(
+        WorkLayout.localPath(layout.manifestSource()), Paths.get(options.getSourceDir()));
     if (!result.removed.isEmpty()) {
-      out.println("manifest: " + result.removed.size() + " files are gone from the source directory "
-          + "and left the manifest (their state is kept), e.g. " + result.removed.get(0));
+      out.println(
+          "manifest: "
+              + result.removed.size()
+              + " files are gone from the source directory "
+              + "and left the manifest (their state is kept), e.g. "
+              + result.removed.get(0));
     }
-    out.printf("manifest: %d files (%d new, %d changed, %d skipped) -> %s%n", result.entries.size(),
-        result.added, result.changed, result.skipped.size(), manifestPath);
+    out.printf(
+        "manifest: %d files (%d new, %d changed, %d skipped) -> %s%n",
+        result.entries.size(), result.added, result.changed, result.skipped.size(), manifestPath);
     if (options.getImportResults() != null) {
       importResults(Paths.get(options.getImportResults()), layout, result.entries, out);
     }
@@ -82,7 +102,8 @@ public final class ManifestCommand {
    * Copies the older scripts' results.jsonl into describe state, matching ids by file_name where
    * the ids differ, so their paid answers count and are not asked again.
    */
-  static void importResults(Path results, WorkLayout layout, List<ManifestEntry> manifest, PrintStream out)
+  static void importResults(
+      Path results, WorkLayout layout, List<ManifestEntry> manifest, PrintStream out)
       throws IOException {
     Map<String, ManifestEntry> byName = new HashMap<>();
     for (ManifestEntry e : manifest) {
@@ -92,7 +113,8 @@ public final class ManifestCommand {
     long imported;
     int skipped = 0;
     try (BufferedReader r = Files.newBufferedReader(results, StandardCharsets.UTF_8);
-        StateShardWriter w = StateShardWriter.open(layout, WorkLayout.Step.DESCRIBE, IMPORTED_RUN)) {
+        StateShardWriter w =
+            StateShardWriter.open(layout, WorkLayout.Step.DESCRIBE, IMPORTED_RUN)) {
       target = w.path();
       String line;
       int lineNo = 0;
@@ -111,8 +133,14 @@ public final class ManifestCommand {
         }
         ManifestEntry e = byName.get(rec.fileName());
         if (e == null) {
-          out.println("import: " + results + ":" + lineNo + ": skipped, '" + rec.fileName()
-              + "' is not in the manifest");
+          out.println(
+              "import: "
+                  + results
+                  + ":"
+                  + lineNo
+                  + ": skipped, '"
+                  + rec.fileName()
+                  + "' is not in the manifest");
           skipped++;
           continue;
         }
@@ -127,6 +155,7 @@ public final class ManifestCommand {
       }
       imported = w.records();
     }
-    out.printf("import: %d records from %s -> %s (%d skipped)%n", imported, results, target, skipped);
+    out.printf(
+        "import: %d records from %s -> %s (%d skipped)%n", imported, results, target, skipped);
   }
 }

@@ -7,14 +7,15 @@ import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.hip.OffloadArchs;
 
 /**
- * Every flag's value checked before a command starts work, so a wrong value is a usage error
- * (exit 2, one line naming the flag and its value) before the first paid call, never a failure
- * after some calls were paid for or a stack trace. The ranges are those the transforms accept
- * (their {@code withX()} checks the same bounds), said here once more in the user's words.
+ * Every flag's value checked before a command starts work, so a wrong value is a usage error (exit
+ * 2, one line naming the flag and its value) before the first paid call, never a failure after some
+ * calls were paid for or a stack trace. The ranges are those the transforms accept (their {@code
+ * withX()} checks the same bounds), said here once more in the user's words.
  */
 final class OptionChecks {
   /** CallLlm's bound: one worker's window of requests in flight. */
   static final int MAX_IN_FLIGHT = 4096;
+
   /** Shards of a run's state: more files than this help no reader. */
   static final int MAX_SHARDS = 10_000;
 
@@ -60,12 +61,17 @@ final class OptionChecks {
     }
     Integer parallelism = parallelism(o);
     if (parallelism != null && parallelism != -1 && parallelism < 1) {
-      throw new UsageException("--parallelism must be >= 1 (or left out: the cores or the cluster's "
-          + "slots), was " + parallelism);
+      throw new UsageException(
+          "--parallelism must be >= 1 (or left out: the cores or the cluster's "
+              + "slots), was "
+              + parallelism);
     }
   }
 
-  /** A given {@code --sourceDir} must be an existing local directory (the commands read it with java.nio). */
+  /**
+   * A given {@code --sourceDir} must be an existing local directory (the commands read it with
+   * java.nio).
+   */
   static void sourceDir(String dir) {
     if (dir == null) {
       return;
@@ -94,7 +100,8 @@ final class OptionChecks {
     } catch (IllegalArgumentException e) {
       throw new UsageException("--offloadArch: " + e.getMessage());
     } catch (RuntimeException e) {
-      throw new UsageException("cannot list the AMD GPU targets of " + toolchain.clang() + ": " + e.getMessage());
+      throw new UsageException(
+          "cannot list the AMD GPU targets of " + toolchain.clang() + ": " + e.getMessage());
     }
   }
 
@@ -104,7 +111,8 @@ final class OptionChecks {
     }
     long v = value.longValue();
     if (v < min || v > max) {
-      throw new UsageException(String.format(Locale.ROOT, "%s must be in [%d, %d], was %s", flag, min, max, value));
+      throw new UsageException(
+          String.format(Locale.ROOT, "%s must be in [%d, %d], was %s", flag, min, max, value));
     }
   }
 

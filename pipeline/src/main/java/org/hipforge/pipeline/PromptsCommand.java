@@ -18,8 +18,9 @@ public final class PromptsCommand {
     String outDir = o.getOut();
     String promptDir = o.getPromptDir();
     if ((outDir == null || outDir.isBlank()) == (promptDir == null || promptDir.isBlank())) {
-      throw new UsageException("prompts needs --out=DIR (write the default templates there) or "
-          + "--promptDir=DIR (check edited templates), one of them");
+      throw new UsageException(
+          "prompts needs --out=DIR (write the default templates there) or "
+              + "--promptDir=DIR (check edited templates), one of them");
     }
     if (outDir != null && !outDir.isBlank()) {
       Path dir = Paths.get(outDir);
@@ -28,18 +29,22 @@ public final class PromptsCommand {
       }
       out.println("prompts: placeholders each template may use:");
       for (PromptSet.Kind k : PromptSet.Kind.values()) {
-        out.printf("  %-9s %s%n", k.name().toLowerCase(java.util.Locale.ROOT),
-            tokens(k));
+        out.printf("  %-9s %s%n", k.name().toLowerCase(java.util.Locale.ROOT), tokens(k));
       }
-      out.println("prompts: edit them, then run describe/generate with --promptDir=" + dir
-          + " (an edited template is a new prompt: its answers are asked for, not taken from the cache)");
+      out.println(
+          "prompts: edit them, then run describe/generate with --promptDir="
+              + dir
+              + " (an edited template is a new prompt: its answers are asked for, not taken from the cache)");
       return;
     }
-    PromptSet set = PromptSet.fromDir(promptDir); // a bad template: a usage error naming file and line
+    PromptSet set =
+        PromptSet.fromDir(promptDir); // a bad template: a usage error naming file and line
     out.println("prompts: " + promptDir + " is usable");
     for (PromptSet.Kind k : PromptSet.Kind.values()) {
       String v = set.version(k);
-      out.printf("  %-9s %s%n", k.name().toLowerCase(java.util.Locale.ROOT),
+      out.printf(
+          "  %-9s %s%n",
+          k.name().toLowerCase(java.util.Locale.ROOT),
           v == null ? "built-in (unchanged)" : "prompt_version " + v);
     }
   }

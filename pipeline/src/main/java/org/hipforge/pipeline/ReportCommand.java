@@ -15,8 +15,8 @@ import org.hipforge.pipeline.report.ReportPage;
 /**
  * {@code hipforge report}: one self-contained HTML page about a work directory (task states, error
  * categories, compile yield per repair round, tokens per run, latency, fidelity and kernel
- * resources, and a table of the pairs), written to {@code --out} or {@code W/report/index.html}.
- * It reads state only (no lock, no Beam pipeline) and writes the page atomically.
+ * resources, and a table of the pairs), written to {@code --out} or {@code W/report/index.html}. It
+ * reads state only (no lock, no Beam pipeline) and writes the page atomically.
  *
  * <pre>{@code
  * hipforge report --workDir=W --sourceDir=DIR   # W/report/index.html, sources shown in the table
@@ -32,7 +32,8 @@ public final class ReportCommand {
     if (maxPairs < 0) {
       throw new UsageException("--maxPairs must be >= 0, was " + maxPairs);
     }
-    Path target = o.getOut() != null ? Paths.get(o.getOut()) : WorkLayout.localPath(layout.reportFile());
+    Path target =
+        o.getOut() != null ? Paths.get(o.getOut()) : WorkLayout.localPath(layout.reportFile());
     Path sources = o.getSourceDir() == null ? null : Paths.get(o.getSourceDir());
     if (sources != null && !Files.isDirectory(sources)) {
       throw new UsageException("--sourceDir=" + o.getSourceDir() + " is not a directory");
@@ -41,8 +42,10 @@ public final class ReportCommand {
     byte[] page = ReportPage.render(data.json()).getBytes(StandardCharsets.UTF_8);
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    // Not createTempFile: its 0600 would stay on the page, which is made to be shared (umask applies).
-    Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+    // Not createTempFile: its 0600 would stay on the page, which is made to be shared (umask
+    // applies).
+    Path tmp =
+        dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
     Files.deleteIfExists(tmp);
     try {
       Files.write(tmp, page, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);

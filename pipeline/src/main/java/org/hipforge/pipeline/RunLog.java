@@ -18,8 +18,8 @@ import org.hipforge.io.state.WorkLayout;
  * Where the engines' log of a run goes: {@code W/logs/<run-id>.log}, not the terminal.
  *
  * <p>Why: Flink and Beam log a failed task (a rejected key, a failed journal write) as 160-340
- * lines of stack trace on the console, before hipforge's one clear line says what happened and
- * what to do. From the command line a run's log records go to its file instead, the console keeps
+ * lines of stack trace on the console, before hipforge's one clear line says what happened and what
+ * to do. From the command line a run's log records go to its file instead, the console keeps
  * hipforge's own warnings, and the closing error line names the file. {@code HIPFORGE_DEBUG=1}
  * keeps everything on the console. Only {@link Main#main} enables it: tests that call commands in
  * one JVM keep that JVM's logging.
@@ -34,7 +34,9 @@ final class RunLog {
     enabled = true;
   }
 
-  /** Starts sending this JVM's log records to the run's file (once; local work directories only). */
+  /**
+   * Starts sending this JVM's log records to the run's file (once; local work directories only).
+   */
   static synchronized void start(WorkLayout layout, String runId) {
     if (!enabled || file != null || System.getenv("HIPFORGE_DEBUG") != null || !layout.isLocal()) {
       return;
@@ -47,13 +49,14 @@ final class RunLog {
     } catch (IOException e) {
       return; // the console keeps the log: better than none
     }
-    Handler toFile = new StreamHandler(out, new SimpleFormatter()) {
-      @Override
-      public synchronized void publish(LogRecord record) {
-        super.publish(record);
-        flush(); // a crash must not lose the record that explains it
-      }
-    };
+    Handler toFile =
+        new StreamHandler(out, new SimpleFormatter()) {
+          @Override
+          public synchronized void publish(LogRecord record) {
+            super.publish(record);
+            flush(); // a crash must not lose the record that explains it
+          }
+        };
     toFile.setLevel(Level.ALL);
     Logger root = Logger.getLogger("");
     for (Handler h : root.getHandlers()) {

@@ -22,20 +22,23 @@ import org.hipforge.io.util.BeforeExit;
 import org.hipforge.io.util.Progress;
 
 /**
- * {@code W/runs/<run-id>.json}: the record of one describe, generate or validate run — the
- * command, its flags, engine, provider, model, prompt version, start and end, its records by
- * category, requests, tokens and cost. Written when the run starts ({@code status: running}) and
- * again when it ends, whichever way: done, failed (Main), stopped by a signal (StopSignals), or a
- * JVM exit that skipped both ({@link BeforeExit}). Each write is atomic (a temp file renamed over
- * the old one), so a reader never sees half a file. The shape is in the README ("Run manifest").
+ * {@code W/runs/<run-id>.json}: the record of one describe, generate or validate run — the command,
+ * its flags, engine, provider, model, prompt version, start and end, its records by category,
+ * requests, tokens and cost. Written when the run starts ({@code status: running}) and again when
+ * it ends, whichever way: done, failed (Main), stopped by a signal (StopSignals), or a JVM exit
+ * that skipped both ({@link BeforeExit}). Each write is atomic (a temp file renamed over the old
+ * one), so a reader never sees half a file. The shape is in the README ("Run manifest").
  *
  * <p>Never holds an API key: keys are not flags (the config names an environment variable), and a
  * flag whose name says key, token, secret or password is written as {@code <redacted>} anyway.
  */
 final class RunManifest {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
   /** The command line as Main parsed it, for the manifest's {@code flags}. */
   private static volatile String[] commandArgs = new String[0];
+
   private static volatile String parentCommand;
   private static volatile RunManifest current;
 
@@ -47,7 +50,12 @@ final class RunManifest {
   private final long startNanos = System.nanoTime();
   private boolean ended;
 
-  private RunManifest(WorkLayout layout, WorkLayout.Step step, String runId, ProviderConfig provider, ObjectNode doc) {
+  private RunManifest(
+      WorkLayout layout,
+      WorkLayout.Step step,
+      String runId,
+      ProviderConfig provider,
+      ObjectNode doc) {
     this.layout = layout;
     this.step = step;
     this.runId = runId;
@@ -55,7 +63,10 @@ final class RunManifest {
     this.doc = doc;
   }
 
-  /** Main: the arguments of this command line (after {@code --flag value} became {@code --flag=value}). */
+  /**
+   * Main: the arguments of this command line (after {@code --flag value} became {@code
+   * --flag=value}).
+   */
   static void commandLine(String command, String[] args) {
     commandArgs = args.clone();
     parentCommand = command.equals("demo") ? "demo" : null;
@@ -72,8 +83,11 @@ final class RunManifest {
       String name = eq < 0 ? a.substring(2) : a.substring(2, eq);
       String value = eq < 0 ? "true" : a.substring(eq + 1);
       String lower = name.toLowerCase(Locale.ROOT);
-      boolean secret = lower.contains("key") || lower.contains("token") && !lower.contains("tokens")
-          || lower.contains("secret") || lower.contains("password");
+      boolean secret =
+          lower.contains("key")
+              || lower.contains("token") && !lower.contains("tokens")
+              || lower.contains("secret")
+              || lower.contains("password");
       flags.put(name, secret ? "<redacted>" : value);
     }
     return flags;
@@ -83,8 +97,15 @@ final class RunManifest {
    * Writes {@code W/runs/<runId>.json} for a run that starts now and makes it the current one
    * (ended by {@link #endCurrent}); {@code provider} null for a run without an LLM (validate).
    */
-  static RunManifest start(WorkLayout layout, WorkLayout.Step step, String command, String runId,
-      PipelineOptions o, ProviderConfig provider, String promptVersion, long planned) {
+  static RunManifest start(
+      WorkLayout layout,
+      WorkLayout.Step step,
+      String command,
+      String runId,
+      PipelineOptions o,
+      ProviderConfig provider,
+      String promptVersion,
+      long planned) {
     ObjectNode d = JSON.createObjectNode();
     d.put("schema", 1);
     d.put("run_id", runId);
@@ -102,7 +123,8 @@ final class RunManifest {
     ObjectNode engine = d.putObject("engine");
     engine.put("runner", o.getRunner().getSimpleName());
     try {
-      org.apache.beam.runners.flink.FlinkPipelineOptions f = o.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class);
+      org.apache.beam.runners.flink.FlinkPipelineOptions f =
+          o.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class);
       boolean flink = o.getRunner().getSimpleName().contains("Flink");
       engine.put("flink_master", flink ? f.getFlinkMaster() : null);
       if (flink && f.getParallelism() != null && f.getParallelism() > 0) {
@@ -143,7 +165,8 @@ final class RunManifest {
     RunManifest m = new RunManifest(layout, step, runId, provider, d);
     m.write();
     current = m;
-    BeforeExit.register("run manifest", () -> endCurrent("stopped", null, "the JVM exited before the run ended"));
+    BeforeExit.register(
+        "run manifest", () -> endCurrent("stopped", null, "the JVM exited before the run ended"));
     return m;
   }
 
@@ -224,13 +247,15 @@ final class RunManifest {
       Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
       Files.write(tmp, (JSON.writeValueAsString(doc) + "\n").getBytes(StandardCharsets.UTF_8));
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
     } catch (IOException | RuntimeException e) {
       // The manifest is a record, not the ledger: a run is never failed for it.
-      System.err.println("hipforge: could not write the run manifest " + target + ": " + e.getMessage());
+      System.err.println(
+          "hipforge: could not write the run manifest " + target + ": " + e.getMessage());
     }
   }
 }

@@ -58,15 +58,23 @@ final class RunnerDefaults {
   /** The cluster's overview; a master where no JobManager answers is a usage error at once. */
   private static FlinkRest.Overview ask(String master) {
     String url = FlinkRest.url(master, "/overview");
-    String hint = "; start one (scripts/flink-cluster start) or fix --flinkMaster=host:port (the "
-        + "JobManager's REST port, 8081 by default); --parallelism=N skips this check";
+    String hint =
+        "; start one (scripts/flink-cluster start) or fix --flinkMaster=host:port (the "
+            + "JobManager's REST port, 8081 by default); --parallelism=N skips this check";
     try {
       return FlinkRest.overview(master);
     } catch (FlinkRest.NotAJobManager e) {
       throw new UsageException("--flinkMaster=" + master + ": " + e.getMessage() + hint);
     } catch (IOException e) {
-      throw new UsageException("--flinkMaster=" + master + ": no Flink JobManager answers at " + url + " ("
-          + e.getMessage() + ")" + hint);
+      throw new UsageException(
+          "--flinkMaster="
+              + master
+              + ": no Flink JobManager answers at "
+              + url
+              + " ("
+              + e.getMessage()
+              + ")"
+              + hint);
     }
   }
 
@@ -77,16 +85,28 @@ final class RunnerDefaults {
       added = "--parallelism=" + cluster.slots();
       out.add(added);
     }
-    System.err.println("hipforge: Flink cluster at " + master + ": Flink " + cluster.version() + ", "
-        + cluster.taskManagers() + " TaskManager(s), " + cluster.slots() + " slots"
-        + (added.isEmpty() ? "" : "; using " + added));
+    System.err.println(
+        "hipforge: Flink cluster at "
+            + master
+            + ": Flink "
+            + cluster.version()
+            + ", "
+            + cluster.taskManagers()
+            + " TaskManager(s), "
+            + cluster.slots()
+            + " slots"
+            + (added.isEmpty() ? "" : "; using " + added));
     if (!cluster.version().startsWith("1.19")) {
-      System.err.println("hipforge: WARNING: this build's Beam Flink runner is for Flink 1.19; the "
-          + "cluster runs " + cluster.version() + " and may reject or fail the job");
+      System.err.println(
+          "hipforge: WARNING: this build's Beam Flink runner is for Flink 1.19; the "
+              + "cluster runs "
+              + cluster.version()
+              + " and may reject or fail the job");
     }
     if (cluster.taskManagers() == 0) {
-      System.err.println("hipforge: WARNING: no TaskManager is registered: the job waits for slots "
-          + "(slot.request.timeout, 5 min by default) and then fails");
+      System.err.println(
+          "hipforge: WARNING: no TaskManager is registered: the job waits for slots "
+              + "(slot.request.timeout, 5 min by default) and then fails");
     }
   }
 

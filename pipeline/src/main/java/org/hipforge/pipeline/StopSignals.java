@@ -35,7 +35,9 @@ final class StopSignals {
 
   /** What a command says once a stop has drained its calls in flight. */
   interface Report {
-    /** One or more lines; {@code drained} is false when calls were still in flight at the deadline. */
+    /**
+     * One or more lines; {@code drained} is false when calls were still in flight at the deadline.
+     */
     String afterStop(CallGate.Kind kind, boolean drained) throws Exception;
   }
 
@@ -119,7 +121,9 @@ final class StopSignals {
     }
   }
 
-  /** Names the command in the lines a stop prints when no calls are running (e.g. during a scan). */
+  /**
+   * Names the command in the lines a stop prints when no calls are running (e.g. during a scan).
+   */
   static void command(String name) {
     command = "hipforge " + name;
   }
@@ -157,8 +161,11 @@ final class StopSignals {
     int code = exitCode(kind);
     String again = kind == CallGate.Kind.SIGINT ? "Ctrl-C" : "SIGTERM";
     if (SIGNALS.incrementAndGet() > 1) {
-      out.println("hipforge: " + kind.label() + " again: stopping at once; calls still in flight are "
-          + "lost (paid for, and asked again by the next run)");
+      out.println(
+          "hipforge: "
+              + kind.label()
+              + " again: stopping at once; calls still in flight are "
+              + "lost (paid for, and asked again by the next run)");
       RunManifest.endCurrent("stopped", code, kind.label() + " twice: stopped at once");
       exit(code);
       return;
@@ -177,8 +184,14 @@ final class StopSignals {
     if (scope == null && inFlight == 0) {
       out.printf(Locale.ROOT, "%s: stopping (%s): no LLM calls in flight%n", name, kind.label());
     } else {
-      out.printf(Locale.ROOT, "%s: stopping (%s): no new requests; waiting up to %d s for %d calls in flight "
-          + "to reach the journal; %s again to stop at once%n", name, kind.label(), drain.toSeconds(), inFlight,
+      out.printf(
+          Locale.ROOT,
+          "%s: stopping (%s): no new requests; waiting up to %d s for %d calls in flight "
+              + "to reach the journal; %s again to stop at once%n",
+          name,
+          kind.label(),
+          drain.toSeconds(),
+          inFlight,
           again);
     }
     out.flush();
@@ -204,15 +217,20 @@ final class StopSignals {
     if (report != null) {
       out.println(report);
     }
-    out.printf(Locale.ROOT, "%s: stopped by %s after %.1f s; exit code %d%n", name, kind.label(),
-        (System.nanoTime() - t0) / 1e9, code);
+    out.printf(
+        Locale.ROOT,
+        "%s: stopped by %s after %.1f s; exit code %d%n",
+        name,
+        kind.label(),
+        (System.nanoTime() - t0) / 1e9,
+        code);
     exit(code);
   }
 
   /**
-   * The one place a stop lets go of what this JVM holds before it exits: everything registered
-   * with {@link BeforeExit} (the HIP compilers and their temp dirs, the work-directory locks).
-   * Anything else a command must release on a stop belongs in {@link BeforeExit} too.
+   * The one place a stop lets go of what this JVM holds before it exits: everything registered with
+   * {@link BeforeExit} (the HIP compilers and their temp dirs, the work-directory locks). Anything
+   * else a command must release on a stop belongs in {@link BeforeExit} too.
    */
   static void releaseBeforeExit() {
     BeforeExit.runAll();
@@ -223,14 +241,17 @@ final class StopSignals {
     out.flush();
     System.err.flush();
     // Shutdown hooks (Flink's, ours) normally take well under a second; never hang on one.
-    Thread watchdog = new Thread(() -> {
-      try {
-        TimeUnit.SECONDS.sleep(10);
-      } catch (InterruptedException ignored) {
-        // exiting anyway
-      }
-      Runtime.getRuntime().halt(code);
-    }, "hipforge-exit-watchdog");
+    Thread watchdog =
+        new Thread(
+            () -> {
+              try {
+                TimeUnit.SECONDS.sleep(10);
+              } catch (InterruptedException ignored) {
+                // exiting anyway
+              }
+              Runtime.getRuntime().halt(code);
+            },
+            "hipforge-exit-watchdog");
     watchdog.setDaemon(true);
     watchdog.start();
     System.exit(code);

@@ -12,13 +12,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.hipforge.llmsim.BatchSettings;
-import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.BatchLedger;
 import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.llmsim.BatchSettings;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -29,9 +29,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code --mode=batch} from the command line against the simulator's Batch API endpoints over
- * loopback HTTP: both wire formats end to end, a kill at each point of the ledger (real child
- * JVMs, halted by the driver's test hook or killed with SIGKILL) and a rerun, lines that error or
- * expire, and {@code hipforge batches}. What the simulator billed is counted per prompt.
+ * loopback HTTP: both wire formats end to end, a kill at each point of the ledger (real child JVMs,
+ * halted by the driver's test hook or killed with SIGKILL) and a rerun, lines that error or expire,
+ * and {@code hipforge batches}. What the simulator billed is counted per prompt.
  */
 class BatchModeEndToEndTest {
   @TempDir Path tmp;
@@ -43,21 +43,37 @@ class BatchModeEndToEndTest {
   }
 
   private void start(int tasks, BatchSettings batch) throws Exception {
-    sim = TestCorpus.SimulatedWork.start(tmp, tasks, SimulatorConfig.defaults().withLatencyMs(5).withBatch(batch));
+    sim =
+        TestCorpus.SimulatedWork.start(
+            tmp, tasks, SimulatorConfig.defaults().withLatencyMs(5).withBatch(batch));
   }
 
   /** A config for the simulator in wire format {@code api}, with prices so the cost is shown. */
   private Path config(String api) throws Exception {
     Path c = tmp.resolve(api + ".json");
-    Files.writeString(c, "{\"sim\": {\"api\": \"" + api + "\", \"base_url\": \"" + sim.server.baseUrl()
-        + "\", \"model\": \"sim-model\", \"api_key_env\": \"HIPFORGE_TEST_UNSET_KEY\", \"timeout_s\": 20, "
-        + "\"input_price_per_mtok\": 3, \"output_price_per_mtok\": 15}}");
+    Files.writeString(
+        c,
+        "{\"sim\": {\"api\": \""
+            + api
+            + "\", \"base_url\": \""
+            + sim.server.baseUrl()
+            + "\", \"model\": \"sim-model\", \"api_key_env\": \"HIPFORGE_TEST_UNSET_KEY\", \"timeout_s\": 20, "
+            + "\"input_price_per_mtok\": 3, \"output_price_per_mtok\": 15}}");
     return c;
   }
 
   private String[] args(String command, Path config, String... more) {
-    List<String> a = new ArrayList<>(List.of(command, "--workDir=" + sim.work, "--sourceDir=" + sim.src,
-        "--config=" + config, "--modelName=sim", "--runner=DirectRunner", "--mode=batch", "--batchPollMaxS=1"));
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                command,
+                "--workDir=" + sim.work,
+                "--sourceDir=" + sim.src,
+                "--config=" + config,
+                "--modelName=sim",
+                "--runner=DirectRunner",
+                "--mode=batch",
+                "--batchPollMaxS=1"));
     a.addAll(List.of(more));
     return a.toArray(new String[0]);
   }
@@ -95,12 +111,20 @@ class BatchModeEndToEndTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"batch", "sync"})
-  void repairRoundsInBatchModeAreSmallerBatchesOrWithRepairModeSyncSynchronousCallsEachPaidOnce(String repairMode)
-      throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(org.hipforge.io.hip.HipToolchain.detect().isPresent(),
+  void repairRoundsInBatchModeAreSmallerBatchesOrWithRepairModeSyncSynchronousCallsEachPaidOnce(
+      String repairMode) throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        org.hipforge.io.hip.HipToolchain.detect().isPresent(),
         "needs hipcc (scripts/test.sh installs it)");
-    sim = TestCorpus.SimulatedWork.start(tmp, 12, SimulatorConfig.defaults().withLatencyMs(5)
-        .withBatch(BatchSettings.defaults().withDelayMs(200)).withCompileErrorRate(0.5).withSeed(3));
+    sim =
+        TestCorpus.SimulatedWork.start(
+            tmp,
+            12,
+            SimulatorConfig.defaults()
+                .withLatencyMs(5)
+                .withBatch(BatchSettings.defaults().withDelayMs(200))
+                .withCompileErrorRate(0.5)
+                .withSeed(3));
     Path config = config("openai");
     TestCorpus.Captured out = new TestCorpus.Captured();
     assertThat(out.text(), cli(out, args("describe", config)), is(0));
@@ -115,7 +139,8 @@ class BatchModeEndToEndTest {
     long repaired = TestCorpus.journaled(sim.work, WorkLayout.Step.GENERATE).size() - 12L;
     assertThat("half the answers broke, so some were repaired", repaired > 0, is(true));
     if (repairMode.equals("batch")) {
-      assertThat("the first answers, then each repair round, as a batch", generateBatches > 1, is(true));
+      assertThat(
+          "the first answers, then each repair round, as a batch", generateBatches > 1, is(true));
       assertThat("no synchronous chat call", syncCalls, is(0L));
     } else {
       assertThat("only the first answers went through a batch", generateBatches, is(1L));
@@ -128,14 +153,15 @@ class BatchModeEndToEndTest {
 
     long before = sim.server.totalRequests();
     TestCorpus.Captured again = new TestCorpus.Captured();
-    assertThat(again.text(), cli(again, args("generate", config, "--repairMode=" + repairMode)), is(0));
+    assertThat(
+        again.text(), cli(again, args("generate", config, "--repairMode=" + repairMode)), is(0));
     assertThat("a rerun asks nothing", sim.server.totalRequests(), is(before));
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"openai", "anthropic"})
-  void describeAndGenerateInBatchModeAnswerEveryTaskThroughOneBatchEachWithNoSynchronousCall(String api)
-      throws Exception {
+  void describeAndGenerateInBatchModeAnswerEveryTaskThroughOneBatchEachWithNoSynchronousCall(
+      String api) throws Exception {
     start(12, BatchSettings.defaults().withDelayMs(300));
     Path config = config(api);
     TestCorpus.Captured out = new TestCorpus.Captured();
@@ -161,16 +187,25 @@ class BatchModeEndToEndTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"openai, after-intent", "openai, after-upload", "openai, after-create", "openai, while-polling",
-      "openai, while-journaling", "anthropic, after-intent", "anthropic, after-create", "anthropic, while-polling",
-      "anthropic, while-journaling"}) // Anthropic's requests go inline at create: there is no upload
-  void aKillAtEachPointOfTheLedgerIsResumedWithoutASecondBatchOrAPromptPaidTwice(String api, String point)
-      throws Exception {
+  @CsvSource({
+    "openai, after-intent",
+    "openai, after-upload",
+    "openai, after-create",
+    "openai, while-polling",
+    "openai, while-journaling",
+    "anthropic, after-intent",
+    "anthropic, after-create",
+    "anthropic, while-polling",
+    "anthropic, while-journaling"
+  }) // Anthropic's requests go inline at create: there is no upload
+  void aKillAtEachPointOfTheLedgerIsResumedWithoutASecondBatchOrAPromptPaidTwice(
+      String api, String point) throws Exception {
     start(20, BatchSettings.defaults().withDelayMs(1500));
     Path config = config(api);
     Path log = tmp.resolve("killed.log");
-    Process first = ChildRun.startWithJvmFlags(List.of("-D" + BatchRun.CRASH_AT + "=" + point), log,
-        args("describe", config));
+    Process first =
+        ChildRun.startWithJvmFlags(
+            List.of("-D" + BatchRun.CRASH_AT + "=" + point), log, args("describe", config));
     // A bound for a hung child, not a speed check: the machine may be loaded many times over.
     if (!first.waitFor(900, TimeUnit.SECONDS)) {
       first.destroyForcibly();
@@ -186,19 +221,23 @@ class BatchModeEndToEndTest {
     assertThat(out.text(), sim.server.batchesCreated(), is(1L));
     assertThat(assertEachPromptPaidOnce(), is(20));
     assertEachPromptJournaledOnce(WorkLayout.Step.DESCRIBE);
-    BatchLedger ledger = BatchLedger.read(new WorkLayout(sim.work.toString()), WorkLayout.Step.DESCRIBE);
+    BatchLedger ledger =
+        BatchLedger.read(new WorkLayout(sim.work.toString()), WorkLayout.Step.DESCRIBE);
     assertThat(ledger.entries().size(), is(1));
     assertThat(ledger.unfinished().size(), is(0));
   }
 
   @Test
-  void aSigkillWhileABatchRunsLeavesItToTheRerunWhichPollsItInsteadOfCreatingAnother() throws Exception {
+  void aSigkillWhileABatchRunsLeavesItToTheRerunWhichPollsItInsteadOfCreatingAnother()
+      throws Exception {
     start(20, BatchSettings.defaults().withDelayMs(4000));
     Path config = config("openai");
     Path ledgerFile = sim.work.resolve("state/describe/batches/ledger.jsonl");
     Process first = ChildRun.start(tmp.resolve("first.log"), args("describe", config));
-    ChildRun.awaitWhileAlive(first, 900, () -> Files.exists(ledgerFile)
-        && Files.readString(ledgerFile).contains("\"created\""));
+    ChildRun.awaitWhileAlive(
+        first,
+        900,
+        () -> Files.exists(ledgerFile) && Files.readString(ledgerFile).contains("\"created\""));
     assertThat(Files.readString(tmp.resolve("first.log")), first.isAlive(), is(true));
     first.destroyForcibly(); // SIGKILL
     first.waitFor(30, TimeUnit.SECONDS);
@@ -227,8 +266,11 @@ class BatchModeEndToEndTest {
   void theBatchesCommandListsTheLedgerWithTheProvidersStateAndCancelsWhatRuns() throws Exception {
     start(10, BatchSettings.defaults().withDelayMs(600_000));
     Path config = config("openai");
-    Process first = ChildRun.startWithJvmFlags(List.of("-D" + BatchRun.CRASH_AT + "=after-create"),
-        tmp.resolve("first.log"), args("describe", config));
+    Process first =
+        ChildRun.startWithJvmFlags(
+            List.of("-D" + BatchRun.CRASH_AT + "=after-create"),
+            tmp.resolve("first.log"),
+            args("describe", config));
     if (!first.waitFor(900, TimeUnit.SECONDS)) {
       first.destroyForcibly();
       throw new AssertionError("the killed run did not end");
@@ -236,16 +278,21 @@ class BatchModeEndToEndTest {
     assertThat(first.exitValue(), is(137));
 
     TestCorpus.Captured list = new TestCorpus.Captured();
-    assertThat(list.text(), cli(list, "batches", "--workDir=" + sim.work, "--config=" + config), is(0));
+    assertThat(
+        list.text(), cli(list, "batches", "--workDir=" + sim.work, "--config=" + config), is(0));
     assertThat(list.text(), containsString("== describe"));
     assertThat(list.text(), containsString("in_progress (provider)"));
 
     TestCorpus.Captured cancel = new TestCorpus.Captured();
-    assertThat(cancel.text(), cli(cancel, "batches", "--workDir=" + sim.work, "--config=" + config, "--cancel"), is(0));
+    assertThat(
+        cancel.text(),
+        cli(cancel, "batches", "--workDir=" + sim.work, "--config=" + config, "--cancel"),
+        is(0));
     assertThat(cancel.text(), containsString("cancel requested for 1 running batches"));
 
     TestCorpus.Captured after = new TestCorpus.Captured();
-    assertThat(after.text(), cli(after, "batches", "--workDir=" + sim.work, "--config=" + config), is(0));
+    assertThat(
+        after.text(), cli(after, "batches", "--workDir=" + sim.work, "--config=" + config), is(0));
     assertThat(after.text(), containsString("cancel"));
   }
 }

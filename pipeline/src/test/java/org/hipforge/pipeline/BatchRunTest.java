@@ -43,14 +43,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The batch driver's ledger rules, in-process against a fake Batch API that can fail at each step
  * (the stop of a killed run) and counts what it creates and bills; the rounds are a plain-Java
- * stand-in for the pipeline that collects every task not yet in the response cache. The same
- * rules over loopback HTTP with the simulator and real child JVMs: {@code BatchModeEndToEndTest}.
+ * stand-in for the pipeline that collects every task not yet in the response cache. The same rules
+ * over loopback HTTP with the simulator and real child JVMs: {@code BatchModeEndToEndTest}.
  */
 class BatchRunTest {
   private static final WorkLayout.Step STEP = WorkLayout.Step.DESCRIBE;
   @TempDir Path tmp;
-  private final ProviderConfig provider = ProviderConfig.of("fake", ProviderConfig.Api.OPENAI,
-      "http://127.0.0.1:9/v1", "fake-model", null).withLimits(0, 0);
+  private final ProviderConfig provider =
+      ProviderConfig.of(
+              "fake", ProviderConfig.Api.OPENAI, "http://127.0.0.1:9/v1", "fake-model", null)
+          .withLimits(0, 0);
 
   private Path work;
   private WorkLayout layout;
@@ -75,25 +77,31 @@ class BatchRunTest {
     int uploads;
     int creates;
     int maxRequests = 50_000;
+
     /** The step that throws once (a stop at that point): upload, create, status, results. */
     String failOnceAt;
+
     /** Custom ids whose first answer is an error line (not billed). */
     Set<String> errorOnce = Set.of();
+
     /** Every line errors. */
     boolean errorAll;
+
     private final Map<String, Integer> errorsGiven = new HashMap<>();
     private final Set<String> answered = new java.util.HashSet<>();
 
     private void maybeFail(String step) throws IOException {
       if (step.equals(failOnceAt)) {
         failOnceAt = null;
-        throw new BatchApiException(step, new LlmException(ErrorCategory.BAD_REQUEST, 400, -1, "stopped here"));
+        throw new BatchApiException(
+            step, new LlmException(ErrorCategory.BAD_REQUEST, 400, -1, "stopped here"));
       }
     }
 
     @Override
     public byte[] body(ChatRequest request) {
-      return (request.system() + "|" + request.user()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      return (request.system() + "|" + request.user())
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Override
@@ -119,7 +127,8 @@ class BatchRunTest {
     public BatchStatus status(String batchId) throws IOException {
       maybeFail("status");
       int n = batches.get(batchId).size();
-      return new BatchStatus(batchId, BatchStatus.State.ENDED, n, n, 0, 0, Instant.now(), Instant.now(), null);
+      return new BatchStatus(
+          batchId, BatchStatus.State.ENDED, n, n, 0, 0, Instant.now(), Instant.now(), null);
     }
 
     @Override
@@ -130,16 +139,27 @@ class BatchRunTest {
           maybeFail("results");
         }
         BatchLine l = lines.get(i);
-        boolean error = errorAll || (errorOnce.contains(l.customId()) && errorsGiven.merge(l.customId(), 1, Integer::sum) == 1);
+        boolean error =
+            errorAll
+                || (errorOnce.contains(l.customId())
+                    && errorsGiven.merge(l.customId(), 1, Integer::sum) == 1);
         if (error) {
           sink.accept(new BatchOutcome(l.customId(), null, BatchOutcome.EXPIRED, "expired"));
           continue;
         }
-        if (answered.add(batchId + " " + l.customId())) { // a provider bills a line once, however often it is read
+        if (answered.add(
+            batchId
+                + " "
+                + l.customId())) { // a provider bills a line once, however often it is read
           billed.merge(l.customId(), 1, Integer::sum);
         }
-        sink.accept(new BatchOutcome(l.customId(), new ChatResponse("Write a HIP kernel for line " + l.customId(),
-            100, 40, null, "stop", 0, 0), null, null));
+        sink.accept(
+            new BatchOutcome(
+                l.customId(),
+                new ChatResponse(
+                    "Write a HIP kernel for line " + l.customId(), 100, 40, null, "stop", 0, 0),
+                null,
+                null));
       }
     }
 
@@ -189,7 +209,8 @@ class BatchRunTest {
   }
 
   private BatchRun run(String runId) {
-    return new BatchRun(layout, STEP, provider, runId, api, new TestCorpus.Captured().out).withSleeper(ms -> { });
+    return new BatchRun(layout, STEP, provider, runId, api, new TestCorpus.Captured().out)
+        .withSleeper(ms -> {});
   }
 
   /** Journal lines per prompt hash, over every run's journals. */
@@ -203,7 +224,8 @@ class BatchRunTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"upload", "create", "status", "results"})
-  void aRunStoppedAtAnyStepIsResumedWithoutCreatingABatchOrPayingAPromptTwice(String step) throws Exception {
+  void aRunStoppedAtAnyStepIsResumedWithoutCreatingABatchOrPayingAPromptTwice(String step)
+      throws Exception {
     List<LlmTask> tasks = tasks(10);
     api.failOnceAt = step;
     assertThrows(RuntimeException.class, () -> run("run1").run(collecting(tasks)));
@@ -230,7 +252,8 @@ class BatchRunTest {
   @Test
   void expiredLinesStayPendingAndAreSentAgainInASmallerBatch() throws Exception {
     List<LlmTask> tasks = tasks(6);
-    api.errorOnce = Set.of(BatchPreparer.customId(tasks.get(1)), BatchPreparer.customId(tasks.get(4)));
+    api.errorOnce =
+        Set.of(BatchPreparer.customId(tasks.get(1)), BatchPreparer.customId(tasks.get(4)));
     BatchRun run = run("run1");
     assertThat(run.run(collecting(tasks)), is(0L));
     assertThat(api.creates, is(2));
@@ -250,7 +273,9 @@ class BatchRunTest {
   @Test
   void promptsAreSplitAtTheProvidersRequestLimitAndSentOncePerPrompt() throws Exception {
     List<LlmTask> tasks = new ArrayList<>(tasks(7));
-    tasks.add(new LlmTask(99, "copy.hip", "sha", tasks.get(0).request(), tasks.get(0).promptSha256(), null));
+    tasks.add(
+        new LlmTask(
+            99, "copy.hip", "sha", tasks.get(0).request(), tasks.get(0).promptSha256(), null));
     api.maxRequests = 3;
     run("run1").run(collecting(tasks));
     assertThat(api.creates, is(3));
@@ -260,9 +285,14 @@ class BatchRunTest {
   @Test
   void batchAnswersArePricedAtTheBatchDiscountInTheRunsLedger() throws Exception {
     run("run1").run(collecting(tasks(5)));
-    ProviderConfig priced = ProviderConfig.fromJson(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
-        "{\"p\": {\"base_url\": \"http://127.0.0.1:9/v1\", \"model\": \"m\", \"input_price_per_mtok\": 10, "
-            + "\"output_price_per_mtok\": 20}}"), "p", "test");
+    ProviderConfig priced =
+        ProviderConfig.fromJson(
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(
+                    "{\"p\": {\"base_url\": \"http://127.0.0.1:9/v1\", \"model\": \"m\", \"input_price_per_mtok\": 10, "
+                        + "\"output_price_per_mtok\": 20}}"),
+            "p",
+            "test");
     RunLedger paid = RunLedger.read(layout, STEP, "run1");
     assertThat(paid.batchAnswers, is(5L));
     // 5 answers x (100 in, 40 out) = 500/200 tokens: $0.005 + $0.004 synchronous, half in batch.
@@ -276,7 +306,10 @@ class BatchRunTest {
     api.failOnceAt = "status";
     assertThrows(RuntimeException.class, () -> run("run1").run(collecting(tasks)));
     Path ledgerFile = work.resolve("state/describe/batches/ledger.jsonl");
-    java.nio.file.Files.writeString(ledgerFile, "{\"event\":\"ended\",\"key\":\"run1-r", java.nio.file.StandardOpenOption.APPEND);
+    java.nio.file.Files.writeString(
+        ledgerFile,
+        "{\"event\":\"ended\",\"key\":\"run1-r",
+        java.nio.file.StandardOpenOption.APPEND);
 
     assertThat(BatchLedger.read(layout, STEP).tornLines(), is(1L));
     assertThat(BatchLedger.read(layout, STEP).unfinished().size(), is(1));
@@ -291,7 +324,8 @@ class BatchRunTest {
   @Test
   void aDamagedLedgerLineBeforeTheLastStopsTheRunNamingFileAndLine() throws Exception {
     java.nio.file.Files.createDirectories(work.resolve("state/describe/batches"));
-    java.nio.file.Files.writeString(work.resolve("state/describe/batches/ledger.jsonl"),
+    java.nio.file.Files.writeString(
+        work.resolve("state/describe/batches/ledger.jsonl"),
         "{\"event\":\"intent\",\"key\":\"k\",\"requests\":1}\nnot json\n");
     IOException e = assertThrows(IOException.class, () -> BatchLedger.read(layout, STEP));
     assertThat(e.getMessage(), containsString("ledger.jsonl:2: not a ledger event"));

@@ -13,7 +13,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The command line: per-command help, "did you mean", --flag value, --version, exit 2 for every usage error. */
+/**
+ * The command line: per-command help, "did you mean", --flag value, --version, exit 2 for every
+ * usage error.
+ */
 class CommandLineTest {
   @TempDir Path tmp;
 
@@ -50,9 +53,12 @@ class CommandLineTest {
     assertThat(help("export", "--help"), containsString("--format=<String>   default: jsonl"));
     assertThat(help("export", "--help"), not(containsString("--maxInFlight")));
     assertThat(help("export", "--help"), not(containsString("engine (Beam/Flink)")));
-    assertThat(help("manifest", "--help"), containsString("--patterns=<String>   default: *.hip,*.cpp,*.cu,*.h,*.hpp"));
+    assertThat(
+        help("manifest", "--help"),
+        containsString("--patterns=<String>   default: *.hip,*.cpp,*.cu,*.h,*.hpp"));
     assertThat(help("prompts", "--help"), not(containsString("--workDir")));
-    assertThat(help("validate", "--help"), containsString("--offloadArch=<String>   default: gfx90a"));
+    assertThat(
+        help("validate", "--help"), containsString("--offloadArch=<String>   default: gfx90a"));
     assertThat(help("validate", "--help"), not(containsString("--sourceDir")));
     String demo = help("demo", "--help");
     assertThat("demo needs nothing", demo, not(containsString("required:")));
@@ -64,15 +70,21 @@ class CommandLineTest {
   @Test
   void helpAllAlsoListsEveryBeamAndFlinkFlag() {
     String h = help("describe", "--help=all");
-    for (String part : List.of("--sourceDir=<String>", "org.apache.beam.runners.flink.FlinkPipelineOptions:",
-        "--checkpointingInterval=", "--stableUniqueNames=")) {
+    for (String part :
+        List.of(
+            "--sourceDir=<String>",
+            "org.apache.beam.runners.flink.FlinkPipelineOptions:",
+            "--checkpointingInterval=",
+            "--stableUniqueNames=")) {
       assertThat(h, containsString(part));
     }
   }
 
   @Test
   void versionNamesHipforgeBeamFlinkAndJava() {
-    assertThat(help("--version"), matchesPattern("(?s)hipforge \\S+ \\(Beam 2\\.70\\.0, Flink 1\\.19\\S*, Java 17\\S*\\)\n"));
+    assertThat(
+        help("--version"),
+        matchesPattern("(?s)hipforge \\S+ \\(Beam 2\\.70\\.0, Flink 1\\.19\\S*, Java 17\\S*\\)\n"));
     assertThat(help("describe", "--version"), containsString("hipforge "));
   }
 
@@ -89,7 +101,8 @@ class CommandLineTest {
     assertThat(run(new TestCorpus.Captured(), err, "status", "--wrkDir=" + tmp), is(2));
     assertThat(err.text(), containsString("unknown flag --wrkDir (did you mean --workDir?)"));
     err = new TestCorpus.Captured();
-    assertThat(run(new TestCorpus.Captured(), err, "describe", "--flinkMastr=127.0.0.1:8081"), is(2));
+    assertThat(
+        run(new TestCorpus.Captured(), err, "describe", "--flinkMastr=127.0.0.1:8081"), is(2));
     assertThat(err.text(), containsString("did you mean --flinkMaster?"));
   }
 
@@ -97,22 +110,49 @@ class CommandLineTest {
   void anotherCommandsFlagIsIgnoredWithALineSayingWhose() throws Exception {
     TestCorpus.writeKernels(tmp.resolve("src"), 1);
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(run(err, new TestCorpus.Captured(), "manifest", "--workDir=" + tmp.resolve("w"),
-        "--sourceDir=" + tmp.resolve("src"), "--format", "jsonl", "--offloadArch=gfx90a"), is(0));
-    assertThat(err.text(), containsString("hipforge manifest: ignoring --format=jsonl: not a flag of manifest "
-        + "(a flag of export)"));
-    assertThat(err.text(), containsString("ignoring --offloadArch=gfx90a: not a flag of manifest (a flag of generate, validate)"));
+    assertThat(
+        run(
+            err,
+            new TestCorpus.Captured(),
+            "manifest",
+            "--workDir=" + tmp.resolve("w"),
+            "--sourceDir=" + tmp.resolve("src"),
+            "--format",
+            "jsonl",
+            "--offloadArch=gfx90a"),
+        is(0));
+    assertThat(
+        err.text(),
+        containsString(
+            "hipforge manifest: ignoring --format=jsonl: not a flag of manifest "
+                + "(a flag of export)"));
+    assertThat(
+        err.text(),
+        containsString(
+            "ignoring --offloadArch=gfx90a: not a flag of manifest (a flag of generate, validate)"));
   }
 
   @Test
   void aFlagAndItsValueMayBeTwoArguments() throws Exception {
     TestCorpus.writeKernels(tmp.resolve("src"), 2);
     TestCorpus.Captured out = new TestCorpus.Captured();
-    assertThat(run(out, new TestCorpus.Captured(), "manifest", "--workDir", tmp.resolve("w").toString(),
-        "--sourceDir", tmp.resolve("src").toString()), is(0));
+    assertThat(
+        run(
+            out,
+            new TestCorpus.Captured(),
+            "manifest",
+            "--workDir",
+            tmp.resolve("w").toString(),
+            "--sourceDir",
+            tmp.resolve("src").toString()),
+        is(0));
     assertThat(Files.exists(tmp.resolve("w/manifest.jsonl")), is(true));
-    assertThat(CommandLine.normalize(CommandLine.find("describe"), new String[] {"--wait", "--quiet", "true",
-        "--maxInFlight", "8"}, new java.util.ArrayList<>()), is(new String[] {"--wait", "--quiet=true", "--maxInFlight=8"}));
+    assertThat(
+        CommandLine.normalize(
+            CommandLine.find("describe"),
+            new String[] {"--wait", "--quiet", "true", "--maxInFlight", "8"},
+            new java.util.ArrayList<>()),
+        is(new String[] {"--wait", "--quiet=true", "--maxInFlight=8"}));
     TestCorpus.Captured err = new TestCorpus.Captured();
     assertThat(run(new TestCorpus.Captured(), err, "status", "--workDir=" + tmp, "stray"), is(2));
     assertThat(err.text(), containsString("unexpected argument 'stray'"));
@@ -122,25 +162,66 @@ class CommandLineTest {
   void everyUsageErrorExitsTwo() throws Exception {
     TestCorpus.writeKernels(tmp.resolve("src"), 2);
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat("missing --sourceDir", run(new TestCorpus.Captured(), err, "manifest", "--workDir=" + tmp), is(2));
+    assertThat(
+        "missing --sourceDir",
+        run(new TestCorpus.Captured(), err, "manifest", "--workDir=" + tmp),
+        is(2));
     assertThat(err.text(), containsString("manifest needs --sourceDir=DIR"));
     err = new TestCorpus.Captured();
-    assertThat("wrong --sourceDir", run(new TestCorpus.Captured(), err, "manifest", "--workDir=" + tmp,
-        "--sourceDir=" + tmp.resolve("nowhere")), is(2));
-    assertThat(err.text(), containsString("--sourceDir=" + tmp.resolve("nowhere") + ": no such directory"));
-    assertThat(run(new TestCorpus.Captured(), new TestCorpus.Captured(), "manifest", "--workDir=" + tmp.resolve("w"),
-        "--sourceDir=" + tmp.resolve("src")), is(0));
+    assertThat(
+        "wrong --sourceDir",
+        run(
+            new TestCorpus.Captured(),
+            err,
+            "manifest",
+            "--workDir=" + tmp,
+            "--sourceDir=" + tmp.resolve("nowhere")),
+        is(2));
+    assertThat(
+        err.text(),
+        containsString("--sourceDir=" + tmp.resolve("nowhere") + ": no such directory"));
+    assertThat(
+        run(
+            new TestCorpus.Captured(),
+            new TestCorpus.Captured(),
+            "manifest",
+            "--workDir=" + tmp.resolve("w"),
+            "--sourceDir=" + tmp.resolve("src")),
+        is(0));
     err = new TestCorpus.Captured();
-    assertThat("describe from a file, not a directory", run(new TestCorpus.Captured(), err, "describe",
-        "--workDir=" + tmp.resolve("w"), "--sourceDir=" + tmp.resolve("w/manifest.jsonl")), is(2));
+    assertThat(
+        "describe from a file, not a directory",
+        run(
+            new TestCorpus.Captured(),
+            err,
+            "describe",
+            "--workDir=" + tmp.resolve("w"),
+            "--sourceDir=" + tmp.resolve("w/manifest.jsonl")),
+        is(2));
     assertThat(err.text(), containsString("is not a directory"));
     err = new TestCorpus.Captured();
     assertThat("missing --workDir", run(new TestCorpus.Captured(), err, "export"), is(2));
     assertThat(err.text(), containsString("export needs --workDir=DIR"));
-    assertThat("a bad number", run(new TestCorpus.Captured(), new TestCorpus.Captured(), "describe",
-        "--workDir=" + tmp.resolve("w"), "--sourceDir=" + tmp.resolve("src"), "--maxInFlight=0"), is(2));
-    assertThat("not a number", run(new TestCorpus.Captured(), new TestCorpus.Captured(), "describe",
-        "--workDir=" + tmp.resolve("w"), "--sourceDir=" + tmp.resolve("src"), "--maxInFlight=many"), is(2));
+    assertThat(
+        "a bad number",
+        run(
+            new TestCorpus.Captured(),
+            new TestCorpus.Captured(),
+            "describe",
+            "--workDir=" + tmp.resolve("w"),
+            "--sourceDir=" + tmp.resolve("src"),
+            "--maxInFlight=0"),
+        is(2));
+    assertThat(
+        "not a number",
+        run(
+            new TestCorpus.Captured(),
+            new TestCorpus.Captured(),
+            "describe",
+            "--workDir=" + tmp.resolve("w"),
+            "--sourceDir=" + tmp.resolve("src"),
+            "--maxInFlight=many"),
+        is(2));
     assertThat("no command", run(new TestCorpus.Captured(), new TestCorpus.Captured()), is(2));
   }
 
@@ -151,9 +232,16 @@ class CommandLineTest {
         for (Class<?> iface : CommandLine.closure(c.options())) {
           for (java.lang.reflect.Method m : iface.getDeclaredMethods()) {
             if (f.name().equals(CommandLine.property(m))) {
-              assertThat(c.name() + " --" + f.name() + ": " + iface.getSimpleName() + " is not below "
-                  + f.getter().getDeclaringClass().getSimpleName(),
-                  iface.isAssignableFrom(f.getter().getDeclaringClass()), is(true));
+              assertThat(
+                  c.name()
+                      + " --"
+                      + f.name()
+                      + ": "
+                      + iface.getSimpleName()
+                      + " is not below "
+                      + f.getter().getDeclaringClass().getSimpleName(),
+                  iface.isAssignableFrom(f.getter().getDeclaringClass()),
+                  is(true));
             }
           }
         }

@@ -12,19 +12,19 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.hipforge.llmsim.LatencyDistribution;
-import org.hipforge.llmsim.SimulatedLlmServer;
-import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.llmsim.LatencyDistribution;
+import org.hipforge.llmsim.SimulatedLlmServer;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code kill -9} in the middle of describe, then the same command again: nothing journaled is
- * paid for twice, every task ends with a pass:true latest record, and every state file reads.
+ * {@code kill -9} in the middle of describe, then the same command again: nothing journaled is paid
+ * for twice, every task ends with a pass:true latest record, and every state file reads.
  */
 class CrashRecoveryTest {
   private static final int TASKS = 300;
@@ -38,8 +38,13 @@ class CrashRecoveryTest {
   @Test
   void rerunAfterKillNineRepeatsNoJournaledCallAndFinishesEveryTask() throws Exception {
     // ~40 calls/s with 8 in flight: the run takes several seconds, so the kill lands mid-run.
-    sim = TestCorpus.SimulatedWork.start(tmp, TASKS, SimulatorConfig.defaults().withLatencyMs(200)
-        .withLatencyDistribution(LatencyDistribution.EXPONENTIAL));
+    sim =
+        TestCorpus.SimulatedWork.start(
+            tmp,
+            TASKS,
+            SimulatorConfig.defaults()
+                .withLatencyMs(200)
+                .withLatencyDistribution(LatencyDistribution.EXPONENTIAL));
     SimulatedLlmServer server = sim.server;
 
     Path log1 = tmp.resolve("first.log");
@@ -58,8 +63,9 @@ class CrashRecoveryTest {
     assertThat(second.waitFor(180, TimeUnit.SECONDS), is(true));
     assertThat("rerun failed:\n" + Files.readString(log2), second.exitValue(), is(0));
 
-    StatusReport report = StatusReport.compute(new WorkLayout(tmp.resolve("work").toString()),
-        WorkLayout.Step.DESCRIBE);
+    StatusReport report =
+        StatusReport.compute(
+            new WorkLayout(tmp.resolve("work").toString()), WorkLayout.Step.DESCRIBE);
     assertThat(report.passed, is((long) TASKS));
     assertThat(report.pending(), is(0L));
     assertThat(report.malformedLines, is(0L));
@@ -73,10 +79,16 @@ class CrashRecoveryTest {
       }
     }
     long totalSuccesses = successes.values().stream().mapToLong(Long::longValue).sum();
-    System.out.printf("crash test: tasks %d, requests before kill %d, journaled before kill %d, "
-        + "successful calls in all %d, repeated calls (answered but not journaled at the kill) %d, "
-        + "journaled answers asked again %d%n", TASKS, callsBeforeKill, beforeKill.size(),
-        totalSuccesses, totalSuccesses - TASKS, repeatedJournaled);
+    System.out.printf(
+        "crash test: tasks %d, requests before kill %d, journaled before kill %d, "
+            + "successful calls in all %d, repeated calls (answered but not journaled at the kill) %d, "
+            + "journaled answers asked again %d%n",
+        TASKS,
+        callsBeforeKill,
+        beforeKill.size(),
+        totalSuccesses,
+        totalSuccesses - TASKS,
+        repeatedJournaled);
     assertThat(repeatedJournaled, is(0L));
     assertThat(successes.size(), is(TASKS));
     assertThat(sim.describeKeys(), is(successes.keySet()));

@@ -24,9 +24,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.llm.PromptSet;
+import org.hipforge.io.util.Hex;
 import org.hipforge.llmsim.SimulatedLlmServer;
 import org.hipforge.llmsim.SimulatorConfig;
-import org.hipforge.io.util.Hex;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -51,11 +51,20 @@ class ExportEndToEndTest {
     return o;
   }
 
-  private void describeAndGenerate(double compileErrorRate, String... generateFlags) throws Exception {
-    sim = TestCorpus.SimulatedWork.start(tmp, TASKS, SimulatorConfig.defaults().withLatencyMs(2)
-        .withCompileErrorRate(compileErrorRate).withSeed(11));
-    assertThat(DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out).passed, is((long) TASKS));
-    // No repair rounds: these tests need the broken answers to stay broken (the repair loop has its own test).
+  private void describeAndGenerate(double compileErrorRate, String... generateFlags)
+      throws Exception {
+    sim =
+        TestCorpus.SimulatedWork.start(
+            tmp,
+            TASKS,
+            SimulatorConfig.defaults()
+                .withLatencyMs(2)
+                .withCompileErrorRate(compileErrorRate)
+                .withSeed(11));
+    assertThat(
+        DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out).passed, is((long) TASKS));
+    // No repair rounds: these tests need the broken answers to stay broken (the repair loop has its
+    // own test).
     List<String> flags = new ArrayList<>(List.of("--repairRounds=0"));
     flags.addAll(List.of(generateFlags));
     GenerateCommand.run(sim.direct(flags.toArray(new String[0])), new TestCorpus.Captured().out);
@@ -74,8 +83,10 @@ class ExportEndToEndTest {
   }
 
   @Test
-  void aPlainExportHasOnlyCompiledPairsWithBothStepsAndTheSourceFromTheManifestsRoot() throws Exception {
-    Assumptions.assumeTrue(HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+  void aPlainExportHasOnlyCompiledPairsWithBothStepsAndTheSourceFromTheManifestsRoot()
+      throws Exception {
+    Assumptions.assumeTrue(
+        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
     describeAndGenerate(0.5);
     TestCorpus.Captured log = new TestCorpus.Captured();
 
@@ -85,7 +96,9 @@ class ExportEndToEndTest {
     assertThat(rows.size(), is((int) written));
     assertThat("some answers compile", rows.size(), greaterThan(0));
     assertThat("some answers were broken on purpose", rows.size(), lessThan(TASKS));
-    assertThat(log.text(), containsString((TASKS - rows.size()) + " described tasks have no passed generation"));
+    assertThat(
+        log.text(),
+        containsString((TASKS - rows.size()) + " described tasks have no passed generation"));
     for (JsonNode r : rows) {
       String name = r.get("file_name").asText();
       byte[] source = Files.readAllBytes(sim.src.resolve(name));
@@ -108,9 +121,13 @@ class ExportEndToEndTest {
 
     String card = Files.readString(export("README.md"));
     assertThat(card, startsWith(DatasetCard.MARKER));
-    assertThat(card, containsString("| described (instruction made, source unchanged) | " + TASKS + " |"));
+    assertThat(
+        card, containsString("| described (instruction made, source unchanged) | " + TASKS + " |"));
     assertThat(card, containsString("| rows written | " + rows.size() + " |"));
-    assertThat(card, containsString("**Compile yield**: " + rows.size() + " of " + TASKS + " generations compiled"));
+    assertThat(
+        card,
+        containsString(
+            "**Compile yield**: " + rows.size() + " of " + TASKS + " generations compiled"));
     assertThat(card, containsString("| `compile_error` | " + (TASKS - rows.size()) + " | 0 |"));
     assertThat(card, containsString("| describe | sim / sim-model | " + rows.size() + " |"));
     assertThat(card, containsString("| generate | built-in | " + rows.size() + " |"));
@@ -124,7 +141,8 @@ class ExportEndToEndTest {
 
   @Test
   void includeFailedKeepsFailedPairsWithTheirCodeVerdictsAndBilledTokens() throws Exception {
-    Assumptions.assumeTrue(HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    Assumptions.assumeTrue(
+        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
     describeAndGenerate(0.5);
 
     ExportCommand.run(exportOptions("--includeFailed=true"), new TestCorpus.Captured().out);
@@ -146,17 +164,25 @@ class ExportEndToEndTest {
     }
     assertThat(failed, greaterThan(0));
     assertOneTypePerColumn(rows);
-    assertThat(Files.readString(export("README.md")), containsString("Exported with `--includeFailed`"));
+    assertThat(
+        Files.readString(export("README.md")), containsString("Exported with `--includeFailed`"));
   }
 
   @Test
   void messagesAreTheGeneratePromptThatWasSentWithTheCodeAsTheAssistantTurn() throws Exception {
-    Assumptions.assumeTrue(HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    Assumptions.assumeTrue(
+        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
     describeAndGenerate(0.5);
 
-    long plain = ExportCommand.run(exportOptions("--format=messages"), new TestCorpus.Captured().out);
-    long all = ExportCommand.run(exportOptions("--format=messages", "--includeFailed=true",
-        "--out=" + tmp.resolve("all/messages.jsonl")), new TestCorpus.Captured().out);
+    long plain =
+        ExportCommand.run(exportOptions("--format=messages"), new TestCorpus.Captured().out);
+    long all =
+        ExportCommand.run(
+            exportOptions(
+                "--format=messages",
+                "--includeFailed=true",
+                "--out=" + tmp.resolve("all/messages.jsonl")),
+            new TestCorpus.Captured().out);
 
     assertThat(all, is((long) TASKS));
     assertThat(plain, lessThan(all));
@@ -166,10 +192,14 @@ class ExportEndToEndTest {
       JsonNode m = r.get("messages");
       assertThat(m.size(), is(3));
       assertThat(m.get(0).get("role").asText(), is("system"));
-      assertThat(m.get(0).get("content").asText(), is(PromptSet.defaults().template(PromptSet.Kind.GENERATE, true).text()));
+      assertThat(
+          m.get(0).get("content").asText(),
+          is(PromptSet.defaults().template(PromptSet.Kind.GENERATE, true).text()));
       assertThat(m.get(1).get("role").asText(), is("user"));
-      assertThat("the user turn is a prompt the provider was sent",
-          askedUserPrompts.contains(SimulatedLlmServer.promptKey(m.get(1).get("content").asText())), is(true));
+      assertThat(
+          "the user turn is a prompt the provider was sent",
+          askedUserPrompts.contains(SimulatedLlmServer.promptKey(m.get(1).get("content").asText())),
+          is(true));
       assertThat(m.get(2).get("role").asText(), is("assistant"));
       assertThat(m.get(2).get("content").asText(), startsWith("```hip\n"));
       assertThat(r.has("instruction"), is(false));
@@ -185,13 +215,16 @@ class ExportEndToEndTest {
   void messagesOfEditedTemplatesNeedThoseTemplatesAndRenderTheirOffloadArch() throws Exception {
     Path prompts = tmp.resolve("prompts");
     PromptSet.writeDefaults(prompts);
-    Files.writeString(prompts.resolve("generate.user.txt"), "Target {{offload_arch}}.\n\n{{instruction}}\n");
+    Files.writeString(
+        prompts.resolve("generate.user.txt"), "Target {{offload_arch}}.\n\n{{instruction}}\n");
     describeAndGenerate(0.0, "--validate=none", "--promptDir=" + prompts, "--offloadArch=gfx942");
 
     TestCorpus.Captured builtIn = new TestCorpus.Captured();
     long none = ExportCommand.run(exportOptions("--format=messages"), builtIn.out);
-    long edited = ExportCommand.run(exportOptions("--format=messages", "--promptDir=" + prompts),
-        new TestCorpus.Captured().out);
+    long edited =
+        ExportCommand.run(
+            exportOptions("--format=messages", "--promptDir=" + prompts),
+            new TestCorpus.Captured().out);
 
     assertThat(none, is(0L));
     assertThat(builtIn.text(), containsString(TASKS + " rows without a chat row"));
@@ -204,20 +237,32 @@ class ExportEndToEndTest {
       assertThat(asked.contains(SimulatedLlmServer.promptKey(user)), is(true));
       assertThat(r.get("verdict").asText(), is("unvalidated"));
       assertThat(r.get("compiled").asBoolean(), is(false));
-      assertThat(r.get("generate_prompt_version").asText(), is(PromptSet.load(prompts).version(PromptSet.Kind.GENERATE)));
+      assertThat(
+          r.get("generate_prompt_version").asText(),
+          is(PromptSet.load(prompts).version(PromptSet.Kind.GENERATE)));
     }
   }
 
   @Test
-  void anOldManifestWithoutItsSourceRootNeedsSourceDirAndOtherwiseStopsWithExitTwo() throws Exception {
+  void anOldManifestWithoutItsSourceRootNeedsSourceDirAndOtherwiseStopsWithExitTwo()
+      throws Exception {
     describeAndGenerate(0.0, "--validate=none");
-    Files.delete(sim.work.resolve("manifest.source.json")); // as a manifest written before roots were recorded
+    Files.delete(
+        sim.work.resolve(
+            "manifest.source.json")); // as a manifest written before roots were recorded
 
-    UsageException e = assertThrows(UsageException.class,
-        () -> ExportCommand.run(exportOptions(), new TestCorpus.Captured().out));
+    UsageException e =
+        assertThrows(
+            UsageException.class,
+            () -> ExportCommand.run(exportOptions(), new TestCorpus.Captured().out));
     assertThat(e.getMessage(), containsString("--sourceDir=DIR"));
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(Main.run(new String[] {"export", "--workDir=" + sim.work}, new TestCorpus.Captured().out, err.out), is(2));
+    assertThat(
+        Main.run(
+            new String[] {"export", "--workDir=" + sim.work},
+            new TestCorpus.Captured().out,
+            err.out),
+        is(2));
     assertThat(err.text(), containsString("--sourceDir"));
     assertThat(Files.exists(export("dataset.jsonl")), is(false));
 
@@ -236,8 +281,10 @@ class ExportEndToEndTest {
     describeAndGenerate(0.0, "--validate=none");
     Files.move(sim.src, tmp.resolve("moved"));
 
-    UsageException e = assertThrows(UsageException.class,
-        () -> ExportCommand.run(exportOptions(), new TestCorpus.Captured().out));
+    UsageException e =
+        assertThrows(
+            UsageException.class,
+            () -> ExportCommand.run(exportOptions(), new TestCorpus.Captured().out));
 
     assertThat(e.getMessage(), containsString(sim.src.toString()));
     assertThat(e.getMessage(), containsString("--sourceDir"));
@@ -247,14 +294,19 @@ class ExportEndToEndTest {
   }
 
   @Test
-  void aDescribedTaskNotGeneratedYetIsExportedOnlyWithIncludeFailedAndKeepsItsTypes() throws Exception {
-    sim = TestCorpus.SimulatedWork.start(tmp, 3, SimulatorConfig.defaults().withLatencyMs(2).withSeed(3));
+  void aDescribedTaskNotGeneratedYetIsExportedOnlyWithIncludeFailedAndKeepsItsTypes()
+      throws Exception {
+    sim =
+        TestCorpus.SimulatedWork.start(
+            tmp, 3, SimulatorConfig.defaults().withLatencyMs(2).withSeed(3));
     DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out);
 
     TestCorpus.Captured log = new TestCorpus.Captured();
     assertThat(ExportCommand.run(exportOptions(), log.out), is(0L));
     assertThat(log.text(), containsString("3 described tasks have no passed generation"));
-    assertThat(ExportCommand.run(exportOptions("--includeFailed=true"), new TestCorpus.Captured().out), is(3L));
+    assertThat(
+        ExportCommand.run(exportOptions("--includeFailed=true"), new TestCorpus.Captured().out),
+        is(3L));
 
     List<JsonNode> rows = rows(export("dataset.jsonl"));
     for (JsonNode r : rows) {
@@ -304,7 +356,10 @@ class ExportEndToEndTest {
       nonNull.remove(JsonNodeType.NULL);
       assertThat(e.getKey() + " has one JSON type: " + e.getValue(), nonNull.size() <= 1, is(true));
       if (nonNull.contains(JsonNodeType.BOOLEAN)) {
-        assertThat(e.getKey() + " is a boolean column, never null", e.getValue().contains(JsonNodeType.NULL), is(false));
+        assertThat(
+            e.getKey() + " is a boolean column, never null",
+            e.getValue().contains(JsonNodeType.NULL),
+            is(false));
       }
     }
     for (ExportColumns.Column c : ExportColumns.ALL) {
@@ -313,11 +368,15 @@ class ExportEndToEndTest {
         continue; // a column the messages format writes inside messages
       }
       if (!c.nullable()) {
-        assertThat(c.name() + " is declared never null", seen.contains(JsonNodeType.NULL), is(false));
+        assertThat(
+            c.name() + " is declared never null", seen.contains(JsonNodeType.NULL), is(false));
       }
       Set<JsonNodeType> nonNull = new TreeSet<>(seen);
       nonNull.remove(JsonNodeType.NULL);
-      assertThat(c.name() + " has its declared type " + c.type(), nonNull, everyItem(is(expected(c.type()))));
+      assertThat(
+          c.name() + " has its declared type " + c.type(),
+          nonNull,
+          everyItem(is(expected(c.type()))));
     }
     for (JsonNode row : rows) {
       // Integers are written as integers, floats as floats: pandas must not see "1" next to "1.0".
@@ -353,7 +412,8 @@ class ExportEndToEndTest {
       types.computeIfAbsent(key, k -> new java.util.HashSet<>()).add(t);
       if (t == JsonNodeType.NUMBER) {
         // integral and floating point are different dtypes to pandas
-        types.computeIfAbsent(key + "#number", k -> new java.util.HashSet<>())
+        types
+            .computeIfAbsent(key + "#number", k -> new java.util.HashSet<>())
             .add(f.getValue().isIntegralNumber() ? JsonNodeType.NUMBER : JsonNodeType.POJO);
       }
       if (t == JsonNodeType.OBJECT) {

@@ -7,30 +7,33 @@ import static org.hamcrest.Matchers.nullValue;
 
 import java.nio.file.Path;
 import java.util.List;
-import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.record.Fidelity;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** generate records fidelity end to end: real HTTP on loopback against the simulator, real files. */
+/**
+ * generate records fidelity end to end: real HTTP on loopback against the simulator, real files.
+ */
 class FidelityEndToEndTest {
   private static final int TASKS = 6;
   @TempDir Path tmp;
   @AutoClose private TestCorpus.SimulatedWork sim;
 
   private void describeAll() throws Exception {
-    sim = TestCorpus.SimulatedWork.start(tmp, TASKS, SimulatorConfig.defaults().withLatencyMs(2).withSeed(7));
+    sim =
+        TestCorpus.SimulatedWork.start(
+            tmp, TASKS, SimulatorConfig.defaults().withLatencyMs(2).withSeed(7));
     DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out);
   }
 
   @Test
   void generateWithSourceDirRecordsTheFidelityOfEveryExtractedFile() throws Exception {
     describeAll();
-    GenerateCommand.run(sim.direct("--validate=none"),
-        new TestCorpus.Captured().out);
+    GenerateCommand.run(sim.direct("--validate=none"), new TestCorpus.Captured().out);
     List<StateRecord> records = TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE);
     assertThat(records.size(), is(TASKS));
     for (StateRecord r : records) {
@@ -45,7 +48,8 @@ class FidelityEndToEndTest {
     ExportCommand.run(sim.options("--quiet=true"), new TestCorpus.Captured().out);
     List<String> rows = java.nio.file.Files.readAllLines(tmp.resolve("work/export/dataset.jsonl"));
     assertThat(rows.size(), is(TASKS));
-    com.fasterxml.jackson.databind.JsonNode row = new com.fasterxml.jackson.databind.ObjectMapper().readTree(rows.get(0));
+    com.fasterxml.jackson.databind.JsonNode row =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(rows.get(0));
     assertThat(row.get("fidelity").get("kernels_source").asInt(), is(1));
     assertThat(row.get("fidelity").get("names_matched").asInt(), is(1));
     assertThat(row.get("fidelity").get("params_matched").asInt(), is(0));

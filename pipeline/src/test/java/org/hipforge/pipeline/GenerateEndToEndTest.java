@@ -2,10 +2,10 @@ package org.hipforge.pipeline;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.emptyOrNullString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.emptyOrNullString;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -17,11 +17,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.hipforge.io.hip.HipToolchain;
-import org.hipforge.llmsim.SimulatedLlmServer;
-import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.llmsim.SimulatedLlmServer;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -35,15 +35,24 @@ class GenerateEndToEndTest {
   private SimulatedLlmServer server;
 
   private void describeAll(double compileErrorRate) throws Exception {
-    sim = TestCorpus.SimulatedWork.start(tmp, TASKS, SimulatorConfig.defaults().withLatencyMs(2)
-        .withCompileErrorRate(compileErrorRate).withSeed(7));
+    sim =
+        TestCorpus.SimulatedWork.start(
+            tmp,
+            TASKS,
+            SimulatorConfig.defaults()
+                .withLatencyMs(2)
+                .withCompileErrorRate(compileErrorRate)
+                .withSeed(7));
     server = sim.server;
-    assertThat(DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out).passed, is((long) TASKS));
+    assertThat(
+        DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out).passed, is((long) TASKS));
   }
 
   @Test
-  void generatedCodeIsCompiledAndOnlyCompilingCodeIsWrittenAndARerunCallsNothing() throws Exception {
-    Assumptions.assumeTrue(HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+  void generatedCodeIsCompiledAndOnlyCompilingCodeIsWrittenAndARerunCallsNothing()
+      throws Exception {
+    Assumptions.assumeTrue(
+        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
     // Half the answers are broken on purpose (draws depend on arrival order; 0.5^12 makes
     // "none broken" or "all broken" a 1-in-4096 event).
     describeAll(0.5);
@@ -89,7 +98,8 @@ class GenerateEndToEndTest {
     // Every task, the failed ones too (without --includeFailed only compiled pairs are rows).
     long rows = ExportCommand.run(sim.direct("--includeFailed=true"), log.out);
     assertThat(rows, is((long) TASKS));
-    List<String> lines = Files.readAllLines(tmp.resolve("work/export/dataset.jsonl"), StandardCharsets.UTF_8);
+    List<String> lines =
+        Files.readAllLines(tmp.resolve("work/export/dataset.jsonl"), StandardCharsets.UTF_8);
     assertThat(lines.size(), is(TASKS));
     JsonNode first = new ObjectMapper().readTree(lines.get(0));
     assertThat(first.get("instruction").asText(), containsString("kernel"));
@@ -102,7 +112,8 @@ class GenerateEndToEndTest {
   @Test
   void withoutValidationCodeIsWrittenWithCompiledUnknown() throws Exception {
     describeAll(0.0);
-    StatusReport report = GenerateCommand.run(sim.direct("--validate=none"), new TestCorpus.Captured().out);
+    StatusReport report =
+        GenerateCommand.run(sim.direct("--validate=none"), new TestCorpus.Captured().out);
     assertThat(report.passed, is((long) TASKS));
     assertThat(report.compiled, is(0L));
     try (var files = Files.walk(tmp.resolve("work/out/hip"))) {
@@ -112,7 +123,8 @@ class GenerateEndToEndTest {
 
   @Test
   void validateRechecksCodeWrittenWithoutValidationAndRecordsTheVerdicts() throws Exception {
-    Assumptions.assumeTrue(HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    Assumptions.assumeTrue(
+        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
     describeAll(0.0);
     GenerateCommand.run(sim.direct("--validate=none"), new TestCorpus.Captured().out);
     // One file is broken by hand after generation: validate must catch it.
@@ -125,8 +137,9 @@ class GenerateEndToEndTest {
     long compiled = ValidateCommand.run(sim.direct(), new TestCorpus.Captured().out);
 
     assertThat(compiled, is((long) TASKS - 1));
-    StatusReport report = StatusReport.compute(new WorkLayout(tmp.resolve("work").toString()),
-        WorkLayout.Step.GENERATE);
+    StatusReport report =
+        StatusReport.compute(
+            new WorkLayout(tmp.resolve("work").toString()), WorkLayout.Step.GENERATE);
     assertThat(report.compiled, is((long) TASKS - 1));
     assertThat(report.failedByCategory, is(Map.of("compile_error", 1L)));
   }
@@ -134,13 +147,19 @@ class GenerateEndToEndTest {
   @Test
   void idsSelectTasksAndUnknownIdsAreReportedNotIgnored() throws Exception {
     describeAll(0.0);
-    UsageException unknown = assertThrows(UsageException.class, () ->
-        GenerateCommand.run(sim.direct("--validate=none", "--ids=1,999,1000"), new TestCorpus.Captured().out));
+    UsageException unknown =
+        assertThrows(
+            UsageException.class,
+            () ->
+                GenerateCommand.run(
+                    sim.direct("--validate=none", "--ids=1,999,1000"),
+                    new TestCorpus.Captured().out));
     assertThat(unknown.getMessage(), containsString("[999, 1000]"));
 
     long before = server.totalRequests();
-    StatusReport report = GenerateCommand.run(sim.direct("--validate=none", "--ids=3,5"),
-        new TestCorpus.Captured().out);
+    StatusReport report =
+        GenerateCommand.run(
+            sim.direct("--validate=none", "--ids=3,5"), new TestCorpus.Captured().out);
     assertThat(server.totalRequests(), is(before + 2));
     assertThat(report.passed, is(2L));
   }

@@ -15,10 +15,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.hipforge.io.hip.HipToolchain;
-import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.state.WorkLayout;
-import org.junit.jupiter.api.AutoClose;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,29 +34,41 @@ class GenerateStopTest {
 
   private List<Path> compileDirs(Path dir) throws Exception {
     try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> p.getFileName().toString().startsWith("hipforge-hip-")).collect(Collectors.toList());
+      return s.filter(p -> p.getFileName().toString().startsWith("hipforge-hip-"))
+          .collect(Collectors.toList());
     }
   }
 
   @Test
   void sigtermDuringACompileLeavesNoCompilerAndNoTempDir() throws Exception {
-    Assumptions.assumeTrue(HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
-    sim = TestCorpus.SimulatedWork.start(tmp, TASKS, SimulatorConfig.defaults().withLatencyMs(100).withSeed(7));
+    Assumptions.assumeTrue(
+        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    sim =
+        TestCorpus.SimulatedWork.start(
+            tmp, TASKS, SimulatorConfig.defaults().withLatencyMs(100).withSeed(7));
     Path work = sim.work;
     DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out);
     long paidBefore = sim.paid();
 
     Path childTmp = tmp.resolve("child-tmp");
     Path out = tmp.resolve("generate.log");
-    Process child = ChildRun.startInOwnGroup(childTmp, out,
-        sim.args("generate", "--quiet=true", "--maxInFlight=4", "--parallelism=1"));
+    Process child =
+        ChildRun.startInOwnGroup(
+            childTmp,
+            out,
+            sim.args("generate", "--quiet=true", "--maxInFlight=4", "--parallelism=1"));
     ProcessHandle jvm = child.toHandle();
     Set<ProcessHandle> seen = new LinkedHashSet<>();
-    boolean compiling = ChildRun.awaitWhileAlive(child, 180, () -> {
-      jvm.descendants().forEach(seen::add);
-      return Files.isDirectory(childTmp) && !compileDirs(childTmp).isEmpty();
-    });
-    assertThat("no compile seen before the run ended:\n" + Files.readString(out), compiling, is(true));
+    boolean compiling =
+        ChildRun.awaitWhileAlive(
+            child,
+            180,
+            () -> {
+              jvm.descendants().forEach(seen::add);
+              return Files.isDirectory(childTmp) && !compileDirs(childTmp).isEmpty();
+            });
+    assertThat(
+        "no compile seen before the run ended:\n" + Files.readString(out), compiling, is(true));
     jvm.descendants().forEach(seen::add);
     ChildRun.signal(child, "TERM");
     assertThat(child.waitFor(60, TimeUnit.SECONDS), is(true));
@@ -74,7 +86,8 @@ class GenerateStopTest {
 
     long paid = sim.paid() - paidBefore;
     long journaled = TestCorpus.journaled(work, WorkLayout.Step.GENERATE).size();
-    System.out.printf("generate stop: %d compiler processes seen, %d generate answers paid, %d journaled%n",
+    System.out.printf(
+        "generate stop: %d compiler processes seen, %d generate answers paid, %d journaled%n",
         seen.size(), paid, journaled);
     assertThat("every generate answer paid for is journaled", journaled, is(paid));
   }

@@ -42,22 +42,37 @@ final class HeadlessChromium {
    */
   static Run open(Path browser, Path profile, Path page, long virtualTimeMs, String... action)
       throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(browser.toString(), "--headless", "--no-sandbox",
-        "--disable-gpu", "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
-        "--virtual-time-budget=" + virtualTimeMs));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                browser.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--disable-extensions",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + profile,
+                "--enable-logging=stderr",
+                "--v=0",
+                "--virtual-time-budget=" + virtualTimeMs));
     cmd.addAll(List.of(action));
     cmd.add(page.toUri().toString());
     Path out = Files.createTempFile(profile.getParent(), "chromium-", ".out");
     Path err = Files.createTempFile(profile.getParent(), "chromium-", ".err");
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
       throw new IOException("chromium did not finish within " + TIMEOUT_S + " s: " + cmd);
     }
-    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+    return new Run(
+        p.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
         Files.readString(err, StandardCharsets.UTF_8));
   }
 }

@@ -18,10 +18,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.llm.Prompts;
-import org.hipforge.llmsim.SimulatedLlmServer;
-import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.llmsim.SimulatedLlmServer;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -35,8 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HostileFilesTest {
   private static final String MARKER = "OUTSIDE_THE_TREE_7f3a";
-  private static final String SECRET = "#include <hip/hip_runtime.h>\n// " + MARKER + "\n"
-      + "__global__ void secret(float* x) { x[threadIdx.x] = 1.0f; }\n";
+  private static final String SECRET =
+      "#include <hip/hip_runtime.h>\n// "
+          + MARKER
+          + "\n"
+          + "__global__ void secret(float* x) { x[threadIdx.x] = 1.0f; }\n";
 
   @TempDir Path tmp;
   @AutoClose private TestCorpus.SimulatedWork sim;
@@ -69,24 +72,33 @@ class HostileFilesTest {
   private List<JsonNode> rows() throws Exception {
     List<JsonNode> rows = new ArrayList<>();
     ObjectMapper json = new ObjectMapper();
-    for (String line : Files.readAllLines(sim.work.resolve("export/dataset.jsonl"), StandardCharsets.UTF_8)) {
+    for (String line :
+        Files.readAllLines(sim.work.resolve("export/dataset.jsonl"), StandardCharsets.UTF_8)) {
       rows.add(json.readTree(line));
     }
     return rows;
   }
 
   @Test
-  void eachCommandRefusesASymlinkLeavingItsRootAndNothingOutsideIsReadSentOrWritten() throws Exception {
-    Assumptions.assumeTrue(HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
-    sim = TestCorpus.SimulatedWork.start(tmp, 3, SimulatorConfig.defaults().withLatencyMs(2).withSeed(3));
+  void eachCommandRefusesASymlinkLeavingItsRootAndNothingOutsideIsReadSentOrWritten()
+      throws Exception {
+    Assumptions.assumeTrue(
+        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    sim =
+        TestCorpus.SimulatedWork.start(
+            tmp, 3, SimulatorConfig.defaults().withLatencyMs(2).withSeed(3));
     Path secret = secret();
 
     // describe: a source swapped for a symlink after the manifest is refused, without a call.
     swapForSymlink(sim.src.resolve("kernel_1.hip"), secret);
     DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out);
     assertThat(sim.paid(), is(2L));
-    assertThat(sim.server.requestsByPrompt().containsKey(
-        SimulatedLlmServer.promptKey(Prompts.describe("kernel_1.hip", SECRET).user())), is(false));
+    assertThat(
+        sim.server
+            .requestsByPrompt()
+            .containsKey(
+                SimulatedLlmServer.promptKey(Prompts.describe("kernel_1.hip", SECRET).user())),
+        is(false));
     Map<String, StateRecord> described = latest(WorkLayout.Step.DESCRIBE);
     assertThat(described.get("kernel_1.hip").pass(), is(false));
     assertThat(described.get("kernel_1.hip").errorMsg(), containsString("unsafe_path"));
@@ -110,13 +122,18 @@ class HostileFilesTest {
     assertThat(ValidateCommand.run(sim.direct(), validate.out), is(0L));
     assertThat(validate.text(), containsString("1 files not checked"));
     assertThat(validate.text(), containsString("kernel_2.hip"));
-    assertThat(latest(WorkLayout.Step.GENERATE).get("kernel_2.hip").runId(), is(generated.get("kernel_2.hip").runId()));
+    assertThat(
+        latest(WorkLayout.Step.GENERATE).get("kernel_2.hip").runId(),
+        is(generated.get("kernel_2.hip").runId()));
 
     // export: neither swapped file reaches the dataset. Both rows' code is the journaled answer's
     // (checked against code_sha256): kernel_2's file in out/hip is refused, sub0/kernel_0's was
-    // never written (its failure keeps the answer's prompt and code hash, so --includeFailed has it).
+    // never written (its failure keeps the answer's prompt and code hash, so --includeFailed has
+    // it).
     String exported = export("--includeFailed=true");
-    assertThat(exported, containsString("1 generated files in " + sim.work.resolve("out/hip") + " refused"));
+    assertThat(
+        exported,
+        containsString("1 generated files in " + sim.work.resolve("out/hip") + " refused"));
     List<JsonNode> rows = rows();
     assertThat(rows.size(), is(2)); // kernel_2 and sub0/kernel_0 were described
     for (JsonNode row : rows) {
@@ -128,31 +145,41 @@ class HostileFilesTest {
     }
     // A described source swapped afterwards: its row is left out, and the output says so.
     swapForSymlink(sim.src.resolve("kernel_2.hip"), secret);
-    assertThat(export("--includeFailed=true"), containsString("1 rows left out: 0 stale (the source changed since describe"));
+    assertThat(
+        export("--includeFailed=true"),
+        containsString("1 rows left out: 0 stale (the source changed since describe"));
     assertThat(rows().size(), is(1));
-    assertThat(Files.readString(sim.work.resolve("export/dataset.jsonl")), not(containsString(MARKER)));
+    assertThat(
+        Files.readString(sim.work.resolve("export/dataset.jsonl")), not(containsString(MARKER)));
 
     // status with --sourceDir counts it; a new manifest scan skips both.
     TestCorpus.Captured status = new TestCorpus.Captured();
     StatusCommand.run(sim.direct(), status.out);
-    assertThat(status.text(), containsString(String.format("%-28s %10d", "refused (symlink/special)", 2)));
+    assertThat(
+        status.text(), containsString(String.format("%-28s %10d", "refused (symlink/special)", 2)));
     TestCorpus.Captured manifest = new TestCorpus.Captured();
     ManifestCommand.run(sim.direct(), manifest.out);
     assertThat(manifest.text(), containsString("kernel_1.hip: kernel_1.hip under"));
     assertThat(manifest.text(), containsString("leading outside"));
-    assertThat(Files.readString(sim.work.resolve("manifest.jsonl")), not(containsString("kernel_2.hip")));
+    assertThat(
+        Files.readString(sim.work.resolve("manifest.jsonl")), not(containsString("kernel_2.hip")));
   }
 
   @Test
   void aSourceEditedAfterDescribeIsAStalePairThatExportLeavesOutAndStatusCounts() throws Exception {
-    sim = TestCorpus.SimulatedWork.start(tmp, 3, SimulatorConfig.defaults().withLatencyMs(2).withSeed(3));
+    sim =
+        TestCorpus.SimulatedWork.start(
+            tmp, 3, SimulatorConfig.defaults().withLatencyMs(2).withSeed(3));
     DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out);
-    Files.writeString(sim.src.resolve("kernel_2.hip"), "\n// edited after describe\n", StandardOpenOption.APPEND);
+    Files.writeString(
+        sim.src.resolve("kernel_2.hip"), "\n// edited after describe\n", StandardOpenOption.APPEND);
 
-    String exported = export("--includeFailed=true"); // described, not generated: exported with --includeFailed
+    String exported =
+        export("--includeFailed=true"); // described, not generated: exported with --includeFailed
 
     assertThat(exported, containsString("export: 2 rows"));
-    assertThat(exported, containsString("1 rows left out: 1 stale (the source changed since describe"));
+    assertThat(
+        exported, containsString("1 rows left out: 1 stale (the source changed since describe"));
     assertThat(exported, containsString("kernel_2.hip changed since it was recorded"));
     for (JsonNode row : rows()) {
       assertThat(row.get("file_name").asText(), not(is("kernel_2.hip")));
@@ -160,12 +187,18 @@ class HostileFilesTest {
     }
     TestCorpus.Captured status = new TestCorpus.Captured();
     StatusCommand.run(sim.direct(), status.out);
-    assertThat(status.text(), containsString(String.format("%-28s %10d", "stale (changed on disk)", 1)));
+    assertThat(
+        status.text(), containsString(String.format("%-28s %10d", "stale (changed on disk)", 1)));
     assertThat(status.text(), containsString("e.g. kernel_2.hip: run 'hipforge manifest'"));
     assertThat(sim.paid(), is(3L));
     // After a new manifest the task is pending again (stale), as status then says.
     ManifestCommand.run(sim.direct(), new TestCorpus.Captured().out);
-    assertThat(DescribeCommand.plan(new WorkLayout(sim.work.toString()),
-        org.hipforge.io.state.StateIndex.describe(new WorkLayout(sim.work.toString()), false)).stale, is(1L));
+    assertThat(
+        DescribeCommand.plan(
+                new WorkLayout(sim.work.toString()),
+                org.hipforge.io.state.StateIndex.describe(
+                    new WorkLayout(sim.work.toString()), false))
+            .stale,
+        is(1L));
   }
 }

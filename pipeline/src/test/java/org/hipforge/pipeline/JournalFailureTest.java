@@ -16,15 +16,15 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A journal that cannot be written stops the calls: before the first request (exit 2, nothing
- * sent) or in the middle of a run on a real full filesystem (exit 1, the answers in flight still
+ * A journal that cannot be written stops the calls: before the first request (exit 2, nothing sent)
+ * or in the middle of a run on a real full filesystem (exit 1, the answers in flight still
  * journaled, the rerun pays for nothing twice).
  */
 class JournalFailureTest {
@@ -42,34 +42,44 @@ class JournalFailureTest {
     sim = TestCorpus.SimulatedWork.start(tmp, 5, SimulatorConfig.defaults());
     Path work = sim.work;
     Files.createDirectories(work.resolve("state/describe"));
-    Files.writeString(work.resolve("state/describe/journal"), "a file where the journals' directory belongs");
+    Files.writeString(
+        work.resolve("state/describe/journal"), "a file where the journals' directory belongs");
 
     TestCorpus.Captured out = new TestCorpus.Captured();
     TestCorpus.Captured err = new TestCorpus.Captured();
     int code = describe(out, err, "--runner=DirectRunner");
     assertThat(err.text(), code, is(2));
-    assertThat(err.text(), containsString("cannot write the journal, so no request was sent: "
-        + work.resolve("state/describe/journal/")));
+    assertThat(
+        err.text(),
+        containsString(
+            "cannot write the journal, so no request was sent: "
+                + work.resolve("state/describe/journal/")));
     assertThat(err.text(), containsString("Not a directory"));
     assertThat(sim.server.totalRequests(), is(0L));
   }
 
   private static boolean mountTmpfs(Path dir, String size) throws Exception {
     Files.createDirectories(dir);
-    Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString())
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", dir.toString())
+            .redirectErrorStream(true)
+            .start();
     return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
   }
 
   private static void umount(Path dir) throws Exception {
-    new ProcessBuilder("umount", "-l", dir.toString()).redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
+    new ProcessBuilder("umount", "-l", dir.toString())
+        .redirectErrorStream(true)
+        .start()
+        .waitFor(30, TimeUnit.SECONDS);
   }
 
   /** Fills {@code file} until {@code leaveFree} bytes are left on its filesystem. */
   private static void fillUntil(Path file, long leaveFree) throws IOException {
     long usable = Files.getFileStore(file.getParent()).getUsableSpace();
     long size = Math.max(0, usable - leaveFree);
-    try (FileChannel c = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+    try (FileChannel c =
+        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
       for (long left = size; left > 0; ) {
         chunk.clear().limit((int) Math.min(chunk.capacity(), left));
@@ -85,8 +95,13 @@ class JournalFailureTest {
     assumeTrue(mountTmpfs(disk, "2m"), "mounting a tmpfs needs root (mount -t tmpfs)");
     try {
       int tasks = 60;
-      sim = TestCorpus.SimulatedWork.start(tmp, disk.resolve("work"), tasks,
-          SimulatorConfig.defaults().withLatencyMs(200), TestCorpus.TIMEOUT_S);
+      sim =
+          TestCorpus.SimulatedWork.start(
+              tmp,
+              disk.resolve("work"),
+              tasks,
+              SimulatorConfig.defaults().withLatencyMs(200),
+              TestCorpus.TIMEOUT_S);
       Path work = sim.work;
       // Room for the journal reserve of one worker (8 in flight) and ~20 answers (~1 KB each).
       Path ballast = disk.resolve("ballast");
@@ -105,7 +120,9 @@ class JournalFailureTest {
 
       long paid = sim.paid();
       long journaled = TestCorpus.journaled(work, WorkLayout.Step.DESCRIBE).size();
-      System.out.printf("full disk: %d tasks, %d answers paid, %d journaled when it filled%n", tasks, paid, journaled);
+      System.out.printf(
+          "full disk: %d tasks, %d answers paid, %d journaled when it filled%n",
+          tasks, paid, journaled);
       assertThat("every paid answer is in the journal", journaled, is(paid));
       assertThat(journaled, greaterThan(0L));
       assertThat("the disk filled mid-run", journaled, lessThan((long) tasks));

@@ -11,10 +11,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.hipforge.io.hip.HipToolchain;
-import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.record.KernelResources;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -27,10 +27,15 @@ class KernelResourcesEndToEndTest {
   @AutoClose private TestCorpus.SimulatedWork sim;
 
   @Test
-  void compiledGenerationsRecordEachKernelsResourcesPerArchAndValidateCanLeaveThemOut() throws Exception {
-    Assumptions.assumeTrue(HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
-    sim = TestCorpus.SimulatedWork.start(tmp, TASKS, SimulatorConfig.defaults().withLatencyMs(2)
-        .withCompileErrorRate(0.0).withSeed(3));
+  void compiledGenerationsRecordEachKernelsResourcesPerArchAndValidateCanLeaveThemOut()
+      throws Exception {
+    Assumptions.assumeTrue(
+        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    sim =
+        TestCorpus.SimulatedWork.start(
+            tmp,
+            TASKS,
+            SimulatorConfig.defaults().withLatencyMs(2).withCompileErrorRate(0.0).withSeed(3));
     DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out);
 
     GenerateCommand.run(sim.direct("--offloadArch=gfx90a,gfx1030"), new TestCorpus.Captured().out);
@@ -40,7 +45,8 @@ class KernelResourcesEndToEndTest {
     for (StateRecord r : generated) {
       assertThat(r.toString(), r.compiled(), is(true));
       assertThat(r.toString(), r.resources().isEmpty(), is(false));
-      assertThat(r.resources().stream().map(KernelResources::arch).distinct().sorted().toList(),
+      assertThat(
+          r.resources().stream().map(KernelResources::arch).distinct().sorted().toList(),
           is(List.of("gfx1030", "gfx90a")));
       for (KernelResources k : r.resources()) {
         assertThat(k.toString(), k.vgprs(), greaterThan(0));
@@ -50,7 +56,10 @@ class KernelResourcesEndToEndTest {
     String lines;
     try (Stream<Path> files = Files.walk(tmp.resolve("work/state/generate"))) {
       StringBuilder sb = new StringBuilder();
-      for (Path f : files.filter(f -> f.toString().endsWith(".jsonl") && !f.toString().contains("journal")).toList()) {
+      for (Path f :
+          files
+              .filter(f -> f.toString().endsWith(".jsonl") && !f.toString().contains("journal"))
+              .toList()) {
         sb.append(Files.readString(f));
       }
       lines = sb.toString();
@@ -60,7 +69,8 @@ class KernelResourcesEndToEndTest {
     assertThat(lines, containsString("\"resources_kernels\":\"gfx"));
 
     // validate shares the compiler path: --resources=false records verdicts without resources.
-    long compiled = ValidateCommand.run(sim.direct("--resources=false"), new TestCorpus.Captured().out);
+    long compiled =
+        ValidateCommand.run(sim.direct("--resources=false"), new TestCorpus.Captured().out);
     assertThat(compiled, is((long) TASKS));
     for (StateRecord r : TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE)) {
       assertThat(r.compiled(), is(true));

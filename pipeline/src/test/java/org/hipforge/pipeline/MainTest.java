@@ -43,8 +43,15 @@ class MainTest {
   @Test
   void describeWithoutAManifestSaysWhichCommandToRunFirst() {
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(run(new TestCorpus.Captured(), err, "describe", "--workDir=" + tmp, "--sourceDir=" + tmp,
-        "--runner=DirectRunner"), is(2));
+    assertThat(
+        run(
+            new TestCorpus.Captured(),
+            err,
+            "describe",
+            "--workDir=" + tmp,
+            "--sourceDir=" + tmp,
+            "--runner=DirectRunner"),
+        is(2));
     assertThat(err.text(), containsString("run 'hipforge manifest"));
   }
 
@@ -52,14 +59,30 @@ class MainTest {
   void aMissingKeyVariableStopsBeforeAnyWorkAndNamesTheVariable() throws Exception {
     TestCorpus.writeKernels(tmp.resolve("src"), 2);
     Path config = tmp.resolve("config.json");
-    Files.writeString(config, "{\"openai\": {\"api\": \"openai\", \"base_url\": \"https://api.example.invalid/v1\","
-        + " \"model\": \"m\", \"api_key_env\": \"HIPFORGE_TEST_KEY_THAT_IS_NOT_SET\"}}");
+    Files.writeString(
+        config,
+        "{\"openai\": {\"api\": \"openai\", \"base_url\": \"https://api.example.invalid/v1\","
+            + " \"model\": \"m\", \"api_key_env\": \"HIPFORGE_TEST_KEY_THAT_IS_NOT_SET\"}}");
     TestCorpus.Captured out = new TestCorpus.Captured();
-    assertThat(run(out, new TestCorpus.Captured(), "manifest", "--workDir=" + tmp.resolve("w"),
-        "--sourceDir=" + tmp.resolve("src")), is(0));
+    assertThat(
+        run(
+            out,
+            new TestCorpus.Captured(),
+            "manifest",
+            "--workDir=" + tmp.resolve("w"),
+            "--sourceDir=" + tmp.resolve("src")),
+        is(0));
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(run(new TestCorpus.Captured(), err, "describe", "--workDir=" + tmp.resolve("w"),
-        "--sourceDir=" + tmp.resolve("src"), "--config=" + config, "--runner=DirectRunner"), is(2));
+    assertThat(
+        run(
+            new TestCorpus.Captured(),
+            err,
+            "describe",
+            "--workDir=" + tmp.resolve("w"),
+            "--sourceDir=" + tmp.resolve("src"),
+            "--config=" + config,
+            "--runner=DirectRunner"),
+        is(2));
     assertThat(err.text(), containsString("HIPFORGE_TEST_KEY_THAT_IS_NOT_SET"));
     assertThat(Files.exists(tmp.resolve("w/state")), is(false));
   }
@@ -68,12 +91,24 @@ class MainTest {
   void anUnknownProviderNameListsTheConfiguredOnes() throws Exception {
     Path config = TestCorpus.writeConfig(tmp, "http://127.0.0.1:9/v1");
     TestCorpus.writeKernels(tmp.resolve("src"), 1);
-    run(new TestCorpus.Captured(), new TestCorpus.Captured(), "manifest", "--workDir=" + tmp.resolve("w"),
+    run(
+        new TestCorpus.Captured(),
+        new TestCorpus.Captured(),
+        "manifest",
+        "--workDir=" + tmp.resolve("w"),
         "--sourceDir=" + tmp.resolve("src"));
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(run(new TestCorpus.Captured(), err, "describe", "--workDir=" + tmp.resolve("w"),
-        "--sourceDir=" + tmp.resolve("src"), "--config=" + config, "--modelName=gpt5",
-        "--runner=DirectRunner"), is(2));
+    assertThat(
+        run(
+            new TestCorpus.Captured(),
+            err,
+            "describe",
+            "--workDir=" + tmp.resolve("w"),
+            "--sourceDir=" + tmp.resolve("src"),
+            "--config=" + config,
+            "--modelName=gpt5",
+            "--runner=DirectRunner"),
+        is(2));
     assertThat(err.text(), containsString("no provider named 'gpt5'"));
     assertThat(err.text(), containsString("[sim]"));
   }
@@ -81,10 +116,17 @@ class MainTest {
   @Test
   void aMalformedManifestLineIsNamedByFileAndLine() throws Exception {
     Files.createDirectories(tmp.resolve("w"));
-    Files.writeString(tmp.resolve("w/manifest.jsonl"), "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\n");
+    Files.writeString(
+        tmp.resolve("w/manifest.jsonl"), "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\n");
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(run(new TestCorpus.Captured(), err, "status", "--workDir=" + tmp.resolve("w"),
-        "--runner=DirectRunner"), is(1));
+    assertThat(
+        run(
+            new TestCorpus.Captured(),
+            err,
+            "status",
+            "--workDir=" + tmp.resolve("w"),
+            "--runner=DirectRunner"),
+        is(1));
     assertThat(err.text(), containsString("manifest.jsonl:2"));
     assertThat(err.text(), not(containsString("Exception\n\tat")));
   }
@@ -92,36 +134,72 @@ class MainTest {
   @Test
   void statusWithOnlyTheWorkDirPrintsWhatTheFullOptionsPathPrints() throws Exception {
     TestCorpus.writeKernels(tmp.resolve("src"), 3);
-    assertThat(run(new TestCorpus.Captured(), new TestCorpus.Captured(), "manifest",
-        "--workDir=" + tmp.resolve("w"), "--sourceDir=" + tmp.resolve("src")), is(0));
+    assertThat(
+        run(
+            new TestCorpus.Captured(),
+            new TestCorpus.Captured(),
+            "manifest",
+            "--workDir=" + tmp.resolve("w"),
+            "--sourceDir=" + tmp.resolve("src")),
+        is(0));
     TestCorpus.Captured plain = new TestCorpus.Captured();
-    assertThat(Main.onlyWorkDir("status", new String[] {"--workDir=" + tmp.resolve("w")}), is(tmp.resolve("w").toString()));
-    assertThat(run(plain, new TestCorpus.Captured(), "status", "--workDir=" + tmp.resolve("w")), is(0));
+    assertThat(
+        Main.onlyWorkDir("status", new String[] {"--workDir=" + tmp.resolve("w")}),
+        is(tmp.resolve("w").toString()));
+    assertThat(
+        run(plain, new TestCorpus.Captured(), "status", "--workDir=" + tmp.resolve("w")), is(0));
     TestCorpus.Captured full = new TestCorpus.Captured();
-    assertThat(run(full, new TestCorpus.Captured(), "status", "--workDir=" + tmp.resolve("w"),
-        "--runner=DirectRunner"), is(0));
+    assertThat(
+        run(
+            full,
+            new TestCorpus.Captured(),
+            "status",
+            "--workDir=" + tmp.resolve("w"),
+            "--runner=DirectRunner"),
+        is(0));
     assertThat(plain.text(), containsString("next run will work on"));
     assertThat(plain.text(), is(full.text()));
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(run(new TestCorpus.Captured(), err, "status", "--workDir=" + tmp.resolve("nowhere")), is(2));
+    assertThat(
+        run(new TestCorpus.Captured(), err, "status", "--workDir=" + tmp.resolve("nowhere")),
+        is(2));
     assertThat(err.text(), containsString("run 'hipforge manifest"));
   }
 
   @Test
   void aRejectedKeyStopsDescribeWithExitThreeAfterOneRequest() throws Exception {
     TestCorpus.writeKernels(tmp.resolve("src"), 6);
-    try (org.hipforge.llmsim.SimulatedLlmServer server = org.hipforge.llmsim.SimulatedLlmServer.start(
-        org.hipforge.llmsim.SimulatorConfig.defaults().withApiKey("sk-only-this-key-is-accepted-0000"))) {
+    try (org.hipforge.llmsim.SimulatedLlmServer server =
+        org.hipforge.llmsim.SimulatedLlmServer.start(
+            org.hipforge.llmsim.SimulatorConfig.defaults()
+                .withApiKey("sk-only-this-key-is-accepted-0000"))) {
       Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
-      assertThat(run(new TestCorpus.Captured(), new TestCorpus.Captured(), "manifest", "--workDir=" + tmp.resolve("w"),
-          "--sourceDir=" + tmp.resolve("src")), is(0));
+      assertThat(
+          run(
+              new TestCorpus.Captured(),
+              new TestCorpus.Captured(),
+              "manifest",
+              "--workDir=" + tmp.resolve("w"),
+              "--sourceDir=" + tmp.resolve("src")),
+          is(0));
       TestCorpus.Captured err = new TestCorpus.Captured();
-      assertThat(run(new TestCorpus.Captured(), err, "describe", "--workDir=" + tmp.resolve("w"),
-          "--sourceDir=" + tmp.resolve("src"), "--config=" + config, "--modelName=sim", "--runner=DirectRunner"),
+      assertThat(
+          run(
+              new TestCorpus.Captured(),
+              err,
+              "describe",
+              "--workDir=" + tmp.resolve("w"),
+              "--sourceDir=" + tmp.resolve("src"),
+              "--config=" + config,
+              "--modelName=sim",
+              "--runner=DirectRunner"),
           is(3));
       assertThat(err.text(), containsString("STOPPED: auth: provider sim rejected the request"));
       assertThat(err.text(), containsString("HIPFORGE_TEST_UNSET_KEY"));
-      assertThat("the first-call probe: one request, not a window of them", server.totalRequests(), is(1L));
+      assertThat(
+          "the first-call probe: one request, not a window of them",
+          server.totalRequests(),
+          is(1L));
     }
   }
 }

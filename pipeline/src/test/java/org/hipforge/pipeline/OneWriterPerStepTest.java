@@ -14,10 +14,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.state.LockHolder;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.state.WorkLock;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -52,7 +52,9 @@ class OneWriterPerStepTest {
   }
 
   private void setUp(int tasks, long latencyMs) throws Exception {
-    sim = TestCorpus.SimulatedWork.start(tmp, tasks, SimulatorConfig.defaults().withLatencyMs(latencyMs));
+    sim =
+        TestCorpus.SimulatedWork.start(
+            tmp, tasks, SimulatorConfig.defaults().withLatencyMs(latencyMs));
   }
 
   private String[] describeArgs(String... more) {
@@ -61,7 +63,10 @@ class OneWriterPerStepTest {
     return sim.args("describe", args.toArray(new String[0]));
   }
 
-  /** {@code hipforge <args>} in a child JVM (embedded Flink, as a user runs it), output in {@code log}. */
+  /**
+   * {@code hipforge <args>} in a child JVM (embedded Flink, as a user runs it), output in {@code
+   * log}.
+   */
   private Process start(Path log, String... args) throws Exception {
     Process p = ChildRun.start(log, args);
     children.add(p);
@@ -83,12 +88,14 @@ class OneWriterPerStepTest {
 
   @Test
   void aSecondDescribeRefusesNamingTheFirstAndAWaitingOneDoesOnlyWhatIsLeft() throws Exception {
-    // 150 tasks, 4 in flight, 300 ms each: the first run calls for ~11 s, long after the others start.
+    // 150 tasks, 4 in flight, 300 ms each: the first run calls for ~11 s, long after the others
+    // start.
     setUp(TASKS, 300);
     Path log1 = tmp.resolve("first.log");
     Process first = start(log1, describeArgs("--maxInFlight=4", "--parallelism=1"));
-    boolean locked = ChildRun.awaitWhileAlive(first, 120,
-        () -> lockHolder().map(h -> h.pid() == first.pid()).orElse(false));
+    boolean locked =
+        ChildRun.awaitWhileAlive(
+            first, 120, () -> lockHolder().map(h -> h.pid() == first.pid()).orElse(false));
     assertThat("the first run never took the lock:\n" + Files.readString(log1), locked, is(true));
 
     Path log2 = tmp.resolve("second.log");
@@ -102,7 +109,9 @@ class OneWriterPerStepTest {
     String refused = Files.readString(log2);
     assertThat(refused, second.exitValue(), is(2));
     assertThat(refused, containsString("another run holds the lock"));
-    assertThat(refused, containsString("describe, pid " + first.pid() + " on host " + LockHolder.thisHost()));
+    assertThat(
+        refused,
+        containsString("describe, pid " + first.pid() + " on host " + LockHolder.thisHost()));
     assertThat(refused, containsString("pass --wait"));
     assertThat(refused, not(containsString("tasks to do"))); // refused before counting anything
 
@@ -120,33 +129,51 @@ class OneWriterPerStepTest {
     assertThat(sim.server.successCountsByPrompt().values(), everyItem(is(1L)));
     assertThat(sim.server.totalRequests(), is((long) TASKS));
     assertThat(Files.exists(describeLock()), is(false));
-    System.out.printf("two runs: the second exited 2 %.1f s after it started (JVM start included); "
-        + "the waiting one: %s%n", refusedAfter, waited.lines().filter(l -> l.contains("the lock is free"))
-        .findFirst().orElse("?"));
+    System.out.printf(
+        "two runs: the second exited 2 %.1f s after it started (JVM start included); "
+            + "the waiting one: %s%n",
+        refusedAfter,
+        waited.lines().filter(l -> l.contains("the lock is free")).findFirst().orElse("?"));
   }
 
   @Test
-  void aRunRefusedWhileThisJvmHoldsTheLockLeavesTheHoldersFileAndStatusNeedsNoLock() throws Exception {
+  void aRunRefusedWhileThisJvmHoldsTheLockLeavesTheHoldersFileAndStatusNeedsNoLock()
+      throws Exception {
     setUp(FEW, 0);
-    try (WorkLock held = WorkLock.acquire(describeLock(), "held-by-test", "describe", false,
-        new TestCorpus.Captured().out)) {
+    try (WorkLock held =
+        WorkLock.acquire(
+            describeLock(), "held-by-test", "describe", false, new TestCorpus.Captured().out)) {
       TestCorpus.Captured err = new TestCorpus.Captured();
-      assertThat(Main.run(describeArgs("--runner=DirectRunner"), new TestCorpus.Captured().out, err.out),
+      assertThat(
+          Main.run(describeArgs("--runner=DirectRunner"), new TestCorpus.Captured().out, err.out),
           is(2));
       assertThat(err.text(), containsString("pid " + ProcessHandle.current().pid()));
       assertThat(err.text(), containsString("run held-by-test"));
       // The same refusal where the command takes the lock (Main looks earlier, before Beam starts).
       String[] flags = describeArgs("--runner=DirectRunner");
-      UsageException late = assertThrows(UsageException.class, () -> DescribeCommand.run(
-          TestCorpus.options(Arrays.copyOfRange(flags, 1, flags.length)), new TestCorpus.Captured().out));
+      UsageException late =
+          assertThrows(
+              UsageException.class,
+              () ->
+                  DescribeCommand.run(
+                      TestCorpus.options(Arrays.copyOfRange(flags, 1, flags.length)),
+                      new TestCorpus.Captured().out));
       assertThat(late.getMessage(), containsString("pid " + ProcessHandle.current().pid()));
       assertThat(lockHolder().orElseThrow().token(), is(held.holder().token()));
       assertThat(sim.server.totalRequests(), is(0L));
       // status and export read only: they run beside a writer.
-      assertThat(Main.run(new String[] {"status", "--workDir=" + work()}, new TestCorpus.Captured().out,
-          new TestCorpus.Captured().out), is(0));
-      assertThat(Main.run(new String[] {"export", "--workDir=" + work()}, new TestCorpus.Captured().out,
-          new TestCorpus.Captured().out), is(0));
+      assertThat(
+          Main.run(
+              new String[] {"status", "--workDir=" + work()},
+              new TestCorpus.Captured().out,
+              new TestCorpus.Captured().out),
+          is(0));
+      assertThat(
+          Main.run(
+              new String[] {"export", "--workDir=" + work()},
+              new TestCorpus.Captured().out,
+              new TestCorpus.Captured().out),
+          is(0));
     }
     assertThat(Files.exists(describeLock()), is(false));
   }
@@ -156,8 +183,12 @@ class OneWriterPerStepTest {
     setUp(FEW, 0);
     // A usage error found after the lock was taken (a rate share above 1): exit 2.
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(Main.run(describeArgs("--runner=DirectRunner", "--rateShare=5"),
-        new TestCorpus.Captured().out, err.out), is(2));
+    assertThat(
+        Main.run(
+            describeArgs("--runner=DirectRunner", "--rateShare=5"),
+            new TestCorpus.Captured().out,
+            err.out),
+        is(2));
     assertThat(err.text(), containsString("--rateShare must be in (0, 1]"));
     assertThat(Files.exists(describeLock()), is(false));
 
@@ -165,20 +196,27 @@ class OneWriterPerStepTest {
     Files.createDirectories(work().resolve("state/describe"));
     Files.writeString(work().resolve("state/describe/run-fails"), "in the way");
     err = new TestCorpus.Captured();
-    assertThat(Main.run(describeArgs("--runner=DirectRunner", "--runId=run-fails"),
-        new TestCorpus.Captured().out, err.out), is(1));
+    assertThat(
+        Main.run(
+            describeArgs("--runner=DirectRunner", "--runId=run-fails"),
+            new TestCorpus.Captured().out,
+            err.out),
+        is(1));
     assertThat(err.text(), containsString("FAILED"));
     assertThat(Files.exists(describeLock()), is(false));
 
     // A normal run: exit 0 and the lock removed. Main took the lock before Beam's options started
     // and the command ran under the run id that lock named.
     TestCorpus.Captured out = new TestCorpus.Captured();
-    assertThat(Main.run(describeArgs("--runner=DirectRunner"), out.out, new TestCorpus.Captured().out),
+    assertThat(
+        Main.run(describeArgs("--runner=DirectRunner"), out.out, new TestCorpus.Captured().out),
         is(0));
     assertThat(out.text(), containsString("describe: run "));
     assertThat(Files.exists(describeLock()), is(false));
     try (var files = Files.list(describeLock().getParent())) {
-      assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("LOCK")).count(), is(0L));
+      assertThat(
+          files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("LOCK")).count(),
+          is(0L));
     }
   }
 }

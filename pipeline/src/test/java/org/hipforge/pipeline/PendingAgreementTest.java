@@ -42,11 +42,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The issue's differential test: on randomized work directories, {@code status}'s "next run will
  * work on", the commands' "N tasks to do" and the pipelines' pending output name the same tasks,
- * for both steps, on the DirectRunner and on embedded Flink; and all of them match the record
- * rule ({@link PendingRule}) applied to every record parsed by Jackson.
+ * for both steps, on the DirectRunner and on embedded Flink; and all of them match the record rule
+ * ({@link PendingRule}) applied to every record parsed by Jackson.
  */
 class PendingAgreementTest {
   private static final long T0 = 1_700_000_000_000L;
+
   /** What the pipelines emitted, by "runner/seed/branch"; DoFns run in this JVM on both engines. */
   private static final Map<String, Set<Long>> SEEN = new ConcurrentHashMap<>();
 
@@ -67,8 +68,10 @@ class PendingAgreementTest {
       }
 
       // The reference: the record rule on every record Jackson reads.
-      Map<Long, StateRecord> describeLatest = latest(layout.shardGlob(WorkLayout.Step.DESCRIBE),
-          layout.journalGlob(WorkLayout.Step.DESCRIBE));
+      Map<Long, StateRecord> describeLatest =
+          latest(
+              layout.shardGlob(WorkLayout.Step.DESCRIBE),
+              layout.journalGlob(WorkLayout.Step.DESCRIBE));
       Map<Long, StateRecord> generateLatest = latest(layout.shardGlob(WorkLayout.Step.GENERATE));
       Set<Long> describeExpected = new TreeSet<>();
       for (ManifestEntry e : manifest) {
@@ -87,8 +90,10 @@ class PendingAgreementTest {
         }
       }
       String where = "seed " + seed;
-      assertThat(where + ": a work dir with something to do", describeExpected.size(), greaterThan(0));
-      assertThat(where + ": a work dir with generations to do", generateExpected.size(), greaterThan(0));
+      assertThat(
+          where + ": a work dir with something to do", describeExpected.size(), greaterThan(0));
+      assertThat(
+          where + ": a work dir with generations to do", generateExpected.size(), greaterThan(0));
 
       // status, as printed
       TestCorpus.Captured status = new TestCorpus.Captured();
@@ -96,52 +101,99 @@ class PendingAgreementTest {
       List<Long> nextRun = numbersAfter(status.text(), "next run will work on");
       List<Long> malformed = numbersAfter(status.text(), "malformed state lines");
       List<Long> torn = numbersAfter(status.text(), "torn last lines \\(crash\\)");
-      assertThat(where + "\n" + status.text(), nextRun, is(List.of((long) describeExpected.size(),
-          (long) generateExpected.size())));
+      assertThat(
+          where + "\n" + status.text(),
+          nextRun,
+          is(List.of((long) describeExpected.size(), (long) generateExpected.size())));
 
       // the commands' "N tasks to do"
-      assertThat(where, DescribeCommand.plan(layout, StateIndex.describe(layout, false)).pending(),
+      assertThat(
+          where,
+          DescribeCommand.plan(layout, StateIndex.describe(layout, false)).pending(),
           is((long) describeExpected.size()));
       long manifestSize = StatusReport.manifestSize(layout);
       StateIndex described = StateIndex.describe(layout, true);
       StateIndex generated = StateIndex.generate(layout);
-      assertThat(where, GenerateCommand.plan(manifestSize, described, generated, null).pending(),
+      assertThat(
+          where,
+          GenerateCommand.plan(manifestSize, described, generated, null).pending(),
           is((long) generateExpected.size()));
-      assertThat(where, GenerateCommand.plan(manifestSize, described, generated, ids).pending(),
+      assertThat(
+          where,
+          GenerateCommand.plan(manifestSize, described, generated, ids).pending(),
           is((long) generateIdsExpected.size()));
 
       // the pipelines, on both engines
       for (String runner : List.of("DirectRunner", "FlinkRunner")) {
         String key = runner + "/" + seed + "/";
-        DemoOptions o = runner.equals("DirectRunner") ? TestCorpus.options("--runner=DirectRunner")
-            : TestCorpus.options("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2");
+        DemoOptions o =
+            runner.equals("DirectRunner")
+                ? TestCorpus.options("--runner=DirectRunner")
+                : TestCorpus.options(
+                    "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2");
         Pipeline p = Pipeline.create(o);
-        PendingResult<ManifestEntry> describe = p.apply("FindPending", FindPending.of(layout.manifest(), List.of(
-            layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE))));
-        describe.pending().apply("CollectDescribe",
-            ParDo.of(new Collect<ManifestEntry>(key + "describe", ManifestEntry::id)));
-        describe.malformed().apply("CollectDescribeMalformed",
-            ParDo.of(new Collect<MalformedLine>(key + "describe-malformed", PendingAgreementTest::malformedKey)));
-        List<String> describeGlobs = List.of(layout.shardGlob(WorkLayout.Step.DESCRIBE),
-            layout.journalGlob(WorkLayout.Step.DESCRIBE));
+        PendingResult<ManifestEntry> describe =
+            p.apply(
+                "FindPending",
+                FindPending.of(
+                    layout.manifest(),
+                    List.of(
+                        layout.shardGlob(WorkLayout.Step.DESCRIBE),
+                        layout.journalGlob(WorkLayout.Step.DESCRIBE))));
+        describe
+            .pending()
+            .apply(
+                "CollectDescribe",
+                ParDo.of(new Collect<ManifestEntry>(key + "describe", ManifestEntry::id)));
+        describe
+            .malformed()
+            .apply(
+                "CollectDescribeMalformed",
+                ParDo.of(
+                    new Collect<MalformedLine>(
+                        key + "describe-malformed", PendingAgreementTest::malformedKey)));
+        List<String> describeGlobs =
+            List.of(
+                layout.shardGlob(WorkLayout.Step.DESCRIBE),
+                layout.journalGlob(WorkLayout.Step.DESCRIBE));
         List<String> generateGlobs = List.of(layout.shardGlob(WorkLayout.Step.GENERATE));
-        PendingResult<StateRecord> all = p.apply("PendingGenerations", PendingGenerations.of(describeGlobs, generateGlobs));
-        all.pending().apply("CollectGenerate",
-            ParDo.of(new Collect<StateRecord>(key + "generate", StateRecord::id)));
-        all.malformed().apply("CollectGenerateMalformed",
-            ParDo.of(new Collect<MalformedLine>(key + "generate-malformed", PendingAgreementTest::malformedKey)));
-        p.apply("PendingGenerationsOfIds", PendingGenerations.of(describeGlobs, generateGlobs).withIds(ids))
-            .pending().apply("CollectGenerateIds",
+        PendingResult<StateRecord> all =
+            p.apply("PendingGenerations", PendingGenerations.of(describeGlobs, generateGlobs));
+        all.pending()
+            .apply(
+                "CollectGenerate",
+                ParDo.of(new Collect<StateRecord>(key + "generate", StateRecord::id)));
+        all.malformed()
+            .apply(
+                "CollectGenerateMalformed",
+                ParDo.of(
+                    new Collect<MalformedLine>(
+                        key + "generate-malformed", PendingAgreementTest::malformedKey)));
+        p.apply(
+                "PendingGenerationsOfIds",
+                PendingGenerations.of(describeGlobs, generateGlobs).withIds(ids))
+            .pending()
+            .apply(
+                "CollectGenerateIds",
                 ParDo.of(new Collect<StateRecord>(key + "generate-ids", StateRecord::id)));
         PipelineResult.State state = p.run().waitUntilFinish();
         assertThat(where + " " + runner, state, is(PipelineResult.State.DONE));
-        assertThat(where + " " + runner + " describe", seen(key + "describe"), is(describeExpected));
-        assertThat(where + " " + runner + " generate", seen(key + "generate"), is(generateExpected));
-        assertThat(where + " " + runner + " generate --ids", seen(key + "generate-ids"), is(generateIdsExpected));
+        assertThat(
+            where + " " + runner + " describe", seen(key + "describe"), is(describeExpected));
+        assertThat(
+            where + " " + runner + " generate", seen(key + "generate"), is(generateExpected));
+        assertThat(
+            where + " " + runner + " generate --ids",
+            seen(key + "generate-ids"),
+            is(generateIdsExpected));
         // Unreadable lines: the pipeline's dead letters are status's malformed + torn lines.
-        assertThat(where + " " + runner, (long) seen(key + "describe-malformed").size(),
+        assertThat(
+            where + " " + runner,
+            (long) seen(key + "describe-malformed").size(),
             is(malformed.get(0) + torn.get(0)));
-        assertThat(where + " " + runner, (long) seen(key + "generate-malformed").size(),
+        assertThat(
+            where + " " + runner,
+            (long) seen(key + "generate-malformed").size(),
             is(malformed.get(0) + torn.get(0) + malformed.get(1) + torn.get(1)));
       }
     }
@@ -162,31 +214,36 @@ class PendingAgreementTest {
 
   private static Map<Long, StateRecord> latest(String... globs) throws Exception {
     Map<Long, StateRecord> latest = new HashMap<>();
-    StateFiles.readAll(List.of(globs), new StateFileReader.Sink() {
-      @Override
-      public void record(StateRecord r) {
-        latest.merge(r.id(), r, PendingRule::latest);
-      }
+    StateFiles.readAll(
+        List.of(globs),
+        new StateFileReader.Sink() {
+          @Override
+          public void record(StateRecord r) {
+            latest.merge(r.id(), r, PendingRule::latest);
+          }
 
-      @Override
-      public void malformed(String file, long line, String reason, boolean torn) {}
-    });
+          @Override
+          public void malformed(String file, long line, String reason, boolean torn) {}
+        });
     return latest;
   }
 
   /**
-   * A work directory with stale sources, renamed files, duplicates across shards and journals,
-   * torn last lines, malformed lines, ties on time, failed records, ids in state but not in the
+   * A work directory with stale sources, renamed files, duplicates across shards and journals, torn
+   * last lines, malformed lines, ties on time, failed records, ids in state but not in the
    * manifest, and tasks described again after they were generated.
    */
   private static List<ManifestEntry> writeRandomWorkDir(Path work, Random rnd) throws Exception {
     int n = 60 + rnd.nextInt(40);
     List<ManifestEntry> manifest = new ArrayList<>();
     for (long id = 0; id < n; id++) {
-      manifest.add(new ManifestEntry(id, "k/" + id + ".hip", 100, rnd.nextInt(12) == 0 ? null : sha(id, 1)));
+      manifest.add(
+          new ManifestEntry(id, "k/" + id + ".hip", 100, rnd.nextInt(12) == 0 ? null : sha(id, 1)));
     }
     ManifestStore.write(work.resolve("manifest.jsonl"), manifest);
-    String[] instructions = {"write a kernel", "write a faster kernel", "", "  ", "tab\t\"q\" \\ é", null};
+    String[] instructions = {
+      "write a kernel", "write a faster kernel", "", "  ", "tab\t\"q\" \\ é", null
+    };
     Map<String, StateRecord> byKey = new HashMap<>();
     List<List<String>> describeFiles = new ArrayList<>();
     for (int f = 0; f < 4; f++) {
@@ -200,14 +257,25 @@ class PendingAgreementTest {
       int attempts = 1 + rnd.nextInt(2);
       boolean pass = rnd.nextInt(3) > 0;
       String key = id + "/" + t + "/" + run + "/" + attempts + "/" + pass;
-      StateRecord r = byKey.computeIfAbsent(key, k -> {
-        StateRecord.Builder b = StateRecord.builder().id(id)
-            .fileName(rnd.nextInt(25) == 0 ? "k/renamed.hip" : "k/" + id + ".hip")
-            .sourceSha256(rnd.nextInt(10) == 0 ? null : sha(id, rnd.nextInt(6) == 0 ? 0 : 1))
-            .finishedAtMillis(t).runId(run).attempts(attempts)
-            .instruction(instructions[rnd.nextInt(instructions.length)]);
-        return (pass ? b.pass(true) : b.failure(rnd.nextBoolean() ? "timeout" : "empty_answer", "x")).build();
-      });
+      StateRecord r =
+          byKey.computeIfAbsent(
+              key,
+              k -> {
+                StateRecord.Builder b =
+                    StateRecord.builder()
+                        .id(id)
+                        .fileName(rnd.nextInt(25) == 0 ? "k/renamed.hip" : "k/" + id + ".hip")
+                        .sourceSha256(
+                            rnd.nextInt(10) == 0 ? null : sha(id, rnd.nextInt(6) == 0 ? 0 : 1))
+                        .finishedAtMillis(t)
+                        .runId(run)
+                        .attempts(attempts)
+                        .instruction(instructions[rnd.nextInt(instructions.length)]);
+                return (pass
+                        ? b.pass(true)
+                        : b.failure(rnd.nextBoolean() ? "timeout" : "empty_answer", "x"))
+                    .build();
+              });
       described.add(r);
       String line = StateRecordJson.toJson(r);
       describeFiles.get(rnd.nextInt(describeFiles.size())).add(line);
@@ -219,8 +287,10 @@ class PendingAgreementTest {
       }
     }
     for (int f = 0; f < describeFiles.size(); f++) {
-      String rel = f < 2 ? "state/describe/run-a/part-0000" + f + "-of-00002.jsonl"
-          : "state/describe/journal/run-" + f + "/worker-" + f + ".jsonl";
+      String rel =
+          f < 2
+              ? "state/describe/run-a/part-0000" + f + "-of-00002.jsonl"
+              : "state/describe/journal/run-" + f + "/worker-" + f + ".jsonl";
       String text = String.join("\n", describeFiles.get(f)) + "\n";
       if (rnd.nextBoolean()) {
         text += "{\"id\":2,\"file_name\":\"k/2.hip\",\"pass\":tr"; // a torn last line
@@ -241,18 +311,27 @@ class PendingAgreementTest {
       }
       boolean pass = rnd.nextInt(4) > 0;
       String key = d.id() + "/" + rnd.nextInt(5) + "/" + rnd.nextInt(2) + "/" + pass;
-      StateRecord g = genByKey.computeIfAbsent(key, k -> {
-        String[] parts = k.split("/");
-        StateRecord.Builder b = d.toBuilder().finishedAtMillis(T0 + 2 + Long.parseLong(parts[1]))
-            .runId("gen-" + parts[2]).attempts(1).errorMsg(null).pass(true).compiled(rnd.nextBoolean());
-        if (!pass) {
-          b.failure("compile_error", "x").compiled(false);
-        }
-        if (rnd.nextInt(6) == 0) {
-          b.instruction("an older instruction");
-        }
-        return b.build();
-      });
+      StateRecord g =
+          genByKey.computeIfAbsent(
+              key,
+              k -> {
+                String[] parts = k.split("/");
+                StateRecord.Builder b =
+                    d.toBuilder()
+                        .finishedAtMillis(T0 + 2 + Long.parseLong(parts[1]))
+                        .runId("gen-" + parts[2])
+                        .attempts(1)
+                        .errorMsg(null)
+                        .pass(true)
+                        .compiled(rnd.nextBoolean());
+                if (!pass) {
+                  b.failure("compile_error", "x").compiled(false);
+                }
+                if (rnd.nextInt(6) == 0) {
+                  b.instruction("an older instruction");
+                }
+                return b.build();
+              });
       gen.add(StateRecordJson.toJson(g));
     }
     Path shard = work.resolve("state/generate/run-g/part-00000-of-00001.jsonl");
@@ -265,7 +344,10 @@ class PendingAgreementTest {
     return String.format("%064x", id * 31 + version + 1);
   }
 
-  /** Adds a number per element (an id, or a dead letter's file and line hashed) to {@code SEEN.get(key)}. */
+  /**
+   * Adds a number per element (an id, or a dead letter's file and line hashed) to {@code
+   * SEEN.get(key)}.
+   */
   private static final class Collect<T> extends DoFn<T, Void> {
     private final String key;
     private final SerializableFunction<T, Long> number;

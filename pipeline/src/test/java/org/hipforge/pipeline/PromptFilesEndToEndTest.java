@@ -16,15 +16,18 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.llm.PromptSet;
-import org.hipforge.llmsim.SimulatedLlmServer;
-import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.llmsim.SimulatedLlmServer;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Prompt templates as files, from the command line: real files, real HTTP on loopback, DirectRunner. */
+/**
+ * Prompt templates as files, from the command line: real files, real HTTP on loopback,
+ * DirectRunner.
+ */
 class PromptFilesEndToEndTest {
   private static final int TASKS = 4;
   @TempDir Path tmp;
@@ -45,17 +48,25 @@ class PromptFilesEndToEndTest {
     assertThat(out.text(), containsString("{{source}} {{file_name}}"));
 
     // A described kernel, then the describe template edited: a new question for every later task.
-    String describeUser = "Kernel file {{file_name}}. Explain what it computes.\n\n```hip\n{{source}}```\n";
+    String describeUser =
+        "Kernel file {{file_name}}. Explain what it computes.\n\n```hip\n{{source}}```\n";
     Files.writeString(dir.resolve("describe.user.txt"), describeUser);
     PromptSet edited = PromptSet.load(dir);
     String version = edited.version(PromptSet.Kind.DESCRIBE);
-    assertThat(main(out, err, sim.args("describe", "--promptDir=" + dir, "--runner=DirectRunner", "--quiet=true")),
+    assertThat(
+        main(
+            out,
+            err,
+            sim.args("describe", "--promptDir=" + dir, "--runner=DirectRunner", "--quiet=true")),
         is(0));
-    assertThat(out.text(), containsString("describe: prompts from " + dir + " (prompt_version " + version + ")"));
+    assertThat(
+        out.text(),
+        containsString("describe: prompts from " + dir + " (prompt_version " + version + ")"));
     Set<String> expectedKeys = new HashSet<>();
     for (String name : sim.names) {
-      expectedKeys.add(SimulatedLlmServer.promptKey(
-          edited.describe(name, Files.readString(sim.src.resolve(name))).user()));
+      expectedKeys.add(
+          SimulatedLlmServer.promptKey(
+              edited.describe(name, Files.readString(sim.src.resolve(name))).user()));
     }
     assertThat(sim.server.successCountsByPrompt().keySet(), is(expectedKeys));
     List<StateRecord> records = TestCorpus.journaled(sim.work, WorkLayout.Step.DESCRIBE);
@@ -72,11 +83,24 @@ class PromptFilesEndToEndTest {
     assertThat(main(same, err, "status", "--workDir=" + sim.work, "--promptDir=" + dir), is(0));
     assertThat(same.text(), not(containsString("another prompt")));
 
-    // generate with an edited template that uses the target: its records carry the generate version.
-    Files.writeString(dir.resolve("generate.user.txt"), "{{instruction}}\n\nIt must compile for {{offload_arch}}.\n");
+    // generate with an edited template that uses the target: its records carry the generate
+    // version.
+    Files.writeString(
+        dir.resolve("generate.user.txt"),
+        "{{instruction}}\n\nIt must compile for {{offload_arch}}.\n");
     String generateVersion = PromptSet.load(dir).version(PromptSet.Kind.GENERATE);
-    assertThat(main(out, err, sim.args("generate", "--promptDir=" + dir, "--validate=none",
-        "--offloadArch=gfx942", "--runner=DirectRunner", "--quiet=true")), is(0));
+    assertThat(
+        main(
+            out,
+            err,
+            sim.args(
+                "generate",
+                "--promptDir=" + dir,
+                "--validate=none",
+                "--offloadArch=gfx942",
+                "--runner=DirectRunner",
+                "--quiet=true")),
+        is(0));
     List<StateRecord> generated = shardRecords(sim.work.resolve("state/generate"));
     assertThat(generated.size(), is(TASKS));
     List<String> versions = new ArrayList<>();
@@ -90,18 +114,25 @@ class PromptFilesEndToEndTest {
     sim = TestCorpus.SimulatedWork.start(tmp, TASKS, SimulatorConfig.defaults().withLatencyMs(2));
     Path dir = tmp.resolve("prompts");
     PromptSet.writeDefaults(dir);
-    Files.writeString(dir.resolve("describe.user.txt"), "File {{file_name}}\n{{instruction}}\n{{source}}\n");
+    Files.writeString(
+        dir.resolve("describe.user.txt"), "File {{file_name}}\n{{instruction}}\n{{source}}\n");
     TestCorpus.Captured out = new TestCorpus.Captured();
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(main(out, err, sim.args("describe", "--promptDir=" + dir, "--runner=DirectRunner")), is(2));
-    assertThat(err.text(), is("hipforge describe: " + dir.resolve("describe.user.txt")
-        + ":2: {{instruction}} is not available in this template (it may use: {{source}}, {{file_name}})\n"));
+    assertThat(
+        main(out, err, sim.args("describe", "--promptDir=" + dir, "--runner=DirectRunner")), is(2));
+    assertThat(
+        err.text(),
+        is(
+            "hipforge describe: "
+                + dir.resolve("describe.user.txt")
+                + ":2: {{instruction}} is not available in this template (it may use: {{source}}, {{file_name}})\n"));
     assertThat(sim.server.totalRequests(), is(0L));
 
     Files.writeString(dir.resolve("describe.user.txt"), "File {{file_name}}\n{{source}}\n");
     Files.delete(dir.resolve("generate.system.txt"));
     TestCorpus.Captured err2 = new TestCorpus.Captured();
-    assertThat(main(out, err2, sim.args("generate", "--promptDir=" + dir, "--validate=none")), is(2));
+    assertThat(
+        main(out, err2, sim.args("generate", "--promptDir=" + dir, "--validate=none")), is(2));
     assertThat(err2.text(), containsString("generate.system.txt: missing"));
     assertThat(err2.text().lines().count(), is(1L));
     assertThat(sim.server.totalRequests(), is(0L));

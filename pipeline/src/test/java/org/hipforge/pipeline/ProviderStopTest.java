@@ -26,26 +26,35 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Provider errors no task can get past stop {@code describe} at once with one message and their
- * own exit code: a spent quota (4), a wrong or unreachable base_url (5). Tasks not yet answered
- * stay pending (no record).
+ * Provider errors no task can get past stop {@code describe} at once with one message and their own
+ * exit code: a spent quota (4), a wrong or unreachable base_url (5). Tasks not yet answered stay
+ * pending (no record).
  */
 class ProviderStopTest {
-  /** One DoFn instance ({@code --targetParallelism=1}) with this window: the most requests a stop can overlap. */
+  /**
+   * One DoFn instance ({@code --targetParallelism=1}) with this window: the most requests a stop
+   * can overlap.
+   */
   private static final int MAX_IN_FLIGHT = 4;
+
   @TempDir Path tmp;
 
   /** OpenAI's 429 when the account's quota is spent (the real body). */
-  private static final String INSUFFICIENT_QUOTA = "{\n  \"error\": {\n    \"message\": \"You exceeded your current "
-      + "quota, please check your plan and billing details. For more information on this error, read the docs: "
-      + "https://platform.openai.com/docs/guides/error-codes/api-errors.\",\n    \"type\": \"insufficient_quota\",\n"
-      + "    \"param\": null,\n    \"code\": \"insufficient_quota\"\n  }\n}\n";
-  private static final String ANSWER = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
-      + "\"model\":\"sim-model\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
-      + "\"Write a HIP kernel that adds two float vectors element by element.\"},\"finish_reason\":\"stop\"}],"
-      + "\"usage\":{\"prompt_tokens\":120,\"completion_tokens\":14,\"total_tokens\":134}}";
+  private static final String INSUFFICIENT_QUOTA =
+      "{\n  \"error\": {\n    \"message\": \"You exceeded your current "
+          + "quota, please check your plan and billing details. For more information on this error, read the docs: "
+          + "https://platform.openai.com/docs/guides/error-codes/api-errors.\",\n    \"type\": \"insufficient_quota\",\n"
+          + "    \"param\": null,\n    \"code\": \"insufficient_quota\"\n  }\n}\n";
 
-  /** An OpenAI-style provider on loopback: N answers at /v1/chat/completions, then quota refusals. */
+  private static final String ANSWER =
+      "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,"
+          + "\"model\":\"sim-model\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+          + "\"Write a HIP kernel that adds two float vectors element by element.\"},\"finish_reason\":\"stop\"}],"
+          + "\"usage\":{\"prompt_tokens\":120,\"completion_tokens\":14,\"total_tokens\":134}}";
+
+  /**
+   * An OpenAI-style provider on loopback: N answers at /v1/chat/completions, then quota refusals.
+   */
   private static final class QuotaProvider implements AutoCloseable {
     final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger answers = new AtomicInteger();
@@ -54,20 +63,26 @@ class ProviderStopTest {
     QuotaProvider(int answersBeforeQuota) throws IOException {
       http = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 64);
       http.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-      http.createContext("/", ex -> {
-        requests.incrementAndGet();
-        try (InputStream in = ex.getRequestBody()) {
-          in.readAllBytes();
-        }
-        if (!ex.getRequestURI().getPath().equals("/v1/chat/completions")) {
-          reply(ex, 404, "{\"error\":{\"message\":\"Invalid URL (POST " + ex.getRequestURI().getPath()
-              + ")\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}");
-        } else if (answers.incrementAndGet() <= answersBeforeQuota) {
-          reply(ex, 200, ANSWER);
-        } else {
-          reply(ex, 429, INSUFFICIENT_QUOTA);
-        }
-      });
+      http.createContext(
+          "/",
+          ex -> {
+            requests.incrementAndGet();
+            try (InputStream in = ex.getRequestBody()) {
+              in.readAllBytes();
+            }
+            if (!ex.getRequestURI().getPath().equals("/v1/chat/completions")) {
+              reply(
+                  ex,
+                  404,
+                  "{\"error\":{\"message\":\"Invalid URL (POST "
+                      + ex.getRequestURI().getPath()
+                      + ")\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}");
+            } else if (answers.incrementAndGet() <= answersBeforeQuota) {
+              reply(ex, 200, ANSWER);
+            } else {
+              reply(ex, 429, INSUFFICIENT_QUOTA);
+            }
+          });
       http.start();
     }
 
@@ -90,17 +105,39 @@ class ProviderStopTest {
     }
   }
 
-  private int describe(String baseUrl, TestCorpus.Captured err, int tasks, int maxAttempts) throws Exception {
+  private int describe(String baseUrl, TestCorpus.Captured err, int tasks, int maxAttempts)
+      throws Exception {
     TestCorpus.writeKernels(tmp.resolve("src"), tasks);
     Path config = tmp.resolve("config.json");
-    Files.writeString(config, "{\"sim\": {\"api\": \"openai\", \"base_url\": \"" + baseUrl
-        + "\", \"model\": \"sim-model\", \"api_key_env\": \"HIPFORGE_TEST_UNSET_KEY\", \"timeout_s\": 10, "
-        + "\"max_attempts\": " + maxAttempts + "}}");
-    assertThat(Main.run(new String[] {"manifest", "--workDir=" + tmp.resolve("w"), "--sourceDir=" + tmp.resolve("src")},
-        new TestCorpus.Captured().out, new TestCorpus.Captured().out), is(0));
-    return Main.run(new String[] {"describe", "--workDir=" + tmp.resolve("w"), "--sourceDir=" + tmp.resolve("src"),
-        "--config=" + config, "--modelName=sim", "--runner=DirectRunner", "--targetParallelism=1", "--maxInFlight=" + MAX_IN_FLIGHT},
-        new TestCorpus.Captured().out, err.out);
+    Files.writeString(
+        config,
+        "{\"sim\": {\"api\": \"openai\", \"base_url\": \""
+            + baseUrl
+            + "\", \"model\": \"sim-model\", \"api_key_env\": \"HIPFORGE_TEST_UNSET_KEY\", \"timeout_s\": 10, "
+            + "\"max_attempts\": "
+            + maxAttempts
+            + "}}");
+    assertThat(
+        Main.run(
+            new String[] {
+              "manifest", "--workDir=" + tmp.resolve("w"), "--sourceDir=" + tmp.resolve("src")
+            },
+            new TestCorpus.Captured().out,
+            new TestCorpus.Captured().out),
+        is(0));
+    return Main.run(
+        new String[] {
+          "describe",
+          "--workDir=" + tmp.resolve("w"),
+          "--sourceDir=" + tmp.resolve("src"),
+          "--config=" + config,
+          "--modelName=sim",
+          "--runner=DirectRunner",
+          "--targetParallelism=1",
+          "--maxInFlight=" + MAX_IN_FLIGHT
+        },
+        new TestCorpus.Captured().out,
+        err.out);
   }
 
   @Test
@@ -111,11 +148,17 @@ class ProviderStopTest {
       assertThat(describe(provider.root() + "/v1", err, 24, 6), is(4));
       assertThat(err.text(), containsString("STOPPED: quota: provider sim"));
       assertThat(err.text(), containsString("You exceeded your current quota"));
-      assertThat(err.text(), containsString("billing of the account behind the key in the environment variable "
-          + "HIPFORGE_TEST_UNSET_KEY"));
+      assertThat(
+          err.text(),
+          containsString(
+              "billing of the account behind the key in the environment variable "
+                  + "HIPFORGE_TEST_UNSET_KEY"));
       assertThat(provider.requests.get(), lessThanOrEqualTo(answered + MAX_IN_FLIGHT));
       List<StateRecord> journal = TestCorpus.journaled(tmp.resolve("w"), WorkLayout.Step.DESCRIBE);
-      assertThat("the answers paid for are kept; the rest get no record and stay pending", journal, hasSize(answered));
+      assertThat(
+          "the answers paid for are kept; the rest get no record and stay pending",
+          journal,
+          hasSize(answered));
       assertThat(journal.stream().map(StateRecord::pass).toList(), everyItem(is(true)));
     }
   }
@@ -128,7 +171,10 @@ class ProviderStopTest {
       assertThat(err.text(), containsString("STOPPED: endpoint: provider sim"));
       assertThat(err.text(), containsString("base_url " + provider.root() + "/v1/chat"));
       assertThat(err.text(), containsString("HTTP 404"));
-      assertThat("the first-call probe: one request, not a window of them", provider.requests.get(), is(1));
+      assertThat(
+          "the first-call probe: one request, not a window of them",
+          provider.requests.get(),
+          is(1));
       assertThat(TestCorpus.journaled(tmp.resolve("w"), WorkLayout.Step.DESCRIBE), hasSize(0));
     }
   }

@@ -14,11 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.hipforge.io.hip.HipToolchain;
-import org.hipforge.llmsim.SimulatedLlmServer;
-import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.llmsim.SimulatedLlmServer;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -34,10 +34,18 @@ class RepairLoopEndToEndTest {
   @AutoClose private TestCorpus.SimulatedWork sim;
 
   private void describeAll(int tasks, int latencyMs) throws Exception {
-    Assumptions.assumeTrue(HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
-    sim = TestCorpus.SimulatedWork.start(tmp, tasks, SimulatorConfig.defaults().withLatencyMs(latencyMs)
-        .withCompileErrorRate(0.4).withSeed(11));
-    assertThat(DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out).passed, is((long) tasks));
+    Assumptions.assumeTrue(
+        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    sim =
+        TestCorpus.SimulatedWork.start(
+            tmp,
+            tasks,
+            SimulatorConfig.defaults()
+                .withLatencyMs(latencyMs)
+                .withCompileErrorRate(0.4)
+                .withSeed(11));
+    assertThat(
+        DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out).passed, is((long) tasks));
   }
 
   @Test
@@ -69,16 +77,22 @@ class RepairLoopEndToEndTest {
       if (!r.pass()) {
         assertThat("a failure before the last round would have been repaired", r.rounds(), is(2));
       }
-      assertThat("tokens are the sum over the rounds billed", new long[] {r.inputTokens(), r.outputTokens()},
+      assertThat(
+          "tokens are the sum over the rounds billed",
+          new long[] {r.inputTokens(), r.outputTokens()},
           is(billed.get(r.id())));
       repairs += r.rounds();
       compiledFirst += verdicts.get(0).equals("compiled") ? 1 : 0;
     }
-    assertThat("one request per task and round", server.totalRequests(), is(afterDescribe + TASKS + repairs));
+    assertThat(
+        "one request per task and round",
+        server.totalRequests(),
+        is(afterDescribe + TASKS + repairs));
     assertThat("some first answers were broken", repairs, greaterThan(0L));
     assertThat(report.maxRounds, lessThanOrEqualTo(2));
     assertThat(report.compiledWithin(0), is(compiledFirst));
-    assertThat("repair raised the yield", report.compiledWithin(2), greaterThan(report.compiledWithin(0)));
+    assertThat(
+        "repair raised the yield", report.compiledWithin(2), greaterThan(report.compiledWithin(0)));
     assertThat(report.compiledWithin(2), is(report.compiled));
     assertThat(report.tried(), is((long) TASKS));
 
@@ -92,13 +106,18 @@ class RepairLoopEndToEndTest {
     TestCorpus.Captured status = new TestCorpus.Captured();
     StatusCommand.run(tmp.resolve("work").toString(), status.out);
     assertThat(status.text(), containsString("compile yield by round"));
-    assertThat(status.text(), containsString(String.format("  %-26s %10d", "after repair round 2",
-        report.compiledWithin(2))));
-    // The tasks still failing after both rounds are said apart: the rerun above asked nothing for them.
+    assertThat(
+        status.text(),
+        containsString(
+            String.format("  %-26s %10d", "after repair round 2", report.compiledWithin(2))));
+    // The tasks still failing after both rounds are said apart: the rerun above asked nothing for
+    // them.
     long usedUp = records.stream().filter(r -> !r.pass()).count();
     assertThat(again.repairsUsedUp, is(usedUp));
     if (usedUp > 0) {
-      assertThat(status.text(), containsString(String.format("  %-26s %10d", "of which repairs used up", usedUp)));
+      assertThat(
+          status.text(),
+          containsString(String.format("  %-26s %10d", "of which repairs used up", usedUp)));
     }
   }
 
@@ -107,22 +126,35 @@ class RepairLoopEndToEndTest {
     describeAll(8, 2);
     SimulatedLlmServer server = sim.server;
     // Round 0 only, then the loop on a later run: round 0 replays, the repairs are asked once.
-    StatusReport once = GenerateCommand.run(sim.direct("--repairRounds=0"), new TestCorpus.Captured().out);
+    StatusReport once =
+        GenerateCommand.run(sim.direct("--repairRounds=0"), new TestCorpus.Captured().out);
     long afterFirst = server.totalRequests();
     GenerateCommand.run(sim.direct("--repairRounds=1"), new TestCorpus.Captured().out);
     long repairs = server.totalRequests() - afterFirst;
-    assertThat("one repair per failed task, its first answer from the journal", repairs, is(once.failed));
+    assertThat(
+        "one repair per failed task, its first answer from the journal", repairs, is(once.failed));
     assertThat(countRounds(1), is(once.failed));
     GenerateCommand.run(sim.direct("--repairRounds=1"), new TestCorpus.Captured().out);
-    assertThat("the same repair prompts, from the journal", server.totalRequests(), is(afterFirst + repairs));
+    assertThat(
+        "the same repair prompts, from the journal",
+        server.totalRequests(),
+        is(afterFirst + repairs));
   }
 
   @Test
-  void aRepairRunOnEmbeddedFlinkIsReplayedByTheDirectRunnerWithTheSameVerdictsAndNoRequest() throws Exception {
+  void aRepairRunOnEmbeddedFlinkIsReplayedByTheDirectRunnerWithTheSameVerdictsAndNoRequest()
+      throws Exception {
     describeAll(10, 2);
     SimulatedLlmServer server = sim.server;
-    StatusReport flink = GenerateCommand.run(sim.options("--quiet=true", "--runner=FlinkRunner",
-        "--flinkMaster=[local]", "--parallelism=2", "--repairRounds=2"), new TestCorpus.Captured().out);
+    StatusReport flink =
+        GenerateCommand.run(
+            sim.options(
+                "--quiet=true",
+                "--runner=FlinkRunner",
+                "--flinkMaster=[local]",
+                "--parallelism=2",
+                "--repairRounds=2"),
+            new TestCorpus.Captured().out);
     Map<Long, List<String>> onFlink = new HashMap<>();
     long repairs = 0;
     for (StateRecord r : TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE)) {
@@ -131,8 +163,12 @@ class RepairLoopEndToEndTest {
     }
     assertThat(onFlink.size(), is(10));
     long afterFlink = server.totalRequests();
-    StatusReport direct = GenerateCommand.run(sim.direct("--repairRounds=2"), new TestCorpus.Captured().out);
-    assertThat("the DirectRunner finds every round in the journal", server.totalRequests(), is(afterFlink));
+    StatusReport direct =
+        GenerateCommand.run(sim.direct("--repairRounds=2"), new TestCorpus.Captured().out);
+    assertThat(
+        "the DirectRunner finds every round in the journal",
+        server.totalRequests(),
+        is(afterFlink));
     for (StateRecord r : TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE)) {
       assertThat(r.toString(), r.roundVerdicts(), is(onFlink.get(r.id())));
     }
@@ -144,30 +180,47 @@ class RepairLoopEndToEndTest {
 
   /** Latest records that had exactly {@code rounds} repair rounds. */
   private long countRounds(int rounds) throws Exception {
-    return TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE).stream().filter(r -> r.rounds() != null && r.rounds() == rounds).count();
+    return TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE).stream()
+        .filter(r -> r.rounds() != null && r.rounds() == rounds)
+        .count();
   }
 
   @Test
   void killNineInTheMiddleOfARepairRoundThenARerunPaysNoJournaledAnswerAgain() throws Exception {
-    // A provider slow enough (150 ms an answer, 4 in flight) that the kill lands while repairs are in flight.
+    // A provider slow enough (150 ms an answer, 4 in flight) that the kill lands while repairs are
+    // in flight.
     describeAll(30, 150);
     Path work = tmp.resolve("work");
     SimulatedLlmServer slow = sim.server;
     {
       Path log1 = tmp.resolve("first.log");
-      Process first = ChildRun.start(log1, sim.args("generate", "--repairRounds=2", "--maxInFlight=4",
-          "--parallelism=1", "--runner=DirectRunner"));
+      Process first =
+          ChildRun.start(
+              log1,
+              sim.args(
+                  "generate",
+                  "--repairRounds=2",
+                  "--maxInFlight=4",
+                  "--parallelism=1",
+                  "--runner=DirectRunner"));
       // More journal lines than tasks: some repair answers are journaled, the run is in the loop.
-      assertThat("no repair was journaled in time:\n" + Files.readString(log1),
-          ChildRun.awaitWhileAlive(first, 600, () -> journaledCount(work) > 30 + 1), is(true));
-      assertThat("the first run ended before its repairs:\n" + Files.readString(log1), first.isAlive(), is(true));
+      assertThat(
+          "no repair was journaled in time:\n" + Files.readString(log1),
+          ChildRun.awaitWhileAlive(first, 600, () -> journaledCount(work) > 30 + 1),
+          is(true));
+      assertThat(
+          "the first run ended before its repairs:\n" + Files.readString(log1),
+          first.isAlive(),
+          is(true));
       first.destroyForcibly(); // SIGKILL
       first.waitFor(30, TimeUnit.SECONDS);
       List<StateRecord> beforeKill = TestCorpus.journaled(work, WorkLayout.Step.GENERATE);
 
       Path log2 = tmp.resolve("second.log");
-      Process second = ChildRun.start(log2, sim.args("generate", "--repairRounds=2", "--runner=DirectRunner"));
-      assertThat("the rerun did not finish in time", second.waitFor(900, TimeUnit.SECONDS), is(true));
+      Process second =
+          ChildRun.start(log2, sim.args("generate", "--repairRounds=2", "--runner=DirectRunner"));
+      assertThat(
+          "the rerun did not finish in time", second.waitFor(900, TimeUnit.SECONDS), is(true));
       assertThat("rerun failed:\n" + Files.readString(log2), second.exitValue(), is(0));
 
       // Every prompt journaled before the kill is journaled once in all: never asked again.
@@ -178,11 +231,16 @@ class RepairLoopEndToEndTest {
       for (StateRecord a : beforeKill) {
         assertThat("asked again: " + a, times.get(a.promptSha256()), is(1));
       }
-      long answered = slow.successCountsByPrompt().values().stream().mapToLong(Long::longValue).sum();
+      long answered =
+          slow.successCountsByPrompt().values().stream().mapToLong(Long::longValue).sum();
       long distinct = slow.successCountsByPrompt().size();
-      System.out.printf("repair kill test: journaled before kill %d, answers served %d, distinct prompts %d, "
-          + "answered twice (in flight at the kill) %d%n", beforeKill.size(), answered, distinct, answered - distinct);
-      assertThat("only calls in flight at the kill may be paid twice", answered - distinct,
+      System.out.printf(
+          "repair kill test: journaled before kill %d, answers served %d, distinct prompts %d, "
+              + "answered twice (in flight at the kill) %d%n",
+          beforeKill.size(), answered, distinct, answered - distinct);
+      assertThat(
+          "only calls in flight at the kill may be paid twice",
+          answered - distinct,
           lessThanOrEqualTo(4L * 3));
       List<StateRecord> records = TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE);
       assertThat(records.size(), is(30));
@@ -199,5 +257,4 @@ class RepairLoopEndToEndTest {
       return 0;
     }
   }
-
 }

@@ -8,17 +8,15 @@ import static org.hamcrest.Matchers.not;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A run that stops on an error says so in one clear line: the engines' stack traces go to the
- * run's log file, which that line names, not to the terminal.
+ * A run that stops on an error says so in one clear line: the engines' stack traces go to the run's
+ * log file, which that line names, not to the terminal.
  */
 class RunLogTest {
   @TempDir Path tmp;
@@ -26,8 +24,9 @@ class RunLogTest {
 
   @Test
   void aRejectedKeyPrintsTheClearLineAndLeavesTheStackTracesInTheRunsLogFile() throws Exception {
-    sim = TestCorpus.SimulatedWork.start(tmp, 3,
-        SimulatorConfig.defaults().withApiKey("sk-only-this-key-is-accepted-0000"));
+    sim =
+        TestCorpus.SimulatedWork.start(
+            tmp, 3, SimulatorConfig.defaults().withApiKey("sk-only-this-key-is-accepted-0000"));
     Path log = tmp.resolve("describe.out");
     Process child = ChildRun.start(log, sim.args("describe", "--runId=r1"));
     assertThat("describe ended", child.waitFor(120, TimeUnit.SECONDS), is(true));
@@ -37,7 +36,8 @@ class RunLogTest {
     assertThat(terminal, containsString("STOPPED: auth: provider sim rejected the request"));
     assertThat(terminal, containsString("the engines' log: " + sim.work.resolve("logs/r1.log")));
     assertThat(terminal, not(containsString("\tat ")));
-    assertThat("a few lines, not pages: " + terminal, terminal.lines().count(), lessThanOrEqualTo(8L));
+    assertThat(
+        "a few lines, not pages: " + terminal, terminal.lines().count(), lessThanOrEqualTo(8L));
 
     String engines = Files.readString(sim.work.resolve("logs/r1.log"));
     assertThat(engines, containsString("ProviderRejectedKeyException"));

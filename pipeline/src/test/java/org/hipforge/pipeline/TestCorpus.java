@@ -15,18 +15,21 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.llm.Prompts;
-import org.hipforge.llmsim.SimulatedLlmServer;
-import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.llmsim.SimulatedLlmServer;
+import org.hipforge.llmsim.SimulatorConfig;
 
 /**
  * Test fixtures: generated HIP sources, a provider config for a loopback server, options, the
- * journal as a test reads it, and a simulated provider with a work directory ({@link SimulatedWork}).
+ * journal as a test reads it, and a simulated provider with a work directory ({@link
+ * SimulatedWork}).
  */
 final class TestCorpus {
-  /** The provider config's request timeout (s): far above the simulator latencies these tests set. */
+  /**
+   * The provider config's request timeout (s): far above the simulator latencies these tests set.
+   */
   static final int TIMEOUT_S = 20;
 
   private TestCorpus() {}
@@ -38,11 +41,18 @@ final class TestCorpus {
       String name = (i % 3 == 0 ? "sub" + (i % 7) + "/" : "") + "kernel_" + i + ".hip";
       Path f = dir.resolve(name);
       Files.createDirectories(f.getParent());
-      Files.writeString(f, "#include <hip/hip_runtime.h>\n"
-          + "__global__ void scale_" + i + "(float* x, float a, int n) {\n"
-          + "  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
-          + "  if (i < n) x[i] = a * x[i] + " + i + ".0f;\n"
-          + "}\n", StandardCharsets.UTF_8);
+      Files.writeString(
+          f,
+          "#include <hip/hip_runtime.h>\n"
+              + "__global__ void scale_"
+              + i
+              + "(float* x, float a, int n) {\n"
+              + "  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+              + "  if (i < n) x[i] = a * x[i] + "
+              + i
+              + ".0f;\n"
+              + "}\n",
+          StandardCharsets.UTF_8);
       names.add(name);
     }
     return names;
@@ -52,16 +62,26 @@ final class TestCorpus {
     return writeConfig(dir, baseUrl, TIMEOUT_S);
   }
 
-  /** {@code dir/config.json}: one provider "sim" at {@code baseUrl} with a request timeout of {@code timeoutS}. */
+  /**
+   * {@code dir/config.json}: one provider "sim" at {@code baseUrl} with a request timeout of {@code
+   * timeoutS}.
+   */
   static Path writeConfig(Path dir, String baseUrl, int timeoutS) throws IOException {
     Path config = dir.resolve("config.json");
-    Files.writeString(config, "{\"sim\": {\"api\": \"openai\", \"base_url\": \"" + baseUrl
-        + "\", \"model\": \"sim-model\", \"api_key_env\": \"HIPFORGE_TEST_UNSET_KEY\", \"timeout_s\": "
-        + timeoutS + "}}");
+    Files.writeString(
+        config,
+        "{\"sim\": {\"api\": \"openai\", \"base_url\": \""
+            + baseUrl
+            + "\", \"model\": \"sim-model\", \"api_key_env\": \"HIPFORGE_TEST_UNSET_KEY\", \"timeout_s\": "
+            + timeoutS
+            + "}}");
     return config;
   }
 
-  /** Every journal line of {@code step} under {@code work} that parses (a torn or cut line is no answer). */
+  /**
+   * Every journal line of {@code step} under {@code work} that parses (a torn or cut line is no
+   * answer).
+   */
   static List<StateRecord> journaled(Path work, WorkLayout.Step step) throws IOException {
     List<StateRecord> out = new ArrayList<>();
     Path dir = work.resolve("state/" + step.dir() + "/journal");
@@ -88,8 +108,10 @@ final class TestCorpus {
    */
   static List<StateRecord> latest(Path work, WorkLayout.Step step) throws IOException {
     WorkLayout layout = new WorkLayout(work.toString());
-    StateIndex index = step == WorkLayout.Step.DESCRIBE ? StateIndex.describe(layout, true)
-        : StateIndex.generate(layout);
+    StateIndex index =
+        step == WorkLayout.Step.DESCRIBE
+            ? StateIndex.describe(layout, true)
+            : StateIndex.generate(layout);
     List<StateRecord> out = new ArrayList<>();
     try (StateIndex.Records records = index.records()) {
       for (int slot = 0; slot < index.size(); slot++) {
@@ -113,6 +135,7 @@ final class TestCorpus {
     final Path work;
     final Path config;
     final SimulatedLlmServer server;
+
     /** The kernels {@link #start} wrote, relative to {@code src} (empty for {@link #provider}). */
     final List<String> names = new ArrayList<>();
 
@@ -128,14 +151,18 @@ final class TestCorpus {
       return start(tmp, tmp.resolve("work"), tasks, sim, TIMEOUT_S);
     }
 
-    /** {@code tasks} kernels, the manifest of {@code work}, a server with {@code sim}, a request timeout. */
+    /**
+     * {@code tasks} kernels, the manifest of {@code work}, a server with {@code sim}, a request
+     * timeout.
+     */
     static SimulatedWork start(Path tmp, Path work, int tasks, SimulatorConfig sim, int timeoutS)
         throws IOException {
       List<String> names = writeKernels(tmp.resolve("src"), tasks);
       SimulatedWork w = provider(tmp, work, sim, timeoutS);
       w.names.addAll(names);
       try {
-        ManifestCommand.run(TestCorpus.options("--workDir=" + work, "--sourceDir=" + w.src), new Captured().out);
+        ManifestCommand.run(
+            TestCorpus.options("--workDir=" + work, "--sourceDir=" + w.src), new Captured().out);
       } catch (IOException | RuntimeException e) {
         w.close();
         throw e;
@@ -143,11 +170,15 @@ final class TestCorpus {
       return w;
     }
 
-    /** Only the server and its config, for a test that writes the sources and manifest its own way. */
-    static SimulatedWork provider(Path tmp, Path work, SimulatorConfig sim, int timeoutS) throws IOException {
+    /**
+     * Only the server and its config, for a test that writes the sources and manifest its own way.
+     */
+    static SimulatedWork provider(Path tmp, Path work, SimulatorConfig sim, int timeoutS)
+        throws IOException {
       SimulatedLlmServer server = SimulatedLlmServer.start(sim);
       try {
-        return new SimulatedWork(tmp.resolve("src"), work, writeConfig(tmp, server.baseUrl(), timeoutS), server);
+        return new SimulatedWork(
+            tmp.resolve("src"), work, writeConfig(tmp, server.baseUrl(), timeoutS), server);
       } catch (IOException | RuntimeException e) {
         server.close();
         throw e;
@@ -177,8 +208,13 @@ final class TestCorpus {
     }
 
     private String[] flags(String... more) {
-      List<String> flags = new ArrayList<>(List.of("--workDir=" + work, "--sourceDir=" + src,
-          "--config=" + config, "--modelName=sim"));
+      List<String> flags =
+          new ArrayList<>(
+              List.of(
+                  "--workDir=" + work,
+                  "--sourceDir=" + src,
+                  "--config=" + config,
+                  "--modelName=sim"));
       flags.addAll(List.of(more));
       return flags.toArray(new String[0]);
     }

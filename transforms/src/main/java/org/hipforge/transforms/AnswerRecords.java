@@ -32,21 +32,22 @@ final class AnswerRecords {
    * keeping the verdict, tokens and provider it was bought with; not yet carrying repair rounds.
    */
   static StateRecord replay(CallLlm.Configuration c, LlmTask task, StateRecord cached) {
-    StateRecord.Builder b = base(c.provider(), c.runId(), task)
-        .pass(cached.pass())
-        .errorMsg(cached.errorMsg())
-        .cached(true)
-        .inputTokens(cached.inputTokens())
-        .outputTokens(cached.outputTokens())
-        .tokensEstimated(cached.tokensEstimated())
-        .finishReason(cached.finishReason())
-        .cacheCreationInputTokens(cached.cacheCreationInputTokens())
-        .cacheReadInputTokens(cached.cacheReadInputTokens())
-        .latencyMs(cached.latencyMs())
-        .attempts(cached.attempts())
-        .finishedAtMillis(System.currentTimeMillis())
-        .provider(cached.provider())
-        .model(cached.model());
+    StateRecord.Builder b =
+        base(c.provider(), c.runId(), task)
+            .pass(cached.pass())
+            .errorMsg(cached.errorMsg())
+            .cached(true)
+            .inputTokens(cached.inputTokens())
+            .outputTokens(cached.outputTokens())
+            .tokensEstimated(cached.tokensEstimated())
+            .finishReason(cached.finishReason())
+            .cacheCreationInputTokens(cached.cacheCreationInputTokens())
+            .cacheReadInputTokens(cached.cacheReadInputTokens())
+            .latencyMs(cached.latencyMs())
+            .attempts(cached.attempts())
+            .finishedAtMillis(System.currentTimeMillis())
+            .provider(cached.provider())
+            .model(cached.model());
     if (c.step() == WorkLayout.Step.DESCRIBE) {
       b.instruction(cached.instruction());
     } else {
@@ -56,10 +57,16 @@ final class AnswerRecords {
   }
 
   /** A task that got no usable answer and no bill (a final HTTP error, retries used up). */
-  static Failure noAnswer(CallLlm.Configuration c, LlmTask task, String category, String message,
-      int attempts) {
-    return Failure.of(task.carryRounds(base(c.provider(), c.runId(), task).failure(category, message)
-        .attempts(attempts).finishedAtMillis(System.currentTimeMillis())
-        .instruction(task.instruction()).build()), "call_llm");
+  static Failure noAnswer(
+      CallLlm.Configuration c, LlmTask task, String category, String message, int attempts) {
+    return Failure.of(
+        task.carryRounds(
+            base(c.provider(), c.runId(), task)
+                .failure(category, message)
+                .attempts(attempts)
+                .finishedAtMillis(System.currentTimeMillis())
+                .instruction(task.instruction())
+                .build()),
+        "call_llm");
   }
 }

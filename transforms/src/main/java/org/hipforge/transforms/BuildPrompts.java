@@ -49,8 +49,8 @@ public final class BuildPrompts<I> extends PTransform<PCollection<I>, PCollectio
    * @param provider the provider the prompt's cache key and token budget are for
    * @param prompts the templates to render ({@code hipforge prompts}); an edited set is a new
    *     question to the LLM
-   * @param offloadArch the value of {@code {{offload_arch}}}: the targets as given to
-   *     --offloadArch ({@code gfx90a}); empty when not set
+   * @param offloadArch the value of {@code {{offload_arch}}}: the targets as given to --offloadArch
+   *     ({@code gfx90a}); empty when not set
    */
   public record Configuration(ProviderConfig provider, PromptSet prompts, String offloadArch)
       implements Serializable {
@@ -74,8 +74,8 @@ public final class BuildPrompts<I> extends PTransform<PCollection<I>, PCollectio
   private final String stepName;
   private final Rule<I> rule;
 
-  private BuildPrompts(Configuration configuration, PromptSet.Kind versionOf, String stepName,
-      Rule<I> rule) {
+  private BuildPrompts(
+      Configuration configuration, PromptSet.Kind versionOf, String stepName, Rule<I> rule) {
     this.configuration = configuration;
     this.versionOf = versionOf;
     this.stepName = stepName;
@@ -84,45 +84,57 @@ public final class BuildPrompts<I> extends PTransform<PCollection<I>, PCollectio
 
   /** Describe prompts for the sources read. */
   public static BuildPrompts<SourceFile> describe(ProviderConfig provider) {
-    return new BuildPrompts<>(defaults(provider), PromptSet.Kind.DESCRIBE, "ToPrompt",
-        BuildPrompts::describeTask);
+    return new BuildPrompts<>(
+        defaults(provider), PromptSet.Kind.DESCRIBE, "ToPrompt", BuildPrompts::describeTask);
   }
 
   /** Generate prompts for the describe records to generate. */
   public static BuildPrompts<StateRecord> generate(ProviderConfig provider) {
-    return new BuildPrompts<>(defaults(provider), PromptSet.Kind.GENERATE, "ToPrompt",
-        BuildPrompts::generateTask);
+    return new BuildPrompts<>(
+        defaults(provider), PromptSet.Kind.GENERATE, "ToPrompt", BuildPrompts::generateTask);
   }
 
   /** The repair loop's follow-up prompts for code that did not compile or answers without code. */
   public static BuildPrompts<GeneratedCode> repair(ProviderConfig provider) {
-    return new BuildPrompts<>(defaults(provider), PromptSet.Kind.GENERATE, "ToRepairPrompt",
-        BuildPrompts::repairTask);
+    return new BuildPrompts<>(
+        defaults(provider), PromptSet.Kind.GENERATE, "ToRepairPrompt", BuildPrompts::repairTask);
   }
 
   private static Configuration defaults(ProviderConfig provider) {
     return new Configuration(provider, PromptSet.defaults(), "");
   }
 
-  /** The templates to render ({@code hipforge prompts}); an edited set is a new question to the LLM. */
+  /**
+   * The templates to render ({@code hipforge prompts}); an edited set is a new question to the LLM.
+   */
   public BuildPrompts<I> withPrompts(PromptSet prompts) {
-    return new BuildPrompts<>(new Configuration(configuration.provider(), prompts,
-        configuration.offloadArch()), versionOf, stepName, rule);
+    return new BuildPrompts<>(
+        new Configuration(configuration.provider(), prompts, configuration.offloadArch()),
+        versionOf,
+        stepName,
+        rule);
   }
 
-  /** The value of {@code {{offload_arch}}}: the targets as given to --offloadArch ({@code gfx90a}). */
+  /**
+   * The value of {@code {{offload_arch}}}: the targets as given to --offloadArch ({@code gfx90a}).
+   */
   public BuildPrompts<I> withOffloadArch(String offloadArch) {
     if (offloadArch == null || offloadArch.isBlank()) {
-      throw new IllegalArgumentException("offloadArch must be a target such as gfx90a, was '" + offloadArch + "'");
+      throw new IllegalArgumentException(
+          "offloadArch must be a target such as gfx90a, was '" + offloadArch + "'");
     }
-    return new BuildPrompts<>(new Configuration(configuration.provider(), configuration.prompts(),
-        offloadArch.strip()), versionOf, stepName, rule);
+    return new BuildPrompts<>(
+        new Configuration(configuration.provider(), configuration.prompts(), offloadArch.strip()),
+        versionOf,
+        stepName,
+        rule);
   }
 
   @Override
   public PCollection<LlmTask> expand(PCollection<I> inputs) {
     String version = configuration.prompts().version(versionOf);
-    return inputs.apply(stepName, ParDo.of(new ToPromptFn<>(configuration, version, rule)))
+    return inputs
+        .apply(stepName, ParDo.of(new ToPromptFn<>(configuration, version, rule)))
         .setCoder(SerializableCoder.of(LlmTask.class));
   }
 
@@ -145,33 +157,60 @@ public final class BuildPrompts<I> extends PTransform<PCollection<I>, PCollectio
 
   static LlmTask describeTask(Configuration c, String version, SourceFile s) {
     ChatRequest request = c.prompts().describe(s.entry().fileName(), s.code());
-    return new LlmTask(s.entry().id(), s.entry().fileName(), s.entry().sha256(), request,
-        Prompts.key(c.provider(), request), null, version).withSource(s.encoding(), s.entry().bytes());
+    return new LlmTask(
+            s.entry().id(),
+            s.entry().fileName(),
+            s.entry().sha256(),
+            request,
+            Prompts.key(c.provider(), request),
+            null,
+            version)
+        .withSource(s.encoding(), s.entry().bytes());
   }
 
   static LlmTask generateTask(Configuration c, String version, StateRecord r) {
     // Room for a file as large as the source; a small or unsized one is asked as before.
-    ChatRequest request = c.prompts().generate(r.instruction(), r.fileName(), c.offloadArch())
-        .withMaxTokens(c.provider().maxTokensFor(r.sourceBytes()));
-    return new LlmTask(r.id(), r.fileName(), r.sourceSha256(), request,
-        Prompts.key(c.provider(), request), r.instruction(), version);
+    ChatRequest request =
+        c.prompts()
+            .generate(r.instruction(), r.fileName(), c.offloadArch())
+            .withMaxTokens(c.provider().maxTokensFor(r.sourceBytes()));
+    return new LlmTask(
+        r.id(),
+        r.fileName(),
+        r.sourceSha256(),
+        request,
+        Prompts.key(c.provider(), request),
+        r.instruction(),
+        version);
   }
 
   static LlmTask repairTask(Configuration c, String version, GeneratedCode g) {
     StateRecord r = g.record();
     String category = r.errorCategory();
     if (!ErrorCategory.repairable(category)) {
-      throw new IllegalArgumentException("only compile_error and no_code get a repair round, id " + r.id()
-          + " was " + r.errorMsg());
+      throw new IllegalArgumentException(
+          "only compile_error and no_code get a repair round, id "
+              + r.id()
+              + " was "
+              + r.errorMsg());
     }
-    String errors = ErrorCategory.NO_CODE.label().equals(category)
-        ? RepairFeedback.noCode(r.errorMsg().substring(r.errorMsg().indexOf(':') + 1))
-        : RepairFeedback.compileErrors(r.compileError());
+    String errors =
+        ErrorCategory.NO_CODE.label().equals(category)
+            ? RepairFeedback.noCode(r.errorMsg().substring(r.errorMsg().indexOf(':') + 1))
+            : RepairFeedback.compileErrors(r.compileError());
     long size = Math.max(r.sourceBytes(), g.code().getBytes(StandardCharsets.UTF_8).length);
-    ChatRequest request = c.prompts().repair(r.instruction(), r.fileName(), c.offloadArch(), g.code(), errors)
-        .withMaxTokens(c.provider().maxTokensFor(size));
-    return new LlmTask(r.id(), r.fileName(), r.sourceSha256(), request,
-        Prompts.key(c.provider(), request), r.instruction(), version)
+    ChatRequest request =
+        c.prompts()
+            .repair(r.instruction(), r.fileName(), c.offloadArch(), g.code(), errors)
+            .withMaxTokens(c.provider().maxTokensFor(size));
+    return new LlmTask(
+            r.id(),
+            r.fileName(),
+            r.sourceSha256(),
+            request,
+            Prompts.key(c.provider(), request),
+            r.instruction(),
+            version)
         .withSource(r.sourceEncoding(), r.sourceBytes())
         .afterRounds(r.closeRound());
   }

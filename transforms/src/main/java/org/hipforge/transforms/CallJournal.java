@@ -19,8 +19,8 @@ final class CallJournal implements AutoCloseable {
   private final JournalWriter writer;
   private final ResponseCache cache;
 
-  private CallJournal(CallLlm.Configuration c, CallGate gate, JournalWriter writer,
-      ResponseCache cache) {
+  private CallJournal(
+      CallLlm.Configuration c, CallGate gate, JournalWriter writer, ResponseCache cache) {
     this.c = c;
     this.gate = gate;
     this.writer = writer;
@@ -30,12 +30,15 @@ final class CallJournal implements AutoCloseable {
   /**
    * Opens this worker's journal (with its reserve, {@link CallLlm#reserveBytes}) and reads the
    * cache: here because each attempt of a restarted job makes new DoFn instances, and again in
-   * {@link #lookup} before a paid call once it is 2 s old, so answers any worker journaled are
-   * not paid for again.
+   * {@link #lookup} before a paid call once it is 2 s old, so answers any worker journaled are not
+   * paid for again.
    */
   static CallJournal open(CallLlm.Configuration c, CallGate gate) throws IOException {
-    JournalWriter writer = JournalWriter.open(c.journalDir(), c.reserveDir(),
-        CallLlm.reserveBytes(c.step(), c.maxInFlight(), c.provider().maxTokens()));
+    JournalWriter writer =
+        JournalWriter.open(
+            c.journalDir(),
+            c.reserveDir(),
+            CallLlm.reserveBytes(c.step(), c.maxInFlight(), c.provider().maxTokens()));
     try {
       ResponseCache cache =
           c.cacheGlob() == null ? ResponseCache.empty() : ResponseCache.forGlob(c.cacheGlob());
@@ -46,7 +49,9 @@ final class CallJournal implements AutoCloseable {
     }
   }
 
-  /** The journaled answer to {@code task}'s prompt as this worker last read the journals, or null. */
+  /**
+   * The journaled answer to {@code task}'s prompt as this worker last read the journals, or null.
+   */
   StateRecord cached(LlmTask task) {
     return cache.get(task.promptSha256());
   }
@@ -60,7 +65,9 @@ final class CallJournal implements AutoCloseable {
     return cached(task);
   }
 
-  /** What the journaled answer {@code cached} goes on as for {@code task}, asked again for nothing. */
+  /**
+   * What the journaled answer {@code cached} goes on as for {@code task}, asked again for nothing.
+   */
   CallLlmFn.Done replay(LlmTask task, StateRecord cached) {
     StateRecord record = AnswerRecords.replay(c, task, cached);
     if (!task.isRepair()) { // a repair round is more work on a task already counted
@@ -80,8 +87,10 @@ final class CallJournal implements AutoCloseable {
     } catch (IOException failed) {
       gate.notJournaled();
       String why = writer.failureDescription();
-      gate.root().close(CallGate.Kind.JOURNAL_FAILED,
-          why != null ? why : JournalWriter.describe(c.journalDir(), failed));
+      gate.root()
+          .close(
+              CallGate.Kind.JOURNAL_FAILED,
+              why != null ? why : JournalWriter.describe(c.journalDir(), failed));
       return false;
     }
     gate.journaled();

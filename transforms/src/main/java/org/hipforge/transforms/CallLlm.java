@@ -18,17 +18,17 @@ import org.hipforge.transforms.coders.FailureCoder;
 import org.hipforge.transforms.coders.StateRecordCoder;
 
 /**
- * Sends each task's prompt to the LLM, many in flight at once, and journals every answer the
- * moment it arrives; answers already journaled are reused, never paid for again.
+ * Sends each task's prompt to the LLM, many in flight at once, and journals every answer the moment
+ * it arrives; answers already journaled are reused, never paid for again.
  *
  * <p>Per DoFn instance a bounded window of requests runs on its own threads ({@code maxInFlight},
  * default {@link #DEFAULT_MAX_IN_FLIGHT}), so two cores keep hundreds of slow calls going. One
  * {@link RateLimiter} per endpoint per JVM paces them all. Results are emitted on the processing
  * thread or in {@code @FinishBundle}, each exactly once. Guarantees: at-least-once delivery
- * downstream; a prompt whose answer reached the journal is never sent again (the journals are
- * read back as a cache on every worker start and again before a call when the last read is older
- * than {@link ResponseCache#REFRESH_MILLIS}). A rejected key (401/403) stops the run with one
- * message and writes no record for tasks not yet answered, so they stay pending.
+ * downstream; a prompt whose answer reached the journal is never sent again (the journals are read
+ * back as a cache on every worker start and again before a call when the last read is older than
+ * {@link ResponseCache#REFRESH_MILLIS}). A rejected key (401/403) stops the run with one message
+ * and writes no record for tasks not yet answered, so they stay pending.
  *
  * <p>An answer the provider billed but that cannot be used (refused, filtered, truncated, empty,
  * and for describe a code block or a refusal sentence: {@code bad_instruction}) is journaled like
@@ -38,9 +38,9 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  * <p>Stops: every call goes through the run's {@link CallGate} in this JVM. Once it is closed (a
  * signal, a failed journal write, a rejected key) or this instance is torn down (a cancelled job),
  * no task is sent and no retry is tried; tasks not sent get no record and stay pending; the calls
- * already in flight still reach the journal. A failed journal write also fails the bundle once
- * the calls in flight are done ({@link JournalFailedException}). Each worker's journal sets aside
- * a reserve of disk for a full window of answers ({@link #reserveBytes}), so the answers in flight
+ * already in flight still reach the journal. A failed journal write also fails the bundle once the
+ * calls in flight are done ({@link JournalFailedException}). Each worker's journal sets aside a
+ * reserve of disk for a full window of answers ({@link #reserveBytes}), so the answers in flight
  * when the disk fills are still journaled.
  *
  * <p>Its settings are one immutable {@link Configuration} (rrio's {@code Call.Configuration}
@@ -72,12 +72,21 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
    * @param collectDir where tasks the cache cannot answer are written instead of sent ({@link
    *     #withCollect}); null: send
    */
-  public record Configuration(ProviderConfig provider, WorkLayout.Step step, String journalDir,
-      String cacheGlob, String reserveDir, String runId, int maxInFlight, double rateShare,
-      String collectDir) implements Serializable {
+  public record Configuration(
+      ProviderConfig provider,
+      WorkLayout.Step step,
+      String journalDir,
+      String cacheGlob,
+      String reserveDir,
+      String runId,
+      int maxInFlight,
+      double rateShare,
+      String collectDir)
+      implements Serializable {
     public Configuration {
       if (provider == null || step == null) {
-        throw new IllegalArgumentException("provider and step must be set, were " + provider + ", " + step);
+        throw new IllegalArgumentException(
+            "provider and step must be set, were " + provider + ", " + step);
       }
       if (maxInFlight < 1 || maxInFlight > 4096) {
         throw new IllegalArgumentException("maxInFlight must be in [1, 4096], was " + maxInFlight);
@@ -96,7 +105,9 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
   }
 
   public static CallLlm to(ProviderConfig provider, WorkLayout.Step step) {
-    return new CallLlm(new Configuration(provider, step, null, null, null, "run", DEFAULT_MAX_IN_FLIGHT, 1.0, null));
+    return new CallLlm(
+        new Configuration(
+            provider, step, null, null, null, "run", DEFAULT_MAX_IN_FLIGHT, 1.0, null));
   }
 
   public Configuration configuration() {
@@ -106,10 +117,11 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
   /** Journals answers into {@code dir} and reuses answers from journals matching {@code glob}. */
   public CallLlm withJournal(String dir, String glob) {
     String journalDir = required(dir, "journal dir");
-    return with(b -> {
-      b.journalDir = journalDir;
-      b.cacheGlob = glob;
-    });
+    return with(
+        b -> {
+          b.journalDir = journalDir;
+          b.cacheGlob = glob;
+        });
   }
 
   /**
@@ -154,8 +166,17 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
   private CallLlm with(Consumer<Builder> change) {
     Builder b = new Builder(configuration);
     change.accept(b);
-    return new CallLlm(new Configuration(b.provider, b.step, b.journalDir, b.cacheGlob,
-        b.reserveDir, b.runId, b.maxInFlight, b.rateShare, b.collectDir));
+    return new CallLlm(
+        new Configuration(
+            b.provider,
+            b.step,
+            b.journalDir,
+            b.cacheGlob,
+            b.reserveDir,
+            b.runId,
+            b.maxInFlight,
+            b.rateShare,
+            b.collectDir));
   }
 
   /** A configuration being changed by one {@code withX}. */
@@ -200,14 +221,21 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
   @Override
   public Result expand(PCollection<LlmTask> tasks) {
     if (configuration.journalDir() == null) {
-      throw new IllegalStateException("CallLlm needs withJournal(dir, glob): answers must be durable");
+      throw new IllegalStateException(
+          "CallLlm needs withJournal(dir, glob): answers must be durable");
     }
     MultiOutput<StateRecord, Failure> tags = MultiOutput.of("out", "fail");
     // Spread tasks evenly over the workers: the anti-join groups them by id bucket, and uneven
     // buckets left one TaskManager working alone at its share of the rate limit at the end.
-    PCollection<LlmTask> spread = tasks.apply("SpreadEvenly", Reshuffle.viaRandomKey()).setCoder(tasks.getCoder());
-    return tags.apply(spread, "CallLlmFn", new CallLlmFn(configuration, tags), StateRecordCoder.of(),
-        FailureCoder.of(), Result::new);
+    PCollection<LlmTask> spread =
+        tasks.apply("SpreadEvenly", Reshuffle.viaRandomKey()).setCoder(tasks.getCoder());
+    return tags.apply(
+        spread,
+        "CallLlmFn",
+        new CallLlmFn(configuration, tags),
+        StateRecordCoder.of(),
+        FailureCoder.of(),
+        Result::new);
   }
 
   /**
@@ -229,23 +257,33 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
    * InstructionCheck}). Usage the provider did not report (or reported unbelievably) is our
    * estimate, marked {@code tokens_estimated}.
    */
-  public static StateRecord answerRecord(WorkLayout.Step step, ProviderConfig provider, String runId, LlmTask task,
-      ChatResponse r, String failCategory, String failMessage, long latencyMs, int attempts) {
+  public static StateRecord answerRecord(
+      WorkLayout.Step step,
+      ProviderConfig provider,
+      String runId,
+      LlmTask task,
+      ChatResponse r,
+      String failCategory,
+      String failMessage,
+      long latencyMs,
+      int attempts) {
     String text = r.text();
     boolean estimated = r.inputTokens() < 0 || r.outputTokens() < 0;
     long in = r.inputTokens() >= 0 ? r.inputTokens() : task.request().estimatedTokens(0);
-    long outTokens = r.outputTokens() >= 0 ? r.outputTokens() : (text == null ? 0 : text.length() / 4);
-    StateRecord.Builder b = AnswerRecords.base(provider, runId, task)
-        .pass(true)
-        .inputTokens(in)
-        .outputTokens(outTokens)
-        .tokensEstimated(estimated)
-        .finishReason(r.finishReason())
-        .cacheCreationInputTokens(r.cacheCreationInputTokens())
-        .cacheReadInputTokens(r.cacheReadInputTokens())
-        .latencyMs(latencyMs)
-        .attempts(attempts)
-        .finishedAtMillis(System.currentTimeMillis());
+    long outTokens =
+        r.outputTokens() >= 0 ? r.outputTokens() : (text == null ? 0 : text.length() / 4);
+    StateRecord.Builder b =
+        AnswerRecords.base(provider, runId, task)
+            .pass(true)
+            .inputTokens(in)
+            .outputTokens(outTokens)
+            .tokensEstimated(estimated)
+            .finishReason(r.finishReason())
+            .cacheCreationInputTokens(r.cacheCreationInputTokens())
+            .cacheReadInputTokens(r.cacheReadInputTokens())
+            .latencyMs(latencyMs)
+            .attempts(attempts)
+            .finishedAtMillis(System.currentTimeMillis());
     if (failCategory != null) {
       b.failure(failCategory, failMessage);
       if (step == WorkLayout.Step.GENERATE) {
@@ -268,29 +306,54 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
   }
 
   /**
-   * The exception a closed gate stops the run with, or null when {@code stop} ends no run by
-   * itself (a cancelled instance; a failed journal, which fails once the calls in flight are done).
+   * The exception a closed gate stops the run with, or null when {@code stop} ends no run by itself
+   * (a cancelled instance; a failed journal, which fails once the calls in flight are done).
    */
   static RuntimeException stopException(CallGate.Stop stop, ProviderConfig provider) {
     switch (stop.kind()) {
       case AUTH:
-        return new ProviderRejectedKeyException("auth: provider " + provider.name() + " rejected the request: "
-            + stop.reason() + ". Set a valid key in the environment variable " + provider.apiKeyEnv()
-            + " and run the same command again; tasks not yet answered stay pending.");
+        return new ProviderRejectedKeyException(
+            "auth: provider "
+                + provider.name()
+                + " rejected the request: "
+                + stop.reason()
+                + ". Set a valid key in the environment variable "
+                + provider.apiKeyEnv()
+                + " and run the same command again; tasks not yet answered stay pending.");
       case QUOTA:
-        return new ProviderStopException("quota: provider " + provider.name() + " refused the request for lack "
-            + "of quota or credit: " + stop.reason() + ". Top up or check the billing of the account behind the "
-            + "key in the environment variable " + provider.apiKeyEnv()
-            + ", then run the same command again; tasks not yet answered stay pending.");
+        return new ProviderStopException(
+            "quota: provider "
+                + provider.name()
+                + " refused the request for lack "
+                + "of quota or credit: "
+                + stop.reason()
+                + ". Top up or check the billing of the account behind the "
+                + "key in the environment variable "
+                + provider.apiKeyEnv()
+                + ", then run the same command again; tasks not yet answered stay pending.");
       case ENDPOINT:
-        return new ProviderStopException("endpoint: provider " + provider.name() + " has no usable chat "
-            + "endpoint at base_url " + provider.baseUrl() + ": " + stop.reason() + ". Check \"base_url\" (and "
-            + "\"model\") of provider " + provider.name() + " in the config and that the server runs, then run the "
-            + "same command again; tasks not yet answered stay pending.");
+        return new ProviderStopException(
+            "endpoint: provider "
+                + provider.name()
+                + " has no usable chat "
+                + "endpoint at base_url "
+                + provider.baseUrl()
+                + ": "
+                + stop.reason()
+                + ". Check \"base_url\" (and "
+                + "\"model\") of provider "
+                + provider.name()
+                + " in the config and that the server runs, then run the "
+                + "same command again; tasks not yet answered stay pending.");
       case WAIT:
-        return new ProviderStopException("wait: " + stop.reason() + ". Run the same command again once provider "
-            + provider.name() + " accepts requests (or raise \"max_retry_after_s\" of provider " + provider.name()
-            + " in the config to wait that long); tasks not yet answered stay pending.");
+        return new ProviderStopException(
+            "wait: "
+                + stop.reason()
+                + ". Run the same command again once provider "
+                + provider.name()
+                + " accepts requests (or raise \"max_retry_after_s\" of provider "
+                + provider.name()
+                + " in the config to wait that long); tasks not yet answered stay pending.");
       default:
         return null;
     }
@@ -298,15 +361,20 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
 
   /** The message of a failed journal: what failed, and what it cost in this JVM. */
   public static String journalFailure(String reason, CallGate gate) {
-    return "journal write failed at " + reason + "; no new requests were sent after it; "
-        + gate.notJournaledCount() + " answers were paid for but could not be journaled, "
-        + gate.journaledCount() + " were journaled in this run, " + gate.notSentCount()
+    return "journal write failed at "
+        + reason
+        + "; no new requests were sent after it; "
+        + gate.notJournaledCount()
+        + " answers were paid for but could not be journaled, "
+        + gate.journaledCount()
+        + " were journaled in this run, "
+        + gate.notSentCount()
         + " tasks were not sent and stay pending";
   }
 
   /**
-   * A journal write failed: the run stops sending and fails once the calls in flight are done
-   * (the journal is the only proof an answer was paid for; going on would buy answers to lose).
+   * A journal write failed: the run stops sending and fails once the calls in flight are done (the
+   * journal is the only proof an answer was paid for; going on would buy answers to lose).
    */
   public static final class JournalFailedException extends RuntimeException {
     private static final long serialVersionUID = 1L;

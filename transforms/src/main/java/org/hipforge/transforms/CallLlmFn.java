@@ -34,9 +34,12 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
     /** A task that ends with nothing to emit: not sent because of a stop, or not journaled. */
     static final Done NOTHING = new Done(null, null);
 
-    /** What {@code record} (journaled as it is) goes on as: an answer or a paid answer's failure. */
+    /**
+     * What {@code record} (journaled as it is) goes on as: an answer or a paid answer's failure.
+     */
     static Done of(LlmTask task, StateRecord record) {
-      StateRecord r = task.carryRounds(record); // a repair round: the earlier rounds' verdicts and tokens
+      StateRecord r =
+          task.carryRounds(record); // a repair round: the earlier rounds' verdicts and tokens
       return r.pass() ? new Done(r, null) : new Done(null, Failure.of(r, "call_llm"));
     }
   }
@@ -67,18 +70,27 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
     // Keyed by run id too: a new run (or test) starts with a fresh limiter and no abort flag.
     // This JVM takes rateShare of the configured rpm/tpm, or of the limits the provider
     // advertises when the config gives none.
-    RateLimiter limiter = RateLimiter.shared(c.runId() + " " + provider.endpointKey(), provider.name(),
-        provider.rpm(), provider.tpm(), c.rateShare());
+    RateLimiter limiter =
+        RateLimiter.shared(
+            c.runId() + " " + provider.endpointKey(),
+            provider.name(),
+            provider.rpm(),
+            provider.tpm(),
+            c.rateShare());
     metrics.start();
     // This instance's switch under the run's: a teardown closes only this one.
     gate = CallGate.forRun(c.runId()).child();
-    caller = new RetryingCaller(client, limiter, provider, RateLimiter.SYSTEM_SLEEPER, metrics, gate);
+    caller =
+        new RetryingCaller(client, limiter, provider, RateLimiter.SYSTEM_SLEEPER, metrics, gate);
     AtomicInteger threadNo = new AtomicInteger();
-    pool = Executors.newFixedThreadPool(c.maxInFlight(), r -> {
-      Thread t = new Thread(r, "hipforge-llm-" + threadNo.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    pool =
+        Executors.newFixedThreadPool(
+            c.maxInFlight(),
+            r -> {
+              Thread t = new Thread(r, "hipforge-llm-" + threadNo.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     window = new Semaphore(c.maxInFlight());
     done = new ConcurrentLinkedQueue<>();
     inFlight = new AtomicInteger();
@@ -111,16 +123,18 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
     window.acquire();
     inFlight.incrementAndGet();
     try {
-      pool.execute(() -> {
-        try {
-          done.add(run(task));
-        } catch (Throwable t) {
-          done.add(new Done(null, AnswerRecords.noAnswer(c, task, "internal", t.toString(), 0)));
-        } finally {
-          inFlight.decrementAndGet();
-          window.release();
-        }
-      });
+      pool.execute(
+          () -> {
+            try {
+              done.add(run(task));
+            } catch (Throwable t) {
+              done.add(
+                  new Done(null, AnswerRecords.noAnswer(c, task, "internal", t.toString(), 0)));
+            } finally {
+              inFlight.decrementAndGet();
+              window.release();
+            }
+          });
     } catch (RuntimeException rejected) {
       inFlight.decrementAndGet();
       window.release();
@@ -167,8 +181,8 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
     }
   }
 
-  private static <T> void emit(MultiOutputReceiver out, FinishBundleContext context, TupleTag<T> tag,
-      T value) {
+  private static <T> void emit(
+      MultiOutputReceiver out, FinishBundleContext context, TupleTag<T> tag, T value) {
     if (out != null) {
       out.get(tag).output(value);
     } else {
@@ -209,13 +223,23 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
       if (!task.isRepair()) {
         Progress.taskDone(false);
       }
-      return new Done(null, AnswerRecords.noAnswer(c, task, e.category().label(), e.getMessage(),
-          outcome.attempts()));
+      return new Done(
+          null,
+          AnswerRecords.noAnswer(
+              c, task, e.category().label(), e.getMessage(), outcome.attempts()));
     }
     // A billed answer, usable or not: its record is journaled with its tokens before anything else.
-    StateRecord record = CallLlm.answerRecord(c.step(), c.provider(), c.runId(), task, r,
-        e == null ? null : e.category().label(), e == null ? null : e.getMessage(),
-        outcome.latencyMillis(), outcome.attempts());
+    StateRecord record =
+        CallLlm.answerRecord(
+            c.step(),
+            c.provider(),
+            c.runId(),
+            task,
+            r,
+            e == null ? null : e.category().label(),
+            e == null ? null : e.getMessage(),
+            outcome.latencyMillis(),
+            outcome.attempts());
     if (!journal.append(record)) {
       return Done.NOTHING; // paid, but with no journal line it must not go on as done
     }

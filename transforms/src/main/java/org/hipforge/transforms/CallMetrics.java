@@ -10,8 +10,8 @@ import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.Progress;
 
 /**
- * {@link CallLlm}'s Beam counters (named {@code CallLlm.*}: the cluster client's progress line reads
- * them) and the local progress line. Beam counters count only on the processing thread: the
+ * {@link CallLlm}'s Beam counters (named {@code CallLlm.*}: the cluster client's progress line
+ * reads them) and the local progress line. Beam counters count only on the processing thread: the
  * request threads add to deltas here that {@link #flush} moves into the counters.
  */
 final class CallMetrics implements RetryingCaller.Listener, Serializable {

@@ -9,9 +9,9 @@ import org.hipforge.io.code.CodeExtractor;
 import org.hipforge.io.code.ExtractedCode;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.Hex;
-import org.hipforge.transforms.coders.GeneratedCodeCoder;
-import org.hipforge.transforms.coders.FailureCoder;
 import org.hipforge.io.util.Progress;
+import org.hipforge.transforms.coders.FailureCoder;
+import org.hipforge.transforms.coders.GeneratedCodeCoder;
 
 /**
  * Pulls the HIP source out of each generate answer (markdown fences and all, see {@link
@@ -36,13 +36,22 @@ public final class ExtractCode extends PTransform<PCollection<StateRecord>, Extr
   @Override
   public Result expand(PCollection<StateRecord> answers) {
     MultiOutput<GeneratedCode, Failure> tags = MultiOutput.of("code", "no_code");
-    return tags.apply(answers, "Extract", new ExtractFn(tags), GeneratedCodeCoder.of(),
-        FailureCoder.of(), Result::new);
+    return tags.apply(
+        answers,
+        "Extract",
+        new ExtractFn(tags),
+        GeneratedCodeCoder.of(),
+        FailureCoder.of(),
+        Result::new);
   }
 
   private static final class ExtractFn extends DoFn<StateRecord, GeneratedCode> {
     private final MultiOutput<GeneratedCode, Failure> tags;
-    /** Code handed to the compile step: the cluster client's progress line counts compiles against it. */
+
+    /**
+     * Code handed to the compile step: the cluster client's progress line counts compiles against
+     * it.
+     */
     private final Counter extracted = Metrics.counter(ExtractCode.class, "extracted");
 
     ExtractFn(MultiOutput<GeneratedCode, Failure> tags) {
@@ -55,8 +64,14 @@ public final class ExtractCode extends PTransform<PCollection<StateRecord>, Extr
       if (!code.isPresent()) {
         // The answer's record (its billed tokens, prompt hash), failed; it keeps the raw answer
         // for the repair loop's follow-up, and RecordFailures drops it from the state.
-        tags.fail(out, Failure.of(answer.toBuilder().failure(code.failureCategory(), code.reason())
-            .finishedAtMillis(System.currentTimeMillis()).build(), "extract_code"));
+        tags.fail(
+            out,
+            Failure.of(
+                answer.toBuilder()
+                    .failure(code.failureCategory(), code.reason())
+                    .finishedAtMillis(System.currentTimeMillis())
+                    .build(),
+                "extract_code"));
         return;
       }
       StateRecord r = answer.toBuilder().response(null).codeSha256(Hex.sha256(code.code())).build();

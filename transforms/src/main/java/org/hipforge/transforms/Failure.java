@@ -10,8 +10,8 @@ import org.hipforge.io.record.StateRecord;
  * prompt hash, the compiler's errors, its repair rounds).
  *
  * <p>Every stage's failures are flattened in one place ({@link RecordFailures}) and written as
- * {@code pass:false} state records, so a failure is data the next run can retry, never a lost
- * task. One factory, {@link #of}: a stage builds the record it would write and names itself.
+ * {@code pass:false} state records, so a failure is data the next run can retry, never a lost task.
+ * One factory, {@link #of}: a stage builds the record it would write and names itself.
  */
 public record Failure(StateRecord record, String stage) implements Serializable {
   private static final long serialVersionUID = 2L;
@@ -20,10 +20,12 @@ public record Failure(StateRecord record, String stage) implements Serializable 
   public Failure {
     Objects.requireNonNull(record, "record");
     if (stage == null || stage.isBlank()) {
-      throw new IllegalArgumentException("stage must name the stage that failed, was '" + stage + "'");
+      throw new IllegalArgumentException(
+          "stage must name the stage that failed, was '" + stage + "'");
     }
     if (record.pass() || record.errorMsg() == null) {
-      throw new IllegalArgumentException("a failure needs a pass:false record with an error_msg, was " + record);
+      throw new IllegalArgumentException(
+          "a failure needs a pass:false record with an error_msg, was " + record);
     }
   }
 
@@ -75,7 +77,14 @@ public record Failure(StateRecord record, String stage) implements Serializable 
 
   @Override
   public String toString() {
-    return "Failure{id=" + id() + ", file_name=" + fileName() + ", stage=" + stage + ", "
-        + record.errorMsg() + "}";
+    return "Failure{id="
+        + id()
+        + ", file_name="
+        + fileName()
+        + ", stage="
+        + stage
+        + ", "
+        + record.errorMsg()
+        + "}";
   }
 }

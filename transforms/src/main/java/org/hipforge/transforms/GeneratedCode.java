@@ -19,8 +19,8 @@ public record GeneratedCode(StateRecord record, String code) implements Serializ
   }
 
   /**
-   * The code of a {@code no_code} failure to show in its repair prompt: the answer as it came
-   * (the failure's record keeps it until the state is written).
+   * The code of a {@code no_code} failure to show in its repair prompt: the answer as it came (the
+   * failure's record keeps it until the state is written).
    */
   public static GeneratedCode ofNoCode(Failure f) {
     String answer = f.record().response();

@@ -31,9 +31,19 @@ import org.hipforge.io.util.TokenMath;
  * @param priorInputTokens the input tokens those rounds billed
  * @param priorOutputTokens the output tokens those rounds billed
  */
-public record LlmTask(long id, String fileName, String sourceSha256, ChatRequest request,
-    String promptSha256, String instruction, String promptVersion, String sourceEncoding,
-    long sourceBytes, String priorVerdicts, long priorInputTokens, long priorOutputTokens)
+public record LlmTask(
+    long id,
+    String fileName,
+    String sourceSha256,
+    ChatRequest request,
+    String promptSha256,
+    String instruction,
+    String promptVersion,
+    String sourceEncoding,
+    long sourceBytes,
+    String priorVerdicts,
+    long priorInputTokens,
+    long priorOutputTokens)
     implements Serializable {
   private static final long serialVersionUID = 1L;
 
@@ -42,30 +52,67 @@ public record LlmTask(long id, String fileName, String sourceSha256, ChatRequest
     Objects.requireNonNull(promptSha256, "promptSha256");
   }
 
-  public LlmTask(long id, String fileName, String sourceSha256, ChatRequest request,
-      String promptSha256, String instruction) {
+  public LlmTask(
+      long id,
+      String fileName,
+      String sourceSha256,
+      ChatRequest request,
+      String promptSha256,
+      String instruction) {
     this(id, fileName, sourceSha256, request, promptSha256, instruction, null);
   }
 
-  /** {@code promptVersion}: the templates' {@code PromptSet.version}, null for the built-in ones. */
-  public LlmTask(long id, String fileName, String sourceSha256, ChatRequest request,
-      String promptSha256, String instruction, String promptVersion) {
-    this(id, fileName, sourceSha256, request, promptSha256, instruction, promptVersion, null, 0,
-        null, 0, 0);
+  /**
+   * {@code promptVersion}: the templates' {@code PromptSet.version}, null for the built-in ones.
+   */
+  public LlmTask(
+      long id,
+      String fileName,
+      String sourceSha256,
+      ChatRequest request,
+      String promptSha256,
+      String instruction,
+      String promptVersion) {
+    this(
+        id,
+        fileName,
+        sourceSha256,
+        request,
+        promptSha256,
+        instruction,
+        promptVersion,
+        null,
+        0,
+        null,
+        0,
+        0);
   }
 
   /**
    * This prompt as a repair round of a generation whose earlier rounds are {@code earlier}: their
-   * verdicts ({@code round_verdicts} so far) and billed tokens go on with every record this
-   * task's answer becomes ({@link #carryRounds}).
+   * verdicts ({@code round_verdicts} so far) and billed tokens go on with every record this task's
+   * answer becomes ({@link #carryRounds}).
    */
   public LlmTask afterRounds(StateRecord earlier) {
-    return new LlmTask(id, fileName, sourceSha256, request, promptSha256, instruction,
-        promptVersion, sourceEncoding, sourceBytes, earlier.roundVerdictsText(),
-        earlier.inputTokens(), earlier.outputTokens());
+    return new LlmTask(
+        id,
+        fileName,
+        sourceSha256,
+        request,
+        promptSha256,
+        instruction,
+        promptVersion,
+        sourceEncoding,
+        sourceBytes,
+        earlier.roundVerdictsText(),
+        earlier.inputTokens(),
+        earlier.outputTokens());
   }
 
-  /** Whether this prompt is a repair round's follow-up (not a task of its own in the progress count). */
+  /**
+   * Whether this prompt is a repair round's follow-up (not a task of its own in the progress
+   * count).
+   */
   public boolean isRepair() {
     return priorVerdicts != null;
   }
@@ -79,7 +126,8 @@ public record LlmTask(long id, String fileName, String sourceSha256, ChatRequest
     if (priorVerdicts == null) {
       return r;
     }
-    return r.toBuilder().roundVerdictsText(priorVerdicts)
+    return r.toBuilder()
+        .roundVerdictsText(priorVerdicts)
         .inputTokens(TokenMath.add(priorInputTokens, r.inputTokens()))
         .outputTokens(TokenMath.add(priorOutputTokens, r.outputTokens()))
         .build();
@@ -90,8 +138,19 @@ public record LlmTask(long id, String fileName, String sourceSha256, ChatRequest
    * in when not UTF-8 (null: UTF-8) and its size in bytes (0: unknown).
    */
   public LlmTask withSource(String encoding, long bytes) {
-    return new LlmTask(id, fileName, sourceSha256, request, promptSha256, instruction,
-        promptVersion, encoding, bytes, priorVerdicts, priorInputTokens, priorOutputTokens);
+    return new LlmTask(
+        id,
+        fileName,
+        sourceSha256,
+        request,
+        promptSha256,
+        instruction,
+        promptVersion,
+        encoding,
+        bytes,
+        priorVerdicts,
+        priorInputTokens,
+        priorOutputTokens);
   }
 
   /**
@@ -102,7 +161,9 @@ public record LlmTask(long id, String fileName, String sourceSha256, ChatRequest
     return LlmTaskJson.toJson(this);
   }
 
-  /** Parses a line of {@link #toJson}; a line that is not one is a {@link MalformedLineException}. */
+  /**
+   * Parses a line of {@link #toJson}; a line that is not one is a {@link MalformedLineException}.
+   */
   public static LlmTask fromJson(String line) throws MalformedLineException {
     return LlmTaskJson.parse(line);
   }
@@ -110,7 +171,9 @@ public record LlmTask(long id, String fileName, String sourceSha256, ChatRequest
   /** Equal when the task and its prompt are: the rest follows from the prompt or is bookkeeping. */
   @Override
   public boolean equals(Object o) {
-    return o instanceof LlmTask t && id == t.id && promptSha256.equals(t.promptSha256)
+    return o instanceof LlmTask t
+        && id == t.id
+        && promptSha256.equals(t.promptSha256)
         && Objects.equals(fileName, t.fileName);
   }
 

@@ -44,7 +44,9 @@ final class LlmTaskJson {
     return w.toString();
   }
 
-  /** Parses a line of {@link #toJson}; a line that is not one is a {@link MalformedLineException}. */
+  /**
+   * Parses a line of {@link #toJson}; a line that is not one is a {@link MalformedLineException}.
+   */
   static LlmTask parse(String line) throws MalformedLineException {
     JsonNode n;
     try {
@@ -52,8 +54,12 @@ final class LlmTaskJson {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new MalformedLineException("not JSON: " + e.getOriginalMessage());
     }
-    if (n == null || !n.isObject() || !n.path("id").canConvertToLong() || !n.path("prompt_sha256").isTextual()
-        || !n.path("system").isTextual() || !n.path("user").isTextual()) {
+    if (n == null
+        || !n.isObject()
+        || !n.path("id").canConvertToLong()
+        || !n.path("prompt_sha256").isTextual()
+        || !n.path("system").isTextual()
+        || !n.path("user").isTextual()) {
       throw new MalformedLineException("not a task line (needs id, prompt_sha256, system, user)");
     }
     ChatRequest request = new ChatRequest(n.get("system").asText(), n.get("user").asText());
@@ -61,8 +67,14 @@ final class LlmTaskJson {
     if (maxTokens > 0) {
       request = request.withMaxTokens(maxTokens);
     }
-    return new LlmTask(n.get("id").asLong(), text(n, "file_name"), text(n, "source_sha256"), request,
-        n.get("prompt_sha256").asText(), text(n, "instruction"), text(n, "prompt_version"))
+    return new LlmTask(
+            n.get("id").asLong(),
+            text(n, "file_name"),
+            text(n, "source_sha256"),
+            request,
+            n.get("prompt_sha256").asText(),
+            text(n, "instruction"),
+            text(n, "prompt_version"))
         .withSource(text(n, "source_encoding"), n.path("source_bytes").asLong(0));
   }
 

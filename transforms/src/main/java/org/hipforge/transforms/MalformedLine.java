@@ -10,7 +10,8 @@ import java.io.Serializable;
  * @param reason why it could not be read
  * @param torn true for a last line cut short by a crash mid-write (expected after a kill; harmless)
  */
-public record MalformedLine(String file, long line, String reason, boolean torn) implements Serializable {
+public record MalformedLine(String file, long line, String reason, boolean torn)
+    implements Serializable {
   private static final long serialVersionUID = 1L;
 
   @Override

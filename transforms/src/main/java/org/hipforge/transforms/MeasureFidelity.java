@@ -28,7 +28,8 @@ import org.hipforge.transforms.coders.GeneratedCodeCoder;
  *
  * <pre>{@code code.apply("MeasureFidelity", MeasureFidelity.against("/data/kernels"));}</pre>
  */
-public final class MeasureFidelity extends PTransform<PCollection<GeneratedCode>, PCollection<GeneratedCode>> {
+public final class MeasureFidelity
+    extends PTransform<PCollection<GeneratedCode>, PCollection<GeneratedCode>> {
   private final String sourceDir;
   private final long maxBytes;
 
@@ -40,7 +41,8 @@ public final class MeasureFidelity extends PTransform<PCollection<GeneratedCode>
   /** Reads sources under {@code sourceDir} (a local directory or a {@code file://} URI). */
   public static MeasureFidelity against(String sourceDir) {
     if (sourceDir == null || sourceDir.isBlank()) {
-      throw new IllegalArgumentException("sourceDir must name the source directory, was '" + sourceDir + "'");
+      throw new IllegalArgumentException(
+          "sourceDir must name the source directory, was '" + sourceDir + "'");
     }
     return new MeasureFidelity(sourceDir, ReadSources.DEFAULT_MAX_BYTES);
   }
@@ -87,17 +89,23 @@ public final class MeasureFidelity extends PTransform<PCollection<GeneratedCode>
         return;
       }
       measured.inc();
-      out.output(in.withRecord(in.record().toBuilder()
-          .fidelity(KernelFidelity.compare(KernelSignatures.parse(source), KernelSignatures.parse(in.code())))
-          .build()));
+      out.output(
+          in.withRecord(
+              in.record().toBuilder()
+                  .fidelity(
+                      KernelFidelity.compare(
+                          KernelSignatures.parse(source), KernelSignatures.parse(in.code())))
+                  .build()));
     }
 
     /** The source text, or null when {@link SafeFiles} refuses it or it cannot be read. */
     private String readSource(GeneratedCode in) {
       try {
-        byte[] bytes = SafeFiles.read(root, in.record().fileName(), maxBytes, in.record().sourceSha256());
+        byte[] bytes =
+            SafeFiles.read(root, in.record().fileName(), maxBytes, in.record().sourceSha256());
         // The text describe read (a Latin-1 source converted), by the one rule.
-        org.hipforge.io.util.SourceText.Decoded text = org.hipforge.io.util.SourceText.decode(bytes);
+        org.hipforge.io.util.SourceText.Decoded text =
+            org.hipforge.io.util.SourceText.decode(bytes);
         return text.ok() ? text.text() : new String(bytes, StandardCharsets.UTF_8);
       } catch (IOException refusedOrUnreadable) {
         return null; // an annotation: the record keeps its verdict, only without fidelity

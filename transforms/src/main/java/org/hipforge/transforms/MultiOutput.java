@@ -12,8 +12,8 @@ import org.apache.beam.sdk.values.TupleTagList;
 
 /**
  * The two tagged outputs of a stage's DoFn, its output and its failures: one instance per {@code
- * expand()}, handed to the DoFn (which emits through {@link #output} and {@link #fail}) and used
- * to apply it, set both coders and build the stage's typed result.
+ * expand()}, handed to the DoFn (which emits through {@link #output} and {@link #fail}) and used to
+ * apply it, set both coders and build the stage's typed result.
  *
  * <pre>{@code
  * MultiOutput<SourceFile, Failure> tags = MultiOutput.of("out", "fail");
@@ -44,12 +44,17 @@ final class MultiOutput<T, F> implements Serializable {
    * Applies {@code fn} to {@code input} as step {@code name} with both tags, sets the coders and
    * returns {@code result} of the two outputs.
    */
-  <I, R> R apply(PCollection<I> input, String name, DoFn<I, T> fn, Coder<T> outputCoder,
-      Coder<F> failureCoder, BiFunction<PCollection<T>, PCollection<F>, R> result) {
+  <I, R> R apply(
+      PCollection<I> input,
+      String name,
+      DoFn<I, T> fn,
+      Coder<T> outputCoder,
+      Coder<F> failureCoder,
+      BiFunction<PCollection<T>, PCollection<F>, R> result) {
     PCollectionTuple t =
         input.apply(name, ParDo.of(fn).withOutputTags(outputTag, TupleTagList.of(failuresTag)));
-    return result.apply(t.get(outputTag).setCoder(outputCoder),
-        t.get(failuresTag).setCoder(failureCoder));
+    return result.apply(
+        t.get(outputTag).setCoder(outputCoder), t.get(failuresTag).setCoder(failureCoder));
   }
 
   /** Emits {@code value} on the output. */

@@ -24,13 +24,15 @@ import org.hipforge.transforms.coders.FailureCoder;
  * <p>A file that is missing, empty, not UTF-8, larger than {@code maxBytes}, changed since the
  * manifest scan, or whose name would leave the source directory becomes a {@link Failure} with a
  * clear category ({@code missing_source}, {@code empty_source}, {@code not_utf8}, {@code
- * too_large}, {@code source_changed}, {@code unsafe_path}) instead of stopping the run: no LLM
- * call is paid for a file that cannot be described. A readable file without a HIP kernel ({@link
- * HipKernels}) becomes {@code no_kernel} the same way unless {@link #withKernelsOnly} is false.
- * A source that is not UTF-8 but printable Latin-1 text is read as Latin-1 ({@link SourceText}) ({@link SourceFile#encoding}
- * "latin-1", kept in the record as {@code source_encoding}); other bytes stay {@code not_utf8}.
+ * too_large}, {@code source_changed}, {@code unsafe_path}) instead of stopping the run: no LLM call
+ * is paid for a file that cannot be described. A readable file without a HIP kernel ({@link
+ * HipKernels}) becomes {@code no_kernel} the same way unless {@link #withKernelsOnly} is false. A
+ * source that is not UTF-8 but printable Latin-1 text is read as Latin-1 ({@link SourceText})
+ * ({@link SourceFile#encoding} "latin-1", kept in the record as {@code source_encoding}); other
+ * bytes stay {@code not_utf8}.
  *
- * <pre>{@code ReadSources.Result sources = pending.apply("ReadSources", ReadSources.from(dir));}</pre>
+ * <pre>{@code ReadSources.Result sources = pending.apply("ReadSources", ReadSources.from(dir));}
+ * </pre>
  */
 public final class ReadSources extends PTransform<PCollection<ManifestEntry>, ReadSources.Result> {
   /** Default cap: larger files rarely fit a model's context and cost more than they teach. */
@@ -42,7 +44,8 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
    * @param sourceDir the source root (a local directory, a {@code file://} URI or an object store
    *     path), without a trailing '/'
    * @param maxBytes the largest source read ({@code too_large} above it)
-   * @param kernelsOnly whether a source without a HIP kernel becomes {@code no_kernel} without a call
+   * @param kernelsOnly whether a source without a HIP kernel becomes {@code no_kernel} without a
+   *     call
    */
   public record Configuration(String sourceDir, long maxBytes, boolean kernelsOnly)
       implements Serializable {
@@ -53,7 +56,8 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
       if (maxBytes < 1) {
         throw new IllegalArgumentException("maxBytes must be >= 1, was " + maxBytes);
       }
-      sourceDir = sourceDir.endsWith("/") ? sourceDir.substring(0, sourceDir.length() - 1) : sourceDir;
+      sourceDir =
+          sourceDir.endsWith("/") ? sourceDir.substring(0, sourceDir.length() - 1) : sourceDir;
     }
   }
 
@@ -68,12 +72,16 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
   }
 
   public ReadSources withMaxBytes(long bytes) {
-    return new ReadSources(new Configuration(configuration.sourceDir(), bytes, configuration.kernelsOnly()));
+    return new ReadSources(
+        new Configuration(configuration.sourceDir(), bytes, configuration.kernelsOnly()));
   }
 
-  /** Whether a source without a HIP kernel becomes {@code no_kernel} without a call (default true). */
+  /**
+   * Whether a source without a HIP kernel becomes {@code no_kernel} without a call (default true).
+   */
   public ReadSources withKernelsOnly(boolean only) {
-    return new ReadSources(new Configuration(configuration.sourceDir(), configuration.maxBytes(), only));
+    return new ReadSources(
+        new Configuration(configuration.sourceDir(), configuration.maxBytes(), only));
   }
 
   /** The readable sources and the failures. */
@@ -86,8 +94,13 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
   @Override
   public Result expand(PCollection<ManifestEntry> pending) {
     MultiOutput<SourceFile, Failure> tags = MultiOutput.of("out", "fail");
-    return tags.apply(pending, "ReadSource", new ReadFn(configuration, tags),
-        SerializableCoder.of(SourceFile.class), FailureCoder.of(), Result::new);
+    return tags.apply(
+        pending,
+        "ReadSource",
+        new ReadFn(configuration, tags),
+        SerializableCoder.of(SourceFile.class),
+        FailureCoder.of(),
+        Result::new);
   }
 
   private static final class ReadFn extends DoFn<ManifestEntry, SourceFile> {
@@ -106,16 +119,34 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
         bytes = read(e);
       } catch (SafeFiles.Refused r) {
         if (SafeFiles.TOO_LARGE.equals(r.category)) {
-          fail(out, e, r.category, "the source has " + r.size + " bytes, more than --maxSourceBytes=" + c.maxBytes());
+          fail(
+              out,
+              e,
+              r.category,
+              "the source has " + r.size + " bytes, more than --maxSourceBytes=" + c.maxBytes());
         } else if (SafeFiles.CHANGED.equals(r.category)) {
-          fail(out, e, r.category, "the file changed since the manifest was written; run 'hipforge manifest' again");
+          fail(
+              out,
+              e,
+              r.category,
+              "the file changed since the manifest was written; run 'hipforge manifest' again");
         } else {
           fail(out, e, r.category, r.getMessage());
         }
         return;
       } catch (IOException io) {
-        fail(out, e, "missing_source", "cannot read " + e.fileName() + " under " + c.sourceDir() + ": "
-            + io.getClass().getSimpleName() + " " + io.getMessage());
+        fail(
+            out,
+            e,
+            "missing_source",
+            "cannot read "
+                + e.fileName()
+                + " under "
+                + c.sourceDir()
+                + ": "
+                + io.getClass().getSimpleName()
+                + " "
+                + io.getMessage());
         return;
       }
       if (bytes.length == 0 || isBlank(bytes)) {
@@ -129,17 +160,26 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
       }
       String text = decoded.text();
       if (c.kernelsOnly() && !HipKernels.declared(text)) {
-        fail(out, e, HipKernels.NO_KERNEL, "no __global__ kernel in " + e.fileName()
-            + " (a header or host-only file); --kernelsOnly=false describes such files too");
+        fail(
+            out,
+            e,
+            HipKernels.NO_KERNEL,
+            "no __global__ kernel in "
+                + e.fileName()
+                + " (a header or host-only file); --kernelsOnly=false describes such files too");
         return;
       }
       tags.output(out, new SourceFile(e, text, decoded.encoding()));
     }
 
-    /** The source's bytes, checked against the manifest's sha256; local files by {@link SafeFiles}' rule. */
+    /**
+     * The source's bytes, checked against the manifest's sha256; local files by {@link SafeFiles}'
+     * rule.
+     */
     private byte[] read(ManifestEntry e) throws IOException {
       if (WorkLayout.isLocal(c.sourceDir())) {
-        return SafeFiles.read(WorkLayout.localPath(c.sourceDir()), e.fileName(), c.maxBytes(), e.sha256());
+        return SafeFiles.read(
+            WorkLayout.localPath(c.sourceDir()), e.fileName(), c.maxBytes(), e.sha256());
       }
       SafeFiles.requireSafeName(e.fileName()); // an object store has no symlinks: the name is all
       String full = c.sourceDir() + "/" + e.fileName();
@@ -157,9 +197,17 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
     }
 
     private void fail(MultiOutputReceiver out, ManifestEntry e, String category, String message) {
-      tags.fail(out, Failure.of(StateRecord.builder().id(e.id()).fileName(e.fileName())
-          .sourceSha256(e.sha256()).failure(category, message).finishedAtMillis(System.currentTimeMillis())
-          .build(), "read_source"));
+      tags.fail(
+          out,
+          Failure.of(
+              StateRecord.builder()
+                  .id(e.id())
+                  .fileName(e.fileName())
+                  .sourceSha256(e.sha256())
+                  .failure(category, message)
+                  .finishedAtMillis(System.currentTimeMillis())
+                  .build(),
+              "read_source"));
     }
 
     private static boolean isBlank(byte[] b) {

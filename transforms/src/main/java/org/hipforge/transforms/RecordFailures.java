@@ -14,9 +14,12 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  * Flattens every stage's failures into {@code pass:false} state records: the one place where
  * failures become state, so the next run retries them.
  *
- * <pre>{@code PCollection<StateRecord> failed = PCollectionList.of(a).and(b).apply(RecordFailures.asRun(runId, name, model));}</pre>
+ * <pre>
+ * {@code PCollection<StateRecord> failed = PCollectionList.of(a).and(b).apply(RecordFailures.asRun(runId, name, model));}
+ * </pre>
  */
-public final class RecordFailures extends PTransform<PCollectionList<Failure>, PCollection<StateRecord>> {
+public final class RecordFailures
+    extends PTransform<PCollectionList<Failure>, PCollection<StateRecord>> {
   private final SerializableFunction<Failure, StateRecord> toRecord;
 
   private RecordFailures(SerializableFunction<Failure, StateRecord> toRecord) {
@@ -24,8 +27,8 @@ public final class RecordFailures extends PTransform<PCollectionList<Failure>, P
   }
 
   /**
-   * Failures as {@code pass:false} records of run {@code runId}; {@code provider} and {@code
-   * model} name the call where the failure's record does not ({@link Failure#toStateRecord}).
+   * Failures as {@code pass:false} records of run {@code runId}; {@code provider} and {@code model}
+   * name the call where the failure's record does not ({@link Failure#toStateRecord}).
    */
   public static RecordFailures asRun(String runId, String provider, String model) {
     if (runId == null || runId.isBlank()) {
@@ -38,7 +41,8 @@ public final class RecordFailures extends PTransform<PCollectionList<Failure>, P
   public PCollection<StateRecord> expand(PCollectionList<Failure> failures) {
     return failures
         .apply("FlattenFailures", Flatten.pCollections())
-        .apply("ToStateRecord", MapElements.into(TypeDescriptor.of(StateRecord.class)).via(toRecord))
+        .apply(
+            "ToStateRecord", MapElements.into(TypeDescriptor.of(StateRecord.class)).via(toRecord))
         .setCoder(StateRecordCoder.of());
   }
 }

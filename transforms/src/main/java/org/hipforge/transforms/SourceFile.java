@@ -12,7 +12,8 @@ import org.hipforge.io.record.ManifestEntry;
  * @param encoding the charset the file was read in when it was not UTF-8 (e.g. "latin-1"; {@code
  *     code} is its text); null for UTF-8
  */
-public record SourceFile(ManifestEntry entry, String code, String encoding) implements Serializable {
+public record SourceFile(ManifestEntry entry, String code, String encoding)
+    implements Serializable {
   private static final long serialVersionUID = 1L;
 
   public SourceFile {

@@ -45,6 +45,6 @@ public class StageResult<T, F> implements POutput {
   }
 
   @Override
-  public void finishSpecifyingOutput(String transformName, PInput input,
-      PTransform<?, ?> transform) {}
+  public void finishSpecifyingOutput(
+      String transformName, PInput input, PTransform<?, ?> transform) {}
 }

@@ -22,13 +22,15 @@ final class TaskCollector implements AutoCloseable {
     return dir == null ? null : new TaskCollector(dir, JournalWriter.open(dir));
   }
 
-  /** Writes {@code task} for a batch: it is not sent now and gets no record, so it stays pending. */
+  /**
+   * Writes {@code task} for a batch: it is not sent now and gets no record, so it stays pending.
+   */
   void collect(LlmTask task) {
     try {
       writer.append(task.toJson());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot collect task " + task.id() + " for a batch in " + dir
-          + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot collect task " + task.id() + " for a batch in " + dir + ": " + e.getMessage(), e);
     }
   }
 

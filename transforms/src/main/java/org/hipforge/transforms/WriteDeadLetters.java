@@ -13,8 +13,8 @@ import org.apache.beam.sdk.values.PDone;
 import org.hipforge.io.state.JournalWriter;
 
 /**
- * Appends unreadable state lines, with file, line and reason, to dead-letter JSONL files in
- * {@code dir} that people can inspect: {@code {"file","line","reason","torn"}}.
+ * Appends unreadable state lines, with file, line and reason, to dead-letter JSONL files in {@code
+ * dir} that people can inspect: {@code {"file","line","reason","torn"}}.
  *
  * <p>Files are created only when there is something to report, and live outside {@code state/}, so
  * they are never read back as state.

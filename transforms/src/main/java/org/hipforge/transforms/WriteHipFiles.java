@@ -16,8 +16,8 @@ import org.apache.beam.sdk.values.PCollection;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.util.SafeFiles;
-import org.hipforge.transforms.coders.StateRecordCoder;
 import org.hipforge.transforms.coders.FailureCoder;
+import org.hipforge.transforms.coders.StateRecordCoder;
 
 /**
  * Writes each passed piece of generated code to {@code <outDir>/<file_name>} atomically (a temp
@@ -27,9 +27,12 @@ import org.hipforge.transforms.coders.FailureCoder;
  * <p>Idempotent: a rerun writes the same bytes to the same name. A {@code file_name} that is
  * absolute or climbs out with {@code ..} is refused ({@code unsafe_path}).
  *
- * <pre>{@code WriteHipFiles.Result written = checked.apply("WriteHipFiles", WriteHipFiles.to(outDir, "out/hip"));}</pre>
+ * <pre>
+ * {@code WriteHipFiles.Result written = checked.apply("WriteHipFiles", WriteHipFiles.to(outDir, "out/hip"));}
+ * </pre>
  */
-public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, WriteHipFiles.Result> {
+public final class WriteHipFiles
+    extends PTransform<PCollection<GeneratedCode>, WriteHipFiles.Result> {
   private final String outDir;
   private final String recordedPrefix;
 
@@ -38,7 +41,9 @@ public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, 
     this.recordedPrefix = recordedPrefix;
   }
 
-  /** Writes under {@code outDir}; records {@code recordedPrefix + "/" + file_name} as output_path. */
+  /**
+   * Writes under {@code outDir}; records {@code recordedPrefix + "/" + file_name} as output_path.
+   */
   public static WriteHipFiles to(String outDir, String recordedPrefix) {
     if (outDir == null || outDir.isBlank()) {
       throw new IllegalArgumentException("outDir must be set, was '" + outDir + "'");
@@ -56,8 +61,13 @@ public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, 
   @Override
   public Result expand(PCollection<GeneratedCode> code) {
     MultiOutput<StateRecord, Failure> tags = MultiOutput.of("records", "write_failures");
-    return tags.apply(code, "Write", new WriteFn(outDir, recordedPrefix, tags), StateRecordCoder.of(),
-        FailureCoder.of(), Result::new);
+    return tags.apply(
+        code,
+        "Write",
+        new WriteFn(outDir, recordedPrefix, tags),
+        StateRecordCoder.of(),
+        FailureCoder.of(),
+        Result::new);
   }
 
   /** Writes {@code bytes} to {@code target} through a temp file and a rename. */
@@ -75,11 +85,14 @@ public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, 
       return;
     }
     ResourceId dest = FileSystems.matchNewResource(target, false);
-    ResourceId tmp = FileSystems.matchNewResource(target + ".tmp-" + java.util.UUID.randomUUID(), false);
+    ResourceId tmp =
+        FileSystems.matchNewResource(target + ".tmp-" + java.util.UUID.randomUUID(), false);
     try (WritableByteChannel ch = FileSystems.create(tmp, "text/plain")) {
       ch.write(ByteBuffer.wrap(bytes));
     }
-    FileSystems.rename(java.util.List.of(tmp), java.util.List.of(dest),
+    FileSystems.rename(
+        java.util.List.of(tmp),
+        java.util.List.of(dest),
         MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
   }
 
@@ -113,7 +126,10 @@ public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, 
       tags.output(out, r.toBuilder().outputPath(recordedPrefix + "/" + r.fileName()).build());
     }
 
-    /** Where {@code fileName} goes: on a local disk by {@link SafeFiles}' rule (no symlinked directory out of out/hip). */
+    /**
+     * Where {@code fileName} goes: on a local disk by {@link SafeFiles}' rule (no symlinked
+     * directory out of out/hip).
+     */
     private String target(String fileName) throws IOException {
       if (!WorkLayout.isLocal(outDir)) {
         SafeFiles.requireSafeName(fileName); // an object store has no symlinks: the name is all
@@ -123,8 +139,13 @@ public final class WriteHipFiles extends PTransform<PCollection<GeneratedCode>, 
     }
 
     private static Failure failure(StateRecord r, String category, String message) {
-      return Failure.of(r.toBuilder().failure(category, message).outputPath(null)
-          .finishedAtMillis(System.currentTimeMillis()).build(), "write_hip");
+      return Failure.of(
+          r.toBuilder()
+              .failure(category, message)
+              .outputPath(null)
+              .finishedAtMillis(System.currentTimeMillis())
+              .build(),
+          "write_hip");
     }
   }
 }

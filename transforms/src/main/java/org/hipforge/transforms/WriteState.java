@@ -14,10 +14,12 @@ import org.hipforge.io.state.WorkLayout;
  * Writes a run's records as sharded JSONL: {@code <prefix>-00000-of-00004.jsonl}, the names and
  * lines {@link org.hipforge.io.state.StateShardWriter} writes outside a pipeline.
  *
- * <p>Shards appear only when the run finishes (Beam writes temp files and renames them), which
- * is why every answer is also journaled the moment it arrives.
+ * <p>Shards appear only when the run finishes (Beam writes temp files and renames them), which is
+ * why every answer is also journaled the moment it arrives.
  *
- * <pre>{@code records.apply("WriteState", WriteState.to(layout.shardPrefix(step, runId)).withShards(4));}</pre>
+ * <pre>
+ * {@code records.apply("WriteState", WriteState.to(layout.shardPrefix(step, runId)).withShards(4));}
+ * </pre>
  */
 public final class WriteState extends PTransform<PCollection<StateRecord>, PDone> {
   /** Default shards: a few files per run keep listing cheap and reads parallel. */
@@ -49,7 +51,12 @@ public final class WriteState extends PTransform<PCollection<StateRecord>, PDone
   public PDone expand(PCollection<StateRecord> records) {
     return records
         .apply("ToJson", MapElements.into(TypeDescriptors.strings()).via(StateRecordJson::toJson))
-        .apply("WriteShards", TextIO.write().to(prefix).withShardNameTemplate(WorkLayout.SHARD_TEMPLATE)
-            .withSuffix(WorkLayout.JSONL).withNumShards(shards));
+        .apply(
+            "WriteShards",
+            TextIO.write()
+                .to(prefix)
+                .withShardNameTemplate(WorkLayout.SHARD_TEMPLATE)
+                .withSuffix(WorkLayout.JSONL)
+                .withNumShards(shards));
   }
 }

@@ -21,16 +21,16 @@ import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.llm.ChatRequest;
-import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.llm.Prompts;
+import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.llm.RateLimiter;
-import org.hipforge.llmsim.SimulatedLlmServer;
-import org.hipforge.llmsim.SimulatorConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.JournalWriter;
 import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.StateFileReader;
 import org.hipforge.io.state.WorkLayout;
+import org.hipforge.llmsim.SimulatedLlmServer;
+import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -65,7 +65,9 @@ class CallLlmTest {
     }
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-        StateFileReader.read(new ByteArrayInputStream(Files.readAllBytes(f)), f.toString(),
+        StateFileReader.read(
+            new ByteArrayInputStream(Files.readAllBytes(f)),
+            f.toString(),
             new StateFileReader.Sink() {
               @Override
               public void record(StateRecord r) {
@@ -85,20 +87,28 @@ class CallLlmTest {
   /** A previous run of {@code tasks} in its own pipeline: every answer journaled. */
   private void runOnce(ProviderConfig provider, List<LlmTask> tasks, String run) {
     org.apache.beam.sdk.Pipeline first = org.apache.beam.sdk.Pipeline.create();
-    first.apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class))).apply(callLlm(provider, run));
+    first
+        .apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class)))
+        .apply(callLlm(provider, run));
     first.run().waitUntilFinish();
   }
 
-  /** {@code tasks} again as a new process would ask them: the cache read afresh from the journals. */
-  private CallLlm.Result rerun(TestPipeline p, ProviderConfig provider, List<LlmTask> tasks, String run) {
+  /**
+   * {@code tasks} again as a new process would ask them: the cache read afresh from the journals.
+   */
+  private CallLlm.Result rerun(
+      TestPipeline p, ProviderConfig provider, List<LlmTask> tasks, String run) {
     ResponseCache.clearLoaded();
-    return p.apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class))).apply(callLlm(provider, run));
+    return p.apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class)))
+        .apply(callLlm(provider, run));
   }
 
   private CallLlm callLlm(ProviderConfig provider, String run) {
     WorkLayout layout = new WorkLayout(work.toString());
     return CallLlm.to(provider, WorkLayout.Step.DESCRIBE)
-        .withJournal(layout.journalDir(WorkLayout.Step.DESCRIBE, run), layout.journalGlob(WorkLayout.Step.DESCRIBE))
+        .withJournal(
+            layout.journalDir(WorkLayout.Step.DESCRIBE, run),
+            layout.journalGlob(WorkLayout.Step.DESCRIBE))
         .withRunId(run)
         .withMaxInFlight(8);
   }
@@ -106,10 +116,11 @@ class CallLlmTest {
   @Test
   void everyAnswerIsJournaledAndEmittedOnce(TestPipeline p) throws Exception {
     server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(20));
-    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
-    CallLlm.Result result = p
-        .apply(Create.of(tasks(provider, 40)).withCoder(SerializableCoder.of(LlmTask.class)))
-        .apply(callLlm(provider, "run-a"));
+    ProviderConfig provider =
+        ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
+    CallLlm.Result result =
+        p.apply(Create.of(tasks(provider, 40)).withCoder(SerializableCoder.of(LlmTask.class)))
+            .apply(callLlm(provider, "run-a"));
     PAssert.that(result.output().apply(Count.globally())).containsInAnyOrder(40L);
     PAssert.that(result.failures()).empty();
     p.run().waitUntilFinish();
@@ -122,18 +133,23 @@ class CallLlmTest {
   }
 
   @Test
-  void withNoLimitsConfiguredThisJvmPacesByItsRateShareOfTheAdvertisedLimits(TestPipeline p) throws Exception {
-    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(5).withRpm(6_000).withTpm(9_000_000));
-    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
-    CallLlm.Result result = p
-        .apply(Create.of(tasks(provider, 20)).withCoder(SerializableCoder.of(LlmTask.class)))
-        .apply(callLlm(provider, "run-share").withRateShare(0.5));
+  void withNoLimitsConfiguredThisJvmPacesByItsRateShareOfTheAdvertisedLimits(TestPipeline p)
+      throws Exception {
+    server =
+        SimulatedLlmServer.start(
+            SimulatorConfig.defaults().withLatencyMs(5).withRpm(6_000).withTpm(9_000_000));
+    ProviderConfig provider =
+        ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
+    CallLlm.Result result =
+        p.apply(Create.of(tasks(provider, 20)).withCoder(SerializableCoder.of(LlmTask.class)))
+            .apply(callLlm(provider, "run-share").withRateShare(0.5));
     PAssert.that(result.output().apply(Count.globally())).containsInAnyOrder(20L);
     PAssert.that(result.failures()).empty();
     p.run().waitUntilFinish();
 
     // The JVM's limiter of this run and endpoint learned the advertised limits and took half.
-    RateLimiter limiter = RateLimiter.shared("run-share " + provider.endpointKey(), provider.name(), 0, 0, 0.5);
+    RateLimiter limiter =
+        RateLimiter.shared("run-share " + provider.endpointKey(), provider.name(), 0, 0, 0.5);
     assertThat(limiter.requestsPerMinute(), is(3_000.0));
     assertThat(limiter.tokensPerMinute(), is(4_500_000.0));
     assertThat(server.requestsByStatus().getOrDefault("429", 0L), is(0L));
@@ -142,62 +158,83 @@ class CallLlmTest {
   @Test
   void aRerunAnswersJournaledPromptsFromTheCacheWithoutCalling(TestPipeline p) throws Exception {
     server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(5));
-    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
+    ProviderConfig provider =
+        ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
     List<LlmTask> tasks = tasks(provider, 10);
     // A previous run journaled all ten answers...
     runOnce(provider, tasks, "run-1");
     long callsBefore = server.totalRequests();
     // ...and a new process (fresh cache, read from disk) gets the same prompts again.
     CallLlm.Result again = rerun(p, provider, tasks, "run-2");
-    PAssert.that(again.output()).satisfies(records -> {
-      int n = 0;
-      for (StateRecord r : records) {
-        assertThat(r.cached(), is(true));
-        assertThat(r.runId(), is("run-2"));
-        n++;
-      }
-      assertThat(n, is(10));
-      return null;
-    });
+    PAssert.that(again.output())
+        .satisfies(
+            records -> {
+              int n = 0;
+              for (StateRecord r : records) {
+                assertThat(r.cached(), is(true));
+                assertThat(r.runId(), is("run-2"));
+                n++;
+              }
+              assertThat(n, is(10));
+              return null;
+            });
     p.run().waitUntilFinish();
     assertThat(server.totalRequests(), is(callsBefore));
   }
 
   @Test
-  void answersAnotherWorkerJournaledAfterThisJvmLoadedTheCacheAreNotPaidForAgain(TestPipeline p) throws Exception {
+  void answersAnotherWorkerJournaledAfterThisJvmLoadedTheCacheAreNotPaidForAgain(TestPipeline p)
+      throws Exception {
     server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(5));
-    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
+    ProviderConfig provider =
+        ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
     List<LlmTask> tasks = tasks(provider, 15);
     ResponseCache.clearLoaded();
     // This JVM's first job loads the cache (and pays for tasks 0-4)...
     org.apache.beam.sdk.Pipeline first = org.apache.beam.sdk.Pipeline.create();
-    first.apply(Create.of(tasks.subList(0, 5)).withCoder(SerializableCoder.of(LlmTask.class)))
+    first
+        .apply(Create.of(tasks.subList(0, 5)).withCoder(SerializableCoder.of(LlmTask.class)))
         .apply(callLlm(provider, "run-1"));
     first.run().waitUntilFinish();
     assertThat(server.totalRequests(), is(5L));
     // ...then another worker (another JVM: only its journal file is shared) journals tasks 5-14.
     WorkLayout layout = new WorkLayout(work.toString());
-    try (JournalWriter other = JournalWriter.open(layout.journalDir(WorkLayout.Step.DESCRIBE, "run-1"))) {
+    try (JournalWriter other =
+        JournalWriter.open(layout.journalDir(WorkLayout.Step.DESCRIBE, "run-1"))) {
       for (LlmTask t : tasks.subList(5, 15)) {
-        other.append(StateRecordJson.toJson(StateRecord.builder().id(t.id()).fileName(t.fileName())
-            .sourceSha256(t.sourceSha256()).pass(true).instruction("from the other worker " + t.id())
-            .inputTokens(10).outputTokens(20).attempts(1).finishedAtMillis(System.currentTimeMillis())
-            .runId("run-1").promptSha256(t.promptSha256()).build()));
+        other.append(
+            StateRecordJson.toJson(
+                StateRecord.builder()
+                    .id(t.id())
+                    .fileName(t.fileName())
+                    .sourceSha256(t.sourceSha256())
+                    .pass(true)
+                    .instruction("from the other worker " + t.id())
+                    .inputTokens(10)
+                    .outputTokens(20)
+                    .attempts(1)
+                    .finishedAtMillis(System.currentTimeMillis())
+                    .runId("run-1")
+                    .promptSha256(t.promptSha256())
+                    .build()));
       }
     }
     // A restarted attempt in this JVM: new CallLlm instances, the JVM's cache is not cleared.
-    CallLlm.Result again = p.apply(Create.of(tasks.subList(5, 15)).withCoder(SerializableCoder.of(LlmTask.class)))
-        .apply(callLlm(provider, "run-1"));
-    PAssert.that(again.output()).satisfies(records -> {
-      int n = 0;
-      for (StateRecord r : records) {
-        assertThat(r.cached(), is(true));
-        assertThat(r.instruction(), is("from the other worker " + r.id()));
-        n++;
-      }
-      assertThat(n, is(10));
-      return null;
-    });
+    CallLlm.Result again =
+        p.apply(Create.of(tasks.subList(5, 15)).withCoder(SerializableCoder.of(LlmTask.class)))
+            .apply(callLlm(provider, "run-1"));
+    PAssert.that(again.output())
+        .satisfies(
+            records -> {
+              int n = 0;
+              for (StateRecord r : records) {
+                assertThat(r.cached(), is(true));
+                assertThat(r.instruction(), is("from the other worker " + r.id()));
+                n++;
+              }
+              assertThat(n, is(10));
+              return null;
+            });
     PAssert.that(again.failures()).empty();
     p.run().waitUntilFinish();
     assertThat(server.totalRequests(), is(5L));
@@ -205,37 +242,48 @@ class CallLlmTest {
 
   @Test
   void finalErrorsBecomeFailuresWithTheirCategory(TestPipeline p) throws Exception {
-    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(1).withMaxContextTokens(10));
-    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
-    CallLlm.Result result = p.apply(Create.of(tasks(provider, 3)).withCoder(SerializableCoder.of(LlmTask.class)))
-        .apply(callLlm(provider, "run-ctx"));
+    server =
+        SimulatedLlmServer.start(
+            SimulatorConfig.defaults().withLatencyMs(1).withMaxContextTokens(10));
+    ProviderConfig provider =
+        ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
+    CallLlm.Result result =
+        p.apply(Create.of(tasks(provider, 3)).withCoder(SerializableCoder.of(LlmTask.class)))
+            .apply(callLlm(provider, "run-ctx"));
     PAssert.that(result.output()).empty();
-    PAssert.that(result.failures()).satisfies(failures -> {
-      int n = 0;
-      for (Failure f : failures) {
-        assertThat(f.category(), is("context_length"));
-        assertThat(f.stage(), is("call_llm"));
-        assertThat(f.record().attempts(), is(1));
-        n++;
-      }
-      assertThat(n, is(3));
-      return null;
-    });
+    PAssert.that(result.failures())
+        .satisfies(
+            failures -> {
+              int n = 0;
+              for (Failure f : failures) {
+                assertThat(f.category(), is("context_length"));
+                assertThat(f.stage(), is("call_llm"));
+                assertThat(f.record().attempts(), is(1));
+                n++;
+              }
+              assertThat(n, is(3));
+              return null;
+            });
     p.run().waitUntilFinish();
   }
 
   @Test
-  void billedButUnusableAnswersAreJournaledWithTheirCategoryAndTokensAndARerunReplaysThemWithoutARequest(
-      TestPipeline p) throws Exception {
-    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(2)
-        .withAnswerRate(SimulatorConfig.Answer.REFUSAL, 0.2)
-        .withAnswerRate(SimulatorConfig.Answer.REFUSAL_AS_TEXT, 0.1)
-        .withAnswerRate(SimulatorConfig.Answer.CONTENT_FILTER, 0.1)
-        .withAnswerRate(SimulatorConfig.Answer.TRUNCATED, 0.1)
-        .withAnswerRate(SimulatorConfig.Answer.REASONING_CUT, 0.1)
-        .withAnswerRate(SimulatorConfig.Answer.NO_CHOICES, 0.1)
-        .withAnswerRate(SimulatorConfig.Answer.NO_USAGE, 0.1));
-    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
+  void
+      billedButUnusableAnswersAreJournaledWithTheirCategoryAndTokensAndARerunReplaysThemWithoutARequest(
+          TestPipeline p) throws Exception {
+    server =
+        SimulatedLlmServer.start(
+            SimulatorConfig.defaults()
+                .withLatencyMs(2)
+                .withAnswerRate(SimulatorConfig.Answer.REFUSAL, 0.2)
+                .withAnswerRate(SimulatorConfig.Answer.REFUSAL_AS_TEXT, 0.1)
+                .withAnswerRate(SimulatorConfig.Answer.CONTENT_FILTER, 0.1)
+                .withAnswerRate(SimulatorConfig.Answer.TRUNCATED, 0.1)
+                .withAnswerRate(SimulatorConfig.Answer.REASONING_CUT, 0.1)
+                .withAnswerRate(SimulatorConfig.Answer.NO_CHOICES, 0.1)
+                .withAnswerRate(SimulatorConfig.Answer.NO_USAGE, 0.1));
+    ProviderConfig provider =
+        ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
     List<LlmTask> tasks = tasks(provider, 60);
     runOnce(provider, tasks, "run-1");
     assertThat("one request per task, none retried", server.totalRequests(), is(60L));
@@ -250,56 +298,89 @@ class CallLlmTest {
         assertThat(r.instruction(), is((String) null));
       }
     }
-    assertThat(byCategory.keySet(), is(new java.util.TreeSet<>(List.of("bad_instruction", "empty_answer",
-        "filtered", "pass", "refused", "truncated"))));
+    assertThat(
+        byCategory.keySet(),
+        is(
+            new java.util.TreeSet<>(
+                List.of(
+                    "bad_instruction",
+                    "empty_answer",
+                    "filtered",
+                    "pass",
+                    "refused",
+                    "truncated"))));
     assertThat(journal.stream().filter(StateRecord::tokensEstimated).count() > 0, is(true));
-    assertThat(journal.stream().filter(r -> "length".equals(r.finishReason())).count(), is(byCategory.get("truncated")));
+    assertThat(
+        journal.stream().filter(r -> "length".equals(r.finishReason())).count(),
+        is(byCategory.get("truncated")));
     long failedBefore = 60 - byCategory.get("pass");
 
     // A rerun in a new process: the same prompts get the same verdicts from the journal, unpaid.
     CallLlm.Result again = rerun(p, provider, tasks, "run-2");
-    PAssert.that(again.failures()).satisfies(failures -> {
-      long n = 0;
-      for (Failure f : failures) {
-        assertThat(f.record().cached(), is(true));
-        assertThat(f.record().inputTokens() > 0, is(true));
-        assertThat(f.toStateRecord("run-2", "sim", "m").errorCategory(), is(f.category()));
-        n++;
-      }
-      assertThat(n, is(failedBefore));
-      return null;
-    });
+    PAssert.that(again.failures())
+        .satisfies(
+            failures -> {
+              long n = 0;
+              for (Failure f : failures) {
+                assertThat(f.record().cached(), is(true));
+                assertThat(f.record().inputTokens() > 0, is(true));
+                assertThat(f.toStateRecord("run-2", "sim", "m").errorCategory(), is(f.category()));
+                n++;
+              }
+              assertThat(n, is(failedBefore));
+              return null;
+            });
     p.run().waitUntilFinish();
     assertThat("the rerun sent nothing", server.totalRequests(), is(60L));
   }
 
   @Test
   void settingsAreCheckedNamingTheirValueAndEveryWithKeepsTheOthers() {
-    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, "http://127.0.0.1:9/v1", "m", null);
+    ProviderConfig provider =
+        ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, "http://127.0.0.1:9/v1", "m", null);
     CallLlm call = CallLlm.to(provider, WorkLayout.Step.GENERATE);
-    assertThat(assertThrows(IllegalArgumentException.class, () -> call.withMaxInFlight(0)).getMessage(),
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> call.withMaxInFlight(0)).getMessage(),
         is("maxInFlight must be in [1, 4096], was 0"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> call.withRateShare(1.5)).getMessage(),
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> call.withRateShare(1.5)).getMessage(),
         is("rateShare must be in (0, 1], was 1.5"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> call.withRunId(" ")).getMessage(),
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> call.withRunId(" ")).getMessage(),
         is("runId must be set, was ' '"));
-    assertThat(assertThrows(IllegalArgumentException.class, () -> call.withJournal("", "g")).getMessage(),
+    assertThat(
+        assertThrows(IllegalArgumentException.class, () -> call.withJournal("", "g")).getMessage(),
         is("journal dir must be set, was ''"));
     assertThrows(IllegalArgumentException.class, () -> CallLlm.to(null, WorkLayout.Step.DESCRIBE));
-    assertThrows(IllegalStateException.class, () -> call.expand(null)); // no journal: answers must be durable
+    assertThrows(
+        IllegalStateException.class,
+        () -> call.expand(null)); // no journal: answers must be durable
 
-    CallLlm.Configuration c = call.withCollect("/c").withJournal("/j", "/j/*").withJournalReserve("/r")
-        .withRunId("r1").withMaxInFlight(4).withRateShare(0.5).configuration();
-    assertThat(c, is(new CallLlm.Configuration(provider, WorkLayout.Step.GENERATE, "/j", "/j/*", "/r", "r1", 4,
-        0.5, "/c")));
+    CallLlm.Configuration c =
+        call.withCollect("/c")
+            .withJournal("/j", "/j/*")
+            .withJournalReserve("/r")
+            .withRunId("r1")
+            .withMaxInFlight(4)
+            .withRateShare(0.5)
+            .configuration();
+    assertThat(
+        c,
+        is(
+            new CallLlm.Configuration(
+                provider, WorkLayout.Step.GENERATE, "/j", "/j/*", "/r", "r1", 4, 0.5, "/c")));
     assertThat(call.configuration().collectDir(), is((String) null)); // the original is unchanged
   }
 
   @Test
-  void aRejectedKeyStopsTheRunWithinAFewRequestsAndJournalsNothing(TestPipeline p) throws Exception {
-    server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(5).withApiKey("the-right-key"));
+  void aRejectedKeyStopsTheRunWithinAFewRequestsAndJournalsNothing(TestPipeline p)
+      throws Exception {
+    server =
+        SimulatedLlmServer.start(
+            SimulatorConfig.defaults().withLatencyMs(5).withApiKey("the-right-key"));
     // PATH is always set: it stands in for an env var holding a wrong key.
-    ProviderConfig provider = ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", "PATH");
+    ProviderConfig provider =
+        ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", "PATH");
     p.apply(Create.of(tasks(provider, 200)).withCoder(SerializableCoder.of(LlmTask.class)))
         .apply(callLlm(provider, "run-auth"));
     RuntimeException e = assertThrows(RuntimeException.class, () -> p.run().waitUntilFinish());

@@ -16,11 +16,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(TestPipelineExtension.class)
 class ExtractCodeTest {
-  private static final String KERNEL = "#include <hip/hip_runtime.h>\n__global__ void k(float* x) { x[threadIdx.x] = 1; }\n";
+  private static final String KERNEL =
+      "#include <hip/hip_runtime.h>\n__global__ void k(float* x) { x[threadIdx.x] = 1; }\n";
 
   private static StateRecord answer(long id, String response) {
-    return StateRecord.builder().id(id).fileName("k" + id + ".hip").pass(true).instruction("Write k.")
-        .sourceSha256("sha" + id).attempts(2).response(response).build();
+    return StateRecord.builder()
+        .id(id)
+        .fileName("k" + id + ".hip")
+        .pass(true)
+        .instruction("Write k.")
+        .sourceSha256("sha" + id)
+        .attempts(2)
+        .response(response)
+        .build();
   }
 
   @Test
@@ -28,28 +36,36 @@ class ExtractCodeTest {
     StateRecord fenced = answer(1, "Here it is:\n```cpp\n" + KERNEL + "```\nEnjoy.");
     StateRecord prose = answer(2, "I cannot write that kernel, sorry.");
 
-    ExtractCode.Result r = p.apply(Create.of(fenced, prose).withCoder(StateRecordCoder.of()))
-        .apply(ExtractCode.create());
+    ExtractCode.Result r =
+        p.apply(Create.of(fenced, prose).withCoder(StateRecordCoder.of()))
+            .apply(ExtractCode.create());
 
-    PAssert.that(r.output()).satisfies(out -> {
-      GeneratedCode g = out.iterator().next();
-      assertThat(g.record().id(), is(1L));
-      assertThat(g.code(), is(KERNEL));
-      assertThat(g.record().codeSha256(), is(Hex.sha256(KERNEL)));
-      assertThat("the raw answer stays in the journal, not in the record", g.record().response(), nullValue());
-      assertThat(g.record().sourceSha256(), is("sha1"));
-      return null;
-    });
-    PAssert.that(r.failures()).satisfies(fs -> {
-      Failure f = fs.iterator().next();
-      assertThat(f.id(), is(2L));
-      assertThat(f.category(), is("no_code"));
-      assertThat(f.stage(), is("extract_code"));
-      assertThat(f.fileName(), is("k2.hip"));
-      assertThat(f.record().instruction(), is("Write k."));
-      assertThat(f.record().attempts(), is(2));
-      return null;
-    });
+    PAssert.that(r.output())
+        .satisfies(
+            out -> {
+              GeneratedCode g = out.iterator().next();
+              assertThat(g.record().id(), is(1L));
+              assertThat(g.code(), is(KERNEL));
+              assertThat(g.record().codeSha256(), is(Hex.sha256(KERNEL)));
+              assertThat(
+                  "the raw answer stays in the journal, not in the record",
+                  g.record().response(),
+                  nullValue());
+              assertThat(g.record().sourceSha256(), is("sha1"));
+              return null;
+            });
+    PAssert.that(r.failures())
+        .satisfies(
+            fs -> {
+              Failure f = fs.iterator().next();
+              assertThat(f.id(), is(2L));
+              assertThat(f.category(), is("no_code"));
+              assertThat(f.stage(), is("extract_code"));
+              assertThat(f.fileName(), is("k2.hip"));
+              assertThat(f.record().instruction(), is("Write k."));
+              assertThat(f.record().attempts(), is(2));
+              return null;
+            });
     p.run().waitUntilFinish();
   }
 

@@ -14,20 +14,37 @@ public final class Records {
   private Records() {}
 
   public static StateRecord passed(long id, String file, String sha, long at, String run) {
-    return StateRecord.builder().id(id).fileName(file).pass(true).instruction("do " + file)
-        .sourceSha256(sha).finishedAtMillis(at).runId(run).attempts(1).build();
+    return StateRecord.builder()
+        .id(id)
+        .fileName(file)
+        .pass(true)
+        .instruction("do " + file)
+        .sourceSha256(sha)
+        .finishedAtMillis(at)
+        .runId(run)
+        .attempts(1)
+        .build();
   }
 
-  public static StateRecord failed(long id, String file, String sha, long at, String run, String category) {
-    return StateRecord.builder().id(id).fileName(file).failure(category, "because").sourceSha256(sha)
-        .finishedAtMillis(at).runId(run).attempts(1).build();
+  public static StateRecord failed(
+      long id, String file, String sha, long at, String run, String category) {
+    return StateRecord.builder()
+        .id(id)
+        .fileName(file)
+        .failure(category, "because")
+        .sourceSha256(sha)
+        .finishedAtMillis(at)
+        .runId(run)
+        .attempts(1)
+        .build();
   }
 
   public static ManifestEntry entry(long id, String file, String sha) {
     return new ManifestEntry(id, file, 10, sha);
   }
 
-  public static void writeLines(Path file, List<StateRecord> records, String tail) throws IOException {
+  public static void writeLines(Path file, List<StateRecord> records, String tail)
+      throws IOException {
     Files.createDirectories(file.getParent());
     StringBuilder b = new StringBuilder();
     for (StateRecord r : records) {

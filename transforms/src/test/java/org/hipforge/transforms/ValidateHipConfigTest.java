@@ -15,17 +15,21 @@ class ValidateHipConfigTest {
   @Test
   void aTargetTheCompilerWouldRefuseStopsThePipelineWhileItIsBuiltNotOnAWorker() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> ValidateHip.forArchs(List.of("gfx90a", "tahiti")));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ValidateHip.forArchs(List.of("gfx90a", "tahiti")));
 
     assertThat(e.getMessage(), containsString("unknown AMD GPU target 'tahiti'"));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> ValidateHip.forArchs(List.of("gfx90a")).withTimeout(Duration.ZERO));
   }
 
   @Test
   void theTransformWithItsCompilerConfigurationSurvivesSerialization() {
     SerializableUtils.ensureSerializable(
-        ValidateHip.forArchs(List.of("gfx90a", "gfx1030:xnack+")).withTimeout(Duration.ofSeconds(5))
+        ValidateHip.forArchs(List.of("gfx90a", "gfx1030:xnack+"))
+            .withTimeout(Duration.ofSeconds(5))
             .withResources(true));
     SerializableUtils.ensureSerializable(ValidateHip.skip());
   }

@@ -26,10 +26,13 @@ class WriteDeadLettersTest {
   @Test
   void everyUnreadableLineIsAppendedWithFileLineReasonAndTornFlag(TestPipeline p) throws Exception {
     Path out = dir.resolve("dead-letters");
-    p.apply(Create.of(
-            new MalformedLine("state/describe/r1/part-00000-of-00001.jsonl", 7, "missing \"id\"", false),
-            new MalformedLine("state/describe/journal/r2/w.jsonl", 12, "truncated JSON object", true))
-            .withCoder(SerializableCoder.of(MalformedLine.class)))
+    p.apply(
+            Create.of(
+                    new MalformedLine(
+                        "state/describe/r1/part-00000-of-00001.jsonl", 7, "missing \"id\"", false),
+                    new MalformedLine(
+                        "state/describe/journal/r2/w.jsonl", 12, "truncated JSON object", true))
+                .withCoder(SerializableCoder.of(MalformedLine.class)))
         .apply(WriteDeadLetters.to(out.toString()));
     p.run().waitUntilFinish();
 
@@ -39,30 +42,45 @@ class WriteDeadLettersTest {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
         for (String line : Files.readAllLines(f)) {
           JsonNode n = json.readTree(line);
-          seen.add(n.get("file").asText() + ":" + n.get("line").asLong() + " " + n.get("reason").asText()
-              + " torn=" + n.get("torn").asBoolean());
+          seen.add(
+              n.get("file").asText()
+                  + ":"
+                  + n.get("line").asLong()
+                  + " "
+                  + n.get("reason").asText()
+                  + " torn="
+                  + n.get("torn").asBoolean());
         }
       }
     }
-    assertThat(seen, containsInAnyOrder(
-        "state/describe/r1/part-00000-of-00001.jsonl:7 missing \"id\" torn=false",
-        "state/describe/journal/r2/w.jsonl:12 truncated JSON object torn=true"));
+    assertThat(
+        seen,
+        containsInAnyOrder(
+            "state/describe/r1/part-00000-of-00001.jsonl:7 missing \"id\" torn=false",
+            "state/describe/journal/r2/w.jsonl:12 truncated JSON object torn=true"));
   }
 
   @Test
   void nothingToReportWritesNoFile(TestPipeline p) throws Exception {
     Path out = dir.resolve("dead-letters");
-    p.apply(Create.empty(SerializableCoder.of(MalformedLine.class))).apply(WriteDeadLetters.to(out.toString()));
+    p.apply(Create.empty(SerializableCoder.of(MalformedLine.class)))
+        .apply(WriteDeadLetters.to(out.toString()));
     p.run().waitUntilFinish();
     if (Files.exists(out)) {
       try (Stream<Path> files = Files.walk(out)) {
-        assertThat(files.filter(Files::isRegularFile).filter(f -> {
-          try {
-            return Files.size(f) > 0;
-          } catch (java.io.IOException e) {
-            return true;
-          }
-        }).count(), is(0L));
+        assertThat(
+            files
+                .filter(Files::isRegularFile)
+                .filter(
+                    f -> {
+                      try {
+                        return Files.size(f) > 0;
+                      } catch (java.io.IOException e) {
+                        return true;
+                      }
+                    })
+                .count(),
+            is(0L));
       }
     }
   }

@@ -24,36 +24,48 @@ class WriteHipFilesTest {
 
   private static GeneratedCode code(long id, String name, boolean pass, String text) {
     StateRecord.Builder b = StateRecord.builder().id(id).fileName(name).sourceSha256("s" + id);
-    b = pass ? b.pass(true).compiled(true) : b.failure("compile_error", "k.hip:1:1: error: nope").compiled(false);
+    b =
+        pass
+            ? b.pass(true).compiled(true)
+            : b.failure("compile_error", "k.hip:1:1: error: nope").compiled(false);
     return new GeneratedCode(b.build(), text);
   }
 
   @Test
-  void passedCodeIsWrittenUnderItsNameFailedCodeIsNotAndAnUnsafeNameIsAFailure(TestPipeline p) throws Exception {
+  void passedCodeIsWrittenUnderItsNameFailedCodeIsNotAndAnUnsafeNameIsAFailure(TestPipeline p)
+      throws Exception {
     Path out = work.resolve("out/hip");
     GeneratedCode good = code(1, "sub/good.hip", true, "__global__ void g() {}\n");
     GeneratedCode broken = code(2, "broken.hip", false, "__global__ void b( {}\n");
     GeneratedCode climbing = code(3, "../escape.hip", true, "__global__ void e() {}\n");
 
-    WriteHipFiles.Result r = p.apply(Create.of(good, broken, climbing).withCoder(GeneratedCodeCoder.of()))
-        .apply(WriteHipFiles.to(out.toString(), "out/hip"));
+    WriteHipFiles.Result r =
+        p.apply(Create.of(good, broken, climbing).withCoder(GeneratedCodeCoder.of()))
+            .apply(WriteHipFiles.to(out.toString(), "out/hip"));
 
-    PAssert.that(r.output()).satisfies(records -> {
-      Map<Long, StateRecord> byId = new HashMap<>();
-      records.forEach(x -> byId.put(x.id(), x));
-      assertThat(byId.keySet(), is(java.util.Set.of(1L, 2L)));
-      assertThat(byId.get(1L).outputPath(), is("out/hip/sub/good.hip"));
-      assertThat("a failed record passes through unwritten", byId.get(2L).outputPath(), nullValue());
-      assertThat(byId.get(2L).errorMsg(), is("compile_error: k.hip:1:1: error: nope"));
-      return null;
-    });
-    PAssert.that(r.failures()).satisfies(fs -> {
-      Failure f = fs.iterator().next();
-      assertThat(f.id(), is(3L));
-      assertThat(f.category(), is("unsafe_path"));
-      assertThat(f.stage(), is("write_hip"));
-      return null;
-    });
+    PAssert.that(r.output())
+        .satisfies(
+            records -> {
+              Map<Long, StateRecord> byId = new HashMap<>();
+              records.forEach(x -> byId.put(x.id(), x));
+              assertThat(byId.keySet(), is(java.util.Set.of(1L, 2L)));
+              assertThat(byId.get(1L).outputPath(), is("out/hip/sub/good.hip"));
+              assertThat(
+                  "a failed record passes through unwritten",
+                  byId.get(2L).outputPath(),
+                  nullValue());
+              assertThat(byId.get(2L).errorMsg(), is("compile_error: k.hip:1:1: error: nope"));
+              return null;
+            });
+    PAssert.that(r.failures())
+        .satisfies(
+            fs -> {
+              Failure f = fs.iterator().next();
+              assertThat(f.id(), is(3L));
+              assertThat(f.category(), is("unsafe_path"));
+              assertThat(f.stage(), is("write_hip"));
+              return null;
+            });
     p.run().waitUntilFinish();
 
     assertThat(Files.readString(out.resolve("sub/good.hip")), is("__global__ void g() {}\n"));

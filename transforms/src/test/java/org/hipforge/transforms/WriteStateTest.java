@@ -25,23 +25,31 @@ class WriteStateTest {
   @TempDir Path dir;
 
   @Test
-  void everyRecordLandsAsOneJsonLineInTheNamedShardsAndReadsBackEqual(TestPipeline p) throws Exception {
-    List<StateRecord> records = List.of(
-        Records.passed(1, "a.hip", "s1", 1000, "run-1"),
-        Records.failed(2, "b.hip", "s2", 2000, "run-1", "compile_error"),
-        Records.passed(3, "c.hip", "s3", 3000, "run-1").toBuilder().compiled(true)
-            .resources(KernelResources.parseList("gfx90a k vgprs=8 sgprs=11 agprs=0 lds=0 scratch=0 "
-                + "vgpr_spills=0 sgpr_spills=0 occupancy=8")).build());
+  void everyRecordLandsAsOneJsonLineInTheNamedShardsAndReadsBackEqual(TestPipeline p)
+      throws Exception {
+    List<StateRecord> records =
+        List.of(
+            Records.passed(1, "a.hip", "s1", 1000, "run-1"),
+            Records.failed(2, "b.hip", "s2", 2000, "run-1", "compile_error"),
+            Records.passed(3, "c.hip", "s3", 3000, "run-1").toBuilder()
+                .compiled(true)
+                .resources(
+                    KernelResources.parseList(
+                        "gfx90a k vgprs=8 sgprs=11 agprs=0 lds=0 scratch=0 "
+                            + "vgpr_spills=0 sgpr_spills=0 occupancy=8"))
+                .build());
     String prefix = dir.resolve("state/generate/run-1/part").toString();
 
-    p.apply(Create.of(records).withCoder(StateRecordCoder.of())).apply(WriteState.to(prefix).withShards(2));
+    p.apply(Create.of(records).withCoder(StateRecordCoder.of()))
+        .apply(WriteState.to(prefix).withShards(2));
     p.run().waitUntilFinish();
 
     List<Path> shards;
     try (Stream<Path> files = Files.list(dir.resolve("state/generate/run-1"))) {
       shards = files.sorted().toList();
     }
-    assertThat(shards.stream().map(s -> s.getFileName().toString()).toList(),
+    assertThat(
+        shards.stream().map(s -> s.getFileName().toString()).toList(),
         is(List.of("part-00000-of-00002.jsonl", "part-00001-of-00002.jsonl")));
     Set<StateRecord> back = new HashSet<>();
     for (Path s : shards) {
@@ -54,8 +62,9 @@ class WriteStateTest {
 
   @Test
   void shardCountAndPrefixAreChecked() {
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> WriteState.to(" "));
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-        () -> WriteState.to("x").withShards(0));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> WriteState.to(" "));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> WriteState.to("x").withShards(0));
   }
 }

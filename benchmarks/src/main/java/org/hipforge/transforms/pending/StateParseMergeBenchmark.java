@@ -25,8 +25,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Question: how many state lines per second does one core parse and fold into the latest-wins
- * merge (the per-line work of {@code ReadState} + {@code MergeLatest})? Target ≥ 1 M lines/s.
+ * Question: how many state lines per second does one core parse and fold into the latest-wins merge
+ * (the per-line work of {@code ReadState} + {@code MergeLatest})? Target ≥ 1 M lines/s.
  *
  * <p>Each op parses one batch of {@link #BATCH} realistic describe-state lines (~600 bytes each,
  * half passed with an instruction, half failed) and merges them into a map keyed by id with the
@@ -60,11 +60,21 @@ public class StateParseMergeBenchmark {
     for (int i = 0; i < BATCH; i++) {
       long id = i % ids;
       boolean pass = random.nextBoolean();
-      StateRecord.Builder b = StateRecord.builder().id(id).fileName("k" + (id % 100) + "/kernel_" + id + ".hip")
-          .pass(pass).sourceSha256(String.format("%064x", id * 0x9E3779B97F4A7C15L))
-          .provider("openai").model("gpt-4o-mini").inputTokens(900).outputTokens(150).latencyMs(1200)
-          .attempts(1).finishedAtMillis(1_790_000_000_000L + random.nextInt(1_000_000))
-          .runId("20261127T180000Z-abcd").promptSha256(String.format("%064x", id));
+      StateRecord.Builder b =
+          StateRecord.builder()
+              .id(id)
+              .fileName("k" + (id % 100) + "/kernel_" + id + ".hip")
+              .pass(pass)
+              .sourceSha256(String.format("%064x", id * 0x9E3779B97F4A7C15L))
+              .provider("openai")
+              .model("gpt-4o-mini")
+              .inputTokens(900)
+              .outputTokens(150)
+              .latencyMs(1200)
+              .attempts(1)
+              .finishedAtMillis(1_790_000_000_000L + random.nextInt(1_000_000))
+              .runId("20261127T180000Z-abcd")
+              .promptSha256(String.format("%064x", id));
       StateFixtures.outcome(b, id, pass);
       lines[i] = StateRecordJson.toJson(b.build());
     }
@@ -76,7 +86,8 @@ public class StateParseMergeBenchmark {
     StateRecord parse(String line) throws MalformedLineException;
   }
 
-  private HashMap<Long, StateRecord> parseAndMerge(LineParser parser) throws MalformedLineException {
+  private HashMap<Long, StateRecord> parseAndMerge(LineParser parser)
+      throws MalformedLineException {
     HashMap<Long, StateRecord> merged = new HashMap<>(ids * 2);
     for (String line : lines) {
       StateRecord r = parser.parse(line);
@@ -108,20 +119,26 @@ public class StateParseMergeBenchmark {
   @OperationsPerInvocation(BATCH)
   public BucketDecision scanEncodeAndMerge() throws IOException {
     BucketDecision decision = new BucketDecision();
-    BucketBatchWriter writer = new BucketBatchWriter(false, 1, (bucket, batch) -> {
-      try {
-        decision.add(batch);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+    BucketBatchWriter writer =
+        new BucketBatchWriter(
+            false,
+            1,
+            (bucket, batch) -> {
+              try {
+                decision.add(batch);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
     FlatLineScanner.StateFields fields = new FlatLineScanner.StateFields();
-    ByteLines.forEach(new ByteArrayInputStream(file), (buf, from, to, lineNo, unterminated) -> {
-      if (!scanner.scanState(buf, from, to, fields)) {
-        throw new IllegalStateException("line " + lineNo + " left to the slow path");
-      }
-      writer.add(fields);
-    });
+    ByteLines.forEach(
+        new ByteArrayInputStream(file),
+        (buf, from, to, lineNo, unterminated) -> {
+          if (!scanner.scanState(buf, from, to, fields)) {
+            throw new IllegalStateException("line " + lineNo + " left to the slow path");
+          }
+          writer.add(fields);
+        });
     writer.flush();
     return decision;
   }

@@ -21,8 +21,10 @@ final class BlockFacts {
   boolean guard;
   int firstLineFrom = -1;
   int firstLineTo = -1;
+
   /** The local includes ({@code #include "x"}): ranges of x. */
   int[] locals = new int[0];
+
   /** Set when this block is joined after a header: the include name of that header. */
   String inlinedHeader;
 

@@ -15,24 +15,24 @@ import static org.hipforge.io.code.FenceScan.START;
 import static org.hipforge.io.code.FenceScan.TAG_START;
 
 /**
- * Decides whether adjacent candidate blocks are one file split up, and joins them (the join rule
- * of {@link CodeExtractor}). Two shapes, both kept narrow so that two versions of one file are
- * never joined:
+ * Decides whether adjacent candidate blocks are one file split up, and joins them (the join rule of
+ * {@link CodeExtractor}). Two shapes, both kept narrow so that two versions of one file are never
+ * joined:
  *
  * <ul>
  *   <li>a file split in two: the run so far has an {@code #include} and no {@code main}; the next
- *       block has no {@code #include}, does not repeat the run's code (its first code line is
- *       not in it), and brings what the run lacks: {@code main}, or a kernel when the run has none;
- *   <li>a header and the file that includes it: a single header block (an include guard or
- *       {@code #pragma once}, or named {@code *.h}/{@code *.hpp}/... in its fence, first line or
- *       the prose line above it) with no {@code main}, followed by a block that includes it by
- *       that name ({@code #include "kernel.h"}; with no name known, its one local header
- *       include). The header is inlined: that include line becomes a comment.
+ *       block has no {@code #include}, does not repeat the run's code (its first code line is not
+ *       in it), and brings what the run lacks: {@code main}, or a kernel when the run has none;
+ *   <li>a header and the file that includes it: a single header block (an include guard or {@code
+ *       #pragma once}, or named {@code *.h}/{@code *.hpp}/... in its fence, first line or the prose
+ *       line above it) with no {@code main}, followed by a block that includes it by that name
+ *       ({@code #include "kernel.h"}; with no name known, its one local header include). The header
+ *       is inlined: that include line becomes a comment.
  * </ul>
  *
  * <p>Confined to one extraction. Its facts ({@link BlockFacts}) are made in block order, so each
- * word's occurrences are searched once over the answer with the vectorised indexOf, never char
- * by char, and never past the next occurrence.
+ * word's occurrences are searched once over the answer with the vectorised indexOf, never char by
+ * char, and never past the next occurrence.
  */
 final class BlockJoiner {
   private final String s;
@@ -51,7 +51,10 @@ final class BlockJoiner {
     this.facts = new BlockFacts[blocks.count()];
   }
 
-  /** Whether block {@code next} continues the file of blocks {@code first..last} (adjacent, both counting). */
+  /**
+   * Whether block {@code next} continues the file of blocks {@code first..last} (adjacent, both
+   * counting).
+   */
   boolean joins(int first, int last, int next) {
     boolean runHasInclude = false;
     boolean runHasMain = false;
@@ -66,7 +69,9 @@ final class BlockJoiner {
       return false;
     }
     BlockFacts b = fact(next); // after the run's: facts are made in block order (see nextHash)
-    if (runHasInclude && !b.include && (b.main || (!runHasKernel && b.kernel))
+    if (runHasInclude
+        && !b.include
+        && (b.main || (!runHasKernel && b.kernel))
         && !repeats(b, first, last)) {
       return true;
     }
@@ -110,13 +115,15 @@ final class BlockJoiner {
   /** What joining needs to know about the block from..to ({@link BlockFacts}). */
   private BlockFacts facts(int from, int to) {
     BlockFacts b = new BlockFacts();
-    for (nextHash = cursor(nextHash, "#", from); nextHash >= 0 && nextHash < to;
+    for (nextHash = cursor(nextHash, "#", from);
+        nextHash >= 0 && nextHash < to;
         nextHash = s.indexOf('#', nextHash + 1)) {
       if (firstOnLine(nextHash, from)) {
         nextHash = b.directive(s, nextHash, to);
       }
     }
-    for (nextMain = cursor(nextMain, "main", from); nextMain >= 0 && nextMain + 4 <= to;
+    for (nextMain = cursor(nextMain, "main", from);
+        nextMain >= 0 && nextMain + 4 <= to;
         nextMain = s.indexOf("main", nextMain + 4)) {
       if (BlockFacts.isMainAt(s, nextMain, to) && !onCommentLine(nextMain, from)) {
         b.main = true;
@@ -148,7 +155,9 @@ final class BlockJoiner {
     return a == from || isEol(s.charAt(a - 1));
   }
 
-  /** Whether i's line (not before from) starts with a comment: {@code //}, {@code /*} or {@code *}. */
+  /**
+   * Whether i's line (not before from) starts with a comment: {@code //}, {@code /*} or {@code *}.
+   */
   private boolean onCommentLine(int i, int from) {
     int a = i;
     while (a > from && !isEol(s.charAt(a - 1))) {
@@ -187,7 +196,10 @@ final class BlockJoiner {
     }
   }
 
-  /** Appends the code of a block as {@link CodeText#build} makes it, without the intermediate copy when it can. */
+  /**
+   * Appends the code of a block as {@link CodeText#build} makes it, without the intermediate copy
+   * when it can.
+   */
   private void appendBlock(StringBuilder sb, int from, int to, int indent) {
     nextCr = cursor(nextCr, "\r", from);
     if (indent != 0 || (nextCr >= 0 && nextCr < to)) {
@@ -215,8 +227,8 @@ final class BlockJoiner {
   }
 
   /**
-   * The header file name block k is given, or null: a word ending in a header extension in the
-   * info string, the block's first line when it is a comment, or the last prose line before it.
+   * The header file name block k is given, or null: a word ending in a header extension in the info
+   * string, the block's first line when it is a comment, or the last prose line before it.
    */
   private String headerName(int k) {
     int open = blocks.get(k, OPEN);
@@ -226,7 +238,8 @@ final class BlockJoiner {
     if (name == null) {
       int firstEnd = lineEnd(s, start);
       int f = skipBlanks(s, start, firstEnd);
-      if (f + 1 < firstEnd && s.charAt(f) == '/'
+      if (f + 1 < firstEnd
+          && s.charAt(f) == '/'
           && (s.charAt(f + 1) == '/' || s.charAt(f + 1) == '*')) {
         name = headerWord(f, Math.min(firstEnd, end));
       }
@@ -272,7 +285,9 @@ final class BlockJoiner {
     return found;
   }
 
-  /** {@code code} with the line {@code #include "inc"} turned into a comment (the header is above). */
+  /**
+   * {@code code} with the line {@code #include "inc"} turned into a comment (the header is above).
+   */
   private static String withoutInclude(String code, String inc) {
     String quoted = "\"" + inc + "\"";
     int at = code.indexOf(quoted);
@@ -282,7 +297,10 @@ final class BlockJoiner {
       String line = code.substring(lineStart, lineEnd < 0 ? code.length() : lineEnd);
       String t = line.strip();
       if (t.startsWith("#") && t.substring(1).strip().startsWith("include")) {
-        return code.substring(0, lineStart) + "// " + t + " (inlined above)"
+        return code.substring(0, lineStart)
+            + "// "
+            + t
+            + " (inlined above)"
             + code.substring(lineEnd < 0 ? code.length() : lineEnd);
       }
       at = code.indexOf(quoted, at + 1);

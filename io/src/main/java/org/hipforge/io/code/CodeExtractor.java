@@ -17,21 +17,20 @@ import static org.hipforge.io.code.FenceScan.START;
  * <ul>
  *   <li>Fences are runs of 3 or more {@code `} or {@code ~}, indented at most 3 spaces; a block is
  *       closed by a run of the same character at least as long, with only blanks around it (any
- *       indentation is accepted, LLMs indent closing fences inconsistently). A backtick fence's info
- *       string may not contain a backtick, so {@code ```x```} at a line start is inline code.
- *   <li>Blocks tagged hip, cpp, c++, cuda, cu, c, cc, cxx, h, hpp (also cuh, hh, hxx, and a file name
- *       with one of those extensions) are C++ blocks, case-insensitively; the tag is the first word
- *       of the info string. Untagged blocks count only if they look like C++ source (inside a fence
- *       the lines of a block comment weigh as code: a long license comment is part of the file).
- *       Every other tag
- *       (bash, json, python, ...) is never picked.
- *   <li>Adjacent blocks that count (no other fence between them) are joined into one file when
- *       they are one file split up: a block with includes and no {@code main} followed by blocks
- *       without includes that bring {@code main} (or the kernel), or a header (include guard,
- *       {@code #pragma once}, or a {@code *.h}-like name in its fence, first comment line or the
- *       prose line above) followed by the block that includes it, whose include line becomes a
- *       comment. A block that repeats code of the blocks before it is never joined to them
- *       ({@link ExtractedCode#blocks()} says how many were joined).
+ *       indentation is accepted, LLMs indent closing fences inconsistently). A backtick fence's
+ *       info string may not contain a backtick, so {@code ```x```} at a line start is inline code.
+ *   <li>Blocks tagged hip, cpp, c++, cuda, cu, c, cc, cxx, h, hpp (also cuh, hh, hxx, and a file
+ *       name with one of those extensions) are C++ blocks, case-insensitively; the tag is the first
+ *       word of the info string. Untagged blocks count only if they look like C++ source (inside a
+ *       fence the lines of a block comment weigh as code: a long license comment is part of the
+ *       file). Every other tag (bash, json, python, ...) is never picked.
+ *   <li>Adjacent blocks that count (no other fence between them) are joined into one file when they
+ *       are one file split up: a block with includes and no {@code main} followed by blocks without
+ *       includes that bring {@code main} (or the kernel), or a header (include guard, {@code
+ *       #pragma once}, or a {@code *.h}-like name in its fence, first comment line or the prose
+ *       line above) followed by the block that includes it, whose include line becomes a comment. A
+ *       block that repeats code of the blocks before it is never joined to them ({@link
+ *       ExtractedCode#blocks()} says how many were joined).
  *   <li>Among the candidates (single or joined blocks), those holding a kernel ({@code __global__},
  *       {@code <<<}, {@code hipMalloc}, {@code hipLaunchKernel}, {@code hip/hip_runtime}) win, then
  *       C++ blocks, then untagged ones; the largest wins within a rank, the first on a tie. Blank
@@ -42,16 +41,16 @@ import static org.hipforge.io.code.FenceScan.START;
  *       prose lines than code lines).
  * </ul>
  *
- * <p>The code always has {@code \n} line endings, ends with {@code \n}, and loses the indentation its
- * opening fence had (as CommonMark does). Failures have category {@link ExtractedCode#NO_CODE}.
+ * <p>The code always has {@code \n} line endings, ends with {@code \n}, and loses the indentation
+ * its opening fence had (as CommonMark does). Failures have category {@link ExtractedCode#NO_CODE}.
  * Never throws: any string, or null, gives a result.
  *
  * <p>Speed: one forward pass that jumps from fence candidate to fence candidate with {@link
- * String#indexOf(String, int)} (a vectorised JVM intrinsic), so in the common answer (one C++ block,
- * maybe beside shell ones) prose and code are never looked at char by char; the C++-likeness and
- * kernel checks scan a block only when there is a choice to make, and every block at most once (the
- * join checks once more, only for answers with several blocks). The only copy is the chosen block,
- * usually as one {@code substring}. Stateless and thread-safe.
+ * String#indexOf(String, int)} (a vectorised JVM intrinsic), so in the common answer (one C++
+ * block, maybe beside shell ones) prose and code are never looked at char by char; the C++-likeness
+ * and kernel checks scan a block only when there is a choice to make, and every block at most once
+ * (the join checks once more, only for answers with several blocks). The only copy is the chosen
+ * block, usually as one {@code substring}. Stateless and thread-safe.
  *
  * <p>Where each rule lives: fences and tags in {@link FenceScan}, "looks like C++" and "holds a
  * kernel" in {@link CppHeuristics}, joining in {@link BlockJoiner} (with {@link BlockFacts}); the
@@ -66,7 +65,10 @@ public final class CodeExtractor {
 
   private CodeExtractor() {}
 
-  /** Returns the HIP source in {@code response}, or a {@link ExtractedCode#NO_CODE} failure; never throws. */
+  /**
+   * Returns the HIP source in {@code response}, or a {@link ExtractedCode#NO_CODE} failure; never
+   * throws.
+   */
   public static ExtractedCode extract(String response) {
     if (response == null) {
       return ExtractedCode.noCode("response is null");
@@ -91,9 +93,8 @@ public final class CodeExtractor {
       int end = blocks.get(k, END);
       boolean cpp = blocks.get(k, KIND) == CPP;
       if (cpp || CppHeuristics.looksLikeCpp(s, start, end, true)) {
-        rank[k] = CppHeuristics.holdsKernel(s, start, end)
-            ? RANK_KERNEL
-            : cpp ? RANK_CPP : RANK_UNTAGGED;
+        rank[k] =
+            CppHeuristics.holdsKernel(s, start, end) ? RANK_KERNEL : cpp ? RANK_CPP : RANK_UNTAGGED;
       }
     }
     // Runs of adjacent blocks that form one file are one candidate; the best candidate wins.
@@ -110,7 +111,8 @@ public final class CodeExtractor {
       int last = k;
       int groupRank = rank[k];
       int len = blocks.get(k, END) - blocks.get(k, START);
-      while (last + 1 < count && rank[last + 1] > 0
+      while (last + 1 < count
+          && rank[last + 1] > 0
           && blocks.get(last + 1, FENCE) == blocks.get(last, FENCE) + 1
           && joiner.joins(k, last, last + 1)) {
         last++;

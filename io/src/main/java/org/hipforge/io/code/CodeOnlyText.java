@@ -82,7 +82,9 @@ final class CodeOnlyText {
 
   /** A C++14 digit separator ({@code 1'000}), not a character literal. */
   private static boolean isDigitSeparator(char[] s, int i) {
-    return i > 0 && Character.isLetterOrDigit(s[i - 1]) && i + 1 < s.length
+    return i > 0
+        && Character.isLetterOrDigit(s[i - 1])
+        && i + 1 < s.length
         && Character.isLetterOrDigit(s[i + 1]);
   }
 

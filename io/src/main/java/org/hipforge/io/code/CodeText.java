@@ -20,8 +20,13 @@ final class CodeText {
   }
 
   static boolean isPathChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-        || c == '_' || c == '-' || c == '.' || c == '/';
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || c == '_'
+        || c == '-'
+        || c == '.'
+        || c == '/';
   }
 
   /** Whether {@code s[from, to)} ends in a header extension ({@code .h}, {@code .hpp}, ...). */
@@ -35,7 +40,10 @@ final class CodeText {
     return false;
   }
 
-  /** The first index of {@code w} in {@code s} that lies wholly inside from..to, or -1 (a bounded indexOf). */
+  /**
+   * The first index of {@code w} in {@code s} that lies wholly inside from..to, or -1 (a bounded
+   * indexOf).
+   */
   static int indexIn(String s, String w, int from, int to) {
     int last = to - w.length();
     for (int i = from; i <= last; i++) {

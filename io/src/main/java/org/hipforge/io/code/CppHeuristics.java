@@ -4,9 +4,9 @@ import static org.hipforge.io.code.CodeText.at;
 import static org.hipforge.io.code.CodeText.isEol;
 
 /**
- * Whether a stretch of an answer is C++ source, and whether it holds a HIP kernel: the
- * extractor's two judgements of a block it has to choose among. Bounded scans of {@code s[from,
- * to)}; stateless.
+ * Whether a stretch of an answer is C++ source, and whether it holds a HIP kernel: the extractor's
+ * two judgements of a block it has to choose among. Bounded scans of {@code s[from, to)};
+ * stateless.
  */
 final class CppHeuristics {
   private CppHeuristics() {}
@@ -24,7 +24,8 @@ final class CppHeuristics {
           return true;
         }
       } else if (ch == 'h') {
-        if (at(s, i, to, "hipMalloc") || at(s, i, to, "hipLaunchKernel")
+        if (at(s, i, to, "hipMalloc")
+            || at(s, i, to, "hipLaunchKernel")
             || at(s, i, to, "hip/hip_runtime")) {
           return true;
         }
@@ -35,9 +36,9 @@ final class CppHeuristics {
 
   /**
    * Whether from..to looks like C++ source: a C/C++/HIP marker, braces and semicolons, and no more
-   * prose lines than code lines (a line is code if it starts with #, {, }, // or /*, or ends with
-   * ; { } ) , > or \). Inside a fence ({@code fenced}) every line of a block comment counts as
-   * code too: a long license comment above a small kernel is the file's, not prose around it.
+   * prose lines than code lines (a line is code if it starts with #, {, }, // or /*, or ends with ;
+   * { } ) , > or \). Inside a fence ({@code fenced}) every line of a block comment counts as code
+   * too: a long license comment above a small kernel is the file's, not prose around it.
    */
   static boolean looksLikeCpp(String s, int from, int to, boolean fenced) {
     boolean marker = false;
@@ -106,8 +107,8 @@ final class CppHeuristics {
     char l = s.charAt(last);
     boolean comment =
         f == '/' && first + 1 <= last && (s.charAt(first + 1) == '/' || s.charAt(first + 1) == '*');
-    return f == '#' || f == '{' || f == '}' || comment
-        || l == ';' || l == '{' || l == '}' || l == ')' || l == ',' || l == '>' || l == '\\';
+    return f == '#' || f == '{' || f == '}' || comment || l == ';' || l == '{' || l == '}'
+        || l == ')' || l == ',' || l == '>' || l == '\\';
   }
 
   private static boolean isMarkerAt(String s, int i, int to) {
@@ -115,8 +116,7 @@ final class CppHeuristics {
       case '#':
         return at(s, i, to, "#include") || at(s, i, to, "#define") || at(s, i, to, "#pragma");
       case '_':
-        return at(s, i, to, "__global__") || at(s, i, to, "__device__")
-            || at(s, i, to, "__host__");
+        return at(s, i, to, "__global__") || at(s, i, to, "__device__") || at(s, i, to, "__host__");
       case 'i':
         return at(s, i, to, "int main");
       case 't':

@@ -5,9 +5,9 @@ import java.util.Objects;
 /**
  * The HIP source file found in one LLM response, or the category and reason why none was found.
  *
- * <p>Like {@link java.util.Optional#get}, the accessors of the side that does not apply throw, so
- * a forgotten {@link #isPresent()} check fails loudly instead of writing "null" into a .hip file
- * or a state record.
+ * <p>Like {@link java.util.Optional#get}, the accessors of the side that does not apply throw, so a
+ * forgotten {@link #isPresent()} check fails loudly instead of writing "null" into a .hip file or a
+ * state record.
  *
  * @param code the source text, with {@code \n} line endings; null when none was found
  * @param language the lower-cased fence language tag, or {@code ""} when there was none
@@ -67,12 +67,16 @@ public record ExtractedCode(
     return new ExtractedCode(code, language, origin, blocks, null);
   }
 
-  /** Returns a failed extraction of category {@link #NO_CODE} with a short human-readable reason. */
+  /**
+   * Returns a failed extraction of category {@link #NO_CODE} with a short human-readable reason.
+   */
   public static ExtractedCode noCode(String reason) {
     return new ExtractedCode(null, null, null, 0, reason);
   }
 
-  /** Whether code was found; when false only {@link #failureCategory()} and {@link #reason()} apply. */
+  /**
+   * Whether code was found; when false only {@link #failureCategory()} and {@link #reason()} apply.
+   */
   public boolean isPresent() {
     return code != null;
   }
@@ -83,7 +87,10 @@ public record ExtractedCode(
     return present("code", code);
   }
 
-  /** The lower-cased first word of the fence info string ({@code "hip"}, {@code "cpp"}), or {@code ""}. */
+  /**
+   * The lower-cased first word of the fence info string ({@code "hip"}, {@code "cpp"}), or {@code
+   * ""}.
+   */
   @Override
   public String language() {
     return present("language", language);
@@ -130,8 +137,14 @@ public record ExtractedCode(
   @Override
   public String toString() {
     return isPresent()
-        ? "ExtractedCode{" + origin + (blocks > 1 ? " of " + blocks + " blocks" : "") + ", language="
-            + language + ", chars=" + code.length() + "}"
+        ? "ExtractedCode{"
+            + origin
+            + (blocks > 1 ? " of " + blocks + " blocks" : "")
+            + ", language="
+            + language
+            + ", chars="
+            + code.length()
+            + "}"
         : "ExtractedCode{" + NO_CODE + ": " + reason + "}";
   }
 }

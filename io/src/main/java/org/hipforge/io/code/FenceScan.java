@@ -9,9 +9,9 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The fenced blocks of one answer (CommonMark fence rules, see {@link CodeExtractor}) that may
- * hold the code: C++-tagged and untagged blocks that are not blank, in order, with the kind of
- * their tag. One forward pass that jumps from fence candidate to fence candidate with {@link
+ * The fenced blocks of one answer (CommonMark fence rules, see {@link CodeExtractor}) that may hold
+ * the code: C++-tagged and untagged blocks that are not blank, in order, with the kind of their
+ * tag. One forward pass that jumps from fence candidate to fence candidate with {@link
  * String#indexOf(String, int)}; confined to one extraction.
  */
 final class FenceScan {
@@ -29,27 +29,38 @@ final class FenceScan {
   // array; read with get(k, field).
   /** Where the block's content starts. */
   static final int START = 0;
+
   /** Where its content ends: the start of its closing fence's line, or the end of the answer. */
   static final int END = 1;
+
   /** How many spaces its opening fence was indented (removed from its lines). */
   static final int INDENT = 2;
+
   /** {@link #CPP} or {@link #UNTAGGED}. */
   static final int KIND = 3;
+
   /** 1 when it has no closing fence (a truncated answer), else 0. */
   static final int UNTERMINATED = 4;
+
   /** Where its tag starts in its info string (its end: TAG_END). */
   static final int TAG_START = 5;
+
   static final int TAG_END = 6;
+
   /** Its number among all fences (1, 2, ...): blocks of consecutive numbers are adjacent. */
   static final int FENCE = 7;
+
   /** Where its opening fence's line starts. */
   static final int OPEN = 8;
+
   private static final int FIELDS = 9;
 
   private final String s;
   private final int n;
 
-  /** Next known "```" / "~~~" at or after the search point; -2 = not searched yet, -1 = none left. */
+  /**
+   * Next known "```" / "~~~" at or after the search point; -2 = not searched yet, -1 = none left.
+   */
   private int nextBacktick = -2;
 
   private int nextTilde = -2;
@@ -63,7 +74,8 @@ final class FenceScan {
   private int tagStart;
   private int tagEnd;
 
-  // Room for 4 candidates: answers rarely have more than 2 C++ or untagged blocks; it grows if needed.
+  // Room for 4 candidates: answers rarely have more than 2 C++ or untagged blocks; it grows if
+  // needed.
   private int[] cands = new int[4 * FIELDS];
   private int count;
   private int fences;
@@ -162,7 +174,10 @@ final class FenceScan {
     }
   }
 
-  /** Index of the next "```" or "~~~" at or after {@code from}, or -1; {@code only} restricts the char. */
+  /**
+   * Index of the next "```" or "~~~" at or after {@code from}, or -1; {@code only} restricts the
+   * char.
+   */
   private int nextFence(int from, char only) {
     if (only != '~' && nextBacktick != -1 && nextBacktick < from) {
       nextBacktick = s.indexOf("```", from);
@@ -319,6 +334,7 @@ final class FenceScan {
   }
 
   private static boolean isTagEnd(char c) {
-    return c <= ' ' || c == '{' || c == '}' || c == ',' || c == ';' || c == ':' || c == '=' || c == '`';
+    return c <= ' ' || c == '{' || c == '}' || c == ',' || c == ';' || c == ':' || c == '='
+        || c == '`';
   }
 }

@@ -10,7 +10,9 @@ import org.hipforge.io.record.Fidelity;
  * Compares the kernels of generated code with the kernels of its source ({@link KernelSignatures})
  * into a {@link Fidelity}: the round trip source → instruction → code kept what it should.
  *
- * <pre>{@code Fidelity f = KernelFidelity.compare(sourceText, generatedText); double s = f.score();}</pre>
+ * <pre>
+ * {@code Fidelity f = KernelFidelity.compare(sourceText, generatedText); double s = f.score();}
+ * </pre>
  */
 public final class KernelFidelity {
   private KernelFidelity() {}
@@ -19,7 +21,8 @@ public final class KernelFidelity {
     return compare(KernelSignatures.parse(source), KernelSignatures.parse(generated));
   }
 
-  public static Fidelity compare(List<KernelSignatures.Kernel> source, List<KernelSignatures.Kernel> generated) {
+  public static Fidelity compare(
+      List<KernelSignatures.Kernel> source, List<KernelSignatures.Kernel> generated) {
     Map<String, KernelSignatures.Kernel> byName = new HashMap<>(generated.size() * 2);
     for (KernelSignatures.Kernel k : generated) {
       byName.putIfAbsent(k.name(), k);

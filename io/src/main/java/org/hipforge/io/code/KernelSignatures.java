@@ -13,15 +13,15 @@ import java.util.Objects;
  * The {@code __global__} kernels of a HIP source, read at the text level: name, parameter types,
  * {@code __shared__} use inside the body and {@code __launch_bounds__}.
  *
- * <p>Comments, string and character literals and preprocessor lines are blanked first (so a
- * {@code __global__} in a comment, a string or a {@code #define} is not a kernel), then each
- * {@code __global__} token is followed to its declarator: {@code __launch_bounds__(...)} and
- * {@code __attribute__((...))} are stepped over (the launch bounds kept), the identifier before the
+ * <p>Comments, string and character literals and preprocessor lines are blanked first (so a {@code
+ * __global__} in a comment, a string or a {@code #define} is not a kernel), then each {@code
+ * __global__} token is followed to its declarator: {@code __launch_bounds__(...)} and {@code
+ * __attribute__((...))} are stepped over (the launch bounds kept), the identifier before the
  * parameter list is the name. A parameter's type is its text without the default argument and
- * without the parameter name, whitespace normalised ({@code const float *__restrict__ a} and
- * {@code const float* __restrict__  b} both give {@code const float*__restrict__}); qualifiers are
- * kept. A kernel declared and later defined counts once (the definition wins). Not a C++ parser:
- * kernels made by macros ({@code #define KERNEL(n) __global__ void n(...)}) are not seen.
+ * without the parameter name, whitespace normalised ({@code const float *__restrict__ a} and {@code
+ * const float* __restrict__ b} both give {@code const float*__restrict__}); qualifiers are kept. A
+ * kernel declared and later defined counts once (the definition wins). Not a C++ parser: kernels
+ * made by macros ({@code #define KERNEL(n) __global__ void n(...)}) are not seen.
  *
  * <pre>{@code List<KernelSignatures.Kernel> ks = KernelSignatures.parse(source);}</pre>
  */
@@ -33,7 +33,8 @@ public final class KernelSignatures {
   private KernelSignatures() {}
 
   /** One kernel: {@code launchBounds} is the normalised argument text ("256", "256,2") or null. */
-  public record Kernel(String name, List<String> paramTypes, boolean usesShared, String launchBounds) {
+  public record Kernel(
+      String name, List<String> paramTypes, boolean usesShared, String launchBounds) {
     public Kernel {
       Objects.requireNonNull(name, "name");
       paramTypes = List.copyOf(paramTypes);
@@ -74,8 +75,11 @@ public final class KernelSignatures {
             e++;
           }
           int next = skipSpace(s, e);
-          boolean attr = regionEquals(s, i, e, BOUNDS) || regionEquals(s, i, e, "__attribute__")
-              || regionEquals(s, i, e, "__declspec") || regionEquals(s, i, e, "alignas");
+          boolean attr =
+              regionEquals(s, i, e, BOUNDS)
+                  || regionEquals(s, i, e, "__attribute__")
+                  || regionEquals(s, i, e, "__declspec")
+                  || regionEquals(s, i, e, "alignas");
           if (next < s.length && s[next] == '(') {
             int close = matching(s, next, '(', ')');
             if (close < 0) {
@@ -88,7 +92,8 @@ public final class KernelSignatures {
               i = close + 1;
               continue;
             }
-            if (sawVoid) { // a kernel returns void: "__global__ kernel named foo(" in prose does not
+            if (sawVoid) { // a kernel returns void: "__global__ kernel named foo(" in prose does
+              // not
               nameStart = i;
               nameEnd = e;
               open = next;
@@ -138,8 +143,11 @@ public final class KernelSignatures {
         defined.add(hasBody);
       } else if (hasBody && !defined.get(seen)) {
         // The definition replaces a forward declaration; its bounds may sit on either.
-        out.set(seen, bounds == null && out.get(seen).launchBounds() != null
-            ? new Kernel(name, params, shared, out.get(seen).launchBounds()) : k);
+        out.set(
+            seen,
+            bounds == null && out.get(seen).launchBounds() != null
+                ? new Kernel(name, params, shared, out.get(seen).launchBounds())
+                : k);
         defined.set(seen, true);
       }
     }
@@ -234,7 +242,9 @@ public final class KernelSignatures {
     while (nameStart > 0 && isIdentPart(t.charAt(nameStart - 1))) {
       nameStart--;
     }
-    if (nameStart > 0 && nameStart < t.length() && isIdentStart(t.charAt(nameStart))
+    if (nameStart > 0
+        && nameStart < t.length()
+        && isIdentStart(t.charAt(nameStart))
         && !isTypeWord(t.substring(nameStart))) {
       char before = t.charAt(nameStart - 1);
       // "float x", "float*x", "T&x", "P<int>x": a name follows a type; "::x" is not one.
@@ -247,10 +257,29 @@ public final class KernelSignatures {
 
   private static boolean isTypeWord(String w) {
     switch (w) {
-      case "int": case "float": case "double": case "char": case "short": case "long":
-      case "unsigned": case "signed": case "bool": case "void": case "const": case "volatile":
-      case "size_t": case "__restrict__": case "__restrict": case "restrict": case "auto":
-      case "half": case "__half": case "int64_t": case "uint64_t": case "int32_t": case "uint32_t":
+      case "int":
+      case "float":
+      case "double":
+      case "char":
+      case "short":
+      case "long":
+      case "unsigned":
+      case "signed":
+      case "bool":
+      case "void":
+      case "const":
+      case "volatile":
+      case "size_t":
+      case "__restrict__":
+      case "__restrict":
+      case "restrict":
+      case "auto":
+      case "half":
+      case "__half":
+      case "int64_t":
+      case "uint64_t":
+      case "int32_t":
+      case "uint32_t":
         return true;
       default:
         return false;

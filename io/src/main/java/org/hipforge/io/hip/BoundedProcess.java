@@ -86,7 +86,8 @@ final class BoundedProcess implements PassRun {
   public Outcome await(long deadlineNanos) {
     boolean exited;
     try {
-      exited = process.waitFor(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+      exited =
+          process.waitFor(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       kill(process);
       LiveCompilers.done(process);
@@ -121,9 +122,9 @@ final class BoundedProcess implements PassRun {
   }
 
   /**
-   * Kills the process and everything it started. hipcc is a Perl script that runs clang, so
-   * killing only the direct child would leave clang running; the descendants are listed before the
-   * parent dies because afterwards they are re-parented and no longer found.
+   * Kills the process and everything it started. hipcc is a Perl script that runs clang, so killing
+   * only the direct child would leave clang running; the descendants are listed before the parent
+   * dies because afterwards they are re-parented and no longer found.
    */
   static void kill(Process p) {
     List<ProcessHandle> family = new ArrayList<>();

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One {@code clang -cc1} job that hipcc runs for a file (the host pass or one device pass), kept
- * as a template so it can be re-aimed at another file or made to use a precompiled header.
+ * One {@code clang -cc1} job that hipcc runs for a file (the host pass or one device pass), kept as
+ * a template so it can be re-aimed at another file or made to use a precompiled header.
  *
  * <p>The template is what {@code hipcc -###} printed for an empty probe file, so calling it
  * directly checks exactly what hipcc checks, minus the Perl wrapper and the clang driver.
@@ -73,8 +73,14 @@ record Cc1Job(
       label = cpu >= 0 && cpu + 1 < args.size() ? args.get(cpu + 1) : "device";
     }
     return new Cc1Job(
-        label, List.copyOf(args), probeDir.toString(), input, mainName > 0 ? mainName : -1,
-        syntaxOnly, wrapper, device);
+        label,
+        List.copyOf(args),
+        probeDir.toString(),
+        input,
+        mainName > 0 ? mainName : -1,
+        syntaxOnly,
+        wrapper,
+        device);
   }
 
   /** The compiler binary the job runs (its first argument). */
@@ -98,14 +104,15 @@ record Cc1Job(
 
   /**
    * The job checking {@code relFile} in {@code dir}, using {@code pch} when not null, seeing only
-   * the files of the VFS {@code overlay} and writing its dependency list (system headers
-   * included) to {@code depFile} when those are not null (see {@link CompilerSandbox}). With
-   * {@code resources} a device pass also
-   * generates code ({@code -S -o /dev/null} instead of {@code -fsyntax-only}: the same job hipcc
-   * runs for {@code --cuda-device-only -S}) and prints the backend's kernel resource remarks
-   * ({@link ResourceRemarks}) without caret lines. The host pass stays syntax-only.
+   * the files of the VFS {@code overlay} and writing its dependency list (system headers included)
+   * to {@code depFile} when those are not null (see {@link CompilerSandbox}). With {@code
+   * resources} a device pass also generates code ({@code -S -o /dev/null} instead of {@code
+   * -fsyntax-only}: the same job hipcc runs for {@code --cuda-device-only -S}) and prints the
+   * backend's kernel resource remarks ({@link ResourceRemarks}) without caret lines. The host pass
+   * stays syntax-only.
    */
-  List<String> forFile(Path dir, String relFile, Path pch, Path overlay, Path depFile, boolean resources) {
+  List<String> forFile(
+      Path dir, String relFile, Path pch, Path overlay, Path depFile, boolean resources) {
     List<String> out = retarget(dir, relFile, baseName(relFile));
     if (pch != null) {
       out.set(wrapperIdx, "-include-pch");
@@ -116,28 +123,32 @@ record Cc1Job(
       extra.addAll(List.of("-ivfsoverlay", overlay.toString()));
     }
     if (depFile != null) {
-      extra.addAll(List.of("-dependency-file", depFile.toString(), "-MT", "hipforge", "-sys-header-deps"));
+      extra.addAll(
+          List.of("-dependency-file", depFile.toString(), "-MT", "hipforge", "-sys-header-deps"));
     }
     out.addAll(inputIdx, extra);
     if (resources && device) {
       // Last, because it shifts the indexes after it (the wrapper's and the input's).
       out.set(syntaxOnlyIdx, "-S");
-      out.addAll(syntaxOnlyIdx + 1,
+      out.addAll(
+          syntaxOnlyIdx + 1,
           List.of("-o", "/dev/null", ResourceRemarks.FLAG, "-fno-caret-diagnostics"));
     }
     return out;
   }
 
   /**
-   * The job that precompiles {@code header} (together with the force-included wrapper) into
-   * {@code out}. {@code -fpch-instantiate-templates} does the header's pending template
-   * instantiations once, in the PCH, instead of at the end of every file: measured 83 → 38 ms per
-   * pass for an empty kernel file.
+   * The job that precompiles {@code header} (together with the force-included wrapper) into {@code
+   * out}. {@code -fpch-instantiate-templates} does the header's pending template instantiations
+   * once, in the PCH, instead of at the end of every file: measured 83 → 38 ms per pass for an
+   * empty kernel file.
    */
   List<String> forPch(Path header, Path out) {
-    List<String> a = retarget(header.getParent(), header.toString(), header.getFileName().toString());
+    List<String> a =
+        retarget(header.getParent(), header.toString(), header.getFileName().toString());
     a.remove(syntaxOnlyIdx);
-    a.addAll(syntaxOnlyIdx, List.of("-emit-pch", "-fpch-instantiate-templates", "-o", out.toString()));
+    a.addAll(
+        syntaxOnlyIdx, List.of("-emit-pch", "-fpch-instantiate-templates", "-o", out.toString()));
     return a;
   }
 

@@ -11,9 +11,9 @@ import java.util.concurrent.ExecutorService;
 
 /**
  * What direct mode runs for every file of one configuration: hipcc's {@code clang -cc1} jobs, the
- * PCH cache they use (null when PCHs do not apply), the fork server (null when off or not
- * usable) and the sandbox. Made once per configuration per JVM ({@link #of}) and shared by every
- * {@link HipCompiler} with that configuration, because making one probes hipcc and builds PCHs.
+ * PCH cache they use (null when PCHs do not apply), the fork server (null when off or not usable)
+ * and the sandbox. Made once per configuration per JVM ({@link #of}) and shared by every {@link
+ * HipCompiler} with that configuration, because making one probes hipcc and builds PCHs.
  *
  * @param jobs the passes in hipcc's order: host, then one per device architecture
  * @param pch the PCH cache, or null
@@ -22,7 +22,10 @@ import java.util.concurrent.ExecutorService;
  * @param sandbox what clang may read
  */
 record CompilePlan(
-    List<Cc1Job> jobs, PchCache pch, boolean quotedPreamble, ForkServer forkServer,
+    List<Cc1Job> jobs,
+    PchCache pch,
+    boolean quotedPreamble,
+    ForkServer forkServer,
     CompilerSandbox sandbox) {
 
   /** One plan per configuration per JVM, shared by instances. */
@@ -35,9 +38,15 @@ record CompilePlan(
    *     attempt is not remembered, so a later call retries
    */
   static CompilePlan of(HipToolchain toolchain, HipCompilerConfig config, ExecutorService exec) {
-    String key = String.join("\u0000", toolchain.hipcc().toString(), toolchain.version(),
-        String.join(" ", config.flags()), config.pchCacheRoot().toString(),
-        Integer.toString(config.maxPreamblePchs()), Boolean.toString(config.forkServer()));
+    String key =
+        String.join(
+            "\u0000",
+            toolchain.hipcc().toString(),
+            toolchain.version(),
+            String.join(" ", config.flags()),
+            config.pchCacheRoot().toString(),
+            Integer.toString(config.maxPreamblePchs()),
+            Boolean.toString(config.forkServer()));
     return PLANS.computeIfAbsent(key, k -> new Holder()).get(toolchain, config, exec);
   }
 
@@ -50,7 +59,8 @@ record CompilePlan(
   private static final class Holder {
     private CompilePlan plan;
 
-    synchronized CompilePlan get(HipToolchain toolchain, HipCompilerConfig config, ExecutorService exec) {
+    synchronized CompilePlan get(
+        HipToolchain toolchain, HipCompilerConfig config, ExecutorService exec) {
       if (plan == null) {
         plan = create(toolchain, config, exec);
       }
@@ -58,7 +68,8 @@ record CompilePlan(
     }
   }
 
-  private static CompilePlan create(HipToolchain toolchain, HipCompilerConfig config, ExecutorService exec) {
+  private static CompilePlan create(
+      HipToolchain toolchain, HipCompilerConfig config, ExecutorService exec) {
     Path probeDir = null;
     try {
       probeDir = LiveCompilers.tempDir("hipforge-probe-");
@@ -75,7 +86,8 @@ record CompilePlan(
       Path cacheDir = PchCache.openDir(config.pchCacheRoot(), fingerprint);
       Path clang = toolchain.clang();
       ForkServer server = null;
-      if (config.forkServer() && jobs.stream().allMatch(j -> j.program().equals(clang.toString()))) {
+      if (config.forkServer()
+          && jobs.stream().allMatch(j -> j.program().equals(clang.toString()))) {
         server = ForkServer.create(clang, cacheDir, fingerprint, exec);
       }
       CompilerSandbox sandbox = CompilerSandbox.forJobs(jobs, cacheDir);
@@ -83,7 +95,8 @@ record CompilePlan(
       if (jobs.stream().allMatch(Cc1Job::supportsPch)) {
         cache = new PchCache(cacheDir, jobs, fingerprint, config.maxPreamblePchs());
         if (cache.ensure(List.of(), exec) == null) {
-          // Not even clang's wrapper precompiles: run the jobs without PCHs (still no wrapper cost).
+          // Not even clang's wrapper precompiles: run the jobs without PCHs (still no wrapper
+          // cost).
           cache = null;
         } else {
           cache.ensure(PchCache.HIP_RUNTIME, exec);

@@ -24,8 +24,8 @@ import java.util.TreeSet;
  * other path "not found", whether it exists or not, so an answer can neither read a file outside
  * the roots nor learn whether it exists. Each pass also writes clang's dependency list ({@code
  * -dependency-file}, system headers included), and {@link #outsideRoots} checks it before the
- * verdict counts: a file outside the roots makes the verdict {@code unsafe_include}. The text
- * check in {@link HipSourceScanner} refuses the obvious forms earlier, without starting a compiler.
+ * verdict counts: a file outside the roots makes the verdict {@code unsafe_include}. The text check
+ * in {@link HipSourceScanner} refuses the obvious forms earlier, without starting a compiler.
  *
  * <p><b>Processes.</b> {@link #limited} prefixes a plainly started compiler with {@code setsid}
  * (its own process group), {@code setpriv --pdeathsig KILL} (it dies when the thread that started
@@ -40,9 +40,16 @@ record CompilerSandbox(List<Path> roots) {
   static final String OVERLAY = ".hipforge-vfs.yaml";
 
   /** Directory-valued cc1 flags whose directories a pass may read. */
-  private static final Set<String> DIR_FLAGS = Set.of(
-      "-internal-isystem", "-internal-externc-isystem", "-isystem", "-idirafter", "-iquote",
-      "-I", "-resource-dir", "-isysroot");
+  private static final Set<String> DIR_FLAGS =
+      Set.of(
+          "-internal-isystem",
+          "-internal-externc-isystem",
+          "-isystem",
+          "-idirafter",
+          "-iquote",
+          "-I",
+          "-resource-dir",
+          "-isysroot");
 
   private static final List<String> LIMIT_TOOLS = List.of("setsid", "setpriv", "prlimit");
 
@@ -51,8 +58,8 @@ record CompilerSandbox(List<Path> roots) {
 
   /**
    * The roots of {@code jobs} (their include and resource directories, and the directories of the
-   * bitcode files they link) plus {@code pchDir}; directories that do not exist are left out and
-   * a root inside another is folded into it.
+   * bitcode files they link) plus {@code pchDir}; directories that do not exist are left out and a
+   * root inside another is folded into it.
    */
   static CompilerSandbox forJobs(Collection<Cc1Job> jobs, Path pchDir) {
     Set<Path> found = new TreeSet<>();
@@ -100,8 +107,12 @@ record CompilerSandbox(List<Path> roots) {
     all.addAll(own);
     for (int i = 0; i < all.size(); i++) {
       String q = yamlQuoted(all.get(i).toString());
-      y.append("  { 'name': ").append(q).append(", 'type': 'directory-remap', 'external-contents': ")
-          .append(q).append(" }").append(i + 1 < all.size() ? ",\n" : "\n");
+      y.append("  { 'name': ")
+          .append(q)
+          .append(", 'type': 'directory-remap', 'external-contents': ")
+          .append(q)
+          .append(" }")
+          .append(i + 1 < all.size() ? ",\n" : "\n");
     }
     y.append("] }\n");
     Path f = dir.resolve(OVERLAY);
@@ -119,7 +130,8 @@ record CompilerSandbox(List<Path> roots) {
     try {
       text = Files.readString(depFile, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      return Optional.of("no dependency list from the compiler (" + e.getClass().getSimpleName() + ")");
+      return Optional.of(
+          "no dependency list from the compiler (" + e.getClass().getSimpleName() + ")");
     }
     Set<Path> own = new TreeSet<>();
     addSpellings(own, dir);

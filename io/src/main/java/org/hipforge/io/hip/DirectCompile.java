@@ -11,10 +11,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One file checked in {@link HipCompiler.Mode#DIRECT_CLANG_PCH} mode: the plan's {@code -cc1}
- * jobs run on the file (with the PCH of its preamble, inside the sandbox, through the fork server
- * when there is one) in hipcc's order, the dependency lists checked, and the outcomes handed to
- * {@link Verdicts}. Made by {@link #compile} for one {@link HipCompiler#compile} call.
+ * One file checked in {@link HipCompiler.Mode#DIRECT_CLANG_PCH} mode: the plan's {@code -cc1} jobs
+ * run on the file (with the PCH of its preamble, inside the sandbox, through the fork server when
+ * there is one) in hipcc's order, the dependency lists checked, and the outcomes handed to {@link
+ * Verdicts}. Made by {@link #compile} for one {@link HipCompiler#compile} call.
  *
  * @param config the compiler's configuration
  * @param plan the jobs and what they use
@@ -25,17 +25,31 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param deadline when the passes are killed ({@link System#nanoTime})
  */
 record DirectCompile(
-    HipCompilerConfig config, CompilePlan plan, Path dir, String rel, ExecutorService exec,
-    Path overlay, long deadline) {
+    HipCompilerConfig config,
+    CompilePlan plan,
+    Path dir,
+    String rel,
+    ExecutorService exec,
+    Path overlay,
+    long deadline) {
 
   private static final int CORES = Runtime.getRuntime().availableProcessors();
 
-  /** Compiles running their passes right now, in this JVM; drives the automatic pass parallelism. */
+  /**
+   * Compiles running their passes right now, in this JVM; drives the automatic pass parallelism.
+   */
   private static final AtomicInteger IN_FLIGHT = new AtomicInteger();
 
   /** Writes {@code code} as {@code rel} in {@code dir} and compiles it. */
-  static CompileResult compile(HipCompilerConfig config, CompilePlan plan, Path dir, String rel,
-      String code, ExecutorService exec, Verdicts verdicts) throws IOException {
+  static CompileResult compile(
+      HipCompilerConfig config,
+      CompilePlan plan,
+      Path dir,
+      String rel,
+      String code,
+      ExecutorService exec,
+      Verdicts verdicts)
+      throws IOException {
     Path file = dir.resolve(rel);
     PchCache.Entry pch = null;
     String text = code;
@@ -71,7 +85,8 @@ record DirectCompile(
     }
     Optional<String> outside = run.readOutsideRoots(outs);
     if (outside.isPresent()) {
-      return verdicts.failure(CompileResult.UNSAFE_INCLUDE,
+      return verdicts.failure(
+          CompileResult.UNSAFE_INCLUDE,
           rel + ": the compiler read a file outside the include directories: " + outside.get());
     }
     return config.resourceUsage()
@@ -89,7 +104,10 @@ record DirectCompile(
   private List<BoundedProcess.Outcome> syntaxVerdictOfFailedCodegen(
       List<BoundedProcess.Outcome> outs, PchCache.Entry pch) throws IOException {
     int last = outs.size() - 1;
-    if (last < 0 || outs.get(last).ok() || outs.get(last).timedOut() || !plan.jobs().get(last).device()) {
+    if (last < 0
+        || outs.get(last).ok()
+        || outs.get(last).timedOut()
+        || !plan.jobs().get(last).device()) {
       return outs;
     }
     BoundedProcess.Outcome o = startPass(plan.forkServer(), argv(last, pch, false)).await(deadline);
@@ -101,7 +119,8 @@ record DirectCompile(
     if (o.ok()) {
       // The syntax check passed, so the passes after it (skipped or killed) still decide.
       for (int j = last + 1; j < plan.jobs().size(); j++) {
-        BoundedProcess.Outcome next = startPass(plan.forkServer(), argv(j, pch, true)).await(deadline);
+        BoundedProcess.Outcome next =
+            startPass(plan.forkServer(), argv(j, pch, true)).await(deadline);
         fixed.add(next);
         if (!next.ok()) {
           return syntaxVerdictOfFailedCodegen(fixed, pch);
@@ -113,8 +132,8 @@ record DirectCompile(
 
   /**
    * Checks the dependency list of every pass that ran against the sandbox's roots, before the
-   * verdict counts. A pass that succeeded must have written one; a failed pass may have none
-   * (clang deletes it when a header was not found).
+   * verdict counts. A pass that succeeded must have written one; a failed pass may have none (clang
+   * deletes it when a header was not found).
    */
   private Optional<String> readOutsideRoots(List<BoundedProcess.Outcome> outs) {
     for (int j = 0; j < outs.size(); j++) {
@@ -137,8 +156,9 @@ record DirectCompile(
 
   /** Pass {@code j}'s arguments, with its PCH from {@code pch} when not null. */
   private List<String> argv(int j, PchCache.Entry pch, boolean resources) {
-    return plan.jobs().get(j).forFile(
-        dir, rel, pch == null ? null : pch.pchs().get(j), overlay, depFile(j), resources);
+    return plan.jobs()
+        .get(j)
+        .forFile(dir, rel, pch == null ? null : pch.pchs().get(j), overlay, depFile(j), resources);
   }
 
   /**
@@ -156,14 +176,16 @@ record DirectCompile(
     return outs;
   }
 
-  private List<BoundedProcess.Outcome> runJobs(ForkServer server, PchCache.Entry pch) throws IOException {
+  private List<BoundedProcess.Outcome> runJobs(ForkServer server, PchCache.Entry pch)
+      throws IOException {
     int passes = plan.jobs().size();
     List<BoundedProcess.Outcome> outs = new ArrayList<>(passes);
     Boolean forced = config.parallelPasses();
     boolean parallel = forced != null ? forced : IN_FLIGHT.get() * passes <= CORES;
     if (!parallel) {
       for (int j = 0; j < passes; j++) {
-        BoundedProcess.Outcome o = startPass(server, argv(j, pch, config.resourceUsage())).await(deadline);
+        BoundedProcess.Outcome o =
+            startPass(server, argv(j, pch, config.resourceUsage())).await(deadline);
         outs.add(o);
         if (!o.ok()) {
           break;

@@ -27,26 +27,26 @@ import java.util.concurrent.TimeoutException;
  * for loading and relocating clang's ~100 MB of shared libraries.
  *
  * <p>Starting {@code clang -cc1} costs ~20 ms of CPU before it reads a byte of source (dynamic
- * linking of libclang-cpp and libLLVM); a pass with a PCH costs ~45–65 ms in all. A tiny C
- * library ({@link #SOURCE}, compiled once with the toolchain's own clang) is preloaded into
- * clang; it intercepts {@code __libc_start_main}, which runs after the libraries are loaded and
- * initialised but before clang's {@code main}, and turns the process into a server: for each
- * request it forks, and the child calls the real {@code __libc_start_main} with the requested
- * arguments and directory. The child is therefore exactly a clang started with those arguments
- * (same binary, same environment minus the two preload variables, stdin {@code /dev/null}), so
- * verdicts cannot differ; measured 63 → 45 ms of CPU per device pass. Any server failure makes
- * the caller fall back to starting clang normally.
+ * linking of libclang-cpp and libLLVM); a pass with a PCH costs ~45–65 ms in all. A tiny C library
+ * ({@link #SOURCE}, compiled once with the toolchain's own clang) is preloaded into clang; it
+ * intercepts {@code __libc_start_main}, which runs after the libraries are loaded and initialised
+ * but before clang's {@code main}, and turns the process into a server: for each request it forks,
+ * and the child calls the real {@code __libc_start_main} with the requested arguments and
+ * directory. The child is therefore exactly a clang started with those arguments (same binary, same
+ * environment minus the two preload variables, stdin {@code /dev/null}), so verdicts cannot differ;
+ * measured 63 → 45 ms of CPU per device pass. Any server failure makes the caller fall back to
+ * starting clang normally.
  *
  * <p>Each forked compiler runs in its own process group (session) with a CPU limit ({@code
- * RLIMIT_CPU}) the kernel enforces, and the server is its watchdog: past the wall-clock limit
- * (plus 2 s of grace for the JVM's own kill) it kills the group, and when its stdin closes (the
- * JVM ended in any way, {@code kill -9} included) it kills the group and exits. So no compiler
- * outlives the JVM by more than a moment, and none runs past its limit.
+ * RLIMIT_CPU}) the kernel enforces, and the server is its watchdog: past the wall-clock limit (plus
+ * 2 s of grace for the JVM's own kill) it kills the group, and when its stdin closes (the JVM ended
+ * in any way, {@code kill -9} included) it kills the group and exits. So no compiler outlives the
+ * JVM by more than a moment, and none runs past its limit.
  *
  * <p>Protocol: the request is a count and length-prefixed strings {@code [dir, cap, limit seconds,
- * arg0, arg1...]};
- * the server answers {@code P <pid>}, then {@code O <n>} frames of merged stdout/stderr (only the
- * first {@code cap} bytes are forwarded, the rest is drained), then {@code X <exit> <total bytes>}.
+ * arg0, arg1...]}; the server answers {@code P <pid>}, then {@code O <n>} frames of merged
+ * stdout/stderr (only the first {@code cap} bytes are forwarded, the rest is drained), then {@code
+ * X <exit> <total bytes>}.
  */
 final class ForkServer {
 
@@ -54,13 +54,14 @@ final class ForkServer {
   static final String SOURCE = readSource();
 
   /**
-   * The C source, a resource beside this class ({@code forkserver.c}) so it reads, diffs and
-   * lints as C; its text is part of the library's cache key, so an edit rebuilds the library.
+   * The C source, a resource beside this class ({@code forkserver.c}) so it reads, diffs and lints
+   * as C; its text is part of the library's cache key, so an edit rebuilds the library.
    */
   private static String readSource() {
     try (InputStream in = ForkServer.class.getResourceAsStream("forkserver.c")) {
       if (in == null) {
-        throw new IllegalStateException("forkserver.c is missing beside ForkServer.class: a broken build");
+        throw new IllegalStateException(
+            "forkserver.c is missing beside ForkServer.class: a broken build");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -68,7 +69,9 @@ final class ForkServer {
     }
   }
 
-  /** Exit code of an outcome whose server broke down; the caller reruns the pass without servers. */
+  /**
+   * Exit code of an outcome whose server broke down; the caller reruns the pass without servers.
+   */
   static final int SERVER_FAILED = -2;
 
   /** Servers kept idle beyond this are closed: each holds ~20 MB of relocated library data. */
@@ -98,7 +101,9 @@ final class ForkServer {
    */
   static ForkServer create(Path clang, Path dir, String fingerprint, ExecutorService exec) {
     try {
-      Path lib = dir.resolve("forkserver-" + PchCache.sha256(fingerprint + SOURCE).substring(0, 16) + ".so");
+      Path lib =
+          dir.resolve(
+              "forkserver-" + PchCache.sha256(fingerprint + SOURCE).substring(0, 16) + ".so");
       if (!Files.isRegularFile(lib)) {
         Path src = dir.resolve("forkserver-" + UUID.randomUUID() + ".c");
         Path tmp = dir.resolve(lib.getFileName() + ".tmp-" + UUID.randomUUID());
@@ -106,8 +111,20 @@ final class ForkServer {
           Files.writeString(src, SOURCE);
           BoundedProcess.Outcome built =
               BoundedProcess.run(
-                  List.of(clang.toString(), "-shared", "-fPIC", "-O2", "-o", tmp.toString(), src.toString(), "-ldl"),
-                  dir, HipToolchain.ENV, 64 * 1024, System.nanoTime() + START_TIMEOUT_NANOS, exec);
+                  List.of(
+                      clang.toString(),
+                      "-shared",
+                      "-fPIC",
+                      "-O2",
+                      "-o",
+                      tmp.toString(),
+                      src.toString(),
+                      "-ldl"),
+                  dir,
+                  HipToolchain.ENV,
+                  64 * 1024,
+                  System.nanoTime() + START_TIMEOUT_NANOS,
+                  exec);
           if (!built.ok()) {
             return null;
           }
@@ -119,8 +136,13 @@ final class ForkServer {
       }
       ForkServer fs = new ForkServer(clang, lib, HipToolchain.ENV);
       BoundedProcess.Outcome direct =
-          BoundedProcess.run(List.of(clang.toString(), "--version"), dir, HipToolchain.ENV, 64 * 1024,
-              System.nanoTime() + START_TIMEOUT_NANOS, exec);
+          BoundedProcess.run(
+              List.of(clang.toString(), "--version"),
+              dir,
+              HipToolchain.ENV,
+              64 * 1024,
+              System.nanoTime() + START_TIMEOUT_NANOS,
+              exec);
       BoundedProcess.Outcome served =
           fs.start(List.of(clang.toString(), "--version"), dir, 64 * 1024, 30, exec)
               .await(System.nanoTime() + START_TIMEOUT_NANOS);
@@ -138,7 +160,8 @@ final class ForkServer {
   Run start(List<String> argv, Path dir, int cap, long limitSeconds, ExecutorService exec)
       throws IOException {
     if (!argv.get(0).equals(clang.toString())) {
-      throw new IllegalArgumentException("the fork server runs only " + clang + ", not " + argv.get(0));
+      throw new IllegalArgumentException(
+          "the fork server runs only " + clang + ", not " + argv.get(0));
     }
     Server s = idle.pollFirst();
     if (s == null || !s.process.isAlive()) {
@@ -169,7 +192,8 @@ final class ForkServer {
   }
 
   private Server startServer(ExecutorService exec) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(clang.toString()).redirectError(ProcessBuilder.Redirect.DISCARD);
+    ProcessBuilder pb =
+        new ProcessBuilder(clang.toString()).redirectError(ProcessBuilder.Redirect.DISCARD);
     pb.environment().putAll(env);
     pb.environment().put("HIPFORGE_FORK_SERVER", "1");
     pb.environment().put("LD_PRELOAD", library.toString());
@@ -227,7 +251,8 @@ final class ForkServer {
         }
       } catch (ExecutionException e) {
         server.destroy();
-        return new BoundedProcess.Outcome(SERVER_FAILED, "fork server failed: " + e.getCause(), false, false);
+        return new BoundedProcess.Outcome(
+            SERVER_FAILED, "fork server failed: " + e.getCause(), false, false);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         killChild();

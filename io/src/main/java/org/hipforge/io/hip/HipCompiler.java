@@ -27,10 +27,10 @@ import org.hipforge.io.record.FileNames;
  * }</pre>
  *
  * <p><b>Modes.</b> {@link Mode#HIPCC} runs {@code hipcc -fsyntax-only}, the reference. {@link
- * Mode#DIRECT_CLANG_PCH} (the default) asks hipcc once, with {@code -###}, which {@code clang
- * -cc1} jobs it would run, then runs those jobs itself: no Perl wrapper, no clang driver, the host
- * and device passes in parallel when cores are idle, each pass loading a precompiled header of
- * the file's own leading {@code #include <...>} lines (see {@link PchCache}) built with {@code
+ * Mode#DIRECT_CLANG_PCH} (the default) asks hipcc once, with {@code -###}, which {@code clang -cc1}
+ * jobs it would run, then runs those jobs itself: no Perl wrapper, no clang driver, the host and
+ * device passes in parallel when cores are idle, each pass loading a precompiled header of the
+ * file's own leading {@code #include <...>} lines (see {@link PchCache}) built with {@code
  * -fpch-instantiate-templates}, and each clang forked from an already-loaded one (see {@link
  * ForkServer}). Measured on a 2-core Xeon, an 89-line kernel: hipcc 0.86 s, one pass without PCH
  * 0.38 s, with a PCH of {@code hip_runtime.h} 0.07 s, with a PCH of the whole preamble 0.05 s.
@@ -48,16 +48,16 @@ import org.hipforge.io.record.FileNames;
  * (or a computed include, or a pragma naming a file) is refused before any compiler starts; in
  * direct mode clang sees only the include directories, the PCH cache and the temp dir (a VFS
  * overlay, see {@link CompilerSandbox}) and its dependency list is checked before the verdict
- * counts (the {@link Mode#HIPCC} reference has the text check only); compilers run from an
- * argument list (never a shell) with {@code HIP_PLATFORM=amd}, each in its own process group with a
- * CPU limit the kernel enforces, are killed with all their descendants at the timeout, and die
- * with the JVM (also on {@code kill -9}).
+ * counts (the {@link Mode#HIPCC} reference has the text check only); compilers run from an argument
+ * list (never a shell) with {@code HIP_PLATFORM=amd}, each in its own process group with a CPU
+ * limit the kernel enforces, are killed with all their descendants at the timeout, and die with the
+ * JVM (also on {@code kill -9}).
  *
  * <p><b>Threads.</b> Immutable configuration ({@link #with} returns a new compiler) and {@link
- * #compile} is safe to call from many threads at once; callers should run about as many compiles
- * at once as there are cores. A lone compile runs its host and device passes in parallel to use
- * the idle cores; see {@link HipCompilerConfig#withParallelPasses}. {@link #close} stops the output-reader threads; the PCH
- * cache stays on disk for the next run.
+ * #compile} is safe to call from many threads at once; callers should run about as many compiles at
+ * once as there are cores. A lone compile runs its host and device passes in parallel to use the
+ * idle cores; see {@link HipCompilerConfig#withParallelPasses}. {@link #close} stops the
+ * output-reader threads; the PCH cache stays on disk for the next run.
  */
 public final class HipCompiler implements AutoCloseable {
 
@@ -93,8 +93,8 @@ public final class HipCompiler implements AutoCloseable {
 
   /**
    * A new compiler on the same toolchain with the configuration {@code change} makes, e.g. {@code
-   * hip.with(c -> c.withTimeout(Duration.ofSeconds(5)))}; it shares the once-per-JVM setup of
-   * any compiler with the same configuration. Close it on its own.
+   * hip.with(c -> c.withTimeout(Duration.ofSeconds(5)))}; it shares the once-per-JVM setup of any
+   * compiler with the same configuration. Close it on its own.
    */
   public HipCompiler with(UnaryOperator<HipCompilerConfig> change) {
     return new HipCompiler(toolchain, change.apply(config));
@@ -113,9 +113,13 @@ public final class HipCompiler implements AutoCloseable {
   /** The mode, flags and toolchain, e.g. for logs and benchmark reports. */
   public String describe() {
     boolean resources = config.resourceUsage() && config.mode() == Mode.DIRECT_CLANG_PCH;
-    return config.mode() + " " + String.join(" ", config.flags())
+    return config.mode()
+        + " "
+        + String.join(" ", config.flags())
         + (resources ? " +device code generation for kernel resources" : "")
-        + " (" + toolchain.version() + ")";
+        + " ("
+        + toolchain.version()
+        + ")";
   }
 
   /**
@@ -185,23 +189,34 @@ public final class HipCompiler implements AutoCloseable {
   }
 
   /** The reference: {@code hipcc -fsyntax-only} on the file, under the same limits. */
-  private BoundedProcess.Outcome runHipcc(Path dir, String rel, ExecutorService exec) throws IOException {
+  private BoundedProcess.Outcome runHipcc(Path dir, String rel, ExecutorService exec)
+      throws IOException {
     List<String> argv = new ArrayList<>();
     argv.add(toolchain.hipcc().toString());
     argv.addAll(config.flags());
     argv.add(rel);
     long deadline = System.nanoTime() + config.timeout().toNanos();
     return BoundedProcess.run(
-        CompilerSandbox.limited(argv, CompilerSandbox.cpuSeconds(config.timeout())), dir, HipToolchain.ENV,
-        config.outputCap(), deadline, exec);
+        CompilerSandbox.limited(argv, CompilerSandbox.cpuSeconds(config.timeout())),
+        dir,
+        HipToolchain.ENV,
+        config.outputCap(),
+        deadline,
+        exec);
   }
 
-  /** {@code fileName} when it may go on the compiler's command line ({@link FileNames#inputProblem}). */
+  /**
+   * {@code fileName} when it may go on the compiler's command line ({@link
+   * FileNames#inputProblem}).
+   */
   static String checkFileName(String fileName) {
     String problem = FileNames.inputProblem(fileName);
     if (problem != null) {
-      throw new IllegalArgumentException("fileName refused (" + problem + "): "
-          + (fileName == null ? null : FileNames.escape(fileName)));
+      throw new IllegalArgumentException(
+          "fileName refused ("
+              + problem
+              + "): "
+              + (fileName == null ? null : FileNames.escape(fileName)));
     }
     return fileName;
   }

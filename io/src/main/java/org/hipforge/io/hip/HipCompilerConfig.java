@@ -61,8 +61,21 @@ public record HipCompilerConfig(
 
   /** Flags that would change what is produced or checked; the file-level settings own those. */
   private static final List<String> FORBIDDEN_FLAG_PREFIXES =
-      List.of("-o", "-###", "-E", "-c", "-S", "-M", "-save-temps", "-emit-", "-x", "--cuda-",
-          "--offload", "-std=", "-include-pch", "-fsyntax-only");
+      List.of(
+          "-o",
+          "-###",
+          "-E",
+          "-c",
+          "-S",
+          "-M",
+          "-save-temps",
+          "-emit-",
+          "-x",
+          "--cuda-",
+          "--offload",
+          "-std=",
+          "-include-pch",
+          "-fsyntax-only");
 
   public HipCompilerConfig {
     try {
@@ -77,7 +90,8 @@ public record HipCompilerConfig(
       throw new IllegalArgumentException("timeout must be positive, got: " + timeout);
     }
     if (outputCap < 1024) {
-      throw new IllegalArgumentException("outputCap must be at least 1024 bytes, got: " + outputCap);
+      throw new IllegalArgumentException(
+          "outputCap must be at least 1024 bytes, got: " + outputCap);
     }
     extraFlags = checkExtraFlags(extraFlags);
     Objects.requireNonNull(mode, "mode");
@@ -88,16 +102,24 @@ public record HipCompilerConfig(
 
   /**
    * Offload archs {@code [gfx90a]}, {@code -std=c++17} (hipcc itself injects {@code -std=c++11},
-   * which rejects much modern code), timeout 60 s per file (the first call also spends ~1–2 s
-   * once per JVM probing hipcc and building the base PCHs, which is not counted), 64 KB of
-   * captured compiler output, no extra flags, direct mode, PCHs under {@code java.io.tmpdir},
-   * passes in parallel only while cores are idle, 32 preamble PCH sets, fork server on, no
-   * resource usage.
+   * which rejects much modern code), timeout 60 s per file (the first call also spends ~1–2 s once
+   * per JVM probing hipcc and building the base PCHs, which is not counted), 64 KB of captured
+   * compiler output, no extra flags, direct mode, PCHs under {@code java.io.tmpdir}, passes in
+   * parallel only while cores are idle, 32 preamble PCH sets, fork server on, no resource usage.
    */
   public static HipCompilerConfig defaults() {
-    return new HipCompilerConfig(List.of("gfx90a"), "c++17", Duration.ofSeconds(60),
-        DEFAULT_OUTPUT_CAP, List.of(), HipCompiler.Mode.DIRECT_CLANG_PCH, null, null,
-        DEFAULT_MAX_PREAMBLE_PCHS, true, false);
+    return new HipCompilerConfig(
+        List.of("gfx90a"),
+        "c++17",
+        Duration.ofSeconds(60),
+        DEFAULT_OUTPUT_CAP,
+        List.of(),
+        HipCompiler.Mode.DIRECT_CLANG_PCH,
+        null,
+        null,
+        DEFAULT_MAX_PREAMBLE_PCHS,
+        true,
+        false);
   }
 
   /** Device architectures to check, each a separate pass, e.g. {@code [gfx90a, gfx1100]}. */
@@ -106,9 +128,9 @@ public record HipCompilerConfig(
   }
 
   /**
-   * Extra compiler flags, each one argument in joined form ({@code -DN=4}, {@code -Ipath},
-   * {@code -Werror}); flags that change the output or the language ({@code -o}, {@code -x},
-   * {@code -std=}, {@code --offload-arch}, ...) are refused because other settings own them.
+   * Extra compiler flags, each one argument in joined form ({@code -DN=4}, {@code -Ipath}, {@code
+   * -Werror}); flags that change the output or the language ({@code -o}, {@code -x}, {@code -std=},
+   * {@code --offload-arch}, ...) are refused because other settings own them.
    */
   public HipCompilerConfig withExtraFlags(List<String> flags) {
     return with(b -> b.extraFlags = Objects.requireNonNull(flags, "flags"));
@@ -122,9 +144,9 @@ public record HipCompilerConfig(
   /**
    * Forces a file's host and device passes to run at once ({@code true}) or one after another
    * ({@code false}); verdicts are the same either way. By default they run at once only while the
-   * JVM has fewer compiles in flight than cores to give each pass one: that halves the latency of
-   * a lone compile, while under full load one-after-another is cheaper because a failing host
-   * pass then skips the device passes (as hipcc does).
+   * JVM has fewer compiles in flight than cores to give each pass one: that halves the latency of a
+   * lone compile, while under full load one-after-another is cheaper because a failing host pass
+   * then skips the device passes (as hipcc does).
    */
   public HipCompilerConfig withParallelPasses(boolean parallel) {
     return with(b -> b.parallelPasses = parallel);
@@ -136,8 +158,8 @@ public record HipCompilerConfig(
   }
 
   /**
-   * Whether direct mode starts clang through a {@link ForkServer} (default true): a clang that
-   * has already loaded its libraries forks per pass, saving ~20 ms of CPU per pass. Falls back to
+   * Whether direct mode starts clang through a {@link ForkServer} (default true): a clang that has
+   * already loaded its libraries forks per pass, saving ~20 ms of CPU per pass. Falls back to
    * starting clang normally when the server cannot be built or breaks; verdicts are the same.
    */
   public HipCompilerConfig withForkServer(boolean use) {
@@ -153,11 +175,11 @@ public record HipCompilerConfig(
    * Whether a compile that succeeds also reports each kernel's resource usage per device
    * architecture ({@link CompileResult#resources}; default false). Direct mode only: each device
    * pass then generates code ({@code -S -o /dev/null}, what hipcc runs for {@code
-   * --cuda-device-only -S}, at hipcc's {@code -O3}) instead of {@code -fsyntax-only}, and prints the
-   * backend's {@code -Rpass-analysis=kernel-resource-usage} remarks ({@link ResourceRemarks}); the
-   * host pass stays syntax-only. Verdicts stay those of {@code hipcc -fsyntax-only}: a device pass
-   * that fails while generating code is run again syntax-only and that run gives the verdict (so
-   * an error only code generation finds, e.g. too much LDS, leaves the file compiled, without
+   * --cuda-device-only -S}, at hipcc's {@code -O3}) instead of {@code -fsyntax-only}, and prints
+   * the backend's {@code -Rpass-analysis=kernel-resource-usage} remarks ({@link ResourceRemarks});
+   * the host pass stays syntax-only. Verdicts stay those of {@code hipcc -fsyntax-only}: a device
+   * pass that fails while generating code is run again syntax-only and that run gives the verdict
+   * (so an error only code generation finds, e.g. too much LDS, leaves the file compiled, without
    * resources for that architecture). The {@link HipCompiler.Mode#HIPCC} reference reports none.
    */
   public HipCompilerConfig withResourceUsage(boolean on) {
@@ -182,10 +204,13 @@ public record HipCompilerConfig(
    * java.io.tmpdir} of the JVM that compiles, which is what a config shipped to workers wants.
    */
   public HipCompilerConfig withPchCacheDir(Path dir) {
-    return with(b -> b.pchCacheDir = Objects.requireNonNull(dir, "dir").toAbsolutePath().toString());
+    return with(
+        b -> b.pchCacheDir = Objects.requireNonNull(dir, "dir").toAbsolutePath().toString());
   }
 
-  /** The PCH cache's parent directory: {@link #pchCacheDir} or this JVM's {@code java.io.tmpdir}. */
+  /**
+   * The PCH cache's parent directory: {@link #pchCacheDir} or this JVM's {@code java.io.tmpdir}.
+   */
   Path pchCacheRoot() {
     return Paths.get(pchCacheDir != null ? pchCacheDir : System.getProperty("java.io.tmpdir"));
   }
@@ -208,12 +233,17 @@ public record HipCompilerConfig(
   private static List<String> checkExtraFlags(List<String> flags) {
     Objects.requireNonNull(flags, "extraFlags");
     for (String f : flags) {
-      if (f == null || !f.startsWith("-") || f.length() < 2 || f.chars().anyMatch(Character::isISOControl)) {
-        throw new IllegalArgumentException("extraFlags: each flag must be one '-' argument, got: " + f);
+      if (f == null
+          || !f.startsWith("-")
+          || f.length() < 2
+          || f.chars().anyMatch(Character::isISOControl)) {
+        throw new IllegalArgumentException(
+            "extraFlags: each flag must be one '-' argument, got: " + f);
       }
       for (String p : FORBIDDEN_FLAG_PREFIXES) {
         if (f.startsWith(p)) {
-          throw new IllegalArgumentException("extraFlags: " + f + " is not allowed (set by HipCompiler)");
+          throw new IllegalArgumentException(
+              "extraFlags: " + f + " is not allowed (set by HipCompiler)");
         }
       }
     }
@@ -255,8 +285,18 @@ public record HipCompilerConfig(
     }
 
     HipCompilerConfig build() {
-      return new HipCompilerConfig(offloadArchs, std, timeout, outputCap, extraFlags, mode,
-          pchCacheDir, parallelPasses, maxPreamblePchs, forkServer, resourceUsage);
+      return new HipCompilerConfig(
+          offloadArchs,
+          std,
+          timeout,
+          outputCap,
+          extraFlags,
+          mode,
+          pchCacheDir,
+          parallelPasses,
+          maxPreamblePchs,
+          forkServer,
+          resourceUsage);
     }
   }
 }

@@ -11,7 +11,9 @@ package org.hipforge.io.hip;
  * behind a macro defined in another header is not seen.
  */
 public final class HipKernels {
-  /** The error category of a source without a kernel, recorded {@code pass:false} without a call. */
+  /**
+   * The error category of a source without a kernel, recorded {@code pass:false} without a call.
+   */
   public static final String NO_KERNEL = "no_kernel";
 
   private HipKernels() {}

@@ -6,9 +6,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads just enough C++ preprocessor structure out of untrusted source text to refuse includes
- * that could read files outside the compile directory, and to tell whether it declares a kernel
- * ({@link HipKernels}). The leading block of includes a PCH stands in for is {@link Preamble}'s.
+ * Reads just enough C++ preprocessor structure out of untrusted source text to refuse includes that
+ * could read files outside the compile directory, and to tell whether it declares a kernel ({@link
+ * HipKernels}). The leading block of includes a PCH stands in for is {@link Preamble}'s.
  *
  * <p>The include check errs on the safe side: it refuses anything it cannot parse (a computed
  * {@code #include MACRO}, an unterminated header name).
@@ -36,12 +36,17 @@ final class HipSourceScanner {
 
   /** The same inside {@code _Pragma(...)}, where the operand is a string that macros may build. */
   private static final Pattern UNDERSCORE_PRAGMA_NAMING_FILES =
-      Pattern.compile("_Pragma[\\s\\S]*(?:\\bdependency\\b|\\binclude_alias\\b|\\bclang\\s+module\\b)");
+      Pattern.compile(
+          "_Pragma[\\s\\S]*(?:\\bdependency\\b|\\binclude_alias\\b|\\bclang\\s+module\\b)");
 
-  /** {@code #line 12 "name"} and the GNU line marker {@code # 12 "name"}: the name is shown as a file. */
+  /**
+   * {@code #line 12 "name"} and the GNU line marker {@code # 12 "name"}: the name is shown as a
+   * file.
+   */
   private static final Pattern LINE_NAME =
-      Pattern.compile("^[ \\t\\f\\u000B]*(?:#|%:)[ \\t\\f\\u000B]*(?:line\\b)?[ \\t\\f\\u000B]*"
-          + "[0-9]\\S*\\s+(.*)$");
+      Pattern.compile(
+          "^[ \\t\\f\\u000B]*(?:#|%:)[ \\t\\f\\u000B]*(?:line\\b)?[ \\t\\f\\u000B]*"
+              + "[0-9]\\S*\\s+(.*)$");
 
   /** {@code #pragma GCC dependency "file"} stats the named file, so it counts as an include. */
   private static final Pattern PRAGMA_DEPENDENCY = Pattern.compile("\\bdependency\\b(.*)");
@@ -70,15 +75,20 @@ final class HipSourceScanner {
 
     String text = stripComments(spliced);
     if (text.contains("_Pragma") && UNDERSCORE_PRAGMA_NAMING_FILES.matcher(text).find()) {
-      return Optional.of("_Pragma that may name a file (dependency, include_alias, module) refused");
+      return Optional.of(
+          "_Pragma that may name a file (dependency, include_alias, module) refused");
     }
     for (String line : text.split("\n", -1)) {
       Matcher lineName = LINE_NAME.matcher(line);
       if (lineName.matches()) {
         String operand = lineName.group(1).strip();
-        Optional<String> why = operand.isEmpty() ? Optional.empty()
-            : operand.startsWith("\"") ? checkOperand(operand)
-            : Optional.of("computed file name (a macro or other non-literal operand) is not allowed");
+        Optional<String> why =
+            operand.isEmpty()
+                ? Optional.empty()
+                : operand.startsWith("\"")
+                    ? checkOperand(operand)
+                    : Optional.of(
+                        "computed file name (a macro or other non-literal operand) is not allowed");
         if (why.isPresent()) {
           return Optional.of(line.strip() + " refused: " + why.get());
         }
@@ -163,8 +173,8 @@ final class HipSourceScanner {
   /**
    * Whether the source declares a HIP kernel: the identifier {@code __global__} (however it is
    * spelled around it: {@code extern "C" __global__}, {@code __launch_bounds__(256) __global__},
-   * {@code #define KERNEL __global__}) or {@code __attribute__((global))} /
-   * {@code __attribute__((amdgpu_kernel))}, outside comments, string and character literals.
+   * {@code #define KERNEL __global__}) or {@code __attribute__((global))} / {@code
+   * __attribute__((amdgpu_kernel))}, outside comments, string and character literals.
    */
   static boolean declaresKernel(String code) {
     String s = stripComments(splice(normalizeNewlines(code)));
@@ -176,7 +186,10 @@ final class HipSourceScanner {
         i = isRawPrefix(identifierBefore(s, i)) ? rawStringEnd(s, i) : quotedEnd(s, i, '"');
       } else if (c == '\'') {
         String prefix = identifierBefore(s, i);
-        i = !prefix.isEmpty() && Character.isDigit(prefix.charAt(0)) ? i + 1 : quotedEnd(s, i, '\'');
+        i =
+            !prefix.isEmpty() && Character.isDigit(prefix.charAt(0))
+                ? i + 1
+                : quotedEnd(s, i, '\'');
       } else if (Character.isLetter(c) || c == '_') {
         int start = i;
         while (i < n && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '_')) {
@@ -184,11 +197,15 @@ final class HipSourceScanner {
         }
         String word = s.substring(start, i);
         if (word.equals("__global__")
-            || (word.equals("__attribute__") && KERNEL_ATTRIBUTE.matcher(s).region(i, n).lookingAt())) {
+            || (word.equals("__attribute__")
+                && KERNEL_ATTRIBUTE.matcher(s).region(i, n).lookingAt())) {
           return true;
         }
       } else if (Character.isDigit(c)) {
-        while (i < n && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '_' || s.charAt(i) == '.')) {
+        while (i < n
+            && (Character.isLetterOrDigit(s.charAt(i))
+                || s.charAt(i) == '_'
+                || s.charAt(i) == '.')) {
           i++; // a number, suffix included: 1e5f, 0x1Fu (its digit separators are handled above)
         }
       } else {
@@ -211,8 +228,8 @@ final class HipSourceScanner {
   }
 
   /**
-   * Replaces every comment by one space, as translation phase 3 does, leaving string, character
-   * and raw-string literals and include header names untouched. A block comment that spans lines
+   * Replaces every comment by one space, as translation phase 3 does, leaving string, character and
+   * raw-string literals and include header names untouched. A block comment that spans lines
    * disappears with its newlines, which is what makes {@code #include /*...*&#47; "x"} one line.
    */
   static String stripComments(String s) {
@@ -369,7 +386,10 @@ final class HipSourceScanner {
     return n;
   }
 
-  /** End (exclusive) of a raw string literal {@code R"delim( ... )delim"} whose quote is at {@code i}. */
+  /**
+   * End (exclusive) of a raw string literal {@code R"delim( ... )delim"} whose quote is at {@code
+   * i}.
+   */
   private static int rawStringEnd(String s, int i) {
     int open = s.indexOf('(', i + 1);
     if (open < 0 || open - (i + 1) > 16) {

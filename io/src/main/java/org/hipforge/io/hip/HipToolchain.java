@@ -18,11 +18,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The installed HIP compiler: where {@code hipcc} and the clang it drives live, and their versions.
  *
- * <p>{@code HipToolchain.detect()} looks at the {@code hipforge.hipcc} system property, the
- * {@code HIPFORGE_HIPCC} environment variable, the {@code PATH} and {@code /opt/rocm/bin}, in that
- * order; {@link #require()} turns "not found" into an exception carrying {@link #INSTALL_HINT}.
- * Every command runs with {@code HIP_PLATFORM=amd}: without it hipcc picks nvcc whenever one is
- * installed and then fails on AMD targets.
+ * <p>{@code HipToolchain.detect()} looks at the {@code hipforge.hipcc} system property, the {@code
+ * HIPFORGE_HIPCC} environment variable, the {@code PATH} and {@code /opt/rocm/bin}, in that order;
+ * {@link #require()} turns "not found" into an exception carrying {@link #INSTALL_HINT}. Every
+ * command runs with {@code HIP_PLATFORM=amd}: without it hipcc picks nvcc whenever one is installed
+ * and then fails on AMD targets.
  *
  * @param hipcc the hipcc wrapper script
  * @param clang the clang binary hipcc runs (its {@code -cc1} jobs are what direct mode calls)
@@ -87,25 +87,37 @@ public record HipToolchain(Path hipcc, Path clang, String hipVersion, String cla
    */
   public static HipToolchain at(Path hipcc) {
     if (!Files.isExecutable(hipcc)) {
-      throw new IllegalStateException("hipcc is not an executable file: " + hipcc + "; " + INSTALL_HINT);
+      throw new IllegalStateException(
+          "hipcc is not an executable file: " + hipcc + "; " + INSTALL_HINT);
     }
-    return probe("detect", hipcc, (dir, readers) -> {
-      String hipVersion = hipVersion(hipcc, dir, readers);
-      List<List<String>> jobs =
-          probeJobs(hipcc, List.of("--offload-arch=gfx90a", "-fsyntax-only", "-x", "hip"), dir, readers);
-      Path clang = Paths.get(jobs.get(0).get(0));
-      BoundedProcess.Outcome v =
-          BoundedProcess.run(
-              List.of(clang.toString(), "--version"), dir, ENV, 64 * 1024, deadline(), readers);
-      if (!v.ok()) {
-        throw new IllegalStateException(clang + " --version failed: " + v.output().strip());
-      }
-      String clangVersion = v.output().strip().lines().findFirst().orElse("clang (unknown version)");
-      return new HipToolchain(hipcc, clang, hipVersion, clangVersion);
-    });
+    return probe(
+        "detect",
+        hipcc,
+        (dir, readers) -> {
+          String hipVersion = hipVersion(hipcc, dir, readers);
+          List<List<String>> jobs =
+              probeJobs(
+                  hipcc,
+                  List.of("--offload-arch=gfx90a", "-fsyntax-only", "-x", "hip"),
+                  dir,
+                  readers);
+          Path clang = Paths.get(jobs.get(0).get(0));
+          BoundedProcess.Outcome v =
+              BoundedProcess.run(
+                  List.of(clang.toString(), "--version"), dir, ENV, 64 * 1024, deadline(), readers);
+          if (!v.ok()) {
+            throw new IllegalStateException(clang + " --version failed: " + v.output().strip());
+          }
+          String clangVersion =
+              v.output().strip().lines().findFirst().orElse("clang (unknown version)");
+          return new HipToolchain(hipcc, clang, hipVersion, clangVersion);
+        });
   }
 
-  /** The string stored with every verdict, e.g. {@code HIP 5.2.21153-0 / Debian clang version 15.0.6}. */
+  /**
+   * The string stored with every verdict, e.g. {@code HIP 5.2.21153-0 / Debian clang version
+   * 15.0.6}.
+   */
   public String version() {
     return "HIP " + hipVersion + " / " + clangVersion;
   }
@@ -116,10 +128,11 @@ public record HipToolchain(Path hipcc, Path clang, String hipVersion, String cla
   }
 
   /**
-   * Asks hipcc which clang {@code -cc1} jobs it would run for {@code flags} on a file named
-   * {@value #PROBE_FILE} in {@code dir}; each job is returned as its argument list.
+   * Asks hipcc which clang {@code -cc1} jobs it would run for {@code flags} on a file named {@value
+   * #PROBE_FILE} in {@code dir}; each job is returned as its argument list.
    */
-  List<List<String>> cc1Jobs(List<String> flags, Path dir, ExecutorService readers) throws IOException {
+  List<List<String>> cc1Jobs(List<String> flags, Path dir, ExecutorService readers)
+      throws IOException {
     return probeJobs(hipcc, flags, dir, readers);
   }
 
@@ -135,7 +148,8 @@ public record HipToolchain(Path hipcc, Path clang, String hipVersion, String cla
     argv.add("-###");
     argv.addAll(flags);
     argv.add(PROBE_FILE);
-    BoundedProcess.Outcome o = BoundedProcess.run(argv, dir, ENV, PROBE_OUTPUT_CAP, deadline(), readers);
+    BoundedProcess.Outcome o =
+        BoundedProcess.run(argv, dir, ENV, PROBE_OUTPUT_CAP, deadline(), readers);
     List<List<String>> jobs = new ArrayList<>();
     for (String line : o.output().split("\n")) {
       if (line.startsWith(" \"")) {
@@ -144,8 +158,12 @@ public record HipToolchain(Path hipcc, Path clang, String hipVersion, String cla
     }
     if (!o.ok() || jobs.isEmpty()) {
       throw new IllegalStateException(
-          "hipcc -### " + String.join(" ", flags) + " did not list compile jobs (exit "
-              + o.exitCode() + "): " + o.output().strip());
+          "hipcc -### "
+              + String.join(" ", flags)
+              + " did not list compile jobs (exit "
+              + o.exitCode()
+              + "): "
+              + o.output().strip());
     }
     return jobs;
   }
@@ -182,7 +200,8 @@ public record HipToolchain(Path hipcc, Path clang, String hipVersion, String cla
     return args;
   }
 
-  private static String hipVersion(Path hipcc, Path dir, ExecutorService readers) throws IOException {
+  private static String hipVersion(Path hipcc, Path dir, ExecutorService readers)
+      throws IOException {
     Path hipconfig = hipcc.resolveSibling("hipconfig");
     if (Files.isExecutable(hipconfig)) {
       BoundedProcess.Outcome o =
@@ -198,13 +217,18 @@ public record HipToolchain(Path hipcc, Path clang, String hipVersion, String cla
     BoundedProcess.Outcome o =
         BoundedProcess.run(
             List.of(hipcc.toString(), "--version", "--offload-arch=gfx90a"),
-            dir, ENV, 64 * 1024, deadline(), readers);
+            dir,
+            ENV,
+            64 * 1024,
+            deadline(),
+            readers);
     for (String line : o.output().split("\n")) {
       if (line.startsWith("HIP version:")) {
         return line.substring("HIP version:".length()).strip();
       }
     }
-    throw new IllegalStateException("could not read the HIP version from " + hipcc + ": " + o.output());
+    throw new IllegalStateException(
+        "could not read the HIP version from " + hipcc + ": " + o.output());
   }
 
   /**
@@ -220,28 +244,47 @@ public record HipToolchain(Path hipcc, Path clang, String hipVersion, String cla
     if (known != null) {
       return known;
     }
-    known = probe("archs", clang, (dir, readers) -> {
-      BoundedProcess.Outcome o = BoundedProcess.run(List.of(clang.toString(), "-target", "amdgcn-amd-amdhsa",
-          "-nogpulib", "--print-supported-cpus"), dir, ENV, 64 * 1024, deadline(), readers);
-      List<String> names = new ArrayList<>();
-      boolean inList = false;
-      for (String line : o.output().split("\n")) {
-        if (line.startsWith("Available CPUs")) {
-          inList = true;
-        } else if (inList && !line.isBlank()) {
-          String t = line.strip();
-          if (!Character.isWhitespace(line.charAt(0)) || t.contains(" ")) {
-            break; // the trailing "Use -mcpu ..." hint
-          }
-          names.add(t);
-        }
-      }
-      if (!o.ok() || names.isEmpty()) {
-        throw new IllegalStateException(clang + " --print-supported-cpus listed no AMD GPU (exit "
-            + o.exitCode() + "): " + o.output().strip());
-      }
-      return List.copyOf(names);
-    });
+    known =
+        probe(
+            "archs",
+            clang,
+            (dir, readers) -> {
+              BoundedProcess.Outcome o =
+                  BoundedProcess.run(
+                      List.of(
+                          clang.toString(),
+                          "-target",
+                          "amdgcn-amd-amdhsa",
+                          "-nogpulib",
+                          "--print-supported-cpus"),
+                      dir,
+                      ENV,
+                      64 * 1024,
+                      deadline(),
+                      readers);
+              List<String> names = new ArrayList<>();
+              boolean inList = false;
+              for (String line : o.output().split("\n")) {
+                if (line.startsWith("Available CPUs")) {
+                  inList = true;
+                } else if (inList && !line.isBlank()) {
+                  String t = line.strip();
+                  if (!Character.isWhitespace(line.charAt(0)) || t.contains(" ")) {
+                    break; // the trailing "Use -mcpu ..." hint
+                  }
+                  names.add(t);
+                }
+              }
+              if (!o.ok() || names.isEmpty()) {
+                throw new IllegalStateException(
+                    clang
+                        + " --print-supported-cpus listed no AMD GPU (exit "
+                        + o.exitCode()
+                        + "): "
+                        + o.output().strip());
+              }
+              return List.copyOf(names);
+            });
     SUPPORTED.put(clang, known);
     return known;
   }
@@ -251,9 +294,13 @@ public record HipToolchain(Path hipcc, Path clang, String hipVersion, String cla
     T run(Path dir, ExecutorService readers) throws IOException;
   }
 
-  /** Runs {@code probe} of {@code program} with its own reader threads and temp dir, then removes both. */
+  /**
+   * Runs {@code probe} of {@code program} with its own reader threads and temp dir, then removes
+   * both.
+   */
   private static <T> T probe(String what, Path program, Probe<T> probe) {
-    ExecutorService readers = Executors.newCachedThreadPool(HipCompiler.daemonThreads("hip-" + what));
+    ExecutorService readers =
+        Executors.newCachedThreadPool(HipCompiler.daemonThreads("hip-" + what));
     Path dir = null;
     try {
       dir = LiveCompilers.tempDir("hipforge-" + what + "-");

@@ -29,7 +29,10 @@ final class LiveCompilers {
   private static final Set<Path> DIRS = ConcurrentHashMap.newKeySet();
   private static volatile boolean closed;
 
-  /** Temp dir names carry the owning JVM's pid, so the next start can tell a stale dir from a live one. */
+  /**
+   * Temp dir names carry the owning JVM's pid, so the next start can tell a stale dir from a live
+   * one.
+   */
   private static final String PID_TAG = "p" + ProcessHandle.current().pid() + "-";
 
   /** {@code hipforge-hip-p<pid>-*} and {@code hipforge-probe-p<pid>-*}. */
@@ -61,7 +64,10 @@ final class LiveCompilers {
     PROCESSES.remove(p);
   }
 
-  /** A new private temp dir {@code <prefix>*} under {@code java.io.tmpdir}, tracked until {@link #remove}. */
+  /**
+   * A new private temp dir {@code <prefix>*} under {@code java.io.tmpdir}, tracked until {@link
+   * #remove}.
+   */
   static Path tempDir(String prefix) throws IOException {
     refuseWhenClosed();
     Path d = Files.createTempDirectory(prefix + PID_TAG);
@@ -118,13 +124,15 @@ final class LiveCompilers {
 
   private static void deleteTree(Path dir) {
     try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-          // Best effort: a leftover temp file is harmless and the OS cleans java.io.tmpdir.
-        }
-      });
+      walk.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                  // Best effort: a leftover temp file is harmless and the OS cleans java.io.tmpdir.
+                }
+              });
     } catch (IOException | UncheckedIOException ignored) {
       // Same as above.
     }

@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
  * optional features, each a lowercase name followed by {@code +} or {@code -} ({@code
  * gfx90a:xnack+:sramecc-}). Older processor aliases that clang also lists ({@code tahiti}) and
  * features spelled with '-' or '_' are refused: the compiler's checks never took the aliases, and
- * clang 15 rejects such features as an invalid target ID. {@link #parse(String, HipToolchain)}
- * also checks each processor against those the toolchain's clang knows.
+ * clang 15 rejects such features as an invalid target ID. {@link #parse(String, HipToolchain)} also
+ * checks each processor against those the toolchain's clang knows.
  *
  * <pre>{@code List<String> archs = OffloadArchs.parse("gfx90a, gfx1030", toolchain);}</pre>
  */
@@ -70,13 +70,18 @@ public final class OffloadArchs {
     }
     for (String a : archs) {
       if (a == null || !PROCESSOR.matcher(processor(a)).matches()) {
-        throw new IllegalArgumentException("unknown AMD GPU target '" + (a == null ? null : processor(a)) + "'");
+        throw new IllegalArgumentException(
+            "unknown AMD GPU target '" + (a == null ? null : processor(a)) + "'");
       }
       String[] parts = a.split(":", -1);
       for (int i = 1; i < parts.length; i++) {
         if (!FEATURE.matcher(parts[i]).matches()) {
-          throw new IllegalArgumentException("bad feature '" + parts[i] + "' in '" + a
-              + "'; a feature is a name followed by '+' or '-', e.g. gfx90a:xnack+");
+          throw new IllegalArgumentException(
+              "bad feature '"
+                  + parts[i]
+                  + "' in '"
+                  + a
+                  + "'; a feature is a name followed by '+' or '-', e.g. gfx90a:xnack+");
         }
       }
     }

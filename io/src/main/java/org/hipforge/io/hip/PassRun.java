@@ -1,6 +1,8 @@
 package org.hipforge.io.hip;
 
-/** A started compiler run (a plain subprocess or a fork-server child) whose outcome can be awaited. */
+/**
+ * A started compiler run (a plain subprocess or a fork-server child) whose outcome can be awaited.
+ */
 interface PassRun {
 
   /**

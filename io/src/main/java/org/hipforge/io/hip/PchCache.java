@@ -26,15 +26,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Precompiled headers for file preambles (the leading {@code #include <...>} lines), one PCH per
  * compiler pass, built on demand and kept on disk for later runs.
  *
- * <p>A PCH of exactly a file's own leading includes is what clang would have parsed anyway, so
- * the verdict cannot change; the file is then compiled with those include lines blanked. For a
- * preamble seen for the first time the longest already-built prefix is used (always at least the
- * empty preamble, i.e. clang's HIP wrapper alone), and the preamble's own PCH is built on its
- * {@value #BUILD_ON_SIGHTING}nd sighting, so one-off preambles never pay a ~0.5 s build.
+ * <p>A PCH of exactly a file's own leading includes is what clang would have parsed anyway, so the
+ * verdict cannot change; the file is then compiled with those include lines blanked. For a preamble
+ * seen for the first time the longest already-built prefix is used (always at least the empty
+ * preamble, i.e. clang's HIP wrapper alone), and the preamble's own PCH is built on its {@value
+ * #BUILD_ON_SIGHTING}nd sighting, so one-off preambles never pay a ~0.5 s build.
  *
- * <p>Files are written under a temporary name and renamed into place, so JVMs sharing the
- * directory never read a half-written PCH. A PCH that clang rejects later (a header was updated)
- * is deleted via {@link #invalidate} and rebuilt on demand.
+ * <p>Files are written under a temporary name and renamed into place, so JVMs sharing the directory
+ * never read a half-written PCH. A PCH that clang rejects later (a header was updated) is deleted
+ * via {@link #invalidate} and rebuilt on demand.
  */
 final class PchCache {
 
@@ -57,7 +57,8 @@ final class PchCache {
   private final List<Cc1Job> jobs;
   private final String fingerprint;
   private final int maxEntries;
-  private final ConcurrentHashMap<String, CompletableFuture<Entry>> entries = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, CompletableFuture<Entry>> entries =
+      new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> sightings = new ConcurrentHashMap<>();
   private final AtomicInteger built = new AtomicInteger();
 
@@ -102,13 +103,14 @@ final class PchCache {
     } catch (UnsupportedOperationException e) {
       return shared;
     }
-    return Files.createTempDirectory(base, "hipforge-pch-private-", PosixFilePermissions.asFileAttribute(owner));
+    return Files.createTempDirectory(
+        base, "hipforge-pch-private-", PosixFilePermissions.asFileAttribute(owner));
   }
 
   /**
-   * The PCHs to use for a file whose preamble is {@code headers}: the longest prefix that is
-   * ready, building the whole preamble first when it is seen for the {@value #BUILD_ON_SIGHTING}nd
-   * time; null when not even the empty preamble could be built.
+   * The PCHs to use for a file whose preamble is {@code headers}: the longest prefix that is ready,
+   * building the whole preamble first when it is seen for the {@value #BUILD_ON_SIGHTING}nd time;
+   * null when not even the empty preamble could be built.
    */
   Entry select(List<String> headers, ExecutorService readers) {
     String fullKey = key(headers);
@@ -172,11 +174,12 @@ final class PchCache {
   }
 
   /**
-   * Builds the entry on this thread unless another thread already is; then it waits for that
-   * build when {@code waitForOthers}, else returns null at once so the caller can compile with a
-   * shorter prefix instead of idling.
+   * Builds the entry on this thread unless another thread already is; then it waits for that build
+   * when {@code waitForOthers}, else returns null at once so the caller can compile with a shorter
+   * prefix instead of idling.
    */
-  private Entry build(List<String> headers, String k, ExecutorService readers, boolean waitForOthers) {
+  private Entry build(
+      List<String> headers, String k, ExecutorService readers, boolean waitForOthers) {
     CompletableFuture<Entry> mine = new CompletableFuture<>();
     CompletableFuture<Entry> existing = entries.putIfAbsent(k, mine);
     if (existing != null) {
@@ -201,7 +204,8 @@ final class PchCache {
     }
   }
 
-  private Entry doBuild(List<String> headers, String k, ExecutorService readers) throws IOException {
+  private Entry doBuild(List<String> headers, String k, ExecutorService readers)
+      throws IOException {
     Path header = dir.resolve("p-" + k + ".h");
     StringBuilder text = new StringBuilder();
     for (String h : headers) {
@@ -224,7 +228,12 @@ final class PchCache {
         BoundedProcess.Outcome o = running.get(j).await(deadline);
         if (!o.ok()) {
           throw new IOException(
-              "PCH build for " + headers + " (" + jobs.get(j).label() + ") failed: " + o.output().strip());
+              "PCH build for "
+                  + headers
+                  + " ("
+                  + jobs.get(j).label()
+                  + ") failed: "
+                  + o.output().strip());
         }
       }
       for (int j = 0; j < jobs.size(); j++) {

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * The leading run of plain {@code #include} lines of a file: what a precompiled header can stand
- * in for ({@link PchCache}). It errs on the side of a shorter preamble: it stops at the first line
+ * The leading run of plain {@code #include} lines of a file: what a precompiled header can stand in
+ * for ({@link PchCache}). It errs on the side of a shorter preamble: it stops at the first line
  * that is not blank, a comment or a plain, single-line include.
  *
  * @param code the whole file
@@ -29,9 +29,9 @@ record Preamble(String code, List<Include> includes) {
   }
 
   /**
-   * The code with the first {@code count} include directives overwritten by spaces: those
-   * headers come from the precompiled header instead, exactly once and in the same order, and
-   * every remaining line and column keeps its position so diagnostics point where they would.
+   * The code with the first {@code count} include directives overwritten by spaces: those headers
+   * come from the precompiled header instead, exactly once and in the same order, and every
+   * remaining line and column keeps its position so diagnostics point where they would.
    */
   String withoutFirst(int count) {
     if (count == 0) {

@@ -26,8 +26,8 @@ import org.hipforge.io.record.KernelResources;
  * <p>Source and caret lines between remarks are ignored. {@code AGPRs} appears only on
  * architectures with accumulation registers (0 otherwise); {@code LDS Size} only for entry
  * functions, which is how a kernel is told from a device function that was not inlined: only
- * kernels are returned (a kernel's numbers already include what its callees use). A function
- * whose name is not a plain symbol is skipped.
+ * kernels are returned (a kernel's numbers already include what its callees use). A function whose
+ * name is not a plain symbol is skipped.
  */
 public final class ResourceRemarks {
 
@@ -130,8 +130,18 @@ public final class ResourceRemarks {
     if (p == null || !p.kernel || !KernelResources.isSymbol(p.name)) {
       return;
     }
-    out.add(new KernelResources(arch, p.name, toInt(p.vgprs), toInt(p.sgprs), toInt(p.agprs), Math.max(0, p.lds),
-        Math.max(0, p.scratch), toInt(p.vgprSpills), toInt(p.sgprSpills), toInt(p.occupancy)));
+    out.add(
+        new KernelResources(
+            arch,
+            p.name,
+            toInt(p.vgprs),
+            toInt(p.sgprs),
+            toInt(p.agprs),
+            Math.max(0, p.lds),
+            Math.max(0, p.scratch),
+            toInt(p.vgprSpills),
+            toInt(p.sgprSpills),
+            toInt(p.occupancy)));
   }
 
   private static int toInt(long v) {

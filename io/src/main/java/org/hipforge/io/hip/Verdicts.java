@@ -10,16 +10,17 @@ import java.util.regex.Pattern;
 import org.hipforge.io.record.KernelResources;
 
 /**
- * Turns the compiler's output for one file into its {@link CompileResult}: the category, the
- * first distinct error lines with the private temp dir and the PCH cache cut out of them, and
- * (with resource usage) each kernel's resources read from the device passes' remarks.
+ * Turns the compiler's output for one file into its {@link CompileResult}: the category, the first
+ * distinct error lines with the private temp dir and the PCH cache cut out of them, and (with
+ * resource usage) each kernel's resources read from the device passes' remarks.
  */
 final class Verdicts {
 
   /** Enough lines to show the cause and a follow-on error or two; more only repeat them. */
   private static final int MAX_ERROR_LINES = 5;
 
-  private static final Pattern LOCATED_ERROR = Pattern.compile("^\\S.*?:\\d+:\\d+: (fatal )?error: .*");
+  private static final Pattern LOCATED_ERROR =
+      Pattern.compile("^\\S.*?:\\d+:\\d+: (fatal )?error: .*");
   private static final Pattern ANY_ERROR =
       Pattern.compile("^(\\S.*?:\\d+:\\d+: |[\\w.+-]+: )?(fatal )?error: .*");
 
@@ -84,25 +85,32 @@ final class Verdicts {
     String first = String.join("\n", errors);
     long ms = elapsedMs();
     if (timedOut) {
-      String msg = "timed out after " + config.timeout().toMillis() + " ms" + (first.isEmpty() ? "" : "\n" + first);
+      String msg =
+          "timed out after "
+              + config.timeout().toMillis()
+              + " ms"
+              + (first.isEmpty() ? "" : "\n" + first);
       return CompileResult.failure(CompileResult.TIMEOUT, msg, toolchainVersion, ms, truncated);
     }
     if (ok) {
       return CompileResult.success(toolchainVersion, ms, truncated);
     }
     if (located) {
-      return CompileResult.failure(CompileResult.COMPILE_ERROR, first, toolchainVersion, ms, truncated);
+      return CompileResult.failure(
+          CompileResult.COMPILE_ERROR, first, toolchainVersion, ms, truncated);
     }
     String msg = first.isEmpty() ? "compiler exited with " + lastExit + ": " + tail(output) : first;
-    return CompileResult.failure(CompileResult.TOOLCHAIN_ERROR, msg, toolchainVersion, ms, truncated);
+    return CompileResult.failure(
+        CompileResult.TOOLCHAIN_ERROR, msg, toolchainVersion, ms, truncated);
   }
 
   /**
-   * As {@link #of}, for passes that printed kernel resource remarks: the remarks are read from
-   * each device pass that succeeded with its whole output, and left out of the output the verdict
-   * reads, so the verdict and error lines are those of syntax-only passes.
+   * As {@link #of}, for passes that printed kernel resource remarks: the remarks are read from each
+   * device pass that succeeded with its whole output, and left out of the output the verdict reads,
+   * so the verdict and error lines are those of syntax-only passes.
    */
-  CompileResult withResources(List<BoundedProcess.Outcome> outs, List<Cc1Job> jobs, Path dir, Path pchDir) {
+  CompileResult withResources(
+      List<BoundedProcess.Outcome> outs, List<Cc1Job> jobs, Path dir, Path pchDir) {
     List<KernelResources> resources = new ArrayList<>();
     List<BoundedProcess.Outcome> plain = new ArrayList<>(outs.size());
     for (int j = 0; j < outs.size(); j++) {
@@ -111,8 +119,9 @@ final class Verdicts {
       if (jobs.get(j).device() && o.ok() && !o.truncated()) {
         resources.addAll(ResourceRemarks.parse(o.output(), jobs.get(j).label()));
       }
-      plain.add(new BoundedProcess.Outcome(
-          o.exitCode(), ResourceRemarks.strip(o.output()), o.timedOut(), o.truncated()));
+      plain.add(
+          new BoundedProcess.Outcome(
+              o.exitCode(), ResourceRemarks.strip(o.output()), o.timedOut(), o.truncated()));
     }
     CompileResult r = of(plain, dir, pchDir);
     return r.compiled() && !resources.isEmpty()

@@ -17,6 +17,7 @@ import java.nio.ByteOrder;
 public final class ByteLines {
   /** Read size: large enough that the per-read cost vanishes next to the per-line work. */
   static final int BUFFER_BYTES = 1 << 20;
+
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;

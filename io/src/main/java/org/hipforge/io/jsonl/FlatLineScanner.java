@@ -3,14 +3,14 @@ package org.hipforge.io.jsonl;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads the fields the anti-join needs straight from the bytes of one flat JSON line, or says
- * that it cannot, in which case the caller parses the line with Jackson ({@link StateRecordJson},
- * {@link ManifestJson}), which also names what is wrong with it.
+ * Reads the fields the anti-join needs straight from the bytes of one flat JSON line, or says that
+ * it cannot, in which case the caller parses the line with Jackson ({@link StateRecordJson}, {@link
+ * ManifestJson}), which also names what is wrong with it.
  *
- * <p>Why: state and manifest lines are read by the million, and decoding each line to a String
- * and tokenizing it with Jackson was most of the anti-join's time. This scanner walks the bytes
- * once, checks them against the JSON grammar and UTF-8, and leaves the fields it returns as
- * ranges of the caller's buffer.
+ * <p>Why: state and manifest lines are read by the million, and decoding each line to a String and
+ * tokenizing it with Jackson was most of the anti-join's time. This scanner walks the bytes once,
+ * checks them against the JSON grammar and UTF-8, and leaves the fields it returns as ranges of the
+ * caller's buffer.
  *
  * <p>The contract is agreement: when {@code scan*} returns true, the Jackson path would have read
  * the same values from the same line; anything this scanner does not handle exactly (escapes in a
@@ -42,7 +42,9 @@ public final class FlatLineScanner extends JsonCursor {
   private static final byte[] K_BYTES = key("bytes");
   private static final byte[] K_SHA256 = key("sha256");
 
-  /** The slim fields of a state line; string fields are ranges of {@link #line} (from = -1: null). */
+  /**
+   * The slim fields of a state line; string fields are ranges of {@link #line} (from = -1: null).
+   */
   public static final class StateFields {
     public byte[] line;
     public long id;
@@ -55,29 +57,41 @@ public final class FlatLineScanner extends JsonCursor {
     public int sourceSha256To;
     public int runIdFrom;
     public int runIdTo;
+
     /** 0 when absent or null, as the Jackson path reads them. */
     public long inputTokens;
+
     public long outputTokens;
-    /** {@link #COMPILED_NULL} (absent or null), {@link #COMPILED_FALSE} or {@link #COMPILED_TRUE}. */
+
+    /**
+     * {@link #COMPILED_NULL} (absent or null), {@link #COMPILED_FALSE} or {@link #COMPILED_TRUE}.
+     */
     public int compiled;
+
     public int promptSha256From;
     public int promptSha256To;
     public int promptVersionFrom;
     public int promptVersionTo;
+
     /** The raw JSON string content (escapes not decoded: see {@link #instructionHasEscape}). */
     public int instructionFrom;
+
     public int instructionTo;
     public boolean instructionHasEscape;
+
     /** The raw JSON string content (escapes not decoded: see {@link #errorMsgHasEscape}). */
     public int errorMsgFrom;
+
     public int errorMsgTo;
     public boolean errorMsgHasEscape;
+
     /** Repair rounds: the commas of {@code round_verdicts}; -1 when absent (or not a string). */
     public int rounds;
   }
 
   /** Values of {@link StateFields#compiled}. */
   public static final int COMPILED_NULL = -1;
+
   public static final int COMPILED_FALSE = 0;
   public static final int COMPILED_TRUE = 1;
 
@@ -234,7 +248,8 @@ public final class FlatLineScanner extends JsonCursor {
           for (int i = valueFrom; i < valueTo; i++) {
             commas += b[i] == ',' ? 1 : 0;
           }
-          f.rounds = valueFrom == valueTo ? -1 : commas; // "" reads as absent, as on the Jackson path
+          f.rounds =
+              valueFrom == valueTo ? -1 : commas; // "" reads as absent, as on the Jackson path
         } else {
           f.rounds = -1; // read leniently, as the Jackson path does
         }

@@ -25,6 +25,7 @@ abstract class JsonCursor {
   private static final long QUOTES = 0x2222222222222222L;
   private static final long BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
   private static final long SPACES = 0x2020202020202020L;
+
   /** Integers of at most 18 digits always fit a long, whatever the digits. */
   private static final int MAX_INT_DIGITS = 18;
 
@@ -131,8 +132,13 @@ abstract class JsonCursor {
     }
     if (c == 'f') {
       type = FALSE;
-      return p + 5 <= end && b[p + 1] == 'a' && b[p + 2] == 'l' && b[p + 3] == 's' && b[p + 4] == 'e'
-          ? p + 5 : -1;
+      return p + 5 <= end
+              && b[p + 1] == 'a'
+              && b[p + 2] == 'l'
+              && b[p + 3] == 's'
+              && b[p + 4] == 'e'
+          ? p + 5
+          : -1;
     }
     if (c == 'n') {
       type = NULL;
@@ -142,7 +148,9 @@ abstract class JsonCursor {
   }
 
   private int literal(int p, char c0, char c1, char c2, char c3) {
-    return p + 4 <= end && b[p] == c0 && b[p + 1] == c1 && b[p + 2] == c2 && b[p + 3] == c3 ? p + 4 : -1;
+    return p + 4 <= end && b[p] == c0 && b[p + 1] == c1 && b[p + 2] == c2 && b[p + 3] == c3
+        ? p + 4
+        : -1;
   }
 
   /** A string whose opening quote is just before {@code p}: validates escapes and UTF-8. */
@@ -202,7 +210,14 @@ abstract class JsonCursor {
       return -1;
     }
     switch (b[p]) {
-      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+      case '"':
+      case '\\':
+      case '/':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't':
         return p + 1;
       case 'u':
         if (p + 5 > end) {

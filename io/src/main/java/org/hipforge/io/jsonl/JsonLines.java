@@ -11,10 +11,10 @@ import java.io.UncheckedIOException;
 import org.hipforge.io.record.FileNames;
 
 /**
- * What the Jackson codecs of JSONL lines ({@link StateRecordJson}, {@link ManifestJson}) share:
- * one factory, writing one object as a line, the envelope of reading one (blank, not an object,
- * trailing characters, invalid JSON: each a {@link MalformedLineException} saying so) and the
- * typed reads of a value with their error messages.
+ * What the Jackson codecs of JSONL lines ({@link StateRecordJson}, {@link ManifestJson}) share: one
+ * factory, writing one object as a line, the envelope of reading one (blank, not an object,
+ * trailing characters, invalid JSON: each a {@link MalformedLineException} saying so) and the typed
+ * reads of a value with their error messages.
  */
 final class JsonLines {
   static final JsonFactory FACTORY = new JsonFactory();
@@ -117,7 +117,8 @@ final class JsonLines {
       } catch (NumberFormatException e) {
         // fall through to the error below
       }
-      throw new MalformedLineException("id must be a non-negative integer, was '" + p.getText() + "'");
+      throw new MalformedLineException(
+          "id must be a non-negative integer, was '" + p.getText() + "'");
     }
     throw new MalformedLineException("id must be a non-negative integer");
   }

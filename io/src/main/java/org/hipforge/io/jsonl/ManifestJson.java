@@ -10,10 +10,14 @@ public final class ManifestJson {
   private ManifestJson() {}
 
   public static String toJson(ManifestEntry e) {
-    return JsonLines.write(128, e.id(), e.fileName(), g -> {
-      g.writeNumberField("bytes", e.bytes());
-      JsonLines.writeIfSet(g, "sha256", e.sha256());
-    });
+    return JsonLines.write(
+        128,
+        e.id(),
+        e.fileName(),
+        g -> {
+          g.writeNumberField("bytes", e.bytes());
+          JsonLines.writeIfSet(g, "sha256", e.sha256());
+        });
   }
 
   public static ManifestEntry parse(String line) throws MalformedLineException {

@@ -16,73 +16,79 @@ import org.hipforge.io.record.StateRecord;
 /**
  * Reads and writes {@link StateRecord}s as one-line JSON objects with DESIGN.md's snake_case keys.
  *
- * <p>Streaming Jackson (no tree, no reflection) because state files are the hot path at millions
- * of lines. Unknown keys are skipped so older and newer files stay readable; the older Python
- * scripts' {@code results.jsonl} lines read as records too.
+ * <p>Streaming Jackson (no tree, no reflection) because state files are the hot path at millions of
+ * lines. Unknown keys are skipped so older and newer files stay readable; the older Python scripts'
+ * {@code results.jsonl} lines read as records too.
  */
 public final class StateRecordJson {
   private StateRecordJson() {}
 
   public static String toJson(StateRecord r) {
-    return JsonLines.write(256, r.id(), r.fileName(), g -> {
-      g.writeBooleanField("pass", r.pass());
-      writeIfSet(g, "instruction", r.instruction());
-      writeIfSet(g, "error_msg", r.errorMsg());
-      writeIfSet(g, "source_sha256", r.sourceSha256());
-      writeIfSet(g, "provider", r.provider());
-      writeIfSet(g, "model", r.model());
-      g.writeNumberField("input_tokens", r.inputTokens());
-      g.writeNumberField("output_tokens", r.outputTokens());
-      g.writeNumberField("latency_ms", r.latencyMs());
-      g.writeNumberField("attempts", r.attempts());
-      g.writeStringField("finished_at", Timestamps.format(r.finishedAtMillis()));
-      writeIfSet(g, "run_id", r.runId());
-      writeIfSet(g, "prompt_sha256", r.promptSha256());
-      writeIfSet(g, "prompt_version", r.promptVersion());
-      writeIfSet(g, "source_encoding", r.sourceEncoding());
-      if (r.sourceBytes() > 0) {
-        g.writeNumberField("source_bytes", r.sourceBytes());
-      }
-      if (r.cached()) {
-        g.writeBooleanField("cached", true);
-      }
-      writeIfSet(g, "finish_reason", r.finishReason());
-      if (r.tokensEstimated()) {
-        g.writeBooleanField("tokens_estimated", true);
-      }
-      if (r.cacheCreationInputTokens() > 0) {
-        g.writeNumberField("cache_creation_input_tokens", r.cacheCreationInputTokens());
-      }
-      if (r.cacheReadInputTokens() > 0) {
-        g.writeNumberField("cache_read_input_tokens", r.cacheReadInputTokens());
-      }
-      writeIfSet(g, "code_sha256", r.codeSha256());
-      if (r.compiled() != null) {
-        g.writeBooleanField("compiled", r.compiled());
-      }
-      writeIfSet(g, "compile_error", r.compileError());
-      writeIfSet(g, "output_path", r.outputPath());
-      writeIfSet(g, "toolchain", r.toolchain());
-      writeIfSet(g, "offload_arch", r.offloadArch());
-      writeIfSet(g, "response", r.response());
-      if (r.fidelity() != null) {
-        writeFidelity(g, r.fidelity());
-      }
-      if (!r.resources().isEmpty()) {
-        writeResources(g, r.resources());
-      }
-      if (r.roundVerdictsText() != null) {
-        // Flat (a number and a comma-separated string), so the byte scanner still reads the line.
-        g.writeNumberField("rounds", r.rounds());
-        g.writeStringField("round_verdicts", r.roundVerdictsText());
-      }
-    });
+    return JsonLines.write(
+        256,
+        r.id(),
+        r.fileName(),
+        g -> {
+          g.writeBooleanField("pass", r.pass());
+          writeIfSet(g, "instruction", r.instruction());
+          writeIfSet(g, "error_msg", r.errorMsg());
+          writeIfSet(g, "source_sha256", r.sourceSha256());
+          writeIfSet(g, "provider", r.provider());
+          writeIfSet(g, "model", r.model());
+          g.writeNumberField("input_tokens", r.inputTokens());
+          g.writeNumberField("output_tokens", r.outputTokens());
+          g.writeNumberField("latency_ms", r.latencyMs());
+          g.writeNumberField("attempts", r.attempts());
+          g.writeStringField("finished_at", Timestamps.format(r.finishedAtMillis()));
+          writeIfSet(g, "run_id", r.runId());
+          writeIfSet(g, "prompt_sha256", r.promptSha256());
+          writeIfSet(g, "prompt_version", r.promptVersion());
+          writeIfSet(g, "source_encoding", r.sourceEncoding());
+          if (r.sourceBytes() > 0) {
+            g.writeNumberField("source_bytes", r.sourceBytes());
+          }
+          if (r.cached()) {
+            g.writeBooleanField("cached", true);
+          }
+          writeIfSet(g, "finish_reason", r.finishReason());
+          if (r.tokensEstimated()) {
+            g.writeBooleanField("tokens_estimated", true);
+          }
+          if (r.cacheCreationInputTokens() > 0) {
+            g.writeNumberField("cache_creation_input_tokens", r.cacheCreationInputTokens());
+          }
+          if (r.cacheReadInputTokens() > 0) {
+            g.writeNumberField("cache_read_input_tokens", r.cacheReadInputTokens());
+          }
+          writeIfSet(g, "code_sha256", r.codeSha256());
+          if (r.compiled() != null) {
+            g.writeBooleanField("compiled", r.compiled());
+          }
+          writeIfSet(g, "compile_error", r.compileError());
+          writeIfSet(g, "output_path", r.outputPath());
+          writeIfSet(g, "toolchain", r.toolchain());
+          writeIfSet(g, "offload_arch", r.offloadArch());
+          writeIfSet(g, "response", r.response());
+          if (r.fidelity() != null) {
+            writeFidelity(g, r.fidelity());
+          }
+          if (!r.resources().isEmpty()) {
+            writeResources(g, r.resources());
+          }
+          if (r.roundVerdictsText() != null) {
+            // Flat (a number and a comma-separated string), so the byte scanner still reads the
+            // line.
+            g.writeNumberField("rounds", r.rounds());
+            g.writeStringField("round_verdicts", r.roundVerdictsText());
+          }
+        });
   }
 
   /**
    * The {@link Fidelity} counts as flat {@code fidelity_*} integer keys and the derived {@code
    * fidelity_score}: flat, so {@link FlatLineScanner} still reads the line (a nested value would
-   * send every generate line to the slower Jackson path). The export nests them as {@code fidelity}.
+   * send every generate line to the slower Jackson path). The export nests them as {@code
+   * fidelity}.
    */
   private static void writeFidelity(JsonGenerator g, Fidelity f) throws IOException {
     g.writeNumberField(FIDELITY_KEYS.get(0), f.kernelsSource());
@@ -95,12 +101,12 @@ public final class StateRecordJson {
   }
 
   /**
-   * Kernel resources as flat keys: the per-file extremes over every kernel and architecture
-   * ({@link #RESOURCE_KEYS}: maxima, and the minimum occupancy, the worst kernel's), for filters
-   * and distributions without parsing, and {@code resources_kernels}, every kernel on every arch in
+   * Kernel resources as flat keys: the per-file extremes over every kernel and architecture ({@link
+   * #RESOURCE_KEYS}: maxima, and the minimum occupancy, the worst kernel's), for filters and
+   * distributions without parsing, and {@code resources_kernels}, every kernel on every arch in
    * {@link KernelResources}' compact text. Flat and a string rather than a nested array, so {@link
-   * FlatLineScanner} still reads the line; the extremes are derived from the text and not read
-   * back (one source of truth).
+   * FlatLineScanner} still reads the line; the extremes are derived from the text and not read back
+   * (one source of truth).
    */
   private static void writeResources(JsonGenerator g, List<KernelResources> ks) throws IOException {
     long vgprs = 0;
@@ -133,18 +139,29 @@ public final class StateRecordJson {
   }
 
   /** The flat per-file resource keys of {@link #writeResources}, in the order written. */
-  public static final List<String> RESOURCE_KEYS = List.of("resources_vgprs_max",
-      "resources_sgprs_max", "resources_agprs_max", "resources_lds_bytes_max",
-      "resources_scratch_bytes_max", "resources_vgpr_spills_max", "resources_sgpr_spills_max",
-      "resources_occupancy_min");
+  public static final List<String> RESOURCE_KEYS =
+      List.of(
+          "resources_vgprs_max",
+          "resources_sgprs_max",
+          "resources_agprs_max",
+          "resources_lds_bytes_max",
+          "resources_scratch_bytes_max",
+          "resources_vgpr_spills_max",
+          "resources_sgpr_spills_max",
+          "resources_occupancy_min");
 
   /** The key of the per-kernel per-arch compact text ({@link KernelResources#format(List)}). */
   public static final String RESOURCES_KERNELS_KEY = "resources_kernels";
 
   /** The flat keys of {@link #writeFidelity}, in the order of {@link Fidelity}'s constructor. */
-  public static final List<String> FIDELITY_KEYS = List.of("fidelity_kernels_source",
-      "fidelity_kernels_generated", "fidelity_names_matched", "fidelity_params_matched",
-      "fidelity_shared_matched", "fidelity_bounds_matched");
+  public static final List<String> FIDELITY_KEYS =
+      List.of(
+          "fidelity_kernels_source",
+          "fidelity_kernels_generated",
+          "fidelity_names_matched",
+          "fidelity_params_matched",
+          "fidelity_shared_matched",
+          "fidelity_bounds_matched");
 
   /**
    * The fidelity of the counts read, or null when none was read or they are not a consistent set
@@ -258,8 +275,8 @@ public final class StateRecordJson {
 
     /**
      * The keys added later (finish reason, estimate flag, cache tokens, rounds, fidelity,
-     * resources): read leniently, as the byte scanner treats any scalar of a key it does not
-     * return (a record is not refused for its annotation); older lines lack them. Unknown keys are
+     * resources): read leniently, as the byte scanner treats any scalar of a key it does not return
+     * (a record is not refused for its annotation); older lines lack them. Unknown keys are
      * skipped.
      */
     private void lenient(JsonParser p, String key, JsonToken v)
@@ -283,7 +300,9 @@ public final class StateRecordJson {
         }
         default -> {
           int slot = FIDELITY_KEYS.indexOf(key);
-          if (slot >= 0 && full && v == JsonToken.VALUE_NUMBER_INT
+          if (slot >= 0
+              && full
+              && v == JsonToken.VALUE_NUMBER_INT
               && p.getNumberType() == JsonParser.NumberType.INT) {
             fidelity[slot] = p.getIntValue();
             fidelitySeen |= 1 << slot;
@@ -324,7 +343,8 @@ public final class StateRecordJson {
     return number(p, v, key);
   }
 
-  private static long readTime(JsonParser p, JsonToken v) throws IOException, MalformedLineException {
+  private static long readTime(JsonParser p, JsonToken v)
+      throws IOException, MalformedLineException {
     if (v == JsonToken.VALUE_NULL) {
       return 0;
     }

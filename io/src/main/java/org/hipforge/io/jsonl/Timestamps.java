@@ -44,12 +44,24 @@ public final class Timestamps {
    * (state files hold millions of these). Returns Long.MIN_VALUE for anything else.
    */
   static long parseFixed(String t) {
-    if (t.length() != 24 || t.charAt(4) != '-' || t.charAt(7) != '-' || t.charAt(10) != 'T'
-        || t.charAt(13) != ':' || t.charAt(16) != ':' || t.charAt(19) != '.' || t.charAt(23) != 'Z') {
+    if (t.length() != 24
+        || t.charAt(4) != '-'
+        || t.charAt(7) != '-'
+        || t.charAt(10) != 'T'
+        || t.charAt(13) != ':'
+        || t.charAt(16) != ':'
+        || t.charAt(19) != '.'
+        || t.charAt(23) != 'Z') {
       return Long.MIN_VALUE;
     }
-    return fromFields(digits(t, 0, 4), digits(t, 5, 2), digits(t, 8, 2), digits(t, 11, 2),
-        digits(t, 14, 2), digits(t, 17, 2), digits(t, 20, 3));
+    return fromFields(
+        digits(t, 0, 4),
+        digits(t, 5, 2),
+        digits(t, 8, 2),
+        digits(t, 11, 2),
+        digits(t, 14, 2),
+        digits(t, 17, 2),
+        digits(t, 20, 3));
   }
 
   /**
@@ -57,17 +69,40 @@ public final class Timestamps {
    * String; Long.MIN_VALUE for anything but the fixed format.
    */
   public static long parseFixed(byte[] b, int from, int to) {
-    if (to - from != 24 || b[from + 4] != '-' || b[from + 7] != '-' || b[from + 10] != 'T'
-        || b[from + 13] != ':' || b[from + 16] != ':' || b[from + 19] != '.' || b[from + 23] != 'Z') {
+    if (to - from != 24
+        || b[from + 4] != '-'
+        || b[from + 7] != '-'
+        || b[from + 10] != 'T'
+        || b[from + 13] != ':'
+        || b[from + 16] != ':'
+        || b[from + 19] != '.'
+        || b[from + 23] != 'Z') {
       return Long.MIN_VALUE;
     }
-    return fromFields(digits(b, from, 4), digits(b, from + 5, 2), digits(b, from + 8, 2),
-        digits(b, from + 11, 2), digits(b, from + 14, 2), digits(b, from + 17, 2), digits(b, from + 20, 3));
+    return fromFields(
+        digits(b, from, 4),
+        digits(b, from + 5, 2),
+        digits(b, from + 8, 2),
+        digits(b, from + 11, 2),
+        digits(b, from + 14, 2),
+        digits(b, from + 17, 2),
+        digits(b, from + 20, 3));
   }
 
-  private static long fromFields(int year, int month, int day, int hour, int minute, int second, int milli) {
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23
-        || minute < 0 || minute > 59 || second < 0 || second > 59 || milli < 0) {
+  private static long fromFields(
+      int year, int month, int day, int hour, int minute, int second, int milli) {
+    if (year < 0
+        || month < 1
+        || month > 12
+        || day < 1
+        || day > 31
+        || hour < 0
+        || hour > 23
+        || minute < 0
+        || minute > 59
+        || second < 0
+        || second > 59
+        || milli < 0) {
       return Long.MIN_VALUE;
     }
     if (day > 28 && day > java.time.YearMonth.of(year, month).lengthOfMonth()) {

@@ -5,12 +5,12 @@ import java.util.regex.Pattern;
 import org.hipforge.io.util.TokenMath;
 
 /**
- * The text of an answer as we store it, from either wire: content parts joined, reasoning
- * ({@code <think>…</think>}) removed, and usage numbers read only when believable.
+ * The text of an answer as we store it, from either wire: content parts joined, reasoning ({@code
+ * <think>…</think>}) removed, and usage numbers read only when believable.
  *
- * <p>Reasoning models served by vLLM, Ollama or llama.cpp put their reasoning inline in the
- * content as {@code <think>…</think>} (sometimes without the opening tag, when the chat template
- * adds it); it is not the answer and is never stored.
+ * <p>Reasoning models served by vLLM, Ollama or llama.cpp put their reasoning inline in the content
+ * as {@code <think>…</think>} (sometimes without the opening tag, when the chat template adds it);
+ * it is not the answer and is never stored.
  */
 final class AnswerText {
   private static final Pattern THINK_BLOCK = Pattern.compile("(?is)<think>.*?</think>");
@@ -21,8 +21,8 @@ final class AnswerText {
 
   /**
    * The text of a content value: a string as is; an array of parts joined (OpenAI {@code
-   * [{"type":"text","text":…}]}, Anthropic text blocks; thinking and other blocks skipped);
-   * null for null, a missing value or anything else.
+   * [{"type":"text","text":…}]}, Anthropic text blocks; thinking and other blocks skipped); null
+   * for null, a missing value or anything else.
    */
   static String of(JsonNode content) {
     if (content == null || content.isNull() || content.isMissingNode()) {
@@ -44,7 +44,9 @@ final class AnswerText {
       }
       String type = part.path("type").asText("");
       JsonNode t = part.get("text");
-      if ((type.equals("text") || type.equals("output_text") || type.isEmpty()) && t != null && t.isTextual()) {
+      if ((type.equals("text") || type.equals("output_text") || type.isEmpty())
+          && t != null
+          && t.isTextual()) {
         text.append(t.asText());
         any = true;
       }
@@ -53,9 +55,9 @@ final class AnswerText {
   }
 
   /**
-   * The text without reasoning: every {@code <think>…</think>} block, a reasoning prefix that
-   * ends in {@code </think>} with no opening tag, and an unclosed {@code <think>} to the end.
-   * Null stays null.
+   * The text without reasoning: every {@code <think>…</think>} block, a reasoning prefix that ends
+   * in {@code </think>} with no opening tag, and an unclosed {@code <think>} to the end. Null stays
+   * null.
    */
   static String withoutThinking(String text) {
     if (text == null || text.indexOf('<') < 0) {
@@ -73,7 +75,10 @@ final class AnswerText {
     return out;
   }
 
-  /** A usage count: an integer in 0..1e9 as sent, else unknown (-1): absent, negative, huge or fractional. */
+  /**
+   * A usage count: an integer in 0..1e9 as sent, else unknown (-1): absent, negative, huge or
+   * fractional.
+   */
   static long tokens(JsonNode n) {
     if (n == null || !n.isIntegralNumber() || !n.canConvertToLong()) {
       return TokenMath.UNKNOWN;

@@ -6,10 +6,16 @@ import java.io.IOException;
 import okhttp3.Request;
 import org.hipforge.io.util.TokenMath;
 
-/** Anthropic's {@code POST /v1/messages}: {@code x-api-key}, {@code anthropic-version}, system field. */
+/**
+ * Anthropic's {@code POST /v1/messages}: {@code x-api-key}, {@code anthropic-version}, system
+ * field.
+ */
 final class AnthropicMessagesClient extends HttpLlmClient {
   AnthropicMessagesClient(ProviderConfig config, String apiKey) {
-    super(config, apiKey, config.baseUrl().endsWith("/v1") ? config.baseUrl() : config.baseUrl() + "/v1",
+    super(
+        config,
+        apiKey,
+        config.baseUrl().endsWith("/v1") ? config.baseUrl() : config.baseUrl() + "/v1",
         "/messages");
   }
 
@@ -36,12 +42,12 @@ final class AnthropicMessagesClient extends HttpLlmClient {
   }
 
   /**
-   * A usable answer, or the final category of a billed one that is not: {@code refused}
-   * ({@code stop_reason: refusal}), {@code truncated} ({@code max_tokens}, {@code
-   * model_context_window_exceeded}), {@code empty_answer} (no text). Text blocks are joined,
-   * {@code thinking} blocks skipped and inline think blocks removed. The input count includes
-   * the cache tokens ({@code cache_creation_input_tokens}, {@code cache_read_input_tokens}),
-   * which are billed too and kept apart as well.
+   * A usable answer, or the final category of a billed one that is not: {@code refused} ({@code
+   * stop_reason: refusal}), {@code truncated} ({@code max_tokens}, {@code
+   * model_context_window_exceeded}), {@code empty_answer} (no text). Text blocks are joined, {@code
+   * thinking} blocks skipped and inline think blocks removed. The input count includes the cache
+   * tokens ({@code cache_creation_input_tokens}, {@code cache_read_input_tokens}), which are billed
+   * too and kept apart as well.
    */
   @Override
   ChatResponse parse(JsonNode root, byte[] body, RateLimitSnapshot limits) throws LlmException {
@@ -57,17 +63,33 @@ final class AnthropicMessagesClient extends HttpLlmClient {
     String text = AnswerText.withoutThinking(raw);
     ChatResponse answer = new ChatResponse(text, in, out, limits, stop, created, read);
     if ("refusal".equals(stop)) {
-      throw new LlmException(ErrorCategory.REFUSED, answer, "the model refused (stop_reason refusal)"
-          + (text == null || text.isBlank() ? "" : ": \"" + oneLine(redact(text), 160) + "\""));
+      throw new LlmException(
+          ErrorCategory.REFUSED,
+          answer,
+          "the model refused (stop_reason refusal)"
+              + (text == null || text.isBlank() ? "" : ": \"" + oneLine(redact(text), 160) + "\""));
     }
     if ("max_tokens".equals(stop) || "model_context_window_exceeded".equals(stop)) {
-      throw new LlmException(ErrorCategory.TRUNCATED, answer, "the answer was cut "
-          + ("max_tokens".equals(stop) ? "at max_tokens " + config.maxTokens() : "at the model's context window")
-          + (text == null || text.isBlank() ? " before any text (only thinking)" : " after " + text.length() + " characters")
-          + " (stop_reason " + stop + ", " + (out >= 0 ? out : "unknown") + " output tokens)");
+      throw new LlmException(
+          ErrorCategory.TRUNCATED,
+          answer,
+          "the answer was cut "
+              + ("max_tokens".equals(stop)
+                  ? "at max_tokens " + config.maxTokens()
+                  : "at the model's context window")
+              + (text == null || text.isBlank()
+                  ? " before any text (only thinking)"
+                  : " after " + text.length() + " characters")
+              + " (stop_reason "
+              + stop
+              + ", "
+              + (out >= 0 ? out : "unknown")
+              + " output tokens)");
     }
     if (text == null || text.isBlank()) {
-      throw new LlmException(ErrorCategory.EMPTY_ANSWER, answer,
+      throw new LlmException(
+          ErrorCategory.EMPTY_ANSWER,
+          answer,
           "the model answered with no text (stop_reason " + stop + ")");
     }
     return answer;
@@ -87,7 +109,8 @@ final class AnthropicMessagesClient extends HttpLlmClient {
   @Override
   boolean isContextLength(int status, JsonNode body, String rawBody) {
     String lower = rawBody.toLowerCase(java.util.Locale.ROOT);
-    return lower.contains("prompt is too long") || lower.contains("context window")
+    return lower.contains("prompt is too long")
+        || lower.contains("context window")
         || lower.contains("context length");
   }
 }

@@ -14,15 +14,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * request is sent, no retry is tried, and waits for a backoff or the rate limiter wake at once.
  *
  * <p>JVM-wide per run ({@link #forRun}): every worker thread of every DoFn instance of one run in
- * this JVM shares it, and tests or a TaskManager running many jobs in one JVM get one per run id.
- * A {@link #child} is the switch of one DoFn instance: closing it stops that instance only (a
+ * this JVM shares it, and tests or a TaskManager running many jobs in one JVM get one per run id. A
+ * {@link #child} is the switch of one DoFn instance: closing it stops that instance only (a
  * cancelled task), closing the run's stops every child too (a signal, a failed journal write, a
- * rejected key, an exhausted quota, a wrong endpoint, a retry-after past the cap). The first close wins and is kept, with its {@link Kind} and reason.
+ * rejected key, an exhausted quota, a wrong endpoint, a retry-after past the cap). The first close
+ * wins and is kept, with its {@link Kind} and reason.
  *
  * <p>It also keeps the run's ledger counts in this JVM: calls in flight ({@link #enter} before a
  * request is sent, {@link #leave} after its answer is journaled or the call failed), answers
- * journaled, answers paid for but not journaled, and tasks not sent because of the stop (these
- * get no record and stay pending). {@link #awaitIdle} waits for the calls in flight. Thread-safe.
+ * journaled, answers paid for but not journaled, and tasks not sent because of the stop (these get
+ * no record and stay pending). {@link #awaitIdle} waits for the calls in flight. Thread-safe.
  *
  * <pre>{@code
  * CallGate gate = CallGate.forRun(runId).child();
@@ -46,7 +47,9 @@ public final class CallGate {
     AUTH("provider rejected the key"),
     /** The provider's account has no quota or credit left: every further call would be refused. */
     QUOTA("provider quota exhausted"),
-    /** No chat endpoint at base_url (404/405, or nothing accepts a connection): nothing can succeed. */
+    /**
+     * No chat endpoint at base_url (404/405, or nothing accepts a connection): nothing can succeed.
+     */
     ENDPOINT("provider endpoint unusable"),
     /** The provider asks to wait longer than max_retry_after_s (a daily limit, an outage). */
     WAIT("provider asks to wait too long"),
@@ -73,8 +76,10 @@ public final class CallGate {
   private final CallGate parent;
   private final Object lock = new Object();
   private final Set<CallGate> children = ConcurrentHashMap.newKeySet();
+
   /** Threads in {@link #pause}: close() interrupts exactly these, never a thread in a request. */
   private final Set<Thread> pausing = ConcurrentHashMap.newKeySet();
+
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger onTheWire = new AtomicInteger();
   private final AtomicLong journaled = new AtomicLong();
@@ -313,7 +318,11 @@ public final class CallGate {
   @Override
   public String toString() {
     Stop s = stop();
-    return "CallGate{run=" + runId + (s == null ? ", open" : ", closed: " + s.kind() + " " + s.reason())
-        + ", inFlight=" + inFlight() + "}";
+    return "CallGate{run="
+        + runId
+        + (s == null ? ", open" : ", closed: " + s.kind() + " " + s.reason())
+        + ", inFlight="
+        + inFlight()
+        + "}";
   }
 }

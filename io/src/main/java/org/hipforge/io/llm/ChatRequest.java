@@ -34,7 +34,9 @@ public record ChatRequest(String system, String user, int maxTokens) implements 
     return new ChatRequest(system, user, tokens);
   }
 
-  /** The {@code max_tokens} to send: this prompt's own, else {@code configured} (the provider's). */
+  /**
+   * The {@code max_tokens} to send: this prompt's own, else {@code configured} (the provider's).
+   */
   public int maxTokensOr(int configured) {
     return maxTokens > 0 ? maxTokens : configured;
   }

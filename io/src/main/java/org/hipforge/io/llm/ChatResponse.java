@@ -12,20 +12,27 @@ package org.hipforge.io.llm;
  * @param rateLimits the provider's rate-limit headers on this answer; never null, maybe empty
  * @param finishReason the provider's own finish_reason / stop_reason, as sent; null when it sent
  *     none
- * @param cacheCreationInputTokens Anthropic {@code cache_creation_input_tokens} (included in
- *     {@link #inputTokens}); else 0
+ * @param cacheCreationInputTokens Anthropic {@code cache_creation_input_tokens} (included in {@link
+ *     #inputTokens}); else 0
  * @param cacheReadInputTokens Anthropic {@code cache_read_input_tokens} (included in {@link
  *     #inputTokens}); else 0
  */
-public record ChatResponse(String text, long inputTokens, long outputTokens, RateLimitSnapshot rateLimits,
-    String finishReason, long cacheCreationInputTokens, long cacheReadInputTokens) {
+public record ChatResponse(
+    String text,
+    long inputTokens,
+    long outputTokens,
+    RateLimitSnapshot rateLimits,
+    String finishReason,
+    long cacheCreationInputTokens,
+    long cacheReadInputTokens) {
   public ChatResponse {
     rateLimits = rateLimits == null ? RateLimitSnapshot.EMPTY : rateLimits;
     cacheCreationInputTokens = Math.max(0, cacheCreationInputTokens);
     cacheReadInputTokens = Math.max(0, cacheReadInputTokens);
   }
 
-  public ChatResponse(String text, long inputTokens, long outputTokens, RateLimitSnapshot rateLimits) {
+  public ChatResponse(
+      String text, long inputTokens, long outputTokens, RateLimitSnapshot rateLimits) {
     this(text, inputTokens, outputTokens, rateLimits, null, 0, 0);
   }
 }

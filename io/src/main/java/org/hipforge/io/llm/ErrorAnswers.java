@@ -7,8 +7,8 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 
 /**
- * What a provider's answer that is not a success stands for, in both wire formats: the category
- * of its status ({@link ErrorCategory#ofStatus}) refined by its body ({@code quota}, {@code
+ * What a provider's answer that is not a success stands for, in both wire formats: the category of
+ * its status ({@link ErrorCategory#ofStatus}) refined by its body ({@code quota}, {@code
  * context_length}), the provider's message redacted, and its retry hints ({@code retry-after},
  * {@code x-should-retry}). Each wire format reads its own error body ({@link
  * HttpLlmClient#errorMessage}, {@link HttpLlmClient#isContextLength}).
@@ -24,9 +24,9 @@ final class ErrorAnswers {
   }
 
   /**
-   * The error a response that is not a success stands for ({@code call} is {@code "POST <url>"}
-   * and names the request in the message): a redirect (never followed) is {@code endpoint}, a
-   * status gets its category ({@link ErrorCategory#ofStatus}, refined to {@code quota} and {@code
+   * The error a response that is not a success stands for ({@code call} is {@code "POST <url>"} and
+   * names the request in the message): a redirect (never followed) is {@code endpoint}, a status
+   * gets its category ({@link ErrorCategory#ofStatus}, refined to {@code quota} and {@code
    * context_length} by the body), the provider's message is redacted. Reads at most {@value
    * #MAX_ERROR_BODY} bytes of the body.
    */
@@ -36,10 +36,21 @@ final class ErrorAnswers {
       // Never followed (the client is built with followRedirects(false)): the key and the
       // prompt must not go to another origin, and a moved API is a wrong base_url.
       String location = response.header("Location");
-      String to = location == null ? "nowhere" : HttpLlmClient.oneLine(client.redact(location), 200);
-      return new LlmException(ErrorCategory.ofStatus(status), status, -1, false, String.format(Locale.ROOT,
-          "HTTP %d from %s redirects to %s; API calls do not follow redirects (%s): set base_url to the final "
-          + "address", status, client.config.name(), to, call));
+      String to =
+          location == null ? "nowhere" : HttpLlmClient.oneLine(client.redact(location), 200);
+      return new LlmException(
+          ErrorCategory.ofStatus(status),
+          status,
+          -1,
+          false,
+          String.format(
+              Locale.ROOT,
+              "HTTP %d from %s redirects to %s; API calls do not follow redirects (%s): set base_url to the final "
+                  + "address",
+              status,
+              client.config.name(),
+              to,
+              call));
     }
     String raw = "";
     ResponseBody rb = response.body();
@@ -48,7 +59,12 @@ final class ErrorAnswers {
       source.request(MAX_ERROR_BODY);
       raw = source.getBuffer().readUtf8(Math.min(source.getBuffer().size(), MAX_ERROR_BODY));
     }
-    return of(status, raw, limits.retryAfterMillis(), shouldRetry(response.header("x-should-retry")), call);
+    return of(
+        status,
+        raw,
+        limits.retryAfterMillis(),
+        shouldRetry(response.header("x-should-retry")),
+        call);
   }
 
   /**
@@ -72,7 +88,8 @@ final class ErrorAnswers {
     } else if (status == 400 && client.isContextLength(status, json, raw)) {
       category = ErrorCategory.CONTEXT_LENGTH;
     }
-    String detail = "HTTP " + status + " from " + client.config.name() + ": " + client.redact(message);
+    String detail =
+        "HTTP " + status + " from " + client.config.name() + ": " + client.redact(message);
     if (category == ErrorCategory.AUTH) {
       detail += " (check the key in environment variable " + client.config.apiKeyEnv() + ")";
     } else if (category == ErrorCategory.ENDPOINT) {
@@ -81,7 +98,10 @@ final class ErrorAnswers {
     return new LlmException(category, status, retryAfterMillis, shouldRetry, detail);
   }
 
-  /** {@code x-should-retry: true/false} as both official SDKs read it; null for absent or other values. */
+  /**
+   * {@code x-should-retry: true/false} as both official SDKs read it; null for absent or other
+   * values.
+   */
   static Boolean shouldRetry(String header) {
     if ("true".equals(header)) {
       return Boolean.TRUE;
@@ -90,10 +110,10 @@ final class ErrorAnswers {
   }
 
   /**
-   * True when an error says the account has no quota or credit left, in either wire format (a
-   * proxy may speak one and relay the other's body): any 402; a 429 whose {@code error.code} or
-   * {@code error.type} is {@code insufficient_quota} (OpenAI, which a plain rate limit never
-   * carries); a 400 saying the credit balance is too low (Anthropic).
+   * True when an error says the account has no quota or credit left, in either wire format (a proxy
+   * may speak one and relay the other's body): any 402; a 429 whose {@code error.code} or {@code
+   * error.type} is {@code insufficient_quota} (OpenAI, which a plain rate limit never carries); a
+   * 400 saying the credit balance is too low (Anthropic).
    */
   static boolean isQuota(int status, JsonNode body, String rawBody) {
     if (status == 402) {
@@ -101,9 +121,11 @@ final class ErrorAnswers {
     }
     if (status == 429) {
       JsonNode err = body == null ? null : body.path("error");
-      return err != null && ("insufficient_quota".equals(err.path("code").asText())
-          || "insufficient_quota".equals(err.path("type").asText()));
+      return err != null
+          && ("insufficient_quota".equals(err.path("code").asText())
+              || "insufficient_quota".equals(err.path("type").asText()));
     }
-    return status == 400 && rawBody.toLowerCase(java.util.Locale.ROOT).contains("credit balance is too low");
+    return status == 400
+        && rawBody.toLowerCase(java.util.Locale.ROOT).contains("credit balance is too low");
   }
 }

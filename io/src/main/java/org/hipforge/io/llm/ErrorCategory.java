@@ -4,10 +4,10 @@ package org.hipforge.io.llm;
  * Why an LLM call failed, whether trying again can help, and whether it stops the whole run: the
  * retry and stop policy lives here.
  *
- * <p>Three categories stop the run ({@link #runStop}): {@code auth} (a rejected key),
- * {@code quota} (no money left on the account) and {@code endpoint} (no chat endpoint at
- * {@code base_url}: a 404/405, or {@code unreachable} once a task's retries are used up). Every
- * other task of the run would fail the same way, so nothing more is sent.
+ * <p>Three categories stop the run ({@link #runStop}): {@code auth} (a rejected key), {@code quota}
+ * (no money left on the account) and {@code endpoint} (no chat endpoint at {@code base_url}: a
+ * 404/405, or {@code unreachable} once a task's retries are used up). Every other task of the run
+ * would fail the same way, so nothing more is sent.
  *
  * <p>The {@link #label()} is the stable prefix of every {@code error_msg} in the state files.
  */
@@ -17,14 +17,20 @@ public enum ErrorCategory {
   OVERLOADED("overloaded", true),
   TIMEOUT("timeout", true),
   CONNECTION("connection", true),
-  /** Nothing accepts a connection at base_url (refused, unknown host): retried, then it stops the run. */
+  /**
+   * Nothing accepts a connection at base_url (refused, unknown host): retried, then it stops the
+   * run.
+   */
   UNREACHABLE("unreachable", true),
   BAD_RESPONSE("bad_response", true),
   /** 409: a lock or conflict on the provider's side; both official SDKs retry it. */
   CONFLICT("conflict", true),
   CONTEXT_LENGTH("context_length", false),
   AUTH("auth", false),
-  /** The account has no quota or credit left (OpenAI insufficient_quota, Anthropic credit balance, 402). */
+  /**
+   * The account has no quota or credit left (OpenAI insufficient_quota, Anthropic credit balance,
+   * 402).
+   */
   QUOTA("quota", false),
   /** The chat endpoint does not exist at base_url (404, 405): a wrong path or model. */
   ENDPOINT("endpoint", false),
@@ -35,7 +41,9 @@ public enum ErrorCategory {
    * {@code stop_reason: refusal}.
    */
   REFUSED("refused", false),
-  /** The provider withheld the answer by its content filter ({@code finish_reason: content_filter}). */
+  /**
+   * The provider withheld the answer by its content filter ({@code finish_reason: content_filter}).
+   */
   FILTERED("filtered", false),
   /**
    * The answer was cut at the token limit ({@code finish_reason: length}, Anthropic {@code
@@ -61,7 +69,9 @@ public enum ErrorCategory {
   UNSAFE_INCLUDE("unsafe_include", false),
   /** The compiler could not be run, or failed without an error in the code. */
   TOOLCHAIN_ERROR("toolchain_error", false),
-  /** A file name that may not be read or written (absolute, {@code ..}, a symlink out of its root). */
+  /**
+   * A file name that may not be read or written (absolute, {@code ..}, a symlink out of its root).
+   */
   UNSAFE_PATH("unsafe_path", false),
   /** A generated file could not be written. */
   WRITE_ERROR("write_error", false);
@@ -109,13 +119,17 @@ public enum ErrorCategory {
   /**
    * True for the verdicts the repair loop answers with a follow-up turn ({@code generate
    * --repairRounds}): the compiler's errors ({@code compile_error}) or an answer without code
-   * ({@code no_code}). A timeout, an unsafe include or a broken toolchain is not the model's to fix.
+   * ({@code no_code}). A timeout, an unsafe include or a broken toolchain is not the model's to
+   * fix.
    */
   public boolean repairable() {
     return this == COMPILE_ERROR || this == NO_CODE;
   }
 
-  /** Whether a record failed with category {@code label} gets a repair round ({@link #repairable()}). */
+  /**
+   * Whether a record failed with category {@code label} gets a repair round ({@link
+   * #repairable()}).
+   */
   public static boolean repairable(String label) {
     ErrorCategory c = ofLabel(label);
     return c != null && c.repairable();
@@ -132,8 +146,8 @@ public enum ErrorCategory {
   }
 
   /**
-   * How an error of this category stops the run, or null when it does not: AUTH, QUOTA and
-   * ENDPOINT at once; UNREACHABLE once the task's retries are used up ({@code retriesUsedUp}).
+   * How an error of this category stops the run, or null when it does not: AUTH, QUOTA and ENDPOINT
+   * at once; UNREACHABLE once the task's retries are used up ({@code retriesUsedUp}).
    */
   public CallGate.Kind runStop(boolean retriesUsedUp) {
     switch (this) {
@@ -152,8 +166,8 @@ public enum ErrorCategory {
 
   /**
    * The category of an HTTP error status that is not a success. A 3xx is {@link #ENDPOINT}: API
-   * calls never follow a redirect (the key and the prompt must not go to another origin), so
-   * {@code base_url} has to name the final address.
+   * calls never follow a redirect (the key and the prompt must not go to another origin), so {@code
+   * base_url} has to name the final address.
    */
   public static ErrorCategory ofStatus(int status) {
     if (status >= 300 && status < 400) {

@@ -29,14 +29,15 @@ abstract class HttpLlmClient implements LlmClient {
   static final JsonFactory FACTORY = MAPPER.getFactory();
 
   /** One connection pool and dispatcher per JVM, shared by every client (OkHttp's advice). */
-  private static final OkHttpClient SHARED = new OkHttpClient.Builder()
-      .connectionPool(new ConnectionPool(512, 5, TimeUnit.MINUTES))
-      .dispatcher(dispatcher())
-      .retryOnConnectionFailure(false) // retries are ours, counted and paced
-      // A redirect would carry the key (Anthropic's x-api-key) or the prompt to another origin.
-      .followRedirects(false)
-      .followSslRedirects(false)
-      .build();
+  private static final OkHttpClient SHARED =
+      new OkHttpClient.Builder()
+          .connectionPool(new ConnectionPool(512, 5, TimeUnit.MINUTES))
+          .dispatcher(dispatcher())
+          .retryOnConnectionFailure(false) // retries are ours, counted and paced
+          // A redirect would carry the key (Anthropic's x-api-key) or the prompt to another origin.
+          .followRedirects(false)
+          .followSslRedirects(false)
+          .build();
 
   private static Dispatcher dispatcher() {
     Dispatcher d = new Dispatcher();
@@ -64,11 +65,13 @@ abstract class HttpLlmClient implements LlmClient {
     this.keys = new KeyRedactor(apiKey);
     this.apiRoot = apiRoot;
     this.endpoint = apiRoot + endpointPath;
-    this.http = SHARED.newBuilder()
-        .callTimeout(config.timeoutS(), TimeUnit.SECONDS)
-        .readTimeout(config.timeoutS(), TimeUnit.SECONDS)
-        .connectTimeout(Math.min(30, config.timeoutS()), TimeUnit.SECONDS)
-        .build();
+    this.http =
+        SHARED
+            .newBuilder()
+            .callTimeout(config.timeoutS(), TimeUnit.SECONDS)
+            .readTimeout(config.timeoutS(), TimeUnit.SECONDS)
+            .connectTimeout(Math.min(30, config.timeoutS()), TimeUnit.SECONDS)
+            .build();
     // A batch file of 200 MB may take longer than one answer's timeout_s to move; a stalled
     // one is still cut after timeout_s without a byte.
     this.transfer = http.newBuilder().callTimeout(0, TimeUnit.SECONDS).build();
@@ -79,12 +82,17 @@ abstract class HttpLlmClient implements LlmClient {
     return endpoint;
   }
 
-  /** {@code base_url} with its API version: {@code .../v1}, to append {@code /files}, {@code /batches}, ... */
+  /**
+   * {@code base_url} with its API version: {@code .../v1}, to append {@code /files}, {@code
+   * /batches}, ...
+   */
   final String apiRoot() {
     return apiRoot;
   }
 
-  /** The request body's one JSON object, written field by field (the wire bytes are these calls). */
+  /**
+   * The request body's one JSON object, written field by field (the wire bytes are these calls).
+   */
   abstract void writeBody(JsonGenerator g, ChatRequest request) throws IOException;
 
   abstract Request.Builder authorize(Request.Builder builder);
@@ -93,7 +101,8 @@ abstract class HttpLlmClient implements LlmClient {
    * Reads a 200 answer's JSON object ({@code body} is its bytes, quoted in a {@code bad_response});
    * throws BAD_RESPONSE when it is not the expected answer.
    */
-  abstract ChatResponse parse(JsonNode root, byte[] body, RateLimitSnapshot limits) throws LlmException;
+  abstract ChatResponse parse(JsonNode root, byte[] body, RateLimitSnapshot limits)
+      throws LlmException;
 
   /** Reads the provider's error message out of an error body (or a trimmed raw body). */
   abstract String errorMessage(JsonNode body);
@@ -101,7 +110,9 @@ abstract class HttpLlmClient implements LlmClient {
   /** True when a 400 body says the prompt is longer than the model's context. */
   abstract boolean isContextLength(int status, JsonNode body, String rawBody);
 
-  /** {@link #authorize}, with a key OkHttp refuses as a header turned into an {@code auth} error. */
+  /**
+   * {@link #authorize}, with a key OkHttp refuses as a header turned into an {@code auth} error.
+   */
   final Request.Builder authorized(Request.Builder builder) throws LlmException {
     try {
       return authorize(builder);
@@ -109,19 +120,29 @@ abstract class HttpLlmClient implements LlmClient {
       // OkHttp refuses header values outside printable ASCII (a key pasted with a no-break
       // space, say) and quotes the value in its message unless the header is Authorization:
       // for x-api-key that is the key itself, so neither the message nor the cause is kept.
-      throw new LlmException(ErrorCategory.AUTH, 0, -1, String.format(Locale.ROOT, "the API key of %s (or its "
-          + "anthropic_version) holds a character not allowed in an HTTP header (check the key in environment "
-          + "variable %s)", config.name(), config.apiKeyEnv()));
+      throw new LlmException(
+          ErrorCategory.AUTH,
+          0,
+          -1,
+          String.format(
+              Locale.ROOT,
+              "the API key of %s (or its "
+                  + "anthropic_version) holds a character not allowed in an HTTP header (check the key in environment "
+                  + "variable %s)",
+              config.name(),
+              config.apiKeyEnv()));
     }
   }
 
   /** The error a response that is not a success stands for ({@link ErrorAnswers}). */
-  final LlmException errorOf(Response response, RateLimitSnapshot limits, String call) throws IOException {
+  final LlmException errorOf(Response response, RateLimitSnapshot limits, String call)
+      throws IOException {
     return errors.of(response, limits, call);
   }
 
   /** The error an HTTP status with body {@code raw} stands for ({@link ErrorAnswers}). */
-  final LlmException errorOf(int status, String raw, long retryAfterMillis, Boolean shouldRetry, String call) {
+  final LlmException errorOf(
+      int status, String raw, long retryAfterMillis, Boolean shouldRetry, String call) {
     return errors.of(status, raw, retryAfterMillis, shouldRetry, call);
   }
 
@@ -144,8 +165,14 @@ abstract class HttpLlmClient implements LlmClient {
     if (keys.holdsKey(answer)) {
       // Spelled with JSON escapes, which only a deliberate echo does; final (x-should-retry false):
       // the same provider would do it again.
-      throw new LlmException(ErrorCategory.BAD_RESPONSE, 200, -1, false, "the answer of " + config.name()
-          + " holds the API key in an escaped form; it is not stored");
+      throw new LlmException(
+          ErrorCategory.BAD_RESPONSE,
+          200,
+          -1,
+          false,
+          "the answer of "
+              + config.name()
+              + " holds the API key in an escaped form; it is not stored");
     }
     return answer;
   }
@@ -159,8 +186,12 @@ abstract class HttpLlmClient implements LlmClient {
     return out.toByteArray();
   }
 
-  /** {@code root}'s array {@code field}; a {@code bad_response} saying {@code missing} when it has none. */
-  final JsonNode array(JsonNode root, String field, String missing, byte[] body) throws LlmException {
+  /**
+   * {@code root}'s array {@code field}; a {@code bad_response} saying {@code missing} when it has
+   * none.
+   */
+  final JsonNode array(JsonNode root, String field, String missing, byte[] body)
+      throws LlmException {
     JsonNode node = root.get(field);
     if (node == null || !node.isArray()) {
       throw badResponse(missing, body);
@@ -174,10 +205,10 @@ abstract class HttpLlmClient implements LlmClient {
   }
 
   /**
-   * One request to another endpoint of this provider (the Batch API's files and batches), with
-   * the same key, the same refusal of redirects and the same error categories as {@link
-   * #complete}. Returns the open 2xx response for the caller to read and close; anything else is
-   * an {@link LlmException}. {@code body} is null for a GET.
+   * One request to another endpoint of this provider (the Batch API's files and batches), with the
+   * same key, the same refusal of redirects and the same error categories as {@link #complete}.
+   * Returns the open 2xx response for the caller to read and close; anything else is an {@link
+   * LlmException}. {@code body} is null for a GET.
    */
   final Response send(String method, String url, RequestBody body) throws LlmException {
     Request request = authorized(new Request.Builder().url(url)).method(method, body).build();
@@ -192,7 +223,8 @@ abstract class HttpLlmClient implements LlmClient {
       return response;
     }
     try (Response failed = response) {
-      throw errorOf(failed, RateLimitSnapshot.parse(failed::header, System.currentTimeMillis()), call);
+      throw errorOf(
+          failed, RateLimitSnapshot.parse(failed::header, System.currentTimeMillis()), call);
     } catch (IOException e) {
       throw transportError(e, call);
     }
@@ -204,21 +236,30 @@ abstract class HttpLlmClient implements LlmClient {
    */
   final LlmException transportError(IOException e, String call) {
     if (e instanceof InterruptedIOException) {
-      return new LlmException(ErrorCategory.TIMEOUT, "no answer from " + config.name() + " within "
-          + config.timeoutS() + " s (" + call + ")", e);
+      return new LlmException(
+          ErrorCategory.TIMEOUT,
+          "no answer from " + config.name() + " within " + config.timeoutS() + " s (" + call + ")",
+          e);
     }
-    if (e instanceof java.net.ConnectException || e instanceof java.net.UnknownHostException
+    if (e instanceof java.net.ConnectException
+        || e instanceof java.net.UnknownHostException
         || e instanceof java.net.NoRouteToHostException) {
-      return new LlmException(ErrorCategory.UNREACHABLE, "cannot connect to " + config.baseUrl() + " (" + named(e)
-          + ")", e);
+      return new LlmException(
+          ErrorCategory.UNREACHABLE,
+          "cannot connect to " + config.baseUrl() + " (" + named(e) + ")",
+          e);
     }
     String failed = call == null ? " failed: " : " failed (" + call + "): ";
-    return new LlmException(ErrorCategory.CONNECTION, "connection to " + config.name() + failed + named(e), e);
+    return new LlmException(
+        ErrorCategory.CONNECTION, "connection to " + config.name() + failed + named(e), e);
   }
 
-  /** The failure's class and its message, redacted: {@code "ConnectException Connection refused"}. */
+  /**
+   * The failure's class and its message, redacted: {@code "ConnectException Connection refused"}.
+   */
   private String named(IOException e) {
-    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + redact(e.getMessage()));
+    return e.getClass().getSimpleName()
+        + (e.getMessage() == null ? "" : " " + redact(e.getMessage()));
   }
 
   @Override
@@ -226,11 +267,10 @@ abstract class HttpLlmClient implements LlmClient {
     Request.Builder builder = authorized(new Request.Builder().url(endpoint()));
     Request httpRequest;
     try {
-      httpRequest = builder
-          .post(RequestBody.create(body(request), JSON))
-          .build();
+      httpRequest = builder.post(RequestBody.create(body(request), JSON)).build();
     } catch (IOException e) {
-      throw new LlmException(ErrorCategory.BAD_REQUEST, "cannot encode the request: " + e.getMessage(), e);
+      throw new LlmException(
+          ErrorCategory.BAD_REQUEST, "cannot encode the request: " + e.getMessage(), e);
     }
     boolean headersArrived = false;
     try (Response response = http.newCall(httpRequest).execute()) {
@@ -246,13 +286,28 @@ abstract class HttpLlmClient implements LlmClient {
     } catch (InterruptedIOException e) {
       // SocketTimeoutException (a read or connect timeout) is one too, as is OkHttp's call timeout.
       if (headersArrived) {
-        throw new LlmException(ErrorCategory.TIMEOUT, String.format(Locale.ROOT, "after headers: %s sent the "
-            + "answer's headers but not its whole body within timeout_s %d s (a retry is a new paid generation: "
-            + "at most body_timeout_retries %d)", config.name(), config.timeoutS(),
-            config.retryRules().bodyTimeoutRetries()), e, true);
+        throw new LlmException(
+            ErrorCategory.TIMEOUT,
+            String.format(
+                Locale.ROOT,
+                "after headers: %s sent the "
+                    + "answer's headers but not its whole body within timeout_s %d s (a retry is a new paid generation: "
+                    + "at most body_timeout_retries %d)",
+                config.name(),
+                config.timeoutS(),
+                config.retryRules().bodyTimeoutRetries()),
+            e,
+            true);
       }
-      throw new LlmException(ErrorCategory.TIMEOUT, "no answer from " + config.name() + " within "
-          + config.timeoutS() + " s" + (e instanceof SocketTimeoutException ? "" : " (" + e.getMessage() + ")"), e);
+      throw new LlmException(
+          ErrorCategory.TIMEOUT,
+          "no answer from "
+              + config.name()
+              + " within "
+              + config.timeoutS()
+              + " s"
+              + (e instanceof SocketTimeoutException ? "" : " (" + e.getMessage() + ")"),
+          e);
     } catch (IOException e) {
       throw transportError(e, null);
     }
@@ -270,14 +325,25 @@ abstract class HttpLlmClient implements LlmClient {
     long declared = rb.contentLength();
     okio.BufferedSource source = rb.source();
     if (declared > max || (declared < 0 && source.request(max + 1))) {
-      throw new LlmException(ErrorCategory.TOO_LARGE_ANSWER, 200, -1, false, "the answer of " + config.name()
-          + " is larger than max_answer_bytes " + max + (declared > max ? " (" + declared + " bytes)" : "")
-          + "; it was not read further and is not stored");
+      throw new LlmException(
+          ErrorCategory.TOO_LARGE_ANSWER,
+          200,
+          -1,
+          false,
+          "the answer of "
+              + config.name()
+              + " is larger than max_answer_bytes "
+              + max
+              + (declared > max ? " (" + declared + " bytes)" : "")
+              + "; it was not read further and is not stored");
     }
     return source.readByteArray();
   }
 
-  /** {@code text} with the key, and anything shaped like a provider key, replaced ({@link KeyRedactor#redact}). */
+  /**
+   * {@code text} with the key, and anything shaped like a provider key, replaced ({@link
+   * KeyRedactor#redact}).
+   */
   String redact(String text) {
     return keys.redact(text);
   }
@@ -287,11 +353,14 @@ abstract class HttpLlmClient implements LlmClient {
     return t.length() > max ? t.substring(0, max) + "..." : t;
   }
 
-  /** A 200 whose body is not the expected answer; the quoted start of it is redacted (echo servers). */
+  /**
+   * A 200 whose body is not the expected answer; the quoted start of it is redacted (echo servers).
+   */
   LlmException badResponse(String what, byte[] body) {
-    String head = new String(body, 0, Math.min(body.length, 400), java.nio.charset.StandardCharsets.UTF_8);
-    return new LlmException(ErrorCategory.BAD_RESPONSE, 200, -1,
-        what + "; body starts: " + oneLine(redact(head), 120));
+    String head =
+        new String(body, 0, Math.min(body.length, 400), java.nio.charset.StandardCharsets.UTF_8);
+    return new LlmException(
+        ErrorCategory.BAD_RESPONSE, 200, -1, what + "; body starts: " + oneLine(redact(head), 120));
   }
 
   @Override

@@ -6,8 +6,8 @@ import java.nio.charset.StandardCharsets;
  * Keeps one client's API key out of everything it makes: error messages, log lines, and answers
  * (whose text becomes an instruction, a state line, an export row and the next prompt).
  *
- * <p>Keys shorter than 4 characters (or none) are not searched for: they would match ordinary
- * text. Thread-safe (immutable).
+ * <p>Keys shorter than 4 characters (or none) are not searched for: they would match ordinary text.
+ * Thread-safe (immutable).
  */
 final class KeyRedactor {
   /** What stands for the API key wherever a text held it. */
@@ -25,10 +25,10 @@ final class KeyRedactor {
   }
 
   /**
-   * Never let a key reach an error message, a log line or a state file: the configured key
-   * ({@link #redactKey}), and anything shaped like an OpenAI or Anthropic key (a proxy may echo
-   * another one). Only for error texts: in an answer the pattern would also hit code like
-   * {@code mask-values}.
+   * Never let a key reach an error message, a log line or a state file: the configured key ({@link
+   * #redactKey}), and anything shaped like an OpenAI or Anthropic key (a proxy may echo another
+   * one). Only for error texts: in an answer the pattern would also hit code like {@code
+   * mask-values}.
    */
   String redact(String text) {
     if (text == null) {

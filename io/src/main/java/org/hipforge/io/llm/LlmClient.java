@@ -12,7 +12,9 @@ public interface LlmClient extends AutoCloseable {
   @Override
   void close();
 
-  /** The client for a provider's wire format; {@code apiKey} may be null for keyless local servers. */
+  /**
+   * The client for a provider's wire format; {@code apiKey} may be null for keyless local servers.
+   */
   static LlmClient create(ProviderConfig config, String apiKey) {
     return switch (config.api()) {
       case ANTHROPIC -> new AnthropicMessagesClient(config, apiKey);

@@ -11,7 +11,8 @@ public final class LlmException extends Exception {
   private final Boolean shouldRetry;
   private final boolean afterHeaders;
 
-  public LlmException(ErrorCategory category, int httpStatus, long retryAfterMillis, String message) {
+  public LlmException(
+      ErrorCategory category, int httpStatus, long retryAfterMillis, String message) {
     this(category, httpStatus, retryAfterMillis, null, message);
   }
 
@@ -19,7 +20,11 @@ public final class LlmException extends Exception {
    * An HTTP error whose answer said whether to retry it ({@code x-should-retry: true/false}, null
    * when it said nothing).
    */
-  public LlmException(ErrorCategory category, int httpStatus, long retryAfterMillis, Boolean shouldRetry,
+  public LlmException(
+      ErrorCategory category,
+      int httpStatus,
+      long retryAfterMillis,
+      Boolean shouldRetry,
       String message) {
     this(category, httpStatus, retryAfterMillis, shouldRetry, null, false, message, null);
   }
@@ -33,10 +38,11 @@ public final class LlmException extends Exception {
   }
 
   /**
-   * A read that failed after the answer's headers arrived ({@code afterHeaders}): the provider
-   * was already generating, so trying again is a second paid generation.
+   * A read that failed after the answer's headers arrived ({@code afterHeaders}): the provider was
+   * already generating, so trying again is a second paid generation.
    */
-  public LlmException(ErrorCategory category, String message, Throwable cause, boolean afterHeaders) {
+  public LlmException(
+      ErrorCategory category, String message, Throwable cause, boolean afterHeaders) {
     this(category, 0, -1, null, null, afterHeaders, message, cause);
   }
 
@@ -44,8 +50,15 @@ public final class LlmException extends Exception {
     this(category, message, cause, false);
   }
 
-  private LlmException(ErrorCategory category, int httpStatus, long retryAfterMillis, Boolean shouldRetry,
-      ChatResponse answer, boolean afterHeaders, String message, Throwable cause) {
+  private LlmException(
+      ErrorCategory category,
+      int httpStatus,
+      long retryAfterMillis,
+      Boolean shouldRetry,
+      ChatResponse answer,
+      boolean afterHeaders,
+      String message,
+      Throwable cause) {
     super(message, cause);
     this.category = category;
     this.httpStatus = httpStatus;

@@ -46,11 +46,11 @@ final class OpenAiChatClient extends HttpLlmClient {
   }
 
   /**
-   * A usable answer, or the final category of a billed one that is not: {@code refused}
-   * ({@code message.refusal}), {@code filtered} ({@code finish_reason: content_filter}), {@code
-   * truncated} ({@code finish_reason: length}, also a reasoning cut with null content), {@code
-   * empty_answer} ({@code choices: []}, blank content). Content parts are joined and think
-   * blocks removed; usage values that are not believable read as unknown (-1).
+   * A usable answer, or the final category of a billed one that is not: {@code refused} ({@code
+   * message.refusal}), {@code filtered} ({@code finish_reason: content_filter}), {@code truncated}
+   * ({@code finish_reason: length}, also a reasoning cut with null content), {@code empty_answer}
+   * ({@code choices: []}, blank content). Content parts are joined and think blocks removed; usage
+   * values that are not believable read as unknown (-1).
    */
   @Override
   ChatResponse parse(JsonNode root, byte[] body, RateLimitSnapshot limits) throws LlmException {
@@ -59,7 +59,9 @@ final class OpenAiChatClient extends HttpLlmClient {
     long in = AnswerText.tokens(usage.get("prompt_tokens"));
     long out = AnswerText.tokens(usage.get("completion_tokens"));
     if (choices.isEmpty()) {
-      throw new LlmException(ErrorCategory.EMPTY_ANSWER, new ChatResponse(null, in, out, limits),
+      throw new LlmException(
+          ErrorCategory.EMPTY_ANSWER,
+          new ChatResponse(null, in, out, limits),
           "the model answered with no choices (choices: [])");
     }
     JsonNode choice = choices.get(0);
@@ -70,30 +72,56 @@ final class OpenAiChatClient extends HttpLlmClient {
     ChatResponse answer = new ChatResponse(text, in, out, limits, finish, 0, 0);
     JsonNode refusal = message.get("refusal");
     if (refusal != null && refusal.isTextual() && !refusal.asText().isBlank()) {
-      throw new LlmException(ErrorCategory.REFUSED, answer, "the model refused: \""
-          + oneLine(redact(refusal.asText()), 160) + "\" (finish_reason " + finish + ")");
+      throw new LlmException(
+          ErrorCategory.REFUSED,
+          answer,
+          "the model refused: \""
+              + oneLine(redact(refusal.asText()), 160)
+              + "\" (finish_reason "
+              + finish
+              + ")");
     }
     if ("content_filter".equals(finish)) {
-      throw new LlmException(ErrorCategory.FILTERED, answer, "the provider's content filter withheld the "
-          + "answer (finish_reason content_filter" + (raw == null ? ", content null" : "") + ")");
+      throw new LlmException(
+          ErrorCategory.FILTERED,
+          answer,
+          "the provider's content filter withheld the "
+              + "answer (finish_reason content_filter"
+              + (raw == null ? ", content null" : "")
+              + ")");
     }
     if ("length".equals(finish)) {
       throw new LlmException(ErrorCategory.TRUNCATED, answer, truncatedDetail(raw, text, out));
     }
     if (text == null || text.isBlank()) {
-      throw new LlmException(ErrorCategory.EMPTY_ANSWER, answer, "the model answered with "
-          + (raw == null ? "no content" : raw.isBlank() ? "empty content" : "only a think block")
-          + " (finish_reason " + finish + ")");
+      throw new LlmException(
+          ErrorCategory.EMPTY_ANSWER,
+          answer,
+          "the model answered with "
+              + (raw == null
+                  ? "no content"
+                  : raw.isBlank() ? "empty content" : "only a think block")
+              + " (finish_reason "
+              + finish
+              + ")");
     }
     return answer;
   }
 
   private String truncatedDetail(String raw, String text, long out) {
-    String what = raw == null || raw.isBlank() ? "with no content (the reasoning used up the budget)"
-        : text == null || text.isBlank() ? "while still reasoning (only a think block)"
-        : "after " + text.length() + " characters";
-    return "the answer was cut at max_tokens " + config.maxTokens() + " " + what
-        + " (finish_reason length, " + (out >= 0 ? out : "unknown") + " output tokens)";
+    String what =
+        raw == null || raw.isBlank()
+            ? "with no content (the reasoning used up the budget)"
+            : text == null || text.isBlank()
+                ? "while still reasoning (only a think block)"
+                : "after " + text.length() + " characters";
+    return "the answer was cut at max_tokens "
+        + config.maxTokens()
+        + " "
+        + what
+        + " (finish_reason length, "
+        + (out >= 0 ? out : "unknown")
+        + " output tokens)";
   }
 
   @Override
@@ -110,14 +138,17 @@ final class OpenAiChatClient extends HttpLlmClient {
 
   @Override
   boolean isContextLength(int status, JsonNode body, String rawBody) {
-    if (body != null && "context_length_exceeded".equals(body.path("error").path("code").asText())) {
+    if (body != null
+        && "context_length_exceeded".equals(body.path("error").path("code").asText())) {
       return true;
     }
     String lower = rawBody.toLowerCase(java.util.Locale.ROOT);
     // "context size": llama.cpp's server ("exceeds the available context size", type
     // exceed_context_size_error).
-    return lower.contains("context length") || lower.contains("context_length")
-        || lower.contains("maximum context") || lower.contains("too many tokens")
+    return lower.contains("context length")
+        || lower.contains("context_length")
+        || lower.contains("maximum context")
+        || lower.contains("too many tokens")
         || lower.contains("context size");
   }
 }

@@ -43,8 +43,8 @@ import org.hipforge.io.util.Hex;
  * dropped (editors add one; the written defaults end with one). Each kind may use only its own
  * placeholders ({@link Kind#allowed()}); everything is checked when the set is loaded, so a bad
  * template stops a command before any call. The built-in templates render byte for byte the prompts
- * hipforge always sent, so their prompt hashes (the response cache's keys) do not change.
- * Immutable and serializable (it travels inside the pipeline's prompt builders).
+ * hipforge always sent, so their prompt hashes (the response cache's keys) do not change. Immutable
+ * and serializable (it travels inside the pipeline's prompt builders).
  */
 public final class PromptSet implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -114,8 +114,12 @@ public final class PromptSet implements Serializable {
    */
   public static PromptSet load(Path dir) {
     if (!Files.isDirectory(dir)) {
-      throw new PromptTemplateException(dir.toString(), "is not a directory (write the default "
-          + "templates into one with: hipforge prompts --out=" + dir + ")");
+      throw new PromptTemplateException(
+          dir.toString(),
+          "is not a directory (write the default "
+              + "templates into one with: hipforge prompts --out="
+              + dir
+              + ")");
     }
     int n = Kind.values().length;
     PromptTemplate[] systems = new PromptTemplate[n];
@@ -139,8 +143,10 @@ public final class PromptSet implements Serializable {
     }
     for (Path f : files) {
       if (Files.exists(f)) {
-        throw new PromptTemplateException(f.toString(), "exists already; remove it or choose another "
-            + "directory (hipforge does not overwrite edited templates)");
+        throw new PromptTemplateException(
+            f.toString(),
+            "exists already; remove it or choose another "
+                + "directory (hipforge does not overwrite edited templates)");
       }
     }
     Files.createDirectories(dir);
@@ -169,8 +175,8 @@ public final class PromptSet implements Serializable {
   }
 
   /** The repair prompt: code that did not compile, with the compiler's errors. */
-  public ChatRequest repair(String instruction, String fileName, String offloadArch, String code,
-      String errors) {
+  public ChatRequest repair(
+      String instruction, String fileName, String offloadArch, String code, String errors) {
     Map<Placeholder, String> v = new EnumMap<>(Placeholder.class);
     v.put(INSTRUCTION, instruction);
     v.put(FILE_NAME, fileName);
@@ -204,7 +210,8 @@ public final class PromptSet implements Serializable {
 
   private boolean sameText(Kind k, PromptSet o) {
     int i = k.ordinal();
-    return systems[i].text().equals(o.systems[i].text()) && users[i].text().equals(o.users[i].text());
+    return systems[i].text().equals(o.systems[i].text())
+        && users[i].text().equals(o.users[i].text());
   }
 
   private String hash(Kind k) {
@@ -228,8 +235,10 @@ public final class PromptSet implements Serializable {
       {Prompts.REPAIR_SYSTEM, Prompts.REPAIR_USER},
     };
     for (Kind k : Kind.values()) {
-      systems[k.ordinal()] = PromptTemplate.parse(k.fileName(true), texts[k.ordinal()][0], k.allowed());
-      users[k.ordinal()] = PromptTemplate.parse(k.fileName(false), texts[k.ordinal()][1], k.allowed());
+      systems[k.ordinal()] =
+          PromptTemplate.parse(k.fileName(true), texts[k.ordinal()][0], k.allowed());
+      users[k.ordinal()] =
+          PromptTemplate.parse(k.fileName(false), texts[k.ordinal()][1], k.allowed());
     }
     return new PromptSet(systems, users);
   }
@@ -237,8 +246,10 @@ public final class PromptSet implements Serializable {
   private static PromptTemplate read(Path file, Kind k, boolean system) {
     String name = file.toString();
     if (!Files.isRegularFile(file)) {
-      throw new PromptTemplateException(name, "missing (hipforge prompts --out=DIR writes all six "
-          + "templates: describe, generate and repair, .system.txt and .user.txt)");
+      throw new PromptTemplateException(
+          name,
+          "missing (hipforge prompts --out=DIR writes all six "
+              + "templates: describe, generate and repair, .system.txt and .user.txt)");
     }
     byte[] bytes;
     try {
@@ -248,11 +259,13 @@ public final class PromptSet implements Serializable {
     }
     String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
     } catch (CharacterCodingException e) {
       throw new PromptTemplateException(name, "is not UTF-8 text");
     }

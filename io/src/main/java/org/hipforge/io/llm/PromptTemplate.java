@@ -74,8 +74,8 @@ public final class PromptTemplate implements Serializable {
 
   /**
    * Parses {@code text}; {@code name} names it in errors (a file name). Throws {@link
-   * PromptTemplateException} naming the line for an unknown placeholder, one not in {@code allowed},
-   * or a malformed one.
+   * PromptTemplateException} naming the line for an unknown placeholder, one not in {@code
+   * allowed}, or a malformed one.
    */
   public static PromptTemplate parse(String name, String text, Set<Placeholder> allowed) {
     List<String> literals = new ArrayList<>();
@@ -100,20 +100,35 @@ public final class PromptTemplate implements Serializable {
       Placeholder ph = Placeholder.byName(word);
       if (!text.startsWith("}}", close)) {
         if (ph != null) {
-          throw new PromptTemplateException(name, lineOf(text, i), "malformed placeholder "
-              + text.substring(i, Math.min(text.length(), close + 1)).strip() + ": write " + ph.token());
+          throw new PromptTemplateException(
+              name,
+              lineOf(text, i),
+              "malformed placeholder "
+                  + text.substring(i, Math.min(text.length(), close + 1)).strip()
+                  + ": write "
+                  + ph.token());
         }
         i = text.indexOf("{{", i + 1); // e.g. "{{1, 2}}" or "{{a, b}}": literal C++
         continue;
       }
       if (ph == null) {
-        throw new PromptTemplateException(name, lineOf(text, i), "unknown placeholder {{" + word
-            + "}} (known: " + tokens(EnumSet.allOf(Placeholder.class)) + ")");
+        throw new PromptTemplateException(
+            name,
+            lineOf(text, i),
+            "unknown placeholder {{"
+                + word
+                + "}} (known: "
+                + tokens(EnumSet.allOf(Placeholder.class))
+                + ")");
       }
       if (!allowed.contains(ph)) {
-        throw new PromptTemplateException(name, lineOf(text, i), ph.token()
-            + " is not available in this template (it may use: "
-            + (allowed.isEmpty() ? "no placeholder" : tokens(allowed)) + ")");
+        throw new PromptTemplateException(
+            name,
+            lineOf(text, i),
+            ph.token()
+                + " is not available in this template (it may use: "
+                + (allowed.isEmpty() ? "no placeholder" : tokens(allowed))
+                + ")");
       }
       literals.add(text.substring(from, i));
       slots.add(ph);
@@ -121,7 +136,8 @@ public final class PromptTemplate implements Serializable {
       i = text.indexOf("{{", from);
     }
     literals.add(text.substring(from));
-    return new PromptTemplate(name, text, literals.toArray(new String[0]), slots.toArray(new Placeholder[0]));
+    return new PromptTemplate(
+        name, text, literals.toArray(new String[0]), slots.toArray(new Placeholder[0]));
   }
 
   /** The name given to {@link #parse} (a file name). */

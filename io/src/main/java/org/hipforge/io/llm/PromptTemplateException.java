@@ -1,8 +1,8 @@
 package org.hipforge.io.llm;
 
 /**
- * A prompt template that cannot be used: missing, unreadable, or with a placeholder it may not have;
- * the message is one line naming the file and, where there is one, the line ({@code
+ * A prompt template that cannot be used: missing, unreadable, or with a placeholder it may not
+ * have; the message is one line naming the file and, where there is one, the line ({@code
  * prompts/describe.user.txt:3: unknown placeholder {{sourc}} ...}).
  */
 public final class PromptTemplateException extends IllegalArgumentException {

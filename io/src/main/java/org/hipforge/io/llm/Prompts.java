@@ -1,7 +1,7 @@
 package org.hipforge.io.llm;
 
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import org.hipforge.io.util.Hex;
 
 /**
@@ -60,15 +60,17 @@ public final class Prompts {
   }
 
   /**
-   * SHA-256 of everything that decides the answer: wire format, model, parameters and messages.
-   * Two tasks with the same key would get the same paid-for answer.
+   * SHA-256 of everything that decides the answer: wire format, model, parameters and messages. Two
+   * tasks with the same key would get the same paid-for answer.
    */
   public static String key(ProviderConfig p, ChatRequest r) {
     MessageDigest md = Hex.sha256Digest();
     update(md, p.api().name());
     update(md, p.model());
     update(md, Double.toString(p.temperature()));
-    update(md, Integer.toString(r.maxTokensOr(p.maxTokens()))); // the same key when it is the provider's
+    update(
+        md,
+        Integer.toString(r.maxTokensOr(p.maxTokens()))); // the same key when it is the provider's
     update(md, r.system());
     update(md, r.user());
     return Hex.of(md.digest());

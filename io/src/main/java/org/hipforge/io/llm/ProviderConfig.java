@@ -11,8 +11,8 @@ import java.util.function.Consumer;
  * One named LLM provider from {@code config.json}: where it is, which wire format, which model,
  * which environment variable holds its key, and its limits.
  *
- * <p>The key itself is never stored here (this object is serialized to workers and may be
- * logged); workers read it from the environment variable when they open their client.
+ * <p>The key itself is never stored here (this object is serialized to workers and may be logged);
+ * workers read it from the environment variable when they open their client.
  *
  * @param rpm requests per minute, the global budget of the whole run; 0 means no limit
  * @param tpm tokens per minute, the global budget of the whole run; 0 means no limit
@@ -22,10 +22,25 @@ import java.util.function.Consumer;
  * @param batchDiscount the factor batch tokens ({@code --mode=batch}) are priced at against the
  *     synchronous prices ({@code batch_discount}, in [0, 1], default 0.5)
  */
-public record ProviderConfig(String name, Api api, String baseUrl, String model, String apiKeyEnv,
-    double temperature, int maxTokens, int timeoutS, int rpm, long tpm, int maxAttempts,
-    double inputPricePerMTok, double outputPricePerMTok, String anthropicVersion, RetryRules retryRules,
-    int maxTokensCeiling, double batchDiscount) implements Serializable {
+public record ProviderConfig(
+    String name,
+    Api api,
+    String baseUrl,
+    String model,
+    String apiKeyEnv,
+    double temperature,
+    int maxTokens,
+    int timeoutS,
+    int rpm,
+    long tpm,
+    int maxAttempts,
+    double inputPricePerMTok,
+    double outputPricePerMTok,
+    String anthropicVersion,
+    RetryRules retryRules,
+    int maxTokensCeiling,
+    double batchDiscount)
+    implements Serializable {
 
   /** The wire formats we speak. */
   public enum Api {
@@ -34,8 +49,8 @@ public record ProviderConfig(String name, Api api, String baseUrl, String model,
   }
 
   /**
-   * The default {@code batch_discount}: OpenAI's Batch API and Anthropic's Message Batches both bill
-   * 50 % of the synchronous price.
+   * The default {@code batch_discount}: OpenAI's Batch API and Anthropic's Message Batches both
+   * bill 50 % of the synchronous price.
    */
   public static final double DEFAULT_BATCH_DISCOUNT = 0.5;
 
@@ -63,9 +78,26 @@ public record ProviderConfig(String name, Api api, String baseUrl, String model,
   }
 
   /** A provider with the defaults (temperature 0.2, 1024 max tokens, 120 s timeout, 6 attempts). */
-  public static ProviderConfig of(String name, Api api, String baseUrl, String model, String apiKeyEnv) {
-    return new ProviderConfig(name, api, baseUrl, model, apiKeyEnv, 0.2, 1024, 120, 0, 0, 6, 0, 0, "2023-06-01",
-        RetryRules.DEFAULTS, DEFAULT_MAX_TOKENS_CEILING, DEFAULT_BATCH_DISCOUNT);
+  public static ProviderConfig of(
+      String name, Api api, String baseUrl, String model, String apiKeyEnv) {
+    return new ProviderConfig(
+        name,
+        api,
+        baseUrl,
+        model,
+        apiKeyEnv,
+        0.2,
+        1024,
+        120,
+        0,
+        0,
+        6,
+        0,
+        0,
+        "2023-06-01",
+        RetryRules.DEFAULTS,
+        DEFAULT_MAX_TOKENS_CEILING,
+        DEFAULT_BATCH_DISCOUNT);
   }
 
   /** Loads provider {@code name} from the config file; errors name the file, provider and key. */
@@ -74,7 +106,8 @@ public record ProviderConfig(String name, Api api, String baseUrl, String model,
   }
 
   /** Parses provider {@code name} from a config document; {@code source} names it in errors. */
-  public static ProviderConfig fromJson(JsonNode root, String name, String source) throws IOException {
+  public static ProviderConfig fromJson(JsonNode root, String name, String source)
+      throws IOException {
     return ProviderConfigReader.fromJson(root, name, source);
   }
 
@@ -83,10 +116,11 @@ public record ProviderConfig(String name, Api api, String baseUrl, String model,
   }
 
   public ProviderConfig withLimits(int newRpm, long newTpm) {
-    return with(c -> {
-      c.rpm = newRpm;
-      c.tpm = newTpm;
-    });
+    return with(
+        c -> {
+          c.rpm = newRpm;
+          c.tpm = newTpm;
+        });
   }
 
   public ProviderConfig withTimeoutS(int seconds) {
@@ -110,13 +144,30 @@ public record ProviderConfig(String name, Api api, String baseUrl, String model,
     return with(c -> c.batchDiscount = discount);
   }
 
-  /** A copy with {@code change} applied to the settings a {@code withX} may change, checked again. */
+  /**
+   * A copy with {@code change} applied to the settings a {@code withX} may change, checked again.
+   */
   private ProviderConfig with(Consumer<Settings> change) {
     Settings c = new Settings(this);
     change.accept(c);
-    return new ProviderConfig(name, api, c.baseUrl, model, apiKeyEnv, temperature, maxTokens, c.timeoutS, c.rpm,
-        c.tpm, c.maxAttempts, inputPricePerMTok, outputPricePerMTok, anthropicVersion, c.retryRules,
-        maxTokensCeiling, c.batchDiscount);
+    return new ProviderConfig(
+        name,
+        api,
+        c.baseUrl,
+        model,
+        apiKeyEnv,
+        temperature,
+        maxTokens,
+        c.timeoutS,
+        c.rpm,
+        c.tpm,
+        c.maxAttempts,
+        inputPricePerMTok,
+        outputPricePerMTok,
+        anthropicVersion,
+        c.retryRules,
+        maxTokensCeiling,
+        c.batchDiscount);
   }
 
   /** The settings a {@code withX} changes, copied out of a config to be changed. */
@@ -140,11 +191,16 @@ public record ProviderConfig(String name, Api api, String baseUrl, String model,
     }
   }
 
-  /** True when base_url points at this machine, where servers (vLLM, Ollama) usually need no key. */
+  /**
+   * True when base_url points at this machine, where servers (vLLM, Ollama) usually need no key.
+   */
   public boolean isLoopback() {
     String host = URI.create(baseUrl).getHost();
-    return host != null && (host.equals("localhost") || host.matches("127(\\.\\d{1,3}){3}")
-        || host.equals("[::1]") || host.equals("::1"));
+    return host != null
+        && (host.equals("localhost")
+            || host.matches("127(\\.\\d{1,3}){3}")
+            || host.equals("[::1]")
+            || host.equals("::1"));
   }
 
   /**
@@ -161,11 +217,19 @@ public record ProviderConfig(String name, Api api, String baseUrl, String model,
       return null;
     }
     if (apiKeyEnv == null) {
-      throw new IllegalStateException("provider '" + name + "' has no \"api_key_env\" in the config: "
-          + "name the environment variable that holds its API key");
+      throw new IllegalStateException(
+          "provider '"
+              + name
+              + "' has no \"api_key_env\" in the config: "
+              + "name the environment variable that holds its API key");
     }
-    throw new IllegalStateException("provider '" + name + "' needs its API key in the environment "
-        + "variable " + apiKeyEnv + ", which is not set");
+    throw new IllegalStateException(
+        "provider '"
+            + name
+            + "' needs its API key in the environment "
+            + "variable "
+            + apiKeyEnv
+            + ", which is not set");
   }
 
   /**
@@ -182,13 +246,22 @@ public record ProviderConfig(String name, Api api, String baseUrl, String model,
     return (int) Math.max(maxTokens, Math.min(maxTokensCeiling, derived));
   }
 
-  /** Identifies the endpoint a rate limit applies to: one limiter per endpoint and model per JVM. */
+  /**
+   * Identifies the endpoint a rate limit applies to: one limiter per endpoint and model per JVM.
+   */
   public String endpointKey() {
     return api + " " + baseUrl + " " + model;
   }
 
   @Override
   public String toString() {
-    return name + " (" + api.name().toLowerCase(java.util.Locale.ROOT) + ", " + model + " at " + baseUrl + ")";
+    return name
+        + " ("
+        + api.name().toLowerCase(java.util.Locale.ROOT)
+        + ", "
+        + model
+        + " at "
+        + baseUrl
+        + ")";
   }
 }

@@ -44,8 +44,8 @@ final class ProviderConfigReader {
       List<String> names = new ArrayList<>();
       Iterator<String> it = root.fieldNames();
       it.forEachRemaining(names::add);
-      throw new IOException(source + ": no provider named '" + name + "' (--modelName); the config has "
-          + names);
+      throw new IOException(
+          source + ": no provider named '" + name + "' (--modelName); the config has " + names);
     }
     if (!p.isObject()) {
       throw new IOException(source + ": provider '" + name + "' must be a JSON object");
@@ -61,9 +61,11 @@ final class ProviderConfigReader {
         api = Api.ANTHROPIC;
         break;
       default:
-        throw new IOException(where + "\"api\" must be \"openai\" or \"anthropic\", was \"" + apiText + "\"");
+        throw new IOException(
+            where + "\"api\" must be \"openai\" or \"anthropic\", was \"" + apiText + "\"");
     }
-    String baseUrl = text(p, "base_url", api == Api.ANTHROPIC ? "https://api.anthropic.com/v1" : null, where);
+    String baseUrl =
+        text(p, "base_url", api == Api.ANTHROPIC ? "https://api.anthropic.com/v1" : null, where);
     if (baseUrl == null) {
       throw new IOException(where + "\"base_url\" is required");
     }
@@ -81,8 +83,10 @@ final class ProviderConfigReader {
     }
     String keyEnv = text(p, "api_key_env", null, where);
     if (p.has("api_key")) {
-      throw new IOException(where + "keys do not belong in the config file; put the key in an "
-          + "environment variable and name it with \"api_key_env\"");
+      throw new IOException(
+          where
+              + "keys do not belong in the config file; put the key in an "
+              + "environment variable and name it with \"api_key_env\"");
     }
     refuseUnknownKeys(p, where);
     double temperature = number(p, "temperature", 0.2, 0, 2, where);
@@ -95,26 +99,74 @@ final class ProviderConfigReader {
     double outPrice = number(p, "output_price_per_mtok", 0, 0, 1e6, where);
     String version = text(p, "anthropic_version", "2023-06-01", where);
     RetryRules d = RetryRules.DEFAULTS;
-    RetryRules rules = new RetryRules((int) number(p, "retry_budget_s", d.retryBudgetS(), 0, 86_400, where),
-        (int) number(p, "max_retry_after_s", d.maxRetryAfterS(), 1, 86_400, where),
-        (int) number(p, "body_timeout_retries", d.bodyTimeoutRetries(), 0, 10, where),
-        (int) number(p, "max_answer_bytes", d.maxAnswerBytes(), 1024, 1 << 30, where));
-    int ceiling = (int) number(p, "max_tokens_ceiling", Math.max(ProviderConfig.DEFAULT_MAX_TOKENS_CEILING, maxTokens),
-        1, 1_000_000, where);
+    RetryRules rules =
+        new RetryRules(
+            (int) number(p, "retry_budget_s", d.retryBudgetS(), 0, 86_400, where),
+            (int) number(p, "max_retry_after_s", d.maxRetryAfterS(), 1, 86_400, where),
+            (int) number(p, "body_timeout_retries", d.bodyTimeoutRetries(), 0, 10, where),
+            (int) number(p, "max_answer_bytes", d.maxAnswerBytes(), 1024, 1 << 30, where));
+    int ceiling =
+        (int)
+            number(
+                p,
+                "max_tokens_ceiling",
+                Math.max(ProviderConfig.DEFAULT_MAX_TOKENS_CEILING, maxTokens),
+                1,
+                1_000_000,
+                where);
     if (ceiling < maxTokens) {
-      throw new IOException(where + "\"max_tokens_ceiling\" (" + ceiling + ") must be >= \"max_tokens\" ("
-          + maxTokens + "): max_tokens is the floor of generate's per-file budget");
+      throw new IOException(
+          where
+              + "\"max_tokens_ceiling\" ("
+              + ceiling
+              + ") must be >= \"max_tokens\" ("
+              + maxTokens
+              + "): max_tokens is the floor of generate's per-file budget");
     }
-    double discount = number(p, "batch_discount", ProviderConfig.DEFAULT_BATCH_DISCOUNT, 0, 1, where);
-    return new ProviderConfig(name, api, baseUrl, model, keyEnv, temperature, maxTokens, timeoutS, rpm, tpm,
-        maxAttempts, inPrice, outPrice, version, rules, ceiling, discount);
+    double discount =
+        number(p, "batch_discount", ProviderConfig.DEFAULT_BATCH_DISCOUNT, 0, 1, where);
+    return new ProviderConfig(
+        name,
+        api,
+        baseUrl,
+        model,
+        keyEnv,
+        temperature,
+        maxTokens,
+        timeoutS,
+        rpm,
+        tpm,
+        maxAttempts,
+        inPrice,
+        outPrice,
+        version,
+        rules,
+        ceiling,
+        discount);
   }
 
   /** Every key a provider may have: a typo ({@code "rpms"}) must not silently mean "no limit". */
-  static final List<String> KNOWN_KEYS = List.of("api", "base_url", "model", "api_key_env",
-      "temperature", "max_tokens", "timeout_s", "rpm", "tpm", "max_attempts", "input_price_per_mtok",
-      "output_price_per_mtok", "anthropic_version", "retry_budget_s", "max_retry_after_s",
-      "body_timeout_retries", "max_answer_bytes", "max_tokens_ceiling", "batch_discount");
+  static final List<String> KNOWN_KEYS =
+      List.of(
+          "api",
+          "base_url",
+          "model",
+          "api_key_env",
+          "temperature",
+          "max_tokens",
+          "timeout_s",
+          "rpm",
+          "tpm",
+          "max_attempts",
+          "input_price_per_mtok",
+          "output_price_per_mtok",
+          "anthropic_version",
+          "retry_budget_s",
+          "max_retry_after_s",
+          "body_timeout_retries",
+          "max_answer_bytes",
+          "max_tokens_ceiling",
+          "batch_discount");
 
   private static void refuseUnknownKeys(JsonNode p, String where) throws IOException {
     Iterator<String> it = p.fieldNames();
@@ -122,13 +174,21 @@ final class ProviderConfigReader {
       String key = it.next();
       if (!KNOWN_KEYS.contains(key)) {
         String closest = closest(key);
-        throw new IOException(where + "unknown key \"" + key + "\""
-            + (closest == null ? "" : " (did you mean \"" + closest + "\"?)") + "; the keys are " + KNOWN_KEYS);
+        throw new IOException(
+            where
+                + "unknown key \""
+                + key
+                + "\""
+                + (closest == null ? "" : " (did you mean \"" + closest + "\"?)")
+                + "; the keys are "
+                + KNOWN_KEYS);
       }
     }
   }
 
-  /** The known key nearest to {@code key}, when it is near enough to be a typo ({@link Closest}). */
+  /**
+   * The known key nearest to {@code key}, when it is near enough to be a typo ({@link Closest}).
+   */
   static String closest(String key) {
     return Closest.to(key, KNOWN_KEYS);
   }
@@ -144,7 +204,8 @@ final class ProviderConfigReader {
     return v.asText();
   }
 
-  private static double number(JsonNode p, String key, double dflt, double min, double max, String where)
+  private static double number(
+      JsonNode p, String key, double dflt, double min, double max, String where)
       throws IOException {
     JsonNode v = p.get(key);
     if (v == null || v.isNull()) {
@@ -155,7 +216,8 @@ final class ProviderConfigReader {
     }
     double d = v.asDouble();
     if (d < min || d > max) {
-      throw new IOException(where + "\"" + key + "\" must be in [" + min + ", " + max + "], was " + d);
+      throw new IOException(
+          where + "\"" + key + "\" must be in [" + min + ", " + max + "], was " + d);
     }
     return d;
   }

@@ -10,8 +10,8 @@ import java.util.function.Function;
  * <p>Reads OpenAI's {@code x-ratelimit-*} (resets like {@code "6m0s"}), Anthropic's {@code
  * anthropic-ratelimit-*} (resets as RFC 3339 times) and {@code retry-after} / {@code
  * retry-after-ms}: the advertised per-minute limits ({@code -limit-requests/-tokens}, Anthropic's
- * {@code -requests/-tokens/-input-tokens/-output-tokens-limit}), what remains of them and when
- * they are whole again.
+ * {@code -requests/-tokens/-input-tokens/-output-tokens-limit}), what remains of them and when they
+ * are whole again.
  *
  * @param requests the requests per minute ({@code x-ratelimit-*-requests}, {@code
  *     anthropic-ratelimit-requests-*})
@@ -20,7 +20,11 @@ import java.util.function.Function;
  * @param inputTokens Anthropic's separate input-token budget ({@code -input-tokens-*})
  * @param outputTokens Anthropic's separate output-token budget ({@code -output-tokens-*})
  */
-public record RateLimitSnapshot(Budget requests, Budget tokens, Budget inputTokens, Budget outputTokens,
+public record RateLimitSnapshot(
+    Budget requests,
+    Budget tokens,
+    Budget inputTokens,
+    Budget outputTokens,
     long retryAfterMillis) {
   /**
    * One per-minute budget: the advertised limit (0 or less reads as -1, no limit to pace by), what
@@ -40,16 +44,27 @@ public record RateLimitSnapshot(Budget requests, Budget tokens, Budget inputToke
   }
 
   /** What remains of the request and token budgets and when, with no advertised limits. */
-  public RateLimitSnapshot(long remainingRequests, long requestsResetMillis, long remainingTokens,
-      long tokensResetMillis, long retryAfterMillis) {
-    this(new Budget(-1, remainingRequests, requestsResetMillis), new Budget(-1, remainingTokens, tokensResetMillis),
-        Budget.NONE, Budget.NONE, retryAfterMillis);
+  public RateLimitSnapshot(
+      long remainingRequests,
+      long requestsResetMillis,
+      long remainingTokens,
+      long tokensResetMillis,
+      long retryAfterMillis) {
+    this(
+        new Budget(-1, remainingRequests, requestsResetMillis),
+        new Budget(-1, remainingTokens, tokensResetMillis),
+        Budget.NONE,
+        Budget.NONE,
+        retryAfterMillis);
   }
 
   /** This snapshot with the advertised requests and tokens per minute (-1: not sent). */
   public RateLimitSnapshot withLimits(long requestsPerMinute, long tokensPerMinute) {
-    return new RateLimitSnapshot(new Budget(requestsPerMinute, requests.remaining(), requests.resetMillis()),
-        new Budget(tokensPerMinute, tokens.remaining(), tokens.resetMillis()), inputTokens, outputTokens,
+    return new RateLimitSnapshot(
+        new Budget(requestsPerMinute, requests.remaining(), requests.resetMillis()),
+        new Budget(tokensPerMinute, tokens.remaining(), tokens.resetMillis()),
+        inputTokens,
+        outputTokens,
         retryAfterMillis);
   }
 
@@ -72,15 +87,34 @@ public record RateLimitSnapshot(Budget requests, Budget tokens, Budget inputToke
       }
     }
     String o = "x-ratelimit-";
-    if (anySent(header, o + "remaining-requests", o + "remaining-tokens", o + "limit-requests", o + "limit-tokens")) {
-      return new RateLimitSnapshot(openAi(header, "requests"), openAi(header, "tokens"), Budget.NONE, Budget.NONE,
+    if (anySent(
+        header,
+        o + "remaining-requests",
+        o + "remaining-tokens",
+        o + "limit-requests",
+        o + "limit-tokens")) {
+      return new RateLimitSnapshot(
+          openAi(header, "requests"),
+          openAi(header, "tokens"),
+          Budget.NONE,
+          Budget.NONE,
           retryAfter);
     }
     String a = "anthropic-ratelimit-";
-    if (anySent(header, a + "requests-remaining", a + "tokens-remaining", a + "requests-limit", a + "tokens-limit",
-        a + "input-tokens-limit", a + "output-tokens-limit")) {
-      return new RateLimitSnapshot(anthropic(header, "requests", nowMillis), anthropic(header, "tokens", nowMillis),
-          anthropic(header, "input-tokens", nowMillis), anthropic(header, "output-tokens", nowMillis), retryAfter);
+    if (anySent(
+        header,
+        a + "requests-remaining",
+        a + "tokens-remaining",
+        a + "requests-limit",
+        a + "tokens-limit",
+        a + "input-tokens-limit",
+        a + "output-tokens-limit")) {
+      return new RateLimitSnapshot(
+          anthropic(header, "requests", nowMillis),
+          anthropic(header, "tokens", nowMillis),
+          anthropic(header, "input-tokens", nowMillis),
+          anthropic(header, "output-tokens", nowMillis),
+          retryAfter);
     }
     return retryAfter < 0 ? EMPTY : new RateLimitSnapshot(-1, -1, -1, -1, retryAfter);
   }
@@ -94,17 +128,26 @@ public record RateLimitSnapshot(Budget requests, Budget tokens, Budget inputToke
     return false;
   }
 
-  /** {@code x-ratelimit-limit-<what>}, {@code -remaining-<what>}, {@code -reset-<what>} (a Go duration). */
+  /**
+   * {@code x-ratelimit-limit-<what>}, {@code -remaining-<what>}, {@code -reset-<what>} (a Go
+   * duration).
+   */
   private static Budget openAi(Function<String, String> header, String what) {
-    return new Budget(parseLimit(header.apply("x-ratelimit-limit-" + what)),
+    return new Budget(
+        parseLimit(header.apply("x-ratelimit-limit-" + what)),
         parseLong(header.apply("x-ratelimit-remaining-" + what)),
         parseDuration(header.apply("x-ratelimit-reset-" + what)));
   }
 
-  /** {@code anthropic-ratelimit-<what>-limit}, {@code -remaining}, {@code -reset} (an RFC 3339 time). */
+  /**
+   * {@code anthropic-ratelimit-<what>-limit}, {@code -remaining}, {@code -reset} (an RFC 3339
+   * time).
+   */
   private static Budget anthropic(Function<String, String> header, String what, long nowMillis) {
     String prefix = "anthropic-ratelimit-" + what;
-    return new Budget(parseLimit(header.apply(prefix + "-limit")), parseLong(header.apply(prefix + "-remaining")),
+    return new Budget(
+        parseLimit(header.apply(prefix + "-limit")),
+        parseLong(header.apply(prefix + "-remaining")),
         untilInstant(header.apply(prefix + "-reset"), nowMillis));
   }
 
@@ -123,7 +166,9 @@ public record RateLimitSnapshot(Budget requests, Budget tokens, Budget inputToke
     if (tokens.limit() > 0) {
       return tokens.limit();
     }
-    return inputTokens.limit() > 0 && outputTokens.limit() > 0 ? inputTokens.limit() + outputTokens.limit() : -1;
+    return inputTokens.limit() > 0 && outputTokens.limit() > 0
+        ? inputTokens.limit() + outputTokens.limit()
+        : -1;
   }
 
   static long parseLong(String s) {
@@ -152,8 +197,11 @@ public record RateLimitSnapshot(Budget requests, Budget tokens, Budget inputToke
       return Double.isFinite(seconds) ? (long) (seconds * 1000) : -1;
     } catch (NumberFormatException e) {
       try {
-        long at = java.time.ZonedDateTime.parse(s.trim(),
-            java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+        long at =
+            java.time.ZonedDateTime.parse(
+                    s.trim(), java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+                .toInstant()
+                .toEpochMilli();
         return Math.max(0, at - nowMillis);
       } catch (DateTimeParseException e2) {
         return -1;

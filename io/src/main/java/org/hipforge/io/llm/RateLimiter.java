@@ -7,22 +7,22 @@ import java.util.function.Consumer;
 import org.hipforge.io.util.Progress;
 
 /**
- * Paces calls to one provider endpoint: requests per minute and tokens per minute as token
- * buckets, slowed multiplicatively on 429 and sped up additively after successes, and slowed
- * evenly whenever the provider's headers say its remaining budget would not last until its reset.
+ * Paces calls to one provider endpoint: requests per minute and tokens per minute as token buckets,
+ * slowed multiplicatively on 429 and sped up additively after successes, and slowed evenly whenever
+ * the provider's headers say its remaining budget would not last until its reset.
  *
  * <p>The limits are the configured {@code rpm}/{@code tpm}; a limit the config does not give is
  * learned from the provider's advertised one ({@code x-ratelimit-limit-requests/-tokens}, {@code
  * anthropic-ratelimit-*-limit}) the first time a response carries it, followed when it changes, and
- * announced once (configured values always win). Either way this JVM takes its {@code share} of
- * it (1/N of the provider's budget on a cluster of N worker JVMs).
+ * announced once (configured values always win). Either way this JVM takes its {@code share} of it
+ * (1/N of the provider's budget on a cluster of N worker JVMs).
  *
- * <p>One instance per endpoint per JVM ({@link #shared}), used by every worker thread, so the
- * limit holds for the whole JVM however many DoFn instances run in it. Buckets hold at most one
- * second of budget: a burst the size of a whole minute would trip the provider's own sliding
- * window. Until the first call succeeds only one call is in flight, so a rejected key costs one
- * request. A caller waiting in {@link #acquire(long, CallGate)} returns as soon as its {@link
- * CallGate} closes. Time is injectable so tests never sleep.
+ * <p>One instance per endpoint per JVM ({@link #shared}), used by every worker thread, so the limit
+ * holds for the whole JVM however many DoFn instances run in it. Buckets hold at most one second of
+ * budget: a burst the size of a whole minute would trip the provider's own sliding window. Until
+ * the first call succeeds only one call is in flight, so a rejected key costs one request. A caller
+ * waiting in {@link #acquire(long, CallGate)} returns as soon as its {@link CallGate} closes. Time
+ * is injectable so tests never sleep.
  */
 public final class RateLimiter {
   /** Reads a monotonic clock in nanoseconds. */
@@ -40,10 +40,13 @@ public final class RateLimiter {
 
   /** After a 429 the rate drops to this share of what it was (the multiplicative decrease). */
   static final double DECREASE = 0.7;
+
   /** Each success gives back this share of the configured rate (the additive increase). */
   static final double INCREASE = 0.01;
+
   /** The rate never drops below this share, so a run always makes progress. */
   static final double FLOOR = 0.05;
+
   /** 429s closer together than this count as one overload signal, not many. */
   static final long DECREASE_COOLDOWN_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -55,8 +58,11 @@ public final class RateLimiter {
 
   private static final ConcurrentHashMap<String, RateLimiter> SHARED = new ConcurrentHashMap<>();
 
-  /** This JVM's part of a configured limit; 0 when the config gives none (then it may be learned). */
+  /**
+   * This JVM's part of a configured limit; 0 when the config gives none (then it may be learned).
+   */
   private final int configuredRpm;
+
   private final long configuredTpm;
   private final double share;
   private final String name;
@@ -85,11 +91,18 @@ public final class RateLimiter {
    * A limiter for provider {@code name}. {@code rpm}/{@code tpm} are this JVM's part of the
    * configured limits (0: not configured, learn it from the headers); {@code share} is the part of
    * a learned limit (and of a remaining budget) this JVM takes; {@code notes} hears the one line
-   * that names the limits learned; with {@code probeFirstCall} only one call is in flight until
-   * one has succeeded.
+   * that names the limits learned; with {@code probeFirstCall} only one call is in flight until one
+   * has succeeded.
    */
-  public RateLimiter(int rpm, long tpm, double share, String name, Consumer<String> notes, Clock clock,
-      Sleeper sleeper, boolean probeFirstCall) {
+  public RateLimiter(
+      int rpm,
+      long tpm,
+      double share,
+      String name,
+      Consumer<String> notes,
+      Clock clock,
+      Sleeper sleeper,
+      boolean probeFirstCall) {
     if (rpm < 0 || tpm < 0) {
       throw new IllegalArgumentException("rpm and tpm must be >= 0, were " + rpm + ", " + tpm);
     }
@@ -114,7 +127,9 @@ public final class RateLimiter {
     this.verified = !probeFirstCall;
   }
 
-  /** The JVM-wide limiter of an endpoint; the first caller's limits win until {@link #clearShared}. */
+  /**
+   * The JVM-wide limiter of an endpoint; the first caller's limits win until {@link #clearShared}.
+   */
   public static RateLimiter shared(String endpointKey, int rpm, long tpm) {
     return shared(endpointKey, "provider", rpm, tpm, 1.0);
   }
@@ -124,11 +139,15 @@ public final class RateLimiter {
    * rpm}/{@code tpm} (0: learn it from the provider's headers), of which this JVM takes {@code
    * share}; it announces learned limits on the progress output ({@link Progress#note}).
    */
-  public static RateLimiter shared(String endpointKey, String name, int rpm, long tpm, double share) {
+  public static RateLimiter shared(
+      String endpointKey, String name, int rpm, long tpm, double share) {
     int myRpm = rpm == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, part(rpm, share));
     long myTpm = tpm == 0 ? 0 : part(tpm, share);
-    return SHARED.computeIfAbsent(endpointKey + " rpm=" + rpm + " tpm=" + tpm + " share=" + share,
-        k -> new RateLimiter(myRpm, myTpm, share, name, Progress::note, SYSTEM_CLOCK, SYSTEM_SLEEPER, true));
+    return SHARED.computeIfAbsent(
+        endpointKey + " rpm=" + rpm + " tpm=" + tpm + " share=" + share,
+        k ->
+            new RateLimiter(
+                myRpm, myTpm, share, name, Progress::note, SYSTEM_CLOCK, SYSTEM_SLEEPER, true));
   }
 
   /** This JVM's part of a per-minute limit: never 0, so a small limit still lets calls through. */
@@ -205,7 +224,8 @@ public final class RateLimiter {
     lastRefill = now;
     double requestRate = requests.rate(now, multiplier);
     if (requestRate > 0) {
-      requests.bucket = Math.min(requests.oneSecond(now, multiplier), requests.bucket + elapsed * requestRate);
+      requests.bucket =
+          Math.min(requests.oneSecond(now, multiplier), requests.bucket + elapsed * requestRate);
     }
     double tokenRate = tokens.rate(now, multiplier);
     if (tokenRate > 0) {
@@ -238,7 +258,9 @@ public final class RateLimiter {
     probing = false;
   }
 
-  /** A 429 (or 529): slow down, and pause everyone for the provider's retry-after if it sent one. */
+  /**
+   * A 429 (or 529): slow down, and pause everyone for the provider's retry-after if it sent one.
+   */
   public synchronized void onRateLimited(long retryAfterMillis) {
     long now = clock.nanos();
     if (now - lastDecrease >= DECREASE_COOLDOWN_NANOS) {
@@ -277,7 +299,9 @@ public final class RateLimiter {
       refill(now); // the time so far at the old rate
       requests.learned = rpm;
       requests.perNano = part(rpm, share) / NANOS_PER_MINUTE;
-      requests.bucket = Math.min(requests.bucket, Math.max(1.0, requests.perNano * multiplier * NANOS_PER_SECOND));
+      requests.bucket =
+          Math.min(
+              requests.bucket, Math.max(1.0, requests.perNano * multiplier * NANOS_PER_SECOND));
       learned = true;
     }
     long tpm = limits.limitTokens();
@@ -345,7 +369,8 @@ public final class RateLimiter {
 
   private void pauseIfSpent(long now, RateLimitSnapshot.Budget budget) {
     if (budget.remaining() == 0 && budget.resetMillis() > 0) {
-      pausedUntil = Math.max(pausedUntil, now + TimeUnit.MILLISECONDS.toNanos(budget.resetMillis()));
+      pausedUntil =
+          Math.max(pausedUntil, now + TimeUnit.MILLISECONDS.toNanos(budget.resetMillis()));
     }
   }
 
@@ -364,21 +389,30 @@ public final class RateLimiter {
     return multiplier;
   }
 
-  /** One paced quantity, requests or tokens: its bucket, its base rate and what a remaining budget allows. */
+  /**
+   * One paced quantity, requests or tokens: its bucket, its base rate and what a remaining budget
+   * allows.
+   */
   private static final class Lane {
     /** The base rate: configured, or learned times the share; 0 = not paced. */
     double perNano;
+
     /** As the provider advertised it (before the share); -1 until learned. */
     long learned = -1;
+
     /**
      * What remaining/reset allow: this JVM's share of the remaining budget spread evenly until the
      * reset; it holds until {@code capUntil} (or until a newer response says otherwise).
      */
     double capPerNano;
+
     long capUntil;
     double bucket;
 
-    /** The rate now (0: not paced): the base rate times {@code multiplier}, capped while a cap holds. */
+    /**
+     * The rate now (0: not paced): the base rate times {@code multiplier}, capped while a cap
+     * holds.
+     */
     double rate(long now, double multiplier) {
       double base = perNano * multiplier;
       if (now - capUntil < 0) {

@@ -10,8 +10,12 @@ import java.util.regex.Pattern;
  * <pre>{@code String errors = RepairFeedback.compileErrors(record.compileError());}</pre>
  */
 public final class RepairFeedback {
-  /** Lines of compiler output kept: the first errors and their notes; later ones mostly follow from them. */
+  /**
+   * Lines of compiler output kept: the first errors and their notes; later ones mostly follow from
+   * them.
+   */
   public static final int MAX_LINES = 30;
+
   /** Characters kept: about 400 tokens, small next to the file itself. */
   public static final int MAX_CHARS = 1_500;
 
@@ -19,7 +23,9 @@ public final class RepairFeedback {
    * A compiler's private temp dir or a sandbox root inside a path ({@code /tmp/hipforge-hip-p12-x/}
    * or {@code C:\...\hipforge-probe-3\}): what stays is the path below it, the file's own name.
    */
-  private static final Pattern TEMP_DIR = Pattern.compile("(?:[A-Za-z]:)?[^\\s:'\"`()]*[/\\\\]hipforge-(?:hip|probe)-[^/\\\\\\s:'\"`]*[/\\\\]");
+  private static final Pattern TEMP_DIR =
+      Pattern.compile(
+          "(?:[A-Za-z]:)?[^\\s:'\"`()]*[/\\\\]hipforge-(?:hip|probe)-[^/\\\\\\s:'\"`]*[/\\\\]");
 
   private RepairFeedback() {}
 

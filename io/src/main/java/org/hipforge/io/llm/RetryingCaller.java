@@ -12,29 +12,33 @@ import java.util.concurrent.TimeUnit;
  * CallGate} is looked at before every attempt: once it is closed nothing more is sent, and a wait
  * for a backoff or for the limiter ends at once. An error whose category stops the run ({@link
  * ErrorCategory#runStop}: a rejected key, an exhausted quota, a wrong endpoint, an unreachable
- * base_url after the last attempt) closes the run's gate, so no other thread of the run in this
- * JVM sends another request; it is not retried.
+ * base_url after the last attempt) closes the run's gate, so no other thread of the run in this JVM
+ * sends another request; it is not retried.
  *
  * <p>What is retried follows the official OpenAI and Anthropic SDKs ({@link
- * LlmException#retryable()}): 408, 409, 429, >= 500, timeouts and broken connections, and
- * whatever the provider's {@code x-should-retry} header says either way. Beyond them ({@link
- * RetryRules}): a 503 is retried past {@code max_attempts} until {@code retry_budget_s} of waiting
- * is used (a model still loading), each such wait said on the progress line; a retry-after above
- * {@code max_retry_after_s} stops the run ({@link CallGate.Kind#WAIT}; the task stays pending);
- * a body that timed out after its headers is retried at most {@code body_timeout_retries} times.
+ * LlmException#retryable()}): 408, 409, 429, >= 500, timeouts and broken connections, and whatever
+ * the provider's {@code x-should-retry} header says either way. Beyond them ({@link RetryRules}): a
+ * 503 is retried past {@code max_attempts} until {@code retry_budget_s} of waiting is used (a model
+ * still loading), each such wait said on the progress line; a retry-after above {@code
+ * max_retry_after_s} stops the run ({@link CallGate.Kind#WAIT}; the task stays pending); a body
+ * that timed out after its headers is retried at most {@code body_timeout_retries} times.
  */
 public final class RetryingCaller {
   /** First backoff: long enough for a blip to pass, short enough not to idle a run. */
   public static final long BASE_BACKOFF_MILLIS = 500;
+
   /** Longest backoff between attempts. */
   public static final long MAX_BACKOFF_MILLIS = 30_000;
+
   /** The longest retry-after we obey; a larger one (or a broken header) is treated as this. */
   public static final long MAX_RETRY_AFTER_MILLIS = 15 * 60_000;
+
   /**
    * A 503's backoff grows for this many steps only (to 8 s, the official SDKs' longest): a model
    * that finished loading is used within seconds, not after a 30 s backoff.
    */
   static final int UNAVAILABLE_BACKOFF_STEPS = 5;
+
   /** A wait the provider asks for that is long enough to be said on the progress line. */
   static final long LONG_WAIT_MILLIS = 10_000;
 
@@ -47,29 +51,36 @@ public final class RetryingCaller {
     default void rateLimited() {}
 
     /**
-     * A long or unusual wait, said once as it starts (a model still loading, a long retry-after,
-     * a retry-after past the cap that stops the run): on the progress line by default.
+     * A long or unusual wait, said once as it starts (a model still loading, a long retry-after, a
+     * retry-after past the cap that stops the run): on the progress line by default.
      */
     default void waiting(String what) {
       org.hipforge.io.util.Progress.status(what);
     }
 
-    /** A call waits {@code millis} before its next attempt, for {@code reason}: on the progress line by default. */
+    /**
+     * A call waits {@code millis} before its next attempt, for {@code reason}: on the progress line
+     * by default.
+     */
     default void pausing(long millis, String reason) {
       org.hipforge.io.util.Progress.pause(millis, reason);
     }
   }
 
   /**
-   * How a call ended: an answer, the last error, or stopped by the gate (no answer, no final
-   * error: the task stays pending), and how many attempts it took.
+   * How a call ended: an answer, the last error, or stopped by the gate (no answer, no final error:
+   * the task stays pending), and how many attempts it took.
    *
-   * @param stopped the gate closed before an answer (not by a rejected key, which is an AUTH
-   *     {@link #error}): no answer was paid for and the task must get no record; {@link #error}
-   *     is then the last attempt's error, or null when nothing was sent
+   * @param stopped the gate closed before an answer (not by a rejected key, which is an AUTH {@link
+   *     #error}): no answer was paid for and the task must get no record; {@link #error} is then
+   *     the last attempt's error, or null when nothing was sent
    * @param latencyMillis wall time of the successful (or last) attempt, without the waits before it
    */
-  public record Outcome(ChatResponse response, LlmException error, int attempts, long latencyMillis,
+  public record Outcome(
+      ChatResponse response,
+      LlmException error,
+      int attempts,
+      long latencyMillis,
       boolean stopped) {
     Outcome(ChatResponse response, LlmException error, int attempts, long latencyMillis) {
       this(response, error, attempts, latencyMillis, false);
@@ -90,27 +101,57 @@ public final class RetryingCaller {
   private final RetryRules rules;
 
   /** A caller with a gate of its own (it stops only on a rejected key). */
-  public RetryingCaller(LlmClient client, RateLimiter limiter, int maxAttempts, int maxTokens,
-      RateLimiter.Sleeper sleeper, Listener listener) {
+  public RetryingCaller(
+      LlmClient client,
+      RateLimiter limiter,
+      int maxAttempts,
+      int maxTokens,
+      RateLimiter.Sleeper sleeper,
+      Listener listener) {
     this(client, limiter, maxAttempts, maxTokens, sleeper, listener, CallGate.standalone());
   }
 
   /** A caller that stops when {@code gate} closes, and closes its run's gate on a rejected key. */
-  public RetryingCaller(LlmClient client, RateLimiter limiter, int maxAttempts, int maxTokens,
-      RateLimiter.Sleeper sleeper, Listener listener, CallGate gate) {
+  public RetryingCaller(
+      LlmClient client,
+      RateLimiter limiter,
+      int maxAttempts,
+      int maxTokens,
+      RateLimiter.Sleeper sleeper,
+      Listener listener,
+      CallGate gate) {
     this(client, limiter, maxAttempts, maxTokens, RetryRules.DEFAULTS, sleeper, listener, gate);
   }
 
   /** A caller for {@code provider}: its max_attempts, max_tokens and retry rules. */
-  public RetryingCaller(LlmClient client, RateLimiter limiter, ProviderConfig provider,
-      RateLimiter.Sleeper sleeper, Listener listener, CallGate gate) {
-    this(client, limiter, provider.maxAttempts(), provider.maxTokens(), provider.retryRules(), sleeper, listener,
+  public RetryingCaller(
+      LlmClient client,
+      RateLimiter limiter,
+      ProviderConfig provider,
+      RateLimiter.Sleeper sleeper,
+      Listener listener,
+      CallGate gate) {
+    this(
+        client,
+        limiter,
+        provider.maxAttempts(),
+        provider.maxTokens(),
+        provider.retryRules(),
+        sleeper,
+        listener,
         gate);
   }
 
   /** A caller with these retry rules, stopping when {@code gate} closes. */
-  public RetryingCaller(LlmClient client, RateLimiter limiter, int maxAttempts, int maxTokens, RetryRules rules,
-      RateLimiter.Sleeper sleeper, Listener listener, CallGate gate) {
+  public RetryingCaller(
+      LlmClient client,
+      RateLimiter limiter,
+      int maxAttempts,
+      int maxTokens,
+      RetryRules rules,
+      RateLimiter.Sleeper sleeper,
+      Listener listener,
+      CallGate gate) {
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
     }
@@ -145,8 +186,10 @@ public final class RetryingCaller {
           gate.requestReturned();
         }
         latency = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        long actual = response.inputTokens() >= 0 && response.outputTokens() >= 0
-            ? response.inputTokens() + response.outputTokens() : -1;
+        long actual =
+            response.inputTokens() >= 0 && response.outputTokens() >= 0
+                ? response.inputTokens() + response.outputTokens()
+                : -1;
         limiter.correctTokens(estimate, actual);
         limiter.onSuccess(response.rateLimits());
         return new Outcome(response, null, attempt, latency);
@@ -157,14 +200,18 @@ public final class RetryingCaller {
           // A billed 200 that cannot be used (refused, filtered, truncated, empty): the endpoint
           // and key work, its usage paces like an answer's; final, never a second paid try.
           ChatResponse a = e.answer();
-          limiter.correctTokens(estimate, a.inputTokens() >= 0 && a.outputTokens() >= 0
-              ? a.inputTokens() + a.outputTokens() : -1);
+          limiter.correctTokens(
+              estimate,
+              a.inputTokens() >= 0 && a.outputTokens() >= 0
+                  ? a.inputTokens() + a.outputTokens()
+                  : -1);
           limiter.onSuccess(a.rateLimits());
           return new Outcome(null, e, attempt, latency);
         }
         boolean retry = mayRetry(e, attempt, waitedMillis, bodyTimeouts);
         // The provider's x-should-retry: true wins over a stop, as long as retries are left.
-        CallGate.Kind runStop = retry && Boolean.TRUE.equals(e.shouldRetry()) ? null : e.category().runStop(!retry);
+        CallGate.Kind runStop =
+            retry && Boolean.TRUE.equals(e.shouldRetry()) ? null : e.category().runStop(!retry);
         if (runStop != null) {
           gate.root().close(runStop, e.getMessage());
           return new Outcome(null, e, attempt, latency);
@@ -172,13 +219,19 @@ public final class RetryingCaller {
         limiter.onFailure();
         if (retry && e.retryAfterMillis() > TimeUnit.SECONDS.toMillis(rules.maxRetryAfterS())) {
           // Waiting that long holds the run silently for hours (a daily limit): stop it instead.
-          String why = e.getMessage() + "; the provider asks to wait " + seconds(e.retryAfterMillis())
-              + " before the next request, more than max_retry_after_s " + rules.maxRetryAfterS() + " s";
+          String why =
+              e.getMessage()
+                  + "; the provider asks to wait "
+                  + seconds(e.retryAfterMillis())
+                  + " before the next request, more than max_retry_after_s "
+                  + rules.maxRetryAfterS()
+                  + " s";
           listener.waiting(why);
           gate.root().close(CallGate.Kind.WAIT, why);
           return stopped(e, attempt, latency);
         }
-        if (e.category() == ErrorCategory.RATE_LIMITED || e.category() == ErrorCategory.OVERLOADED) {
+        if (e.category() == ErrorCategory.RATE_LIMITED
+            || e.category() == ErrorCategory.OVERLOADED) {
           listener.rateLimited();
           limiter.onRateLimited(e.retryAfterMillis());
         }
@@ -193,14 +246,31 @@ public final class RetryingCaller {
         }
         listener.retried(e.category());
         boolean unavailable = e.httpStatus() == 503;
-        long wait = backoffMillis(unavailable ? Math.min(attempt, UNAVAILABLE_BACKOFF_STEPS) : attempt,
-            e.retryAfterMillis(), TimeUnit.SECONDS.toMillis(rules.maxRetryAfterS()));
+        long wait =
+            backoffMillis(
+                unavailable ? Math.min(attempt, UNAVAILABLE_BACKOFF_STEPS) : attempt,
+                e.retryAfterMillis(),
+                TimeUnit.SECONDS.toMillis(rules.maxRetryAfterS()));
         if (unavailable && attempt >= maxAttempts) {
-          listener.waiting(e.getMessage() + "; the server is not ready: retry " + (attempt + 1) + " in "
-              + seconds(wait) + ", " + seconds(waitedMillis) + " of retry_budget_s " + rules.retryBudgetS() + " s used");
+          listener.waiting(
+              e.getMessage()
+                  + "; the server is not ready: retry "
+                  + (attempt + 1)
+                  + " in "
+                  + seconds(wait)
+                  + ", "
+                  + seconds(waitedMillis)
+                  + " of retry_budget_s "
+                  + rules.retryBudgetS()
+                  + " s used");
         } else if (e.retryAfterMillis() >= LONG_WAIT_MILLIS) {
-          listener.waiting(e.getMessage() + "; the provider asks to wait " + seconds(e.retryAfterMillis())
-              + " (retry-after); waiting (max_retry_after_s " + rules.maxRetryAfterS() + " s)");
+          listener.waiting(
+              e.getMessage()
+                  + "; the provider asks to wait "
+                  + seconds(e.retryAfterMillis())
+                  + " (retry-after); waiting (max_retry_after_s "
+                  + rules.maxRetryAfterS()
+                  + " s)");
         }
         waitedMillis += wait;
         listener.pausing(wait, pauseReason(e));
@@ -209,7 +279,10 @@ public final class RetryingCaller {
     }
   }
 
-  /** Why a call waits before its next attempt, in the user's words (the progress line's "waiting N s: ..."). */
+  /**
+   * Why a call waits before its next attempt, in the user's words (the progress line's "waiting N
+   * s: ...").
+   */
   static String pauseReason(LlmException e) {
     if (e.retryAfterMillis() > 0) {
       return "provider asked to retry later (retry-after, HTTP " + e.httpStatus() + ")";
@@ -220,7 +293,9 @@ public final class RetryingCaller {
     if (e.category() == ErrorCategory.RATE_LIMITED) {
       return "rate limited (HTTP 429), backing off";
     }
-    return e.category().label() + (e.httpStatus() > 0 ? " (HTTP " + e.httpStatus() + ")" : "") + ", backing off";
+    return e.category().label()
+        + (e.httpStatus() > 0 ? " (HTTP " + e.httpStatus() + ")" : "")
+        + ", backing off";
   }
 
   /**
@@ -238,11 +313,13 @@ public final class RetryingCaller {
       return false;
     }
     return attempt < maxAttempts
-        || (e.httpStatus() == 503 && waitedMillis < TimeUnit.SECONDS.toMillis(rules.retryBudgetS()));
+        || (e.httpStatus() == 503
+            && waitedMillis < TimeUnit.SECONDS.toMillis(rules.retryBudgetS()));
   }
 
   private static String seconds(long millis) {
-    return millis >= 3_600_000 ? String.format(java.util.Locale.ROOT, "%d s (%.1f h)", millis / 1000, millis / 3.6e6)
+    return millis >= 3_600_000
+        ? String.format(java.util.Locale.ROOT, "%d s (%.1f h)", millis / 1000, millis / 3.6e6)
         : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
   }
 
@@ -250,7 +327,8 @@ public final class RetryingCaller {
   private Outcome stopped(LlmException last, int attempts, long latency) {
     CallGate.Stop s = gate.stop();
     if (s != null && s.kind() == CallGate.Kind.AUTH) {
-      return new Outcome(null, new LlmException(ErrorCategory.AUTH, 0, -1, s.reason()), attempts, latency);
+      return new Outcome(
+          null, new LlmException(ErrorCategory.AUTH, 0, -1, s.reason()), attempts, latency);
     }
     return new Outcome(null, last, attempts, latency, true);
   }
@@ -260,7 +338,10 @@ public final class RetryingCaller {
     return backoffMillis(attempt, retryAfterMillis, MAX_RETRY_AFTER_MILLIS);
   }
 
-  /** Full-jitter exponential backoff, never shorter than what the server asked for up to {@code maxRetryAfterMillis}. */
+  /**
+   * Full-jitter exponential backoff, never shorter than what the server asked for up to {@code
+   * maxRetryAfterMillis}.
+   */
   static long backoffMillis(int attempt, long retryAfterMillis, long maxRetryAfterMillis) {
     long cap = Math.min(MAX_BACKOFF_MILLIS, BASE_BACKOFF_MILLIS << Math.min(attempt - 1, 16));
     long jittered = ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);

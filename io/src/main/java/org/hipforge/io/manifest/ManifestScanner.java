@@ -28,12 +28,12 @@ import org.hipforge.io.util.SafeFiles;
  * Scans a directory of HIP sources into manifest entries, keeping the id of every known name.
  *
  * <p>Ids are dense integers in sorted {@code file_name} order on the first scan; on a re-scan a
- * known name keeps its id and new names get ids after the largest id ever given. Symlinks are
- * never followed out of the source directory, symlinked directories are not entered (no cycles),
- * and unreadable files are skipped; each skip is reported with its reason. A name that may not
- * enter the manifest ({@link FileNames#inputProblem}: control characters, a leading '-', bytes that
- * are not UTF-8) is skipped too, reported escaped, so no call is ever paid for it. Files are
- * resolved by {@link SafeFiles}, the rule every command opens them by.
+ * known name keeps its id and new names get ids after the largest id ever given. Symlinks are never
+ * followed out of the source directory, symlinked directories are not entered (no cycles), and
+ * unreadable files are skipped; each skip is reported with its reason. A name that may not enter
+ * the manifest ({@link FileNames#inputProblem}: control characters, a leading '-', bytes that are
+ * not UTF-8) is skipped too, reported escaped, so no call is ever paid for it. Files are resolved
+ * by {@link SafeFiles}, the rule every command opens them by.
  */
 public final class ManifestScanner {
   /** Default file-name patterns of HIP sources and the headers they include. */
@@ -65,7 +65,11 @@ public final class ManifestScanner {
     public final int changed;
     public final List<String> removed;
 
-    Result(List<ManifestEntry> entries, List<String> skipped, int added, int changed,
+    Result(
+        List<ManifestEntry> entries,
+        List<String> skipped,
+        int added,
+        int changed,
         List<String> removed) {
       this.entries = entries;
       this.skipped = skipped;
@@ -85,7 +89,10 @@ public final class ManifestScanner {
     Path root = sourceDir.toRealPath();
     TreeMap<String, Path> found = new TreeMap<>();
     List<String> skipped = new ArrayList<>();
-    Files.walkFileTree(root, EnumSet.noneOf(FileVisitOption.class), Integer.MAX_VALUE,
+    Files.walkFileTree(
+        root,
+        EnumSet.noneOf(FileVisitOption.class),
+        Integer.MAX_VALUE,
         new SimpleFileVisitor<>() {
           @Override
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
@@ -111,8 +118,12 @@ public final class ManifestScanner {
                 real = SafeFiles.resolve(root, rel);
               }
             } catch (SafeFiles.Refused r) {
-              skipped.add(rel + ": " + (r.getMessage().contains("broken symlink") ? "broken symlink"
-                  : r.getMessage()));
+              skipped.add(
+                  rel
+                      + ": "
+                      + (r.getMessage().contains("broken symlink")
+                          ? "broken symlink"
+                          : r.getMessage()));
               return FileVisitResult.CONTINUE;
             } catch (IOException e) {
               skipped.add(rel + ": cannot be read (" + e.getClass().getSimpleName() + ")");
@@ -128,14 +139,20 @@ public final class ManifestScanner {
 
           @Override
           public FileVisitResult visitFileFailed(Path file, IOException exc) {
-            skipped.add(FileNames.escape(relativeName(root, file)) + ": cannot be read (" + exc.getClass().getSimpleName() + ")");
+            skipped.add(
+                FileNames.escape(relativeName(root, file))
+                    + ": cannot be read ("
+                    + exc.getClass().getSimpleName()
+                    + ")");
             return FileVisitResult.CONTINUE;
           }
 
           @Override
           public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
             if (!dir.equals(root) && Files.isSymbolicLink(dir)) {
-              skipped.add(FileNames.escape(relativeName(root, dir)) + "/: symlinked directory, not followed");
+              skipped.add(
+                  FileNames.escape(relativeName(root, dir))
+                      + "/: symlinked directory, not followed");
               return FileVisitResult.SKIP_SUBTREE;
             }
             return FileVisitResult.CONTINUE;
@@ -254,5 +271,4 @@ public final class ManifestScanner {
     }
     return Hex.of(md.digest());
   }
-
 }

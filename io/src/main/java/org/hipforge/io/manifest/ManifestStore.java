@@ -16,8 +16,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.hipforge.io.jsonl.ByteLines;
-import org.hipforge.io.jsonl.ManifestJson;
 import org.hipforge.io.jsonl.MalformedLineException;
+import org.hipforge.io.jsonl.ManifestJson;
 import org.hipforge.io.record.ManifestEntry;
 
 /**
@@ -40,15 +40,19 @@ public final class ManifestStore {
     Set<Long> ids = new HashSet<>();
     Set<String> names = new HashSet<>();
     try (InputStream in = Files.newInputStream(file)) {
-      forEachEntry(in, file.toString(), (e, lineNo) -> {
-        if (!ids.add(e.id())) {
-          throw new IOException(file + ":" + lineNo + ": duplicate id " + e.id());
-        }
-        if (!names.add(e.fileName())) {
-          throw new IOException(file + ":" + lineNo + ": duplicate file_name '" + e.fileName() + "'");
-        }
-        out.add(e);
-      });
+      forEachEntry(
+          in,
+          file.toString(),
+          (e, lineNo) -> {
+            if (!ids.add(e.id())) {
+              throw new IOException(file + ":" + lineNo + ": duplicate id " + e.id());
+            }
+            if (!names.add(e.fileName())) {
+              throw new IOException(
+                  file + ":" + lineNo + ": duplicate file_name '" + e.fileName() + "'");
+            }
+            out.add(e);
+          });
     }
     return out;
   }
@@ -58,12 +62,15 @@ public final class ManifestStore {
    * {@code name:line}. Used by {@link #read} and by the pipeline, which reads through Beam's
    * filesystems.
    */
-  public static void forEachEntry(InputStream in, String name, EntryVisitor visitor) throws IOException {
-    ByteLines.forEach(in, (buf, from, to, lineNo, unterminated) -> {
-      if (!ByteLines.isBlank(buf, from, to)) {
-        visitor.entry(parseLine(buf, from, to, name, lineNo), lineNo);
-      }
-    });
+  public static void forEachEntry(InputStream in, String name, EntryVisitor visitor)
+      throws IOException {
+    ByteLines.forEach(
+        in,
+        (buf, from, to, lineNo, unterminated) -> {
+          if (!ByteLines.isBlank(buf, from, to)) {
+            visitor.entry(parseLine(buf, from, to, name, lineNo), lineNo);
+          }
+        });
   }
 
   /**
@@ -102,7 +109,8 @@ public final class ManifestStore {
           throw new IOException(file + ": element " + index + ": duplicate id " + e.id());
         }
         if (!names.add(e.fileName())) {
-          throw new IOException(file + ": element " + index + ": duplicate file_name '" + e.fileName() + "'");
+          throw new IOException(
+              file + ": element " + index + ": duplicate file_name '" + e.fileName() + "'");
         }
         out.add(e);
         index++;
@@ -116,7 +124,9 @@ public final class ManifestStore {
     return out;
   }
 
-  /** Writes the manifest to a temp file beside it and renames it over, so readers never see half. */
+  /**
+   * Writes the manifest to a temp file beside it and renames it over, so readers never see half.
+   */
   public static void write(Path file, List<ManifestEntry> entries) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);

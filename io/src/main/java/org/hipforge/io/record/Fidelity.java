@@ -3,8 +3,8 @@ package org.hipforge.io.record;
 import java.io.Serializable;
 
 /**
- * How closely the kernels of generated code match the kernels of the source it was described
- * from: counts of the comparison, and a score in [0, 1] computed from them.
+ * How closely the kernels of generated code match the kernels of the source it was described from:
+ * counts of the comparison, and a score in [0, 1] computed from them.
  *
  * <p>{@code kernelsSource} and {@code kernelsGenerated} count distinct {@code __global__} kernel
  * names; {@code namesMatched} counts names present in both; among those matched kernels, {@code
@@ -29,14 +29,29 @@ public record Fidelity(
 
   /** Refuses counts that cannot come from one comparison (a match beyond what both sides have). */
   public Fidelity {
-    if (kernelsSource < 0 || kernelsGenerated < 0 || namesMatched < 0
+    if (kernelsSource < 0
+        || kernelsGenerated < 0
+        || namesMatched < 0
         || namesMatched > Math.min(kernelsSource, kernelsGenerated)
-        || paramsMatched < 0 || paramsMatched > namesMatched
-        || sharedMatched < 0 || sharedMatched > namesMatched
-        || boundsMatched < 0 || boundsMatched > namesMatched) {
-      throw new IllegalArgumentException("inconsistent fidelity counts: source=" + kernelsSource
-          + " generated=" + kernelsGenerated + " names=" + namesMatched + " params=" + paramsMatched
-          + " shared=" + sharedMatched + " bounds=" + boundsMatched);
+        || paramsMatched < 0
+        || paramsMatched > namesMatched
+        || sharedMatched < 0
+        || sharedMatched > namesMatched
+        || boundsMatched < 0
+        || boundsMatched > namesMatched) {
+      throw new IllegalArgumentException(
+          "inconsistent fidelity counts: source="
+              + kernelsSource
+              + " generated="
+              + kernelsGenerated
+              + " names="
+              + namesMatched
+              + " params="
+              + paramsMatched
+              + " shared="
+              + sharedMatched
+              + " bounds="
+              + boundsMatched);
     }
   }
 
@@ -46,15 +61,28 @@ public record Fidelity(
     if (most == 0) {
       return 1.0;
     }
-    double raw = (0.4 * namesMatched + 0.3 * paramsMatched + 0.15 * sharedMatched
-        + 0.15 * boundsMatched) / most;
+    double raw =
+        (0.4 * namesMatched + 0.3 * paramsMatched + 0.15 * sharedMatched + 0.15 * boundsMatched)
+            / most;
     return Math.round(raw * 1000) / 1000.0;
   }
 
   @Override
   public String toString() {
-    return "Fidelity{source=" + kernelsSource + ", generated=" + kernelsGenerated + ", names="
-        + namesMatched + ", params=" + paramsMatched + ", shared=" + sharedMatched + ", bounds="
-        + boundsMatched + ", score=" + score() + "}";
+    return "Fidelity{source="
+        + kernelsSource
+        + ", generated="
+        + kernelsGenerated
+        + ", names="
+        + namesMatched
+        + ", params="
+        + paramsMatched
+        + ", shared="
+        + sharedMatched
+        + ", bounds="
+        + boundsMatched
+        + ", score="
+        + score()
+        + "}";
   }
 }

@@ -9,12 +9,15 @@ package org.hipforge.io.record;
 public final class FileNames {
   /** The longest path segment {@link #inputProblem} lets through: Linux's NAME_MAX. */
   public static final int MAX_SEGMENT = 255;
+
   /** The longest name {@link #inputProblem} lets through: Linux's PATH_MAX. */
   public static final int MAX_NAME = 4096;
 
   private FileNames() {}
 
-  /** Returns {@code name} unchanged when it is a safe relative path, else throws with the reason. */
+  /**
+   * Returns {@code name} unchanged when it is a safe relative path, else throws with the reason.
+   */
   public static String requireSafe(String name) {
     String problem = problem(name);
     if (problem != null) {
@@ -112,8 +115,8 @@ public final class FileNames {
   }
 
   /**
-   * {@code name} printable on one line: control characters as {@code \n}, {@code \t} or
-   * {@code \xNN}, backslashes doubled, everything else as is.
+   * {@code name} printable on one line: control characters as {@code \n}, {@code \t} or {@code
+   * \xNN}, backslashes doubled, everything else as is.
    */
   public static String escape(String name) {
     StringBuilder b = new StringBuilder(name.length() + 8);

@@ -10,10 +10,12 @@ import java.util.regex.Pattern;
  * The hardware resources the compiler gave one kernel for one GPU architecture (registers, LDS,
  * scratch, spills, occupancy), as its AMDGPU backend reports them.
  *
- * <p>A list of them is stored in a state record as one compact text value ({@link #format},
- * {@link #parseList}), one entry per kernel per architecture, entries separated by {@code "; "}:
+ * <p>A list of them is stored in a state record as one compact text value ({@link #format}, {@link
+ * #parseList}), one entry per kernel per architecture, entries separated by {@code "; "}:
  *
- * <pre>{@code gfx90a _Z5scaleIfEvPT_S0_i vgprs=3 sgprs=11 agprs=0 lds=0 scratch=0 vgpr_spills=0 sgpr_spills=0 occupancy=8}</pre>
+ * <pre>
+ * {@code gfx90a _Z5scaleIfEvPT_S0_i vgprs=3 sgprs=11 agprs=0 lds=0 scratch=0 vgpr_spills=0 sgpr_spills=0 occupancy=8}
+ * </pre>
  *
  * <p>The kernel is the symbol the compiler emitted (the C++ mangled name, or the plain name of an
  * {@code extern "C"} kernel): unique per template instantiation and overload, which a demangled
@@ -42,8 +44,9 @@ public record KernelResources(
   private static final Pattern SYMBOL = Pattern.compile("[A-Za-z0-9_.$]{1,4096}");
 
   /** The field names of the compact text, in the order they are written. */
-  public static final List<String> FIELDS = List.of(
-      "vgprs", "sgprs", "agprs", "lds", "scratch", "vgpr_spills", "sgpr_spills", "occupancy");
+  public static final List<String> FIELDS =
+      List.of(
+          "vgprs", "sgprs", "agprs", "lds", "scratch", "vgpr_spills", "sgpr_spills", "occupancy");
 
   /** Refuses an arch or kernel name the compact text cannot hold, and negative counts. */
   public KernelResources {
@@ -53,9 +56,16 @@ public record KernelResources(
     if (!isSymbol(kernel)) {
       throw new IllegalArgumentException("kernel must be a symbol name, was: " + kernel);
     }
-    if (vgprs < 0 || sgprs < 0 || agprs < 0 || ldsBytes < 0 || scratchBytes < 0 || vgprSpills < 0
-        || sgprSpills < 0 || occupancy < 0) {
-      throw new IllegalArgumentException("resource counts must be >= 0 for " + kernel + " on " + arch);
+    if (vgprs < 0
+        || sgprs < 0
+        || agprs < 0
+        || ldsBytes < 0
+        || scratchBytes < 0
+        || vgprSpills < 0
+        || sgprSpills < 0
+        || occupancy < 0) {
+      throw new IllegalArgumentException(
+          "resource counts must be >= 0 for " + kernel + " on " + arch);
     }
   }
 
@@ -66,9 +76,25 @@ public record KernelResources(
 
   /** This entry in the compact text form of the class comment. */
   public String format() {
-    return arch + ' ' + kernel + " vgprs=" + vgprs + " sgprs=" + sgprs + " agprs=" + agprs
-        + " lds=" + ldsBytes + " scratch=" + scratchBytes + " vgpr_spills=" + vgprSpills
-        + " sgpr_spills=" + sgprSpills + " occupancy=" + occupancy;
+    return arch
+        + ' '
+        + kernel
+        + " vgprs="
+        + vgprs
+        + " sgprs="
+        + sgprs
+        + " agprs="
+        + agprs
+        + " lds="
+        + ldsBytes
+        + " scratch="
+        + scratchBytes
+        + " vgpr_spills="
+        + vgprSpills
+        + " sgpr_spills="
+        + sgprSpills
+        + " occupancy="
+        + occupancy;
   }
 
   /** The compact text of a list: entries joined by {@code "; "}; empty for an empty list. */
@@ -101,7 +127,8 @@ public record KernelResources(
       }
       String[] tok = e.split(" +");
       if (tok.length < 2) {
-        throw new IllegalArgumentException("kernel resources entry needs '<arch> <kernel> key=value...': " + e);
+        throw new IllegalArgumentException(
+            "kernel resources entry needs '<arch> <kernel> key=value...': " + e);
       }
       long[] v = new long[FIELDS.size()];
       for (int i = 2; i < tok.length; i++) {
@@ -113,11 +140,22 @@ public record KernelResources(
         try {
           v[slot] = Long.parseLong(tok[i].substring(eq + 1));
         } catch (NumberFormatException bad) {
-          throw new IllegalArgumentException("kernel resources entry has a non-number " + tok[i] + ": " + e);
+          throw new IllegalArgumentException(
+              "kernel resources entry has a non-number " + tok[i] + ": " + e);
         }
       }
-      out.add(new KernelResources(tok[0], tok[1], toInt(v[0]), toInt(v[1]), toInt(v[2]), v[3], v[4],
-          toInt(v[5]), toInt(v[6]), toInt(v[7])));
+      out.add(
+          new KernelResources(
+              tok[0],
+              tok[1],
+              toInt(v[0]),
+              toInt(v[1]),
+              toInt(v[2]),
+              v[3],
+              v[4],
+              toInt(v[5]),
+              toInt(v[6]),
+              toInt(v[7])));
     }
     return Collections.unmodifiableList(out);
   }

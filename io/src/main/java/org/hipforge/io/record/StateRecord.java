@@ -12,8 +12,8 @@ import java.util.List;
  * category is stable and machine-readable. Made with {@link #builder()} (its setters are in {@link
  * StateRecordBuilder}).
  *
- * @param promptVersion the short version of the prompt templates this answer was asked with
- *     ({@code org.hipforge.io.llm.PromptSet}); null for the built-in templates
+ * @param promptVersion the short version of the prompt templates this answer was asked with ({@code
+ *     org.hipforge.io.llm.PromptSet}); null for the built-in templates
  * @param sourceEncoding the encoding the source was read in when it was not UTF-8 ({@code
  *     "latin-1"}: converted to UTF-8 text for the prompt); null for UTF-8 sources, older records
  * @param sourceBytes the source's size in bytes when it was described (sizes generate's
@@ -21,8 +21,8 @@ import java.util.List;
  * @param cached true when the answer came from the response cache (journal), not a new LLM call
  * @param finishReason the provider's raw finish_reason (OpenAI) or stop_reason (Anthropic); null
  *     when unknown
- * @param tokensEstimated true when the provider reported no (believable) usage and the token
- *     counts are our estimate (prompt characters / 4, answer characters / 4)
+ * @param tokensEstimated true when the provider reported no (believable) usage and the token counts
+ *     are our estimate (prompt characters / 4, answer characters / 4)
  * @param cacheCreationInputTokens Anthropic prompt-cache writes, already included in {@code
  *     inputTokens}; 0 when none
  * @param cacheReadInputTokens Anthropic prompt-cache reads, already included in {@code
@@ -30,13 +30,13 @@ import java.util.List;
  * @param codeSha256 generate only, as {@code compiled}, {@code compileError}, {@code outputPath},
  *     {@code toolchain} and the rest below
  * @param offloadArch the AMD GPU targets of the generate step as given to {@code --offloadArch}
- *     ({@code gfx90a} or {@code gfx90a,gfx942}): the value of the prompt's {@code
- *     {{offload_arch}}} and what the code was compiled for; null for describe records and
- *     generate records made before it was recorded
+ *     ({@code gfx90a} or {@code gfx90a,gfx942}): the value of the prompt's {@code {{offload_arch}}}
+ *     and what the code was compiled for; null for describe records and generate records made
+ *     before it was recorded
  * @param response the raw LLM answer; kept only in generate journals, where it is the paid-for
  *     response
- * @param fidelity how the generated code's kernels match the source's ({@link Fidelity}); null
- *     when not measured (no code extracted, or generate ran without {@code --sourceDir})
+ * @param fidelity how the generated code's kernels match the source's ({@link Fidelity}); null when
+ *     not measured (no code extracted, or generate ran without {@code --sourceDir})
  * @param resources the compiler's resource usage per kernel per device architecture ({@link
  *     KernelResources}); empty when not measured (the code did not compile, was not compiled, or
  *     generate/validate ran with {@code --resources=false})
@@ -114,8 +114,8 @@ public record StateRecord(
   }
 
   /**
-   * The category of a failed record's {@code error_msg}: the text before its first ':' when that
-   * is a short word, else "unknown".
+   * The category of a failed record's {@code error_msg}: the text before its first ':' when that is
+   * a short word, else "unknown".
    */
   public static String errorCategoryOf(String errorMsg) {
     if (errorMsg == null || errorMsg.isEmpty()) {
@@ -153,7 +153,8 @@ public record StateRecord(
    */
   public StateRecord closeRound() {
     String v = verdict();
-    return toBuilder().roundVerdictsText(roundVerdictsText == null ? v : roundVerdictsText + "," + v)
+    return toBuilder()
+        .roundVerdictsText(roundVerdictsText == null ? v : roundVerdictsText + "," + v)
         .build();
   }
 
@@ -167,8 +168,16 @@ public record StateRecord(
 
   @Override
   public String toString() {
-    return "StateRecord{id=" + id + ", file_name=" + fileName + ", pass=" + pass
-        + (pass ? "" : ", error_msg=" + errorMsg) + ", run_id=" + runId + "}";
+    return "StateRecord{id="
+        + id
+        + ", file_name="
+        + fileName
+        + ", pass="
+        + pass
+        + (pass ? "" : ", error_msg=" + errorMsg)
+        + ", run_id="
+        + runId
+        + "}";
   }
 
   /** Mutable builder; {@link #build()} makes the immutable record. */
@@ -181,11 +190,39 @@ public record StateRecord(
 
     public StateRecord build() {
       return new StateRecord(
-          id, fileName, pass, instruction, errorMsg, sourceSha256, provider, model, inputTokens,
-          outputTokens, latencyMs, attempts, finishedAtMillis, runId, promptSha256, promptVersion,
-          sourceEncoding, sourceBytes, cached, finishReason, tokensEstimated,
-          cacheCreationInputTokens, cacheReadInputTokens, codeSha256, compiled, compileError,
-          outputPath, toolchain, offloadArch, response, fidelity, resources, roundVerdicts);
+          id,
+          fileName,
+          pass,
+          instruction,
+          errorMsg,
+          sourceSha256,
+          provider,
+          model,
+          inputTokens,
+          outputTokens,
+          latencyMs,
+          attempts,
+          finishedAtMillis,
+          runId,
+          promptSha256,
+          promptVersion,
+          sourceEncoding,
+          sourceBytes,
+          cached,
+          finishReason,
+          tokensEstimated,
+          cacheCreationInputTokens,
+          cacheReadInputTokens,
+          codeSha256,
+          compiled,
+          compileError,
+          outputPath,
+          toolchain,
+          offloadArch,
+          response,
+          fidelity,
+          resources,
+          roundVerdicts);
     }
   }
 }

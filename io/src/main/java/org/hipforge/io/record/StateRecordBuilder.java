@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * The values and setters of {@link StateRecord.Builder}, in a file of their own so that {@link
- * StateRecord} reads as its components and rules. Only {@code StateRecord.Builder} extends it,
- * and every setter returns that type, so callers chain them on {@code StateRecord.builder()}.
+ * StateRecord} reads as its components and rules. Only {@code StateRecord.Builder} extends it, and
+ * every setter returns that type, so callers chain them on {@code StateRecord.builder()}.
  */
 abstract sealed class StateRecordBuilder permits StateRecord.Builder {
   long id;
@@ -261,7 +261,8 @@ abstract sealed class StateRecordBuilder permits StateRecord.Builder {
     }
     for (String v : verdicts) {
       if (v == null || v.isEmpty() || v.indexOf(',') >= 0) {
-        throw new IllegalArgumentException("a round verdict must be a non-empty word without ',', was '" + v + "'");
+        throw new IllegalArgumentException(
+            "a round verdict must be a non-empty word without ',', was '" + v + "'");
       }
     }
     this.roundVerdicts = String.join(",", verdicts);

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
@@ -21,22 +20,22 @@ import java.util.Map;
 
 /**
  * The batch ledger of one step: which provider batches a work directory has prepared, uploaded,
- * created and finished, written before and right after each step so a killed run is resumed
- * instead of paying again ({@code W/state/<step>/batches/}).
+ * created and finished, written before and right after each step so a killed run is resumed instead
+ * of paying again ({@code W/state/<step>/batches/}).
  *
  * <p>Layout: {@code ledger.jsonl}, one event per line, appended with one write and forced to disk
- * before the method returns ({@code intent}, {@code uploaded}, {@code created}, {@code ended});
- * and per batch {@code <key>.tasks.jsonl}, the tasks in it (ids, prompt hashes and whole prompts,
- * one line each, opaque here), written to a temp file, forced and renamed into place before its
- * {@code intent} event. So an {@code intent} always names a complete task file, and a batch id is
- * on disk before anything waits on it. The order of a batch's life is intent, uploaded (OpenAI:
- * the input file id; Anthropic: none), created (the provider's batch id), ended (its final state
- * and counts, once every answer in it is journaled).
+ * before the method returns ({@code intent}, {@code uploaded}, {@code created}, {@code ended}); and
+ * per batch {@code <key>.tasks.jsonl}, the tasks in it (ids, prompt hashes and whole prompts, one
+ * line each, opaque here), written to a temp file, forced and renamed into place before its {@code
+ * intent} event. So an {@code intent} always names a complete task file, and a batch id is on disk
+ * before anything waits on it. The order of a batch's life is intent, uploaded (OpenAI: the input
+ * file id; Anthropic: none), created (the provider's batch id), ended (its final state and counts,
+ * once every answer in it is journaled).
  *
- * <p>A torn last line (a kill in the middle of an append) is cut off when the ledger is opened
- * and counted ({@link #tornLines}); any other unreadable line stops with its file and line. One
- * writer: the run holding the step's {@link WorkLock}; readers ({@code hipforge batches}) use
- * {@link #read}, which changes nothing. Local work directories only.
+ * <p>A torn last line (a kill in the middle of an append) is cut off when the ledger is opened and
+ * counted ({@link #tornLines}); any other unreadable line stops with its file and line. One writer:
+ * the run holding the step's {@link WorkLock}; readers ({@code hipforge batches}) use {@link
+ * #read}, which changes nothing. Local work directories only.
  *
  * <pre>{@code
  * BatchLedger ledger = BatchLedger.open(layout, WorkLayout.Step.DESCRIBE);
@@ -74,13 +73,21 @@ public final class BatchLedger {
     public String batchId;
     public Instant createdAt;
     public Phase phase = Phase.INTENT;
-    /** The provider's final state ({@code ENDED}, {@code EXPIRED}, ...) once {@link Phase#ENDED}. */
+
+    /**
+     * The provider's final state ({@code ENDED}, {@code EXPIRED}, ...) once {@link Phase#ENDED}.
+     */
     public String endState;
+
     public int succeeded;
     public int errored;
     public int expiredOrCanceled;
-    /** Answers of this batch journaled by the run that ended it (fewer when a killed run had some). */
+
+    /**
+     * Answers of this batch journaled by the run that ended it (fewer when a killed run had some).
+     */
     public int journaled;
+
     public Instant endedAt;
 
     Entry(String key) {
@@ -104,8 +111,8 @@ public final class BatchLedger {
   }
 
   /**
-   * Opens the ledger for writing (the caller holds the step's lock): reads it, and cuts a torn
-   * last line off so the next event starts on a line of its own.
+   * Opens the ledger for writing (the caller holds the step's lock): reads it, and cuts a torn last
+   * line off so the next event starts on a line of its own.
    */
   public static BatchLedger open(WorkLayout layout, WorkLayout.Step step) throws IOException {
     BatchLedger l = new BatchLedger(local(dir(layout, step)), true);
@@ -123,8 +130,10 @@ public final class BatchLedger {
 
   private static Path local(String path) {
     if (!WorkLayout.isLocal(path)) {
-      throw new IllegalArgumentException("batch mode needs a local work directory (the ledger is forced to "
-          + "disk line by line), not " + path);
+      throw new IllegalArgumentException(
+          "batch mode needs a local work directory (the ledger is forced to "
+              + "disk line by line), not "
+              + path);
     }
     return WorkLayout.localPath(path);
   }
@@ -161,8 +170,13 @@ public final class BatchLedger {
       try {
         e = MAPPER.readTree(line);
       } catch (com.fasterxml.jackson.core.JsonProcessingException bad) {
-        throw new IOException(file + ":" + lineNo + ": not a ledger event (" + bad.getOriginalMessage()
-            + "); the ledger must not be edited by hand");
+        throw new IOException(
+            file
+                + ":"
+                + lineNo
+                + ": not a ledger event ("
+                + bad.getOriginalMessage()
+                + "); the ledger must not be edited by hand");
       }
       apply(e, file, lineNo);
     }
@@ -176,7 +190,8 @@ public final class BatchLedger {
     }
     Entry x = entries.get(key);
     if (!event.equals("intent") && x == null) {
-      throw new IOException(file + ":" + lineNo + ": event " + event + " of batch " + key + " before its intent");
+      throw new IOException(
+          file + ":" + lineNo + ": event " + event + " of batch " + key + " before its intent");
     }
     switch (event) {
       case "intent":
@@ -263,8 +278,12 @@ public final class BatchLedger {
     checkWritable();
     Path target = tasksFile(key);
     Path tmp = dir.resolve(key + TASKS_SUFFIX + ".tmp");
-    try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (FileChannel c =
+        FileChannel.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
       StringBuilder b = new StringBuilder();
       for (String line : lines) {
         if (line.indexOf('\n') >= 0) {
@@ -291,7 +310,8 @@ public final class BatchLedger {
   public List<String> readTasks(String key) throws IOException {
     Path f = tasksFile(key);
     if (!Files.exists(f)) {
-      throw new IOException("the ledger names batch " + key + " but its task file " + f + " is missing");
+      throw new IOException(
+          "the ledger names batch " + key + " but its task file " + f + " is missing");
     }
     List<String> out = new ArrayList<>();
     for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
@@ -302,8 +322,12 @@ public final class BatchLedger {
     return out;
   }
 
-  /** Records that batch {@code key} ({@code requests} tasks, {@code bytes} encoded) is about to be sent. */
-  public Entry intent(String key, String provider, String runId, int requests, long bytes) throws IOException {
+  /**
+   * Records that batch {@code key} ({@code requests} tasks, {@code bytes} encoded) is about to be
+   * sent.
+   */
+  public Entry intent(String key, String provider, String runId, int requests, long bytes)
+      throws IOException {
     ObjectNode e = event("intent", key);
     e.put("provider", provider);
     e.put("run_id", runId);
@@ -320,7 +344,9 @@ public final class BatchLedger {
     return x;
   }
 
-  /** Records batch {@code key}'s uploaded input file ({@code null}: nothing to upload); returns it. */
+  /**
+   * Records batch {@code key}'s uploaded input file ({@code null}: nothing to upload); returns it.
+   */
   public String uploaded(String key, String fileId) throws IOException {
     append("uploaded", key, "file_id", fileId);
     Entry x = entries.get(key);
@@ -347,7 +373,8 @@ public final class BatchLedger {
   }
 
   /** Records that batch {@code key} ended in {@code state} and its answers are journaled. */
-  public void ended(String key, String state, int succeeded, int errored, int expiredOrCanceled, int journaled)
+  public void ended(
+      String key, String state, int succeeded, int errored, int expiredOrCanceled, int journaled)
       throws IOException {
     ObjectNode e = event("ended", key);
     e.put("state", state);
@@ -377,11 +404,16 @@ public final class BatchLedger {
   private void append(ObjectNode e) throws IOException {
     checkWritable();
     if (!e.get("event").asText().equals("intent") && !entries.containsKey(e.get("key").asText())) {
-      throw new IllegalStateException("batch " + e.get("key").asText() + " has no intent in the ledger");
+      throw new IllegalStateException(
+          "batch " + e.get("key").asText() + " has no intent in the ledger");
     }
     byte[] line = (MAPPER.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
-    try (FileChannel c = FileChannel.open(dir.resolve(LEDGER), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+    try (FileChannel c =
+        FileChannel.open(
+            dir.resolve(LEDGER),
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.APPEND)) {
       ByteBuffer b = ByteBuffer.wrap(line);
       while (b.hasRemaining()) {
         c.write(b);
@@ -408,7 +440,8 @@ public final class BatchLedger {
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);
     } catch (IOException | RuntimeException notSupported) {
-      // The file itself is forced; the rename is durable on the next journal commit of the filesystem.
+      // The file itself is forced; the rename is durable on the next journal commit of the
+      // filesystem.
     }
   }
 }

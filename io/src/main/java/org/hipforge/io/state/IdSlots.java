@@ -32,8 +32,13 @@ final class IdSlots {
     }
     // Dense enough for the array: at most about two array entries per id held.
     if (id >= 0 && id < 2L * slots + 1024 && id < Integer.MAX_VALUE - 16) {
-      direct = Arrays.copyOf(direct, (int) Math.min(Integer.MAX_VALUE - 16,
-          Math.max(id + 1, direct.length + (direct.length >> 1))));
+      direct =
+          Arrays.copyOf(
+              direct,
+              (int)
+                  Math.min(
+                      Integer.MAX_VALUE - 16,
+                      Math.max(id + 1, direct.length + (direct.length >> 1))));
       direct[(int) id] = slot + 1;
       return;
     }

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.UUID;
@@ -25,13 +24,13 @@ import org.apache.beam.sdk.util.MimeTypes;
  * other Beam filesystem the journal is written as a series of small part files, each closed (and so
  * made durable) after {@link #ROLL_LINES} lines or on {@link #close}. Thread-safe.
  *
- * <p><b>When the disk fills.</b> Calls already in flight are paid for whatever happens to the
- * disk, so on a local path {@link #open(String, String, long)} sets aside a reserve file ({@code
- * <reserveDir>/<worker>.reserve}, on the same filesystem, outside the state tree) big enough for the
- * answers of a full in-flight window.
- * The first failed write deletes it and tries again, so the answers still arriving fit; {@link
- * #failure()} then reports the first error, and the caller must stop sending. A line that cannot
- * be written at all is cut back off the file, so the next line does not join a fragment.
+ * <p><b>When the disk fills.</b> Calls already in flight are paid for whatever happens to the disk,
+ * so on a local path {@link #open(String, String, long)} sets aside a reserve file ({@code
+ * <reserveDir>/<worker>.reserve}, on the same filesystem, outside the state tree) big enough for
+ * the answers of a full in-flight window. The first failed write deletes it and tries again, so the
+ * answers still arriving fit; {@link #failure()} then reports the first error, and the caller must
+ * stop sending. A line that cannot be written at all is cut back off the file, so the next line
+ * does not join a fragment.
  */
 public final class JournalWriter implements AutoCloseable {
   /** Lines per part file on non-local filesystems: bounds what a crash can lose there. */
@@ -42,8 +41,10 @@ public final class JournalWriter implements AutoCloseable {
     WritableByteChannel open(Path file) throws IOException;
   }
 
-  static final Opener APPEND = file -> FileChannel.open(file, StandardOpenOption.CREATE,
-      StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+  static final Opener APPEND =
+      file ->
+          FileChannel.open(
+              file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
 
   private final String dir;
   private final String workerId;
@@ -89,7 +90,8 @@ public final class JournalWriter implements AutoCloseable {
    *
    * @throws IOException naming the directory and its free space when the reserve cannot be made
    */
-  public static JournalWriter open(String dir, String reserveDir, long reserveBytes) throws IOException {
+  public static JournalWriter open(String dir, String reserveDir, long reserveBytes)
+      throws IOException {
     return open(dir, reserveDir, reserveBytes, APPEND);
   }
 
@@ -103,8 +105,13 @@ public final class JournalWriter implements AutoCloseable {
         fill(r, reserveBytes);
       } catch (IOException e) {
         Files.deleteIfExists(r);
-        throw new IOException("cannot set aside " + reserveBytes / 1024 + " KB for the answers in "
-            + "flight: " + describe(reserveDir, e), e);
+        throw new IOException(
+            "cannot set aside "
+                + reserveBytes / 1024
+                + " KB for the answers in "
+                + "flight: "
+                + describe(reserveDir, e),
+            e);
       }
       w.reserve = r;
     }
@@ -112,8 +119,8 @@ public final class JournalWriter implements AutoCloseable {
   }
 
   /**
-   * Proves that {@code dir} takes journal lines before anything is sent: creates it, writes a
-   * probe file, forces it to disk and deletes it.
+   * Proves that {@code dir} takes journal lines before anything is sent: creates it, writes a probe
+   * file, forces it to disk and deletes it.
    *
    * @throws IOException whose message names the directory, its free space and the error
    */
@@ -123,7 +130,8 @@ public final class JournalWriter implements AutoCloseable {
       if (WorkLayout.isLocal(dir)) {
         Path file = WorkLayout.localPath(dir + "/" + name);
         Files.createDirectories(file.getParent());
-        try (FileChannel c = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel c =
+            FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
           ByteBuffer b = ByteBuffer.wrap("{}\n".getBytes(StandardCharsets.UTF_8));
           while (b.hasRemaining()) {
             c.write(b);
@@ -133,7 +141,8 @@ public final class JournalWriter implements AutoCloseable {
           Files.deleteIfExists(file);
         }
       } else {
-        org.apache.beam.sdk.io.fs.ResourceId id = FileSystems.matchNewResource(dir + "/" + name, false);
+        org.apache.beam.sdk.io.fs.ResourceId id =
+            FileSystems.matchNewResource(dir + "/" + name, false);
         try (WritableByteChannel c = FileSystems.create(id, MimeTypes.TEXT)) {
           c.write(ByteBuffer.wrap("{}\n".getBytes(StandardCharsets.UTF_8)));
         }
@@ -146,8 +155,8 @@ public final class JournalWriter implements AutoCloseable {
 
   /**
    * One line naming a journal problem: the directory, the free space of its filesystem (local
-   * paths) and the error, e.g. {@code /w/state/describe/journal/r1 (free: 0.0 MB): No space left
-   * on device}.
+   * paths) and the error, e.g. {@code /w/state/describe/journal/r1 (free: 0.0 MB): No space left on
+   * device}.
    */
   public static String describe(String dir, Throwable e) {
     String free = "";
@@ -159,14 +168,18 @@ public final class JournalWriter implements AutoCloseable {
         }
         if (p != null) {
           FileStore store = Files.getFileStore(p);
-          free = String.format(Locale.ROOT, " (free on its filesystem: %.1f MB)", store.getUsableSpace() / 1e6);
+          free =
+              String.format(
+                  Locale.ROOT, " (free on its filesystem: %.1f MB)", store.getUsableSpace() / 1e6);
         }
       } catch (IOException | RuntimeException ignored) {
         // The free space is a hint; the error below is the message.
       }
     }
-    String what = e.getMessage() == null ? e.getClass().getSimpleName()
-        : e.getClass().getSimpleName() + ": " + e.getMessage();
+    String what =
+        e.getMessage() == null
+            ? e.getClass().getSimpleName()
+            : e.getClass().getSimpleName() + ": " + e.getMessage();
     return dir + free + ": " + what;
   }
 
@@ -210,7 +223,9 @@ public final class JournalWriter implements AutoCloseable {
     return dir;
   }
 
-  /** Writes {@code bytes} of incompressible filler (a compressing filesystem keeps zeros for free). */
+  /**
+   * Writes {@code bytes} of incompressible filler (a compressing filesystem keeps zeros for free).
+   */
   private static void fill(Path file, long bytes) throws IOException {
     byte[] chunk = new byte[64 * 1024];
     long x = 0x9E3779B97F4A7C15L;
@@ -222,8 +237,12 @@ public final class JournalWriter implements AutoCloseable {
         chunk[i + k] = (byte) (x >>> (8 * k));
       }
     }
-    try (FileChannel c = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (FileChannel c =
+        FileChannel.open(
+            file,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
       long left = bytes;
       while (left > 0) {
         ByteBuffer b = ByteBuffer.wrap(chunk, 0, (int) Math.min(chunk.length, left));

@@ -23,7 +23,9 @@ final class LockFile {
 
   private LockFile() {}
 
-  /** Creates {@code file} holding {@code me} unless it exists; readers never see it half written. */
+  /**
+   * Creates {@code file} holding {@code me} unless it exists; readers never see it half written.
+   */
   static boolean publishNew(Path file, LockHolder me) throws IOException {
     Path tmp = writeTemp(file, me);
     try {
@@ -33,8 +35,11 @@ final class LockFile {
       return false;
     } catch (UnsupportedOperationException | FileSystemException noHardLinks) {
       try {
-        Files.write(file, (me.toJson() + "\n").getBytes(StandardCharsets.UTF_8),
-            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Files.write(
+            file,
+            (me.toJson() + "\n").getBytes(StandardCharsets.UTF_8),
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE);
         return true;
       } catch (FileAlreadyExistsException held) {
         return false;
@@ -55,12 +60,16 @@ final class LockFile {
   }
 
   private static Path writeTemp(Path file, LockHolder me) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + me.token() + "-"
-        + TEMP_COUNTER.incrementAndGet());
+    Path tmp =
+        file.resolveSibling(
+            file.getFileName() + ".tmp-" + me.token() + "-" + TEMP_COUNTER.incrementAndGet());
     for (int tries = 1; ; tries++) {
       Files.createDirectories(file.getParent());
       try {
-        Files.write(tmp, (me.toJson() + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW,
+        Files.write(
+            tmp,
+            (me.toJson() + "\n").getBytes(StandardCharsets.UTF_8),
+            StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE);
         return tmp;
       } catch (NoSuchFileException dirRemoved) {
@@ -73,7 +82,10 @@ final class LockFile {
 
   /** A lock file as read: its holder (null when unreadable), raw bytes and heartbeat. */
   record Observed(LockHolder holder, byte[] bytes, long modifiedMillis) {
-    /** The file as it is now, or null when there is none. Content first: opening revalidates NFS attributes. */
+    /**
+     * The file as it is now, or null when there is none. Content first: opening revalidates NFS
+     * attributes.
+     */
     static Observed read(Path file) throws IOException {
       try {
         byte[] bytes = Files.readAllBytes(file);
@@ -98,12 +110,19 @@ final class LockFile {
 
     String describe() {
       long now = System.currentTimeMillis();
-      return holder != null ? holder.describe(now)
-          : "an unreadable lock (" + bytes.length + " bytes, written " + LockHolder.ago(now - modifiedMillis)
+      return holder != null
+          ? holder.describe(now)
+          : "an unreadable lock ("
+              + bytes.length
+              + " bytes, written "
+              + LockHolder.ago(now - modifiedMillis)
               + " ago)";
     }
 
-    /** Why the lock is stale ({@link WorkLock}'s class comment), or null when its holder may be alive. */
+    /**
+     * Why the lock is stale ({@link WorkLock}'s class comment), or null when its holder may be
+     * alive.
+     */
     String staleReason(long nowMillis) {
       if (holder != null && holder.host().equals(LockHolder.thisHost())) {
         Optional<ProcessHandle> process = ProcessHandle.of(holder.pid());
@@ -111,18 +130,26 @@ final class LockFile {
           return "its process " + holder.pid() + " on this host is gone";
         }
         Optional<Instant> started = process.get().info().startInstant();
-        if (holder.pidStartedAtMillis() > 0 && started.isPresent()
+        if (holder.pidStartedAtMillis() > 0
+            && started.isPresent()
             && Math.abs(started.get().toEpochMilli() - holder.pidStartedAtMillis()) > 2_000) {
-          return "pid " + holder.pid() + " on this host is now another process (started "
-              + started.get() + ")";
+          return "pid "
+              + holder.pid()
+              + " on this host is now another process (started "
+              + started.get()
+              + ")";
         }
         return null; // alive here: never stale, however old the heartbeat (e.g. a suspended run)
       }
       long age = nowMillis - modifiedMillis;
       if (age > WorkLock.STALE_AFTER_MILLIS) {
-        return "its heartbeat is " + LockHolder.ago(age) + " old (stale after "
-            + WorkLock.STALE_AFTER_MILLIS / 1000 + " s"
-            + (holder == null ? "" : "; host " + holder.host() + " is not this one") + ")";
+        return "its heartbeat is "
+            + LockHolder.ago(age)
+            + " old (stale after "
+            + WorkLock.STALE_AFTER_MILLIS / 1000
+            + " s"
+            + (holder == null ? "" : "; host " + holder.host() + " is not this one")
+            + ")";
       }
       return null;
     }

@@ -20,21 +20,33 @@ import org.hipforge.io.jsonl.Timestamps;
  * <p>{@code token} is unique per acquisition (a lock file is recognised by it, never by pid);
  * {@code pid_started_at} tells a live process from a later one that reuses the pid.
  */
-public record LockHolder(String token, long pid, long pidStartedAtMillis, String host,
-    long startedAtMillis, String runId, String command) {
+public record LockHolder(
+    String token,
+    long pid,
+    long pidStartedAtMillis,
+    String host,
+    long startedAtMillis,
+    String runId,
+    String command) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The holder this JVM writes: its pid, host and start time, a fresh token. */
   public static LockHolder forThisProcess(String runId, String command) {
     ProcessHandle self = ProcessHandle.current();
     long pidStart = self.info().startInstant().map(Instant::toEpochMilli).orElse(-1L);
-    return new LockHolder(UUID.randomUUID().toString().replace("-", ""), self.pid(), pidStart,
-        thisHost(), System.currentTimeMillis(), runId, command);
+    return new LockHolder(
+        UUID.randomUUID().toString().replace("-", ""),
+        self.pid(),
+        pidStart,
+        thisHost(),
+        System.currentTimeMillis(),
+        runId,
+        command);
   }
 
   /**
-   * This machine's name: the kernel's node name on Linux (no DNS look-up, so never slow), else
-   * what the JDK says.
+   * This machine's name: the kernel's node name on Linux (no DNS look-up, so never slow), else what
+   * the JDK says.
    */
   public static String thisHost() {
     return HostName.VALUE;
@@ -61,19 +73,32 @@ public record LockHolder(String token, long pid, long pidStartedAtMillis, String
   public static Optional<LockHolder> parse(byte[] bytes) {
     try {
       JsonNode n = JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
-      if (n == null || !n.isObject() || !n.path("token").isTextual() || !n.path("pid").canConvertToLong()
-          || !n.path("host").isTextual() || !n.path("started_at").isTextual()) {
+      if (n == null
+          || !n.isObject()
+          || !n.path("token").isTextual()
+          || !n.path("pid").canConvertToLong()
+          || !n.path("host").isTextual()
+          || !n.path("started_at").isTextual()) {
         return Optional.empty();
       }
       String token = n.get("token").asText();
       if (!token.matches("[A-Za-z0-9]{1,64}")) {
-        return Optional.empty(); // it names a file (the takeover mutex): nothing but letters and digits
+        return Optional
+            .empty(); // it names a file (the takeover mutex): nothing but letters and digits
       }
-      long pidStart = n.path("pid_started_at").isTextual()
-          ? Timestamps.parse(n.get("pid_started_at").asText()) : -1L;
-      return Optional.of(new LockHolder(token, n.get("pid").asLong(), pidStart, n.get("host").asText(),
-          Timestamps.parse(n.get("started_at").asText()), n.path("run_id").asText(""),
-          n.path("command").asText("")));
+      long pidStart =
+          n.path("pid_started_at").isTextual()
+              ? Timestamps.parse(n.get("pid_started_at").asText())
+              : -1L;
+      return Optional.of(
+          new LockHolder(
+              token,
+              n.get("pid").asLong(),
+              pidStart,
+              n.get("host").asText(),
+              Timestamps.parse(n.get("started_at").asText()),
+              n.path("run_id").asText(""),
+              n.path("command").asText("")));
     } catch (IOException | IllegalArgumentException e) {
       return Optional.empty();
     }
@@ -81,9 +106,15 @@ public record LockHolder(String token, long pid, long pidStartedAtMillis, String
 
   /** {@code pid 4242 on host node1, run R, started 2026-12-06T12:40:01.000Z (95 s ago)}. */
   public String describe(long nowMillis) {
-    return String.format(Locale.ROOT, "%s pid %d on host %s, run %s, started %s (%s ago)",
-        command.isEmpty() ? "a run with" : command + ",", pid, host, runId.isEmpty() ? "?" : runId,
-        Timestamps.format(startedAtMillis), ago(nowMillis - startedAtMillis));
+    return String.format(
+        Locale.ROOT,
+        "%s pid %d on host %s, run %s, started %s (%s ago)",
+        command.isEmpty() ? "a run with" : command + ",",
+        pid,
+        host,
+        runId.isEmpty() ? "?" : runId,
+        Timestamps.format(startedAtMillis),
+        ago(nowMillis - startedAtMillis));
   }
 
   /** A duration for people: {@code 42 s}, {@code 7 min}, {@code 3 h}. */

@@ -14,15 +14,15 @@ import org.hipforge.io.util.Hash64;
 import org.hipforge.io.util.LongTable;
 
 /**
- * Streams {@code manifest.jsonl} strictly without holding its entries: each line is read by
- * {@link FlatLineScanner} (Jackson via {@link ManifestStore#parseLine} for the lines it leaves,
- * which also names a malformed line), and a duplicate id or file name stops the scan naming the
- * line, as {@link ManifestStore#read} does.
+ * Streams {@code manifest.jsonl} strictly without holding its entries: each line is read by {@link
+ * FlatLineScanner} (Jackson via {@link ManifestStore#parseLine} for the lines it leaves, which also
+ * names a malformed line), and a duplicate id or file name stops the scan naming the line, as
+ * {@link ManifestStore#read} does.
  *
- * <p>Memory: two longs an entry (its id and a 64-bit hash of its file name), sorted after the
- * pass to find repeats; a repeat is located (and a repeated name hash checked against the text) in
- * a second pass, so the error names the line and two different names never count as one. The
- * visitor has seen every entry by the time a duplicate is reported.
+ * <p>Memory: two longs an entry (its id and a 64-bit hash of its file name), sorted after the pass
+ * to find repeats; a repeat is located (and a repeated name hash checked against the text) in a
+ * second pass, so the error names the line and two different names never count as one. The visitor
+ * has seen every entry by the time a duplicate is reported.
  */
 public final class ManifestScan {
   private ManifestScan() {}
@@ -31,8 +31,10 @@ public final class ManifestScan {
   public static final class Entry {
     public long id;
     public long bytes;
+
     /** Hash64 of the file name's UTF-8 bytes. */
     public long nameHash;
+
     final Sha256 sha = new Sha256();
     private byte[] line;
     private int nameFrom;
@@ -41,7 +43,8 @@ public final class ManifestScan {
 
     /** The file name (decoded on demand). */
     public String fileName() {
-      return parsed != null ? parsed.fileName()
+      return parsed != null
+          ? parsed.fileName()
           : new String(line, nameFrom, nameTo - nameFrom, StandardCharsets.UTF_8);
     }
 
@@ -63,10 +66,15 @@ public final class ManifestScan {
   /** Streams the manifest at {@code path} (any Beam filesystem); returns the number of entries. */
   public static long forEach(String path, Visitor visitor) throws IOException {
     Seen seen = new Seen();
-    long n = scan(path, 0, Long.MAX_VALUE, (e, lineNo) -> {
-      seen.add(e);
-      visitor.entry(e);
-    });
+    long n =
+        scan(
+            path,
+            0,
+            Long.MAX_VALUE,
+            (e, lineNo) -> {
+              seen.add(e);
+              visitor.entry(e);
+            });
     seen.checkUnique(path);
     return n;
   }
@@ -81,8 +89,12 @@ public final class ManifestScan {
     return forEachInParallel(path, visitors, PARALLEL_BYTES);
   }
 
-  /** {@link #forEachInParallel(String, java.util.function.Supplier)} from {@code minBytes} (tests: 0). */
-  static long forEachInParallel(String path, java.util.function.Supplier<Visitor> visitors, long minBytes)
+  /**
+   * {@link #forEachInParallel(String, java.util.function.Supplier)} from {@code minBytes} (tests:
+   * 0).
+   */
+  static long forEachInParallel(
+      String path, java.util.function.Supplier<Visitor> visitors, long minBytes)
       throws IOException {
     long split = splitPoint(path, minBytes);
     if (split < 0) {
@@ -92,21 +104,35 @@ public final class ManifestScan {
     Visitor second = visitors.get();
     Seen seenFirst = new Seen();
     Seen seenSecond = new Seen();
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "manifest-reader");
-      t.setDaemon(true);
-      return t;
-    });
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "manifest-reader");
+              t.setDaemon(true);
+              return t;
+            });
     long n;
     try {
-      java.util.concurrent.Future<Long> other = pool.submit(() -> scan(path, split, Long.MAX_VALUE, (e, lineNo) -> {
-        seenSecond.add(e);
-        second.entry(e);
-      }));
-      n = scan(path, 0, split, (e, lineNo) -> {
-        seenFirst.add(e);
-        first.entry(e);
-      });
+      java.util.concurrent.Future<Long> other =
+          pool.submit(
+              () ->
+                  scan(
+                      path,
+                      split,
+                      Long.MAX_VALUE,
+                      (e, lineNo) -> {
+                        seenSecond.add(e);
+                        second.entry(e);
+                      }));
+      n =
+          scan(
+              path,
+              0,
+              split,
+              (e, lineNo) -> {
+                seenFirst.add(e);
+                first.entry(e);
+              });
       try {
         n += other.get();
       } catch (java.util.concurrent.ExecutionException ex) {
@@ -129,20 +155,25 @@ public final class ManifestScan {
   /** Manifests below this size are read on one thread: a second one would not pay for itself. */
   static final long PARALLEL_BYTES = 8L << 20;
 
-  /** Where the second half starts (after a newline near the middle), or -1 to read on one thread. */
+  /**
+   * Where the second half starts (after a newline near the middle), or -1 to read on one thread.
+   */
   private static long splitPoint(String path, long minBytes) throws IOException {
     if (Runtime.getRuntime().availableProcessors() < 2) {
       return -1;
     }
-    java.util.List<org.apache.beam.sdk.io.fs.MatchResult> m = FileSystems.match(java.util.List.of(path));
-    if (m.get(0).status() != org.apache.beam.sdk.io.fs.MatchResult.Status.OK || m.get(0).metadata().size() != 1) {
+    java.util.List<org.apache.beam.sdk.io.fs.MatchResult> m =
+        FileSystems.match(java.util.List.of(path));
+    if (m.get(0).status() != org.apache.beam.sdk.io.fs.MatchResult.Status.OK
+        || m.get(0).metadata().size() != 1) {
       return -1;
     }
     long size = m.get(0).metadata().get(0).sizeBytes();
     if (size < minBytes || size == 0) {
       return -1;
     }
-    try (java.nio.channels.ReadableByteChannel ch = FileSystems.open(FileSystems.matchNewResource(path, false))) {
+    try (java.nio.channels.ReadableByteChannel ch =
+        FileSystems.open(FileSystems.matchNewResource(path, false))) {
       if (!(ch instanceof java.nio.channels.SeekableByteChannel)) {
         return -1;
       }
@@ -166,8 +197,8 @@ public final class ManifestScan {
   }
 
   /**
-   * Ids and file-name hashes seen, to find duplicates by sorting afterwards: sequential work,
-   * where a hash set would cost a cache miss per line. A duplicate is then located in a second pass.
+   * Ids and file-name hashes seen, to find duplicates by sorting afterwards: sequential work, where
+   * a hash set would cost a cache miss per line. A duplicate is then located in a second pass.
    */
   private static final class Seen {
     long[] ids = new long[1024];
@@ -214,18 +245,25 @@ public final class ManifestScan {
   }
 
   /** Some id or file-name hash repeats: fails on the first line that repeats an id or a name. */
-  private static void failOnFirstDuplicate(String path, LongTable ids, LongTable nameHashes) throws IOException {
+  private static void failOnFirstDuplicate(String path, LongTable ids, LongTable nameHashes)
+      throws IOException {
     LongTable seenIds = new LongTable();
     java.util.Set<String> seenNames = new java.util.HashSet<>();
-    scan(path, 0, Long.MAX_VALUE, (e, lineNo) -> {
-      if (ids.contains(e.id) && seenIds.put(e.id, 1) != 0) {
-        throw new IOException(path + ":" + lineNo + ": duplicate id " + e.id);
-      }
-      // Equal hashes of different names (about 2^-64 a pair) are not a duplicate: compare the text.
-      if (nameHashes.contains(e.nameHash) && !seenNames.add(e.fileName())) {
-        throw new IOException(path + ":" + lineNo + ": duplicate file_name '" + e.fileName() + "'");
-      }
-    });
+    scan(
+        path,
+        0,
+        Long.MAX_VALUE,
+        (e, lineNo) -> {
+          if (ids.contains(e.id) && seenIds.put(e.id, 1) != 0) {
+            throw new IOException(path + ":" + lineNo + ": duplicate id " + e.id);
+          }
+          // Equal hashes of different names (about 2^-64 a pair) are not a duplicate: compare the
+          // text.
+          if (nameHashes.contains(e.nameHash) && !seenNames.add(e.fileName())) {
+            throw new IOException(
+                path + ":" + lineNo + ": duplicate file_name '" + e.fileName() + "'");
+          }
+        });
   }
 
   /** {@code in} cut after {@code max} bytes. */
@@ -267,12 +305,14 @@ public final class ManifestScan {
   }
 
   /** Reads the lines of {@code path} in bytes {@code [from, to)}; {@code from} starts a line. */
-  private static long scan(String path, long from, long to, LineVisitor visitor) throws IOException {
+  private static long scan(String path, long from, long to, LineVisitor visitor)
+      throws IOException {
     FlatLineScanner scanner = new FlatLineScanner();
     FlatLineScanner.ManifestFields f = new FlatLineScanner.ManifestFields();
     Entry e = new Entry();
     long n = 0;
-    java.nio.channels.ReadableByteChannel ch = FileSystems.open(FileSystems.matchNewResource(path, false));
+    java.nio.channels.ReadableByteChannel ch =
+        FileSystems.open(FileSystems.matchNewResource(path, false));
     if (from > 0) {
       ((java.nio.channels.SeekableByteChannel) ch).position(from);
     }

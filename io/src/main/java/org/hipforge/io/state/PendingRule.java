@@ -15,17 +15,17 @@ import org.hipforge.io.record.StateRecord;
  * StateRecord} overloads only turn records into those facts.
  *
  * <ul>
- *   <li><b>Latest</b>: the greater {@code (finished_at, run_id, attempts, pass)} wins; a null run id
- *       sorts as "". The last key makes the order total, so the merge is idempotent whatever
+ *   <li><b>Latest</b>: the greater {@code (finished_at, run_id, attempts, pass)} wins; a null run
+ *       id sorts as "". The last key makes the order total, so the merge is idempotent whatever
  *       order duplicates arrive in (a success beats a failure of the same instant).
  *   <li><b>Describe</b>: a manifest entry is {@link Outcome#NEW} without a record, {@link
  *       Outcome#STALE} when its latest record names another file or another {@code source_sha256}
- *       (a null hash on either side is no difference), {@link Outcome#FAILED} when the latest is not
- *       {@code pass:true}, else {@link Outcome#DONE}.
+ *       (a null hash on either side is no difference), {@link Outcome#FAILED} when the latest is
+ *       not {@code pass:true}, else {@link Outcome#DONE}.
  *   <li><b>Generate</b>: its universe is the latest describe records (generate does not read the
  *       manifest). A task is {@link Outcome#NOT_READY} unless its latest describe record passed
- *       with a non-blank instruction and (when {@code --ids} is given) its id is selected; then
- *       NEW without a generate record, STALE when the latest generate record was made from another
+ *       with a non-blank instruction and (when {@code --ids} is given) its id is selected; then NEW
+ *       without a generate record, STALE when the latest generate record was made from another
  *       file, source hash or instruction than the describe record now holds (a generate record
  *       without an instruction is not compared), FAILED when it did not pass, else DONE.
  * </ul>
@@ -58,8 +58,15 @@ public final class PendingRule {
    * Compares two records by {@code (finished_at, run_id, attempts, pass)}: negative when {@code a}
    * is older, 0 when they tie, positive when {@code a} is later. Null run ids sort as "".
    */
-  public static int compareLatest(long finishedAtA, String runIdA, int attemptsA, boolean passA,
-      long finishedAtB, String runIdB, int attemptsB, boolean passB) {
+  public static int compareLatest(
+      long finishedAtA,
+      String runIdA,
+      int attemptsA,
+      boolean passA,
+      long finishedAtB,
+      String runIdB,
+      int attemptsB,
+      boolean passB) {
     if (finishedAtA != finishedAtB) {
       return finishedAtA < finishedAtB ? -1 : 1;
     }
@@ -75,8 +82,15 @@ public final class PendingRule {
 
   /** {@link #compareLatest} for records. */
   public static int compareLatest(StateRecord a, StateRecord b) {
-    return compareLatest(a.finishedAtMillis(), a.runId(), a.attempts(), a.pass(),
-        b.finishedAtMillis(), b.runId(), b.attempts(), b.pass());
+    return compareLatest(
+        a.finishedAtMillis(),
+        a.runId(),
+        a.attempts(),
+        a.pass(),
+        b.finishedAtMillis(),
+        b.runId(),
+        b.attempts(),
+        b.pass());
   }
 
   /** The later of two records; {@code a} when they tie; null-safe. */
@@ -102,12 +116,13 @@ public final class PendingRule {
 
   /** {@link #sourceChanged(boolean, boolean, boolean)} for strings. */
   public static boolean sourceChanged(String expected, String recorded) {
-    return sourceChanged(expected != null, recorded != null, expected != null && expected.equals(recorded));
+    return sourceChanged(
+        expected != null, recorded != null, expected != null && expected.equals(recorded));
   }
 
   /**
-   * Whether a generation was made from another instruction than the task's current one; a
-   * generate record that did not keep its instruction is not compared.
+   * Whether a generation was made from another instruction than the task's current one; a generate
+   * record that did not keep its instruction is not compared.
    */
   public static boolean instructionChanged(boolean generatedKnown, boolean equal) {
     return generatedKnown && !equal;
@@ -116,7 +131,8 @@ public final class PendingRule {
   // ---- describe ----
 
   /** The describe outcome of a manifest entry from the facts about its latest describe record. */
-  public static Outcome describe(boolean hasRecord, boolean sameFile, boolean sourceChanged, boolean pass) {
+  public static Outcome describe(
+      boolean hasRecord, boolean sameFile, boolean sourceChanged, boolean pass) {
     if (!hasRecord) {
       return Outcome.NEW;
     }
@@ -131,26 +147,38 @@ public final class PendingRule {
     if (latest == null) {
       return Outcome.NEW;
     }
-    return describe(true, entry.fileName().equals(latest.fileName()),
-        sourceChanged(entry.sha256(), latest.sourceSha256()), latest.pass());
+    return describe(
+        true,
+        entry.fileName().equals(latest.fileName()),
+        sourceChanged(entry.sha256(), latest.sourceSha256()),
+        latest.pass());
   }
 
   // ---- generate ----
 
-  /** Whether a generation can be made from a latest describe record: passed, instructed, selected. */
+  /**
+   * Whether a generation can be made from a latest describe record: passed, instructed, selected.
+   */
   public static boolean ready(boolean describePass, boolean instructionBlank, boolean selected) {
     return describePass && !instructionBlank && selected;
   }
 
   /** {@link #ready(boolean, boolean, boolean)} for a record; {@code ids} null selects every id. */
   public static boolean ready(StateRecord described, Set<Long> ids) {
-    return ready(described.pass(), described.instruction() == null || described.instruction().isBlank(),
+    return ready(
+        described.pass(),
+        described.instruction() == null || described.instruction().isBlank(),
         ids == null || ids.contains(described.id()));
   }
 
   /** The generate outcome of a described task from the facts about it and its latest generation. */
-  public static Outcome generate(boolean ready, boolean hasRecord, boolean sameFile,
-      boolean sourceChanged, boolean instructionChanged, boolean pass) {
+  public static Outcome generate(
+      boolean ready,
+      boolean hasRecord,
+      boolean sameFile,
+      boolean sourceChanged,
+      boolean instructionChanged,
+      boolean pass) {
     if (!ready) {
       return Outcome.NOT_READY;
     }
@@ -172,10 +200,15 @@ public final class PendingRule {
     if (!ready || generated == null) {
       return generate(ready, generated != null, false, false, false, false);
     }
-    return generate(true, true, described.fileName().equals(generated.fileName()),
+    return generate(
+        true,
+        true,
+        described.fileName().equals(generated.fileName()),
         sourceChanged(described.sourceSha256(), generated.sourceSha256()),
-        instructionChanged(generated.instruction() != null,
-            generated.instruction() != null && generated.instruction().equals(described.instruction())),
+        instructionChanged(
+            generated.instruction() != null,
+            generated.instruction() != null
+                && generated.instruction().equals(described.instruction())),
         generated.pass());
   }
 }

@@ -18,29 +18,28 @@ import org.hipforge.io.util.Hash64;
 import org.hipforge.io.util.LongTable;
 
 /**
- * Answers already paid for, by prompt hash: an index from the prompt hash of every journaled
- * answer to where its line is (journal file, byte offset); on a hit that one
- * line is read from disk and parsed.
+ * Answers already paid for, by prompt hash: an index from the prompt hash of every journaled answer
+ * to where its line is (journal file, byte offset); on a hit that one line is read from disk and
+ * parsed.
  *
- * <p>A journal line is a paid answer: {@code pass: true}, or {@code pass: false} with a category
- * of a billed but unusable answer (refused, filtered, truncated, empty_answer, bad_instruction;
- * {@code ErrorCategory.paidAnswer}). Both are hits, so a rerun replays the verdict instead of
- * paying for the same prompt again; when one prompt has both, the usable answer wins.
+ * <p>A journal line is a paid answer: {@code pass: true}, or {@code pass: false} with a category of
+ * a billed but unusable answer (refused, filtered, truncated, empty_answer, bad_instruction; {@code
+ * ErrorCategory.paidAnswer}). Both are hits, so a rerun replays the verdict instead of paying for
+ * the same prompt again; when one prompt has both, the usable answer wins.
  *
  * <p>Why an index: the cache used to hold every journaled record in memory, i.e. memory grew with
- * the journals. Here an answer costs one slot of two {@code long}s (the first 8 bytes of its
- * prompt hash, and file number + offset) in a table kept between 1/3 and 2/3 full: 24 to 48
- * bytes, 24–48 MB per million answers. Two prompts whose hashes share their first 8 bytes share
- * a key; the full {@code prompt_sha256} of the line read is compared before it counts as a hit.
+ * the journals. Here an answer costs one slot of two {@code long}s (the first 8 bytes of its prompt
+ * hash, and file number + offset) in a table kept between 1/3 and 2/3 full: 24 to 48 bytes, 24–48
+ * MB per million answers. Two prompts whose hashes share their first 8 bytes share a key; the full
+ * {@code prompt_sha256} of the line read is compared before it counts as a hit.
  *
  * <p>Why {@link #refresh}: answers keep arriving from other workers and from earlier attempts of a
  * restarted job. A refresh reads only new files and new bytes through a {@link StateLineFeed}; a
- * last line without its '\n' may still be being written, so it is left for a later refresh
- * ({@link StateLineFeed.LastLine#WAIT}). Malformed lines are skipped and counted. Answers {@link
- * #put} by this JVM are hits at once: such a record is held only until a refresh has indexed its
- * journal line (on a local disk the next refresh; on an object store,
- * where a journal part becomes visible when it is closed, at most {@link JournalWriter#ROLL_LINES}
- * per journal).
+ * last line without its '\n' may still be being written, so it is left for a later refresh ({@link
+ * StateLineFeed.LastLine#WAIT}). Malformed lines are skipped and counted. Answers {@link #put} by
+ * this JVM are hits at once: such a record is held only until a refresh has indexed its journal
+ * line (on a local disk the next refresh; on an object store, where a journal part becomes visible
+ * when it is closed, at most {@link JournalWriter#ROLL_LINES} per journal).
  *
  * <p>One instance per glob per JVM ({@link #forGlob}), shared by every DoFn instance. Thread-safe.
  */
@@ -54,10 +53,13 @@ public final class ResponseCache {
   public static final long REFRESH_MILLIS = 2_000;
 
   private static final ConcurrentHashMap<String, ResponseCache> BY_GLOB = new ConcurrentHashMap<>();
+
   /** Offsets up to 2^40 bytes (1 TiB) per journal file; file numbers up to 2^23 above them. */
   static final int OFFSET_BITS = 40;
+
   private static final long OFFSET_MASK = (1L << OFFSET_BITS) - 1;
   private static final int MAX_FILES = (1 << (63 - OFFSET_BITS)) - 1;
+
   /** Enough for a typical journal line (a few KB); a longer one grows the buffer. */
   private static final int LINE_BUFFER = 16 << 10;
 
@@ -73,24 +75,31 @@ public final class ResponseCache {
 
   // Read state (guarded by refreshing); feed.file(n) may be read on any thread.
   private final StateLineFeed feed;
-  private final StateLineFeed.Lines sink = new StateLineFeed.Lines() {
-    @Override
-    public void fields(FlatLineScanner.StateFields f, int file, long offset) {
-      if (f.promptSha256From < 0) {
-        return;
-      }
-      String hash = notYetIndexed.isEmpty() ? null : new String(f.line, f.promptSha256From,
-          f.promptSha256To - f.promptSha256From, StandardCharsets.UTF_8);
-      index(key(f.line, f.promptSha256From, f.promptSha256To), hash, file, offset);
-    }
+  private final StateLineFeed.Lines sink =
+      new StateLineFeed.Lines() {
+        @Override
+        public void fields(FlatLineScanner.StateFields f, int file, long offset) {
+          if (f.promptSha256From < 0) {
+            return;
+          }
+          String hash =
+              notYetIndexed.isEmpty()
+                  ? null
+                  : new String(
+                      f.line,
+                      f.promptSha256From,
+                      f.promptSha256To - f.promptSha256From,
+                      StandardCharsets.UTF_8);
+          index(key(f.line, f.promptSha256From, f.promptSha256To), hash, file, offset);
+        }
 
-    @Override
-    public void record(StateRecord r, int file, long offset) {
-      if (r.promptSha256() != null) {
-        index(key(r.promptSha256()), r.promptSha256(), file, offset);
-      }
-    }
-  };
+        @Override
+        public void record(StateRecord r, int file, long offset) {
+          if (r.promptSha256() != null) {
+            index(key(r.promptSha256()), r.promptSha256(), file, offset);
+          }
+        }
+      };
   private volatile long malformedLines;
   private volatile String firstProblem;
 
@@ -112,7 +121,8 @@ public final class ResponseCache {
     if (glob == null || glob.isBlank()) {
       throw new IllegalArgumentException("glob must be set, was '" + glob + "'");
     }
-    ResponseCache cache = BY_GLOB.computeIfAbsent(glob, g -> new ResponseCache(g, System::currentTimeMillis));
+    ResponseCache cache =
+        BY_GLOB.computeIfAbsent(glob, g -> new ResponseCache(g, System::currentTimeMillis));
     cache.refresh();
     return cache;
   }
@@ -174,8 +184,8 @@ public final class ResponseCache {
   }
 
   /**
-   * A refresh may index a line between its journal append and the {@link #put} that follows; such
-   * a held answer is dropped here (rare: only a held answer whose key is in the index is read).
+   * A refresh may index a line between its journal append and the {@link #put} that follows; such a
+   * held answer is dropped here (rare: only a held answer whose key is in the index is read).
    */
   private void forgetHeldAnswersAlreadyIndexed() {
     if (notYetIndexed.isEmpty()) {
@@ -190,12 +200,16 @@ public final class ResponseCache {
 
   private void index(long key, String hash, int file, long offset) {
     if (file >= MAX_FILES) {
-      throw new IllegalStateException("more than " + MAX_FILES + " journal files match " + glob
-          + ": compact the state first");
+      throw new IllegalStateException(
+          "more than " + MAX_FILES + " journal files match " + glob + ": compact the state first");
     }
     if (offset > OFFSET_MASK) {
-      throw new IllegalStateException("journal " + feed.file(file) + " is larger than " + OFFSET_MASK
-          + " bytes: the response cache cannot point into it");
+      throw new IllegalStateException(
+          "journal "
+              + feed.file(file)
+              + " is larger than "
+              + OFFSET_MASK
+              + " bytes: the response cache cannot point into it");
     }
     insert(key, ((long) (file + 1) << OFFSET_BITS) | offset);
     if (hash != null) {
@@ -259,8 +273,14 @@ public final class ResponseCache {
     } catch (MalformedLineException e) {
       return null; // the file was replaced (by a shorter one): this offset is not our line's start
     } catch (IOException e) {
-      throw new UncheckedIOException("the response cache cannot read the journaled answer at "
-          + id + ", byte " + offset + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "the response cache cannot read the journaled answer at "
+              + id
+              + ", byte "
+              + offset
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 

@@ -14,10 +14,10 @@ import org.hipforge.io.util.TokenMath;
  * tokens is the run's bill, whichever worker, attempt or engine wrote them.
  *
  * <p>Why not the job's metrics: a failed attempt's metrics are lost when Flink restarts the job,
- * and a cluster client's own counters see no call at all; the journal sees every one. Reads
- * {@link WorkLayout#journalDir}{@code (step, runId)/*.jsonl} with {@link StateLineFeed} (bytes
- * first, Jackson only for lines the scanner leaves alone); torn or unreadable lines are counted,
- * never fatal.
+ * and a cluster client's own counters see no call at all; the journal sees every one. Reads {@link
+ * WorkLayout#journalDir}{@code (step, runId)/*.jsonl} with {@link StateLineFeed} (bytes first,
+ * Jackson only for lines the scanner leaves alone); torn or unreadable lines are counted, never
+ * fatal.
  *
  * <p>Answers bought through a provider's Batch API ({@code --mode=batch}) are journaled in files
  * named {@value #BATCH_PREFIX}{@code *.jsonl} of the same directory; their tokens are also summed
@@ -31,16 +31,23 @@ import org.hipforge.io.util.TokenMath;
 public final class RunLedger {
   /** Journal lines read as answers. */
   public final long answers;
+
   public final long inputTokens;
   public final long outputTokens;
+
   /** Lines that are not answers (torn by a crash, or damaged). */
   public final long unreadableLines;
+
   /** Of {@link #answers}, those bought through a Batch API; of the tokens, theirs. */
   public final long batchAnswers;
+
   public final long batchInputTokens;
   public final long batchOutputTokens;
 
-  /** The name prefix of journal files that hold Batch API answers (see {@code JournalWriter.open(dir, prefix)}). */
+  /**
+   * The name prefix of journal files that hold Batch API answers (see {@code
+   * JournalWriter.open(dir, prefix)}).
+   */
   public static final String BATCH_PREFIX = "batch-";
 
   private RunLedger(long[] sums, long unreadableLines) {
@@ -54,7 +61,8 @@ public final class RunLedger {
   }
 
   /** Reads run {@code runId}'s journals of {@code step}; an absent directory is an empty ledger. */
-  public static RunLedger read(WorkLayout layout, WorkLayout.Step step, String runId) throws IOException {
+  public static RunLedger read(WorkLayout layout, WorkLayout.Step step, String runId)
+      throws IOException {
     return readGlob(layout.runJournalGlob(step, runId));
   }
 
@@ -62,29 +70,30 @@ public final class RunLedger {
   public static RunLedger readGlob(String glob) throws IOException {
     long[] sums = new long[6]; // answers, input tokens, output tokens; the same of batch answers
     StateLineFeed feed = new StateLineFeed(List.of(glob), StateLineFeed.LastLine.READ);
-    feed.refresh(new StateLineFeed.Lines() {
-      @Override
-      public void fields(FlatLineScanner.StateFields f, int file, long offset) {
-        add(f.inputTokens, f.outputTokens, file);
-      }
+    feed.refresh(
+        new StateLineFeed.Lines() {
+          @Override
+          public void fields(FlatLineScanner.StateFields f, int file, long offset) {
+            add(f.inputTokens, f.outputTokens, file);
+          }
 
-      @Override
-      public void record(StateRecord r, int file, long offset) {
-        add(r.inputTokens(), r.outputTokens(), file);
-      }
+          @Override
+          public void record(StateRecord r, int file, long offset) {
+            add(r.inputTokens(), r.outputTokens(), file);
+          }
 
-      private void add(long in, long out, int file) {
-        sums[0]++;
-        sums[1] = TokenMath.add(sums[1], in); // saturating: a usage of 1e30 must not wrap
-        sums[2] = TokenMath.add(sums[2], out);
-        String name = feed.file(file).getFilename();
-        if (name != null && name.startsWith(BATCH_PREFIX)) {
-          sums[3]++;
-          sums[4] = TokenMath.add(sums[4], in);
-          sums[5] = TokenMath.add(sums[5], out);
-        }
-      }
-    });
+          private void add(long in, long out, int file) {
+            sums[0]++;
+            sums[1] = TokenMath.add(sums[1], in); // saturating: a usage of 1e30 must not wrap
+            sums[2] = TokenMath.add(sums[2], out);
+            String name = feed.file(file).getFilename();
+            if (name != null && name.startsWith(BATCH_PREFIX)) {
+              sums[3]++;
+              sums[4] = TokenMath.add(sums[4], in);
+              sums[5] = TokenMath.add(sums[5], out);
+            }
+          }
+        });
     return new RunLedger(sums, feed.malformedLines() + feed.tornLines());
   }
 
@@ -111,17 +120,18 @@ public final class RunLedger {
 
     /** Reads the new lines; returns {answers, failed, input tokens, output tokens} so far. */
     public synchronized long[] refresh() throws IOException {
-      feed.refresh(new StateLineFeed.Lines() {
-        @Override
-        public void fields(FlatLineScanner.StateFields f, int file, long offset) {
-          add(f.pass, f.inputTokens, f.outputTokens);
-        }
+      feed.refresh(
+          new StateLineFeed.Lines() {
+            @Override
+            public void fields(FlatLineScanner.StateFields f, int file, long offset) {
+              add(f.pass, f.inputTokens, f.outputTokens);
+            }
 
-        @Override
-        public void record(StateRecord r, int file, long offset) {
-          add(r.pass(), r.inputTokens(), r.outputTokens());
-        }
-      });
+            @Override
+            public void record(StateRecord r, int file, long offset) {
+              add(r.pass(), r.inputTokens(), r.outputTokens());
+            }
+          });
       return new long[] {answers, failed, inputTokens, outputTokens};
     }
 
@@ -144,7 +154,10 @@ public final class RunLedger {
         + batchCost(p, batchInputTokens, batchOutputTokens);
   }
 
-  /** The estimated cost of tokens bought through a Batch API: {@code batch_discount} times {@link #cost}. */
+  /**
+   * The estimated cost of tokens bought through a Batch API: {@code batch_discount} times {@link
+   * #cost}.
+   */
   public static double batchCost(ProviderConfig p, long inputTokens, long outputTokens) {
     return cost(p, inputTokens, outputTokens) * p.batchDiscount();
   }
@@ -161,16 +174,30 @@ public final class RunLedger {
 
   /** e.g. {@code 400 answers journaled, tokens in/out 52000/81000, estimated cost $0.0564}. */
   public String summary(ProviderConfig p) {
-    String s = String.format(Locale.ROOT, "%d answers journaled, tokens in/out %d/%d", answers,
-        inputTokens, outputTokens);
+    String s =
+        String.format(
+            Locale.ROOT,
+            "%d answers journaled, tokens in/out %d/%d",
+            answers,
+            inputTokens,
+            outputTokens);
     if (batchAnswers > 0) {
-      s += String.format(Locale.ROOT, " (%d through the Batch API, tokens in/out %d/%d)", batchAnswers,
-          batchInputTokens, batchOutputTokens);
+      s +=
+          String.format(
+              Locale.ROOT,
+              " (%d through the Batch API, tokens in/out %d/%d)",
+              batchAnswers,
+              batchInputTokens,
+              batchOutputTokens);
     }
     if (priced(p)) {
       s += String.format(Locale.ROOT, ", estimated cost $%.4f", costUsd(p));
       if (batchAnswers > 0) {
-        s += String.format(Locale.ROOT, " (batch tokens at %.0f%% of the synchronous price)", 100 * p.batchDiscount());
+        s +=
+            String.format(
+                Locale.ROOT,
+                " (batch tokens at %.0f%% of the synchronous price)",
+                100 * p.batchDiscount());
       }
     }
     if (unreadableLines > 0) {

@@ -17,8 +17,8 @@ import org.hipforge.io.record.StateRecord;
  * Reads one state or journal file line by line, handing good records and bad lines to a sink.
  *
  * <p>A bad line never stops the read: it is reported with its file and line number. A last line
- * without its newline is a torn write (a crash mid-append) and is reported as torn, unless it
- * still parses as a whole record.
+ * without its newline is a torn write (a crash mid-append) and is reported as torn, unless it still
+ * parses as a whole record.
  */
 public final class StateFileReader {
   /** Receives what a file holds. */
@@ -52,9 +52,11 @@ public final class StateFileReader {
     private final String file;
     private final Sink sink;
     private final boolean slim;
-    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final CharsetDecoder utf8 =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
 
     public LineParser(String file, Sink sink, boolean slim) {
       this.file = file;
@@ -72,14 +74,19 @@ public final class StateFileReader {
         CharBuffer chars = utf8.reset().decode(ByteBuffer.wrap(bytes, from, to - from));
         text = chars.toString();
       } catch (CharacterCodingException e) {
-        sink.malformed(file, lineNo, unterminated ? "torn last line (not UTF-8)" : "not valid UTF-8",
+        sink.malformed(
+            file,
+            lineNo,
+            unterminated ? "torn last line (not UTF-8)" : "not valid UTF-8",
             unterminated);
         return;
       }
       try {
         sink.record(slim ? StateRecordJson.parseSlim(text) : StateRecordJson.parse(text));
       } catch (MalformedLineException e) {
-        sink.malformed(file, lineNo,
+        sink.malformed(
+            file,
+            lineNo,
             unterminated ? "torn last line (no newline): " + e.getMessage() : e.getMessage(),
             unterminated);
       }

@@ -9,9 +9,9 @@ import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 
 /**
- * Reads every state or journal file matching some globs, in one JVM, through Beam
- * {@code FileSystems} (local paths or any Beam filesystem): for the plain-Java readers (status,
- * export, validate, the response cache).
+ * Reads every state or journal file matching some globs, in one JVM, through Beam {@code
+ * FileSystems} (local paths or any Beam filesystem): for the plain-Java readers (status, export,
+ * validate, the response cache).
  */
 public final class StateFiles {
   private StateFiles() {}

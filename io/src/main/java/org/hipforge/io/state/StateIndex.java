@@ -19,18 +19,18 @@ import org.hipforge.io.record.StateRecord;
  *
  * <p>Per id: finished_at, attempts, run id (interned), pass, compiled (true/false/unknown), the
  * file name as a 64-bit hash, source_sha256 exactly (32 bytes, or its text when it is not 64
- * lowercase hex digits), the instruction as a hash and a blank flag (only {@code
- * withInstructions}: hashing every instruction costs time), the error category (interned), the
- * tokens, the prompt version (interned; {@code status} counts passed records of another one), and
- * where the line is (file, byte offset), so a whole record is read only on demand ({@link
- * Records}). About 100 bytes an id.
+ * lowercase hex digits), the instruction as a hash and a blank flag (only {@code withInstructions}:
+ * hashing every instruction costs time), the error category (interned), the tokens, the prompt
+ * version (interned; {@code status} counts passed records of another one), and where the line is
+ * (file, byte offset), so a whole record is read only on demand ({@link Records}). About 100 bytes
+ * an id.
  *
  * <p>Lines come from a {@link StateLineFeed} ({@link StateLineFeed.LastLine#READ}): scanner fields,
  * or a Jackson record for a line the scanner leaves; malformed and torn last lines are counted
  * there (never fatal). Files are read on two threads when there is enough to read, each into its
- * own index, merged by the latest rule. {@link #refresh} reads only what appeared since (new
- * files, appended lines, a torn last line again), so a command adds its own run's output without
- * reading everything twice. Not thread-safe.
+ * own index, merged by the latest rule. {@link #refresh} reads only what appeared since (new files,
+ * appended lines, a torn last line again), so a command adds its own run's output without reading
+ * everything twice. Not thread-safe.
  *
  * <pre>{@code
  * StateIndex describe = StateIndex.read(List.of(layout.shardGlob(DESCRIBE), layout.journalGlob(DESCRIBE)), false);
@@ -62,20 +62,30 @@ public final class StateIndex extends StateSlots {
   }
 
   /** {@link #read(List, boolean)} on two threads from {@code parallelBytes} of state (tests: 0). */
-  static StateIndex read(List<String> globs, boolean withInstructions, long parallelBytes) throws IOException {
-    StateIndex index = new StateIndex(new StateLineFeed(globs, StateLineFeed.LastLine.READ),
-        withInstructions, parallelBytes);
+  static StateIndex read(List<String> globs, boolean withInstructions, long parallelBytes)
+      throws IOException {
+    StateIndex index =
+        new StateIndex(
+            new StateLineFeed(globs, StateLineFeed.LastLine.READ), withInstructions, parallelBytes);
     index.refresh();
     return index;
   }
 
-  /** The describe state of a work directory: shards and journals (a describe answer is a record). */
-  public static StateIndex describe(WorkLayout layout, boolean withInstructions) throws IOException {
-    return read(List.of(layout.shardGlob(WorkLayout.Step.DESCRIBE),
-        layout.journalGlob(WorkLayout.Step.DESCRIBE)), withInstructions);
+  /**
+   * The describe state of a work directory: shards and journals (a describe answer is a record).
+   */
+  public static StateIndex describe(WorkLayout layout, boolean withInstructions)
+      throws IOException {
+    return read(
+        List.of(
+            layout.shardGlob(WorkLayout.Step.DESCRIBE),
+            layout.journalGlob(WorkLayout.Step.DESCRIBE)),
+        withInstructions);
   }
 
-  /** The generate state of a work directory: its shards (generate journals are the response cache). */
+  /**
+   * The generate state of a work directory: its shards (generate journals are the response cache).
+   */
   public static StateIndex generate(WorkLayout layout) throws IOException {
     return read(List.of(layout.shardGlob(WorkLayout.Step.GENERATE)), true);
   }
@@ -116,13 +126,18 @@ public final class StateIndex extends StateSlots {
     return describe(e, slotOf(e.id));
   }
 
-  /** {@link #describe(ManifestScan.Entry)} when the caller has looked up {@code s = slotOf(e.id)}. */
+  /**
+   * {@link #describe(ManifestScan.Entry)} when the caller has looked up {@code s = slotOf(e.id)}.
+   */
   public PendingRule.Outcome describe(ManifestScan.Entry e, int s) {
     if (s < 0) {
       return PendingRule.Outcome.NEW;
     }
-    return PendingRule.describe(true, nameHash(s) == e.nameHash,
-        PendingRule.sourceChanged(e.sha.kind != Sha256.NULL, hasSha(s), sameSha(s, e.sha)), pass(s));
+    return PendingRule.describe(
+        true,
+        nameHash(s) == e.nameHash,
+        PendingRule.sourceChanged(e.sha.kind != Sha256.NULL, hasSha(s), sameSha(s, e.sha)),
+        pass(s));
   }
 
   /**
@@ -130,21 +145,27 @@ public final class StateIndex extends StateSlots {
    * describe index, {@code selected} by --ids, against the generate index; both must keep
    * instructions.
    */
-  public static PendingRule.Outcome generate(StateIndex described, int d, boolean selected, StateIndex generated) {
+  public static PendingRule.Outcome generate(
+      StateIndex described, int d, boolean selected, StateIndex generated) {
     StateIndex ds = described;
     StateIndex gs = generated;
     if (!ds.withInstructions() || !gs.withInstructions()) {
-      throw new IllegalStateException("the generate rule needs both indexes built withInstructions");
+      throw new IllegalStateException(
+          "the generate rule needs both indexes built withInstructions");
     }
-    boolean ready = PendingRule.ready(ds.pass(d), !ds.hasInstruction(d) || ds.instructionBlank(d), selected);
+    boolean ready =
+        PendingRule.ready(ds.pass(d), !ds.hasInstruction(d) || ds.instructionBlank(d), selected);
     int g = ready ? gs.slotOf(ds.id(d)) : -1;
     if (g < 0) {
       return PendingRule.generate(ready, false, false, false, false, false);
     }
-    return PendingRule.generate(true, true,
+    return PendingRule.generate(
+        true,
+        true,
         ds.nameHash(d) == gs.nameHash(g),
         PendingRule.sourceChanged(ds.hasSha(d), gs.hasSha(g), sameSha(ds, d, gs, g)),
-        PendingRule.instructionChanged(gs.hasInstruction(g), gs.instructionHash(g) == ds.instructionHash(d)),
+        PendingRule.instructionChanged(
+            gs.hasInstruction(g), gs.instructionHash(g) == ds.instructionHash(d)),
         gs.pass(g));
   }
 
@@ -168,15 +189,21 @@ public final class StateIndex extends StateSlots {
       try {
         return StateRecordJson.parse(line);
       } catch (MalformedLineException e) {
-        throw new IOException(feed.file(file(slot)) + " at byte " + offset(slot)
-            + ": the record read before is not "
-            + "there any more (was the file rewritten?): " + e.getMessage(), e);
+        throw new IOException(
+            feed.file(file(slot))
+                + " at byte "
+                + offset(slot)
+                + ": the record read before is not "
+                + "there any more (was the file rewritten?): "
+                + e.getMessage(),
+            e);
       }
     }
 
     /**
      * The JSON line of {@code slot}'s latest record as it is in its file: for readers that show
-     * keys {@link StateRecord} does not carry (the HTML report shows a neighbour's new keys by name).
+     * keys {@link StateRecord} does not carry (the HTML report shows a neighbour's new keys by
+     * name).
      */
     public String line(int slot) throws IOException {
       int file = file(slot);
@@ -185,7 +212,8 @@ public final class StateIndex extends StateSlots {
         ReadableByteChannel c = FileSystems.open(feed.file(file));
         if (!(c instanceof SeekableByteChannel)) {
           c.close();
-          throw new IOException(feed.file(file) + ": the filesystem cannot seek; cannot read a record by offset");
+          throw new IOException(
+              feed.file(file) + ": the filesystem cannot seek; cannot read a record by offset");
         }
         ch = (SeekableByteChannel) c;
         open.put(file, ch);

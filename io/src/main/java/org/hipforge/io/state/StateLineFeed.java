@@ -58,7 +58,9 @@ final class StateLineFeed {
 
   /** Receives the lines read; the arguments are valid only during the call. */
   interface Lines {
-    /** A line {@link FlatLineScanner} read; {@code offset} is its first byte in file {@code file}. */
+    /**
+     * A line {@link FlatLineScanner} read; {@code offset} is its first byte in file {@code file}.
+     */
     void fields(FlatLineScanner.StateFields f, int file, long offset);
 
     /** A line the scanner left, read whole by Jackson. */
@@ -67,8 +69,10 @@ final class StateLineFeed {
 
   /** Malformed lines named in {@link #malformedExamples}: enough to find the problem. */
   static final int EXAMPLES = 5;
+
   /** The first read of a big file: the per-read cost vanishes next to the per-line work. */
   private static final int MAX_READ_BUFFER = 1 << 20;
+
   /** Enough for a typical journal line (a few KB); a longer one grows the buffer. */
   private static final int MIN_READ_BUFFER = 16 << 10;
 
@@ -151,23 +155,28 @@ final class StateLineFeed {
     total.add(t);
   }
 
-  private void readFile(Part p, FlatLineScanner scanner, FlatLineScanner.StateFields f, Lines lines,
-      Tally tally) throws IOException {
+  private void readFile(
+      Part p, FlatLineScanner scanner, FlatLineScanner.StateFields f, Lines lines, Tally tally)
+      throws IOException {
     FileState fs = p.file;
     long from = fs.resumeOffset;
     long fromLine = fs.resumeLine;
     long[] at = new long[1]; // the offset of the line the Jackson path is reading
-    StateFileReader.LineParser slow = new StateFileReader.LineParser(fs.name, new StateFileReader.Sink() {
-      @Override
-      public void record(StateRecord r) {
-        lines.record(r, fs.index, at[0]);
-      }
+    StateFileReader.LineParser slow =
+        new StateFileReader.LineParser(
+            fs.name,
+            new StateFileReader.Sink() {
+              @Override
+              public void record(StateRecord r) {
+                lines.record(r, fs.index, at[0]);
+              }
 
-      @Override
-      public void malformed(String file, long line, String reason, boolean torn) {
-        tally.malformed(file + ":" + line + ": " + reason, torn);
-      }
-    }, false);
+              @Override
+              public void malformed(String file, long line, String reason, boolean torn) {
+                tally.malformed(file + ":" + line + ": " + reason, torn);
+              }
+            },
+            false);
     try (ReadableByteChannel ch = FileSystems.open(fs.resourceId)) {
       InputStream in = Channels.newInputStream(positioned(ch, from));
       ByteLines.Cursor c = new ByteLines.Cursor(in, bufferFor(p.bytes));
@@ -354,6 +363,7 @@ final class StateLineFeed {
   /** One file's new bytes to read. */
   static final class Part {
     final FileState file;
+
     /** About how many bytes are new (the file's size at the match minus where the read starts). */
     final long bytes;
 

@@ -10,11 +10,11 @@ import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.StateRecord;
 
 /**
- * Writes one shard of a run's state from plain Java: {@code W/state/<step>/<run>/part-00000-of-00001.jsonl},
- * one {@link StateRecordJson} line a record. The one writer for records made outside a pipeline
- * (validate's verdicts, the import of the older scripts' results, benchmark fixtures); a pipeline's
- * {@code WriteState} writes the same file names ({@link WorkLayout#SHARD_TEMPLATE}, {@link
- * WorkLayout#JSONL}) and the same lines through Beam.
+ * Writes one shard of a run's state from plain Java: {@code
+ * W/state/<step>/<run>/part-00000-of-00001.jsonl}, one {@link StateRecordJson} line a record. The
+ * one writer for records made outside a pipeline (validate's verdicts, the import of the older
+ * scripts' results, benchmark fixtures); a pipeline's {@code WriteState} writes the same file names
+ * ({@link WorkLayout#SHARD_TEMPLATE}, {@link WorkLayout#JSONL}) and the same lines through Beam.
  *
  * <p>Local work directories only ({@code java.nio}); an existing shard of the same run is replaced.
  * Lines are written as they come (a crash leaves a shard whose last line may be torn, which every
@@ -44,8 +44,9 @@ public final class StateShardWriter implements Closeable {
   }
 
   /** Opens shard {@code shard} of {@code count} of run {@code runId} of {@code step}. */
-  public static StateShardWriter open(WorkLayout layout, WorkLayout.Step step, String runId,
-      int shard, int count) throws IOException {
+  public static StateShardWriter open(
+      WorkLayout layout, WorkLayout.Step step, String runId, int shard, int count)
+      throws IOException {
     if (shard < 0 || shard >= count) {
       throw new IllegalArgumentException("shard must be in [0, " + count + "), was " + shard);
     }

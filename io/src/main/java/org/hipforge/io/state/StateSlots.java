@@ -73,17 +73,18 @@ class StateSlots {
   }
 
   /** This storage as a feed's receiver of lines. */
-  final StateLineFeed.Lines sink = new StateLineFeed.Lines() {
-    @Override
-    public void fields(FlatLineScanner.StateFields f, int file, long offset) {
-      offer(f, file, offset);
-    }
+  final StateLineFeed.Lines sink =
+      new StateLineFeed.Lines() {
+        @Override
+        public void fields(FlatLineScanner.StateFields f, int file, long offset) {
+          offer(f, file, offset);
+        }
 
-    @Override
-    public void record(StateRecord r, int file, long offset) {
-      offer(r, file, offset);
-    }
-  };
+        @Override
+        public void record(StateRecord r, int file, long offset) {
+          offer(r, file, offset);
+        }
+      };
 
   /** A line the scanner read: the few fields are written only when it is the latest so far. */
   private void offer(FlatLineScanner.StateFields f, int file, long offset) {
@@ -112,10 +113,25 @@ class StateSlots {
       }
       longs[slot * longsPerSlot + L_INSTRUCTION] = hash;
     }
-    int category = f.pass ? -1 : categoryNames.intern(StateRecord.errorCategoryOf(f.errorMsgFrom < 0
-        ? null : JsonStrings.decode(b, f.errorMsgFrom, f.errorMsgTo, f.errorMsgHasEscape)));
-    fill(slot, fl, category, promptVersionNames.intern(b, f.promptVersionFrom, f.promptVersionTo),
-        f.inputTokens, f.outputTokens, f.rounds, file, offset);
+    int category =
+        f.pass
+            ? -1
+            : categoryNames.intern(
+                StateRecord.errorCategoryOf(
+                    f.errorMsgFrom < 0
+                        ? null
+                        : JsonStrings.decode(
+                            b, f.errorMsgFrom, f.errorMsgTo, f.errorMsgHasEscape)));
+    fill(
+        slot,
+        fl,
+        category,
+        promptVersionNames.intern(b, f.promptVersionFrom, f.promptVersionTo),
+        f.inputTokens,
+        f.outputTokens,
+        f.rounds,
+        file,
+        offset);
   }
 
   /** A line the Jackson path read. */
@@ -139,13 +155,29 @@ class StateSlots {
       longs[slot * longsPerSlot + L_INSTRUCTION] = Hash64.of(r.instruction());
     }
     int category = r.pass() ? -1 : categoryNames.intern(r.errorCategory());
-    fill(slot, fl, category, promptVersionNames.intern(r.promptVersion()), r.inputTokens(),
-        r.outputTokens(), r.rounds() == null ? -1 : r.rounds(), file, offset);
+    fill(
+        slot,
+        fl,
+        category,
+        promptVersionNames.intern(r.promptVersion()),
+        r.inputTokens(),
+        r.outputTokens(),
+        r.rounds() == null ? -1 : r.rounds(),
+        file,
+        offset);
   }
 
   /** The fields both readers of a line write alike. */
-  private void fill(int slot, int flags, int category, int promptVersion, long inputTokens,
-      long outputTokens, int rounds, int file, long offset) {
+  private void fill(
+      int slot,
+      int flags,
+      int category,
+      int promptVersion,
+      long inputTokens,
+      long outputTokens,
+      int rounds,
+      int file,
+      long offset) {
     int i = slot * INTS;
     ints[i + I_CATEGORY] = category;
     ints[i + I_PROMPT] = promptVersion;
@@ -164,9 +196,16 @@ class StateSlots {
   private int claim(long id, long finished, int run, int att, boolean pass) {
     int slot = slotOf(id);
     if (slot >= 0) {
-      if (PendingRule.compareLatest(finished, runIdNames.name(run), att, pass,
-          longs[slot * longsPerSlot + L_FINISHED], runIdNames.name(ints[slot * INTS + I_RUN]),
-          ints[slot * INTS + I_ATTEMPTS], pass(slot)) <= 0) {
+      if (PendingRule.compareLatest(
+              finished,
+              runIdNames.name(run),
+              att,
+              pass,
+              longs[slot * longsPerSlot + L_FINISHED],
+              runIdNames.name(ints[slot * INTS + I_RUN]),
+              ints[slot * INTS + I_ATTEMPTS],
+              pass(slot))
+          <= 0) {
         return -1;
       }
       if ((flags(slot) & SHA_TEXT) != 0) {
@@ -196,7 +235,9 @@ class StateSlots {
     return SHA_TEXT;
   }
 
-  /** Whether the raw bytes of a JSON string without escapes are blank text ({@link String#isBlank}). */
+  /**
+   * Whether the raw bytes of a JSON string without escapes are blank text ({@link String#isBlank}).
+   */
   private static boolean isBlank(byte[] b, int from, int to) {
     for (int i = from; i < to; i++) {
       byte c = b[i];
@@ -213,7 +254,10 @@ class StateSlots {
 
   /** Folds another index (over other files) into this one, by the latest rule. */
   void mergeFrom(StateSlots p) {
-    if (size == 0 && runIdNames.size() == 1 && categoryNames.size() == 1 && promptVersionNames.size() == 1) {
+    if (size == 0
+        && runIdNames.size() == 1
+        && categoryNames.size() == 1
+        && promptVersionNames.size() == 1) {
       adopt(p);
       return;
     }
@@ -222,8 +266,13 @@ class StateSlots {
     }
     for (int s = 0; s < p.size; s++) {
       int run = runIdNames.intern(p.runIdNames.name(p.ints[s * INTS + I_RUN]));
-      int slot = claim(p.id(s), p.longs[s * longsPerSlot + L_FINISHED], run, p.ints[s * INTS + I_ATTEMPTS],
-          p.pass(s));
+      int slot =
+          claim(
+              p.id(s),
+              p.longs[s * longsPerSlot + L_FINISHED],
+              run,
+              p.ints[s * INTS + I_ATTEMPTS],
+              p.pass(s));
       if (slot < 0) {
         continue;
       }
@@ -233,8 +282,10 @@ class StateSlots {
       // The interned numbers are p's: this index's numbers for the same names.
       ints[slot * INTS + I_RUN] = run;
       int category = p.ints[s * INTS + I_CATEGORY];
-      ints[slot * INTS + I_CATEGORY] = category < 0 ? -1 : categoryNames.intern(p.categoryNames.name(category));
-      ints[slot * INTS + I_PROMPT] = promptVersionNames.intern(p.promptVersionName(p.promptVersionNumber(s)));
+      ints[slot * INTS + I_CATEGORY] =
+          category < 0 ? -1 : categoryNames.intern(p.categoryNames.name(category));
+      ints[slot * INTS + I_PROMPT] =
+          promptVersionNames.intern(p.promptVersionName(p.promptVersionNumber(s)));
       if ((p.flags(s) & SHA_TEXT) != 0) {
         shaTexts.put(slot, p.shaTexts.get(s));
       }
@@ -329,8 +380,8 @@ class StateSlots {
   }
 
   /**
-   * The latest record's repair rounds ({@code round_verdicts} entries - 1, at most 126), or -1
-   * when it has none (a run without the repair loop).
+   * The latest record's repair rounds ({@code round_verdicts} entries - 1, at most 126), or -1 when
+   * it has none (a run without the repair loop).
    */
   public int rounds(int slot) {
     return bytes[slot * BYTES + B_ROUNDS] - 1;
@@ -342,7 +393,9 @@ class StateSlots {
     return c < 0 ? null : categoryNames.name(c);
   }
 
-  /** The latest record's {@code prompt_version} as a small number: 0 = absent (built-in templates). */
+  /**
+   * The latest record's {@code prompt_version} as a small number: 0 = absent (built-in templates).
+   */
   public int promptVersionNumber(int slot) {
     return ints[slot * INTS + I_PROMPT];
   }
@@ -373,7 +426,8 @@ class StateSlots {
 
   boolean sameSha(int s, Sha256 v) {
     if (v.kind == Sha256.PACKED) {
-      return (flags(s) & SHA_PACKED) != 0 && Sha256.samePacked(bytes, s * BYTES + B_SHA, v.packed, 0);
+      return (flags(s) & SHA_PACKED) != 0
+          && Sha256.samePacked(bytes, s * BYTES + B_SHA, v.packed, 0);
     }
     if (v.kind == Sha256.TEXT) {
       return (flags(s) & SHA_TEXT) != 0 && v.text.equals(shaTexts.get(s));

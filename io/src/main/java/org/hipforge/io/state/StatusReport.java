@@ -35,32 +35,43 @@ public final class StatusReport {
   public long inputTokens;
   public long outputTokens;
   public long compiled;
+
   /** Generate: described tasks that --ids leaves out. */
   public long notInScope;
+
   /** Generate: selected described tasks generate can work from (passed, with an instruction). */
   public long ready;
+
   /** Generate: selected described tasks without a passed describe record or an instruction. */
   public long notReady;
+
   /**
    * Generate: current generations that compiled, by the repair round that compiled them (index 0:
    * the first answer; records without {@code round_verdicts} count as round 0).
    */
   private long[] compiledAtRound = new long[1];
-  /** Generate: the most repair rounds a current generation had; -1 when none had the repair loop. */
+
+  /**
+   * Generate: the most repair rounds a current generation had; -1 when none had the repair loop.
+   */
   public int maxRounds = -1;
+
   /**
    * Generate: failed tasks whose repair rounds are used up (a compile_error or no_code after at
    * least one repair round). They count in {@link #pending()}, but a rerun with the same {@code
    * --repairRounds} replays their rounds from the journal without a request; a higher one goes on.
    */
   public long repairsUsedUp;
+
   /** The first few malformed state lines, named by file and line. */
   public List<String> malformedExamples = List.of();
+
   /**
    * The prompt version the step's next run asks with ({@code PromptSet}; null: the built-in
    * templates): passed records made with another one are counted apart. Set by the command.
    */
   public String currentPromptVersion;
+
   // Passed tasks by their record's prompt-version number in versionIndex (0: built-in templates).
   private long[] passedByPromptVersion = new long[1];
   private StateIndex versionIndex;
@@ -79,7 +90,8 @@ public final class StatusReport {
     if (step == WorkLayout.Step.DESCRIBE) {
       return describe(layout, StateIndex.describe(layout, false));
     }
-    return generate(manifestSize(layout), StateIndex.describe(layout, true), StateIndex.generate(layout), null);
+    return generate(
+        manifestSize(layout), StateIndex.describe(layout, true), StateIndex.generate(layout), null);
   }
 
   /**
@@ -90,11 +102,14 @@ public final class StatusReport {
     List<StatusReport> parts = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     StatusReport s = new StatusReport(WorkLayout.Step.DESCRIBE);
     if (manifestExists(layout)) {
-      s.manifestSize = ManifestScan.forEachInParallel(layout.manifest(), () -> {
-        StatusReport part = new StatusReport(WorkLayout.Step.DESCRIBE);
-        parts.add(part);
-        return e -> part.countDescribe(described, e);
-      });
+      s.manifestSize =
+          ManifestScan.forEachInParallel(
+              layout.manifest(),
+              () -> {
+                StatusReport part = new StatusReport(WorkLayout.Step.DESCRIBE);
+                parts.add(part);
+                return e -> part.countDescribe(described, e);
+              });
     }
     for (StatusReport part : parts) {
       s.add(part);
@@ -150,13 +165,17 @@ public final class StatusReport {
   private void countPromptVersion(StateIndex index, int number, long n) {
     versionIndex = index; // one index per report: parts count on the one they share
     if (number >= passedByPromptVersion.length) {
-      passedByPromptVersion = java.util.Arrays.copyOf(passedByPromptVersion,
-          Math.max(number + 1, passedByPromptVersion.length * 2));
+      passedByPromptVersion =
+          java.util.Arrays.copyOf(
+              passedByPromptVersion, Math.max(number + 1, passedByPromptVersion.length * 2));
     }
     passedByPromptVersion[number] += n;
   }
 
-  /** Passed tasks whose record was made with another prompt version than {@link #currentPromptVersion}. */
+  /**
+   * Passed tasks whose record was made with another prompt version than {@link
+   * #currentPromptVersion}.
+   */
   public long passedWithOtherPrompt() {
     long other = 0;
     for (int v = 0; v < passedByPromptVersion.length; v++) {
@@ -172,11 +191,11 @@ public final class StatusReport {
   }
 
   /**
-   * The generate totals: each latest describe record ({@code ids} null: all selected) against
-   * the generate index; both indexes must keep instructions. {@code manifestSize} is only shown.
+   * The generate totals: each latest describe record ({@code ids} null: all selected) against the
+   * generate index; both indexes must keep instructions. {@code manifestSize} is only shown.
    */
-  public static StatusReport generate(long manifestSize, StateIndex described, StateIndex generated,
-      Set<Long> ids) {
+  public static StatusReport generate(
+      long manifestSize, StateIndex described, StateIndex generated, Set<Long> ids) {
     StatusReport s = new StatusReport(WorkLayout.Step.GENERATE);
     s.manifestSize = manifestSize;
     for (int d = 0; d < described.size(); d++) {
@@ -233,8 +252,8 @@ public final class StatusReport {
 
   /**
    * Generate: current generations that compiled within {@code round} repair rounds (0: with the
-   * first answer): the compile yield per round is this over {@link #tried()}. The one rule, used
-   * by {@code status} and by the table every generate run prints.
+   * first answer): the compile yield per round is this over {@link #tried()}. The one rule, used by
+   * {@code status} and by the table every generate run prints.
    */
   public long compiledWithin(int round) {
     long n = 0;
@@ -264,7 +283,8 @@ public final class StatusReport {
   }
 
   /** Streams the manifest strictly ({@link ManifestScan}); a missing manifest has no entries. */
-  private static long forEachManifestEntry(WorkLayout layout, ManifestScan.Visitor v) throws IOException {
+  private static long forEachManifestEntry(WorkLayout layout, ManifestScan.Visitor v)
+      throws IOException {
     return manifestExists(layout) ? ManifestScan.forEach(layout.manifest(), v) : 0;
   }
 
@@ -295,8 +315,12 @@ public final class StatusReport {
       b.append(String.format("%-28s %10d%n", "compile yield by round", tried()));
       for (int r = 0; r <= maxRounds; r++) {
         long n = compiledWithin(r);
-        b.append(String.format("  %-26s %10d %6.1f %%%n", r == 0 ? "first answer" : "after repair round " + r,
-            n, tried() == 0 ? 0.0 : 100.0 * n / tried()));
+        b.append(
+            String.format(
+                "  %-26s %10d %6.1f %%%n",
+                r == 0 ? "first answer" : "after repair round " + r,
+                n,
+                tried() == 0 ? 0.0 : 100.0 * n / tried()));
       }
     }
     b.append(String.format("%-28s %10d%n", step.dir() + " failed", failed));
@@ -304,7 +328,10 @@ public final class StatusReport {
       b.append(String.format("  %-26s %10d%n", e.getKey(), e.getValue()));
     }
     b.append(String.format("%-28s %10d%n", "pending (never tried)", neverTried));
-    b.append(String.format("%-28s %10d%n", generate ? "stale (instruction/source)" : "stale (source changed)", stale));
+    b.append(
+        String.format(
+            "%-28s %10d%n",
+            generate ? "stale (instruction/source)" : "stale (source changed)", stale));
     if (generate) {
       b.append(String.format("%-28s %10d%n", "not ready (describe failed)", notReady));
       if (notInScope > 0) {
@@ -321,7 +348,8 @@ public final class StatusReport {
       b.append("  e.g. ").append(malformedExamples.get(0)).append(System.lineSeparator());
     }
     b.append(String.format("%-28s %10d%n", "torn last lines (crash)", tornLines));
-    b.append(String.format("%-28s %10d / %d%n", "tokens in / out (passed)", inputTokens, outputTokens));
+    b.append(
+        String.format("%-28s %10d / %d%n", "tokens in / out (passed)", inputTokens, outputTokens));
     return b.toString();
   }
 }

@@ -22,12 +22,21 @@ final class TwoReaders {
     for (StateLineFeed.Part p : parts) {
       total += p.bytes;
     }
-    return parts.size() >= 2 && total >= minBytes && Runtime.getRuntime().availableProcessors() >= 2;
+    return parts.size() >= 2
+        && total >= minBytes
+        && Runtime.getRuntime().availableProcessors() >= 2;
   }
 
-  /** Reads {@code parts} into {@code a} (this thread) and {@code b} (another), counted in {@code feed}. */
-  static void read(StateLineFeed feed, List<StateLineFeed.Part> parts, StateLineFeed.Lines a,
-      StateLineFeed.Lines b) throws IOException {
+  /**
+   * Reads {@code parts} into {@code a} (this thread) and {@code b} (another), counted in {@code
+   * feed}.
+   */
+  static void read(
+      StateLineFeed feed,
+      List<StateLineFeed.Part> parts,
+      StateLineFeed.Lines a,
+      StateLineFeed.Lines b)
+      throws IOException {
     List<StateLineFeed.Part> sorted = new ArrayList<>(parts);
     sorted.sort((x, y) -> Long.compare(y.bytes, x.bytes));
     List<StateLineFeed.Part> first = new ArrayList<>();
@@ -45,16 +54,20 @@ final class TwoReaders {
     }
     StateLineFeed.Tally countedA = new StateLineFeed.Tally();
     StateLineFeed.Tally countedB = new StateLineFeed.Tally();
-    ExecutorService pool = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "state-index-reader");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "state-index-reader");
+              t.setDaemon(true);
+              return t;
+            });
     try {
-      Future<?> other = pool.submit(() -> {
-        feed.read(second, b, countedB);
-        return null;
-      });
+      Future<?> other =
+          pool.submit(
+              () -> {
+                feed.read(second, b, countedB);
+                return null;
+              });
       feed.read(first, a, countedA);
       await(other);
     } finally {

@@ -21,7 +21,10 @@ public final class WorkLayout implements Serializable {
   /** The file suffix of every state shard and journal. */
   public static final String JSONL = ".jsonl";
 
-  /** {@link #outHipDir} relative to the work directory: what generate records as {@code output_path}. */
+  /**
+   * {@link #outHipDir} relative to the work directory: what generate records as {@code
+   * output_path}.
+   */
   public static final String OUT_HIP = "out/hip";
 
   /** The two steps that keep state. */
@@ -41,8 +44,10 @@ public final class WorkLayout implements Serializable {
     if (workDir == null || workDir.isBlank()) {
       throw new IllegalArgumentException("workDir must be set, was '" + workDir + "'");
     }
-    this.root = workDir.endsWith("/") && workDir.length() > 1
-        ? workDir.substring(0, workDir.length() - 1) : workDir;
+    this.root =
+        workDir.endsWith("/") && workDir.length() > 1
+            ? workDir.substring(0, workDir.length() - 1)
+            : workDir;
   }
 
   public String root() {
@@ -54,9 +59,9 @@ public final class WorkLayout implements Serializable {
   }
 
   /**
-   * Where {@code manifest} records the source root it scanned ({@code {"source_root": ...}},
-   * {@link org.hipforge.io.manifest.ManifestStore#writeSourceRoot}), so later commands (export) find
-   * the sources without {@code --sourceDir}. Manifests written before it existed have none.
+   * Where {@code manifest} records the source root it scanned ({@code {"source_root": ...}}, {@link
+   * org.hipforge.io.manifest.ManifestStore#writeSourceRoot}), so later commands (export) find the
+   * sources without {@code --sourceDir}. Manifests written before it existed have none.
    */
   public String manifestSource() {
     return root + "/manifest.source.json";
@@ -109,7 +114,10 @@ public final class WorkLayout implements Serializable {
     return shardPrefix(step, runId) + "-*" + JSONL;
   }
 
-  /** Shard {@code shard} of {@code count} of a run's state, named as {@link #SHARD_TEMPLATE} names it. */
+  /**
+   * Shard {@code shard} of {@code count} of a run's state, named as {@link #SHARD_TEMPLATE} names
+   * it.
+   */
   public String shardFile(Step step, String runId, int shard, int count) {
     return String.format("%s-%05d-of-%05d%s", shardPrefix(step, runId), shard, count, JSONL);
   }
@@ -132,7 +140,10 @@ public final class WorkLayout implements Serializable {
     return root + "/runs";
   }
 
-  /** The run manifest of run {@code runId}: what it was asked, what it did ({@code pipeline}'s RunManifest). */
+  /**
+   * The run manifest of run {@code runId}: what it was asked, what it did ({@code pipeline}'s
+   * RunManifest).
+   */
   public String runManifest(String runId) {
     return runsDir() + "/" + runId + ".json";
   }
@@ -171,7 +182,9 @@ public final class WorkLayout implements Serializable {
     return isLocal(root);
   }
 
-  /** Whether {@code path} is a plain path or a {@code file://} URI, not another Beam filesystem's. */
+  /**
+   * Whether {@code path} is a plain path or a {@code file://} URI, not another Beam filesystem's.
+   */
   public static boolean isLocal(String path) {
     return !path.contains("://") || path.startsWith("file://");
   }

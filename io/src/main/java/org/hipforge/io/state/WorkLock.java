@@ -23,36 +23,36 @@ import org.hipforge.io.util.BeforeExit;
  * <p>The lock is a plain file in the work directory, so it works on a filesystem shared by the
  * machines of a cluster (NFS and the like), not only on one machine: {@code flock} and local
  * sockets do not reach other hosts. It holds a {@link LockHolder} (pid, host, start time, run id,
- * command, a unique token) and its modification time is the heartbeat, refreshed every
- * {@link #HEARTBEAT_MILLIS} by a daemon thread while the run lives.
+ * command, a unique token) and its modification time is the heartbeat, refreshed every {@link
+ * #HEARTBEAT_MILLIS} by a daemon thread while the run lives.
  *
  * <ul>
- *   <li><b>Taking a free lock</b> publishes a fully written temporary file under the name
- *       {@code LOCK} with a hard link, which like {@code CREATE_NEW} fails when the name exists
- *       (it is the classic lock primitive that is atomic on NFS), so a reader never sees a half
- *       written lock. Filesystems without hard links fall back to {@code CREATE_NEW}.</li>
+ *   <li><b>Taking a free lock</b> publishes a fully written temporary file under the name {@code
+ *       LOCK} with a hard link, which like {@code CREATE_NEW} fails when the name exists (it is the
+ *       classic lock primitive that is atomic on NFS), so a reader never sees a half written lock.
+ *       Filesystems without hard links fall back to {@code CREATE_NEW}.
  *   <li><b>Stale</b>: on the same host, the holder's pid is not alive (or is alive but started at
- *       another time: the pid was reused). A live pid on this host is never stale, even with an
- *       old heartbeat (a suspended run, {@code Ctrl-Z}, still owns its work). On another host the
- *       pid cannot be asked, so the lock is stale when its heartbeat is older than
- *       {@link #STALE_AFTER_MILLIS}.</li>
+ *       another time: the pid was reused). A live pid on this host is never stale, even with an old
+ *       heartbeat (a suspended run, {@code Ctrl-Z}, still owns its work). On another host the pid
+ *       cannot be asked, so the lock is stale when its heartbeat is older than {@link
+ *       #STALE_AFTER_MILLIS}.
  *   <li><b>Taking over</b> a stale lock whose token is {@code T} happens only while holding the
  *       mutex {@code LOCK.takeover-T} (itself taken like a lock, so a taker that died inside is
- *       taken over the same way): the holder of that mutex checks {@code LOCK} still holds
- *       {@code T} and replaces it with an atomic rename. Only the mutex holder of the current token
- *       ever replaces {@code LOCK}, and a newcomer can only create it when absent, so of many
- *       contenders on one stale lock exactly one wins; the rest see its fresh lock.</li>
- *   <li><b>Release</b> on {@link #close} (commands use try-with-resources), and through
- *       {@link #releaseAllHeld} on every other way out ({@link BeforeExit}: a polite stop after
- *       it drained, a second Ctrl-C, JVM shutdown). A lock
- *       file is only ever deleted by the holder whose token it holds.</li>
+ *       taken over the same way): the holder of that mutex checks {@code LOCK} still holds {@code
+ *       T} and replaces it with an atomic rename. Only the mutex holder of the current token ever
+ *       replaces {@code LOCK}, and a newcomer can only create it when absent, so of many contenders
+ *       on one stale lock exactly one wins; the rest see its fresh lock.
+ *   <li><b>Release</b> on {@link #close} (commands use try-with-resources), and through {@link
+ *       #releaseAllHeld} on every other way out ({@link BeforeExit}: a polite stop after it
+ *       drained, a second Ctrl-C, JVM shutdown). A lock file is only ever deleted by the holder
+ *       whose token it holds.
  * </ul>
  *
- * <p>What it cannot do: a holder on another host that is frozen for longer than
- * {@link #STALE_AFTER_MILLIS} and then resumes would write beside the run that took its lock over
- * (its heartbeat thread notices and says so). Work directories that are not local paths (a Beam
- * filesystem URI such as {@code gs://}) have no atomic create-if-absent through Beam's
- * {@code FileSystems}: there the lock is not enforced and {@link #acquire} says so.
+ * <p>What it cannot do: a holder on another host that is frozen for longer than {@link
+ * #STALE_AFTER_MILLIS} and then resumes would write beside the run that took its lock over (its
+ * heartbeat thread notices and says so). Work directories that are not local paths (a Beam
+ * filesystem URI such as {@code gs://}) have no atomic create-if-absent through Beam's {@code
+ * FileSystems}: there the lock is not enforced and {@link #acquire} says so.
  *
  * <pre>{@code
  * try (WorkLock lock = WorkLock.acquire(layout, Step.DESCRIBE, runId, "describe", wait, out)) {
@@ -75,7 +75,9 @@ public final class WorkLock implements AutoCloseable {
   /** How often {@code --wait} looks again: a run that ends is followed within a second. */
   static final long POLL_MILLIS = 1_000;
 
-  /** A takeover whose mutex is held by a taker that died inside it nests one level per such death. */
+  /**
+   * A takeover whose mutex is held by a taker that died inside it nests one level per such death.
+   */
   private static final int MAX_TAKEOVER_DEPTH = 4;
 
   private static final Set<WorkLock> HELD = ConcurrentHashMap.newKeySet();
@@ -85,8 +87,10 @@ public final class WorkLock implements AutoCloseable {
   private final Path file;
   private final LockHolder holder;
   private final PrintStream out;
+
   /** The directories the lock created (deepest first): removed again on release while empty. */
   private final List<Path> createdDirs;
+
   private volatile boolean released;
   private volatile boolean lost;
 
@@ -105,11 +109,23 @@ public final class WorkLock implements AutoCloseable {
    * @param out where the one-line notices go (waiting, a stale lock taken over, not enforced)
    * @throws HeldException another live run holds the lock and {@code wait} is false
    */
-  public static WorkLock acquire(WorkLayout layout, WorkLayout.Step step, String runId, String command,
-      boolean wait, PrintStream out) throws IOException, HeldException {
+  public static WorkLock acquire(
+      WorkLayout layout,
+      WorkLayout.Step step,
+      String runId,
+      String command,
+      boolean wait,
+      PrintStream out)
+      throws IOException, HeldException {
     if (!layout.isLocal()) {
-      out.println(command + ": the work directory " + layout.root() + " is not a local path, so the "
-          + "one-run-per-step lock is not enforced there: do not start a second " + command + " on it");
+      out.println(
+          command
+              + ": the work directory "
+              + layout.root()
+              + " is not a local path, so the "
+              + "one-run-per-step lock is not enforced there: do not start a second "
+              + command
+              + " on it");
       return new WorkLock(null, LockHolder.forThisProcess(runId, command), out, List.of());
     }
     return acquire(lockPath(layout, step), runId, command, wait, out);
@@ -120,12 +136,18 @@ public final class WorkLock implements AutoCloseable {
     return WorkLayout.localPath(layout.lockFile(step));
   }
 
-  /** {@link #acquire(WorkLayout, WorkLayout.Step, String, String, boolean, PrintStream)} on a lock file. */
-  public static WorkLock acquire(Path file, String runId, String command, boolean wait, PrintStream out)
+  /**
+   * {@link #acquire(WorkLayout, WorkLayout.Step, String, String, boolean, PrintStream)} on a lock
+   * file.
+   */
+  public static WorkLock acquire(
+      Path file, String runId, String command, boolean wait, PrintStream out)
       throws IOException, HeldException {
     LockHolder me = LockHolder.forThisProcess(runId, command);
     List<Path> missingDirs = new ArrayList<>();
-    for (Path d = file.toAbsolutePath().getParent(); d != null && !Files.isDirectory(d); d = d.getParent()) {
+    for (Path d = file.toAbsolutePath().getParent();
+        d != null && !Files.isDirectory(d);
+        d = d.getParent()) {
       missingDirs.add(d);
     }
     long waitStart = System.nanoTime();
@@ -134,12 +156,19 @@ public final class WorkLock implements AutoCloseable {
       Attempt a = attempt(file, me, 0);
       if (a.kind() == Attempt.Kind.ACQUIRED || a.kind() == Attempt.Kind.TAKEN_OVER) {
         if (a.kind() == Attempt.Kind.TAKEN_OVER) {
-          out.println(command + ": took over the stale lock " + file + " of " + a.seen().describe()
-              + ": " + a.staleReason());
+          out.println(
+              command
+                  + ": took over the stale lock "
+                  + file
+                  + " of "
+                  + a.seen().describe()
+                  + ": "
+                  + a.staleReason());
         }
         if (waiting) {
-          out.printf("%s: the lock is free after %.1f s of waiting, starting%n", command,
-              (System.nanoTime() - waitStart) / 1e9);
+          out.printf(
+              "%s: the lock is free after %.1f s of waiting, starting%n",
+              command, (System.nanoTime() - waitStart) / 1e9);
         }
         return hold(new WorkLock(file, me, out, missingDirs));
       }
@@ -148,8 +177,15 @@ public final class WorkLock implements AutoCloseable {
       }
       if (a.kind() == Attempt.Kind.HELD && !waiting) {
         waiting = true;
-        out.println(command + ": waiting (--wait) for the run holding " + file + " to end: "
-            + a.seen().describe() + "; looking again every " + POLL_MILLIS / 1000 + " s");
+        out.println(
+            command
+                + ": waiting (--wait) for the run holding "
+                + file
+                + " to end: "
+                + a.seen().describe()
+                + "; looking again every "
+                + POLL_MILLIS / 1000
+                + " s");
       }
       // HELD with --wait: poll. BUSY: another contender is replacing a stale lock right now (a
       // few milliseconds); look again soon and see its fresh lock (or a free one).
@@ -202,8 +238,13 @@ public final class WorkLock implements AutoCloseable {
     } catch (java.nio.file.DirectoryNotEmptyException wroteSomething) {
       // the run's state is in it: keep it and its parents
     } catch (IOException e) {
-      out.println(holder.command() + ": could not remove the lock " + file + ": " + e.getMessage()
-          + " (the next run on this host takes it over, since this process is gone by then)");
+      out.println(
+          holder.command()
+              + ": could not remove the lock "
+              + file
+              + ": "
+              + e.getMessage()
+              + " (the next run on this host takes it over, since this process is gone by then)");
     }
   }
 
@@ -211,7 +252,12 @@ public final class WorkLock implements AutoCloseable {
 
   /** What one look at the lock found. */
   private record Attempt(Kind kind, Observed seen, String staleReason) {
-    enum Kind { ACQUIRED, TAKEN_OVER, HELD, BUSY }
+    enum Kind {
+      ACQUIRED,
+      TAKEN_OVER,
+      HELD,
+      BUSY
+    }
   }
 
   /** Takes {@code file} for {@code me} if it is free or stale; never waits. */
@@ -229,9 +275,18 @@ public final class WorkLock implements AutoCloseable {
         return new Attempt(Attempt.Kind.HELD, seen, null);
       }
       if (depth >= MAX_TAKEOVER_DEPTH) {
-        throw new IOException("could not take over the stale lock " + file + " (" + stale + "): "
-            + MAX_TAKEOVER_DEPTH + " nested takeovers were left half done; remove "
-            + file.getParent() + "/" + file.getFileName() + ".takeover-* by hand");
+        throw new IOException(
+            "could not take over the stale lock "
+                + file
+                + " ("
+                + stale
+                + "): "
+                + MAX_TAKEOVER_DEPTH
+                + " nested takeovers were left half done; remove "
+                + file.getParent()
+                + "/"
+                + file.getFileName()
+                + ".takeover-* by hand");
       }
       Path mutex = file.resolveSibling(file.getFileName() + ".takeover-" + seen.token());
       Attempt m = attempt(mutex, me, depth + 1);
@@ -248,7 +303,8 @@ public final class WorkLock implements AutoCloseable {
       } finally {
         Files.deleteIfExists(mutex); // ours: a live mutex holder on this host is never stale
       }
-      // The lock changed while we took the mutex (another taker won, or it was released): look again.
+      // The lock changed while we took the mutex (another taker won, or it was released): look
+      // again.
     }
     return new Attempt(Attempt.Kind.BUSY, null, null);
   }
@@ -264,13 +320,15 @@ public final class WorkLock implements AutoCloseable {
         BeforeExit.register("work directory locks", WorkLock::releaseAllHeld);
       }
       if (heartbeat == null) {
-        heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "hipforge-lock-heartbeat");
-          t.setDaemon(true);
-          return t;
-        });
-        heartbeat.scheduleWithFixedDelay(WorkLock::beatAll, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS,
-            TimeUnit.MILLISECONDS);
+        heartbeat =
+            Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "hipforge-lock-heartbeat");
+                  t.setDaemon(true);
+                  return t;
+                });
+        heartbeat.scheduleWithFixedDelay(
+            WorkLock::beatAll, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
       }
     }
     HELD.add(lock);
@@ -292,9 +350,14 @@ public final class WorkLock implements AutoCloseable {
       Observed now = Observed.read(file);
       if (now == null || !now.isToken(holder.token())) {
         lost = true;
-        out.println(holder.command() + ": WARNING: the lock " + file + " is no longer this run's ("
-            + (now == null ? "it was removed" : "now " + now.describe()) + "): another run may be "
-            + "writing the same step; this one goes on, and paid answers stay in its journal");
+        out.println(
+            holder.command()
+                + ": WARNING: the lock "
+                + file
+                + " is no longer this run's ("
+                + (now == null ? "it was removed" : "now " + now.describe())
+                + "): another run may be "
+                + "writing the same step; this one goes on, and paid answers stay in its journal");
         return;
       }
       Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis()));
@@ -306,13 +369,21 @@ public final class WorkLock implements AutoCloseable {
   private static String heldMessage(Path file, Observed seen, String command) {
     long now = System.currentTimeMillis();
     StringBuilder m = new StringBuilder();
-    m.append("another run holds the lock of this step of the work directory: ").append(seen.describe())
-        .append(", heartbeat ").append(LockHolder.ago(now - seen.modifiedMillis())).append(" ago (lock ")
-        .append(file).append("). One ").append(command).append(" at a time writes a work directory: ")
+    m.append("another run holds the lock of this step of the work directory: ")
+        .append(seen.describe())
+        .append(", heartbeat ")
+        .append(LockHolder.ago(now - seen.modifiedMillis()))
+        .append(" ago (lock ")
+        .append(file)
+        .append("). One ")
+        .append(command)
+        .append(" at a time writes a work directory: ")
         .append("wait for it to end, or pass --wait to start as soon as it does");
     if (seen.holder() == null || !seen.holder().host().equals(LockHolder.thisHost())) {
-      m.append(". A lock of another host counts as stale, and is taken over, once its heartbeat is ")
-          .append(STALE_AFTER_MILLIS / 1000).append(" s old");
+      m.append(
+              ". A lock of another host counts as stale, and is taken over, once its heartbeat is ")
+          .append(STALE_AFTER_MILLIS / 1000)
+          .append(" s old");
     }
     return m.toString();
   }

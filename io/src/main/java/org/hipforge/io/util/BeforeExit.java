@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The one list of things to release before this JVM exits, run on every way out: a normal end,
- * an error, a polite stop after a signal, a second Ctrl-C, or a plain {@code System.exit}.
+ * The one list of things to release before this JVM exits, run on every way out: a normal end, an
+ * error, a polite stop after a signal, a second Ctrl-C, or a plain {@code System.exit}.
  *
  * <p>Holders register an action under a name once (registering the same name again replaces it);
  * {@link #runAll} runs every action in registration order, each in its own try, and a JVM shutdown
@@ -32,7 +32,8 @@ public final class BeforeExit {
     if (!hooked) {
       hooked = true;
       try {
-        Runtime.getRuntime().addShutdownHook(new Thread(BeforeExit::runAll, "hipforge-before-exit"));
+        Runtime.getRuntime()
+            .addShutdownHook(new Thread(BeforeExit::runAll, "hipforge-before-exit"));
       } catch (IllegalStateException alreadyExiting) {
         // The JVM is shutting down: whoever exits calls runAll itself.
       }
@@ -43,7 +44,9 @@ public final class BeforeExit {
     ACTIONS.remove(name);
   }
 
-  /** Runs every registered action now; one that fails is reported on stderr and the rest still run. */
+  /**
+   * Runs every registered action now; one that fails is reported on stderr and the rest still run.
+   */
   public static void runAll() {
     List<Map.Entry<String, Runnable>> actions;
     synchronized (BeforeExit.class) {

@@ -9,9 +9,9 @@ import java.nio.charset.StandardCharsets;
  * A fast 64-bit hash of bytes, for telling whether two texts are the same (e.g. whether the
  * instruction a generation was made from is still the task's instruction) without keeping them.
  *
- * <p>Not cryptographic: two different texts of one task collide with probability about 2^-64,
- * which is far below any other failure of a run. Eight bytes a step (long instructions are read
- * by the million), finished with a full avalanche so every input bit reaches every output bit.
+ * <p>Not cryptographic: two different texts of one task collide with probability about 2^-64, which
+ * is far below any other failure of a run. Eight bytes a step (long instructions are read by the
+ * million), finished with a full avalanche so every input bit reaches every output bit.
  */
 public final class Hash64 {
   private static final VarHandle LONGS =

@@ -9,9 +9,9 @@ import java.util.Arrays;
  * entries, {@link #all} finds them).
  *
  * <p>Used for the sparse ids of {@link org.hipforge.io.state.StateIndex}, the response cache's
- * prompt-hash index, the manifest's duplicate checks and the anti-join's latest record per id.
- * Keys are spread by a multiplicative hash, because ids are dense and share their low bits. At
- * most {@code maxLoadNumerator / maxLoadDenominator} full (the default, one half, keeps probe runs
+ * prompt-hash index, the manifest's duplicate checks and the anti-join's latest record per id. Keys
+ * are spread by a multiplicative hash, because ids are dense and share their low bits. At most
+ * {@code maxLoadNumerator / maxLoadDenominator} full (the default, one half, keeps probe runs
  * short); 16 bytes a slot. Not thread-safe.
  */
 public final class LongTable {
@@ -27,10 +27,13 @@ public final class LongTable {
     this(1, 2);
   }
 
-  /** At most {@code numerator / denominator} full (e.g. 2/3 when memory counts more than probes). */
+  /**
+   * At most {@code numerator / denominator} full (e.g. 2/3 when memory counts more than probes).
+   */
   public LongTable(int numerator, int denominator) {
     if (numerator <= 0 || denominator <= numerator) {
-      throw new IllegalArgumentException("the load must be between 0 and 1, was " + numerator + "/" + denominator);
+      throw new IllegalArgumentException(
+          "the load must be between 0 and 1, was " + numerator + "/" + denominator);
     }
     this.loadNumerator = numerator;
     this.loadDenominator = denominator;

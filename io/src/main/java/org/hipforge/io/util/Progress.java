@@ -16,19 +16,24 @@ import java.util.function.Supplier;
  * compile count of its own.
  *
  * <p>On a terminal it is one live line redrawn every second ({@code \r}); in a log or CI (stdout
- * not a terminal) a plain line every {@link #PERIOD_SECONDS} s. {@code HIPFORGE_PROGRESS=plain}
- * or {@code live} overrides the choice. The formatting is plain Java ({@link #format}), so the
- * cluster client prints the same line from the job's metrics.
+ * not a terminal) a plain line every {@link #PERIOD_SECONDS} s. {@code HIPFORGE_PROGRESS=plain} or
+ * {@code live} overrides the choice. The formatting is plain Java ({@link #format}), so the cluster
+ * client prints the same line from the job's metrics.
  *
  * <p>JVM-wide (static) because every DoFn instance of a step reports into the same line.
  */
 public final class Progress {
-  /** A plain line this often: often enough to see a run is alive, rare enough not to flood a log. */
+  /**
+   * A plain line this often: often enough to see a run is alive, rare enough not to flood a log.
+   */
   public static final int PERIOD_SECONDS = 5;
+
   /** The shortest gap between two {@link #status} lines: a waiting run says so, without a flood. */
   public static final int NOTE_GAP_SECONDS = 5;
+
   /** How far back the rate behind the ETA looks: long enough to smooth bursts of answers. */
   public static final int RATE_WINDOW_SECONDS = 30;
+
   /** A pause shorter than this is not worth a word (backoffs of a few hundred ms are normal). */
   static final long SAY_PAUSE_MILLIS = 1000;
 
@@ -58,16 +63,30 @@ public final class Progress {
   private static volatile long lastPrintedNanos;
   private static volatile long pauseUntilNanos;
   private static volatile String pauseReason;
-  private static final RateWindow TASKS = new RateWindow(TimeUnit.SECONDS.toNanos(RATE_WINDOW_SECONDS));
-  private static final RateWindow COMPILES = new RateWindow(TimeUnit.SECONDS.toNanos(RATE_WINDOW_SECONDS));
+  private static final RateWindow TASKS =
+      new RateWindow(TimeUnit.SECONDS.toNanos(RATE_WINDOW_SECONDS));
+  private static final RateWindow COMPILES =
+      new RateWindow(TimeUnit.SECONDS.toNanos(RATE_WINDOW_SECONDS));
 
   private Progress() {}
 
   /** Starts reporting for a step expected to finish {@code totalTasks} tasks (-1 if unknown). */
   public static synchronized void start(String stepLabel, long totalTasks, PrintStream out) {
     stop();
-    for (AtomicLong c : new AtomicLong[] {DONE, FAILED, CALLS, RETRIES, LIMITED, CACHE_HITS, TOKENS_IN,
-        TOKENS_OUT, COMPILE_QUEUED, COMPILE_RUNNING, COMPILE_DONE}) {
+    for (AtomicLong c :
+        new AtomicLong[] {
+          DONE,
+          FAILED,
+          CALLS,
+          RETRIES,
+          LIMITED,
+          CACHE_HITS,
+          TOKENS_IN,
+          TOKENS_OUT,
+          COMPILE_QUEUED,
+          COMPILE_RUNNING,
+          COMPILE_DONE
+        }) {
       c.set(0);
     }
     label = stepLabel;
@@ -85,36 +104,45 @@ public final class Progress {
       COMPILES.clear();
     }
     live = out == System.out && isTerminal();
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "hipforge-progress");
-      t.setDaemon(true);
-      return t;
-    });
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "hipforge-progress");
+              t.setDaemon(true);
+              return t;
+            });
     stream = out;
     long[] ticks = {0};
-    timer.scheduleAtFixedRate(() -> {
-      sample(System.nanoTime());
-      ticks[0]++;
-      if (live) {
-        out.print("\r\u001b[2K" + line());
-        out.flush();
-      } else if (ticks[0] % PERIOD_SECONDS == 0) {
-        out.println(line());
-      }
-    }, 1, 1, TimeUnit.SECONDS);
+    timer.scheduleAtFixedRate(
+        () -> {
+          sample(System.nanoTime());
+          ticks[0]++;
+          if (live) {
+            out.print("\r\u001b[2K" + line());
+            out.flush();
+          } else if (ticks[0] % PERIOD_SECONDS == 0) {
+            out.println(line());
+          }
+        },
+        1,
+        1,
+        TimeUnit.SECONDS);
   }
 
   /**
    * Starts the line of a step whose work runs elsewhere (a Flink cluster): the same line, live or
    * plain, with its numbers from {@code from} instead of this JVM's counters.
    */
-  public static synchronized void startRemote(String stepLabel, long totalTasks, PrintStream out,
-      Supplier<Snapshot> from) {
+  public static synchronized void startRemote(
+      String stepLabel, long totalTasks, PrintStream out, Supplier<Snapshot> from) {
     start(stepLabel, totalTasks, out);
     source = from;
   }
 
-  /** Whether stdout is a terminal a live line can be redrawn on ({@code HIPFORGE_PROGRESS} overrides). */
+  /**
+   * Whether stdout is a terminal a live line can be redrawn on ({@code HIPFORGE_PROGRESS}
+   * overrides).
+   */
   static boolean isTerminal() {
     String mode = System.getenv("HIPFORGE_PROGRESS");
     if ("plain".equals(mode) || "live".equals(mode)) {
@@ -142,9 +170,9 @@ public final class Progress {
   }
 
   /**
-   * Says a status (a long wait the provider asked for, a model still loading) on its own line,
-   * and at the end of the progress lines of the next {@link #PERIOD_SECONDS} s. At most one such
-   * line every {@link #NOTE_GAP_SECONDS} s: tens of workers meet the same wait at once. Nothing is
+   * Says a status (a long wait the provider asked for, a model still loading) on its own line, and
+   * at the end of the progress lines of the next {@link #PERIOD_SECONDS} s. At most one such line
+   * every {@link #NOTE_GAP_SECONDS} s: tens of workers meet the same wait at once. Nothing is
    * printed when no step reports progress (the stop that may follow says it anyway).
    */
   public static void status(String what) {
@@ -156,7 +184,8 @@ public final class Progress {
       return;
     }
     synchronized (Progress.class) {
-      if (lastPrinted != null && now - lastPrintedNanos < TimeUnit.SECONDS.toNanos(NOTE_GAP_SECONDS)) {
+      if (lastPrinted != null
+          && now - lastPrintedNanos < TimeUnit.SECONDS.toNanos(NOTE_GAP_SECONDS)) {
         return;
       }
       lastPrinted = what;
@@ -195,7 +224,9 @@ public final class Progress {
     }
   }
 
-  /** A line of its own; on a terminal the live line is cleared first (and redrawn by the next tick). */
+  /**
+   * A line of its own; on a terminal the live line is cleared first (and redrawn by the next tick).
+   */
   private static void println(PrintStream out, String text) {
     out.println(live ? "\r\u001b[2K" + text : text);
   }
@@ -253,7 +284,9 @@ public final class Progress {
     COMPILE_QUEUED.incrementAndGet();
   }
 
-  /** Generate's code reached the compile step with compiling turned off ({@code --validate=none}). */
+  /**
+   * Generate's code reached the compile step with compiling turned off ({@code --validate=none}).
+   */
   public static void compileSkipped() {
     COMPILE_QUEUED.decrementAndGet();
   }
@@ -281,10 +314,27 @@ public final class Progress {
   public record Calls(long sent, long retries, long rateLimited, long cacheHits) {}
 
   /** What one progress line shows; {@link #format} turns it into text. */
-  public record Snapshot(String label, long done, long failed, long total, double ratePerSecond, long etaSeconds,
-      long inFlight, long requests, long retries, long rateLimited, long cacheHits, long tokensIn, long tokensOut,
-      double costUsd, long pauseSeconds, String pauseReason, long compileQueued, long compileRunning,
-      long compileDone, String status) {}
+  public record Snapshot(
+      String label,
+      long done,
+      long failed,
+      long total,
+      double ratePerSecond,
+      long etaSeconds,
+      long inFlight,
+      long requests,
+      long retries,
+      long rateLimited,
+      long cacheHits,
+      long tokensIn,
+      long tokensOut,
+      double costUsd,
+      long pauseSeconds,
+      String pauseReason,
+      long compileQueued,
+      long compileRunning,
+      long compileDone,
+      String status) {}
 
   /** The current state of this JVM's counters. */
   public static Snapshot snapshot() {
@@ -304,12 +354,32 @@ public final class Progress {
     long pause = pauseUntilNanos - now;
     String n = status;
     boolean fresh = n != null && now - statusNanos < TimeUnit.SECONDS.toNanos(PERIOD_SECONDS * 2L);
-    double cost = inputPricePerMTok > 0 || outputPricePerMTok > 0
-        ? TOKENS_IN.get() / 1e6 * inputPricePerMTok + TOKENS_OUT.get() / 1e6 * outputPricePerMTok : Double.NaN;
-    return new Snapshot(label, done, FAILED.get(), total, rate, total < 0 ? -1 : eta,
-        f == null ? -1 : f.getAsLong(), CALLS.get(), RETRIES.get(), LIMITED.get(), CACHE_HITS.get(),
-        TOKENS_IN.get(), TOKENS_OUT.get(), cost, pause > 0 ? TimeUnit.NANOSECONDS.toSeconds(pause + 999_999_999L) : 0,
-        pause > 0 ? pauseReason : null, queued, Math.max(0, COMPILE_RUNNING.get()), compiled, fresh ? n : null);
+    double cost =
+        inputPricePerMTok > 0 || outputPricePerMTok > 0
+            ? TOKENS_IN.get() / 1e6 * inputPricePerMTok
+                + TOKENS_OUT.get() / 1e6 * outputPricePerMTok
+            : Double.NaN;
+    return new Snapshot(
+        label,
+        done,
+        FAILED.get(),
+        total,
+        rate,
+        total < 0 ? -1 : eta,
+        f == null ? -1 : f.getAsLong(),
+        CALLS.get(),
+        RETRIES.get(),
+        LIMITED.get(),
+        CACHE_HITS.get(),
+        TOKENS_IN.get(),
+        TOKENS_OUT.get(),
+        cost,
+        pause > 0 ? TimeUnit.NANOSECONDS.toSeconds(pause + 999_999_999L) : 0,
+        pause > 0 ? pauseReason : null,
+        queued,
+        Math.max(0, COMPILE_RUNNING.get()),
+        compiled,
+        fresh ? n : null);
   }
 
   /** The current progress line. */
@@ -343,8 +413,10 @@ public final class Progress {
     }
     if (s.etaSeconds() > 0) {
       long eta = s.etaSeconds();
-      b.append(eta >= 3600 ? String.format(Locale.ROOT, ", ETA %dh%02dm", eta / 3600, eta / 60 % 60)
-          : String.format(Locale.ROOT, ", ETA %dm%02ds", eta / 60, eta % 60));
+      b.append(
+          eta >= 3600
+              ? String.format(Locale.ROOT, ", ETA %dh%02dm", eta / 3600, eta / 60 % 60)
+              : String.format(Locale.ROOT, ", ETA %dm%02ds", eta / 60, eta % 60));
     }
     if (s.inFlight() >= 0) {
       b.append(", in flight ").append(s.inFlight());
@@ -353,7 +425,11 @@ public final class Progress {
     if (s.requests() >= 0) { // unknown (-1) on a cluster until the job's counters arrive
       b.append(", LLM requests ").append(s.requests());
       if (s.retries() > 0 || s.rateLimited() > 0) {
-        b.append(" (retries ").append(s.retries()).append(", 429s ").append(s.rateLimited()).append(')');
+        b.append(" (retries ")
+            .append(s.retries())
+            .append(", 429s ")
+            .append(s.rateLimited())
+            .append(')');
       }
       b.append(", cache hits ").append(s.cacheHits());
     }

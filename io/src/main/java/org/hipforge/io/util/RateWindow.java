@@ -7,8 +7,8 @@ import java.util.ArrayDeque;
  * second over the last {@code window} of samples, not since the start.
  *
  * <p>Why not since the start: the first answers arrive one latency after the start (seconds with
- * nothing done), and a provider's pace changes (a 429 halves it, a recovered limiter doubles it);
- * a since-start rate is too low at first (measured: an ETA 3x too long for the first 20 s of a
+ * nothing done), and a provider's pace changes (a 429 halves it, a recovered limiter doubles it); a
+ * since-start rate is too low at first (measured: an ETA 3x too long for the first 20 s of a
  * 100-task run) and slow to follow a change. The window also starts at the first sample that
  * counted anything, so the wait for the first answer never counts as slowness.
  *
@@ -33,7 +33,10 @@ public final class RateWindow {
     this.windowNanos = windowNanos;
   }
 
-  /** Records that the count was {@code count} at {@code nanos} (monotonic, e.g. {@link System#nanoTime}). */
+  /**
+   * Records that the count was {@code count} at {@code nanos} (monotonic, e.g. {@link
+   * System#nanoTime}).
+   */
   public void add(long nanos, long count) {
     samples.addLast(new long[] {nanos, count});
     // Keep one sample at or before the window's start as its anchor; drop the older ones.

@@ -14,22 +14,23 @@ import java.util.Set;
 import org.hipforge.io.record.FileNames;
 
 /**
- * The one rule for opening a file named by a manifest or a state record under a root directory
- * (the sources, {@code W/out/hip}): every command that reads or writes such a file calls this.
+ * The one rule for opening a file named by a manifest or a state record under a root directory (the
+ * sources, {@code W/out/hip}): every command that reads or writes such a file calls this.
  *
  * <p>A file may be read when its name is safe ({@link FileNames}), its real path (every symlink
- * resolved) lies inside the root's real path, it is a regular file, and it is opened with
- * {@code NOFOLLOW_LINKS} on that real path, so a symlink swapped in after the check fails the open
- * instead of being followed. A symlink that stays inside the root is followed (the manifest scan
- * accepts it too). When the caller knows the SHA-256 the file must have (the manifest's
- * {@code sha256}, a generate record's {@code code_sha256}) a file with other bytes is refused as
- * {@code source_changed}: it is not the file the record was made from.
+ * resolved) lies inside the root's real path, it is a regular file, and it is opened with {@code
+ * NOFOLLOW_LINKS} on that real path, so a symlink swapped in after the check fails the open instead
+ * of being followed. A symlink that stays inside the root is followed (the manifest scan accepts it
+ * too). When the caller knows the SHA-256 the file must have (the manifest's {@code sha256}, a
+ * generate record's {@code code_sha256}) a file with other bytes is refused as {@code
+ * source_changed}: it is not the file the record was made from.
  *
  * <pre>{@code byte[] code = SafeFiles.read(root, "sub/k.hip", 256 * 1024, manifestSha);}</pre>
  */
 public final class SafeFiles {
   /** The categories a refusal carries (the {@code error_msg} categories of the state records). */
   public static final String UNSAFE_PATH = "unsafe_path";
+
   public static final String MISSING = "missing_source";
   public static final String TOO_LARGE = "too_large";
   public static final String CHANGED = "source_changed";
@@ -66,22 +67,31 @@ public final class SafeFiles {
     Path real = resolve(root, fileName);
     byte[] bytes;
     // O_NOFOLLOW: a symlink put in place of the checked file since resolve() fails here (ELOOP).
-    try (SeekableByteChannel ch = Files.newByteChannel(real,
-        Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+    try (SeekableByteChannel ch =
+        Files.newByteChannel(real, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
       long size = ch.size();
       if (size > maxBytes) {
-        throw new Refused(TOO_LARGE, fileName + " has " + size + " bytes, more than " + maxBytes, size);
+        throw new Refused(
+            TOO_LARGE, fileName + " has " + size + " bytes, more than " + maxBytes, size);
       }
       ByteBuffer buf = ByteBuffer.allocate((int) size);
       while (buf.hasRemaining() && ch.read(buf) >= 0) {
         // a file that shrinks while read ends the loop at EOF
       }
-      bytes = buf.position() == buf.capacity() ? buf.array()
-          : java.util.Arrays.copyOf(buf.array(), buf.position());
+      bytes =
+          buf.position() == buf.capacity()
+              ? buf.array()
+              : java.util.Arrays.copyOf(buf.array(), buf.position());
     } catch (FileSystemException e) {
       if (Files.isSymbolicLink(real)) {
-        throw new Refused(UNSAFE_PATH, fileName + " under " + root + " became a symlink while it was "
-            + "opened; not followed", -1);
+        throw new Refused(
+            UNSAFE_PATH,
+            fileName
+                + " under "
+                + root
+                + " became a symlink while it was "
+                + "opened; not followed",
+            -1);
       }
       throw e;
     }
@@ -110,11 +120,19 @@ public final class SafeFiles {
       throw new Refused(MISSING, "no file " + fileName + " under " + root, -1);
     }
     if (!real.startsWith(realRoot)) {
-      throw new Refused(UNSAFE_PATH, fileName + " under " + root + " is a symlink (or in a symlinked "
-          + "directory) leading outside " + root + "; not followed", -1);
+      throw new Refused(
+          UNSAFE_PATH,
+          fileName
+              + " under "
+              + root
+              + " is a symlink (or in a symlinked "
+              + "directory) leading outside "
+              + root
+              + "; not followed",
+          -1);
     }
-    BasicFileAttributes attrs = Files.readAttributes(real, BasicFileAttributes.class,
-        LinkOption.NOFOLLOW_LINKS);
+    BasicFileAttributes attrs =
+        Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     if (!attrs.isRegularFile()) {
       throw new Refused(UNSAFE_PATH, fileName + " under " + root + " is not a regular file", -1);
     }
@@ -136,8 +154,16 @@ public final class SafeFiles {
     Path file = realRoot.resolve(fileName);
     Path parent = Files.createDirectories(file.getParent()).toRealPath();
     if (!parent.startsWith(realRoot)) {
-      throw new Refused(UNSAFE_PATH, fileName + " under " + root + " is in a symlinked directory "
-          + "leading outside " + root + "; not written", -1);
+      throw new Refused(
+          UNSAFE_PATH,
+          fileName
+              + " under "
+              + root
+              + " is in a symlinked directory "
+              + "leading outside "
+              + root
+              + "; not written",
+          -1);
     }
     return parent.resolve(file.getFileName());
   }
@@ -162,8 +188,14 @@ public final class SafeFiles {
    */
   public static void requireSha256(String fileName, byte[] bytes, String expected) throws Refused {
     if (expected != null && !expected.equals(Hex.sha256(bytes))) {
-      throw new Refused(CHANGED, fileName + " changed since it was recorded (its SHA-256 is no "
-          + "longer the recorded " + expected.substring(0, Math.min(12, expected.length())) + "…)", -1);
+      throw new Refused(
+          CHANGED,
+          fileName
+              + " changed since it was recorded (its SHA-256 is no "
+              + "longer the recorded "
+              + expected.substring(0, Math.min(12, expected.length()))
+              + "…)",
+          -1);
     }
   }
 

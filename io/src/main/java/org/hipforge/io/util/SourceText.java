@@ -31,15 +31,24 @@ public final class SourceText {
   public static Decoded decode(byte[] bytes) {
     String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes)).toString();
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
     } catch (CharacterCodingException ex) {
       int odd = firstNonTextLatin1(bytes);
       if (odd >= 0) {
-        return new Decoded(null, null, "the source is neither UTF-8 nor Latin-1 text (byte 0x"
-            + String.format("%02X", bytes[odd] & 0xFF) + " at offset " + odd + ")");
+        return new Decoded(
+            null,
+            null,
+            "the source is neither UTF-8 nor Latin-1 text (byte 0x"
+                + String.format("%02X", bytes[odd] & 0xFF)
+                + " at offset "
+                + odd
+                + ")");
       }
       return new Decoded(new String(bytes, StandardCharsets.ISO_8859_1), LATIN_1, null);
     }

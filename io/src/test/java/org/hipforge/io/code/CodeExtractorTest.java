@@ -32,7 +32,10 @@ class CodeExtractorTest {
           + "  return 0;\n"
           + "}\n";
 
-  /** A response that must yield exactly {@code code}, tagged {@code language}, found as {@code origin}. */
+  /**
+   * A response that must yield exactly {@code code}, tagged {@code language}, found as {@code
+   * origin}.
+   */
   record Found(String name, String response, String code, String language, Origin origin) {
     @Override
     public String toString() {
@@ -58,7 +61,8 @@ class CodeExtractorTest {
             "hip",
             Origin.FENCED));
     for (String tag :
-        List.of("hip", "cpp", "c++", "cuda", "cu", "c", "cc", "cxx", "h", "hpp", "cuh", "hh", "hxx")) {
+        List.of(
+            "hip", "cpp", "c++", "cuda", "cu", "c", "cc", "cxx", "h", "hpp", "cuh", "hh", "hxx")) {
       cases.add(
           new Found(
               "accepts a block tagged " + tag,
@@ -97,11 +101,7 @@ class CodeExtractorTest {
             Origin.FENCED));
     cases.add(
         new Found(
-            "accepts tilde fences",
-            "~~~hip\n" + KERNEL + "~~~\n",
-            KERNEL,
-            "hip",
-            Origin.FENCED));
+            "accepts tilde fences", "~~~hip\n" + KERNEL + "~~~\n", KERNEL, "hip", Origin.FENCED));
     cases.add(
         new Found(
             "keeps a shorter backtick run inside a longer fence as content",
@@ -225,8 +225,19 @@ class CodeExtractorTest {
             Origin.FENCED));
     for (String tag :
         List.of(
-            "shell", "bash", "sh", "console", "text", "plaintext", "json", "yaml", "makefile",
-            "cmake", "python", "markdown", "diff")) {
+            "shell",
+            "bash",
+            "sh",
+            "console",
+            "text",
+            "plaintext",
+            "json",
+            "yaml",
+            "makefile",
+            "cmake",
+            "python",
+            "markdown",
+            "diff")) {
       cases.add(
           new Found(
               "never picks a larger " + tag + " block holding a kernel over a small cpp block",
@@ -259,7 +270,9 @@ class CodeExtractorTest {
     cases.add(
         new Found(
             "picks the largest of several kernel blocks",
-            "```cpp\n__global__ void k() {}\n```\n```hip\n" + KERNEL + "```\n```cu\n__global__ void j() {}\n```\n",
+            "```cpp\n__global__ void k() {}\n```\n```hip\n"
+                + KERNEL
+                + "```\n```cu\n__global__ void j() {}\n```\n",
             KERNEL,
             "hip",
             Origin.FENCED));
@@ -390,8 +403,21 @@ class CodeExtractorTest {
             "other languages"));
     for (String tag :
         List.of(
-            "shell", "bash", "sh", "console", "text", "plaintext", "json", "yaml", "makefile",
-            "cmake", "python", "markdown", "diff", "rust", "BASH")) {
+            "shell",
+            "bash",
+            "sh",
+            "console",
+            "text",
+            "plaintext",
+            "json",
+            "yaml",
+            "makefile",
+            "cmake",
+            "python",
+            "markdown",
+            "diff",
+            "rust",
+            "BASH")) {
       cases.add(
           new NoCode(
               "reports no code when the only block is tagged " + tag + ", even holding a kernel",
@@ -399,8 +425,7 @@ class CodeExtractorTest {
               "other languages"));
     }
     cases.add(
-        new NoCode(
-            "reports no code for an empty cpp block", "Here:\n```cpp\n```\n", "empty"));
+        new NoCode("reports no code for an empty cpp block", "Here:\n```cpp\n```\n", "empty"));
     cases.add(
         new NoCode(
             "reports no code for a cpp block holding only blank lines",
@@ -503,7 +528,8 @@ class CodeExtractorTest {
           + "__global__ void vector_add(const float* a, const float* b, float* c, int n);\n";
 
   /** A response whose code comes from {@code blocks} fenced blocks. */
-  record Joined(String name, String response, String code, String language, Origin origin, int blocks) {
+  record Joined(
+      String name, String response, String code, String language, Origin origin, int blocks) {
     @Override
     public String toString() {
       return name;
@@ -512,85 +538,211 @@ class CodeExtractorTest {
 
   static Stream<Joined> joinedAnswers() {
     List<Joined> cases = new ArrayList<>();
-    cases.add(new Joined(
-        "joins a block of includes and helpers with the kernel and main that continue it",
-        "Sure! First the includes and a small error-checking macro:\n\n```cpp\n" + PRELUDE
-            + "```\n\nThen the kernel and the host code:\n\n```cpp\n" + KERNEL_BODY + "\n" + HOST_MAIN
-            + "```\n\nCompile it with `hipcc vector_add.hip`.",
-        PRELUDE + KERNEL_BODY + "\n" + HOST_MAIN, "cpp", Origin.FENCED, 2));
-    cases.add(new Joined(
-        "joins a kernel file without main and the host block that follows it, skipping a bash block after",
-        "The kernel:\n```hip\n" + PRELUDE + "\n" + KERNEL_BODY + "```\nAnd the host side:\n```hip\n" + HOST_MAIN
-            + "```\nBuild and run:\n```bash\nhipcc -o add add.hip && ./add\n```\n",
-        PRELUDE + "\n" + KERNEL_BODY + HOST_MAIN, "hip", Origin.FENCED, 2));
-    cases.add(new Joined(
-        "joins a file split in three: includes, kernel, main",
-        "```cpp\n" + PRELUDE + "```\n\n```cpp\n" + KERNEL_BODY + "```\n\n```cpp\n" + HOST_MAIN + "```\n",
-        PRELUDE + KERNEL_BODY + HOST_MAIN, "cpp", Origin.FENCED, 3));
-    cases.add(new Joined(
-        "joins a split file whose second block was cut off",
-        "```cpp\n" + PRELUDE + "```\n```cpp\n" + KERNEL_BODY + "int main() {\n  const int n = 1 << 20;",
-        PRELUDE + KERNEL_BODY + "int main() {\n  const int n = 1 << 20;\n", "cpp", Origin.UNTERMINATED_FENCE, 2));
-    cases.add(new Joined(
-        "inlines a header named in bold above its block into the kernel file that includes it",
-        "**vector_add.h**\n\n```cpp\n" + HEADER + "```\n\n**vector_add.hip**\n\n```cpp\n#include \"vector_add.h\"\n"
-            + "#include <cstdio>\n\n" + KERNEL_BODY + "```\n",
-        HEADER + "// #include \"vector_add.h\" (inlined above)\n#include <cstdio>\n\n" + KERNEL_BODY,
-        "cpp", Origin.FENCED, 2));
-    cases.add(new Joined(
-        "inlines a header named in the fence's info string, included through a directory",
-        "```cpp title=\"include/vector_add.hpp\"\n" + HEADER + "```\n```hip title=\"main.hip\"\n"
-            + "#include \"include/vector_add.hpp\"\n" + KERNEL_BODY + "```\n",
-        HEADER + "// #include \"include/vector_add.hpp\" (inlined above)\n" + KERNEL_BODY, "hip", Origin.FENCED, 2));
-    cases.add(new Joined(
-        "inlines a header named by its first comment line",
-        "```cpp\n// common.h\n#ifndef COMMON_H\n#define COMMON_H\nconstexpr int kBlock = 256;\n#endif\n```\n"
-            + "```cpp\n#include <hip/hip_runtime.h>\n#include \"common.h\"\n" + KERNEL_BODY + "```\n",
-        "// common.h\n#ifndef COMMON_H\n#define COMMON_H\nconstexpr int kBlock = 256;\n#endif\n"
-            + "#include <hip/hip_runtime.h>\n// #include \"common.h\" (inlined above)\n" + KERNEL_BODY,
-        "cpp", Origin.FENCED, 2));
-    cases.add(new Joined(
-        "inlines an unnamed header with an include guard into the one local header the next block includes",
-        "```cpp\n#ifndef UTIL_H\n#define UTIL_H\ninline int div_up(int a, int b) { return (a + b - 1) / b; }\n#endif\n```\n"
-            + "```cpp\n#include <hip/hip_runtime.h>\n#include \"util.h\"\n" + KERNEL_BODY + "```\n",
-        "#ifndef UTIL_H\n#define UTIL_H\ninline int div_up(int a, int b) { return (a + b - 1) / b; }\n#endif\n"
-            + "#include <hip/hip_runtime.h>\n// #include \"util.h\" (inlined above)\n" + KERNEL_BODY,
-        "cpp", Origin.FENCED, 2));
+    cases.add(
+        new Joined(
+            "joins a block of includes and helpers with the kernel and main that continue it",
+            "Sure! First the includes and a small error-checking macro:\n\n```cpp\n"
+                + PRELUDE
+                + "```\n\nThen the kernel and the host code:\n\n```cpp\n"
+                + KERNEL_BODY
+                + "\n"
+                + HOST_MAIN
+                + "```\n\nCompile it with `hipcc vector_add.hip`.",
+            PRELUDE + KERNEL_BODY + "\n" + HOST_MAIN,
+            "cpp",
+            Origin.FENCED,
+            2));
+    cases.add(
+        new Joined(
+            "joins a kernel file without main and the host block that follows it, skipping a bash block after",
+            "The kernel:\n```hip\n"
+                + PRELUDE
+                + "\n"
+                + KERNEL_BODY
+                + "```\nAnd the host side:\n```hip\n"
+                + HOST_MAIN
+                + "```\nBuild and run:\n```bash\nhipcc -o add add.hip && ./add\n```\n",
+            PRELUDE + "\n" + KERNEL_BODY + HOST_MAIN,
+            "hip",
+            Origin.FENCED,
+            2));
+    cases.add(
+        new Joined(
+            "joins a file split in three: includes, kernel, main",
+            "```cpp\n"
+                + PRELUDE
+                + "```\n\n```cpp\n"
+                + KERNEL_BODY
+                + "```\n\n```cpp\n"
+                + HOST_MAIN
+                + "```\n",
+            PRELUDE + KERNEL_BODY + HOST_MAIN,
+            "cpp",
+            Origin.FENCED,
+            3));
+    cases.add(
+        new Joined(
+            "joins a split file whose second block was cut off",
+            "```cpp\n"
+                + PRELUDE
+                + "```\n```cpp\n"
+                + KERNEL_BODY
+                + "int main() {\n  const int n = 1 << 20;",
+            PRELUDE + KERNEL_BODY + "int main() {\n  const int n = 1 << 20;\n",
+            "cpp",
+            Origin.UNTERMINATED_FENCE,
+            2));
+    cases.add(
+        new Joined(
+            "inlines a header named in bold above its block into the kernel file that includes it",
+            "**vector_add.h**\n\n```cpp\n"
+                + HEADER
+                + "```\n\n**vector_add.hip**\n\n```cpp\n#include \"vector_add.h\"\n"
+                + "#include <cstdio>\n\n"
+                + KERNEL_BODY
+                + "```\n",
+            HEADER
+                + "// #include \"vector_add.h\" (inlined above)\n#include <cstdio>\n\n"
+                + KERNEL_BODY,
+            "cpp",
+            Origin.FENCED,
+            2));
+    cases.add(
+        new Joined(
+            "inlines a header named in the fence's info string, included through a directory",
+            "```cpp title=\"include/vector_add.hpp\"\n"
+                + HEADER
+                + "```\n```hip title=\"main.hip\"\n"
+                + "#include \"include/vector_add.hpp\"\n"
+                + KERNEL_BODY
+                + "```\n",
+            HEADER + "// #include \"include/vector_add.hpp\" (inlined above)\n" + KERNEL_BODY,
+            "hip",
+            Origin.FENCED,
+            2));
+    cases.add(
+        new Joined(
+            "inlines a header named by its first comment line",
+            "```cpp\n// common.h\n#ifndef COMMON_H\n#define COMMON_H\nconstexpr int kBlock = 256;\n#endif\n```\n"
+                + "```cpp\n#include <hip/hip_runtime.h>\n#include \"common.h\"\n"
+                + KERNEL_BODY
+                + "```\n",
+            "// common.h\n#ifndef COMMON_H\n#define COMMON_H\nconstexpr int kBlock = 256;\n#endif\n"
+                + "#include <hip/hip_runtime.h>\n// #include \"common.h\" (inlined above)\n"
+                + KERNEL_BODY,
+            "cpp",
+            Origin.FENCED,
+            2));
+    cases.add(
+        new Joined(
+            "inlines an unnamed header with an include guard into the one local header the next block includes",
+            "```cpp\n#ifndef UTIL_H\n#define UTIL_H\ninline int div_up(int a, int b) { return (a + b - 1) / b; }\n#endif\n```\n"
+                + "```cpp\n#include <hip/hip_runtime.h>\n#include \"util.h\"\n"
+                + KERNEL_BODY
+                + "```\n",
+            "#ifndef UTIL_H\n#define UTIL_H\ninline int div_up(int a, int b) { return (a + b - 1) / b; }\n#endif\n"
+                + "#include <hip/hip_runtime.h>\n// #include \"util.h\" (inlined above)\n"
+                + KERNEL_BODY,
+            "cpp",
+            Origin.FENCED,
+            2));
     // Not joined: these must stay one block.
-    cases.add(new Joined(
-        "does not join a kernel excerpt with the complete program that repeats it",
-        "The kernel:\n```cpp\n" + KERNEL_BODY + "```\nThe complete program:\n```cpp\n" + PRELUDE + KERNEL_BODY + HOST_MAIN + "```\n",
-        PRELUDE + KERNEL_BODY + HOST_MAIN, "cpp", Origin.FENCED, 1));
-    cases.add(new Joined(
-        "does not join two complete versions of a program",
-        "Naive:\n```cpp\n" + PRELUDE + KERNEL_BODY + HOST_MAIN + "```\nFaster:\n```cpp\n" + PRELUDE
-            + KERNEL_BODY.replace("vector_add", "vector_add_v2") + HOST_MAIN + "```\n",
-        PRELUDE + KERNEL_BODY.replace("vector_add", "vector_add_v2") + HOST_MAIN, "cpp", Origin.FENCED, 1));
-    cases.add(new Joined(
-        "does not join a kernel file with a launch snippet after it",
-        "```hip\n" + PRELUDE + KERNEL_BODY + "```\nLaunch it with:\n```cpp\nvector_add<<<grid, block>>>(a, b, c, n);\n```\n",
-        PRELUDE + KERNEL_BODY, "hip", Origin.FENCED, 1));
-    cases.add(new Joined(
-        "does not join a block of includes with a block that brings its own includes",
-        "```cpp\n#include <hip/hip_runtime.h>\n#include <cstdio>\n```\n```cpp\n" + PRELUDE + KERNEL_BODY + HOST_MAIN + "```\n",
-        PRELUDE + KERNEL_BODY + HOST_MAIN, "cpp", Origin.FENCED, 1));
-    cases.add(new Joined(
-        "does not join blocks with a shell block between them",
-        "```cpp\n" + PRELUDE + "```\n```bash\nhipcc x.hip\n```\n```cpp\n" + KERNEL_BODY + HOST_MAIN + "```\n",
-        KERNEL_BODY + HOST_MAIN, "cpp", Origin.FENCED, 1));
-    cases.add(new Joined(
-        "does not inline a header into a block that includes another one",
-        "**vector_add.h**\n```cpp\n" + HEADER + "```\n```cpp\n#include \"other.h\"\n" + KERNEL_BODY + HOST_MAIN + "```\n",
-        "#include \"other.h\"\n" + KERNEL_BODY + HOST_MAIN, "cpp", Origin.FENCED, 1));
+    cases.add(
+        new Joined(
+            "does not join a kernel excerpt with the complete program that repeats it",
+            "The kernel:\n```cpp\n"
+                + KERNEL_BODY
+                + "```\nThe complete program:\n```cpp\n"
+                + PRELUDE
+                + KERNEL_BODY
+                + HOST_MAIN
+                + "```\n",
+            PRELUDE + KERNEL_BODY + HOST_MAIN,
+            "cpp",
+            Origin.FENCED,
+            1));
+    cases.add(
+        new Joined(
+            "does not join two complete versions of a program",
+            "Naive:\n```cpp\n"
+                + PRELUDE
+                + KERNEL_BODY
+                + HOST_MAIN
+                + "```\nFaster:\n```cpp\n"
+                + PRELUDE
+                + KERNEL_BODY.replace("vector_add", "vector_add_v2")
+                + HOST_MAIN
+                + "```\n",
+            PRELUDE + KERNEL_BODY.replace("vector_add", "vector_add_v2") + HOST_MAIN,
+            "cpp",
+            Origin.FENCED,
+            1));
+    cases.add(
+        new Joined(
+            "does not join a kernel file with a launch snippet after it",
+            "```hip\n"
+                + PRELUDE
+                + KERNEL_BODY
+                + "```\nLaunch it with:\n```cpp\nvector_add<<<grid, block>>>(a, b, c, n);\n```\n",
+            PRELUDE + KERNEL_BODY,
+            "hip",
+            Origin.FENCED,
+            1));
+    cases.add(
+        new Joined(
+            "does not join a block of includes with a block that brings its own includes",
+            "```cpp\n#include <hip/hip_runtime.h>\n#include <cstdio>\n```\n```cpp\n"
+                + PRELUDE
+                + KERNEL_BODY
+                + HOST_MAIN
+                + "```\n",
+            PRELUDE + KERNEL_BODY + HOST_MAIN,
+            "cpp",
+            Origin.FENCED,
+            1));
+    cases.add(
+        new Joined(
+            "does not join blocks with a shell block between them",
+            "```cpp\n"
+                + PRELUDE
+                + "```\n```bash\nhipcc x.hip\n```\n```cpp\n"
+                + KERNEL_BODY
+                + HOST_MAIN
+                + "```\n",
+            KERNEL_BODY + HOST_MAIN,
+            "cpp",
+            Origin.FENCED,
+            1));
+    cases.add(
+        new Joined(
+            "does not inline a header into a block that includes another one",
+            "**vector_add.h**\n```cpp\n"
+                + HEADER
+                + "```\n```cpp\n#include \"other.h\"\n"
+                + KERNEL_BODY
+                + HOST_MAIN
+                + "```\n",
+            "#include \"other.h\"\n" + KERNEL_BODY + HOST_MAIN,
+            "cpp",
+            Origin.FENCED,
+            1));
     // License comments inside a fence weigh as code.
-    cases.add(new Joined(
-        "takes a small kernel under a long license comment in a bare fence",
-        "Here is the file:\n\n```\n" + MIT_LICENSE + "\n" + SMALL_KERNEL + "```\n",
-        MIT_LICENSE + "\n" + SMALL_KERNEL, "", Origin.FENCED, 1));
-    cases.add(new Joined(
-        "takes a license-commented kernel in a bare fence beside a shell block",
-        "```bash\nhipcc -c scale.hip\n```\n```\n" + MIT_LICENSE + SMALL_KERNEL + "```\n",
-        MIT_LICENSE + SMALL_KERNEL, "", Origin.FENCED, 1));
+    cases.add(
+        new Joined(
+            "takes a small kernel under a long license comment in a bare fence",
+            "Here is the file:\n\n```\n" + MIT_LICENSE + "\n" + SMALL_KERNEL + "```\n",
+            MIT_LICENSE + "\n" + SMALL_KERNEL,
+            "",
+            Origin.FENCED,
+            1));
+    cases.add(
+        new Joined(
+            "takes a license-commented kernel in a bare fence beside a shell block",
+            "```bash\nhipcc -c scale.hip\n```\n```\n" + MIT_LICENSE + SMALL_KERNEL + "```\n",
+            MIT_LICENSE + SMALL_KERNEL,
+            "",
+            Origin.FENCED,
+            1));
     return cases.stream();
   }
 
@@ -606,8 +758,10 @@ class CodeExtractorTest {
   @Test
   void licenseCommentLinesWeighAsCodeOnlyInsideAFence() {
     // Unfenced, the same text stays prose-heavy: the whole answer is not taken as a file.
-    String prose = "I cannot share the kernel. The license says:\n" + MIT_LICENSE.replace("/*\n", "").replace("*/\n", "")
-        + "__global__ void k() { x(); }\n";
+    String prose =
+        "I cannot share the kernel. The license says:\n"
+            + MIT_LICENSE.replace("/*\n", "").replace("*/\n", "")
+            + "__global__ void k() { x(); }\n";
     assertFalse(CodeExtractor.extract(prose).isPresent());
     // A bare fence of license text with no code is still no code.
     ExtractedCode onlyLicense = CodeExtractor.extract("```\n" + MIT_LICENSE + "```\n");
@@ -682,9 +836,34 @@ class CodeExtractorTest {
   @Test
   void neverThrowsOnRandomFenceSoup() {
     String[] tokens = {
-      "```", "~~~", "````", "`", "~", "\n", "\r", "\r\n", " ", "   ", "    ", "\t", "cpp", "hip",
-      "bash", "{.cpp}", "x.hip", "__global__", "{", "}", ";", "#include", "<<<", "hipMalloc", "é",
-      "🚀", "int main", "prose words"
+      "```",
+      "~~~",
+      "````",
+      "`",
+      "~",
+      "\n",
+      "\r",
+      "\r\n",
+      " ",
+      "   ",
+      "    ",
+      "\t",
+      "cpp",
+      "hip",
+      "bash",
+      "{.cpp}",
+      "x.hip",
+      "__global__",
+      "{",
+      "}",
+      ";",
+      "#include",
+      "<<<",
+      "hipMalloc",
+      "é",
+      "🚀",
+      "int main",
+      "prose words"
     };
     Random random = new Random(42);
     for (int round = 0; round < 50_000; round++) {
@@ -722,7 +901,9 @@ class CodeExtractorTest {
     assertEquals(ExtractedCode.of("int a;\n", "cpp", Origin.FENCED), success);
   }
 
-  /** The output contract: LF only, newline-terminated, never blank; failures always have a reason. */
+  /**
+   * The output contract: LF only, newline-terminated, never blank; failures always have a reason.
+   */
   private static void assertWellFormed(ExtractedCode result) {
     if (result.isPresent()) {
       String code = result.code();

@@ -5,7 +5,8 @@ import java.nio.file.Path;
 /**
  * A child JVM for {@link CompileBombSignalTest}: compiles a file that would keep clang busy for
  * many minutes, with the default 60 s limit. Arguments: the PCH cache dir and {@code fork} or
- * {@code plain} (with or without the fork server). Prints {@code compiling} when the compile starts.
+ * {@code plain} (with or without the fork server). Prints {@code compiling} when the compile
+ * starts.
  */
 public final class CompileBombMain {
   /** ~0.3 s of constexpr evaluation per leaf and pass, 100,001 leaves: hours without a limit. */
@@ -29,14 +30,17 @@ public final class CompileBombMain {
         static constexpr unsigned long value = Leaf<I>::value;
       };
       static_assert(Tree<0, LEAVES>::value > 0, "never false");
-      """.replace("LEAVES", Integer.toString(leaves));
+      """
+        .replace("LEAVES", Integer.toString(leaves));
   }
 
   private CompileBombMain() {}
 
   public static void main(String[] args) {
-    HipCompilerConfig config = HipCompilerConfig.defaults().withPchCacheDir(Path.of(args[0]))
-        .withForkServer(args[1].equals("fork"));
+    HipCompilerConfig config =
+        HipCompilerConfig.defaults()
+            .withPchCacheDir(Path.of(args[0]))
+            .withForkServer(args[1].equals("fork"));
     try (HipCompiler c = HipCompiler.create(HipToolchain.require(), config)) {
       c.prepare();
       System.out.println("compiling");

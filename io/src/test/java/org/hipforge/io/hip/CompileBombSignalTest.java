@@ -15,9 +15,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SIGTERM and {@code kill -9} to a JVM (alone, as a service manager or the OOM killer sends them)
@@ -33,28 +33,39 @@ class CompileBombSignalTest {
 
   @BeforeAll
   static void needsHipcc() {
-    Assumptions.assumeTrue(HipToolchain.detect().isPresent(), "no hipcc installed; " + HipToolchain.INSTALL_HINT);
+    Assumptions.assumeTrue(
+        HipToolchain.detect().isPresent(), "no hipcc installed; " + HipToolchain.INSTALL_HINT);
   }
 
   @ParameterizedTest(name = "SIG{0}, {1} compilers")
   @CsvSource({"TERM, fork", "KILL, fork", "TERM, plain", "KILL, plain"})
-  void aSignalToTheJvmDuringACompileBombLeavesNoCompilerAndNoTempDir(String signal, String mode, @TempDir Path tmp)
-      throws Exception {
+  void aSignalToTheJvmDuringACompileBombLeavesNoCompilerAndNoTempDir(
+      String signal, String mode, @TempDir Path tmp) throws Exception {
     Path childTmp = Files.createDirectories(tmp.resolve("child-tmp"));
     Path log = tmp.resolve("child.log");
-    Process child = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-            "-Djava.io.tmpdir=" + childTmp, "-cp", System.getProperty("java.class.path"),
-            CompileBombMain.class.getName(), pchDir.toString(), mode)
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-Djava.io.tmpdir=" + childTmp,
+                "-cp",
+                System.getProperty("java.class.path"),
+                CompileBombMain.class.getName(),
+                pchDir.toString(),
+                mode)
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     ProcessHandle jvm = child.toHandle();
     Set<ProcessHandle> seen = new LinkedHashSet<>();
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     // Compiling: the temp dir exists and a compiler has been running for a while.
-    while (!(Files.readString(log).contains("compiling") && !compileDirs(childTmp).isEmpty()
+    while (!(Files.readString(log).contains("compiling")
+        && !compileDirs(childTmp).isEmpty()
         && compilers(jvm) > 0)) {
       assertThat("child ended early:\n" + Files.readString(log), child.isAlive(), is(true));
-      assertThat("no compile started:\n" + Files.readString(log), System.nanoTime() < until, is(true));
+      assertThat(
+          "no compile started:\n" + Files.readString(log), System.nanoTime() < until, is(true));
       Thread.sleep(20);
     }
     Thread.sleep(1500);
@@ -62,15 +73,26 @@ class CompileBombSignalTest {
     assertThat(seen.size(), greaterThan(0));
 
     long t0 = System.nanoTime();
-    new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).inheritIO().start().waitFor();
+    new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid()))
+        .inheritIO()
+        .start()
+        .waitFor();
     assertThat(child.waitFor(GONE_WITHIN_S, TimeUnit.SECONDS), is(true));
     long end = t0 + TimeUnit.SECONDS.toNanos(GONE_WITHIN_S);
     while (seen.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < end) {
       Thread.sleep(10);
     }
     for (ProcessHandle h : seen) {
-      assertThat("SIG" + signal + ": compiler " + h.pid() + " " + h.info().commandLine().orElse("")
-          + " still runs", h.isAlive(), is(false));
+      assertThat(
+          "SIG"
+              + signal
+              + ": compiler "
+              + h.pid()
+              + " "
+              + h.info().commandLine().orElse("")
+              + " still runs",
+          h.isAlive(),
+          is(false));
     }
     long goneMs = (System.nanoTime() - t0) / 1_000_000;
 
@@ -81,19 +103,26 @@ class CompileBombSignalTest {
       assertThat(swept, greaterThan(0));
     }
     assertThat("no hipforge-hip-* temp dir left", compileDirs(childTmp), is(empty()));
-    System.out.printf("compile bomb, SIG%s, %s compilers: %d processes gone %d ms after the signal, "
-        + "%d stale dirs swept at the next start%n", signal, mode, seen.size(), goneMs, swept);
+    System.out.printf(
+        "compile bomb, SIG%s, %s compilers: %d processes gone %d ms after the signal, "
+            + "%d stale dirs swept at the next start%n",
+        signal, mode, seen.size(), goneMs, swept);
   }
 
   /** Compiler processes of {@code jvm}: direct children or the fork server's children. */
   private static long compilers(ProcessHandle jvm) {
-    return jvm.descendants().filter(h -> h.info().commandLine().map(c -> c.contains("-cc1")).orElse(false)
-        || h.parent().map(p -> p.pid() != jvm.pid()).orElse(false)).count();
+    return jvm.descendants()
+        .filter(
+            h ->
+                h.info().commandLine().map(c -> c.contains("-cc1")).orElse(false)
+                    || h.parent().map(p -> p.pid() != jvm.pid()).orElse(false))
+        .count();
   }
 
   private static List<Path> compileDirs(Path dir) throws Exception {
     try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> p.getFileName().toString().startsWith("hipforge-hip-")).collect(Collectors.toList());
+      return s.filter(p -> p.getFileName().toString().startsWith("hipforge-hip-"))
+          .collect(Collectors.toList());
     }
   }
 }

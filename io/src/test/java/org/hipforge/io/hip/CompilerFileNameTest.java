@@ -20,18 +20,21 @@ import org.junit.jupiter.params.provider.CsvSource;
 class CompilerFileNameTest {
 
   @ParameterizedTest(name = "{0}: {1}")
-  @CsvSource(delimiter = '|', value = {
-      // the compiler accepted these; the manifest never let them in, and now neither does the compiler
-      "C:x.hip            | drive letter",
-      "a/-x.hip           | starts with '-'",
-      "a\uFFFDb.hip       | not valid UTF-8",
-      // the compiler refused these; a manifest scan now skips them too
-      "'   '              | blank",
-      // both refused them before, and still do
-      "-o.hip             | starts with '-'",
-      "'a\tb.hip'         | control character",
-      "../x.hip           | '..'",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        // the compiler accepted these; the manifest never let them in, and now neither does the
+        // compiler
+        "C:x.hip            | drive letter",
+        "a/-x.hip           | starts with '-'",
+        "a\uFFFDb.hip       | not valid UTF-8",
+        // the compiler refused these; a manifest scan now skips them too
+        "'   '              | blank",
+        // both refused them before, and still do
+        "-o.hip             | starts with '-'",
+        "'a\tb.hip'         | control character",
+        "../x.hip           | '..'",
+      })
   void theCompilerAndTheManifestRefuseTheSameNames(String name, String reason) {
     assertThat(FileNames.inputProblem(name), containsString(reason));
     IllegalArgumentException e =
@@ -47,11 +50,14 @@ class CompilerFileNameTest {
     assertThat(FileNames.inputProblem(name), containsString("longer than 4096"));
     assertThrows(IllegalArgumentException.class, () -> HipCompiler.checkFileName(segment));
     assertThrows(IllegalArgumentException.class, () -> HipCompiler.checkFileName(name));
-    assertThat(FileNames.inputProblem("s".repeat(FileNames.MAX_SEGMENT) + "/k.hip"), is(nullValue()));
+    assertThat(
+        FileNames.inputProblem("s".repeat(FileNames.MAX_SEGMENT) + "/k.hip"), is(nullValue()));
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {"-o.hip", "'   '", "a/-x.hip"})
+  @CsvSource(
+      delimiter = '|',
+      value = {"-o.hip", "'   '", "a/-x.hip"})
   void namesRecordedBeforeTheStricterCheckStayReadable(String name) throws Exception {
     assertThat(FileNames.problem(name), is(nullValue()));
     SafeFiles.requireSafeName(name); // what may be read or written: FileNames.problem alone
@@ -59,7 +65,8 @@ class CompilerFileNameTest {
 
   @Test
   void theNameCheckOfAnObjectStoreRootRefusesAsSafeFilesDoes() {
-    SafeFiles.Refused r = assertThrows(SafeFiles.Refused.class, () -> SafeFiles.requireSafeName("../x.hip"));
+    SafeFiles.Refused r =
+        assertThrows(SafeFiles.Refused.class, () -> SafeFiles.requireSafeName("../x.hip"));
     assertThat(r.category, is(SafeFiles.UNSAFE_PATH));
     assertThat(r.getMessage(), containsString("file_name refused: it climbs out of its root"));
   }

@@ -85,7 +85,9 @@ class HipCompilerTest {
     Assumptions.assumeTrue(found.isPresent(), "no hipcc installed; " + HipToolchain.INSTALL_HINT);
     toolchain = found.get();
     direct = HipCompiler.create(toolchain, HipCompilerConfig.defaults().withPchCacheDir(pchDir));
-    hipcc = HipCompiler.create(toolchain, HipCompilerConfig.defaults().withMode(HipCompiler.Mode.HIPCC));
+    hipcc =
+        HipCompiler.create(
+            toolchain, HipCompilerConfig.defaults().withMode(HipCompiler.Mode.HIPCC));
     direct.prepare();
   }
 
@@ -140,7 +142,10 @@ class HipCompilerTest {
         assertThat(r.firstErrors(), startsWith("timed out after 2000 ms"));
         assertThat(r.elapsedMs(), lessThan(6_000L));
       }
-      assertThat(c.config().mode() + " left processes running", noChildProcessesWithin(Duration.ofSeconds(3)), is(true));
+      assertThat(
+          c.config().mode() + " left processes running",
+          noChildProcessesWithin(Duration.ofSeconds(3)),
+          is(true));
     }
   }
 
@@ -193,7 +198,9 @@ class HipCompilerTest {
 
   @Test
   void aFileThatCompilesReportsEachKernelsResourcesForEachArch() {
-    try (HipCompiler c = direct.with(cfg -> cfg.withResourceUsage(true).withOffloadArchs(List.of("gfx90a", "gfx1030")))) {
+    try (HipCompiler c =
+        direct.with(
+            cfg -> cfg.withResourceUsage(true).withOffloadArchs(List.of("gfx90a", "gfx1030")))) {
       CompileResult r = c.compile("two.hip", TWO_KERNELS);
 
       assertThat(r.firstErrors(), r.compiled(), is(true));
@@ -204,8 +211,14 @@ class HipCompilerTest {
         assertThat(k.toString(), k.vgprs() > 0 && k.sgprs() > 0 && k.occupancy() > 0, is(true));
         assertThat(k.toString(), k.ldsBytes(), equalTo(k.kernel().equals("tile") ? 4096L : 0L));
       }
-      assertThat(new HashSet<>(seen), equalTo(Set.of("gfx90a tile", "gfx90a _Z5scaleIdEvPT_S0_i",
-          "gfx1030 tile", "gfx1030 _Z5scaleIdEvPT_S0_i")));
+      assertThat(
+          new HashSet<>(seen),
+          equalTo(
+              Set.of(
+                  "gfx90a tile",
+                  "gfx90a _Z5scaleIdEvPT_S0_i",
+                  "gfx1030 tile",
+                  "gfx1030 _Z5scaleIdEvPT_S0_i")));
     }
   }
 
@@ -222,9 +235,10 @@ class HipCompilerTest {
   @Test
   void anErrorOnlyCodeGenerationFindsKeepsHipccsSyntaxVerdictWithoutResources() {
     // 256 KiB of LDS: fine for -fsyntax-only, over the 64 KiB limit when code is generated.
-    String tooMuchLds = "#include <hip/hip_runtime.h>\n"
-        + "__global__ void big(float* o) { __shared__ float s[65536]; s[threadIdx.x] = 1; __syncthreads(); "
-        + "o[threadIdx.x] = s[65535 - threadIdx.x]; }\n";
+    String tooMuchLds =
+        "#include <hip/hip_runtime.h>\n"
+            + "__global__ void big(float* o) { __shared__ float s[65536]; s[threadIdx.x] = 1; __syncthreads(); "
+            + "o[threadIdx.x] = s[65535 - threadIdx.x]; }\n";
     CompileResult reference = hipcc.compile("big.hip", tooMuchLds);
     try (HipCompiler c = direct.with(cfg -> cfg.withResourceUsage(true))) {
       CompileResult r = c.compile("big.hip", tooMuchLds);
@@ -244,17 +258,24 @@ class HipCompilerTest {
     cases.put("no_runtime_include.hip", GOOD.replace("#include <hip/hip_runtime.h>\n", ""));
     cases.put("no_vector_include.hip", GOOD.replace("#include <vector>\n", ""));
     cases.put("extra_tokens.hip", GOOD.replace("#include <vector>", "#include <vector> int junk;"));
-    cases.put("missing_header.hip", "#include <hip/hip_runtime.h>\n#include <hipcub/hipcub.hpp>\n" + GOOD);
-    cases.put("cxx17.hip",
-        GOOD + "template <class T> constexpr int f(T) { if constexpr (sizeof(T) > 4) return 8; else return 4; }\n"
+    cases.put(
+        "missing_header.hip",
+        "#include <hip/hip_runtime.h>\n#include <hipcub/hipcub.hpp>\n" + GOOD);
+    cases.put(
+        "cxx17.hip",
+        GOOD
+            + "template <class T> constexpr int f(T) { if constexpr (sizeof(T) > 4) return 8; else return 4; }\n"
             + "int g() { auto [a, b] = std::pair<int, int>(1, 2); return a + b + f(1.0); }\n");
-    cases.put("device_calls_host.hip",
+    cases.put(
+        "device_calls_host.hip",
         "#include <hip/hip_runtime.h>\nint host_only() { return 1; }\n"
             + "__global__ void k(int* p) { *p = host_only(); }\n");
-    cases.put("host_calls_device.hip",
+    cases.put(
+        "host_calls_device.hip",
         "#include <hip/hip_runtime.h>\n__device__ int dev_only() { return 1; }\n"
             + "int main() { return dev_only(); }\n");
-    cases.put("newer_rocm_api.hip",
+    cases.put(
+        "newer_rocm_api.hip",
         "#include <hip/hip_runtime.h>\n__global__ void k(long* p) { *p = wall_clock64(); }\n");
     cases.put("errors_differ_by_side.hip", SIDES);
 
@@ -262,7 +283,8 @@ class HipCompilerTest {
     for (Map.Entry<String, String> c : cases.entrySet()) {
       CompileResult reference = hipcc.compile(c.getKey(), c.getValue());
       verdicts.add(reference.compiled());
-      assertThat(reference.toString(), reference.category(), not(equalTo(CompileResult.TOOLCHAIN_ERROR)));
+      assertThat(
+          reference.toString(), reference.category(), not(equalTo(CompileResult.TOOLCHAIN_ERROR)));
       // Twice: the first sighting of a preamble uses a prefix PCH, the second builds its own.
       for (int round = 0; round < 2; round++) {
         CompileResult fast = direct.compile(c.getKey(), c.getValue());

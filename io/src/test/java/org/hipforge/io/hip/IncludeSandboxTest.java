@@ -56,16 +56,23 @@ class IncludeSandboxTest {
     }
   }
 
-  /** Tricks the text check cannot see (macros build the words); the compiler's sandbox stops them. */
-  private static final List<String> PAST_THE_TEXT_CHECK = List.of(
-      MACROS + "_Pragma(XS(GCC CAT(depend, ency) \"FILE\"))\n",
-      MACROS + "#define HAS CAT(__has_, include)\n#if HAS(\"FILE\")\n#error the file exists\n#endif\n",
-      MACROS + "#define P(x) CAT(_Pra, gma)(x)\nP(XS(GCC CAT(depend, ency) \"FILE\"))\n");
+  /**
+   * Tricks the text check cannot see (macros build the words); the compiler's sandbox stops them.
+   */
+  private static final List<String> PAST_THE_TEXT_CHECK =
+      List.of(
+          MACROS + "_Pragma(XS(GCC CAT(depend, ency) \"FILE\"))\n",
+          MACROS
+              + "#define HAS CAT(__has_, include)\n#if HAS(\"FILE\")\n#error the file exists\n#endif\n",
+          MACROS + "#define P(x) CAT(_Pra, gma)(x)\nP(XS(GCC CAT(depend, ency) \"FILE\"))\n");
 
   @Test
   void tricksPastTheTextCheckCannotReadOrProbeAFileOutsideTheTree() {
     for (String trick : PAST_THE_TEXT_CHECK) {
-      assertThat(trick, HipSourceScanner.findUnsafeInclude(trick.replace("FILE", secret)), is(Optional.empty()));
+      assertThat(
+          trick,
+          HipSourceScanner.findUnsafeInclude(trick.replace("FILE", secret)),
+          is(Optional.empty()));
 
       CompileResult present = direct.compile("evil.hip", trick.replace("FILE", secret) + KERNEL);
       CompileResult absent = direct.compile("evil.hip", trick.replace("FILE", missing) + KERNEL);
@@ -73,8 +80,11 @@ class IncludeSandboxTest {
       assertThat(trick, present.firstErrors(), not(containsString("SECRET_CONTENT_WAS_READ")));
       assertThat(trick, present.firstErrors(), not(containsString("the file exists")));
       assertThat(trick, present.compiled(), equalTo(absent.compiled()));
-      assertThat(trick, String.valueOf(present.category()), equalTo(String.valueOf(absent.category())));
-      assertThat(trick, present.firstErrors().replace(secret, "FILE"),
+      assertThat(
+          trick, String.valueOf(present.category()), equalTo(String.valueOf(absent.category())));
+      assertThat(
+          trick,
+          present.firstErrors().replace(secret, "FILE"),
           equalTo(absent.firstErrors().replace(missing, "FILE")));
     }
   }
@@ -82,16 +92,20 @@ class IncludeSandboxTest {
   @Test
   void theCompilerSeesOnlyTheIncludeDirectoriesThePchCacheAndItsOwnTempDir() {
     // The same file inside the tree compiles: the sandbox hides only what lies outside.
-    CompileResult ok = direct.compile("ok.hip", MACROS + "_Pragma(XS(GCC CAT(depend, ency) \"ok.hip\"))\n" + KERNEL);
+    CompileResult ok =
+        direct.compile(
+            "ok.hip", MACROS + "_Pragma(XS(GCC CAT(depend, ency) \"ok.hip\"))\n" + KERNEL);
 
     assertThat(ok.firstErrors(), ok.compiled(), is(true));
   }
 
   @Test
   void ordinaryPragmasLineDirectivesAndAVariableCalledModuleStillCompile() {
-    String code = KERNEL + "#line 40 \"kernels/saxpy.hip\"\n"
-        + "__global__ void u(float* x) {\n  _Pragma(\"unroll\") for (int i = 0; i < 4; ++i) x[i] = 0;\n}\n"
-        + "int module = 0;\n#pragma once\n";
+    String code =
+        KERNEL
+            + "#line 40 \"kernels/saxpy.hip\"\n"
+            + "__global__ void u(float* x) {\n  _Pragma(\"unroll\") for (int i = 0; i < 4; ++i) x[i] = 0;\n}\n"
+            + "int module = 0;\n#pragma once\n";
 
     CompileResult r = direct.compile("ok.hip", code);
 
@@ -102,7 +116,8 @@ class IncludeSandboxTest {
   void aDependencyListNamingAFileOutsideTheRootsIsReported(@TempDir Path dir) throws Exception {
     CompilerSandbox box = CompilerSandbox.forJobs(List.of(), pchDir);
     Path deps = dir.resolve("d.d");
-    Files.writeString(deps, "hipforge: evil.hip " + pchDir.resolve("a.pch") + " \\\n  " + secret + "\n");
+    Files.writeString(
+        deps, "hipforge: evil.hip " + pchDir.resolve("a.pch") + " \\\n  " + secret + "\n");
 
     assertThat(box.outsideRoots(deps, dir), is(Optional.of(secret)));
 
@@ -113,7 +128,8 @@ class IncludeSandboxTest {
 
   @Test
   void dependencyListsAreSplitLikeMakeReadsThem() {
-    assertThat(CompilerSandbox.depNames("t: a.hip /usr/x\\ y.h \\\n  /b/c.h$$\n"),
+    assertThat(
+        CompilerSandbox.depNames("t: a.hip /usr/x\\ y.h \\\n  /b/c.h$$\n"),
         contains("a.hip", "/usr/x y.h", "/b/c.h$"));
   }
 }

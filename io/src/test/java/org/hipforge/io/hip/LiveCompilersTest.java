@@ -28,10 +28,11 @@ import org.junit.jupiter.api.Test;
  */
 class LiveCompilersTest {
   /** Tens of seconds of constant evaluation in the compiler (measured: > 20 s with hipcc). */
-  private static final String SLOW = "#include <hip/hip_runtime.h>\n"
-      + "constexpr long spin(long n) { long s = 0; for (long i = 0; i < n; ++i) s += i % 7; return s; }\n"
-      + "static_assert(spin(1500000000L) > 0, \"slow on purpose\");\n"
-      + "__global__ void k(float* x) { x[threadIdx.x] = 1.0f; }\n";
+  private static final String SLOW =
+      "#include <hip/hip_runtime.h>\n"
+          + "constexpr long spin(long n) { long s = 0; for (long i = 0; i < n; ++i) s += i % 7; return s; }\n"
+          + "static_assert(spin(1500000000L) > 0, \"slow on purpose\");\n"
+          + "__global__ void k(float* x) { x[threadIdx.x] = 1.0f; }\n";
 
   @AfterEach
   void reopen() {
@@ -52,11 +53,15 @@ class LiveCompilersTest {
     assumeTrue(toolchain.isPresent(), "hipcc is not installed");
     for (HipCompiler.Mode mode : HipCompiler.Mode.values()) {
       Set<Path> before = tempDirs();
-      HipCompilerConfig config = HipCompilerConfig.defaults().withMode(mode)
-          .withExtraFlags(List.of("-fconstexpr-steps=2000000000")).withTimeout(Duration.ofMinutes(5));
+      HipCompilerConfig config =
+          HipCompilerConfig.defaults()
+              .withMode(mode)
+              .withExtraFlags(List.of("-fconstexpr-steps=2000000000"))
+              .withTimeout(Duration.ofMinutes(5));
       try (HipCompiler hip = HipCompiler.create(toolchain.get(), config)) {
         hip.prepare();
-        CompletableFuture<CompileResult> compile = CompletableFuture.supplyAsync(() -> hip.compile("slow.hip", SLOW));
+        CompletableFuture<CompileResult> compile =
+            CompletableFuture.supplyAsync(() -> hip.compile("slow.hip", SLOW));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         List<ProcessHandle> seen = new ArrayList<>();
         Set<Path> during = Set.of();
@@ -80,16 +85,27 @@ class LiveCompilersTest {
 
         for (ProcessHandle h : seen) {
           h.onExit().get(30, TimeUnit.SECONDS);
-          assertThat(mode + ": " + h.info().command().orElse("pid " + h.pid()) + " is gone", h.isAlive(), is(false));
+          assertThat(
+              mode + ": " + h.info().command().orElse("pid " + h.pid()) + " is gone",
+              h.isAlive(),
+              is(false));
         }
-        assertThat(mode + ": no compiler left", ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
-            .collect(Collectors.toList()), is(empty()));
+        assertThat(
+            mode + ": no compiler left",
+            ProcessHandle.current()
+                .descendants()
+                .filter(ProcessHandle::isAlive)
+                .collect(Collectors.toList()),
+            is(empty()));
         Set<Path> left = tempDirs();
         left.removeAll(before);
         assertThat(mode + ": no temp dir left", left, is(empty()));
         CompileResult r = compile.get(60, TimeUnit.SECONDS);
         assertThat(mode + ": the killed compile did not pass", r.compiled(), is(false));
-        assertThat("no new compiler starts once exiting", hip.compile("slow.hip", SLOW).compiled(), is(false));
+        assertThat(
+            "no new compiler starts once exiting",
+            hip.compile("slow.hip", SLOW).compiled(),
+            is(false));
         assertThat(LiveCompilers.liveProcesses(), is(0));
       }
       LiveCompilers.reopenForTests();

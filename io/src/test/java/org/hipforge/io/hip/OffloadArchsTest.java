@@ -22,41 +22,52 @@ class OffloadArchsTest {
       List.of("bonaire", "generic", "gfx1030", "gfx600", "gfx906", "gfx90a", "gfx940", "tahiti");
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-      "gfx90a                       | gfx90a",
-      "' gfx90a , gfx1030:xnack+ ,' | gfx90a;gfx1030:xnack+",
-      "gfx90a:xnack+:sramecc-       | gfx90a:xnack+:sramecc-",
-      "gfx940,,gfx906               | gfx940;gfx906"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "gfx90a                       | gfx90a",
+        "' gfx90a , gfx1030:xnack+ ,' | gfx90a;gfx1030:xnack+",
+        "gfx90a:xnack+:sramecc-       | gfx90a:xnack+:sramecc-",
+        "gfx940,,gfx906               | gfx940;gfx906"
+      })
   void aListIsTrimmedAndKeepsItsOrder(String text, String expected) {
     assertThat(OffloadArchs.parse(text, KNOWN, "clang 15"), equalTo(List.of(expected.split(";"))));
-    assertThat(HipCompilerConfig.defaults().withOffloadArchs(OffloadArchs.parse(text)).offloadArchs(),
+    assertThat(
+        HipCompilerConfig.defaults().withOffloadArchs(OffloadArchs.parse(text)).offloadArchs(),
         equalTo(List.of(expected.split(";"))));
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-      "bogus            | unknown AMD GPU target 'bogus'; clang 15 knows gfx1030, gfx600",
-      // differed: clang lists the alias, the compiler refused it (ValidateHip failed on the workers)
-      "tahiti           | unknown AMD GPU target 'tahiti'",
-      // differed: --offloadArch took it, clang 15 refuses it as an invalid target ID
-      "gfx906:sram-ecc+ | bad feature 'sram-ecc+'",
-      // differed: the compiler took these, --offloadArch refused them
-      "gfx90a:xnack_on+ | bad feature 'xnack_on+'",
-      "gfx90a:1x+       | bad feature '1x+'",
-      "gfx90a:xnack     | bad feature 'xnack'",
-      "gfx90a:          | bad feature ''",
-      "GFX90A           | unknown AMD GPU target 'GFX90A'",
-      "' , '            | needs at least one AMD GPU target",
-      "gfx9999          | unknown AMD GPU target 'gfx9999'; clang 15 knows gfx1030, gfx600"})
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "bogus            | unknown AMD GPU target 'bogus'; clang 15 knows gfx1030, gfx600",
+        // differed: clang lists the alias, the compiler refused it (ValidateHip failed on the
+        // workers)
+        "tahiti           | unknown AMD GPU target 'tahiti'",
+        // differed: --offloadArch took it, clang 15 refuses it as an invalid target ID
+        "gfx906:sram-ecc+ | bad feature 'sram-ecc+'",
+        // differed: the compiler took these, --offloadArch refused them
+        "gfx90a:xnack_on+ | bad feature 'xnack_on+'",
+        "gfx90a:1x+       | bad feature '1x+'",
+        "gfx90a:xnack     | bad feature 'xnack'",
+        "gfx90a:          | bad feature ''",
+        "GFX90A           | unknown AMD GPU target 'GFX90A'",
+        "' , '            | needs at least one AMD GPU target",
+        "gfx9999          | unknown AMD GPU target 'gfx9999'; clang 15 knows gfx1030, gfx600"
+      })
   void theCompilerConfigAndTheFlagRefuseTheSameTargets(String text, String message) {
     IllegalArgumentException flag =
-        assertThrows(IllegalArgumentException.class, () -> OffloadArchs.parse(text, KNOWN, "clang 15"));
+        assertThrows(
+            IllegalArgumentException.class, () -> OffloadArchs.parse(text, KNOWN, "clang 15"));
     assertThat(flag.getMessage(), containsString(message));
     if (message.startsWith("needs") || message.contains(" knows ")) {
       return; // a list, or the toolchain's own processors: the flag's checks only
     }
-    IllegalArgumentException config = assertThrows(IllegalArgumentException.class,
-        () -> HipCompilerConfig.defaults().withOffloadArchs(List.of(text)));
+    IllegalArgumentException config =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> HipCompilerConfig.defaults().withOffloadArchs(List.of(text)));
     assertThat(config.getMessage(), containsString(message));
   }
 }

@@ -17,20 +17,30 @@ class ByteLinesTest {
   /** One line as handed out. */
   record Line(String text, long lineNo, boolean unterminated) {}
 
-  private static List<Line> split(byte[] content, int bufferBytes, boolean trickle) throws IOException {
+  private static List<Line> split(byte[] content, int bufferBytes, boolean trickle)
+      throws IOException {
     List<Line> out = new ArrayList<>();
     InputStream in = new ByteArrayInputStream(content);
     if (trickle) { // reads of 1 to 7 bytes, as a slow network filesystem may return
       SplittableRandom r = new SplittableRandom(content.length);
-      in = new FilterInputStream(in) {
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-          return super.read(b, off, Math.min(len, 1 + r.nextInt(7)));
-        }
-      };
+      in =
+          new FilterInputStream(in) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+              return super.read(b, off, Math.min(len, 1 + r.nextInt(7)));
+            }
+          };
     }
-    long n = ByteLines.forEach(in, (buf, from, to, lineNo, unterminated) ->
-        out.add(new Line(new String(buf, from, to - from, StandardCharsets.UTF_8), lineNo, unterminated)), bufferBytes);
+    long n =
+        ByteLines.forEach(
+            in,
+            (buf, from, to, lineNo, unterminated) ->
+                out.add(
+                    new Line(
+                        new String(buf, from, to - from, StandardCharsets.UTF_8),
+                        lineNo,
+                        unterminated)),
+            bufferBytes);
     assertThat(n, is((long) out.size()));
     return out;
   }
@@ -64,8 +74,10 @@ class ByteLinesTest {
       StringBuilder sb = new StringBuilder();
       int len = random.nextInt(300);
       for (int i = 0; i < len; i++) {
-        sb.append(random.nextInt(10) == 0 ? "a".repeat(random.nextInt(60))
-            : String.valueOf(alphabet.charAt(random.nextInt(alphabet.length()))));
+        sb.append(
+            random.nextInt(10) == 0
+                ? "a".repeat(random.nextInt(60))
+                : String.valueOf(alphabet.charAt(random.nextInt(alphabet.length()))));
       }
       String content = sb.toString();
       byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
@@ -88,12 +100,16 @@ class ByteLinesTest {
         sb.append("torn");
       }
       byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
-      ByteLines.Cursor c = new ByteLines.Cursor(new ByteArrayInputStream(bytes), 16 + random.nextInt(50));
+      ByteLines.Cursor c =
+          new ByteLines.Cursor(new ByteArrayInputStream(bytes), 16 + random.nextInt(50));
       while (c.next()) {
         String line = new String(c.buf(), c.from(), c.to() - c.from(), StandardCharsets.UTF_8);
-        String atOffset = new String(bytes, (int) c.offset(), c.to() - c.from(), StandardCharsets.UTF_8);
+        String atOffset =
+            new String(bytes, (int) c.offset(), c.to() - c.from(), StandardCharsets.UTF_8);
         assertThat(atOffset, is(line));
-        assertThat(c.nextOffset(), is(c.unterminated() ? (long) bytes.length : c.offset() + line.length() + 1));
+        assertThat(
+            c.nextOffset(),
+            is(c.unterminated() ? (long) bytes.length : c.offset() + line.length() + 1));
       }
     }
   }
@@ -101,14 +117,16 @@ class ByteLinesTest {
   @Test
   void aLineLongerThanTheBufferGrowsIt() throws IOException {
     String big = "x".repeat(100_000);
-    assertThat(split((big + "\nshort\n" + big).getBytes(StandardCharsets.UTF_8), 16, false),
+    assertThat(
+        split((big + "\nshort\n" + big).getBytes(StandardCharsets.UTF_8), 16, false),
         is(List.of(new Line(big, 1, false), new Line("short", 2, false), new Line(big, 3, true))));
   }
 
   @Test
   void anEmptyStreamHasNoLinesAndBlankLinesAreCounted() throws IOException {
     assertThat(split(new byte[0], 16, false), is(List.of()));
-    assertThat(split("\n\r\n \n".getBytes(StandardCharsets.UTF_8), 16, false),
+    assertThat(
+        split("\n\r\n \n".getBytes(StandardCharsets.UTF_8), 16, false),
         is(List.of(new Line("", 1, false), new Line("", 2, false), new Line(" ", 3, false))));
   }
 
@@ -125,8 +143,10 @@ class ByteLinesTest {
           }
         }
         for (int from = 0; from <= len; from++) {
-          int expected = at >= from ? at : (at + 1 >= from && at >= 0 && at + 1 < len ? at + 1 : -1);
-          assertThat(len + "/" + at + "/" + from, ByteLines.indexOfNewline(b, from, len), is(expected));
+          int expected =
+              at >= from ? at : (at + 1 >= from && at >= 0 && at + 1 < len ? at + 1 : -1);
+          assertThat(
+              len + "/" + at + "/" + from, ByteLines.indexOfNewline(b, from, len), is(expected));
         }
       }
     }

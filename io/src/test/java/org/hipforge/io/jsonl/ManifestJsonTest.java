@@ -22,8 +22,13 @@ class ManifestJsonTest {
   void entrySurvivesTheRoundTripAsOneLine() throws Exception {
     ManifestEntry e = new ManifestEntry(17, "dir with space/核函数.hip", 4096, SHA);
     String json = ManifestJson.toJson(e);
-    assertThat(json, is("{\"id\":17,\"file_name\":\"dir with space/核函数.hip\",\"bytes\":4096,"
-        + "\"sha256\":\"" + SHA + "\"}"));
+    assertThat(
+        json,
+        is(
+            "{\"id\":17,\"file_name\":\"dir with space/核函数.hip\",\"bytes\":4096,"
+                + "\"sha256\":\""
+                + SHA
+                + "\"}"));
     assertThat(ManifestJson.parse(json), is(e));
   }
 
@@ -39,8 +44,9 @@ class ManifestJsonTest {
 
   @Test
   void stringIdsUnknownKeysAndMissingBytesAreAccepted() throws Exception {
-    ManifestEntry e = ManifestJson.parse(
-        "{\"id\":\"12\",\"file_name\":\"a.hip\",\"lang\":\"hip\",\"meta\":{\"x\":[1,2]}}");
+    ManifestEntry e =
+        ManifestJson.parse(
+            "{\"id\":\"12\",\"file_name\":\"a.hip\",\"lang\":\"hip\",\"meta\":{\"x\":[1,2]}}");
     assertThat(e.id(), is(12L));
     assertThat(e.fileName(), is("a.hip"));
     assertThat(e.bytes(), is(-1L));

@@ -131,7 +131,9 @@ class StateRecordJsonTest {
     assertThat(StateRecordJson.parse(json), is(r));
     assertThat(StateRecordJson.toJson(fullDescribe()), not(containsString("source_encoding")));
     assertThat(StateRecordJson.toJson(fullDescribe()), not(containsString("source_bytes")));
-    assertThat(StateRecordJson.parse(StateRecordJson.toJson(fullDescribe())).sourceEncoding(), is((String) null));
+    assertThat(
+        StateRecordJson.parse(StateRecordJson.toJson(fullDescribe())).sourceEncoding(),
+        is((String) null));
   }
 
   @Test
@@ -145,16 +147,19 @@ class StateRecordJsonTest {
     StateRecord r = StateRecord.builder().id(0).fileName("x.hip").pass(false).build();
     String json = StateRecordJson.toJson(r);
     assertThat(StateRecordJson.parse(json), is(r));
-    for (String absent : new String[] {"instruction", "error_msg", "cached", "compiled", "response",
-        "code_sha256", "run_id"}) {
+    for (String absent :
+        new String[] {
+          "instruction", "error_msg", "cached", "compiled", "response", "code_sha256", "run_id"
+        }) {
       assertThat(json, not(containsString("\"" + absent + "\"")));
     }
   }
 
   @Test
   void unicodeAndNewlinesInsideInstructionSurviveOnExactlyOneLine() throws Exception {
-    String instruction = "Line one\nline two\r\nTabs\tand \"quotes\" and \\ backslash\n"
-        + "Ünïcödé 核函数 emoji \uD83D\uDE80 and U+2028[\u2028] and NUL[\u0000]";
+    String instruction =
+        "Line one\nline two\r\nTabs\tand \"quotes\" and \\ backslash\n"
+            + "Ünïcödé 核函数 emoji \uD83D\uDE80 and U+2028[\u2028] and NUL[\u0000]";
     StateRecord r = fullDescribe().toBuilder().instruction(instruction).build();
     String json = StateRecordJson.toJson(r);
     assertThat(json.indexOf('\n'), is(-1));
@@ -169,9 +174,10 @@ class StateRecordJsonTest {
 
   @Test
   void pythonLineWithStringIdEpochSecondsAndMissingOptionalFieldsParses() throws Exception {
-    StateRecord r = StateRecordJson.parse(
-        "{\"id\": \"12\", \"file_name\": \"vec_add.hip\", \"pass\": true, "
-            + "\"instruction\": \"Add two vectors.\", \"finished_at\": 1700000000.25}");
+    StateRecord r =
+        StateRecordJson.parse(
+            "{\"id\": \"12\", \"file_name\": \"vec_add.hip\", \"pass\": true, "
+                + "\"instruction\": \"Add two vectors.\", \"finished_at\": 1700000000.25}");
     assertThat(r.id(), is(12L));
     assertThat(r.fileName(), is("vec_add.hip"));
     assertThat(r.pass(), is(true));
@@ -188,34 +194,38 @@ class StateRecordJsonTest {
   @CsvSource({"1700000000, 1700000000000", "1700000000123, 1700000000123"})
   void pythonIntegerEpochSecondsAndEpochMillisAreToldApartBySize(long written, long millis)
       throws Exception {
-    StateRecord r = StateRecordJson.parse(
-        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":false,\"finished_at\":" + written + "}");
+    StateRecord r =
+        StateRecordJson.parse(
+            "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":false,\"finished_at\":" + written + "}");
     assertThat(r.finishedAtMillis(), is(millis));
   }
 
   @Test
   void pythonNaiveIsoFinishedAtIsReadAsUtc() throws Exception {
-    StateRecord r = StateRecordJson.parse(
-        "{\"id\":\"3\",\"file_name\":\"a.hip\",\"pass\":true,"
-            + "\"finished_at\":\"2024-03-01T12:34:56.789123\"}");
-    long expected = LocalDateTime.parse("2024-03-01T12:34:56.789").toInstant(ZoneOffset.UTC)
-        .toEpochMilli();
+    StateRecord r =
+        StateRecordJson.parse(
+            "{\"id\":\"3\",\"file_name\":\"a.hip\",\"pass\":true,"
+                + "\"finished_at\":\"2024-03-01T12:34:56.789123\"}");
+    long expected =
+        LocalDateTime.parse("2024-03-01T12:34:56.789").toInstant(ZoneOffset.UTC).toEpochMilli();
     assertThat(r.finishedAtMillis(), is(expected));
   }
 
   @Test
   void isoFinishedAtWithAnOffsetIsConvertedToUtc() throws Exception {
-    StateRecord r = StateRecordJson.parse(
-        "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":true,\"finished_at\":\"2024-03-01T14:00:00+02:00\"}");
+    StateRecord r =
+        StateRecordJson.parse(
+            "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":true,\"finished_at\":\"2024-03-01T14:00:00+02:00\"}");
     assertThat(r.finishedAtMillis(), is(Instant.parse("2024-03-01T12:00:00Z").toEpochMilli()));
   }
 
   @Test
   void unknownExtraKeysOfAnyShapeAreIgnored() throws Exception {
-    StateRecord r = StateRecordJson.parse(
-        "{\"id\":5,\"extra\":{\"nested\":[1,2,{\"x\":null}]},\"file_name\":\"a.hip\","
-            + "\"list\":[\"pass\",false],\"pass\":true,\"score\":0.9,\"flag\":null,"
-            + "\"instruction\":\"ok\",\"python_version\":\"3.11\"}");
+    StateRecord r =
+        StateRecordJson.parse(
+            "{\"id\":5,\"extra\":{\"nested\":[1,2,{\"x\":null}]},\"file_name\":\"a.hip\","
+                + "\"list\":[\"pass\",false],\"pass\":true,\"score\":0.9,\"flag\":null,"
+                + "\"instruction\":\"ok\",\"python_version\":\"3.11\"}");
     assertThat(r.id(), is(5L));
     assertThat(r.pass(), is(true));
     assertThat(r.instruction(), is("ok"));
@@ -223,9 +233,10 @@ class StateRecordJsonTest {
 
   @Test
   void nullOptionalFieldsReadAsUnset() throws Exception {
-    StateRecord r = StateRecordJson.parse(
-        "{\"id\":5,\"file_name\":\"a.hip\",\"pass\":false,\"error_msg\":null,\"instruction\":null,"
-            + "\"input_tokens\":null,\"finished_at\":null,\"compiled\":null}");
+    StateRecord r =
+        StateRecordJson.parse(
+            "{\"id\":5,\"file_name\":\"a.hip\",\"pass\":false,\"error_msg\":null,\"instruction\":null,"
+                + "\"input_tokens\":null,\"finished_at\":null,\"compiled\":null}");
     assertThat(r.errorMsg(), is(nullValue()));
     assertThat(r.instruction(), is(nullValue()));
     assertThat(r.inputTokens(), is(0L));
@@ -249,36 +260,62 @@ class StateRecordJsonTest {
         Arguments.of("missing id", "{" + ok + "}", "missing \"id\""),
         Arguments.of("missing file_name", "{\"id\":1,\"pass\":true}", "missing \"file_name\""),
         Arguments.of("missing pass", "{\"id\":1,\"file_name\":\"a.hip\"}", "missing \"pass\""),
-        Arguments.of("pass as string", "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":\"true\"}",
+        Arguments.of(
+            "pass as string",
+            "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":\"true\"}",
             "pass must be true or false"),
-        Arguments.of("pass as number", "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":1}",
+        Arguments.of(
+            "pass as number",
+            "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":1}",
             "pass must be true or false"),
-        Arguments.of("file_name as number", "{\"id\":1,\"file_name\":5,\"pass\":true}",
+        Arguments.of(
+            "file_name as number",
+            "{\"id\":1,\"file_name\":5,\"pass\":true}",
             "\"file_name\" must be a string"),
         Arguments.of("file_name null", "{\"id\":1,\"file_name\":null,\"pass\":true}", "refused"),
-        Arguments.of("instruction as object", "{\"id\":1," + ok + ",\"instruction\":{}}",
+        Arguments.of(
+            "instruction as object",
+            "{\"id\":1," + ok + ",\"instruction\":{}}",
             "\"instruction\" must be a string"),
-        Arguments.of("tokens as string", "{\"id\":1," + ok + ",\"input_tokens\":\"many\"}",
+        Arguments.of(
+            "tokens as string",
+            "{\"id\":1," + ok + ",\"input_tokens\":\"many\"}",
             "\"input_tokens\" must be a number"),
-        Arguments.of("attempts as bool", "{\"id\":1," + ok + ",\"attempts\":true}",
+        Arguments.of(
+            "attempts as bool",
+            "{\"id\":1," + ok + ",\"attempts\":true}",
             "\"attempts\" must be a number"),
         Arguments.of("id as float", "{\"id\":1.5," + ok + "}", "id must be a non-negative integer"),
-        Arguments.of("id as word", "{\"id\":\"twelve\"," + ok + "}",
+        Arguments.of(
+            "id as word",
+            "{\"id\":\"twelve\"," + ok + "}",
             "id must be a non-negative integer, was 'twelve'"),
         Arguments.of("id as bool", "{\"id\":true," + ok + "}", "id must be a non-negative integer"),
         Arguments.of("negative id", "{\"id\":-3," + ok + "}", "id must be >= 0, was -3"),
         Arguments.of("negative string id", "{\"id\":\"-3\"," + ok + "}", "was '-3'"),
-        Arguments.of("finished_at as bool", "{\"id\":1," + ok + ",\"finished_at\":true}",
+        Arguments.of(
+            "finished_at as bool",
+            "{\"id\":1," + ok + ",\"finished_at\":true}",
             "finished_at must be an ISO-8601 string"),
-        Arguments.of("finished_at as prose", "{\"id\":1," + ok + ",\"finished_at\":\"yesterday\"}",
+        Arguments.of(
+            "finished_at as prose",
+            "{\"id\":1," + ok + ",\"finished_at\":\"yesterday\"}",
             "finished_at: not an ISO-8601 time: 'yesterday'"),
-        Arguments.of("file_name with ..", "{\"id\":1,\"file_name\":\"../../etc/passwd\",\"pass\":true}",
+        Arguments.of(
+            "file_name with ..",
+            "{\"id\":1,\"file_name\":\"../../etc/passwd\",\"pass\":true}",
             "file_name '../../etc/passwd' refused: it climbs out of its root with '..'"),
-        Arguments.of("absolute file_name", "{\"id\":1,\"file_name\":\"/etc/passwd\",\"pass\":true}",
+        Arguments.of(
+            "absolute file_name",
+            "{\"id\":1,\"file_name\":\"/etc/passwd\",\"pass\":true}",
             "file_name '/etc/passwd' refused: it is absolute"),
-        Arguments.of("second object on the line", "{\"id\":1," + ok + "}{\"id\":2}",
+        Arguments.of(
+            "second object on the line",
+            "{\"id\":1," + ok + "}{\"id\":2}",
             "trailing characters after the JSON object"),
-        Arguments.of("trailing number", "{\"id\":1," + ok + "} 7",
+        Arguments.of(
+            "trailing number",
+            "{\"id\":1," + ok + "} 7",
             "trailing characters after the JSON object"),
         Arguments.of("trailing word", "{\"id\":1," + ok + "} garbage", "garbage"));
   }
@@ -296,49 +333,78 @@ class StateRecordJsonTest {
 
   @Test
   void refusedFileNameIsCheckedEvenWhenOtherFieldsAreFine() {
-    assertThat(malformedReason(StateRecordJson.toJson(fullDescribe())
-            .replace("kernels/reduce.hip", "kernels/../../reduce.hip")),
+    assertThat(
+        malformedReason(
+            StateRecordJson.toJson(fullDescribe())
+                .replace("kernels/reduce.hip", "kernels/../../reduce.hip")),
         allOf(containsString("refused"), containsString("'..'")));
   }
 
   @Test
-  void aPaidUnusableAnswerKeepsItsCategoryFinishReasonEstimateFlagAndCacheTokens() throws Exception {
-    StateRecord r = StateRecord.builder().id(7).fileName("k.hip").failure("truncated", "cut at max_tokens 1024")
-        .inputTokens(4012).outputTokens(1024).finishReason("max_tokens").tokensEstimated(true)
-        .cacheCreationInputTokens(1000).cacheReadInputTokens(3000).promptSha256("ab").finishedAtMillis(T)
-        .runId("r").build();
+  void aPaidUnusableAnswerKeepsItsCategoryFinishReasonEstimateFlagAndCacheTokens()
+      throws Exception {
+    StateRecord r =
+        StateRecord.builder()
+            .id(7)
+            .fileName("k.hip")
+            .failure("truncated", "cut at max_tokens 1024")
+            .inputTokens(4012)
+            .outputTokens(1024)
+            .finishReason("max_tokens")
+            .tokensEstimated(true)
+            .cacheCreationInputTokens(1000)
+            .cacheReadInputTokens(3000)
+            .promptSha256("ab")
+            .finishedAtMillis(T)
+            .runId("r")
+            .build();
     String json = StateRecordJson.toJson(r);
-    assertThat(json, allOf(containsString("\"finish_reason\":\"max_tokens\""),
-        containsString("\"tokens_estimated\":true"), containsString("\"cache_creation_input_tokens\":1000"),
-        containsString("\"cache_read_input_tokens\":3000")));
+    assertThat(
+        json,
+        allOf(
+            containsString("\"finish_reason\":\"max_tokens\""),
+            containsString("\"tokens_estimated\":true"),
+            containsString("\"cache_creation_input_tokens\":1000"),
+            containsString("\"cache_read_input_tokens\":3000")));
     StateRecord back = StateRecordJson.parse(json);
     assertThat(back, is(r));
     assertThat(back.errorCategory(), is("truncated"));
-    assertThat("the scan for pending decisions reads it too", StateRecordJson.parseSlim(json).pass(), is(false));
+    assertThat(
+        "the scan for pending decisions reads it too",
+        StateRecordJson.parseSlim(json).pass(),
+        is(false));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      // an older record, written before the fields existed
-      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"instruction\":\"x\",\"input_tokens\":5,"
-          + "\"output_tokens\":6}",
-      // odd values: read leniently, like the byte scanner reads unknown keys
-      "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"finish_reason\":7,"
-          + "\"tokens_estimated\":\"yes\",\"cache_read_input_tokens\":\"9\"}"})
+  @ValueSource(
+      strings = {
+        // an older record, written before the fields existed
+        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"instruction\":\"x\",\"input_tokens\":5,"
+            + "\"output_tokens\":6}",
+        // odd values: read leniently, like the byte scanner reads unknown keys
+        "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"finish_reason\":7,"
+            + "\"tokens_estimated\":\"yes\",\"cache_read_input_tokens\":\"9\"}"
+      })
   void theNewFieldsReadAsUnsetFromOlderLinesAndOddValuesAndAreOmittedWhenUnset(String line)
       throws Exception {
     StateRecord back = StateRecordJson.parse(line);
     assertThat(back.finishReason(), is(nullValue()));
     assertThat(back.tokensEstimated(), is(false));
     assertThat(back.cacheReadInputTokens(), is(0L));
-    assertThat(StateRecordJson.toJson(back), allOf(not(containsString("finish_reason")),
-        not(containsString("tokens_estimated")), not(containsString("cache_"))));
+    assertThat(
+        StateRecordJson.toJson(back),
+        allOf(
+            not(containsString("finish_reason")),
+            not(containsString("tokens_estimated")),
+            not(containsString("cache_"))));
   }
 
   @Test
   void hugeTokenCountsSaturateInsteadOfMakingTheLineUnreadable() throws Exception {
-    StateRecord back = StateRecordJson.parse("{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,"
-        + "\"input_tokens\":1e30,\"output_tokens\":99999999999999999999999}");
+    StateRecord back =
+        StateRecordJson.parse(
+            "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,"
+                + "\"input_tokens\":1e30,\"output_tokens\":99999999999999999999999}");
     assertThat(back.inputTokens(), is(Long.MAX_VALUE));
     assertThat(back.outputTokens(), is(Long.MAX_VALUE));
   }
@@ -347,45 +413,69 @@ class StateRecordJsonTest {
   void fidelityIsWrittenAsFlatCountsWithItsScoreAndSurvivesTheRoundTrip() throws Exception {
     StateRecord r = fullGenerate().toBuilder().fidelity(new Fidelity(2, 3, 2, 1, 2, 2)).build();
     String json = StateRecordJson.toJson(r);
-    assertThat(json, allOf(containsString("\"fidelity_kernels_source\":2"),
-        containsString("\"fidelity_kernels_generated\":3"), containsString("\"fidelity_params_matched\":1"),
-        containsString("\"fidelity_score\":" + r.fidelity().score())));
+    assertThat(
+        json,
+        allOf(
+            containsString("\"fidelity_kernels_source\":2"),
+            containsString("\"fidelity_kernels_generated\":3"),
+            containsString("\"fidelity_params_matched\":1"),
+            containsString("\"fidelity_score\":" + r.fidelity().score())));
     assertThat(StateRecordJson.parse(json), is(r));
-    assertThat("flat keys keep the line on the byte scanner's fast path",
-        scans(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)), is(true));
+    assertThat(
+        "flat keys keep the line on the byte scanner's fast path",
+        scans(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        is(true));
     assertThat(StateRecordJson.toJson(fullGenerate()), not(containsString("fidelity")));
   }
 
   @Test
-  void roundVerdictsAreWrittenFlatWithTheirRoundCountAndBothReadersAgreeOnTheRounds() throws Exception {
-    StateRecord r = fullGenerate().toBuilder().roundVerdicts(java.util.List.of("compile_error", "compiled")).build();
+  void roundVerdictsAreWrittenFlatWithTheirRoundCountAndBothReadersAgreeOnTheRounds()
+      throws Exception {
+    StateRecord r =
+        fullGenerate().toBuilder()
+            .roundVerdicts(java.util.List.of("compile_error", "compiled"))
+            .build();
     String json = StateRecordJson.toJson(r);
-    assertThat(json, allOf(containsString("\"rounds\":1"), containsString("\"round_verdicts\":\"compile_error,compiled\"")));
+    assertThat(
+        json,
+        allOf(
+            containsString("\"rounds\":1"),
+            containsString("\"round_verdicts\":\"compile_error,compiled\"")));
     StateRecord back = StateRecordJson.parse(json);
     assertThat(back, is(r));
     assertThat(back.roundVerdicts(), is(java.util.List.of("compile_error", "compiled")));
     assertThat(back.rounds(), is(1));
     byte[] line = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     FlatLineScanner.StateFields f = new FlatLineScanner.StateFields();
-    assertThat("flat: the byte scanner reads the line", new FlatLineScanner().scanState(line, 0, line.length, f), is(true));
+    assertThat(
+        "flat: the byte scanner reads the line",
+        new FlatLineScanner().scanState(line, 0, line.length, f),
+        is(true));
     assertThat(f.rounds, is(1));
     assertThat(StateRecordJson.toJson(fullGenerate()), not(containsString("round")));
-    assertThat(StateRecordJson.parse(StateRecordJson.toJson(fullGenerate())).rounds(), is(nullValue()));
+    assertThat(
+        StateRecordJson.parse(StateRecordJson.toJson(fullGenerate())).rounds(), is(nullValue()));
     // Read leniently: an odd value is no repair loop, not a refused line.
-    assertThat(StateRecordJson.parse("{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"round_verdicts\":3}")
-        .roundVerdicts(), is(nullValue()));
+    assertThat(
+        StateRecordJson.parse(
+                "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,\"round_verdicts\":3}")
+            .roundVerdicts(),
+        is(nullValue()));
   }
 
   @Test
   void closingARoundAppendsTheRecordsOwnVerdict() {
-    StateRecord failed = fullGenerate().toBuilder().failure("compile_error", "x").compiled(false).build();
+    StateRecord failed =
+        fullGenerate().toBuilder().failure("compile_error", "x").compiled(false).build();
     StateRecord once = failed.closeRound();
     assertThat(once.roundVerdicts(), is(java.util.List.of("compile_error")));
     assertThat(once.rounds(), is(0));
-    StateRecord compiled = once.toBuilder().pass(true).errorMsg(null).compiled(true).build().closeRound();
+    StateRecord compiled =
+        once.toBuilder().pass(true).errorMsg(null).compiled(true).build().closeRound();
     assertThat(compiled.roundVerdicts(), is(java.util.List.of("compile_error", "compiled")));
     assertThat(compiled.rounds(), is(1));
-    assertThat(fullGenerate().toBuilder().pass(true).compiled(null).build().verdict(), is("passed"));
+    assertThat(
+        fullGenerate().toBuilder().pass(true).compiled(null).build().verdict(), is("passed"));
   }
 
   private static boolean scans(byte[] line) {
@@ -395,37 +485,61 @@ class StateRecordJsonTest {
   @Test
   void aPartialOrInconsistentFidelityReadsAsNoneInsteadOfRefusingTheLine() throws Exception {
     String head = "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,";
-    assertThat(StateRecordJson.parse(head + "\"fidelity_kernels_source\":1}").fidelity(), is(nullValue()));
-    assertThat(StateRecordJson.parse(head + "\"fidelity_kernels_source\":1,\"fidelity_kernels_generated\":1,"
-        + "\"fidelity_names_matched\":5,\"fidelity_params_matched\":0,\"fidelity_shared_matched\":0,"
-        + "\"fidelity_bounds_matched\":0}").fidelity(), is(nullValue()));
+    assertThat(
+        StateRecordJson.parse(head + "\"fidelity_kernels_source\":1}").fidelity(), is(nullValue()));
+    assertThat(
+        StateRecordJson.parse(
+                head
+                    + "\"fidelity_kernels_source\":1,\"fidelity_kernels_generated\":1,"
+                    + "\"fidelity_names_matched\":5,\"fidelity_params_matched\":0,\"fidelity_shared_matched\":0,"
+                    + "\"fidelity_bounds_matched\":0}")
+            .fidelity(),
+        is(nullValue()));
   }
+
   @Test
-  void kernelResourcesAreWrittenAsFlatExtremesPlusOneCompactTextAndSurviveTheRoundTrip() throws Exception {
-    java.util.List<org.hipforge.io.record.KernelResources> ks = org.hipforge.io.record.KernelResources.parseList(
-        "gfx90a tile vgprs=3 sgprs=6 agprs=0 lds=4096 scratch=0 vgpr_spills=0 sgpr_spills=0 occupancy=8; "
-            + "gfx90a _Z5spillPfPKf vgprs=24 sgprs=15 agprs=2 lds=0 scratch=2064 vgpr_spills=5 sgpr_spills=1 occupancy=6; "
-            + "gfx1030 tile vgprs=3 sgprs=6 agprs=0 lds=4096 scratch=0 vgpr_spills=0 sgpr_spills=0 occupancy=16");
-    StateRecord r = fullGenerate().toBuilder().pass(true).errorMsg(null).compiled(true).resources(ks).build();
+  void kernelResourcesAreWrittenAsFlatExtremesPlusOneCompactTextAndSurviveTheRoundTrip()
+      throws Exception {
+    java.util.List<org.hipforge.io.record.KernelResources> ks =
+        org.hipforge.io.record.KernelResources.parseList(
+            "gfx90a tile vgprs=3 sgprs=6 agprs=0 lds=4096 scratch=0 vgpr_spills=0 sgpr_spills=0 occupancy=8; "
+                + "gfx90a _Z5spillPfPKf vgprs=24 sgprs=15 agprs=2 lds=0 scratch=2064 vgpr_spills=5 sgpr_spills=1 occupancy=6; "
+                + "gfx1030 tile vgprs=3 sgprs=6 agprs=0 lds=4096 scratch=0 vgpr_spills=0 sgpr_spills=0 occupancy=16");
+    StateRecord r =
+        fullGenerate().toBuilder().pass(true).errorMsg(null).compiled(true).resources(ks).build();
     String json = StateRecordJson.toJson(r);
 
-    assertThat(json, allOf(containsString("\"resources_vgprs_max\":24"), containsString("\"resources_sgprs_max\":15"),
-        containsString("\"resources_agprs_max\":2"), containsString("\"resources_lds_bytes_max\":4096"),
-        containsString("\"resources_scratch_bytes_max\":2064"), containsString("\"resources_vgpr_spills_max\":5"),
-        containsString("\"resources_sgpr_spills_max\":1"), containsString("\"resources_occupancy_min\":6"),
-        containsString("\"resources_kernels\":\"gfx90a tile vgprs=3 ")));
+    assertThat(
+        json,
+        allOf(
+            containsString("\"resources_vgprs_max\":24"),
+            containsString("\"resources_sgprs_max\":15"),
+            containsString("\"resources_agprs_max\":2"),
+            containsString("\"resources_lds_bytes_max\":4096"),
+            containsString("\"resources_scratch_bytes_max\":2064"),
+            containsString("\"resources_vgpr_spills_max\":5"),
+            containsString("\"resources_sgpr_spills_max\":1"),
+            containsString("\"resources_occupancy_min\":6"),
+            containsString("\"resources_kernels\":\"gfx90a tile vgprs=3 ")));
     assertThat(StateRecordJson.parse(json), is(r));
     assertThat(StateRecordJson.parse(json).resources(), is(ks));
-    assertThat("flat keys keep the line on the byte scanner's fast path",
-        scans(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)), is(true));
+    assertThat(
+        "flat keys keep the line on the byte scanner's fast path",
+        scans(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        is(true));
     assertThat(StateRecordJson.toJson(fullGenerate()), not(containsString("resources")));
   }
 
   @Test
   void unreadableKernelResourcesReadAsNoneInsteadOfRefusingTheLine() throws Exception {
     String head = "{\"id\":1,\"file_name\":\"a.hip\",\"pass\":true,";
-    assertThat(StateRecordJson.parse(head + "\"resources_kernels\":\"gfx90a bad name vgprs=x\"}").resources().isEmpty(),
+    assertThat(
+        StateRecordJson.parse(head + "\"resources_kernels\":\"gfx90a bad name vgprs=x\"}")
+            .resources()
+            .isEmpty(),
         is(true));
-    assertThat(StateRecordJson.parse(head + "\"resources_kernels\":[1,2]}").resources().isEmpty(), is(true));
+    assertThat(
+        StateRecordJson.parse(head + "\"resources_kernels\":[1,2]}").resources().isEmpty(),
+        is(true));
   }
 }

@@ -25,10 +25,14 @@ class TimestampsTest {
 
   @Test
   void otherIsoFormsStillParse() {
-    assertThat(Timestamps.parse("2026-11-27T18:00:00Z"), is(Instant.parse("2026-11-27T18:00:00Z").toEpochMilli()));
-    assertThat(Timestamps.parse("2026-11-27T19:00:00.5+01:00"),
+    assertThat(
+        Timestamps.parse("2026-11-27T18:00:00Z"),
+        is(Instant.parse("2026-11-27T18:00:00Z").toEpochMilli()));
+    assertThat(
+        Timestamps.parse("2026-11-27T19:00:00.5+01:00"),
         is(Instant.parse("2026-11-27T18:00:00.500Z").toEpochMilli()));
-    assertThat(Timestamps.parse("2026-11-27T18:00:00.123456"),
+    assertThat(
+        Timestamps.parse("2026-11-27T18:00:00.123456"),
         is(Instant.parse("2026-11-27T18:00:00.123Z").toEpochMilli()));
   }
 
@@ -36,8 +40,15 @@ class TimestampsTest {
   void impossibleDatesInTheFixedFormAreNotMisread() {
     assertThat(Timestamps.parseFixed("2026-02-30T00:00:00.000Z"), is(Long.MIN_VALUE));
     assertThat(Timestamps.parseFixed("2026-13-01T00:00:00.000Z"), is(Long.MIN_VALUE));
-    for (String bad : new String[] {"2026-02-30T00:00:00.000Z", "2026-13-01T00:00:00.000Z",
-        "2026-11-27T18:00:00Z", "2026-11-27T18:00:00.000+", "2026-1x-27T18:00:00.000Z", ""}) {
+    for (String bad :
+        new String[] {
+          "2026-02-30T00:00:00.000Z",
+          "2026-13-01T00:00:00.000Z",
+          "2026-11-27T18:00:00Z",
+          "2026-11-27T18:00:00.000+",
+          "2026-1x-27T18:00:00.000Z",
+          ""
+        }) {
       byte[] b = bad.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
       assertThat(bad, Timestamps.parseFixed(b, 0, b.length), is(Long.MIN_VALUE));
     }

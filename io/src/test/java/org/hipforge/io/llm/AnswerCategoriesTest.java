@@ -20,16 +20,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * What an answer really is: a 200 that refuses, is filtered, cut or empty gets its final
- * category with its billed usage; parts are joined, reasoning is stripped, and usage numbers that
- * cannot be true are unknown. Bodies are the providers' real shapes, served over loopback.
+ * What an answer really is: a 200 that refuses, is filtered, cut or empty gets its final category
+ * with its billed usage; parts are joined, reasoning is stripped, and usage numbers that cannot be
+ * true are unknown. Bodies are the providers' real shapes, served over loopback.
  */
 class AnswerCategoriesTest {
-  private static final ChatRequest HELLO = new ChatRequest("You are terse.", "Describe the kernel.");
+  private static final ChatRequest HELLO =
+      new ChatRequest("You are terse.", "Describe the kernel.");
 
   private static ProviderConfig config(Api api, String baseUrl) {
-    return ProviderConfig.of("answers-" + api.name().toLowerCase(java.util.Locale.ROOT), api, baseUrl,
-        "test-model", "HIPFORGE_ANSWERS_TEST_KEY").withTimeoutS(2);
+    return ProviderConfig.of(
+            "answers-" + api.name().toLowerCase(java.util.Locale.ROOT),
+            api,
+            baseUrl,
+            "test-model",
+            "HIPFORGE_ANSWERS_TEST_KEY")
+        .withTimeoutS(2);
   }
 
   private static ChatResponse ok(Api api, String body) throws Exception {
@@ -46,7 +52,8 @@ class AnswerCategoriesTest {
     }
   }
 
-  private static void billedAndFinal(LlmException e, ErrorCategory category, long in, long out, String finish) {
+  private static void billedAndFinal(
+      LlmException e, ErrorCategory category, long in, long out, String finish) {
     assertThat(e.getMessage(), e.category(), is(category));
     assertThat(e.category().retryable(), is(false));
     assertThat(e.category().paidAnswer(), is(true));
@@ -65,63 +72,138 @@ class AnswerCategoriesTest {
    */
   static Stream<Arguments> unusableAnswers() {
     return Stream.of(
-        Arguments.of("an OpenAI refusal with null content is refused and keeps its tokens", Api.OPENAI,
+        Arguments.of(
+            "an OpenAI refusal with null content is refused and keeps its tokens",
+            Api.OPENAI,
             "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":"
-            + "\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,"
-            + "\"refusal\":\"I'm sorry, I cannot assist with that request.\"},\"logprobs\":null,\"finish_reason\":"
-            + "\"stop\"}],\"usage\":{\"prompt_tokens\":81,\"completion_tokens\":11,\"total_tokens\":92}}",
-            ErrorCategory.REFUSED, 81L, 11L, "stop", "cannot assist"),
-        Arguments.of("an OpenAI content filter with null content is filtered", Api.OPENAI,
+                + "\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,"
+                + "\"refusal\":\"I'm sorry, I cannot assist with that request.\"},\"logprobs\":null,\"finish_reason\":"
+                + "\"stop\"}],\"usage\":{\"prompt_tokens\":81,\"completion_tokens\":11,\"total_tokens\":92}}",
+            ErrorCategory.REFUSED,
+            81L,
+            11L,
+            "stop",
+            "cannot assist"),
+        Arguments.of(
+            "an OpenAI content filter with null content is filtered",
+            Api.OPENAI,
             "{\"choices\":[{\"finish_reason\":\"content_filter\",\"index\":0,"
-            + "\"message\":{\"role\":\"assistant\",\"content\":null},\"content_filter_results\":{\"violence\":"
-            + "{\"filtered\":true,\"severity\":\"medium\"}}}],\"usage\":{\"completion_tokens\":0,"
-            + "\"prompt_tokens\":25,\"total_tokens\":25}}",
-            ErrorCategory.FILTERED, 25L, 0L, "content_filter", ""),
-        Arguments.of("an OpenAI reasoning cut with null content is truncated", Api.OPENAI, reasoningCut("null"),
-            ErrorCategory.TRUNCATED, 20L, 300L, "length", "no content"),
-        Arguments.of("an OpenAI reasoning cut with empty content is truncated", Api.OPENAI, reasoningCut("\"\""),
-            ErrorCategory.TRUNCATED, 20L, 300L, "length", "no content"),
-        Arguments.of("OpenAI empty choices are an empty answer with the prompt tokens", Api.OPENAI,
+                + "\"message\":{\"role\":\"assistant\",\"content\":null},\"content_filter_results\":{\"violence\":"
+                + "{\"filtered\":true,\"severity\":\"medium\"}}}],\"usage\":{\"completion_tokens\":0,"
+                + "\"prompt_tokens\":25,\"total_tokens\":25}}",
+            ErrorCategory.FILTERED,
+            25L,
+            0L,
+            "content_filter",
+            ""),
+        Arguments.of(
+            "an OpenAI reasoning cut with null content is truncated",
+            Api.OPENAI,
+            reasoningCut("null"),
+            ErrorCategory.TRUNCATED,
+            20L,
+            300L,
+            "length",
+            "no content"),
+        Arguments.of(
+            "an OpenAI reasoning cut with empty content is truncated",
+            Api.OPENAI,
+            reasoningCut("\"\""),
+            ErrorCategory.TRUNCATED,
+            20L,
+            300L,
+            "length",
+            "no content"),
+        Arguments.of(
+            "OpenAI empty choices are an empty answer with the prompt tokens",
+            Api.OPENAI,
             "{\"id\":\"x\",\"choices\":[],\"usage\":{\"prompt_tokens\":17,\"completion_tokens\":0}}",
-            ErrorCategory.EMPTY_ANSWER, 17L, 0L, null, ""),
-        Arguments.of("an answer that is only an unclosed think block is empty", Api.OPENAI,
+            ErrorCategory.EMPTY_ANSWER,
+            17L,
+            0L,
+            null,
+            ""),
+        Arguments.of(
+            "an answer that is only an unclosed think block is empty",
+            Api.OPENAI,
             "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-            + "\"content\":\"<think>still thinking\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
-            + "\"completion_tokens\":7}}",
-            ErrorCategory.EMPTY_ANSWER, 5L, 7L, "stop", "think block"),
-        Arguments.of("Anthropic stop_reason refusal is refused even with text", Api.ANTHROPIC,
+                + "\"content\":\"<think>still thinking\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
+                + "\"completion_tokens\":7}}",
+            ErrorCategory.EMPTY_ANSWER,
+            5L,
+            7L,
+            "stop",
+            "think block"),
+        Arguments.of(
+            "Anthropic stop_reason refusal is refused even with text",
+            Api.ANTHROPIC,
             "{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\","
-            + "\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\",\"text\":\"I can't help with that.\"}],"
-            + "\"stop_reason\":\"refusal\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":30,\"output_tokens\":9}}",
-            ErrorCategory.REFUSED, 30L, 9L, "refusal", "I can't help with that."),
-        Arguments.of("an Anthropic answer cut at max_tokens is truncated", Api.ANTHROPIC, anthropicCut("max_tokens"),
-            ErrorCategory.TRUNCATED, 30L, 300L, "max_tokens", ""),
-        Arguments.of("an Anthropic answer cut at the context window is truncated", Api.ANTHROPIC,
+                + "\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\",\"text\":\"I can't help with that.\"}],"
+                + "\"stop_reason\":\"refusal\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":30,\"output_tokens\":9}}",
+            ErrorCategory.REFUSED,
+            30L,
+            9L,
+            "refusal",
+            "I can't help with that."),
+        Arguments.of(
+            "an Anthropic answer cut at max_tokens is truncated",
+            Api.ANTHROPIC,
+            anthropicCut("max_tokens"),
+            ErrorCategory.TRUNCATED,
+            30L,
+            300L,
+            "max_tokens",
+            ""),
+        Arguments.of(
+            "an Anthropic answer cut at the context window is truncated",
+            Api.ANTHROPIC,
             anthropicCut("model_context_window_exceeded"),
-            ErrorCategory.TRUNCATED, 30L, 300L, "model_context_window_exceeded", ""),
-        Arguments.of("an Anthropic cut with only thinking is truncated", Api.ANTHROPIC,
+            ErrorCategory.TRUNCATED,
+            30L,
+            300L,
+            "model_context_window_exceeded",
+            ""),
+        Arguments.of(
+            "an Anthropic cut with only thinking is truncated",
+            Api.ANTHROPIC,
             "{\"type\":\"message\",\"content\":[{\"type\":\"thinking\","
-            + "\"thinking\":\"Let me see\",\"signature\":\"EqQB\"}],\"stop_reason\":\"max_tokens\","
-            + "\"usage\":{\"input_tokens\":30,\"output_tokens\":300}}",
-            ErrorCategory.TRUNCATED, 30L, 300L, "max_tokens", "only thinking"));
+                + "\"thinking\":\"Let me see\",\"signature\":\"EqQB\"}],\"stop_reason\":\"max_tokens\","
+                + "\"usage\":{\"input_tokens\":30,\"output_tokens\":300}}",
+            ErrorCategory.TRUNCATED,
+            30L,
+            300L,
+            "max_tokens",
+            "only thinking"));
   }
 
   private static String reasoningCut(String content) {
     return "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-        + "\"content\":" + content + ",\"reasoning_content\":\"Let me think about the grid\",\"refusal\":null},"
+        + "\"content\":"
+        + content
+        + ",\"reasoning_content\":\"Let me think about the grid\",\"refusal\":null},"
         + "\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":20,\"completion_tokens\":300,"
         + "\"completion_tokens_details\":{\"reasoning_tokens\":300}}}";
   }
 
   private static String anthropicCut(String stop) {
     return "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":"
-        + "\"The kernel\"}],\"stop_reason\":\"" + stop + "\",\"usage\":{\"input_tokens\":30,\"output_tokens\":300}}";
+        + "\"The kernel\"}],\"stop_reason\":\""
+        + stop
+        + "\",\"usage\":{\"input_tokens\":30,\"output_tokens\":300}}";
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("unusableAnswers")
-  void anUnusableAnswerIsBilledWithItsFinalCategory(String because, Api api, String body, ErrorCategory category,
-      long in, long out, String finish, String said) throws Exception {
+  void anUnusableAnswerIsBilledWithItsFinalCategory(
+      String because,
+      Api api,
+      String body,
+      ErrorCategory category,
+      long in,
+      long out,
+      String finish,
+      String said)
+      throws Exception {
     LlmException e = failed(api, body);
     billedAndFinal(e, category, in, out, finish);
     assertThat(e.getMessage(), containsString(said));
@@ -129,26 +211,33 @@ class AnswerCategoriesTest {
 
   @Test
   void openAiFinishReasonLengthIsTruncatedEvenWithText() throws Exception {
-    LlmException e = failed(Api.OPENAI, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-        + "\"content\":\"The kernel adds two vec\"},\"finish_reason\":\"length\"}],"
-        + "\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":300}}");
+    LlmException e =
+        failed(
+            Api.OPENAI,
+            "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                + "\"content\":\"The kernel adds two vec\"},\"finish_reason\":\"length\"}],"
+                + "\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":300}}");
     billedAndFinal(e, ErrorCategory.TRUNCATED, 40, 300, "length");
     assertThat(e.answer().text(), is("The kernel adds two vec"));
   }
 
   @Test
   void openAiContentPartsAreJoined() throws Exception {
-    ChatResponse r = ok(Api.OPENAI, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-        + "\"content\":[{\"type\":\"text\",\"text\":\"Write a HIP kernel \"},{\"type\":\"text\",\"text\":"
-        + "\"that adds two vectors.\"}]},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
-        + "\"completion_tokens\":7}}");
+    ChatResponse r =
+        ok(
+            Api.OPENAI,
+            "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                + "\"content\":[{\"type\":\"text\",\"text\":\"Write a HIP kernel \"},{\"type\":\"text\",\"text\":"
+                + "\"that adds two vectors.\"}]},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
+                + "\"completion_tokens\":7}}");
     assertThat(r.text(), is("Write a HIP kernel that adds two vectors."));
     assertThat(r.finishReason(), is("stop"));
   }
 
   static Stream<Arguments> thinkShapes() {
     return Stream.of(
-        Arguments.of("<think>\\nThe user wants...\\n</think>\\n\\nWrite a kernel.", "\n\nWrite a kernel."),
+        Arguments.of(
+            "<think>\\nThe user wants...\\n</think>\\n\\nWrite a kernel.", "\n\nWrite a kernel."),
         Arguments.of("The template opened it.</think>Write a kernel.", "Write a kernel."),
         Arguments.of("Write <think>hm</think>a kernel.", "Write a kernel."),
         Arguments.of("<THINK>a</THINK><think>b</think>Write a kernel.", "Write a kernel."));
@@ -157,9 +246,14 @@ class AnswerCategoriesTest {
   @ParameterizedTest
   @MethodSource("thinkShapes")
   void inlineThinkBlocksAreStripped(String content, String expected) throws Exception {
-    ChatResponse r = ok(Api.OPENAI, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-        + "\"content\":\"" + content + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
-        + "\"completion_tokens\":7}}");
+    ChatResponse r =
+        ok(
+            Api.OPENAI,
+            "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                + "\"content\":\""
+                + content
+                + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
+                + "\"completion_tokens\":7}}");
     assertThat(r.text(), is(expected));
   }
 
@@ -167,10 +261,13 @@ class AnswerCategoriesTest {
 
   @Test
   void anthropicTextBlocksAreJoinedAndThinkingBlocksLeftOut() throws Exception {
-    ChatResponse r = ok(Api.ANTHROPIC, "{\"type\":\"message\",\"content\":[{\"type\":\"thinking\","
-        + "\"thinking\":\"secret reasoning\",\"signature\":\"EqQB\"},{\"type\":\"redacted_thinking\",\"data\":\"x\"},"
-        + "{\"type\":\"text\",\"text\":\"Write a HIP kernel \"},{\"type\":\"text\",\"text\":\"that adds.\"}],"
-        + "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":30,\"output_tokens\":9}}");
+    ChatResponse r =
+        ok(
+            Api.ANTHROPIC,
+            "{\"type\":\"message\",\"content\":[{\"type\":\"thinking\","
+                + "\"thinking\":\"secret reasoning\",\"signature\":\"EqQB\"},{\"type\":\"redacted_thinking\",\"data\":\"x\"},"
+                + "{\"type\":\"text\",\"text\":\"Write a HIP kernel \"},{\"type\":\"text\",\"text\":\"that adds.\"}],"
+                + "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":30,\"output_tokens\":9}}");
     assertThat(r.text(), is("Write a HIP kernel that adds."));
     assertThat(r.text(), not(containsString("secret")));
     assertThat(r.finishReason(), is("end_turn"));
@@ -178,9 +275,12 @@ class AnswerCategoriesTest {
 
   @Test
   void anthropicCacheTokensCountInTheInputTotalAndAreKeptApart() throws Exception {
-    ChatResponse r = ok(Api.ANTHROPIC, "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":"
-        + "\"Write a kernel.\"}],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":12,"
-        + "\"cache_creation_input_tokens\":1000,\"cache_read_input_tokens\":3000,\"output_tokens\":9}}");
+    ChatResponse r =
+        ok(
+            Api.ANTHROPIC,
+            "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":"
+                + "\"Write a kernel.\"}],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":12,"
+                + "\"cache_creation_input_tokens\":1000,\"cache_read_input_tokens\":3000,\"output_tokens\":9}}");
     assertThat(r.inputTokens(), is(4012L));
     assertThat(r.cacheCreationInputTokens(), is(1000L));
     assertThat(r.cacheReadInputTokens(), is(3000L));
@@ -190,16 +290,31 @@ class AnswerCategoriesTest {
   // ------------------------------------------------------------------------------ usage
 
   @ParameterizedTest
-  @ValueSource(strings = {"-5", "1e30", "12.5", "\"12\"", "2000000000", "99999999999999999999999", "null"})
+  @ValueSource(
+      strings = {"-5", "1e30", "12.5", "\"12\"", "2000000000", "99999999999999999999999", "null"})
   void unbelievableUsageValuesAreUnknown(String value) throws Exception {
-    ChatResponse openAi = ok(Api.OPENAI, "{\"choices\":[{\"message\":{\"content\":\"Write a kernel.\"},"
-        + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":" + value + ",\"completion_tokens\":"
-        + value + "}}");
+    ChatResponse openAi =
+        ok(
+            Api.OPENAI,
+            "{\"choices\":[{\"message\":{\"content\":\"Write a kernel.\"},"
+                + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":"
+                + value
+                + ",\"completion_tokens\":"
+                + value
+                + "}}");
     assertThat(openAi.inputTokens(), is(-1L));
     assertThat(openAi.outputTokens(), is(-1L));
-    ChatResponse anthropic = ok(Api.ANTHROPIC, "{\"content\":[{\"type\":\"text\",\"text\":\"Write.\"}],"
-        + "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":" + value + ",\"output_tokens\":" + value
-        + ",\"cache_read_input_tokens\":" + value + "}}");
+    ChatResponse anthropic =
+        ok(
+            Api.ANTHROPIC,
+            "{\"content\":[{\"type\":\"text\",\"text\":\"Write.\"}],"
+                + "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":"
+                + value
+                + ",\"output_tokens\":"
+                + value
+                + ",\"cache_read_input_tokens\":"
+                + value
+                + "}}");
     assertThat(anthropic.inputTokens(), is(-1L));
     assertThat(anthropic.outputTokens(), is(-1L));
     assertThat(anthropic.cacheReadInputTokens(), is(0L));
@@ -223,12 +338,18 @@ class AnswerCategoriesTest {
 
   @ParameterizedTest
   @MethodSource("simulatedShapes")
-  void everyUnusableSimulatedShapeIsOneRequestWithItsFinalCategory(Api api, Answer shape,
-      ErrorCategory category, String finish) throws Exception {
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withAnswerRate(shape, 1.0))) {
-      RetryingCaller caller = new RetryingCaller(LlmClient.create(config(api, server.baseUrl()), "k"),
-          RateLimiter.shared("answers-test " + api + " " + shape, 0, 0), 6, 300, RateLimiter.SYSTEM_SLEEPER, null);
+  void everyUnusableSimulatedShapeIsOneRequestWithItsFinalCategory(
+      Api api, Answer shape, ErrorCategory category, String finish) throws Exception {
+    try (SimulatedLlmServer server =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withAnswerRate(shape, 1.0))) {
+      RetryingCaller caller =
+          new RetryingCaller(
+              LlmClient.create(config(api, server.baseUrl()), "k"),
+              RateLimiter.shared("answers-test " + api + " " + shape, 0, 0),
+              6,
+              300,
+              RateLimiter.SYSTEM_SLEEPER,
+              null);
       RetryingCaller.Outcome o = caller.call(HELLO);
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(category));
@@ -247,7 +368,8 @@ class AnswerCategoriesTest {
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), "k")) {
       plain = client.complete(HELLO).text();
     }
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults().withAnswerRate(shape, 1.0));
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(SimulatorConfig.defaults().withAnswerRate(shape, 1.0));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), "k")) {
       ChatResponse r = client.complete(HELLO);
       assertThat(r.text(), is(shape == Answer.THINK && api == Api.OPENAI ? "\n\n" + plain : plain));
@@ -260,7 +382,10 @@ class AnswerCategoriesTest {
   }
 
   static Stream<Arguments> usableShapes() {
-    return Stream.of(Api.values()).flatMap(api -> Stream.of(Answer.PARTS, Answer.THINK, Answer.NO_USAGE,
-        Answer.CACHE_TOKENS).map(s -> Arguments.of(api, s)));
+    return Stream.of(Api.values())
+        .flatMap(
+            api ->
+                Stream.of(Answer.PARTS, Answer.THINK, Answer.NO_USAGE, Answer.CACHE_TOKENS)
+                    .map(s -> Arguments.of(api, s)));
   }
 }

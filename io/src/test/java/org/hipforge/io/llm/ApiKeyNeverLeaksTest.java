@@ -36,9 +36,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A distinctive fake key goes through every failure we know, over real HTTP; every message,
- * {@code toErrorMsg()}, stack trace (causes included), limiter abort reason, log record and byte
- * printed to System.out/System.err is collected, and the key must appear in none of them.
+ * A distinctive fake key goes through every failure we know, over real HTTP; every message, {@code
+ * toErrorMsg()}, stack trace (causes included), limiter abort reason, log record and byte printed
+ * to System.out/System.err is collected, and the key must appear in none of them.
  */
 class ApiKeyNeverLeaksTest {
 
@@ -47,7 +47,8 @@ class ApiKeyNeverLeaksTest {
   }
 
   private static final String KEY_ENV = "HIPFORGE_LEAK_TEST_KEY";
-  private static final ChatRequest HELLO = new ChatRequest("You are terse.", "Say hello to the leak test.");
+  private static final ChatRequest HELLO =
+      new ChatRequest("You are terse.", "Say hello to the leak test.");
 
   private String key;
   private final List<String> evidence = Collections.synchronizedList(new ArrayList<>());
@@ -68,18 +69,19 @@ class ApiKeyNeverLeaksTest {
     System.setOut(new PrintStream(new Capture(printed), true, StandardCharsets.UTF_8));
     System.setErr(new PrintStream(new Capture(printed), true, StandardCharsets.UTF_8));
     SimpleFormatter formatter = new SimpleFormatter();
-    logHandler = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        logged.add(formatter.format(record));
-      }
+    logHandler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            logged.add(formatter.format(record));
+          }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     logHandler.setLevel(Level.ALL);
     Logger.getLogger("").addHandler(logHandler);
   }
@@ -118,8 +120,8 @@ class ApiKeyNeverLeaksTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void serverRequiringAnotherKey(Api api) throws Exception {
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withApiKey("sk-test-" + random(32)))) {
+    try (SimulatedLlmServer server =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withApiKey("sk-test-" + random(32)))) {
       ProviderConfig c = config(api, server.baseUrl());
       ErrorCategory category = expectFailure(c, key, HELLO);
       assertThat(category, is(ErrorCategory.AUTH));
@@ -127,7 +129,8 @@ class ApiKeyNeverLeaksTest {
       RateLimiter limiter = new RateLimiter(0, 0, RateLimiter.SYSTEM_CLOCK, nanos -> {});
       CallGate gate = CallGate.standalone();
       try (LlmClient client = LlmClient.create(c, key)) {
-        RetryingCaller caller = new RetryingCaller(client, limiter, 5, 1024, nanos -> {}, null, gate);
+        RetryingCaller caller =
+            new RetryingCaller(client, limiter, 5, 1024, nanos -> {}, null, gate);
         record(caller.call(HELLO));
         record(caller.call(HELLO)); // refused by the closed gate without a request
       }
@@ -141,10 +144,16 @@ class ApiKeyNeverLeaksTest {
   @EnumSource(Api.class)
   void everySimulatedFault(Api api) throws Exception {
     SimulatorConfig d = SimulatorConfig.defaults();
-    List<SimulatorConfig> faults = List.of(
-        d.withHttp500Rate(1.0), d.withHttp502Rate(1.0), d.withHttp503Rate(1.0),
-        d.withHttp529Rate(1.0), d.withDropRate(1.0), d.withHtmlRate(1.0),
-        d.withSlowRate(1.0).withSlowMs(2_500), d.withMaxContextTokens(10));
+    List<SimulatorConfig> faults =
+        List.of(
+            d.withHttp500Rate(1.0),
+            d.withHttp502Rate(1.0),
+            d.withHttp503Rate(1.0),
+            d.withHttp529Rate(1.0),
+            d.withDropRate(1.0),
+            d.withHtmlRate(1.0),
+            d.withSlowRate(1.0).withSlowMs(2_500),
+            d.withMaxContextTokens(10));
     for (SimulatorConfig sim : faults) {
       try (SimulatedLlmServer server = SimulatedLlmServer.start(sim)) {
         expectFailure(config(api, server.baseUrl()).withTimeoutS(1), key, HELLO);
@@ -170,17 +179,32 @@ class ApiKeyNeverLeaksTest {
   void serversThatEchoTheKeyBack(Api api) throws Exception {
     // Misconfigured base URLs and debugging proxies answer with what they received, headers
     // included: the key comes back inside 200 bodies, error bodies and HTML pages.
-    List<Function<String, Reply>> echoes = List.of(
-        h -> new Reply(200, "application/json", "{\"headers\":" + h + ",\"note\":\"echo\"}"),
-        h -> new Reply(200, "text/html", "<html><body><pre>" + h + "</pre></body></html>"),
-        h -> new Reply(200, "application/json", "[" + h + "]"),
-        h -> new Reply(401, "application/json", "{\"error\": \"invalid key " + h.replace("\"", "'") + "\"}"),
-        h -> new Reply(403, "application/json", "{\"error\":{\"type\":\"permission_error\",\"message\":\"key "
-            + h.replace("\"", "'") + " may not use this model\"}}"),
-        h -> new Reply(500, "text/plain", "upstream failed for " + h),
-        h -> new Reply(400, "application/json", "{\"message\":\"bad request from " + h.replace("\"", "'")
-            + "; maximum context length exceeded\"}"),
-        h -> new Reply(502, "text/html", "<html><h1>502</h1><p>" + h + "</p></html>"));
+    List<Function<String, Reply>> echoes =
+        List.of(
+            h -> new Reply(200, "application/json", "{\"headers\":" + h + ",\"note\":\"echo\"}"),
+            h -> new Reply(200, "text/html", "<html><body><pre>" + h + "</pre></body></html>"),
+            h -> new Reply(200, "application/json", "[" + h + "]"),
+            h ->
+                new Reply(
+                    401,
+                    "application/json",
+                    "{\"error\": \"invalid key " + h.replace("\"", "'") + "\"}"),
+            h ->
+                new Reply(
+                    403,
+                    "application/json",
+                    "{\"error\":{\"type\":\"permission_error\",\"message\":\"key "
+                        + h.replace("\"", "'")
+                        + " may not use this model\"}}"),
+            h -> new Reply(500, "text/plain", "upstream failed for " + h),
+            h ->
+                new Reply(
+                    400,
+                    "application/json",
+                    "{\"message\":\"bad request from "
+                        + h.replace("\"", "'")
+                        + "; maximum context length exceeded\"}"),
+            h -> new Reply(502, "text/html", "<html><h1>502</h1><p>" + h + "</p></html>"));
     try (EchoServer echo = new EchoServer(echoes)) {
       ProviderConfig c = config(api, echo.baseUrl());
       for (int i = 0; i < echoes.size(); i++) {
@@ -206,15 +230,21 @@ class ApiKeyNeverLeaksTest {
   // ------------------------------------------------------------------------------ helpers
 
   private static ProviderConfig config(Api api, String baseUrl) {
-    return ProviderConfig.of("leak-" + api.name().toLowerCase(java.util.Locale.ROOT), api, baseUrl,
-        "test-model", KEY_ENV).withTimeoutS(2);
+    return ProviderConfig.of(
+            "leak-" + api.name().toLowerCase(java.util.Locale.ROOT),
+            api,
+            baseUrl,
+            "test-model",
+            KEY_ENV)
+        .withTimeoutS(2);
   }
 
   /** Sends once; records whatever was thrown (checked or not) and prints it like a worker log. */
   private ErrorCategory expectFailure(ProviderConfig c, String apiKey, ChatRequest request) {
     try (LlmClient client = LlmClient.create(c, apiKey)) {
       ChatResponse r = client.complete(request);
-      fail("expected a failure from " + c + " but got an answer of " + r.text().length() + " chars");
+      fail(
+          "expected a failure from " + c + " but got an answer of " + r.text().length() + " chars");
       return null;
     } catch (LlmException e) {
       record(e);
@@ -295,25 +325,31 @@ class ApiKeyNeverLeaksTest {
 
     EchoServer(List<Function<String, Reply>> echoes) throws IOException {
       http = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
-      http.createContext("/", ex -> {
-        ex.getRequestBody().readAllBytes();
-        String auth = ex.getRequestHeaders().getFirst("Authorization");
-        String apiKey = ex.getRequestHeaders().getFirst("x-api-key");
-        String headers = "{\"authorization\":\"" + (auth == null ? "" : auth) + "\",\"x-api-key\":\""
-            + (apiKey == null ? "" : apiKey) + "\"}";
-        int i;
-        synchronized (seenHeaders) {
-          i = seenHeaders.size();
-          seenHeaders.add(headers);
-        }
-        Reply r = echoes.get(Math.min(i, echoes.size() - 1)).apply(headers);
-        byte[] body = r.body().getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", r.contentType());
-        ex.sendResponseHeaders(r.status(), body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-          out.write(body);
-        }
-      });
+      http.createContext(
+          "/",
+          ex -> {
+            ex.getRequestBody().readAllBytes();
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            String apiKey = ex.getRequestHeaders().getFirst("x-api-key");
+            String headers =
+                "{\"authorization\":\""
+                    + (auth == null ? "" : auth)
+                    + "\",\"x-api-key\":\""
+                    + (apiKey == null ? "" : apiKey)
+                    + "\"}";
+            int i;
+            synchronized (seenHeaders) {
+              i = seenHeaders.size();
+              seenHeaders.add(headers);
+            }
+            Reply r = echoes.get(Math.min(i, echoes.size() - 1)).apply(headers);
+            byte[] body = r.body().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", r.contentType());
+            ex.sendResponseHeaders(r.status(), body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+              out.write(body);
+            }
+          });
       http.start();
     }
 

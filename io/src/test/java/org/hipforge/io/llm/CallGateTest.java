@@ -46,7 +46,8 @@ class CallGateTest {
     run.close(CallGate.Kind.SIGTERM, "kill");
     assertThat(b.isOpen(), is(false));
     assertThat("the run's stop wins", b.stop().kind(), is(CallGate.Kind.SIGTERM));
-    assertThat("the run's stop wins over the child's own", a.stop().kind(), is(CallGate.Kind.SIGTERM));
+    assertThat(
+        "the run's stop wins over the child's own", a.stop().kind(), is(CallGate.Kind.SIGTERM));
   }
 
   @Test
@@ -78,13 +79,15 @@ class CallGateTest {
     CallGate a = run.child();
     assertThat(a.enter(), is(true));
     assertThat(run.awaitIdle(Duration.ofMillis(50)), is(false));
-    CompletableFuture<Boolean> idle = CompletableFuture.supplyAsync(() -> {
-      try {
-        return run.awaitIdle(Duration.ofMinutes(1));
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<Boolean> idle =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return run.awaitIdle(Duration.ofMinutes(1));
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
     Thread.sleep(50);
     a.leave();
     assertThat(idle.get(60, TimeUnit.SECONDS), is(true));
@@ -94,18 +97,23 @@ class CallGateTest {
   void closingTheRunWakesAPauseOfAChild() throws Exception {
     CallGate run = CallGate.standalone();
     CallGate child = run.child();
-    CompletableFuture<Boolean> paused = CompletableFuture.supplyAsync(() -> {
-      try {
-        child.pause(TimeUnit.MINUTES.toNanos(10), RateLimiter.SYSTEM_SLEEPER);
-        return Thread.currentThread().isInterrupted();
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<Boolean> paused =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                child.pause(TimeUnit.MINUTES.toNanos(10), RateLimiter.SYSTEM_SLEEPER);
+                return Thread.currentThread().isInterrupted();
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
     Thread.sleep(100);
     assertThat(paused.isDone(), is(false));
     run.close(CallGate.Kind.SIGINT, "Ctrl-C");
-    assertThat("woken, and the interrupt that woke it is consumed", paused.get(60, TimeUnit.SECONDS), is(false));
+    assertThat(
+        "woken, and the interrupt that woke it is consumed",
+        paused.get(60, TimeUnit.SECONDS),
+        is(false));
   }
 
   @Test

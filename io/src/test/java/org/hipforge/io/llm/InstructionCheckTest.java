@@ -12,7 +12,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 class InstructionCheckTest {
 
   @ParameterizedTest(name = "{0} -> bad: {1}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       Write a HIP kernel that adds two float vectors element-wise.                          | false
       I can't help with that.                                                                | true
       I cannot help with that request.                                                       | true
@@ -38,7 +41,10 @@ class InstructionCheckTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       I can't help with that.                 | refusal
       ```cpp\\n__global__ void k() {}\\n```   | code block
       """)

@@ -21,14 +21,16 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A provider that advertises its limits in headers, and a client whose config gives none: over
- * loopback HTTP against the {@link SimulatedLlmServer}, with real time (the simulator's own
- * buckets run on the real clock).
+ * loopback HTTP against the {@link SimulatedLlmServer}, with real time (the simulator's own buckets
+ * run on the real clock).
  */
 class LearnedRateLimitLoopbackTest {
 
   private static final String KEY = "sk-learned-limit-test-0123456789abcdef";
+
   /** 20 requests a second: a short run still spans a few seconds of pacing. */
   private static final int SIM_RPM = 1_200;
+
   private static final long SIM_TPM = 2_000_000;
   private static final int CALLS = 60;
   private static final int THREADS = 16;
@@ -61,17 +63,31 @@ class LearnedRateLimitLoopbackTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void withNoLimitsConfiguredTheAdvertisedOnesArePacedEvenlyWithout429s(Api api) throws Exception {
-    SimulatorConfig sim = SimulatorConfig.defaults().withRpm(SIM_RPM).withTpm(SIM_TPM).withApiKey(KEY);
+    SimulatorConfig sim =
+        SimulatorConfig.defaults().withRpm(SIM_RPM).withTpm(SIM_TPM).withApiKey(KEY);
     List<String> notes = Collections.synchronizedList(new ArrayList<>());
     String name = "learn-" + api.name().toLowerCase(java.util.Locale.ROOT);
     try (SimulatedLlmServer server = SimulatedLlmServer.start(sim);
-        Watching client = new Watching(LlmClient.create(
-            ProviderConfig.of(name, api, server.baseUrl(), "test-model", "HIPFORGE_LEARN_TEST_KEY")
-                .withTimeoutS(10), KEY))) {
+        Watching client =
+            new Watching(
+                LlmClient.create(
+                    ProviderConfig.of(
+                            name, api, server.baseUrl(), "test-model", "HIPFORGE_LEARN_TEST_KEY")
+                        .withTimeoutS(10),
+                    KEY))) {
       // rpm 0, tpm 0: nothing configured; probing the first call as CallLlm's shared limiter does.
-      RateLimiter limiter = new RateLimiter(0, 0, 1.0, name, notes::add, RateLimiter.SYSTEM_CLOCK,
-          RateLimiter.SYSTEM_SLEEPER, true);
-      RetryingCaller caller = new RetryingCaller(client, limiter, 6, 1024, RateLimiter.SYSTEM_SLEEPER, null);
+      RateLimiter limiter =
+          new RateLimiter(
+              0,
+              0,
+              1.0,
+              name,
+              notes::add,
+              RateLimiter.SYSTEM_CLOCK,
+              RateLimiter.SYSTEM_SLEEPER,
+              true);
+      RetryingCaller caller =
+          new RetryingCaller(client, limiter, 6, 1024, RateLimiter.SYSTEM_SLEEPER, null);
       ExecutorService pool = Executors.newFixedThreadPool(THREADS);
       try {
         List<Future<RetryingCaller.Outcome>> outcomes = new ArrayList<>();
@@ -91,12 +107,21 @@ class LearnedRateLimitLoopbackTest {
       assertThat(server.totalRequests(), is((long) CALLS));
       assertThat(limiter.requestsPerMinute(), is((double) SIM_RPM));
       assertThat(limiter.tokensPerMinute(), is((double) SIM_TPM));
-      assertThat(notes, is(List.of(name + ": no rpm/tpm in config; using the provider's advertised "
-          + SIM_RPM + " RPM, " + SIM_TPM + " TPM")));
+      assertThat(
+          notes,
+          is(
+              List.of(
+                  name
+                      + ": no rpm/tpm in config; using the provider's advertised "
+                      + SIM_RPM
+                      + " RPM, "
+                      + SIM_TPM
+                      + " TPM")));
       // Paced, not burst: the provider's budget (full at the start) never fell further below full
       // than one second of budget (the limiter's bucket) plus what a scheduling hiccup adds. Sent
       // unpaced, 60 calls from 16 threads would take it to 1,140.
-      assertThat(client.lowestRemaining.get(), greaterThanOrEqualTo((long) SIM_RPM - SIM_RPM / 60 - 10));
+      assertThat(
+          client.lowestRemaining.get(), greaterThanOrEqualTo((long) SIM_RPM - SIM_RPM / 60 - 10));
       assertThat(server.successCountsByPrompt().values(), everyItem(is(1L)));
     }
   }

@@ -42,8 +42,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Both wire formats over real HTTP on loopback: against the simulated provider, and against tiny
- * stub servers for what the simulator does not send (bodies without usage, llama.cpp and vLLM
- * error shapes, header capture).
+ * stub servers for what the simulator does not send (bodies without usage, llama.cpp and vLLM error
+ * shapes, header capture).
  */
 class LlmClientWireTest {
 
@@ -53,9 +53,9 @@ class LlmClientWireTest {
 
   /**
    * Turns Nagle off for the JDK HTTP servers of this JVM (stubs and the simulator). The server
-   * reads the property once, at the first server of the JVM: a test class that starts a stub
-   * server before the simulator would otherwise leave Nagle on (40 ms per keep-alive request), so
-   * every such class calls this from its static initialiser.
+   * reads the property once, at the first server of the JVM: a test class that starts a stub server
+   * before the simulator would otherwise leave Nagle on (40 ms per keep-alive request), so every
+   * such class calls this from its static initialiser.
    */
   static void noDelay() {
     if (System.getProperty("sun.net.httpserver.nodelay") == null) {
@@ -66,11 +66,17 @@ class LlmClientWireTest {
   private static final String KEY_ENV = "HIPFORGE_WIRE_TEST_KEY";
   private static final String RIGHT_KEY = "sk-wire-right-0123456789abcdefghijklmnop";
   private static final String WRONG_KEY = "sk-wire-wrong-ZYXWVUTSRQPONMLKJIHGFEDCBA";
-  private static final ChatRequest HELLO = new ChatRequest("You are terse.", "Say hello to the wire test.");
+  private static final ChatRequest HELLO =
+      new ChatRequest("You are terse.", "Say hello to the wire test.");
 
   private static ProviderConfig config(Api api, String baseUrl) {
-    return ProviderConfig.of("wire-" + api.name().toLowerCase(java.util.Locale.ROOT), api, baseUrl,
-        "test-model", KEY_ENV).withTimeoutS(2);
+    return ProviderConfig.of(
+            "wire-" + api.name().toLowerCase(java.util.Locale.ROOT),
+            api,
+            baseUrl,
+            "test-model",
+            KEY_ENV)
+        .withTimeoutS(2);
   }
 
   private static LlmException fail(ProviderConfig config, String key, ChatRequest request) {
@@ -92,8 +98,8 @@ class LlmClientWireTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void successReturnsTextAndUsage(Api api) throws Exception {
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withApiKey(RIGHT_KEY));
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(SimulatorConfig.defaults().withApiKey(RIGHT_KEY));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), RIGHT_KEY)) {
       // The server demands the key in this format's header (Bearer or x-api-key) and, for
       // Anthropic, the anthropic-version header: a 200 proves both arrived in the right form.
@@ -102,8 +108,8 @@ class LlmClientWireTest {
       assertThat(r.inputTokens(), greaterThan(0L));
       assertThat(r.outputTokens(), greaterThan(0L));
       assertThat(r.rateLimits(), notNullValue());
-      assertThat(server.successCountsByPrompt().get(SimulatedLlmServer.promptKey(HELLO.user())),
-          is(1L));
+      assertThat(
+          server.successCountsByPrompt().get(SimulatedLlmServer.promptKey(HELLO.user())), is(1L));
       assertThat(server.totalRequests(), is(1L));
     }
   }
@@ -149,8 +155,8 @@ class LlmClientWireTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void wrongOrAbsentKeyIsAuthNamingTheVariableNeverTheKey(Api api) throws Exception {
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withApiKey(RIGHT_KEY))) {
+    try (SimulatedLlmServer server =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withApiKey(RIGHT_KEY))) {
       ProviderConfig c = config(api, server.baseUrl());
       for (String key : new String[] {WRONG_KEY, null}) {
         LlmException e = fail(c, key, HELLO);
@@ -159,7 +165,8 @@ class LlmClientWireTest {
         assertThat(e.category().retryable(), is(false));
         assertThat(e.getMessage(), containsString(KEY_ENV));
         assertThat(e.toErrorMsg(), startsWith("auth: "));
-        assertThat(e.toErrorMsg(), allOf(not(containsString(WRONG_KEY)), not(containsString(RIGHT_KEY))));
+        assertThat(
+            e.toErrorMsg(), allOf(not(containsString(WRONG_KEY)), not(containsString(RIGHT_KEY))));
       }
       assertThat(server.requestsByStatus().get("401"), is(2L));
     }
@@ -168,7 +175,8 @@ class LlmClientWireTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void rateLimitIsRateLimitedWithTheServersRetryAfter(Api api) throws Exception {
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults().withRpm(1));
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(SimulatorConfig.defaults().withRpm(1));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), RIGHT_KEY)) {
       ChatResponse first = client.complete(HELLO);
       // One request per minute, one used: the headers say none are left.
@@ -184,23 +192,61 @@ class LlmClientWireTest {
     }
   }
 
-  /** A fault the simulator sends every time, what one request against it fails with, what it says. */
+  /**
+   * A fault the simulator sends every time, what one request against it fails with, what it says.
+   */
   static Stream<Arguments> simulatedFaults() {
     SimulatorConfig sim = SimulatorConfig.defaults();
     List<Arguments> args = new ArrayList<>();
     for (Api api : Api.values()) {
-      args.add(Arguments.of(api, "HTTP 500", sim.withHttp500Rate(1.0), ErrorCategory.SERVER_ERROR, 500,
-          containsString("HTTP 500")));
-      args.add(Arguments.of(api, "HTTP 502", sim.withHttp502Rate(1.0), ErrorCategory.SERVER_ERROR, 502,
-          containsString("HTTP 502")));
-      args.add(Arguments.of(api, "HTTP 503", sim.withHttp503Rate(1.0), ErrorCategory.SERVER_ERROR, 503,
-          containsString("HTTP 503")));
-      args.add(Arguments.of(api, "HTTP 529", sim.withHttp529Rate(1.0), ErrorCategory.OVERLOADED, 529,
-          containsString("")));
-      args.add(Arguments.of(api, "a dropped connection", sim.withDropRate(1.0), ErrorCategory.CONNECTION, 0,
-          containsString("")));
-      args.add(Arguments.of(api, "HTML with status 200", sim.withHtmlRate(1.0), ErrorCategory.BAD_RESPONSE, 200,
-          allOf(containsString("not JSON"), containsString("502 Bad Gateway"))));
+      args.add(
+          Arguments.of(
+              api,
+              "HTTP 500",
+              sim.withHttp500Rate(1.0),
+              ErrorCategory.SERVER_ERROR,
+              500,
+              containsString("HTTP 500")));
+      args.add(
+          Arguments.of(
+              api,
+              "HTTP 502",
+              sim.withHttp502Rate(1.0),
+              ErrorCategory.SERVER_ERROR,
+              502,
+              containsString("HTTP 502")));
+      args.add(
+          Arguments.of(
+              api,
+              "HTTP 503",
+              sim.withHttp503Rate(1.0),
+              ErrorCategory.SERVER_ERROR,
+              503,
+              containsString("HTTP 503")));
+      args.add(
+          Arguments.of(
+              api,
+              "HTTP 529",
+              sim.withHttp529Rate(1.0),
+              ErrorCategory.OVERLOADED,
+              529,
+              containsString("")));
+      args.add(
+          Arguments.of(
+              api,
+              "a dropped connection",
+              sim.withDropRate(1.0),
+              ErrorCategory.CONNECTION,
+              0,
+              containsString("")));
+      args.add(
+          Arguments.of(
+              api,
+              "HTML with status 200",
+              sim.withHtmlRate(1.0),
+              ErrorCategory.BAD_RESPONSE,
+              200,
+              allOf(containsString("not JSON"), containsString("502 Bad Gateway"))));
     }
     return args.stream();
   }
@@ -208,8 +254,14 @@ class LlmClientWireTest {
   /** Every such fault is retryable; only a transport failure (no HTTP status) carries a cause. */
   @ParameterizedTest(name = "{0}: {1}")
   @MethodSource("simulatedFaults")
-  void aSimulatedFaultGetsItsRetryableCategory(Api api, String fault, SimulatorConfig sim, ErrorCategory category,
-      int status, Matcher<String> message) throws Exception {
+  void aSimulatedFaultGetsItsRetryableCategory(
+      Api api,
+      String fault,
+      SimulatorConfig sim,
+      ErrorCategory category,
+      int status,
+      Matcher<String> message)
+      throws Exception {
     LlmException e = failAgainst(api, sim);
     assertThat(e.category(), is(category));
     assertThat(e.httpStatus(), is(status));
@@ -221,8 +273,8 @@ class LlmClientWireTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void answerSlowerThanTheTimeoutIsTimeout(Api api) throws Exception {
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withSlowRate(1.0).withSlowMs(3000))) {
+    try (SimulatedLlmServer server =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withSlowRate(1.0).withSlowMs(3000))) {
       ProviderConfig c = config(api, server.baseUrl()).withTimeoutS(1);
       long start = System.nanoTime();
       LlmException e = fail(c, RIGHT_KEY, HELLO);
@@ -230,7 +282,9 @@ class LlmClientWireTest {
       assertThat(e.category(), is(ErrorCategory.TIMEOUT));
       assertThat(e.category().retryable(), is(true));
       assertThat(e.getMessage(), containsString("1 s"));
-      assertThat("gave up at the timeout, not when the server answered", millis,
+      assertThat(
+          "gave up at the timeout, not when the server answered",
+          millis,
           allOf(greaterThanOrEqualTo(900L), lessThan(2_900L)));
     }
   }
@@ -239,8 +293,8 @@ class LlmClientWireTest {
   @EnumSource(Api.class)
   void promptLongerThanTheContextIsContextLengthAndFinal(Api api) throws Exception {
     ChatRequest huge = new ChatRequest("You are terse.", "x".repeat(4_000));
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withMaxContextTokens(100))) {
+    try (SimulatedLlmServer server =
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withMaxContextTokens(100))) {
       LlmException e = fail(config(api, server.baseUrl()), RIGHT_KEY, huge);
       assertThat(e.category(), is(ErrorCategory.CONTEXT_LENGTH));
       assertThat(e.httpStatus(), is(400));
@@ -258,13 +312,13 @@ class LlmClientWireTest {
   @Test
   void openAiCompatibleAnswerWithoutUsageGivesMinusOneTokens() throws Exception {
     String[] bodies = {
-        // vLLM / Ollama style: no usage at all, compact JSON
-        "{\"id\":\"cmpl-1\",\"object\":\"chat.completion\",\"model\":\"local\",\"choices\":[{\"index\":0,"
-            + "\"message\":{\"role\":\"assistant\",\"content\":\"local answer\"},\"finish_reason\":\"stop\"}]}",
-        // usage present but null
-        "{\"choices\":[{\"message\":{\"content\":\"local answer\"}}],\"usage\":null}",
-        // usage without the fields
-        "{\"choices\":[{\"message\":{\"content\":\"local answer\"}}],\"usage\":{}}",
+      // vLLM / Ollama style: no usage at all, compact JSON
+      "{\"id\":\"cmpl-1\",\"object\":\"chat.completion\",\"model\":\"local\",\"choices\":[{\"index\":0,"
+          + "\"message\":{\"role\":\"assistant\",\"content\":\"local answer\"},\"finish_reason\":\"stop\"}]}",
+      // usage present but null
+      "{\"choices\":[{\"message\":{\"content\":\"local answer\"}}],\"usage\":null}",
+      // usage without the fields
+      "{\"choices\":[{\"message\":{\"content\":\"local answer\"}}],\"usage\":{}}",
     };
     try (StubServer stub = new StubServer(i -> StubServer.json(200, bodies[i % bodies.length]));
         LlmClient client = LlmClient.create(config(Api.OPENAI, stub.baseUrl()), null)) {
@@ -282,8 +336,8 @@ class LlmClientWireTest {
   @Test
   void baseUrlWithoutVersionGetsV1() throws Exception {
     try (StubServer stub = new StubServer(i -> okBody(Api.OPENAI, false));
-        LlmClient client = LlmClient.create(
-            config(Api.OPENAI, stub.baseUrl().replace("/v1", "/")), null)) {
+        LlmClient client =
+            LlmClient.create(config(Api.OPENAI, stub.baseUrl().replace("/v1", "/")), null)) {
       client.complete(HELLO);
       assertThat(stub.seen.get(0).path, is("/v1/chat/completions"));
     }
@@ -291,12 +345,18 @@ class LlmClientWireTest {
 
   @Test
   void llamaCppStyleErrorBodiesParse() throws Exception {
-    List<StubServer.Reply> replies = List.of(
-        StubServer.json(500, "{\"error\": \"llama runner process has terminated\"}"),
-        StubServer.json(503, "{\"error\":{\"code\":503,\"message\":\"Loading model\",\"type\":\"unavailable_error\"}}"),
-        StubServer.json(404, "{\"error\": \"model \\\"qwen\\\" not found, try pulling it first\"}"),
-        StubServer.json(422, "{\"object\":\"error\",\"message\":\"temperature must be >= 0\",\"type\":\"BadRequestError\",\"code\":422}"),
-        StubServer.json(400, "{\"error\": \"invalid message role\"}"));
+    List<StubServer.Reply> replies =
+        List.of(
+            StubServer.json(500, "{\"error\": \"llama runner process has terminated\"}"),
+            StubServer.json(
+                503,
+                "{\"error\":{\"code\":503,\"message\":\"Loading model\",\"type\":\"unavailable_error\"}}"),
+            StubServer.json(
+                404, "{\"error\": \"model \\\"qwen\\\" not found, try pulling it first\"}"),
+            StubServer.json(
+                422,
+                "{\"object\":\"error\",\"message\":\"temperature must be >= 0\",\"type\":\"BadRequestError\",\"code\":422}"),
+            StubServer.json(400, "{\"error\": \"invalid message role\"}"));
     try (StubServer stub = new StubServer(replies::get);
         LlmClient client = LlmClient.create(config(Api.OPENAI, stub.baseUrl()), null)) {
       LlmException e = assertThrows(LlmException.class, () -> client.complete(HELLO));
@@ -308,7 +368,10 @@ class LlmClientWireTest {
       assertThat(e.getMessage(), containsString("Loading model"));
 
       e = assertThrows(LlmException.class, () -> client.complete(HELLO));
-      assertThat("a model the server does not have: every call would fail", e.category(), is(ErrorCategory.ENDPOINT));
+      assertThat(
+          "a model the server does not have: every call would fail",
+          e.category(),
+          is(ErrorCategory.ENDPOINT));
       assertThat(e.getMessage(), containsString("model \"qwen\" not found"));
 
       e = assertThrows(LlmException.class, () -> client.complete(HELLO));
@@ -324,25 +387,34 @@ class LlmClientWireTest {
 
   @Test
   void contextErrorsOfOpenAiCompatibleServersAreContextLength() throws Exception {
-    List<StubServer.Reply> replies = List.of(
-        // vLLM: a top-level message
-        StubServer.json(400, "{\"object\":\"error\",\"message\":\"This model's maximum context length is "
-            + "4096 tokens. However, you requested 5000 tokens.\",\"type\":\"BadRequestError\",\"param\":null,"
-            + "\"code\":400}"),
-        // llama.cpp server
-        StubServer.json(400, "{\"error\":{\"code\":400,\"message\":\"request (4476 tokens) exceeds the "
-            + "available context size (4096 tokens)\",\"type\":\"exceed_context_size_error\","
-            + "\"n_prompt_tokens\":4476,\"n_ctx\":4096}}"),
-        // older llama.cpp / text servers: {"error": "text"}
-        StubServer.json(400, "{\"error\": \"the prompt is too long: context length exceeded\"}"),
-        // OpenAI: the code says it
-        StubServer.json(400, "{\"error\":{\"message\":\"Too long.\",\"type\":\"invalid_request_error\","
-            + "\"param\":\"messages\",\"code\":\"context_length_exceeded\"}}"));
+    List<StubServer.Reply> replies =
+        List.of(
+            // vLLM: a top-level message
+            StubServer.json(
+                400,
+                "{\"object\":\"error\",\"message\":\"This model's maximum context length is "
+                    + "4096 tokens. However, you requested 5000 tokens.\",\"type\":\"BadRequestError\",\"param\":null,"
+                    + "\"code\":400}"),
+            // llama.cpp server
+            StubServer.json(
+                400,
+                "{\"error\":{\"code\":400,\"message\":\"request (4476 tokens) exceeds the "
+                    + "available context size (4096 tokens)\",\"type\":\"exceed_context_size_error\","
+                    + "\"n_prompt_tokens\":4476,\"n_ctx\":4096}}"),
+            // older llama.cpp / text servers: {"error": "text"}
+            StubServer.json(
+                400, "{\"error\": \"the prompt is too long: context length exceeded\"}"),
+            // OpenAI: the code says it
+            StubServer.json(
+                400,
+                "{\"error\":{\"message\":\"Too long.\",\"type\":\"invalid_request_error\","
+                    + "\"param\":\"messages\",\"code\":\"context_length_exceeded\"}}"));
     try (StubServer stub = new StubServer(replies::get);
         LlmClient client = LlmClient.create(config(Api.OPENAI, stub.baseUrl()), null)) {
       for (int i = 0; i < replies.size(); i++) {
         LlmException e = assertThrows(LlmException.class, () -> client.complete(HELLO));
-        assertThat("reply " + i + ": " + e.getMessage(), e.category(), is(ErrorCategory.CONTEXT_LENGTH));
+        assertThat(
+            "reply " + i + ": " + e.getMessage(), e.category(), is(ErrorCategory.CONTEXT_LENGTH));
         assertThat(e.category().retryable(), is(false));
       }
     }
@@ -351,9 +423,13 @@ class LlmClientWireTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void htmlErrorPageFromAProxyGivesItsText(Api api) throws Exception {
-    StubServer.Reply page = new StubServer.Reply(502, "text/html",
-        "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1>"
-            + "<hr>nginx</body></html>", Map.of());
+    StubServer.Reply page =
+        new StubServer.Reply(
+            502,
+            "text/html",
+            "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1>"
+                + "<hr>nginx</body></html>",
+            Map.of());
     try (StubServer stub = new StubServer(i -> page)) {
       LlmException e = fail(config(api, stub.baseUrl()), RIGHT_KEY, HELLO);
       assertThat(e.category(), is(ErrorCategory.SERVER_ERROR));
@@ -365,14 +441,23 @@ class LlmClientWireTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void retryAfterHeaderFormsAreRead(Api api) throws Exception {
-    List<StubServer.Reply> replies = List.of(
-        new StubServer.Reply(429, "application/json", "{\"error\":{\"message\":\"slow down\"}}",
-            Map.of("retry-after", "7")),
-        new StubServer.Reply(429, "application/json", "{\"error\":{\"message\":\"slow down\"}}",
-            Map.of("retry-after", "7", "retry-after-ms", "1250")),
-        new StubServer.Reply(529, "application/json",
-            "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}",
-            Map.of()));
+    List<StubServer.Reply> replies =
+        List.of(
+            new StubServer.Reply(
+                429,
+                "application/json",
+                "{\"error\":{\"message\":\"slow down\"}}",
+                Map.of("retry-after", "7")),
+            new StubServer.Reply(
+                429,
+                "application/json",
+                "{\"error\":{\"message\":\"slow down\"}}",
+                Map.of("retry-after", "7", "retry-after-ms", "1250")),
+            new StubServer.Reply(
+                529,
+                "application/json",
+                "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}",
+                Map.of()));
     try (StubServer stub = new StubServer(replies::get);
         LlmClient client = LlmClient.create(config(api, stub.baseUrl()), RIGHT_KEY)) {
       LlmException e = assertThrows(LlmException.class, () -> client.complete(HELLO));
@@ -390,9 +475,10 @@ class LlmClientWireTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void emptyAnswerIsEmptyAnswerAndFinal(Api api) throws Exception {
-    String body = api == Api.OPENAI
-        ? "{\"choices\":[{\"message\":{\"content\":\"  \"},\"finish_reason\":\"stop\"}]}"
-        : "{\"content\":[],\"stop_reason\":\"end_turn\"}";
+    String body =
+        api == Api.OPENAI
+            ? "{\"choices\":[{\"message\":{\"content\":\"  \"},\"finish_reason\":\"stop\"}]}"
+            : "{\"content\":[],\"stop_reason\":\"end_turn\"}";
     try (StubServer stub = new StubServer(i -> StubServer.json(200, body))) {
       LlmException e = fail(config(api, stub.baseUrl()), RIGHT_KEY, HELLO);
       assertThat(e.category(), is(ErrorCategory.EMPTY_ANSWER));
@@ -404,29 +490,40 @@ class LlmClientWireTest {
 
   private static StubServer.Reply okBody(Api api, boolean withUsage) {
     if (api == Api.OPENAI) {
-      return StubServer.json(200, "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":"
-          + "\"stub answer\"},\"finish_reason\":\"stop\"}]"
-          + (withUsage ? ",\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3}" : "") + "}");
+      return StubServer.json(
+          200,
+          "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":"
+              + "\"stub answer\"},\"finish_reason\":\"stop\"}]"
+              + (withUsage ? ",\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3}" : "")
+              + "}");
     }
-    return StubServer.json(200, "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":"
-        + "\"stub answer\"}],\"stop_reason\":\"end_turn\""
-        + (withUsage ? ",\"usage\":{\"input_tokens\":12,\"output_tokens\":3}" : "") + "}");
+    return StubServer.json(
+        200,
+        "{\"type\":\"message\",\"content\":[{\"type\":\"text\",\"text\":"
+            + "\"stub answer\"}],\"stop_reason\":\"end_turn\""
+            + (withUsage ? ",\"usage\":{\"input_tokens\":12,\"output_tokens\":3}" : "")
+            + "}");
   }
 
   /** A loopback server answering request i with {@code replies.apply(i)} and recording requests. */
   /** OpenAI's body when the account's spend cap or free credit is used up. */
-  static final String OPENAI_INSUFFICIENT_QUOTA = "{\n  \"error\": {\n    \"message\": \"You exceeded your current quota, "
-      + "please check your plan and billing details. For more information on this error, read the docs: "
-      + "https://platform.openai.com/docs/guides/error-codes/api-errors.\",\n    \"type\": \"insufficient_quota\",\n"
-      + "    \"param\": null,\n    \"code\": \"insufficient_quota\"\n  }\n}\n";
+  static final String OPENAI_INSUFFICIENT_QUOTA =
+      "{\n  \"error\": {\n    \"message\": \"You exceeded your current quota, "
+          + "please check your plan and billing details. For more information on this error, read the docs: "
+          + "https://platform.openai.com/docs/guides/error-codes/api-errors.\",\n    \"type\": \"insufficient_quota\",\n"
+          + "    \"param\": null,\n    \"code\": \"insufficient_quota\"\n  }\n}\n";
+
   /** Anthropic's body when the organization's prepaid credit is used up. */
-  static final String ANTHROPIC_CREDIT_TOO_LOW = "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
-      + "\"message\":\"Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to "
-      + "upgrade or purchase credits.\"},\"request_id\":\"req_011CQaxxxxxxxxxxxxxxxxxx\"}";
+  static final String ANTHROPIC_CREDIT_TOO_LOW =
+      "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+          + "\"message\":\"Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to "
+          + "upgrade or purchase credits.\"},\"request_id\":\"req_011CQaxxxxxxxxxxxxxxxxxx\"}";
+
   /** OpenAI's body for a plain rate limit: a 429 that is not about quota. */
-  static final String OPENAI_RATE_LIMIT = "{\"error\":{\"message\":\"Rate limit reached for gpt-4o-mini in organization "
-      + "org-x on requests per min (RPM): Limit 3, Used 3, Requested 1.\",\"type\":\"requests\",\"param\":null,"
-      + "\"code\":\"rate_limit_exceeded\"}}";
+  static final String OPENAI_RATE_LIMIT =
+      "{\"error\":{\"message\":\"Rate limit reached for gpt-4o-mini in organization "
+          + "org-x on requests per min (RPM): Limit 3, Used 3, Requested 1.\",\"type\":\"requests\",\"param\":null,"
+          + "\"code\":\"rate_limit_exceeded\"}}";
 
   private static LlmException failWith(Api api, StubServer.Reply reply) throws Exception {
     try (StubServer stub = new StubServer(i -> reply);
@@ -461,7 +558,8 @@ class LlmClientWireTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void status402IsQuota(Api api) throws Exception {
-    LlmException e = failWith(api, StubServer.json(402, "{\"error\":{\"message\":\"Payment Required\"}}"));
+    LlmException e =
+        failWith(api, StubServer.json(402, "{\"error\":{\"message\":\"Payment Required\"}}"));
     assertThat(e.category(), is(ErrorCategory.QUOTA));
     assertThat(e.httpStatus(), is(402));
   }
@@ -470,8 +568,11 @@ class LlmClientWireTest {
   @EnumSource(Api.class)
   void status404And405AreEndpointAndNameTheUrl(Api api) throws Exception {
     for (int status : new int[] {404, 405}) {
-      LlmException e = failWith(api, new StubServer.Reply(status, "text/html", "<html><body>Not Found</body></html>",
-          Map.of()));
+      LlmException e =
+          failWith(
+              api,
+              new StubServer.Reply(
+                  status, "text/html", "<html><body>Not Found</body></html>", Map.of()));
       assertThat(e.category(), is(ErrorCategory.ENDPOINT));
       assertThat(e.category().retryable(), is(false));
       assertThat(e.category().runStop(false), is(CallGate.Kind.ENDPOINT));
@@ -483,7 +584,8 @@ class LlmClientWireTest {
   @EnumSource(Api.class)
   void nothingListeningIsUnreachableRetryableAndStopsOnlyAfterTheRetries(Api api) throws Exception {
     int port;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       port = s.getLocalPort();
     }
     String base = "http://127.0.0.1:" + port + "/v1";

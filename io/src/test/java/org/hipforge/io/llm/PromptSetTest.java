@@ -43,11 +43,13 @@ class PromptSetTest {
     return "File: " + fileName + "\n\n```hip\n" + code + (code.endsWith("\n") ? "" : "\n") + "```";
   }
 
-  private static final ProviderConfig PROVIDER = ProviderConfig.of("openai", ProviderConfig.Api.OPENAI,
-      "http://127.0.0.1:9/v1", "gpt-4o-mini", null);
+  private static final ProviderConfig PROVIDER =
+      ProviderConfig.of(
+          "openai", ProviderConfig.Api.OPENAI, "http://127.0.0.1:9/v1", "gpt-4o-mini", null);
   private static final String KERNEL =
       "#include <hip/hip_runtime.h>\n__global__ void add(float* x) { x[threadIdx.x] += 1.0f; }";
-  private static final String INSTRUCTION = "Write a kernel that adds one to every element of a float array.";
+  private static final String INSTRUCTION =
+      "Write a kernel that adds one to every element of a float array.";
 
   @Test
   void builtInTemplatesRenderTheLegacyPromptsByteForByte() {
@@ -65,11 +67,16 @@ class PromptSetTest {
 
   @Test
   void builtInPromptHashesAreTheOnesAlreadyInJournals() {
-    // Computed with the hipforge before prompt templates (commit 58d289e): existing caches stay valid.
-    assertEquals("d7d3fd5ff4058fc0b11f879bce40d9e2dc33e1021569b6525f1726b916db9440",
+    // Computed with the hipforge before prompt templates (commit 58d289e): existing caches stay
+    // valid.
+    assertEquals(
+        "d7d3fd5ff4058fc0b11f879bce40d9e2dc33e1021569b6525f1726b916db9440",
         Prompts.key(PROVIDER, PromptSet.defaults().describe("kernels/vector_add.hip", KERNEL)));
-    assertEquals("39a852e2463664870c02430ce24cfbd4eb4588eb5da4d319abad8b94b6ca6f71",
-        Prompts.key(PROVIDER, PromptSet.defaults().generate(INSTRUCTION, "kernels/vector_add.hip", "gfx90a")));
+    assertEquals(
+        "39a852e2463664870c02430ce24cfbd4eb4588eb5da4d319abad8b94b6ca6f71",
+        Prompts.key(
+            PROVIDER,
+            PromptSet.defaults().generate(INSTRUCTION, "kernels/vector_add.hip", "gfx90a")));
   }
 
   @Test
@@ -82,7 +89,8 @@ class PromptSetTest {
     for (PromptSet.Kind k : PromptSet.Kind.values()) {
       assertNull(read.version(k), k.name());
     }
-    assertEquals(Prompts.key(PROVIDER, Prompts.describe("a.hip", KERNEL)),
+    assertEquals(
+        Prompts.key(PROVIDER, Prompts.describe("a.hip", KERNEL)),
         Prompts.key(PROVIDER, read.describe("a.hip", KERNEL)));
   }
 
@@ -91,7 +99,8 @@ class PromptSetTest {
     Path dir = tmp.resolve("prompts");
     PromptSet.writeDefaults(dir);
     Files.writeString(dir.resolve("generate.user.txt"), "edited {{instruction}}\n");
-    PromptTemplateException e = assertThrows(PromptTemplateException.class, () -> PromptSet.writeDefaults(dir));
+    PromptTemplateException e =
+        assertThrows(PromptTemplateException.class, () -> PromptSet.writeDefaults(dir));
     assertTrue(e.getMessage().contains("describe.system.txt: exists already"), e.getMessage());
     assertEquals("edited {{instruction}}\n", Files.readString(dir.resolve("generate.user.txt")));
   }
@@ -100,7 +109,8 @@ class PromptSetTest {
   void anEditedTemplateIsANewQuestionWithItsOwnVersionOnlyForItsStep() throws Exception {
     Path dir = tmp.resolve("prompts");
     PromptSet.writeDefaults(dir);
-    Files.writeString(dir.resolve("generate.user.txt"),
+    Files.writeString(
+        dir.resolve("generate.user.txt"),
         "Target: {{offload_arch}}. File name: {{file_name}}.\n\n{{instruction}}\n");
     PromptSet edited = PromptSet.load(dir);
     assertNull(edited.version(PromptSet.Kind.DESCRIBE));
@@ -121,7 +131,8 @@ class PromptSetTest {
     Path dir = tmp.resolve("prompts");
     PromptSet.writeDefaults(dir);
     String user = Files.readString(dir.resolve("describe.user.txt"));
-    Files.write(dir.resolve("describe.user.txt"),
+    Files.write(
+        dir.resolve("describe.user.txt"),
         ("\uFEFF" + user.replace("\n", "\r\n")).getBytes(StandardCharsets.UTF_8));
     PromptSet read = PromptSet.load(dir);
     assertNull(read.version(PromptSet.Kind.DESCRIBE));
@@ -131,14 +142,22 @@ class PromptSetTest {
   /** An edited template file, and the error that names it (after its path). */
   static Stream<Arguments> badTemplates() {
     return Stream.of(
-        Arguments.of("describe.user.txt", utf8("File: {{file_name}}\n\n```hip\n{{sourcecode}}```\n"),
+        Arguments.of(
+            "describe.user.txt",
+            utf8("File: {{file_name}}\n\n```hip\n{{sourcecode}}```\n"),
             ":4: unknown placeholder {{sourcecode}} (known: {{source}}, {{file_name}}, {{instruction}}, {{code}}, "
-            + "{{errors}}, {{offload_arch}})"),
-        Arguments.of("generate.system.txt", utf8("Write HIP.\nThe original was:\n{{source}}\n"),
+                + "{{errors}}, {{offload_arch}})"),
+        Arguments.of(
+            "generate.system.txt",
+            utf8("Write HIP.\nThe original was:\n{{source}}\n"),
             ":3: {{source}} is not available in this template (it may use: {{file_name}}, {{instruction}}, "
-            + "{{offload_arch}})"),
-        Arguments.of("describe.user.txt", utf8("\n"), ": is empty: the user message must say what to do"),
-        Arguments.of("describe.user.txt", new byte[] {'F', (byte) 0xA9, ' ', '{', '{', 's'}, ": is not UTF-8 text"));
+                + "{{offload_arch}})"),
+        Arguments.of(
+            "describe.user.txt", utf8("\n"), ": is empty: the user message must say what to do"),
+        Arguments.of(
+            "describe.user.txt",
+            new byte[] {'F', (byte) 0xA9, ' ', '{', '{', 's'},
+            ": is not UTF-8 text"));
   }
 
   private static byte[] utf8(String text) {
@@ -147,11 +166,13 @@ class PromptSetTest {
 
   @ParameterizedTest(name = "{0}{2}")
   @MethodSource("badTemplates")
-  void aBadTemplateIsRefusedNamingItsFileAndLine(String file, byte[] text, String message) throws Exception {
+  void aBadTemplateIsRefusedNamingItsFileAndLine(String file, byte[] text, String message)
+      throws Exception {
     Path dir = tmp.resolve("prompts");
     PromptSet.writeDefaults(dir);
     Files.write(dir.resolve(file), text);
-    PromptTemplateException e = assertThrows(PromptTemplateException.class, () -> PromptSet.load(dir));
+    PromptTemplateException e =
+        assertThrows(PromptTemplateException.class, () -> PromptSet.load(dir));
     assertEquals(dir.resolve(file) + message, e.getMessage());
   }
 
@@ -160,27 +181,47 @@ class PromptSetTest {
     Path dir = tmp.resolve("prompts");
     PromptSet.writeDefaults(dir);
     Files.delete(dir.resolve("repair.user.txt"));
-    PromptTemplateException e = assertThrows(PromptTemplateException.class, () -> PromptSet.load(dir));
-    assertTrue(e.getMessage().startsWith(dir.resolve("repair.user.txt") + ": missing"), e.getMessage());
-    assertTrue(assertThrows(PromptTemplateException.class, () -> PromptSet.fromDir(tmp.resolve("nope").toString()))
-        .getMessage().contains("is not a directory"));
+    PromptTemplateException e =
+        assertThrows(PromptTemplateException.class, () -> PromptSet.load(dir));
+    assertTrue(
+        e.getMessage().startsWith(dir.resolve("repair.user.txt") + ": missing"), e.getMessage());
+    assertTrue(
+        assertThrows(
+                PromptTemplateException.class,
+                () -> PromptSet.fromDir(tmp.resolve("nope").toString()))
+            .getMessage()
+            .contains("is not a directory"));
   }
 
   @Test
   void placeholderSyntaxAllowsBlanksKeepsBraceInitialisersAndCatchesAMissingBrace() {
-    PromptTemplate t = PromptTemplate.parse("t.txt",
-        "int a[2][2] = {{1, 2}, {3, 4}}; {{ errors }} {{{x; {{a, b}}", PromptSet.Kind.REPAIR.allowed());
-    assertEquals("int a[2][2] = {{1, 2}, {3, 4}}; E {{{x; {{a, b}}",
+    PromptTemplate t =
+        PromptTemplate.parse(
+            "t.txt",
+            "int a[2][2] = {{1, 2}, {3, 4}}; {{ errors }} {{{x; {{a, b}}",
+            PromptSet.Kind.REPAIR.allowed());
+    assertEquals(
+        "int a[2][2] = {{1, 2}, {3, 4}}; E {{{x; {{a, b}}",
         t.render(java.util.Map.of(PromptTemplate.Placeholder.ERRORS, "E")));
-    PromptTemplateException e = assertThrows(PromptTemplateException.class,
-        () -> PromptTemplate.parse("t.txt", "line one\nsee {{code} here", PromptSet.Kind.REPAIR.allowed()));
+    PromptTemplateException e =
+        assertThrows(
+            PromptTemplateException.class,
+            () ->
+                PromptTemplate.parse(
+                    "t.txt", "line one\nsee {{code} here", PromptSet.Kind.REPAIR.allowed()));
     assertEquals("t.txt:2: malformed placeholder {{code}: write {{code}}", e.getMessage());
   }
 
   @Test
   void valuesAreInsertedOnceAndNeverScannedForPlaceholders() {
-    ChatRequest r = PromptSet.defaults().repair("Add {{errors}}.", "k.hip", "gfx90a",
-        "// {{instruction}}\nint main() {}", "k.hip:2:1: error: {{code}}");
+    ChatRequest r =
+        PromptSet.defaults()
+            .repair(
+                "Add {{errors}}.",
+                "k.hip",
+                "gfx90a",
+                "// {{instruction}}\nint main() {}",
+                "k.hip:2:1: error: {{code}}");
     assertTrue(r.user().contains("Add {{errors}}."), r.user());
     assertTrue(r.user().contains("```hip\n// {{instruction}}\nint main() {}\n```"), r.user());
     assertTrue(r.user().contains("```\nk.hip:2:1: error: {{code}}\n```"), r.user());
@@ -198,7 +239,8 @@ class PromptSetTest {
       o.writeObject(edited);
     }
     PromptSet back;
-    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
       back = (PromptSet) in.readObject();
     }
     assertEquals(edited.version(PromptSet.Kind.DESCRIBE), back.version(PromptSet.Kind.DESCRIBE));

@@ -24,6 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RateLimiterTest {
 
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
   /** Half a sleeper's minimum step (0.1 ms) would do; a millisecond keeps the intent readable. */
   private static final double TOLERANCE_MS = 1.0;
 
@@ -232,15 +233,20 @@ class RateLimiterTest {
     return Stream.of(
         Arguments.of("no requests left", new RateLimitSnapshot(0, 3_000, 500, 100, -1), 3_000.0),
         Arguments.of("no tokens left", new RateLimitSnapshot(10, 60_000, 0, 1_500, -1), 1_500.0),
-        Arguments.of("Anthropic's output tokens spent", new RateLimitSnapshot(40, 1_000, 9_000, 1_000, -1)
-            .withLimits(50, 10_000).withInputOutputTokens(new RateLimitSnapshot.Budget(8_000, 7_000, 1_000),
-                new RateLimitSnapshot.Budget(2_000, 0, 4_000)), 4_000.0));
+        Arguments.of(
+            "Anthropic's output tokens spent",
+            new RateLimitSnapshot(40, 1_000, 9_000, 1_000, -1)
+                .withLimits(50, 10_000)
+                .withInputOutputTokens(
+                    new RateLimitSnapshot.Budget(8_000, 7_000, 1_000),
+                    new RateLimitSnapshot.Budget(2_000, 0, 4_000)),
+            4_000.0));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("spentBudgets")
-  void headersWithASpentBudgetPauseUntilItsReset(String because, RateLimitSnapshot headers, double pauseMs)
-      throws Exception {
+  void headersWithASpentBudgetPauseUntilItsReset(
+      String because, RateLimitSnapshot headers, double pauseMs) throws Exception {
     RateLimiter l = limiter(0, 0);
     l.onSuccess(headers);
     l.acquire(1);
@@ -285,14 +291,15 @@ class RateLimiterTest {
     RateLimiter l = new RateLimiter(0, 0, RateLimiter.SYSTEM_CLOCK, RateLimiter.SYSTEM_SLEEPER);
     l.onRateLimited(RetryingCaller.MAX_RETRY_AFTER_MILLIS); // a 15-minute pause
     CallGate gate = CallGate.standalone();
-    java.util.concurrent.CompletableFuture<Boolean> got = java.util.concurrent.CompletableFuture
-        .supplyAsync(() -> {
-          try {
-            return l.acquire(1, gate);
-          } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-        });
+    java.util.concurrent.CompletableFuture<Boolean> got =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return l.acquire(1, gate);
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
     Thread.sleep(100);
     assertThat(got.isDone(), is(false));
     gate.close(CallGate.Kind.SIGTERM, "kill");
@@ -311,8 +318,7 @@ class RateLimiterTest {
 
   @Test
   void negativeLimitsAreRefused() {
-    IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> limiter(-1, 0));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> limiter(-1, 0));
     assertThat(e.getMessage(), org.hamcrest.Matchers.containsString("-1"));
     assertThrows(IllegalArgumentException.class, () -> limiter(0, -5));
   }
@@ -385,8 +391,11 @@ class RateLimiterTest {
     for (int i = 0; i < 5; i++) {
       l.onSuccess(advertised(600, 150_000));
     }
-    assertThat(notes, is(List.of(
-        "sim: no rpm/tpm in config; using the provider's advertised 600 RPM, 150000 TPM")));
+    assertThat(
+        notes,
+        is(
+            List.of(
+                "sim: no rpm/tpm in config; using the provider's advertised 600 RPM, 150000 TPM")));
     assertThat(l.tokensPerMinute(), closeTo(150_000, 1e-6));
   }
 
@@ -396,8 +405,8 @@ class RateLimiterTest {
     l.onSuccess(advertised(600, 60_000));
     assertThat(l.requestsPerMinute(), closeTo(300, 1e-6));
     assertThat(l.tokensPerMinute(), closeTo(60_000, 1e-6));
-    assertThat(notes, is(List.of(
-        "sim: no tpm in config; using the provider's advertised 60000 TPM")));
+    assertThat(
+        notes, is(List.of("sim: no tpm in config; using the provider's advertised 60000 TPM")));
     l.acquire(0);
     assertEvenlySpaced(acquireTimes(l, 10, 0), 0, 200); // 300 RPM, not 600
   }
@@ -470,8 +479,12 @@ class RateLimiterTest {
     l.onSuccess(advertised(600, 100_000));
     assertThat(l.requestsPerMinute(), closeTo(300, 1e-6));
     assertThat(l.tokensPerMinute(), closeTo(50_000, 1e-6));
-    assertThat(notes, is(List.of("sim: no rpm/tpm in config; using the provider's advertised 600 RPM, "
-        + "100000 TPM (this worker JVM's share 0.500 of it: 300 RPM, 50000 TPM)")));
+    assertThat(
+        notes,
+        is(
+            List.of(
+                "sim: no rpm/tpm in config; using the provider's advertised 600 RPM, "
+                    + "100000 TPM (this worker JVM's share 0.500 of it: 300 RPM, 50000 TPM)")));
     l.acquire(0);
     assertEvenlySpaced(acquireTimes(l, 5, 0), 0, 200);
     // 10 left for 10 s among two JVMs: 5 for this one, one every 2 s.
@@ -485,7 +498,8 @@ class RateLimiterTest {
     RateLimiter l = RateLimiter.shared("OPENAI http://x m", "x", 600, 90_000, 0.25);
     assertThat(l.requestsPerMinute(), closeTo(150, 1e-6));
     assertThat(l.tokensPerMinute(), closeTo(22_500, 1e-6));
-    assertThat(RateLimiter.shared("OPENAI http://x m", "x", 600, 90_000, 0.5), is(not(sameInstance(l))));
+    assertThat(
+        RateLimiter.shared("OPENAI http://x m", "x", 600, 90_000, 0.5), is(not(sameInstance(l))));
   }
 
   @Test

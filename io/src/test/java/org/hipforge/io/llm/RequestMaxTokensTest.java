@@ -16,10 +16,14 @@ class RequestMaxTokensTest {
   void aBudgetEqualToTheProvidersLeavesBodyAndKeyAsTheyWere() throws Exception {
     for (ProviderConfig.Api api : ProviderConfig.Api.values()) {
       ProviderConfig c = ProviderConfig.of("p", api, "http://127.0.0.1:1/v1", "m", "X");
-      HttpLlmClient client = api == ProviderConfig.Api.ANTHROPIC
-          ? new AnthropicMessagesClient(c, "k") : new OpenAiChatClient(c, "k");
+      HttpLlmClient client =
+          api == ProviderConfig.Api.ANTHROPIC
+              ? new AnthropicMessagesClient(c, "k")
+              : new OpenAiChatClient(c, "k");
       ChatRequest same = PLAIN.withMaxTokens(c.maxTokens());
-      assertThat(api.name(), new String(client.body(same), StandardCharsets.UTF_8),
+      assertThat(
+          api.name(),
+          new String(client.body(same), StandardCharsets.UTF_8),
           is(new String(client.body(PLAIN), StandardCharsets.UTF_8)));
       assertThat(Prompts.key(c, same), is(Prompts.key(c, PLAIN)));
 

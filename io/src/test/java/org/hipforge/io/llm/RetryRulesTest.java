@@ -43,7 +43,8 @@ class RetryRulesTest {
   }
 
   private static final String KEY = "sk-rules-test-0123456789abcdefghijKLMN";
-  private static final ChatRequest TASK = new ChatRequest("You are terse.", "Describe kernel vecAdd of the rules test.");
+  private static final ChatRequest TASK =
+      new ChatRequest("You are terse.", "Describe kernel vecAdd of the rules test.");
 
   /** Remembers what the caller said it waits for. */
   static final class NotingListener implements RetryingCaller.Listener {
@@ -56,15 +57,33 @@ class RetryRulesTest {
   }
 
   private static ProviderConfig config(Api api, String baseUrl) {
-    return ProviderConfig.of("rules-" + api.name().toLowerCase(java.util.Locale.ROOT), api, baseUrl, "test-model",
-        "HIPFORGE_RULES_TEST_KEY").withTimeoutS(2);
+    return ProviderConfig.of(
+            "rules-" + api.name().toLowerCase(java.util.Locale.ROOT),
+            api,
+            baseUrl,
+            "test-model",
+            "HIPFORGE_RULES_TEST_KEY")
+        .withTimeoutS(2);
   }
 
-  private static RetryingCaller caller(LlmClient client, int attempts, RetryRules rules, RateLimiter.Sleeper sleeper,
-      RetryingCaller.Listener listener, CallGate gate) {
+  private static RetryingCaller caller(
+      LlmClient client,
+      int attempts,
+      RetryRules rules,
+      RateLimiter.Sleeper sleeper,
+      RetryingCaller.Listener listener,
+      CallGate gate) {
     // The limiter's pauses (a retry-after) must pass on the same clock the sleeper advances.
-    RateLimiter.Clock clock = sleeper instanceof FakeTime ? (FakeTime) sleeper : RateLimiter.SYSTEM_CLOCK;
-    return new RetryingCaller(client, new RateLimiter(0, 0, clock, sleeper), attempts, 1024, rules, sleeper, listener,
+    RateLimiter.Clock clock =
+        sleeper instanceof FakeTime ? (FakeTime) sleeper : RateLimiter.SYSTEM_CLOCK;
+    return new RetryingCaller(
+        client,
+        new RateLimiter(0, 0, clock, sleeper),
+        attempts,
+        1024,
+        rules,
+        sleeper,
+        listener,
         gate);
   }
 
@@ -77,19 +96,21 @@ class RetryRulesTest {
 
     Scripted(Answer... answers) throws IOException {
       http = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 8);
-      http.createContext("/", ex -> {
-        ex.getRequestBody().readAllBytes();
-        Answer a = answers[Math.min(requests.getAndIncrement(), answers.length - 1)];
-        for (int i = 0; i < a.headers().length; i += 2) {
-          ex.getResponseHeaders().set(a.headers()[i], a.headers()[i + 1]);
-        }
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        byte[] body = a.body().getBytes(StandardCharsets.UTF_8);
-        ex.sendResponseHeaders(a.status(), body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-          out.write(body);
-        }
-      });
+      http.createContext(
+          "/",
+          ex -> {
+            ex.getRequestBody().readAllBytes();
+            Answer a = answers[Math.min(requests.getAndIncrement(), answers.length - 1)];
+            for (int i = 0; i < a.headers().length; i += 2) {
+              ex.getResponseHeaders().set(a.headers()[i], a.headers()[i + 1]);
+            }
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            byte[] body = a.body().getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(a.status(), body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+              out.write(body);
+            }
+          });
       http.start();
     }
 
@@ -103,11 +124,13 @@ class RetryRulesTest {
     }
   }
 
-  private static final String OK = "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"test-model\",\"choices\":[{"
-      + "\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Write a HIP kernel.\"},\"finish_reason\":\"stop\"}],"
-      + "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,\"total_tokens\":15}}";
-  private static final String BAD = "{\"error\":{\"message\":\"Invalid value for temperature\",\"type\":"
-      + "\"invalid_request_error\",\"param\":null,\"code\":null}}";
+  private static final String OK =
+      "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"test-model\",\"choices\":[{"
+          + "\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Write a HIP kernel.\"},\"finish_reason\":\"stop\"}],"
+          + "\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,\"total_tokens\":15}}";
+  private static final String BAD =
+      "{\"error\":{\"message\":\"Invalid value for temperature\",\"type\":"
+          + "\"invalid_request_error\",\"param\":null,\"code\":null}}";
 
   // ------------------------------------------------------------------ the SDKs' rules
 
@@ -116,26 +139,37 @@ class RetryRulesTest {
   void a409IsRetriedLikeTheOfficialSdksDoAndEveryTaskSucceeds(Api api) throws Exception {
     FakeTime time = new FakeTime();
     CountingListener listener = new CountingListener();
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults().withSeed(3)
-            .withQuirks(ProviderQuirks.none().withConflictRate(0.4)));
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(
+                SimulatorConfig.defaults()
+                    .withSeed(3)
+                    .withQuirks(ProviderQuirks.none().withConflictRate(0.4)));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
-      RetryingCaller caller = caller(client, 8, RetryRules.DEFAULTS, time, listener, CallGate.standalone());
+      RetryingCaller caller =
+          caller(client, 8, RetryRules.DEFAULTS, time, listener, CallGate.standalone());
       for (int i = 0; i < 20; i++) {
-        RetryingCaller.Outcome o = caller.call(new ChatRequest("s", "Describe kernel k" + i + " of the 409 test."));
+        RetryingCaller.Outcome o =
+            caller.call(new ChatRequest("s", "Describe kernel k" + i + " of the 409 test."));
         assertThat(o.ok(), is(true));
       }
       assertThat(server.requestsByStatus().get("409"), greaterThan(0L));
-      assertThat(listener.retried.get(ErrorCategory.CONFLICT), is(server.requestsByStatus().get("409").intValue()));
+      assertThat(
+          listener.retried.get(ErrorCategory.CONFLICT),
+          is(server.requestsByStatus().get("409").intValue()));
     }
   }
 
   @Test
   void xShouldRetryFalseIsNeverRetriedEvenOnA500() throws Exception {
     FakeTime time = new FakeTime();
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults().withHttp500Rate(1.0)
-            .withQuirks(ProviderQuirks.none().withShouldRetry("false")));
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(
+                SimulatorConfig.defaults()
+                    .withHttp500Rate(1.0)
+                    .withQuirks(ProviderQuirks.none().withShouldRetry("false")));
         LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
-      RetryingCaller.Outcome o = caller(client, 6, RetryRules.DEFAULTS, time, null, CallGate.standalone()).call(TASK);
+      RetryingCaller.Outcome o =
+          caller(client, 6, RetryRules.DEFAULTS, time, null, CallGate.standalone()).call(TASK);
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(ErrorCategory.SERVER_ERROR));
       assertThat(o.error().shouldRetry(), is(false));
@@ -147,16 +181,20 @@ class RetryRulesTest {
   @Test
   void xShouldRetryTrueRetriesEvenA400ThatIsOtherwiseFinal() throws Exception {
     FakeTime time = new FakeTime();
-    try (Scripted stub = new Scripted(new Scripted.Answer(400, BAD, "x-should-retry", "true"),
-            new Scripted.Answer(200, OK));
+    try (Scripted stub =
+            new Scripted(
+                new Scripted.Answer(400, BAD, "x-should-retry", "true"),
+                new Scripted.Answer(200, OK));
         LlmClient client = LlmClient.create(config(Api.OPENAI, stub.baseUrl()), KEY)) {
-      RetryingCaller.Outcome o = caller(client, 6, RetryRules.DEFAULTS, time, null, CallGate.standalone()).call(TASK);
+      RetryingCaller.Outcome o =
+          caller(client, 6, RetryRules.DEFAULTS, time, null, CallGate.standalone()).call(TASK);
       assertThat(o.ok(), is(true));
       assertThat(o.attempts(), is(2));
     }
     try (Scripted stub = new Scripted(new Scripted.Answer(400, BAD));
         LlmClient client = LlmClient.create(config(Api.OPENAI, stub.baseUrl()), KEY)) {
-      RetryingCaller.Outcome o = caller(client, 6, RetryRules.DEFAULTS, time, null, CallGate.standalone()).call(TASK);
+      RetryingCaller.Outcome o =
+          caller(client, 6, RetryRules.DEFAULTS, time, null, CallGate.standalone()).call(TASK);
       assertThat("without the header a 400 is final", o.attempts(), is(1));
       assertThat(o.error().category(), is(ErrorCategory.BAD_REQUEST));
     }
@@ -167,12 +205,20 @@ class RetryRulesTest {
   @Test
   void aModelLoadingLongerThanMaxAttemptsLastIsWaitedOutAndEachWaitIsSaid() throws Exception {
     NotingListener listener = new NotingListener();
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults()
-            .withQuirks(ProviderQuirks.none().withLoadingMs(2_500)));
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(
+                SimulatorConfig.defaults().withQuirks(ProviderQuirks.none().withLoadingMs(2_500)));
         LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
       // Two attempts would give up after ~0.5 s; the budget of 30 s of waits outlasts the load.
-      RetryingCaller.Outcome o = caller(client, 2, new RetryRules(30, 300, 1, 512 * 1024),
-          RateLimiter.SYSTEM_SLEEPER, listener, CallGate.standalone()).call(TASK);
+      RetryingCaller.Outcome o =
+          caller(
+                  client,
+                  2,
+                  new RetryRules(30, 300, 1, 512 * 1024),
+                  RateLimiter.SYSTEM_SLEEPER,
+                  listener,
+                  CallGate.standalone())
+              .call(TASK);
       assertThat(o.ok(), is(true));
       assertThat(o.attempts(), greaterThan(2));
       assertThat(server.requestsByStatus().get("503"), is((long) o.attempts() - 1));
@@ -185,17 +231,28 @@ class RetryRulesTest {
   @Test
   void aModelStillLoadingWhenTheBudgetIsUsedFailsAsServerError() throws Exception {
     FakeTime time = new FakeTime();
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults()
-            .withQuirks(ProviderQuirks.none().withLoadingMs(600_000)));
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(
+                SimulatorConfig.defaults()
+                    .withQuirks(ProviderQuirks.none().withLoadingMs(600_000)));
         LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
-      RetryingCaller.Outcome o = caller(client, 3, new RetryRules(20, 300, 1, 512 * 1024), time, null,
-          CallGate.standalone()).call(TASK);
+      RetryingCaller.Outcome o =
+          caller(
+                  client,
+                  3,
+                  new RetryRules(20, 300, 1, 512 * 1024),
+                  time,
+                  null,
+                  CallGate.standalone())
+              .call(TASK);
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(ErrorCategory.SERVER_ERROR));
       long waited = time.sleptMillis.stream().mapToLong(Long::longValue).sum();
       assertThat("the budget was used before giving up", waited, greaterThanOrEqualTo(20_000L));
-      assertThat("each wait of a 503 at most 8 s", time.sleptMillis.stream().mapToLong(Long::longValue).max()
-          .orElse(0), org.hamcrest.Matchers.lessThanOrEqualTo(8_000L));
+      assertThat(
+          "each wait of a 503 at most 8 s",
+          time.sleptMillis.stream().mapToLong(Long::longValue).max().orElse(0),
+          org.hamcrest.Matchers.lessThanOrEqualTo(8_000L));
     }
   }
 
@@ -206,10 +263,13 @@ class RetryRulesTest {
     NotingListener listener = new NotingListener();
     FakeTime time = new FakeTime();
     CallGate run = CallGate.standalone();
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults()
-            .withQuirks(ProviderQuirks.none().withDailyLimit(0, 86_400)));
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(
+                SimulatorConfig.defaults()
+                    .withQuirks(ProviderQuirks.none().withDailyLimit(0, 86_400)));
         LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
-      RetryingCaller.Outcome o = caller(client, 6, RetryRules.DEFAULTS, time, listener, run.child()).call(TASK);
+      RetryingCaller.Outcome o =
+          caller(client, 6, RetryRules.DEFAULTS, time, listener, run.child()).call(TASK);
       assertThat("no answer and no final error: the task stays pending", o.stopped(), is(true));
       assertThat(server.totalRequests(), is(1L));
       assertThat(time.sleptMillis.isEmpty(), is(true));
@@ -225,11 +285,14 @@ class RetryRulesTest {
   void aRetryAfterUnderTheCapIsWaitedInFullAndSaid() throws Exception {
     NotingListener listener = new NotingListener();
     FakeTime time = new FakeTime();
-    try (Scripted stub = new Scripted(new Scripted.Answer(429, "{\"error\":{\"message\":\"Rate limit reached\"}}",
-            "retry-after", "120"), new Scripted.Answer(200, OK));
+    try (Scripted stub =
+            new Scripted(
+                new Scripted.Answer(
+                    429, "{\"error\":{\"message\":\"Rate limit reached\"}}", "retry-after", "120"),
+                new Scripted.Answer(200, OK));
         LlmClient client = LlmClient.create(config(Api.OPENAI, stub.baseUrl()), KEY)) {
-      RetryingCaller.Outcome o = caller(client, 6, RetryRules.DEFAULTS, time, listener, CallGate.standalone())
-          .call(TASK);
+      RetryingCaller.Outcome o =
+          caller(client, 6, RetryRules.DEFAULTS, time, listener, CallGate.standalone()).call(TASK);
       assertThat(o.ok(), is(true));
       assertThat(time.sleptMillis, hasItem(greaterThanOrEqualTo(120_000L)));
       assertThat(listener.waits, hasItem(containsString("asks to wait 120.0 s (retry-after)")));
@@ -241,11 +304,15 @@ class RetryRulesTest {
   @Test
   void aBodyTricklingPastTheTimeoutIsRetriedOnceAndNamedAfterHeaders() throws Exception {
     CountingListener listener = new CountingListener();
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults()
-            .withQuirks(ProviderQuirks.none().withTrickle(1.0, 3_000)));
-        LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()).withTimeoutS(1), KEY)) {
-      RetryingCaller.Outcome o = caller(client, 6, RetryRules.DEFAULTS, new FakeTime(), listener,
-          CallGate.standalone()).call(TASK);
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(
+                SimulatorConfig.defaults()
+                    .withQuirks(ProviderQuirks.none().withTrickle(1.0, 3_000)));
+        LlmClient client =
+            LlmClient.create(config(Api.OPENAI, server.baseUrl()).withTimeoutS(1), KEY)) {
+      RetryingCaller.Outcome o =
+          caller(client, 6, RetryRules.DEFAULTS, new FakeTime(), listener, CallGate.standalone())
+              .call(TASK);
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(ErrorCategory.TIMEOUT));
       assertThat(o.error().afterHeaders(), is(true));
@@ -257,11 +324,21 @@ class RetryRulesTest {
 
   @Test
   void aBodyTimeoutIsNotRetriedWhenTheConfigAllowsNone() throws Exception {
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults()
-            .withQuirks(ProviderQuirks.none().withTrickle(1.0, 3_000)));
-        LlmClient client = LlmClient.create(config(Api.ANTHROPIC, server.baseUrl()).withTimeoutS(1), KEY)) {
-      RetryingCaller.Outcome o = caller(client, 6, new RetryRules(120, 300, 0, 512 * 1024), new FakeTime(), null,
-          CallGate.standalone()).call(TASK);
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(
+                SimulatorConfig.defaults()
+                    .withQuirks(ProviderQuirks.none().withTrickle(1.0, 3_000)));
+        LlmClient client =
+            LlmClient.create(config(Api.ANTHROPIC, server.baseUrl()).withTimeoutS(1), KEY)) {
+      RetryingCaller.Outcome o =
+          caller(
+                  client,
+                  6,
+                  new RetryRules(120, 300, 0, 512 * 1024),
+                  new FakeTime(),
+                  null,
+                  CallGate.standalone())
+              .call(TASK);
       assertThat(o.error().afterHeaders(), is(true));
       assertThat(o.attempts(), is(1));
     }
@@ -271,31 +348,43 @@ class RetryRulesTest {
 
   @ParameterizedTest
   @EnumSource(Api.class)
-  void aRedirectIsAFinalEndpointErrorAndNeitherKeyNorPromptReachesTheOtherOrigin(Api api) throws Exception {
+  void aRedirectIsAFinalEndpointErrorAndNeitherKeyNorPromptReachesTheOtherOrigin(Api api)
+      throws Exception {
     CallGate run = CallGate.standalone();
     try (SimulatedLlmServer target = SimulatedLlmServer.start(SimulatorConfig.defaults());
-        SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults()
-            .withQuirks(ProviderQuirks.none().withRedirectTo("http://127.0.0.1:" + target.port())));
+        SimulatedLlmServer server =
+            SimulatedLlmServer.start(
+                SimulatorConfig.defaults()
+                    .withQuirks(
+                        ProviderQuirks.none()
+                            .withRedirectTo("http://127.0.0.1:" + target.port())));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
-      RetryingCaller.Outcome o = caller(client, 6, RetryRules.DEFAULTS, new FakeTime(), null, run.child()).call(TASK);
+      RetryingCaller.Outcome o =
+          caller(client, 6, RetryRules.DEFAULTS, new FakeTime(), null, run.child()).call(TASK);
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(ErrorCategory.ENDPOINT));
       assertThat(o.error().getMessage(), containsString("HTTP 307"));
-      assertThat(o.error().getMessage(), containsString("redirects to http://127.0.0.1:" + target.port() + "/v1/"));
+      assertThat(
+          o.error().getMessage(),
+          containsString("redirects to http://127.0.0.1:" + target.port() + "/v1/"));
       assertThat(run.stop().kind(), is(CallGate.Kind.ENDPOINT));
       assertThat(server.totalRequests(), is(1L));
-      assertThat("the other origin saw no request: no key, no prompt", target.totalRequests(), is(0L));
+      assertThat(
+          "the other origin saw no request: no key, no prompt", target.totalRequests(), is(0L));
     }
   }
 
   @ParameterizedTest
   @EnumSource(Api.class)
   void aTenMegabyteAnswerIsRefusedAsTooLargeNotReadAndNotRetried(Api api) throws Exception {
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults()
-            .withQuirks(ProviderQuirks.none().withAnswerBytes(10 << 20)));
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(
+                SimulatorConfig.defaults()
+                    .withQuirks(ProviderQuirks.none().withAnswerBytes(10 << 20)));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()).withTimeoutS(20), KEY)) {
-      RetryingCaller.Outcome o = caller(client, 6, RetryRules.DEFAULTS, new FakeTime(), null, CallGate.standalone())
-          .call(TASK);
+      RetryingCaller.Outcome o =
+          caller(client, 6, RetryRules.DEFAULTS, new FakeTime(), null, CallGate.standalone())
+              .call(TASK);
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(ErrorCategory.TOO_LARGE_ANSWER));
       assertThat(o.error().toErrorMsg(), containsString("too_large_answer: the answer of rules-"));
@@ -307,8 +396,9 @@ class RetryRulesTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void aKeyEchoedInsideAnAnswerIsReplacedByRedacted(Api api) throws Exception {
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults()
-            .withQuirks(ProviderQuirks.none().withEchoKey(true)));
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(
+                SimulatorConfig.defaults().withQuirks(ProviderQuirks.none().withEchoKey(true)));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
       ChatResponse r = client.complete(TASK);
       assertThat(r.text(), containsString("Your key is <redacted>."));
@@ -318,17 +408,32 @@ class RetryRulesTest {
 
   @Test
   void theRetryRulesComeFromTheConfigWithTheirDefaults() throws Exception {
-    com.fasterxml.jackson.databind.ObjectMapper m = new com.fasterxml.jackson.databind.ObjectMapper();
-    ProviderConfig d = ProviderConfig.fromJson(m.readTree("{\"p\":{\"base_url\":\"http://127.0.0.1:1/v1\","
-        + "\"model\":\"m\"}}"), "p", "config.json");
+    com.fasterxml.jackson.databind.ObjectMapper m =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    ProviderConfig d =
+        ProviderConfig.fromJson(
+            m.readTree("{\"p\":{\"base_url\":\"http://127.0.0.1:1/v1\"," + "\"model\":\"m\"}}"),
+            "p",
+            "config.json");
     assertThat(d.retryRules(), is(RetryRules.DEFAULTS));
-    ProviderConfig c = ProviderConfig.fromJson(m.readTree("{\"p\":{\"base_url\":\"http://127.0.0.1:1/v1\","
-        + "\"model\":\"m\",\"retry_budget_s\":30,\"max_retry_after_s\":60,\"body_timeout_retries\":0,"
-        + "\"max_answer_bytes\":2048}}"), "p", "config.json");
+    ProviderConfig c =
+        ProviderConfig.fromJson(
+            m.readTree(
+                "{\"p\":{\"base_url\":\"http://127.0.0.1:1/v1\","
+                    + "\"model\":\"m\",\"retry_budget_s\":30,\"max_retry_after_s\":60,\"body_timeout_retries\":0,"
+                    + "\"max_answer_bytes\":2048}}"),
+            "p",
+            "config.json");
     assertThat(c.retryRules(), is(new RetryRules(30, 60, 0, 2048)));
-    IOException typo = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> ProviderConfig.fromJson(
-        m.readTree("{\"p\":{\"base_url\":\"http://127.0.0.1:1/v1\",\"model\":\"m\",\"retry_budget\":30}}"), "p",
-        "config.json"));
+    IOException typo =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IOException.class,
+            () ->
+                ProviderConfig.fromJson(
+                    m.readTree(
+                        "{\"p\":{\"base_url\":\"http://127.0.0.1:1/v1\",\"model\":\"m\",\"retry_budget\":30}}"),
+                    "p",
+                    "config.json"));
     assertThat(typo.getMessage(), containsString("did you mean \"retry_budget_s\""));
     assertThat(ErrorCategory.ofStatus(409), is(ErrorCategory.CONFLICT));
     assertThat(ErrorCategory.ofStatus(307).runStop(false), is(CallGate.Kind.ENDPOINT));

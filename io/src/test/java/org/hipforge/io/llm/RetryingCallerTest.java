@@ -11,7 +11,6 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
-import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -86,7 +85,8 @@ class RetryingCallerTest {
   static final class CountingListener implements RetryingCaller.Listener {
     final AtomicInteger sent = new AtomicInteger();
     final AtomicInteger rateLimited = new AtomicInteger();
-    final Map<ErrorCategory, Integer> retried = Collections.synchronizedMap(new EnumMap<>(ErrorCategory.class));
+    final Map<ErrorCategory, Integer> retried =
+        Collections.synchronizedMap(new EnumMap<>(ErrorCategory.class));
 
     @Override
     public void sent() {
@@ -130,13 +130,20 @@ class RetryingCallerTest {
   }
 
   private static ProviderConfig config(Api api, String baseUrl) {
-    return ProviderConfig.of("retry-" + api.name().toLowerCase(java.util.Locale.ROOT), api, baseUrl,
-        "test-model", "HIPFORGE_RETRY_TEST_KEY").withTimeoutS(2);
+    return ProviderConfig.of(
+            "retry-" + api.name().toLowerCase(java.util.Locale.ROOT),
+            api,
+            baseUrl,
+            "test-model",
+            "HIPFORGE_RETRY_TEST_KEY")
+        .withTimeoutS(2);
   }
 
   /** A caller that paces nothing and sleeps on {@code time}, stopping when {@code gate} closes. */
-  private static RetryingCaller caller(LlmClient client, FakeTime time, int attempts, CallGate gate) {
-    return new RetryingCaller(client, new RateLimiter(0, 0, time, time), attempts, 1024, time, null, gate);
+  private static RetryingCaller caller(
+      LlmClient client, FakeTime time, int attempts, CallGate gate) {
+    return new RetryingCaller(
+        client, new RateLimiter(0, 0, time, time), attempts, 1024, time, null, gate);
   }
 
   private static ChatRequest task(int i) {
@@ -150,8 +157,12 @@ class RetryingCallerTest {
   void everyCallSucceedsThroughFaultsAndAttemptsAddUpToRequests(Api api) throws Exception {
     // 40 % of requests fail (20 % HTTP 500, 10 % dropped connection, 10 % HTML 200): with 8
     // attempts a call fails for good with probability 0.4^8 = 0.07 %. The seed makes it exact.
-    SimulatorConfig sim = SimulatorConfig.defaults().withSeed(7).withHttp500Rate(0.20)
-        .withDropRate(0.10).withHtmlRate(0.10);
+    SimulatorConfig sim =
+        SimulatorConfig.defaults()
+            .withSeed(7)
+            .withHttp500Rate(0.20)
+            .withDropRate(0.10)
+            .withHtmlRate(0.10);
     int n = 50;
     FakeTime time = new FakeTime();
     CountingListener listener = new CountingListener();
@@ -162,7 +173,10 @@ class RetryingCallerTest {
       long attempts = 0;
       for (int i = 0; i < n; i++) {
         RetryingCaller.Outcome o = caller.call(task(i));
-        assertThat("call " + i + ": " + (o.error() == null ? "" : o.error().toErrorMsg()), o.ok(), is(true));
+        assertThat(
+            "call " + i + ": " + (o.error() == null ? "" : o.error().toErrorMsg()),
+            o.ok(),
+            is(true));
         assertThat(o.error(), nullValue());
         assertThat(o.attempts(), allOf(greaterThanOrEqualTo(1), lessThanOrEqualTo(8)));
         assertThat(o.response().text().isBlank(), is(false));
@@ -174,17 +188,22 @@ class RetryingCallerTest {
 
       Map<String, Long> byStatus = server.requestsByStatus();
       assertThat(byStatus.get("200"), is((long) n));
-      long failures = byStatus.getOrDefault("500", 0L) + byStatus.getOrDefault("dropped", 0L)
-          + byStatus.getOrDefault("html", 0L);
+      long failures =
+          byStatus.getOrDefault("500", 0L)
+              + byStatus.getOrDefault("dropped", 0L)
+              + byStatus.getOrDefault("html", 0L);
       assertThat(failures, is(attempts - n));
       assertThat(byStatus.get("500"), greaterThan(0L));
       assertThat(byStatus.get("dropped"), greaterThan(0L));
       assertThat(byStatus.get("html"), greaterThan(0L));
 
       // Each category retried as often as the server produced it; nothing was rate limited.
-      assertThat(listener.retried.get(ErrorCategory.SERVER_ERROR), is(byStatus.get("500").intValue()));
-      assertThat(listener.retried.get(ErrorCategory.CONNECTION), is(byStatus.get("dropped").intValue()));
-      assertThat(listener.retried.get(ErrorCategory.BAD_RESPONSE), is(byStatus.get("html").intValue()));
+      assertThat(
+          listener.retried.get(ErrorCategory.SERVER_ERROR), is(byStatus.get("500").intValue()));
+      assertThat(
+          listener.retried.get(ErrorCategory.CONNECTION), is(byStatus.get("dropped").intValue()));
+      assertThat(
+          listener.retried.get(ErrorCategory.BAD_RESPONSE), is(byStatus.get("html").intValue()));
       assertThat(listener.rateLimited.get(), is(0));
 
       // Exactly one paid answer per prompt: no duplicates, none missing.
@@ -194,9 +213,12 @@ class RetryingCallerTest {
 
       // One backoff per retry, each within the bounds of its attempt (at most the 8th).
       assertThat(time.sleptMillis, hasSize((int) (attempts - n)));
-      assertThat(time.sleptMillis, everyItem(allOf(
-          greaterThanOrEqualTo(RetryingCaller.BASE_BACKOFF_MILLIS / 2),
-          lessThanOrEqualTo(RetryingCaller.MAX_BACKOFF_MILLIS))));
+      assertThat(
+          time.sleptMillis,
+          everyItem(
+              allOf(
+                  greaterThanOrEqualTo(RetryingCaller.BASE_BACKOFF_MILLIS / 2),
+                  lessThanOrEqualTo(RetryingCaller.MAX_BACKOFF_MILLIS))));
     }
   }
 
@@ -204,12 +226,12 @@ class RetryingCallerTest {
   void overloadedIsRetriedUntilAttemptsRunOut() throws Exception {
     FakeTime time = new FakeTime();
     CountingListener listener = new CountingListener();
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withHttp529Rate(1.0));
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(SimulatorConfig.defaults().withHttp529Rate(1.0));
         LlmClient client = LlmClient.create(config(Api.ANTHROPIC, server.baseUrl()), KEY)) {
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
-      RetryingCaller.Outcome o = new RetryingCaller(client, limiter, 4, 1024, time, listener)
-          .call(task(1));
+      RetryingCaller.Outcome o =
+          new RetryingCaller(client, limiter, 4, 1024, time, listener).call(task(1));
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(ErrorCategory.OVERLOADED));
       assertThat(o.attempts(), is(4));
@@ -226,8 +248,8 @@ class RetryingCallerTest {
   @EnumSource(Api.class)
   void contextLengthIsSentExactlyOnce(Api api) throws Exception {
     FakeTime time = new FakeTime();
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withMaxContextTokens(50));
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(SimulatorConfig.defaults().withMaxContextTokens(50));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
       CallGate gate = CallGate.standalone();
@@ -248,8 +270,9 @@ class RetryingCallerTest {
   @EnumSource(Api.class)
   void rejectedKeyClosesTheRunsGateSoNothingMoreIsSent(Api api) throws Exception {
     FakeTime time = new FakeTime();
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withApiKey("sk-the-only-accepted-key-000000000000"));
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(
+                SimulatorConfig.defaults().withApiKey("sk-the-only-accepted-key-000000000000"));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
       CallGate run = CallGate.standalone();
@@ -272,8 +295,8 @@ class RetryingCallerTest {
 
       // Another caller (another worker of the run) sends nothing either.
       CountingListener other = new CountingListener();
-      RetryingCaller.Outcome third = new RetryingCaller(client, limiter, 8, 1024, time, other, run.child())
-          .call(task(3));
+      RetryingCaller.Outcome third =
+          new RetryingCaller(client, limiter, 8, 1024, time, other, run.child()).call(task(3));
       assertThat(third.error().category(), is(ErrorCategory.AUTH));
       assertThat(third.attempts(), is(0));
       assertThat(other.sent.get(), is(0));
@@ -289,9 +312,10 @@ class RetryingCallerTest {
     FakeTime time = new FakeTime();
     FakeTime limiterTime = time.other();
     CountingListener listener = new CountingListener();
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(SimulatorConfig.defaults().withRpm(1));
-        RecordingClient client = new RecordingClient(
-            LlmClient.create(config(api, server.baseUrl()), KEY))) {
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(SimulatorConfig.defaults().withRpm(1));
+        RecordingClient client =
+            new RecordingClient(LlmClient.create(config(api, server.baseUrl()), KEY))) {
       RateLimiter limiter = new RateLimiter(0, 0, limiterTime, limiterTime);
       RetryingCaller caller = new RetryingCaller(client, limiter, 3, 1024, time, listener);
       assertThat(caller.call(task(1)).ok(), is(true));
@@ -325,31 +349,38 @@ class RetryingCallerTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void retryAfterSecondsThenSuccess(Api api) throws Exception {
-    String ok = api == Api.OPENAI
-        ? "{\"choices\":[{\"message\":{\"content\":\"done\"}}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1}}"
-        : "{\"content\":[{\"type\":\"text\",\"text\":\"done\"}],\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}";
+    String ok =
+        api == Api.OPENAI
+            ? "{\"choices\":[{\"message\":{\"content\":\"done\"}}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1}}"
+            : "{\"content\":[{\"type\":\"text\",\"text\":\"done\"}],\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}";
     AtomicInteger requests = new AtomicInteger();
-    HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 8);
-    http.createContext("/", ex -> {
-      ex.getRequestBody().readAllBytes();
-      boolean first = requests.getAndIncrement() == 0;
-      byte[] body = (first ? "{\"error\":{\"message\":\"Rate limit reached\"}}" : ok)
-          .getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().set("Content-Type", "application/json");
-      if (first) {
-        ex.getResponseHeaders().set("retry-after", "3");
-      }
-      ex.sendResponseHeaders(first ? 429 : 200, body.length);
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    HttpServer http =
+        HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 8);
+    http.createContext(
+        "/",
+        ex -> {
+          ex.getRequestBody().readAllBytes();
+          boolean first = requests.getAndIncrement() == 0;
+          byte[] body =
+              (first ? "{\"error\":{\"message\":\"Rate limit reached\"}}" : ok)
+                  .getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().set("Content-Type", "application/json");
+          if (first) {
+            ex.getResponseHeaders().set("retry-after", "3");
+          }
+          ex.sendResponseHeaders(first ? 429 : 200, body.length);
+          try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+          }
+        });
     http.start();
     FakeTime time = new FakeTime();
-    try (LlmClient client = LlmClient.create(
-        config(api, "http://127.0.0.1:" + http.getAddress().getPort() + "/v1"), KEY)) {
+    try (LlmClient client =
+        LlmClient.create(
+            config(api, "http://127.0.0.1:" + http.getAddress().getPort() + "/v1"), KEY)) {
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
-      RetryingCaller.Outcome o = new RetryingCaller(client, limiter, 5, 1024, time, null).call(task(1));
+      RetryingCaller.Outcome o =
+          new RetryingCaller(client, limiter, 5, 1024, time, null).call(task(1));
       assertThat(o.ok(), is(true));
       assertThat(o.response().text(), is("done"));
       assertThat(o.attempts(), is(2));
@@ -367,14 +398,18 @@ class RetryingCallerTest {
   @EnumSource(Api.class)
   void aSpentQuotaIsNotRetriedAndClosesTheRunsGate(Api api) throws Exception {
     FakeTime time = new FakeTime();
-    String body = api == Api.OPENAI ? LlmClientWireTest.OPENAI_INSUFFICIENT_QUOTA : LlmClientWireTest.ANTHROPIC_CREDIT_TOO_LOW;
+    String body =
+        api == Api.OPENAI
+            ? LlmClientWireTest.OPENAI_INSUFFICIENT_QUOTA
+            : LlmClientWireTest.ANTHROPIC_CREDIT_TOO_LOW;
     int status = api == Api.OPENAI ? 429 : 400;
-    try (LlmClientWireTest.StubServer stub = new LlmClientWireTest.StubServer(
-            i -> LlmClientWireTest.StubServer.json(status, body));
+    try (LlmClientWireTest.StubServer stub =
+            new LlmClientWireTest.StubServer(i -> LlmClientWireTest.StubServer.json(status, body));
         LlmClient client = LlmClient.create(config(api, stub.baseUrl()), KEY)) {
       CallGate run = CallGate.standalone();
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
-      RetryingCaller.Outcome o = new RetryingCaller(client, limiter, 6, 1024, time, null, run.child()).call(task(1));
+      RetryingCaller.Outcome o =
+          new RetryingCaller(client, limiter, 6, 1024, time, null, run.child()).call(task(1));
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(ErrorCategory.QUOTA));
       assertThat(o.attempts(), is(1));
@@ -382,8 +417,12 @@ class RetryingCallerTest {
       assertThat(time.sleptMillis, empty());
       assertThat(run.stop().kind(), is(CallGate.Kind.QUOTA));
 
-      RetryingCaller.Outcome next = new RetryingCaller(client, limiter, 6, 1024, time, null, run.child()).call(task(2));
-      assertThat("another worker of the run: nothing sent, the task stays pending", next.stopped(), is(true));
+      RetryingCaller.Outcome next =
+          new RetryingCaller(client, limiter, 6, 1024, time, null, run.child()).call(task(2));
+      assertThat(
+          "another worker of the run: nothing sent, the task stays pending",
+          next.stopped(),
+          is(true));
       assertThat(stub.seen, hasSize(1));
     }
   }
@@ -391,8 +430,11 @@ class RetryingCallerTest {
   @Test
   void aWrongEndpointIsNotRetriedAndClosesTheRunsGate() throws Exception {
     FakeTime time = new FakeTime();
-    try (LlmClientWireTest.StubServer stub = new LlmClientWireTest.StubServer(
-            i -> LlmClientWireTest.StubServer.json(404, "{\"error\":{\"message\":\"Not found\"}}"));
+    try (LlmClientWireTest.StubServer stub =
+            new LlmClientWireTest.StubServer(
+                i ->
+                    LlmClientWireTest.StubServer.json(
+                        404, "{\"error\":{\"message\":\"Not found\"}}"));
         LlmClient client = LlmClient.create(config(Api.OPENAI, stub.baseUrl()), KEY)) {
       CallGate run = CallGate.standalone();
       RetryingCaller.Outcome o = caller(client, time, 6, run.child()).call(task(1));
@@ -407,10 +449,12 @@ class RetryingCallerTest {
   void anUnreachableBaseUrlIsRetriedThenClosesTheRunsGate() throws Exception {
     FakeTime time = new FakeTime();
     int port;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       port = s.getLocalPort();
     }
-    try (LlmClient client = LlmClient.create(config(Api.OPENAI, "http://127.0.0.1:" + port + "/v1"), KEY)) {
+    try (LlmClient client =
+        LlmClient.create(config(Api.OPENAI, "http://127.0.0.1:" + port + "/v1"), KEY)) {
       CallGate run = CallGate.standalone();
       RetryingCaller.Outcome o = caller(client, time, 3, run.child()).call(task(1));
       assertThat(o.error().category(), is(ErrorCategory.UNREACHABLE));
@@ -441,15 +485,24 @@ class RetryingCallerTest {
   void aGateClosedDuringABackoffStopsTheRetries() throws Exception {
     FakeTime time = new FakeTime();
     CallGate run = CallGate.standalone();
-    RateLimiter.Sleeper closingSleeper = nanos -> {
-      time.sleep(nanos);
-      run.close(CallGate.Kind.SIGTERM, "kill");
-    };
-    try (SimulatedLlmServer server = SimulatedLlmServer.start(
-        SimulatorConfig.defaults().withHttp529Rate(1.0));
+    RateLimiter.Sleeper closingSleeper =
+        nanos -> {
+          time.sleep(nanos);
+          run.close(CallGate.Kind.SIGTERM, "kill");
+        };
+    try (SimulatedLlmServer server =
+            SimulatedLlmServer.start(SimulatorConfig.defaults().withHttp529Rate(1.0));
         LlmClient client = LlmClient.create(config(Api.ANTHROPIC, server.baseUrl()), KEY)) {
-      RetryingCaller.Outcome o = new RetryingCaller(client, new RateLimiter(0, 0, time, time), 6, 1024,
-          closingSleeper, null, run.child()).call(task(1));
+      RetryingCaller.Outcome o =
+          new RetryingCaller(
+                  client,
+                  new RateLimiter(0, 0, time, time),
+                  6,
+                  1024,
+                  closingSleeper,
+                  null,
+                  run.child())
+              .call(task(1));
       assertThat(o.stopped(), is(true));
       assertThat(o.error().category(), is(ErrorCategory.OVERLOADED));
       assertThat(o.attempts(), is(1));
@@ -461,33 +514,47 @@ class RetryingCallerTest {
   @Test
   void aBackoffWaitWakesWhenTheGateCloses() throws Exception {
     AtomicInteger requests = new AtomicInteger();
-    HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 8);
-    http.createContext("/", ex -> {
-      ex.getRequestBody().readAllBytes();
-      requests.incrementAndGet();
-      byte[] body = "{\"error\":{\"message\":\"Rate limit reached\"}}".getBytes(StandardCharsets.UTF_8);
-      ex.getResponseHeaders().set("Content-Type", "application/json");
-      ex.getResponseHeaders().set("retry-after", "240"); // four minutes, under max_retry_after_s
-      ex.sendResponseHeaders(429, body.length);
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    HttpServer http =
+        HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 8);
+    http.createContext(
+        "/",
+        ex -> {
+          ex.getRequestBody().readAllBytes();
+          requests.incrementAndGet();
+          byte[] body =
+              "{\"error\":{\"message\":\"Rate limit reached\"}}".getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().set("Content-Type", "application/json");
+          ex.getResponseHeaders()
+              .set("retry-after", "240"); // four minutes, under max_retry_after_s
+          ex.sendResponseHeaders(429, body.length);
+          try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+          }
+        });
     http.start();
     FakeTime limiterTime = new FakeTime();
     CallGate gate = CallGate.standalone();
-    try (LlmClient client = LlmClient.create(
-        config(Api.OPENAI, "http://127.0.0.1:" + http.getAddress().getPort() + "/v1"), KEY)) {
-      RetryingCaller caller = new RetryingCaller(client, new RateLimiter(0, 0, limiterTime, limiterTime),
-          5, 1024, RateLimiter.SYSTEM_SLEEPER, null, gate);
+    try (LlmClient client =
+        LlmClient.create(
+            config(Api.OPENAI, "http://127.0.0.1:" + http.getAddress().getPort() + "/v1"), KEY)) {
+      RetryingCaller caller =
+          new RetryingCaller(
+              client,
+              new RateLimiter(0, 0, limiterTime, limiterTime),
+              5,
+              1024,
+              RateLimiter.SYSTEM_SLEEPER,
+              null,
+              gate);
       java.util.concurrent.CompletableFuture<RetryingCaller.Outcome> call =
-          java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-              return caller.call(task(1));
-            } catch (InterruptedException e) {
-              throw new IllegalStateException(e);
-            }
-          });
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return caller.call(task(1));
+                } catch (InterruptedException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
       while (requests.get() == 0) {
         Thread.sleep(10);
       }
@@ -507,7 +574,8 @@ class RetryingCallerTest {
   // ------------------------------------------------------------------------------ backoff
 
   private static long cap(int attempt) {
-    return Math.min(RetryingCaller.MAX_BACKOFF_MILLIS,
+    return Math.min(
+        RetryingCaller.MAX_BACKOFF_MILLIS,
         RetryingCaller.BASE_BACKOFF_MILLIS << Math.min(attempt - 1, 16));
   }
 
@@ -516,15 +584,22 @@ class RetryingCallerTest {
     for (int attempt = 1; attempt <= 40; attempt++) {
       for (int i = 0; i < 200; i++) {
         long b = RetryingCaller.backoffMillis(attempt, -1);
-        assertThat("attempt " + attempt, b, allOf(greaterThanOrEqualTo(cap(attempt) / 2),
-            lessThanOrEqualTo(cap(attempt))));
+        assertThat(
+            "attempt " + attempt,
+            b,
+            allOf(greaterThanOrEqualTo(cap(attempt) / 2), lessThanOrEqualTo(cap(attempt))));
       }
     }
-    assertThat(RetryingCaller.backoffMillis(1, -1), greaterThanOrEqualTo(RetryingCaller.BASE_BACKOFF_MILLIS / 2));
+    assertThat(
+        RetryingCaller.backoffMillis(1, -1),
+        greaterThanOrEqualTo(RetryingCaller.BASE_BACKOFF_MILLIS / 2));
     for (int attempt : new int[] {100, 1_000, Integer.MAX_VALUE}) {
       long b = RetryingCaller.backoffMillis(attempt, -1);
-      assertThat(b, allOf(greaterThanOrEqualTo(RetryingCaller.MAX_BACKOFF_MILLIS / 2),
-          lessThanOrEqualTo(RetryingCaller.MAX_BACKOFF_MILLIS)));
+      assertThat(
+          b,
+          allOf(
+              greaterThanOrEqualTo(RetryingCaller.MAX_BACKOFF_MILLIS / 2),
+              lessThanOrEqualTo(RetryingCaller.MAX_BACKOFF_MILLIS)));
     }
   }
 

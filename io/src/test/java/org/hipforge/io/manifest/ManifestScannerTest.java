@@ -51,7 +51,8 @@ class ManifestScannerTest {
   }
 
   private static Map<String, ManifestEntry> byName(ManifestScanner.Result r) {
-    return r.entries.stream().collect(Collectors.toMap(ManifestEntry::fileName, Function.identity()));
+    return r.entries.stream()
+        .collect(Collectors.toMap(ManifestEntry::fileName, Function.identity()));
   }
 
   private static String sha256sum(Path file) throws Exception {
@@ -110,7 +111,8 @@ class ManifestScannerTest {
     assertThat(now.get("c.hip").bytes(), is((long) "c changed".length()));
     assertThat(now.get("a.hip"), is(old.get("a.hip")));
     // entries come out in id order
-    assertThat(second.entries.stream().map(ManifestEntry::id).collect(Collectors.toList()),
+    assertThat(
+        second.entries.stream().map(ManifestEntry::id).collect(Collectors.toList()),
         contains(0L, 2L, 4L, 5L));
   }
 
@@ -132,8 +134,8 @@ class ManifestScannerTest {
     Path src = src();
     put(src, "a.hip", "a");
     put(src, "b.hip", "b");
-    List<ManifestEntry> legacy = List.of(
-        new ManifestEntry(10, "b.hip", -1, null), new ManifestEntry(11, "a.hip", -1, null));
+    List<ManifestEntry> legacy =
+        List.of(new ManifestEntry(10, "b.hip", -1, null), new ManifestEntry(11, "a.hip", -1, null));
     ManifestScanner.Result r = scanner.scan(src, legacy);
     assertThat(byName(r).get("b.hip").id(), is(10L));
     assertThat(byName(r).get("a.hip").id(), is(11L));
@@ -145,13 +147,24 @@ class ManifestScannerTest {
   @Test
   void defaultPatternsTakeHipCppCuHAndHppOnly() throws Exception {
     Path src = src();
-    for (String n : List.of("k.hip", "k.cpp", "k.cu", "k.h", "k.hpp", "k.cuh", "k.txt", "Makefile",
-        "k.hip.bak", "k.HIP", "sub/deeper/x.hpp")) {
+    for (String n :
+        List.of(
+            "k.hip",
+            "k.cpp",
+            "k.cu",
+            "k.h",
+            "k.hpp",
+            "k.cuh",
+            "k.txt",
+            "Makefile",
+            "k.hip.bak",
+            "k.HIP",
+            "sub/deeper/x.hpp")) {
       put(src, n, n);
     }
     ManifestScanner.Result r = scanner.scan(src, List.of());
-    assertThat(names(r), containsInAnyOrder("k.hip", "k.cpp", "k.cu", "k.h", "k.hpp",
-        "sub/deeper/x.hpp"));
+    assertThat(
+        names(r), containsInAnyOrder("k.hip", "k.cpp", "k.cu", "k.h", "k.hpp", "sub/deeper/x.hpp"));
     assertThat(scanner.patterns(), is(ManifestScanner.DEFAULT_PATTERNS));
   }
 
@@ -169,8 +182,9 @@ class ManifestScannerTest {
   void emptyOrBlankPatternsAreRefused() {
     assertThrows(IllegalArgumentException.class, () -> new ManifestScanner(List.of()));
     assertThrows(IllegalArgumentException.class, () -> new ManifestScanner(null));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new ManifestScanner(List.of("*.hip", " ")));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> new ManifestScanner(List.of("*.hip", " ")));
     assertThat(e.getMessage(), containsString("blank"));
   }
 
@@ -210,9 +224,11 @@ class ManifestScannerTest {
     Files.createSymbolicLink(src.resolve("leak-rel.hip"), Path.of("../outside/secret.hip"));
     ManifestScanner.Result r = scanner.scan(src, List.of());
     assertThat(names(r), contains("inside.hip"));
-    assertThat(r.skipped, containsInAnyOrder(
-        allOf(startsWith("leak.hip: "), containsString("leading outside")),
-        allOf(startsWith("leak-rel.hip: "), containsString("leading outside"))));
+    assertThat(
+        r.skipped,
+        containsInAnyOrder(
+            allOf(startsWith("leak.hip: "), containsString("leading outside")),
+            allOf(startsWith("leak-rel.hip: "), containsString("leading outside"))));
   }
 
   @Test
@@ -248,10 +264,12 @@ class ManifestScannerTest {
     Files.createSymbolicLink(src.resolve("real/loop"), src); // a cycle
     ManifestScanner.Result r = scanner.scan(src, List.of());
     assertThat(names(r), contains("real/k.hip"));
-    assertThat(r.skipped, containsInAnyOrder(
-        "inner-link/: symlinked directory, not followed",
-        "outer-link/: symlinked directory, not followed",
-        "real/loop/: symlinked directory, not followed"));
+    assertThat(
+        r.skipped,
+        containsInAnyOrder(
+            "inner-link/: symlinked directory, not followed",
+            "outer-link/: symlinked directory, not followed",
+            "real/loop/: symlinked directory, not followed"));
   }
 
   @Test
@@ -271,7 +289,8 @@ class ManifestScannerTest {
     Path locked = put(src, "locked.hip", "locked");
     Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
     try {
-      Assumptions.assumeFalse(Files.isReadable(locked),
+      Assumptions.assumeFalse(
+          Files.isReadable(locked),
           "running as root: a chmod 000 file stays readable, nothing to test");
       ManifestScanner.Result r = scanner.scan(src, List.of());
       assertThat(names(r), contains("ok.hip"));
@@ -299,21 +318,32 @@ class ManifestScannerTest {
       assertThat(ManifestScanner.sha256(f), is(e.sha256()));
       checked.add(e.fileName());
     }
-    assertThat(byName(r).get("empty.h").sha256(),
+    assertThat(
+        byName(r).get("empty.h").sha256(),
         is("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
     assertThat(checked, containsInAnyOrder("big.hip", "empty.h", "text.cpp"));
   }
 
-  /** Creates a file whose name is {@code bashName} as bash's $'...' quoting spells it (raw bytes). */
+  /**
+   * Creates a file whose name is {@code bashName} as bash's $'...' quoting spells it (raw bytes).
+   */
   private static void touchRaw(Path dir, String bashName) throws Exception {
-    Process p = new ProcessBuilder("bash", "-c", "cd \"$1\" && printf x > $'" + bashName + "'", "touch", dir.toString())
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                "cd \"$1\" && printf x > $'" + bashName + "'",
+                "touch",
+                dir.toString())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(out, p.waitFor(), is(0));
   }
 
   @Test
-  void namesWithANewlineAControlCharacterOrALeadingDashAreRefusedAndReportedEscaped() throws Exception {
+  void namesWithANewlineAControlCharacterOrALeadingDashAreRefusedAndReportedEscaped()
+      throws Exception {
     Path src = src();
     put(src, "ok.hip", "x");
     put(src, "a-b.hip", "x"); // a dash inside a name is fine
@@ -324,11 +354,13 @@ class ManifestScannerTest {
     touchRaw(src.resolve("-dir"), "k.hip");
     ManifestScanner.Result r = scanner.scan(src, List.of());
     assertThat(names(r), contains("a-b.hip", "ok.hip"));
-    assertThat(r.skipped, containsInAnyOrder(
-        startsWith("new\\nline.hip: it contains a newline"),
-        startsWith("bell\\x07.hip: it contains a control character"),
-        startsWith("-rf.hip: a path segment starts with '-'"),
-        startsWith("-dir/k.hip: a path segment starts with '-'")));
+    assertThat(
+        r.skipped,
+        containsInAnyOrder(
+            startsWith("new\\nline.hip: it contains a newline"),
+            startsWith("bell\\x07.hip: it contains a control character"),
+            startsWith("-rf.hip: a path segment starts with '-'"),
+            startsWith("-dir/k.hip: a path segment starts with '-'")));
     for (String line : r.skipped) {
       assertThat(line, not(containsString("\n")));
     }
@@ -341,7 +373,8 @@ class ManifestScannerTest {
     touchRaw(src, "caf\\xe9.hip");
     ManifestScanner.Result r = scanner.scan(src, List.of());
     assertThat(names(r), contains("ok.hip"));
-    assertThat(r.skipped, contains(startsWith("caf\\xE9.hip: it holds bytes that are not valid UTF-8")));
+    assertThat(
+        r.skipped, contains(startsWith("caf\\xE9.hip: it holds bytes that are not valid UTF-8")));
     assertThat(r.skipped.get(0), not(containsString("\uFFFD")));
   }
 

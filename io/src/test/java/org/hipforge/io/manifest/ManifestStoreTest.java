@@ -44,10 +44,11 @@ class ManifestStoreTest {
 
   @Test
   void writtenManifestReadsBackEqualInOrder() throws Exception {
-    List<ManifestEntry> entries = List.of(
-        new ManifestEntry(0, "a.hip", 10, sha('a')),
-        new ManifestEntry(1, "sub/b.cpp", 20, sha('b')),
-        new ManifestEntry(5, "ünï/c d.hip", 0, null));
+    List<ManifestEntry> entries =
+        List.of(
+            new ManifestEntry(0, "a.hip", 10, sha('a')),
+            new ManifestEntry(1, "sub/b.cpp", 20, sha('b')),
+            new ManifestEntry(5, "ünï/c d.hip", 0, null));
     Path file = dir.resolve("manifest.jsonl");
     ManifestStore.write(file, entries);
     assertThat(ManifestStore.read(file), is(entries));
@@ -98,8 +99,10 @@ class ManifestStoreTest {
 
   @Test
   void blankLinesAndCrlfEndingsAreTolerated() throws Exception {
-    Path file = write("manifest.jsonl",
-        "{\"id\":0,\"file_name\":\"a.hip\",\"bytes\":1}\r\n\r\n   \n{\"id\":1,\"file_name\":\"b.hip\",\"bytes\":2}\n");
+    Path file =
+        write(
+            "manifest.jsonl",
+            "{\"id\":0,\"file_name\":\"a.hip\",\"bytes\":1}\r\n\r\n   \n{\"id\":1,\"file_name\":\"b.hip\",\"bytes\":2}\n");
     List<ManifestEntry> read = ManifestStore.read(file);
     assertThat(read.size(), is(2));
     assertThat(read.get(1).fileName(), is("b.hip"));
@@ -107,16 +110,20 @@ class ManifestStoreTest {
 
   @Test
   void malformedLineStopsTheReadNamingFileAndLine() throws Exception {
-    Path file = write("manifest.jsonl",
-        "{\"id\":0,\"file_name\":\"a.hip\"}\n\n{\"id\":1,\"file_name\":\"b.h\n");
+    Path file =
+        write(
+            "manifest.jsonl",
+            "{\"id\":0,\"file_name\":\"a.hip\"}\n\n{\"id\":1,\"file_name\":\"b.h\n");
     IOException e = assertThrows(IOException.class, () -> ManifestStore.read(file));
     assertThat(e.getMessage(), containsString(file + ":3: malformed manifest line"));
   }
 
   @Test
   void unsafeFileNameStopsTheReadNamingFileAndLine() throws Exception {
-    Path file = write("manifest.jsonl",
-        "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"../../etc/passwd\"}\n");
+    Path file =
+        write(
+            "manifest.jsonl",
+            "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"../../etc/passwd\"}\n");
     IOException e = assertThrows(IOException.class, () -> ManifestStore.read(file));
     assertThat(e.getMessage(), containsString(file + ":2: malformed manifest line"));
     assertThat(e.getMessage(), containsString("'..'"));
@@ -124,17 +131,21 @@ class ManifestStoreTest {
 
   @Test
   void duplicateIdStopsTheReadNamingFileLineAndId() throws Exception {
-    Path file = write("manifest.jsonl",
-        "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"b.hip\"}\n"
-            + "{\"id\":\"1\",\"file_name\":\"c.hip\"}\n");
+    Path file =
+        write(
+            "manifest.jsonl",
+            "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"b.hip\"}\n"
+                + "{\"id\":\"1\",\"file_name\":\"c.hip\"}\n");
     IOException e = assertThrows(IOException.class, () -> ManifestStore.read(file));
     assertThat(e.getMessage(), is(file + ":3: duplicate id 1"));
   }
 
   @Test
   void duplicateFileNameStopsTheReadNamingFileLineAndName() throws Exception {
-    Path file = write("manifest.jsonl",
-        "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"a.hip\"}\n");
+    Path file =
+        write(
+            "manifest.jsonl",
+            "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"a.hip\"}\n");
     IOException e = assertThrows(IOException.class, () -> ManifestStore.read(file));
     assertThat(e.getMessage(), is(file + ":2: duplicate file_name 'a.hip'"));
   }
@@ -148,15 +159,21 @@ class ManifestStoreTest {
 
   @Test
   void legacyArrayOfIdAndFileNameIsImported() throws Exception {
-    Path file = write("manifest.json",
-        "[\n  {\"id\": 0, \"file_name\": \"a.hip\"},\n  {\"id\": \"1\", \"file_name\": \"sub/b.hip\", "
-            + "\"extra\": {\"k\": [1]}},\n  {\"file_name\": \"c.hip\", \"id\": 7, \"bytes\": 12, "
-            + "\"sha256\": \"" + sha('c') + "\"}\n]\n");
+    Path file =
+        write(
+            "manifest.json",
+            "[\n  {\"id\": 0, \"file_name\": \"a.hip\"},\n  {\"id\": \"1\", \"file_name\": \"sub/b.hip\", "
+                + "\"extra\": {\"k\": [1]}},\n  {\"file_name\": \"c.hip\", \"id\": 7, \"bytes\": 12, "
+                + "\"sha256\": \""
+                + sha('c')
+                + "\"}\n]\n");
     List<ManifestEntry> read = ManifestStore.readLegacyArray(file);
-    assertThat(read, contains(
-        new ManifestEntry(0, "a.hip", -1, null),
-        new ManifestEntry(1, "sub/b.hip", -1, null),
-        new ManifestEntry(7, "c.hip", 12, sha('c'))));
+    assertThat(
+        read,
+        contains(
+            new ManifestEntry(0, "a.hip", -1, null),
+            new ManifestEntry(1, "sub/b.hip", -1, null),
+            new ManifestEntry(7, "c.hip", 12, sha('c'))));
     assertThat(read.get(0).sha256(), is(nullValue()));
   }
 
@@ -184,8 +201,10 @@ class ManifestStoreTest {
 
   @Test
   void legacyElementWithoutFileNameIsRefusedWithItsIndex() throws Exception {
-    Path file = write("manifest.json",
-        "[{\"id\":0,\"file_name\":\"a.hip\"},{\"id\":1,\"file_name\":\"b.hip\"},{\"id\":2}]");
+    Path file =
+        write(
+            "manifest.json",
+            "[{\"id\":0,\"file_name\":\"a.hip\"},{\"id\":1,\"file_name\":\"b.hip\"},{\"id\":2}]");
     IOException e = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(file));
     assertThat(e.getMessage(), is(file + ": element 2: missing \"file_name\""));
   }
@@ -194,7 +213,8 @@ class ManifestStoreTest {
   void legacyElementWithUnsafeNameOrBadIdIsRefusedWithItsIndex() throws Exception {
     Path abs = write("abs.json", "[{\"id\":0,\"file_name\":\"/etc/passwd\"}]");
     IOException e = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(abs));
-    assertThat(e.getMessage(), containsString(abs + ": element 0: file_name '/etc/passwd' refused"));
+    assertThat(
+        e.getMessage(), containsString(abs + ": element 0: file_name '/etc/passwd' refused"));
     Path neg = write("neg.json", "[{\"id\":-4,\"file_name\":\"a.hip\"}]");
     IOException e2 = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(neg));
     assertThat(e2.getMessage(), containsString(neg + ": element 0: id must be >= 0"));
@@ -216,16 +236,20 @@ class ManifestStoreTest {
 
   @Test
   void legacyDuplicateIdIsRefusedNamingTheElement() throws Exception {
-    Path file = write("manifest.json",
-        "[{\"id\":0,\"file_name\":\"a.hip\"},{\"id\":0,\"file_name\":\"b.hip\"}]");
+    Path file =
+        write(
+            "manifest.json",
+            "[{\"id\":0,\"file_name\":\"a.hip\"},{\"id\":0,\"file_name\":\"b.hip\"}]");
     IOException e = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(file));
     assertThat(e.getMessage(), is(file + ": element 1: duplicate id 0"));
   }
 
   @Test
   void legacyDuplicateFileNameIsRefusedNamingTheElement() throws Exception {
-    Path file = write("manifest.json",
-        "[{\"id\":0,\"file_name\":\"a.hip\"},{\"id\":1,\"file_name\":\"a.hip\"}]");
+    Path file =
+        write(
+            "manifest.json",
+            "[{\"id\":0,\"file_name\":\"a.hip\"},{\"id\":1,\"file_name\":\"a.hip\"}]");
     IOException e = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(file));
     assertThat(e.getMessage(), is(file + ": element 1: duplicate file_name 'a.hip'"));
   }
@@ -237,7 +261,8 @@ class ManifestStoreTest {
 
     ManifestStore.writeSourceRoot(file, dir.resolve("src/../sources"));
 
-    assertThat(ManifestStore.readSourceRoot(file), is(dir.resolve("sources").toAbsolutePath().toString()));
+    assertThat(
+        ManifestStore.readSourceRoot(file), is(dir.resolve("sources").toAbsolutePath().toString()));
     assertThat(listNames(dir), contains("manifest.source.json")); // no temp file left
   }
 
@@ -247,7 +272,8 @@ class ManifestStoreTest {
     IOException e = assertThrows(IOException.class, () -> ManifestStore.readSourceRoot(file));
     assertThat(e.getMessage(), containsString(file + ": source_root must be a non-empty string"));
     write("manifest.source.json", "[1]");
-    assertThat(assertThrows(IOException.class, () -> ManifestStore.readSourceRoot(file)).getMessage(),
+    assertThat(
+        assertThrows(IOException.class, () -> ManifestStore.readSourceRoot(file)).getMessage(),
         containsString("expected a JSON object"));
   }
 }

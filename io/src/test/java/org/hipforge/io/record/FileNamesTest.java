@@ -17,21 +17,22 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FileNamesTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "a.hip",
-      "kernels/reduce.hip",
-      "deep/er/still/ok.cpp",
-      "with space.hip",
-      "dir with space/file name.hip",
-      "ünïcödé/核函数.hip",
-      ".hidden.hip",
-      ".config/x.h",
-      "a..b.hip",
-      "..hip",
-      "x/...",
-      "trailing.",
-      "ab:c.hip"
-  })
+  @ValueSource(
+      strings = {
+        "a.hip",
+        "kernels/reduce.hip",
+        "deep/er/still/ok.cpp",
+        "with space.hip",
+        "dir with space/file name.hip",
+        "ünïcödé/核函数.hip",
+        ".hidden.hip",
+        ".config/x.h",
+        "a..b.hip",
+        "..hip",
+        "x/...",
+        "trailing.",
+        "ab:c.hip"
+      })
   void safeRelativeNamesAreAcceptedUnchanged(String name) {
     assertThat(FileNames.isSafe(name), is(true));
     assertThat(FileNames.problem(name), is(nullValue()));
@@ -49,10 +50,12 @@ class FileNamesTest {
     return Stream.of(
         Arguments.of(List.of("/etc/passwd", "/a.hip", "//server/share/a.hip"), "absolute"),
         Arguments.of(List.of("C:/x.hip", "c:x.hip", "Z:"), "drive letter"),
-        Arguments.of(List.of("..", "../a.hip", "a/../b.hip", "a/b/..", "a/../../etc/passwd"), "'..'"),
+        Arguments.of(
+            List.of("..", "../a.hip", "a/../b.hip", "a/b/..", "a/../../etc/passwd"), "'..'"),
         Arguments.of(List.of("a\\b.hip", "..\\..\\x.hip", "C:\\x.hip", "\\\\server\\x"), "'\\'"),
         Arguments.of(List.of("a\0.hip", "\0", "dir/x.hip\0.txt"), "NUL"),
-        Arguments.of(List.of("a//b.hip", "a/", "./a.hip", "a/./b.hip", "a/.", ".", "dir/"),
+        Arguments.of(
+            List.of("a//b.hip", "a/", "./a.hip", "a/./b.hip", "a/.", ".", "dir/"),
             "empty or '.' path segment"));
   }
 
@@ -94,14 +97,26 @@ class FileNamesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"new\nline.hip", "cr\r.hip", "tab\t.hip", "bell\u0007.hip", "del\u007f.hip",
-      "c1\u0085.hip", "-rf.hip", "dir/-x.hip", "caf\uFFFD.hip", "../up.hip"})
+  @ValueSource(
+      strings = {
+        "new\nline.hip",
+        "cr\r.hip",
+        "tab\t.hip",
+        "bell\u0007.hip",
+        "del\u007f.hip",
+        "c1\u0085.hip",
+        "-rf.hip",
+        "dir/-x.hip",
+        "caf\uFFFD.hip",
+        "../up.hip"
+      })
   void namesThatMayNotEnterTheManifestHaveAReason(String name) {
     assertThat(name, FileNames.inputProblem(name) == null, is(false));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"a-b.hip", "dir/x-.hip", "caf\u00e9.hip", "with space/k.hip", ".hidden/k.hip"})
+  @ValueSource(
+      strings = {"a-b.hip", "dir/x-.hip", "caf\u00e9.hip", "with space/k.hip", ".hidden/k.hip"})
   void ordinaryNamesMayEnterTheManifest(String name) {
     assertThat(FileNames.inputProblem(name), is(nullValue()));
   }

@@ -45,8 +45,13 @@ class JournalWriterTest {
   }
 
   private static String record(long id, String instruction) {
-    return StateRecordJson.toJson(StateRecord.builder().id(id).fileName("k" + id + ".hip").pass(true)
-        .instruction(instruction).build());
+    return StateRecordJson.toJson(
+        StateRecord.builder()
+            .id(id)
+            .fileName("k" + id + ".hip")
+            .pass(true)
+            .instruction(instruction)
+            .build());
   }
 
   @Test
@@ -109,14 +114,16 @@ class JournalWriterTest {
       List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int thread = t;
-        done.add(pool.submit(() -> {
-          start.await();
-          for (int i = 0; i < perThread; i++) {
-            long id = (long) thread * perThread + i;
-            w.append(record(id, "x".repeat((int) (id % 97) * 40) + " thread " + thread));
-          }
-          return null;
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  for (int i = 0; i < perThread; i++) {
+                    long id = (long) thread * perThread + i;
+                    w.append(record(id, "x".repeat((int) (id % 97) * 40) + " thread " + thread));
+                  }
+                  return null;
+                }));
       }
       start.countDown();
       for (Future<?> f : done) {
@@ -198,8 +205,12 @@ class JournalWriterTest {
     int writes;
 
     FillingChannel(Path path, int failFrom, int failures) throws IOException {
-      this.file = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.CREATE,
-          java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.APPEND);
+      this.file =
+          java.nio.channels.FileChannel.open(
+              path,
+              java.nio.file.StandardOpenOption.CREATE,
+              java.nio.file.StandardOpenOption.WRITE,
+              java.nio.file.StandardOpenOption.APPEND);
       this.failFrom = failFrom;
       this.failures = failures;
     }
@@ -256,33 +267,45 @@ class JournalWriterTest {
   }
 
   private static List<Path> reserves(Path dir) throws IOException {
-    return files(dir).stream().filter(p -> p.toString().endsWith(".reserve")).collect(Collectors.toList());
+    return files(dir).stream()
+        .filter(p -> p.toString().endsWith(".reserve"))
+        .collect(Collectors.toList());
   }
 
   private static List<Path> journals(Path dir) throws IOException {
-    return files(dir).stream().filter(p -> p.toString().endsWith(".jsonl")).collect(Collectors.toList());
+    return files(dir).stream()
+        .filter(p -> p.toString().endsWith(".jsonl"))
+        .collect(Collectors.toList());
   }
 
   @Test
   void aWriteThatFindsTheDiskFullReleasesTheReserveAndTheLineStillLandsWhole() throws Exception {
     Path dir = tmp.resolve("journal");
     List<FillingChannel> opened = new ArrayList<>();
-    try (JournalWriter w = JournalWriter.open(dir.toString(), reserveDir.toString(), 64 * 1024, path -> {
-      FillingChannel c = new FillingChannel(path, 2, 1);
-      opened.add(c);
-      return c;
-    })) {
+    try (JournalWriter w =
+        JournalWriter.open(
+            dir.toString(),
+            reserveDir.toString(),
+            64 * 1024,
+            path -> {
+              FillingChannel c = new FillingChannel(path, 2, 1);
+              opened.add(c);
+              return c;
+            })) {
       assertThat(reserves(reserveDir).size(), is(1));
       assertThat(Files.size(reserves(reserveDir).get(0)), is(64L * 1024));
       w.append(record(1, "first"));
       assertThat(w.failure(), is(org.hamcrest.Matchers.nullValue()));
       w.append(record(2, "second, written after the reserve was released"));
-      assertThat("the caller is told the journal is failing", w.failure().getMessage(),
+      assertThat(
+          "the caller is told the journal is failing",
+          w.failure().getMessage(),
           is("No space left on device"));
       assertThat(reserves(reserveDir), is(empty()));
       assertThat(w.linesWritten(), is(2L));
     }
-    assertThat(Files.readAllLines(journals(dir).get(0)),
+    assertThat(
+        Files.readAllLines(journals(dir).get(0)),
         contains(record(1, "first"), record(2, "second, written after the reserve was released")));
   }
 
@@ -290,11 +313,16 @@ class JournalWriterTest {
   void aLineThatCannotBeWrittenIsCutBackOffTheFileAndThrown() throws Exception {
     Path dir = tmp.resolve("journal");
     List<FillingChannel> opened = new ArrayList<>();
-    try (JournalWriter w = JournalWriter.open(dir.toString(), reserveDir.toString(), 0, path -> {
-      FillingChannel c = new FillingChannel(path, 2, Integer.MAX_VALUE);
-      opened.add(c);
-      return c;
-    })) {
+    try (JournalWriter w =
+        JournalWriter.open(
+            dir.toString(),
+            reserveDir.toString(),
+            0,
+            path -> {
+              FillingChannel c = new FillingChannel(path, 2, Integer.MAX_VALUE);
+              opened.add(c);
+              return c;
+            })) {
       w.append(record(1, "first"));
       IOException e = assertThrows(IOException.class, () -> w.append(record(2, "lost")));
       assertThat(e.getMessage(), is("No space left on device"));
@@ -302,8 +330,10 @@ class JournalWriterTest {
       opened.get(0).failures = 0; // space came back
       w.append(record(3, "third"));
     }
-    assertThat("no fragment of the lost line joins the next one",
-        Files.readAllLines(journals(dir).get(0)), contains(record(1, "first"), record(3, "third")));
+    assertThat(
+        "no fragment of the lost line joins the next one",
+        Files.readAllLines(journals(dir).get(0)),
+        contains(record(1, "first"), record(3, "third")));
   }
 
   @Test
@@ -335,7 +365,8 @@ class JournalWriterTest {
     Files.writeString(tmp.resolve("state/describe/journal"), "not a directory");
     String dir = tmp.resolve("state/describe/journal/run-1").toString();
     IOException e = assertThrows(IOException.class, () -> JournalWriter.probe(dir));
-    assertThat(e.getMessage(), org.hamcrest.Matchers.startsWith(dir + " (free on its filesystem: "));
+    assertThat(
+        e.getMessage(), org.hamcrest.Matchers.startsWith(dir + " (free on its filesystem: "));
     assertThat(e.getMessage(), org.hamcrest.Matchers.containsString("Not a directory"));
     String blocked = tmp.resolve("state/describe/journal/reserve").toString();
     IOException r = assertThrows(IOException.class, () -> JournalWriter.open(dir, blocked, 1000));

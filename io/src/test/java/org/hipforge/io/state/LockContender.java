@@ -22,7 +22,8 @@ public final class LockContender {
     while (!Files.exists(go)) {
       java.util.concurrent.locks.LockSupport.parkNanos(100_000); // ~0.1 ms: all start together
     }
-    PrintStream quiet = new PrintStream(new java.io.ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    PrintStream quiet =
+        new PrintStream(new java.io.ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
     try (WorkLock held = WorkLock.acquire(lock, "contender", "describe", false, quiet)) {
       out.println("won " + ProcessHandle.current().pid());
       while (System.in.read() >= 0) {

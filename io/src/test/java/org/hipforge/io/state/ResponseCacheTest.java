@@ -52,9 +52,16 @@ class ResponseCacheTest {
   }
 
   private static StateRecord answer(long id, String promptSha256, boolean pass) {
-    return StateRecord.builder().id(id).fileName("k" + id + ".hip").pass(pass).instruction("instruction " + id)
-        .response("```hip\n__global__ void k" + id + "() {}\n```").promptSha256(promptSha256)
-        .finishedAtMillis(1_700_000_000_000L + id).runId("run").build();
+    return StateRecord.builder()
+        .id(id)
+        .fileName("k" + id + ".hip")
+        .pass(pass)
+        .instruction("instruction " + id)
+        .response("```hip\n__global__ void k" + id + "() {}\n```")
+        .promptSha256(promptSha256)
+        .finishedAtMillis(1_700_000_000_000L + id)
+        .runId("run")
+        .build();
   }
 
   private static String line(StateRecord r) {
@@ -149,7 +156,8 @@ class ResponseCacheTest {
     bytes.write(line(answer(1, hash(1), true)).getBytes(StandardCharsets.UTF_8));
     bytes.write("not json at all\n".getBytes(StandardCharsets.UTF_8));
     bytes.write("   \n".getBytes(StandardCharsets.UTF_8)); // blank: skipped, not counted
-    bytes.write(new byte[] {'{', '"', 'i', 'd', '"', ':', '1', ',', (byte) 0xC3, '}', '\n'}); // not UTF-8
+    bytes.write(
+        new byte[] {'{', '"', 'i', 'd', '"', ':', '1', ',', (byte) 0xC3, '}', '\n'}); // not UTF-8
     bytes.write("{\"id\": 7, \"pass\": true}\n".getBytes(StandardCharsets.UTF_8)); // no file_name
     bytes.write(line(answer(2, hash(2), true)).getBytes(StandardCharsets.UTF_8));
     append(f, bytes.toByteArray());
@@ -164,7 +172,8 @@ class ResponseCacheTest {
   }
 
   @Test
-  void everyJournaledAnswerWithAPromptHashIsAnEntryAndAUsableOneWinsOverAVerdict() throws Exception {
+  void everyJournaledAnswerWithAPromptHashIsAnEntryAndAUsableOneWinsOverAVerdict()
+      throws Exception {
     Path f = journal("run-1", "w1");
     // A pass:false journal line is a paid but unusable answer (refused, truncated, ...): its
     // verdict is replayed, never paid for again.
@@ -188,7 +197,10 @@ class ResponseCacheTest {
     append(f, json.substring(0, json.length() - 1) + ", \"extra\": {\"a\": [1, 2]}}\n");
     String six = StateRecordJson.toJson(answer(6, hash(6), true));
     String escapedFirst = "\\u00" + Integer.toHexString(hash(6).charAt(0));
-    append(f, six.replace("\"" + hash(6) + "\"", "\"" + escapedFirst + hash(6).substring(1) + "\"") + "\n");
+    append(
+        f,
+        six.replace("\"" + hash(6) + "\"", "\"" + escapedFirst + hash(6).substring(1) + "\"")
+            + "\n");
     ResponseCache cache = cache();
     cache.refresh();
     assertThat(cache.malformedLines(), is(0L));
@@ -201,7 +213,8 @@ class ResponseCacheTest {
     ResponseCache cache = cache();
     cache.refresh();
     StateRecord r = answer(1, hash(1), true);
-    try (JournalWriter w = JournalWriter.open(work.resolve("state/generate/journal/run-1").toString())) {
+    try (JournalWriter w =
+        JournalWriter.open(work.resolve("state/generate/journal/run-1").toString())) {
       w.append(StateRecordJson.toJson(r));
       cache.put(r);
       assertThat(cache.get(hash(1)), is(r));

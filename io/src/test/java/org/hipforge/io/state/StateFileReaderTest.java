@@ -55,8 +55,15 @@ class StateFileReaderTest {
   }
 
   private static String line(long id) {
-    return StateRecordJson.toJson(StateRecord.builder().id(id).fileName("k" + id + ".hip").pass(true)
-        .instruction("describe " + id).finishedAtMillis(1_700_000_000_000L + id).runId("r").build());
+    return StateRecordJson.toJson(
+        StateRecord.builder()
+            .id(id)
+            .fileName("k" + id + ".hip")
+            .pass(true)
+            .instruction("describe " + id)
+            .finishedAtMillis(1_700_000_000_000L + id)
+            .runId("r")
+            .build());
   }
 
   private Path file(String name, byte[] content) throws IOException {
@@ -77,20 +84,32 @@ class StateFileReaderTest {
 
   static Stream<Arguments> wellFormedFiles() {
     return Stream.of(
-        arguments("good lines are all read in order", line(0) + "\n" + line(1) + "\n" + line(2) + "\n", 3L,
+        arguments(
+            "good lines are all read in order",
+            line(0) + "\n" + line(1) + "\n" + line(2) + "\n",
+            3L,
             List.of(0L, 1L, 2L)),
-        arguments("a complete last line without newline still parses as a record", line(0) + "\n" + line(1),
-            2L, List.of(0L, 1L)),
-        arguments("CRLF lines parse", line(0) + "\r\n" + line(1) + "\r\n\r\n" + line(2) + "\r\n", 4L,
+        arguments(
+            "a complete last line without newline still parses as a record",
+            line(0) + "\n" + line(1),
+            2L,
+            List.of(0L, 1L)),
+        arguments(
+            "CRLF lines parse",
+            line(0) + "\r\n" + line(1) + "\r\n\r\n" + line(2) + "\r\n",
+            4L,
             List.of(0L, 1L, 2L)),
-        arguments("blank lines are ignored but counted", "\n" + line(0) + "\n\n   \n\t\n" + line(1) + "\n  ",
-            7L, List.of(0L, 1L)));
+        arguments(
+            "blank lines are ignored but counted",
+            "\n" + line(0) + "\n\n   \n\t\n" + line(1) + "\n  ",
+            7L,
+            List.of(0L, 1L)));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("wellFormedFiles")
-  void wellFormedLinesAreReadWholeAndInOrder(String what, String content, long lines, List<Long> ids)
-      throws Exception {
+  void wellFormedLinesAreReadWholeAndInOrder(
+      String what, String content, long lines, List<Long> ids) throws Exception {
     Collector c = new Collector();
     assertThat(read(file("part-00000-of-00001.jsonl", content), c), is(lines));
     assertThat(c.ids(), is(ids));
@@ -111,8 +130,10 @@ class StateFileReaderTest {
 
   @Test
   void malformedMiddleLineIsReportedWithFileAndLineAndReadingContinues() throws Exception {
-    Path p = file("x.jsonl", line(0) + "\n" + "{\"id\":1,\"pass\":true}\n" + "not json at all\n"
-        + line(3) + "\n");
+    Path p =
+        file(
+            "x.jsonl",
+            line(0) + "\n" + "{\"id\":1,\"pass\":true}\n" + "not json at all\n" + line(3) + "\n");
     Collector c = new Collector();
     assertThat(read(p, c), is(4L));
     assertThat(c.ids(), contains(0L, 3L));
@@ -127,7 +148,8 @@ class StateFileReaderTest {
   @Test
   void tornLastLineIsReportedAsTornNotFatal() throws Exception {
     String full = line(2);
-    Path p = file("torn.jsonl", line(0) + "\n" + line(1) + "\n" + full.substring(0, full.length() / 2));
+    Path p =
+        file("torn.jsonl", line(0) + "\n" + line(1) + "\n" + full.substring(0, full.length() / 2));
     Collector c = new Collector();
     assertThat(read(p, c), is(3L));
     assertThat(c.ids(), contains(0L, 1L));
@@ -153,25 +175,34 @@ class StateFileReaderTest {
     Collector c = new Collector();
     assertThat(read(p, c), is(4L));
     assertThat(c.ids(), contains(0L, 2L));
-    assertThat(c.bad, contains(
-        new Bad(p.toString(), 2, "not valid UTF-8", false),
-        new Bad(p.toString(), 4, "torn last line (not UTF-8)", true)));
+    assertThat(
+        c.bad,
+        contains(
+            new Bad(p.toString(), 2, "not valid UTF-8", false),
+            new Bad(p.toString(), 4, "torn last line (not UTF-8)", true)));
   }
 
   @Test
   void multiByteCharactersAndLinesSplitAcrossReadsAreReassembled() throws Exception {
-    StateRecord r = StateRecord.builder().id(9).fileName("核/ü.hip").pass(true)
-        .instruction("ünïcödé 核函数 \uD83D\uDE80 ".repeat(5000)).build();
+    StateRecord r =
+        StateRecord.builder()
+            .id(9)
+            .fileName("核/ü.hip")
+            .pass(true)
+            .instruction("ünïcödé 核函数 \uD83D\uDE80 ".repeat(5000))
+            .build();
     Path p = file("split.jsonl", StateRecordJson.toJson(r) + "\n" + line(1) + "\n");
     Collector c = new Collector();
     long lines;
-    // A stream that hands out at most 7 bytes per read: every line and most characters straddle reads.
-    try (InputStream in = new FilterInputStream(Files.newInputStream(p)) {
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        return super.read(b, off, Math.min(len, 7));
-      }
-    }) {
+    // A stream that hands out at most 7 bytes per read: every line and most characters straddle
+    // reads.
+    try (InputStream in =
+        new FilterInputStream(Files.newInputStream(p)) {
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            return super.read(b, off, Math.min(len, 7));
+          }
+        }) {
       lines = StateFileReader.read(in, "split.jsonl", c);
     }
     assertThat(lines, is(2L));
@@ -187,9 +218,10 @@ class StateFileReaderTest {
       sb.append("Explain the reduction kernel step by step, \"quoted\"\n\tand ünïcödé. ");
     }
     String instruction = sb.toString();
-    StateRecord big = StateRecord.builder().id(5).fileName("big.hip").pass(true)
-        .instruction(instruction).build();
-    Path p = file("big.jsonl", line(0) + "\n" + StateRecordJson.toJson(big) + "\n" + line(6) + "\n");
+    StateRecord big =
+        StateRecord.builder().id(5).fileName("big.hip").pass(true).instruction(instruction).build();
+    Path p =
+        file("big.jsonl", line(0) + "\n" + StateRecordJson.toJson(big) + "\n" + line(6) + "\n");
     assertThat(Files.size(p) > (1 << 20), is(true));
     Collector c = new Collector();
     assertThat(read(p, c), is(3L));
@@ -200,8 +232,11 @@ class StateFileReaderTest {
 
   @Test
   void reasonOfAMalformedLineNamesTheProblem() throws Exception {
-    Path p = file("neg.jsonl", "{\"id\":-1,\"file_name\":\"a.hip\",\"pass\":true}\n"
-        + "{\"id\":1,\"file_name\":\"../x\",\"pass\":true}\n");
+    Path p =
+        file(
+            "neg.jsonl",
+            "{\"id\":-1,\"file_name\":\"a.hip\",\"pass\":true}\n"
+                + "{\"id\":1,\"file_name\":\"../x\",\"pass\":true}\n");
     Collector c = new Collector();
     read(p, c);
     assertThat(c.bad.get(0).reason(), containsString("id must be >= 0"));

@@ -40,7 +40,8 @@ class StateIndexTest {
 
   private List<String> describeGlobs() {
     WorkLayout layout = new WorkLayout(work.toString());
-    return List.of(layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE));
+    return List.of(
+        layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE));
   }
 
   /**
@@ -87,8 +88,10 @@ class StateIndexTest {
         if (f % 2 == 0) {
           text += "{\"id\":1,\"file_name\":\"k/1.hip\",\"pa"; // torn
         }
-        String rel = f < 3 ? "state/describe/run-" + f + "/part-0000" + f + "-of-00003.jsonl"
-            : "state/describe/journal/run-" + f + "/w.jsonl";
+        String rel =
+            f < 3
+                ? "state/describe/run-" + f + "/part-0000" + f + "-of-00003.jsonl"
+                : "state/describe/journal/run-" + f + "/w.jsonl";
         Files.createDirectories(dir.resolve(rel).getParent());
         Files.writeString(dir.resolve(rel), text, StandardCharsets.UTF_8);
       }
@@ -96,9 +99,21 @@ class StateIndexTest {
       List<String> genLines = new ArrayList<>();
       for (StateRecord r : byKey.values()) {
         if (rnd.nextInt(3) > 0) {
-          StateRecord g = record(rnd, r.id(), T0 + 10 + rnd.nextInt(3), "gen-" + rnd.nextInt(2), 1, rnd.nextBoolean());
-          genLines.add(StateRecordJson.toJson(g.toBuilder().fileName(r.fileName()).sourceSha256(r.sourceSha256())
-              .instruction(rnd.nextInt(4) == 0 ? g.instruction() : r.instruction()).build()));
+          StateRecord g =
+              record(
+                  rnd,
+                  r.id(),
+                  T0 + 10 + rnd.nextInt(3),
+                  "gen-" + rnd.nextInt(2),
+                  1,
+                  rnd.nextBoolean());
+          genLines.add(
+              StateRecordJson.toJson(
+                  g.toBuilder()
+                      .fileName(r.fileName())
+                      .sourceSha256(r.sourceSha256())
+                      .instruction(rnd.nextInt(4) == 0 ? g.instruction() : r.instruction())
+                      .build()));
         }
       }
       Path genShard = dir.resolve("state/generate/run-g/part-00000-of-00001.jsonl");
@@ -106,32 +121,39 @@ class StateIndexTest {
       Files.writeString(genShard, String.join("\n", genLines) + "\n", StandardCharsets.UTF_8);
       // The reference: every record parsed by Jackson, folded by the record rule.
       WorkLayout layout = new WorkLayout(dir.toString());
-      List<String> globs = List.of(layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE));
+      List<String> globs =
+          List.of(
+              layout.shardGlob(WorkLayout.Step.DESCRIBE),
+              layout.journalGlob(WorkLayout.Step.DESCRIBE));
       Map<Long, StateRecord> latest = new HashMap<>();
       long[] counts = new long[3];
-      StateFiles.readAll(globs, new StateFileReader.Sink() {
-        @Override
-        public void record(StateRecord r) {
-          counts[0]++;
-          latest.merge(r.id(), r, PendingRule::latest);
-        }
+      StateFiles.readAll(
+          globs,
+          new StateFileReader.Sink() {
+            @Override
+            public void record(StateRecord r) {
+              counts[0]++;
+              latest.merge(r.id(), r, PendingRule::latest);
+            }
 
-        @Override
-        public void malformed(String file, long line, String reason, boolean torn) {
-          counts[0]++;
-          counts[torn ? 2 : 1]++;
-        }
-      });
+            @Override
+            public void malformed(String file, long line, String reason, boolean torn) {
+              counts[0]++;
+              counts[torn ? 2 : 1]++;
+            }
+          });
       Map<Long, StateRecord> latestGenerated = new HashMap<>();
-      StateFiles.readAll(List.of(layout.shardGlob(WorkLayout.Step.GENERATE)), new StateFileReader.Sink() {
-        @Override
-        public void record(StateRecord r) {
-          latestGenerated.merge(r.id(), r, PendingRule::latest);
-        }
+      StateFiles.readAll(
+          List.of(layout.shardGlob(WorkLayout.Step.GENERATE)),
+          new StateFileReader.Sink() {
+            @Override
+            public void record(StateRecord r) {
+              latestGenerated.merge(r.id(), r, PendingRule::latest);
+            }
 
-        @Override
-        public void malformed(String file, long line, String reason, boolean torn) {}
-      });
+            @Override
+            public void malformed(String file, long line, String reason, boolean torn) {}
+          });
       for (long parallelBytes : new long[] {Long.MAX_VALUE, 0}) {
         StateIndex index = StateIndex.read(globs, true, parallelBytes);
         String where = "seed " + seed + ", parallelBytes " + parallelBytes;
@@ -149,28 +171,49 @@ class StateIndexTest {
             assertThat(where, index.inputTokens(slot), is(r.inputTokens()));
           }
         }
-        ManifestScan.forEach(layout.manifest(), e -> assertThat(where + ", id " + e.id, index.describe(e),
-            is(PendingRule.describe(e.toManifestEntry(), latest.get(e.id)))));
+        ManifestScan.forEach(
+            layout.manifest(),
+            e ->
+                assertThat(
+                    where + ", id " + e.id,
+                    index.describe(e),
+                    is(PendingRule.describe(e.toManifestEntry(), latest.get(e.id)))));
         // The generate rule on the index against the record rule on the same records.
-        StateIndex generated = StateIndex.read(List.of(layout.shardGlob(WorkLayout.Step.GENERATE)), true, parallelBytes);
+        StateIndex generated =
+            StateIndex.read(
+                List.of(layout.shardGlob(WorkLayout.Step.GENERATE)), true, parallelBytes);
         for (StateRecord d : latest.values()) {
           boolean selected = d.id() % 3 != 0;
-          assertThat(where + ", generate id " + d.id(),
+          assertThat(
+              where + ", generate id " + d.id(),
               StateIndex.generate(index, index.slotOf(d.id()), selected, generated),
-              is(PendingRule.generate(d, selected ? null : java.util.Set.of(), latestGenerated.get(d.id()))));
+              is(
+                  PendingRule.generate(
+                      d, selected ? null : java.util.Set.of(), latestGenerated.get(d.id()))));
         }
       }
     }
   }
 
-  private static StateRecord record(Random rnd, long id, long t, String run, int attempts, boolean pass) {
-    String[] instructions = {"write a kernel", "", "  ", "tab\tand \"quotes\" \\ é", "write a kernel", null};
-    StateRecord.Builder b = StateRecord.builder().id(id)
-        .fileName(rnd.nextInt(20) == 0 ? "k/other.hip" : "k/" + id + ".hip")
-        .sourceSha256(rnd.nextInt(10) == 0 ? null : rnd.nextInt(20) == 0 ? "ABC" + id : sha(id, rnd.nextInt(2)))
-        .finishedAtMillis(t).runId(run).attempts(attempts)
-        .instruction(instructions[rnd.nextInt(instructions.length)])
-        .inputTokens(rnd.nextInt(100)).outputTokens(rnd.nextInt(100));
+  private static StateRecord record(
+      Random rnd, long id, long t, String run, int attempts, boolean pass) {
+    String[] instructions = {
+      "write a kernel", "", "  ", "tab\tand \"quotes\" \\ é", "write a kernel", null
+    };
+    StateRecord.Builder b =
+        StateRecord.builder()
+            .id(id)
+            .fileName(rnd.nextInt(20) == 0 ? "k/other.hip" : "k/" + id + ".hip")
+            .sourceSha256(
+                rnd.nextInt(10) == 0
+                    ? null
+                    : rnd.nextInt(20) == 0 ? "ABC" + id : sha(id, rnd.nextInt(2)))
+            .finishedAtMillis(t)
+            .runId(run)
+            .attempts(attempts)
+            .instruction(instructions[rnd.nextInt(instructions.length)])
+            .inputTokens(rnd.nextInt(100))
+            .outputTokens(rnd.nextInt(100));
     if (rnd.nextBoolean()) {
       b.compiled(rnd.nextBoolean());
     }
@@ -185,12 +228,23 @@ class StateIndexTest {
 
   @Test
   void refreshReadsOnlyNewFilesAndAppendedLinesAndATornLineAgain() throws Exception {
-    StateRecord first = StateRecord.builder().id(1).fileName("a.hip").finishedAtMillis(T0).runId("r1")
-        .attempts(1).pass(false).errorMsg("timeout: slow").build();
-    StateRecord second = first.toBuilder().finishedAtMillis(T0 + 5).pass(true).errorMsg(null).build();
+    StateRecord first =
+        StateRecord.builder()
+            .id(1)
+            .fileName("a.hip")
+            .finishedAtMillis(T0)
+            .runId("r1")
+            .attempts(1)
+            .pass(false)
+            .errorMsg("timeout: slow")
+            .build();
+    StateRecord second =
+        first.toBuilder().finishedAtMillis(T0 + 5).pass(true).errorMsg(null).build();
     String secondLine = StateRecordJson.toJson(second);
-    Path journal = write("state/describe/journal/r1/w.jsonl", StateRecordJson.toJson(first) + "\n"
-        + secondLine.substring(0, 20));
+    Path journal =
+        write(
+            "state/describe/journal/r1/w.jsonl",
+            StateRecordJson.toJson(first) + "\n" + secondLine.substring(0, 20));
     StateIndex index = StateIndex.read(describeGlobs(), false);
     assertThat(index.feed().lines(), is(2L));
     assertThat(index.feed().tornLines(), is(1L));
@@ -198,8 +252,9 @@ class StateIndexTest {
     assertThat(index.refresh(), is(0L)); // nothing new
 
     Files.writeString(journal, secondLine.substring(20) + "\n", StandardOpenOption.APPEND);
-    write("state/describe/r2/part-00000-of-00001.jsonl", StateRecordJson.toJson(
-        first.toBuilder().id(2).fileName("b.hip").build()) + "\n");
+    write(
+        "state/describe/r2/part-00000-of-00001.jsonl",
+        StateRecordJson.toJson(first.toBuilder().id(2).fileName("b.hip").build()) + "\n");
     assertThat(index.refresh(), is(2L)); // the finished line and the new file's line
     assertThat(index.feed().lines(), is(3L));
     assertThat(index.feed().tornLines(), is(0L));
@@ -214,15 +269,40 @@ class StateIndexTest {
 
   @Test
   void aSourceHashThatIsNotLowercaseHexIsComparedExactly() throws Exception {
-    ManifestStore.write(work.resolve("manifest.jsonl"), List.of(
-        new ManifestEntry(0, "a.hip", 1, "ABCDEF"), new ManifestEntry(1, "b.hip", 1, "abcdef"),
-        new ManifestEntry(2, "c.hip", 1, sha(2, 0).toUpperCase())));
-    write("state/describe/r/part-00000-of-00001.jsonl", String.join("\n",
-        StateRecordJson.toJson(StateRecord.builder().id(0).fileName("a.hip").sourceSha256("ABCDEF").pass(true).build()),
-        StateRecordJson.toJson(StateRecord.builder().id(1).fileName("b.hip").sourceSha256("ABCDEF").pass(true).build()),
-        StateRecordJson.toJson(StateRecord.builder().id(2).fileName("c.hip").sourceSha256(sha(2, 0)).pass(true).build()))
-        + "\n");
-    StatusReport s = StatusReport.compute(new WorkLayout(work.toString()), WorkLayout.Step.DESCRIBE);
+    ManifestStore.write(
+        work.resolve("manifest.jsonl"),
+        List.of(
+            new ManifestEntry(0, "a.hip", 1, "ABCDEF"),
+            new ManifestEntry(1, "b.hip", 1, "abcdef"),
+            new ManifestEntry(2, "c.hip", 1, sha(2, 0).toUpperCase())));
+    write(
+        "state/describe/r/part-00000-of-00001.jsonl",
+        String.join(
+                "\n",
+                StateRecordJson.toJson(
+                    StateRecord.builder()
+                        .id(0)
+                        .fileName("a.hip")
+                        .sourceSha256("ABCDEF")
+                        .pass(true)
+                        .build()),
+                StateRecordJson.toJson(
+                    StateRecord.builder()
+                        .id(1)
+                        .fileName("b.hip")
+                        .sourceSha256("ABCDEF")
+                        .pass(true)
+                        .build()),
+                StateRecordJson.toJson(
+                    StateRecord.builder()
+                        .id(2)
+                        .fileName("c.hip")
+                        .sourceSha256(sha(2, 0))
+                        .pass(true)
+                        .build()))
+            + "\n");
+    StatusReport s =
+        StatusReport.compute(new WorkLayout(work.toString()), WorkLayout.Step.DESCRIBE);
     assertThat(s.passed, is(1L));
     assertThat(s.stale, is(2L));
   }
@@ -231,16 +311,26 @@ class StateIndexTest {
   void aMalformedManifestLineOrADuplicateStopsNamingTheLine() throws Exception {
     WorkLayout layout = new WorkLayout(work.toString());
     write("manifest.jsonl", "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\n");
-    IOException bad = assertThrows(IOException.class, () -> StatusReport.compute(layout, WorkLayout.Step.DESCRIBE));
+    IOException bad =
+        assertThrows(
+            IOException.class, () -> StatusReport.compute(layout, WorkLayout.Step.DESCRIBE));
     assertThat(bad.getMessage(), containsString("manifest.jsonl:2"));
 
-    write("manifest.jsonl", "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":0,\"file_name\":\"b.hip\"}\n");
-    IOException id = assertThrows(IOException.class, () -> StatusReport.compute(layout, WorkLayout.Step.DESCRIBE));
+    write(
+        "manifest.jsonl",
+        "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":0,\"file_name\":\"b.hip\"}\n");
+    IOException id =
+        assertThrows(
+            IOException.class, () -> StatusReport.compute(layout, WorkLayout.Step.DESCRIBE));
     assertThat(id.getMessage(), containsString("manifest.jsonl:2: duplicate id 0"));
 
-    write("manifest.jsonl", "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"b.hip\"}\n"
-        + "{\"id\":2,\"file_name\":\"a.hip\"}\n");
-    IOException name = assertThrows(IOException.class, () -> StatusReport.compute(layout, WorkLayout.Step.DESCRIBE));
+    write(
+        "manifest.jsonl",
+        "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"b.hip\"}\n"
+            + "{\"id\":2,\"file_name\":\"a.hip\"}\n");
+    IOException name =
+        assertThrows(
+            IOException.class, () -> StatusReport.compute(layout, WorkLayout.Step.DESCRIBE));
     assertThat(name.getMessage(), containsString("manifest.jsonl:3: duplicate file_name 'a.hip'"));
   }
 
@@ -248,17 +338,28 @@ class StateIndexTest {
   void malformedStateLinesAreNamedByFileAndLine() throws Exception {
     write("manifest.jsonl", "{\"id\":0,\"file_name\":\"a.hip\"}\n");
     write("state/describe/r/part-00000-of-00001.jsonl", "\n{not json}\n");
-    StatusReport s = StatusReport.compute(new WorkLayout(work.toString()), WorkLayout.Step.DESCRIBE);
+    StatusReport s =
+        StatusReport.compute(new WorkLayout(work.toString()), WorkLayout.Step.DESCRIBE);
     assertThat(s.malformedLines, is(1L));
     assertThat(s.table(), containsString("part-00000-of-00001.jsonl:2"));
   }
 
   @Test
-  void recordsGiveTheLatestRecordsLineAsWrittenWithKeysTheRecordTypeDoesNotCarry() throws Exception {
-    StateRecord old = StateRecord.builder().id(3).fileName("a.hip").finishedAtMillis(T0).runId("r1")
-        .attempts(1).pass(false).errorMsg("timeout: slow").build();
-    String latest = "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":true,\"finished_at\":\"2030-01-01T00:00:00Z\","
-        + "\"run_id\":\"r2\",\"attempts\":1,\"a_new_key\":\"x,y\"}";
+  void recordsGiveTheLatestRecordsLineAsWrittenWithKeysTheRecordTypeDoesNotCarry()
+      throws Exception {
+    StateRecord old =
+        StateRecord.builder()
+            .id(3)
+            .fileName("a.hip")
+            .finishedAtMillis(T0)
+            .runId("r1")
+            .attempts(1)
+            .pass(false)
+            .errorMsg("timeout: slow")
+            .build();
+    String latest =
+        "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":true,\"finished_at\":\"2030-01-01T00:00:00Z\","
+            + "\"run_id\":\"r2\",\"attempts\":1,\"a_new_key\":\"x,y\"}";
     write("state/describe/journal/r1/w.jsonl", StateRecordJson.toJson(old) + "\n" + latest + "\n");
     StateIndex index = StateIndex.read(describeGlobs(), false);
     try (StateIndex.Records records = index.records()) {

@@ -47,8 +47,14 @@ class StateLineFeedTest {
   }
 
   private static StateRecord record(long id) {
-    return StateRecord.builder().id(id).fileName("k" + id + ".hip").pass(true).finishedAtMillis(1_700_000_000_000L + id)
-        .runId("run").attempts(1).build();
+    return StateRecord.builder()
+        .id(id)
+        .fileName("k" + id + ".hip")
+        .pass(true)
+        .finishedAtMillis(1_700_000_000_000L + id)
+        .runId("run")
+        .attempts(1)
+        .build();
   }
 
   private static String line(long id) {
@@ -74,9 +80,11 @@ class StateLineFeedTest {
   }
 
   @Test
-  void everyLineComesWithItsFileNumberAndByteOffsetAsScannerFieldsOrAJacksonRecord() throws Exception {
+  void everyLineComesWithItsFileNumberAndByteOffsetAsScannerFieldsOrAJacksonRecord()
+      throws Exception {
     Path a = file("a/1.jsonl");
-    String nested = line(2).replaceFirst("}\n$", ", \"extra\": {\"a\": [1, 2]}}\n"); // the scanner leaves it
+    String nested =
+        line(2).replaceFirst("}\n$", ", \"extra\": {\"a\": [1, 2]}}\n"); // the scanner leaves it
     append(a, line(1) + "\n" + nested);
     append(file("b/1.jsonl"), line(3));
     StateLineFeed feed = feed(StateLineFeed.LastLine.READ);
@@ -109,10 +117,11 @@ class StateLineFeedTest {
 
   /**
    * Writes line 1 and the first {@code cut} characters of line 2 to {@code a}, reads it once with a
-   * new feed in {@code mode} (expecting {@code lines} lines, line 1 handed over) and returns the feed.
+   * new feed in {@code mode} (expecting {@code lines} lines, line 1 handed over) and returns the
+   * feed.
    */
-  private StateLineFeed firstReadOfHalfWritten(Path a, int cut, StateLineFeed.LastLine mode, Seen seen,
-      long lines) throws Exception {
+  private StateLineFeed firstReadOfHalfWritten(
+      Path a, int cut, StateLineFeed.LastLine mode, Seen seen, long lines) throws Exception {
     append(a, line(1) + line(2).substring(0, cut));
     StateLineFeed feed = feed(mode);
     assertThat(feed.refresh(seen), is(lines));
@@ -138,7 +147,8 @@ class StateLineFeedTest {
   }
 
   @Test
-  void readALastLineWithoutNewlineThatParsesIsHandedOverAndAgainOnceTheFileGrows() throws Exception {
+  void readALastLineWithoutNewlineThatParsesIsHandedOverAndAgainOnceTheFileGrows()
+      throws Exception {
     Path a = file("a/1.jsonl");
     append(a, line(1).trim());
     StateLineFeed feed = feed(StateLineFeed.LastLine.READ);
@@ -175,7 +185,8 @@ class StateLineFeedTest {
     bytes.write(line(1).getBytes(StandardCharsets.UTF_8));
     bytes.write("not json at all\n".getBytes(StandardCharsets.UTF_8));
     bytes.write("   \n".getBytes(StandardCharsets.UTF_8)); // blank: skipped, not counted
-    bytes.write(new byte[] {'{', '"', 'i', 'd', '"', ':', '1', ',', (byte) 0xC3, '}', '\n'}); // not UTF-8
+    bytes.write(
+        new byte[] {'{', '"', 'i', 'd', '"', ':', '1', ',', (byte) 0xC3, '}', '\n'}); // not UTF-8
     for (int i = 0; i < 4; i++) {
       bytes.write("{\"id\": 7, \"pass\": true}\n".getBytes(StandardCharsets.UTF_8)); // no file_name
     }
@@ -209,13 +220,15 @@ class StateLineFeedTest {
     Seen second = new Seen();
     StateLineFeed.Tally firstCounts = new StateLineFeed.Tally();
     StateLineFeed.Tally secondCounts = new StateLineFeed.Tally();
-    CompletableFuture<Void> other = CompletableFuture.runAsync(() -> {
-      try {
-        feed.read(parts.subList(1, 2), second, secondCounts);
-      } catch (Exception e) {
-        throw new RuntimeException(e);
-      }
-    });
+    CompletableFuture<Void> other =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                feed.read(parts.subList(1, 2), second, secondCounts);
+              } catch (Exception e) {
+                throw new RuntimeException(e);
+              }
+            });
     feed.read(parts.subList(0, 1), first, firstCounts);
     other.join();
     feed.count(firstCounts);
@@ -236,21 +249,25 @@ class StateLineFeedTest {
   @Test
   void lineAtReadsTheWholeLineAtAnOffsetTheFeedGaveInAnyOrderAndPastItsBuffer() throws Exception {
     Path a = file("a/1.jsonl");
-    String longLine = StateRecordJson.toJson(record(2).toBuilder().instruction("x".repeat(5000)).build());
-    append(a, line(1) + longLine + "\r\n" + line(3).trim()); // a CRLF line, a last line without newline
+    String longLine =
+        StateRecordJson.toJson(record(2).toBuilder().instruction("x".repeat(5000)).build());
+    append(
+        a,
+        line(1) + longLine + "\r\n" + line(3).trim()); // a CRLF line, a last line without newline
     StateLineFeed feed = feed(StateLineFeed.LastLine.READ);
     List<Long> offsets = new ArrayList<>();
-    feed.refresh(new StateLineFeed.Lines() {
-      @Override
-      public void fields(FlatLineScanner.StateFields f, int file, long offset) {
-        offsets.add(offset);
-      }
+    feed.refresh(
+        new StateLineFeed.Lines() {
+          @Override
+          public void fields(FlatLineScanner.StateFields f, int file, long offset) {
+            offsets.add(offset);
+          }
 
-      @Override
-      public void record(StateRecord r, int file, long offset) {
-        offsets.add(offset);
-      }
-    });
+          @Override
+          public void record(StateRecord r, int file, long offset) {
+            offsets.add(offset);
+          }
+        });
     assertThat(offsets, hasSize(3));
     StateLineFeed.LineAt lines = new StateLineFeed.LineAt(64); // smaller than a line: it grows
     try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(a)) {

@@ -76,8 +76,8 @@ class WorkLockTest {
   }
 
   private static LockHolder holder(String token, long pid, long pidStarted, String host) {
-    return new LockHolder(token, pid, pidStarted, host, System.currentTimeMillis() - 600_000,
-        "run-old", "describe");
+    return new LockHolder(
+        token, pid, pidStarted, host, System.currentTimeMillis() - 600_000, "run-old", "describe");
   }
 
   private static List<String> siblings(Path file) throws Exception {
@@ -89,7 +89,8 @@ class WorkLockTest {
   @Test
   void aFreeLockIsTakenAndItsFileNamesPidHostStartRunAndCommand() throws Exception {
     WorkLayout layout = new WorkLayout(tmp.resolve("work").toString());
-    try (WorkLock lock = WorkLock.acquire(layout, WorkLayout.Step.DESCRIBE, "run-1", "describe", false, out)) {
+    try (WorkLock lock =
+        WorkLock.acquire(layout, WorkLayout.Step.DESCRIBE, "run-1", "describe", false, out)) {
       assertThat(lock.file(), is(lockFile()));
       LockHolder h = LockHolder.parse(Files.readAllBytes(lockFile())).orElseThrow();
       assertThat(h.pid(), is(ProcessHandle.current().pid()));
@@ -123,8 +124,10 @@ class WorkLockTest {
   @Test
   void aSecondAcquireRefusesAtOnceNamingTheHolderAndSayingWaitWaits() throws Exception {
     try (WorkLock first = WorkLock.acquire(lockFile(), "run-1", "describe", false, out)) {
-      WorkLock.HeldException e = assertThrows(WorkLock.HeldException.class,
-          () -> WorkLock.acquire(lockFile(), "run-2", "describe", false, out));
+      WorkLock.HeldException e =
+          assertThrows(
+              WorkLock.HeldException.class,
+              () -> WorkLock.acquire(lockFile(), "run-2", "describe", false, out));
       assertThat(e.getMessage(), containsString("pid " + ProcessHandle.current().pid()));
       assertThat(e.getMessage(), containsString("on host " + LockHolder.thisHost()));
       assertThat(e.getMessage(), containsString("run run-1"));
@@ -132,7 +135,8 @@ class WorkLockTest {
       assertThat(e.getMessage(), containsString("--wait"));
       assertThat(e.holder().token(), is(first.holder().token()));
       // The refused attempt left the holder's file as it was.
-      assertThat(LockHolder.parse(Files.readAllBytes(lockFile())).orElseThrow().token(),
+      assertThat(
+          LockHolder.parse(Files.readAllBytes(lockFile())).orElseThrow().token(),
           is(first.holder().token()));
     }
   }
@@ -155,9 +159,13 @@ class WorkLockTest {
   @Test
   void aLockLeftByADeadProcessOnThisHostIsTakenOverWithOneLine() throws Exception {
     long dead = deadPid();
-    writeLock(lockFile(), holder("deadbeef", dead, -1, LockHolder.thisHost()), System.currentTimeMillis());
+    writeLock(
+        lockFile(),
+        holder("deadbeef", dead, -1, LockHolder.thisHost()),
+        System.currentTimeMillis());
     try (WorkLock lock = WorkLock.acquire(lockFile(), "run-new", "describe", false, out)) {
-      assertThat(LockHolder.parse(Files.readAllBytes(lockFile())).orElseThrow().token(),
+      assertThat(
+          LockHolder.parse(Files.readAllBytes(lockFile())).orElseThrow().token(),
           is(lock.holder().token()));
     }
     assertThat(printed(), containsString("took over the stale lock"));
@@ -170,10 +178,14 @@ class WorkLockTest {
   void aLockOfALiveProcessOnThisHostIsNotTakenOverEvenWithAnOldHeartbeat() throws Exception {
     Process live = liveChild();
     long started = live.info().startInstant().map(Instant::toEpochMilli).orElse(-1L);
-    writeLock(lockFile(), holder("cafe", live.pid(), started, LockHolder.thisHost()),
+    writeLock(
+        lockFile(),
+        holder("cafe", live.pid(), started, LockHolder.thisHost()),
         System.currentTimeMillis() - 3_600_000); // suspended for an hour: still its lock
-    WorkLock.HeldException e = assertThrows(WorkLock.HeldException.class,
-        () -> WorkLock.acquire(lockFile(), "run-new", "describe", false, out));
+    WorkLock.HeldException e =
+        assertThrows(
+            WorkLock.HeldException.class,
+            () -> WorkLock.acquire(lockFile(), "run-new", "describe", false, out));
     assertThat(e.getMessage(), containsString("pid " + live.pid()));
     assertThat(LockHolder.parse(Files.readAllBytes(lockFile())).orElseThrow().token(), is("cafe"));
   }
@@ -182,7 +194,9 @@ class WorkLockTest {
   void aLockWhosePidNowBelongsToAnotherProcessIsTakenOver() throws Exception {
     Process live = liveChild();
     long started = live.info().startInstant().map(Instant::toEpochMilli).orElseThrow();
-    writeLock(lockFile(), holder("cafe", live.pid(), started - 3_600_000, LockHolder.thisHost()),
+    writeLock(
+        lockFile(),
+        holder("cafe", live.pid(), started - 3_600_000, LockHolder.thisHost()),
         System.currentTimeMillis());
     try (WorkLock lock = WorkLock.acquire(lockFile(), "run-new", "describe", false, out)) {
       assertThat(printed(), containsString("is now another process"));
@@ -191,7 +205,9 @@ class WorkLockTest {
 
   @Test
   void aLockFromAnotherHostWithAnOldHeartbeatIsTakenOver() throws Exception {
-    writeLock(lockFile(), holder("beef", 1, -1, "some-other-host"),
+    writeLock(
+        lockFile(),
+        holder("beef", 1, -1, "some-other-host"),
         System.currentTimeMillis() - WorkLock.STALE_AFTER_MILLIS - 10_000);
     try (WorkLock lock = WorkLock.acquire(lockFile(), "run-new", "describe", false, out)) {
       assertThat(printed(), containsString("took over the stale lock"));
@@ -200,10 +216,14 @@ class WorkLockTest {
   }
 
   @Test
-  void aLockFromAnotherHostWithARecentHeartbeatIsHeldAndTheMessageSaysWhenItTurnsStale() throws Exception {
-    writeLock(lockFile(), holder("beef", 1, -1, "some-other-host"), System.currentTimeMillis() - 20_000);
-    WorkLock.HeldException e = assertThrows(WorkLock.HeldException.class,
-        () -> WorkLock.acquire(lockFile(), "run-new", "describe", false, out));
+  void aLockFromAnotherHostWithARecentHeartbeatIsHeldAndTheMessageSaysWhenItTurnsStale()
+      throws Exception {
+    writeLock(
+        lockFile(), holder("beef", 1, -1, "some-other-host"), System.currentTimeMillis() - 20_000);
+    WorkLock.HeldException e =
+        assertThrows(
+            WorkLock.HeldException.class,
+            () -> WorkLock.acquire(lockFile(), "run-new", "describe", false, out));
     assertThat(e.getMessage(), containsString("on host some-other-host"));
     assertThat(e.getMessage(), containsString("heartbeat 20 s ago"));
     assertThat(e.getMessage(), containsString("once its heartbeat is 60 s old"));
@@ -213,11 +233,14 @@ class WorkLockTest {
   void anUnreadableLockIsHeldUntilItsHeartbeatIsOldThenTakenOver() throws Exception {
     Files.createDirectories(lockFile().getParent());
     Files.writeString(lockFile(), "{\"pid\": 12"); // cut short
-    WorkLock.HeldException e = assertThrows(WorkLock.HeldException.class,
-        () -> WorkLock.acquire(lockFile(), "r", "describe", false, out));
+    WorkLock.HeldException e =
+        assertThrows(
+            WorkLock.HeldException.class,
+            () -> WorkLock.acquire(lockFile(), "r", "describe", false, out));
     assertThat(e.getMessage(), containsString("an unreadable lock (10 bytes"));
     assertThat(e.holder(), is(nullValue()));
-    Files.setLastModifiedTime(lockFile(),
+    Files.setLastModifiedTime(
+        lockFile(),
         FileTime.fromMillis(System.currentTimeMillis() - WorkLock.STALE_AFTER_MILLIS - 1_000));
     try (WorkLock lock = WorkLock.acquire(lockFile(), "r", "describe", false, out)) {
       assertThat(printed(), containsString("took over the stale lock"));
@@ -242,7 +265,8 @@ class WorkLockTest {
     Files.writeString(lockFile(), theirs + "\n"); // as if another host had judged this one stale
     WorkLock.beatAll();
     assertThat(mine.lost(), is(true));
-    assertThat(printed(), containsString("WARNING: the lock " + lockFile() + " is no longer this run's"));
+    assertThat(
+        printed(), containsString("WARNING: the lock " + lockFile() + " is no longer this run's"));
     mine.close();
     assertThat(Files.readString(lockFile()), is(theirs + "\n"));
   }
@@ -250,12 +274,16 @@ class WorkLockTest {
   @Test
   void aTakeoverLeftHalfDoneByADeadTakerIsFinishedByTheNextRun() throws Exception {
     long dead = deadPid();
-    writeLock(lockFile(), holder("aaaa", dead, -1, LockHolder.thisHost()), System.currentTimeMillis());
+    writeLock(
+        lockFile(), holder("aaaa", dead, -1, LockHolder.thisHost()), System.currentTimeMillis());
     // A taker that died holding the takeover mutex of lock "aaaa".
-    writeLock(lockFile().resolveSibling("LOCK.takeover-aaaa"), holder("bbbb", dead, -1, LockHolder.thisHost()),
+    writeLock(
+        lockFile().resolveSibling("LOCK.takeover-aaaa"),
+        holder("bbbb", dead, -1, LockHolder.thisHost()),
         System.currentTimeMillis());
     try (WorkLock lock = WorkLock.acquire(lockFile(), "run-new", "describe", false, out)) {
-      assertThat(LockHolder.parse(Files.readAllBytes(lockFile())).orElseThrow().token(),
+      assertThat(
+          LockHolder.parse(Files.readAllBytes(lockFile())).orElseThrow().token(),
           is(lock.holder().token()));
     }
     assertThat(siblings(lockFile()), is(empty()));
@@ -266,14 +294,16 @@ class WorkLockTest {
     WorkLock first = WorkLock.acquire(lockFile(), "run-1", "describe", false, out);
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
-      Future<WorkLock> second = pool.submit(() -> WorkLock.acquire(lockFile(), "run-2", "describe", true, out));
+      Future<WorkLock> second =
+          pool.submit(() -> WorkLock.acquire(lockFile(), "run-2", "describe", true, out));
       while (!printed().contains("waiting (--wait)")) {
         Thread.sleep(10);
       }
       assertThat(second.isDone(), is(false));
       first.close();
       try (WorkLock lock = second.get(30, TimeUnit.SECONDS)) {
-        assertThat(LockHolder.parse(Files.readAllBytes(lockFile())).orElseThrow().runId(), is("run-2"));
+        assertThat(
+            LockHolder.parse(Files.readAllBytes(lockFile())).orElseThrow().runId(), is("run-2"));
       }
       assertThat(printed().lines().filter(l -> l.contains("waiting (--wait)")).count(), is(1L));
       assertThat(printed(), containsString("the lock is free after"));
@@ -284,8 +314,14 @@ class WorkLockTest {
 
   @Test
   void aWorkDirThatIsNotALocalPathIsNotLockedAndSaysSo() throws Exception {
-    try (WorkLock lock = WorkLock.acquire(new WorkLayout("gs://bucket/work"), WorkLayout.Step.GENERATE,
-        "r", "generate", false, out)) {
+    try (WorkLock lock =
+        WorkLock.acquire(
+            new WorkLayout("gs://bucket/work"),
+            WorkLayout.Step.GENERATE,
+            "r",
+            "generate",
+            false,
+            out)) {
       assertThat(lock.file(), is(nullValue()));
     }
     assertThat(printed(), containsString("gs://bucket/work is not a local path"));
@@ -299,18 +335,23 @@ class WorkLockTest {
     try {
       for (int round = 0; round < 40; round++) {
         long dead = deadPid();
-        writeLock(lockFile(), holder("stale" + round, dead, -1, LockHolder.thisHost()), System.currentTimeMillis());
+        writeLock(
+            lockFile(),
+            holder("stale" + round, dead, -1, LockHolder.thisHost()),
+            System.currentTimeMillis());
         CyclicBarrier start = new CyclicBarrier(threads);
         List<Future<WorkLock>> tries = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-          tries.add(pool.submit(() -> {
-            start.await();
-            try {
-              return WorkLock.acquire(lockFile(), "r", "describe", false, out);
-            } catch (WorkLock.HeldException held) {
-              return null;
-            }
-          }));
+          tries.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    try {
+                      return WorkLock.acquire(lockFile(), "r", "describe", false, out);
+                    } catch (WorkLock.HeldException held) {
+                      return null;
+                    }
+                  }));
         }
         List<WorkLock> winners = new ArrayList<>();
         for (Future<WorkLock> f : tries) {
@@ -320,7 +361,8 @@ class WorkLockTest {
           }
         }
         assertThat("round " + round, winners.size(), is(1));
-        assertThat(LockHolder.parse(Files.readAllBytes(lockFile())).orElseThrow().token(),
+        assertThat(
+            LockHolder.parse(Files.readAllBytes(lockFile())).orElseThrow().token(),
             is(winners.get(0).holder().token()));
         winners.get(0).close();
         assertThat(siblings(lockFile()), is(empty()));
@@ -334,20 +376,30 @@ class WorkLockTest {
   void manyProcessesOnOneStaleLockExactlyOneWins() throws Exception {
     int processes = 4;
     for (int round = 0; round < 3; round++) {
-      writeLock(lockFile(), holder("stale" + round, deadPid(), -1, LockHolder.thisHost()),
+      writeLock(
+          lockFile(),
+          holder("stale" + round, deadPid(), -1, LockHolder.thisHost()),
           System.currentTimeMillis());
       Path go = tmp.resolve("go-" + round);
       List<Process> contenders = new ArrayList<>();
       for (int i = 0; i < processes; i++) {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp", System.getProperty("java.class.path"), LockContender.class.getName(),
-            lockFile().toString(), go.toString()).redirectErrorStream(true).start();
+        Process p =
+            new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    LockContender.class.getName(),
+                    lockFile().toString(),
+                    go.toString())
+                .redirectErrorStream(true)
+                .start();
         children.add(p);
         contenders.add(p);
       }
       List<BufferedReader> readers = new ArrayList<>();
       for (Process p : contenders) {
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader r =
+            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         assertThat(r.readLine(), is("ready"));
         readers.add(r);
       }
@@ -356,10 +408,14 @@ class WorkLockTest {
       for (BufferedReader r : readers) {
         results.add(r.readLine());
       }
-      assertThat("round " + round + ": " + results,
-          results.stream().filter(s -> s.startsWith("won")).count(), is(1L));
-      assertThat("round " + round + ": " + results,
-          results.stream().filter(s -> s.startsWith("held")).count(), is((long) processes - 1));
+      assertThat(
+          "round " + round + ": " + results,
+          results.stream().filter(s -> s.startsWith("won")).count(),
+          is(1L));
+      assertThat(
+          "round " + round + ": " + results,
+          results.stream().filter(s -> s.startsWith("held")).count(),
+          is((long) processes - 1));
       for (Process p : contenders) {
         p.getOutputStream().close(); // the winner releases and every contender exits
         assertThat(p.waitFor(60, TimeUnit.SECONDS), is(true));
@@ -374,8 +430,12 @@ class WorkLockTest {
   void holderJsonRoundTripsAndForeignContentIsNotAHolder() {
     LockHolder h = LockHolder.forThisProcess("run-9", "generate");
     assertThat(LockHolder.parse(h.toJson().getBytes(StandardCharsets.UTF_8)).orElseThrow(), is(h));
-    assertThat(LockHolder.parse("{\"token\":\"../x\",\"pid\":1,\"host\":\"h\",\"started_at\":\"2026-01-01T00:00:00.000Z\"}"
-        .getBytes(StandardCharsets.UTF_8)).isPresent(), is(false));
+    assertThat(
+        LockHolder.parse(
+                "{\"token\":\"../x\",\"pid\":1,\"host\":\"h\",\"started_at\":\"2026-01-01T00:00:00.000Z\"}"
+                    .getBytes(StandardCharsets.UTF_8))
+            .isPresent(),
+        is(false));
     assertThat(LockHolder.parse("[]".getBytes(StandardCharsets.UTF_8)).isPresent(), is(false));
     assertThat(LockHolder.parse(new byte[0]).isPresent(), is(false));
     assertThat(h.token(), not(is(LockHolder.forThisProcess("run-9", "generate").token())));

@@ -17,12 +17,13 @@ class LongTableTest {
     Map<Long, Long> expected = new HashMap<>();
     Random random = new Random(7);
     for (int i = 0; i < 200_000; i++) {
-      long key = switch (i % 4) {
-        case 0 -> i; // dense ids
-        case 1 -> random.nextLong(); // sparse
-        case 2 -> i % 3 == 0 ? Long.MIN_VALUE : Long.MAX_VALUE - (i % 5); // extremes, repeated
-        default -> i / 8; // repeats of dense ids
-      };
+      long key =
+          switch (i % 4) {
+            case 0 -> i; // dense ids
+            case 1 -> random.nextLong(); // sparse
+            case 2 -> i % 3 == 0 ? Long.MIN_VALUE : Long.MAX_VALUE - (i % 5); // extremes, repeated
+            default -> i / 8; // repeats of dense ids
+          };
       long value = 1 + random.nextInt(1000);
       assertThat(table.put(key, value), is(expected.getOrDefault(key, 0L)));
       expected.put(key, value);

@@ -21,7 +21,8 @@ class ProgressTest {
       Progress.tokens(1_000_000, 500_000);
       assertThat(Progress.line(), not(containsString("cost")));
       Progress.prices(0.15, 0.6);
-      assertThat(Progress.line(), containsString("tokens in/out 1000000/500000, cost so far $0.4500"));
+      assertThat(
+          Progress.line(), containsString("tokens in/out 1000000/500000, cost so far $0.4500"));
     } finally {
       Progress.stop();
     }
@@ -31,13 +32,17 @@ class ProgressTest {
   void aStatusIsSaidOnItsOwnLineAndOnTheProgressLineWithoutAFlood() {
     java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
     try {
-      Progress.start("describe", 10, new PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+      Progress.start(
+          "describe", 10, new PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
       Progress.status("HTTP 503 from local: Loading model; retry 7 in 4.0 s");
       Progress.status("HTTP 503 from local: Loading model; retry 8 in 6.0 s");
       String out = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
-      assertThat(out, containsString("describe: HTTP 503 from local: Loading model; retry 7 in 4.0 s"));
+      assertThat(
+          out, containsString("describe: HTTP 503 from local: Loading model; retry 7 in 4.0 s"));
       assertThat("at most one status line every few seconds", out, not(containsString("retry 8")));
-      assertThat(Progress.line(), containsString("; HTTP 503 from local: Loading model; retry 8 in 6.0 s"));
+      assertThat(
+          Progress.line(),
+          containsString("; HTTP 503 from local: Loading model; retry 8 in 6.0 s"));
     } finally {
       Progress.stop();
     }
@@ -45,15 +50,37 @@ class ProgressTest {
   }
 
   private static Progress.Snapshot snapshot(long done, long total, double rate, long eta) {
-    return new Progress.Snapshot("describe", done, 2, total, rate, eta, 32, 350, 8, 3, 0, 52_000, 81_000, 0.0564,
-        0, null, 0, 0, 0, null);
+    return new Progress.Snapshot(
+        "describe",
+        done,
+        2,
+        total,
+        rate,
+        eta,
+        32,
+        350,
+        8,
+        3,
+        0,
+        52_000,
+        81_000,
+        0.0564,
+        0,
+        null,
+        0,
+        0,
+        0,
+        null);
   }
 
   @Test
   void theLineShowsDoneTotalRateEtaInFlightRetries429sAndCost() {
-    assertThat(Progress.format(snapshot(340, 1000, 12.34, 53)), is("describe: 340/1000 (34.0%), 12.3 tasks/s, "
-        + "ETA 0m53s, in flight 32, failed 2, LLM requests 350 (retries 8, 429s 3), cache hits 0, "
-        + "tokens in/out 52000/81000, cost so far $0.0564"));
+    assertThat(
+        Progress.format(snapshot(340, 1000, 12.34, 53)),
+        is(
+            "describe: 340/1000 (34.0%), 12.3 tasks/s, "
+                + "ETA 0m53s, in flight 32, failed 2, LLM requests 350 (retries 8, 429s 3), cache hits 0, "
+                + "tokens in/out 52000/81000, cost so far $0.0564"));
   }
 
   @Test
@@ -66,18 +93,61 @@ class ProgressTest {
 
   @Test
   void theCurrentPauseAndItsReasonEndTheLine() {
-    Progress.Snapshot s = new Progress.Snapshot("describe", 5, 0, 10, 1.0, 5, 4, 9, 4, 4, 0, 1, 1, Double.NaN,
-        23, "provider asked to retry later", 0, 0, 0, "an older status");
+    Progress.Snapshot s =
+        new Progress.Snapshot(
+            "describe",
+            5,
+            0,
+            10,
+            1.0,
+            5,
+            4,
+            9,
+            4,
+            4,
+            0,
+            1,
+            1,
+            Double.NaN,
+            23,
+            "provider asked to retry later",
+            0,
+            0,
+            0,
+            "an older status");
     assertThat(Progress.format(s), endsWith("; waiting 23 s: provider asked to retry later"));
     assertThat(Progress.format(s), not(containsString("cost")));
   }
 
   @Test
   void generateShowsItsCompilePhaseWithItsOwnCount() {
-    Progress.Snapshot s = new Progress.Snapshot("generate", 100, 0, 100, 2.5, 14, 0, 100, 0, 0, 0, 1, 1,
-        Double.NaN, 0, null, 95, 2, 60, null);
-    assertThat(Progress.format(s), startsWith("generate: 100/100 (100.0%), compiled 60/95 (2 compiling), "
-        + "2.5 tasks/s, ETA 0m14s"));
+    Progress.Snapshot s =
+        new Progress.Snapshot(
+            "generate",
+            100,
+            0,
+            100,
+            2.5,
+            14,
+            0,
+            100,
+            0,
+            0,
+            0,
+            1,
+            1,
+            Double.NaN,
+            0,
+            null,
+            95,
+            2,
+            60,
+            null);
+    assertThat(
+        Progress.format(s),
+        startsWith(
+            "generate: 100/100 (100.0%), compiled 60/95 (2 compiling), "
+                + "2.5 tasks/s, ETA 0m14s"));
   }
 
   @Test
@@ -90,7 +160,8 @@ class ProgressTest {
       Progress.compileQueued();
       Progress.compileQueued();
       Progress.compileStarted();
-      assertThat(Progress.line(), containsString("generate: 2/2 (100.0%), compiled 0/2 (1 compiling)"));
+      assertThat(
+          Progress.line(), containsString("generate: 2/2 (100.0%), compiled 0/2 (1 compiling)"));
       Progress.compileDone();
       assertThat(Progress.line(), containsString("compiled 1/2"));
       Progress.pause(23_000, "provider asked to retry later");
@@ -106,7 +177,8 @@ class ProgressTest {
   void aPlainStreamGetsWholeLinesNeverCarriageReturns() throws Exception {
     java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
     try {
-      Progress.start("describe", 10, new PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+      Progress.start(
+          "describe", 10, new PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
       Progress.taskDone(true);
       Progress.note("describe: a note");
       Thread.sleep(TimeUnit.SECONDS.toMillis(Progress.PERIOD_SECONDS) + 1500);

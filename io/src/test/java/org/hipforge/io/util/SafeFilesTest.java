@@ -23,15 +23,19 @@ class SafeFilesTest {
   }
 
   private static String category(Path root, String name, long max, String sha) {
-    return assertThrows(SafeFiles.Refused.class, () -> SafeFiles.read(root, name, max, sha)).category;
+    return assertThrows(SafeFiles.Refused.class, () -> SafeFiles.read(root, name, max, sha))
+        .category;
   }
 
   @Test
   void aFileInsideTheRootIsReadAndItsRecordedHashIsChecked() throws Exception {
     Path root = root();
-    byte[] b = SafeFiles.read(root, "sub/k.hip", 100, Hex.sha256("kernel".getBytes(StandardCharsets.UTF_8)));
+    byte[] b =
+        SafeFiles.read(
+            root, "sub/k.hip", 100, Hex.sha256("kernel".getBytes(StandardCharsets.UTF_8)));
     assertThat(new String(b, StandardCharsets.UTF_8), is("kernel"));
-    assertThat(category(root, "sub/k.hip", 100, Hex.sha256("other".getBytes(StandardCharsets.UTF_8))),
+    assertThat(
+        category(root, "sub/k.hip", 100, Hex.sha256("other".getBytes(StandardCharsets.UTF_8))),
         is(SafeFiles.CHANGED));
   }
 
@@ -51,17 +55,22 @@ class SafeFilesTest {
     Files.writeString(tmp.resolve("elsewhere/x.hip"), "x");
     Files.createSymbolicLink(root.resolve("out"), tmp.resolve("elsewhere"));
     assertThat(category(root, "out/x.hip", 100, null), is(SafeFiles.UNSAFE_PATH));
-    SafeFiles.Refused w = assertThrows(SafeFiles.Refused.class, () -> SafeFiles.forWriting(root, "out/y.hip"));
+    SafeFiles.Refused w =
+        assertThrows(SafeFiles.Refused.class, () -> SafeFiles.forWriting(root, "out/y.hip"));
     assertThat(w.category, is(SafeFiles.UNSAFE_PATH));
     assertThat(Files.exists(tmp.resolve("elsewhere/y.hip")), is(false));
-    assertThat(SafeFiles.forWriting(root, "new/dir/z.hip"), is(root.toRealPath().resolve("new/dir/z.hip")));
+    assertThat(
+        SafeFiles.forWriting(root, "new/dir/z.hip"),
+        is(root.toRealPath().resolve("new/dir/z.hip")));
   }
 
   @Test
   void aSymlinkStayingInsideTheRootIsFollowed() throws Exception {
     Path root = root();
     Files.createSymbolicLink(root.resolve("alias.hip"), Path.of("sub/k.hip"));
-    assertThat(new String(SafeFiles.read(root, "alias.hip", 100, null), StandardCharsets.UTF_8), is("kernel"));
+    assertThat(
+        new String(SafeFiles.read(root, "alias.hip", 100, null), StandardCharsets.UTF_8),
+        is("kernel"));
   }
 
   @Test
@@ -75,7 +84,8 @@ class SafeFilesTest {
     assertThat(category(root, "pipe.hip", 100, null), is(SafeFiles.UNSAFE_PATH));
     assertThat(category(root, "../secret.h", 100, null), is(SafeFiles.UNSAFE_PATH));
     assertThat(category(root, "/etc/passwd", 100, null), is(SafeFiles.UNSAFE_PATH));
-    SafeFiles.Refused big = assertThrows(SafeFiles.Refused.class, () -> SafeFiles.read(root, "sub/k.hip", 3, null));
+    SafeFiles.Refused big =
+        assertThrows(SafeFiles.Refused.class, () -> SafeFiles.read(root, "sub/k.hip", 3, null));
     assertThat(big.category, is(SafeFiles.TOO_LARGE));
     assertThat(big.size, is(6L));
     assertThat(big.getMessage(), containsString("sub/k.hip"));

@@ -16,6 +16,7 @@ import java.util.Locale;
 public final class ChartLibrary {
   /** The WebJar's version: the one place it is named besides the pom. */
   public static final String VERSION = "5.3.1";
+
   static final String BASE = "META-INF/resources/webjars/echarts/" + VERSION + "/";
   static final String SCRIPT = BASE + "dist/echarts.min.js";
   static final String NOTICE = BASE + "NOTICE";
@@ -30,7 +31,8 @@ public final class ChartLibrary {
     if (s == null) {
       s = resource(SCRIPT);
       if (s.toLowerCase(Locale.ROOT).contains("</script") || s.contains("<!--")) {
-        throw new IOException(SCRIPT + " holds '</script' or '<!--': it cannot be inlined as it is");
+        throw new IOException(
+            SCRIPT + " holds '</script' or '<!--': it cannot be inlined as it is");
       }
       script = s;
     }
@@ -45,8 +47,13 @@ public final class ChartLibrary {
   static String resource(String name) throws IOException {
     try (InputStream in = ChartLibrary.class.getClassLoader().getResourceAsStream(name)) {
       if (in == null) {
-        throw new IOException("the chart library is not on the classpath (" + name + " from the WebJar "
-            + "org.webjars.npm:echarts:" + VERSION + "): rebuild hipforge");
+        throw new IOException(
+            "the chart library is not on the classpath ("
+                + name
+                + " from the WebJar "
+                + "org.webjars.npm:echarts:"
+                + VERSION
+                + "): rebuild hipforge");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Values counted into fixed bins, with their count, mean and percentiles: one distribution chart
- * of the report. Bins are fixed in Java (not in the page) so the page holds counts, not every value.
+ * Values counted into fixed bins, with their count, mean and percentiles: one distribution chart of
+ * the report. Bins are fixed in Java (not in the page) so the page holds counts, not every value.
  *
  * <pre>{@code
  * Histogram h = Histogram.latencyMs();
@@ -16,7 +16,8 @@ import java.util.Locale;
  * }</pre>
  */
 public final class Histogram {
-  private final double[] upper; // bin i holds values < upper[i] (and >= upper[i-1]); the last is open
+  private final double[]
+      upper; // bin i holds values < upper[i] (and >= upper[i-1]); the last is open
   private final List<String> labels;
   private final long[] counts;
   private double[] values = new double[64];
@@ -29,13 +30,26 @@ public final class Histogram {
   }
 
   /**
-   * Latency of one answer in milliseconds: steps that grow about 2-2.5x, because provider
-   * latencies run from ~100 ms (a cached or tiny answer) to minutes (a long generation).
+   * Latency of one answer in milliseconds: steps that grow about 2-2.5x, because provider latencies
+   * run from ~100 ms (a cached or tiny answer) to minutes (a long generation).
    */
   public static Histogram latencyMs() {
-    double[] up = {100, 250, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, Double.POSITIVE_INFINITY};
-    return new Histogram(up, List.of("<100 ms", "100-250 ms", "250-500 ms", "0.5-1 s", "1-2 s", "2-5 s",
-        "5-10 s", "10-30 s", "30-60 s", ">=60 s"));
+    double[] up = {
+      100, 250, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, Double.POSITIVE_INFINITY
+    };
+    return new Histogram(
+        up,
+        List.of(
+            "<100 ms",
+            "100-250 ms",
+            "250-500 ms",
+            "0.5-1 s",
+            "1-2 s",
+            "2-5 s",
+            "5-10 s",
+            "10-30 s",
+            "30-60 s",
+            ">=60 s"));
   }
 
   /** A score in [0, 1] (fidelity): ten bins of 0.1 and one for exactly 1, the perfect score. */
@@ -63,7 +77,10 @@ public final class Histogram {
     labels.add("0");
     for (int i = 1; i < 21; i++) {
       up[i] = Math.pow(2, i);
-      labels.add(i == 1 ? "1" : String.format(Locale.ROOT, "%d-%d", (long) Math.pow(2, i - 1), (long) up[i] - 1));
+      labels.add(
+          i == 1
+              ? "1"
+              : String.format(Locale.ROOT, "%d-%d", (long) Math.pow(2, i - 1), (long) up[i] - 1));
     }
     up[21] = Double.POSITIVE_INFINITY;
     labels.add(">=" + (1L << 20));
@@ -119,7 +136,10 @@ public final class Histogram {
     return sum / n;
   }
 
-  /** The bins that hold values, from the first to the last non-empty one (so charts are not mostly empty). */
+  /**
+   * The bins that hold values, from the first to the last non-empty one (so charts are not mostly
+   * empty).
+   */
   int firstUsed() {
     for (int i = 0; i < counts.length; i++) {
       if (counts[i] > 0) {

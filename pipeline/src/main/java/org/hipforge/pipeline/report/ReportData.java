@@ -25,22 +25,25 @@ import org.hipforge.io.util.SafeFiles;
 import org.hipforge.io.util.SourceText;
 
 /**
- * Everything the HTML report shows, gathered from a work directory as one JSON tree: the page
- * draws it and never reads files itself.
+ * Everything the HTML report shows, gathered from a work directory as one JSON tree: the page draws
+ * it and never reads files itself.
  *
- * <p>Nothing here has a rule of its own: task states come from {@link StatusReport} (so from
- * {@link PendingRule} on a {@link StateIndex}, exactly as {@code status} counts them), the pairs
- * from the same indexes and rule as {@code export} (a described task whose describe record is
- * current; its generation only while current), each run's tokens from {@link RunLedger} (its
- * journal lines: every billed answer), latencies from the journal lines read by
- * {@link StateFileReader}, files by {@link SafeFiles} and {@link SourceText}, a failed
- * generation's code by {@link ResponseCache} and {@link CodeExtractor}. Keys a neighbouring
- * feature adds to generate records (kernel resources, {@link StateRecordJson#RESOURCE_KEYS}) are read by
- * name from the record's JSON line, so they show as soon as records carry them.
+ * <p>Nothing here has a rule of its own: task states come from {@link StatusReport} (so from {@link
+ * PendingRule} on a {@link StateIndex}, exactly as {@code status} counts them), the pairs from the
+ * same indexes and rule as {@code export} (a described task whose describe record is current; its
+ * generation only while current), each run's tokens from {@link RunLedger} (its journal lines:
+ * every billed answer), latencies from the journal lines read by {@link StateFileReader}, files by
+ * {@link SafeFiles} and {@link SourceText}, a failed generation's code by {@link ResponseCache} and
+ * {@link CodeExtractor}. Keys a neighbouring feature adds to generate records (kernel resources,
+ * {@link StateRecordJson#RESOURCE_KEYS}) are read by name from the record's JSON line, so they show
+ * as soon as records carry them.
  */
 public final class ReportData {
-  /** Largest file read into a cell (the cell shows its first {@link ReportPairs#MAX_CELL_CHARS}). */
+  /**
+   * Largest file read into a cell (the cell shows its first {@link ReportPairs#MAX_CELL_CHARS}).
+   */
   static final long MAX_FILE_BYTES = 64L << 20;
+
   static final String VERDICT_COMPILED = "compiled";
   static final String VERDICT_PASSED = "passed (not compiled)";
   static final String VERDICT_NOT_GENERATED = "not generated";
@@ -49,8 +52,10 @@ public final class ReportData {
   static final ObjectMapper JSON = new ObjectMapper();
 
   private final ObjectNode root = JSON.createObjectNode();
+
   /** Described pairs, and how many of them the page holds. */
   long pairsTotal;
+
   long pairsShown;
 
   private ReportData() {}
@@ -66,10 +71,11 @@ public final class ReportData {
   }
 
   /**
-   * Reads {@code layout}'s manifest and state; {@code sourceDir} (may be null) shows sources in
-   * the pairs table; at most {@code maxPairs} pairs (the first by manifest order) are kept.
+   * Reads {@code layout}'s manifest and state; {@code sourceDir} (may be null) shows sources in the
+   * pairs table; at most {@code maxPairs} pairs (the first by manifest order) are kept.
    */
-  public static ReportData gather(WorkLayout layout, Path sourceDir, int maxPairs) throws IOException {
+  public static ReportData gather(WorkLayout layout, Path sourceDir, int maxPairs)
+      throws IOException {
     ReportData d = new ReportData();
     d.root.put("work_dir", layout.root());
     d.root.put("generated_at", Instant.now().toString());
@@ -77,7 +83,8 @@ public final class ReportData {
     StateIndex described = StateIndex.describe(layout, true);
     StateIndex generated = StateIndex.generate(layout);
     StatusReport describe = StatusReport.describe(layout, described);
-    StatusReport generate = StatusReport.generate(describe.manifestSize, described, generated, null);
+    StatusReport generate =
+        StatusReport.generate(describe.manifestSize, described, generated, null);
     d.steps(describe, generate);
     d.generations(described, generated, generate);
     ReportRuns.add(d.root, layout);
@@ -105,7 +112,10 @@ public final class ReportData {
     states.put("not ready", generate.notReady);
   }
 
-  /** A step's entry (name, manifest size, failures by category, malformed lines); returns its states to fill. */
+  /**
+   * A step's entry (name, manifest size, failures by category, malformed lines); returns its states
+   * to fill.
+   */
   private static ObjectNode step(ArrayNode steps, String name, StatusReport s) {
     ObjectNode step = steps.addObject();
     step.put("step", name);
@@ -119,7 +129,8 @@ public final class ReportData {
 
   // ---- what the current generations hold: repair rounds, fidelity, resources ----
 
-  private void generations(StateIndex described, StateIndex generated, StatusReport generate) throws IOException {
+  private void generations(StateIndex described, StateIndex generated, StatusReport generate)
+      throws IOException {
     Histogram fidelity = Histogram.unitScore();
     Map<String, Histogram> resources = new LinkedHashMap<>();
     try (StateIndex.Records records = generated.records()) {
@@ -150,11 +161,11 @@ public final class ReportData {
   }
 
   /**
-   * Adds the kernel resources {@code record} holds to {@code into}, one histogram per figure,
-   * shown as distributions when present: the per-file
-   * extremes ({@link StateRecordJson#RESOURCE_KEYS}) and, per kernel and arch, the fields of the
-   * compact text under {@link StateRecordJson#RESOURCES_KERNELS_KEY}, read by {@link
-   * KernelResources#parseList} (the names and the format have their one home there).
+   * Adds the kernel resources {@code record} holds to {@code into}, one histogram per figure, shown
+   * as distributions when present: the per-file extremes ({@link StateRecordJson#RESOURCE_KEYS})
+   * and, per kernel and arch, the fields of the compact text under {@link
+   * StateRecordJson#RESOURCES_KERNELS_KEY}, read by {@link KernelResources#parseList} (the names
+   * and the format have their one home there).
    */
   static void resources(JsonNode record, Map<String, Histogram> into) {
     for (String key : StateRecordJson.RESOURCE_KEYS) {
@@ -183,7 +194,9 @@ public final class ReportData {
     into.computeIfAbsent(field + " (per kernel)", k -> Histogram.powersOfTwo()).add(value);
   }
 
-  /** The verdict of a generate record without rounds: compiled, passed unvalidated, or its category. */
+  /**
+   * The verdict of a generate record without rounds: compiled, passed unvalidated, or its category.
+   */
   static String verdict(StateRecord r) {
     if (Boolean.TRUE.equals(r.compiled())) {
       return VERDICT_COMPILED;
@@ -216,7 +229,10 @@ public final class ReportData {
     return y;
   }
 
-  /** A histogram as the page draws it: labels and counts (trimmed to the bins used), n, mean, percentiles. */
+  /**
+   * A histogram as the page draws it: labels and counts (trimmed to the bins used), n, mean,
+   * percentiles.
+   */
   static ObjectNode histogram(Histogram h, boolean trim) {
     ObjectNode o = JSON.createObjectNode();
     int from = trim ? h.firstUsed() : 0;

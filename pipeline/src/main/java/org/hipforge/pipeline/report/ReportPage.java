@@ -15,8 +15,8 @@ import java.util.Base64;
  *
  * <p>Untrusted text (sources, instructions, answers, file names) reaches the page only as JSON
  * inside {@code <script type="application/json">}, with {@code <}, {@code >}, {@code &} and the
- * JavaScript line separators written as {@code \\uXXXX} escapes, so no text can end that element
- * or start markup; the page's script puts it into the DOM with {@code textContent} only. Defence in
+ * JavaScript line separators written as {@code \\uXXXX} escapes, so no text can end that element or
+ * start markup; the page's script puts it into the DOM with {@code textContent} only. Defence in
  * depth: a Content-Security-Policy allows no network at all and runs only the two inline scripts
  * whose SHA-256 it names (an injected script or {@code onerror} attribute would not run).
  */
@@ -31,11 +31,19 @@ public final class ReportPage {
     String template = ChartLibrary.resource(DIR + "report.html");
     String echarts = ChartLibrary.script();
     String app = ChartLibrary.resource(DIR + "report.js");
-    String csp = "default-src 'none'; script-src " + scriptHash(echarts) + " " + scriptHash(app)
-        + "; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+    String csp =
+        "default-src 'none'; script-src "
+            + scriptHash(echarts)
+            + " "
+            + scriptHash(app)
+            + "; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
     // Each marker is replaced once, in order, and inserted text is never scanned again.
-    return fill(template, new String[] {"/*CSP*/", "/*STYLE*/", "/*DATA*/", "/*ECHARTS*/", "/*APP*/"},
-        new String[] {csp, ChartLibrary.resource(DIR + "report.css"), scriptSafeJson(data), echarts, app});
+    return fill(
+        template,
+        new String[] {"/*CSP*/", "/*STYLE*/", "/*DATA*/", "/*ECHARTS*/", "/*APP*/"},
+        new String[] {
+          csp, ChartLibrary.resource(DIR + "report.css"), scriptSafeJson(data), echarts, app
+        });
   }
 
   static String fill(String template, String[] markers, String[] values) {
@@ -73,7 +81,8 @@ public final class ReportPage {
   /** The CSP source that allows exactly this inline script. */
   static String scriptHash(String script) {
     try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(script.getBytes(StandardCharsets.UTF_8));
+      byte[] d =
+          MessageDigest.getInstance("SHA-256").digest(script.getBytes(StandardCharsets.UTF_8));
       return "'sha256-" + Base64.getEncoder().encodeToString(d) + "'";
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -34,7 +34,10 @@ final class ReportRuns {
     this.layout = layout;
   }
 
-  /** Adds {@code runs} and {@code latency} (and any {@code problems}) of {@code layout} to {@code root}. */
+  /**
+   * Adds {@code runs} and {@code latency} (and any {@code problems}) of {@code layout} to {@code
+   * root}.
+   */
   static void add(ObjectNode root, WorkLayout layout) throws IOException {
     new ReportRuns(root, layout).runs();
   }
@@ -61,25 +64,28 @@ final class ReportRuns {
     for (WorkLayout.Step step : WorkLayout.Step.values()) {
       Map<String, RunFacts> byRun = new TreeMap<>();
       Histogram h = Histogram.latencyMs();
-      StateFiles.readAll(List.of(layout.journalGlob(step)), new StateFileReader.Sink() {
-        @Override
-        public void record(StateRecord r) {
-          if (r.cached()) {
-            return; // not a call
-          }
-          h.add(r.latencyMs());
-          RunFacts f = byRun.computeIfAbsent(String.valueOf(r.runId()), id -> new RunFacts(id, step));
-          f.provider = r.provider() != null ? r.provider() : f.provider;
-          f.model = r.model() != null ? r.model() : f.model;
-          f.first = Math.min(f.first, r.finishedAtMillis());
-          f.last = Math.max(f.last, r.finishedAtMillis());
-        }
+      StateFiles.readAll(
+          List.of(layout.journalGlob(step)),
+          new StateFileReader.Sink() {
+            @Override
+            public void record(StateRecord r) {
+              if (r.cached()) {
+                return; // not a call
+              }
+              h.add(r.latencyMs());
+              RunFacts f =
+                  byRun.computeIfAbsent(String.valueOf(r.runId()), id -> new RunFacts(id, step));
+              f.provider = r.provider() != null ? r.provider() : f.provider;
+              f.model = r.model() != null ? r.model() : f.model;
+              f.first = Math.min(f.first, r.finishedAtMillis());
+              f.last = Math.max(f.last, r.finishedAtMillis());
+            }
 
-        @Override
-        public void malformed(String file, long line, String reason, boolean torn) {
-          // RunLedger counts them per run
-        }
-      });
+            @Override
+            public void malformed(String file, long line, String reason, boolean torn) {
+              // RunLedger counts them per run
+            }
+          });
       all.addAll(byRun.values());
       if (h.count() > 0) {
         latency.set(step.dir(), ReportData.histogram(h, true));
@@ -90,11 +96,14 @@ final class ReportRuns {
     for (RunFacts f : all) {
       byId.put(f.step.dir() + "/" + f.runId, f);
     }
-    manifests.forEach((runId, m) -> {
-      WorkLayout.Step step = "describe".equals(m.path("command").asText()) ? WorkLayout.Step.DESCRIBE
-          : WorkLayout.Step.GENERATE; // generate and validate write generate state
-      byId.computeIfAbsent(step.dir() + "/" + runId, k -> new RunFacts(runId, step));
-    });
+    manifests.forEach(
+        (runId, m) -> {
+          WorkLayout.Step step =
+              "describe".equals(m.path("command").asText())
+                  ? WorkLayout.Step.DESCRIBE
+                  : WorkLayout.Step.GENERATE; // generate and validate write generate state
+          byId.computeIfAbsent(step.dir() + "/" + runId, k -> new RunFacts(runId, step));
+        });
     List<ObjectNode> rows = new ArrayList<>();
     for (RunFacts f : byId.values()) {
       RunLedger paid = RunLedger.read(layout, f.step, f.runId);
@@ -104,12 +113,24 @@ final class ReportRuns {
       r.put("step", f.step.dir());
       r.put("command", m != null ? text(m, "command") : f.step.dir());
       r.put("status", m != null ? status(layout, f, m) : "no run manifest");
-      r.put("provider", f.provider != null ? f.provider : m == null ? null : text(m.path("provider"), "name"));
-      r.put("model", f.model != null ? f.model : m == null ? null : text(m.path("provider"), "model"));
+      r.put(
+          "provider",
+          f.provider != null ? f.provider : m == null ? null : text(m.path("provider"), "name"));
+      r.put(
+          "model",
+          f.model != null ? f.model : m == null ? null : text(m.path("provider"), "model"));
       String started = m != null ? text(m, "started_at") : null;
       String ended = m != null ? text(m, "ended_at") : null;
-      r.put("started", started != null ? started : f.first == Long.MAX_VALUE ? null : Instant.ofEpochMilli(f.first).toString());
-      r.put("ended", ended != null ? ended : f.last == Long.MIN_VALUE ? null : Instant.ofEpochMilli(f.last).toString());
+      r.put(
+          "started",
+          started != null
+              ? started
+              : f.first == Long.MAX_VALUE ? null : Instant.ofEpochMilli(f.first).toString());
+      r.put(
+          "ended",
+          ended != null
+              ? ended
+              : f.last == Long.MIN_VALUE ? null : Instant.ofEpochMilli(f.last).toString());
       r.put("answers", paid.answers);
       r.put("input_tokens", paid.inputTokens);
       r.put("output_tokens", paid.outputTokens);
@@ -117,12 +138,16 @@ final class ReportRuns {
       if (cost != null && cost.isNumber()) {
         r.put("cost_usd", cost.asDouble());
       } else {
-        r.putNull("cost_usd"); // no prices in state records: only a run manifest with prices has a cost
+        r.putNull(
+            "cost_usd"); // no prices in state records: only a run manifest with prices has a cost
       }
       r.put("unreadable_lines", paid.unreadableLines);
       rows.add(r);
     }
-    rows.sort((a, b) -> String.valueOf(a.path("started").asText(null)).compareTo(String.valueOf(b.path("started").asText(null))));
+    rows.sort(
+        (a, b) ->
+            String.valueOf(a.path("started").asText(null))
+                .compareTo(String.valueOf(b.path("started").asText(null))));
     rows.forEach(runs::add);
   }
 
@@ -141,10 +166,13 @@ final class ReportRuns {
     if (!java.nio.file.Files.isDirectory(dir)) {
       return out;
     }
-    try (java.nio.file.DirectoryStream<Path> files = java.nio.file.Files.newDirectoryStream(dir, "*.json")) {
+    try (java.nio.file.DirectoryStream<Path> files =
+        java.nio.file.Files.newDirectoryStream(dir, "*.json")) {
       for (Path f : files) {
         try {
-          JsonNode m = ReportData.JSON.readTree(SafeFiles.read(dir, f.getFileName().toString(), ReportData.MAX_FILE_BYTES, null));
+          JsonNode m =
+              ReportData.JSON.readTree(
+                  SafeFiles.read(dir, f.getFileName().toString(), ReportData.MAX_FILE_BYTES, null));
           String runId = text(m, "run_id");
           if (runId == null) {
             throw new IOException("no run_id");
@@ -171,7 +199,9 @@ final class ReportRuns {
     }
     try {
       byte[] lock = java.nio.file.Files.readAllBytes(WorkLayout.localPath(layout.lockFile(f.step)));
-      if (org.hipforge.io.state.LockHolder.parse(lock).map(h -> f.runId.equals(h.runId())).orElse(false)) {
+      if (org.hipforge.io.state.LockHolder.parse(lock)
+          .map(h -> f.runId.equals(h.runId()))
+          .orElse(false)) {
         return status;
       }
     } catch (IOException | RuntimeException noLock) {
@@ -186,7 +216,8 @@ final class ReportRuns {
   }
 
   private void problem(String text) {
-    ArrayNode p = root.has("problems") ? (ArrayNode) root.get("problems") : root.putArray("problems");
+    ArrayNode p =
+        root.has("problems") ? (ArrayNode) root.get("problems") : root.putArray("problems");
     p.add(text);
   }
 }

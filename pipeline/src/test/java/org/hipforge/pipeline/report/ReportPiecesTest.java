@@ -3,13 +3,14 @@ package org.hipforge.pipeline.report;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The report's plain-Java pieces: script-safe JSON, repair-round yield, histograms, the inlined library. */
+/**
+ * The report's plain-Java pieces: script-safe JSON, repair-round yield, histograms, the inlined
+ * library.
+ */
 class ReportPiecesTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -27,8 +28,9 @@ class ReportPiecesTest {
 
   @Test
   void markersAreFilledOnceSoInsertedTextIsNeverScannedAgain() {
-    String page = ReportPage.fill("a /*X*/ b /*Y*/ c", new String[] {"/*X*/", "/*Y*/"},
-        new String[] {"/*Y*/", "y"});
+    String page =
+        ReportPage.fill(
+            "a /*X*/ b /*Y*/ c", new String[] {"/*X*/", "/*Y*/"}, new String[] {"/*Y*/", "y"});
     assertThat(page, is("a /*Y*/ b y c"));
   }
 
@@ -64,10 +66,13 @@ class ReportPiecesTest {
   @Test
   void kernelResourcesAreReadFromFlatKeysAndFromTheCompactPerKernelText() throws Exception {
     java.util.Map<String, Histogram> into = new java.util.LinkedHashMap<>();
-    ReportData.resources(JSON.readTree("{\"id\":1,\"resources_vgprs_max\":24,\"resources_lds_bytes_max\":512,"
-        + "\"input_tokens\":9,\"resources_kernels\":\"gfx90a _Z1kv vgprs=3 sgprs=11 agprs=0 lds=0 scratch=0 "
-        + "vgpr_spills=0 sgpr_spills=0 occupancy=8; gfx942 _Z1kv vgprs=4 sgprs=12 agprs=0 lds=0 scratch=0 "
-        + "vgpr_spills=0 sgpr_spills=0 occupancy=8\"}"), into);
+    ReportData.resources(
+        JSON.readTree(
+            "{\"id\":1,\"resources_vgprs_max\":24,\"resources_lds_bytes_max\":512,"
+                + "\"input_tokens\":9,\"resources_kernels\":\"gfx90a _Z1kv vgprs=3 sgprs=11 agprs=0 lds=0 scratch=0 "
+                + "vgpr_spills=0 sgpr_spills=0 occupancy=8; gfx942 _Z1kv vgprs=4 sgprs=12 agprs=0 lds=0 scratch=0 "
+                + "vgpr_spills=0 sgpr_spills=0 occupancy=8\"}"),
+        into);
     assertThat(into.containsKey("input_tokens"), is(false));
     assertThat(into.get("resources_vgprs_max").percentile(50), is(24.0));
     assertThat(into.get("resources_lds_bytes_max").count(), is(1L));

@@ -6,8 +6,8 @@ import java.io.OutputStream;
 import org.hipforge.transforms.Failure;
 
 /**
- * Compact binary coder for {@link Failure}: its stage, then its failed state record (through
- * {@link StateRecordCoder}); everything else a failure says follows from those two.
+ * Compact binary coder for {@link Failure}: its stage, then its failed state record (through {@link
+ * StateRecordCoder}); everything else a failure says follows from those two.
  */
 public final class FailureCoder extends CompactCoder<Failure> {
   private static final FailureCoder INSTANCE = new FailureCoder();

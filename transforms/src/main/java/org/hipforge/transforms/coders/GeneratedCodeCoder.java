@@ -5,7 +5,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import org.hipforge.transforms.GeneratedCode;
 
-/** Compact binary coder for {@link GeneratedCode}: its state record ({@link StateRecordCoder}), then the code. */
+/**
+ * Compact binary coder for {@link GeneratedCode}: its state record ({@link StateRecordCoder}), then
+ * the code.
+ */
 public final class GeneratedCodeCoder extends CompactCoder<GeneratedCode> {
   private static final GeneratedCodeCoder INSTANCE = new GeneratedCodeCoder();
 

@@ -20,8 +20,8 @@ public final class MalformedLineCoder extends CompactCoder<MalformedLine> {
 
   @Override
   public MalformedLine decode(InputStream is) throws IOException {
-    return new MalformedLine(Wire.readString(is), VarInt.decodeLong(is), Wire.readString(is),
-        Wire.readBoolean(is));
+    return new MalformedLine(
+        Wire.readString(is), VarInt.decodeLong(is), Wire.readString(is), Wire.readBoolean(is));
   }
 
   public static MalformedLineCoder of() {

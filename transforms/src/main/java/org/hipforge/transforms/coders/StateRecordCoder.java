@@ -41,44 +41,51 @@ public final class StateRecordCoder extends CompactCoder<StateRecord> {
   }
 
   /** The scalar fields in wire order: the order is the format (add at the end, never reorder). */
-  private static final List<Field> FIELDS = List.of(
-      varLong(StateRecord::id, StateRecord.Builder::id, 0),
-      string(StateRecord::fileName, StateRecord.Builder::fileName),
-      string(StateRecord::instruction, StateRecord.Builder::instruction),
-      string(StateRecord::errorMsg, StateRecord.Builder::errorMsg),
-      string(StateRecord::sourceSha256, StateRecord.Builder::sourceSha256),
-      string(StateRecord::provider, StateRecord.Builder::provider),
-      string(StateRecord::model, StateRecord.Builder::model),
-      varLong(StateRecord::inputTokens, StateRecord.Builder::inputTokens, 1), // -1 (unknown) as 0
-      varLong(StateRecord::outputTokens, StateRecord.Builder::outputTokens, 1),
-      varLong(StateRecord::latencyMs, StateRecord.Builder::latencyMs, 1),
-      varInt(StateRecord::attempts, StateRecord.Builder::attempts),
-      fixedLong(StateRecord::finishedAtMillis, StateRecord.Builder::finishedAtMillis),
-      string(StateRecord::runId, StateRecord.Builder::runId),
-      string(StateRecord::promptSha256, StateRecord.Builder::promptSha256),
-      string(StateRecord::promptVersion, StateRecord.Builder::promptVersion),
-      string(StateRecord::codeSha256, StateRecord.Builder::codeSha256),
-      string(StateRecord::compileError, StateRecord.Builder::compileError),
-      string(StateRecord::outputPath, StateRecord.Builder::outputPath),
-      string(StateRecord::toolchain, StateRecord.Builder::toolchain),
-      string(StateRecord::response, StateRecord.Builder::response),
-      string(StateRecord::finishReason, StateRecord.Builder::finishReason),
-      varLong(StateRecord::cacheCreationInputTokens, StateRecord.Builder::cacheCreationInputTokens, 0),
-      varLong(StateRecord::cacheReadInputTokens, StateRecord.Builder::cacheReadInputTokens, 0),
-      string(StateRecord::sourceEncoding, StateRecord.Builder::sourceEncoding),
-      varLong(StateRecord::sourceBytes, StateRecord.Builder::sourceBytes, 0),
-      string(StateRecord::offloadArch, StateRecord.Builder::offloadArch));
+  private static final List<Field> FIELDS =
+      List.of(
+          varLong(StateRecord::id, StateRecord.Builder::id, 0),
+          string(StateRecord::fileName, StateRecord.Builder::fileName),
+          string(StateRecord::instruction, StateRecord.Builder::instruction),
+          string(StateRecord::errorMsg, StateRecord.Builder::errorMsg),
+          string(StateRecord::sourceSha256, StateRecord.Builder::sourceSha256),
+          string(StateRecord::provider, StateRecord.Builder::provider),
+          string(StateRecord::model, StateRecord.Builder::model),
+          varLong(
+              StateRecord::inputTokens, StateRecord.Builder::inputTokens, 1), // -1 (unknown) as 0
+          varLong(StateRecord::outputTokens, StateRecord.Builder::outputTokens, 1),
+          varLong(StateRecord::latencyMs, StateRecord.Builder::latencyMs, 1),
+          varInt(StateRecord::attempts, StateRecord.Builder::attempts),
+          fixedLong(StateRecord::finishedAtMillis, StateRecord.Builder::finishedAtMillis),
+          string(StateRecord::runId, StateRecord.Builder::runId),
+          string(StateRecord::promptSha256, StateRecord.Builder::promptSha256),
+          string(StateRecord::promptVersion, StateRecord.Builder::promptVersion),
+          string(StateRecord::codeSha256, StateRecord.Builder::codeSha256),
+          string(StateRecord::compileError, StateRecord.Builder::compileError),
+          string(StateRecord::outputPath, StateRecord.Builder::outputPath),
+          string(StateRecord::toolchain, StateRecord.Builder::toolchain),
+          string(StateRecord::response, StateRecord.Builder::response),
+          string(StateRecord::finishReason, StateRecord.Builder::finishReason),
+          varLong(
+              StateRecord::cacheCreationInputTokens,
+              StateRecord.Builder::cacheCreationInputTokens,
+              0),
+          varLong(StateRecord::cacheReadInputTokens, StateRecord.Builder::cacheReadInputTokens, 0),
+          string(StateRecord::sourceEncoding, StateRecord.Builder::sourceEncoding),
+          varLong(StateRecord::sourceBytes, StateRecord.Builder::sourceBytes, 0),
+          string(StateRecord::offloadArch, StateRecord.Builder::offloadArch));
 
   @Override
   public void encode(StateRecord r, OutputStream os) throws IOException {
     DataOutputStream out = new DataOutputStream(os);
-    int flags = (r.pass() ? PASS : 0) | (r.cached() ? CACHED : 0)
-        | (r.compiled() != null ? HAS_COMPILED : 0)
-        | (Boolean.TRUE.equals(r.compiled()) ? COMPILED : 0)
-        | (r.tokensEstimated() ? TOKENS_ESTIMATED : 0)
-        | (r.fidelity() != null ? HAS_FIDELITY : 0)
-        | (r.resources().isEmpty() ? 0 : HAS_RESOURCES)
-        | (r.roundVerdictsText() != null ? HAS_ROUNDS : 0);
+    int flags =
+        (r.pass() ? PASS : 0)
+            | (r.cached() ? CACHED : 0)
+            | (r.compiled() != null ? HAS_COMPILED : 0)
+            | (Boolean.TRUE.equals(r.compiled()) ? COMPILED : 0)
+            | (r.tokensEstimated() ? TOKENS_ESTIMATED : 0)
+            | (r.fidelity() != null ? HAS_FIDELITY : 0)
+            | (r.resources().isEmpty() ? 0 : HAS_RESOURCES)
+            | (r.roundVerdictsText() != null ? HAS_ROUNDS : 0);
     out.writeByte(flags);
     for (Field f : FIELDS) {
       f.write(r, out);
@@ -117,25 +124,41 @@ public final class StateRecordCoder extends CompactCoder<StateRecord> {
   public StateRecord decode(InputStream is) throws IOException {
     DataInputStream in = new DataInputStream(is);
     int flags = in.readUnsignedByte();
-    StateRecord.Builder b = StateRecord.builder()
-        .pass((flags & PASS) != 0)
-        .cached((flags & CACHED) != 0)
-        .compiled((flags & HAS_COMPILED) != 0 ? (flags & COMPILED) != 0 : null)
-        .tokensEstimated((flags & TOKENS_ESTIMATED) != 0);
+    StateRecord.Builder b =
+        StateRecord.builder()
+            .pass((flags & PASS) != 0)
+            .cached((flags & CACHED) != 0)
+            .compiled((flags & HAS_COMPILED) != 0 ? (flags & COMPILED) != 0 : null)
+            .tokensEstimated((flags & TOKENS_ESTIMATED) != 0);
     for (Field f : FIELDS) {
       f.read(in, b);
     }
     if ((flags & HAS_FIDELITY) != 0) {
-      b.fidelity(new Fidelity(VarInt.decodeInt(in), VarInt.decodeInt(in), VarInt.decodeInt(in),
-          VarInt.decodeInt(in), VarInt.decodeInt(in), VarInt.decodeInt(in)));
+      b.fidelity(
+          new Fidelity(
+              VarInt.decodeInt(in),
+              VarInt.decodeInt(in),
+              VarInt.decodeInt(in),
+              VarInt.decodeInt(in),
+              VarInt.decodeInt(in),
+              VarInt.decodeInt(in)));
     }
     if ((flags & HAS_RESOURCES) != 0) {
       int n = VarInt.decodeInt(in);
       List<KernelResources> ks = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        ks.add(new KernelResources(Wire.readString(in), Wire.readString(in), VarInt.decodeInt(in),
-            VarInt.decodeInt(in), VarInt.decodeInt(in), VarInt.decodeLong(in), VarInt.decodeLong(in),
-            VarInt.decodeInt(in), VarInt.decodeInt(in), VarInt.decodeInt(in)));
+        ks.add(
+            new KernelResources(
+                Wire.readString(in),
+                Wire.readString(in),
+                VarInt.decodeInt(in),
+                VarInt.decodeInt(in),
+                VarInt.decodeInt(in),
+                VarInt.decodeLong(in),
+                VarInt.decodeLong(in),
+                VarInt.decodeInt(in),
+                VarInt.decodeInt(in),
+                VarInt.decodeInt(in)));
       }
       b.resources(ks);
     }
@@ -145,7 +168,8 @@ public final class StateRecordCoder extends CompactCoder<StateRecord> {
     return b.build();
   }
 
-  private static Field string(Function<StateRecord, String> get, BiConsumer<StateRecord.Builder, String> set) {
+  private static Field string(
+      Function<StateRecord, String> get, BiConsumer<StateRecord.Builder, String> set) {
     return new Field() {
       @Override
       public void write(StateRecord r, DataOutputStream out) throws IOException {
@@ -160,8 +184,8 @@ public final class StateRecordCoder extends CompactCoder<StateRecord> {
   }
 
   /** A var-long of the value + {@code offset} (1 keeps -1, "unknown", at one byte). */
-  private static Field varLong(ToLongFunction<StateRecord> get, ObjLongConsumer<StateRecord.Builder> set,
-      long offset) {
+  private static Field varLong(
+      ToLongFunction<StateRecord> get, ObjLongConsumer<StateRecord.Builder> set, long offset) {
     return new Field() {
       @Override
       public void write(StateRecord r, DataOutputStream out) throws IOException {
@@ -175,7 +199,8 @@ public final class StateRecordCoder extends CompactCoder<StateRecord> {
     };
   }
 
-  private static Field varInt(ToIntFunction<StateRecord> get, ObjIntConsumer<StateRecord.Builder> set) {
+  private static Field varInt(
+      ToIntFunction<StateRecord> get, ObjIntConsumer<StateRecord.Builder> set) {
     return new Field() {
       @Override
       public void write(StateRecord r, DataOutputStream out) throws IOException {
@@ -190,7 +215,8 @@ public final class StateRecordCoder extends CompactCoder<StateRecord> {
   }
 
   /** Eight bytes, big-endian: timestamps are large and change in their low bits. */
-  private static Field fixedLong(ToLongFunction<StateRecord> get, ObjLongConsumer<StateRecord.Builder> set) {
+  private static Field fixedLong(
+      ToLongFunction<StateRecord> get, ObjLongConsumer<StateRecord.Builder> set) {
     return new Field() {
       @Override
       public void write(StateRecord r, DataOutputStream out) throws IOException {

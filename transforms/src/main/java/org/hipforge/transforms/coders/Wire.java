@@ -8,8 +8,8 @@ import java.nio.charset.StandardCharsets;
 import org.apache.beam.sdk.util.VarInt;
 
 /**
- * Length-prefixed, null-aware UTF-8 strings for the compact record coders: a {@link VarInt} of
- * the length + 1 (0 is null), then the bytes. Numbers are Beam's {@link VarInt} directly.
+ * Length-prefixed, null-aware UTF-8 strings for the compact record coders: a {@link VarInt} of the
+ * length + 1 (0 is null), then the bytes. Numbers are Beam's {@link VarInt} directly.
  */
 final class Wire {
   private Wire() {}

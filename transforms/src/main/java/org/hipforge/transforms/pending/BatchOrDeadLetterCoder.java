@@ -7,7 +7,9 @@ import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.util.VarInt;
 import org.hipforge.transforms.coders.MalformedLineCoder;
 
-/** Coder for {@link BatchOrDeadLetter}: a tag byte, then the bucket and batch, or the dead letter. */
+/**
+ * Coder for {@link BatchOrDeadLetter}: a tag byte, then the bucket and batch, or the dead letter.
+ */
 final class BatchOrDeadLetterCoder extends CustomCoder<BatchOrDeadLetter> {
   private static final BatchOrDeadLetterCoder INSTANCE = new BatchOrDeadLetterCoder();
   private static final int BATCH = 0;

@@ -12,11 +12,11 @@ import org.hipforge.io.state.PendingRule;
  * A batch of manifest entries or of slim state records whose ids hash to one bucket, already in
  * their compact binary form; the one place that defines that form.
  *
- * <p>The anti-join shuffles these batches instead of single records: a few thousand large
- * elements cross the engine instead of millions of small ones (the per-element cost of a Beam
- * runner dwarfs the per-record work here), and the readers write each parsed line's fields straight
- * into a batch, so no record object is made before the shuffle. A state record keeps only what the
- * pending decision needs. SHA-256 hex strings travel as their 32 bytes.
+ * <p>The anti-join shuffles these batches instead of single records: a few thousand large elements
+ * cross the engine instead of millions of small ones (the per-element cost of a Beam runner dwarfs
+ * the per-record work here), and the readers write each parsed line's fields straight into a batch,
+ * so no record object is made before the shuffle. A state record keeps only what the pending
+ * decision needs. SHA-256 hex strings travel as their 32 bytes.
  *
  * <pre>
  * batch:          {@code manifest} says which of the two kinds all {@code count} entries are
@@ -136,8 +136,7 @@ record BucketBatch(boolean manifest, int count, byte[] bytes) {
 
   /**
    * One decoded entry or record, read in place: its strings are ranges of the batch's bytes, so
-   * reading a record allocates nothing. A reader that keeps a view reads the next one into
-   * another.
+   * reading a record allocates nothing. A reader that keeps a view reads the next one into another.
    */
   static final class View {
     byte[] buf;
@@ -179,14 +178,20 @@ record BucketBatch(boolean manifest, int count, byte[] bytes) {
     }
 
     boolean sameFileName(View o) {
-      return Arrays.equals(buf, nameFrom, nameFrom + nameLen, o.buf, o.nameFrom, o.nameFrom + o.nameLen);
+      return Arrays.equals(
+          buf, nameFrom, nameFrom + nameLen, o.buf, o.nameFrom, o.nameFrom + o.nameLen);
     }
 
     /** The source changed ({@link PendingRule#sourceChanged}): both hashes known and different. */
     boolean shaDiffers(View o) {
       boolean known = shaKind != SHA_NULL && o.shaKind != SHA_NULL;
-      return PendingRule.sourceChanged(shaKind != SHA_NULL, o.shaKind != SHA_NULL, known
-          && shaKind == o.shaKind && Arrays.equals(buf, shaFrom, shaFrom + shaLen, o.buf, o.shaFrom, o.shaFrom + o.shaLen));
+      return PendingRule.sourceChanged(
+          shaKind != SHA_NULL,
+          o.shaKind != SHA_NULL,
+          known
+              && shaKind == o.shaKind
+              && Arrays.equals(
+                  buf, shaFrom, shaFrom + shaLen, o.buf, o.shaFrom, o.shaFrom + o.shaLen));
     }
 
     ManifestEntry toManifestEntry() {

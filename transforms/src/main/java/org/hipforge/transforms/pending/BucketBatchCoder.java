@@ -8,9 +8,9 @@ import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.util.VarInt;
 
 /**
- * Coder for {@link BucketBatch}: kind, count and the already encoded entries as one
- * length-prefixed block (runners wrap the stream in layers that are slow per byte: Flink's view
- * wrapper topped the profile before the batches were written in one piece).
+ * Coder for {@link BucketBatch}: kind, count and the already encoded entries as one length-prefixed
+ * block (runners wrap the stream in layers that are slow per byte: Flink's view wrapper topped the
+ * profile before the batches were written in one piece).
  */
 final class BucketBatchCoder extends CustomCoder<BucketBatch> {
   private static final BucketBatchCoder INSTANCE = new BucketBatchCoder();

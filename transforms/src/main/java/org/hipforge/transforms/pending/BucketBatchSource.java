@@ -22,28 +22,31 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * The anti-join's input: the manifest and every state file matching the globs, each read whole
- * into bucket batches (and dead letters) by one worker, so a bad line is named by file and line.
+ * The anti-join's input: the manifest and every state file matching the globs, each read whole into
+ * bucket batches (and dead letters) by one worker, so a bad line is named by file and line.
  *
  * <p>One split per file, made where the runner plans the read (on Flink: the JobManager), so the
  * files go straight to the workers that ask for them, without a match step and a shuffle of file
  * names first. Files are listed smallest first: Flink hands out the last split first, so the
- * biggest files start first and the workers finish together. Files are read through Beam's
- * {@link FileSystems}: local paths, HDFS or object stores.
+ * biggest files start first and the workers finish together. Files are read through Beam's {@link
+ * FileSystems}: local paths, HDFS or object stores.
  *
  * <p>Plus one split that matches the state globs again when it is read and reads the files that
- * were not there when the splits were made. Flink makes the splits once per job; when it restarts
- * a failed job, the journals written by the failed attempt exist only since then, and without
- * them every task answered in that attempt would look pending again (and be paid for again).
+ * were not there when the splits were made. Flink makes the splits once per job; when it restarts a
+ * failed job, the journals written by the failed attempt exist only since then, and without them
+ * every task answered in that attempt would look pending again (and be paid for again).
  */
 final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   private static final long serialVersionUID = 1L;
 
   private final FindPending.Configuration config;
+
   /** For a split: the one file it reads; null for the whole input and for the late split. */
   private final FileSpec file;
+
   /** For the late split: the state files the other splits read; null otherwise. */
   private final Set<String> known;
+
   /** The match made for planning: Flink asks for the size and for the splits in a row. */
   private transient List<FileSpec> planned;
 
@@ -61,7 +64,8 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
   }
 
   @Override
-  public List<BucketBatchSource> split(long desiredBundleSizeBytes, PipelineOptions options) throws IOException {
+  public List<BucketBatchSource> split(long desiredBundleSizeBytes, PipelineOptions options)
+      throws IOException {
     if (file != null || known != null) {
       return List.of(this);
     }
@@ -114,7 +118,8 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
     List<FileSpec> out = new ArrayList<>();
     MatchResult m = FileSystems.match(config.manifest(), EmptyMatchTreatment.DISALLOW);
     if (m.status() != MatchResult.Status.OK) {
-      throw new FileNotFoundException("manifest " + config.manifest() + " not found (run `hipforge manifest` first)");
+      throw new FileNotFoundException(
+          "manifest " + config.manifest() + " not found (run `hipforge manifest` first)");
     }
     for (MatchResult.Metadata md : m.metadata()) {
       out.add(new FileSpec(md.resourceId().toString(), true, md.sizeBytes()));
@@ -189,9 +194,13 @@ final class BucketBatchSource extends BoundedSource<BatchOrDeadLetter> {
           return false;
         }
         FileSpec f = files.get(next++);
-        current = new BucketFileReader(f.manifest(), f.path(),
-            Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(f.path(), false))),
-            source.config.buckets());
+        current =
+            new BucketFileReader(
+                f.manifest(),
+                f.path(),
+                Channels.newInputStream(
+                    FileSystems.open(FileSystems.matchNewResource(f.path(), false))),
+                source.config.buckets());
       }
     }
 

@@ -13,9 +13,9 @@ import org.hipforge.io.record.StateRecord;
  */
 final class BucketBatchWriter {
   /**
-   * Bytes per shuffled batch: big enough that the engine's per-element cost vanishes (a few
-   * hundred records), small enough to stay below Flink's 32 KB network buffer, past which a
-   * record is split across buffers and handled more slowly.
+   * Bytes per shuffled batch: big enough that the engine's per-element cost vanishes (a few hundred
+   * records), small enough to stay below Flink's 32 KB network buffer, past which a record is split
+   * across buffers and handled more slowly.
    */
   static final int BATCH_BYTES = Integer.getInteger("hipforge.findPending.batchBytes", 24 * 1024);
 

@@ -14,8 +14,8 @@ import org.hipforge.io.util.LongTable;
  * PendingRule#describe} finds pending (no record, stale, or not {@code pass:true}).
  *
  * <p>Batches may come in any order, so manifest batches are kept (as bytes) until all state has
- * been folded in. Records are read in place from the batches; only the latest record per id and
- * the pending entries become objects.
+ * been folded in. Records are read in place from the batches; only the latest record per id and the
+ * pending entries become objects.
  */
 final class BucketDecision {
   /** What the bucket held, by outcome. */
@@ -28,8 +28,10 @@ final class BucketDecision {
 
   /** id -> index + 1 into {@link #views}: the latest record per id. */
   private final LongTable latest = new LongTable();
+
   private final List<BucketBatch.View> views = new ArrayList<>();
   private final List<BucketBatch> manifestBatches = new ArrayList<>();
+
   /** The view the next record is read into; a record that is kept keeps its view. */
   private BucketBatch.View scratch = new BucketBatch.View();
 
@@ -64,9 +66,10 @@ final class BucketDecision {
         BucketBatch.readManifest(in, bytes, entry);
         long at = latest.get(entry.id);
         BucketBatch.View l = at == 0 ? null : views.get((int) at - 1);
-        PendingRule.Outcome outcome = l == null
-            ? PendingRule.describe(false, false, false, false)
-            : PendingRule.describe(true, entry.sameFileName(l), entry.shaDiffers(l), l.pass);
+        PendingRule.Outcome outcome =
+            l == null
+                ? PendingRule.describe(false, false, false, false)
+                : PendingRule.describe(true, entry.sameFileName(l), entry.shaDiffers(l), l.pass);
         switch (outcome) {
           case NEW:
             counts.fresh++;
@@ -92,7 +95,15 @@ final class BucketDecision {
     if (b.finishedAtMillis != a.finishedAtMillis) { // the usual case: no run id to decode
       return b.finishedAtMillis > a.finishedAtMillis;
     }
-    return PendingRule.compareLatest(b.finishedAtMillis, b.runId(), b.attempts, b.pass,
-        a.finishedAtMillis, a.runId(), a.attempts, a.pass) > 0;
+    return PendingRule.compareLatest(
+            b.finishedAtMillis,
+            b.runId(),
+            b.attempts,
+            b.pass,
+            a.finishedAtMillis,
+            a.runId(),
+            a.attempts,
+            a.pass)
+        > 0;
   }
 }

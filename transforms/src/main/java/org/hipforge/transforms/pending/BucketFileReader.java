@@ -14,11 +14,11 @@ import org.hipforge.transforms.MalformedLine;
 /**
  * Reads one manifest or state file into bucket batches and dead letters, a few at a time.
  *
- * <p>Each line is tried with {@link FlatLineScanner} first and written straight into its
- * bucket's batch; a line the scanner leaves alone is read exactly as every other reader reads it
- * (Jackson, via {@link ManifestStore#parseLine} or {@link StateFileReader.LineParser}). State
- * lines that cannot be read become dead letters naming file and line; a bad manifest line fails
- * the read, because the manifest is the dataset's index.
+ * <p>Each line is tried with {@link FlatLineScanner} first and written straight into its bucket's
+ * batch; a line the scanner leaves alone is read exactly as every other reader reads it (Jackson,
+ * via {@link ManifestStore#parseLine} or {@link StateFileReader.LineParser}). State lines that
+ * cannot be read become dead letters naming file and line; a bad manifest line fails the read,
+ * because the manifest is the dataset's index.
  */
 final class BucketFileReader implements Closeable {
   private final boolean manifest;
@@ -26,7 +26,8 @@ final class BucketFileReader implements Closeable {
   private final InputStream in;
   private final ByteLines.Cursor lines;
   private final FlatLineScanner scanner = new FlatLineScanner();
-  private final FlatLineScanner.ManifestFields manifestFields = new FlatLineScanner.ManifestFields();
+  private final FlatLineScanner.ManifestFields manifestFields =
+      new FlatLineScanner.ManifestFields();
   private final FlatLineScanner.StateFields stateFields = new FlatLineScanner.StateFields();
   private final BucketBatchWriter writer;
   private final StateFileReader.LineParser stateSlowPath;
@@ -41,24 +42,35 @@ final class BucketFileReader implements Closeable {
     this.name = name;
     this.in = in;
     this.lines = new ByteLines.Cursor(in);
-    this.writer = new BucketBatchWriter(manifest, buckets,
-        (bucket, batch) -> ready.add(BatchOrDeadLetter.ofBatch(bucket, batch)));
-    this.stateSlowPath = manifest ? null : new StateFileReader.LineParser(name, new StateFileReader.Sink() {
-      @Override
-      public void record(StateRecord r) {
-        writer.add(r);
-      }
+    this.writer =
+        new BucketBatchWriter(
+            manifest,
+            buckets,
+            (bucket, batch) -> ready.add(BatchOrDeadLetter.ofBatch(bucket, batch)));
+    this.stateSlowPath =
+        manifest
+            ? null
+            : new StateFileReader.LineParser(
+                name,
+                new StateFileReader.Sink() {
+                  @Override
+                  public void record(StateRecord r) {
+                    writer.add(r);
+                  }
 
-      @Override
-      public void malformed(String file, long line, String reason, boolean isTorn) {
-        if (isTorn) {
-          torn++;
-        } else {
-          malformed++;
-        }
-        ready.add(BatchOrDeadLetter.ofDeadLetter(new MalformedLine(file, line, reason, isTorn)));
-      }
-    }, true);
+                  @Override
+                  public void malformed(String file, long line, String reason, boolean isTorn) {
+                    if (isTorn) {
+                      torn++;
+                    } else {
+                      malformed++;
+                    }
+                    ready.add(
+                        BatchOrDeadLetter.ofDeadLetter(
+                            new MalformedLine(file, line, reason, isTorn)));
+                  }
+                },
+                true);
   }
 
   /** Moves to the next batch or dead letter; false at the end of the file. */
@@ -79,7 +91,8 @@ final class BucketFileReader implements Closeable {
     return true;
   }
 
-  private void readLine(byte[] buf, int from, int to, long lineNo, boolean unterminated) throws IOException {
+  private void readLine(byte[] buf, int from, int to, long lineNo, boolean unterminated)
+      throws IOException {
     if (manifest) {
       if (scanner.scanManifest(buf, from, to, manifestFields)) {
         writer.add(manifestFields);

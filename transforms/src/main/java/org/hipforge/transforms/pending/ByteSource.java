@@ -6,8 +6,8 @@ import java.io.InputStream;
 import org.apache.beam.sdk.util.VarInt;
 
 /**
- * Reads what {@link ByteSink} wrote, from one array, without per-byte stream layers; a field
- * can be read in place by its {@link #position()} and {@link #skipExactly skipped}.
+ * Reads what {@link ByteSink} wrote, from one array, without per-byte stream layers; a field can be
+ * read in place by its {@link #position()} and {@link #skipExactly skipped}.
  */
 final class ByteSource extends InputStream {
   private final byte[] buf;

@@ -22,7 +22,9 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  * pending (latest generate record missing, failed, or made from another file, source or
  * instruction: the task was described again since).
  *
- * <pre>{@code PCollection<StateRecord> todo = ready.apply("FindPending", FindPendingGenerations.against(latestGenerate));}</pre>
+ * <pre>
+ * {@code PCollection<StateRecord> todo = ready.apply("FindPending", FindPendingGenerations.against(latestGenerate));}
+ * </pre>
  */
 final class FindPendingGenerations
     extends PTransform<PCollection<StateRecord>, PCollection<StateRecord>> {
@@ -43,9 +45,10 @@ final class FindPendingGenerations
   public PCollection<StateRecord> expand(PCollection<StateRecord> described) {
     TupleTag<StateRecord> describedTag = new TupleTag<>("described");
     TupleTag<StateRecord> generatedTag = new TupleTag<>("generated");
-    PCollection<KV<Long, StateRecord>> keyed = described
-        .apply("KeyById", WithKeys.of(StateRecord::id).withKeyType(TypeDescriptors.longs()))
-        .setCoder(KvCoder.of(VarLongCoder.of(), StateRecordCoder.of()));
+    PCollection<KV<Long, StateRecord>> keyed =
+        described
+            .apply("KeyById", WithKeys.of(StateRecord::id).withKeyType(TypeDescriptors.longs()))
+            .setCoder(KvCoder.of(VarLongCoder.of(), StateRecordCoder.of()));
     return KeyedPCollectionTuple.of(describedTag, keyed)
         .and(generatedTag, latestGenerate)
         .apply("JoinById", CoGroupByKey.create())

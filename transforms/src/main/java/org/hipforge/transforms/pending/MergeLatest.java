@@ -17,7 +17,9 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  * <p>A combine, so duplicates across shards and journals are folded before the shuffle; the merge
  * is associative, commutative and idempotent, so re-reading the same record twice changes nothing.
  *
- * <pre>{@code PCollection<KV<Long, StateRecord>> latest = records.apply("MergeLatest", MergeLatest.create());}</pre>
+ * <pre>
+ * {@code PCollection<KV<Long, StateRecord>> latest = records.apply("MergeLatest", MergeLatest.create());}
+ * </pre>
  */
 final class MergeLatest
     extends PTransform<PCollection<StateRecord>, PCollection<KV<Long, StateRecord>>> {

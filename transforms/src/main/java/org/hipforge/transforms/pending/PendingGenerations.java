@@ -14,10 +14,10 @@ import org.hipforge.io.state.PendingRule;
 import org.hipforge.transforms.MalformedLine;
 
 /**
- * The front of the generate pipeline: reads the describe and generate state, keeps each id's
- * latest record, selects what can be generated from and keeps what {@link PendingRule#generate}
- * finds pending. Its universe is the describe records (it does not read the manifest). Unreadable
- * state lines of both steps go to {@link PendingResult#malformed()}.
+ * The front of the generate pipeline: reads the describe and generate state, keeps each id's latest
+ * record, selects what can be generated from and keeps what {@link PendingRule#generate} finds
+ * pending. Its universe is the describe records (it does not read the manifest). Unreadable state
+ * lines of both steps go to {@link PendingResult#malformed()}.
  *
  * <pre>{@code
  * PendingResult<StateRecord> r = p.apply("FindPendingGenerations",
@@ -30,7 +30,8 @@ public final class PendingGenerations extends PTransform<PBegin, PendingResult<S
   private final List<String> generateGlobs;
   private final TreeSet<Long> ids;
 
-  private PendingGenerations(List<String> describeGlobs, List<String> generateGlobs, TreeSet<Long> ids) {
+  private PendingGenerations(
+      List<String> describeGlobs, List<String> generateGlobs, TreeSet<Long> ids) {
     this.describeGlobs = describeGlobs;
     this.generateGlobs = generateGlobs;
     this.ids = ids;
@@ -49,21 +50,29 @@ public final class PendingGenerations extends PTransform<PBegin, PendingResult<S
 
   /** Only these ids ({@code --ids}); null selects every described task. */
   public PendingGenerations withIds(Set<Long> selected) {
-    return new PendingGenerations(describeGlobs, generateGlobs, selected == null ? null : new TreeSet<>(selected));
+    return new PendingGenerations(
+        describeGlobs, generateGlobs, selected == null ? null : new TreeSet<>(selected));
   }
 
   @Override
   public PendingResult<StateRecord> expand(PBegin input) {
-    ReadState.Result described = input.apply("ReadDescribeState", ReadState.fromGlobs(describeGlobs));
-    ReadState.Result generated = input.apply("ReadGenerateState", ReadState.fromGlobs(generateGlobs));
+    ReadState.Result described =
+        input.apply("ReadDescribeState", ReadState.fromGlobs(describeGlobs));
+    ReadState.Result generated =
+        input.apply("ReadGenerateState", ReadState.fromGlobs(generateGlobs));
     PCollection<KV<Long, StateRecord>> latestGenerated =
         generated.output().apply("MergeLatestGenerate", MergeLatest.create());
-    PCollection<StateRecord> pending = described.output()
-        .apply("MergeLatestDescribe", MergeLatest.create())
-        .apply("SelectDescribed", ids == null ? SelectDescribed.all() : SelectDescribed.ids(ids))
-        .apply("FindPending", FindPendingGenerations.against(latestGenerated));
-    PCollection<MalformedLine> malformed = PCollectionList.of(described.failures()).and(generated.failures())
-        .apply("AllMalformed", Flatten.pCollections());
+    PCollection<StateRecord> pending =
+        described
+            .output()
+            .apply("MergeLatestDescribe", MergeLatest.create())
+            .apply(
+                "SelectDescribed", ids == null ? SelectDescribed.all() : SelectDescribed.ids(ids))
+            .apply("FindPending", FindPendingGenerations.against(latestGenerated));
+    PCollection<MalformedLine> malformed =
+        PCollectionList.of(described.failures())
+            .and(generated.failures())
+            .apply("AllMalformed", Flatten.pCollections());
     return new PendingResult<>(pending, malformed);
   }
 }

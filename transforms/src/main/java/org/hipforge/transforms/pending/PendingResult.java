@@ -8,7 +8,8 @@ import org.hipforge.transforms.StageResult;
  * What an anti-join yields ({@link FindPending}, {@link PendingGenerations}): the tasks still to
  * do, and the state lines that could not be read (the dead letters).
  *
- * @param <T> what a pending task is: a manifest entry to describe, a describe record to generate from
+ * @param <T> what a pending task is: a manifest entry to describe, a describe record to generate
+ *     from
  */
 public final class PendingResult<T> extends StageResult<T, MalformedLine> {
   PendingResult(PCollection<T> pending, PCollection<MalformedLine> malformed) {

@@ -30,9 +30,9 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  * Reads every state record matching a set of file globs (finished runs' shards and journals),
  * sending unreadable lines to a dead-letter output instead of failing.
  *
- * <p>Each file is read whole by one worker so every bad line can be named by file and line; a
- * torn last line (a crash mid-append) is reported as torn. Globs that match nothing are fine: the
- * first run has no state.
+ * <p>Each file is read whole by one worker so every bad line can be named by file and line; a torn
+ * last line (a crash mid-append) is reported as torn. Globs that match nothing are fine: the first
+ * run has no state.
  *
  * <pre>{@code
  * ReadState.Result state = p.apply("ReadState", ReadState.fromGlobs(List.of(shards, journals)));
@@ -64,12 +64,16 @@ final class ReadState extends PTransform<PBegin, ReadState.Result> {
   public Result expand(PBegin input) {
     TupleTag<StateRecord> recordsTag = new TupleTag<>("records");
     TupleTag<MalformedLine> malformedTag = new TupleTag<>("malformed");
-    PCollectionTuple read = input
-        .apply("Globs", Create.of(new ArrayList<>(globs)).withCoder(StringUtf8Coder.of()))
-        .apply("MatchFiles", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
-        .apply("OpenFiles", FileIO.readMatches())
-        .apply("ParseLines", ParDo.of(new ReadFileFn(recordsTag, malformedTag))
-            .withOutputTags(recordsTag, TupleTagList.of(malformedTag)));
+    PCollectionTuple read =
+        input
+            .apply("Globs", Create.of(new ArrayList<>(globs)).withCoder(StringUtf8Coder.of()))
+            .apply(
+                "MatchFiles", FileIO.matchAll().withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+            .apply("OpenFiles", FileIO.readMatches())
+            .apply(
+                "ParseLines",
+                ParDo.of(new ReadFileFn(recordsTag, malformedTag))
+                    .withOutputTags(recordsTag, TupleTagList.of(malformedTag)));
     PCollection<StateRecord> records = read.get(recordsTag).setCoder(StateRecordCoder.of());
     PCollection<MalformedLine> malformed = read.get(malformedTag).setCoder(MalformedLineCoder.of());
     return new Result(records, malformed);
@@ -88,21 +92,26 @@ final class ReadState extends PTransform<PBegin, ReadState.Result> {
     }
 
     @ProcessElement
-    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) throws IOException {
+    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out)
+        throws IOException {
       String name = file.getMetadata().resourceId().toString();
       try (InputStream in = Channels.newInputStream(file.open())) {
-        long n = StateFileReader.read(in, name, new StateFileReader.Sink() {
-          @Override
-          public void record(StateRecord record) {
-            out.get(recordsTag).output(record);
-          }
+        long n =
+            StateFileReader.read(
+                in,
+                name,
+                new StateFileReader.Sink() {
+                  @Override
+                  public void record(StateRecord record) {
+                    out.get(recordsTag).output(record);
+                  }
 
-          @Override
-          public void malformed(String f, long line, String reason, boolean isTorn) {
-            (isTorn ? torn : bad).inc();
-            out.get(malformedTag).output(new MalformedLine(f, line, reason, isTorn));
-          }
-        });
+                  @Override
+                  public void malformed(String f, long line, String reason, boolean isTorn) {
+                    (isTorn ? torn : bad).inc();
+                    out.get(malformedTag).output(new MalformedLine(f, line, reason, isTorn));
+                  }
+                });
         lines.inc(n);
       }
     }

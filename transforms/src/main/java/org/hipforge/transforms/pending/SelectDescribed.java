@@ -14,10 +14,12 @@ import org.hipforge.io.state.PendingRule;
 import org.hipforge.transforms.coders.StateRecordCoder;
 
 /**
- * Keeps the latest describe records that can be generated from ({@link PendingRule#ready}):
- * {@code pass:true}, a non-blank instruction, and (when ids are given) an id in the set.
+ * Keeps the latest describe records that can be generated from ({@link PendingRule#ready}): {@code
+ * pass:true}, a non-blank instruction, and (when ids are given) an id in the set.
  *
- * <pre>{@code PCollection<StateRecord> ready = latestDescribe.apply("SelectDescribed", SelectDescribed.ids(Set.of(3L, 7L)));}</pre>
+ * <pre>
+ * {@code PCollection<StateRecord> ready = latestDescribe.apply("SelectDescribed", SelectDescribed.ids(Set.of(3L, 7L)));}
+ * </pre>
  */
 final class SelectDescribed
     extends PTransform<PCollection<KV<Long, StateRecord>>, PCollection<StateRecord>> {

@@ -22,7 +22,8 @@ class BucketBatchCoderTest {
   private static final String SHA = "0123456789abcdef".repeat(4);
 
   /** One bucket's batch holding everything the writer is given. */
-  private static BucketBatch batch(boolean manifest, java.util.function.Consumer<BucketBatchWriter> fill) {
+  private static BucketBatch batch(
+      boolean manifest, java.util.function.Consumer<BucketBatchWriter> fill) {
     List<BucketBatch> out = new ArrayList<>();
     BucketBatchWriter w = new BucketBatchWriter(manifest, 1, (b, batch) -> out.add(batch));
     fill.accept(w);
@@ -41,37 +42,67 @@ class BucketBatchCoderTest {
    * zig-zag numbers, a null run id), and both kinds of element the source reads.
    */
   static Stream<Arguments> goldenBytes() {
-    BucketBatch state = batch(false, w -> {
-      w.add(StateRecord.builder().id(5).fileName("ü.hip").pass(true).sourceSha256(SHA)
-          .finishedAtMillis(1_790_000_000_000L).attempts(2).runId("r1").build());
-      w.add(StateRecord.builder().id(300).fileName("x.hip").failure("timeout", "t").sourceSha256("NOT-HEX")
-          .finishedAtMillis(-3).attempts(0).build());
-      w.add(StateRecord.builder().id(6).fileName("y.hip").pass(true).build());
-    });
-    BucketBatch manifest = batch(true, w -> {
-      w.add(new ManifestEntry(5, "ü.hip", 123, SHA));
-      w.add(new ManifestEntry(70000, "y.hip", -1, null));
-      w.add(new ManifestEntry(2, "z.hip", 0, "abc"));
-    });
+    BucketBatch state =
+        batch(
+            false,
+            w -> {
+              w.add(
+                  StateRecord.builder()
+                      .id(5)
+                      .fileName("ü.hip")
+                      .pass(true)
+                      .sourceSha256(SHA)
+                      .finishedAtMillis(1_790_000_000_000L)
+                      .attempts(2)
+                      .runId("r1")
+                      .build());
+              w.add(
+                  StateRecord.builder()
+                      .id(300)
+                      .fileName("x.hip")
+                      .failure("timeout", "t")
+                      .sourceSha256("NOT-HEX")
+                      .finishedAtMillis(-3)
+                      .attempts(0)
+                      .build());
+              w.add(StateRecord.builder().id(6).fileName("y.hip").pass(true).build());
+            });
+    BucketBatch manifest =
+        batch(
+            true,
+            w -> {
+              w.add(new ManifestEntry(5, "ü.hip", 123, SHA));
+              w.add(new ManifestEntry(70000, "y.hip", -1, null));
+              w.add(new ManifestEntry(2, "z.hip", 0, "abc"));
+            });
     return Stream.of(
-        Arguments.of("a state batch", BatchOrDeadLetter.ofBatch(0, state),
+        Arguments.of(
+            "a state batch",
+            BatchOrDeadLetter.ofBatch(0, state),
             "0000000355050180b083c598680407c3bc2e686970010123456789abcdef0123456789abcdef01234567"
                 + "89abcdef0123456789abcdef037231ac0200050006782e68697002084e4f542d48455800060100000679"
                 + "2e6869700000"),
-        Arguments.of("a manifest batch", BatchOrDeadLetter.ofBatch(127, manifest),
+        Arguments.of(
+            "a manifest batch",
+            BatchOrDeadLetter.ofBatch(127, manifest),
             "007f01034305f60107c3bc2e686970010123456789abcdef0123456789abcdef0123456789abcdef0123"
                 + "456789abcdeff0a2040106792e686970000200067a2e6869700204616263"),
-        Arguments.of("a dead letter", BatchOrDeadLetter.ofDeadLetter(
-            new MalformedLine("state/ü.jsonl", 300, "bad json", true)),
+        Arguments.of(
+            "a dead letter",
+            BatchOrDeadLetter.ofDeadLetter(
+                new MalformedLine("state/ü.jsonl", 300, "bad json", true)),
             "010f73746174652fc3bc2e6a736f6e6cac0209626164206a736f6e01"));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("goldenBytes")
-  void eachElementIsTheBytesItAlwaysWas(String name, BatchOrDeadLetter e, String hex) throws Exception {
+  void eachElementIsTheBytesItAlwaysWas(String name, BatchOrDeadLetter e, String hex)
+      throws Exception {
     assertThat(hex(BatchOrDeadLetterCoder.of(), e), is(hex));
-    BatchOrDeadLetter back = CoderUtils.decodeFromByteArray(BatchOrDeadLetterCoder.of(), CoderUtils.encodeToByteArray(
-        BatchOrDeadLetterCoder.of(), e));
+    BatchOrDeadLetter back =
+        CoderUtils.decodeFromByteArray(
+            BatchOrDeadLetterCoder.of(),
+            CoderUtils.encodeToByteArray(BatchOrDeadLetterCoder.of(), e));
     assertThat(hex(BatchOrDeadLetterCoder.of(), back), is(hex));
   }
 
@@ -86,8 +117,9 @@ class BucketBatchCoderTest {
     assertThat(batches.size() > 1, is(true));
     assertThat(batches.stream().mapToInt(BucketBatch::count).sum(), is(1000));
     for (BucketBatch batch : batches) {
-      BucketBatch decoded = CoderUtils.decodeFromByteArray(BucketBatchCoder.of(),
-          CoderUtils.encodeToByteArray(BucketBatchCoder.of(), batch));
+      BucketBatch decoded =
+          CoderUtils.decodeFromByteArray(
+              BucketBatchCoder.of(), CoderUtils.encodeToByteArray(BucketBatchCoder.of(), batch));
       assertThat(decoded.manifest(), is(false));
       assertThat(decoded.count(), is(batch.count()));
       assertThat(decoded.bytes(), is(batch.bytes()));

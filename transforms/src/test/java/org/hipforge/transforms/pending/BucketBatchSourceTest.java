@@ -30,13 +30,19 @@ class BucketBatchSourceTest {
     }
     Files.writeString(work.resolve("manifest.jsonl"), m.toString());
     WorkLayout layout = new WorkLayout(work.toString());
-    return new BucketBatchSource(new FindPending.Configuration(layout.manifest(), List.of(
-        layout.shardGlob(WorkLayout.Step.DESCRIBE), layout.journalGlob(WorkLayout.Step.DESCRIBE)), 2));
+    return new BucketBatchSource(
+        new FindPending.Configuration(
+            layout.manifest(),
+            List.of(
+                layout.shardGlob(WorkLayout.Step.DESCRIBE),
+                layout.journalGlob(WorkLayout.Step.DESCRIBE)),
+            2));
   }
 
   /** What reading the splits one after another yields, decided. */
-  private static List<ManifestEntry> pending(List<? extends BoundedSource<BatchOrDeadLetter>> splits,
-      PipelineOptions options) throws Exception {
+  private static List<ManifestEntry> pending(
+      List<? extends BoundedSource<BatchOrDeadLetter>> splits, PipelineOptions options)
+      throws Exception {
     List<BucketDecision> buckets = List.of(new BucketDecision(), new BucketDecision());
     for (BoundedSource<BatchOrDeadLetter> split : splits) {
       for (BatchOrDeadLetter e : SourceTestUtils.readFromSource(split, options)) {
@@ -53,16 +59,24 @@ class BucketBatchSourceTest {
   @Test
   void oneSplitPerFileBiggestHandedOutFirstAndOneForFilesThatComeLater() throws Exception {
     BucketBatchSource source = source();
-    Records.writeLines(work.resolve("state/describe/r1/part-00000-of-00001.jsonl"),
-        List.of(Records.passed(0, "k0.hip", "s", 1, "r1")), null);
+    Records.writeLines(
+        work.resolve("state/describe/r1/part-00000-of-00001.jsonl"),
+        List.of(Records.passed(0, "k0.hip", "s", 1, "r1")),
+        null);
     List<BucketBatchSource> splits = source.split(1, options);
     // Flink hands out the last split first: the manifest (the biggest file) is last, the split
     // for files that appear later is first (handed out last).
     assertThat(splits.size(), is(3));
     assertThat(splits.get(0).getEstimatedSizeBytes(options), is(0L));
-    assertThat(splits.get(2).getEstimatedSizeBytes(options), is(Files.size(work.resolve("manifest.jsonl"))));
-    assertThat(pending(splits, options), containsInAnyOrder(
-        Records.entry(1, "k1.hip", "s"), Records.entry(2, "k2.hip", "s"), Records.entry(3, "k3.hip", "s")));
+    assertThat(
+        splits.get(2).getEstimatedSizeBytes(options),
+        is(Files.size(work.resolve("manifest.jsonl"))));
+    assertThat(
+        pending(splits, options),
+        containsInAnyOrder(
+            Records.entry(1, "k1.hip", "s"),
+            Records.entry(2, "k2.hip", "s"),
+            Records.entry(3, "k3.hip", "s")));
   }
 
   /**
@@ -73,18 +87,28 @@ class BucketBatchSourceTest {
   void aJournalWrittenAfterTheSplitsWereMadeIsStillRead() throws Exception {
     BucketBatchSource source = source();
     List<BucketBatchSource> splits = source.split(1, options);
-    Records.writeLines(work.resolve("state/describe/journal/r2/worker-1.jsonl"),
-        List.of(Records.passed(1, "k1.hip", "s", 1, "r2"), Records.passed(2, "k2.hip", "s", 1, "r2")), null);
-    assertThat(pending(splits, options), containsInAnyOrder(
-        Records.entry(0, "k0.hip", "s"), Records.entry(3, "k3.hip", "s")));
+    Records.writeLines(
+        work.resolve("state/describe/journal/r2/worker-1.jsonl"),
+        List.of(
+            Records.passed(1, "k1.hip", "s", 1, "r2"), Records.passed(2, "k2.hip", "s", 1, "r2")),
+        null);
+    assertThat(
+        pending(splits, options),
+        containsInAnyOrder(Records.entry(0, "k0.hip", "s"), Records.entry(3, "k3.hip", "s")));
   }
 
   @Test
   void theUnsplitSourceReadsEverything() throws Exception {
     BucketBatchSource source = source();
-    Records.writeLines(work.resolve("state/describe/journal/r2/worker-1.jsonl"),
-        List.of(Records.passed(3, "k3.hip", "s", 1, "r2")), null);
-    assertThat(pending(List.of(source), options), containsInAnyOrder(
-        Records.entry(0, "k0.hip", "s"), Records.entry(1, "k1.hip", "s"), Records.entry(2, "k2.hip", "s")));
+    Records.writeLines(
+        work.resolve("state/describe/journal/r2/worker-1.jsonl"),
+        List.of(Records.passed(3, "k3.hip", "s", 1, "r2")),
+        null);
+    assertThat(
+        pending(List.of(source), options),
+        containsInAnyOrder(
+            Records.entry(0, "k0.hip", "s"),
+            Records.entry(1, "k1.hip", "s"),
+            Records.entry(2, "k2.hip", "s")));
   }
 }

@@ -24,7 +24,8 @@ class FindPendingGenerationsTest {
   /** A generation made from {@code from} (same file, source and instruction) with this verdict. */
   private static KV<Long, StateRecord> generated(StateRecord from, boolean pass, long at) {
     StateRecord.Builder b = from.toBuilder().finishedAtMillis(at).runId("g" + at);
-    return KV.of(from.id(), (pass ? b.pass(true).compiled(true) : b.failure("compile_error", "x")).build());
+    return KV.of(
+        from.id(), (pass ? b.pass(true).compiled(true) : b.failure("compile_error", "x")).build());
   }
 
   @Test
@@ -35,18 +36,28 @@ class FindPendingGenerationsTest {
     StateRecord redescribed = described(4);
     StateRecord changedSource = described(5);
     StateRecord fixedLater = described(6);
-    PCollection<KV<Long, StateRecord>> latestGenerate = p.apply("Generated", Create.of(
-            generated(done, true, 2000),
-            generated(failed, false, 2000),
-            generated(redescribed.toBuilder().instruction("an older instruction").build(), true, 2000),
-            generated(changedSource.toBuilder().sourceSha256("older").build(), true, 2000),
-            // Two generate records for one id: the later (passed) one decides.
-            generated(fixedLater, false, 2000), generated(fixedLater, true, 3000))
-        .withCoder(KvCoder.of(VarLongCoder.of(), StateRecordCoder.of())));
+    PCollection<KV<Long, StateRecord>> latestGenerate =
+        p.apply(
+            "Generated",
+            Create.of(
+                    generated(done, true, 2000),
+                    generated(failed, false, 2000),
+                    generated(
+                        redescribed.toBuilder().instruction("an older instruction").build(),
+                        true,
+                        2000),
+                    generated(changedSource.toBuilder().sourceSha256("older").build(), true, 2000),
+                    // Two generate records for one id: the later (passed) one decides.
+                    generated(fixedLater, false, 2000),
+                    generated(fixedLater, true, 3000))
+                .withCoder(KvCoder.of(VarLongCoder.of(), StateRecordCoder.of())));
 
-    PCollection<StateRecord> pending = p.apply("Described",
-            Create.of(fresh, done, failed, redescribed, changedSource, fixedLater).withCoder(StateRecordCoder.of()))
-        .apply(FindPendingGenerations.against(latestGenerate));
+    PCollection<StateRecord> pending =
+        p.apply(
+                "Described",
+                Create.of(fresh, done, failed, redescribed, changedSource, fixedLater)
+                    .withCoder(StateRecordCoder.of()))
+            .apply(FindPendingGenerations.against(latestGenerate));
 
     PAssert.that(pending).containsInAnyOrder(fresh, failed, redescribed, changedSource);
     p.run().waitUntilFinish();
@@ -54,10 +65,15 @@ class FindPendingGenerationsTest {
 
   @Test
   void aGenerationWithoutADescribedTaskAddsNothing(TestPipeline p) {
-    PCollection<KV<Long, StateRecord>> latestGenerate = p.apply("Generated",
-        Create.of(generated(described(9), false, 2000)).withCoder(KvCoder.of(VarLongCoder.of(), StateRecordCoder.of())));
-    PAssert.that(p.apply("Described", Create.empty(StateRecordCoder.of()))
-        .apply(FindPendingGenerations.against(latestGenerate))).empty();
+    PCollection<KV<Long, StateRecord>> latestGenerate =
+        p.apply(
+            "Generated",
+            Create.of(generated(described(9), false, 2000))
+                .withCoder(KvCoder.of(VarLongCoder.of(), StateRecordCoder.of())));
+    PAssert.that(
+            p.apply("Described", Create.empty(StateRecordCoder.of()))
+                .apply(FindPendingGenerations.against(latestGenerate)))
+        .empty();
     p.run().waitUntilFinish();
   }
 }

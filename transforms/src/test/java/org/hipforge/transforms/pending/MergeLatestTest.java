@@ -24,16 +24,26 @@ class MergeLatestTest {
     StateRecord newFail = Records.failed(1, "a.hip", "s", 2000, "r1", "timeout");
     StateRecord sameTimeLaterRun = Records.passed(2, "b.hip", "s", 1000, "r2");
     StateRecord sameTimeEarlierRun = Records.failed(2, "b.hip", "s", 1000, "r1", "timeout");
-    StateRecord moreAttempts = Records.passed(3, "c.hip", "s", 1000, "r1").toBuilder().attempts(3).build();
+    StateRecord moreAttempts =
+        Records.passed(3, "c.hip", "s", 1000, "r1").toBuilder().attempts(3).build();
     StateRecord fewerAttempts = Records.failed(3, "c.hip", "s", 1000, "r1", "timeout");
 
-    PCollection<KV<Long, StateRecord>> latest = p
-        .apply(Create.of(oldPass, newFail, sameTimeLaterRun, sameTimeEarlierRun, moreAttempts,
-            fewerAttempts, oldPass /* a duplicate changes nothing */).withCoder(StateRecordCoder.of()))
-        .apply(MergeLatest.create());
+    PCollection<KV<Long, StateRecord>> latest =
+        p.apply(
+                Create.of(
+                        oldPass,
+                        newFail,
+                        sameTimeLaterRun,
+                        sameTimeEarlierRun,
+                        moreAttempts,
+                        fewerAttempts,
+                        oldPass /* a duplicate changes nothing */)
+                    .withCoder(StateRecordCoder.of()))
+            .apply(MergeLatest.create());
 
-    PAssert.that(latest).containsInAnyOrder(KV.of(1L, newFail), KV.of(2L, sameTimeLaterRun),
-        KV.of(3L, moreAttempts));
+    PAssert.that(latest)
+        .containsInAnyOrder(
+            KV.of(1L, newFail), KV.of(2L, sameTimeLaterRun), KV.of(3L, moreAttempts));
     p.run().waitUntilFinish();
   }
 

@@ -19,12 +19,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SelectDescribedTest {
   private static final StateRecord READY = Records.passed(1, "a.hip", "s1", 1000, "r");
   private static final StateRecord FAILED = Records.failed(2, "b.hip", "s2", 1000, "r", "timeout");
-  private static final StateRecord BLANK = Records.passed(3, "c.hip", "s3", 1000, "r").toBuilder().instruction("  ").build();
+  private static final StateRecord BLANK =
+      Records.passed(3, "c.hip", "s3", 1000, "r").toBuilder().instruction("  ").build();
   private static final StateRecord OTHER = Records.passed(4, "d.hip", "s4", 1000, "r");
 
   private static PCollection<KV<Long, StateRecord>> latest(TestPipeline p, String name) {
-    return p.apply(name, Create.of(KV.of(1L, READY), KV.of(2L, FAILED), KV.of(3L, BLANK), KV.of(4L, OTHER))
-        .withCoder(KvCoder.of(VarLongCoder.of(), StateRecordCoder.of())));
+    return p.apply(
+        name,
+        Create.of(KV.of(1L, READY), KV.of(2L, FAILED), KV.of(3L, BLANK), KV.of(4L, OTHER))
+            .withCoder(KvCoder.of(VarLongCoder.of(), StateRecordCoder.of())));
   }
 
   @Test
@@ -35,7 +38,8 @@ class SelectDescribedTest {
 
   @Test
   void withIdsOnlyTheSelectedReadyRecordsAreKeptAndAnEmptySetKeepsNone(TestPipeline p) {
-    PAssert.that(latest(p, "LatestA").apply("Some", SelectDescribed.ids(Set.of(1L, 2L, 99L)))).containsInAnyOrder(READY);
+    PAssert.that(latest(p, "LatestA").apply("Some", SelectDescribed.ids(Set.of(1L, 2L, 99L))))
+        .containsInAnyOrder(READY);
     PAssert.that(latest(p, "LatestB").apply("None", SelectDescribed.ids(Set.of()))).empty();
     p.run().waitUntilFinish();
   }

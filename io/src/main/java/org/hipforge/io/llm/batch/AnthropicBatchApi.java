@@ -16,8 +16,16 @@ import org.hipforge.io.llm.ProviderConfig;
  */
 final class AnthropicBatchApi extends HttpBatchApi {
   /** Anthropic's documented limits of one Message Batch: 100,000 requests, 256 MB. */
-  private static final Dialect DIALECT = new Dialect(100_000, 256L * 1024 * 1024, "/messages/batches",
-      "\",\"params\":", "}", ",", AnthropicBatchApi::parseStatus);
+  private static final Dialect DIALECT =
+      new Dialect(
+          100_000,
+          256L * 1024 * 1024,
+          "/messages/batches",
+          "\",\"params\":",
+          "}",
+          ",",
+          AnthropicBatchApi::parseStatus);
+
   private static final byte[] HEAD = ascii("{\"requests\":[");
   private static final byte[] TAIL = ascii("]}");
 
@@ -31,7 +39,10 @@ final class AnthropicBatchApi extends HttpBatchApi {
     return null;
   }
 
-  /** {@code {"requests":[{"custom_id", "params": <the synchronous body, as it is>}, ...]}}, streamed. */
+  /**
+   * {@code {"requests":[{"custom_id", "params": <the synchronous body, as it is>}, ...]}},
+   * streamed.
+   */
   @Override
   public String create(String inputFileId, List<BatchLine> lines) throws IOException {
     RequestBody body = framed(JSON, HEAD, TAIL, lines);
@@ -52,22 +63,39 @@ final class AnthropicBatchApi extends HttpBatchApi {
     int errored = count(counts, "errored");
     int canceled = count(counts, "canceled");
     int expired = count(counts, "expired");
-    BatchStatus.State state = switch (status) {
-      case "in_progress" -> BatchStatus.State.IN_PROGRESS;
-      case "canceling" -> BatchStatus.State.CANCELLING;
-      case "ended" -> root.hasNonNull("cancel_initiated_at") ? BatchStatus.State.CANCELLED
-          : expired > 0 ? BatchStatus.State.EXPIRED : BatchStatus.State.ENDED;
-      default -> throw new IllegalStateException("batch " + root.path("id").asText("?") + " has an unknown "
-          + "processing_status \"" + status + "\"");
-    };
-    return new BatchStatus(root.path("id").asText(""), state, processing + succeeded + errored + canceled + expired,
-        succeeded, errored, canceled + expired, rfc3339(root.get("created_at")), rfc3339(root.get("ended_at")), null);
+    BatchStatus.State state =
+        switch (status) {
+          case "in_progress" -> BatchStatus.State.IN_PROGRESS;
+          case "canceling" -> BatchStatus.State.CANCELLING;
+          case "ended" ->
+              root.hasNonNull("cancel_initiated_at")
+                  ? BatchStatus.State.CANCELLED
+                  : expired > 0 ? BatchStatus.State.EXPIRED : BatchStatus.State.ENDED;
+          default ->
+              throw new IllegalStateException(
+                  "batch "
+                      + root.path("id").asText("?")
+                      + " has an unknown "
+                      + "processing_status \""
+                      + status
+                      + "\"");
+        };
+    return new BatchStatus(
+        root.path("id").asText(""),
+        state,
+        processing + succeeded + errored + canceled + expired,
+        succeeded,
+        errored,
+        canceled + expired,
+        rfc3339(root.get("created_at")),
+        rfc3339(root.get("ended_at")),
+        null);
   }
 
   /**
    * The results of an ended batch. {@code results_url} is used only when it has the origin of
-   * {@code base_url} (the key goes with the request); otherwise the documented path under
-   * {@code base_url} is read.
+   * {@code base_url} (the key goes with the request); otherwise the documented path under {@code
+   * base_url} is read.
    */
   @Override
   void results(String batchId, Consumer<BatchOutcome> sink) throws IOException {
@@ -84,8 +112,11 @@ final class AnthropicBatchApi extends HttpBatchApi {
     try {
       URI x = URI.create(a);
       URI y = URI.create(b);
-      return x.getScheme() != null && x.getScheme().equalsIgnoreCase(y.getScheme())
-          && x.getHost() != null && x.getHost().equalsIgnoreCase(y.getHost()) && port(x) == port(y);
+      return x.getScheme() != null
+          && x.getScheme().equalsIgnoreCase(y.getScheme())
+          && x.getHost() != null
+          && x.getHost().equalsIgnoreCase(y.getHost())
+          && port(x) == port(y);
     } catch (IllegalArgumentException e) {
       return false;
     }
@@ -97,7 +128,8 @@ final class AnthropicBatchApi extends HttpBatchApi {
 
   /** {@code {custom_id, result: {type: succeeded|errored|canceled|expired, message | error}}}. */
   @Override
-  BatchOutcome outcome(String what, long number, String customId, JsonNode line) throws IOException {
+  BatchOutcome outcome(String what, long number, String customId, JsonNode line)
+      throws IOException {
     JsonNode result = line.path("result");
     String type = result.path("type").asText("");
     switch (type) {
@@ -106,9 +138,14 @@ final class AnthropicBatchApi extends HttpBatchApi {
       case "errored":
         return errored(customId, result.path("error"));
       case "canceled":
-        return new BatchOutcome(customId, null, BatchOutcome.CANCELED, "the batch was cancelled before this request ran");
+        return new BatchOutcome(
+            customId,
+            null,
+            BatchOutcome.CANCELED,
+            "the batch was cancelled before this request ran");
       case "expired":
-        return new BatchOutcome(customId, null, BatchOutcome.EXPIRED, "the batch expired before this request ran");
+        return new BatchOutcome(
+            customId, null, BatchOutcome.EXPIRED, "the batch expired before this request ran");
       default:
         throw badLine(what, number, "has an unknown result type \"" + type + "\"");
     }

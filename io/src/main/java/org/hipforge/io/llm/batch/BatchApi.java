@@ -7,16 +7,16 @@ import org.hipforge.io.llm.ChatRequest;
 import org.hipforge.io.llm.ProviderConfig;
 
 /**
- * One provider's Batch API (OpenAI Batch, Anthropic Message Batches) over the synchronous
- * client's HTTP stack: same key handling, same refusal of redirects, same error categories, same
- * request body and same answer parser.
+ * One provider's Batch API (OpenAI Batch, Anthropic Message Batches) over the synchronous client's
+ * HTTP stack: same key handling, same refusal of redirects, same error categories, same request
+ * body and same answer parser.
  *
  * <p>Flow: {@link #uploadInput} (OpenAI: a JSONL file; Anthropic: nothing, null), {@link #create}
  * (the provider's batch id), {@link #status} until {@link BatchStatus.State#terminal}, then {@link
- * #readResults}. Every call is one HTTP request (plus one for reading results); failures are
- * {@link BatchApiException}s and retrying is the caller's choice ({@link
- * BatchApiException#retryable()}): only a GET whose connection broke before any answer is sent
- * once more here (a stale keep-alive connection between polls). Usage:
+ * #readResults}. Every call is one HTTP request (plus one for reading results); failures are {@link
+ * BatchApiException}s and retrying is the caller's choice ({@link BatchApiException#retryable()}):
+ * only a GET whose connection broke before any answer is sent once more here (a stale keep-alive
+ * connection between polls). Usage:
  *
  * <pre>{@code
  * try (BatchApi api = BatchApi.forProvider(provider)) {
@@ -35,14 +35,17 @@ public interface BatchApi extends AutoCloseable {
   /**
    * The Batch API of {@code config}'s wire format, with the key from its environment variable.
    *
-   * @throws IllegalStateException naming the provider and the variable when the key is not set
-   *     (and base_url is not loopback)
+   * @throws IllegalStateException naming the provider and the variable when the key is not set (and
+   *     base_url is not loopback)
    */
   static BatchApi forProvider(ProviderConfig config) {
     return forProvider(config, config.resolveApiKey());
   }
 
-  /** The Batch API of {@code config}'s wire format; {@code apiKey} may be null for keyless local servers. */
+  /**
+   * The Batch API of {@code config}'s wire format; {@code apiKey} may be null for keyless local
+   * servers.
+   */
   static BatchApi forProvider(ProviderConfig config, String apiKey) {
     return switch (config.api()) {
       case ANTHROPIC -> new AnthropicBatchApi(config, apiKey);
@@ -50,7 +53,9 @@ public interface BatchApi extends AutoCloseable {
     };
   }
 
-  /** The exact body the synchronous client sends for {@code request}: a {@link BatchLine}'s body. */
+  /**
+   * The exact body the synchronous client sends for {@code request}: a {@link BatchLine}'s body.
+   */
   byte[] body(ChatRequest request) throws IOException;
 
   /**
@@ -71,21 +76,29 @@ public interface BatchApi extends AutoCloseable {
   /**
    * Streams the results of an ended batch to {@code sink}, one {@link BatchOutcome} per line, in
    * the provider's order (not the input order): OpenAI's output file then its error file,
-   * Anthropic's {@code results_url}. Memory stays bounded by one line. Throws when the batch has
-   * no results yet ({@link BatchStatus.State#hasResults}).
+   * Anthropic's {@code results_url}. Memory stays bounded by one line. Throws when the batch has no
+   * results yet ({@link BatchStatus.State#hasResults}).
    */
   void readResults(String batchId, Consumer<BatchOutcome> sink) throws IOException;
 
-  /** Asks the provider to cancel the batch; requests already answered stay answered (and billed). */
+  /**
+   * Asks the provider to cancel the batch; requests already answered stay answered (and billed).
+   */
   void cancel(String batchId) throws IOException;
 
   /** The most requests one batch may hold: OpenAI 50,000, Anthropic 100,000. */
   int maxRequests();
 
-  /** The most bytes one batch may hold ({@link #encodedSize} summed): OpenAI 200 MB, Anthropic 256 MB. */
+  /**
+   * The most bytes one batch may hold ({@link #encodedSize} summed): OpenAI 200 MB, Anthropic 256
+   * MB.
+   */
   long maxBytes();
 
-  /** The bytes {@code line} adds to a batch as this provider's input is encoded: split on the sum of these. */
+  /**
+   * The bytes {@code line} adds to a batch as this provider's input is encoded: split on the sum of
+   * these.
+   */
   long encodedSize(BatchLine line);
 
   @Override

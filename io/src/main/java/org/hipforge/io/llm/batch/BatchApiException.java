@@ -5,9 +5,9 @@ import org.hipforge.io.llm.ErrorCategory;
 import org.hipforge.io.llm.LlmException;
 
 /**
- * A Batch API call that failed, with the same category the synchronous client would give it
- * ({@link ErrorCategory}: {@code auth} for 401/403, {@code quota}, {@code endpoint} for 404/405 or
- * a redirect, retryable ones for 429/5xx/timeouts). {@link ErrorCategory#runStop} says whether it
+ * A Batch API call that failed, with the same category the synchronous client would give it ({@link
+ * ErrorCategory}: {@code auth} for 401/403, {@code quota}, {@code endpoint} for 404/405 or a
+ * redirect, retryable ones for 429/5xx/timeouts). {@link ErrorCategory#runStop} says whether it
  * stops the run; the message never holds the key.
  */
 public final class BatchApiException extends IOException {
@@ -25,7 +25,10 @@ public final class BatchApiException extends IOException {
     return cause.category();
   }
 
-  /** Whether trying the same Batch API call again can help (the provider's word, else the category's). */
+  /**
+   * Whether trying the same Batch API call again can help (the provider's word, else the
+   * category's).
+   */
   public boolean retryable() {
     return cause.retryable();
   }

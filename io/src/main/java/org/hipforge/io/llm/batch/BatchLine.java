@@ -20,8 +20,10 @@ public record BatchLine(String customId, byte[] body) {
     Objects.requireNonNull(customId, "customId");
     Objects.requireNonNull(body, "body");
     if (!CUSTOM_ID.matcher(customId).matches()) {
-      throw new IllegalArgumentException("customId must be 1 to 64 characters of [A-Za-z0-9_-], was \""
-          + (customId.length() > 80 ? customId.substring(0, 80) + "..." : customId) + "\"");
+      throw new IllegalArgumentException(
+          "customId must be 1 to 64 characters of [A-Za-z0-9_-], was \""
+              + (customId.length() > 80 ? customId.substring(0, 80) + "..." : customId)
+              + "\"");
     }
     if (body.length == 0) {
       throw new IllegalArgumentException("body of " + customId + " is empty");

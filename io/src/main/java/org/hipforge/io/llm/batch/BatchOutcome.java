@@ -19,9 +19,11 @@ import org.hipforge.io.llm.ErrorCategory;
  *
  * {@code errorMessage} is the provider's reason, redacted like every error text (never the key).
  */
-public record BatchOutcome(String customId, ChatResponse response, String errorCategory, String errorMessage) {
+public record BatchOutcome(
+    String customId, ChatResponse response, String errorCategory, String errorMessage) {
   /** The line was not run before the batch's completion window ended. */
   public static final String EXPIRED = "expired";
+
   /** The line was not run because the batch was cancelled. */
   public static final String CANCELED = "canceled";
 
@@ -36,11 +38,11 @@ public record BatchOutcome(String customId, ChatResponse response, String errorC
   }
 
   /**
-   * True when sending the line again, in a later batch, can help: an expired or cancelled line,
-   * or an error whose category is retried synchronously (429, 5xx, timeouts, ...). False for a
-   * billed answer (journal it instead) and for a final error ({@code bad_request}, {@code
-   * context_length}, {@code too_large_answer}, {@code auth}, {@code quota}, ...): the same body
-   * would fail the same way, and a {@code too_large_answer} would be billed again.
+   * True when sending the line again, in a later batch, can help: an expired or cancelled line, or
+   * an error whose category is retried synchronously (429, 5xx, timeouts, ...). False for a billed
+   * answer (journal it instead) and for a final error ({@code bad_request}, {@code context_length},
+   * {@code too_large_answer}, {@code auth}, {@code quota}, ...): the same body would fail the same
+   * way, and a {@code too_large_answer} would be billed again.
    */
   public boolean retryable() {
     if (response != null) {

@@ -29,7 +29,11 @@ import org.hipforge.io.llm.ProviderHttp;
 abstract class HttpBatchApi implements BatchApi {
   static final ObjectMapper MAPPER = new ObjectMapper();
   static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
-  /** How every input line of both dialects starts; a custom_id needs no JSON escaping ({@link BatchLine}). */
+
+  /**
+   * How every input line of both dialects starts; a custom_id needs no JSON escaping ({@link
+   * BatchLine}).
+   */
   private static final byte[] LINE_HEAD = ascii("{\"custom_id\":\"");
 
   /**
@@ -37,8 +41,14 @@ abstract class HttpBatchApi implements BatchApi {
    * the API root, how it frames one input line ({@code {"custom_id":"<id><lineMiddle><body><lineTail>},
    * lines joined by {@code separator}) and how it reads a batch object.
    */
-  record Dialect(int maxRequests, long maxBytes, String batchesPath, String lineMiddle, String lineTail,
-      String separator, Function<JsonNode, BatchStatus> statusParser) {}
+  record Dialect(
+      int maxRequests,
+      long maxBytes,
+      String batchesPath,
+      String lineMiddle,
+      String lineTail,
+      String separator,
+      Function<JsonNode, BatchStatus> statusParser) {}
 
   final ProviderHttp http;
   final ProviderConfig config;
@@ -78,8 +88,12 @@ abstract class HttpBatchApi implements BatchApi {
   /** Exact, separator included: the body is copied as it is, never re-serialized. */
   @Override
   public final long encodedSize(BatchLine line) {
-    return (long) LINE_HEAD.length + line.customId().length() + lineMiddle.length + line.body().length
-        + lineTail.length + separator.length;
+    return (long) LINE_HEAD.length
+        + line.customId().length()
+        + lineMiddle.length
+        + line.body().length
+        + lineTail.length
+        + separator.length;
   }
 
   /**
@@ -115,14 +129,21 @@ abstract class HttpBatchApi implements BatchApi {
             sink.write(separator);
           }
           first = false;
-          sink.write(LINE_HEAD).writeUtf8(line.customId()).write(lineMiddle).write(line.body()).write(lineTail);
+          sink.write(LINE_HEAD)
+              .writeUtf8(line.customId())
+              .write(lineMiddle)
+              .write(line.body())
+              .write(lineTail);
         }
         sink.write(tail);
       }
     };
   }
 
-  /** The {@code "id"} of a created object (a file, a batch); {@code what} names the call in the error. */
+  /**
+   * The {@code "id"} of a created object (a file, a batch); {@code what} names the call in the
+   * error.
+   */
   static String idOf(JsonNode root, String what) throws IOException {
     JsonNode id = root.get("id");
     if (id == null || !id.isTextual() || id.textValue().isEmpty()) {
@@ -138,24 +159,36 @@ abstract class HttpBatchApi implements BatchApi {
 
   /** The batch object, one GET. */
   final JsonNode batch(String batchId) throws IOException {
-    return json("status of batch " + batchId, "GET", http.url(dialect.batchesPath() + "/" + pathId("batchId", batchId)),
+    return json(
+        "status of batch " + batchId,
+        "GET",
+        http.url(dialect.batchesPath() + "/" + pathId("batchId", batchId)),
         null);
   }
 
-  /** The batch object of a batch that has results to read; else an {@link IllegalStateException} naming its state. */
+  /**
+   * The batch object of a batch that has results to read; else an {@link IllegalStateException}
+   * naming its state.
+   */
   final JsonNode endedBatch(String batchId) throws IOException {
     JsonNode root = batch(batchId);
     BatchStatus status = dialect.statusParser().apply(root);
     if (!status.state().hasResults()) {
-      throw new IllegalStateException("batch " + batchId + " has no results to read: it is "
-          + status.state() + (status.error() == null ? "" : " (" + status.error() + ")"));
+      throw new IllegalStateException(
+          "batch "
+              + batchId
+              + " has no results to read: it is "
+              + status.state()
+              + (status.error() == null ? "" : " (" + status.error() + ")"));
     }
     return root;
   }
 
   @Override
   public final void cancel(String batchId) throws IOException {
-    json("cancelling batch " + batchId, "POST",
+    json(
+        "cancelling batch " + batchId,
+        "POST",
         http.url(dialect.batchesPath() + "/" + pathId("batchId", batchId) + "/cancel"),
         RequestBody.create(new byte[0], JSON));
   }
@@ -179,9 +212,18 @@ abstract class HttpBatchApi implements BatchApi {
         // reported below, with the start of the body
       }
       String head = new String(bytes, 0, Math.min(bytes.length, 200), StandardCharsets.UTF_8);
-      throw new BatchApiException(what, new LlmException(ErrorCategory.BAD_RESPONSE, response.code(), -1,
-          "the answer to " + method + " " + url + " is not a JSON object; body starts: "
-          + http.redact(head).replaceAll("\\s+", " ")));
+      throw new BatchApiException(
+          what,
+          new LlmException(
+              ErrorCategory.BAD_RESPONSE,
+              response.code(),
+              -1,
+              "the answer to "
+                  + method
+                  + " "
+                  + url
+                  + " is not a JSON object; body starts: "
+                  + http.redact(head).replaceAll("\\s+", " ")));
     }
   }
 
@@ -191,7 +233,8 @@ abstract class HttpBatchApi implements BatchApi {
    * a pooled keep-alive connection the server closed meanwhile fails the next GET that way (OkHttp
    * checks a GET's connection less than a POST's). A GET buys nothing; a POST is never repeated.
    */
-  final Response send(String what, String method, String url, RequestBody body) throws BatchApiException {
+  final Response send(String what, String method, String url, RequestBody body)
+      throws BatchApiException {
     try {
       return http.send(method, url, body);
     } catch (LlmException e) {
@@ -211,7 +254,8 @@ abstract class HttpBatchApi implements BatchApi {
    * is one line, whatever the file's size. Each line must be a JSON object with a {@code
    * custom_id}; the dialect reads the rest ({@link #outcome}).
    */
-  final void streamResults(String what, String url, Consumer<BatchOutcome> sink) throws IOException {
+  final void streamResults(String what, String url, Consumer<BatchOutcome> sink)
+      throws IOException {
     try (Response response = send(what, "GET", url, null)) {
       ResponseBody rb = response.body();
       if (rb == null) {
@@ -224,7 +268,8 @@ abstract class HttpBatchApi implements BatchApi {
         try {
           text = source.readUtf8Line();
         } catch (IOException e) {
-          throw new BatchApiException(what + " (after line " + number + ")", http.transportError(e, "GET " + url));
+          throw new BatchApiException(
+              what + " (after line " + number + ")", http.transportError(e, "GET " + url));
         }
         if (text == null) {
           return;
@@ -251,13 +296,21 @@ abstract class HttpBatchApi implements BatchApi {
     return outcome(what, number, id.textValue(), line);
   }
 
-  /** The outcome of results line {@code number}, a JSON object whose custom_id is {@code customId}. */
-  abstract BatchOutcome outcome(String what, long number, String customId, JsonNode line) throws IOException;
+  /**
+   * The outcome of results line {@code number}, a JSON object whose custom_id is {@code customId}.
+   */
+  abstract BatchOutcome outcome(String what, long number, String customId, JsonNode line)
+      throws IOException;
 
-  /** A result line that is not what the provider documents: named by its number, never dropped silently. */
+  /**
+   * A result line that is not what the provider documents: named by its number, never dropped
+   * silently.
+   */
   static IOException badLine(String what, long number, String why) {
-    return new BatchApiException(what, new LlmException(ErrorCategory.BAD_RESPONSE, 200, -1,
-        "results line " + number + " " + why));
+    return new BatchApiException(
+        what,
+        new LlmException(
+            ErrorCategory.BAD_RESPONSE, 200, -1, "results line " + number + " " + why));
   }
 
   /**
@@ -273,8 +326,17 @@ abstract class HttpBatchApi implements BatchApi {
     }
     long max = config.retryRules().maxAnswerBytes();
     if (body.length > max) {
-      return new BatchOutcome(customId, null, ErrorCategory.TOO_LARGE_ANSWER.label(), "the answer of "
-          + config.name() + " is larger than max_answer_bytes " + max + " (" + body.length + " bytes); it is not stored");
+      return new BatchOutcome(
+          customId,
+          null,
+          ErrorCategory.TOO_LARGE_ANSWER.label(),
+          "the answer of "
+              + config.name()
+              + " is larger than max_answer_bytes "
+              + max
+              + " ("
+              + body.length
+              + " bytes); it is not stored");
     }
     try {
       ChatResponse response = http.parseAnswer(body);
@@ -284,9 +346,12 @@ abstract class HttpBatchApi implements BatchApi {
     }
   }
 
-  /** The outcome of a line whose own request failed with an HTTP status: the synchronous category. */
+  /**
+   * The outcome of a line whose own request failed with an HTTP status: the synchronous category.
+   */
   final BatchOutcome failed(String customId, int status, JsonNode body) {
-    LlmException e = http.errorOf(status, body == null ? "" : body.toString(), "batch line " + customId);
+    LlmException e =
+        http.errorOf(status, body == null ? "" : body.toString(), "batch line " + customId);
     return new BatchOutcome(customId, null, e.category().label(), e.getMessage());
   }
 
@@ -314,11 +379,16 @@ abstract class HttpBatchApi implements BatchApi {
     return n != null && n.canConvertToInt() ? Math.max(0, n.intValue()) : 0;
   }
 
-  /** The id as it may go into a URL path: provider ids are [A-Za-z0-9_-]; anything else is refused. */
+  /**
+   * The id as it may go into a URL path: provider ids are [A-Za-z0-9_-]; anything else is refused.
+   */
   static String pathId(String kind, String id) {
     if (id == null || !id.matches("[A-Za-z0-9_\\-]{1,200}")) {
-      throw new IllegalArgumentException(kind + " must be a provider id of [A-Za-z0-9_-], was \""
-          + (id == null ? "null" : id.length() > 80 ? id.substring(0, 80) + "..." : id) + "\"");
+      throw new IllegalArgumentException(
+          kind
+              + " must be a provider id of [A-Za-z0-9_-], was \""
+              + (id == null ? "null" : id.length() > 80 ? id.substring(0, 80) + "..." : id)
+              + "\"");
     }
     return id;
   }

@@ -39,19 +39,26 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Both Batch API clients against the simulator's batch endpoints over loopback HTTP: every
- * method, the batch state machine (in progress, ended, cancelled, expired, line errors), answers
- * equal to the synchronous ones, bodies byte for byte the synchronous bodies, and the
- * synchronous client's key and redirect rules.
+ * Both Batch API clients against the simulator's batch endpoints over loopback HTTP: every method,
+ * the batch state machine (in progress, ended, cancelled, expired, line errors), answers equal to
+ * the synchronous ones, bodies byte for byte the synchronous bodies, and the synchronous client's
+ * key and redirect rules.
  */
 class BatchApiLoopbackTest {
   private static final String KEY = "sk-batch-test-0123456789abcdefghijKLMN";
-  /** The most a test waits for a batch of a few lines due in well under a second: a hang guard only. */
+
+  /**
+   * The most a test waits for a batch of a few lines due in well under a second: a hang guard only.
+   */
   private static final long HANG_GUARD_MS = 30_000;
 
   private static ProviderConfig config(Api api, String baseUrl) {
-    return ProviderConfig.of("batch-" + api.name().toLowerCase(Locale.ROOT), api, baseUrl,
-        api == Api.OPENAI ? "gpt-4o-mini" : "claude-3-5-haiku-20241022", "HIPFORGE_BATCH_TEST_KEY");
+    return ProviderConfig.of(
+        "batch-" + api.name().toLowerCase(Locale.ROOT),
+        api,
+        baseUrl,
+        api == Api.OPENAI ? "gpt-4o-mini" : "claude-3-5-haiku-20241022",
+        "HIPFORGE_BATCH_TEST_KEY");
   }
 
   /** The Batch API of wire format {@code kind} against {@code llm}, with the test's key. */
@@ -63,9 +70,13 @@ class BatchApiLoopbackTest {
     return SimulatedLlmServer.start(SimulatorConfig.defaults().withBatch(batch));
   }
 
-  /** Describe prompts (the simulator answers a prompt holding a __global__ kernel with a description). */
+  /**
+   * Describe prompts (the simulator answers a prompt holding a __global__ kernel with a
+   * description).
+   */
   private static ChatRequest task(int i) {
-    return new ChatRequest("Describe the given HIP program as an instruction.",
+    return new ChatRequest(
+        "Describe the given HIP program as an instruction.",
         "__global__ void kernel" + i + "(float* x) { x[threadIdx.x] *= " + i + "; }");
   }
 
@@ -95,17 +106,20 @@ class BatchApiLoopbackTest {
 
   private static Map<String, BatchOutcome> results(BatchApi api, String id) throws IOException {
     Map<String, BatchOutcome> out = new LinkedHashMap<>();
-    api.readResults(id, o -> {
-      if (out.put(o.customId(), o) != null) {
-        throw new AssertionError("custom_id " + o.customId() + " came twice");
-      }
-    });
+    api.readResults(
+        id,
+        o -> {
+          if (out.put(o.customId(), o) != null) {
+            throw new AssertionError("custom_id " + o.customId() + " came twice");
+          }
+        });
     return out;
   }
 
   @ParameterizedTest
   @EnumSource(Api.class)
-  void aBatchRunsFromInProgressToEndedAndEachLineGetsTheSynchronousAnswerBilledOnce(Api kind) throws Exception {
+  void aBatchRunsFromInProgressToEndedAndEachLineGetsTheSynchronousAnswerBilledOnce(Api kind)
+      throws Exception {
     try (SimulatedLlmServer llm = server(BatchSettings.defaults().withDelayMs(300));
         BatchApi api = api(kind, llm)) {
       List<BatchLine> lines = lines(api, 5);
@@ -123,9 +137,13 @@ class BatchApiLoopbackTest {
       assertThat(ended.endedAt(), notNullValue());
 
       Map<String, BatchOutcome> outcomes = results(api, id);
-      assertThat(outcomes.keySet(), is(new java.util.LinkedHashSet<>(List.of("task-0", "task-1", "task-2", "task-3",
-          "task-4"))));
-      assertThat(outcomes.values().stream().map(BatchOutcome::succeeded).toList(), everyItem(is(true)));
+      assertThat(
+          outcomes.keySet(),
+          is(
+              new java.util.LinkedHashSet<>(
+                  List.of("task-0", "task-1", "task-2", "task-3", "task-4"))));
+      assertThat(
+          outcomes.values().stream().map(BatchOutcome::succeeded).toList(), everyItem(is(true)));
       assertThat(llm.batchLinesAnswered(), is(5L));
       assertThat(llm.batchesCreated(), is(1L));
       assertThat(llm.batchLinesSubmitted(), is(5L));
@@ -152,7 +170,8 @@ class BatchApiLoopbackTest {
 
   @ParameterizedTest
   @EnumSource(Api.class)
-  void aBatchIsInProgressUntilItsDelayAndACancelEndsItCancelledWithNothingBilled(Api kind) throws Exception {
+  void aBatchIsInProgressUntilItsDelayAndACancelEndsItCancelledWithNothingBilled(Api kind)
+      throws Exception {
     try (SimulatedLlmServer llm = server(BatchSettings.defaults().withDelayMs(600_000));
         BatchApi api = api(kind, llm)) {
       String id = submit(api, lines(api, 3));
@@ -160,7 +179,8 @@ class BatchApiLoopbackTest {
       assertThat(running.state(), is(BatchStatus.State.IN_PROGRESS));
       assertThat(running.processing(), is(kind == Api.ANTHROPIC ? 3 : 3));
       assertThat(running.endedAt(), nullValue());
-      IllegalStateException early = assertThrows(IllegalStateException.class, () -> api.readResults(id, o -> { }));
+      IllegalStateException early =
+          assertThrows(IllegalStateException.class, () -> api.readResults(id, o -> {}));
       assertThat(early.getMessage(), containsString("no results"));
 
       api.cancel(id);
@@ -182,13 +202,17 @@ class BatchApiLoopbackTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void expiredLinesComeBackExpiredAndUnbilledWhileTheOthersAreAnswered(Api kind) throws Exception {
-    try (SimulatedLlmServer llm = server(BatchSettings.defaults().withDelayMs(50).withExpireRate(0.5));
+    try (SimulatedLlmServer llm =
+            server(BatchSettings.defaults().withDelayMs(50).withExpireRate(0.5));
         BatchApi api = api(kind, llm)) {
       String id = submit(api, lines(api, 20));
       BatchStatus end = awaitEnd(api, id);
       assertThat(end.state(), is(BatchStatus.State.EXPIRED));
       Map<String, BatchOutcome> outcomes = results(api, id);
-      long expired = outcomes.values().stream().filter(o -> BatchOutcome.EXPIRED.equals(o.errorCategory())).count();
+      long expired =
+          outcomes.values().stream()
+              .filter(o -> BatchOutcome.EXPIRED.equals(o.errorCategory()))
+              .count();
       long answered = outcomes.values().stream().filter(BatchOutcome::succeeded).count();
       assertThat(outcomes.size(), is(20));
       assertThat(expired + answered, is(20L));
@@ -197,14 +221,17 @@ class BatchApiLoopbackTest {
       assertThat((long) end.succeeded(), is(answered));
       assertThat((long) end.expiredOrCanceled(), is(expired));
       assertThat(llm.batchLinesAnswered(), is(answered));
-      outcomes.values().stream().filter(o -> !o.succeeded()).forEach(o -> assertThat(o.response(), nullValue()));
+      outcomes.values().stream()
+          .filter(o -> !o.succeeded())
+          .forEach(o -> assertThat(o.response(), nullValue()));
     }
   }
 
   @ParameterizedTest
   @EnumSource(Api.class)
   void aLineThatFailsComesBackWithTheSynchronousCategoryOfItsStatus(Api kind) throws Exception {
-    try (SimulatedLlmServer llm = server(BatchSettings.defaults().withDelayMs(0).withLineErrorRate(1.0));
+    try (SimulatedLlmServer llm =
+            server(BatchSettings.defaults().withDelayMs(0).withLineErrorRate(1.0));
         BatchApi api = api(kind, llm)) {
       String id = submit(api, lines(api, 4));
       BatchStatus end = awaitEnd(api, id);
@@ -222,9 +249,12 @@ class BatchApiLoopbackTest {
 
   @ParameterizedTest
   @EnumSource(Api.class)
-  void aRefusedAnswerInABatchIsPaidWithItsTokensAndTheSynchronousCategory(Api kind) throws Exception {
-    SimulatorConfig refusing = SimulatorConfig.defaults().withBatch(BatchSettings.defaults().withDelayMs(0))
-        .withAnswerRate(SimulatorConfig.Answer.REFUSAL, 1.0);
+  void aRefusedAnswerInABatchIsPaidWithItsTokensAndTheSynchronousCategory(Api kind)
+      throws Exception {
+    SimulatorConfig refusing =
+        SimulatorConfig.defaults()
+            .withBatch(BatchSettings.defaults().withDelayMs(0))
+            .withAnswerRate(SimulatorConfig.Answer.REFUSAL, 1.0);
     try (SimulatedLlmServer llm = SimulatedLlmServer.start(refusing);
         BatchApi api = api(kind, llm)) {
       String id = submit(api, lines(api, 2));
@@ -246,27 +276,36 @@ class BatchApiLoopbackTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void theBodyOfEveryBatchLineIsByteForByteTheSynchronousRequestBody(Api kind) throws Exception {
-    ChatRequest tricky = new ChatRequest("System \"quoted\" \\ with \u00e4 and \u2028",
-        "__global__ void k(float* x) { /* \u00fc\u6f22 \t tab */ x[0] = 1.0f; }\n\"end\"").withMaxTokens(777);
+    ChatRequest tricky =
+        new ChatRequest(
+                "System \"quoted\" \\ with \u00e4 and \u2028",
+                "__global__ void k(float* x) { /* \u00fc\u6f22 \t tab */ x[0] = 1.0f; }\n\"end\"")
+            .withMaxTokens(777);
     AtomicReference<byte[]> syncBody = new AtomicReference<>();
-    HttpServer recorder = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 8);
-    recorder.createContext("/", ex -> {
-      try (InputStream in = ex.getRequestBody()) {
-        syncBody.set(in.readAllBytes());
-      }
-      byte[] no = "{}".getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(500, no.length);
-      ex.getResponseBody().write(no);
-      ex.close();
-    });
+    HttpServer recorder =
+        HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 8);
+    recorder.createContext(
+        "/",
+        ex -> {
+          try (InputStream in = ex.getRequestBody()) {
+            syncBody.set(in.readAllBytes());
+          }
+          byte[] no = "{}".getBytes(StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(500, no.length);
+          ex.getResponseBody().write(no);
+          ex.close();
+        });
     recorder.start();
     try (SimulatedLlmServer llm = server(BatchSettings.defaults().withDelayMs(0));
         BatchApi api = api(kind, llm);
-        LlmClient sync = LlmClient.create(config(kind, "http://127.0.0.1:" + recorder.getAddress().getPort() + "/v1"),
-            KEY)) {
+        LlmClient sync =
+            LlmClient.create(
+                config(kind, "http://127.0.0.1:" + recorder.getAddress().getPort() + "/v1"), KEY)) {
       assertThrows(LlmException.class, () -> sync.complete(tricky));
-      List<BatchLine> lines = List.of(new BatchLine("tricky-1", api.body(tricky)), new BatchLine("plain-2",
-          api.body(task(2))));
+      List<BatchLine> lines =
+          List.of(
+              new BatchLine("tricky-1", api.body(tricky)),
+              new BatchLine("plain-2", api.body(task(2))));
       String id = submit(api, lines);
       byte[] sent = llm.batchLineBodies(id).get("tricky-1");
       assertThat(sent, notNullValue());
@@ -283,7 +322,8 @@ class BatchApiLoopbackTest {
   @EnumSource(Api.class)
   void aRejectedKeyIsAnAuthErrorThatStopsTheRunAndNeverShowsTheKey(Api kind) throws Exception {
     String wrong = "sk-wrong-key-9876543210zyxwvutsrqpONML";
-    try (SimulatedLlmServer llm = SimulatedLlmServer.start(SimulatorConfig.defaults().withApiKey(KEY));
+    try (SimulatedLlmServer llm =
+            SimulatedLlmServer.start(SimulatorConfig.defaults().withApiKey(KEY));
         BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), wrong)) {
       List<BatchLine> lines = lines(api, 1);
       BatchApiException e = assertThrows(BatchApiException.class, () -> submit(api, lines));
@@ -293,7 +333,8 @@ class BatchApiLoopbackTest {
       assertThat(e.getMessage(), containsString("HIPFORGE_BATCH_TEST_KEY"));
       assertThat(e.getMessage(), not(containsString(wrong)));
       assertThat(e.getMessage(), not(containsString(wrong.substring(3, 20))));
-      BatchApiException status = assertThrows(BatchApiException.class, () -> api.status("batch_nothing"));
+      BatchApiException status =
+          assertThrows(BatchApiException.class, () -> api.status("batch_nothing"));
       assertThat(status.category(), is(ErrorCategory.AUTH));
       assertThat(llm.batchesCreated(), is(0L));
     }
@@ -303,8 +344,12 @@ class BatchApiLoopbackTest {
   @EnumSource(Api.class)
   void aRedirectIsNeverFollowedAndIsAnEndpointError(Api kind) throws Exception {
     try (SimulatedLlmServer target = server(BatchSettings.defaults());
-        SimulatedLlmServer llm = SimulatedLlmServer.start(SimulatorConfig.defaults()
-            .withQuirks(ProviderQuirks.none().withRedirectTo("http://127.0.0.1:" + target.port())));
+        SimulatedLlmServer llm =
+            SimulatedLlmServer.start(
+                SimulatorConfig.defaults()
+                    .withQuirks(
+                        ProviderQuirks.none()
+                            .withRedirectTo("http://127.0.0.1:" + target.port())));
         BatchApi api = api(kind, llm)) {
       List<BatchLine> lines = lines(api, 1);
       BatchApiException e = assertThrows(BatchApiException.class, () -> submit(api, lines));
@@ -319,7 +364,8 @@ class BatchApiLoopbackTest {
   void anUnknownBatchIdIsA404EndpointErrorNamingTheRequest(Api kind) throws Exception {
     try (SimulatedLlmServer llm = server(BatchSettings.defaults());
         BatchApi api = api(kind, llm)) {
-      BatchApiException e = assertThrows(BatchApiException.class, () -> api.status("batch_unknown123"));
+      BatchApiException e =
+          assertThrows(BatchApiException.class, () -> api.status("batch_unknown123"));
       assertThat(e.getMessage(), e.httpStatus(), is(404));
       assertThat(e.category(), is(ErrorCategory.ENDPOINT));
       assertThat(e.getMessage(), containsString("batch_unknown123"));
@@ -335,8 +381,10 @@ class BatchApiLoopbackTest {
       assertThat(api.maxRequests(), is(kind == Api.OPENAI ? 50_000 : 100_000));
       assertThat(api.maxBytes(), is(kind == Api.OPENAI ? 200_000_000L : 256L * 1024 * 1024));
       BatchLine line = new BatchLine("id-1", api.body(task(1)));
-      String prefix = kind == Api.OPENAI
-          ? "{\"custom_id\":\"id-1\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":" : "{\"custom_id\":\"id-1\",\"params\":";
+      String prefix =
+          kind == Api.OPENAI
+              ? "{\"custom_id\":\"id-1\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":"
+              : "{\"custom_id\":\"id-1\",\"params\":";
       long expected = prefix.length() + line.body().length + (kind == Api.OPENAI ? 2 : 2);
       assertThat(api.encodedSize(line), is(expected));
     }
@@ -347,15 +395,16 @@ class BatchApiLoopbackTest {
   void aDuplicateCustomIdIsRefusedAsEachProviderDoes(Api kind) throws Exception {
     try (SimulatedLlmServer llm = server(BatchSettings.defaults().withDelayMs(0));
         BatchApi api = api(kind, llm)) {
-      List<BatchLine> twice = List.of(new BatchLine("same", api.body(task(1))), new BatchLine("same",
-          api.body(task(2))));
+      List<BatchLine> twice =
+          List.of(
+              new BatchLine("same", api.body(task(1))), new BatchLine("same", api.body(task(2))));
       if (kind == Api.OPENAI) {
         // OpenAI creates the batch and fails it in validation.
         String id = submit(api, twice);
         BatchStatus failed = api.status(id);
         assertThat(failed.state(), is(BatchStatus.State.FAILED));
         assertThat(failed.error(), containsString("duplicate_custom_id"));
-        assertThrows(IllegalStateException.class, () -> api.readResults(id, o -> { }));
+        assertThrows(IllegalStateException.class, () -> api.readResults(id, o -> {}));
       } else {
         BatchApiException e = assertThrows(BatchApiException.class, () -> submit(api, twice));
         assertThat(e.category(), is(ErrorCategory.BAD_REQUEST));
@@ -367,14 +416,19 @@ class BatchApiLoopbackTest {
 
   @ParameterizedTest
   @EnumSource(Api.class)
-  void pastTheSpendCapANewBatchIsAQuotaErrorWhileTheBatchesBeforeItWereAnswered(Api kind) throws Exception {
-    try (SimulatedLlmServer llm = SimulatedLlmServer.start(SimulatorConfig.defaults().withQuotaAfter(3)
-        .withBatch(BatchSettings.defaults().withDelayMs(0)));
+  void pastTheSpendCapANewBatchIsAQuotaErrorWhileTheBatchesBeforeItWereAnswered(Api kind)
+      throws Exception {
+    try (SimulatedLlmServer llm =
+            SimulatedLlmServer.start(
+                SimulatorConfig.defaults()
+                    .withQuotaAfter(3)
+                    .withBatch(BatchSettings.defaults().withDelayMs(0)));
         BatchApi api = api(kind, llm)) {
       String first = submit(api, lines(api, 3));
       assertThat(awaitEnd(api, first).succeeded(), is(3));
       List<BatchLine> more = lines(api, 1);
-      BatchApiException e = assertThrows(BatchApiException.class, () -> api.create(api.uploadInput(more), more));
+      BatchApiException e =
+          assertThrows(BatchApiException.class, () -> api.create(api.uploadInput(more), more));
       assertThat(e.category(), is(ErrorCategory.QUOTA));
       assertThat(e.category().runStop(false), notNullValue());
       assertThat(llm.batchesCreated(), is(1L));

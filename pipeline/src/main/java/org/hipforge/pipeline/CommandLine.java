@@ -1,5 +1,6 @@
 package org.hipforge.pipeline;
 
+import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,81 +30,118 @@ import org.hipforge.io.util.Closest;
 final class CommandLine {
   /**
    * One command: its name, its options interface, its usage line, what it does, whether it runs a
-   * Beam pipeline.
+   * Beam pipeline, and its {@code run} (called by {@link Main} with the parsed options).
    */
   record Command(
       String name,
       Class<? extends PipelineOptions> options,
       String synopsis,
       String summary,
-      boolean engine) {}
+      boolean engine,
+      Action action) {}
+
+  /**
+   * A command's {@code run} on its parsed options; {@code args}: its flags as given (normalized).
+   */
+  @FunctionalInterface
+  interface Action {
+    void run(PipelineOptions options, PrintStream out, String[] args) throws Exception;
+  }
+
+  /** A command's {@code run} on its own options interface. */
+  @FunctionalInterface
+  interface Run<T extends PipelineOptions> {
+    void run(T options, PrintStream out, String[] args) throws Exception;
+  }
+
+  private static <T extends PipelineOptions> Command command(
+      String name, Class<T> options, String synopsis, String summary, boolean engine, Run<T> run) {
+    return new Command(
+        name,
+        options,
+        synopsis,
+        summary,
+        engine,
+        (o, out, args) -> run.run(o.as(options), out, args));
+  }
 
   static final List<Command> COMMANDS =
       List.of(
-          new Command(
+          command(
               "demo",
               DemoOptions.class,
               "[--config=config.json --modelName=NAME]",
               "manifest + describe + generate + export on the bundled example kernels against a built-in "
                   + "simulated LLM on loopback (no network, no key); --config=FILE uses a real provider",
-              true),
-          new Command(
+              true,
+              (o, out, args) ->
+                  DemoCommand.run(o, out, RunnerDefaults.value(args, "config") != null)),
+          command(
               "manifest",
               ManifestOptions.class,
               "--sourceDir=DIR --workDir=W",
               "scan HIP sources into W/manifest.jsonl (stable ids)",
-              false),
-          new Command(
+              false,
+              (o, out, args) -> ManifestCommand.run(o, out)),
+          command(
               "describe",
               DescribeOptions.class,
               "--workDir=W --sourceDir=DIR [--config=config.json]",
               "ask the LLM for an instruction per pending source; resumable, never pays twice",
-              true),
-          new Command(
+              true,
+              (o, out, args) -> DescribeCommand.run(o, out)),
+          command(
               "generate",
               GenerateOptions.class,
               "--workDir=W [--config=config.json] [--ids=3,7]",
               "ask the LLM for HIP code per described task, compile it for AMD GPUs (hipcc), write "
                   + "W/out/hip/<file_name>",
-              true),
-          new Command(
+              true,
+              (o, out, args) -> GenerateCommand.run(o, out)),
+          command(
               "validate",
               ValidateOptions.class,
               "--workDir=W",
               "re-check W/out/hip files with the HIP compiler and record the verdicts",
-              false),
-          new Command(
+              false,
+              (o, out, args) -> ValidateCommand.run(o, out)),
+          command(
               "export",
               ExportOptions.class,
               "--workDir=W [--includeFailed] [--format=jsonl|messages|json-array] [--out=FILE]",
               "the dataset (rows of instruction, source, generated code, verdicts, models, tokens) and its "
                   + "card README.md",
-              false),
-          new Command(
+              false,
+              (o, out, args) -> ExportCommand.run(o, out)),
+          command(
               "status",
               StatusOptions.class,
               "--workDir=W [--sourceDir=DIR]",
               "totals: passed, failed by category, pending, stale, malformed",
-              false),
-          new Command(
+              false,
+              (o, out, args) -> StatusCommand.run(o, out)),
+          command(
               "batches",
               BatchesOptions.class,
               "--workDir=W [--cancel]",
               "the provider batches of --mode=batch runs (ledger and live state); --cancel cancels those "
                   + "still running",
-              false),
-          new Command(
+              false,
+              (o, out, args) -> BatchesCommand.run(o, out)),
+          command(
               "report",
               ReportOptions.class,
               "--workDir=W [--sourceDir=DIR] [--out=FILE]",
               "one self-contained HTML page with charts and the pairs (default W/report/index.html)",
-              false),
-          new Command(
+              false,
+              (o, out, args) -> ReportCommand.run(o, out)),
+          command(
               "prompts",
               PromptsOptions.class,
               "--out=DIR | --promptDir=DIR",
               "write the default prompt templates to edit, or check edited ones",
-              false));
+              false,
+              (o, out, args) -> PromptsCommand.run(o, out)));
 
   /**
    * The Beam/Flink flags a pipeline command's help lists, with the defaults hipforge gives them.

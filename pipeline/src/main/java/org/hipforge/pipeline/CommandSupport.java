@@ -14,6 +14,7 @@ import org.hipforge.io.llm.CallGate;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.state.JournalWriter;
 import org.hipforge.io.state.RunLedger;
+import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.state.WorkLock;
 import org.hipforge.io.util.Progress;
@@ -75,11 +76,16 @@ final class CommandSupport {
     if (share > 0) {
       return share;
     }
-    String master = flinkMaster(o);
-    if (master == null || master.startsWith("[")) {
+    String master = FlinkRest.clusterOf(o);
+    if (master == null) {
       return 1.0;
     }
-    int taskManagers = FlinkRest.countTaskManagers(master);
+    int taskManagers;
+    try {
+      taskManagers = FlinkRest.overview(master).taskManagers();
+    } catch (IOException e) {
+      taskManagers = -1;
+    }
     if (taskManagers < 1) {
       out.println(
           "rate limits: could not ask "
@@ -95,15 +101,24 @@ final class CommandSupport {
   }
 
   /**
-   * Starts the progress line, unless the work runs on a remote cluster: the counters behind it only
-   * see calls made in this JVM, so there it would stay at 0; point at Flink's web UI instead.
-   */
-  /**
    * The job's name: {@code hipforge-<command>-<run-id>}, so the cluster's UI and REST API tell runs
    * apart.
    */
   static String jobName(String command, String runId) {
     return "hipforge-" + command + "-" + runId;
+  }
+
+  /**
+   * Ends a run that has nothing to do: the status table (unless {@code --quiet}), its run manifest
+   * done.
+   */
+  static StatusReport nothingToDo(
+      LlmOptions o, StatusReport report, RunManifest manifest, PrintStream out) {
+    if (!Boolean.TRUE.equals(o.getQuiet())) {
+      out.print(report.table());
+    }
+    manifest.end("done", Main.OK, null);
+    return report;
   }
 
   /** One line naming edited templates and their version; nothing for the built-in ones. */
@@ -129,8 +144,8 @@ final class CommandSupport {
       ProviderConfig p,
       WorkLayout layout,
       String runId) {
-    String master = flinkMaster(o);
-    if (master != null && !master.startsWith("[")) {
+    String master = FlinkRest.clusterOf(o);
+    if (master != null) {
       // The counters of this JVM see no call: the job's Beam counters, summed by Flink's REST API.
       out.println(
           step
@@ -262,17 +277,6 @@ final class CommandSupport {
           "; calls still in flight at the deadline were dropped (paid for, asked again by the next run)";
     }
     return s;
-  }
-
-  private static String flinkMaster(PipelineOptions o) {
-    if (!o.getRunner().getSimpleName().toLowerCase(java.util.Locale.ROOT).contains("flink")) {
-      return null;
-    }
-    try {
-      return o.as(org.apache.beam.runners.flink.FlinkPipelineOptions.class).getFlinkMaster();
-    } catch (RuntimeException e) {
-      return null;
-    }
   }
 
   /**

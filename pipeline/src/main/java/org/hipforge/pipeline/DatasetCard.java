@@ -54,24 +54,26 @@ final class DatasetCard {
     void row(ExportColumns.Row r) {
       rows++;
       rowVerdicts.merge(r.verdict(), 1L, Long::sum);
-      describeModels.merge(r.described.provider() + " / " + r.described.model(), 1L, Long::sum);
-      describePrompts.merge(version(r.described.promptVersion()), 1L, Long::sum);
+      describeModels.merge(r.described().provider() + " / " + r.described().model(), 1L, Long::sum);
+      describePrompts.merge(version(r.described().promptVersion()), 1L, Long::sum);
       describeTokens =
           TokenMath.add(
-              describeTokens, TokenMath.add(r.described.inputTokens(), r.described.outputTokens()));
-      if (r.generated != null) {
-        generateModels.merge(r.generated.provider() + " / " + r.generated.model(), 1L, Long::sum);
-        generatePrompts.merge(version(r.generated.promptVersion()), 1L, Long::sum);
-        if (r.generated.toolchain() != null) {
-          toolchains.merge(r.generated.toolchain(), 1L, Long::sum);
+              describeTokens,
+              TokenMath.add(r.described().inputTokens(), r.described().outputTokens()));
+      if (r.generated() != null) {
+        generateModels.merge(
+            r.generated().provider() + " / " + r.generated().model(), 1L, Long::sum);
+        generatePrompts.merge(version(r.generated().promptVersion()), 1L, Long::sum);
+        if (r.generated().toolchain() != null) {
+          toolchains.merge(r.generated().toolchain(), 1L, Long::sum);
         }
-        if (r.generated.offloadArch() != null) {
-          archs.merge(r.generated.offloadArch(), 1L, Long::sum);
+        if (r.generated().offloadArch() != null) {
+          archs.merge(r.generated().offloadArch(), 1L, Long::sum);
         }
         generateTokens =
             TokenMath.add(
                 generateTokens,
-                TokenMath.add(r.generated.inputTokens(), r.generated.outputTokens()));
+                TokenMath.add(r.generated().inputTokens(), r.generated().outputTokens()));
       }
     }
 
@@ -235,13 +237,13 @@ final class DatasetCard {
     b.append("| column | type | null | meaning |\n|---|---|---|---|\n");
     for (ExportColumns.Column c : ExportColumns.ALL) {
       b.append("| `")
-          .append(c.name)
+          .append(c.name())
           .append("` | ")
-          .append(c.type.json)
+          .append(c.type().json)
           .append(" | ")
-          .append(c.nullable ? "yes" : "no")
+          .append(c.nullable() ? "yes" : "no")
           .append(" | ")
-          .append(c.doc.replace("|", "\\|"))
+          .append(c.doc().replace("|", "\\|"))
           .append(" |\n");
     }
     String load = loadName.replace("\"", "\\\"");
@@ -250,8 +252,13 @@ final class DatasetCard {
       dtypes.append("\"messages\": \"object\", ");
     }
     for (ExportColumns.Column c : ExportColumns.ALL) {
-      if (!"messages".equals(format) || !ExportColumns.IN_MESSAGES.contains(c.name)) {
-        dtypes.append('"').append(c.name).append("\": \"").append(c.type.pandas()).append("\", ");
+      if (!"messages".equals(format) || !ExportColumns.IN_MESSAGES.contains(c.name())) {
+        dtypes
+            .append('"')
+            .append(c.name())
+            .append("\": \"")
+            .append(c.type().pandas())
+            .append("\", ");
       }
     }
     dtypes.setLength(dtypes.length() - 2);

@@ -63,11 +63,7 @@ public final class DescribeCommand {
             before.pending());
     if (before.pending() == 0) {
       out.println("describe: nothing to do, every task has a current pass:true record");
-      if (!Boolean.TRUE.equals(o.getQuiet())) {
-        out.print(before.table());
-      }
-      manifest.end("done", Main.OK, null);
-      return before;
+      return CommandSupport.nothingToDo(o, before, manifest, out);
     }
     WorkLayout.Step step = WorkLayout.Step.DESCRIBE;
     boolean batch = BatchRun.batchMode(o);
@@ -97,32 +93,18 @@ public final class DescribeCommand {
           described.refresh(); // only this run's journals so far
           return plan(layout, described).pending();
         };
-    long start = System.nanoTime();
-    org.apache.beam.sdk.PipelineResult result;
-    if (batch) {
-      result =
-          BatchRun.runRounds(
-              o, out, layout, step, provider, runId, before.pending(), pipeline, pendingAfter);
-    } else {
-      BatchRun.finishEarlierBatches(out, layout, step, provider, runId);
-      CommandSupport.startProgress(o, "describe", before.pending(), out, provider, layout, runId);
-      result =
-          CommandSupport.runCalls(
-              pipeline.apply(null, ""),
-              "describe",
-              layout,
-              step,
-              runId,
-              provider,
-              pendingAfter,
-              out);
-    }
-    double secs = (System.nanoTime() - start) / 1e9;
-    CommandSupport.CallCounts calls = CommandSupport.callCounts(result);
-    out.printf(
-        "describe: finished in %.1f s; %s%n",
-        secs, CommandSupport.callSummary(provider, calls, layout, step, runId));
-    manifest.requests(calls.requests(), calls.retries(), calls.rateLimited(), calls.cacheHits());
+    BatchRun.runStep(
+        batch,
+        o,
+        out,
+        layout,
+        step,
+        provider,
+        runId,
+        before.pending(),
+        pipeline,
+        pendingAfter,
+        manifest);
     manifest.end("done", Main.OK, null);
     described.refresh(); // only this run's new shards and journals are read
     StatusReport after = StatusReport.describe(layout, described);

@@ -74,38 +74,19 @@ final class ExportColumns {
   /** {@code verdict} of code the HIP compiler accepted. */
   static final String COMPILED = "compiled";
 
-  /** One exported task: the manifest entry, its latest records and the texts read for it. */
-  static final class Row {
-    final long id;
-    final String fileName;
-    final String sourceSha256;
-    final StateRecord described;
-
-    /** The current latest generate record (passed or failed), or null (none, or stale). */
-    final StateRecord generated;
-
-    final String source;
-
-    /** The generated code (verified against {@code code_sha256}), or null. */
-    final String code;
-
-    Row(
-        long id,
-        String fileName,
-        String sourceSha256,
-        StateRecord described,
-        StateRecord generated,
-        String source,
-        String code) {
-      this.id = id;
-      this.fileName = fileName;
-      this.sourceSha256 = sourceSha256;
-      this.described = described;
-      this.generated = generated;
-      this.source = source;
-      this.code = code;
-    }
-
+  /**
+   * One exported task: the manifest entry, its latest records and the texts read for it; {@code
+   * generated} is the current latest generate record (passed or failed), or null (none, or stale);
+   * {@code code} the generated code (verified against {@code code_sha256}), or null.
+   */
+  record Row(
+      long id,
+      String fileName,
+      String sourceSha256,
+      StateRecord described,
+      StateRecord generated,
+      String source,
+      String code) {
     /**
      * {@code compiled}, {@code unvalidated}, the failed generation's category, or {@code
      * not_generated}.
@@ -135,22 +116,11 @@ final class ExportColumns {
     void write(Row r, JsonGenerator g) throws IOException;
   }
 
-  /** One column. */
-  static final class Column {
-    final String name;
-    final Type type;
-    final boolean nullable;
-    final String doc;
-    private final ValueWriter writer;
-
-    Column(String name, Type type, boolean nullable, String doc, ValueWriter writer) {
-      this.name = name;
-      this.type = type;
-      this.nullable = nullable;
-      this.doc = doc;
-      this.writer = writer;
-    }
-
+  /**
+   * One column: its name, JSON type, whether it may be null, its documentation, and how it is
+   * written.
+   */
+  record Column(String name, Type type, boolean nullable, String doc, ValueWriter writer) {
     void write(Row r, JsonGenerator g) throws IOException {
       g.writeFieldName(name);
       writer.write(r, g);
@@ -158,20 +128,7 @@ final class ExportColumns {
   }
 
   static Column string(String name, boolean nullable, String doc, Function<Row, String> f) {
-    return new Column(
-        name,
-        Type.STRING,
-        nullable,
-        doc,
-        (r, g) -> {
-          String v = f.apply(r);
-          if (v == null) {
-            requireNullable(name, nullable, r);
-            g.writeNull();
-          } else {
-            g.writeString(v);
-          }
-        });
+    return orNull(name, Type.STRING, nullable, doc, f, (v, g) -> g.writeString(v));
   }
 
   static Column integer(String name, String doc, ToLongFunction<Row> f) {
@@ -184,19 +141,7 @@ final class ExportColumns {
 
   /** A float, or null: pandas reads it as float64 with NaN for null, which is what it is. */
   static Column number(String name, String doc, Function<Row, Double> f) {
-    return new Column(
-        name,
-        Type.NUMBER,
-        true,
-        doc,
-        (r, g) -> {
-          Double v = f.apply(r);
-          if (v == null) {
-            g.writeNull();
-          } else {
-            g.writeNumber(v.doubleValue());
-          }
-        });
+    return orNull(name, Type.NUMBER, true, doc, f, (v, g) -> g.writeNumber(v.doubleValue()));
   }
 
   /** A list of strings, never null (empty when there is nothing). */
@@ -221,41 +166,51 @@ final class ExportColumns {
    * the easy way to export a structured field (kernel resources) in one line.
    */
   static Column object(String name, boolean nullable, String doc, Function<Row, Object> f) {
+    return orNull(name, Type.OBJECT, nullable, doc, f, (v, g) -> g.writeObject(v));
+  }
+
+  /** Writes one value of a column; a null is written as null by {@link #orNull}. */
+  @FunctionalInterface
+  private interface Value<T> {
+    void write(T value, JsonGenerator g) throws IOException;
+  }
+
+  /**
+   * A column whose value may be null: written as JSON null when {@code nullable}, else an error
+   * naming the row.
+   */
+  private static <T> Column orNull(
+      String name, Type type, boolean nullable, String doc, Function<Row, T> f, Value<T> value) {
     return new Column(
         name,
-        Type.OBJECT,
+        type,
         nullable,
         doc,
         (r, g) -> {
-          Object v = f.apply(r);
-          if (v == null) {
-            requireNullable(name, nullable, r);
+          T v = f.apply(r);
+          if (v != null) {
+            value.write(v, g);
+          } else if (nullable) {
             g.writeNull();
           } else {
-            g.writeObject(v);
+            throw new IllegalStateException(
+                "export column "
+                    + name
+                    + " is null for id "
+                    + r.id()
+                    + " ("
+                    + r.fileName()
+                    + "), but the column is declared never null");
           }
         });
   }
 
-  private static void requireNullable(String name, boolean nullable, Row r) {
-    if (!nullable) {
-      throw new IllegalStateException(
-          "export column "
-              + name
-              + " is null for id "
-              + r.id
-              + " ("
-              + r.fileName
-              + "), but the column is declared never null");
-    }
-  }
-
   private static StateRecord gen(Row r) {
-    return r.generated;
+    return r.generated();
   }
 
   private static String ofGen(Row r, Function<StateRecord, String> f) {
-    return r.generated == null ? null : f.apply(r.generated);
+    return r.generated() == null ? null : f.apply(r.generated());
   }
 
   private static String promptVersion(StateRecord rec) {
@@ -267,36 +222,40 @@ final class ExportColumns {
 
   private static List<Column> columns() {
     List<Column> c = new java.util.ArrayList<>();
-    c.add(integer("id", "the task's id in the manifest", r -> r.id));
+    c.add(integer("id", "the task's id in the manifest", r -> r.id()));
     c.add(
         string(
-            "file_name", false, "the source's path relative to the source root", r -> r.fileName));
+            "file_name",
+            false,
+            "the source's path relative to the source root",
+            r -> r.fileName()));
     c.add(
         string(
             "instruction",
             false,
             "the describe step's answer: what to write",
-            r -> r.described.instruction()));
+            r -> r.described().instruction()));
     c.add(
         string(
             "source_code",
             false,
             "the source file's text as describe read it (checked against " + "source_sha256)",
-            r -> r.source));
-    c.add(string("source_sha256", false, "SHA-256 of the source's bytes", r -> r.sourceSha256));
+            r -> r.source()));
+    c.add(string("source_sha256", false, "SHA-256 of the source's bytes", r -> r.sourceSha256()));
     c.add(
         string(
             "source_encoding",
             false,
             "utf-8, or latin-1 when the source was read as Latin-1",
-            r -> r.described.sourceEncoding() == null ? "utf-8" : r.described.sourceEncoding()));
+            r ->
+                r.described().sourceEncoding() == null ? "utf-8" : r.described().sourceEncoding()));
     c.add(
         string(
             "generated_code",
             true,
             "the generated HIP file (checked against code_sha256); null when "
                 + "no code was extracted",
-            r -> r.code));
+            r -> r.code()));
     c.add(
         string(
             "code_sha256",
@@ -344,20 +303,20 @@ final class ExportColumns {
             "describe_provider",
             true,
             "the describe step's provider (config name)",
-            r -> r.described.provider()));
-    c.add(string("describe_model", true, "the describe step's model", r -> r.described.model()));
+            r -> r.described().provider()));
+    c.add(string("describe_model", true, "the describe step's model", r -> r.described().model()));
     c.add(
         string(
             "describe_finish_reason",
             true,
             "finish_reason/stop_reason of the describe answer",
-            r -> r.described.finishReason()));
+            r -> r.described().finishReason()));
     c.add(
         string(
             "describe_prompt_version",
             false,
             "prompt_version of the describe templates, or built-in",
-            r -> promptVersion(r.described)));
+            r -> promptVersion(r.described())));
     c.add(
         string(
             "generate_provider",
@@ -429,7 +388,7 @@ final class ExportColumns {
 
   /** The generated file's kernel resources as one object, or null when none were recorded. */
   private static Map<String, Object> resources(Row r) {
-    List<KernelResources> list = r.generated == null ? List.of() : r.generated.resources();
+    List<KernelResources> list = r.generated() == null ? List.of() : r.generated().resources();
     if (list == null || list.isEmpty()) {
       return null;
     }
@@ -461,8 +420,8 @@ final class ExportColumns {
 
   private static Map<String, Object> tokens(Row r) {
     Map<String, Object> m = new java.util.LinkedHashMap<>();
-    m.put("describe_input", r.described.inputTokens());
-    m.put("describe_output", r.described.outputTokens());
+    m.put("describe_input", r.described().inputTokens());
+    m.put("describe_output", r.described().outputTokens());
     m.put("generate_input", gen(r) == null ? 0L : gen(r).inputTokens());
     m.put("generate_output", gen(r) == null ? 0L : gen(r).outputTokens());
     return m;

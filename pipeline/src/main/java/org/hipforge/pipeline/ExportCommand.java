@@ -1,8 +1,6 @@
 package org.hipforge.pipeline;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -46,12 +44,6 @@ import org.hipforge.io.util.SourceText;
  * example and listed in the card.
  */
 public final class ExportCommand {
-  /**
-   * A generator factory with a codec, so a column may write a Map or a List ({@link
-   * ExportColumns#object}).
-   */
-  private static final JsonFactory JSON = new ObjectMapper().getFactory();
-
   private ExportCommand() {}
 
   /** The output formats. */
@@ -116,9 +108,9 @@ public final class ExportCommand {
         });
     Files.createDirectories(target.toAbsolutePath().getParent());
     boolean sharded = !array && rows[0] > shardRows;
-    Writer w = new Writer(target, array, sharded, shardRows);
+    ExportWriter w = new ExportWriter(target, array, sharded, shardRows);
     Path outHip = WorkLayout.localPath(layout.outHipDir());
-    Refusals refused = new Refusals();
+    ExportRefusals refused = new ExportRefusals();
     CodeFinder codes = new CodeFinder(outHip, layout, refused);
     try (StateIndex.Records describeRecords = described.records();
         StateIndex.Records generateRecords = generated.records()) {
@@ -169,7 +161,7 @@ public final class ExportCommand {
     }
     long written = w.written;
     int shard = w.shard;
-    Path first = sharded ? shardName(target, 0) : target;
+    Path first = sharded ? ExportWriter.shardName(target, 0) : target;
     out.printf(
         "export: %d rows (%s%s) -> %s%s%n",
         written,
@@ -188,7 +180,7 @@ public final class ExportCommand {
     String files =
         sharded
             ? "`"
-                + shardName(target, 0).getFileName()
+                + ExportWriter.shardName(target, 0).getFileName()
                 + "` ... ("
                 + shard
                 + " files of up to "
@@ -294,10 +286,10 @@ public final class ExportCommand {
   private static final class CodeFinder {
     private final Path outHip;
     private final WorkLayout layout;
-    private final Refusals refused;
+    private final ExportRefusals refused;
     private ResponseCache journal;
 
-    CodeFinder(Path outHip, WorkLayout layout, Refusals refused) {
+    CodeFinder(Path outHip, WorkLayout layout, ExportRefusals refused) {
       this.outHip = outHip;
       this.layout = layout;
       this.refused = refused;
@@ -328,163 +320,12 @@ public final class ExportCommand {
     }
   }
 
-  /** What export left out, by the rule of {@link SafeFiles}, and one example of each. */
-  private static final class Refusals {
-    long staleRows;
-    long missingRows;
-    long unsafeRows;
-    long unsafeCode;
-    long noCode;
-    long noMessages;
-    String rowExample;
-    String codeExample;
-    String noCodeExample;
-    String messagesExample;
-
-    /** Counts a row left out for its source; returns the card's reason. */
-    String rowSkipped(SafeFiles.Refused r) {
-      rowExample = rowExample == null ? r.getMessage() : rowExample;
-      if (SafeFiles.CHANGED.equals(r.category)) {
-        staleRows++;
-        return "source changed since describe";
-      }
-      if (SafeFiles.MISSING.equals(r.category)) {
-        missingRows++;
-        return "source missing";
-      }
-      unsafeRows++;
-      return "source refused (symlink leaving the root, not a regular file, too large)";
-    }
-
-    void generatedRefused(SafeFiles.Refused r) {
-      unsafeCode++;
-      codeExample = codeExample == null ? r.getMessage() : codeExample;
-    }
-
-    String noCode(String fileName) {
-      noCode++;
-      noCodeExample = noCodeExample == null ? fileName : noCodeExample;
-      return "generated code not found";
-    }
-
-    String noMessages(String why, String fileName) {
-      noMessages++;
-      messagesExample = messagesExample == null ? fileName + ": " + why : messagesExample;
-      return "no chat row (" + why.replaceAll(":.*", "") + ")";
-    }
-
-    void report(PrintStream out, String sourceDir, String outHipDir) {
-      if (staleRows + missingRows + unsafeRows > 0) {
-        out.printf(
-            "export: %d rows left out: %d stale (the source changed since describe: run 'hipforge "
-                + "manifest', then 'describe' again), %d missing, %d refused (a symlink leaving %s or not a "
-                + "regular file); e.g. %s%n",
-            staleRows + missingRows + unsafeRows,
-            staleRows,
-            missingRows,
-            unsafeRows,
-            sourceDir,
-            rowExample);
-      }
-      if (unsafeCode > 0) {
-        out.printf(
-            "export: %d generated files in %s refused (a symlink leaving it, or changed since "
-                + "generate): their code was taken from the journal; e.g. %s%n",
-            unsafeCode, outHipDir, codeExample);
-      }
-      if (noCode > 0) {
-        out.printf(
-            "export: %d rows left out: generated code not found in %s nor in the journal (both "
-                + "changed since generate); e.g. %s%n",
-            noCode, outHipDir, noCodeExample);
-      }
-      if (noMessages > 0) {
-        out.printf("export: %d rows without a chat row; e.g. %s%n", noMessages, messagesExample);
-      }
-    }
-  }
-
   private static String readText(Path root, String fileName, String sha256)
       throws java.io.IOException {
     byte[] bytes = SafeFiles.read(root, fileName, MAX_FILE_BYTES, sha256);
     // A Latin-1 source shows as the text describe sent (SourceText); anything else as before.
     SourceText.Decoded text = SourceText.decode(bytes);
     return text.ok() ? text.text() : new String(bytes, StandardCharsets.UTF_8);
-  }
-
-  /** The output file(s): one, or a new shard every {@code shardRows} rows. */
-  private static final class Writer {
-    final Path target;
-    final boolean array;
-    final boolean sharded;
-    final int shardRows;
-    long written;
-    int shard;
-    private java.io.Writer w;
-    private JsonGenerator g;
-
-    Writer(Path target, boolean array, boolean sharded, int shardRows) {
-      this.target = target;
-      this.array = array;
-      this.sharded = sharded;
-      this.shardRows = shardRows;
-    }
-
-    /** The generator for the next row (the previous row, if any, is ended). */
-    JsonGenerator next() throws IOException {
-      if (g != null && !array) {
-        g.flush();
-        w.write('\n');
-      }
-      if (g == null || (sharded && written % shardRows == 0)) {
-        if (g != null) {
-          closeFile(g, array);
-        }
-        open(sharded ? shardName(target, shard++) : target);
-      }
-      written++;
-      return g;
-    }
-
-    void finish() throws IOException {
-      if (g == null) {
-        open(target);
-      } else if (!array) {
-        g.flush();
-        w.write('\n');
-      }
-      closeFile(g, array);
-    }
-
-    private void open(Path file) throws IOException {
-      w = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-      g = JSON.createGenerator(w);
-      if (array) {
-        g.writeStartArray();
-      }
-    }
-
-    void closeQuietly() throws IOException {
-      if (g != null && !g.isClosed()) {
-        g.close();
-      }
-    }
-  }
-
-  private static void closeFile(JsonGenerator g, boolean array) throws IOException {
-    if (array) {
-      g.writeEndArray();
-      g.writeRaw('\n');
-    }
-    g.close();
-  }
-
-  static Path shardName(Path target, int shard) {
-    String name = target.getFileName().toString();
-    int dot = name.lastIndexOf('.');
-    String base = dot < 0 ? name : name.substring(0, dot);
-    String ext = dot < 0 ? "" : name.substring(dot);
-    return target.resolveSibling(String.format("%s-%05d%s", base, shard, ext));
   }
 
   /** One row: every column of {@link ExportColumns#ALL}, in order. */

@@ -68,11 +68,7 @@ public final class GenerateCommand {
           "generate: nothing to do (no described task without a current pass:true generation)");
       StatusReport report = StatusReport.generate(manifestSize, described, generated, null);
       report.currentPromptVersion = promptVersion;
-      if (!Boolean.TRUE.equals(o.getQuiet())) {
-        out.print(report.table());
-      }
-      manifest.end("done", Main.OK, null);
-      return report;
+      return CommandSupport.nothingToDo(o, report, manifest, out);
     }
     WorkLayout.Step step = WorkLayout.Step.GENERATE;
     boolean batch = BatchRun.batchMode(o);
@@ -108,31 +104,8 @@ public final class GenerateCommand {
           generated.refresh(); // only what this run wrote so far
           return plan(manifestSize, described, generated, ids).pending();
         };
-    long start = System.nanoTime();
-    org.apache.beam.sdk.PipelineResult result;
-    if (batch) {
-      result =
-          BatchRun.runRounds(o, out, layout, step, provider, runId, todo, pipeline, pendingAfter);
-    } else {
-      BatchRun.finishEarlierBatches(out, layout, step, provider, runId);
-      CommandSupport.startProgress(o, "generate", todo, out, provider, layout, runId);
-      result =
-          CommandSupport.runCalls(
-              pipeline.apply(null, ""),
-              "generate",
-              layout,
-              step,
-              runId,
-              provider,
-              pendingAfter,
-              out);
-    }
-    CommandSupport.CallCounts calls = CommandSupport.callCounts(result);
-    out.printf(
-        "generate: finished in %.1f s; %s%n",
-        (System.nanoTime() - start) / 1e9,
-        CommandSupport.callSummary(provider, calls, layout, step, runId));
-    manifest.requests(calls.requests(), calls.retries(), calls.rateLimited(), calls.cacheHits());
+    BatchRun.runStep(
+        batch, o, out, layout, step, provider, runId, todo, pipeline, pendingAfter, manifest);
     generated.refresh(); // only this run's new shards are read
     StatusReport report = StatusReport.generate(manifestSize, described, generated, null);
     report.currentPromptVersion = promptVersion;
@@ -151,11 +124,8 @@ public final class GenerateCommand {
    * usage error.
    */
   static boolean repairSync(GenerateOptions o) {
-    String mode = o.getRepairMode() == null ? "batch" : o.getRepairMode();
-    if (!mode.equals("batch") && !mode.equals("sync")) {
-      throw new UsageException("--repairMode must be 'batch' or 'sync', was '" + mode + "'");
-    }
-    return mode.equals("sync");
+    return OptionChecks.oneOf("--repairMode", o.getRepairMode(), "batch", "batch", "sync")
+        .equals("sync");
   }
 
   /** {@code --repairRounds}, checked: 0 to {@link GeneratePipeline#MAX_REPAIR_ROUNDS}. */

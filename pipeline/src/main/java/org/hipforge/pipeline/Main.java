@@ -96,42 +96,8 @@ public final class Main {
       options.setJobName("hipforge-" + command); // describe and generate add their run id
       OptionChecks.all(options); // before any command starts: no call is paid for a wrong flag
       StopSignals.command(command);
-      switch (command) {
-        case "manifest":
-          ManifestCommand.run(options.as(ManifestOptions.class), out);
-          return OK;
-        case "describe":
-          DescribeCommand.run(options.as(DescribeOptions.class), out);
-          return OK;
-        case "generate":
-          GenerateCommand.run(options.as(GenerateOptions.class), out);
-          return OK;
-        case "validate":
-          ValidateCommand.run(options.as(ValidateOptions.class), out);
-          return OK;
-        case "export":
-          ExportCommand.run(options.as(ExportOptions.class), out);
-          return OK;
-        case "status":
-          StatusCommand.run(options.as(StatusOptions.class), out);
-          return OK;
-        case "prompts":
-          PromptsCommand.run(options.as(PromptsOptions.class), out);
-          return OK;
-        case "report":
-          ReportCommand.run(options.as(ReportOptions.class), out);
-          return OK;
-        case "batches":
-          BatchesCommand.run(options.as(BatchesOptions.class), out);
-          return OK;
-        case "demo":
-          DemoCommand.run(
-              options.as(DemoOptions.class), out, RunnerDefaults.value(rest, "config") != null);
-          return OK;
-        default:
-          throw new IllegalStateException(
-              "command table and dispatch disagree on '" + command + "'");
-      }
+      c.action().run(options, out, rest);
+      return OK;
     } catch (UsageException | IllegalArgumentException e) {
       err.println("hipforge " + command + ": " + e.getMessage());
       RunManifest.endCurrent("failed", USAGE, e.getMessage());

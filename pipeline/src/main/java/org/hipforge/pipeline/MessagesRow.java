@@ -21,8 +21,8 @@ final class MessagesRow {
 
   /** Why {@code row} has no faithful chat row with {@code prompts}, or null when it has one. */
   static String problem(PromptSet prompts, ExportColumns.Row row) {
-    StateRecord gen = row.generated;
-    if (gen == null || row.code == null) {
+    StateRecord gen = row.generated();
+    if (gen == null || row.code() == null) {
       return "no generated code";
     }
     String given = prompts.version(PromptSet.Kind.GENERATE);
@@ -50,15 +50,17 @@ final class MessagesRow {
   /** Writes the row; {@link #problem} must be null for it. */
   static void write(JsonGenerator g, PromptSet prompts, ExportColumns.Row row) throws IOException {
     ChatRequest asked =
-        prompts.generate(row.described.instruction(), row.fileName, row.generated.offloadArch());
+        prompts.generate(
+            row.described().instruction(), row.fileName(), row.generated().offloadArch());
     g.writeStartObject();
     g.writeArrayFieldStart("messages");
     message(g, "system", asked.system());
     message(g, "user", asked.user());
-    message(g, "assistant", "```hip\n" + row.code + (row.code.endsWith("\n") ? "" : "\n") + "```");
+    message(
+        g, "assistant", "```hip\n" + row.code() + (row.code().endsWith("\n") ? "" : "\n") + "```");
     g.writeEndArray();
     for (ExportColumns.Column c : ExportColumns.ALL) {
-      if (!ExportColumns.IN_MESSAGES.contains(c.name)) {
+      if (!ExportColumns.IN_MESSAGES.contains(c.name())) {
         c.write(row, g);
       }
     }

@@ -22,6 +22,23 @@ final class OptionChecks {
   private OptionChecks() {}
 
   /**
+   * {@code value} of {@code flag} ({@code dflt} when null), which must be one of {@code allowed}:
+   * else a usage error listing them ("--mode must be 'sync' or 'batch', was 'x'").
+   */
+  static String oneOf(String flag, String value, String dflt, String... allowed) {
+    String v = value == null ? dflt : value;
+    if (List.of(allowed).contains(v)) {
+      return v;
+    }
+    StringBuilder names = new StringBuilder();
+    for (int i = 0; i < allowed.length; i++) {
+      names.append(i == 0 ? "" : i == allowed.length - 1 ? " or " : ", ");
+      names.append('\'').append(allowed[i]).append('\'');
+    }
+    throw new UsageException(flag + " must be " + names + ", was '" + v + "'");
+  }
+
+  /**
    * The flags a command's options have, checked by {@link Main} before any command runs: the
    * numeric ranges, the parallelism, and that {@code --sourceDir} names a directory.
    */

@@ -50,8 +50,7 @@ class AnswerCategoriesEndToEndTest {
                 .withAnswerRate(Answer.THINK, 0.1)
                 .withAnswerRate(Answer.PARTS, 0.1));
     TestCorpus.Captured log = new TestCorpus.Captured();
-    StatusReport first =
-        DescribeCommand.run(sim.options("--quiet=true", "--runner=DirectRunner"), log.out);
+    StatusReport first = DescribeCommand.run(sim.direct(), log.out);
     assertThat("one request per task: nothing retried", sim.server.totalRequests(), is(80L));
     Map<String, Long> categories = first.failedByCategory;
     assertThat(
@@ -80,8 +79,7 @@ class AnswerCategoriesEndToEndTest {
     assertThat(TestCorpus.journaled(sim.work, WorkLayout.Step.DESCRIBE).size(), is(80));
 
     ResponseCache.clearLoaded();
-    StatusReport second =
-        DescribeCommand.run(sim.options("--quiet=true", "--runner=DirectRunner"), log.out);
+    StatusReport second = DescribeCommand.run(sim.direct(), log.out);
     assertThat(
         "the rerun replays the verdicts from the journal", sim.server.totalRequests(), is(80L));
     assertThat(second.failedByCategory, is(categories));

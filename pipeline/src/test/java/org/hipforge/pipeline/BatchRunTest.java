@@ -34,6 +34,7 @@ import org.hipforge.io.state.RunLedger;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.transforms.LlmTask;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,6 +53,16 @@ class BatchRunTest {
       ProviderConfig.of(
               "fake", ProviderConfig.Api.OPENAI, "http://127.0.0.1:9/v1", "fake-model", null)
           .withLimits(0, 0);
+
+  private Path work;
+  private WorkLayout layout;
+  private final FakeBatchApi api = new FakeBatchApi();
+
+  @BeforeEach
+  void workDir() {
+    work = tmp.resolve("work");
+    layout = new WorkLayout(work.toString());
+  }
 
   @AfterEach
   void forgetCaches() {
@@ -184,7 +195,7 @@ class BatchRunTest {
   }
 
   /** The pipeline's part in a round: every task whose prompt is not journaled yet is collected. */
-  private BatchRun.Round collecting(WorkLayout layout, List<LlmTask> tasks) {
+  private BatchRun.Round collecting(List<LlmTask> tasks) {
     return (round, dir) -> {
       ResponseCache cache = ResponseCache.forGlob(layout.journalGlob(STEP));
       try (JournalWriter w = JournalWriter.open(dir)) {
@@ -197,13 +208,13 @@ class BatchRunTest {
     };
   }
 
-  private BatchRun run(WorkLayout layout, FakeBatchApi api, String runId) {
+  private BatchRun run(String runId) {
     return new BatchRun(layout, STEP, provider, runId, api, new TestCorpus.Captured().out)
         .withSleeper(ms -> {});
   }
 
   /** Journal lines per prompt hash, over every run's journals. */
-  private Map<String, Integer> journaledPerPrompt(Path work) throws IOException {
+  private Map<String, Integer> journaledPerPrompt() throws IOException {
     Map<String, Integer> n = new HashMap<>();
     for (StateRecord r : TestCorpus.journaled(work, STEP)) {
       n.merge(r.promptSha256(), 1, Integer::sum);
@@ -215,16 +226,12 @@ class BatchRunTest {
   @ValueSource(strings = {"upload", "create", "status", "results"})
   void aRunStoppedAtAnyStepIsResumedWithoutCreatingABatchOrPayingAPromptTwice(String step)
       throws Exception {
-    Path work = tmp.resolve("work");
-    WorkLayout layout = new WorkLayout(work.toString());
     List<LlmTask> tasks = tasks(10);
-    FakeBatchApi api = new FakeBatchApi();
     api.failOnceAt = step;
-    assertThrows(
-        RuntimeException.class, () -> run(layout, api, "run1").run(collecting(layout, tasks)));
+    assertThrows(RuntimeException.class, () -> run("run1").run(collecting(tasks)));
 
-    BatchRun second = run(layout, api, "run2");
-    assertThat(second.run(collecting(layout, tasks)), is(0L));
+    BatchRun second = run("run2");
+    assertThat(second.run(collecting(tasks)), is(0L));
 
     assertThat("batches created", api.creates, is(1));
     assertThat("uploads", api.uploads, is(1));
@@ -232,7 +239,7 @@ class BatchRunTest {
       assertThat("a prompt billed twice", times, is(1));
     }
     assertThat(api.billed.size(), is(10));
-    Map<String, Integer> journaled = journaledPerPrompt(work);
+    Map<String, Integer> journaled = journaledPerPrompt();
     assertThat(journaled.size(), is(10));
     for (int times : journaled.values()) {
       assertThat("a prompt journaled twice", times, is(1));
@@ -244,49 +251,40 @@ class BatchRunTest {
 
   @Test
   void expiredLinesStayPendingAndAreSentAgainInASmallerBatch() throws Exception {
-    Path work = tmp.resolve("work");
-    WorkLayout layout = new WorkLayout(work.toString());
     List<LlmTask> tasks = tasks(6);
-    FakeBatchApi api = new FakeBatchApi();
-    api.errorOnce = Set.of(BatchRun.customId(tasks.get(1)), BatchRun.customId(tasks.get(4)));
-    BatchRun run = run(layout, api, "run1");
-    assertThat(run.run(collecting(layout, tasks)), is(0L));
+    api.errorOnce =
+        Set.of(BatchPreparer.customId(tasks.get(1)), BatchPreparer.customId(tasks.get(4)));
+    BatchRun run = run("run1");
+    assertThat(run.run(collecting(tasks)), is(0L));
     assertThat(api.creates, is(2));
     assertThat(new ArrayList<>(api.batches.values()).get(1).size(), is(2));
-    assertThat(journaledPerPrompt(work).size(), is(6));
+    assertThat(journaledPerPrompt().size(), is(6));
     assertThat(run.summary(), containsString("expired=2"));
   }
 
   @Test
   void aRoundThatBringsNoAnswerEndsWithItsTasksPending() throws Exception {
-    WorkLayout layout = new WorkLayout(tmp.resolve("work").toString());
-    FakeBatchApi api = new FakeBatchApi();
     api.errorAll = true;
-    assertThat(run(layout, api, "run1").run(collecting(layout, tasks(4))), is(4L));
+    assertThat(run("run1").run(collecting(tasks(4))), is(4L));
     assertThat(api.creates, is(1));
     assertThat(api.billed.size(), is(0));
   }
 
   @Test
   void promptsAreSplitAtTheProvidersRequestLimitAndSentOncePerPrompt() throws Exception {
-    WorkLayout layout = new WorkLayout(tmp.resolve("work").toString());
     List<LlmTask> tasks = new ArrayList<>(tasks(7));
     tasks.add(
         new LlmTask(
             99, "copy.hip", "sha", tasks.get(0).request(), tasks.get(0).promptSha256(), null));
-    FakeBatchApi api = new FakeBatchApi();
     api.maxRequests = 3;
-    run(layout, api, "run1").run(collecting(layout, tasks));
+    run("run1").run(collecting(tasks));
     assertThat(api.creates, is(3));
     assertThat(api.billed.size(), is(7)); // the copy shares task 0's prompt: one line for both
   }
 
   @Test
   void batchAnswersArePricedAtTheBatchDiscountInTheRunsLedger() throws Exception {
-    Path work = tmp.resolve("work");
-    WorkLayout layout = new WorkLayout(work.toString());
-    FakeBatchApi api = new FakeBatchApi();
-    run(layout, api, "run1").run(collecting(layout, tasks(5)));
+    run("run1").run(collecting(tasks(5)));
     ProviderConfig priced =
         ProviderConfig.fromJson(
             new com.fasterxml.jackson.databind.ObjectMapper()
@@ -304,13 +302,9 @@ class BatchRunTest {
 
   @Test
   void aTornLastLedgerLineIsCutOffAndTheBatchBeforeItIsPolledNotCreatedAgain() throws Exception {
-    Path work = tmp.resolve("work");
-    WorkLayout layout = new WorkLayout(work.toString());
     List<LlmTask> tasks = tasks(4);
-    FakeBatchApi api = new FakeBatchApi();
     api.failOnceAt = "status";
-    assertThrows(
-        RuntimeException.class, () -> run(layout, api, "run1").run(collecting(layout, tasks)));
+    assertThrows(RuntimeException.class, () -> run("run1").run(collecting(tasks)));
     Path ledgerFile = work.resolve("state/describe/batches/ledger.jsonl");
     java.nio.file.Files.writeString(
         ledgerFile,
@@ -319,9 +313,9 @@ class BatchRunTest {
 
     assertThat(BatchLedger.read(layout, STEP).tornLines(), is(1L));
     assertThat(BatchLedger.read(layout, STEP).unfinished().size(), is(1));
-    run(layout, api, "run2").run(collecting(layout, tasks));
+    run("run2").run(collecting(tasks));
     assertThat(api.creates, is(1));
-    assertThat(journaledPerPrompt(work).size(), is(4));
+    assertThat(journaledPerPrompt().size(), is(4));
     BatchLedger after = BatchLedger.read(layout, STEP);
     assertThat(after.tornLines(), is(0L));
     assertThat(after.unfinished().size(), is(0));
@@ -329,8 +323,6 @@ class BatchRunTest {
 
   @Test
   void aDamagedLedgerLineBeforeTheLastStopsTheRunNamingFileAndLine() throws Exception {
-    Path work = tmp.resolve("work");
-    WorkLayout layout = new WorkLayout(work.toString());
     java.nio.file.Files.createDirectories(work.resolve("state/describe/batches"));
     java.nio.file.Files.writeString(
         work.resolve("state/describe/batches/ledger.jsonl"),

@@ -44,15 +44,9 @@ class ExportEndToEndTest {
   @TempDir Path tmp;
   @AutoClose private TestCorpus.SimulatedWork sim;
 
-  private DemoOptions options(String... extra) {
-    List<String> args = new ArrayList<>(List.of("--quiet=true", "--runner=DirectRunner"));
-    args.addAll(List.of(extra));
-    return sim.options(args.toArray(new String[0]));
-  }
-
   /** Export options without --sourceDir: the source root comes from the manifest. */
   private DemoOptions exportOptions(String... extra) {
-    DemoOptions o = options(extra);
+    DemoOptions o = sim.direct(extra);
     o.setSourceDir(null);
     return o;
   }
@@ -68,12 +62,12 @@ class ExportEndToEndTest {
                 .withCompileErrorRate(compileErrorRate)
                 .withSeed(11));
     assertThat(
-        DescribeCommand.run(options(), new TestCorpus.Captured().out).passed, is((long) TASKS));
+        DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out).passed, is((long) TASKS));
     // No repair rounds: these tests need the broken answers to stay broken (the repair loop has its
     // own test).
     List<String> flags = new ArrayList<>(List.of("--repairRounds=0"));
     flags.addAll(List.of(generateFlags));
-    GenerateCommand.run(options(flags.toArray(new String[0])), new TestCorpus.Captured().out);
+    GenerateCommand.run(sim.direct(flags.toArray(new String[0])), new TestCorpus.Captured().out);
   }
 
   private static List<JsonNode> rows(Path file) throws Exception {
@@ -272,7 +266,7 @@ class ExportEndToEndTest {
     assertThat(err.text(), containsString("--sourceDir"));
     assertThat(Files.exists(export("dataset.jsonl")), is(false));
 
-    long rows = ExportCommand.run(options(), new TestCorpus.Captured().out); // with --sourceDir
+    long rows = ExportCommand.run(sim.direct(), new TestCorpus.Captured().out); // with --sourceDir
     assertThat(rows, is((long) TASKS));
     List<JsonNode> exported = rows(export("dataset.jsonl"));
     for (JsonNode r : exported) {
@@ -305,7 +299,7 @@ class ExportEndToEndTest {
     sim =
         TestCorpus.SimulatedWork.start(
             tmp, 3, SimulatorConfig.defaults().withLatencyMs(2).withSeed(3));
-    DescribeCommand.run(options(), new TestCorpus.Captured().out);
+    DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out);
 
     TestCorpus.Captured log = new TestCorpus.Captured();
     assertThat(ExportCommand.run(exportOptions(), log.out), is(0L));
@@ -369,17 +363,20 @@ class ExportEndToEndTest {
       }
     }
     for (ExportColumns.Column c : ExportColumns.ALL) {
-      Set<JsonNodeType> seen = types.get(c.name);
+      Set<JsonNodeType> seen = types.get(c.name());
       if (seen == null) {
         continue; // a column the messages format writes inside messages
       }
-      if (!c.nullable) {
-        assertThat(c.name + " is declared never null", seen.contains(JsonNodeType.NULL), is(false));
+      if (!c.nullable()) {
+        assertThat(
+            c.name() + " is declared never null", seen.contains(JsonNodeType.NULL), is(false));
       }
       Set<JsonNodeType> nonNull = new TreeSet<>(seen);
       nonNull.remove(JsonNodeType.NULL);
       assertThat(
-          c.name + " has its declared type " + c.type, nonNull, everyItem(is(expected(c.type))));
+          c.name() + " has its declared type " + c.type(),
+          nonNull,
+          everyItem(is(expected(c.type()))));
     }
     for (JsonNode row : rows) {
       // Integers are written as integers, floats as floats: pandas must not see "1" next to "1.0".

@@ -6,11 +6,9 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.hipforge.io.record.Fidelity;
 import org.hipforge.io.record.StateRecord;
-import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.AutoClose;
@@ -25,32 +23,18 @@ class FidelityEndToEndTest {
   @TempDir Path tmp;
   @AutoClose private TestCorpus.SimulatedWork sim;
 
-  private List<StateRecord> generateRecords() throws Exception {
-    StateIndex index = StateIndex.generate(new WorkLayout(tmp.resolve("work").toString()));
-    List<StateRecord> out = new ArrayList<>();
-    try (StateIndex.Records records = index.records()) {
-      for (int slot = 0; slot < index.size(); slot++) {
-        out.add(records.read(slot));
-      }
-    }
-    return out;
-  }
-
   private void describeAll() throws Exception {
     sim =
         TestCorpus.SimulatedWork.start(
             tmp, TASKS, SimulatorConfig.defaults().withLatencyMs(2).withSeed(7));
-    DescribeCommand.run(
-        sim.options("--quiet=true", "--runner=DirectRunner"), new TestCorpus.Captured().out);
+    DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out);
   }
 
   @Test
   void generateWithSourceDirRecordsTheFidelityOfEveryExtractedFile() throws Exception {
     describeAll();
-    GenerateCommand.run(
-        sim.options("--quiet=true", "--runner=DirectRunner", "--validate=none"),
-        new TestCorpus.Captured().out);
-    List<StateRecord> records = generateRecords();
+    GenerateCommand.run(sim.direct("--validate=none"), new TestCorpus.Captured().out);
+    List<StateRecord> records = TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE);
     assertThat(records.size(), is(TASKS));
     for (StateRecord r : records) {
       Fidelity f = r.fidelity();
@@ -75,10 +59,10 @@ class FidelityEndToEndTest {
   @Test
   void generateWithoutSourceDirRecordsNoFidelity() throws Exception {
     describeAll();
-    DemoOptions o = sim.options("--quiet=true", "--runner=DirectRunner", "--validate=none");
+    DemoOptions o = sim.direct("--validate=none");
     o.setSourceDir(null);
     GenerateCommand.run(o, new TestCorpus.Captured().out);
-    List<StateRecord> records = generateRecords();
+    List<StateRecord> records = TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE);
     assertThat(records.size(), is(TASKS));
     for (StateRecord r : records) {
       assertThat(r.fileName(), r.fidelity(), is(nullValue()));

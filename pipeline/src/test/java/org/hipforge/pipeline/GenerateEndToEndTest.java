@@ -14,12 +14,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.record.StateRecord;
-import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.llmsim.SimulatedLlmServer;
@@ -36,12 +34,6 @@ class GenerateEndToEndTest {
   @AutoClose private TestCorpus.SimulatedWork sim;
   private SimulatedLlmServer server;
 
-  private DemoOptions options(String... extra) {
-    List<String> args = new ArrayList<>(List.of("--quiet=true", "--runner=DirectRunner"));
-    args.addAll(List.of(extra));
-    return sim.options(args.toArray(new String[0]));
-  }
-
   private void describeAll(double compileErrorRate) throws Exception {
     sim =
         TestCorpus.SimulatedWork.start(
@@ -53,7 +45,7 @@ class GenerateEndToEndTest {
                 .withSeed(7));
     server = sim.server;
     assertThat(
-        DescribeCommand.run(options(), new TestCorpus.Captured().out).passed, is((long) TASKS));
+        DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out).passed, is((long) TASKS));
   }
 
   @Test
@@ -68,7 +60,7 @@ class GenerateEndToEndTest {
     TestCorpus.Captured log = new TestCorpus.Captured();
 
     // Without the repair loop (--repairRounds=0): one answer per task, as before it existed.
-    StatusReport report = GenerateCommand.run(options("--repairRounds=0"), log.out);
+    StatusReport report = GenerateCommand.run(sim.direct("--repairRounds=0"), log.out);
     assertThat(server.totalRequests(), is(afterDescribe + TASKS));
     assertThat("no round fields without the repair loop", report.maxRounds, is(-1));
     assertThat(report.passed + report.failed, is((long) TASKS));
@@ -77,13 +69,7 @@ class GenerateEndToEndTest {
     assertThat(report.failedByCategory, is(Map.of("compile_error", report.failed)));
     assertThat(report.compiled, is(report.passed));
 
-    StateIndex index = StateIndex.generate(new WorkLayout(tmp.resolve("work").toString()));
-    List<StateRecord> generated = new java.util.ArrayList<>();
-    try (StateIndex.Records records = index.records()) {
-      for (int slot = 0; slot < index.size(); slot++) {
-        generated.add(records.read(slot));
-      }
-    }
+    List<StateRecord> generated = TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE);
     assertThat(generated.size(), is(TASKS));
     for (StateRecord r : generated) {
       assertThat(r.roundVerdicts(), nullValue());
@@ -105,12 +91,12 @@ class GenerateEndToEndTest {
 
     // The rerun retries the failed ones, but their prompts were paid for: all from the journal.
     long beforeRerun = server.totalRequests();
-    StatusReport again = GenerateCommand.run(options("--repairRounds=0"), log.out);
+    StatusReport again = GenerateCommand.run(sim.direct("--repairRounds=0"), log.out);
     assertThat(server.totalRequests(), is(beforeRerun));
     assertThat(again.passed, is(report.passed));
 
     // Every task, the failed ones too (without --includeFailed only compiled pairs are rows).
-    long rows = ExportCommand.run(options("--includeFailed=true"), log.out);
+    long rows = ExportCommand.run(sim.direct("--includeFailed=true"), log.out);
     assertThat(rows, is((long) TASKS));
     List<String> lines =
         Files.readAllLines(tmp.resolve("work/export/dataset.jsonl"), StandardCharsets.UTF_8);
@@ -120,14 +106,14 @@ class GenerateEndToEndTest {
     assertThat(first.get("source_code").asText(), containsString("__global__"));
     assertThat(first.has("generated_code"), is(true));
     assertThat(first.get("tokens").get("describe_input").asLong(), greaterThan(0L));
-    assertThat(ExportCommand.run(options(), log.out), is(report.passed));
+    assertThat(ExportCommand.run(sim.direct(), log.out), is(report.passed));
   }
 
   @Test
   void withoutValidationCodeIsWrittenWithCompiledUnknown() throws Exception {
     describeAll(0.0);
     StatusReport report =
-        GenerateCommand.run(options("--validate=none"), new TestCorpus.Captured().out);
+        GenerateCommand.run(sim.direct("--validate=none"), new TestCorpus.Captured().out);
     assertThat(report.passed, is((long) TASKS));
     assertThat(report.compiled, is(0L));
     try (var files = Files.walk(tmp.resolve("work/out/hip"))) {
@@ -140,7 +126,7 @@ class GenerateEndToEndTest {
     Assumptions.assumeTrue(
         HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
     describeAll(0.0);
-    GenerateCommand.run(options("--validate=none"), new TestCorpus.Captured().out);
+    GenerateCommand.run(sim.direct("--validate=none"), new TestCorpus.Captured().out);
     // One file is broken by hand after generation: validate must catch it.
     Path broken;
     try (var files = Files.walk(tmp.resolve("work/out/hip"))) {
@@ -148,7 +134,7 @@ class GenerateEndToEndTest {
     }
     Files.writeString(broken, Files.readString(broken) + "\nint broken = undeclared_thing;\n");
 
-    long compiled = ValidateCommand.run(options(), new TestCorpus.Captured().out);
+    long compiled = ValidateCommand.run(sim.direct(), new TestCorpus.Captured().out);
 
     assertThat(compiled, is((long) TASKS - 1));
     StatusReport report =
@@ -166,12 +152,14 @@ class GenerateEndToEndTest {
             UsageException.class,
             () ->
                 GenerateCommand.run(
-                    options("--validate=none", "--ids=1,999,1000"), new TestCorpus.Captured().out));
+                    sim.direct("--validate=none", "--ids=1,999,1000"),
+                    new TestCorpus.Captured().out));
     assertThat(unknown.getMessage(), containsString("[999, 1000]"));
 
     long before = server.totalRequests();
     StatusReport report =
-        GenerateCommand.run(options("--validate=none", "--ids=3,5"), new TestCorpus.Captured().out);
+        GenerateCommand.run(
+            sim.direct("--validate=none", "--ids=3,5"), new TestCorpus.Captured().out);
     assertThat(server.totalRequests(), is(before + 2));
     assertThat(report.passed, is(2L));
   }

@@ -47,8 +47,7 @@ class GenerateStopTest {
         TestCorpus.SimulatedWork.start(
             tmp, TASKS, SimulatorConfig.defaults().withLatencyMs(100).withSeed(7));
     Path work = sim.work;
-    DescribeCommand.run(
-        sim.options("--quiet=true", "--runner=DirectRunner"), new TestCorpus.Captured().out);
+    DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out);
     long paidBefore = sim.paid();
 
     Path childTmp = tmp.resolve("child-tmp");

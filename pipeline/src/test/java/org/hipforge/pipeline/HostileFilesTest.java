@@ -44,12 +44,6 @@ class HostileFilesTest {
   @TempDir Path tmp;
   @AutoClose private TestCorpus.SimulatedWork sim;
 
-  private DemoOptions options(String... extra) {
-    List<String> args = new ArrayList<>(List.of("--quiet=true", "--runner=DirectRunner"));
-    args.addAll(List.of(extra));
-    return sim.options(args.toArray(new String[0]));
-  }
-
   private Path secret() throws Exception {
     Path secret = tmp.resolve("outside/secret.hip");
     Files.createDirectories(secret.getParent());
@@ -62,33 +56,16 @@ class HostileFilesTest {
     Files.createSymbolicLink(file, target);
   }
 
-  /**
-   * Latest record per file name of a step's shards (the journals hold raw answers; latest
-   * finished_at wins).
-   */
+  /** The latest record per file name of a step, by the rule every command uses. */
   private Map<String, StateRecord> latest(WorkLayout.Step step) throws Exception {
     Map<String, StateRecord> byName = new HashMap<>();
-    Path dir = sim.work.resolve("state/" + step.dir());
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path f :
-          files
-              .filter(p -> p.toString().endsWith(".jsonl") && !p.toString().contains("/journal/"))
-              .toList()) {
-        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-          StateRecord r = org.hipforge.io.jsonl.StateRecordJson.parse(line);
-          StateRecord old = byName.get(r.fileName());
-          if (old == null || old.finishedAtMillis() <= r.finishedAtMillis()) {
-            byName.put(r.fileName(), r);
-          }
-        }
-      }
-    }
+    TestCorpus.latest(sim.work, step).forEach(r -> byName.put(r.fileName(), r));
     return byName;
   }
 
   private String export(String... extra) throws Exception {
     TestCorpus.Captured log = new TestCorpus.Captured();
-    ExportCommand.run(options(extra), log.out);
+    ExportCommand.run(sim.direct(extra), log.out);
     return log.text();
   }
 
@@ -114,7 +91,7 @@ class HostileFilesTest {
 
     // describe: a source swapped for a symlink after the manifest is refused, without a call.
     swapForSymlink(sim.src.resolve("kernel_1.hip"), secret);
-    DescribeCommand.run(options(), new TestCorpus.Captured().out);
+    DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out);
     assertThat(sim.paid(), is(2L));
     assertThat(
         sim.server
@@ -130,7 +107,7 @@ class HostileFilesTest {
     Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
     Files.createDirectories(sim.work.resolve("out/hip"));
     Files.createSymbolicLink(sim.work.resolve("out/hip/sub0"), elsewhere);
-    GenerateCommand.run(options("--validate=none"), new TestCorpus.Captured().out);
+    GenerateCommand.run(sim.direct("--validate=none"), new TestCorpus.Captured().out);
     try (Stream<Path> s = Files.list(elsewhere)) {
       assertThat(s.count(), is(0L));
     }
@@ -142,7 +119,7 @@ class HostileFilesTest {
     // validate: a generated file swapped for a symlink out of out/hip is not compiled.
     swapForSymlink(sim.work.resolve("out/hip/kernel_2.hip"), secret);
     TestCorpus.Captured validate = new TestCorpus.Captured();
-    assertThat(ValidateCommand.run(options(), validate.out), is(0L));
+    assertThat(ValidateCommand.run(sim.direct(), validate.out), is(0L));
     assertThat(validate.text(), containsString("1 files not checked"));
     assertThat(validate.text(), containsString("kernel_2.hip"));
     assertThat(
@@ -177,11 +154,11 @@ class HostileFilesTest {
 
     // status with --sourceDir counts it; a new manifest scan skips both.
     TestCorpus.Captured status = new TestCorpus.Captured();
-    StatusCommand.run(options(), status.out);
+    StatusCommand.run(sim.direct(), status.out);
     assertThat(
         status.text(), containsString(String.format("%-28s %10d", "refused (symlink/special)", 2)));
     TestCorpus.Captured manifest = new TestCorpus.Captured();
-    ManifestCommand.run(options(), manifest.out);
+    ManifestCommand.run(sim.direct(), manifest.out);
     assertThat(manifest.text(), containsString("kernel_1.hip: kernel_1.hip under"));
     assertThat(manifest.text(), containsString("leading outside"));
     assertThat(
@@ -193,7 +170,7 @@ class HostileFilesTest {
     sim =
         TestCorpus.SimulatedWork.start(
             tmp, 3, SimulatorConfig.defaults().withLatencyMs(2).withSeed(3));
-    DescribeCommand.run(options(), new TestCorpus.Captured().out);
+    DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out);
     Files.writeString(
         sim.src.resolve("kernel_2.hip"), "\n// edited after describe\n", StandardOpenOption.APPEND);
 
@@ -209,13 +186,13 @@ class HostileFilesTest {
       assertThat(row.get("source_code").asText(), not(containsString("edited after describe")));
     }
     TestCorpus.Captured status = new TestCorpus.Captured();
-    StatusCommand.run(options(), status.out);
+    StatusCommand.run(sim.direct(), status.out);
     assertThat(
         status.text(), containsString(String.format("%-28s %10d", "stale (changed on disk)", 1)));
     assertThat(status.text(), containsString("e.g. kernel_2.hip: run 'hipforge manifest'"));
     assertThat(sim.paid(), is(3L));
     // After a new manifest the task is pending again (stale), as status then says.
-    ManifestCommand.run(options(), new TestCorpus.Captured().out);
+    ManifestCommand.run(sim.direct(), new TestCorpus.Captured().out);
     assertThat(
         DescribeCommand.plan(
                 new WorkLayout(sim.work.toString()),

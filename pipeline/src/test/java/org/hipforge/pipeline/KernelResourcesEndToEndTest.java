@@ -8,13 +8,11 @@ import static org.hamcrest.Matchers.not;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.record.KernelResources;
 import org.hipforge.io.record.StateRecord;
-import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.Assumptions;
@@ -28,23 +26,6 @@ class KernelResourcesEndToEndTest {
   @TempDir Path tmp;
   @AutoClose private TestCorpus.SimulatedWork sim;
 
-  private DemoOptions options(String... extra) {
-    List<String> args = new ArrayList<>(List.of("--quiet=true", "--runner=DirectRunner"));
-    args.addAll(List.of(extra));
-    return sim.options(args.toArray(new String[0]));
-  }
-
-  private List<StateRecord> latestGenerated() throws Exception {
-    StateIndex index = StateIndex.generate(new WorkLayout(tmp.resolve("work").toString()));
-    List<StateRecord> out = new ArrayList<>();
-    try (StateIndex.Records records = index.records()) {
-      for (int slot = 0; slot < index.size(); slot++) {
-        out.add(records.read(slot));
-      }
-    }
-    return out;
-  }
-
   @Test
   void compiledGenerationsRecordEachKernelsResourcesPerArchAndValidateCanLeaveThemOut()
       throws Exception {
@@ -55,11 +36,11 @@ class KernelResourcesEndToEndTest {
             tmp,
             TASKS,
             SimulatorConfig.defaults().withLatencyMs(2).withCompileErrorRate(0.0).withSeed(3));
-    DescribeCommand.run(options(), new TestCorpus.Captured().out);
+    DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out);
 
-    GenerateCommand.run(options("--offloadArch=gfx90a,gfx1030"), new TestCorpus.Captured().out);
+    GenerateCommand.run(sim.direct("--offloadArch=gfx90a,gfx1030"), new TestCorpus.Captured().out);
 
-    List<StateRecord> generated = latestGenerated();
+    List<StateRecord> generated = TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE);
     assertThat(generated.size(), is(TASKS));
     for (StateRecord r : generated) {
       assertThat(r.toString(), r.compiled(), is(true));
@@ -89,15 +70,15 @@ class KernelResourcesEndToEndTest {
 
     // validate shares the compiler path: --resources=false records verdicts without resources.
     long compiled =
-        ValidateCommand.run(options("--resources=false"), new TestCorpus.Captured().out);
+        ValidateCommand.run(sim.direct("--resources=false"), new TestCorpus.Captured().out);
     assertThat(compiled, is((long) TASKS));
-    for (StateRecord r : latestGenerated()) {
+    for (StateRecord r : TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE)) {
       assertThat(r.compiled(), is(true));
       assertThat(r.toString(), r.resources().isEmpty(), is(true));
     }
     // ...and by default it records them again.
-    ValidateCommand.run(options(), new TestCorpus.Captured().out);
-    for (StateRecord r : latestGenerated()) {
+    ValidateCommand.run(sim.direct(), new TestCorpus.Captured().out);
+    for (StateRecord r : TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE)) {
       assertThat(r.toString(), r.resources().isEmpty(), is(not(true)));
     }
   }

@@ -73,8 +73,7 @@ class MigrationTest {
             tmp.resolve("w"),
             SimulatorConfig.defaults().withLatencyMs(1),
             TestCorpus.TIMEOUT_S);
-    StatusReport report =
-        DescribeCommand.run(sim.options("--quiet=true", "--runner=DirectRunner"), log.out);
+    StatusReport report = DescribeCommand.run(sim.direct(), log.out);
     assertThat(report.passed, is(6L));
     assertThat(sim.server.totalRequests(), is(4L));
   }

@@ -21,6 +21,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.manifest.ManifestStore;
 import org.hipforge.io.record.ManifestEntry;
@@ -139,12 +140,18 @@ class PendingAgreementTest {
                     List.of(
                         layout.shardGlob(WorkLayout.Step.DESCRIBE),
                         layout.journalGlob(WorkLayout.Step.DESCRIBE))));
-        describe.pending().apply("CollectDescribe", ParDo.of(new CollectEntries(key + "describe")));
+        describe
+            .pending()
+            .apply(
+                "CollectDescribe",
+                ParDo.of(new Collect<ManifestEntry>(key + "describe", ManifestEntry::id)));
         describe
             .malformed()
             .apply(
                 "CollectDescribeMalformed",
-                ParDo.of(new CountMalformed(key + "describe-malformed")));
+                ParDo.of(
+                    new Collect<MalformedLine>(
+                        key + "describe-malformed", PendingAgreementTest::malformedKey)));
         List<String> describeGlobs =
             List.of(
                 layout.shardGlob(WorkLayout.Step.DESCRIBE),
@@ -152,16 +159,23 @@ class PendingAgreementTest {
         List<String> generateGlobs = List.of(layout.shardGlob(WorkLayout.Step.GENERATE));
         PendingResult<StateRecord> all =
             p.apply("PendingGenerations", PendingGenerations.of(describeGlobs, generateGlobs));
-        all.pending().apply("CollectGenerate", ParDo.of(new CollectRecords(key + "generate")));
+        all.pending()
+            .apply(
+                "CollectGenerate",
+                ParDo.of(new Collect<StateRecord>(key + "generate", StateRecord::id)));
         all.malformed()
             .apply(
                 "CollectGenerateMalformed",
-                ParDo.of(new CountMalformed(key + "generate-malformed")));
+                ParDo.of(
+                    new Collect<MalformedLine>(
+                        key + "generate-malformed", PendingAgreementTest::malformedKey)));
         p.apply(
                 "PendingGenerationsOfIds",
                 PendingGenerations.of(describeGlobs, generateGlobs).withIds(ids))
             .pending()
-            .apply("CollectGenerateIds", ParDo.of(new CollectRecords(key + "generate-ids")));
+            .apply(
+                "CollectGenerateIds",
+                ParDo.of(new Collect<StateRecord>(key + "generate-ids", StateRecord::id)));
         PipelineResult.State state = p.run().waitUntilFinish();
         assertThat(where + " " + runner, state, is(PipelineResult.State.DONE));
         assertThat(
@@ -330,44 +344,26 @@ class PendingAgreementTest {
     return String.format("%064x", id * 31 + version + 1);
   }
 
-  private static final class CollectEntries extends DoFn<ManifestEntry, Void> {
+  /**
+   * Adds a number per element (an id, or a dead letter's file and line hashed) to {@code
+   * SEEN.get(key)}.
+   */
+  private static final class Collect<T> extends DoFn<T, Void> {
     private final String key;
+    private final SerializableFunction<T, Long> number;
 
-    CollectEntries(String key) {
+    Collect(String key, SerializableFunction<T, Long> number) {
       this.key = key;
+      this.number = number;
     }
 
     @ProcessElement
-    public void process(@Element ManifestEntry e) {
-      SEEN.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(e.id());
+    public void process(@Element T e) {
+      SEEN.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(number.apply(e));
     }
   }
 
-  private static final class CollectRecords extends DoFn<StateRecord, Void> {
-    private final String key;
-
-    CollectRecords(String key) {
-      this.key = key;
-    }
-
-    @ProcessElement
-    public void process(@Element StateRecord r) {
-      SEEN.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(r.id());
-    }
-  }
-
-  /** Records each dead letter as a distinct number (file and line hashed), to count them. */
-  private static final class CountMalformed extends DoFn<MalformedLine, Void> {
-    private final String key;
-
-    CountMalformed(String key) {
-      this.key = key;
-    }
-
-    @ProcessElement
-    public void process(@Element MalformedLine m) {
-      SEEN.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet())
-          .add((long) (m.toString()).hashCode() << 20 ^ m.toString().length());
-    }
+  private static long malformedKey(MalformedLine m) {
+    return (long) m.toString().hashCode() << 20 ^ m.toString().length();
   }
 }

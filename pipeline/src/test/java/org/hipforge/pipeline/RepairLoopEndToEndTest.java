@@ -9,14 +9,12 @@ import static org.hamcrest.Matchers.not;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.record.StateRecord;
-import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.llmsim.SimulatedLlmServer;
@@ -35,12 +33,6 @@ class RepairLoopEndToEndTest {
   @TempDir Path tmp;
   @AutoClose private TestCorpus.SimulatedWork sim;
 
-  private DemoOptions options(String... extra) {
-    List<String> args = new ArrayList<>(List.of("--quiet=true", "--runner=DirectRunner"));
-    args.addAll(List.of(extra));
-    return sim.options(args.toArray(new String[0]));
-  }
-
   private void describeAll(int tasks, int latencyMs) throws Exception {
     Assumptions.assumeTrue(
         HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
@@ -53,18 +45,7 @@ class RepairLoopEndToEndTest {
                 .withCompileErrorRate(0.4)
                 .withSeed(11));
     assertThat(
-        DescribeCommand.run(options(), new TestCorpus.Captured().out).passed, is((long) tasks));
-  }
-
-  private List<StateRecord> generateRecords() throws Exception {
-    StateIndex index = StateIndex.generate(new WorkLayout(tmp.resolve("work").toString()));
-    List<StateRecord> out = new ArrayList<>();
-    try (StateIndex.Records records = index.records()) {
-      for (int slot = 0; slot < index.size(); slot++) {
-        out.add(records.read(slot));
-      }
-    }
-    return out;
+        DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out).passed, is((long) tasks));
   }
 
   @Test
@@ -74,8 +55,8 @@ class RepairLoopEndToEndTest {
     long afterDescribe = server.totalRequests();
     TestCorpus.Captured log = new TestCorpus.Captured();
 
-    StatusReport report = GenerateCommand.run(options("--repairRounds=2"), log.out);
-    List<StateRecord> records = generateRecords();
+    StatusReport report = GenerateCommand.run(sim.direct("--repairRounds=2"), log.out);
+    List<StateRecord> records = TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE);
     assertThat(records.size(), is(TASKS));
     long repairs = 0;
     long compiledFirst = 0;
@@ -116,7 +97,7 @@ class RepairLoopEndToEndTest {
     assertThat(report.tried(), is((long) TASKS));
 
     // A rerun replays every round from the journal: nothing is asked, the verdicts are the same.
-    StatusReport again = GenerateCommand.run(options("--repairRounds=2"), log.out);
+    StatusReport again = GenerateCommand.run(sim.direct("--repairRounds=2"), log.out);
     assertThat(server.totalRequests(), is(afterDescribe + TASKS + repairs));
     assertThat(again.compiled, is(report.compiled));
     assertThat(again.compiledWithin(0), is(report.compiledWithin(0)));
@@ -146,14 +127,14 @@ class RepairLoopEndToEndTest {
     SimulatedLlmServer server = sim.server;
     // Round 0 only, then the loop on a later run: round 0 replays, the repairs are asked once.
     StatusReport once =
-        GenerateCommand.run(options("--repairRounds=0"), new TestCorpus.Captured().out);
+        GenerateCommand.run(sim.direct("--repairRounds=0"), new TestCorpus.Captured().out);
     long afterFirst = server.totalRequests();
-    GenerateCommand.run(options("--repairRounds=1"), new TestCorpus.Captured().out);
+    GenerateCommand.run(sim.direct("--repairRounds=1"), new TestCorpus.Captured().out);
     long repairs = server.totalRequests() - afterFirst;
     assertThat(
         "one repair per failed task, its first answer from the journal", repairs, is(once.failed));
     assertThat(countRounds(1), is(once.failed));
-    GenerateCommand.run(options("--repairRounds=1"), new TestCorpus.Captured().out);
+    GenerateCommand.run(sim.direct("--repairRounds=1"), new TestCorpus.Captured().out);
     assertThat(
         "the same repair prompts, from the journal",
         server.totalRequests(),
@@ -176,19 +157,19 @@ class RepairLoopEndToEndTest {
             new TestCorpus.Captured().out);
     Map<Long, List<String>> onFlink = new HashMap<>();
     long repairs = 0;
-    for (StateRecord r : generateRecords()) {
+    for (StateRecord r : TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE)) {
       onFlink.put(r.id(), r.roundVerdicts());
       repairs += r.rounds();
     }
     assertThat(onFlink.size(), is(10));
     long afterFlink = server.totalRequests();
     StatusReport direct =
-        GenerateCommand.run(options("--repairRounds=2"), new TestCorpus.Captured().out);
+        GenerateCommand.run(sim.direct("--repairRounds=2"), new TestCorpus.Captured().out);
     assertThat(
         "the DirectRunner finds every round in the journal",
         server.totalRequests(),
         is(afterFlink));
-    for (StateRecord r : generateRecords()) {
+    for (StateRecord r : TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE)) {
       assertThat(r.toString(), r.roundVerdicts(), is(onFlink.get(r.id())));
     }
     for (int k = 0; k <= 2; k++) {
@@ -199,7 +180,7 @@ class RepairLoopEndToEndTest {
 
   /** Latest records that had exactly {@code rounds} repair rounds. */
   private long countRounds(int rounds) throws Exception {
-    return generateRecords().stream()
+    return TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE).stream()
         .filter(r -> r.rounds() != null && r.rounds() == rounds)
         .count();
   }
@@ -261,7 +242,7 @@ class RepairLoopEndToEndTest {
           "only calls in flight at the kill may be paid twice",
           answered - distinct,
           lessThanOrEqualTo(4L * 3));
-      List<StateRecord> records = generateRecords();
+      List<StateRecord> records = TestCorpus.latest(sim.work, WorkLayout.Step.GENERATE);
       assertThat(records.size(), is(30));
       for (StateRecord r : records) {
         assertThat(r.toString(), r.roundVerdicts(), not(is((List<String>) null)));

@@ -79,17 +79,12 @@ class ReportEndToEndTest {
             shared,
             TASKS,
             SimulatorConfig.defaults().withLatencyMs(2).withCompileErrorRate(0.4).withSeed(11));
-    DescribeCommand.run(
-        sim.options("--quiet=true", "--runner=DirectRunner"), new TestCorpus.Captured().out);
+    DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out);
     boolean hipcc = HipToolchain.detect().isPresent();
     // No repair rounds and no resources here: the test that needs them adds them to the records.
     GenerateCommand.run(
-        sim.options(
-            "--quiet=true",
-            "--runner=DirectRunner",
-            "--validate=" + (hipcc ? "hipcc" : "none"),
-            "--repairRounds=0",
-            "--resources=false"),
+        sim.direct(
+            "--validate=" + (hipcc ? "hipcc" : "none"), "--repairRounds=0", "--resources=false"),
         new TestCorpus.Captured().out);
   }
 

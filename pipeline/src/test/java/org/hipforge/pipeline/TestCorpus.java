@@ -16,6 +16,7 @@ import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.llm.Prompts;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.llmsim.SimulatedLlmServer;
 import org.hipforge.llmsim.SimulatorConfig;
@@ -101,6 +102,25 @@ final class TestCorpus {
     return out;
   }
 
+  /**
+   * The latest record of every id of {@code step} under {@code work}, as every command sees it
+   * ({@link StateIndex}: journals and shards merged by the latest rule), in the index's order.
+   */
+  static List<StateRecord> latest(Path work, WorkLayout.Step step) throws IOException {
+    WorkLayout layout = new WorkLayout(work.toString());
+    StateIndex index =
+        step == WorkLayout.Step.DESCRIBE
+            ? StateIndex.describe(layout, true)
+            : StateIndex.generate(layout);
+    List<StateRecord> out = new ArrayList<>();
+    try (StateIndex.Records records = index.records()) {
+      for (int slot = 0; slot < index.size(); slot++) {
+        out.add(records.read(slot));
+      }
+    }
+    return out;
+  }
+
   static DemoOptions options(String... args) {
     return PipelineOptionsFactory.fromArgs(args).as(DemoOptions.class);
   }
@@ -175,6 +195,16 @@ final class TestCorpus {
     /** The options of {@link #args} without the command, for calling a command's {@code run}. */
     DemoOptions options(String... more) {
       return TestCorpus.options(flags(more));
+    }
+
+    /**
+     * {@link #options} of a quiet run on the DirectRunner (no table printed), followed by {@code
+     * more}: what the end-to-end tests pass to a command's {@code run}.
+     */
+    DemoOptions direct(String... more) {
+      List<String> flags = new ArrayList<>(List.of("--quiet=true", "--runner=DirectRunner"));
+      flags.addAll(List.of(more));
+      return options(flags.toArray(new String[0]));
     }
 
     private String[] flags(String... more) {

@@ -5,26 +5,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.hipforge.io.code.CodeExtractor;
-import org.hipforge.io.code.ExtractedCode;
 import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.KernelResources;
 import org.hipforge.io.record.StateRecord;
-import org.hipforge.io.state.ManifestScan;
 import org.hipforge.io.state.PendingRule;
 import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.RunLedger;
 import org.hipforge.io.state.StateFileReader;
-import org.hipforge.io.state.StateFiles;
 import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
@@ -47,25 +40,16 @@ import org.hipforge.io.util.SourceText;
  */
 public final class ReportData {
   /**
-   * Kernel resources of a generate record, shown as distributions when present: the per-file
-   * extremes ({@link StateRecordJson#RESOURCE_KEYS}) and, per kernel and arch, the fields of the
-   * compact text under {@link StateRecordJson#RESOURCES_KERNELS_KEY}, read by {@link
-   * KernelResources#parseList} (the names and the format have their one home there).
+   * Largest file read into a cell (the cell shows its first {@link ReportPairs#MAX_CELL_CHARS}).
    */
-  /**
-   * A cell's text is cut after this many characters: a page of 1000 pairs stays tens of MB at most.
-   */
-  static final int MAX_CELL_CHARS = 64 * 1024;
-
-  /** Largest file read into a cell (the cell shows its first {@link #MAX_CELL_CHARS}). */
-  private static final long MAX_FILE_BYTES = 64L << 20;
+  static final long MAX_FILE_BYTES = 64L << 20;
 
   static final String VERDICT_COMPILED = "compiled";
   static final String VERDICT_PASSED = "passed (not compiled)";
   static final String VERDICT_NOT_GENERATED = "not generated";
   static final String VERDICT_STALE = "stale generation";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = new ObjectMapper();
 
   private final ObjectNode root = JSON.createObjectNode();
 
@@ -103,8 +87,10 @@ public final class ReportData {
         StatusReport.generate(describe.manifestSize, described, generated, null);
     d.steps(describe, generate);
     d.generations(described, generated, generate);
-    d.runs(layout);
-    d.pairs(layout, described, generated, sourceDir, maxPairs);
+    ReportRuns.add(d.root, layout);
+    ReportPairs pairs = ReportPairs.add(d.root, layout, described, generated, sourceDir, maxPairs);
+    d.pairsTotal = pairs.total;
+    d.pairsShown = pairs.shown;
     return d;
   }
 
@@ -112,33 +98,33 @@ public final class ReportData {
 
   private void steps(StatusReport describe, StatusReport generate) {
     ArrayNode steps = root.putArray("steps");
-    ObjectNode ds = steps.addObject();
-    ds.put("step", "describe");
-    ds.put("manifest", describe.manifestSize);
-    ObjectNode states = ds.putObject("states");
+    ObjectNode states = step(steps, "describe", describe);
     states.put("passed", describe.passed);
     states.put("failed", describe.failed);
     states.put("never tried", describe.neverTried);
     states.put("stale", describe.stale);
-    putCategories(ds, describe);
-    ds.put("malformed_lines", describe.malformedLines);
-    ObjectNode gs = steps.addObject();
-    gs.put("step", "generate");
-    gs.put("manifest", generate.manifestSize);
-    states = gs.putObject("states");
+    states = step(steps, "generate", generate);
     states.put("compiled", generate.compiled);
     states.put(VERDICT_PASSED, generate.passed - generate.compiled);
     states.put("failed", generate.failed);
     states.put("never tried", generate.neverTried);
     states.put("stale", generate.stale);
     states.put("not ready", generate.notReady);
-    putCategories(gs, generate);
-    gs.put("malformed_lines", generate.malformedLines);
   }
 
-  private static void putCategories(ObjectNode step, StatusReport s) {
+  /**
+   * A step's entry (name, manifest size, failures by category, malformed lines); returns its states
+   * to fill.
+   */
+  private static ObjectNode step(ArrayNode steps, String name, StatusReport s) {
+    ObjectNode step = steps.addObject();
+    step.put("step", name);
+    step.put("manifest", s.manifestSize);
+    ObjectNode states = step.putObject("states");
     ObjectNode c = step.putObject("failed_by_category");
     s.failedByCategory.forEach((k, v) -> c.put(k == null ? "unknown" : k, v));
+    step.put("malformed_lines", s.malformedLines);
+    return states;
   }
 
   // ---- what the current generations hold: repair rounds, fidelity, resources ----
@@ -174,7 +160,13 @@ public final class ReportData {
     resources.forEach((k, h) -> res.set(k, histogram(h, true)));
   }
 
-  /** Adds the kernel resources {@code record} holds to {@code into}, one histogram per figure. */
+  /**
+   * Adds the kernel resources {@code record} holds to {@code into}, one histogram per figure, shown
+   * as distributions when present: the per-file extremes ({@link StateRecordJson#RESOURCE_KEYS})
+   * and, per kernel and arch, the fields of the compact text under {@link
+   * StateRecordJson#RESOURCES_KERNELS_KEY}, read by {@link KernelResources#parseList} (the names
+   * and the format have their one home there).
+   */
   static void resources(JsonNode record, Map<String, Histogram> into) {
     for (String key : StateRecordJson.RESOURCE_KEYS) {
       JsonNode v = record.get(key);
@@ -237,7 +229,11 @@ public final class ReportData {
     return y;
   }
 
-  private static ObjectNode histogram(Histogram h, boolean trim) {
+  /**
+   * A histogram as the page draws it: labels and counts (trimmed to the bins used), n, mean,
+   * percentiles.
+   */
+  static ObjectNode histogram(Histogram h, boolean trim) {
     ObjectNode o = JSON.createObjectNode();
     int from = trim ? h.firstUsed() : 0;
     int to = trim ? h.lastUsed() : h.labels().size() - 1;
@@ -258,273 +254,5 @@ public final class ReportData {
 
   private static double round(double v) {
     return Double.isNaN(v) ? 0 : Math.round(v * 1000) / 1000.0;
-  }
-
-  // ---- runs: tokens, cost, latency ----
-
-  /** Per run and step, from its journal lines: what a journal line says about the call. */
-  private static final class RunFacts {
-    final String runId;
-    final WorkLayout.Step step;
-    String provider;
-    String model;
-    long first = Long.MAX_VALUE;
-    long last = Long.MIN_VALUE;
-
-    RunFacts(String runId, WorkLayout.Step step) {
-      this.runId = runId;
-      this.step = step;
-    }
-  }
-
-  private void runs(WorkLayout layout) throws IOException {
-    ArrayNode runs = root.putArray("runs");
-    ObjectNode latency = root.putObject("latency");
-    List<RunFacts> all = new ArrayList<>();
-    for (WorkLayout.Step step : WorkLayout.Step.values()) {
-      Map<String, RunFacts> byRun = new TreeMap<>();
-      Histogram h = Histogram.latencyMs();
-      StateFiles.readAll(
-          List.of(layout.journalGlob(step)),
-          new StateFileReader.Sink() {
-            @Override
-            public void record(StateRecord r) {
-              if (r.cached()) {
-                return; // not a call
-              }
-              h.add(r.latencyMs());
-              RunFacts f =
-                  byRun.computeIfAbsent(String.valueOf(r.runId()), id -> new RunFacts(id, step));
-              f.provider = r.provider() != null ? r.provider() : f.provider;
-              f.model = r.model() != null ? r.model() : f.model;
-              f.first = Math.min(f.first, r.finishedAtMillis());
-              f.last = Math.max(f.last, r.finishedAtMillis());
-            }
-
-            @Override
-            public void malformed(String file, long line, String reason, boolean torn) {
-              // RunLedger counts them per run
-            }
-          });
-      all.addAll(byRun.values());
-      if (h.count() > 0) {
-        latency.set(step.dir(), histogram(h, true));
-      }
-    }
-    Map<String, JsonNode> manifests = runManifests(layout);
-    Map<String, RunFacts> byId = new LinkedHashMap<>();
-    for (RunFacts f : all) {
-      byId.put(f.step.dir() + "/" + f.runId, f);
-    }
-    manifests.forEach(
-        (runId, m) -> {
-          WorkLayout.Step step =
-              "describe".equals(m.path("command").asText())
-                  ? WorkLayout.Step.DESCRIBE
-                  : WorkLayout.Step.GENERATE; // generate and validate write generate state
-          byId.computeIfAbsent(step.dir() + "/" + runId, k -> new RunFacts(runId, step));
-        });
-    List<ObjectNode> rows = new ArrayList<>();
-    for (RunFacts f : byId.values()) {
-      RunLedger paid = RunLedger.read(layout, f.step, f.runId);
-      JsonNode m = manifests.get(f.runId);
-      ObjectNode r = JSON.createObjectNode();
-      r.put("run_id", f.runId);
-      r.put("step", f.step.dir());
-      r.put("command", m != null ? text(m, "command") : f.step.dir());
-      r.put("status", m != null ? status(layout, f, m) : "no run manifest");
-      r.put(
-          "provider",
-          f.provider != null ? f.provider : m == null ? null : text(m.path("provider"), "name"));
-      r.put(
-          "model",
-          f.model != null ? f.model : m == null ? null : text(m.path("provider"), "model"));
-      String started = m != null ? text(m, "started_at") : null;
-      String ended = m != null ? text(m, "ended_at") : null;
-      r.put(
-          "started",
-          started != null
-              ? started
-              : f.first == Long.MAX_VALUE ? null : Instant.ofEpochMilli(f.first).toString());
-      r.put(
-          "ended",
-          ended != null
-              ? ended
-              : f.last == Long.MIN_VALUE ? null : Instant.ofEpochMilli(f.last).toString());
-      r.put("answers", paid.answers);
-      r.put("input_tokens", paid.inputTokens);
-      r.put("output_tokens", paid.outputTokens);
-      JsonNode cost = m == null ? null : m.get("cost_usd");
-      if (cost != null && cost.isNumber()) {
-        r.put("cost_usd", cost.asDouble());
-      } else {
-        r.putNull(
-            "cost_usd"); // no prices in state records: only a run manifest with prices has a cost
-      }
-      r.put("unreadable_lines", paid.unreadableLines);
-      rows.add(r);
-    }
-    rows.sort(
-        (a, b) ->
-            String.valueOf(a.path("started").asText(null))
-                .compareTo(String.valueOf(b.path("started").asText(null))));
-    rows.forEach(runs::add);
-  }
-
-  /**
-   * The run manifests {@code W/runs/<run-id>.json} by run id (only on a local work directory); one
-   * that cannot be read is named in {@code problems} and left out.
-   */
-  private Map<String, JsonNode> runManifests(WorkLayout layout) {
-    Map<String, JsonNode> out = new TreeMap<>();
-    Path dir;
-    try {
-      dir = WorkLayout.localPath(layout.runsDir());
-    } catch (java.nio.file.InvalidPathException notLocal) {
-      return out;
-    }
-    if (!java.nio.file.Files.isDirectory(dir)) {
-      return out;
-    }
-    try (java.nio.file.DirectoryStream<Path> files =
-        java.nio.file.Files.newDirectoryStream(dir, "*.json")) {
-      for (Path f : files) {
-        try {
-          JsonNode m =
-              JSON.readTree(SafeFiles.read(dir, f.getFileName().toString(), MAX_FILE_BYTES, null));
-          String runId = text(m, "run_id");
-          if (runId == null) {
-            throw new IOException("no run_id");
-          }
-          out.put(runId, m);
-        } catch (IOException | RuntimeException e) {
-          problem(f + ": not a run manifest (" + e.getMessage() + ")");
-        }
-      }
-    } catch (IOException e) {
-      problem(dir + ": cannot be listed (" + e.getMessage() + ")");
-    }
-    return out;
-  }
-
-  /**
-   * A run manifest's status; one still {@code running} whose step's LOCK does not name its run
-   * ended without writing its end (a SIGKILL or a machine loss).
-   */
-  private static String status(WorkLayout layout, RunFacts f, JsonNode m) {
-    String status = text(m, "status");
-    if (!"running".equals(status)) {
-      return status;
-    }
-    try {
-      byte[] lock = java.nio.file.Files.readAllBytes(WorkLayout.localPath(layout.lockFile(f.step)));
-      if (org.hipforge.io.state.LockHolder.parse(lock)
-          .map(h -> f.runId.equals(h.runId()))
-          .orElse(false)) {
-        return status;
-      }
-    } catch (IOException | RuntimeException noLock) {
-      // no lock file: nobody runs the step
-    }
-    return "ended without a record";
-  }
-
-  private static String text(JsonNode n, String key) {
-    JsonNode v = n == null ? null : n.get(key);
-    return v == null || v.isNull() ? null : v.asText();
-  }
-
-  private void problem(String text) {
-    ArrayNode p =
-        root.has("problems") ? (ArrayNode) root.get("problems") : root.putArray("problems");
-    p.add(text);
-  }
-
-  // ---- the pairs table ----
-
-  private void pairs(
-      WorkLayout layout, StateIndex described, StateIndex generated, Path sourceDir, int maxPairs)
-      throws IOException {
-    ArrayNode pairs = root.putArray("pairs");
-    Path outHip = WorkLayout.localPath(layout.outHipDir());
-    ResponseCache[] answers = {null}; // generate journals, opened when a failed generation is shown
-    try (StateIndex.Records describeRecords = described.records();
-        StateIndex.Records generateRecords = generated.records()) {
-      ManifestScan.forEach(
-          layout.manifest(),
-          e -> {
-            int ds = described.slotOf(e.id);
-            if (described.describe(e, ds) != PendingRule.Outcome.DONE) {
-              return;
-            }
-            pairsTotal++;
-            if (pairsShown >= maxPairs) {
-              return;
-            }
-            pairsShown++;
-            ObjectNode p = pairs.addObject();
-            p.put("id", e.id);
-            p.put("file", e.fileName());
-            p.put("instruction", cut(describeRecords.read(ds).instruction()));
-            p.put(
-                "source", sourceDir == null ? null : readText(sourceDir, e.fileName(), e.sha256()));
-            PendingRule.Outcome o = StateIndex.generate(described, ds, true, generated);
-            if (o == PendingRule.Outcome.NEW) {
-              p.put("verdict", VERDICT_NOT_GENERATED);
-              return;
-            }
-            if (o == PendingRule.Outcome.STALE) {
-              p.put("verdict", VERDICT_STALE);
-              return;
-            }
-            StateRecord g = generateRecords.read(generated.slotOf(e.id));
-            p.put("verdict", verdict(g));
-            String detail = g.compileError() != null ? g.compileError() : g.errorMsg();
-            p.put("detail", detail == null ? null : cut(detail));
-            if (g.fidelity() != null) {
-              p.put("fidelity", g.fidelity().score());
-            }
-            if (g.codeSha256() != null && g.pass()) {
-              p.put("generated", readText(outHip, e.fileName(), g.codeSha256()));
-            } else if (g.promptSha256() != null) {
-              if (answers[0] == null) {
-                answers[0] = ResponseCache.forGlob(layout.journalGlob(WorkLayout.Step.GENERATE));
-              }
-              StateRecord answer = answers[0].get(g.promptSha256());
-              ExtractedCode code =
-                  answer == null || answer.response() == null
-                      ? null
-                      : CodeExtractor.extract(answer.response());
-              p.put("generated", code != null && code.isPresent() ? cut(code.code()) : null);
-            }
-          });
-    }
-    root.put("pairs_total", pairsTotal);
-    root.put("pairs_shown", pairsShown);
-    root.put("sources_shown", sourceDir != null);
-  }
-
-  /**
-   * A file's text by {@link SafeFiles}' rule (with its recorded sha256) and {@link SourceText}'s; a
-   * refusal says why.
-   */
-  private static String readText(Path root, String fileName, String sha256) throws IOException {
-    try {
-      byte[] bytes = SafeFiles.read(root, fileName, MAX_FILE_BYTES, sha256);
-      SourceText.Decoded text = SourceText.decode(bytes);
-      return cut(text.ok() ? text.text() : new String(bytes, StandardCharsets.UTF_8));
-    } catch (SafeFiles.Refused r) {
-      return "(not shown: " + r.getMessage() + ")";
-    }
-  }
-
-  static String cut(String s) {
-    if (s == null || s.length() <= MAX_CELL_CHARS) {
-      return s;
-    }
-    return s.substring(0, MAX_CELL_CHARS)
-        + "\n… ("
-        + (s.length() - MAX_CELL_CHARS)
-        + " more characters)";
   }
 }

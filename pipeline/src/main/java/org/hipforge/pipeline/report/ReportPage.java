@@ -69,24 +69,10 @@ public final class ReportPage {
     StringBuilder b = new StringBuilder(json.length() + 64);
     for (int i = 0; i < json.length(); i++) {
       char c = json.charAt(i);
-      switch (c) {
-        case '<':
-          b.append("\\u003c");
-          break;
-        case '>':
-          b.append("\\u003e");
-          break;
-        case '&':
-          b.append("\\u0026");
-          break;
-        case '\u2028':
-          b.append("\\u2028");
-          break;
-        case '\u2029':
-          b.append("\\u2029");
-          break;
-        default:
-          b.append(c);
+      if (c == '<' || c == '>' || c == '&' || c == '\u2028' || c == '\u2029') {
+        b.append(String.format("\\u%04x", (int) c));
+      } else {
+        b.append(c);
       }
     }
     return b.toString();

@@ -104,13 +104,7 @@ public final class Progress {
       COMPILES.clear();
     }
     live = out == System.out && isTerminal();
-    timer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "hipforge-progress");
-              t.setDaemon(true);
-              return t;
-            });
+    timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("hipforge-progress"));
     stream = out;
     long[] ticks = {0};
     timer.scheduleAtFixedRate(

@@ -32,6 +32,23 @@ class CodeExtractorTest {
           + "  return 0;\n"
           + "}\n";
 
+  /** Fence tags of languages that are not C++: a block tagged so is never the code. */
+  private static final List<String> OTHER_LANGUAGE_TAGS =
+      List.of(
+          "shell",
+          "bash",
+          "sh",
+          "console",
+          "text",
+          "plaintext",
+          "json",
+          "yaml",
+          "makefile",
+          "cmake",
+          "python",
+          "markdown",
+          "diff");
+
   /**
    * A response that must yield exactly {@code code}, tagged {@code language}, found as {@code
    * origin}.
@@ -223,21 +240,7 @@ class CodeExtractorTest {
             KERNEL,
             "hip",
             Origin.FENCED));
-    for (String tag :
-        List.of(
-            "shell",
-            "bash",
-            "sh",
-            "console",
-            "text",
-            "plaintext",
-            "json",
-            "yaml",
-            "makefile",
-            "cmake",
-            "python",
-            "markdown",
-            "diff")) {
+    for (String tag : OTHER_LANGUAGE_TAGS) {
       cases.add(
           new Found(
               "never picks a larger " + tag + " block holding a kernel over a small cpp block",
@@ -402,22 +405,7 @@ class CodeExtractorTest {
             "Run:\n```bash\nhipcc -o add add.hip\n```\n",
             "other languages"));
     for (String tag :
-        List.of(
-            "shell",
-            "bash",
-            "sh",
-            "console",
-            "text",
-            "plaintext",
-            "json",
-            "yaml",
-            "makefile",
-            "cmake",
-            "python",
-            "markdown",
-            "diff",
-            "rust",
-            "BASH")) {
+        Stream.concat(OTHER_LANGUAGE_TAGS.stream(), Stream.of("rust", "BASH")).toList()) {
       cases.add(
           new NoCode(
               "reports no code when the only block is tagged " + tag + ", even holding a kernel",

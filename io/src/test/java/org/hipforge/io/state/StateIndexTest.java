@@ -195,6 +195,19 @@ class StateIndexTest {
     }
   }
 
+  /** Record {@code id} of a.hip, failed by a timeout in run r1 at T0. */
+  private static StateRecord timedOutInRun1(long id) {
+    return StateRecord.builder()
+        .id(id)
+        .fileName("a.hip")
+        .finishedAtMillis(T0)
+        .runId("r1")
+        .attempts(1)
+        .pass(false)
+        .errorMsg("timeout: slow")
+        .build();
+  }
+
   private static StateRecord record(
       Random rnd, long id, long t, String run, int attempts, boolean pass) {
     String[] instructions = {
@@ -228,16 +241,7 @@ class StateIndexTest {
 
   @Test
   void refreshReadsOnlyNewFilesAndAppendedLinesAndATornLineAgain() throws Exception {
-    StateRecord first =
-        StateRecord.builder()
-            .id(1)
-            .fileName("a.hip")
-            .finishedAtMillis(T0)
-            .runId("r1")
-            .attempts(1)
-            .pass(false)
-            .errorMsg("timeout: slow")
-            .build();
+    StateRecord first = timedOutInRun1(1);
     StateRecord second =
         first.toBuilder().finishedAtMillis(T0 + 5).pass(true).errorMsg(null).build();
     String secondLine = StateRecordJson.toJson(second);
@@ -347,16 +351,7 @@ class StateIndexTest {
   @Test
   void recordsGiveTheLatestRecordsLineAsWrittenWithKeysTheRecordTypeDoesNotCarry()
       throws Exception {
-    StateRecord old =
-        StateRecord.builder()
-            .id(3)
-            .fileName("a.hip")
-            .finishedAtMillis(T0)
-            .runId("r1")
-            .attempts(1)
-            .pass(false)
-            .errorMsg("timeout: slow")
-            .build();
+    StateRecord old = timedOutInRun1(3);
     String latest =
         "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":true,\"finished_at\":\"2030-01-01T00:00:00Z\","
             + "\"run_id\":\"r2\",\"attempts\":1,\"a_new_key\":\"x,y\"}";

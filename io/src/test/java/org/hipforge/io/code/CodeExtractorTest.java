@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.hipforge.io.code.ExtractedCode.Origin;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -49,26 +50,27 @@ class CodeExtractorTest {
           "markdown",
           "diff");
 
+  /** A row of a table below; the test is shown by its {@code name}. */
+  interface Case {
+    String name();
+  }
+
   /**
    * A response that must yield exactly {@code code}, tagged {@code language}, found as {@code
    * origin}.
    */
-  record Found(String name, String response, String code, String language, Origin origin) {
-    @Override
-    public String toString() {
-      return name;
-    }
-  }
+  record Found(String name, String response, String code, String language, Origin origin)
+      implements Case {}
 
   /** A response that must yield no code, with a reason containing {@code reasonPart}. */
-  record NoCode(String name, String response, String reasonPart) {
-    @Override
-    public String toString() {
-      return name;
-    }
+  record NoCode(String name, String response, String reasonPart) implements Case {}
+
+  /** The cases of a table, each shown by its name. */
+  private static <T extends Case> Stream<Named<T>> named(List<T> cases) {
+    return cases.stream().map(c -> Named.of(c.name(), c));
   }
 
-  static Stream<Found> extractions() {
+  static Stream<Named<Found>> extractions() {
     List<Found> cases = new ArrayList<>();
     cases.add(
         new Found(
@@ -384,10 +386,10 @@ class CodeExtractorTest {
             KERNEL,
             "",
             Origin.UNFENCED));
-    return cases.stream();
+    return named(cases);
   }
 
-  static Stream<NoCode> failures() {
+  static Stream<Named<NoCode>> failures() {
     List<NoCode> cases = new ArrayList<>();
     cases.add(new NoCode("reports no code for a null response", null, "null"));
     cases.add(new NoCode("reports no code for an empty response", "", "empty"));
@@ -445,7 +447,7 @@ class CodeExtractorTest {
                 + "Consider the occupancy and the register pressure too.\n"
                 + "__global__ void k() { x(); }\n",
             "does not look like C++"));
-    return cases.stream();
+    return named(cases);
   }
 
   // ---- files split over several blocks, and license comments (issue 12 item 4) ----
@@ -517,14 +519,10 @@ class CodeExtractorTest {
 
   /** A response whose code comes from {@code blocks} fenced blocks. */
   record Joined(
-      String name, String response, String code, String language, Origin origin, int blocks) {
-    @Override
-    public String toString() {
-      return name;
-    }
-  }
+      String name, String response, String code, String language, Origin origin, int blocks)
+      implements Case {}
 
-  static Stream<Joined> joinedAnswers() {
+  static Stream<Named<Joined>> joinedAnswers() {
     List<Joined> cases = new ArrayList<>();
     cases.add(
         new Joined(
@@ -731,7 +729,7 @@ class CodeExtractorTest {
             "",
             Origin.FENCED,
             1));
-    return cases.stream();
+    return named(cases);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -313,29 +313,26 @@ class StateIndexTest {
 
   @Test
   void aMalformedManifestLineOrADuplicateStopsNamingTheLine() throws Exception {
+    assertThat(
+        statusRefusal("{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\n"),
+        containsString("manifest.jsonl:2"));
+    assertThat(
+        statusRefusal("{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":0,\"file_name\":\"b.hip\"}\n"),
+        containsString("manifest.jsonl:2: duplicate id 0"));
+    assertThat(
+        statusRefusal(
+            "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"b.hip\"}\n"
+                + "{\"id\":2,\"file_name\":\"a.hip\"}\n"),
+        containsString("manifest.jsonl:3: duplicate file_name 'a.hip'"));
+  }
+
+  /** The message of the error that stops the describe status over a manifest of {@code lines}. */
+  private String statusRefusal(String lines) throws IOException {
+    write("manifest.jsonl", lines);
     WorkLayout layout = new WorkLayout(work.toString());
-    write("manifest.jsonl", "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\n");
-    IOException bad =
-        assertThrows(
-            IOException.class, () -> StatusReport.compute(layout, WorkLayout.Step.DESCRIBE));
-    assertThat(bad.getMessage(), containsString("manifest.jsonl:2"));
-
-    write(
-        "manifest.jsonl",
-        "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":0,\"file_name\":\"b.hip\"}\n");
-    IOException id =
-        assertThrows(
-            IOException.class, () -> StatusReport.compute(layout, WorkLayout.Step.DESCRIBE));
-    assertThat(id.getMessage(), containsString("manifest.jsonl:2: duplicate id 0"));
-
-    write(
-        "manifest.jsonl",
-        "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"b.hip\"}\n"
-            + "{\"id\":2,\"file_name\":\"a.hip\"}\n");
-    IOException name =
-        assertThrows(
-            IOException.class, () -> StatusReport.compute(layout, WorkLayout.Step.DESCRIBE));
-    assertThat(name.getMessage(), containsString("manifest.jsonl:3: duplicate file_name 'a.hip'"));
+    return assertThrows(
+            IOException.class, () -> StatusReport.compute(layout, WorkLayout.Step.DESCRIBE))
+        .getMessage();
   }
 
   @Test

@@ -114,7 +114,8 @@ class ManifestStoreTest {
   }
 
   static Stream<Arguments> refusedManifests() {
-    return Stream.of(
+    return in(
+        "manifest.jsonl",
         arguments(
             "a malformed line stops the read naming file and line",
             "{\"id\":0,\"file_name\":\"a.hip\"}\n\n{\"id\":1,\"file_name\":\"b.h\n",
@@ -132,15 +133,6 @@ class ManifestStoreTest {
             "a duplicate file name stops the read naming file, line and name",
             "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"a.hip\"}\n",
             ":2: duplicate file_name 'a.hip'"));
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("refusedManifests")
-  void aBadManifestLineStopsTheReadWithAMessageNamingTheFile(
-      String behaviour, String content, String message) throws Exception {
-    Path file = write("manifest.jsonl", content);
-    IOException e = assertThrows(IOException.class, () -> ManifestStore.read(file));
-    assertThat(e.getMessage(), startsWith(file + message));
   }
 
   @Test
@@ -176,7 +168,8 @@ class ManifestStoreTest {
   }
 
   static Stream<Arguments> refusedLegacyArrays() {
-    return Stream.of(
+    return in(
+        "manifest.json",
         arguments("an object is no array", "{\"0\": \"a.hip\"}", ": expected a JSON array"),
         arguments("an empty file is no array", "", ": expected a JSON array"),
         arguments(
@@ -213,12 +206,26 @@ class ManifestStoreTest {
             ": element 1: duplicate file_name 'a.hip'"));
   }
 
+  /** Rows (behaviour, content, message) of a table, with {@code fileName} put after behaviour. */
+  private static Stream<Arguments> in(String fileName, Arguments... rows) {
+    return Stream.of(rows).map(r -> arguments(r.get()[0], fileName, r.get()[1], r.get()[2]));
+  }
+
   @ParameterizedTest(name = "{0}")
-  @MethodSource("refusedLegacyArrays")
-  void aBadLegacyArrayIsRefusedWithAMessageNamingTheFile(
-      String behaviour, String content, String message) throws Exception {
-    Path file = write("manifest.json", content);
-    IOException e = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(file));
+  @MethodSource({"refusedManifests", "refusedLegacyArrays"})
+  void aBadManifestIsRefusedWithAMessageNamingTheFile(
+      String behaviour, String fileName, String content, String message) throws Exception {
+    Path file = write(fileName, content);
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> {
+              if (fileName.endsWith(".jsonl")) {
+                ManifestStore.read(file);
+              } else {
+                ManifestStore.readLegacyArray(file);
+              }
+            });
     assertThat(e.getMessage(), startsWith(file + message));
   }
 

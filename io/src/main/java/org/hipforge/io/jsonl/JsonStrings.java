@@ -27,36 +27,21 @@ public final class JsonStrings {
       }
       out.append(new String(line, runFrom, p - runFrom, StandardCharsets.UTF_8));
       char c = (char) line[p + 1];
-      switch (c) {
-        case 'b':
-          out.append('\b');
-          p += 2;
-          break;
-        case 'f':
-          out.append('\f');
-          p += 2;
-          break;
-        case 'n':
-          out.append('\n');
-          p += 2;
-          break;
-        case 'r':
-          out.append('\r');
-          p += 2;
-          break;
-        case 't':
-          out.append('\t');
-          p += 2;
-          break;
-        case 'u':
-          out.append(
-              (char) Integer.parseInt(new String(line, p + 2, 4, StandardCharsets.US_ASCII), 16));
-          p += 6;
-          break;
-        default:
-          out.append(c);
-          p += 2;
-          break; // '"', '\\', '/'
+      if (c == 'u') {
+        out.append(
+            (char) Integer.parseInt(new String(line, p + 2, 4, StandardCharsets.US_ASCII), 16));
+        p += 6;
+      } else {
+        out.append(
+            switch (c) {
+              case 'b' -> '\b';
+              case 'f' -> '\f';
+              case 'n' -> '\n';
+              case 'r' -> '\r';
+              case 't' -> '\t';
+              default -> c; // '"', '\\', '/'
+            });
+        p += 2;
       }
       runFrom = p;
     }

@@ -9,9 +9,7 @@ import static org.hipforge.io.llm.PromptTemplate.Placeholder.SOURCE;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import org.hipforge.io.llm.PromptTemplate.Placeholder;
 import org.hipforge.io.util.Hex;
+import org.hipforge.io.util.SourceText;
 
 /**
  * The prompt templates of a run: system and user part of {@code describe}, {@code generate} and
@@ -259,13 +258,7 @@ public final class PromptSet implements Serializable {
     }
     String text;
     try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes))
-              .toString();
+      text = SourceText.strictUtf8(bytes);
     } catch (CharacterCodingException e) {
       throw new PromptTemplateException(name, "is not UTF-8 text");
     }

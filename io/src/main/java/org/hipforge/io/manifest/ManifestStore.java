@@ -36,25 +36,30 @@ public final class ManifestStore {
   }
 
   public static List<ManifestEntry> read(Path file) throws IOException {
-    List<ManifestEntry> out = new ArrayList<>();
-    Set<Long> ids = new HashSet<>();
-    Set<String> names = new HashSet<>();
+    UniqueEntries out = new UniqueEntries();
+    String where = file + ":";
     try (InputStream in = Files.newInputStream(file)) {
-      forEachEntry(
-          in,
-          file.toString(),
-          (e, lineNo) -> {
-            if (!ids.add(e.id())) {
-              throw new IOException(file + ":" + lineNo + ": duplicate id " + e.id());
-            }
-            if (!names.add(e.fileName())) {
-              throw new IOException(
-                  file + ":" + lineNo + ": duplicate file_name '" + e.fileName() + "'");
-            }
-            out.add(e);
-          });
+      forEachEntry(in, file.toString(), (e, lineNo) -> out.add(e, where, lineNo));
     }
-    return out;
+    return out.entries;
+  }
+
+  /** The entries read so far, refusing a second use of an id or a file name. */
+  private static final class UniqueEntries {
+    final List<ManifestEntry> entries = new ArrayList<>();
+    final Set<Long> ids = new HashSet<>();
+    final Set<String> names = new HashSet<>();
+
+    /** Adds {@code e}, read at {@code where + n} (a file's line or array element). */
+    void add(ManifestEntry e, String where, long n) throws IOException {
+      if (!ids.add(e.id())) {
+        throw new IOException(where + n + ": duplicate id " + e.id());
+      }
+      if (!names.add(e.fileName())) {
+        throw new IOException(where + n + ": duplicate file_name '" + e.fileName() + "'");
+      }
+      entries.add(e);
+    }
   }
 
   /**
@@ -88,14 +93,13 @@ public final class ManifestStore {
 
   /** Reads the older scripts' {@code manifest.json}: a JSON array of {id, file_name, ...}. */
   public static List<ManifestEntry> readLegacyArray(Path file) throws IOException {
-    List<ManifestEntry> out = new ArrayList<>();
     // The same uniqueness as read(): the imported ids go into manifest.jsonl, which read() checks.
-    Set<Long> ids = new HashSet<>();
-    Set<String> names = new HashSet<>();
+    UniqueEntries out = new UniqueEntries();
     try (JsonParser p = new JsonFactory().createParser(file.toFile())) {
       if (p.nextToken() != JsonToken.START_ARRAY) {
         throw new IOException(file + ": expected a JSON array of {id, file_name} objects");
       }
+      String element = file + ": element ";
       int index = 0;
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.START_OBJECT) {
@@ -105,14 +109,7 @@ public final class ManifestStore {
         } catch (MalformedLineException ex) {
           throw new IOException(file + ": element " + index + ": " + ex.getMessage());
         }
-        if (!ids.add(e.id())) {
-          throw new IOException(file + ": element " + index + ": duplicate id " + e.id());
-        }
-        if (!names.add(e.fileName())) {
-          throw new IOException(
-              file + ": element " + index + ": duplicate file_name '" + e.fileName() + "'");
-        }
-        out.add(e);
+        out.add(e, element, index);
         index++;
       }
       if (t != JsonToken.END_ARRAY) {
@@ -121,7 +118,7 @@ public final class ManifestStore {
     } catch (JsonProcessingException e) {
       throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
     }
-    return out;
+    return out.entries;
   }
 
   /**

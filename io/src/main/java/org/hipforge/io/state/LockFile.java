@@ -35,11 +35,7 @@ final class LockFile {
       return false;
     } catch (UnsupportedOperationException | FileSystemException noHardLinks) {
       try {
-        Files.write(
-            file,
-            (me.toJson() + "\n").getBytes(StandardCharsets.UTF_8),
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE);
+        createWith(file, me);
         return true;
       } catch (FileAlreadyExistsException held) {
         return false;
@@ -59,6 +55,15 @@ final class LockFile {
     }
   }
 
+  /** Creates {@code path} holding {@code me}'s line; fails when it exists. */
+  private static void createWith(Path path, LockHolder me) throws IOException {
+    Files.write(
+        path,
+        (me.toJson() + "\n").getBytes(StandardCharsets.UTF_8),
+        StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE);
+  }
+
   private static Path writeTemp(Path file, LockHolder me) throws IOException {
     Path tmp =
         file.resolveSibling(
@@ -66,11 +71,7 @@ final class LockFile {
     for (int tries = 1; ; tries++) {
       Files.createDirectories(file.getParent());
       try {
-        Files.write(
-            tmp,
-            (me.toJson() + "\n").getBytes(StandardCharsets.UTF_8),
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE);
+        createWith(tmp, me);
         return tmp;
       } catch (NoSuchFileException dirRemoved) {
         if (tries == 3) { // a run that created the empty directory removed it as it ended: again

@@ -10,6 +10,7 @@ import org.hipforge.io.jsonl.ByteLines;
 import org.hipforge.io.jsonl.FlatLineScanner;
 import org.hipforge.io.manifest.ManifestStore;
 import org.hipforge.io.record.ManifestEntry;
+import org.hipforge.io.util.DaemonThreads;
 import org.hipforge.io.util.Hash64;
 import org.hipforge.io.util.LongTable;
 
@@ -106,11 +107,7 @@ public final class ManifestScan {
     Seen seenSecond = new Seen();
     java.util.concurrent.ExecutorService pool =
         java.util.concurrent.Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "manifest-reader");
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.named("manifest-reader"));
     long n;
     try {
       java.util.concurrent.Future<Long> other =

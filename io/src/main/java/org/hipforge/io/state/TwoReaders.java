@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.hipforge.io.util.DaemonThreads;
 
 /**
  * Reads a {@link StateLineFeed}'s new parts on this thread and one more: the biggest files first,
@@ -55,12 +56,7 @@ final class TwoReaders {
     StateLineFeed.Tally countedA = new StateLineFeed.Tally();
     StateLineFeed.Tally countedB = new StateLineFeed.Tally();
     ExecutorService pool =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "state-index-reader");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadExecutor(DaemonThreads.named("state-index-reader"));
     try {
       Future<?> other =
           pool.submit(

@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.hipforge.io.state.LockFile.Observed;
 import org.hipforge.io.util.BeforeExit;
+import org.hipforge.io.util.DaemonThreads;
 
 /**
  * One writer per (work directory, step): a lock file {@code W/state/<step>/LOCK} that a run holds
@@ -322,11 +323,7 @@ public final class WorkLock implements AutoCloseable {
       if (heartbeat == null) {
         heartbeat =
             Executors.newSingleThreadScheduledExecutor(
-                r -> {
-                  Thread t = new Thread(r, "hipforge-lock-heartbeat");
-                  t.setDaemon(true);
-                  return t;
-                });
+                DaemonThreads.named("hipforge-lock-heartbeat"));
         heartbeat.scheduleWithFixedDelay(
             WorkLock::beatAll, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
       }

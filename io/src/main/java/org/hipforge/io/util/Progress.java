@@ -23,9 +23,7 @@ import java.util.function.Supplier;
  * <p>JVM-wide (static) because every DoFn instance of a step reports into the same line.
  */
 public final class Progress {
-  /**
-   * A plain line this often: often enough to see a run is alive, rare enough not to flood a log.
-   */
+  /** A plain line this often: enough to see a run is alive, rare enough not to flood a log. */
   public static final int PERIOD_SECONDS = 5;
 
   /** The shortest gap between two {@link #status} lines: a waiting run says so, without a flood. */
@@ -104,13 +102,7 @@ public final class Progress {
       COMPILES.clear();
     }
     live = out == System.out && isTerminal();
-    timer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "hipforge-progress");
-              t.setDaemon(true);
-              return t;
-            });
+    timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("hipforge-progress"));
     stream = out;
     long[] ticks = {0};
     timer.scheduleAtFixedRate(

@@ -31,13 +31,7 @@ public final class SourceText {
   public static Decoded decode(byte[] bytes) {
     String text;
     try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes))
-              .toString();
+      text = strictUtf8(bytes);
     } catch (CharacterCodingException ex) {
       int odd = firstNonTextLatin1(bytes);
       if (odd >= 0) {
@@ -56,6 +50,16 @@ public final class SourceText {
       return new Decoded(null, null, "the source holds NUL bytes (a binary file?)");
     }
     return new Decoded(text, null, null);
+  }
+
+  /** {@code bytes} as UTF-8 text, refusing malformed input instead of replacing it. */
+  public static String strictUtf8(byte[] bytes) throws CharacterCodingException {
+    return StandardCharsets.UTF_8
+        .newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT)
+        .decode(ByteBuffer.wrap(bytes))
+        .toString();
   }
 
   /**

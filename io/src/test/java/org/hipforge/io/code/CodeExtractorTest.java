@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.hipforge.io.code.ExtractedCode.Origin;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,26 +33,44 @@ class CodeExtractorTest {
           + "  return 0;\n"
           + "}\n";
 
+  /** Fence tags of languages that are not C++: a block tagged so is never the code. */
+  private static final List<String> OTHER_LANGUAGE_TAGS =
+      List.of(
+          "shell",
+          "bash",
+          "sh",
+          "console",
+          "text",
+          "plaintext",
+          "json",
+          "yaml",
+          "makefile",
+          "cmake",
+          "python",
+          "markdown",
+          "diff");
+
+  /** A row of a table below; the test is shown by its {@code name}. */
+  interface Case {
+    String name();
+  }
+
   /**
    * A response that must yield exactly {@code code}, tagged {@code language}, found as {@code
    * origin}.
    */
-  record Found(String name, String response, String code, String language, Origin origin) {
-    @Override
-    public String toString() {
-      return name;
-    }
-  }
+  record Found(String name, String response, String code, String language, Origin origin)
+      implements Case {}
 
   /** A response that must yield no code, with a reason containing {@code reasonPart}. */
-  record NoCode(String name, String response, String reasonPart) {
-    @Override
-    public String toString() {
-      return name;
-    }
+  record NoCode(String name, String response, String reasonPart) implements Case {}
+
+  /** The cases of a table, each shown by its name. */
+  private static <T extends Case> Stream<Named<T>> named(List<T> cases) {
+    return cases.stream().map(c -> Named.of(c.name(), c));
   }
 
-  static Stream<Found> extractions() {
+  static Stream<Named<Found>> extractions() {
     List<Found> cases = new ArrayList<>();
     cases.add(
         new Found(
@@ -223,21 +242,7 @@ class CodeExtractorTest {
             KERNEL,
             "hip",
             Origin.FENCED));
-    for (String tag :
-        List.of(
-            "shell",
-            "bash",
-            "sh",
-            "console",
-            "text",
-            "plaintext",
-            "json",
-            "yaml",
-            "makefile",
-            "cmake",
-            "python",
-            "markdown",
-            "diff")) {
+    for (String tag : OTHER_LANGUAGE_TAGS) {
       cases.add(
           new Found(
               "never picks a larger " + tag + " block holding a kernel over a small cpp block",
@@ -381,10 +386,10 @@ class CodeExtractorTest {
             KERNEL,
             "",
             Origin.UNFENCED));
-    return cases.stream();
+    return named(cases);
   }
 
-  static Stream<NoCode> failures() {
+  static Stream<Named<NoCode>> failures() {
     List<NoCode> cases = new ArrayList<>();
     cases.add(new NoCode("reports no code for a null response", null, "null"));
     cases.add(new NoCode("reports no code for an empty response", "", "empty"));
@@ -402,22 +407,7 @@ class CodeExtractorTest {
             "Run:\n```bash\nhipcc -o add add.hip\n```\n",
             "other languages"));
     for (String tag :
-        List.of(
-            "shell",
-            "bash",
-            "sh",
-            "console",
-            "text",
-            "plaintext",
-            "json",
-            "yaml",
-            "makefile",
-            "cmake",
-            "python",
-            "markdown",
-            "diff",
-            "rust",
-            "BASH")) {
+        Stream.concat(OTHER_LANGUAGE_TAGS.stream(), Stream.of("rust", "BASH")).toList()) {
       cases.add(
           new NoCode(
               "reports no code when the only block is tagged " + tag + ", even holding a kernel",
@@ -457,7 +447,7 @@ class CodeExtractorTest {
                 + "Consider the occupancy and the register pressure too.\n"
                 + "__global__ void k() { x(); }\n",
             "does not look like C++"));
-    return cases.stream();
+    return named(cases);
   }
 
   // ---- files split over several blocks, and license comments (issue 12 item 4) ----
@@ -529,14 +519,10 @@ class CodeExtractorTest {
 
   /** A response whose code comes from {@code blocks} fenced blocks. */
   record Joined(
-      String name, String response, String code, String language, Origin origin, int blocks) {
-    @Override
-    public String toString() {
-      return name;
-    }
-  }
+      String name, String response, String code, String language, Origin origin, int blocks)
+      implements Case {}
 
-  static Stream<Joined> joinedAnswers() {
+  static Stream<Named<Joined>> joinedAnswers() {
     List<Joined> cases = new ArrayList<>();
     cases.add(
         new Joined(
@@ -743,7 +729,7 @@ class CodeExtractorTest {
             "",
             Origin.FENCED,
             1));
-    return cases.stream();
+    return named(cases);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -6,7 +6,9 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,9 @@ import java.util.stream.Stream;
 import org.hipforge.io.record.ManifestEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ManifestStoreTest {
 
@@ -108,46 +113,26 @@ class ManifestStoreTest {
     assertThat(read.get(1).fileName(), is("b.hip"));
   }
 
-  @Test
-  void malformedLineStopsTheReadNamingFileAndLine() throws Exception {
-    Path file =
-        write(
-            "manifest.jsonl",
-            "{\"id\":0,\"file_name\":\"a.hip\"}\n\n{\"id\":1,\"file_name\":\"b.h\n");
-    IOException e = assertThrows(IOException.class, () -> ManifestStore.read(file));
-    assertThat(e.getMessage(), containsString(file + ":3: malformed manifest line"));
-  }
-
-  @Test
-  void unsafeFileNameStopsTheReadNamingFileAndLine() throws Exception {
-    Path file =
-        write(
-            "manifest.jsonl",
-            "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"../../etc/passwd\"}\n");
-    IOException e = assertThrows(IOException.class, () -> ManifestStore.read(file));
-    assertThat(e.getMessage(), containsString(file + ":2: malformed manifest line"));
-    assertThat(e.getMessage(), containsString("'..'"));
-  }
-
-  @Test
-  void duplicateIdStopsTheReadNamingFileLineAndId() throws Exception {
-    Path file =
-        write(
-            "manifest.jsonl",
+  static Stream<Arguments> refusedManifests() {
+    return in(
+        "manifest.jsonl",
+        arguments(
+            "a malformed line stops the read naming file and line",
+            "{\"id\":0,\"file_name\":\"a.hip\"}\n\n{\"id\":1,\"file_name\":\"b.h\n",
+            ":3: malformed manifest line"),
+        arguments(
+            "an unsafe file name stops the read naming file, line and the '..'",
+            "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"../../etc/passwd\"}\n",
+            ":2: malformed manifest line: file_name '../../etc/passwd' refused: it climbs out of its root with '..'"),
+        arguments(
+            "a duplicate id stops the read naming file, line and id",
             "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"b.hip\"}\n"
-                + "{\"id\":\"1\",\"file_name\":\"c.hip\"}\n");
-    IOException e = assertThrows(IOException.class, () -> ManifestStore.read(file));
-    assertThat(e.getMessage(), is(file + ":3: duplicate id 1"));
-  }
-
-  @Test
-  void duplicateFileNameStopsTheReadNamingFileLineAndName() throws Exception {
-    Path file =
-        write(
-            "manifest.jsonl",
-            "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"a.hip\"}\n");
-    IOException e = assertThrows(IOException.class, () -> ManifestStore.read(file));
-    assertThat(e.getMessage(), is(file + ":2: duplicate file_name 'a.hip'"));
+                + "{\"id\":\"1\",\"file_name\":\"c.hip\"}\n",
+            ":3: duplicate id 1"),
+        arguments(
+            "a duplicate file name stops the read naming file, line and name",
+            "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"a.hip\"}\n",
+            ":2: duplicate file_name 'a.hip'"));
   }
 
   @Test
@@ -182,76 +167,66 @@ class ManifestStoreTest {
     assertThat(ManifestStore.readLegacyArray(write("manifest.json", "[]")), is(empty()));
   }
 
-  @Test
-  void legacyFileThatIsNotAnArrayIsRefusedNamingTheFile() throws Exception {
-    Path file = write("manifest.json", "{\"0\": \"a.hip\"}");
-    IOException e = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(file));
-    assertThat(e.getMessage(), containsString(file + ": expected a JSON array"));
-    Path empty = write("empty.json", "");
-    IOException e2 = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(empty));
-    assertThat(e2.getMessage(), containsString(empty + ": expected a JSON array"));
+  static Stream<Arguments> refusedLegacyArrays() {
+    return in(
+        "manifest.json",
+        arguments("an object is no array", "{\"0\": \"a.hip\"}", ": expected a JSON array"),
+        arguments("an empty file is no array", "", ": expected a JSON array"),
+        arguments(
+            "an element that is no object is refused with its index",
+            "[{\"id\":0,\"file_name\":\"a.hip\"}, \"b.hip\"]",
+            ": element 1 is not a JSON object"),
+        arguments(
+            "an element without file_name is refused with its index",
+            "[{\"id\":0,\"file_name\":\"a.hip\"},{\"id\":1,\"file_name\":\"b.hip\"},{\"id\":2}]",
+            ": element 2: missing \"file_name\""),
+        arguments(
+            "an element with an absolute file name is refused with its index",
+            "[{\"id\":0,\"file_name\":\"/etc/passwd\"}]",
+            ": element 0: file_name '/etc/passwd' refused"),
+        arguments(
+            "an element with a negative id is refused with its index",
+            "[{\"id\":-4,\"file_name\":\"a.hip\"}]",
+            ": element 0: id must be >= 0"),
+        arguments(
+            "a truncated array is refused naming the file",
+            "[{\"id\":0,\"file_name\":\"a.hip\"},{\"id\":1,\"file_na",
+            ": not valid JSON: Unexpected end-of-input"),
+        arguments(
+            "garbage between elements is refused naming the file",
+            "[{\"id\":0,\"file_name\":\"a.hip\"} garbage]",
+            ": not valid JSON: "),
+        arguments(
+            "a duplicate id is refused naming the element",
+            "[{\"id\":0,\"file_name\":\"a.hip\"},{\"id\":0,\"file_name\":\"b.hip\"}]",
+            ": element 1: duplicate id 0"),
+        arguments(
+            "a duplicate file name is refused naming the element",
+            "[{\"id\":0,\"file_name\":\"a.hip\"},{\"id\":1,\"file_name\":\"a.hip\"}]",
+            ": element 1: duplicate file_name 'a.hip'"));
   }
 
-  @Test
-  void legacyElementThatIsNotAnObjectIsRefusedWithItsIndex() throws Exception {
-    Path file = write("manifest.json", "[{\"id\":0,\"file_name\":\"a.hip\"}, \"b.hip\"]");
-    IOException e = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(file));
-    assertThat(e.getMessage(), is(file + ": element 1 is not a JSON object"));
+  /** Rows (behaviour, content, message) of a table, with {@code fileName} put after behaviour. */
+  private static Stream<Arguments> in(String fileName, Arguments... rows) {
+    return Stream.of(rows).map(r -> arguments(r.get()[0], fileName, r.get()[1], r.get()[2]));
   }
 
-  @Test
-  void legacyElementWithoutFileNameIsRefusedWithItsIndex() throws Exception {
-    Path file =
-        write(
-            "manifest.json",
-            "[{\"id\":0,\"file_name\":\"a.hip\"},{\"id\":1,\"file_name\":\"b.hip\"},{\"id\":2}]");
-    IOException e = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(file));
-    assertThat(e.getMessage(), is(file + ": element 2: missing \"file_name\""));
-  }
-
-  @Test
-  void legacyElementWithUnsafeNameOrBadIdIsRefusedWithItsIndex() throws Exception {
-    Path abs = write("abs.json", "[{\"id\":0,\"file_name\":\"/etc/passwd\"}]");
-    IOException e = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(abs));
-    assertThat(
-        e.getMessage(), containsString(abs + ": element 0: file_name '/etc/passwd' refused"));
-    Path neg = write("neg.json", "[{\"id\":-4,\"file_name\":\"a.hip\"}]");
-    IOException e2 = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(neg));
-    assertThat(e2.getMessage(), containsString(neg + ": element 0: id must be >= 0"));
-  }
-
-  @Test
-  void truncatedLegacyArrayIsRefusedNamingTheFile() throws Exception {
-    Path file = write("manifest.json", "[{\"id\":0,\"file_name\":\"a.hip\"},{\"id\":1,\"file_na");
-    IOException e = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(file));
-    assertThat(e.getMessage(), containsString(file + ": not valid JSON: Unexpected end-of-input"));
-  }
-
-  @Test
-  void legacyArrayWithGarbageBetweenElementsIsRefusedNamingTheFile() throws Exception {
-    Path file = write("manifest.json", "[{\"id\":0,\"file_name\":\"a.hip\"} garbage]");
-    IOException e = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(file));
-    assertThat(e.getMessage(), containsString(file + ": not valid JSON: "));
-  }
-
-  @Test
-  void legacyDuplicateIdIsRefusedNamingTheElement() throws Exception {
-    Path file =
-        write(
-            "manifest.json",
-            "[{\"id\":0,\"file_name\":\"a.hip\"},{\"id\":0,\"file_name\":\"b.hip\"}]");
-    IOException e = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(file));
-    assertThat(e.getMessage(), is(file + ": element 1: duplicate id 0"));
-  }
-
-  @Test
-  void legacyDuplicateFileNameIsRefusedNamingTheElement() throws Exception {
-    Path file =
-        write(
-            "manifest.json",
-            "[{\"id\":0,\"file_name\":\"a.hip\"},{\"id\":1,\"file_name\":\"a.hip\"}]");
-    IOException e = assertThrows(IOException.class, () -> ManifestStore.readLegacyArray(file));
-    assertThat(e.getMessage(), is(file + ": element 1: duplicate file_name 'a.hip'"));
+  @ParameterizedTest(name = "{0}")
+  @MethodSource({"refusedManifests", "refusedLegacyArrays"})
+  void aBadManifestIsRefusedWithAMessageNamingTheFile(
+      String behaviour, String fileName, String content, String message) throws Exception {
+    Path file = write(fileName, content);
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> {
+              if (fileName.endsWith(".jsonl")) {
+                ManifestStore.read(file);
+              } else {
+                ManifestStore.readLegacyArray(file);
+              }
+            });
+    assertThat(e.getMessage(), startsWith(file + message));
   }
 
   @Test

@@ -45,13 +45,7 @@ class JournalWriterTest {
   }
 
   private static String record(long id, String instruction) {
-    return StateRecordJson.toJson(
-        StateRecord.builder()
-            .id(id)
-            .fileName("k" + id + ".hip")
-            .pass(true)
-            .instruction(instruction)
-            .build());
+    return AnswerLines.answer(id, instruction, 0, 0, true);
   }
 
   @Test
@@ -229,8 +223,8 @@ class JournalWriterTest {
     }
 
     @Override
-    public int read(java.nio.ByteBuffer dst) throws IOException {
-      return file.read(dst);
+    public int read(java.nio.ByteBuffer dst) {
+      throw new UnsupportedOperationException("a journal channel is only appended to");
     }
 
     @Override
@@ -239,9 +233,8 @@ class JournalWriterTest {
     }
 
     @Override
-    public java.nio.channels.SeekableByteChannel position(long p) throws IOException {
-      file.position(p);
-      return this;
+    public java.nio.channels.SeekableByteChannel position(long p) {
+      throw new UnsupportedOperationException("a journal channel is only appended to");
     }
 
     @Override
@@ -278,20 +271,29 @@ class JournalWriterTest {
         .collect(Collectors.toList());
   }
 
+  /**
+   * Opens a journal in {@code dir} with a reserve of {@code reserveBytes} whose files are {@link
+   * FillingChannel}s failing {@code failures} times from the second write; each goes into {@code
+   * opened}.
+   */
+  private JournalWriter openFilling(
+      Path dir, long reserveBytes, int failures, List<FillingChannel> opened) throws IOException {
+    return JournalWriter.open(
+        dir.toString(),
+        reserveDir.toString(),
+        reserveBytes,
+        path -> {
+          FillingChannel c = new FillingChannel(path, 2, failures);
+          opened.add(c);
+          return c;
+        });
+  }
+
   @Test
   void aWriteThatFindsTheDiskFullReleasesTheReserveAndTheLineStillLandsWhole() throws Exception {
     Path dir = tmp.resolve("journal");
     List<FillingChannel> opened = new ArrayList<>();
-    try (JournalWriter w =
-        JournalWriter.open(
-            dir.toString(),
-            reserveDir.toString(),
-            64 * 1024,
-            path -> {
-              FillingChannel c = new FillingChannel(path, 2, 1);
-              opened.add(c);
-              return c;
-            })) {
+    try (JournalWriter w = openFilling(dir, 64 * 1024, 1, opened)) {
       assertThat(reserves(reserveDir).size(), is(1));
       assertThat(Files.size(reserves(reserveDir).get(0)), is(64L * 1024));
       w.append(record(1, "first"));
@@ -313,16 +315,7 @@ class JournalWriterTest {
   void aLineThatCannotBeWrittenIsCutBackOffTheFileAndThrown() throws Exception {
     Path dir = tmp.resolve("journal");
     List<FillingChannel> opened = new ArrayList<>();
-    try (JournalWriter w =
-        JournalWriter.open(
-            dir.toString(),
-            reserveDir.toString(),
-            0,
-            path -> {
-              FillingChannel c = new FillingChannel(path, 2, Integer.MAX_VALUE);
-              opened.add(c);
-              return c;
-            })) {
+    try (JournalWriter w = openFilling(dir, 0, Integer.MAX_VALUE, opened)) {
       w.append(record(1, "first"));
       IOException e = assertThrows(IOException.class, () -> w.append(record(2, "lost")));
       assertThat(e.getMessage(), is("No space left on device"));

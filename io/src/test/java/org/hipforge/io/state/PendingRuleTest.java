@@ -26,20 +26,16 @@ class PendingRuleTest {
         .instruction("do it");
   }
 
+  private static void assertLater(StateRecord.Builder later, StateRecord.Builder earlier) {
+    assertThat(PendingRule.compareLatest(later.build(), earlier.build()), greaterThan(0));
+  }
+
   @Test
   void latestIsFinishedAtThenRunIdThenAttemptsThenPass() {
-    assertThat(
-        PendingRule.compareLatest(rec(2, "a", 1, false).build(), rec(1, "z", 9, true).build()),
-        greaterThan(0));
-    assertThat(
-        PendingRule.compareLatest(rec(1, "b", 1, false).build(), rec(1, "a", 9, true).build()),
-        greaterThan(0));
-    assertThat(
-        PendingRule.compareLatest(rec(1, null, 9, false).build(), rec(1, "", 1, true).build()),
-        greaterThan(0));
-    assertThat(
-        PendingRule.compareLatest(rec(1, "a", 2, false).build(), rec(1, "a", 1, true).build()),
-        greaterThan(0));
+    assertLater(rec(2, "a", 1, false), rec(1, "z", 9, true));
+    assertLater(rec(1, "b", 1, false), rec(1, "a", 9, true));
+    assertLater(rec(1, null, 9, false), rec(1, "", 1, true));
+    assertLater(rec(1, "a", 2, false), rec(1, "a", 1, true));
     assertThat(
         PendingRule.compareLatest(rec(1, "a", 1, false).build(), rec(1, "a", 1, true).build()),
         lessThan(0));

@@ -2,6 +2,7 @@ package org.hipforge.io.state;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
+import static org.hipforge.io.state.AnswerLines.answer;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,19 +27,6 @@ class RunLedgerTest {
   /** Run {@code runId}'s journal directory of {@code step}, created. */
   private Path journalDir(WorkLayout.Step step, String runId) throws Exception {
     return Files.createDirectories(WorkLayout.localPath(layout.journalDir(step, runId)));
-  }
-
-  private static String answer(long id, String instruction, long in, long out, boolean pass) {
-    return StateRecordJson.toJson(
-        StateRecord.builder()
-            .id(id)
-            .fileName("k" + id + ".hip")
-            .pass(pass)
-            .instruction(instruction)
-            .inputTokens(in)
-            .outputTokens(out)
-            .runId("r1")
-            .build());
   }
 
   @Test

@@ -195,6 +195,19 @@ class StateIndexTest {
     }
   }
 
+  /** Record {@code id} of a.hip, failed by a timeout in run r1 at T0. */
+  private static StateRecord timedOutInRun1(long id) {
+    return StateRecord.builder()
+        .id(id)
+        .fileName("a.hip")
+        .finishedAtMillis(T0)
+        .runId("r1")
+        .attempts(1)
+        .pass(false)
+        .errorMsg("timeout: slow")
+        .build();
+  }
+
   private static StateRecord record(
       Random rnd, long id, long t, String run, int attempts, boolean pass) {
     String[] instructions = {
@@ -228,16 +241,7 @@ class StateIndexTest {
 
   @Test
   void refreshReadsOnlyNewFilesAndAppendedLinesAndATornLineAgain() throws Exception {
-    StateRecord first =
-        StateRecord.builder()
-            .id(1)
-            .fileName("a.hip")
-            .finishedAtMillis(T0)
-            .runId("r1")
-            .attempts(1)
-            .pass(false)
-            .errorMsg("timeout: slow")
-            .build();
+    StateRecord first = timedOutInRun1(1);
     StateRecord second =
         first.toBuilder().finishedAtMillis(T0 + 5).pass(true).errorMsg(null).build();
     String secondLine = StateRecordJson.toJson(second);
@@ -309,29 +313,26 @@ class StateIndexTest {
 
   @Test
   void aMalformedManifestLineOrADuplicateStopsNamingTheLine() throws Exception {
+    assertThat(
+        statusRefusal("{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\n"),
+        containsString("manifest.jsonl:2"));
+    assertThat(
+        statusRefusal("{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":0,\"file_name\":\"b.hip\"}\n"),
+        containsString("manifest.jsonl:2: duplicate id 0"));
+    assertThat(
+        statusRefusal(
+            "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"b.hip\"}\n"
+                + "{\"id\":2,\"file_name\":\"a.hip\"}\n"),
+        containsString("manifest.jsonl:3: duplicate file_name 'a.hip'"));
+  }
+
+  /** The message of the error that stops the describe status over a manifest of {@code lines}. */
+  private String statusRefusal(String lines) throws IOException {
+    write("manifest.jsonl", lines);
     WorkLayout layout = new WorkLayout(work.toString());
-    write("manifest.jsonl", "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\n");
-    IOException bad =
-        assertThrows(
-            IOException.class, () -> StatusReport.compute(layout, WorkLayout.Step.DESCRIBE));
-    assertThat(bad.getMessage(), containsString("manifest.jsonl:2"));
-
-    write(
-        "manifest.jsonl",
-        "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":0,\"file_name\":\"b.hip\"}\n");
-    IOException id =
-        assertThrows(
-            IOException.class, () -> StatusReport.compute(layout, WorkLayout.Step.DESCRIBE));
-    assertThat(id.getMessage(), containsString("manifest.jsonl:2: duplicate id 0"));
-
-    write(
-        "manifest.jsonl",
-        "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\"file_name\":\"b.hip\"}\n"
-            + "{\"id\":2,\"file_name\":\"a.hip\"}\n");
-    IOException name =
-        assertThrows(
-            IOException.class, () -> StatusReport.compute(layout, WorkLayout.Step.DESCRIBE));
-    assertThat(name.getMessage(), containsString("manifest.jsonl:3: duplicate file_name 'a.hip'"));
+    return assertThrows(
+            IOException.class, () -> StatusReport.compute(layout, WorkLayout.Step.DESCRIBE))
+        .getMessage();
   }
 
   @Test
@@ -347,16 +348,7 @@ class StateIndexTest {
   @Test
   void recordsGiveTheLatestRecordsLineAsWrittenWithKeysTheRecordTypeDoesNotCarry()
       throws Exception {
-    StateRecord old =
-        StateRecord.builder()
-            .id(3)
-            .fileName("a.hip")
-            .finishedAtMillis(T0)
-            .runId("r1")
-            .attempts(1)
-            .pass(false)
-            .errorMsg("timeout: slow")
-            .build();
+    StateRecord old = timedOutInRun1(3);
     String latest =
         "{\"id\":3,\"file_name\":\"a.hip\",\"pass\":true,\"finished_at\":\"2030-01-01T00:00:00Z\","
             + "\"run_id\":\"r2\",\"attempts\":1,\"a_new_key\":\"x,y\"}";

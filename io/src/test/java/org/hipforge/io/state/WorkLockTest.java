@@ -156,6 +156,15 @@ class WorkLockTest {
     }
   }
 
+  /** Acquires the lock as run-new and checks that the lock file then holds our token. */
+  private void acquireAndCheckTheLockFileNamesUs() throws Exception {
+    try (WorkLock lock = WorkLock.acquire(lockFile(), "run-new", "describe", false, out)) {
+      assertThat(
+          LockHolder.parse(Files.readAllBytes(lockFile())).orElseThrow().token(),
+          is(lock.holder().token()));
+    }
+  }
+
   @Test
   void aLockLeftByADeadProcessOnThisHostIsTakenOverWithOneLine() throws Exception {
     long dead = deadPid();
@@ -163,11 +172,7 @@ class WorkLockTest {
         lockFile(),
         holder("deadbeef", dead, -1, LockHolder.thisHost()),
         System.currentTimeMillis());
-    try (WorkLock lock = WorkLock.acquire(lockFile(), "run-new", "describe", false, out)) {
-      assertThat(
-          LockHolder.parse(Files.readAllBytes(lockFile())).orElseThrow().token(),
-          is(lock.holder().token()));
-    }
+    acquireAndCheckTheLockFileNamesUs();
     assertThat(printed(), containsString("took over the stale lock"));
     assertThat(printed(), containsString("its process " + dead + " on this host is gone"));
     assertThat(printed().lines().count(), is(1L));
@@ -281,11 +286,7 @@ class WorkLockTest {
         lockFile().resolveSibling("LOCK.takeover-aaaa"),
         holder("bbbb", dead, -1, LockHolder.thisHost()),
         System.currentTimeMillis());
-    try (WorkLock lock = WorkLock.acquire(lockFile(), "run-new", "describe", false, out)) {
-      assertThat(
-          LockHolder.parse(Files.readAllBytes(lockFile())).orElseThrow().token(),
-          is(lock.holder().token()));
-    }
+    acquireAndCheckTheLockFileNamesUs();
     assertThat(siblings(lockFile()), is(empty()));
   }
 

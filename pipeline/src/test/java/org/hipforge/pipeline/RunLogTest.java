@@ -36,8 +36,11 @@ class RunLogTest {
     assertThat(terminal, containsString("STOPPED: auth: provider sim rejected the request"));
     assertThat(terminal, containsString("the engines' log: " + sim.work.resolve("logs/r1.log")));
     assertThat(terminal, not(containsString("\tat ")));
-    assertThat(
-        "a few lines, not pages: " + terminal, terminal.lines().count(), lessThanOrEqualTo(8L));
+    // Progress lines come every 5 s while the JVM starts the run, so how many there are depends on
+    // the machine's speed; what must stay short is everything else.
+    long otherLines =
+        terminal.lines().filter(l -> !l.matches("describe: \\d+/\\d+ \\(.*")).count();
+    assertThat("a few lines, not pages: " + terminal, otherLines, lessThanOrEqualTo(8L));
 
     String engines = Files.readString(sim.work.resolve("logs/r1.log"));
     assertThat(engines, containsString("ProviderRejectedKeyException"));

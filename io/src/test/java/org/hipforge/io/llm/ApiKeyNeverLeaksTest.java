@@ -230,13 +230,7 @@ class ApiKeyNeverLeaksTest {
   // ------------------------------------------------------------------------------ helpers
 
   private static ProviderConfig config(Api api, String baseUrl) {
-    return ProviderConfig.of(
-            "leak-" + api.name().toLowerCase(java.util.Locale.ROOT),
-            api,
-            baseUrl,
-            "test-model",
-            KEY_ENV)
-        .withTimeoutS(2);
+    return LoopbackProviders.config("leak", api, baseUrl, KEY_ENV);
   }
 
   /** Sends once; records whatever was thrown (checked or not) and prints it like a worker log. */
@@ -343,12 +337,7 @@ class ApiKeyNeverLeaksTest {
               seenHeaders.add(headers);
             }
             Reply r = echoes.get(Math.min(i, echoes.size() - 1)).apply(headers);
-            byte[] body = r.body().getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", r.contentType());
-            ex.sendResponseHeaders(r.status(), body.length);
-            try (OutputStream out = ex.getResponseBody()) {
-              out.write(body);
-            }
+            LoopbackProviders.reply(ex, r.status(), r.contentType(), r.body());
           });
       http.start();
     }

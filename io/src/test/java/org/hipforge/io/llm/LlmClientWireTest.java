@@ -70,13 +70,7 @@ class LlmClientWireTest {
       new ChatRequest("You are terse.", "Say hello to the wire test.");
 
   private static ProviderConfig config(Api api, String baseUrl) {
-    return ProviderConfig.of(
-            "wire-" + api.name().toLowerCase(java.util.Locale.ROOT),
-            api,
-            baseUrl,
-            "test-model",
-            KEY_ENV)
-        .withTimeoutS(2);
+    return LoopbackProviders.config("wire", api, baseUrl, KEY_ENV);
   }
 
   private static LlmException fail(ProviderConfig config, String key, ChatRequest request) {

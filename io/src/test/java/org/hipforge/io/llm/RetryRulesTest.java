@@ -11,10 +11,8 @@ import static org.hamcrest.Matchers.nullValue;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -57,13 +55,7 @@ class RetryRulesTest {
   }
 
   private static ProviderConfig config(Api api, String baseUrl) {
-    return ProviderConfig.of(
-            "rules-" + api.name().toLowerCase(java.util.Locale.ROOT),
-            api,
-            baseUrl,
-            "test-model",
-            "HIPFORGE_RULES_TEST_KEY")
-        .withTimeoutS(2);
+    return LoopbackProviders.config("rules", api, baseUrl, "HIPFORGE_RULES_TEST_KEY");
   }
 
   private static RetryingCaller caller(
@@ -104,12 +96,7 @@ class RetryRulesTest {
             for (int i = 0; i < a.headers().length; i += 2) {
               ex.getResponseHeaders().set(a.headers()[i], a.headers()[i + 1]);
             }
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            byte[] body = a.body().getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(a.status(), body.length);
-            try (OutputStream out = ex.getResponseBody()) {
-              out.write(body);
-            }
+            LoopbackProviders.reply(ex, a.status(), "application/json", a.body());
           });
       http.start();
     }

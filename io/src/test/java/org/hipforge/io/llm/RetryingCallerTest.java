@@ -14,10 +14,8 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.nullValue;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -130,13 +128,7 @@ class RetryingCallerTest {
   }
 
   private static ProviderConfig config(Api api, String baseUrl) {
-    return ProviderConfig.of(
-            "retry-" + api.name().toLowerCase(java.util.Locale.ROOT),
-            api,
-            baseUrl,
-            "test-model",
-            "HIPFORGE_RETRY_TEST_KEY")
-        .withTimeoutS(2);
+    return LoopbackProviders.config("retry", api, baseUrl, "HIPFORGE_RETRY_TEST_KEY");
   }
 
   /** A caller that paces nothing and sleeps on {@code time}, stopping when {@code gate} closes. */
@@ -361,17 +353,14 @@ class RetryingCallerTest {
         ex -> {
           ex.getRequestBody().readAllBytes();
           boolean first = requests.getAndIncrement() == 0;
-          byte[] body =
-              (first ? "{\"error\":{\"message\":\"Rate limit reached\"}}" : ok)
-                  .getBytes(StandardCharsets.UTF_8);
-          ex.getResponseHeaders().set("Content-Type", "application/json");
           if (first) {
             ex.getResponseHeaders().set("retry-after", "3");
           }
-          ex.sendResponseHeaders(first ? 429 : 200, body.length);
-          try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-          }
+          LoopbackProviders.reply(
+              ex,
+              first ? 429 : 200,
+              "application/json",
+              first ? "{\"error\":{\"message\":\"Rate limit reached\"}}" : ok);
         });
     http.start();
     FakeTime time = new FakeTime();
@@ -521,15 +510,10 @@ class RetryingCallerTest {
         ex -> {
           ex.getRequestBody().readAllBytes();
           requests.incrementAndGet();
-          byte[] body =
-              "{\"error\":{\"message\":\"Rate limit reached\"}}".getBytes(StandardCharsets.UTF_8);
-          ex.getResponseHeaders().set("Content-Type", "application/json");
           ex.getResponseHeaders()
               .set("retry-after", "240"); // four minutes, under max_retry_after_s
-          ex.sendResponseHeaders(429, body.length);
-          try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-          }
+          LoopbackProviders.reply(
+              ex, 429, "application/json", "{\"error\":{\"message\":\"Rate limit reached\"}}");
         });
     http.start();
     FakeTime limiterTime = new FakeTime();

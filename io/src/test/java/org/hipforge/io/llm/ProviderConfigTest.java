@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import org.hipforge.io.llm.ProviderConfig.Api;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -400,15 +401,9 @@ class ProviderConfigTest {
     assertThat(c.withMaxAttempts(2).maxAttempts(), is(2));
     assertThat(c.withBaseUrl("http://127.0.0.1:9/v1/").baseUrl(), is("http://127.0.0.1:9/v1"));
     assertThat(c.withBaseUrl("http://127.0.0.1:9/v1/").isLoopback(), is(true));
-    assertThat(
-        assertThrows(IllegalArgumentException.class, () -> c.withLimits(-1, 0)).getMessage(),
-        containsString("-1"));
-    assertThat(
-        assertThrows(IllegalArgumentException.class, () -> c.withTimeoutS(0)).getMessage(),
-        containsString("0"));
-    assertThat(
-        assertThrows(IllegalArgumentException.class, () -> c.withMaxAttempts(0)).getMessage(),
-        containsString("0"));
+    assertThat(refused(() -> c.withLimits(-1, 0)), containsString("-1"));
+    assertThat(refused(() -> c.withTimeoutS(0)), containsString("0"));
+    assertThat(refused(() -> c.withMaxAttempts(0)), containsString("0"));
   }
 
   @Test
@@ -433,5 +428,10 @@ class ProviderConfigTest {
     assertThat(
         errorOf(base + ", \"max_tokens\": 2048, \"max_tokens_ceiling\": 1000"),
         containsString("\"max_tokens_ceiling\" (1000) must be >= \"max_tokens\" (2048)"));
+  }
+
+  /** The message of the IllegalArgumentException {@code change} throws. */
+  private static String refused(Executable change) {
+    return assertThrows(IllegalArgumentException.class, change).getMessage();
   }
 }

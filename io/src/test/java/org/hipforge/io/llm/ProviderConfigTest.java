@@ -63,10 +63,15 @@ class ProviderConfigTest {
 
   private String errorOf(String body) throws IOException {
     Path file = write("bad.json", "{\"p\": {" + body + "}}");
-    IOException e = assertThrows(IOException.class, () -> ProviderConfig.load(file, "p"));
-    assertThat(e.getMessage(), containsString(file.toString()));
-    assertThat(e.getMessage(), containsString("provider 'p'"));
-    return e.getMessage();
+    String message = loadError(file);
+    assertThat(message, containsString(file.toString()));
+    assertThat(message, containsString("provider 'p'"));
+    return message;
+  }
+
+  /** The message of the IOException loading provider {@code p} of {@code file} throws. */
+  private static String loadError(Path file) {
+    return assertThrows(IOException.class, () -> ProviderConfig.load(file, "p")).getMessage();
   }
 
   private static String unsetVariable() {
@@ -301,21 +306,17 @@ class ProviderConfigTest {
   @Test
   void configThatIsNotAnObjectOfProvidersIsRefused() throws Exception {
     Path arr = write("arr.json", "[{\"model\": \"m\"}]");
-    IOException e = assertThrows(IOException.class, () -> ProviderConfig.load(arr, "p"));
-    assertThat(e.getMessage(), containsString(arr + ": the config must be a JSON object"));
+    assertThat(loadError(arr), containsString(arr + ": the config must be a JSON object"));
     Path str = write("str.json", "{\"p\": \"gpt-4o\"}");
-    IOException e2 = assertThrows(IOException.class, () -> ProviderConfig.load(str, "p"));
-    assertThat(e2.getMessage(), containsString(str + ": provider 'p' must be a JSON object"));
+    assertThat(loadError(str), containsString(str + ": provider 'p' must be a JSON object"));
   }
 
   @Test
   void missingOrInvalidFileIsNamed() throws Exception {
     Path missing = dir.resolve("nope.json");
-    IOException e = assertThrows(IOException.class, () -> ProviderConfig.load(missing, "p"));
-    assertThat(e.getMessage(), is("config file not found: " + missing));
+    assertThat(loadError(missing), is("config file not found: " + missing));
     Path broken = write("broken.json", "{\"p\": {\"model\": ");
-    IOException e2 = assertThrows(IOException.class, () -> ProviderConfig.load(broken, "p"));
-    assertThat(e2.getMessage(), containsString(broken + ": not valid JSON"));
+    assertThat(loadError(broken), containsString(broken + ": not valid JSON"));
   }
 
   // ---- the key comes from the environment

@@ -192,9 +192,7 @@ class RetryRulesTest {
   @Test
   void aModelLoadingLongerThanMaxAttemptsLastIsWaitedOutAndEachWaitIsSaid() throws Exception {
     NotingListener listener = new NotingListener();
-    try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults().withQuirks(ProviderQuirks.none().withLoadingMs(2_500)));
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withLoadingMs(2_500));
         LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
       // Two attempts would give up after ~0.5 s; the budget of 30 s of waits outlasts the load.
       RetryingCaller.Outcome o =
@@ -218,10 +216,7 @@ class RetryRulesTest {
   @Test
   void aModelStillLoadingWhenTheBudgetIsUsedFailsAsServerError() throws Exception {
     FakeTime time = new FakeTime();
-    try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults()
-                    .withQuirks(ProviderQuirks.none().withLoadingMs(600_000)));
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withLoadingMs(600_000));
         LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
       RetryingCaller.Outcome o =
           caller(
@@ -250,10 +245,7 @@ class RetryRulesTest {
     NotingListener listener = new NotingListener();
     FakeTime time = new FakeTime();
     CallGate run = CallGate.standalone();
-    try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults()
-                    .withQuirks(ProviderQuirks.none().withDailyLimit(0, 86_400)));
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withDailyLimit(0, 86_400));
         LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
       RetryingCaller.Outcome o =
           caller(client, 6, RetryRules.DEFAULTS, time, listener, run.child()).call(TASK);
@@ -291,10 +283,7 @@ class RetryRulesTest {
   @Test
   void aBodyTricklingPastTheTimeoutIsRetriedOnceAndNamedAfterHeaders() throws Exception {
     CountingListener listener = new CountingListener();
-    try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults()
-                    .withQuirks(ProviderQuirks.none().withTrickle(1.0, 3_000)));
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withTrickle(1.0, 3_000));
         LlmClient client =
             LlmClient.create(config(Api.OPENAI, server.baseUrl()).withTimeoutS(1), KEY)) {
       RetryingCaller.Outcome o =
@@ -311,10 +300,7 @@ class RetryRulesTest {
 
   @Test
   void aBodyTimeoutIsNotRetriedWhenTheConfigAllowsNone() throws Exception {
-    try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults()
-                    .withQuirks(ProviderQuirks.none().withTrickle(1.0, 3_000)));
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withTrickle(1.0, 3_000));
         LlmClient client =
             LlmClient.create(config(Api.ANTHROPIC, server.baseUrl()).withTimeoutS(1), KEY)) {
       RetryingCaller.Outcome o =
@@ -340,11 +326,7 @@ class RetryRulesTest {
     CallGate run = CallGate.standalone();
     try (SimulatedLlmServer target = SimulatedLlmServer.start(SimulatorConfig.defaults());
         SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults()
-                    .withQuirks(
-                        ProviderQuirks.none()
-                            .withRedirectTo("http://127.0.0.1:" + target.port())));
+            quirky(ProviderQuirks.none().withRedirectTo("http://127.0.0.1:" + target.port()));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
       RetryingCaller.Outcome o =
           caller(client, 6, RetryRules.DEFAULTS, new FakeTime(), null, run.child()).call(TASK);
@@ -364,10 +346,7 @@ class RetryRulesTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void aTenMegabyteAnswerIsRefusedAsTooLargeNotReadAndNotRetried(Api api) throws Exception {
-    try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults()
-                    .withQuirks(ProviderQuirks.none().withAnswerBytes(10 << 20)));
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withAnswerBytes(10 << 20));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()).withTimeoutS(20), KEY)) {
       RetryingCaller.Outcome o =
           caller(client, 6, RetryRules.DEFAULTS, new FakeTime(), null, CallGate.standalone())
@@ -383,9 +362,7 @@ class RetryRulesTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void aKeyEchoedInsideAnAnswerIsReplacedByRedacted(Api api) throws Exception {
-    try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults().withQuirks(ProviderQuirks.none().withEchoKey(true)));
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withEchoKey(true));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
       ChatResponse r = client.complete(TASK);
       assertThat(r.text(), containsString("Your key is <redacted>."));
@@ -425,5 +402,10 @@ class RetryRulesTest {
     assertThat(ErrorCategory.ofStatus(409), is(ErrorCategory.CONFLICT));
     assertThat(ErrorCategory.ofStatus(307).runStop(false), is(CallGate.Kind.ENDPOINT));
     assertThat(ErrorAnswers.shouldRetry("yes"), nullValue());
+  }
+
+  /** A simulated provider with {@code quirks} and nothing else. */
+  private static SimulatedLlmServer quirky(ProviderQuirks quirks) throws IOException {
+    return SimulatedLlmServer.start(SimulatorConfig.defaults().withQuirks(quirks));
   }
 }

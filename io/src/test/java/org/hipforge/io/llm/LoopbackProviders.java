@@ -1,8 +1,12 @@
 package org.hipforge.io.llm;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.hipforge.io.llm.ProviderConfig.Api;
@@ -32,5 +36,19 @@ final class LoopbackProviders {
     try (OutputStream out = ex.getResponseBody()) {
       out.write(bytes);
     }
+  }
+
+  /** A started HTTP server on a free loopback port that answers every path with {@code handler}. */
+  static HttpServer serve(HttpHandler handler) throws IOException {
+    HttpServer http =
+        HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
+    http.createContext("/", handler);
+    http.start();
+    return http;
+  }
+
+  /** The {@code /v1} base URL a client of {@code http} is configured with. */
+  static String baseUrl(HttpServer http) {
+    return "http://127.0.0.1:" + http.getAddress().getPort() + "/v1";
   }
 }

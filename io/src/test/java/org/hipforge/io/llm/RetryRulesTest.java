@@ -11,8 +11,6 @@ import static org.hamcrest.Matchers.nullValue;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -87,22 +85,20 @@ class RetryRulesTest {
     final HttpServer http;
 
     Scripted(Answer... answers) throws IOException {
-      http = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 8);
-      http.createContext(
-          "/",
-          ex -> {
-            ex.getRequestBody().readAllBytes();
-            Answer a = answers[Math.min(requests.getAndIncrement(), answers.length - 1)];
-            for (int i = 0; i < a.headers().length; i += 2) {
-              ex.getResponseHeaders().set(a.headers()[i], a.headers()[i + 1]);
-            }
-            LoopbackProviders.reply(ex, a.status(), "application/json", a.body());
-          });
-      http.start();
+      http =
+          LoopbackProviders.serve(
+              ex -> {
+                ex.getRequestBody().readAllBytes();
+                Answer a = answers[Math.min(requests.getAndIncrement(), answers.length - 1)];
+                for (int i = 0; i < a.headers().length; i += 2) {
+                  ex.getResponseHeaders().set(a.headers()[i], a.headers()[i + 1]);
+                }
+                LoopbackProviders.reply(ex, a.status(), "application/json", a.body());
+              });
     }
 
     String baseUrl() {
-      return "http://127.0.0.1:" + http.getAddress().getPort() + "/v1";
+      return LoopbackProviders.baseUrl(http);
     }
 
     @Override

@@ -1,7 +1,9 @@
 package org.hipforge.llmsim;
 
+import static org.hipforge.llmsim.Withers.check;
+import static org.hipforge.llmsim.Withers.copy;
+
 import java.nio.charset.StandardCharsets;
-import java.util.function.Consumer;
 
 /**
  * Provider behaviours a client's retry rules and transport must survive, beyond the random faults
@@ -24,7 +26,8 @@ public record ProviderQuirks(
     int answerBytes,
     boolean echoKey,
     String redirectTo) {
-  private static final ProviderQuirks NONE = new Builder().build();
+  private static final ProviderQuirks NONE =
+      new ProviderQuirks(0, 0, null, -1, 86_400, 0, 0, 0, false, null);
 
   public static ProviderQuirks none() {
     return NONE;
@@ -37,13 +40,13 @@ public record ProviderQuirks(
    */
   public ProviderQuirks withLoadingMs(long ms) {
     check(ms >= 0, "loadingMs must be >= 0", ms);
-    return with(b -> b.loadingMs = ms);
+    return copy(this, "loadingMs", ms);
   }
 
   /** Fraction of requests answered 409 (a lock timeout), drawn on a stream of their own. */
   public ProviderQuirks withConflictRate(double rate) {
     check(rate >= 0 && rate <= 1, "conflictRate must be in [0, 1]", rate);
-    return with(b -> b.conflictRate = rate);
+    return copy(this, "conflictRate", rate);
   }
 
   /** {@code x-should-retry} sent with every error answer: "true", "false" or null (none). */
@@ -52,7 +55,7 @@ public record ProviderQuirks(
         value == null || value.equals("true") || value.equals("false"),
         "shouldRetry must be true, false or null",
         value);
-    return with(b -> b.shouldRetry = value);
+    return copy(this, "shouldRetry", value);
   }
 
   /**
@@ -65,11 +68,7 @@ public record ProviderQuirks(
         answers >= -1 && retryAfterS >= 1,
         "dailyLimit must be >= -1 and retryAfterS >= 1",
         answers + "/" + retryAfterS);
-    return with(
-        b -> {
-          b.dailyLimit = answers;
-          b.dailyRetryAfterS = retryAfterS;
-        });
+    return copy(this, "dailyLimit", answers, "dailyRetryAfterS", retryAfterS);
   }
 
   /**
@@ -81,27 +80,23 @@ public record ProviderQuirks(
         rate >= 0 && rate <= 1 && ms >= 0,
         "trickle rate must be in [0, 1] and ms >= 0",
         rate + "/" + ms);
-    return with(
-        b -> {
-          b.trickleRate = rate;
-          b.trickleMs = ms;
-        });
+    return copy(this, "trickleRate", rate, "trickleMs", ms);
   }
 
   /** Every answer's text is padded to at least this many bytes (0: as generated). */
   public ProviderQuirks withAnswerBytes(int bytes) {
     check(bytes >= 0, "answerBytes must be >= 0", bytes);
-    return with(b -> b.answerBytes = bytes);
+    return copy(this, "answerBytes", bytes);
   }
 
   /** Every answer's text ends with the API key the request presented (a provider echoing it). */
   public ProviderQuirks withEchoKey(boolean echo) {
-    return with(b -> b.echoKey = echo);
+    return copy(this, "echoKey", echo);
   }
 
   /** Every chat request is answered 307 to this URL (+ the request's path); null: none. */
   public ProviderQuirks withRedirectTo(String url) {
-    return with(b -> b.redirectTo = url);
+    return copy(this, "redirectTo", url);
   }
 
   /** llama.cpp's answer while it loads the model. */
@@ -162,61 +157,6 @@ public record ProviderQuirks(
   private static Reply error(int status, String json, long retryAfterMillis) {
     return new Reply(
         status, "application/json", json.getBytes(StandardCharsets.UTF_8), retryAfterMillis);
-  }
-
-  private static void check(boolean ok, String message, Object value) {
-    if (!ok) {
-      throw new IllegalArgumentException(message + ", but was " + value);
-    }
-  }
-
-  private ProviderQuirks with(Consumer<Builder> change) {
-    Builder b = new Builder(this);
-    change.accept(b);
-    return b.build();
-  }
-
-  /** The mutable twin used only while one {@code withX} builds the next instance. */
-  private static final class Builder {
-    long loadingMs;
-    double conflictRate;
-    String shouldRetry;
-    int dailyLimit = -1;
-    long dailyRetryAfterS = 86_400;
-    double trickleRate;
-    long trickleMs;
-    int answerBytes;
-    boolean echoKey;
-    String redirectTo;
-
-    Builder() {}
-
-    Builder(ProviderQuirks q) {
-      loadingMs = q.loadingMs;
-      conflictRate = q.conflictRate;
-      shouldRetry = q.shouldRetry;
-      dailyLimit = q.dailyLimit;
-      dailyRetryAfterS = q.dailyRetryAfterS;
-      trickleRate = q.trickleRate;
-      trickleMs = q.trickleMs;
-      answerBytes = q.answerBytes;
-      echoKey = q.echoKey;
-      redirectTo = q.redirectTo;
-    }
-
-    ProviderQuirks build() {
-      return new ProviderQuirks(
-          loadingMs,
-          conflictRate,
-          shouldRetry,
-          dailyLimit,
-          dailyRetryAfterS,
-          trickleRate,
-          trickleMs,
-          answerBytes,
-          echoKey,
-          redirectTo);
-    }
   }
 
   @Override

@@ -1,9 +1,11 @@
 package org.hipforge.llmsim;
 
+import static org.hipforge.llmsim.Withers.check;
+import static org.hipforge.llmsim.Withers.copy;
+
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.function.Consumer;
 
 /**
  * The immutable behaviour of a {@link SimulatedLlmServer}: latency, limits, faults and key. Start
@@ -101,7 +103,26 @@ public record SimulatorConfig(
     CACHE_TOKENS
   }
 
-  private static final SimulatorConfig DEFAULTS = new Builder().build();
+  // Slow faults wait longer than any sane client read timeout in tests, short enough not to hang a
+  // suite.
+  private static final SimulatorConfig DEFAULTS =
+      new SimulatorConfig(
+          0,
+          0,
+          LatencyDistribution.FIXED,
+          42L,
+          0,
+          0,
+          null,
+          0,
+          DrawRates.zero(Fault.class, f -> f.rateName, "fault"),
+          10_000L,
+          0,
+          DrawRates.zero(Answer.class, a -> a + " rate", "answer"),
+          null,
+          -1,
+          ProviderQuirks.none(),
+          BatchSettings.defaults());
 
   /**
    * A perfect provider: ephemeral port, no latency, no rate limits, no faults, any API key, no
@@ -114,48 +135,48 @@ public record SimulatorConfig(
   /** Listens on {@code port}; 0 (the default) picks a free ephemeral port. */
   public SimulatorConfig withPort(int port) {
     check(port >= 0 && port <= 65_535, "port must be in [0, 65535]", port);
-    return with(b -> b.port = port);
+    return copy(this, "port", port);
   }
 
   /** Mean answer latency in milliseconds (default 0), applied to every admitted request. */
   public SimulatorConfig withLatencyMs(long latencyMs) {
     check(latencyMs >= 0, "latencyMs must be >= 0", latencyMs);
-    return with(b -> b.latencyMs = latencyMs);
+    return copy(this, "latencyMs", latencyMs);
   }
 
   /** How latency is spread around its mean (default {@link LatencyDistribution#FIXED}). */
   public SimulatorConfig withLatencyDistribution(LatencyDistribution latencyDistribution) {
     check(latencyDistribution != null, "latencyDistribution must not be null", latencyDistribution);
-    return with(b -> b.latencyDistribution = latencyDistribution);
+    return copy(this, "latencyDistribution", latencyDistribution);
   }
 
   /** Seed of every random draw (latency, faults, compile errors), so runs repeat exactly. */
   public SimulatorConfig withSeed(long seed) {
-    return with(b -> b.seed = seed);
+    return copy(this, "seed", seed);
   }
 
   /** Requests per minute allowed (token bucket refilled continuously); 0 means unlimited. */
   public SimulatorConfig withRpm(int rpm) {
     check(rpm >= 0, "rpm must be >= 0", rpm);
-    return with(b -> b.rpm = rpm);
+    return copy(this, "rpm", rpm);
   }
 
   /** Tokens (prompt + completion) per minute allowed; 0 means unlimited. */
   public SimulatorConfig withTpm(long tpm) {
     check(tpm >= 0, "tpm must be >= 0", tpm);
-    return with(b -> b.tpm = tpm);
+    return copy(this, "tpm", tpm);
   }
 
   /** The only API key accepted (any other gets a 401); null (the default) accepts any key. */
   public SimulatorConfig withApiKey(String apiKey) {
     check(apiKey == null || !apiKey.isBlank(), "apiKey must be null or non-blank", "<blank>");
-    return with(b -> b.apiKey = apiKey);
+    return copy(this, "apiKey", apiKey);
   }
 
   /** Prompts estimated above this many tokens get a 400 context-length error; 0 means none. */
   public SimulatorConfig withMaxContextTokens(int maxContextTokens) {
     check(maxContextTokens >= 0, "maxContextTokens must be >= 0", maxContextTokens);
-    return with(b -> b.maxContextTokens = maxContextTokens);
+    return copy(this, "maxContextTokens", maxContextTokens);
   }
 
   /** Fraction of admitted requests whose connection is closed without any response. */
@@ -199,13 +220,13 @@ public record SimulatorConfig(
   // One uniform draw picks at most one fault per request, so the rates share the unit interval.
   private SimulatorConfig withFaultRate(Fault fault, double rate) {
     DrawRates<Fault> rates = faultRates.with(fault, rate);
-    return with(b -> b.faultRates = rates);
+    return copy(this, "faultRates", rates);
   }
 
   /** How long a slow request waits, in milliseconds (default 10,000). */
   public SimulatorConfig withSlowMs(long slowMs) {
     check(slowMs >= 0, "slowMs must be >= 0", slowMs);
-    return with(b -> b.slowMs = slowMs);
+    return copy(this, "slowMs", slowMs);
   }
 
   /** Fraction of generated programs that contain a deliberate compile error. */
@@ -214,7 +235,7 @@ public record SimulatorConfig(
         compileErrorRate >= 0 && compileErrorRate <= 1,
         "compileErrorRate must be in [0, 1]",
         compileErrorRate);
-    return with(b -> b.compileErrorRate = compileErrorRate);
+    return copy(this, "compileErrorRate", compileErrorRate);
   }
 
   /**
@@ -225,7 +246,7 @@ public record SimulatorConfig(
    */
   public SimulatorConfig withQuotaAfter(int answers) {
     check(answers >= -1, "quotaAfter must be >= -1", answers);
-    return with(b -> b.quotaAfter = answers);
+    return copy(this, "quotaAfter", answers);
   }
 
   /**
@@ -233,7 +254,7 @@ public record SimulatorConfig(
    * another process can count paid calls; null (the default) writes nothing.
    */
   public SimulatorConfig withRequestsLog(Path requestsLog) {
-    return with(b -> b.requestsLog = requestsLog);
+    return copy(this, "requestsLog", requestsLog);
   }
 
   /**
@@ -242,7 +263,7 @@ public record SimulatorConfig(
    */
   public SimulatorConfig withAnswerRate(Answer answer, double rate) {
     DrawRates<Answer> rates = answerRates.with(Objects.requireNonNull(answer, "answer"), rate);
-    return with(b -> b.answerRates = rates);
+    return copy(this, "answerRates", rates);
   }
 
   /** The rate of {@code answer} (NORMAL: what the others leave). */
@@ -263,13 +284,13 @@ public record SimulatorConfig(
   /** Provider behaviours beyond the random faults (a loading model, 409s, redirects, ...). */
   public SimulatorConfig withQuirks(ProviderQuirks quirks) {
     check(quirks != null, "quirks must not be null", quirks);
-    return with(b -> b.quirks = quirks);
+    return copy(this, "quirks", quirks);
   }
 
   /** How the Batch API endpoints behave (completion delay, line errors, expiry). */
   public SimulatorConfig withBatch(BatchSettings batch) {
     check(batch != null, "batch must not be null", batch);
-    return with(b -> b.batch = batch);
+    return copy(this, "batch", batch);
   }
 
   public double dropRate() {
@@ -298,18 +319,6 @@ public record SimulatorConfig(
 
   public double slowRate() {
     return faultRates.rate(Fault.SLOW);
-  }
-
-  private static void check(boolean ok, String message, Object value) {
-    if (!ok) {
-      throw new IllegalArgumentException(message + ", but was " + value);
-    }
-  }
-
-  private SimulatorConfig with(Consumer<Builder> change) {
-    Builder b = new Builder(this);
-    change.accept(b);
-    return b.build();
   }
 
   /** Every setting except the API key's value, which is only said to be set or not. */
@@ -348,67 +357,5 @@ public record SimulatorConfig(
         + ", batch="
         + batch
         + "}";
-  }
-
-  /** The mutable twin used only while one {@code withX} builds the next instance. */
-  private static final class Builder {
-    int port;
-    long latencyMs;
-    LatencyDistribution latencyDistribution = LatencyDistribution.FIXED;
-    long seed = 42L;
-    int rpm;
-    long tpm;
-    String apiKey;
-    int maxContextTokens;
-    DrawRates<Fault> faultRates = DrawRates.zero(Fault.class, f -> f.rateName, "fault");
-    // Longer than any sane client read timeout in tests, short enough not to hang a suite.
-    long slowMs = 10_000L;
-    double compileErrorRate;
-    DrawRates<Answer> answerRates = DrawRates.zero(Answer.class, a -> a + " rate", "answer");
-    Path requestsLog;
-    int quotaAfter = -1;
-    ProviderQuirks quirks = ProviderQuirks.none();
-    BatchSettings batch = BatchSettings.defaults();
-
-    Builder() {}
-
-    Builder(SimulatorConfig c) {
-      port = c.port;
-      latencyMs = c.latencyMs;
-      latencyDistribution = c.latencyDistribution;
-      seed = c.seed;
-      rpm = c.rpm;
-      tpm = c.tpm;
-      apiKey = c.apiKey;
-      maxContextTokens = c.maxContextTokens;
-      faultRates = c.faultRates;
-      slowMs = c.slowMs;
-      compileErrorRate = c.compileErrorRate;
-      answerRates = c.answerRates;
-      requestsLog = c.requestsLog;
-      quotaAfter = c.quotaAfter;
-      quirks = c.quirks;
-      batch = c.batch;
-    }
-
-    SimulatorConfig build() {
-      return new SimulatorConfig(
-          port,
-          latencyMs,
-          latencyDistribution,
-          seed,
-          rpm,
-          tpm,
-          apiKey,
-          maxContextTokens,
-          faultRates,
-          slowMs,
-          compileErrorRate,
-          answerRates,
-          requestsLog,
-          quotaAfter,
-          quirks,
-          batch);
-    }
   }
 }

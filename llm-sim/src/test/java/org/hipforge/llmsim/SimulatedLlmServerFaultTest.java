@@ -42,26 +42,15 @@ class SimulatedLlmServerFaultTest {
 
   static Stream<Arguments> serverErrors() {
     return Stream.of(
-        Arguments.of(
-            500,
-            (UnaryOperator<SimulatorConfig>) c -> c.withHttp500Rate(1.0),
-            "server_error",
-            "api_error"),
-        Arguments.of(
-            502,
-            (UnaryOperator<SimulatorConfig>) c -> c.withHttp502Rate(1.0),
-            "cf_bad_gateway",
-            "api_error"),
-        Arguments.of(
-            503,
-            (UnaryOperator<SimulatorConfig>) c -> c.withHttp503Rate(1.0),
-            "server_error",
-            "api_error"),
-        Arguments.of(
-            529,
-            (UnaryOperator<SimulatorConfig>) c -> c.withHttp529Rate(1.0),
-            "server_error",
-            "overloaded_error"));
+        serverError(500, c -> c.withHttp500Rate(1.0), "server_error", "api_error"),
+        serverError(502, c -> c.withHttp502Rate(1.0), "cf_bad_gateway", "api_error"),
+        serverError(503, c -> c.withHttp503Rate(1.0), "server_error", "api_error"),
+        serverError(529, c -> c.withHttp529Rate(1.0), "server_error", "overloaded_error"));
+  }
+
+  private static Arguments serverError(
+      int status, UnaryOperator<SimulatorConfig> fault, String openAiType, String anthropicType) {
+    return Arguments.of(status, fault, openAiType, anthropicType);
   }
 
   @ParameterizedTest(name = "status {0}")

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /** The simulator's plain parts: config, limiter, formats and the kernel scan. */
 class SimulatedLlmServerPartsTest {
@@ -26,18 +27,11 @@ class SimulatedLlmServerPartsTest {
     assertThat(limited.rpm(), is(60));
     assertThat(limited, is(SimulatorConfig.defaults().withRpm(60)));
 
+    assertThat(refused(() -> defaults.withTpm(-5)), is("tpm must be >= 0, but was -5"));
+    assertThat(refused(() -> defaults.withPort(70_000)), containsString("port"));
     assertThat(
-        assertThrows(IllegalArgumentException.class, () -> defaults.withTpm(-5)).getMessage(),
-        is("tpm must be >= 0, but was -5"));
-    assertThat(
-        assertThrows(IllegalArgumentException.class, () -> defaults.withPort(70_000)).getMessage(),
-        containsString("port"));
-    assertThat(
-        assertThrows(IllegalArgumentException.class, () -> defaults.withDropRate(1.5)).getMessage(),
-        is("dropRate must be in [0, 1], but was 1.5"));
-    assertThat(
-        assertThrows(IllegalArgumentException.class, () -> defaults.withApiKey(" ")).getMessage(),
-        containsString("apiKey"));
+        refused(() -> defaults.withDropRate(1.5)), is("dropRate must be in [0, 1], but was 1.5"));
+    assertThat(refused(() -> defaults.withApiKey(" ")), containsString("apiKey"));
     assertThat(limited.withApiKey("sk-secret").toString(), not(containsString("sk-secret")));
   }
 
@@ -147,5 +141,10 @@ class SimulatedLlmServerPartsTest {
       sum += LatencyDistribution.EXPONENTIAL.sampleMillis(200, (i + 0.5) / n);
     }
     assertThat(sum / n, allOf(greaterThan(190.0), lessThan(210.0)));
+  }
+
+  /** The message of the IllegalArgumentException {@code change} throws. */
+  private static String refused(Executable change) {
+    return assertThrows(IllegalArgumentException.class, change).getMessage();
   }
 }

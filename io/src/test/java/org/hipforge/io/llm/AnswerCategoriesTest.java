@@ -29,13 +29,7 @@ class AnswerCategoriesTest {
       new ChatRequest("You are terse.", "Describe the kernel.");
 
   private static ProviderConfig config(Api api, String baseUrl) {
-    return ProviderConfig.of(
-            "answers-" + api.name().toLowerCase(java.util.Locale.ROOT),
-            api,
-            baseUrl,
-            "test-model",
-            "HIPFORGE_ANSWERS_TEST_KEY")
-        .withTimeoutS(2);
+    return LoopbackProviders.config("answers", api, baseUrl, "HIPFORGE_ANSWERS_TEST_KEY");
   }
 
   private static ChatResponse ok(Api api, String body) throws Exception {

@@ -14,8 +14,6 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -230,13 +228,7 @@ class ApiKeyNeverLeaksTest {
   // ------------------------------------------------------------------------------ helpers
 
   private static ProviderConfig config(Api api, String baseUrl) {
-    return ProviderConfig.of(
-            "leak-" + api.name().toLowerCase(java.util.Locale.ROOT),
-            api,
-            baseUrl,
-            "test-model",
-            KEY_ENV)
-        .withTimeoutS(2);
+    return LoopbackProviders.config("leak", api, baseUrl, KEY_ENV);
   }
 
   /** Sends once; records whatever was thrown (checked or not) and prints it like a worker log. */
@@ -324,37 +316,30 @@ class ApiKeyNeverLeaksTest {
     private final List<String> seenHeaders = Collections.synchronizedList(new ArrayList<>());
 
     EchoServer(List<Function<String, Reply>> echoes) throws IOException {
-      http = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
-      http.createContext(
-          "/",
-          ex -> {
-            ex.getRequestBody().readAllBytes();
-            String auth = ex.getRequestHeaders().getFirst("Authorization");
-            String apiKey = ex.getRequestHeaders().getFirst("x-api-key");
-            String headers =
-                "{\"authorization\":\""
-                    + (auth == null ? "" : auth)
-                    + "\",\"x-api-key\":\""
-                    + (apiKey == null ? "" : apiKey)
-                    + "\"}";
-            int i;
-            synchronized (seenHeaders) {
-              i = seenHeaders.size();
-              seenHeaders.add(headers);
-            }
-            Reply r = echoes.get(Math.min(i, echoes.size() - 1)).apply(headers);
-            byte[] body = r.body().getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", r.contentType());
-            ex.sendResponseHeaders(r.status(), body.length);
-            try (OutputStream out = ex.getResponseBody()) {
-              out.write(body);
-            }
-          });
-      http.start();
+      http =
+          LoopbackProviders.serve(
+              ex -> {
+                ex.getRequestBody().readAllBytes();
+                String auth = ex.getRequestHeaders().getFirst("Authorization");
+                String apiKey = ex.getRequestHeaders().getFirst("x-api-key");
+                String headers =
+                    "{\"authorization\":\""
+                        + (auth == null ? "" : auth)
+                        + "\",\"x-api-key\":\""
+                        + (apiKey == null ? "" : apiKey)
+                        + "\"}";
+                int i;
+                synchronized (seenHeaders) {
+                  i = seenHeaders.size();
+                  seenHeaders.add(headers);
+                }
+                Reply r = echoes.get(Math.min(i, echoes.size() - 1)).apply(headers);
+                LoopbackProviders.reply(ex, r.status(), r.contentType(), r.body());
+              });
     }
 
     String baseUrl() {
-      return "http://127.0.0.1:" + http.getAddress().getPort() + "/v1";
+      return LoopbackProviders.baseUrl(http);
     }
 
     int requests() {

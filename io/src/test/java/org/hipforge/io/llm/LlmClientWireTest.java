@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,13 +69,7 @@ class LlmClientWireTest {
       new ChatRequest("You are terse.", "Say hello to the wire test.");
 
   private static ProviderConfig config(Api api, String baseUrl) {
-    return ProviderConfig.of(
-            "wire-" + api.name().toLowerCase(java.util.Locale.ROOT),
-            api,
-            baseUrl,
-            "test-model",
-            KEY_ENV)
-        .withTimeoutS(2);
+    return LoopbackProviders.config("wire", api, baseUrl, KEY_ENV);
   }
 
   private static LlmException fail(ProviderConfig config, String key, ChatRequest request) {
@@ -626,9 +619,7 @@ class LlmClientWireTest {
     private final AtomicInteger count = new AtomicInteger();
 
     StubServer(IntFunction<Reply> replies) throws IOException {
-      http = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
-      http.createContext("/", ex -> answer(ex, replies));
-      http.start();
+      http = LoopbackProviders.serve(ex -> answer(ex, replies));
     }
 
     private void answer(HttpExchange ex, IntFunction<Reply> replies) throws IOException {
@@ -650,7 +641,7 @@ class LlmClientWireTest {
     }
 
     String baseUrl() {
-      return "http://127.0.0.1:" + http.getAddress().getPort() + "/v1";
+      return LoopbackProviders.baseUrl(http);
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import org.hipforge.io.llm.ProviderConfig.Api;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -62,10 +63,15 @@ class ProviderConfigTest {
 
   private String errorOf(String body) throws IOException {
     Path file = write("bad.json", "{\"p\": {" + body + "}}");
-    IOException e = assertThrows(IOException.class, () -> ProviderConfig.load(file, "p"));
-    assertThat(e.getMessage(), containsString(file.toString()));
-    assertThat(e.getMessage(), containsString("provider 'p'"));
-    return e.getMessage();
+    String message = loadError(file);
+    assertThat(message, containsString(file.toString()));
+    assertThat(message, containsString("provider 'p'"));
+    return message;
+  }
+
+  /** The message of the IOException loading provider {@code p} of {@code file} throws. */
+  private static String loadError(Path file) {
+    return assertThrows(IOException.class, () -> ProviderConfig.load(file, "p")).getMessage();
   }
 
   private static String unsetVariable() {
@@ -300,21 +306,17 @@ class ProviderConfigTest {
   @Test
   void configThatIsNotAnObjectOfProvidersIsRefused() throws Exception {
     Path arr = write("arr.json", "[{\"model\": \"m\"}]");
-    IOException e = assertThrows(IOException.class, () -> ProviderConfig.load(arr, "p"));
-    assertThat(e.getMessage(), containsString(arr + ": the config must be a JSON object"));
+    assertThat(loadError(arr), containsString(arr + ": the config must be a JSON object"));
     Path str = write("str.json", "{\"p\": \"gpt-4o\"}");
-    IOException e2 = assertThrows(IOException.class, () -> ProviderConfig.load(str, "p"));
-    assertThat(e2.getMessage(), containsString(str + ": provider 'p' must be a JSON object"));
+    assertThat(loadError(str), containsString(str + ": provider 'p' must be a JSON object"));
   }
 
   @Test
   void missingOrInvalidFileIsNamed() throws Exception {
     Path missing = dir.resolve("nope.json");
-    IOException e = assertThrows(IOException.class, () -> ProviderConfig.load(missing, "p"));
-    assertThat(e.getMessage(), is("config file not found: " + missing));
+    assertThat(loadError(missing), is("config file not found: " + missing));
     Path broken = write("broken.json", "{\"p\": {\"model\": ");
-    IOException e2 = assertThrows(IOException.class, () -> ProviderConfig.load(broken, "p"));
-    assertThat(e2.getMessage(), containsString(broken + ": not valid JSON"));
+    assertThat(loadError(broken), containsString(broken + ": not valid JSON"));
   }
 
   // ---- the key comes from the environment
@@ -400,15 +402,9 @@ class ProviderConfigTest {
     assertThat(c.withMaxAttempts(2).maxAttempts(), is(2));
     assertThat(c.withBaseUrl("http://127.0.0.1:9/v1/").baseUrl(), is("http://127.0.0.1:9/v1"));
     assertThat(c.withBaseUrl("http://127.0.0.1:9/v1/").isLoopback(), is(true));
-    assertThat(
-        assertThrows(IllegalArgumentException.class, () -> c.withLimits(-1, 0)).getMessage(),
-        containsString("-1"));
-    assertThat(
-        assertThrows(IllegalArgumentException.class, () -> c.withTimeoutS(0)).getMessage(),
-        containsString("0"));
-    assertThat(
-        assertThrows(IllegalArgumentException.class, () -> c.withMaxAttempts(0)).getMessage(),
-        containsString("0"));
+    assertThat(refused(() -> c.withLimits(-1, 0)), containsString("-1"));
+    assertThat(refused(() -> c.withTimeoutS(0)), containsString("0"));
+    assertThat(refused(() -> c.withMaxAttempts(0)), containsString("0"));
   }
 
   @Test
@@ -433,5 +429,10 @@ class ProviderConfigTest {
     assertThat(
         errorOf(base + ", \"max_tokens\": 2048, \"max_tokens_ceiling\": 1000"),
         containsString("\"max_tokens_ceiling\" (1000) must be >= \"max_tokens\" (2048)"));
+  }
+
+  /** The message of the IllegalArgumentException {@code change} throws. */
+  private static String refused(Executable change) {
+    return assertThrows(IllegalArgumentException.class, change).getMessage();
   }
 }

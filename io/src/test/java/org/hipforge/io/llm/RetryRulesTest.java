@@ -11,10 +11,6 @@ import static org.hamcrest.Matchers.nullValue;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -57,13 +53,7 @@ class RetryRulesTest {
   }
 
   private static ProviderConfig config(Api api, String baseUrl) {
-    return ProviderConfig.of(
-            "rules-" + api.name().toLowerCase(java.util.Locale.ROOT),
-            api,
-            baseUrl,
-            "test-model",
-            "HIPFORGE_RULES_TEST_KEY")
-        .withTimeoutS(2);
+    return LoopbackProviders.config("rules", api, baseUrl, "HIPFORGE_RULES_TEST_KEY");
   }
 
   private static RetryingCaller caller(
@@ -95,27 +85,20 @@ class RetryRulesTest {
     final HttpServer http;
 
     Scripted(Answer... answers) throws IOException {
-      http = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 8);
-      http.createContext(
-          "/",
-          ex -> {
-            ex.getRequestBody().readAllBytes();
-            Answer a = answers[Math.min(requests.getAndIncrement(), answers.length - 1)];
-            for (int i = 0; i < a.headers().length; i += 2) {
-              ex.getResponseHeaders().set(a.headers()[i], a.headers()[i + 1]);
-            }
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            byte[] body = a.body().getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(a.status(), body.length);
-            try (OutputStream out = ex.getResponseBody()) {
-              out.write(body);
-            }
-          });
-      http.start();
+      http =
+          LoopbackProviders.serve(
+              ex -> {
+                ex.getRequestBody().readAllBytes();
+                Answer a = answers[Math.min(requests.getAndIncrement(), answers.length - 1)];
+                for (int i = 0; i < a.headers().length; i += 2) {
+                  ex.getResponseHeaders().set(a.headers()[i], a.headers()[i + 1]);
+                }
+                LoopbackProviders.reply(ex, a.status(), "application/json", a.body());
+              });
     }
 
     String baseUrl() {
-      return "http://127.0.0.1:" + http.getAddress().getPort() + "/v1";
+      return LoopbackProviders.baseUrl(http);
     }
 
     @Override
@@ -205,9 +188,7 @@ class RetryRulesTest {
   @Test
   void aModelLoadingLongerThanMaxAttemptsLastIsWaitedOutAndEachWaitIsSaid() throws Exception {
     NotingListener listener = new NotingListener();
-    try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults().withQuirks(ProviderQuirks.none().withLoadingMs(2_500)));
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withLoadingMs(2_500));
         LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
       // Two attempts would give up after ~0.5 s; the budget of 30 s of waits outlasts the load.
       RetryingCaller.Outcome o =
@@ -231,10 +212,7 @@ class RetryRulesTest {
   @Test
   void aModelStillLoadingWhenTheBudgetIsUsedFailsAsServerError() throws Exception {
     FakeTime time = new FakeTime();
-    try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults()
-                    .withQuirks(ProviderQuirks.none().withLoadingMs(600_000)));
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withLoadingMs(600_000));
         LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
       RetryingCaller.Outcome o =
           caller(
@@ -263,10 +241,7 @@ class RetryRulesTest {
     NotingListener listener = new NotingListener();
     FakeTime time = new FakeTime();
     CallGate run = CallGate.standalone();
-    try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults()
-                    .withQuirks(ProviderQuirks.none().withDailyLimit(0, 86_400)));
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withDailyLimit(0, 86_400));
         LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
       RetryingCaller.Outcome o =
           caller(client, 6, RetryRules.DEFAULTS, time, listener, run.child()).call(TASK);
@@ -304,10 +279,7 @@ class RetryRulesTest {
   @Test
   void aBodyTricklingPastTheTimeoutIsRetriedOnceAndNamedAfterHeaders() throws Exception {
     CountingListener listener = new CountingListener();
-    try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults()
-                    .withQuirks(ProviderQuirks.none().withTrickle(1.0, 3_000)));
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withTrickle(1.0, 3_000));
         LlmClient client =
             LlmClient.create(config(Api.OPENAI, server.baseUrl()).withTimeoutS(1), KEY)) {
       RetryingCaller.Outcome o =
@@ -324,10 +296,7 @@ class RetryRulesTest {
 
   @Test
   void aBodyTimeoutIsNotRetriedWhenTheConfigAllowsNone() throws Exception {
-    try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults()
-                    .withQuirks(ProviderQuirks.none().withTrickle(1.0, 3_000)));
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withTrickle(1.0, 3_000));
         LlmClient client =
             LlmClient.create(config(Api.ANTHROPIC, server.baseUrl()).withTimeoutS(1), KEY)) {
       RetryingCaller.Outcome o =
@@ -353,11 +322,7 @@ class RetryRulesTest {
     CallGate run = CallGate.standalone();
     try (SimulatedLlmServer target = SimulatedLlmServer.start(SimulatorConfig.defaults());
         SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults()
-                    .withQuirks(
-                        ProviderQuirks.none()
-                            .withRedirectTo("http://127.0.0.1:" + target.port())));
+            quirky(ProviderQuirks.none().withRedirectTo("http://127.0.0.1:" + target.port()));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
       RetryingCaller.Outcome o =
           caller(client, 6, RetryRules.DEFAULTS, new FakeTime(), null, run.child()).call(TASK);
@@ -377,10 +342,7 @@ class RetryRulesTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void aTenMegabyteAnswerIsRefusedAsTooLargeNotReadAndNotRetried(Api api) throws Exception {
-    try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults()
-                    .withQuirks(ProviderQuirks.none().withAnswerBytes(10 << 20)));
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withAnswerBytes(10 << 20));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()).withTimeoutS(20), KEY)) {
       RetryingCaller.Outcome o =
           caller(client, 6, RetryRules.DEFAULTS, new FakeTime(), null, CallGate.standalone())
@@ -396,9 +358,7 @@ class RetryRulesTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void aKeyEchoedInsideAnAnswerIsReplacedByRedacted(Api api) throws Exception {
-    try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(
-                SimulatorConfig.defaults().withQuirks(ProviderQuirks.none().withEchoKey(true)));
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withEchoKey(true));
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
       ChatResponse r = client.complete(TASK);
       assertThat(r.text(), containsString("Your key is <redacted>."));
@@ -438,5 +398,10 @@ class RetryRulesTest {
     assertThat(ErrorCategory.ofStatus(409), is(ErrorCategory.CONFLICT));
     assertThat(ErrorCategory.ofStatus(307).runStop(false), is(CallGate.Kind.ENDPOINT));
     assertThat(ErrorAnswers.shouldRetry("yes"), nullValue());
+  }
+
+  /** A simulated provider with {@code quirks} and nothing else. */
+  private static SimulatedLlmServer quirky(ProviderQuirks quirks) throws IOException {
+    return SimulatedLlmServer.start(SimulatorConfig.defaults().withQuirks(quirks));
   }
 }

@@ -14,10 +14,7 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.nullValue;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -130,13 +127,7 @@ class RetryingCallerTest {
   }
 
   private static ProviderConfig config(Api api, String baseUrl) {
-    return ProviderConfig.of(
-            "retry-" + api.name().toLowerCase(java.util.Locale.ROOT),
-            api,
-            baseUrl,
-            "test-model",
-            "HIPFORGE_RETRY_TEST_KEY")
-        .withTimeoutS(2);
+    return LoopbackProviders.config("retry", api, baseUrl, "HIPFORGE_RETRY_TEST_KEY");
   }
 
   /** A caller that paces nothing and sleeps on {@code time}, stopping when {@code gate} closes. */
@@ -355,29 +346,21 @@ class RetryingCallerTest {
             : "{\"content\":[{\"type\":\"text\",\"text\":\"done\"}],\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}";
     AtomicInteger requests = new AtomicInteger();
     HttpServer http =
-        HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 8);
-    http.createContext(
-        "/",
-        ex -> {
-          ex.getRequestBody().readAllBytes();
-          boolean first = requests.getAndIncrement() == 0;
-          byte[] body =
-              (first ? "{\"error\":{\"message\":\"Rate limit reached\"}}" : ok)
-                  .getBytes(StandardCharsets.UTF_8);
-          ex.getResponseHeaders().set("Content-Type", "application/json");
-          if (first) {
-            ex.getResponseHeaders().set("retry-after", "3");
-          }
-          ex.sendResponseHeaders(first ? 429 : 200, body.length);
-          try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-          }
-        });
-    http.start();
+        LoopbackProviders.serve(
+            ex -> {
+              ex.getRequestBody().readAllBytes();
+              boolean first = requests.getAndIncrement() == 0;
+              if (first) {
+                ex.getResponseHeaders().set("retry-after", "3");
+              }
+              LoopbackProviders.reply(
+                  ex,
+                  first ? 429 : 200,
+                  "application/json",
+                  first ? "{\"error\":{\"message\":\"Rate limit reached\"}}" : ok);
+            });
     FakeTime time = new FakeTime();
-    try (LlmClient client =
-        LlmClient.create(
-            config(api, "http://127.0.0.1:" + http.getAddress().getPort() + "/v1"), KEY)) {
+    try (LlmClient client = LlmClient.create(config(api, LoopbackProviders.baseUrl(http)), KEY)) {
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
       RetryingCaller.Outcome o =
           new RetryingCaller(client, limiter, 5, 1024, time, null).call(task(1));
@@ -515,28 +498,19 @@ class RetryingCallerTest {
   void aBackoffWaitWakesWhenTheGateCloses() throws Exception {
     AtomicInteger requests = new AtomicInteger();
     HttpServer http =
-        HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 8);
-    http.createContext(
-        "/",
-        ex -> {
-          ex.getRequestBody().readAllBytes();
-          requests.incrementAndGet();
-          byte[] body =
-              "{\"error\":{\"message\":\"Rate limit reached\"}}".getBytes(StandardCharsets.UTF_8);
-          ex.getResponseHeaders().set("Content-Type", "application/json");
-          ex.getResponseHeaders()
-              .set("retry-after", "240"); // four minutes, under max_retry_after_s
-          ex.sendResponseHeaders(429, body.length);
-          try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-          }
-        });
-    http.start();
+        LoopbackProviders.serve(
+            ex -> {
+              ex.getRequestBody().readAllBytes();
+              requests.incrementAndGet();
+              ex.getResponseHeaders()
+                  .set("retry-after", "240"); // four minutes, under max_retry_after_s
+              LoopbackProviders.reply(
+                  ex, 429, "application/json", "{\"error\":{\"message\":\"Rate limit reached\"}}");
+            });
     FakeTime limiterTime = new FakeTime();
     CallGate gate = CallGate.standalone();
     try (LlmClient client =
-        LlmClient.create(
-            config(Api.OPENAI, "http://127.0.0.1:" + http.getAddress().getPort() + "/v1"), KEY)) {
+        LlmClient.create(config(Api.OPENAI, LoopbackProviders.baseUrl(http)), KEY)) {
       RetryingCaller caller =
           new RetryingCaller(
               client,

@@ -11,8 +11,11 @@ import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.transforms.BuildPrompts;
 import org.hipforge.transforms.CallLlm;
+import org.hipforge.transforms.Failure;
 import org.hipforge.transforms.ReadSources;
 import org.hipforge.transforms.RecordFailures;
+import org.hipforge.transforms.SourceFile;
+import org.hipforge.transforms.StageResult;
 import org.hipforge.transforms.WriteDeadLetters;
 import org.hipforge.transforms.WriteState;
 import org.hipforge.transforms.pending.FindPending;
@@ -96,7 +99,7 @@ public final class DescribePipeline {
             "FindPending",
             FindPending.of(
                 layout.manifest(), List.of(layout.shardGlob(step), layout.journalGlob(step))));
-    ReadSources.Result sources =
+    StageResult<SourceFile, Failure> sources =
         pending
             .pending()
             .apply(
@@ -104,7 +107,7 @@ public final class DescribePipeline {
                 ReadSources.from(s.sourceDir)
                     .withMaxBytes(s.maxSourceBytes)
                     .withKernelsOnly(s.kernelsOnly));
-    CallLlm.Result answers =
+    StageResult<StateRecord, Failure> answers =
         sources
             .output()
             .apply("BuildPrompts", BuildPrompts.describe(s.provider).withPrompts(s.prompts))

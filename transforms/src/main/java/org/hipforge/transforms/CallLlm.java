@@ -49,11 +49,12 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  * TaskCollector}) are package-private helpers of it.
  *
  * <pre>{@code
- * CallLlm.Result answers = tasks.apply("CallLlm",
+ * StageResult<StateRecord, Failure> answers = tasks.apply("CallLlm",
  *     CallLlm.to(provider, WorkLayout.Step.DESCRIBE).withJournal(journalDir, cacheGlob).withRunId(runId));
  * }</pre>
  */
-public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Result> {
+public final class CallLlm
+    extends PTransform<PCollection<LlmTask>, StageResult<StateRecord, Failure>> {
   /** Enough to keep a provider busy at ~1.5 s latency and a few hundred RPM from one worker. */
   public static final int DEFAULT_MAX_IN_FLIGHT = 32;
 
@@ -211,15 +212,8 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     return value;
   }
 
-  /** Answers (as state records: describe records hold the instruction, generate the response). */
-  public static final class Result extends StageResult<StateRecord, Failure> {
-    Result(PCollection<StateRecord> output, PCollection<Failure> failures) {
-      super(output, failures);
-    }
-  }
-
   @Override
-  public Result expand(PCollection<LlmTask> tasks) {
+  public StageResult<StateRecord, Failure> expand(PCollection<LlmTask> tasks) {
     if (configuration.journalDir() == null) {
       throw new IllegalStateException(
           "CallLlm needs withJournal(dir, glob): answers must be durable");
@@ -235,7 +229,7 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
         new CallLlmFn(configuration, tags),
         StateRecordCoder.of(),
         FailureCoder.of(),
-        Result::new);
+        StageResult::new);
   }
 
   /**

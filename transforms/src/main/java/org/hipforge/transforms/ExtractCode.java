@@ -17,24 +17,20 @@ import org.hipforge.transforms.coders.GeneratedCodeCoder;
  * Pulls the HIP source out of each generate answer (markdown fences and all, see {@link
  * CodeExtractor}); an answer with no code becomes a {@code no_code} failure.
  *
- * <pre>{@code ExtractCode.Result code = answers.apply("ExtractCode", ExtractCode.create());}</pre>
+ * <pre>
+ * {@code StageResult<GeneratedCode, Failure> code = answers.apply("ExtractCode", ExtractCode.create());}
+ * </pre>
  */
-public final class ExtractCode extends PTransform<PCollection<StateRecord>, ExtractCode.Result> {
+public final class ExtractCode
+    extends PTransform<PCollection<StateRecord>, StageResult<GeneratedCode, Failure>> {
   private ExtractCode() {}
 
   public static ExtractCode create() {
     return new ExtractCode();
   }
 
-  /** Extracted code and the answers without any. */
-  public static final class Result extends StageResult<GeneratedCode, Failure> {
-    Result(PCollection<GeneratedCode> output, PCollection<Failure> failures) {
-      super(output, failures);
-    }
-  }
-
   @Override
-  public Result expand(PCollection<StateRecord> answers) {
+  public StageResult<GeneratedCode, Failure> expand(PCollection<StateRecord> answers) {
     MultiOutput<GeneratedCode, Failure> tags = MultiOutput.of("code", "no_code");
     return tags.apply(
         answers,
@@ -42,7 +38,7 @@ public final class ExtractCode extends PTransform<PCollection<StateRecord>, Extr
         new ExtractFn(tags),
         GeneratedCodeCoder.of(),
         FailureCoder.of(),
-        Result::new);
+        StageResult::new);
   }
 
   private static final class ExtractFn extends DoFn<StateRecord, GeneratedCode> {

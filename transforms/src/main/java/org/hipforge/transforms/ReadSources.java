@@ -31,10 +31,12 @@ import org.hipforge.transforms.coders.FailureCoder;
  * ({@link SourceFile#encoding} "latin-1", kept in the record as {@code source_encoding}); other
  * bytes stay {@code not_utf8}.
  *
- * <pre>{@code ReadSources.Result sources = pending.apply("ReadSources", ReadSources.from(dir));}
+ * <pre>
+ * {@code StageResult<SourceFile, Failure> sources = pending.apply("ReadSources", ReadSources.from(dir));}
  * </pre>
  */
-public final class ReadSources extends PTransform<PCollection<ManifestEntry>, ReadSources.Result> {
+public final class ReadSources
+    extends PTransform<PCollection<ManifestEntry>, StageResult<SourceFile, Failure>> {
   /** Default cap: larger files rarely fit a model's context and cost more than they teach. */
   public static final long DEFAULT_MAX_BYTES = 256 * 1024;
 
@@ -84,15 +86,8 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
         new Configuration(configuration.sourceDir(), configuration.maxBytes(), only));
   }
 
-  /** The readable sources and the failures. */
-  public static final class Result extends StageResult<SourceFile, Failure> {
-    Result(PCollection<SourceFile> output, PCollection<Failure> failures) {
-      super(output, failures);
-    }
-  }
-
   @Override
-  public Result expand(PCollection<ManifestEntry> pending) {
+  public StageResult<SourceFile, Failure> expand(PCollection<ManifestEntry> pending) {
     MultiOutput<SourceFile, Failure> tags = MultiOutput.of("out", "fail");
     return tags.apply(
         pending,
@@ -100,7 +95,7 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
         new ReadFn(configuration, tags),
         SerializableCoder.of(SourceFile.class),
         FailureCoder.of(),
-        Result::new);
+        StageResult::new);
   }
 
   private static final class ReadFn extends DoFn<ManifestEntry, SourceFile> {

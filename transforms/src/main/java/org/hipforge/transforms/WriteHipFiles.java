@@ -28,11 +28,11 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  * absolute or climbs out with {@code ..} is refused ({@code unsafe_path}).
  *
  * <pre>
- * {@code WriteHipFiles.Result written = checked.apply("WriteHipFiles", WriteHipFiles.to(outDir, "out/hip"));}
+ * {@code StageResult<StateRecord, Failure> written = checked.apply("WriteHipFiles", WriteHipFiles.to(outDir, "out/hip"));}
  * </pre>
  */
 public final class WriteHipFiles
-    extends PTransform<PCollection<GeneratedCode>, WriteHipFiles.Result> {
+    extends PTransform<PCollection<GeneratedCode>, StageResult<StateRecord, Failure>> {
   private final String outDir;
   private final String recordedPrefix;
 
@@ -51,15 +51,8 @@ public final class WriteHipFiles
     return new WriteHipFiles(outDir, recordedPrefix);
   }
 
-  /** Records (written or not) and write failures. */
-  public static final class Result extends StageResult<StateRecord, Failure> {
-    Result(PCollection<StateRecord> output, PCollection<Failure> failures) {
-      super(output, failures);
-    }
-  }
-
   @Override
-  public Result expand(PCollection<GeneratedCode> code) {
+  public StageResult<StateRecord, Failure> expand(PCollection<GeneratedCode> code) {
     MultiOutput<StateRecord, Failure> tags = MultiOutput.of("records", "write_failures");
     return tags.apply(
         code,
@@ -67,7 +60,7 @@ public final class WriteHipFiles
         new WriteFn(outDir, recordedPrefix, tags),
         StateRecordCoder.of(),
         FailureCoder.of(),
-        Result::new);
+        StageResult::new);
   }
 
   /** Writes {@code bytes} to {@code target} through a temp file and a rename. */

@@ -96,7 +96,7 @@ class CallLlmTest {
   /**
    * {@code tasks} again as a new process would ask them: the cache read afresh from the journals.
    */
-  private CallLlm.Result rerun(
+  private StageResult<StateRecord, Failure> rerun(
       TestPipeline p, ProviderConfig provider, List<LlmTask> tasks, String run) {
     ResponseCache.clearLoaded();
     return p.apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class)))
@@ -118,7 +118,7 @@ class CallLlmTest {
     server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(20));
     ProviderConfig provider =
         ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
-    CallLlm.Result result =
+    StageResult<StateRecord, Failure> result =
         p.apply(Create.of(tasks(provider, 40)).withCoder(SerializableCoder.of(LlmTask.class)))
             .apply(callLlm(provider, "run-a"));
     PAssert.that(result.output().apply(Count.globally())).containsInAnyOrder(40L);
@@ -140,7 +140,7 @@ class CallLlmTest {
             SimulatorConfig.defaults().withLatencyMs(5).withRpm(6_000).withTpm(9_000_000));
     ProviderConfig provider =
         ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
-    CallLlm.Result result =
+    StageResult<StateRecord, Failure> result =
         p.apply(Create.of(tasks(provider, 20)).withCoder(SerializableCoder.of(LlmTask.class)))
             .apply(callLlm(provider, "run-share").withRateShare(0.5));
     PAssert.that(result.output().apply(Count.globally())).containsInAnyOrder(20L);
@@ -165,7 +165,7 @@ class CallLlmTest {
     runOnce(provider, tasks, "run-1");
     long callsBefore = server.totalRequests();
     // ...and a new process (fresh cache, read from disk) gets the same prompts again.
-    CallLlm.Result again = rerun(p, provider, tasks, "run-2");
+    StageResult<StateRecord, Failure> again = rerun(p, provider, tasks, "run-2");
     PAssert.that(again.output())
         .satisfies(
             records -> {
@@ -220,7 +220,7 @@ class CallLlmTest {
       }
     }
     // A restarted attempt in this JVM: new CallLlm instances, the JVM's cache is not cleared.
-    CallLlm.Result again =
+    StageResult<StateRecord, Failure> again =
         p.apply(Create.of(tasks.subList(5, 15)).withCoder(SerializableCoder.of(LlmTask.class)))
             .apply(callLlm(provider, "run-1"));
     PAssert.that(again.output())
@@ -247,7 +247,7 @@ class CallLlmTest {
             SimulatorConfig.defaults().withLatencyMs(1).withMaxContextTokens(10));
     ProviderConfig provider =
         ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
-    CallLlm.Result result =
+    StageResult<StateRecord, Failure> result =
         p.apply(Create.of(tasks(provider, 3)).withCoder(SerializableCoder.of(LlmTask.class)))
             .apply(callLlm(provider, "run-ctx"));
     PAssert.that(result.output()).empty();
@@ -316,7 +316,7 @@ class CallLlmTest {
     long failedBefore = 60 - byCategory.get("pass");
 
     // A rerun in a new process: the same prompts get the same verdicts from the journal, unpaid.
-    CallLlm.Result again = rerun(p, provider, tasks, "run-2");
+    StageResult<StateRecord, Failure> again = rerun(p, provider, tasks, "run-2");
     PAssert.that(again.failures())
         .satisfies(
             failures -> {

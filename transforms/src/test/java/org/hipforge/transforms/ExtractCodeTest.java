@@ -36,7 +36,7 @@ class ExtractCodeTest {
     StateRecord fenced = answer(1, "Here it is:\n```cpp\n" + KERNEL + "```\nEnjoy.");
     StateRecord prose = answer(2, "I cannot write that kernel, sorry.");
 
-    ExtractCode.Result r =
+    StageResult<GeneratedCode, Failure> r =
         p.apply(Create.of(fenced, prose).withCoder(StateRecordCoder.of()))
             .apply(ExtractCode.create());
 
@@ -71,7 +71,8 @@ class ExtractCodeTest {
 
   @Test
   void noAnswersGiveNoCodeAndNoFailures(TestPipeline p) {
-    ExtractCode.Result r = p.apply(Create.empty(StateRecordCoder.of())).apply(ExtractCode.create());
+    StageResult<GeneratedCode, Failure> r =
+        p.apply(Create.empty(StateRecordCoder.of())).apply(ExtractCode.create());
     PAssert.that(r.output()).empty();
     PAssert.that(r.failures()).empty();
     p.run().waitUntilFinish();

@@ -48,7 +48,7 @@ class ReadSourcesTest {
     Files.createSymbolicLink(dir.resolve("src/escape.hip"), outside);
     ManifestEntry escape = new ManifestEntry(6, "escape.hip", kernel.length(), Hex.sha256(kernel));
 
-    ReadSources.Result result =
+    StageResult<SourceFile, Failure> result =
         p.apply(
                 Create.of(good, empty, binary, big, missing, changed, escape)
                     .withCoder(ManifestEntryCoder.of()))
@@ -93,10 +93,10 @@ class ReadSourcesTest {
     ManifestEntry h = write(1, "sq.h", header.getBytes(StandardCharsets.UTF_8));
     String src = dir.resolve("src").toString();
 
-    ReadSources.Result only =
+    StageResult<SourceFile, Failure> only =
         p.apply("Only", Create.of(k, h).withCoder(ManifestEntryCoder.of()))
             .apply("KernelsOnly", ReadSources.from(src));
-    ReadSources.Result all =
+    StageResult<SourceFile, Failure> all =
         p.apply("All", Create.of(k, h).withCoder(ManifestEntryCoder.of()))
             .apply("Everything", ReadSources.from(src).withKernelsOnly(false));
 
@@ -142,7 +142,7 @@ class ReadSourcesTest {
     ManifestEntry ctl = write(2, "ctl.hip", control);
     ManifestEntry odd = write(3, "c1.hip", c1);
 
-    ReadSources.Result result =
+    StageResult<SourceFile, Failure> result =
         p.apply(Create.of(l, u, ctl, odd).withCoder(ManifestEntryCoder.of()))
             .apply(ReadSources.from(dir.resolve("src").toString()));
 

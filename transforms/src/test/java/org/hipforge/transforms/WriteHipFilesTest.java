@@ -39,7 +39,7 @@ class WriteHipFilesTest {
     GeneratedCode broken = code(2, "broken.hip", false, "__global__ void b( {}\n");
     GeneratedCode climbing = code(3, "../escape.hip", true, "__global__ void e() {}\n");
 
-    WriteHipFiles.Result r =
+    StageResult<StateRecord, Failure> r =
         p.apply(Create.of(good, broken, climbing).withCoder(GeneratedCodeCoder.of()))
             .apply(WriteHipFiles.to(out.toString(), "out/hip"));
 

@@ -1,6 +1,5 @@
 package org.hipforge.pipeline;
 
-import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -94,11 +93,7 @@ public final class DescribePipeline {
   public static void build(Pipeline p, Spec s) {
     WorkLayout.Step step = WorkLayout.Step.DESCRIBE;
     WorkLayout layout = s.layout;
-    PendingResult<ManifestEntry> pending =
-        p.apply(
-            "FindPending",
-            FindPending.of(
-                layout.manifest(), List.of(layout.shardGlob(step), layout.journalGlob(step))));
+    PendingResult<ManifestEntry> pending = p.apply("FindPending", FindPending.in(layout, step));
     StageResult<SourceFile, Failure> sources =
         pending
             .pending()

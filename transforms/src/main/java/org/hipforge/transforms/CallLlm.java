@@ -14,7 +14,6 @@ import org.hipforge.io.llm.RateLimiter;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.WorkLayout;
-import org.hipforge.transforms.coders.FailureCoder;
 import org.hipforge.transforms.coders.StateRecordCoder;
 
 /**
@@ -218,18 +217,13 @@ public final class CallLlm
       throw new IllegalStateException(
           "CallLlm needs withJournal(dir, glob): answers must be durable");
     }
-    MultiOutput<StateRecord, Failure> tags = MultiOutput.of("out", "fail");
+    MultiOutput<StateRecord> tags = MultiOutput.of("out", "fail");
     // Spread tasks evenly over the workers: the anti-join groups them by id bucket, and uneven
     // buckets left one TaskManager working alone at its share of the rate limit at the end.
     PCollection<LlmTask> spread =
         tasks.apply("SpreadEvenly", Reshuffle.viaRandomKey()).setCoder(tasks.getCoder());
     return tags.apply(
-        spread,
-        "CallLlmFn",
-        new CallLlmFn(configuration, tags),
-        StateRecordCoder.of(),
-        FailureCoder.of(),
-        StageResult::new);
+        spread, "CallLlmFn", new CallLlmFn(configuration, tags), StateRecordCoder.of());
   }
 
   /**

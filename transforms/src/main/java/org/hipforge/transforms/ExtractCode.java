@@ -10,7 +10,6 @@ import org.hipforge.io.code.ExtractedCode;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.Hex;
 import org.hipforge.io.util.Progress;
-import org.hipforge.transforms.coders.FailureCoder;
 import org.hipforge.transforms.coders.GeneratedCodeCoder;
 
 /**
@@ -31,18 +30,12 @@ public final class ExtractCode
 
   @Override
   public StageResult<GeneratedCode, Failure> expand(PCollection<StateRecord> answers) {
-    MultiOutput<GeneratedCode, Failure> tags = MultiOutput.of("code", "no_code");
-    return tags.apply(
-        answers,
-        "Extract",
-        new ExtractFn(tags),
-        GeneratedCodeCoder.of(),
-        FailureCoder.of(),
-        StageResult::new);
+    MultiOutput<GeneratedCode> tags = MultiOutput.of("code", "no_code");
+    return tags.apply(answers, "Extract", new ExtractFn(tags), GeneratedCodeCoder.of());
   }
 
   private static final class ExtractFn extends DoFn<StateRecord, GeneratedCode> {
-    private final MultiOutput<GeneratedCode, Failure> tags;
+    private final MultiOutput<GeneratedCode> tags;
 
     /**
      * Code handed to the compile step: the cluster client's progress line counts compiles against
@@ -50,7 +43,7 @@ public final class ExtractCode
      */
     private final Counter extracted = Metrics.counter(ExtractCode.class, "extracted");
 
-    ExtractFn(MultiOutput<GeneratedCode, Failure> tags) {
+    ExtractFn(MultiOutput<GeneratedCode> tags) {
       this.tags = tags;
     }
 

@@ -16,7 +16,6 @@ import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.util.SafeFiles;
 import org.hipforge.io.util.SourceText;
-import org.hipforge.transforms.coders.FailureCoder;
 
 /**
  * Reads each pending entry's source text from the source directory and checks it is usable.
@@ -88,21 +87,19 @@ public final class ReadSources
 
   @Override
   public StageResult<SourceFile, Failure> expand(PCollection<ManifestEntry> pending) {
-    MultiOutput<SourceFile, Failure> tags = MultiOutput.of("out", "fail");
+    MultiOutput<SourceFile> tags = MultiOutput.of("out", "fail");
     return tags.apply(
         pending,
         "ReadSource",
         new ReadFn(configuration, tags),
-        SerializableCoder.of(SourceFile.class),
-        FailureCoder.of(),
-        StageResult::new);
+        SerializableCoder.of(SourceFile.class));
   }
 
   private static final class ReadFn extends DoFn<ManifestEntry, SourceFile> {
     private final Configuration c;
-    private final MultiOutput<SourceFile, Failure> tags;
+    private final MultiOutput<SourceFile> tags;
 
-    ReadFn(Configuration c, MultiOutput<SourceFile, Failure> tags) {
+    ReadFn(Configuration c, MultiOutput<SourceFile> tags) {
       this.c = c;
       this.tags = tags;
     }

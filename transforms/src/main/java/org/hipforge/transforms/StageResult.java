@@ -21,7 +21,7 @@ public class StageResult<T, F> implements POutput {
   private final TupleTag<T> outputTag = new TupleTag<>("output");
   private final TupleTag<F> failuresTag = new TupleTag<>("failures");
 
-  public StageResult(PCollection<T> output, PCollection<F> failures) {
+  protected StageResult(PCollection<T> output, PCollection<F> failures) {
     this.output = output;
     this.failures = failures;
   }

@@ -16,7 +16,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.util.SafeFiles;
-import org.hipforge.transforms.coders.FailureCoder;
 import org.hipforge.transforms.coders.StateRecordCoder;
 
 /**
@@ -53,14 +52,9 @@ public final class WriteHipFiles
 
   @Override
   public StageResult<StateRecord, Failure> expand(PCollection<GeneratedCode> code) {
-    MultiOutput<StateRecord, Failure> tags = MultiOutput.of("records", "write_failures");
+    MultiOutput<StateRecord> tags = MultiOutput.of("records", "write_failures");
     return tags.apply(
-        code,
-        "Write",
-        new WriteFn(outDir, recordedPrefix, tags),
-        StateRecordCoder.of(),
-        FailureCoder.of(),
-        StageResult::new);
+        code, "Write", new WriteFn(outDir, recordedPrefix, tags), StateRecordCoder.of());
   }
 
   /** Writes {@code bytes} to {@code target} through a temp file and a rename. */
@@ -92,9 +86,9 @@ public final class WriteHipFiles
   private static final class WriteFn extends DoFn<GeneratedCode, StateRecord> {
     private final String outDir;
     private final String recordedPrefix;
-    private final MultiOutput<StateRecord, Failure> tags;
+    private final MultiOutput<StateRecord> tags;
 
-    WriteFn(String outDir, String recordedPrefix, MultiOutput<StateRecord, Failure> tags) {
+    WriteFn(String outDir, String recordedPrefix, MultiOutput<StateRecord> tags) {
       this.outDir = outDir;
       this.recordedPrefix = recordedPrefix;
       this.tags = tags;

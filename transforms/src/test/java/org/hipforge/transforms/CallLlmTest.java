@@ -166,18 +166,13 @@ class CallLlmTest {
     long callsBefore = server.totalRequests();
     // ...and a new process (fresh cache, read from disk) gets the same prompts again.
     StageResult<StateRecord, Failure> again = rerun(p, provider, tasks, "run-2");
-    PAssert.that(again.output())
-        .satisfies(
-            records -> {
-              int n = 0;
-              for (StateRecord r : records) {
-                assertThat(r.cached(), is(true));
-                assertThat(r.runId(), is("run-2"));
-                n++;
-              }
-              assertThat(n, is(10));
-              return null;
-            });
+    StageAsserts.assertEach(
+        again.output(),
+        10,
+        r -> {
+          assertThat(r.cached(), is(true));
+          assertThat(r.runId(), is("run-2"));
+        });
     p.run().waitUntilFinish();
     assertThat(server.totalRequests(), is(callsBefore));
   }
@@ -223,18 +218,13 @@ class CallLlmTest {
     StageResult<StateRecord, Failure> again =
         p.apply(Create.of(tasks.subList(5, 15)).withCoder(SerializableCoder.of(LlmTask.class)))
             .apply(callLlm(provider, "run-1"));
-    PAssert.that(again.output())
-        .satisfies(
-            records -> {
-              int n = 0;
-              for (StateRecord r : records) {
-                assertThat(r.cached(), is(true));
-                assertThat(r.instruction(), is("from the other worker " + r.id()));
-                n++;
-              }
-              assertThat(n, is(10));
-              return null;
-            });
+    StageAsserts.assertEach(
+        again.output(),
+        10,
+        r -> {
+          assertThat(r.cached(), is(true));
+          assertThat(r.instruction(), is("from the other worker " + r.id()));
+        });
     PAssert.that(again.failures()).empty();
     p.run().waitUntilFinish();
     assertThat(server.totalRequests(), is(5L));
@@ -251,19 +241,14 @@ class CallLlmTest {
         p.apply(Create.of(tasks(provider, 3)).withCoder(SerializableCoder.of(LlmTask.class)))
             .apply(callLlm(provider, "run-ctx"));
     PAssert.that(result.output()).empty();
-    PAssert.that(result.failures())
-        .satisfies(
-            failures -> {
-              int n = 0;
-              for (Failure f : failures) {
-                assertThat(f.category(), is("context_length"));
-                assertThat(f.stage(), is("call_llm"));
-                assertThat(f.record().attempts(), is(1));
-                n++;
-              }
-              assertThat(n, is(3));
-              return null;
-            });
+    StageAsserts.assertEach(
+        result.failures(),
+        3,
+        f -> {
+          assertThat(f.category(), is("context_length"));
+          assertThat(f.stage(), is("call_llm"));
+          assertThat(f.record().attempts(), is(1));
+        });
     p.run().waitUntilFinish();
   }
 
@@ -317,19 +302,14 @@ class CallLlmTest {
 
     // A rerun in a new process: the same prompts get the same verdicts from the journal, unpaid.
     StageResult<StateRecord, Failure> again = rerun(p, provider, tasks, "run-2");
-    PAssert.that(again.failures())
-        .satisfies(
-            failures -> {
-              long n = 0;
-              for (Failure f : failures) {
-                assertThat(f.record().cached(), is(true));
-                assertThat(f.record().inputTokens() > 0, is(true));
-                assertThat(f.toStateRecord("run-2", "sim", "m").errorCategory(), is(f.category()));
-                n++;
-              }
-              assertThat(n, is(failedBefore));
-              return null;
-            });
+    StageAsserts.assertEach(
+        again.failures(),
+        failedBefore,
+        f -> {
+          assertThat(f.record().cached(), is(true));
+          assertThat(f.record().inputTokens() > 0, is(true));
+          assertThat(f.toStateRecord("run-2", "sim", "m").errorCategory(), is(f.category()));
+        });
     p.run().waitUntilFinish();
     assertThat("the rerun sent nothing", server.totalRequests(), is(60L));
   }

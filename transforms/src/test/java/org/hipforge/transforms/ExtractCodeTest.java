@@ -54,18 +54,16 @@ class ExtractCodeTest {
               assertThat(g.record().sourceSha256(), is("sha1"));
               return null;
             });
-    PAssert.that(r.failures())
-        .satisfies(
-            fs -> {
-              Failure f = fs.iterator().next();
-              assertThat(f.id(), is(2L));
-              assertThat(f.category(), is("no_code"));
-              assertThat(f.stage(), is("extract_code"));
-              assertThat(f.fileName(), is("k2.hip"));
-              assertThat(f.record().instruction(), is("Write k."));
-              assertThat(f.record().attempts(), is(2));
-              return null;
-            });
+    StageAsserts.assertOneFailure(
+        r.failures(),
+        2L,
+        "extract_code",
+        "no_code",
+        f -> {
+          assertThat(f.fileName(), is("k2.hip"));
+          assertThat(f.record().instruction(), is("Write k."));
+          assertThat(f.record().attempts(), is(2));
+        });
     p.run().waitUntilFinish();
   }
 

@@ -106,16 +106,12 @@ class ReadSourcesTest {
                     "OnlyNames",
                     MapElements.into(TypeDescriptors.strings()).via(s -> s.entry().fileName())))
         .containsInAnyOrder("k.hip");
-    PAssert.that(only.failures())
-        .satisfies(
-            failures -> {
-              Failure f = failures.iterator().next();
-              assertThat(f.id(), is(1L));
-              assertThat(f.category(), is("no_kernel"));
-              assertThat(f.stage(), is("read_source"));
-              assertThat(f.message(), containsString("sq.h"));
-              return null;
-            });
+    StageAsserts.assertOneFailure(
+        only.failures(),
+        1L,
+        "read_source",
+        "no_kernel",
+        f -> assertThat(f.message(), containsString("sq.h")));
     PAssert.that(
             all.output()
                 .apply(

@@ -34,6 +34,7 @@ import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(TestPipelineExtension.class)
@@ -314,23 +315,22 @@ class CallLlmTest {
     assertThat("the rerun sent nothing", server.totalRequests(), is(60L));
   }
 
+  /** The message of the IllegalArgumentException {@code call} throws. */
+  private static String rejection(Executable call) {
+    return assertThrows(IllegalArgumentException.class, call).getMessage();
+  }
+
   @Test
   void settingsAreCheckedNamingTheirValueAndEveryWithKeepsTheOthers() {
     ProviderConfig provider =
         ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, "http://127.0.0.1:9/v1", "m", null);
     CallLlm call = CallLlm.to(provider, WorkLayout.Step.GENERATE);
     assertThat(
-        assertThrows(IllegalArgumentException.class, () -> call.withMaxInFlight(0)).getMessage(),
-        is("maxInFlight must be in [1, 4096], was 0"));
+        rejection(() -> call.withMaxInFlight(0)), is("maxInFlight must be in [1, 4096], was 0"));
     assertThat(
-        assertThrows(IllegalArgumentException.class, () -> call.withRateShare(1.5)).getMessage(),
-        is("rateShare must be in (0, 1], was 1.5"));
-    assertThat(
-        assertThrows(IllegalArgumentException.class, () -> call.withRunId(" ")).getMessage(),
-        is("runId must be set, was ' '"));
-    assertThat(
-        assertThrows(IllegalArgumentException.class, () -> call.withJournal("", "g")).getMessage(),
-        is("journal dir must be set, was ''"));
+        rejection(() -> call.withRateShare(1.5)), is("rateShare must be in (0, 1], was 1.5"));
+    assertThat(rejection(() -> call.withRunId(" ")), is("runId must be set, was ' '"));
+    assertThat(rejection(() -> call.withJournal("", "g")), is("journal dir must be set, was ''"));
     assertThrows(IllegalArgumentException.class, () -> CallLlm.to(null, WorkLayout.Step.DESCRIBE));
     assertThrows(
         IllegalStateException.class,

@@ -99,13 +99,7 @@ public final class DataPathBenchmark {
     Pipeline p = Pipeline.create(options);
     // Counted into a metric by a chained step, like len(pending) in the Python baseline: the
     // count should not add a shuffle and a file write of its own to what is measured.
-    p.apply(
-            "FindPending",
-            FindPending.of(
-                layout.manifest(),
-                List.of(
-                    layout.shardGlob(WorkLayout.Step.DESCRIBE),
-                    layout.journalGlob(WorkLayout.Step.DESCRIBE))))
+    p.apply("FindPending", FindPending.in(layout, WorkLayout.Step.DESCRIBE))
         .pending()
         .apply("CountPending", ParDo.of(new CountFn()));
 

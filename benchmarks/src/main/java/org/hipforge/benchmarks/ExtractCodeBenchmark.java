@@ -1,21 +1,14 @@
 package org.hipforge.benchmarks;
 
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.hipforge.io.code.CodeExtractor;
 import org.hipforge.io.code.ExtractedCode;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Measures how many bytes of realistic LLM answers per second {@link CodeExtractor#extract} turns
@@ -44,12 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * </pre>
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-public class ExtractCodeBenchmark {
+public class ExtractCodeBenchmark extends ThroughputBenchmark {
 
   /** Response size in bytes: a short answer, a typical one, and a long multi-kernel one. */
   @Param({"1024", "4096", "20480"})

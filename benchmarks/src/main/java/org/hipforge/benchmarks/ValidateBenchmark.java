@@ -46,62 +46,15 @@ public final class ValidateBenchmark {
 
   private static final Pattern IDENTIFIER = Pattern.compile("\\b[a-z][A-Za-z0-9_]*\\b");
 
+  /** Words {@link #IDENTIFIER} matches that are no identifier to corrupt. */
   private static final Set<String> KEYWORDS =
       Set.of(
-          "if",
-          "for",
-          "while",
-          "return",
-          "int",
-          "float",
-          "double",
-          "const",
-          "unsigned",
-          "void",
-          "char",
-          "auto",
-          "bool",
-          "true",
-          "false",
-          "struct",
-          "class",
-          "template",
-          "typename",
-          "static",
-          "inline",
-          "sizeof",
-          "else",
-          "do",
-          "break",
-          "continue",
-          "long",
-          "short",
-          "signed",
-          "size_t",
-          "nullptr",
-          "namespace",
-          "using",
-          "std",
-          "extern",
-          "constexpr",
-          "volatile",
-          "switch",
-          "case",
-          "default",
-          "new",
-          "delete",
-          "this",
-          "operator",
-          "public",
-          "private",
-          "unroll",
-          "pragma",
-          "include",
-          "define",
-          "uint32_t",
-          "uint64_t",
-          "int64_t",
-          "int32_t");
+          ("if for while return int float double const unsigned void char auto bool true false"
+                  + " struct class template typename static inline sizeof else do break continue"
+                  + " long short signed size_t nullptr namespace using std extern constexpr"
+                  + " volatile switch case default new delete this operator public private unroll"
+                  + " pragma include define uint32_t uint64_t int64_t int32_t")
+              .split(" "));
 
   private ValidateBenchmark() {}
 

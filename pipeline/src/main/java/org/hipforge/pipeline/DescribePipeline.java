@@ -1,6 +1,5 @@
 package org.hipforge.pipeline;
 
-import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -11,8 +10,11 @@ import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.transforms.BuildPrompts;
 import org.hipforge.transforms.CallLlm;
+import org.hipforge.transforms.Failure;
 import org.hipforge.transforms.ReadSources;
 import org.hipforge.transforms.RecordFailures;
+import org.hipforge.transforms.SourceFile;
+import org.hipforge.transforms.StageResult;
 import org.hipforge.transforms.WriteDeadLetters;
 import org.hipforge.transforms.WriteState;
 import org.hipforge.transforms.pending.FindPending;
@@ -91,12 +93,8 @@ public final class DescribePipeline {
   public static void build(Pipeline p, Spec s) {
     WorkLayout.Step step = WorkLayout.Step.DESCRIBE;
     WorkLayout layout = s.layout;
-    PendingResult<ManifestEntry> pending =
-        p.apply(
-            "FindPending",
-            FindPending.of(
-                layout.manifest(), List.of(layout.shardGlob(step), layout.journalGlob(step))));
-    ReadSources.Result sources =
+    PendingResult<ManifestEntry> pending = p.apply("FindPending", FindPending.in(layout, step));
+    StageResult<SourceFile, Failure> sources =
         pending
             .pending()
             .apply(
@@ -104,7 +102,7 @@ public final class DescribePipeline {
                 ReadSources.from(s.sourceDir)
                     .withMaxBytes(s.maxSourceBytes)
                     .withKernelsOnly(s.kernelsOnly));
-    CallLlm.Result answers =
+    StageResult<StateRecord, Failure> answers =
         sources
             .output()
             .apply("BuildPrompts", BuildPrompts.describe(s.provider).withPrompts(s.prompts))

@@ -23,6 +23,7 @@ import org.hipforge.transforms.LlmTask;
 import org.hipforge.transforms.MeasureFidelity;
 import org.hipforge.transforms.ReadSources;
 import org.hipforge.transforms.RecordFailures;
+import org.hipforge.transforms.StageResult;
 import org.hipforge.transforms.ValidateHip;
 import org.hipforge.transforms.WriteDeadLetters;
 import org.hipforge.transforms.WriteHipFiles;
@@ -146,8 +147,8 @@ public final class GeneratePipeline {
 
   /** One round's stages: the answers, the code extracted from them, and its verdicts. */
   private static final class Round {
-    CallLlm.Result answers;
-    ExtractCode.Result code;
+    StageResult<StateRecord, Failure> answers;
+    StageResult<GeneratedCode, Failure> code;
     ValidateHip.Result checked;
   }
 
@@ -232,7 +233,7 @@ public final class GeneratePipeline {
                       .withPrompts(s.prompts)
                       .withOffloadArch(s.offloadArch));
     }
-    WriteHipFiles.Result written =
+    StageResult<StateRecord, Failure> written =
         passed
             .apply("AllPassed", Flatten.pCollections())
             .apply("WriteHipFiles", WriteHipFiles.to(layout.outHipDir(), WorkLayout.OUT_HIP));

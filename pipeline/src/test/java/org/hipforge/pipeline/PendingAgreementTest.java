@@ -133,13 +133,7 @@ class PendingAgreementTest {
                     "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2");
         Pipeline p = Pipeline.create(o);
         PendingResult<ManifestEntry> describe =
-            p.apply(
-                "FindPending",
-                FindPending.of(
-                    layout.manifest(),
-                    List.of(
-                        layout.shardGlob(WorkLayout.Step.DESCRIBE),
-                        layout.journalGlob(WorkLayout.Step.DESCRIBE))));
+            p.apply("FindPending", FindPending.in(layout, WorkLayout.Step.DESCRIBE));
         describe
             .pending()
             .apply(

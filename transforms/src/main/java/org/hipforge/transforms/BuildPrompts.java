@@ -174,6 +174,12 @@ public final class BuildPrompts<I> extends PTransform<PCollection<I>, PCollectio
         c.prompts()
             .generate(r.instruction(), r.fileName(), c.offloadArch())
             .withMaxTokens(c.provider().maxTokensFor(r.sourceBytes()));
+    return taskFor(c, version, r, request);
+  }
+
+  /** The generate-side task of record {@code r} sending {@code request}. */
+  private static LlmTask taskFor(
+      Configuration c, String version, StateRecord r, ChatRequest request) {
     return new LlmTask(
         r.id(),
         r.fileName(),
@@ -203,14 +209,7 @@ public final class BuildPrompts<I> extends PTransform<PCollection<I>, PCollectio
         c.prompts()
             .repair(r.instruction(), r.fileName(), c.offloadArch(), g.code(), errors)
             .withMaxTokens(c.provider().maxTokensFor(size));
-    return new LlmTask(
-            r.id(),
-            r.fileName(),
-            r.sourceSha256(),
-            request,
-            Prompts.key(c.provider(), request),
-            r.instruction(),
-            version)
+    return taskFor(c, version, r, request)
         .withSource(r.sourceEncoding(), r.sourceBytes())
         .afterRounds(r.closeRound());
   }

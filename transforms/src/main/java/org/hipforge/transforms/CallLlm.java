@@ -14,7 +14,6 @@ import org.hipforge.io.llm.RateLimiter;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.WorkLayout;
-import org.hipforge.transforms.coders.FailureCoder;
 import org.hipforge.transforms.coders.StateRecordCoder;
 
 /**
@@ -49,11 +48,12 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  * TaskCollector}) are package-private helpers of it.
  *
  * <pre>{@code
- * CallLlm.Result answers = tasks.apply("CallLlm",
+ * StageResult<StateRecord, Failure> answers = tasks.apply("CallLlm",
  *     CallLlm.to(provider, WorkLayout.Step.DESCRIBE).withJournal(journalDir, cacheGlob).withRunId(runId));
  * }</pre>
  */
-public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Result> {
+public final class CallLlm
+    extends PTransform<PCollection<LlmTask>, StageResult<StateRecord, Failure>> {
   /** Enough to keep a provider busy at ~1.5 s latency and a few hundred RPM from one worker. */
   public static final int DEFAULT_MAX_IN_FLIGHT = 32;
 
@@ -211,31 +211,19 @@ public final class CallLlm extends PTransform<PCollection<LlmTask>, CallLlm.Resu
     return value;
   }
 
-  /** Answers (as state records: describe records hold the instruction, generate the response). */
-  public static final class Result extends StageResult<StateRecord, Failure> {
-    Result(PCollection<StateRecord> output, PCollection<Failure> failures) {
-      super(output, failures);
-    }
-  }
-
   @Override
-  public Result expand(PCollection<LlmTask> tasks) {
+  public StageResult<StateRecord, Failure> expand(PCollection<LlmTask> tasks) {
     if (configuration.journalDir() == null) {
       throw new IllegalStateException(
           "CallLlm needs withJournal(dir, glob): answers must be durable");
     }
-    MultiOutput<StateRecord, Failure> tags = MultiOutput.of("out", "fail");
+    MultiOutput<StateRecord> tags = MultiOutput.of("out", "fail");
     // Spread tasks evenly over the workers: the anti-join groups them by id bucket, and uneven
     // buckets left one TaskManager working alone at its share of the rate limit at the end.
     PCollection<LlmTask> spread =
         tasks.apply("SpreadEvenly", Reshuffle.viaRandomKey()).setCoder(tasks.getCoder());
     return tags.apply(
-        spread,
-        "CallLlmFn",
-        new CallLlmFn(configuration, tags),
-        StateRecordCoder.of(),
-        FailureCoder.of(),
-        Result::new);
+        spread, "CallLlmFn", new CallLlmFn(configuration, tags), StateRecordCoder.of());
   }
 
   /**

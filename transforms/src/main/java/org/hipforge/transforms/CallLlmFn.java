@@ -45,7 +45,7 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
   }
 
   private final CallLlm.Configuration c;
-  private final MultiOutput<StateRecord, Failure> tags;
+  private final MultiOutput<StateRecord> tags;
   private final CallMetrics metrics = new CallMetrics();
 
   private transient LlmClient client;
@@ -58,7 +58,7 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
   private transient CallJournal journal;
   private transient TaskCollector collector;
 
-  CallLlmFn(CallLlm.Configuration c, MultiOutput<StateRecord, Failure> tags) {
+  CallLlmFn(CallLlm.Configuration c, MultiOutput<StateRecord> tags) {
     this.c = c;
     this.tags = tags;
   }

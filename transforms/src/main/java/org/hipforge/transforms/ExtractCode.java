@@ -10,43 +10,32 @@ import org.hipforge.io.code.ExtractedCode;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.util.Hex;
 import org.hipforge.io.util.Progress;
-import org.hipforge.transforms.coders.FailureCoder;
 import org.hipforge.transforms.coders.GeneratedCodeCoder;
 
 /**
  * Pulls the HIP source out of each generate answer (markdown fences and all, see {@link
  * CodeExtractor}); an answer with no code becomes a {@code no_code} failure.
  *
- * <pre>{@code ExtractCode.Result code = answers.apply("ExtractCode", ExtractCode.create());}</pre>
+ * <pre>
+ * {@code StageResult<GeneratedCode, Failure> code = answers.apply("ExtractCode", ExtractCode.create());}
+ * </pre>
  */
-public final class ExtractCode extends PTransform<PCollection<StateRecord>, ExtractCode.Result> {
+public final class ExtractCode
+    extends PTransform<PCollection<StateRecord>, StageResult<GeneratedCode, Failure>> {
   private ExtractCode() {}
 
   public static ExtractCode create() {
     return new ExtractCode();
   }
 
-  /** Extracted code and the answers without any. */
-  public static final class Result extends StageResult<GeneratedCode, Failure> {
-    Result(PCollection<GeneratedCode> output, PCollection<Failure> failures) {
-      super(output, failures);
-    }
-  }
-
   @Override
-  public Result expand(PCollection<StateRecord> answers) {
-    MultiOutput<GeneratedCode, Failure> tags = MultiOutput.of("code", "no_code");
-    return tags.apply(
-        answers,
-        "Extract",
-        new ExtractFn(tags),
-        GeneratedCodeCoder.of(),
-        FailureCoder.of(),
-        Result::new);
+  public StageResult<GeneratedCode, Failure> expand(PCollection<StateRecord> answers) {
+    MultiOutput<GeneratedCode> tags = MultiOutput.of("code", "no_code");
+    return tags.apply(answers, "Extract", new ExtractFn(tags), GeneratedCodeCoder.of());
   }
 
   private static final class ExtractFn extends DoFn<StateRecord, GeneratedCode> {
-    private final MultiOutput<GeneratedCode, Failure> tags;
+    private final MultiOutput<GeneratedCode> tags;
 
     /**
      * Code handed to the compile step: the cluster client's progress line counts compiles against
@@ -54,7 +43,7 @@ public final class ExtractCode extends PTransform<PCollection<StateRecord>, Extr
      */
     private final Counter extracted = Metrics.counter(ExtractCode.class, "extracted");
 
-    ExtractFn(MultiOutput<GeneratedCode, Failure> tags) {
+    ExtractFn(MultiOutput<GeneratedCode> tags) {
       this.tags = tags;
     }
 

@@ -94,14 +94,7 @@ public record LlmTask(
    * answer becomes ({@link #carryRounds}).
    */
   public LlmTask afterRounds(StateRecord earlier) {
-    return new LlmTask(
-        id,
-        fileName,
-        sourceSha256,
-        request,
-        promptSha256,
-        instruction,
-        promptVersion,
+    return with(
         sourceEncoding,
         sourceBytes,
         earlier.roundVerdictsText(),
@@ -138,6 +131,11 @@ public record LlmTask(
    * in when not UTF-8 (null: UTF-8) and its size in bytes (0: unknown).
    */
   public LlmTask withSource(String encoding, long bytes) {
+    return with(encoding, bytes, priorVerdicts, priorInputTokens, priorOutputTokens);
+  }
+
+  /** This task with the given source facts and earlier rounds. */
+  private LlmTask with(String encoding, long bytes, String verdicts, long input, long output) {
     return new LlmTask(
         id,
         fileName,
@@ -148,9 +146,9 @@ public record LlmTask(
         promptVersion,
         encoding,
         bytes,
-        priorVerdicts,
-        priorInputTokens,
-        priorOutputTokens);
+        verdicts,
+        input,
+        output);
   }
 
   /**

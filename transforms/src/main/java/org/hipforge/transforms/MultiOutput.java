@@ -1,7 +1,6 @@
 package org.hipforge.transforms;
 
 import java.io.Serializable;
-import java.util.function.BiFunction;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -9,6 +8,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.hipforge.transforms.coders.FailureCoder;
 
 /**
  * The two tagged outputs of a stage's DoFn, its output and its failures: one instance per {@code
@@ -16,45 +16,39 @@ import org.apache.beam.sdk.values.TupleTagList;
  * apply it, set both coders and build the stage's typed result.
  *
  * <pre>{@code
- * MultiOutput<SourceFile, Failure> tags = MultiOutput.of("out", "fail");
- * return tags.apply(pending, "ReadSource", new ReadFn(configuration, tags),
- *     SerializableCoder.of(SourceFile.class), FailureCoder.of(), Result::new);
+ * MultiOutput<SourceFile> tags = MultiOutput.of("out", "fail");
+ * return tags.apply(
+ *     pending, "ReadSource", new ReadFn(configuration, tags), SerializableCoder.of(SourceFile.class));
  * }</pre>
  *
- * @param <T> what the stage produces
- * @param <F> what a failed element becomes
+ * @param <T> what the stage produces (a failed element becomes a {@link Failure})
  */
-final class MultiOutput<T, F> implements Serializable {
+final class MultiOutput<T> implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private final TupleTag<T> outputTag;
-  private final TupleTag<F> failuresTag;
+  private final TupleTag<Failure> failuresTag;
 
-  private MultiOutput(TupleTag<T> outputTag, TupleTag<F> failuresTag) {
+  private MultiOutput(TupleTag<T> outputTag, TupleTag<Failure> failuresTag) {
     this.outputTag = outputTag;
     this.failuresTag = failuresTag;
   }
 
   /** New tags with these ids (they name the stage's output collections in the graph). */
-  static <T, F> MultiOutput<T, F> of(String outputId, String failuresId) {
+  static <T> MultiOutput<T> of(String outputId, String failuresId) {
     return new MultiOutput<>(new TupleTag<>(outputId), new TupleTag<>(failuresId));
   }
 
   /**
-   * Applies {@code fn} to {@code input} as step {@code name} with both tags, sets the coders and
-   * returns {@code result} of the two outputs.
+   * Applies {@code fn} to {@code input} as step {@code name} with both tags, sets the coders
+   * ({@code outputCoder}, {@link FailureCoder}) and returns the two outputs.
    */
-  <I, R> R apply(
-      PCollection<I> input,
-      String name,
-      DoFn<I, T> fn,
-      Coder<T> outputCoder,
-      Coder<F> failureCoder,
-      BiFunction<PCollection<T>, PCollection<F>, R> result) {
+  <I> StageResult<T, Failure> apply(
+      PCollection<I> input, String name, DoFn<I, T> fn, Coder<T> outputCoder) {
     PCollectionTuple t =
         input.apply(name, ParDo.of(fn).withOutputTags(outputTag, TupleTagList.of(failuresTag)));
-    return result.apply(
-        t.get(outputTag).setCoder(outputCoder), t.get(failuresTag).setCoder(failureCoder));
+    return new StageResult<>(
+        t.get(outputTag).setCoder(outputCoder), t.get(failuresTag).setCoder(FailureCoder.of()));
   }
 
   /** Emits {@code value} on the output. */
@@ -63,7 +57,7 @@ final class MultiOutput<T, F> implements Serializable {
   }
 
   /** Emits {@code failure} on the failures. */
-  void fail(DoFn.MultiOutputReceiver out, F failure) {
+  void fail(DoFn.MultiOutputReceiver out, Failure failure) {
     out.get(failuresTag).output(failure);
   }
 
@@ -71,7 +65,7 @@ final class MultiOutput<T, F> implements Serializable {
     return outputTag;
   }
 
-  TupleTag<F> failuresTag() {
+  TupleTag<Failure> failuresTag() {
     return failuresTag;
   }
 }

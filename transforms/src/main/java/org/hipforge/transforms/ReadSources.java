@@ -16,7 +16,6 @@ import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.util.SafeFiles;
 import org.hipforge.io.util.SourceText;
-import org.hipforge.transforms.coders.FailureCoder;
 
 /**
  * Reads each pending entry's source text from the source directory and checks it is usable.
@@ -31,10 +30,12 @@ import org.hipforge.transforms.coders.FailureCoder;
  * ({@link SourceFile#encoding} "latin-1", kept in the record as {@code source_encoding}); other
  * bytes stay {@code not_utf8}.
  *
- * <pre>{@code ReadSources.Result sources = pending.apply("ReadSources", ReadSources.from(dir));}
+ * <pre>
+ * {@code StageResult<SourceFile, Failure> sources = pending.apply("ReadSources", ReadSources.from(dir));}
  * </pre>
  */
-public final class ReadSources extends PTransform<PCollection<ManifestEntry>, ReadSources.Result> {
+public final class ReadSources
+    extends PTransform<PCollection<ManifestEntry>, StageResult<SourceFile, Failure>> {
   /** Default cap: larger files rarely fit a model's context and cost more than they teach. */
   public static final long DEFAULT_MAX_BYTES = 256 * 1024;
 
@@ -84,30 +85,21 @@ public final class ReadSources extends PTransform<PCollection<ManifestEntry>, Re
         new Configuration(configuration.sourceDir(), configuration.maxBytes(), only));
   }
 
-  /** The readable sources and the failures. */
-  public static final class Result extends StageResult<SourceFile, Failure> {
-    Result(PCollection<SourceFile> output, PCollection<Failure> failures) {
-      super(output, failures);
-    }
-  }
-
   @Override
-  public Result expand(PCollection<ManifestEntry> pending) {
-    MultiOutput<SourceFile, Failure> tags = MultiOutput.of("out", "fail");
+  public StageResult<SourceFile, Failure> expand(PCollection<ManifestEntry> pending) {
+    MultiOutput<SourceFile> tags = MultiOutput.of("out", "fail");
     return tags.apply(
         pending,
         "ReadSource",
         new ReadFn(configuration, tags),
-        SerializableCoder.of(SourceFile.class),
-        FailureCoder.of(),
-        Result::new);
+        SerializableCoder.of(SourceFile.class));
   }
 
   private static final class ReadFn extends DoFn<ManifestEntry, SourceFile> {
     private final Configuration c;
-    private final MultiOutput<SourceFile, Failure> tags;
+    private final MultiOutput<SourceFile> tags;
 
-    ReadFn(Configuration c, MultiOutput<SourceFile, Failure> tags) {
+    ReadFn(Configuration c, MultiOutput<SourceFile> tags) {
       this.c = c;
       this.tags = tags;
     }

@@ -16,7 +16,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.util.SafeFiles;
-import org.hipforge.transforms.coders.FailureCoder;
 import org.hipforge.transforms.coders.StateRecordCoder;
 
 /**
@@ -28,11 +27,11 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  * absolute or climbs out with {@code ..} is refused ({@code unsafe_path}).
  *
  * <pre>
- * {@code WriteHipFiles.Result written = checked.apply("WriteHipFiles", WriteHipFiles.to(outDir, "out/hip"));}
+ * {@code StageResult<StateRecord, Failure> written = checked.apply("WriteHipFiles", WriteHipFiles.to(outDir, "out/hip"));}
  * </pre>
  */
 public final class WriteHipFiles
-    extends PTransform<PCollection<GeneratedCode>, WriteHipFiles.Result> {
+    extends PTransform<PCollection<GeneratedCode>, StageResult<StateRecord, Failure>> {
   private final String outDir;
   private final String recordedPrefix;
 
@@ -51,23 +50,11 @@ public final class WriteHipFiles
     return new WriteHipFiles(outDir, recordedPrefix);
   }
 
-  /** Records (written or not) and write failures. */
-  public static final class Result extends StageResult<StateRecord, Failure> {
-    Result(PCollection<StateRecord> output, PCollection<Failure> failures) {
-      super(output, failures);
-    }
-  }
-
   @Override
-  public Result expand(PCollection<GeneratedCode> code) {
-    MultiOutput<StateRecord, Failure> tags = MultiOutput.of("records", "write_failures");
+  public StageResult<StateRecord, Failure> expand(PCollection<GeneratedCode> code) {
+    MultiOutput<StateRecord> tags = MultiOutput.of("records", "write_failures");
     return tags.apply(
-        code,
-        "Write",
-        new WriteFn(outDir, recordedPrefix, tags),
-        StateRecordCoder.of(),
-        FailureCoder.of(),
-        Result::new);
+        code, "Write", new WriteFn(outDir, recordedPrefix, tags), StateRecordCoder.of());
   }
 
   /** Writes {@code bytes} to {@code target} through a temp file and a rename. */
@@ -99,9 +86,9 @@ public final class WriteHipFiles
   private static final class WriteFn extends DoFn<GeneratedCode, StateRecord> {
     private final String outDir;
     private final String recordedPrefix;
-    private final MultiOutput<StateRecord, Failure> tags;
+    private final MultiOutput<StateRecord> tags;
 
-    WriteFn(String outDir, String recordedPrefix, MultiOutput<StateRecord, Failure> tags) {
+    WriteFn(String outDir, String recordedPrefix, MultiOutput<StateRecord> tags) {
       this.outDir = outDir;
       this.recordedPrefix = recordedPrefix;
       this.tags = tags;

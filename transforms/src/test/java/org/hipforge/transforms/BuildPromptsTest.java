@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -56,13 +57,18 @@ class BuildPromptsTest {
     p.run().waitUntilFinish();
   }
 
-  @Test
-  void editedDescribeTemplatesMakeANewPromptWithTheirVersion() throws Exception {
+  /** The built-in prompt templates with {@code file} replaced by {@code text}. */
+  private PromptSet editedPrompts(String file, String text) throws IOException {
     Path dir = tmp.resolve("prompts");
     PromptSet.writeDefaults(dir);
-    Files.writeString(
-        dir.resolve("describe.user.txt"), "Describe {{file_name}} in two sentences:\n{{source}}");
-    PromptSet edited = PromptSet.load(dir);
+    Files.writeString(dir.resolve(file), text);
+    return PromptSet.load(dir);
+  }
+
+  @Test
+  void editedDescribeTemplatesMakeANewPromptWithTheirVersion() throws Exception {
+    PromptSet edited =
+        editedPrompts("describe.user.txt", "Describe {{file_name}} in two sentences:\n{{source}}");
     SourceFile s = new SourceFile(new ManifestEntry(1, "a.hip", KERNEL.length(), "sha1"), KERNEL);
     String version = edited.version(PromptSet.Kind.DESCRIBE);
     LlmTask t =
@@ -74,12 +80,10 @@ class BuildPromptsTest {
 
   @Test
   void generatePromptsRenderTheInstructionFileNameAndOffloadArch(TestPipeline p) throws Exception {
-    Path dir = tmp.resolve("prompts");
-    PromptSet.writeDefaults(dir);
-    Files.writeString(
-        dir.resolve("generate.user.txt"),
-        "{{instruction}}\nName it {{file_name}}; target {{offload_arch}}.\n");
-    PromptSet edited = PromptSet.load(dir);
+    PromptSet edited =
+        editedPrompts(
+            "generate.user.txt",
+            "{{instruction}}\nName it {{file_name}}; target {{offload_arch}}.\n");
     StateRecord described =
         StateRecord.builder()
             .id(3)

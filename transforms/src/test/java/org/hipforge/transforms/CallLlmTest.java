@@ -34,6 +34,7 @@ import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(TestPipelineExtension.class)
@@ -96,7 +97,7 @@ class CallLlmTest {
   /**
    * {@code tasks} again as a new process would ask them: the cache read afresh from the journals.
    */
-  private CallLlm.Result rerun(
+  private StageResult<StateRecord, Failure> rerun(
       TestPipeline p, ProviderConfig provider, List<LlmTask> tasks, String run) {
     ResponseCache.clearLoaded();
     return p.apply(Create.of(tasks).withCoder(SerializableCoder.of(LlmTask.class)))
@@ -118,7 +119,7 @@ class CallLlmTest {
     server = SimulatedLlmServer.start(SimulatorConfig.defaults().withLatencyMs(20));
     ProviderConfig provider =
         ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
-    CallLlm.Result result =
+    StageResult<StateRecord, Failure> result =
         p.apply(Create.of(tasks(provider, 40)).withCoder(SerializableCoder.of(LlmTask.class)))
             .apply(callLlm(provider, "run-a"));
     PAssert.that(result.output().apply(Count.globally())).containsInAnyOrder(40L);
@@ -140,7 +141,7 @@ class CallLlmTest {
             SimulatorConfig.defaults().withLatencyMs(5).withRpm(6_000).withTpm(9_000_000));
     ProviderConfig provider =
         ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
-    CallLlm.Result result =
+    StageResult<StateRecord, Failure> result =
         p.apply(Create.of(tasks(provider, 20)).withCoder(SerializableCoder.of(LlmTask.class)))
             .apply(callLlm(provider, "run-share").withRateShare(0.5));
     PAssert.that(result.output().apply(Count.globally())).containsInAnyOrder(20L);
@@ -165,19 +166,14 @@ class CallLlmTest {
     runOnce(provider, tasks, "run-1");
     long callsBefore = server.totalRequests();
     // ...and a new process (fresh cache, read from disk) gets the same prompts again.
-    CallLlm.Result again = rerun(p, provider, tasks, "run-2");
-    PAssert.that(again.output())
-        .satisfies(
-            records -> {
-              int n = 0;
-              for (StateRecord r : records) {
-                assertThat(r.cached(), is(true));
-                assertThat(r.runId(), is("run-2"));
-                n++;
-              }
-              assertThat(n, is(10));
-              return null;
-            });
+    StageResult<StateRecord, Failure> again = rerun(p, provider, tasks, "run-2");
+    StageAsserts.assertEach(
+        again.output(),
+        10,
+        r -> {
+          assertThat(r.cached(), is(true));
+          assertThat(r.runId(), is("run-2"));
+        });
     p.run().waitUntilFinish();
     assertThat(server.totalRequests(), is(callsBefore));
   }
@@ -220,21 +216,16 @@ class CallLlmTest {
       }
     }
     // A restarted attempt in this JVM: new CallLlm instances, the JVM's cache is not cleared.
-    CallLlm.Result again =
+    StageResult<StateRecord, Failure> again =
         p.apply(Create.of(tasks.subList(5, 15)).withCoder(SerializableCoder.of(LlmTask.class)))
             .apply(callLlm(provider, "run-1"));
-    PAssert.that(again.output())
-        .satisfies(
-            records -> {
-              int n = 0;
-              for (StateRecord r : records) {
-                assertThat(r.cached(), is(true));
-                assertThat(r.instruction(), is("from the other worker " + r.id()));
-                n++;
-              }
-              assertThat(n, is(10));
-              return null;
-            });
+    StageAsserts.assertEach(
+        again.output(),
+        10,
+        r -> {
+          assertThat(r.cached(), is(true));
+          assertThat(r.instruction(), is("from the other worker " + r.id()));
+        });
     PAssert.that(again.failures()).empty();
     p.run().waitUntilFinish();
     assertThat(server.totalRequests(), is(5L));
@@ -247,23 +238,18 @@ class CallLlmTest {
             SimulatorConfig.defaults().withLatencyMs(1).withMaxContextTokens(10));
     ProviderConfig provider =
         ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
-    CallLlm.Result result =
+    StageResult<StateRecord, Failure> result =
         p.apply(Create.of(tasks(provider, 3)).withCoder(SerializableCoder.of(LlmTask.class)))
             .apply(callLlm(provider, "run-ctx"));
     PAssert.that(result.output()).empty();
-    PAssert.that(result.failures())
-        .satisfies(
-            failures -> {
-              int n = 0;
-              for (Failure f : failures) {
-                assertThat(f.category(), is("context_length"));
-                assertThat(f.stage(), is("call_llm"));
-                assertThat(f.record().attempts(), is(1));
-                n++;
-              }
-              assertThat(n, is(3));
-              return null;
-            });
+    StageAsserts.assertEach(
+        result.failures(),
+        3,
+        f -> {
+          assertThat(f.category(), is("context_length"));
+          assertThat(f.stage(), is("call_llm"));
+          assertThat(f.record().attempts(), is(1));
+        });
     p.run().waitUntilFinish();
   }
 
@@ -316,22 +302,22 @@ class CallLlmTest {
     long failedBefore = 60 - byCategory.get("pass");
 
     // A rerun in a new process: the same prompts get the same verdicts from the journal, unpaid.
-    CallLlm.Result again = rerun(p, provider, tasks, "run-2");
-    PAssert.that(again.failures())
-        .satisfies(
-            failures -> {
-              long n = 0;
-              for (Failure f : failures) {
-                assertThat(f.record().cached(), is(true));
-                assertThat(f.record().inputTokens() > 0, is(true));
-                assertThat(f.toStateRecord("run-2", "sim", "m").errorCategory(), is(f.category()));
-                n++;
-              }
-              assertThat(n, is(failedBefore));
-              return null;
-            });
+    StageResult<StateRecord, Failure> again = rerun(p, provider, tasks, "run-2");
+    StageAsserts.assertEach(
+        again.failures(),
+        failedBefore,
+        f -> {
+          assertThat(f.record().cached(), is(true));
+          assertThat(f.record().inputTokens() > 0, is(true));
+          assertThat(f.toStateRecord("run-2", "sim", "m").errorCategory(), is(f.category()));
+        });
     p.run().waitUntilFinish();
     assertThat("the rerun sent nothing", server.totalRequests(), is(60L));
+  }
+
+  /** The message of the IllegalArgumentException {@code call} throws. */
+  private static String rejection(Executable call) {
+    return assertThrows(IllegalArgumentException.class, call).getMessage();
   }
 
   @Test
@@ -340,17 +326,11 @@ class CallLlmTest {
         ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, "http://127.0.0.1:9/v1", "m", null);
     CallLlm call = CallLlm.to(provider, WorkLayout.Step.GENERATE);
     assertThat(
-        assertThrows(IllegalArgumentException.class, () -> call.withMaxInFlight(0)).getMessage(),
-        is("maxInFlight must be in [1, 4096], was 0"));
+        rejection(() -> call.withMaxInFlight(0)), is("maxInFlight must be in [1, 4096], was 0"));
     assertThat(
-        assertThrows(IllegalArgumentException.class, () -> call.withRateShare(1.5)).getMessage(),
-        is("rateShare must be in (0, 1], was 1.5"));
-    assertThat(
-        assertThrows(IllegalArgumentException.class, () -> call.withRunId(" ")).getMessage(),
-        is("runId must be set, was ' '"));
-    assertThat(
-        assertThrows(IllegalArgumentException.class, () -> call.withJournal("", "g")).getMessage(),
-        is("journal dir must be set, was ''"));
+        rejection(() -> call.withRateShare(1.5)), is("rateShare must be in (0, 1], was 1.5"));
+    assertThat(rejection(() -> call.withRunId(" ")), is("runId must be set, was ' '"));
+    assertThat(rejection(() -> call.withJournal("", "g")), is("journal dir must be set, was ''"));
     assertThrows(IllegalArgumentException.class, () -> CallLlm.to(null, WorkLayout.Step.DESCRIBE));
     assertThrows(
         IllegalStateException.class,

@@ -36,7 +36,7 @@ class ExtractCodeTest {
     StateRecord fenced = answer(1, "Here it is:\n```cpp\n" + KERNEL + "```\nEnjoy.");
     StateRecord prose = answer(2, "I cannot write that kernel, sorry.");
 
-    ExtractCode.Result r =
+    StageResult<GeneratedCode, Failure> r =
         p.apply(Create.of(fenced, prose).withCoder(StateRecordCoder.of()))
             .apply(ExtractCode.create());
 
@@ -54,24 +54,23 @@ class ExtractCodeTest {
               assertThat(g.record().sourceSha256(), is("sha1"));
               return null;
             });
-    PAssert.that(r.failures())
-        .satisfies(
-            fs -> {
-              Failure f = fs.iterator().next();
-              assertThat(f.id(), is(2L));
-              assertThat(f.category(), is("no_code"));
-              assertThat(f.stage(), is("extract_code"));
-              assertThat(f.fileName(), is("k2.hip"));
-              assertThat(f.record().instruction(), is("Write k."));
-              assertThat(f.record().attempts(), is(2));
-              return null;
-            });
+    StageAsserts.assertOneFailure(
+        r.failures(),
+        2L,
+        "extract_code",
+        "no_code",
+        f -> {
+          assertThat(f.fileName(), is("k2.hip"));
+          assertThat(f.record().instruction(), is("Write k."));
+          assertThat(f.record().attempts(), is(2));
+        });
     p.run().waitUntilFinish();
   }
 
   @Test
   void noAnswersGiveNoCodeAndNoFailures(TestPipeline p) {
-    ExtractCode.Result r = p.apply(Create.empty(StateRecordCoder.of())).apply(ExtractCode.create());
+    StageResult<GeneratedCode, Failure> r =
+        p.apply(Create.empty(StateRecordCoder.of())).apply(ExtractCode.create());
     PAssert.that(r.output()).empty();
     PAssert.that(r.failures()).empty();
     p.run().waitUntilFinish();

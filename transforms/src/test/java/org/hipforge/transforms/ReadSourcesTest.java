@@ -48,7 +48,7 @@ class ReadSourcesTest {
     Files.createSymbolicLink(dir.resolve("src/escape.hip"), outside);
     ManifestEntry escape = new ManifestEntry(6, "escape.hip", kernel.length(), Hex.sha256(kernel));
 
-    ReadSources.Result result =
+    StageResult<SourceFile, Failure> result =
         p.apply(
                 Create.of(good, empty, binary, big, missing, changed, escape)
                     .withCoder(ManifestEntryCoder.of()))
@@ -93,10 +93,10 @@ class ReadSourcesTest {
     ManifestEntry h = write(1, "sq.h", header.getBytes(StandardCharsets.UTF_8));
     String src = dir.resolve("src").toString();
 
-    ReadSources.Result only =
+    StageResult<SourceFile, Failure> only =
         p.apply("Only", Create.of(k, h).withCoder(ManifestEntryCoder.of()))
             .apply("KernelsOnly", ReadSources.from(src));
-    ReadSources.Result all =
+    StageResult<SourceFile, Failure> all =
         p.apply("All", Create.of(k, h).withCoder(ManifestEntryCoder.of()))
             .apply("Everything", ReadSources.from(src).withKernelsOnly(false));
 
@@ -106,16 +106,12 @@ class ReadSourcesTest {
                     "OnlyNames",
                     MapElements.into(TypeDescriptors.strings()).via(s -> s.entry().fileName())))
         .containsInAnyOrder("k.hip");
-    PAssert.that(only.failures())
-        .satisfies(
-            failures -> {
-              Failure f = failures.iterator().next();
-              assertThat(f.id(), is(1L));
-              assertThat(f.category(), is("no_kernel"));
-              assertThat(f.stage(), is("read_source"));
-              assertThat(f.message(), containsString("sq.h"));
-              return null;
-            });
+    StageAsserts.assertOneFailure(
+        only.failures(),
+        1L,
+        "read_source",
+        "no_kernel",
+        f -> assertThat(f.message(), containsString("sq.h")));
     PAssert.that(
             all.output()
                 .apply(
@@ -142,7 +138,7 @@ class ReadSourcesTest {
     ManifestEntry ctl = write(2, "ctl.hip", control);
     ManifestEntry odd = write(3, "c1.hip", c1);
 
-    ReadSources.Result result =
+    StageResult<SourceFile, Failure> result =
         p.apply(Create.of(l, u, ctl, odd).withCoder(ManifestEntryCoder.of()))
             .apply(ReadSources.from(dir.resolve("src").toString()));
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.record.ManifestEntry;
@@ -41,6 +42,13 @@ public final class Records {
 
   public static ManifestEntry entry(long id, String file, String sha) {
     return new ManifestEntry(id, file, 10, sha);
+  }
+
+  /** The elements of {@code elements} (a PAssert's iterable) as a list. */
+  public static <T> List<T> all(Iterable<T> elements) {
+    List<T> all = new ArrayList<>();
+    elements.forEach(all::add);
+    return all;
   }
 
   public static void writeLines(Path file, List<StateRecord> records, String tail)

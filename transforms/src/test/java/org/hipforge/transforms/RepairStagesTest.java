@@ -93,18 +93,15 @@ class RepairStagesTest {
               assertThat(g.record().compiled(), is(true));
               return null;
             });
-    PAssert.that(r.failures())
-        .satisfies(
-            failures -> {
-              Failure f = failures.iterator().next();
-              assertThat(f.id(), is(2L));
-              assertThat(f.stage(), is(ValidateHip.STAGE));
-              assertThat(f.category(), is("compile_error"));
-              assertThat(f.record().compileError(), containsString("nope"));
-              assertThat(
-                  "the paid tokens go on with the failure", f.record().inputTokens(), is(100L));
-              return null;
-            });
+    StageAsserts.assertOneFailure(
+        r.failures(),
+        2L,
+        ValidateHip.STAGE,
+        "compile_error",
+        f -> {
+          assertThat(f.record().compileError(), containsString("nope"));
+          assertThat("the paid tokens go on with the failure", f.record().inputTokens(), is(100L));
+        });
     PAssert.that(r.notCompiled())
         .satisfies(
             rejected -> {

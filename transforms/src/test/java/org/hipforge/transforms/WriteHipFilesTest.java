@@ -39,7 +39,7 @@ class WriteHipFilesTest {
     GeneratedCode broken = code(2, "broken.hip", false, "__global__ void b( {}\n");
     GeneratedCode climbing = code(3, "../escape.hip", true, "__global__ void e() {}\n");
 
-    WriteHipFiles.Result r =
+    StageResult<StateRecord, Failure> r =
         p.apply(Create.of(good, broken, climbing).withCoder(GeneratedCodeCoder.of()))
             .apply(WriteHipFiles.to(out.toString(), "out/hip"));
 
@@ -57,15 +57,7 @@ class WriteHipFilesTest {
               assertThat(byId.get(2L).errorMsg(), is("compile_error: k.hip:1:1: error: nope"));
               return null;
             });
-    PAssert.that(r.failures())
-        .satisfies(
-            fs -> {
-              Failure f = fs.iterator().next();
-              assertThat(f.id(), is(3L));
-              assertThat(f.category(), is("unsafe_path"));
-              assertThat(f.stage(), is("write_hip"));
-              return null;
-            });
+    StageAsserts.assertOneFailure(r.failures(), 3L, "write_hip", "unsafe_path", f -> {});
     p.run().waitUntilFinish();
 
     assertThat(Files.readString(out.resolve("sub/good.hip")), is("__global__ void g() {}\n"));

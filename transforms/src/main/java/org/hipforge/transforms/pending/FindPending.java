@@ -19,6 +19,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.hipforge.io.record.ManifestEntry;
+import org.hipforge.io.state.WorkLayout;
 import org.hipforge.transforms.MalformedLine;
 import org.hipforge.transforms.coders.MalformedLineCoder;
 import org.hipforge.transforms.coders.ManifestEntryCoder;
@@ -73,6 +74,11 @@ public final class FindPending extends PTransform<PBegin, PendingResult<Manifest
 
   public static FindPending of(String manifest, List<String> stateGlobs) {
     return new FindPending(new Configuration(manifest, stateGlobs, DEFAULT_BUCKETS));
+  }
+
+  /** The tasks of {@code step} in {@code layout} with no record in its shards or journals yet. */
+  public static FindPending in(WorkLayout layout, WorkLayout.Step step) {
+    return of(layout.manifest(), List.of(layout.shardGlob(step), layout.journalGlob(step)));
   }
 
   public FindPending withBuckets(int n) {

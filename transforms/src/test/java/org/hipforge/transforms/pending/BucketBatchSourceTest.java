@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.is;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.SourceTestUtils;
 import org.hipforge.io.jsonl.ManifestJson;
 import org.hipforge.io.record.ManifestEntry;
+import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.transforms.Records;
 import org.junit.jupiter.api.Test;
@@ -56,13 +58,15 @@ class BucketBatchSourceTest {
     return out;
   }
 
+  /** Writes {@code records} to {@code file} under the describe step's state directory. */
+  private void writeState(String file, StateRecord... records) throws IOException {
+    Records.writeLines(work.resolve("state/describe/" + file), List.of(records), null);
+  }
+
   @Test
   void oneSplitPerFileBiggestHandedOutFirstAndOneForFilesThatComeLater() throws Exception {
     BucketBatchSource source = source();
-    Records.writeLines(
-        work.resolve("state/describe/r1/part-00000-of-00001.jsonl"),
-        List.of(Records.passed(0, "k0.hip", "s", 1, "r1")),
-        null);
+    writeState("r1/part-00000-of-00001.jsonl", Records.passed(0, "k0.hip", "s", 1, "r1"));
     List<BucketBatchSource> splits = source.split(1, options);
     // Flink hands out the last split first: the manifest (the biggest file) is last, the split
     // for files that appear later is first (handed out last).
@@ -87,11 +91,10 @@ class BucketBatchSourceTest {
   void aJournalWrittenAfterTheSplitsWereMadeIsStillRead() throws Exception {
     BucketBatchSource source = source();
     List<BucketBatchSource> splits = source.split(1, options);
-    Records.writeLines(
-        work.resolve("state/describe/journal/r2/worker-1.jsonl"),
-        List.of(
-            Records.passed(1, "k1.hip", "s", 1, "r2"), Records.passed(2, "k2.hip", "s", 1, "r2")),
-        null);
+    writeState(
+        "journal/r2/worker-1.jsonl",
+        Records.passed(1, "k1.hip", "s", 1, "r2"),
+        Records.passed(2, "k2.hip", "s", 1, "r2"));
     assertThat(
         pending(splits, options),
         containsInAnyOrder(Records.entry(0, "k0.hip", "s"), Records.entry(3, "k3.hip", "s")));
@@ -100,10 +103,7 @@ class BucketBatchSourceTest {
   @Test
   void theUnsplitSourceReadsEverything() throws Exception {
     BucketBatchSource source = source();
-    Records.writeLines(
-        work.resolve("state/describe/journal/r2/worker-1.jsonl"),
-        List.of(Records.passed(3, "k3.hip", "s", 1, "r2")),
-        null);
+    writeState("journal/r2/worker-1.jsonl", Records.passed(3, "k3.hip", "s", 1, "r2"));
     assertThat(
         pending(List.of(source), options),
         containsInAnyOrder(

@@ -37,13 +37,7 @@ class FindPendingTest {
     }
     Files.writeString(work.resolve("manifest.jsonl"), m.toString());
     WorkLayout layout = new WorkLayout(work.toString());
-    return p.apply(
-        FindPending.of(
-                layout.manifest(),
-                List.of(
-                    layout.shardGlob(WorkLayout.Step.DESCRIBE),
-                    layout.journalGlob(WorkLayout.Step.DESCRIBE)))
-            .withBuckets(buckets));
+    return p.apply(FindPending.in(layout, WorkLayout.Step.DESCRIBE).withBuckets(buckets));
   }
 
   @Test
@@ -77,8 +71,7 @@ class FindPendingTest {
     PAssert.that(result.malformed())
         .satisfies(
             lines -> {
-              List<MalformedLine> all = new ArrayList<>();
-              lines.forEach(all::add);
+              List<MalformedLine> all = Records.all(lines);
               assertThat(all.size(), is(1));
               assertThat(all.get(0).torn(), is(true));
               assertThat(all.get(0).file(), containsString("w.jsonl"));

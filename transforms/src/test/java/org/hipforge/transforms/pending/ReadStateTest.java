@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.is;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -53,8 +52,7 @@ class ReadStateTest {
     PAssert.that(state.failures())
         .satisfies(
             lines -> {
-              List<MalformedLine> all = new ArrayList<>();
-              lines.forEach(all::add);
+              List<MalformedLine> all = Records.all(lines);
               assertThat(all.size(), is(2));
               for (MalformedLine m : all) {
                 if (m.torn()) {

@@ -38,8 +38,7 @@ class RunLogTest {
     assertThat(terminal, not(containsString("\tat ")));
     // Progress lines come every 5 s while the JVM starts the run, so how many there are depends on
     // the machine's speed; what must stay short is everything else.
-    long otherLines =
-        terminal.lines().filter(l -> !l.matches("describe: \\d+/\\d+ \\(.*")).count();
+    long otherLines = terminal.lines().filter(l -> !l.matches("describe: \\d+/\\d+ \\(.*")).count();
     assertThat("a few lines, not pages: " + terminal, otherLines, lessThanOrEqualTo(8L));
 
     String engines = Files.readString(sim.work.resolve("logs/r1.log"));

@@ -35,7 +35,7 @@ public final class GenerateCommand {
     String runId = RunIds.orNew(o.getRunId());
     o.setRunId(runId);
     try (WorkLock lock =
-        CommandSupport.lockStep(o, layout, WorkLayout.Step.GENERATE, "generate", runId, out)) {
+        StepLocks.lockStep(o, layout, WorkLayout.Step.GENERATE, "generate", runId, out)) {
       return runLocked(o, out, layout, provider, prompts, validate, ids, runId);
     }
   }

@@ -57,7 +57,7 @@ public final class ValidateCommand {
     List<String> archs = OptionChecks.offloadArchs(o.getOffloadArch(), toolchain);
     String runId = RunIds.orNew(o.getRunId());
     try (WorkLock lock =
-        CommandSupport.lockStep(o, layout, WorkLayout.Step.GENERATE, "validate", runId, out)) {
+        StepLocks.lockStep(o, layout, WorkLayout.Step.GENERATE, "validate", runId, out)) {
       return runLocked(o, out, layout, toolchain, archs, runId);
     }
   }

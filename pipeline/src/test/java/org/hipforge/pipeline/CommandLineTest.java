@@ -229,9 +229,9 @@ class CommandLineTest {
   void everyCommandsFlagsResolveToOneDeclaration() {
     for (CommandLine.Command c : CommandLine.COMMANDS) {
       for (CommandLine.Flag f : CommandLine.flags(c.options()).values()) {
-        for (Class<?> iface : CommandLine.closure(c.options())) {
+        for (Class<?> iface : OptionGetters.closure(c.options())) {
           for (java.lang.reflect.Method m : iface.getDeclaredMethods()) {
-            if (f.name().equals(CommandLine.property(m))) {
+            if (f.name().equals(OptionGetters.property(m))) {
               assertThat(
                   c.name()
                       + " --"

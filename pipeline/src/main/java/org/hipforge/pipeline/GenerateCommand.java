@@ -151,14 +151,7 @@ public final class GenerateCommand {
     if (!"hipcc".equals(mode)) {
       throw new UsageException("--validate must be 'hipcc' or 'none', was '" + mode + "'");
     }
-    HipToolchain toolchain =
-        HipToolchain.detect()
-            .orElseThrow(
-                () ->
-                    new UsageException(
-                        "no HIP compiler found (hipcc): install it with '"
-                            + HipToolchain.INSTALL_HINT
-                            + "', or pass --validate=none to skip validation"));
+    HipToolchain toolchain = OptionChecks.toolchain(", or pass --validate=none to skip validation");
     return ValidateHip.forArchs(OptionChecks.offloadArchs(o.getOffloadArch(), toolchain))
         .withResources(o.getResources());
   }

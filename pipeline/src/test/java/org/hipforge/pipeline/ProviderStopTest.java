@@ -117,14 +117,7 @@ class ProviderStopTest {
             + "\"max_attempts\": "
             + maxAttempts
             + "}}");
-    assertThat(
-        Main.run(
-            new String[] {
-              "manifest", "--workDir=" + tmp.resolve("w"), "--sourceDir=" + tmp.resolve("src")
-            },
-            new TestCorpus.Captured().out,
-            new TestCorpus.Captured().out),
-        is(0));
+    TestCorpus.manifest(tmp.resolve("w"), tmp.resolve("src"));
     return Main.run(
         new String[] {
           "describe",

@@ -125,6 +125,16 @@ final class TestCorpus {
     return PipelineOptionsFactory.fromArgs(args).as(DemoOptions.class);
   }
 
+  /** Runs {@code hipforge manifest} of {@code src} into {@code work}; it must exit 0. */
+  static void manifest(Path work, Path src) {
+    Captured err = new Captured();
+    String[] args = {"manifest", "--workDir=" + work, "--sourceDir=" + src};
+    int code = Main.run(args, new Captured().out, err.out);
+    if (code != 0) {
+      throw new AssertionError("manifest exited " + code + ": " + err.text());
+    }
+  }
+
   /**
    * The setup most command tests share: a simulated provider on loopback ({@code server}), its
    * provider config ({@code config}, provider "sim"), HIP kernels under {@code tmp/src} and the

@@ -238,12 +238,12 @@ final class BatchRun {
               pendingAfter,
               out);
     }
-    CommandSupport.CallCounts calls = CommandSupport.callCounts(result);
+    CallStats.CallCounts calls = CallStats.callCounts(result);
     out.printf(
         "%s: finished in %.1f s; %s%n",
         command,
         (System.nanoTime() - start) / 1e9,
-        CommandSupport.callSummary(provider, calls, layout, step, runId));
+        CallStats.callSummary(provider, calls, layout, step, runId));
     manifest.requests(calls.requests(), calls.retries(), calls.rateLimited(), calls.cacheHits());
   }
 

@@ -3,7 +3,6 @@ package org.hipforge.pipeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -15,7 +14,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
-import org.hipforge.io.llm.CallGate;
 import org.hipforge.io.llm.Prompts;
 import org.hipforge.io.llm.batch.BatchApiException;
 import org.hipforge.io.llm.batch.BatchLine;
@@ -190,8 +188,14 @@ final class BatchSettler implements AutoCloseable {
       }
       job.out()
           .println(
-              statusLine(
-                  open, now)); // after the ended ones' answers are journaled: the line counts them
+              BatchMessages.statusLine(
+                  label,
+                  open,
+                  now,
+                  journaled,
+                  job.provider(),
+                  batchIn,
+                  batchOut)); // after the ended ones' answers are journaled: the line counts them
       open = still;
       if (!open.isEmpty()) {
         sleeper.sleep(pause);
@@ -375,70 +379,6 @@ final class BatchSettler implements AutoCloseable {
     return true;
   }
 
-  private String statusLine(List<BatchLedger.Entry> open, Map<String, BatchStatus> now) {
-    Map<String, Integer> states = new TreeMap<>();
-    long total = 0;
-    long done = 0;
-    long ok = 0;
-    long errored = 0;
-    long expired = 0;
-    Instant oldest = null;
-    List<String> ids = new ArrayList<>();
-    for (BatchLedger.Entry e : open) {
-      BatchStatus s = now.get(e.key);
-      states.merge(s.state().name().toLowerCase(Locale.ROOT), 1, Integer::sum);
-      total += Math.max(s.total(), e.requests);
-      ok += s.succeeded();
-      errored += s.errored();
-      expired += s.expiredOrCanceled();
-      done += s.succeeded() + s.errored() + s.expiredOrCanceled();
-      Instant c = s.createdAt() != null ? s.createdAt() : e.createdAt;
-      if (c != null && (oldest == null || c.isBefore(oldest))) {
-        oldest = c;
-      }
-      if (ids.size() < 3) {
-        ids.add(e.batchId);
-      }
-    }
-    long ageS =
-        oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).getSeconds());
-    String eta =
-        done > 0 && total > done && ageS > 0
-            ? formatSeconds((long) ((total - done) * (double) ageS / done))
-            : done >= total ? "0s" : "unknown";
-    String s =
-        String.format(
-            Locale.ROOT,
-            "%s: batches %s%s %s; requests %d: succeeded %d, errored %d, "
-                + "expired/canceled %d, processing %d; age %s, ETA %s; answers journaled %d",
-            label,
-            ids,
-            open.size() > ids.size() ? " +" + (open.size() - ids.size()) : "",
-            states,
-            total,
-            ok,
-            errored,
-            expired,
-            Math.max(0, total - done),
-            formatSeconds(ageS),
-            eta,
-            journaled);
-    if (RunLedger.priced(job.provider())) {
-      s +=
-          String.format(
-              Locale.ROOT,
-              ", batch cost so far $%.4f",
-              RunLedger.batchCost(job.provider(), batchIn, batchOut));
-    }
-    return s;
-  }
-
-  private static String formatSeconds(long s) {
-    return s >= 3600
-        ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
-        : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
-  }
-
   @FunctionalInterface
   private interface ApiCall<T> {
     T call() throws IOException;
@@ -449,45 +389,9 @@ final class BatchSettler implements AutoCloseable {
     return c.call();
   }
 
-  /**
-   * A Batch API failure as the run's stop: the exit codes of the synchronous stops (auth 3, quota
-   * 4, endpoint 5).
-   */
+  /** A Batch API failure as the run's stop ({@link BatchMessages#stop}). */
   private RuntimeException stop(BatchApiException ex, String doing) {
-    String tail =
-        " while "
-            + doing
-            + "; the ledger "
-            + ledger.dir()
-            + " keeps every batch, run the same command "
-            + "again to resume (nothing is created or paid twice)";
-    CallGate.Kind kind = ex.category().runStop(true);
-    if (kind == CallGate.Kind.AUTH) {
-      return new CommandSupport.AuthStop(
-          "auth: provider "
-              + job.provider().name()
-              + " rejected the Batch API request: "
-              + ex.getMessage()
-              + ". Set a valid key in the environment variable "
-              + job.provider().apiKeyEnv()
-              + tail);
-    }
-    if (kind == CallGate.Kind.QUOTA) {
-      return new CommandSupport.ProviderStop("quota: " + ex.getMessage() + tail, Main.QUOTA);
-    }
-    if (kind == CallGate.Kind.ENDPOINT) {
-      return new CommandSupport.ProviderStop(
-          "endpoint: provider "
-              + job.provider().name()
-              + " has no usable Batch API "
-              + "at base_url "
-              + job.provider().baseUrl()
-              + ": "
-              + ex.getMessage()
-              + tail,
-          Main.ENDPOINT);
-    }
-    return new IllegalStateException(ex.getMessage() + tail);
+    return BatchMessages.stop(ex, doing, ledger.dir(), job.provider());
   }
 
   @Override

@@ -92,9 +92,9 @@ final class CommandHelp {
               Description d = m.getAnnotation(Description.class);
               flag(
                   b,
-                  CommandLine.property(m),
+                  OptionGetters.property(m),
                   m.getReturnType().getSimpleName(),
-                  CommandLine.defaultText(m),
+                  OptionGetters.defaultText(m),
                   d == null ? "" : d.value());
             }
           });

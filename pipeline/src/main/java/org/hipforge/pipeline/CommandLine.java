@@ -9,9 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.Hidden;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.Validation;
@@ -221,7 +219,7 @@ final class CommandLine {
 
     /** The default as the user sees it, or null. */
     String defaultText() {
-      return CommandLine.defaultText(getter);
+      return OptionGetters.defaultText(getter);
     }
   }
 
@@ -231,12 +229,12 @@ final class CommandLine {
    */
   static Map<String, Flag> flags(Class<?> options) {
     Map<String, Method> best = new TreeMap<>();
-    for (Class<?> iface : closure(options)) {
+    for (Class<?> iface : OptionGetters.closure(options)) {
       if (!iface.getName().startsWith("org.hipforge.")) {
         continue;
       }
       for (Method m : iface.getDeclaredMethods()) {
-        String name = property(m);
+        String name = OptionGetters.property(m);
         if (name == null) {
           continue;
         }
@@ -257,12 +255,12 @@ final class CommandLine {
     Set<Class<? extends PipelineOptions>> registered =
         PipelineOptionsFactory.getRegisteredOptions();
     for (Class<?> iface : registered) {
-      for (Class<?> c : closure(iface)) {
+      for (Class<?> c : OptionGetters.closure(iface)) {
         if (c.getName().startsWith("org.hipforge.")) {
           continue;
         }
         for (Method m : c.getDeclaredMethods()) {
-          String name = property(m);
+          String name = OptionGetters.property(m);
           if (name != null) {
             flags.putIfAbsent(name, m);
           }
@@ -388,68 +386,5 @@ final class CommandLine {
 
   private static String placeholder(Flag f) {
     return f.name().endsWith("Dir") ? "DIR" : f.type().toUpperCase(java.util.Locale.ROOT);
-  }
-
-  /** Every interface of {@code options}' closure, itself first. */
-  static List<Class<?>> closure(Class<?> options) {
-    List<Class<?>> all = new ArrayList<>();
-    List<Class<?>> todo = new ArrayList<>(List.of(options));
-    while (!todo.isEmpty()) {
-      Class<?> c = todo.remove(0);
-      if (!all.contains(c)) {
-        all.add(c);
-        todo.addAll(List.of(c.getInterfaces()));
-      }
-    }
-    return all;
-  }
-
-  /**
-   * The flag name of a getter ({@code getWorkDir} → {@code workDir}), or null for other methods.
-   */
-  static String property(Method m) {
-    if (m.getParameterCount() != 0
-        || m.isDefault()
-        || java.lang.reflect.Modifier.isStatic(m.getModifiers())
-        || m.isAnnotationPresent(Hidden.class)
-            && !m.getDeclaringClass().getName().startsWith("org.hipforge.")) {
-      return null;
-    }
-    String n = m.getName();
-    String rest = n.startsWith("get") ? n.substring(3) : n.startsWith("is") ? n.substring(2) : null;
-    if (rest == null || rest.isEmpty() || n.equals("getClass")) {
-      return null;
-    }
-    return Character.toLowerCase(rest.charAt(0)) + rest.substring(1);
-  }
-
-  static String defaultText(Method m) {
-    if (m.isAnnotationPresent(Default.String.class)) {
-      return m.getAnnotation(Default.String.class).value();
-    }
-    if (m.isAnnotationPresent(Default.Integer.class)) {
-      return String.valueOf(m.getAnnotation(Default.Integer.class).value());
-    }
-    if (m.isAnnotationPresent(Default.Long.class)) {
-      return String.valueOf(m.getAnnotation(Default.Long.class).value());
-    }
-    if (m.isAnnotationPresent(Default.Double.class)) {
-      return String.valueOf(m.getAnnotation(Default.Double.class).value());
-    }
-    if (m.isAnnotationPresent(Default.Boolean.class)) {
-      return String.valueOf(m.getAnnotation(Default.Boolean.class).value());
-    }
-    if (m.isAnnotationPresent(Default.Enum.class)) {
-      return m.getAnnotation(Default.Enum.class).value();
-    }
-    if (m.isAnnotationPresent(Default.Class.class)) {
-      return m.getAnnotation(Default.Class.class).value().getSimpleName();
-    }
-    if (m.isAnnotationPresent(Default.InstanceFactory.class)) {
-      return "computed ("
-          + m.getAnnotation(Default.InstanceFactory.class).value().getSimpleName()
-          + ")";
-    }
-    return null;
   }
 }

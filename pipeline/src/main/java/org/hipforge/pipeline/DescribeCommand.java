@@ -27,7 +27,7 @@ public final class DescribeCommand {
     String runId = RunIds.orNew(o.getRunId());
     o.setRunId(runId);
     try (WorkLock lock =
-        CommandSupport.lockStep(o, layout, WorkLayout.Step.DESCRIBE, "describe", runId, out)) {
+        StepLocks.lockStep(o, layout, WorkLayout.Step.DESCRIBE, "describe", runId, out)) {
       return runLocked(o, out, layout, provider, prompts, runId);
     }
   }

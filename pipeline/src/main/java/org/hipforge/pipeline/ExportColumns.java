@@ -7,8 +7,6 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
-import org.hipforge.io.record.Fidelity;
-import org.hipforge.io.record.KernelResources;
 import org.hipforge.io.record.StateRecord;
 
 /**
@@ -354,7 +352,7 @@ final class ExportColumns {
             true,
             "kernel fidelity counts of the generated file against the source "
                 + "{kernels_source, kernels_generated, names_matched, params_matched, shared_matched, bounds_matched}",
-            r -> fidelity(gen(r) == null ? null : gen(r).fidelity())));
+            r -> ExportObjects.fidelity(gen(r) == null ? null : gen(r).fidelity())));
     c.add(
         number(
             "fidelity_score",
@@ -382,40 +380,8 @@ final class ExportColumns {
                 + "compiler's device pass: {kernels: [{arch, kernel, vgprs, sgprs, agprs, lds_bytes, "
                 + "scratch_bytes, vgpr_spills, sgpr_spills, occupancy}], vgprs_max, lds_bytes_max, "
                 + "scratch_bytes_max, occupancy_min}; null when not recorded",
-            ExportColumns::resources));
+            ExportObjects::resources));
     return List.copyOf(c);
-  }
-
-  /** The generated file's kernel resources as one object, or null when none were recorded. */
-  private static Map<String, Object> resources(Row r) {
-    List<KernelResources> list = r.generated() == null ? List.of() : r.generated().resources();
-    if (list == null || list.isEmpty()) {
-      return null;
-    }
-    List<Map<String, Object>> kernels = new java.util.ArrayList<>();
-    for (KernelResources k : list) {
-      Map<String, Object> m = new java.util.LinkedHashMap<>();
-      m.put("arch", k.arch());
-      m.put("kernel", k.kernel());
-      m.put("vgprs", k.vgprs());
-      m.put("sgprs", k.sgprs());
-      m.put("agprs", k.agprs());
-      m.put("lds_bytes", k.ldsBytes());
-      m.put("scratch_bytes", k.scratchBytes());
-      m.put("vgpr_spills", k.vgprSpills());
-      m.put("sgpr_spills", k.sgprSpills());
-      m.put("occupancy", k.occupancy());
-      kernels.add(m);
-    }
-    Map<String, Object> m = new java.util.LinkedHashMap<>();
-    m.put("kernels", kernels);
-    m.put("vgprs_max", list.stream().mapToInt(KernelResources::vgprs).max().getAsInt());
-    m.put("lds_bytes_max", list.stream().mapToLong(KernelResources::ldsBytes).max().getAsLong());
-    m.put(
-        "scratch_bytes_max",
-        list.stream().mapToLong(KernelResources::scratchBytes).max().getAsLong());
-    m.put("occupancy_min", list.stream().mapToInt(KernelResources::occupancy).min().getAsInt());
-    return m;
   }
 
   private static Map<String, Object> tokens(Row r) {
@@ -430,19 +396,4 @@ final class ExportColumns {
   /** Column names that the messages format writes inside {@code messages} instead. */
   static final java.util.Set<String> IN_MESSAGES =
       java.util.Set.of("instruction", "generated_code");
-
-  /** The fidelity counts as an ordered map (key order is the written order), or null. */
-  private static Map<String, Object> fidelity(Fidelity f) {
-    if (f == null) {
-      return null;
-    }
-    Map<String, Object> m = new java.util.LinkedHashMap<>();
-    m.put("kernels_source", f.kernelsSource());
-    m.put("kernels_generated", f.kernelsGenerated());
-    m.put("names_matched", f.namesMatched());
-    m.put("params_matched", f.paramsMatched());
-    m.put("shared_matched", f.sharedMatched());
-    m.put("bounds_matched", f.boundsMatched());
-    return m;
-  }
 }

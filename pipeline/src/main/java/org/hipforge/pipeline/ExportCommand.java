@@ -3,7 +3,6 @@ package org.hipforge.pipeline;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -19,7 +18,7 @@ import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.util.Hex;
 import org.hipforge.io.util.SafeFiles;
-import org.hipforge.io.util.SourceText;
+import org.hipforge.pipeline.report.SourceFiles;
 
 /**
  * {@code hipforge export}: the dataset itself, from the latest records: one row per exported task
@@ -125,7 +124,7 @@ public final class ExportCommand {
             // record's (DONE), so a file edited since describe is a stale pair, not a row.
             String source;
             try {
-              source = readText(sources, e.fileName(), e.sha256());
+              source = SourceFiles.readText(sources, e.fileName(), e.sha256());
             } catch (SafeFiles.Refused r) {
               stats.leftOut(refused.rowSkipped(r));
               return;
@@ -274,9 +273,6 @@ public final class ExportCommand {
         || ExportColumns.UNVALIDATED.equals(verdict);
   }
 
-  /** Largest file export reads into a row (a JSON string holds it): far above any kernel source. */
-  private static final long MAX_FILE_BYTES = 64L << 20;
-
   /**
    * The generated code a generate record was made from: {@code W/out/hip/<file_name>} while it
    * still has the record's {@code code_sha256} (passed code is written there), else the journaled
@@ -301,7 +297,7 @@ public final class ExportCommand {
       }
       if (gen.pass()) {
         try {
-          return readText(outHip, gen.fileName(), gen.codeSha256());
+          return SourceFiles.readText(outHip, gen.fileName(), gen.codeSha256());
         } catch (SafeFiles.Refused r) {
           if (!SafeFiles.MISSING.equals(r.category)) {
             refused.generatedRefused(r);
@@ -318,14 +314,6 @@ public final class ExportCommand {
       ExtractedCode x = CodeExtractor.extract(answer.response());
       return x.isPresent() && gen.codeSha256().equals(Hex.sha256(x.code())) ? x.code() : null;
     }
-  }
-
-  private static String readText(Path root, String fileName, String sha256)
-      throws java.io.IOException {
-    byte[] bytes = SafeFiles.read(root, fileName, MAX_FILE_BYTES, sha256);
-    // A Latin-1 source shows as the text describe sent (SourceText); anything else as before.
-    SourceText.Decoded text = SourceText.decode(bytes);
-    return text.ok() ? text.text() : new String(bytes, StandardCharsets.UTF_8);
   }
 
   /** One row: every column of {@link ExportColumns#ALL}, in order. */

@@ -35,7 +35,7 @@ public final class GenerateCommand {
     String runId = RunIds.orNew(o.getRunId());
     o.setRunId(runId);
     try (WorkLock lock =
-        CommandSupport.lockStep(o, layout, WorkLayout.Step.GENERATE, "generate", runId, out)) {
+        StepLocks.lockStep(o, layout, WorkLayout.Step.GENERATE, "generate", runId, out)) {
       return runLocked(o, out, layout, provider, prompts, validate, ids, runId);
     }
   }
@@ -151,14 +151,7 @@ public final class GenerateCommand {
     if (!"hipcc".equals(mode)) {
       throw new UsageException("--validate must be 'hipcc' or 'none', was '" + mode + "'");
     }
-    HipToolchain toolchain =
-        HipToolchain.detect()
-            .orElseThrow(
-                () ->
-                    new UsageException(
-                        "no HIP compiler found (hipcc): install it with '"
-                            + HipToolchain.INSTALL_HINT
-                            + "', or pass --validate=none to skip validation"));
+    HipToolchain toolchain = OptionChecks.toolchain(", or pass --validate=none to skip validation");
     return ValidateHip.forArchs(OptionChecks.offloadArchs(o.getOffloadArch(), toolchain))
         .withResources(o.getResources());
   }

@@ -91,7 +91,7 @@ public final class Main {
         StatusCommand.run(statusDir, out); // no Beam options to start: a status is a read
         return OK;
       }
-      rest = CommandSupport.lockEarly(command, rest, out); // before Beam's options: seconds of CPU
+      rest = StepLocks.lockEarly(command, rest, out); // before Beam's options: seconds of CPU
       PipelineOptions options = CommandLine.parse(c, c.options(), RunnerDefaults.apply(rest));
       options.setJobName("hipforge-" + command); // describe and generate add their run id
       OptionChecks.all(options); // before any command starts: no call is paid for a wrong flag
@@ -127,7 +127,7 @@ public final class Main {
       }
       return FAILED;
     } finally {
-      CommandSupport.releaseEarly();
+      StepLocks.releaseEarly();
     }
   }
 

@@ -91,6 +91,21 @@ final class OptionChecks {
   }
 
   /**
+   * The HIP compiler, or a usage error saying it is missing and how to install it, then {@code
+   * orElse} (what the command can do instead; empty when nothing).
+   */
+  static HipToolchain toolchain(String orElse) {
+    return HipToolchain.detect()
+        .orElseThrow(
+            () ->
+                new UsageException(
+                    "no HIP compiler found (hipcc): install it with '"
+                        + HipToolchain.INSTALL_HINT
+                        + "'"
+                        + orElse));
+  }
+
+  /**
    * The {@code --offloadArch} list by the one arch-list rule ({@link OffloadArchs}), each target
    * checked against the processors {@code toolchain}'s clang knows.
    */

@@ -170,7 +170,7 @@ final class RunManifest {
     return m;
   }
 
-  /** Requests of the run, as the summary counts them ({@link CommandSupport#callCounts}). */
+  /** Requests of the run, as the summary counts them ({@link CallStats#callCounts}). */
   void requests(long sent, long retries, long rateLimited, long cacheHits) {
     ObjectNode r = doc.putObject("requests");
     r.put("sent", sent);

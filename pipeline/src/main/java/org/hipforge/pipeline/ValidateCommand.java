@@ -46,18 +46,11 @@ public final class ValidateCommand {
     if ("none".equals(o.getValidate())) {
       throw new UsageException("validate needs a compiler; --validate=none makes no sense here");
     }
-    HipToolchain toolchain =
-        HipToolchain.detect()
-            .orElseThrow(
-                () ->
-                    new UsageException(
-                        "no HIP compiler found (hipcc): install it with '"
-                            + HipToolchain.INSTALL_HINT
-                            + "'"));
+    HipToolchain toolchain = OptionChecks.toolchain("");
     List<String> archs = OptionChecks.offloadArchs(o.getOffloadArch(), toolchain);
     String runId = RunIds.orNew(o.getRunId());
     try (WorkLock lock =
-        CommandSupport.lockStep(o, layout, WorkLayout.Step.GENERATE, "validate", runId, out)) {
+        StepLocks.lockStep(o, layout, WorkLayout.Step.GENERATE, "validate", runId, out)) {
       return runLocked(o, out, layout, toolchain, archs, runId);
     }
   }

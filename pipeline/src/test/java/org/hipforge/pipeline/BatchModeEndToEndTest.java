@@ -113,9 +113,7 @@ class BatchModeEndToEndTest {
   @ValueSource(strings = {"batch", "sync"})
   void repairRoundsInBatchModeAreSmallerBatchesOrWithRepairModeSyncSynchronousCallsEachPaidOnce(
       String repairMode) throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(
-        org.hipforge.io.hip.HipToolchain.detect().isPresent(),
-        "needs hipcc (scripts/test.sh installs it)");
+    TestCorpus.assumeHipcc();
     sim =
         TestCorpus.SimulatedWork.start(
             tmp,

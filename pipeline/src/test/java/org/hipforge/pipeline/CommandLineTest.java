@@ -24,6 +24,13 @@ class CommandLineTest {
     return Main.run(args, out.out, err.out);
   }
 
+  /** Runs {@code args}, which must be a usage error (exit 2); what it printed on stderr. */
+  private static String usageError(String... args) {
+    TestCorpus.Captured err = new TestCorpus.Captured();
+    assertThat(String.join(" ", args), run(new TestCorpus.Captured(), err, args), is(2));
+    return err.text();
+  }
+
   private static String help(String... args) {
     TestCorpus.Captured out = new TestCorpus.Captured();
     assertThat(run(out, new TestCorpus.Captured(), args), is(0));
@@ -90,20 +97,19 @@ class CommandLineTest {
 
   @Test
   void aMistypedCommandGetsDidYouMeanAndExitsTwo() {
-    TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(run(new TestCorpus.Captured(), err, "describ", "--workDir=w"), is(2));
-    assertThat(err.text(), containsString("unknown command 'describ' (did you mean 'describe'?)"));
+    assertThat(
+        usageError("describ", "--workDir=w"),
+        containsString("unknown command 'describ' (did you mean 'describe'?)"));
   }
 
   @Test
   void aMistypedFlagGetsDidYouMeanAndExitsTwo() {
-    TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(run(new TestCorpus.Captured(), err, "status", "--wrkDir=" + tmp), is(2));
-    assertThat(err.text(), containsString("unknown flag --wrkDir (did you mean --workDir?)"));
-    err = new TestCorpus.Captured();
     assertThat(
-        run(new TestCorpus.Captured(), err, "describe", "--flinkMastr=127.0.0.1:8081"), is(2));
-    assertThat(err.text(), containsString("did you mean --flinkMaster?"));
+        usageError("status", "--wrkDir=" + tmp),
+        containsString("unknown flag --wrkDir (did you mean --workDir?)"));
+    assertThat(
+        usageError("describe", "--flinkMastr=127.0.0.1:8081"),
+        containsString("did you mean --flinkMaster?"));
   }
 
   @Test
@@ -153,85 +159,39 @@ class CommandLineTest {
             new String[] {"--wait", "--quiet", "true", "--maxInFlight", "8"},
             new java.util.ArrayList<>()),
         is(new String[] {"--wait", "--quiet=true", "--maxInFlight=8"}));
-    TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(run(new TestCorpus.Captured(), err, "status", "--workDir=" + tmp, "stray"), is(2));
-    assertThat(err.text(), containsString("unexpected argument 'stray'"));
+    assertThat(
+        usageError("status", "--workDir=" + tmp, "stray"),
+        containsString("unexpected argument 'stray'"));
   }
 
   @Test
   void everyUsageErrorExitsTwo() throws Exception {
     TestCorpus.writeKernels(tmp.resolve("src"), 2);
-    TestCorpus.Captured err = new TestCorpus.Captured();
     assertThat(
-        "missing --sourceDir",
-        run(new TestCorpus.Captured(), err, "manifest", "--workDir=" + tmp),
-        is(2));
-    assertThat(err.text(), containsString("manifest needs --sourceDir=DIR"));
-    err = new TestCorpus.Captured();
+        usageError("manifest", "--workDir=" + tmp),
+        containsString("manifest needs --sourceDir=DIR"));
     assertThat(
-        "wrong --sourceDir",
-        run(
-            new TestCorpus.Captured(),
-            err,
-            "manifest",
-            "--workDir=" + tmp,
-            "--sourceDir=" + tmp.resolve("nowhere")),
-        is(2));
-    assertThat(
-        err.text(),
+        usageError("manifest", "--workDir=" + tmp, "--sourceDir=" + tmp.resolve("nowhere")),
         containsString("--sourceDir=" + tmp.resolve("nowhere") + ": no such directory"));
+    TestCorpus.manifest(tmp.resolve("w"), tmp.resolve("src"));
+    String w = "--workDir=" + tmp.resolve("w");
     assertThat(
-        run(
-            new TestCorpus.Captured(),
-            new TestCorpus.Captured(),
-            "manifest",
-            "--workDir=" + tmp.resolve("w"),
-            "--sourceDir=" + tmp.resolve("src")),
-        is(0));
-    err = new TestCorpus.Captured();
-    assertThat(
-        "describe from a file, not a directory",
-        run(
-            new TestCorpus.Captured(),
-            err,
-            "describe",
-            "--workDir=" + tmp.resolve("w"),
-            "--sourceDir=" + tmp.resolve("w/manifest.jsonl")),
-        is(2));
-    assertThat(err.text(), containsString("is not a directory"));
-    err = new TestCorpus.Captured();
-    assertThat("missing --workDir", run(new TestCorpus.Captured(), err, "export"), is(2));
-    assertThat(err.text(), containsString("export needs --workDir=DIR"));
-    assertThat(
-        "a bad number",
-        run(
-            new TestCorpus.Captured(),
-            new TestCorpus.Captured(),
-            "describe",
-            "--workDir=" + tmp.resolve("w"),
-            "--sourceDir=" + tmp.resolve("src"),
-            "--maxInFlight=0"),
-        is(2));
-    assertThat(
-        "not a number",
-        run(
-            new TestCorpus.Captured(),
-            new TestCorpus.Captured(),
-            "describe",
-            "--workDir=" + tmp.resolve("w"),
-            "--sourceDir=" + tmp.resolve("src"),
-            "--maxInFlight=many"),
-        is(2));
-    assertThat("no command", run(new TestCorpus.Captured(), new TestCorpus.Captured()), is(2));
+        usageError("describe", w, "--sourceDir=" + tmp.resolve("w/manifest.jsonl")),
+        containsString("is not a directory"));
+    assertThat(usageError("export"), containsString("export needs --workDir=DIR"));
+    String src = "--sourceDir=" + tmp.resolve("src");
+    assertThat(usageError("describe", w, src, "--maxInFlight=0"), not(is("")));
+    assertThat(usageError("describe", w, src, "--maxInFlight=many"), not(is("")));
+    usageError();
   }
 
   @Test
   void everyCommandsFlagsResolveToOneDeclaration() {
     for (CommandLine.Command c : CommandLine.COMMANDS) {
       for (CommandLine.Flag f : CommandLine.flags(c.options()).values()) {
-        for (Class<?> iface : CommandLine.closure(c.options())) {
+        for (Class<?> iface : OptionGetters.closure(c.options())) {
           for (java.lang.reflect.Method m : iface.getDeclaredMethods()) {
-            if (f.name().equals(CommandLine.property(m))) {
+            if (f.name().equals(OptionGetters.property(m))) {
               assertThat(
                   c.name()
                       + " --"

@@ -22,12 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.llm.PromptSet;
 import org.hipforge.io.util.Hex;
 import org.hipforge.llmsim.SimulatedLlmServer;
 import org.hipforge.llmsim.SimulatorConfig;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,14 +51,7 @@ class ExportEndToEndTest {
 
   private void describeAndGenerate(double compileErrorRate, String... generateFlags)
       throws Exception {
-    sim =
-        TestCorpus.SimulatedWork.start(
-            tmp,
-            TASKS,
-            SimulatorConfig.defaults()
-                .withLatencyMs(2)
-                .withCompileErrorRate(compileErrorRate)
-                .withSeed(11));
+    sim = TestCorpus.SimulatedWork.start(tmp, TASKS, TestCorpus.compiling(2, compileErrorRate, 11));
     assertThat(
         DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out).passed, is((long) TASKS));
     // No repair rounds: these tests need the broken answers to stay broken (the repair loop has its
@@ -85,8 +76,7 @@ class ExportEndToEndTest {
   @Test
   void aPlainExportHasOnlyCompiledPairsWithBothStepsAndTheSourceFromTheManifestsRoot()
       throws Exception {
-    Assumptions.assumeTrue(
-        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    TestCorpus.assumeHipcc();
     describeAndGenerate(0.5);
     TestCorpus.Captured log = new TestCorpus.Captured();
 
@@ -141,8 +131,7 @@ class ExportEndToEndTest {
 
   @Test
   void includeFailedKeepsFailedPairsWithTheirCodeVerdictsAndBilledTokens() throws Exception {
-    Assumptions.assumeTrue(
-        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    TestCorpus.assumeHipcc();
     describeAndGenerate(0.5);
 
     ExportCommand.run(exportOptions("--includeFailed=true"), new TestCorpus.Captured().out);
@@ -170,8 +159,7 @@ class ExportEndToEndTest {
 
   @Test
   void messagesAreTheGeneratePromptThatWasSentWithTheCodeAsTheAssistantTurn() throws Exception {
-    Assumptions.assumeTrue(
-        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    TestCorpus.assumeHipcc();
     describeAndGenerate(0.5);
 
     long plain =

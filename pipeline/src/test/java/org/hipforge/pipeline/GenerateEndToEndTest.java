@@ -16,13 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.llmsim.SimulatedLlmServer;
-import org.hipforge.llmsim.SimulatorConfig;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,14 +32,7 @@ class GenerateEndToEndTest {
   private SimulatedLlmServer server;
 
   private void describeAll(double compileErrorRate) throws Exception {
-    sim =
-        TestCorpus.SimulatedWork.start(
-            tmp,
-            TASKS,
-            SimulatorConfig.defaults()
-                .withLatencyMs(2)
-                .withCompileErrorRate(compileErrorRate)
-                .withSeed(7));
+    sim = TestCorpus.SimulatedWork.start(tmp, TASKS, TestCorpus.compiling(2, compileErrorRate, 7));
     server = sim.server;
     assertThat(
         DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out).passed, is((long) TASKS));
@@ -51,8 +41,7 @@ class GenerateEndToEndTest {
   @Test
   void generatedCodeIsCompiledAndOnlyCompilingCodeIsWrittenAndARerunCallsNothing()
       throws Exception {
-    Assumptions.assumeTrue(
-        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    TestCorpus.assumeHipcc();
     // Half the answers are broken on purpose (draws depend on arrival order; 0.5^12 makes
     // "none broken" or "all broken" a 1-in-4096 event).
     describeAll(0.5);
@@ -123,8 +112,7 @@ class GenerateEndToEndTest {
 
   @Test
   void validateRechecksCodeWrittenWithoutValidationAndRecordsTheVerdicts() throws Exception {
-    Assumptions.assumeTrue(
-        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    TestCorpus.assumeHipcc();
     describeAll(0.0);
     GenerateCommand.run(sim.direct("--validate=none"), new TestCorpus.Captured().out);
     // One file is broken by hand after generation: validate must catch it.

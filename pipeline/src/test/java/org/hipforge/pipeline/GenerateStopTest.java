@@ -14,10 +14,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.llmsim.SimulatorConfig;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,8 +39,7 @@ class GenerateStopTest {
 
   @Test
   void sigtermDuringACompileLeavesNoCompilerAndNoTempDir() throws Exception {
-    Assumptions.assumeTrue(
-        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    TestCorpus.assumeHipcc();
     sim =
         TestCorpus.SimulatedWork.start(
             tmp, TASKS, SimulatorConfig.defaults().withLatencyMs(100).withSeed(7));

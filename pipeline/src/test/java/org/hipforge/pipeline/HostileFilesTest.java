@@ -16,13 +16,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.llm.Prompts;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.llmsim.SimulatedLlmServer;
 import org.hipforge.llmsim.SimulatorConfig;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,8 +80,7 @@ class HostileFilesTest {
   @Test
   void eachCommandRefusesASymlinkLeavingItsRootAndNothingOutsideIsReadSentOrWritten()
       throws Exception {
-    Assumptions.assumeTrue(
-        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    TestCorpus.assumeHipcc();
     sim =
         TestCorpus.SimulatedWork.start(
             tmp, 3, SimulatorConfig.defaults().withLatencyMs(2).withSeed(3));

@@ -10,9 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.llmsim.SimulatorConfig;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -154,8 +152,7 @@ class HostileInputsTest {
         "--parallelism must be >= 1");
     assertThat(sim.server.totalRequests(), is(described));
 
-    Assumptions.assumeTrue(
-        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+    TestCorpus.assumeHipcc();
     Run bogus = run(cmd("generate", "--offloadArch=gfx90a,bogus"));
     assertOneLineUsageError(bogus, "--offloadArch: unknown AMD GPU target 'bogus'");
     assertThat(bogus.err, containsString("gfx90a"));

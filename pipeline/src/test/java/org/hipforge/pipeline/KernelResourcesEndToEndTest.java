@@ -10,12 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.record.KernelResources;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
-import org.hipforge.llmsim.SimulatorConfig;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,13 +26,8 @@ class KernelResourcesEndToEndTest {
   @Test
   void compiledGenerationsRecordEachKernelsResourcesPerArchAndValidateCanLeaveThemOut()
       throws Exception {
-    Assumptions.assumeTrue(
-        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
-    sim =
-        TestCorpus.SimulatedWork.start(
-            tmp,
-            TASKS,
-            SimulatorConfig.defaults().withLatencyMs(2).withCompileErrorRate(0.0).withSeed(3));
+    TestCorpus.assumeHipcc();
+    sim = TestCorpus.SimulatedWork.start(tmp, TASKS, TestCorpus.compiling(2, 0.0, 3));
     DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out);
 
     GenerateCommand.run(sim.direct("--offloadArch=gfx90a,gfx1030"), new TestCorpus.Captured().out);

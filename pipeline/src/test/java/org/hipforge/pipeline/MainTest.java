@@ -7,6 +7,8 @@ import static org.hamcrest.Matchers.not;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +18,17 @@ class MainTest {
 
   private int run(TestCorpus.Captured out, TestCorpus.Captured err, String... args) {
     return Main.run(args, out.out, err.out);
+  }
+
+  /** Runs {@code describe} of tmp/w and tmp/src with {@code flags} on the DirectRunner. */
+  private int describe(TestCorpus.Captured err, String... flags) {
+    List<String> args = new ArrayList<>();
+    args.add("describe");
+    args.add("--workDir=" + tmp.resolve("w"));
+    args.add("--sourceDir=" + tmp.resolve("src"));
+    args.addAll(List.of(flags));
+    args.add("--runner=DirectRunner");
+    return run(new TestCorpus.Captured(), err, args.toArray(String[]::new));
   }
 
   @Test
@@ -63,26 +76,9 @@ class MainTest {
         config,
         "{\"openai\": {\"api\": \"openai\", \"base_url\": \"https://api.example.invalid/v1\","
             + " \"model\": \"m\", \"api_key_env\": \"HIPFORGE_TEST_KEY_THAT_IS_NOT_SET\"}}");
-    TestCorpus.Captured out = new TestCorpus.Captured();
-    assertThat(
-        run(
-            out,
-            new TestCorpus.Captured(),
-            "manifest",
-            "--workDir=" + tmp.resolve("w"),
-            "--sourceDir=" + tmp.resolve("src")),
-        is(0));
+    TestCorpus.manifest(tmp.resolve("w"), tmp.resolve("src"));
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(
-        run(
-            new TestCorpus.Captured(),
-            err,
-            "describe",
-            "--workDir=" + tmp.resolve("w"),
-            "--sourceDir=" + tmp.resolve("src"),
-            "--config=" + config,
-            "--runner=DirectRunner"),
-        is(2));
+    assertThat(describe(err, "--config=" + config), is(2));
     assertThat(err.text(), containsString("HIPFORGE_TEST_KEY_THAT_IS_NOT_SET"));
     assertThat(Files.exists(tmp.resolve("w/state")), is(false));
   }
@@ -91,24 +87,9 @@ class MainTest {
   void anUnknownProviderNameListsTheConfiguredOnes() throws Exception {
     Path config = TestCorpus.writeConfig(tmp, "http://127.0.0.1:9/v1");
     TestCorpus.writeKernels(tmp.resolve("src"), 1);
-    run(
-        new TestCorpus.Captured(),
-        new TestCorpus.Captured(),
-        "manifest",
-        "--workDir=" + tmp.resolve("w"),
-        "--sourceDir=" + tmp.resolve("src"));
+    TestCorpus.manifest(tmp.resolve("w"), tmp.resolve("src"));
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(
-        run(
-            new TestCorpus.Captured(),
-            err,
-            "describe",
-            "--workDir=" + tmp.resolve("w"),
-            "--sourceDir=" + tmp.resolve("src"),
-            "--config=" + config,
-            "--modelName=gpt5",
-            "--runner=DirectRunner"),
-        is(2));
+    assertThat(describe(err, "--config=" + config, "--modelName=gpt5"), is(2));
     assertThat(err.text(), containsString("no provider named 'gpt5'"));
     assertThat(err.text(), containsString("[sim]"));
   }
@@ -134,14 +115,7 @@ class MainTest {
   @Test
   void statusWithOnlyTheWorkDirPrintsWhatTheFullOptionsPathPrints() throws Exception {
     TestCorpus.writeKernels(tmp.resolve("src"), 3);
-    assertThat(
-        run(
-            new TestCorpus.Captured(),
-            new TestCorpus.Captured(),
-            "manifest",
-            "--workDir=" + tmp.resolve("w"),
-            "--sourceDir=" + tmp.resolve("src")),
-        is(0));
+    TestCorpus.manifest(tmp.resolve("w"), tmp.resolve("src"));
     TestCorpus.Captured plain = new TestCorpus.Captured();
     assertThat(
         Main.onlyWorkDir("status", new String[] {"--workDir=" + tmp.resolve("w")}),
@@ -174,26 +148,9 @@ class MainTest {
             org.hipforge.llmsim.SimulatorConfig.defaults()
                 .withApiKey("sk-only-this-key-is-accepted-0000"))) {
       Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
-      assertThat(
-          run(
-              new TestCorpus.Captured(),
-              new TestCorpus.Captured(),
-              "manifest",
-              "--workDir=" + tmp.resolve("w"),
-              "--sourceDir=" + tmp.resolve("src")),
-          is(0));
+      TestCorpus.manifest(tmp.resolve("w"), tmp.resolve("src"));
       TestCorpus.Captured err = new TestCorpus.Captured();
-      assertThat(
-          run(
-              new TestCorpus.Captured(),
-              err,
-              "describe",
-              "--workDir=" + tmp.resolve("w"),
-              "--sourceDir=" + tmp.resolve("src"),
-              "--config=" + config,
-              "--modelName=sim",
-              "--runner=DirectRunner"),
-          is(3));
+      assertThat(describe(err, "--config=" + config, "--modelName=sim"), is(3));
       assertThat(err.text(), containsString("STOPPED: auth: provider sim rejected the request"));
       assertThat(err.text(), containsString("HIPFORGE_TEST_UNSET_KEY"));
       assertThat(

@@ -2,7 +2,6 @@ package org.hipforge.pipeline;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
@@ -18,9 +17,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,14 +114,7 @@ class ProviderStopTest {
             + "\"max_attempts\": "
             + maxAttempts
             + "}}");
-    assertThat(
-        Main.run(
-            new String[] {
-              "manifest", "--workDir=" + tmp.resolve("w"), "--sourceDir=" + tmp.resolve("src")
-            },
-            new TestCorpus.Captured().out,
-            new TestCorpus.Captured().out),
-        is(0));
+    TestCorpus.manifest(tmp.resolve("w"), tmp.resolve("src"));
     return Main.run(
         new String[] {
           "describe",
@@ -154,12 +144,7 @@ class ProviderStopTest {
               "billing of the account behind the key in the environment variable "
                   + "HIPFORGE_TEST_UNSET_KEY"));
       assertThat(provider.requests.get(), lessThanOrEqualTo(answered + MAX_IN_FLIGHT));
-      List<StateRecord> journal = TestCorpus.journaled(tmp.resolve("w"), WorkLayout.Step.DESCRIBE);
-      assertThat(
-          "the answers paid for are kept; the rest get no record and stay pending",
-          journal,
-          hasSize(answered));
-      assertThat(journal.stream().map(StateRecord::pass).toList(), everyItem(is(true)));
+      TestCorpus.assertPaidAnswersKept(tmp.resolve("w"), answered);
     }
   }
 

@@ -13,13 +13,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.llmsim.SimulatedLlmServer;
-import org.hipforge.llmsim.SimulatorConfig;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,16 +31,8 @@ class RepairLoopEndToEndTest {
   @AutoClose private TestCorpus.SimulatedWork sim;
 
   private void describeAll(int tasks, int latencyMs) throws Exception {
-    Assumptions.assumeTrue(
-        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
-    sim =
-        TestCorpus.SimulatedWork.start(
-            tmp,
-            tasks,
-            SimulatorConfig.defaults()
-                .withLatencyMs(latencyMs)
-                .withCompileErrorRate(0.4)
-                .withSeed(11));
+    TestCorpus.assumeHipcc();
+    sim = TestCorpus.SimulatedWork.start(tmp, tasks, TestCorpus.compiling(latencyMs, 0.4, 11));
     assertThat(
         DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out).passed, is((long) tasks));
   }

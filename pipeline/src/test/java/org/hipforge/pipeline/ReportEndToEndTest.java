@@ -18,7 +18,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.hipforge.io.hip.HipToolchain;
-import org.hipforge.llmsim.SimulatorConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,11 +73,7 @@ class ReportEndToEndTest {
         src.resolve(HOSTILE_NAME),
         HOSTILE_SOURCE.replace("evil", "evil_name"),
         StandardCharsets.UTF_8);
-    sim =
-        TestCorpus.SimulatedWork.start(
-            shared,
-            TASKS,
-            SimulatorConfig.defaults().withLatencyMs(2).withCompileErrorRate(0.4).withSeed(11));
+    sim = TestCorpus.SimulatedWork.start(shared, TASKS, TestCorpus.compiling(2, 0.4, 11));
     DescribeCommand.run(sim.direct(), new TestCorpus.Captured().out);
     boolean hipcc = HipToolchain.detect().isPresent();
     // No repair rounds and no resources here: the test that needs them adds them to the records.

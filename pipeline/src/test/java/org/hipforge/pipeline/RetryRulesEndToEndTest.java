@@ -64,12 +64,7 @@ class RetryRulesEndToEndTest {
                 + "max_retry_after_s 300 s"));
     assertThat(err.text(), containsString("raise \"max_retry_after_s\" of provider sim"));
     assertThat(sim.server.totalRequests(), lessThanOrEqualTo((long) answered + MAX_IN_FLIGHT));
-    List<StateRecord> journal = TestCorpus.journaled(sim.work, WorkLayout.Step.DESCRIBE);
-    assertThat(
-        "the answers paid for are kept; the rest get no record and stay pending",
-        journal,
-        hasSize(answered));
-    assertThat(journal.stream().map(StateRecord::pass).toList(), everyItem(is(true)));
+    TestCorpus.assertPaidAnswersKept(sim.work, answered);
   }
 
   @Test

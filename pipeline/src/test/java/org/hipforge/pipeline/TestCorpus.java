@@ -1,5 +1,10 @@
 package org.hipforge.pipeline;
 
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.is;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -12,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.llm.Prompts;
@@ -20,6 +26,7 @@ import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.llmsim.SimulatedLlmServer;
 import org.hipforge.llmsim.SimulatorConfig;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Test fixtures: generated HIP sources, a provider config for a loopback server, options, the
@@ -123,6 +130,42 @@ final class TestCorpus {
 
   static DemoOptions options(String... args) {
     return PipelineOptionsFactory.fromArgs(args).as(DemoOptions.class);
+  }
+
+  /** A stopped describe kept the {@code answered} answers paid for; the rest stay pending. */
+  static void assertPaidAnswersKept(Path work, int answered) throws IOException {
+    List<StateRecord> journal = journaled(work, WorkLayout.Step.DESCRIBE);
+    assertThat(
+        "the answers paid for are kept; the rest get no record and stay pending",
+        journal,
+        hasSize(answered));
+    assertThat(journal.stream().map(StateRecord::pass).toList(), everyItem(is(true)));
+  }
+
+  /** Skips the test when no HIP compiler is installed. */
+  static void assumeHipcc() {
+    Assumptions.assumeTrue(
+        HipToolchain.detect().isPresent(), "needs hipcc (scripts/test.sh installs it)");
+  }
+
+  /**
+   * The simulator of the generate tests: answers after {@code latencyMs}, some code bad, seeded.
+   */
+  static SimulatorConfig compiling(long latencyMs, double compileErrorRate, long seed) {
+    return SimulatorConfig.defaults()
+        .withLatencyMs(latencyMs)
+        .withCompileErrorRate(compileErrorRate)
+        .withSeed(seed);
+  }
+
+  /** Runs {@code hipforge manifest} of {@code src} into {@code work}; it must exit 0. */
+  static void manifest(Path work, Path src) {
+    Captured err = new Captured();
+    String[] args = {"manifest", "--workDir=" + work, "--sourceDir=" + src};
+    int code = Main.run(args, new Captured().out, err.out);
+    if (code != 0) {
+      throw new AssertionError("manifest exited " + code + ": " + err.text());
+    }
   }
 
   /**

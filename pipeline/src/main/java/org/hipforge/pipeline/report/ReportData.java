@@ -39,11 +39,6 @@ import org.hipforge.io.util.SourceText;
  * as soon as records carry them.
  */
 public final class ReportData {
-  /**
-   * Largest file read into a cell (the cell shows its first {@link ReportPairs#MAX_CELL_CHARS}).
-   */
-  static final long MAX_FILE_BYTES = 64L << 20;
-
   static final String VERDICT_COMPILED = "compiled";
   static final String VERDICT_PASSED = "passed (not compiled)";
   static final String VERDICT_NOT_GENERATED = "not generated";

@@ -3,7 +3,6 @@ package org.hipforge.pipeline.report;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.hipforge.io.code.CodeExtractor;
 import org.hipforge.io.code.ExtractedCode;
@@ -14,7 +13,6 @@ import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.io.util.SafeFiles;
-import org.hipforge.io.util.SourceText;
 
 /**
  * The report's pairs table, by the rule {@code export} uses: a described task whose describe record
@@ -47,19 +45,7 @@ final class ReportPairs {
       Path sourceDir,
       int maxPairs)
       throws IOException {
-    ReportPairs p = new ReportPairs();
-    p.pairs(root, layout, described, generated, sourceDir, maxPairs);
-    return p;
-  }
-
-  private void pairs(
-      ObjectNode root,
-      WorkLayout layout,
-      StateIndex described,
-      StateIndex generated,
-      Path sourceDir,
-      int maxPairs)
-      throws IOException {
+    ReportPairs counts = new ReportPairs();
     ArrayNode pairs = root.putArray("pairs");
     Path outHip = WorkLayout.localPath(layout.outHipDir());
     ResponseCache[] answers = {null}; // generate journals, opened when a failed generation is shown
@@ -72,11 +58,11 @@ final class ReportPairs {
             if (described.describe(e, ds) != PendingRule.Outcome.DONE) {
               return;
             }
-            total++;
-            if (shown >= maxPairs) {
+            counts.total++;
+            if (counts.shown >= maxPairs) {
               return;
             }
-            shown++;
+            counts.shown++;
             ObjectNode p = pairs.addObject();
             p.put("id", e.id);
             p.put("file", e.fileName());
@@ -114,20 +100,16 @@ final class ReportPairs {
             }
           });
     }
-    root.put("pairs_total", total);
-    root.put("pairs_shown", shown);
+    root.put("pairs_total", counts.total);
+    root.put("pairs_shown", counts.shown);
     root.put("sources_shown", sourceDir != null);
+    return counts;
   }
 
-  /**
-   * A file's text by {@link SafeFiles}' rule (with its recorded sha256) and {@link SourceText}'s; a
-   * refusal says why.
-   */
+  /** A file's text by {@link SourceFiles}' rule, cut to a cell; a refusal says why. */
   private static String readText(Path root, String fileName, String sha256) throws IOException {
     try {
-      byte[] bytes = SafeFiles.read(root, fileName, ReportData.MAX_FILE_BYTES, sha256);
-      SourceText.Decoded text = SourceText.decode(bytes);
-      return cut(text.ok() ? text.text() : new String(bytes, StandardCharsets.UTF_8));
+      return cut(SourceFiles.readText(root, fileName, sha256));
     } catch (SafeFiles.Refused r) {
       return "(not shown: " + r.getMessage() + ")";
     }

@@ -172,7 +172,8 @@ final class ReportRuns {
         try {
           JsonNode m =
               ReportData.JSON.readTree(
-                  SafeFiles.read(dir, f.getFileName().toString(), ReportData.MAX_FILE_BYTES, null));
+                  SafeFiles.read(
+                      dir, f.getFileName().toString(), SourceFiles.MAX_FILE_BYTES, null));
           String runId = text(m, "run_id");
           if (runId == null) {
             throw new IOException("no run_id");

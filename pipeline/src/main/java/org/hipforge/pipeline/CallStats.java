@@ -20,16 +20,6 @@ final class CallStats {
    * journal holds every billed answer, also a failed attempt's, which metrics lose on a restart.
    */
   static String callSummary(
-      ProviderConfig p,
-      PipelineResult result,
-      WorkLayout layout,
-      WorkLayout.Step step,
-      String runId)
-      throws IOException {
-    return callSummary(p, callCounts(result), layout, step, runId);
-  }
-
-  static String callSummary(
       ProviderConfig p, CallCounts c, WorkLayout layout, WorkLayout.Step step, String runId)
       throws IOException {
     return String.format(

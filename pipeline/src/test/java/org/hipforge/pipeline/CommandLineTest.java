@@ -7,8 +7,10 @@ import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +31,19 @@ class CommandLineTest {
     TestCorpus.Captured err = new TestCorpus.Captured();
     assertThat(String.join(" ", args), run(new TestCorpus.Captured(), err, args), is(2));
     return err.text();
+  }
+
+  /**
+   * Writes {@code kernels} kernels under {@code tmp/src} and runs {@code manifest args}, which must
+   * succeed; what it printed on stdout.
+   */
+  private String manifest(int kernels, String... args) throws IOException {
+    TestCorpus.writeKernels(tmp.resolve("src"), kernels);
+    List<String> line = new ArrayList<>(List.of("manifest"));
+    line.addAll(List.of(args));
+    TestCorpus.Captured out = new TestCorpus.Captured();
+    assertThat(run(out, new TestCorpus.Captured(), line.toArray(new String[0])), is(0));
+    return out.text();
   }
 
   private static String help(String... args) {
@@ -114,50 +129,35 @@ class CommandLineTest {
 
   @Test
   void anotherCommandsFlagIsIgnoredWithALineSayingWhose() throws Exception {
-    TestCorpus.writeKernels(tmp.resolve("src"), 1);
-    TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(
-        run(
-            err,
-            new TestCorpus.Captured(),
-            "manifest",
+    String out =
+        manifest(
+            1,
             "--workDir=" + tmp.resolve("w"),
             "--sourceDir=" + tmp.resolve("src"),
             "--format",
             "jsonl",
-            "--offloadArch=gfx90a"),
-        is(0));
+            "--offloadArch=gfx90a");
     assertThat(
-        err.text(),
+        out,
         containsString(
             "hipforge manifest: ignoring --format=jsonl: not a flag of manifest "
                 + "(a flag of export)"));
     assertThat(
-        err.text(),
+        out,
         containsString(
             "ignoring --offloadArch=gfx90a: not a flag of manifest (a flag of generate, validate)"));
   }
 
   @Test
   void aFlagAndItsValueMayBeTwoArguments() throws Exception {
-    TestCorpus.writeKernels(tmp.resolve("src"), 2);
-    TestCorpus.Captured out = new TestCorpus.Captured();
-    assertThat(
-        run(
-            out,
-            new TestCorpus.Captured(),
-            "manifest",
-            "--workDir",
-            tmp.resolve("w").toString(),
-            "--sourceDir",
-            tmp.resolve("src").toString()),
-        is(0));
+    manifest(
+        2, "--workDir", tmp.resolve("w").toString(), "--sourceDir", tmp.resolve("src").toString());
     assertThat(Files.exists(tmp.resolve("w/manifest.jsonl")), is(true));
     assertThat(
         CommandLine.normalize(
             CommandLine.find("describe"),
             new String[] {"--wait", "--quiet", "true", "--maxInFlight", "8"},
-            new java.util.ArrayList<>()),
+            new ArrayList<>()),
         is(new String[] {"--wait", "--quiet=true", "--maxInFlight=8"}));
     assertThat(
         usageError("status", "--workDir=" + tmp, "stray"),

@@ -76,10 +76,7 @@ class HostileInputsTest {
   void oddFileNamesAreRefusedByTheManifestNamedAndEscapedBeforeAnyCallIsPaid() throws Exception {
     sim =
         TestCorpus.SimulatedWork.provider(
-            tmp,
-            tmp.resolve("work"),
-            SimulatorConfig.defaults().withLatencyMs(2),
-            TestCorpus.TIMEOUT_S);
+            tmp, tmp.resolve("work"), SimulatorConfig.defaults().withLatencyMs(2));
     TestCorpus.writeKernels(sim.src, 2);
     writeRaw(sim.src, "new\\nline.hip");
     writeRaw(sim.src, "ctl\\x01.hip");

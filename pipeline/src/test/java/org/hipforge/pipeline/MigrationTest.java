@@ -69,10 +69,7 @@ class MigrationTest {
 
     sim =
         TestCorpus.SimulatedWork.provider(
-            tmp,
-            tmp.resolve("w"),
-            SimulatorConfig.defaults().withLatencyMs(1),
-            TestCorpus.TIMEOUT_S);
+            tmp, tmp.resolve("w"), SimulatorConfig.defaults().withLatencyMs(1));
     StatusReport report = DescribeCommand.run(sim.direct(), log.out);
     assertThat(report.passed, is(6L));
     assertThat(sim.server.totalRequests(), is(4L));

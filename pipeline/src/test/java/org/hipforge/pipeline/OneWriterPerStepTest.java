@@ -64,6 +64,21 @@ class OneWriterPerStepTest {
   }
 
   /**
+   * Runs {@code describe more} in this JVM, which must exit {@code code}; what it printed on
+   * stderr.
+   */
+  private String describeExits(int code, String... more) {
+    TestCorpus.Captured err = new TestCorpus.Captured();
+    assertThat(Main.run(describeArgs(more), new TestCorpus.Captured().out, err.out), is(code));
+    return err.text();
+  }
+
+  /** The exit code of {@code hipforge args} in this JVM, printing nowhere. */
+  private static int exitOf(String... args) {
+    return Main.run(args, new TestCorpus.Captured().out, new TestCorpus.Captured().out);
+  }
+
+  /**
    * {@code hipforge <args>} in a child JVM (embedded Flink, as a user runs it), output in {@code
    * log}.
    */
@@ -143,12 +158,9 @@ class OneWriterPerStepTest {
     try (WorkLock held =
         WorkLock.acquire(
             describeLock(), "held-by-test", "describe", false, new TestCorpus.Captured().out)) {
-      TestCorpus.Captured err = new TestCorpus.Captured();
-      assertThat(
-          Main.run(describeArgs("--runner=DirectRunner"), new TestCorpus.Captured().out, err.out),
-          is(2));
-      assertThat(err.text(), containsString("pid " + ProcessHandle.current().pid()));
-      assertThat(err.text(), containsString("run held-by-test"));
+      String err = describeExits(2, "--runner=DirectRunner");
+      assertThat(err, containsString("pid " + ProcessHandle.current().pid()));
+      assertThat(err, containsString("run held-by-test"));
       // The same refusal where the command takes the lock (Main looks earlier, before Beam starts).
       String[] flags = describeArgs("--runner=DirectRunner");
       UsageException late =
@@ -162,18 +174,8 @@ class OneWriterPerStepTest {
       assertThat(lockHolder().orElseThrow().token(), is(held.holder().token()));
       assertThat(sim.server.totalRequests(), is(0L));
       // status and export read only: they run beside a writer.
-      assertThat(
-          Main.run(
-              new String[] {"status", "--workDir=" + work()},
-              new TestCorpus.Captured().out,
-              new TestCorpus.Captured().out),
-          is(0));
-      assertThat(
-          Main.run(
-              new String[] {"export", "--workDir=" + work()},
-              new TestCorpus.Captured().out,
-              new TestCorpus.Captured().out),
-          is(0));
+      assertThat(exitOf("status", "--workDir=" + work()), is(0));
+      assertThat(exitOf("export", "--workDir=" + work()), is(0));
     }
     assertThat(Files.exists(describeLock()), is(false));
   }
@@ -182,27 +184,16 @@ class OneWriterPerStepTest {
   void theLockIsGoneAfterANormalRunAFailedRunAndAUsageErrorAfterTakingIt() throws Exception {
     setUp(FEW, 0);
     // A usage error found after the lock was taken (a rate share above 1): exit 2.
-    TestCorpus.Captured err = new TestCorpus.Captured();
     assertThat(
-        Main.run(
-            describeArgs("--runner=DirectRunner", "--rateShare=5"),
-            new TestCorpus.Captured().out,
-            err.out),
-        is(2));
-    assertThat(err.text(), containsString("--rateShare must be in (0, 1]"));
+        describeExits(2, "--runner=DirectRunner", "--rateShare=5"),
+        containsString("--rateShare must be in (0, 1]"));
     assertThat(Files.exists(describeLock()), is(false));
 
     // A run that fails: its state directory cannot be created (a file is in the way): exit 1.
     Files.createDirectories(work().resolve("state/describe"));
     Files.writeString(work().resolve("state/describe/run-fails"), "in the way");
-    err = new TestCorpus.Captured();
     assertThat(
-        Main.run(
-            describeArgs("--runner=DirectRunner", "--runId=run-fails"),
-            new TestCorpus.Captured().out,
-            err.out),
-        is(1));
-    assertThat(err.text(), containsString("FAILED"));
+        describeExits(1, "--runner=DirectRunner", "--runId=run-fails"), containsString("FAILED"));
     assertThat(Files.exists(describeLock()), is(false));
 
     // A normal run: exit 0 and the lock removed. Main took the lock before Beam's options started

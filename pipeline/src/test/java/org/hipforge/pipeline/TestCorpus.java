@@ -213,6 +213,11 @@ final class TestCorpus {
       return w;
     }
 
+    /** {@link #provider(Path, Path, SimulatorConfig, int)} with the usual request timeout. */
+    static SimulatedWork provider(Path tmp, Path work, SimulatorConfig sim) throws IOException {
+      return provider(tmp, work, sim, TIMEOUT_S);
+    }
+
     /**
      * Only the server and its config, for a test that writes the sources and manifest its own way.
      */

@@ -7,7 +7,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +27,6 @@ import org.hipforge.io.llm.RateLimiter;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.JournalWriter;
 import org.hipforge.io.state.ResponseCache;
-import org.hipforge.io.state.StateFileReader;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.llmsim.SimulatedLlmServer;
 import org.hipforge.llmsim.SimulatorConfig;
@@ -59,6 +58,7 @@ class CallLlmTest {
     return out;
   }
 
+  /** Every record journaled under {@code dir}; a line that is not a record fails the test. */
   private static List<StateRecord> readJournal(Path dir) throws Exception {
     List<StateRecord> out = new ArrayList<>();
     if (!Files.isDirectory(dir)) {
@@ -66,20 +66,11 @@ class CallLlmTest {
     }
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-        StateFileReader.read(
-            new ByteArrayInputStream(Files.readAllBytes(f)),
-            f.toString(),
-            new StateFileReader.Sink() {
-              @Override
-              public void record(StateRecord r) {
-                out.add(r);
-              }
-
-              @Override
-              public void malformed(String file, long line, String reason, boolean torn) {
-                throw new AssertionError(file + ":" + line + " " + reason);
-              }
-            });
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+          if (!line.isBlank()) {
+            out.add(StateRecordJson.parse(line));
+          }
+        }
       }
     }
     return out;

@@ -511,6 +511,9 @@ class CodeExtractorTest {
           + "  return 0;\n"
           + "}\n";
 
+  /** The complete program: the prelude, the kernel and the host code in one file. */
+  private static final String PROGRAM = PRELUDE + KERNEL_BODY + HOST_MAIN;
+
   private static final String HEADER =
       "#pragma once\n"
           + "#include <hip/hip_runtime.h>\n"
@@ -521,6 +524,11 @@ class CodeExtractorTest {
   record Joined(
       String name, String response, String code, String language, Origin origin, int blocks)
       implements Case {}
+
+  /** A response whose code is the one fenced block {@code code}, not joined with any other. */
+  private static Joined oneBlock(String name, String response, String code, String language) {
+    return new Joined(name, response, code, language, Origin.FENCED, 1);
+  }
 
   static Stream<Named<Joined>> joinedAnswers() {
     List<Joined> cases = new ArrayList<>();
@@ -562,7 +570,7 @@ class CodeExtractorTest {
                 + "```\n\n```cpp\n"
                 + HOST_MAIN
                 + "```\n",
-            PRELUDE + KERNEL_BODY + HOST_MAIN,
+            PROGRAM,
             "cpp",
             Origin.FENCED,
             3));
@@ -634,60 +642,46 @@ class CodeExtractorTest {
             2));
     // Not joined: these must stay one block.
     cases.add(
-        new Joined(
+        oneBlock(
             "does not join a kernel excerpt with the complete program that repeats it",
             "The kernel:\n```cpp\n"
                 + KERNEL_BODY
                 + "```\nThe complete program:\n```cpp\n"
-                + PRELUDE
-                + KERNEL_BODY
-                + HOST_MAIN
+                + PROGRAM
                 + "```\n",
-            PRELUDE + KERNEL_BODY + HOST_MAIN,
-            "cpp",
-            Origin.FENCED,
-            1));
+            PROGRAM,
+            "cpp"));
     cases.add(
-        new Joined(
+        oneBlock(
             "does not join two complete versions of a program",
             "Naive:\n```cpp\n"
-                + PRELUDE
-                + KERNEL_BODY
-                + HOST_MAIN
+                + PROGRAM
                 + "```\nFaster:\n```cpp\n"
                 + PRELUDE
                 + KERNEL_BODY.replace("vector_add", "vector_add_v2")
                 + HOST_MAIN
                 + "```\n",
             PRELUDE + KERNEL_BODY.replace("vector_add", "vector_add_v2") + HOST_MAIN,
-            "cpp",
-            Origin.FENCED,
-            1));
+            "cpp"));
     cases.add(
-        new Joined(
+        oneBlock(
             "does not join a kernel file with a launch snippet after it",
             "```hip\n"
                 + PRELUDE
                 + KERNEL_BODY
                 + "```\nLaunch it with:\n```cpp\nvector_add<<<grid, block>>>(a, b, c, n);\n```\n",
             PRELUDE + KERNEL_BODY,
-            "hip",
-            Origin.FENCED,
-            1));
+            "hip"));
     cases.add(
-        new Joined(
+        oneBlock(
             "does not join a block of includes with a block that brings its own includes",
             "```cpp\n#include <hip/hip_runtime.h>\n#include <cstdio>\n```\n```cpp\n"
-                + PRELUDE
-                + KERNEL_BODY
-                + HOST_MAIN
+                + PROGRAM
                 + "```\n",
-            PRELUDE + KERNEL_BODY + HOST_MAIN,
-            "cpp",
-            Origin.FENCED,
-            1));
+            PROGRAM,
+            "cpp"));
     cases.add(
-        new Joined(
+        oneBlock(
             "does not join blocks with a shell block between them",
             "```cpp\n"
                 + PRELUDE
@@ -696,11 +690,9 @@ class CodeExtractorTest {
                 + HOST_MAIN
                 + "```\n",
             KERNEL_BODY + HOST_MAIN,
-            "cpp",
-            Origin.FENCED,
-            1));
+            "cpp"));
     cases.add(
-        new Joined(
+        oneBlock(
             "does not inline a header into a block that includes another one",
             "**vector_add.h**\n```cpp\n"
                 + HEADER
@@ -709,26 +701,20 @@ class CodeExtractorTest {
                 + HOST_MAIN
                 + "```\n",
             "#include \"other.h\"\n" + KERNEL_BODY + HOST_MAIN,
-            "cpp",
-            Origin.FENCED,
-            1));
+            "cpp"));
     // License comments inside a fence weigh as code.
     cases.add(
-        new Joined(
+        oneBlock(
             "takes a small kernel under a long license comment in a bare fence",
             "Here is the file:\n\n```\n" + MIT_LICENSE + "\n" + SMALL_KERNEL + "```\n",
             MIT_LICENSE + "\n" + SMALL_KERNEL,
-            "",
-            Origin.FENCED,
-            1));
+            ""));
     cases.add(
-        new Joined(
+        oneBlock(
             "takes a license-commented kernel in a bare fence beside a shell block",
             "```bash\nhipcc -c scale.hip\n```\n```\n" + MIT_LICENSE + SMALL_KERNEL + "```\n",
             MIT_LICENSE + SMALL_KERNEL,
-            "",
-            Origin.FENCED,
-            1));
+            ""));
     return named(cases);
   }
 

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.hipforge.io.llm.LlmClientWireTest.StubServer;
 import org.hipforge.io.llm.ProviderConfig.Api;
@@ -44,6 +45,21 @@ class AnswerCategoriesTest {
         LlmClient client = LlmClient.create(config(api, stub.baseUrl()), "k")) {
       return assertThrows(LlmException.class, () -> client.complete(HELLO));
     }
+  }
+
+  /**
+   * An OpenAI chat completion whose message content is the JSON value {@code content}, with its
+   * finish reason and usage.
+   */
+  private static String openAiAnswer(String content, String finish, long in, long out) {
+    return String.format(
+        Locale.ROOT,
+        "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":%s},"
+            + "\"finish_reason\":\"%s\"}],\"usage\":{\"prompt_tokens\":%d,\"completion_tokens\":%d}}",
+        content,
+        finish,
+        in,
+        out);
   }
 
   private static void billedAndFinal(
@@ -206,11 +222,7 @@ class AnswerCategoriesTest {
   @Test
   void openAiFinishReasonLengthIsTruncatedEvenWithText() throws Exception {
     LlmException e =
-        failed(
-            Api.OPENAI,
-            "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-                + "\"content\":\"The kernel adds two vec\"},\"finish_reason\":\"length\"}],"
-                + "\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":300}}");
+        failed(Api.OPENAI, openAiAnswer("\"The kernel adds two vec\"", "length", 40, 300));
     billedAndFinal(e, ErrorCategory.TRUNCATED, 40, 300, "length");
     assertThat(e.answer().text(), is("The kernel adds two vec"));
   }
@@ -220,10 +232,12 @@ class AnswerCategoriesTest {
     ChatResponse r =
         ok(
             Api.OPENAI,
-            "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-                + "\"content\":[{\"type\":\"text\",\"text\":\"Write a HIP kernel \"},{\"type\":\"text\",\"text\":"
-                + "\"that adds two vectors.\"}]},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
-                + "\"completion_tokens\":7}}");
+            openAiAnswer(
+                "[{\"type\":\"text\",\"text\":\"Write a HIP kernel \"},"
+                    + "{\"type\":\"text\",\"text\":\"that adds two vectors.\"}]",
+                "stop",
+                5,
+                7));
     assertThat(r.text(), is("Write a HIP kernel that adds two vectors."));
     assertThat(r.finishReason(), is("stop"));
   }
@@ -240,14 +254,7 @@ class AnswerCategoriesTest {
   @ParameterizedTest
   @MethodSource("thinkShapes")
   void inlineThinkBlocksAreStripped(String content, String expected) throws Exception {
-    ChatResponse r =
-        ok(
-            Api.OPENAI,
-            "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
-                + "\"content\":\""
-                + content
-                + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
-                + "\"completion_tokens\":7}}");
+    ChatResponse r = ok(Api.OPENAI, openAiAnswer("\"" + content + "\"", "stop", 5, 7));
     assertThat(r.text(), is(expected));
   }
 

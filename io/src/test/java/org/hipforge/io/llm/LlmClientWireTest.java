@@ -481,7 +481,8 @@ class LlmClientWireTest {
 
   // ------------------------------------------------------------------------------ helpers
 
-  private static StubServer.Reply okBody(Api api, boolean withUsage) {
+  /** A 200 answering "stub answer" in {@code api}'s shape, with or without usage. */
+  static StubServer.Reply okBody(Api api, boolean withUsage) {
     if (api == Api.OPENAI) {
       return StubServer.json(
           200,

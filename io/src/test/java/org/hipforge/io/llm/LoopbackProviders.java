@@ -13,9 +13,9 @@ import org.hipforge.io.llm.ProviderConfig.Api;
 
 /**
  * What the loopback tests of this package share: the provider they talk to (a test model, a short
- * timeout) and how their hand-written servers answer.
+ * timeout) and how their hand-written servers answer; public for the tests of {@code batch}.
  */
-final class LoopbackProviders {
+public final class LoopbackProviders {
   private LoopbackProviders() {}
 
   /**
@@ -28,7 +28,7 @@ final class LoopbackProviders {
   }
 
   /** Answers {@code ex} with {@code status} and {@code body} (UTF-8) as {@code contentType}. */
-  static void reply(HttpExchange ex, int status, String contentType, String body)
+  public static void reply(HttpExchange ex, int status, String contentType, String body)
       throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", contentType);
@@ -39,7 +39,7 @@ final class LoopbackProviders {
   }
 
   /** A started HTTP server on a free loopback port that answers every path with {@code handler}. */
-  static HttpServer serve(HttpHandler handler) throws IOException {
+  public static HttpServer serve(HttpHandler handler) throws IOException {
     HttpServer http =
         HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 16);
     http.createContext("/", handler);
@@ -48,7 +48,7 @@ final class LoopbackProviders {
   }
 
   /** The {@code /v1} base URL a client of {@code http} is configured with. */
-  static String baseUrl(HttpServer http) {
+  public static String baseUrl(HttpServer http) {
     return "http://127.0.0.1:" + http.getAddress().getPort() + "/v1";
   }
 }

@@ -356,6 +356,13 @@ class RateLimiterTest {
         .withLimits(rpm, tpm);
   }
 
+  /** {@code l} paces at {@code rpm} and {@code tpm}, and all it said is {@code said}. */
+  private void assertLimits(RateLimiter l, double rpm, double tpm, String... said) {
+    assertThat(l.requestsPerMinute(), closeTo(rpm, 1e-6));
+    assertThat(l.tokensPerMinute(), closeTo(tpm, 1e-6));
+    assertThat(notes, is(List.of(said)));
+  }
+
   private void assertEvenlySpaced(List<Double> at, double t0, double spacingMs) {
     for (int i = 0; i < at.size(); i++) {
       assertThat("acquire " + i, at.get(i) - t0, closeTo((i + 1) * spacingMs, TOLERANCE_MS));
@@ -391,22 +398,19 @@ class RateLimiterTest {
     for (int i = 0; i < 5; i++) {
       l.onSuccess(advertised(600, 150_000));
     }
-    assertThat(
-        notes,
-        is(
-            List.of(
-                "sim: no rpm/tpm in config; using the provider's advertised 600 RPM, 150000 TPM")));
-    assertThat(l.tokensPerMinute(), closeTo(150_000, 1e-6));
+    assertLimits(
+        l,
+        600,
+        150_000,
+        "sim: no rpm/tpm in config; using the provider's advertised 600 RPM, 150000 TPM");
   }
 
   @Test
   void aConfiguredRpmWinsOverTheAdvertisedOneAndOnlyTheMissingTpmIsLearned() throws Exception {
     RateLimiter l = unconfigured(300, 0, 1.0);
     l.onSuccess(advertised(600, 60_000));
-    assertThat(l.requestsPerMinute(), closeTo(300, 1e-6));
-    assertThat(l.tokensPerMinute(), closeTo(60_000, 1e-6));
-    assertThat(
-        notes, is(List.of("sim: no tpm in config; using the provider's advertised 60000 TPM")));
+    assertLimits(
+        l, 300, 60_000, "sim: no tpm in config; using the provider's advertised 60000 TPM");
     l.acquire(0);
     assertEvenlySpaced(acquireTimes(l, 10, 0), 0, 200); // 300 RPM, not 600
   }
@@ -415,9 +419,7 @@ class RateLimiterTest {
   void configuredRpmAndTpmIgnoreAdvertisedLimitsAndSayNothing() throws Exception {
     RateLimiter l = unconfigured(300, 30_000, 1.0);
     l.onSuccess(advertised(6_000, 6_000_000));
-    assertThat(l.requestsPerMinute(), closeTo(300, 1e-6));
-    assertThat(l.tokensPerMinute(), closeTo(30_000, 1e-6));
-    assertThat(notes, is(empty()));
+    assertLimits(l, 300, 30_000);
   }
 
   @Test
@@ -477,14 +479,12 @@ class RateLimiterTest {
   void theRateShareAppliesToLearnedLimitsAndToRemainingBudgets() throws Exception {
     RateLimiter l = unconfigured(0, 0, 0.5);
     l.onSuccess(advertised(600, 100_000));
-    assertThat(l.requestsPerMinute(), closeTo(300, 1e-6));
-    assertThat(l.tokensPerMinute(), closeTo(50_000, 1e-6));
-    assertThat(
-        notes,
-        is(
-            List.of(
-                "sim: no rpm/tpm in config; using the provider's advertised 600 RPM, "
-                    + "100000 TPM (this worker JVM's share 0.500 of it: 300 RPM, 50000 TPM)")));
+    assertLimits(
+        l,
+        300,
+        50_000,
+        "sim: no rpm/tpm in config; using the provider's advertised 600 RPM, "
+            + "100000 TPM (this worker JVM's share 0.500 of it: 300 RPM, 50000 TPM)");
     l.acquire(0);
     assertEvenlySpaced(acquireTimes(l, 5, 0), 0, 200);
     // 10 left for 10 s among two JVMs: 5 for this one, one every 2 s.

@@ -185,21 +185,30 @@ class RetryRulesTest {
 
   // ------------------------------------------------------------------ a loading model
 
+  /**
+   * One call of {@code TASK} to {@code server} (OpenAI) with {@code attempts} and the default rules
+   * but a {@code retry_budget_s} of {@code budgetS}, waiting on {@code sleeper}.
+   */
+  private static RetryingCaller.Outcome callWithBudget(
+      SimulatedLlmServer server,
+      int attempts,
+      int budgetS,
+      RateLimiter.Sleeper sleeper,
+      RetryingCaller.Listener listener)
+      throws Exception {
+    RetryRules rules = new RetryRules(budgetS, 300, 1, 512 * 1024);
+    try (LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
+      return caller(client, attempts, rules, sleeper, listener, CallGate.standalone()).call(TASK);
+    }
+  }
+
   @Test
   void aModelLoadingLongerThanMaxAttemptsLastIsWaitedOutAndEachWaitIsSaid() throws Exception {
     NotingListener listener = new NotingListener();
-    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withLoadingMs(2_500));
-        LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withLoadingMs(2_500))) {
       // Two attempts would give up after ~0.5 s; the budget of 30 s of waits outlasts the load.
       RetryingCaller.Outcome o =
-          caller(
-                  client,
-                  2,
-                  new RetryRules(30, 300, 1, 512 * 1024),
-                  RateLimiter.SYSTEM_SLEEPER,
-                  listener,
-                  CallGate.standalone())
-              .call(TASK);
+          callWithBudget(server, 2, 30, RateLimiter.SYSTEM_SLEEPER, listener);
       assertThat(o.ok(), is(true));
       assertThat(o.attempts(), greaterThan(2));
       assertThat(server.requestsByStatus().get("503"), is((long) o.attempts() - 1));
@@ -212,17 +221,8 @@ class RetryRulesTest {
   @Test
   void aModelStillLoadingWhenTheBudgetIsUsedFailsAsServerError() throws Exception {
     FakeTime time = new FakeTime();
-    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withLoadingMs(600_000));
-        LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
-      RetryingCaller.Outcome o =
-          caller(
-                  client,
-                  3,
-                  new RetryRules(20, 300, 1, 512 * 1024),
-                  time,
-                  null,
-                  CallGate.standalone())
-              .call(TASK);
+    try (SimulatedLlmServer server = quirky(ProviderQuirks.none().withLoadingMs(600_000))) {
+      RetryingCaller.Outcome o = callWithBudget(server, 3, 20, time, null);
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(ErrorCategory.SERVER_ERROR));
       long waited = time.sleptMillis.stream().mapToLong(Long::longValue).sum();

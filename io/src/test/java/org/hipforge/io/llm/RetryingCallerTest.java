@@ -131,8 +131,7 @@ class RetryingCallerTest {
   }
 
   /** A caller that paces nothing and sleeps on {@code time}, stopping when {@code gate} closes. */
-  private static RetryingCaller caller(
-      LlmClient client, FakeTime time, int attempts, CallGate gate) {
+  static RetryingCaller caller(LlmClient client, FakeTime time, int attempts, CallGate gate) {
     return new RetryingCaller(
         client, new RateLimiter(0, 0, time, time), attempts, 1024, time, null, gate);
   }
@@ -340,38 +339,26 @@ class RetryingCallerTest {
   @ParameterizedTest
   @EnumSource(Api.class)
   void retryAfterSecondsThenSuccess(Api api) throws Exception {
-    String ok =
-        api == Api.OPENAI
-            ? "{\"choices\":[{\"message\":{\"content\":\"done\"}}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1}}"
-            : "{\"content\":[{\"type\":\"text\",\"text\":\"done\"}],\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}";
-    AtomicInteger requests = new AtomicInteger();
-    HttpServer http =
-        LoopbackProviders.serve(
-            ex -> {
-              ex.getRequestBody().readAllBytes();
-              boolean first = requests.getAndIncrement() == 0;
-              if (first) {
-                ex.getResponseHeaders().set("retry-after", "3");
-              }
-              LoopbackProviders.reply(
-                  ex,
-                  first ? 429 : 200,
-                  "application/json",
-                  first ? "{\"error\":{\"message\":\"Rate limit reached\"}}" : ok);
-            });
+    LlmClientWireTest.StubServer.Reply limited =
+        new LlmClientWireTest.StubServer.Reply(
+            429,
+            "application/json",
+            "{\"error\":{\"message\":\"Rate limit reached\"}}",
+            Map.of("retry-after", "3"));
     FakeTime time = new FakeTime();
-    try (LlmClient client = LlmClient.create(config(api, LoopbackProviders.baseUrl(http)), KEY)) {
+    try (LlmClientWireTest.StubServer stub =
+            new LlmClientWireTest.StubServer(
+                i -> i == 0 ? limited : LlmClientWireTest.okBody(api, true));
+        LlmClient client = LlmClient.create(config(api, stub.baseUrl()), KEY)) {
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
       RetryingCaller.Outcome o =
           new RetryingCaller(client, limiter, 5, 1024, time, null).call(task(1));
       assertThat(o.ok(), is(true));
-      assertThat(o.response().text(), is("done"));
+      assertThat(o.response().text(), is("stub answer"));
       assertThat(o.attempts(), is(2));
-      assertThat(requests.get(), is(2));
+      assertThat(stub.seen, hasSize(2));
       assertThat(time.sleptMillis, hasSize(1));
       assertThat(time.sleptMillis.get(0), greaterThanOrEqualTo(3_000L));
-    } finally {
-      http.stop(0);
     }
   }
 

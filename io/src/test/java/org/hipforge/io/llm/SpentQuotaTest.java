@@ -30,23 +30,9 @@ class SpentQuotaTest {
             SimulatedLlmServer.start(SimulatorConfig.defaults().withQuotaAfter(3));
         LlmClient client =
             LlmClient.create(
-                ProviderConfig.of(
-                    "quota-" + api.name().toLowerCase(java.util.Locale.ROOT),
-                    api,
-                    server.baseUrl(),
-                    "test-model",
-                    "HIPFORGE_QUOTA_TEST_KEY"),
+                LoopbackProviders.config("quota", api, server.baseUrl(), "HIPFORGE_QUOTA_TEST_KEY"),
                 KEY)) {
-      RetryingCaller caller =
-          new RetryingCaller(
-              client,
-              new RateLimiter(0, 0, time, time),
-              6,
-              1024,
-              RetryRules.DEFAULTS,
-              time,
-              null,
-              gate);
+      RetryingCaller caller = RetryingCallerTest.caller(client, time, 6, gate);
       for (int i = 0; i < 3; i++) {
         assertThat(
             caller.call(new ChatRequest("s", "Describe kernel q" + i + " of the quota test.")).ok(),

@@ -46,6 +46,9 @@ class StateLineFeedTest {
     }
   }
 
+  /** What the feed of the running test handed over. */
+  private final Seen seen = new Seen();
+
   private static StateRecord record(long id) {
     return StateRecord.builder()
         .id(id)
@@ -88,7 +91,6 @@ class StateLineFeedTest {
     append(a, line(1) + "\n" + nested);
     append(file("b/1.jsonl"), line(3));
     StateLineFeed feed = feed(StateLineFeed.LastLine.READ);
-    Seen seen = new Seen();
     assertThat(feed.refresh(seen), is(3L)); // the blank line is not a line
     long second = line(1).length() + 1;
     assertThat(seen.take(), contains("scanner 1 0@0", "jackson 2 0@" + second, "scanner 3 1@0"));
@@ -102,7 +104,6 @@ class StateLineFeedTest {
     Path a = file("a/1.jsonl");
     append(a, line(1));
     StateLineFeed feed = feed(StateLineFeed.LastLine.READ);
-    Seen seen = new Seen();
     feed.refresh(seen);
     seen.take();
     assertThat(feed.refresh(seen), is(0L)); // nothing new
@@ -121,7 +122,7 @@ class StateLineFeedTest {
    * feed.
    */
   private StateLineFeed firstReadOfHalfWritten(
-      Path a, int cut, StateLineFeed.LastLine mode, Seen seen, long lines) throws Exception {
+      Path a, int cut, StateLineFeed.LastLine mode, long lines) throws Exception {
     append(a, line(1) + line(2).substring(0, cut));
     StateLineFeed feed = feed(mode);
     assertThat(feed.refresh(seen), is(lines));
@@ -132,14 +133,12 @@ class StateLineFeedTest {
   @Test
   void readATornLastLineIsCountedAndReadAgainOnceItIsWhole() throws Exception {
     Path a = file("a/1.jsonl");
-    String two = line(2);
-    Seen seen = new Seen();
-    StateLineFeed feed = firstReadOfHalfWritten(a, 20, StateLineFeed.LastLine.READ, seen, 2L);
+    StateLineFeed feed = firstReadOfHalfWritten(a, 20, StateLineFeed.LastLine.READ, 2L);
     assertThat(feed.tornLines(), is(1L));
     assertThat(feed.malformedLines(), is(0L));
     assertThat(feed.refresh(seen), is(0L)); // not grown: not read again
 
-    append(a, two.substring(20));
+    append(a, line(2).substring(20));
     assertThat(feed.refresh(seen), is(1L));
     assertThat(seen.take(), contains("scanner 2 0@" + line(1).length()));
     assertThat(feed.lines(), is(2L)); // the torn line's count was taken back
@@ -152,7 +151,6 @@ class StateLineFeedTest {
     Path a = file("a/1.jsonl");
     append(a, line(1).trim());
     StateLineFeed feed = feed(StateLineFeed.LastLine.READ);
-    Seen seen = new Seen();
     feed.refresh(seen);
     assertThat(seen.take(), contains("scanner 1 0@0"));
     append(a, "\n" + line(2));
@@ -165,8 +163,7 @@ class StateLineFeedTest {
   void waitLeavesAHalfWrittenLastLineUntilItsNewlineIsThere() throws Exception {
     Path a = file("a/1.jsonl");
     String two = line(2);
-    Seen seen = new Seen();
-    StateLineFeed feed = firstReadOfHalfWritten(a, 40, StateLineFeed.LastLine.WAIT, seen, 1L);
+    StateLineFeed feed = firstReadOfHalfWritten(a, 40, StateLineFeed.LastLine.WAIT, 1L);
     assertThat(feed.tornLines(), is(0L)); // not torn yet: it may still be being written
     assertThat(feed.refresh(seen), is(0L));
 
@@ -193,7 +190,6 @@ class StateLineFeedTest {
     bytes.write(line(2).getBytes(StandardCharsets.UTF_8));
     append(a, bytes.toByteArray());
     StateLineFeed feed = feed(StateLineFeed.LastLine.READ);
-    Seen seen = new Seen();
     feed.refresh(seen);
     assertThat(seen.take(), hasSize(2));
     assertThat(feed.malformedLines(), is(6L));

@@ -11,9 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.hipforge.io.llm.ErrorCategory;
+import org.hipforge.io.llm.LoopbackProviders;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.llm.ProviderConfig.Api;
 import org.junit.jupiter.api.AfterEach;
@@ -43,25 +42,21 @@ class BatchWireShapesTest {
 
   @BeforeEach
   void start() throws IOException {
-    stub = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 8);
-    stub.createContext(
-        "/",
-        ex -> {
-          String path = ex.getRequestURI().getRawPath();
-          synchronized (requested) {
-            requested.add(ex.getRequestMethod() + " " + path);
-          }
-          ex.getRequestBody().readAllBytes();
-          String body = answers.get(path);
-          byte[] bytes =
-              (body == null ? "{\"error\":{\"message\":\"no such path\"}}" : body)
-                  .getBytes(StandardCharsets.UTF_8);
-          ex.sendResponseHeaders(body == null ? 404 : 200, bytes.length);
-          try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
-          }
-        });
-    stub.start();
+    stub =
+        LoopbackProviders.serve(
+            ex -> {
+              String path = ex.getRequestURI().getRawPath();
+              synchronized (requested) {
+                requested.add(ex.getRequestMethod() + " " + path);
+              }
+              ex.getRequestBody().readAllBytes();
+              String body = answers.get(path);
+              LoopbackProviders.reply(
+                  ex,
+                  body == null ? 404 : 200,
+                  "application/json",
+                  body == null ? "{\"error\":{\"message\":\"no such path\"}}" : body);
+            });
   }
 
   @AfterEach
@@ -70,7 +65,7 @@ class BatchWireShapesTest {
   }
 
   private String base() {
-    return "http://127.0.0.1:" + stub.getAddress().getPort() + "/v1";
+    return LoopbackProviders.baseUrl(stub);
   }
 
   private BatchApi api(Api kind) {

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.hipforge.llmsim.SimulatorConfig.Fault;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -30,25 +31,31 @@ class SimulatedLlmServerPartsTest {
     assertThat(refused(() -> defaults.withTpm(-5)), is("tpm must be >= 0, but was -5"));
     assertThat(refused(() -> defaults.withPort(70_000)), containsString("port"));
     assertThat(
-        refused(() -> defaults.withDropRate(1.5)), is("dropRate must be in [0, 1], but was 1.5"));
+        refused(() -> defaults.withFaultRate(Fault.DROP, 1.5)),
+        is("dropRate must be in [0, 1], but was 1.5"));
     assertThat(refused(() -> defaults.withApiKey(" ")), containsString("apiKey"));
     assertThat(limited.withApiKey("sk-secret").toString(), not(containsString("sk-secret")));
   }
 
   @Test
   void faultRatesShareOneDrawAndMayNotSumAboveOne() {
-    SimulatorConfig c = SimulatorConfig.defaults().withDropRate(0.5).withHttp500Rate(0.5);
+    SimulatorConfig c =
+        SimulatorConfig.defaults()
+            .withFaultRate(Fault.DROP, 0.5)
+            .withFaultRate(Fault.HTTP_500, 0.5);
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> c.withSlowRate(0.1));
+        assertThrows(IllegalArgumentException.class, () -> c.withFaultRate(Fault.SLOW, 0.1));
     assertThat(e.getMessage(), containsString("slowRate"));
     // Lowering a rate that is already counted in the sum is fine.
-    assertThat(c.withHttp500Rate(0.4).withSlowRate(0.1).slowRate(), is(0.1));
-
-    assertThat(c.faultFor(0.0), is(SimulatorConfig.Fault.DROP));
-    assertThat(c.faultFor(0.7), is(SimulatorConfig.Fault.HTTP_500));
-    assertThat(SimulatorConfig.defaults().faultFor(0.999), is(SimulatorConfig.Fault.NONE));
     assertThat(
-        SimulatorConfig.defaults().withSlowRate(1).faultFor(0.999), is(SimulatorConfig.Fault.SLOW));
+        c.withFaultRate(Fault.HTTP_500, 0.4).withFaultRate(Fault.SLOW, 0.1).faultRate(Fault.SLOW),
+        is(0.1));
+
+    assertThat(c.faultFor(0.0), is(Fault.DROP));
+    assertThat(c.faultFor(0.7), is(Fault.HTTP_500));
+    assertThat(SimulatorConfig.defaults().faultFor(0.999), is(Fault.NONE));
+    assertThat(
+        SimulatorConfig.defaults().withFaultRate(Fault.SLOW, 1).faultFor(0.999), is(Fault.SLOW));
   }
 
   @Test

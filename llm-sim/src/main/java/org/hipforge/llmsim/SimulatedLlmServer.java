@@ -75,7 +75,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
   /** Starts a server on 127.0.0.1 at the configured port (0: an ephemeral one). */
   public static SimulatedLlmServer start(SimulatorConfig config) throws IOException {
     Objects.requireNonNull(config, "config");
-    RequestRecorder recorder = new RequestRecorder(config.requestsLog());
+    SimulatorHandler handler = new SimulatorHandler(config);
     // Cached: every slow or sleeping request holds a thread, and hundreds may be in flight;
     // idle threads die after a minute.
     ExecutorService workers = Executors.newCachedThreadPool(daemonThreads());
@@ -86,11 +86,10 @@ public final class SimulatedLlmServer implements AutoCloseable {
               new InetSocketAddress(InetAddress.getByName("127.0.0.1"), config.port()), BACKLOG);
     } catch (IOException e) {
       workers.shutdownNow();
-      recorder.close();
+      handler.recorder().close();
       throw e;
     }
     http.setExecutor(workers);
-    SimulatorHandler handler = new SimulatorHandler(config, recorder);
     http.createContext("/", handler);
     http.start();
     handler.batchStore().start();
@@ -113,10 +112,6 @@ public final class SimulatedLlmServer implements AutoCloseable {
 
   public int port() {
     return http.getAddress().getPort();
-  }
-
-  public SimulatorConfig config() {
-    return handler.config();
   }
 
   /** Every HTTP request received, whatever its outcome. */

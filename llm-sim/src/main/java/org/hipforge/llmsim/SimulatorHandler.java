@@ -46,19 +46,16 @@ final class SimulatorHandler implements HttpHandler {
   private final BatchStore batchStore;
   private final BatchEndpoints batches;
 
-  SimulatorHandler(SimulatorConfig config, RequestRecorder recorder) {
+  /** A handler for {@code config}; opens its requests log, which {@link #recorder} closes. */
+  SimulatorHandler(SimulatorConfig config) throws IOException {
     this.config = config;
-    this.recorder = recorder;
+    this.recorder = new RequestRecorder(config.requestsLog());
     this.limiter = new SimulatedRateLimiter(config.rpm(), config.tpm(), System::nanoTime);
     this.requiredKey =
         config.apiKey() == null ? null : config.apiKey().getBytes(StandardCharsets.UTF_8);
     this.model = new SimulatedModel(config);
     this.batchStore = new BatchStore(config.batch(), this::answerLine, System::currentTimeMillis);
     this.batches = new BatchEndpoints(batchStore, recorder);
-  }
-
-  SimulatorConfig config() {
-    return config;
   }
 
   RequestRecorder recorder() {

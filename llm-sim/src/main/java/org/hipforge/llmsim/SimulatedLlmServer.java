@@ -30,7 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <pre>{@code
  * try (SimulatedLlmServer llm = SimulatedLlmServer.start(
- *     SimulatorConfig.defaults().withLatencyMs(200).withRpm(600).withFaultRate(Fault.HTTP_500, 0.05))) {
+ *     SimulatorConfig.defaults()
+ *         .withLatencyMs(200)
+ *         .withRpm(600)
+ *         .withFaultRate(Fault.HTTP_500, 0.05))) {
  *   String baseUrl = llm.baseUrl(); // http://127.0.0.1:PORT/v1
  *   ...
  *   assertThat(llm.successCountsByPrompt(), ...);

@@ -10,8 +10,10 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.sameInstance;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.hipforge.llmsim.SimulatorConfig.Answer;
 import org.hipforge.llmsim.SimulatorConfig.Fault;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -35,6 +37,55 @@ class SimulatedLlmServerPartsTest {
         is("dropRate must be in [0, 1], but was 1.5"));
     assertThat(refused(() -> defaults.withApiKey(" ")), containsString("apiKey"));
     assertThat(limited.withApiKey("sk-secret").toString(), not(containsString("sk-secret")));
+  }
+
+  @Test
+  void everyWithMethodSetsTheSettingItNames() {
+    // The with methods copy a record by component name: each must land on its own component.
+    SimulatorConfig c =
+        SimulatorConfig.defaults()
+            .withPort(8080)
+            .withLatencyMs(5)
+            .withLatencyDistribution(LatencyDistribution.EXPONENTIAL)
+            .withSeed(7)
+            .withRpm(60)
+            .withTpm(6_000)
+            .withApiKey("sk-k")
+            .withMaxContextTokens(100)
+            .withFaultRate(Fault.HTML, 0.25)
+            .withSlowMs(9)
+            .withCompileErrorRate(0.5)
+            .withQuotaAfter(3)
+            .withRequestsLog(Path.of("paid.log"))
+            .withAnswerRate(Answer.THINK, 0.75);
+    assertThat(
+        List.of(c.port(), c.latencyMs(), c.latencyDistribution(), c.seed(), c.rpm(), c.tpm()),
+        is(List.of(8080, 5L, LatencyDistribution.EXPONENTIAL, 7L, 60, 6_000L)));
+    assertThat(
+        List.of(c.apiKey(), c.maxContextTokens(), c.faultRate(Fault.HTML), c.slowMs()),
+        is(List.of("sk-k", 100, 0.25, 9L)));
+    assertThat(
+        List.of(c.compileErrorRate(), c.quotaAfter(), c.requestsLog(), c.answerRate(Answer.THINK)),
+        is(List.of(0.5, 3, Path.of("paid.log"), 0.75)));
+
+    ProviderQuirks q =
+        ProviderQuirks.none()
+            .withLoadingMs(1)
+            .withConflictRate(0.5)
+            .withShouldRetry("true")
+            .withDailyLimit(2, 3)
+            .withTrickle(0.25, 4)
+            .withAnswerBytes(5)
+            .withEchoKey(true)
+            .withRedirectTo("http://x");
+    assertThat(
+        List.of(q.loadingMs(), q.conflictRate(), q.shouldRetry(), q.dailyLimit()),
+        is(List.of(1L, 0.5, "true", 2)));
+    assertThat(
+        List.of(q.dailyRetryAfterS(), q.trickleRate(), q.trickleMs(), q.answerBytes()),
+        is(List.of(3L, 0.25, 4L, 5)));
+    assertThat(List.of(q.echoKey(), q.redirectTo()), is(List.of(true, "http://x")));
+    assertThat(c.withQuirks(q).withBatch(BatchSettings.defaults().withDelayMs(6)).quirks(), is(q));
   }
 
   @Test

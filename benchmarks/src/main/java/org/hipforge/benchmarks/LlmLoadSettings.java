@@ -3,6 +3,7 @@ package org.hipforge.benchmarks;
 import java.util.Locale;
 import org.hipforge.llmsim.LatencyDistribution;
 import org.hipforge.llmsim.SimulatorConfig;
+import org.hipforge.llmsim.SimulatorConfig.Fault;
 
 /** One {@link LlmLoadBenchmark} scenario's knobs; flags override the scenario's defaults. */
 final class LlmLoadSettings {
@@ -174,12 +175,12 @@ final class LlmLoadSettings {
         .withLatencyMs(latencyMs)
         .withLatencyDistribution(distribution)
         .withRpm(simRpm)
-        .withDropRate(faultDrop)
-        .withHttp500Rate(third)
-        .withHttp502Rate(third)
-        .withHttp503Rate(third)
-        .withHtmlRate(faultHtml)
-        .withSlowRate(faultSlow)
+        .withFaultRate(Fault.DROP, faultDrop)
+        .withFaultRate(Fault.HTTP_500, third)
+        .withFaultRate(Fault.HTTP_502, third)
+        .withFaultRate(Fault.HTTP_503, third)
+        .withFaultRate(Fault.HTML, faultHtml)
+        .withFaultRate(Fault.SLOW, faultSlow)
         .withSlowMs(slowMs);
   }
 

@@ -97,7 +97,7 @@ final class AnthropicBatches {
   }
 
   Reply batch(Batch b, String id, String origin) {
-    if (b == null || b.wire != WIRE) {
+    if (b == null || b.wire() != WIRE) {
       return WIRE.noSuchObject("batch " + id + " not found");
     }
     synchronized (store) {
@@ -107,22 +107,26 @@ final class AnthropicBatches {
 
   private ObjectNode node(Batch b, String origin) {
     ObjectNode n = WireFormat.MAPPER.createObjectNode();
-    n.put("id", b.id);
+    n.put("id", b.id());
     n.put("type", "message_batch");
-    n.put("processing_status", b.ended() ? "ended" : b.cancelAt >= 0 ? "canceling" : "in_progress");
+    n.put(
+        "processing_status",
+        b.ended() ? "ended" : b.progress().cancelAt >= 0 ? "canceling" : "in_progress");
     ObjectNode counts = n.putObject("request_counts");
     counts.put("processing", b.processing());
     counts.put("succeeded", b.count(Outcome.ANSWERED));
     counts.put("errored", b.count(Outcome.ERRORED));
     counts.put("canceled", b.count(Outcome.CANCELED));
     counts.put("expired", b.count(Outcome.EXPIRED));
-    rfc3339(n, "ended_at", b.endedAt);
-    rfc3339(n, "created_at", b.createdAt);
-    rfc3339(n, "expires_at", b.createdAt + BatchEndpoints.DAY_SECONDS * 1000);
+    rfc3339(n, "ended_at", b.progress().endedAt);
+    rfc3339(n, "created_at", b.createdAt());
+    rfc3339(n, "expires_at", b.createdAt() + BatchEndpoints.DAY_SECONDS * 1000);
     n.putNull("archived_at");
-    rfc3339(n, "cancel_initiated_at", b.cancelAt);
+    rfc3339(n, "cancel_initiated_at", b.progress().cancelAt);
     BatchEndpoints.putOrNull(
-        n, "results_url", b.ended() ? origin + "/v1/messages/batches/" + b.id + "/results" : null);
+        n,
+        "results_url",
+        b.ended() ? origin + "/v1/messages/batches/" + b.id() + "/results" : null);
     return n;
   }
 
@@ -135,7 +139,7 @@ final class AnthropicBatches {
   }
 
   Reply results(Batch b, String id) throws IOException {
-    if (b == null || b.wire != WIRE) {
+    if (b == null || b.wire() != WIRE) {
       return WIRE.noSuchObject("batch " + id + " not found");
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -144,7 +148,7 @@ final class AnthropicBatches {
         return WIRE.badRequest(
             "Batch " + id + " is still processing; results are available once it has ended", null);
       }
-      for (Line l : b.lines) {
+      for (Line l : b.lines()) {
         ObjectNode line = WireFormat.MAPPER.createObjectNode();
         line.put("custom_id", l.customId);
         ObjectNode result = line.putObject("result");

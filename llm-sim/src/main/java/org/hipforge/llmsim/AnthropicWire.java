@@ -57,12 +57,7 @@ final class AnthropicWire extends WireFormat {
   }
 
   @Override
-  Reply success(
-      ChatRequest request,
-      String text,
-      int promptTokens,
-      int completionTokens,
-      SimulatorConfig.Answer shape) {
+  Reply success(ChatRequest request, SimulatedModel.Generated answer) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("id", "msg_01" + randomId(22));
     root.put("type", "message");
@@ -70,7 +65,7 @@ final class AnthropicWire extends WireFormat {
     root.put("model", request.model());
     ArrayNode content = root.putArray("content");
     String stop = "end_turn";
-    switch (shape) {
+    switch (answer.shape()) {
       case REFUSAL:
       case CONTENT_FILTER: // Anthropic has no separate filter reason: its classifiers refuse
         content.addObject().put("type", "text").put("text", SimulatedModel.REFUSAL_TEXT);
@@ -88,9 +83,9 @@ final class AnthropicWire extends WireFormat {
         break;
       case PARTS:
         {
-          int half = text.length() / 2;
-          content.addObject().put("type", "text").put("text", text.substring(0, half));
-          content.addObject().put("type", "text").put("text", text.substring(half));
+          int half = answer.text().length() / 2;
+          content.addObject().put("type", "text").put("text", answer.text().substring(0, half));
+          content.addObject().put("type", "text").put("text", answer.text().substring(half));
           break;
         }
       case THINK:
@@ -99,27 +94,27 @@ final class AnthropicWire extends WireFormat {
             .put("type", "thinking")
             .put("thinking", "The user wants a description. Let me read the kernel.")
             .put("signature", "EqQBCgIYAhIM" + randomId(20));
-        content.addObject().put("type", "text").put("text", text);
+        content.addObject().put("type", "text").put("text", answer.text());
         break;
       case TRUNCATED:
-        content.addObject().put("type", "text").put("text", text);
+        content.addObject().put("type", "text").put("text", answer.text());
         stop = "max_tokens";
         break;
       default:
-        content.addObject().put("type", "text").put("text", text);
+        content.addObject().put("type", "text").put("text", answer.text());
     }
     root.put("stop_reason", stop);
     root.putNull("stop_sequence");
-    if (shape != SimulatorConfig.Answer.NO_USAGE) {
+    if (answer.shape() != SimulatorConfig.Answer.NO_USAGE) {
       ObjectNode usage = root.putObject("usage");
-      boolean cache = shape == SimulatorConfig.Answer.CACHE_TOKENS;
+      boolean cache = answer.shape() == SimulatorConfig.Answer.CACHE_TOKENS;
       // With caching, input_tokens counts only the uncached rest of the prompt.
-      int created = cache ? promptTokens / 4 : 0;
-      int read = cache ? promptTokens / 2 : 0;
-      usage.put("input_tokens", promptTokens - created - read);
+      int created = cache ? answer.promptTokens() / 4 : 0;
+      int read = cache ? answer.promptTokens() / 2 : 0;
+      usage.put("input_tokens", answer.promptTokens() - created - read);
       usage.put("cache_creation_input_tokens", created);
       usage.put("cache_read_input_tokens", read);
-      usage.put("output_tokens", completionTokens);
+      usage.put("output_tokens", answer.completionTokens());
       usage.put("service_tier", "standard");
     }
     return Reply.json(200, bytes(root));

@@ -67,51 +67,29 @@ final class BatchStore {
   record InputFile(
       String id, byte[] raw, List<Line> lines, List<String> errors, long createdAtMillis) {}
 
-  /** One batch. Fields after construction are guarded by the store's lock. */
-  static final class Batch {
-    final String id;
-    final WireFormat wire;
-    final String inputFileId;
-    final List<Line> lines;
-    final String presentedKey;
-    final long createdAt;
-    final long delay;
-
-    /** Why the batch failed as a whole (OpenAI validation); empty when it runs. */
-    final List<String> errors;
-
-    long cancelAt = -1;
-    long endedAt = -1;
-    int done;
-
-    Batch(
-        String id,
-        WireFormat wire,
-        String inputFileId,
-        List<Line> lines,
-        String presentedKey,
-        long createdAt,
-        long delay,
-        List<String> errors) {
-      this.id = id;
-      this.wire = wire;
-      this.inputFileId = inputFileId;
-      this.lines = lines;
-      this.presentedKey = presentedKey;
-      this.createdAt = createdAt;
-      this.delay = delay;
-      this.errors = errors;
-      if (!errors.isEmpty()) {
-        endedAt = createdAt;
-      }
-    }
+  /**
+   * One batch: what it was created with, and how far it got ({@code progress}, guarded by the
+   * store's lock).
+   *
+   * @param errors why the batch failed as a whole (OpenAI validation); empty when it runs
+   */
+  record Batch(
+      String id,
+      WireFormat wire,
+      String inputFileId,
+      List<Line> lines,
+      String presentedKey,
+      long createdAt,
+      long delay,
+      List<String> errors,
+      Progress progress) {
 
     boolean failed() {
       return !errors.isEmpty();
     }
 
     boolean ended() {
-      return endedAt >= 0;
+      return progress.endedAt >= 0;
     }
 
     long finishAt(int i) {
@@ -138,6 +116,17 @@ final class BatchStore {
           - count(Outcome.EXPIRED)
           - count(Outcome.CANCELED);
     }
+  }
+
+  /** How far a batch got; guarded by the store's lock. */
+  static final class Progress {
+    long cancelAt = -1;
+
+    /** When it ended (a failed batch: when it was created); -1 while it runs. */
+    long endedAt = -1;
+
+    /** How many of its lines are answered (in order). */
+    int done;
   }
 
   private final BatchSettings settings;
@@ -189,9 +178,9 @@ final class BatchStore {
         boolean more = true;
         while (more && !Thread.currentThread().isInterrupted()) {
           synchronized (this) {
-            int before = b.done;
+            int before = b.progress().done;
             advance(b, now(), TICK_LINES);
-            more = b.done > before && !b.ended();
+            more = b.progress().done > before && !b.ended();
           }
         }
       }
@@ -229,8 +218,14 @@ final class BatchStore {
       copy.add(
           new Line(l.customId, l.body)); // a file may feed several batches: results are per batch
     }
+    long now = now();
+    Progress progress = new Progress();
+    if (!errors.isEmpty()) {
+      progress.endedAt = now; // failed as a whole: ended as it was created
+    }
     Batch b =
-        new Batch(id, wire, inputFileId, copy, presentedKey, now(), settings.delayMs(), errors);
+        new Batch(
+            id, wire, inputFileId, copy, presentedKey, now, settings.delayMs(), errors, progress);
     batches.put(id, b);
     return b;
   }
@@ -249,7 +244,7 @@ final class BatchStore {
     Map<String, byte[]> bodies = new LinkedHashMap<>();
     Batch b = batches.get(batchId);
     if (b != null) {
-      for (Line l : b.lines) {
+      for (Line l : b.lines()) {
         bodies.put(l.customId, l.body.clone());
       }
     }
@@ -259,8 +254,8 @@ final class BatchStore {
   /** Asks to cancel; a batch that has ended stays as it is. Returns the batch brought up to now. */
   synchronized Batch cancel(String id) throws IOException {
     Batch b = get(id);
-    if (b != null && !b.ended() && b.cancelAt < 0) {
-      b.cancelAt = now();
+    if (b != null && !b.ended() && b.progress().cancelAt < 0) {
+      b.progress().cancelAt = now();
     }
     return b;
   }
@@ -278,24 +273,26 @@ final class BatchStore {
     if (b.ended()) {
       return;
     }
-    long cutoff = b.cancelAt >= 0 ? Math.min(now, b.cancelAt) : now;
+    Progress p = b.progress();
+    List<Line> lines = b.lines();
+    long cutoff = p.cancelAt >= 0 ? Math.min(now, p.cancelAt) : now;
     int budget = maxLines;
-    while (budget-- > 0 && b.done < b.lines.size() && b.finishAt(b.done) <= cutoff) {
-      Line line = b.lines.get(b.done);
-      line.result = answerer.answer(b.wire, line.body, b.presentedKey);
-      b.done++;
+    while (budget-- > 0 && p.done < lines.size() && b.finishAt(p.done) <= cutoff) {
+      Line line = lines.get(p.done);
+      line.result = answerer.answer(b.wire(), line.body, b.presentedKey());
+      p.done++;
     }
-    long end = b.createdAt + b.delay;
-    if (b.cancelAt >= 0) {
-      end = Math.min(end, b.cancelAt + CANCEL_MS);
+    long end = b.createdAt() + b.delay();
+    if (p.cancelAt >= 0) {
+      end = Math.min(end, p.cancelAt + CANCEL_MS);
     }
     // Every line due before the end (or the cancel) must have its answer first.
-    boolean answeredAllDue = b.done == b.lines.size() || b.finishAt(b.done) > cutoff;
-    if (now >= end && answeredAllDue && (b.cancelAt >= 0 || b.done == b.lines.size())) {
-      for (int i = b.done; i < b.lines.size(); i++) {
-        b.lines.get(i).result = new LineResult(Outcome.CANCELED, 0, null);
+    boolean answeredAllDue = p.done == lines.size() || b.finishAt(p.done) > cutoff;
+    if (now >= end && answeredAllDue && (p.cancelAt >= 0 || p.done == lines.size())) {
+      for (int i = p.done; i < lines.size(); i++) {
+        lines.get(i).result = new LineResult(Outcome.CANCELED, 0, null);
       }
-      b.endedAt = end;
+      p.endedAt = end;
     }
   }
 }

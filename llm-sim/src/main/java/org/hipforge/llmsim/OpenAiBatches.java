@@ -149,12 +149,12 @@ final class OpenAiBatches {
       return null;
     }
     Batch b = store.get(id.substring("file-out-".length()));
-    if (b == null || !b.ended() || b.wire != WIRE) {
+    if (b == null || !b.ended() || b.wire() != WIRE) {
       return null;
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     synchronized (store) {
-      for (Line l : b.lines) {
+      for (Line l : b.lines()) {
         boolean answered = l.result.outcome() == Outcome.ANSWERED;
         if (answered == errors) {
           continue;
@@ -229,7 +229,7 @@ final class OpenAiBatches {
   }
 
   Reply batch(Batch b, String id) {
-    if (b == null || b.wire != WIRE) {
+    if (b == null || b.wire() != WIRE) {
       return WIRE.noSuchObject("No batch found with id '" + id + "'.");
     }
     synchronized (store) {
@@ -239,14 +239,14 @@ final class OpenAiBatches {
 
   private ObjectNode openAiNode(Batch b) {
     ObjectNode n = WireFormat.MAPPER.createObjectNode();
-    n.put("id", b.id);
+    n.put("id", b.id());
     n.put("object", "batch");
     n.put("endpoint", ENDPOINT);
     if (b.failed()) {
       ObjectNode errors = n.putObject("errors");
       errors.put("object", "list");
       ArrayNode data = errors.putArray("data");
-      for (String e : b.errors) {
+      for (String e : b.errors()) {
         int colon = e.indexOf(": ");
         data.addObject()
             .put("code", e.substring(0, colon))
@@ -257,9 +257,9 @@ final class OpenAiBatches {
     } else {
       n.putNull("errors");
     }
-    n.put("input_file_id", b.inputFileId);
+    n.put("input_file_id", b.inputFileId());
     n.put("completion_window", "24h");
-    boolean cancelled = b.cancelAt >= 0;
+    boolean cancelled = b.progress().cancelAt >= 0;
     int expired = b.count(Outcome.EXPIRED);
     String status =
         b.failed()
@@ -269,20 +269,20 @@ final class OpenAiBatches {
                 : cancelled ? "cancelled" : expired > 0 ? "expired" : "completed";
     n.put("status", status);
     boolean hasOut = b.ended() && !b.failed() && b.count(Outcome.ANSWERED) > 0;
-    boolean hasErr = b.ended() && !b.failed() && b.count(Outcome.ANSWERED) < b.lines.size();
-    BatchEndpoints.putOrNull(n, "output_file_id", hasOut ? "file-out-" + b.id : null);
-    BatchEndpoints.putOrNull(n, "error_file_id", hasErr ? "file-err-" + b.id : null);
-    n.put("created_at", b.createdAt / 1000);
-    seconds(n, "in_progress_at", b.failed() ? -1 : b.createdAt);
-    n.put("expires_at", b.createdAt / 1000 + BatchEndpoints.DAY_SECONDS);
-    seconds(n, "finalizing_at", b.ended() && !b.failed() ? b.endedAt : -1);
-    seconds(n, "completed_at", status.equals("completed") ? b.endedAt : -1);
-    seconds(n, "failed_at", b.failed() ? b.endedAt : -1);
-    seconds(n, "expired_at", status.equals("expired") ? b.endedAt : -1);
-    seconds(n, "cancelling_at", b.cancelAt);
-    seconds(n, "cancelled_at", status.equals("cancelled") ? b.endedAt : -1);
+    boolean hasErr = b.ended() && !b.failed() && b.count(Outcome.ANSWERED) < b.lines().size();
+    BatchEndpoints.putOrNull(n, "output_file_id", hasOut ? "file-out-" + b.id() : null);
+    BatchEndpoints.putOrNull(n, "error_file_id", hasErr ? "file-err-" + b.id() : null);
+    n.put("created_at", b.createdAt() / 1000);
+    seconds(n, "in_progress_at", b.failed() ? -1 : b.createdAt());
+    n.put("expires_at", b.createdAt() / 1000 + BatchEndpoints.DAY_SECONDS);
+    seconds(n, "finalizing_at", b.ended() && !b.failed() ? b.progress().endedAt : -1);
+    seconds(n, "completed_at", status.equals("completed") ? b.progress().endedAt : -1);
+    seconds(n, "failed_at", b.failed() ? b.progress().endedAt : -1);
+    seconds(n, "expired_at", status.equals("expired") ? b.progress().endedAt : -1);
+    seconds(n, "cancelling_at", b.progress().cancelAt);
+    seconds(n, "cancelled_at", status.equals("cancelled") ? b.progress().endedAt : -1);
     ObjectNode counts = n.putObject("request_counts");
-    counts.put("total", b.failed() ? 0 : b.lines.size());
+    counts.put("total", b.failed() ? 0 : b.lines().size());
     counts.put("completed", b.count(Outcome.ANSWERED));
     counts.put("failed", b.count(Outcome.ERRORED));
     n.putNull("metadata");

@@ -68,12 +68,7 @@ final class OpenAiWire extends WireFormat {
   }
 
   @Override
-  Reply success(
-      ChatRequest request,
-      String text,
-      int promptTokens,
-      int completionTokens,
-      SimulatorConfig.Answer shape) {
+  Reply success(ChatRequest request, SimulatedModel.Generated answer) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("id", "chatcmpl-" + randomId(29));
     root.put("object", "chat.completion");
@@ -81,16 +76,16 @@ final class OpenAiWire extends WireFormat {
     root.put("model", request.model());
     ArrayNode choices = root.putArray("choices");
     int reasoningTokens = 0;
-    if (shape != SimulatorConfig.Answer.NO_CHOICES) {
+    if (answer.shape() != SimulatorConfig.Answer.NO_CHOICES) {
       ObjectNode choice = choices.addObject();
       choice.put("index", 0);
       ObjectNode message = choice.putObject("message");
       message.put("role", "assistant");
       String finish = "stop";
-      switch (shape) {
+      switch (answer.shape()) {
         case REFUSAL: // the shape of OpenAI's structured-output refusals
           message.putNull("content");
-          message.put("refusal", text);
+          message.put("refusal", answer.text());
           break;
         case CONTENT_FILTER:
           message.putNull("content");
@@ -101,15 +96,15 @@ final class OpenAiWire extends WireFormat {
           message.putNull("content");
           message.putNull("refusal");
           message.put("reasoning_content", "Let me look at the kernel launch first. The grid is");
-          reasoningTokens = completionTokens;
+          reasoningTokens = answer.completionTokens();
           finish = "length";
           break;
         case PARTS:
           {
-            int half = text.length() / 2;
+            int half = answer.text().length() / 2;
             ArrayNode parts = message.putArray("content");
-            parts.addObject().put("type", "text").put("text", text.substring(0, half));
-            parts.addObject().put("type", "text").put("text", text.substring(half));
+            parts.addObject().put("type", "text").put("text", answer.text().substring(0, half));
+            parts.addObject().put("type", "text").put("text", answer.text().substring(half));
             message.putNull("refusal");
             break;
           }
@@ -117,30 +112,31 @@ final class OpenAiWire extends WireFormat {
           message.put(
               "content",
               "<think>\nThe user wants a description. Let me read the kernel.\n</think>\n\n"
-                  + text);
+                  + answer.text());
           message.putNull("refusal");
           break;
         case TRUNCATED:
-          message.put("content", text);
+          message.put("content", answer.text());
           message.putNull("refusal");
           finish = "length";
           break;
         default:
-          message.put("content", text);
+          message.put("content", answer.text());
           message.putNull("refusal");
       }
       message.putArray("annotations");
       choice.putNull("logprobs");
       choice.put("finish_reason", finish);
     }
-    if (shape != SimulatorConfig.Answer.NO_USAGE) {
+    if (answer.shape() != SimulatorConfig.Answer.NO_USAGE) {
       ObjectNode usage = root.putObject("usage");
-      usage.put("prompt_tokens", promptTokens);
-      usage.put("completion_tokens", completionTokens);
-      usage.put("total_tokens", promptTokens + completionTokens);
+      usage.put("prompt_tokens", answer.promptTokens());
+      usage.put("completion_tokens", answer.completionTokens());
+      usage.put("total_tokens", answer.promptTokens() + answer.completionTokens());
       ObjectNode promptDetails = usage.putObject("prompt_tokens_details");
       promptDetails.put(
-          "cached_tokens", shape == SimulatorConfig.Answer.CACHE_TOKENS ? promptTokens / 2 : 0);
+          "cached_tokens",
+          answer.shape() == SimulatorConfig.Answer.CACHE_TOKENS ? answer.promptTokens() / 2 : 0);
       promptDetails.put("audio_tokens", 0);
       ObjectNode completionDetails = usage.putObject("completion_tokens_details");
       completionDetails.put("reasoning_tokens", reasoningTokens);

@@ -1,5 +1,11 @@
 package org.hipforge.llmsim;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.SortedMap;
@@ -8,8 +14,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
-/** What the simulator saw, counted lock-free on the hot path so recording never limits it. */
-final class RequestRecorder {
+/**
+ * What the simulator saw, counted lock-free on the hot path so recording never limits it, and the
+ * requests log ({@link SimulatorConfig#requestsLog}) every billed answer's prompt key is appended
+ * to.
+ */
+final class RequestRecorder implements AutoCloseable {
+
+  /** The requests log, or null when none is written. */
+  private final OutputStream requestsLog;
 
   private final LongAdder total = new LongAdder();
   private final LongAdder compileErrors = new LongAdder();
@@ -34,6 +47,18 @@ final class RequestRecorder {
   private long[] successMillis = new long[1024];
   private int successCount;
 
+  /** Records in memory, and appends to {@code requestsLog} (created if need be) unless null. */
+  RequestRecorder(Path requestsLog) throws IOException {
+    this.requestsLog =
+        requestsLog == null
+            ? null
+            : Files.newOutputStream(
+                requestsLog,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND,
+                StandardOpenOption.WRITE);
+  }
+
   void begin() {
     total.increment();
     int now = inFlight.incrementAndGet();
@@ -52,14 +77,11 @@ final class RequestRecorder {
     byStatus.computeIfAbsent(status, k -> new LongAdder()).increment();
   }
 
-  void success(
-      String key,
-      long epochMillis,
-      boolean compileError,
-      long promptTokens,
-      long completionTokens) {
+  /** A billed chat answer (HTTP 200): logged, then counted. */
+  void success(SimulatedModel.Generated g) throws IOException {
+    log(g.key());
     status("200");
-    billed(key, epochMillis, compileError, promptTokens, completionTokens);
+    billed(g, System.currentTimeMillis());
   }
 
   /** One Batch API call of {@code kind}. */
@@ -77,16 +99,13 @@ final class RequestRecorder {
    * A batch line answered: billed like a synchronous answer, counted apart (no HTTP 200 of its
    * own).
    */
-  void batchAnswer(
-      String key,
-      long epochMillis,
-      boolean compileError,
-      long promptTokens,
-      long completionTokens) {
+  void batchAnswer(SimulatedModel.Generated g) throws IOException {
+    log(g.key());
+    long epochMillis = System.currentTimeMillis();
     batchAnswers.increment();
-    batchPromptTokens.add(promptTokens);
-    batchCompletionTokens.add(completionTokens);
-    billed(key, epochMillis, compileError, promptTokens, completionTokens);
+    batchPromptTokens.add(g.promptTokens());
+    batchCompletionTokens.add(g.completionTokens());
+    billed(g, epochMillis);
   }
 
   Map<String, Long> batchCalls() {
@@ -105,16 +124,11 @@ final class RequestRecorder {
     return batchAnswers.sum();
   }
 
-  private void billed(
-      String key,
-      long epochMillis,
-      boolean compileError,
-      long promptTokens,
-      long completionTokens) {
-    billedPromptTokens.add(promptTokens);
-    billedCompletionTokens.add(completionTokens);
-    successByPrompt.computeIfAbsent(key, k -> new LongAdder()).increment();
-    if (compileError) {
+  private void billed(SimulatedModel.Generated g, long epochMillis) {
+    billedPromptTokens.add(g.promptTokens());
+    billedCompletionTokens.add(g.completionTokens());
+    successByPrompt.computeIfAbsent(g.key(), k -> new LongAdder()).increment();
+    if (g.compileError()) {
       compileErrors.increment();
     }
     synchronized (this) {
@@ -167,7 +181,7 @@ final class RequestRecorder {
             batchAnswers(),
             batchPromptTokens.sum(),
             batchCompletionTokens.sum())
-        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        .getBytes(StandardCharsets.US_ASCII);
   }
 
   long total() {
@@ -224,6 +238,31 @@ final class RequestRecorder {
     maxInFlight.set(inFlight.get());
     successMillis = new long[1024];
     successCount = 0;
+  }
+
+  private void log(String key) throws IOException {
+    if (requestsLog == null) {
+      return;
+    }
+    byte[] line = (key + "\n").getBytes(StandardCharsets.US_ASCII);
+    // One unbuffered write per line: another process reading the file (or a kill -9 of this
+    // one) never sees half a line from us.
+    synchronized (requestsLog) {
+      requestsLog.write(line);
+      requestsLog.flush();
+    }
+  }
+
+  /** Closes the requests log. */
+  @Override
+  public void close() {
+    if (requestsLog != null) {
+      try {
+        requestsLog.close();
+      } catch (IOException e) {
+        // Every line was flushed when written; nothing is lost by a failing close.
+      }
+    }
   }
 
   private static Map<String, Long> snapshot(Map<String, LongAdder> counters) {

@@ -2,11 +2,8 @@ package org.hipforge.llmsim;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
@@ -33,7 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <pre>{@code
  * try (SimulatedLlmServer llm = SimulatedLlmServer.start(
- *     SimulatorConfig.defaults().withLatencyMs(200).withRpm(600).withHttp500Rate(0.05))) {
+ *     SimulatorConfig.defaults()
+ *         .withLatencyMs(200)
+ *         .withRpm(600)
+ *         .withFaultRate(Fault.HTTP_500, 0.05))) {
  *   String baseUrl = llm.baseUrl(); // http://127.0.0.1:PORT/v1
  *   ...
  *   assertThat(llm.successCountsByPrompt(), ...);
@@ -62,43 +62,23 @@ public final class SimulatedLlmServer implements AutoCloseable {
   // Pending connections the kernel queues for us: hundreds of clients may connect at once.
   private static final int BACKLOG = 1024;
 
-  private final SimulatorConfig config;
   private final HttpServer http;
   private final ExecutorService workers;
-  private final RequestRecorder recorder;
   private final SimulatorHandler handler;
-  private final OutputStream requestsLog;
   private final String baseUrl;
   private boolean closed;
 
-  private SimulatedLlmServer(
-      SimulatorConfig config,
-      HttpServer http,
-      ExecutorService workers,
-      RequestRecorder recorder,
-      SimulatorHandler handler,
-      OutputStream requestsLog) {
-    this.handler = handler;
-    this.config = config;
+  private SimulatedLlmServer(HttpServer http, ExecutorService workers, SimulatorHandler handler) {
     this.http = http;
     this.workers = workers;
-    this.recorder = recorder;
-    this.requestsLog = requestsLog;
+    this.handler = handler;
     this.baseUrl = "http://127.0.0.1:" + http.getAddress().getPort() + "/v1";
   }
 
   /** Starts a server on 127.0.0.1 at the configured port (0: an ephemeral one). */
   public static SimulatedLlmServer start(SimulatorConfig config) throws IOException {
     Objects.requireNonNull(config, "config");
-    OutputStream log =
-        config.requestsLog() == null
-            ? null
-            : Files.newOutputStream(
-                config.requestsLog(),
-                StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE);
-    RequestRecorder recorder = new RequestRecorder();
+    SimulatorHandler handler = new SimulatorHandler(config);
     // Cached: every slow or sleeping request holds a thread, and hundreds may be in flight;
     // idle threads die after a minute.
     ExecutorService workers = Executors.newCachedThreadPool(daemonThreads());
@@ -109,22 +89,14 @@ public final class SimulatedLlmServer implements AutoCloseable {
               new InetSocketAddress(InetAddress.getByName("127.0.0.1"), config.port()), BACKLOG);
     } catch (IOException e) {
       workers.shutdownNow();
-      if (log != null) {
-        log.close();
-      }
+      handler.recorder().close();
       throw e;
     }
     http.setExecutor(workers);
-    SimulatorHandler handler =
-        new SimulatorHandler(
-            config,
-            new SimulatedRateLimiter(config.rpm(), config.tpm(), System::nanoTime),
-            recorder,
-            log);
     http.createContext("/", handler);
     http.start();
     handler.batchStore().start();
-    return new SimulatedLlmServer(config, http, workers, recorder, handler, log);
+    return new SimulatedLlmServer(http, workers, handler);
   }
 
   private static ThreadFactory daemonThreads() {
@@ -145,13 +117,9 @@ public final class SimulatedLlmServer implements AutoCloseable {
     return http.getAddress().getPort();
   }
 
-  public SimulatorConfig config() {
-    return config;
-  }
-
   /** Every HTTP request received, whatever its outcome. */
   public long totalRequests() {
-    return recorder.total();
+    return recorder().total();
   }
 
   /**
@@ -160,7 +128,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
    * are counted apart, as {@code "batch_200"}, {@code "batch_404"}, ...
    */
   public Map<String, Long> requestsByStatus() {
-    return recorder.byStatus();
+    return recorder().byStatus();
   }
 
   /**
@@ -168,37 +136,37 @@ public final class SimulatedLlmServer implements AutoCloseable {
    * would bill. A separate process reads the same from {@code GET /sim/stats}.
    */
   public long[] billedTokens() {
-    return new long[] {recorder.billedPromptTokens(), recorder.billedCompletionTokens()};
+    return new long[] {recorder().billedPromptTokens(), recorder().billedCompletionTokens()};
   }
 
   /** Successful (200, provider-format) answers per prompt key; see {@link #promptKey}. */
   public Map<String, Long> successCountsByPrompt() {
-    return recorder.successByPrompt();
+    return recorder().successByPrompt();
   }
 
   /** Well-formed chat requests per prompt key, whatever their outcome. */
   public Map<String, Long> requestsByPrompt() {
-    return recorder.byPrompt();
+    return recorder().byPrompt();
   }
 
   /** The most requests that were being handled at the same moment. */
   public int maxConcurrentRequests() {
-    return recorder.maxInFlight();
+    return recorder().maxInFlight();
   }
 
   /** When each successful answer was sent, in epoch milliseconds, in the order recorded. */
   public long[] successTimestampsMillis() {
-    return recorder.successMillis();
+    return recorder().successMillis();
   }
 
   /** Successful answers per epoch second, for measuring the rate a client achieved. */
   public SortedMap<Long, Long> successesPerSecond() {
-    return recorder.successesPerSecond();
+    return recorder().successesPerSecond();
   }
 
   /** Successful answers whose code holds the deliberate compile error. */
   public long compileErrorAnswers() {
-    return recorder.compileErrors();
+    return recorder().compileErrors();
   }
 
   /**
@@ -206,17 +174,17 @@ public final class SimulatedLlmServer implements AutoCloseable {
    * results or file-content download), {@code cancel}, {@code file}. Not chat requests.
    */
   public Map<String, Long> batchCalls() {
-    return recorder.batchCalls();
+    return recorder().batchCalls();
   }
 
   /** Batches created (both wire formats, failed ones included). */
   public long batchesCreated() {
-    return recorder.batchesCreated();
+    return recorder().batchesCreated();
   }
 
   /** Lines submitted in created batches. */
   public long batchLinesSubmitted() {
-    return recorder.batchLines();
+    return recorder().batchLines();
   }
 
   /**
@@ -229,7 +197,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    return recorder.batchAnswers();
+    return recorder().batchAnswers();
   }
 
   /**
@@ -242,12 +210,16 @@ public final class SimulatedLlmServer implements AutoCloseable {
 
   /** Forgets everything recorded; rate-limit buckets and the random sequence carry on. */
   public void reset() {
-    recorder.reset();
+    recorder().reset();
   }
 
   /** The key requests are recorded under: the SHA-256 hex of the last user message's text. */
   public static String promptKey(String userContent) {
     return SimulatedModel.promptKey(userContent);
+  }
+
+  private RequestRecorder recorder() {
+    return handler.recorder();
   }
 
   /** Stops listening and cuts off requests still waiting, within milliseconds. */
@@ -265,13 +237,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (requestsLog != null) {
-      try {
-        requestsLog.close();
-      } catch (IOException e) {
-        // Every line was flushed when written; nothing is lost by a failing close.
-      }
-    }
+    recorder().close();
   }
 
   /** Runs the simulator as its own process; see {@link SimulatorFlags#usage()} for the flags. */

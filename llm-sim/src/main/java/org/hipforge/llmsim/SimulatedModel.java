@@ -14,14 +14,25 @@ import org.hipforge.llmsim.SimulatorConfig.Answer;
  */
 final class SimulatedModel {
 
-  // Independent random streams per request, so changing one rate never reshuffles the others.
-  static final int FAULT_STREAM = 1;
-  static final int LATENCY_STREAM = 2;
-  static final int COMPILE_ERROR_STREAM = 3;
-  static final int CONFLICT_STREAM = 4;
-  static final int TRICKLE_STREAM = 5;
-  static final int ANSWER_STREAM = 6;
-  static final int BATCH_LINE_STREAM = 7;
+  /**
+   * The independent random streams of a request, so changing one rate never reshuffles the others.
+   * A stream's id enters every draw of it: changing one changes what a seed answers.
+   */
+  enum Stream {
+    FAULT(1),
+    LATENCY(2),
+    COMPILE_ERROR(3),
+    CONFLICT(4),
+    TRICKLE(5),
+    ANSWER(6),
+    BATCH_LINE(7);
+
+    final long id;
+
+    Stream(long id) {
+      this.id = id;
+    }
+  }
 
   /** What the simulated model says when it refuses (both wires). */
   static final String REFUSAL_TEXT = "I'm sorry, but I can't help with that request.";
@@ -72,8 +83,8 @@ final class SimulatedModel {
   }
 
   /** A uniform double in [0, 1) for request {@code seq} and {@code stream}: SplitMix64. */
-  double unit(long seq, int stream) {
-    long z = config.seed() + seq * 0x9E3779B97F4A7C15L + stream * 0xD1B54A32D192ED03L;
+  double unit(long seq, Stream stream) {
+    long z = config.seed() + seq * 0x9E3779B97F4A7C15L + stream.id * 0xD1B54A32D192ED03L;
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
     z ^= z >>> 31;
@@ -108,7 +119,7 @@ final class SimulatedModel {
     boolean compileError =
         !describe
             && config.compileErrorRate() > 0
-            && unit(draw, COMPILE_ERROR_STREAM) < config.compileErrorRate();
+            && unit(draw, Stream.COMPILE_ERROR) < config.compileErrorRate();
     String text =
         describe
             ? SimulatedAnswers.describe(kernels)
@@ -131,7 +142,7 @@ final class SimulatedModel {
 
     // Drawn from the prompt, not the request: the same prompt always gets the same shape.
     Answer shape =
-        truncated ? Answer.TRUNCATED : config.answerFor(unit(promptDraw(key), ANSWER_STREAM));
+        truncated ? Answer.TRUNCATED : config.answerFor(unit(promptDraw(key), Stream.ANSWER));
     switch (shape) {
       case TRUNCATED:
         if (!truncated) {

@@ -21,7 +21,7 @@ final class SimulatedRateLimiter {
       String refusedBy,
       boolean tooLarge,
       long retryAfterMillis,
-      int rpm,
+      long rpm,
       long remainingRequests,
       long requestsResetMillis,
       long tpm,
@@ -29,44 +29,37 @@ final class SimulatedRateLimiter {
       long tokensResetMillis,
       long requestedTokens) {}
 
-  private final int rpm;
-  private final long tpm;
+  private final Bucket requests;
+  private final Bucket tokens;
   private final LongSupplier nanoClock;
-  private double requestLevel;
-  private double tokenLevel;
   private long lastRefillNanos;
 
   SimulatedRateLimiter(int rpm, long tpm, LongSupplier nanoClock) {
-    this.rpm = rpm;
-    this.tpm = tpm;
+    this.requests = new Bucket(rpm);
+    this.tokens = new Bucket(tpm);
     this.nanoClock = nanoClock;
-    this.requestLevel = rpm;
-    this.tokenLevel = tpm;
     this.lastRefillNanos = nanoClock.getAsLong();
   }
 
   boolean limited() {
-    return rpm > 0 || tpm > 0;
+    return requests.limit > 0 || tokens.limit > 0;
   }
 
-  /** Takes one request and {@code tokens} tokens if both buckets hold them, else neither. */
-  synchronized Decision tryAcquire(long tokens) {
-    refill();
-    long requestWait = rpm > 0 && requestLevel < 1 ? waitMillis(1 - requestLevel, rpm) : 0;
-    boolean tooLarge = tpm > 0 && tokens > tpm;
+  /** Takes one request and {@code n} tokens if both buckets hold them, else neither. */
+  synchronized Decision tryAcquire(long n) {
+    long now = nanoClock.getAsLong();
+    long elapsed = now - lastRefillNanos;
+    lastRefillNanos = now;
+    requests.refill(elapsed);
+    tokens.refill(elapsed);
+    long requestWait = requests.waitFor(1);
+    boolean tooLarge = tokens.limit > 0 && n > tokens.limit;
     // A request bigger than the bucket can never pass; a minute is the honest retry hint.
-    long tokenWait =
-        tooLarge
-            ? 60_000
-            : tpm > 0 && tokenLevel < tokens ? waitMillis(tokens - tokenLevel, tpm) : 0;
+    long tokenWait = tooLarge ? 60_000 : tokens.waitFor(n);
     boolean admitted = requestWait == 0 && tokenWait == 0;
     if (admitted) {
-      if (rpm > 0) {
-        requestLevel -= 1;
-      }
-      if (tpm > 0) {
-        tokenLevel -= tokens;
-      }
+      requests.take(1);
+      tokens.take(n);
     }
     String refusedBy = admitted ? null : requestWait >= tokenWait ? "requests" : "tokens";
     return new Decision(
@@ -74,24 +67,49 @@ final class SimulatedRateLimiter {
         refusedBy,
         tooLarge,
         Math.max(requestWait, tokenWait),
-        rpm,
-        (long) Math.floor(requestLevel),
-        waitMillis(rpm - requestLevel, rpm),
-        tpm,
-        (long) Math.floor(tokenLevel),
-        waitMillis(tpm - tokenLevel, tpm),
-        tokens);
+        requests.limit,
+        requests.remaining(),
+        requests.resetMillis(),
+        tokens.limit,
+        tokens.remaining(),
+        tokens.resetMillis(),
+        n);
   }
 
-  private void refill() {
-    long now = nanoClock.getAsLong();
-    long elapsed = now - lastRefillNanos;
-    lastRefillNanos = now;
-    if (rpm > 0) {
-      requestLevel = Math.min(rpm, requestLevel + elapsed * rpm / NANOS_PER_MINUTE);
+  /** One bucket of {@code limit} units a minute, starting full; 0: unlimited (never checked). */
+  private static final class Bucket {
+    final long limit;
+    double level;
+
+    Bucket(long limit) {
+      this.limit = limit;
+      this.level = limit;
     }
-    if (tpm > 0) {
-      tokenLevel = Math.min(tpm, tokenLevel + elapsed * tpm / NANOS_PER_MINUTE);
+
+    void refill(long elapsedNanos) {
+      if (limit > 0) {
+        level = Math.min(limit, level + elapsedNanos * limit / NANOS_PER_MINUTE);
+      }
+    }
+
+    /** Milliseconds until it holds {@code units}; 0 when it does or is unlimited. */
+    long waitFor(double units) {
+      return limit > 0 && level < units ? waitMillis(units - level, limit) : 0;
+    }
+
+    void take(long units) {
+      if (limit > 0) {
+        level -= units;
+      }
+    }
+
+    long remaining() {
+      return (long) Math.floor(level);
+    }
+
+    /** Milliseconds until it is full again. */
+    long resetMillis() {
+      return waitMillis(limit - level, limit);
     }
   }
 

@@ -40,15 +40,29 @@ public record SimulatorConfig(
     Objects.requireNonNull(batch, "batch");
   }
 
-  /** A fault the server injects into one request instead of (or before) answering it. */
-  enum Fault {
+  /**
+   * A fault the server injects into one admitted request instead of (or before) answering it. Each
+   * but NONE has a rate ({@link #withFaultRate}); one uniform draw per request picks at most one.
+   */
+  public enum Fault {
+    /** No fault: the request is answered. */
     NONE(null, 0),
+    /** The connection is closed without any response. */
     DROP("dropRate", 0),
+    /** A provider-format 500. */
     HTTP_500("http500Rate", 500),
+    /** A provider-format 502 (OpenAI's {@code cf_bad_gateway} shape). */
     HTTP_502("http502Rate", 502),
+    /** A provider-format 503. */
     HTTP_503("http503Rate", 503),
+    /**
+     * Status 529 (Anthropic's "overloaded"; the OpenAI endpoint sends the same status with an
+     * OpenAI-format body so both clients meet it).
+     */
     HTTP_529("http529Rate", 529),
+    /** A 200 with a proxy's HTML error page. */
     HTML("htmlRate", 0),
+    /** A normal answer after {@link #slowMs()}. */
     SLOW("slowRate", 0);
 
     /** The rate's name in messages and {@link #toString}. */
@@ -179,47 +193,12 @@ public record SimulatorConfig(
     return copy(this, "maxContextTokens", maxContextTokens);
   }
 
-  /** Fraction of admitted requests whose connection is closed without any response. */
-  public SimulatorConfig withDropRate(double rate) {
-    return withFaultRate(Fault.DROP, rate);
-  }
-
-  /** Fraction of admitted requests answered with a provider-format 500. */
-  public SimulatorConfig withHttp500Rate(double rate) {
-    return withFaultRate(Fault.HTTP_500, rate);
-  }
-
-  /** Fraction of admitted requests answered with a provider-format 502. */
-  public SimulatorConfig withHttp502Rate(double rate) {
-    return withFaultRate(Fault.HTTP_502, rate);
-  }
-
-  /** Fraction of admitted requests answered with a provider-format 503. */
-  public SimulatorConfig withHttp503Rate(double rate) {
-    return withFaultRate(Fault.HTTP_503, rate);
-  }
-
   /**
-   * Fraction of admitted requests answered with status 529 (Anthropic's "overloaded"; the OpenAI
-   * endpoint sends the same status with an OpenAI-format body so both clients meet it).
+   * The fraction of admitted requests that meet {@code fault}; the rates of all faults share the
+   * unit interval (one uniform draw picks at most one fault per request).
    */
-  public SimulatorConfig withHttp529Rate(double rate) {
-    return withFaultRate(Fault.HTTP_529, rate);
-  }
-
-  /** Fraction of admitted requests answered 200 with a proxy's HTML error page. */
-  public SimulatorConfig withHtmlRate(double rate) {
-    return withFaultRate(Fault.HTML, rate);
-  }
-
-  /** Fraction of admitted requests that wait {@link #slowMs()} before a normal answer. */
-  public SimulatorConfig withSlowRate(double rate) {
-    return withFaultRate(Fault.SLOW, rate);
-  }
-
-  // One uniform draw picks at most one fault per request, so the rates share the unit interval.
-  private SimulatorConfig withFaultRate(Fault fault, double rate) {
-    DrawRates<Fault> rates = faultRates.with(fault, rate);
+  public SimulatorConfig withFaultRate(Fault fault, double rate) {
+    DrawRates<Fault> rates = faultRates.with(Objects.requireNonNull(fault, "fault"), rate);
     return copy(this, "faultRates", rates);
   }
 
@@ -266,6 +245,11 @@ public record SimulatorConfig(
     return copy(this, "answerRates", rates);
   }
 
+  /** The rate of {@code fault} (NONE: what the others leave). */
+  public double faultRate(Fault fault) {
+    return faultRates.rate(fault);
+  }
+
   /** The rate of {@code answer} (NORMAL: what the others leave). */
   public double answerRate(Answer answer) {
     return answerRates.rate(answer);
@@ -291,34 +275,6 @@ public record SimulatorConfig(
   public SimulatorConfig withBatch(BatchSettings batch) {
     check(batch != null, "batch must not be null", batch);
     return copy(this, "batch", batch);
-  }
-
-  public double dropRate() {
-    return faultRates.rate(Fault.DROP);
-  }
-
-  public double http500Rate() {
-    return faultRates.rate(Fault.HTTP_500);
-  }
-
-  public double http502Rate() {
-    return faultRates.rate(Fault.HTTP_502);
-  }
-
-  public double http503Rate() {
-    return faultRates.rate(Fault.HTTP_503);
-  }
-
-  public double http529Rate() {
-    return faultRates.rate(Fault.HTTP_529);
-  }
-
-  public double htmlRate() {
-    return faultRates.rate(Fault.HTML);
-  }
-
-  public double slowRate() {
-    return faultRates.rate(Fault.SLOW);
   }
 
   /** Every setting except the API key's value, which is only said to be set or not. */

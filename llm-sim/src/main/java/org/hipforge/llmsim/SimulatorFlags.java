@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiFunction;
+import org.hipforge.llmsim.SimulatorConfig.Fault;
 
 /** The {@code --name=value} flags of {@link SimulatedLlmServer#main}: parsing and usage text. */
 final class SimulatorFlags {
@@ -28,20 +29,23 @@ final class SimulatorFlags {
     f.put("tpm", (c, v) -> c.withTpm(Long.parseLong(v)));
     f.put("api-key", (c, v) -> c.withApiKey(v.isEmpty() ? null : v));
     f.put("max-context-tokens", (c, v) -> c.withMaxContextTokens(Integer.parseInt(v)));
-    f.put("fault-drop", (c, v) -> c.withDropRate(Double.parseDouble(v)));
-    f.put("fault-500", (c, v) -> c.withHttp500Rate(Double.parseDouble(v)));
-    f.put("fault-502", (c, v) -> c.withHttp502Rate(Double.parseDouble(v)));
-    f.put("fault-503", (c, v) -> c.withHttp503Rate(Double.parseDouble(v)));
+    // --fault-drop=, --fault-500=, ..., --fault-html=, --fault-slow=: one per fault.
+    for (Fault fault : Fault.values()) {
+      if (fault != Fault.NONE) {
+        f.put(
+            "fault-" + fault.name().toLowerCase(Locale.ROOT).replace("http_", ""),
+            (c, v) -> c.withFaultRate(fault, Double.parseDouble(v)));
+      }
+    }
     // Shorthand: one rate split evenly over 500, 502 and 503.
     f.put(
         "fault-5xx",
         (c, v) -> {
           double third = Double.parseDouble(v) / 3;
-          return c.withHttp500Rate(third).withHttp502Rate(third).withHttp503Rate(third);
+          return c.withFaultRate(Fault.HTTP_500, third)
+              .withFaultRate(Fault.HTTP_502, third)
+              .withFaultRate(Fault.HTTP_503, third);
         });
-    f.put("fault-529", (c, v) -> c.withHttp529Rate(Double.parseDouble(v)));
-    f.put("fault-html", (c, v) -> c.withHtmlRate(Double.parseDouble(v)));
-    f.put("fault-slow", (c, v) -> c.withSlowRate(Double.parseDouble(v)));
     f.put("slow-ms", (c, v) -> c.withSlowMs(Long.parseLong(v)));
     f.put("compile-error-rate", (c, v) -> c.withCompileErrorRate(Double.parseDouble(v)));
     f.put("requests-log", (c, v) -> c.withRequestsLog(Path.of(v)));

@@ -6,7 +6,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,9 +18,8 @@ import org.hipforge.llmsim.SimulatorConfig.Fault;
 final class SimulatorHandler implements HttpHandler {
 
   private final SimulatorConfig config;
-  private final SimulatedRateLimiter limiter;
   private final RequestRecorder recorder;
-  private final OutputStream requestsLog;
+  private final SimulatedRateLimiter limiter;
   private final byte[] requiredKey;
   private final AtomicLong sequence = new AtomicLong();
 
@@ -48,20 +46,20 @@ final class SimulatorHandler implements HttpHandler {
   private final BatchStore batchStore;
   private final BatchEndpoints batches;
 
-  SimulatorHandler(
-      SimulatorConfig config,
-      SimulatedRateLimiter limiter,
-      RequestRecorder recorder,
-      OutputStream requestsLog) {
+  /** A handler for {@code config}; opens its requests log, which {@link #recorder} closes. */
+  SimulatorHandler(SimulatorConfig config) throws IOException {
     this.config = config;
-    this.limiter = limiter;
-    this.recorder = recorder;
-    this.requestsLog = requestsLog;
+    this.recorder = new RequestRecorder(config.requestsLog());
+    this.limiter = new SimulatedRateLimiter(config.rpm(), config.tpm(), System::nanoTime);
     this.requiredKey =
         config.apiKey() == null ? null : config.apiKey().getBytes(StandardCharsets.UTF_8);
     this.model = new SimulatedModel(config);
     this.batchStore = new BatchStore(config.batch(), this::answerLine, System::currentTimeMillis);
     this.batches = new BatchEndpoints(batchStore, recorder);
+  }
+
+  RequestRecorder recorder() {
+    return recorder;
   }
 
   BatchStore batchStore() {
@@ -215,7 +213,7 @@ final class SimulatorHandler implements HttpHandler {
       return new BatchStore.LineResult(BatchStore.Outcome.ERRORED, r.status(), r.body());
     }
     BatchSettings batch = config.batch();
-    double u = model.unit(seq, SimulatedModel.BATCH_LINE_STREAM);
+    double u = model.unit(seq, SimulatedModel.Stream.BATCH_LINE);
     if (u < batch.expireRate()) {
       return new BatchStore.LineResult(BatchStore.Outcome.EXPIRED, 0, null);
     }
@@ -228,15 +226,9 @@ final class SimulatorHandler implements HttpHandler {
       return new BatchStore.LineResult(
           BatchStore.Outcome.ERRORED, g.refusal().status(), g.refusal().body());
     }
-    Reply ok = wire.success(request, g.text(), g.promptTokens(), g.completionTokens(), g.shape());
+    Reply ok = wire.success(request, g);
     spent.incrementAndGet(); // toward the spend cap, like a chat request
-    logSuccess(g.key());
-    recorder.batchAnswer(
-        g.key(),
-        System.currentTimeMillis(),
-        g.compileError(),
-        g.promptTokens(),
-        g.completionTokens());
+    recorder.batchAnswer(g);
     return new BatchStore.LineResult(BatchStore.Outcome.ANSWERED, 200, ok.body());
   }
 
@@ -265,7 +257,7 @@ final class SimulatorHandler implements HttpHandler {
       return;
     }
     if (quirks.conflictRate() > 0
-        && model.unit(seq, SimulatedModel.CONFLICT_STREAM) < quirks.conflictRate()) {
+        && model.unit(seq, SimulatedModel.Stream.CONFLICT) < quirks.conflictRate()) {
       send(ex, wire, ProviderQuirks.conflict(), null);
       return;
     }
@@ -284,13 +276,13 @@ final class SimulatorHandler implements HttpHandler {
       }
     }
 
-    Fault fault = config.faultFor(model.unit(seq, SimulatedModel.FAULT_STREAM));
+    Fault fault = config.faultFor(model.unit(seq, SimulatedModel.Stream.FAULT));
     Exchanges.pause(
         fault == Fault.SLOW
             ? config.slowMs()
             : config
                 .latencyDistribution()
-                .sampleMillis(config.latencyMs(), model.unit(seq, SimulatedModel.LATENCY_STREAM)));
+                .sampleMillis(config.latencyMs(), model.unit(seq, SimulatedModel.Stream.LATENCY)));
     switch (fault) {
       case DROP:
         recorder.status("dropped");
@@ -306,30 +298,18 @@ final class SimulatorHandler implements HttpHandler {
         Exchanges.write(ex, WireFormat.htmlPage());
         return;
       default:
-        Reply ok =
-            wire.success(request, g.text(), g.promptTokens(), g.completionTokens(), g.shape());
+        Reply ok = wire.success(request, g);
         // Logged and counted before the bytes leave: a caller holding the answer must already
         // see it counted, and a paid answer lost on the wire is still a paid answer.
-        billed(g);
+        recorder.success(g);
         decorate(ex, wire, ok, decision);
         if (quirks.trickleRate() > 0
-            && model.unit(seq, SimulatedModel.TRICKLE_STREAM) < quirks.trickleRate()) {
+            && model.unit(seq, SimulatedModel.Stream.TRICKLE) < quirks.trickleRate()) {
           Exchanges.trickle(ex, ok, quirks.trickleMs());
         } else {
           Exchanges.write(ex, ok);
         }
     }
-  }
-
-  /** Logs and counts a billed answer. */
-  void billed(SimulatedModel.Generated g) throws IOException {
-    logSuccess(g.key());
-    recorder.success(
-        g.key(),
-        System.currentTimeMillis(),
-        g.compileError(),
-        g.promptTokens(),
-        g.completionTokens());
   }
 
   private static JsonNode parseJson(byte[] body) {
@@ -366,19 +346,6 @@ final class SimulatorHandler implements HttpHandler {
     }
     if (reply.retryAfterMillis() > 0) {
       wire.retryAfterHeaders(h, reply.retryAfterMillis());
-    }
-  }
-
-  private void logSuccess(String key) throws IOException {
-    if (requestsLog == null) {
-      return;
-    }
-    byte[] line = (key + "\n").getBytes(StandardCharsets.US_ASCII);
-    // One unbuffered write per line: another process reading the file (or a kill -9 of this
-    // one) never sees half a line from us.
-    synchronized (requestsLog) {
-      requestsLog.write(line);
-      requestsLog.flush();
     }
   }
 }

@@ -60,15 +60,10 @@ abstract class WireFormat {
   }
 
   /**
-   * A 200 answer of the given shape ({@link SimulatorConfig.Answer}): {@code text} and the token
-   * counts are already what that shape bills (the handler cuts or replaces the text).
+   * A 200 answer of {@code answer}'s shape ({@link SimulatorConfig.Answer}): its text and token
+   * counts are already what that shape bills (the model cuts or replaces the text).
    */
-  abstract Reply success(
-      ChatRequest request,
-      String text,
-      int promptTokens,
-      int completionTokens,
-      SimulatorConfig.Answer shape);
+  abstract Reply success(ChatRequest request, SimulatedModel.Generated answer);
 
   abstract Reply unauthorized(String presentedKey);
 

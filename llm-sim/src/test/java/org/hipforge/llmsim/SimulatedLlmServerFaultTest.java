@@ -33,6 +33,7 @@ import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
+import org.hipforge.llmsim.SimulatorConfig.Fault;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -42,10 +43,11 @@ class SimulatedLlmServerFaultTest {
 
   static Stream<Arguments> serverErrors() {
     return Stream.of(
-        serverError(500, c -> c.withHttp500Rate(1.0), "server_error", "api_error"),
-        serverError(502, c -> c.withHttp502Rate(1.0), "cf_bad_gateway", "api_error"),
-        serverError(503, c -> c.withHttp503Rate(1.0), "server_error", "api_error"),
-        serverError(529, c -> c.withHttp529Rate(1.0), "server_error", "overloaded_error"));
+        serverError(500, c -> c.withFaultRate(Fault.HTTP_500, 1.0), "server_error", "api_error"),
+        serverError(502, c -> c.withFaultRate(Fault.HTTP_502, 1.0), "cf_bad_gateway", "api_error"),
+        serverError(503, c -> c.withFaultRate(Fault.HTTP_503, 1.0), "server_error", "api_error"),
+        serverError(
+            529, c -> c.withFaultRate(Fault.HTTP_529, 1.0), "server_error", "overloaded_error"));
   }
 
   private static Arguments serverError(
@@ -82,7 +84,7 @@ class SimulatedLlmServerFaultTest {
   @Test
   void droppedConnectionReachesTheJdkClientAsIoException() throws Exception {
     try (SimulatedLlmServer llm =
-        SimulatedLlmServer.start(SimulatorConfig.defaults().withDropRate(1.0))) {
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withFaultRate(Fault.DROP, 1.0))) {
       IOException e = assertThrows(IOException.class, () -> openAi(llm, "p"));
       assertThat(e, not(instanceOf(HttpTimeoutException.class)));
       assertThrows(IOException.class, () -> anthropic(llm, "p"));
@@ -100,7 +102,7 @@ class SimulatedLlmServerFaultTest {
             .build();
     OkHttpClient lenient = new OkHttpClient.Builder().readTimeout(5, TimeUnit.SECONDS).build();
     try (SimulatedLlmServer llm =
-        SimulatedLlmServer.start(SimulatorConfig.defaults().withDropRate(1.0))) {
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withFaultRate(Fault.DROP, 1.0))) {
       Request request =
           new Request.Builder()
               .url(llm.baseUrl() + "/chat/completions")
@@ -129,7 +131,7 @@ class SimulatedLlmServerFaultTest {
   @Test
   void htmlFaultAnswers200WithAProxyErrorPage() throws Exception {
     try (SimulatedLlmServer llm =
-        SimulatedLlmServer.start(SimulatorConfig.defaults().withHtmlRate(1.0))) {
+        SimulatedLlmServer.start(SimulatorConfig.defaults().withFaultRate(Fault.HTML, 1.0))) {
       for (HttpResponse<String> r : List.of(openAi(llm, "p"), anthropic(llm, "p"))) {
         assertThat(r.statusCode(), is(200));
         assertThat(header(r, "content-type"), startsWith("text/html"));
@@ -143,7 +145,8 @@ class SimulatedLlmServerFaultTest {
   @Test
   void slowFaultOutlastsTheClientTimeoutAndCloseCutsItShort() throws Exception {
     SimulatedLlmServer llm =
-        SimulatedLlmServer.start(SimulatorConfig.defaults().withSlowRate(1.0).withSlowMs(5_000));
+        SimulatedLlmServer.start(
+            SimulatorConfig.defaults().withFaultRate(Fault.SLOW, 1.0).withSlowMs(5_000));
     try {
       long start = System.nanoTime();
       assertThrows(
@@ -165,7 +168,10 @@ class SimulatedLlmServerFaultTest {
   @Test
   void faultDrawsRepeatForTheSameSeed() throws Exception {
     SimulatorConfig config =
-        SimulatorConfig.defaults().withSeed(7).withHttp500Rate(0.3).withHttp529Rate(0.2);
+        SimulatorConfig.defaults()
+            .withSeed(7)
+            .withFaultRate(Fault.HTTP_500, 0.3)
+            .withFaultRate(Fault.HTTP_529, 0.2);
     List<Integer> first = statuses(config, 60);
     List<Integer> second = statuses(config, 60);
     List<Integer> otherSeed = statuses(config.withSeed(8), 60);

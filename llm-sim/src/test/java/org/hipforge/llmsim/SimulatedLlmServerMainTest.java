@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.hipforge.llmsim.SimulatorConfig.Fault;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,9 +101,9 @@ class SimulatedLlmServerMainTest {
     assertThat(c.tpm(), is(90_000L));
     assertThat(c.apiKey(), is("sk-k"));
     assertThat(
-        c.http500Rate() + c.http502Rate() + c.http503Rate(),
+        c.faultRate(Fault.HTTP_500) + c.faultRate(Fault.HTTP_502) + c.faultRate(Fault.HTTP_503),
         org.hamcrest.Matchers.closeTo(0.3, 1e-9));
-    assertThat(c.dropRate(), is(0.1));
+    assertThat(c.faultRate(Fault.DROP), is(0.1));
     assertThat(c.slowMs(), is(50L));
     assertThat(c.compileErrorRate(), is(0.25));
     assertThat(c.maxContextTokens(), is(8192));

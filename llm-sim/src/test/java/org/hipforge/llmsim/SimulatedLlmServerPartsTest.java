@@ -10,8 +10,11 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.sameInstance;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.hipforge.llmsim.SimulatorConfig.Answer;
+import org.hipforge.llmsim.SimulatorConfig.Fault;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -30,25 +33,80 @@ class SimulatedLlmServerPartsTest {
     assertThat(refused(() -> defaults.withTpm(-5)), is("tpm must be >= 0, but was -5"));
     assertThat(refused(() -> defaults.withPort(70_000)), containsString("port"));
     assertThat(
-        refused(() -> defaults.withDropRate(1.5)), is("dropRate must be in [0, 1], but was 1.5"));
+        refused(() -> defaults.withFaultRate(Fault.DROP, 1.5)),
+        is("dropRate must be in [0, 1], but was 1.5"));
     assertThat(refused(() -> defaults.withApiKey(" ")), containsString("apiKey"));
     assertThat(limited.withApiKey("sk-secret").toString(), not(containsString("sk-secret")));
   }
 
   @Test
+  void everyWithMethodSetsTheSettingItNames() {
+    // The with methods copy a record by component name: each must land on its own component.
+    SimulatorConfig c =
+        SimulatorConfig.defaults()
+            .withPort(8080)
+            .withLatencyMs(5)
+            .withLatencyDistribution(LatencyDistribution.EXPONENTIAL)
+            .withSeed(7)
+            .withRpm(60)
+            .withTpm(6_000)
+            .withApiKey("sk-k")
+            .withMaxContextTokens(100)
+            .withFaultRate(Fault.HTML, 0.25)
+            .withSlowMs(9)
+            .withCompileErrorRate(0.5)
+            .withQuotaAfter(3)
+            .withRequestsLog(Path.of("paid.log"))
+            .withAnswerRate(Answer.THINK, 0.75);
+    assertThat(
+        List.of(c.port(), c.latencyMs(), c.latencyDistribution(), c.seed(), c.rpm(), c.tpm()),
+        is(List.of(8080, 5L, LatencyDistribution.EXPONENTIAL, 7L, 60, 6_000L)));
+    assertThat(
+        List.of(c.apiKey(), c.maxContextTokens(), c.faultRate(Fault.HTML), c.slowMs()),
+        is(List.of("sk-k", 100, 0.25, 9L)));
+    assertThat(
+        List.of(c.compileErrorRate(), c.quotaAfter(), c.requestsLog(), c.answerRate(Answer.THINK)),
+        is(List.of(0.5, 3, Path.of("paid.log"), 0.75)));
+
+    ProviderQuirks q =
+        ProviderQuirks.none()
+            .withLoadingMs(1)
+            .withConflictRate(0.5)
+            .withShouldRetry("true")
+            .withDailyLimit(2, 3)
+            .withTrickle(0.25, 4)
+            .withAnswerBytes(5)
+            .withEchoKey(true)
+            .withRedirectTo("http://x");
+    assertThat(
+        List.of(q.loadingMs(), q.conflictRate(), q.shouldRetry(), q.dailyLimit()),
+        is(List.of(1L, 0.5, "true", 2)));
+    assertThat(
+        List.of(q.dailyRetryAfterS(), q.trickleRate(), q.trickleMs(), q.answerBytes()),
+        is(List.of(3L, 0.25, 4L, 5)));
+    assertThat(List.of(q.echoKey(), q.redirectTo()), is(List.of(true, "http://x")));
+    assertThat(c.withQuirks(q).withBatch(BatchSettings.defaults().withDelayMs(6)).quirks(), is(q));
+  }
+
+  @Test
   void faultRatesShareOneDrawAndMayNotSumAboveOne() {
-    SimulatorConfig c = SimulatorConfig.defaults().withDropRate(0.5).withHttp500Rate(0.5);
+    SimulatorConfig c =
+        SimulatorConfig.defaults()
+            .withFaultRate(Fault.DROP, 0.5)
+            .withFaultRate(Fault.HTTP_500, 0.5);
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> c.withSlowRate(0.1));
+        assertThrows(IllegalArgumentException.class, () -> c.withFaultRate(Fault.SLOW, 0.1));
     assertThat(e.getMessage(), containsString("slowRate"));
     // Lowering a rate that is already counted in the sum is fine.
-    assertThat(c.withHttp500Rate(0.4).withSlowRate(0.1).slowRate(), is(0.1));
-
-    assertThat(c.faultFor(0.0), is(SimulatorConfig.Fault.DROP));
-    assertThat(c.faultFor(0.7), is(SimulatorConfig.Fault.HTTP_500));
-    assertThat(SimulatorConfig.defaults().faultFor(0.999), is(SimulatorConfig.Fault.NONE));
     assertThat(
-        SimulatorConfig.defaults().withSlowRate(1).faultFor(0.999), is(SimulatorConfig.Fault.SLOW));
+        c.withFaultRate(Fault.HTTP_500, 0.4).withFaultRate(Fault.SLOW, 0.1).faultRate(Fault.SLOW),
+        is(0.1));
+
+    assertThat(c.faultFor(0.0), is(Fault.DROP));
+    assertThat(c.faultFor(0.7), is(Fault.HTTP_500));
+    assertThat(SimulatorConfig.defaults().faultFor(0.999), is(Fault.NONE));
+    assertThat(
+        SimulatorConfig.defaults().withFaultRate(Fault.SLOW, 1).faultFor(0.999), is(Fault.SLOW));
   }
 
   @Test

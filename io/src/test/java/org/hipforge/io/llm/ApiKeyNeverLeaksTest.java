@@ -28,6 +28,7 @@ import java.util.logging.SimpleFormatter;
 import org.hipforge.io.llm.ProviderConfig.Api;
 import org.hipforge.llmsim.SimulatedLlmServer;
 import org.hipforge.llmsim.SimulatorConfig;
+import org.hipforge.llmsim.SimulatorConfig.Fault;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -144,13 +145,13 @@ class ApiKeyNeverLeaksTest {
     SimulatorConfig d = SimulatorConfig.defaults();
     List<SimulatorConfig> faults =
         List.of(
-            d.withHttp500Rate(1.0),
-            d.withHttp502Rate(1.0),
-            d.withHttp503Rate(1.0),
-            d.withHttp529Rate(1.0),
-            d.withDropRate(1.0),
-            d.withHtmlRate(1.0),
-            d.withSlowRate(1.0).withSlowMs(2_500),
+            d.withFaultRate(Fault.HTTP_500, 1.0),
+            d.withFaultRate(Fault.HTTP_502, 1.0),
+            d.withFaultRate(Fault.HTTP_503, 1.0),
+            d.withFaultRate(Fault.HTTP_529, 1.0),
+            d.withFaultRate(Fault.DROP, 1.0),
+            d.withFaultRate(Fault.HTML, 1.0),
+            d.withFaultRate(Fault.SLOW, 1.0).withSlowMs(2_500),
             d.withMaxContextTokens(10));
     for (SimulatorConfig sim : faults) {
       try (SimulatedLlmServer server = SimulatedLlmServer.start(sim)) {

@@ -33,6 +33,7 @@ import org.hamcrest.Matcher;
 import org.hipforge.io.llm.ProviderConfig.Api;
 import org.hipforge.llmsim.SimulatedLlmServer;
 import org.hipforge.llmsim.SimulatorConfig;
+import org.hipforge.llmsim.SimulatorConfig.Fault;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -196,7 +197,7 @@ class LlmClientWireTest {
           Arguments.of(
               api,
               "HTTP 500",
-              sim.withHttp500Rate(1.0),
+              sim.withFaultRate(Fault.HTTP_500, 1.0),
               ErrorCategory.SERVER_ERROR,
               500,
               containsString("HTTP 500")));
@@ -204,7 +205,7 @@ class LlmClientWireTest {
           Arguments.of(
               api,
               "HTTP 502",
-              sim.withHttp502Rate(1.0),
+              sim.withFaultRate(Fault.HTTP_502, 1.0),
               ErrorCategory.SERVER_ERROR,
               502,
               containsString("HTTP 502")));
@@ -212,7 +213,7 @@ class LlmClientWireTest {
           Arguments.of(
               api,
               "HTTP 503",
-              sim.withHttp503Rate(1.0),
+              sim.withFaultRate(Fault.HTTP_503, 1.0),
               ErrorCategory.SERVER_ERROR,
               503,
               containsString("HTTP 503")));
@@ -220,7 +221,7 @@ class LlmClientWireTest {
           Arguments.of(
               api,
               "HTTP 529",
-              sim.withHttp529Rate(1.0),
+              sim.withFaultRate(Fault.HTTP_529, 1.0),
               ErrorCategory.OVERLOADED,
               529,
               containsString("")));
@@ -228,7 +229,7 @@ class LlmClientWireTest {
           Arguments.of(
               api,
               "a dropped connection",
-              sim.withDropRate(1.0),
+              sim.withFaultRate(Fault.DROP, 1.0),
               ErrorCategory.CONNECTION,
               0,
               containsString("")));
@@ -236,7 +237,7 @@ class LlmClientWireTest {
           Arguments.of(
               api,
               "HTML with status 200",
-              sim.withHtmlRate(1.0),
+              sim.withFaultRate(Fault.HTML, 1.0),
               ErrorCategory.BAD_RESPONSE,
               200,
               allOf(containsString("not JSON"), containsString("502 Bad Gateway"))));
@@ -267,7 +268,8 @@ class LlmClientWireTest {
   @EnumSource(Api.class)
   void answerSlowerThanTheTimeoutIsTimeout(Api api) throws Exception {
     try (SimulatedLlmServer server =
-        SimulatedLlmServer.start(SimulatorConfig.defaults().withSlowRate(1.0).withSlowMs(3000))) {
+        SimulatedLlmServer.start(
+            SimulatorConfig.defaults().withFaultRate(Fault.SLOW, 1.0).withSlowMs(3000))) {
       ProviderConfig c = config(api, server.baseUrl()).withTimeoutS(1);
       long start = System.nanoTime();
       LlmException e = fail(c, RIGHT_KEY, HELLO);

@@ -21,6 +21,7 @@ import org.hipforge.io.llm.RetryingCallerTest.FakeTime;
 import org.hipforge.llmsim.ProviderQuirks;
 import org.hipforge.llmsim.SimulatedLlmServer;
 import org.hipforge.llmsim.SimulatorConfig;
+import org.hipforge.llmsim.SimulatorConfig.Fault;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -148,7 +149,7 @@ class RetryRulesTest {
     try (SimulatedLlmServer server =
             SimulatedLlmServer.start(
                 SimulatorConfig.defaults()
-                    .withHttp500Rate(1.0)
+                    .withFaultRate(Fault.HTTP_500, 1.0)
                     .withQuirks(ProviderQuirks.none().withShouldRetry("false")));
         LlmClient client = LlmClient.create(config(Api.OPENAI, server.baseUrl()), KEY)) {
       RetryingCaller.Outcome o =

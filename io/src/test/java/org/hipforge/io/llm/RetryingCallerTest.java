@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.hipforge.io.llm.ProviderConfig.Api;
 import org.hipforge.llmsim.SimulatedLlmServer;
 import org.hipforge.llmsim.SimulatorConfig;
+import org.hipforge.llmsim.SimulatorConfig.Fault;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -150,9 +151,9 @@ class RetryingCallerTest {
     SimulatorConfig sim =
         SimulatorConfig.defaults()
             .withSeed(7)
-            .withHttp500Rate(0.20)
-            .withDropRate(0.10)
-            .withHtmlRate(0.10);
+            .withFaultRate(Fault.HTTP_500, 0.20)
+            .withFaultRate(Fault.DROP, 0.10)
+            .withFaultRate(Fault.HTML, 0.10);
     int n = 50;
     FakeTime time = new FakeTime();
     CountingListener listener = new CountingListener();
@@ -217,7 +218,8 @@ class RetryingCallerTest {
     FakeTime time = new FakeTime();
     CountingListener listener = new CountingListener();
     try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(SimulatorConfig.defaults().withHttp529Rate(1.0));
+            SimulatedLlmServer.start(
+                SimulatorConfig.defaults().withFaultRate(Fault.HTTP_529, 1.0));
         LlmClient client = LlmClient.create(config(Api.ANTHROPIC, server.baseUrl()), KEY)) {
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
       RetryingCaller.Outcome o =
@@ -461,7 +463,8 @@ class RetryingCallerTest {
           run.close(CallGate.Kind.SIGTERM, "kill");
         };
     try (SimulatedLlmServer server =
-            SimulatedLlmServer.start(SimulatorConfig.defaults().withHttp529Rate(1.0));
+            SimulatedLlmServer.start(
+                SimulatorConfig.defaults().withFaultRate(Fault.HTTP_529, 1.0));
         LlmClient client = LlmClient.create(config(Api.ANTHROPIC, server.baseUrl()), KEY)) {
       RetryingCaller.Outcome o =
           new RetryingCaller(

@@ -76,7 +76,7 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
             provider.name(),
             provider.rpm(),
             provider.tpm(),
-            c.rateShare());
+            c.concurrency().rateShare());
     metrics.start();
     // This instance's switch under the run's: a teardown closes only this one.
     gate = CallGate.forRun(c.runId()).child();
@@ -85,13 +85,13 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
     AtomicInteger threadNo = new AtomicInteger();
     pool =
         Executors.newFixedThreadPool(
-            c.maxInFlight(),
+            c.concurrency().maxInFlight(),
             r -> {
               Thread t = new Thread(r, "hipforge-llm-" + threadNo.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
-    window = new Semaphore(c.maxInFlight());
+    window = new Semaphore(c.concurrency().maxInFlight());
     done = new ConcurrentLinkedQueue<>();
     inFlight = new AtomicInteger();
     journal = CallJournal.open(c, gate);

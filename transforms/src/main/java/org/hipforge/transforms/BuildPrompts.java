@@ -2,7 +2,6 @@ package org.hipforge.transforms;
 
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -14,6 +13,7 @@ import org.hipforge.io.llm.Prompts;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.llm.RepairFeedback;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.transforms.coders.LlmTaskCoder;
 
 /**
  * Turns each input into one step's prompt for one provider, with the prompt's cache key and the
@@ -135,7 +135,7 @@ public final class BuildPrompts<I> extends PTransform<PCollection<I>, PCollectio
     String version = configuration.prompts().version(versionOf);
     return inputs
         .apply(stepName, ParDo.of(new ToPromptFn<>(configuration, version, rule)))
-        .setCoder(SerializableCoder.of(LlmTask.class));
+        .setCoder(LlmTaskCoder.of());
   }
 
   private static final class ToPromptFn<I> extends DoFn<I, LlmTask> {

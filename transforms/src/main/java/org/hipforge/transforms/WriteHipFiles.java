@@ -11,7 +11,6 @@ import java.nio.file.StandardCopyOption;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.hipforge.io.record.StateRecord;
@@ -93,13 +92,9 @@ public final class WriteHipFiles
         MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
   }
 
-  private static final class WriteFn extends DoFn<GeneratedCode, StateRecord> {
-    private final Configuration c;
-    private final MultiOutput<StateRecord> tags;
-
+  private static final class WriteFn extends StageFn<Configuration, GeneratedCode, StateRecord> {
     WriteFn(Configuration c, MultiOutput<StateRecord> tags) {
-      this.c = c;
-      this.tags = tags;
+      super(c, tags);
     }
 
     @ProcessElement

@@ -110,11 +110,12 @@ public final class DescribePipeline {
                 "CallLlm",
                 s.collecting(
                     CallLlm.to(s.provider, step)
-                        .withJournal(layout.journalDir(step, s.runId), layout.journalGlob(step))
-                        .withJournalReserve(layout.journalReserveDir(step))
+                        .withJournal(
+                            layout.journalDir(step, s.runId),
+                            layout.journalGlob(step),
+                            layout.journalReserveDir(step))
                         .withRunId(s.runId)
-                        .withMaxInFlight(s.maxInFlight)
-                        .withRateShare(s.rateShare)));
+                        .withConcurrency(s.maxInFlight, s.rateShare)));
     PCollection<StateRecord> failed =
         PCollectionList.of(sources.failures())
             .and(answers.failures())

@@ -295,11 +295,12 @@ public final class GeneratePipeline {
             "CallLlm" + suffix,
             s.collecting(
                 CallLlm.to(s.provider, generate)
-                    .withJournal(layout.journalDir(generate, s.runId), layout.journalGlob(generate))
-                    .withJournalReserve(layout.journalReserveDir(generate))
+                    .withJournal(
+                        layout.journalDir(generate, s.runId),
+                        layout.journalGlob(generate),
+                        layout.journalReserveDir(generate))
                     .withRunId(s.runId)
-                    .withMaxInFlight(s.maxInFlight)
-                    .withRateShare(s.rateShare),
+                    .withConcurrency(s.maxInFlight, s.rateShare),
                 n));
     r.code = r.answers.output().apply("ExtractCode" + suffix, ExtractCode.create());
     r.checked = withFidelity(r.code.output(), s, suffix).apply("ValidateHip" + suffix, s.validate);

@@ -2,11 +2,10 @@ package org.hipforge.transforms;
 
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
-import org.apache.beam.sdk.coders.SerializableCoder;
-import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.hipforge.io.llm.ChatRequest;
 import org.hipforge.io.llm.ErrorCategory;
 import org.hipforge.io.llm.PromptSet;
@@ -14,6 +13,7 @@ import org.hipforge.io.llm.Prompts;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.llm.RepairFeedback;
 import org.hipforge.io.record.StateRecord;
+import org.hipforge.transforms.coders.LlmTaskCoder;
 
 /**
  * Turns each input into one step's prompt for one provider, with the prompt's cache key and the
@@ -132,27 +132,15 @@ public final class BuildPrompts<I> extends PTransform<PCollection<I>, PCollectio
 
   @Override
   public PCollection<LlmTask> expand(PCollection<I> inputs) {
-    String version = configuration.prompts().version(versionOf);
+    Configuration c = configuration;
+    String version = c.prompts().version(versionOf);
+    Rule<I> toTask = rule;
     return inputs
-        .apply(stepName, ParDo.of(new ToPromptFn<>(configuration, version, rule)))
-        .setCoder(SerializableCoder.of(LlmTask.class));
-  }
-
-  private static final class ToPromptFn<I> extends DoFn<I, LlmTask> {
-    private final Configuration configuration;
-    private final String version;
-    private final Rule<I> rule;
-
-    ToPromptFn(Configuration configuration, String version, Rule<I> rule) {
-      this.configuration = configuration;
-      this.version = version;
-      this.rule = rule;
-    }
-
-    @ProcessElement
-    public void process(@Element I input, OutputReceiver<LlmTask> out) {
-      out.output(rule.task(configuration, version, input));
-    }
+        .apply(
+            stepName,
+            MapElements.into(TypeDescriptor.of(LlmTask.class))
+                .via((I input) -> toTask.task(c, version, input)))
+        .setCoder(LlmTaskCoder.of());
   }
 
   static LlmTask describeTask(Configuration c, String version, SourceFile s) {

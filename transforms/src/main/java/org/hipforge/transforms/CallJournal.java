@@ -36,12 +36,13 @@ final class CallJournal implements AutoCloseable {
   static CallJournal open(CallLlm.Configuration c, CallGate gate) throws IOException {
     JournalWriter writer =
         JournalWriter.open(
-            c.journalDir(),
-            c.reserveDir(),
-            CallLlm.reserveBytes(c.step(), c.maxInFlight(), c.provider().maxTokens()));
+            c.journal().dir(),
+            c.journal().reserveDir(),
+            CallLlm.reserveBytes(
+                c.step(), c.concurrency().maxInFlight(), c.provider().maxTokens()));
     try {
-      ResponseCache cache =
-          c.cacheGlob() == null ? ResponseCache.empty() : ResponseCache.forGlob(c.cacheGlob());
+      String glob = c.journal().cacheGlob();
+      ResponseCache cache = glob == null ? ResponseCache.empty() : ResponseCache.forGlob(glob);
       return new CallJournal(c, gate, writer, cache);
     } catch (IOException | RuntimeException e) {
       writer.close();
@@ -90,7 +91,7 @@ final class CallJournal implements AutoCloseable {
       gate.root()
           .close(
               CallGate.Kind.JOURNAL_FAILED,
-              why != null ? why : JournalWriter.describe(c.journalDir(), failed));
+              why != null ? why : JournalWriter.describe(c.journal().dir(), failed));
       return false;
     }
     gate.journaled();

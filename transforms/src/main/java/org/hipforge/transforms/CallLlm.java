@@ -1,7 +1,7 @@
 package org.hipforge.transforms;
 
 import java.io.Serializable;
-import java.util.function.Consumer;
+import java.util.Objects;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.values.PCollection;
@@ -49,7 +49,10 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  *
  * <pre>{@code
  * StageResult<StateRecord, Failure> answers = tasks.apply("CallLlm",
- *     CallLlm.to(provider, WorkLayout.Step.DESCRIBE).withJournal(journalDir, cacheGlob).withRunId(runId));
+ *     CallLlm.to(provider, WorkLayout.Step.DESCRIBE)
+ *         .withJournal(journalDir, cacheGlob, reserveDir)
+ *         .withRunId(runId)
+ *         .withConcurrency(maxInFlight, rateShare));
  * }</pre>
  */
 public final class CallLlm
@@ -62,25 +65,20 @@ public final class CallLlm
    *
    * @param provider the endpoint, model and limits to call
    * @param step describe or generate: what an answer's record holds
-   * @param journalDir where answers are journaled ({@link #withJournal}); null until set
-   * @param cacheGlob the journals read back as the response cache; null: no cache
-   * @param reserveDir where disk is set aside for the answers in flight ({@link
-   *     #withJournalReserve}); null: none
    * @param runId the run's id, in every record and keying the run's limiter and gate
-   * @param maxInFlight the window of requests in flight per DoFn instance
-   * @param rateShare this JVM's share of the provider's rpm/tpm
+   * @param journal where answers are journaled and read back from ({@link #withJournal}); null
+   *     until set
+   * @param concurrency how many requests are in flight and at what share of the provider's limits
+   *     ({@link #withConcurrency})
    * @param collectDir where tasks the cache cannot answer are written instead of sent ({@link
    *     #withCollect}); null: send
    */
   public record Configuration(
       ProviderConfig provider,
       WorkLayout.Step step,
-      String journalDir,
-      String cacheGlob,
-      String reserveDir,
       String runId,
-      int maxInFlight,
-      double rateShare,
+      Journal journal,
+      Concurrency concurrency,
       String collectDir)
       implements Serializable {
     public Configuration {
@@ -88,13 +86,44 @@ public final class CallLlm
         throw new IllegalArgumentException(
             "provider and step must be set, were " + provider + ", " + step);
       }
+      required(runId, "runId");
+      Objects.requireNonNull(concurrency, "concurrency");
+    }
+  }
+
+  /**
+   * Where answers are journaled the moment they arrive, and the journals read back as the cache.
+   *
+   * @param dir this run's journal directory
+   * @param cacheGlob the journals read back as the response cache; null: no cache
+   * @param reserveDir where disk is set aside so the answers in flight are still journaled when the
+   *     disk fills (same filesystem as {@code dir}; see {@link WorkLayout#journalReserveDir});
+   *     null: none, and a full disk loses them
+   */
+  public record Journal(String dir, String cacheGlob, String reserveDir) implements Serializable {
+    public Journal {
+      required(dir, "journal dir");
+      if (reserveDir != null) {
+        required(reserveDir, "journal reserve dir");
+      }
+    }
+  }
+
+  /**
+   * How hard one worker calls the provider.
+   *
+   * @param maxInFlight the window of requests in flight per DoFn instance
+   * @param rateShare this JVM's share of the provider's rpm/tpm, configured or learned from its
+   *     headers (1/number of worker JVMs on a cluster)
+   */
+  public record Concurrency(int maxInFlight, double rateShare) implements Serializable {
+    public Concurrency {
       if (maxInFlight < 1 || maxInFlight > 4096) {
         throw new IllegalArgumentException("maxInFlight must be in [1, 4096], was " + maxInFlight);
       }
       if (!(rateShare > 0 && rateShare <= 1)) {
         throw new IllegalArgumentException("rateShare must be in (0, 1], was " + rateShare);
       }
-      required(runId, "runId");
     }
   }
 
@@ -107,47 +136,36 @@ public final class CallLlm
   public static CallLlm to(ProviderConfig provider, WorkLayout.Step step) {
     return new CallLlm(
         new Configuration(
-            provider, step, null, null, null, "run", DEFAULT_MAX_IN_FLIGHT, 1.0, null));
+            provider, step, "run", null, new Concurrency(DEFAULT_MAX_IN_FLIGHT, 1.0), null));
   }
 
   public Configuration configuration() {
     return configuration;
   }
 
-  /** Journals answers into {@code dir} and reuses answers from journals matching {@code glob}. */
-  public CallLlm withJournal(String dir, String glob) {
-    String journalDir = required(dir, "journal dir");
-    return with(
-        b -> {
-          b.journalDir = journalDir;
-          b.cacheGlob = glob;
-        });
-  }
-
   /**
-   * Sets aside disk in {@code dir} (same filesystem as the journal; see {@link
-   * WorkLayout#journalReserveDir}) so the answers in flight are still journaled when the disk
-   * fills. Without it a full disk loses them.
+   * Journals answers into {@code dir} and reuses answers from journals matching {@code cacheGlob};
+   * sets aside disk in {@code reserveDir} for the answers in flight (null: none; see {@link
+   * Journal}).
    */
-  public CallLlm withJournalReserve(String dir) {
-    String reserveDir = required(dir, "journal reserve dir");
-    return with(b -> b.reserveDir = reserveDir);
+  public CallLlm withJournal(String dir, String cacheGlob, String reserveDir) {
+    Configuration c = configuration;
+    Journal journal = new Journal(dir, cacheGlob, reserveDir);
+    return with(journal, c.runId(), c.concurrency(), c.collectDir());
   }
 
   public CallLlm withRunId(String id) {
-    return with(b -> b.runId = id);
-  }
-
-  public CallLlm withMaxInFlight(int n) {
-    return with(b -> b.maxInFlight = n);
+    Configuration c = configuration;
+    return with(c.journal(), id, c.concurrency(), c.collectDir());
   }
 
   /**
-   * This JVM's share of the provider's rpm/tpm, configured or learned from its headers (1/number of
-   * worker JVMs on a cluster).
+   * At most {@code maxInFlight} requests in flight per DoFn instance (default {@link
+   * #DEFAULT_MAX_IN_FLIGHT}), at {@code rateShare} of the provider's rpm/tpm (default 1).
    */
-  public CallLlm withRateShare(double share) {
-    return with(b -> b.rateShare = share);
+  public CallLlm withConcurrency(int maxInFlight, double rateShare) {
+    Configuration c = configuration;
+    return with(c.journal(), c.runId(), new Concurrency(maxInFlight, rateShare), c.collectDir());
   }
 
   /**
@@ -158,50 +176,20 @@ public final class CallLlm
    * journals the answers, and runs the pipeline again.
    */
   public CallLlm withCollect(String dir) {
-    String collectDir = required(dir, "collect dir");
-    return with(b -> b.collectDir = collectDir);
+    Configuration c = configuration;
+    return with(c.journal(), c.runId(), c.concurrency(), required(dir, "collect dir"));
   }
 
-  /** This transform with {@code change} made to a copy of its configuration (checked again). */
-  private CallLlm with(Consumer<Builder> change) {
-    Builder b = new Builder(configuration);
-    change.accept(b);
+  /** This transform with those settings and the same provider and step (checked again). */
+  private CallLlm with(Journal journal, String runId, Concurrency concurrency, String collectDir) {
     return new CallLlm(
         new Configuration(
-            b.provider,
-            b.step,
-            b.journalDir,
-            b.cacheGlob,
-            b.reserveDir,
-            b.runId,
-            b.maxInFlight,
-            b.rateShare,
-            b.collectDir));
-  }
-
-  /** A configuration being changed by one {@code withX}. */
-  private static final class Builder {
-    final ProviderConfig provider;
-    final WorkLayout.Step step;
-    String journalDir;
-    String cacheGlob;
-    String reserveDir;
-    String runId;
-    int maxInFlight;
-    double rateShare;
-    String collectDir;
-
-    Builder(Configuration c) {
-      provider = c.provider();
-      step = c.step();
-      journalDir = c.journalDir();
-      cacheGlob = c.cacheGlob();
-      reserveDir = c.reserveDir();
-      runId = c.runId();
-      maxInFlight = c.maxInFlight();
-      rateShare = c.rateShare();
-      collectDir = c.collectDir();
-    }
+            configuration.provider(),
+            configuration.step(),
+            runId,
+            journal,
+            concurrency,
+            collectDir));
   }
 
   private static String required(String value, String name) {
@@ -213,7 +201,7 @@ public final class CallLlm
 
   @Override
   public StageResult<StateRecord, Failure> expand(PCollection<LlmTask> tasks) {
-    if (configuration.journalDir() == null) {
+    if (configuration.journal() == null) {
       throw new IllegalStateException(
           "CallLlm needs withJournal(dir, glob): answers must be durable");
     }

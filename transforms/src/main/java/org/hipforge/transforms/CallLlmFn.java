@@ -8,7 +8,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.TupleTag;
 import org.hipforge.io.llm.CallGate;
@@ -28,7 +27,7 @@ import org.hipforge.io.util.Progress;
  * failed journal write, a provider stop, a teardown) sends nothing more and ends the bundle with
  * the stop's one message ({@link CallLlm#stopException}).
  */
-final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
+final class CallLlmFn extends StageFn<CallLlm.Configuration, LlmTask, StateRecord> {
   /** One finished task, handed from a request thread to the processing thread. */
   record Done(StateRecord record, Failure failure) {
     /** A task that ends with nothing to emit: not sent because of a stop, or not journaled. */
@@ -44,8 +43,6 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
     }
   }
 
-  private final CallLlm.Configuration c;
-  private final MultiOutput<StateRecord> tags;
   private final CallMetrics metrics = new CallMetrics();
 
   private transient LlmClient client;
@@ -59,8 +56,7 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
   private transient TaskCollector collector;
 
   CallLlmFn(CallLlm.Configuration c, MultiOutput<StateRecord> tags) {
-    this.c = c;
-    this.tags = tags;
+    super(c, tags);
   }
 
   @Setup
@@ -76,7 +72,7 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
             provider.name(),
             provider.rpm(),
             provider.tpm(),
-            c.rateShare());
+            c.concurrency().rateShare());
     metrics.start();
     // This instance's switch under the run's: a teardown closes only this one.
     gate = CallGate.forRun(c.runId()).child();
@@ -85,13 +81,13 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
     AtomicInteger threadNo = new AtomicInteger();
     pool =
         Executors.newFixedThreadPool(
-            c.maxInFlight(),
+            c.concurrency().maxInFlight(),
             r -> {
               Thread t = new Thread(r, "hipforge-llm-" + threadNo.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
-    window = new Semaphore(c.maxInFlight());
+    window = new Semaphore(c.concurrency().maxInFlight());
     done = new ConcurrentLinkedQueue<>();
     inFlight = new AtomicInteger();
     journal = CallJournal.open(c, gate);

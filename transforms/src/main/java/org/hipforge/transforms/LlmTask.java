@@ -11,8 +11,9 @@ import org.hipforge.io.util.TokenMath;
  * One prompt to send for one task: the task's identity, the messages, and the prompt's hash.
  *
  * <p>{@code promptSha256} keys the response cache: the same prompt to the same model with the same
- * parameters is answered from the journal instead of being paid for again. Coded with Java
- * serialization ({@code SerializableCoder}); {@link #toJson} is its line format on disk.
+ * parameters is answered from the journal instead of being paid for again. Coded by {@link
+ * org.hipforge.transforms.coders.LlmTaskCoder} in a pipeline; {@link #toJson} is its line format on
+ * disk.
  *
  * @param id the task's id
  * @param fileName the source's file name

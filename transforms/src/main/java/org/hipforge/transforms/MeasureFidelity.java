@@ -1,6 +1,7 @@
 package org.hipforge.transforms;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.apache.beam.sdk.metrics.Counter;
@@ -30,53 +31,60 @@ import org.hipforge.transforms.coders.GeneratedCodeCoder;
  */
 public final class MeasureFidelity
     extends PTransform<PCollection<GeneratedCode>, PCollection<GeneratedCode>> {
-  private final String sourceDir;
-  private final long maxBytes;
+  /**
+   * What {@link MeasureFidelity} reads, handed whole to its DoFn.
+   *
+   * @param sourceDir the sources' directory (a local directory or a {@code file://} URI)
+   * @param maxBytes the largest source read
+   */
+  private record Configuration(String sourceDir, long maxBytes) implements Serializable {
+    Configuration {
+      if (sourceDir == null || sourceDir.isBlank()) {
+        throw new IllegalArgumentException(
+            "sourceDir must name the source directory, was '" + sourceDir + "'");
+      }
+      if (maxBytes < 1) {
+        throw new IllegalArgumentException("maxBytes must be >= 1, was " + maxBytes);
+      }
+    }
+  }
 
-  private MeasureFidelity(String sourceDir, long maxBytes) {
-    this.sourceDir = sourceDir;
-    this.maxBytes = maxBytes;
+  private final Configuration configuration;
+
+  private MeasureFidelity(Configuration configuration) {
+    this.configuration = configuration;
   }
 
   /** Reads sources under {@code sourceDir} (a local directory or a {@code file://} URI). */
   public static MeasureFidelity against(String sourceDir) {
-    if (sourceDir == null || sourceDir.isBlank()) {
-      throw new IllegalArgumentException(
-          "sourceDir must name the source directory, was '" + sourceDir + "'");
-    }
-    return new MeasureFidelity(sourceDir, ReadSources.DEFAULT_MAX_BYTES);
+    return new MeasureFidelity(new Configuration(sourceDir, ReadSources.DEFAULT_MAX_BYTES));
   }
 
   /** Largest source read (default {@link ReadSources#DEFAULT_MAX_BYTES}, as describe reads). */
   public MeasureFidelity withMaxBytes(long bytes) {
-    if (bytes < 1) {
-      throw new IllegalArgumentException("maxBytes must be >= 1, was " + bytes);
-    }
-    return new MeasureFidelity(sourceDir, bytes);
+    return new MeasureFidelity(new Configuration(configuration.sourceDir(), bytes));
   }
 
   @Override
   public PCollection<GeneratedCode> expand(PCollection<GeneratedCode> code) {
-    return code.apply("Compare", ParDo.of(new CompareFn(sourceDir, maxBytes)))
+    return code.apply("Compare", ParDo.of(new CompareFn(configuration)))
         .setCoder(GeneratedCodeCoder.of());
   }
 
   private static final class CompareFn extends DoFn<GeneratedCode, GeneratedCode> {
-    private final String sourceDir;
-    private final long maxBytes;
+    private final Configuration c;
     private final Counter measured = Metrics.counter(MeasureFidelity.class, "fidelity_measured");
     private final Counter skipped = Metrics.counter(MeasureFidelity.class, "fidelity_skipped");
     private transient Path root;
 
-    CompareFn(String sourceDir, long maxBytes) {
-      this.sourceDir = sourceDir;
-      this.maxBytes = maxBytes;
+    CompareFn(Configuration c) {
+      this.c = c;
     }
 
     @Setup
     public void setup() {
-      if (WorkLayout.isLocal(sourceDir)) {
-        root = WorkLayout.localPath(sourceDir);
+      if (WorkLayout.isLocal(c.sourceDir())) {
+        root = WorkLayout.localPath(c.sourceDir());
       }
     }
 
@@ -102,7 +110,7 @@ public final class MeasureFidelity
     private String readSource(GeneratedCode in) {
       try {
         byte[] bytes =
-            SafeFiles.read(root, in.record().fileName(), maxBytes, in.record().sourceSha256());
+            SafeFiles.read(root, in.record().fileName(), c.maxBytes(), in.record().sourceSha256());
         // The text describe read (a Latin-1 source converted), by the one rule.
         org.hipforge.io.util.SourceText.Decoded text =
             org.hipforge.io.util.SourceText.decode(bytes);

@@ -7,7 +7,6 @@ import java.nio.channels.Channels;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.hipforge.io.hip.HipKernels;
@@ -95,13 +94,9 @@ public final class ReadSources
         SerializableCoder.of(SourceFile.class));
   }
 
-  private static final class ReadFn extends DoFn<ManifestEntry, SourceFile> {
-    private final Configuration c;
-    private final MultiOutput<SourceFile> tags;
-
+  private static final class ReadFn extends StageFn<Configuration, ManifestEntry, SourceFile> {
     ReadFn(Configuration c, MultiOutput<SourceFile> tags) {
-      this.c = c;
-      this.tags = tags;
+      super(c, tags);
     }
 
     @ProcessElement

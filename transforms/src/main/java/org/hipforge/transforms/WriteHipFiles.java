@@ -1,6 +1,7 @@
 package org.hipforge.transforms;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +11,6 @@ import java.nio.file.StandardCopyOption;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.hipforge.io.record.StateRecord;
@@ -32,29 +32,38 @@ import org.hipforge.transforms.coders.StateRecordCoder;
  */
 public final class WriteHipFiles
     extends PTransform<PCollection<GeneratedCode>, StageResult<StateRecord, Failure>> {
-  private final String outDir;
-  private final String recordedPrefix;
+  /**
+   * Where {@link WriteHipFiles} writes, handed whole to its DoFn.
+   *
+   * @param outDir the directory written under
+   * @param recordedPrefix what a record's {@code output_path} starts with, before {@code "/" +
+   *     file_name}
+   */
+  private record Configuration(String outDir, String recordedPrefix) implements Serializable {
+    Configuration {
+      if (outDir == null || outDir.isBlank()) {
+        throw new IllegalArgumentException("outDir must be set, was '" + outDir + "'");
+      }
+    }
+  }
 
-  private WriteHipFiles(String outDir, String recordedPrefix) {
-    this.outDir = outDir;
-    this.recordedPrefix = recordedPrefix;
+  private final Configuration configuration;
+
+  private WriteHipFiles(Configuration configuration) {
+    this.configuration = configuration;
   }
 
   /**
    * Writes under {@code outDir}; records {@code recordedPrefix + "/" + file_name} as output_path.
    */
   public static WriteHipFiles to(String outDir, String recordedPrefix) {
-    if (outDir == null || outDir.isBlank()) {
-      throw new IllegalArgumentException("outDir must be set, was '" + outDir + "'");
-    }
-    return new WriteHipFiles(outDir, recordedPrefix);
+    return new WriteHipFiles(new Configuration(outDir, recordedPrefix));
   }
 
   @Override
   public StageResult<StateRecord, Failure> expand(PCollection<GeneratedCode> code) {
     MultiOutput<StateRecord> tags = MultiOutput.of("records", "write_failures");
-    return tags.apply(
-        code, "Write", new WriteFn(outDir, recordedPrefix, tags), StateRecordCoder.of());
+    return tags.apply(code, "Write", new WriteFn(configuration, tags), StateRecordCoder.of());
   }
 
   /** Writes {@code bytes} to {@code target} through a temp file and a rename. */
@@ -83,15 +92,9 @@ public final class WriteHipFiles
         MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
   }
 
-  private static final class WriteFn extends DoFn<GeneratedCode, StateRecord> {
-    private final String outDir;
-    private final String recordedPrefix;
-    private final MultiOutput<StateRecord> tags;
-
-    WriteFn(String outDir, String recordedPrefix, MultiOutput<StateRecord> tags) {
-      this.outDir = outDir;
-      this.recordedPrefix = recordedPrefix;
-      this.tags = tags;
+  private static final class WriteFn extends StageFn<Configuration, GeneratedCode, StateRecord> {
+    WriteFn(Configuration c, MultiOutput<StateRecord> tags) {
+      super(c, tags);
     }
 
     @ProcessElement
@@ -110,7 +113,7 @@ public final class WriteHipFiles
         tags.fail(out, failure(r, "write_error", "cannot write " + r.fileName() + ": " + e));
         return;
       }
-      tags.output(out, r.toBuilder().outputPath(recordedPrefix + "/" + r.fileName()).build());
+      tags.output(out, r.toBuilder().outputPath(c.recordedPrefix() + "/" + r.fileName()).build());
     }
 
     /**
@@ -118,11 +121,11 @@ public final class WriteHipFiles
      * directory out of out/hip).
      */
     private String target(String fileName) throws IOException {
-      if (!WorkLayout.isLocal(outDir)) {
+      if (!WorkLayout.isLocal(c.outDir())) {
         SafeFiles.requireSafeName(fileName); // an object store has no symlinks: the name is all
-        return outDir + "/" + fileName;
+        return c.outDir() + "/" + fileName;
       }
-      return SafeFiles.forWriting(WorkLayout.localPath(outDir), fileName).toString();
+      return SafeFiles.forWriting(WorkLayout.localPath(c.outDir()), fileName).toString();
     }
 
     private static Failure failure(StateRecord r, String category, String message) {

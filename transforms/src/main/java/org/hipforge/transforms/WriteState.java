@@ -25,38 +25,36 @@ public final class WriteState extends PTransform<PCollection<StateRecord>, PDone
   /** Default shards: a few files per run keep listing cheap and reads parallel. */
   public static final int DEFAULT_SHARDS = 4;
 
-  private final String prefix;
-  private final int shards;
+  /** The shards' writer, which holds the settings: the prefix, the names and the shard count. */
+  private final TextIO.Write write;
 
-  private WriteState(String prefix, int shards) {
-    this.prefix = prefix;
-    this.shards = shards;
+  private WriteState(TextIO.Write write) {
+    this.write = write;
   }
 
   public static WriteState to(String prefix) {
     if (prefix == null || prefix.isBlank()) {
       throw new IllegalArgumentException("prefix must be set, was '" + prefix + "'");
     }
-    return new WriteState(prefix, DEFAULT_SHARDS);
+    return new WriteState(
+        TextIO.write()
+            .to(prefix)
+            .withShardNameTemplate(WorkLayout.SHARD_TEMPLATE)
+            .withSuffix(WorkLayout.JSONL)
+            .withNumShards(DEFAULT_SHARDS));
   }
 
   public WriteState withShards(int n) {
     if (n < 1) {
       throw new IllegalArgumentException("shards must be >= 1, was " + n);
     }
-    return new WriteState(prefix, n);
+    return new WriteState(write.withNumShards(n));
   }
 
   @Override
   public PDone expand(PCollection<StateRecord> records) {
     return records
         .apply("ToJson", MapElements.into(TypeDescriptors.strings()).via(StateRecordJson::toJson))
-        .apply(
-            "WriteShards",
-            TextIO.write()
-                .to(prefix)
-                .withShardNameTemplate(WorkLayout.SHARD_TEMPLATE)
-                .withSuffix(WorkLayout.JSONL)
-                .withNumShards(shards));
+        .apply("WriteShards", write);
   }
 }

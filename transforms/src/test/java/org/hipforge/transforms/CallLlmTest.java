@@ -100,9 +100,10 @@ class CallLlmTest {
     return CallLlm.to(provider, WorkLayout.Step.DESCRIBE)
         .withJournal(
             layout.journalDir(WorkLayout.Step.DESCRIBE, run),
-            layout.journalGlob(WorkLayout.Step.DESCRIBE))
+            layout.journalGlob(WorkLayout.Step.DESCRIBE),
+            null)
         .withRunId(run)
-        .withMaxInFlight(8);
+        .withConcurrency(8, 1.0);
   }
 
   @Test
@@ -134,7 +135,7 @@ class CallLlmTest {
         ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, server.baseUrl(), "m", null);
     StageResult<StateRecord, Failure> result =
         p.apply(Create.of(tasks(provider, 20)).withCoder(SerializableCoder.of(LlmTask.class)))
-            .apply(callLlm(provider, "run-share").withRateShare(0.5));
+            .apply(callLlm(provider, "run-share").withConcurrency(8, 0.5));
     PAssert.that(result.output().apply(Count.globally())).containsInAnyOrder(20L);
     PAssert.that(result.failures()).empty();
     p.run().waitUntilFinish();
@@ -317,11 +318,16 @@ class CallLlmTest {
         ProviderConfig.of("sim", ProviderConfig.Api.OPENAI, "http://127.0.0.1:9/v1", "m", null);
     CallLlm call = CallLlm.to(provider, WorkLayout.Step.GENERATE);
     assertThat(
-        rejection(() -> call.withMaxInFlight(0)), is("maxInFlight must be in [1, 4096], was 0"));
+        rejection(() -> call.withConcurrency(0, 1.0)),
+        is("maxInFlight must be in [1, 4096], was 0"));
     assertThat(
-        rejection(() -> call.withRateShare(1.5)), is("rateShare must be in (0, 1], was 1.5"));
+        rejection(() -> call.withConcurrency(8, 1.5)), is("rateShare must be in (0, 1], was 1.5"));
     assertThat(rejection(() -> call.withRunId(" ")), is("runId must be set, was ' '"));
-    assertThat(rejection(() -> call.withJournal("", "g")), is("journal dir must be set, was ''"));
+    assertThat(
+        rejection(() -> call.withJournal("", "g", null)), is("journal dir must be set, was ''"));
+    assertThat(
+        rejection(() -> call.withJournal("/j", "g", " ")),
+        is("journal reserve dir must be set, was ' '"));
     assertThrows(IllegalArgumentException.class, () -> CallLlm.to(null, WorkLayout.Step.DESCRIBE));
     assertThrows(
         IllegalStateException.class,
@@ -329,17 +335,20 @@ class CallLlmTest {
 
     CallLlm.Configuration c =
         call.withCollect("/c")
-            .withJournal("/j", "/j/*")
-            .withJournalReserve("/r")
+            .withJournal("/j", "/j/*", "/r")
             .withRunId("r1")
-            .withMaxInFlight(4)
-            .withRateShare(0.5)
+            .withConcurrency(4, 0.5)
             .configuration();
     assertThat(
         c,
         is(
             new CallLlm.Configuration(
-                provider, WorkLayout.Step.GENERATE, "/j", "/j/*", "/r", "r1", 4, 0.5, "/c")));
+                provider,
+                WorkLayout.Step.GENERATE,
+                "r1",
+                new CallLlm.Journal("/j", "/j/*", "/r"),
+                new CallLlm.Concurrency(4, 0.5),
+                "/c")));
     assertThat(call.configuration().collectDir(), is((String) null)); // the original is unchanged
   }
 

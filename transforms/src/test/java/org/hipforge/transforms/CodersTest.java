@@ -3,16 +3,20 @@ package org.hipforge.transforms;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.testing.CoderProperties;
 import org.apache.beam.sdk.util.CoderUtils;
+import org.hipforge.io.llm.ChatRequest;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.transforms.coders.FailureCoder;
 import org.hipforge.transforms.coders.GeneratedCodeCoder;
+import org.hipforge.transforms.coders.LlmTaskCoder;
 import org.hipforge.transforms.coders.MalformedLineCoder;
 import org.hipforge.transforms.coders.ManifestEntryCoder;
 import org.hipforge.transforms.coders.StateRecordCoder;
@@ -100,6 +104,43 @@ class CodersTest {
         Failure.of(NO_CODE, "validate_hip"));
   }
 
+  /** A repair round's task with every component set, negatives where a count can be -1. */
+  private static final LlmTask REPAIR_TASK =
+      new LlmTask(
+          300,
+          "dir/ü.hip",
+          "sha",
+          new ChatRequest("sys", "fix ✓", 900),
+          "ps",
+          "write it",
+          "v2",
+          "latin-1",
+          -1,
+          "compile_error,no_code",
+          -1,
+          42);
+
+  /** Every component of {@code t}: LlmTask's equals compares only its id, file and prompt hash. */
+  private static List<Object> components(LlmTask t) throws Exception {
+    List<Object> values = new ArrayList<>();
+    for (RecordComponent c : LlmTask.class.getRecordComponents()) {
+      values.add(c.getAccessor().invoke(t));
+    }
+    return values;
+  }
+
+  @Test
+  void aTaskSurvivesItsCompactCoderWithEveryComponent() throws Exception {
+    LlmTask bare = new LlmTask(0, null, null, new ChatRequest("", ""), "ps", null, null);
+    for (LlmTask t : List.of(REPAIR_TASK, bare)) {
+      LlmTask back =
+          CoderUtils.decodeFromByteArray(
+              LlmTaskCoder.of(), CoderUtils.encodeToByteArray(LlmTaskCoder.of(), t));
+      assertThat(components(back), is(components(t)));
+    }
+    CoderProperties.coderDeterministic(LlmTaskCoder.of(), REPAIR_TASK, REPAIR_TASK);
+  }
+
   private static Arguments golden(String name, Coder<?> coder, Object value, String hex) {
     return Arguments.of(name, coder, value, hex);
   }
@@ -168,6 +209,13 @@ class CodersTest {
                 "__global__ void k() {}\n"),
             "0101066b2e686970000000000001010100"
                 + "00000000000000000000000000000000000000000000185f5f676c6f62616c5f5f20766f6964206b2829207b7d0a"),
+        golden(
+            "a repair round's task",
+            LlmTaskCoder.of(),
+            REPAIR_TASK,
+            "ac020b6469722fc3bc2e68697004736861047379730866697820e29c938407037073097772697465206974"
+                + "037632086c6174696e2d31ffffffffffffffffff0116636f6d70696c655f6572726f722c6e6f5f636f6465"
+                + "ffffffffffffffffff012a"),
         golden(
             "a torn line",
             MalformedLineCoder.of(),

@@ -34,9 +34,15 @@ public final class StateRecordCoder extends CompactCoder<StateRecord> {
   private static final int HAS_ROUNDS = 128; // the last bit of the flag byte
 
   /** One scalar field on the wire: written from a record, read into a builder. */
-  private interface Field {
-    void write(StateRecord r, DataOutputStream out) throws IOException;
+  private record Field(Writer write, Reader read) {}
 
+  @FunctionalInterface
+  private interface Writer {
+    void write(StateRecord r, DataOutputStream out) throws IOException;
+  }
+
+  @FunctionalInterface
+  private interface Reader {
     void read(DataInputStream in, StateRecord.Builder b) throws IOException;
   }
 
@@ -88,7 +94,7 @@ public final class StateRecordCoder extends CompactCoder<StateRecord> {
             | (r.roundVerdictsText() != null ? HAS_ROUNDS : 0);
     out.writeByte(flags);
     for (Field f : FIELDS) {
-      f.write(r, out);
+      f.write().write(r, out);
     }
     Fidelity f = r.fidelity();
     if (f != null) {
@@ -131,7 +137,7 @@ public final class StateRecordCoder extends CompactCoder<StateRecord> {
             .compiled((flags & HAS_COMPILED) != 0 ? (flags & COMPILED) != 0 : null)
             .tokensEstimated((flags & TOKENS_ESTIMATED) != 0);
     for (Field f : FIELDS) {
-      f.read(in, b);
+      f.read().read(in, b);
     }
     if ((flags & HAS_FIDELITY) != 0) {
       b.fidelity(
@@ -170,64 +176,31 @@ public final class StateRecordCoder extends CompactCoder<StateRecord> {
 
   private static Field string(
       Function<StateRecord, String> get, BiConsumer<StateRecord.Builder, String> set) {
-    return new Field() {
-      @Override
-      public void write(StateRecord r, DataOutputStream out) throws IOException {
-        Wire.writeString(out, get.apply(r));
-      }
-
-      @Override
-      public void read(DataInputStream in, StateRecord.Builder b) throws IOException {
-        set.accept(b, Wire.readString(in));
-      }
-    };
+    return new Field(
+        (r, out) -> Wire.writeString(out, get.apply(r)),
+        (in, b) -> set.accept(b, Wire.readString(in)));
   }
 
   /** A var-long of the value + {@code offset} (1 keeps -1, "unknown", at one byte). */
   private static Field varLong(
       ToLongFunction<StateRecord> get, ObjLongConsumer<StateRecord.Builder> set, long offset) {
-    return new Field() {
-      @Override
-      public void write(StateRecord r, DataOutputStream out) throws IOException {
-        VarInt.encode(get.applyAsLong(r) + offset, out);
-      }
-
-      @Override
-      public void read(DataInputStream in, StateRecord.Builder b) throws IOException {
-        set.accept(b, VarInt.decodeLong(in) - offset);
-      }
-    };
+    return new Field(
+        (r, out) -> VarInt.encode(get.applyAsLong(r) + offset, out),
+        (in, b) -> set.accept(b, VarInt.decodeLong(in) - offset));
   }
 
   private static Field varInt(
       ToIntFunction<StateRecord> get, ObjIntConsumer<StateRecord.Builder> set) {
-    return new Field() {
-      @Override
-      public void write(StateRecord r, DataOutputStream out) throws IOException {
-        VarInt.encode(get.applyAsInt(r), out);
-      }
-
-      @Override
-      public void read(DataInputStream in, StateRecord.Builder b) throws IOException {
-        set.accept(b, VarInt.decodeInt(in));
-      }
-    };
+    return new Field(
+        (r, out) -> VarInt.encode(get.applyAsInt(r), out),
+        (in, b) -> set.accept(b, VarInt.decodeInt(in)));
   }
 
   /** Eight bytes, big-endian: timestamps are large and change in their low bits. */
   private static Field fixedLong(
       ToLongFunction<StateRecord> get, ObjLongConsumer<StateRecord.Builder> set) {
-    return new Field() {
-      @Override
-      public void write(StateRecord r, DataOutputStream out) throws IOException {
-        out.writeLong(get.applyAsLong(r));
-      }
-
-      @Override
-      public void read(DataInputStream in, StateRecord.Builder b) throws IOException {
-        set.accept(b, in.readLong());
-      }
-    };
+    return new Field(
+        (r, out) -> out.writeLong(get.applyAsLong(r)), (in, b) -> set.accept(b, in.readLong()));
   }
 
   public static StateRecordCoder of() {

@@ -20,7 +20,7 @@ import org.hipforge.transforms.MalformedLine;
  * cannot be read become dead letters naming file and line; a bad manifest line fails the read,
  * because the manifest is the dataset's index.
  */
-final class BucketFileReader implements Closeable {
+final class BucketFileReader implements Closeable, StateFileReader.Sink {
   private final boolean manifest;
   private final String name;
   private final InputStream in;
@@ -47,30 +47,24 @@ final class BucketFileReader implements Closeable {
             manifest,
             buckets,
             (bucket, batch) -> ready.add(BatchOrDeadLetter.ofBatch(bucket, batch)));
-    this.stateSlowPath =
-        manifest
-            ? null
-            : new StateFileReader.LineParser(
-                name,
-                new StateFileReader.Sink() {
-                  @Override
-                  public void record(StateRecord r) {
-                    writer.add(r);
-                  }
+    this.stateSlowPath = manifest ? null : new StateFileReader.LineParser(name, this, true);
+  }
 
-                  @Override
-                  public void malformed(String file, long line, String reason, boolean isTorn) {
-                    if (isTorn) {
-                      torn++;
-                    } else {
-                      malformed++;
-                    }
-                    ready.add(
-                        BatchOrDeadLetter.ofDeadLetter(
-                            new MalformedLine(file, line, reason, isTorn)));
-                  }
-                },
-                true);
+  /** A state line the slow path read: into its bucket's batch. */
+  @Override
+  public void record(StateRecord r) {
+    writer.add(r);
+  }
+
+  /** A state line that cannot be read: a dead letter naming its file and line. */
+  @Override
+  public void malformed(String file, long line, String reason, boolean isTorn) {
+    if (isTorn) {
+      torn++;
+    } else {
+      malformed++;
+    }
+    ready.add(BatchOrDeadLetter.ofDeadLetter(new MalformedLine(file, line, reason, isTorn)));
   }
 
   /** Moves to the next batch or dead letter; false at the end of the file. */

@@ -130,7 +130,7 @@ public record HipCompilerConfig(
    * {@code c with { timeout = ...; }}, will write directly); the result is checked as any config.
    */
   public HipCompilerConfig with(Consumer<Draft> change) {
-    Draft d = new Draft(this);
+    Draft d = new Draft();
     change.accept(d);
     return d.build();
   }
@@ -178,40 +178,40 @@ public record HipCompilerConfig(
   }
 
   /**
-   * A config being changed by {@link HipCompilerConfig#with}: it starts as a copy, and the record's
-   * constructor checks what the change left.
+   * A config being changed by {@link HipCompilerConfig#with}: each setting starts as the config's
+   * own, and the record's constructor checks what the change left.
    */
-  public static final class Draft {
+  public final class Draft {
     /** Device architectures to check, each a separate pass, e.g. {@code [gfx90a, gfx1100]}. */
-    public List<String> offloadArchs;
+    public List<String> offloadArchs = offloadArchs();
 
     /** The C++ standard, e.g. {@code c++17} or {@code gnu++20}. */
-    public String std;
+    public String std = std();
 
     /** How long one file's compiler passes may run before they are killed (category timeout). */
-    public Duration timeout;
+    public Duration timeout = timeout();
 
     /** The most compiler output kept per file, in bytes; the rest is read and dropped. */
-    public int outputCap;
+    public int outputCap = outputCap();
 
     /**
      * Extra compiler flags, each one argument in joined form ({@code -DN=4}, {@code -Ipath}, {@code
      * -Werror}); flags that change the output or the language ({@code -o}, {@code -x}, {@code
      * -std=}, {@code --offload-arch}, ...) are refused because other settings own them.
      */
-    public List<String> extraFlags;
+    public List<String> extraFlags = extraFlags();
 
     /**
      * {@link HipCompiler.Mode#DIRECT_CLANG_PCH} (default) or the {@link HipCompiler.Mode#HIPCC}
      * reference, slow but what the direct mode's verdicts are checked against.
      */
-    public HipCompiler.Mode mode;
+    public HipCompiler.Mode mode = mode();
 
     /**
      * Where the {@code hipforge-pch-<hash>} cache directory lives (kept absolute); null: {@code
      * java.io.tmpdir} of the JVM that compiles, which is what a config shipped to workers wants.
      */
-    public Path pchCacheDir;
+    public Path pchCacheDir = pchCacheDir() == null ? null : Paths.get(pchCacheDir());
 
     /**
      * Forces a file's host and device passes to run at once ({@code true}) or one after another
@@ -220,17 +220,17 @@ public record HipCompilerConfig(
      * latency of a lone compile, while under full load one-after-another is cheaper because a
      * failing host pass then skips the device passes (as hipcc does).
      */
-    public Boolean parallelPasses;
+    public Boolean parallelPasses = parallelPasses();
 
     /** The most preamble PCH sets built per JVM (default 32, ~1 GB of disk at most). */
-    public int maxPreamblePchs;
+    public int maxPreamblePchs = maxPreamblePchs();
 
     /**
      * Whether direct mode starts clang through a {@link ForkServer} (default true): a clang that
      * has already loaded its libraries forks per pass, saving ~20 ms of CPU per pass. Falls back to
      * starting clang normally when the server cannot be built or breaks; verdicts are the same.
      */
-    public boolean forkServer;
+    public boolean forkServer = forkServer();
 
     /**
      * Whether a compile that succeeds also reports each kernel's resource usage per device
@@ -244,21 +244,9 @@ public record HipCompilerConfig(
      * the file compiled, without resources for that architecture). The {@link
      * HipCompiler.Mode#HIPCC} reference reports none.
      */
-    public boolean resourceUsage;
+    public boolean resourceUsage = resourceUsage();
 
-    Draft(HipCompilerConfig c) {
-      offloadArchs = c.offloadArchs;
-      std = c.std;
-      timeout = c.timeout;
-      outputCap = c.outputCap;
-      extraFlags = c.extraFlags;
-      mode = c.mode;
-      pchCacheDir = c.pchCacheDir == null ? null : Paths.get(c.pchCacheDir);
-      parallelPasses = c.parallelPasses;
-      maxPreamblePchs = c.maxPreamblePchs;
-      forkServer = c.forkServer;
-      resourceUsage = c.resourceUsage;
-    }
+    private Draft() {}
 
     private HipCompilerConfig build() {
       return new HipCompilerConfig(

@@ -97,10 +97,12 @@ public final class ValidateBenchmark {
     List<Pass> passes = new ArrayList<>();
     try (HipCompiler hipcc =
             HipCompiler.create(
-                toolchain, HipCompilerConfig.defaults().withMode(HipCompiler.Mode.HIPCC));
+                toolchain,
+                HipCompilerConfig.defaults().with(c -> c.mode = HipCompiler.Mode.HIPCC));
         HipCompiler direct =
-            HipCompiler.create(toolchain, HipCompilerConfig.defaults().withPchCacheDir(pchCache));
-        HipCompiler directSerialPasses = direct.with(c -> c.withParallelPasses(false))) {
+            HipCompiler.create(
+                toolchain, HipCompilerConfig.defaults().with(c -> c.pchCacheDir = pchCache));
+        HipCompiler directSerialPasses = direct.with(c -> c.parallelPasses = false)) {
       // direct and directSerialPasses share one plan (jobs, PCH cache, fork servers) per JVM.
       System.out.println("flags: " + direct.describe());
       Pass reference = timed("hipcc, sequential", hipcc, sources, 1);
@@ -118,7 +120,7 @@ public final class ValidateBenchmark {
       passes.add(
           timed("direct+PCH, passes one after another, warm", directSerialPasses, sources, 1));
       passes.add(timed("direct+PCH, " + cores + " at once, warm", direct, sources, cores));
-      try (HipCompiler directParallelPasses = direct.with(c -> c.withParallelPasses(true))) {
+      try (HipCompiler directParallelPasses = direct.with(c -> c.parallelPasses = true)) {
         passes.add(
             timed(
                 "direct+PCH, " + cores + " at once, passes forced parallel",
@@ -126,9 +128,9 @@ public final class ValidateBenchmark {
                 sources,
                 cores));
       }
-      // Kernel resources on (HipCompilerConfig.withResourceUsage): device passes generate code.
-      try (HipCompiler res = direct.with(c -> c.withResourceUsage(true));
-          HipCompiler resSerial = directSerialPasses.with(c -> c.withResourceUsage(true))) {
+      // Kernel resources on (HipCompilerConfig.Draft.resourceUsage): device passes generate code.
+      try (HipCompiler res = direct.with(c -> c.resourceUsage = true);
+          HipCompiler resSerial = directSerialPasses.with(c -> c.resourceUsage = true)) {
         passes.add(resourcePass(timed("resources on, sequential, warm", res, sources, 1)));
         passes.add(
             resourcePass(
@@ -136,7 +138,7 @@ public final class ValidateBenchmark {
         passes.add(
             resourcePass(timed("resources on, " + cores + " at once, warm", res, sources, cores)));
       }
-      try (HipCompiler noForkServer = direct.with(c -> c.withForkServer(false))) {
+      try (HipCompiler noForkServer = direct.with(c -> c.forkServer = false)) {
         noForkServer.prepare();
         passes.add(timed("direct+PCH, sequential, warm, no fork server", noForkServer, sources, 1));
       }

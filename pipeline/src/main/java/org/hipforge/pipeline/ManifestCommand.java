@@ -58,10 +58,10 @@ public final class ManifestCommand {
     List<String> patterns = Arrays.asList(options.getPatterns().split(","));
     ManifestScanner.Result result =
         new ManifestScanner(patterns).scan(Paths.get(options.getSourceDir()), previous);
-    for (String s : result.skipped) {
+    for (String s : result.skipped()) {
       out.println("manifest: skipped " + s);
     }
-    if (result.entries.isEmpty()) {
+    if (result.entries().isEmpty()) {
       // Most likely wrong --patterns or --sourceDir: writing an empty manifest would drop every
       // id, and the next scan would renumber them all.
       throw new UsageException(
@@ -69,31 +69,35 @@ public final class ManifestCommand {
               + options.getSourceDir()
               + " matches --patterns="
               + options.getPatterns()
-              + (result.skipped.isEmpty()
+              + (result.skipped().isEmpty()
                   ? ""
-                  : " (" + result.skipped.size() + " skipped, listed above)")
+                  : " (" + result.skipped().size() + " skipped, listed above)")
               + "; "
               + (Files.exists(manifestPath)
                   ? manifestPath + " is left as it was"
                   : "no manifest was written"));
     }
-    ManifestStore.write(manifestPath, result.entries);
+    ManifestStore.write(manifestPath, result.entries());
     // The root the hashes came from, so export reads the sources without --sourceDir.
     ManifestStore.writeSourceRoot(
         WorkLayout.localPath(layout.manifestSource()), Paths.get(options.getSourceDir()));
-    if (!result.removed.isEmpty()) {
+    if (!result.removed().isEmpty()) {
       out.println(
           "manifest: "
-              + result.removed.size()
+              + result.removed().size()
               + " files are gone from the source directory "
               + "and left the manifest (their state is kept), e.g. "
-              + result.removed.get(0));
+              + result.removed().get(0));
     }
     out.printf(
         "manifest: %d files (%d new, %d changed, %d skipped) -> %s%n",
-        result.entries.size(), result.added, result.changed, result.skipped.size(), manifestPath);
+        result.entries().size(),
+        result.added(),
+        result.changed(),
+        result.skipped().size(),
+        manifestPath);
     if (options.getImportResults() != null) {
-      importResults(Paths.get(options.getImportResults()), layout, result.entries, out);
+      importResults(Paths.get(options.getImportResults()), layout, result.entries(), out);
     }
     return result;
   }

@@ -91,8 +91,11 @@ public final class ValidateCommand {
     Path shard;
     HipCompilerConfig config =
         HipCompilerConfig.defaults()
-            .withOffloadArchs(archs)
-            .withResourceUsage(Boolean.TRUE.equals(o.getResources()));
+            .with(
+                c -> {
+                  c.offloadArchs = archs;
+                  c.resourceUsage = Boolean.TRUE.equals(o.getResources());
+                });
     try (HipCompiler compiler = HipCompiler.create(toolchain, config);
         StateShardWriter w = StateShardWriter.open(layout, WorkLayout.Step.GENERATE, runId)) {
       shard = w.path();

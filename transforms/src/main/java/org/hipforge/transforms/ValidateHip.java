@@ -78,7 +78,12 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, Va
     return new ValidateHip(
         new Config(
             true,
-            HipCompilerConfig.defaults().withOffloadArchs(archs).withTimeout(DEFAULT_TIMEOUT)));
+            HipCompilerConfig.defaults()
+                .with(
+                    c -> {
+                      c.offloadArchs = archs;
+                      c.timeout = DEFAULT_TIMEOUT;
+                    })));
   }
 
   /** No compile ({@code --validate=none}): code is kept with {@code compiled} unknown. */
@@ -88,15 +93,17 @@ public final class ValidateHip extends PTransform<PCollection<GeneratedCode>, Va
 
   /** How long one file may compile before it is a {@code compile_timeout} (default 60 s). */
   public ValidateHip withTimeout(Duration t) {
-    return new ValidateHip(new Config(config.enabled(), config.compiler().withTimeout(t)));
+    return new ValidateHip(
+        new Config(config.enabled(), config.compiler().with(c -> c.timeout = t)));
   }
 
   /**
    * Whether code that compiles also gets its kernels' resource usage per arch ({@code resources_*}
-   * keys; {@link HipCompilerConfig#withResourceUsage}); default false.
+   * keys; {@link HipCompilerConfig.Draft#resourceUsage}); default false.
    */
   public ValidateHip withResources(boolean on) {
-    return new ValidateHip(new Config(config.enabled(), config.compiler().withResourceUsage(on)));
+    return new ValidateHip(
+        new Config(config.enabled(), config.compiler().with(c -> c.resourceUsage = on)));
   }
 
   /** Code that compiled (or was not checked), the failures, and the code that did not compile. */

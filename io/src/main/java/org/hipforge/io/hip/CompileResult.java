@@ -24,7 +24,7 @@ import org.hipforge.io.record.KernelResources;
  * @param outputTruncated true when the compiler printed more than the configured output cap
  * @param resources per kernel per device architecture, what the compiler's code generation gave it
  *     (registers, LDS, scratch, spills, occupancy); empty when the code did not compile or resource
- *     usage was not asked for (see {@link HipCompiler#withResourceUsage})
+ *     usage was not asked for (see {@link HipCompilerConfig.Draft#resourceUsage})
  */
 public record CompileResult(
     boolean compiled,

@@ -12,7 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.UnaryOperator;
+import java.util.function.Consumer;
 import org.hipforge.io.record.FileNames;
 
 /**
@@ -56,7 +56,7 @@ import org.hipforge.io.record.FileNames;
  * <p><b>Threads.</b> Immutable configuration ({@link #with} returns a new compiler) and {@link
  * #compile} is safe to call from many threads at once; callers should run about as many compiles at
  * once as there are cores. A lone compile runs its host and device passes in parallel to use the
- * idle cores; see {@link HipCompilerConfig#withParallelPasses}. {@link #close} stops the
+ * idle cores; see {@link HipCompilerConfig.Draft#parallelPasses}. {@link #close} stops the
  * output-reader threads; the PCH cache stays on disk for the next run.
  */
 public final class HipCompiler implements AutoCloseable {
@@ -92,12 +92,12 @@ public final class HipCompiler implements AutoCloseable {
   }
 
   /**
-   * A new compiler on the same toolchain with the configuration {@code change} makes, e.g. {@code
-   * hip.with(c -> c.withTimeout(Duration.ofSeconds(5)))}; it shares the once-per-JVM setup of any
-   * compiler with the same configuration. Close it on its own.
+   * A new compiler on the same toolchain with the configuration {@code change} makes ({@link
+   * HipCompilerConfig#with}), e.g. {@code hip.with(c -> c.timeout = Duration.ofSeconds(5))}; it
+   * shares the once-per-JVM setup of any compiler with the same configuration. Close it on its own.
    */
-  public HipCompiler with(UnaryOperator<HipCompilerConfig> change) {
-    return new HipCompiler(toolchain, change.apply(config));
+  public HipCompiler with(Consumer<HipCompilerConfig.Draft> change) {
+    return new HipCompiler(toolchain, config.with(change));
   }
 
   /** The configuration. */

@@ -12,12 +12,14 @@ import java.util.regex.Pattern;
 
 /**
  * How a {@link HipCompiler} checks code: targets, language, limits and the direct mode's knobs.
- * Immutable and serializable (a transform ships it to its workers); every {@code withX} returns a
- * checked copy, and the compact constructor refuses a bad value with a message naming it.
+ * Immutable and serializable (a transform ships it to its workers); {@link #with} returns a changed
+ * copy, and the compact constructor refuses a bad value with a message naming it.
  *
  * <pre>{@code
- * HipCompilerConfig c = HipCompilerConfig.defaults().withOffloadArchs(List.of("gfx90a", "gfx1030"))
- *     .withTimeout(Duration.ofSeconds(30));
+ * HipCompilerConfig c = HipCompilerConfig.defaults().with(d -> {
+ *   d.offloadArchs = List.of("gfx90a", "gfx1030");
+ *   d.timeout = Duration.ofSeconds(30);
+ * });
  * try (HipCompiler hip = HipCompiler.create(HipToolchain.require(), c)) { ... }
  * }</pre>
  *
@@ -122,90 +124,15 @@ public record HipCompilerConfig(
         false);
   }
 
-  /** Device architectures to check, each a separate pass, e.g. {@code [gfx90a, gfx1100]}. */
-  public HipCompilerConfig withOffloadArchs(List<String> archs) {
-    return with(b -> b.offloadArchs = Objects.requireNonNull(archs, "archs"));
-  }
-
   /**
-   * Extra compiler flags, each one argument in joined form ({@code -DN=4}, {@code -Ipath}, {@code
-   * -Werror}); flags that change the output or the language ({@code -o}, {@code -x}, {@code -std=},
-   * {@code --offload-arch}, ...) are refused because other settings own them.
+   * A copy with the settings {@code change} makes to a {@link Draft} of this config, e.g. {@code
+   * c.with(d -> d.timeout = Duration.ofSeconds(5))} (what Java's proposed derived record creation,
+   * {@code c with { timeout = ...; }}, will write directly); the result is checked as any config.
    */
-  public HipCompilerConfig withExtraFlags(List<String> flags) {
-    return with(b -> b.extraFlags = Objects.requireNonNull(flags, "flags"));
-  }
-
-  /** The C++ standard, e.g. {@code c++17} or {@code gnu++20}. */
-  public HipCompilerConfig withStd(String std) {
-    return with(b -> b.std = std);
-  }
-
-  /**
-   * Forces a file's host and device passes to run at once ({@code true}) or one after another
-   * ({@code false}); verdicts are the same either way. By default they run at once only while the
-   * JVM has fewer compiles in flight than cores to give each pass one: that halves the latency of a
-   * lone compile, while under full load one-after-another is cheaper because a failing host pass
-   * then skips the device passes (as hipcc does).
-   */
-  public HipCompilerConfig withParallelPasses(boolean parallel) {
-    return with(b -> b.parallelPasses = parallel);
-  }
-
-  /** How long one file's compiler passes may run before they are killed (category timeout). */
-  public HipCompilerConfig withTimeout(Duration timeout) {
-    return with(b -> b.timeout = timeout);
-  }
-
-  /**
-   * Whether direct mode starts clang through a {@link ForkServer} (default true): a clang that has
-   * already loaded its libraries forks per pass, saving ~20 ms of CPU per pass. Falls back to
-   * starting clang normally when the server cannot be built or breaks; verdicts are the same.
-   */
-  public HipCompilerConfig withForkServer(boolean use) {
-    return with(b -> b.forkServer = use);
-  }
-
-  /** The most compiler output kept per file, in bytes; the rest is read and dropped. */
-  public HipCompilerConfig withOutputCap(int bytes) {
-    return with(b -> b.outputCap = bytes);
-  }
-
-  /**
-   * Whether a compile that succeeds also reports each kernel's resource usage per device
-   * architecture ({@link CompileResult#resources}; default false). Direct mode only: each device
-   * pass then generates code ({@code -S -o /dev/null}, what hipcc runs for {@code
-   * --cuda-device-only -S}, at hipcc's {@code -O3}) instead of {@code -fsyntax-only}, and prints
-   * the backend's {@code -Rpass-analysis=kernel-resource-usage} remarks ({@link ResourceRemarks});
-   * the host pass stays syntax-only. Verdicts stay those of {@code hipcc -fsyntax-only}: a device
-   * pass that fails while generating code is run again syntax-only and that run gives the verdict
-   * (so an error only code generation finds, e.g. too much LDS, leaves the file compiled, without
-   * resources for that architecture). The {@link HipCompiler.Mode#HIPCC} reference reports none.
-   */
-  public HipCompilerConfig withResourceUsage(boolean on) {
-    return with(b -> b.resourceUsage = on);
-  }
-
-  /**
-   * {@link HipCompiler.Mode#DIRECT_CLANG_PCH} (default) or the {@link HipCompiler.Mode#HIPCC}
-   * reference, slow but what the direct mode's verdicts are checked against.
-   */
-  public HipCompilerConfig withMode(HipCompiler.Mode mode) {
-    return with(b -> b.mode = mode);
-  }
-
-  /** The most preamble PCH sets built per JVM (default 32, ~1 GB of disk at most). */
-  public HipCompilerConfig withMaxPreamblePchs(int max) {
-    return with(b -> b.maxPreamblePchs = max);
-  }
-
-  /**
-   * Where the {@code hipforge-pch-<hash>} cache directory lives. By default it is {@code
-   * java.io.tmpdir} of the JVM that compiles, which is what a config shipped to workers wants.
-   */
-  public HipCompilerConfig withPchCacheDir(Path dir) {
-    return with(
-        b -> b.pchCacheDir = Objects.requireNonNull(dir, "dir").toAbsolutePath().toString());
+  public HipCompilerConfig with(Consumer<Draft> change) {
+    Draft d = new Draft();
+    change.accept(d);
+    return d.build();
   }
 
   /**
@@ -250,41 +177,78 @@ public record HipCompilerConfig(
     return List.copyOf(flags);
   }
 
-  private HipCompilerConfig with(Consumer<Draft> change) {
-    Draft d = new Draft(this);
-    change.accept(d);
-    return d.build();
-  }
+  /**
+   * A config being changed by {@link HipCompilerConfig#with}: each setting starts as the config's
+   * own, and the record's constructor checks what the change left.
+   */
+  public final class Draft {
+    /** Device architectures to check, each a separate pass, e.g. {@code [gfx90a, gfx1100]}. */
+    public List<String> offloadArchs = offloadArchs();
 
-  /** A config being changed by one {@code withX}; the record's constructor checks the result. */
-  private static final class Draft {
-    List<String> offloadArchs;
-    String std;
-    Duration timeout;
-    int outputCap;
-    List<String> extraFlags;
-    HipCompiler.Mode mode;
-    String pchCacheDir;
-    Boolean parallelPasses;
-    int maxPreamblePchs;
-    boolean forkServer;
-    boolean resourceUsage;
+    /** The C++ standard, e.g. {@code c++17} or {@code gnu++20}. */
+    public String std = std();
 
-    Draft(HipCompilerConfig c) {
-      offloadArchs = c.offloadArchs;
-      std = c.std;
-      timeout = c.timeout;
-      outputCap = c.outputCap;
-      extraFlags = c.extraFlags;
-      mode = c.mode;
-      pchCacheDir = c.pchCacheDir;
-      parallelPasses = c.parallelPasses;
-      maxPreamblePchs = c.maxPreamblePchs;
-      forkServer = c.forkServer;
-      resourceUsage = c.resourceUsage;
-    }
+    /** How long one file's compiler passes may run before they are killed (category timeout). */
+    public Duration timeout = timeout();
 
-    HipCompilerConfig build() {
+    /** The most compiler output kept per file, in bytes; the rest is read and dropped. */
+    public int outputCap = outputCap();
+
+    /**
+     * Extra compiler flags, each one argument in joined form ({@code -DN=4}, {@code -Ipath}, {@code
+     * -Werror}); flags that change the output or the language ({@code -o}, {@code -x}, {@code
+     * -std=}, {@code --offload-arch}, ...) are refused because other settings own them.
+     */
+    public List<String> extraFlags = extraFlags();
+
+    /**
+     * {@link HipCompiler.Mode#DIRECT_CLANG_PCH} (default) or the {@link HipCompiler.Mode#HIPCC}
+     * reference, slow but what the direct mode's verdicts are checked against.
+     */
+    public HipCompiler.Mode mode = mode();
+
+    /**
+     * Where the {@code hipforge-pch-<hash>} cache directory lives (kept absolute); null: {@code
+     * java.io.tmpdir} of the JVM that compiles, which is what a config shipped to workers wants.
+     */
+    public Path pchCacheDir = pchCacheDir() == null ? null : Paths.get(pchCacheDir());
+
+    /**
+     * Forces a file's host and device passes to run at once ({@code true}) or one after another
+     * ({@code false}); verdicts are the same either way. By default (null) they run at once only
+     * while the JVM has fewer compiles in flight than cores to give each pass one: that halves the
+     * latency of a lone compile, while under full load one-after-another is cheaper because a
+     * failing host pass then skips the device passes (as hipcc does).
+     */
+    public Boolean parallelPasses = parallelPasses();
+
+    /** The most preamble PCH sets built per JVM (default 32, ~1 GB of disk at most). */
+    public int maxPreamblePchs = maxPreamblePchs();
+
+    /**
+     * Whether direct mode starts clang through a {@link ForkServer} (default true): a clang that
+     * has already loaded its libraries forks per pass, saving ~20 ms of CPU per pass. Falls back to
+     * starting clang normally when the server cannot be built or breaks; verdicts are the same.
+     */
+    public boolean forkServer = forkServer();
+
+    /**
+     * Whether a compile that succeeds also reports each kernel's resource usage per device
+     * architecture ({@link CompileResult#resources}; default false). Direct mode only: each device
+     * pass then generates code ({@code -S -o /dev/null}, what hipcc runs for {@code
+     * --cuda-device-only -S}, at hipcc's {@code -O3}) instead of {@code -fsyntax-only}, and prints
+     * the backend's {@code -Rpass-analysis=kernel-resource-usage} remarks ({@link
+     * ResourceRemarks}); the host pass stays syntax-only. Verdicts stay those of {@code hipcc
+     * -fsyntax-only}: a device pass that fails while generating code is run again syntax-only and
+     * that run gives the verdict (so an error only code generation finds, e.g. too much LDS, leaves
+     * the file compiled, without resources for that architecture). The {@link
+     * HipCompiler.Mode#HIPCC} reference reports none.
+     */
+    public boolean resourceUsage = resourceUsage();
+
+    private Draft() {}
+
+    private HipCompilerConfig build() {
       return new HipCompilerConfig(
           offloadArchs,
           std,
@@ -292,7 +256,7 @@ public record HipCompilerConfig(
           outputCap,
           extraFlags,
           mode,
-          pchCacheDir,
+          pchCacheDir == null ? null : pchCacheDir.toAbsolutePath().toString(),
           parallelPasses,
           maxPreamblePchs,
           forkServer,

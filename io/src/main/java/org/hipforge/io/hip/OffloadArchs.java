@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 /**
  * The one rule for AMD GPU offload targets ({@code --offloadArch}, {@link
- * HipCompilerConfig#withOffloadArchs}): a list is comma-separated, blanks around and between the
+ * HipCompilerConfig.Draft#offloadArchs}): a list is comma-separated, blanks around and between the
  * items are dropped, and it names at least one target.
  *
  * <p>A target is clang's target ID: a {@code gfx} processor ({@code gfx90a}, {@code gfx1030}) and

@@ -57,27 +57,21 @@ public final class ManifestScanner {
     }
   }
 
-  /** What a scan found: the new manifest, what it skipped and why, and what changed. */
-  public static final class Result {
-    public final List<ManifestEntry> entries;
-    public final List<String> skipped;
-    public final int added;
-    public final int changed;
-    public final List<String> removed;
-
-    Result(
-        List<ManifestEntry> entries,
-        List<String> skipped,
-        int added,
-        int changed,
-        List<String> removed) {
-      this.entries = entries;
-      this.skipped = skipped;
-      this.added = added;
-      this.changed = changed;
-      this.removed = removed;
-    }
-  }
+  /**
+   * What a scan found: the new manifest, what it skipped and why, and what changed.
+   *
+   * @param entries the new manifest, in id order
+   * @param skipped each file left out, with why
+   * @param added how many files are new since the previous manifest
+   * @param changed how many kept their id but changed
+   * @param removed the file names of the previous manifest that are gone
+   */
+  public record Result(
+      List<ManifestEntry> entries,
+      List<String> skipped,
+      int added,
+      int changed,
+      List<String> removed) {}
 
   /**
    * Scans {@code sourceDir}; {@code previous} is the current manifest (empty on the first scan).

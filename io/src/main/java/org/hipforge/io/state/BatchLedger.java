@@ -178,20 +178,23 @@ public final class BatchLedger {
                 + bad.getOriginalMessage()
                 + "); the ledger must not be edited by hand");
       }
-      apply(e, file, lineNo);
+      apply(e, file + ":" + lineNo);
     }
   }
 
-  private void apply(JsonNode e, Path file, int lineNo) throws IOException {
+  /**
+   * Applies one event to its batch's entry: the one home of what an event means, for the events
+   * read back and those just written. {@code where} names the event in a message (file:line).
+   */
+  private Entry apply(JsonNode e, String where) throws IOException {
     String event = e.path("event").asText("");
     String key = e.path("key").asText("");
     if (key.isEmpty()) {
-      throw new IOException(file + ":" + lineNo + ": ledger event without a key");
+      throw new IOException(where + ": ledger event without a key");
     }
     Entry x = entries.get(key);
     if (!event.equals("intent") && x == null) {
-      throw new IOException(
-          file + ":" + lineNo + ": event " + event + " of batch " + key + " before its intent");
+      throw new IOException(where + ": event " + event + " of batch " + key + " before its intent");
     }
     switch (event) {
       case "intent":
@@ -222,8 +225,9 @@ public final class BatchLedger {
         x.phase = Phase.ENDED;
         break;
       default:
-        throw new IOException(file + ":" + lineNo + ": unknown ledger event '" + event + "'");
+        throw new IOException(where + ": unknown ledger event '" + event + "'");
     }
+    return x;
   }
 
   private static Instant instant(JsonNode e) {
@@ -333,15 +337,7 @@ public final class BatchLedger {
     e.put("run_id", runId);
     e.put("requests", requests);
     e.put("bytes", bytes);
-    append(e);
-    Entry x = new Entry(key);
-    x.provider = provider;
-    x.runId = runId;
-    x.requests = requests;
-    x.bytes = bytes;
-    x.intentAt = Instant.parse(e.get("at").asText());
-    entries.put(key, x);
-    return x;
+    return append(e);
   }
 
   /**
@@ -349,27 +345,19 @@ public final class BatchLedger {
    */
   public String uploaded(String key, String fileId) throws IOException {
     append("uploaded", key, "file_id", fileId);
-    Entry x = entries.get(key);
-    x.fileId = fileId;
-    x.phase = Phase.UPLOADED;
     return fileId;
   }
 
   /** Records the provider's id of batch {@code key}, right after it was created. */
   public void created(String key, String batchId) throws IOException {
-    Instant at = append("created", key, "batch_id", batchId);
-    Entry x = entries.get(key);
-    x.batchId = batchId;
-    x.createdAt = at;
-    x.phase = Phase.CREATED;
+    append("created", key, "batch_id", batchId);
   }
 
-  /** Appends event {@code event} of batch {@code key} with one text field; returns its time. */
-  private Instant append(String event, String key, String field, String value) throws IOException {
+  /** Appends event {@code event} of batch {@code key} with one text field. */
+  private void append(String event, String key, String field, String value) throws IOException {
     ObjectNode e = event(event, key);
     e.put(field, value);
     append(e);
-    return Instant.parse(e.get("at").asText());
   }
 
   /** Records that batch {@code key} ended in {@code state} and its answers are journaled. */
@@ -383,14 +371,6 @@ public final class BatchLedger {
     e.put("expired_or_canceled", expiredOrCanceled);
     e.put("journaled", journaled);
     append(e);
-    Entry x = entries.get(key);
-    x.endState = state;
-    x.succeeded = succeeded;
-    x.errored = errored;
-    x.expiredOrCanceled = expiredOrCanceled;
-    x.journaled = journaled;
-    x.endedAt = Instant.parse(e.get("at").asText());
-    x.phase = Phase.ENDED;
   }
 
   private static ObjectNode event(String event, String key) {
@@ -401,7 +381,8 @@ public final class BatchLedger {
     return e;
   }
 
-  private void append(ObjectNode e) throws IOException {
+  /** Writes event {@code e} (forced to disk), then applies it; returns its batch's entry. */
+  private Entry append(ObjectNode e) throws IOException {
     checkWritable();
     if (!e.get("event").asText().equals("intent") && !entries.containsKey(e.get("key").asText())) {
       throw new IllegalStateException(
@@ -420,6 +401,7 @@ public final class BatchLedger {
       }
       c.force(true);
     }
+    return apply(e, dir.resolve(LEDGER).toString());
   }
 
   private void checkWritable() {

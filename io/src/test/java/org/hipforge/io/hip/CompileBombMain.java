@@ -39,8 +39,11 @@ public final class CompileBombMain {
   public static void main(String[] args) {
     HipCompilerConfig config =
         HipCompilerConfig.defaults()
-            .withPchCacheDir(Path.of(args[0]))
-            .withForkServer(args[1].equals("fork"));
+            .with(
+                c -> {
+                  c.pchCacheDir = Path.of(args[0]);
+                  c.forkServer = args[1].equals("fork");
+                });
     try (HipCompiler c = HipCompiler.create(HipToolchain.require(), config)) {
       c.prepare();
       System.out.println("compiling");

@@ -84,10 +84,12 @@ class HipCompilerTest {
     Optional<HipToolchain> found = HipToolchain.detect();
     Assumptions.assumeTrue(found.isPresent(), "no hipcc installed; " + HipToolchain.INSTALL_HINT);
     toolchain = found.get();
-    direct = HipCompiler.create(toolchain, HipCompilerConfig.defaults().withPchCacheDir(pchDir));
+    direct =
+        HipCompiler.create(
+            toolchain, HipCompilerConfig.defaults().with(c -> c.pchCacheDir = pchDir));
     hipcc =
         HipCompiler.create(
-            toolchain, HipCompilerConfig.defaults().withMode(HipCompiler.Mode.HIPCC));
+            toolchain, HipCompilerConfig.defaults().with(c -> c.mode = HipCompiler.Mode.HIPCC));
     direct.prepare();
   }
 
@@ -134,7 +136,7 @@ class HipCompilerTest {
     // ~3 s of constexpr evaluation per 10 leaves per pass: 1,000 leaves would run for minutes.
     String slow = CompileBombMain.bomb(1000);
     for (HipCompiler c : List.of(direct, hipcc)) {
-      try (HipCompiler quick = c.with(cfg -> cfg.withTimeout(Duration.ofSeconds(2)))) {
+      try (HipCompiler quick = c.with(cfg -> cfg.timeout = Duration.ofSeconds(2))) {
         CompileResult r = quick.compile("slow.hip", slow);
 
         assertThat(c.config().mode().toString(), r.category(), equalTo(CompileResult.TIMEOUT));
@@ -156,7 +158,7 @@ class HipCompilerTest {
     for (int i = 0; i < 40; i++) {
       code.append("int v").append(i).append(" = ").append(longName).append(";\n");
     }
-    try (HipCompiler capped = direct.with(cfg -> cfg.withOutputCap(16 * 1024))) {
+    try (HipCompiler capped = direct.with(cfg -> cfg.outputCap = 16 * 1024)) {
       CompileResult r = capped.compile("noisy.hip", code.toString());
 
       assertThat(r.category(), equalTo(CompileResult.COMPILE_ERROR));
@@ -173,7 +175,7 @@ class HipCompilerTest {
 
   @Test
   void withResourceUsageTheVerdictsAndFirstErrorsStayHipccs() {
-    try (HipCompiler withResources = direct.with(cfg -> cfg.withResourceUsage(true))) {
+    try (HipCompiler withResources = direct.with(cfg -> cfg.resourceUsage = true)) {
       assertSameVerdictsAsHipcc(withResources);
     }
   }
@@ -200,7 +202,10 @@ class HipCompilerTest {
   void aFileThatCompilesReportsEachKernelsResourcesForEachArch() {
     try (HipCompiler c =
         direct.with(
-            cfg -> cfg.withResourceUsage(true).withOffloadArchs(List.of("gfx90a", "gfx1030")))) {
+            cfg -> {
+              cfg.resourceUsage = true;
+              cfg.offloadArchs = List.of("gfx90a", "gfx1030");
+            })) {
       CompileResult r = c.compile("two.hip", TWO_KERNELS);
 
       assertThat(r.firstErrors(), r.compiled(), is(true));
@@ -225,7 +230,7 @@ class HipCompilerTest {
   @Test
   void withoutResourceUsageOrForFailedCodeNoResourcesAreReported() {
     assertThat(direct.compile("two.hip", TWO_KERNELS).resources().isEmpty(), is(true));
-    try (HipCompiler c = direct.with(cfg -> cfg.withResourceUsage(true))) {
+    try (HipCompiler c = direct.with(cfg -> cfg.resourceUsage = true)) {
       CompileResult broken = c.compile("broken.hip", BROKEN);
       assertThat(broken.compiled(), is(false));
       assertThat(broken.resources().isEmpty(), is(true));
@@ -240,7 +245,7 @@ class HipCompilerTest {
             + "__global__ void big(float* o) { __shared__ float s[65536]; s[threadIdx.x] = 1; __syncthreads(); "
             + "o[threadIdx.x] = s[65535 - threadIdx.x]; }\n";
     CompileResult reference = hipcc.compile("big.hip", tooMuchLds);
-    try (HipCompiler c = direct.with(cfg -> cfg.withResourceUsage(true))) {
+    try (HipCompiler c = direct.with(cfg -> cfg.resourceUsage = true)) {
       CompileResult r = c.compile("big.hip", tooMuchLds);
 
       assertThat(r.toString(), r.compiled(), equalTo(reference.compiled()));
@@ -301,8 +306,8 @@ class HipCompilerTest {
   @Test
   void withSeveralOffloadArchsTheErrorsComeFromThePassHipccStopsAt() {
     List<String> archs = List.of("gfx90a", "gfx1030");
-    try (HipCompiler multiDirect = direct.with(cfg -> cfg.withOffloadArchs(archs));
-        HipCompiler multiHipcc = hipcc.with(cfg -> cfg.withOffloadArchs(archs))) {
+    try (HipCompiler multiDirect = direct.with(cfg -> cfg.offloadArchs = archs);
+        HipCompiler multiHipcc = hipcc.with(cfg -> cfg.offloadArchs = archs)) {
       for (String code : List.of(SIDES, DEVICE_ONLY_ERROR, GOOD)) {
         CompileResult reference = multiHipcc.compile("multi.hip", code);
         CompileResult fast = multiDirect.compile("multi.hip", code);
@@ -315,7 +320,7 @@ class HipCompilerTest {
 
   @Test
   void clangFromTheForkServerAndClangStartedPlainlyGiveTheSameResults() {
-    try (HipCompiler plain = direct.with(cfg -> cfg.withForkServer(false))) {
+    try (HipCompiler plain = direct.with(cfg -> cfg.forkServer = false)) {
       for (String code : List.of(GOOD, BROKEN, SIDES, DEVICE_ONLY_ERROR)) {
         CompileResult served = direct.compile("same.hip", code);
         CompileResult started = plain.compile("same.hip", code);

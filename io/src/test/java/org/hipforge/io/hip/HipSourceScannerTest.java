@@ -133,6 +133,6 @@ class HipSourceScannerTest {
   }
 
   private static HipCompiler notInstalled(HipCompiler.Mode mode) {
-    return HipCompiler.create(NOT_INSTALLED, HipCompilerConfig.defaults().withMode(mode));
+    return HipCompiler.create(NOT_INSTALLED, HipCompilerConfig.defaults().with(c -> c.mode = mode));
   }
 }

@@ -41,7 +41,9 @@ class IncludeSandboxTest {
   static void setUp() throws Exception {
     Optional<HipToolchain> found = HipToolchain.detect();
     Assumptions.assumeTrue(found.isPresent(), "no hipcc installed; " + HipToolchain.INSTALL_HINT);
-    direct = HipCompiler.create(found.get(), HipCompilerConfig.defaults().withPchCacheDir(pchDir));
+    direct =
+        HipCompiler.create(
+            found.get(), HipCompilerConfig.defaults().with(c -> c.pchCacheDir = pchDir));
     direct.prepare();
     Path s = outside.resolve("secret.h");
     Files.writeString(s, "#error SECRET_CONTENT_WAS_READ\nint secret_value = 42;\n");

@@ -55,9 +55,12 @@ class LiveCompilersTest {
       Set<Path> before = tempDirs();
       HipCompilerConfig config =
           HipCompilerConfig.defaults()
-              .withMode(mode)
-              .withExtraFlags(List.of("-fconstexpr-steps=2000000000"))
-              .withTimeout(Duration.ofMinutes(5));
+              .with(
+                  c -> {
+                    c.mode = mode;
+                    c.extraFlags = List.of("-fconstexpr-steps=2000000000");
+                    c.timeout = Duration.ofMinutes(5);
+                  });
       try (HipCompiler hip = HipCompiler.create(toolchain.get(), config)) {
         hip.prepare();
         CompletableFuture<CompileResult> compile =

@@ -33,7 +33,9 @@ class OffloadArchsTest {
   void aListIsTrimmedAndKeepsItsOrder(String text, String expected) {
     assertThat(OffloadArchs.parse(text, KNOWN, "clang 15"), equalTo(List.of(expected.split(";"))));
     assertThat(
-        HipCompilerConfig.defaults().withOffloadArchs(OffloadArchs.parse(text)).offloadArchs(),
+        HipCompilerConfig.defaults()
+            .with(c -> c.offloadArchs = OffloadArchs.parse(text))
+            .offloadArchs(),
         equalTo(List.of(expected.split(";"))));
   }
 
@@ -67,7 +69,7 @@ class OffloadArchsTest {
     IllegalArgumentException config =
         assertThrows(
             IllegalArgumentException.class,
-            () -> HipCompilerConfig.defaults().withOffloadArchs(List.of(text)));
+            () -> HipCompilerConfig.defaults().with(c -> c.offloadArchs = List.of(text)));
     assertThat(config.getMessage(), containsString(message));
   }
 }

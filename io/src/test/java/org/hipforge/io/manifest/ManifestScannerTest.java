@@ -47,11 +47,11 @@ class ManifestScannerTest {
   }
 
   private static List<String> names(ManifestScanner.Result r) {
-    return r.entries.stream().map(ManifestEntry::fileName).collect(Collectors.toList());
+    return r.entries().stream().map(ManifestEntry::fileName).collect(Collectors.toList());
   }
 
   private static Map<String, ManifestEntry> byName(ManifestScanner.Result r) {
-    return r.entries.stream()
+    return r.entries().stream()
         .collect(Collectors.toMap(ManifestEntry::fileName, Function.identity()));
   }
 
@@ -71,13 +71,13 @@ class ManifestScannerTest {
     }
     ManifestScanner.Result r = scanner.scan(src, List.of());
     assertThat(names(r), contains("B.hip", "a-b.hip", "a.hip", "a/b.hip", "m/n/o.cpp", "zeta.hip"));
-    for (int i = 0; i < r.entries.size(); i++) {
-      assertThat(r.entries.get(i).id(), is((long) i));
+    for (int i = 0; i < r.entries().size(); i++) {
+      assertThat(r.entries().get(i).id(), is((long) i));
     }
-    assertThat(r.added, is(6));
-    assertThat(r.changed, is(0));
-    assertThat(r.removed, is(empty()));
-    assertThat(r.skipped, is(empty()));
+    assertThat(r.added(), is(6));
+    assertThat(r.changed(), is(0));
+    assertThat(r.removed(), is(empty()));
+    assertThat(r.skipped(), is(empty()));
   }
 
   @Test
@@ -97,22 +97,22 @@ class ManifestScannerTest {
     put(src, "0-new.hip", "new, sorts first");
     put(src, "e.hip", "e");
 
-    ManifestScanner.Result second = scanner.scan(src, first.entries);
+    ManifestScanner.Result second = scanner.scan(src, first.entries());
     Map<String, ManifestEntry> now = byName(second);
     assertThat(now.get("a.hip").id(), is(old.get("a.hip").id()));
     assertThat(now.get("c.hip").id(), is(old.get("c.hip").id()));
     assertThat(now.get("0-new.hip").id(), is(4L));
     assertThat(now.get("e.hip").id(), is(5L));
-    assertThat(second.added, is(2));
-    assertThat(second.changed, is(1));
-    assertThat(second.removed, contains("b.hip", "d.hip"));
+    assertThat(second.added(), is(2));
+    assertThat(second.changed(), is(1));
+    assertThat(second.removed(), contains("b.hip", "d.hip"));
     assertThat(now.get("c.hip").sha256(), is(not(old.get("c.hip").sha256())));
     assertThat(now.get("c.hip").sha256(), is(sha256sum(src.resolve("c.hip"))));
     assertThat(now.get("c.hip").bytes(), is((long) "c changed".length()));
     assertThat(now.get("a.hip"), is(old.get("a.hip")));
     // entries come out in id order
     assertThat(
-        second.entries.stream().map(ManifestEntry::id).collect(Collectors.toList()),
+        second.entries().stream().map(ManifestEntry::id).collect(Collectors.toList()),
         contains(0L, 2L, 4L, 5L));
   }
 
@@ -122,11 +122,11 @@ class ManifestScannerTest {
     put(src, "a.hip", "a");
     put(src, "x/y.h", "y");
     ManifestScanner.Result first = scanner.scan(src, List.of());
-    ManifestScanner.Result second = scanner.scan(src, first.entries);
-    assertThat(second.entries, is(first.entries));
-    assertThat(second.added, is(0));
-    assertThat(second.changed, is(0));
-    assertThat(second.removed, is(empty()));
+    ManifestScanner.Result second = scanner.scan(src, first.entries());
+    assertThat(second.entries(), is(first.entries()));
+    assertThat(second.added(), is(0));
+    assertThat(second.changed(), is(0));
+    assertThat(second.removed(), is(empty()));
   }
 
   @Test
@@ -140,8 +140,8 @@ class ManifestScannerTest {
     assertThat(byName(r).get("b.hip").id(), is(10L));
     assertThat(byName(r).get("a.hip").id(), is(11L));
     assertThat(byName(r).get("a.hip").bytes(), is(1L));
-    assertThat(r.changed, is(0));
-    assertThat(r.added, is(0));
+    assertThat(r.changed(), is(0));
+    assertThat(r.added(), is(0));
   }
 
   @Test
@@ -212,7 +212,7 @@ class ManifestScannerTest {
     Files.writeString(src.resolve("bad\\name.hip"), "x");
     ManifestScanner.Result r = scanner.scan(src, List.of());
     assertThat(names(r), contains("ok.hip"));
-    assertThat(r.skipped, contains(startsWith("bad\\name.hip: it contains '\\'")));
+    assertThat(r.skipped(), contains(startsWith("bad\\name.hip: it contains '\\'")));
   }
 
   @Test
@@ -225,7 +225,7 @@ class ManifestScannerTest {
     ManifestScanner.Result r = scanner.scan(src, List.of());
     assertThat(names(r), contains("inside.hip"));
     assertThat(
-        r.skipped,
+        r.skipped(),
         containsInAnyOrder(
             allOf(startsWith("leak.hip: "), containsString("leading outside")),
             allOf(startsWith("leak-rel.hip: "), containsString("leading outside"))));
@@ -242,7 +242,7 @@ class ManifestScannerTest {
     ManifestEntry link = byName(r).get("alias/k.hip");
     assertThat(link.sha256(), is(sha256sum(target)));
     assertThat(link.bytes(), is(Files.size(target)));
-    assertThat(r.skipped, is(empty()));
+    assertThat(r.skipped(), is(empty()));
   }
 
   @Test
@@ -250,8 +250,8 @@ class ManifestScannerTest {
     Path src = src();
     Files.createSymbolicLink(src.resolve("dangling.hip"), src.resolve("gone.hip"));
     ManifestScanner.Result r = scanner.scan(src, List.of());
-    assertThat(r.entries, is(empty()));
-    assertThat(r.skipped, contains("dangling.hip: broken symlink"));
+    assertThat(r.entries(), is(empty()));
+    assertThat(r.skipped(), contains("dangling.hip: broken symlink"));
   }
 
   @Test
@@ -265,7 +265,7 @@ class ManifestScannerTest {
     ManifestScanner.Result r = scanner.scan(src, List.of());
     assertThat(names(r), contains("real/k.hip"));
     assertThat(
-        r.skipped,
+        r.skipped(),
         containsInAnyOrder(
             "inner-link/: symlinked directory, not followed",
             "outer-link/: symlinked directory, not followed",
@@ -279,7 +279,7 @@ class ManifestScannerTest {
     Path viaLink = Files.createSymbolicLink(tmp.resolve("src-link"), src);
     ManifestScanner.Result r = scanner.scan(viaLink, List.of());
     assertThat(names(r), contains("a.hip"));
-    assertThat(r.skipped, is(empty()));
+    assertThat(r.skipped(), is(empty()));
   }
 
   @Test
@@ -294,7 +294,7 @@ class ManifestScannerTest {
           "running as root: a chmod 000 file stays readable, nothing to test");
       ManifestScanner.Result r = scanner.scan(src, List.of());
       assertThat(names(r), contains("ok.hip"));
-      assertThat(r.skipped, hasItem(startsWith("locked.hip: not readable")));
+      assertThat(r.skipped(), hasItem(startsWith("locked.hip: not readable")));
     } finally {
       Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rw-------"));
     }
@@ -309,9 +309,9 @@ class ManifestScannerTest {
     Files.write(src.resolve("empty.h"), new byte[0]);
     put(src, "text.cpp", "int main() { return 0; }\n");
     ManifestScanner.Result r = scanner.scan(src, List.of());
-    assertThat(r.entries.size(), is(3));
+    assertThat(r.entries().size(), is(3));
     List<String> checked = new ArrayList<>();
-    for (ManifestEntry e : r.entries) {
+    for (ManifestEntry e : r.entries()) {
       Path f = src.resolve(e.fileName());
       assertThat(e.fileName(), e.sha256(), is(sha256sum(f)));
       assertThat(e.fileName(), e.bytes(), is(Files.size(f)));
@@ -355,13 +355,13 @@ class ManifestScannerTest {
     ManifestScanner.Result r = scanner.scan(src, List.of());
     assertThat(names(r), contains("a-b.hip", "ok.hip"));
     assertThat(
-        r.skipped,
+        r.skipped(),
         containsInAnyOrder(
             startsWith("new\\nline.hip: it contains a newline"),
             startsWith("bell\\x07.hip: it contains a control character"),
             startsWith("-rf.hip: a path segment starts with '-'"),
             startsWith("-dir/k.hip: a path segment starts with '-'")));
-    for (String line : r.skipped) {
+    for (String line : r.skipped()) {
       assertThat(line, not(containsString("\n")));
     }
   }
@@ -374,8 +374,8 @@ class ManifestScannerTest {
     ManifestScanner.Result r = scanner.scan(src, List.of());
     assertThat(names(r), contains("ok.hip"));
     assertThat(
-        r.skipped, contains(startsWith("caf\\xE9.hip: it holds bytes that are not valid UTF-8")));
-    assertThat(r.skipped.get(0), not(containsString("\uFFFD")));
+        r.skipped(), contains(startsWith("caf\\xE9.hip: it holds bytes that are not valid UTF-8")));
+    assertThat(r.skipped().get(0), not(containsString("\uFFFD")));
   }
 
   @Test
@@ -384,6 +384,6 @@ class ManifestScannerTest {
     touchRaw(src, "caf\\xc3\\xa9.hip");
     ManifestScanner.Result r = scanner.scan(src, List.of());
     assertThat(names(r), contains("caf\u00e9.hip"));
-    assertThat(r.skipped, is(empty()));
+    assertThat(r.skipped(), is(empty()));
   }
 }

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.function.Consumer;
 
 /**
  * One named LLM provider from {@code config.json}: where it is, which wire format, which model,
@@ -57,7 +56,7 @@ public record ProviderConfig(
   /** The default {@code max_tokens_ceiling}: a generated file of ~16 KB of HIP. */
   public static final int DEFAULT_MAX_TOKENS_CEILING = 8192;
 
-  /** Checks what the {@code withX} methods can set; {@code base_url} loses a trailing slash. */
+  /** Checks the limits and retry settings; {@code base_url} loses a trailing slash. */
   public ProviderConfig {
     baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     if (rpm < 0 || tpm < 0) {
@@ -111,84 +110,36 @@ public record ProviderConfig(
     return ProviderConfigReader.fromJson(root, name, source);
   }
 
-  public ProviderConfig withBaseUrl(String url) {
-    return with(c -> c.baseUrl = url);
-  }
-
+  /** The same provider with other rate limits (0: none; tests and benchmarks set them here). */
   public ProviderConfig withLimits(int newRpm, long newTpm) {
-    return with(
-        c -> {
-          c.rpm = newRpm;
-          c.tpm = newTpm;
-        });
+    return with(timeoutS, newRpm, newTpm);
   }
 
+  /** The same provider with another timeout per call (tests that want a stall to fail fast). */
   public ProviderConfig withTimeoutS(int seconds) {
-    return with(c -> c.timeoutS = seconds);
+    return with(seconds, rpm, tpm);
   }
 
-  public ProviderConfig withMaxAttempts(int attempts) {
-    return with(c -> c.maxAttempts = attempts);
-  }
-
-  /** The same provider with other retry rules (tests and benchmarks; a config sets them by key). */
-  public ProviderConfig withRetryRules(RetryRules rules) {
-    return with(c -> c.retryRules = rules);
-  }
-
-  /**
-   * The same provider whose batch tokens ({@code --mode=batch}) cost {@code discount} times the
-   * synchronous prices ({@code batch_discount}, in [0, 1]).
-   */
-  public ProviderConfig withBatchDiscount(double discount) {
-    return with(c -> c.batchDiscount = discount);
-  }
-
-  /**
-   * A copy with {@code change} applied to the settings a {@code withX} may change, checked again.
-   */
-  private ProviderConfig with(Consumer<Settings> change) {
-    Settings c = new Settings(this);
-    change.accept(c);
+  /** A copy with these limits, checked again. */
+  private ProviderConfig with(int newTimeoutS, int newRpm, long newTpm) {
     return new ProviderConfig(
         name,
         api,
-        c.baseUrl,
+        baseUrl,
         model,
         apiKeyEnv,
         temperature,
         maxTokens,
-        c.timeoutS,
-        c.rpm,
-        c.tpm,
-        c.maxAttempts,
+        newTimeoutS,
+        newRpm,
+        newTpm,
+        maxAttempts,
         inputPricePerMTok,
         outputPricePerMTok,
         anthropicVersion,
-        c.retryRules,
+        retryRules,
         maxTokensCeiling,
-        c.batchDiscount);
-  }
-
-  /** The settings a {@code withX} changes, copied out of a config to be changed. */
-  private static final class Settings {
-    String baseUrl;
-    int timeoutS;
-    int rpm;
-    long tpm;
-    int maxAttempts;
-    RetryRules retryRules;
-    double batchDiscount;
-
-    Settings(ProviderConfig p) {
-      baseUrl = p.baseUrl;
-      timeoutS = p.timeoutS;
-      rpm = p.rpm;
-      tpm = p.tpm;
-      maxAttempts = p.maxAttempts;
-      retryRules = p.retryRules;
-      batchDiscount = p.batchDiscount;
-    }
+        batchDiscount);
   }
 
   /**

@@ -13,6 +13,7 @@ import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.TupleTag;
 import org.hipforge.io.llm.CallGate;
 import org.hipforge.io.llm.ChatResponse;
+import org.hipforge.io.llm.JournalFailedException;
 import org.hipforge.io.llm.LlmClient;
 import org.hipforge.io.llm.LlmException;
 import org.hipforge.io.llm.ProviderConfig;
@@ -177,7 +178,7 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
     }
     if (stop.kind() == CallGate.Kind.JOURNAL_FAILED && inFlight.get() == 0 && done.isEmpty()) {
       // Every answer in flight has had its chance to reach the journal: now fail the bundle.
-      throw new CallLlm.JournalFailedException(CallLlm.journalFailure(stop.reason(), gate));
+      throw new JournalFailedException(CallLlm.journalFailure(stop.reason(), gate));
     }
   }
 

@@ -82,7 +82,13 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
     // This instance's switch under the run's: a teardown closes only this one.
     gate = CallGate.forRun(c.runId()).child();
     caller =
-        new RetryingCaller(client, limiter, provider, RateLimiter.SYSTEM_SLEEPER, metrics, gate);
+        new RetryingCaller(
+            client,
+            limiter,
+            RetryingCaller.Policy.of(provider),
+            RateLimiter.SYSTEM_SLEEPER,
+            metrics,
+            gate);
     AtomicInteger threadNo = new AtomicInteger();
     pool =
         Executors.newFixedThreadPool(

@@ -91,82 +91,54 @@ public final class RetryingCaller {
     }
   }
 
+  /**
+   * How a caller retries: at most {@code maxAttempts} attempts a call (a 503 may go on past them,
+   * {@link RetryRules#retryBudgetS}), the {@code max_tokens} a request without its own is estimated
+   * at, and the {@link RetryRules} beyond them (null: {@link RetryRules#DEFAULTS}).
+   */
+  public record Policy(int maxAttempts, int maxTokens, RetryRules rules) {
+    public Policy {
+      if (maxAttempts < 1) {
+        throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
+      }
+      rules = rules == null ? RetryRules.DEFAULTS : rules;
+    }
+
+    /** The policy of {@code provider}: its max_attempts, max_tokens and retry rules. */
+    public static Policy of(ProviderConfig provider) {
+      return new Policy(provider.maxAttempts(), provider.maxTokens(), provider.retryRules());
+    }
+  }
+
   private final LlmClient client;
   private final RateLimiter limiter;
-  private final int maxAttempts;
-  private final int maxTokens;
+  private final Policy policy;
   private final RateLimiter.Sleeper sleeper;
   private final Listener listener;
   private final CallGate gate;
-  private final RetryRules rules;
 
-  /** A caller with a gate of its own (it stops only on a rejected key). */
+  /**
+   * A caller that retries by {@code policy}, waits with {@code sleeper}, tells {@code listener}
+   * (null: nobody) and stops when {@code gate} closes; an error that stops the run closes the run's
+   * gate ({@link CallGate#standalone} for a caller used alone).
+   */
   public RetryingCaller(
       LlmClient client,
       RateLimiter limiter,
-      int maxAttempts,
-      int maxTokens,
-      RateLimiter.Sleeper sleeper,
-      Listener listener) {
-    this(client, limiter, maxAttempts, maxTokens, sleeper, listener, CallGate.standalone());
-  }
-
-  /** A caller that stops when {@code gate} closes, and closes its run's gate on a rejected key. */
-  public RetryingCaller(
-      LlmClient client,
-      RateLimiter limiter,
-      int maxAttempts,
-      int maxTokens,
+      Policy policy,
       RateLimiter.Sleeper sleeper,
       Listener listener,
       CallGate gate) {
-    this(client, limiter, maxAttempts, maxTokens, RetryRules.DEFAULTS, sleeper, listener, gate);
-  }
-
-  /** A caller for {@code provider}: its max_attempts, max_tokens and retry rules. */
-  public RetryingCaller(
-      LlmClient client,
-      RateLimiter limiter,
-      ProviderConfig provider,
-      RateLimiter.Sleeper sleeper,
-      Listener listener,
-      CallGate gate) {
-    this(
-        client,
-        limiter,
-        provider.maxAttempts(),
-        provider.maxTokens(),
-        provider.retryRules(),
-        sleeper,
-        listener,
-        gate);
-  }
-
-  /** A caller with these retry rules, stopping when {@code gate} closes. */
-  public RetryingCaller(
-      LlmClient client,
-      RateLimiter limiter,
-      int maxAttempts,
-      int maxTokens,
-      RetryRules rules,
-      RateLimiter.Sleeper sleeper,
-      Listener listener,
-      CallGate gate) {
-    if (maxAttempts < 1) {
-      throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
-    }
     this.client = client;
     this.limiter = limiter;
-    this.maxAttempts = maxAttempts;
-    this.maxTokens = maxTokens;
+    this.policy = policy;
     this.sleeper = sleeper;
     this.listener = listener == null ? new Listener() {} : listener;
     this.gate = gate;
-    this.rules = rules == null ? RetryRules.DEFAULTS : rules;
   }
 
   public Outcome call(ChatRequest request) throws InterruptedException {
-    long estimate = request.estimatedTokens(request.maxTokensOr(maxTokens));
+    long estimate = request.estimatedTokens(request.maxTokensOr(policy.maxTokens()));
     LlmException last = null;
     long latency = 0;
     long waitedMillis = 0;
@@ -217,14 +189,15 @@ public final class RetryingCaller {
           return new Outcome(null, e, attempt, latency);
         }
         limiter.onFailure();
-        if (retry && e.retryAfterMillis() > TimeUnit.SECONDS.toMillis(rules.maxRetryAfterS())) {
+        if (retry
+            && e.retryAfterMillis() > TimeUnit.SECONDS.toMillis(policy.rules().maxRetryAfterS())) {
           // Waiting that long holds the run silently for hours (a daily limit): stop it instead.
           String why =
               e.getMessage()
                   + "; the provider asks to wait "
                   + seconds(e.retryAfterMillis())
                   + " before the next request, more than max_retry_after_s "
-                  + rules.maxRetryAfterS()
+                  + policy.rules().maxRetryAfterS()
                   + " s";
           listener.waiting(why);
           gate.root().close(CallGate.Kind.WAIT, why);
@@ -250,8 +223,8 @@ public final class RetryingCaller {
             backoffMillis(
                 unavailable ? Math.min(attempt, UNAVAILABLE_BACKOFF_STEPS) : attempt,
                 e.retryAfterMillis(),
-                TimeUnit.SECONDS.toMillis(rules.maxRetryAfterS()));
-        if (unavailable && attempt >= maxAttempts) {
+                TimeUnit.SECONDS.toMillis(policy.rules().maxRetryAfterS()));
+        if (unavailable && attempt >= policy.maxAttempts()) {
           listener.waiting(
               e.getMessage()
                   + "; the server is not ready: retry "
@@ -261,7 +234,7 @@ public final class RetryingCaller {
                   + ", "
                   + seconds(waitedMillis)
                   + " of retry_budget_s "
-                  + rules.retryBudgetS()
+                  + policy.rules().retryBudgetS()
                   + " s used");
         } else if (e.retryAfterMillis() >= LONG_WAIT_MILLIS) {
           listener.waiting(
@@ -269,7 +242,7 @@ public final class RetryingCaller {
                   + "; the provider asks to wait "
                   + seconds(e.retryAfterMillis())
                   + " (retry-after); waiting (max_retry_after_s "
-                  + rules.maxRetryAfterS()
+                  + policy.rules().maxRetryAfterS()
                   + " s)");
         }
         waitedMillis += wait;
@@ -309,12 +282,12 @@ public final class RetryingCaller {
     if (!e.retryable()) {
       return false;
     }
-    if (e.afterHeaders() && bodyTimeouts >= rules.bodyTimeoutRetries()) {
+    if (e.afterHeaders() && bodyTimeouts >= policy.rules().bodyTimeoutRetries()) {
       return false;
     }
-    return attempt < maxAttempts
+    return attempt < policy.maxAttempts()
         || (e.httpStatus() == 503
-            && waitedMillis < TimeUnit.SECONDS.toMillis(rules.retryBudgetS()));
+            && waitedMillis < TimeUnit.SECONDS.toMillis(policy.rules().retryBudgetS()));
   }
 
   private static String seconds(long millis) {

@@ -340,10 +340,10 @@ class AnswerCategoriesTest {
           new RetryingCaller(
               LlmClient.create(config(api, server.baseUrl()), "k"),
               RateLimiter.shared("answers-test " + api + " " + shape, 0, 0),
-              6,
-              300,
+              new RetryingCaller.Policy(6, 300, RetryRules.DEFAULTS),
               RateLimiter.SYSTEM_SLEEPER,
-              null);
+              null,
+              CallGate.standalone());
       RetryingCaller.Outcome o = caller.call(HELLO);
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(category));

@@ -69,9 +69,7 @@ class RetryRulesTest {
     return new RetryingCaller(
         client,
         new RateLimiter(0, 0, clock, sleeper),
-        attempts,
-        1024,
-        rules,
+        new RetryingCaller.Policy(attempts, 1024, rules),
         sleeper,
         listener,
         gate);

@@ -41,9 +41,7 @@ class SpentQuotaTest {
           new RetryingCaller(
               client,
               new RateLimiter(0, 0, time, time),
-              6,
-              1024,
-              RetryRules.DEFAULTS,
+              new RetryingCaller.Policy(6, 1024, RetryRules.DEFAULTS),
               time,
               null,
               gate);

@@ -273,7 +273,7 @@ final class CommandSupport {
             Progress.done(),
             paid.summary(provider),
             pendingAfter,
-            gate.notJournaledCount());
+            gate.total(CallGate.Tally.NOT_JOURNALED));
     if (!drained) {
       s +=
           "; calls still in flight at the deadline were dropped (paid for, asked again by the next run)";

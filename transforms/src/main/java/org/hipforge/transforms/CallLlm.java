@@ -355,11 +355,11 @@ public final class CallLlm
     return "journal write failed at "
         + reason
         + "; no new requests were sent after it; "
-        + gate.notJournaledCount()
+        + gate.total(CallGate.Tally.NOT_JOURNALED)
         + " answers were paid for but could not be journaled, "
-        + gate.journaledCount()
+        + gate.total(CallGate.Tally.JOURNALED)
         + " were journaled in this run, "
-        + gate.notSentCount()
+        + gate.total(CallGate.Tally.NOT_SENT)
         + " tasks were not sent and stay pending";
   }
 }

@@ -120,7 +120,7 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
       return;
     }
     if (!gate.isOpen()) {
-      gate.notSent(); // stopped: no record, the task stays pending
+      gate.count(CallGate.Tally.NOT_SENT); // stopped: no record, the task stays pending
       return;
     }
     if (collector != null) {
@@ -205,7 +205,7 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
       return journal.replay(task, cached);
     }
     if (!gate.enter()) {
-      gate.notSent();
+      gate.count(CallGate.Tally.NOT_SENT);
       return Done.NOTHING;
     }
     try {
@@ -218,7 +218,7 @@ final class CallLlmFn extends DoFn<LlmTask, StateRecord> {
   private Done call(LlmTask task) throws InterruptedException {
     RetryingCaller.Outcome outcome = caller.call(task.request());
     if (outcome.stopped()) {
-      gate.notSent();
+      gate.count(CallGate.Tally.NOT_SENT);
       return Done.NOTHING;
     }
     LlmException e = outcome.error();

@@ -139,6 +139,7 @@ public final class RetryingCaller {
 
   public Outcome call(ChatRequest request) throws InterruptedException {
     long estimate = request.estimatedTokens(request.maxTokensOr(policy.maxTokens()));
+    RetryRules rules = policy.rules();
     LlmException last = null;
     long latency = 0;
     long waitedMillis = 0;
@@ -168,6 +169,7 @@ public final class RetryingCaller {
       } catch (LlmException e) {
         latency = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         last = e;
+        LlmException.Http http = e.http();
         if (e.answer() != null) {
           // A billed 200 that cannot be used (refused, filtered, truncated, empty): the endpoint
           // and key work, its usage paces like an answer's; final, never a second paid try.
@@ -183,21 +185,20 @@ public final class RetryingCaller {
         boolean retry = mayRetry(e, attempt, waitedMillis, bodyTimeouts);
         // The provider's x-should-retry: true wins over a stop, as long as retries are left.
         CallGate.Kind runStop =
-            retry && Boolean.TRUE.equals(e.shouldRetry()) ? null : e.category().runStop(!retry);
+            retry && Boolean.TRUE.equals(http.shouldRetry()) ? null : e.category().runStop(!retry);
         if (runStop != null) {
           gate.root().close(runStop, e.getMessage());
           return new Outcome(null, e, attempt, latency);
         }
         limiter.onFailure();
-        if (retry
-            && e.retryAfterMillis() > TimeUnit.SECONDS.toMillis(policy.rules().maxRetryAfterS())) {
+        if (retry && http.retryAfterMillis() > TimeUnit.SECONDS.toMillis(rules.maxRetryAfterS())) {
           // Waiting that long holds the run silently for hours (a daily limit): stop it instead.
           String why =
               e.getMessage()
                   + "; the provider asks to wait "
-                  + seconds(e.retryAfterMillis())
+                  + seconds(http.retryAfterMillis())
                   + " before the next request, more than max_retry_after_s "
-                  + policy.rules().maxRetryAfterS()
+                  + rules.maxRetryAfterS()
                   + " s";
           listener.waiting(why);
           gate.root().close(CallGate.Kind.WAIT, why);
@@ -206,7 +207,7 @@ public final class RetryingCaller {
         if (e.category() == ErrorCategory.RATE_LIMITED
             || e.category() == ErrorCategory.OVERLOADED) {
           listener.rateLimited();
-          limiter.onRateLimited(e.retryAfterMillis());
+          limiter.onRateLimited(http.retryAfterMillis());
         }
         if (!retry) {
           return new Outcome(null, e, attempt, latency);
@@ -214,16 +215,16 @@ public final class RetryingCaller {
         if (!gate.isOpen()) {
           return stopped(e, attempt, latency);
         }
-        if (e.afterHeaders()) {
+        if (http.afterHeaders()) {
           bodyTimeouts++;
         }
         listener.retried(e.category());
-        boolean unavailable = e.httpStatus() == 503;
+        boolean unavailable = http.status() == 503;
         long wait =
             backoffMillis(
                 unavailable ? Math.min(attempt, UNAVAILABLE_BACKOFF_STEPS) : attempt,
-                e.retryAfterMillis(),
-                TimeUnit.SECONDS.toMillis(policy.rules().maxRetryAfterS()));
+                http.retryAfterMillis(),
+                TimeUnit.SECONDS.toMillis(rules.maxRetryAfterS()));
         if (unavailable && attempt >= policy.maxAttempts()) {
           listener.waiting(
               e.getMessage()
@@ -234,15 +235,15 @@ public final class RetryingCaller {
                   + ", "
                   + seconds(waitedMillis)
                   + " of retry_budget_s "
-                  + policy.rules().retryBudgetS()
+                  + rules.retryBudgetS()
                   + " s used");
-        } else if (e.retryAfterMillis() >= LONG_WAIT_MILLIS) {
+        } else if (http.retryAfterMillis() >= LONG_WAIT_MILLIS) {
           listener.waiting(
               e.getMessage()
                   + "; the provider asks to wait "
-                  + seconds(e.retryAfterMillis())
+                  + seconds(http.retryAfterMillis())
                   + " (retry-after); waiting (max_retry_after_s "
-                  + policy.rules().maxRetryAfterS()
+                  + rules.maxRetryAfterS()
                   + " s)");
         }
         waitedMillis += wait;
@@ -257,17 +258,18 @@ public final class RetryingCaller {
    * s: ...").
    */
   static String pauseReason(LlmException e) {
-    if (e.retryAfterMillis() > 0) {
-      return "provider asked to retry later (retry-after, HTTP " + e.httpStatus() + ")";
+    LlmException.Http http = e.http();
+    if (http.retryAfterMillis() > 0) {
+      return "provider asked to retry later (retry-after, HTTP " + http.status() + ")";
     }
-    if (e.httpStatus() == 503) {
+    if (http.status() == 503) {
       return "server not ready (HTTP 503), backing off";
     }
     if (e.category() == ErrorCategory.RATE_LIMITED) {
       return "rate limited (HTTP 429), backing off";
     }
     return e.category().label()
-        + (e.httpStatus() > 0 ? " (HTTP " + e.httpStatus() + ")" : "")
+        + (http.status() > 0 ? " (HTTP " + http.status() + ")" : "")
         + ", backing off";
   }
 
@@ -282,11 +284,12 @@ public final class RetryingCaller {
     if (!e.retryable()) {
       return false;
     }
-    if (e.afterHeaders() && bodyTimeouts >= policy.rules().bodyTimeoutRetries()) {
+    LlmException.Http http = e.http();
+    if (http.afterHeaders() && bodyTimeouts >= policy.rules().bodyTimeoutRetries()) {
       return false;
     }
     return attempt < policy.maxAttempts()
-        || (e.httpStatus() == 503
+        || (http.status() == 503
             && waitedMillis < TimeUnit.SECONDS.toMillis(policy.rules().retryBudgetS()));
   }
 

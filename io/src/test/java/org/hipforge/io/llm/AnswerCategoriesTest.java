@@ -51,7 +51,7 @@ class AnswerCategoriesTest {
     assertThat(e.getMessage(), e.category(), is(category));
     assertThat(e.category().retryable(), is(false));
     assertThat(e.category().paidAnswer(), is(true));
-    assertThat(e.httpStatus(), is(200));
+    assertThat(e.http().status(), is(200));
     assertThat("the billed answer travels with the error", e.answer(), notNullValue());
     assertThat(e.answer().inputTokens(), is(in));
     assertThat(e.answer().outputTokens(), is(out));

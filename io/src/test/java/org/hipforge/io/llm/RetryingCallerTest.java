@@ -288,7 +288,7 @@ class RetryingCallerTest {
       RetryingCaller.Outcome first = caller.call(task(1));
       assertThat(first.ok(), is(false));
       assertThat(first.error().category(), is(ErrorCategory.AUTH));
-      assertThat(first.error().httpStatus(), is(401));
+      assertThat(first.error().http().status(), is(401));
       assertThat(first.attempts(), is(1));
       assertThat(server.totalRequests(), is(1L));
       assertThat(run.stop().kind(), is(CallGate.Kind.AUTH));
@@ -343,7 +343,7 @@ class RetryingCallerTest {
       // above the 0.5-1 s jittered backoff of attempts 1 and 2).
       assertThat(time.sleptMillis, hasSize(2));
       for (int i = 0; i < 2; i++) {
-        long asked = client.failures.get(i).retryAfterMillis();
+        long asked = client.failures.get(i).http().retryAfterMillis();
         assertThat(asked, greaterThan(55_000L));
         assertThat("sleep " + i, time.sleptMillis.get(i), greaterThanOrEqualTo(asked));
       }

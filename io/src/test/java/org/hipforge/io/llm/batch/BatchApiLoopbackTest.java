@@ -327,15 +327,15 @@ class BatchApiLoopbackTest {
         BatchApi api = BatchApi.forProvider(config(kind, llm.baseUrl()), wrong)) {
       List<BatchLine> lines = lines(api, 1);
       BatchApiException e = assertThrows(BatchApiException.class, () -> submit(api, lines));
-      assertThat(e.category(), is(ErrorCategory.AUTH));
-      assertThat(e.category().runStop(false), notNullValue());
-      assertThat(e.httpStatus(), is(401));
+      assertThat(e.getCause().category(), is(ErrorCategory.AUTH));
+      assertThat(e.getCause().category().runStop(false), notNullValue());
+      assertThat(e.getCause().http().status(), is(401));
       assertThat(e.getMessage(), containsString("HIPFORGE_BATCH_TEST_KEY"));
       assertThat(e.getMessage(), not(containsString(wrong)));
       assertThat(e.getMessage(), not(containsString(wrong.substring(3, 20))));
       BatchApiException status =
           assertThrows(BatchApiException.class, () -> api.status("batch_nothing"));
-      assertThat(status.category(), is(ErrorCategory.AUTH));
+      assertThat(status.getCause().category(), is(ErrorCategory.AUTH));
       assertThat(llm.batchesCreated(), is(0L));
     }
   }
@@ -353,7 +353,7 @@ class BatchApiLoopbackTest {
         BatchApi api = api(kind, llm)) {
       List<BatchLine> lines = lines(api, 1);
       BatchApiException e = assertThrows(BatchApiException.class, () -> submit(api, lines));
-      assertThat(e.category(), is(ErrorCategory.ENDPOINT));
+      assertThat(e.getCause().category(), is(ErrorCategory.ENDPOINT));
       assertThat(e.getMessage(), containsString("do not follow redirects"));
       assertThat(target.totalRequests(), is(0L));
     }
@@ -366,8 +366,8 @@ class BatchApiLoopbackTest {
         BatchApi api = api(kind, llm)) {
       BatchApiException e =
           assertThrows(BatchApiException.class, () -> api.status("batch_unknown123"));
-      assertThat(e.getMessage(), e.httpStatus(), is(404));
-      assertThat(e.category(), is(ErrorCategory.ENDPOINT));
+      assertThat(e.getMessage(), e.getCause().http().status(), is(404));
+      assertThat(e.getCause().category(), is(ErrorCategory.ENDPOINT));
       assertThat(e.getMessage(), containsString("batch_unknown123"));
       assertThrows(IllegalArgumentException.class, () -> api.status("../files/x"));
     }
@@ -407,7 +407,7 @@ class BatchApiLoopbackTest {
         assertThrows(IllegalStateException.class, () -> api.readResults(id, o -> {}));
       } else {
         BatchApiException e = assertThrows(BatchApiException.class, () -> submit(api, twice));
-        assertThat(e.category(), is(ErrorCategory.BAD_REQUEST));
+        assertThat(e.getCause().category(), is(ErrorCategory.BAD_REQUEST));
         assertThat(e.getMessage(), containsString("unique"));
       }
       assertThat(llm.batchLinesAnswered(), is(0L));
@@ -429,8 +429,8 @@ class BatchApiLoopbackTest {
       List<BatchLine> more = lines(api, 1);
       BatchApiException e =
           assertThrows(BatchApiException.class, () -> api.create(api.uploadInput(more), more));
-      assertThat(e.category(), is(ErrorCategory.QUOTA));
-      assertThat(e.category().runStop(false), notNullValue());
+      assertThat(e.getCause().category(), is(ErrorCategory.QUOTA));
+      assertThat(e.getCause().category().runStop(false), notNullValue());
       assertThat(llm.batchesCreated(), is(1L));
     }
   }

@@ -1,10 +1,13 @@
 package org.hipforge.io.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.Serializable;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * One named LLM provider from {@code config.json}: where it is, which wire format, which model,
@@ -76,27 +79,28 @@ public record ProviderConfig(
     }
   }
 
-  /** A provider with the defaults (temperature 0.2, 1024 max tokens, 120 s timeout, 6 attempts). */
+  /**
+   * A provider with the config file's defaults for every other key (temperature 0.2, 1024 max
+   * tokens, 120 s timeout, 6 attempts, no rate limits), checked as {@link #load} checks it.
+   *
+   * @throws IllegalArgumentException when the config file would be refused (not an http(s) {@code
+   *     baseUrl}, no {@code model})
+   */
   public static ProviderConfig of(
       String name, Api api, String baseUrl, String model, String apiKeyEnv) {
-    return new ProviderConfig(
-        name,
-        api,
-        baseUrl,
-        model,
-        apiKeyEnv,
-        0.2,
-        1024,
-        120,
-        0,
-        0,
-        6,
-        0,
-        0,
-        "2023-06-01",
-        RetryRules.DEFAULTS,
-        DEFAULT_MAX_TOKENS_CEILING,
-        DEFAULT_BATCH_DISCOUNT);
+    ObjectNode provider =
+        JsonNodeFactory.instance
+            .objectNode()
+            .put("api", api.name().toLowerCase(Locale.ROOT))
+            .put("base_url", baseUrl)
+            .put("model", model)
+            .put("api_key_env", apiKeyEnv);
+    try {
+      return fromJson(
+          JsonNodeFactory.instance.objectNode().set(name, provider), name, "ProviderConfig.of");
+    } catch (IOException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   /** Loads provider {@code name} from the config file; errors name the file, provider and key. */
@@ -110,18 +114,8 @@ public record ProviderConfig(
     return ProviderConfigReader.fromJson(root, name, source);
   }
 
-  /** The same provider with other rate limits (0: none; tests and benchmarks set them here). */
-  public ProviderConfig withLimits(int newRpm, long newTpm) {
-    return with(timeoutS, newRpm, newTpm);
-  }
-
   /** The same provider with another timeout per call (tests that want a stall to fail fast). */
   public ProviderConfig withTimeoutS(int seconds) {
-    return with(seconds, rpm, tpm);
-  }
-
-  /** A copy with these limits, checked again. */
-  private ProviderConfig with(int newTimeoutS, int newRpm, long newTpm) {
     return new ProviderConfig(
         name,
         api,
@@ -130,9 +124,9 @@ public record ProviderConfig(
         apiKeyEnv,
         temperature,
         maxTokens,
-        newTimeoutS,
-        newRpm,
-        newTpm,
+        seconds,
+        rpm,
+        tpm,
         maxAttempts,
         inputPricePerMTok,
         outputPricePerMTok,
@@ -208,7 +202,7 @@ public record ProviderConfig(
   public String toString() {
     return name
         + " ("
-        + api.name().toLowerCase(java.util.Locale.ROOT)
+        + api.name().toLowerCase(Locale.ROOT)
         + ", "
         + model
         + " at "

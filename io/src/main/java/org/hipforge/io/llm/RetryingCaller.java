@@ -22,8 +22,20 @@ import java.util.concurrent.TimeUnit;
  * still loading), each such wait said on the progress line; a retry-after above {@code
  * max_retry_after_s} stops the run ({@link CallGate.Kind#WAIT}; the task stays pending); a body
  * that timed out after its headers is retried at most {@code body_timeout_retries} times.
+ *
+ * @param policy how it retries ({@link Policy#of} a provider's settings)
+ * @param sleeper how it waits between attempts (tests give a fake clock's)
+ * @param listener hears every attempt; null: no metrics, waits said on the progress line
+ * @param gate stops it when closed; an error that stops the run closes the run's gate ({@link
+ *     CallGate#standalone} for a caller used alone)
  */
-public final class RetryingCaller {
+public record RetryingCaller(
+    LlmClient client,
+    RateLimiter limiter,
+    RetryingCaller.Policy policy,
+    RateLimiter.Sleeper sleeper,
+    RetryingCaller.Listener listener,
+    CallGate gate) {
   /** First backoff: long enough for a blip to pass, short enough not to idle a run. */
   public static final long BASE_BACKOFF_MILLIS = 500;
 
@@ -110,31 +122,12 @@ public final class RetryingCaller {
     }
   }
 
-  private final LlmClient client;
-  private final RateLimiter limiter;
-  private final Policy policy;
-  private final RateLimiter.Sleeper sleeper;
-  private final Listener listener;
-  private final CallGate gate;
+  /** The listener of a caller given none: no metrics, waits said on the progress line. */
+  private static final Listener DEFAULT_LISTENER = new Listener() {};
 
-  /**
-   * A caller that retries by {@code policy}, waits with {@code sleeper}, tells {@code listener}
-   * (null: nobody) and stops when {@code gate} closes; an error that stops the run closes the run's
-   * gate ({@link CallGate#standalone} for a caller used alone).
-   */
-  public RetryingCaller(
-      LlmClient client,
-      RateLimiter limiter,
-      Policy policy,
-      RateLimiter.Sleeper sleeper,
-      Listener listener,
-      CallGate gate) {
-    this.client = client;
-    this.limiter = limiter;
-    this.policy = policy;
-    this.sleeper = sleeper;
-    this.listener = listener == null ? new Listener() {} : listener;
-    this.gate = gate;
+  /** A null {@code listener} is {@link #DEFAULT_LISTENER}. */
+  public RetryingCaller {
+    listener = listener == null ? DEFAULT_LISTENER : listener;
   }
 
   public Outcome call(ChatRequest request) throws InterruptedException {

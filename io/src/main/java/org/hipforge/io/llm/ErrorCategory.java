@@ -85,7 +85,7 @@ public enum ErrorCategory {
   TOO_LARGE("too_large", false),
   /** The file is empty or blank. */
   EMPTY_SOURCE("empty_source", false),
-  /** The bytes are not text in an encoding we read. */
+  /** The bytes are neither UTF-8 nor printable Latin-1 text ({@code SourceText}). */
   NOT_UTF8("not_utf8", false),
   /** No HIP kernel in the file (a header, a host-only file; {@code --kernelsOnly}). */
   NO_KERNEL("no_kernel", false);

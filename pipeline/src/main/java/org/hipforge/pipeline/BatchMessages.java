@@ -109,7 +109,7 @@ final class BatchMessages {
             + ledgerDir
             + " keeps every batch, run the same command "
             + "again to resume (nothing is created or paid twice)";
-    CallGate.Kind kind = ex.category().runStop(true);
+    CallGate.Kind kind = ex.getCause().category().runStop(true);
     if (kind == CallGate.Kind.AUTH) {
       return new CommandSupport.AuthStop(
           "auth: provider "

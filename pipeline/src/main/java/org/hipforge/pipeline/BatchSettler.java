@@ -165,7 +165,7 @@ final class BatchSettler implements AutoCloseable {
         }
         failures = 0;
       } catch (BatchApiException ex) {
-        if (!ex.retryable() || ++failures >= MAX_POLL_FAILURES) {
+        if (!ex.getCause().retryable() || ++failures >= MAX_POLL_FAILURES) {
           throw stop(ex, "polling");
         }
         job.out()

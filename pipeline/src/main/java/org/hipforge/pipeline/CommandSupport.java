@@ -11,7 +11,10 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.hipforge.io.llm.CallGate;
+import org.hipforge.io.llm.JournalFailedException;
 import org.hipforge.io.llm.ProviderConfig;
+import org.hipforge.io.llm.ProviderRejectedKeyException;
+import org.hipforge.io.llm.ProviderStopException;
 import org.hipforge.io.state.JournalWriter;
 import org.hipforge.io.state.RunLedger;
 import org.hipforge.io.state.StatusReport;
@@ -245,7 +248,7 @@ final class CommandSupport {
       }
       return new JournalStop(CallLlm.journalFailure(s.reason(), gate));
     }
-    Throwable remote = e == null ? null : find(e, CallLlm.JournalFailedException.class);
+    Throwable remote = e == null ? null : find(e, JournalFailedException.class);
     return remote != null ? new JournalStop(remote.getMessage()) : e;
   }
 
@@ -270,7 +273,7 @@ final class CommandSupport {
             Progress.done(),
             paid.summary(provider),
             pendingAfter,
-            gate.notJournaledCount());
+            gate.total(CallGate.Tally.NOT_JOURNALED));
     if (!drained) {
       s +=
           "; calls still in flight at the deadline were dropped (paid for, asked again by the next run)";
@@ -291,11 +294,11 @@ final class CommandSupport {
       }
       return result;
     } catch (RuntimeException e) {
-      Throwable auth = find(e, CallLlm.ProviderRejectedKeyException.class);
+      Throwable auth = find(e, ProviderRejectedKeyException.class);
       if (auth != null) {
         throw new AuthStop(auth.getMessage());
       }
-      Throwable stop = find(e, CallLlm.ProviderStopException.class);
+      Throwable stop = find(e, ProviderStopException.class);
       if (stop != null) {
         throw new ProviderStop(stop.getMessage(), stopExitCode(stop.getMessage()));
       }

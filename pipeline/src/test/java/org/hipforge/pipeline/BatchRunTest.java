@@ -51,8 +51,7 @@ class BatchRunTest {
   @TempDir Path tmp;
   private final ProviderConfig provider =
       ProviderConfig.of(
-              "fake", ProviderConfig.Api.OPENAI, "http://127.0.0.1:9/v1", "fake-model", null)
-          .withLimits(0, 0);
+          "fake", ProviderConfig.Api.OPENAI, "http://127.0.0.1:9/v1", "fake-model", null);
 
   private Path work;
   private WorkLayout layout;

@@ -86,7 +86,7 @@ final class CallJournal implements AutoCloseable {
     try {
       writer.append(StateRecordJson.toJson(record));
     } catch (IOException failed) {
-      gate.notJournaled();
+      gate.count(CallGate.Tally.NOT_JOURNALED);
       String why = writer.failureDescription();
       gate.root()
           .close(
@@ -94,7 +94,7 @@ final class CallJournal implements AutoCloseable {
               why != null ? why : JournalWriter.describe(c.journal().dir(), failed));
       return false;
     }
-    gate.journaled();
+    gate.count(CallGate.Tally.JOURNALED);
     if (writer.failure() != null) {
       gate.root().close(CallGate.Kind.JOURNAL_FAILED, writer.failureDescription());
     }

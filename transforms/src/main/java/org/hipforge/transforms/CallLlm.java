@@ -9,7 +9,10 @@ import org.hipforge.io.llm.CallGate;
 import org.hipforge.io.llm.ChatResponse;
 import org.hipforge.io.llm.ErrorCategory;
 import org.hipforge.io.llm.InstructionCheck;
+import org.hipforge.io.llm.JournalFailedException;
 import org.hipforge.io.llm.ProviderConfig;
+import org.hipforge.io.llm.ProviderRejectedKeyException;
+import org.hipforge.io.llm.ProviderStopException;
 import org.hipforge.io.llm.RateLimiter;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.ResponseCache;
@@ -340,46 +343,11 @@ public final class CallLlm
     return "journal write failed at "
         + reason
         + "; no new requests were sent after it; "
-        + gate.notJournaledCount()
+        + gate.total(CallGate.Tally.NOT_JOURNALED)
         + " answers were paid for but could not be journaled, "
-        + gate.journaledCount()
+        + gate.total(CallGate.Tally.JOURNALED)
         + " were journaled in this run, "
-        + gate.notSentCount()
+        + gate.total(CallGate.Tally.NOT_SENT)
         + " tasks were not sent and stay pending";
-  }
-
-  /**
-   * A journal write failed: the run stops sending and fails once the calls in flight are done (the
-   * journal is the only proof an answer was paid for; going on would buy answers to lose).
-   */
-  public static final class JournalFailedException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    public JournalFailedException(String message) {
-      super(message);
-    }
-  }
-
-  /** The provider refused our key: the run must stop, not fail every remaining task. */
-  public static final class ProviderRejectedKeyException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    public ProviderRejectedKeyException(String message) {
-      super(message);
-    }
-  }
-
-  /**
-   * The run cannot go on and stops with unanswered tasks left pending: a spent quota, no usable
-   * chat endpoint, or a wait longer than max_retry_after_s. The message starts with the stop's
-   * label ({@code "quota: "}, {@code "endpoint: "}, {@code "wait: "}): on a cluster only the text
-   * reaches the client, and the label is what names the exit code.
-   */
-  public static final class ProviderStopException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    public ProviderStopException(String message) {
-      super(message);
-    }
   }
 }

@@ -12,6 +12,7 @@ import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.TupleTag;
 import org.hipforge.io.llm.CallGate;
 import org.hipforge.io.llm.ChatResponse;
+import org.hipforge.io.llm.JournalFailedException;
 import org.hipforge.io.llm.LlmClient;
 import org.hipforge.io.llm.LlmException;
 import org.hipforge.io.llm.ProviderConfig;
@@ -77,7 +78,13 @@ final class CallLlmFn extends StageFn<CallLlm.Configuration, LlmTask, StateRecor
     // This instance's switch under the run's: a teardown closes only this one.
     gate = CallGate.forRun(c.runId()).child();
     caller =
-        new RetryingCaller(client, limiter, provider, RateLimiter.SYSTEM_SLEEPER, metrics, gate);
+        new RetryingCaller(
+            client,
+            limiter,
+            RetryingCaller.Policy.of(provider),
+            RateLimiter.SYSTEM_SLEEPER,
+            metrics,
+            gate);
     AtomicInteger threadNo = new AtomicInteger();
     pool =
         Executors.newFixedThreadPool(
@@ -109,7 +116,7 @@ final class CallLlmFn extends StageFn<CallLlm.Configuration, LlmTask, StateRecor
       return;
     }
     if (!gate.isOpen()) {
-      gate.notSent(); // stopped: no record, the task stays pending
+      gate.count(CallGate.Tally.NOT_SENT); // stopped: no record, the task stays pending
       return;
     }
     if (collector != null) {
@@ -173,7 +180,7 @@ final class CallLlmFn extends StageFn<CallLlm.Configuration, LlmTask, StateRecor
     }
     if (stop.kind() == CallGate.Kind.JOURNAL_FAILED && inFlight.get() == 0 && done.isEmpty()) {
       // Every answer in flight has had its chance to reach the journal: now fail the bundle.
-      throw new CallLlm.JournalFailedException(CallLlm.journalFailure(stop.reason(), gate));
+      throw new JournalFailedException(CallLlm.journalFailure(stop.reason(), gate));
     }
   }
 
@@ -194,7 +201,7 @@ final class CallLlmFn extends StageFn<CallLlm.Configuration, LlmTask, StateRecor
       return journal.replay(task, cached);
     }
     if (!gate.enter()) {
-      gate.notSent();
+      gate.count(CallGate.Tally.NOT_SENT);
       return Done.NOTHING;
     }
     try {
@@ -207,7 +214,7 @@ final class CallLlmFn extends StageFn<CallLlm.Configuration, LlmTask, StateRecor
   private Done call(LlmTask task) throws InterruptedException {
     RetryingCaller.Outcome outcome = caller.call(task.request());
     if (outcome.stopped()) {
-      gate.notSent();
+      gate.count(CallGate.Tally.NOT_SENT);
       return Done.NOTHING;
     }
     LlmException e = outcome.error();

@@ -10,6 +10,7 @@ import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.hipforge.io.hip.HipKernels;
+import org.hipforge.io.llm.ErrorCategory;
 import org.hipforge.io.record.ManifestEntry;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
@@ -125,7 +126,7 @@ public final class ReadSources
         fail(
             out,
             e,
-            "missing_source",
+            ErrorCategory.MISSING_SOURCE.label(),
             "cannot read "
                 + e.fileName()
                 + " under "
@@ -137,12 +138,12 @@ public final class ReadSources
         return;
       }
       if (bytes.length == 0 || isBlank(bytes)) {
-        fail(out, e, "empty_source", "the source file is empty");
+        fail(out, e, ErrorCategory.EMPTY_SOURCE.label(), "the source file is empty");
         return;
       }
       SourceText.Decoded decoded = SourceText.decode(bytes);
       if (!decoded.ok()) {
-        fail(out, e, "not_utf8", decoded.problem());
+        fail(out, e, ErrorCategory.NOT_UTF8.label(), decoded.problem());
         return;
       }
       String text = decoded.text();
@@ -150,7 +151,7 @@ public final class ReadSources
         fail(
             out,
             e,
-            HipKernels.NO_KERNEL,
+            ErrorCategory.NO_KERNEL.label(),
             "no __global__ kernel in "
                 + e.fileName()
                 + " (a header or host-only file); --kernelsOnly=false describes such files too");

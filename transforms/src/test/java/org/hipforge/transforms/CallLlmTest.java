@@ -23,6 +23,7 @@ import org.hipforge.io.jsonl.StateRecordJson;
 import org.hipforge.io.llm.ChatRequest;
 import org.hipforge.io.llm.Prompts;
 import org.hipforge.io.llm.ProviderConfig;
+import org.hipforge.io.llm.ProviderRejectedKeyException;
 import org.hipforge.io.llm.RateLimiter;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.JournalWriter;
@@ -373,7 +374,7 @@ class CallLlmTest {
   static Throwable root(Throwable t) {
     Throwable r = t;
     while (r.getCause() != null) {
-      if (r instanceof CallLlm.ProviderRejectedKeyException) {
+      if (r instanceof ProviderRejectedKeyException) {
         return r;
       }
       r = r.getCause();

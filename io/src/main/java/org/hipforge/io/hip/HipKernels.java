@@ -2,7 +2,7 @@ package org.hipforge.io.hip;
 
 /**
  * The one home of "does this source hold a HIP kernel", asked before a file is described: a file
- * without one (a header, a host-only {@code .cpp}) is recorded {@link #NO_KERNEL} without a call
+ * without one (a header, a host-only {@code .cpp}) is recorded {@code no_kernel} without a call
  * unless the user keeps such files ({@code --kernelsOnly=false}).
  *
  * <p>A kernel is a {@code __global__} (or {@code __attribute__((global))}) outside comments and
@@ -11,11 +11,6 @@ package org.hipforge.io.hip;
  * behind a macro defined in another header is not seen.
  */
 public final class HipKernels {
-  /**
-   * The error category of a source without a kernel, recorded {@code pass:false} without a call.
-   */
-  public static final String NO_KERNEL = "no_kernel";
-
   private HipKernels() {}
 
   /** Whether {@code source} declares at least one HIP kernel. */

@@ -27,10 +27,7 @@ final class AnthropicMessagesClient extends HttpLlmClient {
     g.writeNumberField("temperature", Math.min(1.0, config.temperature()));
     g.writeStringField("system", request.system());
     g.writeArrayFieldStart("messages");
-    g.writeStartObject();
-    g.writeStringField("role", "user");
-    g.writeStringField("content", request.user());
-    g.writeEndObject();
+    writeMessage(g, "user", request.user());
     g.writeEndArray();
     g.writeEndObject();
   }

@@ -7,7 +7,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The one switch that stops a run's paid calls: open until the first {@link #close}; after it no
@@ -21,16 +21,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * wins and is kept, with its {@link Kind} and reason.
  *
  * <p>It also keeps the run's ledger counts in this JVM: calls in flight ({@link #enter} before a
- * request is sent, {@link #leave} after its answer is journaled or the call failed), answers
- * journaled, answers paid for but not journaled, and tasks not sent because of the stop (these get
- * no record and stay pending). {@link #awaitIdle} waits for the calls in flight. Thread-safe.
+ * request is sent, {@link #leave} after its answer is journaled or the call failed), and the {@link
+ * Tally}s: answers journaled, answers paid for but not journaled, and tasks not sent because of the
+ * stop (these get no record and stay pending). {@link #awaitIdle} waits for the calls in flight.
+ * Thread-safe.
  *
  * <pre>{@code
  * CallGate gate = CallGate.forRun(runId).child();
  * if (gate.enter()) {
- *   try { ... send, journal, gate.journaled() ... } finally { gate.leave(); }
+ *   try { ... send, journal, gate.count(Tally.JOURNALED) ... } finally { gate.leave(); }
  * } else {
- *   gate.notSent();
+ *   gate.count(Tally.NOT_SENT);
  * }
  * }</pre>
  */
@@ -70,6 +71,16 @@ public final class CallGate {
   /** How a gate was closed. */
   public record Stop(Kind kind, String reason) {}
 
+  /** What the run's ledger counts in this JVM ({@link #count}, {@link #total}). */
+  public enum Tally {
+    /** An answer reached the journal. */
+    JOURNALED,
+    /** An answer was paid for but could not be journaled. */
+    NOT_JOURNALED,
+    /** A task was not sent (or not retried) because the gate is closed: it stays pending. */
+    NOT_SENT
+  }
+
   private static final ConcurrentHashMap<String, CallGate> RUNS = new ConcurrentHashMap<>();
 
   private final String runId;
@@ -82,9 +93,7 @@ public final class CallGate {
 
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger onTheWire = new AtomicInteger();
-  private final AtomicLong journaled = new AtomicLong();
-  private final AtomicLong notJournaled = new AtomicLong();
-  private final AtomicLong notSent = new AtomicLong();
+  private final AtomicLongArray tallies = new AtomicLongArray(Tally.values().length);
   private volatile Stop stop;
 
   private CallGate(String runId, CallGate parent) {
@@ -288,31 +297,14 @@ public final class CallGate {
     }
   }
 
-  /** One answer reached the journal. */
-  public void journaled() {
-    root().journaled.incrementAndGet();
+  /** Counts one {@code tally} on the run's gate. */
+  public void count(Tally tally) {
+    root().tallies.incrementAndGet(tally.ordinal());
   }
 
-  /** One answer was paid for but could not be journaled. */
-  public void notJournaled() {
-    root().notJournaled.incrementAndGet();
-  }
-
-  /** One task was not sent (or not retried) because the gate is closed: it stays pending. */
-  public void notSent() {
-    root().notSent.incrementAndGet();
-  }
-
-  public long journaledCount() {
-    return root().journaled.get();
-  }
-
-  public long notJournaledCount() {
-    return root().notJournaled.get();
-  }
-
-  public long notSentCount() {
-    return root().notSent.get();
+  /** The run's count of {@code tally} in this JVM. */
+  public long total(Tally tally) {
+    return root().tallies.get(tally.ordinal());
   }
 
   @Override

@@ -74,7 +74,21 @@ public enum ErrorCategory {
    */
   UNSAFE_PATH("unsafe_path", false),
   /** A generated file could not be written. */
-  WRITE_ERROR("write_error", false);
+  WRITE_ERROR("write_error", false),
+
+  // Categories of reading a source before describe calls (ReadSources; recorded without a call).
+  /** The source file is not there (or cannot be read). */
+  MISSING_SOURCE("missing_source", false),
+  /** The file's bytes are not those the manifest (or the record) was made from. */
+  SOURCE_CHANGED("source_changed", false),
+  /** The file is larger than the most bytes a source may have. */
+  TOO_LARGE("too_large", false),
+  /** The file is empty or blank. */
+  EMPTY_SOURCE("empty_source", false),
+  /** The bytes are neither UTF-8 nor printable Latin-1 text ({@code SourceText}). */
+  NOT_UTF8("not_utf8", false),
+  /** No HIP kernel in the file (a header, a host-only file; {@code --kernelsOnly}). */
+  NO_KERNEL("no_kernel", false);
 
   private final String label;
   private final boolean retryable;

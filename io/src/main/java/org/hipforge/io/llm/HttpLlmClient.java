@@ -95,6 +95,14 @@ abstract class HttpLlmClient implements LlmClient {
    */
   abstract void writeBody(JsonGenerator g, ChatRequest request) throws IOException;
 
+  /** One chat message of the body's {@code messages} array: {@code {"role":..,"content":..}}. */
+  static void writeMessage(JsonGenerator g, String role, String content) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("role", role);
+    g.writeStringField("content", content);
+    g.writeEndObject();
+  }
+
   abstract Request.Builder authorize(Request.Builder builder);
 
   /**

@@ -1,15 +1,35 @@
 package org.hipforge.io.llm;
 
-/** A failed LLM call: its category, HTTP status (0 when none) and the server's retry hint. */
+import java.io.Serializable;
+
+/**
+ * A failed LLM call: its category, what the HTTP exchange said about it ({@link #http()}) and, for
+ * a 200 the provider billed, the unusable answer.
+ */
 public final class LlmException extends Exception {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * What the HTTP exchange of a failed call said.
+   *
+   * @param status the HTTP status, 0 when none arrived
+   * @param retryAfterMillis what the server asked us to wait before retrying, -1 when it said
+   *     nothing
+   * @param shouldRetry the provider's {@code x-should-retry} answer, null when it sent none
+   * @param afterHeaders the failure came after the answer's headers (a body that did not finish in
+   *     time): the provider was already generating, so trying again is a second paid generation
+   */
+  public record Http(int status, long retryAfterMillis, Boolean shouldRetry, boolean afterHeaders)
+      implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** No answer arrived and nothing was said. */
+    static final Http NONE = new Http(0, -1, null, false);
+  }
+
   private final ErrorCategory category;
-  private final int httpStatus;
-  private final long retryAfterMillis;
+  private final Http http;
   private final transient ChatResponse answer;
-  private final Boolean shouldRetry;
-  private final boolean afterHeaders;
 
   public LlmException(
       ErrorCategory category, int httpStatus, long retryAfterMillis, String message) {
@@ -26,7 +46,7 @@ public final class LlmException extends Exception {
       long retryAfterMillis,
       Boolean shouldRetry,
       String message) {
-    this(category, httpStatus, retryAfterMillis, shouldRetry, null, false, message, null);
+    this(category, new Http(httpStatus, retryAfterMillis, shouldRetry, false), null, message, null);
   }
 
   /**
@@ -34,7 +54,7 @@ public final class LlmException extends Exception {
    * carries the answer's usage and finish reason, so its tokens are recorded.
    */
   public LlmException(ErrorCategory category, ChatResponse answer, String message) {
-    this(category, 200, -1, null, answer, false, message, null);
+    this(category, new Http(200, -1, null, false), answer, message, null);
   }
 
   /**
@@ -43,42 +63,23 @@ public final class LlmException extends Exception {
    */
   public LlmException(
       ErrorCategory category, String message, Throwable cause, boolean afterHeaders) {
-    this(category, 0, -1, null, null, afterHeaders, message, cause);
+    this(category, afterHeaders ? new Http(0, -1, null, true) : Http.NONE, null, message, cause);
   }
 
   public LlmException(ErrorCategory category, String message, Throwable cause) {
-    this(category, message, cause, false);
+    this(category, Http.NONE, null, message, cause);
   }
 
   private LlmException(
-      ErrorCategory category,
-      int httpStatus,
-      long retryAfterMillis,
-      Boolean shouldRetry,
-      ChatResponse answer,
-      boolean afterHeaders,
-      String message,
-      Throwable cause) {
+      ErrorCategory category, Http http, ChatResponse answer, String message, Throwable cause) {
     super(message, cause);
     this.category = category;
-    this.httpStatus = httpStatus;
-    this.retryAfterMillis = retryAfterMillis;
-    this.shouldRetry = shouldRetry;
+    this.http = http;
     this.answer = answer;
-    this.afterHeaders = afterHeaders;
-  }
-
-  /** The billed but unusable answer (usage, finish reason, text), or null when none was paid. */
-  public ChatResponse answer() {
-    return answer;
   }
 
   public ErrorCategory category() {
     return category;
-  }
-
-  public int httpStatus() {
-    return httpStatus;
   }
 
   /**
@@ -87,22 +88,17 @@ public final class LlmException extends Exception {
    * ErrorCategory#retryable()}).
    */
   public boolean retryable() {
-    return shouldRetry != null ? shouldRetry : category.retryable();
+    return http.shouldRetry() != null ? http.shouldRetry() : category.retryable();
   }
 
-  /** The provider's {@code x-should-retry} answer, or null when it sent none. */
-  public Boolean shouldRetry() {
-    return shouldRetry;
+  /** What the HTTP exchange said: status, retry-after, {@code x-should-retry}, after headers. */
+  public Http http() {
+    return http;
   }
 
-  /** True when the failure came after the answer's headers (a body that did not finish in time). */
-  public boolean afterHeaders() {
-    return afterHeaders;
-  }
-
-  /** What the server asked us to wait before retrying, or -1 when it said nothing. */
-  public long retryAfterMillis() {
-    return retryAfterMillis;
+  /** The billed but unusable answer (usage, finish reason, text), or null when none was paid. */
+  public ChatResponse answer() {
+    return answer;
   }
 
   /** {@code "<category>: <message>"}, the form stored as {@code error_msg}. */

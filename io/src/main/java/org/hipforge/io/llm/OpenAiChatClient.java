@@ -26,14 +26,8 @@ final class OpenAiChatClient extends HttpLlmClient {
     g.writeStartObject();
     g.writeStringField("model", config.model());
     g.writeArrayFieldStart("messages");
-    g.writeStartObject();
-    g.writeStringField("role", "system");
-    g.writeStringField("content", request.system());
-    g.writeEndObject();
-    g.writeStartObject();
-    g.writeStringField("role", "user");
-    g.writeStringField("content", request.user());
-    g.writeEndObject();
+    writeMessage(g, "system", request.system());
+    writeMessage(g, "user", request.user());
     g.writeEndArray();
     g.writeNumberField("temperature", config.temperature());
     g.writeNumberField("max_tokens", request.maxTokensOr(config.maxTokens()));

@@ -1,11 +1,13 @@
 package org.hipforge.io.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.Serializable;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.function.Consumer;
+import java.util.Locale;
 
 /**
  * One named LLM provider from {@code config.json}: where it is, which wire format, which model,
@@ -57,7 +59,7 @@ public record ProviderConfig(
   /** The default {@code max_tokens_ceiling}: a generated file of ~16 KB of HIP. */
   public static final int DEFAULT_MAX_TOKENS_CEILING = 8192;
 
-  /** Checks what the {@code withX} methods can set; {@code base_url} loses a trailing slash. */
+  /** Checks the limits and retry settings; {@code base_url} loses a trailing slash. */
   public ProviderConfig {
     baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     if (rpm < 0 || tpm < 0) {
@@ -77,27 +79,28 @@ public record ProviderConfig(
     }
   }
 
-  /** A provider with the defaults (temperature 0.2, 1024 max tokens, 120 s timeout, 6 attempts). */
+  /**
+   * A provider with the config file's defaults for every other key (temperature 0.2, 1024 max
+   * tokens, 120 s timeout, 6 attempts, no rate limits), checked as {@link #load} checks it.
+   *
+   * @throws IllegalArgumentException when the config file would be refused (not an http(s) {@code
+   *     baseUrl}, no {@code model})
+   */
   public static ProviderConfig of(
       String name, Api api, String baseUrl, String model, String apiKeyEnv) {
-    return new ProviderConfig(
-        name,
-        api,
-        baseUrl,
-        model,
-        apiKeyEnv,
-        0.2,
-        1024,
-        120,
-        0,
-        0,
-        6,
-        0,
-        0,
-        "2023-06-01",
-        RetryRules.DEFAULTS,
-        DEFAULT_MAX_TOKENS_CEILING,
-        DEFAULT_BATCH_DISCOUNT);
+    ObjectNode provider =
+        JsonNodeFactory.instance
+            .objectNode()
+            .put("api", api.name().toLowerCase(Locale.ROOT))
+            .put("base_url", baseUrl)
+            .put("model", model)
+            .put("api_key_env", apiKeyEnv);
+    try {
+      return fromJson(
+          JsonNodeFactory.instance.objectNode().set(name, provider), name, "ProviderConfig.of");
+    } catch (IOException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   /** Loads provider {@code name} from the config file; errors name the file, provider and key. */
@@ -111,84 +114,26 @@ public record ProviderConfig(
     return ProviderConfigReader.fromJson(root, name, source);
   }
 
-  public ProviderConfig withBaseUrl(String url) {
-    return with(c -> c.baseUrl = url);
-  }
-
-  public ProviderConfig withLimits(int newRpm, long newTpm) {
-    return with(
-        c -> {
-          c.rpm = newRpm;
-          c.tpm = newTpm;
-        });
-  }
-
+  /** The same provider with another timeout per call (tests that want a stall to fail fast). */
   public ProviderConfig withTimeoutS(int seconds) {
-    return with(c -> c.timeoutS = seconds);
-  }
-
-  public ProviderConfig withMaxAttempts(int attempts) {
-    return with(c -> c.maxAttempts = attempts);
-  }
-
-  /** The same provider with other retry rules (tests and benchmarks; a config sets them by key). */
-  public ProviderConfig withRetryRules(RetryRules rules) {
-    return with(c -> c.retryRules = rules);
-  }
-
-  /**
-   * The same provider whose batch tokens ({@code --mode=batch}) cost {@code discount} times the
-   * synchronous prices ({@code batch_discount}, in [0, 1]).
-   */
-  public ProviderConfig withBatchDiscount(double discount) {
-    return with(c -> c.batchDiscount = discount);
-  }
-
-  /**
-   * A copy with {@code change} applied to the settings a {@code withX} may change, checked again.
-   */
-  private ProviderConfig with(Consumer<Settings> change) {
-    Settings c = new Settings(this);
-    change.accept(c);
     return new ProviderConfig(
         name,
         api,
-        c.baseUrl,
+        baseUrl,
         model,
         apiKeyEnv,
         temperature,
         maxTokens,
-        c.timeoutS,
-        c.rpm,
-        c.tpm,
-        c.maxAttempts,
+        seconds,
+        rpm,
+        tpm,
+        maxAttempts,
         inputPricePerMTok,
         outputPricePerMTok,
         anthropicVersion,
-        c.retryRules,
+        retryRules,
         maxTokensCeiling,
-        c.batchDiscount);
-  }
-
-  /** The settings a {@code withX} changes, copied out of a config to be changed. */
-  private static final class Settings {
-    String baseUrl;
-    int timeoutS;
-    int rpm;
-    long tpm;
-    int maxAttempts;
-    RetryRules retryRules;
-    double batchDiscount;
-
-    Settings(ProviderConfig p) {
-      baseUrl = p.baseUrl;
-      timeoutS = p.timeoutS;
-      rpm = p.rpm;
-      tpm = p.tpm;
-      maxAttempts = p.maxAttempts;
-      retryRules = p.retryRules;
-      batchDiscount = p.batchDiscount;
-    }
+        batchDiscount);
   }
 
   /**
@@ -257,7 +202,7 @@ public record ProviderConfig(
   public String toString() {
     return name
         + " ("
-        + api.name().toLowerCase(java.util.Locale.ROOT)
+        + api.name().toLowerCase(Locale.ROOT)
         + ", "
         + model
         + " at "

@@ -22,8 +22,20 @@ import java.util.concurrent.TimeUnit;
  * still loading), each such wait said on the progress line; a retry-after above {@code
  * max_retry_after_s} stops the run ({@link CallGate.Kind#WAIT}; the task stays pending); a body
  * that timed out after its headers is retried at most {@code body_timeout_retries} times.
+ *
+ * @param policy how it retries ({@link Policy#of} a provider's settings)
+ * @param sleeper how it waits between attempts (tests give a fake clock's)
+ * @param listener hears every attempt; null: no metrics, waits said on the progress line
+ * @param gate stops it when closed; an error that stops the run closes the run's gate ({@link
+ *     CallGate#standalone} for a caller used alone)
  */
-public final class RetryingCaller {
+public record RetryingCaller(
+    LlmClient client,
+    RateLimiter limiter,
+    RetryingCaller.Policy policy,
+    RateLimiter.Sleeper sleeper,
+    RetryingCaller.Listener listener,
+    CallGate gate) {
   /** First backoff: long enough for a blip to pass, short enough not to idle a run. */
   public static final long BASE_BACKOFF_MILLIS = 500;
 
@@ -91,82 +103,36 @@ public final class RetryingCaller {
     }
   }
 
-  private final LlmClient client;
-  private final RateLimiter limiter;
-  private final int maxAttempts;
-  private final int maxTokens;
-  private final RateLimiter.Sleeper sleeper;
-  private final Listener listener;
-  private final CallGate gate;
-  private final RetryRules rules;
-
-  /** A caller with a gate of its own (it stops only on a rejected key). */
-  public RetryingCaller(
-      LlmClient client,
-      RateLimiter limiter,
-      int maxAttempts,
-      int maxTokens,
-      RateLimiter.Sleeper sleeper,
-      Listener listener) {
-    this(client, limiter, maxAttempts, maxTokens, sleeper, listener, CallGate.standalone());
-  }
-
-  /** A caller that stops when {@code gate} closes, and closes its run's gate on a rejected key. */
-  public RetryingCaller(
-      LlmClient client,
-      RateLimiter limiter,
-      int maxAttempts,
-      int maxTokens,
-      RateLimiter.Sleeper sleeper,
-      Listener listener,
-      CallGate gate) {
-    this(client, limiter, maxAttempts, maxTokens, RetryRules.DEFAULTS, sleeper, listener, gate);
-  }
-
-  /** A caller for {@code provider}: its max_attempts, max_tokens and retry rules. */
-  public RetryingCaller(
-      LlmClient client,
-      RateLimiter limiter,
-      ProviderConfig provider,
-      RateLimiter.Sleeper sleeper,
-      Listener listener,
-      CallGate gate) {
-    this(
-        client,
-        limiter,
-        provider.maxAttempts(),
-        provider.maxTokens(),
-        provider.retryRules(),
-        sleeper,
-        listener,
-        gate);
-  }
-
-  /** A caller with these retry rules, stopping when {@code gate} closes. */
-  public RetryingCaller(
-      LlmClient client,
-      RateLimiter limiter,
-      int maxAttempts,
-      int maxTokens,
-      RetryRules rules,
-      RateLimiter.Sleeper sleeper,
-      Listener listener,
-      CallGate gate) {
-    if (maxAttempts < 1) {
-      throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
+  /**
+   * How a caller retries: at most {@code maxAttempts} attempts a call (a 503 may go on past them,
+   * {@link RetryRules#retryBudgetS}), the {@code max_tokens} a request without its own is estimated
+   * at, and the {@link RetryRules} beyond them (null: {@link RetryRules#DEFAULTS}).
+   */
+  public record Policy(int maxAttempts, int maxTokens, RetryRules rules) {
+    public Policy {
+      if (maxAttempts < 1) {
+        throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
+      }
+      rules = rules == null ? RetryRules.DEFAULTS : rules;
     }
-    this.client = client;
-    this.limiter = limiter;
-    this.maxAttempts = maxAttempts;
-    this.maxTokens = maxTokens;
-    this.sleeper = sleeper;
-    this.listener = listener == null ? new Listener() {} : listener;
-    this.gate = gate;
-    this.rules = rules == null ? RetryRules.DEFAULTS : rules;
+
+    /** The policy of {@code provider}: its max_attempts, max_tokens and retry rules. */
+    public static Policy of(ProviderConfig provider) {
+      return new Policy(provider.maxAttempts(), provider.maxTokens(), provider.retryRules());
+    }
+  }
+
+  /** The listener of a caller given none: no metrics, waits said on the progress line. */
+  private static final Listener DEFAULT_LISTENER = new Listener() {};
+
+  /** A null {@code listener} is {@link #DEFAULT_LISTENER}. */
+  public RetryingCaller {
+    listener = listener == null ? DEFAULT_LISTENER : listener;
   }
 
   public Outcome call(ChatRequest request) throws InterruptedException {
-    long estimate = request.estimatedTokens(request.maxTokensOr(maxTokens));
+    long estimate = request.estimatedTokens(request.maxTokensOr(policy.maxTokens()));
+    RetryRules rules = policy.rules();
     LlmException last = null;
     long latency = 0;
     long waitedMillis = 0;
@@ -196,6 +162,7 @@ public final class RetryingCaller {
       } catch (LlmException e) {
         latency = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         last = e;
+        LlmException.Http http = e.http();
         if (e.answer() != null) {
           // A billed 200 that cannot be used (refused, filtered, truncated, empty): the endpoint
           // and key work, its usage paces like an answer's; final, never a second paid try.
@@ -211,18 +178,18 @@ public final class RetryingCaller {
         boolean retry = mayRetry(e, attempt, waitedMillis, bodyTimeouts);
         // The provider's x-should-retry: true wins over a stop, as long as retries are left.
         CallGate.Kind runStop =
-            retry && Boolean.TRUE.equals(e.shouldRetry()) ? null : e.category().runStop(!retry);
+            retry && Boolean.TRUE.equals(http.shouldRetry()) ? null : e.category().runStop(!retry);
         if (runStop != null) {
           gate.root().close(runStop, e.getMessage());
           return new Outcome(null, e, attempt, latency);
         }
         limiter.onFailure();
-        if (retry && e.retryAfterMillis() > TimeUnit.SECONDS.toMillis(rules.maxRetryAfterS())) {
+        if (retry && http.retryAfterMillis() > TimeUnit.SECONDS.toMillis(rules.maxRetryAfterS())) {
           // Waiting that long holds the run silently for hours (a daily limit): stop it instead.
           String why =
               e.getMessage()
                   + "; the provider asks to wait "
-                  + seconds(e.retryAfterMillis())
+                  + seconds(http.retryAfterMillis())
                   + " before the next request, more than max_retry_after_s "
                   + rules.maxRetryAfterS()
                   + " s";
@@ -233,7 +200,7 @@ public final class RetryingCaller {
         if (e.category() == ErrorCategory.RATE_LIMITED
             || e.category() == ErrorCategory.OVERLOADED) {
           listener.rateLimited();
-          limiter.onRateLimited(e.retryAfterMillis());
+          limiter.onRateLimited(http.retryAfterMillis());
         }
         if (!retry) {
           return new Outcome(null, e, attempt, latency);
@@ -241,17 +208,17 @@ public final class RetryingCaller {
         if (!gate.isOpen()) {
           return stopped(e, attempt, latency);
         }
-        if (e.afterHeaders()) {
+        if (http.afterHeaders()) {
           bodyTimeouts++;
         }
         listener.retried(e.category());
-        boolean unavailable = e.httpStatus() == 503;
+        boolean unavailable = http.status() == 503;
         long wait =
             backoffMillis(
                 unavailable ? Math.min(attempt, UNAVAILABLE_BACKOFF_STEPS) : attempt,
-                e.retryAfterMillis(),
+                http.retryAfterMillis(),
                 TimeUnit.SECONDS.toMillis(rules.maxRetryAfterS()));
-        if (unavailable && attempt >= maxAttempts) {
+        if (unavailable && attempt >= policy.maxAttempts()) {
           listener.waiting(
               e.getMessage()
                   + "; the server is not ready: retry "
@@ -263,11 +230,11 @@ public final class RetryingCaller {
                   + " of retry_budget_s "
                   + rules.retryBudgetS()
                   + " s used");
-        } else if (e.retryAfterMillis() >= LONG_WAIT_MILLIS) {
+        } else if (http.retryAfterMillis() >= LONG_WAIT_MILLIS) {
           listener.waiting(
               e.getMessage()
                   + "; the provider asks to wait "
-                  + seconds(e.retryAfterMillis())
+                  + seconds(http.retryAfterMillis())
                   + " (retry-after); waiting (max_retry_after_s "
                   + rules.maxRetryAfterS()
                   + " s)");
@@ -284,17 +251,18 @@ public final class RetryingCaller {
    * s: ...").
    */
   static String pauseReason(LlmException e) {
-    if (e.retryAfterMillis() > 0) {
-      return "provider asked to retry later (retry-after, HTTP " + e.httpStatus() + ")";
+    LlmException.Http http = e.http();
+    if (http.retryAfterMillis() > 0) {
+      return "provider asked to retry later (retry-after, HTTP " + http.status() + ")";
     }
-    if (e.httpStatus() == 503) {
+    if (http.status() == 503) {
       return "server not ready (HTTP 503), backing off";
     }
     if (e.category() == ErrorCategory.RATE_LIMITED) {
       return "rate limited (HTTP 429), backing off";
     }
     return e.category().label()
-        + (e.httpStatus() > 0 ? " (HTTP " + e.httpStatus() + ")" : "")
+        + (http.status() > 0 ? " (HTTP " + http.status() + ")" : "")
         + ", backing off";
   }
 
@@ -309,12 +277,13 @@ public final class RetryingCaller {
     if (!e.retryable()) {
       return false;
     }
-    if (e.afterHeaders() && bodyTimeouts >= rules.bodyTimeoutRetries()) {
+    LlmException.Http http = e.http();
+    if (http.afterHeaders() && bodyTimeouts >= policy.rules().bodyTimeoutRetries()) {
       return false;
     }
-    return attempt < maxAttempts
-        || (e.httpStatus() == 503
-            && waitedMillis < TimeUnit.SECONDS.toMillis(rules.retryBudgetS()));
+    return attempt < policy.maxAttempts()
+        || (http.status() == 503
+            && waitedMillis < TimeUnit.SECONDS.toMillis(policy.rules().retryBudgetS()));
   }
 
   private static String seconds(long millis) {

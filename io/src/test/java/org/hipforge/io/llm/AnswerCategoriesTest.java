@@ -67,7 +67,7 @@ class AnswerCategoriesTest {
     assertThat(e.getMessage(), e.category(), is(category));
     assertThat(e.category().retryable(), is(false));
     assertThat(e.category().paidAnswer(), is(true));
-    assertThat(e.httpStatus(), is(200));
+    assertThat(e.http().status(), is(200));
     assertThat("the billed answer travels with the error", e.answer(), notNullValue());
     assertThat(e.answer().inputTokens(), is(in));
     assertThat(e.answer().outputTokens(), is(out));
@@ -347,10 +347,10 @@ class AnswerCategoriesTest {
           new RetryingCaller(
               LlmClient.create(config(api, server.baseUrl()), "k"),
               RateLimiter.shared("answers-test " + api + " " + shape, 0, 0),
-              6,
-              300,
+              new RetryingCaller.Policy(6, 300, RetryRules.DEFAULTS),
               RateLimiter.SYSTEM_SLEEPER,
-              null);
+              null,
+              CallGate.standalone());
       RetryingCaller.Outcome o = caller.call(HELLO);
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(category));

@@ -129,7 +129,13 @@ class ApiKeyNeverLeaksTest {
       CallGate gate = CallGate.standalone();
       try (LlmClient client = LlmClient.create(c, key)) {
         RetryingCaller caller =
-            new RetryingCaller(client, limiter, 5, 1024, nanos -> {}, null, gate);
+            new RetryingCaller(
+                client,
+                limiter,
+                new RetryingCaller.Policy(5, 1024, RetryRules.DEFAULTS),
+                nanos -> {},
+                null,
+                gate);
         record(caller.call(HELLO));
         record(caller.call(HELLO)); // refused by the closed gate without a request
       }
@@ -168,7 +174,15 @@ class ApiKeyNeverLeaksTest {
       java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
       RateLimiter.Sleeper sleeper = now::addAndGet;
       RateLimiter limiter = new RateLimiter(0, 0, now::get, sleeper);
-      record(new RetryingCaller(client, limiter, 2, 1024, sleeper, null).call(HELLO));
+      record(
+          new RetryingCaller(
+                  client,
+                  limiter,
+                  new RetryingCaller.Policy(2, 1024, RetryRules.DEFAULTS),
+                  sleeper,
+                  null,
+                  CallGate.standalone())
+              .call(HELLO));
     }
     assertThat(failuresSeen, is(10));
   }

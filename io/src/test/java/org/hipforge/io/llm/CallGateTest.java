@@ -62,15 +62,15 @@ class CallGateTest {
     assertThat("counted on the run", run.requestsOnTheWire(), is(1));
     a.requestReturned();
     assertThat(run.requestsOnTheWire(), is(0));
-    a.journaled();
-    b.notJournaled();
-    b.notSent();
+    a.count(CallGate.Tally.JOURNALED);
+    b.count(CallGate.Tally.NOT_JOURNALED);
+    b.count(CallGate.Tally.NOT_SENT);
     a.leave();
     b.leave();
     assertThat(run.inFlight(), is(0));
-    assertThat(run.journaledCount(), is(1L));
-    assertThat(run.notJournaledCount(), is(1L));
-    assertThat(run.notSentCount(), is(1L));
+    assertThat(run.total(CallGate.Tally.JOURNALED), is(1L));
+    assertThat(run.total(CallGate.Tally.NOT_JOURNALED), is(1L));
+    assertThat(run.total(CallGate.Tally.NOT_SENT), is(1L));
   }
 
   @Test

@@ -87,7 +87,13 @@ class LearnedRateLimitLoopbackTest {
               RateLimiter.SYSTEM_SLEEPER,
               true);
       RetryingCaller caller =
-          new RetryingCaller(client, limiter, 6, 1024, RateLimiter.SYSTEM_SLEEPER, null);
+          new RetryingCaller(
+              client,
+              limiter,
+              new RetryingCaller.Policy(6, 1024, RetryRules.DEFAULTS),
+              RateLimiter.SYSTEM_SLEEPER,
+              null,
+              CallGate.standalone());
       ExecutorService pool = Executors.newFixedThreadPool(THREADS);
       try {
         List<Future<RetryingCaller.Outcome>> outcomes = new ArrayList<>();

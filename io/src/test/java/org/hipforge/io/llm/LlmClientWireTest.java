@@ -155,7 +155,7 @@ class LlmClientWireTest {
       for (String key : new String[] {WRONG_KEY, null}) {
         LlmException e = fail(c, key, HELLO);
         assertThat(e.category(), is(ErrorCategory.AUTH));
-        assertThat(e.httpStatus(), is(401));
+        assertThat(e.http().status(), is(401));
         assertThat(e.category().retryable(), is(false));
         assertThat(e.getMessage(), containsString(KEY_ENV));
         assertThat(e.toErrorMsg(), startsWith("auth: "));
@@ -177,11 +177,12 @@ class LlmClientWireTest {
       assertThat(first.rateLimits().requests().remaining(), is(0L));
       LlmException e = assertThrows(LlmException.class, () -> client.complete(HELLO));
       assertThat(e.category(), is(ErrorCategory.RATE_LIMITED));
-      assertThat(e.httpStatus(), is(429));
+      assertThat(e.http().status(), is(429));
       assertThat(e.category().retryable(), is(true));
       // The next request slot is a minute away: retry-after-ms (OpenAI) or retry-after in
       // whole seconds (Anthropic) says so.
-      assertThat(e.retryAfterMillis(), allOf(greaterThan(55_000L), lessThanOrEqualTo(60_000L)));
+      assertThat(
+          e.http().retryAfterMillis(), allOf(greaterThan(55_000L), lessThanOrEqualTo(60_000L)));
       assertThat(server.requestsByStatus().get("429"), is(1L));
     }
   }
@@ -258,7 +259,7 @@ class LlmClientWireTest {
       throws Exception {
     LlmException e = failAgainst(api, sim);
     assertThat(e.category(), is(category));
-    assertThat(e.httpStatus(), is(status));
+    assertThat(e.http().status(), is(status));
     assertThat(e.category().retryable(), is(true));
     assertThat(e.getMessage(), message);
     assertThat("the cause is kept", e.getCause() != null, is(status == 0));
@@ -292,7 +293,7 @@ class LlmClientWireTest {
         SimulatedLlmServer.start(SimulatorConfig.defaults().withMaxContextTokens(100))) {
       LlmException e = fail(config(api, server.baseUrl()), RIGHT_KEY, huge);
       assertThat(e.category(), is(ErrorCategory.CONTEXT_LENGTH));
-      assertThat(e.httpStatus(), is(400));
+      assertThat(e.http().status(), is(400));
       assertThat(e.category().retryable(), is(false));
       assertThat(server.requestsByStatus().get("400"), is(1L));
       // A short prompt to the same server still passes: the 400 was about length.
@@ -457,12 +458,12 @@ class LlmClientWireTest {
         LlmClient client = LlmClient.create(config(api, stub.baseUrl()), RIGHT_KEY)) {
       LlmException e = assertThrows(LlmException.class, () -> client.complete(HELLO));
       assertThat(e.category(), is(ErrorCategory.RATE_LIMITED));
-      assertThat(e.retryAfterMillis(), is(7_000L));
+      assertThat(e.http().retryAfterMillis(), is(7_000L));
       e = assertThrows(LlmException.class, () -> client.complete(HELLO));
-      assertThat("retry-after-ms is the more precise", e.retryAfterMillis(), is(1_250L));
+      assertThat("retry-after-ms is the more precise", e.http().retryAfterMillis(), is(1_250L));
       e = assertThrows(LlmException.class, () -> client.complete(HELLO));
       assertThat(e.category(), is(ErrorCategory.OVERLOADED));
-      assertThat(e.retryAfterMillis(), is(-1L));
+      assertThat(e.http().retryAfterMillis(), is(-1L));
       assertThat(e.getMessage(), containsString("Overloaded"));
     }
   }
@@ -557,7 +558,7 @@ class LlmClientWireTest {
     LlmException e =
         failWith(api, StubServer.json(402, "{\"error\":{\"message\":\"Payment Required\"}}"));
     assertThat(e.category(), is(ErrorCategory.QUOTA));
-    assertThat(e.httpStatus(), is(402));
+    assertThat(e.http().status(), is(402));
   }
 
   @ParameterizedTest

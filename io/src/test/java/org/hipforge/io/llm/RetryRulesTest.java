@@ -70,9 +70,7 @@ class RetryRulesTest {
     return new RetryingCaller(
         client,
         new RateLimiter(0, 0, clock, sleeper),
-        attempts,
-        1024,
-        rules,
+        new RetryingCaller.Policy(attempts, 1024, rules),
         sleeper,
         listener,
         gate);
@@ -156,7 +154,7 @@ class RetryRulesTest {
           caller(client, 6, RetryRules.DEFAULTS, time, null, CallGate.standalone()).call(TASK);
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(ErrorCategory.SERVER_ERROR));
-      assertThat(o.error().shouldRetry(), is(false));
+      assertThat(o.error().http().shouldRetry(), is(false));
       assertThat(o.attempts(), is(1));
       assertThat(server.totalRequests(), is(1L));
     }
@@ -288,7 +286,7 @@ class RetryRulesTest {
               .call(TASK);
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(ErrorCategory.TIMEOUT));
-      assertThat(o.error().afterHeaders(), is(true));
+      assertThat(o.error().http().afterHeaders(), is(true));
       assertThat(o.error().toErrorMsg(), containsString("timeout: after headers:"));
       assertThat("one retry: each try is a new paid generation", o.attempts(), is(2));
       assertThat(listener.sent.get(), is(2));
@@ -309,7 +307,7 @@ class RetryRulesTest {
                   null,
                   CallGate.standalone())
               .call(TASK);
-      assertThat(o.error().afterHeaders(), is(true));
+      assertThat(o.error().http().afterHeaders(), is(true));
       assertThat(o.attempts(), is(1));
     }
   }

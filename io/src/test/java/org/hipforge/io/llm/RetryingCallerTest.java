@@ -133,8 +133,24 @@ class RetryingCallerTest {
 
   /** A caller that paces nothing and sleeps on {@code time}, stopping when {@code gate} closes. */
   static RetryingCaller caller(LlmClient client, FakeTime time, int attempts, CallGate gate) {
+    return caller(client, new RateLimiter(0, 0, time, time), attempts, time, null, gate);
+  }
+
+  /** A caller of {@code attempts} attempts with the default max_tokens and retry rules. */
+  private static RetryingCaller caller(
+      LlmClient client,
+      RateLimiter limiter,
+      int attempts,
+      RateLimiter.Sleeper sleeper,
+      RetryingCaller.Listener listener,
+      CallGate gate) {
     return new RetryingCaller(
-        client, new RateLimiter(0, 0, time, time), attempts, 1024, time, null, gate);
+        client,
+        limiter,
+        new RetryingCaller.Policy(attempts, 1024, RetryRules.DEFAULTS),
+        sleeper,
+        listener,
+        gate);
   }
 
   private static ChatRequest task(int i) {
@@ -160,7 +176,7 @@ class RetryingCallerTest {
     try (SimulatedLlmServer server = SimulatedLlmServer.start(sim);
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
-      RetryingCaller caller = new RetryingCaller(client, limiter, 8, 1024, time, listener);
+      RetryingCaller caller = caller(client, limiter, 8, time, listener, CallGate.standalone());
       long attempts = 0;
       for (int i = 0; i < n; i++) {
         RetryingCaller.Outcome o = caller.call(task(i));
@@ -223,7 +239,7 @@ class RetryingCallerTest {
         LlmClient client = LlmClient.create(config(Api.ANTHROPIC, server.baseUrl()), KEY)) {
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
       RetryingCaller.Outcome o =
-          new RetryingCaller(client, limiter, 4, 1024, time, listener).call(task(1));
+          caller(client, limiter, 4, time, listener, CallGate.standalone()).call(task(1));
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(ErrorCategory.OVERLOADED));
       assertThat(o.attempts(), is(4));
@@ -245,7 +261,7 @@ class RetryingCallerTest {
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
       CallGate gate = CallGate.standalone();
-      RetryingCaller caller = new RetryingCaller(client, limiter, 8, 1024, time, null, gate);
+      RetryingCaller caller = caller(client, limiter, 8, time, null, gate);
       RetryingCaller.Outcome o = caller.call(new ChatRequest("You are terse.", "y".repeat(2_000)));
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(ErrorCategory.CONTEXT_LENGTH));
@@ -268,12 +284,12 @@ class RetryingCallerTest {
         LlmClient client = LlmClient.create(config(api, server.baseUrl()), KEY)) {
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
       CallGate run = CallGate.standalone();
-      RetryingCaller caller = new RetryingCaller(client, limiter, 8, 1024, time, null, run.child());
+      RetryingCaller caller = caller(client, limiter, 8, time, null, run.child());
 
       RetryingCaller.Outcome first = caller.call(task(1));
       assertThat(first.ok(), is(false));
       assertThat(first.error().category(), is(ErrorCategory.AUTH));
-      assertThat(first.error().httpStatus(), is(401));
+      assertThat(first.error().http().status(), is(401));
       assertThat(first.attempts(), is(1));
       assertThat(server.totalRequests(), is(1L));
       assertThat(run.stop().kind(), is(CallGate.Kind.AUTH));
@@ -288,7 +304,7 @@ class RetryingCallerTest {
       // Another caller (another worker of the run) sends nothing either.
       CountingListener other = new CountingListener();
       RetryingCaller.Outcome third =
-          new RetryingCaller(client, limiter, 8, 1024, time, other, run.child()).call(task(3));
+          caller(client, limiter, 8, time, other, run.child()).call(task(3));
       assertThat(third.error().category(), is(ErrorCategory.AUTH));
       assertThat(third.attempts(), is(0));
       assertThat(other.sent.get(), is(0));
@@ -309,7 +325,7 @@ class RetryingCallerTest {
         RecordingClient client =
             new RecordingClient(LlmClient.create(config(api, server.baseUrl()), KEY))) {
       RateLimiter limiter = new RateLimiter(0, 0, limiterTime, limiterTime);
-      RetryingCaller caller = new RetryingCaller(client, limiter, 3, 1024, time, listener);
+      RetryingCaller caller = caller(client, limiter, 3, time, listener, CallGate.standalone());
       assertThat(caller.call(task(1)).ok(), is(true));
       // That answer's headers said no request is left until the window resets (about a
       // minute): the limiter holds the next call back that long before sending it.
@@ -328,7 +344,7 @@ class RetryingCallerTest {
       // above the 0.5-1 s jittered backoff of attempts 1 and 2).
       assertThat(time.sleptMillis, hasSize(2));
       for (int i = 0; i < 2; i++) {
-        long asked = client.failures.get(i).retryAfterMillis();
+        long asked = client.failures.get(i).http().retryAfterMillis();
         assertThat(asked, greaterThan(55_000L));
         assertThat("sleep " + i, time.sleptMillis.get(i), greaterThanOrEqualTo(asked));
       }
@@ -354,7 +370,7 @@ class RetryingCallerTest {
         LlmClient client = LlmClient.create(config(api, stub.baseUrl()), KEY)) {
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
       RetryingCaller.Outcome o =
-          new RetryingCaller(client, limiter, 5, 1024, time, null).call(task(1));
+          caller(client, limiter, 5, time, null, CallGate.standalone()).call(task(1));
       assertThat(o.ok(), is(true));
       assertThat(o.response().text(), is("stub answer"));
       assertThat(o.attempts(), is(2));
@@ -380,8 +396,7 @@ class RetryingCallerTest {
         LlmClient client = LlmClient.create(config(api, stub.baseUrl()), KEY)) {
       CallGate run = CallGate.standalone();
       RateLimiter limiter = new RateLimiter(0, 0, time, time);
-      RetryingCaller.Outcome o =
-          new RetryingCaller(client, limiter, 6, 1024, time, null, run.child()).call(task(1));
+      RetryingCaller.Outcome o = caller(client, limiter, 6, time, null, run.child()).call(task(1));
       assertThat(o.ok(), is(false));
       assertThat(o.error().category(), is(ErrorCategory.QUOTA));
       assertThat(o.attempts(), is(1));
@@ -390,7 +405,7 @@ class RetryingCallerTest {
       assertThat(run.stop().kind(), is(CallGate.Kind.QUOTA));
 
       RetryingCaller.Outcome next =
-          new RetryingCaller(client, limiter, 6, 1024, time, null, run.child()).call(task(2));
+          caller(client, limiter, 6, time, null, run.child()).call(task(2));
       assertThat(
           "another worker of the run: nothing sent, the task stays pending",
           next.stopped(),
@@ -467,14 +482,7 @@ class RetryingCallerTest {
                 SimulatorConfig.defaults().withFaultRate(Fault.HTTP_529, 1.0));
         LlmClient client = LlmClient.create(config(Api.ANTHROPIC, server.baseUrl()), KEY)) {
       RetryingCaller.Outcome o =
-          new RetryingCaller(
-                  client,
-                  new RateLimiter(0, 0, time, time),
-                  6,
-                  1024,
-                  closingSleeper,
-                  null,
-                  run.child())
+          caller(client, new RateLimiter(0, 0, time, time), 6, closingSleeper, null, run.child())
               .call(task(1));
       assertThat(o.stopped(), is(true));
       assertThat(o.error().category(), is(ErrorCategory.OVERLOADED));
@@ -502,11 +510,10 @@ class RetryingCallerTest {
     try (LlmClient client =
         LlmClient.create(config(Api.OPENAI, LoopbackProviders.baseUrl(http)), KEY)) {
       RetryingCaller caller =
-          new RetryingCaller(
+          caller(
               client,
               new RateLimiter(0, 0, limiterTime, limiterTime),
               5,
-              1024,
               RateLimiter.SYSTEM_SLEEPER,
               null,
               gate);

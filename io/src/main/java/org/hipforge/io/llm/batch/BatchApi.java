@@ -14,9 +14,9 @@ import org.hipforge.io.llm.ProviderConfig;
  * <p>Flow: {@link #uploadInput} (OpenAI: a JSONL file; Anthropic: nothing, null), {@link #create}
  * (the provider's batch id), {@link #status} until {@link BatchStatus.State#terminal}, then {@link
  * #readResults}. Every call is one HTTP request (plus one for reading results); failures are {@link
- * BatchApiException}s and retrying is the caller's choice ({@link BatchApiException#retryable()}):
- * only a GET whose connection broke before any answer is sent once more here (a stale keep-alive
- * connection between polls). Usage:
+ * BatchApiException}s and retrying is the caller's choice ({@link
+ * org.hipforge.io.llm.LlmException#retryable()} of its cause): only a GET whose connection broke
+ * before any answer is sent once more here (a stale keep-alive connection between polls). Usage:
  *
  * <pre>{@code
  * try (BatchApi api = BatchApi.forProvider(provider)) {

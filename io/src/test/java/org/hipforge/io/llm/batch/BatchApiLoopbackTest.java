@@ -326,15 +326,15 @@ class BatchApiLoopbackTest {
     String wrong = "sk-wrong-key-9876543210zyxwvutsrqpONML";
     start(SimulatorConfig.defaults().withApiKey(KEY), wrong);
     BatchApiException e = submitRefused();
-    assertThat(e.category(), is(ErrorCategory.AUTH));
-    assertThat(e.category().runStop(false), notNullValue());
-    assertThat(e.httpStatus(), is(401));
+    assertThat(e.getCause().category(), is(ErrorCategory.AUTH));
+    assertThat(e.getCause().category().runStop(false), notNullValue());
+    assertThat(e.getCause().http().status(), is(401));
     assertThat(e.getMessage(), containsString("HIPFORGE_BATCH_TEST_KEY"));
     assertThat(e.getMessage(), not(containsString(wrong)));
     assertThat(e.getMessage(), not(containsString(wrong.substring(3, 20))));
     BatchApiException status =
         assertThrows(BatchApiException.class, () -> api.status("batch_nothing"));
-    assertThat(status.category(), is(ErrorCategory.AUTH));
+    assertThat(status.getCause().category(), is(ErrorCategory.AUTH));
     assertThat(llm.batchesCreated(), is(0L));
   }
 
@@ -346,7 +346,7 @@ class BatchApiLoopbackTest {
               .withQuirks(
                   ProviderQuirks.none().withRedirectTo("http://127.0.0.1:" + target.port())));
       BatchApiException e = submitRefused();
-      assertThat(e.category(), is(ErrorCategory.ENDPOINT));
+      assertThat(e.getCause().category(), is(ErrorCategory.ENDPOINT));
       assertThat(e.getMessage(), containsString("do not follow redirects"));
       assertThat(target.totalRequests(), is(0L));
     }
@@ -357,8 +357,8 @@ class BatchApiLoopbackTest {
     start(batched(BatchSettings.defaults()));
     BatchApiException e =
         assertThrows(BatchApiException.class, () -> api.status("batch_unknown123"));
-    assertThat(e.getMessage(), e.httpStatus(), is(404));
-    assertThat(e.category(), is(ErrorCategory.ENDPOINT));
+    assertThat(e.getMessage(), e.getCause().http().status(), is(404));
+    assertThat(e.getCause().category(), is(ErrorCategory.ENDPOINT));
     assertThat(e.getMessage(), containsString("batch_unknown123"));
     assertThrows(IllegalArgumentException.class, () -> api.status("../files/x"));
   }
@@ -391,7 +391,7 @@ class BatchApiLoopbackTest {
       assertThrows(IllegalStateException.class, () -> api.readResults(id, o -> {}));
     } else {
       BatchApiException e = assertThrows(BatchApiException.class, () -> submit(twice));
-      assertThat(e.category(), is(ErrorCategory.BAD_REQUEST));
+      assertThat(e.getCause().category(), is(ErrorCategory.BAD_REQUEST));
       assertThat(e.getMessage(), containsString("unique"));
     }
     assertThat(llm.batchLinesAnswered(), is(0L));
@@ -403,8 +403,8 @@ class BatchApiLoopbackTest {
     String first = submit(lines(3));
     assertThat(awaitEnd(first).succeeded(), is(3));
     BatchApiException e = submitRefused();
-    assertThat(e.category(), is(ErrorCategory.QUOTA));
-    assertThat(e.category().runStop(false), notNullValue());
+    assertThat(e.getCause().category(), is(ErrorCategory.QUOTA));
+    assertThat(e.getCause().category().runStop(false), notNullValue());
     assertThat(llm.batchesCreated(), is(1L));
   }
 }

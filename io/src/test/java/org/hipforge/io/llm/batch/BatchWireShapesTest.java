@@ -235,7 +235,7 @@ class BatchWireShapesTest {
           assertThrows(
               BatchApiException.class,
               () -> api.readResults("batch_2", o -> seen.add(o.customId())));
-      assertThat(e.category(), is(ErrorCategory.BAD_RESPONSE));
+      assertThat(e.getCause().category(), is(ErrorCategory.BAD_RESPONSE));
       assertThat(e.getMessage(), containsString("results line 2 is not JSON"));
       assertThat(seen, is(List.of("a")));
     }
@@ -343,7 +343,7 @@ class BatchWireShapesTest {
         assertThat(connections.get(), is(2));
         BatchApiException e =
             assertThrows(BatchApiException.class, () -> api.create("file-1", List.of()));
-        assertThat(e.category(), is(ErrorCategory.CONNECTION));
+        assertThat(e.getCause().category(), is(ErrorCategory.CONNECTION));
         assertThat(connections.get(), is(3));
       }
     }

@@ -209,7 +209,8 @@ class BatchRunTest {
   }
 
   private BatchRun run(String runId) {
-    return new BatchRun(layout, STEP, provider, runId, api, new TestCorpus.Captured().out)
+    return new BatchRun(
+            new BatchRun.Job(layout, STEP, provider, runId, api, new TestCorpus.Captured().out))
         .withSleeper(ms -> {});
   }
 

@@ -14,7 +14,7 @@ import org.hipforge.transforms.WriteState;
  * and step, the run, the provider and its prompt templates, calls in flight and this worker's rate
  * share, the state shards. The one home of how a step calls ({@link #callLlm}), records its
  * failures and writes its state; a batch round ({@link Round}) changes where prompts go and how the
- * round's shards are named.
+ * round's shards are named. Made by {@link CommandSupport#calls}.
  */
 public record CallSpec(
     WorkLayout layout,
@@ -38,19 +38,6 @@ public record CallSpec(
     public Round {
       Objects.requireNonNull(shardSuffix, "shardSuffix");
     }
-  }
-
-  /** A run of {@code step} with the flags of {@code o} (calls in flight, shards). */
-  static CallSpec of(
-      LlmOptions o,
-      WorkLayout layout,
-      WorkLayout.Step step,
-      String runId,
-      ProviderConfig provider,
-      PromptSet prompts,
-      double rateShare) {
-    return new CallSpec(
-        layout, step, runId, provider, prompts, o.getMaxInFlight(), rateShare, o.getNumShards());
   }
 
   /**

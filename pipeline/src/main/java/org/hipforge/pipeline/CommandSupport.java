@@ -11,6 +11,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.hipforge.io.llm.CallGate;
+import org.hipforge.io.llm.PromptSet;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.state.JournalWriter;
 import org.hipforge.io.state.RunLedger;
@@ -192,6 +193,30 @@ final class CommandSupport {
               + e.getMessage()
               + " (the work directory must be writable, with free space)");
     }
+  }
+
+  /**
+   * The calls of run {@code runId} of {@code step}, once its journal is proven to take lines
+   * ({@link #preflightJournal}), with this worker's {@link #rateShare} and the flags of {@code o}.
+   */
+  static CallSpec calls(
+      LlmOptions o,
+      PrintStream out,
+      WorkLayout layout,
+      WorkLayout.Step step,
+      String runId,
+      ProviderConfig provider,
+      PromptSet prompts) {
+    preflightJournal(layout, step, runId);
+    return new CallSpec(
+        layout,
+        step,
+        runId,
+        provider,
+        prompts,
+        o.getMaxInFlight(),
+        rateShare(o, out),
+        o.getNumShards());
   }
 
   /**

@@ -60,9 +60,7 @@ public final class DescribeCommand {
     }
     WorkLayout.Step step = WorkLayout.Step.DESCRIBE;
     boolean batch = BatchRun.batchMode(o);
-    CommandSupport.preflightJournal(layout, step, runId);
-    CallSpec calls =
-        CallSpec.of(o, layout, step, runId, provider, prompts, CommandSupport.rateShare(o, out));
+    CallSpec calls = CommandSupport.calls(o, out, layout, step, runId, provider, prompts);
     boolean kernelsOnly = !Boolean.FALSE.equals(o.getKernelsOnly());
     DescribePipeline.Spec spec =
         new DescribePipeline.Spec(calls, o.getSourceDir(), o.getMaxSourceBytes(), kernelsOnly);

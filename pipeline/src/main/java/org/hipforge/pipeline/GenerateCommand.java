@@ -70,9 +70,7 @@ public final class GenerateCommand {
     }
     WorkLayout.Step step = WorkLayout.Step.GENERATE;
     boolean batch = BatchRun.batchMode(o);
-    CommandSupport.preflightJournal(layout, step, runId);
-    CallSpec calls =
-        CallSpec.of(o, layout, step, runId, provider, prompts, CommandSupport.rateShare(o, out));
+    CallSpec calls = CommandSupport.calls(o, out, layout, step, runId, provider, prompts);
     int repairs = repairRounds(o);
     boolean repairSync = repairSync(o);
     long maxSourceBytes =

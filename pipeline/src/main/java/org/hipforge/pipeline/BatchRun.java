@@ -42,7 +42,7 @@ import org.hipforge.transforms.CallLlm;
  * (bounded by the provider's batch limits), never every task.
  *
  * <pre>{@code
- * new BatchRun(new BatchRun.Job(layout, step, provider, runId, api, out))
+ * new BatchRun(BatchRun.Job.open(layout, step, provider, runId, api, out))
  *     .run((round, collectDir) -> runPipeline(collectDir));
  * }</pre>
  */
@@ -65,7 +65,7 @@ final class BatchRun {
 
   /**
    * What a run's parts share: the work directory and step, the provider and its Batch API, the run,
-   * the output.
+   * the output, the step's batch ledger (open for writing) and response cache.
    */
   record Job(
       WorkLayout layout,
@@ -73,7 +73,24 @@ final class BatchRun {
       ProviderConfig provider,
       String runId,
       BatchApi api,
-      PrintStream out) {}
+      PrintStream out,
+      BatchLedger ledger,
+      ResponseCache cache) {
+
+    /** Opens {@code step}'s ledger ({@link BatchLedger#open}) and its response cache. */
+    static Job open(
+        WorkLayout layout,
+        WorkLayout.Step step,
+        ProviderConfig provider,
+        String runId,
+        BatchApi api,
+        PrintStream out)
+        throws IOException {
+      BatchLedger ledger = BatchLedger.open(layout, step);
+      ResponseCache cache = ResponseCache.forGlob(layout.journalGlob(step));
+      return new Job(layout, step, provider, runId, api, out, ledger, cache);
+    }
+  }
 
   /** Waits between polls; tests pass one that does not sleep. */
   @FunctionalInterface
@@ -175,9 +192,8 @@ final class BatchRun {
     }
     try (BatchApi api = BatchApi.forProvider(s.calls().provider())) {
       BatchRun run = new BatchRun(s.job(api));
-      BatchLedger ledger = BatchLedger.open(layout, step);
-      try (BatchSettler settler = run.open(ledger)) {
-        List<BatchLedger.Entry> open = ledger.unfinished();
+      try (BatchSettler settler = run.open()) {
+        List<BatchLedger.Entry> open = run.job.ledger().unfinished();
         s.out()
             .printf(
                 "%s: %d batches of an earlier --mode=batch run are not finished: finishing them first, so "
@@ -198,12 +214,12 @@ final class BatchRun {
    * @return the tasks left pending because their lines came back without an answer (0: none)
    */
   long run(Round round) throws IOException, InterruptedException {
-    BatchLedger ledger = BatchLedger.open(job.layout(), job.step());
+    BatchLedger ledger = job.ledger();
     if (ledger.tornLines() > 0) {
       job.out()
           .printf("%s: the batch ledger's last line was torn by a crash and is cut off%n", label);
     }
-    try (BatchSettler s = open(ledger)) {
+    try (BatchSettler s = open()) {
       List<BatchLedger.Entry> open = ledger.unfinished();
       if (!open.isEmpty()) {
         job.out()
@@ -258,11 +274,10 @@ final class BatchRun {
     }
   }
 
-  /** The settler and preparer of this run over {@code ledger} and the step's response cache. */
-  BatchSettler open(BatchLedger ledger) throws IOException {
-    ResponseCache cache = ResponseCache.forGlob(job.layout().journalGlob(job.step()));
-    settler = new BatchSettler(job, ledger, cache, sleeper, pollMaxMs);
-    preparer = new BatchPreparer(job, ledger, cache, maxLines, settler.finalErrors());
+  /** The settler and preparer of this run. */
+  BatchSettler open() {
+    settler = new BatchSettler(job, sleeper, pollMaxMs);
+    preparer = new BatchPreparer(job, maxLines, settler.finalErrors());
     return settler;
   }
 

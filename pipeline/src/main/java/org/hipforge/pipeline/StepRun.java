@@ -77,9 +77,9 @@ record StepRun(
     return calls.step().dir();
   }
 
-  /** What the parts of a batch run share, with the Batch API {@code api}. */
-  BatchRun.Job job(BatchApi api) {
-    return new BatchRun.Job(
+  /** What the parts of a batch run share, with the Batch API {@code api} (opens the ledger). */
+  BatchRun.Job job(BatchApi api) throws IOException {
+    return BatchRun.Job.open(
         calls.layout(), calls.step(), calls.provider(), calls.runId(), api, out);
   }
 }

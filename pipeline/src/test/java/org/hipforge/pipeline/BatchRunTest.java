@@ -208,9 +208,9 @@ class BatchRunTest {
     };
   }
 
-  private BatchRun run(String runId) {
+  private BatchRun run(String runId) throws IOException {
     return new BatchRun(
-            new BatchRun.Job(layout, STEP, provider, runId, api, new TestCorpus.Captured().out))
+            BatchRun.Job.open(layout, STEP, provider, runId, api, new TestCorpus.Captured().out))
         .withSleeper(ms -> {});
   }
 

@@ -162,8 +162,7 @@ final class CommandSupport {
               step,
               o.getJobName(),
               total,
-              p.inputPricePerMTok(),
-              p.outputPricePerMTok(),
+              p,
               RunLedger.tail(
                   layout,
                   step.equals("describe") ? WorkLayout.Step.DESCRIBE : WorkLayout.Step.GENERATE,

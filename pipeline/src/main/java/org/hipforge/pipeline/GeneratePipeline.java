@@ -94,7 +94,8 @@ public final class GeneratePipeline {
    * prompt (the same journal and response cache, so a rerun replays every round unpaid and resumes
    * at the first one not journaled); every other outcome of a round goes to the state. The records
    * then close their last round ({@code round_verdicts}). Tokens of a repaired generation are the
-   * sum over its rounds (what was billed for it).
+   * sum over its rounds (what was billed for it). {@code batchRound} is the round of batch mode
+   * this pipeline is ({@link CallSpec.Round#SYNC} for a synchronous run), not a repair round.
    */
   public static void build(Pipeline p, Spec s, CallSpec.Round batchRound) {
     CallSpec calls = s.calls();

@@ -15,7 +15,6 @@ import org.hipforge.io.jsonl.MalformedLineException;
 import org.hipforge.io.llm.batch.BatchApi;
 import org.hipforge.io.llm.batch.BatchLine;
 import org.hipforge.io.state.BatchLedger;
-import org.hipforge.io.state.ResponseCache;
 import org.hipforge.transforms.LlmTask;
 
 /**
@@ -28,8 +27,6 @@ import org.hipforge.transforms.LlmTask;
 final class BatchPreparer {
   private final BatchRun.Job job;
   private final String label;
-  private final BatchLedger ledger;
-  private final ResponseCache cache;
   private final int maxLines;
 
   /**
@@ -40,16 +37,9 @@ final class BatchPreparer {
 
   private long finalSkipped;
 
-  BatchPreparer(
-      BatchRun.Job job,
-      BatchLedger ledger,
-      ResponseCache cache,
-      int maxLines,
-      Set<String> finalErrors) {
+  BatchPreparer(BatchRun.Job job, int maxLines, Set<String> finalErrors) {
     this.job = job;
     this.label = job.step().dir();
-    this.ledger = ledger;
-    this.cache = cache;
     this.maxLines = maxLines;
     this.finalErrors = finalErrors;
   }
@@ -68,7 +58,7 @@ final class BatchPreparer {
    */
   List<String> prepare(int r, String collectDir) throws IOException {
     Set<Long> seen = new HashSet<>();
-    cache.refresh();
+    job.cache().refresh();
     int limitLines =
         maxLines > 0 ? Math.min(maxLines, job.api().maxRequests()) : job.api().maxRequests();
     long limitBytes = job.api().maxBytes();
@@ -87,7 +77,8 @@ final class BatchPreparer {
             torn++; // a collector killed mid-line: that task is collected again by a later round
             continue;
           }
-          if (!seen.add(promptKey(task.promptSha256())) || cache.get(task.promptSha256()) != null) {
+          if (!seen.add(promptKey(task.promptSha256()))
+              || job.cache().get(task.promptSha256()) != null) {
             continue;
           }
           if (finalErrors.contains(task.promptSha256())) {
@@ -117,8 +108,8 @@ final class BatchPreparer {
 
   private String intent(int r, int partNo, List<String> taskLines, long bytes) throws IOException {
     String key = job.runId() + "-r" + r + "-" + partNo;
-    ledger.writeTasks(key, taskLines);
-    ledger.intent(key, job.provider().name(), job.runId(), taskLines.size(), bytes);
+    job.ledger().writeTasks(key, taskLines);
+    job.ledger().intent(key, job.provider().name(), job.runId(), taskLines.size(), bytes);
     job.out()
         .printf(
             "%s: batch %s: %d prompts (%.1f MB) prepared%n",

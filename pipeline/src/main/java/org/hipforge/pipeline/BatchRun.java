@@ -3,9 +3,6 @@ package org.hipforge.pipeline;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.function.BiFunction;
-import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.llm.batch.BatchApi;
@@ -45,7 +42,8 @@ import org.hipforge.transforms.CallLlm;
  * (bounded by the provider's batch limits), never every task.
  *
  * <pre>{@code
- * new BatchRun(layout, step, provider, runId, api, out).run((round, collectDir) -> runPipeline(collectDir));
+ * new BatchRun(BatchRun.Job.open(layout, step, provider, runId, api, out))
+ *     .run((round, collectDir) -> runPipeline(collectDir));
  * }</pre>
  */
 final class BatchRun {
@@ -67,7 +65,7 @@ final class BatchRun {
 
   /**
    * What a run's parts share: the work directory and step, the provider and its Batch API, the run,
-   * the output.
+   * the output, the step's batch ledger (open for writing) and response cache.
    */
   record Job(
       WorkLayout layout,
@@ -75,7 +73,24 @@ final class BatchRun {
       ProviderConfig provider,
       String runId,
       BatchApi api,
-      PrintStream out) {}
+      PrintStream out,
+      BatchLedger ledger,
+      ResponseCache cache) {
+
+    /** Opens {@code step}'s ledger ({@link BatchLedger#open}) and its response cache. */
+    static Job open(
+        WorkLayout layout,
+        WorkLayout.Step step,
+        ProviderConfig provider,
+        String runId,
+        BatchApi api,
+        PrintStream out)
+        throws IOException {
+      BatchLedger ledger = BatchLedger.open(layout, step);
+      ResponseCache cache = ResponseCache.forGlob(layout.journalGlob(step));
+      return new Job(layout, step, provider, runId, api, out, ledger, cache);
+    }
+  }
 
   /** Waits between polls; tests pass one that does not sleep. */
   @FunctionalInterface
@@ -83,12 +98,7 @@ final class BatchRun {
     void sleep(long millis) throws InterruptedException;
   }
 
-  private final WorkLayout layout;
-  private final WorkLayout.Step step;
-  private final ProviderConfig provider;
-  private final String runId;
-  private final BatchApi api;
-  private final PrintStream out;
+  private final Job job;
   private final String label;
   private int maxLines;
   private long pollMaxMs = 60_000;
@@ -102,20 +112,9 @@ final class BatchRun {
 
   private BatchPreparer preparer;
 
-  BatchRun(
-      WorkLayout layout,
-      WorkLayout.Step step,
-      ProviderConfig provider,
-      String runId,
-      BatchApi api,
-      PrintStream out) {
-    this.layout = layout;
-    this.step = step;
-    this.provider = provider;
-    this.runId = runId;
-    this.api = api;
-    this.out = out;
-    this.label = step.dir();
+  BatchRun(Job job) {
+    this.job = job;
+    this.label = job.step().dir();
   }
 
   /** At most {@code n} requests per batch (0: the provider's limit); more are split. */
@@ -147,48 +146,29 @@ final class BatchRun {
   }
 
   /**
-   * {@code command}'s run in batch mode: rounds of the pipeline {@code pipelineFor(collectDir,
-   * shardSuffix)} builds, each run like a synchronous one ({@link CommandSupport#runCalls}: the
-   * same stops), with the batches between them. Returns the last round's result.
+   * {@code s}'s run in batch mode: rounds of its pipeline, each run like a synchronous one ({@link
+   * StepRun#once}: the same stops), with the batches between them. Returns the last round's result.
    */
-  static PipelineResult runRounds(
-      LlmOptions o,
-      PrintStream out,
-      WorkLayout layout,
-      WorkLayout.Step step,
-      ProviderConfig provider,
-      String runId,
-      long todo,
-      BiFunction<String, String, Pipeline> pipelineFor,
-      Callable<Long> pendingAfter)
-      throws IOException {
-    String command = step.dir();
+  static PipelineResult runRounds(StepRun s) throws IOException {
+    LlmOptions o = s.o();
+    String command = s.command();
     PipelineResult[] last = new PipelineResult[1];
-    try (BatchApi api = BatchApi.forProvider(provider)) {
+    try (BatchApi api = BatchApi.forProvider(s.calls().provider())) {
       BatchRun run =
-          new BatchRun(layout, step, provider, runId, api, out)
+          new BatchRun(s.job(api))
               .withMaxLines(o.getBatchMaxLines() == null ? 0 : o.getBatchMaxLines())
               .withPollMaxMs(
                   1000L * (o.getBatchPollMaxS() == null ? 60 : Math.max(1, o.getBatchPollMaxS())));
       run.run(
           (round, collectDir) -> {
-            out.printf(
-                "%s: batch mode, round %d: journaled answers go through the pipeline, the other prompts are "
-                    + "collected for a batch%n",
-                command, round);
-            CommandSupport.startProgress(o, command, todo, out, provider, layout, runId);
-            last[0] =
-                CommandSupport.runCalls(
-                    pipelineFor.apply(collectDir, "-r" + round),
-                    command,
-                    layout,
-                    step,
-                    runId,
-                    provider,
-                    pendingAfter,
-                    out);
+            s.out()
+                .printf(
+                    "%s: batch mode, round %d: journaled answers go through the pipeline, the other prompts are "
+                        + "collected for a batch%n",
+                    command, round);
+            last[0] = s.once(new CallSpec.Round(collectDir, "-r" + round));
           });
-      out.println(command + ": " + run.summary());
+      s.out().println(command + ": " + run.summary());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(
@@ -200,80 +180,28 @@ final class BatchRun {
   }
 
   /**
-   * Runs {@code step}'s pipeline ({@code pipelineFor(collectDir, shardSuffix)}) as run {@code
-   * runId} in the mode asked: {@link #runRounds} in batch mode, else once with the stops of {@link
-   * CommandSupport#runCalls} after finishing the batches an earlier batch run left open; then
-   * prints {@code <step>: finished in N s; <calls>} and records the request counts in {@code
-   * manifest}.
-   */
-  static void runStep(
-      boolean batch,
-      LlmOptions o,
-      PrintStream out,
-      WorkLayout layout,
-      WorkLayout.Step step,
-      ProviderConfig provider,
-      String runId,
-      long todo,
-      BiFunction<String, String, Pipeline> pipelineFor,
-      Callable<Long> pendingAfter,
-      RunManifest manifest)
-      throws IOException {
-    String command = step.dir();
-    long start = System.nanoTime();
-    PipelineResult result;
-    if (batch) {
-      result = runRounds(o, out, layout, step, provider, runId, todo, pipelineFor, pendingAfter);
-    } else {
-      finishEarlierBatches(out, layout, step, provider, runId);
-      CommandSupport.startProgress(o, command, todo, out, provider, layout, runId);
-      result =
-          CommandSupport.runCalls(
-              pipelineFor.apply(null, ""),
-              command,
-              layout,
-              step,
-              runId,
-              provider,
-              pendingAfter,
-              out);
-    }
-    CallStats.CallCounts calls = CallStats.callCounts(result);
-    out.printf(
-        "%s: finished in %.1f s; %s%n",
-        command,
-        (System.nanoTime() - start) / 1e9,
-        CallStats.callSummary(provider, calls, layout, step, runId));
-    manifest.requests(calls.requests(), calls.retries(), calls.rateLimited(), calls.cacheHits());
-  }
-
-  /**
    * Before a synchronous run: batches an earlier {@code --mode=batch} run left unfinished are
    * polled to their end and their answers journaled, so the synchronous run does not buy their
    * prompts a second time. Does nothing (and asks nothing) when the ledger has none.
    */
-  static void finishEarlierBatches(
-      PrintStream out,
-      WorkLayout layout,
-      WorkLayout.Step step,
-      ProviderConfig provider,
-      String runId)
-      throws IOException {
+  static void finishEarlierBatches(StepRun s) throws IOException {
+    WorkLayout layout = s.calls().layout();
+    WorkLayout.Step step = s.calls().step();
     if (!layout.isLocal() || BatchLedger.read(layout, step).unfinished().isEmpty()) {
       return;
     }
-    try (BatchApi api = BatchApi.forProvider(provider)) {
-      BatchRun run = new BatchRun(layout, step, provider, runId, api, out);
-      BatchLedger ledger = BatchLedger.open(layout, step);
-      try (BatchSettler settler = run.open(ledger)) {
-        List<BatchLedger.Entry> open = ledger.unfinished();
-        out.printf(
-            "%s: %d batches of an earlier --mode=batch run are not finished: finishing them first, so "
-                + "their prompts are not bought again%n",
-            step.dir(), open.size());
+    try (BatchApi api = BatchApi.forProvider(s.calls().provider())) {
+      BatchRun run = new BatchRun(s.job(api));
+      try (BatchSettler settler = run.open()) {
+        List<BatchLedger.Entry> open = run.job.ledger().unfinished();
+        s.out()
+            .printf(
+                "%s: %d batches of an earlier --mode=batch run are not finished: finishing them first, so "
+                    + "their prompts are not bought again%n",
+                step.dir(), open.size());
         settler.settle(open);
       }
-      out.println(step.dir() + ": " + run.summary());
+      s.out().println(step.dir() + ": " + run.summary());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(step.dir() + ": interrupted while waiting for batches");
@@ -286,16 +214,18 @@ final class BatchRun {
    * @return the tasks left pending because their lines came back without an answer (0: none)
    */
   long run(Round round) throws IOException, InterruptedException {
-    BatchLedger ledger = BatchLedger.open(layout, step);
+    BatchLedger ledger = job.ledger();
     if (ledger.tornLines() > 0) {
-      out.printf("%s: the batch ledger's last line was torn by a crash and is cut off%n", label);
+      job.out()
+          .printf("%s: the batch ledger's last line was torn by a crash and is cut off%n", label);
     }
-    try (BatchSettler s = open(ledger)) {
+    try (BatchSettler s = open()) {
       List<BatchLedger.Entry> open = ledger.unfinished();
       if (!open.isEmpty()) {
-        out.printf(
-            "%s: %d batches of an earlier run are not finished: resuming them (none is created again)%n",
-            label, open.size());
+        job.out()
+            .printf(
+                "%s: %d batches of an earlier run are not finished: resuming them (none is created again)%n",
+                label, open.size());
         s.settle(open);
       }
       return rounds(round, ledger);
@@ -308,14 +238,16 @@ final class BatchRun {
    */
   private long rounds(Round round, BatchLedger ledger) throws IOException, InterruptedException {
     for (int r = 1; ; r++) {
-      String collectDir = BatchLedger.dir(layout, step) + "/collect/" + runId + "-r" + r;
+      String collectDir =
+          BatchLedger.dir(job.layout(), job.step()) + "/collect/" + job.runId() + "-r" + r;
       round.run(r, collectDir);
       if (r > MAX_ROUNDS) {
         long leftPending = BatchPreparer.countLines(collectDir);
         if (leftPending > 0) {
-          out.printf(
-              "%s: stopping after %d rounds; %d prompts not answered stay pending (run again)%n",
-              label, MAX_ROUNDS, leftPending);
+          job.out()
+              .printf(
+                  "%s: stopping after %d rounds; %d prompts not answered stay pending (run again)%n",
+                  label, MAX_ROUNDS, leftPending);
         }
         BatchPreparer.deleteDir(collectDir);
         return leftPending;
@@ -332,21 +264,20 @@ final class BatchRun {
       long before = settler.answered();
       settler.settle(ledger.unfinished());
       if (settler.answered() == before) {
-        out.printf(
-            "%s: round %d brought no answer (every line errored or expired: %s); %d tasks stay pending, "
-                + "run the same command again to retry them%n",
-            label, r, settler.lineErrors(), prompts);
+        job.out()
+            .printf(
+                "%s: round %d brought no answer (every line errored or expired: %s); %d tasks stay pending, "
+                    + "run the same command again to retry them%n",
+                label, r, settler.lineErrors(), prompts);
         return prompts;
       }
     }
   }
 
-  /** The settler and preparer of this run over {@code ledger} and the step's response cache. */
-  private BatchSettler open(BatchLedger ledger) throws IOException {
-    ResponseCache cache = ResponseCache.forGlob(layout.journalGlob(step));
-    Job job = new Job(layout, step, provider, runId, api, out);
-    settler = new BatchSettler(job, ledger, cache, sleeper, pollMaxMs);
-    preparer = new BatchPreparer(job, ledger, cache, maxLines, settler.finalErrors());
+  /** The settler and preparer of this run. */
+  BatchSettler open() {
+    settler = new BatchSettler(job, sleeper, pollMaxMs);
+    preparer = new BatchPreparer(job, maxLines, settler.finalErrors());
     return settler;
   }
 

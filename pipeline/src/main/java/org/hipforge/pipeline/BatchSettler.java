@@ -22,7 +22,6 @@ import org.hipforge.io.llm.batch.BatchStatus;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.BatchLedger;
 import org.hipforge.io.state.JournalWriter;
-import org.hipforge.io.state.ResponseCache;
 import org.hipforge.io.state.RunLedger;
 import org.hipforge.io.util.TokenMath;
 import org.hipforge.transforms.CallLlm;
@@ -51,8 +50,6 @@ final class BatchSettler implements AutoCloseable {
 
   private final BatchRun.Job job;
   private final String label;
-  private final BatchLedger ledger;
-  private final ResponseCache cache;
   private final BatchRun.Sleeper sleeper;
   private final long pollMaxMs;
 
@@ -71,16 +68,9 @@ final class BatchSettler implements AutoCloseable {
    */
   private final Set<String> finalErrors = new HashSet<>();
 
-  BatchSettler(
-      BatchRun.Job job,
-      BatchLedger ledger,
-      ResponseCache cache,
-      BatchRun.Sleeper sleeper,
-      long pollMaxMs) {
+  BatchSettler(BatchRun.Job job, BatchRun.Sleeper sleeper, long pollMaxMs) {
     this.job = job;
     this.label = job.step().dir();
-    this.ledger = ledger;
-    this.cache = cache;
     this.sleeper = sleeper;
     this.pollMaxMs = pollMaxMs;
   }
@@ -215,7 +205,7 @@ final class BatchSettler implements AutoCloseable {
               + e.key
               + (e.batchId == null ? "" : " (" + e.batchId + ")")
               + " in "
-              + ledger.dir()
+              + job.ledger().dir()
               + " belongs to provider '"
               + e.provider
               + "', this run uses '"
@@ -231,7 +221,7 @@ final class BatchSettler implements AutoCloseable {
    * is known.
    */
   private void submit(BatchLedger.Entry e) throws IOException {
-    List<String> taskLines = ledger.readTasks(e.key);
+    List<String> taskLines = job.ledger().readTasks(e.key);
     List<BatchLine> lines = new ArrayList<>(taskLines.size());
     for (String t : taskLines) {
       LlmTask task = parseTask(e, t);
@@ -252,11 +242,11 @@ final class BatchSettler implements AutoCloseable {
     try {
       if (e.phase == BatchLedger.Phase.INTENT) {
         String fileId = call("upload", () -> job.api().uploadInput(lines));
-        ledger.uploaded(e.key, fileId);
+        job.ledger().uploaded(e.key, fileId);
         BatchRun.crashPoint("after-upload");
       }
       String batchId = call("create", () -> job.api().create(e.fileId, lines));
-      ledger.created(e.key, batchId);
+      job.ledger().created(e.key, batchId);
       created++;
       job.out()
           .printf("%s: batch %s created: %s (%d requests)%n", label, e.key, batchId, lines.size());
@@ -270,7 +260,7 @@ final class BatchSettler implements AutoCloseable {
     try {
       return LlmTask.fromJson(line);
     } catch (MalformedLineException bad) {
-      throw new IOException(ledger.tasksFile(e.key) + ": " + bad.getMessage());
+      throw new IOException(job.ledger().tasksFile(e.key) + ": " + bad.getMessage());
     }
   }
 
@@ -281,11 +271,11 @@ final class BatchSettler implements AutoCloseable {
     int journaledHere = 0;
     if (s.state().hasResults()) {
       Map<String, LlmTask> byId = new HashMap<>();
-      for (String t : ledger.readTasks(e.key)) {
+      for (String t : job.ledger().readTasks(e.key)) {
         LlmTask task = parseTask(e, t);
         byId.put(BatchPreparer.customId(task), task);
       }
-      cache.refresh(); // what a killed run journaled before us
+      job.cache().refresh(); // what a killed run journaled before us
       if (journal == null) {
         journal =
             JournalWriter.open(
@@ -335,8 +325,14 @@ final class BatchSettler implements AutoCloseable {
               "%s: batch %s (%s) ended %s%s: its tasks stay pending%n",
               label, e.key, e.batchId, s.state(), s.error() == null ? "" : " (" + s.error() + ")");
     }
-    ledger.ended(
-        e.key, s.state().name(), s.succeeded(), s.errored(), s.expiredOrCanceled(), journaledHere);
+    job.ledger()
+        .ended(
+            e.key,
+            s.state().name(),
+            s.succeeded(),
+            s.errored(),
+            s.expiredOrCanceled(),
+            journaledHere);
   }
 
   /** Journals one outcome when it is a paid answer not journaled yet; true when it did. */
@@ -356,7 +352,7 @@ final class BatchSettler implements AutoCloseable {
       }
       return false; // nothing billed: no record, the task stays pending
     }
-    if (cache.get(task.promptSha256()) != null) {
+    if (job.cache().get(task.promptSha256()) != null) {
       alreadyJournaled++;
       return false;
     }
@@ -372,7 +368,7 @@ final class BatchSettler implements AutoCloseable {
             latency,
             1);
     journal.append(StateRecordJson.toJson(record));
-    cache.put(record);
+    job.cache().put(record);
     journaled++;
     batchIn = TokenMath.add(batchIn, record.inputTokens());
     batchOut = TokenMath.add(batchOut, record.outputTokens());
@@ -391,7 +387,7 @@ final class BatchSettler implements AutoCloseable {
 
   /** A Batch API failure as the run's stop ({@link BatchMessages#stop}). */
   private RuntimeException stop(BatchApiException ex, String doing) {
-    return BatchMessages.stop(ex, doing, ledger.dir(), job.provider());
+    return BatchMessages.stop(ex, doing, job.ledger().dir(), job.provider());
   }
 
   @Override

@@ -3,6 +3,7 @@ package org.hipforge.pipeline;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.state.RunLedger;
 import org.hipforge.io.util.Progress;
 import org.hipforge.io.util.RateWindow;
@@ -27,8 +28,7 @@ final class ClusterProgress implements Supplier<Progress.Snapshot>, AutoCloseabl
   private final String label;
   private final String jobName;
   private final long total;
-  private final double inputPrice;
-  private final double outputPrice;
+  private final ProviderConfig provider;
   private final FlinkRest rest;
   private final RunLedger.Tail journal;
   private final RateWindow window =
@@ -42,16 +42,14 @@ final class ClusterProgress implements Supplier<Progress.Snapshot>, AutoCloseabl
       String label,
       String jobName,
       long total,
-      double inputPrice,
-      double outputPrice,
+      ProviderConfig provider,
       RunLedger.Tail journal) {
     this.rest = new FlinkRest(master);
     this.journal = journal;
     this.label = label;
     this.jobName = jobName;
     this.total = total;
-    this.inputPrice = inputPrice;
-    this.outputPrice = outputPrice;
+    this.provider = provider;
     this.last = snapshot(Map.of(), new long[4], "waiting for the cluster to start job " + jobName);
   }
 
@@ -108,10 +106,7 @@ final class ClusterProgress implements Supplier<Progress.Snapshot>, AutoCloseabl
     long out = journaled[3];
     long compiled =
         s.getOrDefault("ValidateHip.compiled", 0L) + s.getOrDefault("ValidateHip.not_compiled", 0L);
-    double cost =
-        inputPrice > 0 || outputPrice > 0
-            ? in / 1e6 * inputPrice + out / 1e6 * outputPrice
-            : Double.NaN;
+    double cost = RunLedger.priced(provider) ? RunLedger.cost(provider, in, out) : Double.NaN;
     boolean counted = s.containsKey("CallLlm.requests_sent");
     return new Progress.Snapshot(
         label,

@@ -12,6 +12,7 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.hipforge.io.llm.CallGate;
 import org.hipforge.io.llm.JournalFailedException;
+import org.hipforge.io.llm.PromptSet;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.llm.ProviderRejectedKeyException;
 import org.hipforge.io.llm.ProviderStopException;
@@ -164,8 +165,7 @@ final class CommandSupport {
               step,
               o.getJobName(),
               total,
-              p.inputPricePerMTok(),
-              p.outputPricePerMTok(),
+              p,
               RunLedger.tail(
                   layout,
                   step.equals("describe") ? WorkLayout.Step.DESCRIBE : WorkLayout.Step.GENERATE,
@@ -195,6 +195,30 @@ final class CommandSupport {
               + e.getMessage()
               + " (the work directory must be writable, with free space)");
     }
+  }
+
+  /**
+   * The calls of run {@code runId} of {@code step}, once its journal is proven to take lines
+   * ({@link #preflightJournal}), with this worker's {@link #rateShare} and the flags of {@code o}.
+   */
+  static CallSpec calls(
+      LlmOptions o,
+      PrintStream out,
+      WorkLayout layout,
+      WorkLayout.Step step,
+      String runId,
+      ProviderConfig provider,
+      PromptSet prompts) {
+    preflightJournal(layout, step, runId);
+    return new CallSpec(
+        layout,
+        step,
+        runId,
+        provider,
+        prompts,
+        o.getMaxInFlight(),
+        rateShare(o, out),
+        o.getNumShards());
   }
 
   /**

@@ -2,19 +2,16 @@ package org.hipforge.pipeline;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import org.apache.beam.sdk.Pipeline;
 import org.hipforge.io.llm.PromptSet;
 import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
-import org.hipforge.io.state.WorkLock;
 
 /** {@code hipforge describe}: asks the LLM for an instruction for every pending HIP source. */
 public final class DescribeCommand {
   private DescribeCommand() {}
 
-  @SuppressWarnings("try") // the lock is held by the try, not used in it
   public static StatusReport run(DescribeOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
     if (o.getSourceDir() == null) {
@@ -24,12 +21,8 @@ public final class DescribeCommand {
     PromptSet prompts =
         PromptSet.fromDir(o.getPromptDir()); // a bad template stops here, before any call
     ProviderConfig provider = CommandSupport.loadProvider(o);
-    String runId = RunIds.orNew(o.getRunId());
-    o.setRunId(runId);
-    try (WorkLock lock =
-        StepLocks.lockStep(o, layout, WorkLayout.Step.DESCRIBE, "describe", runId, out)) {
-      return runLocked(o, out, layout, provider, prompts, runId);
-    }
+    return StepLocks.underLock(
+        o, layout, "describe", out, runId -> runLocked(o, out, layout, provider, prompts, runId));
   }
 
   /** The run itself, while it holds the describe lock of the work directory. */
@@ -67,44 +60,17 @@ public final class DescribeCommand {
     }
     WorkLayout.Step step = WorkLayout.Step.DESCRIBE;
     boolean batch = BatchRun.batchMode(o);
-    CommandSupport.preflightJournal(layout, step, runId);
-    double rateShare = CommandSupport.rateShare(o, out);
-    java.util.function.BiFunction<String, String, Pipeline> pipeline =
-        (collectDir, shardSuffix) -> {
-          Pipeline p = Pipeline.create(o);
-          DescribePipeline.Spec spec =
-              new DescribePipeline.Spec(
-                      layout,
-                      o.getSourceDir(),
-                      provider,
-                      runId,
-                      o.getMaxSourceBytes(),
-                      o.getMaxInFlight(),
-                      rateShare,
-                      o.getNumShards())
-                  .withPrompts(prompts)
-                  .withKernelsOnly(!Boolean.FALSE.equals(o.getKernelsOnly()));
-          DescribePipeline.build(
-              p, collectDir == null ? spec : spec.withCollect(collectDir, shardSuffix));
-          return p;
-        };
+    CallSpec calls = CommandSupport.calls(o, out, layout, step, runId, provider, prompts);
+    boolean kernelsOnly = !Boolean.FALSE.equals(o.getKernelsOnly());
+    DescribePipeline.Spec spec =
+        new DescribePipeline.Spec(calls, o.getSourceDir(), o.getMaxSourceBytes(), kernelsOnly);
     java.util.concurrent.Callable<Long> pendingAfter =
         () -> {
           described.refresh(); // only this run's journals so far
           return plan(layout, described).pending();
         };
-    BatchRun.runStep(
-        batch,
-        o,
-        out,
-        layout,
-        step,
-        provider,
-        runId,
-        before.pending(),
-        pipeline,
-        pendingAfter,
-        manifest);
+    StepRun.Builder pipeline = (p, round) -> DescribePipeline.build(p, spec, round);
+    new StepRun(o, out, calls, before.pending(), pipeline, pendingAfter).run(batch, manifest);
     manifest.end("done", Main.OK, null);
     described.refresh(); // only this run's new shards and journals are read
     StatusReport after = StatusReport.describe(layout, described);

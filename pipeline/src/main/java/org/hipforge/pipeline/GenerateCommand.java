@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.apache.beam.sdk.Pipeline;
 import org.hipforge.io.hip.HipToolchain;
 import org.hipforge.io.llm.PromptSet;
 import org.hipforge.io.llm.ProviderConfig;
@@ -15,14 +14,13 @@ import org.hipforge.io.state.ManifestScan;
 import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
-import org.hipforge.io.state.WorkLock;
+import org.hipforge.transforms.ReadSources;
 import org.hipforge.transforms.ValidateHip;
 
 /** {@code hipforge generate}: HIP code from the instructions, compiled, written to out/hip. */
 public final class GenerateCommand {
   private GenerateCommand() {}
 
-  @SuppressWarnings("try") // the lock is held by the try, not used in it
   public static StatusReport run(GenerateOptions o, PrintStream out) throws IOException {
     WorkLayout layout = CommandSupport.requireManifest(o);
     PromptSet prompts =
@@ -32,12 +30,12 @@ public final class GenerateCommand {
     repairRounds(o); // a bad value stops here, before the lock and any call
     repairSync(o);
     Set<Long> ids = parseIds(o.getIds(), layout);
-    String runId = RunIds.orNew(o.getRunId());
-    o.setRunId(runId);
-    try (WorkLock lock =
-        StepLocks.lockStep(o, layout, WorkLayout.Step.GENERATE, "generate", runId, out)) {
-      return runLocked(o, out, layout, provider, prompts, validate, ids, runId);
-    }
+    return StepLocks.underLock(
+        o,
+        layout,
+        "generate",
+        out,
+        runId -> runLocked(o, out, layout, provider, prompts, validate, ids, runId));
   }
 
   /** The run itself, while it holds the generate lock of the work directory. */
@@ -72,31 +70,21 @@ public final class GenerateCommand {
     }
     WorkLayout.Step step = WorkLayout.Step.GENERATE;
     boolean batch = BatchRun.batchMode(o);
-    CommandSupport.preflightJournal(layout, step, runId);
-    double rateShare = CommandSupport.rateShare(o, out);
+    CallSpec calls = CommandSupport.calls(o, out, layout, step, runId, provider, prompts);
     int repairs = repairRounds(o);
     boolean repairSync = repairSync(o);
-    java.util.function.BiFunction<String, String, Pipeline> pipeline =
-        (collectDir, shardSuffix) -> {
-          Pipeline p = Pipeline.create(o);
-          GeneratePipeline.Spec spec =
-              new GeneratePipeline.Spec(
-                      layout,
-                      provider,
-                      runId,
-                      ids,
-                      validate,
-                      o.getMaxInFlight(),
-                      rateShare,
-                      o.getNumShards())
-                  .withPrompts(prompts, o.getOffloadArch())
-                  .withSourceDir(o.getSourceDir(), o.getMaxSourceBytes())
-                  .withRepairRounds(repairs)
-                  .withRepairSync(repairSync);
-          GeneratePipeline.build(
-              p, collectDir == null ? spec : spec.withCollect(collectDir, shardSuffix));
-          return p;
-        };
+    long maxSourceBytes =
+        o.getMaxSourceBytes() == null ? ReadSources.DEFAULT_MAX_BYTES : o.getMaxSourceBytes();
+    GeneratePipeline.Spec spec =
+        new GeneratePipeline.Spec(
+            calls,
+            ids,
+            validate,
+            o.getOffloadArch(),
+            o.getSourceDir(),
+            maxSourceBytes,
+            repairs,
+            repairSync);
     // Left pending after a stop: generate records are written when the job ends, but the answers
     // already journaled are reused from the response cache by the next run, without paying.
     java.util.concurrent.Callable<Long> pendingAfter =
@@ -104,8 +92,8 @@ public final class GenerateCommand {
           generated.refresh(); // only what this run wrote so far
           return plan(manifestSize, described, generated, ids).pending();
         };
-    BatchRun.runStep(
-        batch, o, out, layout, step, provider, runId, todo, pipeline, pendingAfter, manifest);
+    StepRun.Builder pipeline = (p, round) -> GeneratePipeline.build(p, spec, round);
+    new StepRun(o, out, calls, todo, pipeline, pendingAfter).run(batch, manifest);
     generated.refresh(); // only this run's new shards are read
     StatusReport report = StatusReport.generate(manifestSize, described, generated, null);
     report.currentPromptVersion = promptVersion;

@@ -10,8 +10,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.hipforge.io.llm.ErrorCategory;
-import org.hipforge.io.llm.PromptSet;
-import org.hipforge.io.llm.ProviderConfig;
 import org.hipforge.io.record.StateRecord;
 import org.hipforge.io.state.WorkLayout;
 import org.hipforge.transforms.BuildPrompts;
@@ -21,13 +19,9 @@ import org.hipforge.transforms.Failure;
 import org.hipforge.transforms.GeneratedCode;
 import org.hipforge.transforms.LlmTask;
 import org.hipforge.transforms.MeasureFidelity;
-import org.hipforge.transforms.ReadSources;
-import org.hipforge.transforms.RecordFailures;
 import org.hipforge.transforms.StageResult;
 import org.hipforge.transforms.ValidateHip;
-import org.hipforge.transforms.WriteDeadLetters;
 import org.hipforge.transforms.WriteHipFiles;
-import org.hipforge.transforms.WriteState;
 import org.hipforge.transforms.coders.GeneratedCodeCoder;
 import org.hipforge.transforms.coders.StateRecordCoder;
 import org.hipforge.transforms.pending.PendingGenerations;
@@ -37,104 +31,46 @@ import org.hipforge.transforms.pending.PendingResult;
 public final class GeneratePipeline {
   private GeneratePipeline() {}
 
-  /** What one generate run needs, fixed before the pipeline is built. */
-  public static final class Spec {
-    final WorkLayout layout;
-    final ProviderConfig provider;
-    final String runId;
-    final Set<Long> ids;
-    final ValidateHip validate;
-    final int maxInFlight;
-    final double rateShare;
-    final int numShards;
-    PromptSet prompts = PromptSet.defaults();
-    String offloadArch = "gfx90a";
-    String sourceDir;
-    long maxSourceBytes = ReadSources.DEFAULT_MAX_BYTES;
-    int repairRounds = 0;
-    String collectDir;
-    String shardSuffix = "";
-    boolean repairSync;
-
-    /** {@code ids} null means every described task. */
-    public Spec(
-        WorkLayout layout,
-        ProviderConfig provider,
-        String runId,
-        Set<Long> ids,
-        ValidateHip validate,
-        int maxInFlight,
-        double rateShare,
-        int numShards) {
-      this.layout = layout;
-      this.provider = provider;
-      this.runId = runId;
-      this.ids = ids;
-      this.validate = validate;
-      this.maxInFlight = maxInFlight;
-      this.rateShare = rateShare;
-      this.numShards = numShards;
-    }
-
-    /**
-     * {@code call} of round {@code n}, collecting instead of sending when this is a batch round
-     * (repair rounds are sent at once with {@link #withRepairSync}).
-     */
-    CallLlm collecting(CallLlm call, int n) {
-      return collectDir == null || (n > 0 && repairSync) ? call : call.withCollect(collectDir);
-    }
-
-    /**
-     * Batch mode only ({@code --repairMode=sync}): the repair rounds call the provider
-     * synchronously (journaled like any call) instead of waiting for another batch; the first
-     * answers still go through the Batch API.
-     */
-    public Spec withRepairSync(boolean sync) {
-      this.repairSync = sync;
-      return this;
-    }
-
-    /**
-     * Batch mode's round: prompts not answered yet are collected into {@code dir} instead of sent
-     * ({@link CallLlm#withCollect}), and the state shards are named {@code part<shardSuffix>-*} so
-     * the rounds of one run do not overwrite each other's.
-     */
-    public Spec withCollect(String dir, String shardSuffix) {
-      this.collectDir = dir;
-      this.shardSuffix = java.util.Objects.requireNonNull(shardSuffix, "shardSuffix");
-      return this;
-    }
-
-    /**
-     * The prompt templates (default: the built-in ones) and the value of {@code {{offload_arch}}}.
-     */
-    public Spec withPrompts(PromptSet prompts, String offloadArch) {
-      this.prompts = java.util.Objects.requireNonNull(prompts, "prompts");
-      this.offloadArch = java.util.Objects.requireNonNull(offloadArch, "offloadArch");
-      return this;
-    }
-
-    /**
-     * Where the described sources are, so each extracted file gets a {@code fidelity} against its
-     * source ({@link MeasureFidelity}); null (the default) records no fidelity.
-     */
-    public Spec withSourceDir(String sourceDir, Long maxSourceBytes) {
-      this.sourceDir = sourceDir;
-      this.maxSourceBytes = maxSourceBytes == null ? ReadSources.DEFAULT_MAX_BYTES : maxSourceBytes;
-      return this;
-    }
-
-    /**
-     * Repair rounds ({@code --repairRounds}): a {@code compile_error} or {@code no_code} answer
-     * gets up to {@code n} follow-ups with the compiler's errors; 0 (the default here) asks once.
-     */
-    public Spec withRepairRounds(int n) {
-      if (n < 0 || n > MAX_REPAIR_ROUNDS) {
-        throw new IllegalArgumentException(
-            "repairRounds must be in [0, " + MAX_REPAIR_ROUNDS + "], was " + n);
+  /**
+   * What one generate run needs, fixed before the pipeline is built.
+   *
+   * @param calls the calls ({@link CallSpec}); their prompt templates render {@code
+   *     {{offload_arch}}} as {@code offloadArch}
+   * @param ids the tasks to generate; null means every described task
+   * @param sourceDir where the described sources are, so each extracted file gets a {@code
+   *     fidelity} against its source ({@link MeasureFidelity}); null records no fidelity
+   * @param repairRounds {@code --repairRounds}: a {@code compile_error} or {@code no_code} answer
+   *     gets up to this many follow-ups with the compiler's errors; 0 asks once
+   * @param repairSync batch mode only ({@code --repairMode=sync}): the repair rounds call the
+   *     provider synchronously (journaled like any call) instead of waiting for another batch; the
+   *     first answers still go through the Batch API
+   */
+  public record Spec(
+      CallSpec calls,
+      Set<Long> ids,
+      ValidateHip validate,
+      String offloadArch,
+      String sourceDir,
+      long maxSourceBytes,
+      int repairRounds,
+      boolean repairSync) {
+    public Spec {
+      if (calls.step() != WorkLayout.Step.GENERATE) {
+        throw new IllegalArgumentException("a generate pipeline's calls are generate's");
       }
-      this.repairRounds = n;
-      return this;
+      java.util.Objects.requireNonNull(offloadArch, "offloadArch");
+      if (repairRounds < 0 || repairRounds > MAX_REPAIR_ROUNDS) {
+        throw new IllegalArgumentException(
+            "repairRounds must be in [0, " + MAX_REPAIR_ROUNDS + "], was " + repairRounds);
+      }
+    }
+
+    /**
+     * Repair round {@code n}'s call (0: the first answers) in a batch {@code round}: a repair round
+     * sent at once ({@code repairSync}) collects nothing.
+     */
+    CallLlm callLlm(CallSpec.Round round, int n) {
+      return calls.callLlm(round, n == 0 || !repairSync);
     }
   }
 
@@ -158,12 +94,14 @@ public final class GeneratePipeline {
    * prompt (the same journal and response cache, so a rerun replays every round unpaid and resumes
    * at the first one not journaled); every other outcome of a round goes to the state. The records
    * then close their last round ({@code round_verdicts}). Tokens of a repaired generation are the
-   * sum over its rounds (what was billed for it).
+   * sum over its rounds (what was billed for it). {@code batchRound} is the round of batch mode
+   * this pipeline is ({@link CallSpec.Round#SYNC} for a synchronous run), not a repair round.
    */
-  public static void build(Pipeline p, Spec s) {
-    WorkLayout layout = s.layout;
+  public static void build(Pipeline p, Spec s, CallSpec.Round batchRound) {
+    CallSpec calls = s.calls();
+    WorkLayout layout = calls.layout();
     WorkLayout.Step describe = WorkLayout.Step.DESCRIBE;
-    WorkLayout.Step generate = WorkLayout.Step.GENERATE;
+    WorkLayout.Step generate = calls.step();
     // Generate journals hold raw answers (the response cache), not verdicts: only shards are state.
     PendingResult<StateRecord> front =
         p.apply(
@@ -171,21 +109,21 @@ public final class GeneratePipeline {
             PendingGenerations.of(
                     List.of(layout.shardGlob(describe), layout.journalGlob(describe)),
                     List.of(layout.shardGlob(generate)))
-                .withIds(s.ids));
+                .withIds(s.ids()));
     PCollection<StateRecord> pending = front.pending();
     PCollection<LlmTask> tasks =
         pending.apply(
             "BuildPrompts",
-            BuildPrompts.generate(s.provider)
-                .withPrompts(s.prompts)
-                .withOffloadArch(s.offloadArch));
+            BuildPrompts.generate(calls.provider())
+                .withPrompts(calls.prompts())
+                .withOffloadArch(s.offloadArch()));
     PCollectionList<GeneratedCode> passed = PCollectionList.empty(p);
     PCollectionList<Failure> failures = PCollectionList.empty(p);
     for (int n = 0; ; n++) {
-      Round round = round(tasks, s, n);
+      Round round = round(tasks, s, batchRound, n);
       passed = passed.and(round.checked.output());
       failures = failures.and(round.answers.failures());
-      if (n == s.repairRounds) {
+      if (n == s.repairRounds()) {
         failures = failures.and(round.code.failures()).and(round.checked.failures());
         break;
       }
@@ -229,27 +167,23 @@ public final class GeneratePipeline {
               .apply(next + "ToRepair", Flatten.pCollections())
               .apply(
                   "BuildRepairPrompts" + (n + 1),
-                  BuildPrompts.repair(s.provider)
-                      .withPrompts(s.prompts)
-                      .withOffloadArch(s.offloadArch));
+                  BuildPrompts.repair(calls.provider())
+                      .withPrompts(calls.prompts())
+                      .withOffloadArch(s.offloadArch()));
     }
     StageResult<StateRecord, Failure> written =
         passed
             .apply("AllPassed", Flatten.pCollections())
             .apply("WriteHipFiles", WriteHipFiles.to(layout.outHipDir(), WorkLayout.OUT_HIP));
     PCollection<StateRecord> failed =
-        failures
-            .and(written.failures())
-            .apply(
-                "RecordFailures",
-                RecordFailures.asRun(s.runId, s.provider.name(), s.provider.model()));
+        failures.and(written.failures()).apply("RecordFailures", calls.recordFailures());
     PCollection<StateRecord> records =
         PCollectionList.of(written.output())
             .and(failed)
             .apply("AllRecords", Flatten.pCollections())
-            .apply("StampOffloadArch", stampOffloadArch(s.offloadArch))
+            .apply("StampOffloadArch", stampOffloadArch(s.offloadArch()))
             .setCoder(StateRecordCoder.of());
-    if (s.repairRounds > 0) {
+    if (s.repairRounds() > 0) {
       records =
           records
               .apply(
@@ -258,13 +192,8 @@ public final class GeneratePipeline {
                       .via(StateRecord::closeRound))
               .setCoder(StateRecordCoder.of());
     }
-    records.apply(
-        "WriteState",
-        WriteState.to(layout.shardPrefix(generate, s.runId) + s.shardSuffix)
-            .withShards(s.numShards));
-    front
-        .malformed()
-        .apply("WriteDeadLetters", WriteDeadLetters.to(layout.deadLetterDir(generate, s.runId)));
+    records.apply("WriteState", calls.writeState(batchRound));
+    front.malformed().apply("WriteDeadLetters", calls.writeDeadLetters());
   }
 
   /**
@@ -283,27 +212,15 @@ public final class GeneratePipeline {
    * Round {@code n}: call (journaled, cached), extract, measure fidelity, compile. Round 0's steps
    * keep the names they had before the repair loop existed.
    */
-  private static Round round(PCollection<LlmTask> tasks, Spec s, int n) {
-    WorkLayout layout = s.layout;
-    WorkLayout.Step generate = WorkLayout.Step.GENERATE;
+  private static Round round(PCollection<LlmTask> tasks, Spec s, CallSpec.Round batchRound, int n) {
     String suffix = n == 0 ? "" : "Repair" + n;
     Round r = new Round();
     // In batch mode every round collects what the journal cannot answer: a repair round's new
     // prompts become the next, smaller batch.
-    r.answers =
-        tasks.apply(
-            "CallLlm" + suffix,
-            s.collecting(
-                CallLlm.to(s.provider, generate)
-                    .withJournal(
-                        layout.journalDir(generate, s.runId),
-                        layout.journalGlob(generate),
-                        layout.journalReserveDir(generate))
-                    .withRunId(s.runId)
-                    .withConcurrency(s.maxInFlight, s.rateShare),
-                n));
+    r.answers = tasks.apply("CallLlm" + suffix, s.callLlm(batchRound, n));
     r.code = r.answers.output().apply("ExtractCode" + suffix, ExtractCode.create());
-    r.checked = withFidelity(r.code.output(), s, suffix).apply("ValidateHip" + suffix, s.validate);
+    r.checked =
+        withFidelity(r.code.output(), s, suffix).apply("ValidateHip" + suffix, s.validate());
     return r;
   }
 
@@ -312,10 +229,10 @@ public final class GeneratePipeline {
    */
   private static PCollection<GeneratedCode> withFidelity(
       PCollection<GeneratedCode> code, Spec s, String suffix) {
-    return s.sourceDir == null
+    return s.sourceDir() == null
         ? code
         : code.apply(
             "MeasureFidelity" + suffix,
-            MeasureFidelity.against(s.sourceDir).withMaxBytes(s.maxSourceBytes));
+            MeasureFidelity.against(s.sourceDir()).withMaxBytes(s.maxSourceBytes()));
   }
 }

@@ -42,24 +42,17 @@ final class RunManifest {
   private static volatile String parentCommand;
   private static volatile RunManifest current;
 
-  private final WorkLayout layout;
-  private final WorkLayout.Step step;
-  private final String runId;
-  private final ProviderConfig provider;
+  /** Which run the manifest is of: where its state and journal are, its provider (or null). */
+  private record Run(
+      WorkLayout layout, WorkLayout.Step step, String runId, ProviderConfig provider) {}
+
+  private final Run run;
   private final ObjectNode doc;
   private final long startNanos = System.nanoTime();
   private boolean ended;
 
-  private RunManifest(
-      WorkLayout layout,
-      WorkLayout.Step step,
-      String runId,
-      ProviderConfig provider,
-      ObjectNode doc) {
-    this.layout = layout;
-    this.step = step;
-    this.runId = runId;
-    this.provider = provider;
+  private RunManifest(Run run, ObjectNode doc) {
+    this.run = run;
     this.doc = doc;
   }
 
@@ -162,7 +155,7 @@ final class RunManifest {
     tokens.put("output", 0);
     tokens.put("answers_journaled", 0);
     d.putNull("cost_usd");
-    RunManifest m = new RunManifest(layout, step, runId, provider, d);
+    RunManifest m = new RunManifest(new Run(layout, step, runId, provider), d);
     m.write();
     current = m;
     BeforeExit.register(
@@ -206,28 +199,28 @@ final class RunManifest {
     doc.put("ended_at", Instant.now().toString());
     doc.put("wall_s", Math.round((System.nanoTime() - startNanos) / 1e8) / 10.0);
     try {
-      RunCounts counts = RunCounts.read(layout, step, runId);
+      RunCounts counts = RunCounts.read(run.layout(), run.step(), run.runId());
       ObjectNode tasks = (ObjectNode) doc.get("tasks");
       tasks.put("recorded", counts.records());
       tasks.put("passed", counts.passed());
       tasks.put("failed", counts.records() - counts.passed());
       ObjectNode categories = doc.putObject("categories");
       counts.categories().forEach(categories::put);
-      if (step == WorkLayout.Step.GENERATE) {
+      if (run.step() == WorkLayout.Step.GENERATE) {
         doc.put("compiled", counts.compiled());
       }
-      if (doc.get("requests").isNull() && provider != null) {
+      if (doc.get("requests").isNull() && run.provider() != null) {
         Progress.Calls c = Progress.calls();
         requests(c.sent(), c.retries(), c.rateLimited(), c.cacheHits());
       }
-      if (provider != null) {
-        RunLedger paid = RunLedger.read(layout, step, runId);
+      if (run.provider() != null) {
+        RunLedger paid = RunLedger.read(run.layout(), run.step(), run.runId());
         ObjectNode tokens = doc.putObject("tokens");
         tokens.put("input", paid.inputTokens);
         tokens.put("output", paid.outputTokens);
         tokens.put("answers_journaled", paid.answers);
-        if (RunLedger.priced(provider)) {
-          doc.put("cost_usd", Math.round(paid.costUsd(provider) * 1e6) / 1e6);
+        if (RunLedger.priced(run.provider())) {
+          doc.put("cost_usd", Math.round(paid.costUsd(run.provider()) * 1e6) / 1e6);
         }
       }
     } catch (IOException | RuntimeException e) {
@@ -238,10 +231,10 @@ final class RunManifest {
 
   /** The file, written atomically: a temp file beside it, renamed over it. */
   private void write() {
-    if (!layout.isLocal()) {
+    if (!run.layout().isLocal()) {
       return; // like the lock and the run log: local work directories only
     }
-    Path target = WorkLayout.localPath(layout.runManifest(runId));
+    Path target = WorkLayout.localPath(run.layout().runManifest(run.runId()));
     try {
       Files.createDirectories(target.getParent());
       Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");

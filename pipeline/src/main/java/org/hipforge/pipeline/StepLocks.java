@@ -22,12 +22,7 @@ final class StepLocks {
    * enforced there).
    */
   static String[] lockEarly(String command, String[] args, PrintStream out) throws IOException {
-    WorkLayout.Step step =
-        command.equals("describe")
-            ? WorkLayout.Step.DESCRIBE
-            : command.equals("generate") || command.equals("validate")
-                ? WorkLayout.Step.GENERATE
-                : null;
+    WorkLayout.Step step = stepOf(command);
     String workDir = RunnerDefaults.value(args, "workDir");
     if (step == null || workDir == null || workDir.isBlank()) {
       return args;
@@ -54,6 +49,15 @@ final class StepLocks {
     String[] withRunId = java.util.Arrays.copyOf(args, args.length + 1);
     withRunId[args.length] = "--runId=" + runId;
     return withRunId;
+  }
+
+  /** The step whose lock {@code command} takes: describe's, or generate's for validate too. */
+  private static WorkLayout.Step stepOf(String command) {
+    return command.equals("describe")
+        ? WorkLayout.Step.DESCRIBE
+        : command.equals("generate") || command.equals("validate")
+            ? WorkLayout.Step.GENERATE
+            : null;
   }
 
   /**
@@ -90,6 +94,28 @@ final class StepLocks {
       return WorkLock.acquire(layout, step, runId, command, Boolean.TRUE.equals(o.getWait()), out);
     } catch (WorkLock.HeldException e) {
       throw new UsageException(e.getMessage());
+    }
+  }
+
+  /** A command's run itself, as run {@code runId}, while it holds its step's lock. */
+  @FunctionalInterface
+  interface Locked<T, E extends Exception> {
+    T run(String runId) throws E;
+  }
+
+  /**
+   * Runs {@code body} as run {@code --runId} (made now when absent, and set on {@code o}) while it
+   * holds the one-writer lock of {@code command}'s step ({@link #lockStep}), released when it
+   * returns.
+   */
+  @SuppressWarnings("try") // the lock is held by the try, not used in it
+  static <T, E extends Exception> T underLock(
+      RunOptions o, WorkLayout layout, String command, PrintStream out, Locked<T, E> body)
+      throws IOException, E {
+    String runId = RunIds.orNew(o.getRunId());
+    o.setRunId(runId);
+    try (WorkLock lock = lockStep(o, layout, stepOf(command), command, runId, out)) {
+      return body.run(runId);
     }
   }
 }

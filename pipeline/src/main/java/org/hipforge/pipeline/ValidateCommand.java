@@ -20,7 +20,6 @@ import org.hipforge.io.state.StateIndex;
 import org.hipforge.io.state.StateShardWriter;
 import org.hipforge.io.state.StatusReport;
 import org.hipforge.io.state.WorkLayout;
-import org.hipforge.io.state.WorkLock;
 import org.hipforge.io.util.Hex;
 import org.hipforge.io.util.SafeFiles;
 import org.hipforge.transforms.ValidateHip;
@@ -40,7 +39,6 @@ public final class ValidateCommand {
   private static final long MAX_CODE_BYTES = 16L << 20;
 
   /** Returns how many files compiled. */
-  @SuppressWarnings("try") // the lock is held by the try, not used in it
   public static long run(ValidateOptions o, PrintStream out) throws Exception {
     WorkLayout layout = CommandSupport.requireManifest(o);
     if ("none".equals(o.getValidate())) {
@@ -48,11 +46,8 @@ public final class ValidateCommand {
     }
     HipToolchain toolchain = OptionChecks.toolchain("");
     List<String> archs = OptionChecks.offloadArchs(o.getOffloadArch(), toolchain);
-    String runId = RunIds.orNew(o.getRunId());
-    try (WorkLock lock =
-        StepLocks.lockStep(o, layout, WorkLayout.Step.GENERATE, "validate", runId, out)) {
-      return runLocked(o, out, layout, toolchain, archs, runId);
-    }
+    return StepLocks.underLock(
+        o, layout, "validate", out, runId -> runLocked(o, out, layout, toolchain, archs, runId));
   }
 
   /** The run itself, while it holds the generate lock (it writes generate state). */

@@ -207,8 +207,9 @@ class BatchRunTest {
     };
   }
 
-  private BatchRun run(String runId) {
-    return new BatchRun(layout, STEP, provider, runId, api, new TestCorpus.Captured().out)
+  private BatchRun run(String runId) throws IOException {
+    return new BatchRun(
+            BatchRun.Job.open(layout, STEP, provider, runId, api, new TestCorpus.Captured().out))
         .withSleeper(ms -> {});
   }
 

@@ -1,5 +1,7 @@
 package org.hipforge.io.llm;
 
+import org.hipforge.io.util.SafeFiles;
+
 /**
  * Why an LLM call failed, whether trying again can help, and whether it stops the whole run: the
  * retry and stop policy lives here.
@@ -72,17 +74,17 @@ public enum ErrorCategory {
   /**
    * A file name that may not be read or written (absolute, {@code ..}, a symlink out of its root).
    */
-  UNSAFE_PATH("unsafe_path", false),
+  UNSAFE_PATH(SafeFiles.UNSAFE_PATH, false),
   /** A generated file could not be written. */
   WRITE_ERROR("write_error", false),
 
   // Categories of reading a source before describe calls (ReadSources; recorded without a call).
   /** The source file is not there (or cannot be read). */
-  MISSING_SOURCE("missing_source", false),
+  MISSING_SOURCE(SafeFiles.MISSING, false),
   /** The file's bytes are not those the manifest (or the record) was made from. */
-  SOURCE_CHANGED("source_changed", false),
+  SOURCE_CHANGED(SafeFiles.CHANGED, false),
   /** The file is larger than the most bytes a source may have. */
-  TOO_LARGE("too_large", false),
+  TOO_LARGE(SafeFiles.TOO_LARGE, false),
   /** The file is empty or blank. */
   EMPTY_SOURCE("empty_source", false),
   /** The bytes are neither UTF-8 nor printable Latin-1 text ({@code SourceText}). */

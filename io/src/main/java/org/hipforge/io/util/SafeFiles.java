@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Set;
-import org.hipforge.io.llm.ErrorCategory;
 import org.hipforge.io.record.FileNames;
 
 /**
@@ -29,12 +28,16 @@ import org.hipforge.io.record.FileNames;
  * <pre>{@code byte[] code = SafeFiles.read(root, "sub/k.hip", 256 * 1024, manifestSha);}</pre>
  */
 public final class SafeFiles {
-  /** The categories a refusal carries (the {@code error_msg} categories of the state records). */
-  public static final String UNSAFE_PATH = ErrorCategory.UNSAFE_PATH.label();
+  /**
+   * The categories a refusal carries (the {@code error_msg} categories of the state records);
+   * {@code ErrorCategory} registers them from here, so {@code io.util} does not depend on {@code
+   * io.llm}.
+   */
+  public static final String UNSAFE_PATH = "unsafe_path";
 
-  public static final String MISSING = ErrorCategory.MISSING_SOURCE.label();
-  public static final String TOO_LARGE = ErrorCategory.TOO_LARGE.label();
-  public static final String CHANGED = ErrorCategory.SOURCE_CHANGED.label();
+  public static final String MISSING = "missing_source";
+  public static final String TOO_LARGE = "too_large";
+  public static final String CHANGED = "source_changed";
 
   private SafeFiles() {}
 

@@ -38,11 +38,7 @@ final class StepLocks {
     for (String a : args) {
       wait |= a.equals("--wait") || a.startsWith("--wait=") && !a.equalsIgnoreCase("--wait=false");
     }
-    try {
-      earlyLock = WorkLock.acquire(layout, step, runId, command, wait, out);
-    } catch (WorkLock.HeldException e) {
-      throw new UsageException(e.getMessage());
-    }
+    earlyLock = acquire(layout, step, runId, command, wait, out);
     if (given != null) {
       return args;
     }
@@ -90,10 +86,34 @@ final class StepLocks {
       earlyLock = null; // the command's try-with-resources releases it from here on
       return early;
     }
+    return acquire(layout, step, runId, command, Boolean.TRUE.equals(o.getWait()), out);
+  }
+
+  /**
+   * {@link WorkLock#acquire}, with a live holder and a work directory the lock cannot be written to
+   * (read-only, full) both usage errors (exit 2) that say nothing was sent, as the journal's
+   * preflight says.
+   */
+  private static WorkLock acquire(
+      WorkLayout layout,
+      WorkLayout.Step step,
+      String runId,
+      String command,
+      boolean wait,
+      PrintStream out) {
     try {
-      return WorkLock.acquire(layout, step, runId, command, Boolean.TRUE.equals(o.getWait()), out);
+      return WorkLock.acquire(layout, step, runId, command, wait, out);
     } catch (WorkLock.HeldException e) {
       throw new UsageException(e.getMessage());
+    } catch (IOException e) {
+      throw new UsageException(
+          "cannot write the lock "
+              + layout.lockFile(step)
+              + ", so no request was sent: "
+              + e.getClass().getSimpleName()
+              + ": "
+              + e.getMessage()
+              + " (the work directory must be writable, with free space)");
     }
   }
 

@@ -141,6 +141,25 @@ class MainTest {
   }
 
   @Test
+  void aWorkDirectoryWhoseLockCannotBeWrittenIsAUsageErrorBeforeAnyRequest() throws Exception {
+    TestCorpus.writeKernels(tmp.resolve("src"), 2);
+    try (org.hipforge.llmsim.SimulatedLlmServer server =
+        org.hipforge.llmsim.SimulatedLlmServer.start(
+            org.hipforge.llmsim.SimulatorConfig.defaults())) {
+      Path config = TestCorpus.writeConfig(tmp, server.baseUrl());
+      TestCorpus.manifest(tmp.resolve("w"), tmp.resolve("src"));
+      // What a read-only or full disk does to the lock, in a form root cannot write through.
+      Files.writeString(tmp.resolve("w/state"), "a file where the state directory belongs\n");
+      TestCorpus.Captured err = new TestCorpus.Captured();
+      assertThat(describe(err, "--config=" + config, "--modelName=sim"), is(2));
+      assertThat(err.text(), containsString("cannot write the lock"));
+      assertThat(err.text(), containsString("so no request was sent"));
+      assertThat(err.text(), not(containsString("FAILED")));
+      assertThat(server.totalRequests(), is(0L));
+    }
+  }
+
+  @Test
   void aRejectedKeyStopsDescribeWithExitThreeAfterOneRequest() throws Exception {
     TestCorpus.writeKernels(tmp.resolve("src"), 6);
     try (org.hipforge.llmsim.SimulatedLlmServer server =

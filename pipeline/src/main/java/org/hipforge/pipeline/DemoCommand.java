@@ -70,7 +70,8 @@ public final class DemoCommand {
 
   private static void describeThenGenerate(DemoOptions o, PrintStream out) throws IOException {
     o.setRunId(null);
-    if (!"none".equals(o.getValidate()) && org.hipforge.io.hip.HipToolchain.detect().isEmpty()) {
+    if (GenerateCommand.validateMode(o).equals("hipcc")
+        && org.hipforge.io.hip.HipToolchain.detect().isEmpty()) {
       out.println(
           "demo: no HIP compiler (hipcc) here, so generated code is not compiled; install it "
               + "with '"

@@ -130,18 +130,19 @@ public final class GenerateCommand {
   }
 
   static ValidateHip validation(CompileOptions o, PrintStream out) {
-    String mode = o.getValidate();
-    if ("none".equals(mode)) {
+    if (validateMode(o).equals("none")) {
       out.println(
           "generate: --validate=none: code is written without compiling (compiled stays unknown)");
       return ValidateHip.skip();
     }
-    if (!"hipcc".equals(mode)) {
-      throw new UsageException("--validate must be 'hipcc' or 'none', was '" + mode + "'");
-    }
     HipToolchain toolchain = OptionChecks.toolchain(", or pass --validate=none to skip validation");
     return ValidateHip.forArchs(OptionChecks.offloadArchs(o.getOffloadArch(), toolchain))
         .withResources(o.getResources());
+  }
+
+  /** {@code --validate}: 'hipcc' (the default) or 'none'; anything else is a usage error. */
+  static String validateMode(CompileOptions o) {
+    return OptionChecks.oneOf("--validate", o.getValidate(), "hipcc", "hipcc", "none");
   }
 
   /** Parses --ids; ids the manifest does not know stop the command with their list. */

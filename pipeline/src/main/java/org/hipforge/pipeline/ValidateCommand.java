@@ -41,7 +41,7 @@ public final class ValidateCommand {
   /** Returns how many files compiled. */
   public static long run(ValidateOptions o, PrintStream out) throws Exception {
     WorkLayout layout = CommandSupport.requireManifest(o);
-    if ("none".equals(o.getValidate())) {
+    if (GenerateCommand.validateMode(o).equals("none")) {
       throw new UsageException("validate needs a compiler; --validate=none makes no sense here");
     }
     HipToolchain toolchain = OptionChecks.toolchain("");

@@ -141,6 +141,23 @@ class MainTest {
   }
 
   @Test
+  void anUnknownValidateModeIsAUsageErrorNamingTheTwoModes() throws Exception {
+    TestCorpus.writeKernels(tmp.resolve("src"), 1);
+    TestCorpus.manifest(tmp.resolve("w"), tmp.resolve("src"));
+    TestCorpus.Captured err = new TestCorpus.Captured();
+    assertThat(
+        run(
+            new TestCorpus.Captured(),
+            err,
+            "validate",
+            "--workDir=" + tmp.resolve("w"),
+            "--validate=clang",
+            "--runner=DirectRunner"),
+        is(2));
+    assertThat(err.text(), containsString("--validate must be 'hipcc' or 'none', was 'clang'"));
+  }
+
+  @Test
   void aWorkDirectoryWhoseLockCannotBeWrittenIsAUsageErrorBeforeAnyRequest() throws Exception {
     TestCorpus.writeKernels(tmp.resolve("src"), 2);
     try (org.hipforge.llmsim.SimulatedLlmServer server =

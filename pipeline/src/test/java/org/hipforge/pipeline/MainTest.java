@@ -20,6 +20,13 @@ class MainTest {
     return Main.run(args, out.out, err.out);
   }
 
+  /** Runs {@code args} on the DirectRunner; returns the exit code, stderr into {@code err}. */
+  private int direct(TestCorpus.Captured err, String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.add("--runner=DirectRunner");
+    return run(new TestCorpus.Captured(), err, all.toArray(String[]::new));
+  }
+
   /** Runs {@code describe} of tmp/w and tmp/src with {@code flags} on the DirectRunner. */
   private int describe(TestCorpus.Captured err, String... flags) {
     List<String> args = new ArrayList<>();
@@ -27,8 +34,7 @@ class MainTest {
     args.add("--workDir=" + tmp.resolve("w"));
     args.add("--sourceDir=" + tmp.resolve("src"));
     args.addAll(List.of(flags));
-    args.add("--runner=DirectRunner");
-    return run(new TestCorpus.Captured(), err, args.toArray(String[]::new));
+    return direct(err, args.toArray(String[]::new));
   }
 
   @Test
@@ -56,15 +62,7 @@ class MainTest {
   @Test
   void describeWithoutAManifestSaysWhichCommandToRunFirst() {
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(
-        run(
-            new TestCorpus.Captured(),
-            err,
-            "describe",
-            "--workDir=" + tmp,
-            "--sourceDir=" + tmp,
-            "--runner=DirectRunner"),
-        is(2));
+    assertThat(direct(err, "describe", "--workDir=" + tmp, "--sourceDir=" + tmp), is(2));
     assertThat(err.text(), containsString("run 'hipforge manifest"));
   }
 
@@ -100,14 +98,7 @@ class MainTest {
     Files.writeString(
         tmp.resolve("w/manifest.jsonl"), "{\"id\":0,\"file_name\":\"a.hip\"}\n{\"id\":1,\n");
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(
-        run(
-            new TestCorpus.Captured(),
-            err,
-            "status",
-            "--workDir=" + tmp.resolve("w"),
-            "--runner=DirectRunner"),
-        is(1));
+    assertThat(direct(err, "status", "--workDir=" + tmp.resolve("w")), is(1));
     assertThat(err.text(), containsString("manifest.jsonl:2"));
     assertThat(err.text(), not(containsString("Exception\n\tat")));
   }
@@ -145,15 +136,7 @@ class MainTest {
     TestCorpus.writeKernels(tmp.resolve("src"), 1);
     TestCorpus.manifest(tmp.resolve("w"), tmp.resolve("src"));
     TestCorpus.Captured err = new TestCorpus.Captured();
-    assertThat(
-        run(
-            new TestCorpus.Captured(),
-            err,
-            "validate",
-            "--workDir=" + tmp.resolve("w"),
-            "--validate=clang",
-            "--runner=DirectRunner"),
-        is(2));
+    assertThat(direct(err, "validate", "--workDir=" + tmp.resolve("w"), "--validate=clang"), is(2));
     assertThat(err.text(), containsString("--validate must be 'hipcc' or 'none', was 'clang'"));
   }
 
